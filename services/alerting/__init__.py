@@ -1,0 +1,1 @@
+"""Alerting: four-colour alerts (四色预警), one per cause, deadlines, escalation, disposal."""

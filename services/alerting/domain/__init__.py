@@ -1,0 +1,1 @@
+"""Pure alerting rules: no I/O here."""

@@ -1,0 +1,31 @@
+"""The command centre's projection of alerts.v1 and its change log (the live feed's source)."""
+from __future__ import annotations
+
+import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql as pg
+
+metadata = sa.MetaData()
+
+alert_view = sa.Table(
+    "alert_view", metadata,
+    sa.Column("alert_id", pg.UUID(as_uuid=True), primary_key=True),
+    sa.Column("person_id", pg.UUID(as_uuid=True), nullable=False),
+    sa.Column("colour", sa.Text, nullable=False),
+    sa.Column("status", sa.Text, nullable=False),
+    sa.Column("rule_id", sa.Text, nullable=False),
+    sa.Column("jurisdiction", sa.Text, nullable=False, index=True),
+    sa.Column("raised_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("version", sa.Integer, nullable=False),
+    sa.Column("data", pg.JSONB, nullable=False),
+)
+
+# Append-only; `seq` is the SSE event id. Writers take a transaction lock so seq order is commit order.
+alert_changes = sa.Table(
+    "alert_changes", metadata,
+    sa.Column("seq", sa.BigInteger, sa.Identity(), primary_key=True),
+    sa.Column("alert_id", pg.UUID(as_uuid=True), nullable=False),
+    sa.Column("event_type", sa.Text, nullable=False),
+    sa.Column("jurisdiction", sa.Text, nullable=False),
+    sa.Column("data", pg.JSONB, nullable=False),
+    sa.Column("at", sa.DateTime(timezone=True), nullable=False, server_default=sa.func.now()),
+)

@@ -1,0 +1,123 @@
+"""The staff API (contract §5) and the console's static files."""
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated, Literal
+
+import orjson
+import sqlalchemy as sa
+from fastapi import APIRouter, Depends, Header, Query, Request
+from fastapi.responses import FileResponse, JSONResponse, Response
+from pydantic import BaseModel, Field
+from sse_starlette.sse import EventSourceResponse
+
+from services.command_centre.adapters.tables import alert_changes, alert_view
+from services.command_centre.auth import COOKIE, current_user
+from services.command_centre.domain.staff import StaffUser
+from shared.http import ProblemError
+from shared.secrets import verify_secret
+
+STATIC = Path(__file__).parent / "static"
+router = APIRouter()
+User = Annotated[StaffUser, Depends(current_user)]
+
+
+class Login(BaseModel):
+    username: str = Field(min_length=1, max_length=64)
+    password: str = Field(min_length=1, max_length=200)
+
+
+@router.post("/api/v1/auth/login", tags=["staff"])
+async def login(body: Login, request: Request) -> JSONResponse:
+    sessions = request.app.state.sessions
+    user = sessions.users.get(body.username)
+    if user is None or not verify_secret(body.password, user.password_hash):
+        raise ProblemError(401, "Unauthorized", "wrong username or password")
+    token = sessions.issue(user)
+    response = JSONResponse({"access_token": token, "token_type": "Bearer", "role": user.role,
+                             "jurisdiction": user.jurisdiction, "username": user.username})
+    response.set_cookie(COOKIE, token, max_age=sessions.ttl_s, httponly=True, secure=True, samesite="strict",
+                        path="/")
+    return response
+
+
+@router.post("/api/v1/auth/logout", tags=["staff"])
+async def logout() -> JSONResponse:
+    response = JSONResponse({"status": "logged out"})
+    response.delete_cookie(COOKIE, path="/", secure=True, httponly=True, samesite="strict")
+    return response
+
+
+@router.get("/api/v1/me", tags=["staff"])
+async def me(user: User) -> dict:
+    return {"username": user.username, "role": user.role, "jurisdiction": user.jurisdiction}
+
+
+Colour = Literal["red", "orange", "yellow", "blue"]
+Status = Literal["open", "acknowledged", "escalated", "disposed", "closed"]
+
+
+@router.get("/api/v1/alerts", tags=["staff"])
+async def list_alerts(request: Request, user: User, status: Status | None = None, colour: Colour | None = None,
+                      jurisdiction: str | None = None, rule_id: str | None = None,
+                      limit: Annotated[int, Query(ge=1, le=1000)] = 200) -> Response:
+    """Alerts, newest first. `X-Alerts-Seq` is the feed position this list reflects."""
+    if jurisdiction and not user.sees(jurisdiction):
+        raise ProblemError(403, "Forbidden", f"you cannot see the alerts of {jurisdiction}")
+    query = sa.select(alert_view.c.data).order_by(alert_view.c.raised_at.desc()).limit(limit)
+    if not user.county_wide:
+        query = query.where(alert_view.c.jurisdiction == user.jurisdiction)
+    for column, value in ((alert_view.c.status, status), (alert_view.c.colour, colour),
+                          (alert_view.c.jurisdiction, jurisdiction), (alert_view.c.rule_id, rule_id)):
+        if value:
+            query = query.where(column == value)
+    async with request.app.state.runtime.engine.connect() as conn:
+        async with conn.begin():
+            # One snapshot for the list and its feed position, so list + stream have no gap.
+            await conn.execute(sa.text("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ"))
+            seq = await conn.scalar(sa.select(sa.func.coalesce(sa.func.max(alert_changes.c.seq), 0)))
+            rows = (await conn.execute(query)).scalars().all()
+    return Response(orjson.dumps(rows), media_type="application/json", headers={"X-Alerts-Seq": str(seq)})
+
+
+@router.get("/api/v1/alerts/stream", tags=["staff"])
+async def stream(request: Request, user: User, after: Annotated[int | None, Query(ge=0)] = None,
+                 last_event_id: Annotated[str | None, Header()] = None) -> EventSourceResponse:
+    """Server-Sent Events, one per alert change; resumable with `Last-Event-ID` (or `?after=`)."""
+    feed = request.app.state.feed
+    if last_event_id is not None:
+        try:
+            position = int(last_event_id)
+        except ValueError:
+            raise ProblemError(400, "Bad Request", "Last-Event-ID must be a number") from None
+    else:
+        position = after if after is not None else feed.head
+    queue = feed.subscribe()
+
+    async def events():
+        last = position
+        try:
+            while True:  # catch up from the database first, then follow the live queue
+                backlog = await feed.changes_after(last)
+                for change in backlog:
+                    last = change.seq
+                    if user.sees(change.jurisdiction):
+                        yield {"id": str(change.seq), "event": change.event_type, "data": change.data}
+                if len(backlog) < 5000:
+                    break
+            while True:
+                change = await queue.get()
+                if change.seq <= last:
+                    continue  # already sent during catch-up
+                last = change.seq
+                if user.sees(change.jurisdiction):
+                    yield {"id": str(change.seq), "event": change.event_type, "data": change.data}
+        finally:
+            feed.unsubscribe(queue)
+
+    return EventSourceResponse(events(), ping=15, headers={"Cache-Control": "no-store"})
+
+
+@router.get("/", include_in_schema=False)
+async def index() -> FileResponse:
+    return FileResponse(STATIC / "index.html", headers={"Cache-Control": "no-cache"})

@@ -1,0 +1,1 @@
+"""Pure command-centre rules: staff roles and what each may see."""

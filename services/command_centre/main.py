@@ -1,0 +1,55 @@
+"""Command centre process: `python -m services.command_centre.main` (port 8000)."""
+from __future__ import annotations
+
+import hashlib
+from pathlib import Path
+
+from fastapi import FastAPI
+from fastapi.staticfiles import StaticFiles
+from pydantic import SecretStr
+
+from services.command_centre.adapters.feed import AlertFeed
+from services.command_centre.api import STATIC, router
+from services.command_centre.auth import Sessions
+from services.command_centre.domain.staff import demo_staff
+from services.command_centre.handlers import HANDLERS
+from shared import topics
+from shared.service import ConsumerSpec, ServiceRuntime, build_app, serve
+from shared.settings import ServiceSettings
+
+MIGRATIONS = Path(__file__).parent / "adapters" / "migrations"
+
+
+class CommandCentreSettings(ServiceSettings):
+    service_name: str = "command_centre"
+    http_port: int = 8000
+    staff_session_secret: SecretStr | None = None  # SPS_STAFF_SESSION_SECRET
+    staff_session_ttl_s: int = 12 * 3600  # one duty shift
+
+
+def create_app(settings: CommandCentreSettings | None = None) -> FastAPI:
+    settings = settings or CommandCentreSettings()
+    if settings.staff_session_secret is not None:
+        secret = settings.staff_session_secret.get_secret_value().encode()
+    elif settings.demo_mode:
+        secret = hashlib.sha256(b"sps-demo-staff-session").digest()
+    else:
+        raise RuntimeError("SPS_STAFF_SESSION_SECRET is not set (only demo mode has a default)")
+    runtime = ServiceRuntime(settings, migrations=MIGRATIONS)
+    feed = AlertFeed(settings.service_database_url)
+    runtime.consume(ConsumerSpec(topics=[topics.ALERTS], handlers=HANDLERS))
+    runtime.background(feed.run)
+    app = build_app(runtime, router, title="SPS command centre")
+    app.mount("/static", StaticFiles(directory=STATIC), name="static")
+    app.state.feed = feed
+    app.state.sessions = Sessions(demo_staff() if settings.demo_mode else {}, secret, settings.staff_session_ttl_s)
+    return app
+
+
+def main() -> None:
+    settings = CommandCentreSettings()
+    serve(create_app(settings), settings)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,129 @@
+// Command-centre console: login, live alert board over SSE (gap-free with Last-Event-ID).
+"use strict";
+const I18N = {
+  zh: { title: "江阴市特殊人群监管指挥中心", login: "登录", logout: "退出", username: "用户名", password: "密码",
+        red: "红色", orange: "橙色", yellow: "黄色", blue: "蓝色", colour: "等级", rule: "预警", office: "司法所",
+        person: "人员", raised: "发生时间", ackdue: "签收期限", status: "状态", empty: "暂无预警",
+        online: "实时", offline: "未连接", newRed: "新的红色预警：", overdue: "已超期",
+        open: "待签收", acknowledged: "已签收", escalated: "已升级", disposed: "已处置", closed: "已关闭",
+        badLogin: "用户名或密码错误", lang: "English" },
+  en: { title: "Jiangyin Special-Population Supervision Command Centre", login: "Log in", logout: "Log out",
+        username: "Username", password: "Password", red: "Red", orange: "Orange", yellow: "Yellow", blue: "Blue",
+        colour: "Level", rule: "Alert", office: "Justice office", person: "Person", raised: "Raised",
+        ackdue: "Ack due", status: "Status", empty: "No alerts", online: "Live", offline: "Offline",
+        newRed: "New red alert: ", overdue: "overdue", open: "Open", acknowledged: "Acknowledged",
+        escalated: "Escalated", disposed: "Disposed", closed: "Closed", badLogin: "Wrong username or password",
+        lang: "中文" },
+};
+let lang = localStorage.getItem("sps-lang") || "zh";
+const alerts = new Map();
+let source = null;
+const $ = (id) => document.getElementById(id);
+const t = (k) => (I18N[lang][k] ?? k);
+
+function applyLang() {
+  document.documentElement.lang = lang === "zh" ? "zh-CN" : "en";
+  document.querySelectorAll("[data-i18n]").forEach((el) => { el.textContent = t(el.dataset.i18n); });
+  document.title = t("title");
+  $("lang").textContent = t("lang");
+  render();
+}
+
+async function api(path, options = {}) {
+  const res = await fetch(path, { credentials: "same-origin", headers: { "Content-Type": "application/json" }, ...options });
+  if (res.status === 401) { showLogin(); throw new Error("unauthorized"); }
+  return res;
+}
+
+function showLogin() {
+  if (source) { source.close(); source = null; }
+  $("login-view").hidden = false; $("board-view").hidden = true; $("logout").hidden = true; $("user").textContent = "";
+  setConn(false);
+}
+
+async function showBoard(me) {
+  $("login-view").hidden = true; $("board-view").hidden = false; $("logout").hidden = false;
+  $("user").textContent = `${me.username} · ${me.jurisdiction === "county" ? "全市" : me.jurisdiction}`;
+  const res = await api("/api/v1/alerts?limit=1000");
+  const seq = res.headers.get("X-Alerts-Seq") || "0";
+  alerts.clear();
+  for (const a of await res.json()) alerts.set(a.alert_id, a);
+  render();
+  follow(seq);
+}
+
+function follow(seq) {
+  if (source) source.close();
+  // The browser resends Last-Event-ID on reconnect; `after` covers the first connection.
+  source = new EventSource(`/api/v1/alerts/stream?after=${encodeURIComponent(seq)}`);
+  source.onopen = () => setConn(true);
+  source.onerror = () => setConn(false);
+  for (const type of ["raised", "escalated", "acknowledged", "disposed", "closed"]) {
+    source.addEventListener(`sps.alert.${type}`, (e) => {
+      const a = JSON.parse(e.data);
+      const before = alerts.get(a.alert_id);
+      if (before && (before.version || 0) > (a.version || 0)) return;
+      alerts.set(a.alert_id, { ...a, _fresh: true });
+      if (type === "raised" && a.colour === "red") cueRed(a);
+      render();
+    });
+  }
+}
+
+function setConn(on) { const c = $("conn"); c.className = `conn ${on ? "on" : "off"}`; c.textContent = t(on ? "online" : "offline"); }
+
+function cueRed(a) {
+  const banner = $("red-banner");
+  banner.textContent = t("newRed") + (lang === "zh" ? a.title_zh : a.title_en) + " · " + a.jurisdiction;
+  banner.hidden = false;
+  setTimeout(() => { banner.hidden = true; }, 15000);
+  try {
+    const ctx = new (window.AudioContext || window.webkitAudioContext)();
+    const osc = ctx.createOscillator(); osc.frequency.value = 880; osc.connect(ctx.destination);
+    osc.start(); osc.stop(ctx.currentTime + 0.4);
+  } catch (_) { /* no audio device: the banner still shows */ }
+}
+
+function fmtTime(iso) { return new Date(iso).toLocaleString(lang === "zh" ? "zh-CN" : "en-GB", { hour12: false }); }
+function countdown(iso) {
+  const ms = new Date(iso) - Date.now();
+  if (ms <= 0) return `<span class="overdue">${t("overdue")}</span>`;
+  const m = Math.floor(ms / 60000), h = Math.floor(m / 60);
+  return h > 0 ? `${h}h ${m % 60}m` : `${m}m`;
+}
+const esc = (s) => String(s).replace(/[&<>"']/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" }[c]));
+
+function render() {
+  const list = [...alerts.values()].sort((a, b) => (a.raised_at < b.raised_at ? 1 : -1));
+  const counts = { red: 0, orange: 0, yellow: 0, blue: 0 };
+  for (const a of list) if (a.status !== "closed") counts[a.colour]++;
+  for (const c of Object.keys(counts)) $(`n-${c}`).textContent = counts[c];
+  $("empty").hidden = list.length > 0;
+  $("rows").innerHTML = list.map((a) => `
+    <tr class="${esc(a.colour)}${a._fresh ? " fresh" : ""}" data-alert-id="${esc(a.alert_id)}">
+      <td><span class="badge ${esc(a.colour)}">${esc(t(a.colour))}</span></td>
+      <td>${esc(lang === "zh" ? a.title_zh : a.title_en)}</td>
+      <td>${esc(a.jurisdiction)}</td>
+      <td class="mono">${esc(a.person_id.slice(0, 8))}…</td>
+      <td>${esc(fmtTime(a.raised_at))}</td>
+      <td>${a.status === "open" ? countdown(a.ack_due_at) : "—"}</td>
+      <td>${esc(t(a.status))}</td>
+    </tr>`).join("");
+  for (const a of list) delete a._fresh;
+}
+
+$("login-form").addEventListener("submit", async (e) => {
+  e.preventDefault();
+  const form = new FormData(e.target);
+  const res = await fetch("/api/v1/auth/login", { method: "POST", headers: { "Content-Type": "application/json" },
+    body: JSON.stringify({ username: form.get("username"), password: form.get("password") }) });
+  if (!res.ok) { $("login-error").textContent = t("badLogin"); return; }
+  $("login-error").textContent = "";
+  showBoard(await res.json());
+});
+$("logout").addEventListener("click", async () => { await fetch("/api/v1/auth/logout", { method: "POST" }); showLogin(); });
+$("lang").addEventListener("click", () => { lang = lang === "zh" ? "en" : "zh"; localStorage.setItem("sps-lang", lang); applyLang(); });
+setInterval(render, 30000);  // keep countdowns moving
+
+applyLang();
+fetch("/api/v1/me", { credentials: "same-origin" }).then(async (res) => (res.ok ? showBoard(await res.json()) : showLogin()));

@@ -1,0 +1,31 @@
+"""Identity vault; outbox and inbox.
+
+Revision ID: 0001
+"""
+import sqlalchemy as sa
+from alembic import op
+from sqlalchemy.dialects import postgresql as pg
+
+from shared.db.plumbing import create_plumbing_tables, drop_plumbing_tables
+
+revision = "0001"
+down_revision = None
+branch_labels = None
+depends_on = None
+
+
+def upgrade() -> None:
+    create_plumbing_tables(op)
+    op.create_table(
+        "identities",
+        sa.Column("person_id", pg.UUID(as_uuid=True), primary_key=True),
+        sa.Column("sealed", sa.LargeBinary, nullable=False),
+        sa.Column("first_seen_at", sa.DateTime(timezone=True), nullable=False, server_default=sa.func.now()),
+        sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False, server_default=sa.func.now()),
+        sa.Column("updated_by", sa.Text, nullable=False),
+    )
+
+
+def downgrade() -> None:
+    op.drop_table("identities")
+    drop_plumbing_tables(op)

@@ -1,0 +1,1 @@
+"""Pure gateway rules: request shapes, identity validation, scopes."""

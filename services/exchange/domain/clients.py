@@ -1,0 +1,45 @@
+"""Agency clients and their scopes (least privilege: each agency only its own)."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import orjson
+
+from shared.secrets import hash_secret
+
+AGENCY_SCOPES: dict[str, frozenset[str]] = {
+    "court": frozenset({"court:write"}),
+    "prison": frozenset({"prison:write", "prison:read"}),
+    "rehab": frozenset({"rehab:write"}),
+    "device": frozenset({"device:write"}),
+    "police": frozenset({"police:read"}),
+    "procuratorate": frozenset({"procuratorate:read"}),
+    "civil-affairs": frozenset({"civil-affairs:read"}),
+}
+
+
+@dataclass(frozen=True)
+class Client:
+    client_id: str
+    agency: str
+    secret_hash: str  # "scrypt$<salt b64>$<hash b64>"; the secret itself is never kept
+    scopes: frozenset[str]
+
+
+def demo_clients() -> dict[str, Client]:
+    """The contract's demo clients: `<agency>-demo` / `<agency>-demo-secret`, demo mode only."""
+    return {
+        f"{agency}-demo": Client(f"{agency}-demo", agency, hash_secret(f"{agency}-demo-secret"), scopes)
+        for agency, scopes in AGENCY_SCOPES.items()
+    }
+
+
+def clients_from_json(raw: str) -> dict[str, Client]:
+    """`SPS_GATEWAY_CLIENTS`: [{"client_id", "agency", "secret_hash"}], secrets hashed with hash_secret."""
+    out = {}
+    for item in orjson.loads(raw):
+        agency = item["agency"]
+        if agency not in AGENCY_SCOPES:
+            raise ValueError(f"client {item.get('client_id')}: unknown agency {agency!r}")
+        out[item["client_id"]] = Client(item["client_id"], agency, item["secret_hash"], AGENCY_SCOPES[agency])
+    return out

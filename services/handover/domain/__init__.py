@@ -1,0 +1,1 @@
+"""Pure handover rules (issue #4)."""

@@ -1,0 +1,1 @@
+"""Pure risk rules (issue #5)."""

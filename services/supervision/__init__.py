@@ -1,0 +1,1 @@
+"""Supervision: cases, check-ins, electronic positioning, zones, absconding, aftercare (监管)."""

@@ -1,0 +1,1 @@
+"""Pure supervision rules: no I/O here."""

@@ -1,0 +1,56 @@
+"""Supervision service process: `python -m services.supervision.main`."""
+from __future__ import annotations
+
+from pathlib import Path
+
+from fastapi import FastAPI
+
+from services.supervision.adapters.cases import CaseDirectory
+from services.supervision.api import router
+from services.supervision.domain.geo import county_area, projection_for
+from shared.geography import load_geography
+from services.supervision.handlers import SupervisionHandlers
+from shared import topics
+from shared.logging import get_logger
+from shared.service import ConsumerSpec, ServiceRuntime, build_app, serve
+from shared.settings import ServiceSettings
+
+MIGRATIONS = Path(__file__).parent / "adapters" / "migrations"
+log = get_logger(__name__)
+
+
+class SupervisionSettings(ServiceSettings):
+    service_name: str = "supervision"
+    http_port: int = 8001
+
+
+def create_app(settings: ServiceSettings | None = None) -> FastAPI:
+    settings = settings or SupervisionSettings()
+    geography = load_geography(settings.policy_dir)
+    projection = projection_for(geography)
+    directory = CaseDirectory(county_area(geography, projection), projection)
+    handlers = SupervisionHandlers(directory)
+    runtime = ServiceRuntime(settings, migrations=MIGRATIONS)
+
+    async def load_cases(rt: ServiceRuntime) -> None:
+        log.info("case directory loaded", cases=await directory.load(rt.engine))
+
+    async def reload_on_assignment(_partitions) -> None:
+        # Another replica may have moved these persons' zone state on; read it again.
+        await directory.load(runtime.engine)
+
+    runtime.on_startup(load_cases)
+    runtime.consume(ConsumerSpec(topics=[topics.COURT_ORDERS, topics.LOCATIONS], handlers=handlers.table(),
+                                 on_assigned=reload_on_assignment))
+    app = build_app(runtime, router, title="SPS supervision")
+    app.state.directory = directory
+    return app
+
+
+def main() -> None:
+    settings = SupervisionSettings()
+    serve(create_app(settings), settings)
+
+
+if __name__ == "__main__":
+    main()

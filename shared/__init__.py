@@ -1,0 +1,1 @@
+"""The services' common library: envelope, Kafka plumbing, outbox/inbox, settings, logging, metrics."""

@@ -1,0 +1,41 @@
+"""Async engines, the per-service database, and readiness."""
+from __future__ import annotations
+
+import asyncpg
+import sqlalchemy as sa
+from sqlalchemy.engine import make_url
+from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
+
+
+def make_engine(url: str, *, pool_size: int = 10) -> AsyncEngine:
+    # pool_pre_ping so a PostgreSQL restart costs one failed checkout, not a dead pool.
+    return create_async_engine(url, pool_size=pool_size, max_overflow=10, pool_pre_ping=True, pool_recycle=1800)
+
+
+async def ensure_database(maintenance_url: str, database: str) -> bool:
+    """Create `database` on the server if missing; return True if it was created."""
+    url = make_url(maintenance_url)
+    conn = await asyncpg.connect(
+        host=url.host, port=url.port or 5432, user=url.username, password=url.password,
+        database=url.database or "postgres", timeout=10,
+    )
+    try:
+        exists = await conn.fetchval("SELECT 1 FROM pg_database WHERE datname = $1", database)
+        if exists:
+            return False
+        try:
+            await conn.execute(f'CREATE DATABASE "{database}"')
+        except asyncpg.DuplicateDatabaseError:
+            return False  # a replica created it at the same moment
+        return True
+    finally:
+        await conn.close()
+
+
+async def ping(engine: AsyncEngine) -> bool:
+    try:
+        async with engine.connect() as conn:
+            await conn.execute(sa.text("SELECT 1"))
+        return True
+    except Exception:
+        return False

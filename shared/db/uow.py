@@ -1,0 +1,110 @@
+"""Unit of work: one database transaction, the events it emits (outbox) and what it consumed (inbox).
+
+State change and outgoing events commit together or not at all; the outbox relay publishes
+them afterwards. Hooks registered with `after_commit` run only once the commit succeeded,
+so in-memory caches never run ahead of the database.
+"""
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable, Iterable
+from types import TracebackType
+
+import sqlalchemy as sa
+from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
+
+from shared.db.plumbing import inbox, outbox
+from shared.envelope import OutgoingEvent, encode
+from shared.kafka.producer import event_headers
+
+
+class UnitOfWork:
+    def __init__(self, engine: AsyncEngine, notify_channel: str) -> None:
+        self._engine = engine
+        self._channel = notify_channel
+        self._conn: AsyncConnection | None = None
+        self._pending: list[dict] = []
+        self._after_commit: list[Callable[[], None]] = []
+        self._after_rollback: list[Callable[[], None]] = []
+        # Per-transaction working state for handlers (e.g. state staged by an earlier event
+        # of the same batch, not yet committed).
+        self.scratch: dict = {}
+
+    @property
+    def conn(self) -> AsyncConnection:
+        assert self._conn is not None, "use `async with uow:`"
+        return self._conn
+
+    async def __aenter__(self) -> UnitOfWork:
+        self._conn = await self._engine.connect()
+        await self._conn.begin()
+        self._pending, self._after_commit, self._after_rollback = [], [], []
+        self.scratch = {}
+        return self
+
+    async def __aexit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
+                        tb: TracebackType | None) -> None:
+        conn, self._conn = self._conn, None
+        assert conn is not None
+        try:
+            if exc_type is None:
+                await self._flush_outbox(conn)
+                await conn.commit()
+            else:
+                await conn.rollback()
+        except BaseException:
+            await _safe_rollback(conn)
+            self._run(self._after_rollback)
+            raise
+        finally:
+            await conn.close()
+        self._run(self._after_commit if exc_type is None else self._after_rollback)
+
+    def emit(self, topic: str, event: OutgoingEvent, key: str | None = None) -> None:
+        """Queue an event for the outbox; written in this transaction."""
+        self._pending.append({
+            "event_id": event.id, "topic": topic, "key": key or event.subject,
+            "value": encode(event), "headers": [[k, v.decode()] for k, v in event_headers(event)],
+        })
+
+    def after_commit(self, fn: Callable[[], None]) -> None:
+        self._after_commit.append(fn)
+
+    def after_rollback(self, fn: Callable[[], None]) -> None:
+        self._after_rollback.append(fn)
+
+    async def claim(self, topic: str, event_ids: Iterable[uuid.UUID]) -> set[uuid.UUID]:
+        """Record these events as processed; return those not seen before (the inbox).
+
+        A redelivered id is returned nowhere, so its handler never runs a second time.
+        """
+        ids = list(dict.fromkeys(event_ids))
+        if not ids:
+            return set()
+        stmt = (
+            insert(inbox)
+            .values([{"event_id": i, "topic": topic} for i in ids])
+            .on_conflict_do_nothing(index_elements=["event_id"])
+            .returning(inbox.c.event_id)
+        )
+        return set((await self.conn.execute(stmt)).scalars())
+
+    async def _flush_outbox(self, conn: AsyncConnection) -> None:
+        if not self._pending:
+            return
+        await conn.execute(insert(outbox).on_conflict_do_nothing(index_elements=["event_id"]), self._pending)
+        await conn.execute(sa.select(sa.func.pg_notify(self._channel, "")))
+        self._pending = []
+
+    @staticmethod
+    def _run(hooks: list[Callable[[], None]]) -> None:
+        for hook in hooks:
+            hook()
+
+
+async def _safe_rollback(conn: AsyncConnection) -> None:
+    try:
+        await conn.rollback()
+    except Exception:
+        pass

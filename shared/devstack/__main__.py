@@ -1,0 +1,94 @@
+"""`python -m shared.devstack run|up|down|status|infra-up|infra-down` — what the Makefile calls."""
+from __future__ import annotations
+
+import signal
+import sys
+import time
+
+import typer
+from rich.console import Console
+
+from shared.devstack import procs
+from shared.devstack.stack import SERVICES, Stack
+
+app = typer.Typer(add_completion=False, help="Run the SPS platform on this machine (no Docker needed).")
+console = Console()
+
+
+def _stack(demo: bool = True) -> Stack:
+    env = {"SPS_DEMO_MODE": "true"} if demo else {}
+    return Stack(extra_env=env, say=lambda msg: console.print(f"[green]✓[/] {msg}"))
+
+
+@app.command()
+def up(demo: bool = typer.Option(True, help="Enable the contract's demo clients and logins.")) -> None:
+    """Start everything detached; return when every service answers /readyz."""
+    stack = _stack(demo)
+    try:
+        stack.up()
+    except Exception as exc:
+        console.print(f"[red]✗ {exc}[/]")
+        raise typer.Exit(1) from None
+
+
+@app.command()
+def down() -> None:
+    """Stop every service, Kafka and PostgreSQL; leave no process behind."""
+    stack = _stack()
+    stack.down()
+    left = [n for n, alive in stack.status().items() if alive and n not in ("kafka", "postgres")]
+    if left:
+        console.print(f"[red]✗ still running: {left}[/]")
+        raise typer.Exit(1)
+    console.print("[green]✓[/] SPS is down")
+
+
+@app.command()
+def run(demo: bool = typer.Option(True, help="Enable the contract's demo clients and logins.")) -> None:
+    """Start everything and stay in the foreground; Ctrl-C stops all of it."""
+    stack = _stack(demo)
+    stopping = False
+
+    def _stop(*_: object) -> None:
+        nonlocal stopping
+        stopping = True
+
+    signal.signal(signal.SIGINT, _stop)
+    signal.signal(signal.SIGTERM, _stop)
+    try:
+        stack.up()
+        console.print("Press Ctrl-C to stop. Logs: .local/log/")
+        while not stopping:
+            time.sleep(0.5)
+            dead = [n for n in SERVICES if not procs.alive(procs.read_pid(stack.pidfile(n)))]
+            for name in dead:  # a crashed service is restarted, and said so
+                console.print(f"[yellow]! {name} exited; restarting (see {stack.logfile(name)})[/]")
+                stack.start_service(name)
+    except Exception as exc:
+        console.print(f"[red]✗ {exc}[/]")
+        stack.down()
+        sys.exit(1)
+    console.print("Stopping…")
+    stack.down()
+
+
+@app.command()
+def status() -> None:
+    """Show what is running."""
+    for name, alive in _stack().status().items():
+        console.print(f"{'[green]●' if alive else '[dim]○'}[/] {name}")
+
+
+@app.command("infra-up")
+def infra_up() -> None:
+    """Start only Kafka and PostgreSQL."""
+    _stack().infra_up()
+
+
+@app.command("infra-down")
+def infra_down() -> None:
+    _stack().infra_down()
+
+
+if __name__ == "__main__":
+    app()

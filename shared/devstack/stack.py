@@ -1,0 +1,204 @@
+"""The whole platform on one machine: embedded Kafka and PostgreSQL, then the six services.
+
+`up` starts only what is not already running and returns when every service answers
+`/readyz`; `down` stops everything and leaves no process behind. Pid files live in
+`<root>/run/<name>.pid`, logs in `<root>/log/<name>.log`.
+"""
+from __future__ import annotations
+
+import asyncio
+import os
+import subprocess
+import sys
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import httpx
+
+from shared.devstack import procs
+from shared.devstack.kafka import KafkaNode
+from shared.devstack.postgres import PostgresNode
+from shared.kafka.admin import ensure_topics
+from shared.paths import LOCAL_DIR, REPO_ROOT
+
+# name → default HTTP port. The command centre and the gateway ports are the contract's.
+SERVICES: dict[str, int] = {
+    "supervision": 8001,
+    "handover": 8002,
+    "risk": 8003,
+    "alerting": 8004,
+    "command_centre": 8000,
+    "exchange": 8080,
+}
+
+
+@dataclass
+class Stack:
+    root: Path = LOCAL_DIR
+    kafka_port: int = 9092
+    pg_port: int = 5432
+    port_offset: int = 0
+    durable: bool = True
+    extra_env: dict[str, str] = field(default_factory=dict)
+    say: callable = print
+
+    def __post_init__(self) -> None:
+        self.external_kafka = os.environ.get("KAFKA_BOOTSTRAP_SERVERS")
+        self.external_db = os.environ.get("DATABASE_URL")
+        self.kafka = KafkaNode(self.root / "kafka", port=self.kafka_port, controller_port=self.kafka_port + 1)
+        self.pg = PostgresNode(self.root / "postgres", port=self.pg_port, durable=self.durable)
+
+    # --- addresses ------------------------------------------------------------------
+
+    @property
+    def bootstrap(self) -> str:
+        return self.external_kafka or self.kafka.bootstrap
+
+    @property
+    def database_url(self) -> str:
+        return self.external_db or self.pg.url
+
+    def port(self, service: str) -> int:
+        return SERVICES[service] + self.port_offset
+
+    def url(self, service: str) -> str:
+        return f"http://127.0.0.1:{self.port(service)}"
+
+    def pidfile(self, name: str) -> Path:
+        return self.root / "run" / f"{name}.pid"
+
+    def logfile(self, name: str) -> Path:
+        return self.root / "log" / f"{name}.log"
+
+    # --- infrastructure -------------------------------------------------------------
+
+    def infra_up(self) -> None:
+        if self.external_db:
+            self.say(f"PostgreSQL: using DATABASE_URL ({_redact(self.external_db)})")
+        else:
+            t = time.monotonic()
+            self.pg.start()
+            procs.write_pid(self.pidfile("postgres"), self.pg.pid() or 0)
+            self.say(f"PostgreSQL: ready on 127.0.0.1:{self.pg.port} ({time.monotonic() - t:.1f}s)")
+        if self.external_kafka:
+            self.say(f"Kafka: using KAFKA_BOOTSTRAP_SERVERS ({self.external_kafka})")
+        else:
+            t = time.monotonic()
+            pid = self.kafka.start()
+            procs.write_pid(self.pidfile("kafka"), pid)
+            self.kafka.wait_ready()
+            self.say(f"Kafka: ready on {self.kafka.bootstrap} ({time.monotonic() - t:.1f}s)")
+        created = asyncio.run(ensure_topics(self.bootstrap))
+        if created:
+            self.say(f"Kafka: created {len(created)} topics")
+
+    def infra_down(self) -> None:
+        if not self.external_kafka and (self.kafka.running() or procs.read_pid(self.kafka.pidfile)):
+            self.kafka.stop()
+            self.say("Kafka: stopped")
+        procs.remove(self.pidfile("kafka"))
+        if not self.external_db and self.pg.running():
+            self.pg.stop()
+            self.say("PostgreSQL: stopped")
+        procs.remove(self.pidfile("postgres"))
+
+    # --- services -------------------------------------------------------------------
+
+    def service_env(self, name: str) -> dict[str, str]:
+        env = dict(os.environ)
+        env.update({
+            "KAFKA_BOOTSTRAP_SERVERS": self.bootstrap,
+            "DATABASE_URL": self.database_url,
+            "SPS_SERVICE_NAME": name,
+            "SPS_HTTP_HOST": "127.0.0.1",
+            "SPS_HTTP_PORT": str(self.port(name)),
+            "PYTHONUNBUFFERED": "1",
+        })
+        env.update(self.extra_env)
+        return env
+
+    def start_service(self, name: str) -> int:
+        pidfile = self.pidfile(name)
+        pid = procs.read_pid(pidfile)
+        if procs.alive(pid):
+            return pid  # type: ignore[return-value]
+        if procs.port_open("127.0.0.1", self.port(name)):
+            raise RuntimeError(f"port {self.port(name)} for {name} is taken by another process")
+        self.logfile(name).parent.mkdir(parents=True, exist_ok=True)
+        out = open(self.logfile(name), "ab")
+        proc = subprocess.Popen([sys.executable, "-m", f"services.{name}.main"], cwd=REPO_ROOT,
+                                env=self.service_env(name), stdout=out, stderr=subprocess.STDOUT,
+                                stdin=subprocess.DEVNULL, start_new_session=True)
+        procs.write_pid(pidfile, proc.pid)
+        return proc.pid
+
+    def services_up(self, names: list[str] | None = None) -> None:
+        for name in names or list(SERVICES):
+            self.start_service(name)
+
+    def wait_ready(self, names: list[str] | None = None, timeout_s: float = 120.0) -> None:
+        pending = set(names or SERVICES)
+        deadline = time.monotonic() + timeout_s
+        with httpx.Client(timeout=2.0) as client:
+            while pending and time.monotonic() < deadline:
+                for name in sorted(pending):
+                    if not procs.alive(procs.read_pid(self.pidfile(name))):
+                        raise RuntimeError(f"{name} exited during start; see {self.logfile(name)}:\n"
+                                           + _tail(self.logfile(name)))
+                    try:
+                        if client.get(f"{self.url(name)}/readyz").status_code == 200:
+                            pending.discard(name)
+                            self.say(f"{name}: ready at {self.url(name)}")
+                    except httpx.HTTPError:
+                        pass
+                if pending:
+                    time.sleep(0.25)
+        if pending:
+            raise TimeoutError(f"not ready after {timeout_s:.0f}s: {', '.join(sorted(pending))}")
+
+    def stop_service(self, name: str, *, kill: bool = False) -> bool:
+        import signal
+
+        pid = procs.read_pid(self.pidfile(name))
+        stopped = bool(pid) and procs.stop_pid(pid, timeout_s=15, sig=signal.SIGKILL if kill else signal.SIGTERM)
+        procs.remove(self.pidfile(name))
+        return stopped
+
+    def services_down(self) -> None:
+        for name in SERVICES:
+            if self.stop_service(name):
+                self.say(f"{name}: stopped")
+
+    # --- whole platform -------------------------------------------------------------
+
+    def up(self) -> None:
+        started = time.monotonic()
+        self.infra_up()
+        self.services_up()
+        self.wait_ready()
+        self.say(f"SPS is up in {time.monotonic() - started:.1f}s — console {self.url('command_centre')}, "
+                 f"gateway {self.url('exchange')}")
+
+    def down(self) -> None:
+        self.services_down()
+        self.infra_down()
+
+    def status(self) -> dict[str, bool]:
+        state = {name: procs.alive(procs.read_pid(self.pidfile(name))) for name in SERVICES}
+        state["kafka"] = bool(self.external_kafka) or self.kafka.running()
+        state["postgres"] = bool(self.external_db) or self.pg.running()
+        return state
+
+
+def _tail(path: Path, chars: int = 2000) -> str:
+    try:
+        return path.read_text(errors="replace")[-chars:]
+    except OSError:
+        return ""
+
+
+def _redact(url: str) -> str:
+    from sqlalchemy.engine import make_url
+
+    return make_url(url).render_as_string(hide_password=True)

@@ -1,0 +1,97 @@
+"""The CloudEvents 1.0 envelope (structured JSON mode) for every record on Kafka.
+
+Producing is strict (`OutgoingEvent`: unknown attributes are an error); consuming is tolerant
+(`IncomingEvent`: unknown extension attributes are kept, not refused), so a newer producer
+never breaks an older consumer.
+"""
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, datetime
+from typing import Any, Literal
+
+import orjson
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, ValidationError
+
+CONTENT_TYPE = "application/cloudevents+json"
+
+
+class _Envelope(BaseModel):
+    specversion: Literal["1.0"] = "1.0"
+    id: uuid.UUID = Field(default_factory=uuid.uuid4)
+    source: str = Field(pattern=r"^/sps/[a-z_\-]+$")
+    type: str = Field(pattern=r"^sps\.[a-z0-9\-]+\.[a-z0-9\-]+$")
+    time: AwareDatetime = Field(default_factory=lambda: datetime.now(UTC))
+    subject: str | None = None
+    datacontenttype: Literal["application/json"] = "application/json"
+    data: dict[str, Any]
+    correlationid: str | None = None
+    causationid: str | None = None
+
+
+class OutgoingEvent(_Envelope):
+    model_config = ConfigDict(extra="forbid")
+
+
+class IncomingEvent(_Envelope):
+    model_config = ConfigDict(extra="allow")
+    source: str  # tolerant: any source
+    type: str
+
+
+class EnvelopeError(ValueError):
+    """A record that is not a valid CloudEvent; the message is the reason for the DLQ."""
+
+
+def new_event(
+    type: str,
+    source: str,
+    data: BaseModel | dict[str, Any],
+    *,
+    subject: str | None = None,
+    cause: IncomingEvent | OutgoingEvent | None = None,
+    time: datetime | None = None,
+    id: uuid.UUID | None = None,
+) -> OutgoingEvent:
+    """Build an event; `cause` carries the correlation chain forward."""
+    payload = data.model_dump(mode="json", exclude_none=True) if isinstance(data, BaseModel) else data
+    fields: dict[str, Any] = {"type": type, "source": source, "data": payload, "subject": subject}
+    if time is not None:
+        fields["time"] = time
+    if id is not None:
+        fields["id"] = id
+    if cause is not None:
+        fields["correlationid"] = cause.correlationid or str(cause.id)
+        fields["causationid"] = str(cause.id)
+    event = OutgoingEvent(**fields)
+    if event.correlationid is None:
+        event.correlationid = str(event.id)
+    return event
+
+
+def encode(event: OutgoingEvent | IncomingEvent) -> bytes:
+    return orjson.dumps(event.model_dump(mode="json", exclude_none=True))
+
+
+def decode(raw: bytes | None) -> IncomingEvent:
+    """Decode one record value; raise EnvelopeError naming what is wrong."""
+    if raw is None:
+        raise EnvelopeError("record has no value")
+    try:
+        obj = orjson.loads(raw)
+    except orjson.JSONDecodeError as exc:
+        raise EnvelopeError(f"not JSON: {exc}") from None
+    if not isinstance(obj, dict):
+        raise EnvelopeError(f"not a JSON object: {type(obj).__name__}")
+    try:
+        return IncomingEvent.model_validate(obj)
+    except ValidationError as exc:
+        raise EnvelopeError(f"not a CloudEvent: {describe_validation_error(exc)}") from None
+
+
+def describe_validation_error(exc: ValidationError) -> str:
+    parts = []
+    for err in exc.errors()[:10]:
+        where = ".".join(str(p) for p in err["loc"]) or "(root)"
+        parts.append(f"{where}: {err['msg']}")
+    return "; ".join(parts)

@@ -1,0 +1,222 @@
+"""Event types and their `data` schemas, one registry for producers, consumers and docs.
+
+Producing models are closed (`extra="forbid"`); consumers validate with `parse_data`, which
+ignores unknown fields so that adding a field is never a breaking change.
+"""
+from __future__ import annotations
+
+import uuid
+from datetime import date
+from typing import Any, Literal
+
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, ValidationError
+
+from shared import topics
+from shared.envelope import IncomingEvent, describe_validation_error
+
+
+class EventData(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+# --- ingest (contract §2) ---------------------------------------------------------------
+
+class GeoPolygon(EventData):
+    type: Literal["Polygon"]
+    coordinates: list[list[tuple[float, float]]] = Field(min_length=1)
+
+
+class ExclusionZone(EventData):
+    name: str = Field(min_length=1, max_length=100)
+    polygon: GeoPolygon
+
+
+class MaskedPerson(EventData):
+    """What may travel on Kafka about a person: masked forms only (no 身份证号, phone, address)."""
+    name_masked: str
+    id_number_masked: str
+    sex: Literal["M", "F"]
+    residence_town: str
+
+
+class CourtOrderIngested(EventData):
+    """A community-correction order (社区矫正决定) accepted by the gateway."""
+    order_no: str
+    court: str
+    person_id: uuid.UUID
+    person: MaskedPerson
+    sentence_kind: Literal["probation", "parole", "control", "medical_parole"]
+    offence: str
+    offence_category: Literal[
+        "property", "violent", "drug", "sexual", "national_security", "organised_crime", "duty", "other"
+    ]
+    term_start: date
+    term_end: date
+    judgment_effective: date | None = None
+    electronic_monitoring: bool = False
+    permitted_area: Literal["jiangyin"] | GeoPolygon = "jiangyin"
+    exclusion_zones: list[ExclusionZone] = []
+
+
+class LocationFix(EventData):
+    """One location fix (contract §2: `ingest.locations.v1`)."""
+    person_id: uuid.UUID
+    device_id: str = Field(min_length=1, max_length=64)
+    lat: float = Field(ge=-90, le=90)
+    lon: float = Field(ge=-180, le=180)
+    accuracy_m: float = Field(ge=0, le=100_000)
+    recorded_at: AwareDatetime
+    battery_pct: float | None = Field(None, ge=0, le=100)
+    strap_intact: bool | None = None
+
+
+class Checkin(EventData):
+    """A check-in (contract §2: `ingest.checkins.v1`)."""
+    person_id: uuid.UUID
+    channel: Literal["app", "phone", "in_person", "video"]
+    recorded_at: AwareDatetime
+    lat: float | None = Field(None, ge=-90, le=90)
+    lon: float | None = Field(None, ge=-180, le=180)
+
+
+# --- supervision (internal) -------------------------------------------------------------
+
+class CaseOpened(EventData):
+    case_id: uuid.UUID
+    person_id: uuid.UUID
+    kind: Literal["community_correction", "resettlement", "aftercare"]
+    jurisdiction: str
+    order_no: str | None = None
+
+
+class ZoneExited(EventData):
+    """A person is outside the permitted area beyond the fix's accuracy, with no approved leave."""
+    person_id: uuid.UUID
+    case_id: uuid.UUID
+    jurisdiction: str
+    episode_id: uuid.UUID
+    fix_event_id: uuid.UUID
+    lat: float
+    lon: float
+    accuracy_m: float
+    distance_m: float
+    recorded_at: AwareDatetime
+
+
+class ZoneReturned(EventData):
+    person_id: uuid.UUID
+    case_id: uuid.UUID
+    jurisdiction: str
+    episode_id: uuid.UUID
+    fix_event_id: uuid.UUID
+    recorded_at: AwareDatetime
+
+
+# --- alerts (contract §3) ---------------------------------------------------------------
+
+AlertColour = Literal["red", "orange", "yellow", "blue"]
+AlertStatus = Literal["open", "acknowledged", "escalated", "disposed", "closed"]
+
+
+class AlertData(EventData):
+    alert_id: uuid.UUID
+    person_id: uuid.UUID
+    colour: AlertColour
+    rule_id: str
+    title_zh: str
+    title_en: str
+    raised_at: AwareDatetime
+    ack_due_at: AwareDatetime
+    dispose_due_at: AwareDatetime
+    status: AlertStatus
+    jurisdiction: str
+    evidence: list[str]
+    # Beyond the contract's minimum: who did the last step, and why.
+    actor: str | None = None
+    reason: str | None = None
+    version: int = 1
+
+
+# --- registry --------------------------------------------------------------------------
+
+class EventType(BaseModel):
+    type: str
+    topic: str
+    data: type[EventData]
+    summary: str
+
+
+EVENT_TYPES: dict[str, EventType] = {
+    et.type: et
+    for et in [
+        EventType(type="sps.ingest.court-order", topic=topics.COURT_ORDERS, data=CourtOrderIngested,
+                  summary="Community-correction order accepted from a court (社区矫正决定)"),
+        EventType(type="sps.ingest.location", topic=topics.LOCATIONS, data=LocationFix,
+                  summary="One location fix from an electronic-positioning device or phone"),
+        EventType(type="sps.ingest.checkin", topic=topics.CHECKINS, data=Checkin,
+                  summary="One check-in of a supervised person"),
+        EventType(type="sps.supervision.case-opened", topic=topics.SUPERVISION_EVENTS, data=CaseOpened,
+                  summary="A supervision case was opened"),
+        EventType(type="sps.supervision.zone-exited", topic=topics.SUPERVISION_EVENTS, data=ZoneExited,
+                  summary="Outside the permitted area beyond the fix's accuracy, no approved leave"),
+        EventType(type="sps.supervision.zone-returned", topic=topics.SUPERVISION_EVENTS, data=ZoneReturned,
+                  summary="Back inside the permitted area"),
+        *[
+            EventType(type=f"sps.alert.{step}", topic=topics.ALERTS, data=AlertData,
+                      summary=f"An alert was {step}")
+            for step in ("raised", "escalated", "acknowledged", "disposed", "closed")
+        ],
+    ]
+}
+
+
+class UnknownEventType(ValueError):
+    pass
+
+
+class InvalidEventData(ValueError):
+    pass
+
+
+def parse_data(event: IncomingEvent) -> EventData:
+    """Validate `event.data` against its registered schema, tolerating unknown fields."""
+    et = EVENT_TYPES.get(event.type)
+    if et is None:
+        raise UnknownEventType(f"unknown event type {event.type!r}")
+    try:
+        return et.data.model_validate(_tolerant(et.data, event.data))
+    except ValidationError as exc:
+        raise InvalidEventData(f"invalid data for {event.type}: {describe_validation_error(exc)}") from None
+
+
+def _tolerant(model: type[EventData], data: dict[str, Any]) -> dict[str, Any]:
+    known = model.model_fields.keys()
+    return {k: v for k, v in data.items() if k in known}
+
+
+def envelope_json_schema(event_type: str) -> dict[str, Any]:
+    """JSON Schema of a whole CloudEvent of this type (envelope + data)."""
+    et = EVENT_TYPES[event_type]
+    data_schema = et.data.model_json_schema(ref_template="#/$defs/{model}")
+    defs = data_schema.pop("$defs", {})
+    return {
+        "$schema": "https://json-schema.org/draft/2020-12/schema",
+        "$id": f"https://sps.jiangyin.example/schemas/{event_type}.json",
+        "title": event_type,
+        "description": et.summary,
+        "type": "object",
+        "required": ["specversion", "id", "source", "type", "time", "datacontenttype", "data"],
+        "properties": {
+            "specversion": {"const": "1.0"},
+            "id": {"type": "string", "format": "uuid"},
+            "source": {"type": "string", "pattern": "^/sps/"},
+            "type": {"const": event_type},
+            "time": {"type": "string", "format": "date-time"},
+            "subject": {"type": "string"},
+            "datacontenttype": {"const": "application/json"},
+            "correlationid": {"type": "string"},
+            "causationid": {"type": "string"},
+            "data": data_schema,
+        },
+        "$defs": defs,
+    }

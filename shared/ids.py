@@ -1,0 +1,15 @@
+"""Ids derived from business keys, so every service computes the same id for the same thing."""
+from __future__ import annotations
+
+import uuid
+
+_CASE_NS = uuid.UUID("0b8f5c1e-2a4d-4c67-8e1f-3d5a7b9c2e40")
+
+
+def case_id_for(source_ref: str) -> uuid.UUID:
+    """A case per source document, e.g. `court-order:(2026)苏0281刑初123号`."""
+    return uuid.uuid5(_CASE_NS, source_ref)
+
+
+def court_order_ref(order_no: str) -> str:
+    return f"court-order:{order_no.strip()}"

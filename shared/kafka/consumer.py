@@ -1,0 +1,254 @@
+"""The consumer runner every service uses.
+
+Per partition batch (`getmany`): decode and validate each record; records that fail go to
+`<topic>.dlq` with the reason in header `sps-error` (original headers kept). The rest are
+handled in one database transaction together with the inbox claim, then the offsets are
+committed. So a crash between the database commit and the offset commit redelivers records
+whose ids the inbox already holds: nothing lost, nothing applied twice.
+
+Transient failures (database or broker away) are retried with backoff, without limit: a
+record is never dropped because a dependency was down. A handler that keeps failing on one
+record is isolated from its batch and, after `max_attempts`, dead-lettered with the error.
+"""
+from __future__ import annotations
+
+import asyncio
+import inspect
+import time
+import uuid
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+
+import asyncpg
+from aiokafka import AIOKafkaConsumer, ConsumerRebalanceListener, TopicPartition
+from aiokafka.errors import CommitFailedError, IllegalStateError, KafkaError
+from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from shared.db.uow import UnitOfWork
+from shared.envelope import EnvelopeError, IncomingEvent, decode
+from shared.events import EVENT_TYPES, EventData, InvalidEventData, UnknownEventType, parse_data
+from shared.kafka.producer import EventProducer
+from shared.logging import bind_event, get_logger, unbind_event
+from shared.metrics import CONSUMED, CONSUMER_LAG, DEAD_LETTERED, DUPLICATES, FAILED, HANDLER_SECONDS
+from shared.topics import dlq
+
+log = get_logger(__name__)
+
+Handler = Callable[[IncomingEvent, EventData, UnitOfWork], Awaitable[None]]
+
+
+class TransientError(Exception):
+    """Raise from a handler for a failure that a retry may cure."""
+
+
+def is_transient(exc: BaseException) -> bool:
+    if isinstance(exc, (TransientError, OSError, TimeoutError, asyncpg.PostgresConnectionError,
+                        asyncpg.CannotConnectNowError, InterfaceError, OperationalError)):
+        return True
+    if isinstance(exc, DBAPIError) and (exc.connection_invalidated or isinstance(exc.orig, OSError)):
+        return True
+    cause = exc.__cause__ or exc.__context__
+    return cause is not None and cause is not exc and isinstance(cause, (OSError, asyncpg.PostgresConnectionError))
+
+
+@dataclass(slots=True)
+class _Item:
+    record: object
+    event: IncomingEvent
+    data: EventData
+
+
+class _Listener(ConsumerRebalanceListener):
+    def __init__(self, runner: ConsumerRunner) -> None:
+        self.runner = runner
+
+    async def on_partitions_revoked(self, revoked: set[TopicPartition]) -> None:
+        # Let the batch in hand finish and commit before the partitions move.
+        async with self.runner._batch_lock:
+            pass
+
+    async def on_partitions_assigned(self, assigned: set[TopicPartition]) -> None:
+        # Awaited before any record of the new assignment is fetched.
+        if self.runner.on_assigned is not None:
+            async with self.runner._batch_lock:
+                result = self.runner.on_assigned(assigned)
+                if inspect.isawaitable(result):
+                    await result
+
+
+class ConsumerRunner:
+    def __init__(
+        self,
+        *,
+        service: str,
+        group_id: str,
+        topics: list[str],
+        handlers: dict[str, Handler],
+        engine: AsyncEngine,
+        producer: EventProducer,
+        bootstrap_servers: str,
+        notify_channel: str,
+        max_records: int = 500,
+        max_attempts: int = 5,
+        backoff_s: float = 0.2,
+        on_assigned: Callable[[set[TopicPartition]], Awaitable[None] | None] | None = None,
+        consumer_options: dict | None = None,
+    ) -> None:
+        unknown = set(handlers) - set(EVENT_TYPES)
+        if unknown:
+            raise ValueError(f"handlers for unregistered event types: {sorted(unknown)}")
+        self.service = service
+        self.group_id = group_id
+        self.topics = topics
+        self.handlers = handlers
+        self.engine = engine
+        self.producer = producer
+        self.bootstrap_servers = bootstrap_servers
+        self.notify_channel = notify_channel
+        self.max_records = max_records
+        self.max_attempts = max_attempts
+        self.backoff_s = backoff_s
+        self.on_assigned = on_assigned
+        self.consumer_options = consumer_options or {}
+        self._batch_lock = asyncio.Lock()
+        self._stopping = asyncio.Event()
+        self.running = False
+        self.handled = 0
+
+    def stop(self) -> None:
+        self._stopping.set()
+
+    async def run(self) -> None:
+        while not self._stopping.is_set():
+            consumer = AIOKafkaConsumer(
+                bootstrap_servers=self.bootstrap_servers,
+                group_id=self.group_id,
+                client_id=f"sps-{self.service}",
+                enable_auto_commit=False,
+                auto_offset_reset="earliest",
+                **self.consumer_options,
+            )
+            consumer.subscribe(self.topics, listener=_Listener(self))
+            try:
+                await consumer.start()
+            except KafkaError as exc:
+                log.warning("consumer cannot reach Kafka, retrying", error=str(exc), group=self.group_id)
+                await consumer.stop()
+                await self._pause(2.0)
+                continue
+            self.running = True
+            try:
+                await self._loop(consumer)
+            finally:
+                self.running = False
+                await consumer.stop()
+
+    async def _loop(self, consumer: AIOKafkaConsumer) -> None:
+        while not self._stopping.is_set():
+            batches = await consumer.getmany(timeout_ms=500, max_records=self.max_records)
+            for tp, records in batches.items():
+                async with self._batch_lock:
+                    if self._stopping.is_set():
+                        return  # not committed: the next owner gets these records again
+                    await self._process(tp, records)
+                    try:
+                        await consumer.commit({tp: records[-1].offset + 1})
+                    except (CommitFailedError, IllegalStateError) as exc:
+                        # Rebalanced away mid-batch: the new owner re-reads; its inbox drops what we did.
+                        log.warning("offset commit refused after rebalance", partition=str(tp), error=str(exc))
+                highwater = consumer.highwater(tp)
+                if highwater is not None:
+                    CONSUMER_LAG.labels(self.service, tp.topic, str(tp.partition)).set(
+                        max(0, highwater - records[-1].offset - 1)
+                    )
+
+    async def _process(self, tp: TopicPartition, records: list) -> None:
+        items: list[_Item] = []
+        for record in records:
+            CONSUMED.labels(self.service, tp.topic).inc()
+            try:
+                event = decode(record.value)
+                if event.type not in self.handlers:
+                    if event.type in EVENT_TYPES:
+                        continue  # a known event this service does not act on
+                    raise UnknownEventType(f"unknown event type {event.type!r}")
+                items.append(_Item(record, event, parse_data(event)))
+            except (EnvelopeError, UnknownEventType, InvalidEventData) as exc:
+                await self._dead_letter(record, str(exc))
+        if items:
+            await self._handle_with_retry(tp.topic, items)
+
+    async def _handle_with_retry(self, topic: str, items: list[_Item]) -> None:
+        attempt = 0
+        while True:
+            started = time.perf_counter()
+            try:
+                await self._handle(topic, items)
+                HANDLER_SECONDS.labels(self.service, topic).observe(time.perf_counter() - started)
+                return
+            except asyncio.CancelledError:
+                raise
+            except Exception as exc:
+                if is_transient(exc):
+                    FAILED.labels(self.service, topic, "transient").inc()
+                    attempt += 1
+                    log.warning("transient failure, retrying", error=repr(exc), attempt=attempt)
+                    if await self._pause(min(5.0, self.backoff_s * 2 ** min(attempt, 5))):
+                        raise
+                    continue
+                FAILED.labels(self.service, topic, "handler").inc()
+                if len(items) > 1:
+                    for item in items:  # isolate the record that fails from the good ones
+                        await self._handle_with_retry(topic, [item])
+                    return
+                attempt += 1
+                if attempt >= self.max_attempts:
+                    await self._dead_letter(items[0].record, f"handler failed after {attempt} attempts: {exc!r}")
+                    return
+                log.warning("handler failed, retrying", error=repr(exc), attempt=attempt)
+                await self._pause(self.backoff_s * attempt)
+
+    async def _handle(self, topic: str, items: list[_Item]) -> None:
+        async with UnitOfWork(self.engine, self.notify_channel) as uow:
+            fresh = await uow.claim(topic, (i.event.id for i in items))
+            handled: set[uuid.UUID] = set()
+            for item in items:
+                eid = item.event.id
+                if eid not in fresh or eid in handled:
+                    DUPLICATES.labels(self.service, topic).inc()
+                    continue
+                handled.add(eid)
+                bind_event(str(eid), item.event.correlationid)
+                try:
+                    await self.handlers[item.event.type](item.event, item.data, uow)
+                finally:
+                    unbind_event()
+        self.handled += len(handled)
+
+    async def _dead_letter(self, record, reason: str) -> None:
+        topic = record.topic
+        headers = list(record.headers or []) + [
+            ("sps-error", reason[:4000].encode()),
+            ("sps-original-topic", topic.encode()),
+            ("sps-original-partition", str(record.partition).encode()),
+            ("sps-original-offset", str(record.offset).encode()),
+            ("sps-consumer-group", self.group_id.encode()),
+        ]
+        log.warning("record dead-lettered", topic=topic, offset=record.offset, reason=reason[:300])
+        while True:
+            try:
+                await self.producer.publish_raw([(dlq(topic), record.key, record.value or b"", headers)])
+                DEAD_LETTERED.labels(self.service, topic).inc()
+                return
+            except KafkaError as exc:  # the DLQ must not lose the record either
+                log.warning("DLQ publish failed, retrying", error=str(exc))
+                if await self._pause(1.0):
+                    raise
+
+    async def _pause(self, seconds: float) -> bool:
+        try:
+            await asyncio.wait_for(self._stopping.wait(), timeout=seconds)
+        except TimeoutError:
+            pass
+        return self._stopping.is_set()

@@ -1,0 +1,163 @@
+"""The runtime every service is built from: database, producer, outbox relay, consumers, probes.
+
+A service declares what is its own (migrations, consumers, routes, background tasks); this
+module starts and stops the rest the same way everywhere. Startup runs in the background so
+`/healthz` answers at once and `/readyz` tells when Kafka and the database are reachable.
+"""
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import AsyncIterator, Awaitable, Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from fastapi import APIRouter, FastAPI
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from shared.db.engine import ensure_database, make_engine, ping
+from shared.db.migrate import upgrade_to_head
+from shared.db.uow import UnitOfWork
+from shared.http import install_probes, install_problem_handlers
+from shared.kafka.admin import ensure_topics
+from shared.kafka.consumer import ConsumerRunner, Handler
+from shared.kafka.producer import EventProducer
+from shared.logging import configure_logging, get_logger
+from shared.outbox import OutboxRelay
+from shared.settings import ServiceSettings
+
+log = get_logger(__name__)
+
+
+@dataclass
+class ConsumerSpec:
+    topics: list[str]
+    handlers: dict[str, Handler]
+    group_suffix: str = "main"
+    on_assigned: Callable | None = None
+    options: dict = field(default_factory=dict)
+
+
+class ServiceRuntime:
+    def __init__(self, settings: ServiceSettings, *, migrations: Path) -> None:
+        self.settings = settings
+        self.name = settings.service_name
+        self.migrations = migrations
+        self.engine: AsyncEngine = make_engine(settings.service_database_url)
+        self.producer = EventProducer(settings.kafka_bootstrap_servers, self.name)
+        self.notify_channel = f"outbox_{self.name}"
+        self.relay = OutboxRelay(self.name, settings.service_database_url, self.producer,
+                                 channel=self.notify_channel, poll_interval_s=settings.outbox_poll_interval_s)
+        self.consumers: list[ConsumerRunner] = []
+        self._specs: list[ConsumerSpec] = []
+        self._startup_hooks: list[Callable[[ServiceRuntime], Awaitable[None]]] = []
+        self._background: list[Callable[[], Awaitable[None]]] = []
+        self._tasks: list[asyncio.Task] = []
+        self.started: asyncio.Event | None = None  # created inside the running loop
+        self.startup_error: str | None = None
+
+    # --- declaration ---------------------------------------------------------------
+
+    def consume(self, spec: ConsumerSpec) -> None:
+        self._specs.append(spec)
+
+    def on_startup(self, hook: Callable[[ServiceRuntime], Awaitable[None]]) -> None:
+        """Runs after migrations and before consumers start (load caches here)."""
+        self._startup_hooks.append(hook)
+
+    def background(self, task: Callable[[], Awaitable[None]]) -> None:
+        self._background.append(task)
+
+    def uow(self) -> UnitOfWork:
+        return UnitOfWork(self.engine, self.notify_channel)
+
+    # --- lifecycle -----------------------------------------------------------------
+
+    async def _start(self) -> None:
+        s = self.settings
+        while True:
+            try:
+                await ensure_database(s.maintenance_database_url, self.engine.url.database)
+                await upgrade_to_head(self.engine, self.migrations)
+                break
+            except (OSError, ConnectionError, TimeoutError) as exc:
+                self.startup_error = f"database not reachable: {exc}"
+                log.warning("waiting for the database", error=str(exc))
+                await asyncio.sleep(1.0)
+        while True:
+            try:
+                await ensure_topics(s.kafka_bootstrap_servers, partitions=s.topic_partitions,
+                                    replication_factor=s.topic_replication_factor)
+                await self.producer.start()
+                break
+            except Exception as exc:
+                self.startup_error = f"Kafka not reachable: {exc}"
+                log.warning("waiting for Kafka", error=str(exc))
+                await self.producer.stop()
+                await asyncio.sleep(1.0)
+        for hook in self._startup_hooks:
+            await hook(self)
+        self._tasks.append(asyncio.create_task(self.relay.run(), name="outbox-relay"))
+        for spec in self._specs:
+            runner = ConsumerRunner(
+                service=self.name, group_id=f"sps-{self.name}-{spec.group_suffix}", topics=spec.topics,
+                handlers=spec.handlers, engine=self.engine, producer=self.producer,
+                bootstrap_servers=s.kafka_bootstrap_servers, notify_channel=self.notify_channel,
+                max_records=s.consumer_max_records, max_attempts=s.consumer_retry_max_attempts,
+                backoff_s=s.consumer_retry_backoff_s, on_assigned=spec.on_assigned, consumer_options=spec.options,
+            )
+            self.consumers.append(runner)
+            self._tasks.append(asyncio.create_task(runner.run(), name=f"consumer-{spec.group_suffix}"))
+        for task in self._background:
+            self._tasks.append(asyncio.create_task(task(), name=getattr(task, "__name__", "background")))
+        self.startup_error = None
+        self.started.set()
+        log.info("service started", consumers=len(self.consumers))
+
+    async def stop(self) -> None:
+        self.relay.stop()
+        for runner in self.consumers:
+            runner.stop()
+        if self._tasks:
+            done, pending = await asyncio.wait(self._tasks, timeout=10)
+            for task in pending:
+                task.cancel()
+            await asyncio.gather(*pending, return_exceptions=True)
+        await self.producer.stop()
+        await self.engine.dispose()
+
+    async def readiness(self) -> dict[str, bool]:
+        db, kafka = await asyncio.gather(ping(self.engine), self.producer.ping())
+        started = self.started is not None and self.started.is_set()
+        consumers = all(c.running for c in self.consumers)
+        return {"database": db, "kafka": kafka, "started": started, "consumers": consumers}
+
+    @contextlib.asynccontextmanager
+    async def lifespan(self, app: FastAPI) -> AsyncIterator[None]:
+        self.started = asyncio.Event()
+        starter = asyncio.create_task(self._start(), name="startup")
+        try:
+            yield
+        finally:
+            starter.cancel()
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await starter
+            await self.stop()
+
+
+def build_app(runtime: ServiceRuntime, *routers: APIRouter, title: str) -> FastAPI:
+    configure_logging(runtime.name)
+    app = FastAPI(title=title, lifespan=runtime.lifespan, version="1")
+    app.state.runtime = runtime
+    install_problem_handlers(app)
+    install_probes(app, runtime.readiness)
+    for router in routers:
+        app.include_router(router)
+    return app
+
+
+def serve(app: FastAPI, settings: ServiceSettings) -> None:
+    """Run one service process (uvicorn), logging through structlog only."""
+    import uvicorn
+
+    uvicorn.run(app, host=settings.http_host, port=settings.http_port, log_config=None, access_log=False)

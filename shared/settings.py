@@ -1,0 +1,65 @@
+"""Settings from the environment (pydantic-settings), one shape for every service.
+
+`KAFKA_BOOTSTRAP_SERVERS` and `DATABASE_URL` keep the contract's names; everything else of
+ours is prefixed `SPS_`.
+"""
+from __future__ import annotations
+
+from pathlib import Path
+
+from pydantic import AliasChoices, Field, SecretStr
+from pydantic_settings import BaseSettings, SettingsConfigDict
+from sqlalchemy.engine import make_url
+
+from shared.paths import POLICY_DIR
+
+DEFAULT_DATABASE_URL = "postgresql+asyncpg://postgres@127.0.0.1:5432/postgres"
+
+
+class ServiceSettings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="SPS_", extra="ignore", populate_by_name=True)
+
+    service_name: str = "unnamed"
+    http_host: str = "127.0.0.1"
+    http_port: int = 0
+
+    kafka_bootstrap_servers: str = Field(
+        "127.0.0.1:9092", validation_alias=AliasChoices("KAFKA_BOOTSTRAP_SERVERS", "SPS_KAFKA_BOOTSTRAP_SERVERS")
+    )
+    database_url: str = Field(
+        DEFAULT_DATABASE_URL, validation_alias=AliasChoices("DATABASE_URL", "SPS_DATABASE_URL")
+    )
+    # One database per service on the server DATABASE_URL names; override the name if needed.
+    database_name: str | None = None
+
+    topic_partitions: int = 6
+    topic_replication_factor: int = 1
+
+    # Demo mode enables the contract's demo clients and staff logins, and demo keys.
+    demo_mode: bool = False
+    person_id_key: SecretStr | None = None
+    policy_dir: Path = POLICY_DIR
+
+    consumer_max_records: int = 500
+    consumer_retry_max_attempts: int = 5
+    consumer_retry_backoff_s: float = 0.2
+    outbox_poll_interval_s: float = 1.0
+
+    @property
+    def service_database_url(self) -> str:
+        url = make_url(self.database_url)
+        return url.set(database=self.database_name or f"sps_{self.service_name}").render_as_string(
+            hide_password=False
+        )
+
+    @property
+    def maintenance_database_url(self) -> str:
+        return make_url(self.database_url).render_as_string(hide_password=False)
+
+    def person_id_secret(self) -> bytes:
+        """The HMAC key behind person ids. Only demo mode has a default."""
+        if self.person_id_key is not None:
+            return self.person_id_key.get_secret_value().encode()
+        if self.demo_mode:
+            return b"sps-demo-person-id-key"
+        raise RuntimeError("SPS_PERSON_ID_KEY is not set (only demo mode has a default key)")

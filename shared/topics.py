@@ -1,0 +1,28 @@
+"""Topic names. The contract's public topics first, then the platform's internal ones."""
+from __future__ import annotations
+
+COURT_ORDERS = "ingest.court-orders.v1"
+RELEASE_NOTICES = "ingest.release-notices.v1"
+REHAB_NOTICES = "ingest.rehab-notices.v1"
+LOCATIONS = "ingest.locations.v1"
+CHECKINS = "ingest.checkins.v1"
+ALERTS = "alerts.v1"
+EXCHANGE_OUTBOUND = "exchange.outbound.v1"
+
+# Internal: each service publishes its domain events on its own topic.
+SUPERVISION_EVENTS = "supervision.events.v1"
+HANDOVER_EVENTS = "handover.events.v1"
+RISK_EVENTS = "risk.events.v1"
+
+CONTRACT_TOPICS = (COURT_ORDERS, RELEASE_NOTICES, REHAB_NOTICES, LOCATIONS, CHECKINS, ALERTS, EXCHANGE_OUTBOUND)
+INTERNAL_TOPICS = (SUPERVISION_EVENTS, HANDOVER_EVENTS, RISK_EVENTS)
+ALL_TOPICS = CONTRACT_TOPICS + INTERNAL_TOPICS
+
+
+def dlq(topic: str) -> str:
+    """The dead-letter topic beside `topic`."""
+    return f"{topic}.dlq"
+
+
+def all_topics_with_dlq() -> list[str]:
+    return [t for topic in ALL_TOPICS for t in (topic, dlq(topic))]
