@@ -1,23 +1,35 @@
 """`python -m shared.devstack run|up|down|status|infra-up|infra-down` — what the Makefile calls."""
 from __future__ import annotations
 
+import os
 import signal
 import sys
 import time
+from pathlib import Path
 
 import typer
 from rich.console import Console
 
 from shared.devstack import procs
 from shared.devstack.stack import SERVICES, Stack
+from shared.paths import LOCAL_DIR
 
 app = typer.Typer(add_completion=False, help="Run the SPS platform on this machine (no Docker needed).")
 console = Console()
 
 
 def _stack(demo: bool = True) -> Stack:
+    """The default addresses of the contract; SPS_LOCAL_DIR, SPS_KAFKA_PORT, SPS_PG_PORT and
+    SPS_PORT_OFFSET move a second copy (the tests use this) out of the way of the first."""
     env = {"SPS_DEMO_MODE": "true"} if demo else {}
-    return Stack(extra_env=env, say=lambda msg: console.print(f"[green]✓[/] {msg}"))
+    return Stack(
+        root=Path(os.environ.get("SPS_LOCAL_DIR", LOCAL_DIR)),
+        kafka_port=int(os.environ.get("SPS_KAFKA_PORT", 9092)),
+        pg_port=int(os.environ.get("SPS_PG_PORT", 5432)),
+        port_offset=int(os.environ.get("SPS_PORT_OFFSET", 0)),
+        extra_env=env,
+        say=lambda msg: console.print(f"[green]✓[/] {msg}"),
+    )
 
 
 @app.command()

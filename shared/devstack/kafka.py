@@ -131,8 +131,11 @@ class KafkaNode:
         return proc.pid
 
     def wait_ready(self, timeout_s: float = 90.0) -> None:
+        asyncio.run(self.wait_ready_async(timeout_s))
+
+    async def wait_ready_async(self, timeout_s: float = 90.0) -> None:
         try:
-            asyncio.run(wait_for_kafka(self.bootstrap, timeout_s))
+            await wait_for_kafka(self.bootstrap, timeout_s)
         except TimeoutError as exc:
             raise KafkaSetupError(f"{exc}; see {self.home / 'logs'}") from None
 

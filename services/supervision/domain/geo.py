@@ -16,6 +16,8 @@ from shapely.geometry import Point, Polygon
 from shared.geography import Geography
 
 _M_PER_DEG_LAT = 110_574.0
+# Projection arithmetic is exact to far less than this; a fix's accuracy is whole metres.
+_EQUAL_WITHIN_M = 0.01
 _M_PER_DEG_LON_EQUATOR = 111_320.0
 
 
@@ -77,11 +79,11 @@ def judge_position(x: float, y: float, accuracy_m: float, permitted: Area,
     distance = 0.0 if inside else permitted.distance_to_edge(x, y)
     entered = tuple(
         zone.name for zone in exclusions
-        if zone.contains(x, y) and zone.distance_to_edge(x, y) > accuracy_m
+        if zone.contains(x, y) and zone.distance_to_edge(x, y) > accuracy_m + _EQUAL_WITHIN_M
     )
     return PositionVerdict(
         inside_permitted=inside,
-        outside_permitted=(not inside) and distance > accuracy_m,
+        outside_permitted=(not inside) and distance > accuracy_m + _EQUAL_WITHIN_M,
         distance_outside_m=distance,
         exclusion_zones_entered=entered,
     )

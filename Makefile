@@ -1,0 +1,62 @@
+# SPS — special-population supervision platform. `make run` and `make test` set up everything.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed
+KAFKA_LIBS := .local/kafka/libs/.complete
+DEVSTACK := $(PY) -m shared.devstack
+PYTEST_ARGS ?=
+
+.PHONY: help setup run up down demo status test test-unit bench schemas clean
+
+help:
+	@echo "make run    — set up and run the whole platform in the foreground (Ctrl-C stops it)"
+	@echo "make up     — the same, detached; returns when every service is ready"
+	@echo "make down   — stop everything"
+	@echo "make test   — set up and run the whole test suite (real Kafka and PostgreSQL)"
+	@echo "make demo   — up, plus the simulator"
+	@echo "make bench  — the benchmark (bench/results/latest.json)"
+
+# The virtualenv: pinned direct dependencies (pyproject.toml), whole set pinned by constraints.txt.
+$(STAMP): pyproject.toml constraints.txt
+	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install -q --upgrade "pip==26.3"
+	$(PY) -m pip install -q -c constraints.txt -e ".[dev]"
+	@touch $(STAMP)
+
+# Kafka's jars from Maven Central (deploy/kafka/pom.xml), cached under .local/.
+$(KAFKA_LIBS): deploy/kafka/pom.xml $(STAMP)
+	$(PY) -c "from shared.devstack.kafka import ensure_jars; ensure_jars()"
+
+setup: $(STAMP) $(KAFKA_LIBS)
+
+run: setup
+	$(DEVSTACK) run
+
+up: setup
+	$(DEVSTACK) up
+
+down:
+	@if [ -x $(PY) ]; then $(DEVSTACK) down; else echo "nothing to stop"; fi
+
+status: setup
+	$(DEVSTACK) status
+
+demo: up
+	@echo "make demo: the simulator is not built yet (issue #7); the platform is up without it." >&2; exit 2
+
+test: setup
+	$(PY) -m pytest $(PYTEST_ARGS)
+
+test-unit: setup
+	$(PY) -m pytest tests/unit tests/static $(PYTEST_ARGS)
+
+bench: setup
+	@echo "make bench: the benchmark is not built yet (issue #9)." >&2; exit 2
+
+schemas: setup
+	$(PY) -m tools.schemas
+
+clean: down
+	rm -rf .local $(VENV)

@@ -1,0 +1,42 @@
+"""Test-wide fixtures. Unit tests need nothing; integration and e2e tests get a real Kafka
+(KRaft) and a real PostgreSQL of their own, started once per session on ports apart from a
+developer's `make up` (Kafka 19092, PostgreSQL 55432, services +10000)."""
+from __future__ import annotations
+
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+
+from shared.paths import LOCAL_DIR
+
+TEST_ROOT = Path(os.environ.get("SPS_TEST_DIR", LOCAL_DIR / "test"))
+KAFKA_PORT = 19092
+PG_PORT = 55432
+PORT_OFFSET = 10000
+
+
+def pytest_collection_modifyitems(config, items):
+    for item in items:
+        path = str(item.path)
+        if "/integration/" in path:
+            item.add_marker(pytest.mark.integration)
+        if "/e2e/" in path:
+            item.add_marker(pytest.mark.e2e)
+
+
+@pytest.fixture(scope="session")
+def stack():
+    """Real Kafka and PostgreSQL for the session (or those named by the environment)."""
+    from shared.devstack.stack import Stack
+
+    if TEST_ROOT.exists():
+        s = Stack(root=TEST_ROOT, kafka_port=KAFKA_PORT, pg_port=PG_PORT, port_offset=PORT_OFFSET)
+        s.down()  # a previous run that died may have left processes behind
+        shutil.rmtree(TEST_ROOT)
+    s = Stack(root=TEST_ROOT, kafka_port=KAFKA_PORT, pg_port=PG_PORT, port_offset=PORT_OFFSET, durable=False,
+              extra_env={"SPS_DEMO_MODE": "true"}, say=lambda msg: print(f"[stack] {msg}"))
+    s.infra_up()
+    yield s
+    s.down()

@@ -1,0 +1,62 @@
+"""Reading topics back in tests: no consumer group, from the beginning to the end offsets."""
+from __future__ import annotations
+
+import asyncio
+import time
+
+from aiokafka import AIOKafkaConsumer, TopicPartition
+
+from shared.kafka.admin import ensure_topics
+from shared.topics import dlq
+
+
+async def read_topic(bootstrap: str, topic: str, *, min_count: int = 0, timeout_s: float = 30.0) -> list:
+    """All records on `topic`; waits until at least `min_count` are there (or the timeout)."""
+    consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap, enable_auto_commit=False)
+    await consumer.start()
+    try:
+        parts = consumer.partitions_for_topic(topic)
+        deadline = time.monotonic() + timeout_s
+        while not parts and time.monotonic() < deadline:
+            await consumer._client.force_metadata_update()  # noqa: SLF001 — a topic created a moment ago
+            await asyncio.sleep(0.2)
+            parts = consumer.partitions_for_topic(topic)
+        tps = [TopicPartition(topic, p) for p in sorted(parts or [])]
+        consumer.assign(tps)
+        await consumer.seek_to_beginning(*tps)
+        records: list = []
+        while True:
+            batch = await consumer.getmany(*tps, timeout_ms=300)
+            for recs in batch.values():
+                records.extend(recs)
+            ends = await consumer.end_offsets(tps)
+            positions = [await consumer.position(tp) for tp in tps]
+            at_end = all(pos >= ends[tp] for pos, tp in zip(positions, tps))
+            if at_end and len(records) >= min_count:
+                return records
+            if time.monotonic() > deadline:
+                return records
+    finally:
+        await consumer.stop()
+
+
+async def end_offsets(bootstrap: str, topics: list[str]) -> dict:
+    consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap)
+    await consumer.start()
+    try:
+        tps = [TopicPartition(t, p) for t in topics for p in (consumer.partitions_for_topic(t) or [])]
+        return {f"{tp.topic}/{tp.partition}": o for tp, o in (await consumer.end_offsets(tps)).items()}
+    finally:
+        await consumer.stop()
+
+
+async def fresh_topic(bootstrap: str, name: str, partitions: int = 3) -> str:
+    await ensure_topics(bootstrap, [name, dlq(name)], partitions=partitions)
+    return name
+
+
+def header(record, name: str) -> str | None:
+    for key, value in record.headers or []:
+        if key == name:
+            return value.decode()
+    return None

@@ -1,0 +1,72 @@
+"""The shipped alert policy is BRIEF §4's catalogue; a bad policy file is refused naming the line."""
+import uuid
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+
+from services.alerting.domain.alerts import alert_id, raise_alert
+from services.alerting.domain.policy import AlertPolicy, load_alert_policy
+from shared.paths import POLICY_DIR
+from shared.policy import PolicyError, load_policy
+
+H, M, D = (lambda n: timedelta(hours=n)), (lambda n: timedelta(minutes=n)), (lambda n: timedelta(days=n))
+# rule_id: (colour, ack, dispose) — copied from BRIEF §4
+CATALOGUE = {
+    "intake_missed": ("red", M(15), H(24)),
+    "contact_lost": ("red", M(15), H(24)),
+    "device_tamper": ("red", M(15), H(2)),
+    "exclusion_zone_entered": ("red", M(15), H(2)),
+    "zone_exit": ("orange", M(30), H(24)),
+    "release_intake_missed": ("red", M(15), H(24)),
+    "pickup_unplanned": ("orange", H(2), D(3)),
+    "risk_high": ("orange", H(2), D(3)),
+    "sanction_threshold": ("orange", H(2), D(3)),
+    "device_offline": ("yellow", H(2), H(24)),
+    "leave_overdue": ("yellow", H(2), H(24)),
+    "checkin_missed": ("blue", H(24), D(3)),
+    "receipt_overdue": ("yellow", H(24), D(3)),
+    "aftercare_followup_due": ("yellow", H(24), D(7)),
+    "rehab_report_missed": ("orange", H(2), D(3)),
+    "positioning_term_ending": ("blue", H(24), D(7)),
+}
+
+
+def test_shipped_policy_is_the_brief_catalogue():
+    policy = load_alert_policy(POLICY_DIR)
+    assert set(policy.rules) == set(CATALOGUE)
+    for rule_id, (colour, ack, dispose) in CATALOGUE.items():
+        rule = policy.rules[rule_id]
+        assert (rule.colour, rule.ack, rule.dispose) == (colour, ack, dispose), rule_id
+
+
+def test_alert_id_is_stable_per_rule_person_cause():
+    p = uuid.uuid4()
+    assert alert_id("zone_exit", p, "c1") == alert_id("zone_exit", p, "c1")
+    assert len({alert_id("zone_exit", p, "c1"), alert_id("zone_exit", p, "c2"),
+                alert_id("device_tamper", p, "c1"), alert_id("zone_exit", uuid.uuid4(), "c1")}) == 4
+
+
+def test_deadlines_run_from_the_policy():
+    policy = load_alert_policy(POLICY_DIR)
+    t = datetime(2026, 12, 2, 8, tzinfo=UTC)
+    a = raise_alert("zone_exit", policy.rules["zone_exit"], person_id=uuid.uuid4(), cause="e", jurisdiction="澄江街道",
+                    raised_at=t, evidence=["x"])
+    assert a.colour == "orange" and a.status == "open"
+    assert a.ack_due_at == t + M(30) and a.dispose_due_at == t + H(24)
+
+
+def test_bad_policy_is_refused_naming_the_line(tmp_path: Path):
+    text = (POLICY_DIR / "alerts.yaml").read_text(encoding="utf-8")
+    bad = text.replace("    colour: orange\n    ack: PT30M", "    colour: purple\n    ack: PT30M", 1)
+    assert bad != text
+    (tmp_path / "alerts.yaml").write_text(bad, encoding="utf-8")
+    line = next(i for i, l in enumerate(bad.splitlines(), 1) if "purple" in l)
+    with pytest.raises(PolicyError, match=rf"alerts.yaml:{line}: rules.zone_exit.colour"):
+        load_alert_policy(tmp_path)
+
+
+def test_broken_yaml_names_the_line(tmp_path: Path):
+    (tmp_path / "alerts.yaml").write_text("rules:\n  a: [1, 2\n", encoding="utf-8")
+    with pytest.raises(PolicyError, match=r"alerts.yaml:\d+: not valid YAML"):
+        load_policy(tmp_path / "alerts.yaml", AlertPolicy)

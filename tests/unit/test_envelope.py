@@ -1,0 +1,74 @@
+import uuid
+from datetime import UTC, datetime
+
+import orjson
+import pytest
+from pydantic import ValidationError
+
+from shared.envelope import EnvelopeError, IncomingEvent, OutgoingEvent, decode, encode, new_event
+from shared.events import (EVENT_TYPES, InvalidEventData, LocationFix, UnknownEventType, envelope_json_schema,
+                           parse_data)
+
+PID = uuid.uuid4()
+
+
+def fix(**over):
+    base = dict(person_id=PID, device_id="EM-1", lat=31.9, lon=120.3, accuracy_m=10,
+                recorded_at=datetime(2026, 12, 2, 8, tzinfo=UTC))
+    return LocationFix(**{**base, **over})
+
+
+def test_round_trip_keeps_every_attribute():
+    ev = new_event("sps.ingest.location", "/sps/exchange", fix(), subject=str(PID))
+    back = decode(encode(ev))
+    assert back.id == ev.id and back.type == ev.type and back.subject == str(PID)
+    assert back.specversion == "1.0" and back.datacontenttype == "application/json"
+    assert back.correlationid == str(ev.id)  # a chain starts at its first event
+    assert parse_data(back) == fix()
+
+
+def test_cause_carries_correlation_and_causation():
+    first = new_event("sps.ingest.location", "/sps/exchange", fix(), subject=str(PID))
+    second = new_event("sps.ingest.location", "/sps/supervision", fix(), subject=str(PID), cause=decode(encode(first)))
+    assert second.correlationid == str(first.id) and second.causationid == str(first.id)
+    third = new_event("sps.ingest.location", "/sps/alerting", fix(), cause=decode(encode(second)))
+    assert third.correlationid == str(first.id) and third.causationid == str(second.id)
+
+
+def test_producing_is_strict_consuming_is_tolerant():
+    ev = new_event("sps.ingest.location", "/sps/exchange", fix())
+    with pytest.raises(ValidationError):
+        OutgoingEvent(**ev.model_dump(), unknownattr="x")
+    raw = orjson.loads(encode(ev))
+    raw["newextension"] = "ok"
+    raw["data"]["new_field"] = 1
+    incoming = decode(orjson.dumps(raw))
+    assert isinstance(incoming, IncomingEvent)
+    assert parse_data(incoming) == fix()  # unknown data fields are ignored, not refused
+
+
+@pytest.mark.parametrize("raw,reason", [
+    (b"\xff\xfe not json", "not JSON"),
+    (b"[1, 2]", "not a JSON object"),
+    (b'{"specversion": "1.0"}', "not a CloudEvent"),
+    (None, "no value"),
+])
+def test_decode_errors_say_why(raw, reason):
+    with pytest.raises(EnvelopeError, match=reason):
+        decode(raw)
+
+
+def test_data_errors_say_which_field():
+    ev = new_event("sps.ingest.location", "/sps/exchange", {"person_id": str(PID), "lat": 200})
+    with pytest.raises(InvalidEventData, match="lat"):
+        parse_data(decode(encode(ev)))
+    odd = new_event("sps.nothing.here", "/sps/exchange", {})
+    with pytest.raises(UnknownEventType):
+        parse_data(decode(encode(odd)))
+
+
+def test_every_event_type_exports_a_json_schema():
+    for name in EVENT_TYPES:
+        schema = envelope_json_schema(name)
+        assert schema["properties"]["type"] == {"const": name}
+        assert schema["properties"]["data"]["type"] == "object"
