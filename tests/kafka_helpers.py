@@ -43,8 +43,10 @@ async def read_topic(bootstrap: str, topic: str, *, min_count: int = 0, timeout_
 async def end_offsets(bootstrap: str, topics: list[str]) -> dict:
     consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap)
     await consumer.start()
+    await asyncio.sleep(0)  # let aiokafka's no-group task start, or stop() raises CancelledError
     try:
         tps = [TopicPartition(t, p) for t in topics for p in (consumer.partitions_for_topic(t) or [])]
+        consumer.assign(tps)
         return {f"{tp.topic}/{tp.partition}": o for tp, o in (await consumer.end_offsets(tps)).items()}
     finally:
         await consumer.stop()
