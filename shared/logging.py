@@ -1,35 +1,49 @@
-"""JSON logs via structlog; `bind_event` carries event id and correlation id into every line."""
+"""JSON logs via structlog, for our code and the libraries' stdlib loggers alike.
+
+`bind_event` carries the event id and correlation id into every line logged while an event
+is handled, so one event's path can be followed across services.
+"""
 from __future__ import annotations
 
 import logging
 import sys
 
 import structlog
-from structlog.contextvars import bind_contextvars, clear_contextvars, merge_contextvars
+from structlog.contextvars import bind_contextvars, merge_contextvars, unbind_contextvars
 
 _configured = False
+
+_SHARED = [
+    merge_contextvars,
+    structlog.stdlib.add_log_level,
+    structlog.stdlib.add_logger_name,
+    structlog.processors.TimeStamper(fmt="iso", utc=True),
+]
 
 
 def configure_logging(service: str, level: str = "INFO") -> None:
     global _configured
     if _configured:
         return
-    logging.basicConfig(stream=sys.stdout, level=level, format="%(message)s")
-    for noisy in ("aiokafka", "kafka"):
-        logging.getLogger(noisy).setLevel(logging.WARNING)
     structlog.configure(
-        processors=[
-            merge_contextvars,
-            structlog.processors.add_log_level,
-            structlog.processors.TimeStamper(fmt="iso", utc=True),
-            structlog.processors.format_exc_info,
-            structlog.processors.JSONRenderer(),
-        ],
-        wrapper_class=structlog.make_filtering_bound_logger(logging.getLevelName(level)),
-        logger_factory=structlog.PrintLoggerFactory(),
+        processors=[*_SHARED, structlog.stdlib.ProcessorFormatter.wrap_for_formatter],
+        logger_factory=structlog.stdlib.LoggerFactory(),
+        wrapper_class=structlog.stdlib.BoundLogger,
         cache_logger_on_first_use=True,
     )
-    structlog.contextvars.bind_contextvars(service=service)
+    formatter = structlog.stdlib.ProcessorFormatter(
+        foreign_pre_chain=_SHARED,
+        processors=[structlog.stdlib.ProcessorFormatter.remove_processors_meta,
+                    structlog.processors.format_exc_info, structlog.processors.JSONRenderer(ensure_ascii=False)],
+    )
+    handler = logging.StreamHandler(sys.stdout)
+    handler.setFormatter(formatter)
+    root = logging.getLogger()
+    root.handlers[:] = [handler]
+    root.setLevel(level)
+    for noisy in ("aiokafka", "kafka"):
+        logging.getLogger(noisy).setLevel(logging.WARNING)
+    bind_contextvars(service=service)
     _configured = True
 
 
@@ -42,7 +56,4 @@ def bind_event(event_id: str, correlation_id: str | None) -> None:
 
 
 def unbind_event() -> None:
-    structlog.contextvars.unbind_contextvars("event_id", "correlation_id")
-
-
-__all__ = ["configure_logging", "get_logger", "bind_event", "unbind_event", "clear_contextvars"]
+    unbind_contextvars("event_id", "correlation_id")

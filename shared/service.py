@@ -52,7 +52,8 @@ class ServiceRuntime:
         self._specs: list[ConsumerSpec] = []
         self._startup_hooks: list[Callable[[ServiceRuntime], Awaitable[None]]] = []
         self._background: list[Callable[[], Awaitable[None]]] = []
-        self._tasks: list[asyncio.Task] = []
+        self._tasks: list[asyncio.Task] = []       # consumers and relay: asked to stop, then awaited
+        self._loops: list[asyncio.Task] = []       # background loops: cancelled
         self.started: asyncio.Event | None = None  # created inside the running loop
         self.startup_error: str | None = None
 
@@ -109,7 +110,7 @@ class ServiceRuntime:
             self.consumers.append(runner)
             self._tasks.append(asyncio.create_task(runner.run(), name=f"consumer-{spec.group_suffix}"))
         for task in self._background:
-            self._tasks.append(asyncio.create_task(task(), name=getattr(task, "__name__", "background")))
+            self._loops.append(asyncio.create_task(task(), name=getattr(task, "__name__", "background")))
         self.startup_error = None
         self.started.set()
         log.info("service started", consumers=len(self.consumers))
@@ -118,6 +119,9 @@ class ServiceRuntime:
         self.relay.stop()
         for runner in self.consumers:
             runner.stop()
+        for loop in self._loops:
+            loop.cancel()
+        await asyncio.gather(*self._loops, return_exceptions=True)
         if self._tasks:
             done, pending = await asyncio.wait(self._tasks, timeout=10)
             for task in pending:

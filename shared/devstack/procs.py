@@ -47,6 +47,26 @@ def stop_pid(pid: int, *, timeout_s: float = 20.0, sig: int = signal.SIGTERM) ->
     return True
 
 
+def stop_many(pids: list[int], *, timeout_s: float = 20.0) -> list[int]:
+    """SIGTERM them all at once, wait together, kill what is left; return those that ran."""
+    targets = []
+    for pid in pids:
+        try:
+            proc = psutil.Process(pid)
+            targets.append(proc)
+            proc.send_signal(signal.SIGTERM)
+        except psutil.Error:
+            pass
+    _, still = psutil.wait_procs(targets, timeout=timeout_s)
+    for proc in still:
+        try:
+            proc.kill()
+        except psutil.Error:
+            pass
+    psutil.wait_procs(still, timeout=5)
+    return [p.pid for p in targets]
+
+
 def port_open(host: str, port: int) -> bool:
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
         sock.settimeout(0.3)

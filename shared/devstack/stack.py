@@ -166,9 +166,12 @@ class Stack:
         return stopped
 
     def services_down(self) -> None:
+        running = {name: pid for name in SERVICES if procs.alive(pid := procs.read_pid(self.pidfile(name)))}
+        procs.stop_many(list(running.values()), timeout_s=15)
         for name in SERVICES:
-            if self.stop_service(name):
-                self.say(f"{name}: stopped")
+            procs.remove(self.pidfile(name))
+        if running:
+            self.say(f"stopped {', '.join(running)}")
 
     # --- whole platform -------------------------------------------------------------
 
