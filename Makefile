@@ -56,7 +56,7 @@ bench: setup
 	@echo "make bench: the benchmark is not built yet (issue #9)." >&2; exit 2
 
 schemas: setup
-	$(PY) -m tools.schemas
+	$(PY) -m shared.asyncapi
 
 clean: down
 	rm -rf .local $(VENV)

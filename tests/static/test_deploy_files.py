@@ -1,0 +1,56 @@
+"""No Docker engine here: docker-compose.yml, the Dockerfile, the Makefile and CI are checked as files."""
+from __future__ import annotations
+
+import re
+
+import yaml
+
+from shared.devstack.stack import SERVICES
+from shared.paths import REPO_ROOT
+
+
+def compose() -> dict:
+    return yaml.safe_load((REPO_ROOT / "docker-compose.yml").read_text(encoding="utf-8"))
+
+
+def test_compose_runs_every_service_with_its_port_and_the_variables_the_makefile_path_sets():
+    doc = compose()
+    services = doc["services"]
+    assert {"kafka", "postgres"} <= services.keys()
+    for name, port in SERVICES.items():
+        svc = services[name]
+        assert svc["command"] == ["python", "-m", f"services.{name}.main"]
+        env = svc["environment"]
+        # The same variables the devstack gives each service process (Stack.service_env).
+        for var in ("KAFKA_BOOTSTRAP_SERVERS", "DATABASE_URL", "SPS_SERVICE_NAME", "SPS_HTTP_PORT", "SPS_HTTP_HOST"):
+            assert var in env, f"{name} lacks {var}"
+        assert env["SPS_SERVICE_NAME"] == name and env["SPS_HTTP_PORT"] == str(port)
+        assert env["DATABASE_URL"].startswith("postgresql+asyncpg://")
+        assert {"kafka", "postgres"} <= set(svc["depends_on"])
+    published = {p.split(":")[-1] for s in services.values() for p in s.get("ports", [])}
+    assert {"8000", "8080"} <= published  # the contract's console and gateway
+    assert services["kafka"]["image"].startswith("apache/kafka:4.")
+    assert "broker,controller" in services["kafka"]["environment"]["KAFKA_PROCESS_ROLES"]
+    assert services["postgres"]["image"].startswith("postgres:")
+
+
+def test_dockerfile_ships_what_the_services_import():
+    text = (REPO_ROOT / "Dockerfile").read_text()
+    copied = " ".join(line for line in text.splitlines() if line.startswith("COPY "))
+    for part in ("shared", "services", "policy", "constraints.txt", "pyproject.toml"):
+        assert part in copied.split(), part
+    assert re.search(r"^USER\s+\w+", text, re.M), "the services must not run as root"
+
+
+def test_makefile_has_the_contract_commands_and_ci_calls_make_test():
+    makefile = (REPO_ROOT / "Makefile").read_text()
+    for target in ("run", "up", "down", "test", "demo", "bench"):
+        assert re.search(rf"^{target}:", makefile, re.M), target
+    ci = (REPO_ROOT / ".ci" / "run").read_text()
+    assert "make test" in ci and "set -euo pipefail" in ci
+
+
+def test_runtime_files_are_ignored():
+    ignored = (REPO_ROOT / ".gitignore").read_text().split()
+    for path in (".local/", ".venv/", "__pycache__/"):
+        assert path in ignored
