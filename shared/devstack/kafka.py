@@ -104,7 +104,7 @@ class KafkaNode:
         if (self.data_dir / "meta.properties").exists():
             return
         cid = cluster_id or _random_cluster_id()
-        args = ["format", "-t", cid, "-c", str(config)]
+        args = ["format", f"--cluster-id={cid}", "--config", str(config)]
         if not self.voters:
             args.append("--standalone")
         result = subprocess.run(self._java("kafka.tools.StorageTool", *args), capture_output=True, text=True)
@@ -151,6 +151,10 @@ class KafkaNode:
 
 
 def _random_cluster_id() -> str:
+    """A base64url UUID, as `kafka-storage random-uuid` makes: never starting with "-"."""
     import base64
 
-    return base64.urlsafe_b64encode(uuid.uuid4().bytes).decode().rstrip("=")
+    while True:
+        cid = base64.urlsafe_b64encode(uuid.uuid4().bytes).decode().rstrip("=")
+        if not cid.startswith("-"):
+            return cid
