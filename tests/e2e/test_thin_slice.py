@@ -103,6 +103,12 @@ async def test_zone_exit_alert_end_to_end(platform):
         assert event["data"]["alert_id"] == alert["alert_id"]
         uuid.UUID(event["id"])
 
+        metrics = {name: (await client.get(f"{platform.url(name)}/metrics")).text
+                   for name in ("supervision", "alerting", "command_centre")}
+        assert 'sps_events_consumed_total{service="supervision",topic="ingest.locations.v1"}' in metrics["supervision"]
+        assert 'sps_events_produced_total{service="alerting",topic="alerts.v1"}' in metrics["alerting"]
+        assert "sps_handler_seconds_bucket" in metrics["command_centre"] and "sps_consumer_lag" in metrics["alerting"]
+
         listed = (await client.get(f"{cc}/api/v1/alerts", headers=duty, params={"colour": "orange"})).json()
         assert [a["alert_id"] for a in listed if a["person_id"] == person_id] == [alert["alert_id"]]
 

@@ -55,8 +55,3 @@ def test_masking():
     assert mask_phone("13800001234") == "138****1234"
     assert is_valid_id_number(VALID) and not is_valid_id_number("x")
 
-
-def test_kafka_cluster_ids_never_look_like_an_option():
-    from shared.devstack.kafka import _random_cluster_id
-
-    assert not any(_random_cluster_id().startswith("-") for _ in range(5000))
