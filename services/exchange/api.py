@@ -101,7 +101,7 @@ async def court_order(body: CourtOrderIn, request: Request,
 async def locations(body: LocationBatch, request: Request,
                     caller: Annotated[Caller, Depends(require_scope("device:write"))]) -> dict:
     events = [
-        new_event("sps.ingest.location", SOURCE, LocationFix.model_validate(f.model_dump()), subject=f.person_id)
+        new_event("sps.ingest.location", SOURCE, LocationFix(**f.model_dump()), subject=str(f.person_id))
         for f in body.fixes
     ]
     await accept(request, topics.LOCATIONS, events)
@@ -112,7 +112,7 @@ async def locations(body: LocationBatch, request: Request,
 async def checkins(body: CheckinBatch, request: Request,
                    caller: Annotated[Caller, Depends(require_scope("device:write"))]) -> dict:
     events = [
-        new_event("sps.ingest.checkin", SOURCE, Checkin.model_validate(c.model_dump()), subject=c.person_id)
+        new_event("sps.ingest.checkin", SOURCE, Checkin(**c.model_dump()), subject=str(c.person_id))
         for c in body.checkins
     ]
     await accept(request, topics.CHECKINS, events)

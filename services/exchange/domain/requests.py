@@ -8,9 +8,9 @@ from __future__ import annotations
 from datetime import date
 from typing import Literal
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
-from shared.events import ExclusionZone, GeoPolygon
+from shared.events import Checkin, ExclusionZone, GeoPolygon, LocationFix
 from shared.identity import InvalidIdNumber, normalise_id_number
 
 
@@ -62,27 +62,17 @@ class CourtOrderIn(_In):
         return self
 
 
-class FixIn(_In):
-    person_id: str = Field(pattern=r"^[0-9a-fA-F\-]{36}$")
-    device_id: str = Field(min_length=1, max_length=64)
-    lat: float = Field(ge=-90, le=90)
-    lon: float = Field(ge=-180, le=180)
-    accuracy_m: float = Field(ge=0, le=100_000)
-    recorded_at: AwareDatetime
-    battery_pct: float | None = Field(None, ge=0, le=100)
-    strap_intact: bool | None = None
+class FixIn(LocationFix):
+    """One fix as a device sends it: the event's own schema, with extra fields welcome."""
+    model_config = ConfigDict(extra="ignore", frozen=True)
 
 
 class LocationBatch(_In):
     fixes: list[FixIn] = Field(min_length=1, max_length=1000)
 
 
-class CheckinIn(_In):
-    person_id: str = Field(pattern=r"^[0-9a-fA-F\-]{36}$")
-    channel: Literal["app", "phone", "in_person", "video"]
-    recorded_at: AwareDatetime
-    lat: float | None = Field(None, ge=-90, le=90)
-    lon: float | None = Field(None, ge=-180, le=180)
+class CheckinIn(Checkin):
+    model_config = ConfigDict(extra="ignore", frozen=True)
 
 
 class CheckinBatch(_In):
