@@ -89,27 +89,94 @@ class CaseOpened(EventData):
     order_no: str | None = None
 
 
-class ZoneExited(EventData):
-    """A person is outside the permitted area beyond the fix's accuracy, with no approved leave."""
+class Signal(EventData):
+    """Something that may raise an alert. `cause` names this occurrence (an episode, a deadline):
+    the same rule, person and cause always make the same alert."""
     person_id: uuid.UUID
-    case_id: uuid.UUID
     jurisdiction: str
-    episode_id: uuid.UUID
-    fix_event_id: uuid.UUID
+    cause: str = Field(min_length=1, max_length=200)
+    observed_at: AwareDatetime
+    evidence: list[str] = []
+    case_id: uuid.UUID | None = None
+
+
+class ZoneExited(Signal):
+    """Outside the permitted area beyond the fix's accuracy, with no approved leave."""
     lat: float
     lon: float
     accuracy_m: float
     distance_m: float
-    recorded_at: AwareDatetime
 
 
-class ZoneReturned(EventData):
-    person_id: uuid.UUID
-    case_id: uuid.UUID
-    jurisdiction: str
-    episode_id: uuid.UUID
-    fix_event_id: uuid.UUID
-    recorded_at: AwareDatetime
+class ZoneReturned(Signal):
+    """Back inside the permitted area (not an alert; kept on the case file)."""
+
+
+class ExclusionZoneEntered(Signal):
+    zone: str
+    lat: float
+    lon: float
+    accuracy_m: float
+
+
+class DeviceTampered(Signal):
+    device_id: str
+
+
+class DeviceOffline(Signal):
+    device_id: str | None = None
+    last_fix_at: AwareDatetime | None = None
+
+
+class CheckinMissed(Signal):
+    due_at: AwareDatetime
+
+
+class ContactLost(Signal):
+    """No fix and no check-in for the contact-lost window, and unreachable."""
+
+
+class IntakeMissed(Signal):
+    """Not reported (报到) within the intake window after the judgment took effect (漏管)."""
+
+
+class LeaveOverdue(Signal):
+    leave_end: AwareDatetime
+
+
+class SanctionRecorded(Signal):
+    kind: Literal["admonition", "warning", "revocation_proposal"]
+    count: int = Field(ge=1)  # how many of this kind the case has now
+    reason: str
+
+
+class PositioningTermEnding(Signal):
+    term_end: date
+
+
+class AftercareFollowupDue(Signal):
+    kind: Literal["phone", "visit"]
+
+
+class RehabReportMissed(Signal):
+    pass
+
+
+class ReleaseIntakeMissed(Signal):
+    pass
+
+
+class PickupUnplanned(Signal):
+    release_date: date
+
+
+class ReceiptOverdue(Signal):
+    notice_no: str
+
+
+class RiskHigh(Signal):
+    level: str
+    score: float | None = None
 
 
 # --- alerts (contract §3) ---------------------------------------------------------------
@@ -131,10 +198,18 @@ class AlertData(EventData):
     status: AlertStatus
     jurisdiction: str
     evidence: list[str]
-    # Beyond the contract's minimum: who did the last step, and why.
+    # Beyond the contract's minimum: who did the last step and why, where it stands, who is told.
     actor: str | None = None
     reason: str | None = None
     version: int = 1
+    level: str | None = None                 # escalation level now responsible
+    notify: list[str] = []                   # who is told of this change
+    silenced_until: AwareDatetime | None = None
+    reason_code: str | None = None           # the disposal's reason code
+    note: str | None = None
+    acknowledged_at: AwareDatetime | None = None
+    disposed_at: AwareDatetime | None = None
+    closed_at: AwareDatetime | None = None
 
 
 # --- registry --------------------------------------------------------------------------
@@ -161,6 +236,36 @@ EVENT_TYPES: dict[str, EventType] = {
                   summary="Outside the permitted area beyond the fix's accuracy, no approved leave"),
         EventType(type="sps.supervision.zone-returned", topic=topics.SUPERVISION_EVENTS, data=ZoneReturned,
                   summary="Back inside the permitted area"),
+        EventType(type="sps.supervision.exclusion-zone-entered", topic=topics.SUPERVISION_EVENTS, data=ExclusionZoneEntered,
+                  summary="Inside an exclusion zone beyond the fix's accuracy"),
+        EventType(type="sps.supervision.device-tampered", topic=topics.SUPERVISION_EVENTS, data=DeviceTampered,
+                  summary="Strap cut or device tampered"),
+        EventType(type="sps.supervision.device-offline", topic=topics.SUPERVISION_EVENTS, data=DeviceOffline,
+                  summary="No fix for the offline window"),
+        EventType(type="sps.supervision.checkin-missed", topic=topics.SUPERVISION_EVENTS, data=CheckinMissed,
+                  summary="A scheduled check-in was missed"),
+        EventType(type="sps.supervision.contact-lost", topic=topics.SUPERVISION_EVENTS, data=ContactLost,
+                  summary="No fix and no check-in for the contact-lost window"),
+        EventType(type="sps.supervision.intake-missed", topic=topics.SUPERVISION_EVENTS, data=IntakeMissed,
+                  summary="Not reported within the intake window (漏管)"),
+        EventType(type="sps.supervision.leave-overdue", topic=topics.SUPERVISION_EVENTS, data=LeaveOverdue,
+                  summary="Leave ended, not back in the area"),
+        EventType(type="sps.supervision.sanction-recorded", topic=topics.SUPERVISION_EVENTS, data=SanctionRecorded,
+                  summary="An admonition, warning or revocation proposal"),
+        EventType(type="sps.supervision.positioning-term-ending", topic=topics.SUPERVISION_EVENTS, data=PositioningTermEnding,
+                  summary="Electronic positioning near the end of its term"),
+        EventType(type="sps.supervision.aftercare-followup-due", topic=topics.SUPERVISION_EVENTS, data=AftercareFollowupDue,
+                  summary="Aftercare phone call or visit due"),
+        EventType(type="sps.supervision.rehab-report-missed", topic=topics.SUPERVISION_EVENTS, data=RehabReportMissed,
+                  summary="Community rehabilitation not reported in time"),
+        EventType(type="sps.handover.release-intake-missed", topic=topics.HANDOVER_EVENTS, data=ReleaseIntakeMissed,
+                  summary="Key releasee not registered after release (漏管)"),
+        EventType(type="sps.handover.pickup-unplanned", topic=topics.HANDOVER_EVENTS, data=PickupUnplanned,
+                  summary="Key releasee without a pick-up plan before release"),
+        EventType(type="sps.handover.receipt-overdue", topic=topics.HANDOVER_EVENTS, data=ReceiptOverdue,
+                  summary="Pre-release notice without a receipt in time"),
+        EventType(type="sps.risk.risk-high", topic=topics.RISK_EVENTS, data=RiskHigh,
+                  summary="Assessment rose to high, or key person newly determined"),
         *[
             EventType(type=f"sps.alert.{step}", topic=topics.ALERTS, data=AlertData,
                       summary=f"An alert was {step}")

@@ -76,18 +76,17 @@ class SupervisionHandlers:
                 uow.after_commit(lambda: setattr(case, "zone", new_state))
             return
         for t in transitions:
+            common = dict(person_id=fix.person_id, case_id=case.case_id, jurisdiction=case.jurisdiction,
+                          cause=f"zone-episode:{t.episode_id}", observed_at=fix.recorded_at,
+                          evidence=[str(event.id)])
             if isinstance(t, Exited):
-                data = ZoneExited(person_id=fix.person_id, case_id=case.case_id, jurisdiction=case.jurisdiction,
-                                  episode_id=t.episode_id, fix_event_id=event.id, lat=fix.lat, lon=fix.lon,
-                                  accuracy_m=fix.accuracy_m, distance_m=round(t.distance_m, 1),
-                                  recorded_at=fix.recorded_at)
-                out = new_event("sps.supervision.zone-exited", SOURCE, data, subject=str(fix.person_id),
-                                cause=event, time=fix.recorded_at)
+                data = ZoneExited(**common, lat=fix.lat, lon=fix.lon, accuracy_m=fix.accuracy_m,
+                                  distance_m=round(t.distance_m, 1))
+                kind = "sps.supervision.zone-exited"
             else:
-                data = ZoneReturned(person_id=fix.person_id, case_id=case.case_id, jurisdiction=case.jurisdiction,
-                                    episode_id=t.episode_id, fix_event_id=event.id, recorded_at=fix.recorded_at)
-                out = new_event("sps.supervision.zone-returned", SOURCE, data, subject=str(fix.person_id),
-                                cause=event, time=fix.recorded_at)
+                data = ZoneReturned(**common)
+                kind = "sps.supervision.zone-returned"
+            out = new_event(kind, SOURCE, data, subject=str(fix.person_id), cause=event, time=fix.recorded_at)
             uow.emit(topics.SUPERVISION_EVENTS, out)
             await _record(uow, fix.person_id, out.id, out.type, fix.recorded_at, data.model_dump(mode="json"))
         await uow.conn.execute(

@@ -68,6 +68,10 @@ class UnitOfWork:
             "value": encode(event), "headers": [[k, v.decode()] for k, v in event_headers(event)],
         })
 
+    def discard_outbox(self) -> None:
+        """Forget events queued so far (their cause was rolled back to a savepoint)."""
+        self._pending = []
+
     def after_commit(self, fn: Callable[[], None]) -> None:
         self._after_commit.append(fn)
 

@@ -6,38 +6,116 @@ from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from shared.events import AlertColour
+from shared.events import EVENT_TYPES, AlertColour, Signal
 from shared.policy import load_policy
 
+COLOURS = ("red", "orange", "yellow", "blue")
 
-class RulePolicy(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class MinCondition(_Strict):
+    field: str
+    min: float
+
+
+class ColourIf(_Strict):
+    field: str
+    equals: str | int | bool
+    colour: AlertColour
+
+
+class Repeat(_Strict):
+    within: timedelta
+    colour: AlertColour
+
+
+class RulePolicy(_Strict):
     colour: AlertColour
     ack: timedelta
     dispose: timedelta
     title_zh: str = Field(min_length=1)
     title_en: str = Field(min_length=1)
     trigger: str | None = None
-    live: bool = False
+    when: MinCondition | None = None
+    colour_if: ColourIf | None = None
+    repeat: Repeat | None = None
+    upgrade_after: timedelta | None = None
+
+    @model_validator(mode="after")
+    def _trigger_is_a_signal(self) -> RulePolicy:
+        if self.trigger is not None:
+            et = EVENT_TYPES.get(self.trigger)
+            if et is None or not issubclass(et.data, Signal):
+                raise ValueError(f"trigger {self.trigger!r} is not a known signal event type")
+        return self
 
 
-class AlertPolicy(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+class DisposalReason(_Strict):
+    zh: str
+    en: str
+    unfounded: bool
+
+
+class Correlation(_Strict):
+    rule: str
+    components: list[str] = Field(min_length=2)
+    at_least: int = Field(ge=2)
+
+
+class Routing(_Strict):
+    always: list[str]
+    by_colour: dict[AlertColour, list[str]] = {}
+
+
+class Notifications(_Strict):
+    max_attempts: int = Field(ge=1)
+    silent_after: timedelta
+
+
+class AlertPolicy(_Strict):
     colours_by_severity: list[AlertColour]
     escalation_levels: list[str] = Field(min_length=1)
+    ack_by_colour: dict[AlertColour, timedelta]
+    dispose_escalation_factor: float = Field(gt=0)
+    close_needs_supervisor: list[AlertColour]
+    disposal_reasons: dict[str, DisposalReason] = Field(min_length=1)
+    correlations: list[Correlation] = []
+    routing: Routing
+    notifications: Notifications
     rules: dict[str, RulePolicy] = Field(min_length=1)
 
     @model_validator(mode="after")
-    def _all_colours(self) -> AlertPolicy:
-        if sorted(self.colours_by_severity) != sorted(["red", "orange", "yellow", "blue"]):
+    def _consistent(self) -> AlertPolicy:
+        if sorted(self.colours_by_severity) != sorted(COLOURS):
             raise ValueError("colours_by_severity must list red, orange, yellow and blue once each")
+        if set(self.ack_by_colour) != set(COLOURS):
+            raise ValueError("ack_by_colour needs a deadline for each colour")
+        for c in self.correlations:
+            unknown = {c.rule, *c.components} - set(self.rules)
+            if unknown:
+                raise ValueError(f"correlation names unknown rules: {sorted(unknown)}")
         return self
 
-    def rule_for_trigger(self, event_type: str) -> tuple[str, RulePolicy] | None:
-        for rule_id, rule in self.rules.items():
-            if rule.trigger == event_type and rule.live:
-                return rule_id, rule
-        return None
+    def rules_for_trigger(self, event_type: str) -> list[tuple[str, RulePolicy]]:
+        return [(rule_id, rule) for rule_id, rule in self.rules.items() if rule.trigger == event_type]
+
+    @property
+    def triggers(self) -> set[str]:
+        return {r.trigger for r in self.rules.values() if r.trigger}
+
+    def severity(self, colour: str) -> int:
+        return self.colours_by_severity.index(colour)  # type: ignore[arg-type]
+
+    def colour_up(self, colour: str) -> str:
+        i = self.severity(colour)
+        return self.colours_by_severity[min(i + 1, len(self.colours_by_severity) - 1)]
+
+    def level_up(self, level: str) -> str:
+        i = self.escalation_levels.index(level)
+        return self.escalation_levels[min(i + 1, len(self.escalation_levels) - 1)]
 
 
 def load_alert_policy(policy_dir: Path) -> AlertPolicy:
