@@ -30,6 +30,7 @@ TOPIC_NOTES = {
     topics.SUPERVISION_EVENTS: "Internal: supervision's domain events.",
     topics.HANDOVER_EVENTS: "Internal: handover's domain events.",
     topics.RISK_EVENTS: "Internal: risk's domain events.",
+    topics.NOTIFICATIONS_DEAD: "Alert notifications given up after every retry, with the error.",
 }
 
 
@@ -39,7 +40,7 @@ def _dump_json(obj: Any) -> str:
 
 def render() -> dict[Path, str]:
     files: dict[Path, str] = {}
-    by_topic: dict[str, list[str]] = {t: [] for t in topics.ALL_TOPICS}
+    by_topic: dict[str, list[str]] = {t: [] for t in (*topics.ALL_TOPICS, topics.NOTIFICATIONS_DEAD)}
     for name, et in sorted(EVENT_TYPES.items()):
         files[SCHEMAS / "events" / f"{name}.json"] = _dump_json(envelope_json_schema(name))
         by_topic[et.topic].append(name)

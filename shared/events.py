@@ -212,6 +212,17 @@ class AlertData(EventData):
     closed_at: AwareDatetime | None = None
 
 
+class NotificationFailed(EventData):
+    """An alert notification given up after every retry (the notifier's own DLQ)."""
+    notification_id: int
+    alert_id: uuid.UUID
+    version: int
+    channel: str
+    target: str
+    attempts: int
+    error: str
+
+
 # --- registry --------------------------------------------------------------------------
 
 class EventType(BaseModel):
@@ -266,6 +277,8 @@ EVENT_TYPES: dict[str, EventType] = {
                   summary="Pre-release notice without a receipt in time"),
         EventType(type="sps.risk.risk-high", topic=topics.RISK_EVENTS, data=RiskHigh,
                   summary="Assessment rose to high, or key person newly determined"),
+        EventType(type="sps.alert.notification-failed", topic=topics.NOTIFICATIONS_DEAD, data=NotificationFailed,
+                  summary="An alert notification was given up after every retry"),
         *[
             EventType(type=f"sps.alert.{step}", topic=topics.ALERTS, data=AlertData,
                       summary=f"An alert was {step}")

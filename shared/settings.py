@@ -38,7 +38,11 @@ class ServiceSettings(BaseSettings):
     # Demo mode enables the contract's demo clients and staff logins, and demo keys.
     demo_mode: bool = False
     person_id_key: SecretStr | None = None
+    internal_token: SecretStr | None = None  # SPS_INTERNAL_TOKEN: service-to-service calls
     policy_dir: Path = POLICY_DIR
+    # Where the other services answer (the devstack and docker-compose set these).
+    alerting_url: str = "http://127.0.0.1:8004"
+    supervision_url: str = "http://127.0.0.1:8001"
 
     consumer_max_records: int = 500
     consumer_retry_max_attempts: int = 5

@@ -70,6 +70,13 @@ async def cancel(uow: UnitOfWork, key: str) -> bool:
     return result.rowcount > 0
 
 
+async def cancel_prefix(uow: UnitOfWork, prefix: str) -> int:
+    """Cancel every unfired timer whose key starts with `prefix`."""
+    result = await uow.conn.execute(sa.delete(timers).where(timers.c.key.startswith(prefix, autoescape=True),
+                                                            timers.c.fired_at.is_(None)))
+    return result.rowcount
+
+
 class TimerLoop:
     def __init__(self, engine: AsyncEngine, notify_channel: str, handlers: dict[str, TimerHandler], *,
                  poll_interval_s: float = 1.0, batch: int = 100) -> None:

@@ -13,6 +13,8 @@ EXCHANGE_OUTBOUND = "exchange.outbound.v1"
 SUPERVISION_EVENTS = "supervision.events.v1"
 HANDOVER_EVENTS = "handover.events.v1"
 RISK_EVENTS = "risk.events.v1"
+# Alert notifications that could not be delivered after every retry.
+NOTIFICATIONS_DEAD = "alerts.notifications.dlq"
 
 CONTRACT_TOPICS = (COURT_ORDERS, RELEASE_NOTICES, REHAB_NOTICES, LOCATIONS, CHECKINS, ALERTS, EXCHANGE_OUTBOUND)
 INTERNAL_TOPICS = (SUPERVISION_EVENTS, HANDOVER_EVENTS, RISK_EVENTS)
@@ -25,4 +27,4 @@ def dlq(topic: str) -> str:
 
 
 def all_topics_with_dlq() -> list[str]:
-    return [t for topic in ALL_TOPICS for t in (topic, dlq(topic))]
+    return [t for topic in ALL_TOPICS for t in (topic, dlq(topic))] + [NOTIFICATIONS_DEAD]

@@ -1,62 +1,131 @@
-"""Alerting's handlers: domain events in, alerts out (on alerts.v1 through the outbox)."""
+"""Alerting's handlers: signals in (events), staff steps (commands) and deadlines (timers).
+
+Every change of an alert goes through `_publish`: the row, the log line (who, when, why), the
+`alerts.v1` event through the outbox, the notifications and the timers — in one transaction.
+"""
 from __future__ import annotations
 
+import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 
-import sqlalchemy as sa
-from sqlalchemy.dialects.postgresql import insert
-
-from services.alerting.adapters.tables import alert_log, alerts
-from services.alerting.domain.alerts import raise_alert
+from services.alerting.adapters import store
+from services.alerting.domain import lifecycle
+from services.alerting.domain.alerts import AddEvidence, Raise, Recolour, on_signal
 from services.alerting.domain.policy import AlertPolicy
 from shared import topics
 from shared.db.uow import UnitOfWork
 from shared.envelope import IncomingEvent, new_event
-from shared.events import AlertData, ZoneExited
+from shared.events import AlertData, Signal
 from shared.kafka.consumer import Handler
+from shared.timers import Timer, TimerHandler, cancel_prefix, schedule
 
 SOURCE = "/sps/alerting"
+STEP_OF_STATUS = {"acknowledged": "acknowledged", "disposed": "disposed", "closed": "closed"}
+
+
+class AlertNotFound(LookupError):
+    pass
 
 
 @dataclass
-class AlertingHandlers:
+class Alerting:
     policy: AlertPolicy
+    # channel name → the targets it serves (None: every target)
+    channels: dict[str, list[str] | None]
+
+    # --- events -------------------------------------------------------------------------
 
     def table(self) -> dict[str, Handler]:
-        return {"sps.supervision.zone-exited": self.on_zone_exited}
+        return {trigger: self.on_signal for trigger in self.policy.triggers}
 
-    async def on_zone_exited(self, event: IncomingEvent, data: ZoneExited, uow: UnitOfWork) -> None:
-        found = self.policy.rule_for_trigger(event.type)
-        if found is None:
+    async def on_signal(self, event: IncomingEvent, signal: Signal, uow: UnitOfWork) -> None:
+        horizon = max((r.repeat.within for r in self.policy.rules.values() if r.repeat), default=timedelta(0))
+        known = await store.known_for(uow.conn, signal.person_id, signal.observed_at - horizon)
+        for action in on_signal(self.policy, event.type, signal, known).actions:
+            if isinstance(action, Raise):
+                await self.raise_alert(uow, action.alert, action.cause, event)
+            elif isinstance(action, AddEvidence):
+                await store.merge_evidence(uow.conn, action.alert_id, list(action.evidence))
+            elif isinstance(action, Recolour):
+                await self.transition(uow, action.alert_id, lambda a, act=action: lifecycle.recolour(
+                    a, self.policy, colour=act.colour, why=act.reason), step="escalated", cause=event)
+
+    async def raise_alert(self, uow: UnitOfWork, alert: AlertData, cause: str,
+                          event: IncomingEvent | None = None) -> None:
+        silence = await store.active_silence(uow.conn, alert.person_id, alert.rule_id, alert.raised_at)
+        if silence is not None:
+            alert = alert.model_copy(update={"silenced_until": silence.ends_at, "notify": [],
+                                             "reason": f"silenced: {silence.reason}"})
+        if not await store.insert_alert(uow.conn, alert, cause):
+            await store.merge_evidence(uow.conn, alert.alert_id, alert.evidence)  # raised meanwhile
             return
-        rule_id, rule = found
-        alert = raise_alert(rule_id, rule, person_id=data.person_id, cause=str(data.episode_id),
-                            jurisdiction=data.jurisdiction, raised_at=data.recorded_at,
-                            evidence=[str(data.fix_event_id), str(event.id)])
-        await raise_or_update(uow, alert, cause=str(data.episode_id), source_event=event)
+        await self._publish(uow, alert, "raised", event)
+        rule = self.policy.rules[alert.rule_id]
+        aid = alert.alert_id
+        await schedule(uow, f"ack:{aid}:1", "alert.ack", alert.ack_due_at, {"alert_id": str(aid)})
+        await schedule(uow, f"dispose:{aid}", "alert.dispose",
+                       alert.raised_at + rule.dispose * self.policy.dispose_escalation_factor, {"alert_id": str(aid)})
+        if rule.upgrade_after is not None:
+            await schedule(uow, f"upgrade:{aid}", "alert.upgrade", alert.raised_at + rule.upgrade_after,
+                           {"alert_id": str(aid)})
 
+    # --- commands and timers --------------------------------------------------------------
 
-async def raise_or_update(uow: UnitOfWork, alert: AlertData, *, cause: str, source_event: IncomingEvent) -> bool:
-    """Insert the alert, or add evidence to the one already raised for this cause. True if new."""
-    data = alert.model_dump(mode="json")
-    stmt = insert(alerts).values(
-        alert_id=alert.alert_id, person_id=alert.person_id, rule_id=alert.rule_id, cause=cause,
-        colour=alert.colour, status=alert.status, jurisdiction=alert.jurisdiction, raised_at=alert.raised_at,
-        ack_due_at=alert.ack_due_at, dispose_due_at=alert.dispose_due_at, evidence=alert.evidence,
-        data=data, version=alert.version,
-    )
-    # Same cause again: keep one alert and merge the evidence, first-seen order (no second "raised").
-    merged_evidence = sa.text(
-        "(SELECT jsonb_agg(e ORDER BY o) FROM (SELECT e, min(o) AS o FROM jsonb_array_elements("
-        "alerts.evidence || excluded.evidence) WITH ORDINALITY AS t(e, o) GROUP BY e) AS u)"
-    )
-    stmt = stmt.on_conflict_do_update(
-        index_elements=["alert_id"], set_={"evidence": merged_evidence, "updated_at": sa.func.now()},
-    ).returning(sa.literal_column("(xmax = 0)").label("inserted"))
-    inserted = bool((await uow.conn.execute(stmt)).scalar())
-    if inserted:
-        out = new_event("sps.alert.raised", SOURCE, alert, subject=str(alert.person_id), cause=source_event)
+    async def transition(self, uow: UnitOfWork, alert_id: uuid.UUID,
+                         step_fn: Callable[[AlertData], AlertData | None], *, step: str,
+                         cause: IncomingEvent | None = None) -> AlertData:
+        """Apply one step under a row lock; publish it. Returns the alert as it now stands."""
+        current = await store.lock(uow.conn, alert_id)
+        if current is None:
+            raise AlertNotFound(f"no alert {alert_id}")
+        nxt = step_fn(current)
+        if nxt is None:
+            return current
+        await store.save(uow.conn, nxt)
+        await self._publish(uow, nxt, step, cause)
+        aid = str(alert_id)
+        if nxt.status in ("acknowledged", "disposed", "closed"):
+            await cancel_prefix(uow, f"ack:{aid}:")
+        if nxt.status in ("disposed", "closed"):
+            await cancel_prefix(uow, f"dispose:{aid}")
+            await cancel_prefix(uow, f"upgrade:{aid}")
+        if step == "escalated" and nxt.status == "escalated" and nxt.ack_due_at != current.ack_due_at:
+            await schedule(uow, f"ack:{aid}:{nxt.version}", "alert.ack", nxt.ack_due_at, {"alert_id": aid})
+        return nxt
+
+    def timer_handlers(self) -> dict[str, TimerHandler]:
+        return {"alert.ack": self._on_ack_due, "alert.dispose": self._on_dispose_due,
+                "alert.upgrade": self._on_upgrade_due}
+
+    async def _on_ack_due(self, timer: Timer, uow: UnitOfWork) -> None:
+        def step(a: AlertData) -> AlertData | None:
+            if a.status not in ("open", "escalated"):
+                return None
+            return lifecycle.escalate(a, self.policy, at=timer.due_at, why="not acknowledged in time")
+        await self._timer_step(timer, uow, step)
+
+    async def _on_dispose_due(self, timer: Timer, uow: UnitOfWork) -> None:
+        await self._timer_step(timer, uow, lambda a: lifecycle.escalate(
+            a, self.policy, at=timer.due_at, why="not disposed in time"))
+
+    async def _on_upgrade_due(self, timer: Timer, uow: UnitOfWork) -> None:
+        await self._timer_step(timer, uow, lambda a: lifecycle.recolour(
+            a, self.policy, colour=self.policy.colour_up(a.colour), why="still unresolved"))
+
+    async def _timer_step(self, timer: Timer, uow: UnitOfWork, fn) -> None:
+        try:
+            await self.transition(uow, uuid.UUID(timer.payload["alert_id"]), fn, step="escalated")
+        except AlertNotFound:
+            pass  # nothing left to escalate
+
+    # --- the one place an alert change is published -----------------------------------------
+
+    async def _publish(self, uow: UnitOfWork, alert: AlertData, step: str, cause: IncomingEvent | None) -> None:
+        out = new_event(f"sps.alert.{step}", SOURCE, alert, subject=str(alert.person_id), cause=cause,
+                        time=datetime.now(UTC))
         uow.emit(topics.ALERTS, out)
-        await uow.conn.execute(sa.insert(alert_log).values(alert_id=alert.alert_id, step="raised", actor="system",
-                                                           reason=f"cause {cause}", event_id=out.id))
-    return inserted
+        await store.log_step(uow.conn, alert, step, out.id)
+        if alert.notify and self.channels:
+            await store.queue_notifications(uow.conn, alert, step, self.channels)

@@ -1,6 +1,7 @@
 """The staff API (contract §5) and the console's static files."""
 from __future__ import annotations
 
+import uuid
 from pathlib import Path
 from typing import Annotated, Literal
 
@@ -121,3 +122,85 @@ async def stream(request: Request, user: User, after: Annotated[int | None, Quer
 @router.get("/", include_in_schema=False)
 async def index() -> FileResponse:
     return FileResponse(STATIC / "index.html", headers={"Cache-Control": "no-cache"})
+
+
+# --- staff steps on alerts: alerting decides and publishes; the board follows on the feed -------------
+
+class AckIn(BaseModel):
+    note: str | None = Field(None, max_length=2000)
+
+
+class DisposeIn(BaseModel):
+    reason_code: str = Field(min_length=1, max_length=40)
+    note: str = Field(min_length=1, max_length=2000)
+
+
+class CloseIn(BaseModel):
+    note: str | None = Field(None, max_length=2000)
+
+
+class SilenceIn(BaseModel):
+    person_id: str = Field(pattern=r"^[0-9a-fA-F\-]{36}$")
+    rule_id: str = Field(min_length=1, max_length=60)
+    duration_minutes: int = Field(ge=1, le=60 * 24 * 30)
+    reason: str = Field(min_length=1, max_length=500)
+
+
+def _actor(user: StaffUser) -> dict:
+    return {"actor": user.username, "role": user.role, "jurisdiction": user.jurisdiction}
+
+
+async def _visible(request: Request, user: StaffUser, alert_id: str) -> None:
+    """A justice officer acts only on their own office's alerts (checked here and again in alerting)."""
+    if user.county_wide:
+        return
+    async with request.app.state.runtime.engine.connect() as conn:
+        jur = await conn.scalar(sa.select(alert_view.c.jurisdiction).where(alert_view.c.alert_id == alert_id))
+    if jur is not None and jur != user.jurisdiction:
+        raise ProblemError(403, "Forbidden", f"this alert belongs to {jur}")
+
+
+@router.post("/api/v1/alerts/{alert_id}/acknowledge", tags=["staff"])
+async def acknowledge(alert_id: uuid.UUID, request: Request, user: User, body: AckIn | None = None):
+    await _visible(request, user, str(alert_id))
+    return await request.app.state.alerting.call(
+        "POST", f"/internal/v1/alerts/{alert_id}/acknowledge", json={**_actor(user), **(body or AckIn()).model_dump()})
+
+
+@router.post("/api/v1/alerts/{alert_id}/dispose", tags=["staff"])
+async def dispose(alert_id: uuid.UUID, body: DisposeIn, request: Request, user: User):
+    await _visible(request, user, str(alert_id))
+    return await request.app.state.alerting.call(
+        "POST", f"/internal/v1/alerts/{alert_id}/dispose", json={**_actor(user), **body.model_dump()})
+
+
+@router.post("/api/v1/alerts/{alert_id}/close", tags=["staff"])
+async def close(alert_id: uuid.UUID, request: Request, user: User, body: CloseIn | None = None):
+    await _visible(request, user, str(alert_id))
+    return await request.app.state.alerting.call(
+        "POST", f"/internal/v1/alerts/{alert_id}/close", json={**_actor(user), **(body or CloseIn()).model_dump()})
+
+
+@router.get("/api/v1/alerts/{alert_id}", tags=["staff"])
+async def alert_detail(alert_id: uuid.UUID, request: Request, user: User):
+    await _visible(request, user, str(alert_id))
+    return await request.app.state.alerting.call("GET", f"/internal/v1/alerts/{alert_id}")
+
+
+@router.post("/api/v1/silences", tags=["staff"], status_code=201)
+async def silence(body: SilenceIn, request: Request, user: User):
+    return await request.app.state.alerting.call("POST", "/internal/v1/silences",
+                                                 json={**_actor(user), **body.model_dump()})
+
+
+@router.get("/api/v1/silences", tags=["staff"])
+async def silences(request: Request, user: User):
+    return await request.app.state.alerting.call("GET", "/internal/v1/silences")
+
+
+@router.get("/api/v1/alert-quality", tags=["staff"])
+async def alert_quality(request: Request, user: User):
+    """Per rule: share disposed as unfounded, time to acknowledge and to dispose (supervisors)."""
+    if user.role not in ("supervisor", "bureau_head"):
+        raise ProblemError(403, "Forbidden", "alert quality is for supervisors")
+    return await request.app.state.alerting.call("GET", "/internal/v1/quality")

@@ -14,6 +14,7 @@ from services.command_centre.auth import Sessions
 from services.command_centre.domain.staff import demo_staff
 from services.command_centre.handlers import HANDLERS
 from shared import topics
+from shared.internal import InternalClient, internal_token
 from shared.service import ConsumerSpec, ServiceRuntime, build_app, serve
 from shared.settings import ServiceSettings
 
@@ -42,6 +43,7 @@ def create_app(settings: CommandCentreSettings | None = None) -> FastAPI:
     app = build_app(runtime, router, title="SPS command centre")
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     app.state.feed = feed
+    app.state.alerting = InternalClient(settings.alerting_url, internal_token(settings))
     app.state.sessions = Sessions(demo_staff() if settings.demo_mode else {}, secret, settings.staff_session_ttl_s)
     return app
 

@@ -114,6 +114,8 @@ class Stack:
             "SPS_HTTP_HOST": "127.0.0.1",
             "SPS_HTTP_PORT": str(self.port(name)),
             "PYTHONUNBUFFERED": "1",
+            "SPS_ALERTING_URL": self.url("alerting"),
+            "SPS_SUPERVISION_URL": self.url("supervision"),
         })
         env.update(self.extra_env)
         return env
