@@ -154,3 +154,8 @@ async def quality(request: Request) -> dict:
     unfounded = [code for code, r in policy.disposal_reasons.items() if r.unfounded]
     async with request.app.state.runtime.engine.connect() as conn:
         return {"unfounded_reason_codes": unfounded, "rules": await store.quality(conn, unfounded)}
+
+
+@router.get("/disposal-reasons")
+async def disposal_reasons(request: Request) -> dict:
+    return {code: r.model_dump() for code, r in request.app.state.policy.disposal_reasons.items()}

@@ -204,3 +204,8 @@ async def alert_quality(request: Request, user: User):
     if user.role not in ("supervisor", "bureau_head"):
         raise ProblemError(403, "Forbidden", "alert quality is for supervisors")
     return await request.app.state.alerting.call("GET", "/internal/v1/quality")
+
+
+@router.get("/api/v1/disposal-reasons", tags=["staff"])
+async def disposal_reasons(request: Request, user: User):
+    return await request.app.state.alerting.call("GET", "/internal/v1/disposal-reasons")

@@ -6,18 +6,24 @@ const I18N = {
         person: "人员", raised: "发生时间", ackdue: "签收期限", status: "状态", empty: "暂无预警",
         online: "实时", offline: "未连接", newRed: "新的红色预警：", overdue: "已超期",
         open: "待签收", acknowledged: "已签收", escalated: "已升级", disposed: "已处置", closed: "已关闭",
-        badLogin: "用户名或密码错误", lang: "English" },
+        badLogin: "用户名或密码错误", lang: "English", actions: "操作", ack: "签收", dispose: "处置",
+        close: "关闭", silence: "静默", reasonCode: "处置结果", note: "处置说明", cancel: "取消", confirm: "确定",
+        silenced: "已静默", silenceReason: "静默原因（静默60分钟）：", failed: "操作失败：" },
   en: { title: "Jiangyin Special-Population Supervision Command Centre", login: "Log in", logout: "Log out",
         username: "Username", password: "Password", red: "Red", orange: "Orange", yellow: "Yellow", blue: "Blue",
         colour: "Level", rule: "Alert", office: "Justice office", person: "Person", raised: "Raised",
         ackdue: "Ack due", status: "Status", empty: "No alerts", online: "Live", offline: "Offline",
         newRed: "New red alert: ", overdue: "overdue", open: "Open", acknowledged: "Acknowledged",
         escalated: "Escalated", disposed: "Disposed", closed: "Closed", badLogin: "Wrong username or password",
-        lang: "中文" },
+        lang: "中文", actions: "Actions", ack: "Acknowledge", dispose: "Dispose", close: "Close", silence: "Silence",
+        reasonCode: "Outcome", note: "Note", cancel: "Cancel", confirm: "Confirm", silenced: "silenced",
+        silenceReason: "Reason for silencing (60 minutes):", failed: "Failed: " },
 };
 let lang = localStorage.getItem("sps-lang") || "zh";
 const alerts = new Map();
 let source = null;
+let me = null;
+let reasons = {};
 const $ = (id) => document.getElementById(id);
 const t = (k) => (I18N[lang][k] ?? k);
 
@@ -41,7 +47,9 @@ function showLogin() {
   setConn(false);
 }
 
-async function showBoard(me) {
+async function showBoard(who) {
+  me = who;
+  reasons = await (await api("/api/v1/disposal-reasons")).json();
   $("login-view").hidden = true; $("board-view").hidden = false; $("logout").hidden = false;
   $("user").textContent = `${me.username} · ${me.jurisdiction === "county" ? "全市" : me.jurisdiction}`;
   const res = await api("/api/v1/alerts?limit=1000");
@@ -106,11 +114,69 @@ function render() {
       <td>${esc(a.jurisdiction)}</td>
       <td class="mono">${esc(a.person_id.slice(0, 8))}…</td>
       <td>${esc(fmtTime(a.raised_at))}</td>
-      <td>${a.status === "open" ? countdown(a.ack_due_at) : "—"}</td>
-      <td>${esc(t(a.status))}</td>
+      <td>${a.status === "open" || a.status === "escalated" ? countdown(a.ack_due_at) : "—"}</td>
+      <td>${esc(t(a.status))}${a.silenced_until ? ` <span class="muted">(${t("silenced")})</span>` : ""}</td>
+      <td class="actions">${actionsFor(a)}</td>
     </tr>`).join("");
   for (const a of list) delete a._fresh;
 }
+
+const SUPERVISORS = ["supervisor", "bureau_head"];
+function actionsFor(a) {
+  const b = (step, label) => `<button type="button" data-step="${step}" data-id="${esc(a.alert_id)}">${t(label)}</button>`;
+  const out = [];
+  if (a.status === "open" || a.status === "escalated") out.push(b("acknowledge", "ack"));
+  if (["open", "acknowledged", "escalated"].includes(a.status)) out.push(b("dispose", "dispose"));
+  if (a.status === "disposed" && (!["red", "orange"].includes(a.colour) || SUPERVISORS.includes(me?.role)))
+    out.push(b("close", "close"));
+  if (SUPERVISORS.includes(me?.role) && a.status !== "closed" && !a.silenced_until) out.push(b("silence", "silence"));
+  return out.join("");
+}
+
+function toast(msg) {
+  const el = document.createElement("div"); el.className = "toast"; el.textContent = msg;
+  document.body.appendChild(el); setTimeout(() => el.remove(), 4000);
+}
+
+async function step(alertId, stepName, body) {
+  const res = await api(`/api/v1/alerts/${alertId}/${stepName}`, { method: "POST", body: JSON.stringify(body || {}) });
+  const data = await res.json();
+  if (!res.ok) { toast(t("failed") + (data.detail || data.title)); return false; }
+  const before = alerts.get(data.alert_id);
+  if (!before || (before.version || 0) <= data.version) alerts.set(data.alert_id, data);
+  render();
+  return true;
+}
+
+$("rows").addEventListener("click", async (e) => {
+  const btn = e.target.closest("button[data-step]");
+  if (!btn) return;
+  const id = btn.dataset.id, a = alerts.get(id);
+  if (btn.dataset.step === "acknowledge") await step(id, "acknowledge");
+  if (btn.dataset.step === "close") await step(id, "close", { note: null });
+  if (btn.dataset.step === "dispose") {
+    const sel = $("reason-select");
+    sel.innerHTML = Object.entries(reasons).map(([code, r]) => `<option value="${esc(code)}">${esc(lang === "zh" ? r.zh : r.en)}</option>`).join("");
+    const dlg = $("dispose-dialog"); dlg.dataset.id = id; $("dispose-error").textContent = ""; dlg.showModal();
+  }
+  if (btn.dataset.step === "silence") {
+    const reason = prompt(t("silenceReason"));
+    if (!reason) return;
+    const res = await api("/api/v1/silences", { method: "POST", body: JSON.stringify(
+      { person_id: a.person_id, rule_id: a.rule_id, duration_minutes: 60, reason }) });
+    if (!res.ok) toast(t("failed") + ((await res.json()).detail || res.status));
+    else { alerts.set(id, { ...a, silenced_until: (await res.json()).ends_at }); render(); }
+  }
+});
+
+$("dispose-form").addEventListener("submit", async (e) => {
+  const dlg = $("dispose-dialog");
+  if (e.submitter?.value !== "ok") return;
+  e.preventDefault();
+  const form = new FormData(e.target);
+  const ok = await step(dlg.dataset.id, "dispose", { reason_code: form.get("reason_code"), note: form.get("note") });
+  if (ok) { dlg.close(); e.target.reset(); }
+});
 
 $("login-form").addEventListener("submit", async (e) => {
   e.preventDefault();

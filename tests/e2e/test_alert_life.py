@@ -1,0 +1,111 @@
+"""An alert's life through the command centre's staff API, every service a real process:
+acknowledge → dispose (reason code) → close (supervisor for orange), office limits, silences,
+quality — and each step on alerts.v1 and the live feed."""
+from __future__ import annotations
+
+import asyncio
+import time
+from datetime import UTC, datetime, timedelta
+
+import httpx
+
+from tests.e2e.sse import SseReader
+from tests.e2e.test_thin_slice import SHANGHAI, alerts_for, fix, gateway_token, staff
+from tests.factories import court_order
+
+
+async def person_with_alert(client: httpx.AsyncClient, platform, town: str) -> tuple[str, dict]:
+    gw, cc = platform.url("exchange"), platform.url("command_centre")
+    r = await client.post(f"{gw}/v1/court-orders", json=court_order(town=town),
+                          headers=await gateway_token(client, gw, "court"))
+    person_id = r.json()["person_id"]
+    await asyncio.sleep(1.0)
+    device = await gateway_token(client, gw, "device")
+    r = await client.post(f"{gw}/v1/locations", json={"fixes": [fix(person_id, *SHANGHAI, datetime.now(UTC))]},
+                          headers=device)
+    assert r.status_code == 202
+    duty = await staff(client, cc, "duty-demo")
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        mine = [a for a in (await client.get(f"{cc}/api/v1/alerts", headers=duty)).json()
+                if a["person_id"] == person_id]
+        if mine:
+            return person_id, mine[0]
+        await asyncio.sleep(0.2)
+    raise AssertionError("no alert")
+
+
+async def test_acknowledge_dispose_close_with_roles_and_offices(platform):
+    cc = platform.url("command_centre")
+    async with httpx.AsyncClient(timeout=10) as client:
+        officer = await staff(client, cc, "officer-demo")      # 澄江街道
+        duty = await staff(client, cc, "duty-demo")
+        supervisor = await staff(client, cc, "supervisor-demo")
+        person_id, alert = await person_with_alert(client, platform, "澄江街道")
+        _, elsewhere = await person_with_alert(client, platform, "华士镇")
+        aid = alert["alert_id"]
+        async with SseReader(f"{cc}/api/v1/alerts/stream", duty) as feed:
+            r = await client.post(f"{cc}/api/v1/alerts/{elsewhere['alert_id']}/acknowledge", headers=officer)
+            assert r.status_code == 403 and r.headers["content-type"].startswith("application/problem+json")
+
+            r = await client.post(f"{cc}/api/v1/alerts/{aid}/acknowledge", headers=officer, json={"note": "在核实"})
+            assert r.status_code == 200, r.text
+            assert (r.json()["status"], r.json()["actor"], r.json()["version"]) == ("acknowledged", "officer-demo", 2)
+            again = await client.post(f"{cc}/api/v1/alerts/{aid}/acknowledge", headers=officer)
+            assert again.status_code == 409
+
+            r = await client.post(f"{cc}/api/v1/alerts/{aid}/dispose", headers=officer,
+                                  json={"reason_code": "because", "note": "x"})
+            assert r.status_code == 422 and r.json()["errors"][0]["field"] == "reason_code"
+            r = await client.post(f"{cc}/api/v1/alerts/{aid}/dispose", headers=officer,
+                                  json={"reason_code": "returned", "note": "电话联系，已返回江阴"})
+            assert r.status_code == 200 and r.json()["status"] == "disposed" and r.json()["reason_code"] == "returned"
+
+            r = await client.post(f"{cc}/api/v1/alerts/{aid}/close", headers=duty, json={"note": "ok"})
+            assert r.status_code == 403  # orange closes only with a supervisor's sign-off
+            r = await client.post(f"{cc}/api/v1/alerts/{aid}/close", headers=supervisor, json={"note": "审核通过"})
+            assert r.status_code == 200 and r.json()["status"] == "closed"
+
+            await feed.wait_for(lambda e: e.data.get("alert_id") == aid and e.event == "sps.alert.closed")
+            steps = [e.event for e in feed.events if e.data.get("alert_id") == aid]
+        assert steps == ["sps.alert.acknowledged", "sps.alert.disposed", "sps.alert.closed"]
+
+        on_kafka = [(e["type"], e["data"]["version"], e["data"]["actor"])
+                    for e in await alerts_for(platform.bootstrap, person_id, min_count=4)]
+        assert on_kafka == [("sps.alert.raised", 1, "system"), ("sps.alert.acknowledged", 2, "officer-demo"),
+                            ("sps.alert.disposed", 3, "officer-demo"), ("sps.alert.closed", 4, "supervisor-demo")]
+        detail = (await client.get(f"{cc}/api/v1/alerts/{aid}", headers=supervisor)).json()
+        assert [(s["step"], s["actor"]) for s in detail["log"]] == [
+            ("raised", "system"), ("acknowledged", "officer-demo"), ("disposed", "officer-demo"),
+            ("closed", "supervisor-demo")]
+        assert "电话联系" in detail["log"][2]["reason"]
+
+        quality = await client.get(f"{cc}/api/v1/alert-quality", headers=supervisor)
+        assert quality.status_code == 200
+        zone = next(r for r in quality.json()["rules"] if r["rule_id"] == "zone_exit")
+        assert zone["disposed"] >= 1 and zone["median_dispose_s"] is not None
+        assert (await client.get(f"{cc}/api/v1/alert-quality", headers=duty)).status_code == 403
+
+
+async def test_a_supervisor_silences_a_rule_for_a_person_recorded_and_shown(platform):
+    gw, cc = platform.url("exchange"), platform.url("command_centre")
+    async with httpx.AsyncClient(timeout=10) as client:
+        supervisor = await staff(client, cc, "supervisor-demo")
+        officer = await staff(client, cc, "officer-demo")
+        person_id, first = await person_with_alert(client, platform, "澄江街道")
+        body = {"person_id": person_id, "rule_id": "zone_exit", "duration_minutes": 60, "reason": "就医，已口头报告"}
+        assert (await client.post(f"{cc}/api/v1/silences", headers=officer, json=body)).status_code == 403
+        r = await client.post(f"{cc}/api/v1/silences", headers=supervisor, json=body)
+        assert r.status_code == 201, r.text
+        listed = (await client.get(f"{cc}/api/v1/silences", headers=supervisor)).json()
+        assert any(s["person_id"] == person_id and s["created_by"] == "supervisor-demo" for s in listed)
+
+        device = await gateway_token(client, gw, "device")
+        now = datetime.now(UTC) + timedelta(seconds=5)
+        back_and_out = [fix(person_id, 31.91, 120.28, now), fix(person_id, *SHANGHAI, now + timedelta(minutes=1))]
+        assert (await client.post(f"{gw}/v1/locations", json={"fixes": back_and_out}, headers=device)).status_code == 202
+        events = await alerts_for(platform.bootstrap, person_id, min_count=2)
+        raised = [e["data"] for e in events if e["type"] == "sps.alert.raised"]
+        assert len(raised) == 2 and raised[0]["alert_id"] == first["alert_id"]
+        second = raised[1]
+        assert second["silenced_until"] and second["notify"] == [] and "就医" in second["reason"]
