@@ -263,3 +263,48 @@ async def test_bad_records_on_an_input_topic_go_to_the_dlq_and_alerting_goes_on(
     assert len(mine) == 2, reasons
     assert reasons[0].startswith("invalid data for sps.supervision.zone-exited") and "person_id" in reasons[0]
     assert reasons[1].startswith("not JSON")
+
+
+@pytest.fixture(scope="module")
+def fragile_policy(tmp_path_factory) -> Path:
+    """Notifications give up after 2 attempts; 2 seconds of waiting counts as a silent pipeline."""
+    d = tmp_path_factory.mktemp("policy-fragile")
+    shutil.copytree(POLICY_DIR, d, dirs_exist_ok=True)
+    text = (d / "alerts.yaml").read_text(encoding="utf-8")
+    text = text.replace("  max_attempts: 8", "  max_attempts: 2").replace("  silent_after: PT5M", "  silent_after: PT2S")
+    (d / "alerts.yaml").write_text(text, encoding="utf-8")
+    return d
+
+
+async def test_undeliverable_notifications_go_to_their_dlq_and_a_silent_pipeline_raises_an_alert(stack, fragile_policy):
+    from services.alerting.adapters.notifier import SYSTEM_PERSON
+    from services.alerting.adapters.tables import notifications
+
+    dead_port = free_port()  # nothing listens here
+    hooks = orjson.dumps([{"name": "broken", "url": f"http://127.0.0.1:{dead_port}/hook", "secret": SECRET}]).decode()
+    settings = settings_for(stack, "alerting_broken", fragile_policy, alert_webhooks=hooks, watchdog_interval_s=0.5)
+    person = uuid.uuid4()
+    async with alerting_app(settings) as app:
+        engine = app.state.runtime.engine
+        await produce(stack, [(str(person), zone_exit(person, datetime.now(UTC) + timedelta(hours=1)))])
+
+        async def silent_alert():
+            async with engine.connect() as conn:
+                return await conn.scalar(sa.select(alerts.c.alert_id).where(
+                    alerts.c.rule_id == "notification_silent", alerts.c.person_id == SYSTEM_PERSON))
+        silent_id = await wait_until(silent_alert, timeout_s=30)
+
+        async def all_dead():
+            async with engine.connect() as conn:
+                rows = (await conn.execute(sa.select(notifications.c.status, notifications.c.attempts)
+                                           .where(notifications.c.channel == "broken"))).all()
+            return rows if rows and all(r.status == "dead" for r in rows) else None
+        dead_rows = await wait_until(all_dead, timeout_s=30)
+        assert all(r.attempts == 2 for r in dead_rows)
+        events = await alert_events(stack, engine, str(silent_id))
+    assert [e["type"] for e in events] == ["sps.alert.raised"]
+    assert events[0]["data"]["jurisdiction"] == "county" and events[0]["data"]["colour"] == "orange"
+    given_up = await read_topic(stack.bootstrap, topics.NOTIFICATIONS_DEAD, min_count=len(dead_rows))
+    mine = [orjson.loads(r.value)["data"] for r in given_up]
+    mine = [d for d in mine if d["channel"] == "broken"]
+    assert len(mine) >= len(dead_rows) and all("broken" in d["error"] for d in mine)
