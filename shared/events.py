@@ -89,6 +89,26 @@ class CaseOpened(EventData):
     order_no: str | None = None
 
 
+class LeaveApproved(EventData):
+    """An approved leave (请假外出): while it runs, being outside the county is no breach."""
+    person_id: uuid.UUID
+    case_id: uuid.UUID
+    leave_id: uuid.UUID
+    starts_at: AwareDatetime
+    ends_at: AwareDatetime
+    destination: str
+    approval_level: Literal["justice_office", "county"]
+    approved_by: str
+
+
+class IntakeReported(EventData):
+    """The person reported (报到) to the justice office: the case is under supervision."""
+    person_id: uuid.UUID
+    case_id: uuid.UUID
+    reported_at: AwareDatetime
+    channel: str
+
+
 class Signal(EventData):
     """Something that may raise an alert. `cause` names this occurrence (an episode, a deadline):
     the same rule, person and cause always make the same alert."""
@@ -243,6 +263,10 @@ EVENT_TYPES: dict[str, EventType] = {
                   summary="One check-in of a supervised person"),
         EventType(type="sps.supervision.case-opened", topic=topics.SUPERVISION_EVENTS, data=CaseOpened,
                   summary="A supervision case was opened"),
+        EventType(type="sps.supervision.leave-approved", topic=topics.SUPERVISION_EVENTS, data=LeaveApproved,
+                  summary="A leave was approved"),
+        EventType(type="sps.supervision.intake-reported", topic=topics.SUPERVISION_EVENTS, data=IntakeReported,
+                  summary="The person reported for intake (报到)"),
         EventType(type="sps.supervision.zone-exited", topic=topics.SUPERVISION_EVENTS, data=ZoneExited,
                   summary="Outside the permitted area beyond the fix's accuracy, no approved leave"),
         EventType(type="sps.supervision.zone-returned", topic=topics.SUPERVISION_EVENTS, data=ZoneReturned,

@@ -62,3 +62,25 @@ def header(record, name: str) -> str | None:
         if key == name:
             return value.decode()
     return None
+
+
+async def published_by(engine, bootstrap: str, topic: str) -> list[dict]:
+    """Events on `topic` that this service instance published (its outbox holds their ids):
+    another instance of the same service may share the test broker."""
+    import orjson
+    import sqlalchemy as sa
+
+    from shared.db.plumbing import outbox
+
+    async with engine.connect() as conn:
+        ours = {str(i) for i in (await conn.execute(sa.select(outbox.c.event_id))).scalars()}
+    records = await read_topic(bootstrap, topic, min_count=0, timeout_s=5)
+    out = []
+    for r in records:
+        try:
+            event = orjson.loads(r.value)
+        except orjson.JSONDecodeError:
+            continue  # other tests put poison records on shared topics on purpose
+        if isinstance(event, dict) and event.get("id") in ours:
+            out.append(event)
+    return out

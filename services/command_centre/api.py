@@ -209,3 +209,45 @@ async def alert_quality(request: Request, user: User):
 @router.get("/api/v1/disposal-reasons", tags=["staff"])
 async def disposal_reasons(request: Request, user: User):
     return await request.app.state.alerting.call("GET", "/internal/v1/disposal-reasons")
+
+
+# --- persons (contract §5): supervision holds the case; identity arrives masked -----------------------
+
+class LeaveRequest(BaseModel):
+    start: str
+    end: str
+    destination: str = Field(min_length=1, max_length=200)
+    reason: str = Field(min_length=1, max_length=500)
+
+
+async def _person_visible(request: Request, user: StaffUser, person_id: uuid.UUID):
+    """The person's case, or 403 for a justice officer of another office."""
+    result = await request.app.state.supervision.call("GET", f"/internal/v1/persons/{person_id}")
+    if isinstance(result, Response):
+        return result
+    if not user.sees(result["jurisdiction"]):
+        raise ProblemError(403, "Forbidden", f"this person belongs to {result['jurisdiction']}")
+    return result
+
+
+@router.get("/api/v1/persons/{person_id}", tags=["staff"])
+async def person(person_id: uuid.UUID, request: Request, user: User):
+    return await _person_visible(request, user, person_id)
+
+
+@router.get("/api/v1/persons/{person_id}/timeline", tags=["staff"])
+async def person_timeline(person_id: uuid.UUID, request: Request, user: User):
+    found = await _person_visible(request, user, person_id)
+    if isinstance(found, Response):
+        return found
+    return await request.app.state.supervision.call("GET", f"/internal/v1/persons/{person_id}/timeline")
+
+
+@router.post("/api/v1/persons/{person_id}/leaves", tags=["staff"], status_code=201)
+async def approve_leave(person_id: uuid.UUID, body: LeaveRequest, request: Request, user: User):
+    """An approved leave (请假外出): ≤ 7 days by the person's justice office, longer by the county."""
+    found = await _person_visible(request, user, person_id)
+    if isinstance(found, Response):
+        return found
+    return await request.app.state.supervision.call(
+        "POST", f"/internal/v1/persons/{person_id}/leaves", json={**body.model_dump(), **_actor(user)})

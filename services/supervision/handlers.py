@@ -1,23 +1,33 @@
-"""Supervision's event handlers: thin — decode is done, domain decides, adapters persist."""
+"""Supervision's handlers: events (orders, fixes, check-ins, leaves) and deadlines (timers).
+
+Thin: the domain decides (geo, zones, leaves), these persist and publish. The fix path reads
+only the in-memory case view; what a batch of fixes changed is written once per batch.
+"""
 from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
+from datetime import datetime
 
 import sqlalchemy as sa
+from prometheus_client import Counter
 from sqlalchemy.dialects.postgresql import insert
 
-from services.supervision.adapters.cases import CaseDirectory
+from services.supervision.adapters.cases import CaseDirectory, CaseView
 from services.supervision.adapters.tables import cases, timeline, zone_state
 from services.supervision.domain.geo import judge_position
-from services.supervision.domain.zones import Exited, ZoneState, on_fix
+from services.supervision.domain.leaves import Leave, on_leave
+from services.supervision.domain.policy import SupervisionPolicy
+from services.supervision.domain.zones import EnteredZone, Exited, Returned, Tampered, ZoneState, on_fix
 from shared import topics
 from shared.db.uow import UnitOfWork
 from shared.envelope import IncomingEvent, new_event
+from shared.events import (CaseOpened, Checkin, CourtOrderIngested, DeviceOffline, DeviceTampered, EventData, ExclusionZoneEntered,
+                           IntakeMissed, IntakeReported, LeaveApproved, LeaveOverdue, LocationFix, ZoneExited,
+                           ZoneReturned)
 from shared.ids import case_id_for, court_order_ref
-from shared.events import CaseOpened, CourtOrderIngested, LocationFix, ZoneExited, ZoneReturned
 from shared.kafka.consumer import Handler
-from prometheus_client import Counter
+from shared.timers import Timer, TimerHandler, schedule, timers
 
 SOURCE = "/sps/supervision"
 FIXES_WITHOUT_CASE = Counter("sps_supervision_fixes_without_case_total", "Fixes for persons with no active case")
@@ -26,12 +36,21 @@ FIXES_WITHOUT_CASE = Counter("sps_supervision_fixes_without_case_total", "Fixes 
 @dataclass
 class SupervisionHandlers:
     directory: CaseDirectory
+    policy: SupervisionPolicy
 
     def table(self) -> dict[str, Handler]:
         return {
             "sps.ingest.court-order": self.on_court_order,
             "sps.ingest.location": self.on_location,
+            "sps.ingest.checkin": self.on_checkin,
+            "sps.supervision.leave-approved": self.on_leave_approved,
         }
+
+    def timer_handlers(self) -> dict[str, TimerHandler]:
+        return {"intake.due": self.on_intake_due, "leave.end": self.on_leave_end,
+                "device.offline": self.on_device_offline}
+
+    # --- orders and intake -------------------------------------------------------------------
 
     async def on_court_order(self, event: IncomingEvent, order: CourtOrderIngested, uow: UnitOfWork) -> None:
         """A court's order opens a community-correction case awaiting intake (待报到)."""
@@ -53,51 +72,149 @@ class SupervisionHandlers:
             return  # the same order sent again: one case
         opened = CaseOpened(case_id=case_id, person_id=order.person_id, kind="community_correction",
                             jurisdiction=order.person.residence_town, order_no=order.order_no)
-        out = new_event("sps.supervision.case-opened", SOURCE, opened, subject=str(order.person_id), cause=event)
-        uow.emit(topics.SUPERVISION_EVENTS, out)
-        await _record(uow, order.person_id, out.id, out.type, event.time, opened.model_dump(mode="json"))
+        await self._publish(uow, "sps.supervision.case-opened", opened, order.person_id, event, event.time)
+        # 漏管: not reported within the intake window after the judgment took effect.
+        effective = order.judgment_effective or order.term_start
+        due = datetime.combine(effective, datetime.min.time(), tzinfo=event.time.tzinfo) + \
+            self.policy.intake.report_within
+        await schedule(uow, f"intake:{case_id}", "intake.due", due,
+                       {"case_id": str(case_id), "person_id": str(order.person_id)})
         view = self.directory.build(case_id, order.person_id, order.person.residence_town, permitted, zones)
         uow.after_commit(lambda: self.directory.put(view))
 
+    async def on_checkin(self, event: IncomingEvent, checkin: Checkin, uow: UnitOfWork) -> None:
+        """An in-person check-in of a case awaiting intake is its report (报到)."""
+        await _record(uow, checkin.person_id, event.id, event.type, checkin.recorded_at,
+                      {"channel": checkin.channel})
+        if checkin.channel != "in_person":
+            return
+        reported = await uow.conn.execute(
+            sa.update(cases).where(cases.c.person_id == checkin.person_id, cases.c.status == "awaiting_intake")
+            .values(status="under_supervision").returning(cases.c.case_id))
+        for case_id in reported.scalars():
+            data = IntakeReported(person_id=checkin.person_id, case_id=case_id, reported_at=checkin.recorded_at,
+                                  channel=checkin.channel)
+            await self._publish(uow, "sps.supervision.intake-reported", data, checkin.person_id, event,
+                                checkin.recorded_at)
+
+    async def on_intake_due(self, timer: Timer, uow: UnitOfWork) -> None:
+        row = (await uow.conn.execute(sa.select(cases.c.status, cases.c.jurisdiction)
+                                      .where(cases.c.case_id == uuid.UUID(timer.payload["case_id"])))).first()
+        if row is None or row.status != "awaiting_intake":
+            return
+        person_id = uuid.UUID(timer.payload["person_id"])
+        data = IntakeMissed(person_id=person_id, jurisdiction=row.jurisdiction, cause=f"intake:{timer.payload['case_id']}",
+                            observed_at=timer.due_at, case_id=uuid.UUID(timer.payload["case_id"]),
+                            evidence=[timer.key])
+        await self._publish(uow, "sps.supervision.intake-missed", data, person_id, None, timer.due_at)
+
+    # --- leaves --------------------------------------------------------------------------------
+
+    async def on_leave_approved(self, event: IncomingEvent, data: LeaveApproved, uow: UnitOfWork) -> None:
+        """Every replica learns of a leave from the event: the one that owns the person's fixes applies it."""
+        leave = Leave(data.leave_id, data.starts_at, data.ends_at)
+        uow.after_commit(lambda: self.directory.add_leave(data.person_id, leave))
+
+    async def on_leave_end(self, timer: Timer, uow: UnitOfWork) -> None:
+        person_id = uuid.UUID(timer.payload["person_id"])
+        state = (await uow.conn.execute(sa.select(zone_state.c.last_outside, zone_state.c.last_fix_at)
+                                        .where(zone_state.c.person_id == person_id))).first()
+        if state is None or not state.last_outside:
+            return  # back (or no position known: check-ins judge that, not this rule)
+        jurisdiction = await uow.conn.scalar(sa.select(cases.c.jurisdiction).where(
+            cases.c.case_id == uuid.UUID(timer.payload["case_id"])))
+        data = LeaveOverdue(person_id=person_id, jurisdiction=jurisdiction or "", case_id=uuid.UUID(
+            timer.payload["case_id"]), cause=f"leave:{timer.payload['leave_id']}", observed_at=timer.due_at,
+            evidence=[timer.payload["leave_id"]], leave_end=timer.due_at)
+        await self._publish(uow, "sps.supervision.leave-overdue", data, person_id, None, timer.due_at)
+
+    # --- positions -----------------------------------------------------------------------------
+
     async def on_location(self, event: IncomingEvent, fix: LocationFix, uow: UnitOfWork) -> None:
-        """Judge one fix against the person's areas; publish only transitions (exit, return)."""
+        """Judge one fix against the person's areas and leaves; publish only transitions."""
         case = self.directory.get(fix.person_id)
         if case is None:
             FIXES_WITHOUT_CASE.inc()
             return
-        staged: dict = uow.scratch.setdefault("zone", {})
-        state: ZoneState = staged.get(fix.person_id, case.zone)
+        staged: dict[uuid.UUID, tuple[CaseView, ZoneState]] = uow.scratch.setdefault("zone", {})
+        state = staged[fix.person_id][1] if fix.person_id in staged else case.zone
         x, y = self.directory.projection.xy(fix.lon, fix.lat)
         verdict = judge_position(x, y, fix.accuracy_m, case.permitted, case.exclusions)
-        new_state, transitions = on_fix(state, fix.person_id, event.id, fix.recorded_at, verdict)
-        if not transitions:
-            if new_state != state:
-                staged[fix.person_id] = new_state
-                uow.after_commit(lambda: setattr(case, "zone", new_state))
+        new_state, transitions = on_fix(state, fix.person_id, event.id, fix.recorded_at, verdict,
+                                        leave_active=on_leave(case.leaves, fix.recorded_at),
+                                        strap_intact=fix.strap_intact)
+        if new_state == state:
             return
+        staged[fix.person_id] = (case, new_state)
+        uow.before_commit("zone-state", lambda: self._flush_positions(uow))
         for t in transitions:
-            common = dict(person_id=fix.person_id, case_id=case.case_id, jurisdiction=case.jurisdiction,
-                          cause=f"zone-episode:{t.episode_id}", observed_at=fix.recorded_at,
-                          evidence=[str(event.id)])
-            if isinstance(t, Exited):
-                data = ZoneExited(**common, lat=fix.lat, lon=fix.lon, accuracy_m=fix.accuracy_m,
-                                  distance_m=round(t.distance_m, 1))
-                kind = "sps.supervision.zone-exited"
-            else:
-                data = ZoneReturned(**common)
-                kind = "sps.supervision.zone-returned"
-            out = new_event(kind, SOURCE, data, subject=str(fix.person_id), cause=event, time=fix.recorded_at)
-            uow.emit(topics.SUPERVISION_EVENTS, out)
-            await _record(uow, fix.person_id, out.id, out.type, fix.recorded_at, data.model_dump(mode="json"))
-        await uow.conn.execute(
-            insert(zone_state).values(person_id=fix.person_id, outside_episode=new_state.outside_episode,
-                                      last_fix_at=new_state.last_fix_at)
-            .on_conflict_do_update(index_elements=["person_id"],
-                                   set_={"outside_episode": new_state.outside_episode,
-                                         "last_fix_at": new_state.last_fix_at})
-        )
-        staged[fix.person_id] = new_state
-        uow.after_commit(lambda: setattr(case, "zone", new_state))
+            await self._publish_transition(uow, event, fix, case, t)
+
+    async def _publish_transition(self, uow: UnitOfWork, event: IncomingEvent, fix: LocationFix, case: CaseView,
+                                  t) -> None:
+        common = dict(person_id=fix.person_id, case_id=case.case_id, jurisdiction=case.jurisdiction,
+                      observed_at=fix.recorded_at, evidence=[str(event.id)])
+        if isinstance(t, Exited):
+            data: EventData = ZoneExited(**common, cause=f"zone-episode:{t.episode_id}", lat=fix.lat, lon=fix.lon,
+                                         accuracy_m=fix.accuracy_m, distance_m=round(t.distance_m, 1))
+            kind = "zone-exited"
+        elif isinstance(t, Returned):
+            data, kind = ZoneReturned(**common, cause=f"zone-episode:{t.episode_id}"), "zone-returned"
+        elif isinstance(t, EnteredZone):
+            data = ExclusionZoneEntered(**common, cause=f"exclusion:{t.episode_id}", zone=t.zone, lat=fix.lat,
+                                        lon=fix.lon, accuracy_m=fix.accuracy_m)
+            kind = "exclusion-zone-entered"
+        else:
+            assert isinstance(t, Tampered)
+            data, kind = DeviceTampered(**common, cause=f"tamper:{t.episode_id}", device_id=fix.device_id), \
+                "device-tampered"
+        await self._publish(uow, f"sps.supervision.{kind}", data, fix.person_id, event, fix.recorded_at)
+
+    async def _flush_positions(self, uow: UnitOfWork) -> None:
+        """One upsert of every person's position state a batch changed, and their offline timers."""
+        staged: dict[uuid.UUID, tuple[CaseView, ZoneState]] = uow.scratch.get("zone", {})
+        if not staged:
+            return
+        rows = [{"person_id": pid, "outside_episode": s.outside_episode, "last_fix_at": s.last_fix_at,
+                 "last_outside": s.last_outside, "tampered": s.tampered, "in_zones": list(s.in_zones)}
+                for pid, (_, s) in staged.items()]
+        stmt = insert(zone_state).values(rows)
+        await uow.conn.execute(stmt.on_conflict_do_update(
+            index_elements=["person_id"], set_={c: stmt.excluded[c] for c in rows[0] if c != "person_id"}))
+        offline_after = self.policy.devices.offline_after
+        timer_rows = [{"key": f"offline:{pid}", "kind": "device.offline", "due_at": s.last_fix_at + offline_after,
+                       "payload": {"person_id": str(pid), "case_id": str(view.case_id),
+                                   "last_fix_at": s.last_fix_at.isoformat()}}
+                      for pid, (view, s) in staged.items() if s.last_fix_at is not None]
+        if timer_rows:
+            t = insert(timers).values(timer_rows)
+            # A newer fix moves the offline deadline on and re-arms a timer that already fired.
+            await uow.conn.execute(t.on_conflict_do_update(
+                index_elements=["key"], set_={"due_at": t.excluded.due_at, "payload": t.excluded.payload,
+                                              "fired_at": None, "attempts": 0},
+                where=timers.c.due_at < t.excluded.due_at))
+        for pid, (view, s) in staged.items():
+            uow.after_commit(lambda v=view, st=s: setattr(v, "zone", st))
+
+    async def on_device_offline(self, timer: Timer, uow: UnitOfWork) -> None:
+        person_id = uuid.UUID(timer.payload["person_id"])
+        last_fix = datetime.fromisoformat(timer.payload["last_fix_at"])
+        row = (await uow.conn.execute(sa.select(cases.c.jurisdiction, cases.c.status).where(
+            cases.c.case_id == uuid.UUID(timer.payload["case_id"])))).first()
+        if row is None or row.status not in ("awaiting_intake", "under_supervision"):
+            return
+        data = DeviceOffline(person_id=person_id, jurisdiction=row.jurisdiction, case_id=uuid.UUID(
+            timer.payload["case_id"]), cause=f"offline:{last_fix.isoformat()}", observed_at=timer.due_at,
+            evidence=[timer.key], last_fix_at=last_fix)
+        await self._publish(uow, "sps.supervision.device-offline", data, person_id, None, timer.due_at)
+
+    # --- publishing ------------------------------------------------------------------------------
+
+    async def _publish(self, uow: UnitOfWork, event_type: str, data: EventData, person_id: uuid.UUID,
+                       cause: IncomingEvent | None, at: datetime) -> None:
+        out = new_event(event_type, SOURCE, data, subject=str(person_id), cause=cause, time=at)
+        uow.emit(topics.SUPERVISION_EVENTS, out)
+        await _record(uow, person_id, out.id, out.type, at, data.model_dump(mode="json"))
 
 
 async def _record(uow: UnitOfWork, person_id: uuid.UUID, event_id: uuid.UUID, event_type: str, occurred_at,
@@ -105,3 +222,4 @@ async def _record(uow: UnitOfWork, person_id: uuid.UUID, event_id: uuid.UUID, ev
     """The case file (档案): every significant event of a person, in order."""
     await uow.conn.execute(sa.insert(timeline).values(person_id=person_id, event_id=event_id, event_type=event_type,
                                                       occurred_at=occurred_at, summary=summary))
+

@@ -9,7 +9,12 @@ from services.supervision.adapters.cases import CaseDirectory
 from services.supervision.api import router
 from services.supervision.domain.geo import county_area, projection_for
 from shared.geography import load_geography
+from aiokafka.coordinator.assignors.range import RangePartitionAssignor
+
+from services.supervision.domain.policy import load_supervision_policy
 from services.supervision.handlers import SupervisionHandlers
+from shared.internal import internal_token
+from shared.timers import TimerLoop
 from shared import topics
 from shared.logging import get_logger
 from shared.service import ConsumerSpec, ServiceRuntime, build_app, serve
@@ -29,7 +34,8 @@ def create_app(settings: ServiceSettings | None = None) -> FastAPI:
     geography = load_geography(settings.policy_dir)
     projection = projection_for(geography)
     directory = CaseDirectory(county_area(geography, projection), projection)
-    handlers = SupervisionHandlers(directory)
+    policy = load_supervision_policy(settings.policy_dir)
+    handlers = SupervisionHandlers(directory, policy)
     runtime = ServiceRuntime(settings, migrations=MIGRATIONS)
 
     async def load_cases(rt: ServiceRuntime) -> None:
@@ -40,10 +46,18 @@ def create_app(settings: ServiceSettings | None = None) -> FastAPI:
         await directory.load(runtime.engine)
 
     runtime.on_startup(load_cases)
-    runtime.consume(ConsumerSpec(topics=[topics.COURT_ORDERS, topics.LOCATIONS], handlers=handlers.table(),
-                                 on_assigned=reload_on_assignment))
+    runtime.consume(ConsumerSpec(
+        topics=[topics.COURT_ORDERS, topics.LOCATIONS, topics.CHECKINS, topics.SUPERVISION_EVENTS],
+        handlers=handlers.table(), on_assigned=reload_on_assignment,
+        # Range assignment keeps partition i of every topic on one consumer: a person's fixes and
+        # leaves (both keyed by person id) meet in the same replica's case view.
+        options={"partition_assignment_strategy": (RangePartitionAssignor,)}))
+    timers = TimerLoop(runtime.engine, runtime.notify_channel, handlers.timer_handlers())
+    runtime.background(timers.run)
     app = build_app(runtime, router, title="SPS supervision")
     app.state.directory = directory
+    app.state.policy = policy
+    app.state.internal_token = internal_token(settings)
     return app
 
 

@@ -7,7 +7,7 @@ so in-memory caches never run ahead of the database.
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable, Iterable
+from collections.abc import Awaitable, Callable, Iterable
 from types import TracebackType
 
 import sqlalchemy as sa
@@ -27,6 +27,7 @@ class UnitOfWork:
         self._pending: list[dict] = []
         self._after_commit: list[Callable[[], None]] = []
         self._after_rollback: list[Callable[[], None]] = []
+        self._before_commit: dict[str, Callable[[], Awaitable[None]]] = {}
         # Per-transaction working state for handlers (e.g. state staged by an earlier event
         # of the same batch, not yet committed).
         self.scratch: dict = {}
@@ -40,15 +41,18 @@ class UnitOfWork:
         self._conn = await self._engine.connect()
         await self._conn.begin()
         self._pending, self._after_commit, self._after_rollback = [], [], []
+        self._before_commit = {}
         self.scratch = {}
         return self
 
     async def __aexit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
                         tb: TracebackType | None) -> None:
-        conn, self._conn = self._conn, None
+        conn = self._conn
         assert conn is not None
         try:
             if exc_type is None:
+                for flush in list(self._before_commit.values()):
+                    await flush()  # handlers' batched writes, on this transaction
                 await self._flush_outbox(conn)
                 await conn.commit()
             else:
@@ -58,6 +62,7 @@ class UnitOfWork:
             self._run(self._after_rollback)
             raise
         finally:
+            self._conn = None
             await conn.close()
         self._run(self._after_commit if exc_type is None else self._after_rollback)
 
@@ -67,6 +72,14 @@ class UnitOfWork:
             "event_id": event.id, "topic": topic, "key": key or event.subject,
             "value": encode(event), "headers": [[k, v.decode()] for k, v in event_headers(event)],
         })
+
+    def before_commit(self, name: str, fn: Callable[[], Awaitable[None]]) -> None:
+        """Run `fn` once just before the commit (registering the same name again keeps one).
+
+        For work that batches over the whole transaction, such as one upsert for all the
+        state a batch of events changed.
+        """
+        self._before_commit.setdefault(name, fn)
 
     def discard_outbox(self) -> None:
         """Forget events queued so far (their cause was rolled back to a savepoint)."""

@@ -44,3 +44,34 @@ def test_an_approved_leave_inhibits_the_exit():
 def test_episode_id_is_stable_for_a_redelivered_fix():
     f = uuid.uuid4()
     assert episode_id(PID, f) == episode_id(PID, f) != episode_id(PID, uuid.uuid4())
+
+
+def test_last_outside_is_kept_even_on_leave():
+    s, t = on_fix(ZoneState(), PID, uuid.uuid4(), T0, OUT, leave_active=True)
+    assert t == [] and s.last_outside and s.outside_episode is None
+    s2, _ = on_fix(s, PID, uuid.uuid4(), T0 + timedelta(minutes=1), IN)
+    assert not s2.last_outside
+
+
+def test_exclusion_zone_entry_once_per_stay():
+    inside_zone = PositionVerdict(inside_permitted=True, outside_permitted=False, distance_outside_m=0,
+                                  exclusion_zones_entered=("受害人住所",))
+    s, t = on_fix(ZoneState(), PID, uuid.uuid4(), T0, inside_zone)
+    assert [type(x).__name__ for x in t] == ["EnteredZone"] and t[0].zone == "受害人住所"
+    s, t = on_fix(s, PID, uuid.uuid4(), T0 + timedelta(minutes=1), inside_zone)
+    assert t == []
+    s, t = on_fix(s, PID, uuid.uuid4(), T0 + timedelta(minutes=2), IN)
+    s, t = on_fix(s, PID, uuid.uuid4(), T0 + timedelta(minutes=3), inside_zone)
+    assert len(t) == 1  # a new stay is a new episode
+
+
+def test_strap_cut_once_per_episode_and_rearmed_when_intact():
+    s, t = on_fix(ZoneState(), PID, uuid.uuid4(), T0, IN, strap_intact=False)
+    assert [type(x).__name__ for x in t] == ["Tampered"]
+    s, t = on_fix(s, PID, uuid.uuid4(), T0 + timedelta(minutes=1), IN, strap_intact=False)
+    assert t == []
+    s, t = on_fix(s, PID, uuid.uuid4(), T0 + timedelta(minutes=2), IN, strap_intact=True)
+    s, t = on_fix(s, PID, uuid.uuid4(), T0 + timedelta(minutes=3), IN, strap_intact=False)
+    assert len(t) == 1
+    s, t = on_fix(s, PID, uuid.uuid4(), T0 + timedelta(minutes=4), IN)  # no strap report: no change
+    assert t == [] and s.tampered

@@ -1,7 +1,7 @@
 """The in-memory view of active cases the fix path reads, backed by the database.
 
-Fix handling must not cost a database read per fix, so each case's prepared areas and zone
-state live here. The database stays the truth: the view is loaded at start and again when
+Fix handling must not cost a database read per fix, so each case's prepared areas, leaves and
+zone state live here. The database stays the truth: the view is loaded at start and again when
 partitions are assigned, and changed only after a commit succeeds.
 """
 from __future__ import annotations
@@ -12,9 +12,12 @@ from dataclasses import dataclass, field
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from services.supervision.adapters.tables import cases, zone_state
+from services.supervision.adapters.tables import cases, leaves, zone_state
 from services.supervision.domain.geo import Area, LocalProjection
+from services.supervision.domain.leaves import Leave
 from services.supervision.domain.zones import ZoneState
+
+ACTIVE = ("awaiting_intake", "under_supervision")
 
 
 @dataclass
@@ -25,6 +28,7 @@ class CaseView:
     permitted: Area
     exclusions: list[Area]
     zone: ZoneState = field(default_factory=ZoneState)
+    leaves: list[Leave] = field(default_factory=list)
 
 
 class CaseDirectory:
@@ -42,6 +46,11 @@ class CaseDirectory:
     def put(self, view: CaseView) -> None:
         self._by_person[view.person_id] = view
 
+    def add_leave(self, person_id: uuid.UUID, leave: Leave) -> None:
+        view = self._by_person.get(person_id)
+        if view is not None and all(existing.leave_id != leave.leave_id for existing in view.leaves):
+            view.leaves.append(leave)
+
     def build(self, case_id: uuid.UUID, person_id: uuid.UUID, jurisdiction: str,
               permitted_area: dict | None, exclusion_zones: list[dict], zone: ZoneState | None = None) -> CaseView:
         permitted = self.county if permitted_area is None else Area(
@@ -52,17 +61,22 @@ class CaseDirectory:
     async def load(self, engine: AsyncEngine) -> int:
         query = (
             sa.select(cases.c.case_id, cases.c.person_id, cases.c.jurisdiction, cases.c.permitted_area,
-                      cases.c.exclusion_zones, zone_state.c.outside_episode, zone_state.c.last_fix_at)
+                      cases.c.exclusion_zones, zone_state.c.outside_episode, zone_state.c.last_fix_at,
+                      zone_state.c.last_outside, zone_state.c.tampered, zone_state.c.in_zones)
             .select_from(cases.outerjoin(zone_state, zone_state.c.person_id == cases.c.person_id))
-            .where(cases.c.status.in_(("awaiting_intake", "under_supervision")))
+            .where(cases.c.status.in_(ACTIVE))
             .order_by(cases.c.opened_at)
         )
         fresh: dict[uuid.UUID, CaseView] = {}
         async with engine.connect() as conn:
             for row in await conn.execute(query):
-                fresh[row.person_id] = self.build(
-                    row.case_id, row.person_id, row.jurisdiction, row.permitted_area, row.exclusion_zones,
-                    ZoneState(row.outside_episode, row.last_fix_at),
-                )
+                state = ZoneState(row.outside_episode, row.last_fix_at, bool(row.last_outside),
+                                  bool(row.tampered), tuple(row.in_zones or ()))
+                fresh[row.person_id] = self.build(row.case_id, row.person_id, row.jurisdiction, row.permitted_area,
+                                                  row.exclusion_zones, state)
+            for row in await conn.execute(sa.select(leaves.c.leave_id, leaves.c.person_id, leaves.c.starts_at,
+                                                    leaves.c.ends_at).where(leaves.c.ends_at > sa.func.now())):
+                if (view := fresh.get(row.person_id)) is not None:
+                    view.leaves.append(Leave(row.leave_id, row.starts_at, row.ends_at))
         self._by_person = fresh
         return len(fresh)

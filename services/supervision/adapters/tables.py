@@ -30,6 +30,9 @@ zone_state = sa.Table(
     sa.Column("person_id", pg.UUID(as_uuid=True), primary_key=True),
     sa.Column("outside_episode", pg.UUID(as_uuid=True)),
     sa.Column("last_fix_at", sa.DateTime(timezone=True)),
+    sa.Column("last_outside", sa.Boolean, nullable=False, server_default=sa.false()),
+    sa.Column("tampered", sa.Boolean, nullable=False, server_default=sa.false()),
+    sa.Column("in_zones", pg.ARRAY(sa.Text), nullable=False, server_default="{}"),
 )
 
 timeline = sa.Table(
@@ -40,4 +43,18 @@ timeline = sa.Table(
     sa.Column("event_type", sa.Text, nullable=False),
     sa.Column("occurred_at", sa.DateTime(timezone=True), nullable=False),
     sa.Column("summary", pg.JSONB, nullable=False),
+)
+
+leaves = sa.Table(
+    "leaves", metadata,
+    sa.Column("leave_id", pg.UUID(as_uuid=True), primary_key=True),
+    sa.Column("person_id", pg.UUID(as_uuid=True), nullable=False, index=True),
+    sa.Column("case_id", pg.UUID(as_uuid=True), nullable=False),
+    sa.Column("starts_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("ends_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("destination", sa.Text, nullable=False),
+    sa.Column("reason", sa.Text, nullable=False),
+    sa.Column("approved_by", sa.Text, nullable=False),
+    sa.Column("approval_level", sa.Text, nullable=False),
+    sa.Column("created_at", sa.DateTime(timezone=True), nullable=False, server_default=sa.func.now()),
 )

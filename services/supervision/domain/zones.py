@@ -1,7 +1,7 @@
-"""Zone transitions: one exit episode per stay outside, so a continuing breach is one cause.
+"""Position transitions: one episode per stay outside, per stay in an exclusion zone, per strap cut.
 
-The state is a value; `on_fix` returns the new state and the events to publish, and never
-touches the outside world.
+A continuing breach is one cause; only its start (and, for the county, its end) is an event.
+The state is a value; `on_fix` returns the new state and the transitions, and touches nothing.
 """
 from __future__ import annotations
 
@@ -18,6 +18,9 @@ _EPISODE_NS = uuid.UUID("6f1d9a4e-7d0b-4b8e-9a53-2f6a0c1e5b11")
 class ZoneState:
     outside_episode: uuid.UUID | None = None
     last_fix_at: datetime | None = None
+    last_outside: bool = False  # the last fix was outside beyond accuracy (leave or not)
+    tampered: bool = False
+    in_zones: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -31,23 +34,48 @@ class Returned:
     episode_id: uuid.UUID
 
 
-Transition = Exited | Returned
+@dataclass(frozen=True, slots=True)
+class EnteredZone:
+    zone: str
+    episode_id: uuid.UUID
 
 
-def episode_id(person_id: uuid.UUID, first_fix_event_id: uuid.UUID) -> uuid.UUID:
+@dataclass(frozen=True, slots=True)
+class Tampered:
+    episode_id: uuid.UUID
+
+
+Transition = Exited | Returned | EnteredZone | Tampered
+
+
+def episode_id(person_id: uuid.UUID, first_fix_event_id: uuid.UUID, kind: str = "zone") -> uuid.UUID:
     """Stable: the same first fix, redelivered, names the same episode."""
-    return uuid.uuid5(_EPISODE_NS, f"{person_id}:{first_fix_event_id}")
+    suffix = "" if kind == "zone" else f":{kind}"
+    return uuid.uuid5(_EPISODE_NS, f"{person_id}:{first_fix_event_id}{suffix}")
 
 
 def on_fix(state: ZoneState, person_id: uuid.UUID, fix_event_id: uuid.UUID, recorded_at: datetime,
-           verdict: PositionVerdict, *, leave_active: bool = False) -> tuple[ZoneState, list[Transition]]:
+           verdict: PositionVerdict, *, leave_active: bool = False,
+           strap_intact: bool | None = None) -> tuple[ZoneState, list[Transition]]:
     """Apply one fix. A fix older than the last one seen changes nothing (devices resend late)."""
     if state.last_fix_at is not None and recorded_at < state.last_fix_at:
         return state, []
-    new = replace(state, last_fix_at=recorded_at)
+    out: list[Transition] = []
+    new = replace(state, last_fix_at=recorded_at, last_outside=verdict.outside_permitted,
+                  in_zones=verdict.exclusion_zones_entered)
     if verdict.outside_permitted and not leave_active and state.outside_episode is None:
         eid = episode_id(person_id, fix_event_id)
-        return replace(new, outside_episode=eid), [Exited(eid, verdict.distance_outside_m)]
-    if state.outside_episode is not None and (verdict.inside_permitted or leave_active):
-        return replace(new, outside_episode=None), [Returned(state.outside_episode)]
-    return new, []
+        new = replace(new, outside_episode=eid)
+        out.append(Exited(eid, verdict.distance_outside_m))
+    elif state.outside_episode is not None and (verdict.inside_permitted or leave_active):
+        new = replace(new, outside_episode=None)
+        out.append(Returned(state.outside_episode))
+    for zone in verdict.exclusion_zones_entered:
+        if zone not in state.in_zones:
+            out.append(EnteredZone(zone, episode_id(person_id, fix_event_id, f"zone:{zone}")))
+    if strap_intact is False and not state.tampered:
+        new = replace(new, tampered=True)
+        out.append(Tampered(episode_id(person_id, fix_event_id, "tamper")))
+    elif strap_intact is True and state.tampered:
+        new = replace(new, tampered=False)
+    return new, out

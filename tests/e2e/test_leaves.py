@@ -1,0 +1,66 @@
+"""An approved leave keeps a trip outside the county from being a breach; its end re-arms the rule.
+Approval limits by level, through the command centre's staff API (contract §5)."""
+from __future__ import annotations
+
+import asyncio
+from datetime import UTC, datetime, timedelta
+
+import httpx
+
+from tests.e2e.test_thin_slice import SHANGHAI, alerts_for, fix, gateway_token, staff
+from tests.factories import court_order
+
+
+async def test_leave_inhibits_zone_exit_and_its_end_rearms_it(platform):
+    gw, cc = platform.url("exchange"), platform.url("command_centre")
+    async with httpx.AsyncClient(timeout=10) as client:
+        officer = await staff(client, cc, "officer-demo")   # 澄江街道
+        duty = await staff(client, cc, "duty-demo")         # county
+        r = await client.post(f"{gw}/v1/court-orders", json=court_order(town="澄江街道"),
+                              headers=await gateway_token(client, gw, "court"))
+        person = r.json()["person_id"]
+        await asyncio.sleep(1.0)
+        now = datetime.now(UTC).replace(microsecond=0)
+        start, end = now - timedelta(minutes=1), now + timedelta(seconds=6)
+
+        def leave(s, e):
+            return {"start": s.isoformat(), "end": e.isoformat(), "destination": "上海市", "reason": "探亲"}
+
+        r = await client.post(f"{cc}/api/v1/persons/{person}/leaves", headers=officer, json=leave(start, end))
+        assert r.status_code == 201, r.text
+        assert r.json()["approval_level"] == "justice_office" and r.json()["approved_by"] == "officer-demo"
+        ten_days = leave(now + timedelta(days=1), now + timedelta(days=11))
+        r = await client.post(f"{cc}/api/v1/persons/{person}/leaves", headers=officer, json=ten_days)
+        assert r.status_code == 403 and "county" in r.json()["detail"]
+        r = await client.post(f"{cc}/api/v1/persons/{person}/leaves", headers=duty, json=ten_days)
+        assert r.status_code == 201 and r.json()["approval_level"] == "county"
+        r = await client.post(f"{cc}/api/v1/persons/{person}/leaves", headers=duty,
+                              json=leave(now + timedelta(days=1), now + timedelta(days=32)))
+        assert r.status_code == 422 and r.json()["errors"][0]["field"] == "end"
+
+        device = await gateway_token(client, gw, "device")
+        await asyncio.sleep(1.0)  # the leave reaches the case view through supervision.events.v1
+        during = [fix(person, *SHANGHAI, now), fix(person, *SHANGHAI, now + timedelta(seconds=3))]
+        assert (await client.post(f"{gw}/v1/locations", json={"fixes": during}, headers=device)).status_code == 202
+        await asyncio.sleep(3.0)
+        assert await alerts_for(platform.bootstrap, person, min_count=0) == []  # on leave: no breach
+
+        await asyncio.sleep(max(0.0, (end - datetime.now(UTC)).total_seconds()) + 0.5)
+        after = [fix(person, *SHANGHAI, end + timedelta(seconds=1))]
+        assert (await client.post(f"{gw}/v1/locations", json={"fixes": after}, headers=device)).status_code == 202
+        raised = await alerts_for(platform.bootstrap, person, min_count=2)
+        rules = sorted({e["data"]["rule_id"] for e in raised})
+        # Still outside when the leave ended: overdue (yellow), and the next fix outside breaches (orange).
+        assert rules == ["leave_overdue", "zone_exit"], rules
+
+        page = (await client.get(f"{cc}/api/v1/persons/{person}", headers=officer)).json()
+        assert page["identity"]["id_number_masked"].count("*") == 10 and len(page["leaves"]) == 2
+        timeline = (await client.get(f"{cc}/api/v1/persons/{person}/timeline", headers=officer)).json()
+        kinds = [t["event_type"] for t in timeline]
+        assert kinds[0] == "sps.supervision.case-opened" and "sps.supervision.leave-approved" in kinds
+        assert "sps.supervision.zone-exited" in kinds
+        other = await staff(client, cc, "officer-demo")
+        r = await client.post(f"{gw}/v1/court-orders", json=court_order(town="华士镇"),
+                              headers=await gateway_token(client, gw, "court"))
+        await asyncio.sleep(1.0)
+        assert (await client.get(f"{cc}/api/v1/persons/{r.json()['person_id']}", headers=other)).status_code == 403
