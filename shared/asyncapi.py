@@ -21,16 +21,17 @@ from shared.paths import REPO_ROOT
 SCHEMAS = REPO_ROOT / "schemas"
 TOPIC_NOTES = {
     topics.COURT_ORDERS: "Community-correction orders from courts, via the gateway.",
-    topics.RELEASE_NOTICES: "Pre-release notices from prisons, via the gateway (event types: issue #4).",
-    topics.REHAB_NOTICES: "Rehabilitation-release notices, via the gateway (event types: issue #4).",
+    topics.RELEASE_NOTICES: "Pre-release notices from prisons, via the gateway.",
+    topics.REHAB_NOTICES: "Notices of release from compulsory drug rehabilitation, via the gateway.",
     topics.LOCATIONS: "Location fixes, one per event; a device vendor may produce here directly.",
     topics.CHECKINS: "Check-ins, one per event; a device vendor may produce here directly.",
     topics.ALERTS: "The public alert stream. De-duplicate by data.alert_id; replay from any offset.",
-    topics.EXCHANGE_OUTBOUND: "Receipts to prisons and handovers to police (event types: issue #4).",
+    topics.EXCHANGE_OUTBOUND: "Receipts to prisons and key-person handovers to police.",
     topics.SUPERVISION_EVENTS: "Internal: supervision's domain events.",
     topics.HANDOVER_EVENTS: "Internal: handover's domain events.",
     topics.RISK_EVENTS: "Internal: risk's domain events.",
     topics.NOTIFICATIONS_DEAD: "Alert notifications given up after every retry, with the error.",
+    topics.AUDIT: "Internal: who read or changed a person's data; the gateway hash-chains it.",
 }
 
 

@@ -58,6 +58,42 @@ class CourtOrderIngested(EventData):
     exclusion_zones: list[ExclusionZone] = []
 
 
+RiskRating = Literal["low", "medium", "high"]
+
+
+class ReleaseNoticeIngested(EventData):
+    """A prison's pre-release notice (预释放人员信息) accepted by the gateway."""
+    notice_no: str
+    prison: str
+    person_id: uuid.UUID
+    person: MaskedPerson
+    offence: str
+    offence_category: Literal[
+        "property", "violent", "drug", "sexual", "national_security", "organised_crime", "duty", "other"
+    ]
+    release_date: date
+    sentence_months: int
+    deprived_political_rights: bool = False
+    three_false: bool = False
+    household_residence_separated: bool = False
+    serious_illness: bool = False
+    reform_performance: Literal["good", "average", "poor"] = "average"
+    prison_risk_rating: RiskRating = "medium"
+    destination_town: str
+
+
+class RehabNoticeIngested(EventData):
+    """A rehabilitation centre's notice of release (即将解戒人员信息) accepted by the gateway."""
+    notice_no: str
+    centre: str
+    person_id: uuid.UUID
+    person: MaskedPerson
+    release_date: date
+    destination_town: str
+    key_person: bool = False
+    community_rehabilitation: bool = False
+
+
 class LocationFix(EventData):
     """One location fix (contract §2: `ingest.locations.v1`)."""
     person_id: uuid.UUID
@@ -243,6 +279,43 @@ class NotificationFailed(EventData):
     error: str
 
 
+# --- exchange and audit ---------------------------------------------------------------------
+
+class ReceiptIssued(EventData):
+    """A receipt (回执) to a prison for a pre-release notice."""
+    notice_no: str
+    prison: str
+    person_id: uuid.UUID
+    status: Literal["linked", "unlinked"]
+    justice_office: str | None = None
+    reason: str | None = None
+    issued_at: AwareDatetime
+
+
+class PoliceHandoverIssued(EventData):
+    """A key releasee handed to the police for community control (管控移交)."""
+    handover_id: uuid.UUID
+    person_id: uuid.UUID
+    person: MaskedPerson
+    reasons: list[str]
+    release_date: date
+    destination_town: str
+    issued_at: AwareDatetime
+
+
+class AuditRecorded(EventData):
+    """Who read or changed a person's data, and why (kept hash-chained by the gateway)."""
+    actor: str
+    agency: str
+    role: str
+    action: Literal["read", "create", "update", "delete"]
+    resource: str
+    person_id: uuid.UUID | None = None
+    purpose: str
+    at: AwareDatetime
+    service: str
+
+
 # --- registry --------------------------------------------------------------------------
 
 class EventType(BaseModel):
@@ -257,6 +330,16 @@ EVENT_TYPES: dict[str, EventType] = {
     for et in [
         EventType(type="sps.ingest.court-order", topic=topics.COURT_ORDERS, data=CourtOrderIngested,
                   summary="Community-correction order accepted from a court (社区矫正决定)"),
+        EventType(type="sps.ingest.release-notice", topic=topics.RELEASE_NOTICES, data=ReleaseNoticeIngested,
+                  summary="Pre-release notice accepted from a prison (预释放人员信息)"),
+        EventType(type="sps.ingest.rehab-notice", topic=topics.REHAB_NOTICES, data=RehabNoticeIngested,
+                  summary="Release notice accepted from a drug rehabilitation centre (即将解戒人员信息)"),
+        EventType(type="sps.exchange.receipt", topic=topics.EXCHANGE_OUTBOUND, data=ReceiptIssued,
+                  summary="A receipt to a prison (回执)"),
+        EventType(type="sps.exchange.police-handover", topic=topics.EXCHANGE_OUTBOUND, data=PoliceHandoverIssued,
+                  summary="A key releasee handed to the police for community control (管控移交)"),
+        EventType(type="sps.audit.recorded", topic=topics.AUDIT, data=AuditRecorded,
+                  summary="Who read or changed a person's data"),
         EventType(type="sps.ingest.location", topic=topics.LOCATIONS, data=LocationFix,
                   summary="One location fix from an electronic-positioning device or phone"),
         EventType(type="sps.ingest.checkin", topic=topics.CHECKINS, data=Checkin,

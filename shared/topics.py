@@ -9,6 +9,9 @@ CHECKINS = "ingest.checkins.v1"
 ALERTS = "alerts.v1"
 EXCHANGE_OUTBOUND = "exchange.outbound.v1"
 
+# Who read or changed a person's data, from every service; the gateway keeps the hash chain.
+AUDIT = "audit.v1"
+
 # Internal: each service publishes its domain events on its own topic.
 SUPERVISION_EVENTS = "supervision.events.v1"
 HANDOVER_EVENTS = "handover.events.v1"
@@ -17,7 +20,7 @@ RISK_EVENTS = "risk.events.v1"
 NOTIFICATIONS_DEAD = "alerts.notifications.dlq"
 
 CONTRACT_TOPICS = (COURT_ORDERS, RELEASE_NOTICES, REHAB_NOTICES, LOCATIONS, CHECKINS, ALERTS, EXCHANGE_OUTBOUND)
-INTERNAL_TOPICS = (SUPERVISION_EVENTS, HANDOVER_EVENTS, RISK_EVENTS)
+INTERNAL_TOPICS = (SUPERVISION_EVENTS, HANDOVER_EVENTS, RISK_EVENTS, AUDIT)
 ALL_TOPICS = CONTRACT_TOPICS + INTERNAL_TOPICS
 
 

@@ -1,6 +1,6 @@
 """Test-wide fixtures. Unit tests need nothing; integration and e2e tests get a real Kafka
 (KRaft) and a real PostgreSQL of their own, started once per session on ports apart from a
-developer's `make up` (Kafka 19092, PostgreSQL 55432, services +10000)."""
+developer's `make up` (Kafka 19092, PostgreSQL 25432, services +10000)."""
 from __future__ import annotations
 
 import os
@@ -13,7 +13,7 @@ from shared.paths import LOCAL_DIR
 
 TEST_ROOT = Path(os.environ.get("SPS_TEST_DIR", LOCAL_DIR / "test"))
 KAFKA_PORT = 19092
-PG_PORT = 55432
+PG_PORT = 25432  # below the ephemeral port range (32768+), where client sockets could hold it
 PORT_OFFSET = 10000
 
 

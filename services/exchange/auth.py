@@ -1,22 +1,30 @@
-"""OAuth 2.0 client credentials → short-lived ES256 JWTs; bearer checks with scopes.
+"""OAuth 2.0 client credentials → short-lived ES256 JWTs; bearer checks with scopes; rate limits.
 
-The signing key comes from `SPS_GATEWAY_SIGNING_KEY` (PEM, EC P-256). In demo mode only, a key
-is generated at start when none is given. `/.well-known/jwks.json` publishes the public keys.
+Key rotation without downtime: tokens are signed with the current key; the key ring also holds
+previous keys (`SPS_GATEWAY_PREVIOUS_KEYS`), whose tokens stay valid until they expire, and
+`/.well-known/jwks.json` publishes every public key of the ring. In demo mode only, a key is
+generated at start when none is given.
 """
 from __future__ import annotations
 
+import hashlib
 import time
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import jwt
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec
-from fastapi import Request
+from typing import Annotated
+
+from fastapi import Depends, Request, Security
+from fastapi.openapi.models import OAuthFlowClientCredentials
+from fastapi.openapi.models import OAuthFlows as OAuthFlowsModel
+from fastapi.security import OAuth2, SecurityScopes
 
 from services.exchange.domain.clients import Client
-from shared.secrets import verify_secret
 from shared.http import ProblemError
+from shared.secrets import verify_secret
 
 ISSUER = "sps-exchange"
 AUDIENCE = "sps-exchange"
@@ -29,28 +37,65 @@ class SigningKey:
 
     @classmethod
     def generate(cls) -> SigningKey:
-        return cls(kid=uuid.uuid4().hex[:16], private=ec.generate_private_key(ec.SECP256R1()))
+        return cls.from_key(ec.generate_private_key(ec.SECP256R1()))
 
     @classmethod
-    def from_pem(cls, pem: str, kid: str | None = None) -> SigningKey:
+    def from_pem(cls, pem: str) -> SigningKey:
         key = serialization.load_pem_private_key(pem.encode(), password=None)
         if not isinstance(key, ec.EllipticCurvePrivateKey):
-            raise ValueError("SPS_GATEWAY_SIGNING_KEY must be an EC (P-256) private key")
+            raise ValueError("gateway signing keys must be EC (P-256) private keys")
+        return cls.from_key(key)
+
+    @classmethod
+    def from_key(cls, key: ec.EllipticCurvePrivateKey) -> SigningKey:
         public = key.public_key().public_bytes(serialization.Encoding.DER,
                                                serialization.PublicFormat.SubjectPublicKeyInfo)
-        import hashlib
+        return cls(kid=hashlib.sha256(public).hexdigest()[:16], private=key)
 
-        return cls(kid=kid or hashlib.sha256(public).hexdigest()[:16], private=key)
+    def pem(self) -> str:
+        return self.private.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
+                                          serialization.NoEncryption()).decode()
 
     def jwk(self) -> dict:
         jwk = jwt.algorithms.ECAlgorithm.to_jwk(self.private.public_key(), as_dict=True)
         return {**jwk, "kid": self.kid, "use": "sig", "alg": "ES256"}
 
 
+@dataclass
+class KeyRing:
+    current: SigningKey
+    previous: list[SigningKey] = field(default_factory=list)
+
+    def by_kid(self, kid: str | None) -> SigningKey | None:
+        return next((k for k in (self.current, *self.previous) if k.kid == kid), None)
+
+    def jwks(self) -> dict:
+        return {"keys": [k.jwk() for k in (self.current, *self.previous)]}
+
+
+class RateLimiter:
+    """A token bucket per client: `rate` requests a second, bursts up to `burst` (per replica)."""
+
+    def __init__(self, rate: float, burst: int) -> None:
+        self.rate, self.burst = rate, burst
+        self._buckets: dict[str, tuple[float, float]] = {}
+
+    def take(self, client_id: str) -> float:
+        """0 if allowed, else the seconds to wait."""
+        now = time.monotonic()
+        tokens, last = self._buckets.get(client_id, (float(self.burst), now))
+        tokens = min(self.burst, tokens + (now - last) * self.rate)
+        if tokens >= 1:
+            self._buckets[client_id] = (tokens - 1, now)
+            return 0.0
+        self._buckets[client_id] = (tokens, now)
+        return (1 - tokens) / self.rate
+
+
 class TokenService:
-    def __init__(self, clients: dict[str, Client], key: SigningKey, ttl_s: int = 900) -> None:
+    def __init__(self, clients: dict[str, Client], keys: KeyRing, ttl_s: int = 900) -> None:
         self.clients = clients
-        self.key = key
+        self.keys = keys
         self.ttl_s = ttl_s
 
     def issue(self, client_id: str, client_secret: str, requested: str | None) -> dict:
@@ -66,16 +111,18 @@ class TokenService:
                                errors=[{"field": "scope", "message": "invalid_scope"}])
         now = int(time.time())
         claims = {"iss": ISSUER, "aud": AUDIENCE, "sub": client.client_id, "agency": client.agency,
-                  "scope": " ".join(sorted(scopes)), "iat": now, "exp": now + self.ttl_s, "jti": uuid.uuid4().hex}
-        token = jwt.encode(claims, self.key.private, algorithm="ES256", headers={"kid": self.key.kid})
+                  "org": client.organisation, "scope": " ".join(sorted(scopes)), "iat": now,
+                  "exp": now + self.ttl_s, "jti": uuid.uuid4().hex}
+        key = self.keys.current
+        token = jwt.encode(claims, key.private, algorithm="ES256", headers={"kid": key.kid})
         return {"access_token": token, "token_type": "Bearer", "expires_in": self.ttl_s, "scope": claims["scope"]}
 
     def verify(self, token: str) -> dict:
         try:
-            header = jwt.get_unverified_header(token)
-            if header.get("kid") != self.key.kid:
+            key = self.keys.by_kid(jwt.get_unverified_header(token).get("kid"))
+            if key is None:
                 raise jwt.InvalidTokenError("unknown signing key")
-            return jwt.decode(token, self.key.private.public_key(), algorithms=["ES256"], audience=AUDIENCE,
+            return jwt.decode(token, key.private.public_key(), algorithms=["ES256"], audience=AUDIENCE,
                               issuer=ISSUER, options={"require": ["exp", "iat", "sub", "scope"]})
         except jwt.PyJWTError as exc:
             raise ProblemError(401, "Unauthorized", f"invalid token: {exc}",
@@ -86,24 +133,44 @@ class TokenService:
 class Caller:
     client_id: str
     agency: str
+    organisation: str
     scopes: frozenset[str]
 
 
+SCOPE_DOCS = {
+    "court:write": "courts: community-correction orders",
+    "prison:write": "prisons: pre-release notices",
+    "prison:read": "prisons: their receipts",
+    "rehab:write": "rehabilitation centres: release notices",
+    "device:write": "devices and apps: fixes and check-ins",
+    "police:read": "police: key-person handovers",
+    "procuratorate:read": "procuratorate: the audit trail",
+    "civil-affairs:read": "civil affairs: assistance requests",
+}
+# Declared as OAuth2 client credentials, so each operation's scope is in the OpenAPI document.
+AGENCY_CLIENT = OAuth2(flows=OAuthFlowsModel(clientCredentials=OAuthFlowClientCredentials(
+    tokenUrl="/oauth/token", scopes=SCOPE_DOCS)), scheme_name="agencyClient", auto_error=False)
+
+
+async def authorised(request: Request, security_scopes: SecurityScopes,
+                     authorization: Annotated[str | None, Depends(AGENCY_CLIENT)]) -> Caller:
+    """A valid bearer token carrying the route's scope, else 401/403; then the client's rate limit."""
+    kind, _, token = (authorization or "").partition(" ")
+    if kind.lower() != "bearer" or not token:
+        raise ProblemError(401, "Unauthorized", "a bearer token is required", headers={"WWW-Authenticate": "Bearer"})
+    claims = request.app.state.tokens.verify(token.strip())
+    scopes = frozenset(claims["scope"].split())
+    missing = [s for s in security_scopes.scopes if s not in scopes]
+    if missing:
+        raise ProblemError(403, "Forbidden", f"this call needs scope {missing[0]!r}",
+                           headers={"WWW-Authenticate": f'Bearer error="insufficient_scope" scope="{missing[0]}"'})
+    wait = request.app.state.rate_limiter.take(claims["sub"])
+    if wait > 0:
+        raise ProblemError(429, "Too Many Requests", f"rate limit for {claims['sub']}; retry in {wait:.1f}s",
+                           headers={"Retry-After": str(max(1, round(wait + 0.5)))})
+    return Caller(claims["sub"], claims.get("agency", ""), claims.get("org", ""), scopes)
+
+
 def require_scope(scope: str):
-    """A FastAPI dependency: a valid bearer token carrying `scope`, else 401/403."""
-
-    async def dependency(request: Request) -> Caller:
-        header = request.headers.get("authorization", "")
-        kind, _, token = header.partition(" ")
-        if kind.lower() != "bearer" or not token:
-            raise ProblemError(401, "Unauthorized", "a bearer token is required",
-                               headers={"WWW-Authenticate": "Bearer"})
-        claims = request.app.state.tokens.verify(token.strip())
-        scopes = frozenset(claims["scope"].split())
-        if scope not in scopes:
-            raise ProblemError(403, "Forbidden", f"this call needs scope {scope!r}",
-                               headers={"WWW-Authenticate": f'Bearer error="insufficient_scope" scope="{scope}"'})
-        return Caller(claims["sub"], claims.get("agency", ""), scopes)
-
-    dependency.required_scope = scope  # type: ignore[attr-defined]  # read by the route-walking test
-    return dependency
+    """Use as `caller: Annotated[Caller, require_scope("court:write")]`."""
+    return Security(authorised, scopes=[scope])

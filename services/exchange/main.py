@@ -3,15 +3,19 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from fastapi import FastAPI
+from fastapi import FastAPI, Request
 from pydantic import SecretStr
+from starlette.middleware.base import BaseHTTPMiddleware
 
 from services.exchange.adapters.vault import IdentityCipher
 from services.exchange.api import router
-from services.exchange.auth import SigningKey, TokenService
+from services.exchange.auth import KeyRing, RateLimiter, SigningKey, TokenService
 from services.exchange.domain.clients import clients_from_json, demo_clients
+from services.exchange.handlers import HANDLERS
+from shared import topics
 from shared.geography import load_geography
-from shared.service import ServiceRuntime, build_app, serve
+from shared.http import problem_response
+from shared.service import ConsumerSpec, ServiceRuntime, build_app, serve
 from shared.settings import ServiceSettings
 
 MIGRATIONS = Path(__file__).parent / "adapters" / "migrations"
@@ -20,27 +24,55 @@ MIGRATIONS = Path(__file__).parent / "adapters" / "migrations"
 class ExchangeSettings(ServiceSettings):
     service_name: str = "exchange"
     http_port: int = 8080
-    gateway_signing_key: SecretStr | None = None  # SPS_GATEWAY_SIGNING_KEY (PEM, EC P-256)
-    gateway_clients: str | None = None            # SPS_GATEWAY_CLIENTS (JSON, hashed secrets)
-    identity_key: SecretStr | None = None         # SPS_IDENTITY_KEY (base64, 32 bytes)
+    gateway_signing_key: SecretStr | None = None    # SPS_GATEWAY_SIGNING_KEY (PEM, EC P-256): signs new tokens
+    gateway_previous_keys: SecretStr | None = None  # SPS_GATEWAY_PREVIOUS_KEYS: older PEMs, still verified
+    gateway_clients: str | None = None              # SPS_GATEWAY_CLIENTS (JSON, hashed secrets)
+    identity_key: SecretStr | None = None           # SPS_IDENTITY_KEY (base64, 32 bytes)
     token_ttl_s: int = 900
     publish_timeout_s: float = 5.0
+    rate_per_client_per_s: float = 200.0
+    rate_burst: int = 400
+    max_body_bytes: int = 2 * 1024 * 1024
+
+
+def key_ring(settings: ExchangeSettings) -> KeyRing:
+    if settings.gateway_signing_key is None:
+        if not settings.demo_mode:
+            raise RuntimeError("SPS_GATEWAY_SIGNING_KEY is not set (only demo mode generates a key)")
+        return KeyRing(SigningKey.generate())
+    previous = []
+    if settings.gateway_previous_keys is not None:
+        blocks = settings.gateway_previous_keys.get_secret_value().split("-----END PRIVATE KEY-----")
+        previous = [SigningKey.from_pem(b + "-----END PRIVATE KEY-----") for b in blocks if b.strip()]
+    return KeyRing(SigningKey.from_pem(settings.gateway_signing_key.get_secret_value()), previous)
+
+
+class BodyLimit(BaseHTTPMiddleware):
+    """Refuse bodies larger than the limit before reading them (413, problem+json)."""
+
+    def __init__(self, app, max_bytes: int) -> None:
+        super().__init__(app)
+        self.max_bytes = max_bytes
+
+    async def dispatch(self, request: Request, call_next):
+        length = request.headers.get("content-length")
+        if length is not None and (not length.isdigit() or int(length) > self.max_bytes):
+            return problem_response(413, "Content Too Large", f"the body limit is {self.max_bytes} bytes",
+                                    instance=request.url.path)
+        return await call_next(request)
 
 
 def create_app(settings: ExchangeSettings | None = None) -> FastAPI:
     settings = settings or ExchangeSettings()
-    if settings.gateway_signing_key is not None:
-        key = SigningKey.from_pem(settings.gateway_signing_key.get_secret_value())
-    elif settings.demo_mode:
-        key = SigningKey.generate()
-    else:
-        raise RuntimeError("SPS_GATEWAY_SIGNING_KEY is not set (only demo mode generates a key)")
     clients = demo_clients() if settings.demo_mode else {}
     if settings.gateway_clients:
         clients.update(clients_from_json(settings.gateway_clients))
     runtime = ServiceRuntime(settings, migrations=MIGRATIONS)
+    runtime.consume(ConsumerSpec(topics=[topics.EXCHANGE_OUTBOUND, topics.AUDIT], handlers=HANDLERS))
     app = build_app(runtime, router, title="SPS exchange gateway")
-    app.state.tokens = TokenService(clients, key, ttl_s=settings.token_ttl_s)
+    app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)
+    app.state.tokens = TokenService(clients, key_ring(settings), ttl_s=settings.token_ttl_s)
+    app.state.rate_limiter = RateLimiter(settings.rate_per_client_per_s, settings.rate_burst)
     app.state.cipher = IdentityCipher.from_setting(
         settings.identity_key.get_secret_value() if settings.identity_key else None, demo=settings.demo_mode)
     app.state.person_key = settings.person_id_secret()

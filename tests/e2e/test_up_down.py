@@ -17,7 +17,7 @@ from shared.paths import REPO_ROOT
 from tests.conftest import TEST_ROOT
 
 OFFSET = 20000
-KAFKA, PG = 29192, 55532
+KAFKA, PG = 29192, 25532  # below the ephemeral range
 
 
 def cli(*args: str) -> subprocess.CompletedProcess:

@@ -14,3 +14,35 @@ identities = sa.Table(
     sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False, server_default=sa.func.now()),
     sa.Column("updated_by", sa.Text, nullable=False),
 )
+
+audit = sa.Table(
+    "audit", metadata,
+    sa.Column("seq", sa.BigInteger, sa.Identity(), primary_key=True),
+    sa.Column("person_id", pg.UUID(as_uuid=True), index=True),
+    sa.Column("content", pg.JSONB, nullable=False),
+    sa.Column("prev_hash", sa.Text, nullable=False),
+    sa.Column("hash", sa.Text, nullable=False),
+)
+
+# A retried POST with the same Idempotency-Key gets the first answer again.
+idempotency = sa.Table(
+    "idempotency", metadata,
+    sa.Column("client_id", sa.Text, primary_key=True),
+    sa.Column("key", sa.Text, primary_key=True),
+    sa.Column("request_hash", sa.Text, nullable=False),
+    sa.Column("status", sa.Integer, nullable=False),
+    sa.Column("body", pg.JSONB, nullable=False),
+    sa.Column("created_at", sa.DateTime(timezone=True), nullable=False, server_default=sa.func.now()),
+)
+
+# What goes back to agencies (from exchange.outbound.v1), served by GET /v1/receipts and /v1/police/handovers.
+outbound = sa.Table(
+    "outbound", metadata,
+    sa.Column("seq", sa.BigInteger, sa.Identity(), primary_key=True),
+    sa.Column("event_id", pg.UUID(as_uuid=True), nullable=False, unique=True),
+    sa.Column("kind", sa.Text, nullable=False),         # receipt | police-handover
+    sa.Column("organisation", sa.Text),                 # the prison a receipt is for
+    sa.Column("person_id", pg.UUID(as_uuid=True), nullable=False),
+    sa.Column("data", pg.JSONB, nullable=False),
+    sa.Column("at", sa.DateTime(timezone=True), nullable=False),
+)

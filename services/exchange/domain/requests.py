@@ -62,6 +62,43 @@ class CourtOrderIn(_In):
         return self
 
 
+OffenceCategory = Literal[
+    "property", "violent", "drug", "sexual", "national_security", "organised_crime", "duty", "other"
+]
+
+
+class Destination(_In):
+    town: str = Field(min_length=1, max_length=40)  # outside Jiangyin is accepted: handover lists it as unlinked
+    address: str | None = Field(None, max_length=200)
+
+
+class ReleaseNoticeIn(_In):
+    notice_no: str = Field(min_length=1, max_length=64)
+    prison: str = Field(min_length=1, max_length=100)
+    person: PersonIn
+    offence: str = Field(min_length=1, max_length=100)
+    offence_category: OffenceCategory
+    release_date: date
+    sentence_months: int = Field(ge=0, le=12 * 100)
+    deprived_political_rights: bool = False
+    three_false: bool = False
+    household_residence_separated: bool = False
+    serious_illness: bool = False
+    reform_performance: Literal["good", "average", "poor"] = "average"
+    prison_risk_rating: Literal["low", "medium", "high"] = "medium"
+    destination: Destination
+
+
+class RehabNoticeIn(_In):
+    notice_no: str = Field(min_length=1, max_length=64)
+    centre: str = Field(min_length=1, max_length=100)
+    person: PersonIn
+    release_date: date
+    destination: Destination
+    key_person: bool = False
+    community_rehabilitation: bool = False
+
+
 class FixIn(LocationFix):
     """One fix as a device sends it: the event's own schema, with extra fields welcome."""
     model_config = ConfigDict(extra="ignore", frozen=True)

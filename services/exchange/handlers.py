@@ -1,0 +1,36 @@
+"""The gateway's consumers: what goes back to agencies, and audit records from other services."""
+from __future__ import annotations
+
+from sqlalchemy.dialects.postgresql import insert
+
+from services.exchange.adapters import audit
+from services.exchange.adapters.tables import outbound
+from shared.db.uow import UnitOfWork
+from shared.envelope import IncomingEvent
+from shared.events import AuditRecorded, PoliceHandoverIssued, ReceiptIssued
+from shared.kafka.consumer import Handler
+
+
+async def on_receipt(event: IncomingEvent, data: ReceiptIssued, uow: UnitOfWork) -> None:
+    await uow.conn.execute(insert(outbound).values(
+        event_id=event.id, kind="receipt", organisation=data.prison, person_id=data.person_id,
+        data=data.model_dump(mode="json"), at=data.issued_at).on_conflict_do_nothing())
+
+
+async def on_police_handover(event: IncomingEvent, data: PoliceHandoverIssued, uow: UnitOfWork) -> None:
+    await uow.conn.execute(insert(outbound).values(
+        event_id=event.id, kind="police-handover", person_id=data.person_id, data=data.model_dump(mode="json"),
+        at=data.issued_at).on_conflict_do_nothing())
+
+
+async def on_audit(event: IncomingEvent, data: AuditRecorded, uow: UnitOfWork) -> None:
+    await audit.append(uow.conn, audit.content_of(
+        actor=data.actor, agency=data.agency, role=data.role, action=data.action, resource=data.resource,
+        person_id=data.person_id, purpose=data.purpose, at=data.at, service=data.service))
+
+
+HANDLERS: dict[str, Handler] = {
+    "sps.exchange.receipt": on_receipt,
+    "sps.exchange.police-handover": on_police_handover,
+    "sps.audit.recorded": on_audit,
+}

@@ -1,0 +1,244 @@
+"""Data protection at the gateway, in process against the real broker and database."""
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import uuid
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+
+import httpx
+import orjson
+import pytest
+import sqlalchemy as sa
+from fastapi.routing import APIRoute
+
+from services.exchange.adapters.tables import audit as audit_table
+from services.exchange.auth import SigningKey
+from services.exchange.domain.clients import AGENCY_SCOPES
+from services.exchange.main import ExchangeSettings, create_app
+from shared import topics
+from shared.devstack.kafka import KafkaNode
+from shared.envelope import encode, new_event
+from shared.events import MaskedPerson, PoliceHandoverIssued, ReceiptIssued
+from shared.identity import derive_person_id
+from shared.kafka.producer import EventProducer
+from tests.factories import court_order, random_id_number
+from tests.kafka_helpers import read_topic
+
+PERSON_KEY = b"sps-demo-person-id-key"
+
+
+@contextlib.asynccontextmanager
+async def gateway(stack, name: str, bootstrap: str | None = None, wait_started: bool = True, **extra):
+    settings = ExchangeSettings(service_name=name, demo_mode=True, kafka_bootstrap_servers=bootstrap or stack.bootstrap,
+                                database_url=stack.database_url, outbox_poll_interval_s=0.2, **extra)
+    app = create_app(settings)
+    async with app.router.lifespan_context(app):
+        if wait_started:
+            await asyncio.wait_for(app.state.runtime.started.wait(), timeout=60)
+        async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://gw") as client:
+            yield app, client
+
+
+async def bearer(client: httpx.AsyncClient, agency: str) -> dict[str, str]:
+    r = await client.post("/oauth/token", data={"grant_type": "client_credentials", "client_id": f"{agency}-demo",
+                                                "client_secret": f"{agency}-demo-secret"})
+    assert r.status_code == 200, r.text
+    return {"Authorization": f"Bearer {r.json()['access_token']}"}
+
+
+def release_notice(prison: str = "江苏省苏州监狱", id_number: str | None = None, town: str = "华士镇") -> dict:
+    return {"notice_no": f"苏狱释-{uuid.uuid4().hex[:8]}", "prison": prison,
+            "person": {"name": "赵六", "id_number": id_number or random_id_number(), "sex": "M",
+                       "residence": {"town": town, "address": "某村"}},
+            "offence": "故意伤害罪", "offence_category": "violent", "release_date": "2027-01-15",
+            "sentence_months": 60, "reform_performance": "poor", "prison_risk_rating": "high",
+            "destination": {"town": town, "address": "某村"}}
+
+
+async def test_every_route_answers_401_without_a_token_and_403_with_every_wrong_scope(stack):
+    """Walks the OpenAPI document: every operation declares its scope, and holds to it."""
+    async with gateway(stack, "exchange_walk") as (app, client):
+        tokens = {agency: await bearer(client, agency) for agency in AGENCY_SCOPES}
+        paths = app.openapi()["paths"]
+        checked = operations = 0
+        for path, ops in paths.items():
+            for method, op in ops.items():
+                if path in ("/oauth/token", "/.well-known/jwks.json"):
+                    assert "security" not in op
+                    continue
+                assert op.get("security"), f"{method} {path} declares no scope"
+                (scope,) = op["security"][0]["agencyClient"]
+                operations += 1
+                r = await client.request(method, path, json={})
+                assert r.status_code == 401, (method, path, r.status_code)
+                assert r.headers["content-type"].startswith("application/problem+json")
+                for agency, header in tokens.items():
+                    if scope in AGENCY_SCOPES[agency]:
+                        continue
+                    r = await client.request(method, path, json={}, headers=header)
+                    assert r.status_code == 403, (method, path, agency, r.status_code)
+                    checked += 1
+        assert operations >= 8 and checked >= 6 * operations - 8
+
+
+async def test_key_rotation_keeps_old_tokens_valid_and_publishes_both_keys(stack):
+    old, new = SigningKey.generate(), SigningKey.generate()
+    async with gateway(stack, "exchange_rot", gateway_signing_key=old.pem()) as (_, client):
+        old_token = await bearer(client, "police")
+    async with gateway(stack, "exchange_rot", gateway_signing_key=new.pem(), gateway_previous_keys=old.pem()) as (_, client):
+        jwks = (await client.get("/.well-known/jwks.json")).json()
+        assert [k["kid"] for k in jwks["keys"]] == [new.kid, old.kid]
+        assert (await client.get("/v1/police/handovers", headers=old_token)).status_code == 200
+        fresh = await bearer(client, "police")
+        import jwt
+
+        assert jwt.get_unverified_header(fresh["Authorization"].split()[1])["kid"] == new.kid
+    async with gateway(stack, "exchange_rot", gateway_signing_key=new.pem()) as (_, client):  # old key retired
+        assert (await client.get("/v1/police/handovers", headers=old_token)).status_code == 401
+
+
+async def test_rate_limit_answers_429_with_retry_after(stack):
+    async with gateway(stack, "exchange_rate", rate_per_client_per_s=0.5, rate_burst=2) as (_, client):
+        police = await bearer(client, "police")
+        codes = [(await client.get("/v1/police/handovers", headers=police)).status_code for _ in range(3)]
+        assert codes[:2] == [200, 200] and codes[2] == 429
+        r = await client.get("/v1/police/handovers", headers=police)
+        assert int(r.headers["Retry-After"]) >= 1 and r.headers["content-type"].startswith("application/problem+json")
+
+
+async def test_idempotency_key_makes_a_retry_harmless_and_body_size_is_limited(stack):
+    async with gateway(stack, "exchange_idem", max_body_bytes=50_000) as (app, client):
+        court = await bearer(client, "court")
+        order = court_order()
+        key = {"Idempotency-Key": f"k-{uuid.uuid4()}"}
+        first = await client.post("/v1/court-orders", json=order, headers={**court, **key})
+        again = await client.post("/v1/court-orders", json=order, headers={**court, **key})
+        assert first.status_code == again.status_code == 202 and first.json() == again.json()
+        assert again.headers.get("Idempotent-Replayed") == "true"
+        other = await client.post("/v1/court-orders", json=court_order(), headers={**court, **key})
+        assert other.status_code == 422 and other.json()["errors"][0]["field"] == "Idempotency-Key"
+        records = await read_topic(stack.bootstrap, topics.COURT_ORDERS, min_count=1)
+        assert sum(orjson.loads(r.value)["data"]["order_no"] == order["order_no"] for r in records) == 1
+        fix = {"person_id": str(uuid.uuid4()), "device_id": "EM", "lat": 31.9, "lon": 120.3, "accuracy_m": 5,
+               "recorded_at": "2026-12-02T08:00:00Z"}
+        big = await client.post("/v1/locations", json={"fixes": [fix] * 500}, headers=await bearer(client, "device"))
+        assert big.status_code == 413 and big.headers["content-type"].startswith("application/problem+json")
+
+
+async def test_prisons_send_and_read_only_their_own_and_the_same_person_keeps_one_id(stack):
+    async with gateway(stack, "exchange_views") as (app, client):
+        prison = await bearer(client, "prison")
+        id_number = random_id_number()
+        r = await client.post("/v1/release-notices", json=release_notice(id_number=id_number), headers=prison)
+        assert r.status_code == 202, r.text
+        assert r.json()["person_id"] == str(derive_person_id(id_number, PERSON_KEY)) and r.json()["handover_id"]
+        order = court_order()
+        order["person"]["id_number"] = id_number
+        r2 = await client.post("/v1/court-orders", json=order, headers=await bearer(client, "court"))
+        assert r2.json()["person_id"] == r.json()["person_id"]  # a court and a prison: one person id
+        r = await client.post("/v1/release-notices", json=release_notice(prison="江苏省南京监狱"), headers=prison)
+        assert r.status_code == 403
+
+        person = uuid.UUID(r2.json()["person_id"])
+        now = datetime.now(UTC)
+        mine = ReceiptIssued(notice_no="N-1", prison="江苏省苏州监狱", person_id=person, status="linked",
+                             justice_office="华士镇", issued_at=now)
+        theirs = ReceiptIssued(notice_no="N-2", prison="江苏省南京监狱", person_id=uuid.uuid4(), status="linked",
+                               justice_office="华士镇", issued_at=now)
+        handover = PoliceHandoverIssued(handover_id=uuid.uuid4(), person_id=person, person=MaskedPerson(
+            name_masked="赵*", id_number_masked="3202**********1234", sex="M", residence_town="华士镇"),
+            reasons=["poor_reform_performance"], release_date=date(2027, 1, 15), destination_town="华士镇",
+            issued_at=now)
+        producer = EventProducer(stack.bootstrap, "test")
+        await producer.start()
+        await producer.publish_many([
+            (topics.EXCHANGE_OUTBOUND, new_event("sps.exchange.receipt", "/sps/handover", mine, subject=str(person))),
+            (topics.EXCHANGE_OUTBOUND, new_event("sps.exchange.receipt", "/sps/handover", theirs,
+                                                 subject=str(theirs.person_id))),
+            (topics.EXCHANGE_OUTBOUND, new_event("sps.exchange.police-handover", "/sps/handover", handover,
+                                                 subject=str(person)))])
+        await producer.stop()
+        for _ in range(100):
+            items = (await client.get("/v1/receipts", headers=prison)).json()["items"]
+            if any(i["notice_no"] == "N-1" for i in items):
+                break
+            await asyncio.sleep(0.2)
+        assert {i["prison"] for i in items} == {"江苏省苏州监狱"}
+        police = await bearer(client, "police")
+        page = (await client.get("/v1/police/handovers", headers=police)).json()
+        assert any(i["person_id"] == str(person) for i in page["items"])
+        assert (await client.get("/v1/police/handovers", headers=police, params={"since": page["next"]})).json()[
+            "items"] == []
+        assert (await client.get("/v1/receipts", headers=prison, params={"since": "yesterday"})).status_code == 422
+
+        trail = (await client.get("/v1/audit", params={"person_id": str(person)},
+                                  headers=await bearer(client, "procuratorate"))).json()
+        seen = [(e["actor"], e["action"], e["resource"]) for e in trail["entries"]]
+        assert ("court-demo", "create", f"court-order:{order['order_no']}") in seen
+        assert any(a == "prison-demo" and act == "create" and res.startswith("release-notice:") for a, act, res in seen)
+        assert ("prison-demo", "read", "receipt") in seen and ("police-demo", "read", "police-handover") in seen
+        assert trail["chain"]["ok"] is True and trail["chain"]["checked"] >= len(seen)
+
+
+async def test_changing_one_audit_row_breaks_the_chain_and_verification_says_where(stack):
+    async with gateway(stack, "exchange_tamper") as (app, client):
+        court = await bearer(client, "court")
+        for _ in range(3):
+            assert (await client.post("/v1/court-orders", json=court_order(), headers=court)).status_code == 202
+        engine = app.state.runtime.engine
+        async with engine.connect() as conn:
+            seqs = (await conn.execute(sa.select(audit_table.c.seq).order_by(audit_table.c.seq))).scalars().all()
+        victim = seqs[1]
+        with pytest.raises(Exception, match="append-only"):
+            async with engine.begin() as conn:
+                await conn.execute(sa.update(audit_table).where(audit_table.c.seq == victim)
+                                   .values(content=sa.text("content || '{\"actor\": \"nobody\"}'")))
+        async with engine.begin() as conn:  # a superuser going around the trigger
+            await conn.execute(sa.text("ALTER TABLE audit DISABLE TRIGGER audit_append_only"))
+            await conn.execute(sa.update(audit_table).where(audit_table.c.seq == victim)
+                               .values(content=sa.text("content || '{\"actor\": \"nobody\"}'")))
+            await conn.execute(sa.text("ALTER TABLE audit ENABLE TRIGGER audit_append_only"))
+        trail = (await client.get("/v1/audit", params={"person_id": str(uuid.uuid4())},
+                                  headers=await bearer(client, "procuratorate"))).json()
+        assert trail["chain"] == {"ok": False, "checked": 1, "first_bad_seq": victim,
+                                  "reason": "its content does not match its hash"}
+
+
+async def test_with_the_broker_stopped_a_batch_gets_202_or_503_and_every_202_reaches_kafka(stack, tmp_path: Path):
+    node = KafkaNode(tmp_path / "kafka", port=29292, controller_port=29293)
+    node.start()
+    await node.wait_ready_async()
+    try:
+        async with gateway(stack, "exchange_down", bootstrap=node.bootstrap, publish_timeout_s=1.0) as (app, client):
+            device = await bearer(client, "device")
+            await asyncio.to_thread(node.stop)
+            accepted: list[str] = []
+            for i in range(5):
+                key = f"batch-{uuid.uuid4()}"
+                fixes = [{"person_id": str(uuid.uuid4()), "device_id": "EM", "lat": 31.9, "lon": 120.3,
+                          "accuracy_m": 5, "recorded_at": datetime.now(UTC).isoformat()} for _ in range(10)]
+                r = await client.post("/v1/locations", json={"fixes": fixes},
+                                      headers={**device, "Idempotency-Key": key})
+                assert r.status_code in (202, 503), r.text
+                if r.status_code == 202:
+                    accepted.append(key)
+                else:
+                    assert r.headers["Retry-After"]
+            assert accepted, "the outbox takes batches while the broker is down"
+            node.start()
+            await node.wait_ready_async()
+            import uuid as _uuid
+
+            from services.exchange.api.ingest import _ID_NS
+            expected = {str(_uuid.uuid5(_ID_NS, f"device-demo|{k}|{i}")) for k in accepted for i in range(10)}
+            for _ in range(300):
+                records = await read_topic(node.bootstrap, topics.LOCATIONS, min_count=0, timeout_s=3)
+                on_kafka = {orjson.loads(r.value)["id"] for r in records}
+                if expected <= on_kafka:
+                    break
+                await asyncio.sleep(0.5)
+            assert expected <= on_kafka
+    finally:
+        await asyncio.to_thread(node.stop)
