@@ -303,6 +303,17 @@ class PoliceHandoverIssued(EventData):
     issued_at: AwareDatetime
 
 
+class AssistanceRequested(EventData):
+    """A released person's request for social assistance that civil affairs handles (低保, 临时救助…)."""
+    request_id: uuid.UUID
+    person_id: uuid.UUID
+    person: MaskedPerson
+    kind: Literal["minimum_living", "medical", "housing", "temporary_relief", "other"]
+    justice_office: str
+    status: Literal["requested", "in_progress", "granted", "refused"]
+    requested_at: AwareDatetime
+
+
 class AuditRecorded(EventData):
     """Who read or changed a person's data, and why (kept hash-chained by the gateway)."""
     actor: str
@@ -338,6 +349,8 @@ EVENT_TYPES: dict[str, EventType] = {
                   summary="A receipt to a prison (回执)"),
         EventType(type="sps.exchange.police-handover", topic=topics.EXCHANGE_OUTBOUND, data=PoliceHandoverIssued,
                   summary="A key releasee handed to the police for community control (管控移交)"),
+        EventType(type="sps.exchange.assistance-request", topic=topics.EXCHANGE_OUTBOUND, data=AssistanceRequested,
+                  summary="An assistance request for civil affairs"),
         EventType(type="sps.audit.recorded", topic=topics.AUDIT, data=AuditRecorded,
                   summary="Who read or changed a person's data"),
         EventType(type="sps.ingest.location", topic=topics.LOCATIONS, data=LocationFix,

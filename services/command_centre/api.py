@@ -15,6 +15,7 @@ from sse_starlette.sse import EventSourceResponse
 from services.command_centre.adapters.tables import alert_changes, alert_view
 from services.command_centre.auth import COOKIE, current_user
 from services.command_centre.domain.staff import StaffUser
+from shared import audit
 from shared.http import ProblemError
 from shared.secrets import verify_secret
 
@@ -220,13 +221,17 @@ class LeaveRequest(BaseModel):
     reason: str = Field(min_length=1, max_length=500)
 
 
-async def _person_visible(request: Request, user: StaffUser, person_id: uuid.UUID):
-    """The person's case, or 403 for a justice officer of another office."""
+async def _person_visible(request: Request, user: StaffUser, person_id: uuid.UUID, *, action: str = "read",
+                          resource: str = "person"):
+    """The person's case, or 403 for a justice officer of another office; the access goes on the audit trail."""
     result = await request.app.state.supervision.call("GET", f"/internal/v1/persons/{person_id}")
     if isinstance(result, Response):
         return result
     if not user.sees(result["jurisdiction"]):
         raise ProblemError(403, "Forbidden", f"this person belongs to {result['jurisdiction']}")
+    async with request.app.state.runtime.uow() as uow:
+        audit.record(uow, service="command_centre", actor=user.username, agency="justice-bureau", role=user.role,
+                     action=action, resource=resource, person_id=person_id, purpose="监管工作 (supervision duty)")
     return result
 
 
@@ -237,7 +242,7 @@ async def person(person_id: uuid.UUID, request: Request, user: User):
 
 @router.get("/api/v1/persons/{person_id}/timeline", tags=["staff"])
 async def person_timeline(person_id: uuid.UUID, request: Request, user: User):
-    found = await _person_visible(request, user, person_id)
+    found = await _person_visible(request, user, person_id, resource="timeline")
     if isinstance(found, Response):
         return found
     return await request.app.state.supervision.call("GET", f"/internal/v1/persons/{person_id}/timeline")
@@ -246,7 +251,7 @@ async def person_timeline(person_id: uuid.UUID, request: Request, user: User):
 @router.post("/api/v1/persons/{person_id}/leaves", tags=["staff"], status_code=201)
 async def approve_leave(person_id: uuid.UUID, body: LeaveRequest, request: Request, user: User):
     """An approved leave (请假外出): ≤ 7 days by the person's justice office, longer by the county."""
-    found = await _person_visible(request, user, person_id)
+    found = await _person_visible(request, user, person_id, action="create", resource="leave")
     if isinstance(found, Response):
         return found
     return await request.app.state.supervision.call(

@@ -7,7 +7,7 @@ from services.exchange.adapters import audit
 from services.exchange.adapters.tables import outbound
 from shared.db.uow import UnitOfWork
 from shared.envelope import IncomingEvent
-from shared.events import AuditRecorded, PoliceHandoverIssued, ReceiptIssued
+from shared.events import AssistanceRequested, AuditRecorded, PoliceHandoverIssued, ReceiptIssued
 from shared.kafka.consumer import Handler
 
 
@@ -23,6 +23,12 @@ async def on_police_handover(event: IncomingEvent, data: PoliceHandoverIssued, u
         at=data.issued_at).on_conflict_do_nothing())
 
 
+async def on_assistance_request(event: IncomingEvent, data: AssistanceRequested, uow: UnitOfWork) -> None:
+    await uow.conn.execute(insert(outbound).values(
+        event_id=event.id, kind="assistance-request", person_id=data.person_id, data=data.model_dump(mode="json"),
+        at=data.requested_at).on_conflict_do_nothing())
+
+
 async def on_audit(event: IncomingEvent, data: AuditRecorded, uow: UnitOfWork) -> None:
     await audit.append(uow.conn, audit.content_of(
         actor=data.actor, agency=data.agency, role=data.role, action=data.action, resource=data.resource,
@@ -32,5 +38,6 @@ async def on_audit(event: IncomingEvent, data: AuditRecorded, uow: UnitOfWork) -
 HANDLERS: dict[str, Handler] = {
     "sps.exchange.receipt": on_receipt,
     "sps.exchange.police-handover": on_police_handover,
+    "sps.exchange.assistance-request": on_assistance_request,
     "sps.audit.recorded": on_audit,
 }

@@ -59,6 +59,18 @@ async def test_leave_inhibits_zone_exit_and_its_end_rearms_it(platform):
         kinds = [t["event_type"] for t in timeline]
         assert kinds[0] == "sps.supervision.case-opened" and "sps.supervision.leave-approved" in kinds
         assert "sps.supervision.zone-exited" in kinds
+        # Every staff read and change of the person is on the procuratorate's audit trail.
+        procuratorate = await gateway_token(client, gw, "procuratorate")
+        for _ in range(50):
+            trail = (await client.get(f"{gw}/v1/audit", params={"person_id": person}, headers=procuratorate)).json()
+            seen = {(e["actor"], e["action"], e["resource"]) for e in trail["entries"]}
+            if ("officer-demo", "read", "timeline") in seen:
+                break
+            await asyncio.sleep(0.2)
+        assert any(actor == "court-demo" and action == "create" for actor, action, _ in seen)
+        assert ("officer-demo", "create", "leave") in seen and ("duty-demo", "create", "leave") in seen
+        assert ("officer-demo", "read", "person") in seen and ("officer-demo", "read", "timeline") in seen
+        assert trail["chain"]["ok"] is True
         other = await staff(client, cc, "officer-demo")
         r = await client.post(f"{gw}/v1/court-orders", json=court_order(town="华士镇"),
                               headers=await gateway_token(client, gw, "court"))

@@ -65,6 +65,13 @@ async def police_handovers(request: Request, caller: Annotated[Caller, require_s
     return await _page(request, caller, "police-handover", since, limit, "社区管控移交 (police handover)")
 
 
+@router.get("/v1/assistance-requests")
+async def assistance_requests(request: Request, caller: Annotated[Caller, require_scope("civil-affairs:read")],
+                              since: Since = None, limit: Annotated[int, Query(ge=1, le=1000)] = 500) -> dict:
+    """Assistance requests that civil affairs handles (低保, medical, housing, temporary relief)."""
+    return await _page(request, caller, "assistance-request", since, limit, "社会救助 (social assistance)")
+
+
 @router.get("/v1/audit")
 async def audit_trail(request: Request, person_id: uuid.UUID,
                       caller: Annotated[Caller, require_scope("procuratorate:read")]) -> dict:
