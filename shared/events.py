@@ -37,6 +37,7 @@ class MaskedPerson(EventData):
     id_number_masked: str
     sex: Literal["M", "F"]
     residence_town: str
+    age_band: Literal["<25", "25-34", "35-49", "50+"] | None = None  # for risk; never the birth date
 
 
 class CourtOrderIngested(EventData):
@@ -235,6 +236,34 @@ class RiskHigh(Signal):
     score: float | None = None
 
 
+class ReassessmentOverdue(Signal):
+    level: str
+    assessment_id: uuid.UUID
+
+
+class RiskItem(EventData):
+    item: str
+    value: str | int
+    points: float
+
+
+class RiskAssessed(EventData):
+    """A risk assessment (危险性评估): every item's value and points, the total and the level."""
+    assessment_id: uuid.UUID
+    person_id: uuid.UUID
+    instrument_version: str
+    trigger: str
+    items: list[RiskItem]
+    total: float
+    level_by_points: Literal["low", "medium", "high"]
+    level: Literal["low", "medium", "high"]           # after override rules and any professional override
+    override_level: Literal["low", "medium", "high"] | None = None
+    override_reason: str | None = None
+    explanation_zh: list[str] = []
+    explanation_en: list[str] = []
+    jurisdiction: str | None = None
+
+
 # --- alerts (contract §3) ---------------------------------------------------------------
 
 AlertColour = Literal["red", "orange", "yellow", "blue"]
@@ -395,6 +424,10 @@ EVENT_TYPES: dict[str, EventType] = {
                   summary="Key releasee without a pick-up plan before release"),
         EventType(type="sps.handover.receipt-overdue", topic=topics.HANDOVER_EVENTS, data=ReceiptOverdue,
                   summary="Pre-release notice without a receipt in time"),
+        EventType(type="sps.risk.assessed", topic=topics.RISK_EVENTS, data=RiskAssessed,
+                  summary="A risk assessment was made or overridden"),
+        EventType(type="sps.risk.reassessment-overdue", topic=topics.RISK_EVENTS, data=ReassessmentOverdue,
+                  summary="A reassessment is overdue for the person's level"),
         EventType(type="sps.risk.risk-high", topic=topics.RISK_EVENTS, data=RiskHigh,
                   summary="Assessment rose to high, or key person newly determined"),
         EventType(type="sps.alert.notification-failed", topic=topics.NOTIFICATIONS_DEAD, data=NotificationFailed,

@@ -43,6 +43,7 @@ class ServiceSettings(BaseSettings):
     # Where the other services answer (the devstack and docker-compose set these).
     alerting_url: str = "http://127.0.0.1:8004"
     supervision_url: str = "http://127.0.0.1:8001"
+    risk_url: str = "http://127.0.0.1:8003"
 
     consumer_max_records: int = 500
     consumer_retry_max_attempts: int = 5

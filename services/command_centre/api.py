@@ -256,3 +256,36 @@ async def approve_leave(person_id: uuid.UUID, body: LeaveRequest, request: Reque
         return found
     return await request.app.state.supervision.call(
         "POST", f"/internal/v1/persons/{person_id}/leaves", json={**body.model_dump(), **_actor(user)})
+
+
+# --- risk (explained, with professional override) ------------------------------------------------------
+
+class RiskOverrideIn(BaseModel):
+    level: Literal["low", "medium", "high"]
+    reason: str = Field(min_length=5, max_length=2000)
+
+
+@router.get("/api/v1/persons/{person_id}/risk", tags=["staff"])
+async def person_risk(person_id: uuid.UUID, request: Request, user: User):
+    found = await _person_visible(request, user, person_id, resource="risk")
+    if isinstance(found, Response):
+        return found
+    return await request.app.state.risk.call("GET", f"/internal/v1/persons/{person_id}/risk")
+
+
+@router.post("/api/v1/persons/{person_id}/risk/{assessment_id}/override", tags=["staff"])
+async def override_risk(person_id: uuid.UUID, assessment_id: uuid.UUID, body: RiskOverrideIn, request: Request,
+                        user: User):
+    """A professional override: the reason is mandatory; the computed level stays beside it."""
+    found = await _person_visible(request, user, person_id, action="update", resource="risk")
+    if isinstance(found, Response):
+        return found
+    return await request.app.state.risk.call("POST", f"/internal/v1/assessments/{assessment_id}/override",
+                                             json={**body.model_dump(), "actor": user.username})
+
+
+@router.get("/api/v1/risk/quality", tags=["staff"])
+async def risk_quality(request: Request, user: User, version: str | None = None):
+    if user.role not in ("supervisor", "bureau_head"):
+        raise ProblemError(403, "Forbidden", "the risk quality report is for supervisors")
+    return await request.app.state.risk.call("GET", "/internal/v1/quality", params={"version": version} if version else {})

@@ -5,8 +5,14 @@ from pathlib import Path
 
 from fastapi import FastAPI
 
-from shared.service import ServiceRuntime, build_app, serve
+from services.risk.api import router
+from services.risk.domain.instrument import load_instrument
+from services.risk.handlers import RiskHandlers
+from shared import topics
+from shared.internal import internal_token
+from shared.service import ConsumerSpec, ServiceRuntime, build_app, serve
 from shared.settings import ServiceSettings
+from shared.timers import TimerLoop
 
 MIGRATIONS = Path(__file__).parent / "adapters" / "migrations"
 
@@ -14,11 +20,22 @@ MIGRATIONS = Path(__file__).parent / "adapters" / "migrations"
 class RiskSettings(ServiceSettings):
     service_name: str = "risk"
     http_port: int = 8003
+    risk_instrument_version: str = "2026.1"  # SPS_RISK_INSTRUMENT_VERSION: policy/risk/instrument-<v>.yaml
 
 
-def create_app(settings: ServiceSettings | None = None) -> FastAPI:
+def create_app(settings: RiskSettings | None = None) -> FastAPI:
     settings = settings or RiskSettings()
-    return build_app(ServiceRuntime(settings, migrations=MIGRATIONS), title="SPS risk")
+    instrument = load_instrument(settings.policy_dir, settings.risk_instrument_version)
+    handlers = RiskHandlers(instrument)
+    runtime = ServiceRuntime(settings, migrations=MIGRATIONS)
+    runtime.consume(ConsumerSpec(topics=[topics.COURT_ORDERS, topics.RELEASE_NOTICES, topics.SUPERVISION_EVENTS],
+                                 handlers=handlers.table()))
+    runtime.background(TimerLoop(runtime.engine, runtime.notify_channel, handlers.timer_handlers()).run)
+    app = build_app(runtime, router, title="SPS risk")
+    app.state.handlers = handlers
+    app.state.policy_dir = settings.policy_dir
+    app.state.internal_token = internal_token(settings)
+    return app
 
 
 def main() -> None:

@@ -116,6 +116,7 @@ class Stack:
             "PYTHONUNBUFFERED": "1",
             "SPS_ALERTING_URL": self.url("alerting"),
             "SPS_SUPERVISION_URL": self.url("supervision"),
+            "SPS_RISK_URL": self.url("risk"),
         })
         env.update(self.extra_env)
         return env

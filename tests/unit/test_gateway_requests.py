@@ -60,3 +60,14 @@ def test_demo_clients_have_only_their_agency_scopes_and_hashed_secrets():
         assert "secret" not in client.secret_hash
         assert verify_secret(f"{cid}-secret", client.secret_hash)
         assert not verify_secret("wrong", client.secret_hash)
+
+
+def test_age_band_from_the_birth_date_in_the_id_number():
+    from datetime import date
+
+    from services.exchange.api.ingest import age_band_of
+
+    assert age_band_of("11010519491231002X", date(2026, 11, 26)) == "50+"
+    assert age_band_of("320281200201011234", date(2026, 11, 26)) == "<25"
+    assert age_band_of("320281200111271234", date(2026, 11, 26)) == "<25"   # 24, the day before the birthday
+    assert age_band_of("320281200111261234", date(2026, 11, 26)) == "25-34"  # 25 on the day

@@ -9,7 +9,7 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import uuid
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import Annotated
 
 from aiokafka.errors import KafkaError
@@ -43,7 +43,15 @@ _ID_NS = uuid.UUID("5b0e7f2a-9c1d-4e3b-8a6f-1d2c3b4a5e6f")
 
 def _masked(person: PersonIn, town: str) -> MaskedPerson:
     return MaskedPerson(name_masked=mask_name(person.name), id_number_masked=mask_id_number(person.id_number),
-                        sex=person.sex, residence_town=town)
+                        sex=person.sex, residence_town=town, age_band=age_band_of(person.id_number))
+
+
+def age_band_of(id_number: str, today: date | None = None) -> str:
+    """The risk instrument's age band from the birth date in the 身份证号 (the date itself stays here)."""
+    born = date(int(id_number[6:10]), int(id_number[10:12]), int(id_number[12:14]))
+    today = today or date.today()
+    age = today.year - born.year - ((today.month, today.day) < (born.month, born.day))
+    return "<25" if age < 25 else "25-34" if age < 35 else "35-49" if age < 50 else "50+"
 
 
 def _event_id(caller: Caller, key: str | None, index: int) -> uuid.UUID | None:

@@ -1,0 +1,118 @@
+"""Risk's internal HTTP API: explanations, professional override, re-scoring, quality report."""
+from __future__ import annotations
+
+import uuid
+from typing import Literal
+
+import sqlalchemy as sa
+from fastapi import APIRouter, Depends, Request
+from pydantic import BaseModel, Field
+
+from services.risk.adapters.tables import assessments, profiles
+from services.risk.domain.instrument import load_instrument
+from shared.http import ProblemError
+from shared.internal import require_internal
+from shared.policy import PolicyError
+
+router = APIRouter(prefix="/internal/v1", tags=["risk"], dependencies=[Depends(require_internal)])
+
+
+class OverrideIn(BaseModel):
+    level: Literal["low", "medium", "high"]
+    reason: str = Field(min_length=5, max_length=2000)  # mandatory, and more than a word
+    actor: str = Field(min_length=1, max_length=64)
+
+
+def _row(r) -> dict:
+    d = {k: (str(v) if isinstance(v, uuid.UUID) else v) for k, v in dict(r).items()}
+    d["level"] = d.get("override_level") or d.get("computed_level")
+    return d
+
+
+@router.get("/persons/{person_id}/risk")
+async def person_risk(person_id: uuid.UUID, request: Request) -> dict:
+    """The latest assessment under the current instrument, explained in zh and en, with history."""
+    handlers = request.app.state.handlers
+    async with request.app.state.runtime.engine.connect() as conn:
+        rows = (await conn.execute(sa.select(assessments).where(assessments.c.person_id == person_id)
+                                   .order_by(assessments.c.created_at))).mappings().all()
+    if not rows:
+        raise ProblemError(404, "Not Found", f"no assessment for person {person_id}")
+    current = [r for r in rows if r["instrument_version"] == handlers.instrument.version]
+    latest = _row(current[-1]) if current else None
+    if latest:
+        ranked = sorted((i for i in latest["items"] if i["points"] > 0), key=lambda i: (-i["points"], i["item"]))[:3]
+        items = handlers.instrument.items
+        latest["explanation"] = {
+            "zh": [f"{items[i['item']].zh}（+{i['points']:g}）" for i in ranked] + [
+                o.zh for o in handlers.instrument.overrides if o.en in latest["overrides_applied"]],
+            "en": [f"{items[i['item']].en} (+{i['points']:g})" for i in ranked] + list(latest["overrides_applied"]),
+        }
+    by_version: dict[str, list[dict]] = {}
+    for r in rows:
+        by_version.setdefault(r["instrument_version"], []).append(_row(r))
+    return {"person_id": str(person_id), "current_version": handlers.instrument.version, "latest": latest,
+            "history_by_version": by_version}
+
+
+@router.post("/assessments/{assessment_id}/override")
+async def override(assessment_id: uuid.UUID, body: OverrideIn, request: Request) -> dict:
+    try:
+        async with request.app.state.runtime.uow() as uow:
+            result = await request.app.state.handlers.override(uow, assessment_id, body.level, body.reason, body.actor)
+    except LookupError as exc:
+        raise ProblemError(404, "Not Found", str(exc)) from None
+    return result.model_dump(mode="json")
+
+
+@router.post("/rescore")
+async def rescore(request: Request, version: str) -> dict:
+    """Score everyone again under another instrument version; new rows beside the old, none overwritten."""
+    try:
+        instrument = load_instrument(request.app.state.policy_dir, version)
+    except PolicyError as exc:
+        raise ProblemError(422, "Request is not valid", str(exc).splitlines()[0],
+                           errors=[{"field": "version", "message": "no such valid instrument version"}]) from None
+    handlers = request.app.state.handlers
+    done = 0
+    async with request.app.state.runtime.engine.connect() as conn:
+        people = (await conn.execute(sa.select(profiles.c.person_id))).scalars().all()
+    for person_id in people:
+        async with request.app.state.runtime.uow() as uow:
+            if await handlers.assess(uow, person_id, f"rescore:{version}", None, instrument=instrument):
+                done += 1
+    return {"version": version, "rescored": done}
+
+
+@router.get("/quality")
+async def quality(request: Request, version: str | None = None) -> dict:
+    """Level distribution per justice office and per offence category, and override rates."""
+    version = version or request.app.state.handlers.instrument.version
+    latest = (sa.select(assessments).where(assessments.c.instrument_version == version)
+              .distinct(assessments.c.person_id)
+              .order_by(assessments.c.person_id, assessments.c.created_at.desc()).subquery())
+    level = sa.func.coalesce(latest.c.override_level, latest.c.computed_level)
+
+    async def grouped(conn, column) -> dict:
+        rows = await conn.execute(sa.select(column, level.label("level"), sa.func.count().label("n"))
+                                  .group_by(column, level))
+        out: dict = {}
+        for r in rows:
+            out.setdefault(r[0] or "unknown", {"low": 0, "medium": 0, "high": 0})[r.level] = r.n
+        return out
+
+    async with request.app.state.runtime.engine.connect() as conn:
+        by_office = await grouped(conn, latest.c.jurisdiction)
+        by_offence = await grouped(conn, latest.c.offence_category)
+        total, overridden = (await conn.execute(sa.select(
+            sa.func.count(), sa.func.count().filter(assessments.c.override_level.isnot(None)))
+            .where(assessments.c.instrument_version == version))).one()
+        raised = await conn.scalar(sa.select(sa.func.count()).where(
+            assessments.c.instrument_version == version, assessments.c.override_level.isnot(None),
+            sa.case((assessments.c.override_level == "high", 3), (assessments.c.override_level == "medium", 2),
+                    else_=1) > sa.case((assessments.c.computed_level == "high", 3),
+                                       (assessments.c.computed_level == "medium", 2), else_=1)))
+    return {"instrument_version": version, "by_office": by_office, "by_offence_category": by_offence,
+            "assessments": total, "overridden": overridden,
+            "override_rate": round(overridden / total, 3) if total else None,
+            "overrides_raising_level": raised, "overrides_lowering_level": overridden - raised}

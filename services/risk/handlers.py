@@ -1,0 +1,186 @@
+"""Risk's handlers: facts from orders, notices and supervision; an assessment per trigger.
+
+Each assessment keeps the instrument version, every item's value and points, the total, the
+level and its trigger; it is published (`sps.risk.assessed`), and a rise to high raises the
+`risk_high` signal. The next reassessment is a durable timer whose interval depends on the level.
+"""
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+import sqlalchemy as sa
+from sqlalchemy.dialects.postgresql import insert
+
+from services.risk.adapters.tables import assessments, profiles
+from services.risk.domain.instrument import Instrument, Result, score
+from shared import topics
+from shared.db.uow import UnitOfWork
+from shared.envelope import IncomingEvent, new_event
+from shared.events import (CourtOrderIngested, EventData, ReassessmentOverdue, ReleaseNoticeIngested, RiskAssessed,
+                           RiskHigh, RiskItem, SanctionRecorded, Signal)
+from shared.kafka.consumer import Handler
+from shared.timers import Timer, TimerHandler, timers
+
+SOURCE = "/sps/risk"
+SERIOUS_BREACHES = ("sps.supervision.exclusion-zone-entered", "sps.supervision.device-tampered",
+                    "sps.supervision.contact-lost")
+
+
+@dataclass
+class RiskHandlers:
+    instrument: Instrument
+
+    def table(self) -> dict[str, Handler]:
+        return {"sps.ingest.court-order": self.on_court_order, "sps.ingest.release-notice": self.on_release_notice,
+                "sps.supervision.sanction-recorded": self.on_sanction,
+                **{t: self.on_serious_breach for t in SERIOUS_BREACHES}}
+
+    def timer_handlers(self) -> dict[str, TimerHandler]:
+        return {"risk.reassess": self.on_reassessment_due}
+
+    # --- facts --------------------------------------------------------------------------------
+
+    async def on_court_order(self, event: IncomingEvent, order: CourtOrderIngested, uow: UnitOfWork) -> None:
+        """Intake: the order's facts, then an assessment."""
+        facts = {"offence_category": order.offence_category, "sentence_kind": order.sentence_kind}
+        if order.person.age_band:
+            facts["age_band"] = order.person.age_band
+        await self._learn(uow, order.person_id, facts, order.person.residence_town)
+        await self.assess(uow, order.person_id, "intake", event)
+
+    async def on_release_notice(self, event: IncomingEvent, notice: ReleaseNoticeIngested, uow: UnitOfWork) -> None:
+        """Release: the prison's facts, then the dangerousness assessment (危险性评估)."""
+        yes = {True: "yes", False: "no"}
+        facts = {"offence_category": notice.offence_category, "sentence_kind": "released",
+                 "reform_performance": notice.reform_performance, "prison_risk_rating": notice.prison_risk_rating,
+                 "three_false": yes[notice.three_false], "serious_illness": yes[notice.serious_illness],
+                 "household_residence_separated": yes[notice.household_residence_separated],
+                 "deprived_political_rights": yes[notice.deprived_political_rights]}
+        if notice.person.age_band:
+            facts["age_band"] = notice.person.age_band
+        await self._learn(uow, notice.person_id, facts, notice.destination_town)
+        await self.assess(uow, notice.person_id, "release", event)
+
+    async def on_sanction(self, event: IncomingEvent, sanction: SanctionRecorded, uow: UnitOfWork) -> None:
+        field = {"admonition": "admonitions", "warning": "warnings"}.get(sanction.kind)
+        if field is not None:
+            await self._learn(uow, sanction.person_id, {field: sanction.count}, sanction.jurisdiction)
+        await self.assess(uow, sanction.person_id, f"sanction:{sanction.kind}", event)
+
+    async def on_serious_breach(self, event: IncomingEvent, signal: Signal, uow: UnitOfWork) -> None:
+        facts = await self._facts(uow, signal.person_id)
+        await self._learn(uow, signal.person_id, {"serious_breaches": int(facts.get("serious_breaches", 0)) + 1},
+                          signal.jurisdiction)
+        await self.assess(uow, signal.person_id, "serious_breach", event)
+
+    async def _learn(self, uow: UnitOfWork, person_id: uuid.UUID, facts: dict, jurisdiction: str | None) -> None:
+        stmt = insert(profiles).values(person_id=person_id, facts=facts, jurisdiction=jurisdiction)
+        await uow.conn.execute(stmt.on_conflict_do_update(index_elements=["person_id"], set_={
+            "facts": profiles.c.facts.concat(stmt.excluded.facts),
+            "jurisdiction": sa.func.coalesce(stmt.excluded.jurisdiction, profiles.c.jurisdiction),
+            "updated_at": sa.func.now()}))
+
+    async def _facts(self, uow: UnitOfWork, person_id: uuid.UUID) -> dict:
+        return (await uow.conn.scalar(sa.select(profiles.c.facts).where(profiles.c.person_id == person_id))) or {}
+
+    # --- assessing ------------------------------------------------------------------------------
+
+    async def assess(self, uow: UnitOfWork, person_id: uuid.UUID, trigger: str, cause: IncomingEvent | None,
+                     instrument: Instrument | None = None) -> RiskAssessed | None:
+        instrument = instrument or self.instrument
+        row = (await uow.conn.execute(sa.select(profiles.c.facts, profiles.c.jurisdiction)
+                                      .where(profiles.c.person_id == person_id))).first()
+        if row is None:
+            return None  # nothing known of this person yet
+        previous = await self.latest_level(uow, person_id, instrument.version)
+        result = score(instrument, row.facts)
+        assessment_id = uuid.uuid4()
+        await uow.conn.execute(sa.insert(assessments).values(
+            assessment_id=assessment_id, person_id=person_id, instrument_version=result.instrument_version,
+            trigger=trigger, items=[_item(s) for s in result.items], total=result.total,
+            level_by_points=result.level_by_points, computed_level=result.level,
+            overrides_applied=list(result.overrides), jurisdiction=row.jurisdiction,
+            offence_category=row.facts.get("offence_category")))
+        published = self.published(assessment_id, person_id, trigger, result, row.jurisdiction)
+        if instrument.version == self.instrument.version:  # re-scoring under another version stays internal
+            await self._publish(uow, "sps.risk.assessed", published, person_id, cause)
+            await self._after_level(uow, assessment_id, person_id, previous, result.level, result.total,
+                                    row.jurisdiction, cause)
+        return published
+
+    async def latest_level(self, uow: UnitOfWork, person_id: uuid.UUID, version: str) -> str | None:
+        row = (await uow.conn.execute(
+            sa.select(assessments.c.computed_level, assessments.c.override_level)
+            .where(assessments.c.person_id == person_id, assessments.c.instrument_version == version)
+            .order_by(assessments.c.created_at.desc()).limit(1))).first()
+        return None if row is None else (row.override_level or row.computed_level)
+
+    async def _after_level(self, uow: UnitOfWork, assessment_id: uuid.UUID, person_id: uuid.UUID,
+                           previous: str | None, level: str, total: float | None, jurisdiction: str | None,
+                           cause: IncomingEvent | None) -> None:
+        if level == "high" and previous != "high":
+            signal = RiskHigh(person_id=person_id, jurisdiction=jurisdiction or "", cause=f"risk-high:{assessment_id}",
+                              observed_at=datetime.now(UTC), evidence=[str(assessment_id)], level=level, score=total)
+            await self._publish(uow, "sps.risk.risk-high", signal, person_id, cause)
+        due = datetime.now(UTC) + self.instrument.reassessment[level]  # type: ignore[index]
+        stmt = insert(timers).values(
+            key=f"reassess:{person_id}", kind="risk.reassess", due_at=due,
+            payload={"person_id": str(person_id), "assessment_id": str(assessment_id), "level": level})
+        await uow.conn.execute(stmt.on_conflict_do_update(index_elements=["key"], set_={
+            "due_at": stmt.excluded.due_at, "payload": stmt.excluded.payload, "fired_at": None, "attempts": 0}))
+
+    async def override(self, uow: UnitOfWork, assessment_id: uuid.UUID, level: str, reason: str,
+                       actor: str) -> RiskAssessed:
+        row = (await uow.conn.execute(sa.select(assessments).where(assessments.c.assessment_id == assessment_id)
+                                      .with_for_update())).mappings().first()
+        if row is None:
+            raise LookupError(f"no assessment {assessment_id}")
+        previous = row["override_level"] or row["computed_level"]
+        await uow.conn.execute(sa.update(assessments).where(assessments.c.assessment_id == assessment_id).values(
+            override_level=level, override_reason=reason, overridden_by=actor, overridden_at=sa.func.now()))
+        published = RiskAssessed(
+            assessment_id=assessment_id, person_id=row["person_id"], instrument_version=row["instrument_version"],
+            trigger=f"override by {actor}", items=[RiskItem(**i) for i in row["items"]], total=row["total"],
+            level_by_points=row["level_by_points"], level=level, override_level=level, override_reason=reason,
+            jurisdiction=row["jurisdiction"])  # type: ignore[arg-type]
+        await self._publish(uow, "sps.risk.assessed", published, row["person_id"], None)
+        await self._after_level(uow, assessment_id, row["person_id"], previous, level, row["total"],
+                                row["jurisdiction"], None)
+        return published
+
+    def published(self, assessment_id: uuid.UUID, person_id: uuid.UUID, trigger: str, result: Result,
+                  jurisdiction: str | None) -> RiskAssessed:
+        why = result.explanation()
+        return RiskAssessed(
+            assessment_id=assessment_id, person_id=person_id, instrument_version=result.instrument_version,
+            trigger=trigger, items=[RiskItem(**_item(s)) for s in result.items], total=result.total,
+            level_by_points=result.level_by_points, level=result.level,
+            explanation_zh=[f"{e['text']}（+{e['points']:g}）" for e in why["zh"]]
+            + [o.zh for o in self.instrument.overrides if o.en in result.overrides],
+            explanation_en=[f"{e['text']} (+{e['points']:g})" for e in why["en"]] + list(result.overrides),
+            jurisdiction=jurisdiction)
+
+    async def on_reassessment_due(self, timer: Timer, uow: UnitOfWork) -> None:
+        person_id = uuid.UUID(timer.payload["person_id"])
+        latest = await uow.conn.scalar(sa.select(assessments.c.assessment_id).where(
+            assessments.c.person_id == person_id, assessments.c.instrument_version == self.instrument.version)
+            .order_by(assessments.c.created_at.desc()).limit(1))
+        if str(latest) != timer.payload["assessment_id"]:
+            return  # assessed again meanwhile
+        jurisdiction = await uow.conn.scalar(sa.select(profiles.c.jurisdiction).where(profiles.c.person_id == person_id))
+        signal = ReassessmentOverdue(person_id=person_id, jurisdiction=jurisdiction or "",
+                                     cause=f"reassess:{timer.payload['assessment_id']}", observed_at=timer.due_at,
+                                     evidence=[timer.payload["assessment_id"]], level=timer.payload["level"],
+                                     assessment_id=uuid.UUID(timer.payload["assessment_id"]))
+        await self._publish(uow, "sps.risk.reassessment-overdue", signal, person_id, None)
+
+    async def _publish(self, uow: UnitOfWork, event_type: str, data: EventData, person_id: uuid.UUID,
+                       cause: IncomingEvent | None) -> None:
+        uow.emit(topics.RISK_EVENTS, new_event(event_type, SOURCE, data, subject=str(person_id), cause=cause))
+
+
+def _item(s) -> dict:
+    return {"item": s.item, "value": s.value, "points": s.points}
+

@@ -1,0 +1,66 @@
+"""Re-scoring under a new instrument version: new results beside the old, never overwriting them."""
+from __future__ import annotations
+
+import asyncio
+import shutil
+import uuid
+from datetime import date
+from pathlib import Path
+
+import httpx
+import sqlalchemy as sa
+
+from services.risk.adapters.tables import assessments
+from services.risk.main import RiskSettings, create_app
+from shared import topics
+from shared.envelope import new_event
+from shared.events import CourtOrderIngested, MaskedPerson
+from shared.internal import HEADER
+from shared.kafka.producer import EventProducer
+from shared.paths import POLICY_DIR
+
+
+async def test_rescoring_keeps_old_results_and_adds_new_ones_side_by_side(stack, tmp_path: Path):
+    policy = tmp_path / "policy"
+    shutil.copytree(POLICY_DIR, policy)
+    v1 = (policy / "risk" / "instrument-2026.1.yaml").read_text(encoding="utf-8")
+    (policy / "risk" / "instrument-2027.1.yaml").write_text(
+        v1.replace('version: "2026.1"', 'version: "2027.1"').replace("  medium: 10\n", "  medium: 4\n"),
+        encoding="utf-8")
+    settings = RiskSettings(service_name="risk_rescore", demo_mode=True, kafka_bootstrap_servers=stack.bootstrap,
+                            database_url=stack.database_url, policy_dir=policy)
+    app = create_app(settings)
+    person = uuid.uuid4()
+    order = CourtOrderIngested(order_no=f"R-{uuid.uuid4().hex[:8]}", court="江阴市人民法院", person_id=person,
+                               person=MaskedPerson(name_masked="钱*", id_number_masked="3202**********1234", sex="F",
+                                                   residence_town="青阳镇", age_band="35-49"),
+                               sentence_kind="probation", offence="盗窃罪", offence_category="property",
+                               term_start=date(2026, 12, 1), term_end=date(2027, 12, 1))
+    async with app.router.lifespan_context(app):
+        await asyncio.wait_for(app.state.runtime.started.wait(), timeout=60)
+        producer = EventProducer(stack.bootstrap, "test")
+        await producer.start()
+        await producer.publish(topics.COURT_ORDERS, new_event("sps.ingest.court-order", "/sps/exchange", order,
+                                                              subject=str(person)))
+        await producer.stop()
+        async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://risk",
+                                     headers={HEADER: "sps-demo-internal-token"}) as client:
+            for _ in range(100):
+                r = await client.get(f"/internal/v1/persons/{person}/risk")
+                if r.status_code == 200:
+                    break
+                await asyncio.sleep(0.2)
+            before = r.json()["history_by_version"]["2026.1"]
+            assert before[0]["level"] == "low"
+            r = await client.post("/internal/v1/rescore", params={"version": "2027.1"})
+            assert r.status_code == 200 and r.json()["rescored"] >= 1
+            assert (await client.post("/internal/v1/rescore", params={"version": "1999.9"})).status_code == 422
+            after = (await client.get(f"/internal/v1/persons/{person}/risk")).json()
+        async with app.state.runtime.engine.connect() as conn:
+            versions = (await conn.execute(sa.select(assessments.c.instrument_version).where(
+                assessments.c.person_id == person).order_by(assessments.c.created_at))).scalars().all()
+    assert versions == ["2026.1", "2027.1"]
+    assert after["history_by_version"]["2026.1"] == before  # untouched
+    new = after["history_by_version"]["2027.1"][0]
+    assert new["total"] == before[0]["total"] and new["level"] == "medium"  # same points, the new cut-off
+    assert after["latest"]["instrument_version"] == "2026.1"  # the service's current version is still 2026.1
