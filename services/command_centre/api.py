@@ -273,6 +273,16 @@ async def person_risk(person_id: uuid.UUID, request: Request, user: User):
     return await request.app.state.risk.call("GET", f"/internal/v1/persons/{person_id}/risk")
 
 
+@router.post("/api/v1/persons/{person_id}/risk/assess", tags=["staff"], status_code=201)
+async def assess_risk(person_id: uuid.UUID, request: Request, user: User):
+    """Assess again now (on demand)."""
+    found = await _person_visible(request, user, person_id, action="update", resource="risk")
+    if isinstance(found, Response):
+        return found
+    return await request.app.state.risk.call("POST", f"/internal/v1/persons/{person_id}/assess",
+                                             params={"actor": user.username})
+
+
 @router.post("/api/v1/persons/{person_id}/risk/{assessment_id}/override", tags=["staff"])
 async def override_risk(person_id: uuid.UUID, assessment_id: uuid.UUID, body: RiskOverrideIn, request: Request,
                         user: User):

@@ -55,6 +55,16 @@ async def person_risk(person_id: uuid.UUID, request: Request) -> dict:
             "history_by_version": by_version}
 
 
+@router.post("/persons/{person_id}/assess", status_code=201)
+async def assess_now(person_id: uuid.UUID, request: Request, actor: str) -> dict:
+    """An assessment on demand, from the facts known now."""
+    async with request.app.state.runtime.uow() as uow:
+        result = await request.app.state.handlers.assess(uow, person_id, f"on demand by {actor}", None)
+    if result is None:
+        raise ProblemError(404, "Not Found", f"nothing is known of person {person_id}")
+    return result.model_dump(mode="json")
+
+
 @router.post("/assessments/{assessment_id}/override")
 async def override(assessment_id: uuid.UUID, body: OverrideIn, request: Request) -> dict:
     try:

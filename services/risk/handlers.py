@@ -21,7 +21,7 @@ from shared.envelope import IncomingEvent, new_event
 from shared.events import (CourtOrderIngested, EventData, ReassessmentOverdue, ReleaseNoticeIngested, RiskAssessed,
                            RiskHigh, RiskItem, SanctionRecorded, Signal)
 from shared.kafka.consumer import Handler
-from shared.timers import Timer, TimerHandler, timers
+from shared.timers import Timer, TimerHandler, schedule, timers
 
 SOURCE = "/sps/risk"
 SERIOUS_BREACHES = ("sps.supervision.exclusion-zone-entered", "sps.supervision.device-tampered",
@@ -38,7 +38,14 @@ class RiskHandlers:
                 **{t: self.on_serious_breach for t in SERIOUS_BREACHES}}
 
     def timer_handlers(self) -> dict[str, TimerHandler]:
-        return {"risk.reassess": self.on_reassessment_due}
+        return {"risk.reassess": self.on_reassessment_due, "risk.monthly": self.on_monthly_cycle}
+
+    async def on_monthly_cycle(self, timer: Timer, uow: UnitOfWork) -> None:
+        """The monthly cycle: everyone is assessed again, then the next month is scheduled."""
+        people = (await uow.conn.execute(sa.select(profiles.c.person_id))).scalars().all()
+        for person_id in people:
+            await self.assess(uow, person_id, f"monthly:{timer.due_at:%Y-%m}", None)
+        await schedule_monthly(uow, after=timer.due_at)
 
     # --- facts --------------------------------------------------------------------------------
 
@@ -184,3 +191,13 @@ class RiskHandlers:
 def _item(s) -> dict:
     return {"item": s.item, "value": s.value, "points": s.points}
 
+
+
+def next_month_start(after: datetime) -> datetime:
+    year, month = (after.year + 1, 1) if after.month == 12 else (after.year, after.month + 1)
+    return datetime(year, month, 1, tzinfo=UTC)
+
+
+async def schedule_monthly(uow: UnitOfWork, after: datetime | None = None) -> None:
+    due = next_month_start(after or datetime.now(UTC))
+    await schedule(uow, f"monthly:{due:%Y-%m}", "risk.monthly", due, {})

@@ -7,7 +7,7 @@ from fastapi import FastAPI
 
 from services.risk.api import router
 from services.risk.domain.instrument import load_instrument
-from services.risk.handlers import RiskHandlers
+from services.risk.handlers import RiskHandlers, schedule_monthly
 from shared import topics
 from shared.internal import internal_token
 from shared.service import ConsumerSpec, ServiceRuntime, build_app, serve
@@ -30,6 +30,11 @@ def create_app(settings: RiskSettings | None = None) -> FastAPI:
     runtime = ServiceRuntime(settings, migrations=MIGRATIONS)
     runtime.consume(ConsumerSpec(topics=[topics.COURT_ORDERS, topics.RELEASE_NOTICES, topics.SUPERVISION_EVENTS],
                                  handlers=handlers.table()))
+    async def first_monthly_cycle(rt: ServiceRuntime) -> None:
+        async with rt.uow() as uow:
+            await schedule_monthly(uow)  # once per month key: replicas and restarts add nothing
+
+    runtime.on_startup(first_monthly_cycle)
     runtime.background(TimerLoop(runtime.engine, runtime.notify_channel, handlers.timer_handlers()).run)
     app = build_app(runtime, router, title="SPS risk")
     app.state.handlers = handlers

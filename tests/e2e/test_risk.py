@@ -81,6 +81,9 @@ async def test_risk_levels_alerts_reassessment_and_override(platform):
         rules = [e["data"]["rule_id"] for e in await alerts_for(platform.bootstrap, low_id, min_count=2)]
         assert "risk_high" in rules and "sanction_threshold" in rules
 
+        r = await client.post(f"{cc}/api/v1/persons/{low_id}/risk/assess", headers=supervisor)
+        assert r.status_code == 201 and r.json()["trigger"] == "on demand by supervisor-demo"
+
         quality = (await client.get(f"{cc}/api/v1/risk/quality", headers=supervisor)).json()
         assert quality["overridden"] >= 1 and quality["override_rate"] > 0 and quality["overrides_raising_level"] >= 1
         assert quality["by_office"]["澄江街道"]["high"] >= 1

@@ -56,10 +56,24 @@ async def test_rescoring_keeps_old_results_and_adds_new_ones_side_by_side(stack,
             assert r.status_code == 200 and r.json()["rescored"] >= 1
             assert (await client.post("/internal/v1/rescore", params={"version": "1999.9"})).status_code == 422
             after = (await client.get(f"/internal/v1/persons/{person}/risk")).json()
+            # The monthly cycle: make this month's timer due now; everyone is assessed once more.
+            from shared.timers import timers
+
+            async with app.state.runtime.engine.begin() as conn:
+                months = (await conn.execute(sa.update(timers).where(timers.c.kind == "risk.monthly",
+                                                                     timers.c.fired_at.is_(None))
+                                             .values(due_at=sa.func.now()).returning(timers.c.key))).scalars().all()
+            assert len(months) == 1
+            for _ in range(100):
+                history = (await client.get(f"/internal/v1/persons/{person}/risk")).json()["history_by_version"]
+                if any(a["trigger"].startswith("monthly:") for a in history["2026.1"]):
+                    break
+                await asyncio.sleep(0.2)
+            assert any(a["trigger"].startswith("monthly:") for a in history["2026.1"])
         async with app.state.runtime.engine.connect() as conn:
             versions = (await conn.execute(sa.select(assessments.c.instrument_version).where(
                 assessments.c.person_id == person).order_by(assessments.c.created_at))).scalars().all()
-    assert versions == ["2026.1", "2027.1"]
+    assert versions[:2] == ["2026.1", "2027.1"] and versions[2:] == ["2026.1"]  # + the monthly one
     assert after["history_by_version"]["2026.1"] == before  # untouched
     new = after["history_by_version"]["2027.1"][0]
     assert new["total"] == before[0]["total"] and new["level"] == "medium"  # same points, the new cut-off

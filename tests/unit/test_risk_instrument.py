@@ -91,3 +91,12 @@ def test_making_any_single_item_worse_never_lowers_the_score_or_level(profile, n
     before, after = score(INSTRUMENT, profile), score(INSTRUMENT, worse)
     assert after.total >= before.total
     assert LEVELS.index(after.level) >= LEVELS.index(before.level)
+
+
+def test_the_monthly_cycle_is_the_first_of_each_next_month():
+    from datetime import UTC, datetime
+
+    from services.risk.handlers import next_month_start
+
+    assert next_month_start(datetime(2026, 11, 26, 19, tzinfo=UTC)) == datetime(2026, 12, 1, tzinfo=UTC)
+    assert next_month_start(datetime(2026, 12, 1, 0, tzinfo=UTC)) == datetime(2027, 1, 1, tzinfo=UTC)
