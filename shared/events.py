@@ -219,6 +219,35 @@ class RehabReportMissed(Signal):
     pass
 
 
+class HandoverOpened(EventData):
+    """A notice received and verified (信息核查): linked to a justice office, or on the unlinked list."""
+    handover_id: uuid.UUID
+    person_id: uuid.UUID
+    kind: Literal["release", "rehab"]
+    notice_no: str
+    source: str
+    release_date: date
+    destination_town: str
+    linked: bool
+    justice_office: str | None = None
+    unlinked_reason: str | None = None
+    key_person: bool
+    key_reasons: list[str] = []
+
+
+class ArrivalRegistered(EventData):
+    """A released person registered at the justice office: a resettlement or aftercare case opens."""
+    handover_id: uuid.UUID
+    person_id: uuid.UUID
+    kind: Literal["release", "rehab"]
+    justice_office: str
+    arrived_at: AwareDatetime
+    release_date: date
+    key_person: bool
+    case_years: int
+    person: MaskedPerson
+
+
 class ReleaseIntakeMissed(Signal):
     pass
 
@@ -418,6 +447,10 @@ EVENT_TYPES: dict[str, EventType] = {
                   summary="Aftercare phone call or visit due"),
         EventType(type="sps.supervision.rehab-report-missed", topic=topics.SUPERVISION_EVENTS, data=RehabReportMissed,
                   summary="Community rehabilitation not reported in time"),
+        EventType(type="sps.handover.opened", topic=topics.HANDOVER_EVENTS, data=HandoverOpened,
+                  summary="A notice was received and verified (linked or unlinked)"),
+        EventType(type="sps.handover.arrived", topic=topics.HANDOVER_EVENTS, data=ArrivalRegistered,
+                  summary="A released person registered at the justice office"),
         EventType(type="sps.handover.release-intake-missed", topic=topics.HANDOVER_EVENTS, data=ReleaseIntakeMissed,
                   summary="Key releasee not registered after release (漏管)"),
         EventType(type="sps.handover.pickup-unplanned", topic=topics.HANDOVER_EVENTS, data=PickupUnplanned,

@@ -13,3 +13,11 @@ def case_id_for(source_ref: str) -> uuid.UUID:
 
 def court_order_ref(order_no: str) -> str:
     return f"court-order:{order_no.strip()}"
+
+
+_HANDOVER_NS = uuid.UUID("5b0e7f2a-9c1d-4e3b-8a6f-1d2c3b4a5e6f")
+
+
+def handover_id_for(kind: str, source: str, notice_no: str) -> uuid.UUID:
+    """One handover per notice: the same notice sent twice is merged into it."""
+    return uuid.uuid5(_HANDOVER_NS, f"{kind}-notice:{source}:{notice_no.strip()}")

@@ -44,6 +44,7 @@ class ServiceSettings(BaseSettings):
     alerting_url: str = "http://127.0.0.1:8004"
     supervision_url: str = "http://127.0.0.1:8001"
     risk_url: str = "http://127.0.0.1:8003"
+    handover_url: str = "http://127.0.0.1:8002"
 
     consumer_max_records: int = 500
     consumer_retry_max_attempts: int = 5

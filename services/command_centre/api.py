@@ -299,3 +299,40 @@ async def risk_quality(request: Request, user: User, version: str | None = None)
     if user.role not in ("supervisor", "bureau_head"):
         raise ProblemError(403, "Forbidden", "the risk quality report is for supervisors")
     return await request.app.state.risk.call("GET", "/internal/v1/quality", params={"version": version} if version else {})
+
+
+# --- handover board (安置帮教衔接): staff see their own office; county staff everything -------------------
+
+@router.get("/api/v1/handovers", tags=["staff"])
+async def handover_board(request: Request, user: User, view: str = "all", office: str | None = None,
+                         days: int = 30):
+    if office and not user.sees(office):
+        raise ProblemError(403, "Forbidden", f"you cannot see {office}")
+    params = {"view": view, "days": days, **({"office": office or user.jurisdiction} if not user.county_wide or office
+                                            else {})}
+    return await request.app.state.handover.call("GET", "/internal/v1/handovers", params=params)
+
+
+@router.get("/api/v1/handover-indicators", tags=["staff"])
+async def handover_indicators(request: Request, user: User, month: str | None = None):
+    return await request.app.state.handover.call("GET", "/internal/v1/indicators",
+                                                 params={"month": month} if month else {})
+
+
+@router.post("/api/v1/handovers/{handover_id}/{step}", tags=["staff"])
+async def handover_step(handover_id: uuid.UUID, step: Literal["resolve", "pickup-plan", "pickup-outcome", "release",
+                                                               "arrival", "agreement", "assistance"],
+                        request: Request, user: User):
+    current = await request.app.state.handover.call("GET", f"/internal/v1/handovers/{handover_id}")
+    if isinstance(current, Response):
+        return current
+    if current["justice_office"] and not user.sees(current["justice_office"]):
+        raise ProblemError(403, "Forbidden", f"this handover belongs to {current['justice_office']}")
+    if current["justice_office"] is None and not user.county_wide:
+        raise ProblemError(403, "Forbidden", "unlinked notices are the county's to resolve")
+    body = await request.json() if await request.body() else {}
+    async with request.app.state.runtime.uow() as uow:
+        audit.record(uow, service="command_centre", actor=user.username, agency="justice-bureau", role=user.role,
+                     action="update", resource=f"handover:{step}", person_id=uuid.UUID(current["person_id"]),
+                     purpose="安置帮教衔接 (handover)")
+    return await request.app.state.handover.call("POST", f"/internal/v1/handovers/{handover_id}/{step}", json=body)

@@ -46,6 +46,7 @@ def create_app(settings: CommandCentreSettings | None = None) -> FastAPI:
     app.state.alerting = InternalClient(settings.alerting_url, internal_token(settings))
     app.state.supervision = InternalClient(settings.supervision_url, internal_token(settings))
     app.state.risk = InternalClient(settings.risk_url, internal_token(settings))
+    app.state.handover = InternalClient(settings.handover_url, internal_token(settings))
     app.state.sessions = Sessions(demo_staff() if settings.demo_mode else {}, secret, settings.staff_session_ttl_s)
     return app
 

@@ -18,7 +18,7 @@ from services.risk.domain.instrument import Instrument, Result, score
 from shared import topics
 from shared.db.uow import UnitOfWork
 from shared.envelope import IncomingEvent, new_event
-from shared.events import (CourtOrderIngested, EventData, ReassessmentOverdue, ReleaseNoticeIngested, RiskAssessed,
+from shared.events import (ArrivalRegistered, CourtOrderIngested, EventData, ReassessmentOverdue, ReleaseNoticeIngested, RiskAssessed,
                            RiskHigh, RiskItem, SanctionRecorded, Signal)
 from shared.kafka.consumer import Handler
 from shared.timers import Timer, TimerHandler, schedule, timers
@@ -34,6 +34,7 @@ class RiskHandlers:
 
     def table(self) -> dict[str, Handler]:
         return {"sps.ingest.court-order": self.on_court_order, "sps.ingest.release-notice": self.on_release_notice,
+                "sps.handover.arrived": self.on_arrival,
                 "sps.supervision.sanction-recorded": self.on_sanction,
                 **{t: self.on_serious_breach for t in SERIOUS_BREACHES}}
 
@@ -69,6 +70,11 @@ class RiskHandlers:
             facts["age_band"] = notice.person.age_band
         await self._learn(uow, notice.person_id, facts, notice.destination_town)
         await self.assess(uow, notice.person_id, "release", event)
+
+    async def on_arrival(self, event: IncomingEvent, arrived: ArrivalRegistered, uow: UnitOfWork) -> None:
+        """Arrival after release: assessed again where the person now lives."""
+        await self._learn(uow, arrived.person_id, {}, arrived.justice_office)
+        await self.assess(uow, arrived.person_id, "arrival", event)
 
     async def on_sanction(self, event: IncomingEvent, sanction: SanctionRecorded, uow: UnitOfWork) -> None:
         field = {"admonition": "admonitions", "warning": "warnings"}.get(sanction.kind)

@@ -28,7 +28,8 @@ def create_app(settings: RiskSettings | None = None) -> FastAPI:
     instrument = load_instrument(settings.policy_dir, settings.risk_instrument_version)
     handlers = RiskHandlers(instrument)
     runtime = ServiceRuntime(settings, migrations=MIGRATIONS)
-    runtime.consume(ConsumerSpec(topics=[topics.COURT_ORDERS, topics.RELEASE_NOTICES, topics.SUPERVISION_EVENTS],
+    runtime.consume(ConsumerSpec(topics=[topics.COURT_ORDERS, topics.RELEASE_NOTICES, topics.SUPERVISION_EVENTS,
+                                         topics.HANDOVER_EVENTS],
                                  handlers=handlers.table()))
     async def first_monthly_cycle(rt: ServiceRuntime) -> None:
         async with rt.uow() as uow:

@@ -22,7 +22,7 @@ from services.supervision.domain.zones import EnteredZone, Exited, Returned, Tam
 from shared import topics
 from shared.db.uow import UnitOfWork
 from shared.envelope import IncomingEvent, new_event
-from shared.events import (CaseOpened, Checkin, CourtOrderIngested, DeviceOffline, DeviceTampered, EventData, ExclusionZoneEntered,
+from shared.events import (ArrivalRegistered, CaseOpened, Checkin, CourtOrderIngested, DeviceOffline, DeviceTampered, EventData, ExclusionZoneEntered,
                            IntakeMissed, IntakeReported, LeaveApproved, LeaveOverdue, LocationFix, ZoneExited,
                            ZoneReturned)
 from shared.ids import case_id_for, court_order_ref
@@ -44,6 +44,7 @@ class SupervisionHandlers:
             "sps.ingest.location": self.on_location,
             "sps.ingest.checkin": self.on_checkin,
             "sps.supervision.leave-approved": self.on_leave_approved,
+            "sps.handover.arrived": self.on_arrival,
         }
 
     def timer_handlers(self) -> dict[str, TimerHandler]:
@@ -80,6 +81,27 @@ class SupervisionHandlers:
         await schedule(uow, f"intake:{case_id}", "intake.due", due,
                        {"case_id": str(case_id), "person_id": str(order.person_id)})
         view = self.directory.build(case_id, order.person_id, order.person.residence_town, permitted, zones)
+        uow.after_commit(lambda: self.directory.put(view))
+
+    async def on_arrival(self, event: IncomingEvent, arrived: ArrivalRegistered, uow: UnitOfWork) -> None:
+        """Arrival after release opens a resettlement case (安置帮教, 5 years, non-coercive), after
+        rehabilitation an aftercare case (后续照管, ≤ 3 years); the person has reported by arriving."""
+        kind = "resettlement" if arrived.kind == "release" else "aftercare"
+        source_ref = f"handover:{arrived.handover_id}"
+        case_id = case_id_for(source_ref)
+        start = arrived.arrived_at.date()
+        inserted = await uow.conn.execute(insert(cases).values(
+            case_id=case_id, person_id=arrived.person_id, kind=kind, status="under_supervision",
+            jurisdiction=arrived.justice_office, source_ref=source_ref, term_start=start,
+            term_end=start.replace(year=start.year + arrived.case_years), electronic_monitoring=False,
+            person_masked=arrived.person.model_dump(mode="json"),
+        ).on_conflict_do_nothing(index_elements=["source_ref"]).returning(cases.c.case_id))
+        if inserted.scalar() is None:
+            return
+        opened = CaseOpened(case_id=case_id, person_id=arrived.person_id, kind=kind,
+                            jurisdiction=arrived.justice_office)
+        await self._publish(uow, "sps.supervision.case-opened", opened, arrived.person_id, event, arrived.arrived_at)
+        view = self.directory.build(case_id, arrived.person_id, arrived.justice_office, None, [])
         uow.after_commit(lambda: self.directory.put(view))
 
     async def on_checkin(self, event: IncomingEvent, checkin: Checkin, uow: UnitOfWork) -> None:

@@ -47,7 +47,8 @@ def create_app(settings: ServiceSettings | None = None) -> FastAPI:
 
     runtime.on_startup(load_cases)
     runtime.consume(ConsumerSpec(
-        topics=[topics.COURT_ORDERS, topics.LOCATIONS, topics.CHECKINS, topics.SUPERVISION_EVENTS],
+        topics=[topics.COURT_ORDERS, topics.LOCATIONS, topics.CHECKINS, topics.SUPERVISION_EVENTS,
+                topics.HANDOVER_EVENTS],
         handlers=handlers.table(), on_assigned=reload_on_assignment,
         # Range assignment keeps partition i of every topic on one consumer: a person's fixes and
         # leaves (both keyed by person id) meet in the same replica's case view.

@@ -117,6 +117,7 @@ class Stack:
             "SPS_ALERTING_URL": self.url("alerting"),
             "SPS_SUPERVISION_URL": self.url("supervision"),
             "SPS_RISK_URL": self.url("risk"),
+            "SPS_HANDOVER_URL": self.url("handover"),
         })
         env.update(self.extra_env)
         return env

@@ -23,7 +23,7 @@ def test_compose_runs_every_service_with_its_port_and_the_variables_the_makefile
         env = svc["environment"]
         # The same variables the devstack gives each service process (Stack.service_env).
         for var in ("KAFKA_BOOTSTRAP_SERVERS", "DATABASE_URL", "SPS_SERVICE_NAME", "SPS_HTTP_PORT", "SPS_HTTP_HOST",
-                    "SPS_ALERTING_URL", "SPS_SUPERVISION_URL", "SPS_RISK_URL"):
+                    "SPS_ALERTING_URL", "SPS_SUPERVISION_URL", "SPS_RISK_URL", "SPS_HANDOVER_URL"):
             assert var in env, f"{name} lacks {var}"
         assert env["SPS_SERVICE_NAME"] == name and env["SPS_HTTP_PORT"] == str(port)
         assert env["DATABASE_URL"].startswith("postgresql+asyncpg://")

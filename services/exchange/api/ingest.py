@@ -31,7 +31,7 @@ from shared.events import (Checkin, CourtOrderIngested, EventData, LocationFix, 
                            ReleaseNoticeIngested)
 from shared.http import ProblemError
 from shared.identity import derive_person_id, mask_id_number, mask_name
-from shared.ids import case_id_for, court_order_ref
+from shared.ids import case_id_for, court_order_ref, handover_id_for
 from shared.logging import get_logger
 
 SOURCE = "/sps/exchange"
@@ -153,7 +153,7 @@ async def release_notice(body: ReleaseNoticeIn, request: Request,
         reform_performance=body.reform_performance, prison_risk_rating=body.prison_risk_rating,
         destination_town=body.destination.town,
     )
-    handover_id = uuid.uuid5(_ID_NS, f"release-notice:{body.prison}:{body.notice_no}")
+    handover_id = handover_id_for("release", body.prison, body.notice_no)
     answer = {"person_id": str(person_id), "handover_id": str(handover_id)}
     return await _accept_person_record(request, caller, key, body.person, topics.RELEASE_NOTICES,
                                        "sps.ingest.release-notice", data, f"release-notice:{body.notice_no}",
@@ -171,7 +171,7 @@ async def rehab_notice(body: RehabNoticeIn, request: Request,
         destination_town=body.destination.town, key_person=body.key_person,
         community_rehabilitation=body.community_rehabilitation,
     )
-    handover_id = uuid.uuid5(_ID_NS, f"rehab-notice:{body.centre}:{body.notice_no}")
+    handover_id = handover_id_for("rehab", body.centre, body.notice_no)
     answer = {"person_id": str(person_id), "handover_id": str(handover_id)}
     return await _accept_person_record(request, caller, key, body.person, topics.REHAB_NOTICES,
                                        "sps.ingest.rehab-notice", data, f"rehab-notice:{body.notice_no}",

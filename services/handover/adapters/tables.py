@@ -1,0 +1,34 @@
+"""Handover's tables."""
+from __future__ import annotations
+
+import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql as pg
+
+metadata = sa.MetaData()
+
+handovers = sa.Table(
+    "handovers", metadata,
+    sa.Column("handover_id", pg.UUID(as_uuid=True), primary_key=True),
+    sa.Column("person_id", pg.UUID(as_uuid=True), nullable=False, index=True),
+    sa.Column("kind", sa.Text, nullable=False),              # release | rehab
+    sa.Column("notice_no", sa.Text, nullable=False),
+    sa.Column("source", sa.Text, nullable=False),            # the prison or the centre
+    sa.Column("release_date", sa.Date, nullable=False),
+    sa.Column("destination_town", sa.Text, nullable=False),
+    sa.Column("person_masked", pg.JSONB, nullable=False),
+    sa.Column("linked", sa.Boolean, nullable=False),
+    sa.Column("justice_office", sa.Text),
+    sa.Column("unlinked_reason", sa.Text),
+    sa.Column("key_person", sa.Boolean, nullable=False),
+    sa.Column("key_reasons", pg.JSONB, nullable=False),
+    sa.Column("received_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("duplicates", sa.Integer, nullable=False, server_default="0"),
+    sa.Column("receipt_at", sa.DateTime(timezone=True)),
+    sa.Column("police_handover_at", sa.DateTime(timezone=True)),
+    sa.Column("pickup_plan", pg.JSONB),
+    sa.Column("pickup_outcome", sa.Text),
+    sa.Column("released_at", sa.DateTime(timezone=True)),
+    sa.Column("arrived_at", sa.DateTime(timezone=True)),
+    sa.Column("agreement", pg.JSONB),
+    sa.Column("assistance", pg.JSONB, nullable=False, server_default="[]"),
+)

@@ -1,0 +1,176 @@
+"""Handover's internal HTTP API: the handover board, staff steps, and the indicators."""
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, date, datetime, timedelta
+from typing import Literal
+
+import sqlalchemy as sa
+from fastapi import APIRouter, Depends, Request
+from pydantic import AwareDatetime, BaseModel, Field
+
+from services.handover.adapters.tables import handovers
+from services.handover.handlers import REASON_LABELS, StepRefused
+from shared.http import ProblemError
+from shared.internal import require_internal
+
+router = APIRouter(prefix="/internal/v1", tags=["handover"], dependencies=[Depends(require_internal)])
+
+
+def _out(row) -> dict:
+    d = {k: (str(v) if isinstance(v, uuid.UUID) else v) for k, v in dict(row._mapping).items()}
+    d["key_reason_labels"] = [REASON_LABELS.get(r, {"zh": r, "en": r}) for r in d["key_reasons"]]
+    return d
+
+
+@router.get("/handovers")
+async def board(request: Request, view: Literal["all", "upcoming", "unplanned", "receipts_due", "not_arrived",
+                                               "unlinked"] = "all",
+                office: str | None = None, days: int = 30, limit: int = 500,
+                notice_prefix: str | None = None) -> list[dict]:
+    """The handover board: releases in the next `days`, key persons without a pick-up plan,
+    receipts due, persons not yet arrived, the unlinked list (未衔接人员)."""
+    today = datetime.now(UTC).date()
+    q = sa.select(handovers).order_by(handovers.c.release_date).limit(min(limit, 10_000))
+    if notice_prefix:
+        q = q.where(handovers.c.notice_no.startswith(notice_prefix, autoescape=True))
+    if office:
+        q = q.where(handovers.c.justice_office == office)
+    q = {
+        "all": q,
+        "upcoming": q.where(handovers.c.release_date.between(today, today + timedelta(days=days))),
+        "unplanned": q.where(handovers.c.key_person, handovers.c.pickup_plan.is_(None),
+                             handovers.c.kind == "release", handovers.c.release_date >= today),
+        "receipts_due": q.where(handovers.c.receipt_at.is_(None), handovers.c.kind == "release"),
+        "not_arrived": q.where(handovers.c.arrived_at.is_(None), handovers.c.release_date <= today,
+                               handovers.c.linked),
+        "unlinked": q.where(sa.not_(handovers.c.linked)),
+    }[view]
+    async with request.app.state.runtime.engine.connect() as conn:
+        return [_out(r) for r in await conn.execute(q)]
+
+
+@router.get("/handovers/{handover_id}")
+async def detail(handover_id: uuid.UUID, request: Request) -> dict:
+    async with request.app.state.runtime.engine.connect() as conn:
+        row = (await conn.execute(sa.select(handovers).where(handovers.c.handover_id == handover_id))).first()
+    if row is None:
+        raise ProblemError(404, "Not Found", f"no handover {handover_id}")
+    return _out(row)
+
+
+class Resolve(BaseModel):
+    town: str | None = Field(None, description="a Jiangyin town to link it to; omit to confirm it belongs elsewhere")
+
+
+class PickupPlan(BaseModel):
+    who: str = Field(min_length=1, max_length=100)
+    when: AwareDatetime
+    escort: str = Field(min_length=1, max_length=200)
+
+
+class PickupOutcome(BaseModel):
+    outcome: Literal["picked_up", "failed", "declined"]
+
+
+class Moment(BaseModel):
+    at: AwareDatetime
+
+
+class Agreement(BaseModel):
+    terms: list[str] = Field(min_length=1, max_length=50)
+    signed_on: date
+
+
+class Assistance(BaseModel):
+    kind: Literal["minimum_living", "medical", "housing", "temporary_relief", "other"]
+
+
+async def _step(request: Request, handover_id: uuid.UUID, fn) -> dict:
+    try:
+        async with request.app.state.runtime.uow() as uow:
+            result = await fn(request.app.state.handlers, uow)
+    except LookupError as exc:
+        raise ProblemError(404, "Not Found", str(exc)) from None
+    except StepRefused as exc:
+        raise ProblemError(409, "Conflict", str(exc)) from None
+    return result if result is not None else await detail(handover_id, request)
+
+
+@router.post("/handovers/{handover_id}/resolve")
+async def resolve(handover_id: uuid.UUID, body: Resolve, request: Request) -> dict:
+    async def fn(h, uow):
+        await h.resolve(uow, handover_id, body.town)
+    return await _step(request, handover_id, fn)
+
+
+@router.post("/handovers/{handover_id}/pickup-plan")
+async def pickup_plan(handover_id: uuid.UUID, body: PickupPlan, request: Request) -> dict:
+    return await _step(request, handover_id, lambda h, uow: h.update(
+        uow, handover_id, pickup_plan=body.model_dump(mode="json")))
+
+
+@router.post("/handovers/{handover_id}/pickup-outcome")
+async def pickup_outcome(handover_id: uuid.UUID, body: PickupOutcome, request: Request) -> dict:
+    return await _step(request, handover_id, lambda h, uow: h.update(uow, handover_id, pickup_outcome=body.outcome))
+
+
+@router.post("/handovers/{handover_id}/release")
+async def release(handover_id: uuid.UUID, body: Moment, request: Request) -> dict:
+    return await _step(request, handover_id, lambda h, uow: h.update(uow, handover_id, released_at=body.at))
+
+
+@router.post("/handovers/{handover_id}/arrival")
+async def arrival(handover_id: uuid.UUID, body: Moment, request: Request) -> dict:
+    """Registered at the justice office: supervision opens the resettlement or aftercare case."""
+    return await _step(request, handover_id, lambda h, uow: h.update(uow, handover_id, arrived_at=body.at))
+
+
+@router.post("/handovers/{handover_id}/agreement")
+async def agreement(handover_id: uuid.UUID, body: Agreement, request: Request) -> dict:
+    return await _step(request, handover_id, lambda h, uow: h.update(
+        uow, handover_id, agreement=body.model_dump(mode="json")))
+
+
+@router.post("/handovers/{handover_id}/assistance", status_code=201)
+async def assistance(handover_id: uuid.UUID, body: Assistance, request: Request) -> dict:
+    return await _step(request, handover_id, lambda h, uow: h.request_assistance(uow, handover_id, body.kind))
+
+
+@router.get("/indicators")
+async def indicators(request: Request, month: str | None = None) -> dict:
+    """Per justice office and month (by notice receipt), with the seed plan's targets beside them."""
+    month = month or datetime.now(UTC).strftime("%Y-%m")
+    start = datetime.strptime(month, "%Y-%m").replace(tzinfo=UTC)
+    end = (start + timedelta(days=32)).replace(day=1)
+    h = handovers.c
+    rel = h.kind == "release"
+    key = sa.and_(rel, h.key_person)
+    ordinary = sa.and_(rel, sa.not_(h.key_person))
+    picked = h.pickup_outcome == "picked_up"
+    count = sa.func.count
+    q = (sa.select(sa.func.coalesce(h.justice_office, "unlinked").label("office"),
+                   count().filter(rel).label("notices"), count().filter(sa.and_(rel, h.linked)).label("verified"),
+                   count().filter(sa.and_(rel, h.receipt_at.isnot(None))).label("receipted"),
+                   count().filter(key).label("key"), count().filter(sa.and_(key, picked)).label("key_picked"),
+                   count().filter(ordinary).label("ordinary"),
+                   count().filter(sa.and_(ordinary, picked)).label("ordinary_picked"),
+                   count().filter(sa.and_(key, h.police_handover_at.isnot(None))).label("police"),
+                   count().filter(sa.and_(key, h.agreement.isnot(None))).label("key_agreements"),
+                   count().filter(h.released_at.isnot(None)).label("released"),
+                   count().filter(h.arrived_at.isnot(None)).label("arrived"))
+         .where(h.received_at >= start, h.received_at < end).group_by("office").order_by("office"))
+    targets = request.app.state.handlers.policy.targets
+
+    def rate(n, d):
+        return round(n / d, 3) if d else None
+
+    async with request.app.state.runtime.engine.connect() as conn:
+        rows = (await conn.execute(q)).all()
+    return {"month": month, "targets": targets, "offices": [{
+        "office": r.office, "notices": r.notices,
+        "verification_rate": rate(r.verified, r.notices), "receipt_rate": rate(r.receipted, r.notices),
+        "key_pickup_rate": rate(r.key_picked, r.key), "ordinary_pickup_rate": rate(r.ordinary_picked, r.ordinary),
+        "police_control_rate": rate(r.police, r.key), "key_agreement_rate": rate(r.key_agreements, r.key),
+        "resettlement_rate": rate(r.arrived, r.released),
+    } for r in rows]}

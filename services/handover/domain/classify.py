@@ -1,0 +1,79 @@
+"""Layered classification (分层分类衔接) and verification (信息核查), pure.
+
+A key person (重点人员) is one who falls in any of the seven categories of BRIEF §2; the reasons
+are kept and shown. Key persons must be picked up at the gate (必接必送) and handed to the
+police for community control (社区管控).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta, UTC
+
+from shared.events import ReleaseNoticeIngested
+
+KEY_REASONS: dict[str, tuple[str, str]] = {
+    "deprived_political_rights": ("剥夺政治权利", "Deprived of political rights"),
+    "national_security": ("危害国家安全犯罪", "Crime against national security"),
+    "three_false": ("三假（假姓名、假住址、假身份）", "False name, address or identity"),
+    "household_residence_separated": ("人户分离", "Living away from the registered household"),
+    "serious_illness": ("服刑期间患严重疾病释放时仍未治愈", "Seriously ill and uncured at release"),
+    "poor_reform_performance": ("狱内改造表现较差", "Poor reform performance"),
+    "likely_to_reoffend": ("再犯可能性较大", "Likely to re-offend"),
+}
+
+
+def key_reasons(notice: ReleaseNoticeIngested) -> list[str]:
+    """The categories this person falls in; empty for an ordinary releasee."""
+    found = {
+        "deprived_political_rights": notice.deprived_political_rights,
+        "national_security": notice.offence_category == "national_security",
+        "three_false": notice.three_false,
+        "household_residence_separated": notice.household_residence_separated,
+        "serious_illness": notice.serious_illness,
+        "poor_reform_performance": notice.reform_performance == "poor",
+        "likely_to_reoffend": notice.prison_risk_rating == "high",
+    }
+    return [reason for reason, hit in found.items() if hit]
+
+
+@dataclass(frozen=True)
+class Verification:
+    linked: bool
+    justice_office: str | None
+    reason: str | None
+
+
+def verify_destination(town: str, offices: set[str]) -> Verification:
+    if town in offices:
+        return Verification(True, town, None)
+    return Verification(False, None, f"目的地“{town}”不属于江阴市任何司法所 (destination is not a Jiangyin town)")
+
+
+def add_working_days(start: datetime, days: int, holidays: set[date]) -> datetime:
+    """`days` working days after `start` (weekends and listed holidays do not count)."""
+    current = start
+    left = days
+    while left > 0:
+        current += timedelta(days=1)
+        if current.weekday() < 5 and current.date() not in holidays:
+            left -= 1
+    return current
+
+
+def at_start_of(day: date) -> datetime:
+    return datetime.combine(day, time.min, tzinfo=UTC)
+
+
+def receipt_due(received_at: datetime, policy) -> datetime:
+    """The receipt (回执) is due this many working days after the notice arrived."""
+    return add_working_days(received_at, policy.receipt.within_working_days, set(policy.holidays))
+
+
+def pickup_plan_due(release_date: date, policy) -> datetime:
+    """A key person needs a pick-up plan by this moment (the start of release day minus the window)."""
+    return at_start_of(release_date) - policy.pickup.plan_due_before_release
+
+
+def arrival_due(release_date: date, policy) -> datetime:
+    """A key releasee not registered by this moment is missed intake (漏管)."""
+    return at_start_of(release_date) + policy.arrival.key_person_within

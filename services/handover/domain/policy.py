@@ -1,0 +1,40 @@
+"""Handover's policy (policy/handover.yaml)."""
+from __future__ import annotations
+
+from datetime import date, timedelta
+from pathlib import Path
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from shared.policy import load_policy
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class ReceiptPolicy(_Strict):
+    within_working_days: int = Field(ge=1)
+    automatic_when_linked: bool
+
+
+class PickupPolicy(_Strict):
+    plan_due_before_release: timedelta
+
+
+class ArrivalPolicy(_Strict):
+    key_person_within: timedelta
+
+
+class HandoverPolicy(_Strict):
+    receipt: ReceiptPolicy
+    pickup: PickupPolicy
+    arrival: ArrivalPolicy
+    assistance_period_years: int = Field(ge=1)
+    aftercare_max_years: int = Field(ge=1)
+    holidays: list[date] = []
+    targets: dict[str, float]
+
+
+def load_handover_policy(policy_dir: Path) -> HandoverPolicy:
+    return load_policy(policy_dir / "handover.yaml", HandoverPolicy)

@@ -1,0 +1,200 @@
+"""Handover's handlers: notices in, receipts and police handovers out, deadlines, staff steps."""
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+import sqlalchemy as sa
+from sqlalchemy.dialects.postgresql import insert
+
+from services.handover.adapters.tables import handovers
+from services.handover.domain.classify import (KEY_REASONS, arrival_due, key_reasons, pickup_plan_due,
+                                               receipt_due, verify_destination)
+from services.handover.domain.policy import HandoverPolicy
+from shared import topics
+from shared.db.uow import UnitOfWork
+from shared.envelope import IncomingEvent, new_event
+from shared.events import (ArrivalRegistered, AssistanceRequested, EventData, HandoverOpened, MaskedPerson,
+                           PickupUnplanned, PoliceHandoverIssued, ReceiptIssued, RehabNoticeIngested,
+                           ReleaseIntakeMissed, ReleaseNoticeIngested, ReceiptOverdue)
+from shared.ids import handover_id_for
+from shared.kafka.consumer import Handler
+from shared.timers import Timer, TimerHandler, cancel, schedule
+
+SOURCE = "/sps/handover"
+
+
+class StepRefused(ValueError):
+    pass
+
+
+@dataclass
+class HandoverHandlers:
+    policy: HandoverPolicy
+    offices: set[str]
+
+    def table(self) -> dict[str, Handler]:
+        return {"sps.ingest.release-notice": self.on_release_notice, "sps.ingest.rehab-notice": self.on_rehab_notice}
+
+    def timer_handlers(self) -> dict[str, TimerHandler]:
+        return {"handover.receipt": self.on_receipt_due, "handover.pickup": self.on_pickup_due,
+                "handover.arrival": self.on_arrival_due}
+
+    # --- notices ---------------------------------------------------------------------------------
+
+    async def on_release_notice(self, event: IncomingEvent, notice: ReleaseNoticeIngested, uow: UnitOfWork) -> None:
+        await self._open(uow, event, "release", notice.prison, notice.notice_no, notice.person_id, notice.person,
+                         notice.release_date, notice.destination_town, key_reasons(notice))
+
+    async def on_rehab_notice(self, event: IncomingEvent, notice: RehabNoticeIngested, uow: UnitOfWork) -> None:
+        await self._open(uow, event, "rehab", notice.centre, notice.notice_no, notice.person_id, notice.person,
+                         notice.release_date, notice.destination_town, ["announced_key_person"] if notice.key_person else [])
+
+    async def _open(self, uow: UnitOfWork, event: IncomingEvent, kind: str, source: str, notice_no: str,
+                    person_id: uuid.UUID, person: MaskedPerson, release_date, town: str, reasons: list[str]) -> None:
+        handover_id = handover_id_for(kind, source, notice_no)
+        check = verify_destination(town, self.offices)
+        now = datetime.now(UTC)
+        inserted = (await uow.conn.execute(insert(handovers).values(
+            handover_id=handover_id, person_id=person_id, kind=kind, notice_no=notice_no, source=source,
+            release_date=release_date, destination_town=town, person_masked=person.model_dump(mode="json"),
+            linked=check.linked, justice_office=check.justice_office, unlinked_reason=check.reason,
+            key_person=bool(reasons), key_reasons=reasons, received_at=now,
+        ).on_conflict_do_update(index_elements=["handover_id"], set_={"duplicates": handovers.c.duplicates + 1})
+            .returning(sa.literal_column("(xmax = 0)")))).scalar()
+        if not inserted:
+            return  # the same notice again: merged into the first
+        opened = HandoverOpened(handover_id=handover_id, person_id=person_id, kind=kind, notice_no=notice_no,
+                                source=source, release_date=release_date, destination_town=town, linked=check.linked,
+                                justice_office=check.justice_office, unlinked_reason=check.reason,
+                                key_person=bool(reasons), key_reasons=reasons)  # type: ignore[arg-type]
+        await self._publish(uow, topics.HANDOVER_EVENTS, "sps.handover.opened", opened, person_id, event)
+        hid = str(handover_id)
+        if kind == "release":
+            if check.linked and self.policy.receipt.automatic_when_linked:
+                await self._receipt(uow, handover_id, event)
+            else:
+                await schedule(uow, f"receipt:{hid}", "handover.receipt", receipt_due(now, self.policy),
+                               {"handover_id": hid})
+        if reasons and check.linked:
+            if kind == "release":
+                await self._police_handover(uow, handover_id, event)
+                await schedule(uow, f"pickup:{hid}", "handover.pickup", pickup_plan_due(release_date, self.policy),
+                               {"handover_id": hid})
+            await schedule(uow, f"arrival:{hid}", "handover.arrival", arrival_due(release_date, self.policy),
+                           {"handover_id": hid})
+
+    async def _receipt(self, uow: UnitOfWork, handover_id: uuid.UUID, cause: IncomingEvent | None) -> None:
+        row = await self._lock(uow, handover_id)
+        if row.receipt_at is not None:
+            return
+        now = datetime.now(UTC)
+        await uow.conn.execute(sa.update(handovers).where(handovers.c.handover_id == handover_id)
+                               .values(receipt_at=now))
+        receipt = ReceiptIssued(notice_no=row.notice_no, prison=row.source, person_id=row.person_id,
+                                status="linked" if row.linked else "unlinked", justice_office=row.justice_office,
+                                reason=row.unlinked_reason, issued_at=now)
+        await self._publish(uow, topics.EXCHANGE_OUTBOUND, "sps.exchange.receipt", receipt, row.person_id, cause)
+        await cancel(uow, f"receipt:{handover_id}")
+
+    async def _police_handover(self, uow: UnitOfWork, handover_id: uuid.UUID, cause: IncomingEvent | None) -> None:
+        row = await self._lock(uow, handover_id)
+        if row.police_handover_at is not None:
+            return
+        now = datetime.now(UTC)
+        await uow.conn.execute(sa.update(handovers).where(handovers.c.handover_id == handover_id)
+                               .values(police_handover_at=now))
+        notice = PoliceHandoverIssued(handover_id=handover_id, person_id=row.person_id,
+                                      person=MaskedPerson(**row.person_masked), reasons=row.key_reasons,
+                                      release_date=row.release_date, destination_town=row.destination_town,
+                                      issued_at=now)
+        await self._publish(uow, topics.EXCHANGE_OUTBOUND, "sps.exchange.police-handover", notice, row.person_id,
+                            cause)
+
+    # --- deadlines ---------------------------------------------------------------------------------
+
+    async def on_receipt_due(self, timer: Timer, uow: UnitOfWork) -> None:
+        row = await self._lock(uow, uuid.UUID(timer.payload["handover_id"]))
+        if row.receipt_at is None:
+            await self._signal(uow, "sps.handover.receipt-overdue", ReceiptOverdue, row, timer,
+                               notice_no=row.notice_no)
+
+    async def on_pickup_due(self, timer: Timer, uow: UnitOfWork) -> None:
+        row = await self._lock(uow, uuid.UUID(timer.payload["handover_id"]))
+        if row.pickup_plan is None:
+            await self._signal(uow, "sps.handover.pickup-unplanned", PickupUnplanned, row, timer,
+                               release_date=row.release_date)
+
+    async def on_arrival_due(self, timer: Timer, uow: UnitOfWork) -> None:
+        row = await self._lock(uow, uuid.UUID(timer.payload["handover_id"]))
+        if row.arrived_at is None:
+            await self._signal(uow, "sps.handover.release-intake-missed", ReleaseIntakeMissed, row, timer)
+
+    async def _signal(self, uow: UnitOfWork, event_type: str, model, row, timer: Timer, **extra) -> None:
+        data = model(person_id=row.person_id, jurisdiction=row.justice_office or "county", cause=timer.key,
+                     observed_at=timer.due_at, evidence=[str(row.handover_id)], **extra)
+        await self._publish(uow, topics.HANDOVER_EVENTS, event_type, data, row.person_id, None)
+
+    # --- staff steps -------------------------------------------------------------------------------
+
+    async def resolve(self, uow: UnitOfWork, handover_id: uuid.UUID, town: str | None) -> None:
+        """An unlinked notice: link it to a Jiangyin office, or confirm it belongs elsewhere; either way a receipt."""
+        row = await self._lock(uow, handover_id)
+        if town is not None:
+            check = verify_destination(town, self.offices)
+            if not check.linked:
+                raise StepRefused(check.reason)
+            await uow.conn.execute(sa.update(handovers).where(handovers.c.handover_id == handover_id).values(
+                linked=True, justice_office=town, destination_town=town, unlinked_reason=None))
+        await self._receipt(uow, handover_id, None)
+        if town is not None and row.key_person and row.kind == "release":
+            await self._police_handover(uow, handover_id, None)
+
+    async def update(self, uow: UnitOfWork, handover_id: uuid.UUID, **values) -> dict:
+        row = await self._lock(uow, handover_id)
+        if "arrived_at" in values:
+            if row.arrived_at is not None:
+                raise StepRefused("arrival is already registered")
+            if not row.linked:
+                raise StepRefused("resolve the unlinked notice first")
+        await uow.conn.execute(sa.update(handovers).where(handovers.c.handover_id == handover_id).values(**values))
+        if "pickup_plan" in values:
+            await cancel(uow, f"pickup:{handover_id}")
+        if "arrived_at" in values:
+            await cancel(uow, f"arrival:{handover_id}")
+            years = self.policy.assistance_period_years if row.kind == "release" else self.policy.aftercare_max_years
+            arrived = ArrivalRegistered(handover_id=handover_id, person_id=row.person_id, kind=row.kind,
+                                        justice_office=row.justice_office, arrived_at=values["arrived_at"],
+                                        release_date=row.release_date, key_person=row.key_person, case_years=years,
+                                        person=MaskedPerson(**row.person_masked))
+            await self._publish(uow, topics.HANDOVER_EVENTS, "sps.handover.arrived", arrived, row.person_id, None)
+        return dict((await self._lock(uow, handover_id))._mapping)
+
+    async def request_assistance(self, uow: UnitOfWork, handover_id: uuid.UUID, kind: str) -> dict:
+        row = await self._lock(uow, handover_id)
+        request = AssistanceRequested(request_id=uuid.uuid4(), person_id=row.person_id,
+                                      person=MaskedPerson(**row.person_masked), kind=kind,  # type: ignore[arg-type]
+                                      justice_office=row.justice_office or "county", status="requested",
+                                      requested_at=datetime.now(UTC))
+        entry = request.model_dump(mode="json")
+        await uow.conn.execute(sa.update(handovers).where(handovers.c.handover_id == handover_id).values(
+            assistance=handovers.c.assistance.concat(sa.func.jsonb_build_array(sa.cast(entry, handovers.c.assistance.type)))))
+        await self._publish(uow, topics.EXCHANGE_OUTBOUND, "sps.exchange.assistance-request", request, row.person_id,
+                            None)
+        return entry
+
+    async def _lock(self, uow: UnitOfWork, handover_id: uuid.UUID):
+        row = (await uow.conn.execute(sa.select(handovers).where(handovers.c.handover_id == handover_id)
+                                      .with_for_update())).first()
+        if row is None:
+            raise LookupError(f"no handover {handover_id}")
+        return row
+
+    async def _publish(self, uow: UnitOfWork, topic: str, event_type: str, data: EventData, person_id: uuid.UUID,
+                       cause: IncomingEvent | None) -> None:
+        uow.emit(topic, new_event(event_type, SOURCE, data, subject=str(person_id), cause=cause))
+
+
+REASON_LABELS = {k: {"zh": zh, "en": en} for k, (zh, en) in KEY_REASONS.items()} | {
+    "announced_key_person": {"zh": "戒毒所通报的重点人员", "en": "Announced as key person by the centre"}}

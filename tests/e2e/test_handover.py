@@ -1,0 +1,158 @@
+"""Prison-release handover through real Kafka, PostgreSQL and every service: a key person's notice →
+receipt to the prison and handover to the police; an ordinary person's → receipt only; a notice
+for a place outside Jiangyin → the unlinked list with its reason; the same notice twice → one
+handover; missed deadlines → alerts; arrival → a resettlement case and a new assessment."""
+from __future__ import annotations
+
+import asyncio
+import time
+import uuid
+from datetime import UTC, date, datetime, timedelta
+
+import httpx
+
+from tests.e2e.test_thin_slice import alerts_for, gateway_token, staff
+from tests.factories import random_id_number
+
+
+def notice(town: str = "华士镇", release: date | None = None, **flags) -> dict:
+    return {"notice_no": f"苏狱释-{uuid.uuid4().hex[:8]}", "prison": "江苏省苏州监狱",
+            "person": {"name": "孙七", "id_number": random_id_number(), "sex": "M",
+                       "residence": {"town": town, "address": "某村"}},
+            "offence": "盗窃罪", "offence_category": "property",
+            "release_date": (release or date.today() + timedelta(days=20)).isoformat(), "sentence_months": 36,
+            "reform_performance": "good", "prison_risk_rating": "low", "destination": {"town": town}, **flags}
+
+
+async def eventually(fn, timeout_s: float = 30):
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        if result := await fn():
+            return result
+        await asyncio.sleep(0.3)
+    raise AssertionError("condition not met in time")
+
+
+async def test_key_ordinary_unlinked_and_duplicate_notices(platform):
+    gw, cc = platform.url("exchange"), platform.url("command_centre")
+    async with httpx.AsyncClient(timeout=10) as client:
+        prison = await gateway_token(client, gw, "prison")
+        police = await gateway_token(client, gw, "police")
+        duty = await staff(client, cc, "duty-demo")
+        key = notice(reform_performance="poor", three_false=True)
+        ordinary = notice()
+        elsewhere = notice(town="苏州市吴中区")
+        ids = {}
+        for name, body in (("key", key), ("ordinary", ordinary), ("elsewhere", elsewhere), ("key-again", key)):
+            r = await client.post(f"{gw}/v1/release-notices", json=body, headers=prison)
+            assert r.status_code == 202, r.text
+            ids[name] = r.json()
+        assert ids["key"] == ids["key-again"]  # the same notice: the same handover
+
+        async def receipts():
+            items = (await client.get(f"{gw}/v1/receipts", headers=prison)).json()["items"]
+            mine = {i["notice_no"]: i for i in items if i["notice_no"] in (key["notice_no"], ordinary["notice_no"])}
+            return mine if len(mine) == 2 else None
+        receipts_by_no = await eventually(receipts)
+        assert {r["status"] for r in receipts_by_no.values()} == {"linked"}
+        assert receipts_by_no[key["notice_no"]]["justice_office"] == "华士镇"
+
+        handovers = (await client.get(f"{gw}/v1/police/handovers", headers=police)).json()["items"]
+        to_police = [h for h in handovers if h["person_id"] in {ids["key"]["person_id"], ids["ordinary"]["person_id"]}]
+        assert [h["person_id"] for h in to_police] == [ids["key"]["person_id"]]  # key only, once
+        assert set(to_police[0]["reasons"]) == {"three_false", "poor_reform_performance"}
+
+        board = (await client.get(f"{cc}/api/v1/handovers", headers=duty, params={"view": "unlinked"})).json()
+        unlinked = [h for h in board if h["notice_no"] == elsewhere["notice_no"]]
+        assert len(unlinked) == 1 and "吴中区" in unlinked[0]["unlinked_reason"] and unlinked[0]["receipt_at"] is None
+        detail = next(h for h in (await client.get(f"{cc}/api/v1/handovers", headers=duty)).json()
+                      if h["notice_no"] == key["notice_no"])
+        assert detail["duplicates"] == 1 and detail["key_person"]
+        assert {l["en"] for l in detail["key_reason_labels"]} == {"False name, address or identity",
+                                                                  "Poor reform performance"}
+
+        officer = await staff(client, cc, "officer-demo")  # 澄江街道: neither the county nor 华士镇
+        r = await client.post(f"{cc}/api/v1/handovers/{unlinked[0]['handover_id']}/resolve", headers=officer, json={})
+        assert r.status_code == 403
+        r = await client.post(f"{cc}/api/v1/handovers/{unlinked[0]['handover_id']}/resolve", headers=duty, json={})
+        assert r.status_code == 200 and r.json()["receipt_at"]
+
+        async def unlinked_receipt():
+            items = (await client.get(f"{gw}/v1/receipts", headers=prison)).json()["items"]
+            return [i for i in items if i["notice_no"] == elsewhere["notice_no"]]
+        (receipt,) = await eventually(unlinked_receipt)
+        assert receipt["status"] == "unlinked" and "吴中区" in receipt["reason"]
+
+
+async def test_missed_deadlines_raise_alerts_and_arrival_opens_a_case(platform):
+    gw, cc = platform.url("exchange"), platform.url("command_centre")
+    async with httpx.AsyncClient(timeout=10) as client:
+        prison = await gateway_token(client, gw, "prison")
+        duty = await staff(client, cc, "duty-demo")
+        soon = notice(release=date.today() + timedelta(days=3), prison_risk_rating="high")  # plan due 4 days ago
+        gone = notice(release=date.today() - timedelta(days=10), deprived_political_rights=True)  # arrival overdue
+        planned = notice(release=date.today() + timedelta(days=3), serious_illness=True)
+        ids = {}
+        for name, body in (("soon", soon), ("gone", gone), ("planned", planned)):
+            ids[name] = (await client.post(f"{gw}/v1/release-notices", json=body, headers=prison)).json()
+
+        async def handover_of(notice_no):
+            rows = (await client.get(f"{cc}/api/v1/handovers", headers=duty)).json()
+            return next((h for h in rows if h["notice_no"] == notice_no), None)
+        plan_this = await eventually(lambda: handover_of(planned["notice_no"]))
+        r = await client.post(f"{cc}/api/v1/handovers/{plan_this['handover_id']}/pickup-plan", headers=duty,
+                              json={"who": "华士镇司法所 李", "when": (datetime.now(UTC) + timedelta(days=3)).isoformat(),
+                                    "escort": "社区民警 王"})
+        assert r.status_code == 200 and r.json()["pickup_plan"]["escort"] == "社区民警 王"
+
+        soon_alerts = await alerts_for(platform.bootstrap, ids["soon"]["person_id"], min_count=1)
+        assert [(e["data"]["rule_id"], e["data"]["colour"]) for e in soon_alerts] == [("pickup_unplanned", "orange")]
+        gone_alerts = await alerts_for(platform.bootstrap, ids["gone"]["person_id"], min_count=2)
+        assert {(e["data"]["rule_id"], e["data"]["colour"]) for e in gone_alerts} >= {
+            ("release_intake_missed", "red"), ("pickup_unplanned", "orange")}
+        await asyncio.sleep(1.0)
+        planned_alerts = await alerts_for(platform.bootstrap, ids["planned"]["person_id"], min_count=0)
+        assert "pickup_unplanned" not in {e["data"]["rule_id"] for e in planned_alerts}
+
+        gone_handover = await handover_of(gone["notice_no"])
+        r = await client.post(f"{cc}/api/v1/handovers/{gone_handover['handover_id']}/arrival", headers=duty,
+                              json={"at": datetime.now(UTC).isoformat()})
+        assert r.status_code == 200 and r.json()["arrived_at"]
+        r = await client.post(f"{cc}/api/v1/handovers/{gone_handover['handover_id']}/arrival", headers=duty,
+                              json={"at": datetime.now(UTC).isoformat()})
+        assert r.status_code == 409
+
+        person = ids["gone"]["person_id"]
+
+        async def case():
+            r = await client.get(f"{cc}/api/v1/persons/{person}", headers=duty)
+            return r.json() if r.status_code == 200 else None
+        page = await eventually(case)
+        (opened,) = page["cases"]
+        assert opened["kind"] == "resettlement" and opened["status"] == "under_supervision"
+        assert opened["jurisdiction"] == "华士镇"
+
+        async def arrival_assessment():
+            r = await client.get(f"{cc}/api/v1/persons/{person}/risk", headers=duty)
+            if r.status_code != 200:
+                return None
+            triggers = [a["trigger"] for a in r.json()["history_by_version"]["2026.1"]]
+            return triggers if "arrival" in triggers else None
+        assert (await eventually(arrival_assessment))[0] == "release"
+
+        r = await client.post(f"{cc}/api/v1/handovers/{gone_handover['handover_id']}/assistance", headers=duty,
+                              json={"kind": "minimum_living"})
+        assert r.status_code == 200 and r.json()["kind"] == "minimum_living"
+        civil = await gateway_token(client, gw, "civil-affairs")
+
+        async def requests_seen():
+            items = (await client.get(f"{gw}/v1/assistance-requests", headers=civil)).json()["items"]
+            return [i for i in items if i["person_id"] == person]
+        (request,) = await eventually(requests_seen)
+        assert request["justice_office"] == "华士镇" and request["status"] == "requested"
+
+        month = datetime.now(UTC).strftime("%Y-%m")
+        report = (await client.get(f"{cc}/api/v1/handover-indicators", headers=duty, params={"month": month})).json()
+        huashi = next(o for o in report["offices"] if o["office"] == "华士镇")
+        assert huashi["verification_rate"] == 1.0 and huashi["police_control_rate"] == 1.0
+        assert report["targets"]["ordinary_pickup_rate"] == 0.7
