@@ -132,8 +132,11 @@ class HandoverHandlers:
             await self._signal(uow, "sps.handover.release-intake-missed", ReleaseIntakeMissed, row, timer)
 
     async def _signal(self, uow: UnitOfWork, event_type: str, model, row, timer: Timer, **extra) -> None:
+        # A notice that arrives after its deadline makes the breach observable only on arrival:
+        # the alert's own deadlines run from then, not from a moment nobody could have acted in.
+        observed = max(timer.due_at, row.received_at)
         data = model(person_id=row.person_id, jurisdiction=row.justice_office or "county", cause=timer.key,
-                     observed_at=timer.due_at, evidence=[str(row.handover_id)], **extra)
+                     observed_at=observed, evidence=[str(row.handover_id)], **extra)
         await self._publish(uow, topics.HANDOVER_EVENTS, event_type, data, row.person_id, None)
 
     # --- staff steps -------------------------------------------------------------------------------

@@ -124,5 +124,5 @@ async def quality(request: Request, version: str | None = None) -> dict:
                                        (assessments.c.computed_level == "medium", 2), else_=1)))
     return {"instrument_version": version, "by_office": by_office, "by_offence_category": by_offence,
             "assessments": total, "overridden": overridden,
-            "override_rate": round(overridden / total, 3) if total else None,
+            "override_rate": round(overridden / total, 6) if total else None,
             "overrides_raising_level": raised, "overrides_lowering_level": overridden - raised}

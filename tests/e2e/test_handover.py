@@ -106,7 +106,10 @@ async def test_missed_deadlines_raise_alerts_and_arrival_opens_a_case(platform):
         assert r.status_code == 200 and r.json()["pickup_plan"]["escort"] == "社区民警 王"
 
         soon_alerts = await alerts_for(platform.bootstrap, ids["soon"]["person_id"], min_count=1)
-        assert [(e["data"]["rule_id"], e["data"]["colour"]) for e in soon_alerts] == [("pickup_unplanned", "orange")]
+        raised = [e["data"] for e in soon_alerts if e["type"] == "sps.alert.raised"]
+        assert [(a["rule_id"], a["colour"]) for a in raised] == [("pickup_unplanned", "orange")]
+        # observable only once the late notice arrived: its deadlines run from then, not 4 days back
+        assert datetime.fromisoformat(raised[0]["raised_at"]) > datetime.now(UTC) - timedelta(minutes=5)
         gone_alerts = await alerts_for(platform.bootstrap, ids["gone"]["person_id"], min_count=2)
         assert {(e["data"]["rule_id"], e["data"]["colour"]) for e in gone_alerts} >= {
             ("release_intake_missed", "red"), ("pickup_unplanned", "orange")}
