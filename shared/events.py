@@ -372,6 +372,15 @@ class AssistanceRequested(EventData):
     requested_at: AwareDatetime
 
 
+class PoliceAcknowledged(EventData):
+    """The police took over community control (社区管控) of a handed-over key person."""
+    handover_id: uuid.UUID
+    person_id: uuid.UUID | None = None
+    police_unit: str
+    officer: str | None = None
+    acknowledged_at: AwareDatetime
+
+
 class AuditRecorded(EventData):
     """Who read or changed a person's data, and why (kept hash-chained by the gateway)."""
     actor: str
@@ -409,6 +418,8 @@ EVENT_TYPES: dict[str, EventType] = {
                   summary="A key releasee handed to the police for community control (管控移交)"),
         EventType(type="sps.exchange.assistance-request", topic=topics.EXCHANGE_OUTBOUND, data=AssistanceRequested,
                   summary="An assistance request for civil affairs"),
+        EventType(type="sps.ingest.police-ack", topic=topics.POLICE_ACKS, data=PoliceAcknowledged,
+                  summary="The police acknowledged a key-person handover"),
         EventType(type="sps.audit.recorded", topic=topics.AUDIT, data=AuditRecorded,
                   summary="Who read or changed a person's data"),
         EventType(type="sps.ingest.location", topic=topics.LOCATIONS, data=LocationFix,

@@ -106,6 +106,7 @@ class ServiceRuntime:
                 bootstrap_servers=s.kafka_bootstrap_servers, notify_channel=self.notify_channel,
                 max_records=s.consumer_max_records, max_attempts=s.consumer_retry_max_attempts,
                 backoff_s=s.consumer_retry_backoff_s, on_assigned=spec.on_assigned, consumer_options=spec.options,
+                offset_reset=s.consumer_offset_reset,
             )
             self.consumers.append(runner)
             self._tasks.append(asyncio.create_task(runner.run(), name=f"consumer-{spec.group_suffix}"))

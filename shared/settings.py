@@ -6,6 +6,7 @@ ours is prefixed `SPS_`.
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Literal
 
 from pydantic import AliasChoices, Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -47,6 +48,9 @@ class ServiceSettings(BaseSettings):
     handover_url: str = "http://127.0.0.1:8002"
 
     consumer_max_records: int = 500
+    # Where a consumer group new to a topic starts. "earliest" in production: nothing published
+    # before a service first started is skipped. Tests of a second instance may start at "latest".
+    consumer_offset_reset: Literal["earliest", "latest"] = "earliest"
     consumer_retry_max_attempts: int = 5
     consumer_retry_backoff_s: float = 0.2
     outbox_poll_interval_s: float = 1.0

@@ -6,6 +6,7 @@ RELEASE_NOTICES = "ingest.release-notices.v1"
 REHAB_NOTICES = "ingest.rehab-notices.v1"
 LOCATIONS = "ingest.locations.v1"
 CHECKINS = "ingest.checkins.v1"
+POLICE_ACKS = "ingest.police-acks.v1"  # beyond contract v1: the police acknowledge a handover
 ALERTS = "alerts.v1"
 EXCHANGE_OUTBOUND = "exchange.outbound.v1"
 
@@ -19,7 +20,8 @@ RISK_EVENTS = "risk.events.v1"
 # Alert notifications that could not be delivered after every retry.
 NOTIFICATIONS_DEAD = "alerts.notifications.dlq"
 
-CONTRACT_TOPICS = (COURT_ORDERS, RELEASE_NOTICES, REHAB_NOTICES, LOCATIONS, CHECKINS, ALERTS, EXCHANGE_OUTBOUND)
+CONTRACT_TOPICS = (COURT_ORDERS, RELEASE_NOTICES, REHAB_NOTICES, LOCATIONS, CHECKINS, ALERTS, EXCHANGE_OUTBOUND,
+                   POLICE_ACKS)
 INTERNAL_TOPICS = (SUPERVISION_EVENTS, HANDOVER_EVENTS, RISK_EVENTS, AUDIT)
 ALL_TOPICS = CONTRACT_TOPICS + INTERNAL_TOPICS
 

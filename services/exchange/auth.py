@@ -144,6 +144,7 @@ SCOPE_DOCS = {
     "rehab:write": "rehabilitation centres: release notices",
     "device:write": "devices and apps: fixes and check-ins",
     "police:read": "police: key-person handovers",
+    "police:write": "police: acknowledging a handover",
     "procuratorate:read": "procuratorate: the audit trail",
     "civil-affairs:read": "civil affairs: assistance requests",
 }

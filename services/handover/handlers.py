@@ -15,7 +15,7 @@ from services.handover.domain.policy import HandoverPolicy
 from shared import topics
 from shared.db.uow import UnitOfWork
 from shared.envelope import IncomingEvent, new_event
-from shared.events import (ArrivalRegistered, AssistanceRequested, EventData, HandoverOpened, MaskedPerson,
+from shared.events import (ArrivalRegistered, PoliceAcknowledged, AssistanceRequested, EventData, HandoverOpened, MaskedPerson,
                            PickupUnplanned, PoliceHandoverIssued, ReceiptIssued, RehabNoticeIngested,
                            ReleaseIntakeMissed, ReleaseNoticeIngested, ReceiptOverdue)
 from shared.ids import handover_id_for
@@ -35,7 +35,13 @@ class HandoverHandlers:
     offices: set[str]
 
     def table(self) -> dict[str, Handler]:
-        return {"sps.ingest.release-notice": self.on_release_notice, "sps.ingest.rehab-notice": self.on_rehab_notice}
+        return {"sps.ingest.release-notice": self.on_release_notice, "sps.ingest.rehab-notice": self.on_rehab_notice,
+                "sps.ingest.police-ack": self.on_police_ack}
+
+    async def on_police_ack(self, event: IncomingEvent, ack: PoliceAcknowledged, uow: UnitOfWork) -> None:
+        await uow.conn.execute(sa.update(handovers).where(handovers.c.handover_id == ack.handover_id,
+                                                          handovers.c.police_ack_at.is_(None))
+                               .values(police_ack_at=ack.acknowledged_at, police_ack_by=ack.police_unit))
 
     def timer_handlers(self) -> dict[str, TimerHandler]:
         return {"handover.receipt": self.on_receipt_due, "handover.pickup": self.on_pickup_due,

@@ -28,7 +28,7 @@ def create_app(settings: ServiceSettings | None = None) -> FastAPI:
     handlers = HandoverHandlers(load_handover_policy(settings.policy_dir),
                                 set(load_geography(settings.policy_dir).offices))
     runtime = ServiceRuntime(settings, migrations=MIGRATIONS)
-    runtime.consume(ConsumerSpec(topics=[topics.RELEASE_NOTICES, topics.REHAB_NOTICES], handlers=handlers.table()))
+    runtime.consume(ConsumerSpec(topics=[topics.RELEASE_NOTICES, topics.REHAB_NOTICES, topics.POLICE_ACKS], handlers=handlers.table()))
     runtime.background(TimerLoop(runtime.engine, runtime.notify_channel, handlers.timer_handlers()).run)
     app = build_app(runtime, router, title="SPS handover")
     app.state.handlers = handlers

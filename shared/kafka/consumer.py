@@ -94,6 +94,7 @@ class ConsumerRunner:
         backoff_s: float = 0.2,
         on_assigned: Callable[[set[TopicPartition]], Awaitable[None] | None] | None = None,
         consumer_options: dict | None = None,
+        offset_reset: str = "earliest",
     ) -> None:
         unknown = set(handlers) - set(EVENT_TYPES)
         if unknown:
@@ -111,6 +112,7 @@ class ConsumerRunner:
         self.backoff_s = backoff_s
         self.on_assigned = on_assigned
         self.consumer_options = consumer_options or {}
+        self.offset_reset = offset_reset
         self._batch_lock = asyncio.Lock()
         self._stopping = asyncio.Event()
         self.running = False
@@ -126,7 +128,7 @@ class ConsumerRunner:
                 group_id=self.group_id,
                 client_id=f"sps-{self.service}",
                 enable_auto_commit=False,
-                auto_offset_reset="earliest",
+                auto_offset_reset=self.offset_reset,
                 **self.consumer_options,
             )
             consumer.subscribe(self.topics, listener=_Listener(self))

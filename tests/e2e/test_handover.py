@@ -61,6 +61,15 @@ async def test_key_ordinary_unlinked_and_duplicate_notices(platform):
         to_police = [h for h in handovers if h["person_id"] in {ids["key"]["person_id"], ids["ordinary"]["person_id"]}]
         assert [h["person_id"] for h in to_police] == [ids["key"]["person_id"]]  # key only, once
         assert set(to_police[0]["reasons"]) == {"three_false", "poor_reform_performance"}
+        r = await client.post(f"{gw}/v1/police/handovers/{to_police[0]['handover_id']}/acknowledge",
+                              headers=police, json={"officer": "澄江派出所 张警官"})
+        assert r.status_code == 202, r.text
+
+        async def acknowledged():
+            rows = (await client.get(f"{cc}/api/v1/handovers", headers=duty)).json()
+            row = next(h for h in rows if h["notice_no"] == key["notice_no"])
+            return row if row["police_ack_at"] else None
+        assert (await eventually(acknowledged))["police_ack_by"] == "江阴市公安局"
 
         board = (await client.get(f"{cc}/api/v1/handovers", headers=duty, params={"view": "unlinked"})).json()
         unlinked = [h for h in board if h["notice_no"] == elsewhere["notice_no"]]
@@ -91,7 +100,7 @@ async def test_missed_deadlines_raise_alerts_and_arrival_opens_a_case(platform):
         duty = await staff(client, cc, "duty-demo")
         soon = notice(release=date.today() + timedelta(days=3), prison_risk_rating="high")  # plan due 4 days ago
         gone = notice(release=date.today() - timedelta(days=10), deprived_political_rights=True)  # arrival overdue
-        planned = notice(release=date.today() + timedelta(days=3), serious_illness=True)
+        planned = notice(release=date.today() + timedelta(days=20), serious_illness=True)  # plan due in 13 days
         ids = {}
         for name, body in (("soon", soon), ("gone", gone), ("planned", planned)):
             ids[name] = (await client.post(f"{gw}/v1/release-notices", json=body, headers=prison)).json()

@@ -8,10 +8,14 @@ from typing import Annotated
 
 import sqlalchemy as sa
 from fastapi import APIRouter, Query, Request
+from pydantic import BaseModel, Field
 
 from services.exchange.adapters import audit
 from services.exchange.adapters.tables import outbound
 from services.exchange.auth import Caller, require_scope
+from shared import topics
+from shared.envelope import new_event
+from shared.events import PoliceAcknowledged
 from shared.http import ProblemError
 
 router = APIRouter(tags=["agency views"])
@@ -63,6 +67,31 @@ async def police_handovers(request: Request, caller: Annotated[Caller, require_s
                            since: Since = None, limit: Annotated[int, Query(ge=1, le=1000)] = 500) -> dict:
     """Key releasees handed over for community control (社区管控)."""
     return await _page(request, caller, "police-handover", since, limit, "社区管控移交 (police handover)")
+
+
+class PoliceAck(BaseModel):
+    officer: str | None = Field(None, max_length=64)
+
+
+@router.post("/v1/police/handovers/{handover_id}/acknowledge", status_code=202)
+async def acknowledge_handover(handover_id: uuid.UUID, request: Request,
+                               caller: Annotated[Caller, require_scope("police:write")],
+                               body: PoliceAck | None = None) -> dict:
+    """The police record that they took over community control (社区管控) of this key person."""
+    async with request.app.state.runtime.engine.connect() as conn:
+        person_id = await conn.scalar(sa.select(outbound.c.person_id).where(
+            outbound.c.kind == "police-handover", outbound.c.data["handover_id"].astext == str(handover_id)))
+    if person_id is None:
+        raise ProblemError(404, "Not Found", f"no police handover {handover_id}")
+    ack = PoliceAcknowledged(handover_id=handover_id, person_id=person_id, police_unit=caller.organisation,
+                             officer=(body or PoliceAck()).officer, acknowledged_at=datetime.now(UTC))
+    async with request.app.state.runtime.uow() as uow:
+        uow.emit(topics.POLICE_ACKS, new_event("sps.ingest.police-ack", "/sps/exchange", ack, subject=str(person_id)))
+        await audit.append(uow.conn, audit.content_of(
+            actor=caller.client_id, agency=caller.agency, role="agency-client", action="update",
+            resource="police-handover", person_id=person_id, purpose="社区管控接收 (control taken over)",
+            at=ack.acknowledged_at, service="exchange"))
+    return {"handover_id": str(handover_id), "acknowledged_at": ack.acknowledged_at.isoformat()}
 
 
 @router.get("/v1/assistance-requests")

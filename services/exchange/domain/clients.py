@@ -12,7 +12,7 @@ AGENCY_SCOPES: dict[str, frozenset[str]] = {
     "prison": frozenset({"prison:write", "prison:read"}),
     "rehab": frozenset({"rehab:write"}),
     "device": frozenset({"device:write"}),
-    "police": frozenset({"police:read"}),
+    "police": frozenset({"police:read", "police:write"}),
     "procuratorate": frozenset({"procuratorate:read"}),
     "civil-affairs": frozenset({"civil-affairs:read"}),
 }

@@ -25,6 +25,8 @@ handovers = sa.Table(
     sa.Column("duplicates", sa.Integer, nullable=False, server_default="0"),
     sa.Column("receipt_at", sa.DateTime(timezone=True)),
     sa.Column("police_handover_at", sa.DateTime(timezone=True)),
+    sa.Column("police_ack_at", sa.DateTime(timezone=True)),
+    sa.Column("police_ack_by", sa.Text),
     sa.Column("pickup_plan", pg.JSONB),
     sa.Column("pickup_outcome", sa.Text),
     sa.Column("released_at", sa.DateTime(timezone=True)),
