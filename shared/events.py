@@ -40,17 +40,21 @@ class MaskedPerson(EventData):
     age_band: Literal["<25", "25-34", "35-49", "50+"] | None = None  # for risk; never the birth date
 
 
+OffenceCategory = Literal[
+    "property", "violent", "drug", "sexual", "national_security", "organised_crime", "duty", "other"
+]
+SentenceKind = Literal["probation", "parole", "control", "medical_parole"]
+
+
 class CourtOrderIngested(EventData):
     """A community-correction order (社区矫正决定) accepted by the gateway."""
     order_no: str
     court: str
     person_id: uuid.UUID
     person: MaskedPerson
-    sentence_kind: Literal["probation", "parole", "control", "medical_parole"]
+    sentence_kind: SentenceKind
     offence: str
-    offence_category: Literal[
-        "property", "violent", "drug", "sexual", "national_security", "organised_crime", "duty", "other"
-    ]
+    offence_category: OffenceCategory
     term_start: date
     term_end: date
     judgment_effective: date | None = None
@@ -69,9 +73,7 @@ class ReleaseNoticeIngested(EventData):
     person_id: uuid.UUID
     person: MaskedPerson
     offence: str
-    offence_category: Literal[
-        "property", "violent", "drug", "sexual", "national_security", "organised_crime", "duty", "other"
-    ]
+    offence_category: OffenceCategory
     release_date: date
     sentence_months: int
     deprived_political_rights: bool = False

@@ -258,6 +258,21 @@ async def approve_leave(person_id: uuid.UUID, body: LeaveRequest, request: Reque
         "POST", f"/internal/v1/persons/{person_id}/leaves", json={**body.model_dump(), **_actor(user)})
 
 
+class SanctionRequest(BaseModel):
+    kind: Literal["admonition", "warning", "revocation_proposal"]
+    reason: str = Field(min_length=2, max_length=1000)
+
+
+@router.post("/api/v1/persons/{person_id}/sanctions", tags=["staff"], status_code=201)
+async def record_sanction(person_id: uuid.UUID, body: SanctionRequest, request: Request, user: User):
+    """训诫 / 警告 / 提请撤销 with its reason, counted per case."""
+    found = await _person_visible(request, user, person_id, action="create", resource="sanction")
+    if isinstance(found, Response):
+        return found
+    return await request.app.state.supervision.call(
+        "POST", f"/internal/v1/persons/{person_id}/sanctions", json={**body.model_dump(), **_actor(user)})
+
+
 # --- risk (explained, with professional override) ------------------------------------------------------
 
 class RiskOverrideIn(BaseModel):

@@ -6,13 +6,15 @@ from datetime import UTC, datetime
 
 import sqlalchemy as sa
 from fastapi import APIRouter, Depends, Request
+from typing import Literal
+
 from pydantic import AwareDatetime, BaseModel, Field
 
-from services.supervision.adapters.tables import cases, leaves, timeline, zone_state
+from services.supervision.adapters.tables import cases, leaves, sanctions, timeline, zone_state
 from services.supervision.domain.leaves import LeaveForbidden, LeaveRefused, approval_level
 from shared import topics
 from shared.envelope import new_event
-from shared.events import LeaveApproved
+from shared.events import LeaveApproved, SanctionRecorded
 from shared.http import ProblemError
 from shared.internal import require_internal
 from shared.timers import schedule
@@ -100,3 +102,35 @@ async def person_timeline(person_id: uuid.UUID, request: Request) -> list[dict]:
         rows = (await conn.execute(sa.select(timeline).where(timeline.c.person_id == person_id)
                                    .order_by(timeline.c.occurred_at, timeline.c.id))).mappings().all()
     return [_jsonable(r) for r in rows]
+
+
+class SanctionIn(BaseModel):
+    kind: Literal["admonition", "warning", "revocation_proposal"]
+    reason: str = Field(min_length=2, max_length=1000)
+    actor: str = Field(min_length=1, max_length=64)
+    role: str
+    jurisdiction: str
+
+
+@router.post("/persons/{person_id}/sanctions", status_code=201)
+async def record_sanction(person_id: uuid.UUID, body: SanctionIn, request: Request) -> dict:
+    """A sanction (训诫 / 警告 / 提请撤销), counted per case; alerting and risk act on the count."""
+    async with request.app.state.runtime.uow() as uow:
+        case = await _active_case(uow.conn, person_id)
+        if body.jurisdiction != "county" and body.jurisdiction != case["jurisdiction"]:
+            raise ProblemError(403, "Forbidden", f"this case belongs to {case['jurisdiction']}")
+        sanction_id = uuid.uuid4()
+        now = datetime.now(UTC)
+        await uow.conn.execute(sa.insert(sanctions).values(
+            sanction_id=sanction_id, person_id=person_id, case_id=case["case_id"], kind=body.kind,
+            reason=body.reason, recorded_by=body.actor, recorded_at=now))
+        count = await uow.conn.scalar(sa.select(sa.func.count()).select_from(sanctions).where(
+            sanctions.c.case_id == case["case_id"], sanctions.c.kind == body.kind))
+        data = SanctionRecorded(person_id=person_id, jurisdiction=case["jurisdiction"], case_id=case["case_id"],
+                                cause=f"sanction:{sanction_id}", observed_at=now, evidence=[str(sanction_id)],
+                                kind=body.kind, count=count, reason=body.reason)
+        out = new_event("sps.supervision.sanction-recorded", SOURCE, data, subject=str(person_id))
+        uow.emit(topics.SUPERVISION_EVENTS, out)
+        await uow.conn.execute(sa.insert(timeline).values(person_id=person_id, event_id=out.id, event_type=out.type,
+                                                          occurred_at=now, summary=data.model_dump(mode="json")))
+    return {**data.model_dump(mode="json"), "sanction_id": str(sanction_id), "recorded_by": body.actor}

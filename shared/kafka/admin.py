@@ -14,7 +14,6 @@ from shared.topics import all_topics_with_dlq
 async def wait_for_kafka(bootstrap_servers: str, timeout_s: float = 60.0) -> None:
     """Return once the cluster answers a metadata request; raise TimeoutError otherwise."""
     deadline = time.monotonic() + timeout_s
-    last: Exception | None = None
     quiet = logging.getLogger("aiokafka")
     level = quiet.level
     quiet.setLevel(logging.CRITICAL)  # "unable to connect" is the expected answer while it boots

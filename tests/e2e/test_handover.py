@@ -5,13 +5,13 @@ handover; missed deadlines → alerts; arrival → a resettlement case and a new
 from __future__ import annotations
 
 import asyncio
-import time
 import uuid
 from datetime import UTC, date, datetime, timedelta
 
 import httpx
 
 from tests.e2e.test_thin_slice import alerts_for, gateway_token, staff
+from tests.waiting import eventually
 from tests.factories import random_id_number
 
 
@@ -24,13 +24,6 @@ def notice(town: str = "华士镇", release: date | None = None, **flags) -> dic
             "reform_performance": "good", "prison_risk_rating": "low", "destination": {"town": town}, **flags}
 
 
-async def eventually(fn, timeout_s: float = 30):
-    deadline = time.monotonic() + timeout_s
-    while time.monotonic() < deadline:
-        if result := await fn():
-            return result
-        await asyncio.sleep(0.3)
-    raise AssertionError("condition not met in time")
 
 
 async def test_key_ordinary_unlinked_and_duplicate_notices(platform):

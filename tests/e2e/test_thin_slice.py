@@ -10,7 +10,6 @@ from datetime import UTC, datetime, timedelta
 
 import httpx
 import orjson
-import pytest
 
 from shared import topics
 from shared.identity import derive_person_id

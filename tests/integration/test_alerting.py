@@ -7,7 +7,6 @@ import asyncio
 import contextlib
 import shutil
 import socket
-import time
 import uuid
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -31,6 +30,7 @@ from shared.kafka.producer import EventProducer
 from shared.paths import POLICY_DIR
 from shared.timers import TimerLoop, schedule, timers
 from shared.db.uow import UnitOfWork
+from tests.waiting import eventually
 from tests.kafka_helpers import header, read_topic
 
 SECRET = "webhook-test-secret"
@@ -123,13 +123,6 @@ async def produce(stack, values: list[tuple[str, bytes]], topic: str = topics.SU
         await producer.stop()
 
 
-async def wait_until(predicate, timeout_s: float = 30.0):
-    deadline = time.monotonic() + timeout_s
-    while time.monotonic() < deadline:
-        if result := await predicate():
-            return result
-        await asyncio.sleep(0.1)
-    raise AssertionError("condition not met in time")
 
 
 async def alert_events(stack, engine, alert_id: str) -> list[dict]:
@@ -152,7 +145,7 @@ async def test_restart_inside_the_escalation_window_escalates_exactly_once(stack
         async def raised():
             async with engine.connect() as conn:
                 return await conn.scalar(sa.select(alerts.c.alert_id).where(alerts.c.person_id == person))
-        alert_id = await wait_until(raised)
+        alert_id = await eventually(raised)
     # Down across the 3-second deadline; the timer must still fire, once, after the restart.
     await asyncio.sleep(4.0)
     async with alerting_app(settings) as app:
@@ -162,7 +155,7 @@ async def test_restart_inside_the_escalation_window_escalates_exactly_once(stack
             async with engine.connect() as conn:
                 return await conn.scalar(sa.select(sa.func.count()).select_from(alert_log).where(
                     alert_log.c.alert_id == alert_id, alert_log.c.step == "escalated"))
-        await wait_until(escalated)
+        await eventually(escalated)
         await asyncio.sleep(2.0)  # a second firing would show by now
         async with engine.connect() as conn:
             row = (await conn.execute(sa.select(alerts.c.colour, alerts.c.status, alerts.c.version)
@@ -224,11 +217,11 @@ async def test_a_signed_webhook_sees_each_alert_change_once_even_after_failures(
                            "secret": SECRET}]).decode()
     settings = settings_for(stack, "alerting_hook", fast_policy, alert_webhooks=hooks)
     people = [uuid.uuid4() for _ in range(3)]
-    async with receiver.running(), alerting_app(settings) as app:
+    async with receiver.running(), alerting_app(settings):
         now = datetime.now(UTC) + timedelta(hours=1)  # deadlines far away: no escalation in this test
         await produce(stack, [(str(p), zone_exit(p, now)) for p in people])
         # zone_exit is orange: the office and the county are told → two deliveries per alert change
-        await wait_until(lambda: _at_least(receiver, people, 2 * len(people)), timeout_s=60)
+        await eventually(lambda: _at_least(receiver, people, 2 * len(people)), timeout_s=60)
         await asyncio.sleep(1.0)
     mine = [seen for seen, who in zip(receiver.seen, receiver.people) if who in {str(p) for p in people}]
     assert receiver.bad_signatures == 0
@@ -256,7 +249,7 @@ async def test_bad_records_on_an_input_topic_go_to_the_dlq_and_alerting_goes_on(
         async def raised():
             async with engine.connect() as conn:
                 return await conn.scalar(sa.select(alerts.c.alert_id).where(alerts.c.person_id == person))
-        await wait_until(raised)
+        await eventually(raised)
     dead = await read_topic(stack.bootstrap, topics.dlq(topics.SUPERVISION_EVENTS), min_count=2)
     mine = [r for r in dead if marker.encode() in r.value and header(r, "sps-consumer-group") == "sps-alerting_dlq-main"]
     reasons = sorted(header(r, "sps-error") for r in mine)
@@ -292,14 +285,14 @@ async def test_undeliverable_notifications_go_to_their_dlq_and_a_silent_pipeline
             async with engine.connect() as conn:
                 return await conn.scalar(sa.select(alerts.c.alert_id).where(
                     alerts.c.rule_id == "notification_silent", alerts.c.person_id == SYSTEM_PERSON))
-        silent_id = await wait_until(silent_alert, timeout_s=30)
+        silent_id = await eventually(silent_alert, timeout_s=30)
 
         async def all_dead():
             async with engine.connect() as conn:
                 rows = (await conn.execute(sa.select(notifications.c.status, notifications.c.attempts)
                                            .where(notifications.c.channel == "broken"))).all()
             return rows if rows and all(r.status == "dead" for r in rows) else None
-        dead_rows = await wait_until(all_dead, timeout_s=30)
+        dead_rows = await eventually(all_dead, timeout_s=30)
         assert all(r.attempts == 2 for r in dead_rows)
         events = await alert_events(stack, engine, str(silent_id))
     assert [e["type"] for e in events] == ["sps.alert.raised"]

@@ -4,14 +4,13 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import uuid
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 import httpx
 import orjson
 import pytest
 import sqlalchemy as sa
-from fastapi.routing import APIRoute
 
 from services.exchange.adapters.tables import audit as audit_table
 from services.exchange.auth import SigningKey
@@ -19,7 +18,7 @@ from services.exchange.domain.clients import AGENCY_SCOPES
 from services.exchange.main import ExchangeSettings, create_app
 from shared import topics
 from shared.devstack.kafka import KafkaNode
-from shared.envelope import encode, new_event
+from shared.envelope import new_event
 from shared.events import MaskedPerson, PoliceHandoverIssued, ReceiptIssued
 from shared.identity import derive_person_id
 from shared.kafka.producer import EventProducer

@@ -6,20 +6,19 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import shutil
-import time
 import uuid
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 import pytest
 
-from services.exchange.domain.requests import CourtOrderIn
 from services.supervision.main import SupervisionSettings, create_app
 from shared import topics
 from shared.envelope import encode, new_event
 from shared.events import Checkin, CourtOrderIngested, LocationFix, MaskedPerson
 from shared.kafka.producer import EventProducer
 from shared.paths import POLICY_DIR
+from tests.waiting import eventually
 from tests.kafka_helpers import published_by
 
 ZONE = {"name": "受害人住所", "polygon": {"type": "Polygon", "coordinates": [[[120.28, 31.90], [120.29, 31.90],
@@ -79,13 +78,6 @@ async def events_for(app, stack, person_id: uuid.UUID, kind: str | None = None) 
     return [e for e in events if e["subject"] == str(person_id) and (kind is None or e["type"] == kind)]
 
 
-async def eventually(fn, timeout_s: float = 30.0):
-    deadline = time.monotonic() + timeout_s
-    while time.monotonic() < deadline:
-        if result := await fn():
-            return result
-        await asyncio.sleep(0.2)
-    raise AssertionError("condition not met in time")
 
 
 async def test_intake_missed_fires_exactly_once_across_a_restart_and_not_for_one_who_reported(stack, quick_policy):

@@ -10,7 +10,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
-from shared.events import Checkin, ExclusionZone, GeoPolygon, LocationFix
+from shared.events import Checkin, ExclusionZone, GeoPolygon, LocationFix, OffenceCategory, SentenceKind
 from shared.identity import InvalidIdNumber, normalise_id_number
 
 
@@ -43,11 +43,9 @@ class CourtOrderIn(_In):
     order_no: str = Field(min_length=1, max_length=64)
     court: str = Field(min_length=1, max_length=100)
     person: PersonIn
-    sentence_kind: Literal["probation", "parole", "control", "medical_parole"]
+    sentence_kind: SentenceKind
     offence: str = Field(min_length=1, max_length=100)
-    offence_category: Literal[
-        "property", "violent", "drug", "sexual", "national_security", "organised_crime", "duty", "other"
-    ]
+    offence_category: OffenceCategory
     term_start: date
     term_end: date
     judgment_effective: date | None = None
@@ -60,11 +58,6 @@ class CourtOrderIn(_In):
         if self.term_end < self.term_start:
             raise ValueError("term_end is before term_start")
         return self
-
-
-OffenceCategory = Literal[
-    "property", "violent", "drug", "sexual", "national_security", "organised_crime", "duty", "other"
-]
 
 
 class Destination(_In):

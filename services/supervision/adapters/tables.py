@@ -58,3 +58,14 @@ leaves = sa.Table(
     sa.Column("approval_level", sa.Text, nullable=False),
     sa.Column("created_at", sa.DateTime(timezone=True), nullable=False, server_default=sa.func.now()),
 )
+
+sanctions = sa.Table(
+    "sanctions", metadata,
+    sa.Column("sanction_id", pg.UUID(as_uuid=True), primary_key=True),
+    sa.Column("person_id", pg.UUID(as_uuid=True), nullable=False, index=True),
+    sa.Column("case_id", pg.UUID(as_uuid=True), nullable=False),
+    sa.Column("kind", sa.Text, nullable=False),            # admonition 训诫 | warning 警告 | revocation_proposal
+    sa.Column("reason", sa.Text, nullable=False),
+    sa.Column("recorded_by", sa.Text, nullable=False),
+    sa.Column("recorded_at", sa.DateTime(timezone=True), nullable=False, server_default=sa.func.now()),
+)
