@@ -1,0 +1,181 @@
+"""`make demo`: a few hundred supervised persons in Jiangyin, through the gateway like real agencies.
+
+They move around near their justice office, report in person, and now and then leave the county,
+cut a strap or enter a victim's exclusion zone; prisons send pre-release notices. The command
+centre shows the alerts live. Deterministic per seed: running it again reuses the same persons.
+
+    python -m shared.devstack.simulator [--persons 300] [--interval 5] [--duration 0]
+"""
+from __future__ import annotations
+
+import asyncio
+import math
+import random
+import time
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, timedelta
+
+import httpx
+import typer
+from rich.console import Console
+
+from shared.geography import load_geography
+from shared.identity import check_digit
+from shared.paths import POLICY_DIR
+
+console = Console()
+OUTSIDE = [(121.47, 31.23), (120.62, 31.30), (119.95, 31.78), (120.30, 32.05)]  # Shanghai, Suzhou, …
+
+
+@dataclass
+class Person:
+    index: int
+    id_number: str
+    town: str
+    home: tuple[float, float]
+    person_id: str | None = None
+    trip_left: int = 0
+    strap_cut: bool = False
+    reported: bool = False
+    position: tuple[float, float] = field(default=(0.0, 0.0))
+
+
+def id_number(rng: random.Random) -> str:
+    body = f"320281{rng.randint(1960, 2003)}{rng.randint(1, 12):02d}{rng.randint(1, 28):02d}{rng.randint(0, 999):03d}"
+    return body + check_digit(body)
+
+
+def people(n: int, seed: int) -> list[Person]:
+    rng = random.Random(seed)
+    offices = load_geography(POLICY_DIR).offices
+    towns = sorted(offices)
+    out = []
+    for i in range(n):
+        town = towns[i % len(towns)]
+        lon, lat = offices[town]
+        home = (lon + rng.uniform(-0.015, 0.015), lat + rng.uniform(-0.012, 0.012))
+        out.append(Person(i, id_number(rng), town, home, position=home))
+    return out
+
+
+class Demo:
+    def __init__(self, gateway: str, persons: int, seed: int) -> None:
+        self.gateway = gateway
+        self.rng = random.Random(seed + 1)
+        self.persons = people(persons, seed)
+        self.client = httpx.AsyncClient(base_url=gateway, timeout=30)
+        self.tokens: dict[str, dict[str, str]] = {}
+        self.stats = {"fixes": 0, "trips": 0, "straps": 0, "notices": 0}
+
+    async def token(self, agency: str) -> dict[str, str]:
+        r = await self.client.post("/oauth/token", data={"grant_type": "client_credentials",
+                                                         "client_id": f"{agency}-demo",
+                                                         "client_secret": f"{agency}-demo-secret"})
+        r.raise_for_status()
+        self.tokens[agency] = {"Authorization": f"Bearer {r.json()['access_token']}"}
+        return self.tokens[agency]
+
+    async def post(self, agency: str, path: str, body: dict) -> httpx.Response:
+        for _ in range(5):
+            r = await self.client.post(path, json=body, headers=self.tokens.get(agency) or await self.token(agency))
+            if r.status_code == 401:
+                await self.token(agency)  # expired: a new one
+                continue
+            if r.status_code in (429, 503):
+                await asyncio.sleep(float(r.headers.get("Retry-After", "1")))
+                continue
+            return r
+        return r
+
+    async def enrol(self) -> None:
+        for p in self.persons:
+            order = {"order_no": f"(2026)苏0281刑初D{p.index:04d}号", "court": "江阴市人民法院",
+                     "person": {"name": "演示人员", "id_number": p.id_number, "sex": "F" if p.index % 5 == 0 else "M",
+                                "residence": {"town": p.town, "address": "演示地址"}},
+                     "sentence_kind": self.rng.choice(["probation", "probation", "parole", "control"]),
+                     "offence": "演示罪名", "offence_category": self.rng.choice(
+                         ["property", "property", "property", "violent", "drug", "duty", "other"]
+                         if p.index % 60 else ["national_security"]),
+                     "term_start": date.today().isoformat(), "term_end": (date.today() + timedelta(days=365)).isoformat(),
+                     "electronic_monitoring": True}
+            if p.index % 25 == 0:  # some have a victim's home as an exclusion zone, near their own
+                lon, lat = p.home
+                d = 0.004
+                order["exclusion_zones"] = [{"name": "受害人住所", "polygon": {"type": "Polygon", "coordinates": [[
+                    [lon + d, lat], [lon + 3 * d, lat], [lon + 3 * d, lat + 2 * d], [lon + d, lat + 2 * d],
+                    [lon + d, lat]]]}}]
+            r = await self.post("court", "/v1/court-orders", order)
+            p.person_id = r.json().get("person_id") if r.status_code == 202 else None
+        console.print(f"[green]✓[/] {sum(1 for p in self.persons if p.person_id)} persons enrolled")
+        await asyncio.sleep(2.0)
+        reports = [{"person_id": p.person_id, "channel": "in_person", "recorded_at": datetime.now(UTC).isoformat()}
+                   for p in self.persons if p.person_id and p.index % 10]  # one in ten never reports (漏管 later)
+        await self.post("device", "/v1/checkins", {"checkins": reports})
+
+    def move(self, p: Person) -> dict:
+        if p.trip_left > 0:
+            p.trip_left -= 1
+            if p.trip_left == 0:
+                p.position = p.home
+        elif self.rng.random() < 0.0008:  # now and then a trip out of the county
+            p.trip_left = self.rng.randint(3, 12)
+            p.position = self.rng.choice(OUTSIDE)
+            self.stats["trips"] += 1
+        elif p.index % 25 == 0 and self.rng.random() < 0.01:
+            lon, lat = p.home
+            p.position = (lon + 0.008, lat + 0.004)  # inside the exclusion zone
+        else:
+            angle, dist = self.rng.uniform(0, 2 * math.pi), self.rng.uniform(0, 0.004)
+            p.position = (p.home[0] + dist * math.cos(angle), p.home[1] + dist * math.sin(angle))
+        if not p.strap_cut and self.rng.random() < 0.0005:
+            p.strap_cut = True
+            self.stats["straps"] += 1
+        lon, lat = p.position
+        return {"person_id": p.person_id, "device_id": f"EM-{p.index:04d}", "lat": round(lat, 6),
+                "lon": round(lon, 6), "accuracy_m": self.rng.choice([8, 10, 12, 15, 30]),
+                "recorded_at": datetime.now(UTC).isoformat(), "battery_pct": self.rng.randint(20, 100),
+                "strap_intact": not p.strap_cut}
+
+    async def notice(self) -> None:
+        n = self.stats["notices"]
+        town = self.rng.choice(sorted(load_geography(POLICY_DIR).offices) + ["苏州市吴中区"])
+        key = self.rng.random() < 0.3
+        body = {"notice_no": f"苏狱释-演示-{int(time.time())}-{n}", "prison": "江苏省苏州监狱",
+                "person": {"name": "演示刑释人员", "id_number": id_number(self.rng), "sex": "M",
+                           "residence": {"town": town}},
+                "offence": "演示罪名", "offence_category": "violent" if key else "property",
+                "release_date": (date.today() + timedelta(days=self.rng.randint(2, 40))).isoformat(),
+                "sentence_months": self.rng.randint(6, 120), "reform_performance": "poor" if key else "good",
+                "prison_risk_rating": "high" if key else "low", "destination": {"town": town}}
+        await self.post("prison", "/v1/release-notices", body)
+        self.stats["notices"] += 1
+
+    async def run(self, interval: float, duration: float) -> None:
+        await self.enrol()
+        started = time.monotonic()
+        tick = 0
+        while duration <= 0 or time.monotonic() - started < duration:
+            fixes = [self.move(p) for p in self.persons if p.person_id]
+            for i in range(0, len(fixes), 1000):
+                await self.post("device", "/v1/locations", {"fixes": fixes[i:i + 1000]})
+            self.stats["fixes"] += len(fixes)
+            if tick % max(1, int(30 / interval)) == 0:
+                await self.notice()
+            tick += 1
+            console.print(f"tick {tick}: {self.stats}", end="\r")
+            await asyncio.sleep(interval)
+        console.print(f"\n[green]✓[/] demo finished: {self.stats}")
+
+
+def main(persons: int = typer.Option(300, help="how many supervised persons"),
+         interval: float = typer.Option(5.0, help="seconds between fixes"),
+         duration: float = typer.Option(0, help="stop after this many seconds (0: run until Ctrl-C)"),
+         gateway: str = typer.Option("http://127.0.0.1:8080"), seed: int = typer.Option(2018)) -> None:
+    try:
+        asyncio.run(Demo(gateway, persons, seed).run(interval, duration))
+    except KeyboardInterrupt:
+        console.print("\nsimulator stopped; the platform keeps running (`make down` stops it)")
+
+
+if __name__ == "__main__":
+    typer.run(main)

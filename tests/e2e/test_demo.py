@@ -1,0 +1,20 @@
+"""`make demo`'s simulator, briefly, against the running platform: it enrols persons through the
+gateway, reports them in, and keeps sending fixes and notices."""
+from __future__ import annotations
+
+import httpx
+
+from shared.devstack.simulator import Demo
+from tests.e2e.test_thin_slice import staff
+
+
+async def test_the_simulator_feeds_the_platform(platform):
+    demo = Demo(platform.url("exchange"), persons=20, seed=7)
+    await demo.run(interval=0.5, duration=3)
+    assert sum(1 for p in demo.persons if p.person_id) == 20
+    assert demo.stats["fixes"] >= 20 * 3 and demo.stats["notices"] >= 1
+    async with httpx.AsyncClient(timeout=10) as client:
+        duty = await staff(client, platform.url("command_centre"), "duty-demo")
+        page = await client.get(f"{platform.url('command_centre')}/api/v1/persons/{demo.persons[0].person_id}",
+                                headers=duty)
+        assert page.status_code == 200 and page.json()["jurisdiction"] == demo.persons[0].town
