@@ -235,6 +235,15 @@ async def _person_visible(request: Request, user: StaffUser, person_id: uuid.UUI
     return result
 
 
+async def _for_person(request: Request, user: StaffUser, person_id: uuid.UUID, service: str, method: str, path: str,
+                      *, action: str = "read", resource: str, **kwargs):
+    """Check the person is visible to this user (and audit the access), then call the owning service."""
+    found = await _person_visible(request, user, person_id, action=action, resource=resource)
+    if isinstance(found, Response):
+        return found
+    return await getattr(request.app.state, service).call(method, path, **kwargs)
+
+
 @router.get("/api/v1/persons/{person_id}", tags=["staff"])
 async def person(person_id: uuid.UUID, request: Request, user: User):
     return await _person_visible(request, user, person_id)
@@ -242,20 +251,16 @@ async def person(person_id: uuid.UUID, request: Request, user: User):
 
 @router.get("/api/v1/persons/{person_id}/timeline", tags=["staff"])
 async def person_timeline(person_id: uuid.UUID, request: Request, user: User):
-    found = await _person_visible(request, user, person_id, resource="timeline")
-    if isinstance(found, Response):
-        return found
-    return await request.app.state.supervision.call("GET", f"/internal/v1/persons/{person_id}/timeline")
+    return await _for_person(request, user, person_id, "supervision", "GET",
+                             f"/internal/v1/persons/{person_id}/timeline", resource="timeline")
 
 
 @router.post("/api/v1/persons/{person_id}/leaves", tags=["staff"], status_code=201)
 async def approve_leave(person_id: uuid.UUID, body: LeaveRequest, request: Request, user: User):
     """An approved leave (请假外出): ≤ 7 days by the person's justice office, longer by the county."""
-    found = await _person_visible(request, user, person_id, action="create", resource="leave")
-    if isinstance(found, Response):
-        return found
-    return await request.app.state.supervision.call(
-        "POST", f"/internal/v1/persons/{person_id}/leaves", json={**body.model_dump(), **_actor(user)})
+    return await _for_person(request, user, person_id, "supervision", "POST",
+                             f"/internal/v1/persons/{person_id}/leaves",
+                             json={**body.model_dump(), **_actor(user)}, action="create", resource="leave")
 
 
 class SanctionRequest(BaseModel):
@@ -266,11 +271,9 @@ class SanctionRequest(BaseModel):
 @router.post("/api/v1/persons/{person_id}/sanctions", tags=["staff"], status_code=201)
 async def record_sanction(person_id: uuid.UUID, body: SanctionRequest, request: Request, user: User):
     """训诫 / 警告 / 提请撤销 with its reason, counted per case."""
-    found = await _person_visible(request, user, person_id, action="create", resource="sanction")
-    if isinstance(found, Response):
-        return found
-    return await request.app.state.supervision.call(
-        "POST", f"/internal/v1/persons/{person_id}/sanctions", json={**body.model_dump(), **_actor(user)})
+    return await _for_person(request, user, person_id, "supervision", "POST",
+                             f"/internal/v1/persons/{person_id}/sanctions",
+                             json={**body.model_dump(), **_actor(user)}, action="create", resource="sanction")
 
 
 # --- risk (explained, with professional override) ------------------------------------------------------
@@ -282,38 +285,32 @@ class RiskOverrideIn(BaseModel):
 
 @router.get("/api/v1/persons/{person_id}/risk", tags=["staff"])
 async def person_risk(person_id: uuid.UUID, request: Request, user: User):
-    found = await _person_visible(request, user, person_id, resource="risk")
-    if isinstance(found, Response):
-        return found
-    return await request.app.state.risk.call("GET", f"/internal/v1/persons/{person_id}/risk")
+    return await _for_person(request, user, person_id, "risk", "GET", f"/internal/v1/persons/{person_id}/risk",
+                             resource="risk")
 
 
 @router.post("/api/v1/persons/{person_id}/risk/assess", tags=["staff"], status_code=201)
 async def assess_risk(person_id: uuid.UUID, request: Request, user: User):
     """Assess again now (on demand)."""
-    found = await _person_visible(request, user, person_id, action="update", resource="risk")
-    if isinstance(found, Response):
-        return found
-    return await request.app.state.risk.call("POST", f"/internal/v1/persons/{person_id}/assess",
-                                             params={"actor": user.username})
+    return await _for_person(request, user, person_id, "risk", "POST", f"/internal/v1/persons/{person_id}/assess",
+                             params={"actor": user.username}, action="update", resource="risk")
 
 
 @router.post("/api/v1/persons/{person_id}/risk/{assessment_id}/override", tags=["staff"])
 async def override_risk(person_id: uuid.UUID, assessment_id: uuid.UUID, body: RiskOverrideIn, request: Request,
                         user: User):
     """A professional override: the reason is mandatory; the computed level stays beside it."""
-    found = await _person_visible(request, user, person_id, action="update", resource="risk")
-    if isinstance(found, Response):
-        return found
-    return await request.app.state.risk.call("POST", f"/internal/v1/assessments/{assessment_id}/override",
-                                             json={**body.model_dump(), "actor": user.username})
+    return await _for_person(request, user, person_id, "risk", "POST",
+                             f"/internal/v1/assessments/{assessment_id}/override",
+                             json={**body.model_dump(), "actor": user.username}, action="update", resource="risk")
 
 
 @router.get("/api/v1/risk/quality", tags=["staff"])
 async def risk_quality(request: Request, user: User, version: str | None = None):
     if user.role not in ("supervisor", "bureau_head"):
         raise ProblemError(403, "Forbidden", "the risk quality report is for supervisors")
-    return await request.app.state.risk.call("GET", "/internal/v1/quality", params={"version": version} if version else {})
+    params = {"version": version} if version else {}
+    return await request.app.state.risk.call("GET", "/internal/v1/quality", params=params)
 
 
 # --- handover board (安置帮教衔接): staff see their own office; county staff everything -------------------
