@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 
 import sqlalchemy as sa
 from prometheus_client import Counter
@@ -17,17 +17,18 @@ from services.supervision.adapters.cases import CaseDirectory, CaseView
 from services.supervision.adapters.tables import cases, timeline, zone_state
 from services.supervision.domain.geo import judge_position
 from services.supervision.domain.leaves import Leave, on_leave
+from services.supervision.domain.levels import level_for, next_checkin_due
 from services.supervision.domain.policy import SupervisionPolicy
 from services.supervision.domain.zones import EnteredZone, Exited, Returned, Tampered, ZoneState, on_fix
 from shared import topics
 from shared.db.uow import UnitOfWork
 from shared.envelope import IncomingEvent, new_event
-from shared.events import (ArrivalRegistered, CaseOpened, Checkin, CourtOrderIngested, DeviceOffline, DeviceTampered, EventData, ExclusionZoneEntered,
-                           IntakeMissed, IntakeReported, LeaveApproved, LeaveOverdue, LocationFix, ZoneExited,
-                           ZoneReturned)
+from shared.events import (ArrivalRegistered, CaseOpened, Checkin, CheckinMissed, ContactLost, CourtOrderIngested,
+                           DeviceOffline, DeviceTampered, EventData, ExclusionZoneEntered, IntakeMissed,
+                           IntakeReported, LeaveApproved, LeaveOverdue, LocationFix, ZoneExited, ZoneReturned)
 from shared.ids import case_id_for, court_order_ref
 from shared.kafka.consumer import Handler
-from shared.timers import Timer, TimerHandler, schedule, timers
+from shared.timers import Timer, TimerHandler, cancel_prefix, schedule, timers
 
 SOURCE = "/sps/supervision"
 FIXES_WITHOUT_CASE = Counter("sps_supervision_fixes_without_case_total", "Fixes for persons with no active case")
@@ -49,7 +50,8 @@ class SupervisionHandlers:
 
     def timer_handlers(self) -> dict[str, TimerHandler]:
         return {"intake.due": self.on_intake_due, "leave.end": self.on_leave_end,
-                "device.offline": self.on_device_offline}
+                "device.offline": self.on_device_offline, "checkin.due": self.on_checkin_due,
+                "contact.lost": self.on_contact_lost}
 
     # --- orders and intake -------------------------------------------------------------------
 
@@ -108,6 +110,12 @@ class SupervisionHandlers:
         """An in-person check-in of a case awaiting intake is its report (报到)."""
         await _record(uow, checkin.person_id, event.id, event.type, checkin.recorded_at,
                       {"channel": checkin.channel})
+        await self._rearm_contact(uow, checkin.person_id, checkin.recorded_at)
+        for case_id, status, started in (await uow.conn.execute(
+                sa.select(cases.c.case_id, cases.c.status, cases.c.term_start).where(
+                    cases.c.person_id == checkin.person_id, cases.c.kind == "community_correction",
+                    cases.c.status == "under_supervision"))).all():
+            await self._schedule_checkin(uow, case_id, checkin.person_id, checkin.recorded_at, started)
         if checkin.channel != "in_person":
             return
         reported = await uow.conn.execute(
@@ -118,6 +126,62 @@ class SupervisionHandlers:
                                   channel=checkin.channel)
             await self._publish(uow, "sps.supervision.intake-reported", data, checkin.person_id, event,
                                 checkin.recorded_at)
+            await self._schedule_checkin(uow, case_id, checkin.person_id, checkin.recorded_at, None)
+
+    # --- remote checks (信息化核查) ------------------------------------------------------------------
+
+    async def _schedule_checkin(self, uow: UnitOfWork, case_id: uuid.UUID, person_id: uuid.UUID,
+                                last: datetime, started) -> None:
+        """The next check-in is due one interval of the case's level after the last one."""
+        level = level_for(started=started or last.date(), today=last.date(), risk=None, admonitions=0, warnings=0,
+                          policy=self.policy.levels)
+        due = next_checkin_due(last, level, self.policy.levels)
+        await cancel_prefix(uow, f"checkin:{case_id}:")
+        await schedule(uow, f"checkin:{case_id}:{due.isoformat()}", "checkin.due", due,
+                       {"case_id": str(case_id), "person_id": str(person_id), "level": level,
+                        "started": (started or last.date()).isoformat()})
+
+    async def on_checkin_due(self, timer: Timer, uow: UnitOfWork) -> None:
+        """Nobody checked in since this was scheduled (a check-in would have moved it): missed."""
+        case_id = uuid.UUID(timer.payload["case_id"])
+        row = (await uow.conn.execute(sa.select(cases.c.status, cases.c.jurisdiction)
+                                      .where(cases.c.case_id == case_id))).first()
+        if row is None or row.status != "under_supervision":
+            return
+        person_id = uuid.UUID(timer.payload["person_id"])
+        data = CheckinMissed(person_id=person_id, jurisdiction=row.jurisdiction, case_id=case_id,
+                             cause=f"checkin:{case_id}:{timer.due_at.isoformat()}", observed_at=timer.due_at,
+                             evidence=[timer.key], due_at=timer.due_at)
+        await self._publish(uow, "sps.supervision.checkin-missed", data, person_id, None, timer.due_at)
+        started = date.fromisoformat(timer.payload["started"])
+        await self._schedule_checkin(uow, case_id, person_id, timer.due_at, started)  # the next period
+
+    async def _rearm_contact(self, uow: UnitOfWork, person_id: uuid.UUID, seen_at: datetime) -> None:
+        await self._rearm_contacts(uow, [(person_id, seen_at)])
+
+    async def _rearm_contacts(self, uow: UnitOfWork, seen: list[tuple[uuid.UUID, datetime]]) -> None:
+        """Contact counts as lost a window after the later of the last fix and the last check-in."""
+        rows = [{"key": f"contact:{pid}", "kind": "contact.lost", "due_at": at + self.policy.contact.lost_after,
+                 "payload": {"person_id": str(pid), "last_seen": at.isoformat()}} for pid, at in seen]
+        if not rows:
+            return
+        t = insert(timers).values(rows)
+        await uow.conn.execute(t.on_conflict_do_update(
+            index_elements=["key"], set_={"due_at": t.excluded.due_at, "payload": t.excluded.payload,
+                                          "fired_at": None, "attempts": 0},
+            where=timers.c.due_at < t.excluded.due_at))
+
+    async def on_contact_lost(self, timer: Timer, uow: UnitOfWork) -> None:
+        person_id = uuid.UUID(timer.payload["person_id"])
+        row = (await uow.conn.execute(sa.select(cases.c.case_id, cases.c.jurisdiction).where(
+            cases.c.person_id == person_id, cases.c.status.in_(("awaiting_intake", "under_supervision")),
+            cases.c.kind == "community_correction").limit(1))).first()
+        if row is None:
+            return
+        data = ContactLost(person_id=person_id, jurisdiction=row.jurisdiction, case_id=row.case_id,
+                           cause=f"contact:{timer.payload['last_seen']}", observed_at=timer.due_at,
+                           evidence=[timer.key])
+        await self._publish(uow, "sps.supervision.contact-lost", data, person_id, None, timer.due_at)
 
     async def on_intake_due(self, timer: Timer, uow: UnitOfWork) -> None:
         row = (await uow.conn.execute(sa.select(cases.c.status, cases.c.jurisdiction)
@@ -215,6 +279,8 @@ class SupervisionHandlers:
                 index_elements=["key"], set_={"due_at": t.excluded.due_at, "payload": t.excluded.payload,
                                               "fired_at": None, "attempts": 0},
                 where=timers.c.due_at < t.excluded.due_at))
+        await self._rearm_contacts(uow, [(pid, s.last_fix_at) for pid, (_, s) in staged.items()
+                                         if s.last_fix_at is not None])
         for pid, (view, s) in staged.items():
             uow.after_commit(lambda v=view, st=s: setattr(v, "zone", st))
 

@@ -33,7 +33,9 @@ def quick_policy(tmp_path_factory) -> Path:
     (d / "supervision.yaml").write_text(
         "intake: {report_within: PT3S}\n"
         "leave: {office_may_approve_up_to: P7D, longest: P30D}\n"
-        "devices: {offline_after: PT2S}\n", encoding="utf-8")
+        "devices: {offline_after: PT2S}\n"
+        "levels: {first_months_strict: 2, checkin_every: {strict: PT3S, ordinary: PT7S, lenient: PT14S}}\n"
+        "contact: {lost_after: PT5S}\n", encoding="utf-8")
     return d
 
 
@@ -136,3 +138,29 @@ async def test_device_offline_strap_cut_and_exclusion_zone(stack, quick_policy):
 
 async def _count(coro, n: int) -> bool:
     return len(await coro) >= n
+
+
+def checkin(person_id: uuid.UUID, channel: str = "app") -> bytes:
+    data = Checkin(person_id=person_id, channel=channel, recorded_at=datetime.now(UTC))
+    return encode(new_event("sps.ingest.checkin", "/sps/exchange", data, subject=str(person_id)))
+
+
+async def test_missed_checkins_by_schedule_and_contact_lost(stack, quick_policy):
+    silent, diligent = uuid.uuid4(), uuid.uuid4()
+    async with supervision(stack, quick_policy) as app:
+        for person in (silent, diligent):
+            await send(stack, topics.COURT_ORDERS, person, [order(person, datetime.now(UTC).date())])
+            await eventually(lambda p=person: events_for(app, stack, p, "sps.supervision.case-opened"))
+            await send(stack, topics.CHECKINS, person, [checkin(person, "in_person")])  # 报到: the schedule starts
+        for _ in range(8):  # the diligent one checks in every second; the silent one never again
+            await send(stack, topics.CHECKINS, diligent, [checkin(diligent)])
+            await asyncio.sleep(1.0)
+        missed = await eventually(lambda: events_for(app, stack, silent, "sps.supervision.checkin-missed"))
+        assert missed[0]["data"]["cause"].startswith("checkin:")
+        lost = await eventually(lambda: events_for(app, stack, silent, "sps.supervision.contact-lost"), 20)
+        assert len(lost) == 1
+        assert not await events_for(app, stack, diligent, "sps.supervision.checkin-missed")
+        assert not await events_for(app, stack, diligent, "sps.supervision.contact-lost")
+        await asyncio.sleep(4.0)  # strict: a check-in a day (3 s here) — each missed period is its own cause
+        causes = {e["data"]["cause"] for e in await events_for(app, stack, silent, "sps.supervision.checkin-missed")}
+        assert len(causes) >= 2

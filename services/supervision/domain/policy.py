@@ -4,7 +4,9 @@ from __future__ import annotations
 from datetime import timedelta
 from pathlib import Path
 
-from pydantic import BaseModel, ConfigDict, model_validator
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from shared.policy import load_policy
 
@@ -32,10 +34,27 @@ class DevicePolicy(_Strict):
     offline_after: timedelta
 
 
+class LevelPolicy(_Strict):
+    first_months_strict: int = Field(ge=0, le=24)
+    checkin_every: dict[Literal["strict", "ordinary", "lenient"], timedelta]
+
+    @model_validator(mode="after")
+    def _every_level(self) -> LevelPolicy:
+        if set(self.checkin_every) != {"strict", "ordinary", "lenient"}:
+            raise ValueError("checkin_every needs strict, ordinary and lenient")
+        return self
+
+
+class ContactPolicy(_Strict):
+    lost_after: timedelta
+
+
 class SupervisionPolicy(_Strict):
     intake: IntakePolicy
     leave: LeavePolicy
     devices: DevicePolicy
+    levels: LevelPolicy
+    contact: ContactPolicy
 
 
 def load_supervision_policy(policy_dir: Path) -> SupervisionPolicy:

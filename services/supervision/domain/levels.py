@@ -1,0 +1,35 @@
+"""Supervision levels (分类管理: 严管 strict, 普管 ordinary, 宽管 lenient) and the check-in schedule.
+
+Strict applies in the first months of supervision (policy), at high risk, after two admonitions,
+or after any warning (BRIEF §1); otherwise ordinary, or lenient at low risk after the first months.
+"""
+from __future__ import annotations
+
+from datetime import date, datetime, timedelta
+
+from services.supervision.domain.policy import LevelPolicy
+
+
+def months_after(start: date, months: int) -> date:
+    year, month = divmod(start.month - 1 + months, 12)
+    day = min(start.day, 28)
+    return date(start.year + year, month + 1, day)
+
+
+def level_for(*, started: date, today: date, risk: str | None, admonitions: int, warnings: int,
+              policy: LevelPolicy) -> str:
+    if today < months_after(started, policy.first_months_strict):
+        return "strict"
+    if risk == "high" or admonitions >= 2 or warnings >= 1:
+        return "strict"
+    return "lenient" if risk == "low" else "ordinary"
+
+
+def next_checkin_due(last: datetime, level: str, policy: LevelPolicy) -> datetime:
+    return last + policy.checkin_every[level]  # type: ignore[index]
+
+
+def contact_lost_due(last_fix: datetime | None, last_checkin: datetime | None, lost_after: timedelta) -> datetime | None:
+    """When contact counts as lost: the window after the later of the last fix and the last check-in."""
+    seen = [t for t in (last_fix, last_checkin) if t is not None]
+    return max(seen) + lost_after if seen else None
