@@ -102,9 +102,10 @@ class OutboxRelay:
         await self._producer.publish_raw(records)
         await conn.execute("UPDATE outbox SET sent_at = now() WHERE id = ANY($1::bigint[])", [r["id"] for r in rows])
         self.published += len(rows)
-        OUTBOX_PENDING.labels(self.service).set(
-            await conn.fetchval("SELECT count(*) FROM outbox WHERE sent_at IS NULL")
-        )
+        # A short batch drained what was there; only a full one leaves a backlog worth counting.
+        pending = 0 if len(rows) < self._batch else await conn.fetchval(
+            "SELECT count(*) FROM outbox WHERE sent_at IS NULL")
+        OUTBOX_PENDING.labels(self.service).set(pending)
         return len(rows)
 
     async def _sleep(self, seconds: float) -> bool:

@@ -41,13 +41,7 @@ async def person_risk(person_id: uuid.UUID, request: Request) -> dict:
     current = [r for r in rows if r["instrument_version"] == handlers.instrument.version]
     latest = _row(current[-1]) if current else None
     if latest:
-        ranked = sorted((i for i in latest["items"] if i["points"] > 0), key=lambda i: (-i["points"], i["item"]))[:3]
-        items = handlers.instrument.items
-        latest["explanation"] = {
-            "zh": [f"{items[i['item']].zh}（+{i['points']:g}）" for i in ranked] + [
-                o.zh for o in handlers.instrument.overrides if o.en in latest["overrides_applied"]],
-            "en": [f"{items[i['item']].en} (+{i['points']:g})" for i in ranked] + list(latest["overrides_applied"]),
-        }
+        latest["explanation"] = handlers.instrument.explain(latest["items"], latest["overrides_applied"])
     by_version: dict[str, list[dict]] = {}
     for r in rows:
         by_version.setdefault(r["instrument_version"], []).append(_row(r))

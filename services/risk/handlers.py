@@ -116,7 +116,7 @@ class RiskHandlers:
             level_by_points=result.level_by_points, computed_level=result.level,
             overrides_applied=list(result.overrides), jurisdiction=row.jurisdiction,
             offence_category=row.facts.get("offence_category")))
-        published = self.published(assessment_id, person_id, trigger, result, row.jurisdiction)
+        published = self.published(assessment_id, person_id, trigger, result, row.jurisdiction, instrument)
         if instrument.version == self.instrument.version:  # re-scoring under another version stays internal
             await self._publish(uow, "sps.risk.assessed", published, person_id, cause)
             await self._after_level(uow, assessment_id, person_id, previous, result.level, result.total,
@@ -163,17 +163,16 @@ class RiskHandlers:
                                 row["jurisdiction"], None)
         return published
 
-    def published(self, assessment_id: uuid.UUID, person_id: uuid.UUID, trigger: str, result: Result,
-                  jurisdiction: str | None) -> RiskAssessed:
-        why = result.explanation()
+    @staticmethod
+    def published(assessment_id: uuid.UUID, person_id: uuid.UUID, trigger: str, result: Result,
+                  jurisdiction: str | None, instrument: Instrument) -> RiskAssessed:
+        items = [_item(s) for s in result.items]
+        why = instrument.explain(items, result.overrides)  # the instrument that scored it, not the default
         return RiskAssessed(
             assessment_id=assessment_id, person_id=person_id, instrument_version=result.instrument_version,
-            trigger=trigger, items=[RiskItem(**_item(s)) for s in result.items], total=result.total,
+            trigger=trigger, items=[RiskItem(**i) for i in items], total=result.total,
             level_by_points=result.level_by_points, level=result.level,
-            explanation_zh=[f"{e['text']}（+{e['points']:g}）" for e in why["zh"]]
-            + [o.zh for o in self.instrument.overrides if o.en in result.overrides],
-            explanation_en=[f"{e['text']} (+{e['points']:g})" for e in why["en"]] + list(result.overrides),
-            jurisdiction=jurisdiction)
+            explanation_zh=why["zh"], explanation_en=why["en"], jurisdiction=jurisdiction)
 
     async def on_reassessment_due(self, timer: Timer, uow: UnitOfWork) -> None:
         person_id = uuid.UUID(timer.payload["person_id"])

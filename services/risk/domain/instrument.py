@@ -99,6 +99,31 @@ class Instrument(_Strict):
             return "high"
         return "medium" if total >= self.cut_offs.medium else "low"
 
+    def labels(self, item: str, value: Any) -> tuple[str, str]:
+        """How an item's value reads, in zh and en."""
+        spec = self.items[item]
+        if spec.levels is None:
+            return f"{spec.zh}：{value}", f"{spec.en}: {value}"
+        option = spec.levels[str(value)]
+        return f"{spec.zh}：{option.zh}", f"{spec.en}: {option.en}"
+
+    def explain(self, items: list[dict[str, Any]], overrides_applied: list[str] | tuple[str, ...],
+                top: int = 3) -> dict[str, list[str]]:
+        """The items that raised the score most, then the override rules that applied, in zh and en."""
+        zh, en = [], []
+        for scored in rank(items, top):
+            label_zh, label_en = self.labels(scored["item"], scored["value"])
+            zh.append(f"{label_zh}（+{scored['points']:g}）")
+            en.append(f"{label_en} (+{scored['points']:g})")
+        zh += [o.zh for o in self.overrides if o.en in overrides_applied]
+        en += list(overrides_applied)
+        return {"zh": zh, "en": en}
+
+
+def rank(items: list[dict[str, Any]], top: int = 3) -> list[dict[str, Any]]:
+    """Scored items that added points, most first (ties by item name, so the order is stable)."""
+    return sorted((i for i in items if i["points"] > 0), key=lambda i: (-i["points"], i["item"]))[:top]
+
 
 @dataclass(frozen=True)
 class ItemScore:
@@ -120,7 +145,8 @@ class Result:
 
     def explanation(self, top: int = 3) -> dict[str, list[dict]]:
         """The items that raised the score most, in zh and en."""
-        ranked = sorted((s for s in self.items if s.points > 0), key=lambda s: (-s.points, s.item))[:top]
+        by_item = {s.item: s for s in self.items}
+        ranked = [by_item[i["item"]] for i in rank([{"item": s.item, "points": s.points} for s in self.items], top)]
         return {"zh": [{"item": s.item, "text": s.label_zh, "points": s.points} for s in ranked],
                 "en": [{"item": s.item, "text": s.label_en, "points": s.points} for s in ranked]}
 
