@@ -221,6 +221,56 @@ class RehabReportMissed(Signal):
     pass
 
 
+class LevelChanged(EventData):
+    """The supervision level (分类管理) changed; it sets the check-in schedule."""
+    person_id: uuid.UUID
+    case_id: uuid.UUID
+    jurisdiction: str
+    level: Literal["strict", "ordinary", "lenient"]
+    previous: Literal["strict", "ordinary", "lenient"] | None = None
+    reasons: list[str] = []
+
+
+class PositioningStarted(EventData):
+    """Electronic positioning (电子定位) approved on a legal ground, for a term (new or renewed)."""
+    positioning_id: uuid.UUID
+    person_id: uuid.UUID
+    case_id: uuid.UUID
+    jurisdiction: str
+    ground: str
+    approved_by: str
+    device_id: str
+    starts_on: date
+    ends_on: date
+    renewal: int = 0
+
+
+class FollowupRecorded(EventData):
+    """An aftercare phone call or visit (回访) with any drug test."""
+    followup_id: uuid.UUID
+    person_id: uuid.UUID
+    case_id: uuid.UUID
+    kind: Literal["phone", "visit"]
+    at: AwareDatetime
+    drug_test: Literal["negative", "positive", "refused", "not_tested"]
+    police_record: bool
+    abstinent: bool
+
+
+class KeyPersonEntry(EventData):
+    person_id: uuid.UUID
+    reasons: list[str]
+    target_zh: str
+
+
+class KeyPersonsDetermined(EventData):
+    """A justice office's monthly key-person list (一月一认定), with who confirmed it."""
+    office: str
+    month: str = Field(pattern=r"^\d{4}-\d{2}$")
+    confirmed_by: str
+    persons: list[KeyPersonEntry]
+
+
 class HandoverOpened(EventData):
     """A notice received and verified (信息核查): linked to a justice office, or on the unlinked list."""
     handover_id: uuid.UUID
@@ -248,6 +298,7 @@ class ArrivalRegistered(EventData):
     key_person: bool
     case_years: int
     person: MaskedPerson
+    community_rehabilitation: bool = False  # 社区康复: report within the policy window of the order
 
 
 class ReleaseIntakeMissed(Signal):
@@ -460,6 +511,14 @@ EVENT_TYPES: dict[str, EventType] = {
                   summary="Aftercare phone call or visit due"),
         EventType(type="sps.supervision.rehab-report-missed", topic=topics.SUPERVISION_EVENTS, data=RehabReportMissed,
                   summary="Community rehabilitation not reported in time"),
+        EventType(type="sps.supervision.level-changed", topic=topics.SUPERVISION_EVENTS, data=LevelChanged,
+                  summary="The supervision level changed (分类管理)"),
+        EventType(type="sps.supervision.positioning-started", topic=topics.SUPERVISION_EVENTS,
+                  data=PositioningStarted, summary="Electronic positioning approved or renewed (电子定位)"),
+        EventType(type="sps.supervision.followup-recorded", topic=topics.SUPERVISION_EVENTS, data=FollowupRecorded,
+                  summary="An aftercare follow-up was recorded (后续照管回访)"),
+        EventType(type="sps.supervision.key-persons-determined", topic=topics.SUPERVISION_EVENTS,
+                  data=KeyPersonsDetermined, summary="A justice office's monthly key-person list (一月一认定)"),
         EventType(type="sps.handover.opened", topic=topics.HANDOVER_EVENTS, data=HandoverOpened,
                   summary="A notice was received and verified (linked or unlinked)"),
         EventType(type="sps.handover.arrived", topic=topics.HANDOVER_EVENTS, data=ArrivalRegistered,

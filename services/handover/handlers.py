@@ -55,10 +55,12 @@ class HandoverHandlers:
 
     async def on_rehab_notice(self, event: IncomingEvent, notice: RehabNoticeIngested, uow: UnitOfWork) -> None:
         await self._open(uow, event, "rehab", notice.centre, notice.notice_no, notice.person_id, notice.person,
-                         notice.release_date, notice.destination_town, ["announced_key_person"] if notice.key_person else [])
+                         notice.release_date, notice.destination_town, ["announced_key_person"] if notice.key_person else [],
+                         community_rehabilitation=notice.community_rehabilitation)
 
     async def _open(self, uow: UnitOfWork, event: IncomingEvent, kind: str, source: str, notice_no: str,
-                    person_id: uuid.UUID, person: MaskedPerson, release_date, town: str, reasons: list[str]) -> None:
+                    person_id: uuid.UUID, person: MaskedPerson, release_date, town: str, reasons: list[str],
+                    *, community_rehabilitation: bool = False) -> None:
         handover_id = handover_id_for(kind, source, notice_no)
         check = verify_destination(town, self.offices)
         now = datetime.now(UTC)
@@ -67,6 +69,7 @@ class HandoverHandlers:
             release_date=release_date, destination_town=town, person_masked=person.model_dump(mode="json"),
             linked=check.linked, justice_office=check.justice_office, unlinked_reason=check.reason,
             key_person=bool(reasons), key_reasons=reasons, received_at=now,
+            community_rehabilitation=community_rehabilitation,
         ).on_conflict_do_update(index_elements=["handover_id"], set_={"duplicates": handovers.c.duplicates + 1})
             .returning(sa.literal_column("(xmax = 0)")))).scalar()
         if not inserted:
@@ -176,7 +179,8 @@ class HandoverHandlers:
             arrived = ArrivalRegistered(handover_id=handover_id, person_id=row.person_id, kind=row.kind,
                                         justice_office=row.justice_office, arrived_at=values["arrived_at"],
                                         release_date=row.release_date, key_person=row.key_person, case_years=years,
-                                        person=MaskedPerson(**row.person_masked))
+                                        person=MaskedPerson(**row.person_masked),
+                                        community_rehabilitation=row.community_rehabilitation)
             await self._publish(uow, topics.HANDOVER_EVENTS, "sps.handover.arrived", arrived, row.person_id, None)
         return dict((await self._lock(uow, handover_id))._mapping)
 

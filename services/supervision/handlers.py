@@ -14,11 +14,12 @@ from prometheus_client import Counter
 from sqlalchemy.dialects.postgresql import insert
 
 from services.supervision.adapters.cases import CaseDirectory, CaseView
-from services.supervision.adapters.tables import cases, timeline, zone_state
+from services.supervision.adapters.tables import cases, timeline, track_points, zone_state
 from services.supervision.domain.geo import judge_position
 from services.supervision.domain.leaves import Leave, on_leave
 from services.supervision.domain.levels import level_for, next_checkin_due
 from services.supervision.domain.policy import SupervisionPolicy
+from services.supervision.programmes import ProgrammeHandlers
 from services.supervision.domain.zones import EnteredZone, Exited, Returned, Tampered, ZoneState, on_fix
 from shared import topics
 from shared.db.uow import UnitOfWork
@@ -35,7 +36,7 @@ FIXES_WITHOUT_CASE = Counter("sps_supervision_fixes_without_case_total", "Fixes 
 
 
 @dataclass
-class SupervisionHandlers:
+class SupervisionHandlers(ProgrammeHandlers):
     directory: CaseDirectory
     policy: SupervisionPolicy
 
@@ -46,12 +47,13 @@ class SupervisionHandlers:
             "sps.ingest.checkin": self.on_checkin,
             "sps.supervision.leave-approved": self.on_leave_approved,
             "sps.handover.arrived": self.on_arrival,
+            "sps.risk.assessed": self.on_risk_assessed,
         }
 
     def timer_handlers(self) -> dict[str, TimerHandler]:
         return {"intake.due": self.on_intake_due, "leave.end": self.on_leave_end,
                 "device.offline": self.on_device_offline, "checkin.due": self.on_checkin_due,
-                "contact.lost": self.on_contact_lost}
+                "contact.lost": self.on_contact_lost, **self.programme_timers()}
 
     # --- orders and intake -------------------------------------------------------------------
 
@@ -92,8 +94,10 @@ class SupervisionHandlers:
         source_ref = f"handover:{arrived.handover_id}"
         case_id = case_id_for(source_ref)
         start = arrived.arrived_at.date()
+        rehab = kind == "aftercare" and arrived.community_rehabilitation
         inserted = await uow.conn.execute(insert(cases).values(
-            case_id=case_id, person_id=arrived.person_id, kind=kind, status="under_supervision",
+            case_id=case_id, person_id=arrived.person_id, kind=kind,
+            status="awaiting_intake" if rehab else "under_supervision", community_rehabilitation=rehab,
             jurisdiction=arrived.justice_office, source_ref=source_ref, term_start=start,
             term_end=start.replace(year=start.year + arrived.case_years), electronic_monitoring=False,
             person_masked=arrived.person.model_dump(mode="json"),
@@ -103,6 +107,12 @@ class SupervisionHandlers:
         opened = CaseOpened(case_id=case_id, person_id=arrived.person_id, kind=kind,
                             jurisdiction=arrived.justice_office)
         await self._publish(uow, "sps.supervision.case-opened", opened, arrived.person_id, event, arrived.arrived_at)
+        if kind == "aftercare":
+            await self.schedule_followups(uow, case_id, arrived.person_id, arrived.arrived_at)
+        if rehab:  # 社区康复: report within the window of the order (the release that started it)
+            await schedule(uow, f"rehab-report:{case_id}", "rehab.report",
+                           datetime.combine(arrived.release_date, datetime.min.time(), tzinfo=arrived.arrived_at.tzinfo)
+                           + self.policy.aftercare.rehab_report_within, {"case_id": str(case_id)})
         view = self.directory.build(case_id, arrived.person_id, arrived.justice_office, None, [])
         uow.after_commit(lambda: self.directory.put(view))
 
@@ -126,6 +136,7 @@ class SupervisionHandlers:
                                   channel=checkin.channel)
             await self._publish(uow, "sps.supervision.intake-reported", data, checkin.person_id, event,
                                 checkin.recorded_at)
+            await self.refresh_level(uow, case_id, event, reason="intake", now=checkin.recorded_at)
             await self._schedule_checkin(uow, case_id, checkin.person_id, checkin.recorded_at, None)
 
     # --- remote checks (信息化核查) ------------------------------------------------------------------
@@ -133,8 +144,9 @@ class SupervisionHandlers:
     async def _schedule_checkin(self, uow: UnitOfWork, case_id: uuid.UUID, person_id: uuid.UUID,
                                 last: datetime, started) -> None:
         """The next check-in is due one interval of the case's level after the last one."""
-        level = level_for(started=started or last.date(), today=last.date(), risk=None, admonitions=0, warnings=0,
-                          policy=self.policy.levels)
+        level = await uow.conn.scalar(sa.select(cases.c.level).where(cases.c.case_id == case_id)) or level_for(
+            started=started or last.date(), today=last.date(), risk=None, admonitions=0, warnings=0,
+            policy=self.policy.levels)
         due = next_checkin_due(last, level, self.policy.levels)
         await cancel_prefix(uow, f"checkin:{case_id}:")
         await schedule(uow, f"checkin:{case_id}:{due.isoformat()}", "checkin.due", due,
@@ -232,6 +244,13 @@ class SupervisionHandlers:
         if new_state == state:
             return
         staged[fix.person_id] = (case, new_state)
+        positions: dict[uuid.UUID, LocationFix] = uow.scratch.setdefault("position", {})
+        positions[fix.person_id] = fix
+        if transitions or case.track_at is None or fix.recorded_at - case.track_at >= self.policy.map.track_every:
+            uow.scratch.setdefault("track", []).append(
+                {"person_id": fix.person_id, "recorded_at": fix.recorded_at, "lon": fix.lon, "lat": fix.lat,
+                 "accuracy_m": fix.accuracy_m, "outside": new_state.last_outside})
+            case.track_at = fix.recorded_at  # in memory only: a rollback costs at most one extra track point
         uow.before_commit("zone-state", lambda: self._flush_positions(uow))
         for t in transitions:
             await self._publish_transition(uow, event, fix, case, t)
@@ -261,12 +280,16 @@ class SupervisionHandlers:
         staged: dict[uuid.UUID, tuple[CaseView, ZoneState]] = uow.scratch.get("zone", {})
         if not staged:
             return
+        positions: dict[uuid.UUID, LocationFix] = uow.scratch.get("position", {})
         rows = [{"person_id": pid, "outside_episode": s.outside_episode, "last_fix_at": s.last_fix_at,
-                 "last_outside": s.last_outside, "tampered": s.tampered, "in_zones": list(s.in_zones)}
+                 "last_outside": s.last_outside, "tampered": s.tampered, "in_zones": list(s.in_zones),
+                 "lon": positions[pid].lon, "lat": positions[pid].lat, "accuracy_m": positions[pid].accuracy_m}
                 for pid, (_, s) in staged.items()]
         stmt = insert(zone_state).values(rows)
         await uow.conn.execute(stmt.on_conflict_do_update(
             index_elements=["person_id"], set_={c: stmt.excluded[c] for c in rows[0] if c != "person_id"}))
+        if track := uow.scratch.get("track"):
+            await uow.conn.execute(sa.insert(track_points), track)
         offline_after = self.policy.devices.offline_after
         timer_rows = [{"key": f"offline:{pid}", "kind": "device.offline", "due_at": s.last_fix_at + offline_after,
                        "payload": {"person_id": str(pid), "case_id": str(view.case_id),

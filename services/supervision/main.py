@@ -48,7 +48,7 @@ def create_app(settings: ServiceSettings | None = None) -> FastAPI:
     runtime.on_startup(load_cases)
     runtime.consume(ConsumerSpec(
         topics=[topics.COURT_ORDERS, topics.LOCATIONS, topics.CHECKINS, topics.SUPERVISION_EVENTS,
-                topics.HANDOVER_EVENTS],
+                topics.HANDOVER_EVENTS, topics.RISK_EVENTS],
         handlers=handlers.table(), on_assigned=reload_on_assignment,
         # Range assignment keeps partition i of every topic on one consumer: a person's fixes and
         # leaves (both keyed by person id) meet in the same replica's case view.
@@ -58,6 +58,7 @@ def create_app(settings: ServiceSettings | None = None) -> FastAPI:
     app = build_app(runtime, router, title="SPS supervision")
     app.state.directory = directory
     app.state.policy = policy
+    app.state.handlers = handlers
     app.state.internal_token = internal_token(settings)
     return app
 

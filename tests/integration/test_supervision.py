@@ -26,6 +26,15 @@ ZONE = {"name": "受害人住所", "polygon": {"type": "Polygon", "coordinates":
                                                                          [120.28, 31.90]]]}}
 
 
+PROGRAMMES = (
+    "positioning: {term_months: 3, ending_notice_day: 80, approver_roles: [bureau_head]}\n"
+    "aftercare: {phone_every_months: 1, visit_every_months: 3, rehab_report_within: P15D, unreported_trip_days: 3,"
+    " serious_unreported_trips: 3}\n"
+    "targets: {aftercare_rate: 0.9, abstinence_rate: 0.5}\n"
+    "key_persons: {risk_levels: [high], sanctions_in_month: 1, serious_alerts_in_month: 1}\n"
+    "map: {track_every: PT5M}\n")
+
+
 @pytest.fixture(scope="module")
 def quick_policy(tmp_path_factory) -> Path:
     d = tmp_path_factory.mktemp("policy-supervision")
@@ -35,7 +44,7 @@ def quick_policy(tmp_path_factory) -> Path:
         "leave: {office_may_approve_up_to: P7D, longest: P30D}\n"
         "devices: {offline_after: PT2S}\n"
         "levels: {first_months_strict: 2, checkin_every: {strict: PT3S, ordinary: PT7S, lenient: PT14S}}\n"
-        "contact: {lost_after: PT5S}\n", encoding="utf-8")
+        "contact: {lost_after: PT5S}\n" + PROGRAMMES, encoding="utf-8")
     return d
 
 

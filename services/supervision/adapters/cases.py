@@ -7,6 +7,7 @@ partitions are assigned, and changed only after a commit succeeds.
 from __future__ import annotations
 
 import uuid
+from datetime import datetime
 from dataclasses import dataclass, field
 
 import sqlalchemy as sa
@@ -29,6 +30,7 @@ class CaseView:
     exclusions: list[Area]
     zone: ZoneState = field(default_factory=ZoneState)
     leaves: list[Leave] = field(default_factory=list)
+    track_at: datetime | None = None  # when the last day-track point was kept
 
 
 class CaseDirectory:

@@ -23,6 +23,9 @@ cases = sa.Table(
     sa.Column("exclusion_zones", pg.JSONB, nullable=False, server_default="[]"),
     sa.Column("person_masked", pg.JSONB, nullable=False),
     sa.Column("opened_at", sa.DateTime(timezone=True), nullable=False, server_default=sa.func.now()),
+    sa.Column("level", sa.Text),                      # 严管 strict | 普管 ordinary | 宽管 lenient
+    sa.Column("risk_level", sa.Text),                 # the latest risk result
+    sa.Column("community_rehabilitation", sa.Boolean, nullable=False, server_default=sa.false()),
 )
 
 zone_state = sa.Table(
@@ -33,6 +36,22 @@ zone_state = sa.Table(
     sa.Column("last_outside", sa.Boolean, nullable=False, server_default=sa.false()),
     sa.Column("tampered", sa.Boolean, nullable=False, server_default=sa.false()),
     sa.Column("in_zones", pg.ARRAY(sa.Text), nullable=False, server_default="{}"),
+    sa.Column("lon", sa.Float),
+    sa.Column("lat", sa.Float),
+    sa.Column("accuracy_m", sa.Float),
+)
+
+# A person's day track for the map: one fix per policy interval, and every fix that changed a verdict.
+track_points = sa.Table(
+    "track_points", metadata,
+    sa.Column("id", sa.BigInteger, sa.Identity(), primary_key=True),
+    sa.Column("person_id", pg.UUID(as_uuid=True), nullable=False),
+    sa.Column("recorded_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("lon", sa.Float, nullable=False),
+    sa.Column("lat", sa.Float, nullable=False),
+    sa.Column("accuracy_m", sa.Float, nullable=False),
+    sa.Column("outside", sa.Boolean, nullable=False),
+    sa.Index("ix_track_person_time", "person_id", "recorded_at"),
 )
 
 timeline = sa.Table(
@@ -68,4 +87,62 @@ sanctions = sa.Table(
     sa.Column("reason", sa.Text, nullable=False),
     sa.Column("recorded_by", sa.Text, nullable=False),
     sa.Column("recorded_at", sa.DateTime(timezone=True), nullable=False, server_default=sa.func.now()),
+)
+
+
+positioning_orders = sa.Table(
+    "positioning_orders", metadata,  # 电子定位: apart from phone checks
+    sa.Column("positioning_id", pg.UUID(as_uuid=True), primary_key=True),
+    sa.Column("person_id", pg.UUID(as_uuid=True), nullable=False, index=True),
+    sa.Column("case_id", pg.UUID(as_uuid=True), nullable=False),
+    sa.Column("ground", sa.Text, nullable=False),
+    sa.Column("approved_by", sa.Text, nullable=False),
+    sa.Column("device_id", sa.Text, nullable=False),
+    sa.Column("starts_on", sa.Date, nullable=False),
+    sa.Column("ends_on", sa.Date, nullable=False),
+    sa.Column("renewals", pg.JSONB, nullable=False, server_default="[]"),
+    sa.Column("status", sa.Text, nullable=False),  # active | ended
+    sa.Column("created_at", sa.DateTime(timezone=True), nullable=False, server_default=sa.func.now()),
+)
+
+followups = sa.Table(
+    "followups", metadata,  # 后续照管回访
+    sa.Column("followup_id", pg.UUID(as_uuid=True), primary_key=True),
+    sa.Column("person_id", pg.UUID(as_uuid=True), nullable=False, index=True),
+    sa.Column("case_id", pg.UUID(as_uuid=True), nullable=False),
+    sa.Column("kind", sa.Text, nullable=False),  # phone | visit
+    sa.Column("at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("drug_test", sa.Text, nullable=False),
+    sa.Column("police_record", sa.Boolean, nullable=False),
+    sa.Column("note", sa.Text, nullable=False),
+    sa.Column("recorded_by", sa.Text, nullable=False),
+)
+
+trips = sa.Table(
+    "trips", metadata,  # 社区康复: trips out of the county
+    sa.Column("trip_id", pg.UUID(as_uuid=True), primary_key=True),
+    sa.Column("person_id", pg.UUID(as_uuid=True), nullable=False, index=True),
+    sa.Column("case_id", pg.UUID(as_uuid=True), nullable=False),
+    sa.Column("leaves_on", sa.Date, nullable=False),
+    sa.Column("returns_on", sa.Date, nullable=False),
+    sa.Column("destination", sa.Text, nullable=False),
+    sa.Column("reported", sa.Boolean, nullable=False),
+    sa.Column("recorded_by", sa.Text, nullable=False),
+)
+
+team_members = sa.Table(
+    "team_members", metadata,  # 矫正小组
+    sa.Column("case_id", pg.UUID(as_uuid=True), nullable=False, index=True),
+    sa.Column("name", sa.Text, nullable=False),
+    sa.Column("role", sa.Text, nullable=False),
+    sa.Column("sex", sa.Text, nullable=False),
+)
+
+key_person_lists = sa.Table(
+    "key_person_lists", metadata,  # 一月一认定
+    sa.Column("office", sa.Text, primary_key=True),
+    sa.Column("month", sa.Text, primary_key=True),
+    sa.Column("confirmed_by", sa.Text, nullable=False),
+    sa.Column("confirmed_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("persons", pg.JSONB, nullable=False),
 )

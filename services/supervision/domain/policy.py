@@ -49,12 +49,47 @@ class ContactPolicy(_Strict):
     lost_after: timedelta
 
 
+class PositioningPolicy(_Strict):
+    term_months: int = Field(ge=1, le=12)
+    ending_notice_day: int = Field(ge=1)
+    approver_roles: tuple[str, ...]
+
+
+class AftercarePolicy(_Strict):
+    phone_every_months: int = Field(ge=1, le=12)
+    visit_every_months: int = Field(ge=1, le=12)
+    rehab_report_within: timedelta
+    unreported_trip_days: int = Field(ge=1)
+    serious_unreported_trips: int = Field(ge=1)
+
+
+class TargetPolicy(_Strict):
+    aftercare_rate: float | None = Field(None, ge=0, le=1)
+    abstinence_rate: float | None = Field(None, ge=0, le=1)
+    positioning_rate: float | None = Field(None, ge=0, le=1)
+
+
+class KeyPersonPolicy(_Strict):
+    risk_levels: tuple[Literal["low", "medium", "high"], ...]
+    sanctions_in_month: int = Field(ge=1)
+    serious_alerts_in_month: int = Field(ge=1)
+
+
+class MapPolicy(_Strict):
+    track_every: timedelta
+
+
 class SupervisionPolicy(_Strict):
     intake: IntakePolicy
     leave: LeavePolicy
     devices: DevicePolicy
     levels: LevelPolicy
     contact: ContactPolicy
+    positioning: PositioningPolicy
+    aftercare: AftercarePolicy
+    targets: TargetPolicy
+    key_persons: KeyPersonPolicy
+    map: MapPolicy
 
 
 def load_supervision_policy(policy_dir: Path) -> SupervisionPolicy:

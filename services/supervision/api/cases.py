@@ -1,4 +1,4 @@
-"""Supervision's internal HTTP API; the command centre's staff API (contract §5) calls it."""
+"""Cases: the person, the case file, leaves and sanctions."""
 from __future__ import annotations
 
 import uuid
@@ -133,4 +133,5 @@ async def record_sanction(person_id: uuid.UUID, body: SanctionIn, request: Reque
         uow.emit(topics.SUPERVISION_EVENTS, out)
         await uow.conn.execute(sa.insert(timeline).values(person_id=person_id, event_id=out.id, event_type=out.type,
                                                           occurred_at=now, summary=data.model_dump(mode="json")))
+        await request.app.state.handlers.refresh_level(uow, case["case_id"], None, reason=f"sanction:{body.kind}")
     return {**data.model_dump(mode="json"), "sanction_id": str(sanction_id), "recorded_by": body.actor}

@@ -1,0 +1,50 @@
+"""The monthly key-person determination (一月一认定).
+
+Each month each justice office re-decides who is a key person (重点人员) from the latest risk
+result and the month's behaviour; listed key persons get a conversion target (挂牌转化).
+"""
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass, field
+
+from services.supervision.domain.policy import KeyPersonPolicy
+
+
+@dataclass(frozen=True)
+class Candidate:
+    person_id: uuid.UUID
+    risk_level: str | None
+    sanctions: int = 0          # in the month
+    serious_alerts: int = 0     # red or orange signals in the month
+
+
+@dataclass(frozen=True)
+class KeyPerson:
+    person_id: uuid.UUID
+    reasons: list[str] = field(default_factory=list)
+    target_zh: str = ""
+
+
+def reasons_for(c: Candidate, policy: KeyPersonPolicy) -> list[str]:
+    reasons = []
+    if c.risk_level in policy.risk_levels:
+        reasons.append(f"risk:{c.risk_level}")
+    if c.sanctions >= policy.sanctions_in_month:
+        reasons.append(f"sanctions:{c.sanctions}")
+    if c.serious_alerts >= policy.serious_alerts_in_month:
+        reasons.append(f"serious_alerts:{c.serious_alerts}")
+    return reasons
+
+
+TARGETS_ZH = {"risk": "降低风险等级至中及以下", "sanctions": "本月无新的违规处罚", "serious_alerts": "本月无红色、橙色预警"}
+
+
+def determine(candidates: list[Candidate], policy: KeyPersonPolicy) -> list[KeyPerson]:
+    listed = []
+    for c in candidates:
+        reasons = reasons_for(c, policy)
+        if reasons:
+            target = "；".join(TARGETS_ZH[r.split(":")[0]] for r in reasons)
+            listed.append(KeyPerson(c.person_id, reasons, target))
+    return listed

@@ -1,0 +1,162 @@
+"""Supervision's programmes in process against the real broker and database: the level follows
+intake and risk; electronic positioning's day-80 notice and aftercare follow-ups fire from durable
+timers, catching up on deadlines already past; community rehabilitation not reported; the monthly
+key-person list confirmed once, by whom."""
+from __future__ import annotations
+
+import shutil
+import uuid
+from datetime import UTC, datetime, timedelta
+
+import httpx
+import pytest
+
+from shared import topics
+from shared.envelope import encode, new_event
+from shared.events import ArrivalRegistered, Checkin, MaskedPerson, RiskAssessed
+from shared.paths import POLICY_DIR
+from tests.integration.test_supervision import events_for, order, send, supervision
+from tests.waiting import eventually
+
+HEAD = {"actor": "head-demo", "role": "bureau_head", "jurisdiction": "county"}
+OFFICER = {"actor": "officer-demo", "role": "justice_officer", "jurisdiction": "澄江街道"}
+PERSON = MaskedPerson(name_masked="赵*", id_number_masked="3202**********5678", sex="F", residence_town="澄江街道")
+
+
+@pytest.fixture(scope="module")
+def policy_no_first_months(tmp_path_factory):
+    """The brief's policy, except that the first-months rule is off, so risk alone sets the level."""
+    d = tmp_path_factory.mktemp("policy-programmes")
+    shutil.copytree(POLICY_DIR, d, dirs_exist_ok=True)
+    text = (d / "supervision.yaml").read_text(encoding="utf-8")
+    (d / "supervision.yaml").write_text(text.replace("first_months_strict: 2", "first_months_strict: 0"),
+                                        encoding="utf-8")
+    return d
+
+
+def client(app) -> httpx.AsyncClient:
+    return httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://supervision",
+                             headers={"X-SPS-Internal-Token": app.state.internal_token})
+
+
+def assessed(person_id: uuid.UUID, level: str) -> bytes:
+    data = RiskAssessed(assessment_id=uuid.uuid4(), person_id=person_id, instrument_version="test", trigger="test",
+                        items=[], total=0, level_by_points=level, level=level, jurisdiction="澄江街道")
+    return encode(new_event("sps.risk.assessed", "/sps/risk", data, subject=str(person_id)))
+
+
+def arrival(person_id: uuid.UUID, days_ago: int, rehab: bool) -> bytes:
+    at = datetime.now(UTC) - timedelta(days=days_ago)
+    data = ArrivalRegistered(handover_id=uuid.uuid4(), person_id=person_id, kind="rehab", justice_office="澄江街道",
+                             arrived_at=at, release_date=at.date(), key_person=False, case_years=3, person=PERSON,
+                             community_rehabilitation=rehab)
+    return encode(new_event("sps.handover.arrived", "/sps/handover", data, subject=str(person_id)))
+
+
+async def test_level_follows_intake_and_risk_and_the_key_person_list(stack, policy_no_first_months):
+    person = uuid.uuid4()
+    today = datetime.now(UTC).date()
+    async with supervision(stack, policy_no_first_months, name="supervision_prog") as app:
+        await send(stack, topics.COURT_ORDERS, person, [order(person, today - timedelta(days=3))])
+        await eventually(lambda: events_for(app, stack, person, "sps.supervision.case-opened"))
+        checkin = Checkin(person_id=person, channel="in_person", recorded_at=datetime.now(UTC))
+        await send(stack, topics.CHECKINS, person,
+                   [encode(new_event("sps.ingest.checkin", "/sps/exchange", checkin, subject=str(person)))])
+        await eventually(lambda: events_for(app, stack, person, "sps.supervision.level-changed"))
+        await send(stack, topics.RISK_EVENTS, person, [assessed(person, "high"), assessed(person, "high")])
+
+        async def two_levels():
+            changes = await events_for(app, stack, person, "sps.supervision.level-changed")
+            return changes if len(changes) >= 2 else None
+        changes = await eventually(two_levels)
+        assert [c["data"]["level"] for c in changes] == ["ordinary", "strict"]
+        assert changes[1]["data"]["reasons"] == ["risk:high"]
+
+        month = today.strftime("%Y-%m")
+        async with client(app) as http:
+            proposal = (await http.get(f"/internal/v1/key-persons/澄江街道/{month}")).json()
+            assert proposal["status"] == "proposed"
+            assert str(person) in [p["person_id"] for p in proposal["persons"]]
+            other = await http.post(f"/internal/v1/key-persons/澄江街道/{month}/confirm",
+                                    json={**OFFICER, "jurisdiction": "南闸街道"})
+            assert other.status_code == 403
+            confirmed = await http.post(f"/internal/v1/key-persons/澄江街道/{month}/confirm", json=OFFICER)
+            assert confirmed.status_code == 201, confirmed.text
+            assert confirmed.json()["confirmed_by"] == "officer-demo"
+            again = await http.post(f"/internal/v1/key-persons/澄江街道/{month}/confirm", json=OFFICER)
+            assert again.status_code == 409
+            listed = (await http.get(f"/internal/v1/key-persons/澄江街道/{month}")).json()
+            assert listed["status"] == "confirmed"
+            mine = next(p for p in listed["persons"] if p["person_id"] == str(person))
+            assert mine["reasons"] == ["risk:high"] and mine["target_zh"]
+
+
+async def test_positioning_is_its_own_record_and_its_day_80_notice_catches_up_once(stack, policy_no_first_months):
+    person = uuid.uuid4()
+    today = datetime.now(UTC).date()
+    async with supervision(stack, policy_no_first_months, name="supervision_prog") as app:
+        await send(stack, topics.COURT_ORDERS, person, [order(person, today - timedelta(days=100))])
+        await eventually(lambda: events_for(app, stack, person, "sps.supervision.case-opened"))
+        async with client(app) as http:
+            refused = await http.post(f"/internal/v1/persons/{person}/positioning",
+                                      json={**OFFICER, "ground": "revocation_pending", "device_id": "EM-1"})
+            assert refused.status_code == 422 and "bureau_head" in refused.json()["detail"]
+            bad = await http.post(f"/internal/v1/persons/{person}/positioning",
+                                  json={**HEAD, "ground": "looks_suspicious", "device_id": "EM-1"})
+            assert bad.status_code == 422 and "five legal grounds" in bad.json()["detail"]
+            # Approved 85 days ago: day 80 has passed, so the notice fires at once (catch-up), and only once.
+            started = await http.post(f"/internal/v1/persons/{person}/positioning",
+                                      json={**HEAD, "ground": "left_county_without_leave", "device_id": "EM-1",
+                                            "starts_on": (today - timedelta(days=85)).isoformat()})
+            assert started.status_code == 201, started.text
+            ending = await eventually(lambda: events_for(app, stack, person,
+                                                         "sps.supervision.positioning-term-ending"))
+            assert len(ending) == 1 and ending[0]["data"]["term_end"] == started.json()["ends_on"]
+            twice = await http.post(f"/internal/v1/persons/{person}/positioning",
+                                    json={**HEAD, "ground": "left_county_without_leave", "device_id": "EM-2"})
+            assert twice.status_code == 409
+            renewed = await http.post(f"/internal/v1/positioning/{started.json()['positioning_id']}/renew",
+                                      json={**HEAD, "review_note": "复查：仍有脱管风险，续期"})
+            assert renewed.status_code == 200, renewed.text
+            assert renewed.json()["starts_on"] == started.json()["ends_on"] and renewed.json()["renewal"] == 1
+            record = (await http.get(f"/internal/v1/persons/{person}/programmes")).json()
+            assert record["positioning"][0]["renewals"][0]["review_note"].startswith("复查")
+
+
+async def test_aftercare_followups_and_community_rehabilitation(stack, policy_no_first_months):
+    aftercare, rehab = uuid.uuid4(), uuid.uuid4()
+    async with supervision(stack, policy_no_first_months, name="supervision_prog") as app:
+        # Arrived 40 days ago with no phone call since: the month's phone follow-up is overdue.
+        await send(stack, topics.HANDOVER_EVENTS, aftercare, [arrival(aftercare, 40, rehab=False)])
+        # Community rehabilitation ordered 20 days ago and never reported (15-day window).
+        await send(stack, topics.HANDOVER_EVENTS, rehab, [arrival(rehab, 20, rehab=True)])
+        due = await eventually(lambda: events_for(app, stack, aftercare, "sps.supervision.aftercare-followup-due"))
+        assert [d["data"]["kind"] for d in due] == ["phone"]
+        missed = await eventually(lambda: events_for(app, stack, rehab, "sps.supervision.rehab-report-missed"))
+        assert len(missed) == 1
+        assert not await events_for(app, stack, aftercare, "sps.supervision.rehab-report-missed")
+        async with client(app) as http:
+            ok = await http.post(f"/internal/v1/persons/{aftercare}/followups", json={
+                **OFFICER, "kind": "visit", "at": datetime.now(UTC).isoformat(), "drug_test": "negative",
+                "note": "上门回访，尿检阴性"})
+            assert ok.status_code == 201, ok.text
+            assert ok.json()["abstinent"] is True
+            positive = await http.post(f"/internal/v1/persons/{aftercare}/followups", json={
+                **OFFICER, "kind": "phone", "at": datetime.now(UTC).isoformat(), "drug_test": "positive",
+                "note": "电话回访"})
+            assert positive.json()["abstinent"] is False
+            team = await http.put(f"/internal/v1/persons/{aftercare}/team", json={**OFFICER, "members": [
+                {"name": "张某", "role": "justice_office", "sex": "M"}]})
+            assert team.status_code == 422 and "woman" in team.json()["detail"]
+            team = await http.put(f"/internal/v1/persons/{aftercare}/team", json={**OFFICER, "members": [
+                {"name": "张某", "role": "justice_office", "sex": "M"}, {"name": "陈某", "role": "social_worker",
+                                                                       "sex": "F"}]})
+            assert team.status_code == 200, team.text
+            trip = await http.post(f"/internal/v1/persons/{rehab}/trips", json={
+                **OFFICER, "leaves_on": "2026-11-01", "returns_on": "2026-11-04", "destination": "上海",
+                "reported": False})
+            assert trip.json() == {"days": 4, "needs_report": True, "unreported_trips": 1, "serious_breach": False}
+            stats = (await http.get("/internal/v1/indicators")).json()
+            office = next(o for o in stats["offices"] if o["office"] == "澄江街道")
+            assert office["aftercare_cases"] >= 2 and office["aftercare_rate"] is not None
+            assert stats["targets"]["aftercare_rate"] == 0.9

@@ -1,0 +1,82 @@
+"""Electronic positioning, aftercare, the correction team and the monthly key-person rules (pure domain)."""
+import uuid
+from datetime import UTC, date, datetime
+
+import pytest
+
+from services.supervision.domain.aftercare import Followup, abstinent, next_due, serious_breach, trip_needs_report
+from services.supervision.domain.keypersons import Candidate, determine
+from services.supervision.domain.policy import load_supervision_policy
+from services.supervision.domain.positioning import (GROUNDS, PositioningRefused, first_term, months_after_exact,
+                                                     renewal)
+from services.supervision.domain.team import Member, TeamRefused, check_team
+from shared.paths import POLICY_DIR
+
+POLICY = load_supervision_policy(POLICY_DIR)
+
+
+def test_positioning_needs_one_of_the_five_grounds_and_the_heads_approval():
+    assert len(GROUNDS) == 5
+    with pytest.raises(PositioningRefused) as bad_ground:
+        first_term(ground="suspicious", approver_role="bureau_head", starts_on=date(2026, 1, 1),
+                   policy=POLICY.positioning)
+    assert bad_ground.value.field == "ground"
+    with pytest.raises(PositioningRefused) as bad_approver:
+        first_term(ground="revocation_pending", approver_role="justice_officer", starts_on=date(2026, 1, 1),
+                   policy=POLICY.positioning)
+    assert bad_approver.value.field == "approver"
+
+
+def test_positioning_term_is_three_months_with_the_notice_on_day_80():
+    term = first_term(ground="left_county_without_leave", approver_role="bureau_head", starts_on=date(2026, 1, 10),
+                      policy=POLICY.positioning)
+    assert term.ends_on == date(2026, 4, 10)
+    assert (term.notice_on - term.starts_on).days + 1 == 80  # day 1 is the start day
+    assert months_after_exact(date(2026, 1, 31), 1) == date(2026, 2, 28)
+
+
+def test_renewal_needs_a_review_and_continues_from_the_old_end():
+    with pytest.raises(PositioningRefused):
+        renewal(current_end=date(2026, 4, 10), reviewed=True, review_note=" ", approver_role="bureau_head",
+                policy=POLICY.positioning)
+    term = renewal(current_end=date(2026, 4, 10), reviewed=True, review_note="仍需定位", approver_role="bureau_head",
+                   policy=POLICY.positioning)
+    assert (term.starts_on, term.ends_on) == (date(2026, 4, 10), date(2026, 7, 10))
+
+
+def test_aftercare_phone_monthly_visit_quarterly():
+    last = datetime(2026, 1, 15, 9, tzinfo=UTC)
+    assert next_due("phone", last, POLICY.aftercare) == datetime(2026, 2, 15, 9, tzinfo=UTC)
+    assert next_due("visit", last, POLICY.aftercare) == datetime(2026, 4, 15, 9, tzinfo=UTC)
+
+
+def test_abstinence_holds_without_positive_test_or_police_record():
+    at = datetime(2026, 1, 1, tzinfo=UTC)
+    assert abstinent([Followup("phone", at), Followup("visit", at, "negative")])
+    assert not abstinent([Followup("visit", at, "positive")])
+    assert not abstinent([Followup("visit", at, "refused")])
+    assert not abstinent([Followup("phone", at, police_record=True)])
+
+
+def test_trips_three_days_need_a_report_and_three_unreported_are_serious():
+    assert not trip_needs_report(2, POLICY.aftercare) and trip_needs_report(3, POLICY.aftercare)
+    assert not serious_breach(2, POLICY.aftercare) and serious_breach(3, POLICY.aftercare)
+
+
+def test_a_woman_under_supervision_has_a_woman_on_her_team():
+    men = [Member("张某", "justice_office", "M"), Member("李某", "grid_worker", "M")]
+    check_team("M", men)
+    with pytest.raises(TeamRefused, match="woman"):
+        check_team("F", men)
+    check_team("F", [*men, Member("王某", "social_worker", "F")])
+    with pytest.raises(TeamRefused, match="justice_office"):
+        check_team("M", [Member("李某", "family", "M")])
+
+
+def test_key_persons_from_risk_and_the_months_behaviour():
+    a, b, c = uuid.uuid4(), uuid.uuid4(), uuid.uuid4()
+    listed = determine([Candidate(a, "high"), Candidate(b, "medium", sanctions=1), Candidate(c, "medium")],
+                       POLICY.key_persons)
+    assert [k.person_id for k in listed] == [a, b]
+    assert listed[0].reasons == ["risk:high"] and listed[0].target_zh
+    assert listed[1].reasons == ["sanctions:1"]
