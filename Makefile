@@ -8,7 +8,7 @@ KAFKA_LIBS := .local/kafka/libs/.complete
 DEVSTACK := $(PY) -m shared.devstack
 PYTEST_ARGS ?=
 
-.PHONY: help setup run up down demo status test test-unit bench schemas clean
+.PHONY: help setup browser run up down demo status test test-unit bench schemas clean
 
 help:
 	@echo "make run    — set up and run the whole platform in the foreground (Ctrl-C stops it)"
@@ -31,6 +31,14 @@ $(KAFKA_LIBS): deploy/kafka/pom.xml $(STAMP)
 
 setup: $(STAMP) $(KAFKA_LIBS)
 
+# The browser tests drive Debian's chromium (never a downloaded browser) with CJK fonts.
+SUDO := $(if $(filter 0,$(shell id -u)),,sudo)
+browser:
+	@dpkg -s chromium fonts-noto-cjk >/dev/null 2>&1 || { \
+	  echo "installing Debian's chromium and CJK fonts for the browser tests"; \
+	  $(SUDO) apt-get update -qq && \
+	  DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq --no-install-recommends chromium fonts-noto-cjk; }
+
 run: setup
 	$(DEVSTACK) run
 
@@ -46,7 +54,7 @@ status: setup
 demo: up
 	$(PY) -m shared.devstack.simulator
 
-test: setup
+test: setup browser
 	$(PY) -m pytest $(PYTEST_ARGS)
 
 test-unit: setup

@@ -14,6 +14,7 @@ from services.command_centre.auth import Sessions
 from services.command_centre.domain.staff import demo_staff
 from services.command_centre.handlers import HANDLERS
 from shared import topics
+from shared.geography import load_geography
 from shared.internal import InternalClient, internal_token
 from shared.service import ConsumerSpec, ServiceRuntime, build_app, serve
 from shared.settings import ServiceSettings
@@ -47,6 +48,7 @@ def create_app(settings: CommandCentreSettings | None = None) -> FastAPI:
     app.state.supervision = InternalClient(settings.supervision_url, internal_token(settings))
     app.state.risk = InternalClient(settings.risk_url, internal_token(settings))
     app.state.handover = InternalClient(settings.handover_url, internal_token(settings))
+    app.state.geography = load_geography(settings.policy_dir)
     app.state.sessions = Sessions(demo_staff() if settings.demo_mode else {}, secret, settings.staff_session_ttl_s)
     return app
 

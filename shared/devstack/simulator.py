@@ -59,8 +59,9 @@ def people(n: int, seed: int) -> list[Person]:
 
 
 class Demo:
-    def __init__(self, gateway: str, persons: int, seed: int) -> None:
+    def __init__(self, gateway: str, persons: int, seed: int, console_url: str = "http://127.0.0.1:8000") -> None:
         self.gateway = gateway
+        self.console_url = console_url
         self.rng = random.Random(seed + 1)
         self.persons = people(persons, seed)
         self.client = httpx.AsyncClient(base_url=gateway, timeout=30)
@@ -111,6 +112,25 @@ class Demo:
         reports = [{"person_id": p.person_id, "channel": "in_person", "recorded_at": datetime.now(UTC).isoformat()}
                    for p in self.persons if p.person_id and p.index % 10]  # one in ten never reports (漏管 later)
         await self.post("device", "/v1/checkins", {"checkins": reports})
+        await self.staff_steps()
+
+    async def staff_steps(self) -> None:
+        """The bureau head approves electronic positioning (电子定位) for one person in eight."""
+        async with httpx.AsyncClient(base_url=self.console_url, timeout=30) as staff:
+            r = await staff.post("/api/v1/auth/login", json={"username": "head-demo", "password": "head-demo-secret"})
+            if r.status_code != 200:
+                console.print(f"[yellow]![/] staff login failed ({r.status_code}): no positioning records")
+                return
+            head = {"Authorization": f"Bearer {r.json()['access_token']}"}
+            started = 0
+            for p in self.persons:
+                if p.person_id and p.index % 8 == 0:
+                    r = await staff.post(f"/api/v1/persons/{p.person_id}/positioning", headers=head,
+                                         json={"ground": self.rng.choice(["left_county_without_leave",
+                                                                          "prohibition_order_breach"]),
+                                               "device_id": f"EM-{p.index:04d}"})
+                    started += r.status_code == 201
+            console.print(f"[green]✓[/] electronic positioning approved for {started} persons")
 
     def move(self, p: Person) -> dict:
         if p.trip_left > 0:
@@ -170,9 +190,11 @@ class Demo:
 def main(persons: int = typer.Option(300, help="how many supervised persons"),
          interval: float = typer.Option(5.0, help="seconds between fixes"),
          duration: float = typer.Option(0, help="stop after this many seconds (0: run until Ctrl-C)"),
-         gateway: str = typer.Option("http://127.0.0.1:8080"), seed: int = typer.Option(2018)) -> None:
+         gateway: str = typer.Option("http://127.0.0.1:8080"),
+         console_url: str = typer.Option("http://127.0.0.1:8000", "--console", help="the command centre"),
+         seed: int = typer.Option(2018)) -> None:
     try:
-        asyncio.run(Demo(gateway, persons, seed).run(interval, duration))
+        asyncio.run(Demo(gateway, persons, seed, console_url).run(interval, duration))
     except KeyboardInterrupt:
         console.print("\nsimulator stopped; the platform keeps running (`make down` stops it)")
 

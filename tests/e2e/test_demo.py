@@ -9,7 +9,7 @@ from tests.e2e.test_thin_slice import staff
 
 
 async def test_the_simulator_feeds_the_platform(platform):
-    demo = Demo(platform.url("exchange"), persons=20, seed=7)
+    demo = Demo(platform.url("exchange"), persons=20, seed=7, console_url=platform.url("command_centre"))
     await demo.run(interval=0.5, duration=3)
     assert sum(1 for p in demo.persons if p.person_id) == 20
     assert demo.stats["fixes"] >= 20 * 3 and demo.stats["notices"] >= 1

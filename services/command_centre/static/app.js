@@ -8,7 +8,18 @@ const I18N = {
         open: "待签收", acknowledged: "已签收", escalated: "已升级", disposed: "已处置", closed: "已关闭",
         badLogin: "用户名或密码错误", lang: "English", actions: "操作", ack: "签收", dispose: "处置",
         close: "关闭", silence: "静默", reasonCode: "处置结果", note: "处置说明", cancel: "取消", confirm: "确定",
-        silenced: "已静默", silenceReason: "静默原因（静默60分钟）：", failed: "操作失败：" },
+        silenced: "已静默", silenceReason: "静默原因（静默60分钟）：", failed: "操作失败：",
+        navBoard: "预警看板", navMap: "地图", navHandover: "安置帮教衔接", navStats: "统计", navPerson: "人员档案",
+        allOffices: "全部司法所", allColours: "全部等级", allStatuses: "全部状态", allRules: "全部预警类型",
+        trackOf: "轨迹", showTrack: "显示轨迹", mapLegend: "● 绿色：区域内　● 红色：越界或破拆　▨ 红色区域：禁止进入区域",
+        hvUpcoming: "30日内刑满释放", hvUnplanned: "重点人员未制定接送计划", hvReceipts: "待回执", hvNotArrived: "已释放未报到",
+        month: "月份", exportXlsx: "导出统计报告（XLSX）", target: "目标", none: "无", case: "案件", level: "管理等级",
+        risk: "风险评估", programmes: "电子定位与回访", timeline: "档案（时间线）", leaves: "请假外出", alerts: "预警",
+        strict: "严管", ordinary: "普管", lenient: "宽管", low: "低", medium: "中", high: "高", team: "矫正小组",
+        positioning: "电子定位", followups: "回访", notice: "通知编号", releaseDate: "释放日期", keyPerson: "重点人员",
+        persons: "人", positions: "个位置", source: "来源", term: "期限", kind: "类别", explanation: "评估说明",
+        community_correction: "社区矫正", resettlement: "安置帮教", aftercare: "后续照管", awaiting_intake: "待报到",
+        under_supervision: "在矫/在管", ended: "已期满", mapOnly: "在地图上查看轨迹", riskLevel: "风险等级", drugTest: "尿检" },
   en: { title: "Jiangyin Special-Population Supervision Command Centre", login: "Log in", logout: "Log out",
         username: "Username", password: "Password", red: "Red", orange: "Orange", yellow: "Yellow", blue: "Blue",
         colour: "Level", rule: "Alert", office: "Justice office", person: "Person", raised: "Raised",
@@ -17,7 +28,21 @@ const I18N = {
         escalated: "Escalated", disposed: "Disposed", closed: "Closed", badLogin: "Wrong username or password",
         lang: "中文", actions: "Actions", ack: "Acknowledge", dispose: "Dispose", close: "Close", silence: "Silence",
         reasonCode: "Outcome", note: "Note", cancel: "Cancel", confirm: "Confirm", silenced: "silenced",
-        silenceReason: "Reason for silencing (60 minutes):", failed: "Failed: " },
+        silenceReason: "Reason for silencing (60 minutes):", failed: "Failed: ",
+        navBoard: "Alert board", navMap: "Map", navHandover: "Handover", navStats: "Statistics", navPerson: "Person",
+        allOffices: "All offices", allColours: "All levels", allStatuses: "All statuses", allRules: "All alert types",
+        trackOf: "Track of", showTrack: "Show track", mapLegend: "● green: inside  ● red: outside or tampered  ▨ red area: exclusion zone",
+        hvUpcoming: "Releases in the next 30 days", hvUnplanned: "Key persons without a pick-up plan",
+        hvReceipts: "Receipts due", hvNotArrived: "Released, not yet arrived", month: "Month",
+        exportXlsx: "Export monthly report (XLSX)", target: "target", none: "none", case: "Case", level: "Level",
+        risk: "Risk", programmes: "Positioning and follow-ups", timeline: "Case file (timeline)", leaves: "Leaves",
+        alerts: "Alerts", strict: "Strict", ordinary: "Ordinary", lenient: "Lenient", low: "Low", medium: "Medium",
+        high: "High", team: "Correction team", positioning: "Electronic positioning", followups: "Follow-ups",
+        notice: "Notice", releaseDate: "Release date", keyPerson: "Key person", persons: "persons",
+        positions: "positions", source: "Source", term: "Term", kind: "Kind", explanation: "Explanation",
+        community_correction: "Community correction", resettlement: "Resettlement", aftercare: "Aftercare",
+        awaiting_intake: "Awaiting intake", under_supervision: "Under supervision", ended: "Ended",
+        mapOnly: "Show the track on the map", riskLevel: "Risk level", drugTest: "Drug test" },
 };
 let lang = localStorage.getItem("sps-lang") || "zh";
 const alerts = new Map();
@@ -43,14 +68,32 @@ async function api(path, options = {}) {
 
 function showLogin() {
   if (source) { source.close(); source = null; }
-  $("login-view").hidden = false; $("board-view").hidden = true; $("logout").hidden = true; $("user").textContent = "";
+  $("login-view").hidden = false; $("nav").hidden = true; $("logout").hidden = true; $("user").textContent = "";
+  document.querySelectorAll(".page").forEach((p) => { p.hidden = true; });
   setConn(false);
 }
+
+// Hash routes: #board, #map[/person], #handover, #stats, #person/<id>. Pages other than the board live in pages.js.
+function route() {
+  if (!me) return;
+  const [page, arg] = (location.hash.slice(1) || "board").split("/");
+  const known = ["board", "map", "handover", "stats", "person"].includes(page) ? page : "board";
+  document.querySelectorAll(".page").forEach((p) => { p.hidden = p.id !== `${known}-view`; });
+  document.querySelectorAll("#nav a").forEach((a) => a.classList.toggle("active", a.dataset.page === known));
+  document.querySelector('#nav a[data-page="person"]').hidden = known !== "person";
+  if (known !== "board" && window.PAGES) window.PAGES[known](arg ? decodeURIComponent(arg) : null);
+}
+window.addEventListener("hashchange", route);
 
 async function showBoard(who) {
   me = who;
   reasons = await (await api("/api/v1/disposal-reasons")).json();
-  $("login-view").hidden = true; $("board-view").hidden = false; $("logout").hidden = false;
+  $("login-view").hidden = true; $("nav").hidden = false; $("logout").hidden = false;
+  const offices = $("f-office");
+  offices.length = 1;
+  window.OFFICES = await (await api("/api/v1/offices")).json();
+  if (me.jurisdiction === "county") for (const o of window.OFFICES) offices.add(new Option(o, o));
+  offices.hidden = me.jurisdiction !== "county";
   $("user").textContent = `${me.username} · ${me.jurisdiction === "county" ? "全市" : me.jurisdiction}`;
   const res = await api("/api/v1/alerts?limit=1000");
   const seq = res.headers.get("X-Alerts-Seq") || "0";
@@ -58,6 +101,7 @@ async function showBoard(who) {
   for (const a of await res.json()) alerts.set(a.alert_id, a);
   render();
   follow(seq);
+  route();
 }
 
 function follow(seq) {
@@ -101,18 +145,35 @@ function countdown(iso) {
 }
 const esc = (s) => String(s).replace(/[&<>"']/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" }[c]));
 
+function filtered(all) {
+  const f = Object.fromEntries(new FormData($("filters")));
+  return all.filter((a) => Object.entries(f).every(([k, v]) => !v || a[k] === v));
+}
+
 function render() {
-  const list = [...alerts.values()].sort((a, b) => (a.raised_at < b.raised_at ? 1 : -1));
-  const counts = { red: 0, orange: 0, yellow: 0, blue: 0 };
-  for (const a of list) if (a.status !== "closed") counts[a.colour]++;
+  if (!me) return;
+  const all = [...alerts.values()].sort((a, b) => (a.raised_at < b.raised_at ? 1 : -1));
+  const rules = $("f-rule"), chosen = rules.value, seen = new Map(all.map((a) => [a.rule_id, a]));
+  rules.length = 1;
+  for (const [id, a] of seen) rules.add(new Option(lang === "zh" ? a.title_zh : a.title_en, id));
+  rules.value = seen.has(chosen) ? chosen : "";
+  const list = filtered(all);
+  const counts = { red: 0, orange: 0, yellow: 0, blue: 0 }, perOffice = {};
+  for (const a of list) if (a.status !== "closed") {
+    counts[a.colour]++;
+    (perOffice[a.jurisdiction] ??= { red: 0, orange: 0, yellow: 0, blue: 0 })[a.colour]++;
+  }
   for (const c of Object.keys(counts)) $(`n-${c}`).textContent = counts[c];
+  $("office-counts").innerHTML = Object.entries(perOffice).sort().map(([o, n]) =>
+    `<span class="chip" data-office="${esc(o)}">${esc(o)} ${["red", "orange", "yellow", "blue"].map((c) =>
+      n[c] ? `<i class="dot ${c}"></i>${n[c]}` : "").join(" ")}</span>`).join("");
   $("empty").hidden = list.length > 0;
   $("rows").innerHTML = list.map((a) => `
     <tr class="${esc(a.colour)}${a._fresh ? " fresh" : ""}" data-alert-id="${esc(a.alert_id)}">
       <td><span class="badge ${esc(a.colour)}">${esc(t(a.colour))}</span></td>
       <td>${esc(lang === "zh" ? a.title_zh : a.title_en)}</td>
       <td>${esc(a.jurisdiction)}</td>
-      <td class="mono">${esc(a.person_id.slice(0, 8))}…</td>
+      <td class="mono"><a href="#person/${esc(a.person_id)}">${esc(a.person_id.slice(0, 8))}…</a></td>
       <td>${esc(fmtTime(a.raised_at))}</td>
       <td>${a.status === "open" || a.status === "escalated" ? countdown(a.ack_due_at) : "—"}</td>
       <td>${esc(t(a.status))}${a.silenced_until ? ` <span class="muted">(${t("silenced")})</span>` : ""}</td>
@@ -148,6 +209,7 @@ async function step(alertId, stepName, body) {
   return true;
 }
 
+$("filters").addEventListener("change", render);
 $("rows").addEventListener("click", async (e) => {
   const btn = e.target.closest("button[data-step]");
   if (!btn) return;

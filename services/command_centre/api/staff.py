@@ -19,7 +19,7 @@ from shared import audit
 from shared.http import ProblemError
 from shared.secrets import verify_secret
 
-STATIC = Path(__file__).parent / "static"
+STATIC = Path(__file__).parent.parent / "static"
 router = APIRouter()
 User = Annotated[StaffUser, Depends(current_user)]
 

@@ -1,0 +1,11 @@
+"""The staff API (contract §5) and the console's static files."""
+from fastapi import APIRouter
+
+from services.command_centre.api import staff, views
+from services.command_centre.api.staff import STATIC
+
+router = APIRouter()
+for module in (staff, views):
+    router.include_router(module.router)
+
+__all__ = ["STATIC", "router"]

@@ -1,0 +1,271 @@
+"""The console's other pages: map, person programmes, statistics and the monthly report (统计报告).
+
+County staff see every office; a justice officer only their own (filtered here, before anything
+leaves the command centre).
+"""
+from __future__ import annotations
+
+import io
+import uuid
+from datetime import UTC, date, datetime, timedelta
+from typing import Annotated, Literal
+
+import sqlalchemy as sa
+from fastapi import APIRouter, Depends, Query, Request
+from fastapi.responses import Response
+from openpyxl import Workbook
+from openpyxl.styles import Alignment, Font, PatternFill
+from pydantic import AwareDatetime, BaseModel, Field
+
+from services.command_centre.adapters.tables import alert_view
+from services.command_centre.api.staff import _actor, _for_person, _person_visible
+from services.command_centre.auth import current_user
+from services.command_centre.domain.staff import StaffUser
+from shared.http import ProblemError
+
+router = APIRouter(tags=["staff"])
+User = Annotated[StaffUser, Depends(current_user)]
+Month = Annotated[str | None, Query(pattern=r"^\d{4}-(0[1-9]|1[0-2])$")]
+
+# One place for the indicators: key, zh label, en label (the statistics page and the report share it).
+INDICATORS: list[tuple[str, str, str]] = [
+    ("positioning_rate", "电子定位率", "Electronic positioning rate"),
+    ("verification_rate", "信息核查率", "Verification rate"),
+    ("receipt_rate", "回执率", "Receipt rate"),
+    ("key_pickup_rate", "重点人员必接率", "Key-person pick-up rate"),
+    ("ordinary_pickup_rate", "一般人员接送率", "Ordinary pick-up rate"),
+    ("police_control_rate", "社区管控率", "Police control rate"),
+    ("key_agreement_rate", "帮教协议签订率", "Agreement rate"),
+    ("aftercare_rate", "后续照管率", "Aftercare rate"),
+    ("abstinence_rate", "操守保持率", "Abstinence rate"),
+]
+COUNTS: list[tuple[str, str, str]] = [
+    ("corrections", "社区矫正人数", "Community corrections"), ("notices", "预释放通知数", "Pre-release notices"),
+    ("aftercare_cases", "后续照管人数", "Aftercare cases"),
+]
+COLOURS = [("red", "红色"), ("orange", "橙色"), ("yellow", "黄色"), ("blue", "蓝色")]
+
+
+@router.get("/api/v1/offices")
+async def offices(request: Request, user: User) -> list[str]:
+    """The justice offices this user sees (all 17 for county staff)."""
+    return [o for o in request.app.state.geography.offices if user.sees(o)]
+
+
+# --- map ----------------------------------------------------------------------------------------
+
+@router.get("/api/v1/map/geometry")
+async def geometry(request: Request, user: User):
+    """The county polygon and offices (policy) and the visible cases' exclusion zones and areas."""
+    geo = request.app.state.geography
+    params = {} if user.county_wide else {"jurisdiction": user.jurisdiction}
+    zones = await request.app.state.supervision.call("GET", "/internal/v1/zones", params=params)
+    if isinstance(zones, Response):
+        return zones
+    offices = {k: v for k, v in geo.offices.items() if user.sees(k)}
+    return {"county": {"name_zh": geo.county.name_zh, "polygon": geo.county.polygon, "centre": geo.county.centre},
+            "offices": offices, **zones}
+
+
+@router.get("/api/v1/map/positions")
+async def positions(request: Request, user: User, office: str | None = None):
+    if office and not user.sees(office):
+        raise ProblemError(403, "Forbidden", f"you cannot see {office}")
+    jurisdiction = office or (None if user.county_wide else user.jurisdiction)
+    return await request.app.state.supervision.call(
+        "GET", "/internal/v1/positions", params={"jurisdiction": jurisdiction} if jurisdiction else {})
+
+
+@router.get("/api/v1/persons/{person_id}/track")
+async def track(person_id: uuid.UUID, request: Request, user: User, day: date | None = None):
+    return await _for_person(request, user, person_id, "supervision", "GET",
+                             f"/internal/v1/persons/{person_id}/track",
+                             params={"day": day.isoformat()} if day else {}, resource="track")
+
+
+# --- the person page ---------------------------------------------------------------------------------
+
+@router.get("/api/v1/persons/{person_id}/leaves")
+async def person_leaves(person_id: uuid.UUID, request: Request, user: User):
+    found = await _person_visible(request, user, person_id, resource="leaves")
+    return found if isinstance(found, Response) else found["leaves"]
+
+
+@router.get("/api/v1/persons/{person_id}/programmes")
+async def person_programmes(person_id: uuid.UUID, request: Request, user: User):
+    """Level, electronic positioning, follow-ups, trips and the correction team."""
+    return await _for_person(request, user, person_id, "supervision", "GET",
+                             f"/internal/v1/persons/{person_id}/programmes", resource="programmes")
+
+
+@router.get("/api/v1/persons/{person_id}/alerts")
+async def person_alerts(person_id: uuid.UUID, request: Request, user: User):
+    found = await _person_visible(request, user, person_id, resource="alerts")
+    if isinstance(found, Response):
+        return found
+    async with request.app.state.runtime.engine.connect() as conn:
+        return (await conn.execute(sa.select(alert_view.c.data).where(alert_view.c.person_id == person_id)
+                                   .order_by(alert_view.c.raised_at.desc()).limit(500))).scalars().all()
+
+
+class PositioningIn(BaseModel):
+    ground: str = Field(min_length=1, max_length=60)
+    device_id: str = Field(min_length=1, max_length=64)
+    starts_on: date | None = None
+
+
+class RenewalIn(BaseModel):
+    review_note: str = Field(min_length=2, max_length=2000)
+
+
+class FollowupIn(BaseModel):
+    kind: Literal["phone", "visit"]
+    at: AwareDatetime
+    drug_test: Literal["negative", "positive", "refused", "not_tested"] = "not_tested"
+    police_record: bool = False
+    note: str = Field(min_length=1, max_length=2000)
+
+
+class TripIn(BaseModel):
+    leaves_on: date
+    returns_on: date
+    destination: str = Field(min_length=1, max_length=200)
+    reported: bool
+
+
+class MemberIn(BaseModel):
+    name: str = Field(min_length=1, max_length=60)
+    role: str = Field(min_length=1, max_length=30)
+    sex: Literal["M", "F"]
+
+
+class TeamIn(BaseModel):
+    members: list[MemberIn] = Field(max_length=20)
+
+
+@router.post("/api/v1/persons/{person_id}/positioning", status_code=201)
+async def start_positioning(person_id: uuid.UUID, body: PositioningIn, request: Request, user: User):
+    """电子定位 on one of the five legal grounds; only the bureau head approves (supervision checks)."""
+    return await _for_person(request, user, person_id, "supervision", "POST",
+                             f"/internal/v1/persons/{person_id}/positioning",
+                             json={**body.model_dump(mode="json"), **_actor(user)}, action="create",
+                             resource="positioning")
+
+
+@router.post("/api/v1/persons/{person_id}/positioning/{positioning_id}/renew")
+async def renew_positioning(person_id: uuid.UUID, positioning_id: uuid.UUID, body: RenewalIn, request: Request,
+                            user: User):
+    return await _for_person(request, user, person_id, "supervision", "POST",
+                             f"/internal/v1/positioning/{positioning_id}/renew",
+                             json={**body.model_dump(), **_actor(user)}, action="update", resource="positioning")
+
+
+@router.post("/api/v1/persons/{person_id}/followups", status_code=201)
+async def record_followup(person_id: uuid.UUID, body: FollowupIn, request: Request, user: User):
+    """后续照管: a phone call or visit, with any drug test."""
+    return await _for_person(request, user, person_id, "supervision", "POST",
+                             f"/internal/v1/persons/{person_id}/followups",
+                             json={**body.model_dump(mode="json"), **_actor(user)}, action="create",
+                             resource="followup")
+
+
+@router.post("/api/v1/persons/{person_id}/trips", status_code=201)
+async def record_trip(person_id: uuid.UUID, body: TripIn, request: Request, user: User):
+    return await _for_person(request, user, person_id, "supervision", "POST", f"/internal/v1/persons/{person_id}/trips",
+                             json={**body.model_dump(mode="json"), **_actor(user)}, action="create", resource="trip")
+
+
+@router.put("/api/v1/persons/{person_id}/team")
+async def set_team(person_id: uuid.UUID, body: TeamIn, request: Request, user: User):
+    """矫正小组; a woman under supervision has a woman on her team (supervision checks)."""
+    return await _for_person(request, user, person_id, "supervision", "PUT", f"/internal/v1/persons/{person_id}/team",
+                             json={**body.model_dump(), **_actor(user)}, action="update", resource="team")
+
+
+# --- the monthly key-person determination (一月一认定) -------------------------------------------------
+
+@router.get("/api/v1/key-persons/{office}/{month}")
+async def key_persons(office: str, month: str, request: Request, user: User):
+    if not user.sees(office):
+        raise ProblemError(403, "Forbidden", f"you cannot see {office}")
+    return await request.app.state.supervision.call("GET", f"/internal/v1/key-persons/{office}/{month}")
+
+
+@router.post("/api/v1/key-persons/{office}/{month}/confirm", status_code=201)
+async def confirm_key_persons(office: str, month: str, request: Request, user: User):
+    if not user.sees(office):
+        raise ProblemError(403, "Forbidden", f"you cannot confirm the list of {office}")
+    return await request.app.state.supervision.call("POST", f"/internal/v1/key-persons/{office}/{month}/confirm",
+                                                    json=_actor(user))
+
+
+# --- statistics (the seed plan's indicators) and the monthly report ------------------------------------
+
+async def statistics_for(request: Request, user: StaffUser, month: str | None) -> dict:
+    month = month or datetime.now(UTC).strftime("%Y-%m")
+    handover = await request.app.state.handover.call("GET", "/internal/v1/indicators", params={"month": month})
+    supervision = await request.app.state.supervision.call("GET", "/internal/v1/indicators", params={"month": month})
+    for part in (handover, supervision):
+        if isinstance(part, Response):
+            raise ProblemError(502, "Bad Gateway", "a service behind the statistics did not answer")
+    start = datetime.strptime(month, "%Y-%m").replace(tzinfo=UTC)
+    end = (start + timedelta(days=32)).replace(day=1)
+    async with request.app.state.runtime.engine.connect() as conn:
+        alerts = (await conn.execute(sa.select(alert_view.c.jurisdiction, alert_view.c.colour, sa.func.count())
+                                     .where(alert_view.c.raised_at >= start, alert_view.c.raised_at < end)
+                                     .group_by(alert_view.c.jurisdiction, alert_view.c.colour))).all()
+    offices: dict[str, dict] = {o: {"office": o} for o in request.app.state.geography.offices}
+    for row in [*handover["offices"], *supervision["offices"]]:
+        offices.setdefault(row["office"], {"office": row["office"]}).update(row)
+    for jurisdiction, colour, n in alerts:
+        offices.setdefault(jurisdiction, {"office": jurisdiction}).setdefault("alerts", {})[colour] = n
+    visible = [o for name, o in offices.items() if user.sees(name)]
+    return {"month": month, "targets": {**handover["targets"], **supervision["targets"]}, "offices": visible,
+            "indicators": [{"key": k, "zh": zh, "en": en} for k, zh, en in INDICATORS]}
+
+
+@router.get("/api/v1/statistics")
+async def statistics(request: Request, user: User, month: Month = None) -> dict:
+    """Per justice office and month: the seed plan's indicators with their targets, and alert counts."""
+    return await statistics_for(request, user, month)
+
+
+@router.get("/api/v1/reports/monthly.xlsx", response_class=Response)
+async def monthly_report(request: Request, user: User, month: Month = None) -> Response:
+    """The monthly statistics report (统计报告) as an Excel workbook."""
+    stats = await statistics_for(request, user, month)
+    body = render_report(stats)
+    filename = f"sps-monthly-{stats['month']}.xlsx"
+    return Response(body, media_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+                    headers={"Content-Disposition": f'attachment; filename="{filename}"'})
+
+
+def render_report(stats: dict) -> bytes:
+    wb = Workbook()
+    ws = wb.active
+    ws.title = "统计报告"
+    ws.append([f"江阴市特殊人群监管统计报告（{stats['month']}）"])
+    ws["A1"].font = Font(bold=True, size=14)
+    header = ["司法所", *(zh for _, zh, _ in COUNTS), *(zh for _, zh, _ in INDICATORS)]
+    ws.append(header)
+    for cell in ws[2]:
+        cell.font = Font(bold=True)
+        cell.fill = PatternFill("solid", fgColor="DDE6F0")
+        cell.alignment = Alignment(wrap_text=True, horizontal="center")
+    for office in stats["offices"]:
+        ws.append([office["office"], *(office.get(k) or 0 for k, _, _ in COUNTS),
+                   *(office.get(k) for k, _, _ in INDICATORS)])
+    ws.append(["目标", *([None] * len(COUNTS)), *(stats["targets"].get(k) for k, _, _ in INDICATORS)])
+    first_rate = 2 + len(COUNTS)
+    for row in ws.iter_rows(min_row=3, min_col=first_rate, max_col=first_rate + len(INDICATORS) - 1):
+        for cell in row:
+            cell.number_format = "0.0%"
+    ws.column_dimensions["A"].width = 12
+    alerts = wb.create_sheet("预警统计")
+    alerts.append(["司法所", *(zh for _, zh in COLOURS), "合计"])
+    for office in stats["offices"]:
+        counts = [office.get("alerts", {}).get(c, 0) for c, _ in COLOURS]
+        alerts.append([office["office"], *counts, sum(counts)])
+    out = io.BytesIO()
+    wb.save(out)
+    return out.getvalue()

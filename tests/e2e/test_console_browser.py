@@ -1,0 +1,193 @@
+"""The console in real headless Chromium (Debian's package, driven by Playwright; no browser
+download), every service a real process: each role logs in; an alert caused through the gateway
+appears without a reload and is acknowledged and disposed from the board; a justice officer does
+not see another office's alert; map, person page and handover board render; the statistics page
+draws its charts and the XLSX report holds the right figures."""
+from __future__ import annotations
+
+import asyncio
+import io
+import shutil
+import time
+from datetime import UTC, datetime
+
+import httpx
+import pytest
+from openpyxl import load_workbook
+from playwright.async_api import Page, async_playwright, expect
+
+from tests.e2e.test_thin_slice import SHANGHAI, fix, gateway_token, staff
+from tests.factories import court_order
+
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+ARGS = ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
+        "--disable-background-networking", "--no-first-run", "--disable-extensions"]
+
+
+@pytest.fixture
+async def browser():
+    async with async_playwright() as pw:
+        b = await pw.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        try:
+            yield b
+        finally:
+            await b.close()
+
+
+async def logged_in(browser, platform, username: str) -> Page:
+    context = await browser.new_context(locale="zh-CN", viewport={"width": 1400, "height": 900})
+    page = await context.new_page()
+    await page.goto(platform.url("command_centre") + "/")
+    await page.fill("input[name=username]", username)
+    await page.fill("input[name=password]", f"{username}-secret")
+    await page.click("#login-form button[type=submit]")
+    await expect(page.locator("#board-view")).to_be_visible()
+    await expect(page.locator("#user")).to_contain_text(username)
+    return page
+
+
+async def order_in(client: httpx.AsyncClient, platform, town: str) -> str:
+    gw = platform.url("exchange")
+    r = await client.post(f"{gw}/v1/court-orders", json=court_order(town=town),
+                          headers=await gateway_token(client, gw, "court"))
+    assert r.status_code == 202, r.text
+    return r.json()["person_id"]
+
+
+async def fix_outside(client: httpx.AsyncClient, platform, person_id: str) -> None:
+    gw = platform.url("exchange")
+    device = await gateway_token(client, gw, "device")
+    for _ in range(50):  # until supervision has opened the case (it answers no alert before)
+        r = await client.post(f"{gw}/v1/locations", json={"fixes": [fix(person_id, *SHANGHAI, datetime.now(UTC))]},
+                              headers=device)
+        assert r.status_code == 202
+        duty = await staff(client, platform.url("command_centre"), "duty-demo")
+        alerts = (await client.get(f"{platform.url('command_centre')}/api/v1/alerts", headers=duty)).json()
+        if any(a["person_id"] == person_id for a in alerts):
+            return
+        await asyncio.sleep(0.5)
+    raise AssertionError("the fix raised no alert")
+
+
+async def alert_of(client, platform, person_id: str) -> dict:
+    duty = await staff(client, platform.url("command_centre"), "duty-demo")
+    alerts = (await client.get(f"{platform.url('command_centre')}/api/v1/alerts", headers=duty)).json()
+    return next(a for a in alerts if a["person_id"] == person_id)
+
+
+async def test_each_role_logs_in_sees_its_name_and_logs_out(platform, browser):
+    for username in ("duty-demo", "supervisor-demo", "officer-demo", "head-demo"):
+        page = await logged_in(browser, platform, username)
+        await expect(page.locator("#nav")).to_be_visible()
+        await page.click("#logout")
+        await expect(page.locator("#login-view")).to_be_visible()
+        await page.reload()  # the session cookie is gone: still the login form
+        await expect(page.locator("#login-view")).to_be_visible()
+        await page.context.close()
+    page = await (await browser.new_context()).new_page()
+    await page.goto(platform.url("command_centre") + "/")
+    await page.fill("input[name=username]", "duty-demo")
+    await page.fill("input[name=password]", "wrong")
+    await page.click("#login-form button[type=submit]")
+    await expect(page.locator("#login-error")).to_have_text("用户名或密码错误")
+
+
+async def test_alert_through_the_gateway_appears_live_and_is_handled_from_the_board(platform, browser):
+    page = await logged_in(browser, platform, "duty-demo")
+    async with httpx.AsyncClient(timeout=10) as client:
+        person_id = await order_in(client, platform, "澄江街道")
+        await fix_outside(client, platform, person_id)
+        alert = await alert_of(client, platform, person_id)
+    row = page.locator(f'tr[data-alert-id="{alert["alert_id"]}"]')
+    await expect(row).to_be_visible(timeout=15_000)  # arrived over SSE: the page was never reloaded
+    await expect(row).to_contain_text("离开江阴市")
+    await row.locator('button[data-step="acknowledge"]').click()
+    await expect(row).to_contain_text("已签收")
+    await row.locator('button[data-step="dispose"]').click()
+    await page.select_option("#reason-select", index=0)
+    await page.fill("#dispose-form textarea[name=note]", "已电话核实，本人返回")
+    await page.click("#dispose-ok")
+    await expect(row).to_contain_text("已处置")
+    async with httpx.AsyncClient(timeout=10) as client:
+        assert (await alert_of(client, platform, person_id))["status"] == "disposed"
+
+
+async def test_a_justice_officer_does_not_see_another_offices_alert(platform, browser):
+    page = await logged_in(browser, platform, "officer-demo")  # 澄江街道
+    async with httpx.AsyncClient(timeout=10) as client:
+        elsewhere = await order_in(client, platform, "华士镇")
+        mine = await order_in(client, platform, "澄江街道")
+        await fix_outside(client, platform, elsewhere)
+        await fix_outside(client, platform, mine)
+        other_alert, my_alert = await alert_of(client, platform, elsewhere), await alert_of(client, platform, mine)
+    await expect(page.locator(f'tr[data-alert-id="{my_alert["alert_id"]}"]')).to_be_visible(timeout=15_000)
+    assert await page.locator(f'tr[data-alert-id="{other_alert["alert_id"]}"]').count() == 0
+    offices = await page.locator("#rows tr td:nth-child(3)").all_inner_texts()
+    assert offices and set(offices) == {"澄江街道"}
+    await page.goto(platform.url("command_centre") + f"/#person/{elsewhere}")
+    await expect(page.locator("#p-case .error")).to_contain_text("华士镇")
+
+
+async def test_map_person_page_and_handover_board(platform, browser):
+    async with httpx.AsyncClient(timeout=10) as client:
+        person_id = await order_in(client, platform, "南闸街道")
+        await fix_outside(client, platform, person_id)
+    page = await logged_in(browser, platform, "duty-demo")
+    await page.goto(platform.url("command_centre") + f"/#map/{person_id}")
+    await expect(page.locator("#map path.county")).to_have_count(1)
+    await expect(page.locator(f'#map circle.pos.bad[data-person="{person_id}"]')).to_have_count(1)
+    await expect(page.locator("#map polyline.track")).to_have_count(1)
+    await page.locator(f'#map circle[data-person="{person_id}"]').dispatch_event("click")
+    await expect(page.locator("#person-view")).to_be_visible()
+    await expect(page.locator("#p-name")).to_contain_text("*")       # masked identity only
+    await expect(page.locator("#p-name")).not_to_contain_text("王五")
+    await expect(page.locator("#p-timeline-list li")).not_to_have_count(0)
+    await expect(page.locator("#p-alerts")).to_contain_text("离开江阴市")
+    await page.click('#nav a[data-page="handover"]')
+    await expect(page.locator("#hv-upcoming thead")).to_have_count(1)
+    await expect(page.locator("#hv-not_arrived thead")).to_have_count(1)
+
+
+async def test_statistics_page_charts_and_the_monthly_xlsx(platform, browser):
+    cc = platform.url("command_centre")
+    month = datetime.now(UTC).strftime("%Y-%m")
+    async with httpx.AsyncClient(timeout=20) as client:
+        head = await staff(client, cc, "head-demo")
+
+        async def office_row():
+            stats = (await client.get(f"{cc}/api/v1/statistics", params={"month": month}, headers=head)).json()
+            return next((o for o in stats["offices"] if o["office"] == "祝塘镇"), {})
+        before = await office_row()
+        people = [await order_in(client, platform, "祝塘镇") for _ in range(2)]
+        deadline = time.monotonic() + 30
+        while (await office_row()).get("corrections", 0) < before.get("corrections", 0) + 2:
+            assert time.monotonic() < deadline, "the two new cases never counted"
+            await asyncio.sleep(0.3)
+        r = await client.post(f"{cc}/api/v1/persons/{people[0]}/positioning", headers=head,
+                              json={"ground": "revocation_pending", "device_id": "EM-XLSX"})
+        assert r.status_code == 201, r.text
+        after = await office_row()
+        positioned_before = round((before.get("positioning_rate") or 0) * before.get("corrections", 0))
+        expected_rate = round((positioned_before + 1) / (before.get("corrections", 0) + 2), 3)
+        assert after["positioning_rate"] == expected_rate
+        report = await client.get(f"{cc}/api/v1/reports/monthly.xlsx", params={"month": month}, headers=head)
+        assert report.status_code == 200
+        assert report.headers["content-type"].startswith("application/vnd.openxmlformats")
+    book = load_workbook(io.BytesIO(report.content))
+    sheet = book["统计报告"]
+    header = [c.value for c in sheet[2]]
+    rows = {r[0]: dict(zip(header, r)) for r in sheet.iter_rows(min_row=3, values_only=True)}
+    assert len([o for o in rows if o != "目标"]) == 17
+    assert rows["祝塘镇"]["社区矫正人数"] == after["corrections"] == before.get("corrections", 0) + 2
+    assert rows["祝塘镇"]["电子定位率"] == expected_rate
+    assert rows["目标"]["后续照管率"] == 0.9 and rows["目标"]["操守保持率"] == 0.5
+    assert rows["目标"]["重点人员必接率"] == 1.0 and rows["目标"]["一般人员接送率"] == 0.7
+    assert "预警统计" in book.sheetnames
+
+    page = await logged_in(browser, platform, "supervisor-demo")
+    await page.click('#nav a[data-page="stats"]')
+    await expect(page.locator("#charts figure.chart")).to_have_count(9)
+    chart = page.locator('figure[data-indicator="positioning_rate"]')
+    await expect(chart.locator("rect")).to_have_count(17)
+    await expect(chart).to_contain_text("祝塘镇")
+    await expect(page.locator('figure[data-indicator="aftercare_rate"] line.target')).to_have_count(1)
