@@ -60,8 +60,9 @@ test: setup browser
 test-unit: setup
 	$(PY) -m pytest tests/unit tests/static $(PYTEST_ARGS)
 
+BENCH_ARGS ?=
 bench: setup
-	@echo "make bench: the benchmark is not built yet (issue #9)." >&2; exit 2
+	$(PY) -m bench $(BENCH_ARGS)
 
 schemas: setup
 	$(PY) -m shared.asyncapi

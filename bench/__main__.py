@@ -1,0 +1,148 @@
+"""`make bench` — `python -m bench [--scales 1000,10000,100000] [--seconds 60]`.
+
+Uses the running platform (`make up`), or brings it up and down again. Writes
+bench/results/latest.json and bench/results/latest.png, and prints a table.
+"""
+from __future__ import annotations
+
+import asyncio
+import os
+import platform as host
+import subprocess
+import time
+from pathlib import Path
+
+import orjson
+import psutil
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from bench import load, pipeline, raw
+from bench.observe import Processes
+from bench.report import chart
+from shared.devstack import procs as devprocs
+from shared.devstack.stack import SERVICES, Stack
+from shared.paths import REPO_ROOT
+
+console = Console()
+RESULTS = REPO_ROOT / "bench" / "results"
+TARGETS = {"ratio_to_raw_consume": 0.70, "fixes_per_s": 10_000, "p99_ms": 250, "cost_growth": 0.10, "rss_mb": 200}
+
+
+def platform_up(stack: Stack) -> bool:
+    """True when this run started the platform (and so stops it)."""
+    if all(devprocs.port_open("127.0.0.1", stack.port(name)) for name in SERVICES):
+        console.print("using the running platform")
+        return False
+    console.print("bringing the platform up…")
+    stack.infra_up()
+    stack.services_up()
+    stack.wait_ready(timeout_s=180)
+    return True
+
+
+def machine() -> dict:
+    commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True,
+                            cwd=REPO_ROOT).stdout.strip()
+    return {"cpus": os.cpu_count(), "memory_gb": round(psutil.virtual_memory().total / 2**30, 1),
+            "python": host.python_version(), "platform": host.platform(), "commit": commit or None}
+
+
+async def run(scales: list[int], seconds: float, scale_seconds: float, latency_seconds: float,
+              background: int) -> dict:
+    stack = Stack()
+    started_here = platform_up(stack)
+    try:
+        processes = Processes(stack)
+        partitions = stack_partitions()
+        out: dict = {"machine": machine(), "started_at": pipeline.stamp(), "targets": TARGETS}
+        console.rule("raw aiokafka baseline")
+        out["raw_kafka"] = await raw.run(stack.bootstrap, list(load.inside_fixes(range(1000), 300_000)), partitions)
+        console.print(out["raw_kafka"])
+        out["scale"] = []
+        for persons in scales:
+            console.rule(f"{persons:,} persons")
+            seeded = await pipeline.seed(stack, persons)
+            window = seconds if persons == scales[-1] else scale_seconds
+            hint = max(2000, int(out["scale"][-1]["fixes_per_s"] * 1.3) if out["scale"] else 4000)
+            result = await pipeline.throughput(stack, processes, persons, window, hint)
+            result["seed_seconds"] = round(seeded, 1)
+            console.print(result)
+            out["scale"].append(result)
+        top = out["scale"][-1]
+        out["pipeline"] = {"fixes_per_s": top["fixes_per_s"], "persons": top["persons"], "seconds": top["seconds"],
+                           "ratio_to_raw_consume": round(top["fixes_per_s"] / out["raw_kafka"]["consume_per_s"], 3),
+                           "lag_max": top["lag_max"], "lag_last": top["lag_last"]}
+        console.rule("gateway")
+        out["gateway"] = await pipeline.gateway(stack, scales[-1], 20)
+        console.print(out["gateway"])
+        console.rule(f"latency under {background:,} fixes/s")
+        lat = await pipeline.latency(stack, scales[-1], latency_seconds, background)
+        samples = lat.pop("samples_ms")
+        out["latency_ms"] = lat
+        console.print(lat)
+        processes.sample_rss()
+        out["rss_mb"] = processes.peak_rss
+        base, big = out["scale"][0]["supervision_cpu_us_per_fix"], out["scale"][-1]["supervision_cpu_us_per_fix"]
+        out["cost_growth"] = round(big / base - 1, 3) if base and big else None
+        out["finished_at"] = pipeline.stamp()
+        RESULTS.mkdir(parents=True, exist_ok=True)
+        (RESULTS / "latest.json").write_bytes(orjson.dumps(out, option=orjson.OPT_INDENT_2))
+        chart(out, samples, RESULTS / "latest.png")
+        print_table(out)
+        return out
+    finally:
+        if started_here:
+            stack.services_down()
+            stack.infra_down()
+
+
+def stack_partitions() -> int:
+    from shared.settings import ServiceSettings
+    return ServiceSettings(service_name="bench").topic_partitions
+
+
+def verdict(ok: bool | None) -> str:
+    return "—" if ok is None else ("[green]met[/]" if ok else "[red]missed[/]")
+
+
+def print_table(out: dict) -> None:
+    t = Table(title=f"SPS benchmark · {out['machine']['cpus']} cores · commit {out['machine']['commit']}")
+    for col in ("measure", "value", "target", ""):
+        t.add_column(col)
+    raw_rate, pipe = out["raw_kafka"]["consume_per_s"], out["pipeline"]
+    lat, rss = out["latency_ms"], out["rss_mb"]
+    t.add_row("raw aiokafka consume", f"{raw_rate:,}/s", "", "")
+    t.add_row("raw aiokafka produce", f"{out['raw_kafka']['produce_per_s']:,}/s", "", "")
+    t.add_row(f"supervision, {pipe['persons']:,} persons, {pipe['seconds']} s", f"{pipe['fixes_per_s']:,}/s",
+              f"≥ {TARGETS['fixes_per_s']:,}/s", verdict(pipe["fixes_per_s"] >= TARGETS["fixes_per_s"]))
+    t.add_row("ratio to raw consume", f"{pipe['ratio_to_raw_consume']:.0%}", "≥ 70%",
+              verdict(pipe["ratio_to_raw_consume"] >= TARGETS["ratio_to_raw_consume"]))
+    t.add_row("gateway (HTTP batches of 1,000)", f"{out['gateway']['fixes_per_s']:,}/s", "", "")
+    t.add_row(f"fix → alert p50 / p95 / p99 ({lat['background_per_s']:,}/s)",
+              f"{lat['p50']} / {lat['p95']} / {lat['p99']} ms", "p99 ≤ 250 ms",
+              verdict(lat["p99"] is not None and lat["p99"] <= TARGETS["p99_ms"]))
+    t.add_row("fix → live feed p99", f"{lat['live_feed_p99']} ms", "", "")
+    for s in out["scale"]:
+        t.add_row(f"  {s['persons']:,} persons", f"{s['fixes_per_s']:,}/s · {s['supervision_cpu_us_per_fix']} µs CPU/fix",
+                  "", "")
+    growth = out["cost_growth"]
+    t.add_row("per-fix cost growth (largest vs smallest)", f"{growth:+.1%}" if growth is not None else "—", "≤ 10%",
+              verdict(None if growth is None else growth <= TARGETS["cost_growth"]))
+    for name, mb in sorted(rss.items()):
+        t.add_row(f"  peak RSS {name}", f"{mb} MB", "≤ 200 MB", verdict(mb <= TARGETS["rss_mb"]))
+    console.print(t)
+
+
+def main(scales: str = typer.Option("1000,10000,100000", help="persons per scale step, ascending"),
+         seconds: float = typer.Option(60, help="the sustained window at the largest scale"),
+         scale_seconds: float = typer.Option(20, help="the window at the smaller scales"),
+         latency_seconds: float = typer.Option(30), background: int = typer.Option(2000)) -> None:
+    started = time.monotonic()
+    asyncio.run(run([int(s) for s in scales.split(",")], seconds, scale_seconds, latency_seconds, background))
+    console.print(f"benchmark finished in {time.monotonic() - started:.0f} s → {RESULTS / 'latest.json'}")
+
+
+if __name__ == "__main__":
+    typer.run(main)

@@ -1,0 +1,72 @@
+"""Watching the platform while it works: consumer-group progress and lag, process CPU and RSS."""
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+
+import psutil
+from aiokafka import AIOKafkaConsumer, TopicPartition
+from aiokafka.admin import AIOKafkaAdminClient
+
+from shared.devstack.stack import Stack
+
+
+class GroupWatch:
+    """Committed offsets of a consumer group on one topic against the topic's end offsets."""
+
+    def __init__(self, bootstrap: str, group: str, topic: str) -> None:
+        self.bootstrap, self.group, self.topic = bootstrap, group, topic
+        self.admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap)
+        self.probe = AIOKafkaConsumer(bootstrap_servers=bootstrap, group_id=None)
+
+    async def __aenter__(self) -> GroupWatch:
+        await self.admin.start()
+        await self.probe.start()
+        self.partitions = [TopicPartition(self.topic, p) for p in sorted(self.probe.partitions_for_topic(self.topic)
+                                                                           or await self._partitions())]
+        return self
+
+    async def _partitions(self) -> set[int]:
+        await self.probe.topics()
+        return self.probe.partitions_for_topic(self.topic) or set()
+
+    async def __aexit__(self, *exc) -> None:
+        await self.probe.stop()
+        await self.admin.close()
+
+    async def committed(self) -> int:
+        offsets = await self.admin.list_consumer_group_offsets(self.group, partitions=self.partitions)
+        return sum(max(0, meta.offset) for meta in offsets.values())
+
+    async def end(self) -> int:
+        return sum((await self.probe.end_offsets(self.partitions)).values())
+
+    async def lag(self) -> int:
+        return max(0, await self.end() - await self.committed())
+
+
+@dataclass
+class Processes:
+    """The services' processes (from the dev stack's pid files), for CPU time and peak RSS."""
+    stack: Stack
+    procs: dict[str, psutil.Process] = field(default_factory=dict)
+    peak_rss: dict[str, float] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        from shared.devstack.stack import SERVICES
+        for name in SERVICES:
+            pid = int(self.stack.pidfile(name).read_text())
+            self.procs[name] = psutil.Process(pid)
+
+    def cpu_seconds(self, name: str) -> float:
+        times = self.procs[name].cpu_times()
+        return times.user + times.system
+
+    def sample_rss(self) -> None:
+        for name, proc in self.procs.items():
+            mb = proc.memory_info().rss / 2**20
+            self.peak_rss[name] = max(self.peak_rss.get(name, 0.0), round(mb, 1))
+
+
+def now() -> float:
+    return time.perf_counter()

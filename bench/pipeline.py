@@ -1,0 +1,217 @@
+"""The platform under load: seeding persons, supervision's sustained fix rate and its cost per
+fix, the gateway's batches, and latency from a fix to its alert and to the live feed."""
+from __future__ import annotations
+
+import asyncio
+import statistics
+import time
+from datetime import UTC, datetime
+
+import httpx
+import orjson
+import sqlalchemy as sa
+from aiokafka import AIOKafkaConsumer
+from rich.console import Console
+from sqlalchemy.ext.asyncio import create_async_engine
+
+from bench import load
+from bench.observe import GroupWatch, Processes
+from bench.raw import produce, producer
+from shared import topics
+from shared.devstack.sse import SseReader
+from shared.devstack.stack import Stack
+
+console = Console()
+SUPERVISION_GROUP = "sps-supervision-main"
+
+
+async def seed(stack: Stack, persons: int) -> float:
+    """Bench persons 0‥persons-1 as court orders; returns when supervision holds them all."""
+    engine = create_async_engine(stack.database_url.rsplit("/", 1)[0] + "/sps_supervision")
+    like = load.bench_ref_like()
+    started = time.perf_counter()
+    try:
+        async with engine.connect() as conn:
+            have = await conn.scalar(sa.text("select count(*) from cases where source_ref like :p"), {"p": like})
+        if have < persons:
+            p = producer(stack.bootstrap)
+            await p.start()
+            try:
+                await produce(p, topics.COURT_ORDERS, [load.court_order(i) for i in range(have, persons)])
+            finally:
+                await p.stop()
+        while True:
+            async with engine.connect() as conn:
+                have = await conn.scalar(sa.text("select count(*) from cases where source_ref like :p"),
+                                         {"p": like})
+            console.print(f"  seeding: {have:,}/{persons:,} cases", end="\r")
+            if have >= persons:
+                break
+            await asyncio.sleep(1.0)
+    finally:
+        await engine.dispose()
+    console.print()
+    return time.perf_counter() - started
+
+
+async def drain(watch: GroupWatch, timeout_s: float = 600) -> None:
+    deadline = time.monotonic() + timeout_s
+    while await watch.lag() > 0:
+        if time.monotonic() > deadline:
+            raise TimeoutError("supervision did not catch up")
+        await asyncio.sleep(0.5)
+
+
+async def throughput(stack: Stack, procs: Processes, persons: int, seconds: float, rate_hint: int) -> dict:
+    """Keep a backlog in front of supervision for `seconds`; measure what it consumes and its CPU."""
+    async with GroupWatch(stack.bootstrap, SUPERVISION_GROUP, topics.LOCATIONS) as watch:
+        await drain(watch)
+        backlog_target = max(20_000, rate_hint * 5)
+        records = list(load.inside_fixes(range(persons), int(rate_hint * (seconds + 10)) + backlog_target,
+                                         seed=persons))
+        p = producer(stack.bootstrap)
+        await p.start()
+        sent = 0
+        lags: list[int] = []
+
+        async def feed():
+            nonlocal sent
+            while sent < len(records):
+                if await watch.lag() < backlog_target:
+                    chunk = records[sent:sent + 10_000]
+                    await produce(p, topics.LOCATIONS, chunk)
+                    sent += len(chunk)
+                else:
+                    await asyncio.sleep(0.2)
+        feeder = asyncio.create_task(feed())
+        try:
+            while await watch.lag() < min(backlog_target, 10_000):
+                await asyncio.sleep(0.2)   # a backlog first, so the window measures supervision, not us
+            start_committed, start_cpu, t0 = await watch.committed(), procs.cpu_seconds("supervision"), time.perf_counter()
+            while time.perf_counter() - t0 < seconds:
+                await asyncio.sleep(1.0)
+                lags.append(await watch.lag())
+                procs.sample_rss()
+                if feeder.done() and lags[-1] == 0:
+                    break  # ran out of prepared records: the window is shorter (reported)
+            elapsed = time.perf_counter() - t0
+            done = await watch.committed() - start_committed
+            cpu = procs.cpu_seconds("supervision") - start_cpu
+        finally:
+            feeder.cancel()
+            await asyncio.gather(feeder, return_exceptions=True)
+            await p.stop()
+        await drain(watch)
+    return {"persons": persons, "seconds": round(elapsed, 1), "fixes": done, "fixes_per_s": round(done / elapsed),
+            "supervision_cpu_us_per_fix": round(cpu / done * 1e6, 1) if done else None,
+            "lag_max": max(lags, default=0), "lag_last": lags[-1] if lags else 0}
+
+
+async def gateway(stack: Stack, persons: int, seconds: float, clients: int = 4, batch: int = 1000) -> dict:
+    """Authenticated batches of fixes through the gateway's HTTP API (each a 202 only once durable)."""
+    gw = stack.url("exchange")
+    async with httpx.AsyncClient(base_url=gw, timeout=60) as http:
+        r = await http.post("/oauth/token", data={"grant_type": "client_credentials", "client_id": "device-demo",
+                                                  "client_secret": "device-demo-secret"})
+        r.raise_for_status()
+        auth = {"Authorization": f"Bearer {r.json()['access_token']}"}
+        accepted, refused = 0, 0
+        started = time.perf_counter()
+
+        async def client(k: int):
+            nonlocal accepted, refused
+            i = k
+            while time.perf_counter() - started < seconds:
+                body = {"fixes": [load.gateway_fix((i + j) % persons) for j in range(batch)]}
+                i += batch * clients
+                resp = await http.post("/v1/locations", json=body, headers=auth)
+                if resp.status_code == 202:
+                    accepted += batch
+                else:
+                    refused += 1
+                    await asyncio.sleep(float(resp.headers.get("Retry-After", "0.2")))
+        await asyncio.gather(*(client(k) for k in range(clients)))
+        elapsed = time.perf_counter() - started
+    async with GroupWatch(stack.bootstrap, SUPERVISION_GROUP, topics.LOCATIONS) as watch:
+        await drain(watch)
+    return {"fixes_per_s": round(accepted / elapsed), "requests_refused": refused, "batch": batch,
+            "clients": clients, "seconds": round(elapsed, 1)}
+
+
+def percentile(values: list[float], q: float) -> float | None:
+    if not values:
+        return None
+    ordered = sorted(values)
+    return round(ordered[min(len(ordered) - 1, int(round(q / 100 * (len(ordered) - 1))))], 1)
+
+
+async def latency(stack: Stack, persons: int, seconds: float, background_per_s: int, probes_per_s: int = 5) -> dict:
+    """Under a steady background of inside fixes, probe fixes outside the county, each for a person
+    not yet outside: time to its alert on alerts.v1 and on the command centre's live feed."""
+    probe_people = list(range(persons - 1, persons - 1 - int(seconds * probes_per_s) - 1, -1))
+    background_people = range(0, persons - len(probe_people) - 1)
+    sent_at: dict[str, float] = {}
+    on_topic: dict[str, float] = {}
+    cc = stack.url("command_centre")
+    async with httpx.AsyncClient(timeout=10) as http:
+        r = await http.post(f"{cc}/api/v1/auth/login", json={"username": "duty-demo", "password": "duty-demo-secret"})
+        r.raise_for_status()
+        staff = {"Authorization": f"Bearer {r.json()['access_token']}"}
+    alerts = AIOKafkaConsumer(topics.ALERTS, bootstrap_servers=stack.bootstrap, group_id=None,
+                              auto_offset_reset="latest")
+    await alerts.start()
+
+    async def watch_alerts():
+        while True:
+            for recs in (await alerts.getmany(timeout_ms=100)).values():
+                arrived = time.perf_counter()
+                for r in recs:
+                    data = orjson.loads(r.value).get("data", {})
+                    pid = data.get("person_id")
+                    if pid in sent_at and pid not in on_topic and data.get("rule_id") == "zone_exit":
+                        on_topic[pid] = arrived
+    watcher = asyncio.create_task(watch_alerts())
+    p = producer(stack.bootstrap)
+    await p.start()
+    background = load.inside_fixes(background_people, 10**9, seed=7)
+    try:
+        async with SseReader(f"{cc}/api/v1/alerts/stream", staff) as feed:
+            await asyncio.sleep(1.0)
+            t0 = time.perf_counter()
+            tick, probe_every = 0.1, max(1, int(1 / (probes_per_s * 0.1)))
+            k = 0
+            while time.perf_counter() - t0 < seconds:
+                tick_start = time.perf_counter()
+                batch = [next(background) for _ in range(int(background_per_s * tick))]
+                if k % probe_every == 0 and probe_people:
+                    i = probe_people.pop()
+                    key, value, headers = load.fix(i, *load.SHANGHAI)
+                    await (await p.send(topics.LOCATIONS, value=value, key=key, headers=headers))
+                    sent_at[str(load.person_id(i))] = time.perf_counter()
+                await produce(p, topics.LOCATIONS, batch)
+                k += 1
+                await asyncio.sleep(max(0.0, tick - (time.perf_counter() - tick_start)))
+            await asyncio.sleep(5.0)  # the last probes' alerts
+            on_feed = {}
+            for event in feed.events:
+                pid = event.data.get("person_id")
+                if pid in sent_at and pid not in on_feed and event.event == "sps.alert.raised":
+                    on_feed[pid] = event.received_at
+    finally:
+        watcher.cancel()
+        await asyncio.gather(watcher, return_exceptions=True)
+        await alerts.stop()
+        await p.stop()
+    # SseReader stamps with time.monotonic(); convert both clocks through one shared instant.
+    offset = time.perf_counter() - time.monotonic()
+    topic_ms = [(on_topic[pid] - sent_at[pid]) * 1000 for pid in on_topic]
+    feed_ms = [(on_feed[pid] + offset - sent_at[pid]) * 1000 for pid in on_feed]
+    return {"probes": len(sent_at), "alerts_seen": len(topic_ms), "feed_seen": len(feed_ms),
+            "background_per_s": background_per_s, "p50": percentile(topic_ms, 50), "p95": percentile(topic_ms, 95),
+            "p99": percentile(topic_ms, 99), "live_feed_p50": percentile(feed_ms, 50),
+            "live_feed_p99": percentile(feed_ms, 99),
+            "mean": round(statistics.fmean(topic_ms), 1) if topic_ms else None, "samples_ms": sorted(topic_ms)}
+
+
+def stamp() -> str:
+    return datetime.now(UTC).isoformat(timespec="seconds")
