@@ -22,13 +22,12 @@ class GroupWatch:
     async def __aenter__(self) -> GroupWatch:
         await self.admin.start()
         await self.probe.start()
-        self.partitions = [TopicPartition(self.topic, p) for p in sorted(self.probe.partitions_for_topic(self.topic)
-                                                                           or await self._partitions())]
+        described = await self.admin.describe_topics([self.topic])
+        self.partitions = [TopicPartition(self.topic, p["partition"])
+                           for p in sorted(described[0]["partitions"], key=lambda p: p["partition"])]
+        if not self.partitions:
+            raise RuntimeError(f"topic {self.topic} has no partitions")
         return self
-
-    async def _partitions(self) -> set[int]:
-        await self.probe.topics()
-        return self.probe.partitions_for_topic(self.topic) or set()
 
     async def __aexit__(self, *exc) -> None:
         await self.probe.stop()
@@ -57,6 +56,10 @@ class Processes:
         for name in SERVICES:
             pid = int(self.stack.pidfile(name).read_text())
             self.procs[name] = psutil.Process(pid)
+
+    def refresh(self, name: str) -> None:
+        """After a restart: the new process."""
+        self.procs[name] = psutil.Process(int(self.stack.pidfile(name).read_text()))
 
     def cpu_seconds(self, name: str) -> float:
         times = self.procs[name].cpu_times()

@@ -63,48 +63,43 @@ async def drain(watch: GroupWatch, timeout_s: float = 600) -> None:
 
 
 async def throughput(stack: Stack, procs: Processes, persons: int, seconds: float, rate_hint: int) -> dict:
-    """Keep a backlog in front of supervision for `seconds`; measure what it consumes and its CPU."""
+    """Supervision's capacity: stop it, put a backlog of fixes in front of it, start it again and
+    measure what it consumes (committed offsets) and the CPU it spends, over the window."""
     async with GroupWatch(stack.bootstrap, SUPERVISION_GROUP, topics.LOCATIONS) as watch:
         await drain(watch)
-        backlog_target = max(20_000, rate_hint * 5)
-        records = list(load.inside_fixes(range(persons), int(rate_hint * (seconds + 10)) + backlog_target,
-                                         seed=persons))
+        stack.stop_service("supervision")
+        records = list(load.inside_fixes(range(persons), int(rate_hint * (seconds + 5)), seed=persons))
         p = producer(stack.bootstrap)
         await p.start()
-        sent = 0
-        lags: list[int] = []
-
-        async def feed():
-            nonlocal sent
-            while sent < len(records):
-                if await watch.lag() < backlog_target:
-                    chunk = records[sent:sent + 10_000]
-                    await produce(p, topics.LOCATIONS, chunk)
-                    sent += len(chunk)
-                else:
-                    await asyncio.sleep(0.2)
-        feeder = asyncio.create_task(feed())
         try:
-            while await watch.lag() < min(backlog_target, 10_000):
-                await asyncio.sleep(0.2)   # a backlog first, so the window measures supervision, not us
-            start_committed, start_cpu, t0 = await watch.committed(), procs.cpu_seconds("supervision"), time.perf_counter()
-            while time.perf_counter() - t0 < seconds:
-                await asyncio.sleep(1.0)
-                lags.append(await watch.lag())
-                procs.sample_rss()
-                if feeder.done() and lags[-1] == 0:
-                    break  # ran out of prepared records: the window is shorter (reported)
-            elapsed = time.perf_counter() - t0
-            done = await watch.committed() - start_committed
-            cpu = procs.cpu_seconds("supervision") - start_cpu
+            await produce(p, topics.LOCATIONS, records)
         finally:
-            feeder.cancel()
-            await asyncio.gather(feeder, return_exceptions=True)
             await p.stop()
+        del records
+        first = await watch.committed()           # stable: supervision is stopped
+        stack.start_service("supervision")
+        procs.refresh("supervision")
+        deadline = time.monotonic() + 300
+        while await watch.committed() == first:   # from its first commit: startup and rebalance excluded
+            if time.monotonic() > deadline:
+                raise TimeoutError("supervision consumed nothing in 300 s")
+            await asyncio.sleep(0.05)
+        start_committed, start_cpu, t0 = await watch.committed(), procs.cpu_seconds("supervision"), time.perf_counter()
+        lags: list[int] = []
+        while time.perf_counter() - t0 < seconds:
+            await asyncio.sleep(1.0)
+            lags.append(await watch.lag())
+            procs.sample_rss()
+            if lags[-1] == 0:
+                break  # drained early: the backlog was too small for the window (the window is reported)
+        elapsed = time.perf_counter() - t0
+        done = await watch.committed() - start_committed
+        cpu = procs.cpu_seconds("supervision") - start_cpu
         await drain(watch)
     return {"persons": persons, "seconds": round(elapsed, 1), "fixes": done, "fixes_per_s": round(done / elapsed),
             "supervision_cpu_us_per_fix": round(cpu / done * 1e6, 1) if done else None,
-            "lag_max": max(lags, default=0), "lag_last": lags[-1] if lags else 0}
+            "supervision_cpu_share": round(cpu / elapsed, 2), "lag_start": lags[0] if lags else 0,
+            "lag_end": lags[-1] if lags else 0}
 
 
 async def gateway(stack: Stack, persons: int, seconds: float, clients: int = 4, batch: int = 1000) -> dict:
@@ -177,6 +172,8 @@ async def latency(stack: Stack, persons: int, seconds: float, background_per_s: 
     try:
         async with SseReader(f"{cc}/api/v1/alerts/stream", staff) as feed:
             await asyncio.sleep(1.0)
+            lags: list[int] = []
+            watch = await GroupWatch(stack.bootstrap, SUPERVISION_GROUP, topics.LOCATIONS).__aenter__()
             t0 = time.perf_counter()
             tick, probe_every = 0.1, max(1, int(1 / (probes_per_s * 0.1)))
             k = 0
@@ -190,7 +187,10 @@ async def latency(stack: Stack, persons: int, seconds: float, background_per_s: 
                     sent_at[str(load.person_id(i))] = time.perf_counter()
                 await produce(p, topics.LOCATIONS, batch)
                 k += 1
+                if k % 10 == 0:
+                    lags.append(await watch.lag())
                 await asyncio.sleep(max(0.0, tick - (time.perf_counter() - tick_start)))
+            await watch.__aexit__(None, None, None)
             await asyncio.sleep(5.0)  # the last probes' alerts
             on_feed = {}
             for event in feed.events:
@@ -209,7 +209,8 @@ async def latency(stack: Stack, persons: int, seconds: float, background_per_s: 
     return {"probes": len(sent_at), "alerts_seen": len(topic_ms), "feed_seen": len(feed_ms),
             "background_per_s": background_per_s, "p50": percentile(topic_ms, 50), "p95": percentile(topic_ms, 95),
             "p99": percentile(topic_ms, 99), "live_feed_p50": percentile(feed_ms, 50),
-            "live_feed_p99": percentile(feed_ms, 99),
+            "live_feed_p99": percentile(feed_ms, 99), "lag_max": max(lags, default=None),
+            "lag_last": lags[-1] if lags else None,
             "mean": round(statistics.fmean(topic_ms), 1) if topic_ms else None, "samples_ms": sorted(topic_ms)}
 
 

@@ -36,6 +36,9 @@ class ConsumerSpec:
     group_suffix: str = "main"
     on_assigned: Callable | None = None
     options: dict = field(default_factory=dict)
+    # Event types whose handlers are idempotent by their own state (a redelivery changes nothing),
+    # so they skip the inbox row: the one database write per event that a fix would otherwise cost.
+    idempotent_types: frozenset[str] = frozenset()
 
 
 class ServiceRuntime:
@@ -106,7 +109,7 @@ class ServiceRuntime:
                 bootstrap_servers=s.kafka_bootstrap_servers, notify_channel=self.notify_channel,
                 max_records=s.consumer_max_records, max_attempts=s.consumer_retry_max_attempts,
                 backoff_s=s.consumer_retry_backoff_s, on_assigned=spec.on_assigned, consumer_options=spec.options,
-                offset_reset=s.consumer_offset_reset,
+                offset_reset=s.consumer_offset_reset, idempotent_types=spec.idempotent_types,
             )
             self.consumers.append(runner)
             self._tasks.append(asyncio.create_task(runner.run(), name=f"consumer-{spec.group_suffix}"))

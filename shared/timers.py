@@ -55,7 +55,13 @@ class Timer:
     payload: dict[str, Any]
 
 
-TimerHandler = Callable[[Timer, UnitOfWork], Awaitable[None]]
+@dataclass(frozen=True, slots=True)
+class Postpone:
+    """A handler's answer: not due after all (a watchdog armed lazily); fire at `until` instead."""
+    until: datetime
+
+
+TimerHandler = Callable[[Timer, UnitOfWork], Awaitable["Postpone | None"]]
 
 
 async def schedule(uow: UnitOfWork, key: str, kind: str, due_at: datetime, payload: dict | None = None) -> bool:
@@ -63,6 +69,26 @@ async def schedule(uow: UnitOfWork, key: str, kind: str, due_at: datetime, paylo
     stmt = insert(timers).values(key=key, kind=kind, due_at=due_at, payload=payload or {}) \
         .on_conflict_do_nothing(index_elements=["key"]).returning(timers.c.id)
     return (await uow.conn.execute(stmt)).scalar() is not None
+
+
+def _push_back_statement():
+    stmt = insert(timers)
+    return stmt.on_conflict_do_update(
+        index_elements=["key"], set_={"due_at": stmt.excluded.due_at, "payload": stmt.excluded.payload,
+                                      "fired_at": None, "attempts": 0},
+        where=timers.c.due_at < stmt.excluded.due_at)
+
+
+# One statement for every batch size: compiled once and cached (a multi-row VALUES is compiled
+# anew for each batch, which cost supervision half its CPU; docs/performance.md).
+_PUSH_BACK = _push_back_statement()
+
+
+async def push_back_many(uow: UnitOfWork, rows: list[dict[str, Any]]) -> None:
+    """Watchdog deadlines (`key`, `kind`, `due_at`, `payload`): each moves on, never back, and one
+    that already fired is armed again. For 'no sign of life for a window' rules."""
+    if rows:
+        await uow.conn.execute(_PUSH_BACK, rows)
 
 
 async def cancel(uow: UnitOfWork, key: str) -> bool:
@@ -130,7 +156,7 @@ class TimerLoop:
                     if handler is None:
                         raise LookupError(f"no handler for timer kind {row.kind!r}")
                     async with uow.conn.begin_nested():  # the handler's work, undone alone on failure
-                        await handler(Timer(row.key, row.kind, row.due_at, row.payload), uow)
+                        outcome = await handler(Timer(row.key, row.kind, row.due_at, row.payload), uow)
                 except Exception as exc:
                     if is_transient(exc):
                         raise
@@ -141,6 +167,10 @@ class TimerLoop:
                         due_at=sa.func.now() + sa.func.make_interval(0, 0, 0, 0, 0, 0,
                                                                       min(300, 2 ** min(row.attempts, 8)))))
                     return 0
+                if isinstance(outcome, Postpone):
+                    await uow.conn.execute(sa.update(timers).where(timers.c.id == row.id)
+                                           .values(due_at=outcome.until))
+                    return 1
                 await uow.conn.execute(sa.update(timers).where(timers.c.id == row.id)
                                        .values(fired_at=sa.func.now(), fire_id=uuid.uuid4()))
                 return 1

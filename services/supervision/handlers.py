@@ -29,9 +29,12 @@ from shared.events import (ArrivalRegistered, CaseOpened, Checkin, CheckinMissed
                            IntakeReported, LeaveApproved, LeaveOverdue, LocationFix, ZoneExited, ZoneReturned)
 from shared.ids import case_id_for, court_order_ref
 from shared.kafka.consumer import Handler
-from shared.timers import Timer, TimerHandler, cancel_prefix, schedule, timers
+from shared.timers import Postpone, Timer, TimerHandler, cancel_prefix, push_back_many, schedule
 
 SOURCE = "/sps/supervision"
+_ZONE_COLUMNS = ("outside_episode", "last_fix_at", "last_outside", "tampered", "in_zones", "lon", "lat", "accuracy_m")
+_ZONE_UPSERT = (lambda s: s.on_conflict_do_update(index_elements=["person_id"],
+                                                  set_={c: s.excluded[c] for c in _ZONE_COLUMNS}))(insert(zone_state))
 FIXES_WITHOUT_CASE = Counter("sps_supervision_fixes_without_case_total", "Fixes for persons with no active case")
 
 
@@ -177,14 +180,13 @@ class SupervisionHandlers(ProgrammeHandlers):
                  "payload": {"person_id": str(pid), "last_seen": at.isoformat()}} for pid, at in seen]
         if not rows:
             return
-        t = insert(timers).values(rows)
-        await uow.conn.execute(t.on_conflict_do_update(
-            index_elements=["key"], set_={"due_at": t.excluded.due_at, "payload": t.excluded.payload,
-                                          "fired_at": None, "attempts": 0},
-            where=timers.c.due_at < t.excluded.due_at))
+        await push_back_many(uow, rows)
 
-    async def on_contact_lost(self, timer: Timer, uow: UnitOfWork) -> None:
+    async def on_contact_lost(self, timer: Timer, uow: UnitOfWork) -> Postpone | None:
         person_id = uuid.UUID(timer.payload["person_id"])
+        last_fix = await self._last_fix(uow, person_id)
+        if last_fix is not None and last_fix + self.policy.contact.lost_after > timer.due_at:
+            return Postpone(last_fix + self.policy.contact.lost_after)  # a later fix, not yet re-armed
         row = (await uow.conn.execute(sa.select(cases.c.case_id, cases.c.jurisdiction).where(
             cases.c.person_id == person_id, cases.c.status.in_(("awaiting_intake", "under_supervision")),
             cases.c.kind == "community_correction").limit(1))).first()
@@ -285,31 +287,35 @@ class SupervisionHandlers(ProgrammeHandlers):
                  "last_outside": s.last_outside, "tampered": s.tampered, "in_zones": list(s.in_zones),
                  "lon": positions[pid].lon, "lat": positions[pid].lat, "accuracy_m": positions[pid].accuracy_m}
                 for pid, (_, s) in staged.items()]
-        stmt = insert(zone_state).values(rows)
-        await uow.conn.execute(stmt.on_conflict_do_update(
-            index_elements=["person_id"], set_={c: stmt.excluded[c] for c in rows[0] if c != "person_id"}))
+        await uow.conn.execute(_ZONE_UPSERT, rows)
         if track := uow.scratch.get("track"):
             await uow.conn.execute(sa.insert(track_points), track)
-        offline_after = self.policy.devices.offline_after
-        timer_rows = [{"key": f"offline:{pid}", "kind": "device.offline", "due_at": s.last_fix_at + offline_after,
-                       "payload": {"person_id": str(pid), "case_id": str(view.case_id),
-                                   "last_fix_at": s.last_fix_at.isoformat()}}
-                      for pid, (view, s) in staged.items() if s.last_fix_at is not None]
-        if timer_rows:
-            t = insert(timers).values(timer_rows)
-            # A newer fix moves the offline deadline on and re-arms a timer that already fired.
-            await uow.conn.execute(t.on_conflict_do_update(
-                index_elements=["key"], set_={"due_at": t.excluded.due_at, "payload": t.excluded.payload,
-                                              "fired_at": None, "attempts": 0},
-                where=timers.c.due_at < t.excluded.due_at))
-        await self._rearm_contacts(uow, [(pid, s.last_fix_at) for pid, (_, s) in staged.items()
-                                         if s.last_fix_at is not None])
+        # Watchdogs move on lazily (policy: at most every watchdog_rearm_every); one that comes due
+        # first checks the persisted last fix, so it never fires early (on_device_offline).
+        every, offline_after = self.policy.devices.watchdog_rearm_every, self.policy.devices.offline_after
+        # …and at once when an armed deadline has passed: that watchdog fired and must be armed again.
+        every = min(every, offline_after, self.policy.contact.lost_after)
+        moved = [(pid, view, s) for pid, (view, s) in staged.items() if s.last_fix_at is not None and (
+            view.watchdogs_armed_at is None or s.last_fix_at - view.watchdogs_armed_at >= every)]
+        await push_back_many(uow, [
+            {"key": f"offline:{pid}", "kind": "device.offline", "due_at": s.last_fix_at + offline_after,
+             "payload": {"person_id": str(pid), "case_id": str(view.case_id)}} for pid, view, s in moved])
+        await self._rearm_contacts(uow, [(pid, s.last_fix_at) for pid, _, s in moved])
+        for _, view, s in moved:
+            uow.after_commit(lambda v=view, at=s.last_fix_at: setattr(v, "watchdogs_armed_at", at))
         for pid, (view, s) in staged.items():
             uow.after_commit(lambda v=view, st=s: setattr(v, "zone", st))
 
-    async def on_device_offline(self, timer: Timer, uow: UnitOfWork) -> None:
+    async def _last_fix(self, uow: UnitOfWork, person_id: uuid.UUID) -> datetime | None:
+        return await uow.conn.scalar(sa.select(zone_state.c.last_fix_at).where(zone_state.c.person_id == person_id))
+
+    async def on_device_offline(self, timer: Timer, uow: UnitOfWork) -> Postpone | None:
         person_id = uuid.UUID(timer.payload["person_id"])
-        last_fix = datetime.fromisoformat(timer.payload["last_fix_at"])
+        last_fix = await self._last_fix(uow, person_id)
+        if last_fix is None:
+            return None
+        if last_fix + self.policy.devices.offline_after > timer.due_at:
+            return Postpone(last_fix + self.policy.devices.offline_after)  # a later fix, not yet re-armed
         row = (await uow.conn.execute(sa.select(cases.c.jurisdiction, cases.c.status).where(
             cases.c.case_id == uuid.UUID(timer.payload["case_id"])))).first()
         if row is None or row.status not in ("awaiting_intake", "under_supervision"):

@@ -50,6 +50,9 @@ def create_app(settings: ServiceSettings | None = None) -> FastAPI:
         topics=[topics.COURT_ORDERS, topics.LOCATIONS, topics.CHECKINS, topics.SUPERVISION_EVENTS,
                 topics.HANDOVER_EVENTS, topics.RISK_EVENTS],
         handlers=handlers.table(), on_assigned=reload_on_assignment,
+        # A fix is judged against the committed zone state: the same fix again (or an older one)
+        # changes nothing (domain/zones.on_fix), so fixes need no inbox row.
+        idempotent_types=frozenset({"sps.ingest.location"}),
         # Range assignment keeps partition i of every topic on one consumer: a person's fixes and
         # leaves (both keyed by person id) meet in the same replica's case view.
         options={"partition_assignment_strategy": (RangePartitionAssignor,)}))

@@ -11,12 +11,20 @@ from collections.abc import Awaitable, Callable, Iterable
 from types import TracebackType
 
 import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql as pg
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from shared.db.plumbing import inbox, outbox
 from shared.envelope import OutgoingEvent, encode
 from shared.kafka.producer import event_headers
+
+
+# One array parameter, so one cached statement whatever the batch size.
+_CLAIM = sa.text(
+    "INSERT INTO inbox (event_id, topic) SELECT unnest(CAST(:ids AS uuid[])), :topic "
+    "ON CONFLICT (event_id) DO NOTHING RETURNING event_id"
+).columns(event_id=pg.UUID(as_uuid=True))
 
 
 class UnitOfWork:
@@ -99,13 +107,7 @@ class UnitOfWork:
         ids = list(dict.fromkeys(event_ids))
         if not ids:
             return set()
-        stmt = (
-            insert(inbox)
-            .values([{"event_id": i, "topic": topic} for i in ids])
-            .on_conflict_do_nothing(index_elements=["event_id"])
-            .returning(inbox.c.event_id)
-        )
-        return set((await self.conn.execute(stmt)).scalars())
+        return set((await self.conn.execute(_CLAIM, {"ids": ids, "topic": topic})).scalars())
 
     async def _flush_outbox(self, conn: AsyncConnection) -> None:
         if not self._pending:

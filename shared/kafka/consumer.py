@@ -95,6 +95,7 @@ class ConsumerRunner:
         on_assigned: Callable[[set[TopicPartition]], Awaitable[None] | None] | None = None,
         consumer_options: dict | None = None,
         offset_reset: str = "earliest",
+        idempotent_types: frozenset[str] = frozenset(),
     ) -> None:
         unknown = set(handlers) - set(EVENT_TYPES)
         if unknown:
@@ -113,6 +114,7 @@ class ConsumerRunner:
         self.on_assigned = on_assigned
         self.consumer_options = consumer_options or {}
         self.offset_reset = offset_reset
+        self.idempotent_types = idempotent_types
         self._batch_lock = asyncio.Lock()
         self._stopping = asyncio.Event()
         self.running = False
@@ -213,11 +215,11 @@ class ConsumerRunner:
 
     async def _handle(self, topic: str, items: list[_Item]) -> None:
         async with UnitOfWork(self.engine, self.notify_channel) as uow:
-            fresh = await uow.claim(topic, (i.event.id for i in items))
+            fresh = await uow.claim(topic, (i.event.id for i in items if i.event.type not in self.idempotent_types))
             handled: set[uuid.UUID] = set()
             for item in items:
                 eid = item.event.id
-                if eid not in fresh or eid in handled:
+                if (eid not in fresh and item.event.type not in self.idempotent_types) or eid in handled:
                     DUPLICATES.labels(self.service, topic).inc()
                     continue
                 handled.add(eid)

@@ -31,6 +31,7 @@ class CaseView:
     zone: ZoneState = field(default_factory=ZoneState)
     leaves: list[Leave] = field(default_factory=list)
     track_at: datetime | None = None  # when the last day-track point was kept
+    watchdogs_armed_at: datetime | None = None  # the last fix that moved the offline/contact deadlines on
 
 
 class CaseDirectory:

@@ -32,6 +32,7 @@ class LeavePolicy(_Strict):
 
 class DevicePolicy(_Strict):
     offline_after: timedelta
+    watchdog_rearm_every: timedelta = timedelta(minutes=10)
 
 
 class LevelPolicy(_Strict):
