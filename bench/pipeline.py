@@ -51,7 +51,27 @@ async def seed(stack: Stack, persons: int) -> float:
     finally:
         await engine.dispose()
     console.print()
+    await quiesce(stack)
     return time.perf_counter() - started
+
+
+# Seeding ripples on (risk assesses every new case, supervision takes the results in): wait for
+# every consumer to be idle, so a throughput window measures fixes and nothing else.
+RIPPLES = [("sps-risk-main", topics.COURT_ORDERS), ("sps-supervision-main", topics.COURT_ORDERS),
+           ("sps-supervision-main", topics.RISK_EVENTS), ("sps-supervision-main", topics.SUPERVISION_EVENTS),
+           ("sps-alerting-main", topics.SUPERVISION_EVENTS), ("sps-alerting-main", topics.RISK_EVENTS)]
+
+
+async def quiesce(stack: Stack, timeout_s: float = 900) -> None:
+    deadline = time.monotonic() + timeout_s
+    for group, topic in RIPPLES:
+        async with GroupWatch(stack.bootstrap, group, topic) as watch:
+            while (lag := await watch.lag()) > 0:
+                console.print(f"  settling: {group} {topic} lag {lag:,}", end="\r")
+                if time.monotonic() > deadline:
+                    raise TimeoutError(f"{group} did not catch up on {topic}")
+                await asyncio.sleep(1.0)
+    console.print()
 
 
 async def drain(watch: GroupWatch, timeout_s: float = 600) -> None:

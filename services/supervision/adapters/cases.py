@@ -21,7 +21,7 @@ from services.supervision.domain.zones import ZoneState
 ACTIVE = ("awaiting_intake", "under_supervision")
 
 
-@dataclass
+@dataclass(slots=True)
 class CaseView:
     case_id: uuid.UUID
     person_id: uuid.UUID
@@ -75,8 +75,13 @@ class CaseDirectory:
             for row in await conn.execute(query):
                 state = ZoneState(row.outside_episode, row.last_fix_at, bool(row.last_outside),
                                   bool(row.tampered), tuple(row.in_zones or ()))
-                fresh[row.person_id] = self.build(row.case_id, row.person_id, row.jurisdiction, row.permitted_area,
-                                                  row.exclusion_zones, state)
+                view = self.build(row.case_id, row.person_id, row.jurisdiction, row.permitted_area,
+                                  row.exclusion_zones, state)
+                # The persisted last fix armed the watchdogs and kept a track point no earlier than
+                # one interval before: start from it, so a restart is not a burst of writes for every
+                # person (a watchdog armed a little early re-checks the last fix when it comes due).
+                view.watchdogs_armed_at = view.track_at = row.last_fix_at
+                fresh[row.person_id] = view
             for row in await conn.execute(sa.select(leaves.c.leave_id, leaves.c.person_id, leaves.c.starts_at,
                                                     leaves.c.ends_at).where(leaves.c.ends_at > sa.func.now())):
                 if (view := fresh.get(row.person_id)) is not None:
