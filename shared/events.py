@@ -221,6 +221,27 @@ class RehabReportMissed(Signal):
     pass
 
 
+class CaseClosed(EventData):
+    """A case ended: the term is over (期满), revoked (收监) or transferred to another county."""
+    person_id: uuid.UUID
+    case_id: uuid.UUID
+    jurisdiction: str
+    outcome: Literal["ended", "revoked", "transferred"]
+    reason: str | None = None
+    closed_by: str | None = None
+
+
+class BatteryLow(Signal):
+    """The positioning device's battery fell below the policy's threshold."""
+    battery_pct: float
+
+
+class SeparationReported(Signal):
+    """人机分离: the phone or device was found not with the person."""
+    count: int = Field(ge=1)     # reports on this case so far
+    warning_due: bool            # the policy's count is reached: a warning (警告) is due
+
+
 class LevelChanged(EventData):
     """The supervision level (分类管理) changed; it sets the check-in schedule."""
     person_id: uuid.UUID
@@ -511,6 +532,12 @@ EVENT_TYPES: dict[str, EventType] = {
                   summary="Aftercare phone call or visit due"),
         EventType(type="sps.supervision.rehab-report-missed", topic=topics.SUPERVISION_EVENTS, data=RehabReportMissed,
                   summary="Community rehabilitation not reported in time"),
+        EventType(type="sps.supervision.case-closed", topic=topics.SUPERVISION_EVENTS, data=CaseClosed,
+                  summary="A case ended (期满), was revoked (收监) or transferred"),
+        EventType(type="sps.supervision.battery-low", topic=topics.SUPERVISION_EVENTS, data=BatteryLow,
+                  summary="A positioning device's battery is low"),
+        EventType(type="sps.supervision.separation-reported", topic=topics.SUPERVISION_EVENTS,
+                  data=SeparationReported, summary="人机分离: the device was found not with the person"),
         EventType(type="sps.supervision.level-changed", topic=topics.SUPERVISION_EVENTS, data=LevelChanged,
                   summary="The supervision level changed (分类管理)"),
         EventType(type="sps.supervision.positioning-started", topic=topics.SUPERVISION_EVENTS,

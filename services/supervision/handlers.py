@@ -24,7 +24,7 @@ from services.supervision.domain.zones import EnteredZone, Exited, Returned, Tam
 from shared import topics
 from shared.db.uow import UnitOfWork
 from shared.envelope import IncomingEvent, new_event
-from shared.events import (ArrivalRegistered, CaseOpened, Checkin, CheckinMissed, ContactLost, CourtOrderIngested,
+from shared.events import (ArrivalRegistered, BatteryLow, CaseOpened, Checkin, CheckinMissed, ContactLost, CourtOrderIngested,
                            DeviceOffline, DeviceTampered, EventData, ExclusionZoneEntered, IntakeMissed,
                            IntakeReported, LeaveApproved, LeaveOverdue, LocationFix, ZoneExited, ZoneReturned)
 from shared.ids import case_id_for, court_order_ref
@@ -87,6 +87,7 @@ class SupervisionHandlers(ProgrammeHandlers):
             self.policy.intake.report_within
         await schedule(uow, f"intake:{case_id}", "intake.due", due,
                        {"case_id": str(case_id), "person_id": str(order.person_id)})
+        await self.schedule_case_end(uow, case_id, order.term_end)
         view = self.directory.build(case_id, order.person_id, order.person.residence_town, permitted, zones)
         uow.after_commit(lambda: self.directory.put(view))
 
@@ -110,6 +111,7 @@ class SupervisionHandlers(ProgrammeHandlers):
         opened = CaseOpened(case_id=case_id, person_id=arrived.person_id, kind=kind,
                             jurisdiction=arrived.justice_office)
         await self._publish(uow, "sps.supervision.case-opened", opened, arrived.person_id, event, arrived.arrived_at)
+        await self.schedule_case_end(uow, case_id, start.replace(year=start.year + arrived.case_years))
         if kind == "aftercare":
             await self.schedule_followups(uow, case_id, arrived.person_id, arrived.arrived_at)
         if rehab:  # 社区康复: report within the window of the order (the release that started it)
@@ -243,6 +245,8 @@ class SupervisionHandlers(ProgrammeHandlers):
         new_state, transitions = on_fix(state, fix.person_id, event.id, fix.recorded_at, verdict,
                                         leave_active=on_leave(case.leaves, fix.recorded_at),
                                         strap_intact=fix.strap_intact)
+        if fix.battery_pct is not None:
+            await self._battery(uow, event, fix, case)
         if new_state == state:
             return
         staged[fix.person_id] = (case, new_state)
@@ -256,6 +260,20 @@ class SupervisionHandlers(ProgrammeHandlers):
         uow.before_commit("zone-state", lambda: self._flush_positions(uow))
         for t in transitions:
             await self._publish_transition(uow, event, fix, case, t)
+
+    async def _battery(self, uow: UnitOfWork, event: IncomingEvent, fix: LocationFix, case: CaseView) -> None:
+        """Low once, until a fix reports it charged again."""
+        low = fix.battery_pct < self.policy.devices.battery_low_pct  # type: ignore[operator]
+        staged: dict[uuid.UUID, bool] = uow.scratch.setdefault("battery", {})  # this batch's changes first
+        if low == staged.get(fix.person_id, case.battery_low):
+            return
+        staged[fix.person_id] = low
+        uow.after_commit(lambda: setattr(case, "battery_low", low))
+        if low:
+            data = BatteryLow(person_id=fix.person_id, case_id=case.case_id, jurisdiction=case.jurisdiction,
+                              cause=f"battery:{event.id}", observed_at=fix.recorded_at, evidence=[str(event.id)],
+                              battery_pct=fix.battery_pct)
+            await self._publish(uow, "sps.supervision.battery-low", data, fix.person_id, event, fix.recorded_at)
 
     async def _publish_transition(self, uow: UnitOfWork, event: IncomingEvent, fix: LocationFix, case: CaseView,
                                   t) -> None:

@@ -6,7 +6,7 @@ Mixed into `SupervisionHandlers`; the rules are in `domain/`, the deadlines on d
 from __future__ import annotations
 
 import uuid
-from datetime import UTC, date, datetime, time
+from datetime import UTC, date, datetime, time, timedelta
 
 import sqlalchemy as sa
 
@@ -16,9 +16,9 @@ from services.supervision.domain.levels import level_for, months_after
 from services.supervision.domain.policy import SupervisionPolicy
 from shared.db.uow import UnitOfWork
 from shared.envelope import IncomingEvent
-from shared.events import (AftercareFollowupDue, EventData, LevelChanged, PositioningTermEnding, RehabReportMissed,
+from shared.events import (AftercareFollowupDue, CaseClosed, EventData, LevelChanged, PositioningTermEnding, RehabReportMissed,
                            RiskAssessed)
-from shared.timers import Timer, schedule
+from shared.timers import Timer, cancel_prefix, schedule
 
 ACTIVE = ("awaiting_intake", "under_supervision")
 
@@ -35,9 +35,36 @@ class ProgrammeHandlers:
         raise NotImplementedError
 
     def programme_timers(self) -> dict:
-        return {"level.review": self.on_level_review, "positioning.ending": self.on_positioning_ending,
+        return {"case.end": self.on_case_end, "level.review": self.on_level_review, "positioning.ending": self.on_positioning_ending,
                 "positioning.end": self.on_positioning_end, "aftercare.followup": self.on_followup_due,
                 "rehab.report": self.on_rehab_report_due}
+
+    # --- the end of a case: 期满, 收监 or transferred ----------------------------------------------
+
+    async def schedule_case_end(self, uow: UnitOfWork, case_id: uuid.UUID, term_end: date | None) -> None:
+        if term_end is not None:  # the term's last day is served in full
+            await schedule(uow, f"case-end:{case_id}", "case.end", at_start_of(term_end + timedelta(days=1)),
+                           {"case_id": str(case_id)})
+
+    async def on_case_end(self, timer: Timer, uow: UnitOfWork) -> None:
+        await self.close_case(uow, uuid.UUID(timer.payload["case_id"]), "ended", None, None, timer.due_at)
+
+    async def close_case(self, uow: UnitOfWork, case_id: uuid.UUID, outcome: str, reason: str | None,
+                         by: str | None, at: datetime | None = None) -> CaseClosed | None:
+        """Close an active case; its deadlines find it closed and do nothing; the fix path forgets it."""
+        row = (await uow.conn.execute(sa.update(cases).where(cases.c.case_id == case_id, cases.c.status.in_(ACTIVE))
+                                      .values(status=outcome).returning(cases.c.person_id, cases.c.jurisdiction))
+               ).first()
+        if row is None:
+            return None
+        await cancel_prefix(uow, f"checkin:{case_id}:")
+        data = CaseClosed(person_id=row.person_id, case_id=case_id, jurisdiction=row.jurisdiction,
+                          outcome=outcome, reason=reason, closed_by=by)  # type: ignore[arg-type]
+        await self._publish(uow, "sps.supervision.case-closed", data, row.person_id, None, at or datetime.now(UTC))
+        directory = getattr(self, "directory", None)
+        if directory is not None:
+            uow.after_commit(lambda: directory.remove(row.person_id))
+        return data
 
     # --- levels (分类管理) ----------------------------------------------------------------------
 

@@ -168,3 +168,47 @@ async def test_aftercare_followups_and_community_rehabilitation(stack, policy_no
             office = next(o for o in stats["offices"] if o["office"] == "澄江街道")
             assert office["aftercare_cases"] >= 2 and office["aftercare_rate"] is not None
             assert stats["targets"]["aftercare_rate"] == 0.9
+
+
+def fix_with_battery(person_id: uuid.UUID, pct: float) -> bytes:
+    from shared.events import LocationFix
+    data = LocationFix(person_id=person_id, device_id="EM-B", lat=31.88, lon=120.28, accuracy_m=10,
+                       recorded_at=datetime.now(UTC), battery_pct=pct)
+    return encode(new_event("sps.ingest.location", "/sps/exchange", data, subject=str(person_id)))
+
+
+async def test_case_end_revocation_battery_and_separation(stack, policy_no_first_months):
+    served, revoked, device = uuid.uuid4(), uuid.uuid4(), uuid.uuid4()
+    today = datetime.now(UTC).date()
+    async with supervision(stack, policy_no_first_months, name="supervision_prog") as app:
+        # A term that ended a month ago (the service was "down" since): 期满 fires at once, once.
+        await send(stack, topics.COURT_ORDERS, served, [order(served, today - timedelta(days=400))])
+        await send(stack, topics.COURT_ORDERS, revoked, [order(revoked, today)])
+        await send(stack, topics.COURT_ORDERS, device, [order(device, today)])
+        ended = await eventually(lambda: events_for(app, stack, served, "sps.supervision.case-closed"))
+        assert len(ended) == 1 and ended[0]["data"]["outcome"] == "ended"
+        await eventually(lambda: events_for(app, stack, device, "sps.supervision.case-opened"))
+        await send(stack, topics.LOCATIONS, device, [fix_with_battery(device, 15), fix_with_battery(device, 12)])
+        low = await eventually(lambda: events_for(app, stack, device, "sps.supervision.battery-low"))
+        await send(stack, topics.LOCATIONS, device, [fix_with_battery(device, 80)])
+        await asyncio.sleep(1.0)
+        assert len(await events_for(app, stack, device, "sps.supervision.battery-low")) == len(low) == 1
+        async with client(app) as http:
+            await eventually(lambda: events_for(app, stack, revoked, "sps.supervision.case-opened"))
+            refused = await http.post(f"/internal/v1/persons/{revoked}/close",
+                                      json={**OFFICER, "outcome": "revoked", "reason": "法院裁定撤销缓刑"})
+            assert refused.status_code == 403
+            closed = await http.post(f"/internal/v1/persons/{revoked}/close", json={
+                "actor": "supervisor-demo", "role": "supervisor", "jurisdiction": "county", "outcome": "revoked",
+                "reason": "法院裁定撤销缓刑，收监执行"})
+            assert closed.status_code == 200 and closed.json()["outcome"] == "revoked"
+            gone = await http.post(f"/internal/v1/persons/{revoked}/separations", json={
+                **OFFICER, "observed_at": datetime.now(UTC).isoformat(), "note": "x"})
+            assert gone.status_code == 404  # no active case any more
+            reports = []
+            for _ in range(2):
+                r = await http.post(f"/internal/v1/persons/{device}/separations", json={
+                    **OFFICER, "observed_at": datetime.now(UTC).isoformat(), "note": "电话核查时手机不在本人身边"})
+                assert r.status_code == 201, r.text
+                reports.append(r.json())
+            assert [(r["count"], r["warning_due"]) for r in reports] == [(1, False), (2, True)]

@@ -143,43 +143,69 @@ class TeamIn(BaseModel):
     members: list[MemberIn] = Field(max_length=20)
 
 
+async def _staff_step(request: Request, user: StaffUser, person_id: uuid.UUID, method: str, path: str,
+                      body: BaseModel, *, action: str, resource: str):
+    """A member of staff's step on a person's case, recorded by supervision with who took it."""
+    return await _for_person(request, user, person_id, "supervision", method, f"/internal/v1/{path}",
+                             json={**body.model_dump(mode="json"), **_actor(user)}, action=action, resource=resource)
+
+
 @router.post("/api/v1/persons/{person_id}/positioning", status_code=201)
 async def start_positioning(person_id: uuid.UUID, body: PositioningIn, request: Request, user: User):
     """电子定位 on one of the five legal grounds; only the bureau head approves (supervision checks)."""
-    return await _for_person(request, user, person_id, "supervision", "POST",
-                             f"/internal/v1/persons/{person_id}/positioning",
-                             json={**body.model_dump(mode="json"), **_actor(user)}, action="create",
-                             resource="positioning")
+    return await _staff_step(request, user, person_id, "POST", f"persons/{person_id}/positioning", body,
+                             action="create", resource="positioning")
 
 
 @router.post("/api/v1/persons/{person_id}/positioning/{positioning_id}/renew")
 async def renew_positioning(person_id: uuid.UUID, positioning_id: uuid.UUID, body: RenewalIn, request: Request,
                             user: User):
-    return await _for_person(request, user, person_id, "supervision", "POST",
-                             f"/internal/v1/positioning/{positioning_id}/renew",
-                             json={**body.model_dump(), **_actor(user)}, action="update", resource="positioning")
+    return await _staff_step(request, user, person_id, "POST", f"positioning/{positioning_id}/renew", body,
+                             action="update", resource="positioning")
 
 
 @router.post("/api/v1/persons/{person_id}/followups", status_code=201)
 async def record_followup(person_id: uuid.UUID, body: FollowupIn, request: Request, user: User):
     """后续照管: a phone call or visit, with any drug test."""
-    return await _for_person(request, user, person_id, "supervision", "POST",
-                             f"/internal/v1/persons/{person_id}/followups",
-                             json={**body.model_dump(mode="json"), **_actor(user)}, action="create",
-                             resource="followup")
+    return await _staff_step(request, user, person_id, "POST", f"persons/{person_id}/followups", body,
+                             action="create", resource="followup")
 
 
 @router.post("/api/v1/persons/{person_id}/trips", status_code=201)
 async def record_trip(person_id: uuid.UUID, body: TripIn, request: Request, user: User):
-    return await _for_person(request, user, person_id, "supervision", "POST", f"/internal/v1/persons/{person_id}/trips",
-                             json={**body.model_dump(mode="json"), **_actor(user)}, action="create", resource="trip")
+    return await _staff_step(request, user, person_id, "POST", f"persons/{person_id}/trips", body,
+                             action="create", resource="trip")
 
 
 @router.put("/api/v1/persons/{person_id}/team")
 async def set_team(person_id: uuid.UUID, body: TeamIn, request: Request, user: User):
     """矫正小组; a woman under supervision has a woman on her team (supervision checks)."""
-    return await _for_person(request, user, person_id, "supervision", "PUT", f"/internal/v1/persons/{person_id}/team",
-                             json={**body.model_dump(), **_actor(user)}, action="update", resource="team")
+    return await _staff_step(request, user, person_id, "PUT", f"persons/{person_id}/team", body,
+                             action="update", resource="team")
+
+
+class CloseIn(BaseModel):
+    outcome: Literal["revoked", "transferred"]
+    reason: str = Field(min_length=2, max_length=2000)
+
+
+class SeparationIn(BaseModel):
+    observed_at: AwareDatetime
+    note: str = Field(min_length=1, max_length=2000)
+
+
+@router.post("/api/v1/persons/{person_id}/close")
+async def close_case(person_id: uuid.UUID, body: CloseIn, request: Request, user: User):
+    """收监 or transferred (a county supervisor or the bureau head; the term's end closes by itself)."""
+    return await _staff_step(request, user, person_id, "POST", f"persons/{person_id}/close", body,
+                             action="update", resource="case")
+
+
+@router.post("/api/v1/persons/{person_id}/separations", status_code=201)
+async def report_separation(person_id: uuid.UUID, body: SeparationIn, request: Request, user: User):
+    """人机分离 found on a check."""
+    return await _staff_step(request, user, person_id, "POST", f"persons/{person_id}/separations", body,
+                             action="create", resource="separation")
 
 
 # --- the monthly key-person determination (一月一认定) -------------------------------------------------

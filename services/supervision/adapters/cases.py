@@ -32,6 +32,7 @@ class CaseView:
     leaves: list[Leave] = field(default_factory=list)
     track_at: datetime | None = None  # when the last day-track point was kept
     watchdogs_armed_at: datetime | None = None  # the last fix that moved the offline/contact deadlines on
+    battery_low: bool = False
 
 
 class CaseDirectory:
@@ -48,6 +49,9 @@ class CaseDirectory:
 
     def put(self, view: CaseView) -> None:
         self._by_person[view.person_id] = view
+
+    def remove(self, person_id: uuid.UUID) -> None:
+        self._by_person.pop(person_id, None)
 
     def add_leave(self, person_id: uuid.UUID, leave: Leave) -> None:
         view = self._by_person.get(person_id)

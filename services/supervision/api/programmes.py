@@ -20,7 +20,8 @@ from services.supervision.domain.positioning import GROUNDS, PositioningRefused,
 from services.supervision.domain.team import ROLE_LABELS, Member, TeamRefused, check_team
 from shared import topics
 from shared.envelope import new_event
-from shared.events import FollowupRecorded, KeyPersonEntry, KeyPersonsDetermined, PositioningStarted
+from shared.events import (FollowupRecorded, KeyPersonEntry, KeyPersonsDetermined, PositioningStarted,
+                           SeparationReported)
 from shared.http import ProblemError
 from shared.internal import require_internal
 
@@ -45,6 +46,13 @@ def _own(case, staff: Staff) -> None:
         raise ProblemError(403, "Forbidden", f"this case belongs to {case['jurisdiction']}")
 
 
+async def _own_active_case(uow, person_id: uuid.UUID, staff: Staff):
+    """The person's active case, if this member of staff may act on it (their office, or the county)."""
+    case = await _active_case(uow.conn, person_id)
+    _own(case, staff)
+    return case
+
+
 # --- electronic positioning (电子定位) ---------------------------------------------------------------
 
 class PositioningIn(Staff):
@@ -66,8 +74,7 @@ async def positioning_grounds() -> dict:
 async def start_positioning(person_id: uuid.UUID, body: PositioningIn, request: Request) -> dict:
     handlers = request.app.state.handlers
     async with request.app.state.runtime.uow() as uow:
-        case = await _active_case(uow.conn, person_id)
-        _own(case, body)
+        case = await _own_active_case(uow, person_id, body)
         if case["kind"] != "community_correction":
             raise ProblemError(409, "Conflict", "electronic positioning applies to community corrections only")
         active = await uow.conn.scalar(sa.select(positioning_orders.c.positioning_id).where(
@@ -141,8 +148,7 @@ async def record_followup(person_id: uuid.UUID, body: FollowupIn, request: Reque
     """A phone call or visit; it moves that kind's next due date on."""
     handlers = request.app.state.handlers
     async with request.app.state.runtime.uow() as uow:
-        case = await _active_case(uow.conn, person_id)
-        _own(case, body)
+        case = await _own_active_case(uow, person_id, body)
         if case["kind"] != "aftercare":
             raise ProblemError(409, "Conflict", "follow-ups are for aftercare cases (后续照管)")
         followup_id = uuid.uuid4()
@@ -177,8 +183,7 @@ async def record_trip(person_id: uuid.UUID, body: TripIn, request: Request) -> d
         raise ProblemError(422, "Request is not valid", "returns_on is before leaves_on",
                            errors=[{"field": "returns_on", "message": "before leaves_on"}])
     async with request.app.state.runtime.uow() as uow:
-        case = await _active_case(uow.conn, person_id)
-        _own(case, body)
+        case = await _own_active_case(uow, person_id, body)
         days = (body.returns_on - body.leaves_on).days + 1
         needs_report = trip_needs_report(days, policy)
         await uow.conn.execute(sa.insert(trips).values(
@@ -189,6 +194,48 @@ async def record_trip(person_id: uuid.UUID, body: TripIn, request: Request) -> d
     unreported = sum(1 for r in rows if not r.reported)
     return {"days": days, "needs_report": needs_report, "unreported_trips": unreported,
             "serious_breach": serious_breach(unreported, policy)}
+
+
+# --- the end of a case, and 人机分离 reports -----------------------------------------------------------
+
+class CloseIn(Staff):
+    outcome: Literal["revoked", "transferred"]
+    reason: str = Field(min_length=2, max_length=2000)
+
+
+@router.post("/persons/{person_id}/close")
+async def close_case(person_id: uuid.UUID, body: CloseIn, request: Request) -> dict:
+    """收监 (revoked by the court) or transferred to another county; the term's end closes by itself."""
+    if body.role not in ("supervisor", "bureau_head"):
+        raise ProblemError(403, "Forbidden", "a case is closed by a county supervisor or the bureau head")
+    async with request.app.state.runtime.uow() as uow:
+        case = await _active_case(uow.conn, person_id)
+        data = await request.app.state.handlers.close_case(uow, case["case_id"], body.outcome, body.reason,
+                                                            body.actor)
+    return data.model_dump(mode="json") if data else {}
+
+
+class SeparationIn(Staff):
+    observed_at: AwareDatetime
+    note: str = Field(min_length=1, max_length=2000)
+
+
+@router.post("/persons/{person_id}/separations", status_code=201)
+async def report_separation(person_id: uuid.UUID, body: SeparationIn, request: Request) -> dict:
+    """人机分离 found on a check: counted per case; at the policy's count a warning is due."""
+    handlers = request.app.state.handlers
+    async with request.app.state.runtime.uow() as uow:
+        case = await _own_active_case(uow, person_id, body)
+        before = await uow.conn.scalar(sa.select(sa.func.count()).select_from(timeline).where(
+            timeline.c.person_id == person_id, timeline.c.event_type == "sps.supervision.separation-reported",
+            timeline.c.occurred_at >= case["opened_at"]))
+        count = before + 1
+        data = SeparationReported(person_id=person_id, case_id=case["case_id"], jurisdiction=case["jurisdiction"],
+                                  cause=f"separation:{case['case_id']}:{count}", observed_at=body.observed_at,
+                                  evidence=[body.note[:200]], count=count,
+                                  warning_due=count >= handlers.policy.devices.separations_before_warning)
+        await handlers._publish(uow, "sps.supervision.separation-reported", data, person_id, None, body.observed_at)
+    return data.model_dump(mode="json")
 
 
 # --- correction team (矫正小组) --------------------------------------------------------------------
@@ -206,8 +253,7 @@ class TeamIn(Staff):
 @router.put("/persons/{person_id}/team")
 async def set_team(person_id: uuid.UUID, body: TeamIn, request: Request) -> dict:
     async with request.app.state.runtime.uow() as uow:
-        case = await _active_case(uow.conn, person_id)
-        _own(case, body)
+        case = await _own_active_case(uow, person_id, body)
         members = [Member(m.name, m.role, m.sex) for m in body.members]
         try:
             check_team(case["person_masked"].get("sex", ""), members)

@@ -33,6 +33,8 @@ class LeavePolicy(_Strict):
 class DevicePolicy(_Strict):
     offline_after: timedelta
     watchdog_rearm_every: timedelta = timedelta(minutes=10)
+    battery_low_pct: float = Field(20, ge=0, le=100)
+    separations_before_warning: int = Field(2, ge=1)
 
 
 class LevelPolicy(_Strict):
