@@ -24,6 +24,8 @@ def pytest_collection_modifyitems(config, items):
             item.add_marker(pytest.mark.integration)
         if "/e2e/" in path:
             item.add_marker(pytest.mark.e2e)
+        if "/faults/" in path:
+            item.add_marker(pytest.mark.faults)
 
 
 @pytest.fixture(scope="session")
@@ -40,3 +42,12 @@ def stack():
     s.infra_up()
     yield s
     s.down()
+
+
+@pytest.fixture(scope="session")
+def platform(stack):
+    """All six services as real processes on the test stack (ports +10000)."""
+    stack.services_up()
+    stack.wait_ready(timeout_s=120)
+    yield stack
+    stack.services_down()
