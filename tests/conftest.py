@@ -18,6 +18,10 @@ PORT_OFFSET = 10000
 
 
 def pytest_collection_modifyitems(config, items):
+    # The fault suite floods the shared topics; in-process services of the integration tests read
+    # those topics from the start, so the faults run after them (and before tests/zz_final).
+    items.sort(key=lambda item: ("/faults/" in str(item.path) or "/zz_final/" in str(item.path),
+                                 "/zz_final/" in str(item.path)))
     for item in items:
         path = str(item.path)
         if "/integration/" in path:

@@ -108,7 +108,9 @@ async def test_intake_missed_fires_exactly_once_across_a_restart_and_not_for_one
 
     async with supervision(stack, quick_policy) as app:
         async with app.state.runtime.engine.begin() as conn:
-            await conn.execute(sa.update(timers).where(timers.c.kind == "intake.due", timers.c.fired_at.is_(None))
+            await conn.execute(sa.update(timers).where(timers.c.kind == "intake.due", timers.c.fired_at.is_(None),
+                                                       timers.c.payload["person_id"].astext.in_(
+                                                           [str(missing), str(reporting)]))
                                .values(due_at=sa.func.now() - sa.text("interval '1 second'")))
         await eventually(lambda: events_for(app, stack, missing, "sps.supervision.intake-missed"))
     async with supervision(stack, quick_policy) as app:  # and once more: nothing fires twice
