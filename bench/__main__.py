@@ -10,7 +10,6 @@ import os
 import platform as host
 import subprocess
 import time
-from pathlib import Path
 
 import orjson
 import psutil

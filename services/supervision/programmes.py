@@ -6,6 +6,7 @@ Mixed into `SupervisionHandlers`; the rules are in `domain/`, the deadlines on d
 from __future__ import annotations
 
 import uuid
+from collections.abc import Awaitable, Callable
 from datetime import UTC, date, datetime, time, timedelta
 
 import sqlalchemy as sa
@@ -30,9 +31,8 @@ def at_start_of(day: date) -> datetime:
 class ProgrammeHandlers:
     policy: SupervisionPolicy
 
-    async def _publish(self, uow: UnitOfWork, event_type: str, data: EventData, person_id: uuid.UUID,
-                       cause: IncomingEvent | None, at: datetime) -> None:  # pragma: no cover - in the subclass
-        raise NotImplementedError
+    # Provided by SupervisionHandlers: publish through the outbox and record on the case file.
+    _publish: Callable[[UnitOfWork, str, EventData, uuid.UUID, IncomingEvent | None, datetime], Awaitable[None]]
 
     def programme_timers(self) -> dict:
         return {"case.end": self.on_case_end, "level.review": self.on_level_review, "positioning.ending": self.on_positioning_ending,

@@ -15,7 +15,7 @@ from sqlalchemy.dialects import postgresql as pg
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
-from shared.db.plumbing import inbox, outbox
+from shared.db.plumbing import outbox
 from shared.envelope import OutgoingEvent, encode
 from shared.kafka.producer import event_headers
 
