@@ -8,19 +8,20 @@ from __future__ import annotations
 import io
 import uuid
 from datetime import UTC, date, datetime, timedelta
-from typing import Annotated, Literal
+from typing import Annotated
 
 import sqlalchemy as sa
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import Response
 from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font, PatternFill
-from pydantic import AwareDatetime, BaseModel, Field
+from pydantic import BaseModel
 
 from services.command_centre.adapters.tables import alert_view
 from services.command_centre.api.staff import _actor, _for_person, _person_visible
 from services.command_centre.auth import current_user
 from services.command_centre.domain.staff import StaffUser
+from shared import staff_steps as steps
 from shared.http import ProblemError
 
 router = APIRouter(tags=["staff"])
@@ -108,41 +109,6 @@ async def person_alerts(person_id: uuid.UUID, request: Request, user: User):
                                    .order_by(alert_view.c.raised_at.desc()).limit(500))).scalars().all()
 
 
-class PositioningIn(BaseModel):
-    ground: str = Field(min_length=1, max_length=60)
-    device_id: str = Field(min_length=1, max_length=64)
-    starts_on: date | None = None
-
-
-class RenewalIn(BaseModel):
-    review_note: str = Field(min_length=2, max_length=2000)
-
-
-class FollowupIn(BaseModel):
-    kind: Literal["phone", "visit"]
-    at: AwareDatetime
-    drug_test: Literal["negative", "positive", "refused", "not_tested"] = "not_tested"
-    police_record: bool = False
-    note: str = Field(min_length=1, max_length=2000)
-
-
-class TripIn(BaseModel):
-    leaves_on: date
-    returns_on: date
-    destination: str = Field(min_length=1, max_length=200)
-    reported: bool
-
-
-class MemberIn(BaseModel):
-    name: str = Field(min_length=1, max_length=60)
-    role: str = Field(min_length=1, max_length=30)
-    sex: Literal["M", "F"]
-
-
-class TeamIn(BaseModel):
-    members: list[MemberIn] = Field(max_length=20)
-
-
 async def _staff_step(request: Request, user: StaffUser, person_id: uuid.UUID, method: str, path: str,
                       body: BaseModel, *, action: str, resource: str):
     """A member of staff's step on a person's case, recorded by supervision with who took it."""
@@ -151,58 +117,48 @@ async def _staff_step(request: Request, user: StaffUser, person_id: uuid.UUID, m
 
 
 @router.post("/api/v1/persons/{person_id}/positioning", status_code=201)
-async def start_positioning(person_id: uuid.UUID, body: PositioningIn, request: Request, user: User):
+async def start_positioning(person_id: uuid.UUID, body: steps.Positioning, request: Request, user: User):
     """电子定位 on one of the five legal grounds; only the bureau head approves (supervision checks)."""
     return await _staff_step(request, user, person_id, "POST", f"persons/{person_id}/positioning", body,
                              action="create", resource="positioning")
 
 
 @router.post("/api/v1/persons/{person_id}/positioning/{positioning_id}/renew")
-async def renew_positioning(person_id: uuid.UUID, positioning_id: uuid.UUID, body: RenewalIn, request: Request,
+async def renew_positioning(person_id: uuid.UUID, positioning_id: uuid.UUID, body: steps.Renewal, request: Request,
                             user: User):
     return await _staff_step(request, user, person_id, "POST", f"positioning/{positioning_id}/renew", body,
                              action="update", resource="positioning")
 
 
 @router.post("/api/v1/persons/{person_id}/followups", status_code=201)
-async def record_followup(person_id: uuid.UUID, body: FollowupIn, request: Request, user: User):
+async def record_followup(person_id: uuid.UUID, body: steps.Followup, request: Request, user: User):
     """后续照管: a phone call or visit, with any drug test."""
     return await _staff_step(request, user, person_id, "POST", f"persons/{person_id}/followups", body,
                              action="create", resource="followup")
 
 
 @router.post("/api/v1/persons/{person_id}/trips", status_code=201)
-async def record_trip(person_id: uuid.UUID, body: TripIn, request: Request, user: User):
+async def record_trip(person_id: uuid.UUID, body: steps.Trip, request: Request, user: User):
     return await _staff_step(request, user, person_id, "POST", f"persons/{person_id}/trips", body,
                              action="create", resource="trip")
 
 
 @router.put("/api/v1/persons/{person_id}/team")
-async def set_team(person_id: uuid.UUID, body: TeamIn, request: Request, user: User):
+async def set_team(person_id: uuid.UUID, body: steps.Team, request: Request, user: User):
     """矫正小组; a woman under supervision has a woman on her team (supervision checks)."""
     return await _staff_step(request, user, person_id, "PUT", f"persons/{person_id}/team", body,
                              action="update", resource="team")
 
 
-class CloseIn(BaseModel):
-    outcome: Literal["revoked", "transferred"]
-    reason: str = Field(min_length=2, max_length=2000)
-
-
-class SeparationIn(BaseModel):
-    observed_at: AwareDatetime
-    note: str = Field(min_length=1, max_length=2000)
-
-
 @router.post("/api/v1/persons/{person_id}/close")
-async def close_case(person_id: uuid.UUID, body: CloseIn, request: Request, user: User):
+async def close_case(person_id: uuid.UUID, body: steps.Close, request: Request, user: User):
     """收监 or transferred (a county supervisor or the bureau head; the term's end closes by itself)."""
     return await _staff_step(request, user, person_id, "POST", f"persons/{person_id}/close", body,
                              action="update", resource="case")
 
 
 @router.post("/api/v1/persons/{person_id}/separations", status_code=201)
-async def report_separation(person_id: uuid.UUID, body: SeparationIn, request: Request, user: User):
+async def report_separation(person_id: uuid.UUID, body: steps.Separation, request: Request, user: User):
     """人机分离 found on a check."""
     return await _staff_step(request, user, person_id, "POST", f"persons/{person_id}/separations", body,
                              action="create", resource="separation")

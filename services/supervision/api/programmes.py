@@ -3,12 +3,11 @@ key-person determination, as staff record them."""
 from __future__ import annotations
 
 import uuid
-from datetime import UTC, date, datetime, timedelta
-from typing import Literal
+from datetime import UTC, datetime, timedelta
 
 import sqlalchemy as sa
 from fastapi import APIRouter, Depends, Request
-from pydantic import AwareDatetime, BaseModel, Field
+from pydantic import BaseModel, Field
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 
 from services.supervision.adapters.tables import (cases, followups, key_person_lists, positioning_orders, sanctions,
@@ -17,7 +16,8 @@ from services.supervision.api.cases import _active_case, _jsonable
 from services.supervision.domain.aftercare import Followup, abstinent, serious_breach, trip_needs_report
 from services.supervision.domain.keypersons import Candidate, determine
 from services.supervision.domain.positioning import GROUNDS, PositioningRefused, first_term, renewal
-from services.supervision.domain.team import ROLE_LABELS, Member, TeamRefused, check_team
+from services.supervision.domain.team import Member, TeamRefused, check_team
+from shared import staff_steps as steps
 from shared import topics
 from shared.envelope import new_event
 from shared.events import (FollowupRecorded, KeyPersonEntry, KeyPersonsDetermined, PositioningStarted,
@@ -55,14 +55,12 @@ async def _own_active_case(uow, person_id: uuid.UUID, staff: Staff):
 
 # --- electronic positioning (电子定位) ---------------------------------------------------------------
 
-class PositioningIn(Staff):
-    ground: str = Field(description=f"one of {', '.join(GROUNDS)}")
-    device_id: str = Field(min_length=1, max_length=64)
-    starts_on: date | None = None
+class PositioningIn(Staff, steps.Positioning):
+    pass
 
 
-class RenewalIn(Staff):
-    review_note: str = Field(min_length=2, max_length=2000)
+class RenewalIn(Staff, steps.Renewal):
+    pass
 
 
 @router.get("/positioning-grounds")
@@ -135,12 +133,8 @@ async def renew_positioning(positioning_id: uuid.UUID, body: RenewalIn, request:
 
 # --- aftercare follow-ups (后续照管) and community-rehabilitation trips -------------------------------
 
-class FollowupIn(Staff):
-    kind: Literal["phone", "visit"]
-    at: AwareDatetime
-    drug_test: Literal["negative", "positive", "refused", "not_tested"] = "not_tested"
-    police_record: bool = False
-    note: str = Field(min_length=1, max_length=2000)
+class FollowupIn(Staff, steps.Followup):
+    pass
 
 
 @router.post("/persons/{person_id}/followups", status_code=201)
@@ -168,11 +162,8 @@ async def record_followup(person_id: uuid.UUID, body: FollowupIn, request: Reque
     return data.model_dump(mode="json")
 
 
-class TripIn(Staff):
-    leaves_on: date
-    returns_on: date
-    destination: str = Field(min_length=1, max_length=200)
-    reported: bool
+class TripIn(Staff, steps.Trip):
+    pass
 
 
 @router.post("/persons/{person_id}/trips", status_code=201)
@@ -198,9 +189,8 @@ async def record_trip(person_id: uuid.UUID, body: TripIn, request: Request) -> d
 
 # --- the end of a case, and 人机分离 reports -----------------------------------------------------------
 
-class CloseIn(Staff):
-    outcome: Literal["revoked", "transferred"]
-    reason: str = Field(min_length=2, max_length=2000)
+class CloseIn(Staff, steps.Close):
+    pass
 
 
 @router.post("/persons/{person_id}/close")
@@ -215,9 +205,8 @@ async def close_case(person_id: uuid.UUID, body: CloseIn, request: Request) -> d
     return data.model_dump(mode="json") if data else {}
 
 
-class SeparationIn(Staff):
-    observed_at: AwareDatetime
-    note: str = Field(min_length=1, max_length=2000)
+class SeparationIn(Staff, steps.Separation):
+    pass
 
 
 @router.post("/persons/{person_id}/separations", status_code=201)
@@ -240,14 +229,8 @@ async def report_separation(person_id: uuid.UUID, body: SeparationIn, request: R
 
 # --- correction team (矫正小组) --------------------------------------------------------------------
 
-class MemberIn(BaseModel):
-    name: str = Field(min_length=1, max_length=60)
-    role: Literal[tuple(ROLE_LABELS)]  # type: ignore[valid-type]
-    sex: Literal["M", "F"]
-
-
-class TeamIn(Staff):
-    members: list[MemberIn] = Field(max_length=20)
+class TeamIn(Staff, steps.Team):
+    pass
 
 
 @router.put("/persons/{person_id}/team")

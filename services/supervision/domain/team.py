@@ -8,7 +8,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal
 
-Role = Literal["justice_office", "committee", "grid_worker", "family", "employer", "social_worker", "volunteer"]
+from shared.staff_steps import TeamRole as Role
+
 ROLE_LABELS = {"justice_office": "司法所工作人员", "committee": "村(居)委会", "grid_worker": "网格员", "family": "家庭成员",
                "employer": "所在单位", "social_worker": "社会工作者", "volunteer": "志愿者"}
 

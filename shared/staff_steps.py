@@ -1,0 +1,55 @@
+"""The bodies of staff steps on a person's case: written once for the command centre (which takes
+them from staff) and supervision (which records them, with who took the step)."""
+from __future__ import annotations
+
+from datetime import date
+from typing import Literal
+
+from pydantic import AwareDatetime, BaseModel, Field
+
+TeamRole = Literal["justice_office", "committee", "grid_worker", "family", "employer", "social_worker", "volunteer"]
+
+
+class Positioning(BaseModel):
+    ground: str = Field(min_length=1, max_length=60, description="one of the five legal grounds")
+    device_id: str = Field(min_length=1, max_length=64)
+    starts_on: date | None = None
+
+
+class Renewal(BaseModel):
+    review_note: str = Field(min_length=2, max_length=2000)
+
+
+class Followup(BaseModel):
+    kind: Literal["phone", "visit"]
+    at: AwareDatetime
+    drug_test: Literal["negative", "positive", "refused", "not_tested"] = "not_tested"
+    police_record: bool = False
+    note: str = Field(min_length=1, max_length=2000)
+
+
+class Trip(BaseModel):
+    leaves_on: date
+    returns_on: date
+    destination: str = Field(min_length=1, max_length=200)
+    reported: bool
+
+
+class Member(BaseModel):
+    name: str = Field(min_length=1, max_length=60)
+    role: TeamRole
+    sex: Literal["M", "F"]
+
+
+class Team(BaseModel):
+    members: list[Member] = Field(max_length=20)
+
+
+class Close(BaseModel):
+    outcome: Literal["revoked", "transferred"]
+    reason: str = Field(min_length=2, max_length=2000)
+
+
+class Separation(BaseModel):
+    observed_at: AwareDatetime
+    note: str = Field(min_length=1, max_length=2000)
