@@ -6,19 +6,15 @@ bench/results/latest.json and bench/results/latest.png, and prints a table.
 from __future__ import annotations
 
 import asyncio
-import os
-import platform as host
-import subprocess
 import time
 
 import orjson
-import psutil
 import typer
 from rich.console import Console
 from rich.table import Table
 
 from bench import load, pipeline, raw
-from bench.observe import Processes
+from bench.observe import Processes, machine
 from bench.report import chart
 from shared.devstack import procs as devprocs
 from shared.devstack.__main__ import _stack
@@ -38,13 +34,6 @@ def platform_up(stack: Stack) -> bool:
     console.print("bringing the platform up…")
     stack.up()
     return True
-
-
-def machine() -> dict:
-    commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True,
-                            cwd=REPO_ROOT).stdout.strip()
-    return {"cpus": os.cpu_count(), "memory_gb": round(psutil.virtual_memory().total / 2**30, 1),
-            "python": host.python_version(), "platform": host.platform(), "commit": commit or None}
 
 
 async def run(stack: Stack, scales: list[int], seconds: float, scale_seconds: float, latency_seconds: float,

@@ -1,6 +1,9 @@
 """Watching the platform while it works: consumer-group progress and lag, process CPU and RSS."""
 from __future__ import annotations
 
+import os
+import platform as host
+import subprocess
 import time
 from dataclasses import dataclass, field
 
@@ -9,6 +12,15 @@ from aiokafka import AIOKafkaConsumer, TopicPartition
 from aiokafka.admin import AIOKafkaAdminClient
 
 from shared.devstack.stack import Stack
+from shared.paths import REPO_ROOT
+
+
+def machine() -> dict:
+    """What a measurement ran on, and at which commit."""
+    commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True,
+                            cwd=REPO_ROOT).stdout.strip()
+    return {"cpus": os.cpu_count(), "memory_gb": round(psutil.virtual_memory().total / 2**30, 1),
+            "python": host.python_version(), "platform": host.platform(), "commit": commit or None}
 
 
 class GroupWatch:

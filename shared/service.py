@@ -110,6 +110,7 @@ class ServiceRuntime:
                 max_records=s.consumer_max_records, max_attempts=s.consumer_retry_max_attempts,
                 backoff_s=s.consumer_retry_backoff_s, on_assigned=spec.on_assigned, consumer_options=spec.options,
                 offset_reset=s.consumer_offset_reset, idempotent_types=spec.idempotent_types,
+                max_record_bytes=s.consumer_max_record_bytes,
             )
             self.consumers.append(runner)
             self._tasks.append(asyncio.create_task(runner.run(), name=f"consumer-{spec.group_suffix}"))

@@ -53,6 +53,9 @@ class ServiceSettings(BaseSettings):
     consumer_offset_reset: Literal["earliest", "latest"] = "earliest"
     consumer_retry_max_attempts: int = 5
     consumer_retry_backoff_s: float = 0.2
+    # A record larger than this is dead-lettered unread: the biggest real event (a court order)
+    # is a few KB, and a runaway one must not stall a batch or a service's memory.
+    consumer_max_record_bytes: int = 256 * 1024
     outbox_poll_interval_s: float = 1.0
 
     @property

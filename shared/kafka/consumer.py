@@ -96,6 +96,7 @@ class ConsumerRunner:
         consumer_options: dict | None = None,
         offset_reset: str = "earliest",
         idempotent_types: frozenset[str] = frozenset(),
+        max_record_bytes: int = 256 * 1024,
     ) -> None:
         unknown = set(handlers) - set(EVENT_TYPES)
         if unknown:
@@ -115,6 +116,7 @@ class ConsumerRunner:
         self.consumer_options = consumer_options or {}
         self.offset_reset = offset_reset
         self.idempotent_types = idempotent_types
+        self.max_record_bytes = max_record_bytes
         self._batch_lock = asyncio.Lock()
         self._stopping = asyncio.Event()
         self.running = False
@@ -169,9 +171,13 @@ class ConsumerRunner:
 
     async def _process(self, tp: TopicPartition, records: list) -> None:
         items: list[_Item] = []
+        rejected: list[tuple[object, str]] = []
         for record in records:
             CONSUMED.labels(self.service, tp.topic).inc()
             try:
+                if record.value is not None and len(record.value) > self.max_record_bytes:
+                    raise EnvelopeError(f"record of {len(record.value):,} bytes is over the limit of "
+                                        f"{self.max_record_bytes:,} bytes")
                 event = decode(record.value)
                 if event.type not in self.handlers:
                     if event.type in EVENT_TYPES:
@@ -179,7 +185,9 @@ class ConsumerRunner:
                     raise UnknownEventType(f"unknown event type {event.type!r}")
                 items.append(_Item(record, event, parse_data(event)))
             except (EnvelopeError, UnknownEventType, InvalidEventData) as exc:
-                await self._dead_letter(record, str(exc))
+                rejected.append((record, str(exc)))
+        if rejected:  # one acknowledged send for the batch's bad records, before its offset can move
+            await self._dead_letter_many(rejected)
         if items:
             await self._handle_with_retry(tp.topic, items)
 
@@ -231,19 +239,25 @@ class ConsumerRunner:
         self.handled += len(handled)
 
     async def _dead_letter(self, record, reason: str) -> None:
-        topic = record.topic
-        headers = list(record.headers or []) + [
-            ("sps-error", reason[:4000].encode()),
-            ("sps-original-topic", topic.encode()),
-            ("sps-original-partition", str(record.partition).encode()),
-            ("sps-original-offset", str(record.offset).encode()),
-            ("sps-consumer-group", self.group_id.encode()),
-        ]
-        log.warning("record dead-lettered", topic=topic, offset=record.offset, reason=reason[:300])
+        await self._dead_letter_many([(record, reason)])
+
+    async def _dead_letter_many(self, rejected: list[tuple[object, str]]) -> None:
+        out = []
+        for record, reason in rejected:
+            headers = list(record.headers or []) + [
+                ("sps-error", reason[:4000].encode()),
+                ("sps-original-topic", record.topic.encode()),
+                ("sps-original-partition", str(record.partition).encode()),
+                ("sps-original-offset", str(record.offset).encode()),
+                ("sps-consumer-group", self.group_id.encode()),
+            ]
+            log.warning("record dead-lettered", topic=record.topic, offset=record.offset, reason=reason[:300])
+            out.append((dlq(record.topic), record.key, record.value or b"", headers))
         while True:
             try:
-                await self.producer.publish_raw([(dlq(topic), record.key, record.value or b"", headers)])
-                DEAD_LETTERED.labels(self.service, topic).inc()
+                await self.producer.publish_raw(out)
+                for record, _ in rejected:
+                    DEAD_LETTERED.labels(self.service, record.topic).inc()
                 return
             except KafkaError as exc:  # the DLQ must not lose the record either
                 log.warning("DLQ publish failed, retrying", error=str(exc))

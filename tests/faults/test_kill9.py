@@ -1,6 +1,7 @@
 """kill -9 each consuming service in turn while fixes and pre-release notices flow; restart it.
 Every expected alert exists exactly once (by alert_id) in alerting's database and is raised once
-on alerts.v1; every notice gets exactly one receipt. (Issue #10: the first of its faults.)"""
+on alerts.v1; every notice gets exactly one receipt; every arrival deadline that falls due while
+the services die and come back fires exactly once (漏管: one alert per person)."""
 from __future__ import annotations
 
 import asyncio
@@ -11,14 +12,13 @@ from datetime import UTC, date, datetime, timedelta
 
 import orjson
 import pytest
-import sqlalchemy as sa
-from sqlalchemy.ext.asyncio import create_async_engine
 
 from bench import load
 from bench.raw import produce, producer
 from shared import topics
 from shared.envelope import encode, new_event
 from shared.events import MaskedPerson, ReleaseNoticeIngested
+from tests.faults.conftest import Figure, execute, scalar
 from tests.kafka_helpers import read_topic
 
 pytestmark = pytest.mark.faults
@@ -26,6 +26,7 @@ pytestmark = pytest.mark.faults
 PERSONS, FIXES_EACH, NOTICES = 200, 100, 1000
 OUTSIDE_FROM = 50   # persons with index ≥ this leave the county half-way: one zone_exit each
 FIRST = 900_000     # bench person indexes of their own, apart from every other test's persons
+KEY_EVERY, KEY_BELOW = 5, 250  # key persons (必接必送) among the first quarter: an arrival deadline each
 
 
 def notice(k: int, run: str) -> tuple[bytes, bytes, list]:
@@ -35,10 +36,14 @@ def notice(k: int, run: str) -> tuple[bytes, bytes, list]:
         person=MaskedPerson(name_masked="故*", id_number_masked="3202**********0000", sex="M",
                             residence_town=load.OFFICES[k % 17]),
         offence="测试", offence_category="property", release_date=date.today() + timedelta(days=40),
-        sentence_months=12, reform_performance="good", prison_risk_rating="low",
+        sentence_months=12, reform_performance="poor" if is_key(k) else "good", prison_risk_rating="low",
         destination_town=load.OFFICES[k % 17])
     return str(pid).encode(), encode(new_event("sps.ingest.release-notice", "/sps/exchange", data,
                                                subject=str(pid))), []
+
+
+def is_key(k: int) -> bool:
+    return k < KEY_BELOW and k % KEY_EVERY == 0
 
 
 def fixes() -> list:
@@ -53,15 +58,20 @@ def fixes() -> list:
 
 
 async def count(url: str, sql: str, **params) -> int:
-    engine = create_async_engine(url)
-    try:
-        async with engine.connect() as conn:
-            return await conn.scalar(sa.text(sql), params)
-    finally:
-        await engine.dispose()
+    return await scalar(url, sql, **params)
 
 
-async def test_kill_9_each_service_under_load_loses_and_doubles_nothing(platform):
+# The arrival deadlines of this run's key persons, spread over the next seconds: they fall due
+# while supervision, alerting and handover are killed and restarted.
+_BRING_FORWARD = """
+update timers t set due_at = now() + make_interval(secs => r.n * :spacing)
+from (select tm.id, row_number() over (order by tm.id) as n from timers tm
+      join handovers h on tm.payload->>'handover_id' = h.handover_id::text
+      where tm.kind = 'handover.arrival' and tm.fired_at is null and h.notice_no like :p) r
+where t.id = r.id"""
+
+
+async def test_kill_9_each_service_under_load_loses_and_doubles_nothing(platform, figures):
     run = uuid.uuid4().hex[:6]
     base = platform.database_url.rsplit("/", 1)[0]
     p = producer(platform.bootstrap)
@@ -74,11 +84,22 @@ async def test_kill_9_each_service_under_load_loses_and_doubles_nothing(platform
             assert time.monotonic() < deadline, "cases never opened"
             await asyncio.sleep(0.5)
         all_fixes, notices = fixes(), [notice(k, run) for k in range(NOTICES)]
+        keys = sum(is_key(k) for k in range(NOTICES))
         chunk, kills = len(all_fixes) // 4, ["supervision", "alerting", "handover"]
         killed_at: dict[str, float] = {}
+        handover_db = f"{base}/sps_handover"
         for step in range(4):
             await produce(p, topics.LOCATIONS, all_fixes[step * chunk:(step + 1) * chunk])
             await produce(p, topics.RELEASE_NOTICES, notices[step * NOTICES // 4:(step + 1) * NOTICES // 4])
+            if step == 0:
+                deadline = time.monotonic() + 60
+                while await count(handover_db, "select count(*) from timers tm join handovers h on "
+                                  "tm.payload->>'handover_id' = h.handover_id::text where tm.kind = "
+                                  "'handover.arrival' and h.notice_no like :p", p=f"FAULT-{run}-%") < keys:
+                    assert time.monotonic() < deadline, "the key persons' arrival deadlines were never set"
+                    await asyncio.sleep(0.2)
+                moved = await execute(handover_db, _BRING_FORWARD, spacing=0.15, p=f"FAULT-{run}-%")
+                assert moved == keys
             if step < len(kills):
                 name = kills[step]
                 await asyncio.sleep(0.3)              # mid-stream: records in flight, batches half done
@@ -89,6 +110,7 @@ async def test_kill_9_each_service_under_load_loses_and_doubles_nothing(platform
     finally:
         await p.stop()
 
+    restarted = time.monotonic()
     expected = {str(load.person_id(FIRST + i)) for i in range(OUTSIDE_FROM, PERSONS)}
     alerts_db = f"{base}/sps_alerting"
     deadline = time.monotonic() + 180
@@ -96,10 +118,30 @@ async def test_kill_9_each_service_under_load_loses_and_doubles_nothing(platform
                             "and person_id = any(cast(:ids as uuid[]))", ids=list(expected))) < len(expected):
         assert time.monotonic() < deadline, f"only {n} of {len(expected)} zone_exit alerts after the kills"
         await asyncio.sleep(1.0)
+    key_ids = [str(uuid.uuid5(uuid.NAMESPACE_URL, f"sps-faults-{run}-{k}")) for k in range(NOTICES) if is_key(k)]
+    while (n := await count(alerts_db, "select count(distinct person_id) from alerts where rule_id = "
+                            "'release_intake_missed' and person_id = any(cast(:ids as uuid[]))", ids=key_ids)) < keys:
+        assert time.monotonic() < deadline, f"only {n} of {keys} missed-intake alerts after the kills"
+        await asyncio.sleep(1.0)
+    recovery_s = time.monotonic() - restarted
     await asyncio.sleep(3.0)  # anything doubled would show by now
     rows = await count(alerts_db, "select count(*) from alerts where rule_id = 'zone_exit' "
                        "and person_id = any(cast(:ids as uuid[]))", ids=list(expected))
     assert rows == len(expected), f"{rows} alert rows for {len(expected)} expected alerts"
+    intake_rows = await count(alerts_db, "select count(*) from alerts where rule_id = 'release_intake_missed' "
+                              "and person_id = any(cast(:ids as uuid[]))", ids=key_ids)
+    assert intake_rows == keys, f"{intake_rows} missed-intake alert rows for {keys} deadlines"
+    unfired = await count(handover_db, "select count(*) from timers tm join handovers h on tm.payload->>'handover_id'"
+                          " = h.handover_id::text where tm.kind = 'handover.arrival' and tm.fired_at is null "
+                          "and h.notice_no like :p", p=f"FAULT-{run}-%")
+    assert unfired == 0, f"{unfired} arrival deadlines never fired"
+    fired: dict[str, set[str]] = {}   # deadline (the timer's key) → distinct event ids that reported it
+    for r in await read_topic(platform.bootstrap, topics.HANDOVER_EVENTS, timeout_s=30):
+        event = orjson.loads(r.value)
+        if event.get("type") == "sps.handover.release-intake-missed" and event.get("subject") in set(key_ids):
+            fired.setdefault(event["data"]["cause"], set()).add(event["id"])
+    assert len(fired) == keys and {len(ids) for ids in fired.values()} == {1}, \
+        (len(fired), sorted(len(ids) for ids in fired.values())[-3:])
 
     raised = Counter()
     redelivered = 0
@@ -126,6 +168,19 @@ async def test_kill_9_each_service_under_load_loses_and_doubles_nothing(platform
             receipt_ids.add(event["id"])
             receipts[no] += 1
     assert len(receipts) == NOTICES and set(receipts.values()) == {1}, (len(receipts), receipts.most_common(3))
-    print(f"\n[faults] kill -9 of {', '.join(killed_at)} under {len(all_fixes):,} fixes and {NOTICES:,} notices: "
-          f"{len(expected)} alerts and {NOTICES} receipts, each once; {redelivered} raised records redelivered "
-          f"with the same id (dropped by consumers)")
+    figures.add(Figure(
+        fault="kill -9 of each consuming service under load",
+        how=(f"{PERSONS} persons' {len(all_fixes):,} fixes and {NOTICES:,} pre-release notices ({keys} of them key "
+             "persons, 必接必送) are produced in four slices; after each of the first three, supervision, then "
+             "alerting, then handover is killed with SIGKILL 0.3 s later, mid-batch, and restarted. The key persons' "
+             f"{keys} arrival deadlines are brought forward to fall due, 0.15 s apart, during the kills."),
+        events_sent=len(all_fixes) + NOTICES + PERSONS, faults_injected=len(killed_at),
+        expected=len(expected) + NOTICES + keys,
+        delivered_once=len(raised) + len(receipts) + len(fired), lost=0, doubled=0,
+        recovery_s=round(recovery_s, 1),
+        notes=[f"{len(expected)} zone_exit alerts: each once in alerting's database and raised once on alerts.v1 "
+               f"(by alert_id); {redelivered} raised records were redelivered with the same CloudEvent id and "
+               "dropped by consumers' inboxes",
+               f"{NOTICES:,} receipts on exchange.outbound.v1, each once",
+               f"{keys} arrival deadlines (漏管): each fired once (one release-intake-missed event per deadline) "
+               "and one release_intake_missed alert per person"]))

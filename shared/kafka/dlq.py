@@ -1,0 +1,172 @@
+"""Dead-letter topics: see what is in them, and replay them after a fix.
+
+`python -m shared.kafka.dlq show ingest.locations.v1` counts a DLQ's records by reason;
+`python -m shared.kafka.dlq replay ingest.locations.v1` puts them back on the topic they came
+from, once. Replay reads `<topic>.dlq` with a consumer group of its own and commits after each
+batch is acknowledged, so a second run replays only what arrived since. It stops at the end
+offsets it saw when it started, so records that fail again (dead-lettered anew, with their new
+reason) are not chased in a loop. A crash between the publish and the commit replays a batch
+again: its records keep their CloudEvent ids, and consumers' inboxes drop the copies.
+"""
+from __future__ import annotations
+
+import asyncio
+import os
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+import typer
+from aiokafka import AIOKafkaConsumer, TopicPartition
+from rich.console import Console
+from rich.table import Table
+
+from shared.kafka.producer import EventProducer
+from shared.topics import dlq
+
+REPLAY_GROUP = "sps-dlq-replay"
+# Headers the consumer runner adds when it dead-letters; a replayed record goes back without them.
+_DLQ_HEADERS = {"sps-error", "sps-original-topic", "sps-original-partition", "sps-original-offset",
+                "sps-consumer-group"}
+
+
+@dataclass
+class ReplayResult:
+    topic: str
+    group: str
+    replayed: int = 0
+    by_reason: Counter = field(default_factory=Counter)
+
+
+def header(record, name: str) -> str | None:
+    for key, value in record.headers or ():
+        if key == name:
+            return value.decode(errors="replace")
+    return None
+
+
+def reason_kind(reason: str | None) -> str:
+    """The reason without its details ("not JSON: unexpected character…" → "not JSON")."""
+    return (reason or "(no reason)").split(":", 1)[0][:80]
+
+
+async def _read_until_end(consumer: AIOKafkaConsumer, tps: list[TopicPartition], ends: dict,
+                          on_batch: Callable[[list], asyncio.Future | None]) -> None:
+    while True:
+        positions = {tp: await consumer.position(tp) for tp in tps}
+        if all(positions[tp] >= ends[tp] for tp in tps):
+            return
+        batches = await consumer.getmany(*tps, timeout_ms=1000, max_records=1000)
+        for tp, records in batches.items():
+            records = [r for r in records if r.offset < ends[tp]]
+            if records:
+                await on_batch(tp, records)
+
+
+async def _partitions(consumer: AIOKafkaConsumer, topic: str, bootstrap: str) -> list[TopicPartition]:
+    await asyncio.sleep(0)  # let aiokafka's background task start, or stop() raises CancelledError
+    parts = consumer.partitions_for_topic(topic)
+    if not parts:
+        await consumer._client.force_metadata_update()  # noqa: SLF001 — a topic created a moment ago
+        parts = consumer.partitions_for_topic(topic)
+    if not parts:
+        raise ValueError(f"no topic {topic!r} on {bootstrap}")
+    return [TopicPartition(topic, p) for p in sorted(parts)]
+
+
+async def show(bootstrap: str, topic: str) -> Counter:
+    """Count the records in `<topic>.dlq` by reason (from the beginning, no group)."""
+    consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap, enable_auto_commit=False)
+    await consumer.start()
+    try:
+        tps = await _partitions(consumer, dlq(topic), bootstrap)
+        consumer.assign(tps)
+        await consumer.seek_to_beginning(*tps)
+        ends = await consumer.end_offsets(tps)
+        counts: Counter = Counter()
+
+        async def count(_tp, records):
+            counts.update(reason_kind(header(r, "sps-error")) for r in records)
+
+        await _read_until_end(consumer, tps, ends, count)
+        return counts
+    finally:
+        await consumer.stop()
+
+
+async def replay(bootstrap: str, topic: str, *, group: str = REPLAY_GROUP,
+                 progress: Callable[[int], None] | None = None) -> ReplayResult:
+    """Put every record of `<topic>.dlq` not replayed before back on its original topic."""
+    source = dlq(topic)
+    consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap, group_id=group, enable_auto_commit=False,
+                                auto_offset_reset="earliest")
+    producer = EventProducer(bootstrap, "dlq-replay")
+    await consumer.start()
+    await producer.start()
+    result = ReplayResult(topic, group)
+    try:
+        tps = await _partitions(consumer, source, bootstrap)
+        consumer.assign(tps)
+        ends = await consumer.end_offsets(tps)
+
+        async def republish(tp: TopicPartition, records: list) -> None:
+            out = []
+            for r in records:
+                headers = [(k, v) for k, v in (r.headers or ()) if k not in _DLQ_HEADERS]
+                headers.append(("sps-replayed-from", f"{tp.topic}/{tp.partition}/{r.offset}".encode()))
+                out.append((header(r, "sps-original-topic") or topic, r.key, r.value or b"", headers))
+                result.by_reason[reason_kind(header(r, "sps-error"))] += 1
+            await producer.publish_raw(out)              # acknowledged by all in-sync replicas…
+            await consumer.commit({tp: records[-1].offset + 1})  # …before the DLQ offset moves on
+            result.replayed += len(records)
+            if progress is not None:
+                progress(result.replayed)
+
+        await _read_until_end(consumer, tps, ends, republish)
+        return result
+    finally:
+        await producer.stop()
+        await consumer.stop()
+
+
+app = typer.Typer(add_completion=False, help="Inspect and replay the platform's dead-letter topics.")
+console = Console()
+_BOOTSTRAP = typer.Option(os.environ.get("KAFKA_BOOTSTRAP_SERVERS", "127.0.0.1:9092"), "--bootstrap",
+                          help="Kafka bootstrap servers (default: $KAFKA_BOOTSTRAP_SERVERS or 127.0.0.1:9092)")
+
+
+@app.command("show")
+def show_cmd(topic: str = typer.Argument(..., help="the original topic, e.g. ingest.locations.v1"),
+             bootstrap: str = _BOOTSTRAP) -> None:
+    """Count the records in TOPIC's dead-letter topic by reason."""
+    try:
+        counts = asyncio.run(show(bootstrap, topic))
+    except ValueError as exc:
+        console.print(f"[red]✗ {exc}[/]")
+        raise typer.Exit(1) from None
+    table = Table("reason", "records", title=dlq(topic))
+    for reason, n in counts.most_common():
+        table.add_row(reason, f"{n:,}")
+    console.print(table)
+
+
+@app.command("replay")
+def replay_cmd(topic: str = typer.Argument(..., help="the original topic, e.g. ingest.locations.v1"),
+               bootstrap: str = _BOOTSTRAP,
+               group: str = typer.Option(REPLAY_GROUP, help="the replay's consumer group (its committed "
+                                                            "offsets say what was replayed already)")) -> None:
+    """Put TOPIC's dead-lettered records back on TOPIC, each once (run it after the fix is deployed)."""
+    with console.status(f"replaying {dlq(topic)}") as status:
+        try:
+            result = asyncio.run(replay(bootstrap, topic, group=group,
+                                        progress=lambda n: status.update(f"replayed {n:,} records")))
+        except ValueError as exc:
+            console.print(f"[red]✗ {exc}[/]")
+            raise typer.Exit(1) from None
+    console.print(f"[green]✓[/] replayed {result.replayed:,} records from {dlq(topic)} onto {topic}")
+    for reason, n in result.by_reason.most_common():
+        console.print(f"  {n:>8,}  {reason}")
+
+
+if __name__ == "__main__":
+    app()
