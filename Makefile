@@ -8,7 +8,7 @@ KAFKA_LIBS := .local/kafka/libs/.complete
 DEVSTACK := $(PY) -m shared.devstack
 PYTEST_ARGS ?=
 
-.PHONY: help setup browser run up down demo status test test-unit bench schemas clean
+.PHONY: help setup browser run up down demo status test test-unit bench reliability dlq-show dlq-replay schemas clean
 
 help:
 	@echo "make run    — set up and run the whole platform in the foreground (Ctrl-C stops it)"
@@ -17,6 +17,8 @@ help:
 	@echo "make test   — set up and run the whole test suite (real Kafka and PostgreSQL)"
 	@echo "make demo   — up, plus the simulator"
 	@echo "make bench  — the benchmark (bench/results/latest.json)"
+	@echo "make reliability — the fault suite; rewrites docs/reliability.md with its figures"
+	@echo "make dlq-show TOPIC=…, make dlq-replay TOPIC=… — a dead-letter topic by reason; replay it after a fix"
 
 # The virtualenv: pinned direct dependencies (pyproject.toml), whole set pinned by constraints.txt.
 $(STAMP): pyproject.toml constraints.txt
@@ -63,6 +65,19 @@ test-unit: setup
 BENCH_ARGS ?=
 bench: setup
 	$(PY) -m bench $(BENCH_ARGS)
+
+# The fault suite alone (it also runs in `make test`), writing its figures to docs/reliability.md.
+reliability: setup
+	SPS_RELIABILITY_DOC=docs/reliability.md $(PY) -m pytest tests/faults -p no:cacheprovider -s $(PYTEST_ARGS)
+
+TOPIC ?=
+dlq-show: setup
+	@test -n "$(TOPIC)" || { echo "usage: make dlq-show TOPIC=ingest.locations.v1"; exit 2; }
+	$(PY) -m shared.kafka.dlq show $(TOPIC)
+
+dlq-replay: setup
+	@test -n "$(TOPIC)" || { echo "usage: make dlq-replay TOPIC=ingest.locations.v1"; exit 2; }
+	$(PY) -m shared.kafka.dlq replay $(TOPIC)
 
 schemas: setup
 	$(PY) -m shared.asyncapi

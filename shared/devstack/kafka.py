@@ -158,3 +158,48 @@ def _random_cluster_id() -> str:
         cid = base64.urlsafe_b64encode(uuid.uuid4().bytes).decode().rstrip("=")
         if not cid.startswith("-"):
             return cid
+
+
+@dataclass
+class KafkaCluster:
+    """A KRaft cluster of `size` combined broker-controller nodes on loopback, for fault tests:
+    every topic replicated `size` times, `min_insync` replicas needed for an acknowledged write."""
+    home: Path
+    base_port: int = 29192
+    size: int = 3
+    min_insync: int = 2
+    heap: str = "384m"
+
+    def __post_init__(self) -> None:
+        voters = ",".join(f"{i + 1}@127.0.0.1:{self.base_port + 2 * i + 1}" for i in range(self.size))
+        replicated = {
+            "default.replication.factor": str(self.size), "min.insync.replicas": str(self.min_insync),
+            "offsets.topic.replication.factor": str(self.size),
+            "transaction.state.log.replication.factor": str(self.size),
+            "transaction.state.log.min.isr": str(self.min_insync),
+            "share.coordinator.state.topic.replication.factor": str(self.size),
+            "share.coordinator.state.topic.min.isr": str(self.min_insync),
+        }
+        self.nodes = [KafkaNode(self.home / f"node{i + 1}", port=self.base_port + 2 * i,
+                                controller_port=self.base_port + 2 * i + 1, node_id=i + 1, voters=voters,
+                                heap=self.heap, extra_config=replicated) for i in range(self.size)]
+
+    @property
+    def bootstrap(self) -> str:
+        return ",".join(n.bootstrap for n in self.nodes)
+
+    def start(self) -> None:
+        cluster_id = _random_cluster_id()
+        for node in self.nodes:
+            node.prepare(cluster_id)
+        for node in self.nodes:
+            node.start()
+
+    async def wait_ready_async(self, timeout_s: float = 120.0) -> None:
+        for node in self.nodes:
+            await node.wait_ready_async(timeout_s)
+
+    def stop(self) -> None:
+        for node in self.nodes:
+            if node.running():
+                node.stop()

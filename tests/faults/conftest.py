@@ -11,8 +11,6 @@ from pathlib import Path
 
 import orjson
 import pytest
-import sqlalchemy as sa
-from sqlalchemy.ext.asyncio import create_async_engine
 
 from bench.observe import machine
 from shared.paths import REPO_ROOT
@@ -91,21 +89,3 @@ def render(report: dict) -> str:
         lines += [f"- {note}" for note in f["notes"]]
         lines.append("")
     return "\n".join(lines).rstrip() + "\n"
-
-
-async def scalar(url: str, sql: str, **params):
-    engine = create_async_engine(url)
-    try:
-        async with engine.connect() as conn:
-            return await conn.scalar(sa.text(sql), params)
-    finally:
-        await engine.dispose()
-
-
-async def execute(url: str, sql: str, **params) -> int:
-    engine = create_async_engine(url)
-    try:
-        async with engine.begin() as conn:
-            return (await conn.execute(sa.text(sql), params)).rowcount
-    finally:
-        await engine.dispose()

@@ -30,7 +30,8 @@ from shared.kafka.consumer import ConsumerRunner
 from shared.kafka.producer import EventProducer
 from shared.paths import REPO_ROOT
 from shared.topics import dlq
-from tests.faults.conftest import Figure, scalar
+from tests.faults.conftest import Figure
+from tests.faults.helpers import scalar
 from tests.kafka_helpers import fresh_topic, header, read_topic
 
 pytestmark = pytest.mark.faults

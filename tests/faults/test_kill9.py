@@ -7,7 +7,6 @@ from __future__ import annotations
 import asyncio
 import time
 import uuid
-from collections import Counter
 from datetime import UTC, date, datetime, timedelta
 
 import orjson
@@ -18,7 +17,8 @@ from bench.raw import produce, producer
 from shared import topics
 from shared.envelope import encode, new_event
 from shared.events import MaskedPerson, ReleaseNoticeIngested
-from tests.faults.conftest import Figure, execute, scalar
+from tests.faults.conftest import Figure
+from tests.faults.helpers import alerts_once, execute, receipts_once, scalar, wait_alerts
 from tests.kafka_helpers import read_topic
 
 pytestmark = pytest.mark.faults
@@ -111,26 +111,18 @@ async def test_kill_9_each_service_under_load_loses_and_doubles_nothing(platform
         await p.stop()
 
     restarted = time.monotonic()
-    expected = {str(load.person_id(FIRST + i)) for i in range(OUTSIDE_FROM, PERSONS)}
-    alerts_db = f"{base}/sps_alerting"
-    deadline = time.monotonic() + 180
-    while (n := await count(alerts_db, "select count(distinct person_id) from alerts where rule_id = 'zone_exit' "
-                            "and person_id = any(cast(:ids as uuid[]))", ids=list(expected))) < len(expected):
-        assert time.monotonic() < deadline, f"only {n} of {len(expected)} zone_exit alerts after the kills"
-        await asyncio.sleep(1.0)
+    expected = [str(load.person_id(FIRST + i)) for i in range(OUTSIDE_FROM, PERSONS)]
     key_ids = [str(uuid.uuid5(uuid.NAMESPACE_URL, f"sps-faults-{run}-{k}")) for k in range(NOTICES) if is_key(k)]
-    while (n := await count(alerts_db, "select count(distinct person_id) from alerts where rule_id = "
-                            "'release_intake_missed' and person_id = any(cast(:ids as uuid[]))", ids=key_ids)) < keys:
-        assert time.monotonic() < deadline, f"only {n} of {keys} missed-intake alerts after the kills"
-        await asyncio.sleep(1.0)
+    await wait_alerts(platform, "zone_exit", expected)
+    await wait_alerts(platform, "release_intake_missed", key_ids)
     recovery_s = time.monotonic() - restarted
     await asyncio.sleep(3.0)  # anything doubled would show by now
-    rows = await count(alerts_db, "select count(*) from alerts where rule_id = 'zone_exit' "
-                       "and person_id = any(cast(:ids as uuid[]))", ids=list(expected))
+    rows, raised, redelivered = await alerts_once(platform, "zone_exit", expected)
     assert rows == len(expected), f"{rows} alert rows for {len(expected)} expected alerts"
-    intake_rows = await count(alerts_db, "select count(*) from alerts where rule_id = 'release_intake_missed' "
-                              "and person_id = any(cast(:ids as uuid[]))", ids=key_ids)
-    assert intake_rows == keys, f"{intake_rows} missed-intake alert rows for {keys} deadlines"
+    assert len(raised) == len(expected) and set(raised.values()) == {1}, raised.most_common(3)
+    intake_rows, intake_raised, _ = await alerts_once(platform, "release_intake_missed", key_ids)
+    assert intake_rows == keys and len(intake_raised) == keys and set(intake_raised.values()) == {1}, \
+        (intake_rows, intake_raised.most_common(3))
     unfired = await count(handover_db, "select count(*) from timers tm join handovers h on tm.payload->>'handover_id'"
                           " = h.handover_id::text where tm.kind = 'handover.arrival' and tm.fired_at is null "
                           "and h.notice_no like :p", p=f"FAULT-{run}-%")
@@ -142,31 +134,7 @@ async def test_kill_9_each_service_under_load_loses_and_doubles_nothing(platform
             fired.setdefault(event["data"]["cause"], set()).add(event["id"])
     assert len(fired) == keys and {len(ids) for ids in fired.values()} == {1}, \
         (len(fired), sorted(len(ids) for ids in fired.values())[-3:])
-
-    raised = Counter()
-    redelivered = 0
-    seen_ids: set[str] = set()
-    for r in await read_topic(platform.bootstrap, topics.ALERTS, timeout_s=30):
-        event = orjson.loads(r.value)
-        data = event.get("data", {})
-        if event.get("type") == "sps.alert.raised" and data.get("person_id") in expected \
-                and data.get("rule_id") == "zone_exit":
-            if event["id"] in seen_ids:
-                redelivered += 1          # the same event again: consumers' inboxes drop it
-                continue
-            seen_ids.add(event["id"])
-            raised[data["alert_id"]] += 1
-    assert len(raised) == len(expected) and set(raised.values()) == {1}, raised.most_common(3)
-
-    receipts = Counter()
-    receipt_ids: set[str] = set()
-    for r in await read_topic(platform.bootstrap, topics.EXCHANGE_OUTBOUND, timeout_s=30):
-        event = orjson.loads(r.value)
-        no = event.get("data", {}).get("notice_no", "")
-        if event.get("type") == "sps.exchange.receipt" and no.startswith(f"FAULT-{run}-") \
-                and event["id"] not in receipt_ids:
-            receipt_ids.add(event["id"])
-            receipts[no] += 1
+    receipts = await receipts_once(platform, f"FAULT-{run}-")
     assert len(receipts) == NOTICES and set(receipts.values()) == {1}, (len(receipts), receipts.most_common(3))
     figures.add(Figure(
         fault="kill -9 of each consuming service under load",

@@ -1,0 +1,108 @@
+"""What the fault tests share: opening cases, counting alerts and receipts by their natural ids."""
+from __future__ import annotations
+
+import asyncio
+import time
+import uuid
+from collections import Counter
+from datetime import date, timedelta
+
+import orjson
+import sqlalchemy as sa
+from sqlalchemy.ext.asyncio import create_async_engine
+
+from bench import load
+from bench.raw import produce
+from shared import topics
+from tests.factories import random_id_number
+from tests.kafka_helpers import read_topic
+
+
+async def scalar(url: str, sql: str, **params):
+    engine = create_async_engine(url)
+    try:
+        async with engine.connect() as conn:
+            return await conn.scalar(sa.text(sql), params)
+    finally:
+        await engine.dispose()
+
+
+async def execute(url: str, sql: str, **params) -> int:
+    engine = create_async_engine(url)
+    try:
+        async with engine.begin() as conn:
+            return (await conn.execute(sa.text(sql), params)).rowcount
+    finally:
+        await engine.dispose()
+
+
+def base_url(platform) -> str:
+    """The server part of DATABASE_URL; each service's database is `<base>/sps_<service>`."""
+    return platform.database_url.rsplit("/", 1)[0]
+
+
+async def open_cases(platform, p, first: int, n: int, timeout_s: float = 120) -> list[str]:
+    """Court orders for bench persons first…first+n straight onto Kafka; wait for their cases."""
+    await produce(p, topics.COURT_ORDERS, [load.court_order(first + i) for i in range(n)])
+    ids = [str(load.person_id(first + i)) for i in range(n)]
+    deadline = time.monotonic() + timeout_s
+    while (got := await scalar(f"{base_url(platform)}/sps_supervision", "select count(*) from cases where "
+                               "person_id = any(cast(:ids as uuid[]))", ids=ids)) < n:
+        assert time.monotonic() < deadline, f"only {got} of {n} cases opened"
+        await asyncio.sleep(0.5)
+    return ids
+
+
+async def wait_alerts(platform, rule: str, person_ids: list[str], timeout_s: float = 180) -> float:
+    """Wait until each person has a `rule` alert in alerting's database; return the seconds waited."""
+    started = time.monotonic()
+    while (n := await scalar(f"{base_url(platform)}/sps_alerting", "select count(distinct person_id) from alerts "
+                             "where rule_id = :rule and person_id = any(cast(:ids as uuid[]))",
+                             rule=rule, ids=person_ids)) < len(person_ids):
+        assert time.monotonic() - started < timeout_s, f"only {n} of {len(person_ids)} {rule} alerts"
+        await asyncio.sleep(0.5)
+    return time.monotonic() - started
+
+
+async def alerts_once(platform, rule: str, person_ids: list[str]) -> tuple[int, Counter, int]:
+    """Alert rows in the database, raised records on alerts.v1 per alert_id (distinct event ids),
+    and how many raised records were the same event delivered again."""
+    rows = await scalar(f"{base_url(platform)}/sps_alerting", "select count(*) from alerts where rule_id = :rule "
+                        "and person_id = any(cast(:ids as uuid[]))", rule=rule, ids=person_ids)
+    wanted, raised, seen, again = set(person_ids), Counter(), set(), 0
+    for r in await read_topic(platform.bootstrap, topics.ALERTS, timeout_s=30):
+        event = orjson.loads(r.value)
+        data = event.get("data", {})
+        if event.get("type") == "sps.alert.raised" and data.get("person_id") in wanted and data.get("rule_id") == rule:
+            if event["id"] in seen:
+                again += 1
+                continue
+            seen.add(event["id"])
+            raised[data["alert_id"]] += 1
+    return rows, raised, again
+
+
+async def receipts_once(platform, notice_prefix: str) -> Counter:
+    """Receipts on exchange.outbound.v1 per notice number (distinct event ids)."""
+    receipts, seen = Counter(), set()
+    for r in await read_topic(platform.bootstrap, topics.EXCHANGE_OUTBOUND, timeout_s=30):
+        event = orjson.loads(r.value)
+        no = event.get("data", {}).get("notice_no", "")
+        if event.get("type") == "sps.exchange.receipt" and no.startswith(notice_prefix) and event["id"] not in seen:
+            seen.add(event["id"])
+            receipts[no] += 1
+    return receipts
+
+
+def gateway_notice(notice_no: str, town: str) -> dict:
+    """A pre-release notice as a prison sends it to the gateway (real identity, sealed there)."""
+    return {"notice_no": notice_no, "prison": "江苏省苏州监狱",
+            "person": {"name": "钱八", "id_number": random_id_number(), "sex": "M",
+                       "residence": {"town": town, "address": "某村"}},
+            "offence": "盗窃罪", "offence_category": "property",
+            "release_date": (date.today() + timedelta(days=40)).isoformat(), "sentence_months": 24,
+            "reform_performance": "good", "prison_risk_rating": "low", "destination": {"town": town}}
+
+
+def run_id() -> str:
+    return uuid.uuid4().hex[:6]
