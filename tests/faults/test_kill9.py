@@ -26,7 +26,7 @@ pytestmark = pytest.mark.faults
 PERSONS, FIXES_EACH, NOTICES = 200, 100, 1000
 OUTSIDE_FROM = 50   # persons with index ≥ this leave the county half-way: one zone_exit each
 FIRST = 900_000     # bench person indexes of their own, apart from every other test's persons
-KEY_EVERY, KEY_BELOW = 5, 250  # key persons (必接必送) among the first quarter: an arrival deadline each
+KEY_EVERY, KEY_BELOW = 3, 140  # key persons (必接必送) in the first slice: an arrival deadline each
 
 
 def notice(k: int, run: str) -> tuple[bytes, bytes, list]:
@@ -85,12 +85,14 @@ async def test_kill_9_each_service_under_load_loses_and_doubles_nothing(platform
             await asyncio.sleep(0.5)
         all_fixes, notices = fixes(), [notice(k, run) for k in range(NOTICES)]
         keys = sum(is_key(k) for k in range(NOTICES))
-        chunk, kills = len(all_fixes) // 4, ["supervision", "alerting", "handover"]
+        kills = ["supervision", "alerting", "handover", "risk", "exchange", "command_centre"]
+        slices = len(kills) + 1
+        chunk, per_slice = -(-len(all_fixes) // slices), -(-NOTICES // slices)
         killed_at: dict[str, float] = {}
         handover_db = f"{base}/sps_handover"
-        for step in range(4):
+        for step in range(slices):
             await produce(p, topics.LOCATIONS, all_fixes[step * chunk:(step + 1) * chunk])
-            await produce(p, topics.RELEASE_NOTICES, notices[step * NOTICES // 4:(step + 1) * NOTICES // 4])
+            await produce(p, topics.RELEASE_NOTICES, notices[step * per_slice:(step + 1) * per_slice])
             if step == 0:
                 deadline = time.monotonic() + 60
                 while await count(handover_db, "select count(*) from timers tm join handovers h on "
@@ -139,8 +141,8 @@ async def test_kill_9_each_service_under_load_loses_and_doubles_nothing(platform
     figures.add(Figure(
         fault="kill -9 of each consuming service under load",
         how=(f"{PERSONS} persons' {len(all_fixes):,} fixes and {NOTICES:,} pre-release notices ({keys} of them key "
-             "persons, 必接必送) are produced in four slices; after each of the first three, supervision, then "
-             "alerting, then handover is killed with SIGKILL 0.3 s later, mid-batch, and restarted. The key persons' "
+             f"persons, 必接必送) are produced in {slices} slices; after each of the first {len(kills)}, one service "
+             f"in turn ({', '.join(kills)}) is killed with SIGKILL 0.3 s later, mid-batch, and restarted. The key persons' "
              f"{keys} arrival deadlines are brought forward to fall due, 0.15 s apart, during the kills."),
         events_sent=len(all_fixes) + NOTICES + PERSONS, faults_injected=len(killed_at),
         expected=len(expected) + NOTICES + keys,
