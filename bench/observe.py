@@ -19,8 +19,11 @@ def machine() -> dict:
     """What a measurement ran on, and at which commit."""
     commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True,
                             cwd=REPO_ROOT).stdout.strip()
+    dirty = bool(subprocess.run(["git", "status", "--porcelain", "--untracked-files=no"], capture_output=True,
+                                text=True, cwd=REPO_ROOT).stdout.strip())
     return {"cpus": os.cpu_count(), "memory_gb": round(psutil.virtual_memory().total / 2**30, 1),
-            "python": host.python_version(), "platform": host.platform(), "commit": commit or None}
+            "python": host.python_version(), "platform": host.platform(), "commit": commit or None,
+            "uncommitted_changes": dirty}
 
 
 class GroupWatch:
