@@ -8,7 +8,7 @@ KAFKA_LIBS := .local/kafka/libs/.complete
 DEVSTACK := $(PY) -m shared.devstack
 PYTEST_ARGS ?=
 
-.PHONY: help setup browser run up down demo status test test-unit bench reliability dlq-show dlq-replay schemas clean
+.PHONY: help setup browser run up down demo status test test-unit bench k8s reliability dlq-show dlq-replay schemas clean
 
 help:
 	@echo "make run    — set up and run the whole platform in the foreground (Ctrl-C stops it)"
@@ -65,6 +65,10 @@ test-unit: setup
 BENCH_ARGS ?=
 bench: setup
 	$(PY) -m bench $(BENCH_ARGS)
+
+# deploy/k8s from deploy/k8s/generate.py (tests/static/test_k8s.py checks they match).
+k8s: setup
+	$(PY) deploy/k8s/generate.py
 
 # The fault suite alone (it also runs in `make test`), writing its figures to docs/reliability.md.
 reliability: setup

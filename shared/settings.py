@@ -8,7 +8,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Literal
 
-from pydantic import AliasChoices, Field, SecretStr
+from pydantic import AliasChoices, Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 from sqlalchemy.engine import make_url
 
@@ -57,6 +57,15 @@ class ServiceSettings(BaseSettings):
     # is a few KB, and a runaway one must not stall a batch or a service's memory.
     consumer_max_record_bytes: int = 256 * 1024
     outbox_poll_interval_s: float = 1.0
+
+    @field_validator("database_url")
+    @classmethod
+    def _async_driver(cls, value: str) -> str:
+        """A plain `postgresql://` URI (as CloudNativePG's app secret gives) gets the asyncpg driver."""
+        for plain in ("postgresql://", "postgres://"):
+            if value.startswith(plain):
+                return "postgresql+asyncpg://" + value[len(plain):]
+        return value
 
     @property
     def service_database_url(self) -> str:

@@ -1,0 +1,299 @@
+"""Writes the Kubernetes manifests in deploy/k8s/ from one table (`make k8s`).
+
+Six services differ only in name, port, size and scaling, so their Deployment, Service,
+PodDisruptionBudget and HorizontalPodAutoscaler are generated here rather than kept as six
+hand-edited copies that drift. The committed YAML is what `kubectl apply -k deploy/k8s/overlays/…`
+reads; tests/static/test_k8s.py checks the files equal this script's output, validates every
+manifest against its schema offline, and checks the rules below.
+"""
+from __future__ import annotations
+
+import json
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+import yaml
+
+ROOT = Path(__file__).resolve().parent
+REPO = ROOT.parents[1]
+sys.path.insert(0, str(REPO))
+
+from shared.devstack.stack import SERVICES  # noqa: E402
+from shared.topics import all_topics_with_dlq  # noqa: E402
+
+NAMESPACE = "sps"
+IMAGE = "registry.example.org/sps/platform:0.1.0"   # one image for every service (Dockerfile); pin by tag
+KAFKA_CLUSTER = "sps-kafka"
+PG_CLUSTER = "sps-db"
+PARTITIONS, REPLICAS, MIN_INSYNC = 12, 3, 2
+DASHBOARD = ROOT / "monitoring" / "sps-dashboard.json"
+
+
+@dataclass(frozen=True)
+class Size:
+    """Requests from the benchmark's measured RSS (docs/performance.md) with headroom."""
+    cpu_request: str
+    memory_request: str
+    memory_limit: str
+    min_replicas: int
+    max_replicas: int
+    lag_target: int | None  # scale out when one instance's consumer lag passes this (None: HTTP only)
+
+
+SIZES = {
+    # Consumers never exceed the partition count: a 13th instance would sit idle.
+    "supervision": Size("500m", "384Mi", "768Mi", 2, PARTITIONS, 20_000),
+    "alerting": Size("250m", "256Mi", "512Mi", 2, PARTITIONS, 2_000),
+    "handover": Size("100m", "192Mi", "384Mi", 2, 6, 2_000),
+    "risk": Size("250m", "192Mi", "384Mi", 2, 6, 5_000),
+    "command_centre": Size("250m", "192Mi", "384Mi", 2, 6, None),
+    "exchange": Size("500m", "256Mi", "512Mi", 2, 8, None),
+}
+
+# Service-specific secrets (all in the Secret `sps-secrets`, created outside git; see README).
+SECRETS = {
+    "exchange": {"SPS_GATEWAY_SIGNING_KEY": "gateway-signing-key", "SPS_GATEWAY_PREVIOUS_KEYS": "gateway-previous-keys",
+                 "SPS_GATEWAY_CLIENTS": "gateway-clients", "SPS_IDENTITY_KEY": "identity-key"},
+    "command_centre": {"SPS_STAFF_SESSION_SECRET": "staff-session-secret"},
+}
+COMMON_SECRETS = {"SPS_PERSON_ID_KEY": "person-id-key", "SPS_INTERNAL_TOKEN": "internal-token"}
+
+
+def k8s_name(service: str) -> str:
+    return f"sps-{service.replace('_', '-')}"
+
+
+def labels(service: str) -> dict:
+    return {"app.kubernetes.io/name": k8s_name(service), "app.kubernetes.io/part-of": "sps"}
+
+
+def env(service: str) -> list[dict]:
+    plain = {
+        "SPS_SERVICE_NAME": service, "SPS_HTTP_HOST": "0.0.0.0", "SPS_HTTP_PORT": str(SERVICES[service]),
+        "KAFKA_BOOTSTRAP_SERVERS": f"{KAFKA_CLUSTER}-kafka-bootstrap.{NAMESPACE}.svc:9092",
+        "SPS_TOPIC_PARTITIONS": str(PARTITIONS), "SPS_TOPIC_REPLICATION_FACTOR": str(REPLICAS),
+        **{f"SPS_{other.upper()}_URL": f"http://{k8s_name(other)}.{NAMESPACE}.svc:{SERVICES[other]}"
+           for other in ("alerting", "supervision", "risk", "handover")},
+    }
+    out = [{"name": k, "value": v} for k, v in plain.items()]
+    # CloudNativePG writes the application user's connection URI into `<cluster>-app`.
+    out.append({"name": "DATABASE_URL", "valueFrom": {"secretKeyRef": {"name": f"{PG_CLUSTER}-app", "key": "uri"}}})
+    for var, key in {**COMMON_SECRETS, **SECRETS.get(service, {})}.items():
+        optional = var == "SPS_GATEWAY_PREVIOUS_KEYS"
+        ref = {"name": "sps-secrets", "key": key, **({"optional": True} if optional else {})}
+        out.append({"name": var, "valueFrom": {"secretKeyRef": ref}})
+    return out
+
+
+def deployment(service: str) -> dict:
+    size, port = SIZES[service], SERVICES[service]
+    probe = {"httpGet": {"path": "/readyz", "port": "http"}, "periodSeconds": 5, "failureThreshold": 3}
+    return {
+        "apiVersion": "apps/v1", "kind": "Deployment",
+        "metadata": {"name": k8s_name(service), "namespace": NAMESPACE, "labels": labels(service)},
+        "spec": {
+            "replicas": size.min_replicas,
+            "selector": {"matchLabels": labels(service)},
+            "strategy": {"type": "RollingUpdate", "rollingUpdate": {"maxUnavailable": 0, "maxSurge": 1}},
+            "template": {
+                "metadata": {"labels": labels(service),
+                             "annotations": {"prometheus.io/scrape": "true", "prometheus.io/port": str(port),
+                                             "prometheus.io/path": "/metrics"}},
+                "spec": {
+                    "securityContext": {"runAsNonRoot": True, "runAsUser": 10001, "fsGroup": 10001},
+                    # A SIGTERM lets the batch in hand commit before the partitions move.
+                    "terminationGracePeriodSeconds": 30,
+                    "topologySpreadConstraints": [{"maxSkew": 1, "topologyKey": "kubernetes.io/hostname",
+                                                   "whenUnsatisfiable": "ScheduleAnyway",
+                                                   "labelSelector": {"matchLabels": labels(service)}}],
+                    "containers": [{
+                        "name": service.replace("_", "-"), "image": IMAGE,
+                        "command": ["python", "-m", f"services.{service}.main"],
+                        "ports": [{"name": "http", "containerPort": port}],
+                        "env": env(service),
+                        "resources": {"requests": {"cpu": size.cpu_request, "memory": size.memory_request},
+                                      "limits": {"memory": size.memory_limit}},
+                        # Migrations run at start: give them time before liveness counts.
+                        "startupProbe": {"httpGet": {"path": "/healthz", "port": "http"}, "periodSeconds": 2,
+                                         "failureThreshold": 60},
+                        "livenessProbe": {"httpGet": {"path": "/healthz", "port": "http"}, "periodSeconds": 10,
+                                          "failureThreshold": 3},
+                        "readinessProbe": probe,
+                        "securityContext": {"allowPrivilegeEscalation": False, "readOnlyRootFilesystem": True,
+                                            "capabilities": {"drop": ["ALL"]}},
+                        "volumeMounts": [{"name": "tmp", "mountPath": "/tmp"}],
+                    }],
+                    "volumes": [{"name": "tmp", "emptyDir": {"sizeLimit": "64Mi"}}],
+                },
+            },
+        },
+    }
+
+
+def service(name: str) -> dict:
+    return {"apiVersion": "v1", "kind": "Service",
+            "metadata": {"name": k8s_name(name), "namespace": NAMESPACE, "labels": labels(name)},
+            "spec": {"selector": labels(name), "ports": [{"name": "http", "port": SERVICES[name],
+                                                          "targetPort": "http"}]}}
+
+
+def pdb(name: str) -> dict:
+    return {"apiVersion": "policy/v1", "kind": "PodDisruptionBudget",
+            "metadata": {"name": k8s_name(name), "namespace": NAMESPACE, "labels": labels(name)},
+            "spec": {"maxUnavailable": 1, "selector": {"matchLabels": labels(name)}}}
+
+
+def hpa(name: str) -> dict:
+    size = SIZES[name]
+    metrics: list[dict] = [{"type": "Resource", "resource": {"name": "cpu",
+                                                            "target": {"type": "Utilization", "averageUtilization": 70}}}]
+    if size.lag_target is not None:
+        # `sps_consumer_lag` per service, served by prometheus-adapter (deploy/k8s/monitoring).
+        metrics.append({"type": "External", "external": {
+            "metric": {"name": "sps_consumer_lag", "selector": {"matchLabels": {"service": name}}},
+            "target": {"type": "AverageValue", "averageValue": str(size.lag_target)}}})
+    return {"apiVersion": "autoscaling/v2", "kind": "HorizontalPodAutoscaler",
+            "metadata": {"name": k8s_name(name), "namespace": NAMESPACE, "labels": labels(name)},
+            "spec": {"scaleTargetRef": {"apiVersion": "apps/v1", "kind": "Deployment", "name": k8s_name(name)},
+                     "minReplicas": size.min_replicas, "maxReplicas": size.max_replicas, "metrics": metrics,
+                     # Each scale step costs a consumer-group rebalance: scale in slowly.
+                     "behavior": {"scaleDown": {"stabilizationWindowSeconds": 300,
+                                                "policies": [{"type": "Pods", "value": 1, "periodSeconds": 120}]}}}}
+
+
+def kafka() -> list[dict]:
+    cluster_labels = {"strimzi.io/cluster": KAFKA_CLUSTER}
+    pool = {"apiVersion": "kafka.strimzi.io/v1beta2", "kind": "KafkaNodePool",
+            "metadata": {"name": "dual-role", "namespace": NAMESPACE, "labels": cluster_labels},
+            "spec": {"replicas": REPLICAS, "roles": ["controller", "broker"],
+                     "storage": {"type": "jbod", "volumes": [{"id": 0, "type": "persistent-claim", "size": "200Gi",
+                                                              "deleteClaim": False, "kraftMetadata": "shared"}]},
+                     "resources": {"requests": {"cpu": "1", "memory": "4Gi"}, "limits": {"memory": "4Gi"}}}}
+    cluster = {"apiVersion": "kafka.strimzi.io/v1beta2", "kind": "Kafka",
+               "metadata": {"name": KAFKA_CLUSTER, "namespace": NAMESPACE,
+                            "annotations": {"strimzi.io/node-pools": "enabled", "strimzi.io/kraft": "enabled"}},
+               "spec": {"kafka": {"version": "4.1.1", "metadataVersion": "4.1-IV1",
+                                  "listeners": [{"name": "plain", "port": 9092, "type": "internal", "tls": False},
+                                                {"name": "tls", "port": 9093, "type": "internal", "tls": True}],
+                                  "config": {"default.replication.factor": REPLICAS, "min.insync.replicas": MIN_INSYNC,
+                                             "offsets.topic.replication.factor": REPLICAS,
+                                             "transaction.state.log.replication.factor": REPLICAS,
+                                             "transaction.state.log.min.isr": MIN_INSYNC,
+                                             "auto.create.topics.enable": False, "num.partitions": PARTITIONS}},
+                        "entityOperator": {"topicOperator": {}, "userOperator": {}}}}
+    topics = [{"apiVersion": "kafka.strimzi.io/v1beta2", "kind": "KafkaTopic",
+               "metadata": {"name": t.replace(".", "-"), "namespace": NAMESPACE, "labels": cluster_labels},
+               "spec": {"topicName": t, "partitions": PARTITIONS, "replicas": REPLICAS,
+                        "config": {"min.insync.replicas": MIN_INSYNC, "retention.ms": 7 * 24 * 3600 * 1000}}}
+              for t in all_topics_with_dlq()]
+    return [pool, cluster, *topics]
+
+
+def postgres() -> list[dict]:
+    return [{"apiVersion": "postgresql.cnpg.io/v1", "kind": "Cluster",
+             "metadata": {"name": PG_CLUSTER, "namespace": NAMESPACE},
+             "spec": {"instances": 3, "imageName": "ghcr.io/cloudnative-pg/postgresql:17",
+                      "primaryUpdateStrategy": "unsupervised",
+                      # Each service creates its own database `sps_<service>` at start.
+                      "bootstrap": {"initdb": {"database": "sps", "owner": "sps",
+                                               "postInitSQL": ["ALTER ROLE sps CREATEDB"]}},
+                      "postgresql": {"parameters": {"max_connections": "400", "shared_buffers": "1GB"}},
+                      "minSyncReplicas": 1, "maxSyncReplicas": 1,
+                      "storage": {"size": "100Gi"},
+                      "resources": {"requests": {"cpu": "1", "memory": "4Gi"}, "limits": {"memory": "4Gi"}},
+                      "monitoring": {"enablePodMonitor": True}}}]
+
+
+def adapter_rules() -> list[dict]:
+    """prometheus-adapter's external metric for the HPAs: a service's consumer lag, summed."""
+    rules = {"externalRules": [{
+        "seriesQuery": 'sps_consumer_lag{service!=""}',
+        "resources": {"namespaced": False},
+        "name": {"matches": "^sps_consumer_lag$", "as": "sps_consumer_lag"},
+        "metricsQuery": "sum by (service) (<<.Series>>{<<.LabelMatchers>>})",
+    }]}
+    return [{"apiVersion": "v1", "kind": "ConfigMap",
+             "metadata": {"name": "sps-prometheus-adapter-rules", "namespace": NAMESPACE},
+             "data": {"config.yaml": yaml.safe_dump(rules, sort_keys=False)}}]
+
+
+# (title, PromQL, unit) — every metric named here is one the services export (shared/metrics.py).
+PANELS = [
+    ("Records consumed per second, by service", "sum by (service) (rate(sps_events_consumed_total[1m]))", "ops"),
+    ("Records produced per second, by topic", "sum by (topic) (rate(sps_events_produced_total[1m]))", "ops"),
+    ("Consumer lag, by service", "sum by (service) (sps_consumer_lag)", "short"),
+    ("Outbox rows waiting, by service", "sum by (service) (sps_outbox_pending)", "short"),
+    ("Batch handling time p95, by service",
+     "histogram_quantile(0.95, sum by (service, le) (rate(sps_handler_seconds_bucket[5m])))", "s"),
+    ("Dead-lettered per minute, by topic", "sum by (topic) (rate(sps_events_dlq_total[5m])) * 60", "short"),
+    ("Handler failures per minute, by kind", "sum by (service, kind) (rate(sps_events_failed_total[5m])) * 60",
+     "short"),
+    ("Redelivered records dropped by the inbox per minute",
+     "sum by (service) (rate(sps_events_duplicate_total[5m])) * 60", "short"),
+    ("Fixes for persons with no active case per minute",
+     "rate(sps_supervision_fixes_without_case_total[5m]) * 60", "short"),
+]
+
+
+def dashboard() -> dict:
+    panels = [{"id": i + 1, "type": "timeseries", "title": title, "datasource": {"type": "prometheus",
+                                                                                 "uid": "${datasource}"},
+               "gridPos": {"h": 8, "w": 12, "x": 12 * (i % 2), "y": 8 * (i // 2)},
+               "fieldConfig": {"defaults": {"unit": unit}, "overrides": []},
+               "targets": [{"refId": "A", "expr": expr, "legendFormat": "__auto"}]}
+              for i, (title, expr, unit) in enumerate(PANELS)]
+    return {"title": "SPS platform", "uid": "sps-platform", "schemaVersion": 39, "version": 1,
+            "tags": ["sps"], "timezone": "Asia/Shanghai", "refresh": "30s",
+            "time": {"from": "now-6h", "to": "now"},
+            "templating": {"list": [{"name": "datasource", "type": "datasource", "query": "prometheus"}]},
+            "panels": panels}
+
+
+def write(path: Path, docs: list[dict]) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    header = "# Generated by deploy/k8s/generate.py (`make k8s`); edit the script, not this file.\n"
+    path.write_text(header + yaml.safe_dump_all(docs, sort_keys=False, allow_unicode=True, width=120))
+
+
+def files() -> dict[Path, list[dict]]:
+    out: dict[Path, list[dict]] = {
+        ROOT / "base" / "namespace.yaml": [{"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": NAMESPACE}}],
+        ROOT / "kafka" / "kafka.yaml": kafka(),
+        ROOT / "postgres" / "cluster.yaml": postgres(),
+        ROOT / "monitoring" / "prometheus-adapter-rules.yaml": adapter_rules(),
+    }
+    for name in SERVICES:
+        out[ROOT / "base" / f"{k8s_name(name)}.yaml"] = [deployment(name), service(name), pdb(name), hpa(name)]
+    return out
+
+
+def kustomizations() -> dict[Path, dict]:
+    base = sorted(p.name for p in files() if p.parent.name == "base")
+    kz = {"apiVersion": "kustomize.config.k8s.io/v1beta1", "kind": "Kustomization"}
+    return {
+        ROOT / "base" / "kustomization.yaml": {**kz, "resources": base},
+        ROOT / "kafka" / "kustomization.yaml": {**kz, "resources": ["kafka.yaml"]},
+        ROOT / "postgres" / "kustomization.yaml": {**kz, "resources": ["cluster.yaml"]},
+        ROOT / "monitoring" / "kustomization.yaml": {
+            **kz, "resources": ["prometheus-adapter-rules.yaml"],
+            "configMapGenerator": [{"name": "sps-grafana-dashboard", "namespace": NAMESPACE,
+                                    "files": ["sps-dashboard.json"],
+                                    "options": {"labels": {"grafana_dashboard": "1"},
+                                                "disableNameSuffixHash": True}}]},
+        ROOT / "overlays" / "production" / "kustomization.yaml": {
+            **kz, "resources": ["../../base", "../../kafka", "../../postgres", "../../monitoring"]},
+    }
+
+
+def main() -> None:
+    for path, docs in files().items():
+        write(path, docs)
+    for path, doc in kustomizations().items():
+        write(path, [doc])
+    DASHBOARD.write_text(json.dumps(dashboard(), indent=2, ensure_ascii=False) + "\n")
+    print(f"wrote {len(files()) + len(kustomizations()) + 1} files under {ROOT.relative_to(REPO)}")
+
+
+if __name__ == "__main__":
+    main()

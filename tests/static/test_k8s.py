@@ -1,0 +1,180 @@
+"""deploy/k8s checked offline: the files are the generator's output, every manifest validates
+against its schema (the Kubernetes API's own, strict; ours for the operators' custom resources),
+and the rules the platform depends on hold (probes, resources, secrets, scaling bounds, Kafka's
+replication, PostgreSQL replicas, a dashboard that only queries metrics the services export)."""
+from __future__ import annotations
+
+import copy
+import importlib.util
+import json
+import re
+import sys
+from pathlib import Path
+
+import jsonschema
+import kubernetes_validate
+import pytest
+import yaml
+
+from shared.devstack.stack import SERVICES
+from shared.paths import REPO_ROOT
+from shared.topics import all_topics_with_dlq
+
+K8S = REPO_ROOT / "deploy" / "k8s"
+KUBE_VERSION = "1.33.0"       # the oldest Kubernetes the manifests are meant for
+CONSUMERS = {"supervision", "alerting", "handover", "risk"}
+OPERATOR_GROUPS = {"kafka.strimzi.io", "postgresql.cnpg.io"}   # custom resources: our schemas
+SECRETISH = re.compile(r"KEY|TOKEN|SECRET|PASSWORD|CLIENTS|DATABASE_URL")
+
+
+def generator():
+    spec = importlib.util.spec_from_file_location("sps_k8s_generate", K8S / "generate.py")
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module       # its dataclasses look their module up
+    spec.loader.exec_module(module)
+    return module
+
+
+def manifests() -> list[tuple[Path, dict]]:
+    out = []
+    for path in sorted(K8S.rglob("*.yaml")):
+        if path.name == "kustomization.yaml":
+            continue
+        out.extend((path, doc) for doc in yaml.safe_load_all(path.read_text(encoding="utf-8")) if doc)
+    return out
+
+
+def cr_schema(doc: dict) -> dict:
+    group_version = doc["apiVersion"].replace("/", "_")
+    path = K8S / "schemas" / f"{group_version}_{doc['kind'].lower()}.json"
+    assert path.exists(), f"no schema for {doc['apiVersion']} {doc['kind']}"
+    return json.loads(path.read_text())
+
+
+def validate(doc: dict) -> None:
+    if doc["apiVersion"].split("/")[0] in OPERATOR_GROUPS:
+        jsonschema.validate(doc, cr_schema(doc), cls=jsonschema.Draft202012Validator)
+    else:
+        kubernetes_validate.validate(doc, KUBE_VERSION, strict=True)
+
+
+def by_kind(kind: str) -> dict[str, dict]:
+    return {doc["metadata"]["name"]: doc for _, doc in manifests() if doc["kind"] == kind}
+
+
+def test_the_files_are_the_generators_output():
+    gen = generator()
+    for path, docs in gen.files().items():
+        assert list(yaml.safe_load_all(path.read_text(encoding="utf-8"))) == docs, f"{path}: run `make k8s`"
+    for path, doc in gen.kustomizations().items():
+        assert yaml.safe_load(path.read_text(encoding="utf-8")) == doc, f"{path}: run `make k8s`"
+    assert json.loads(gen.DASHBOARD.read_text(encoding="utf-8")) == gen.dashboard(), "run `make k8s`"
+
+
+def test_every_manifest_validates_against_its_schema():
+    docs = manifests()
+    assert len(docs) > 40
+    for path, doc in docs:
+        try:
+            validate(doc)
+        except (kubernetes_validate.ValidationError, jsonschema.ValidationError) as exc:
+            pytest.fail(f"{path.relative_to(REPO_ROOT)} {doc['kind']} {doc['metadata'].get('name')}: {exc}")
+
+
+@pytest.mark.parametrize("mutate", [
+    lambda d: d["spec"]["template"]["spec"]["containers"][0].update(readinesProbe={}),   # a typo
+    lambda d: d["spec"].update(replicas="two"),
+])
+def test_validation_refuses_a_broken_deployment(mutate):
+    doc = copy.deepcopy(by_kind("Deployment")["sps-supervision"])
+    mutate(doc)
+    with pytest.raises(kubernetes_validate.ValidationError):
+        validate(doc)
+
+
+def test_validation_refuses_a_broken_custom_resource():
+    doc = copy.deepcopy(next(iter(by_kind("KafkaTopic").values())))
+    doc["spec"]["partitons"] = 12
+    with pytest.raises(jsonschema.ValidationError):
+        validate(doc)
+
+
+def test_every_service_has_probes_resources_secrets_a_budget_and_an_autoscaler():
+    deployments, pdbs, hpas = by_kind("Deployment"), by_kind("PodDisruptionBudget"), by_kind("HorizontalPodAutoscaler")
+    services = by_kind("Service")
+    for name, port in SERVICES.items():
+        k8s_name = f"sps-{name.replace('_', '-')}"
+        dep = deployments[k8s_name]
+        pod = dep["spec"]["template"]["spec"]
+        [container] = pod["containers"]
+        assert container["command"] == ["python", "-m", f"services.{name}.main"]
+        assert container["ports"] == [{"name": "http", "containerPort": port}]
+        assert container["readinessProbe"]["httpGet"] == {"path": "/readyz", "port": "http"}
+        assert container["livenessProbe"]["httpGet"] == {"path": "/healthz", "port": "http"}
+        assert {"cpu", "memory"} <= container["resources"]["requests"].keys()
+        assert "memory" in container["resources"]["limits"]
+        assert not container["image"].endswith(":latest") and ":" in container["image"]
+        assert pod["securityContext"]["runAsNonRoot"] is True
+        for var in container["env"]:
+            if SECRETISH.search(var["name"]):
+                assert "secretKeyRef" in var.get("valueFrom", {}), f"{name}: {var['name']} must come from a Secret"
+        selector = dep["spec"]["selector"]["matchLabels"]
+        assert pdbs[k8s_name]["spec"]["selector"]["matchLabels"] == selector
+        assert pdbs[k8s_name]["spec"]["maxUnavailable"] == 1 and dep["spec"]["replicas"] >= 2
+        assert services[k8s_name]["spec"]["selector"] == selector
+        hpa = hpas[k8s_name]["spec"]
+        assert hpa["scaleTargetRef"]["name"] == k8s_name and hpa["minReplicas"] >= 2
+        kinds = {m["type"] for m in hpa["metrics"]}
+        assert "Resource" in kinds
+        if name in CONSUMERS:
+            assert "External" in kinds, f"{name} scales on consumer lag too"
+            assert hpa["maxReplicas"] <= 12, "more consumers than partitions would sit idle"
+
+
+def test_kafka_is_a_kraft_cluster_of_three_with_every_topic_replicated():
+    [pool] = by_kind("KafkaNodePool").values()
+    assert pool["spec"]["replicas"] == 3 and set(pool["spec"]["roles"]) == {"controller", "broker"}
+    [kafka] = by_kind("Kafka").values()
+    assert kafka["metadata"]["annotations"]["strimzi.io/kraft"] == "enabled"
+    config = kafka["spec"]["kafka"]["config"]
+    assert config["default.replication.factor"] == 3 and config["min.insync.replicas"] == 2
+    assert config["auto.create.topics.enable"] is False
+    topics = {t["spec"]["topicName"]: t["spec"] for t in by_kind("KafkaTopic").values()}
+    assert set(topics) == set(all_topics_with_dlq())
+    for name, spec in topics.items():
+        assert spec["partitions"] == 12 and spec["replicas"] == 3 and spec["config"]["min.insync.replicas"] == 2, name
+
+
+def test_postgres_is_a_cloudnativepg_cluster_with_replicas():
+    [cluster] = by_kind("Cluster").values()
+    assert cluster["spec"]["instances"] >= 3 and cluster["spec"]["minSyncReplicas"] >= 1
+    envs = [v for d in by_kind("Deployment").values() for v in d["spec"]["template"]["spec"]["containers"][0]["env"]
+            if v["name"] == "DATABASE_URL"]
+    assert {v["valueFrom"]["secretKeyRef"]["name"] for v in envs} == {f"{cluster['metadata']['name']}-app"}
+
+
+def test_kustomizations_name_only_files_that_exist():
+    for path in K8S.rglob("kustomization.yaml"):
+        doc = yaml.safe_load(path.read_text(encoding="utf-8"))
+        for item in doc.get("resources", []):
+            assert (path.parent / item).exists(), f"{path}: {item}"
+        for gen in doc.get("configMapGenerator", []):
+            for item in gen["files"]:
+                assert (path.parent / item).exists(), f"{path}: {item}"
+
+
+def test_the_dashboard_queries_only_metrics_the_services_export():
+    from prometheus_client import REGISTRY
+
+    import services.supervision.handlers  # noqa: F401 — registers its own counter
+    import shared.metrics  # noqa: F401
+
+    exported = {sample_name for metric in REGISTRY.collect() for sample_name in
+                [metric.name, f"{metric.name}_total", f"{metric.name}_bucket", f"{metric.name}_count",
+                 f"{metric.name}_sum"]}
+    dashboard = json.loads((K8S / "monitoring" / "sps-dashboard.json").read_text(encoding="utf-8"))
+    assert dashboard["panels"]
+    for panel in dashboard["panels"]:
+        for target in panel["targets"]:
+            names = set(re.findall(r"\bsps_[a-z_]+", target["expr"]))
+            assert names and names <= exported, f"{panel['title']}: {names - exported}"
