@@ -37,7 +37,7 @@ def platform_up(stack: Stack) -> bool:
 
 
 async def run(stack: Stack, scales: list[int], seconds: float, scale_seconds: float, latency_seconds: float,
-              background: int) -> dict:
+              background: int, instances: list[int]) -> dict:
     processes = Processes(stack)
     partitions = stack_partitions()
     out: dict = {"machine": machine(), "started_at": pipeline.stamp(), "targets": TARGETS}
@@ -55,6 +55,14 @@ async def run(stack: Stack, scales: list[int], seconds: float, scale_seconds: fl
         console.print(result)
         out["scale"].append(result)
     top = out["scale"][-1]
+    persons = scales[1] if len(scales) > 1 else scales[0]
+    out["scale_out"] = []
+    for n in instances:
+        console.rule(f"supervision as {n} instance(s), {persons:,} persons")
+        result = await pipeline.throughput(stack, processes, persons, scale_seconds, int(top["fixes_per_s"] * 1.5 * n),
+                                           instances=n)
+        console.print(result)
+        out["scale_out"].append(result)
     out["pipeline"] = {"fixes_per_s": top["fixes_per_s"], "persons": top["persons"], "seconds": top["seconds"],
                        "ratio_to_raw_consume": round(top["fixes_per_s"] / out["raw_kafka"]["consume_per_s"], 3),
                        "lag_start": top["lag_start"], "lag_end": top["lag_end"]}
@@ -67,7 +75,7 @@ async def run(stack: Stack, scales: list[int], seconds: float, scale_seconds: fl
     out["latency_ms"] = lat
     console.print(lat)
     processes.sample_rss()
-    out["rss_mb"] = processes.peak_rss
+    out["rss_mb"] = {name: mb for name, mb in processes.peak_rss.items() if name in SERVICES}
     base, big = out["scale"][0]["supervision_cpu_us_per_fix"], out["scale"][-1]["supervision_cpu_us_per_fix"]
     out["cost_growth"] = round(big / base - 1, 3) if base and big else None
     out["finished_at"] = pipeline.stamp()
@@ -110,6 +118,9 @@ def print_table(out: dict) -> None:
     growth = out["cost_growth"]
     t.add_row("per-fix cost growth (largest vs smallest)", f"{growth:+.1%}" if growth is not None else "—", "≤ 10%",
               verdict(None if growth is None else growth <= TARGETS["cost_growth"]))
+    for s in out.get("scale_out", []):
+        t.add_row(f"  supervision × {s['instances']} ({s['persons']:,} persons)",
+                  f"{s['fixes_per_s']:,}/s · {s['supervision_cpu_share']} cores busy", "grows with instances ≤ cores", "")
     for name, mb in sorted(rss.items()):
         t.add_row(f"  peak RSS {name}", f"{mb} MB", "≤ 200 MB", verdict(mb <= TARGETS["rss_mb"]))
     console.print(t)
@@ -118,13 +129,14 @@ def print_table(out: dict) -> None:
 def main(scales: str = typer.Option("1000,10000,100000", help="persons per scale step, ascending"),
          seconds: float = typer.Option(60, help="the sustained window at the largest scale"),
          scale_seconds: float = typer.Option(20, help="the window at the smaller scales"),
-         latency_seconds: float = typer.Option(30), background: int = typer.Option(2000)) -> None:
+         latency_seconds: float = typer.Option(30), background: int = typer.Option(2000),
+         instances: str = typer.Option("1,2,3", help="supervision instances for the scale-out step")) -> None:
     started = time.monotonic()
     stack = _stack(demo=True)  # the same addresses and demo logins as `make up`
     started_here = platform_up(stack)
     try:
         asyncio.run(run(stack, [int(s) for s in scales.split(",")], seconds, scale_seconds, latency_seconds,
-                        background))
+                        background, [int(n) for n in instances.split(",")]))
     finally:
         if started_here:
             stack.down()

@@ -11,7 +11,7 @@ import psutil
 from aiokafka import AIOKafkaConsumer, TopicPartition
 from aiokafka.admin import AIOKafkaAdminClient
 
-from shared.devstack.stack import Stack
+from shared.devstack.stack import Stack, instance_name
 from shared.paths import REPO_ROOT
 
 
@@ -72,18 +72,46 @@ class Processes:
             pid = int(self.stack.pidfile(name).read_text())
             self.procs[name] = psutil.Process(pid)
 
-    def refresh(self, name: str) -> None:
+    def refresh(self, name: str, instance: int = 0) -> None:
         """After a restart: the new process."""
-        self.procs[name] = psutil.Process(int(self.stack.pidfile(name).read_text()))
+        self.procs[instance_name(name, instance)] = psutil.Process(
+            int(self.stack.pidfile(name, instance).read_text()))
 
-    def cpu_seconds(self, name: str) -> float:
-        times = self.procs[name].cpu_times()
+    def forget(self, name: str, instance: int) -> None:
+        self.procs.pop(instance_name(name, instance), None)
+
+    def cpu_seconds(self, name: str, instance: int = 0) -> float:
+        times = self.procs[instance_name(name, instance)].cpu_times()
         return times.user + times.system
 
     def sample_rss(self) -> None:
         for name, proc in self.procs.items():
             mb = proc.memory_info().rss / 2**20
             self.peak_rss[name] = max(self.peak_rss.get(name, 0.0), round(mb, 1))
+
+
+async def group_state(bootstrap: str, group: str) -> tuple[str, int]:
+    """A consumer group's state ("Stable", "PreparingRebalance", …) and its number of members."""
+    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap)
+    await admin.start()
+    try:
+        [response] = await admin.describe_consumer_groups([group])
+        _, _, state, _, _, members = response.groups[0][:6]
+        return state, len(members)
+    finally:
+        await admin.close()
+
+
+async def wait_members(bootstrap: str, group: str, n: int, timeout_s: float = 60) -> float:
+    """Wait until `group` is stable with `n` members; return the seconds it took."""
+    import asyncio
+
+    started = time.monotonic()
+    while (got := await group_state(bootstrap, group)) != ("Stable", n):
+        if time.monotonic() - started > timeout_s:
+            raise TimeoutError(f"{group}: {got}, wanted {n} stable members")
+        await asyncio.sleep(0.5)
+    return time.monotonic() - started
 
 
 def now() -> float:

@@ -15,7 +15,7 @@ from rich.console import Console
 from sqlalchemy.ext.asyncio import create_async_engine
 
 from bench import load
-from bench.observe import GroupWatch, Processes
+from bench.observe import GroupWatch, Processes, wait_members
 from bench.raw import produce, producer
 from shared import topics
 from shared.devstack.sse import SseReader
@@ -82,12 +82,15 @@ async def drain(watch: GroupWatch, timeout_s: float = 600) -> None:
         await asyncio.sleep(0.5)
 
 
-async def throughput(stack: Stack, procs: Processes, persons: int, seconds: float, rate_hint: int) -> dict:
-    """Supervision's capacity: stop it, put a backlog of fixes in front of it, start it again and
-    measure what it consumes (committed offsets) and the CPU it spends, over the window."""
+async def throughput(stack: Stack, procs: Processes, persons: int, seconds: float, rate_hint: int,
+                     instances: int = 1) -> dict:
+    """Supervision's capacity: stop it, put a backlog of fixes in front of it, start it again (as
+    `instances` processes in its group) and measure what it consumes (committed offsets) and the
+    CPU it spends, over the window."""
     async with GroupWatch(stack.bootstrap, SUPERVISION_GROUP, topics.LOCATIONS) as watch:
         await drain(watch)
-        stack.stop_service("supervision")
+        for i in range(instances):
+            stack.stop_service("supervision", instance=i)
         records = list(load.inside_fixes(range(persons), int(rate_hint * (seconds + 5)), seed=persons))
         p = producer(stack.bootstrap)
         await p.start()
@@ -97,14 +100,20 @@ async def throughput(stack: Stack, procs: Processes, persons: int, seconds: floa
             await p.stop()
         del records
         first = await watch.committed()           # stable: supervision is stopped
-        stack.start_service("supervision")
-        procs.refresh("supervision")
+        for i in range(instances):
+            stack.start_service("supervision", instance=i)
+            procs.refresh("supervision", i)
         deadline = time.monotonic() + 300
         while await watch.committed() == first:   # from its first commit: startup and rebalance excluded
             if time.monotonic() > deadline:
                 raise TimeoutError("supervision consumed nothing in 300 s")
             await asyncio.sleep(0.05)
-        start_committed, start_cpu, t0 = await watch.committed(), procs.cpu_seconds("supervision"), time.perf_counter()
+        if instances > 1:
+            await wait_members(stack.bootstrap, SUPERVISION_GROUP, instances, timeout_s=120)
+
+        def cpu() -> float:
+            return sum(procs.cpu_seconds("supervision", i) for i in range(instances))
+        start_committed, start_cpu, t0 = await watch.committed(), cpu(), time.perf_counter()
         lags: list[int] = []
         while time.perf_counter() - t0 < seconds:
             await asyncio.sleep(1.0)
@@ -114,12 +123,17 @@ async def throughput(stack: Stack, procs: Processes, persons: int, seconds: floa
                 break  # drained early: the backlog was too small for the window (the window is reported)
         elapsed = time.perf_counter() - t0
         done = await watch.committed() - start_committed
-        cpu = procs.cpu_seconds("supervision") - start_cpu
+        cpu_spent = cpu() - start_cpu
         await drain(watch)
+        for i in range(1, instances):
+            stack.stop_service("supervision", instance=i)
+            procs.forget("supervision", i)
+        if instances > 1:
+            await wait_members(stack.bootstrap, SUPERVISION_GROUP, 1, timeout_s=120)
     return {"persons": persons, "seconds": round(elapsed, 1), "fixes": done, "fixes_per_s": round(done / elapsed),
-            "supervision_cpu_us_per_fix": round(cpu / done * 1e6, 1) if done else None,
-            "supervision_cpu_share": round(cpu / elapsed, 2), "lag_start": lags[0] if lags else 0,
-            "lag_end": lags[-1] if lags else 0}
+            "supervision_cpu_us_per_fix": round(cpu_spent / done * 1e6, 1) if done else None,
+            "supervision_cpu_share": round(cpu_spent / elapsed, 2), "lag_start": lags[0] if lags else 0,
+            "lag_end": lags[-1] if lags else 0, "instances": instances}
 
 
 async def gateway(stack: Stack, persons: int, seconds: float, clients: int = 4, batch: int = 1000) -> dict:

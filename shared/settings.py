@@ -33,7 +33,9 @@ class ServiceSettings(BaseSettings):
     # One database per service on the server DATABASE_URL names; override the name if needed.
     database_name: str | None = None
 
-    topic_partitions: int = 6
+    # 12 partitions: up to 12 replicas of a consumer share the work (and every topic has the same
+    # count, so range assignment keeps a person's records of every topic on one replica).
+    topic_partitions: int = 12
     topic_replication_factor: int = 1
 
     # Demo mode enables the contract's demo clients and staff logins, and demo keys.

@@ -74,7 +74,7 @@ class KafkaNode:
             "controller.listener.names": "CONTROLLER",
             "listener.security.protocol.map": "PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT",
             "log.dirs": str(self.data_dir),
-            "num.partitions": "6",
+            "num.partitions": "12",
             "offsets.topic.num.partitions": "12",
             "offsets.topic.replication.factor": "1",
             "transaction.state.log.replication.factor": "1",

@@ -59,17 +59,18 @@ class Stack:
     def database_url(self) -> str:
         return self.external_db or self.pg.url
 
-    def port(self, service: str) -> int:
-        return SERVICES[service] + self.port_offset
+    def port(self, service: str, instance: int = 0) -> int:
+        """Instance 0 has the contract's port; further replicas of a service sit 100 above each other."""
+        return SERVICES[service] + self.port_offset + INSTANCE_PORT_STEP * instance
 
-    def url(self, service: str) -> str:
-        return f"http://127.0.0.1:{self.port(service)}"
+    def url(self, service: str, instance: int = 0) -> str:
+        return f"http://127.0.0.1:{self.port(service, instance)}"
 
-    def pidfile(self, name: str) -> Path:
-        return self.root / "run" / f"{name}.pid"
+    def pidfile(self, name: str, instance: int = 0) -> Path:
+        return self.root / "run" / f"{instance_name(name, instance)}.pid"
 
-    def logfile(self, name: str) -> Path:
-        return self.root / "log" / f"{name}.log"
+    def logfile(self, name: str, instance: int = 0) -> Path:
+        return self.root / "log" / f"{instance_name(name, instance)}.log"
 
     # --- infrastructure -------------------------------------------------------------
 
@@ -105,14 +106,14 @@ class Stack:
 
     # --- services -------------------------------------------------------------------
 
-    def service_env(self, name: str) -> dict[str, str]:
+    def service_env(self, name: str, instance: int = 0) -> dict[str, str]:
         env = dict(os.environ)
         env.update({
             "KAFKA_BOOTSTRAP_SERVERS": self.bootstrap,
             "DATABASE_URL": self.database_url,
-            "SPS_SERVICE_NAME": name,
+            "SPS_SERVICE_NAME": name,   # replicas share the name: one database, one consumer group
             "SPS_HTTP_HOST": "127.0.0.1",
-            "SPS_HTTP_PORT": str(self.port(name)),
+            "SPS_HTTP_PORT": str(self.port(name, instance)),
             "PYTHONUNBUFFERED": "1",
             "SPS_ALERTING_URL": self.url("alerting"),
             "SPS_SUPERVISION_URL": self.url("supervision"),
@@ -122,17 +123,18 @@ class Stack:
         env.update(self.extra_env)
         return env
 
-    def start_service(self, name: str) -> int:
-        pidfile = self.pidfile(name)
+    def start_service(self, name: str, instance: int = 0) -> int:
+        pidfile = self.pidfile(name, instance)
         pid = procs.read_pid(pidfile)
         if procs.alive(pid):
             return pid  # type: ignore[return-value]
-        if procs.port_open("127.0.0.1", self.port(name)):
-            raise RuntimeError(f"port {self.port(name)} for {name} is taken by another process")
-        self.logfile(name).parent.mkdir(parents=True, exist_ok=True)
-        out = open(self.logfile(name), "ab")
+        port = self.port(name, instance)
+        if procs.port_open("127.0.0.1", port):
+            raise RuntimeError(f"port {port} for {instance_name(name, instance)} is taken by another process")
+        self.logfile(name, instance).parent.mkdir(parents=True, exist_ok=True)
+        out = open(self.logfile(name, instance), "ab")
         proc = subprocess.Popen([sys.executable, "-m", f"services.{name}.main"], cwd=REPO_ROOT,
-                                env=self.service_env(name), stdout=out, stderr=subprocess.STDOUT,
+                                env=self.service_env(name, instance), stdout=out, stderr=subprocess.STDOUT,
                                 stdin=subprocess.DEVNULL, start_new_session=True)
         procs.write_pid(pidfile, proc.pid)
         return proc.pid
@@ -141,19 +143,19 @@ class Stack:
         for name in names or list(SERVICES):
             self.start_service(name)
 
-    def wait_ready(self, names: list[str] | None = None, timeout_s: float = 120.0) -> None:
+    def wait_ready(self, names: list[str] | None = None, timeout_s: float = 120.0, instance: int = 0) -> None:
         pending = set(names or SERVICES)
         deadline = time.monotonic() + timeout_s
         with httpx.Client(timeout=2.0) as client:
             while pending and time.monotonic() < deadline:
                 for name in sorted(pending):
-                    if not procs.alive(procs.read_pid(self.pidfile(name))):
-                        raise RuntimeError(f"{name} exited during start; see {self.logfile(name)}:\n"
-                                           + _tail(self.logfile(name)))
+                    if not procs.alive(procs.read_pid(self.pidfile(name, instance))):
+                        log = self.logfile(name, instance)
+                        raise RuntimeError(f"{name} exited during start; see {log}:\n" + _tail(log))
                     try:
-                        if client.get(f"{self.url(name)}/readyz").status_code == 200:
+                        if client.get(f"{self.url(name, instance)}/readyz").status_code == 200:
                             pending.discard(name)
-                            self.say(f"{name}: ready at {self.url(name)}")
+                            self.say(f"{instance_name(name, instance)}: ready at {self.url(name, instance)}")
                     except httpx.HTTPError:
                         pass
                 if pending:
@@ -161,19 +163,26 @@ class Stack:
         if pending:
             raise TimeoutError(f"not ready after {timeout_s:.0f}s: {', '.join(sorted(pending))}")
 
-    def stop_service(self, name: str, *, kill: bool = False) -> bool:
+    def stop_service(self, name: str, *, kill: bool = False, instance: int = 0) -> bool:
         import signal
 
-        pid = procs.read_pid(self.pidfile(name))
+        pid = procs.read_pid(self.pidfile(name, instance))
         stopped = bool(pid) and procs.stop_pid(pid, timeout_s=15, sig=signal.SIGKILL if kill else signal.SIGTERM)
-        procs.remove(self.pidfile(name))
+        procs.remove(self.pidfile(name, instance))
         return stopped
 
+    def _pidfiles(self) -> dict[str, Path]:
+        """Every service process's pid file, extra replicas included."""
+        run = self.root / "run"
+        found = {f.stem: f for name in SERVICES for f in run.glob(f"{name}#*.pid")} if run.exists() else {}
+        return {**{name: self.pidfile(name) for name in SERVICES}, **found}
+
     def services_down(self) -> None:
-        running = {name: pid for name in SERVICES if procs.alive(pid := procs.read_pid(self.pidfile(name)))}
+        files = self._pidfiles()
+        running = {name: pid for name, f in files.items() if procs.alive(pid := procs.read_pid(f))}
         procs.stop_many(list(running.values()), timeout_s=15)
-        for name in SERVICES:
-            procs.remove(self.pidfile(name))
+        for f in files.values():
+            procs.remove(f)
         if running:
             self.say(f"stopped {', '.join(running)}")
 
@@ -196,6 +205,13 @@ class Stack:
         state["kafka"] = bool(self.external_kafka) or self.kafka.running()
         state["postgres"] = bool(self.external_db) or self.pg.running()
         return state
+
+
+INSTANCE_PORT_STEP = 100
+
+
+def instance_name(name: str, instance: int) -> str:
+    return name if instance == 0 else f"{name}#{instance + 1}"
 
 
 def _tail(path: Path, chars: int = 2000) -> str:

@@ -43,7 +43,7 @@ async def ensure_topics(
     bootstrap_servers: str,
     topics: list[str] | None = None,
     *,
-    partitions: int = 6,
+    partitions: int = 12,
     replication_factor: int = 1,
     configs: dict[str, str] | None = None,
 ) -> list[str]:
