@@ -15,6 +15,7 @@ TEST_ROOT = Path(os.environ.get("SPS_TEST_DIR", LOCAL_DIR / "test"))
 KAFKA_PORT = 19092
 PG_PORT = 25432  # below the ephemeral port range (32768+), where client sockets could hold it
 PORT_OFFSET = 10000
+TRACES = TEST_ROOT / "traces"
 
 
 def pytest_collection_modifyitems(config, items):
@@ -41,9 +42,12 @@ def stack():
         s = Stack(root=TEST_ROOT, kafka_port=KAFKA_PORT, pg_port=PG_PORT, port_offset=PORT_OFFSET)
         s.down()  # a previous run that died may have left processes behind
         shutil.rmtree(TEST_ROOT)
+    # Every service writes its spans to a file of its own (tests/e2e/test_tracing.py reads them).
     s = Stack(root=TEST_ROOT, kafka_port=KAFKA_PORT, pg_port=PG_PORT, port_offset=PORT_OFFSET, durable=False,
-              extra_env={"SPS_DEMO_MODE": "true"}, say=lambda msg: print(f"[stack] {msg}"))
+              extra_env={"SPS_DEMO_MODE": "true", "SPS_TRACE_FILE": str(TRACES / "{service}.jsonl")},
+              say=lambda msg: print(f"[stack] {msg}"))
     s.infra_up()
+    TRACES.mkdir(parents=True, exist_ok=True)
     yield s
     s.down()
 

@@ -25,6 +25,7 @@ from aiokafka.errors import CommitFailedError, IllegalStateError, KafkaError
 from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from shared import tracing
 from shared.db.uow import UnitOfWork
 from shared.envelope import EnvelopeError, IncomingEvent, decode
 from shared.events import EVENT_TYPES, EventData, InvalidEventData, UnknownEventType, parse_data
@@ -233,7 +234,11 @@ class ConsumerRunner:
                 handled.add(eid)
                 bind_event(str(eid), item.event.correlationid)
                 try:
-                    await self.handlers[item.event.type](item.event, item.data, uow)
+                    if tracing.enabled():
+                        with tracing.consuming(item.record, item.event.type):
+                            await self.handlers[item.event.type](item.event, item.data, uow)
+                    else:
+                        await self.handlers[item.event.type](item.event, item.data, uow)
                 finally:
                     unbind_event()
         self.handled += len(handled)
