@@ -93,12 +93,6 @@ def _reason(status: int) -> str:
 ReadinessCheck = Callable[[], Awaitable[dict[str, bool]]]
 
 
-def install_tracing(app: FastAPI) -> None:
-    from shared.tracing import TracingMiddleware
-
-    app.add_middleware(TracingMiddleware)
-
-
 def install_probes(app: FastAPI, readiness: ReadinessCheck) -> None:
     @app.get("/healthz", tags=["probes"], include_in_schema=False)
     async def healthz() -> dict[str, str]:

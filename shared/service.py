@@ -18,7 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from shared.db.engine import ensure_database, make_engine, ping
 from shared.db.migrate import upgrade_to_head
 from shared.db.uow import UnitOfWork
-from shared.http import install_probes, install_problem_handlers, install_tracing
+from shared.http import install_probes, install_problem_handlers
 from shared.kafka.admin import ensure_topics
 from shared.kafka.consumer import ConsumerRunner, Handler
 from shared.kafka.producer import EventProducer
@@ -157,9 +157,8 @@ class ServiceRuntime:
 
 def build_app(runtime: ServiceRuntime, *routers: APIRouter, title: str) -> FastAPI:
     configure_logging(runtime.name)
+    setup_tracing(runtime.name)  # FastAPI traces requests itself once a provider is installed
     app = FastAPI(title=title, lifespan=runtime.lifespan, version="1")
-    if setup_tracing(runtime.name):
-        install_tracing(app)
     app.state.runtime = runtime
     install_problem_handlers(app)
     install_probes(app, runtime.readiness)

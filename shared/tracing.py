@@ -1,7 +1,8 @@
 """Traces across services (OpenTelemetry): an event's path from the gateway to its alert.
 
 The W3C `traceparent` travels in each Kafka record's headers, like `correlationid` travels in
-the envelope. The gateway starts (or continues) a trace per HTTP request; each event it
+the envelope. FastAPI's own telemetry starts (or continues) a trace per HTTP request once a
+tracer provider is installed; each event it
 publishes carries the request's context; each consumer handles a record inside a span whose
 parent comes from that record's headers, and the events it publishes (through the outbox)
 carry the consumer span's context on.
@@ -59,8 +60,8 @@ class _JsonLinesExporter:
 def setup_tracing(service: str) -> bool:
     """Install a tracer provider if spans have somewhere to go; return whether tracing is on."""
     endpoint, path = os.environ.get("OTEL_EXPORTER_OTLP_ENDPOINT"), os.environ.get("SPS_TRACE_FILE")
-    if not endpoint and not path:
-        return False
+    if _state["on"] or (not endpoint and not path):
+        return _state["on"]
     from opentelemetry.sdk.resources import Resource
     from opentelemetry.sdk.trace import TracerProvider
     from opentelemetry.sdk.trace.export import BatchSpanProcessor
@@ -114,36 +115,3 @@ def consuming(record, event_type: str) -> Iterator[None]:
                         "messaging.kafka.destination.partition": record.partition,
                         "messaging.kafka.message.offset": record.offset, "cloudevents.event_type": event_type}):
         yield
-
-
-class TracingMiddleware:
-    """ASGI: each HTTP request (probes and metrics aside) in a SERVER span that continues the
-    caller's trace if it sent a `traceparent`, named by its route template once routing is done."""
-
-    QUIET = ("/healthz", "/readyz", "/metrics")
-
-    def __init__(self, app) -> None:
-        self.app = app
-
-    async def __call__(self, scope, receive, send) -> None:
-        if scope["type"] != "http" or not _state["on"] or scope["path"] in self.QUIET:
-            await self.app(scope, receive, send)
-            return
-        carrier = {k.decode("latin-1"): v.decode("latin-1") for k, v in scope["headers"]
-                   if k in (b"traceparent", b"tracestate")}
-        method = scope["method"]
-        with tracer().start_as_current_span(f"{method} {scope['path']}", context=propagate.extract(carrier),
-                                            kind=SpanKind.SERVER,
-                                            attributes={"http.request.method": method}) as span:
-            async def send_with_status(message) -> None:
-                if message["type"] == "http.response.start":
-                    span.set_attribute("http.response.status_code", message["status"])
-                await send(message)
-
-            try:
-                await self.app(scope, receive, send_with_status)
-            finally:
-                route = scope.get("route")
-                if route is not None and getattr(route, "path", None):
-                    span.update_name(f"{method} {route.path}")
-                    span.set_attribute("http.route", route.path)
