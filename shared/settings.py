@@ -49,7 +49,9 @@ class ServiceSettings(BaseSettings):
     risk_url: str = "http://127.0.0.1:8003"
     handover_url: str = "http://127.0.0.1:8002"
 
-    consumer_max_records: int = 500
+    # One poll (every assigned partition) is one transaction: 2,000 records keep it near 100 ms of
+    # work at the measured ~50 µs a fix, and make 12 partitions cost no more round trips than 1.
+    consumer_max_records: int = 2000
     # Where a consumer group new to a topic starts. "earliest" in production: nothing published
     # before a service first started is skipped. Tests of a second instance may start at "latest".
     consumer_offset_reset: Literal["earliest", "latest"] = "earliest"

@@ -24,8 +24,8 @@ from services.supervision.domain.zones import EnteredZone, Exited, Returned, Tam
 from shared import topics
 from shared.db.uow import UnitOfWork
 from shared.envelope import IncomingEvent, new_event
-from shared.events import (ArrivalRegistered, BatteryLow, CaseOpened, Checkin, CheckinMissed, ContactLost, CourtOrderIngested,
-                           DeviceOffline, DeviceTampered, EventData, ExclusionZoneEntered, IntakeMissed,
+from shared.events import (ArrivalRegistered, BatteryLow, CaseClosed, CaseOpened, Checkin, CheckinMissed,
+                           ContactLost, CourtOrderIngested, DeviceOffline, DeviceTampered, EventData, ExclusionZoneEntered, IntakeMissed,
                            IntakeReported, LeaveApproved, LeaveOverdue, LocationFix, ZoneExited, ZoneReturned)
 from shared.ids import case_id_for, court_order_ref
 from shared.kafka.consumer import Handler
@@ -49,9 +49,17 @@ class SupervisionHandlers(ProgrammeHandlers):
             "sps.ingest.location": self.on_location,
             "sps.ingest.checkin": self.on_checkin,
             "sps.supervision.leave-approved": self.on_leave_approved,
+            "sps.supervision.case-closed": self.on_case_closed,
             "sps.handover.arrived": self.on_arrival,
             "sps.risk.assessed": self.on_risk_assessed,
         }
+
+    async def on_case_closed(self, event: IncomingEvent, closed: CaseClosed, uow: UnitOfWork) -> None:
+        """A case closed by a staff step on any replica: the replica that judges this person's
+        fixes (it owns the person's partition) forgets the case too."""
+        view = self.directory.get(closed.person_id)
+        if view is not None and view.case_id == closed.case_id:
+            uow.after_commit(lambda: self.directory.remove(closed.person_id))
 
     def timer_handlers(self) -> dict[str, TimerHandler]:
         return {"intake.due": self.on_intake_due, "leave.end": self.on_leave_end,

@@ -1,9 +1,9 @@
 """The consumer runner every service uses.
 
-Per partition batch (`getmany`): decode and validate each record; records that fail go to
-`<topic>.dlq` with the reason in header `sps-error` (original headers kept). The rest are
-handled in one database transaction together with the inbox claim, then the offsets are
-committed. So a crash between the database commit and the offset commit redelivers records
+Per poll (`getmany`, every assigned partition): decode and validate each record; records that
+fail go to `<topic>.dlq` with the reason in header `sps-error` (original headers kept). The
+rest are handled in one database transaction together with the inbox claim, then the offsets
+of every partition in the poll are committed at once. So a crash between the database commit and the offset commit redelivers records
 whose ids the inbox already holds: nothing lost, nothing applied twice.
 
 Transient failures (database or broker away) are retried with backoff, without limit: a
@@ -154,50 +154,57 @@ class ConsumerRunner:
     async def _loop(self, consumer: AIOKafkaConsumer) -> None:
         while not self._stopping.is_set():
             batches = await consumer.getmany(timeout_ms=500, max_records=self.max_records)
+            if not batches:
+                continue
+            async with self._batch_lock:
+                if self._stopping.is_set():
+                    return  # not committed: the next owner gets these records again
+                # Every partition's records of this poll in one transaction and one offset commit:
+                # a poll spread over 12 partitions costs one round trip to each, not twelve.
+                await self._process(batches)
+                try:
+                    await consumer.commit({tp: records[-1].offset + 1 for tp, records in batches.items()})
+                except (CommitFailedError, IllegalStateError) as exc:
+                    # Rebalanced away mid-batch: the new owner re-reads; its inbox drops what we did.
+                    log.warning("offset commit refused after rebalance", partitions=len(batches), error=str(exc))
             for tp, records in batches.items():
-                async with self._batch_lock:
-                    if self._stopping.is_set():
-                        return  # not committed: the next owner gets these records again
-                    await self._process(tp, records)
-                    try:
-                        await consumer.commit({tp: records[-1].offset + 1})
-                    except (CommitFailedError, IllegalStateError) as exc:
-                        # Rebalanced away mid-batch: the new owner re-reads; its inbox drops what we did.
-                        log.warning("offset commit refused after rebalance", partition=str(tp), error=str(exc))
                 highwater = consumer.highwater(tp)
                 if highwater is not None:
                     CONSUMER_LAG.labels(self.service, tp.topic, str(tp.partition)).set(
                         max(0, highwater - records[-1].offset - 1)
                     )
 
-    async def _process(self, tp: TopicPartition, records: list) -> None:
+    async def _process(self, batches: dict[TopicPartition, list]) -> None:
         items: list[_Item] = []
         rejected: list[tuple[object, str]] = []
-        for record in records:
-            CONSUMED.labels(self.service, tp.topic).inc()
-            try:
-                if record.value is not None and len(record.value) > self.max_record_bytes:
-                    raise EnvelopeError(f"record of {len(record.value):,} bytes is over the limit of "
-                                        f"{self.max_record_bytes:,} bytes")
-                event = decode(record.value)
-                if event.type not in self.handlers:
-                    if event.type in EVENT_TYPES:
-                        continue  # a known event this service does not act on
-                    raise UnknownEventType(f"unknown event type {event.type!r}")
-                items.append(_Item(record, event, parse_data(event)))
-            except (EnvelopeError, UnknownEventType, InvalidEventData) as exc:
-                rejected.append((record, str(exc)))
+        for tp, records in batches.items():   # each partition's records stay in their order
+            for record in records:
+                CONSUMED.labels(self.service, tp.topic).inc()
+                try:
+                    if record.value is not None and len(record.value) > self.max_record_bytes:
+                        raise EnvelopeError(f"record of {len(record.value):,} bytes is over the limit of "
+                                            f"{self.max_record_bytes:,} bytes")
+                    event = decode(record.value)
+                    if event.type not in self.handlers:
+                        if event.type in EVENT_TYPES:
+                            continue  # a known event this service does not act on
+                        raise UnknownEventType(f"unknown event type {event.type!r}")
+                    items.append(_Item(record, event, parse_data(event)))
+                except (EnvelopeError, UnknownEventType, InvalidEventData) as exc:
+                    rejected.append((record, str(exc)))
         if rejected:  # one acknowledged send for the batch's bad records, before its offset can move
             await self._dead_letter_many(rejected)
         if items:
-            await self._handle_with_retry(tp.topic, items)
+            await self._handle_with_retry(items)
 
-    async def _handle_with_retry(self, topic: str, items: list[_Item]) -> None:
+    async def _handle_with_retry(self, items: list[_Item]) -> None:
+        topics_ = {i.record.topic for i in items}
+        topic = next(iter(topics_)) if len(topics_) == 1 else "*"   # the metrics' label
         attempt = 0
         while True:
             started = time.perf_counter()
             try:
-                await self._handle(topic, items)
+                await self._handle(items)
                 HANDLER_SECONDS.labels(self.service, topic).observe(time.perf_counter() - started)
                 return
             except asyncio.CancelledError:
@@ -213,7 +220,7 @@ class ConsumerRunner:
                 FAILED.labels(self.service, topic, "handler").inc()
                 if len(items) > 1:
                     for item in items:  # isolate the record that fails from the good ones
-                        await self._handle_with_retry(topic, [item])
+                        await self._handle_with_retry([item])
                     return
                 attempt += 1
                 if attempt >= self.max_attempts:
@@ -222,14 +229,21 @@ class ConsumerRunner:
                 log.warning("handler failed, retrying", error=repr(exc), attempt=attempt)
                 await self._pause(self.backoff_s * attempt)
 
-    async def _handle(self, topic: str, items: list[_Item]) -> None:
+    async def _handle(self, items: list[_Item]) -> None:
         async with UnitOfWork(self.engine, self.notify_channel) as uow:
-            fresh = await uow.claim(topic, (i.event.id for i in items if i.event.type not in self.idempotent_types))
+            by_topic: dict[str, list[uuid.UUID]] = {}
+            for i in items:
+                if i.event.type not in self.idempotent_types:
+                    by_topic.setdefault(i.record.topic, []).append(i.event.id)
+            fresh: set[tuple[str, uuid.UUID]] = set()
+            for topic, ids in by_topic.items():
+                fresh.update((topic, eid) for eid in await uow.claim(topic, ids))
             handled: set[uuid.UUID] = set()
             for item in items:
                 eid = item.event.id
-                if (eid not in fresh and item.event.type not in self.idempotent_types) or eid in handled:
-                    DUPLICATES.labels(self.service, topic).inc()
+                if ((item.record.topic, eid) not in fresh and item.event.type not in self.idempotent_types) \
+                        or eid in handled:
+                    DUPLICATES.labels(self.service, item.record.topic).inc()
                     continue
                 handled.add(eid)
                 bind_event(str(eid), item.event.correlationid)

@@ -33,6 +33,9 @@ def test_compose_runs_every_service_with_its_port_and_the_variables_the_makefile
     assert services["kafka"]["image"].startswith("apache/kafka:4.")
     assert "broker,controller" in services["kafka"]["environment"]["KAFKA_PROCESS_ROLES"]
     assert services["postgres"]["image"].startswith("postgres:")
+    from shared.settings import ServiceSettings
+    # One partition count everywhere: supervision's range assignment pairs partition i of every topic.
+    assert services["kafka"]["environment"]["KAFKA_NUM_PARTITIONS"] == ServiceSettings().topic_partitions
 
 
 def test_dockerfile_ships_what_the_services_import():
