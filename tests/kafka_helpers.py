@@ -84,3 +84,19 @@ async def published_by(engine, bootstrap: str, topic: str) -> list[dict]:
         if isinstance(event, dict) and event.get("id") in ours:
             out.append(event)
     return out
+
+
+def decoded(records) -> list[tuple[object, dict]]:
+    """(record, event) for every record whose value is a JSON object; other tests put poison
+    records on the shared topics on purpose, and those are skipped."""
+    import orjson
+
+    out = []
+    for r in records:
+        try:
+            event = orjson.loads(r.value)
+        except (orjson.JSONDecodeError, TypeError):
+            continue
+        if isinstance(event, dict):
+            out.append((r, event))
+    return out

@@ -15,7 +15,7 @@ from bench.raw import producer
 from shared import topics
 from tests.conftest import TRACES
 from tests.faults.helpers import open_cases, wait_alerts
-from tests.kafka_helpers import header, read_topic
+from tests.kafka_helpers import decoded, header, read_topic
 
 PERSON = 950_000
 
@@ -52,8 +52,8 @@ async def test_a_fix_and_its_alert_share_one_trace_across_four_services(platform
         assert r.status_code == 202, r.text
     await wait_alerts(platform, "zone_exit", [person_id], timeout_s=60)
 
-    raised = [rec for rec in await read_topic(platform.bootstrap, topics.ALERTS, timeout_s=20)
-              if orjson.loads(rec.value).get("data", {}).get("person_id") == person_id]
+    raised = [rec for rec, event in decoded(await read_topic(platform.bootstrap, topics.ALERTS, timeout_s=20))
+              if event.get("data", {}).get("person_id") == person_id]
     assert raised and all((header(rec, "traceparent") or "").split("-")[1] == trace_id for rec in raised)
 
     wanted = {"sps-exchange", "sps-supervision", "sps-alerting", "sps-command_centre"}

@@ -5,9 +5,9 @@ import asyncio
 import time
 import uuid
 from collections import Counter
+from dataclasses import dataclass
 from datetime import date, timedelta
 
-import orjson
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import create_async_engine
 
@@ -15,7 +15,7 @@ from bench import load
 from bench.raw import produce
 from shared import topics
 from tests.factories import random_id_number
-from tests.kafka_helpers import read_topic
+from tests.kafka_helpers import decoded, read_topic
 
 
 async def scalar(url: str, sql: str, **params):
@@ -41,8 +41,9 @@ def base_url(platform) -> str:
     return platform.database_url.rsplit("/", 1)[0]
 
 
-async def open_cases(platform, p, first: int, n: int, timeout_s: float = 120) -> list[str]:
-    """Court orders for bench persons first…first+n straight onto Kafka; wait for their cases."""
+async def open_cases(platform, p, first: int, n: int, timeout_s: float = 120, *, inside: bool = False) -> list[str]:
+    """Court orders for bench persons first…first+n straight onto Kafka; wait for their cases.
+    With `inside`, then one fix each inside the county, so a later fix outside is an exit."""
     await produce(p, topics.COURT_ORDERS, [load.court_order(first + i) for i in range(n)])
     ids = [str(load.person_id(first + i)) for i in range(n)]
     deadline = time.monotonic() + timeout_s
@@ -50,6 +51,8 @@ async def open_cases(platform, p, first: int, n: int, timeout_s: float = 120) ->
                                "person_id = any(cast(:ids as uuid[]))", ids=ids)) < n:
         assert time.monotonic() < deadline, f"only {got} of {n} cases opened"
         await asyncio.sleep(0.5)
+    if inside:
+        await produce(p, topics.LOCATIONS, [load.fix(first + i, *load.INSIDE) for i in range(n)])
     return ids
 
 
@@ -70,8 +73,7 @@ async def alerts_once(platform, rule: str, person_ids: list[str]) -> tuple[int, 
     rows = await scalar(f"{base_url(platform)}/sps_alerting", "select count(*) from alerts where rule_id = :rule "
                         "and person_id = any(cast(:ids as uuid[]))", rule=rule, ids=person_ids)
     wanted, raised, seen, again = set(person_ids), Counter(), set(), 0
-    for r in await read_topic(platform.bootstrap, topics.ALERTS, timeout_s=30):
-        event = orjson.loads(r.value)
+    for _, event in decoded(await read_topic(platform.bootstrap, topics.ALERTS, timeout_s=30)):
         data = event.get("data", {})
         if event.get("type") == "sps.alert.raised" and data.get("person_id") in wanted and data.get("rule_id") == rule:
             if event["id"] in seen:
@@ -85,8 +87,7 @@ async def alerts_once(platform, rule: str, person_ids: list[str]) -> tuple[int, 
 async def receipts_once(platform, notice_prefix: str) -> Counter:
     """Receipts on exchange.outbound.v1 per notice number (distinct event ids)."""
     receipts, seen = Counter(), set()
-    for r in await read_topic(platform.bootstrap, topics.EXCHANGE_OUTBOUND, timeout_s=30):
-        event = orjson.loads(r.value)
+    for _, event in decoded(await read_topic(platform.bootstrap, topics.EXCHANGE_OUTBOUND, timeout_s=30)):
         no = event.get("data", {}).get("notice_no", "")
         if event.get("type") == "sps.exchange.receipt" and no.startswith(notice_prefix) and event["id"] not in seen:
             seen.add(event["id"])
@@ -106,3 +107,35 @@ def gateway_notice(notice_no: str, town: str) -> dict:
 
 def run_id() -> str:
     return uuid.uuid4().hex[:6]
+
+
+@dataclass
+class Settled:
+    """What a fault left behind, counted by natural ids once everything expected arrived."""
+    rows: int            # zone_exit alert rows in alerting's database
+    raised: Counter      # alert_id → distinct raised records on alerts.v1
+    again: int           # raised records delivered again with the same event id
+    receipts: Counter    # notice number → distinct receipts on exchange.outbound.v1
+    alert_s: float       # how long the alerts took to all arrive, from the call
+    recovery_s: float    # from `since` until alerts and receipts were all there
+    lost: int
+    doubled: int
+
+
+async def settle(platform, ids: list[str], notice_prefix: str, notices: int, since: float) -> Settled:
+    """Wait for one zone_exit alert per person and one receipt per notice, then count both
+    again after a pause (a double would show by then) and assert each is there exactly once."""
+    alert_s = await wait_alerts(platform, "zone_exit", ids)
+    deadline = time.monotonic() + 120
+    while len(receipts := await receipts_once(platform, notice_prefix)) < notices:
+        assert time.monotonic() < deadline, f"only {len(receipts)} of {notices} receipts"
+        await asyncio.sleep(1.0)
+    recovery = time.monotonic() - since
+    await asyncio.sleep(3.0)
+    rows, raised, again = await alerts_once(platform, "zone_exit", ids)
+    receipts = await receipts_once(platform, notice_prefix)
+    doubled = (rows - len(ids)) + sum(n - 1 for n in raised.values()) + sum(n - 1 for n in receipts.values())
+    lost = (len(ids) - len(raised)) + (notices - len(receipts))
+    assert rows == len(ids) and len(raised) == len(ids) and set(raised.values()) == {1}, (rows, raised.most_common(2))
+    assert len(receipts) == notices and set(receipts.values()) == {1}, receipts.most_common(2)
+    return Settled(rows, raised, again, receipts, alert_s, recovery, lost, doubled)

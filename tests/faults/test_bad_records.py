@@ -21,8 +21,6 @@ from sqlalchemy.dialects import postgresql as pg
 from bench import load
 from bench.raw import produce, producer
 from shared import topics
-from shared.db import plumbing
-from shared.db.engine import ensure_database, make_engine
 from shared.db.uow import UnitOfWork
 from shared.envelope import encode, new_event
 from shared.kafka import dlq as dlq_tool
@@ -31,7 +29,8 @@ from shared.kafka.producer import EventProducer
 from shared.paths import REPO_ROOT
 from shared.topics import dlq
 from tests.faults.conftest import Figure
-from tests.faults.helpers import scalar
+from tests.faults.helpers import open_cases, wait_alerts
+from tests.scratch_db import scratch_database
 from tests.kafka_helpers import fresh_topic, header, read_topic
 
 pytestmark = pytest.mark.faults
@@ -101,18 +100,12 @@ def bad_records(run: str) -> tuple[dict[str, list], dict[str, str]]:
 
 async def test_ten_thousand_malformed_records_all_dead_lettered_with_reasons_live_traffic_goes_on(platform, figures):
     run = uuid.uuid4().hex[:6]
-    base = platform.database_url.rsplit("/", 1)[0]
     by_topic, kinds = bad_records(run)
     assert len(kinds) == 10_000
     p = producer(platform.bootstrap)
     await p.start()
     try:
-        await produce(p, topics.COURT_ORDERS, [load.court_order(FIRST + i) for i in range(PERSONS)])
-        deadline = time.monotonic() + 120
-        while await scalar(f"{base}/sps_supervision", "select count(*) from cases where source_ref like :p",
-                           p="court-order:BENCH-091%") < PERSONS:
-            assert time.monotonic() < deadline, "cases never opened"
-            await asyncio.sleep(0.5)
+        await open_cases(platform, p, FIRST, PERSONS)
         # Half the bad records, the live fixes (inside, then outside), the other half.
         for topic, records in by_topic.items():
             await produce(p, topic, records[: len(records) // 2])
@@ -126,13 +119,7 @@ async def test_ten_thousand_malformed_records_all_dead_lettered_with_reasons_liv
     finally:
         await p.stop()
 
-    expected = [str(load.person_id(FIRST + i)) for i in range(PERSONS)]
-    alerts_db = f"{base}/sps_alerting"
-    deadline = time.monotonic() + 120
-    while (n := await scalar(alerts_db, "select count(*) from alerts where rule_id = 'zone_exit' and "
-                             "person_id = any(cast(:ids as uuid[]))", ids=expected)) < PERSONS:
-        assert time.monotonic() < deadline, f"live traffic: only {n} of {PERSONS} zone_exit alerts"
-        await asyncio.sleep(0.5)
+    await wait_alerts(platform, "zone_exit", [str(load.person_id(FIRST + i)) for i in range(PERSONS)], 120)
     live_s = time.monotonic() - live_sent
 
     entries: Counter = Counter()          # (key, service) → DLQ entries
@@ -198,14 +185,7 @@ async def effect_rows(engine, at_least: int, timeout_s: float = 60) -> int:
 
 
 async def test_dlq_replay_after_a_fix_reprocesses_each_record_once(platform, figures):
-    name = "sps_test_faults_replay"
-    await ensure_database(platform.database_url, name)
-    from sqlalchemy.engine import make_url
-
-    engine = make_engine(make_url(platform.database_url).set(database=name).render_as_string(hide_password=False))
-    async with engine.begin() as conn:
-        await conn.run_sync(plumbing.metadata.create_all)
-        await conn.run_sync(effects_md.create_all)
+    engine = await scratch_database(platform, "sps_test_faults_replay", effects_md)
     topic = await fresh_topic(platform.bootstrap, f"test.replay.{uuid.uuid4().hex[:8]}")
     fixed = False
 

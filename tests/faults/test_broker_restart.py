@@ -10,11 +10,10 @@ import httpx
 import pytest
 
 from bench import load
-from bench.raw import produce, producer
-from shared import topics
+from bench.raw import producer
 from shared.devstack import procs
 from tests.faults.conftest import Figure
-from tests.faults.helpers import alerts_once, gateway_notice, open_cases, receipts_once, run_id, wait_alerts
+from tests.faults.helpers import gateway_notice, open_cases, run_id, settle
 
 pytestmark = pytest.mark.faults
 
@@ -46,8 +45,7 @@ async def test_broker_killed_and_restarted_mid_stream_loses_and_doubles_nothing(
     p = producer(platform.bootstrap)
     await p.start()
     try:
-        ids = await open_cases(platform, p, FIRST, PERSONS)
-        await produce(p, topics.LOCATIONS, [load.fix(FIRST + i, *load.INSIDE) for i in range(PERSONS)])
+        ids = await open_cases(platform, p, FIRST, PERSONS, inside=True)
     finally:
         await p.stop()
     async with httpx.AsyncClient(base_url=platform.url("exchange"), timeout=60) as http:
@@ -73,19 +71,7 @@ async def test_broker_killed_and_restarted_mid_stream_loses_and_doubles_nothing(
         await platform.kafka.wait_ready_async()
         broker_ready_s = time.monotonic() - restarted
 
-    alert_s = await wait_alerts(platform, "zone_exit", ids)
-    deadline = time.monotonic() + 120
-    while len(receipts := await receipts_once(platform, f"BRK-{run}-")) < NOTICES:
-        assert time.monotonic() < deadline, f"only {len(receipts)} of {NOTICES} receipts"
-        await asyncio.sleep(1.0)
-    recovery = time.monotonic() - restarted
-    await asyncio.sleep(3.0)
-    rows, raised, again = await alerts_once(platform, "zone_exit", ids)
-    receipts = await receipts_once(platform, f"BRK-{run}-")
-    doubled = (rows - PERSONS) + sum(n - 1 for n in raised.values()) + sum(n - 1 for n in receipts.values())
-    lost = (PERSONS - len(raised)) + (NOTICES - len(receipts))
-    assert rows == PERSONS and len(raised) == PERSONS and set(raised.values()) == {1}, (rows, raised.most_common(2))
-    assert len(receipts) == NOTICES and set(receipts.values()) == {1}, receipts.most_common(2)
+    done = await settle(platform, ids, f"BRK-{run}-", NOTICES, since=restarted)
     figures.add(Figure(
         fault="Kafka broker killed and restarted mid-stream",
         how=(f"{PERSONS} persons with cases, {NOTICES} pre-release notices through the gateway. The only broker is "
@@ -93,11 +79,12 @@ async def test_broker_killed_and_restarted_mid_stream_loses_and_doubles_nothing(
              "outside the county and the other half of the notices are posted to the gateway; then the broker is "
              "started again on the same data."),
         events_sent=2 * PERSONS + NOTICES, faults_injected=1, expected=PERSONS + NOTICES,
-        delivered_once=len(raised) + len(receipts), lost=lost, doubled=doubled, recovery_s=round(recovery, 1),
+        delivered_once=len(done.raised) + len(done.receipts), lost=done.lost, doubled=done.doubled,
+        recovery_s=round(done.recovery_s, 1),
         notes=[f"the gateway accepted everything posted while the broker was down ({refused} answers of 503 "
                "with Retry-After before that; a client that honours it loses nothing)",
                f"the broker itself (a JVM recovering its logs after SIGKILL) answered again {broker_ready_s:.1f} s "
-               f"after it was started; the platform had caught up {recovery - broker_ready_s:.1f} s after that",
-               f"{PERSONS} zone_exit alerts each once in the database and on alerts.v1 ({again} raised records "
-               f"redelivered with the same id), {alert_s:.1f} s after the broker answered",
+               f"after it was started; the platform had caught up {done.recovery_s - broker_ready_s:.1f} s after that",
+               f"{PERSONS} zone_exit alerts each once in the database and on alerts.v1 ({done.again} raised records "
+               f"redelivered with the same id), {done.alert_s:.1f} s after the broker answered",
                f"{NOTICES} receipts on exchange.outbound.v1, each once"]))

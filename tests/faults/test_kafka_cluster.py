@@ -14,10 +14,7 @@ import sqlalchemy as sa
 from aiokafka.admin import AIOKafkaAdminClient
 from aiokafka.errors import KafkaError
 from sqlalchemy.dialects import postgresql as pg
-from sqlalchemy.engine import make_url
 
-from shared.db import plumbing
-from shared.db.engine import ensure_database, make_engine
 from shared.db.uow import UnitOfWork
 from shared.devstack.kafka import KafkaCluster
 from shared.envelope import encode, new_event
@@ -27,6 +24,7 @@ from shared.kafka.producer import EventProducer
 from shared.topics import dlq
 from tests.conftest import TEST_ROOT
 from tests.faults.conftest import Figure
+from tests.scratch_db import scratch_database
 
 pytestmark = pytest.mark.faults
 
@@ -64,12 +62,7 @@ def records(topic: str) -> list:
 async def test_one_of_three_brokers_killed_under_load_nothing_lost_consumers_go_on(stack, figures):
     cluster = KafkaCluster(TEST_ROOT / "cluster")
     cluster.start()
-    name = "sps_test_faults_cluster"
-    await ensure_database(stack.database_url, name)
-    engine = make_engine(make_url(stack.database_url).set(database=name).render_as_string(hide_password=False))
-    async with engine.begin() as conn:
-        await conn.run_sync(plumbing.metadata.create_all)
-        await conn.run_sync(effects_md.create_all)
+    engine = await scratch_database(stack, "sps_test_faults_cluster", effects_md)
     producer = EventProducer(cluster.bootstrap, "test", request_timeout_ms=10_000)
     tasks: list[asyncio.Task] = []
     try:

@@ -9,7 +9,6 @@ import time
 import uuid
 from datetime import UTC, date, datetime, timedelta
 
-import orjson
 import pytest
 
 from bench import load
@@ -19,7 +18,7 @@ from shared.envelope import encode, new_event
 from shared.events import MaskedPerson, ReleaseNoticeIngested
 from tests.faults.conftest import Figure
 from tests.faults.helpers import alerts_once, execute, receipts_once, scalar, wait_alerts
-from tests.kafka_helpers import read_topic
+from tests.kafka_helpers import decoded, read_topic
 
 pytestmark = pytest.mark.faults
 
@@ -130,8 +129,7 @@ async def test_kill_9_each_service_under_load_loses_and_doubles_nothing(platform
                           "and h.notice_no like :p", p=f"FAULT-{run}-%")
     assert unfired == 0, f"{unfired} arrival deadlines never fired"
     fired: dict[str, set[str]] = {}   # deadline (the timer's key) → distinct event ids that reported it
-    for r in await read_topic(platform.bootstrap, topics.HANDOVER_EVENTS, timeout_s=30):
-        event = orjson.loads(r.value)
+    for _, event in decoded(await read_topic(platform.bootstrap, topics.HANDOVER_EVENTS, timeout_s=30)):
         if event.get("type") == "sps.handover.release-intake-missed" and event.get("subject") in set(key_ids):
             fired.setdefault(event["data"]["cause"], set()).add(event["id"])
     assert len(fired) == keys and {len(ids) for ids in fired.values()} == {1}, \

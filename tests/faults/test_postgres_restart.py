@@ -15,7 +15,7 @@ from shared import topics
 from shared.devstack import procs
 from shared.devstack.stack import SERVICES
 from tests.faults.conftest import Figure
-from tests.faults.helpers import alerts_once, open_cases, receipts_once, run_id, wait_alerts
+from tests.faults.helpers import open_cases, run_id, settle
 from tests.faults.test_kill9 import notice
 
 pytestmark = pytest.mark.faults
@@ -40,8 +40,7 @@ async def test_postgres_restarted_mid_stream_services_report_not_ready_and_recov
     p = producer(platform.bootstrap)
     await p.start()
     try:
-        ids = await open_cases(platform, p, FIRST, PERSONS)
-        await produce(p, topics.LOCATIONS, [load.fix(FIRST + i, *load.INSIDE) for i in range(PERSONS)])
+        ids = await open_cases(platform, p, FIRST, PERSONS, inside=True)
         notices = [notice(k, f"PG{run}") for k in range(NOTICES)]
         await produce(p, topics.RELEASE_NOTICES, notices[: NOTICES // 2])
 
@@ -65,19 +64,7 @@ async def test_postgres_restarted_mid_stream_services_report_not_ready_and_recov
         await asyncio.sleep(0.25)
     ready_s = time.monotonic() - restarted
 
-    await wait_alerts(platform, "zone_exit", ids)
-    deadline = time.monotonic() + 120
-    while len(receipts := await receipts_once(platform, f"FAULT-PG{run}-")) < NOTICES:
-        assert time.monotonic() < deadline, f"only {len(receipts)} of {NOTICES} receipts"
-        await asyncio.sleep(1.0)
-    recovery = time.monotonic() - restarted
-    await asyncio.sleep(3.0)
-    rows, raised, again = await alerts_once(platform, "zone_exit", ids)
-    receipts = await receipts_once(platform, f"FAULT-PG{run}-")
-    doubled = (rows - PERSONS) + sum(n - 1 for n in raised.values()) + sum(n - 1 for n in receipts.values())
-    lost = (PERSONS - len(raised)) + (NOTICES - len(receipts))
-    assert rows == PERSONS and len(raised) == PERSONS and set(raised.values()) == {1}, (rows, raised.most_common(2))
-    assert len(receipts) == NOTICES and set(receipts.values()) == {1}, receipts.most_common(2)
+    done = await settle(platform, ids, f"FAULT-PG{run}-", NOTICES, since=restarted)
     figures.add(Figure(
         fault="PostgreSQL restarted mid-stream",
         how=(f"{PERSONS} persons with cases and {NOTICES} pre-release notices straight onto Kafka. PostgreSQL is "
@@ -85,8 +72,9 @@ async def test_postgres_restarted_mid_stream_services_report_not_ready_and_recov
              f"({DOWN_S:.0f} s) every person's fix outside the county and the other notices are produced; then it "
              "is started again. Nothing restarts the services."),
         events_sent=3 * PERSONS + NOTICES, faults_injected=1, expected=PERSONS + NOTICES,
-        delivered_once=len(raised) + len(receipts), lost=lost, doubled=doubled, recovery_s=round(recovery, 1),
+        delivered_once=len(done.raised) + len(done.receipts), lost=done.lost, doubled=done.doubled,
+        recovery_s=round(done.recovery_s, 1),
         notes=[f"all {len(SERVICES)} services answered 503 on /readyz while the database was away, and 200 again "
                f"{ready_s:.1f} s after it was back",
-               f"{PERSONS} zone_exit alerts each once in the database and on alerts.v1 ({again} raised records "
+               f"{PERSONS} zone_exit alerts each once in the database and on alerts.v1 ({done.again} raised records "
                "redelivered with the same id)", f"{NOTICES} receipts, each once"]))

@@ -8,7 +8,6 @@ import time
 from collections import defaultdict
 from datetime import UTC, datetime, timedelta
 
-import orjson
 import pytest
 
 from bench import load
@@ -17,7 +16,7 @@ from bench.raw import produce, producer
 from shared import topics
 from tests.faults.conftest import Figure
 from tests.faults.helpers import alerts_once, open_cases
-from tests.kafka_helpers import read_topic
+from tests.kafka_helpers import decoded, read_topic
 
 pytestmark = pytest.mark.faults
 
@@ -62,8 +61,7 @@ async def test_three_instances_share_12_partitions_and_one_killed_loses_or_doubl
         deadline = time.monotonic() + 180
         while True:
             seen, sequence = set(), defaultdict(list)
-            for r in await read_topic(platform.bootstrap, topics.SUPERVISION_EVENTS, timeout_s=30):
-                event = orjson.loads(r.value)
+            for _, event in decoded(await read_topic(platform.bootstrap, topics.SUPERVISION_EVENTS, timeout_s=30)):
                 if event.get("subject") in wanted and event["type"] in expected and event["id"] not in seen:
                     seen.add(event["id"])
                     sequence[event["subject"]].append(event["type"])

@@ -13,15 +13,13 @@ import pytest
 import sqlalchemy as sa
 from prometheus_client import REGISTRY
 from sqlalchemy.dialects import postgresql as pg
-from sqlalchemy.engine import make_url
 
-from shared.db import plumbing
-from shared.db.engine import ensure_database, make_engine
 from shared.db.uow import UnitOfWork
 from shared.envelope import encode, new_event
 from shared.kafka.consumer import ConsumerRunner
 from shared.kafka.producer import EventProducer
 from tests.faults.conftest import Figure
+from tests.scratch_db import scratch_database
 from tests.kafka_helpers import fresh_topic
 
 pytestmark = pytest.mark.faults
@@ -37,12 +35,7 @@ slow_effects = sa.Table("slow_effects", effects_md, sa.Column("event_id", pg.UUI
 
 
 async def test_a_handler_stalled_past_max_poll_interval_neither_loses_nor_doubles_its_batch(platform, figures):
-    name = "sps_test_faults_slow"
-    await ensure_database(platform.database_url, name)
-    engine = make_engine(make_url(platform.database_url).set(database=name).render_as_string(hide_password=False))
-    async with engine.begin() as conn:
-        await conn.run_sync(plumbing.metadata.create_all)
-        await conn.run_sync(effects_md.create_all)
+    engine = await scratch_database(platform, "sps_test_faults_slow", effects_md)
     topic = await fresh_topic(platform.bootstrap, f"test.slow.{uuid.uuid4().hex[:8]}", partitions=1)
     group = f"test-slow-{uuid.uuid4().hex[:6]}"
     stalled = asyncio.Event()

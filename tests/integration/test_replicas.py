@@ -11,25 +11,20 @@ from collections import Counter
 
 import orjson
 import sqlalchemy as sa
-from sqlalchemy.engine import make_url
 
 from shared.db import plumbing
-from shared.db.engine import ensure_database, make_engine
 from shared.envelope import encode, new_event
 from shared.kafka.producer import EventProducer
 from shared.outbox import OutboxRelay
 from tests.kafka_helpers import fresh_topic, read_topic
+from tests.scratch_db import scratch_database
 
 ROWS = 3000
 
 
 async def test_two_outbox_relays_racing_publish_each_row_once_and_the_survivor_takes_over(stack):
-    name = "sps_test_relays"
-    await ensure_database(stack.database_url, name)
-    url = make_url(stack.database_url).set(database=name).render_as_string(hide_password=False)
-    engine = make_engine(url)
-    async with engine.begin() as conn:
-        await conn.run_sync(plumbing.metadata.create_all)
+    engine = await scratch_database(stack, "sps_test_relays")
+    url = engine.url.render_as_string(hide_password=False)
     topic = await fresh_topic(stack.bootstrap, f"test.relays.{uuid.uuid4().hex[:8]}")
     ids = []
     rows = []
