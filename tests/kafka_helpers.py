@@ -7,7 +7,10 @@ import time
 from aiokafka import AIOKafkaConsumer, TopicPartition
 
 from shared.kafka.admin import ensure_topics
+from shared.kafka.dlq import header
 from shared.topics import dlq
+
+__all__ = ["decoded", "end_offsets", "fresh_topic", "header", "published_by", "read_topic"]
 
 
 async def read_topic(bootstrap: str, topic: str, *, min_count: int = 0, timeout_s: float = 30.0) -> list:
@@ -57,17 +60,9 @@ async def fresh_topic(bootstrap: str, name: str, partitions: int = 3) -> str:
     return name
 
 
-def header(record, name: str) -> str | None:
-    for key, value in record.headers or []:
-        if key == name:
-            return value.decode()
-    return None
-
-
 async def published_by(engine, bootstrap: str, topic: str) -> list[dict]:
     """Events on `topic` that this service instance published (its outbox holds their ids):
     another instance of the same service may share the test broker."""
-    import orjson
     import sqlalchemy as sa
 
     from shared.db.plumbing import outbox
@@ -75,15 +70,7 @@ async def published_by(engine, bootstrap: str, topic: str) -> list[dict]:
     async with engine.connect() as conn:
         ours = {str(i) for i in (await conn.execute(sa.select(outbox.c.event_id))).scalars()}
     records = await read_topic(bootstrap, topic, min_count=0, timeout_s=5)
-    out = []
-    for r in records:
-        try:
-            event = orjson.loads(r.value)
-        except orjson.JSONDecodeError:
-            continue  # other tests put poison records on shared topics on purpose
-        if isinstance(event, dict) and event.get("id") in ours:
-            out.append(event)
-    return out
+    return [event for _, event in decoded(records) if event.get("id") in ours]
 
 
 def decoded(records) -> list[tuple[object, dict]]:

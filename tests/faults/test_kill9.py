@@ -56,10 +56,6 @@ def fixes() -> list:
     return out
 
 
-async def count(url: str, sql: str, **params) -> int:
-    return await scalar(url, sql, **params)
-
-
 # The arrival deadlines of this run's key persons, spread over the next seconds: they fall due
 # while supervision, alerting and handover are killed and restarted.
 _BRING_FORWARD = """
@@ -91,7 +87,7 @@ async def test_kill_9_each_service_under_load_loses_and_doubles_nothing(platform
             await produce(p, topics.RELEASE_NOTICES, notices[step * per_slice:(step + 1) * per_slice])
             if step == 0:
                 deadline = time.monotonic() + 60
-                while await count(handover_db, "select count(*) from timers tm join handovers h on "
+                while await scalar(handover_db, "select count(*) from timers tm join handovers h on "
                                   "tm.payload->>'handover_id' = h.handover_id::text where tm.kind = "
                                   "'handover.arrival' and h.notice_no like :p", p=f"FAULT-{run}-%") < keys:
                     assert time.monotonic() < deadline, "the key persons' arrival deadlines were never set"
@@ -121,7 +117,7 @@ async def test_kill_9_each_service_under_load_loses_and_doubles_nothing(platform
     intake_rows, intake_raised, _ = await alerts_once(platform, "release_intake_missed", key_ids)
     assert intake_rows == keys and len(intake_raised) == keys and set(intake_raised.values()) == {1}, \
         (intake_rows, intake_raised.most_common(3))
-    unfired = await count(handover_db, "select count(*) from timers tm join handovers h on tm.payload->>'handover_id'"
+    unfired = await scalar(handover_db, "select count(*) from timers tm join handovers h on tm.payload->>'handover_id'"
                           " = h.handover_id::text where tm.kind = 'handover.arrival' and tm.fired_at is null "
                           "and h.notice_no like :p", p=f"FAULT-{run}-%")
     assert unfired == 0, f"{unfired} arrival deadlines never fired"
