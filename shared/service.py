@@ -169,6 +169,9 @@ def build_app(runtime: ServiceRuntime, *routers: APIRouter, title: str) -> FastA
 
 def serve(app: FastAPI, settings: ServiceSettings) -> None:
     """Run one service process (uvicorn), logging through structlog only."""
+    import gc
+
     import uvicorn
 
+    gc.set_threshold(*settings.gc_thresholds)
     uvicorn.run(app, host=settings.http_host, port=settings.http_port, log_config=None, access_log=False)

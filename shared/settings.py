@@ -61,6 +61,11 @@ class ServiceSettings(BaseSettings):
     # is a few KB, and a runaway one must not stall a batch or a service's memory.
     consumer_max_record_bytes: int = 256 * 1024
     outbox_poll_interval_s: float = 1.0
+    # The cyclic garbage collector's generation thresholds. CPython's default first threshold
+    # (700 net allocations) collects dozens of times per poll of 2,000 records, promoting the
+    # poll's short-lived objects to the oldest generation, whose full collections then walk
+    # every live case: 32 % of supervision's CPU at 100k persons (docs/performance.md, section 4).
+    gc_thresholds: tuple[int, int, int] = (50_000, 20, 100)
 
     @field_validator("database_url")
     @classmethod

@@ -20,6 +20,7 @@ from sqlalchemy.dialects import postgresql as pg
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from shared.db.bulk import BulkInsert
 from shared.db.uow import UnitOfWork
 from shared.kafka.consumer import is_transient
 from shared.logging import get_logger
@@ -71,24 +72,22 @@ async def schedule(uow: UnitOfWork, key: str, kind: str, due_at: datetime, paylo
     return (await uow.conn.execute(stmt)).scalar() is not None
 
 
-def _push_back_statement():
-    stmt = insert(timers)
-    return stmt.on_conflict_do_update(
-        index_elements=["key"], set_={"due_at": stmt.excluded.due_at, "payload": stmt.excluded.payload,
-                                      "fired_at": None, "attempts": 0},
-        where=timers.c.due_at < stmt.excluded.due_at)
-
-
-# One statement for every batch size: compiled once and cached (a multi-row VALUES is compiled
-# anew for each batch, which cost supervision half its CPU; docs/performance.md).
-_PUSH_BACK = _push_back_statement()
+# One statement, one round trip and one array per column, whatever the batch size
+# (shared/db/bulk.py; docs/performance.md, sections 1 and 4).
+_PUSH_BACK = BulkInsert(
+    timers, ("key", "kind", "due_at", "payload"), conflict=("key",),
+    update={"due_at": "excluded.due_at", "payload": "excluded.payload", "fired_at": "NULL", "attempts": "0"},
+    where="timers.due_at < excluded.due_at")
 
 
 async def push_back_many(uow: UnitOfWork, rows: list[dict[str, Any]]) -> None:
     """Watchdog deadlines (`key`, `kind`, `due_at`, `payload`): each moves on, never back, and one
     that already fired is armed again. For 'no sign of life for a window' rules."""
-    if rows:
-        await uow.conn.execute(_PUSH_BACK, rows)
+    latest: dict[str, dict[str, Any]] = {}
+    for row in rows:  # one statement may touch a row once: the latest deadline per key wins
+        if (seen := latest.get(row["key"])) is None or seen["due_at"] < row["due_at"]:
+            latest[row["key"]] = row
+    await _PUSH_BACK.execute(uow.conn, [(r["key"], r["kind"], r["due_at"], r["payload"]) for r in latest.values()])
 
 
 async def cancel(uow: UnitOfWork, key: str) -> bool:

@@ -22,6 +22,7 @@ from services.supervision.domain.policy import SupervisionPolicy
 from services.supervision.programmes import ProgrammeHandlers
 from services.supervision.domain.zones import EnteredZone, Exited, Returned, Tampered, ZoneState, on_fix
 from shared import topics
+from shared.db.bulk import BulkInsert
 from shared.db.uow import UnitOfWork
 from shared.envelope import IncomingEvent, new_event
 from shared.events import (ArrivalRegistered, BatteryLow, CaseClosed, CaseOpened, Checkin, CheckinMissed,
@@ -32,9 +33,10 @@ from shared.kafka.consumer import Handler
 from shared.timers import Postpone, Timer, TimerHandler, cancel_prefix, push_back_many, schedule
 
 SOURCE = "/sps/supervision"
-_ZONE_COLUMNS = ("outside_episode", "last_fix_at", "last_outside", "tampered", "in_zones", "lon", "lat", "accuracy_m")
-_ZONE_UPSERT = (lambda s: s.on_conflict_do_update(index_elements=["person_id"],
-                                                  set_={c: s.excluded[c] for c in _ZONE_COLUMNS}))(insert(zone_state))
+_ZONE_COLUMNS = ("person_id", "outside_episode", "last_fix_at", "last_outside", "tampered", "in_zones", "lon", "lat",
+                 "accuracy_m")
+_ZONE_UPSERT = BulkInsert(zone_state, _ZONE_COLUMNS, conflict=("person_id",), update=_ZONE_COLUMNS[1:])
+_TRACK_INSERT = BulkInsert(track_points, ("person_id", "recorded_at", "lon", "lat", "accuracy_m", "outside"))
 FIXES_WITHOUT_CASE = Counter("sps_supervision_fixes_without_case_total", "Fixes for persons with no active case")
 
 
@@ -262,8 +264,7 @@ class SupervisionHandlers(ProgrammeHandlers):
         positions[fix.person_id] = fix
         if transitions or case.track_at is None or fix.recorded_at - case.track_at >= self.policy.map.track_every:
             uow.scratch.setdefault("track", []).append(
-                {"person_id": fix.person_id, "recorded_at": fix.recorded_at, "lon": fix.lon, "lat": fix.lat,
-                 "accuracy_m": fix.accuracy_m, "outside": new_state.last_outside})
+                (fix.person_id, fix.recorded_at, fix.lon, fix.lat, fix.accuracy_m, new_state.last_outside))
             case.track_at = fix.recorded_at  # in memory only: a rollback costs at most one extra track point
         uow.before_commit("zone-state", lambda: self._flush_positions(uow))
         for t in transitions:
@@ -309,13 +310,10 @@ class SupervisionHandlers(ProgrammeHandlers):
         if not staged:
             return
         positions: dict[uuid.UUID, LocationFix] = uow.scratch.get("position", {})
-        rows = [{"person_id": pid, "outside_episode": s.outside_episode, "last_fix_at": s.last_fix_at,
-                 "last_outside": s.last_outside, "tampered": s.tampered, "in_zones": list(s.in_zones),
-                 "lon": positions[pid].lon, "lat": positions[pid].lat, "accuracy_m": positions[pid].accuracy_m}
-                for pid, (_, s) in staged.items()]
-        await uow.conn.execute(_ZONE_UPSERT, rows)
-        if track := uow.scratch.get("track"):
-            await uow.conn.execute(sa.insert(track_points), track)
+        await _ZONE_UPSERT.execute(uow.conn, [
+            (pid, s.outside_episode, s.last_fix_at, s.last_outside, s.tampered, s.in_zones, positions[pid].lon,
+             positions[pid].lat, positions[pid].accuracy_m) for pid, (_, s) in staged.items()])
+        await _TRACK_INSERT.execute(uow.conn, uow.scratch.get("track", []))
         # Watchdogs move on lazily (policy: at most every watchdog_rearm_every); one that comes due
         # first checks the persisted last fix, so it never fires early (on_device_offline).
         every, offline_after = self.policy.devices.watchdog_rearm_every, self.policy.devices.offline_after
@@ -327,10 +325,7 @@ class SupervisionHandlers(ProgrammeHandlers):
             {"key": f"offline:{pid}", "kind": "device.offline", "due_at": s.last_fix_at + offline_after,
              "payload": {"person_id": str(pid), "case_id": str(view.case_id)}} for pid, view, s in moved])
         await self._rearm_contacts(uow, [(pid, s.last_fix_at) for pid, _, s in moved])
-        for _, view, s in moved:
-            uow.after_commit(lambda v=view, at=s.last_fix_at: setattr(v, "watchdogs_armed_at", at))
-        for pid, (view, s) in staged.items():
-            uow.after_commit(lambda v=view, st=s: setattr(v, "zone", st))
+        uow.after_commit(lambda: _apply_positions(staged.values(), moved))
 
     async def _last_fix(self, uow: UnitOfWork, person_id: uuid.UUID) -> datetime | None:
         return await uow.conn.scalar(sa.select(zone_state.c.last_fix_at).where(zone_state.c.person_id == person_id))
@@ -358,6 +353,14 @@ class SupervisionHandlers(ProgrammeHandlers):
         out = new_event(event_type, SOURCE, data, subject=str(person_id), cause=cause, time=at)
         uow.emit(topics.SUPERVISION_EVENTS, out)
         await _record(uow, person_id, out.id, out.type, at, data.model_dump(mode="json"))
+
+
+def _apply_positions(staged, moved) -> None:
+    """After the commit: the case views take the committed zone state and arming times."""
+    for view, state in staged:
+        view.zone = state
+    for _, view, state in moved:
+        view.watchdogs_armed_at = state.last_fix_at
 
 
 async def _record(uow: UnitOfWork, person_id: uuid.UUID, event_id: uuid.UUID, event_type: str, occurred_at,

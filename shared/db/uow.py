@@ -67,12 +67,26 @@ class UnitOfWork:
                 await conn.rollback()
         except BaseException:
             await _safe_rollback(conn)
-            self._run(self._after_rollback)
+            try:
+                self._run(self._after_rollback)
+            finally:
+                self._forget()
             raise
         finally:
             self._conn = None
             await conn.close()
-        self._run(self._after_commit if exc_type is None else self._after_rollback)
+        try:
+            self._run(self._after_commit if exc_type is None else self._after_rollback)
+        finally:
+            self._forget()
+
+    def _forget(self) -> None:
+        # Handlers' hooks close over this unit of work (`before_commit(lambda: flush(uow))`), a
+        # reference cycle that only the cyclic GC could free, together with everything the
+        # scratch holds: a poll's worth of events. Dropping them lets reference counting free
+        # it all at once (docs/performance.md, section 4).
+        self._pending, self._after_commit, self._after_rollback = [], [], []
+        self._before_commit, self.scratch = {}, {}
 
     def emit(self, topic: str, event: OutgoingEvent, key: str | None = None) -> None:
         """Queue an event for the outbox; written in this transaction."""

@@ -178,8 +178,8 @@ class ConsumerRunner:
         items: list[_Item] = []
         rejected: list[tuple[object, str]] = []
         for tp, records in batches.items():   # each partition's records stay in their order
+            CONSUMED.labels(self.service, tp.topic).inc(len(records))
             for record in records:
-                CONSUMED.labels(self.service, tp.topic).inc()
                 try:
                     if record.value is not None and len(record.value) > self.max_record_bytes:
                         raise EnvelopeError(f"record of {len(record.value):,} bytes is over the limit of "

@@ -222,3 +222,46 @@ async def test_outbox_publishes_what_was_committed_while_kafka_was_down(db, tmp_
         assert on_kafka == {e.id for e in events}  # every committed event, none lost
     finally:
         await asyncio.to_thread(node.stop)
+
+
+async def test_a_unit_of_work_frees_what_its_hooks_held_without_the_cyclic_gc(db):
+    """Hooks close over their unit of work (a cycle); after the commit nothing may keep a poll's
+    objects alive until a garbage collection: reference counting alone must free them."""
+    import gc
+    import weakref
+
+    class Held:
+        pass
+
+    engine, _ = db
+    gc.disable()
+    try:
+        for outcome in ("commit", "rollback"):
+            uow = UnitOfWork(engine, "test_plumbing")
+            held = Held()
+            alive = weakref.ref(held)
+            try:
+                async with uow:
+                    uow.scratch["poll"] = [held]
+                    flush, after = _hooks(uow)
+                    uow.before_commit("flush", flush)
+                    uow.after_commit(after)
+                    uow.after_rollback(after)
+                    if outcome == "rollback":
+                        raise RuntimeError("handler failed")
+            except RuntimeError:
+                pass
+            del held, uow, flush, after
+            assert alive() is None, f"after {outcome}, the scratch outlived its unit of work"
+    finally:
+        gc.enable()
+
+
+def _hooks(uow: UnitOfWork):
+    """Hooks closing over their unit of work, as handlers' hooks do."""
+    async def flush() -> None:
+        assert uow is not None
+
+    def after() -> None:
+        assert uow is not None
+    return flush, after

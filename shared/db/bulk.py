@@ -1,0 +1,51 @@
+"""Many rows in one statement: `INSERT … SELECT FROM json_to_recordset(:rows)`.
+
+A batch of rows goes to PostgreSQL as one JSON document (orjson writes UUIDs, datetimes,
+tuples and dicts natively): one statement, one round trip, parsed and planned once, and no
+per-row parameter processing in SQLAlchemy (`executemany`) or per-element type checks in
+asyncpg's array encoder. On supervision's fix path those cost more CPU than judging the fixes
+(docs/performance.md, section 4; measured there against both).
+"""
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Any
+
+import orjson
+import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql as pg
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+_DIALECT = pg.dialect()
+
+
+class BulkInsert:
+    """An INSERT (or upsert) of `columns` of `table`, for any number of rows, as one statement."""
+
+    def __init__(self, table: sa.Table, columns: Sequence[str], *, conflict: Sequence[str] = (),
+                 update: Mapping[str, str] | Iterable[str] = (), where: str | None = None) -> None:
+        self.columns = tuple(columns)
+        shape = ", ".join(f"{c} {table.c[c].type.compile(dialect=_DIALECT)}" for c in self.columns)
+        names = ", ".join(self.columns)
+        sql = f"INSERT INTO {table.name} ({names}) SELECT {names} FROM json_to_recordset(CAST(:rows AS json)) AS r({shape})"
+        if conflict:
+            assignments = dict(update) if isinstance(update, Mapping) else {c: f"excluded.{c}" for c in update}
+            action = ("DO UPDATE SET " + ", ".join(f"{c} = {expr}" for c, expr in assignments.items())
+                      if assignments else "DO NOTHING")
+            sql += f" ON CONFLICT ({', '.join(conflict)}) {action}"
+            if where and assignments:
+                sql += f" WHERE {where}"
+        self.statement = sa.text(sql)
+
+    def parameters(self, rows: Sequence[Sequence[Any]]) -> dict[str, str]:
+        """Rows (tuples in `columns` order) as the statement's one parameter."""
+        width = len(self.columns)
+        if any(len(r) != width for r in rows):
+            widths = sorted({len(r) for r in rows})
+            raise ValueError(f"rows have {' or '.join(map(str, widths))} values, expected {width}: "
+                             f"{', '.join(self.columns)}")
+        return {"rows": orjson.dumps([dict(zip(self.columns, r)) for r in rows]).decode()}
+
+    async def execute(self, conn: AsyncConnection, rows: Sequence[Sequence[Any]]) -> None:
+        if rows:
+            await conn.execute(self.statement, self.parameters(rows))

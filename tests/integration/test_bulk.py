@@ -1,0 +1,87 @@
+"""Many rows in one statement (shared/db/bulk.py) against the real PostgreSQL: every column kind
+the services use round-trips, upserts update, and watchdog deadlines only move on."""
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, datetime, timedelta
+
+import pytest
+import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql as pg
+
+from shared.db.bulk import BulkInsert
+from shared.db.uow import UnitOfWork
+from shared.timers import metadata as timer_md
+from shared.timers import push_back_many, timers
+from tests.scratch_db import scratch_database
+
+md = sa.MetaData()
+things = sa.Table(
+    "bulk_things", md,
+    sa.Column("id", pg.UUID(as_uuid=True), primary_key=True),
+    sa.Column("at", sa.DateTime(timezone=True)),
+    sa.Column("flag", sa.Boolean, nullable=False),
+    sa.Column("tags", pg.ARRAY(sa.Text), nullable=False),
+    sa.Column("doc", pg.JSONB, nullable=False),
+    sa.Column("x", sa.Float),
+    sa.Column("note", sa.Text),
+)
+UPSERT = BulkInsert(things, ("id", "at", "flag", "tags", "doc", "x", "note"), conflict=("id",),
+                    update=("at", "flag", "tags", "doc", "x"))
+
+
+@pytest.fixture(scope="module")
+async def engine(stack):
+    e = await scratch_database(stack, "sps_test_bulk", md, timer_md)
+    yield e
+    await e.dispose()
+
+
+async def test_every_column_kind_round_trips_and_upserts_update(engine):
+    now = datetime.now(UTC).replace(microsecond=0)
+    rows = [(uuid.uuid4(), now + timedelta(seconds=i), i % 2 == 0,
+             () if i == 0 else ("学校", "a,b", 'quote"d', "{brace}")[:i], {"n": i, "名": "测试"},
+             None if i == 1 else i / 3, "kept") for i in range(5)]
+    async with engine.begin() as conn:
+        await UPSERT.execute(conn, rows)
+        got = {r.id: r for r in (await conn.execute(sa.select(things).where(things.c.id.in_([r[0] for r in rows]))))}
+    assert len(got) == 5
+    for row in rows:
+        stored = got[row[0]]
+        assert (stored.at, stored.flag, tuple(stored.tags), stored.doc, stored.x, stored.note) == row[1:]
+    changed = [(rows[0][0], now, False, ("after",), {"n": -1}, 9.5, "ignored")]
+    async with engine.begin() as conn:
+        await UPSERT.execute(conn, changed)
+        await UPSERT.execute(conn, [])  # nothing to write is no statement, not an error
+        stored = (await conn.execute(sa.select(things).where(things.c.id == rows[0][0]))).one()
+    assert (stored.flag, stored.tags, stored.doc, stored.x, stored.note) == (False, ["after"], {"n": -1}, 9.5, "kept")
+
+
+def test_rows_of_the_wrong_width_are_refused_with_the_columns_named():
+    with pytest.raises(ValueError, match=r"rows have 2 values, expected 7: id, at, flag"):
+        UPSERT.parameters([(uuid.uuid4(), None)])
+    with pytest.raises(ValueError, match=r"rows have 7 or 8 values, expected 7"):
+        UPSERT.parameters([(1,) * 7, (1,) * 8])
+
+
+async def test_watchdog_deadlines_move_on_never_back_and_rearm_after_firing(engine, stack):
+    key, base = f"offline:{uuid.uuid4()}", datetime(2026, 1, 1, tzinfo=UTC)
+
+    async def push(*dues: datetime) -> None:
+        async with UnitOfWork(engine, "test_bulk") as uow:
+            await push_back_many(uow, [{"key": key, "kind": "device.offline", "due_at": d, "payload": {"at": str(d)}}
+                                       for d in dues])
+
+    async def stored():
+        async with engine.connect() as conn:
+            return (await conn.execute(sa.select(timers.c.due_at, timers.c.payload, timers.c.fired_at)
+                                       .where(timers.c.key == key))).one()
+
+    await push(base + timedelta(hours=3), base + timedelta(hours=4), base + timedelta(hours=2))  # one key, thrice
+    assert (await stored())[:2] == (base + timedelta(hours=4), {"at": str(base + timedelta(hours=4))})
+    await push(base + timedelta(hours=1))  # earlier: ignored
+    assert (await stored()).due_at == base + timedelta(hours=4)
+    async with engine.begin() as conn:
+        await conn.execute(sa.update(timers).where(timers.c.key == key).values(fired_at=base, attempts=2))
+    await push(base + timedelta(hours=5))  # later than the one that fired: armed again
+    assert tuple(await stored()) == (base + timedelta(hours=5), {"at": str(base + timedelta(hours=5))}, None)
