@@ -6,13 +6,23 @@ ignores unknown fields so that adding a field is never a breaking change.
 from __future__ import annotations
 
 import uuid
-from datetime import date
-from typing import Any, Literal
+from datetime import UTC, date, datetime
+from typing import Annotated, Any, Literal
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, ValidationError
+from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict, Field, ValidationError
 
 from shared import topics
 from shared.envelope import IncomingEvent, describe_validation_error
+
+
+def _utc(value: datetime) -> datetime:
+    return value.astimezone(UTC)
+
+
+# The same instant on the shared UTC tzinfo: pydantic gives every parsed datetime a tzinfo
+# object of its own, and supervision keeps each person's last fix time (100k of them: 10 MB of
+# tzinfo objects, and a slower utcoffset on every comparison; docs/performance.md, section 5).
+UtcDatetime = Annotated[AwareDatetime, AfterValidator(_utc)]
 
 
 class EventData(BaseModel):
@@ -104,7 +114,7 @@ class LocationFix(EventData):
     lat: float = Field(ge=-90, le=90)
     lon: float = Field(ge=-180, le=180)
     accuracy_m: float = Field(ge=0, le=100_000)
-    recorded_at: AwareDatetime
+    recorded_at: UtcDatetime
     battery_pct: float | None = Field(None, ge=0, le=100)
     strap_intact: bool | None = None
 

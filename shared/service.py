@@ -109,7 +109,8 @@ class ServiceRuntime:
                 handlers=spec.handlers, engine=self.engine, producer=self.producer,
                 bootstrap_servers=s.kafka_bootstrap_servers, notify_channel=self.notify_channel,
                 max_records=s.consumer_max_records, max_attempts=s.consumer_retry_max_attempts,
-                backoff_s=s.consumer_retry_backoff_s, on_assigned=spec.on_assigned, consumer_options=spec.options,
+                backoff_s=s.consumer_retry_backoff_s, on_assigned=spec.on_assigned,
+                consumer_options={"max_partition_fetch_bytes": s.consumer_max_partition_fetch_bytes, **spec.options},
                 offset_reset=s.consumer_offset_reset, idempotent_types=spec.idempotent_types,
                 max_record_bytes=s.consumer_max_record_bytes,
             )

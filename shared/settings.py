@@ -60,6 +60,11 @@ class ServiceSettings(BaseSettings):
     # A record larger than this is dead-lettered unread: the biggest real event (a court order)
     # is a few KB, and a runaway one must not stall a batch or a service's memory.
     consumer_max_record_bytes: int = 256 * 1024
+    # What a consumer buffers per partition ahead of its handlers (aiokafka's default is 1 MiB):
+    # 12 partitions × 256 KiB still hold more than a poll of 2,000 fixes (~1 MB), and a backlog
+    # no longer parks 12 MB of raw records in every consumer (docs/performance.md, section 5).
+    # A record bigger than this is still fetched, alone.
+    consumer_max_partition_fetch_bytes: int = 256 * 1024
     outbox_poll_interval_s: float = 1.0
     # The cyclic garbage collector's generation thresholds. CPython's default first threshold
     # (700 net allocations) collects dozens of times per poll of 2,000 records, promoting the

@@ -6,9 +6,10 @@ partitions are assigned, and changed only after a commit succeeds.
 """
 from __future__ import annotations
 
+import sys
 import uuid
+from dataclasses import dataclass
 from datetime import datetime
-from dataclasses import dataclass, field
 
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncEngine
@@ -21,15 +22,23 @@ from services.supervision.domain.zones import ZoneState
 ACTIVE = ("awaiting_intake", "under_supervision")
 
 
+NO_ZONE_STATE = ZoneState()
+# Rows read per round trip when the directory loads: the load streams, so its transient memory
+# stays one chunk's worth however many cases there are.
+LOAD_CHUNK = 5000
+
+
 @dataclass(slots=True)
 class CaseView:
+    """One active case as the fix path needs it. Kept small: there is one per supervised person
+    in every replica (docs/performance.md, section 5)."""
     case_id: uuid.UUID
     person_id: uuid.UUID
     jurisdiction: str
     permitted: Area
-    exclusions: list[Area]
-    zone: ZoneState = field(default_factory=ZoneState)
-    leaves: list[Leave] = field(default_factory=list)
+    exclusions: tuple[Area, ...] = ()
+    zone: ZoneState = NO_ZONE_STATE
+    leaves: tuple[Leave, ...] = ()
     track_at: datetime | None = None  # when the last day-track point was kept
     watchdogs_armed_at: datetime | None = None  # the last fix that moved the offline/contact deadlines on
     battery_low: bool = False
@@ -56,16 +65,23 @@ class CaseDirectory:
     def add_leave(self, person_id: uuid.UUID, leave: Leave) -> None:
         view = self._by_person.get(person_id)
         if view is not None and all(existing.leave_id != leave.leave_id for existing in view.leaves):
-            view.leaves.append(leave)
+            view.leaves = (*view.leaves, leave)
 
     def build(self, case_id: uuid.UUID, person_id: uuid.UUID, jurisdiction: str,
               permitted_area: dict | None, exclusion_zones: list[dict], zone: ZoneState | None = None) -> CaseView:
         permitted = self.county if permitted_area is None else Area(
             "permitted", permitted_area["coordinates"][0], self.projection)
-        exclusions = [Area(z["name"], z["polygon"]["coordinates"][0], self.projection) for z in exclusion_zones]
-        return CaseView(case_id, person_id, jurisdiction, permitted, exclusions, zone or ZoneState())
+        exclusions = tuple(Area(z["name"], z["polygon"]["coordinates"][0], self.projection) for z in exclusion_zones)
+        # A few dozen offices' names, one string each, not one per case.
+        return CaseView(case_id, person_id, sys.intern(jurisdiction), permitted, exclusions, zone or NO_ZONE_STATE)
 
     async def load(self, engine: AsyncEngine) -> int:
+        """Read every active case and its zone state again (the database is the truth).
+
+        A case already held keeps its view object (its areas never change once the case is
+        open); only its state is refreshed. So a reload neither doubles the directory's memory
+        while it runs nor rebuilds every geometry.
+        """
         query = (
             sa.select(cases.c.case_id, cases.c.person_id, cases.c.jurisdiction, cases.c.permitted_area,
                       cases.c.exclusion_zones, zone_state.c.outside_episode, zone_state.c.last_fix_at,
@@ -73,22 +89,30 @@ class CaseDirectory:
             .select_from(cases.outerjoin(zone_state, zone_state.c.person_id == cases.c.person_id))
             .where(cases.c.status.in_(ACTIVE))
             .order_by(cases.c.opened_at)
+            .execution_options(yield_per=LOAD_CHUNK)
         )
-        fresh: dict[uuid.UUID, CaseView] = {}
+        held, fresh = self._by_person, {}
         async with engine.connect() as conn:
-            for row in await conn.execute(query):
-                state = ZoneState(row.outside_episode, row.last_fix_at, bool(row.last_outside),
-                                  bool(row.tampered), tuple(row.in_zones or ()))
-                view = self.build(row.case_id, row.person_id, row.jurisdiction, row.permitted_area,
-                                  row.exclusion_zones, state)
-                # The persisted last fix armed the watchdogs and kept a track point no earlier than
-                # one interval before: start from it, so a restart is not a burst of writes for every
-                # person (a watchdog armed a little early re-checks the last fix when it comes due).
-                view.watchdogs_armed_at = view.track_at = row.last_fix_at
-                fresh[row.person_id] = view
+            rows = await conn.stream(query)
+            async for chunk in rows.partitions():
+                for row in chunk:
+                    state = ZoneState(row.outside_episode, row.last_fix_at, bool(row.last_outside),
+                                      bool(row.tampered), tuple(row.in_zones or ()))
+                    if state == NO_ZONE_STATE:
+                        state = NO_ZONE_STATE  # no fix yet: one shared value
+                    view = held.get(row.person_id)
+                    if view is None or view.case_id != row.case_id:
+                        view = self.build(row.case_id, row.person_id, row.jurisdiction, row.permitted_area,
+                                          row.exclusion_zones)
+                    view.zone, view.leaves, view.battery_low = state, (), False
+                    # The persisted last fix armed the watchdogs and kept a track point no earlier than
+                    # one interval before: start from it, so a restart is not a burst of writes for every
+                    # person (a watchdog armed a little early re-checks the last fix when it comes due).
+                    view.watchdogs_armed_at = view.track_at = row.last_fix_at
+                    fresh[view.person_id] = view
             for row in await conn.execute(sa.select(leaves.c.leave_id, leaves.c.person_id, leaves.c.starts_at,
                                                     leaves.c.ends_at).where(leaves.c.ends_at > sa.func.now())):
                 if (view := fresh.get(row.person_id)) is not None:
-                    view.leaves.append(Leave(row.leave_id, row.starts_at, row.ends_at))
+                    view.leaves = (*view.leaves, Leave(row.leave_id, row.starts_at, row.ends_at))
         self._by_person = fresh
         return len(fresh)
