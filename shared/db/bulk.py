@@ -27,7 +27,8 @@ class BulkInsert:
         self.columns = tuple(columns)
         shape = ", ".join(f"{c} {table.c[c].type.compile(dialect=_DIALECT)}" for c in self.columns)
         names = ", ".join(self.columns)
-        sql = f"INSERT INTO {table.name} ({names}) SELECT {names} FROM json_to_recordset(CAST(:rows AS json)) AS r({shape})"
+        sql = (f"INSERT INTO {table.name} ({names}) SELECT {names} "
+               f"FROM json_to_recordset(CAST(:rows AS json)) AS r({shape})")
         if conflict:
             assignments = dict(update) if isinstance(update, Mapping) else {c: f"excluded.{c}" for c in update}
             action = ("DO UPDATE SET " + ", ".join(f"{c} = {expr}" for c, expr in assignments.items())
