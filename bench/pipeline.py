@@ -91,14 +91,13 @@ async def throughput(stack: Stack, procs: Processes, persons: int, seconds: floa
         await drain(watch)
         for i in range(instances):
             stack.stop_service("supervision", instance=i)
-        records = list(load.inside_fixes(range(persons), int(rate_hint * (seconds + 5)), seed=persons))
         p = producer(stack.bootstrap)
         await p.start()
         try:
-            await produce(p, topics.LOCATIONS, records)
+            await produce(p, topics.LOCATIONS, load.inside_fixes(range(persons), int(rate_hint * (seconds + 5)),
+                                                                 seed=persons))
         finally:
             await p.stop()
-        del records
         first = await watch.committed()           # stable: supervision is stopped
         for i in range(instances):
             stack.start_service("supervision", instance=i)

@@ -37,7 +37,7 @@ async def backlog(persons: int, fixes: int) -> int:
         p = producer(stack.bootstrap)
         await p.start()
         try:
-            await produce(p, topics.LOCATIONS, list(load.inside_fixes(range(persons), fixes, seed=persons)))
+            await produce(p, topics.LOCATIONS, load.inside_fixes(range(persons), fixes, seed=persons))
         finally:
             await p.stop()
         first = await watch.committed()
