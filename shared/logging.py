@@ -7,11 +7,16 @@ from __future__ import annotations
 
 import logging
 import sys
+import time
+from collections.abc import Callable
 
 import structlog
 from structlog.contextvars import bind_contextvars, merge_contextvars, unbind_contextvars
 
 _configured = False
+# While the broker is away aiokafka logs the same error about every 100 ms per client: keep one
+# of each kind per this many seconds, and say how many were dropped.
+REPEAT_EVERY_S = 10.0
 
 _SHARED = [
     merge_contextvars,
@@ -38,6 +43,7 @@ def configure_logging(service: str, level: str = "INFO") -> None:
     )
     handler = logging.StreamHandler(sys.stdout)
     handler.setFormatter(formatter)
+    handler.addFilter(RepeatLimiter(("aiokafka", "kafka"), REPEAT_EVERY_S))
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level)
@@ -45,6 +51,31 @@ def configure_logging(service: str, level: str = "INFO") -> None:
         logging.getLogger(noisy).setLevel(logging.WARNING)
     bind_contextvars(service=service)
     _configured = True
+
+
+class RepeatLimiter(logging.Filter):
+    """Lets one record of each kind (logger, level, message template) through per `every_s`
+    seconds from loggers under `prefixes`; the next one let through counts those dropped."""
+
+    def __init__(self, prefixes: tuple[str, ...], every_s: float,
+                 clock: Callable[[], float] = time.monotonic) -> None:
+        super().__init__()
+        self.prefixes, self.every_s, self.clock = prefixes, every_s, clock
+        self._seen: dict[tuple[str, int, str], tuple[float, int]] = {}
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if not record.name.startswith(self.prefixes):
+            return True
+        key = (record.name, record.levelno, str(record.msg))
+        now = self.clock()
+        last, dropped = self._seen.get(key, (None, 0))
+        if last is not None and now - last < self.every_s:
+            self._seen[key] = (last, dropped + 1)
+            return False
+        if dropped:
+            record.msg = f"{record.msg} [{dropped} more like this in the last {now - last:.0f} s]"
+        self._seen[key] = (now, 0)
+        return True
 
 
 def get_logger(name: str | None = None) -> structlog.stdlib.BoundLogger:
