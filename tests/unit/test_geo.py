@@ -47,3 +47,33 @@ def test_invalid_polygon_is_refused():
         Area("x", [(0, 0), (1, 1), (0, 0)], PROJ)
     with pytest.raises(ValueError, match="not valid"):
         Area("bow", [(120.0, 31.0), (120.1, 31.1), (120.1, 31.0), (120.0, 31.1), (120.0, 31.0)], PROJ)
+
+
+def test_the_inscribed_circle_shortcut_answers_as_shapely_does():
+    """Points inside the area's largest inscribed circle skip shapely; every answer must still be
+    shapely's, for a concave polygon and the county, near the circle's rim and the edges too."""
+    import random
+
+    import shapely
+
+    from shared.geography import load_geography
+    from shared.paths import POLICY_DIR
+    from services.supervision.domain.geo import county_area, projection_for
+
+    ell = Area("L", [PROJ.lonlat(x, y) for x, y in [(0, 0), (3000, 0), (3000, 1000), (1000, 1000), (1000, 3000),
+                                                      (0, 3000), (0, 0)]], PROJ)
+    geography = load_geography(POLICY_DIR)
+    county = county_area(geography, projection_for(geography))
+    rng = random.Random(9)
+    for area in (ell, county):
+        cx, cy, r2 = area._core
+        assert r2 > 0 and shapely.contains_xy(area.polygon, cx, cy)
+        minx, miny, maxx, maxy = area.polygon.bounds
+        points = [(rng.uniform(minx, maxx), rng.uniform(miny, maxy)) for _ in range(3000)]
+        r = r2 ** 0.5
+        rim = [(cx + k * r * dx, cy + k * r * dy) for k in (0.999, 1.0, 1.001)
+               for dx, dy in ((1, 0), (0, 1), (-1, 0), (0, -1), (0.6, 0.8))]
+        shortcut = sum((x - cx) ** 2 + (y - cy) ** 2 < r2 for x, y in points)
+        assert shortcut > 100  # the shortcut is really taken
+        for x, y in points + rim:
+            assert area.contains(x, y) is bool(shapely.contains_xy(area.polygon, x, y)), (area.name, x, y)

@@ -6,7 +6,7 @@ The state is a value; `on_fix` returns the new state and the transitions, and to
 from __future__ import annotations
 
 import uuid
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import datetime
 
 from services.supervision.domain.geo import PositionVerdict
@@ -61,21 +61,21 @@ def on_fix(state: ZoneState, person_id: uuid.UUID, fix_event_id: uuid.UUID, reco
     if state.last_fix_at is not None and recorded_at < state.last_fix_at:
         return state, []
     out: list[Transition] = []
-    new = replace(state, last_fix_at=recorded_at, last_outside=verdict.outside_permitted,
-                  in_zones=verdict.exclusion_zones_entered)
-    if verdict.outside_permitted and not leave_active and state.outside_episode is None:
-        eid = episode_id(person_id, fix_event_id)
-        new = replace(new, outside_episode=eid)
-        out.append(Exited(eid, verdict.distance_outside_m))
-    elif state.outside_episode is not None and (verdict.inside_permitted or leave_active):
-        new = replace(new, outside_episode=None)
-        out.append(Returned(state.outside_episode))
+    episode, tampered = state.outside_episode, state.tampered
+    if verdict.outside_permitted and not leave_active and episode is None:
+        episode = episode_id(person_id, fix_event_id)
+        out.append(Exited(episode, verdict.distance_outside_m))
+    elif episode is not None and (verdict.inside_permitted or leave_active):
+        out.append(Returned(episode))
+        episode = None
     for zone in verdict.exclusion_zones_entered:
         if zone not in state.in_zones:
             out.append(EnteredZone(zone, episode_id(person_id, fix_event_id, f"zone:{zone}")))
-    if strap_intact is False and not state.tampered:
-        new = replace(new, tampered=True)
+    if strap_intact is False and not tampered:
+        tampered = True
         out.append(Tampered(episode_id(person_id, fix_event_id, "tamper")))
-    elif strap_intact is True and state.tampered:
-        new = replace(new, tampered=False)
-    return new, out
+    elif strap_intact is True and tampered:
+        tampered = False
+    # One constructor call, not `dataclasses.replace` (which introspects the fields on every
+    # call: 4 % of supervision's CPU at 100k persons).
+    return ZoneState(episode, recorded_at, verdict.outside_permitted, tampered, verdict.exclusion_zones_entered), out
