@@ -49,7 +49,7 @@ async def run(stack: Stack, scales: list[int], seconds: float, scale_seconds: fl
         console.rule(f"{persons:,} persons")
         seeded = await pipeline.seed(stack, persons)
         window = seconds if persons == scales[-1] else scale_seconds
-        hint = max(2000, int(out["scale"][-1]["fixes_per_s"] * 1.5) if out["scale"] else 10_000)
+        hint = max(2000, int(out["scale"][-1]["fixes_per_s"] * 1.5) if out["scale"] else 40_000)
         result = await pipeline.throughput(stack, processes, persons, window, hint)
         result["seed_seconds"] = round(seeded, 1)
         console.print(result)
@@ -113,8 +113,9 @@ def print_table(out: dict) -> None:
               verdict(lat["p99"] is not None and lat["p99"] <= TARGETS["p99_ms"]))
     t.add_row("fix → live feed p99", f"{lat['live_feed_p99']} ms", "", "")
     for s in out["scale"]:
-        t.add_row(f"  {s['persons']:,} persons", f"{s['fixes_per_s']:,}/s · {s['supervision_cpu_us_per_fix']} µs CPU/fix",
-                  "", "")
+        rows = sum(s.get("rows_per_fix", {}).values())
+        t.add_row(f"  {s['persons']:,} persons", f"{s['fixes_per_s']:,}/s · {s['supervision_cpu_us_per_fix']} µs CPU/fix"
+                  f" · {rows:.2f} rows/fix", "", "")
     growth = out["cost_growth"]
     t.add_row("per-fix cost growth (largest vs smallest)", f"{growth:+.1%}" if growth is not None else "—", "≤ 10%",
               verdict(None if growth is None else growth <= TARGETS["cost_growth"]))

@@ -114,5 +114,19 @@ async def wait_members(bootstrap: str, group: str, n: int, timeout_s: float = 60
     return time.monotonic() - started
 
 
+def counters(base_url: str, metric: str, label: str) -> dict[str, float]:
+    """A counter's values by one label, from a service's /metrics."""
+    import httpx
+    from prometheus_client.parser import text_string_to_metric_families
+
+    text = httpx.get(f"{base_url}/metrics", timeout=10).text
+    out: dict[str, float] = {}
+    for family in text_string_to_metric_families(text):
+        for sample in family.samples:
+            if sample.name == f"{metric}_total" and label in sample.labels:
+                out[sample.labels[label]] = out.get(sample.labels[label], 0.0) + sample.value
+    return out
+
+
 def now() -> float:
     return time.perf_counter()

@@ -15,7 +15,7 @@ from rich.console import Console
 from sqlalchemy.ext.asyncio import create_async_engine
 
 from bench import load
-from bench.observe import GroupWatch, Processes, wait_members
+from bench.observe import GroupWatch, Processes, counters, wait_members
 from bench.raw import produce, producer
 from shared import topics
 from shared.devstack.sse import SseReader
@@ -23,6 +23,7 @@ from shared.devstack.stack import Stack
 
 console = Console()
 SUPERVISION_GROUP = "sps-supervision-main"
+ROWS_METRIC = "sps_supervision_position_rows"
 
 
 async def seed(stack: Stack, persons: int) -> float:
@@ -112,6 +113,14 @@ async def throughput(stack: Stack, procs: Processes, persons: int, seconds: floa
 
         def cpu() -> float:
             return sum(procs.cpu_seconds("supervision", i) for i in range(instances))
+
+        def rows() -> dict[str, float]:
+            total: dict[str, float] = {}
+            for i in range(instances):
+                for table, n in counters(stack.url("supervision", i), ROWS_METRIC, "table").items():
+                    total[table] = total.get(table, 0.0) + n
+            return total
+        start_rows = rows()
         start_committed, start_cpu, t0 = await watch.committed(), cpu(), time.perf_counter()
         lags: list[int] = []
         while time.perf_counter() - t0 < seconds:
@@ -123,6 +132,7 @@ async def throughput(stack: Stack, procs: Processes, persons: int, seconds: floa
         elapsed = time.perf_counter() - t0
         done = await watch.committed() - start_committed
         cpu_spent = cpu() - start_cpu
+        written = {table: n - start_rows.get(table, 0.0) for table, n in rows().items()}
         await drain(watch)
         for i in range(1, instances):
             stack.stop_service("supervision", instance=i)
@@ -132,7 +142,9 @@ async def throughput(stack: Stack, procs: Processes, persons: int, seconds: floa
     return {"persons": persons, "seconds": round(elapsed, 1), "fixes": done, "fixes_per_s": round(done / elapsed),
             "supervision_cpu_us_per_fix": round(cpu_spent / done * 1e6, 1) if done else None,
             "supervision_cpu_share": round(cpu_spent / elapsed, 2), "lag_start": lags[0] if lags else 0,
-            "lag_end": lags[-1] if lags else 0, "instances": instances}
+            "lag_end": lags[-1] if lags else 0, "instances": instances,
+            # The fix path's writes per fix, by table: what makes a fix dearer with more persons.
+            "rows_per_fix": {table: round(n / done, 3) for table, n in sorted(written.items())} if done else {}}
 
 
 async def gateway(stack: Stack, persons: int, seconds: float, clients: int = 4, batch: int = 1000) -> dict:

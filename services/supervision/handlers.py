@@ -38,6 +38,9 @@ _ZONE_COLUMNS = ("person_id", "outside_episode", "last_fix_at", "last_outside", 
 _ZONE_UPSERT = BulkInsert(zone_state, _ZONE_COLUMNS, conflict=("person_id",), update=_ZONE_COLUMNS[1:])
 _TRACK_INSERT = BulkInsert(track_points, ("person_id", "recorded_at", "lon", "lat", "accuracy_m", "outside"))
 FIXES_WITHOUT_CASE = Counter("sps_supervision_fixes_without_case_total", "Fixes for persons with no active case")
+# The fix path's write amplification: what a fix costs grows with these per fix.
+POSITION_ROWS = Counter("sps_supervision_position_rows_total",
+                        "Rows the fix path wrote, by table (a watchdog move writes two timers)", ["table"])
 
 
 @dataclass
@@ -313,7 +316,8 @@ class SupervisionHandlers(ProgrammeHandlers):
         await _ZONE_UPSERT.execute(uow.conn, [
             (pid, s.outside_episode, s.last_fix_at, s.last_outside, s.tampered, s.in_zones, positions[pid].lon,
              positions[pid].lat, positions[pid].accuracy_m) for pid, (_, s) in staged.items()])
-        await _TRACK_INSERT.execute(uow.conn, uow.scratch.get("track", []))
+        track = uow.scratch.get("track", [])
+        await _TRACK_INSERT.execute(uow.conn, track)
         # Watchdogs move on lazily (policy: at most every watchdog_rearm_every); one that comes due
         # first checks the persisted last fix, so it never fires early (on_device_offline).
         every, offline_after = self.policy.devices.watchdog_rearm_every, self.policy.devices.offline_after
@@ -325,7 +329,7 @@ class SupervisionHandlers(ProgrammeHandlers):
             {"key": f"offline:{pid}", "kind": "device.offline", "due_at": s.last_fix_at + offline_after,
              "payload": {"person_id": str(pid), "case_id": str(view.case_id)}} for pid, view, s in moved])
         await self._rearm_contacts(uow, [(pid, s.last_fix_at) for pid, _, s in moved])
-        uow.after_commit(lambda: _apply_positions(staged.values(), moved))
+        uow.after_commit(lambda: _apply_positions(staged.values(), moved, len(track)))
 
     async def _last_fix(self, uow: UnitOfWork, person_id: uuid.UUID) -> datetime | None:
         return await uow.conn.scalar(sa.select(zone_state.c.last_fix_at).where(zone_state.c.person_id == person_id))
@@ -355,12 +359,15 @@ class SupervisionHandlers(ProgrammeHandlers):
         await _record(uow, person_id, out.id, out.type, at, data.model_dump(mode="json"))
 
 
-def _apply_positions(staged, moved) -> None:
+def _apply_positions(staged, moved, tracked: int) -> None:
     """After the commit: the case views take the committed zone state and arming times."""
     for view, state in staged:
         view.zone = state
     for _, view, state in moved:
         view.watchdogs_armed_at = state.last_fix_at
+    POSITION_ROWS.labels("zone_state").inc(len(staged))
+    POSITION_ROWS.labels("track_points").inc(tracked)
+    POSITION_ROWS.labels("timers").inc(2 * len(moved))
 
 
 async def _record(uow: UnitOfWork, person_id: uuid.UUID, event_id: uuid.UUID, event_type: str, occurred_at,
