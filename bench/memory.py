@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import gc
+import importlib
 
 import psutil
 from rich.console import Console
@@ -23,7 +24,7 @@ def rss_mb() -> float:
 
 
 async def main() -> None:
-    import services.supervision.main  # noqa: F401  (everything the service process imports)
+    importlib.import_module("services.supervision.main")  # everything the service process imports
     from services.supervision.adapters.cases import CaseDirectory
     from services.supervision.domain.geo import county_area, projection_for
     from shared.geography import load_geography

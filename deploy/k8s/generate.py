@@ -233,6 +233,9 @@ PANELS = [
      "sum by (service) (rate(sps_events_duplicate_total[5m])) * 60", "short"),
     ("Fixes for persons with no active case per minute",
      "rate(sps_supervision_fixes_without_case_total[5m]) * 60", "short"),
+    ("Rows written per fix, by table (supervision's write amplification)",
+     "sum by (table) (rate(sps_supervision_position_rows_total[5m])) / ignoring(table) group_left "
+     "sum(rate(sps_events_consumed_total{service=\"supervision\", topic=\"ingest.locations.v1\"}[5m]))", "short"),
 ]
 
 
