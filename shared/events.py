@@ -302,6 +302,14 @@ class KeyPersonsDetermined(EventData):
     persons: list[KeyPersonEntry]
 
 
+class KeyPersonNewlyDetermined(Signal):
+    """A person on a justice office's confirmed monthly list who was not on its previous one
+    (新认定重点人员): raises `risk_high` (BRIEF §4)."""
+    office: str
+    month: str = Field(pattern=r"^\d{4}-\d{2}$")
+    reasons: list[str]
+
+
 class HandoverOpened(EventData):
     """A notice received and verified (信息核查): linked to a justice office, or on the unlinked list."""
     handover_id: uuid.UUID
@@ -556,6 +564,9 @@ EVENT_TYPES: dict[str, EventType] = {
                   summary="An aftercare follow-up was recorded (后续照管回访)"),
         EventType(type="sps.supervision.key-persons-determined", topic=topics.SUPERVISION_EVENTS,
                   data=KeyPersonsDetermined, summary="A justice office's monthly key-person list (一月一认定)"),
+        EventType(type="sps.supervision.key-person-newly-determined", topic=topics.SUPERVISION_EVENTS,
+                  data=KeyPersonNewlyDetermined,
+                  summary="A person newly on an office's monthly key-person list (signal: risk_high)"),
         EventType(type="sps.handover.opened", topic=topics.HANDOVER_EVENTS, data=HandoverOpened,
                   summary="A notice was received and verified (linked or unlinked)"),
         EventType(type="sps.handover.arrived", topic=topics.HANDOVER_EVENTS, data=ArrivalRegistered,

@@ -97,6 +97,10 @@ async def test_level_follows_intake_and_risk_and_the_key_person_list(stack, poli
             assert listed["status"] == "confirmed"
             mine = next(p for p in listed["persons"] if p["person_id"] == str(person))
             assert mine["reasons"] == ["risk:high"] and mine["target_zh"]
+        # The office's first list: everyone on it is newly determined, a signal for risk_high (BRIEF §4).
+        [new] = await eventually(lambda: events_for(app, stack, person, "sps.supervision.key-person-newly-determined"))
+        assert new["data"]["cause"] == f"key-person:澄江街道:{month}" and new["data"]["reasons"] == ["risk:high"]
+        assert new["data"]["jurisdiction"] == "澄江街道" and new["subject"] == str(person)
 
 
 async def test_positioning_is_its_own_record_and_its_day_80_notice_catches_up_once(stack, policy_no_first_months):

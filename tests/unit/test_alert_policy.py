@@ -72,3 +72,17 @@ def test_broken_yaml_names_the_line(tmp_path: Path):
     (tmp_path / "alerts.yaml").write_text("rules:\n  a: [1, 2\n", encoding="utf-8")
     with pytest.raises(PolicyError, match=r"alerts.yaml:\d+: not valid YAML"):
         load_policy(tmp_path / "alerts.yaml", AlertPolicy)
+
+
+def test_a_rule_may_have_several_triggers_each_a_known_signal(tmp_path: Path):
+    policy = load_alert_policy(POLICY_DIR)
+    assert {r for r, _ in policy.rules_for_trigger("sps.supervision.key-person-newly-determined")} == {"risk_high"}
+    assert {r for r, _ in policy.rules_for_trigger("sps.risk.risk-high")} == {"risk_high"}
+    assert {"sps.risk.risk-high", "sps.supervision.key-person-newly-determined"} <= policy.triggers
+    text = (POLICY_DIR / "alerts.yaml").read_text(encoding="utf-8").replace(
+        "trigger: [sps.risk.risk-high, sps.supervision.key-person-newly-determined]",
+        "trigger: [sps.risk.risk-high, sps.risk.no-such-signal]")
+    bad = tmp_path / "alerts.yaml"
+    bad.write_text(text, encoding="utf-8")
+    with pytest.raises(PolicyError, match="sps.risk.no-such-signal"):
+        load_policy(bad, AlertPolicy)

@@ -22,7 +22,10 @@ def signal(event_type: str, cause: str, at: datetime = T0, evidence: tuple = (),
     defaults = {"sps.supervision.zone-exited": dict(lat=31.2, lon=121.4, accuracy_m=10, distance_m=900),
                 "sps.supervision.checkin-missed": dict(due_at=at),
                 "sps.supervision.sanction-recorded": dict(kind="admonition", count=1, reason="late"),
-                "sps.supervision.aftercare-followup-due": dict(kind="phone")}.get(event_type, {})
+                "sps.supervision.aftercare-followup-due": dict(kind="phone"),
+                "sps.risk.risk-high": dict(level="high"),
+                "sps.supervision.key-person-newly-determined": dict(office="澄江街道", month="2026-12",
+                                                                    reasons=["sanctions:1"])}.get(event_type, {})
     return event_type, model(person_id=P, jurisdiction="澄江街道", cause=cause, observed_at=at,
                              evidence=list(evidence) or [f"ev-{cause}"], **{**defaults, **fields})
 
@@ -145,3 +148,13 @@ def test_any_interleaving_and_duplication_gives_the_same_alerts(picks, rnd):
     for i in shuffled:
         other.feed(*SIGNALS[i])
     assert other.summary() == reference.summary()
+
+
+def test_risk_high_is_raised_by_a_risk_rising_and_by_a_newly_determined_key_person():
+    """BRIEF §4: `risk_high` — the assessment rises to high, or a key person is newly determined."""
+    book = Book()
+    book.feed(*signal("sps.risk.risk-high", "risk-high:a1"))
+    book.feed(*signal("sps.supervision.key-person-newly-determined", "key-person:澄江街道:2026-12"))
+    book.feed(*signal("sps.supervision.key-person-newly-determined", "key-person:澄江街道:2026-12"))  # again
+    assert sorted((v["rule_id"], v["colour"], v["cause"]) for v in book.alerts.values()) == [
+        ("risk_high", "orange", "key-person:澄江街道:2026-12"), ("risk_high", "orange", "risk-high:a1")]

@@ -5,7 +5,7 @@ from datetime import UTC, date, datetime
 import pytest
 
 from services.supervision.domain.aftercare import Followup, abstinent, next_due, serious_breach, trip_needs_report
-from services.supervision.domain.keypersons import Candidate, determine
+from services.supervision.domain.keypersons import Candidate, determine, newly_determined, previous_month
 from services.supervision.domain.policy import load_supervision_policy
 from services.supervision.domain.positioning import (GROUNDS, PositioningRefused, first_term, months_after_exact,
                                                      renewal)
@@ -80,3 +80,12 @@ def test_key_persons_from_risk_and_the_months_behaviour():
     assert [k.person_id for k in listed] == [a, b]
     assert listed[0].reasons == ["risk:high"] and listed[0].target_zh
     assert listed[1].reasons == ["sanctions:1"]
+
+
+def test_newly_determined_key_persons_are_those_not_on_the_previous_months_list():
+    a, b = uuid.uuid4(), uuid.uuid4()
+    listed = determine([Candidate(a, "high"), Candidate(b, "high")], POLICY.key_persons)
+    assert [k.person_id for k in newly_determined(listed, {a})] == [b]
+    assert [k.person_id for k in newly_determined(listed, set())] == [a, b]  # an office's first list
+    assert (previous_month("2026-01"), previous_month("2026-11"), previous_month("2026-10")) == (
+        "2025-12", "2026-10", "2026-09")

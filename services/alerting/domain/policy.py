@@ -38,18 +38,28 @@ class RulePolicy(_Strict):
     dispose: timedelta
     title_zh: str = Field(min_length=1)
     title_en: str = Field(min_length=1)
-    trigger: str | None = None
+    # The signal event type that raises it, or several (risk_high: a risk rising to high, and a
+    # key person newly determined; BRIEF §4).
+    trigger: str | tuple[str, ...] | None = None
     when: MinCondition | None = None
     colour_if: ColourIf | None = None
     repeat: Repeat | None = None
     upgrade_after: timedelta | None = None
 
+    @property
+    def triggers(self) -> tuple[str, ...]:
+        if self.trigger is None:
+            return ()
+        return (self.trigger,) if isinstance(self.trigger, str) else self.trigger
+
     @model_validator(mode="after")
     def _trigger_is_a_signal(self) -> RulePolicy:
-        if self.trigger is not None:
-            et = EVENT_TYPES.get(self.trigger)
+        for trigger in self.triggers:
+            et = EVENT_TYPES.get(trigger)
             if et is None or not issubclass(et.data, Signal):
-                raise ValueError(f"trigger {self.trigger!r} is not a known signal event type")
+                raise ValueError(f"trigger {trigger!r} is not a known signal event type")
+        if self.trigger is not None and not self.triggers:
+            raise ValueError("trigger lists no event type")
         return self
 
 
@@ -100,11 +110,11 @@ class AlertPolicy(_Strict):
         return self
 
     def rules_for_trigger(self, event_type: str) -> list[tuple[str, RulePolicy]]:
-        return [(rule_id, rule) for rule_id, rule in self.rules.items() if rule.trigger == event_type]
+        return [(rule_id, rule) for rule_id, rule in self.rules.items() if event_type in rule.triggers]
 
     @property
     def triggers(self) -> set[str]:
-        return {r.trigger for r in self.rules.values() if r.trigger}
+        return {t for r in self.rules.values() for t in r.triggers}
 
     def severity(self, colour: str) -> int:
         return self.colours_by_severity.index(colour)  # type: ignore[arg-type]

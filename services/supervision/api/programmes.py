@@ -14,14 +14,14 @@ from services.supervision.adapters.tables import (cases, followups, key_person_l
                                                   team_members, timeline, trips)
 from services.supervision.api.cases import _active_case, _jsonable
 from services.supervision.domain.aftercare import Followup, abstinent, serious_breach, trip_needs_report
-from services.supervision.domain.keypersons import Candidate, determine
+from services.supervision.domain.keypersons import Candidate, determine, newly_determined, previous_month
 from services.supervision.domain.positioning import GROUNDS, PositioningRefused, first_term, renewal
 from services.supervision.domain.team import Member, TeamRefused, check_team
 from shared import staff_steps as steps
 from shared import topics
 from shared.envelope import new_event
-from shared.events import (FollowupRecorded, KeyPersonEntry, KeyPersonsDetermined, PositioningStarted,
-                           SeparationReported)
+from shared.events import (FollowupRecorded, KeyPersonEntry, KeyPersonNewlyDetermined, KeyPersonsDetermined,
+                           PositioningStarted, SeparationReported)
 from shared.http import ProblemError
 from shared.internal import require_internal
 
@@ -330,6 +330,14 @@ async def confirm_key_persons(office: str, month: str, body: Staff, request: Req
         out_id = uuid.uuid5(uuid.NAMESPACE_URL, f"key-persons:{office}:{month}")
         uow.emit(topics.SUPERVISION_EVENTS, new_event("sps.supervision.key-persons-determined", "/sps/supervision",
                                                       data, subject=office))
+        before = await uow.conn.scalar(sa.select(key_person_lists.c.persons).where(
+            key_person_lists.c.office == office, key_person_lists.c.month == previous_month(month)))
+        for k in newly_determined(listed, {uuid.UUID(p["person_id"]) for p in before or []}):
+            signal = KeyPersonNewlyDetermined(
+                person_id=k.person_id, jurisdiction=office, cause=f"key-person:{office}:{month}", observed_at=now,
+                evidence=[str(out_id)], office=office, month=month, reasons=k.reasons)
+            uow.emit(topics.SUPERVISION_EVENTS, new_event("sps.supervision.key-person-newly-determined",
+                                                          "/sps/supervision", signal, subject=str(k.person_id)))
         for p in persons:
             await uow.conn.execute(sa.insert(timeline).values(
                 person_id=p.person_id, event_id=out_id, event_type="sps.supervision.key-person-listed",

@@ -48,3 +48,15 @@ def determine(candidates: list[Candidate], policy: KeyPersonPolicy) -> list[KeyP
             target = "；".join(TARGETS_ZH[r.split(":")[0]] for r in reasons)
             listed.append(KeyPerson(c.person_id, reasons, target))
     return listed
+
+
+def previous_month(month: str) -> str:
+    """'2026-01' → '2025-12'."""
+    year, mon = (int(part) for part in month.split("-"))
+    return f"{year - 1}-12" if mon == 1 else f"{year}-{mon - 1:02d}"
+
+
+def newly_determined(listed: list[KeyPerson], previous: set[uuid.UUID]) -> list[KeyPerson]:
+    """Those on this month's list who were not on the office's previous one (新认定): an office's
+    first list makes everyone on it new."""
+    return [k for k in listed if k.person_id not in previous]
