@@ -16,7 +16,10 @@ from shared.envelope import IncomingEvent, describe_validation_error
 
 
 def _utc(value: datetime) -> datetime:
-    return value.astimezone(UTC)
+    try:
+        return value.astimezone(UTC)
+    except OverflowError:  # 0001-01-01T00:30+01:00 has no UTC datetime: a validation error, not a crash
+        raise ValueError("the time is out of range in UTC") from None
 
 
 # The same instant on the shared UTC tzinfo: pydantic gives every parsed datetime a tzinfo

@@ -9,6 +9,7 @@ asyncpg's array encoder. On supervision's fix path those cost more CPU than judg
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
+from datetime import UTC, date, datetime, time
 from typing import Any
 
 import orjson
@@ -17,6 +18,17 @@ from sqlalchemy.dialects import postgresql as pg
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 _DIALECT = pg.dialect()
+
+
+def _temporal(value: Any) -> str:
+    """Datetimes as UTC: PostgreSQL refuses a UTC offset beyond ±15:59 in text, which Python
+    (and so a device's fix or check-in) allows up to ±23:59; asyncpg's binary encoding had sent
+    the instant, and so does this."""
+    if isinstance(value, datetime) and value.tzinfo is not None:
+        return value.astimezone(UTC).isoformat()
+    if isinstance(value, (datetime, date, time)):
+        return value.isoformat()
+    raise TypeError(f"cannot write {type(value).__name__} as JSON")
 
 
 class BulkInsert:
@@ -45,7 +57,8 @@ class BulkInsert:
             widths = sorted({len(r) for r in rows})
             raise ValueError(f"rows have {' or '.join(map(str, widths))} values, expected {width}: "
                              f"{', '.join(self.columns)}")
-        return {"rows": orjson.dumps([dict(zip(self.columns, r)) for r in rows]).decode()}
+        return {"rows": orjson.dumps([dict(zip(self.columns, r)) for r in rows], default=_temporal,
+                                     option=orjson.OPT_PASSTHROUGH_DATETIME).decode()}
 
     async def execute(self, conn: AsyncConnection, rows: Sequence[Sequence[Any]]) -> None:
         if rows:

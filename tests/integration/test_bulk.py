@@ -57,6 +57,20 @@ async def test_every_column_kind_round_trips_and_upserts_update(engine):
     assert (stored.flag, stored.tags, stored.doc, stored.x, stored.note) == (False, ["after"], {"n": -1}, 9.5, "kept")
 
 
+async def test_any_utc_offset_python_allows_is_written_as_its_instant(engine):
+    """A device may stamp -18:59 (Python allows ±23:59, PostgreSQL's text input only ±15:59)."""
+    from datetime import timezone
+    odd = [datetime(137, 6, 29, 20, 42, 20, 585849, tzinfo=timezone(-timedelta(hours=18, minutes=59))),
+           datetime(9248, 2, 2, 2, 3, 29, 32400, tzinfo=timezone(timedelta(hours=18, minutes=3))),
+           datetime(2026, 11, 27, 8, 0, tzinfo=timezone(timedelta(hours=8)))]
+    rows = [(uuid.uuid4(), at, True, (), {}, None, None) for at in odd]
+    async with engine.begin() as conn:
+        await UPSERT.execute(conn, rows)
+        stored = dict((await conn.execute(sa.select(things.c.id, things.c.at).where(
+            things.c.id.in_([r[0] for r in rows])))).all())
+    assert [stored[r[0]] for r in rows] == odd  # the same instants
+
+
 def test_rows_of_the_wrong_width_are_refused_with_the_columns_named():
     with pytest.raises(ValueError, match=r"rows have 2 values, expected 7: id, at, flag"):
         UPSERT.parameters([(uuid.uuid4(), None)])

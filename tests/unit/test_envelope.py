@@ -72,3 +72,24 @@ def test_every_event_type_exports_a_json_schema():
         schema = envelope_json_schema(name)
         assert schema["properties"]["type"] == {"const": name}
         assert schema["properties"]["data"]["type"] == "object"
+
+
+def test_a_fix_time_is_the_same_instant_on_utc_and_one_with_no_utc_datetime_is_invalid():
+    import uuid
+    from datetime import UTC, datetime, timedelta, timezone
+
+    import pytest
+    from pydantic import ValidationError
+
+    from shared.events import LocationFix
+
+    def fix(at: str) -> LocationFix:
+        return LocationFix(person_id=uuid.uuid4(), device_id="EM-1", lat=31.9, lon=120.3, accuracy_m=10,
+                           recorded_at=at)
+    got = fix("2026-11-27T08:00:00+08:00").recorded_at
+    assert got == datetime(2026, 11, 27, tzinfo=UTC) and got.tzinfo is UTC
+    assert fix("2026-11-27T08:00:00-18:59").recorded_at == datetime(2026, 11, 27, 8, tzinfo=timezone(
+        -timedelta(hours=18, minutes=59)))
+    for edge in ("0001-01-01T00:30:00+01:00", "9999-12-31T23:30:00-01:00"):
+        with pytest.raises(ValidationError, match="out of range in UTC"):
+            fix(edge)
