@@ -31,7 +31,8 @@ from shared.envelope import EnvelopeError, IncomingEvent, decode
 from shared.events import EVENT_TYPES, EventData, InvalidEventData, UnknownEventType, parse_data
 from shared.kafka.producer import EventProducer
 from shared.logging import bind_event, get_logger, unbind_event
-from shared.metrics import CONSUMED, CONSUMER_LAG, DEAD_LETTERED, DUPLICATES, FAILED, HANDLER_SECONDS
+from shared.metrics import (CONSUMED, CONSUMER_LAG, CONSUMER_RESTARTS, DEAD_LETTERED, DUPLICATES, FAILED,
+                            HANDLER_SECONDS)
 from shared.topics import dlq
 
 log = get_logger(__name__)
@@ -145,11 +146,23 @@ class ConsumerRunner:
                 await self._pause(2.0)
                 continue
             self.running = True
+            failed = False
             try:
                 await self._loop(consumer)
+            except KafkaError as exc:
+                # The client can die under us: aiokafka's group coordination ends on an error it
+                # does not catch (with uvloop, a write to a connection the broker closed raises
+                # RuntimeError: aio-libs/aiokafka#1038), and every later poll raises it again.
+                # A new consumer rejoins the group; what was not committed is redelivered, and the
+                # inbox drops what was already applied.
+                log.warning("consumer failed, starting a new one", error=repr(exc), group=self.group_id)
+                CONSUMER_RESTARTS.labels(self.service).inc()
+                failed = True
             finally:
                 self.running = False
                 await consumer.stop()
+            if failed:
+                await self._pause(1.0)
 
     async def _loop(self, consumer: AIOKafkaConsumer) -> None:
         while not self._stopping.is_set():

@@ -179,6 +179,46 @@ async def test_crash_between_db_commit_and_offset_commit_loses_and_doubles_nothi
     assert sorted(applied) == sorted(ids)  # every event once: nothing lost, nothing doubled
 
 
+async def test_a_consumer_whose_client_dies_is_started_again_and_loses_and_doubles_nothing(stack, db, producer,
+                                                                                            monkeypatch):
+    """aiokafka's group coordination can end on an error it does not catch (aio-libs/aiokafka#1038,
+    seen here after a broker restart); every later poll of that consumer raises. The runner must
+    start a new consumer, not end."""
+    from aiokafka.errors import KafkaError
+
+    from shared.metrics import CONSUMER_RESTARTS
+
+    engine, _ = db
+    topic = await fresh_topic(stack.bootstrap, f"test.dead.{uuid.uuid4().hex[:8]}", partitions=1)
+    first_half, second_half = [checkin() for _ in range(20)], [checkin() for _ in range(20)]
+    ids = [event_id(v) for v in first_half + second_half]
+    real_getmany = AIOKafkaConsumer.getmany
+    doomed: list[AIOKafkaConsumer] = []
+
+    async def getmany(self, *args, **kwargs):
+        if not doomed:
+            doomed.append(self)
+        if self is doomed[0] and await effects_for(engine, [event_id(first_half[-1])]):
+            raise KafkaError("Unexpected error during coordination RuntimeError('the handler is closed')")
+        return await real_getmany(self, *args, **kwargs)
+
+    monkeypatch.setattr(AIOKafkaConsumer, "getmany", getmany)
+    restarts_before = CONSUMER_RESTARTS.labels("test")._value.get()
+    await send(producer, topic, first_half)
+    r = runner(stack, engine, producer, topic, f"g-{uuid.uuid4().hex[:6]}")
+    task = asyncio.create_task(r.run())
+    try:
+        await wait_for(lambda: _len_is(effects_for(engine, [event_id(first_half[-1])]), 1))
+        await send(producer, topic, second_half)  # only a new consumer can read these
+        await wait_for(lambda: _len_is(effects_for(engine, ids), 40))
+        assert not task.done()
+    finally:
+        r.stop()
+        await task
+    assert sorted(await effects_for(engine, ids)) == sorted(ids)
+    assert CONSUMER_RESTARTS.labels("test")._value.get() >= restarts_before + 1
+
+
 async def test_outbox_publishes_what_was_committed_while_kafka_was_down(db, tmp_path: Path):
     engine, url = db
     node = KafkaNode(tmp_path / "kafka", port=29092, controller_port=29093)
