@@ -5,8 +5,8 @@ from __future__ import annotations
 import asyncio
 import itertools
 import time
-from collections.abc import Iterable
 import uuid
+from collections.abc import Iterable
 
 import orjson
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer

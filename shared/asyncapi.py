@@ -55,7 +55,7 @@ def render() -> dict[Path, str]:
     return files
 
 
-def _asyncapi(by_topic: dict[str, list[str]]) -> dict:
+def _asyncapi(by_topic: dict[str, list[str]]) -> dict[str, Any]:
     channels, operations, messages = {}, {}, {}
     for topic, names in by_topic.items():
         key = topic.replace(".", "_")

@@ -14,6 +14,7 @@ import orjson
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, ValidationError
 
 CONTENT_TYPE = "application/cloudevents+json"
+Header = tuple[str, bytes]
 
 
 class _Envelope(BaseModel):
@@ -67,6 +68,18 @@ def new_event(
     if event.correlationid is None:
         event.correlationid = str(event.id)
     return event
+
+
+def event_headers(event: OutgoingEvent) -> list[Header]:
+    """The Kafka headers of an event: its type and correlation for routing without a parse, and
+    the trace it is part of (none when tracing is off)."""
+    from shared import tracing
+
+    headers: list[Header] = [("content-type", CONTENT_TYPE.encode()), ("ce_type", event.type.encode())]
+    if event.correlationid:
+        headers.append(("correlationid", event.correlationid.encode()))
+    headers.extend(tracing.inject())
+    return headers
 
 
 def encode(event: OutgoingEvent | IncomingEvent) -> bytes:

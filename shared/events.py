@@ -5,14 +5,16 @@ ignores unknown fields so that adding a field is never a breaking change.
 """
 from __future__ import annotations
 
+import builtins
 import uuid
+from collections.abc import Iterable
 from datetime import UTC, date, datetime
 from typing import Annotated, Any, Literal
 
 from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict, Field, ValidationError
 
 from shared import topics
-from shared.envelope import IncomingEvent, describe_validation_error
+from shared.envelope import IncomingEvent, OutgoingEvent, describe_validation_error, new_event
 
 
 def _utc(value: datetime) -> datetime:
@@ -307,7 +309,7 @@ class KeyPersonsDetermined(EventData):
 
 class KeyPersonNewlyDetermined(Signal):
     """A person on a justice office's confirmed monthly list who was not on its previous one
-    (新认定重点人员): raises `risk_high` (BRIEF §4)."""
+    (新认定重点人员): raises `risk_high` (docs/domain.md §4)."""
     office: str
     month: str = Field(pattern=r"^\d{4}-\d{2}$")
     reasons: list[str]
@@ -494,7 +496,7 @@ class AuditRecorded(EventData):
 class EventType(BaseModel):
     type: str
     topic: str
-    data: type[EventData]
+    data: builtins.type[EventData]
     summary: str
 
 
@@ -599,6 +601,45 @@ EVENT_TYPES: dict[str, EventType] = {
 
 class UnknownEventType(ValueError):
     pass
+
+
+_BY_DATA: dict[type[EventData], list[EventType]] = {}
+for _et in EVENT_TYPES.values():
+    _BY_DATA.setdefault(_et.data, []).append(_et)
+
+
+def event_type_of(data: EventData, type: str | None = None) -> EventType:
+    """The registered type of `data`, from its class; `type` picks one where a class has several
+    (the alert steps share `AlertData`). Publishing an unregistered class is a programming error."""
+    registered = _BY_DATA.get(data.__class__)
+    if not registered:
+        raise UnknownEventType(f"{data.__class__.__name__} is not a registered event type")
+    if type is None:
+        if len(registered) > 1:
+            raise UnknownEventType(f"{data.__class__.__name__} is the data of several types "
+                                   f"({', '.join(e.type for e in registered)}): name one")
+        return registered[0]
+    for et in registered:
+        if et.type == type:
+            return et
+    raise UnknownEventType(f"{type!r} is not a type of {data.__class__.__name__}")
+
+
+def build_event(data: EventData, source: str, *, subject: uuid.UUID | str | None, type: str | None = None,
+                id: uuid.UUID | None = None, cause: IncomingEvent | None = None,
+                time: datetime | None = None) -> tuple[str, OutgoingEvent]:
+    """The topic and the CloudEvent for `data`, its type from the registry by its class."""
+    et = event_type_of(data, type)
+    return et.topic, new_event(et.type, source, data, subject=None if subject is None else str(subject), cause=cause,
+                               time=time, id=id)
+
+
+def topics_of(event_types: Iterable[str]) -> list[str]:
+    """The topics that carry these event types: a consumer subscribes to what it handles."""
+    try:
+        return sorted({EVENT_TYPES[t].topic for t in event_types})
+    except KeyError as exc:
+        raise UnknownEventType(f"a handler names the unknown event type {exc.args[0]!r}") from None
 
 
 class InvalidEventData(ValueError):

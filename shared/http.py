@@ -9,6 +9,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from shared.errors import CommandError, Upstream
 from shared.logging import get_logger
 from shared.metrics import render
 
@@ -40,7 +41,7 @@ def problem_response(status: int, title: str, detail: str | None = None, *, inst
     return JSONResponse(body, status_code=status, media_type=PROBLEM, headers=headers)
 
 
-def _field(loc: tuple | list) -> str:
+def _field(loc: tuple[str | int, ...] | list[str | int]) -> str:
     parts = [str(p) for p in loc if p not in ("body", "query", "path", "header", "cookie")]
     out = ""
     for p in parts:
@@ -63,6 +64,13 @@ def install_problem_handlers(app: FastAPI) -> None:
         return problem_response(exc.status, exc.title, exc.detail, instance=request.url.path,
                                 errors=exc.errors, headers=exc.headers, type_=exc.type)
 
+    @app.exception_handler(CommandError)
+    async def _command(request: Request, exc: CommandError) -> JSONResponse:
+        if isinstance(exc, Upstream):  # another service's problem document, passed on as it came
+            return JSONResponse(exc.problem, status_code=exc.status, media_type=PROBLEM)
+        return problem_response(exc.status, exc.title, exc.detail, instance=request.url.path,
+                                errors=exc.errors, headers=exc.headers)
+
     @app.exception_handler(StarletteHTTPException)
     async def _http(request: Request, exc: StarletteHTTPException) -> JSONResponse:
         return problem_response(exc.status_code, _reason(exc.status_code), str(exc.detail) if exc.detail else None,
@@ -76,7 +84,7 @@ def install_problem_handlers(app: FastAPI) -> None:
 
 
 def _message(err: dict[str, Any]) -> str:
-    msg = err.get("msg", "invalid")
+    msg = str(err.get("msg", "invalid"))
     # pydantic prefixes custom ValueErrors with "Value error, "
     return msg.removeprefix("Value error, ")
 

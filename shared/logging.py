@@ -5,6 +5,8 @@ is handled, so one event's path can be followed across services.
 """
 from __future__ import annotations
 
+from typing import Any
+
 import logging
 import sys
 import time
@@ -18,7 +20,7 @@ _configured = False
 # of each kind per this many seconds, and say how many were dropped.
 REPEAT_EVERY_S = 10.0
 
-_SHARED = [
+_SHARED: list[Any] = [
     merge_contextvars,
     structlog.stdlib.add_log_level,
     structlog.stdlib.add_logger_name,
@@ -72,14 +74,15 @@ class RepeatLimiter(logging.Filter):
         if last is not None and now - last < self.every_s:
             self._seen[key] = (last, dropped + 1)
             return False
-        if dropped:
+        if dropped and last is not None:
             record.msg = f"{record.msg} [{dropped} more like this in the last {now - last:.0f} s]"
         self._seen[key] = (now, 0)
         return True
 
 
 def get_logger(name: str | None = None) -> structlog.stdlib.BoundLogger:
-    return structlog.get_logger(name)
+    logger: structlog.stdlib.BoundLogger = structlog.get_logger(name)
+    return logger
 
 
 def bind_event(event_id: str, correlation_id: str | None) -> None:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
+from typing import Any
 
 import asyncpg
 import orjson
@@ -117,5 +118,5 @@ class OutboxRelay:
         return self._stopping.is_set()
 
 
-def _json(value):
+def _json(value: Any) -> Any:
     return orjson.loads(value) if isinstance(value, (str, bytes)) else value

@@ -41,7 +41,7 @@ def load_policy(path: Path, model: type[M]) -> M:
         raise PolicyError("invalid policy:\n" + "\n".join(lines)) from None
 
 
-def _line_of(node: yaml.Node | None, loc: tuple) -> int:
+def _line_of(node: yaml.Node | None, loc: tuple[int | str, ...]) -> int:
     """The 1-based line of the deepest YAML node on `loc` that exists."""
     line = (node.start_mark.line + 1) if node is not None else 1
     for part in loc:

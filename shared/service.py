@@ -8,9 +8,10 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any, TypeVar
 
 from fastapi import APIRouter, FastAPI
 from sqlalchemy.ext.asyncio import AsyncEngine
@@ -18,13 +19,15 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from shared.db.engine import ensure_database, make_engine, ping
 from shared.db.migrate import upgrade_to_head
 from shared.db.uow import UnitOfWork
+from shared.events import topics_of
 from shared.http import install_probes, install_problem_handlers
 from shared.kafka.admin import ensure_topics
 from shared.kafka.consumer import ConsumerRunner, Handler
 from shared.kafka.producer import EventProducer
 from shared.logging import configure_logging, get_logger
 from shared.outbox import OutboxRelay
-from shared.settings import ServiceSettings
+from shared.settings import ServiceSettings, internal_token
+from shared.timers import TimerHandler, TimerLoop
 from shared.tracing import setup_tracing
 
 log = get_logger(__name__)
@@ -32,14 +35,19 @@ log = get_logger(__name__)
 
 @dataclass
 class ConsumerSpec:
-    topics: list[str]
     handlers: dict[str, Handler]
     group_suffix: str = "main"
-    on_assigned: Callable | None = None
-    options: dict = field(default_factory=dict)
+    on_assigned: Callable[..., Awaitable[None]] | None = None
+    options: dict[str, Any] = field(default_factory=dict)
     # Event types whose handlers are idempotent by their own state (a redelivery changes nothing),
     # so they skip the inbox row: the one database write per event that a fix would otherwise cost.
     idempotent_types: frozenset[str] = frozenset()
+
+    @property
+    def topics(self) -> list[str]:
+        """The topics that carry the handled types (the registry says which): a service
+        subscribes to exactly what it handles."""
+        return topics_of(self.handlers)
 
 
 class ServiceRuntime:
@@ -55,9 +63,9 @@ class ServiceRuntime:
         self.consumers: list[ConsumerRunner] = []
         self._specs: list[ConsumerSpec] = []
         self._startup_hooks: list[Callable[[ServiceRuntime], Awaitable[None]]] = []
-        self._background: list[Callable[[], Awaitable[None]]] = []
-        self._tasks: list[asyncio.Task] = []       # consumers and relay: asked to stop, then awaited
-        self._loops: list[asyncio.Task] = []       # background loops: cancelled
+        self._background: list[Callable[[], Coroutine[Any, Any, None]]] = []
+        self._tasks: list[asyncio.Task[None]] = []  # consumers and relay: asked to stop, then awaited
+        self._loops: list[asyncio.Task[None]] = []  # background loops: cancelled
         self.started: asyncio.Event | None = None  # created inside the running loop
         self.startup_error: str | None = None
 
@@ -70,11 +78,28 @@ class ServiceRuntime:
         """Runs after migrations and before consumers start (load caches here)."""
         self._startup_hooks.append(hook)
 
-    def background(self, task: Callable[[], Awaitable[None]]) -> None:
+    def background(self, task: Callable[[], Coroutine[Any, Any, None]]) -> None:
         self._background.append(task)
 
+    def timers(self, handlers: dict[str, TimerHandler], *, poll_interval_s: float = 1.0) -> TimerLoop:
+        """The service's durable deadlines (shared/timers.py), run in the background."""
+        loop = TimerLoop(self.engine, self.notify_channel, handlers, poll_interval_s=poll_interval_s,
+                         service=self.name)
+        self.background(loop.run)
+        return loop
+
+    @property
+    def source(self) -> str:
+        """The CloudEvents `source` of what this service publishes."""
+        return f"/sps/{self.name}"
+
+    @property
+    def internal_token(self) -> str:
+        """The token of the internal API (only demo mode has a default)."""
+        return internal_token(self.settings)
+
     def uow(self) -> UnitOfWork:
-        return UnitOfWork(self.engine, self.notify_channel)
+        return UnitOfWork(self.engine, self.notify_channel, service=self.name)
 
     # --- lifecycle -----------------------------------------------------------------
 
@@ -82,7 +107,7 @@ class ServiceRuntime:
         s = self.settings
         while True:
             try:
-                await ensure_database(s.maintenance_database_url, self.engine.url.database)
+                await ensure_database(s.maintenance_database_url, self.engine.url.database or self.name)
                 await upgrade_to_head(self.engine, self.migrations)
                 break
             except (OSError, ConnectionError, TimeoutError) as exc:
@@ -119,6 +144,7 @@ class ServiceRuntime:
         for task in self._background:
             self._loops.append(asyncio.create_task(task(), name=getattr(task, "__name__", "background")))
         self.startup_error = None
+        assert self.started is not None, "the lifespan creates it before starting"
         self.started.set()
         log.info("service started", consumers=len(self.consumers))
 
@@ -156,16 +182,35 @@ class ServiceRuntime:
             await self.stop()
 
 
-def build_app(runtime: ServiceRuntime, *routers: APIRouter, title: str) -> FastAPI:
+@dataclass
+class ServiceParts:
+    """What a service wires once in its `main` and its routes receive (each service's `deps.py`
+    subclasses this with its own policy, handlers and clients)."""
+
+    runtime: ServiceRuntime
+
+
+def build_app(runtime: ServiceRuntime, *routers: APIRouter, title: str, parts: ServiceParts) -> FastAPI:
+    """The service's FastAPI app. `parts` is the service's wired parts (its `deps.Parts`), which
+    routes receive through the typed dependencies of the service's `deps.py`."""
     configure_logging(runtime.name)
     setup_tracing(runtime.name)  # FastAPI traces requests itself once a provider is installed
     app = FastAPI(title=title, lifespan=runtime.lifespan, version="1")
-    app.state.runtime = runtime
+    app.state.parts = parts  # the one use of app.state: read back only by shared.deps
     install_problem_handlers(app)
     install_probes(app, runtime.readiness)
     for router in routers:
         app.include_router(router)
     return app
+
+
+S = TypeVar("S", bound=ServiceSettings)
+
+
+def run_service(create_app: Callable[[S], FastAPI], settings_type: type[S]) -> None:
+    """The entry point of every service process (`python -m services.<name>.main`)."""
+    settings = settings_type()
+    serve(create_app(settings), settings)
 
 
 def serve(app: FastAPI, settings: ServiceSettings) -> None:

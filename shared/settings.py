@@ -99,3 +99,12 @@ class ServiceSettings(BaseSettings):
         if self.demo_mode:
             return b"sps-demo-person-id-key"
         raise RuntimeError("SPS_PERSON_ID_KEY is not set (only demo mode has a default key)")
+
+
+def internal_token(settings: ServiceSettings) -> str:
+    """The token of the internal API (`X-SPS-Internal-Token`); only demo mode has a default."""
+    if settings.internal_token is not None:
+        return settings.internal_token.get_secret_value()
+    if settings.demo_mode:
+        return "sps-demo-internal-token"
+    raise RuntimeError("SPS_INTERNAL_TOKEN is not set (only demo mode has a default)")

@@ -44,10 +44,6 @@ timers = sa.Table(
 sa.Index("timers_due", timers.c.due_at, postgresql_where=timers.c.fired_at.is_(None))
 
 
-def create_timer_table(op) -> None:
-    metadata.create_all(op.get_bind(), tables=[timers])
-
-
 @dataclass(frozen=True, slots=True)
 class Timer:
     key: str
@@ -65,7 +61,8 @@ class Postpone:
 TimerHandler = Callable[[Timer, UnitOfWork], Awaitable["Postpone | None"]]
 
 
-async def schedule(uow: UnitOfWork, key: str, kind: str, due_at: datetime, payload: dict | None = None) -> bool:
+async def schedule(uow: UnitOfWork, key: str, kind: str, due_at: datetime,
+                   payload: dict[str, Any] | None = None) -> bool:
     """Schedule once per key (a second schedule of the same key is a no-op). True if new."""
     stmt = insert(timers).values(key=key, kind=kind, due_at=due_at, payload=payload or {}) \
         .on_conflict_do_nothing(index_elements=["key"]).returning(timers.c.id)
@@ -104,8 +101,9 @@ async def cancel_prefix(uow: UnitOfWork, prefix: str) -> int:
 
 class TimerLoop:
     def __init__(self, engine: AsyncEngine, notify_channel: str, handlers: dict[str, TimerHandler], *,
-                 poll_interval_s: float = 1.0, batch: int = 100) -> None:
+                 poll_interval_s: float = 1.0, batch: int = 100, service: str | None = None) -> None:
         self._engine = engine
+        self._service = service
         self._channel = notify_channel
         self._handlers = handlers
         self._poll = poll_interval_s
@@ -141,7 +139,7 @@ class TimerLoop:
         """1 fired, 0 failed (retried later), None if nothing is due."""
         failed: tuple[int, str, int] | None = None
         try:
-            async with UnitOfWork(self._engine, self._channel) as uow:
+            async with UnitOfWork(self._engine, self._channel, service=self._service) as uow:
                 row = (await uow.conn.execute(
                     sa.select(timers.c.id, timers.c.key, timers.c.kind, timers.c.due_at, timers.c.payload,
                               timers.c.attempts)

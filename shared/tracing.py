@@ -17,7 +17,8 @@ from __future__ import annotations
 import contextlib
 import os
 import threading
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
+from typing import Any
 
 import orjson
 from opentelemetry import propagate, trace
@@ -34,7 +35,7 @@ class _JsonLinesExporter:
         self.path = path
         self._lock = threading.Lock()
 
-    def export(self, spans: Sequence) -> object:
+    def export(self, spans: Sequence[Any]) -> Any:
         from opentelemetry.sdk.trace.export import SpanExportResult
 
         lines = []
@@ -73,7 +74,7 @@ def setup_tracing(service: str) -> bool:
 
         provider.add_span_processor(BatchSpanProcessor(OTLPSpanExporter()))
     if path:  # "{service}" in the path gives each service a file of its own
-        provider.add_span_processor(BatchSpanProcessor(_JsonLinesExporter(path.format(service=service)),
+        provider.add_span_processor(BatchSpanProcessor(_JsonLinesExporter(path.format(service=service)),  # type: ignore[arg-type]
                                                        schedule_delay_millis=500))
     trace.set_tracer_provider(provider)
     _state["on"] = True
@@ -97,12 +98,12 @@ def inject() -> list[tuple[str, bytes]]:
     return [(k, v.encode()) for k, v in carrier.items()]
 
 
-def _carrier(headers) -> dict[str, str]:
+def _carrier(headers: Iterable[tuple[str, bytes]] | None) -> dict[str, str]:
     return {k: v.decode(errors="replace") for k, v in headers or () if k in ("traceparent", "tracestate")}
 
 
 @contextlib.contextmanager
-def consuming(record, event_type: str) -> Iterator[None]:
+def consuming(record: Any, event_type: str) -> Iterator[None]:
     """Handle one record inside a CONSUMER span whose parent is the producer's context. A record
     that came with no trace (a vendor's direct fix) starts none: a trace per fix would flood."""
     carrier = _carrier(record.headers) if _state["on"] else {}

@@ -21,7 +21,7 @@ async def read_topic(bootstrap: str, topic: str, *, min_count: int = 0, timeout_
         parts = consumer.partitions_for_topic(topic)
         deadline = time.monotonic() + timeout_s
         while not parts and time.monotonic() < deadline:
-            await consumer._client.force_metadata_update()  # noqa: SLF001 — a topic created a moment ago
+            await consumer._client.force_metadata_update()
             await asyncio.sleep(0.2)
             parts = consumer.partitions_for_topic(topic)
         tps = [TopicPartition(topic, p) for p in sorted(parts or [])]

@@ -14,14 +14,12 @@ from services.alerting.adapters import store
 from services.alerting.domain import lifecycle
 from services.alerting.domain.alerts import AddEvidence, Raise, Recolour, on_signal
 from services.alerting.domain.policy import AlertPolicy
-from shared import topics
 from shared.db.uow import UnitOfWork
-from shared.envelope import IncomingEvent, new_event
+from shared.envelope import IncomingEvent
 from shared.events import AlertData, Signal
 from shared.kafka.consumer import Handler
 from shared.timers import Timer, TimerHandler, cancel_prefix, schedule
 
-SOURCE = "/sps/alerting"
 STEP_OF_STATUS = {"acknowledged": "acknowledged", "disposed": "disposed", "closed": "closed"}
 
 
@@ -123,9 +121,8 @@ class Alerting:
     # --- the one place an alert change is published -----------------------------------------
 
     async def _publish(self, uow: UnitOfWork, alert: AlertData, step: str, cause: IncomingEvent | None) -> None:
-        out = new_event(f"sps.alert.{step}", SOURCE, alert, subject=str(alert.person_id), cause=cause,
-                        time=datetime.now(UTC))
-        uow.emit(topics.ALERTS, out)
+        out = uow.publish(alert, type=f"sps.alert.{step}", subject=alert.person_id, cause=cause,
+                          time=datetime.now(UTC))
         await store.log_step(uow.conn, alert, step, out.id)
         if alert.notify and self.channels:
             await store.queue_notifications(uow.conn, alert, step, self.channels)

@@ -8,13 +8,12 @@ from fastapi import FastAPI
 from services.alerting.adapters.channels import channels_from_settings
 from services.alerting.adapters.notifier import Notifier, Watchdog
 from services.alerting.api import router
+from services.alerting.deps import AlertingParts
 from services.alerting.domain.policy import load_alert_policy
 from services.alerting.handlers import Alerting
-from shared import topics
-from shared.internal import internal_token
-from shared.service import ConsumerSpec, ServiceRuntime, build_app, serve
+from shared.authority import load_authority
+from shared.service import ConsumerSpec, ServiceRuntime, build_app, run_service
 from shared.settings import ServiceSettings
-from shared.timers import TimerLoop
 
 MIGRATIONS = Path(__file__).parent / "adapters" / "migrations"
 
@@ -34,28 +33,18 @@ def create_app(settings: AlertingSettings | None = None) -> FastAPI:
     channels = channels_from_settings(settings.alert_webhooks, settings.alert_sms)
     alerting = Alerting(policy, {c.name: c.targets for c in channels})
     runtime = ServiceRuntime(settings, migrations=MIGRATIONS)
-    runtime.consume(ConsumerSpec(topics=[topics.SUPERVISION_EVENTS, topics.HANDOVER_EVENTS, topics.RISK_EVENTS],
-                                 handlers=alerting.table()))
-    timers = TimerLoop(runtime.engine, runtime.notify_channel, alerting.timer_handlers(),
-                       poll_interval_s=settings.timer_poll_interval_s)
-    notifier = Notifier(runtime.engine, runtime.notify_channel, channels, policy)
-    watchdog = Watchdog(alerting, notifier, runtime.engine, runtime.notify_channel, policy,
-                        interval_s=settings.watchdog_interval_s)
-    runtime.background(timers.run)
+    runtime.consume(ConsumerSpec(handlers=alerting.table()))
+    timers = runtime.timers(alerting.timer_handlers(), poll_interval_s=settings.timer_poll_interval_s)
+    notifier = Notifier(runtime.uow, channels, policy)
+    watchdog = Watchdog(alerting, notifier, runtime.uow, policy, interval_s=settings.watchdog_interval_s)
     runtime.background(notifier.run)
     runtime.background(watchdog.run)
-    app = build_app(runtime, router, title="SPS alerting")
-    app.state.policy = policy
-    app.state.alerting = alerting
-    app.state.timers = timers
-    app.state.notifier = notifier
-    app.state.internal_token = internal_token(settings)
-    return app
+    parts = AlertingParts(runtime, policy, alerting, timers, notifier, load_authority(settings.policy_dir))
+    return build_app(runtime, router, title="SPS alerting", parts=parts)
 
 
 def main() -> None:
-    settings = AlertingSettings()
-    serve(create_app(settings), settings)
+    run_service(create_app, AlertingSettings)
 
 
 if __name__ == "__main__":

@@ -7,6 +7,7 @@ import jwt
 from fastapi import Request
 
 from services.command_centre.domain.staff import StaffUser
+from shared.authority import Actor, AuthorityPolicy
 from shared.http import ProblemError
 
 COOKIE = "sps_session"
@@ -34,13 +35,14 @@ class Sessions:
         return user
 
 
-async def current_user(request: Request) -> StaffUser:
-    sessions: Sessions = request.app.state.sessions
+def actor_for(request: Request, sessions: Sessions, authority: AuthorityPolicy) -> Actor:
+    """The member of staff behind this request (bearer token or session cookie), as an `Actor`."""
     header = request.headers.get("authorization", "")
     kind, _, token = header.partition(" ")
     if kind.lower() == "bearer" and token:
-        return sessions.user_for(token.strip())
-    cookie = request.cookies.get(COOKIE)
-    if cookie:
-        return sessions.user_for(cookie)
-    raise ProblemError(401, "Unauthorized", "log in first", headers={"WWW-Authenticate": "Bearer"})
+        user = sessions.user_for(token.strip())
+    elif cookie := request.cookies.get(COOKIE):
+        user = sessions.user_for(cookie)
+    else:
+        raise ProblemError(401, "Unauthorized", "log in first", headers={"WWW-Authenticate": "Bearer"})
+    return Actor(user.username, user.role, user.jurisdiction, policy=authority)

@@ -11,12 +11,13 @@ from pydantic import SecretStr
 from services.command_centre.adapters.feed import AlertFeed
 from services.command_centre.api import STATIC, router
 from services.command_centre.auth import Sessions
+from services.command_centre.deps import CommandCentreParts
 from services.command_centre.domain.staff import demo_staff
 from services.command_centre.handlers import HANDLERS
-from shared import topics
+from shared.authority import load_authority
 from shared.geography import load_geography
-from shared.internal import InternalClient, internal_token
-from shared.service import ConsumerSpec, ServiceRuntime, build_app, serve
+from shared.internal import InternalClient
+from shared.service import ConsumerSpec, ServiceRuntime, build_app, run_service
 from shared.settings import ServiceSettings
 
 MIGRATIONS = Path(__file__).parent / "adapters" / "migrations"
@@ -39,23 +40,22 @@ def create_app(settings: CommandCentreSettings | None = None) -> FastAPI:
         raise RuntimeError("SPS_STAFF_SESSION_SECRET is not set (only demo mode has a default)")
     runtime = ServiceRuntime(settings, migrations=MIGRATIONS)
     feed = AlertFeed(settings.service_database_url)
-    runtime.consume(ConsumerSpec(topics=[topics.ALERTS], handlers=HANDLERS))
+    runtime.consume(ConsumerSpec(handlers=HANDLERS))
     runtime.background(feed.run)
-    app = build_app(runtime, router, title="SPS command centre")
+    token = runtime.internal_token
+    parts = CommandCentreParts(
+        runtime, feed=feed, alerting=InternalClient(settings.alerting_url, token),
+        supervision=InternalClient(settings.supervision_url, token), risk=InternalClient(settings.risk_url, token),
+        handover=InternalClient(settings.handover_url, token), geography=load_geography(settings.policy_dir),
+        sessions=Sessions(demo_staff() if settings.demo_mode else {}, secret, settings.staff_session_ttl_s),
+        authority=load_authority(settings.policy_dir))
+    app = build_app(runtime, router, title="SPS command centre", parts=parts)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
-    app.state.feed = feed
-    app.state.alerting = InternalClient(settings.alerting_url, internal_token(settings))
-    app.state.supervision = InternalClient(settings.supervision_url, internal_token(settings))
-    app.state.risk = InternalClient(settings.risk_url, internal_token(settings))
-    app.state.handover = InternalClient(settings.handover_url, internal_token(settings))
-    app.state.geography = load_geography(settings.policy_dir)
-    app.state.sessions = Sessions(demo_staff() if settings.demo_mode else {}, secret, settings.staff_session_ttl_s)
     return app
 
 
 def main() -> None:
-    settings = CommandCentreSettings()
-    serve(create_app(settings), settings)
+    run_service(create_app, CommandCentreSettings)
 
 
 if __name__ == "__main__":

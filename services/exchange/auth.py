@@ -15,12 +15,6 @@ from dataclasses import dataclass, field
 import jwt
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec
-from typing import Annotated
-
-from fastapi import Depends, Request, Security
-from fastapi.openapi.models import OAuthFlowClientCredentials
-from fastapi.openapi.models import OAuthFlows as OAuthFlowsModel
-from fastapi.security import OAuth2, SecurityScopes
 
 from services.exchange.domain.clients import Client
 from shared.http import ProblemError
@@ -127,51 +121,3 @@ class TokenService:
         except jwt.PyJWTError as exc:
             raise ProblemError(401, "Unauthorized", f"invalid token: {exc}",
                                headers={"WWW-Authenticate": 'Bearer error="invalid_token"'}) from None
-
-
-@dataclass(frozen=True)
-class Caller:
-    client_id: str
-    agency: str
-    organisation: str
-    scopes: frozenset[str]
-
-
-SCOPE_DOCS = {
-    "court:write": "courts: community-correction orders",
-    "prison:write": "prisons: pre-release notices",
-    "prison:read": "prisons: their receipts",
-    "rehab:write": "rehabilitation centres: release notices",
-    "device:write": "devices and apps: fixes and check-ins",
-    "police:read": "police: key-person handovers",
-    "police:write": "police: acknowledging a handover",
-    "procuratorate:read": "procuratorate: the audit trail",
-    "civil-affairs:read": "civil affairs: assistance requests",
-}
-# Declared as OAuth2 client credentials, so each operation's scope is in the OpenAPI document.
-AGENCY_CLIENT = OAuth2(flows=OAuthFlowsModel(clientCredentials=OAuthFlowClientCredentials(
-    tokenUrl="/oauth/token", scopes=SCOPE_DOCS)), scheme_name="agencyClient", auto_error=False)
-
-
-async def authorised(request: Request, security_scopes: SecurityScopes,
-                     authorization: Annotated[str | None, Depends(AGENCY_CLIENT)]) -> Caller:
-    """A valid bearer token carrying the route's scope, else 401/403; then the client's rate limit."""
-    kind, _, token = (authorization or "").partition(" ")
-    if kind.lower() != "bearer" or not token:
-        raise ProblemError(401, "Unauthorized", "a bearer token is required", headers={"WWW-Authenticate": "Bearer"})
-    claims = request.app.state.tokens.verify(token.strip())
-    scopes = frozenset(claims["scope"].split())
-    missing = [s for s in security_scopes.scopes if s not in scopes]
-    if missing:
-        raise ProblemError(403, "Forbidden", f"this call needs scope {missing[0]!r}",
-                           headers={"WWW-Authenticate": f'Bearer error="insufficient_scope" scope="{missing[0]}"'})
-    wait = request.app.state.rate_limiter.take(claims["sub"])
-    if wait > 0:
-        raise ProblemError(429, "Too Many Requests", f"rate limit for {claims['sub']}; retry in {wait:.1f}s",
-                           headers={"Retry-After": str(max(1, round(wait + 0.5)))})
-    return Caller(claims["sub"], claims.get("agency", ""), claims.get("org", ""), scopes)
-
-
-def require_scope(scope: str):
-    """Use as `caller: Annotated[Caller, require_scope("court:write")]`."""
-    return Security(authorised, scopes=[scope])

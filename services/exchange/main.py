@@ -10,12 +10,12 @@ from starlette.middleware.base import BaseHTTPMiddleware
 from services.exchange.adapters.vault import IdentityCipher
 from services.exchange.api import router
 from services.exchange.auth import KeyRing, RateLimiter, SigningKey, TokenService
+from services.exchange.deps import ExchangeParts
 from services.exchange.domain.clients import clients_from_json, demo_clients
 from services.exchange.handlers import HANDLERS
-from shared import topics
 from shared.geography import load_geography
 from shared.http import problem_response
-from shared.service import ConsumerSpec, ServiceRuntime, build_app, serve
+from shared.service import ConsumerSpec, ServiceRuntime, build_app, run_service
 from shared.settings import ServiceSettings
 
 MIGRATIONS = Path(__file__).parent / "adapters" / "migrations"
@@ -68,22 +68,21 @@ def create_app(settings: ExchangeSettings | None = None) -> FastAPI:
     if settings.gateway_clients:
         clients.update(clients_from_json(settings.gateway_clients))
     runtime = ServiceRuntime(settings, migrations=MIGRATIONS)
-    runtime.consume(ConsumerSpec(topics=[topics.EXCHANGE_OUTBOUND, topics.AUDIT], handlers=HANDLERS))
-    app = build_app(runtime, router, title="SPS exchange gateway")
+    runtime.consume(ConsumerSpec(handlers=HANDLERS))
+    parts = ExchangeParts(
+        runtime, tokens=TokenService(clients, key_ring(settings), ttl_s=settings.token_ttl_s),
+        rate_limiter=RateLimiter(settings.rate_per_client_per_s, settings.rate_burst),
+        cipher=IdentityCipher.from_setting(settings.identity_key.get_secret_value() if settings.identity_key else None,
+                                           demo=settings.demo_mode),
+        person_key=settings.person_id_secret(), geography=load_geography(settings.policy_dir),
+        publish_timeout_s=settings.publish_timeout_s)
+    app = build_app(runtime, router, title="SPS exchange gateway", parts=parts)
     app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)
-    app.state.tokens = TokenService(clients, key_ring(settings), ttl_s=settings.token_ttl_s)
-    app.state.rate_limiter = RateLimiter(settings.rate_per_client_per_s, settings.rate_burst)
-    app.state.cipher = IdentityCipher.from_setting(
-        settings.identity_key.get_secret_value() if settings.identity_key else None, demo=settings.demo_mode)
-    app.state.person_key = settings.person_id_secret()
-    app.state.geography = load_geography(settings.policy_dir)
-    app.state.publish_timeout_s = settings.publish_timeout_s
     return app
 
 
 def main() -> None:
-    settings = ExchangeSettings()
-    serve(create_app(settings), settings)
+    run_service(create_app, ExchangeSettings)
 
 
 if __name__ == "__main__":

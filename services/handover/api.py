@@ -2,16 +2,19 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Awaitable, Callable
 from datetime import UTC, date, datetime, timedelta
-from typing import Literal
+from typing import Any, Literal
 
 import sqlalchemy as sa
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Depends
 from pydantic import AwareDatetime, BaseModel, Field
 
 from services.handover.adapters.tables import handovers
-from services.handover.handlers import REASON_LABELS, StepRefused
-from shared.http import ProblemError
+from services.handover.deps import HandoverParts, Parts
+from services.handover.handlers import REASON_LABELS, HandoverHandlers, StepRefused
+from shared.db.uow import UnitOfWork
+from shared.errors import Conflict, NotFound
 from shared.internal import require_internal
 
 router = APIRouter(prefix="/internal/v1", tags=["handover"], dependencies=[Depends(require_internal)])
@@ -24,7 +27,7 @@ def _out(row) -> dict:
 
 
 @router.get("/handovers")
-async def board(request: Request, view: Literal["all", "upcoming", "unplanned", "receipts_due", "not_arrived",
+async def board(parts: Parts, view: Literal["all", "upcoming", "unplanned", "receipts_due", "not_arrived",
                                                "unlinked"] = "all",
                 office: str | None = None, days: int = 30, limit: int = 500,
                 notice_prefix: str | None = None) -> list[dict]:
@@ -46,16 +49,16 @@ async def board(request: Request, view: Literal["all", "upcoming", "unplanned", 
                                handovers.c.linked),
         "unlinked": q.where(sa.not_(handovers.c.linked)),
     }[view]
-    async with request.app.state.runtime.engine.connect() as conn:
+    async with parts.runtime.engine.connect() as conn:
         return [_out(r) for r in await conn.execute(q)]
 
 
 @router.get("/handovers/{handover_id}")
-async def detail(handover_id: uuid.UUID, request: Request) -> dict:
-    async with request.app.state.runtime.engine.connect() as conn:
+async def detail(handover_id: uuid.UUID, parts: Parts) -> dict:
+    async with parts.runtime.engine.connect() as conn:
         row = (await conn.execute(sa.select(handovers).where(handovers.c.handover_id == handover_id))).first()
     if row is None:
-        raise ProblemError(404, "Not Found", f"no handover {handover_id}")
+        raise NotFound(f"no handover {handover_id}")
     return _out(row)
 
 
@@ -86,59 +89,60 @@ class Assistance(BaseModel):
     kind: Literal["minimum_living", "medical", "housing", "temporary_relief", "other"]
 
 
-async def _step(request: Request, handover_id: uuid.UUID, fn) -> dict:
+async def _step(parts: HandoverParts, handover_id: uuid.UUID,
+                fn: Callable[[HandoverHandlers, UnitOfWork], Awaitable[dict[str, Any] | None]]) -> dict[str, Any]:
     try:
-        async with request.app.state.runtime.uow() as uow:
-            result = await fn(request.app.state.handlers, uow)
+        async with parts.runtime.uow() as uow:
+            result = await fn(parts.handlers, uow)
     except LookupError as exc:
-        raise ProblemError(404, "Not Found", str(exc)) from None
+        raise NotFound(str(exc)) from None
     except StepRefused as exc:
-        raise ProblemError(409, "Conflict", str(exc)) from None
-    return result if result is not None else await detail(handover_id, request)
+        raise Conflict(str(exc)) from None
+    return result if result is not None else await detail(handover_id, parts)
 
 
 @router.post("/handovers/{handover_id}/resolve")
-async def resolve(handover_id: uuid.UUID, body: Resolve, request: Request) -> dict:
+async def resolve(handover_id: uuid.UUID, body: Resolve, parts: Parts) -> dict[str, Any]:
     async def fn(h, uow):
         await h.resolve(uow, handover_id, body.town)
-    return await _step(request, handover_id, fn)
+    return await _step(parts, handover_id, fn)
 
 
 @router.post("/handovers/{handover_id}/pickup-plan")
-async def pickup_plan(handover_id: uuid.UUID, body: PickupPlan, request: Request) -> dict:
-    return await _step(request, handover_id, lambda h, uow: h.update(
+async def pickup_plan(handover_id: uuid.UUID, body: PickupPlan, parts: Parts) -> dict[str, Any]:
+    return await _step(parts, handover_id, lambda h, uow: h.update(
         uow, handover_id, pickup_plan=body.model_dump(mode="json")))
 
 
 @router.post("/handovers/{handover_id}/pickup-outcome")
-async def pickup_outcome(handover_id: uuid.UUID, body: PickupOutcome, request: Request) -> dict:
-    return await _step(request, handover_id, lambda h, uow: h.update(uow, handover_id, pickup_outcome=body.outcome))
+async def pickup_outcome(handover_id: uuid.UUID, body: PickupOutcome, parts: Parts) -> dict[str, Any]:
+    return await _step(parts, handover_id, lambda h, uow: h.update(uow, handover_id, pickup_outcome=body.outcome))
 
 
 @router.post("/handovers/{handover_id}/release")
-async def release(handover_id: uuid.UUID, body: Moment, request: Request) -> dict:
-    return await _step(request, handover_id, lambda h, uow: h.update(uow, handover_id, released_at=body.at))
+async def release(handover_id: uuid.UUID, body: Moment, parts: Parts) -> dict[str, Any]:
+    return await _step(parts, handover_id, lambda h, uow: h.update(uow, handover_id, released_at=body.at))
 
 
 @router.post("/handovers/{handover_id}/arrival")
-async def arrival(handover_id: uuid.UUID, body: Moment, request: Request) -> dict:
+async def arrival(handover_id: uuid.UUID, body: Moment, parts: Parts) -> dict[str, Any]:
     """Registered at the justice office: supervision opens the resettlement or aftercare case."""
-    return await _step(request, handover_id, lambda h, uow: h.update(uow, handover_id, arrived_at=body.at))
+    return await _step(parts, handover_id, lambda h, uow: h.update(uow, handover_id, arrived_at=body.at))
 
 
 @router.post("/handovers/{handover_id}/agreement")
-async def agreement(handover_id: uuid.UUID, body: Agreement, request: Request) -> dict:
-    return await _step(request, handover_id, lambda h, uow: h.update(
+async def agreement(handover_id: uuid.UUID, body: Agreement, parts: Parts) -> dict[str, Any]:
+    return await _step(parts, handover_id, lambda h, uow: h.update(
         uow, handover_id, agreement=body.model_dump(mode="json")))
 
 
 @router.post("/handovers/{handover_id}/assistance", status_code=201)
-async def assistance(handover_id: uuid.UUID, body: Assistance, request: Request) -> dict:
-    return await _step(request, handover_id, lambda h, uow: h.request_assistance(uow, handover_id, body.kind))
+async def assistance(handover_id: uuid.UUID, body: Assistance, parts: Parts) -> dict[str, Any]:
+    return await _step(parts, handover_id, lambda h, uow: h.request_assistance(uow, handover_id, body.kind))
 
 
 @router.get("/indicators")
-async def indicators(request: Request, month: str | None = None) -> dict:
+async def indicators(parts: Parts, month: str | None = None) -> dict:
     """Per justice office and month (by notice receipt), with the seed plan's targets beside them."""
     month = month or datetime.now(UTC).strftime("%Y-%m")
     start = datetime.strptime(month, "%Y-%m").replace(tzinfo=UTC)
@@ -160,12 +164,12 @@ async def indicators(request: Request, month: str | None = None) -> dict:
                    count().filter(h.released_at.isnot(None)).label("released"),
                    count().filter(h.arrived_at.isnot(None)).label("arrived"))
          .where(h.received_at >= start, h.received_at < end).group_by("office").order_by("office"))
-    targets = request.app.state.handlers.policy.targets
+    targets = parts.handlers.policy.targets
 
     def rate(n, d):
         return round(n / d, 3) if d else None
 
-    async with request.app.state.runtime.engine.connect() as conn:
+    async with parts.runtime.engine.connect() as conn:
         rows = (await conn.execute(q)).all()
     return {"month": month, "targets": targets, "offices": [{
         "office": r.office, "notices": r.notices,

@@ -9,20 +9,34 @@ import sqlalchemy as sa
 from sqlalchemy.dialects.postgresql import insert
 
 from services.handover.adapters.tables import handovers
-from services.handover.domain.classify import (KEY_REASONS, arrival_due, key_reasons, pickup_plan_due,
-                                               receipt_due, verify_destination)
+from services.handover.domain.classify import (
+    KEY_REASONS,
+    arrival_due,
+    key_reasons,
+    pickup_plan_due,
+    receipt_due,
+    verify_destination,
+)
 from services.handover.domain.policy import HandoverPolicy
-from shared import topics
 from shared.db.uow import UnitOfWork
-from shared.envelope import IncomingEvent, new_event
-from shared.events import (ArrivalRegistered, PoliceAcknowledged, AssistanceRequested, EventData, HandoverOpened, MaskedPerson,
-                           PickupUnplanned, PoliceHandoverIssued, ReceiptIssued, RehabNoticeIngested,
-                           ReleaseIntakeMissed, ReleaseNoticeIngested, ReceiptOverdue)
+from shared.envelope import IncomingEvent
+from shared.events import (
+    ArrivalRegistered,
+    AssistanceRequested,
+    HandoverOpened,
+    MaskedPerson,
+    PickupUnplanned,
+    PoliceAcknowledged,
+    PoliceHandoverIssued,
+    ReceiptIssued,
+    ReceiptOverdue,
+    RehabNoticeIngested,
+    ReleaseIntakeMissed,
+    ReleaseNoticeIngested,
+)
 from shared.ids import handover_id_for
 from shared.kafka.consumer import Handler
 from shared.timers import Timer, TimerHandler, cancel, schedule
-
-SOURCE = "/sps/handover"
 
 
 class StepRefused(ValueError):
@@ -78,7 +92,7 @@ class HandoverHandlers:
                                 source=source, release_date=release_date, destination_town=town, linked=check.linked,
                                 justice_office=check.justice_office, unlinked_reason=check.reason,
                                 key_person=bool(reasons), key_reasons=reasons)  # type: ignore[arg-type]
-        await self._publish(uow, topics.HANDOVER_EVENTS, "sps.handover.opened", opened, person_id, event)
+        uow.publish(opened, subject=person_id, cause=event)
         hid = str(handover_id)
         if kind == "release":
             if check.linked and self.policy.receipt.automatic_when_linked:
@@ -104,7 +118,7 @@ class HandoverHandlers:
         receipt = ReceiptIssued(notice_no=row.notice_no, prison=row.source, person_id=row.person_id,
                                 status="linked" if row.linked else "unlinked", justice_office=row.justice_office,
                                 reason=row.unlinked_reason, issued_at=now)
-        await self._publish(uow, topics.EXCHANGE_OUTBOUND, "sps.exchange.receipt", receipt, row.person_id, cause)
+        uow.publish(receipt, subject=row.person_id, cause=cause)
         await cancel(uow, f"receipt:{handover_id}")
 
     async def _police_handover(self, uow: UnitOfWork, handover_id: uuid.UUID, cause: IncomingEvent | None) -> None:
@@ -118,35 +132,34 @@ class HandoverHandlers:
                                       person=MaskedPerson(**row.person_masked), reasons=row.key_reasons,
                                       release_date=row.release_date, destination_town=row.destination_town,
                                       issued_at=now)
-        await self._publish(uow, topics.EXCHANGE_OUTBOUND, "sps.exchange.police-handover", notice, row.person_id,
-                            cause)
+        uow.publish(notice, subject=row.person_id, cause=cause)
 
     # --- deadlines ---------------------------------------------------------------------------------
 
     async def on_receipt_due(self, timer: Timer, uow: UnitOfWork) -> None:
         row = await self._lock(uow, uuid.UUID(timer.payload["handover_id"]))
         if row.receipt_at is None:
-            await self._signal(uow, "sps.handover.receipt-overdue", ReceiptOverdue, row, timer,
+            await self._signal(uow, ReceiptOverdue, row, timer,
                                notice_no=row.notice_no)
 
     async def on_pickup_due(self, timer: Timer, uow: UnitOfWork) -> None:
         row = await self._lock(uow, uuid.UUID(timer.payload["handover_id"]))
         if row.pickup_plan is None:
-            await self._signal(uow, "sps.handover.pickup-unplanned", PickupUnplanned, row, timer,
+            await self._signal(uow, PickupUnplanned, row, timer,
                                release_date=row.release_date)
 
     async def on_arrival_due(self, timer: Timer, uow: UnitOfWork) -> None:
         row = await self._lock(uow, uuid.UUID(timer.payload["handover_id"]))
         if row.arrived_at is None:
-            await self._signal(uow, "sps.handover.release-intake-missed", ReleaseIntakeMissed, row, timer)
+            await self._signal(uow, ReleaseIntakeMissed, row, timer)
 
-    async def _signal(self, uow: UnitOfWork, event_type: str, model, row, timer: Timer, **extra) -> None:
+    async def _signal(self, uow: UnitOfWork, model, row, timer: Timer, **extra) -> None:
         # A notice that arrives after its deadline makes the breach observable only on arrival:
         # the alert's own deadlines run from then, not from a moment nobody could have acted in.
         observed = max(timer.due_at, row.received_at)
         data = model(person_id=row.person_id, jurisdiction=row.justice_office or "county", cause=timer.key,
                      observed_at=observed, evidence=[str(row.handover_id)], **extra)
-        await self._publish(uow, topics.HANDOVER_EVENTS, event_type, data, row.person_id, None)
+        uow.publish(data, subject=row.person_id)
 
     # --- staff steps -------------------------------------------------------------------------------
 
@@ -181,7 +194,7 @@ class HandoverHandlers:
                                         release_date=row.release_date, key_person=row.key_person, case_years=years,
                                         person=MaskedPerson(**row.person_masked),
                                         community_rehabilitation=row.community_rehabilitation)
-            await self._publish(uow, topics.HANDOVER_EVENTS, "sps.handover.arrived", arrived, row.person_id, None)
+            uow.publish(arrived, subject=row.person_id)
         return dict((await self._lock(uow, handover_id))._mapping)
 
     async def request_assistance(self, uow: UnitOfWork, handover_id: uuid.UUID, kind: str) -> dict:
@@ -193,8 +206,7 @@ class HandoverHandlers:
         entry = request.model_dump(mode="json")
         await uow.conn.execute(sa.update(handovers).where(handovers.c.handover_id == handover_id).values(
             assistance=handovers.c.assistance.concat(sa.func.jsonb_build_array(sa.cast(entry, handovers.c.assistance.type)))))
-        await self._publish(uow, topics.EXCHANGE_OUTBOUND, "sps.exchange.assistance-request", request, row.person_id,
-                            None)
+        uow.publish(request, subject=row.person_id)
         return entry
 
     async def _lock(self, uow: UnitOfWork, handover_id: uuid.UUID):
@@ -203,10 +215,6 @@ class HandoverHandlers:
         if row is None:
             raise LookupError(f"no handover {handover_id}")
         return row
-
-    async def _publish(self, uow: UnitOfWork, topic: str, event_type: str, data: EventData, person_id: uuid.UUID,
-                       cause: IncomingEvent | None) -> None:
-        uow.emit(topic, new_event(event_type, SOURCE, data, subject=str(person_id), cause=cause))
 
 
 REASON_LABELS = {k: {"zh": zh, "en": en} for k, (zh, en) in KEY_REASONS.items()} | {

@@ -6,14 +6,12 @@ from pathlib import Path
 from fastapi import FastAPI
 
 from services.handover.api import router
+from services.handover.deps import HandoverParts
 from services.handover.domain.policy import load_handover_policy
 from services.handover.handlers import HandoverHandlers
-from shared import topics
 from shared.geography import load_geography
-from shared.internal import internal_token
-from shared.service import ConsumerSpec, ServiceRuntime, build_app, serve
+from shared.service import ConsumerSpec, ServiceRuntime, build_app, run_service
 from shared.settings import ServiceSettings
-from shared.timers import TimerLoop
 
 MIGRATIONS = Path(__file__).parent / "adapters" / "migrations"
 
@@ -28,17 +26,13 @@ def create_app(settings: ServiceSettings | None = None) -> FastAPI:
     handlers = HandoverHandlers(load_handover_policy(settings.policy_dir),
                                 set(load_geography(settings.policy_dir).offices))
     runtime = ServiceRuntime(settings, migrations=MIGRATIONS)
-    runtime.consume(ConsumerSpec(topics=[topics.RELEASE_NOTICES, topics.REHAB_NOTICES, topics.POLICE_ACKS], handlers=handlers.table()))
-    runtime.background(TimerLoop(runtime.engine, runtime.notify_channel, handlers.timer_handlers()).run)
-    app = build_app(runtime, router, title="SPS handover")
-    app.state.handlers = handlers
-    app.state.internal_token = internal_token(settings)
-    return app
+    runtime.consume(ConsumerSpec(handlers=handlers.table()))
+    runtime.timers(handlers.timer_handlers())
+    return build_app(runtime, router, title="SPS handover", parts=HandoverParts(runtime, handlers))
 
 
 def main() -> None:
-    settings = HandoverSettings()
-    serve(create_app(settings), settings)
+    run_service(create_app, HandoverSettings)
 
 
 if __name__ == "__main__":

@@ -5,12 +5,13 @@ import uuid
 from typing import Literal
 
 import sqlalchemy as sa
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Depends
 from pydantic import BaseModel, Field
 
 from services.risk.adapters.tables import assessments, profiles
+from services.risk.deps import Parts
 from services.risk.domain.instrument import load_instrument
-from shared.http import ProblemError
+from shared.errors import NotFound, Refused
 from shared.internal import require_internal
 from shared.policy import PolicyError
 
@@ -30,14 +31,14 @@ def _row(r) -> dict:
 
 
 @router.get("/persons/{person_id}/risk")
-async def person_risk(person_id: uuid.UUID, request: Request) -> dict:
+async def person_risk(person_id: uuid.UUID, parts: Parts) -> dict:
     """The latest assessment under the current instrument, explained in zh and en, with history."""
-    handlers = request.app.state.handlers
-    async with request.app.state.runtime.engine.connect() as conn:
+    handlers = parts.handlers
+    async with parts.runtime.engine.connect() as conn:
         rows = (await conn.execute(sa.select(assessments).where(assessments.c.person_id == person_id)
                                    .order_by(assessments.c.created_at))).mappings().all()
     if not rows:
-        raise ProblemError(404, "Not Found", f"no assessment for person {person_id}")
+        raise NotFound(f"no assessment for person {person_id}")
     current = [r for r in rows if r["instrument_version"] == handlers.instrument.version]
     latest = _row(current[-1]) if current else None
     if latest:
@@ -50,48 +51,47 @@ async def person_risk(person_id: uuid.UUID, request: Request) -> dict:
 
 
 @router.post("/persons/{person_id}/assess", status_code=201)
-async def assess_now(person_id: uuid.UUID, request: Request, actor: str) -> dict:
+async def assess_now(person_id: uuid.UUID, parts: Parts, actor: str) -> dict:
     """An assessment on demand, from the facts known now."""
-    async with request.app.state.runtime.uow() as uow:
-        result = await request.app.state.handlers.assess(uow, person_id, f"on demand by {actor}", None)
+    async with parts.runtime.uow() as uow:
+        result = await parts.handlers.assess(uow, person_id, f"on demand by {actor}", None)
     if result is None:
-        raise ProblemError(404, "Not Found", f"nothing is known of person {person_id}")
+        raise NotFound(f"nothing is known of person {person_id}")
     return result.model_dump(mode="json")
 
 
 @router.post("/assessments/{assessment_id}/override")
-async def override(assessment_id: uuid.UUID, body: OverrideIn, request: Request) -> dict:
+async def override(assessment_id: uuid.UUID, body: OverrideIn, parts: Parts) -> dict:
     try:
-        async with request.app.state.runtime.uow() as uow:
-            result = await request.app.state.handlers.override(uow, assessment_id, body.level, body.reason, body.actor)
+        async with parts.runtime.uow() as uow:
+            result = await parts.handlers.override(uow, assessment_id, body.level, body.reason, body.actor)
     except LookupError as exc:
-        raise ProblemError(404, "Not Found", str(exc)) from None
+        raise NotFound(str(exc)) from None
     return result.model_dump(mode="json")
 
 
 @router.post("/rescore")
-async def rescore(request: Request, version: str) -> dict:
+async def rescore(parts: Parts, version: str) -> dict:
     """Score everyone again under another instrument version; new rows beside the old, none overwritten."""
     try:
-        instrument = load_instrument(request.app.state.policy_dir, version)
+        instrument = load_instrument(parts.policy_dir, version)
     except PolicyError as exc:
-        raise ProblemError(422, "Request is not valid", str(exc).splitlines()[0],
-                           errors=[{"field": "version", "message": "no such valid instrument version"}]) from None
-    handlers = request.app.state.handlers
+        raise Refused("version", f"no such valid instrument version: {str(exc).splitlines()[0]}") from None
+    handlers = parts.handlers
     done = 0
-    async with request.app.state.runtime.engine.connect() as conn:
+    async with parts.runtime.engine.connect() as conn:
         people = (await conn.execute(sa.select(profiles.c.person_id))).scalars().all()
     for person_id in people:
-        async with request.app.state.runtime.uow() as uow:
+        async with parts.runtime.uow() as uow:
             if await handlers.assess(uow, person_id, f"rescore:{version}", None, instrument=instrument):
                 done += 1
     return {"version": version, "rescored": done}
 
 
 @router.get("/quality")
-async def quality(request: Request, version: str | None = None) -> dict:
+async def quality(parts: Parts, version: str | None = None) -> dict:
     """Level distribution per justice office and per offence category, and override rates."""
-    version = version or request.app.state.handlers.instrument.version
+    version = version or parts.handlers.instrument.version
     latest = (sa.select(assessments).where(assessments.c.instrument_version == version)
               .distinct(assessments.c.person_id)
               .order_by(assessments.c.person_id, assessments.c.created_at.desc()).subquery())
@@ -105,7 +105,7 @@ async def quality(request: Request, version: str | None = None) -> dict:
             out.setdefault(r[0] or "unknown", {"low": 0, "medium": 0, "high": 0})[r.level] = r.n
         return out
 
-    async with request.app.state.runtime.engine.connect() as conn:
+    async with parts.runtime.engine.connect() as conn:
         by_office = await grouped(conn, latest.c.jurisdiction)
         by_offence = await grouped(conn, latest.c.offence_category)
         total, overridden = (await conn.execute(sa.select(

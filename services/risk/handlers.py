@@ -15,15 +15,22 @@ from sqlalchemy.dialects.postgresql import insert
 
 from services.risk.adapters.tables import assessments, profiles
 from services.risk.domain.instrument import Instrument, Result, score
-from shared import topics
 from shared.db.uow import UnitOfWork
-from shared.envelope import IncomingEvent, new_event
-from shared.events import (ArrivalRegistered, CourtOrderIngested, EventData, ReassessmentOverdue, ReleaseNoticeIngested, RiskAssessed,
-                           RiskHigh, RiskItem, SanctionRecorded, Signal)
+from shared.envelope import IncomingEvent
+from shared.events import (
+    ArrivalRegistered,
+    CourtOrderIngested,
+    ReassessmentOverdue,
+    ReleaseNoticeIngested,
+    RiskAssessed,
+    RiskHigh,
+    RiskItem,
+    SanctionRecorded,
+    Signal,
+)
 from shared.kafka.consumer import Handler
 from shared.timers import Timer, TimerHandler, schedule, timers
 
-SOURCE = "/sps/risk"
 SERIOUS_BREACHES = ("sps.supervision.exclusion-zone-entered", "sps.supervision.device-tampered",
                     "sps.supervision.contact-lost")
 
@@ -118,7 +125,7 @@ class RiskHandlers:
             offence_category=row.facts.get("offence_category")))
         published = self.published(assessment_id, person_id, trigger, result, row.jurisdiction, instrument)
         if instrument.version == self.instrument.version:  # re-scoring under another version stays internal
-            await self._publish(uow, "sps.risk.assessed", published, person_id, cause)
+            uow.publish(published, subject=person_id, cause=cause)
             await self._after_level(uow, assessment_id, person_id, previous, result.level, result.total,
                                     row.jurisdiction, cause)
         return published
@@ -136,7 +143,7 @@ class RiskHandlers:
         if level == "high" and previous != "high":
             signal = RiskHigh(person_id=person_id, jurisdiction=jurisdiction or "", cause=f"risk-high:{assessment_id}",
                               observed_at=datetime.now(UTC), evidence=[str(assessment_id)], level=level, score=total)
-            await self._publish(uow, "sps.risk.risk-high", signal, person_id, cause)
+            uow.publish(signal, subject=person_id, cause=cause)
         due = datetime.now(UTC) + self.instrument.reassessment[level]  # type: ignore[index]
         stmt = insert(timers).values(
             key=f"reassess:{person_id}", kind="risk.reassess", due_at=due,
@@ -158,7 +165,7 @@ class RiskHandlers:
             trigger=f"override by {actor}", items=[RiskItem(**i) for i in row["items"]], total=row["total"],
             level_by_points=row["level_by_points"], level=level, override_level=level, override_reason=reason,
             jurisdiction=row["jurisdiction"])  # type: ignore[arg-type]
-        await self._publish(uow, "sps.risk.assessed", published, row["person_id"], None)
+        uow.publish(published, subject=row["person_id"])
         await self._after_level(uow, assessment_id, row["person_id"], previous, level, row["total"],
                                 row["jurisdiction"], None)
         return published
@@ -186,11 +193,7 @@ class RiskHandlers:
                                      cause=f"reassess:{timer.payload['assessment_id']}", observed_at=timer.due_at,
                                      evidence=[timer.payload["assessment_id"]], level=timer.payload["level"],
                                      assessment_id=uuid.UUID(timer.payload["assessment_id"]))
-        await self._publish(uow, "sps.risk.reassessment-overdue", signal, person_id, None)
-
-    async def _publish(self, uow: UnitOfWork, event_type: str, data: EventData, person_id: uuid.UUID,
-                       cause: IncomingEvent | None) -> None:
-        uow.emit(topics.RISK_EVENTS, new_event(event_type, SOURCE, data, subject=str(person_id), cause=cause))
+        uow.publish(signal, subject=person_id)
 
 
 def _item(s) -> dict:

@@ -19,20 +19,36 @@ from services.supervision.domain.geo import judge_position
 from services.supervision.domain.leaves import Leave, on_leave
 from services.supervision.domain.levels import level_for, next_checkin_due
 from services.supervision.domain.policy import SupervisionPolicy
-from services.supervision.programmes import ProgrammeHandlers
 from services.supervision.domain.zones import EnteredZone, Exited, Returned, Tampered, ZoneState, on_fix
-from shared import topics
+from services.supervision.programmes import ProgrammeHandlers
 from shared.db.bulk import BulkInsert
 from shared.db.uow import UnitOfWork
-from shared.envelope import IncomingEvent, new_event
-from shared.events import (ArrivalRegistered, BatteryLow, CaseClosed, CaseOpened, Checkin, CheckinMissed,
-                           ContactLost, CourtOrderIngested, DeviceOffline, DeviceTampered, EventData, ExclusionZoneEntered, IntakeMissed,
-                           IntakeReported, LeaveApproved, LeaveOverdue, LocationFix, ZoneExited, ZoneReturned)
+from shared.envelope import IncomingEvent
+from shared.events import (
+    ArrivalRegistered,
+    BatteryLow,
+    CaseClosed,
+    CaseOpened,
+    Checkin,
+    CheckinMissed,
+    ContactLost,
+    CourtOrderIngested,
+    DeviceOffline,
+    DeviceTampered,
+    EventData,
+    ExclusionZoneEntered,
+    IntakeMissed,
+    IntakeReported,
+    LeaveApproved,
+    LeaveOverdue,
+    LocationFix,
+    ZoneExited,
+    ZoneReturned,
+)
 from shared.ids import case_id_for, court_order_ref
 from shared.kafka.consumer import Handler
 from shared.timers import Postpone, Timer, TimerHandler, cancel_prefix, push_back_many, schedule
 
-SOURCE = "/sps/supervision"
 _ZONE_COLUMNS = ("person_id", "outside_episode", "last_fix_at", "last_outside", "tampered", "in_zones", "lon", "lat",
                  "accuracy_m")
 _ZONE_UPSERT = BulkInsert(zone_state, _ZONE_COLUMNS, conflict=("person_id",), update=_ZONE_COLUMNS[1:])
@@ -93,7 +109,7 @@ class SupervisionHandlers(ProgrammeHandlers):
             return  # the same order sent again: one case
         opened = CaseOpened(case_id=case_id, person_id=order.person_id, kind="community_correction",
                             jurisdiction=order.person.residence_town, order_no=order.order_no)
-        await self._publish(uow, "sps.supervision.case-opened", opened, order.person_id, event, event.time)
+        await self.publish(uow, opened, order.person_id, event, event.time)
         # 漏管: not reported within the intake window after the judgment took effect.
         effective = order.judgment_effective or order.term_start
         due = datetime.combine(effective, datetime.min.time(), tzinfo=event.time.tzinfo) + \
@@ -123,7 +139,7 @@ class SupervisionHandlers(ProgrammeHandlers):
             return
         opened = CaseOpened(case_id=case_id, person_id=arrived.person_id, kind=kind,
                             jurisdiction=arrived.justice_office)
-        await self._publish(uow, "sps.supervision.case-opened", opened, arrived.person_id, event, arrived.arrived_at)
+        await self.publish(uow, opened, arrived.person_id, event, arrived.arrived_at)
         await self.schedule_case_end(uow, case_id, start.replace(year=start.year + arrived.case_years))
         if kind == "aftercare":
             await self.schedule_followups(uow, case_id, arrived.person_id, arrived.arrived_at)
@@ -152,7 +168,7 @@ class SupervisionHandlers(ProgrammeHandlers):
         for case_id in reported.scalars():
             data = IntakeReported(person_id=checkin.person_id, case_id=case_id, reported_at=checkin.recorded_at,
                                   channel=checkin.channel)
-            await self._publish(uow, "sps.supervision.intake-reported", data, checkin.person_id, event,
+            await self.publish(uow, data, checkin.person_id, event,
                                 checkin.recorded_at)
             await self.refresh_level(uow, case_id, event, reason="intake", now=checkin.recorded_at)
             await self._schedule_checkin(uow, case_id, checkin.person_id, checkin.recorded_at, None)
@@ -182,7 +198,7 @@ class SupervisionHandlers(ProgrammeHandlers):
         data = CheckinMissed(person_id=person_id, jurisdiction=row.jurisdiction, case_id=case_id,
                              cause=f"checkin:{case_id}:{timer.due_at.isoformat()}", observed_at=timer.due_at,
                              evidence=[timer.key], due_at=timer.due_at)
-        await self._publish(uow, "sps.supervision.checkin-missed", data, person_id, None, timer.due_at)
+        await self.publish(uow, data, person_id, None, timer.due_at)
         started = date.fromisoformat(timer.payload["started"])
         await self._schedule_checkin(uow, case_id, person_id, timer.due_at, started)  # the next period
 
@@ -210,7 +226,7 @@ class SupervisionHandlers(ProgrammeHandlers):
         data = ContactLost(person_id=person_id, jurisdiction=row.jurisdiction, case_id=row.case_id,
                            cause=f"contact:{timer.payload['last_seen']}", observed_at=timer.due_at,
                            evidence=[timer.key])
-        await self._publish(uow, "sps.supervision.contact-lost", data, person_id, None, timer.due_at)
+        await self.publish(uow, data, person_id, None, timer.due_at)
 
     async def on_intake_due(self, timer: Timer, uow: UnitOfWork) -> None:
         row = (await uow.conn.execute(sa.select(cases.c.status, cases.c.jurisdiction)
@@ -221,7 +237,7 @@ class SupervisionHandlers(ProgrammeHandlers):
         data = IntakeMissed(person_id=person_id, jurisdiction=row.jurisdiction, cause=f"intake:{timer.payload['case_id']}",
                             observed_at=timer.due_at, case_id=uuid.UUID(timer.payload["case_id"]),
                             evidence=[timer.key])
-        await self._publish(uow, "sps.supervision.intake-missed", data, person_id, None, timer.due_at)
+        await self.publish(uow, data, person_id, None, timer.due_at)
 
     # --- leaves --------------------------------------------------------------------------------
 
@@ -241,7 +257,7 @@ class SupervisionHandlers(ProgrammeHandlers):
         data = LeaveOverdue(person_id=person_id, jurisdiction=jurisdiction or "", case_id=uuid.UUID(
             timer.payload["case_id"]), cause=f"leave:{timer.payload['leave_id']}", observed_at=timer.due_at,
             evidence=[timer.payload["leave_id"]], leave_end=timer.due_at)
-        await self._publish(uow, "sps.supervision.leave-overdue", data, person_id, None, timer.due_at)
+        await self.publish(uow, data, person_id, None, timer.due_at)
 
     # --- positions -----------------------------------------------------------------------------
 
@@ -285,7 +301,7 @@ class SupervisionHandlers(ProgrammeHandlers):
             data = BatteryLow(person_id=fix.person_id, case_id=case.case_id, jurisdiction=case.jurisdiction,
                               cause=f"battery:{event.id}", observed_at=fix.recorded_at, evidence=[str(event.id)],
                               battery_pct=fix.battery_pct)
-            await self._publish(uow, "sps.supervision.battery-low", data, fix.person_id, event, fix.recorded_at)
+            await self.publish(uow, data, fix.person_id, event, fix.recorded_at)
 
     async def _publish_transition(self, uow: UnitOfWork, event: IncomingEvent, fix: LocationFix, case: CaseView,
                                   t) -> None:
@@ -294,18 +310,15 @@ class SupervisionHandlers(ProgrammeHandlers):
         if isinstance(t, Exited):
             data: EventData = ZoneExited(**common, cause=f"zone-episode:{t.episode_id}", lat=fix.lat, lon=fix.lon,
                                          accuracy_m=fix.accuracy_m, distance_m=round(t.distance_m, 1))
-            kind = "zone-exited"
         elif isinstance(t, Returned):
-            data, kind = ZoneReturned(**common, cause=f"zone-episode:{t.episode_id}"), "zone-returned"
+            data = ZoneReturned(**common, cause=f"zone-episode:{t.episode_id}")
         elif isinstance(t, EnteredZone):
             data = ExclusionZoneEntered(**common, cause=f"exclusion:{t.episode_id}", zone=t.zone, lat=fix.lat,
                                         lon=fix.lon, accuracy_m=fix.accuracy_m)
-            kind = "exclusion-zone-entered"
         else:
             assert isinstance(t, Tampered)
-            data, kind = DeviceTampered(**common, cause=f"tamper:{t.episode_id}", device_id=fix.device_id), \
-                "device-tampered"
-        await self._publish(uow, f"sps.supervision.{kind}", data, fix.person_id, event, fix.recorded_at)
+            data = DeviceTampered(**common, cause=f"tamper:{t.episode_id}", device_id=fix.device_id)
+        await self.publish(uow, data, fix.person_id, event, fix.recorded_at)
 
     async def _flush_positions(self, uow: UnitOfWork) -> None:
         """One upsert of every person's position state a batch changed, and their offline timers."""
@@ -348,14 +361,14 @@ class SupervisionHandlers(ProgrammeHandlers):
         data = DeviceOffline(person_id=person_id, jurisdiction=row.jurisdiction, case_id=uuid.UUID(
             timer.payload["case_id"]), cause=f"offline:{last_fix.isoformat()}", observed_at=timer.due_at,
             evidence=[timer.key], last_fix_at=last_fix)
-        await self._publish(uow, "sps.supervision.device-offline", data, person_id, None, timer.due_at)
+        await self.publish(uow, data, person_id, None, timer.due_at)
 
     # --- publishing ------------------------------------------------------------------------------
 
-    async def _publish(self, uow: UnitOfWork, event_type: str, data: EventData, person_id: uuid.UUID,
-                       cause: IncomingEvent | None, at: datetime) -> None:
-        out = new_event(event_type, SOURCE, data, subject=str(person_id), cause=cause, time=at)
-        uow.emit(topics.SUPERVISION_EVENTS, out)
+    async def publish(self, uow: UnitOfWork, data: EventData, person_id: uuid.UUID, cause: IncomingEvent | None,
+                      at: datetime) -> None:
+        """Publish, and put it on the person's case file (档案) in the same transaction."""
+        out = uow.publish(data, subject=person_id, cause=cause, time=at)
         await _record(uow, person_id, out.id, out.type, at, data.model_dump(mode="json"))
 
 

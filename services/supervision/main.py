@@ -4,21 +4,20 @@ from __future__ import annotations
 import gc
 from pathlib import Path
 
+from aiokafka.coordinator.assignors.range import RangePartitionAssignor
 from fastapi import FastAPI
 
 from services.supervision.adapters.cases import CaseDirectory
 from services.supervision.api import router
+from services.supervision.commands import SupervisionCommands
+from services.supervision.deps import Supervision
 from services.supervision.domain.geo import county_area, projection_for
-from shared.geography import load_geography
-from aiokafka.coordinator.assignors.range import RangePartitionAssignor
-
 from services.supervision.domain.policy import load_supervision_policy
 from services.supervision.handlers import SupervisionHandlers
-from shared.internal import internal_token
-from shared.timers import TimerLoop
-from shared import topics
+from shared.authority import load_authority
+from shared.geography import load_geography
 from shared.logging import get_logger
-from shared.service import ConsumerSpec, ServiceRuntime, build_app, serve
+from shared.service import ConsumerSpec, ServiceRuntime, build_app, run_service
 from shared.settings import ServiceSettings
 
 MIGRATIONS = Path(__file__).parent / "adapters" / "migrations"
@@ -44,6 +43,7 @@ def create_app(settings: ServiceSettings | None = None) -> FastAPI:
     projection = projection_for(geography)
     directory = CaseDirectory(county_area(geography, projection), projection)
     policy = load_supervision_policy(settings.policy_dir)
+    authority = load_authority(settings.policy_dir)
     handlers = SupervisionHandlers(directory, policy)
     runtime = ServiceRuntime(settings, migrations=MIGRATIONS)
 
@@ -51,15 +51,13 @@ def create_app(settings: ServiceSettings | None = None) -> FastAPI:
         log.info("case directory loaded", cases=await directory.load(rt.engine))
         _freeze()
 
-    async def reload_on_assignment(_partitions) -> None:
+    async def reload_on_assignment(_partitions: object) -> None:
         # Another replica may have moved these persons' zone state on; read it again.
         await directory.load(runtime.engine)
         _freeze()
 
     runtime.on_startup(load_cases)
     runtime.consume(ConsumerSpec(
-        topics=[topics.COURT_ORDERS, topics.LOCATIONS, topics.CHECKINS, topics.SUPERVISION_EVENTS,
-                topics.HANDOVER_EVENTS, topics.RISK_EVENTS],
         handlers=handlers.table(), on_assigned=reload_on_assignment,
         # A fix is judged against the committed zone state: the same fix again (or an older one)
         # changes nothing (domain/zones.on_fix), so fixes need no inbox row.
@@ -67,19 +65,13 @@ def create_app(settings: ServiceSettings | None = None) -> FastAPI:
         # Range assignment keeps partition i of every topic on one consumer: a person's fixes and
         # leaves (both keyed by person id) meet in the same replica's case view.
         options={"partition_assignment_strategy": (RangePartitionAssignor,)}))
-    timers = TimerLoop(runtime.engine, runtime.notify_channel, handlers.timer_handlers())
-    runtime.background(timers.run)
-    app = build_app(runtime, router, title="SPS supervision")
-    app.state.directory = directory
-    app.state.policy = policy
-    app.state.handlers = handlers
-    app.state.internal_token = internal_token(settings)
-    return app
+    runtime.timers(handlers.timer_handlers())
+    parts = Supervision(runtime, directory, policy, handlers, SupervisionCommands(handlers, policy), authority)
+    return build_app(runtime, router, title="SPS supervision", parts=parts)
 
 
 def main() -> None:
-    settings = SupervisionSettings()
-    serve(create_app(settings), settings)
+    run_service(create_app, SupervisionSettings)
 
 
 if __name__ == "__main__":

@@ -11,14 +11,21 @@ from datetime import UTC, date, datetime, time, timedelta
 
 import sqlalchemy as sa
 
-from services.supervision.adapters.tables import cases, followups, positioning_orders, sanctions
+from services.supervision.adapters.tables import cases, positioning_orders, sanctions
 from services.supervision.domain.aftercare import next_due
 from services.supervision.domain.levels import level_for, months_after
 from services.supervision.domain.policy import SupervisionPolicy
 from shared.db.uow import UnitOfWork
 from shared.envelope import IncomingEvent
-from shared.events import (AftercareFollowupDue, CaseClosed, EventData, LevelChanged, PositioningTermEnding, RehabReportMissed,
-                           RiskAssessed)
+from shared.events import (
+    AftercareFollowupDue,
+    CaseClosed,
+    EventData,
+    LevelChanged,
+    PositioningTermEnding,
+    RehabReportMissed,
+    RiskAssessed,
+)
 from shared.timers import Timer, cancel_prefix, schedule
 
 ACTIVE = ("awaiting_intake", "under_supervision")
@@ -32,7 +39,7 @@ class ProgrammeHandlers:
     policy: SupervisionPolicy
 
     # Provided by SupervisionHandlers: publish through the outbox and record on the case file.
-    _publish: Callable[[UnitOfWork, str, EventData, uuid.UUID, IncomingEvent | None, datetime], Awaitable[None]]
+    publish: Callable[[UnitOfWork, EventData, uuid.UUID, IncomingEvent | None, datetime], Awaitable[None]]
 
     def programme_timers(self) -> dict:
         return {"case.end": self.on_case_end, "level.review": self.on_level_review, "positioning.ending": self.on_positioning_ending,
@@ -60,7 +67,7 @@ class ProgrammeHandlers:
         await cancel_prefix(uow, f"checkin:{case_id}:")
         data = CaseClosed(person_id=row.person_id, case_id=case_id, jurisdiction=row.jurisdiction,
                           outcome=outcome, reason=reason, closed_by=by)  # type: ignore[arg-type]
-        await self._publish(uow, "sps.supervision.case-closed", data, row.person_id, None, at or datetime.now(UTC))
+        await self.publish(uow, data, row.person_id, None, at or datetime.now(UTC))
         directory = getattr(self, "directory", None)
         if directory is not None:
             uow.after_commit(lambda: directory.remove(row.person_id))
@@ -96,7 +103,7 @@ class ProgrammeHandlers:
         await uow.conn.execute(sa.update(cases).where(cases.c.case_id == case_id).values(level=level))
         changed = LevelChanged(person_id=case["person_id"], case_id=case_id, jurisdiction=case["jurisdiction"],
                                level=level, previous=case["level"], reasons=[reason])  # type: ignore[arg-type]
-        await self._publish(uow, "sps.supervision.level-changed", changed, case["person_id"], cause, now)
+        await self.publish(uow, changed, case["person_id"], cause, now)
         end_of_first = months_after(started, self.policy.levels.first_months_strict)
         if now.date() < end_of_first:
             await schedule(uow, f"level-review:{case_id}", "level.review", at_start_of(end_of_first),
@@ -109,14 +116,6 @@ class ProgrammeHandlers:
                                  now=timer.due_at)
 
     # --- electronic positioning (电子定位) ---------------------------------------------------------
-
-    async def schedule_positioning(self, uow: UnitOfWork, positioning_id: uuid.UUID, notice_on: date,
-                                   ends_on: date) -> None:
-        pid = str(positioning_id)
-        await schedule(uow, f"positioning-ending:{pid}:{ends_on}", "positioning.ending", at_start_of(notice_on),
-                       {"positioning_id": pid, "ends_on": ends_on.isoformat()})
-        await schedule(uow, f"positioning-end:{pid}:{ends_on}", "positioning.end", at_start_of(ends_on),
-                       {"positioning_id": pid, "ends_on": ends_on.isoformat()})
 
     async def _positioning(self, uow: UnitOfWork, timer: Timer):
         row = (await uow.conn.execute(sa.select(positioning_orders, cases.c.jurisdiction).join(
@@ -133,7 +132,7 @@ class ProgrammeHandlers:
         data = PositioningTermEnding(person_id=row["person_id"], jurisdiction=row["jurisdiction"],
                                      case_id=row["case_id"], cause=f"positioning:{row['positioning_id']}:{row['ends_on']}",
                                      observed_at=timer.due_at, evidence=[timer.key], term_end=row["ends_on"])
-        await self._publish(uow, "sps.supervision.positioning-term-ending", data, row["person_id"], None,
+        await self.publish(uow, data, row["person_id"], None,
                             timer.due_at)
 
     async def on_positioning_end(self, timer: Timer, uow: UnitOfWork) -> None:
@@ -162,12 +161,8 @@ class ProgrammeHandlers:
         data = AftercareFollowupDue(person_id=row.person_id, jurisdiction=row.jurisdiction, case_id=case_id,
                                     cause=f"followup:{case_id}:{kind}:{timer.due_at.date()}", observed_at=timer.due_at,
                                     evidence=[timer.key], kind=kind)
-        await self._publish(uow, "sps.supervision.aftercare-followup-due", data, row.person_id, None, timer.due_at)
+        await self.publish(uow, data, row.person_id, None, timer.due_at)
         await self.schedule_followups(uow, case_id, row.person_id, timer.due_at, (kind,))  # the next period
-
-    async def last_followup(self, uow: UnitOfWork, case_id: uuid.UUID, kind: str) -> datetime | None:
-        return await uow.conn.scalar(sa.select(sa.func.max(followups.c.at)).where(
-            followups.c.case_id == case_id, followups.c.kind == kind))
 
     async def on_rehab_report_due(self, timer: Timer, uow: UnitOfWork) -> None:
         case_id = uuid.UUID(timer.payload["case_id"])
@@ -177,4 +172,4 @@ class ProgrammeHandlers:
             return
         data = RehabReportMissed(person_id=row.person_id, jurisdiction=row.jurisdiction, case_id=case_id,
                                  cause=f"rehab-report:{case_id}", observed_at=timer.due_at, evidence=[timer.key])
-        await self._publish(uow, "sps.supervision.rehab-report-missed", data, row.person_id, None, timer.due_at)
+        await self.publish(uow, data, row.person_id, None, timer.due_at)

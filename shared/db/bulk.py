@@ -17,7 +17,7 @@ import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql as pg
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-_DIALECT = pg.dialect()
+_DIALECT = pg.dialect()  # type: ignore[no-untyped-call]  # SQLAlchemy leaves it untyped
 
 
 def _temporal(value: Any) -> str:

@@ -9,6 +9,7 @@ from pathlib import Path
 import sqlalchemy as sa
 from alembic import command
 from alembic.config import Config
+from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 _MIGRATION_LOCK = 0x5350_0001  # "SP" + 1: one lock id for schema changes in any service database
@@ -23,7 +24,7 @@ def alembic_config(migrations_dir: Path) -> Config:
 async def upgrade_to_head(engine: AsyncEngine, migrations_dir: Path) -> None:
     cfg = alembic_config(migrations_dir)
 
-    def _run(sync_conn) -> None:
+    def _run(sync_conn: Connection) -> None:
         cfg.attributes["connection"] = sync_conn
         command.upgrade(cfg, "head")
 

@@ -1,7 +1,7 @@
 """The tables every service has: the transactional outbox and the inbox.
 
-Each service's first migration calls `create_plumbing_tables(op)`, so the shape lives once.
-A later change to them is a new migration in every service, like any schema change.
+The code's view of them. The migrations create them from frozen DDL (shared/db/frozen.py); a
+later change is a new migration in every service, like any schema change.
 """
 from __future__ import annotations
 
@@ -33,12 +33,3 @@ inbox = sa.Table(
 
 
 sa.Index("outbox_unsent", outbox.c.id, postgresql_where=outbox.c.sent_at.is_(None))
-
-
-def create_plumbing_tables(op) -> None:  # op: alembic.operations.Operations
-    """Create the outbox and inbox as defined above (migrations call this once)."""
-    metadata.create_all(op.get_bind(), tables=[outbox, inbox])
-
-
-def drop_plumbing_tables(op) -> None:
-    metadata.drop_all(op.get_bind(), tables=[outbox, inbox])

@@ -8,7 +8,9 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Awaitable, Callable, Iterable
+from datetime import datetime
 from types import TracebackType
+from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql as pg
@@ -16,9 +18,8 @@ from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from shared.db.plumbing import outbox
-from shared.envelope import OutgoingEvent, encode
-from shared.kafka.producer import event_headers
-
+from shared.envelope import IncomingEvent, OutgoingEvent, encode, event_headers
+from shared.events import EventData, build_event
 
 # One array parameter, so one cached statement whatever the batch size.
 _CLAIM = sa.text(
@@ -28,17 +29,20 @@ _CLAIM = sa.text(
 
 
 class UnitOfWork:
-    def __init__(self, engine: AsyncEngine, notify_channel: str) -> None:
+    def __init__(self, engine: AsyncEngine, notify_channel: str, *, service: str | None = None) -> None:
         self._engine = engine
         self._channel = notify_channel
+        # The CloudEvents `source` of everything this service publishes (`/sps/<service>`).
+        self.service = service
+        self.source = f"/sps/{service}" if service else None
         self._conn: AsyncConnection | None = None
-        self._pending: list[dict] = []
+        self._pending: list[dict[str, Any]] = []
         self._after_commit: list[Callable[[], None]] = []
         self._after_rollback: list[Callable[[], None]] = []
         self._before_commit: dict[str, Callable[[], Awaitable[None]]] = {}
         # Per-transaction working state for handlers (e.g. state staged by an earlier event
         # of the same batch, not yet committed).
-        self.scratch: dict = {}
+        self.scratch: dict[str, Any] = {}
 
     @property
     def conn(self) -> AsyncConnection:
@@ -88,8 +92,24 @@ class UnitOfWork:
         self._pending, self._after_commit, self._after_rollback = [], [], []
         self._before_commit, self.scratch = {}, {}
 
+    def publish(self, data: EventData, *, subject: uuid.UUID | str | None, cause: IncomingEvent | None = None,
+                time: datetime | None = None, type: str | None = None, key: str | None = None,
+                id: uuid.UUID | None = None) -> OutgoingEvent:
+        """Queue `data` as an event, written to the outbox in this transaction.
+
+        The type and topic come from the event registry by the data's class (`type` picks one
+        where a class has several); the source is this service; the key is the subject (a
+        person's id keeps that person's events in order). `cause` carries the correlation on.
+        """
+        if self.source is None:
+            raise RuntimeError("this unit of work has no service: make it with service=<name>")
+        topic, event = build_event(data, self.source, subject=subject, type=type, id=id, cause=cause, time=time)
+        self.emit(topic, event, key)
+        return event
+
     def emit(self, topic: str, event: OutgoingEvent, key: str | None = None) -> None:
-        """Queue an event for the outbox; written in this transaction."""
+        """Queue an already built event for the outbox (the gateway's ingest, whose ids are the
+        agencies' own numbers); everything else publishes with `publish`."""
         self._pending.append({
             "event_id": event.id, "topic": topic, "key": key or event.subject,
             "value": encode(event), "headers": [[k, v.decode()] for k, v in event_headers(event)],

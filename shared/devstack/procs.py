@@ -94,4 +94,4 @@ def remove(pidfile: Path) -> None:
         pass
 
 
-__all__ = ["read_pid", "alive", "stop_pid", "port_open", "wait_port_closed", "write_pid", "remove", "os"]
+__all__ = ["alive", "os", "port_open", "read_pid", "remove", "stop_pid", "wait_port_closed", "write_pid"]

@@ -18,10 +18,12 @@ import time
 import uuid
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
+from typing import Any, TypeAlias
 
 import asyncpg
 from aiokafka import AIOKafkaConsumer, ConsumerRebalanceListener, TopicPartition
 from aiokafka.errors import CommitFailedError, IllegalStateError, KafkaError
+from aiokafka.structs import ConsumerRecord
 from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
@@ -31,10 +33,10 @@ from shared.envelope import EnvelopeError, IncomingEvent, decode
 from shared.events import EVENT_TYPES, EventData, InvalidEventData, UnknownEventType, parse_data
 from shared.kafka.producer import EventProducer
 from shared.logging import bind_event, get_logger, unbind_event
-from shared.metrics import (CONSUMED, CONSUMER_LAG, CONSUMER_RESTARTS, DEAD_LETTERED, DUPLICATES, FAILED,
-                            HANDLER_SECONDS)
+from shared.metrics import CONSUMED, CONSUMER_LAG, CONSUMER_RESTARTS, DEAD_LETTERED, DUPLICATES, FAILED, HANDLER_SECONDS
 from shared.topics import dlq
 
+Record: TypeAlias = ConsumerRecord[bytes, bytes]
 log = get_logger(__name__)
 
 Handler = Callable[[IncomingEvent, EventData, UnitOfWork], Awaitable[None]]
@@ -56,12 +58,12 @@ def is_transient(exc: BaseException) -> bool:
 
 @dataclass(slots=True)
 class _Item:
-    record: object
+    record: Record
     event: IncomingEvent
     data: EventData
 
 
-class _Listener(ConsumerRebalanceListener):
+class _Listener(ConsumerRebalanceListener):  # type: ignore[misc]  # aiokafka ships no types
     def __init__(self, runner: ConsumerRunner) -> None:
         self.runner = runner
 
@@ -95,7 +97,7 @@ class ConsumerRunner:
         max_attempts: int = 5,
         backoff_s: float = 0.2,
         on_assigned: Callable[[set[TopicPartition]], Awaitable[None] | None] | None = None,
-        consumer_options: dict | None = None,
+        consumer_options: dict[str, Any] | None = None,
         offset_reset: str = "earliest",
         idempotent_types: frozenset[str] = frozenset(),
         max_record_bytes: int = 256 * 1024,
@@ -187,9 +189,9 @@ class ConsumerRunner:
                         max(0, highwater - records[-1].offset - 1)
                     )
 
-    async def _process(self, batches: dict[TopicPartition, list]) -> None:
+    async def _process(self, batches: dict[TopicPartition, list[Record]]) -> None:
         items: list[_Item] = []
-        rejected: list[tuple[object, str]] = []
+        rejected: list[tuple[Record, str]] = []
         for tp, records in batches.items():   # each partition's records stay in their order
             CONSUMED.labels(self.service, tp.topic).inc(len(records))
             for record in records:
@@ -243,7 +245,7 @@ class ConsumerRunner:
                 await self._pause(self.backoff_s * attempt)
 
     async def _handle(self, items: list[_Item]) -> None:
-        async with UnitOfWork(self.engine, self.notify_channel) as uow:
+        async with UnitOfWork(self.engine, self.notify_channel, service=self.service) as uow:
             by_topic: dict[str, list[uuid.UUID]] = {}
             for i in items:
                 if i.event.type not in self.idempotent_types:
@@ -270,10 +272,10 @@ class ConsumerRunner:
                     unbind_event()
         self.handled += len(handled)
 
-    async def _dead_letter(self, record, reason: str) -> None:
+    async def _dead_letter(self, record: Record, reason: str) -> None:
         await self._dead_letter_many([(record, reason)])
 
-    async def _dead_letter_many(self, rejected: list[tuple[object, str]]) -> None:
+    async def _dead_letter_many(self, rejected: list[tuple[Record, str]]) -> None:
         out = []
         for record, reason in rejected:
             headers = list(record.headers or []) + [

@@ -13,11 +13,13 @@ from __future__ import annotations
 import asyncio
 import os
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
+from typing import TypeAlias
 
 import typer
 from aiokafka import AIOKafkaConsumer, TopicPartition
+from aiokafka.structs import ConsumerRecord
 from rich.console import Console
 from rich.table import Table
 
@@ -35,13 +37,13 @@ class ReplayResult:
     topic: str
     group: str
     replayed: int = 0
-    by_reason: Counter = field(default_factory=Counter)
+    by_reason: Counter[str] = field(default_factory=Counter)
 
 
-def header(record, name: str) -> str | None:
+def header(record: Record, name: str) -> str | None:
     for key, value in record.headers or ():
         if key == name:
-            return value.decode(errors="replace")
+            return bytes(value).decode(errors="replace")
     return None
 
 
@@ -50,8 +52,12 @@ def reason_kind(reason: str | None) -> str:
     return (reason or "(no reason)").split(":", 1)[0][:80]
 
 
-async def _read_until_end(consumer: AIOKafkaConsumer, tps: list[TopicPartition], ends: dict,
-                          on_batch: Callable[[list], asyncio.Future | None]) -> None:
+Record: TypeAlias = ConsumerRecord[bytes, bytes]
+OnBatch = Callable[[TopicPartition, list[Record]], Awaitable[None]]
+
+
+async def _read_until_end(consumer: AIOKafkaConsumer, tps: list[TopicPartition], ends: dict[TopicPartition, int],
+                          on_batch: OnBatch) -> None:
     while True:
         positions = {tp: await consumer.position(tp) for tp in tps}
         if all(positions[tp] >= ends[tp] for tp in tps):
@@ -67,14 +73,14 @@ async def _partitions(consumer: AIOKafkaConsumer, topic: str, bootstrap: str) ->
     await asyncio.sleep(0)  # let aiokafka's background task start, or stop() raises CancelledError
     parts = consumer.partitions_for_topic(topic)
     if not parts:
-        await consumer._client.force_metadata_update()  # noqa: SLF001 — a topic created a moment ago
+        await consumer._client.force_metadata_update()
         parts = consumer.partitions_for_topic(topic)
     if not parts:
         raise ValueError(f"no topic {topic!r} on {bootstrap}")
     return [TopicPartition(topic, p) for p in sorted(parts)]
 
 
-async def show(bootstrap: str, topic: str) -> Counter:
+async def show(bootstrap: str, topic: str) -> Counter[str]:
     """Count the records in `<topic>.dlq` by reason (from the beginning, no group)."""
     consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap, enable_auto_commit=False)
     await consumer.start()
@@ -83,9 +89,9 @@ async def show(bootstrap: str, topic: str) -> Counter:
         consumer.assign(tps)
         await consumer.seek_to_beginning(*tps)
         ends = await consumer.end_offsets(tps)
-        counts: Counter = Counter()
+        counts: Counter[str] = Counter()
 
-        async def count(_tp, records):
+        async def count(_tp: TopicPartition, records: list[Record]) -> None:
             counts.update(reason_kind(header(r, "sps-error")) for r in records)
 
         await _read_until_end(consumer, tps, ends, count)
@@ -109,7 +115,7 @@ async def replay(bootstrap: str, topic: str, *, group: str = REPLAY_GROUP,
         consumer.assign(tps)
         ends = await consumer.end_offsets(tps)
 
-        async def republish(tp: TopicPartition, records: list) -> None:
+        async def republish(tp: TopicPartition, records: list[Record]) -> None:
             out = []
             for r in records:
                 headers = [(k, v) for k, v in (r.headers or ()) if k not in _DLQ_HEADERS]

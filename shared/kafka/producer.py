@@ -7,19 +7,8 @@ from collections.abc import Iterable, Sequence
 from aiokafka import AIOKafkaProducer
 from aiokafka.errors import KafkaConnectionError
 
-from shared import tracing
-from shared.envelope import CONTENT_TYPE, OutgoingEvent, encode
+from shared.envelope import Header, OutgoingEvent, encode, event_headers
 from shared.metrics import PRODUCED
-
-Header = tuple[str, bytes]
-
-
-def event_headers(event: OutgoingEvent) -> list[Header]:
-    headers: list[Header] = [("content-type", CONTENT_TYPE.encode()), ("ce_type", event.type.encode())]
-    if event.correlationid:
-        headers.append(("correlationid", event.correlationid.encode()))
-    headers.extend(tracing.inject())  # the trace this event is part of (none when tracing is off)
-    return headers
 
 
 class EventProducer:

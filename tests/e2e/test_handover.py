@@ -11,8 +11,8 @@ from datetime import UTC, date, datetime, timedelta
 import httpx
 
 from tests.e2e.test_thin_slice import alerts_for, gateway_token, staff
-from tests.waiting import eventually
 from tests.factories import random_id_number
+from tests.waiting import eventually
 
 
 def notice(town: str = "华士镇", release: date | None = None, **flags) -> dict:

@@ -30,8 +30,8 @@ from shared.paths import REPO_ROOT
 from shared.topics import dlq
 from tests.faults.conftest import Figure
 from tests.faults.helpers import open_cases, wait_alerts
-from tests.scratch_db import scratch_database
 from tests.kafka_helpers import fresh_topic, header, read_topic
+from tests.scratch_db import scratch_database
 
 pytestmark = pytest.mark.faults
 

@@ -19,8 +19,8 @@ from shared.envelope import encode, new_event
 from shared.kafka.consumer import ConsumerRunner
 from shared.kafka.producer import EventProducer
 from tests.faults.conftest import Figure
-from tests.scratch_db import scratch_database
 from tests.kafka_helpers import fresh_topic
+from tests.scratch_db import scratch_database
 
 pytestmark = pytest.mark.faults
 

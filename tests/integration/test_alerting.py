@@ -24,14 +24,14 @@ from services.alerting.adapters.channels import verify
 from services.alerting.adapters.tables import alert_log, alerts
 from services.alerting.main import AlertingSettings, create_app
 from shared import topics
+from shared.db.uow import UnitOfWork
 from shared.envelope import new_event
 from shared.events import ZoneExited
 from shared.kafka.producer import EventProducer
 from shared.paths import POLICY_DIR
 from shared.timers import TimerLoop, schedule, timers
-from shared.db.uow import UnitOfWork
-from tests.waiting import eventually
 from tests.kafka_helpers import header, read_topic
+from tests.waiting import eventually
 
 SECRET = "webhook-test-secret"
 
@@ -101,7 +101,7 @@ def settings_for(stack, name: str, policy_dir: Path, **extra) -> AlertingSetting
 async def alerting_app(settings: AlertingSettings):
     app = create_app(settings)
     async with app.router.lifespan_context(app):
-        await asyncio.wait_for(app.state.runtime.started.wait(), timeout=60)
+        await asyncio.wait_for(app.state.parts.runtime.started.wait(), timeout=60)
         yield app
 
 
@@ -139,7 +139,7 @@ async def test_restart_inside_the_escalation_window_escalates_exactly_once(stack
     settings = settings_for(stack, "alerting_restart", fast_policy)
     person = uuid.uuid4()
     async with alerting_app(settings) as app:
-        engine = app.state.runtime.engine
+        engine = app.state.parts.runtime.engine
         await produce(stack, [(str(person), zone_exit(person, datetime.now(UTC)))])
 
         async def raised():
@@ -149,7 +149,7 @@ async def test_restart_inside_the_escalation_window_escalates_exactly_once(stack
     # Down across the 3-second deadline; the timer must still fire, once, after the restart.
     await asyncio.sleep(4.0)
     async with alerting_app(settings) as app:
-        engine = app.state.runtime.engine
+        engine = app.state.parts.runtime.engine
 
         async def escalated():
             async with engine.connect() as conn:
@@ -239,7 +239,7 @@ async def test_bad_records_on_an_input_topic_go_to_the_dlq_and_alerting_goes_on(
     person = uuid.uuid4()
     marker = uuid.uuid4().hex
     async with alerting_app(settings) as app:
-        engine = app.state.runtime.engine
+        engine = app.state.parts.runtime.engine
         bad = orjson.dumps({"specversion": "1.0", "id": str(uuid.uuid4()), "source": "/sps/supervision",
                             "type": "sps.supervision.zone-exited", "time": datetime.now(UTC).isoformat(),
                             "data": {"person_id": "not-a-uuid", "marker": marker}})
@@ -278,7 +278,7 @@ async def test_undeliverable_notifications_go_to_their_dlq_and_a_silent_pipeline
     settings = settings_for(stack, "alerting_broken", fragile_policy, alert_webhooks=hooks, watchdog_interval_s=0.5)
     person = uuid.uuid4()
     async with alerting_app(settings) as app:
-        engine = app.state.runtime.engine
+        engine = app.state.parts.runtime.engine
         await produce(stack, [(str(person), zone_exit(person, datetime.now(UTC) + timedelta(hours=1)))])
 
         async def silent_alert():

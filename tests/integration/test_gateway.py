@@ -30,7 +30,7 @@ async def gateway(stack):
                                 database_url=stack.database_url, database_name="sps_test_exchange_inproc")
     app = create_app(settings)
     async with app.router.lifespan_context(app):
-        runtime = app.state.runtime
+        runtime = app.state.parts.runtime
         await asyncio.wait_for(runtime.started.wait(), timeout=60)
         async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://gateway") as client:
             yield app, client
@@ -121,7 +121,7 @@ async def test_a_good_order_is_accepted_with_the_derived_person_id_and_no_identi
     app, client = gateway
     r = await client.post("/v1/court-orders", json=ORDER, headers=await token(client, "court"))
     assert r.status_code == 202, r.text
-    person_id = str(derive_person_id(ORDER["person"]["id_number"], app.state.person_key))
+    person_id = str(derive_person_id(ORDER["person"]["id_number"], app.state.parts.person_key))
     assert r.json()["person_id"] == person_id and r.json()["case_id"]
     records = await read_topic(stack.bootstrap, topics.COURT_ORDERS, min_count=1)
     mine = [rec for rec in records if orjson.loads(rec.value)["data"]["order_no"] == ORDER["order_no"]]

@@ -35,7 +35,7 @@ async def gateway(stack, name: str, bootstrap: str | None = None, wait_started: 
     app = create_app(settings)
     async with app.router.lifespan_context(app):
         if wait_started:
-            await asyncio.wait_for(app.state.runtime.started.wait(), timeout=60)
+            await asyncio.wait_for(app.state.parts.runtime.started.wait(), timeout=60)
         async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://gw") as client:
             yield app, client
 
@@ -200,7 +200,7 @@ async def test_changing_one_audit_row_breaks_the_chain_and_verification_says_whe
         court = await bearer(client, "court")
         for _ in range(3):
             assert (await client.post("/v1/court-orders", json=court_order(), headers=court)).status_code == 202
-        engine = app.state.runtime.engine
+        engine = app.state.parts.runtime.engine
         async with engine.connect() as conn:
             seqs = (await conn.execute(sa.select(audit_table.c.seq).order_by(audit_table.c.seq))).scalars().all()
         victim = seqs[1]

@@ -37,10 +37,10 @@ async def test_rescoring_keeps_old_results_and_adds_new_ones_side_by_side(stack,
                                sentence_kind="probation", offence="盗窃罪", offence_category="property",
                                term_start=date(2026, 12, 1), term_end=date(2027, 12, 1))
     async with app.router.lifespan_context(app):
-        await asyncio.wait_for(app.state.runtime.started.wait(), timeout=60)
+        await asyncio.wait_for(app.state.parts.runtime.started.wait(), timeout=60)
         incoming = decode(encode(new_event("sps.ingest.court-order", "/sps/exchange", order, subject=str(person))))
-        async with app.state.runtime.uow() as uow:
-            await app.state.handlers.on_court_order(incoming, order, uow)
+        async with app.state.parts.runtime.uow() as uow:
+            await app.state.parts.handlers.on_court_order(incoming, order, uow)
         async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://risk",
                                      headers={HEADER: "sps-demo-internal-token"}) as client:
             for _ in range(100):
@@ -57,7 +57,7 @@ async def test_rescoring_keeps_old_results_and_adds_new_ones_side_by_side(stack,
             # The monthly cycle: make this month's timer due now; everyone is assessed once more.
             from shared.timers import timers
 
-            async with app.state.runtime.engine.begin() as conn:
+            async with app.state.parts.runtime.engine.begin() as conn:
                 months = (await conn.execute(sa.update(timers).where(timers.c.kind == "risk.monthly",
                                                                      timers.c.fired_at.is_(None))
                                              .values(due_at=sa.func.now()).returning(timers.c.key))).scalars().all()
@@ -68,7 +68,7 @@ async def test_rescoring_keeps_old_results_and_adds_new_ones_side_by_side(stack,
                     break
                 await asyncio.sleep(0.2)
             assert any(a["trigger"].startswith("monthly:") for a in history["2026.1"])
-        async with app.state.runtime.engine.connect() as conn:
+        async with app.state.parts.runtime.engine.connect() as conn:
             versions = (await conn.execute(sa.select(assessments.c.instrument_version).where(
                 assessments.c.person_id == person).order_by(assessments.c.created_at))).scalars().all()
     assert versions[:2] == ["2026.1", "2027.1"] and versions[2:] == ["2026.1"]  # + the monthly one

@@ -18,8 +18,8 @@ from shared.envelope import encode, new_event
 from shared.events import Checkin, CourtOrderIngested, LocationFix, MaskedPerson
 from shared.kafka.producer import EventProducer
 from shared.paths import POLICY_DIR
-from tests.waiting import eventually
 from tests.kafka_helpers import published_by
+from tests.waiting import eventually
 
 ZONE = {"name": "受害人住所", "polygon": {"type": "Polygon", "coordinates": [[[120.28, 31.90], [120.29, 31.90],
                                                                          [120.29, 31.91], [120.28, 31.91],
@@ -27,7 +27,7 @@ ZONE = {"name": "受害人住所", "polygon": {"type": "Polygon", "coordinates":
 
 
 PROGRAMMES = (
-    "positioning: {term_months: 3, ending_notice_day: 80, approver_roles: [bureau_head]}\n"
+    "positioning: {term_months: 3, ending_notice_day: 80}\n"
     "aftercare: {phone_every_months: 1, visit_every_months: 3, rehab_report_within: P15D, unreported_trip_days: 3,"
     " serious_unreported_trips: 3}\n"
     "targets: {aftercare_rate: 0.9, abstinence_rate: 0.5}\n"
@@ -54,7 +54,7 @@ async def supervision(stack, policy_dir: Path, name: str = "supervision_it"):
                                    database_url=stack.database_url, policy_dir=policy_dir, outbox_poll_interval_s=0.2)
     app = create_app(settings)
     async with app.router.lifespan_context(app):
-        await asyncio.wait_for(app.state.runtime.started.wait(), timeout=60)
+        await asyncio.wait_for(app.state.parts.runtime.started.wait(), timeout=60)
         yield app
 
 
@@ -85,7 +85,7 @@ async def send(stack, topic: str, person_id: uuid.UUID, values: list[bytes]) -> 
 
 
 async def events_for(app, stack, person_id: uuid.UUID, kind: str | None = None) -> list[dict]:
-    events = await published_by(app.state.runtime.engine, stack.bootstrap, topics.SUPERVISION_EVENTS)
+    events = await published_by(app.state.parts.runtime.engine, stack.bootstrap, topics.SUPERVISION_EVENTS)
     return [e for e in events if e["subject"] == str(person_id) and (kind is None or e["type"] == kind)]
 
 
@@ -104,10 +104,11 @@ async def test_intake_missed_fires_exactly_once_across_a_restart_and_not_for_one
         await eventually(lambda: events_for(app, stack, reporting, "sps.supervision.intake-reported"))
     # The deadline (tomorrow 00:00 + 3 s) is in the future: move it to the past while the service is down.
     import sqlalchemy as sa
+
     from shared.timers import timers
 
     async with supervision(stack, quick_policy) as app:
-        async with app.state.runtime.engine.begin() as conn:
+        async with app.state.parts.runtime.engine.begin() as conn:
             await conn.execute(sa.update(timers).where(timers.c.kind == "intake.due", timers.c.fired_at.is_(None),
                                                        timers.c.payload["person_id"].astext.in_(
                                                            [str(missing), str(reporting)]))

@@ -37,7 +37,7 @@ def policy_no_first_months(tmp_path_factory):
 
 def client(app) -> httpx.AsyncClient:
     return httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://supervision",
-                             headers={"X-SPS-Internal-Token": app.state.internal_token})
+                             headers={"X-SPS-Internal-Token": app.state.parts.runtime.internal_token})
 
 
 def assessed(person_id: uuid.UUID, level: str) -> bytes:
@@ -97,7 +97,7 @@ async def test_level_follows_intake_and_risk_and_the_key_person_list(stack, poli
             assert listed["status"] == "confirmed"
             mine = next(p for p in listed["persons"] if p["person_id"] == str(person))
             assert mine["reasons"] == ["risk:high"] and mine["target_zh"]
-        # The office's first list: everyone on it is newly determined, a signal for risk_high (BRIEF §4).
+        # The office's first list: everyone on it is newly determined, a signal for risk_high (docs/domain.md §4).
         [new] = await eventually(lambda: events_for(app, stack, person, "sps.supervision.key-person-newly-determined"))
         assert new["data"]["cause"] == f"key-person:澄江街道:{month}" and new["data"]["reasons"] == ["risk:high"]
         assert new["data"]["jurisdiction"] == "澄江街道" and new["subject"] == str(person)
@@ -112,7 +112,8 @@ async def test_positioning_is_its_own_record_and_its_day_80_notice_catches_up_on
         async with client(app) as http:
             refused = await http.post(f"/internal/v1/persons/{person}/positioning",
                                       json={**OFFICER, "ground": "revocation_pending", "device_id": "EM-1"})
-            assert refused.status_code == 422 and "bureau_head" in refused.json()["detail"]
+            # Who may approve is the authority model's: a 403 naming the role it needs.
+            assert refused.status_code == 403 and "bureau_head" in refused.json()["detail"]
             bad = await http.post(f"/internal/v1/persons/{person}/positioning",
                                   json={**HEAD, "ground": "looks_suspicious", "device_id": "EM-1"})
             assert bad.status_code == 422 and "five legal grounds" in bad.json()["detail"]

@@ -1,4 +1,4 @@
-"""The committed benchmark results carry every figure issue #9 asks for (the numbers come from
+"""The committed benchmark results carry every figure the benchmark reports (the numbers come from
 `make bench`; this checks the file's shape and its internal consistency, not speed)."""
 import json
 

@@ -1,4 +1,4 @@
-"""The shipped alert policy is BRIEF §4's catalogue; a bad policy file is refused naming the line."""
+"""The shipped alert policy is docs/domain.md §4's catalogue; a bad policy file is refused naming the line."""
 import uuid
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -11,7 +11,7 @@ from shared.paths import POLICY_DIR
 from shared.policy import PolicyError, load_policy
 
 H, M, D = (lambda n: timedelta(hours=n)), (lambda n: timedelta(minutes=n)), (lambda n: timedelta(days=n))
-# rule_id: (colour, ack, dispose) — copied from BRIEF §4
+# rule_id: (colour, ack, dispose) — copied from docs/domain.md §4
 CATALOGUE = {
     "intake_missed": ("red", M(15), H(24)),
     "contact_lost": ("red", M(15), H(24)),
@@ -35,7 +35,7 @@ CATALOGUE = {
 def test_shipped_policy_is_the_brief_catalogue():
     policy = load_alert_policy(POLICY_DIR)
     assert set(CATALOGUE) <= set(policy.rules)
-    # beyond the brief: the platform watching itself, and issue #5's overdue reassessment
+    # beyond the brief: the platform watching itself, and the overdue reassessment
     assert set(policy.rules) - set(CATALOGUE) == {"notification_silent", "reassessment_overdue"}
     for rule_id, (colour, ack, dispose) in CATALOGUE.items():
         rule = policy.rules[rule_id]

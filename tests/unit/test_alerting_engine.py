@@ -151,7 +151,7 @@ def test_any_interleaving_and_duplication_gives_the_same_alerts(picks, rnd):
 
 
 def test_risk_high_is_raised_by_a_risk_rising_and_by_a_newly_determined_key_person():
-    """BRIEF §4: `risk_high` — the assessment rises to high, or a key person is newly determined."""
+    """docs/domain.md §4: `risk_high` — the assessment rises to high, or a key person is newly determined."""
     book = Book()
     book.feed(*signal("sps.risk.risk-high", "risk-high:a1"))
     book.feed(*signal("sps.supervision.key-person-newly-determined", "key-person:澄江街道:2026-12"))

@@ -6,8 +6,7 @@ import pytest
 from pydantic import ValidationError
 
 from shared.envelope import EnvelopeError, IncomingEvent, OutgoingEvent, decode, encode, new_event
-from shared.events import (EVENT_TYPES, InvalidEventData, LocationFix, UnknownEventType, envelope_json_schema,
-                           parse_data)
+from shared.events import EVENT_TYPES, InvalidEventData, LocationFix, UnknownEventType, envelope_json_schema, parse_data
 
 PID = uuid.uuid4()
 

@@ -1,4 +1,4 @@
-"""Zone judgement at its boundaries (BRIEF §1: a fix outside by less than its accuracy is no breach)."""
+"""Zone judgement at its boundaries (docs/domain.md §1: a fix outside by less than its accuracy is no breach)."""
 import pytest
 
 from services.supervision.domain.geo import Area, LocalProjection, judge_position
@@ -56,9 +56,9 @@ def test_the_inscribed_circle_shortcut_answers_as_shapely_does():
 
     import shapely
 
+    from services.supervision.domain.geo import county_area, projection_for
     from shared.geography import load_geography
     from shared.paths import POLICY_DIR
-    from services.supervision.domain.geo import county_area, projection_for
 
     ell = Area("L", [PROJ.lonlat(x, y) for x, y in [(0, 0), (3000, 0), (3000, 1000), (1000, 1000), (1000, 3000),
                                                       (0, 3000), (0, 0)]], PROJ)

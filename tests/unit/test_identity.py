@@ -3,8 +3,16 @@ from datetime import date
 
 import pytest
 
-from shared.identity import (InvalidIdNumber, check_digit, derive_person_id, is_valid_id_number, mask_id_number,
-                             mask_name, mask_phone, normalise_id_number)
+from shared.identity import (
+    InvalidIdNumber,
+    check_digit,
+    derive_person_id,
+    is_valid_id_number,
+    mask_id_number,
+    mask_name,
+    mask_phone,
+    normalise_id_number,
+)
 
 VALID = "11010519491231002X"  # the contract's example; its check digit is X
 

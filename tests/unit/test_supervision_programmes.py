@@ -7,28 +7,23 @@ import pytest
 from services.supervision.domain.aftercare import Followup, abstinent, next_due, serious_breach, trip_needs_report
 from services.supervision.domain.keypersons import Candidate, determine, newly_determined, previous_month
 from services.supervision.domain.policy import load_supervision_policy
-from services.supervision.domain.positioning import (GROUNDS, PositioningRefused, first_term, months_after_exact,
-                                                     renewal)
+from services.supervision.domain.positioning import GROUNDS, PositioningRefused, first_term, months_after_exact, renewal
 from services.supervision.domain.team import Member, TeamRefused, check_team
 from shared.paths import POLICY_DIR
 
 POLICY = load_supervision_policy(POLICY_DIR)
 
 
-def test_positioning_needs_one_of_the_five_grounds_and_the_heads_approval():
+def test_positioning_needs_one_of_the_five_grounds():
+    # The head's approval is the authority model's (tests/unit/test_supervision_commands.py).
     assert len(GROUNDS) == 5
     with pytest.raises(PositioningRefused) as bad_ground:
-        first_term(ground="suspicious", approver_role="bureau_head", starts_on=date(2026, 1, 1),
-                   policy=POLICY.positioning)
+        first_term(ground="suspicious", starts_on=date(2026, 1, 1), policy=POLICY.positioning)
     assert bad_ground.value.field == "ground"
-    with pytest.raises(PositioningRefused) as bad_approver:
-        first_term(ground="revocation_pending", approver_role="justice_officer", starts_on=date(2026, 1, 1),
-                   policy=POLICY.positioning)
-    assert bad_approver.value.field == "approver"
 
 
 def test_positioning_term_is_three_months_with_the_notice_on_day_80():
-    term = first_term(ground="left_county_without_leave", approver_role="bureau_head", starts_on=date(2026, 1, 10),
+    term = first_term(ground="left_county_without_leave", starts_on=date(2026, 1, 10),
                       policy=POLICY.positioning)
     assert term.ends_on == date(2026, 4, 10)
     assert (term.notice_on - term.starts_on).days + 1 == 80  # day 1 is the start day
@@ -37,9 +32,9 @@ def test_positioning_term_is_three_months_with_the_notice_on_day_80():
 
 def test_renewal_needs_a_review_and_continues_from_the_old_end():
     with pytest.raises(PositioningRefused):
-        renewal(current_end=date(2026, 4, 10), reviewed=True, review_note=" ", approver_role="bureau_head",
+        renewal(current_end=date(2026, 4, 10), reviewed=True, review_note=" ",
                 policy=POLICY.positioning)
-    term = renewal(current_end=date(2026, 4, 10), reviewed=True, review_note="仍需定位", approver_role="bureau_head",
+    term = renewal(current_end=date(2026, 4, 10), reviewed=True, review_note="仍需定位",
                    policy=POLICY.positioning)
     assert (term.starts_on, term.ends_on) == (date(2026, 4, 10), date(2026, 7, 10))
 

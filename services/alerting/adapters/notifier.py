@@ -9,18 +9,16 @@ from __future__ import annotations
 
 import asyncio
 import uuid
+from collections.abc import Callable
 from datetime import UTC, datetime
 
 import sqlalchemy as sa
-from sqlalchemy.ext.asyncio import AsyncEngine
 
 from services.alerting.adapters.channels import Channel, DeliveryError
 from services.alerting.adapters.tables import alerts, notifications
 from services.alerting.domain.alerts import new_alert
 from services.alerting.domain.policy import AlertPolicy
-from shared import topics
 from shared.db.uow import UnitOfWork
-from shared.envelope import new_event
 from shared.events import NotificationFailed
 from shared.logging import get_logger
 
@@ -30,10 +28,9 @@ COUNTY = "county"
 
 
 class Notifier:
-    def __init__(self, engine: AsyncEngine, channel: str, channels: list[Channel], policy: AlertPolicy,
+    def __init__(self, uow: Callable[[], UnitOfWork], channels: list[Channel], policy: AlertPolicy,
                  poll_interval_s: float = 1.0) -> None:
-        self._engine = engine
-        self._notify_channel = channel
+        self._uow = uow
         self._channels = {c.name: c for c in channels}
         self._policy = policy
         self._poll = poll_interval_s
@@ -54,7 +51,7 @@ class Notifier:
                 await asyncio.sleep(2.0)
 
     async def deliver_due(self, batch: int = 20) -> int:
-        async with UnitOfWork(self._engine, self._notify_channel) as uow:
+        async with self._uow() as uow:
             rows = (await uow.conn.execute(
                 sa.select(notifications).where(notifications.c.status == "pending",
                                                notifications.c.next_attempt_at <= sa.func.now())
@@ -76,8 +73,7 @@ class Notifier:
                     status="dead", attempts=attempts, last_error=str(exc)[:2000]))
                 dead = NotificationFailed(notification_id=row.id, alert_id=row.alert_id, version=row.version,
                                           channel=row.channel, target=row.target, attempts=attempts, error=str(exc))
-                uow.emit(topics.NOTIFICATIONS_DEAD, new_event("sps.alert.notification-failed", "/sps/alerting", dead,
-                                                              subject=str(row.alert_id)))
+                uow.publish(dead, subject=row.alert_id)
                 log.error("notification given up", notification=row.id, error=str(exc))
             else:
                 delay = min(300, 2 ** attempts)
@@ -93,10 +89,10 @@ class Notifier:
 class Watchdog:
     """Raises `notification_silent` when notifications wait too long or the notifier stopped."""
 
-    def __init__(self, alerting, notifier: Notifier, engine: AsyncEngine, channel: str, policy: AlertPolicy,
+    def __init__(self, alerting, notifier: Notifier, uow: Callable[[], UnitOfWork], policy: AlertPolicy,
                  interval_s: float = 30.0) -> None:
-        self._alerting, self._notifier, self._engine = alerting, notifier, engine
-        self._channel, self._policy, self._interval = channel, policy, interval_s
+        self._alerting, self._notifier, self._uow = alerting, notifier, uow
+        self._policy, self._interval = policy, interval_s
 
     async def run(self) -> None:
         while True:
@@ -112,7 +108,7 @@ class Watchdog:
         """True if the pipeline is silent (and the alert was raised or is still open)."""
         silent_after = self._policy.notifications.silent_after
         now = datetime.now(UTC)
-        async with UnitOfWork(self._engine, self._channel) as uow:
+        async with self._uow() as uow:
             oldest = await uow.conn.scalar(sa.select(sa.func.min(notifications.c.created_at))
                                            .where(notifications.c.status == "pending"))
             stalled = oldest is not None and now - oldest > silent_after

@@ -65,3 +65,8 @@ notifications = sa.Table(
     sa.Column("sent_at", sa.DateTime(timezone=True)),
     sa.UniqueConstraint("alert_id", "version", "channel", "target"),
 )
+
+# Declared as migration 0002 made them (tests/integration/test_schema.py holds the two together).
+sa.Index("alerts_person_raised", alerts.c.person_id, alerts.c.raised_at)
+sa.Index("silences_person_rule", silences.c.person_id, silences.c.rule_id)
+sa.Index("notifications_due", notifications.c.next_attempt_at, postgresql_where=sa.text("status = 'pending'"))

@@ -94,7 +94,7 @@ def on_signal(policy: AlertPolicy, event_type: str, signal: Signal, known: list[
         if aid in by_id:
             decision.actions.append(AddEvidence(aid, tuple(signal.evidence)))
             continue
-        colour = rule.colour
+        colour: str = rule.colour
         if rule.colour_if is not None and getattr(signal, rule.colour_if.field) == rule.colour_if.equals:
             colour = _worse(policy, colour, rule.colour_if.colour)
         if rule.repeat is not None:

@@ -5,27 +5,22 @@ Each step returns the alert's next state (version + 1) with who, when and why, o
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 from services.alerting.domain.alerts import notify_targets
 from services.alerting.domain.policy import AlertPolicy
 from shared.events import AlertData
-
-SUPERVISORS = ("supervisor", "bureau_head")
 
 
 class LifecycleError(Exception):
     """The step does not fit the alert's state (HTTP 409)."""
 
 
-class NotAllowed(Exception):
-    """The actor may not take this step (HTTP 403)."""
-
-
 class BadReason(ValueError):
     """An unknown disposal reason code (HTTP 422)."""
 
 
-def _next(alert: AlertData, **changes) -> AlertData:
+def _next(alert: AlertData, **changes: Any) -> AlertData:
     return alert.model_copy(update={**changes, "version": alert.version + 1})
 
 
@@ -46,12 +41,15 @@ def dispose(alert: AlertData, policy: AlertPolicy, *, actor: str, at: datetime, 
                  actor=actor, reason="disposed", reason_code=reason_code, note=note, notify=[])
 
 
-def close(alert: AlertData, policy: AlertPolicy, *, actor: str, role: str, at: datetime,
-          note: str | None) -> AlertData:
+def close_action(alert: AlertData, policy: AlertPolicy) -> str:
+    """The authority model's action that closing this alert takes: the serious colours need a
+    supervisor's sign-off (policy `close_needs_supervisor`; who signs is `alert.close_serious`)."""
+    return "alert.close_serious" if alert.colour in policy.close_needs_supervisor else "alert.close"
+
+
+def close(alert: AlertData, *, actor: str, at: datetime, note: str | None) -> AlertData:
     if alert.status != "disposed":
         raise LifecycleError(f"only a disposed alert can be closed; this one is {alert.status}")
-    if alert.colour in policy.close_needs_supervisor and role not in SUPERVISORS:
-        raise NotAllowed(f"a {alert.colour} alert is closed only with a supervisor's sign-off")
     return _next(alert, status="closed", closed_at=at, actor=actor, reason="closed", note=note, notify=[])
 
 

@@ -1,4 +1,4 @@
-"""The alert catalogue as policy (policy/alerts.yaml, BRIEF §4)."""
+"""The alert catalogue as policy (policy/alerts.yaml, docs/domain.md §4)."""
 from __future__ import annotations
 
 from datetime import timedelta
@@ -39,7 +39,7 @@ class RulePolicy(_Strict):
     title_zh: str = Field(min_length=1)
     title_en: str = Field(min_length=1)
     # The signal event type that raises it, or several (risk_high: a risk rising to high, and a
-    # key person newly determined; BRIEF §4).
+    # key person newly determined; docs/domain.md §4).
     trigger: str | tuple[str, ...] | None = None
     when: MinCondition | None = None
     colour_if: ColourIf | None = None

@@ -11,21 +11,19 @@ from datetime import UTC, date, datetime, timedelta
 from typing import Annotated
 
 import sqlalchemy as sa
-from fastapi import APIRouter, Depends, Query, Request
+from fastapi import APIRouter, Query
 from fastapi.responses import Response
 from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font, PatternFill
-from pydantic import BaseModel
 
 from services.command_centre.adapters.tables import alert_view
-from services.command_centre.api.staff import _actor, _for_person, _person_visible
-from services.command_centre.auth import current_user
-from services.command_centre.domain.staff import StaffUser
+from services.command_centre.deps import CommandCentreParts, Parts, User
+from services.command_centre.persons import for_person, person_visible, staff_step
 from shared import staff_steps as steps
+from shared.authority import Actor
 from shared.http import ProblemError
 
 router = APIRouter(tags=["staff"])
-User = Annotated[StaffUser, Depends(current_user)]
 Month = Annotated[str | None, Query(pattern=r"^\d{4}-(0[1-9]|1[0-2])$")]
 
 # One place for the indicators: key, zh label, en label (the statistics page and the report share it).
@@ -48,38 +46,36 @@ COLOURS = [("red", "红色"), ("orange", "橙色"), ("yellow", "黄色"), ("blue
 
 
 @router.get("/api/v1/offices")
-async def offices(request: Request, user: User) -> list[str]:
+async def offices(parts: Parts, user: User) -> list[str]:
     """The justice offices this user sees (all 17 for county staff)."""
-    return [o for o in request.app.state.geography.offices if user.sees(o)]
+    return [o for o in parts.geography.offices if user.sees(o)]
 
 
 # --- map ----------------------------------------------------------------------------------------
 
 @router.get("/api/v1/map/geometry")
-async def geometry(request: Request, user: User):
+async def geometry(parts: Parts, user: User):
     """The county polygon and offices (policy) and the visible cases' exclusion zones and areas."""
-    geo = request.app.state.geography
-    params = {} if user.county_wide else {"jurisdiction": user.jurisdiction}
-    zones = await request.app.state.supervision.call("GET", "/internal/v1/zones", params=params)
-    if isinstance(zones, Response):
-        return zones
+    geo = parts.geography
+    params = {} if user.county_wide else {"jurisdiction": user.office}
+    zones = await parts.supervision.call("GET", "/internal/v1/zones", params=params)
     offices = {k: v for k, v in geo.offices.items() if user.sees(k)}
     return {"county": {"name_zh": geo.county.name_zh, "polygon": geo.county.polygon, "centre": geo.county.centre},
             "offices": offices, **zones}
 
 
 @router.get("/api/v1/map/positions")
-async def positions(request: Request, user: User, office: str | None = None):
+async def positions(parts: Parts, user: User, office: str | None = None):
     if office and not user.sees(office):
         raise ProblemError(403, "Forbidden", f"you cannot see {office}")
-    jurisdiction = office or (None if user.county_wide else user.jurisdiction)
-    return await request.app.state.supervision.call(
+    jurisdiction = office or (None if user.county_wide else user.office)
+    return await parts.supervision.call(
         "GET", "/internal/v1/positions", params={"jurisdiction": jurisdiction} if jurisdiction else {})
 
 
 @router.get("/api/v1/persons/{person_id}/track")
-async def track(person_id: uuid.UUID, request: Request, user: User, day: date | None = None):
-    return await _for_person(request, user, person_id, "supervision", "GET",
+async def track(person_id: uuid.UUID, parts: Parts, user: User, day: date | None = None):
+    return await for_person(parts, user, person_id, "supervision", "GET",
                              f"/internal/v1/persons/{person_id}/track",
                              params={"day": day.isoformat()} if day else {}, resource="track")
 
@@ -87,116 +83,102 @@ async def track(person_id: uuid.UUID, request: Request, user: User, day: date | 
 # --- the person page ---------------------------------------------------------------------------------
 
 @router.get("/api/v1/persons/{person_id}/leaves")
-async def person_leaves(person_id: uuid.UUID, request: Request, user: User):
-    found = await _person_visible(request, user, person_id, resource="leaves")
-    return found if isinstance(found, Response) else found["leaves"]
+async def person_leaves(person_id: uuid.UUID, parts: Parts, user: User):
+    return (await person_visible(parts, user, person_id, resource="leaves"))["leaves"]
 
 
 @router.get("/api/v1/persons/{person_id}/programmes")
-async def person_programmes(person_id: uuid.UUID, request: Request, user: User):
+async def person_programmes(person_id: uuid.UUID, parts: Parts, user: User):
     """Level, electronic positioning, follow-ups, trips and the correction team."""
-    return await _for_person(request, user, person_id, "supervision", "GET",
+    return await for_person(parts, user, person_id, "supervision", "GET",
                              f"/internal/v1/persons/{person_id}/programmes", resource="programmes")
 
 
 @router.get("/api/v1/persons/{person_id}/alerts")
-async def person_alerts(person_id: uuid.UUID, request: Request, user: User):
-    found = await _person_visible(request, user, person_id, resource="alerts")
-    if isinstance(found, Response):
-        return found
-    async with request.app.state.runtime.engine.connect() as conn:
+async def person_alerts(person_id: uuid.UUID, parts: Parts, user: User):
+    await person_visible(parts, user, person_id, resource="alerts")
+    async with parts.runtime.engine.connect() as conn:
         return (await conn.execute(sa.select(alert_view.c.data).where(alert_view.c.person_id == person_id)
                                    .order_by(alert_view.c.raised_at.desc()).limit(500))).scalars().all()
 
 
-async def _staff_step(request: Request, user: StaffUser, person_id: uuid.UUID, method: str, path: str,
-                      body: BaseModel, *, action: str, resource: str):
-    """A member of staff's step on a person's case, recorded by supervision with who took it."""
-    return await _for_person(request, user, person_id, "supervision", method, f"/internal/v1/{path}",
-                             json={**body.model_dump(mode="json"), **_actor(user)}, action=action, resource=resource)
-
-
 @router.post("/api/v1/persons/{person_id}/positioning", status_code=201)
-async def start_positioning(person_id: uuid.UUID, body: steps.Positioning, request: Request, user: User):
+async def start_positioning(person_id: uuid.UUID, body: steps.Positioning, parts: Parts, user: User):
     """电子定位 on one of the five legal grounds; only the bureau head approves (supervision checks)."""
-    return await _staff_step(request, user, person_id, "POST", f"persons/{person_id}/positioning", body,
+    return await staff_step(parts, user, person_id, "POST", f"persons/{person_id}/positioning", body, may="positioning.approve",
                              action="create", resource="positioning")
 
 
 @router.post("/api/v1/persons/{person_id}/positioning/{positioning_id}/renew")
-async def renew_positioning(person_id: uuid.UUID, positioning_id: uuid.UUID, body: steps.Renewal, request: Request,
+async def renew_positioning(person_id: uuid.UUID, positioning_id: uuid.UUID, body: steps.Renewal, parts: Parts,
                             user: User):
-    return await _staff_step(request, user, person_id, "POST", f"positioning/{positioning_id}/renew", body,
+    return await staff_step(parts, user, person_id, "POST", f"positioning/{positioning_id}/renew", body, may="positioning.approve",
                              action="update", resource="positioning")
 
 
 @router.post("/api/v1/persons/{person_id}/followups", status_code=201)
-async def record_followup(person_id: uuid.UUID, body: steps.Followup, request: Request, user: User):
+async def record_followup(person_id: uuid.UUID, body: steps.Followup, parts: Parts, user: User):
     """后续照管: a phone call or visit, with any drug test."""
-    return await _staff_step(request, user, person_id, "POST", f"persons/{person_id}/followups", body,
+    return await staff_step(parts, user, person_id, "POST", f"persons/{person_id}/followups", body, may="followup.record",
                              action="create", resource="followup")
 
 
 @router.post("/api/v1/persons/{person_id}/trips", status_code=201)
-async def record_trip(person_id: uuid.UUID, body: steps.Trip, request: Request, user: User):
-    return await _staff_step(request, user, person_id, "POST", f"persons/{person_id}/trips", body,
+async def record_trip(person_id: uuid.UUID, body: steps.Trip, parts: Parts, user: User):
+    return await staff_step(parts, user, person_id, "POST", f"persons/{person_id}/trips", body, may="trip.record",
                              action="create", resource="trip")
 
 
 @router.put("/api/v1/persons/{person_id}/team")
-async def set_team(person_id: uuid.UUID, body: steps.Team, request: Request, user: User):
+async def set_team(person_id: uuid.UUID, body: steps.Team, parts: Parts, user: User):
     """矫正小组; a woman under supervision has a woman on her team (supervision checks)."""
-    return await _staff_step(request, user, person_id, "PUT", f"persons/{person_id}/team", body,
+    return await staff_step(parts, user, person_id, "PUT", f"persons/{person_id}/team", body, may="team.set",
                              action="update", resource="team")
 
 
 @router.post("/api/v1/persons/{person_id}/close")
-async def close_case(person_id: uuid.UUID, body: steps.Close, request: Request, user: User):
+async def close_case(person_id: uuid.UUID, body: steps.Close, parts: Parts, user: User):
     """收监 or transferred (a county supervisor or the bureau head; the term's end closes by itself)."""
-    return await _staff_step(request, user, person_id, "POST", f"persons/{person_id}/close", body,
+    return await staff_step(parts, user, person_id, "POST", f"persons/{person_id}/close", body, may="case.close",
                              action="update", resource="case")
 
 
 @router.post("/api/v1/persons/{person_id}/separations", status_code=201)
-async def report_separation(person_id: uuid.UUID, body: steps.Separation, request: Request, user: User):
+async def report_separation(person_id: uuid.UUID, body: steps.Separation, parts: Parts, user: User):
     """人机分离 found on a check."""
-    return await _staff_step(request, user, person_id, "POST", f"persons/{person_id}/separations", body,
+    return await staff_step(parts, user, person_id, "POST", f"persons/{person_id}/separations", body, may="separation.report",
                              action="create", resource="separation")
 
 
 # --- the monthly key-person determination (一月一认定) -------------------------------------------------
 
 @router.get("/api/v1/key-persons/{office}/{month}")
-async def key_persons(office: str, month: str, request: Request, user: User):
+async def key_persons(office: str, month: str, parts: Parts, user: User):
     if not user.sees(office):
         raise ProblemError(403, "Forbidden", f"you cannot see {office}")
-    return await request.app.state.supervision.call("GET", f"/internal/v1/key-persons/{office}/{month}")
+    return await parts.supervision.call("GET", f"/internal/v1/key-persons/{office}/{month}")
 
 
 @router.post("/api/v1/key-persons/{office}/{month}/confirm", status_code=201)
-async def confirm_key_persons(office: str, month: str, request: Request, user: User):
-    if not user.sees(office):
-        raise ProblemError(403, "Forbidden", f"you cannot confirm the list of {office}")
-    return await request.app.state.supervision.call("POST", f"/internal/v1/key-persons/{office}/{month}/confirm",
-                                                    json=_actor(user))
+async def confirm_key_persons(office: str, month: str, parts: Parts, user: User):
+    user.require("key_persons.confirm", office)
+    return await parts.supervision.call("POST", f"/internal/v1/key-persons/{office}/{month}/confirm",
+                                                    json=user.as_body())
 
 
 # --- statistics (the seed plan's indicators) and the monthly report ------------------------------------
 
-async def statistics_for(request: Request, user: StaffUser, month: str | None) -> dict:
+async def statistics_for(parts: CommandCentreParts, user: Actor, month: str | None) -> dict:
     month = month or datetime.now(UTC).strftime("%Y-%m")
-    handover = await request.app.state.handover.call("GET", "/internal/v1/indicators", params={"month": month})
-    supervision = await request.app.state.supervision.call("GET", "/internal/v1/indicators", params={"month": month})
-    for part in (handover, supervision):
-        if isinstance(part, Response):
-            raise ProblemError(502, "Bad Gateway", "a service behind the statistics did not answer")
+    handover = await parts.handover.call("GET", "/internal/v1/indicators", params={"month": month})
+    supervision = await parts.supervision.call("GET", "/internal/v1/indicators", params={"month": month})
     start = datetime.strptime(month, "%Y-%m").replace(tzinfo=UTC)
     end = (start + timedelta(days=32)).replace(day=1)
-    async with request.app.state.runtime.engine.connect() as conn:
+    async with parts.runtime.engine.connect() as conn:
         alerts = (await conn.execute(sa.select(alert_view.c.jurisdiction, alert_view.c.colour, sa.func.count())
                                      .where(alert_view.c.raised_at >= start, alert_view.c.raised_at < end)
                                      .group_by(alert_view.c.jurisdiction, alert_view.c.colour))).all()
-    offices: dict[str, dict] = {o: {"office": o} for o in request.app.state.geography.offices}
+    offices: dict[str, dict] = {o: {"office": o} for o in parts.geography.offices}
     for row in [*handover["offices"], *supervision["offices"]]:
         offices.setdefault(row["office"], {"office": row["office"]}).update(row)
     for jurisdiction, colour, n in alerts:
@@ -207,15 +189,15 @@ async def statistics_for(request: Request, user: StaffUser, month: str | None) -
 
 
 @router.get("/api/v1/statistics")
-async def statistics(request: Request, user: User, month: Month = None) -> dict:
+async def statistics(parts: Parts, user: User, month: Month = None) -> dict:
     """Per justice office and month: the seed plan's indicators with their targets, and alert counts."""
-    return await statistics_for(request, user, month)
+    return await statistics_for(parts, user, month)
 
 
 @router.get("/api/v1/reports/monthly.xlsx", response_class=Response)
-async def monthly_report(request: Request, user: User, month: Month = None) -> Response:
+async def monthly_report(parts: Parts, user: User, month: Month = None) -> Response:
     """The monthly statistics report (统计报告) as an Excel workbook."""
-    stats = await statistics_for(request, user, month)
+    stats = await statistics_for(parts, user, month)
     body = render_report(stats)
     filename = f"sps-monthly-{stats['month']}.xlsx"
     return Response(body, media_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",

@@ -46,3 +46,5 @@ outbound = sa.Table(
     sa.Column("data", pg.JSONB, nullable=False),
     sa.Column("at", sa.DateTime(timezone=True), nullable=False),
 )
+
+sa.Index("outbound_kind_seq", outbound.c.kind, outbound.c.seq)  # as migration 0002 made it

@@ -20,21 +20,33 @@ from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.exc import SQLAlchemyError
 
 from services.exchange.adapters import audit
-from services.exchange.adapters.tables import identities, idempotency
-from services.exchange.auth import Caller, require_scope
-from services.exchange.domain.requests import (CheckinBatch, CourtOrderIn, LocationBatch, PersonIn, RehabNoticeIn,
-                                               ReleaseNoticeIn)
-from shared import topics
+from services.exchange.adapters.tables import idempotency, identities
+from services.exchange.deps import Caller, Parts, parts_of, require_scope
+from services.exchange.domain.requests import (
+    CheckinBatch,
+    CourtOrderIn,
+    LocationBatch,
+    PersonIn,
+    RehabNoticeIn,
+    ReleaseNoticeIn,
+)
 from shared.db.uow import UnitOfWork
-from shared.envelope import OutgoingEvent, new_event
-from shared.events import (Checkin, CourtOrderIngested, EventData, LocationFix, MaskedPerson, RehabNoticeIngested,
-                           ReleaseNoticeIngested)
+from shared.envelope import OutgoingEvent
+from shared.events import (
+    Checkin,
+    CourtOrderIngested,
+    EventData,
+    LocationFix,
+    MaskedPerson,
+    RehabNoticeIngested,
+    ReleaseNoticeIngested,
+    build_event,
+)
 from shared.http import ProblemError
 from shared.identity import derive_person_id, mask_id_number, mask_name
 from shared.ids import case_id_for, court_order_ref, handover_id_for
 from shared.logging import get_logger
 
-SOURCE = "/sps/exchange"
 router = APIRouter(tags=["exchange"])
 log = get_logger(__name__)
 IdemKey = Annotated[str | None, Header(alias="Idempotency-Key", max_length=200)]
@@ -64,7 +76,7 @@ async def _replay(request: Request, caller: Caller, key: str | None) -> JSONResp
         return None
     digest = hashlib.sha256(request.url.path.encode() + b"|" + await request.body()).hexdigest()
     request.state.request_hash = digest
-    async with request.app.state.runtime.engine.connect() as conn:
+    async with parts_of(request).runtime.engine.connect() as conn:
         row = (await conn.execute(select(idempotency.c.request_hash, idempotency.c.status, idempotency.c.body)
                                   .where(idempotency.c.client_id == caller.client_id,
                                          idempotency.c.key == key))).first()
@@ -84,14 +96,14 @@ async def _remember(uow: UnitOfWork, request: Request, caller: Caller, key: str 
 
 
 async def _accept_person_record(request: Request, caller: Caller, key: str | None, person: PersonIn,
-                                topic: str, event_type: str, data: EventData, resource: str, purpose: str,
+                                data: EventData, resource: str, purpose: str,
                                 answer: dict) -> dict | JSONResponse:
     """Seal the identity, put the event in the outbox and the create on the audit chain, in one transaction."""
     if (replayed := await _replay(request, caller, key)) is not None:
         return replayed
-    state = request.app.state
+    state = parts_of(request)
     person_id = data.person_id  # type: ignore[attr-defined]
-    event = new_event(event_type, SOURCE, data, subject=str(person_id), id=_event_id(caller, key, 0))
+    topic, event = build_event(data, state.runtime.source, subject=person_id, id=_event_id(caller, key, 0))
     sealed = state.cipher.seal(person_id, person.model_dump(mode="json"))
     try:
         async with state.runtime.uow() as uow:
@@ -116,7 +128,7 @@ async def _accept_person_record(request: Request, caller: Caller, key: str | Non
 async def court_order(body: CourtOrderIn, request: Request,
                       caller: Annotated[Caller, require_scope("court:write")], key: IdemKey = None):
     """A community-correction order (社区矫正决定)."""
-    state = request.app.state
+    state = parts_of(request)
     town = body.person.residence.town
     if not state.geography.is_office(town):
         raise ProblemError(422, "Request is not valid", f"person.residence.town: {town!r} is not a Jiangyin "
@@ -132,18 +144,17 @@ async def court_order(body: CourtOrderIn, request: Request,
         exclusion_zones=body.exclusion_zones,
     )
     answer = {"person_id": str(person_id), "case_id": str(case_id_for(court_order_ref(body.order_no)))}
-    return await _accept_person_record(request, caller, key, body.person, topics.COURT_ORDERS,
-                                       "sps.ingest.court-order", data, f"court-order:{body.order_no}",
+    return await _accept_person_record(request, caller, key, body.person, data, f"court-order:{body.order_no}",
                                        "社区矫正交付执行 (community-correction order)", answer)
 
 
 @router.post("/v1/release-notices", status_code=202)
-async def release_notice(body: ReleaseNoticeIn, request: Request,
+async def release_notice(body: ReleaseNoticeIn, request: Request, parts: Parts,
                          caller: Annotated[Caller, require_scope("prison:write")], key: IdemKey = None):
     """A pre-release notice (预释放人员信息); a prison sends only its own."""
     if body.prison != caller.organisation:
         raise ProblemError(403, "Forbidden", f"this client sends notices for {caller.organisation} only")
-    person_id = derive_person_id(body.person.id_number, request.app.state.person_key)
+    person_id = derive_person_id(body.person.id_number, parts.person_key)
     data = ReleaseNoticeIngested(
         notice_no=body.notice_no, prison=body.prison, person_id=person_id,
         person=_masked(body.person, body.person.residence.town), offence=body.offence,
@@ -155,16 +166,15 @@ async def release_notice(body: ReleaseNoticeIn, request: Request,
     )
     handover_id = handover_id_for("release", body.prison, body.notice_no)
     answer = {"person_id": str(person_id), "handover_id": str(handover_id)}
-    return await _accept_person_record(request, caller, key, body.person, topics.RELEASE_NOTICES,
-                                       "sps.ingest.release-notice", data, f"release-notice:{body.notice_no}",
+    return await _accept_person_record(request, caller, key, body.person, data, f"release-notice:{body.notice_no}",
                                        "刑满释放衔接 (pre-release notice)", answer)
 
 
 @router.post("/v1/rehab-notices", status_code=202)
-async def rehab_notice(body: RehabNoticeIn, request: Request,
+async def rehab_notice(body: RehabNoticeIn, request: Request, parts: Parts,
                        caller: Annotated[Caller, require_scope("rehab:write")], key: IdemKey = None):
     """A notice of release from compulsory drug rehabilitation (即将解戒人员信息)."""
-    person_id = derive_person_id(body.person.id_number, request.app.state.person_key)
+    person_id = derive_person_id(body.person.id_number, parts.person_key)
     data = RehabNoticeIngested(
         notice_no=body.notice_no, centre=body.centre, person_id=person_id,
         person=_masked(body.person, body.person.residence.town), release_date=body.release_date,
@@ -173,8 +183,7 @@ async def rehab_notice(body: RehabNoticeIn, request: Request,
     )
     handover_id = handover_id_for("rehab", body.centre, body.notice_no)
     answer = {"person_id": str(person_id), "handover_id": str(handover_id)}
-    return await _accept_person_record(request, caller, key, body.person, topics.REHAB_NOTICES,
-                                       "sps.ingest.rehab-notice", data, f"rehab-notice:{body.notice_no}",
+    return await _accept_person_record(request, caller, key, body.person, data, f"rehab-notice:{body.notice_no}",
                                        "后续照管衔接 (rehabilitation release notice)", answer)
 
 
@@ -183,9 +192,10 @@ async def locations(body: LocationBatch, request: Request,
                     caller: Annotated[Caller, require_scope("device:write")], key: IdemKey = None):
     if (replayed := await _replay(request, caller, key)) is not None:
         return replayed
-    events = [new_event("sps.ingest.location", SOURCE, LocationFix(**f.model_dump()), subject=str(f.person_id),
-                        id=_event_id(caller, key, i)) for i, f in enumerate(body.fixes)]
-    return await accept(request, caller, key, topics.LOCATIONS, events)
+    source = parts_of(request).runtime.source
+    events = [build_event(LocationFix(**f.model_dump()), source, subject=f.person_id, id=_event_id(caller, key, i))
+              for i, f in enumerate(body.fixes)]
+    return await accept(request, caller, key, events)
 
 
 @router.post("/v1/checkins", status_code=202)
@@ -193,21 +203,22 @@ async def checkins(body: CheckinBatch, request: Request,
                    caller: Annotated[Caller, require_scope("device:write")], key: IdemKey = None):
     if (replayed := await _replay(request, caller, key)) is not None:
         return replayed
-    events = [new_event("sps.ingest.checkin", SOURCE, Checkin(**c.model_dump()), subject=str(c.person_id),
-                        id=_event_id(caller, key, i)) for i, c in enumerate(body.checkins)]
-    return await accept(request, caller, key, topics.CHECKINS, events)
+    source = parts_of(request).runtime.source
+    events = [build_event(Checkin(**c.model_dump()), source, subject=c.person_id, id=_event_id(caller, key, i))
+              for i, c in enumerate(body.checkins)]
+    return await accept(request, caller, key, events)
 
 
-async def accept(request: Request, caller: Caller, key: str | None, topic: str,
-                 events: list[OutgoingEvent]) -> dict:
+async def accept(request: Request, caller: Caller, key: str | None,
+                 events: list[tuple[str, OutgoingEvent]]) -> dict:
     """Durable before 2xx: on Kafka with acks=all, else in the outbox, else 503 — never a lost 202."""
-    runtime = request.app.state.runtime
+    runtime = parts_of(request).runtime
     answer = {"accepted": len(events)}
     on_kafka = False
     if runtime.started is not None and runtime.started.is_set():
         try:
-            await asyncio.wait_for(runtime.producer.publish_many((topic, e) for e in events),
-                                   timeout=request.app.state.publish_timeout_s)
+            await asyncio.wait_for(runtime.producer.publish_many(events),
+                                   timeout=parts_of(request).publish_timeout_s)
             on_kafka = True
         except (KafkaError, TimeoutError) as exc:
             # Anything already sent carries the same event ids; consumers' inboxes drop the copies.
@@ -217,7 +228,7 @@ async def accept(request: Request, caller: Caller, key: str | None, topic: str,
     try:
         async with runtime.uow() as uow:
             if not on_kafka:
-                for event in events:
+                for topic, event in events:
                     uow.emit(topic, event)
             await _remember(uow, request, caller, key, answer)
     except (SQLAlchemyError, OSError) as exc:

@@ -7,13 +7,14 @@ import orjson
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
 
+from services.exchange.deps import Parts
 from shared.http import ProblemError
 
 router = APIRouter(tags=["auth"])
 
 
 @router.post("/oauth/token")
-async def token(request: Request) -> JSONResponse:
+async def token(request: Request, parts: Parts) -> JSONResponse:
     """OAuth 2.0 client credentials (form-encoded per RFC 6749, or JSON)."""
     raw = await request.body()
     if request.headers.get("content-type", "").startswith("application/json"):
@@ -31,10 +32,10 @@ async def token(request: Request) -> JSONResponse:
     if form["grant_type"] != "client_credentials":
         raise ProblemError(400, "Bad Request", "only grant_type=client_credentials is supported",
                            errors=[{"field": "grant_type", "message": "unsupported_grant_type"}])
-    issued = request.app.state.tokens.issue(form["client_id"], form["client_secret"], form.get("scope"))
+    issued = parts.tokens.issue(form["client_id"], form["client_secret"], form.get("scope"))
     return JSONResponse(issued, headers={"Cache-Control": "no-store"})
 
 
 @router.get("/.well-known/jwks.json")
-async def jwks(request: Request) -> dict:
-    return request.app.state.tokens.keys.jwks()
+async def jwks(request: Request, parts: Parts) -> dict:
+    return parts.tokens.keys.jwks()

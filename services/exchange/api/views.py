@@ -12,9 +12,7 @@ from pydantic import BaseModel, Field
 
 from services.exchange.adapters import audit
 from services.exchange.adapters.tables import outbound
-from services.exchange.auth import Caller, require_scope
-from shared import topics
-from shared.envelope import new_event
+from services.exchange.deps import Caller, Parts, parts_of, require_scope
 from shared.events import PoliceAcknowledged
 from shared.http import ProblemError
 
@@ -44,7 +42,7 @@ async def _page(request: Request, caller: Caller, kind: str, since: str | None, 
         outbound.c.kind == kind, _since_clause(since)).order_by(outbound.c.seq).limit(limit)
     if organisation is not None:
         query = query.where(outbound.c.organisation == organisation)
-    async with request.app.state.runtime.uow() as uow:
+    async with parts_of(request).runtime.uow() as uow:
         rows = (await uow.conn.execute(query)).all()
         now = datetime.now(UTC)
         for person_id in dict.fromkeys(r.person_id for r in rows):
@@ -74,19 +72,19 @@ class PoliceAck(BaseModel):
 
 
 @router.post("/v1/police/handovers/{handover_id}/acknowledge", status_code=202)
-async def acknowledge_handover(handover_id: uuid.UUID, request: Request,
+async def acknowledge_handover(handover_id: uuid.UUID, request: Request, parts: Parts,
                                caller: Annotated[Caller, require_scope("police:write")],
                                body: PoliceAck | None = None) -> dict:
     """The police record that they took over community control (社区管控) of this key person."""
-    async with request.app.state.runtime.engine.connect() as conn:
+    async with parts.runtime.engine.connect() as conn:
         person_id = await conn.scalar(sa.select(outbound.c.person_id).where(
             outbound.c.kind == "police-handover", outbound.c.data["handover_id"].astext == str(handover_id)))
     if person_id is None:
         raise ProblemError(404, "Not Found", f"no police handover {handover_id}")
     ack = PoliceAcknowledged(handover_id=handover_id, person_id=person_id, police_unit=caller.organisation,
                              officer=(body or PoliceAck()).officer, acknowledged_at=datetime.now(UTC))
-    async with request.app.state.runtime.uow() as uow:
-        uow.emit(topics.POLICE_ACKS, new_event("sps.ingest.police-ack", "/sps/exchange", ack, subject=str(person_id)))
+    async with parts.runtime.uow() as uow:
+        uow.publish(ack, subject=person_id)
         await audit.append(uow.conn, audit.content_of(
             actor=caller.client_id, agency=caller.agency, role="agency-client", action="update",
             resource="police-handover", person_id=person_id, purpose="社区管控接收 (control taken over)",
@@ -102,10 +100,10 @@ async def assistance_requests(request: Request, caller: Annotated[Caller, requir
 
 
 @router.get("/v1/audit")
-async def audit_trail(request: Request, person_id: uuid.UUID,
+async def audit_trail(request: Request, parts: Parts, person_id: uuid.UUID,
                       caller: Annotated[Caller, require_scope("procuratorate:read")]) -> dict:
     """Who read or changed this person's record (legal supervision), and whether the chain holds."""
-    async with request.app.state.runtime.uow() as uow:
+    async with parts.runtime.uow() as uow:
         entries = await audit.entries_for(uow.conn, person_id)
         check = await audit.verify_chain(uow.conn)
         await audit.append(uow.conn, audit.content_of(

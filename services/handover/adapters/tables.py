@@ -33,6 +33,8 @@ handovers = sa.Table(
     sa.Column("arrived_at", sa.DateTime(timezone=True)),
     sa.Column("agreement", pg.JSONB),
     sa.Column("assistance", pg.JSONB, nullable=False, server_default="[]"),
-    # 社区康复: the person must report within a window of the order (BRIEF §3)
+    # 社区康复: the person must report within a window of the order (docs/domain.md §3)
     sa.Column("community_rehabilitation", sa.Boolean, nullable=False, server_default=sa.false()),
 )
+
+sa.Index("handovers_office_release", handovers.c.justice_office, handovers.c.release_date)  # as migration 0002

@@ -1,1 +1,1 @@
-"""Pure handover rules (issue #4)."""
+"""Pure handover rules (docs/domain.md §2)."""

@@ -1,14 +1,15 @@
 """Layered classification (分层分类衔接) and verification (信息核查), pure.
 
-A key person (重点人员) is one who falls in any of the seven categories of BRIEF §2; the reasons
+A key person (重点人员) is one who falls in any of the seven categories of docs/domain.md §2; the reasons
 are kept and shown. Key persons must be picked up at the gate (必接必送) and handed to the
 police for community control (社区管控).
 """
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta, UTC
+from datetime import UTC, date, datetime, time, timedelta
 
+from services.handover.domain.policy import HandoverPolicy
 from shared.events import ReleaseNoticeIngested
 
 KEY_REASONS: dict[str, tuple[str, str]] = {
@@ -64,16 +65,16 @@ def at_start_of(day: date) -> datetime:
     return datetime.combine(day, time.min, tzinfo=UTC)
 
 
-def receipt_due(received_at: datetime, policy) -> datetime:
+def receipt_due(received_at: datetime, policy: HandoverPolicy) -> datetime:
     """The receipt (回执) is due this many working days after the notice arrived."""
     return add_working_days(received_at, policy.receipt.within_working_days, set(policy.holidays))
 
 
-def pickup_plan_due(release_date: date, policy) -> datetime:
+def pickup_plan_due(release_date: date, policy: HandoverPolicy) -> datetime:
     """A key person needs a pick-up plan by this moment (the start of release day minus the window)."""
     return at_start_of(release_date) - policy.pickup.plan_due_before_release
 
 
-def arrival_due(release_date: date, policy) -> datetime:
+def arrival_due(release_date: date, policy: HandoverPolicy) -> datetime:
     """A key releasee not registered by this moment is missed intake (漏管)."""
     return at_start_of(release_date) + policy.arrival.key_person_within

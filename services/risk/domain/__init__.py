@@ -1,1 +1,1 @@
-"""Pure risk rules (issue #5)."""
+"""Pure risk rules: the versioned, explainable instrument."""

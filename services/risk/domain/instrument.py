@@ -81,7 +81,7 @@ class Instrument(_Strict):
 
     @field_validator("reassessment")
     @classmethod
-    def _every_level(cls, value: dict) -> dict:
+    def _every_level(cls, value: dict[Level, timedelta]) -> dict[Level, timedelta]:
         if set(value) != set(LEVELS):
             raise ValueError("reassessment needs an interval for low, medium and high")
         return value
@@ -143,7 +143,7 @@ class Result:
     level: Level
     overrides: tuple[str, ...]  # the override rules that applied (their English text)
 
-    def explanation(self, top: int = 3) -> dict[str, list[dict]]:
+    def explanation(self, top: int = 3) -> dict[str, list[dict[str, Any]]]:
         """The items that raised the score most, in zh and en."""
         by_item = {s.item: s for s in self.items}
         ranked = [by_item[i["item"]] for i in rank([{"item": s.item, "points": s.points} for s in self.items], top)]

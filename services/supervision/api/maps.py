@@ -5,9 +5,10 @@ import uuid
 from datetime import UTC, date, datetime, timedelta
 
 import sqlalchemy as sa
-from fastapi import APIRouter, Depends, Query, Request
+from fastapi import APIRouter, Depends, Query
 
 from services.supervision.adapters.tables import cases, followups, positioning_orders, track_points, zone_state
+from services.supervision.deps import Parts
 from services.supervision.domain.aftercare import Followup, abstinent
 from services.supervision.programmes import ACTIVE
 from shared.internal import require_internal
@@ -16,7 +17,7 @@ router = APIRouter(prefix="/internal/v1", tags=["supervision"], dependencies=[De
 
 
 @router.get("/positions")
-async def positions(request: Request, jurisdiction: str | None = None,
+async def positions(parts: Parts, jurisdiction: str | None = None,
                     limit: int = Query(5000, ge=1, le=100_000)) -> list[dict]:
     q = (sa.select(zone_state.c.person_id, cases.c.jurisdiction, cases.c.kind, cases.c.person_masked,
                    zone_state.c.lon, zone_state.c.lat, zone_state.c.accuracy_m, zone_state.c.last_fix_at,
@@ -26,7 +27,7 @@ async def positions(request: Request, jurisdiction: str | None = None,
          .order_by(zone_state.c.last_fix_at.desc()).limit(limit))
     if jurisdiction:
         q = q.where(cases.c.jurisdiction == jurisdiction)
-    async with request.app.state.runtime.engine.connect() as conn:
+    async with parts.runtime.engine.connect() as conn:
         rows = (await conn.execute(q)).mappings().all()
     return [{"person_id": str(r["person_id"]), "jurisdiction": r["jurisdiction"], "kind": r["kind"],
              "name_masked": r["person_masked"].get("name_masked"), "lon": r["lon"], "lat": r["lat"],
@@ -35,14 +36,14 @@ async def positions(request: Request, jurisdiction: str | None = None,
 
 
 @router.get("/zones")
-async def zones(request: Request, jurisdiction: str | None = None) -> dict:
+async def zones(parts: Parts, jurisdiction: str | None = None) -> dict:
     """Exclusion zones and non-default permitted areas of active cases (the county comes from policy)."""
     q = sa.select(cases.c.person_id, cases.c.jurisdiction, cases.c.permitted_area, cases.c.exclusion_zones).where(
         cases.c.status.in_(ACTIVE), sa.or_(cases.c.permitted_area.isnot(None),
                                            sa.func.jsonb_array_length(cases.c.exclusion_zones) > 0))
     if jurisdiction:
         q = q.where(cases.c.jurisdiction == jurisdiction)
-    async with request.app.state.runtime.engine.connect() as conn:
+    async with parts.runtime.engine.connect() as conn:
         rows = (await conn.execute(q)).mappings().all()
     return {"exclusion_zones": [{"person_id": str(r["person_id"]), "jurisdiction": r["jurisdiction"],
                                  "name": z["name"], "polygon": z["polygon"]["coordinates"][0]}
@@ -53,11 +54,11 @@ async def zones(request: Request, jurisdiction: str | None = None) -> dict:
 
 
 @router.get("/persons/{person_id}/track")
-async def track(person_id: uuid.UUID, request: Request, day: date | None = None) -> list[dict]:
+async def track(person_id: uuid.UUID, parts: Parts, day: date | None = None) -> list[dict]:
     """The kept fixes of one day (UTC+8, the bureau's day)."""
     day = day or datetime.now(UTC).date()
     start = datetime.combine(day, datetime.min.time(), tzinfo=UTC) - timedelta(hours=8)
-    async with request.app.state.runtime.engine.connect() as conn:
+    async with parts.runtime.engine.connect() as conn:
         rows = (await conn.execute(sa.select(track_points.c.recorded_at, track_points.c.lon, track_points.c.lat,
                                              track_points.c.accuracy_m, track_points.c.outside)
                                    .where(track_points.c.person_id == person_id,
@@ -68,15 +69,15 @@ async def track(person_id: uuid.UUID, request: Request, day: date | None = None)
 
 
 @router.get("/indicators")
-async def indicators(request: Request, month: str | None = None) -> dict:
+async def indicators(parts: Parts, month: str | None = None) -> dict:
     """Per justice office for a month: electronic positioning rate, aftercare rate, abstinence rate."""
     month = month or datetime.now(UTC).strftime("%Y-%m")
     start = datetime.strptime(month, "%Y-%m").replace(tzinfo=UTC)
     end = (start + timedelta(days=32)).replace(day=1)
-    policy = request.app.state.handlers.policy
+    policy = parts.policy
     c = cases.c
     was_active = sa.and_(c.opened_at < end, sa.or_(c.status.in_(ACTIVE), c.term_end >= start.date()))
-    async with request.app.state.runtime.engine.connect() as conn:
+    async with parts.runtime.engine.connect() as conn:
         corrections = dict((await conn.execute(sa.select(c.jurisdiction, sa.func.count()).where(
             was_active, c.kind == "community_correction").group_by(c.jurisdiction))).all())
         positioned = dict((await conn.execute(

@@ -1,4 +1,4 @@
-"""Aftercare (后续照管) and community rehabilitation (社区康复), BRIEF §3.
+"""Aftercare (后续照管) and community rehabilitation (社区康复), docs/domain.md §3.
 
 A phone call every month and a visit every quarter; each follow-up records any drug test. The
 abstinence status (操守保持) holds while the period has no positive test and no police record.

@@ -42,7 +42,7 @@ class LocalProjection:
 class Area:
     """A polygon (outer ring, [lon, lat] pairs) prepared for fast point tests."""
 
-    __slots__ = ("name", "polygon", "_edge", "_core")
+    __slots__ = ("_core", "_edge", "name", "polygon")
 
     def __init__(self, name: str, ring: Sequence[Sequence[float]], projection: LocalProjection) -> None:
         if len(ring) < 4:
@@ -75,7 +75,7 @@ class PositionVerdict:
     """Where a fix stands, beyond its accuracy.
 
     `outside_permitted` is True only when the whole accuracy circle lies outside the permitted
-    area; a circle that crosses the edge is not yet a breach (BRIEF §1). Likewise an exclusion
+    area; a circle that crosses the edge is not yet a breach (docs/domain.md §1). Likewise an exclusion
     zone counts as entered only when the whole circle lies inside it.
     """
     inside_permitted: bool

@@ -1,7 +1,7 @@
 """Supervision levels (分类管理: 严管 strict, 普管 ordinary, 宽管 lenient) and the check-in schedule.
 
 Strict applies in the first months of supervision (policy), at high risk, after two admonitions,
-or after any warning (BRIEF §1); otherwise ordinary, or lenient at low risk after the first months.
+or after any warning (docs/domain.md §1); otherwise ordinary, or lenient at low risk after the first months.
 """
 from __future__ import annotations
 
@@ -26,7 +26,8 @@ def level_for(*, started: date, today: date, risk: str | None, admonitions: int,
 
 
 def next_checkin_due(last: datetime, level: str, policy: LevelPolicy) -> datetime:
-    return last + policy.checkin_every[level]  # type: ignore[index]
+    interval: timedelta = policy.checkin_every[level]  # type: ignore[index]
+    return last + interval
 
 
 def contact_lost_due(last_fix: datetime | None, last_checkin: datetime | None, lost_after: timedelta) -> datetime | None:

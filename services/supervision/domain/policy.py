@@ -3,7 +3,6 @@ from __future__ import annotations
 
 from datetime import timedelta
 from pathlib import Path
-
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
@@ -55,7 +54,6 @@ class ContactPolicy(_Strict):
 class PositioningPolicy(_Strict):
     term_months: int = Field(ge=1, le=12)
     ending_notice_day: int = Field(ge=1)
-    approver_roles: tuple[str, ...]
 
 
 class AftercarePolicy(_Strict):

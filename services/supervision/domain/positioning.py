@@ -1,7 +1,8 @@
 """Electronic positioning (电子定位): a record of its own, apart from phone checks.
 
-The law allows it on one of five grounds only, approved by the county bureau's head, for a term
-of at most three months, renewable after a review (社区矫正法 §29; BRIEF §1).
+The law allows it on one of five grounds only, approved by the county bureau's head (the
+authority model's `positioning.approve`), for a term of at most three months, renewable after a
+review (社区矫正法 §29; docs/domain.md, "Electronic positioning").
 """
 from __future__ import annotations
 
@@ -35,12 +36,9 @@ class Term:
     notice_on: date  # positioning_term_ending is raised on this day
 
 
-def first_term(*, ground: str, approver_role: str, starts_on: date, policy: PositioningPolicy) -> Term:
+def first_term(*, ground: str, starts_on: date, policy: PositioningPolicy) -> Term:
     if ground not in GROUNDS:
         raise PositioningRefused("ground", f"'{ground}' is not one of the five legal grounds: {', '.join(GROUNDS)}")
-    if approver_role not in policy.approver_roles:
-        raise PositioningRefused("approver", f"electronic positioning is approved by {', '.join(policy.approver_roles)}"
-                                 f", not {approver_role}")
     return term_from(starts_on, policy)
 
 
@@ -50,13 +48,10 @@ def term_from(starts_on: date, policy: PositioningPolicy) -> Term:
     return Term(starts_on, ends_on, notice_on)
 
 
-def renewal(*, current_end: date, reviewed: bool, review_note: str | None, approver_role: str,
-            policy: PositioningPolicy) -> Term:
-    """A new term from the end of the current one, only after a review and with the head's approval."""
+def renewal(*, current_end: date, reviewed: bool, review_note: str | None, policy: PositioningPolicy) -> Term:
+    """A new term from the end of the current one, only after a review."""
     if not reviewed or not (review_note or "").strip():
         raise PositioningRefused("review_note", "a renewal needs the review's conclusion")
-    if approver_role not in policy.approver_roles:
-        raise PositioningRefused("approver", f"a renewal is approved by {', '.join(policy.approver_roles)}")
     return term_from(current_end, policy)
 
 

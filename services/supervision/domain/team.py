@@ -1,7 +1,7 @@
 """The correction team (矫正小组): who helps supervise one person.
 
 Justice-office staff, the village or residents' committee, a grid worker (网格员), family, the
-employer, a social worker, volunteers; a woman under supervision has a woman on her team (BRIEF §1).
+employer, a social worker, volunteers; a woman under supervision has a woman on her team (docs/domain.md §1).
 """
 from __future__ import annotations
 

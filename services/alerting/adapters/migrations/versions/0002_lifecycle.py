@@ -7,7 +7,7 @@ import sqlalchemy as sa
 from alembic import op
 from sqlalchemy.dialects import postgresql as pg
 
-from shared.timers import create_timer_table
+from shared.db import frozen
 
 revision = "0002"
 down_revision = "0001"
@@ -16,7 +16,7 @@ depends_on = None
 
 
 def upgrade() -> None:
-    create_timer_table(op)
+    frozen.run(op, frozen.TIMERS_V1)
     op.create_index("alerts_person_raised", "alerts", ["person_id", "raised_at"])
     op.create_table(
         "silences",

@@ -6,7 +6,7 @@ import sqlalchemy as sa
 from alembic import op
 from sqlalchemy.dialects import postgresql as pg
 
-from shared.db.plumbing import create_plumbing_tables, drop_plumbing_tables
+from shared.db import frozen
 
 revision = "0001"
 down_revision = None
@@ -15,7 +15,7 @@ depends_on = None
 
 
 def upgrade() -> None:
-    create_plumbing_tables(op)
+    frozen.run(op, frozen.PLUMBING_V1)
     op.create_table(
         "alert_view",
         sa.Column("alert_id", pg.UUID(as_uuid=True), primary_key=True),
@@ -42,4 +42,4 @@ def upgrade() -> None:
 def downgrade() -> None:
     op.drop_table("alert_changes")
     op.drop_table("alert_view")
-    drop_plumbing_tables(op)
+    frozen.run(op, frozen.PLUMBING_V1_DROP)

@@ -4,7 +4,7 @@ Revision ID: 0001
 """
 from alembic import op
 
-from shared.db.plumbing import create_plumbing_tables, drop_plumbing_tables
+from shared.db import frozen
 
 revision = "0001"
 down_revision = None
@@ -13,8 +13,8 @@ depends_on = None
 
 
 def upgrade() -> None:
-    create_plumbing_tables(op)
+    frozen.run(op, frozen.PLUMBING_V1)
 
 
 def downgrade() -> None:
-    drop_plumbing_tables(op)
+    frozen.run(op, frozen.PLUMBING_V1_DROP)

@@ -7,7 +7,7 @@ import sqlalchemy as sa
 from alembic import op
 from sqlalchemy.dialects import postgresql as pg
 
-from shared.timers import create_timer_table
+from shared.db import frozen
 
 revision = "0002"
 down_revision = "0001"
@@ -16,7 +16,7 @@ depends_on = None
 
 
 def upgrade() -> None:
-    create_timer_table(op)
+    frozen.run(op, frozen.TIMERS_V1)
     op.add_column("zone_state", sa.Column("last_outside", sa.Boolean, nullable=False, server_default=sa.false()))
     op.add_column("zone_state", sa.Column("tampered", sa.Boolean, nullable=False, server_default=sa.false()))
     op.add_column("zone_state", sa.Column("in_zones", pg.ARRAY(sa.Text), nullable=False, server_default="{}"))

@@ -1,0 +1,43 @@
+"""The command centre's wired parts and the typed dependencies its routes take
+(docs/architecture.md): `Parts`, and `User`, the member of staff logged in, as an `Actor`."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Annotated
+
+from fastapi import Depends, Request
+
+from services.command_centre.adapters.feed import AlertFeed
+from services.command_centre.auth import Sessions, actor_for
+from shared.authority import Actor, AuthorityPolicy
+from shared.deps import request_parts
+from shared.geography import Geography
+from shared.internal import InternalClient
+from shared.service import ServiceParts
+
+
+@dataclass
+class CommandCentreParts(ServiceParts):
+    feed: AlertFeed
+    alerting: InternalClient
+    supervision: InternalClient
+    risk: InternalClient
+    handover: InternalClient
+    geography: Geography
+    sessions: Sessions
+    authority: AuthorityPolicy
+
+
+def parts_of(request: Request) -> CommandCentreParts:
+    return request_parts(request, CommandCentreParts)
+
+
+Parts = Annotated[CommandCentreParts, Depends(parts_of)]
+
+
+async def current_user(request: Request) -> Actor:
+    parts = parts_of(request)
+    return actor_for(request, parts.sessions, parts.authority)
+
+
+User = Annotated[Actor, Depends(current_user)]

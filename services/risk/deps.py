@@ -1,0 +1,25 @@
+"""Risk's wired parts and the typed dependencies its routes take (docs/architecture.md)."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Annotated
+
+from fastapi import Depends, Request
+
+from services.risk.handlers import RiskHandlers
+from shared.deps import request_parts
+from shared.service import ServiceParts
+
+
+@dataclass
+class RiskParts(ServiceParts):
+    handlers: RiskHandlers
+    policy_dir: Path  # other instrument versions are loaded from here for re-scoring
+
+
+def _parts(request: Request) -> RiskParts:
+    return request_parts(request, RiskParts)
+
+
+Parts = Annotated[RiskParts, Depends(_parts)]

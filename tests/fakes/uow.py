@@ -1,0 +1,42 @@
+"""A fake unit of work for command and handler tests: no database, no Kafka.
+
+It records what a command published, through the same typed publish path as the real one
+(`shared.events.build_event`), and whether the work committed.
+"""
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from types import TracebackType
+from typing import Any
+
+from shared.envelope import IncomingEvent, OutgoingEvent
+from shared.events import EventData, build_event
+
+
+class FakeUnitOfWork:
+    def __init__(self, service: str = "test") -> None:
+        self.service = service
+        self.source = f"/sps/{service}"
+        self.published: list[tuple[str, OutgoingEvent]] = []
+        self.committed = False
+        self.scratch: dict[str, Any] = {}
+
+    async def __aenter__(self) -> FakeUnitOfWork:
+        return self
+
+    async def __aexit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
+                        tb: TracebackType | None) -> None:
+        self.committed = exc_type is None
+        if not self.committed:
+            self.published = []
+
+    def publish(self, data: EventData, *, subject: uuid.UUID | str, cause: IncomingEvent | None = None,
+                time: datetime | None = None, type: str | None = None, key: str | None = None,
+                id: uuid.UUID | None = None) -> OutgoingEvent:
+        topic, event = build_event(data, self.source, subject=subject, type=type, id=id, cause=cause, time=time)
+        self.published.append((topic, event))
+        return event
+
+    def types(self) -> list[str]:
+        return [e.type for _, e in self.published]

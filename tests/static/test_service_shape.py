@@ -1,0 +1,84 @@
+"""The one shape of a service (docs/architecture.md), checked on the source: what each layer may
+import, where wiring and publishing happen, and that comments cite the repository's own docs."""
+from __future__ import annotations
+
+import ast
+import re
+from pathlib import Path
+
+import pytest
+
+from shared.paths import REPO_ROOT
+
+SERVICES = ["alerting", "command_centre", "exchange", "handover", "risk", "supervision"]
+SOURCE = [p for root in ("services", "shared") for p in (REPO_ROOT / root).rglob("*.py")
+          if "migrations" not in p.parts]
+
+
+def imports(path: Path) -> list[tuple[str, list[str]]]:
+    """(module, the names taken from it) for every import in the file."""
+    out = []
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.Import):
+            out += [(a.name, []) for a in node.names]
+        elif isinstance(node, ast.ImportFrom) and node.module:
+            out.append((node.module, [a.name for a in node.names]))
+    return out
+
+
+def rel(path: Path) -> str:
+    return str(path.relative_to(REPO_ROOT))
+
+
+@pytest.mark.parametrize("service", SERVICES)
+def test_the_domain_does_no_io(service):
+    banned = ("sqlalchemy", "fastapi", "aiokafka", "asyncpg", "httpx", f"services.{service}.adapters",
+              f"services.{service}.api", f"services.{service}.handlers", "shared.db", "shared.kafka")
+    for path in (REPO_ROOT / "services" / service / "domain").rglob("*.py"):
+        bad = [m for m, _ in imports(path) if m.startswith(banned)]
+        assert not bad, f"{rel(path)} imports {bad}"
+
+
+def test_api_modules_import_no_private_names_and_no_sql():
+    for service in SERVICES:
+        root = REPO_ROOT / "services" / service
+        for path in [*root.glob("api.py"), *root.glob("api/*.py")]:
+            for module, names in imports(path):
+                private = [n for n in names if n.startswith("_") and n != "__future__"]
+                assert not private, f"{rel(path)} imports private {private} from {module}"
+
+
+def test_only_shared_deps_reads_app_state_and_every_main_is_wired_by_shared_service():
+    for path in SOURCE:
+        text = path.read_text(encoding="utf-8")
+        if "app.state." in text:
+            assert rel(path) in ("shared/deps.py", "shared/service.py"), f"{rel(path)} reads app.state"
+    for service in SERVICES:
+        main = (REPO_ROOT / "services" / service / "main.py").read_text(encoding="utf-8")
+        assert "run_service(create_app," in main and "build_app(" in main, service
+
+
+def test_events_are_published_through_the_registry_only():
+    """No module but the envelope and the registry builds an event by its type name and source."""
+    allowed = {"shared/envelope.py", "shared/events.py"}
+    for path in SOURCE:
+        if rel(path) in allowed:
+            continue
+        text = path.read_text(encoding="utf-8")
+        assert "new_event(" not in text, f"{rel(path)} builds an event by hand: use uow.publish(data)"
+        assert not re.search(r'"/sps/[a-z_]+"', text), f"{rel(path)} spells a source: it comes from the service"
+
+
+def test_shared_db_knows_nothing_of_kafka():
+    for path in (REPO_ROOT / "shared" / "db").rglob("*.py"):
+        bad = [m for m, _ in imports(path) if m.startswith(("aiokafka", "shared.kafka"))]
+        assert not bad, f"{rel(path)} imports {bad}"
+
+
+def test_comments_cite_the_repositorys_own_docs():
+    outside = re.compile(r"BRIEF §|\bissue #\d|\.\./shared/")
+    for path in [*SOURCE, *(REPO_ROOT / "tests").rglob("*.py"), *(REPO_ROOT / "policy").rglob("*.yaml")]:
+        if path == Path(__file__):
+            continue
+        found = outside.search(path.read_text(encoding="utf-8"))
+        assert found is None, f"{rel(path)} cites a document outside the repository: {found.group(0)!r}"

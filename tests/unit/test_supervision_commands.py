@@ -1,0 +1,149 @@
+"""Supervision's staff commands on a fake unit of work and store: the authority model, the
+domain's refusals as typed errors, what is persisted and what is published. No Kafka, no
+PostgreSQL, a fixed clock."""
+from __future__ import annotations
+
+import inspect
+import uuid
+from datetime import UTC, date, datetime, timedelta
+from typing import Any, cast
+
+import pytest
+
+from services.supervision.adapters.store import SupervisionStore
+from services.supervision.commands import LeaveRequest, SupervisionCommands
+from services.supervision.domain.keypersons import Candidate
+from services.supervision.domain.policy import load_supervision_policy
+from services.supervision.handlers import SupervisionHandlers
+from shared import staff_steps as steps
+from shared.authority import Actor
+from shared.errors import Conflict, Forbidden, NotFound, Refused
+from shared.paths import POLICY_DIR
+from shared.topics import SUPERVISION_EVENTS
+from tests.fakes.supervision_store import FakeSupervisionStore
+from tests.fakes.uow import FakeUnitOfWork
+
+NOW = datetime(2026, 12, 10, 8, tzinfo=UTC)
+POLICY = load_supervision_policy(POLICY_DIR)
+OFFICER = Actor("officer-demo", "justice_officer", "澄江街道")
+OTHER_OFFICER = Actor("officer-b", "justice_officer", "南闸街道")
+COUNTY_DUTY = Actor("duty-demo", "duty_officer", "county")
+HEAD = Actor("head-demo", "bureau_head", "county")
+
+
+@pytest.fixture
+def world() -> tuple[SupervisionCommands, FakeUnitOfWork, FakeSupervisionStore]:
+    uow = FakeUnitOfWork("supervision")
+    store = FakeSupervisionStore(uow)
+    commands = SupervisionCommands(cast(SupervisionHandlers, None), POLICY, clock=lambda: NOW,
+                                   store=lambda _uow: cast(SupervisionStore, store))
+    return commands, uow, store
+
+
+def _uow(u: FakeUnitOfWork) -> Any:
+    return u
+
+
+def test_the_fake_store_has_every_method_of_the_real_one():
+    real = {n for n, _ in inspect.getmembers(SupervisionStore, inspect.iscoroutinefunction) if not n.startswith("_")}
+    fake = {n for n, _ in inspect.getmembers(FakeSupervisionStore, inspect.iscoroutinefunction)}
+    assert real <= fake, f"the fake lacks {sorted(real - fake)}"
+
+
+async def test_leave_up_to_seven_days_by_the_office_longer_only_by_the_county(world):
+    commands, uow, store = world
+    case = store.add_case()
+    short = LeaveRequest(NOW, NOW + timedelta(days=7), "无锡", "探亲")
+    data = await commands.approve_leave(_uow(uow), OFFICER, case["person_id"], short)
+    assert data.approval_level == "justice_office" and data.approved_by == "officer-demo"
+    assert uow.types() == ["sps.supervision.leave-approved"] and uow.published[0][0] == SUPERVISION_EVENTS
+    assert uow.published[0][1].source == "/sps/supervision" and uow.published[0][1].subject == str(case["person_id"])
+    assert f"leave-end:{data.leave_id}" in store.timers
+    assert store.timeline[0]["event_id"] == uow.published[0][1].id
+
+    long = LeaveRequest(NOW, NOW + timedelta(days=8), "北京", "就医")
+    with pytest.raises(Forbidden, match="county"):
+        await commands.approve_leave(_uow(uow), OFFICER, case["person_id"], long)
+    assert (await commands.approve_leave(_uow(uow), COUNTY_DUTY, case["person_id"], long)).approval_level == "county"
+    with pytest.raises(Refused) as too_long:
+        await commands.approve_leave(_uow(uow), COUNTY_DUTY, case["person_id"],
+                                     LeaveRequest(NOW, NOW + timedelta(days=31), "北京", "就医"))
+    assert too_long.value.field == "end"
+    with pytest.raises(Forbidden, match="澄江街道"):
+        await commands.approve_leave(_uow(uow), OTHER_OFFICER, case["person_id"], short)
+    with pytest.raises(NotFound):
+        await commands.approve_leave(_uow(uow), OFFICER, uuid.uuid4(), short)
+    assert len(store.leaves) == 2
+
+
+async def test_positioning_is_the_heads_on_a_legal_ground_and_once_at_a_time(world):
+    commands, uow, store = world
+    case = store.add_case()
+    step = steps.Positioning(ground="left_county_without_leave", device_id="DEV-1", starts_on=date(2026, 12, 10))
+    with pytest.raises(Forbidden) as refused:
+        await commands.start_positioning(_uow(uow), OFFICER, case["person_id"], step)
+    assert "bureau_head" in str(refused.value)
+    with pytest.raises(Refused) as bad:
+        await commands.start_positioning(_uow(uow), HEAD, case["person_id"],
+                                         steps.Positioning(ground="suspicious", device_id="DEV-1"))
+    assert bad.value.field == "ground"
+    data, notice_on = await commands.start_positioning(_uow(uow), HEAD, case["person_id"], step)
+    assert (data.ends_on, notice_on) == (date(2027, 3, 10), date(2027, 2, 27))
+    assert case["electronic_monitoring"] and len(store.timers) == 2
+    with pytest.raises(Conflict, match="renew"):
+        await commands.start_positioning(_uow(uow), HEAD, case["person_id"], step)
+    renewed, _ = await commands.renew_positioning(_uow(uow), HEAD, data.positioning_id,
+                                                  steps.Renewal(review_note="仍需定位"))
+    assert renewed.renewal == 1 and renewed.ends_on == date(2027, 6, 10)
+    assert uow.types() == ["sps.supervision.positioning-started"] * 2
+
+
+async def test_a_followup_reschedules_its_kind_and_is_for_aftercare_only(world):
+    commands, uow, store = world
+    correction = store.add_case()
+    aftercare = store.add_case(kind="aftercare")
+    step = steps.Followup(kind="phone", at=NOW, drug_test="negative", note="电话回访")
+    with pytest.raises(Conflict):
+        await commands.record_followup(_uow(uow), OFFICER, correction["person_id"], step)
+    data = await commands.record_followup(_uow(uow), OFFICER, aftercare["person_id"], step)
+    assert data.abstinent is True
+    kind, due, _ = store.timers[f"followup:{aftercare['case_id']}:phone"]
+    assert kind == "aftercare.followup" and due == datetime(2027, 1, 10, 8, tzinfo=UTC)
+
+
+async def test_separations_count_per_case_and_the_second_makes_a_warning_due(world):
+    commands, uow, store = world
+    case = store.add_case()
+    step = steps.Separation(observed_at=NOW, note="手环在家")
+    first = await commands.report_separation(_uow(uow), OFFICER, case["person_id"], step)
+    second = await commands.report_separation(_uow(uow), OFFICER, case["person_id"], step)
+    assert (first.count, first.warning_due, second.count, second.warning_due) == (1, False, 2, True)
+
+
+async def test_a_womans_team_needs_a_woman_and_closing_is_a_supervisors(world):
+    commands, uow, store = world
+    case = store.add_case(person_masked={"sex": "F"})
+    men = steps.Team(members=[steps.Member(name="张", role="justice_office", sex="M")])
+    with pytest.raises(Refused) as refused:
+        await commands.set_team(_uow(uow), OFFICER, case["person_id"], men)
+    assert refused.value.field == "members" and case["case_id"] not in store.teams
+    with pytest.raises(Forbidden, match="supervisor or bureau_head"):
+        await commands.close_case(_uow(uow), OFFICER, case["person_id"],
+                                  steps.Close(outcome="revoked", reason="法院裁定撤销"))
+
+
+async def test_the_key_person_list_is_confirmed_once_and_new_names_signal(world):
+    commands, uow, store = world
+    listed, kept = uuid.uuid4(), uuid.uuid4()
+    store.candidate_rows = [Candidate(listed, "high"), Candidate(kept, "high"), Candidate(uuid.uuid4(), "low")]
+    store.lists[("澄江街道", "2026-11")] = {"persons": [{"person_id": str(kept)}]}
+    with pytest.raises(Forbidden):
+        await commands.confirm_key_persons(_uow(uow), OTHER_OFFICER, "澄江街道", "2026-12")
+    data = await commands.confirm_key_persons(_uow(uow), OFFICER, "澄江街道", "2026-12")
+    assert {p.person_id for p in data.persons} == {listed, kept}
+    assert uow.types() == ["sps.supervision.key-persons-determined", "sps.supervision.key-person-newly-determined"]
+    assert uow.published[1][1].subject == str(listed)
+    with pytest.raises(Conflict):
+        await commands.confirm_key_persons(_uow(uow), OFFICER, "澄江街道", "2026-12")
+    with pytest.raises(Refused):
+        await commands.confirm_key_persons(_uow(uow), OFFICER, "澄江街道", "December")
