@@ -5,16 +5,17 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 KAFKA_LIBS := .local/kafka/libs/.complete
-DEVSTACK := $(PY) -m shared.devstack
+DEVSTACK := $(PY) -m tools.devstack
 PYTEST_ARGS ?=
 
-.PHONY: help setup browser run up down demo status test test-unit bench k8s reliability dlq-show dlq-replay schemas clean
+.PHONY: help setup browser run up down demo status lint test test-unit bench k8s reliability dlq-show dlq-replay schemas clean
 
 help:
 	@echo "make run    — set up and run the whole platform in the foreground (Ctrl-C stops it)"
 	@echo "make up     — the same, detached; returns when every service is ready"
 	@echo "make down   — stop everything"
-	@echo "make test   — set up and run the whole test suite (real Kafka and PostgreSQL)"
+	@echo "make test   — set up and run the whole test suite (real Kafka and PostgreSQL), after make lint"
+	@echo "make lint   — ruff, and mypy strict on shared/ and every domain/"
 	@echo "make demo   — up, plus the simulator"
 	@echo "make bench  — the benchmark (bench/results/latest.json)"
 	@echo "make reliability — the fault suite; rewrites docs/reliability.md with its figures"
@@ -24,12 +25,12 @@ help:
 $(STAMP): pyproject.toml constraints.txt
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install -q --upgrade "pip==26.3"
-	$(PY) -m pip install -q -c constraints.txt -e ".[dev]"
+	$(PY) -m pip install -q -c constraints.txt -e ".[dev,tools]"
 	@touch $(STAMP)
 
 # Kafka's jars from Maven Central (deploy/kafka/pom.xml), cached under .local/.
 $(KAFKA_LIBS): deploy/kafka/pom.xml $(STAMP)
-	$(PY) -c "from shared.devstack.kafka import ensure_jars; ensure_jars()"
+	$(PY) -c "from tools.devstack.kafka import ensure_jars; ensure_jars()"
 
 setup: $(STAMP) $(KAFKA_LIBS)
 
@@ -54,9 +55,16 @@ status: setup
 	$(DEVSTACK) status
 
 demo: up
-	$(PY) -m shared.devstack.simulator
+	$(PY) -m tools.devstack.simulator
 
-test: setup browser
+# The house rules (docs/architecture.md, "Checked by tools"): ruff on everything, mypy strict on the
+# shared plumbing and the pure domains, mypy on the rest of the services.
+lint: setup
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/mypy --strict shared services/*/domain
+	$(VENV)/bin/mypy --no-warn-unused-ignores services
+
+test: setup browser lint
 	$(PY) -m pytest $(PYTEST_ARGS)
 
 test-unit: setup
@@ -77,11 +85,11 @@ reliability: setup
 TOPIC ?=
 dlq-show: setup
 	@test -n "$(TOPIC)" || { echo "usage: make dlq-show TOPIC=ingest.locations.v1"; exit 2; }
-	$(PY) -m shared.kafka.dlq show $(TOPIC)
+	$(PY) -m tools.dlq show $(TOPIC)
 
 dlq-replay: setup
 	@test -n "$(TOPIC)" || { echo "usage: make dlq-replay TOPIC=ingest.locations.v1"; exit 2; }
-	$(PY) -m shared.kafka.dlq replay $(TOPIC)
+	$(PY) -m tools.dlq replay $(TOPIC)
 
 schemas: setup
 	$(PY) -m shared.asyncapi

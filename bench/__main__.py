@@ -16,10 +16,10 @@ from rich.table import Table
 from bench import load, pipeline, raw
 from bench.observe import Processes, machine
 from bench.report import chart
-from shared.devstack import procs as devprocs
-from shared.devstack.__main__ import _stack
-from shared.devstack.stack import SERVICES, Stack
 from shared.paths import REPO_ROOT
+from tools.devstack import procs as devprocs
+from tools.devstack.__main__ import _stack
+from tools.devstack.stack import SERVICES, Stack
 
 console = Console(width=110)
 RESULTS = REPO_ROOT / "bench" / "results"

@@ -14,7 +14,7 @@ import psutil
 from rich.console import Console
 from sqlalchemy.ext.asyncio import create_async_engine
 
-from shared.devstack.__main__ import _stack
+from tools.devstack.__main__ import _stack
 
 console = Console()
 

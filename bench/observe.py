@@ -11,8 +11,8 @@ import psutil
 from aiokafka import AIOKafkaConsumer, TopicPartition
 from aiokafka.admin import AIOKafkaAdminClient
 
-from shared.devstack.stack import Stack, instance_name
 from shared.paths import REPO_ROOT
+from tools.devstack.stack import Stack, instance_name
 
 
 def machine() -> dict:
@@ -67,7 +67,7 @@ class Processes:
     peak_rss: dict[str, float] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
-        from shared.devstack.stack import SERVICES
+        from tools.devstack.stack import SERVICES
         for name in SERVICES:
             pid = int(self.stack.pidfile(name).read_text())
             self.procs[name] = psutil.Process(pid)

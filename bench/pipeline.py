@@ -18,8 +18,8 @@ from bench import load
 from bench.observe import GroupWatch, Processes, counters, wait_members
 from bench.raw import produce, producer
 from shared import topics
-from shared.devstack.sse import SseReader
-from shared.devstack.stack import Stack
+from tools.devstack.sse import SseReader
+from tools.devstack.stack import Stack
 
 console = Console()
 SUPERVISION_GROUP = "sps-supervision-main"

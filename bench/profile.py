@@ -22,8 +22,8 @@ from bench import load, pipeline
 from bench.observe import GroupWatch
 from bench.raw import produce, producer
 from shared import topics
-from shared.devstack.__main__ import _stack
 from shared.paths import REPO_ROOT
+from tools.devstack.__main__ import _stack
 
 console = Console(width=120)
 RESULTS = REPO_ROOT / "bench" / "results"

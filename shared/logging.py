@@ -5,12 +5,11 @@ is handled, so one event's path can be followed across services.
 """
 from __future__ import annotations
 
-from typing import Any
-
 import logging
 import sys
 import time
 from collections.abc import Callable
+from typing import Any
 
 import structlog
 from structlog.contextvars import bind_contextvars, merge_contextvars, unbind_contextvars

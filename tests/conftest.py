@@ -36,7 +36,7 @@ def pytest_collection_modifyitems(config, items):
 @pytest.fixture(scope="session")
 def stack():
     """Real Kafka and PostgreSQL for the session (or those named by the environment)."""
-    from shared.devstack.stack import Stack
+    from tools.devstack.stack import Stack
 
     if TEST_ROOT.exists():
         s = Stack(root=TEST_ROOT, kafka_port=KAFKA_PORT, pg_port=PG_PORT, port_offset=PORT_OFFSET)

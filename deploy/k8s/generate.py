@@ -19,8 +19,8 @@ ROOT = Path(__file__).resolve().parent
 REPO = ROOT.parents[1]
 sys.path.insert(0, str(REPO))
 
-from shared.devstack.stack import SERVICES  # noqa: E402
 from shared.topics import all_topics_with_dlq  # noqa: E402
+from tools.devstack.stack import SERVICES  # noqa: E402
 
 NAMESPACE = "sps"
 IMAGE = "registry.example.org/sps/platform:0.1.0"   # one image for every service (Dockerfile); pin by tag

@@ -47,8 +47,11 @@ class Alerting:
             elif isinstance(action, AddEvidence):
                 await store.merge_evidence(uow.conn, action.alert_id, list(action.evidence))
             elif isinstance(action, Recolour):
-                await self.transition(uow, action.alert_id, lambda a, act=action: lifecycle.recolour(
-                    a, self.policy, colour=act.colour, why=act.reason), step="escalated", cause=event)
+                await self.transition(uow, action.alert_id, self._recolouring(action), step="escalated",
+                                      cause=event)
+
+    def _recolouring(self, action: Recolour) -> Callable[[AlertData], AlertData | None]:
+        return lambda alert: lifecycle.recolour(alert, self.policy, colour=action.colour, why=action.reason)
 
     async def raise_alert(self, uow: UnitOfWork, alert: AlertData, cause: str,
                           event: IncomingEvent | None = None) -> None:

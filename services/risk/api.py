@@ -119,4 +119,4 @@ async def quality(parts: Parts, version: str | None = None) -> dict:
     return {"instrument_version": version, "by_office": by_office, "by_offence_category": by_offence,
             "assessments": total, "overridden": overridden,
             "override_rate": round(overridden / total, 6) if total else None,
-            "overrides_raising_level": raised, "overrides_lowering_level": overridden - raised}
+            "overrides_raising_level": raised, "overrides_lowering_level": overridden - (raised or 0)}

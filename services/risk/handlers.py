@@ -59,7 +59,7 @@ class RiskHandlers:
 
     async def on_court_order(self, event: IncomingEvent, order: CourtOrderIngested, uow: UnitOfWork) -> None:
         """Intake: the order's facts, then an assessment."""
-        facts = {"offence_category": order.offence_category, "sentence_kind": order.sentence_kind}
+        facts: dict[str, str] = {"offence_category": order.offence_category, "sentence_kind": order.sentence_kind}
         if order.person.age_band:
             facts["age_band"] = order.person.age_band
         await self._learn(uow, order.person_id, facts, order.person.residence_town)

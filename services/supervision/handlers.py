@@ -222,11 +222,12 @@ class SupervisionHandlers(ProgrammeHandlers):
             cases.c.person_id == person_id, cases.c.status.in_(("awaiting_intake", "under_supervision")),
             cases.c.kind == "community_correction").limit(1))).first()
         if row is None:
-            return
+            return None
         data = ContactLost(person_id=person_id, jurisdiction=row.jurisdiction, case_id=row.case_id,
                            cause=f"contact:{timer.payload['last_seen']}", observed_at=timer.due_at,
                            evidence=[timer.key])
         await self.publish(uow, data, person_id, None, timer.due_at)
+        return None
 
     async def on_intake_due(self, timer: Timer, uow: UnitOfWork) -> None:
         row = (await uow.conn.execute(sa.select(cases.c.status, cases.c.jurisdiction)
@@ -336,12 +337,12 @@ class SupervisionHandlers(ProgrammeHandlers):
         every, offline_after = self.policy.devices.watchdog_rearm_every, self.policy.devices.offline_after
         # …and at once when an armed deadline has passed: that watchdog fired and must be armed again.
         every = min(every, offline_after, self.policy.contact.lost_after)
-        moved = [(pid, view, s) for pid, (view, s) in staged.items() if s.last_fix_at is not None and (
+        moved = [(pid, view, s, s.last_fix_at) for pid, (view, s) in staged.items() if s.last_fix_at is not None and (
             view.watchdogs_armed_at is None or s.last_fix_at - view.watchdogs_armed_at >= every)]
         await push_back_many(uow, [
-            {"key": f"offline:{pid}", "kind": "device.offline", "due_at": s.last_fix_at + offline_after,
-             "payload": {"person_id": str(pid), "case_id": str(view.case_id)}} for pid, view, s in moved])
-        await self._rearm_contacts(uow, [(pid, s.last_fix_at) for pid, _, s in moved])
+            {"key": f"offline:{pid}", "kind": "device.offline", "due_at": last + offline_after,
+             "payload": {"person_id": str(pid), "case_id": str(view.case_id)}} for pid, view, _, last in moved])
+        await self._rearm_contacts(uow, [(pid, last) for pid, _, _, last in moved])
         uow.after_commit(lambda: _apply_positions(staged.values(), moved, len(track)))
 
     async def _last_fix(self, uow: UnitOfWork, person_id: uuid.UUID) -> datetime | None:
@@ -357,11 +358,12 @@ class SupervisionHandlers(ProgrammeHandlers):
         row = (await uow.conn.execute(sa.select(cases.c.jurisdiction, cases.c.status).where(
             cases.c.case_id == uuid.UUID(timer.payload["case_id"])))).first()
         if row is None or row.status not in ("awaiting_intake", "under_supervision"):
-            return
+            return None
         data = DeviceOffline(person_id=person_id, jurisdiction=row.jurisdiction, case_id=uuid.UUID(
             timer.payload["case_id"]), cause=f"offline:{last_fix.isoformat()}", observed_at=timer.due_at,
             evidence=[timer.key], last_fix_at=last_fix)
         await self.publish(uow, data, person_id, None, timer.due_at)
+        return None
 
     # --- publishing ------------------------------------------------------------------------------
 
@@ -376,8 +378,8 @@ def _apply_positions(staged, moved, tracked: int) -> None:
     """After the commit: the case views take the committed zone state and arming times."""
     for view, state in staged:
         view.zone = state
-    for _, view, state in moved:
-        view.watchdogs_armed_at = state.last_fix_at
+    for _, view, _, last_fix_at in moved:
+        view.watchdogs_armed_at = last_fix_at
     POSITION_ROWS.labels("zone_state").inc(len(staged))
     POSITION_ROWS.labels("track_points").inc(tracked)
     POSITION_ROWS.labels("timers").inc(2 * len(moved))

@@ -91,7 +91,7 @@ class ProgrammeHandlers:
                                        .with_for_update())).mappings().first()
         if case is None or case["kind"] != "community_correction" or case["status"] != "under_supervision":
             return None
-        counts = dict((await uow.conn.execute(
+        counts: dict[str, int] = dict((await uow.conn.execute(
             sa.select(sanctions.c.kind, sa.func.count()).where(sanctions.c.case_id == case_id)
             .group_by(sanctions.c.kind))).all())
         started = case["term_start"] or now.date()

@@ -39,7 +39,9 @@ from shared.topics import dlq
 Record: TypeAlias = ConsumerRecord[bytes, bytes]
 log = get_logger(__name__)
 
-Handler = Callable[[IncomingEvent, EventData, UnitOfWork], Awaitable[None]]
+# The data is the registered model of the event's type (the runner validated it), so each handler
+# names its own subclass of EventData.
+Handler = Callable[[IncomingEvent, Any, UnitOfWork], Awaitable[None]]
 
 
 class TransientError(Exception):

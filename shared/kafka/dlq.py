@@ -1,8 +1,7 @@
 """Dead-letter topics: see what is in them, and replay them after a fix.
 
-`python -m shared.kafka.dlq show ingest.locations.v1` counts a DLQ's records by reason;
-`python -m shared.kafka.dlq replay ingest.locations.v1` puts them back on the topic they came
-from, once. Replay reads `<topic>.dlq` with a consumer group of its own and commits after each
+`show` counts a DLQ's records by reason; `replay` puts them back on the topic they came from,
+once (the command line is `python -m tools.dlq`). Replay reads `<topic>.dlq` with a consumer group of its own and commits after each
 batch is acknowledged, so a second run replays only what arrived since. It stops at the end
 offsets it saw when it started, so records that fail again (dead-lettered anew, with their new
 reason) are not chased in a loop. A crash between the publish and the commit replays a batch
@@ -11,17 +10,13 @@ again: its records keep their CloudEvent ids, and consumers' inboxes drop the co
 from __future__ import annotations
 
 import asyncio
-import os
 from collections import Counter
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import TypeAlias
 
-import typer
 from aiokafka import AIOKafkaConsumer, TopicPartition
 from aiokafka.structs import ConsumerRecord
-from rich.console import Console
-from rich.table import Table
 
 from shared.kafka.producer import EventProducer
 from shared.topics import dlq
@@ -133,46 +128,3 @@ async def replay(bootstrap: str, topic: str, *, group: str = REPLAY_GROUP,
     finally:
         await producer.stop()
         await consumer.stop()
-
-
-app = typer.Typer(add_completion=False, help="Inspect and replay the platform's dead-letter topics.")
-console = Console()
-_BOOTSTRAP = typer.Option(os.environ.get("KAFKA_BOOTSTRAP_SERVERS", "127.0.0.1:9092"), "--bootstrap",
-                          help="Kafka bootstrap servers (default: $KAFKA_BOOTSTRAP_SERVERS or 127.0.0.1:9092)")
-
-
-@app.command("show")
-def show_cmd(topic: str = typer.Argument(..., help="the original topic, e.g. ingest.locations.v1"),
-             bootstrap: str = _BOOTSTRAP) -> None:
-    """Count the records in TOPIC's dead-letter topic by reason."""
-    try:
-        counts = asyncio.run(show(bootstrap, topic))
-    except ValueError as exc:
-        console.print(f"[red]✗ {exc}[/]")
-        raise typer.Exit(1) from None
-    table = Table("reason", "records", title=dlq(topic))
-    for reason, n in counts.most_common():
-        table.add_row(reason, f"{n:,}")
-    console.print(table)
-
-
-@app.command("replay")
-def replay_cmd(topic: str = typer.Argument(..., help="the original topic, e.g. ingest.locations.v1"),
-               bootstrap: str = _BOOTSTRAP,
-               group: str = typer.Option(REPLAY_GROUP, help="the replay's consumer group (its committed "
-                                                            "offsets say what was replayed already)")) -> None:
-    """Put TOPIC's dead-lettered records back on TOPIC, each once (run it after the fix is deployed)."""
-    with console.status(f"replaying {dlq(topic)}") as status:
-        try:
-            result = asyncio.run(replay(bootstrap, topic, group=group,
-                                        progress=lambda n: status.update(f"replayed {n:,} records")))
-        except ValueError as exc:
-            console.print(f"[red]✗ {exc}[/]")
-            raise typer.Exit(1) from None
-    console.print(f"[green]✓[/] replayed {result.replayed:,} records from {dlq(topic)} onto {topic}")
-    for reason, n in result.by_reason.most_common():
-        console.print(f"  {n:>8,}  {reason}")
-
-
-if __name__ == "__main__":
-    app()

@@ -1,4 +1,4 @@
 """The SSE reader lives with the dev tools (the benchmark uses it too)."""
-from shared.devstack.sse import SseEvent, SseReader
+from tools.devstack.sse import SseEvent, SseReader
 
 __all__ = ["SseEvent", "SseReader"]

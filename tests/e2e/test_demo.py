@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import httpx
 
-from shared.devstack.simulator import Demo
 from tests.e2e.test_thin_slice import staff
+from tools.devstack.simulator import Demo
 
 
 async def test_the_simulator_feeds_the_platform(platform):

@@ -11,10 +11,10 @@ from pathlib import Path
 
 import httpx
 
-from services.handover.importer import COLUMNS
 from shared.internal import HEADER
 from shared.paths import REPO_ROOT
 from tests.factories import random_id_number
+from tools.handover_import import COLUMNS
 
 BAD_KINDS = [
     ("id_number", lambda r: r.update(id_number=r["id_number"][:17] + ("0" if r["id_number"][17] != "0" else "1")),
@@ -36,7 +36,7 @@ def row(prefix: str, i: int) -> dict[str, str]:
 
 
 def import_file(platform, path: Path, report: Path) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "services.handover.importer", str(path), "--gateway",
+    return subprocess.run([sys.executable, "-m", "tools.handover_import", str(path), "--gateway",
                            platform.url("exchange"), "--client-id", "prison-demo", "--client-secret",
                            "prison-demo-secret", "--report", str(report)], cwd=REPO_ROOT, capture_output=True,
                           text=True, timeout=600)

@@ -11,10 +11,10 @@ import time
 import httpx
 import psutil
 
-from shared.devstack import procs
-from shared.devstack.stack import SERVICES
 from shared.paths import REPO_ROOT
 from tests.conftest import TEST_ROOT
+from tools.devstack import procs
+from tools.devstack.stack import SERVICES
 
 OFFSET = 20000
 KAFKA, PG = 29192, 25532  # below the ephemeral range
@@ -25,7 +25,7 @@ def cli(*args: str) -> subprocess.CompletedProcess:
            "SPS_PG_PORT": str(PG), "SPS_PORT_OFFSET": str(OFFSET)}
     env.pop("KAFKA_BOOTSTRAP_SERVERS", None)
     env.pop("DATABASE_URL", None)
-    return subprocess.run([sys.executable, "-m", "shared.devstack", *args], cwd=REPO_ROOT, env=env,
+    return subprocess.run([sys.executable, "-m", "tools.devstack", *args], cwd=REPO_ROOT, env=env,
                           capture_output=True, text=True, timeout=300)
 
 

@@ -2,7 +2,7 @@
 
 Every one lands in its topic's DLQ, once per consumer group that reads the topic, with a reason
 naming what is wrong; the live traffic beside them is handled as usual. Then a handler bug
-dead-letters good records; after the fix, `shared.kafka.dlq replay` re-processes each once."""
+dead-letters good records; after the fix, `tools.dlq replay` re-processes each once."""
 from __future__ import annotations
 
 import asyncio
@@ -148,7 +148,7 @@ async def test_ten_thousand_malformed_records_all_dead_lettered_with_reasons_liv
     assert not missing, f"{len(missing)} bad records not dead-lettered, e.g. {missing[:3]}"
     assert doubled == 0
 
-    shown = subprocess.run([sys.executable, "-m", "shared.kafka.dlq", "show", topics.LOCATIONS,
+    shown = subprocess.run([sys.executable, "-m", "tools.dlq", "show", topics.LOCATIONS,
                             "--bootstrap", platform.bootstrap], capture_output=True, text=True, cwd=REPO_ROOT,
                            timeout=120)
     assert shown.returncode == 0 and "not JSON" in shown.stdout and "unknown event type" in shown.stdout, shown
@@ -163,7 +163,7 @@ async def test_ten_thousand_malformed_records_all_dead_lettered_with_reasons_liv
                "read by handover and risk), each with `sps-error` starting with the kind's reason",
                f"the 100 live zone_exit alerts were all raised {live_s:.1f} s after the live fixes were produced, "
                "while the second half of the bad records was still being produced and dead-lettered",
-               "`python -m shared.kafka.dlq show ingest.locations.v1` counts the DLQ by reason"]))
+               "`python -m tools.dlq show ingest.locations.v1` counts the DLQ by reason"]))
 
 
 # --- replay after a fix ------------------------------------------------------------------------------
@@ -237,7 +237,7 @@ async def test_dlq_replay_after_a_fix_reprocesses_each_record_once(platform, fig
         fault="dead-lettered by a handler bug, replayed after the fix",
         how=("1,000 check-ins on a topic of its own, read by the platform's consumer runner against the test "
              f"PostgreSQL; the handler fails on every video check-in ({buggy}), which are dead-lettered after their "
-             "retries. The fix is deployed and `shared.kafka.dlq replay` is run, then run again."),
+             "retries. The fix is deployed and `tools.dlq replay` is run, then run again."),
         events_sent=1000, faults_injected=buggy, expected=1000, delivered_once=len(rows) - doubled,
         lost=1000 - len(rows), doubled=doubled, recovery_s=round(recovery, 1),
         notes=[f"the first replay put {result.replayed} records back; the second found nothing new (0)",

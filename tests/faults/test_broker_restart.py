@@ -11,9 +11,9 @@ import pytest
 
 from bench import load
 from bench.raw import producer
-from shared.devstack import procs
 from tests.faults.conftest import Figure
 from tests.faults.helpers import gateway_notice, open_cases, run_id, settle
+from tools.devstack import procs
 
 pytestmark = pytest.mark.faults
 

@@ -16,7 +16,6 @@ from aiokafka.errors import KafkaError
 from sqlalchemy.dialects import postgresql as pg
 
 from shared.db.uow import UnitOfWork
-from shared.devstack.kafka import KafkaCluster
 from shared.envelope import encode, new_event
 from shared.kafka.admin import ensure_topics
 from shared.kafka.consumer import ConsumerRunner
@@ -25,6 +24,7 @@ from shared.topics import dlq
 from tests.conftest import TEST_ROOT
 from tests.faults.conftest import Figure
 from tests.scratch_db import scratch_database
+from tools.devstack.kafka import KafkaCluster
 
 pytestmark = pytest.mark.faults
 

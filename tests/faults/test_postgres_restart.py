@@ -12,11 +12,11 @@ import pytest
 from bench import load
 from bench.raw import produce, producer
 from shared import topics
-from shared.devstack import procs
-from shared.devstack.stack import SERVICES
 from tests.faults.conftest import Figure
 from tests.faults.helpers import open_cases, run_id, settle
 from tests.faults.test_kill9 import notice
+from tools.devstack import procs
+from tools.devstack.stack import SERVICES
 
 pytestmark = pytest.mark.faults
 

@@ -17,13 +17,13 @@ from services.exchange.auth import SigningKey
 from services.exchange.domain.clients import AGENCY_SCOPES
 from services.exchange.main import ExchangeSettings, create_app
 from shared import topics
-from shared.devstack.kafka import KafkaNode
 from shared.envelope import new_event
 from shared.events import MaskedPerson, PoliceHandoverIssued, ReceiptIssued
 from shared.identity import derive_person_id
 from shared.kafka.producer import EventProducer
 from tests.factories import court_order, random_id_number
 from tests.kafka_helpers import read_topic
+from tools.devstack.kafka import KafkaNode
 
 PERSON_KEY = b"sps-demo-person-id-key"
 

@@ -16,7 +16,6 @@ from sqlalchemy.dialects import postgresql as pg
 from shared.db import plumbing
 from shared.db.engine import ensure_database, make_engine
 from shared.db.uow import UnitOfWork
-from shared.devstack.kafka import KafkaNode
 from shared.envelope import encode, new_event
 from shared.events import Checkin
 from shared.kafka.admin import ensure_topics
@@ -25,6 +24,7 @@ from shared.kafka.producer import EventProducer
 from shared.outbox import OutboxRelay
 from shared.topics import dlq
 from tests.kafka_helpers import fresh_topic, header, read_topic
+from tools.devstack.kafka import KafkaNode
 
 effects_md = sa.MetaData()
 # No unique key on purpose: a handler applied twice would leave two rows.

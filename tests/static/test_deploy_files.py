@@ -5,8 +5,8 @@ import re
 
 import yaml
 
-from shared.devstack.stack import SERVICES
 from shared.paths import REPO_ROOT
+from tools.devstack.stack import SERVICES
 
 
 def compose() -> dict:

@@ -16,9 +16,9 @@ import kubernetes_validate
 import pytest
 import yaml
 
-from shared.devstack.stack import SERVICES
 from shared.paths import REPO_ROOT
 from shared.topics import all_topics_with_dlq
+from tools.devstack.stack import SERVICES
 
 K8S = REPO_ROOT / "deploy" / "k8s"
 KUBE_VERSION = "1.33.0"       # the oldest Kubernetes the manifests are meant for

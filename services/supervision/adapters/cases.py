@@ -119,9 +119,9 @@ class CaseDirectory:
                     # person (a watchdog armed a little early re-checks the last fix when it comes due).
                     view.watchdogs_armed_at = view.track_at = row.last_fix_at
                     fresh[view.person] = view
-            for row in await conn.execute(sa.select(leaves.c.leave_id, leaves.c.person_id, leaves.c.starts_at,
-                                                    leaves.c.ends_at).where(leaves.c.ends_at > sa.func.now())):
-                if (view := fresh.get(row.person_id.int)) is not None:
-                    view.leaves = (*view.leaves, Leave(row.leave_id, row.starts_at, row.ends_at))
+            for leave in await conn.execute(sa.select(leaves.c.leave_id, leaves.c.person_id, leaves.c.starts_at,
+                                                      leaves.c.ends_at).where(leaves.c.ends_at > sa.func.now())):
+                if (view := fresh.get(leave.person_id.int)) is not None:
+                    view.leaves = (*view.leaves, Leave(leave.leave_id, leave.starts_at, leave.ends_at))
         self._by_person = fresh
         return len(fresh)

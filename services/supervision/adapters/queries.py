@@ -22,7 +22,7 @@ from services.supervision.adapters.tables import (
 )
 
 
-def jsonable(row: Mapping[str, Any]) -> dict[str, Any]:
+def jsonable(row: Mapping[Any, Any]) -> dict[str, Any]:
     return {k: (str(v) if isinstance(v, uuid.UUID) else v) for k, v in dict(row).items()}
 
 

@@ -29,7 +29,7 @@ from shared.db.uow import UnitOfWork
 from shared.timers import schedule
 
 ACTIVE = ("awaiting_intake", "under_supervision")
-Row = Mapping[str, Any]
+Row = Mapping[Any, Any]  # a row by column name (SQLAlchemy's RowMapping, or a dict in tests)
 
 
 class SupervisionStore:
@@ -150,10 +150,10 @@ async def candidates(conn: AsyncConnection, office: str, start: datetime, end: d
         cases.c.jurisdiction == office, cases.c.kind == "community_correction",
         cases.c.status == "under_supervision"))).all()
     ids = [r.person_id for r in active]
-    sanction_counts = dict((await conn.execute(sa.select(sanctions.c.person_id, sa.func.count()).where(
+    sanction_counts: dict[uuid.UUID, int] = dict((await conn.execute(sa.select(sanctions.c.person_id, sa.func.count()).where(
         sanctions.c.person_id.in_(ids), sanctions.c.recorded_at >= start, sanctions.c.recorded_at < end)
         .group_by(sanctions.c.person_id))).tuples().all())
-    alert_counts = dict((await conn.execute(sa.select(timeline.c.person_id, sa.func.count()).where(
+    alert_counts: dict[uuid.UUID, int] = dict((await conn.execute(sa.select(timeline.c.person_id, sa.func.count()).where(
         timeline.c.person_id.in_(ids), timeline.c.event_type.in_(SERIOUS_SIGNALS), timeline.c.occurred_at >= start,
         timeline.c.occurred_at < end).group_by(timeline.c.person_id))).tuples().all())
     return [Candidate(r.person_id, r.risk_level, sanction_counts.get(r.person_id, 0),

@@ -78,9 +78,9 @@ async def indicators(parts: Parts, month: str | None = None) -> dict:
     c = cases.c
     was_active = sa.and_(c.opened_at < end, sa.or_(c.status.in_(ACTIVE), c.term_end >= start.date()))
     async with parts.runtime.engine.connect() as conn:
-        corrections = dict((await conn.execute(sa.select(c.jurisdiction, sa.func.count()).where(
+        corrections: dict[str, int] = dict((await conn.execute(sa.select(c.jurisdiction, sa.func.count()).where(
             was_active, c.kind == "community_correction").group_by(c.jurisdiction))).all())
-        positioned = dict((await conn.execute(
+        positioned: dict[str, int] = dict((await conn.execute(
             sa.select(c.jurisdiction, sa.func.count(sa.distinct(positioning_orders.c.case_id)))
             .join(positioning_orders, positioning_orders.c.case_id == c.case_id)
             .where(positioning_orders.c.starts_on < end.date(), positioning_orders.c.ends_on >= start.date())

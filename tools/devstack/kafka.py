@@ -8,9 +8,9 @@ import uuid
 from dataclasses import dataclass
 from pathlib import Path
 
-from shared.devstack import procs
 from shared.kafka.admin import wait_for_kafka
 from shared.paths import LOCAL_DIR, REPO_ROOT
+from tools.devstack import procs
 
 POM = REPO_ROOT / "deploy" / "kafka" / "pom.xml"
 LOG4J = REPO_ROOT / "deploy" / "kafka" / "log4j2.properties"

@@ -16,11 +16,11 @@ from pathlib import Path
 
 import httpx
 
-from shared.devstack import procs
-from shared.devstack.kafka import KafkaNode
-from shared.devstack.postgres import PostgresNode
 from shared.kafka.admin import ensure_topics
 from shared.paths import LOCAL_DIR, REPO_ROOT
+from tools.devstack import procs
+from tools.devstack.kafka import KafkaNode
+from tools.devstack.postgres import PostgresNode
 
 # name → default HTTP port. The command centre and the gateway ports are the contract's.
 SERVICES: dict[str, int] = {

@@ -1,4 +1,4 @@
-"""`python -m shared.devstack run|up|down|status|infra-up|infra-down` — what the Makefile calls."""
+"""`python -m tools.devstack run|up|down|status|infra-up|infra-down` — what the Makefile calls."""
 from __future__ import annotations
 
 import os
@@ -10,9 +10,9 @@ from pathlib import Path
 import typer
 from rich.console import Console
 
-from shared.devstack import procs
-from shared.devstack.stack import SERVICES, Stack
 from shared.paths import LOCAL_DIR
+from tools.devstack import procs
+from tools.devstack.stack import SERVICES, Stack
 
 app = typer.Typer(add_completion=False, help="Run the SPS platform on this machine (no Docker needed).")
 console = Console()

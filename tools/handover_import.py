@@ -1,6 +1,6 @@
 """Bulk import of a prison's monthly pre-release list (CSV or XLSX) through the gateway.
 
-    python -m services.handover.importer LIST.xlsx --client-id prison-demo --client-secret … [--report bad.csv]
+    python -m tools.handover_import LIST.xlsx --client-id prison-demo --client-secret … [--report bad.csv]
 
 Every row is checked with the gateway's own request model first; a bad row is reported with its
 row number and field and never stops the good ones. Good rows go to `POST /v1/release-notices`

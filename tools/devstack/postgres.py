@@ -11,7 +11,7 @@ import subprocess
 from dataclasses import dataclass
 from pathlib import Path
 
-from shared.devstack import procs
+from tools.devstack import procs
 
 PG_USER = "sps-postgres"
 

@@ -4,7 +4,7 @@ They move around near their justice office, report in person, and now and then l
 cut a strap or enter a victim's exclusion zone; prisons send pre-release notices. The command
 centre shows the alerts live. Deterministic per seed: running it again reuses the same persons.
 
-    python -m shared.devstack.simulator [--persons 300] [--interval 5] [--duration 0]
+    python -m tools.devstack.simulator [--persons 300] [--interval 5] [--duration 0]
 """
 from __future__ import annotations
 
