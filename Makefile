@@ -57,10 +57,11 @@ status: setup
 demo: up
 	$(PY) -m tools.devstack.simulator
 
-# The house rules (docs/architecture.md, "Checked by tools"): ruff on everything, mypy strict on the
-# shared plumbing and the pure domains, mypy on the rest of the services.
+# The house rules (docs/architecture.md, "Checked by tools"): ruff's lint and format on everything,
+# mypy strict on the shared plumbing and the pure domains, mypy on the rest of the services.
 lint: setup
 	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/mypy --strict shared services/*/domain
 	$(VENV)/bin/mypy --no-warn-unused-ignores services
 

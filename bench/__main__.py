@@ -3,6 +3,7 @@
 Uses the running platform (`make up`), or brings it up and down again. Writes
 bench/results/latest.json and bench/results/latest.png, and prints a table.
 """
+
 from __future__ import annotations
 
 import asyncio
@@ -36,8 +37,15 @@ def platform_up(stack: Stack) -> bool:
     return True
 
 
-async def run(stack: Stack, scales: list[int], seconds: float, scale_seconds: float, latency_seconds: float,
-              background: int, instances: list[int]) -> dict:
+async def run(
+    stack: Stack,
+    scales: list[int],
+    seconds: float,
+    scale_seconds: float,
+    latency_seconds: float,
+    background: int,
+    instances: list[int],
+) -> dict:
     processes = Processes(stack)
     partitions = stack_partitions()
     out: dict = {"machine": machine(), "started_at": pipeline.stamp(), "targets": TARGETS}
@@ -59,13 +67,19 @@ async def run(stack: Stack, scales: list[int], seconds: float, scale_seconds: fl
     out["scale_out"] = []
     for n in instances:
         console.rule(f"supervision as {n} instance(s), {persons:,} persons")
-        result = await pipeline.throughput(stack, processes, persons, scale_seconds, int(top["fixes_per_s"] * 1.5 * n),
-                                           instances=n)
+        result = await pipeline.throughput(
+            stack, processes, persons, scale_seconds, int(top["fixes_per_s"] * 1.5 * n), instances=n
+        )
         console.print(result)
         out["scale_out"].append(result)
-    out["pipeline"] = {"fixes_per_s": top["fixes_per_s"], "persons": top["persons"], "seconds": top["seconds"],
-                       "ratio_to_raw_consume": round(top["fixes_per_s"] / out["raw_kafka"]["consume_per_s"], 3),
-                       "lag_start": top["lag_start"], "lag_end": top["lag_end"]}
+    out["pipeline"] = {
+        "fixes_per_s": top["fixes_per_s"],
+        "persons": top["persons"],
+        "seconds": top["seconds"],
+        "ratio_to_raw_consume": round(top["fixes_per_s"] / out["raw_kafka"]["consume_per_s"], 3),
+        "lag_start": top["lag_start"],
+        "lag_end": top["lag_end"],
+    }
     console.rule("gateway")
     out["gateway"] = await pipeline.gateway(stack, scales[-1], 20)
     console.print(out["gateway"])
@@ -88,6 +102,7 @@ async def run(stack: Stack, scales: list[int], seconds: float, scale_seconds: fl
 
 def stack_partitions() -> int:
     from shared.settings import ServiceSettings
+
     return ServiceSettings(service_name="bench").topic_partitions
 
 
@@ -103,41 +118,76 @@ def print_table(out: dict) -> None:
     lat, rss = out["latency_ms"], out["rss_mb"]
     t.add_row("raw aiokafka consume", f"{raw_rate:,}/s", "", "")
     t.add_row("raw aiokafka produce", f"{out['raw_kafka']['produce_per_s']:,}/s", "", "")
-    t.add_row(f"supervision, {pipe['persons']:,} persons, {pipe['seconds']} s", f"{pipe['fixes_per_s']:,}/s",
-              f"≥ {TARGETS['fixes_per_s']:,}/s", verdict(pipe["fixes_per_s"] >= TARGETS["fixes_per_s"]))
-    t.add_row("ratio to raw consume", f"{pipe['ratio_to_raw_consume']:.0%}", "≥ 70%",
-              verdict(pipe["ratio_to_raw_consume"] >= TARGETS["ratio_to_raw_consume"]))
+    t.add_row(
+        f"supervision, {pipe['persons']:,} persons, {pipe['seconds']} s",
+        f"{pipe['fixes_per_s']:,}/s",
+        f"≥ {TARGETS['fixes_per_s']:,}/s",
+        verdict(pipe["fixes_per_s"] >= TARGETS["fixes_per_s"]),
+    )
+    t.add_row(
+        "ratio to raw consume",
+        f"{pipe['ratio_to_raw_consume']:.0%}",
+        "≥ 70%",
+        verdict(pipe["ratio_to_raw_consume"] >= TARGETS["ratio_to_raw_consume"]),
+    )
     t.add_row("gateway (HTTP batches of 1,000)", f"{out['gateway']['fixes_per_s']:,}/s", "", "")
-    t.add_row(f"fix → alert p50 / p95 / p99 ({lat['background_per_s']:,}/s)",
-              f"{lat['p50']} / {lat['p95']} / {lat['p99']} ms", "p99 ≤ 250 ms",
-              verdict(lat["p99"] is not None and lat["p99"] <= TARGETS["p99_ms"]))
+    t.add_row(
+        f"fix → alert p50 / p95 / p99 ({lat['background_per_s']:,}/s)",
+        f"{lat['p50']} / {lat['p95']} / {lat['p99']} ms",
+        "p99 ≤ 250 ms",
+        verdict(lat["p99"] is not None and lat["p99"] <= TARGETS["p99_ms"]),
+    )
     t.add_row("fix → live feed p99", f"{lat['live_feed_p99']} ms", "", "")
     for s in out["scale"]:
         rows = sum(s.get("rows_per_fix", {}).values())
-        t.add_row(f"  {s['persons']:,} persons", f"{s['fixes_per_s']:,}/s · {s['supervision_cpu_us_per_fix']} µs CPU/fix"
-                  f" · {rows:.2f} rows/fix", "", "")
+        t.add_row(
+            f"  {s['persons']:,} persons",
+            f"{s['fixes_per_s']:,}/s · {s['supervision_cpu_us_per_fix']} µs CPU/fix · {rows:.2f} rows/fix",
+            "",
+            "",
+        )
     growth = out["cost_growth"]
-    t.add_row("per-fix cost growth (largest vs smallest)", f"{growth:+.1%}" if growth is not None else "—", "≤ 10%",
-              verdict(None if growth is None else growth <= TARGETS["cost_growth"]))
+    t.add_row(
+        "per-fix cost growth (largest vs smallest)",
+        f"{growth:+.1%}" if growth is not None else "—",
+        "≤ 10%",
+        verdict(None if growth is None else growth <= TARGETS["cost_growth"]),
+    )
     for s in out.get("scale_out", []):
-        t.add_row(f"  supervision × {s['instances']} ({s['persons']:,} persons)",
-                  f"{s['fixes_per_s']:,}/s · {s['supervision_cpu_share']} cores busy", "grows with instances ≤ cores", "")
+        t.add_row(
+            f"  supervision × {s['instances']} ({s['persons']:,} persons)",
+            f"{s['fixes_per_s']:,}/s · {s['supervision_cpu_share']} cores busy",
+            "grows with instances ≤ cores",
+            "",
+        )
     for name, mb in sorted(rss.items()):
         t.add_row(f"  peak RSS {name}", f"{mb} MB", "≤ 200 MB", verdict(mb <= TARGETS["rss_mb"]))
     console.print(t)
 
 
-def main(scales: str = typer.Option("1000,10000,100000", help="persons per scale step, ascending"),
-         seconds: float = typer.Option(60, help="the sustained window at the largest scale"),
-         scale_seconds: float = typer.Option(20, help="the window at the smaller scales"),
-         latency_seconds: float = typer.Option(30), background: int = typer.Option(2000),
-         instances: str = typer.Option("1,2,3", help="supervision instances for the scale-out step")) -> None:
+def main(
+    scales: str = typer.Option("1000,10000,100000", help="persons per scale step, ascending"),
+    seconds: float = typer.Option(60, help="the sustained window at the largest scale"),
+    scale_seconds: float = typer.Option(20, help="the window at the smaller scales"),
+    latency_seconds: float = typer.Option(30),
+    background: int = typer.Option(2000),
+    instances: str = typer.Option("1,2,3", help="supervision instances for the scale-out step"),
+) -> None:
     started = time.monotonic()
     stack = _stack(demo=True)  # the same addresses and demo logins as `make up`
     started_here = platform_up(stack)
     try:
-        asyncio.run(run(stack, [int(s) for s in scales.split(",")], seconds, scale_seconds, latency_seconds,
-                        background, [int(n) for n in instances.split(",")]))
+        asyncio.run(
+            run(
+                stack,
+                [int(s) for s in scales.split(",")],
+                seconds,
+                scale_seconds,
+                latency_seconds,
+                background,
+                [int(n) for n in instances.split(",")],
+            )
+        )
     finally:
         if started_here:
             stack.down()

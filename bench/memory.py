@@ -4,6 +4,7 @@ With the platform up and the bench persons seeded (`make bench` leaves 100k), it
 the supervision process imports, loads the directory from supervision's database, loads it
 again (as a partition reassignment does) and prints the process RSS after each step.
 """
+
 from __future__ import annotations
 
 import asyncio

@@ -1,4 +1,5 @@
 """Watching the platform while it works: consumer-group progress and lag, process CPU and RSS."""
+
 from __future__ import annotations
 
 import os
@@ -17,13 +18,22 @@ from tools.devstack.stack import Stack, instance_name
 
 def machine() -> dict:
     """What a measurement ran on, and at which commit."""
-    commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True,
-                            cwd=REPO_ROOT).stdout.strip()
-    dirty = bool(subprocess.run(["git", "status", "--porcelain", "--untracked-files=no"], capture_output=True,
-                                text=True, cwd=REPO_ROOT).stdout.strip())
-    return {"cpus": os.cpu_count(), "memory_gb": round(psutil.virtual_memory().total / 2**30, 1),
-            "python": host.python_version(), "platform": host.platform(), "commit": commit or None,
-            "uncommitted_changes": dirty}
+    commit = subprocess.run(
+        ["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True, cwd=REPO_ROOT
+    ).stdout.strip()
+    dirty = bool(
+        subprocess.run(
+            ["git", "status", "--porcelain", "--untracked-files=no"], capture_output=True, text=True, cwd=REPO_ROOT
+        ).stdout.strip()
+    )
+    return {
+        "cpus": os.cpu_count(),
+        "memory_gb": round(psutil.virtual_memory().total / 2**30, 1),
+        "python": host.python_version(),
+        "platform": host.platform(),
+        "commit": commit or None,
+        "uncommitted_changes": dirty,
+    }
 
 
 class GroupWatch:
@@ -38,8 +48,10 @@ class GroupWatch:
         await self.admin.start()
         await self.probe.start()
         described = await self.admin.describe_topics([self.topic])
-        self.partitions = [TopicPartition(self.topic, p["partition"])
-                           for p in sorted(described[0]["partitions"], key=lambda p: p["partition"])]
+        self.partitions = [
+            TopicPartition(self.topic, p["partition"])
+            for p in sorted(described[0]["partitions"], key=lambda p: p["partition"])
+        ]
         if not self.partitions:
             raise RuntimeError(f"topic {self.topic} has no partitions")
         return self
@@ -62,20 +74,21 @@ class GroupWatch:
 @dataclass
 class Processes:
     """The services' processes (from the dev stack's pid files), for CPU time and peak RSS."""
+
     stack: Stack
     procs: dict[str, psutil.Process] = field(default_factory=dict)
     peak_rss: dict[str, float] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         from tools.devstack.stack import SERVICES
+
         for name in SERVICES:
             pid = int(self.stack.pidfile(name).read_text())
             self.procs[name] = psutil.Process(pid)
 
     def refresh(self, name: str, instance: int = 0) -> None:
         """After a restart: the new process."""
-        self.procs[instance_name(name, instance)] = psutil.Process(
-            int(self.stack.pidfile(name, instance).read_text()))
+        self.procs[instance_name(name, instance)] = psutil.Process(int(self.stack.pidfile(name, instance).read_text()))
 
     def forget(self, name: str, instance: int) -> None:
         self.procs.pop(instance_name(name, instance), None)

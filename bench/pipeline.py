@@ -1,5 +1,6 @@
 """The platform under load: seeding persons, supervision's sustained fix rate and its cost per
 fix, the gateway's batches, and latency from a fix to its alert and to the live feed."""
+
 from __future__ import annotations
 
 import asyncio
@@ -43,8 +44,7 @@ async def seed(stack: Stack, persons: int) -> float:
                 await p.stop()
         while True:
             async with engine.connect() as conn:
-                have = await conn.scalar(sa.text("select count(*) from cases where source_ref like :p"),
-                                         {"p": like})
+                have = await conn.scalar(sa.text("select count(*) from cases where source_ref like :p"), {"p": like})
             console.print(f"  seeding: {have:,}/{persons:,} cases", end="\r")
             if have >= persons:
                 break
@@ -58,9 +58,14 @@ async def seed(stack: Stack, persons: int) -> float:
 
 # Seeding ripples on (risk assesses every new case, supervision takes the results in): wait for
 # every consumer to be idle, so a throughput window measures fixes and nothing else.
-RIPPLES = [("sps-risk-main", topics.COURT_ORDERS), ("sps-supervision-main", topics.COURT_ORDERS),
-           ("sps-supervision-main", topics.RISK_EVENTS), ("sps-supervision-main", topics.SUPERVISION_EVENTS),
-           ("sps-alerting-main", topics.SUPERVISION_EVENTS), ("sps-alerting-main", topics.RISK_EVENTS)]
+RIPPLES = [
+    ("sps-risk-main", topics.COURT_ORDERS),
+    ("sps-supervision-main", topics.COURT_ORDERS),
+    ("sps-supervision-main", topics.RISK_EVENTS),
+    ("sps-supervision-main", topics.SUPERVISION_EVENTS),
+    ("sps-alerting-main", topics.SUPERVISION_EVENTS),
+    ("sps-alerting-main", topics.RISK_EVENTS),
+]
 
 
 async def quiesce(stack: Stack, timeout_s: float = 900) -> None:
@@ -83,8 +88,9 @@ async def drain(watch: GroupWatch, timeout_s: float = 600) -> None:
         await asyncio.sleep(0.5)
 
 
-async def throughput(stack: Stack, procs: Processes, persons: int, seconds: float, rate_hint: int,
-                     instances: int = 1) -> dict:
+async def throughput(
+    stack: Stack, procs: Processes, persons: int, seconds: float, rate_hint: int, instances: int = 1
+) -> dict:
     """Supervision's capacity: stop it, put a backlog of fixes in front of it, start it again (as
     `instances` processes in its group) and measure what it consumes (committed offsets) and the
     CPU it spends, over the window."""
@@ -95,16 +101,17 @@ async def throughput(stack: Stack, procs: Processes, persons: int, seconds: floa
         p = producer(stack.bootstrap)
         await p.start()
         try:
-            await produce(p, topics.LOCATIONS, load.inside_fixes(range(persons), int(rate_hint * (seconds + 5)),
-                                                                 seed=persons))
+            await produce(
+                p, topics.LOCATIONS, load.inside_fixes(range(persons), int(rate_hint * (seconds + 5)), seed=persons)
+            )
         finally:
             await p.stop()
-        first = await watch.committed()           # stable: supervision is stopped
+        first = await watch.committed()  # stable: supervision is stopped
         for i in range(instances):
             stack.start_service("supervision", instance=i)
             procs.refresh("supervision", i)
         deadline = time.monotonic() + 300
-        while await watch.committed() == first:   # from its first commit: startup and rebalance excluded
+        while await watch.committed() == first:  # from its first commit: startup and rebalance excluded
             if time.monotonic() > deadline:
                 raise TimeoutError("supervision consumed nothing in 300 s")
             await asyncio.sleep(0.05)
@@ -120,6 +127,7 @@ async def throughput(stack: Stack, procs: Processes, persons: int, seconds: floa
                 for table, n in counters(stack.url("supervision", i), ROWS_METRIC, "table").items():
                     total[table] = total.get(table, 0.0) + n
             return total
+
         start_rows = rows()
         start_committed, start_cpu, t0 = await watch.committed(), cpu(), time.perf_counter()
         lags: list[int] = []
@@ -139,20 +147,33 @@ async def throughput(stack: Stack, procs: Processes, persons: int, seconds: floa
             procs.forget("supervision", i)
         if instances > 1:
             await wait_members(stack.bootstrap, SUPERVISION_GROUP, 1, timeout_s=120)
-    return {"persons": persons, "seconds": round(elapsed, 1), "fixes": done, "fixes_per_s": round(done / elapsed),
-            "supervision_cpu_us_per_fix": round(cpu_spent / done * 1e6, 1) if done else None,
-            "supervision_cpu_share": round(cpu_spent / elapsed, 2), "lag_start": lags[0] if lags else 0,
-            "lag_end": lags[-1] if lags else 0, "instances": instances,
-            # The fix path's writes per fix, by table: what makes a fix dearer with more persons.
-            "rows_per_fix": {table: round(n / done, 3) for table, n in sorted(written.items())} if done else {}}
+    return {
+        "persons": persons,
+        "seconds": round(elapsed, 1),
+        "fixes": done,
+        "fixes_per_s": round(done / elapsed),
+        "supervision_cpu_us_per_fix": round(cpu_spent / done * 1e6, 1) if done else None,
+        "supervision_cpu_share": round(cpu_spent / elapsed, 2),
+        "lag_start": lags[0] if lags else 0,
+        "lag_end": lags[-1] if lags else 0,
+        "instances": instances,
+        # The fix path's writes per fix, by table: what makes a fix dearer with more persons.
+        "rows_per_fix": {table: round(n / done, 3) for table, n in sorted(written.items())} if done else {},
+    }
 
 
 async def gateway(stack: Stack, persons: int, seconds: float, clients: int = 4, batch: int = 1000) -> dict:
     """Authenticated batches of fixes through the gateway's HTTP API (each a 202 only once durable)."""
     gw = stack.url("exchange")
     async with httpx.AsyncClient(base_url=gw, timeout=60) as http:
-        r = await http.post("/oauth/token", data={"grant_type": "client_credentials", "client_id": "device-demo",
-                                                  "client_secret": "device-demo-secret"})
+        r = await http.post(
+            "/oauth/token",
+            data={
+                "grant_type": "client_credentials",
+                "client_id": "device-demo",
+                "client_secret": "device-demo-secret",
+            },
+        )
         r.raise_for_status()
         auth = {"Authorization": f"Bearer {r.json()['access_token']}"}
         accepted, refused = 0, 0
@@ -170,12 +191,18 @@ async def gateway(stack: Stack, persons: int, seconds: float, clients: int = 4, 
                 else:
                     refused += 1
                     await asyncio.sleep(float(resp.headers.get("Retry-After", "0.2")))
+
         await asyncio.gather(*(client(k) for k in range(clients)))
         elapsed = time.perf_counter() - started
     async with GroupWatch(stack.bootstrap, SUPERVISION_GROUP, topics.LOCATIONS) as watch:
         await drain(watch)
-    return {"fixes_per_s": round(accepted / elapsed), "requests_refused": refused, "batch": batch,
-            "clients": clients, "seconds": round(elapsed, 1)}
+    return {
+        "fixes_per_s": round(accepted / elapsed),
+        "requests_refused": refused,
+        "batch": batch,
+        "clients": clients,
+        "seconds": round(elapsed, 1),
+    }
 
 
 def percentile(values: list[float], q: float) -> float | None:
@@ -197,8 +224,9 @@ async def latency(stack: Stack, persons: int, seconds: float, background_per_s: 
         r = await http.post(f"{cc}/api/v1/auth/login", json={"username": "duty-demo", "password": "duty-demo-secret"})
         r.raise_for_status()
         staff = {"Authorization": f"Bearer {r.json()['access_token']}"}
-    alerts = AIOKafkaConsumer(topics.ALERTS, bootstrap_servers=stack.bootstrap, group_id=None,
-                              auto_offset_reset="latest")
+    alerts = AIOKafkaConsumer(
+        topics.ALERTS, bootstrap_servers=stack.bootstrap, group_id=None, auto_offset_reset="latest"
+    )
     await alerts.start()
 
     async def watch_alerts():
@@ -210,6 +238,7 @@ async def latency(stack: Stack, persons: int, seconds: float, background_per_s: 
                     pid = data.get("person_id")
                     if pid in sent_at and pid not in on_topic and data.get("rule_id") == "zone_exit":
                         on_topic[pid] = arrived
+
     watcher = asyncio.create_task(watch_alerts())
     p = producer(stack.bootstrap)
     await p.start()
@@ -251,12 +280,21 @@ async def latency(stack: Stack, persons: int, seconds: float, background_per_s: 
     offset = time.perf_counter() - time.monotonic()
     topic_ms = [(on_topic[pid] - sent_at[pid]) * 1000 for pid in on_topic]
     feed_ms = [(on_feed[pid] + offset - sent_at[pid]) * 1000 for pid in on_feed]
-    return {"probes": len(sent_at), "alerts_seen": len(topic_ms), "feed_seen": len(feed_ms),
-            "background_per_s": background_per_s, "p50": percentile(topic_ms, 50), "p95": percentile(topic_ms, 95),
-            "p99": percentile(topic_ms, 99), "live_feed_p50": percentile(feed_ms, 50),
-            "live_feed_p99": percentile(feed_ms, 99), "lag_max": max(lags, default=None),
-            "lag_last": lags[-1] if lags else None,
-            "mean": round(statistics.fmean(topic_ms), 1) if topic_ms else None, "samples_ms": sorted(topic_ms)}
+    return {
+        "probes": len(sent_at),
+        "alerts_seen": len(topic_ms),
+        "feed_seen": len(feed_ms),
+        "background_per_s": background_per_s,
+        "p50": percentile(topic_ms, 50),
+        "p95": percentile(topic_ms, 95),
+        "p99": percentile(topic_ms, 99),
+        "live_feed_p50": percentile(feed_ms, 50),
+        "live_feed_p99": percentile(feed_ms, 99),
+        "lag_max": max(lags, default=None),
+        "lag_last": lags[-1] if lags else None,
+        "mean": round(statistics.fmean(topic_ms), 1) if topic_ms else None,
+        "samples_ms": sorted(topic_ms),
+    }
 
 
 def stamp() -> str:

@@ -3,8 +3,10 @@
 With the platform up (`make up`) and the persons seeded (`make bench` leaves them), it stops
 supervision, puts a backlog of fixes in front of it, starts it again and records it with py-spy
 while it drains: py-spy's collapsed stacks (bench/results/profile-supervision.txt, which
-speedscope or flamegraph.pl draw) and a table of the hottest functions, own time and inclusive. The numbers in docs/performance.md's profile sections come from this.
+speedscope or flamegraph.pl draw) and a table of the hottest functions, own time and inclusive.
+The numbers in docs/performance.md's profile sections come from this.
 """
+
 from __future__ import annotations
 
 import asyncio
@@ -71,18 +73,36 @@ def hottest(raw: Path, top: int) -> tuple[Table, Table]:
     return tables[0], tables[1]
 
 
-def main(persons: int = typer.Option(100_000, help="bench persons the fixes go to (seeded already)"),
-         fixes: int = typer.Option(600_000, help="the backlog"),
-         seconds: int = typer.Option(20, help="how long py-spy records"),
-         top: int = typer.Option(25),
-         native: bool = typer.Option(False, help="C and Rust frames too (the garbage collector, pydantic-core)")) -> None:
+def main(
+    persons: int = typer.Option(100_000, help="bench persons the fixes go to (seeded already)"),
+    fixes: int = typer.Option(600_000, help="the backlog"),
+    seconds: int = typer.Option(20, help="how long py-spy records"),
+    top: int = typer.Option(25),
+    native: bool = typer.Option(False, help="C and Rust frames too (the garbage collector, pydantic-core)"),
+) -> None:
     RESULTS.mkdir(parents=True, exist_ok=True)
     pid = asyncio.run(backlog(persons, fixes))
     raw = RESULTS / "profile-supervision.txt"
     console.print(f"recording supervision (pid {pid}) for {seconds} s…")
     started = time.monotonic()
-    subprocess.run([str(Path(sys.executable).parent / "py-spy"), "record", "-p", str(pid), "-r", "200",
-                    "-d", str(seconds), "-f", "raw", "-o", str(raw), *(["--native"] if native else ["--nonblocking"])], check=True)
+    subprocess.run(
+        [
+            str(Path(sys.executable).parent / "py-spy"),
+            "record",
+            "-p",
+            str(pid),
+            "-r",
+            "200",
+            "-d",
+            str(seconds),
+            "-f",
+            "raw",
+            "-o",
+            str(raw),
+            *(["--native"] if native else ["--nonblocking"]),
+        ],
+        check=True,
+    )
     console.print(f"recorded in {time.monotonic() - started:.0f} s → {raw}")
     for table in hottest(raw, top):
         console.print(table)

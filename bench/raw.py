@@ -1,5 +1,6 @@
 """The ceiling: raw aiokafka produce → consume of the same location events (JSON-decoded, no work),
 with the producer settings our services use (idempotent, acks=all, linger 5 ms)."""
+
 from __future__ import annotations
 
 import asyncio
@@ -16,8 +17,14 @@ from shared.kafka.admin import ensure_topics
 
 
 def producer(bootstrap: str) -> AIOKafkaProducer:
-    return AIOKafkaProducer(bootstrap_servers=bootstrap, client_id="sps-bench", enable_idempotence=True, acks="all",
-                            linger_ms=5, max_batch_size=256 * 1024)
+    return AIOKafkaProducer(
+        bootstrap_servers=bootstrap,
+        client_id="sps-bench",
+        enable_idempotence=True,
+        acks="all",
+        linger_ms=5,
+        max_batch_size=256 * 1024,
+    )
 
 
 async def produce(p: AIOKafkaProducer, topic: str, records: Iterable[Record], window: int = 20_000) -> float:
@@ -40,9 +47,15 @@ async def run(bootstrap: str, records: list[Record], partitions: int) -> dict:
         produce_s = await produce(p, topic, records)
     finally:
         await p.stop()
-    consumer = AIOKafkaConsumer(topic, bootstrap_servers=bootstrap, group_id=None, auto_offset_reset="earliest",
-                                enable_auto_commit=False, fetch_max_bytes=50 * 1024 * 1024,
-                                max_partition_fetch_bytes=8 * 1024 * 1024)
+    consumer = AIOKafkaConsumer(
+        topic,
+        bootstrap_servers=bootstrap,
+        group_id=None,
+        auto_offset_reset="earliest",
+        enable_auto_commit=False,
+        fetch_max_bytes=50 * 1024 * 1024,
+        max_partition_fetch_bytes=8 * 1024 * 1024,
+    )
     await consumer.start()
     seen, started = 0, time.perf_counter()
     try:
@@ -55,5 +68,10 @@ async def run(bootstrap: str, records: list[Record], partitions: int) -> dict:
         consume_s = time.perf_counter() - started
     finally:
         await consumer.stop()
-    return {"records": len(records), "produce_per_s": round(len(records) / produce_s),
-            "consume_per_s": round(seen / consume_s), "consumed": seen, "topic": topic}
+    return {
+        "records": len(records),
+        "produce_per_s": round(len(records) / produce_s),
+        "consume_per_s": round(seen / consume_s),
+        "consumed": seen,
+        "topic": topic,
+    }

@@ -1,4 +1,5 @@
 """The benchmark's chart: throughput beside the raw ceiling, cost per fix by scale, latency spread."""
+
 from __future__ import annotations
 
 from pathlib import Path

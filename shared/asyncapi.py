@@ -5,6 +5,7 @@
 - `schemas/asyncapi.yaml`: the AsyncAPI 3.0 document of the platform's topics.
 A test regenerates them in memory and fails if the committed files differ.
 """
+
 from __future__ import annotations
 
 import json
@@ -47,9 +48,12 @@ def render() -> dict[Path, str]:
         files[SCHEMAS / "events" / f"{name}.json"] = _dump_json(envelope_json_schema(name))
         by_topic[et.topic].append(name)
     for topic, names in by_topic.items():
-        schema = {"$schema": "https://json-schema.org/draft/2020-12/schema", "title": topic,
-                  "description": TOPIC_NOTES[topic],
-                  "oneOf": [{"$ref": f"../events/{n}.json"} for n in names]}
+        schema = {
+            "$schema": "https://json-schema.org/draft/2020-12/schema",
+            "title": topic,
+            "description": TOPIC_NOTES[topic],
+            "oneOf": [{"$ref": f"../events/{n}.json"} for n in names],
+        }
         files[SCHEMAS / "topics" / f"{topic}.json"] = _dump_json(schema)
     files[SCHEMAS / "asyncapi.yaml"] = yaml.safe_dump(_asyncapi(by_topic), allow_unicode=True, sort_keys=False)
     return files
@@ -60,33 +64,49 @@ def _asyncapi(by_topic: dict[str, list[str]]) -> dict[str, Any]:
     for topic, names in by_topic.items():
         key = topic.replace(".", "_")
         channels[key] = {
-            "address": topic, "description": TOPIC_NOTES[topic],
+            "address": topic,
+            "description": TOPIC_NOTES[topic],
             "messages": {n: {"$ref": f"#/components/messages/{n}"} for n in names},
             "bindings": {"kafka": {"partitions": 6, "bindingVersion": "0.5.0"}},
         }
         if names:
-            operations[f"on_{key}"] = {"action": "receive", "channel": {"$ref": f"#/channels/{key}"},
-                                       "summary": f"Consume {topic}",
-                                       "messages": [{"$ref": f"#/channels/{key}/messages/{n}"} for n in names]}
-        channels[f"{key}_dlq"] = {"address": topics.dlq(topic),
-                                  "description": f"Dead letters of {topic}: the original record, with the "
-                                                 "reason in header `sps-error`."}
+            operations[f"on_{key}"] = {
+                "action": "receive",
+                "channel": {"$ref": f"#/channels/{key}"},
+                "summary": f"Consume {topic}",
+                "messages": [{"$ref": f"#/channels/{key}/messages/{n}"} for n in names],
+            }
+        channels[f"{key}_dlq"] = {
+            "address": topics.dlq(topic),
+            "description": f"Dead letters of {topic}: the original record, with the reason in header `sps-error`.",
+        }
     for name, et in sorted(EVENT_TYPES.items()):
         messages[name] = {
-            "name": name, "title": name, "summary": et.summary, "contentType": CONTENT_TYPE,
+            "name": name,
+            "title": name,
+            "summary": et.summary,
+            "contentType": CONTENT_TYPE,
             "payload": {"$ref": f"./events/{name}.json"},
-            "bindings": {"kafka": {"key": {"type": "string", "description": "the person's platform id (UUID)"},
-                                   "bindingVersion": "0.5.0"}},
+            "bindings": {
+                "kafka": {
+                    "key": {"type": "string", "description": "the person's platform id (UUID)"},
+                    "bindingVersion": "0.5.0",
+                }
+            },
         }
     return {
         "asyncapi": "3.0.0",
-        "info": {"title": "SPS — special-population supervision platform", "version": "1",
-                 "description": "Kafka topics of the platform (contract §2–3). Every value is a CloudEvents 1.0 "
-                                "event in structured JSON mode; the record key is the person id."},
+        "info": {
+            "title": "SPS — special-population supervision platform",
+            "version": "1",
+            "description": "Kafka topics of the platform (contract §2–3). Every value is a CloudEvents 1.0 "
+            "event in structured JSON mode; the record key is the person id.",
+        },
         "defaultContentType": CONTENT_TYPE,
-        "servers": {"local": {"host": "127.0.0.1:9092", "protocol": "kafka",
-                              "description": "`make run` / `make up`"}},
-        "channels": channels, "operations": operations, "components": {"messages": messages},
+        "servers": {"local": {"host": "127.0.0.1:9092", "protocol": "kafka", "description": "`make run` / `make up`"}},
+        "channels": channels,
+        "operations": operations,
+        "components": {"messages": messages},
     }
 
 

@@ -4,6 +4,7 @@ Every staff route, internal route and command asks an `Actor`; what each role ma
 `policy/authority.yaml`, never from a literal in the code (docs/architecture.md, "Authority").
 An action the actor may not take raises `Forbidden` naming the roles or the level it needs.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field

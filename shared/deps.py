@@ -4,6 +4,7 @@ A service's wired parts (its policy, handlers, runtime, clients) are built once 
 and reach a route only through `Annotated[..., Depends()]` aliases, so a route's signature says
 what it uses (docs/architecture.md, "Dependencies").
 """
+
 from __future__ import annotations
 
 from typing import Any, TypeVar

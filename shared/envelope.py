@@ -4,6 +4,7 @@ Producing is strict (`OutgoingEvent`: unknown attributes are an error); consumin
 (`IncomingEvent`: unknown extension attributes are kept, not refused), so a newer producer
 never breaks an older consumer.
 """
+
 from __future__ import annotations
 
 import uuid

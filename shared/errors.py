@@ -3,6 +3,7 @@
 A command never builds an HTTP response: it raises one of these, and `shared.http` maps each to
 its status once, so every service answers the same way (docs/architecture.md).
 """
+
 from __future__ import annotations
 
 from typing import Any
@@ -14,8 +15,9 @@ class CommandError(Exception):
     status = 400
     title = "Bad Request"
 
-    def __init__(self, detail: str, *, errors: list[dict[str, Any]] | None = None,
-                 headers: dict[str, str] | None = None) -> None:
+    def __init__(
+        self, detail: str, *, errors: list[dict[str, Any]] | None = None, headers: dict[str, str] | None = None
+    ) -> None:
         super().__init__(detail)
         self.detail = detail
         self.errors = errors
@@ -59,8 +61,7 @@ class Upstream(CommandError):
     """Another service refused an internal call: its problem+json is passed on unchanged."""
 
     def __init__(self, status: int, problem: dict[str, Any]) -> None:
-        super().__init__(str(problem.get("detail") or problem.get("title") or status),
-                         errors=problem.get("errors"))
+        super().__init__(str(problem.get("detail") or problem.get("title") or status), errors=problem.get("errors"))
         self.status = status
         self.title = str(problem.get("title") or "Error")
         self.problem = problem

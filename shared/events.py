@@ -3,6 +3,7 @@
 Producing models are closed (`extra="forbid"`); consumers validate with `parse_data`, which
 ignores unknown fields so that adding a field is never a breaking change.
 """
+
 from __future__ import annotations
 
 import builtins
@@ -36,6 +37,7 @@ class EventData(BaseModel):
 
 # --- ingest (contract §2) ---------------------------------------------------------------
 
+
 class GeoPolygon(EventData):
     type: Literal["Polygon"]
     coordinates: list[list[tuple[float, float]]] = Field(min_length=1)
@@ -48,6 +50,7 @@ class ExclusionZone(EventData):
 
 class MaskedPerson(EventData):
     """What may travel on Kafka about a person: masked forms only (no 身份证号, phone, address)."""
+
     name_masked: str
     id_number_masked: str
     sex: Literal["M", "F"]
@@ -63,6 +66,7 @@ SentenceKind = Literal["probation", "parole", "control", "medical_parole"]
 
 class CourtOrderIngested(EventData):
     """A community-correction order (社区矫正决定) accepted by the gateway."""
+
     order_no: str
     court: str
     person_id: uuid.UUID
@@ -83,6 +87,7 @@ RiskRating = Literal["low", "medium", "high"]
 
 class ReleaseNoticeIngested(EventData):
     """A prison's pre-release notice (预释放人员信息) accepted by the gateway."""
+
     notice_no: str
     prison: str
     person_id: uuid.UUID
@@ -102,6 +107,7 @@ class ReleaseNoticeIngested(EventData):
 
 class RehabNoticeIngested(EventData):
     """A rehabilitation centre's notice of release (即将解戒人员信息) accepted by the gateway."""
+
     notice_no: str
     centre: str
     person_id: uuid.UUID
@@ -114,6 +120,7 @@ class RehabNoticeIngested(EventData):
 
 class LocationFix(EventData):
     """One location fix (contract §2: `ingest.locations.v1`)."""
+
     person_id: uuid.UUID
     device_id: str = Field(min_length=1, max_length=64)
     lat: float = Field(ge=-90, le=90)
@@ -126,6 +133,7 @@ class LocationFix(EventData):
 
 class Checkin(EventData):
     """A check-in (contract §2: `ingest.checkins.v1`)."""
+
     person_id: uuid.UUID
     channel: Literal["app", "phone", "in_person", "video"]
     recorded_at: AwareDatetime
@@ -134,6 +142,7 @@ class Checkin(EventData):
 
 
 # --- supervision (internal) -------------------------------------------------------------
+
 
 class CaseOpened(EventData):
     case_id: uuid.UUID
@@ -145,6 +154,7 @@ class CaseOpened(EventData):
 
 class LeaveApproved(EventData):
     """An approved leave (请假外出): while it runs, being outside the county is no breach."""
+
     person_id: uuid.UUID
     case_id: uuid.UUID
     leave_id: uuid.UUID
@@ -157,6 +167,7 @@ class LeaveApproved(EventData):
 
 class IntakeReported(EventData):
     """The person reported (报到) to the justice office: the case is under supervision."""
+
     person_id: uuid.UUID
     case_id: uuid.UUID
     reported_at: AwareDatetime
@@ -166,6 +177,7 @@ class IntakeReported(EventData):
 class Signal(EventData):
     """Something that may raise an alert. `cause` names this occurrence (an episode, a deadline):
     the same rule, person and cause always make the same alert."""
+
     person_id: uuid.UUID
     jurisdiction: str
     cause: str = Field(min_length=1, max_length=200)
@@ -176,6 +188,7 @@ class Signal(EventData):
 
 class ZoneExited(Signal):
     """Outside the permitted area beyond the fix's accuracy, with no approved leave."""
+
     lat: float
     lon: float
     accuracy_m: float
@@ -238,6 +251,7 @@ class RehabReportMissed(Signal):
 
 class CaseClosed(EventData):
     """A case ended: the term is over (期满), revoked (收监) or transferred to another county."""
+
     person_id: uuid.UUID
     case_id: uuid.UUID
     jurisdiction: str
@@ -248,17 +262,20 @@ class CaseClosed(EventData):
 
 class BatteryLow(Signal):
     """The positioning device's battery fell below the policy's threshold."""
+
     battery_pct: float
 
 
 class SeparationReported(Signal):
     """人机分离: the phone or device was found not with the person."""
-    count: int = Field(ge=1)     # reports on this case so far
-    warning_due: bool            # the policy's count is reached: a warning (警告) is due
+
+    count: int = Field(ge=1)  # reports on this case so far
+    warning_due: bool  # the policy's count is reached: a warning (警告) is due
 
 
 class LevelChanged(EventData):
     """The supervision level (分类管理) changed; it sets the check-in schedule."""
+
     person_id: uuid.UUID
     case_id: uuid.UUID
     jurisdiction: str
@@ -269,6 +286,7 @@ class LevelChanged(EventData):
 
 class PositioningStarted(EventData):
     """Electronic positioning (电子定位) approved on a legal ground, for a term (new or renewed)."""
+
     positioning_id: uuid.UUID
     person_id: uuid.UUID
     case_id: uuid.UUID
@@ -283,6 +301,7 @@ class PositioningStarted(EventData):
 
 class FollowupRecorded(EventData):
     """An aftercare phone call or visit (回访) with any drug test."""
+
     followup_id: uuid.UUID
     person_id: uuid.UUID
     case_id: uuid.UUID
@@ -301,6 +320,7 @@ class KeyPersonEntry(EventData):
 
 class KeyPersonsDetermined(EventData):
     """A justice office's monthly key-person list (一月一认定), with who confirmed it."""
+
     office: str
     month: str = Field(pattern=r"^\d{4}-\d{2}$")
     confirmed_by: str
@@ -310,6 +330,7 @@ class KeyPersonsDetermined(EventData):
 class KeyPersonNewlyDetermined(Signal):
     """A person on a justice office's confirmed monthly list who was not on its previous one
     (新认定重点人员): raises `risk_high` (docs/domain.md §4)."""
+
     office: str
     month: str = Field(pattern=r"^\d{4}-\d{2}$")
     reasons: list[str]
@@ -317,6 +338,7 @@ class KeyPersonNewlyDetermined(Signal):
 
 class HandoverOpened(EventData):
     """A notice received and verified (信息核查): linked to a justice office, or on the unlinked list."""
+
     handover_id: uuid.UUID
     person_id: uuid.UUID
     kind: Literal["release", "rehab"]
@@ -333,6 +355,7 @@ class HandoverOpened(EventData):
 
 class ArrivalRegistered(EventData):
     """A released person registered at the justice office: a resettlement or aftercare case opens."""
+
     handover_id: uuid.UUID
     person_id: uuid.UUID
     kind: Literal["release", "rehab"]
@@ -375,6 +398,7 @@ class RiskItem(EventData):
 
 class RiskAssessed(EventData):
     """A risk assessment (危险性评估): every item's value and points, the total and the level."""
+
     assessment_id: uuid.UUID
     person_id: uuid.UUID
     instrument_version: str
@@ -382,7 +406,7 @@ class RiskAssessed(EventData):
     items: list[RiskItem]
     total: float
     level_by_points: Literal["low", "medium", "high"]
-    level: Literal["low", "medium", "high"]           # after override rules and any professional override
+    level: Literal["low", "medium", "high"]  # after override rules and any professional override
     override_level: Literal["low", "medium", "high"] | None = None
     override_reason: str | None = None
     explanation_zh: list[str] = []
@@ -413,10 +437,10 @@ class AlertData(EventData):
     actor: str | None = None
     reason: str | None = None
     version: int = 1
-    level: str | None = None                 # escalation level now responsible
-    notify: list[str] = []                   # who is told of this change
+    level: str | None = None  # escalation level now responsible
+    notify: list[str] = []  # who is told of this change
     silenced_until: AwareDatetime | None = None
-    reason_code: str | None = None           # the disposal's reason code
+    reason_code: str | None = None  # the disposal's reason code
     note: str | None = None
     acknowledged_at: AwareDatetime | None = None
     disposed_at: AwareDatetime | None = None
@@ -425,6 +449,7 @@ class AlertData(EventData):
 
 class NotificationFailed(EventData):
     """An alert notification given up after every retry (the notifier's own DLQ)."""
+
     notification_id: int
     alert_id: uuid.UUID
     version: int
@@ -436,8 +461,10 @@ class NotificationFailed(EventData):
 
 # --- exchange and audit ---------------------------------------------------------------------
 
+
 class ReceiptIssued(EventData):
     """A receipt (回执) to a prison for a pre-release notice."""
+
     notice_no: str
     prison: str
     person_id: uuid.UUID
@@ -449,6 +476,7 @@ class ReceiptIssued(EventData):
 
 class PoliceHandoverIssued(EventData):
     """A key releasee handed to the police for community control (管控移交)."""
+
     handover_id: uuid.UUID
     person_id: uuid.UUID
     person: MaskedPerson
@@ -460,6 +488,7 @@ class PoliceHandoverIssued(EventData):
 
 class AssistanceRequested(EventData):
     """A released person's request for social assistance that civil affairs handles (低保, 临时救助…)."""
+
     request_id: uuid.UUID
     person_id: uuid.UUID
     person: MaskedPerson
@@ -471,6 +500,7 @@ class AssistanceRequested(EventData):
 
 class PoliceAcknowledged(EventData):
     """The police took over community control (社区管控) of a handed-over key person."""
+
     handover_id: uuid.UUID
     person_id: uuid.UUID | None = None
     police_unit: str
@@ -480,6 +510,7 @@ class PoliceAcknowledged(EventData):
 
 class AuditRecorded(EventData):
     """Who read or changed a person's data, and why (kept hash-chained by the gateway)."""
+
     actor: str
     agency: str
     role: str
@@ -493,6 +524,7 @@ class AuditRecorded(EventData):
 
 # --- registry --------------------------------------------------------------------------
 
+
 class EventType(BaseModel):
     type: str
     topic: str
@@ -503,96 +535,266 @@ class EventType(BaseModel):
 EVENT_TYPES: dict[str, EventType] = {
     et.type: et
     for et in [
-        EventType(type="sps.ingest.court-order", topic=topics.COURT_ORDERS, data=CourtOrderIngested,
-                  summary="Community-correction order accepted from a court (社区矫正决定)"),
-        EventType(type="sps.ingest.release-notice", topic=topics.RELEASE_NOTICES, data=ReleaseNoticeIngested,
-                  summary="Pre-release notice accepted from a prison (预释放人员信息)"),
-        EventType(type="sps.ingest.rehab-notice", topic=topics.REHAB_NOTICES, data=RehabNoticeIngested,
-                  summary="Release notice accepted from a drug rehabilitation centre (即将解戒人员信息)"),
-        EventType(type="sps.exchange.receipt", topic=topics.EXCHANGE_OUTBOUND, data=ReceiptIssued,
-                  summary="A receipt to a prison (回执)"),
-        EventType(type="sps.exchange.police-handover", topic=topics.EXCHANGE_OUTBOUND, data=PoliceHandoverIssued,
-                  summary="A key releasee handed to the police for community control (管控移交)"),
-        EventType(type="sps.exchange.assistance-request", topic=topics.EXCHANGE_OUTBOUND, data=AssistanceRequested,
-                  summary="An assistance request for civil affairs"),
-        EventType(type="sps.ingest.police-ack", topic=topics.POLICE_ACKS, data=PoliceAcknowledged,
-                  summary="The police acknowledged a key-person handover"),
-        EventType(type="sps.audit.recorded", topic=topics.AUDIT, data=AuditRecorded,
-                  summary="Who read or changed a person's data"),
-        EventType(type="sps.ingest.location", topic=topics.LOCATIONS, data=LocationFix,
-                  summary="One location fix from an electronic-positioning device or phone"),
-        EventType(type="sps.ingest.checkin", topic=topics.CHECKINS, data=Checkin,
-                  summary="One check-in of a supervised person"),
-        EventType(type="sps.supervision.case-opened", topic=topics.SUPERVISION_EVENTS, data=CaseOpened,
-                  summary="A supervision case was opened"),
-        EventType(type="sps.supervision.leave-approved", topic=topics.SUPERVISION_EVENTS, data=LeaveApproved,
-                  summary="A leave was approved"),
-        EventType(type="sps.supervision.intake-reported", topic=topics.SUPERVISION_EVENTS, data=IntakeReported,
-                  summary="The person reported for intake (报到)"),
-        EventType(type="sps.supervision.zone-exited", topic=topics.SUPERVISION_EVENTS, data=ZoneExited,
-                  summary="Outside the permitted area beyond the fix's accuracy, no approved leave"),
-        EventType(type="sps.supervision.zone-returned", topic=topics.SUPERVISION_EVENTS, data=ZoneReturned,
-                  summary="Back inside the permitted area"),
-        EventType(type="sps.supervision.exclusion-zone-entered", topic=topics.SUPERVISION_EVENTS, data=ExclusionZoneEntered,
-                  summary="Inside an exclusion zone beyond the fix's accuracy"),
-        EventType(type="sps.supervision.device-tampered", topic=topics.SUPERVISION_EVENTS, data=DeviceTampered,
-                  summary="Strap cut or device tampered"),
-        EventType(type="sps.supervision.device-offline", topic=topics.SUPERVISION_EVENTS, data=DeviceOffline,
-                  summary="No fix for the offline window"),
-        EventType(type="sps.supervision.checkin-missed", topic=topics.SUPERVISION_EVENTS, data=CheckinMissed,
-                  summary="A scheduled check-in was missed"),
-        EventType(type="sps.supervision.contact-lost", topic=topics.SUPERVISION_EVENTS, data=ContactLost,
-                  summary="No fix and no check-in for the contact-lost window"),
-        EventType(type="sps.supervision.intake-missed", topic=topics.SUPERVISION_EVENTS, data=IntakeMissed,
-                  summary="Not reported within the intake window (漏管)"),
-        EventType(type="sps.supervision.leave-overdue", topic=topics.SUPERVISION_EVENTS, data=LeaveOverdue,
-                  summary="Leave ended, not back in the area"),
-        EventType(type="sps.supervision.sanction-recorded", topic=topics.SUPERVISION_EVENTS, data=SanctionRecorded,
-                  summary="An admonition, warning or revocation proposal"),
-        EventType(type="sps.supervision.positioning-term-ending", topic=topics.SUPERVISION_EVENTS, data=PositioningTermEnding,
-                  summary="Electronic positioning near the end of its term"),
-        EventType(type="sps.supervision.aftercare-followup-due", topic=topics.SUPERVISION_EVENTS, data=AftercareFollowupDue,
-                  summary="Aftercare phone call or visit due"),
-        EventType(type="sps.supervision.rehab-report-missed", topic=topics.SUPERVISION_EVENTS, data=RehabReportMissed,
-                  summary="Community rehabilitation not reported in time"),
-        EventType(type="sps.supervision.case-closed", topic=topics.SUPERVISION_EVENTS, data=CaseClosed,
-                  summary="A case ended (期满), was revoked (收监) or transferred"),
-        EventType(type="sps.supervision.battery-low", topic=topics.SUPERVISION_EVENTS, data=BatteryLow,
-                  summary="A positioning device's battery is low"),
-        EventType(type="sps.supervision.separation-reported", topic=topics.SUPERVISION_EVENTS,
-                  data=SeparationReported, summary="人机分离: the device was found not with the person"),
-        EventType(type="sps.supervision.level-changed", topic=topics.SUPERVISION_EVENTS, data=LevelChanged,
-                  summary="The supervision level changed (分类管理)"),
-        EventType(type="sps.supervision.positioning-started", topic=topics.SUPERVISION_EVENTS,
-                  data=PositioningStarted, summary="Electronic positioning approved or renewed (电子定位)"),
-        EventType(type="sps.supervision.followup-recorded", topic=topics.SUPERVISION_EVENTS, data=FollowupRecorded,
-                  summary="An aftercare follow-up was recorded (后续照管回访)"),
-        EventType(type="sps.supervision.key-persons-determined", topic=topics.SUPERVISION_EVENTS,
-                  data=KeyPersonsDetermined, summary="A justice office's monthly key-person list (一月一认定)"),
-        EventType(type="sps.supervision.key-person-newly-determined", topic=topics.SUPERVISION_EVENTS,
-                  data=KeyPersonNewlyDetermined,
-                  summary="A person newly on an office's monthly key-person list (signal: risk_high)"),
-        EventType(type="sps.handover.opened", topic=topics.HANDOVER_EVENTS, data=HandoverOpened,
-                  summary="A notice was received and verified (linked or unlinked)"),
-        EventType(type="sps.handover.arrived", topic=topics.HANDOVER_EVENTS, data=ArrivalRegistered,
-                  summary="A released person registered at the justice office"),
-        EventType(type="sps.handover.release-intake-missed", topic=topics.HANDOVER_EVENTS, data=ReleaseIntakeMissed,
-                  summary="Key releasee not registered after release (漏管)"),
-        EventType(type="sps.handover.pickup-unplanned", topic=topics.HANDOVER_EVENTS, data=PickupUnplanned,
-                  summary="Key releasee without a pick-up plan before release"),
-        EventType(type="sps.handover.receipt-overdue", topic=topics.HANDOVER_EVENTS, data=ReceiptOverdue,
-                  summary="Pre-release notice without a receipt in time"),
-        EventType(type="sps.risk.assessed", topic=topics.RISK_EVENTS, data=RiskAssessed,
-                  summary="A risk assessment was made or overridden"),
-        EventType(type="sps.risk.reassessment-overdue", topic=topics.RISK_EVENTS, data=ReassessmentOverdue,
-                  summary="A reassessment is overdue for the person's level"),
-        EventType(type="sps.risk.risk-high", topic=topics.RISK_EVENTS, data=RiskHigh,
-                  summary="Assessment rose to high, or key person newly determined"),
-        EventType(type="sps.alert.notification-failed", topic=topics.NOTIFICATIONS_DEAD, data=NotificationFailed,
-                  summary="An alert notification was given up after every retry"),
+        EventType(
+            type="sps.ingest.court-order",
+            topic=topics.COURT_ORDERS,
+            data=CourtOrderIngested,
+            summary="Community-correction order accepted from a court (社区矫正决定)",
+        ),
+        EventType(
+            type="sps.ingest.release-notice",
+            topic=topics.RELEASE_NOTICES,
+            data=ReleaseNoticeIngested,
+            summary="Pre-release notice accepted from a prison (预释放人员信息)",
+        ),
+        EventType(
+            type="sps.ingest.rehab-notice",
+            topic=topics.REHAB_NOTICES,
+            data=RehabNoticeIngested,
+            summary="Release notice accepted from a drug rehabilitation centre (即将解戒人员信息)",
+        ),
+        EventType(
+            type="sps.exchange.receipt",
+            topic=topics.EXCHANGE_OUTBOUND,
+            data=ReceiptIssued,
+            summary="A receipt to a prison (回执)",
+        ),
+        EventType(
+            type="sps.exchange.police-handover",
+            topic=topics.EXCHANGE_OUTBOUND,
+            data=PoliceHandoverIssued,
+            summary="A key releasee handed to the police for community control (管控移交)",
+        ),
+        EventType(
+            type="sps.exchange.assistance-request",
+            topic=topics.EXCHANGE_OUTBOUND,
+            data=AssistanceRequested,
+            summary="An assistance request for civil affairs",
+        ),
+        EventType(
+            type="sps.ingest.police-ack",
+            topic=topics.POLICE_ACKS,
+            data=PoliceAcknowledged,
+            summary="The police acknowledged a key-person handover",
+        ),
+        EventType(
+            type="sps.audit.recorded",
+            topic=topics.AUDIT,
+            data=AuditRecorded,
+            summary="Who read or changed a person's data",
+        ),
+        EventType(
+            type="sps.ingest.location",
+            topic=topics.LOCATIONS,
+            data=LocationFix,
+            summary="One location fix from an electronic-positioning device or phone",
+        ),
+        EventType(
+            type="sps.ingest.checkin",
+            topic=topics.CHECKINS,
+            data=Checkin,
+            summary="One check-in of a supervised person",
+        ),
+        EventType(
+            type="sps.supervision.case-opened",
+            topic=topics.SUPERVISION_EVENTS,
+            data=CaseOpened,
+            summary="A supervision case was opened",
+        ),
+        EventType(
+            type="sps.supervision.leave-approved",
+            topic=topics.SUPERVISION_EVENTS,
+            data=LeaveApproved,
+            summary="A leave was approved",
+        ),
+        EventType(
+            type="sps.supervision.intake-reported",
+            topic=topics.SUPERVISION_EVENTS,
+            data=IntakeReported,
+            summary="The person reported for intake (报到)",
+        ),
+        EventType(
+            type="sps.supervision.zone-exited",
+            topic=topics.SUPERVISION_EVENTS,
+            data=ZoneExited,
+            summary="Outside the permitted area beyond the fix's accuracy, no approved leave",
+        ),
+        EventType(
+            type="sps.supervision.zone-returned",
+            topic=topics.SUPERVISION_EVENTS,
+            data=ZoneReturned,
+            summary="Back inside the permitted area",
+        ),
+        EventType(
+            type="sps.supervision.exclusion-zone-entered",
+            topic=topics.SUPERVISION_EVENTS,
+            data=ExclusionZoneEntered,
+            summary="Inside an exclusion zone beyond the fix's accuracy",
+        ),
+        EventType(
+            type="sps.supervision.device-tampered",
+            topic=topics.SUPERVISION_EVENTS,
+            data=DeviceTampered,
+            summary="Strap cut or device tampered",
+        ),
+        EventType(
+            type="sps.supervision.device-offline",
+            topic=topics.SUPERVISION_EVENTS,
+            data=DeviceOffline,
+            summary="No fix for the offline window",
+        ),
+        EventType(
+            type="sps.supervision.checkin-missed",
+            topic=topics.SUPERVISION_EVENTS,
+            data=CheckinMissed,
+            summary="A scheduled check-in was missed",
+        ),
+        EventType(
+            type="sps.supervision.contact-lost",
+            topic=topics.SUPERVISION_EVENTS,
+            data=ContactLost,
+            summary="No fix and no check-in for the contact-lost window",
+        ),
+        EventType(
+            type="sps.supervision.intake-missed",
+            topic=topics.SUPERVISION_EVENTS,
+            data=IntakeMissed,
+            summary="Not reported within the intake window (漏管)",
+        ),
+        EventType(
+            type="sps.supervision.leave-overdue",
+            topic=topics.SUPERVISION_EVENTS,
+            data=LeaveOverdue,
+            summary="Leave ended, not back in the area",
+        ),
+        EventType(
+            type="sps.supervision.sanction-recorded",
+            topic=topics.SUPERVISION_EVENTS,
+            data=SanctionRecorded,
+            summary="An admonition, warning or revocation proposal",
+        ),
+        EventType(
+            type="sps.supervision.positioning-term-ending",
+            topic=topics.SUPERVISION_EVENTS,
+            data=PositioningTermEnding,
+            summary="Electronic positioning near the end of its term",
+        ),
+        EventType(
+            type="sps.supervision.aftercare-followup-due",
+            topic=topics.SUPERVISION_EVENTS,
+            data=AftercareFollowupDue,
+            summary="Aftercare phone call or visit due",
+        ),
+        EventType(
+            type="sps.supervision.rehab-report-missed",
+            topic=topics.SUPERVISION_EVENTS,
+            data=RehabReportMissed,
+            summary="Community rehabilitation not reported in time",
+        ),
+        EventType(
+            type="sps.supervision.case-closed",
+            topic=topics.SUPERVISION_EVENTS,
+            data=CaseClosed,
+            summary="A case ended (期满), was revoked (收监) or transferred",
+        ),
+        EventType(
+            type="sps.supervision.battery-low",
+            topic=topics.SUPERVISION_EVENTS,
+            data=BatteryLow,
+            summary="A positioning device's battery is low",
+        ),
+        EventType(
+            type="sps.supervision.separation-reported",
+            topic=topics.SUPERVISION_EVENTS,
+            data=SeparationReported,
+            summary="人机分离: the device was found not with the person",
+        ),
+        EventType(
+            type="sps.supervision.level-changed",
+            topic=topics.SUPERVISION_EVENTS,
+            data=LevelChanged,
+            summary="The supervision level changed (分类管理)",
+        ),
+        EventType(
+            type="sps.supervision.positioning-started",
+            topic=topics.SUPERVISION_EVENTS,
+            data=PositioningStarted,
+            summary="Electronic positioning approved or renewed (电子定位)",
+        ),
+        EventType(
+            type="sps.supervision.followup-recorded",
+            topic=topics.SUPERVISION_EVENTS,
+            data=FollowupRecorded,
+            summary="An aftercare follow-up was recorded (后续照管回访)",
+        ),
+        EventType(
+            type="sps.supervision.key-persons-determined",
+            topic=topics.SUPERVISION_EVENTS,
+            data=KeyPersonsDetermined,
+            summary="A justice office's monthly key-person list (一月一认定)",
+        ),
+        EventType(
+            type="sps.supervision.key-person-newly-determined",
+            topic=topics.SUPERVISION_EVENTS,
+            data=KeyPersonNewlyDetermined,
+            summary="A person newly on an office's monthly key-person list (signal: risk_high)",
+        ),
+        EventType(
+            type="sps.handover.opened",
+            topic=topics.HANDOVER_EVENTS,
+            data=HandoverOpened,
+            summary="A notice was received and verified (linked or unlinked)",
+        ),
+        EventType(
+            type="sps.handover.arrived",
+            topic=topics.HANDOVER_EVENTS,
+            data=ArrivalRegistered,
+            summary="A released person registered at the justice office",
+        ),
+        EventType(
+            type="sps.handover.release-intake-missed",
+            topic=topics.HANDOVER_EVENTS,
+            data=ReleaseIntakeMissed,
+            summary="Key releasee not registered after release (漏管)",
+        ),
+        EventType(
+            type="sps.handover.pickup-unplanned",
+            topic=topics.HANDOVER_EVENTS,
+            data=PickupUnplanned,
+            summary="Key releasee without a pick-up plan before release",
+        ),
+        EventType(
+            type="sps.handover.receipt-overdue",
+            topic=topics.HANDOVER_EVENTS,
+            data=ReceiptOverdue,
+            summary="Pre-release notice without a receipt in time",
+        ),
+        EventType(
+            type="sps.risk.assessed",
+            topic=topics.RISK_EVENTS,
+            data=RiskAssessed,
+            summary="A risk assessment was made or overridden",
+        ),
+        EventType(
+            type="sps.risk.reassessment-overdue",
+            topic=topics.RISK_EVENTS,
+            data=ReassessmentOverdue,
+            summary="A reassessment is overdue for the person's level",
+        ),
+        EventType(
+            type="sps.risk.risk-high",
+            topic=topics.RISK_EVENTS,
+            data=RiskHigh,
+            summary="Assessment rose to high, or key person newly determined",
+        ),
+        EventType(
+            type="sps.alert.notification-failed",
+            topic=topics.NOTIFICATIONS_DEAD,
+            data=NotificationFailed,
+            summary="An alert notification was given up after every retry",
+        ),
         *[
-            EventType(type=f"sps.alert.{step}", topic=topics.ALERTS, data=AlertData,
-                      summary=f"An alert was {step}")
+            EventType(type=f"sps.alert.{step}", topic=topics.ALERTS, data=AlertData, summary=f"An alert was {step}")
             for step in ("raised", "escalated", "acknowledged", "disposed", "closed")
         ],
     ]
@@ -616,8 +818,10 @@ def event_type_of(data: EventData, type: str | None = None) -> EventType:
         raise UnknownEventType(f"{data.__class__.__name__} is not a registered event type")
     if type is None:
         if len(registered) > 1:
-            raise UnknownEventType(f"{data.__class__.__name__} is the data of several types "
-                                   f"({', '.join(e.type for e in registered)}): name one")
+            raise UnknownEventType(
+                f"{data.__class__.__name__} is the data of several types "
+                f"({', '.join(e.type for e in registered)}): name one"
+            )
         return registered[0]
     for et in registered:
         if et.type == type:
@@ -625,13 +829,21 @@ def event_type_of(data: EventData, type: str | None = None) -> EventType:
     raise UnknownEventType(f"{type!r} is not a type of {data.__class__.__name__}")
 
 
-def build_event(data: EventData, source: str, *, subject: uuid.UUID | str | None, type: str | None = None,
-                id: uuid.UUID | None = None, cause: IncomingEvent | None = None,
-                time: datetime | None = None) -> tuple[str, OutgoingEvent]:
+def build_event(
+    data: EventData,
+    source: str,
+    *,
+    subject: uuid.UUID | str | None,
+    type: str | None = None,
+    id: uuid.UUID | None = None,
+    cause: IncomingEvent | None = None,
+    time: datetime | None = None,
+) -> tuple[str, OutgoingEvent]:
     """The topic and the CloudEvent for `data`, its type from the registry by its class."""
     et = event_type_of(data, type)
-    return et.topic, new_event(et.type, source, data, subject=None if subject is None else str(subject), cause=cause,
-                               time=time, id=id)
+    return et.topic, new_event(
+        et.type, source, data, subject=None if subject is None else str(subject), cause=cause, time=time, id=id
+    )
 
 
 def topics_of(event_types: Iterable[str]) -> list[str]:

@@ -3,6 +3,7 @@
 No boundary data ships with the platform: `policy/geography.yaml` holds a simplified county
 polygon, replaceable by the bureau's real boundary.
 """
+
 from __future__ import annotations
 
 from pathlib import Path

@@ -1,4 +1,5 @@
 """FastAPI pieces every service shares: problem+json errors (RFC 9457), health, readiness, metrics."""
+
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
@@ -20,17 +21,31 @@ log = get_logger(__name__)
 class ProblemError(Exception):
     """Raise to answer with a problem+json document."""
 
-    def __init__(self, status: int, title: str, detail: str | None = None, *,
-                 errors: list[dict[str, Any]] | None = None, headers: dict[str, str] | None = None,
-                 type_: str = "about:blank") -> None:
+    def __init__(
+        self,
+        status: int,
+        title: str,
+        detail: str | None = None,
+        *,
+        errors: list[dict[str, Any]] | None = None,
+        headers: dict[str, str] | None = None,
+        type_: str = "about:blank",
+    ) -> None:
         super().__init__(detail or title)
         self.status, self.title, self.detail = status, title, detail
         self.errors, self.headers, self.type = errors, headers, type_
 
 
-def problem_response(status: int, title: str, detail: str | None = None, *, instance: str | None = None,
-                     errors: list[dict[str, Any]] | None = None, headers: dict[str, str] | None = None,
-                     type_: str = "about:blank") -> JSONResponse:
+def problem_response(
+    status: int,
+    title: str,
+    detail: str | None = None,
+    *,
+    instance: str | None = None,
+    errors: list[dict[str, Any]] | None = None,
+    headers: dict[str, str] | None = None,
+    type_: str = "about:blank",
+) -> JSONResponse:
     body: dict[str, Any] = {"type": type_, "title": title, "status": status}
     if detail:
         body["detail"] = detail
@@ -52,29 +67,39 @@ def _field(loc: tuple[str | int, ...] | list[str | int]) -> str:
 def install_problem_handlers(app: FastAPI) -> None:
     @app.exception_handler(RequestValidationError)
     async def _validation(request: Request, exc: RequestValidationError) -> JSONResponse:
-        errors = [
-            {"field": _field(err.get("loc", ())), "message": _message(err)}
-            for err in exc.errors()
-        ]
+        errors = [{"field": _field(err.get("loc", ())), "message": _message(err)} for err in exc.errors()]
         detail = "; ".join(f"{e['field']}: {e['message']}" for e in errors[:20])
         return problem_response(422, "Request is not valid", detail, instance=request.url.path, errors=errors)
 
     @app.exception_handler(ProblemError)
     async def _problem(request: Request, exc: ProblemError) -> JSONResponse:
-        return problem_response(exc.status, exc.title, exc.detail, instance=request.url.path,
-                                errors=exc.errors, headers=exc.headers, type_=exc.type)
+        return problem_response(
+            exc.status,
+            exc.title,
+            exc.detail,
+            instance=request.url.path,
+            errors=exc.errors,
+            headers=exc.headers,
+            type_=exc.type,
+        )
 
     @app.exception_handler(CommandError)
     async def _command(request: Request, exc: CommandError) -> JSONResponse:
         if isinstance(exc, Upstream):  # another service's problem document, passed on as it came
             return JSONResponse(exc.problem, status_code=exc.status, media_type=PROBLEM)
-        return problem_response(exc.status, exc.title, exc.detail, instance=request.url.path,
-                                errors=exc.errors, headers=exc.headers)
+        return problem_response(
+            exc.status, exc.title, exc.detail, instance=request.url.path, errors=exc.errors, headers=exc.headers
+        )
 
     @app.exception_handler(StarletteHTTPException)
     async def _http(request: Request, exc: StarletteHTTPException) -> JSONResponse:
-        return problem_response(exc.status_code, _reason(exc.status_code), str(exc.detail) if exc.detail else None,
-                                instance=request.url.path, headers=getattr(exc, "headers", None))
+        return problem_response(
+            exc.status_code,
+            _reason(exc.status_code),
+            str(exc.detail) if exc.detail else None,
+            instance=request.url.path,
+            headers=getattr(exc, "headers", None),
+        )
 
     @app.exception_handler(Exception)
     async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
@@ -110,8 +135,9 @@ def install_probes(app: FastAPI, readiness: ReadinessCheck) -> None:
     async def readyz() -> JSONResponse:
         checks = await readiness()
         ok = all(checks.values())
-        return JSONResponse({"status": "ready" if ok else "not ready", "checks": checks},
-                            status_code=200 if ok else 503)
+        return JSONResponse(
+            {"status": "ready" if ok else "not ready", "checks": checks}, status_code=200 if ok else 503
+        )
 
     @app.get("/metrics", tags=["probes"], include_in_schema=False)
     async def metrics() -> Response:

@@ -4,6 +4,7 @@ The person id is a keyed hash (HMAC-SHA256) of the normalised 身份证号, shap
 (version 8, RFC 9562 "custom"), so the same person sent by a court and later by a prison gets
 the same id, and the id reveals nothing without the key.
 """
+
 from __future__ import annotations
 
 import hashlib

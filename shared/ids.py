@@ -1,4 +1,5 @@
 """Ids derived from business keys, so every service computes the same id for the same thing."""
+
 from __future__ import annotations
 
 import uuid

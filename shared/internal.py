@@ -3,6 +3,7 @@
 The internal APIs listen on loopback in `make run`; the token keeps any other local process
 from acting as the command centre. Only demo mode has a default token.
 """
+
 from __future__ import annotations
 
 import hmac

@@ -3,6 +3,7 @@
 `bind_event` carries the event id and correlation id into every line logged while an event
 is handled, so one event's path can be followed across services.
 """
+
 from __future__ import annotations
 
 import logging
@@ -39,8 +40,11 @@ def configure_logging(service: str, level: str = "INFO") -> None:
     )
     formatter = structlog.stdlib.ProcessorFormatter(
         foreign_pre_chain=_SHARED,
-        processors=[structlog.stdlib.ProcessorFormatter.remove_processors_meta,
-                    structlog.processors.format_exc_info, structlog.processors.JSONRenderer(ensure_ascii=False)],
+        processors=[
+            structlog.stdlib.ProcessorFormatter.remove_processors_meta,
+            structlog.processors.format_exc_info,
+            structlog.processors.JSONRenderer(ensure_ascii=False),
+        ],
     )
     handler = logging.StreamHandler(sys.stdout)
     handler.setFormatter(formatter)
@@ -58,8 +62,7 @@ class RepeatLimiter(logging.Filter):
     """Lets one record of each kind (logger, level, message template) through per `every_s`
     seconds from loggers under `prefixes`; the next one let through counts those dropped."""
 
-    def __init__(self, prefixes: tuple[str, ...], every_s: float,
-                 clock: Callable[[], float] = time.monotonic) -> None:
+    def __init__(self, prefixes: tuple[str, ...], every_s: float, clock: Callable[[], float] = time.monotonic) -> None:
         super().__init__()
         self.prefixes, self.every_s, self.clock = prefixes, every_s, clock
         self._seen: dict[tuple[str, int, str], tuple[float, int]] = {}

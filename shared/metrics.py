@@ -1,4 +1,5 @@
 """Prometheus metrics shared by every service (one registry per process)."""
+
 from __future__ import annotations
 
 from prometheus_client import CONTENT_TYPE_LATEST, Counter, Gauge, Histogram, generate_latest
@@ -9,11 +10,12 @@ FAILED = Counter("sps_events_failed_total", "Handler attempts that failed", ["se
 DEAD_LETTERED = Counter("sps_events_dlq_total", "Records sent to a dead-letter topic", ["service", "topic"])
 DUPLICATES = Counter("sps_events_duplicate_total", "Redelivered events skipped by the inbox", ["service", "topic"])
 HANDLER_SECONDS = Histogram(
-    "sps_handler_seconds", "Time to handle one batch, database commit included", ["service", "topic"],
+    "sps_handler_seconds",
+    "Time to handle one batch, database commit included",
+    ["service", "topic"],
     buckets=(0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5),
 )
-CONSUMER_RESTARTS = Counter("sps_consumer_restarts_total", "Consumers that failed and were started again",
-                            ["service"])
+CONSUMER_RESTARTS = Counter("sps_consumer_restarts_total", "Consumers that failed and were started again", ["service"])
 CONSUMER_LAG = Gauge("sps_consumer_lag", "Records behind the high-water mark", ["service", "topic", "partition"])
 OUTBOX_PENDING = Gauge("sps_outbox_pending", "Outbox rows not yet published", ["service"])
 

@@ -6,6 +6,7 @@ work notifies on commit) with a polling fallback, so a missed notification only 
 Publishing is at-least-once: a crash between the Kafka ack and the `sent_at` update republishes
 the same event id, which consumers drop in their inbox.
 """
+
 from __future__ import annotations
 
 import asyncio
@@ -32,8 +33,17 @@ def asyncpg_dsn(sqlalchemy_url: str) -> str:
 
 
 class OutboxRelay:
-    def __init__(self, service: str, database_url: str, producer: EventProducer, *, channel: str,
-                 batch_size: int = 500, poll_interval_s: float = 1.0, retention_hours: int = 24) -> None:
+    def __init__(
+        self,
+        service: str,
+        database_url: str,
+        producer: EventProducer,
+        *,
+        channel: str,
+        batch_size: int = 500,
+        poll_interval_s: float = 1.0,
+        retention_hours: int = 24,
+    ) -> None:
         self.service = service
         self._dsn = asyncpg_dsn(database_url)
         self._producer = producer
@@ -78,8 +88,7 @@ class OutboxRelay:
                 loop = asyncio.get_running_loop()
                 if loop.time() - cleaned_at > 300:
                     await conn.execute(
-                        "DELETE FROM outbox WHERE sent_at < now() - make_interval(hours => $1)",
-                        self._retention_hours,
+                        "DELETE FROM outbox WHERE sent_at < now() - make_interval(hours => $1)", self._retention_hours
                     )
                     cleaned_at = loop.time()
                 if sent < self._batch:
@@ -90,22 +99,21 @@ class OutboxRelay:
 
     async def _publish_batch(self, conn: asyncpg.Connection) -> int:
         rows = await conn.fetch(
-            "SELECT id, topic, key, value, headers FROM outbox WHERE sent_at IS NULL ORDER BY id LIMIT $1",
-            self._batch,
+            "SELECT id, topic, key, value, headers FROM outbox WHERE sent_at IS NULL ORDER BY id LIMIT $1", self._batch
         )
         if not rows:
             OUTBOX_PENDING.labels(self.service).set(0)
             return 0
         records = [
-            (r["topic"], r["key"], bytes(r["value"]), [(k, v.encode()) for k, v in _json(r["headers"])])
-            for r in rows
+            (r["topic"], r["key"], bytes(r["value"]), [(k, v.encode()) for k, v in _json(r["headers"])]) for r in rows
         ]
         await self._producer.publish_raw(records)
         await conn.execute("UPDATE outbox SET sent_at = now() WHERE id = ANY($1::bigint[])", [r["id"] for r in rows])
         self.published += len(rows)
         # A short batch drained what was there; only a full one leaves a backlog worth counting.
-        pending = 0 if len(rows) < self._batch else await conn.fetchval(
-            "SELECT count(*) FROM outbox WHERE sent_at IS NULL")
+        pending = (
+            0 if len(rows) < self._batch else await conn.fetchval("SELECT count(*) FROM outbox WHERE sent_at IS NULL")
+        )
         OUTBOX_PENDING.labels(self.service).set(pending)
         return len(rows)
 

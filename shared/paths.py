@@ -1,4 +1,5 @@
 """Where things are on disk, relative to the repository."""
+
 from pathlib import Path
 
 REPO_ROOT = Path(__file__).resolve().parent.parent

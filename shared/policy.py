@@ -3,6 +3,7 @@
 Every policy number of the brief (deadlines, windows, colours) lives in `policy/*.yaml`
 with the brief's value as default; code reads it from here, never from a literal.
 """
+
 from __future__ import annotations
 
 from pathlib import Path

@@ -1,4 +1,5 @@
 """Password and client-secret hashing (scrypt); a secret itself is never stored."""
+
 from __future__ import annotations
 
 import base64

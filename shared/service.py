@@ -4,6 +4,7 @@ A service declares what is its own (migrations, consumers, routes, background ta
 module starts and stops the rest the same way everywhere. Startup runs in the background so
 `/healthz` answers at once and `/readyz` tells when Kafka and the database are reachable.
 """
+
 from __future__ import annotations
 
 import asyncio
@@ -58,8 +59,13 @@ class ServiceRuntime:
         self.engine: AsyncEngine = make_engine(settings.service_database_url)
         self.producer = EventProducer(settings.kafka_bootstrap_servers, self.name)
         self.notify_channel = f"outbox_{self.name}"
-        self.relay = OutboxRelay(self.name, settings.service_database_url, self.producer,
-                                 channel=self.notify_channel, poll_interval_s=settings.outbox_poll_interval_s)
+        self.relay = OutboxRelay(
+            self.name,
+            settings.service_database_url,
+            self.producer,
+            channel=self.notify_channel,
+            poll_interval_s=settings.outbox_poll_interval_s,
+        )
         self.consumers: list[ConsumerRunner] = []
         self._specs: list[ConsumerSpec] = []
         self._startup_hooks: list[Callable[[ServiceRuntime], Awaitable[None]]] = []
@@ -83,8 +89,7 @@ class ServiceRuntime:
 
     def timers(self, handlers: dict[str, TimerHandler], *, poll_interval_s: float = 1.0) -> TimerLoop:
         """The service's durable deadlines (shared/timers.py), run in the background."""
-        loop = TimerLoop(self.engine, self.notify_channel, handlers, poll_interval_s=poll_interval_s,
-                         service=self.name)
+        loop = TimerLoop(self.engine, self.notify_channel, handlers, poll_interval_s=poll_interval_s, service=self.name)
         self.background(loop.run)
         return loop
 
@@ -116,8 +121,11 @@ class ServiceRuntime:
                 await asyncio.sleep(1.0)
         while True:
             try:
-                await ensure_topics(s.kafka_bootstrap_servers, partitions=s.topic_partitions,
-                                    replication_factor=s.topic_replication_factor)
+                await ensure_topics(
+                    s.kafka_bootstrap_servers,
+                    partitions=s.topic_partitions,
+                    replication_factor=s.topic_replication_factor,
+                )
                 await self.producer.start()
                 break
             except Exception as exc:
@@ -130,13 +138,21 @@ class ServiceRuntime:
         self._tasks.append(asyncio.create_task(self.relay.run(), name="outbox-relay"))
         for spec in self._specs:
             runner = ConsumerRunner(
-                service=self.name, group_id=f"sps-{self.name}-{spec.group_suffix}", topics=spec.topics,
-                handlers=spec.handlers, engine=self.engine, producer=self.producer,
-                bootstrap_servers=s.kafka_bootstrap_servers, notify_channel=self.notify_channel,
-                max_records=s.consumer_max_records, max_attempts=s.consumer_retry_max_attempts,
-                backoff_s=s.consumer_retry_backoff_s, on_assigned=spec.on_assigned,
+                service=self.name,
+                group_id=f"sps-{self.name}-{spec.group_suffix}",
+                topics=spec.topics,
+                handlers=spec.handlers,
+                engine=self.engine,
+                producer=self.producer,
+                bootstrap_servers=s.kafka_bootstrap_servers,
+                notify_channel=self.notify_channel,
+                max_records=s.consumer_max_records,
+                max_attempts=s.consumer_retry_max_attempts,
+                backoff_s=s.consumer_retry_backoff_s,
+                on_assigned=spec.on_assigned,
                 consumer_options={"max_partition_fetch_bytes": s.consumer_max_partition_fetch_bytes, **spec.options},
-                offset_reset=s.consumer_offset_reset, idempotent_types=spec.idempotent_types,
+                offset_reset=s.consumer_offset_reset,
+                idempotent_types=spec.idempotent_types,
                 max_record_bytes=s.consumer_max_record_bytes,
             )
             self.consumers.append(runner)

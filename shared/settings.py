@@ -3,6 +3,7 @@
 `KAFKA_BOOTSTRAP_SERVERS` and `DATABASE_URL` keep the contract's names; everything else of
 ours is prefixed `SPS_`.
 """
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -27,9 +28,7 @@ class ServiceSettings(BaseSettings):
     kafka_bootstrap_servers: str = Field(
         "127.0.0.1:9092", validation_alias=AliasChoices("KAFKA_BOOTSTRAP_SERVERS", "SPS_KAFKA_BOOTSTRAP_SERVERS")
     )
-    database_url: str = Field(
-        DEFAULT_DATABASE_URL, validation_alias=AliasChoices("DATABASE_URL", "SPS_DATABASE_URL")
-    )
+    database_url: str = Field(DEFAULT_DATABASE_URL, validation_alias=AliasChoices("DATABASE_URL", "SPS_DATABASE_URL"))
     # One database per service on the server DATABASE_URL names; override the name if needed.
     database_name: str | None = None
 
@@ -78,15 +77,13 @@ class ServiceSettings(BaseSettings):
         """A plain `postgresql://` URI (as CloudNativePG's app secret gives) gets the asyncpg driver."""
         for plain in ("postgresql://", "postgres://"):
             if value.startswith(plain):
-                return "postgresql+asyncpg://" + value[len(plain):]
+                return "postgresql+asyncpg://" + value[len(plain) :]
         return value
 
     @property
     def service_database_url(self) -> str:
         url = make_url(self.database_url)
-        return url.set(database=self.database_name or f"sps_{self.service_name}").render_as_string(
-            hide_password=False
-        )
+        return url.set(database=self.database_name or f"sps_{self.service_name}").render_as_string(hide_password=False)
 
     @property
     def maintenance_database_url(self) -> str:

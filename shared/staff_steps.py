@@ -1,5 +1,6 @@
 """The bodies of staff steps on a person's case: written once for the command centre (which takes
 them from staff) and supervision (which records them, with who took the step)."""
+
 from __future__ import annotations
 
 from datetime import date

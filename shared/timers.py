@@ -6,6 +6,7 @@ fired, and commits: so a timer's effects (state, outbox events) happen exactly o
 never take the same row, and a crash before the commit leaves the timer due for the next try.
 Never a sleeping coroutine per deadline.
 """
+
 from __future__ import annotations
 
 import asyncio
@@ -29,7 +30,8 @@ log = get_logger(__name__)
 metadata = sa.MetaData()
 
 timers = sa.Table(
-    "timers", metadata,
+    "timers",
+    metadata,
     sa.Column("id", sa.BigInteger, sa.Identity(), primary_key=True),
     sa.Column("key", sa.Text, nullable=False, unique=True),
     sa.Column("kind", sa.Text, nullable=False),
@@ -55,26 +57,35 @@ class Timer:
 @dataclass(frozen=True, slots=True)
 class Postpone:
     """A handler's answer: not due after all (a watchdog armed lazily); fire at `until` instead."""
+
     until: datetime
 
 
 TimerHandler = Callable[[Timer, UnitOfWork], Awaitable["Postpone | None"]]
 
 
-async def schedule(uow: UnitOfWork, key: str, kind: str, due_at: datetime,
-                   payload: dict[str, Any] | None = None) -> bool:
+async def schedule(
+    uow: UnitOfWork, key: str, kind: str, due_at: datetime, payload: dict[str, Any] | None = None
+) -> bool:
     """Schedule once per key (a second schedule of the same key is a no-op). True if new."""
-    stmt = insert(timers).values(key=key, kind=kind, due_at=due_at, payload=payload or {}) \
-        .on_conflict_do_nothing(index_elements=["key"]).returning(timers.c.id)
+    stmt = (
+        insert(timers)
+        .values(key=key, kind=kind, due_at=due_at, payload=payload or {})
+        .on_conflict_do_nothing(index_elements=["key"])
+        .returning(timers.c.id)
+    )
     return (await uow.conn.execute(stmt)).scalar() is not None
 
 
 # One statement, one round trip and one array per column, whatever the batch size
 # (shared/db/bulk.py; docs/performance.md, sections 1 and 4).
 _PUSH_BACK = BulkInsert(
-    timers, ("key", "kind", "due_at", "payload"), conflict=("key",),
+    timers,
+    ("key", "kind", "due_at", "payload"),
+    conflict=("key",),
     update={"due_at": "excluded.due_at", "payload": "excluded.payload", "fired_at": "NULL", "attempts": "0"},
-    where="timers.due_at < excluded.due_at")
+    where="timers.due_at < excluded.due_at",
+)
 
 
 async def push_back_many(uow: UnitOfWork, rows: list[dict[str, Any]]) -> None:
@@ -94,14 +105,23 @@ async def cancel(uow: UnitOfWork, key: str) -> bool:
 
 async def cancel_prefix(uow: UnitOfWork, prefix: str) -> int:
     """Cancel every unfired timer whose key starts with `prefix`."""
-    result = await uow.conn.execute(sa.delete(timers).where(timers.c.key.startswith(prefix, autoescape=True),
-                                                            timers.c.fired_at.is_(None)))
+    result = await uow.conn.execute(
+        sa.delete(timers).where(timers.c.key.startswith(prefix, autoescape=True), timers.c.fired_at.is_(None))
+    )
     return result.rowcount
 
 
 class TimerLoop:
-    def __init__(self, engine: AsyncEngine, notify_channel: str, handlers: dict[str, TimerHandler], *,
-                 poll_interval_s: float = 1.0, batch: int = 100, service: str | None = None) -> None:
+    def __init__(
+        self,
+        engine: AsyncEngine,
+        notify_channel: str,
+        handlers: dict[str, TimerHandler],
+        *,
+        poll_interval_s: float = 1.0,
+        batch: int = 100,
+        service: str | None = None,
+    ) -> None:
         self._engine = engine
         self._service = service
         self._channel = notify_channel
@@ -140,12 +160,22 @@ class TimerLoop:
         failed: tuple[int, str, int] | None = None
         try:
             async with UnitOfWork(self._engine, self._channel, service=self._service) as uow:
-                row = (await uow.conn.execute(
-                    sa.select(timers.c.id, timers.c.key, timers.c.kind, timers.c.due_at, timers.c.payload,
-                              timers.c.attempts)
-                    .where(timers.c.fired_at.is_(None), timers.c.due_at <= sa.func.now())
-                    .order_by(timers.c.due_at).limit(1).with_for_update(skip_locked=True)
-                )).first()
+                row = (
+                    await uow.conn.execute(
+                        sa.select(
+                            timers.c.id,
+                            timers.c.key,
+                            timers.c.kind,
+                            timers.c.due_at,
+                            timers.c.payload,
+                            timers.c.attempts,
+                        )
+                        .where(timers.c.fired_at.is_(None), timers.c.due_at <= sa.func.now())
+                        .order_by(timers.c.due_at)
+                        .limit(1)
+                        .with_for_update(skip_locked=True)
+                    )
+                ).first()
                 if row is None:
                     return None
                 handler = self._handlers.get(row.kind)
@@ -159,19 +189,26 @@ class TimerLoop:
                         raise
                     failed = (row.id, repr(exc), row.attempts)
                     uow.discard_outbox()
-                    await uow.conn.execute(sa.update(timers).where(timers.c.id == row.id).values(
-                        attempts=timers.c.attempts + 1, last_error=repr(exc)[:2000],
-                        due_at=sa.func.now() + sa.func.make_interval(0, 0, 0, 0, 0, 0,
-                                                                      min(300, 2 ** min(row.attempts, 8)))))
+                    await uow.conn.execute(
+                        sa.update(timers)
+                        .where(timers.c.id == row.id)
+                        .values(
+                            attempts=timers.c.attempts + 1,
+                            last_error=repr(exc)[:2000],
+                            due_at=sa.func.now()
+                            + sa.func.make_interval(0, 0, 0, 0, 0, 0, min(300, 2 ** min(row.attempts, 8))),
+                        )
+                    )
                     return 0
                 if isinstance(outcome, Postpone):
-                    await uow.conn.execute(sa.update(timers).where(timers.c.id == row.id)
-                                           .values(due_at=outcome.until))
+                    await uow.conn.execute(sa.update(timers).where(timers.c.id == row.id).values(due_at=outcome.until))
                     return 1
-                await uow.conn.execute(sa.update(timers).where(timers.c.id == row.id)
-                                       .values(fired_at=sa.func.now(), fire_id=uuid.uuid4()))
+                await uow.conn.execute(
+                    sa.update(timers).where(timers.c.id == row.id).values(fired_at=sa.func.now(), fire_id=uuid.uuid4())
+                )
                 return 1
         finally:
             if failed:
-                log.error("timer handler failed; retrying later", timer_id=failed[0], error=failed[1],
-                          attempts=failed[2] + 1)
+                log.error(
+                    "timer handler failed; retrying later", timer_id=failed[0], error=failed[1], attempts=failed[2] + 1
+                )

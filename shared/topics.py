@@ -1,4 +1,5 @@
 """Topic names. The contract's public topics first, then the platform's internal ones."""
+
 from __future__ import annotations
 
 COURT_ORDERS = "ingest.court-orders.v1"
@@ -20,8 +21,16 @@ RISK_EVENTS = "risk.events.v1"
 # Alert notifications that could not be delivered after every retry.
 NOTIFICATIONS_DEAD = "alerts.notifications.dlq"
 
-CONTRACT_TOPICS = (COURT_ORDERS, RELEASE_NOTICES, REHAB_NOTICES, LOCATIONS, CHECKINS, ALERTS, EXCHANGE_OUTBOUND,
-                   POLICE_ACKS)
+CONTRACT_TOPICS = (
+    COURT_ORDERS,
+    RELEASE_NOTICES,
+    REHAB_NOTICES,
+    LOCATIONS,
+    CHECKINS,
+    ALERTS,
+    EXCHANGE_OUTBOUND,
+    POLICE_ACKS,
+)
 INTERNAL_TOPICS = (SUPERVISION_EVENTS, HANDOVER_EVENTS, RISK_EVENTS, AUDIT)
 ALL_TOPICS = CONTRACT_TOPICS + INTERNAL_TOPICS
 

@@ -12,6 +12,7 @@ OpenTelemetry collector; the standard `OTEL_*` variables apply, sampling include
 `SPS_TRACE_FILE` (one JSON line per finished span, for tests and a quick look). Otherwise the
 no-op tracer costs nothing and no header is added.
 """
+
 from __future__ import annotations
 
 import contextlib
@@ -41,12 +42,22 @@ class _JsonLinesExporter:
         lines = []
         for span in spans:
             ctx, parent = span.get_span_context(), span.parent
-            lines.append(orjson.dumps({
-                "name": span.name, "service": span.resource.attributes.get("service.name"),
-                "trace_id": f"{ctx.trace_id:032x}", "span_id": f"{ctx.span_id:016x}",
-                "parent_id": f"{parent.span_id:016x}" if parent else None, "kind": span.kind.name,
-                "start": span.start_time, "end": span.end_time, "attributes": dict(span.attributes or {}),
-            }) + b"\n")
+            lines.append(
+                orjson.dumps(
+                    {
+                        "name": span.name,
+                        "service": span.resource.attributes.get("service.name"),
+                        "trace_id": f"{ctx.trace_id:032x}",
+                        "span_id": f"{ctx.span_id:016x}",
+                        "parent_id": f"{parent.span_id:016x}" if parent else None,
+                        "kind": span.kind.name,
+                        "start": span.start_time,
+                        "end": span.end_time,
+                        "attributes": dict(span.attributes or {}),
+                    }
+                )
+                + b"\n"
+            )
         with self._lock, open(self.path, "ab") as out:
             out.write(b"".join(lines))
         return SpanExportResult.SUCCESS
@@ -67,15 +78,18 @@ def setup_tracing(service: str) -> bool:
     from opentelemetry.sdk.trace import TracerProvider
     from opentelemetry.sdk.trace.export import BatchSpanProcessor
 
-    provider = TracerProvider(resource=Resource.create({"service.name": f"sps-{service}",
-                                                        "service.namespace": "sps"}))
+    provider = TracerProvider(resource=Resource.create({"service.name": f"sps-{service}", "service.namespace": "sps"}))
     if endpoint:
         from opentelemetry.exporter.otlp.proto.http.trace_exporter import OTLPSpanExporter
 
         provider.add_span_processor(BatchSpanProcessor(OTLPSpanExporter()))
     if path:  # "{service}" in the path gives each service a file of its own
-        provider.add_span_processor(BatchSpanProcessor(_JsonLinesExporter(path.format(service=service)),  # type: ignore[arg-type]
-                                                       schedule_delay_millis=500))
+        provider.add_span_processor(
+            BatchSpanProcessor(
+                _JsonLinesExporter(path.format(service=service)),  # type: ignore[arg-type]
+                schedule_delay_millis=500,
+            )
+        )
     trace.set_tracer_provider(provider)
     _state["on"] = True
     return True
@@ -111,8 +125,15 @@ def consuming(record: Any, event_type: str) -> Iterator[None]:
         yield
         return
     with tracer().start_as_current_span(
-            f"{record.topic} process", context=propagate.extract(carrier), kind=SpanKind.CONSUMER,
-            attributes={"messaging.system": "kafka", "messaging.destination.name": record.topic,
-                        "messaging.kafka.destination.partition": record.partition,
-                        "messaging.kafka.message.offset": record.offset, "cloudevents.event_type": event_type}):
+        f"{record.topic} process",
+        context=propagate.extract(carrier),
+        kind=SpanKind.CONSUMER,
+        attributes={
+            "messaging.system": "kafka",
+            "messaging.destination.name": record.topic,
+            "messaging.kafka.destination.partition": record.partition,
+            "messaging.kafka.message.offset": record.offset,
+            "cloudevents.event_type": event_type,
+        },
+    ):
         yield

@@ -1,6 +1,7 @@
 """Test-wide fixtures. Unit tests need nothing; integration and e2e tests get a real Kafka
 (KRaft) and a real PostgreSQL of their own, started once per session on ports apart from a
 developer's `make up` (Kafka 19092, PostgreSQL 25432, services +10000)."""
+
 from __future__ import annotations
 
 import os
@@ -21,8 +22,12 @@ TRACES = TEST_ROOT / "traces"
 def pytest_collection_modifyitems(config, items):
     # The fault suite floods the shared topics; in-process services of the integration tests read
     # those topics from the start, so the faults run after them (and before tests/zz_final).
-    items.sort(key=lambda item: ("/faults/" in str(item.path) or "/zz_final/" in str(item.path),
-                                 "/zz_final/" in str(item.path)))
+    items.sort(
+        key=lambda item: (
+            "/faults/" in str(item.path) or "/zz_final/" in str(item.path),
+            "/zz_final/" in str(item.path),
+        )
+    )
     for item in items:
         path = str(item.path)
         if "/integration/" in path:
@@ -43,9 +48,15 @@ def stack():
         s.down()  # a previous run that died may have left processes behind
         shutil.rmtree(TEST_ROOT)
     # Every service writes its spans to a file of its own (tests/e2e/test_tracing.py reads them).
-    s = Stack(root=TEST_ROOT, kafka_port=KAFKA_PORT, pg_port=PG_PORT, port_offset=PORT_OFFSET, durable=False,
-              extra_env={"SPS_DEMO_MODE": "true", "SPS_TRACE_FILE": str(TRACES / "{service}.jsonl")},
-              say=lambda msg: print(f"[stack] {msg}"))
+    s = Stack(
+        root=TEST_ROOT,
+        kafka_port=KAFKA_PORT,
+        pg_port=PG_PORT,
+        port_offset=PORT_OFFSET,
+        durable=False,
+        extra_env={"SPS_DEMO_MODE": "true", "SPS_TRACE_FILE": str(TRACES / "{service}.jsonl")},
+        say=lambda msg: print(f"[stack] {msg}"),
+    )
     s.infra_up()
     TRACES.mkdir(parents=True, exist_ok=True)
     yield s

@@ -1,4 +1,5 @@
 """Reading topics back in tests: no consumer group, from the beginning to the end offsets."""
+
 from __future__ import annotations
 
 import asyncio

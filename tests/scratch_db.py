@@ -1,4 +1,5 @@
 """A database of a test's own on the stack's PostgreSQL server."""
+
 from __future__ import annotations
 
 from sqlalchemy.engine import make_url

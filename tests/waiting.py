@@ -1,4 +1,5 @@
 """Polling helpers for tests that wait on asynchronous effects (bounded, never a bare sleep)."""
+
 from __future__ import annotations
 
 import asyncio

@@ -1,5 +1,6 @@
 """The dead-letter topics from the command line: `python -m tools.dlq show|replay TOPIC`
 (`make dlq-show`, `make dlq-replay`); the work is `shared.kafka.dlq`'s."""
+
 from __future__ import annotations
 
 import asyncio
@@ -14,13 +15,17 @@ from shared.topics import dlq
 
 app = typer.Typer(add_completion=False, help="Inspect and replay the platform's dead-letter topics.")
 console = Console()
-_BOOTSTRAP = typer.Option(os.environ.get("KAFKA_BOOTSTRAP_SERVERS", "127.0.0.1:9092"), "--bootstrap",
-                          help="Kafka bootstrap servers (default: $KAFKA_BOOTSTRAP_SERVERS or 127.0.0.1:9092)")
+_BOOTSTRAP = typer.Option(
+    os.environ.get("KAFKA_BOOTSTRAP_SERVERS", "127.0.0.1:9092"),
+    "--bootstrap",
+    help="Kafka bootstrap servers (default: $KAFKA_BOOTSTRAP_SERVERS or 127.0.0.1:9092)",
+)
 
 
 @app.command("show")
-def show_cmd(topic: str = typer.Argument(..., help="the original topic, e.g. ingest.locations.v1"),
-             bootstrap: str = _BOOTSTRAP) -> None:
+def show_cmd(
+    topic: str = typer.Argument(..., help="the original topic, e.g. ingest.locations.v1"), bootstrap: str = _BOOTSTRAP
+) -> None:
     """Count the records in TOPIC's dead-letter topic by reason."""
     try:
         counts = asyncio.run(show(bootstrap, topic))
@@ -34,15 +39,19 @@ def show_cmd(topic: str = typer.Argument(..., help="the original topic, e.g. ing
 
 
 @app.command("replay")
-def replay_cmd(topic: str = typer.Argument(..., help="the original topic, e.g. ingest.locations.v1"),
-               bootstrap: str = _BOOTSTRAP,
-               group: str = typer.Option(REPLAY_GROUP, help="the replay's consumer group (its committed "
-                                                            "offsets say what was replayed already)")) -> None:
+def replay_cmd(
+    topic: str = typer.Argument(..., help="the original topic, e.g. ingest.locations.v1"),
+    bootstrap: str = _BOOTSTRAP,
+    group: str = typer.Option(
+        REPLAY_GROUP, help="the replay's consumer group (its committed offsets say what was replayed already)"
+    ),
+) -> None:
     """Put TOPIC's dead-lettered records back on TOPIC, each once (run it after the fix is deployed)."""
     with console.status(f"replaying {dlq(topic)}") as status:
         try:
-            result = asyncio.run(replay(bootstrap, topic, group=group,
-                                        progress=lambda n: status.update(f"replayed {n:,} records")))
+            result = asyncio.run(
+                replay(bootstrap, topic, group=group, progress=lambda n: status.update(f"replayed {n:,} records"))
+            )
         except ValueError as exc:
             console.print(f"[red]✗ {exc}[/]")
             raise typer.Exit(1) from None

@@ -7,6 +7,7 @@ row number and field and never stops the good ones. Good rows go to `POST /v1/re
 (identities are sealed there, never here), honouring 429/503 Retry-After. A progress bar shows
 the work; the exit code is 0 when every row was either accepted or reported.
 """
+
 from __future__ import annotations
 
 import asyncio
@@ -24,12 +25,39 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 
 from services.exchange.domain.requests import ReleaseNoticeIn
 
-COLUMNS = ["notice_no", "prison", "name", "id_number", "sex", "phone", "residence_town", "residence_address",
-           "offence", "offence_category", "release_date", "sentence_months", "deprived_political_rights",
-           "three_false", "household_residence_separated", "serious_illness", "reform_performance",
-           "prison_risk_rating", "destination_town", "destination_address"]
-BOOLEAN = {"是": True, "否": False, "true": True, "false": False, "1": True, "0": False, "yes": True, "no": False,
-           "": False}
+COLUMNS = [
+    "notice_no",
+    "prison",
+    "name",
+    "id_number",
+    "sex",
+    "phone",
+    "residence_town",
+    "residence_address",
+    "offence",
+    "offence_category",
+    "release_date",
+    "sentence_months",
+    "deprived_political_rights",
+    "three_false",
+    "household_residence_separated",
+    "serious_illness",
+    "reform_performance",
+    "prison_risk_rating",
+    "destination_town",
+    "destination_address",
+]
+BOOLEAN = {
+    "是": True,
+    "否": False,
+    "true": True,
+    "false": False,
+    "1": True,
+    "0": False,
+    "yes": True,
+    "no": False,
+    "": False,
+}
 FLAGS = ("deprived_political_rights", "three_false", "household_residence_separated", "serious_illness")
 
 
@@ -53,14 +81,21 @@ def read_rows(path: Path) -> list[dict[str, str]]:
 
 def to_body(row: dict[str, str]) -> dict[str, Any]:
     body: dict[str, Any] = {
-        "notice_no": row.get("notice_no"), "prison": row.get("prison"), "offence": row.get("offence"),
-        "offence_category": row.get("offence_category"), "release_date": row.get("release_date"),
+        "notice_no": row.get("notice_no"),
+        "prison": row.get("prison"),
+        "offence": row.get("offence"),
+        "offence_category": row.get("offence_category"),
+        "release_date": row.get("release_date"),
         "sentence_months": row.get("sentence_months") or None,
         "reform_performance": row.get("reform_performance") or "average",
         "prison_risk_rating": row.get("prison_risk_rating") or "medium",
-        "person": {"name": row.get("name"), "id_number": row.get("id_number"), "sex": row.get("sex"),
-                   "phone": row.get("phone") or None,
-                   "residence": {"town": row.get("residence_town"), "address": row.get("residence_address") or None}},
+        "person": {
+            "name": row.get("name"),
+            "id_number": row.get("id_number"),
+            "sex": row.get("sex"),
+            "phone": row.get("phone") or None,
+            "residence": {"town": row.get("residence_town"), "address": row.get("residence_address") or None},
+        },
         "destination": {"town": row.get("destination_town"), "address": row.get("destination_address") or None},
     }
     for flag in FLAGS:
@@ -77,18 +112,39 @@ def check(rows: list[dict[str, str]]) -> tuple[list[tuple[int, dict]], list[dict
             ReleaseNoticeIn.model_validate(body)
         except ValidationError as exc:
             for err in exc.errors():
-                bad.append({"row": number, "field": ".".join(str(p) for p in err["loc"]),
-                            "message": err["msg"].removeprefix("Value error, ")})
+                bad.append(
+                    {
+                        "row": number,
+                        "field": ".".join(str(p) for p in err["loc"]),
+                        "message": err["msg"].removeprefix("Value error, "),
+                    }
+                )
             continue
         good.append((number, body))
     return good, bad
 
 
-async def submit(gateway: str, client_id: str, secret: str, good: list[tuple[int, dict]], outcome: Outcome,
-                 progress: Progress, task, concurrency: int = 16) -> None:
+async def submit(
+    gateway: str,
+    client_id: str,
+    secret: str,
+    good: list[tuple[int, dict]],
+    outcome: Outcome,
+    progress: Progress,
+    task,
+    concurrency: int = 16,
+) -> None:
     async with httpx.AsyncClient(base_url=gateway, timeout=30) as client:
-        token = (await client.post("/oauth/token", data={"grant_type": "client_credentials", "client_id": client_id,
-                                                         "client_secret": secret})).raise_for_status().json()
+        token = (
+            (
+                await client.post(
+                    "/oauth/token",
+                    data={"grant_type": "client_credentials", "client_id": client_id, "client_secret": secret},
+                )
+            )
+            .raise_for_status()
+            .json()
+        )
         headers = {"Authorization": f"Bearer {token['access_token']}"}
         queue: asyncio.Queue = asyncio.Queue()
         for item in good:
@@ -100,8 +156,7 @@ async def submit(gateway: str, client_id: str, secret: str, good: list[tuple[int
                 # A retried import sends the same key for the same notice (headers are ASCII: hash the names).
                 key = "import-" + hashlib.sha256(f"{body['prison']}|{body['notice_no']}".encode()).hexdigest()[:40]
                 while True:
-                    r = await client.post("/v1/release-notices", json=body,
-                                          headers={**headers, "Idempotency-Key": key})
+                    r = await client.post("/v1/release-notices", json=body, headers={**headers, "Idempotency-Key": key})
                     if r.status_code in (429, 503):
                         await asyncio.sleep(float(r.headers.get("Retry-After", "1")))
                         continue
@@ -117,16 +172,18 @@ async def submit(gateway: str, client_id: str, secret: str, good: list[tuple[int
         await asyncio.gather(*(worker() for _ in range(concurrency)))
 
 
-def run(path: Path, gateway: str, client_id: str, secret: str, report: Path | None,
-        console: Console | None = None) -> Outcome:
+def run(
+    path: Path, gateway: str, client_id: str, secret: str, report: Path | None, console: Console | None = None
+) -> Outcome:
     console = console or Console()
     rows = read_rows(path)
     good, bad = check(rows)
     outcome = Outcome(bad=bad)
-    with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(),
-                  console=console) as progress:
+    with Progress(
+        TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(), console=console
+    ) as progress:
         task = progress.add_task(f"导入 {path.name}", total=len(rows))
-        progress.advance(task, len({b['row'] for b in bad}))
+        progress.advance(task, len({b["row"] for b in bad}))
         asyncio.run(submit(gateway, client_id, secret, good, outcome, progress, task))
     outcome.bad.sort(key=lambda b: b["row"])
     if report is not None:
@@ -135,16 +192,20 @@ def run(path: Path, gateway: str, client_id: str, secret: str, report: Path | No
             writer.writeheader()
             writer.writerows(outcome.bad)
     bad_rows = len({b["row"] for b in outcome.bad})
-    console.print(f"accepted {outcome.accepted} of {len(rows)} rows; {bad_rows} rows refused"
-                  + (f" (report: {report})" if report else ""))
+    console.print(
+        f"accepted {outcome.accepted} of {len(rows)} rows; {bad_rows} rows refused"
+        + (f" (report: {report})" if report else "")
+    )
     return outcome
 
 
-def main(path: Path = typer.Argument(..., exists=True, readable=True, help="CSV (UTF-8) or XLSX"),
-         gateway: str = typer.Option("http://127.0.0.1:8080", help="the exchange gateway"),
-         client_id: str = typer.Option(..., help="the prison's client id"),
-         client_secret: str = typer.Option(..., envvar="SPS_IMPORT_CLIENT_SECRET", help="its secret"),
-         report: Path = typer.Option(None, help="write the refused rows (row, field, message) here as CSV")) -> None:
+def main(
+    path: Path = typer.Argument(..., exists=True, readable=True, help="CSV (UTF-8) or XLSX"),
+    gateway: str = typer.Option("http://127.0.0.1:8080", help="the exchange gateway"),
+    client_id: str = typer.Option(..., help="the prison's client id"),
+    client_secret: str = typer.Option(..., envvar="SPS_IMPORT_CLIENT_SECRET", help="its secret"),
+    report: Path = typer.Option(None, help="write the refused rows (row, field, message) here as CSV"),
+) -> None:
     run(path, gateway, client_id, client_secret, report)
 
 

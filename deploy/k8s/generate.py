@@ -6,6 +6,7 @@ hand-edited copies that drift. The committed YAML is what `kubectl apply -k depl
 reads; tests/static/test_k8s.py checks the files equal this script's output, validates every
 manifest against its schema offline, and checks the rules below.
 """
+
 from __future__ import annotations
 
 import json
@@ -23,7 +24,7 @@ from shared.topics import all_topics_with_dlq  # noqa: E402
 from tools.devstack.stack import SERVICES  # noqa: E402
 
 NAMESPACE = "sps"
-IMAGE = "registry.example.org/sps/platform:0.1.0"   # one image for every service (Dockerfile); pin by tag
+IMAGE = "registry.example.org/sps/platform:0.1.0"  # one image for every service (Dockerfile); pin by tag
 KAFKA_CLUSTER = "sps-kafka"
 PG_CLUSTER = "sps-db"
 PARTITIONS, REPLICAS, MIN_INSYNC = 12, 3, 2
@@ -33,6 +34,7 @@ DASHBOARD = ROOT / "monitoring" / "sps-dashboard.json"
 @dataclass(frozen=True)
 class Size:
     """Requests from the benchmark's measured RSS (docs/performance.md) with headroom."""
+
     cpu_request: str
     memory_request: str
     memory_limit: str
@@ -53,8 +55,12 @@ SIZES = {
 
 # Service-specific secrets (all in the Secret `sps-secrets`, created outside git; see README).
 SECRETS = {
-    "exchange": {"SPS_GATEWAY_SIGNING_KEY": "gateway-signing-key", "SPS_GATEWAY_PREVIOUS_KEYS": "gateway-previous-keys",
-                 "SPS_GATEWAY_CLIENTS": "gateway-clients", "SPS_IDENTITY_KEY": "identity-key"},
+    "exchange": {
+        "SPS_GATEWAY_SIGNING_KEY": "gateway-signing-key",
+        "SPS_GATEWAY_PREVIOUS_KEYS": "gateway-previous-keys",
+        "SPS_GATEWAY_CLIENTS": "gateway-clients",
+        "SPS_IDENTITY_KEY": "identity-key",
+    },
     "command_centre": {"SPS_STAFF_SESSION_SECRET": "staff-session-secret"},
 }
 COMMON_SECRETS = {"SPS_PERSON_ID_KEY": "person-id-key", "SPS_INTERNAL_TOKEN": "internal-token"}
@@ -70,11 +76,16 @@ def labels(service: str) -> dict:
 
 def env(service: str) -> list[dict]:
     plain = {
-        "SPS_SERVICE_NAME": service, "SPS_HTTP_HOST": "0.0.0.0", "SPS_HTTP_PORT": str(SERVICES[service]),
+        "SPS_SERVICE_NAME": service,
+        "SPS_HTTP_HOST": "0.0.0.0",
+        "SPS_HTTP_PORT": str(SERVICES[service]),
         "KAFKA_BOOTSTRAP_SERVERS": f"{KAFKA_CLUSTER}-kafka-bootstrap.{NAMESPACE}.svc:9092",
-        "SPS_TOPIC_PARTITIONS": str(PARTITIONS), "SPS_TOPIC_REPLICATION_FACTOR": str(REPLICAS),
-        **{f"SPS_{other.upper()}_URL": f"http://{k8s_name(other)}.{NAMESPACE}.svc:{SERVICES[other]}"
-           for other in ("alerting", "supervision", "risk", "handover")},
+        "SPS_TOPIC_PARTITIONS": str(PARTITIONS),
+        "SPS_TOPIC_REPLICATION_FACTOR": str(REPLICAS),
+        **{
+            f"SPS_{other.upper()}_URL": f"http://{k8s_name(other)}.{NAMESPACE}.svc:{SERVICES[other]}"
+            for other in ("alerting", "supervision", "risk", "handover")
+        },
     }
     out = [{"name": k, "value": v} for k, v in plain.items()]
     # CloudNativePG writes the application user's connection URI into `<cluster>-app`.
@@ -90,40 +101,65 @@ def deployment(service: str) -> dict:
     size, port = SIZES[service], SERVICES[service]
     probe = {"httpGet": {"path": "/readyz", "port": "http"}, "periodSeconds": 5, "failureThreshold": 3}
     return {
-        "apiVersion": "apps/v1", "kind": "Deployment",
+        "apiVersion": "apps/v1",
+        "kind": "Deployment",
         "metadata": {"name": k8s_name(service), "namespace": NAMESPACE, "labels": labels(service)},
         "spec": {
             "replicas": size.min_replicas,
             "selector": {"matchLabels": labels(service)},
             "strategy": {"type": "RollingUpdate", "rollingUpdate": {"maxUnavailable": 0, "maxSurge": 1}},
             "template": {
-                "metadata": {"labels": labels(service),
-                             "annotations": {"prometheus.io/scrape": "true", "prometheus.io/port": str(port),
-                                             "prometheus.io/path": "/metrics"}},
+                "metadata": {
+                    "labels": labels(service),
+                    "annotations": {
+                        "prometheus.io/scrape": "true",
+                        "prometheus.io/port": str(port),
+                        "prometheus.io/path": "/metrics",
+                    },
+                },
                 "spec": {
                     "securityContext": {"runAsNonRoot": True, "runAsUser": 10001, "fsGroup": 10001},
                     # A SIGTERM lets the batch in hand commit before the partitions move.
                     "terminationGracePeriodSeconds": 30,
-                    "topologySpreadConstraints": [{"maxSkew": 1, "topologyKey": "kubernetes.io/hostname",
-                                                   "whenUnsatisfiable": "ScheduleAnyway",
-                                                   "labelSelector": {"matchLabels": labels(service)}}],
-                    "containers": [{
-                        "name": service.replace("_", "-"), "image": IMAGE,
-                        "command": ["python", "-m", f"services.{service}.main"],
-                        "ports": [{"name": "http", "containerPort": port}],
-                        "env": env(service),
-                        "resources": {"requests": {"cpu": size.cpu_request, "memory": size.memory_request},
-                                      "limits": {"memory": size.memory_limit}},
-                        # Migrations run at start: give them time before liveness counts.
-                        "startupProbe": {"httpGet": {"path": "/healthz", "port": "http"}, "periodSeconds": 2,
-                                         "failureThreshold": 60},
-                        "livenessProbe": {"httpGet": {"path": "/healthz", "port": "http"}, "periodSeconds": 10,
-                                          "failureThreshold": 3},
-                        "readinessProbe": probe,
-                        "securityContext": {"allowPrivilegeEscalation": False, "readOnlyRootFilesystem": True,
-                                            "capabilities": {"drop": ["ALL"]}},
-                        "volumeMounts": [{"name": "tmp", "mountPath": "/tmp"}],
-                    }],
+                    "topologySpreadConstraints": [
+                        {
+                            "maxSkew": 1,
+                            "topologyKey": "kubernetes.io/hostname",
+                            "whenUnsatisfiable": "ScheduleAnyway",
+                            "labelSelector": {"matchLabels": labels(service)},
+                        }
+                    ],
+                    "containers": [
+                        {
+                            "name": service.replace("_", "-"),
+                            "image": IMAGE,
+                            "command": ["python", "-m", f"services.{service}.main"],
+                            "ports": [{"name": "http", "containerPort": port}],
+                            "env": env(service),
+                            "resources": {
+                                "requests": {"cpu": size.cpu_request, "memory": size.memory_request},
+                                "limits": {"memory": size.memory_limit},
+                            },
+                            # Migrations run at start: give them time before liveness counts.
+                            "startupProbe": {
+                                "httpGet": {"path": "/healthz", "port": "http"},
+                                "periodSeconds": 2,
+                                "failureThreshold": 60,
+                            },
+                            "livenessProbe": {
+                                "httpGet": {"path": "/healthz", "port": "http"},
+                                "periodSeconds": 10,
+                                "failureThreshold": 3,
+                            },
+                            "readinessProbe": probe,
+                            "securityContext": {
+                                "allowPrivilegeEscalation": False,
+                                "readOnlyRootFilesystem": True,
+                                "capabilities": {"drop": ["ALL"]},
+                            },
+                            "volumeMounts": [{"name": "tmp", "mountPath": "/tmp"}],
+                        }
+                    ],
                     "volumes": [{"name": "tmp", "emptyDir": {"sizeLimit": "64Mi"}}],
                 },
             },
@@ -132,90 +168,174 @@ def deployment(service: str) -> dict:
 
 
 def service(name: str) -> dict:
-    return {"apiVersion": "v1", "kind": "Service",
-            "metadata": {"name": k8s_name(name), "namespace": NAMESPACE, "labels": labels(name)},
-            "spec": {"selector": labels(name), "ports": [{"name": "http", "port": SERVICES[name],
-                                                          "targetPort": "http"}]}}
+    return {
+        "apiVersion": "v1",
+        "kind": "Service",
+        "metadata": {"name": k8s_name(name), "namespace": NAMESPACE, "labels": labels(name)},
+        "spec": {"selector": labels(name), "ports": [{"name": "http", "port": SERVICES[name], "targetPort": "http"}]},
+    }
 
 
 def pdb(name: str) -> dict:
-    return {"apiVersion": "policy/v1", "kind": "PodDisruptionBudget",
-            "metadata": {"name": k8s_name(name), "namespace": NAMESPACE, "labels": labels(name)},
-            "spec": {"maxUnavailable": 1, "selector": {"matchLabels": labels(name)}}}
+    return {
+        "apiVersion": "policy/v1",
+        "kind": "PodDisruptionBudget",
+        "metadata": {"name": k8s_name(name), "namespace": NAMESPACE, "labels": labels(name)},
+        "spec": {"maxUnavailable": 1, "selector": {"matchLabels": labels(name)}},
+    }
 
 
 def hpa(name: str) -> dict:
     size = SIZES[name]
-    metrics: list[dict] = [{"type": "Resource", "resource": {"name": "cpu",
-                                                            "target": {"type": "Utilization", "averageUtilization": 70}}}]
+    metrics: list[dict] = [
+        {"type": "Resource", "resource": {"name": "cpu", "target": {"type": "Utilization", "averageUtilization": 70}}}
+    ]
     if size.lag_target is not None:
         # `sps_consumer_lag` per service, served by prometheus-adapter (deploy/k8s/monitoring).
-        metrics.append({"type": "External", "external": {
-            "metric": {"name": "sps_consumer_lag", "selector": {"matchLabels": {"service": name}}},
-            "target": {"type": "AverageValue", "averageValue": str(size.lag_target)}}})
-    return {"apiVersion": "autoscaling/v2", "kind": "HorizontalPodAutoscaler",
-            "metadata": {"name": k8s_name(name), "namespace": NAMESPACE, "labels": labels(name)},
-            "spec": {"scaleTargetRef": {"apiVersion": "apps/v1", "kind": "Deployment", "name": k8s_name(name)},
-                     "minReplicas": size.min_replicas, "maxReplicas": size.max_replicas, "metrics": metrics,
-                     # Each scale step costs a consumer-group rebalance: scale in slowly.
-                     "behavior": {"scaleDown": {"stabilizationWindowSeconds": 300,
-                                                "policies": [{"type": "Pods", "value": 1, "periodSeconds": 120}]}}}}
+        metrics.append(
+            {
+                "type": "External",
+                "external": {
+                    "metric": {"name": "sps_consumer_lag", "selector": {"matchLabels": {"service": name}}},
+                    "target": {"type": "AverageValue", "averageValue": str(size.lag_target)},
+                },
+            }
+        )
+    return {
+        "apiVersion": "autoscaling/v2",
+        "kind": "HorizontalPodAutoscaler",
+        "metadata": {"name": k8s_name(name), "namespace": NAMESPACE, "labels": labels(name)},
+        "spec": {
+            "scaleTargetRef": {"apiVersion": "apps/v1", "kind": "Deployment", "name": k8s_name(name)},
+            "minReplicas": size.min_replicas,
+            "maxReplicas": size.max_replicas,
+            "metrics": metrics,
+            # Each scale step costs a consumer-group rebalance: scale in slowly.
+            "behavior": {
+                "scaleDown": {
+                    "stabilizationWindowSeconds": 300,
+                    "policies": [{"type": "Pods", "value": 1, "periodSeconds": 120}],
+                }
+            },
+        },
+    }
 
 
 def kafka() -> list[dict]:
     cluster_labels = {"strimzi.io/cluster": KAFKA_CLUSTER}
-    pool = {"apiVersion": "kafka.strimzi.io/v1beta2", "kind": "KafkaNodePool",
-            "metadata": {"name": "dual-role", "namespace": NAMESPACE, "labels": cluster_labels},
-            "spec": {"replicas": REPLICAS, "roles": ["controller", "broker"],
-                     "storage": {"type": "jbod", "volumes": [{"id": 0, "type": "persistent-claim", "size": "200Gi",
-                                                              "deleteClaim": False, "kraftMetadata": "shared"}]},
-                     "resources": {"requests": {"cpu": "1", "memory": "4Gi"}, "limits": {"memory": "4Gi"}}}}
-    cluster = {"apiVersion": "kafka.strimzi.io/v1beta2", "kind": "Kafka",
-               "metadata": {"name": KAFKA_CLUSTER, "namespace": NAMESPACE,
-                            "annotations": {"strimzi.io/node-pools": "enabled", "strimzi.io/kraft": "enabled"}},
-               "spec": {"kafka": {"version": "4.1.1", "metadataVersion": "4.1-IV1",
-                                  "listeners": [{"name": "plain", "port": 9092, "type": "internal", "tls": False},
-                                                {"name": "tls", "port": 9093, "type": "internal", "tls": True}],
-                                  "config": {"default.replication.factor": REPLICAS, "min.insync.replicas": MIN_INSYNC,
-                                             "offsets.topic.replication.factor": REPLICAS,
-                                             "transaction.state.log.replication.factor": REPLICAS,
-                                             "transaction.state.log.min.isr": MIN_INSYNC,
-                                             "auto.create.topics.enable": False, "num.partitions": PARTITIONS}},
-                        "entityOperator": {"topicOperator": {}, "userOperator": {}}}}
-    topics = [{"apiVersion": "kafka.strimzi.io/v1beta2", "kind": "KafkaTopic",
-               "metadata": {"name": t.replace(".", "-"), "namespace": NAMESPACE, "labels": cluster_labels},
-               "spec": {"topicName": t, "partitions": PARTITIONS, "replicas": REPLICAS,
-                        "config": {"min.insync.replicas": MIN_INSYNC, "retention.ms": 7 * 24 * 3600 * 1000}}}
-              for t in all_topics_with_dlq()]
+    pool = {
+        "apiVersion": "kafka.strimzi.io/v1beta2",
+        "kind": "KafkaNodePool",
+        "metadata": {"name": "dual-role", "namespace": NAMESPACE, "labels": cluster_labels},
+        "spec": {
+            "replicas": REPLICAS,
+            "roles": ["controller", "broker"],
+            "storage": {
+                "type": "jbod",
+                "volumes": [
+                    {
+                        "id": 0,
+                        "type": "persistent-claim",
+                        "size": "200Gi",
+                        "deleteClaim": False,
+                        "kraftMetadata": "shared",
+                    }
+                ],
+            },
+            "resources": {"requests": {"cpu": "1", "memory": "4Gi"}, "limits": {"memory": "4Gi"}},
+        },
+    }
+    cluster = {
+        "apiVersion": "kafka.strimzi.io/v1beta2",
+        "kind": "Kafka",
+        "metadata": {
+            "name": KAFKA_CLUSTER,
+            "namespace": NAMESPACE,
+            "annotations": {"strimzi.io/node-pools": "enabled", "strimzi.io/kraft": "enabled"},
+        },
+        "spec": {
+            "kafka": {
+                "version": "4.1.1",
+                "metadataVersion": "4.1-IV1",
+                "listeners": [
+                    {"name": "plain", "port": 9092, "type": "internal", "tls": False},
+                    {"name": "tls", "port": 9093, "type": "internal", "tls": True},
+                ],
+                "config": {
+                    "default.replication.factor": REPLICAS,
+                    "min.insync.replicas": MIN_INSYNC,
+                    "offsets.topic.replication.factor": REPLICAS,
+                    "transaction.state.log.replication.factor": REPLICAS,
+                    "transaction.state.log.min.isr": MIN_INSYNC,
+                    "auto.create.topics.enable": False,
+                    "num.partitions": PARTITIONS,
+                },
+            },
+            "entityOperator": {"topicOperator": {}, "userOperator": {}},
+        },
+    }
+    topics = [
+        {
+            "apiVersion": "kafka.strimzi.io/v1beta2",
+            "kind": "KafkaTopic",
+            "metadata": {"name": t.replace(".", "-"), "namespace": NAMESPACE, "labels": cluster_labels},
+            "spec": {
+                "topicName": t,
+                "partitions": PARTITIONS,
+                "replicas": REPLICAS,
+                "config": {"min.insync.replicas": MIN_INSYNC, "retention.ms": 7 * 24 * 3600 * 1000},
+            },
+        }
+        for t in all_topics_with_dlq()
+    ]
     return [pool, cluster, *topics]
 
 
 def postgres() -> list[dict]:
-    return [{"apiVersion": "postgresql.cnpg.io/v1", "kind": "Cluster",
-             "metadata": {"name": PG_CLUSTER, "namespace": NAMESPACE},
-             "spec": {"instances": 3, "imageName": "ghcr.io/cloudnative-pg/postgresql:17",
-                      "primaryUpdateStrategy": "unsupervised",
-                      # Each service creates its own database `sps_<service>` at start.
-                      "bootstrap": {"initdb": {"database": "sps", "owner": "sps",
-                                               "postInitSQL": ["ALTER ROLE sps CREATEDB"]}},
-                      "postgresql": {"parameters": {"max_connections": "400", "shared_buffers": "1GB"}},
-                      "minSyncReplicas": 1, "maxSyncReplicas": 1,
-                      "storage": {"size": "100Gi"},
-                      "resources": {"requests": {"cpu": "1", "memory": "4Gi"}, "limits": {"memory": "4Gi"}},
-                      "monitoring": {"enablePodMonitor": True}}}]
+    return [
+        {
+            "apiVersion": "postgresql.cnpg.io/v1",
+            "kind": "Cluster",
+            "metadata": {"name": PG_CLUSTER, "namespace": NAMESPACE},
+            "spec": {
+                "instances": 3,
+                "imageName": "ghcr.io/cloudnative-pg/postgresql:17",
+                "primaryUpdateStrategy": "unsupervised",
+                # Each service creates its own database `sps_<service>` at start.
+                "bootstrap": {
+                    "initdb": {"database": "sps", "owner": "sps", "postInitSQL": ["ALTER ROLE sps CREATEDB"]}
+                },
+                "postgresql": {"parameters": {"max_connections": "400", "shared_buffers": "1GB"}},
+                "minSyncReplicas": 1,
+                "maxSyncReplicas": 1,
+                "storage": {"size": "100Gi"},
+                "resources": {"requests": {"cpu": "1", "memory": "4Gi"}, "limits": {"memory": "4Gi"}},
+                "monitoring": {"enablePodMonitor": True},
+            },
+        }
+    ]
 
 
 def adapter_rules() -> list[dict]:
     """prometheus-adapter's external metric for the HPAs: a service's consumer lag, summed."""
-    rules = {"externalRules": [{
-        "seriesQuery": 'sps_consumer_lag{service!=""}',
-        "resources": {"namespaced": False},
-        "name": {"matches": "^sps_consumer_lag$", "as": "sps_consumer_lag"},
-        "metricsQuery": "sum by (service) (<<.Series>>{<<.LabelMatchers>>})",
-    }]}
-    return [{"apiVersion": "v1", "kind": "ConfigMap",
-             "metadata": {"name": "sps-prometheus-adapter-rules", "namespace": NAMESPACE},
-             "data": {"config.yaml": yaml.safe_dump(rules, sort_keys=False)}}]
+    rules = {
+        "externalRules": [
+            {
+                "seriesQuery": 'sps_consumer_lag{service!=""}',
+                "resources": {"namespaced": False},
+                "name": {"matches": "^sps_consumer_lag$", "as": "sps_consumer_lag"},
+                "metricsQuery": "sum by (service) (<<.Series>>{<<.LabelMatchers>>})",
+            }
+        ]
+    }
+    return [
+        {
+            "apiVersion": "v1",
+            "kind": "ConfigMap",
+            "metadata": {"name": "sps-prometheus-adapter-rules", "namespace": NAMESPACE},
+            "data": {"config.yaml": yaml.safe_dump(rules, sort_keys=False)},
+        }
+    ]
 
 
 # (title, PromQL, unit) — every metric named here is one the services export (shared/metrics.py).
@@ -224,33 +344,61 @@ PANELS = [
     ("Records produced per second, by topic", "sum by (topic) (rate(sps_events_produced_total[1m]))", "ops"),
     ("Consumer lag, by service", "sum by (service) (sps_consumer_lag)", "short"),
     ("Outbox rows waiting, by service", "sum by (service) (sps_outbox_pending)", "short"),
-    ("Batch handling time p95, by service",
-     "histogram_quantile(0.95, sum by (service, le) (rate(sps_handler_seconds_bucket[5m])))", "s"),
+    (
+        "Batch handling time p95, by service",
+        "histogram_quantile(0.95, sum by (service, le) (rate(sps_handler_seconds_bucket[5m])))",
+        "s",
+    ),
     ("Dead-lettered per minute, by topic", "sum by (topic) (rate(sps_events_dlq_total[5m])) * 60", "short"),
-    ("Handler failures per minute, by kind", "sum by (service, kind) (rate(sps_events_failed_total[5m])) * 60",
-     "short"),
-    ("Redelivered records dropped by the inbox per minute",
-     "sum by (service) (rate(sps_events_duplicate_total[5m])) * 60", "short"),
-    ("Fixes for persons with no active case per minute",
-     "rate(sps_supervision_fixes_without_case_total[5m]) * 60", "short"),
-    ("Rows written per fix, by table (supervision's write amplification)",
-     "sum by (table) (rate(sps_supervision_position_rows_total[5m])) / ignoring(table) group_left "
-     "sum(rate(sps_events_consumed_total{service=\"supervision\", topic=\"ingest.locations.v1\"}[5m]))", "short"),
+    (
+        "Handler failures per minute, by kind",
+        "sum by (service, kind) (rate(sps_events_failed_total[5m])) * 60",
+        "short",
+    ),
+    (
+        "Redelivered records dropped by the inbox per minute",
+        "sum by (service) (rate(sps_events_duplicate_total[5m])) * 60",
+        "short",
+    ),
+    (
+        "Fixes for persons with no active case per minute",
+        "rate(sps_supervision_fixes_without_case_total[5m]) * 60",
+        "short",
+    ),
+    (
+        "Rows written per fix, by table (supervision's write amplification)",
+        "sum by (table) (rate(sps_supervision_position_rows_total[5m])) / ignoring(table) group_left "
+        'sum(rate(sps_events_consumed_total{service="supervision", topic="ingest.locations.v1"}[5m]))',
+        "short",
+    ),
 ]
 
 
 def dashboard() -> dict:
-    panels = [{"id": i + 1, "type": "timeseries", "title": title, "datasource": {"type": "prometheus",
-                                                                                 "uid": "${datasource}"},
-               "gridPos": {"h": 8, "w": 12, "x": 12 * (i % 2), "y": 8 * (i // 2)},
-               "fieldConfig": {"defaults": {"unit": unit}, "overrides": []},
-               "targets": [{"refId": "A", "expr": expr, "legendFormat": "__auto"}]}
-              for i, (title, expr, unit) in enumerate(PANELS)]
-    return {"title": "SPS platform", "uid": "sps-platform", "schemaVersion": 39, "version": 1,
-            "tags": ["sps"], "timezone": "Asia/Shanghai", "refresh": "30s",
-            "time": {"from": "now-6h", "to": "now"},
-            "templating": {"list": [{"name": "datasource", "type": "datasource", "query": "prometheus"}]},
-            "panels": panels}
+    panels = [
+        {
+            "id": i + 1,
+            "type": "timeseries",
+            "title": title,
+            "datasource": {"type": "prometheus", "uid": "${datasource}"},
+            "gridPos": {"h": 8, "w": 12, "x": 12 * (i % 2), "y": 8 * (i // 2)},
+            "fieldConfig": {"defaults": {"unit": unit}, "overrides": []},
+            "targets": [{"refId": "A", "expr": expr, "legendFormat": "__auto"}],
+        }
+        for i, (title, expr, unit) in enumerate(PANELS)
+    ]
+    return {
+        "title": "SPS platform",
+        "uid": "sps-platform",
+        "schemaVersion": 39,
+        "version": 1,
+        "tags": ["sps"],
+        "timezone": "Asia/Shanghai",
+        "refresh": "30s",
+        "time": {"from": "now-6h", "to": "now"},
+        "templating": {"list": [{"name": "datasource", "type": "datasource", "query": "prometheus"}]},
+        "panels": panels,
+    }
 
 
 def write(path: Path, docs: list[dict]) -> None:
@@ -279,13 +427,21 @@ def kustomizations() -> dict[Path, dict]:
         ROOT / "kafka" / "kustomization.yaml": {**kz, "resources": ["kafka.yaml"]},
         ROOT / "postgres" / "kustomization.yaml": {**kz, "resources": ["cluster.yaml"]},
         ROOT / "monitoring" / "kustomization.yaml": {
-            **kz, "resources": ["prometheus-adapter-rules.yaml"],
-            "configMapGenerator": [{"name": "sps-grafana-dashboard", "namespace": NAMESPACE,
-                                    "files": ["sps-dashboard.json"],
-                                    "options": {"labels": {"grafana_dashboard": "1"},
-                                                "disableNameSuffixHash": True}}]},
+            **kz,
+            "resources": ["prometheus-adapter-rules.yaml"],
+            "configMapGenerator": [
+                {
+                    "name": "sps-grafana-dashboard",
+                    "namespace": NAMESPACE,
+                    "files": ["sps-dashboard.json"],
+                    "options": {"labels": {"grafana_dashboard": "1"}, "disableNameSuffixHash": True},
+                }
+            ],
+        },
         ROOT / "overlays" / "production" / "kustomization.yaml": {
-            **kz, "resources": ["../../base", "../../kafka", "../../postgres", "../../monitoring"]},
+            **kz,
+            "resources": ["../../base", "../../kafka", "../../postgres", "../../monitoring"],
+        },
     }
 
 

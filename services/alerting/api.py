@@ -3,6 +3,7 @@
 The caller says who acts (username, role, office); alerting enforces the rules again, so a
 justice officer cannot act on another office's alert even through a faulty caller.
 """
+
 from __future__ import annotations
 
 import uuid
@@ -54,8 +55,9 @@ class SilenceIn(ActingStaff):
         return self
 
 
-async def _step(parts: Parts, alert_id: uuid.UUID, who: ActingStaff,
-                fn: Callable[[AlertData, datetime], AlertData], step: str) -> dict[str, Any]:
+async def _step(
+    parts: Parts, alert_id: uuid.UUID, who: ActingStaff, fn: Callable[[AlertData, datetime], AlertData], step: str
+) -> dict[str, Any]:
     actor = who.acting(parts.authority)
     now = datetime.now(UTC)
 
@@ -82,31 +84,54 @@ STEP_ACTIONS = {"acknowledged": "acknowledge", "disposed": "dispose"}
 
 @router.post("/alerts/{alert_id}/acknowledge")
 async def acknowledge(alert_id: uuid.UUID, body: Ack, parts: Parts) -> dict[str, Any]:
-    return await _step(parts, alert_id, body, lambda a, now: lifecycle.acknowledge(
-        a, actor=body.actor, at=now, note=body.note), "acknowledged")
+    return await _step(
+        parts,
+        alert_id,
+        body,
+        lambda a, now: lifecycle.acknowledge(a, actor=body.actor, at=now, note=body.note),
+        "acknowledged",
+    )
 
 
 @router.post("/alerts/{alert_id}/dispose")
 async def dispose(alert_id: uuid.UUID, body: Dispose, parts: Parts) -> dict[str, Any]:
-    return await _step(parts, alert_id, body, lambda a, now: lifecycle.dispose(
-        a, parts.policy, actor=body.actor, at=now, reason_code=body.reason_code, note=body.note), "disposed")
+    return await _step(
+        parts,
+        alert_id,
+        body,
+        lambda a, now: lifecycle.dispose(
+            a, parts.policy, actor=body.actor, at=now, reason_code=body.reason_code, note=body.note
+        ),
+        "disposed",
+    )
 
 
 @router.post("/alerts/{alert_id}/close")
 async def close(alert_id: uuid.UUID, body: Close, parts: Parts) -> dict[str, Any]:
-    return await _step(parts, alert_id, body, lambda a, now: lifecycle.close(
-        a, actor=body.actor, at=now, note=body.note), "closed")
+    return await _step(
+        parts, alert_id, body, lambda a, now: lifecycle.close(a, actor=body.actor, at=now, note=body.note), "closed"
+    )
 
 
 @router.get("/alerts/{alert_id}")
 async def get_alert(alert_id: uuid.UUID, parts: Parts) -> dict:
     async with parts.runtime.engine.connect() as conn:
-        row = (await conn.execute(sa.select(alerts.c.data, alerts.c.evidence)
-                                  .where(alerts.c.alert_id == alert_id))).first()
+        row = (
+            await conn.execute(sa.select(alerts.c.data, alerts.c.evidence).where(alerts.c.alert_id == alert_id))
+        ).first()
         if row is None:
             raise NotFound(f"no alert {alert_id}")
-        log = (await conn.execute(sa.select(alert_log.c.step, alert_log.c.actor, alert_log.c.reason, alert_log.c.at)
-                                  .where(alert_log.c.alert_id == alert_id).order_by(alert_log.c.id))).mappings().all()
+        log = (
+            (
+                await conn.execute(
+                    sa.select(alert_log.c.step, alert_log.c.actor, alert_log.c.reason, alert_log.c.at)
+                    .where(alert_log.c.alert_id == alert_id)
+                    .order_by(alert_log.c.id)
+                )
+            )
+            .mappings()
+            .all()
+        )
     return {**row.data, "evidence": row.evidence, "log": [dict(r) for r in log]}
 
 
@@ -120,8 +145,15 @@ async def silence(body: SilenceIn, parts: Parts) -> dict:
     ends = body.ends_at or now + timedelta(minutes=body.duration_minutes or 0)
     if ends <= now:
         raise Refused("ends_at", "the silence must end in the future")
-    row = {"id": uuid.uuid4(), "person_id": body.person_id, "rule_id": body.rule_id, "starts_at": now,
-           "ends_at": ends, "reason": body.reason, "created_by": body.actor}
+    row = {
+        "id": uuid.uuid4(),
+        "person_id": body.person_id,
+        "rule_id": body.rule_id,
+        "starts_at": now,
+        "ends_at": ends,
+        "reason": body.reason,
+        "created_by": body.actor,
+    }
     async with parts.runtime.uow() as uow:
         await uow.conn.execute(sa.insert(silences).values(**row))
     return {k: (str(v) if isinstance(v, uuid.UUID) else v) for k, v in row.items()}

@@ -1,4 +1,5 @@
 """Alerting's wired parts and the typed dependencies its routes take (docs/architecture.md)."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass

@@ -3,6 +3,7 @@
 Every change of an alert goes through `_publish`: the row, the log line (who, when, why), the
 `alerts.v1` event through the outbox, the notifications and the timers — in one transaction.
 """
+
 from __future__ import annotations
 
 import uuid
@@ -47,18 +48,19 @@ class Alerting:
             elif isinstance(action, AddEvidence):
                 await store.merge_evidence(uow.conn, action.alert_id, list(action.evidence))
             elif isinstance(action, Recolour):
-                await self.transition(uow, action.alert_id, self._recolouring(action), step="escalated",
-                                      cause=event)
+                await self.transition(uow, action.alert_id, self._recolouring(action), step="escalated", cause=event)
 
     def _recolouring(self, action: Recolour) -> Callable[[AlertData], AlertData | None]:
         return lambda alert: lifecycle.recolour(alert, self.policy, colour=action.colour, why=action.reason)
 
-    async def raise_alert(self, uow: UnitOfWork, alert: AlertData, cause: str,
-                          event: IncomingEvent | None = None) -> None:
+    async def raise_alert(
+        self, uow: UnitOfWork, alert: AlertData, cause: str, event: IncomingEvent | None = None
+    ) -> None:
         silence = await store.active_silence(uow.conn, alert.person_id, alert.rule_id, alert.raised_at)
         if silence is not None:
-            alert = alert.model_copy(update={"silenced_until": silence.ends_at, "notify": [],
-                                             "reason": f"silenced: {silence.reason}"})
+            alert = alert.model_copy(
+                update={"silenced_until": silence.ends_at, "notify": [], "reason": f"silenced: {silence.reason}"}
+            )
         if not await store.insert_alert(uow.conn, alert, cause):
             await store.merge_evidence(uow.conn, alert.alert_id, alert.evidence)  # raised meanwhile
             return
@@ -66,17 +68,29 @@ class Alerting:
         rule = self.policy.rules[alert.rule_id]
         aid = alert.alert_id
         await schedule(uow, f"ack:{aid}:1", "alert.ack", alert.ack_due_at, {"alert_id": str(aid)})
-        await schedule(uow, f"dispose:{aid}", "alert.dispose",
-                       alert.raised_at + rule.dispose * self.policy.dispose_escalation_factor, {"alert_id": str(aid)})
+        await schedule(
+            uow,
+            f"dispose:{aid}",
+            "alert.dispose",
+            alert.raised_at + rule.dispose * self.policy.dispose_escalation_factor,
+            {"alert_id": str(aid)},
+        )
         if rule.upgrade_after is not None:
-            await schedule(uow, f"upgrade:{aid}", "alert.upgrade", alert.raised_at + rule.upgrade_after,
-                           {"alert_id": str(aid)})
+            await schedule(
+                uow, f"upgrade:{aid}", "alert.upgrade", alert.raised_at + rule.upgrade_after, {"alert_id": str(aid)}
+            )
 
     # --- commands and timers --------------------------------------------------------------
 
-    async def transition(self, uow: UnitOfWork, alert_id: uuid.UUID,
-                         step_fn: Callable[[AlertData], AlertData | None], *, step: str,
-                         cause: IncomingEvent | None = None) -> AlertData:
+    async def transition(
+        self,
+        uow: UnitOfWork,
+        alert_id: uuid.UUID,
+        step_fn: Callable[[AlertData], AlertData | None],
+        *,
+        step: str,
+        cause: IncomingEvent | None = None,
+    ) -> AlertData:
         """Apply one step under a row lock; publish it. Returns the alert as it now stands."""
         current = await store.lock(uow.conn, alert_id)
         if current is None:
@@ -97,23 +111,33 @@ class Alerting:
         return nxt
 
     def timer_handlers(self) -> dict[str, TimerHandler]:
-        return {"alert.ack": self._on_ack_due, "alert.dispose": self._on_dispose_due,
-                "alert.upgrade": self._on_upgrade_due}
+        return {
+            "alert.ack": self._on_ack_due,
+            "alert.dispose": self._on_dispose_due,
+            "alert.upgrade": self._on_upgrade_due,
+        }
 
     async def _on_ack_due(self, timer: Timer, uow: UnitOfWork) -> None:
         def step(a: AlertData) -> AlertData | None:
             if a.status not in ("open", "escalated"):
                 return None
             return lifecycle.escalate(a, self.policy, at=timer.due_at, why="not acknowledged in time")
+
         await self._timer_step(timer, uow, step)
 
     async def _on_dispose_due(self, timer: Timer, uow: UnitOfWork) -> None:
-        await self._timer_step(timer, uow, lambda a: lifecycle.escalate(
-            a, self.policy, at=timer.due_at, why="not disposed in time"))
+        await self._timer_step(
+            timer, uow, lambda a: lifecycle.escalate(a, self.policy, at=timer.due_at, why="not disposed in time")
+        )
 
     async def _on_upgrade_due(self, timer: Timer, uow: UnitOfWork) -> None:
-        await self._timer_step(timer, uow, lambda a: lifecycle.recolour(
-            a, self.policy, colour=self.policy.colour_up(a.colour), why="still unresolved"))
+        await self._timer_step(
+            timer,
+            uow,
+            lambda a: lifecycle.recolour(
+                a, self.policy, colour=self.policy.colour_up(a.colour), why="still unresolved"
+            ),
+        )
 
     async def _timer_step(self, timer: Timer, uow: UnitOfWork, fn) -> None:
         try:
@@ -124,8 +148,7 @@ class Alerting:
     # --- the one place an alert change is published -----------------------------------------
 
     async def _publish(self, uow: UnitOfWork, alert: AlertData, step: str, cause: IncomingEvent | None) -> None:
-        out = uow.publish(alert, type=f"sps.alert.{step}", subject=alert.person_id, cause=cause,
-                          time=datetime.now(UTC))
+        out = uow.publish(alert, type=f"sps.alert.{step}", subject=alert.person_id, cause=cause, time=datetime.now(UTC))
         await store.log_step(uow.conn, alert, step, out.id)
         if alert.notify and self.channels:
             await store.queue_notifications(uow.conn, alert, step, self.channels)

@@ -1,4 +1,5 @@
 """Alerting service process: `python -m services.alerting.main`."""
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -22,7 +23,7 @@ class AlertingSettings(ServiceSettings):
     service_name: str = "alerting"
     http_port: int = 8004
     alert_webhooks: str | None = None  # SPS_ALERT_WEBHOOKS: [{"name", "url", "secret", "targets"?}]
-    alert_sms: str | None = None       # SPS_ALERT_SMS: {"url", "token", "recipients": {target: [phone]}}
+    alert_sms: str | None = None  # SPS_ALERT_SMS: {"url", "token", "recipients": {target: [phone]}}
     timer_poll_interval_s: float = 1.0
     watchdog_interval_s: float = 30.0
 

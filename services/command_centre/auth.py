@@ -1,4 +1,5 @@
 """Staff sessions: a signed token in a secure, HTTP-only cookie (or a bearer header for apps)."""
+
 from __future__ import annotations
 
 import time
@@ -21,8 +22,11 @@ class Sessions:
 
     def issue(self, user: StaffUser) -> str:
         now = int(time.time())
-        return jwt.encode({"sub": user.username, "role": user.role, "jur": user.jurisdiction, "iat": now,
-                           "exp": now + self.ttl_s}, self._secret, algorithm="HS256")
+        return jwt.encode(
+            {"sub": user.username, "role": user.role, "jur": user.jurisdiction, "iat": now, "exp": now + self.ttl_s},
+            self._secret,
+            algorithm="HS256",
+        )
 
     def user_for(self, token: str) -> StaffUser:
         try:

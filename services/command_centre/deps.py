@@ -1,5 +1,6 @@
 """The command centre's wired parts and the typed dependencies its routes take
 (docs/architecture.md): `Parts`, and `User`, the member of staff logged in, as an `Actor`."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass

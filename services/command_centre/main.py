@@ -1,4 +1,5 @@
 """Command centre process: `python -m services.command_centre.main` (port 8000)."""
+
 from __future__ import annotations
 
 import hashlib
@@ -44,11 +45,16 @@ def create_app(settings: CommandCentreSettings | None = None) -> FastAPI:
     runtime.background(feed.run)
     token = runtime.internal_token
     parts = CommandCentreParts(
-        runtime, feed=feed, alerting=InternalClient(settings.alerting_url, token),
-        supervision=InternalClient(settings.supervision_url, token), risk=InternalClient(settings.risk_url, token),
-        handover=InternalClient(settings.handover_url, token), geography=load_geography(settings.policy_dir),
+        runtime,
+        feed=feed,
+        alerting=InternalClient(settings.alerting_url, token),
+        supervision=InternalClient(settings.supervision_url, token),
+        risk=InternalClient(settings.risk_url, token),
+        handover=InternalClient(settings.handover_url, token),
+        geography=load_geography(settings.policy_dir),
         sessions=Sessions(demo_staff() if settings.demo_mode else {}, secret, settings.staff_session_ttl_s),
-        authority=load_authority(settings.policy_dir))
+        authority=load_authority(settings.policy_dir),
+    )
     app = build_app(runtime, router, title="SPS command centre", parts=parts)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     return app

@@ -3,6 +3,7 @@ person's office, put the access on the audit trail, then call the service that o
 
 Routes call these; none reads or changes a person's data another way (docs/architecture.md).
 """
+
 from __future__ import annotations
 
 import uuid
@@ -22,31 +23,61 @@ Owner = Literal["supervision", "risk", "handover", "alerting"]
 Access = Literal["read", "create", "update", "delete"]
 
 
-async def person_visible(parts: CommandCentreParts, user: Actor, person_id: uuid.UUID, *, action: Access = "read",
-                         resource: str = "person") -> dict[str, Any]:
+async def person_visible(
+    parts: CommandCentreParts, user: Actor, person_id: uuid.UUID, *, action: Access = "read", resource: str = "person"
+) -> dict[str, Any]:
     """The person's case, or 403 for staff of another office; the access goes on the audit trail."""
     result: dict[str, Any] = await parts.supervision.call("GET", f"/internal/v1/persons/{person_id}")
     if not user.sees(result["jurisdiction"]):
         raise Forbidden(f"this person belongs to {result['jurisdiction']}")
     async with parts.runtime.uow() as uow:
-        audit.record(uow, user, action=action, resource=resource, person_id=person_id,
-                     purpose="监管工作 (supervision duty)")
+        audit.record(
+            uow, user, action=action, resource=resource, person_id=person_id, purpose="监管工作 (supervision duty)"
+        )
     return result
 
 
-async def for_person(parts: CommandCentreParts, user: Actor, person_id: uuid.UUID, owner: Owner, method: str,
-                     path: str, *, action: Access = "read", resource: str, **kwargs: Any) -> Any:
+async def for_person(
+    parts: CommandCentreParts,
+    user: Actor,
+    person_id: uuid.UUID,
+    owner: Owner,
+    method: str,
+    path: str,
+    *,
+    action: Access = "read",
+    resource: str,
+    **kwargs: Any,
+) -> Any:
     """Check the person is visible to this user (and audit the access), then call the owning service."""
     await person_visible(parts, user, person_id, action=action, resource=resource)
     client: InternalClient = getattr(parts, owner)
     return await client.call(method, path, **kwargs)
 
 
-async def staff_step(parts: CommandCentreParts, user: Actor, person_id: uuid.UUID, method: str, path: str,
-                     body: BaseModel, *, may: str, action: Access, resource: str) -> Any:
+async def staff_step(
+    parts: CommandCentreParts,
+    user: Actor,
+    person_id: uuid.UUID,
+    method: str,
+    path: str,
+    body: BaseModel,
+    *,
+    may: str,
+    action: Access,
+    resource: str,
+) -> Any:
     """A member of staff's step on a person's case. The role is checked here (`may`, the authority
     model's action); supervision checks it again against the case's office and records who took it."""
     user.require(may)
-    return await for_person(parts, user, person_id, "supervision", method, f"/internal/v1/{path}",
-                            json={**body.model_dump(mode="json"), **user.as_body()}, action=action,
-                            resource=resource)
+    return await for_person(
+        parts,
+        user,
+        person_id,
+        "supervision",
+        method,
+        f"/internal/v1/{path}",
+        json={**body.model_dump(mode="json"), **user.as_body()},
+        action=action,
+        resource=resource,
+    )

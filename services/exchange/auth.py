@@ -5,6 +5,7 @@ previous keys (`SPS_GATEWAY_PREVIOUS_KEYS`), whose tokens stay valid until they 
 `/.well-known/jwks.json` publishes every public key of the ring. In demo mode only, a key is
 generated at start when none is given.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -42,13 +43,15 @@ class SigningKey:
 
     @classmethod
     def from_key(cls, key: ec.EllipticCurvePrivateKey) -> SigningKey:
-        public = key.public_key().public_bytes(serialization.Encoding.DER,
-                                               serialization.PublicFormat.SubjectPublicKeyInfo)
+        public = key.public_key().public_bytes(
+            serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo
+        )
         return cls(kid=hashlib.sha256(public).hexdigest()[:16], private=key)
 
     def pem(self) -> str:
-        return self.private.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
-                                          serialization.NoEncryption()).decode()
+        return self.private.private_bytes(
+            serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+        ).decode()
 
     def jwk(self) -> dict:
         jwk = jwt.algorithms.ECAlgorithm.to_jwk(self.private.public_key(), as_dict=True)
@@ -95,18 +98,34 @@ class TokenService:
     def issue(self, client_id: str, client_secret: str, requested: str | None) -> dict:
         client = self.clients.get(client_id)
         if client is None or not verify_secret(client_secret, client.secret_hash):
-            raise ProblemError(401, "Unauthorized", "unknown client or wrong secret",
-                               headers={"WWW-Authenticate": 'Basic realm="sps"'},
-                               errors=[{"field": "client_secret", "message": "invalid_client"}])
+            raise ProblemError(
+                401,
+                "Unauthorized",
+                "unknown client or wrong secret",
+                headers={"WWW-Authenticate": 'Basic realm="sps"'},
+                errors=[{"field": "client_secret", "message": "invalid_client"}],
+            )
         scopes = set(requested.split()) if requested else set(client.scopes)
         if not scopes <= client.scopes:
             bad = ", ".join(sorted(scopes - client.scopes))
-            raise ProblemError(400, "Bad Request", f"scope not allowed for this client: {bad}",
-                               errors=[{"field": "scope", "message": "invalid_scope"}])
+            raise ProblemError(
+                400,
+                "Bad Request",
+                f"scope not allowed for this client: {bad}",
+                errors=[{"field": "scope", "message": "invalid_scope"}],
+            )
         now = int(time.time())
-        claims = {"iss": ISSUER, "aud": AUDIENCE, "sub": client.client_id, "agency": client.agency,
-                  "org": client.organisation, "scope": " ".join(sorted(scopes)), "iat": now,
-                  "exp": now + self.ttl_s, "jti": uuid.uuid4().hex}
+        claims = {
+            "iss": ISSUER,
+            "aud": AUDIENCE,
+            "sub": client.client_id,
+            "agency": client.agency,
+            "org": client.organisation,
+            "scope": " ".join(sorted(scopes)),
+            "iat": now,
+            "exp": now + self.ttl_s,
+            "jti": uuid.uuid4().hex,
+        }
         key = self.keys.current
         token = jwt.encode(claims, key.private, algorithm="ES256", headers={"kid": key.kid})
         return {"access_token": token, "token_type": "Bearer", "expires_in": self.ttl_s, "scope": claims["scope"]}
@@ -116,8 +135,18 @@ class TokenService:
             key = self.keys.by_kid(jwt.get_unverified_header(token).get("kid"))
             if key is None:
                 raise jwt.InvalidTokenError("unknown signing key")
-            return jwt.decode(token, key.private.public_key(), algorithms=["ES256"], audience=AUDIENCE,
-                              issuer=ISSUER, options={"require": ["exp", "iat", "sub", "scope"]})
+            return jwt.decode(
+                token,
+                key.private.public_key(),
+                algorithms=["ES256"],
+                audience=AUDIENCE,
+                issuer=ISSUER,
+                options={"require": ["exp", "iat", "sub", "scope"]},
+            )
         except jwt.PyJWTError as exc:
-            raise ProblemError(401, "Unauthorized", f"invalid token: {exc}",
-                               headers={"WWW-Authenticate": 'Bearer error="invalid_token"'}) from None
+            raise ProblemError(
+                401,
+                "Unauthorized",
+                f"invalid token: {exc}",
+                headers={"WWW-Authenticate": 'Bearer error="invalid_token"'},
+            ) from None

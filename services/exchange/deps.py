@@ -1,5 +1,6 @@
 """The gateway's wired parts and the typed dependencies its routes take (docs/architecture.md):
 `Parts`, and `require_scope`, the calling agency client after its token, scope and rate limit."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -55,12 +56,16 @@ SCOPE_DOCS = {
     "civil-affairs:read": "civil affairs: assistance requests",
 }
 # Declared as OAuth2 client credentials, so each operation's scope is in the OpenAPI document.
-AGENCY_CLIENT = OAuth2(flows=OAuthFlowsModel(clientCredentials=OAuthFlowClientCredentials(
-    tokenUrl="/oauth/token", scopes=SCOPE_DOCS)), scheme_name="agencyClient", auto_error=False)
+AGENCY_CLIENT = OAuth2(
+    flows=OAuthFlowsModel(clientCredentials=OAuthFlowClientCredentials(tokenUrl="/oauth/token", scopes=SCOPE_DOCS)),
+    scheme_name="agencyClient",
+    auto_error=False,
+)
 
 
-async def authorised(request: Request, security_scopes: SecurityScopes,
-                     authorization: Annotated[str | None, Depends(AGENCY_CLIENT)]) -> Caller:
+async def authorised(
+    request: Request, security_scopes: SecurityScopes, authorization: Annotated[str | None, Depends(AGENCY_CLIENT)]
+) -> Caller:
     """A valid bearer token carrying the route's scope, else 401/403; then the client's rate limit."""
     kind, _, token = (authorization or "").partition(" ")
     if kind.lower() != "bearer" or not token:
@@ -69,12 +74,20 @@ async def authorised(request: Request, security_scopes: SecurityScopes,
     scopes = frozenset(claims["scope"].split())
     missing = [s for s in security_scopes.scopes if s not in scopes]
     if missing:
-        raise ProblemError(403, "Forbidden", f"this call needs scope {missing[0]!r}",
-                           headers={"WWW-Authenticate": f'Bearer error="insufficient_scope" scope="{missing[0]}"'})
+        raise ProblemError(
+            403,
+            "Forbidden",
+            f"this call needs scope {missing[0]!r}",
+            headers={"WWW-Authenticate": f'Bearer error="insufficient_scope" scope="{missing[0]}"'},
+        )
     wait = parts_of(request).rate_limiter.take(claims["sub"])
     if wait > 0:
-        raise ProblemError(429, "Too Many Requests", f"rate limit for {claims['sub']}; retry in {wait:.1f}s",
-                           headers={"Retry-After": str(max(1, round(wait + 0.5)))})
+        raise ProblemError(
+            429,
+            "Too Many Requests",
+            f"rate limit for {claims['sub']}; retry in {wait:.1f}s",
+            headers={"Retry-After": str(max(1, round(wait + 0.5)))},
+        )
     return Caller(claims["sub"], claims.get("agency", ""), claims.get("org", ""), scopes)
 
 

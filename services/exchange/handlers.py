@@ -1,4 +1,5 @@
 """The gateway's consumers: what goes back to agencies, and audit records from other services."""
+
 from __future__ import annotations
 
 from sqlalchemy.dialects.postgresql import insert
@@ -12,27 +13,63 @@ from shared.kafka.consumer import Handler
 
 
 async def on_receipt(event: IncomingEvent, data: ReceiptIssued, uow: UnitOfWork) -> None:
-    await uow.conn.execute(insert(outbound).values(
-        event_id=event.id, kind="receipt", organisation=data.prison, person_id=data.person_id,
-        data=data.model_dump(mode="json"), at=data.issued_at).on_conflict_do_nothing())
+    await uow.conn.execute(
+        insert(outbound)
+        .values(
+            event_id=event.id,
+            kind="receipt",
+            organisation=data.prison,
+            person_id=data.person_id,
+            data=data.model_dump(mode="json"),
+            at=data.issued_at,
+        )
+        .on_conflict_do_nothing()
+    )
 
 
 async def on_police_handover(event: IncomingEvent, data: PoliceHandoverIssued, uow: UnitOfWork) -> None:
-    await uow.conn.execute(insert(outbound).values(
-        event_id=event.id, kind="police-handover", person_id=data.person_id, data=data.model_dump(mode="json"),
-        at=data.issued_at).on_conflict_do_nothing())
+    await uow.conn.execute(
+        insert(outbound)
+        .values(
+            event_id=event.id,
+            kind="police-handover",
+            person_id=data.person_id,
+            data=data.model_dump(mode="json"),
+            at=data.issued_at,
+        )
+        .on_conflict_do_nothing()
+    )
 
 
 async def on_assistance_request(event: IncomingEvent, data: AssistanceRequested, uow: UnitOfWork) -> None:
-    await uow.conn.execute(insert(outbound).values(
-        event_id=event.id, kind="assistance-request", person_id=data.person_id, data=data.model_dump(mode="json"),
-        at=data.requested_at).on_conflict_do_nothing())
+    await uow.conn.execute(
+        insert(outbound)
+        .values(
+            event_id=event.id,
+            kind="assistance-request",
+            person_id=data.person_id,
+            data=data.model_dump(mode="json"),
+            at=data.requested_at,
+        )
+        .on_conflict_do_nothing()
+    )
 
 
 async def on_audit(event: IncomingEvent, data: AuditRecorded, uow: UnitOfWork) -> None:
-    await audit.append(uow.conn, audit.content_of(
-        actor=data.actor, agency=data.agency, role=data.role, action=data.action, resource=data.resource,
-        person_id=data.person_id, purpose=data.purpose, at=data.at, service=data.service))
+    await audit.append(
+        uow.conn,
+        audit.content_of(
+            actor=data.actor,
+            agency=data.agency,
+            role=data.role,
+            action=data.action,
+            resource=data.resource,
+            person_id=data.person_id,
+            purpose=data.purpose,
+            at=data.at,
+            service=data.service,
+        ),
+    )
 
 
 HANDLERS: dict[str, Handler] = {

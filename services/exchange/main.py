@@ -1,4 +1,5 @@
 """Exchange gateway process: `python -m services.exchange.main` (port 8080)."""
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -24,10 +25,10 @@ MIGRATIONS = Path(__file__).parent / "adapters" / "migrations"
 class ExchangeSettings(ServiceSettings):
     service_name: str = "exchange"
     http_port: int = 8080
-    gateway_signing_key: SecretStr | None = None    # SPS_GATEWAY_SIGNING_KEY (PEM, EC P-256): signs new tokens
+    gateway_signing_key: SecretStr | None = None  # SPS_GATEWAY_SIGNING_KEY (PEM, EC P-256): signs new tokens
     gateway_previous_keys: SecretStr | None = None  # SPS_GATEWAY_PREVIOUS_KEYS: older PEMs, still verified
-    gateway_clients: str | None = None              # SPS_GATEWAY_CLIENTS (JSON, hashed secrets)
-    identity_key: SecretStr | None = None           # SPS_IDENTITY_KEY (base64, 32 bytes)
+    gateway_clients: str | None = None  # SPS_GATEWAY_CLIENTS (JSON, hashed secrets)
+    identity_key: SecretStr | None = None  # SPS_IDENTITY_KEY (base64, 32 bytes)
     token_ttl_s: int = 900
     publish_timeout_s: float = 5.0
     rate_per_client_per_s: float = 200.0
@@ -57,8 +58,9 @@ class BodyLimit(BaseHTTPMiddleware):
     async def dispatch(self, request: Request, call_next):
         length = request.headers.get("content-length")
         if length is not None and (not length.isdigit() or int(length) > self.max_bytes):
-            return problem_response(413, "Content Too Large", f"the body limit is {self.max_bytes} bytes",
-                                    instance=request.url.path)
+            return problem_response(
+                413, "Content Too Large", f"the body limit is {self.max_bytes} bytes", instance=request.url.path
+            )
         return await call_next(request)
 
 
@@ -70,12 +72,16 @@ def create_app(settings: ExchangeSettings | None = None) -> FastAPI:
     runtime = ServiceRuntime(settings, migrations=MIGRATIONS)
     runtime.consume(ConsumerSpec(handlers=HANDLERS))
     parts = ExchangeParts(
-        runtime, tokens=TokenService(clients, key_ring(settings), ttl_s=settings.token_ttl_s),
+        runtime,
+        tokens=TokenService(clients, key_ring(settings), ttl_s=settings.token_ttl_s),
         rate_limiter=RateLimiter(settings.rate_per_client_per_s, settings.rate_burst),
-        cipher=IdentityCipher.from_setting(settings.identity_key.get_secret_value() if settings.identity_key else None,
-                                           demo=settings.demo_mode),
-        person_key=settings.person_id_secret(), geography=load_geography(settings.policy_dir),
-        publish_timeout_s=settings.publish_timeout_s)
+        cipher=IdentityCipher.from_setting(
+            settings.identity_key.get_secret_value() if settings.identity_key else None, demo=settings.demo_mode
+        ),
+        person_key=settings.person_id_secret(),
+        geography=load_geography(settings.policy_dir),
+        publish_timeout_s=settings.publish_timeout_s,
+    )
     app = build_app(runtime, router, title="SPS exchange gateway", parts=parts)
     app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)
     return app

@@ -1,4 +1,5 @@
 """Handover's internal HTTP API: the handover board, staff steps, and the indicators."""
+
 from __future__ import annotations
 
 import uuid
@@ -27,10 +28,14 @@ def _out(row) -> dict:
 
 
 @router.get("/handovers")
-async def board(parts: Parts, view: Literal["all", "upcoming", "unplanned", "receipts_due", "not_arrived",
-                                               "unlinked"] = "all",
-                office: str | None = None, days: int = 30, limit: int = 500,
-                notice_prefix: str | None = None) -> list[dict]:
+async def board(
+    parts: Parts,
+    view: Literal["all", "upcoming", "unplanned", "receipts_due", "not_arrived", "unlinked"] = "all",
+    office: str | None = None,
+    days: int = 30,
+    limit: int = 500,
+    notice_prefix: str | None = None,
+) -> list[dict]:
     """The handover board: releases in the next `days`, key persons without a pick-up plan,
     receipts due, persons not yet arrived, the unlinked list (未衔接人员)."""
     today = datetime.now(UTC).date()
@@ -42,11 +47,14 @@ async def board(parts: Parts, view: Literal["all", "upcoming", "unplanned", "rec
     q = {
         "all": q,
         "upcoming": q.where(handovers.c.release_date.between(today, today + timedelta(days=days))),
-        "unplanned": q.where(handovers.c.key_person, handovers.c.pickup_plan.is_(None),
-                             handovers.c.kind == "release", handovers.c.release_date >= today),
+        "unplanned": q.where(
+            handovers.c.key_person,
+            handovers.c.pickup_plan.is_(None),
+            handovers.c.kind == "release",
+            handovers.c.release_date >= today,
+        ),
         "receipts_due": q.where(handovers.c.receipt_at.is_(None), handovers.c.kind == "release"),
-        "not_arrived": q.where(handovers.c.arrived_at.is_(None), handovers.c.release_date <= today,
-                               handovers.c.linked),
+        "not_arrived": q.where(handovers.c.arrived_at.is_(None), handovers.c.release_date <= today, handovers.c.linked),
         "unlinked": q.where(sa.not_(handovers.c.linked)),
     }[view]
     async with parts.runtime.engine.connect() as conn:
@@ -89,8 +97,11 @@ class Assistance(BaseModel):
     kind: Literal["minimum_living", "medical", "housing", "temporary_relief", "other"]
 
 
-async def _step(parts: HandoverParts, handover_id: uuid.UUID,
-                fn: Callable[[HandoverHandlers, UnitOfWork], Awaitable[dict[str, Any] | None]]) -> dict[str, Any]:
+async def _step(
+    parts: HandoverParts,
+    handover_id: uuid.UUID,
+    fn: Callable[[HandoverHandlers, UnitOfWork], Awaitable[dict[str, Any] | None]],
+) -> dict[str, Any]:
     try:
         async with parts.runtime.uow() as uow:
             result = await fn(parts.handlers, uow)
@@ -105,13 +116,15 @@ async def _step(parts: HandoverParts, handover_id: uuid.UUID,
 async def resolve(handover_id: uuid.UUID, body: Resolve, parts: Parts) -> dict[str, Any]:
     async def fn(h, uow):
         await h.resolve(uow, handover_id, body.town)
+
     return await _step(parts, handover_id, fn)
 
 
 @router.post("/handovers/{handover_id}/pickup-plan")
 async def pickup_plan(handover_id: uuid.UUID, body: PickupPlan, parts: Parts) -> dict[str, Any]:
-    return await _step(parts, handover_id, lambda h, uow: h.update(
-        uow, handover_id, pickup_plan=body.model_dump(mode="json")))
+    return await _step(
+        parts, handover_id, lambda h, uow: h.update(uow, handover_id, pickup_plan=body.model_dump(mode="json"))
+    )
 
 
 @router.post("/handovers/{handover_id}/pickup-outcome")
@@ -132,8 +145,9 @@ async def arrival(handover_id: uuid.UUID, body: Moment, parts: Parts) -> dict[st
 
 @router.post("/handovers/{handover_id}/agreement")
 async def agreement(handover_id: uuid.UUID, body: Agreement, parts: Parts) -> dict[str, Any]:
-    return await _step(parts, handover_id, lambda h, uow: h.update(
-        uow, handover_id, agreement=body.model_dump(mode="json")))
+    return await _step(
+        parts, handover_id, lambda h, uow: h.update(uow, handover_id, agreement=body.model_dump(mode="json"))
+    )
 
 
 @router.post("/handovers/{handover_id}/assistance", status_code=201)
@@ -153,17 +167,25 @@ async def indicators(parts: Parts, month: str | None = None) -> dict:
     ordinary = sa.and_(rel, sa.not_(h.key_person))
     picked = h.pickup_outcome == "picked_up"
     count = sa.func.count
-    q = (sa.select(sa.func.coalesce(h.justice_office, "unlinked").label("office"),
-                   count().filter(rel).label("notices"), count().filter(sa.and_(rel, h.linked)).label("verified"),
-                   count().filter(sa.and_(rel, h.receipt_at.isnot(None))).label("receipted"),
-                   count().filter(key).label("key"), count().filter(sa.and_(key, picked)).label("key_picked"),
-                   count().filter(ordinary).label("ordinary"),
-                   count().filter(sa.and_(ordinary, picked)).label("ordinary_picked"),
-                   count().filter(sa.and_(key, h.police_handover_at.isnot(None))).label("police"),
-                   count().filter(sa.and_(key, h.agreement.isnot(None))).label("key_agreements"),
-                   count().filter(h.released_at.isnot(None)).label("released"),
-                   count().filter(h.arrived_at.isnot(None)).label("arrived"))
-         .where(h.received_at >= start, h.received_at < end).group_by("office").order_by("office"))
+    q = (
+        sa.select(
+            sa.func.coalesce(h.justice_office, "unlinked").label("office"),
+            count().filter(rel).label("notices"),
+            count().filter(sa.and_(rel, h.linked)).label("verified"),
+            count().filter(sa.and_(rel, h.receipt_at.isnot(None))).label("receipted"),
+            count().filter(key).label("key"),
+            count().filter(sa.and_(key, picked)).label("key_picked"),
+            count().filter(ordinary).label("ordinary"),
+            count().filter(sa.and_(ordinary, picked)).label("ordinary_picked"),
+            count().filter(sa.and_(key, h.police_handover_at.isnot(None))).label("police"),
+            count().filter(sa.and_(key, h.agreement.isnot(None))).label("key_agreements"),
+            count().filter(h.released_at.isnot(None)).label("released"),
+            count().filter(h.arrived_at.isnot(None)).label("arrived"),
+        )
+        .where(h.received_at >= start, h.received_at < end)
+        .group_by("office")
+        .order_by("office")
+    )
     targets = parts.handlers.policy.targets
 
     def rate(n, d):
@@ -171,10 +193,21 @@ async def indicators(parts: Parts, month: str | None = None) -> dict:
 
     async with parts.runtime.engine.connect() as conn:
         rows = (await conn.execute(q)).all()
-    return {"month": month, "targets": targets, "offices": [{
-        "office": r.office, "notices": r.notices,
-        "verification_rate": rate(r.verified, r.notices), "receipt_rate": rate(r.receipted, r.notices),
-        "key_pickup_rate": rate(r.key_picked, r.key), "ordinary_pickup_rate": rate(r.ordinary_picked, r.ordinary),
-        "police_control_rate": rate(r.police, r.key), "key_agreement_rate": rate(r.key_agreements, r.key),
-        "resettlement_rate": rate(r.arrived, r.released),
-    } for r in rows]}
+    return {
+        "month": month,
+        "targets": targets,
+        "offices": [
+            {
+                "office": r.office,
+                "notices": r.notices,
+                "verification_rate": rate(r.verified, r.notices),
+                "receipt_rate": rate(r.receipted, r.notices),
+                "key_pickup_rate": rate(r.key_picked, r.key),
+                "ordinary_pickup_rate": rate(r.ordinary_picked, r.ordinary),
+                "police_control_rate": rate(r.police, r.key),
+                "key_agreement_rate": rate(r.key_agreements, r.key),
+                "resettlement_rate": rate(r.arrived, r.released),
+            }
+            for r in rows
+        ],
+    }

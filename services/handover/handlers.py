@@ -1,4 +1,5 @@
 """Handover's handlers: notices in, receipts and police handovers out, deadlines, staff steps."""
+
 from __future__ import annotations
 
 import uuid
@@ -49,75 +50,155 @@ class HandoverHandlers:
     offices: set[str]
 
     def table(self) -> dict[str, Handler]:
-        return {"sps.ingest.release-notice": self.on_release_notice, "sps.ingest.rehab-notice": self.on_rehab_notice,
-                "sps.ingest.police-ack": self.on_police_ack}
+        return {
+            "sps.ingest.release-notice": self.on_release_notice,
+            "sps.ingest.rehab-notice": self.on_rehab_notice,
+            "sps.ingest.police-ack": self.on_police_ack,
+        }
 
     async def on_police_ack(self, event: IncomingEvent, ack: PoliceAcknowledged, uow: UnitOfWork) -> None:
-        await uow.conn.execute(sa.update(handovers).where(handovers.c.handover_id == ack.handover_id,
-                                                          handovers.c.police_ack_at.is_(None))
-                               .values(police_ack_at=ack.acknowledged_at, police_ack_by=ack.police_unit))
+        await uow.conn.execute(
+            sa.update(handovers)
+            .where(handovers.c.handover_id == ack.handover_id, handovers.c.police_ack_at.is_(None))
+            .values(police_ack_at=ack.acknowledged_at, police_ack_by=ack.police_unit)
+        )
 
     def timer_handlers(self) -> dict[str, TimerHandler]:
-        return {"handover.receipt": self.on_receipt_due, "handover.pickup": self.on_pickup_due,
-                "handover.arrival": self.on_arrival_due}
+        return {
+            "handover.receipt": self.on_receipt_due,
+            "handover.pickup": self.on_pickup_due,
+            "handover.arrival": self.on_arrival_due,
+        }
 
     # --- notices ---------------------------------------------------------------------------------
 
     async def on_release_notice(self, event: IncomingEvent, notice: ReleaseNoticeIngested, uow: UnitOfWork) -> None:
-        await self._open(uow, event, "release", notice.prison, notice.notice_no, notice.person_id, notice.person,
-                         notice.release_date, notice.destination_town, key_reasons(notice))
+        await self._open(
+            uow,
+            event,
+            "release",
+            notice.prison,
+            notice.notice_no,
+            notice.person_id,
+            notice.person,
+            notice.release_date,
+            notice.destination_town,
+            key_reasons(notice),
+        )
 
     async def on_rehab_notice(self, event: IncomingEvent, notice: RehabNoticeIngested, uow: UnitOfWork) -> None:
-        await self._open(uow, event, "rehab", notice.centre, notice.notice_no, notice.person_id, notice.person,
-                         notice.release_date, notice.destination_town, ["announced_key_person"] if notice.key_person else [],
-                         community_rehabilitation=notice.community_rehabilitation)
+        await self._open(
+            uow,
+            event,
+            "rehab",
+            notice.centre,
+            notice.notice_no,
+            notice.person_id,
+            notice.person,
+            notice.release_date,
+            notice.destination_town,
+            ["announced_key_person"] if notice.key_person else [],
+            community_rehabilitation=notice.community_rehabilitation,
+        )
 
-    async def _open(self, uow: UnitOfWork, event: IncomingEvent, kind: str, source: str, notice_no: str,
-                    person_id: uuid.UUID, person: MaskedPerson, release_date, town: str, reasons: list[str],
-                    *, community_rehabilitation: bool = False) -> None:
+    async def _open(
+        self,
+        uow: UnitOfWork,
+        event: IncomingEvent,
+        kind: str,
+        source: str,
+        notice_no: str,
+        person_id: uuid.UUID,
+        person: MaskedPerson,
+        release_date,
+        town: str,
+        reasons: list[str],
+        *,
+        community_rehabilitation: bool = False,
+    ) -> None:
         handover_id = handover_id_for(kind, source, notice_no)
         check = verify_destination(town, self.offices)
         now = datetime.now(UTC)
-        inserted = (await uow.conn.execute(insert(handovers).values(
-            handover_id=handover_id, person_id=person_id, kind=kind, notice_no=notice_no, source=source,
-            release_date=release_date, destination_town=town, person_masked=person.model_dump(mode="json"),
-            linked=check.linked, justice_office=check.justice_office, unlinked_reason=check.reason,
-            key_person=bool(reasons), key_reasons=reasons, received_at=now,
-            community_rehabilitation=community_rehabilitation,
-        ).on_conflict_do_update(index_elements=["handover_id"], set_={"duplicates": handovers.c.duplicates + 1})
-            .returning(sa.literal_column("(xmax = 0)")))).scalar()
+        inserted = (
+            await uow.conn.execute(
+                insert(handovers)
+                .values(
+                    handover_id=handover_id,
+                    person_id=person_id,
+                    kind=kind,
+                    notice_no=notice_no,
+                    source=source,
+                    release_date=release_date,
+                    destination_town=town,
+                    person_masked=person.model_dump(mode="json"),
+                    linked=check.linked,
+                    justice_office=check.justice_office,
+                    unlinked_reason=check.reason,
+                    key_person=bool(reasons),
+                    key_reasons=reasons,
+                    received_at=now,
+                    community_rehabilitation=community_rehabilitation,
+                )
+                .on_conflict_do_update(index_elements=["handover_id"], set_={"duplicates": handovers.c.duplicates + 1})
+                .returning(sa.literal_column("(xmax = 0)"))
+            )
+        ).scalar()
         if not inserted:
             return  # the same notice again: merged into the first
-        opened = HandoverOpened(handover_id=handover_id, person_id=person_id, kind=kind, notice_no=notice_no,
-                                source=source, release_date=release_date, destination_town=town, linked=check.linked,
-                                justice_office=check.justice_office, unlinked_reason=check.reason,
-                                key_person=bool(reasons), key_reasons=reasons)  # type: ignore[arg-type]
+        opened = HandoverOpened(
+            handover_id=handover_id,
+            person_id=person_id,
+            kind=kind,
+            notice_no=notice_no,
+            source=source,
+            release_date=release_date,
+            destination_town=town,
+            linked=check.linked,
+            justice_office=check.justice_office,
+            unlinked_reason=check.reason,
+            key_person=bool(reasons),
+            key_reasons=reasons,
+        )  # type: ignore[arg-type]
         uow.publish(opened, subject=person_id, cause=event)
         hid = str(handover_id)
         if kind == "release":
             if check.linked and self.policy.receipt.automatic_when_linked:
                 await self._receipt(uow, handover_id, event)
             else:
-                await schedule(uow, f"receipt:{hid}", "handover.receipt", receipt_due(now, self.policy),
-                               {"handover_id": hid})
+                await schedule(
+                    uow, f"receipt:{hid}", "handover.receipt", receipt_due(now, self.policy), {"handover_id": hid}
+                )
         if reasons and check.linked:
             if kind == "release":
                 await self._police_handover(uow, handover_id, event)
-                await schedule(uow, f"pickup:{hid}", "handover.pickup", pickup_plan_due(release_date, self.policy),
-                               {"handover_id": hid})
-            await schedule(uow, f"arrival:{hid}", "handover.arrival", arrival_due(release_date, self.policy),
-                           {"handover_id": hid})
+                await schedule(
+                    uow,
+                    f"pickup:{hid}",
+                    "handover.pickup",
+                    pickup_plan_due(release_date, self.policy),
+                    {"handover_id": hid},
+                )
+            await schedule(
+                uow, f"arrival:{hid}", "handover.arrival", arrival_due(release_date, self.policy), {"handover_id": hid}
+            )
 
     async def _receipt(self, uow: UnitOfWork, handover_id: uuid.UUID, cause: IncomingEvent | None) -> None:
         row = await self._lock(uow, handover_id)
         if row.receipt_at is not None:
             return
         now = datetime.now(UTC)
-        await uow.conn.execute(sa.update(handovers).where(handovers.c.handover_id == handover_id)
-                               .values(receipt_at=now))
-        receipt = ReceiptIssued(notice_no=row.notice_no, prison=row.source, person_id=row.person_id,
-                                status="linked" if row.linked else "unlinked", justice_office=row.justice_office,
-                                reason=row.unlinked_reason, issued_at=now)
+        await uow.conn.execute(
+            sa.update(handovers).where(handovers.c.handover_id == handover_id).values(receipt_at=now)
+        )
+        receipt = ReceiptIssued(
+            notice_no=row.notice_no,
+            prison=row.source,
+            person_id=row.person_id,
+            status="linked" if row.linked else "unlinked",
+            justice_office=row.justice_office,
+            reason=row.unlinked_reason,
+            issued_at=now,
+        )
         uow.publish(receipt, subject=row.person_id, cause=cause)
         await cancel(uow, f"receipt:{handover_id}")
 
@@ -126,12 +207,18 @@ class HandoverHandlers:
         if row.police_handover_at is not None:
             return
         now = datetime.now(UTC)
-        await uow.conn.execute(sa.update(handovers).where(handovers.c.handover_id == handover_id)
-                               .values(police_handover_at=now))
-        notice = PoliceHandoverIssued(handover_id=handover_id, person_id=row.person_id,
-                                      person=MaskedPerson(**row.person_masked), reasons=row.key_reasons,
-                                      release_date=row.release_date, destination_town=row.destination_town,
-                                      issued_at=now)
+        await uow.conn.execute(
+            sa.update(handovers).where(handovers.c.handover_id == handover_id).values(police_handover_at=now)
+        )
+        notice = PoliceHandoverIssued(
+            handover_id=handover_id,
+            person_id=row.person_id,
+            person=MaskedPerson(**row.person_masked),
+            reasons=row.key_reasons,
+            release_date=row.release_date,
+            destination_town=row.destination_town,
+            issued_at=now,
+        )
         uow.publish(notice, subject=row.person_id, cause=cause)
 
     # --- deadlines ---------------------------------------------------------------------------------
@@ -139,14 +226,12 @@ class HandoverHandlers:
     async def on_receipt_due(self, timer: Timer, uow: UnitOfWork) -> None:
         row = await self._lock(uow, uuid.UUID(timer.payload["handover_id"]))
         if row.receipt_at is None:
-            await self._signal(uow, ReceiptOverdue, row, timer,
-                               notice_no=row.notice_no)
+            await self._signal(uow, ReceiptOverdue, row, timer, notice_no=row.notice_no)
 
     async def on_pickup_due(self, timer: Timer, uow: UnitOfWork) -> None:
         row = await self._lock(uow, uuid.UUID(timer.payload["handover_id"]))
         if row.pickup_plan is None:
-            await self._signal(uow, PickupUnplanned, row, timer,
-                               release_date=row.release_date)
+            await self._signal(uow, PickupUnplanned, row, timer, release_date=row.release_date)
 
     async def on_arrival_due(self, timer: Timer, uow: UnitOfWork) -> None:
         row = await self._lock(uow, uuid.UUID(timer.payload["handover_id"]))
@@ -157,8 +242,14 @@ class HandoverHandlers:
         # A notice that arrives after its deadline makes the breach observable only on arrival:
         # the alert's own deadlines run from then, not from a moment nobody could have acted in.
         observed = max(timer.due_at, row.received_at)
-        data = model(person_id=row.person_id, jurisdiction=row.justice_office or "county", cause=timer.key,
-                     observed_at=observed, evidence=[str(row.handover_id)], **extra)
+        data = model(
+            person_id=row.person_id,
+            jurisdiction=row.justice_office or "county",
+            cause=timer.key,
+            observed_at=observed,
+            evidence=[str(row.handover_id)],
+            **extra,
+        )
         uow.publish(data, subject=row.person_id)
 
     # --- staff steps -------------------------------------------------------------------------------
@@ -170,8 +261,11 @@ class HandoverHandlers:
             check = verify_destination(town, self.offices)
             if not check.linked:
                 raise StepRefused(check.reason)
-            await uow.conn.execute(sa.update(handovers).where(handovers.c.handover_id == handover_id).values(
-                linked=True, justice_office=town, destination_town=town, unlinked_reason=None))
+            await uow.conn.execute(
+                sa.update(handovers)
+                .where(handovers.c.handover_id == handover_id)
+                .values(linked=True, justice_office=town, destination_town=town, unlinked_reason=None)
+            )
         await self._receipt(uow, handover_id, None)
         if town is not None and row.key_person and row.kind == "release":
             await self._police_handover(uow, handover_id, None)
@@ -189,33 +283,54 @@ class HandoverHandlers:
         if "arrived_at" in values:
             await cancel(uow, f"arrival:{handover_id}")
             years = self.policy.assistance_period_years if row.kind == "release" else self.policy.aftercare_max_years
-            arrived = ArrivalRegistered(handover_id=handover_id, person_id=row.person_id, kind=row.kind,
-                                        justice_office=row.justice_office, arrived_at=values["arrived_at"],
-                                        release_date=row.release_date, key_person=row.key_person, case_years=years,
-                                        person=MaskedPerson(**row.person_masked),
-                                        community_rehabilitation=row.community_rehabilitation)
+            arrived = ArrivalRegistered(
+                handover_id=handover_id,
+                person_id=row.person_id,
+                kind=row.kind,
+                justice_office=row.justice_office,
+                arrived_at=values["arrived_at"],
+                release_date=row.release_date,
+                key_person=row.key_person,
+                case_years=years,
+                person=MaskedPerson(**row.person_masked),
+                community_rehabilitation=row.community_rehabilitation,
+            )
             uow.publish(arrived, subject=row.person_id)
         return dict((await self._lock(uow, handover_id))._mapping)
 
     async def request_assistance(self, uow: UnitOfWork, handover_id: uuid.UUID, kind: str) -> dict:
         row = await self._lock(uow, handover_id)
-        request = AssistanceRequested(request_id=uuid.uuid4(), person_id=row.person_id,
-                                      person=MaskedPerson(**row.person_masked), kind=kind,  # type: ignore[arg-type]
-                                      justice_office=row.justice_office or "county", status="requested",
-                                      requested_at=datetime.now(UTC))
+        request = AssistanceRequested(
+            request_id=uuid.uuid4(),
+            person_id=row.person_id,
+            person=MaskedPerson(**row.person_masked),
+            kind=kind,  # type: ignore[arg-type]
+            justice_office=row.justice_office or "county",
+            status="requested",
+            requested_at=datetime.now(UTC),
+        )
         entry = request.model_dump(mode="json")
-        await uow.conn.execute(sa.update(handovers).where(handovers.c.handover_id == handover_id).values(
-            assistance=handovers.c.assistance.concat(sa.func.jsonb_build_array(sa.cast(entry, handovers.c.assistance.type)))))
+        await uow.conn.execute(
+            sa.update(handovers)
+            .where(handovers.c.handover_id == handover_id)
+            .values(
+                assistance=handovers.c.assistance.concat(
+                    sa.func.jsonb_build_array(sa.cast(entry, handovers.c.assistance.type))
+                )
+            )
+        )
         uow.publish(request, subject=row.person_id)
         return entry
 
     async def _lock(self, uow: UnitOfWork, handover_id: uuid.UUID):
-        row = (await uow.conn.execute(sa.select(handovers).where(handovers.c.handover_id == handover_id)
-                                      .with_for_update())).first()
+        row = (
+            await uow.conn.execute(sa.select(handovers).where(handovers.c.handover_id == handover_id).with_for_update())
+        ).first()
         if row is None:
             raise LookupError(f"no handover {handover_id}")
         return row
 
 
 REASON_LABELS = {k: {"zh": zh, "en": en} for k, (zh, en) in KEY_REASONS.items()} | {
-    "announced_key_person": {"zh": "戒毒所通报的重点人员", "en": "Announced as key person by the centre"}}
+    "announced_key_person": {"zh": "戒毒所通报的重点人员", "en": "Announced as key person by the centre"}
+}

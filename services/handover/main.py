@@ -1,4 +1,5 @@
 """Handover service process: `python -m services.handover.main`."""
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -23,8 +24,9 @@ class HandoverSettings(ServiceSettings):
 
 def create_app(settings: ServiceSettings | None = None) -> FastAPI:
     settings = settings or HandoverSettings()
-    handlers = HandoverHandlers(load_handover_policy(settings.policy_dir),
-                                set(load_geography(settings.policy_dir).offices))
+    handlers = HandoverHandlers(
+        load_handover_policy(settings.policy_dir), set(load_geography(settings.policy_dir).offices)
+    )
     runtime = ServiceRuntime(settings, migrations=MIGRATIONS)
     runtime.consume(ConsumerSpec(handlers=handlers.table()))
     runtime.timers(handlers.timer_handlers())

@@ -1,4 +1,5 @@
 """Risk's internal HTTP API: explanations, professional override, re-scoring, quality report."""
+
 from __future__ import annotations
 
 import uuid
@@ -35,8 +36,17 @@ async def person_risk(person_id: uuid.UUID, parts: Parts) -> dict:
     """The latest assessment under the current instrument, explained in zh and en, with history."""
     handlers = parts.handlers
     async with parts.runtime.engine.connect() as conn:
-        rows = (await conn.execute(sa.select(assessments).where(assessments.c.person_id == person_id)
-                                   .order_by(assessments.c.created_at))).mappings().all()
+        rows = (
+            (
+                await conn.execute(
+                    sa.select(assessments)
+                    .where(assessments.c.person_id == person_id)
+                    .order_by(assessments.c.created_at)
+                )
+            )
+            .mappings()
+            .all()
+        )
     if not rows:
         raise NotFound(f"no assessment for person {person_id}")
     current = [r for r in rows if r["instrument_version"] == handlers.instrument.version]
@@ -46,8 +56,12 @@ async def person_risk(person_id: uuid.UUID, parts: Parts) -> dict:
     by_version: dict[str, list[dict]] = {}
     for r in rows:
         by_version.setdefault(r["instrument_version"], []).append(_row(r))
-    return {"person_id": str(person_id), "current_version": handlers.instrument.version, "latest": latest,
-            "history_by_version": by_version}
+    return {
+        "person_id": str(person_id),
+        "current_version": handlers.instrument.version,
+        "latest": latest,
+        "history_by_version": by_version,
+    }
 
 
 @router.post("/persons/{person_id}/assess", status_code=201)
@@ -92,14 +106,19 @@ async def rescore(parts: Parts, version: str) -> dict:
 async def quality(parts: Parts, version: str | None = None) -> dict:
     """Level distribution per justice office and per offence category, and override rates."""
     version = version or parts.handlers.instrument.version
-    latest = (sa.select(assessments).where(assessments.c.instrument_version == version)
-              .distinct(assessments.c.person_id)
-              .order_by(assessments.c.person_id, assessments.c.created_at.desc()).subquery())
+    latest = (
+        sa.select(assessments)
+        .where(assessments.c.instrument_version == version)
+        .distinct(assessments.c.person_id)
+        .order_by(assessments.c.person_id, assessments.c.created_at.desc())
+        .subquery()
+    )
     level = sa.func.coalesce(latest.c.override_level, latest.c.computed_level)
 
     async def grouped(conn, column) -> dict:
-        rows = await conn.execute(sa.select(column, level.label("level"), sa.func.count().label("n"))
-                                  .group_by(column, level))
+        rows = await conn.execute(
+            sa.select(column, level.label("level"), sa.func.count().label("n")).group_by(column, level)
+        )
         out: dict = {}
         for r in rows:
             out.setdefault(r[0] or "unknown", {"low": 0, "medium": 0, "high": 0})[r.level] = r.n
@@ -108,15 +127,32 @@ async def quality(parts: Parts, version: str | None = None) -> dict:
     async with parts.runtime.engine.connect() as conn:
         by_office = await grouped(conn, latest.c.jurisdiction)
         by_offence = await grouped(conn, latest.c.offence_category)
-        total, overridden = (await conn.execute(sa.select(
-            sa.func.count(), sa.func.count().filter(assessments.c.override_level.isnot(None)))
-            .where(assessments.c.instrument_version == version))).one()
-        raised = await conn.scalar(sa.select(sa.func.count()).where(
-            assessments.c.instrument_version == version, assessments.c.override_level.isnot(None),
-            sa.case((assessments.c.override_level == "high", 3), (assessments.c.override_level == "medium", 2),
-                    else_=1) > sa.case((assessments.c.computed_level == "high", 3),
-                                       (assessments.c.computed_level == "medium", 2), else_=1)))
-    return {"instrument_version": version, "by_office": by_office, "by_offence_category": by_offence,
-            "assessments": total, "overridden": overridden,
-            "override_rate": round(overridden / total, 6) if total else None,
-            "overrides_raising_level": raised, "overrides_lowering_level": overridden - (raised or 0)}
+        total, overridden = (
+            await conn.execute(
+                sa.select(sa.func.count(), sa.func.count().filter(assessments.c.override_level.isnot(None))).where(
+                    assessments.c.instrument_version == version
+                )
+            )
+        ).one()
+        raised = await conn.scalar(
+            sa.select(sa.func.count()).where(
+                assessments.c.instrument_version == version,
+                assessments.c.override_level.isnot(None),
+                sa.case(
+                    (assessments.c.override_level == "high", 3), (assessments.c.override_level == "medium", 2), else_=1
+                )
+                > sa.case(
+                    (assessments.c.computed_level == "high", 3), (assessments.c.computed_level == "medium", 2), else_=1
+                ),
+            )
+        )
+    return {
+        "instrument_version": version,
+        "by_office": by_office,
+        "by_offence_category": by_offence,
+        "assessments": total,
+        "overridden": overridden,
+        "override_rate": round(overridden / total, 6) if total else None,
+        "overrides_raising_level": raised,
+        "overrides_lowering_level": overridden - (raised or 0),
+    }

@@ -4,6 +4,7 @@ Each assessment keeps the instrument version, every item's value and points, the
 level and its trigger; it is published (`sps.risk.assessed`), and a rise to high raises the
 `risk_high` signal. The next reassessment is a durable timer whose interval depends on the level.
 """
+
 from __future__ import annotations
 
 import uuid
@@ -31,8 +32,11 @@ from shared.events import (
 from shared.kafka.consumer import Handler
 from shared.timers import Timer, TimerHandler, schedule, timers
 
-SERIOUS_BREACHES = ("sps.supervision.exclusion-zone-entered", "sps.supervision.device-tampered",
-                    "sps.supervision.contact-lost")
+SERIOUS_BREACHES = (
+    "sps.supervision.exclusion-zone-entered",
+    "sps.supervision.device-tampered",
+    "sps.supervision.contact-lost",
+)
 
 
 @dataclass
@@ -40,10 +44,13 @@ class RiskHandlers:
     instrument: Instrument
 
     def table(self) -> dict[str, Handler]:
-        return {"sps.ingest.court-order": self.on_court_order, "sps.ingest.release-notice": self.on_release_notice,
-                "sps.handover.arrived": self.on_arrival,
-                "sps.supervision.sanction-recorded": self.on_sanction,
-                **{t: self.on_serious_breach for t in SERIOUS_BREACHES}}
+        return {
+            "sps.ingest.court-order": self.on_court_order,
+            "sps.ingest.release-notice": self.on_release_notice,
+            "sps.handover.arrived": self.on_arrival,
+            "sps.supervision.sanction-recorded": self.on_sanction,
+            **{t: self.on_serious_breach for t in SERIOUS_BREACHES},
+        }
 
     def timer_handlers(self) -> dict[str, TimerHandler]:
         return {"risk.reassess": self.on_reassessment_due, "risk.monthly": self.on_monthly_cycle}
@@ -68,11 +75,16 @@ class RiskHandlers:
     async def on_release_notice(self, event: IncomingEvent, notice: ReleaseNoticeIngested, uow: UnitOfWork) -> None:
         """Release: the prison's facts, then the dangerousness assessment (危险性评估)."""
         yes = {True: "yes", False: "no"}
-        facts = {"offence_category": notice.offence_category, "sentence_kind": "released",
-                 "reform_performance": notice.reform_performance, "prison_risk_rating": notice.prison_risk_rating,
-                 "three_false": yes[notice.three_false], "serious_illness": yes[notice.serious_illness],
-                 "household_residence_separated": yes[notice.household_residence_separated],
-                 "deprived_political_rights": yes[notice.deprived_political_rights]}
+        facts = {
+            "offence_category": notice.offence_category,
+            "sentence_kind": "released",
+            "reform_performance": notice.reform_performance,
+            "prison_risk_rating": notice.prison_risk_rating,
+            "three_false": yes[notice.three_false],
+            "serious_illness": yes[notice.serious_illness],
+            "household_residence_separated": yes[notice.household_residence_separated],
+            "deprived_political_rights": yes[notice.deprived_political_rights],
+        }
         if notice.person.age_band:
             facts["age_band"] = notice.person.age_band
         await self._learn(uow, notice.person_id, facts, notice.destination_town)
@@ -91,114 +103,214 @@ class RiskHandlers:
 
     async def on_serious_breach(self, event: IncomingEvent, signal: Signal, uow: UnitOfWork) -> None:
         facts = await self._facts(uow, signal.person_id)
-        await self._learn(uow, signal.person_id, {"serious_breaches": int(facts.get("serious_breaches", 0)) + 1},
-                          signal.jurisdiction)
+        await self._learn(
+            uow, signal.person_id, {"serious_breaches": int(facts.get("serious_breaches", 0)) + 1}, signal.jurisdiction
+        )
         await self.assess(uow, signal.person_id, "serious_breach", event)
 
     async def _learn(self, uow: UnitOfWork, person_id: uuid.UUID, facts: dict, jurisdiction: str | None) -> None:
         stmt = insert(profiles).values(person_id=person_id, facts=facts, jurisdiction=jurisdiction)
-        await uow.conn.execute(stmt.on_conflict_do_update(index_elements=["person_id"], set_={
-            "facts": profiles.c.facts.concat(stmt.excluded.facts),
-            "jurisdiction": sa.func.coalesce(stmt.excluded.jurisdiction, profiles.c.jurisdiction),
-            "updated_at": sa.func.now()}))
+        await uow.conn.execute(
+            stmt.on_conflict_do_update(
+                index_elements=["person_id"],
+                set_={
+                    "facts": profiles.c.facts.concat(stmt.excluded.facts),
+                    "jurisdiction": sa.func.coalesce(stmt.excluded.jurisdiction, profiles.c.jurisdiction),
+                    "updated_at": sa.func.now(),
+                },
+            )
+        )
 
     async def _facts(self, uow: UnitOfWork, person_id: uuid.UUID) -> dict:
         return (await uow.conn.scalar(sa.select(profiles.c.facts).where(profiles.c.person_id == person_id))) or {}
 
     # --- assessing ------------------------------------------------------------------------------
 
-    async def assess(self, uow: UnitOfWork, person_id: uuid.UUID, trigger: str, cause: IncomingEvent | None,
-                     instrument: Instrument | None = None) -> RiskAssessed | None:
+    async def assess(
+        self,
+        uow: UnitOfWork,
+        person_id: uuid.UUID,
+        trigger: str,
+        cause: IncomingEvent | None,
+        instrument: Instrument | None = None,
+    ) -> RiskAssessed | None:
         instrument = instrument or self.instrument
-        row = (await uow.conn.execute(sa.select(profiles.c.facts, profiles.c.jurisdiction)
-                                      .where(profiles.c.person_id == person_id))).first()
+        row = (
+            await uow.conn.execute(
+                sa.select(profiles.c.facts, profiles.c.jurisdiction).where(profiles.c.person_id == person_id)
+            )
+        ).first()
         if row is None:
             return None  # nothing known of this person yet
         previous = await self.latest_level(uow, person_id, instrument.version)
         result = score(instrument, row.facts)
         assessment_id = uuid.uuid4()
-        await uow.conn.execute(sa.insert(assessments).values(
-            assessment_id=assessment_id, person_id=person_id, instrument_version=result.instrument_version,
-            trigger=trigger, items=[_item(s) for s in result.items], total=result.total,
-            level_by_points=result.level_by_points, computed_level=result.level,
-            overrides_applied=list(result.overrides), jurisdiction=row.jurisdiction,
-            offence_category=row.facts.get("offence_category")))
+        await uow.conn.execute(
+            sa.insert(assessments).values(
+                assessment_id=assessment_id,
+                person_id=person_id,
+                instrument_version=result.instrument_version,
+                trigger=trigger,
+                items=[_item(s) for s in result.items],
+                total=result.total,
+                level_by_points=result.level_by_points,
+                computed_level=result.level,
+                overrides_applied=list(result.overrides),
+                jurisdiction=row.jurisdiction,
+                offence_category=row.facts.get("offence_category"),
+            )
+        )
         published = self.published(assessment_id, person_id, trigger, result, row.jurisdiction, instrument)
         if instrument.version == self.instrument.version:  # re-scoring under another version stays internal
             uow.publish(published, subject=person_id, cause=cause)
-            await self._after_level(uow, assessment_id, person_id, previous, result.level, result.total,
-                                    row.jurisdiction, cause)
+            await self._after_level(
+                uow, assessment_id, person_id, previous, result.level, result.total, row.jurisdiction, cause
+            )
         return published
 
     async def latest_level(self, uow: UnitOfWork, person_id: uuid.UUID, version: str) -> str | None:
-        row = (await uow.conn.execute(
-            sa.select(assessments.c.computed_level, assessments.c.override_level)
-            .where(assessments.c.person_id == person_id, assessments.c.instrument_version == version)
-            .order_by(assessments.c.created_at.desc()).limit(1))).first()
+        row = (
+            await uow.conn.execute(
+                sa.select(assessments.c.computed_level, assessments.c.override_level)
+                .where(assessments.c.person_id == person_id, assessments.c.instrument_version == version)
+                .order_by(assessments.c.created_at.desc())
+                .limit(1)
+            )
+        ).first()
         return None if row is None else (row.override_level or row.computed_level)
 
-    async def _after_level(self, uow: UnitOfWork, assessment_id: uuid.UUID, person_id: uuid.UUID,
-                           previous: str | None, level: str, total: float | None, jurisdiction: str | None,
-                           cause: IncomingEvent | None) -> None:
+    async def _after_level(
+        self,
+        uow: UnitOfWork,
+        assessment_id: uuid.UUID,
+        person_id: uuid.UUID,
+        previous: str | None,
+        level: str,
+        total: float | None,
+        jurisdiction: str | None,
+        cause: IncomingEvent | None,
+    ) -> None:
         if level == "high" and previous != "high":
-            signal = RiskHigh(person_id=person_id, jurisdiction=jurisdiction or "", cause=f"risk-high:{assessment_id}",
-                              observed_at=datetime.now(UTC), evidence=[str(assessment_id)], level=level, score=total)
+            signal = RiskHigh(
+                person_id=person_id,
+                jurisdiction=jurisdiction or "",
+                cause=f"risk-high:{assessment_id}",
+                observed_at=datetime.now(UTC),
+                evidence=[str(assessment_id)],
+                level=level,
+                score=total,
+            )
             uow.publish(signal, subject=person_id, cause=cause)
         due = datetime.now(UTC) + self.instrument.reassessment[level]  # type: ignore[index]
         stmt = insert(timers).values(
-            key=f"reassess:{person_id}", kind="risk.reassess", due_at=due,
-            payload={"person_id": str(person_id), "assessment_id": str(assessment_id), "level": level})
-        await uow.conn.execute(stmt.on_conflict_do_update(index_elements=["key"], set_={
-            "due_at": stmt.excluded.due_at, "payload": stmt.excluded.payload, "fired_at": None, "attempts": 0}))
+            key=f"reassess:{person_id}",
+            kind="risk.reassess",
+            due_at=due,
+            payload={"person_id": str(person_id), "assessment_id": str(assessment_id), "level": level},
+        )
+        await uow.conn.execute(
+            stmt.on_conflict_do_update(
+                index_elements=["key"],
+                set_={
+                    "due_at": stmt.excluded.due_at,
+                    "payload": stmt.excluded.payload,
+                    "fired_at": None,
+                    "attempts": 0,
+                },
+            )
+        )
 
-    async def override(self, uow: UnitOfWork, assessment_id: uuid.UUID, level: str, reason: str,
-                       actor: str) -> RiskAssessed:
-        row = (await uow.conn.execute(sa.select(assessments).where(assessments.c.assessment_id == assessment_id)
-                                      .with_for_update())).mappings().first()
+    async def override(
+        self, uow: UnitOfWork, assessment_id: uuid.UUID, level: str, reason: str, actor: str
+    ) -> RiskAssessed:
+        row = (
+            (
+                await uow.conn.execute(
+                    sa.select(assessments).where(assessments.c.assessment_id == assessment_id).with_for_update()
+                )
+            )
+            .mappings()
+            .first()
+        )
         if row is None:
             raise LookupError(f"no assessment {assessment_id}")
         previous = row["override_level"] or row["computed_level"]
-        await uow.conn.execute(sa.update(assessments).where(assessments.c.assessment_id == assessment_id).values(
-            override_level=level, override_reason=reason, overridden_by=actor, overridden_at=sa.func.now()))
+        await uow.conn.execute(
+            sa.update(assessments)
+            .where(assessments.c.assessment_id == assessment_id)
+            .values(override_level=level, override_reason=reason, overridden_by=actor, overridden_at=sa.func.now())
+        )
         published = RiskAssessed(
-            assessment_id=assessment_id, person_id=row["person_id"], instrument_version=row["instrument_version"],
-            trigger=f"override by {actor}", items=[RiskItem(**i) for i in row["items"]], total=row["total"],
-            level_by_points=row["level_by_points"], level=level, override_level=level, override_reason=reason,
-            jurisdiction=row["jurisdiction"])  # type: ignore[arg-type]
+            assessment_id=assessment_id,
+            person_id=row["person_id"],
+            instrument_version=row["instrument_version"],
+            trigger=f"override by {actor}",
+            items=[RiskItem(**i) for i in row["items"]],
+            total=row["total"],
+            level_by_points=row["level_by_points"],
+            level=level,
+            override_level=level,
+            override_reason=reason,
+            jurisdiction=row["jurisdiction"],
+        )  # type: ignore[arg-type]
         uow.publish(published, subject=row["person_id"])
-        await self._after_level(uow, assessment_id, row["person_id"], previous, level, row["total"],
-                                row["jurisdiction"], None)
+        await self._after_level(
+            uow, assessment_id, row["person_id"], previous, level, row["total"], row["jurisdiction"], None
+        )
         return published
 
     @staticmethod
-    def published(assessment_id: uuid.UUID, person_id: uuid.UUID, trigger: str, result: Result,
-                  jurisdiction: str | None, instrument: Instrument) -> RiskAssessed:
+    def published(
+        assessment_id: uuid.UUID,
+        person_id: uuid.UUID,
+        trigger: str,
+        result: Result,
+        jurisdiction: str | None,
+        instrument: Instrument,
+    ) -> RiskAssessed:
         items = [_item(s) for s in result.items]
         why = instrument.explain(items, result.overrides)  # the instrument that scored it, not the default
         return RiskAssessed(
-            assessment_id=assessment_id, person_id=person_id, instrument_version=result.instrument_version,
-            trigger=trigger, items=[RiskItem(**i) for i in items], total=result.total,
-            level_by_points=result.level_by_points, level=result.level,
-            explanation_zh=why["zh"], explanation_en=why["en"], jurisdiction=jurisdiction)
+            assessment_id=assessment_id,
+            person_id=person_id,
+            instrument_version=result.instrument_version,
+            trigger=trigger,
+            items=[RiskItem(**i) for i in items],
+            total=result.total,
+            level_by_points=result.level_by_points,
+            level=result.level,
+            explanation_zh=why["zh"],
+            explanation_en=why["en"],
+            jurisdiction=jurisdiction,
+        )
 
     async def on_reassessment_due(self, timer: Timer, uow: UnitOfWork) -> None:
         person_id = uuid.UUID(timer.payload["person_id"])
-        latest = await uow.conn.scalar(sa.select(assessments.c.assessment_id).where(
-            assessments.c.person_id == person_id, assessments.c.instrument_version == self.instrument.version)
-            .order_by(assessments.c.created_at.desc()).limit(1))
+        latest = await uow.conn.scalar(
+            sa.select(assessments.c.assessment_id)
+            .where(assessments.c.person_id == person_id, assessments.c.instrument_version == self.instrument.version)
+            .order_by(assessments.c.created_at.desc())
+            .limit(1)
+        )
         if str(latest) != timer.payload["assessment_id"]:
             return  # assessed again meanwhile
-        jurisdiction = await uow.conn.scalar(sa.select(profiles.c.jurisdiction).where(profiles.c.person_id == person_id))
-        signal = ReassessmentOverdue(person_id=person_id, jurisdiction=jurisdiction or "",
-                                     cause=f"reassess:{timer.payload['assessment_id']}", observed_at=timer.due_at,
-                                     evidence=[timer.payload["assessment_id"]], level=timer.payload["level"],
-                                     assessment_id=uuid.UUID(timer.payload["assessment_id"]))
+        jurisdiction = await uow.conn.scalar(
+            sa.select(profiles.c.jurisdiction).where(profiles.c.person_id == person_id)
+        )
+        signal = ReassessmentOverdue(
+            person_id=person_id,
+            jurisdiction=jurisdiction or "",
+            cause=f"reassess:{timer.payload['assessment_id']}",
+            observed_at=timer.due_at,
+            evidence=[timer.payload["assessment_id"]],
+            level=timer.payload["level"],
+            assessment_id=uuid.UUID(timer.payload["assessment_id"]),
+        )
         uow.publish(signal, subject=person_id)
 
 
 def _item(s) -> dict:
     return {"item": s.item, "value": s.value, "points": s.points}
-
 
 
 def next_month_start(after: datetime) -> datetime:

@@ -1,4 +1,5 @@
 """Risk service process: `python -m services.risk.main`."""
+
 from __future__ import annotations
 
 from pathlib import Path

@@ -5,6 +5,7 @@ Each command is one method over a unit of work: it asks the authority model, let
 decide, persists through `adapters/store.py` and publishes through `uow.publish`. Refusals are
 typed errors (`shared.errors`); the API turns them into problem+json (docs/architecture.md).
 """
+
 from __future__ import annotations
 
 import uuid
@@ -46,8 +47,9 @@ def _now() -> datetime:
     return datetime.now(UTC)
 
 
-async def schedule_positioning(store: SupervisionStore, positioning_id: uuid.UUID, notice_on: date,
-                               ends_on: date) -> None:
+async def schedule_positioning(
+    store: SupervisionStore, positioning_id: uuid.UUID, notice_on: date, ends_on: date
+) -> None:
     """The term's notice and end; a renewal schedules new keys, so the old term's find nothing."""
     pid = str(positioning_id)
     payload = {"positioning_id": pid, "ends_on": ends_on.isoformat()}
@@ -73,8 +75,9 @@ class SupervisionCommands:
 
     # --- helpers ---------------------------------------------------------------------------------------
 
-    async def _case(self, store: SupervisionStore, person_id: uuid.UUID, actor: Actor | None = None,
-                    action: str | None = None) -> Row:
+    async def _case(
+        self, store: SupervisionStore, person_id: uuid.UUID, actor: Actor | None = None, action: str | None = None
+    ) -> Row:
         """The person's active case, once `actor` may take `action` on it (their office, or the county)."""
         case = await store.active_case(person_id)
         if case is None:
@@ -90,8 +93,9 @@ class SupervisionCommands:
 
     # --- leave and sanctions ---------------------------------------------------------------------------
 
-    async def approve_leave(self, uow: UnitOfWork, actor: Actor, person_id: uuid.UUID,
-                            leave: LeaveRequest) -> LeaveApproved:
+    async def approve_leave(
+        self, uow: UnitOfWork, actor: Actor, person_id: uuid.UUID, leave: LeaveRequest
+    ) -> LeaveApproved:
         """An approved leave (请假外出): outside the county is no breach while it runs."""
         store = self.store(uow)
         case = await self._case(store, person_id)
@@ -102,37 +106,72 @@ class SupervisionCommands:
         actor.require("leave.approve" if needed == "justice_office" else "leave.approve_long", case["jurisdiction"])
         level = "county" if actor.county_wide else "justice_office"
         leave_id = uuid.uuid4()
-        await store.add_leave(leave_id=leave_id, person_id=person_id, case_id=case["case_id"], starts_at=leave.start,
-                              ends_at=leave.end, destination=leave.destination, reason=leave.reason,
-                              approved_by=actor.name, approval_level=level)
-        data = LeaveApproved(person_id=person_id, case_id=case["case_id"], leave_id=leave_id, starts_at=leave.start,
-                             ends_at=leave.end, destination=leave.destination, approval_level=level,
-                             approved_by=actor.name)
+        await store.add_leave(
+            leave_id=leave_id,
+            person_id=person_id,
+            case_id=case["case_id"],
+            starts_at=leave.start,
+            ends_at=leave.end,
+            destination=leave.destination,
+            reason=leave.reason,
+            approved_by=actor.name,
+            approval_level=level,
+        )
+        data = LeaveApproved(
+            person_id=person_id,
+            case_id=case["case_id"],
+            leave_id=leave_id,
+            starts_at=leave.start,
+            ends_at=leave.end,
+            destination=leave.destination,
+            approval_level=level,
+            approved_by=actor.name,
+        )
         await self._publish(store, data, person_id, self.clock())
-        await store.schedule(f"leave-end:{leave_id}", "leave.end", leave.end,
-                             {"leave_id": str(leave_id), "person_id": str(person_id),
-                              "case_id": str(case["case_id"])})
+        await store.schedule(
+            f"leave-end:{leave_id}",
+            "leave.end",
+            leave.end,
+            {"leave_id": str(leave_id), "person_id": str(person_id), "case_id": str(case["case_id"])},
+        )
         return data
 
-    async def record_sanction(self, uow: UnitOfWork, actor: Actor, person_id: uuid.UUID, kind: str,
-                              reason: str) -> tuple[SanctionRecorded, uuid.UUID]:
+    async def record_sanction(
+        self, uow: UnitOfWork, actor: Actor, person_id: uuid.UUID, kind: str, reason: str
+    ) -> tuple[SanctionRecorded, uuid.UUID]:
         """A sanction (训诫 / 警告 / 提请撤销), counted per case; alerting and risk act on the count."""
         store = self.store(uow)
         case = await self._case(store, person_id, actor, "sanction.record")
         sanction_id, now = uuid.uuid4(), self.clock()
-        count = await store.add_sanction(sanction_id=sanction_id, person_id=person_id, case_id=case["case_id"],
-                                         kind=kind, reason=reason, recorded_by=actor.name, recorded_at=now)
-        data = SanctionRecorded(person_id=person_id, jurisdiction=case["jurisdiction"], case_id=case["case_id"],
-                                cause=f"sanction:{sanction_id}", observed_at=now, evidence=[str(sanction_id)],
-                                kind=kind, count=count, reason=reason)  # type: ignore[arg-type]
+        count = await store.add_sanction(
+            sanction_id=sanction_id,
+            person_id=person_id,
+            case_id=case["case_id"],
+            kind=kind,
+            reason=reason,
+            recorded_by=actor.name,
+            recorded_at=now,
+        )
+        data = SanctionRecorded(
+            person_id=person_id,
+            jurisdiction=case["jurisdiction"],
+            case_id=case["case_id"],
+            cause=f"sanction:{sanction_id}",
+            observed_at=now,
+            evidence=[str(sanction_id)],
+            kind=kind,
+            count=count,
+            reason=reason,
+        )  # type: ignore[arg-type]
         await self._publish(store, data, person_id, now)
         await self.handlers.refresh_level(uow, case["case_id"], None, reason=f"sanction:{kind}")
         return data, sanction_id
 
     # --- electronic positioning (电子定位) -------------------------------------------------------------
 
-    async def start_positioning(self, uow: UnitOfWork, actor: Actor, person_id: uuid.UUID,
-                                step: steps.Positioning) -> tuple[PositioningStarted, date]:
+    async def start_positioning(
+        self, uow: UnitOfWork, actor: Actor, person_id: uuid.UUID, step: steps.Positioning
+    ) -> tuple[PositioningStarted, date]:
         store = self.store(uow)
         case = await self._case(store, person_id, actor, "positioning.approve")
         if case["kind"] != "community_correction":
@@ -142,24 +181,42 @@ class SupervisionCommands:
             raise Conflict(f"positioning {active} is active: renew it instead")
         now = self.clock()
         try:
-            term = first_term(ground=step.ground, starts_on=step.starts_on or now.date(),
-                              policy=self.policy.positioning)
+            term = first_term(
+                ground=step.ground, starts_on=step.starts_on or now.date(), policy=self.policy.positioning
+            )
         except PositioningRefused as exc:
             raise Refused(exc.field, str(exc)) from None
         positioning_id = uuid.uuid4()
-        await store.add_positioning(positioning_id=positioning_id, person_id=person_id, case_id=case["case_id"],
-                                    ground=step.ground, approved_by=actor.name, device_id=step.device_id,
-                                    starts_on=term.starts_on, ends_on=term.ends_on, status="active")
+        await store.add_positioning(
+            positioning_id=positioning_id,
+            person_id=person_id,
+            case_id=case["case_id"],
+            ground=step.ground,
+            approved_by=actor.name,
+            device_id=step.device_id,
+            starts_on=term.starts_on,
+            ends_on=term.ends_on,
+            status="active",
+        )
         await store.set_electronic_monitoring(case["case_id"])
         await schedule_positioning(store, positioning_id, term.notice_on, term.ends_on)
-        data = PositioningStarted(positioning_id=positioning_id, person_id=person_id, case_id=case["case_id"],
-                                  jurisdiction=case["jurisdiction"], ground=step.ground, approved_by=actor.name,
-                                  device_id=step.device_id, starts_on=term.starts_on, ends_on=term.ends_on)
+        data = PositioningStarted(
+            positioning_id=positioning_id,
+            person_id=person_id,
+            case_id=case["case_id"],
+            jurisdiction=case["jurisdiction"],
+            ground=step.ground,
+            approved_by=actor.name,
+            device_id=step.device_id,
+            starts_on=term.starts_on,
+            ends_on=term.ends_on,
+        )
         await self._publish(store, data, person_id, now)
         return data, term.notice_on
 
-    async def renew_positioning(self, uow: UnitOfWork, actor: Actor, positioning_id: uuid.UUID,
-                                step: steps.Renewal) -> tuple[PositioningStarted, date]:
+    async def renew_positioning(
+        self, uow: UnitOfWork, actor: Actor, positioning_id: uuid.UUID, step: steps.Renewal
+    ) -> tuple[PositioningStarted, date]:
         store = self.store(uow)
         row = await store.positioning_for_update(positioning_id)
         if row is None:
@@ -168,47 +225,83 @@ class SupervisionCommands:
         if row["status"] != "active":
             raise Conflict("this positioning has ended: start a new one on a legal ground")
         try:
-            term = renewal(current_end=row["ends_on"], reviewed=True, review_note=step.review_note,
-                           policy=self.policy.positioning)
+            term = renewal(
+                current_end=row["ends_on"], reviewed=True, review_note=step.review_note, policy=self.policy.positioning
+            )
         except PositioningRefused as exc:
             raise Refused(exc.field, str(exc)) from None
-        renewals = [*row["renewals"], {"from": row["ends_on"].isoformat(), "to": term.ends_on.isoformat(),
-                                       "review_note": step.review_note, "approved_by": actor.name}]
+        renewals = [
+            *row["renewals"],
+            {
+                "from": row["ends_on"].isoformat(),
+                "to": term.ends_on.isoformat(),
+                "review_note": step.review_note,
+                "approved_by": actor.name,
+            },
+        ]
         await store.extend_positioning(positioning_id, term.ends_on, renewals)
         await schedule_positioning(store, positioning_id, term.notice_on, term.ends_on)
-        data = PositioningStarted(positioning_id=positioning_id, person_id=row["person_id"], case_id=row["case_id"],
-                                  jurisdiction=row["jurisdiction"], ground=row["ground"], approved_by=actor.name,
-                                  device_id=row["device_id"], starts_on=term.starts_on, ends_on=term.ends_on,
-                                  renewal=len(renewals))
+        data = PositioningStarted(
+            positioning_id=positioning_id,
+            person_id=row["person_id"],
+            case_id=row["case_id"],
+            jurisdiction=row["jurisdiction"],
+            ground=row["ground"],
+            approved_by=actor.name,
+            device_id=row["device_id"],
+            starts_on=term.starts_on,
+            ends_on=term.ends_on,
+            renewal=len(renewals),
+        )
         await self._publish(store, data, row["person_id"], self.clock())
         return data, term.notice_on
 
     # --- aftercare follow-ups (后续照管) and community-rehabilitation trips ------------------------------
 
-    async def record_followup(self, uow: UnitOfWork, actor: Actor, person_id: uuid.UUID,
-                              step: steps.Followup) -> FollowupRecorded:
+    async def record_followup(
+        self, uow: UnitOfWork, actor: Actor, person_id: uuid.UUID, step: steps.Followup
+    ) -> FollowupRecorded:
         """A phone call or visit; it moves that kind's next due date on."""
         store = self.store(uow)
         case = await self._case(store, person_id, actor, "followup.record")
         if case["kind"] != "aftercare":
             raise Conflict("follow-ups are for aftercare cases (后续照管)")
         followup_id = uuid.uuid4()
-        await store.add_followup(followup_id=followup_id, person_id=person_id, case_id=case["case_id"],
-                                 kind=step.kind, at=step.at, drug_test=step.drug_test,
-                                 police_record=step.police_record, note=step.note, recorded_by=actor.name)
+        await store.add_followup(
+            followup_id=followup_id,
+            person_id=person_id,
+            case_id=case["case_id"],
+            kind=step.kind,
+            at=step.at,
+            drug_test=step.drug_test,
+            police_record=step.police_record,
+            note=step.note,
+            recorded_by=actor.name,
+        )
         history = await store.followups(case["case_id"])
         latest = max(f.at for f in history if f.kind == step.kind)
-        await store.schedule(f"followup:{case['case_id']}:{step.kind}", "aftercare.followup",
-                             next_due(step.kind, latest, self.policy.aftercare),
-                             {"case_id": str(case["case_id"]), "person_id": str(person_id), "kind": step.kind})
-        data = FollowupRecorded(followup_id=followup_id, person_id=person_id, case_id=case["case_id"],
-                                kind=step.kind, at=step.at, drug_test=step.drug_test,
-                                police_record=step.police_record, abstinent=abstinent(history))
+        await store.schedule(
+            f"followup:{case['case_id']}:{step.kind}",
+            "aftercare.followup",
+            next_due(step.kind, latest, self.policy.aftercare),
+            {"case_id": str(case["case_id"]), "person_id": str(person_id), "kind": step.kind},
+        )
+        data = FollowupRecorded(
+            followup_id=followup_id,
+            person_id=person_id,
+            case_id=case["case_id"],
+            kind=step.kind,
+            at=step.at,
+            drug_test=step.drug_test,
+            police_record=step.police_record,
+            abstinent=abstinent(history),
+        )
         await self._publish(store, data, person_id, step.at)
         return data
 
-    async def record_trip(self, uow: UnitOfWork, actor: Actor, person_id: uuid.UUID,
-                          step: steps.Trip) -> dict[str, Any]:
+    async def record_trip(
+        self, uow: UnitOfWork, actor: Actor, person_id: uuid.UUID, step: steps.Trip
+    ) -> dict[str, Any]:
         """A trip out of the county in community rehabilitation; long trips need a written report."""
         if step.returns_on < step.leaves_on:
             raise Refused("returns_on", "returns_on is before leaves_on")
@@ -216,33 +309,51 @@ class SupervisionCommands:
         case = await self._case(store, person_id, actor, "trip.record")
         days = (step.returns_on - step.leaves_on).days + 1
         needs_report = trip_needs_report(days, self.policy.aftercare)
-        reported = await store.add_trip(trip_id=uuid.uuid4(), person_id=person_id, case_id=case["case_id"],
-                                        leaves_on=step.leaves_on, returns_on=step.returns_on,
-                                        destination=step.destination, reported=step.reported or not needs_report,
-                                        recorded_by=actor.name)
+        reported = await store.add_trip(
+            trip_id=uuid.uuid4(),
+            person_id=person_id,
+            case_id=case["case_id"],
+            leaves_on=step.leaves_on,
+            returns_on=step.returns_on,
+            destination=step.destination,
+            reported=step.reported or not needs_report,
+            recorded_by=actor.name,
+        )
         unreported = sum(1 for r in reported if not r)
-        return {"days": days, "needs_report": needs_report, "unreported_trips": unreported,
-                "serious_breach": serious_breach(unreported, self.policy.aftercare)}
+        return {
+            "days": days,
+            "needs_report": needs_report,
+            "unreported_trips": unreported,
+            "serious_breach": serious_breach(unreported, self.policy.aftercare),
+        }
 
     # --- the end of a case, 人机分离 reports and the team -----------------------------------------------
 
-    async def close_case(self, uow: UnitOfWork, actor: Actor, person_id: uuid.UUID,
-                         step: steps.Close) -> CaseClosed | None:
+    async def close_case(
+        self, uow: UnitOfWork, actor: Actor, person_id: uuid.UUID, step: steps.Close
+    ) -> CaseClosed | None:
         """收监 (revoked by the court) or transferred to another county; the term's end closes by itself."""
         store = self.store(uow)
         case = await self._case(store, person_id, actor, "case.close")
         return await self.handlers.close_case(uow, case["case_id"], step.outcome, step.reason, actor.name)
 
-    async def report_separation(self, uow: UnitOfWork, actor: Actor, person_id: uuid.UUID,
-                                step: steps.Separation) -> SeparationReported:
+    async def report_separation(
+        self, uow: UnitOfWork, actor: Actor, person_id: uuid.UUID, step: steps.Separation
+    ) -> SeparationReported:
         """人机分离 found on a check: counted per case; at the policy's count a warning is due."""
         store = self.store(uow)
         case = await self._case(store, person_id, actor, "separation.report")
         count = 1 + await store.count_recorded(person_id, "sps.supervision.separation-reported", case["opened_at"])
-        data = SeparationReported(person_id=person_id, case_id=case["case_id"], jurisdiction=case["jurisdiction"],
-                                  cause=f"separation:{case['case_id']}:{count}", observed_at=step.observed_at,
-                                  evidence=[step.note[:200]], count=count,
-                                  warning_due=count >= self.policy.devices.separations_before_warning)
+        data = SeparationReported(
+            person_id=person_id,
+            case_id=case["case_id"],
+            jurisdiction=case["jurisdiction"],
+            cause=f"separation:{case['case_id']}:{count}",
+            observed_at=step.observed_at,
+            evidence=[step.note[:200]],
+            count=count,
+            warning_due=count >= self.policy.devices.separations_before_warning,
+        )
         await self._publish(store, data, person_id, step.observed_at)
         return data
 
@@ -255,14 +366,18 @@ class SupervisionCommands:
         except TeamRefused as exc:
             raise Refused("members", str(exc)) from None
         await store.replace_team(case["case_id"], [m.model_dump() for m in step.members])
-        await store.record(person_id, uuid.uuid4(), "sps.supervision.team-set", self.clock(),
-                           {"members": len(step.members), "by": actor.name})
+        await store.record(
+            person_id,
+            uuid.uuid4(),
+            "sps.supervision.team-set",
+            self.clock(),
+            {"members": len(step.members), "by": actor.name},
+        )
         return uuid.UUID(str(case["case_id"]))
 
     # --- the monthly key-person determination (一月一认定) ------------------------------------------------
 
-    async def confirm_key_persons(self, uow: UnitOfWork, actor: Actor, office: str,
-                                  month: str) -> KeyPersonsDetermined:
+    async def confirm_key_persons(self, uow: UnitOfWork, actor: Actor, office: str, month: str) -> KeyPersonsDetermined:
         """The office confirms the month's list (who confirmed it is kept); published for risk and alerting."""
         actor.require("key_persons.confirm", office)
         store = self.store(uow)
@@ -278,13 +393,27 @@ class SupervisionCommands:
         before = await store.confirmed_list(office, previous_month(month))
         earlier = {uuid.UUID(p["person_id"]) for p in (before["persons"] if before else [])}
         for k in newly_determined(listed, earlier):
-            uow.publish(KeyPersonNewlyDetermined(
-                person_id=k.person_id, jurisdiction=office, cause=f"key-person:{office}:{month}", observed_at=now,
-                evidence=[str(out_id)], office=office, month=month, reasons=k.reasons), subject=k.person_id)
+            uow.publish(
+                KeyPersonNewlyDetermined(
+                    person_id=k.person_id,
+                    jurisdiction=office,
+                    cause=f"key-person:{office}:{month}",
+                    observed_at=now,
+                    evidence=[str(out_id)],
+                    office=office,
+                    month=month,
+                    reasons=k.reasons,
+                ),
+                subject=k.person_id,
+            )
         for p in persons:
-            await store.record(p.person_id, out_id, "sps.supervision.key-person-listed", now,
-                               {"month": month, "reasons": p.reasons, "target_zh": p.target_zh,
-                                "confirmed_by": actor.name})
+            await store.record(
+                p.person_id,
+                out_id,
+                "sps.supervision.key-person-listed",
+                now,
+                {"month": month, "reasons": p.reasons, "target_zh": p.target_zh, "confirmed_by": actor.name},
+            )
         return data
 
 

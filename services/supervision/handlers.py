@@ -3,6 +3,7 @@
 Thin: the domain decides (geo, zones, leaves), these persist and publish. The fix path reads
 only the in-memory case view; what a batch of fixes changed is written once per batch.
 """
+
 from __future__ import annotations
 
 import uuid
@@ -49,14 +50,26 @@ from shared.ids import case_id_for, court_order_ref
 from shared.kafka.consumer import Handler
 from shared.timers import Postpone, Timer, TimerHandler, cancel_prefix, push_back_many, schedule
 
-_ZONE_COLUMNS = ("person_id", "outside_episode", "last_fix_at", "last_outside", "tampered", "in_zones", "lon", "lat",
-                 "accuracy_m")
+_ZONE_COLUMNS = (
+    "person_id",
+    "outside_episode",
+    "last_fix_at",
+    "last_outside",
+    "tampered",
+    "in_zones",
+    "lon",
+    "lat",
+    "accuracy_m",
+)
 _ZONE_UPSERT = BulkInsert(zone_state, _ZONE_COLUMNS, conflict=("person_id",), update=_ZONE_COLUMNS[1:])
 _TRACK_INSERT = BulkInsert(track_points, ("person_id", "recorded_at", "lon", "lat", "accuracy_m", "outside"))
 FIXES_WITHOUT_CASE = Counter("sps_supervision_fixes_without_case_total", "Fixes for persons with no active case")
 # The fix path's write amplification: what a fix costs grows with these per fix.
-POSITION_ROWS = Counter("sps_supervision_position_rows_total",
-                        "Rows the fix path wrote, by table (a watchdog move writes two timers)", ["table"])
+POSITION_ROWS = Counter(
+    "sps_supervision_position_rows_total",
+    "Rows the fix path wrote, by table (a watchdog move writes two timers)",
+    ["table"],
+)
 
 
 @dataclass
@@ -83,9 +96,14 @@ class SupervisionHandlers(ProgrammeHandlers):
             uow.after_commit(lambda: self.directory.remove(closed.person_id))
 
     def timer_handlers(self) -> dict[str, TimerHandler]:
-        return {"intake.due": self.on_intake_due, "leave.end": self.on_leave_end,
-                "device.offline": self.on_device_offline, "checkin.due": self.on_checkin_due,
-                "contact.lost": self.on_contact_lost, **self.programme_timers()}
+        return {
+            "intake.due": self.on_intake_due,
+            "leave.end": self.on_leave_end,
+            "device.offline": self.on_device_offline,
+            "checkin.due": self.on_checkin_due,
+            "contact.lost": self.on_contact_lost,
+            **self.programme_timers(),
+        }
 
     # --- orders and intake -------------------------------------------------------------------
 
@@ -96,26 +114,45 @@ class SupervisionHandlers(ProgrammeHandlers):
         permitted = None if order.permitted_area == "jiangyin" else order.permitted_area.model_dump(mode="json")
         zones = [z.model_dump(mode="json") for z in order.exclusion_zones]
         inserted = await uow.conn.execute(
-            insert(cases).values(
-                case_id=case_id, person_id=order.person_id, kind="community_correction", status="awaiting_intake",
-                jurisdiction=order.person.residence_town, source_ref=source_ref,
-                sentence_kind=order.sentence_kind, offence_category=order.offence_category,
-                term_start=order.term_start, term_end=order.term_end,
-                electronic_monitoring=order.electronic_monitoring, permitted_area=permitted,
-                exclusion_zones=zones, person_masked=order.person.model_dump(mode="json"),
-            ).on_conflict_do_nothing(index_elements=["source_ref"]).returning(cases.c.case_id)
+            insert(cases)
+            .values(
+                case_id=case_id,
+                person_id=order.person_id,
+                kind="community_correction",
+                status="awaiting_intake",
+                jurisdiction=order.person.residence_town,
+                source_ref=source_ref,
+                sentence_kind=order.sentence_kind,
+                offence_category=order.offence_category,
+                term_start=order.term_start,
+                term_end=order.term_end,
+                electronic_monitoring=order.electronic_monitoring,
+                permitted_area=permitted,
+                exclusion_zones=zones,
+                person_masked=order.person.model_dump(mode="json"),
+            )
+            .on_conflict_do_nothing(index_elements=["source_ref"])
+            .returning(cases.c.case_id)
         )
         if inserted.scalar() is None:
             return  # the same order sent again: one case
-        opened = CaseOpened(case_id=case_id, person_id=order.person_id, kind="community_correction",
-                            jurisdiction=order.person.residence_town, order_no=order.order_no)
+        opened = CaseOpened(
+            case_id=case_id,
+            person_id=order.person_id,
+            kind="community_correction",
+            jurisdiction=order.person.residence_town,
+            order_no=order.order_no,
+        )
         await self.publish(uow, opened, order.person_id, event, event.time)
         # 漏管: not reported within the intake window after the judgment took effect.
         effective = order.judgment_effective or order.term_start
-        due = datetime.combine(effective, datetime.min.time(), tzinfo=event.time.tzinfo) + \
-            self.policy.intake.report_within
-        await schedule(uow, f"intake:{case_id}", "intake.due", due,
-                       {"case_id": str(case_id), "person_id": str(order.person_id)})
+        due = (
+            datetime.combine(effective, datetime.min.time(), tzinfo=event.time.tzinfo)
+            + self.policy.intake.report_within
+        )
+        await schedule(
+            uow, f"intake:{case_id}", "intake.due", due, {"case_id": str(case_id), "person_id": str(order.person_id)}
+        )
         await self.schedule_case_end(uow, case_id, order.term_end)
         view = self.directory.build(case_id, order.person_id, order.person.residence_town, permitted, zones)
         uow.after_commit(lambda: self.directory.put(view))
@@ -128,76 +165,122 @@ class SupervisionHandlers(ProgrammeHandlers):
         case_id = case_id_for(source_ref)
         start = arrived.arrived_at.date()
         rehab = kind == "aftercare" and arrived.community_rehabilitation
-        inserted = await uow.conn.execute(insert(cases).values(
-            case_id=case_id, person_id=arrived.person_id, kind=kind,
-            status="awaiting_intake" if rehab else "under_supervision", community_rehabilitation=rehab,
-            jurisdiction=arrived.justice_office, source_ref=source_ref, term_start=start,
-            term_end=start.replace(year=start.year + arrived.case_years), electronic_monitoring=False,
-            person_masked=arrived.person.model_dump(mode="json"),
-        ).on_conflict_do_nothing(index_elements=["source_ref"]).returning(cases.c.case_id))
+        inserted = await uow.conn.execute(
+            insert(cases)
+            .values(
+                case_id=case_id,
+                person_id=arrived.person_id,
+                kind=kind,
+                status="awaiting_intake" if rehab else "under_supervision",
+                community_rehabilitation=rehab,
+                jurisdiction=arrived.justice_office,
+                source_ref=source_ref,
+                term_start=start,
+                term_end=start.replace(year=start.year + arrived.case_years),
+                electronic_monitoring=False,
+                person_masked=arrived.person.model_dump(mode="json"),
+            )
+            .on_conflict_do_nothing(index_elements=["source_ref"])
+            .returning(cases.c.case_id)
+        )
         if inserted.scalar() is None:
             return
-        opened = CaseOpened(case_id=case_id, person_id=arrived.person_id, kind=kind,
-                            jurisdiction=arrived.justice_office)
+        opened = CaseOpened(
+            case_id=case_id, person_id=arrived.person_id, kind=kind, jurisdiction=arrived.justice_office
+        )
         await self.publish(uow, opened, arrived.person_id, event, arrived.arrived_at)
         await self.schedule_case_end(uow, case_id, start.replace(year=start.year + arrived.case_years))
         if kind == "aftercare":
             await self.schedule_followups(uow, case_id, arrived.person_id, arrived.arrived_at)
         if rehab:  # 社区康复: report within the window of the order (the release that started it)
-            await schedule(uow, f"rehab-report:{case_id}", "rehab.report",
-                           datetime.combine(arrived.release_date, datetime.min.time(), tzinfo=arrived.arrived_at.tzinfo)
-                           + self.policy.aftercare.rehab_report_within, {"case_id": str(case_id)})
+            await schedule(
+                uow,
+                f"rehab-report:{case_id}",
+                "rehab.report",
+                datetime.combine(arrived.release_date, datetime.min.time(), tzinfo=arrived.arrived_at.tzinfo)
+                + self.policy.aftercare.rehab_report_within,
+                {"case_id": str(case_id)},
+            )
         view = self.directory.build(case_id, arrived.person_id, arrived.justice_office, None, [])
         uow.after_commit(lambda: self.directory.put(view))
 
     async def on_checkin(self, event: IncomingEvent, checkin: Checkin, uow: UnitOfWork) -> None:
         """An in-person check-in of a case awaiting intake is its report (报到)."""
-        await _record(uow, checkin.person_id, event.id, event.type, checkin.recorded_at,
-                      {"channel": checkin.channel})
+        await _record(uow, checkin.person_id, event.id, event.type, checkin.recorded_at, {"channel": checkin.channel})
         await self._rearm_contact(uow, checkin.person_id, checkin.recorded_at)
-        for case_id, status, started in (await uow.conn.execute(
+        for case_id, status, started in (
+            await uow.conn.execute(
                 sa.select(cases.c.case_id, cases.c.status, cases.c.term_start).where(
-                    cases.c.person_id == checkin.person_id, cases.c.kind == "community_correction",
-                    cases.c.status == "under_supervision"))).all():
+                    cases.c.person_id == checkin.person_id,
+                    cases.c.kind == "community_correction",
+                    cases.c.status == "under_supervision",
+                )
+            )
+        ).all():
             await self._schedule_checkin(uow, case_id, checkin.person_id, checkin.recorded_at, started)
         if checkin.channel != "in_person":
             return
         reported = await uow.conn.execute(
-            sa.update(cases).where(cases.c.person_id == checkin.person_id, cases.c.status == "awaiting_intake")
-            .values(status="under_supervision").returning(cases.c.case_id))
+            sa.update(cases)
+            .where(cases.c.person_id == checkin.person_id, cases.c.status == "awaiting_intake")
+            .values(status="under_supervision")
+            .returning(cases.c.case_id)
+        )
         for case_id in reported.scalars():
-            data = IntakeReported(person_id=checkin.person_id, case_id=case_id, reported_at=checkin.recorded_at,
-                                  channel=checkin.channel)
-            await self.publish(uow, data, checkin.person_id, event,
-                                checkin.recorded_at)
+            data = IntakeReported(
+                person_id=checkin.person_id, case_id=case_id, reported_at=checkin.recorded_at, channel=checkin.channel
+            )
+            await self.publish(uow, data, checkin.person_id, event, checkin.recorded_at)
             await self.refresh_level(uow, case_id, event, reason="intake", now=checkin.recorded_at)
             await self._schedule_checkin(uow, case_id, checkin.person_id, checkin.recorded_at, None)
 
     # --- remote checks (信息化核查) ------------------------------------------------------------------
 
-    async def _schedule_checkin(self, uow: UnitOfWork, case_id: uuid.UUID, person_id: uuid.UUID,
-                                last: datetime, started) -> None:
+    async def _schedule_checkin(
+        self, uow: UnitOfWork, case_id: uuid.UUID, person_id: uuid.UUID, last: datetime, started
+    ) -> None:
         """The next check-in is due one interval of the case's level after the last one."""
         level = await uow.conn.scalar(sa.select(cases.c.level).where(cases.c.case_id == case_id)) or level_for(
-            started=started or last.date(), today=last.date(), risk=None, admonitions=0, warnings=0,
-            policy=self.policy.levels)
+            started=started or last.date(),
+            today=last.date(),
+            risk=None,
+            admonitions=0,
+            warnings=0,
+            policy=self.policy.levels,
+        )
         due = next_checkin_due(last, level, self.policy.levels)
         await cancel_prefix(uow, f"checkin:{case_id}:")
-        await schedule(uow, f"checkin:{case_id}:{due.isoformat()}", "checkin.due", due,
-                       {"case_id": str(case_id), "person_id": str(person_id), "level": level,
-                        "started": (started or last.date()).isoformat()})
+        await schedule(
+            uow,
+            f"checkin:{case_id}:{due.isoformat()}",
+            "checkin.due",
+            due,
+            {
+                "case_id": str(case_id),
+                "person_id": str(person_id),
+                "level": level,
+                "started": (started or last.date()).isoformat(),
+            },
+        )
 
     async def on_checkin_due(self, timer: Timer, uow: UnitOfWork) -> None:
         """Nobody checked in since this was scheduled (a check-in would have moved it): missed."""
         case_id = uuid.UUID(timer.payload["case_id"])
-        row = (await uow.conn.execute(sa.select(cases.c.status, cases.c.jurisdiction)
-                                      .where(cases.c.case_id == case_id))).first()
+        row = (
+            await uow.conn.execute(sa.select(cases.c.status, cases.c.jurisdiction).where(cases.c.case_id == case_id))
+        ).first()
         if row is None or row.status != "under_supervision":
             return
         person_id = uuid.UUID(timer.payload["person_id"])
-        data = CheckinMissed(person_id=person_id, jurisdiction=row.jurisdiction, case_id=case_id,
-                             cause=f"checkin:{case_id}:{timer.due_at.isoformat()}", observed_at=timer.due_at,
-                             evidence=[timer.key], due_at=timer.due_at)
+        data = CheckinMissed(
+            person_id=person_id,
+            jurisdiction=row.jurisdiction,
+            case_id=case_id,
+            cause=f"checkin:{case_id}:{timer.due_at.isoformat()}",
+            observed_at=timer.due_at,
+            evidence=[timer.key],
+            due_at=timer.due_at,
+        )
         await self.publish(uow, data, person_id, None, timer.due_at)
         started = date.fromisoformat(timer.payload["started"])
         await self._schedule_checkin(uow, case_id, person_id, timer.due_at, started)  # the next period
@@ -207,8 +290,15 @@ class SupervisionHandlers(ProgrammeHandlers):
 
     async def _rearm_contacts(self, uow: UnitOfWork, seen: list[tuple[uuid.UUID, datetime]]) -> None:
         """Contact counts as lost a window after the later of the last fix and the last check-in."""
-        rows = [{"key": f"contact:{pid}", "kind": "contact.lost", "due_at": at + self.policy.contact.lost_after,
-                 "payload": {"person_id": str(pid), "last_seen": at.isoformat()}} for pid, at in seen]
+        rows = [
+            {
+                "key": f"contact:{pid}",
+                "kind": "contact.lost",
+                "due_at": at + self.policy.contact.lost_after,
+                "payload": {"person_id": str(pid), "last_seen": at.isoformat()},
+            }
+            for pid, at in seen
+        ]
         if not rows:
             return
         await push_back_many(uow, rows)
@@ -218,26 +308,49 @@ class SupervisionHandlers(ProgrammeHandlers):
         last_fix = await self._last_fix(uow, person_id)
         if last_fix is not None and last_fix + self.policy.contact.lost_after > timer.due_at:
             return Postpone(last_fix + self.policy.contact.lost_after)  # a later fix, not yet re-armed
-        row = (await uow.conn.execute(sa.select(cases.c.case_id, cases.c.jurisdiction).where(
-            cases.c.person_id == person_id, cases.c.status.in_(("awaiting_intake", "under_supervision")),
-            cases.c.kind == "community_correction").limit(1))).first()
+        row = (
+            await uow.conn.execute(
+                sa.select(cases.c.case_id, cases.c.jurisdiction)
+                .where(
+                    cases.c.person_id == person_id,
+                    cases.c.status.in_(("awaiting_intake", "under_supervision")),
+                    cases.c.kind == "community_correction",
+                )
+                .limit(1)
+            )
+        ).first()
         if row is None:
             return None
-        data = ContactLost(person_id=person_id, jurisdiction=row.jurisdiction, case_id=row.case_id,
-                           cause=f"contact:{timer.payload['last_seen']}", observed_at=timer.due_at,
-                           evidence=[timer.key])
+        data = ContactLost(
+            person_id=person_id,
+            jurisdiction=row.jurisdiction,
+            case_id=row.case_id,
+            cause=f"contact:{timer.payload['last_seen']}",
+            observed_at=timer.due_at,
+            evidence=[timer.key],
+        )
         await self.publish(uow, data, person_id, None, timer.due_at)
         return None
 
     async def on_intake_due(self, timer: Timer, uow: UnitOfWork) -> None:
-        row = (await uow.conn.execute(sa.select(cases.c.status, cases.c.jurisdiction)
-                                      .where(cases.c.case_id == uuid.UUID(timer.payload["case_id"])))).first()
+        row = (
+            await uow.conn.execute(
+                sa.select(cases.c.status, cases.c.jurisdiction).where(
+                    cases.c.case_id == uuid.UUID(timer.payload["case_id"])
+                )
+            )
+        ).first()
         if row is None or row.status != "awaiting_intake":
             return
         person_id = uuid.UUID(timer.payload["person_id"])
-        data = IntakeMissed(person_id=person_id, jurisdiction=row.jurisdiction, cause=f"intake:{timer.payload['case_id']}",
-                            observed_at=timer.due_at, case_id=uuid.UUID(timer.payload["case_id"]),
-                            evidence=[timer.key])
+        data = IntakeMissed(
+            person_id=person_id,
+            jurisdiction=row.jurisdiction,
+            cause=f"intake:{timer.payload['case_id']}",
+            observed_at=timer.due_at,
+            case_id=uuid.UUID(timer.payload["case_id"]),
+            evidence=[timer.key],
+        )
         await self.publish(uow, data, person_id, None, timer.due_at)
 
     # --- leaves --------------------------------------------------------------------------------
@@ -249,15 +362,27 @@ class SupervisionHandlers(ProgrammeHandlers):
 
     async def on_leave_end(self, timer: Timer, uow: UnitOfWork) -> None:
         person_id = uuid.UUID(timer.payload["person_id"])
-        state = (await uow.conn.execute(sa.select(zone_state.c.last_outside, zone_state.c.last_fix_at)
-                                        .where(zone_state.c.person_id == person_id))).first()
+        state = (
+            await uow.conn.execute(
+                sa.select(zone_state.c.last_outside, zone_state.c.last_fix_at).where(
+                    zone_state.c.person_id == person_id
+                )
+            )
+        ).first()
         if state is None or not state.last_outside:
             return  # back (or no position known: check-ins judge that, not this rule)
-        jurisdiction = await uow.conn.scalar(sa.select(cases.c.jurisdiction).where(
-            cases.c.case_id == uuid.UUID(timer.payload["case_id"])))
-        data = LeaveOverdue(person_id=person_id, jurisdiction=jurisdiction or "", case_id=uuid.UUID(
-            timer.payload["case_id"]), cause=f"leave:{timer.payload['leave_id']}", observed_at=timer.due_at,
-            evidence=[timer.payload["leave_id"]], leave_end=timer.due_at)
+        jurisdiction = await uow.conn.scalar(
+            sa.select(cases.c.jurisdiction).where(cases.c.case_id == uuid.UUID(timer.payload["case_id"]))
+        )
+        data = LeaveOverdue(
+            person_id=person_id,
+            jurisdiction=jurisdiction or "",
+            case_id=uuid.UUID(timer.payload["case_id"]),
+            cause=f"leave:{timer.payload['leave_id']}",
+            observed_at=timer.due_at,
+            evidence=[timer.payload["leave_id"]],
+            leave_end=timer.due_at,
+        )
         await self.publish(uow, data, person_id, None, timer.due_at)
 
     # --- positions -----------------------------------------------------------------------------
@@ -272,9 +397,15 @@ class SupervisionHandlers(ProgrammeHandlers):
         state = staged[fix.person_id][1] if fix.person_id in staged else case.zone
         x, y = self.directory.projection.xy(fix.lon, fix.lat)
         verdict = judge_position(x, y, fix.accuracy_m, case.permitted, case.exclusions)
-        new_state, transitions = on_fix(state, fix.person_id, event.id, fix.recorded_at, verdict,
-                                        leave_active=on_leave(case.leaves, fix.recorded_at),
-                                        strap_intact=fix.strap_intact)
+        new_state, transitions = on_fix(
+            state,
+            fix.person_id,
+            event.id,
+            fix.recorded_at,
+            verdict,
+            leave_active=on_leave(case.leaves, fix.recorded_at),
+            strap_intact=fix.strap_intact,
+        )
         if fix.battery_pct is not None:
             await self._battery(uow, event, fix, case)
         if new_state == state:
@@ -284,7 +415,8 @@ class SupervisionHandlers(ProgrammeHandlers):
         positions[fix.person_id] = fix
         if transitions or case.track_at is None or fix.recorded_at - case.track_at >= self.policy.map.track_every:
             uow.scratch.setdefault("track", []).append(
-                (fix.person_id, fix.recorded_at, fix.lon, fix.lat, fix.accuracy_m, new_state.last_outside))
+                (fix.person_id, fix.recorded_at, fix.lon, fix.lat, fix.accuracy_m, new_state.last_outside)
+            )
             case.track_at = fix.recorded_at  # in memory only: a rollback costs at most one extra track point
         uow.before_commit("zone-state", lambda: self._flush_positions(uow))
         for t in transitions:
@@ -299,23 +431,47 @@ class SupervisionHandlers(ProgrammeHandlers):
         staged[fix.person_id] = low
         uow.after_commit(lambda: setattr(case, "battery_low", low))
         if low:
-            data = BatteryLow(person_id=fix.person_id, case_id=case.case_id, jurisdiction=case.jurisdiction,
-                              cause=f"battery:{event.id}", observed_at=fix.recorded_at, evidence=[str(event.id)],
-                              battery_pct=fix.battery_pct)
+            data = BatteryLow(
+                person_id=fix.person_id,
+                case_id=case.case_id,
+                jurisdiction=case.jurisdiction,
+                cause=f"battery:{event.id}",
+                observed_at=fix.recorded_at,
+                evidence=[str(event.id)],
+                battery_pct=fix.battery_pct,
+            )
             await self.publish(uow, data, fix.person_id, event, fix.recorded_at)
 
-    async def _publish_transition(self, uow: UnitOfWork, event: IncomingEvent, fix: LocationFix, case: CaseView,
-                                  t) -> None:
-        common = dict(person_id=fix.person_id, case_id=case.case_id, jurisdiction=case.jurisdiction,
-                      observed_at=fix.recorded_at, evidence=[str(event.id)])
+    async def _publish_transition(
+        self, uow: UnitOfWork, event: IncomingEvent, fix: LocationFix, case: CaseView, t
+    ) -> None:
+        common = dict(
+            person_id=fix.person_id,
+            case_id=case.case_id,
+            jurisdiction=case.jurisdiction,
+            observed_at=fix.recorded_at,
+            evidence=[str(event.id)],
+        )
         if isinstance(t, Exited):
-            data: EventData = ZoneExited(**common, cause=f"zone-episode:{t.episode_id}", lat=fix.lat, lon=fix.lon,
-                                         accuracy_m=fix.accuracy_m, distance_m=round(t.distance_m, 1))
+            data: EventData = ZoneExited(
+                **common,
+                cause=f"zone-episode:{t.episode_id}",
+                lat=fix.lat,
+                lon=fix.lon,
+                accuracy_m=fix.accuracy_m,
+                distance_m=round(t.distance_m, 1),
+            )
         elif isinstance(t, Returned):
             data = ZoneReturned(**common, cause=f"zone-episode:{t.episode_id}")
         elif isinstance(t, EnteredZone):
-            data = ExclusionZoneEntered(**common, cause=f"exclusion:{t.episode_id}", zone=t.zone, lat=fix.lat,
-                                        lon=fix.lon, accuracy_m=fix.accuracy_m)
+            data = ExclusionZoneEntered(
+                **common,
+                cause=f"exclusion:{t.episode_id}",
+                zone=t.zone,
+                lat=fix.lat,
+                lon=fix.lon,
+                accuracy_m=fix.accuracy_m,
+            )
         else:
             assert isinstance(t, Tampered)
             data = DeviceTampered(**common, cause=f"tamper:{t.episode_id}", device_id=fix.device_id)
@@ -327,9 +483,23 @@ class SupervisionHandlers(ProgrammeHandlers):
         if not staged:
             return
         positions: dict[uuid.UUID, LocationFix] = uow.scratch.get("position", {})
-        await _ZONE_UPSERT.execute(uow.conn, [
-            (pid, s.outside_episode, s.last_fix_at, s.last_outside, s.tampered, s.in_zones, positions[pid].lon,
-             positions[pid].lat, positions[pid].accuracy_m) for pid, (_, s) in staged.items()])
+        await _ZONE_UPSERT.execute(
+            uow.conn,
+            [
+                (
+                    pid,
+                    s.outside_episode,
+                    s.last_fix_at,
+                    s.last_outside,
+                    s.tampered,
+                    s.in_zones,
+                    positions[pid].lon,
+                    positions[pid].lat,
+                    positions[pid].accuracy_m,
+                )
+                for pid, (_, s) in staged.items()
+            ],
+        )
         track = uow.scratch.get("track", [])
         await _TRACK_INSERT.execute(uow.conn, track)
         # Watchdogs move on lazily (policy: at most every watchdog_rearm_every); one that comes due
@@ -337,11 +507,24 @@ class SupervisionHandlers(ProgrammeHandlers):
         every, offline_after = self.policy.devices.watchdog_rearm_every, self.policy.devices.offline_after
         # …and at once when an armed deadline has passed: that watchdog fired and must be armed again.
         every = min(every, offline_after, self.policy.contact.lost_after)
-        moved = [(pid, view, s, s.last_fix_at) for pid, (view, s) in staged.items() if s.last_fix_at is not None and (
-            view.watchdogs_armed_at is None or s.last_fix_at - view.watchdogs_armed_at >= every)]
-        await push_back_many(uow, [
-            {"key": f"offline:{pid}", "kind": "device.offline", "due_at": last + offline_after,
-             "payload": {"person_id": str(pid), "case_id": str(view.case_id)}} for pid, view, _, last in moved])
+        moved = [
+            (pid, view, s, s.last_fix_at)
+            for pid, (view, s) in staged.items()
+            if s.last_fix_at is not None
+            and (view.watchdogs_armed_at is None or s.last_fix_at - view.watchdogs_armed_at >= every)
+        ]
+        await push_back_many(
+            uow,
+            [
+                {
+                    "key": f"offline:{pid}",
+                    "kind": "device.offline",
+                    "due_at": last + offline_after,
+                    "payload": {"person_id": str(pid), "case_id": str(view.case_id)},
+                }
+                for pid, view, _, last in moved
+            ],
+        )
         await self._rearm_contacts(uow, [(pid, last) for pid, _, _, last in moved])
         uow.after_commit(lambda: _apply_positions(staged.values(), moved, len(track)))
 
@@ -355,20 +538,32 @@ class SupervisionHandlers(ProgrammeHandlers):
             return None
         if last_fix + self.policy.devices.offline_after > timer.due_at:
             return Postpone(last_fix + self.policy.devices.offline_after)  # a later fix, not yet re-armed
-        row = (await uow.conn.execute(sa.select(cases.c.jurisdiction, cases.c.status).where(
-            cases.c.case_id == uuid.UUID(timer.payload["case_id"])))).first()
+        row = (
+            await uow.conn.execute(
+                sa.select(cases.c.jurisdiction, cases.c.status).where(
+                    cases.c.case_id == uuid.UUID(timer.payload["case_id"])
+                )
+            )
+        ).first()
         if row is None or row.status not in ("awaiting_intake", "under_supervision"):
             return None
-        data = DeviceOffline(person_id=person_id, jurisdiction=row.jurisdiction, case_id=uuid.UUID(
-            timer.payload["case_id"]), cause=f"offline:{last_fix.isoformat()}", observed_at=timer.due_at,
-            evidence=[timer.key], last_fix_at=last_fix)
+        data = DeviceOffline(
+            person_id=person_id,
+            jurisdiction=row.jurisdiction,
+            case_id=uuid.UUID(timer.payload["case_id"]),
+            cause=f"offline:{last_fix.isoformat()}",
+            observed_at=timer.due_at,
+            evidence=[timer.key],
+            last_fix_at=last_fix,
+        )
         await self.publish(uow, data, person_id, None, timer.due_at)
         return None
 
     # --- publishing ------------------------------------------------------------------------------
 
-    async def publish(self, uow: UnitOfWork, data: EventData, person_id: uuid.UUID, cause: IncomingEvent | None,
-                      at: datetime) -> None:
+    async def publish(
+        self, uow: UnitOfWork, data: EventData, person_id: uuid.UUID, cause: IncomingEvent | None, at: datetime
+    ) -> None:
         """Publish, and put it on the person's case file (档案) in the same transaction."""
         out = uow.publish(data, subject=person_id, cause=cause, time=at)
         await _record(uow, person_id, out.id, out.type, at, data.model_dump(mode="json"))
@@ -385,9 +580,12 @@ def _apply_positions(staged, moved, tracked: int) -> None:
     POSITION_ROWS.labels("timers").inc(2 * len(moved))
 
 
-async def _record(uow: UnitOfWork, person_id: uuid.UUID, event_id: uuid.UUID, event_type: str, occurred_at,
-                  summary: dict) -> None:
+async def _record(
+    uow: UnitOfWork, person_id: uuid.UUID, event_id: uuid.UUID, event_type: str, occurred_at, summary: dict
+) -> None:
     """The case file (档案): every significant event of a person, in order."""
-    await uow.conn.execute(sa.insert(timeline).values(person_id=person_id, event_id=event_id, event_type=event_type,
-                                                      occurred_at=occurred_at, summary=summary))
-
+    await uow.conn.execute(
+        sa.insert(timeline).values(
+            person_id=person_id, event_id=event_id, event_type=event_type, occurred_at=occurred_at, summary=summary
+        )
+    )

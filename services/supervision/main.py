@@ -1,4 +1,5 @@
 """Supervision service process: `python -m services.supervision.main`."""
+
 from __future__ import annotations
 
 import gc
@@ -57,14 +58,18 @@ def create_app(settings: ServiceSettings | None = None) -> FastAPI:
         _freeze()
 
     runtime.on_startup(load_cases)
-    runtime.consume(ConsumerSpec(
-        handlers=handlers.table(), on_assigned=reload_on_assignment,
-        # A fix is judged against the committed zone state: the same fix again (or an older one)
-        # changes nothing (domain/zones.on_fix), so fixes need no inbox row.
-        idempotent_types=frozenset({"sps.ingest.location"}),
-        # Range assignment keeps partition i of every topic on one consumer: a person's fixes and
-        # leaves (both keyed by person id) meet in the same replica's case view.
-        options={"partition_assignment_strategy": (RangePartitionAssignor,)}))
+    runtime.consume(
+        ConsumerSpec(
+            handlers=handlers.table(),
+            on_assigned=reload_on_assignment,
+            # A fix is judged against the committed zone state: the same fix again (or an older one)
+            # changes nothing (domain/zones.on_fix), so fixes need no inbox row.
+            idempotent_types=frozenset({"sps.ingest.location"}),
+            # Range assignment keeps partition i of every topic on one consumer: a person's fixes and
+            # leaves (both keyed by person id) meet in the same replica's case view.
+            options={"partition_assignment_strategy": (RangePartitionAssignor,)},
+        )
+    )
     runtime.timers(handlers.timer_handlers())
     parts = Supervision(runtime, directory, policy, handlers, SupervisionCommands(handlers, policy), authority)
     return build_app(runtime, router, title="SPS supervision", parts=parts)

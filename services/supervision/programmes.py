@@ -3,6 +3,7 @@ community rehabilitation and the monthly key-person determination.
 
 Mixed into `SupervisionHandlers`; the rules are in `domain/`, the deadlines on durable timers.
 """
+
 from __future__ import annotations
 
 import uuid
@@ -42,31 +43,59 @@ class ProgrammeHandlers:
     publish: Callable[[UnitOfWork, EventData, uuid.UUID, IncomingEvent | None, datetime], Awaitable[None]]
 
     def programme_timers(self) -> dict:
-        return {"case.end": self.on_case_end, "level.review": self.on_level_review, "positioning.ending": self.on_positioning_ending,
-                "positioning.end": self.on_positioning_end, "aftercare.followup": self.on_followup_due,
-                "rehab.report": self.on_rehab_report_due}
+        return {
+            "case.end": self.on_case_end,
+            "level.review": self.on_level_review,
+            "positioning.ending": self.on_positioning_ending,
+            "positioning.end": self.on_positioning_end,
+            "aftercare.followup": self.on_followup_due,
+            "rehab.report": self.on_rehab_report_due,
+        }
 
     # --- the end of a case: 期满, 收监 or transferred ----------------------------------------------
 
     async def schedule_case_end(self, uow: UnitOfWork, case_id: uuid.UUID, term_end: date | None) -> None:
         if term_end is not None:  # the term's last day is served in full
-            await schedule(uow, f"case-end:{case_id}", "case.end", at_start_of(term_end + timedelta(days=1)),
-                           {"case_id": str(case_id)})
+            await schedule(
+                uow,
+                f"case-end:{case_id}",
+                "case.end",
+                at_start_of(term_end + timedelta(days=1)),
+                {"case_id": str(case_id)},
+            )
 
     async def on_case_end(self, timer: Timer, uow: UnitOfWork) -> None:
         await self.close_case(uow, uuid.UUID(timer.payload["case_id"]), "ended", None, None, timer.due_at)
 
-    async def close_case(self, uow: UnitOfWork, case_id: uuid.UUID, outcome: str, reason: str | None,
-                         by: str | None, at: datetime | None = None) -> CaseClosed | None:
+    async def close_case(
+        self,
+        uow: UnitOfWork,
+        case_id: uuid.UUID,
+        outcome: str,
+        reason: str | None,
+        by: str | None,
+        at: datetime | None = None,
+    ) -> CaseClosed | None:
         """Close an active case; its deadlines find it closed and do nothing; the fix path forgets it."""
-        row = (await uow.conn.execute(sa.update(cases).where(cases.c.case_id == case_id, cases.c.status.in_(ACTIVE))
-                                      .values(status=outcome).returning(cases.c.person_id, cases.c.jurisdiction))
-               ).first()
+        row = (
+            await uow.conn.execute(
+                sa.update(cases)
+                .where(cases.c.case_id == case_id, cases.c.status.in_(ACTIVE))
+                .values(status=outcome)
+                .returning(cases.c.person_id, cases.c.jurisdiction)
+            )
+        ).first()
         if row is None:
             return None
         await cancel_prefix(uow, f"checkin:{case_id}:")
-        data = CaseClosed(person_id=row.person_id, case_id=case_id, jurisdiction=row.jurisdiction,
-                          outcome=outcome, reason=reason, closed_by=by)  # type: ignore[arg-type]
+        data = CaseClosed(
+            person_id=row.person_id,
+            case_id=case_id,
+            jurisdiction=row.jurisdiction,
+            outcome=outcome,
+            reason=reason,
+            closed_by=by,
+        )  # type: ignore[arg-type]
         await self.publish(uow, data, row.person_id, None, at or datetime.now(UTC))
         directory = getattr(self, "directory", None)
         if directory is not None:
@@ -77,50 +106,96 @@ class ProgrammeHandlers:
 
     async def on_risk_assessed(self, event: IncomingEvent, assessed: RiskAssessed, uow: UnitOfWork) -> None:
         """The latest risk result moves the level of the person's community-correction case."""
-        rows = (await uow.conn.execute(sa.update(cases).where(
-            cases.c.person_id == assessed.person_id, cases.c.status.in_(ACTIVE))
-            .values(risk_level=assessed.level).returning(cases.c.case_id))).scalars().all()
+        rows = (
+            (
+                await uow.conn.execute(
+                    sa.update(cases)
+                    .where(cases.c.person_id == assessed.person_id, cases.c.status.in_(ACTIVE))
+                    .values(risk_level=assessed.level)
+                    .returning(cases.c.case_id)
+                )
+            )
+            .scalars()
+            .all()
+        )
         for case_id in rows:
             await self.refresh_level(uow, case_id, event, reason=f"risk:{assessed.level}")
 
-    async def refresh_level(self, uow: UnitOfWork, case_id: uuid.UUID, cause: IncomingEvent | None,
-                            *, reason: str, now: datetime | None = None) -> str | None:
+    async def refresh_level(
+        self,
+        uow: UnitOfWork,
+        case_id: uuid.UUID,
+        cause: IncomingEvent | None,
+        *,
+        reason: str,
+        now: datetime | None = None,
+    ) -> str | None:
         """Decide the level again from the first-months rule, risk and sanctions; publish a change."""
         now = now or datetime.now(UTC)
-        case = (await uow.conn.execute(sa.select(cases).where(cases.c.case_id == case_id)
-                                       .with_for_update())).mappings().first()
+        case = (
+            (await uow.conn.execute(sa.select(cases).where(cases.c.case_id == case_id).with_for_update()))
+            .mappings()
+            .first()
+        )
         if case is None or case["kind"] != "community_correction" or case["status"] != "under_supervision":
             return None
-        counts: dict[str, int] = dict((await uow.conn.execute(
-            sa.select(sanctions.c.kind, sa.func.count()).where(sanctions.c.case_id == case_id)
-            .group_by(sanctions.c.kind))).all())
+        counts: dict[str, int] = dict(
+            (
+                await uow.conn.execute(
+                    sa.select(sanctions.c.kind, sa.func.count())
+                    .where(sanctions.c.case_id == case_id)
+                    .group_by(sanctions.c.kind)
+                )
+            ).all()
+        )
         started = case["term_start"] or now.date()
-        level = level_for(started=started, today=now.date(), risk=case["risk_level"],
-                          admonitions=counts.get("admonition", 0), warnings=counts.get("warning", 0),
-                          policy=self.policy.levels)
+        level = level_for(
+            started=started,
+            today=now.date(),
+            risk=case["risk_level"],
+            admonitions=counts.get("admonition", 0),
+            warnings=counts.get("warning", 0),
+            policy=self.policy.levels,
+        )
         if level == case["level"]:
             return level
         await uow.conn.execute(sa.update(cases).where(cases.c.case_id == case_id).values(level=level))
-        changed = LevelChanged(person_id=case["person_id"], case_id=case_id, jurisdiction=case["jurisdiction"],
-                               level=level, previous=case["level"], reasons=[reason])  # type: ignore[arg-type]
+        changed = LevelChanged(
+            person_id=case["person_id"],
+            case_id=case_id,
+            jurisdiction=case["jurisdiction"],
+            level=level,
+            previous=case["level"],
+            reasons=[reason],
+        )  # type: ignore[arg-type]
         await self.publish(uow, changed, case["person_id"], cause, now)
         end_of_first = months_after(started, self.policy.levels.first_months_strict)
         if now.date() < end_of_first:
-            await schedule(uow, f"level-review:{case_id}", "level.review", at_start_of(end_of_first),
-                           {"case_id": str(case_id)})
+            await schedule(
+                uow, f"level-review:{case_id}", "level.review", at_start_of(end_of_first), {"case_id": str(case_id)}
+            )
         return level
 
     async def on_level_review(self, timer: Timer, uow: UnitOfWork) -> None:
         """The first months are over: the level follows risk and sanctions from now on."""
-        await self.refresh_level(uow, uuid.UUID(timer.payload["case_id"]), None, reason="first_months_over",
-                                 now=timer.due_at)
+        await self.refresh_level(
+            uow, uuid.UUID(timer.payload["case_id"]), None, reason="first_months_over", now=timer.due_at
+        )
 
     # --- electronic positioning (电子定位) ---------------------------------------------------------
 
     async def _positioning(self, uow: UnitOfWork, timer: Timer):
-        row = (await uow.conn.execute(sa.select(positioning_orders, cases.c.jurisdiction).join(
-            cases, cases.c.case_id == positioning_orders.c.case_id).where(
-            positioning_orders.c.positioning_id == uuid.UUID(timer.payload["positioning_id"])))).mappings().first()
+        row = (
+            (
+                await uow.conn.execute(
+                    sa.select(positioning_orders, cases.c.jurisdiction)
+                    .join(cases, cases.c.case_id == positioning_orders.c.case_id)
+                    .where(positioning_orders.c.positioning_id == uuid.UUID(timer.payload["positioning_id"]))
+                )
+            )
+            .mappings()
+            .first()
+        )
         # A renewal moved the end: the old term's timers find a different end and do nothing.
         if row is None or row["status"] != "active" or row["ends_on"].isoformat() != timer.payload["ends_on"]:
             return None
@@ -129,47 +204,83 @@ class ProgrammeHandlers:
     async def on_positioning_ending(self, timer: Timer, uow: UnitOfWork) -> None:
         if (row := await self._positioning(uow, timer)) is None:
             return
-        data = PositioningTermEnding(person_id=row["person_id"], jurisdiction=row["jurisdiction"],
-                                     case_id=row["case_id"], cause=f"positioning:{row['positioning_id']}:{row['ends_on']}",
-                                     observed_at=timer.due_at, evidence=[timer.key], term_end=row["ends_on"])
-        await self.publish(uow, data, row["person_id"], None,
-                            timer.due_at)
+        data = PositioningTermEnding(
+            person_id=row["person_id"],
+            jurisdiction=row["jurisdiction"],
+            case_id=row["case_id"],
+            cause=f"positioning:{row['positioning_id']}:{row['ends_on']}",
+            observed_at=timer.due_at,
+            evidence=[timer.key],
+            term_end=row["ends_on"],
+        )
+        await self.publish(uow, data, row["person_id"], None, timer.due_at)
 
     async def on_positioning_end(self, timer: Timer, uow: UnitOfWork) -> None:
         """Not renewed by its end: positioning stops (the device is unbound)."""
         if (row := await self._positioning(uow, timer)) is None:
             return
-        await uow.conn.execute(sa.update(positioning_orders).where(
-            positioning_orders.c.positioning_id == row["positioning_id"]).values(status="ended"))
+        await uow.conn.execute(
+            sa.update(positioning_orders)
+            .where(positioning_orders.c.positioning_id == row["positioning_id"])
+            .values(status="ended")
+        )
 
     # --- aftercare (后续照管) and community rehabilitation (社区康复) ---------------------------------
 
-    async def schedule_followups(self, uow: UnitOfWork, case_id: uuid.UUID, person_id: uuid.UUID,
-                                 since: datetime, kinds: tuple[str, ...] = ("phone", "visit")) -> None:
+    async def schedule_followups(
+        self,
+        uow: UnitOfWork,
+        case_id: uuid.UUID,
+        person_id: uuid.UUID,
+        since: datetime,
+        kinds: tuple[str, ...] = ("phone", "visit"),
+    ) -> None:
         for kind in kinds:
-            await schedule(uow, f"followup:{case_id}:{kind}", "aftercare.followup",
-                           next_due(kind, since, self.policy.aftercare),  # type: ignore[arg-type]
-                           {"case_id": str(case_id), "person_id": str(person_id), "kind": kind})
+            await schedule(
+                uow,
+                f"followup:{case_id}:{kind}",
+                "aftercare.followup",
+                next_due(kind, since, self.policy.aftercare),  # type: ignore[arg-type]
+                {"case_id": str(case_id), "person_id": str(person_id), "kind": kind},
+            )
 
     async def on_followup_due(self, timer: Timer, uow: UnitOfWork) -> None:
         """No phone call this month / no visit this quarter (a follow-up would have moved this timer)."""
         case_id, kind = uuid.UUID(timer.payload["case_id"]), timer.payload["kind"]
-        row = (await uow.conn.execute(sa.select(cases.c.status, cases.c.jurisdiction, cases.c.person_id)
-                                      .where(cases.c.case_id == case_id))).first()
+        row = (
+            await uow.conn.execute(
+                sa.select(cases.c.status, cases.c.jurisdiction, cases.c.person_id).where(cases.c.case_id == case_id)
+            )
+        ).first()
         if row is None or row.status not in ACTIVE:
             return
-        data = AftercareFollowupDue(person_id=row.person_id, jurisdiction=row.jurisdiction, case_id=case_id,
-                                    cause=f"followup:{case_id}:{kind}:{timer.due_at.date()}", observed_at=timer.due_at,
-                                    evidence=[timer.key], kind=kind)
+        data = AftercareFollowupDue(
+            person_id=row.person_id,
+            jurisdiction=row.jurisdiction,
+            case_id=case_id,
+            cause=f"followup:{case_id}:{kind}:{timer.due_at.date()}",
+            observed_at=timer.due_at,
+            evidence=[timer.key],
+            kind=kind,
+        )
         await self.publish(uow, data, row.person_id, None, timer.due_at)
         await self.schedule_followups(uow, case_id, row.person_id, timer.due_at, (kind,))  # the next period
 
     async def on_rehab_report_due(self, timer: Timer, uow: UnitOfWork) -> None:
         case_id = uuid.UUID(timer.payload["case_id"])
-        row = (await uow.conn.execute(sa.select(cases.c.status, cases.c.jurisdiction, cases.c.person_id)
-                                      .where(cases.c.case_id == case_id))).first()
+        row = (
+            await uow.conn.execute(
+                sa.select(cases.c.status, cases.c.jurisdiction, cases.c.person_id).where(cases.c.case_id == case_id)
+            )
+        ).first()
         if row is None or row.status != "awaiting_intake":
             return
-        data = RehabReportMissed(person_id=row.person_id, jurisdiction=row.jurisdiction, case_id=case_id,
-                                 cause=f"rehab-report:{case_id}", observed_at=timer.due_at, evidence=[timer.key])
+        data = RehabReportMissed(
+            person_id=row.person_id,
+            jurisdiction=row.jurisdiction,
+            case_id=case_id,
+            cause=f"rehab-report:{case_id}",
+            observed_at=timer.due_at,
+            evidence=[timer.key],
+        )
         await self.publish(uow, data, row.person_id, None, timer.due_at)

@@ -1,4 +1,5 @@
 """The body of every service's Alembic `env.py`: use the connection the service hands over."""
+
 from __future__ import annotations
 
 from alembic import context

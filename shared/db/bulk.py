@@ -6,6 +6,7 @@ per-row parameter processing in SQLAlchemy (`executemany`) or per-element type c
 asyncpg's array encoder. On supervision's fix path those cost more CPU than judging the fixes
 (docs/performance.md, section 4; measured there against both).
 """
+
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
@@ -34,17 +35,29 @@ def _temporal(value: Any) -> str:
 class BulkInsert:
     """An INSERT (or upsert) of `columns` of `table`, for any number of rows, as one statement."""
 
-    def __init__(self, table: sa.Table, columns: Sequence[str], *, conflict: Sequence[str] = (),
-                 update: Mapping[str, str] | Iterable[str] = (), where: str | None = None) -> None:
+    def __init__(
+        self,
+        table: sa.Table,
+        columns: Sequence[str],
+        *,
+        conflict: Sequence[str] = (),
+        update: Mapping[str, str] | Iterable[str] = (),
+        where: str | None = None,
+    ) -> None:
         self.columns = tuple(columns)
         shape = ", ".join(f"{c} {table.c[c].type.compile(dialect=_DIALECT)}" for c in self.columns)
         names = ", ".join(self.columns)
-        sql = (f"INSERT INTO {table.name} ({names}) SELECT {names} "
-               f"FROM json_to_recordset(CAST(:rows AS json)) AS r({shape})")
+        sql = (
+            f"INSERT INTO {table.name} ({names}) SELECT {names} "
+            f"FROM json_to_recordset(CAST(:rows AS json)) AS r({shape})"
+        )
         if conflict:
             assignments = dict(update) if isinstance(update, Mapping) else {c: f"excluded.{c}" for c in update}
-            action = ("DO UPDATE SET " + ", ".join(f"{c} = {expr}" for c, expr in assignments.items())
-                      if assignments else "DO NOTHING")
+            action = (
+                "DO UPDATE SET " + ", ".join(f"{c} = {expr}" for c, expr in assignments.items())
+                if assignments
+                else "DO NOTHING"
+            )
             sql += f" ON CONFLICT ({', '.join(conflict)}) {action}"
             if where and assignments:
                 sql += f" WHERE {where}"
@@ -55,10 +68,14 @@ class BulkInsert:
         width = len(self.columns)
         if any(len(r) != width for r in rows):
             widths = sorted({len(r) for r in rows})
-            raise ValueError(f"rows have {' or '.join(map(str, widths))} values, expected {width}: "
-                             f"{', '.join(self.columns)}")
-        return {"rows": orjson.dumps([dict(zip(self.columns, r)) for r in rows], default=_temporal,
-                                     option=orjson.OPT_PASSTHROUGH_DATETIME).decode()}
+            raise ValueError(
+                f"rows have {' or '.join(map(str, widths))} values, expected {width}: {', '.join(self.columns)}"
+            )
+        return {
+            "rows": orjson.dumps(
+                [dict(zip(self.columns, r)) for r in rows], default=_temporal, option=orjson.OPT_PASSTHROUGH_DATETIME
+            ).decode()
+        }
 
     async def execute(self, conn: AsyncConnection, rows: Sequence[Sequence[Any]]) -> None:
         if rows:

@@ -1,4 +1,5 @@
 """Async engines, the per-service database, and readiness."""
+
 from __future__ import annotations
 
 import asyncpg
@@ -16,8 +17,12 @@ async def ensure_database(maintenance_url: str, database: str) -> bool:
     """Create `database` on the server if missing; return True if it was created."""
     url = make_url(maintenance_url)
     conn = await asyncpg.connect(
-        host=url.host, port=url.port or 5432, user=url.username, password=url.password,
-        database=url.database or "postgres", timeout=10,
+        host=url.host,
+        port=url.port or 5432,
+        user=url.username,
+        password=url.password,
+        database=url.database or "postgres",
+        timeout=10,
     )
     try:
         exists = await conn.fetchval("SELECT 1 FROM pg_database WHERE datname = $1", database)

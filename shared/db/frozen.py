@@ -6,6 +6,7 @@ an old migration never changes when `shared/` does. A change to these tables is 
 text (tests/unit/test_frozen_ddl.py) and another checks that the migrated schema matches the
 metadata the code uses (tests/integration/test_schema.py).
 """
+
 from __future__ import annotations
 
 from typing import Any

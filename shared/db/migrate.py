@@ -2,6 +2,7 @@
 
 Replicas starting together serialise on an advisory lock, so a migration runs once.
 """
+
 from __future__ import annotations
 
 from pathlib import Path

@@ -3,6 +3,7 @@
 The code's view of them. The migrations create them from frozen DDL (shared/db/frozen.py); a
 later change is a new migration in every service, like any schema change.
 """
+
 from __future__ import annotations
 
 import sqlalchemy as sa

@@ -4,6 +4,7 @@ State change and outgoing events commit together or not at all; the outbox relay
 them afterwards. Hooks registered with `after_commit` run only once the commit succeeded,
 so in-memory caches never run ahead of the database.
 """
+
 from __future__ import annotations
 
 import uuid
@@ -57,8 +58,9 @@ class UnitOfWork:
         self.scratch = {}
         return self
 
-    async def __aexit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
-                        tb: TracebackType | None) -> None:
+    async def __aexit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
         conn = self._conn
         assert conn is not None
         try:
@@ -92,9 +94,17 @@ class UnitOfWork:
         self._pending, self._after_commit, self._after_rollback = [], [], []
         self._before_commit, self.scratch = {}, {}
 
-    def publish(self, data: EventData, *, subject: uuid.UUID | str | None, cause: IncomingEvent | None = None,
-                time: datetime | None = None, type: str | None = None, key: str | None = None,
-                id: uuid.UUID | None = None) -> OutgoingEvent:
+    def publish(
+        self,
+        data: EventData,
+        *,
+        subject: uuid.UUID | str | None,
+        cause: IncomingEvent | None = None,
+        time: datetime | None = None,
+        type: str | None = None,
+        key: str | None = None,
+        id: uuid.UUID | None = None,
+    ) -> OutgoingEvent:
         """Queue `data` as an event, written to the outbox in this transaction.
 
         The type and topic come from the event registry by the data's class (`type` picks one
@@ -110,10 +120,15 @@ class UnitOfWork:
     def emit(self, topic: str, event: OutgoingEvent, key: str | None = None) -> None:
         """Queue an already built event for the outbox (the gateway's ingest, whose ids are the
         agencies' own numbers); everything else publishes with `publish`."""
-        self._pending.append({
-            "event_id": event.id, "topic": topic, "key": key or event.subject,
-            "value": encode(event), "headers": [[k, v.decode()] for k, v in event_headers(event)],
-        })
+        self._pending.append(
+            {
+                "event_id": event.id,
+                "topic": topic,
+                "key": key or event.subject,
+                "value": encode(event),
+                "headers": [[k, v.decode()] for k, v in event_headers(event)],
+            }
+        )
 
     def before_commit(self, name: str, fn: Callable[[], Awaitable[None]]) -> None:
         """Run `fn` once just before the commit (registering the same name again keeps one).

@@ -1,4 +1,5 @@
 """Topic creation (idempotent) and cluster readiness."""
+
 from __future__ import annotations
 
 import asyncio

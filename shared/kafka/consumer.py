@@ -3,13 +3,15 @@
 Per poll (`getmany`, every assigned partition): decode and validate each record; records that
 fail go to `<topic>.dlq` with the reason in header `sps-error` (original headers kept). The
 rest are handled in one database transaction together with the inbox claim, then the offsets
-of every partition in the poll are committed at once. So a crash between the database commit and the offset commit redelivers records
-whose ids the inbox already holds: nothing lost, nothing applied twice.
+of every partition in the poll are committed at once. So a crash between the database commit and
+the offset commit redelivers records whose ids the inbox already holds: nothing lost, nothing
+applied twice.
 
 Transient failures (database or broker away) are retried with backoff, without limit: a
 record is never dropped because a dependency was down. A handler that keeps failing on one
 record is isolated from its batch and, after `max_attempts`, dead-lettered with the error.
 """
+
 from __future__ import annotations
 
 import asyncio
@@ -49,8 +51,18 @@ class TransientError(Exception):
 
 
 def is_transient(exc: BaseException) -> bool:
-    if isinstance(exc, (TransientError, OSError, TimeoutError, asyncpg.PostgresConnectionError,
-                        asyncpg.CannotConnectNowError, InterfaceError, OperationalError)):
+    if isinstance(
+        exc,
+        (
+            TransientError,
+            OSError,
+            TimeoutError,
+            asyncpg.PostgresConnectionError,
+            asyncpg.CannotConnectNowError,
+            InterfaceError,
+            OperationalError,
+        ),
+    ):
         return True
     if isinstance(exc, DBAPIError) and (exc.connection_invalidated or isinstance(exc.orig, OSError)):
         return True
@@ -194,13 +206,15 @@ class ConsumerRunner:
     async def _process(self, batches: dict[TopicPartition, list[Record]]) -> None:
         items: list[_Item] = []
         rejected: list[tuple[Record, str]] = []
-        for tp, records in batches.items():   # each partition's records stay in their order
+        for tp, records in batches.items():  # each partition's records stay in their order
             CONSUMED.labels(self.service, tp.topic).inc(len(records))
             for record in records:
                 try:
                     if record.value is not None and len(record.value) > self.max_record_bytes:
-                        raise EnvelopeError(f"record of {len(record.value):,} bytes is over the limit of "
-                                            f"{self.max_record_bytes:,} bytes")
+                        raise EnvelopeError(
+                            f"record of {len(record.value):,} bytes is over the limit of "
+                            f"{self.max_record_bytes:,} bytes"
+                        )
                     event = decode(record.value)
                     if event.type not in self.handlers:
                         if event.type in EVENT_TYPES:
@@ -216,7 +230,7 @@ class ConsumerRunner:
 
     async def _handle_with_retry(self, items: list[_Item]) -> None:
         topics_ = {i.record.topic for i in items}
-        topic = next(iter(topics_)) if len(topics_) == 1 else "*"   # the metrics' label
+        topic = next(iter(topics_)) if len(topics_) == 1 else "*"  # the metrics' label
         attempt = 0
         while True:
             started = time.perf_counter()
@@ -258,8 +272,9 @@ class ConsumerRunner:
             handled: set[uuid.UUID] = set()
             for item in items:
                 eid = item.event.id
-                if ((item.record.topic, eid) not in fresh and item.event.type not in self.idempotent_types) \
-                        or eid in handled:
+                if (
+                    (item.record.topic, eid) not in fresh and item.event.type not in self.idempotent_types
+                ) or eid in handled:
                     DUPLICATES.labels(self.service, item.record.topic).inc()
                     continue
                 handled.add(eid)

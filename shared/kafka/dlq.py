@@ -1,12 +1,14 @@
 """Dead-letter topics: see what is in them, and replay them after a fix.
 
 `show` counts a DLQ's records by reason; `replay` puts them back on the topic they came from,
-once (the command line is `python -m tools.dlq`). Replay reads `<topic>.dlq` with a consumer group of its own and commits after each
-batch is acknowledged, so a second run replays only what arrived since. It stops at the end
-offsets it saw when it started, so records that fail again (dead-lettered anew, with their new
-reason) are not chased in a loop. A crash between the publish and the commit replays a batch
-again: its records keep their CloudEvent ids, and consumers' inboxes drop the copies.
+once (the command line is `python -m tools.dlq`). Replay reads `<topic>.dlq` with a consumer
+group of its own and commits after each batch is acknowledged, so a second run replays only
+what arrived since. It stops at the end offsets it saw when it started, so records that fail
+again (dead-lettered anew, with their new reason) are not chased in a loop. A crash between the
+publish and the commit replays a batch again: its records keep their CloudEvent ids, and
+consumers' inboxes drop the copies.
 """
+
 from __future__ import annotations
 
 import asyncio
@@ -23,8 +25,13 @@ from shared.topics import dlq
 
 REPLAY_GROUP = "sps-dlq-replay"
 # Headers the consumer runner adds when it dead-letters; a replayed record goes back without them.
-_DLQ_HEADERS = {"sps-error", "sps-original-topic", "sps-original-partition", "sps-original-offset",
-                "sps-consumer-group"}
+_DLQ_HEADERS = {
+    "sps-error",
+    "sps-original-topic",
+    "sps-original-partition",
+    "sps-original-offset",
+    "sps-consumer-group",
+}
 
 
 @dataclass
@@ -51,8 +58,9 @@ Record: TypeAlias = ConsumerRecord[bytes, bytes]
 OnBatch = Callable[[TopicPartition, list[Record]], Awaitable[None]]
 
 
-async def _read_until_end(consumer: AIOKafkaConsumer, tps: list[TopicPartition], ends: dict[TopicPartition, int],
-                          on_batch: OnBatch) -> None:
+async def _read_until_end(
+    consumer: AIOKafkaConsumer, tps: list[TopicPartition], ends: dict[TopicPartition, int], on_batch: OnBatch
+) -> None:
     while True:
         positions = {tp: await consumer.position(tp) for tp in tps}
         if all(positions[tp] >= ends[tp] for tp in tps):
@@ -95,12 +103,14 @@ async def show(bootstrap: str, topic: str) -> Counter[str]:
         await consumer.stop()
 
 
-async def replay(bootstrap: str, topic: str, *, group: str = REPLAY_GROUP,
-                 progress: Callable[[int], None] | None = None) -> ReplayResult:
+async def replay(
+    bootstrap: str, topic: str, *, group: str = REPLAY_GROUP, progress: Callable[[int], None] | None = None
+) -> ReplayResult:
     """Put every record of `<topic>.dlq` not replayed before back on its original topic."""
     source = dlq(topic)
-    consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap, group_id=group, enable_auto_commit=False,
-                                auto_offset_reset="earliest")
+    consumer = AIOKafkaConsumer(
+        bootstrap_servers=bootstrap, group_id=group, enable_auto_commit=False, auto_offset_reset="earliest"
+    )
     producer = EventProducer(bootstrap, "dlq-replay")
     await consumer.start()
     await producer.start()
@@ -117,7 +127,7 @@ async def replay(bootstrap: str, topic: str, *, group: str = REPLAY_GROUP,
                 headers.append(("sps-replayed-from", f"{tp.topic}/{tp.partition}/{r.offset}".encode()))
                 out.append((header(r, "sps-original-topic") or topic, r.key, r.value or b"", headers))
                 result.by_reason[reason_kind(header(r, "sps-error"))] += 1
-            await producer.publish_raw(out)              # acknowledged by all in-sync replicas…
+            await producer.publish_raw(out)  # acknowledged by all in-sync replicas…
             await consumer.commit({tp: records[-1].offset + 1})  # …before the DLQ offset moves on
             result.replayed += len(records)
             if progress is not None:

@@ -1,4 +1,5 @@
 """The one Kafka producer of a service: idempotent, acks=all, keyed by person id."""
+
 from __future__ import annotations
 
 import asyncio
@@ -73,7 +74,9 @@ class EventProducer:
         if self._producer is None:
             raise KafkaConnectionError("producer not started")
         futures = [
-            await self._producer.send(topic, value=value, key=key.encode() if isinstance(key, str) else key, headers=headers)
+            await self._producer.send(
+                topic, value=value, key=key.encode() if isinstance(key, str) else key, headers=headers
+            )
             for topic, key, value, headers in records
         ]
         if futures:

@@ -1,6 +1,7 @@
 """An alert's life through the command centre's staff API, every service a real process:
 acknowledge → dispose (reason code) → close (supervisor for orange), office limits, silences,
 quality — and each step on alerts.v1 and the live feed."""
+
 from __future__ import annotations
 
 import asyncio
@@ -16,19 +17,22 @@ from tests.factories import court_order
 
 async def person_with_alert(client: httpx.AsyncClient, platform, town: str) -> tuple[str, dict]:
     gw, cc = platform.url("exchange"), platform.url("command_centre")
-    r = await client.post(f"{gw}/v1/court-orders", json=court_order(town=town),
-                          headers=await gateway_token(client, gw, "court"))
+    r = await client.post(
+        f"{gw}/v1/court-orders", json=court_order(town=town), headers=await gateway_token(client, gw, "court")
+    )
     person_id = r.json()["person_id"]
     await asyncio.sleep(1.0)
     device = await gateway_token(client, gw, "device")
-    r = await client.post(f"{gw}/v1/locations", json={"fixes": [fix(person_id, *SHANGHAI, datetime.now(UTC))]},
-                          headers=device)
+    r = await client.post(
+        f"{gw}/v1/locations", json={"fixes": [fix(person_id, *SHANGHAI, datetime.now(UTC))]}, headers=device
+    )
     assert r.status_code == 202
     duty = await staff(client, cc, "duty-demo")
     deadline = time.monotonic() + 30
     while time.monotonic() < deadline:
-        mine = [a for a in (await client.get(f"{cc}/api/v1/alerts", headers=duty)).json()
-                if a["person_id"] == person_id]
+        mine = [
+            a for a in (await client.get(f"{cc}/api/v1/alerts", headers=duty)).json() if a["person_id"] == person_id
+        ]
         if mine:
             return person_id, mine[0]
         await asyncio.sleep(0.2)
@@ -38,7 +42,7 @@ async def person_with_alert(client: httpx.AsyncClient, platform, town: str) -> t
 async def test_acknowledge_dispose_close_with_roles_and_offices(platform):
     cc = platform.url("command_centre")
     async with httpx.AsyncClient(timeout=10) as client:
-        officer = await staff(client, cc, "officer-demo")      # 澄江街道
+        officer = await staff(client, cc, "officer-demo")  # 澄江街道
         duty = await staff(client, cc, "duty-demo")
         supervisor = await staff(client, cc, "supervisor-demo")
         person_id, alert = await person_with_alert(client, platform, "澄江街道")
@@ -54,11 +58,15 @@ async def test_acknowledge_dispose_close_with_roles_and_offices(platform):
             again = await client.post(f"{cc}/api/v1/alerts/{aid}/acknowledge", headers=officer)
             assert again.status_code == 409
 
-            r = await client.post(f"{cc}/api/v1/alerts/{aid}/dispose", headers=officer,
-                                  json={"reason_code": "because", "note": "x"})
+            r = await client.post(
+                f"{cc}/api/v1/alerts/{aid}/dispose", headers=officer, json={"reason_code": "because", "note": "x"}
+            )
             assert r.status_code == 422 and r.json()["errors"][0]["field"] == "reason_code"
-            r = await client.post(f"{cc}/api/v1/alerts/{aid}/dispose", headers=officer,
-                                  json={"reason_code": "returned", "note": "电话联系，已返回江阴"})
+            r = await client.post(
+                f"{cc}/api/v1/alerts/{aid}/dispose",
+                headers=officer,
+                json={"reason_code": "returned", "note": "电话联系，已返回江阴"},
+            )
             assert r.status_code == 200 and r.json()["status"] == "disposed" and r.json()["reason_code"] == "returned"
 
             r = await client.post(f"{cc}/api/v1/alerts/{aid}/close", headers=duty, json={"note": "ok"})
@@ -70,14 +78,23 @@ async def test_acknowledge_dispose_close_with_roles_and_offices(platform):
             steps = [e.event for e in feed.events if e.data.get("alert_id") == aid]
         assert steps == ["sps.alert.acknowledged", "sps.alert.disposed", "sps.alert.closed"]
 
-        on_kafka = [(e["type"], e["data"]["version"], e["data"]["actor"])
-                    for e in await alerts_for(platform.bootstrap, person_id, min_count=4)]
-        assert on_kafka == [("sps.alert.raised", 1, "system"), ("sps.alert.acknowledged", 2, "officer-demo"),
-                            ("sps.alert.disposed", 3, "officer-demo"), ("sps.alert.closed", 4, "supervisor-demo")]
+        on_kafka = [
+            (e["type"], e["data"]["version"], e["data"]["actor"])
+            for e in await alerts_for(platform.bootstrap, person_id, min_count=4)
+        ]
+        assert on_kafka == [
+            ("sps.alert.raised", 1, "system"),
+            ("sps.alert.acknowledged", 2, "officer-demo"),
+            ("sps.alert.disposed", 3, "officer-demo"),
+            ("sps.alert.closed", 4, "supervisor-demo"),
+        ]
         detail = (await client.get(f"{cc}/api/v1/alerts/{aid}", headers=supervisor)).json()
         assert [(s["step"], s["actor"]) for s in detail["log"]] == [
-            ("raised", "system"), ("acknowledged", "officer-demo"), ("disposed", "officer-demo"),
-            ("closed", "supervisor-demo")]
+            ("raised", "system"),
+            ("acknowledged", "officer-demo"),
+            ("disposed", "officer-demo"),
+            ("closed", "supervisor-demo"),
+        ]
         assert "电话联系" in detail["log"][2]["reason"]
 
         quality = await client.get(f"{cc}/api/v1/alert-quality", headers=supervisor)
@@ -103,7 +120,9 @@ async def test_a_supervisor_silences_a_rule_for_a_person_recorded_and_shown(plat
         device = await gateway_token(client, gw, "device")
         now = datetime.now(UTC) + timedelta(seconds=5)
         back_and_out = [fix(person_id, 31.91, 120.28, now), fix(person_id, *SHANGHAI, now + timedelta(minutes=1))]
-        assert (await client.post(f"{gw}/v1/locations", json={"fixes": back_and_out}, headers=device)).status_code == 202
+        assert (
+            await client.post(f"{gw}/v1/locations", json={"fixes": back_and_out}, headers=device)
+        ).status_code == 202
         events = await alerts_for(platform.bootstrap, person_id, min_count=2)
         raised = [e["data"] for e in events if e["type"] == "sps.alert.raised"]
         assert len(raised) == 2 and raised[0]["alert_id"] == first["alert_id"]

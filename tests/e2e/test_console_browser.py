@@ -3,6 +3,7 @@ download), every service a real process: each role logs in; an alert caused thro
 appears without a reload and is acknowledged and disposed from the board; a justice officer does
 not see another office's alert; map, person page and handover board render; the statistics page
 draws its charts and the XLSX report holds the right figures."""
+
 from __future__ import annotations
 
 import asyncio
@@ -20,8 +21,15 @@ from tests.e2e.test_thin_slice import SHANGHAI, fix, gateway_token, staff
 from tests.factories import court_order
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
-ARGS = ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
-        "--disable-background-networking", "--no-first-run", "--disable-extensions"]
+ARGS = [
+    "--headless=new",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-dev-shm-usage",
+    "--disable-background-networking",
+    "--no-first-run",
+    "--disable-extensions",
+]
 
 
 @pytest.fixture
@@ -48,8 +56,9 @@ async def logged_in(browser, platform, username: str) -> Page:
 
 async def order_in(client: httpx.AsyncClient, platform, town: str) -> str:
     gw = platform.url("exchange")
-    r = await client.post(f"{gw}/v1/court-orders", json=court_order(town=town),
-                          headers=await gateway_token(client, gw, "court"))
+    r = await client.post(
+        f"{gw}/v1/court-orders", json=court_order(town=town), headers=await gateway_token(client, gw, "court")
+    )
     assert r.status_code == 202, r.text
     return r.json()["person_id"]
 
@@ -58,8 +67,9 @@ async def fix_outside(client: httpx.AsyncClient, platform, person_id: str) -> No
     gw = platform.url("exchange")
     device = await gateway_token(client, gw, "device")
     for _ in range(50):  # until supervision has opened the case (it answers no alert before)
-        r = await client.post(f"{gw}/v1/locations", json={"fixes": [fix(person_id, *SHANGHAI, datetime.now(UTC))]},
-                              headers=device)
+        r = await client.post(
+            f"{gw}/v1/locations", json={"fixes": [fix(person_id, *SHANGHAI, datetime.now(UTC))]}, headers=device
+        )
         assert r.status_code == 202
         duty = await staff(client, platform.url("command_centre"), "duty-demo")
         alerts = (await client.get(f"{platform.url('command_centre')}/api/v1/alerts", headers=duty)).json()
@@ -139,7 +149,7 @@ async def test_map_person_page_and_handover_board(platform, browser):
     await expect(page.locator("#map polyline.track")).to_have_count(1)
     await page.locator(f'#map circle[data-person="{person_id}"]').dispatch_event("click")
     await expect(page.locator("#person-view")).to_be_visible()
-    await expect(page.locator("#p-name")).to_contain_text("*")       # masked identity only
+    await expect(page.locator("#p-name")).to_contain_text("*")  # masked identity only
     await expect(page.locator("#p-name")).not_to_contain_text("王五")
     await expect(page.locator("#p-timeline-list li")).not_to_have_count(0)
     await expect(page.locator("#p-alerts")).to_contain_text("离开江阴市")
@@ -157,14 +167,18 @@ async def test_statistics_page_charts_and_the_monthly_xlsx(platform, browser):
         async def office_row():
             stats = (await client.get(f"{cc}/api/v1/statistics", params={"month": month}, headers=head)).json()
             return next((o for o in stats["offices"] if o["office"] == "祝塘镇"), {})
+
         before = await office_row()
         people = [await order_in(client, platform, "祝塘镇") for _ in range(2)]
         deadline = time.monotonic() + 30
         while (await office_row()).get("corrections", 0) < before.get("corrections", 0) + 2:
             assert time.monotonic() < deadline, "the two new cases never counted"
             await asyncio.sleep(0.3)
-        r = await client.post(f"{cc}/api/v1/persons/{people[0]}/positioning", headers=head,
-                              json={"ground": "revocation_pending", "device_id": "EM-XLSX"})
+        r = await client.post(
+            f"{cc}/api/v1/persons/{people[0]}/positioning",
+            headers=head,
+            json={"ground": "revocation_pending", "device_id": "EM-XLSX"},
+        )
         assert r.status_code == 201, r.text
         after = await office_row()
         positioned_before = round((before.get("positioning_rate") or 0) * before.get("corrections", 0))

@@ -1,5 +1,6 @@
 """`make demo`'s simulator, briefly, against the running platform: it enrols persons through the
 gateway, reports them in, and keeps sending fixes and notices."""
+
 from __future__ import annotations
 
 import httpx
@@ -15,6 +16,7 @@ async def test_the_simulator_feeds_the_platform(platform):
     assert demo.stats["fixes"] >= 20 * 3 and demo.stats["notices"] >= 1
     async with httpx.AsyncClient(timeout=10) as client:
         duty = await staff(client, platform.url("command_centre"), "duty-demo")
-        page = await client.get(f"{platform.url('command_centre')}/api/v1/persons/{demo.persons[0].person_id}",
-                                headers=duty)
+        page = await client.get(
+            f"{platform.url('command_centre')}/api/v1/persons/{demo.persons[0].person_id}", headers=duty
+        )
         assert page.status_code == 200 and page.json()["jurisdiction"] == demo.persons[0].town

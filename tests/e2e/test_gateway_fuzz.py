@@ -3,6 +3,7 @@ Each operation is called with a token carrying its declared scope, so generation
 
 (schemathesis's pytest loader `from_fixture` trips over pytest 9, so the operations are driven
 through its Python API with Hypothesis directly.)"""
+
 from __future__ import annotations
 
 import httpx
@@ -15,9 +16,14 @@ from services.exchange.domain.clients import AGENCY_SCOPES
 def tokens_by_scope(gateway: str) -> dict[str, str]:
     tokens = {}
     for agency, scopes in AGENCY_SCOPES.items():
-        r = httpx.post(f"{gateway}/oauth/token", data={"grant_type": "client_credentials",
-                                                       "client_id": f"{agency}-demo",
-                                                       "client_secret": f"{agency}-demo-secret"})
+        r = httpx.post(
+            f"{gateway}/oauth/token",
+            data={
+                "grant_type": "client_credentials",
+                "client_id": f"{agency}-demo",
+                "client_secret": f"{agency}-demo-secret",
+            },
+        )
         for scope in scopes:
             tokens[scope] = r.json()["access_token"]
     return tokens

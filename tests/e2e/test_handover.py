@@ -2,6 +2,7 @@
 receipt to the prison and handover to the police; an ordinary person's → receipt only; a notice
 for a place outside Jiangyin → the unlinked list with its reason; the same notice twice → one
 handover; missed deadlines → alerts; arrival → a resettlement case and a new assessment."""
+
 from __future__ import annotations
 
 import asyncio
@@ -16,14 +17,24 @@ from tests.waiting import eventually
 
 
 def notice(town: str = "华士镇", release: date | None = None, **flags) -> dict:
-    return {"notice_no": f"苏狱释-{uuid.uuid4().hex[:8]}", "prison": "江苏省苏州监狱",
-            "person": {"name": "孙七", "id_number": random_id_number(), "sex": "M",
-                       "residence": {"town": town, "address": "某村"}},
-            "offence": "盗窃罪", "offence_category": "property",
-            "release_date": (release or date.today() + timedelta(days=20)).isoformat(), "sentence_months": 36,
-            "reform_performance": "good", "prison_risk_rating": "low", "destination": {"town": town}, **flags}
-
-
+    return {
+        "notice_no": f"苏狱释-{uuid.uuid4().hex[:8]}",
+        "prison": "江苏省苏州监狱",
+        "person": {
+            "name": "孙七",
+            "id_number": random_id_number(),
+            "sex": "M",
+            "residence": {"town": town, "address": "某村"},
+        },
+        "offence": "盗窃罪",
+        "offence_category": "property",
+        "release_date": (release or date.today() + timedelta(days=20)).isoformat(),
+        "sentence_months": 36,
+        "reform_performance": "good",
+        "prison_risk_rating": "low",
+        "destination": {"town": town},
+        **flags,
+    }
 
 
 async def test_key_ordinary_unlinked_and_duplicate_notices(platform):
@@ -46,6 +57,7 @@ async def test_key_ordinary_unlinked_and_duplicate_notices(platform):
             items = (await client.get(f"{gw}/v1/receipts", headers=prison)).json()["items"]
             mine = {i["notice_no"]: i for i in items if i["notice_no"] in (key["notice_no"], ordinary["notice_no"])}
             return mine if len(mine) == 2 else None
+
         receipts_by_no = await eventually(receipts)
         assert {r["status"] for r in receipts_by_no.values()} == {"linked"}
         assert receipts_by_no[key["notice_no"]]["justice_office"] == "华士镇"
@@ -54,24 +66,33 @@ async def test_key_ordinary_unlinked_and_duplicate_notices(platform):
         to_police = [h for h in handovers if h["person_id"] in {ids["key"]["person_id"], ids["ordinary"]["person_id"]}]
         assert [h["person_id"] for h in to_police] == [ids["key"]["person_id"]]  # key only, once
         assert set(to_police[0]["reasons"]) == {"three_false", "poor_reform_performance"}
-        r = await client.post(f"{gw}/v1/police/handovers/{to_police[0]['handover_id']}/acknowledge",
-                              headers=police, json={"officer": "澄江派出所 张警官"})
+        r = await client.post(
+            f"{gw}/v1/police/handovers/{to_police[0]['handover_id']}/acknowledge",
+            headers=police,
+            json={"officer": "澄江派出所 张警官"},
+        )
         assert r.status_code == 202, r.text
 
         async def acknowledged():
             rows = (await client.get(f"{cc}/api/v1/handovers", headers=duty)).json()
             row = next(h for h in rows if h["notice_no"] == key["notice_no"])
             return row if row["police_ack_at"] else None
+
         assert (await eventually(acknowledged))["police_ack_by"] == "江阴市公安局"
 
         board = (await client.get(f"{cc}/api/v1/handovers", headers=duty, params={"view": "unlinked"})).json()
         unlinked = [h for h in board if h["notice_no"] == elsewhere["notice_no"]]
         assert len(unlinked) == 1 and "吴中区" in unlinked[0]["unlinked_reason"] and unlinked[0]["receipt_at"] is None
-        detail = next(h for h in (await client.get(f"{cc}/api/v1/handovers", headers=duty)).json()
-                      if h["notice_no"] == key["notice_no"])
+        detail = next(
+            h
+            for h in (await client.get(f"{cc}/api/v1/handovers", headers=duty)).json()
+            if h["notice_no"] == key["notice_no"]
+        )
         assert detail["duplicates"] == 1 and detail["key_person"]
-        assert {l["en"] for l in detail["key_reason_labels"]} == {"False name, address or identity",
-                                                                  "Poor reform performance"}
+        assert {l["en"] for l in detail["key_reason_labels"]} == {
+            "False name, address or identity",
+            "Poor reform performance",
+        }
 
         officer = await staff(client, cc, "officer-demo")  # 澄江街道: neither the county nor 华士镇
         r = await client.post(f"{cc}/api/v1/handovers/{unlinked[0]['handover_id']}/resolve", headers=officer, json={})
@@ -82,6 +103,7 @@ async def test_key_ordinary_unlinked_and_duplicate_notices(platform):
         async def unlinked_receipt():
             items = (await client.get(f"{gw}/v1/receipts", headers=prison)).json()["items"]
             return [i for i in items if i["notice_no"] == elsewhere["notice_no"]]
+
         (receipt,) = await eventually(unlinked_receipt)
         assert receipt["status"] == "unlinked" and "吴中区" in receipt["reason"]
 
@@ -101,10 +123,17 @@ async def test_missed_deadlines_raise_alerts_and_arrival_opens_a_case(platform):
         async def handover_of(notice_no):
             rows = (await client.get(f"{cc}/api/v1/handovers", headers=duty)).json()
             return next((h for h in rows if h["notice_no"] == notice_no), None)
+
         plan_this = await eventually(lambda: handover_of(planned["notice_no"]))
-        r = await client.post(f"{cc}/api/v1/handovers/{plan_this['handover_id']}/pickup-plan", headers=duty,
-                              json={"who": "华士镇司法所 李", "when": (datetime.now(UTC) + timedelta(days=3)).isoformat(),
-                                    "escort": "社区民警 王"})
+        r = await client.post(
+            f"{cc}/api/v1/handovers/{plan_this['handover_id']}/pickup-plan",
+            headers=duty,
+            json={
+                "who": "华士镇司法所 李",
+                "when": (datetime.now(UTC) + timedelta(days=3)).isoformat(),
+                "escort": "社区民警 王",
+            },
+        )
         assert r.status_code == 200 and r.json()["pickup_plan"]["escort"] == "社区民警 王"
 
         soon_alerts = await alerts_for(platform.bootstrap, ids["soon"]["person_id"], min_count=1)
@@ -114,17 +143,25 @@ async def test_missed_deadlines_raise_alerts_and_arrival_opens_a_case(platform):
         assert datetime.fromisoformat(raised[0]["raised_at"]) > datetime.now(UTC) - timedelta(minutes=5)
         gone_alerts = await alerts_for(platform.bootstrap, ids["gone"]["person_id"], min_count=2)
         assert {(e["data"]["rule_id"], e["data"]["colour"]) for e in gone_alerts} >= {
-            ("release_intake_missed", "red"), ("pickup_unplanned", "orange")}
+            ("release_intake_missed", "red"),
+            ("pickup_unplanned", "orange"),
+        }
         await asyncio.sleep(1.0)
         planned_alerts = await alerts_for(platform.bootstrap, ids["planned"]["person_id"], min_count=0)
         assert "pickup_unplanned" not in {e["data"]["rule_id"] for e in planned_alerts}
 
         gone_handover = await handover_of(gone["notice_no"])
-        r = await client.post(f"{cc}/api/v1/handovers/{gone_handover['handover_id']}/arrival", headers=duty,
-                              json={"at": datetime.now(UTC).isoformat()})
+        r = await client.post(
+            f"{cc}/api/v1/handovers/{gone_handover['handover_id']}/arrival",
+            headers=duty,
+            json={"at": datetime.now(UTC).isoformat()},
+        )
         assert r.status_code == 200 and r.json()["arrived_at"]
-        r = await client.post(f"{cc}/api/v1/handovers/{gone_handover['handover_id']}/arrival", headers=duty,
-                              json={"at": datetime.now(UTC).isoformat()})
+        r = await client.post(
+            f"{cc}/api/v1/handovers/{gone_handover['handover_id']}/arrival",
+            headers=duty,
+            json={"at": datetime.now(UTC).isoformat()},
+        )
         assert r.status_code == 409
 
         person = ids["gone"]["person_id"]
@@ -132,6 +169,7 @@ async def test_missed_deadlines_raise_alerts_and_arrival_opens_a_case(platform):
         async def case():
             r = await client.get(f"{cc}/api/v1/persons/{person}", headers=duty)
             return r.json() if r.status_code == 200 else None
+
         page = await eventually(case)
         (opened,) = page["cases"]
         assert opened["kind"] == "resettlement" and opened["status"] == "under_supervision"
@@ -143,16 +181,21 @@ async def test_missed_deadlines_raise_alerts_and_arrival_opens_a_case(platform):
                 return None
             triggers = [a["trigger"] for a in r.json()["history_by_version"]["2026.1"]]
             return triggers if "arrival" in triggers else None
+
         assert (await eventually(arrival_assessment))[0] == "release"
 
-        r = await client.post(f"{cc}/api/v1/handovers/{gone_handover['handover_id']}/assistance", headers=duty,
-                              json={"kind": "minimum_living"})
+        r = await client.post(
+            f"{cc}/api/v1/handovers/{gone_handover['handover_id']}/assistance",
+            headers=duty,
+            json={"kind": "minimum_living"},
+        )
         assert r.status_code == 200 and r.json()["kind"] == "minimum_living"
         civil = await gateway_token(client, gw, "civil-affairs")
 
         async def requests_seen():
             items = (await client.get(f"{gw}/v1/assistance-requests", headers=civil)).json()["items"]
             return [i for i in items if i["person_id"] == person]
+
         (request,) = await eventually(requests_seen)
         assert request["justice_office"] == "华士镇" and request["status"] == "requested"
 

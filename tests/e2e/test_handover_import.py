@@ -1,5 +1,6 @@
 """A prison's monthly list of 5,000 rows with 50 bad ones, through the real import command: the 4,950
 good rows land in the handover service, and the report names each bad row and its field."""
+
 from __future__ import annotations
 
 import csv
@@ -17,8 +18,11 @@ from tests.factories import random_id_number
 from tools.handover_import import COLUMNS
 
 BAD_KINDS = [
-    ("id_number", lambda r: r.update(id_number=r["id_number"][:17] + ("0" if r["id_number"][17] != "0" else "1")),
-     "person.id_number"),
+    (
+        "id_number",
+        lambda r: r.update(id_number=r["id_number"][:17] + ("0" if r["id_number"][17] != "0" else "1")),
+        "person.id_number",
+    ),
     ("notice_no", lambda r: r.update(notice_no=""), "notice_no"),
     ("release_date", lambda r: r.update(release_date="2027-02-30"), "release_date"),
     ("offence_category", lambda r: r.update(offence_category="murderish"), "offence_category"),
@@ -27,24 +31,60 @@ BAD_KINDS = [
 
 
 def row(prefix: str, i: int) -> dict[str, str]:
-    return {"notice_no": f"{prefix}{i:05d}", "prison": "江苏省苏州监狱", "name": "周八", "id_number": random_id_number(),
-            "sex": "M", "phone": "", "residence_town": "青阳镇", "residence_address": "", "offence": "盗窃罪",
-            "offence_category": "property", "release_date": "2027-03-01", "sentence_months": "24",
-            "deprived_political_rights": "否", "three_false": "否", "household_residence_separated": "否",
-            "serious_illness": "否", "reform_performance": "good", "prison_risk_rating": "low",
-            "destination_town": "青阳镇", "destination_address": ""}
+    return {
+        "notice_no": f"{prefix}{i:05d}",
+        "prison": "江苏省苏州监狱",
+        "name": "周八",
+        "id_number": random_id_number(),
+        "sex": "M",
+        "phone": "",
+        "residence_town": "青阳镇",
+        "residence_address": "",
+        "offence": "盗窃罪",
+        "offence_category": "property",
+        "release_date": "2027-03-01",
+        "sentence_months": "24",
+        "deprived_political_rights": "否",
+        "three_false": "否",
+        "household_residence_separated": "否",
+        "serious_illness": "否",
+        "reform_performance": "good",
+        "prison_risk_rating": "low",
+        "destination_town": "青阳镇",
+        "destination_address": "",
+    }
 
 
 def import_file(platform, path: Path, report: Path) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "tools.handover_import", str(path), "--gateway",
-                           platform.url("exchange"), "--client-id", "prison-demo", "--client-secret",
-                           "prison-demo-secret", "--report", str(report)], cwd=REPO_ROOT, capture_output=True,
-                          text=True, timeout=600)
+    return subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "tools.handover_import",
+            str(path),
+            "--gateway",
+            platform.url("exchange"),
+            "--client-id",
+            "prison-demo",
+            "--client-secret",
+            "prison-demo-secret",
+            "--report",
+            str(report),
+        ],
+        cwd=REPO_ROOT,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
 
 
 def landed(platform, prefix: str) -> int:
-    r = httpx.get(f"{platform.url('handover')}/internal/v1/handovers", headers={HEADER: "sps-demo-internal-token"},
-                  params={"notice_prefix": prefix, "limit": 10000}, timeout=30)
+    r = httpx.get(
+        f"{platform.url('handover')}/internal/v1/handovers",
+        headers={HEADER: "sps-demo-internal-token"},
+        params={"notice_prefix": prefix, "limit": 10000},
+        timeout=30,
+    )
     return len(r.json())
 
 

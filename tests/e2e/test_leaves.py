@@ -1,5 +1,6 @@
 """An approved leave keeps a trip outside the county from being a breach; its end re-arms the rule.
 Approval limits by level, through the command centre's staff API (contract §5)."""
+
 from __future__ import annotations
 
 import asyncio
@@ -14,10 +15,11 @@ from tests.factories import court_order
 async def test_leave_inhibits_zone_exit_and_its_end_rearms_it(platform):
     gw, cc = platform.url("exchange"), platform.url("command_centre")
     async with httpx.AsyncClient(timeout=10) as client:
-        officer = await staff(client, cc, "officer-demo")   # 澄江街道
-        duty = await staff(client, cc, "duty-demo")         # county
-        r = await client.post(f"{gw}/v1/court-orders", json=court_order(town="澄江街道"),
-                              headers=await gateway_token(client, gw, "court"))
+        officer = await staff(client, cc, "officer-demo")  # 澄江街道
+        duty = await staff(client, cc, "duty-demo")  # county
+        r = await client.post(
+            f"{gw}/v1/court-orders", json=court_order(town="澄江街道"), headers=await gateway_token(client, gw, "court")
+        )
         person = r.json()["person_id"]
         await asyncio.sleep(1.0)
         now = datetime.now(UTC).replace(microsecond=0)
@@ -34,8 +36,11 @@ async def test_leave_inhibits_zone_exit_and_its_end_rearms_it(platform):
         assert r.status_code == 403 and "county" in r.json()["detail"]
         r = await client.post(f"{cc}/api/v1/persons/{person}/leaves", headers=duty, json=ten_days)
         assert r.status_code == 201 and r.json()["approval_level"] == "county"
-        r = await client.post(f"{cc}/api/v1/persons/{person}/leaves", headers=duty,
-                              json=leave(now + timedelta(days=1), now + timedelta(days=32)))
+        r = await client.post(
+            f"{cc}/api/v1/persons/{person}/leaves",
+            headers=duty,
+            json=leave(now + timedelta(days=1), now + timedelta(days=32)),
+        )
         assert r.status_code == 422 and r.json()["errors"][0]["field"] == "end"
 
         device = await gateway_token(client, gw, "device")
@@ -72,7 +77,8 @@ async def test_leave_inhibits_zone_exit_and_its_end_rearms_it(platform):
         assert ("officer-demo", "read", "person") in seen and ("officer-demo", "read", "timeline") in seen
         assert trail["chain"]["ok"] is True
         other = await staff(client, cc, "officer-demo")
-        r = await client.post(f"{gw}/v1/court-orders", json=court_order(town="华士镇"),
-                              headers=await gateway_token(client, gw, "court"))
+        r = await client.post(
+            f"{gw}/v1/court-orders", json=court_order(town="华士镇"), headers=await gateway_token(client, gw, "court")
+        )
         await asyncio.sleep(1.0)
         assert (await client.get(f"{cc}/api/v1/persons/{r.json()['person_id']}", headers=other)).status_code == 403

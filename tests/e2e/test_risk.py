@@ -1,6 +1,7 @@
 """Risk through real Kafka and every service: a national-security parolee's order → high and an
 orange risk_high alert; a mild case → low and no alert; a second sanction → reassessment; a
 professional override with its reason, beside the computed level; the quality report."""
+
 from __future__ import annotations
 
 import asyncio
@@ -35,8 +36,9 @@ async def test_risk_levels_alerts_reassessment_and_override(platform):
     async with httpx.AsyncClient(timeout=10) as client:
         court = await gateway_token(client, gw, "court")
         supervisor = await staff(client, cc, "supervisor-demo")
-        ns = court_order(town="澄江街道", sentence_kind="parole", offence="危害国家安全罪",
-                         offence_category="national_security")
+        ns = court_order(
+            town="澄江街道", sentence_kind="parole", offence="危害国家安全罪", offence_category="national_security"
+        )
         mild = court_order(town="澄江街道", sentence_kind="probation", offence="盗窃罪", offence_category="property")
         high_id = (await client.post(f"{gw}/v1/court-orders", json=ns, headers=court)).json()["person_id"]
         low_id = (await client.post(f"{gw}/v1/court-orders", json=mild, headers=court)).json()["person_id"]
@@ -56,27 +58,48 @@ async def test_risk_levels_alerts_reassessment_and_override(platform):
         # A second warning (supervision would publish this when the office records it).
         producer = EventProducer(platform.bootstrap, "test")
         await producer.start()
-        sanction = SanctionRecorded(person_id=uuid.UUID(low_id), jurisdiction="澄江街道", cause="sanction:w2",
-                                    observed_at=datetime.now(UTC), kind="warning", count=2, reason="未按时报告")
-        await producer.publish(topics.SUPERVISION_EVENTS, new_event(
-            "sps.supervision.sanction-recorded", "/sps/supervision", sanction, subject=low_id))
+        sanction = SanctionRecorded(
+            person_id=uuid.UUID(low_id),
+            jurisdiction="澄江街道",
+            cause="sanction:w2",
+            observed_at=datetime.now(UTC),
+            kind="warning",
+            count=2,
+            reason="未按时报告",
+        )
+        await producer.publish(
+            topics.SUPERVISION_EVENTS,
+            new_event("sps.supervision.sanction-recorded", "/sps/supervision", sanction, subject=low_id),
+        )
         await producer.stop()
         again = await risk_of(client, cc, supervisor, low_id, min_history=2)
         latest = again["latest"]
         assert latest["trigger"] == "sanction:warning"
-        assert next(i for i in latest["items"] if i["item"] == "warnings") == {"item": "warnings", "value": 2,
-                                                                              "points": 8.0}
+        assert next(i for i in latest["items"] if i["item"] == "warnings") == {
+            "item": "warnings",
+            "value": 2,
+            "points": 8.0,
+        }
         assert latest["total"] > low["latest"]["total"]
 
-        r = await client.post(f"{cc}/api/v1/persons/{low_id}/risk/{latest['assessment_id']}/override",
-                              headers=supervisor, json={"level": "high", "reason": "x"})
+        r = await client.post(
+            f"{cc}/api/v1/persons/{low_id}/risk/{latest['assessment_id']}/override",
+            headers=supervisor,
+            json={"level": "high", "reason": "x"},
+        )
         assert r.status_code == 422  # the reason is mandatory and real
-        r = await client.post(f"{cc}/api/v1/persons/{low_id}/risk/{latest['assessment_id']}/override",
-                              headers=supervisor, json={"level": "high", "reason": "家属反映其近期扬言报复被害人"})
+        r = await client.post(
+            f"{cc}/api/v1/persons/{low_id}/risk/{latest['assessment_id']}/override",
+            headers=supervisor,
+            json={"level": "high", "reason": "家属反映其近期扬言报复被害人"},
+        )
         assert r.status_code == 200, r.text
         after = (await client.get(f"{cc}/api/v1/persons/{low_id}/risk", headers=supervisor)).json()["latest"]
-        assert (after["level"], after["override_level"], after["computed_level"]) == ("high", "high",
-                                                                                       latest["computed_level"])
+        assert (after["level"], after["override_level"], after["computed_level"]) == (
+            "high",
+            "high",
+            latest["computed_level"],
+        )
         assert after["override_reason"].startswith("家属反映") and after["overridden_by"] == "supervisor-demo"
         rules = [e["data"]["rule_id"] for e in await alerts_for(platform.bootstrap, low_id, min_count=2)]
         assert "risk_high" in rules and "sanction_threshold" in rules
@@ -88,5 +111,6 @@ async def test_risk_levels_alerts_reassessment_and_override(platform):
         assert quality["overridden"] >= 1 and quality["override_rate"] > 0 and quality["overrides_raising_level"] >= 1
         assert quality["by_office"]["澄江街道"]["high"] >= 1
         assert quality["by_offence_category"]["national_security"]["high"] >= 1
-        assert (await client.get(f"{cc}/api/v1/risk/quality", headers=await staff(client, cc, "duty-demo"))
-                ).status_code == 403
+        assert (
+            await client.get(f"{cc}/api/v1/risk/quality", headers=await staff(client, cc, "duty-demo"))
+        ).status_code == 403

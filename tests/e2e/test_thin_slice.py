@@ -1,6 +1,7 @@
 """The thin slice, every hop over real Kafka and PostgreSQL, each step in its own service process:
 court order (gateway) → case (supervision) → fix far outside the county (gateway) → zone exit
 (supervision) → one orange zone_exit alert (alerting, alerts.v1) → the command centre's live feed."""
+
 from __future__ import annotations
 
 import asyncio
@@ -17,15 +18,32 @@ from tests.e2e.sse import SseReader
 from tests.factories import court_order
 from tests.kafka_helpers import read_topic
 
-CONTRACT_FIELDS = {"alert_id", "person_id", "colour", "rule_id", "title_zh", "title_en", "raised_at", "ack_due_at",
-                   "dispose_due_at", "status", "jurisdiction", "evidence"}
+CONTRACT_FIELDS = {
+    "alert_id",
+    "person_id",
+    "colour",
+    "rule_id",
+    "title_zh",
+    "title_en",
+    "raised_at",
+    "ack_due_at",
+    "dispose_due_at",
+    "status",
+    "jurisdiction",
+    "evidence",
+}
 SHANGHAI = (31.23, 121.47)
 
 
 async def gateway_token(client: httpx.AsyncClient, gw: str, agency: str) -> dict[str, str]:
-    r = await client.post(f"{gw}/oauth/token", data={"grant_type": "client_credentials",
-                                                     "client_id": f"{agency}-demo",
-                                                     "client_secret": f"{agency}-demo-secret"})
+    r = await client.post(
+        f"{gw}/oauth/token",
+        data={
+            "grant_type": "client_credentials",
+            "client_id": f"{agency}-demo",
+            "client_secret": f"{agency}-demo-secret",
+        },
+    )
     r.raise_for_status()
     return {"Authorization": f"Bearer {r.json()['access_token']}"}
 
@@ -39,8 +57,14 @@ async def staff(client: httpx.AsyncClient, cc: str, username: str) -> dict[str, 
 
 
 def fix(person_id: str, lat: float, lon: float, at: datetime, accuracy: float = 12) -> dict:
-    return {"person_id": person_id, "device_id": "EM-E2E", "lat": lat, "lon": lon, "accuracy_m": accuracy,
-            "recorded_at": at.isoformat()}
+    return {
+        "person_id": person_id,
+        "device_id": "EM-E2E",
+        "lat": lat,
+        "lon": lon,
+        "accuracy_m": accuracy,
+        "recorded_at": at.isoformat(),
+    }
 
 
 async def alerts_for(bootstrap: str, person_id: str, min_count: int = 1) -> list[dict]:
@@ -68,7 +92,9 @@ async def test_zone_exit_alert_end_to_end(platform):
             t0 = datetime.now(UTC).replace(microsecond=0)
             inside = fix(person_id, 31.91, 120.28, t0 - timedelta(minutes=1))
             await asyncio.sleep(1.0)  # the case must exist before its fixes are judged (real devices come later)
-            assert (await client.post(f"{gw}/v1/locations", json={"fixes": [inside]}, headers=device)).status_code == 202
+            assert (
+                await client.post(f"{gw}/v1/locations", json={"fixes": [inside]}, headers=device)
+            ).status_code == 202
             sent_at = time.monotonic()
             far = fix(person_id, *SHANGHAI, t0)
             r = await client.post(f"{gw}/v1/locations", json={"fixes": [far]}, headers=device)
@@ -78,8 +104,11 @@ async def test_zone_exit_alert_end_to_end(platform):
             print(f"\nfix accepted → alert on the live feed: {(live.received_at - sent_at) * 1000:.0f} ms")
 
             # The same cause seen again (the fix redelivered, the person still outside) is the same alert.
-            more = [far, fix(person_id, *SHANGHAI, t0 + timedelta(minutes=1)),
-                    fix(person_id, SHANGHAI[0] + 0.01, SHANGHAI[1], t0 + timedelta(minutes=2))]
+            more = [
+                far,
+                fix(person_id, *SHANGHAI, t0 + timedelta(minutes=1)),
+                fix(person_id, SHANGHAI[0] + 0.01, SHANGHAI[1], t0 + timedelta(minutes=2)),
+            ]
             assert (await client.post(f"{gw}/v1/locations", json={"fixes": more}, headers=device)).status_code == 202
             await asyncio.sleep(3.0)
 
@@ -102,8 +131,10 @@ async def test_zone_exit_alert_end_to_end(platform):
         assert event["data"]["alert_id"] == alert["alert_id"]
         uuid.UUID(event["id"])
 
-        metrics = {name: (await client.get(f"{platform.url(name)}/metrics")).text
-                   for name in ("supervision", "alerting", "command_centre")}
+        metrics = {
+            name: (await client.get(f"{platform.url(name)}/metrics")).text
+            for name in ("supervision", "alerting", "command_centre")
+        }
         assert 'sps_events_consumed_total{service="supervision",topic="ingest.locations.v1"}' in metrics["supervision"]
         assert 'sps_events_produced_total{service="alerting",topic="alerts.v1"}' in metrics["alerting"]
         assert "sps_handler_seconds_bucket" in metrics["command_centre"] and "sps_consumer_lag" in metrics["alerting"]

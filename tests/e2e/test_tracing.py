@@ -1,6 +1,7 @@
 """One trace from the gateway to the alert: a fix posted with a W3C `traceparent` leads to spans
 in the gateway, supervision, alerting and the command centre, each the child of the one before
 (carried in Kafka headers), and the alert's record on alerts.v1 carries the same trace."""
+
 from __future__ import annotations
 
 import asyncio
@@ -43,17 +44,31 @@ async def test_a_fix_and_its_alert_share_one_trace_across_four_services(platform
         await p.stop()
     trace_id, caller_span = secrets.token_hex(16), secrets.token_hex(8)
     async with httpx.AsyncClient(base_url=platform.url("exchange"), timeout=30) as http:
-        r = await http.post("/oauth/token", data={"grant_type": "client_credentials", "client_id": "device-demo",
-                                                  "client_secret": "device-demo-secret"})
+        r = await http.post(
+            "/oauth/token",
+            data={
+                "grant_type": "client_credentials",
+                "client_id": "device-demo",
+                "client_secret": "device-demo-secret",
+            },
+        )
         fix = {**load.gateway_fix(PERSON), "lat": load.SHANGHAI[1], "lon": load.SHANGHAI[0]}
-        r = await http.post("/v1/locations", json={"fixes": [fix]},
-                            headers={"Authorization": f"Bearer {r.json()['access_token']}",
-                                     "traceparent": f"00-{trace_id}-{caller_span}-01"})
+        r = await http.post(
+            "/v1/locations",
+            json={"fixes": [fix]},
+            headers={
+                "Authorization": f"Bearer {r.json()['access_token']}",
+                "traceparent": f"00-{trace_id}-{caller_span}-01",
+            },
+        )
         assert r.status_code == 202, r.text
     await wait_alerts(platform, "zone_exit", [person_id], timeout_s=60)
 
-    raised = [rec for rec, event in decoded(await read_topic(platform.bootstrap, topics.ALERTS, timeout_s=20))
-              if event.get("data", {}).get("person_id") == person_id]
+    raised = [
+        rec
+        for rec, event in decoded(await read_topic(platform.bootstrap, topics.ALERTS, timeout_s=20))
+        if event.get("data", {}).get("person_id") == person_id
+    ]
     assert raised and all((header(rec, "traceparent") or "").split("-")[1] == trace_id for rec in raised)
 
     wanted = {"sps-exchange", "sps-supervision", "sps-alerting", "sps-command_centre"}
@@ -77,7 +92,14 @@ async def test_a_fix_and_its_alert_share_one_trace_across_four_services(platform
         return list(reversed(chain))
 
     feed = [s for s in spans if s["service"] == "sps-command_centre" and s["kind"] == "CONSUMER"]
-    assert feed and services_to_root(feed[0]) == ["sps-exchange", "sps-supervision", "sps-alerting",
-                                              "sps-command_centre"]
+    assert feed and services_to_root(feed[0]) == [
+        "sps-exchange",
+        "sps-supervision",
+        "sps-alerting",
+        "sps-command_centre",
+    ]
     assert {s["attributes"].get("messaging.destination.name") for s in spans if s["kind"] == "CONSUMER"} >= {
-        topics.LOCATIONS, topics.SUPERVISION_EVENTS, topics.ALERTS}
+        topics.LOCATIONS,
+        topics.SUPERVISION_EVENTS,
+        topics.ALERTS,
+    }

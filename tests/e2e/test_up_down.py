@@ -1,6 +1,7 @@
 """`make up` / `make down` as a user runs them (the devstack CLI the Makefile calls), on a copy of
 the platform moved to its own directory and ports: up returns ready, down leaves no process and
 no listening port, and a second up comes back."""
+
 from __future__ import annotations
 
 import os
@@ -21,12 +22,23 @@ KAFKA, PG = 29192, 25532  # below the ephemeral range
 
 
 def cli(*args: str) -> subprocess.CompletedProcess:
-    env = {**os.environ, "SPS_LOCAL_DIR": str(TEST_ROOT / "updown"), "SPS_KAFKA_PORT": str(KAFKA),
-           "SPS_PG_PORT": str(PG), "SPS_PORT_OFFSET": str(OFFSET)}
+    env = {
+        **os.environ,
+        "SPS_LOCAL_DIR": str(TEST_ROOT / "updown"),
+        "SPS_KAFKA_PORT": str(KAFKA),
+        "SPS_PG_PORT": str(PG),
+        "SPS_PORT_OFFSET": str(OFFSET),
+    }
     env.pop("KAFKA_BOOTSTRAP_SERVERS", None)
     env.pop("DATABASE_URL", None)
-    return subprocess.run([sys.executable, "-m", "tools.devstack", *args], cwd=REPO_ROOT, env=env,
-                          capture_output=True, text=True, timeout=300)
+    return subprocess.run(
+        [sys.executable, "-m", "tools.devstack", *args],
+        cwd=REPO_ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
 
 
 def ports() -> list[int]:
@@ -56,8 +68,9 @@ def test_up_down_up():
         assert down.returncode == 0, down.stdout + down.stderr
         assert not [p for p in running if procs.alive(p)], "make down left processes behind"
         assert not [p for p in ports() if procs.port_open("127.0.0.1", p)], "make down left ports listening"
-        assert not [c for c in psutil.net_connections("tcp") if c.status == psutil.CONN_LISTEN
-                    and c.laddr.port in ports()]
+        assert not [
+            c for c in psutil.net_connections("tcp") if c.status == psutil.CONN_LISTEN and c.laddr.port in ports()
+        ]
 
         started = time.monotonic()
         second = cli("up")

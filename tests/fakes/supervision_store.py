@@ -1,5 +1,6 @@
 """An in-memory stand-in for `services.supervision.adapters.store.SupervisionStore`: the rows a
 command reads and writes, in lists and dicts, so commands run without PostgreSQL."""
+
 from __future__ import annotations
 
 import uuid
@@ -26,28 +27,50 @@ class FakeSupervisionStore:
         self.candidate_rows: list[Candidate] = []
 
     def add_case(self, **values: Any) -> dict[str, Any]:
-        case = {"case_id": uuid.uuid4(), "person_id": uuid.uuid4(), "kind": "community_correction",
-                "status": "under_supervision", "jurisdiction": "澄江街道", "opened_at": datetime(2026, 1, 1, tzinfo=UTC),
-                "person_masked": {"sex": "M"}, "electronic_monitoring": False, **values}
+        case = {
+            "case_id": uuid.uuid4(),
+            "person_id": uuid.uuid4(),
+            "kind": "community_correction",
+            "status": "under_supervision",
+            "jurisdiction": "澄江街道",
+            "opened_at": datetime(2026, 1, 1, tzinfo=UTC),
+            "person_masked": {"sex": "M"},
+            "electronic_monitoring": False,
+            **values,
+        }
         self.cases.append(case)
         return case
 
     async def active_case(self, person_id: uuid.UUID) -> dict[str, Any] | None:
-        mine = [c for c in self.cases if c["person_id"] == person_id
-                and c["status"] in ("awaiting_intake", "under_supervision")]
+        mine = [
+            c
+            for c in self.cases
+            if c["person_id"] == person_id and c["status"] in ("awaiting_intake", "under_supervision")
+        ]
         return mine[-1] if mine else None
 
     async def set_electronic_monitoring(self, case_id: uuid.UUID) -> None:
         next(c for c in self.cases if c["case_id"] == case_id)["electronic_monitoring"] = True
 
-    async def record(self, person_id: uuid.UUID, event_id: uuid.UUID, event_type: str, occurred_at: datetime,
-                     summary: dict[str, Any]) -> None:
-        self.timeline.append({"person_id": person_id, "event_id": event_id, "event_type": event_type,
-                              "occurred_at": occurred_at, "summary": summary})
+    async def record(
+        self, person_id: uuid.UUID, event_id: uuid.UUID, event_type: str, occurred_at: datetime, summary: dict[str, Any]
+    ) -> None:
+        self.timeline.append(
+            {
+                "person_id": person_id,
+                "event_id": event_id,
+                "event_type": event_type,
+                "occurred_at": occurred_at,
+                "summary": summary,
+            }
+        )
 
     async def count_recorded(self, person_id: uuid.UUID, event_type: str, since: datetime) -> int:
-        return sum(1 for t in self.timeline if t["person_id"] == person_id and t["event_type"] == event_type
-                   and t["occurred_at"] >= since)
+        return sum(
+            1
+            for t in self.timeline
+            if t["person_id"] == person_id and t["event_type"] == event_type and t["occurred_at"] >= since
+        )
 
     async def schedule(self, key: str, kind: str, due_at: datetime, payload: dict[str, Any]) -> None:
         self.timers.setdefault(key, (kind, due_at, payload))
@@ -60,8 +83,14 @@ class FakeSupervisionStore:
         return sum(1 for s in self.sanctions if s["case_id"] == values["case_id"] and s["kind"] == values["kind"])
 
     async def active_positioning(self, case_id: uuid.UUID) -> uuid.UUID | None:
-        return next((p["positioning_id"] for p in self.positioning.values()
-                     if p["case_id"] == case_id and p["status"] == "active"), None)
+        return next(
+            (
+                p["positioning_id"]
+                for p in self.positioning.values()
+                if p["case_id"] == case_id and p["status"] == "active"
+            ),
+            None,
+        )
 
     async def add_positioning(self, **values: Any) -> None:
         self.positioning[values["positioning_id"]] = {"renewals": [], **values}
@@ -80,8 +109,11 @@ class FakeSupervisionStore:
         self.followup_rows.append(values)
 
     async def followups(self, case_id: uuid.UUID) -> list[Followup]:
-        return [Followup(r["kind"], r["at"], r["drug_test"], r["police_record"]) for r in self.followup_rows
-                if r["case_id"] == case_id]
+        return [
+            Followup(r["kind"], r["at"], r["drug_test"], r["police_record"])
+            for r in self.followup_rows
+            if r["case_id"] == case_id
+        ]
 
     async def add_trip(self, **values: Any) -> list[bool]:
         self.trips.append(values)
@@ -93,12 +125,17 @@ class FakeSupervisionStore:
     async def confirmed_list(self, office: str, month: str) -> dict[str, Any] | None:
         return self.lists.get((office, month))
 
-    async def add_list(self, office: str, month: str, confirmed_by: str, confirmed_at: datetime,
-                       persons: list[dict[str, Any]]) -> bool:
+    async def add_list(
+        self, office: str, month: str, confirmed_by: str, confirmed_at: datetime, persons: list[dict[str, Any]]
+    ) -> bool:
         if (office, month) in self.lists:
             return False
-        self.lists[(office, month)] = {"office": office, "month": month, "confirmed_by": confirmed_by,
-                                       "persons": persons}
+        self.lists[(office, month)] = {
+            "office": office,
+            "month": month,
+            "confirmed_by": confirmed_by,
+            "persons": persons,
+        }
         return True
 
     async def candidates(self, office: str, start: datetime, end: datetime) -> list[Candidate]:

@@ -3,6 +3,7 @@
 It records what a command published, through the same typed publish path as the real one
 (`shared.events.build_event`), and whether the work committed.
 """
+
 from __future__ import annotations
 
 import uuid
@@ -25,15 +26,24 @@ class FakeUnitOfWork:
     async def __aenter__(self) -> FakeUnitOfWork:
         return self
 
-    async def __aexit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
-                        tb: TracebackType | None) -> None:
+    async def __aexit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
         self.committed = exc_type is None
         if not self.committed:
             self.published = []
 
-    def publish(self, data: EventData, *, subject: uuid.UUID | str, cause: IncomingEvent | None = None,
-                time: datetime | None = None, type: str | None = None, key: str | None = None,
-                id: uuid.UUID | None = None) -> OutgoingEvent:
+    def publish(
+        self,
+        data: EventData,
+        *,
+        subject: uuid.UUID | str,
+        cause: IncomingEvent | None = None,
+        time: datetime | None = None,
+        type: str | None = None,
+        key: str | None = None,
+        id: uuid.UUID | None = None,
+    ) -> OutgoingEvent:
         topic, event = build_event(data, self.source, subject=subject, type=type, id=id, cause=cause, time=time)
         self.published.append((topic, event))
         return event

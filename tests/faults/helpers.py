@@ -1,4 +1,5 @@
 """What the fault tests share: opening cases, counting alerts and receipts by their natural ids."""
+
 from __future__ import annotations
 
 import asyncio
@@ -47,8 +48,13 @@ async def open_cases(platform, p, first: int, n: int, timeout_s: float = 120, *,
     await produce(p, topics.COURT_ORDERS, [load.court_order(first + i) for i in range(n)])
     ids = [str(load.person_id(first + i)) for i in range(n)]
     deadline = time.monotonic() + timeout_s
-    while (got := await scalar(f"{base_url(platform)}/sps_supervision", "select count(*) from cases where "
-                               "person_id = any(cast(:ids as uuid[]))", ids=ids)) < n:
+    while (
+        got := await scalar(
+            f"{base_url(platform)}/sps_supervision",
+            "select count(*) from cases where person_id = any(cast(:ids as uuid[]))",
+            ids=ids,
+        )
+    ) < n:
         assert time.monotonic() < deadline, f"only {got} of {n} cases opened"
         await asyncio.sleep(0.5)
     if inside:
@@ -59,9 +65,15 @@ async def open_cases(platform, p, first: int, n: int, timeout_s: float = 120, *,
 async def wait_alerts(platform, rule: str, person_ids: list[str], timeout_s: float = 180) -> float:
     """Wait until each person has a `rule` alert in alerting's database; return the seconds waited."""
     started = time.monotonic()
-    while (n := await scalar(f"{base_url(platform)}/sps_alerting", "select count(distinct person_id) from alerts "
-                             "where rule_id = :rule and person_id = any(cast(:ids as uuid[]))",
-                             rule=rule, ids=person_ids)) < len(person_ids):
+    while (
+        n := await scalar(
+            f"{base_url(platform)}/sps_alerting",
+            "select count(distinct person_id) from alerts "
+            "where rule_id = :rule and person_id = any(cast(:ids as uuid[]))",
+            rule=rule,
+            ids=person_ids,
+        )
+    ) < len(person_ids):
         assert time.monotonic() - started < timeout_s, f"only {n} of {len(person_ids)} {rule} alerts"
         await asyncio.sleep(0.5)
     return time.monotonic() - started
@@ -70,8 +82,12 @@ async def wait_alerts(platform, rule: str, person_ids: list[str], timeout_s: flo
 async def alerts_once(platform, rule: str, person_ids: list[str]) -> tuple[int, Counter, int]:
     """Alert rows in the database, raised records on alerts.v1 per alert_id (distinct event ids),
     and how many raised records were the same event delivered again."""
-    rows = await scalar(f"{base_url(platform)}/sps_alerting", "select count(*) from alerts where rule_id = :rule "
-                        "and person_id = any(cast(:ids as uuid[]))", rule=rule, ids=person_ids)
+    rows = await scalar(
+        f"{base_url(platform)}/sps_alerting",
+        "select count(*) from alerts where rule_id = :rule and person_id = any(cast(:ids as uuid[]))",
+        rule=rule,
+        ids=person_ids,
+    )
     wanted, raised, seen, again = set(person_ids), Counter(), set(), 0
     for _, event in decoded(await read_topic(platform.bootstrap, topics.ALERTS, timeout_s=30)):
         data = event.get("data", {})
@@ -97,12 +113,23 @@ async def receipts_once(platform, notice_prefix: str) -> Counter:
 
 def gateway_notice(notice_no: str, town: str) -> dict:
     """A pre-release notice as a prison sends it to the gateway (real identity, sealed there)."""
-    return {"notice_no": notice_no, "prison": "江苏省苏州监狱",
-            "person": {"name": "钱八", "id_number": random_id_number(), "sex": "M",
-                       "residence": {"town": town, "address": "某村"}},
-            "offence": "盗窃罪", "offence_category": "property",
-            "release_date": (date.today() + timedelta(days=40)).isoformat(), "sentence_months": 24,
-            "reform_performance": "good", "prison_risk_rating": "low", "destination": {"town": town}}
+    return {
+        "notice_no": notice_no,
+        "prison": "江苏省苏州监狱",
+        "person": {
+            "name": "钱八",
+            "id_number": random_id_number(),
+            "sex": "M",
+            "residence": {"town": town, "address": "某村"},
+        },
+        "offence": "盗窃罪",
+        "offence_category": "property",
+        "release_date": (date.today() + timedelta(days=40)).isoformat(),
+        "sentence_months": 24,
+        "reform_performance": "good",
+        "prison_risk_rating": "low",
+        "destination": {"town": town},
+    }
 
 
 def run_id() -> str:
@@ -112,12 +139,13 @@ def run_id() -> str:
 @dataclass
 class Settled:
     """What a fault left behind, counted by natural ids once everything expected arrived."""
-    rows: int            # zone_exit alert rows in alerting's database
-    raised: Counter      # alert_id → distinct raised records on alerts.v1
-    again: int           # raised records delivered again with the same event id
-    receipts: Counter    # notice number → distinct receipts on exchange.outbound.v1
-    alert_s: float       # how long the alerts took to all arrive, from the call
-    recovery_s: float    # from `since` until alerts and receipts were all there
+
+    rows: int  # zone_exit alert rows in alerting's database
+    raised: Counter  # alert_id → distinct raised records on alerts.v1
+    again: int  # raised records delivered again with the same event id
+    receipts: Counter  # notice number → distinct receipts on exchange.outbound.v1
+    alert_s: float  # how long the alerts took to all arrive, from the call
+    recovery_s: float  # from `since` until alerts and receipts were all there
     lost: int
     doubled: int
 

@@ -1,6 +1,7 @@
 """The Kafka broker dies mid-stream (kill -9) and comes back. While it is away the gateway keeps
 answering 202 (its outbox holds what Kafka cannot take) and the services keep what they publish
 in their outboxes; afterwards everything drains, and every alert and receipt exists once."""
+
 from __future__ import annotations
 
 import asyncio
@@ -22,8 +23,14 @@ DOWN_S = 8.0
 
 
 async def token(http: httpx.AsyncClient, agency: str) -> dict:
-    r = await http.post("/oauth/token", data={"grant_type": "client_credentials", "client_id": f"{agency}-demo",
-                                              "client_secret": f"{agency}-demo-secret"})
+    r = await http.post(
+        "/oauth/token",
+        data={
+            "grant_type": "client_credentials",
+            "client_id": f"{agency}-demo",
+            "client_secret": f"{agency}-demo-secret",
+        },
+    )
     r.raise_for_status()
     return {"Authorization": f"Bearer {r.json()['access_token']}"}
 
@@ -57,8 +64,9 @@ async def test_broker_killed_and_restarted_mid_stream_loses_and_doubles_nothing(
         assert platform.kafka.stop(kill=True), "the broker was not running"
         killed = time.monotonic()
         # While the broker is away: every person leaves the county, and the rest of the notices come in.
-        outside = [{**load.gateway_fix(FIRST + i), "lat": load.SHANGHAI[1], "lon": load.SHANGHAI[0]}
-                   for i in range(PERSONS)]
+        outside = [
+            {**load.gateway_fix(FIRST + i), "lat": load.SHANGHAI[1], "lon": load.SHANGHAI[0]} for i in range(PERSONS)
+        ]
         refused = await post_until_accepted(http, "/v1/locations", {"fixes": outside}, device)
         for k in range(NOTICES // 2, NOTICES):
             body = gateway_notice(f"BRK-{run}-{k:04d}", load.OFFICES[k % 17])
@@ -72,19 +80,30 @@ async def test_broker_killed_and_restarted_mid_stream_loses_and_doubles_nothing(
         broker_ready_s = time.monotonic() - restarted
 
     done = await settle(platform, ids, f"BRK-{run}-", NOTICES, since=restarted)
-    figures.add(Figure(
-        fault="Kafka broker killed and restarted mid-stream",
-        how=(f"{PERSONS} persons with cases, {NOTICES} pre-release notices through the gateway. The only broker is "
-             f"killed with SIGKILL after half the notices; while it is down ({DOWN_S:.0f} s), every person's fix "
-             "outside the county and the other half of the notices are posted to the gateway; then the broker is "
-             "started again on the same data."),
-        events_sent=2 * PERSONS + NOTICES, faults_injected=1, expected=PERSONS + NOTICES,
-        delivered_once=len(done.raised) + len(done.receipts), lost=done.lost, doubled=done.doubled,
-        recovery_s=round(done.recovery_s, 1),
-        notes=[f"the gateway accepted everything posted while the broker was down ({refused} answers of 503 "
-               "with Retry-After before that; a client that honours it loses nothing)",
-               f"the broker itself (a JVM recovering its logs after SIGKILL) answered again {broker_ready_s:.1f} s "
-               f"after it was started; the platform had caught up {done.recovery_s - broker_ready_s:.1f} s after that",
-               f"{PERSONS} zone_exit alerts each once in the database and on alerts.v1 ({done.again} raised records "
-               f"redelivered with the same id), {done.alert_s:.1f} s after the broker answered",
-               f"{NOTICES} receipts on exchange.outbound.v1, each once"]))
+    figures.add(
+        Figure(
+            fault="Kafka broker killed and restarted mid-stream",
+            how=(
+                f"{PERSONS} persons with cases, {NOTICES} pre-release notices through the gateway. The only broker is "
+                f"killed with SIGKILL after half the notices; while it is down ({DOWN_S:.0f} s), every person's fix "
+                "outside the county and the other half of the notices are posted to the gateway; then the broker is "
+                "started again on the same data."
+            ),
+            events_sent=2 * PERSONS + NOTICES,
+            faults_injected=1,
+            expected=PERSONS + NOTICES,
+            delivered_once=len(done.raised) + len(done.receipts),
+            lost=done.lost,
+            doubled=done.doubled,
+            recovery_s=round(done.recovery_s, 1),
+            notes=[
+                f"the gateway accepted everything posted while the broker was down ({refused} answers of 503 "
+                "with Retry-After before that; a client that honours it loses nothing)",
+                f"the broker itself (a JVM recovering its logs after SIGKILL) answered again {broker_ready_s:.1f} s "
+                f"after it was started; the platform had caught up {done.recovery_s - broker_ready_s:.1f} s after that",
+                f"{PERSONS} zone_exit alerts each once in the database and on alerts.v1 ({done.again} raised records "
+                f"redelivered with the same id), {done.alert_s:.1f} s after the broker answered",
+                f"{NOTICES} receipts on exchange.outbound.v1, each once",
+            ],
+        )
+    )

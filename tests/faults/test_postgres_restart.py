@@ -1,6 +1,7 @@
 """PostgreSQL stops mid-stream and comes back. Every service says so on /readyz (503) while it is
 away, holds its place on Kafka (nothing is committed that was not handled), reconnects by
 itself, and the alerts and receipts of what arrived meanwhile exist once."""
+
 from __future__ import annotations
 
 import asyncio
@@ -26,11 +27,13 @@ DOWN_S = 8.0
 
 async def readiness(platform) -> dict[str, int]:
     async with httpx.AsyncClient(timeout=3) as http:
+
         async def one(name: str) -> int:
             try:
                 return (await http.get(f"{platform.url(name)}/readyz")).status_code
             except httpx.HTTPError:
                 return 0
+
         codes = await asyncio.gather(*(one(n) for n in SERVICES))
     return dict(zip(SERVICES, codes))
 
@@ -48,7 +51,7 @@ async def test_postgres_restarted_mid_stream_services_report_not_ready_and_recov
         stopped = time.monotonic()
         # While the database is away: every person leaves the county, the other notices arrive.
         await produce(p, topics.LOCATIONS, [load.fix(FIRST + i, *load.SHANGHAI) for i in range(PERSONS)])
-        await produce(p, topics.RELEASE_NOTICES, notices[NOTICES // 2:])
+        await produce(p, topics.RELEASE_NOTICES, notices[NOTICES // 2 :])
         not_ready: set[str] = set()
         while time.monotonic() - stopped < DOWN_S:
             not_ready |= {name for name, code in (await readiness(platform)).items() if code == 503}
@@ -65,16 +68,28 @@ async def test_postgres_restarted_mid_stream_services_report_not_ready_and_recov
     ready_s = time.monotonic() - restarted
 
     done = await settle(platform, ids, f"FAULT-PG{run}-", NOTICES, since=restarted)
-    figures.add(Figure(
-        fault="PostgreSQL restarted mid-stream",
-        how=(f"{PERSONS} persons with cases and {NOTICES} pre-release notices straight onto Kafka. PostgreSQL is "
-             f"stopped (pg_ctl stop -m fast: every connection cut) after half the notices; while it is down "
-             f"({DOWN_S:.0f} s) every person's fix outside the county and the other notices are produced; then it "
-             "is started again. Nothing restarts the services."),
-        events_sent=3 * PERSONS + NOTICES, faults_injected=1, expected=PERSONS + NOTICES,
-        delivered_once=len(done.raised) + len(done.receipts), lost=done.lost, doubled=done.doubled,
-        recovery_s=round(done.recovery_s, 1),
-        notes=[f"all {len(SERVICES)} services answered 503 on /readyz while the database was away, and 200 again "
-               f"{ready_s:.1f} s after it was back",
-               f"{PERSONS} zone_exit alerts each once in the database and on alerts.v1 ({done.again} raised records "
-               "redelivered with the same id)", f"{NOTICES} receipts, each once"]))
+    figures.add(
+        Figure(
+            fault="PostgreSQL restarted mid-stream",
+            how=(
+                f"{PERSONS} persons with cases and {NOTICES} pre-release notices straight onto Kafka. PostgreSQL is "
+                f"stopped (pg_ctl stop -m fast: every connection cut) after half the notices; while it is down "
+                f"({DOWN_S:.0f} s) every person's fix outside the county and the other notices are produced; then it "
+                "is started again. Nothing restarts the services."
+            ),
+            events_sent=3 * PERSONS + NOTICES,
+            faults_injected=1,
+            expected=PERSONS + NOTICES,
+            delivered_once=len(done.raised) + len(done.receipts),
+            lost=done.lost,
+            doubled=done.doubled,
+            recovery_s=round(done.recovery_s, 1),
+            notes=[
+                f"all {len(SERVICES)} services answered 503 on /readyz while the database was away, and 200 again "
+                f"{ready_s:.1f} s after it was back",
+                f"{PERSONS} zone_exit alerts each once in the database and on alerts.v1 ({done.again} raised records "
+                "redelivered with the same id)",
+                f"{NOTICES} receipts, each once",
+            ],
+        )
+    )

@@ -2,6 +2,7 @@
 gives it to the other instance, which re-reads the stalled batch. When the stalled handler
 wakes up its transaction still commits: the inbox lets exactly one of the two apply each
 record, so nothing of the batch is lost or doubled after the rebalance."""
+
 from __future__ import annotations
 
 import asyncio
@@ -30,8 +31,9 @@ STALL_S = 10.0
 
 effects_md = sa.MetaData()
 # No unique key on purpose: a record applied twice leaves two rows.
-slow_effects = sa.Table("slow_effects", effects_md, sa.Column("event_id", pg.UUID(as_uuid=True)),
-                        sa.Column("instance", sa.Text))
+slow_effects = sa.Table(
+    "slow_effects", effects_md, sa.Column("event_id", pg.UUID(as_uuid=True)), sa.Column("instance", sa.Text)
+)
 
 
 async def test_a_handler_stalled_past_max_poll_interval_neither_loses_nor_doubles_its_batch(platform, figures):
@@ -43,23 +45,36 @@ async def test_a_handler_stalled_past_max_poll_interval_neither_loses_nor_double
 
     def handler(instance: str):
         async def record(event, data, uow: UnitOfWork) -> None:
-            if not stalled.is_set():           # whoever owns the partition stalls, once
+            if not stalled.is_set():  # whoever owns the partition stalls, once
                 stalled.set()
                 who.append(instance)
-                await asyncio.sleep(STALL_S)      # holds the batch's transaction, and its inbox claims
+                await asyncio.sleep(STALL_S)  # holds the batch's transaction, and its inbox claims
             await uow.conn.execute(slow_effects.insert().values(event_id=event.id, instance=instance))
+
         return record
 
     producer = EventProducer(platform.bootstrap, "test")
     await producer.start()
-    options = {"max_poll_interval_ms": MAX_POLL_MS, "session_timeout_ms": 6000, "heartbeat_interval_ms": 500,
-               "rebalance_timeout_ms": 6000}
+    options = {
+        "max_poll_interval_ms": MAX_POLL_MS,
+        "session_timeout_ms": 6000,
+        "heartbeat_interval_ms": 500,
+        "rebalance_timeout_ms": 6000,
+    }
 
     def runner(instance: str) -> ConsumerRunner:
-        return ConsumerRunner(service="test", group_id=group, topics=[topic],
-                              handlers={"sps.ingest.checkin": handler(instance)}, engine=engine,
-                              producer=producer, bootstrap_servers=platform.bootstrap,
-                              notify_channel="outbox_test", max_records=200, consumer_options=options)
+        return ConsumerRunner(
+            service="test",
+            group_id=group,
+            topics=[topic],
+            handlers={"sps.ingest.checkin": handler(instance)},
+            engine=engine,
+            producer=producer,
+            bootstrap_servers=platform.bootstrap,
+            notify_channel="outbox_test",
+            max_records=200,
+            consumer_options=options,
+        )
 
     a, b = runner("A"), runner("B")
     tasks = [asyncio.create_task(a.run())]
@@ -86,7 +101,7 @@ async def test_a_handler_stalled_past_max_poll_interval_neither_loses_nor_double
                 break
             await asyncio.sleep(0.5)
         recovery = time.monotonic() - stalled_at - STALL_S
-        await asyncio.sleep(3.0)                   # a late double would show by now
+        await asyncio.sleep(3.0)  # a late double would show by now
         async with engine.connect() as conn:
             rows = (await conn.execute(sa.select(slow_effects.c.event_id, slow_effects.c.instance))).all()
     finally:
@@ -104,16 +119,28 @@ async def test_a_handler_stalled_past_max_poll_interval_neither_loses_nor_double
     # without the rebalance nobody would have seen a record twice.
     assert redelivered > 0, "the stalled batch was never redelivered: the stall did not outlast max_poll_interval_ms"
     assert lost == 0 and doubled == 0, (lost, doubled)
-    figures.add(Figure(
-        fault="a handler stalled past max_poll_interval_ms",
-        how=(f"two instances of the platform's consumer runner in one group on a one-partition topic, "
-             f"max_poll_interval_ms {MAX_POLL_MS}; the owner's handler stalls {STALL_S:.0f} s inside its first "
-             f"batch's transaction while {RECORDS:,} check-ins wait. The group moves the partition to the other "
-             "instance, which re-reads the stalled batch from the last committed offset."),
-        events_sent=RECORDS, faults_injected=1, expected=RECORDS, delivered_once=len(set(ids)) - doubled,
-        lost=lost, doubled=doubled, recovery_s=round(max(0.0, recovery), 1),
-        notes=[f"{redelivered:.0f} records of the stalled batch were delivered again after the rebalance and "
-               "dropped by the inbox",
-               f"the other instance applied {by_other:,} records and the stalled one {len(ids) - by_other:,} (its "
-               "batch committed when it woke; the other's inbox claims waited for it, then dropped those records)",
-               "recovery: from the end of the stall until every record had its one effect"]))
+    figures.add(
+        Figure(
+            fault="a handler stalled past max_poll_interval_ms",
+            how=(
+                f"two instances of the platform's consumer runner in one group on a one-partition topic, "
+                f"max_poll_interval_ms {MAX_POLL_MS}; the owner's handler stalls {STALL_S:.0f} s inside its first "
+                f"batch's transaction while {RECORDS:,} check-ins wait. The group moves the partition to the other "
+                "instance, which re-reads the stalled batch from the last committed offset."
+            ),
+            events_sent=RECORDS,
+            faults_injected=1,
+            expected=RECORDS,
+            delivered_once=len(set(ids)) - doubled,
+            lost=lost,
+            doubled=doubled,
+            recovery_s=round(max(0.0, recovery), 1),
+            notes=[
+                f"{redelivered:.0f} records of the stalled batch were delivered again after the rebalance and "
+                "dropped by the inbox",
+                f"the other instance applied {by_other:,} records and the stalled one {len(ids) - by_other:,} (its "
+                "batch committed when it woke; the other's inbox claims waited for it, then dropped those records)",
+                "recovery: from the end of the stall until every record had its one effect",
+            ],
+        )
+    )

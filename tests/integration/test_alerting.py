@@ -1,6 +1,7 @@
 """Alerting in process against the real broker and database, on a policy copy with deadlines in
 seconds: a restart inside an escalation window escalates exactly once; two timer loops racing
 fire each timer once; a signed webhook sees each alert change once; bad records go to the DLQ."""
+
 from __future__ import annotations
 
 import asyncio
@@ -42,8 +43,9 @@ def fast_policy(tmp_path_factory) -> Path:
     d = tmp_path_factory.mktemp("policy")
     shutil.copytree(POLICY_DIR, d, dirs_exist_ok=True)
     text = (d / "alerts.yaml").read_text(encoding="utf-8")
-    (d / "alerts.yaml").write_text(text.replace("    colour: orange\n    ack: PT30M", "    colour: orange\n    ack: PT3S", 1),
-                                   encoding="utf-8")
+    (d / "alerts.yaml").write_text(
+        text.replace("    colour: orange\n    ack: PT30M", "    colour: orange\n    ack: PT3S", 1), encoding="utf-8"
+    )
     return d
 
 
@@ -92,9 +94,16 @@ class Receiver:
 
 
 def settings_for(stack, name: str, policy_dir: Path, **extra) -> AlertingSettings:
-    return AlertingSettings(service_name=name, demo_mode=True, kafka_bootstrap_servers=stack.bootstrap,
-                            database_url=stack.database_url, policy_dir=policy_dir, timer_poll_interval_s=0.2,
-                            outbox_poll_interval_s=0.2, **extra)
+    return AlertingSettings(
+        service_name=name,
+        demo_mode=True,
+        kafka_bootstrap_servers=stack.bootstrap,
+        database_url=stack.database_url,
+        policy_dir=policy_dir,
+        timer_poll_interval_s=0.2,
+        outbox_poll_interval_s=0.2,
+        **extra,
+    )
 
 
 @contextlib.asynccontextmanager
@@ -107,8 +116,17 @@ async def alerting_app(settings: AlertingSettings):
 
 def zone_exit(person: uuid.UUID, at: datetime, town: str = "澄江街道") -> bytes:
     cause = f"zone-episode:{uuid.uuid4()}"
-    data = ZoneExited(person_id=person, jurisdiction=town, cause=cause, observed_at=at, evidence=[str(uuid.uuid4())],
-                      lat=31.2, lon=121.4, accuracy_m=10, distance_m=900)
+    data = ZoneExited(
+        person_id=person,
+        jurisdiction=town,
+        cause=cause,
+        observed_at=at,
+        evidence=[str(uuid.uuid4())],
+        lat=31.2,
+        lon=121.4,
+        accuracy_m=10,
+        distance_m=900,
+    )
     from shared.envelope import encode
 
     return encode(new_event("sps.supervision.zone-exited", "/sps/supervision", data, subject=str(person)))
@@ -121,8 +139,6 @@ async def produce(stack, values: list[tuple[str, bytes]], topic: str = topics.SU
         await producer.publish_raw([(topic, key, v, []) for key, v in values])
     finally:
         await producer.stop()
-
-
 
 
 async def alert_events(stack, engine, alert_id: str) -> list[dict]:
@@ -145,6 +161,7 @@ async def test_restart_inside_the_escalation_window_escalates_exactly_once(stack
         async def raised():
             async with engine.connect() as conn:
                 return await conn.scalar(sa.select(alerts.c.alert_id).where(alerts.c.person_id == person))
+
         alert_id = await eventually(raised)
     # Down across the 3-second deadline; the timer must still fire, once, after the restart.
     await asyncio.sleep(4.0)
@@ -153,15 +170,29 @@ async def test_restart_inside_the_escalation_window_escalates_exactly_once(stack
 
         async def escalated():
             async with engine.connect() as conn:
-                return await conn.scalar(sa.select(sa.func.count()).select_from(alert_log).where(
-                    alert_log.c.alert_id == alert_id, alert_log.c.step == "escalated"))
+                return await conn.scalar(
+                    sa.select(sa.func.count())
+                    .select_from(alert_log)
+                    .where(alert_log.c.alert_id == alert_id, alert_log.c.step == "escalated")
+                )
+
         await eventually(escalated)
         await asyncio.sleep(2.0)  # a second firing would show by now
         async with engine.connect() as conn:
-            row = (await conn.execute(sa.select(alerts.c.colour, alerts.c.status, alerts.c.version)
-                                      .where(alerts.c.alert_id == alert_id))).one()
-            steps = (await conn.execute(sa.select(alert_log.c.step).where(alert_log.c.alert_id == alert_id)
-                                        .order_by(alert_log.c.id))).scalars().all()
+            row = (
+                await conn.execute(
+                    sa.select(alerts.c.colour, alerts.c.status, alerts.c.version).where(alerts.c.alert_id == alert_id)
+                )
+            ).one()
+            steps = (
+                (
+                    await conn.execute(
+                        sa.select(alert_log.c.step).where(alert_log.c.alert_id == alert_id).order_by(alert_log.c.id)
+                    )
+                )
+                .scalars()
+                .all()
+            )
         events = await alert_events(stack, engine, str(alert_id))
     assert steps == ["raised", "escalated"]
     assert (row.colour, row.status, row.version) == ("red", "escalated", 2)
@@ -179,8 +210,9 @@ async def test_two_timer_loops_racing_fire_each_timer_once(stack):
     from shared.timers import metadata as timer_md
 
     await ensure_database(stack.database_url, "sps_test_timers")
-    engine = make_engine(make_url(stack.database_url).set(database="sps_test_timers")
-                         .render_as_string(hide_password=False))
+    engine = make_engine(
+        make_url(stack.database_url).set(database="sps_test_timers").render_as_string(hide_password=False)
+    )
     try:
         async with engine.begin() as conn:
             await conn.run_sync(plumbing.metadata.create_all)
@@ -201,10 +233,14 @@ async def test_two_timer_loops_racing_fire_each_timer_once(stack):
         async def drain(loop):
             while await loop.fire_due():
                 pass
+
         await asyncio.gather(*(drain(loop) for loop in loops))
         async with engine.connect() as conn:
-            unfired = await conn.scalar(sa.select(sa.func.count()).select_from(timers).where(
-                timers.c.key.in_(keys), timers.c.fired_at.is_(None)))
+            unfired = await conn.scalar(
+                sa.select(sa.func.count())
+                .select_from(timers)
+                .where(timers.c.key.in_(keys), timers.c.fired_at.is_(None))
+            )
     finally:
         await engine.dispose()
     assert sorted(fired) == sorted(keys) and unfired == 0
@@ -213,8 +249,9 @@ async def test_two_timer_loops_racing_fire_each_timer_once(stack):
 
 async def test_a_signed_webhook_sees_each_alert_change_once_even_after_failures(stack, fast_policy):
     receiver = Receiver(fail_first=2)
-    hooks = orjson.dumps([{"name": "county-hook", "url": f"http://127.0.0.1:{receiver.port}/hook",
-                           "secret": SECRET}]).decode()
+    hooks = orjson.dumps(
+        [{"name": "county-hook", "url": f"http://127.0.0.1:{receiver.port}/hook", "secret": SECRET}]
+    ).decode()
     settings = settings_for(stack, "alerting_hook", fast_policy, alert_webhooks=hooks)
     people = [uuid.uuid4() for _ in range(3)]
     async with receiver.running(), alerting_app(settings):
@@ -240,18 +277,34 @@ async def test_bad_records_on_an_input_topic_go_to_the_dlq_and_alerting_goes_on(
     marker = uuid.uuid4().hex
     async with alerting_app(settings) as app:
         engine = app.state.parts.runtime.engine
-        bad = orjson.dumps({"specversion": "1.0", "id": str(uuid.uuid4()), "source": "/sps/supervision",
-                            "type": "sps.supervision.zone-exited", "time": datetime.now(UTC).isoformat(),
-                            "data": {"person_id": "not-a-uuid", "marker": marker}})
-        await produce(stack, [(str(person), b"garbage " + marker.encode()), (str(person), bad),
-                              (str(person), zone_exit(person, datetime.now(UTC) + timedelta(hours=1)))])
+        bad = orjson.dumps(
+            {
+                "specversion": "1.0",
+                "id": str(uuid.uuid4()),
+                "source": "/sps/supervision",
+                "type": "sps.supervision.zone-exited",
+                "time": datetime.now(UTC).isoformat(),
+                "data": {"person_id": "not-a-uuid", "marker": marker},
+            }
+        )
+        await produce(
+            stack,
+            [
+                (str(person), b"garbage " + marker.encode()),
+                (str(person), bad),
+                (str(person), zone_exit(person, datetime.now(UTC) + timedelta(hours=1))),
+            ],
+        )
 
         async def raised():
             async with engine.connect() as conn:
                 return await conn.scalar(sa.select(alerts.c.alert_id).where(alerts.c.person_id == person))
+
         await eventually(raised)
     dead = await read_topic(stack.bootstrap, topics.dlq(topics.SUPERVISION_EVENTS), min_count=2)
-    mine = [r for r in dead if marker.encode() in r.value and header(r, "sps-consumer-group") == "sps-alerting_dlq-main"]
+    mine = [
+        r for r in dead if marker.encode() in r.value and header(r, "sps-consumer-group") == "sps-alerting_dlq-main"
+    ]
     reasons = sorted(header(r, "sps-error") for r in mine)
     assert len(mine) == 2, reasons
     assert reasons[0].startswith("invalid data for sps.supervision.zone-exited") and "person_id" in reasons[0]
@@ -264,7 +317,9 @@ def fragile_policy(tmp_path_factory) -> Path:
     d = tmp_path_factory.mktemp("policy-fragile")
     shutil.copytree(POLICY_DIR, d, dirs_exist_ok=True)
     text = (d / "alerts.yaml").read_text(encoding="utf-8")
-    text = text.replace("  max_attempts: 8", "  max_attempts: 2").replace("  silent_after: PT5M", "  silent_after: PT2S")
+    text = text.replace("  max_attempts: 8", "  max_attempts: 2").replace(
+        "  silent_after: PT5M", "  silent_after: PT2S"
+    )
     (d / "alerts.yaml").write_text(text, encoding="utf-8")
     return d
 
@@ -283,15 +338,25 @@ async def test_undeliverable_notifications_go_to_their_dlq_and_a_silent_pipeline
 
         async def silent_alert():
             async with engine.connect() as conn:
-                return await conn.scalar(sa.select(alerts.c.alert_id).where(
-                    alerts.c.rule_id == "notification_silent", alerts.c.person_id == SYSTEM_PERSON))
+                return await conn.scalar(
+                    sa.select(alerts.c.alert_id).where(
+                        alerts.c.rule_id == "notification_silent", alerts.c.person_id == SYSTEM_PERSON
+                    )
+                )
+
         silent_id = await eventually(silent_alert, timeout_s=30)
 
         async def all_dead():
             async with engine.connect() as conn:
-                rows = (await conn.execute(sa.select(notifications.c.status, notifications.c.attempts)
-                                           .where(notifications.c.channel == "broken"))).all()
+                rows = (
+                    await conn.execute(
+                        sa.select(notifications.c.status, notifications.c.attempts).where(
+                            notifications.c.channel == "broken"
+                        )
+                    )
+                ).all()
             return rows if rows and all(r.status == "dead" for r in rows) else None
+
         dead_rows = await eventually(all_dead, timeout_s=30)
         assert all(r.attempts == 2 for r in dead_rows)
         events = await alert_events(stack, engine, str(silent_id))

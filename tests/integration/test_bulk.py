@@ -1,5 +1,6 @@
 """Many rows in one statement (shared/db/bulk.py) against the real PostgreSQL: every column kind
 the services use round-trips, upserts update, and watchdog deadlines only move on."""
+
 from __future__ import annotations
 
 import uuid
@@ -17,7 +18,8 @@ from tests.scratch_db import scratch_database
 
 md = sa.MetaData()
 things = sa.Table(
-    "bulk_things", md,
+    "bulk_things",
+    md,
     sa.Column("id", pg.UUID(as_uuid=True), primary_key=True),
     sa.Column("at", sa.DateTime(timezone=True)),
     sa.Column("flag", sa.Boolean, nullable=False),
@@ -26,8 +28,12 @@ things = sa.Table(
     sa.Column("x", sa.Float),
     sa.Column("note", sa.Text),
 )
-UPSERT = BulkInsert(things, ("id", "at", "flag", "tags", "doc", "x", "note"), conflict=("id",),
-                    update=("at", "flag", "tags", "doc", "x"))
+UPSERT = BulkInsert(
+    things,
+    ("id", "at", "flag", "tags", "doc", "x", "note"),
+    conflict=("id",),
+    update=("at", "flag", "tags", "doc", "x"),
+)
 
 
 @pytest.fixture(scope="module")
@@ -39,9 +45,18 @@ async def engine(stack):
 
 async def test_every_column_kind_round_trips_and_upserts_update(engine):
     now = datetime.now(UTC).replace(microsecond=0)
-    rows = [(uuid.uuid4(), now + timedelta(seconds=i), i % 2 == 0,
-             () if i == 0 else ("学校", "a,b", 'quote"d', "{brace}")[:i], {"n": i, "名": "测试"},
-             None if i == 1 else i / 3, "kept") for i in range(5)]
+    rows = [
+        (
+            uuid.uuid4(),
+            now + timedelta(seconds=i),
+            i % 2 == 0,
+            () if i == 0 else ("学校", "a,b", 'quote"d', "{brace}")[:i],
+            {"n": i, "名": "测试"},
+            None if i == 1 else i / 3,
+            "kept",
+        )
+        for i in range(5)
+    ]
     async with engine.begin() as conn:
         await UPSERT.execute(conn, rows)
         got = {r.id: r for r in (await conn.execute(sa.select(things).where(things.c.id.in_([r[0] for r in rows]))))}
@@ -60,14 +75,18 @@ async def test_every_column_kind_round_trips_and_upserts_update(engine):
 async def test_any_utc_offset_python_allows_is_written_as_its_instant(engine):
     """A device may stamp -18:59 (Python allows ±23:59, PostgreSQL's text input only ±15:59)."""
     from datetime import timezone
-    odd = [datetime(137, 6, 29, 20, 42, 20, 585849, tzinfo=timezone(-timedelta(hours=18, minutes=59))),
-           datetime(9248, 2, 2, 2, 3, 29, 32400, tzinfo=timezone(timedelta(hours=18, minutes=3))),
-           datetime(2026, 11, 27, 8, 0, tzinfo=timezone(timedelta(hours=8)))]
+
+    odd = [
+        datetime(137, 6, 29, 20, 42, 20, 585849, tzinfo=timezone(-timedelta(hours=18, minutes=59))),
+        datetime(9248, 2, 2, 2, 3, 29, 32400, tzinfo=timezone(timedelta(hours=18, minutes=3))),
+        datetime(2026, 11, 27, 8, 0, tzinfo=timezone(timedelta(hours=8))),
+    ]
     rows = [(uuid.uuid4(), at, True, (), {}, None, None) for at in odd]
     async with engine.begin() as conn:
         await UPSERT.execute(conn, rows)
-        stored = dict((await conn.execute(sa.select(things.c.id, things.c.at).where(
-            things.c.id.in_([r[0] for r in rows])))).all())
+        stored = dict(
+            (await conn.execute(sa.select(things.c.id, things.c.at).where(things.c.id.in_([r[0] for r in rows])))).all()
+        )
     assert [stored[r[0]] for r in rows] == odd  # the same instants
 
 
@@ -83,13 +102,17 @@ async def test_watchdog_deadlines_move_on_never_back_and_rearm_after_firing(engi
 
     async def push(*dues: datetime) -> None:
         async with UnitOfWork(engine, "test_bulk") as uow:
-            await push_back_many(uow, [{"key": key, "kind": "device.offline", "due_at": d, "payload": {"at": str(d)}}
-                                       for d in dues])
+            await push_back_many(
+                uow, [{"key": key, "kind": "device.offline", "due_at": d, "payload": {"at": str(d)}} for d in dues]
+            )
 
     async def stored():
         async with engine.connect() as conn:
-            return (await conn.execute(sa.select(timers.c.due_at, timers.c.payload, timers.c.fired_at)
-                                       .where(timers.c.key == key))).one()
+            return (
+                await conn.execute(
+                    sa.select(timers.c.due_at, timers.c.payload, timers.c.fired_at).where(timers.c.key == key)
+                )
+            ).one()
 
     await push(base + timedelta(hours=3), base + timedelta(hours=4), base + timedelta(hours=2))  # one key, thrice
     assert (await stored())[:2] == (base + timedelta(hours=4), {"at": str(base + timedelta(hours=4))})

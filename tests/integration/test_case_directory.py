@@ -1,5 +1,6 @@
 """Supervision's in-memory case directory against the real PostgreSQL: a reload takes the
 database's truth (state, leaves, closed and new cases) while keeping the views it holds."""
+
 from __future__ import annotations
 
 import uuid
@@ -16,8 +17,10 @@ from shared.geography import load_geography
 from shared.paths import POLICY_DIR
 from tests.scratch_db import scratch_database
 
-SQUARE = {"type": "Polygon", "coordinates": [[[120.2, 31.8], [120.3, 31.8], [120.3, 31.9], [120.2, 31.9],
-                                              [120.2, 31.8]]]}
+SQUARE = {
+    "type": "Polygon",
+    "coordinates": [[[120.2, 31.8], [120.3, 31.8], [120.3, 31.9], [120.2, 31.9], [120.2, 31.8]]],
+}
 
 
 @pytest.fixture(scope="module")
@@ -34,9 +37,18 @@ def directory() -> CaseDirectory:
 
 
 def case_row(person: uuid.UUID, office: str, **extra) -> dict:
-    return {"case_id": uuid.uuid4(), "person_id": person, "kind": "community_correction", "status": "under_supervision",
-            "jurisdiction": office, "source_ref": f"test:{uuid.uuid4()}", "person_masked": {}, "permitted_area": None,
-            "exclusion_zones": [], **extra}
+    return {
+        "case_id": uuid.uuid4(),
+        "person_id": person,
+        "kind": "community_correction",
+        "status": "under_supervision",
+        "jurisdiction": office,
+        "source_ref": f"test:{uuid.uuid4()}",
+        "person_masked": {},
+        "permitted_area": None,
+        "exclusion_zones": [],
+        **extra,
+    }
 
 
 async def test_a_reload_takes_the_databases_truth_and_keeps_the_views_it_holds(engine, monkeypatch):
@@ -50,8 +62,11 @@ async def test_a_reload_takes_the_databases_truth_and_keeps_the_views_it_holds(e
         await conn.execute(sa.delete(cases))
         await conn.execute(sa.delete(zone_state))
         await conn.execute(sa.insert(cases), rows)
-        await conn.execute(sa.insert(zone_state).values(person_id=persons[2], last_fix_at=fixed_at, last_outside=True,
-                                                        in_zones=["学校"]))
+        await conn.execute(
+            sa.insert(zone_state).values(
+                person_id=persons[2], last_fix_at=fixed_at, last_outside=True, in_zones=["学校"]
+            )
+        )
     d = directory()
     assert await d.load(engine) == 30
     first = {p: d.get(p) for p in persons}
@@ -66,14 +81,26 @@ async def test_a_reload_takes_the_databases_truth_and_keeps_the_views_it_holds(e
     later, newcomer = fixed_at + timedelta(hours=1), uuid.uuid4()
     leave_id = uuid.uuid4()
     async with engine.begin() as conn:
-        await conn.execute(sa.update(zone_state).where(zone_state.c.person_id == persons[2])
-                           .values(last_fix_at=later, last_outside=False, in_zones=[]))
+        await conn.execute(
+            sa.update(zone_state)
+            .where(zone_state.c.person_id == persons[2])
+            .values(last_fix_at=later, last_outside=False, in_zones=[])
+        )
         await conn.execute(sa.update(cases).where(cases.c.person_id == persons[5]).values(status="closed"))
         await conn.execute(sa.insert(cases).values(case_row(newcomer, "云亭街道")))
-        await conn.execute(sa.insert(leaves).values(
-            leave_id=leave_id, person_id=persons[7], case_id=rows[7]["case_id"], starts_at=datetime.now(UTC),
-            ends_at=datetime.now(UTC) + timedelta(days=2), destination="苏州", reason="探亲", approved_by="t",
-            approval_level="office"))
+        await conn.execute(
+            sa.insert(leaves).values(
+                leave_id=leave_id,
+                person_id=persons[7],
+                case_id=rows[7]["case_id"],
+                starts_at=datetime.now(UTC),
+                ends_at=datetime.now(UTC) + timedelta(days=2),
+                destination="苏州",
+                reason="探亲",
+                approved_by="t",
+                approval_level="office",
+            )
+        )
     first[persons[9]].battery_low = True
     assert await d.load(engine) == 30
     assert all(d.get(p) is first[p] for p in persons if p != persons[5])  # the same objects, refreshed

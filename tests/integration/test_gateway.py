@@ -1,5 +1,6 @@
 """The gateway in process, against the real broker and database: tokens, scopes, bad input
 (problem+json naming the field, nothing on Kafka), and identity never in clear on Kafka."""
+
 from __future__ import annotations
 
 import asyncio
@@ -14,20 +15,42 @@ from shared import topics
 from shared.identity import derive_person_id
 from tests.kafka_helpers import end_offsets, read_topic
 
-ORDER = {"order_no": "(2026)苏0281刑初900号", "court": "江阴市人民法院",
-         "person": {"name": "李四", "id_number": "11010519491231002X", "sex": "M", "phone": "13800000000",
-                    "residence": {"town": "华士镇", "address": "华士镇某路1号"}},
-         "sentence_kind": "parole", "offence": "盗窃罪", "offence_category": "property",
-         "term_start": "2026-12-01", "term_end": "2027-11-30", "electronic_monitoring": False}
-FIX = {"person_id": "07b8c457-9874-8847-9e4c-bbe58aa29a0b", "device_id": "EM-1", "lat": 31.9, "lon": 120.3,
-       "accuracy_m": 10, "recorded_at": "2026-12-02T08:00:00Z"}
+ORDER = {
+    "order_no": "(2026)苏0281刑初900号",
+    "court": "江阴市人民法院",
+    "person": {
+        "name": "李四",
+        "id_number": "11010519491231002X",
+        "sex": "M",
+        "phone": "13800000000",
+        "residence": {"town": "华士镇", "address": "华士镇某路1号"},
+    },
+    "sentence_kind": "parole",
+    "offence": "盗窃罪",
+    "offence_category": "property",
+    "term_start": "2026-12-01",
+    "term_end": "2027-11-30",
+    "electronic_monitoring": False,
+}
+FIX = {
+    "person_id": "07b8c457-9874-8847-9e4c-bbe58aa29a0b",
+    "device_id": "EM-1",
+    "lat": 31.9,
+    "lon": 120.3,
+    "accuracy_m": 10,
+    "recorded_at": "2026-12-02T08:00:00Z",
+}
 INGEST = [topics.COURT_ORDERS, topics.LOCATIONS, topics.CHECKINS]
 
 
 @pytest.fixture(scope="module")
 async def gateway(stack):
-    settings = ExchangeSettings(demo_mode=True, kafka_bootstrap_servers=stack.bootstrap,
-                                database_url=stack.database_url, database_name="sps_test_exchange_inproc")
+    settings = ExchangeSettings(
+        demo_mode=True,
+        kafka_bootstrap_servers=stack.bootstrap,
+        database_url=stack.database_url,
+        database_name="sps_test_exchange_inproc",
+    )
     app = create_app(settings)
     async with app.router.lifespan_context(app):
         runtime = app.state.parts.runtime
@@ -37,8 +60,14 @@ async def gateway(stack):
 
 
 async def token(client: httpx.AsyncClient, agency: str) -> dict[str, str]:
-    r = await client.post("/oauth/token", data={"grant_type": "client_credentials", "client_id": f"{agency}-demo",
-                                                "client_secret": f"{agency}-demo-secret"})
+    r = await client.post(
+        "/oauth/token",
+        data={
+            "grant_type": "client_credentials",
+            "client_id": f"{agency}-demo",
+            "client_secret": f"{agency}-demo-secret",
+        },
+    )
     assert r.status_code == 200, r.text
     return {"Authorization": f"Bearer {r.json()['access_token']}"}
 
@@ -55,11 +84,19 @@ def assert_problem(r: httpx.Response, status: int, field: str | None = None) -> 
 
 async def test_token_errors(gateway):
     _, client = gateway
-    r = await client.post("/oauth/token", data={"grant_type": "client_credentials", "client_id": "court-demo",
-                                                "client_secret": "nope"})
+    r = await client.post(
+        "/oauth/token", data={"grant_type": "client_credentials", "client_id": "court-demo", "client_secret": "nope"}
+    )
     assert_problem(r, 401, "client_secret")
-    r = await client.post("/oauth/token", data={"grant_type": "client_credentials", "client_id": "court-demo",
-                                                "client_secret": "court-demo-secret", "scope": "police:read"})
+    r = await client.post(
+        "/oauth/token",
+        data={
+            "grant_type": "client_credentials",
+            "client_id": "court-demo",
+            "client_secret": "court-demo-secret",
+            "scope": "police:read",
+        },
+    )
     assert_problem(r, 400, "scope")
     r = await client.post("/oauth/token", data={"client_id": "court-demo"})
     assert_problem(r, 400, "grant_type")
@@ -67,8 +104,14 @@ async def test_token_errors(gateway):
     assert jwks["keys"][0]["alg"] == "ES256" and "d" not in jwks["keys"][0]  # public part only
 
 
-@pytest.mark.parametrize("path,body", [("/v1/court-orders", ORDER), ("/v1/locations", {"fixes": [FIX]}),
-                                       ("/v1/checkins", {"checkins": [{**FIX, "channel": "app"}]})])
+@pytest.mark.parametrize(
+    "path,body",
+    [
+        ("/v1/court-orders", ORDER),
+        ("/v1/locations", {"fixes": [FIX]}),
+        ("/v1/checkins", {"checkins": [{**FIX, "channel": "app"}]}),
+    ],
+)
 async def test_401_without_token_and_403_with_another_scope(gateway, path, body):
     _, client = gateway
     assert_problem(await client.post(path, json=body), 401)
@@ -89,12 +132,15 @@ def order_with(path: list, value=None, delete: bool = False) -> dict:
     return order
 
 
-@pytest.mark.parametrize("body,field", [
-    (order_with(["person", "id_number"], "110105194912310021"), "person.id_number"),  # wrong check digit
-    (order_with(["court"], delete=True), "court"),                                     # missing
-    (order_with(["person", "residence", "town"], "上海市"), "person.residence.town"),    # not a Jiangyin office
-    (order_with(["term_start"], "not a date"), "term_start"),
-])
+@pytest.mark.parametrize(
+    "body,field",
+    [
+        (order_with(["person", "id_number"], "110105194912310021"), "person.id_number"),  # wrong check digit
+        (order_with(["court"], delete=True), "court"),  # missing
+        (order_with(["person", "residence", "town"], "上海市"), "person.residence.town"),  # not a Jiangyin office
+        (order_with(["term_start"], "not a date"), "term_start"),
+    ],
+)
 async def test_bad_court_orders_are_422_naming_the_field_and_nothing_reaches_kafka(stack, gateway, body, field):
     _, client = gateway
     before = await end_offsets(stack.bootstrap, INGEST)
@@ -108,11 +154,15 @@ async def test_bad_court_orders_are_422_naming_the_field_and_nothing_reaches_kaf
 async def test_latitude_200_is_422_naming_the_fix(stack, gateway):
     _, client = gateway
     before = await end_offsets(stack.bootstrap, INGEST)
-    r = await client.post("/v1/locations", json={"fixes": [FIX, {**FIX, "lat": 200}]},
-                          headers=await token(client, "device"))
+    r = await client.post(
+        "/v1/locations", json={"fixes": [FIX, {**FIX, "lat": 200}]}, headers=await token(client, "device")
+    )
     assert_problem(r, 422, "fixes[1].lat")
-    r = await client.post("/v1/locations", content=b"{not json", headers={
-        **await token(client, "device"), "content-type": "application/json"})
+    r = await client.post(
+        "/v1/locations",
+        content=b"{not json",
+        headers={**await token(client, "device"), "content-type": "application/json"},
+    )
     assert_problem(r, 422)
     assert await end_offsets(stack.bootstrap, INGEST) == before
 

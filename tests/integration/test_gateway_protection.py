@@ -1,4 +1,5 @@
 """Data protection at the gateway, in process against the real broker and database."""
+
 from __future__ import annotations
 
 import asyncio
@@ -30,8 +31,14 @@ PERSON_KEY = b"sps-demo-person-id-key"
 
 @contextlib.asynccontextmanager
 async def gateway(stack, name: str, bootstrap: str | None = None, wait_started: bool = True, **extra):
-    settings = ExchangeSettings(service_name=name, demo_mode=True, kafka_bootstrap_servers=bootstrap or stack.bootstrap,
-                                database_url=stack.database_url, outbox_poll_interval_s=0.2, **extra)
+    settings = ExchangeSettings(
+        service_name=name,
+        demo_mode=True,
+        kafka_bootstrap_servers=bootstrap or stack.bootstrap,
+        database_url=stack.database_url,
+        outbox_poll_interval_s=0.2,
+        **extra,
+    )
     app = create_app(settings)
     async with app.router.lifespan_context(app):
         if wait_started:
@@ -41,19 +48,36 @@ async def gateway(stack, name: str, bootstrap: str | None = None, wait_started: 
 
 
 async def bearer(client: httpx.AsyncClient, agency: str) -> dict[str, str]:
-    r = await client.post("/oauth/token", data={"grant_type": "client_credentials", "client_id": f"{agency}-demo",
-                                                "client_secret": f"{agency}-demo-secret"})
+    r = await client.post(
+        "/oauth/token",
+        data={
+            "grant_type": "client_credentials",
+            "client_id": f"{agency}-demo",
+            "client_secret": f"{agency}-demo-secret",
+        },
+    )
     assert r.status_code == 200, r.text
     return {"Authorization": f"Bearer {r.json()['access_token']}"}
 
 
 def release_notice(prison: str = "江苏省苏州监狱", id_number: str | None = None, town: str = "华士镇") -> dict:
-    return {"notice_no": f"苏狱释-{uuid.uuid4().hex[:8]}", "prison": prison,
-            "person": {"name": "赵六", "id_number": id_number or random_id_number(), "sex": "M",
-                       "residence": {"town": town, "address": "某村"}},
-            "offence": "故意伤害罪", "offence_category": "violent", "release_date": "2027-01-15",
-            "sentence_months": 60, "reform_performance": "poor", "prison_risk_rating": "high",
-            "destination": {"town": town, "address": "某村"}}
+    return {
+        "notice_no": f"苏狱释-{uuid.uuid4().hex[:8]}",
+        "prison": prison,
+        "person": {
+            "name": "赵六",
+            "id_number": id_number or random_id_number(),
+            "sex": "M",
+            "residence": {"town": town, "address": "某村"},
+        },
+        "offence": "故意伤害罪",
+        "offence_category": "violent",
+        "release_date": "2027-01-15",
+        "sentence_months": 60,
+        "reform_performance": "poor",
+        "prison_risk_rating": "high",
+        "destination": {"town": town, "address": "某村"},
+    }
 
 
 async def test_every_route_answers_401_without_a_token_and_403_with_every_wrong_scope(stack):
@@ -86,7 +110,10 @@ async def test_key_rotation_keeps_old_tokens_valid_and_publishes_both_keys(stack
     old, new = SigningKey.generate(), SigningKey.generate()
     async with gateway(stack, "exchange_rot", gateway_signing_key=old.pem()) as (_, client):
         old_token = await bearer(client, "police")
-    async with gateway(stack, "exchange_rot", gateway_signing_key=new.pem(), gateway_previous_keys=old.pem()) as (_, client):
+    async with gateway(stack, "exchange_rot", gateway_signing_key=new.pem(), gateway_previous_keys=old.pem()) as (
+        _,
+        client,
+    ):
         jwks = (await client.get("/.well-known/jwks.json")).json()
         assert [k["kid"] for k in jwks["keys"]] == [new.kid, old.kid]
         assert (await client.get("/v1/police/handovers", headers=old_token)).status_code == 200
@@ -120,8 +147,14 @@ async def test_idempotency_key_makes_a_retry_harmless_and_body_size_is_limited(s
         assert other.status_code == 422 and other.json()["errors"][0]["field"] == "Idempotency-Key"
         records = await read_topic(stack.bootstrap, topics.COURT_ORDERS, min_count=1)
         assert sum(orjson.loads(r.value)["data"]["order_no"] == order["order_no"] for r in records) == 1
-        fix = {"person_id": str(uuid.uuid4()), "device_id": "EM", "lat": 31.9, "lon": 120.3, "accuracy_m": 5,
-               "recorded_at": "2026-12-02T08:00:00Z"}
+        fix = {
+            "person_id": str(uuid.uuid4()),
+            "device_id": "EM",
+            "lat": 31.9,
+            "lon": 120.3,
+            "accuracy_m": 5,
+            "recorded_at": "2026-12-02T08:00:00Z",
+        }
         big = await client.post("/v1/locations", json={"fixes": [fix] * 500}, headers=await bearer(client, "device"))
         assert big.status_code == 413 and big.headers["content-type"].startswith("application/problem+json")
 
@@ -142,22 +175,51 @@ async def test_prisons_send_and_read_only_their_own_and_the_same_person_keeps_on
 
         person = uuid.UUID(r2.json()["person_id"])
         now = datetime.now(UTC)
-        mine = ReceiptIssued(notice_no="N-1", prison="江苏省苏州监狱", person_id=person, status="linked",
-                             justice_office="华士镇", issued_at=now)
-        theirs = ReceiptIssued(notice_no="N-2", prison="江苏省南京监狱", person_id=uuid.uuid4(), status="linked",
-                               justice_office="华士镇", issued_at=now)
-        handover = PoliceHandoverIssued(handover_id=uuid.uuid4(), person_id=person, person=MaskedPerson(
-            name_masked="赵*", id_number_masked="3202**********1234", sex="M", residence_town="华士镇"),
-            reasons=["poor_reform_performance"], release_date=date(2027, 1, 15), destination_town="华士镇",
-            issued_at=now)
+        mine = ReceiptIssued(
+            notice_no="N-1",
+            prison="江苏省苏州监狱",
+            person_id=person,
+            status="linked",
+            justice_office="华士镇",
+            issued_at=now,
+        )
+        theirs = ReceiptIssued(
+            notice_no="N-2",
+            prison="江苏省南京监狱",
+            person_id=uuid.uuid4(),
+            status="linked",
+            justice_office="华士镇",
+            issued_at=now,
+        )
+        handover = PoliceHandoverIssued(
+            handover_id=uuid.uuid4(),
+            person_id=person,
+            person=MaskedPerson(
+                name_masked="赵*", id_number_masked="3202**********1234", sex="M", residence_town="华士镇"
+            ),
+            reasons=["poor_reform_performance"],
+            release_date=date(2027, 1, 15),
+            destination_town="华士镇",
+            issued_at=now,
+        )
         producer = EventProducer(stack.bootstrap, "test")
         await producer.start()
-        await producer.publish_many([
-            (topics.EXCHANGE_OUTBOUND, new_event("sps.exchange.receipt", "/sps/handover", mine, subject=str(person))),
-            (topics.EXCHANGE_OUTBOUND, new_event("sps.exchange.receipt", "/sps/handover", theirs,
-                                                 subject=str(theirs.person_id))),
-            (topics.EXCHANGE_OUTBOUND, new_event("sps.exchange.police-handover", "/sps/handover", handover,
-                                                 subject=str(person)))])
+        await producer.publish_many(
+            [
+                (
+                    topics.EXCHANGE_OUTBOUND,
+                    new_event("sps.exchange.receipt", "/sps/handover", mine, subject=str(person)),
+                ),
+                (
+                    topics.EXCHANGE_OUTBOUND,
+                    new_event("sps.exchange.receipt", "/sps/handover", theirs, subject=str(theirs.person_id)),
+                ),
+                (
+                    topics.EXCHANGE_OUTBOUND,
+                    new_event("sps.exchange.police-handover", "/sps/handover", handover, subject=str(person)),
+                ),
+            ]
+        )
         await producer.stop()
         items: list = []
         cursor = None
@@ -175,19 +237,28 @@ async def test_prisons_send_and_read_only_their_own_and_the_same_person_keeps_on
         police = await bearer(client, "police")
         seen_handovers, cursor = [], None
         while True:
-            page = (await client.get("/v1/police/handovers", headers=police,
-                                     params={"since": cursor, "limit": 1000} if cursor else {"limit": 1000})).json()
+            page = (
+                await client.get(
+                    "/v1/police/handovers",
+                    headers=police,
+                    params={"since": cursor, "limit": 1000} if cursor else {"limit": 1000},
+                )
+            ).json()
             if not page["items"]:
                 break
             seen_handovers += page["items"]
             cursor = page["next"]
         assert any(i["person_id"] == str(person) for i in seen_handovers)
         assert (await client.get("/v1/police/handovers", headers=police, params={"since": cursor})).json()[
-            "items"] == []
+            "items"
+        ] == []
         assert (await client.get("/v1/receipts", headers=prison, params={"since": "yesterday"})).status_code == 422
 
-        trail = (await client.get("/v1/audit", params={"person_id": str(person)},
-                                  headers=await bearer(client, "procuratorate"))).json()
+        trail = (
+            await client.get(
+                "/v1/audit", params={"person_id": str(person)}, headers=await bearer(client, "procuratorate")
+            )
+        ).json()
         seen = [(e["actor"], e["action"], e["resource"]) for e in trail["entries"]]
         assert ("court-demo", "create", f"court-order:{order['order_no']}") in seen
         assert any(a == "prison-demo" and act == "create" and res.startswith("release-notice:") for a, act, res in seen)
@@ -206,17 +277,30 @@ async def test_changing_one_audit_row_breaks_the_chain_and_verification_says_whe
         victim = seqs[1]
         with pytest.raises(Exception, match="append-only"):
             async with engine.begin() as conn:
-                await conn.execute(sa.update(audit_table).where(audit_table.c.seq == victim)
-                                   .values(content=sa.text("content || '{\"actor\": \"nobody\"}'")))
+                await conn.execute(
+                    sa.update(audit_table)
+                    .where(audit_table.c.seq == victim)
+                    .values(content=sa.text('content || \'{"actor": "nobody"}\''))
+                )
         async with engine.begin() as conn:  # a superuser going around the trigger
             await conn.execute(sa.text("ALTER TABLE audit DISABLE TRIGGER audit_append_only"))
-            await conn.execute(sa.update(audit_table).where(audit_table.c.seq == victim)
-                               .values(content=sa.text("content || '{\"actor\": \"nobody\"}'")))
+            await conn.execute(
+                sa.update(audit_table)
+                .where(audit_table.c.seq == victim)
+                .values(content=sa.text('content || \'{"actor": "nobody"}\''))
+            )
             await conn.execute(sa.text("ALTER TABLE audit ENABLE TRIGGER audit_append_only"))
-        trail = (await client.get("/v1/audit", params={"person_id": str(uuid.uuid4())},
-                                  headers=await bearer(client, "procuratorate"))).json()
-        assert trail["chain"] == {"ok": False, "checked": 1, "first_bad_seq": victim,
-                                  "reason": "its content does not match its hash"}
+        trail = (
+            await client.get(
+                "/v1/audit", params={"person_id": str(uuid.uuid4())}, headers=await bearer(client, "procuratorate")
+            )
+        ).json()
+        assert trail["chain"] == {
+            "ok": False,
+            "checked": 1,
+            "first_bad_seq": victim,
+            "reason": "its content does not match its hash",
+        }
 
 
 async def test_with_the_broker_stopped_a_batch_gets_202_or_503_and_every_202_reaches_kafka(stack, tmp_path: Path):
@@ -230,10 +314,20 @@ async def test_with_the_broker_stopped_a_batch_gets_202_or_503_and_every_202_rea
             accepted: list[str] = []
             for i in range(5):
                 key = f"batch-{uuid.uuid4()}"
-                fixes = [{"person_id": str(uuid.uuid4()), "device_id": "EM", "lat": 31.9, "lon": 120.3,
-                          "accuracy_m": 5, "recorded_at": datetime.now(UTC).isoformat()} for _ in range(10)]
-                r = await client.post("/v1/locations", json={"fixes": fixes},
-                                      headers={**device, "Idempotency-Key": key})
+                fixes = [
+                    {
+                        "person_id": str(uuid.uuid4()),
+                        "device_id": "EM",
+                        "lat": 31.9,
+                        "lon": 120.3,
+                        "accuracy_m": 5,
+                        "recorded_at": datetime.now(UTC).isoformat(),
+                    }
+                    for _ in range(10)
+                ]
+                r = await client.post(
+                    "/v1/locations", json={"fixes": fixes}, headers={**device, "Idempotency-Key": key}
+                )
                 assert r.status_code in (202, 503), r.text
                 if r.status_code == 202:
                     accepted.append(key)
@@ -245,6 +339,7 @@ async def test_with_the_broker_stopped_a_batch_gets_202_or_503_and_every_202_rea
             import uuid as _uuid
 
             from services.exchange.api.ingest import _ID_NS
+
             expected = {str(_uuid.uuid5(_ID_NS, f"device-demo|{k}|{i}")) for k in accepted for i in range(10)}
             for _ in range(300):
                 records = await read_topic(node.bootstrap, topics.LOCATIONS, min_count=0, timeout_s=3)

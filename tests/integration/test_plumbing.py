@@ -1,5 +1,6 @@
 """The shared plumbing against the real broker and database: DLQ, inbox, crash between the
 database commit and the offset commit, and the outbox while Kafka is down."""
+
 from __future__ import annotations
 
 import asyncio
@@ -72,10 +73,18 @@ async def record_effect(event, data: Checkin, uow: UnitOfWork) -> None:
 
 
 def runner(stack, engine, producer, topic: str, group: str) -> ConsumerRunner:
-    return ConsumerRunner(service="test", group_id=group, topics=[topic],
-                          handlers={"sps.ingest.checkin": record_effect}, engine=engine, producer=producer,
-                          bootstrap_servers=stack.bootstrap, notify_channel="outbox_test", max_attempts=2,
-                          backoff_s=0.05)
+    return ConsumerRunner(
+        service="test",
+        group_id=group,
+        topics=[topic],
+        handlers={"sps.ingest.checkin": record_effect},
+        engine=engine,
+        producer=producer,
+        bootstrap_servers=stack.bootstrap,
+        notify_channel="outbox_test",
+        max_attempts=2,
+        backoff_s=0.05,
+    )
 
 
 async def effects_for(engine, ids) -> list[uuid.UUID]:
@@ -179,8 +188,9 @@ async def test_crash_between_db_commit_and_offset_commit_loses_and_doubles_nothi
     assert sorted(applied) == sorted(ids)  # every event once: nothing lost, nothing doubled
 
 
-async def test_a_consumer_whose_client_dies_is_started_again_and_loses_and_doubles_nothing(stack, db, producer,
-                                                                                            monkeypatch):
+async def test_a_consumer_whose_client_dies_is_started_again_and_loses_and_doubles_nothing(
+    stack, db, producer, monkeypatch
+):
     """aiokafka's group coordination can end on an error it does not catch (aio-libs/aiokafka#1038,
     seen here after a broker restart); every later poll of that consumer raises. The runner must
     start a new consumer, not end."""
@@ -233,16 +243,25 @@ async def test_outbox_publishes_what_was_committed_while_kafka_was_down(db, tmp_
         relay_task = asyncio.create_task(relay.run())
 
         await asyncio.to_thread(node.stop)  # the broker goes away
-        events = [new_event("sps.ingest.checkin", "/sps/test", {"person_id": str(uuid.uuid4()), "channel": "app",
-                                                                  "recorded_at": datetime.now(UTC).isoformat()},
-                            subject=str(i)) for i in range(20)]
+        events = [
+            new_event(
+                "sps.ingest.checkin",
+                "/sps/test",
+                {"person_id": str(uuid.uuid4()), "channel": "app", "recorded_at": datetime.now(UTC).isoformat()},
+                subject=str(i),
+            )
+            for i in range(20)
+        ]
         async with UnitOfWork(engine, "outbox_test_outbox") as uow:
             for e in events:
                 uow.emit(topic, e)
         await asyncio.sleep(2.0)
         async with engine.connect() as conn:
-            unsent = await conn.scalar(sa.select(sa.func.count()).select_from(plumbing.outbox)
-                                       .where(plumbing.outbox.c.topic == topic, plumbing.outbox.c.sent_at.is_(None)))
+            unsent = await conn.scalar(
+                sa.select(sa.func.count())
+                .select_from(plumbing.outbox)
+                .where(plumbing.outbox.c.topic == topic, plumbing.outbox.c.sent_at.is_(None))
+            )
         assert unsent == 20, "nothing can be marked sent while the broker is down"
 
         node.start()  # the broker comes back, with its data
@@ -250,8 +269,14 @@ async def test_outbox_publishes_what_was_committed_while_kafka_was_down(db, tmp_
 
         async def all_sent() -> bool:
             async with engine.connect() as conn:
-                return await conn.scalar(sa.select(sa.func.count()).select_from(plumbing.outbox).where(
-                    plumbing.outbox.c.topic == topic, plumbing.outbox.c.sent_at.is_(None))) == 0
+                return (
+                    await conn.scalar(
+                        sa.select(sa.func.count())
+                        .select_from(plumbing.outbox)
+                        .where(plumbing.outbox.c.topic == topic, plumbing.outbox.c.sent_at.is_(None))
+                    )
+                    == 0
+                )
 
         await wait_for(all_sent, timeout_s=120)
         relay.stop()
@@ -299,9 +324,11 @@ async def test_a_unit_of_work_frees_what_its_hooks_held_without_the_cyclic_gc(db
 
 def _hooks(uow: UnitOfWork):
     """Hooks closing over their unit of work, as handlers' hooks do."""
+
     async def flush() -> None:
         assert uow is not None
 
     def after() -> None:
         assert uow is not None
+
     return flush, after

@@ -2,6 +2,7 @@
 A PostgreSQL advisory lock lets one lead; every row is published once; when the leader stops,
 the other takes over and publishes the rest. (Timers: tests/integration/test_alerting.py races
 two timer loops; the monthly cycles are timers with one key per month.)"""
+
 from __future__ import annotations
 
 import asyncio
@@ -30,16 +31,21 @@ async def test_two_outbox_relays_racing_publish_each_row_once_and_the_survivor_t
     rows = []
     for i in range(ROWS):
         pid = str(uuid.uuid4())
-        event = new_event("sps.ingest.checkin", "/sps/test",
-                          {"person_id": pid, "channel": "app", "recorded_at": "2026-11-26T08:00:00+00:00"},
-                          subject=pid)
+        event = new_event(
+            "sps.ingest.checkin",
+            "/sps/test",
+            {"person_id": pid, "channel": "app", "recorded_at": "2026-11-26T08:00:00+00:00"},
+            subject=pid,
+        )
         ids.append(str(event.id))
         rows.append({"event_id": event.id, "topic": topic, "key": pid, "value": encode(event), "headers": []})
     producer = EventProducer(stack.bootstrap, "test-relays")
     await producer.start()
-    service = f"relays-{uuid.uuid4().hex[:6]}"      # one lock per service name: both replicas share it
-    relays = [OutboxRelay(service, url, producer, channel="outbox_relays", batch_size=100, poll_interval_s=0.2)
-              for _ in range(2)]
+    service = f"relays-{uuid.uuid4().hex[:6]}"  # one lock per service name: both replicas share it
+    relays = [
+        OutboxRelay(service, url, producer, channel="outbox_relays", batch_size=100, poll_interval_s=0.2)
+        for _ in range(2)
+    ]
     tasks = [asyncio.create_task(r.run()) for r in relays]
     try:
         deadline = time.monotonic() + 20
@@ -55,13 +61,14 @@ async def test_two_outbox_relays_racing_publish_each_row_once_and_the_survivor_t
             assert time.monotonic() < deadline
             await asyncio.sleep(0.1)
         leader = next(r for r in relays if r.is_leader)
-        leader.stop()                                   # the leading replica goes away
+        leader.stop()  # the leading replica goes away
         async with engine.begin() as conn:
-            await conn.execute(plumbing.outbox.insert(), rows[ROWS // 2:])
+            await conn.execute(plumbing.outbox.insert(), rows[ROWS // 2 :])
         deadline = time.monotonic() + 30
         async with engine.connect() as conn:
-            while await conn.scalar(sa.select(sa.func.count()).select_from(plumbing.outbox)
-                                    .where(plumbing.outbox.c.sent_at.is_(None))):
+            while await conn.scalar(
+                sa.select(sa.func.count()).select_from(plumbing.outbox).where(plumbing.outbox.c.sent_at.is_(None))
+            ):
                 assert time.monotonic() < deadline, "the other relay never took over"
                 await asyncio.sleep(0.2)
                 await conn.rollback()
@@ -76,4 +83,3 @@ async def test_two_outbox_relays_racing_publish_each_row_once_and_the_survivor_t
     assert set(published) == set(ids), f"{len(set(ids) - set(published))} rows never published"
     assert set(published.values()) == {1}, published.most_common(3)
     assert leader.published > 0 and survivor.published > 0 and leader.published + survivor.published == ROWS
-

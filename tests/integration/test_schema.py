@@ -1,6 +1,7 @@
 """The migrations, run from nothing on the real PostgreSQL, build exactly the tables the code
 declares (each service's `adapters/tables.py`, the outbox and inbox, the timers): a migration
 that drifts from the code, or code that drifts from the migrations, fails here."""
+
 from __future__ import annotations
 
 import importlib
@@ -40,8 +41,11 @@ async def test_the_migration_head_builds_the_declared_tables(stack, service):
         await upgrade_to_head(engine, Path(REPO_ROOT, "services", service, "adapters", "migrations"))
         async with engine.connect() as conn:
             has_timers = await conn.scalar(sa.text("SELECT to_regclass('timers') IS NOT NULL"))
-            diffs = await conn.run_sync(lambda sync: compare_metadata(
-                MigrationContext.configure(sync, opts={"compare_type": True}), declared(service, has_timers)))
+            diffs = await conn.run_sync(
+                lambda sync: compare_metadata(
+                    MigrationContext.configure(sync, opts={"compare_type": True}), declared(service, has_timers)
+                )
+            )
         assert diffs == [], f"{service}: the migrations and adapters/tables.py differ: {diffs}"
     finally:
         await engine.dispose()

@@ -1,6 +1,7 @@
 """Supervision in process against the real broker and database, on a policy copy with windows of
 seconds: intake missed across a restart (exactly once), device offline, strap cut, exclusion
 zone, and the same fix delivered twice."""
+
 from __future__ import annotations
 
 import asyncio
@@ -21,9 +22,13 @@ from shared.paths import POLICY_DIR
 from tests.kafka_helpers import published_by
 from tests.waiting import eventually
 
-ZONE = {"name": "受害人住所", "polygon": {"type": "Polygon", "coordinates": [[[120.28, 31.90], [120.29, 31.90],
-                                                                         [120.29, 31.91], [120.28, 31.91],
-                                                                         [120.28, 31.90]]]}}
+ZONE = {
+    "name": "受害人住所",
+    "polygon": {
+        "type": "Polygon",
+        "coordinates": [[[120.28, 31.90], [120.29, 31.90], [120.29, 31.91], [120.28, 31.91], [120.28, 31.90]]],
+    },
+}
 
 
 PROGRAMMES = (
@@ -32,7 +37,8 @@ PROGRAMMES = (
     " serious_unreported_trips: 3}\n"
     "targets: {aftercare_rate: 0.9, abstinence_rate: 0.5}\n"
     "key_persons: {risk_levels: [high], sanctions_in_month: 1, serious_alerts_in_month: 1}\n"
-    "map: {track_every: PT5M}\n")
+    "map: {track_every: PT5M}\n"
+)
 
 
 @pytest.fixture(scope="module")
@@ -44,14 +50,22 @@ def quick_policy(tmp_path_factory) -> Path:
         "leave: {office_may_approve_up_to: P7D, longest: P30D}\n"
         "devices: {offline_after: PT2S}\n"
         "levels: {first_months_strict: 2, checkin_every: {strict: PT3S, ordinary: PT7S, lenient: PT14S}}\n"
-        "contact: {lost_after: PT5S}\n" + PROGRAMMES, encoding="utf-8")
+        "contact: {lost_after: PT5S}\n" + PROGRAMMES,
+        encoding="utf-8",
+    )
     return d
 
 
 @contextlib.asynccontextmanager
 async def supervision(stack, policy_dir: Path, name: str = "supervision_it"):
-    settings = SupervisionSettings(service_name=name, demo_mode=True, kafka_bootstrap_servers=stack.bootstrap,
-                                   database_url=stack.database_url, policy_dir=policy_dir, outbox_poll_interval_s=0.2)
+    settings = SupervisionSettings(
+        service_name=name,
+        demo_mode=True,
+        kafka_bootstrap_servers=stack.bootstrap,
+        database_url=stack.database_url,
+        policy_dir=policy_dir,
+        outbox_poll_interval_s=0.2,
+    )
     app = create_app(settings)
     async with app.router.lifespan_context(app):
         await asyncio.wait_for(app.state.parts.runtime.started.wait(), timeout=60)
@@ -59,19 +73,36 @@ async def supervision(stack, policy_dir: Path, name: str = "supervision_it"):
 
 
 def order(person_id: uuid.UUID, effective: date, zones=()) -> bytes:
-    data = CourtOrderIngested(order_no=f"T-{uuid.uuid4().hex[:10]}", court="江阴市人民法院", person_id=person_id,
-                              person=MaskedPerson(name_masked="王*", id_number_masked="3202**********1234", sex="M",
-                                                  residence_town="澄江街道"),
-                              sentence_kind="probation", offence="盗窃罪", offence_category="property",
-                              term_start=effective, term_end=effective + timedelta(days=365),
-                              judgment_effective=effective, exclusion_zones=list(zones))
+    data = CourtOrderIngested(
+        order_no=f"T-{uuid.uuid4().hex[:10]}",
+        court="江阴市人民法院",
+        person_id=person_id,
+        person=MaskedPerson(
+            name_masked="王*", id_number_masked="3202**********1234", sex="M", residence_town="澄江街道"
+        ),
+        sentence_kind="probation",
+        offence="盗窃罪",
+        offence_category="property",
+        term_start=effective,
+        term_end=effective + timedelta(days=365),
+        judgment_effective=effective,
+        exclusion_zones=list(zones),
+    )
     return encode(new_event("sps.ingest.court-order", "/sps/exchange", data, subject=str(person_id)))
 
 
-def fix(person_id: uuid.UUID, lat: float, lon: float, at: datetime, accuracy: float = 10,
-        strap: bool | None = None) -> bytes:
-    data = LocationFix(person_id=person_id, device_id="EM-IT", lat=lat, lon=lon, accuracy_m=accuracy, recorded_at=at,
-                       strap_intact=strap)
+def fix(
+    person_id: uuid.UUID, lat: float, lon: float, at: datetime, accuracy: float = 10, strap: bool | None = None
+) -> bytes:
+    data = LocationFix(
+        person_id=person_id,
+        device_id="EM-IT",
+        lat=lat,
+        lon=lon,
+        accuracy_m=accuracy,
+        recorded_at=at,
+        strap_intact=strap,
+    )
     return encode(new_event("sps.ingest.location", "/sps/exchange", data, subject=str(person_id)))
 
 
@@ -89,8 +120,6 @@ async def events_for(app, stack, person_id: uuid.UUID, kind: str | None = None) 
     return [e for e in events if e["subject"] == str(person_id) and (kind is None or e["type"] == kind)]
 
 
-
-
 async def test_intake_missed_fires_exactly_once_across_a_restart_and_not_for_one_who_reported(stack, quick_policy):
     missing, reporting = uuid.uuid4(), uuid.uuid4()
     today = datetime.now(UTC).date()
@@ -99,8 +128,12 @@ async def test_intake_missed_fires_exactly_once_across_a_restart_and_not_for_one
         await send(stack, topics.COURT_ORDERS, reporting, [order(reporting, today + timedelta(days=1))])
         await eventually(lambda: events_for(app, stack, reporting, "sps.supervision.case-opened"))
         checkin = Checkin(person_id=reporting, channel="in_person", recorded_at=datetime.now(UTC))
-        await send(stack, topics.CHECKINS, reporting,
-                   [encode(new_event("sps.ingest.checkin", "/sps/exchange", checkin, subject=str(reporting)))])
+        await send(
+            stack,
+            topics.CHECKINS,
+            reporting,
+            [encode(new_event("sps.ingest.checkin", "/sps/exchange", checkin, subject=str(reporting)))],
+        )
         await eventually(lambda: events_for(app, stack, reporting, "sps.supervision.intake-reported"))
     # The deadline (tomorrow 00:00 + 3 s) is in the future: move it to the past while the service is down.
     import sqlalchemy as sa
@@ -109,10 +142,15 @@ async def test_intake_missed_fires_exactly_once_across_a_restart_and_not_for_one
 
     async with supervision(stack, quick_policy) as app:
         async with app.state.parts.runtime.engine.begin() as conn:
-            await conn.execute(sa.update(timers).where(timers.c.kind == "intake.due", timers.c.fired_at.is_(None),
-                                                       timers.c.payload["person_id"].astext.in_(
-                                                           [str(missing), str(reporting)]))
-                               .values(due_at=sa.func.now() - sa.text("interval '1 second'")))
+            await conn.execute(
+                sa.update(timers)
+                .where(
+                    timers.c.kind == "intake.due",
+                    timers.c.fired_at.is_(None),
+                    timers.c.payload["person_id"].astext.in_([str(missing), str(reporting)]),
+                )
+                .values(due_at=sa.func.now() - sa.text("interval '1 second'"))
+            )
         await eventually(lambda: events_for(app, stack, missing, "sps.supervision.intake-missed"))
     async with supervision(stack, quick_policy) as app:  # and once more: nothing fires twice
         await asyncio.sleep(2.0)
@@ -127,12 +165,18 @@ async def test_device_offline_strap_cut_and_exclusion_zone(stack, quick_policy):
         await send(stack, topics.COURT_ORDERS, person, [order(person, datetime.now(UTC).date(), [ZONE])])
         await eventually(lambda: events_for(app, stack, person, "sps.supervision.case-opened"))
         now = datetime.now(UTC)
-        in_zone = fix(person, 31.905, 120.285, now, accuracy=10)             # ~500 m inside the zone
-        await send(stack, topics.LOCATIONS, person, [
-            in_zone, in_zone,                                                   # the same fix twice
-            fix(person, 31.905, 120.285, now + timedelta(seconds=1), strap=False),
-            fix(person, 31.905, 120.285, now + timedelta(seconds=1.5), strap=False),
-        ])
+        in_zone = fix(person, 31.905, 120.285, now, accuracy=10)  # ~500 m inside the zone
+        await send(
+            stack,
+            topics.LOCATIONS,
+            person,
+            [
+                in_zone,
+                in_zone,  # the same fix twice
+                fix(person, 31.905, 120.285, now + timedelta(seconds=1), strap=False),
+                fix(person, 31.905, 120.285, now + timedelta(seconds=1.5), strap=False),
+            ],
+        )
         entered = await eventually(lambda: events_for(app, stack, person, "sps.supervision.exclusion-zone-entered"))
         cut = await eventually(lambda: events_for(app, stack, person, "sps.supervision.device-tampered"))
         offline = await eventually(lambda: events_for(app, stack, person, "sps.supervision.device-offline"), 20)

@@ -2,6 +2,7 @@
 intake and risk; electronic positioning's day-80 notice and aftercare follow-ups fire from durable
 timers, catching up on deadlines already past; community rehabilitation not reported; the monthly
 key-person list confirmed once, by whom."""
+
 from __future__ import annotations
 
 import asyncio
@@ -30,27 +31,49 @@ def policy_no_first_months(tmp_path_factory):
     d = tmp_path_factory.mktemp("policy-programmes")
     shutil.copytree(POLICY_DIR, d, dirs_exist_ok=True)
     text = (d / "supervision.yaml").read_text(encoding="utf-8")
-    (d / "supervision.yaml").write_text(text.replace("first_months_strict: 2", "first_months_strict: 0"),
-                                        encoding="utf-8")
+    (d / "supervision.yaml").write_text(
+        text.replace("first_months_strict: 2", "first_months_strict: 0"), encoding="utf-8"
+    )
     return d
 
 
 def client(app) -> httpx.AsyncClient:
-    return httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://supervision",
-                             headers={"X-SPS-Internal-Token": app.state.parts.runtime.internal_token})
+    return httpx.AsyncClient(
+        transport=httpx.ASGITransport(app=app),
+        base_url="http://supervision",
+        headers={"X-SPS-Internal-Token": app.state.parts.runtime.internal_token},
+    )
 
 
 def assessed(person_id: uuid.UUID, level: str) -> bytes:
-    data = RiskAssessed(assessment_id=uuid.uuid4(), person_id=person_id, instrument_version="test", trigger="test",
-                        items=[], total=0, level_by_points=level, level=level, jurisdiction="澄江街道")
+    data = RiskAssessed(
+        assessment_id=uuid.uuid4(),
+        person_id=person_id,
+        instrument_version="test",
+        trigger="test",
+        items=[],
+        total=0,
+        level_by_points=level,
+        level=level,
+        jurisdiction="澄江街道",
+    )
     return encode(new_event("sps.risk.assessed", "/sps/risk", data, subject=str(person_id)))
 
 
 def arrival(person_id: uuid.UUID, days_ago: int, rehab: bool) -> bytes:
     at = datetime.now(UTC) - timedelta(days=days_ago)
-    data = ArrivalRegistered(handover_id=uuid.uuid4(), person_id=person_id, kind="rehab", justice_office="澄江街道",
-                             arrived_at=at, release_date=at.date(), key_person=False, case_years=3, person=PERSON,
-                             community_rehabilitation=rehab)
+    data = ArrivalRegistered(
+        handover_id=uuid.uuid4(),
+        person_id=person_id,
+        kind="rehab",
+        justice_office="澄江街道",
+        arrived_at=at,
+        release_date=at.date(),
+        key_person=False,
+        case_years=3,
+        person=PERSON,
+        community_rehabilitation=rehab,
+    )
     return encode(new_event("sps.handover.arrived", "/sps/handover", data, subject=str(person_id)))
 
 
@@ -61,13 +84,19 @@ async def test_level_follows_intake_and_risk_and_the_key_person_list(stack, poli
         await send(stack, topics.COURT_ORDERS, person, [order(person, today - timedelta(days=3))])
         await eventually(lambda: events_for(app, stack, person, "sps.supervision.case-opened"))
         checkin = Checkin(person_id=person, channel="in_person", recorded_at=datetime.now(UTC))
-        await send(stack, topics.CHECKINS, person,
-                   [encode(new_event("sps.ingest.checkin", "/sps/exchange", checkin, subject=str(person)))])
+        await send(
+            stack,
+            topics.CHECKINS,
+            person,
+            [encode(new_event("sps.ingest.checkin", "/sps/exchange", checkin, subject=str(person)))],
+        )
         first = (await eventually(lambda: events_for(app, stack, person, "sps.supervision.level-changed")))[0]
         # No first-months rule here: without a high risk the level is ordinary (or lenient at low risk,
         # when the session's real risk service has assessed this person already).
         assert first["data"]["level"] in ("ordinary", "lenient") and first["data"]["reasons"][0] in (
-            "intake", "risk:low")
+            "intake",
+            "risk:low",
+        )
 
         async def strict_after_high():
             # Resent until it sticks: the session's real risk service may publish its own result for
@@ -76,17 +105,21 @@ async def test_level_follows_intake_and_risk_and_the_key_person_list(stack, poli
             await asyncio.sleep(0.5)
             changes = await events_for(app, stack, person, "sps.supervision.level-changed")
             return changes if changes[-1]["data"]["level"] == "strict" else None
+
         changes = await eventually(strict_after_high)
         assert changes[-1]["data"]["reasons"] == ["risk:high"] and changes[-1]["data"]["previous"] in (
-            "ordinary", "lenient")
+            "ordinary",
+            "lenient",
+        )
 
         month = today.strftime("%Y-%m")
         async with client(app) as http:
             proposal = (await http.get(f"/internal/v1/key-persons/澄江街道/{month}")).json()
             assert proposal["status"] == "proposed"
             assert str(person) in [p["person_id"] for p in proposal["persons"]]
-            other = await http.post(f"/internal/v1/key-persons/澄江街道/{month}/confirm",
-                                    json={**OFFICER, "jurisdiction": "南闸街道"})
+            other = await http.post(
+                f"/internal/v1/key-persons/澄江街道/{month}/confirm", json={**OFFICER, "jurisdiction": "南闸街道"}
+            )
             assert other.status_code == 403
             confirmed = await http.post(f"/internal/v1/key-persons/澄江街道/{month}/confirm", json=OFFICER)
             assert confirmed.status_code == 201, confirmed.text
@@ -110,26 +143,39 @@ async def test_positioning_is_its_own_record_and_its_day_80_notice_catches_up_on
         await send(stack, topics.COURT_ORDERS, person, [order(person, today - timedelta(days=100))])
         await eventually(lambda: events_for(app, stack, person, "sps.supervision.case-opened"))
         async with client(app) as http:
-            refused = await http.post(f"/internal/v1/persons/{person}/positioning",
-                                      json={**OFFICER, "ground": "revocation_pending", "device_id": "EM-1"})
+            refused = await http.post(
+                f"/internal/v1/persons/{person}/positioning",
+                json={**OFFICER, "ground": "revocation_pending", "device_id": "EM-1"},
+            )
             # Who may approve is the authority model's: a 403 naming the role it needs.
             assert refused.status_code == 403 and "bureau_head" in refused.json()["detail"]
-            bad = await http.post(f"/internal/v1/persons/{person}/positioning",
-                                  json={**HEAD, "ground": "looks_suspicious", "device_id": "EM-1"})
+            bad = await http.post(
+                f"/internal/v1/persons/{person}/positioning",
+                json={**HEAD, "ground": "looks_suspicious", "device_id": "EM-1"},
+            )
             assert bad.status_code == 422 and "five legal grounds" in bad.json()["detail"]
             # Approved 85 days ago: day 80 has passed, so the notice fires at once (catch-up), and only once.
-            started = await http.post(f"/internal/v1/persons/{person}/positioning",
-                                      json={**HEAD, "ground": "left_county_without_leave", "device_id": "EM-1",
-                                            "starts_on": (today - timedelta(days=85)).isoformat()})
+            started = await http.post(
+                f"/internal/v1/persons/{person}/positioning",
+                json={
+                    **HEAD,
+                    "ground": "left_county_without_leave",
+                    "device_id": "EM-1",
+                    "starts_on": (today - timedelta(days=85)).isoformat(),
+                },
+            )
             assert started.status_code == 201, started.text
-            ending = await eventually(lambda: events_for(app, stack, person,
-                                                         "sps.supervision.positioning-term-ending"))
+            ending = await eventually(lambda: events_for(app, stack, person, "sps.supervision.positioning-term-ending"))
             assert len(ending) == 1 and ending[0]["data"]["term_end"] == started.json()["ends_on"]
-            twice = await http.post(f"/internal/v1/persons/{person}/positioning",
-                                    json={**HEAD, "ground": "left_county_without_leave", "device_id": "EM-2"})
+            twice = await http.post(
+                f"/internal/v1/persons/{person}/positioning",
+                json={**HEAD, "ground": "left_county_without_leave", "device_id": "EM-2"},
+            )
             assert twice.status_code == 409
-            renewed = await http.post(f"/internal/v1/positioning/{started.json()['positioning_id']}/renew",
-                                      json={**HEAD, "review_note": "复查：仍有脱管风险，续期"})
+            renewed = await http.post(
+                f"/internal/v1/positioning/{started.json()['positioning_id']}/renew",
+                json={**HEAD, "review_note": "复查：仍有脱管风险，续期"},
+            )
             assert renewed.status_code == 200, renewed.text
             assert renewed.json()["starts_on"] == started.json()["ends_on"] and renewed.json()["renewal"] == 1
             record = (await http.get(f"/internal/v1/persons/{person}/programmes")).json()
@@ -149,25 +195,55 @@ async def test_aftercare_followups_and_community_rehabilitation(stack, policy_no
         assert len(missed) == 1
         assert not await events_for(app, stack, aftercare, "sps.supervision.rehab-report-missed")
         async with client(app) as http:
-            ok = await http.post(f"/internal/v1/persons/{aftercare}/followups", json={
-                **OFFICER, "kind": "visit", "at": datetime.now(UTC).isoformat(), "drug_test": "negative",
-                "note": "上门回访，尿检阴性"})
+            ok = await http.post(
+                f"/internal/v1/persons/{aftercare}/followups",
+                json={
+                    **OFFICER,
+                    "kind": "visit",
+                    "at": datetime.now(UTC).isoformat(),
+                    "drug_test": "negative",
+                    "note": "上门回访，尿检阴性",
+                },
+            )
             assert ok.status_code == 201, ok.text
             assert ok.json()["abstinent"] is True
-            positive = await http.post(f"/internal/v1/persons/{aftercare}/followups", json={
-                **OFFICER, "kind": "phone", "at": datetime.now(UTC).isoformat(), "drug_test": "positive",
-                "note": "电话回访"})
+            positive = await http.post(
+                f"/internal/v1/persons/{aftercare}/followups",
+                json={
+                    **OFFICER,
+                    "kind": "phone",
+                    "at": datetime.now(UTC).isoformat(),
+                    "drug_test": "positive",
+                    "note": "电话回访",
+                },
+            )
             assert positive.json()["abstinent"] is False
-            team = await http.put(f"/internal/v1/persons/{aftercare}/team", json={**OFFICER, "members": [
-                {"name": "张某", "role": "justice_office", "sex": "M"}]})
+            team = await http.put(
+                f"/internal/v1/persons/{aftercare}/team",
+                json={**OFFICER, "members": [{"name": "张某", "role": "justice_office", "sex": "M"}]},
+            )
             assert team.status_code == 422 and "woman" in team.json()["detail"]
-            team = await http.put(f"/internal/v1/persons/{aftercare}/team", json={**OFFICER, "members": [
-                {"name": "张某", "role": "justice_office", "sex": "M"}, {"name": "陈某", "role": "social_worker",
-                                                                       "sex": "F"}]})
+            team = await http.put(
+                f"/internal/v1/persons/{aftercare}/team",
+                json={
+                    **OFFICER,
+                    "members": [
+                        {"name": "张某", "role": "justice_office", "sex": "M"},
+                        {"name": "陈某", "role": "social_worker", "sex": "F"},
+                    ],
+                },
+            )
             assert team.status_code == 200, team.text
-            trip = await http.post(f"/internal/v1/persons/{rehab}/trips", json={
-                **OFFICER, "leaves_on": "2026-11-01", "returns_on": "2026-11-04", "destination": "上海",
-                "reported": False})
+            trip = await http.post(
+                f"/internal/v1/persons/{rehab}/trips",
+                json={
+                    **OFFICER,
+                    "leaves_on": "2026-11-01",
+                    "returns_on": "2026-11-04",
+                    "destination": "上海",
+                    "reported": False,
+                },
+            )
             assert trip.json() == {"days": 4, "needs_report": True, "unreported_trips": 1, "serious_breach": False}
             stats = (await http.get("/internal/v1/indicators")).json()
             office = next(o for o in stats["offices"] if o["office"] == "澄江街道")
@@ -177,8 +253,16 @@ async def test_aftercare_followups_and_community_rehabilitation(stack, policy_no
 
 def fix_with_battery(person_id: uuid.UUID, pct: float) -> bytes:
     from shared.events import LocationFix
-    data = LocationFix(person_id=person_id, device_id="EM-B", lat=31.88, lon=120.28, accuracy_m=10,
-                       recorded_at=datetime.now(UTC), battery_pct=pct)
+
+    data = LocationFix(
+        person_id=person_id,
+        device_id="EM-B",
+        lat=31.88,
+        lon=120.28,
+        accuracy_m=10,
+        recorded_at=datetime.now(UTC),
+        battery_pct=pct,
+    )
     return encode(new_event("sps.ingest.location", "/sps/exchange", data, subject=str(person_id)))
 
 
@@ -200,20 +284,37 @@ async def test_case_end_revocation_battery_and_separation(stack, policy_no_first
         assert len(await events_for(app, stack, device, "sps.supervision.battery-low")) == len(low) == 1
         async with client(app) as http:
             await eventually(lambda: events_for(app, stack, revoked, "sps.supervision.case-opened"))
-            refused = await http.post(f"/internal/v1/persons/{revoked}/close",
-                                      json={**OFFICER, "outcome": "revoked", "reason": "法院裁定撤销缓刑"})
+            refused = await http.post(
+                f"/internal/v1/persons/{revoked}/close",
+                json={**OFFICER, "outcome": "revoked", "reason": "法院裁定撤销缓刑"},
+            )
             assert refused.status_code == 403
-            closed = await http.post(f"/internal/v1/persons/{revoked}/close", json={
-                "actor": "supervisor-demo", "role": "supervisor", "jurisdiction": "county", "outcome": "revoked",
-                "reason": "法院裁定撤销缓刑，收监执行"})
+            closed = await http.post(
+                f"/internal/v1/persons/{revoked}/close",
+                json={
+                    "actor": "supervisor-demo",
+                    "role": "supervisor",
+                    "jurisdiction": "county",
+                    "outcome": "revoked",
+                    "reason": "法院裁定撤销缓刑，收监执行",
+                },
+            )
             assert closed.status_code == 200 and closed.json()["outcome"] == "revoked"
-            gone = await http.post(f"/internal/v1/persons/{revoked}/separations", json={
-                **OFFICER, "observed_at": datetime.now(UTC).isoformat(), "note": "x"})
+            gone = await http.post(
+                f"/internal/v1/persons/{revoked}/separations",
+                json={**OFFICER, "observed_at": datetime.now(UTC).isoformat(), "note": "x"},
+            )
             assert gone.status_code == 404  # no active case any more
             reports = []
             for _ in range(2):
-                r = await http.post(f"/internal/v1/persons/{device}/separations", json={
-                    **OFFICER, "observed_at": datetime.now(UTC).isoformat(), "note": "电话核查时手机不在本人身边"})
+                r = await http.post(
+                    f"/internal/v1/persons/{device}/separations",
+                    json={
+                        **OFFICER,
+                        "observed_at": datetime.now(UTC).isoformat(),
+                        "note": "电话核查时手机不在本人身边",
+                    },
+                )
                 assert r.status_code == 201, r.text
                 reports.append(r.json())
             assert [(r["count"], r["warning_due"]) for r in reports] == [(1, False), (2, True)]

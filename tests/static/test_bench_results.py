@@ -1,5 +1,6 @@
 """The committed benchmark results carry every figure the benchmark reports (the numbers come from
 `make bench`; this checks the file's shape and its internal consistency, not speed)."""
+
 import json
 
 from bench.pipeline import percentile
@@ -13,7 +14,8 @@ def test_latest_results_have_the_required_figures():
     assert out["raw_kafka"]["consume_per_s"] > 0
     assert out["pipeline"]["fixes_per_s"] > 0 and out["gateway"]["fixes_per_s"] > 0
     assert out["pipeline"]["ratio_to_raw_consume"] == round(
-        out["pipeline"]["fixes_per_s"] / out["raw_kafka"]["consume_per_s"], 3)
+        out["pipeline"]["fixes_per_s"] / out["raw_kafka"]["consume_per_s"], 3
+    )
     for key in ("p50", "p95", "p99", "live_feed_p99"):
         assert out["latency_ms"][key] is not None
     assert out["latency_ms"]["p50"] <= out["latency_ms"]["p95"] <= out["latency_ms"]["p99"]

@@ -1,4 +1,5 @@
 """No Docker engine here: docker-compose.yml, the Dockerfile, the Makefile and CI are checked as files."""
+
 from __future__ import annotations
 
 import re
@@ -22,8 +23,17 @@ def test_compose_runs_every_service_with_its_port_and_the_variables_the_makefile
         assert svc["command"] == ["python", "-m", f"services.{name}.main"]
         env = svc["environment"]
         # The same variables the devstack gives each service process (Stack.service_env).
-        for var in ("KAFKA_BOOTSTRAP_SERVERS", "DATABASE_URL", "SPS_SERVICE_NAME", "SPS_HTTP_PORT", "SPS_HTTP_HOST",
-                    "SPS_ALERTING_URL", "SPS_SUPERVISION_URL", "SPS_RISK_URL", "SPS_HANDOVER_URL"):
+        for var in (
+            "KAFKA_BOOTSTRAP_SERVERS",
+            "DATABASE_URL",
+            "SPS_SERVICE_NAME",
+            "SPS_HTTP_PORT",
+            "SPS_HTTP_HOST",
+            "SPS_ALERTING_URL",
+            "SPS_SUPERVISION_URL",
+            "SPS_RISK_URL",
+            "SPS_HANDOVER_URL",
+        ):
             assert var in env, f"{name} lacks {var}"
         assert env["SPS_SERVICE_NAME"] == name and env["SPS_HTTP_PORT"] == str(port)
         assert env["DATABASE_URL"].startswith("postgresql+asyncpg://")
@@ -34,6 +44,7 @@ def test_compose_runs_every_service_with_its_port_and_the_variables_the_makefile
     assert "broker,controller" in services["kafka"]["environment"]["KAFKA_PROCESS_ROLES"]
     assert services["postgres"]["image"].startswith("postgres:")
     from shared.settings import ServiceSettings
+
     # One partition count everywhere: supervision's range assignment pairs partition i of every topic.
     assert services["kafka"]["environment"]["KAFKA_NUM_PARTITIONS"] == ServiceSettings().topic_partitions
 

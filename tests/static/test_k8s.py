@@ -2,6 +2,7 @@
 against its schema (the Kubernetes API's own, strict; ours for the operators' custom resources),
 and the rules the platform depends on hold (probes, resources, secrets, scaling bounds, Kafka's
 replication, PostgreSQL replicas, a dashboard that only queries metrics the services export)."""
+
 from __future__ import annotations
 
 import copy
@@ -21,16 +22,16 @@ from shared.topics import all_topics_with_dlq
 from tools.devstack.stack import SERVICES
 
 K8S = REPO_ROOT / "deploy" / "k8s"
-KUBE_VERSION = "1.33.0"       # the oldest Kubernetes the manifests are meant for
+KUBE_VERSION = "1.33.0"  # the oldest Kubernetes the manifests are meant for
 CONSUMERS = {"supervision", "alerting", "handover", "risk"}
-OPERATOR_GROUPS = {"kafka.strimzi.io", "postgresql.cnpg.io"}   # custom resources: our schemas
+OPERATOR_GROUPS = {"kafka.strimzi.io", "postgresql.cnpg.io"}  # custom resources: our schemas
 SECRETISH = re.compile(r"KEY|TOKEN|SECRET|PASSWORD|CLIENTS|DATABASE_URL")
 
 
 def generator():
     spec = importlib.util.spec_from_file_location("sps_k8s_generate", K8S / "generate.py")
     module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module       # its dataclasses look their module up
+    sys.modules[spec.name] = module  # its dataclasses look their module up
     spec.loader.exec_module(module)
     return module
 
@@ -81,10 +82,13 @@ def test_every_manifest_validates_against_its_schema():
             pytest.fail(f"{path.relative_to(REPO_ROOT)} {doc['kind']} {doc['metadata'].get('name')}: {exc}")
 
 
-@pytest.mark.parametrize("mutate", [
-    lambda d: d["spec"]["template"]["spec"]["containers"][0].update(readinesProbe={}),   # a typo
-    lambda d: d["spec"].update(replicas="two"),
-])
+@pytest.mark.parametrize(
+    "mutate",
+    [
+        lambda d: d["spec"]["template"]["spec"]["containers"][0].update(readinesProbe={}),  # a typo
+        lambda d: d["spec"].update(replicas="two"),
+    ],
+)
 def test_validation_refuses_a_broken_deployment(mutate):
     doc = copy.deepcopy(by_kind("Deployment")["sps-supervision"])
     mutate(doc)
@@ -148,8 +152,12 @@ def test_kafka_is_a_kraft_cluster_of_three_with_every_topic_replicated():
 def test_postgres_is_a_cloudnativepg_cluster_with_replicas():
     [cluster] = by_kind("Cluster").values()
     assert cluster["spec"]["instances"] >= 3 and cluster["spec"]["minSyncReplicas"] >= 1
-    envs = [v for d in by_kind("Deployment").values() for v in d["spec"]["template"]["spec"]["containers"][0]["env"]
-            if v["name"] == "DATABASE_URL"]
+    envs = [
+        v
+        for d in by_kind("Deployment").values()
+        for v in d["spec"]["template"]["spec"]["containers"][0]["env"]
+        if v["name"] == "DATABASE_URL"
+    ]
     assert {v["valueFrom"]["secretKeyRef"]["name"] for v in envs} == {f"{cluster['metadata']['name']}-app"}
 
 
@@ -169,9 +177,17 @@ def test_the_dashboard_queries_only_metrics_the_services_export():
     import services.supervision.handlers  # noqa: F401 — registers its own counter
     import shared.metrics  # noqa: F401
 
-    exported = {sample_name for metric in REGISTRY.collect() for sample_name in
-                [metric.name, f"{metric.name}_total", f"{metric.name}_bucket", f"{metric.name}_count",
-                 f"{metric.name}_sum"]}
+    exported = {
+        sample_name
+        for metric in REGISTRY.collect()
+        for sample_name in [
+            metric.name,
+            f"{metric.name}_total",
+            f"{metric.name}_bucket",
+            f"{metric.name}_count",
+            f"{metric.name}_sum",
+        ]
+    }
     dashboard = json.loads((K8S / "monitoring" / "sps-dashboard.json").read_text(encoding="utf-8"))
     assert dashboard["panels"]
     for panel in dashboard["panels"]:

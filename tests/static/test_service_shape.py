@@ -1,5 +1,6 @@
 """The one shape of a service (docs/architecture.md), checked on the source: what each layer may
 import, where wiring and publishing happen, and that comments cite the repository's own docs."""
+
 from __future__ import annotations
 
 import ast
@@ -11,8 +12,7 @@ import pytest
 from shared.paths import REPO_ROOT
 
 SERVICES = ["alerting", "command_centre", "exchange", "handover", "risk", "supervision"]
-SOURCE = [p for root in ("services", "shared") for p in (REPO_ROOT / root).rglob("*.py")
-          if "migrations" not in p.parts]
+SOURCE = [p for root in ("services", "shared") for p in (REPO_ROOT / root).rglob("*.py") if "migrations" not in p.parts]
 
 
 def imports(path: Path) -> list[tuple[str, list[str]]]:
@@ -32,8 +32,18 @@ def rel(path: Path) -> str:
 
 @pytest.mark.parametrize("service", SERVICES)
 def test_the_domain_does_no_io(service):
-    banned = ("sqlalchemy", "fastapi", "aiokafka", "asyncpg", "httpx", f"services.{service}.adapters",
-              f"services.{service}.api", f"services.{service}.handlers", "shared.db", "shared.kafka")
+    banned = (
+        "sqlalchemy",
+        "fastapi",
+        "aiokafka",
+        "asyncpg",
+        "httpx",
+        f"services.{service}.adapters",
+        f"services.{service}.api",
+        f"services.{service}.handlers",
+        "shared.db",
+        "shared.kafka",
+    )
     for path in (REPO_ROOT / "services" / service / "domain").rglob("*.py"):
         bad = [m for m, _ in imports(path) if m.startswith(banned)]
         assert not bad, f"{rel(path)} imports {bad}"

@@ -22,8 +22,16 @@ T0 = datetime(2026, 12, 2, 8, tzinfo=UTC)
 
 
 def alert(rule="zone_exit"):
-    return new_alert(rule, POLICY.rules[rule], POLICY, person_id=uuid.uuid4(), cause="c", jurisdiction="华士镇",
-                     raised_at=T0, evidence=["e"])
+    return new_alert(
+        rule,
+        POLICY.rules[rule],
+        POLICY,
+        person_id=uuid.uuid4(),
+        cause="c",
+        jurisdiction="华士镇",
+        raised_at=T0,
+        evidence=["e"],
+    )
 
 
 def test_routing_office_always_county_for_red_and_orange():
@@ -34,7 +42,12 @@ def test_routing_office_always_county_for_red_and_orange():
 def test_the_whole_life_keeps_who_when_why():
     a = alert()
     b = acknowledge(a, actor="duty-demo", at=T0 + timedelta(minutes=5))
-    assert (b.status, b.version, b.actor, b.acknowledged_at) == ("acknowledged", 2, "duty-demo", T0 + timedelta(minutes=5))
+    assert (b.status, b.version, b.actor, b.acknowledged_at) == (
+        "acknowledged",
+        2,
+        "duty-demo",
+        T0 + timedelta(minutes=5),
+    )
     c = dispose(b, POLICY, actor="officer-demo", at=T0 + timedelta(hours=1), reason_code="returned", note="已返回")
     assert (c.status, c.reason_code, c.note, c.version) == ("disposed", "returned", "已返回", 3)
     assert close_action(c, POLICY) == "alert.close_serious"  # orange needs a supervisor's sign-off
@@ -64,8 +77,10 @@ def test_escalation_goes_one_colour_and_one_level_up_then_stops():
     assert steps == [("yellow", "county_command_centre"), ("orange", "bureau_head"), ("red", "bureau_head")]
     assert a.status == "escalated" and a.ack_due_at == T0 + POLICY.ack_by_colour["red"]
     assert "bureau_head" in a.notify and "county_command_centre" in a.notify
-    assert escalate(dispose(alert(), POLICY, actor="o", at=T0, reason_code="other", note=None), POLICY, at=T0,
-                    why="x") is None
+    assert (
+        escalate(dispose(alert(), POLICY, actor="o", at=T0, reason_code="other", note=None), POLICY, at=T0, why="x")
+        is None
+    )
 
 
 def test_recolour_only_upward():

@@ -1,4 +1,5 @@
 """The shipped alert policy is docs/domain.md §4's catalogue; a bad policy file is refused naming the line."""
+
 import uuid
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -45,15 +46,32 @@ def test_shipped_policy_is_the_brief_catalogue():
 def test_alert_id_is_stable_per_rule_person_cause():
     p = uuid.uuid4()
     assert alert_id("zone_exit", p, "c1") == alert_id("zone_exit", p, "c1")
-    assert len({alert_id("zone_exit", p, "c1"), alert_id("zone_exit", p, "c2"),
-                alert_id("device_tamper", p, "c1"), alert_id("zone_exit", uuid.uuid4(), "c1")}) == 4
+    assert (
+        len(
+            {
+                alert_id("zone_exit", p, "c1"),
+                alert_id("zone_exit", p, "c2"),
+                alert_id("device_tamper", p, "c1"),
+                alert_id("zone_exit", uuid.uuid4(), "c1"),
+            }
+        )
+        == 4
+    )
 
 
 def test_deadlines_run_from_the_policy():
     policy = load_alert_policy(POLICY_DIR)
     t = datetime(2026, 12, 2, 8, tzinfo=UTC)
-    a = new_alert("zone_exit", policy.rules["zone_exit"], policy, person_id=uuid.uuid4(), cause="e",
-                  jurisdiction="澄江街道", raised_at=t, evidence=["x"])
+    a = new_alert(
+        "zone_exit",
+        policy.rules["zone_exit"],
+        policy,
+        person_id=uuid.uuid4(),
+        cause="e",
+        jurisdiction="澄江街道",
+        raised_at=t,
+        evidence=["x"],
+    )
     assert a.colour == "orange" and a.status == "open"
     assert a.ack_due_at == t + M(30) and a.dispose_due_at == t + H(24)
 
@@ -79,9 +97,14 @@ def test_a_rule_may_have_several_triggers_each_a_known_signal(tmp_path: Path):
     assert {r for r, _ in policy.rules_for_trigger("sps.supervision.key-person-newly-determined")} == {"risk_high"}
     assert {r for r, _ in policy.rules_for_trigger("sps.risk.risk-high")} == {"risk_high"}
     assert {"sps.risk.risk-high", "sps.supervision.key-person-newly-determined"} <= policy.triggers
-    text = (POLICY_DIR / "alerts.yaml").read_text(encoding="utf-8").replace(
-        "trigger: [sps.risk.risk-high, sps.supervision.key-person-newly-determined]",
-        "trigger: [sps.risk.risk-high, sps.risk.no-such-signal]")
+    text = (
+        (POLICY_DIR / "alerts.yaml")
+        .read_text(encoding="utf-8")
+        .replace(
+            "trigger: [sps.risk.risk-high, sps.supervision.key-person-newly-determined]",
+            "trigger: [sps.risk.risk-high, sps.risk.no-such-signal]",
+        )
+    )
     bad = tmp_path / "alerts.yaml"
     bad.write_text(text, encoding="utf-8")
     with pytest.raises(PolicyError, match="sps.risk.no-such-signal"):

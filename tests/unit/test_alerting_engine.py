@@ -1,4 +1,5 @@
 """The alerting engine, pure: conditions, colours, repeat, correlation, order independence."""
+
 from __future__ import annotations
 
 import uuid
@@ -19,15 +20,24 @@ T0 = datetime(2026, 12, 2, 8, tzinfo=UTC)
 
 def signal(event_type: str, cause: str, at: datetime = T0, evidence: tuple = (), **fields) -> tuple[str, Signal]:
     model = EVENT_TYPES[event_type].data
-    defaults = {"sps.supervision.zone-exited": dict(lat=31.2, lon=121.4, accuracy_m=10, distance_m=900),
-                "sps.supervision.checkin-missed": dict(due_at=at),
-                "sps.supervision.sanction-recorded": dict(kind="admonition", count=1, reason="late"),
-                "sps.supervision.aftercare-followup-due": dict(kind="phone"),
-                "sps.risk.risk-high": dict(level="high"),
-                "sps.supervision.key-person-newly-determined": dict(office="澄江街道", month="2026-12",
-                                                                    reasons=["sanctions:1"])}.get(event_type, {})
-    return event_type, model(person_id=P, jurisdiction="澄江街道", cause=cause, observed_at=at,
-                             evidence=list(evidence) or [f"ev-{cause}"], **{**defaults, **fields})
+    defaults = {
+        "sps.supervision.zone-exited": dict(lat=31.2, lon=121.4, accuracy_m=10, distance_m=900),
+        "sps.supervision.checkin-missed": dict(due_at=at),
+        "sps.supervision.sanction-recorded": dict(kind="admonition", count=1, reason="late"),
+        "sps.supervision.aftercare-followup-due": dict(kind="phone"),
+        "sps.risk.risk-high": dict(level="high"),
+        "sps.supervision.key-person-newly-determined": dict(
+            office="澄江街道", month="2026-12", reasons=["sanctions:1"]
+        ),
+    }.get(event_type, {})
+    return event_type, model(
+        person_id=P,
+        jurisdiction="澄江街道",
+        cause=cause,
+        observed_at=at,
+        evidence=list(evidence) or [f"ev-{cause}"],
+        **{**defaults, **fields},
+    )
 
 
 class Book:
@@ -46,8 +56,13 @@ class Book:
                 if a.alert_id in self.alerts:  # a race the database resolves the same way
                     self.alerts[a.alert_id]["evidence"] |= set(a.evidence)
                 else:
-                    self.alerts[a.alert_id] = dict(rule_id=a.rule_id, cause=action.cause, colour=a.colour,
-                                                   raised_at=a.raised_at, evidence=set(a.evidence))
+                    self.alerts[a.alert_id] = dict(
+                        rule_id=a.rule_id,
+                        cause=action.cause,
+                        colour=a.colour,
+                        raised_at=a.raised_at,
+                        evidence=set(a.evidence),
+                    )
             elif isinstance(action, AddEvidence):
                 self.alerts[action.alert_id]["evidence"] |= set(action.evidence)
             elif isinstance(action, Recolour):
@@ -114,8 +129,10 @@ def test_combined_absconding_picture_raises_one_red_contact_lost_and_keeps_the_l
 
 
 def test_closed_combined_picture_starts_a_new_generation():
-    known = [Known(alert_id("contact_lost", P, "combined:0"), "contact_lost", "combined:0", "red", "closed", T0),
-             Known(uuid.uuid4(), "checkin_missed", "c1", "blue", "open", T0)]
+    known = [
+        Known(alert_id("contact_lost", P, "combined:0"), "contact_lost", "combined:0", "red", "closed", T0),
+        Known(uuid.uuid4(), "checkin_missed", "c1", "blue", "open", T0),
+    ]
     et, sig = signal("sps.supervision.device-offline", "d9")
     raised = [a for a in on_signal(POLICY, et, sig, known).actions if isinstance(a, Raise)]
     assert {a.cause for a in raised} == {"d9", "combined:1"}
@@ -157,4 +174,6 @@ def test_risk_high_is_raised_by_a_risk_rising_and_by_a_newly_determined_key_pers
     book.feed(*signal("sps.supervision.key-person-newly-determined", "key-person:澄江街道:2026-12"))
     book.feed(*signal("sps.supervision.key-person-newly-determined", "key-person:澄江街道:2026-12"))  # again
     assert sorted((v["rule_id"], v["colour"], v["cause"]) for v in book.alerts.values()) == [
-        ("risk_high", "orange", "key-person:澄江街道:2026-12"), ("risk_high", "orange", "risk-high:a1")]
+        ("risk_high", "orange", "key-person:澄江街道:2026-12"),
+        ("risk_high", "orange", "risk-high:a1"),
+    ]

@@ -1,4 +1,5 @@
 """The one authority model (shared/authority.py) read from policy/authority.yaml."""
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -41,6 +42,7 @@ def test_an_action_missing_from_the_policy_is_a_programming_error_not_a_refusal(
 
 def test_a_policy_naming_an_unknown_role_is_refused_with_its_line(tmp_path: Path):
     (tmp_path / "authority.yaml").write_text(
-        "roles: [supervisor]\nactions:\n  case.close: {roles: [supervisor, mayor]}\n", encoding="utf-8")
+        "roles: [supervisor]\nactions:\n  case.close: {roles: [supervisor, mayor]}\n", encoding="utf-8"
+    )
     with pytest.raises(PolicyError, match="mayor"):
         load_authority(tmp_path)

@@ -12,8 +12,9 @@ def test_standalone_and_cluster_node_configs():
     single = KafkaNode(Path("/x"), port=9092, controller_port=9093)._properties()
     assert "controller.quorum.bootstrap.servers=127.0.0.1:9093" in single
     assert "process.roles=broker,controller" in single and "auto.create.topics.enable=false" in single
-    member = KafkaNode(Path("/x"), port=9192, controller_port=9193, node_id=2,
-                       voters="1@127.0.0.1:9093,2@127.0.0.1:9193")._properties()
+    member = KafkaNode(
+        Path("/x"), port=9192, controller_port=9193, node_id=2, voters="1@127.0.0.1:9093,2@127.0.0.1:9193"
+    )._properties()
     assert "controller.quorum.voters=1@127.0.0.1:9093,2@127.0.0.1:9193" in member and "node.id=2" in member
 
 

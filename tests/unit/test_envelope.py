@@ -12,8 +12,14 @@ PID = uuid.uuid4()
 
 
 def fix(**over):
-    base = dict(person_id=PID, device_id="EM-1", lat=31.9, lon=120.3, accuracy_m=10,
-                recorded_at=datetime(2026, 12, 2, 8, tzinfo=UTC))
+    base = dict(
+        person_id=PID,
+        device_id="EM-1",
+        lat=31.9,
+        lon=120.3,
+        accuracy_m=10,
+        recorded_at=datetime(2026, 12, 2, 8, tzinfo=UTC),
+    )
     return LocationFix(**{**base, **over})
 
 
@@ -46,12 +52,15 @@ def test_producing_is_strict_consuming_is_tolerant():
     assert parse_data(incoming) == fix()  # unknown data fields are ignored, not refused
 
 
-@pytest.mark.parametrize("raw,reason", [
-    (b"\xff\xfe not json", "not JSON"),
-    (b"[1, 2]", "not a JSON object"),
-    (b'{"specversion": "1.0"}', "not a CloudEvent"),
-    (None, "no value"),
-])
+@pytest.mark.parametrize(
+    "raw,reason",
+    [
+        (b"\xff\xfe not json", "not JSON"),
+        (b"[1, 2]", "not a JSON object"),
+        (b'{"specversion": "1.0"}', "not a CloudEvent"),
+        (None, "no value"),
+    ],
+)
 def test_decode_errors_say_why(raw, reason):
     with pytest.raises(EnvelopeError, match=reason):
         decode(raw)
@@ -83,12 +92,13 @@ def test_a_fix_time_is_the_same_instant_on_utc_and_one_with_no_utc_datetime_is_i
     from shared.events import LocationFix
 
     def fix(at: str) -> LocationFix:
-        return LocationFix(person_id=uuid.uuid4(), device_id="EM-1", lat=31.9, lon=120.3, accuracy_m=10,
-                           recorded_at=at)
+        return LocationFix(person_id=uuid.uuid4(), device_id="EM-1", lat=31.9, lon=120.3, accuracy_m=10, recorded_at=at)
+
     got = fix("2026-11-27T08:00:00+08:00").recorded_at
     assert got == datetime(2026, 11, 27, tzinfo=UTC) and got.tzinfo is UTC
-    assert fix("2026-11-27T08:00:00-18:59").recorded_at == datetime(2026, 11, 27, 8, tzinfo=timezone(
-        -timedelta(hours=18, minutes=59)))
+    assert fix("2026-11-27T08:00:00-18:59").recorded_at == datetime(
+        2026, 11, 27, 8, tzinfo=timezone(-timedelta(hours=18, minutes=59))
+    )
     for edge in ("0001-01-01T00:30:00+01:00", "9999-12-31T23:30:00-01:00"):
         with pytest.raises(ValidationError, match="out of range in UTC"):
             fix(edge)

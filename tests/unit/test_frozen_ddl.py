@@ -1,5 +1,6 @@
 """Released DDL never changes: each frozen constant's text is pinned here. A change to the shared
 tables is a new constant and a new migration (shared/db/frozen.py), never an edit of an old one."""
+
 from __future__ import annotations
 
 import hashlib

@@ -5,14 +5,34 @@ from services.exchange.domain.clients import AGENCY_SCOPES, demo_clients
 from services.exchange.domain.requests import CourtOrderIn, LocationBatch
 from shared.secrets import verify_secret
 
-ORDER = {"order_no": "(2026)苏0281刑初123号", "court": "江阴市人民法院",
-         "person": {"name": "张三", "id_number": "11010519491231002X", "sex": "M", "phone": "13800000000",
-                    "residence": {"town": "澄江街道", "address": "…"}},
-         "sentence_kind": "probation", "offence": "盗窃罪", "offence_category": "property",
-         "term_start": "2026-12-01", "term_end": "2027-11-30", "electronic_monitoring": True,
-         "permitted_area": "jiangyin", "exclusion_zones": [{"name": "受害人住所", "polygon": {"type": "Polygon",
-         "coordinates": [[[120.28, 31.90], [120.29, 31.90], [120.29, 31.91], [120.28, 31.91], [120.28, 31.90]]]}}],
-         "extra_field": "welcome"}
+ORDER = {
+    "order_no": "(2026)苏0281刑初123号",
+    "court": "江阴市人民法院",
+    "person": {
+        "name": "张三",
+        "id_number": "11010519491231002X",
+        "sex": "M",
+        "phone": "13800000000",
+        "residence": {"town": "澄江街道", "address": "…"},
+    },
+    "sentence_kind": "probation",
+    "offence": "盗窃罪",
+    "offence_category": "property",
+    "term_start": "2026-12-01",
+    "term_end": "2027-11-30",
+    "electronic_monitoring": True,
+    "permitted_area": "jiangyin",
+    "exclusion_zones": [
+        {
+            "name": "受害人住所",
+            "polygon": {
+                "type": "Polygon",
+                "coordinates": [[[120.28, 31.90], [120.29, 31.90], [120.29, 31.91], [120.28, 31.91], [120.28, 31.90]]],
+            },
+        }
+    ],
+    "extra_field": "welcome",
+}
 
 
 def fields(exc: ValidationError) -> set[str]:
@@ -40,8 +60,14 @@ def test_missing_and_wrong_fields_are_each_named():
 
 
 def test_location_batches_are_bounded_and_checked():
-    fix = {"person_id": "07b8c457-9874-8847-9e4c-bbe58aa29a0b", "device_id": "EM-1", "lat": 31.9, "lon": 120.3,
-           "accuracy_m": 10, "recorded_at": "2026-12-02T08:00:00Z"}
+    fix = {
+        "person_id": "07b8c457-9874-8847-9e4c-bbe58aa29a0b",
+        "device_id": "EM-1",
+        "lat": 31.9,
+        "lon": 120.3,
+        "accuracy_m": 10,
+        "recorded_at": "2026-12-02T08:00:00Z",
+    }
     assert len(LocationBatch.model_validate({"fixes": [fix] * 1000}).fixes) == 1000
     with pytest.raises(ValidationError):
         LocationBatch.model_validate({"fixes": [fix] * 1001})
@@ -69,5 +95,5 @@ def test_age_band_from_the_birth_date_in_the_id_number():
 
     assert age_band_of("11010519491231002X", date(2026, 11, 26)) == "50+"
     assert age_band_of("320281200201011234", date(2026, 11, 26)) == "<25"
-    assert age_band_of("320281200111271234", date(2026, 11, 26)) == "<25"   # 24, the day before the birthday
+    assert age_band_of("320281200111271234", date(2026, 11, 26)) == "<25"  # 24, the day before the birthday
     assert age_band_of("320281200111261234", date(2026, 11, 26)) == "25-34"  # 25 on the day

@@ -1,4 +1,5 @@
 """Zone judgement at its boundaries (docs/domain.md §1: a fix outside by less than its accuracy is no breach)."""
+
 import pytest
 
 from services.supervision.domain.geo import Area, LocalProjection, judge_position
@@ -7,18 +8,22 @@ PROJ = LocalProjection(120.28, 31.91)
 # A 1 km square in metres, built through the projection so edges are exact.
 SQUARE = [PROJ.lonlat(x, y) for x, y in [(0, 0), (1000, 0), (1000, 1000), (0, 1000), (0, 0)]]
 AREA = Area("square", SQUARE, PROJ)
-ZONE = Area("victim", [PROJ.lonlat(x, y) for x, y in [(400, 400), (600, 400), (600, 600), (400, 600), (400, 400)]],
-            PROJ)
+ZONE = Area(
+    "victim", [PROJ.lonlat(x, y) for x, y in [(400, 400), (600, 400), (600, 600), (400, 600), (400, 400)]], PROJ
+)
 
 
-@pytest.mark.parametrize("outside_by,accuracy,breach", [
-    (5, 10, False),     # the brief's example: 5 m outside with 10 m accuracy → no breach
-    (10, 10, False),    # the circle touches the edge: not yet
-    (10.5, 10, True),
-    (15, 10, True),
-    (150, 200, False),  # a cell fix (~200 m) needs more
-    (250, 200, True),
-])
+@pytest.mark.parametrize(
+    "outside_by,accuracy,breach",
+    [
+        (5, 10, False),  # the brief's example: 5 m outside with 10 m accuracy → no breach
+        (10, 10, False),  # the circle touches the edge: not yet
+        (10.5, 10, True),
+        (15, 10, True),
+        (150, 200, False),  # a cell fix (~200 m) needs more
+        (250, 200, True),
+    ],
+)
 def test_outside_only_beyond_accuracy(outside_by, accuracy, breach):
     v = judge_position(1000 + outside_by, 500, accuracy, AREA)
     assert v.outside_permitted is breach
@@ -60,8 +65,14 @@ def test_the_inscribed_circle_shortcut_answers_as_shapely_does():
     from shared.geography import load_geography
     from shared.paths import POLICY_DIR
 
-    ell = Area("L", [PROJ.lonlat(x, y) for x, y in [(0, 0), (3000, 0), (3000, 1000), (1000, 1000), (1000, 3000),
-                                                      (0, 3000), (0, 0)]], PROJ)
+    ell = Area(
+        "L",
+        [
+            PROJ.lonlat(x, y)
+            for x, y in [(0, 0), (3000, 0), (3000, 1000), (1000, 1000), (1000, 3000), (0, 3000), (0, 0)]
+        ],
+        PROJ,
+    )
     geography = load_geography(POLICY_DIR)
     county = county_area(geography, projection_for(geography))
     rng = random.Random(9)
@@ -70,9 +81,12 @@ def test_the_inscribed_circle_shortcut_answers_as_shapely_does():
         assert r2 > 0 and shapely.contains_xy(area.polygon, cx, cy)
         minx, miny, maxx, maxy = area.polygon.bounds
         points = [(rng.uniform(minx, maxx), rng.uniform(miny, maxy)) for _ in range(3000)]
-        r = r2 ** 0.5
-        rim = [(cx + k * r * dx, cy + k * r * dy) for k in (0.999, 1.0, 1.001)
-               for dx, dy in ((1, 0), (0, 1), (-1, 0), (0, -1), (0.6, 0.8))]
+        r = r2**0.5
+        rim = [
+            (cx + k * r * dx, cy + k * r * dy)
+            for k in (0.999, 1.0, 1.001)
+            for dx, dy in ((1, 0), (0, 1), (-1, 0), (0, -1), (0.6, 0.8))
+        ]
         shortcut = sum((x - cx) ** 2 + (y - cy) ** 2 < r2 for x, y in points)
         assert shortcut > 100  # the shortcut is really taken
         for x, y in points + rim:

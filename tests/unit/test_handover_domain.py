@@ -1,5 +1,6 @@
 """Classification (each category alone makes a key person; none, an ordinary one), verification and
 working-day deadlines at their boundaries."""
+
 import uuid
 from datetime import UTC, date, datetime
 
@@ -8,11 +9,19 @@ import pytest
 from services.handover.domain.classify import KEY_REASONS, add_working_days, key_reasons, verify_destination
 from shared.events import MaskedPerson, ReleaseNoticeIngested
 
-ORDINARY = dict(notice_no="N", prison="P", person_id=uuid.uuid4(), offence="盗窃罪", offence_category="property",
-                release_date=date(2027, 1, 15), sentence_months=24, reform_performance="good",
-                prison_risk_rating="low", destination_town="华士镇",
-                person=MaskedPerson(name_masked="赵*", id_number_masked="3202**********1234", sex="M",
-                                    residence_town="华士镇"))
+ORDINARY = dict(
+    notice_no="N",
+    prison="P",
+    person_id=uuid.uuid4(),
+    offence="盗窃罪",
+    offence_category="property",
+    release_date=date(2027, 1, 15),
+    sentence_months=24,
+    reform_performance="good",
+    prison_risk_rating="low",
+    destination_town="华士镇",
+    person=MaskedPerson(name_masked="赵*", id_number_masked="3202**********1234", sex="M", residence_town="华士镇"),
+)
 ALONE = {
     "deprived_political_rights": {"deprived_political_rights": True},
     "national_security": {"offence_category": "national_security"},
@@ -34,8 +43,9 @@ def test_each_category_alone_makes_a_key_person(reason):
 
 
 def test_reasons_accumulate_and_average_or_medium_are_not_reasons():
-    notice = ReleaseNoticeIngested(**{**ORDINARY, "three_false": True, "prison_risk_rating": "high",
-                                      "reform_performance": "average"})
+    notice = ReleaseNoticeIngested(
+        **{**ORDINARY, "three_false": True, "prison_risk_rating": "high", "reform_performance": "average"}
+    )
     assert key_reasons(notice) == ["three_false", "likely_to_reoffend"]
     assert key_reasons(ReleaseNoticeIngested(**{**ORDINARY, "prison_risk_rating": "medium"})) == []
 
@@ -63,8 +73,8 @@ def test_deadlines_at_their_boundaries():
 
     policy = load_handover_policy(POLICY_DIR)
     release = date(2027, 1, 15)
-    assert pickup_plan_due(release, policy) == datetime(2027, 1, 8, tzinfo=UTC)       # 7 days before
-    assert arrival_due(release, policy) == datetime(2027, 1, 22, tzinfo=UTC)          # 7 days after
+    assert pickup_plan_due(release, policy) == datetime(2027, 1, 8, tzinfo=UTC)  # 7 days before
+    assert arrival_due(release, policy) == datetime(2027, 1, 22, tzinfo=UTC)  # 7 days after
     friday = datetime(2026, 11, 27, 9, tzinfo=UTC)
-    assert receipt_due(friday, policy) == datetime(2026, 12, 2, 9, tzinfo=UTC)        # 3 working days
+    assert receipt_due(friday, policy) == datetime(2026, 12, 2, 9, tzinfo=UTC)  # 3 working days
     assert receipt_due(friday, policy) - timedelta(seconds=1) < receipt_due(friday, policy)

@@ -28,14 +28,17 @@ def test_wrong_check_digit_is_refused_and_says_which(wrong):
         normalise_id_number(VALID[:17] + wrong)
 
 
-@pytest.mark.parametrize("raw,reason", [
-    ("1101051949123100", "18 characters"),
-    ("11010519491231002XX", "18 characters"),
-    ("1101051949123A002X", "17 digits"),
-    ("110105194913310021", "not a real date"),
-    ("110105185001010021", "out of range"),
-    ("110105299901010021", "out of range"),
-])
+@pytest.mark.parametrize(
+    "raw,reason",
+    [
+        ("1101051949123100", "18 characters"),
+        ("11010519491231002XX", "18 characters"),
+        ("1101051949123A002X", "17 digits"),
+        ("110105194913310021", "not a real date"),
+        ("110105185001010021", "out of range"),
+        ("110105299901010021", "out of range"),
+    ],
+)
 def test_malformed_numbers_name_their_fault(raw, reason):
     with pytest.raises(InvalidIdNumber, match=reason):
         normalise_id_number(raw, today=date(2026, 11, 26))
@@ -62,4 +65,3 @@ def test_masking():
     assert mask_name("欧阳小明") == "欧***"
     assert mask_phone("13800001234") == "138****1234"
     assert is_valid_id_number(VALID) and not is_valid_id_number("x")
-

@@ -1,6 +1,7 @@
 """Leave rules at their boundaries (docs/domain.md: ≤ 7 days by the office, longer by the county, ≤ 30).
 
 Who holds each level is the authority model's; tests/unit/test_supervision_commands.py checks it."""
+
 import uuid
 from datetime import UTC, datetime, timedelta
 

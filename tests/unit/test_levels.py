@@ -1,4 +1,5 @@
 """Supervision levels and remote-check deadlines at their boundaries."""
+
 from datetime import UTC, date, datetime, timedelta
 
 from services.supervision.domain.levels import contact_lost_due, level_for, months_after, next_checkin_due
@@ -10,8 +11,9 @@ START = date(2026, 12, 1)
 
 
 def level(today: date, risk=None, admonitions=0, warnings=0) -> str:
-    return level_for(started=START, today=today, risk=risk, admonitions=admonitions, warnings=warnings,
-                     policy=POLICY.levels)
+    return level_for(
+        started=START, today=today, risk=risk, admonitions=admonitions, warnings=warnings, policy=POLICY.levels
+    )
 
 
 def test_strict_for_the_first_two_months_then_by_risk_and_sanctions():

@@ -1,4 +1,5 @@
 """The repeat limiter keeps a broker outage from flooding the logs, and touches nothing else."""
+
 from __future__ import annotations
 
 import logging

@@ -1,4 +1,5 @@
 """One typed publish path: type, topic and source come from the registry and the service."""
+
 from __future__ import annotations
 
 import uuid
@@ -25,14 +26,25 @@ def test_every_registered_class_but_the_alert_steps_names_one_type():
 def test_the_class_gives_type_topic_and_the_service_the_source():
     data = CaseClosed(person_id=uuid.uuid4(), case_id=uuid.uuid4(), jurisdiction="澄江街道", outcome="ended")
     topic, event = build_event(data, "/sps/supervision", subject=data.person_id)
-    assert (topic, event.type, event.source) == (topics.SUPERVISION_EVENTS, "sps.supervision.case-closed",
-                                                 "/sps/supervision")
+    assert (topic, event.type, event.source) == (
+        topics.SUPERVISION_EVENTS,
+        "sps.supervision.case-closed",
+        "/sps/supervision",
+    )
 
 
 def test_a_shared_class_needs_its_type_named_and_an_unregistered_one_is_refused():
     policy = load_alert_policy(POLICY_DIR)
-    alert = new_alert("zone_exit", policy.rules["zone_exit"], policy, person_id=uuid.uuid4(), cause="c",
-                      jurisdiction="county", raised_at=datetime(2026, 12, 1, tzinfo=UTC), evidence=[])
+    alert = new_alert(
+        "zone_exit",
+        policy.rules["zone_exit"],
+        policy,
+        person_id=uuid.uuid4(),
+        cause="c",
+        jurisdiction="county",
+        raised_at=datetime(2026, 12, 1, tzinfo=UTC),
+        evidence=[],
+    )
     with pytest.raises(UnknownEventType, match="name one"):
         event_type_of(alert)
     assert event_type_of(alert, "sps.alert.closed").topic == topics.ALERTS
@@ -48,6 +60,7 @@ def test_a_shared_class_needs_its_type_named_and_an_unregistered_one_is_refused(
 
 def test_consumers_subscribe_to_the_topics_of_what_they_handle():
     assert topics_of(["sps.ingest.location", "sps.handover.arrived", "sps.ingest.checkin"]) == sorted(
-        [topics.LOCATIONS, topics.HANDOVER_EVENTS, topics.CHECKINS])
+        [topics.LOCATIONS, topics.HANDOVER_EVENTS, topics.CHECKINS]
+    )
     with pytest.raises(UnknownEventType):
         topics_of(["sps.nothing.here"])

@@ -1,4 +1,5 @@
 """The risk instrument: items, cut-offs, overrides, explanation, and monotonicity (property test)."""
+
 from __future__ import annotations
 
 import shutil
@@ -13,8 +14,14 @@ from shared.paths import POLICY_DIR
 from shared.policy import PolicyError
 
 INSTRUMENT = load_instrument(POLICY_DIR, "2026.1")
-MILD = {"offence_category": "property", "sentence_kind": "probation", "age_band": "35-49", "employment": "employed",
-        "family_support": "strong", "substance_use": "none"}
+MILD = {
+    "offence_category": "property",
+    "sentence_kind": "probation",
+    "age_band": "35-49",
+    "employment": "employed",
+    "family_support": "strong",
+    "substance_use": "none",
+}
 
 
 def test_each_item_adds_its_published_points():

@@ -1,6 +1,7 @@
 """Supervision's staff commands on a fake unit of work and store: the authority model, the
 domain's refusals as typed errors, what is persisted and what is published. No Kafka, no
 PostgreSQL, a fixed clock."""
+
 from __future__ import annotations
 
 import inspect
@@ -35,8 +36,9 @@ HEAD = Actor("head-demo", "bureau_head", "county")
 def world() -> tuple[SupervisionCommands, FakeUnitOfWork, FakeSupervisionStore]:
     uow = FakeUnitOfWork("supervision")
     store = FakeSupervisionStore(uow)
-    commands = SupervisionCommands(cast(SupervisionHandlers, None), POLICY, clock=lambda: NOW,
-                                   store=lambda _uow: cast(SupervisionStore, store))
+    commands = SupervisionCommands(
+        cast(SupervisionHandlers, None), POLICY, clock=lambda: NOW, store=lambda _uow: cast(SupervisionStore, store)
+    )
     return commands, uow, store
 
 
@@ -66,8 +68,9 @@ async def test_leave_up_to_seven_days_by_the_office_longer_only_by_the_county(wo
         await commands.approve_leave(_uow(uow), OFFICER, case["person_id"], long)
     assert (await commands.approve_leave(_uow(uow), COUNTY_DUTY, case["person_id"], long)).approval_level == "county"
     with pytest.raises(Refused) as too_long:
-        await commands.approve_leave(_uow(uow), COUNTY_DUTY, case["person_id"],
-                                     LeaveRequest(NOW, NOW + timedelta(days=31), "北京", "就医"))
+        await commands.approve_leave(
+            _uow(uow), COUNTY_DUTY, case["person_id"], LeaveRequest(NOW, NOW + timedelta(days=31), "北京", "就医")
+        )
     assert too_long.value.field == "end"
     with pytest.raises(Forbidden, match="澄江街道"):
         await commands.approve_leave(_uow(uow), OTHER_OFFICER, case["person_id"], short)
@@ -84,16 +87,18 @@ async def test_positioning_is_the_heads_on_a_legal_ground_and_once_at_a_time(wor
         await commands.start_positioning(_uow(uow), OFFICER, case["person_id"], step)
     assert "bureau_head" in str(refused.value)
     with pytest.raises(Refused) as bad:
-        await commands.start_positioning(_uow(uow), HEAD, case["person_id"],
-                                         steps.Positioning(ground="suspicious", device_id="DEV-1"))
+        await commands.start_positioning(
+            _uow(uow), HEAD, case["person_id"], steps.Positioning(ground="suspicious", device_id="DEV-1")
+        )
     assert bad.value.field == "ground"
     data, notice_on = await commands.start_positioning(_uow(uow), HEAD, case["person_id"], step)
     assert (data.ends_on, notice_on) == (date(2027, 3, 10), date(2027, 2, 27))
     assert case["electronic_monitoring"] and len(store.timers) == 2
     with pytest.raises(Conflict, match="renew"):
         await commands.start_positioning(_uow(uow), HEAD, case["person_id"], step)
-    renewed, _ = await commands.renew_positioning(_uow(uow), HEAD, data.positioning_id,
-                                                  steps.Renewal(review_note="仍需定位"))
+    renewed, _ = await commands.renew_positioning(
+        _uow(uow), HEAD, data.positioning_id, steps.Renewal(review_note="仍需定位")
+    )
     assert renewed.renewal == 1 and renewed.ends_on == date(2027, 6, 10)
     assert uow.types() == ["sps.supervision.positioning-started"] * 2
 
@@ -128,8 +133,9 @@ async def test_a_womans_team_needs_a_woman_and_closing_is_a_supervisors(world):
         await commands.set_team(_uow(uow), OFFICER, case["person_id"], men)
     assert refused.value.field == "members" and case["case_id"] not in store.teams
     with pytest.raises(Forbidden, match="supervisor or bureau_head"):
-        await commands.close_case(_uow(uow), OFFICER, case["person_id"],
-                                  steps.Close(outcome="revoked", reason="法院裁定撤销"))
+        await commands.close_case(
+            _uow(uow), OFFICER, case["person_id"], steps.Close(outcome="revoked", reason="法院裁定撤销")
+        )
 
 
 async def test_the_key_person_list_is_confirmed_once_and_new_names_signal(world):

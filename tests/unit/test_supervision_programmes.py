@@ -1,4 +1,5 @@
 """Electronic positioning, aftercare, the correction team and the monthly key-person rules (pure domain)."""
+
 import uuid
 from datetime import UTC, date, datetime
 
@@ -23,8 +24,7 @@ def test_positioning_needs_one_of_the_five_grounds():
 
 
 def test_positioning_term_is_three_months_with_the_notice_on_day_80():
-    term = first_term(ground="left_county_without_leave", starts_on=date(2026, 1, 10),
-                      policy=POLICY.positioning)
+    term = first_term(ground="left_county_without_leave", starts_on=date(2026, 1, 10), policy=POLICY.positioning)
     assert term.ends_on == date(2026, 4, 10)
     assert (term.notice_on - term.starts_on).days + 1 == 80  # day 1 is the start day
     assert months_after_exact(date(2026, 1, 31), 1) == date(2026, 2, 28)
@@ -32,10 +32,8 @@ def test_positioning_term_is_three_months_with_the_notice_on_day_80():
 
 def test_renewal_needs_a_review_and_continues_from_the_old_end():
     with pytest.raises(PositioningRefused):
-        renewal(current_end=date(2026, 4, 10), reviewed=True, review_note=" ",
-                policy=POLICY.positioning)
-    term = renewal(current_end=date(2026, 4, 10), reviewed=True, review_note="仍需定位",
-                   policy=POLICY.positioning)
+        renewal(current_end=date(2026, 4, 10), reviewed=True, review_note=" ", policy=POLICY.positioning)
+    term = renewal(current_end=date(2026, 4, 10), reviewed=True, review_note="仍需定位", policy=POLICY.positioning)
     assert (term.starts_on, term.ends_on) == (date(2026, 4, 10), date(2026, 7, 10))
 
 
@@ -70,8 +68,9 @@ def test_a_woman_under_supervision_has_a_woman_on_her_team():
 
 def test_key_persons_from_risk_and_the_months_behaviour():
     a, b, c = uuid.uuid4(), uuid.uuid4(), uuid.uuid4()
-    listed = determine([Candidate(a, "high"), Candidate(b, "medium", sanctions=1), Candidate(c, "medium")],
-                       POLICY.key_persons)
+    listed = determine(
+        [Candidate(a, "high"), Candidate(b, "medium", sanctions=1), Candidate(c, "medium")], POLICY.key_persons
+    )
     assert [k.person_id for k in listed] == [a, b]
     assert listed[0].reasons == ["risk:high"] and listed[0].target_zh
     assert listed[1].reasons == ["sanctions:1"]
@@ -83,4 +82,7 @@ def test_newly_determined_key_persons_are_those_not_on_the_previous_months_list(
     assert [k.person_id for k in newly_determined(listed, {a})] == [b]
     assert [k.person_id for k in newly_determined(listed, set())] == [a, b]  # an office's first list
     assert (previous_month("2026-01"), previous_month("2026-11"), previous_month("2026-10")) == (
-        "2025-12", "2026-10", "2026-09")
+        "2025-12",
+        "2026-10",
+        "2026-09",
+    )

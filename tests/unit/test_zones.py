@@ -54,8 +54,9 @@ def test_last_outside_is_kept_even_on_leave():
 
 
 def test_exclusion_zone_entry_once_per_stay():
-    inside_zone = PositionVerdict(inside_permitted=True, outside_permitted=False, distance_outside_m=0,
-                                  exclusion_zones_entered=("受害人住所",))
+    inside_zone = PositionVerdict(
+        inside_permitted=True, outside_permitted=False, distance_outside_m=0, exclusion_zones_entered=("受害人住所",)
+    )
     s, t = on_fix(ZoneState(), PID, uuid.uuid4(), T0, inside_zone)
     assert [type(x).__name__ for x in t] == ["EnteredZone"] and t[0].zone == "受害人住所"
     s, t = on_fix(s, PID, uuid.uuid4(), T0 + timedelta(minutes=1), inside_zone)

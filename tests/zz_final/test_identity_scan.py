@@ -1,6 +1,7 @@
 """After everything else ran (collected last): no valid 身份证号 in clear on any Kafka topic, in any
 log file, or in any column of any table of any service database. The tests sent hundreds of real-
 shaped identity numbers through the gateway; only the gateway's vault holds them, encrypted."""
+
 from __future__ import annotations
 
 import re
@@ -45,14 +46,18 @@ async def test_no_identity_number_in_clear_anywhere(stack):
     url = make_url(stack.database_url)
     conn = await asyncpg.connect(host=url.host, port=url.port, user=url.username, database=url.database)
     try:
-        databases = [r["datname"] for r in await conn.fetch("SELECT datname FROM pg_database WHERE datname LIKE 'sps_%'")]
+        databases = [
+            r["datname"] for r in await conn.fetch("SELECT datname FROM pg_database WHERE datname LIKE 'sps_%'")
+        ]
     finally:
         await conn.close()
     rows_scanned = 0
     for name in databases:
         db = await asyncpg.connect(host=url.host, port=url.port, user=url.username, database=name)
         try:
-            tables = [r["tablename"] for r in await db.fetch("SELECT tablename FROM pg_tables WHERE schemaname='public'")]
+            tables = [
+                r["tablename"] for r in await db.fetch("SELECT tablename FROM pg_tables WHERE schemaname='public'")
+            ]
             for table in tables:
                 for row in await db.fetch(f'SELECT t::text AS row FROM "{table}" AS t'):
                     rows_scanned += 1
@@ -60,7 +65,9 @@ async def test_no_identity_number_in_clear_anywhere(stack):
                         found.setdefault(f"table {name}.{table}", set()).update(hits)
         finally:
             await db.close()
-    print(f"\nscanned {len(topic_names)} topics ({records_scanned} records), "
-          f"{len(list(TEST_ROOT.rglob('*.log')))} log files, {len(databases)} databases ({rows_scanned} rows)")
+    print(
+        f"\nscanned {len(topic_names)} topics ({records_scanned} records), "
+        f"{len(list(TEST_ROOT.rglob('*.log')))} log files, {len(databases)} databases ({rows_scanned} rows)"
+    )
     assert records_scanned > 100 and rows_scanned > 100
     assert found == {}

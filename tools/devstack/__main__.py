@@ -1,4 +1,5 @@
 """`python -m tools.devstack run|up|down|status|infra-up|infra-down` — what the Makefile calls."""
+
 from __future__ import annotations
 
 import os

@@ -1,4 +1,5 @@
 """A single-node (or loopback multi-node) Apache Kafka in KRaft mode from the Maven Central jars."""
+
 from __future__ import annotations
 
 import asyncio
@@ -32,12 +33,23 @@ def ensure_jars(libs: Path = LIBS) -> Path:
         shutil.rmtree(libs)
     libs.mkdir(parents=True)
     result = subprocess.run(
-        ["mvn", "-q", "-B", "-f", str(POM), "dependency:copy-dependencies",
-         f"-DoutputDirectory={libs}", "-DincludeScope=runtime"],
-        capture_output=True, text=True,
+        [
+            "mvn",
+            "-q",
+            "-B",
+            "-f",
+            str(POM),
+            "dependency:copy-dependencies",
+            f"-DoutputDirectory={libs}",
+            "-DincludeScope=runtime",
+        ],
+        capture_output=True,
+        text=True,
     )
     if result.returncode != 0:
-        raise KafkaSetupError(f"fetching Kafka jars with Maven failed:\n{result.stdout[-3000:]}\n{result.stderr[-3000:]}")
+        raise KafkaSetupError(
+            f"fetching Kafka jars with Maven failed:\n{result.stdout[-3000:]}\n{result.stderr[-3000:]}"
+        )
     marker.write_text(POM.read_text())
     return libs
 
@@ -93,8 +105,16 @@ class KafkaNode:
         return "".join(f"{k}={v}\n" for k, v in lines.items())
 
     def _java(self, main: str, *args: str) -> list[str]:
-        return ["java", f"-Xmx{self.heap}", f"-Dkafka.logs.dir={self.home / 'logs'}",
-                f"-Dlog4j2.configurationFile={LOG4J}", "-cp", f"{LIBS}/*", main, *args]
+        return [
+            "java",
+            f"-Xmx{self.heap}",
+            f"-Dkafka.logs.dir={self.home / 'logs'}",
+            f"-Dlog4j2.configurationFile={LOG4J}",
+            "-cp",
+            f"{LIBS}/*",
+            main,
+            *args,
+        ]
 
     def prepare(self, cluster_id: str | None = None) -> None:
         ensure_jars()
@@ -120,13 +140,19 @@ class KafkaNode:
         if procs.alive(pid):
             return pid  # type: ignore[return-value]
         if procs.port_open("127.0.0.1", self.port):
-            raise KafkaSetupError(f"port {self.port} is taken by another process; set KAFKA_BOOTSTRAP_SERVERS "
-                                  "to use an existing Kafka, or free the port")
+            raise KafkaSetupError(
+                f"port {self.port} is taken by another process; set KAFKA_BOOTSTRAP_SERVERS "
+                "to use an existing Kafka, or free the port"
+            )
         self.prepare()
         out = open(self.home / "logs" / "stdout.log", "ab")
-        proc = subprocess.Popen(self._java("kafka.Kafka", str(self.home / "server.properties")),
-                                stdout=out, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
-                                start_new_session=True)
+        proc = subprocess.Popen(
+            self._java("kafka.Kafka", str(self.home / "server.properties")),
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            stdin=subprocess.DEVNULL,
+            start_new_session=True,
+        )
         procs.write_pid(self.pidfile, proc.pid)
         return proc.pid
 
@@ -143,8 +169,11 @@ class KafkaNode:
         pid = procs.read_pid(self.pidfile)
         import signal
 
-        stopped = procs.stop_pid(pid, timeout_s=0 if kill else 30, sig=signal.SIGKILL if kill else signal.SIGTERM) \
-            if pid else False
+        stopped = (
+            procs.stop_pid(pid, timeout_s=0 if kill else 30, sig=signal.SIGKILL if kill else signal.SIGTERM)
+            if pid
+            else False
+        )
         procs.remove(self.pidfile)
         procs.wait_port_closed("127.0.0.1", self.port)
         return stopped
@@ -164,6 +193,7 @@ def _random_cluster_id() -> str:
 class KafkaCluster:
     """A KRaft cluster of `size` combined broker-controller nodes on loopback, for fault tests:
     every topic replicated `size` times, `min_insync` replicas needed for an acknowledged write."""
+
     home: Path
     base_port: int = 29192
     size: int = 3
@@ -173,16 +203,26 @@ class KafkaCluster:
     def __post_init__(self) -> None:
         voters = ",".join(f"{i + 1}@127.0.0.1:{self.base_port + 2 * i + 1}" for i in range(self.size))
         replicated = {
-            "default.replication.factor": str(self.size), "min.insync.replicas": str(self.min_insync),
+            "default.replication.factor": str(self.size),
+            "min.insync.replicas": str(self.min_insync),
             "offsets.topic.replication.factor": str(self.size),
             "transaction.state.log.replication.factor": str(self.size),
             "transaction.state.log.min.isr": str(self.min_insync),
             "share.coordinator.state.topic.replication.factor": str(self.size),
             "share.coordinator.state.topic.min.isr": str(self.min_insync),
         }
-        self.nodes = [KafkaNode(self.home / f"node{i + 1}", port=self.base_port + 2 * i,
-                                controller_port=self.base_port + 2 * i + 1, node_id=i + 1, voters=voters,
-                                heap=self.heap, extra_config=replicated) for i in range(self.size)]
+        self.nodes = [
+            KafkaNode(
+                self.home / f"node{i + 1}",
+                port=self.base_port + 2 * i,
+                controller_port=self.base_port + 2 * i + 1,
+                node_id=i + 1,
+                voters=voters,
+                heap=self.heap,
+                extra_config=replicated,
+            )
+            for i in range(self.size)
+        ]
 
     @property
     def bootstrap(self) -> str:

@@ -2,6 +2,7 @@
 
 PostgreSQL refuses to run as root, so as root the server runs as a system user of its own.
 """
+
 from __future__ import annotations
 
 import os
@@ -35,8 +36,11 @@ def _run_as() -> str | None:
     try:
         pwd.getpwnam(PG_USER)
     except KeyError:
-        subprocess.run(["useradd", "--system", "--no-create-home", "--shell", "/usr/sbin/nologin", PG_USER],
-                       check=True, capture_output=True)
+        subprocess.run(
+            ["useradd", "--system", "--no-create-home", "--shell", "/usr/sbin/nologin", PG_USER],
+            check=True,
+            capture_output=True,
+        )
     return PG_USER
 
 
@@ -71,8 +75,15 @@ class PostgresNode:
 
     def _cmd(self, name: str, *args: str, check: bool = True, timeout: float = 60) -> subprocess.CompletedProcess:
         user = _run_as()
-        result = subprocess.run([str(_bin_dir() / name), *args], capture_output=True, text=True, user=user,
-                                timeout=timeout, start_new_session=True, cwd="/")
+        result = subprocess.run(
+            [str(_bin_dir() / name), *args],
+            capture_output=True,
+            text=True,
+            user=user,
+            timeout=timeout,
+            start_new_session=True,
+            cwd="/",
+        )
         if check and result.returncode != 0:
             log = self.home / "postgres.log"
             tail = log.read_text()[-3000:] if log.exists() else ""
@@ -89,8 +100,16 @@ class PostgresNode:
             return
         if self.data_dir.exists():
             shutil.rmtree(self.data_dir)
-        self._cmd("initdb", "-D", str(self.data_dir), "-U", "postgres", "--auth=trust",
-                  "--encoding=UTF8", "--locale=C.UTF-8" if _has_c_utf8() else "--locale=C")
+        self._cmd(
+            "initdb",
+            "-D",
+            str(self.data_dir),
+            "-U",
+            "postgres",
+            "--auth=trust",
+            "--encoding=UTF8",
+            "--locale=C.UTF-8" if _has_c_utf8() else "--locale=C",
+        )
 
     def pid(self) -> int | None:
         try:
@@ -105,14 +124,27 @@ class PostgresNode:
         if self.running():
             return
         if procs.port_open("127.0.0.1", self.port):
-            raise PostgresSetupError(f"port {self.port} is taken by another process; set DATABASE_URL to use an "
-                                     "existing PostgreSQL, or free the port")
+            raise PostgresSetupError(
+                f"port {self.port} is taken by another process; set DATABASE_URL to use an "
+                "existing PostgreSQL, or free the port"
+            )
         self.prepare()
         opts = f"-h 127.0.0.1 -p {self.port} -c unix_socket_directories='' -c max_connections=300"
         if not self.durable:
             opts += " -c fsync=off -c synchronous_commit=off -c full_page_writes=off"
-        self._cmd("pg_ctl", "-D", str(self.data_dir), "-l", str(self.home / "postgres.log"),
-                  "-o", opts, "-w", "-t", "60", "start")
+        self._cmd(
+            "pg_ctl",
+            "-D",
+            str(self.data_dir),
+            "-l",
+            str(self.home / "postgres.log"),
+            "-o",
+            opts,
+            "-w",
+            "-t",
+            "60",
+            "start",
+        )
 
     def stop(self, *, mode: str = "fast") -> None:
         if not self.running():

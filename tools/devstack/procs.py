@@ -1,4 +1,5 @@
 """Small process helpers: pid files, liveness, graceful stop."""
+
 from __future__ import annotations
 
 import os

@@ -6,6 +6,7 @@ centre shows the alerts live. Deterministic per seed: running it again reuses th
 
     python -m tools.devstack.simulator [--persons 300] [--interval 5] [--duration 0]
 """
+
 from __future__ import annotations
 
 import asyncio
@@ -69,9 +70,14 @@ class Demo:
         self.stats = {"fixes": 0, "trips": 0, "straps": 0, "notices": 0}
 
     async def token(self, agency: str) -> dict[str, str]:
-        r = await self.client.post("/oauth/token", data={"grant_type": "client_credentials",
-                                                         "client_id": f"{agency}-demo",
-                                                         "client_secret": f"{agency}-demo-secret"})
+        r = await self.client.post(
+            "/oauth/token",
+            data={
+                "grant_type": "client_credentials",
+                "client_id": f"{agency}-demo",
+                "client_secret": f"{agency}-demo-secret",
+            },
+        )
         r.raise_for_status()
         self.tokens[agency] = {"Authorization": f"Bearer {r.json()['access_token']}"}
         return self.tokens[agency]
@@ -90,27 +96,55 @@ class Demo:
 
     async def enrol(self) -> None:
         for p in self.persons:
-            order = {"order_no": f"(2026)苏0281刑初D{p.index:04d}号", "court": "江阴市人民法院",
-                     "person": {"name": "演示人员", "id_number": p.id_number, "sex": "F" if p.index % 5 == 0 else "M",
-                                "residence": {"town": p.town, "address": "演示地址"}},
-                     "sentence_kind": self.rng.choice(["probation", "probation", "parole", "control"]),
-                     "offence": "演示罪名", "offence_category": self.rng.choice(
-                         ["property", "property", "property", "violent", "drug", "duty", "other"]
-                         if p.index % 60 else ["national_security"]),
-                     "term_start": date.today().isoformat(), "term_end": (date.today() + timedelta(days=365)).isoformat(),
-                     "electronic_monitoring": True}
+            order = {
+                "order_no": f"(2026)苏0281刑初D{p.index:04d}号",
+                "court": "江阴市人民法院",
+                "person": {
+                    "name": "演示人员",
+                    "id_number": p.id_number,
+                    "sex": "F" if p.index % 5 == 0 else "M",
+                    "residence": {"town": p.town, "address": "演示地址"},
+                },
+                "sentence_kind": self.rng.choice(["probation", "probation", "parole", "control"]),
+                "offence": "演示罪名",
+                "offence_category": self.rng.choice(
+                    ["property", "property", "property", "violent", "drug", "duty", "other"]
+                    if p.index % 60
+                    else ["national_security"]
+                ),
+                "term_start": date.today().isoformat(),
+                "term_end": (date.today() + timedelta(days=365)).isoformat(),
+                "electronic_monitoring": True,
+            }
             if p.index % 25 == 0:  # some have a victim's home as an exclusion zone, near their own
                 lon, lat = p.home
                 d = 0.004
-                order["exclusion_zones"] = [{"name": "受害人住所", "polygon": {"type": "Polygon", "coordinates": [[
-                    [lon + d, lat], [lon + 3 * d, lat], [lon + 3 * d, lat + 2 * d], [lon + d, lat + 2 * d],
-                    [lon + d, lat]]]}}]
+                order["exclusion_zones"] = [
+                    {
+                        "name": "受害人住所",
+                        "polygon": {
+                            "type": "Polygon",
+                            "coordinates": [
+                                [
+                                    [lon + d, lat],
+                                    [lon + 3 * d, lat],
+                                    [lon + 3 * d, lat + 2 * d],
+                                    [lon + d, lat + 2 * d],
+                                    [lon + d, lat],
+                                ]
+                            ],
+                        },
+                    }
+                ]
             r = await self.post("court", "/v1/court-orders", order)
             p.person_id = r.json().get("person_id") if r.status_code == 202 else None
         console.print(f"[green]✓[/] {sum(1 for p in self.persons if p.person_id)} persons enrolled")
         await asyncio.sleep(2.0)
-        reports = [{"person_id": p.person_id, "channel": "in_person", "recorded_at": datetime.now(UTC).isoformat()}
-                   for p in self.persons if p.person_id and p.index % 10]  # one in ten never reports (漏管 later)
+        reports = [
+            {"person_id": p.person_id, "channel": "in_person", "recorded_at": datetime.now(UTC).isoformat()}
+            for p in self.persons
+            if p.person_id and p.index % 10
+        ]  # one in ten never reports (漏管 later)
         await self.post("device", "/v1/checkins", {"checkins": reports})
         await self.staff_steps()
 
@@ -125,10 +159,14 @@ class Demo:
             started = 0
             for p in self.persons:
                 if p.person_id and p.index % 8 == 0:
-                    r = await staff.post(f"/api/v1/persons/{p.person_id}/positioning", headers=head,
-                                         json={"ground": self.rng.choice(["left_county_without_leave",
-                                                                          "prohibition_order_breach"]),
-                                               "device_id": f"EM-{p.index:04d}"})
+                    r = await staff.post(
+                        f"/api/v1/persons/{p.person_id}/positioning",
+                        headers=head,
+                        json={
+                            "ground": self.rng.choice(["left_county_without_leave", "prohibition_order_breach"]),
+                            "device_id": f"EM-{p.index:04d}",
+                        },
+                    )
                     started += r.status_code == 201
             console.print(f"[green]✓[/] electronic positioning approved for {started} persons")
 
@@ -151,22 +189,38 @@ class Demo:
             p.strap_cut = True
             self.stats["straps"] += 1
         lon, lat = p.position
-        return {"person_id": p.person_id, "device_id": f"EM-{p.index:04d}", "lat": round(lat, 6),
-                "lon": round(lon, 6), "accuracy_m": self.rng.choice([8, 10, 12, 15, 30]),
-                "recorded_at": datetime.now(UTC).isoformat(), "battery_pct": self.rng.randint(20, 100),
-                "strap_intact": not p.strap_cut}
+        return {
+            "person_id": p.person_id,
+            "device_id": f"EM-{p.index:04d}",
+            "lat": round(lat, 6),
+            "lon": round(lon, 6),
+            "accuracy_m": self.rng.choice([8, 10, 12, 15, 30]),
+            "recorded_at": datetime.now(UTC).isoformat(),
+            "battery_pct": self.rng.randint(20, 100),
+            "strap_intact": not p.strap_cut,
+        }
 
     async def notice(self) -> None:
         n = self.stats["notices"]
         town = self.rng.choice(sorted(load_geography(POLICY_DIR).offices) + ["苏州市吴中区"])
         key = self.rng.random() < 0.3
-        body = {"notice_no": f"苏狱释-演示-{int(time.time())}-{n}", "prison": "江苏省苏州监狱",
-                "person": {"name": "演示刑释人员", "id_number": id_number(self.rng), "sex": "M",
-                           "residence": {"town": town}},
-                "offence": "演示罪名", "offence_category": "violent" if key else "property",
-                "release_date": (date.today() + timedelta(days=self.rng.randint(2, 40))).isoformat(),
-                "sentence_months": self.rng.randint(6, 120), "reform_performance": "poor" if key else "good",
-                "prison_risk_rating": "high" if key else "low", "destination": {"town": town}}
+        body = {
+            "notice_no": f"苏狱释-演示-{int(time.time())}-{n}",
+            "prison": "江苏省苏州监狱",
+            "person": {
+                "name": "演示刑释人员",
+                "id_number": id_number(self.rng),
+                "sex": "M",
+                "residence": {"town": town},
+            },
+            "offence": "演示罪名",
+            "offence_category": "violent" if key else "property",
+            "release_date": (date.today() + timedelta(days=self.rng.randint(2, 40))).isoformat(),
+            "sentence_months": self.rng.randint(6, 120),
+            "reform_performance": "poor" if key else "good",
+            "prison_risk_rating": "high" if key else "low",
+            "destination": {"town": town},
+        }
         await self.post("prison", "/v1/release-notices", body)
         self.stats["notices"] += 1
 
@@ -177,7 +231,7 @@ class Demo:
         while duration <= 0 or time.monotonic() - started < duration:
             fixes = [self.move(p) for p in self.persons if p.person_id]
             for i in range(0, len(fixes), 1000):
-                await self.post("device", "/v1/locations", {"fixes": fixes[i:i + 1000]})
+                await self.post("device", "/v1/locations", {"fixes": fixes[i : i + 1000]})
             self.stats["fixes"] += len(fixes)
             if tick % max(1, int(30 / interval)) == 0:
                 await self.notice()
@@ -187,12 +241,14 @@ class Demo:
         console.print(f"\n[green]✓[/] demo finished: {self.stats}")
 
 
-def main(persons: int = typer.Option(300, help="how many supervised persons"),
-         interval: float = typer.Option(5.0, help="seconds between fixes"),
-         duration: float = typer.Option(0, help="stop after this many seconds (0: run until Ctrl-C)"),
-         gateway: str = typer.Option("http://127.0.0.1:8080"),
-         console_url: str = typer.Option("http://127.0.0.1:8000", "--console", help="the command centre"),
-         seed: int = typer.Option(2018)) -> None:
+def main(
+    persons: int = typer.Option(300, help="how many supervised persons"),
+    interval: float = typer.Option(5.0, help="seconds between fixes"),
+    duration: float = typer.Option(0, help="stop after this many seconds (0: run until Ctrl-C)"),
+    gateway: str = typer.Option("http://127.0.0.1:8080"),
+    console_url: str = typer.Option("http://127.0.0.1:8000", "--console", help="the command centre"),
+    seed: int = typer.Option(2018),
+) -> None:
     try:
         asyncio.run(Demo(gateway, persons, seed, console_url).run(interval, duration))
     except KeyboardInterrupt:

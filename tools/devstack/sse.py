@@ -1,4 +1,5 @@
 """A small Server-Sent Events reader for tests (what a browser's EventSource does)."""
+
 from __future__ import annotations
 
 import asyncio
@@ -43,8 +44,14 @@ class SseReader:
                 async for line in response.aiter_lines():
                     if line == "":
                         if "data" in fields:
-                            self.events.append(SseEvent(fields.get("id"), fields.get("event"),
-                                                        orjson.loads(fields["data"]), time.monotonic()))
+                            self.events.append(
+                                SseEvent(
+                                    fields.get("id"),
+                                    fields.get("event"),
+                                    orjson.loads(fields["data"]),
+                                    time.monotonic(),
+                                )
+                            )
                         fields = {}
                     elif not line.startswith(":"):
                         key, _, value = line.partition(":")

@@ -4,6 +4,7 @@
 `/readyz`; `down` stops everything and leaves no process behind. Pid files live in
 `<root>/run/<name>.pid`, logs in `<root>/log/<name>.log`.
 """
+
 from __future__ import annotations
 
 import asyncio
@@ -108,18 +109,20 @@ class Stack:
 
     def service_env(self, name: str, instance: int = 0) -> dict[str, str]:
         env = dict(os.environ)
-        env.update({
-            "KAFKA_BOOTSTRAP_SERVERS": self.bootstrap,
-            "DATABASE_URL": self.database_url,
-            "SPS_SERVICE_NAME": name,   # replicas share the name: one database, one consumer group
-            "SPS_HTTP_HOST": "127.0.0.1",
-            "SPS_HTTP_PORT": str(self.port(name, instance)),
-            "PYTHONUNBUFFERED": "1",
-            "SPS_ALERTING_URL": self.url("alerting"),
-            "SPS_SUPERVISION_URL": self.url("supervision"),
-            "SPS_RISK_URL": self.url("risk"),
-            "SPS_HANDOVER_URL": self.url("handover"),
-        })
+        env.update(
+            {
+                "KAFKA_BOOTSTRAP_SERVERS": self.bootstrap,
+                "DATABASE_URL": self.database_url,
+                "SPS_SERVICE_NAME": name,  # replicas share the name: one database, one consumer group
+                "SPS_HTTP_HOST": "127.0.0.1",
+                "SPS_HTTP_PORT": str(self.port(name, instance)),
+                "PYTHONUNBUFFERED": "1",
+                "SPS_ALERTING_URL": self.url("alerting"),
+                "SPS_SUPERVISION_URL": self.url("supervision"),
+                "SPS_RISK_URL": self.url("risk"),
+                "SPS_HANDOVER_URL": self.url("handover"),
+            }
+        )
         env.update(self.extra_env)
         return env
 
@@ -133,9 +136,15 @@ class Stack:
             raise RuntimeError(f"port {port} for {instance_name(name, instance)} is taken by another process")
         self.logfile(name, instance).parent.mkdir(parents=True, exist_ok=True)
         out = open(self.logfile(name, instance), "ab")
-        proc = subprocess.Popen([sys.executable, "-m", f"services.{name}.main"], cwd=REPO_ROOT,
-                                env=self.service_env(name, instance), stdout=out, stderr=subprocess.STDOUT,
-                                stdin=subprocess.DEVNULL, start_new_session=True)
+        proc = subprocess.Popen(
+            [sys.executable, "-m", f"services.{name}.main"],
+            cwd=REPO_ROOT,
+            env=self.service_env(name, instance),
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            stdin=subprocess.DEVNULL,
+            start_new_session=True,
+        )
         procs.write_pid(pidfile, proc.pid)
         return proc.pid
 
@@ -193,8 +202,10 @@ class Stack:
         self.infra_up()
         self.services_up()
         self.wait_ready()
-        self.say(f"SPS is up in {time.monotonic() - started:.1f}s — console {self.url('command_centre')}, "
-                 f"gateway {self.url('exchange')}")
+        self.say(
+            f"SPS is up in {time.monotonic() - started:.1f}s — console {self.url('command_centre')}, "
+            f"gateway {self.url('exchange')}"
+        )
 
     def down(self) -> None:
         self.services_down()

@@ -4,6 +4,7 @@ Webhook requests carry `X-SPS-Signature: t=<unix seconds>,v1=<hex HMAC-SHA256(se
 (the receiver recomputes it and rejects stale timestamps) and `X-SPS-Delivery`, unique per
 notification, so a receiver can drop the rare redelivery.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -55,8 +56,11 @@ class WebhookChannel:
 
     async def deliver(self, delivery_id: int, payload: dict) -> None:
         body = orjson.dumps(payload)
-        headers = {"content-type": "application/json", "X-SPS-Delivery": str(delivery_id),
-                   "X-SPS-Signature": sign(self.secret, int(time.time()), body)}
+        headers = {
+            "content-type": "application/json",
+            "X-SPS-Delivery": str(delivery_id),
+            "X-SPS-Signature": sign(self.secret, int(time.time()), body),
+        }
         try:
             async with httpx.AsyncClient(timeout=self.timeout_s) as client:
                 response = await client.post(self.url, content=body, headers=headers)
@@ -69,6 +73,7 @@ class WebhookChannel:
 @dataclass
 class SmsGatewayChannel:
     """An SMS/voice gateway's HTTP API: POST {"to": [...], "text": "...", "voice": bool}."""
+
     name: str
     url: str
     token: str
@@ -82,9 +87,15 @@ class SmsGatewayChannel:
 
     async def deliver(self, delivery_id: int, payload: dict) -> None:
         alert = payload["alert"]
-        text = f"【江阴特殊人群监管】{alert['title_zh']}（{alert['jurisdiction']}，{alert['colour']}，{payload['step']}）"
-        body = {"to": self.recipients.get(payload["target"], []), "text": text,
-                "voice": alert["colour"] in self.voice_for, "reference": str(delivery_id)}
+        text = (
+            f"【江阴特殊人群监管】{alert['title_zh']}（{alert['jurisdiction']}，{alert['colour']}，{payload['step']}）"
+        )
+        body = {
+            "to": self.recipients.get(payload["target"], []),
+            "text": text,
+            "voice": alert["colour"] in self.voice_for,
+            "reference": str(delivery_id),
+        }
         try:
             async with httpx.AsyncClient(timeout=self.timeout_s) as client:
                 response = await client.post(self.url, json=body, headers={"Authorization": f"Bearer {self.token}"})

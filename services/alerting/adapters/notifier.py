@@ -5,6 +5,7 @@ still fails after `max_attempts` is marked dead and published on `alerts.notific
 The watchdog raises a `notification_silent` alert when deliveries stall — a quiet notification
 pipeline must not look like a quiet county.
 """
+
 from __future__ import annotations
 
 import asyncio
@@ -28,8 +29,9 @@ COUNTY = "county"
 
 
 class Notifier:
-    def __init__(self, uow: Callable[[], UnitOfWork], channels: list[Channel], policy: AlertPolicy,
-                 poll_interval_s: float = 1.0) -> None:
+    def __init__(
+        self, uow: Callable[[], UnitOfWork], channels: list[Channel], policy: AlertPolicy, poll_interval_s: float = 1.0
+    ) -> None:
         self._uow = uow
         self._channels = {c.name: c for c in channels}
         self._policy = policy
@@ -52,10 +54,15 @@ class Notifier:
 
     async def deliver_due(self, batch: int = 20) -> int:
         async with self._uow() as uow:
-            rows = (await uow.conn.execute(
-                sa.select(notifications).where(notifications.c.status == "pending",
-                                               notifications.c.next_attempt_at <= sa.func.now())
-                .order_by(notifications.c.id).limit(batch).with_for_update(skip_locked=True))).all()
+            rows = (
+                await uow.conn.execute(
+                    sa.select(notifications)
+                    .where(notifications.c.status == "pending", notifications.c.next_attempt_at <= sa.func.now())
+                    .order_by(notifications.c.id)
+                    .limit(batch)
+                    .with_for_update(skip_locked=True)
+                )
+            ).all()
             for row in rows:
                 await self._attempt(uow, row)
         return len(rows)
@@ -69,28 +76,48 @@ class Notifier:
         except DeliveryError as exc:
             attempts = row.attempts + 1
             if attempts >= self._policy.notifications.max_attempts:
-                await uow.conn.execute(sa.update(notifications).where(notifications.c.id == row.id).values(
-                    status="dead", attempts=attempts, last_error=str(exc)[:2000]))
-                dead = NotificationFailed(notification_id=row.id, alert_id=row.alert_id, version=row.version,
-                                          channel=row.channel, target=row.target, attempts=attempts, error=str(exc))
+                await uow.conn.execute(
+                    sa.update(notifications)
+                    .where(notifications.c.id == row.id)
+                    .values(status="dead", attempts=attempts, last_error=str(exc)[:2000])
+                )
+                dead = NotificationFailed(
+                    notification_id=row.id,
+                    alert_id=row.alert_id,
+                    version=row.version,
+                    channel=row.channel,
+                    target=row.target,
+                    attempts=attempts,
+                    error=str(exc),
+                )
                 uow.publish(dead, subject=row.alert_id)
                 log.error("notification given up", notification=row.id, error=str(exc))
             else:
-                delay = min(300, 2 ** attempts)
-                await uow.conn.execute(sa.update(notifications).where(notifications.c.id == row.id).values(
-                    attempts=attempts, last_error=str(exc)[:2000],
-                    next_attempt_at=sa.func.now() + sa.func.make_interval(0, 0, 0, 0, 0, 0, delay)))
+                delay = min(300, 2**attempts)
+                await uow.conn.execute(
+                    sa.update(notifications)
+                    .where(notifications.c.id == row.id)
+                    .values(
+                        attempts=attempts,
+                        last_error=str(exc)[:2000],
+                        next_attempt_at=sa.func.now() + sa.func.make_interval(0, 0, 0, 0, 0, 0, delay),
+                    )
+                )
             return
-        await uow.conn.execute(sa.update(notifications).where(notifications.c.id == row.id).values(
-            status="sent", attempts=row.attempts + 1, sent_at=sa.func.now()))
+        await uow.conn.execute(
+            sa.update(notifications)
+            .where(notifications.c.id == row.id)
+            .values(status="sent", attempts=row.attempts + 1, sent_at=sa.func.now())
+        )
         self.delivered += 1
 
 
 class Watchdog:
     """Raises `notification_silent` when notifications wait too long or the notifier stopped."""
 
-    def __init__(self, alerting, notifier: Notifier, uow: Callable[[], UnitOfWork], policy: AlertPolicy,
-                 interval_s: float = 30.0) -> None:
+    def __init__(
+        self, alerting, notifier: Notifier, uow: Callable[[], UnitOfWork], policy: AlertPolicy, interval_s: float = 30.0
+    ) -> None:
         self._alerting, self._notifier, self._uow = alerting, notifier, uow
         self._policy, self._interval = policy, interval_s
 
@@ -109,23 +136,33 @@ class Watchdog:
         silent_after = self._policy.notifications.silent_after
         now = datetime.now(UTC)
         async with self._uow() as uow:
-            oldest = await uow.conn.scalar(sa.select(sa.func.min(notifications.c.created_at))
-                                           .where(notifications.c.status == "pending"))
+            oldest = await uow.conn.scalar(
+                sa.select(sa.func.min(notifications.c.created_at)).where(notifications.c.status == "pending")
+            )
             stalled = oldest is not None and now - oldest > silent_after
             stopped = self._notifier.last_tick is not None and now - self._notifier.last_tick > silent_after
             if not (stalled or stopped):
                 return False
-            already = await uow.conn.scalar(sa.select(sa.func.count()).select_from(alerts).where(
-                alerts.c.rule_id == "notification_silent", alerts.c.status != "closed"))
+            already = await uow.conn.scalar(
+                sa.select(sa.func.count())
+                .select_from(alerts)
+                .where(alerts.c.rule_id == "notification_silent", alerts.c.status != "closed")
+            )
             if already:
                 return True
             rule = self._policy.rules["notification_silent"]
             cause = f"silent:{now.isoformat(timespec='minutes')}"
-            alert = new_alert("notification_silent", rule, self._policy, person_id=SYSTEM_PERSON, cause=cause,
-                              jurisdiction=COUNTY, raised_at=now,
-                              evidence=[f"oldest pending notification {oldest}" if stalled else "notifier stopped"])
+            alert = new_alert(
+                "notification_silent",
+                rule,
+                self._policy,
+                person_id=SYSTEM_PERSON,
+                cause=cause,
+                jurisdiction=COUNTY,
+                raised_at=now,
+                evidence=[f"oldest pending notification {oldest}" if stalled else "notifier stopped"],
+            )
             alert = alert.model_copy(update={"notify": []})  # it cannot rely on the pipeline it reports on
             await self._alerting.raise_alert(uow, alert, cause)
             log.error("notification pipeline silent", stalled=stalled, stopped=stopped)
         return True
-

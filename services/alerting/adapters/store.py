@@ -1,4 +1,5 @@
 """Alerting's persistence: alerts, their log, silences, notifications."""
+
 from __future__ import annotations
 
 import uuid
@@ -21,9 +22,9 @@ _MERGED_EVIDENCE = sa.text(
 async def known_for(conn: AsyncConnection, person_id: uuid.UUID, since: datetime) -> list[Known]:
     """The person's alerts that still matter: every open one, and recent closed ones (repeat rules)."""
     rows = await conn.execute(
-        sa.select(alerts.c.alert_id, alerts.c.rule_id, alerts.c.cause, alerts.c.colour, alerts.c.status,
-                  alerts.c.raised_at)
-        .where(alerts.c.person_id == person_id, sa.or_(alerts.c.status != "closed", alerts.c.raised_at >= since))
+        sa.select(
+            alerts.c.alert_id, alerts.c.rule_id, alerts.c.cause, alerts.c.colour, alerts.c.status, alerts.c.raised_at
+        ).where(alerts.c.person_id == person_id, sa.or_(alerts.c.status != "closed", alerts.c.raised_at >= since))
     )
     return [Known(r.alert_id, r.rule_id, r.cause, r.colour, r.status, r.raised_at) for r in rows]
 
@@ -31,12 +32,24 @@ async def known_for(conn: AsyncConnection, person_id: uuid.UUID, since: datetime
 async def insert_alert(conn: AsyncConnection, alert: AlertData, cause: str) -> bool:
     """True if inserted; False if an alert with this id already exists."""
     result = await conn.execute(
-        insert(alerts).values(
-            alert_id=alert.alert_id, person_id=alert.person_id, rule_id=alert.rule_id, cause=cause,
-            colour=alert.colour, status=alert.status, jurisdiction=alert.jurisdiction, raised_at=alert.raised_at,
-            ack_due_at=alert.ack_due_at, dispose_due_at=alert.dispose_due_at, evidence=alert.evidence,
-            data=alert.model_dump(mode="json"), version=alert.version,
-        ).on_conflict_do_nothing(index_elements=["alert_id"]).returning(alerts.c.alert_id)
+        insert(alerts)
+        .values(
+            alert_id=alert.alert_id,
+            person_id=alert.person_id,
+            rule_id=alert.rule_id,
+            cause=cause,
+            colour=alert.colour,
+            status=alert.status,
+            jurisdiction=alert.jurisdiction,
+            raised_at=alert.raised_at,
+            ack_due_at=alert.ack_due_at,
+            dispose_due_at=alert.dispose_due_at,
+            evidence=alert.evidence,
+            data=alert.model_dump(mode="json"),
+            version=alert.version,
+        )
+        .on_conflict_do_nothing(index_elements=["alert_id"])
+        .returning(alerts.c.alert_id)
     )
     return result.scalar() is not None
 
@@ -44,27 +57,46 @@ async def insert_alert(conn: AsyncConnection, alert: AlertData, cause: str) -> b
 async def merge_evidence(conn: AsyncConnection, alert_id: uuid.UUID, evidence: list[str]) -> None:
     import orjson
 
-    await conn.execute(sa.update(alerts).where(alerts.c.alert_id == alert_id).values(
-        evidence=_MERGED_EVIDENCE.bindparams(extra=orjson.dumps(evidence).decode()), updated_at=sa.func.now()))
+    await conn.execute(
+        sa.update(alerts)
+        .where(alerts.c.alert_id == alert_id)
+        .values(evidence=_MERGED_EVIDENCE.bindparams(extra=orjson.dumps(evidence).decode()), updated_at=sa.func.now())
+    )
 
 
 async def lock(conn: AsyncConnection, alert_id: uuid.UUID) -> AlertData | None:
-    row = (await conn.execute(sa.select(alerts.c.data, alerts.c.evidence).where(alerts.c.alert_id == alert_id)
-                              .with_for_update())).first()
+    row = (
+        await conn.execute(
+            sa.select(alerts.c.data, alerts.c.evidence).where(alerts.c.alert_id == alert_id).with_for_update()
+        )
+    ).first()
     if row is None:
         return None
     return AlertData.model_validate({**row.data, "evidence": row.evidence})
 
 
 async def save(conn: AsyncConnection, alert: AlertData) -> None:
-    await conn.execute(sa.update(alerts).where(alerts.c.alert_id == alert.alert_id).values(
-        colour=alert.colour, status=alert.status, ack_due_at=alert.ack_due_at, dispose_due_at=alert.dispose_due_at,
-        data=alert.model_dump(mode="json"), version=alert.version, updated_at=sa.func.now()))
+    await conn.execute(
+        sa.update(alerts)
+        .where(alerts.c.alert_id == alert.alert_id)
+        .values(
+            colour=alert.colour,
+            status=alert.status,
+            ack_due_at=alert.ack_due_at,
+            dispose_due_at=alert.dispose_due_at,
+            data=alert.model_dump(mode="json"),
+            version=alert.version,
+            updated_at=sa.func.now(),
+        )
+    )
 
 
 async def log_step(conn: AsyncConnection, alert: AlertData, step: str, event_id: uuid.UUID | None) -> None:
-    await conn.execute(sa.insert(alert_log).values(alert_id=alert.alert_id, step=step, actor=alert.actor or "system",
-                                                   reason=_why(alert), event_id=event_id))
+    await conn.execute(
+        sa.insert(alert_log).values(
+            alert_id=alert.alert_id, step=step, actor=alert.actor or "system", reason=_why(alert), event_id=event_id
+        )
+    )
 
 
 def _why(alert: AlertData) -> str | None:
@@ -73,20 +105,36 @@ def _why(alert: AlertData) -> str | None:
 
 
 async def active_silence(conn: AsyncConnection, person_id: uuid.UUID, rule_id: str, at: datetime):
-    return (await conn.execute(
-        sa.select(silences.c.id, silences.c.ends_at, silences.c.reason)
-        .where(silences.c.person_id == person_id, silences.c.rule_id == rule_id,
-               silences.c.starts_at <= at, silences.c.ends_at > at)
-        .order_by(silences.c.ends_at.desc()).limit(1))).first()
+    return (
+        await conn.execute(
+            sa.select(silences.c.id, silences.c.ends_at, silences.c.reason)
+            .where(
+                silences.c.person_id == person_id,
+                silences.c.rule_id == rule_id,
+                silences.c.starts_at <= at,
+                silences.c.ends_at > at,
+            )
+            .order_by(silences.c.ends_at.desc())
+            .limit(1)
+        )
+    ).first()
 
 
-async def queue_notifications(conn: AsyncConnection, alert: AlertData, step: str,
-                              channels: dict[str, list[str] | None]) -> int:
+async def queue_notifications(
+    conn: AsyncConnection, alert: AlertData, step: str, channels: dict[str, list[str] | None]
+) -> int:
     """A row per (channel, target) the channel serves; `None` means the channel serves every target."""
     rows = [
-        {"alert_id": alert.alert_id, "version": alert.version, "channel": name, "target": target,
-         "payload": {"step": step, "target": target, "alert": alert.model_dump(mode="json")}}
-        for name, serves in channels.items() for target in alert.notify if serves is None or target in serves
+        {
+            "alert_id": alert.alert_id,
+            "version": alert.version,
+            "channel": name,
+            "target": target,
+            "payload": {"step": step, "target": target, "alert": alert.model_dump(mode="json")},
+        }
+        for name, serves in channels.items()
+        for target in alert.notify
+        if serves is None or target in serves
     ]
     if rows:
         await conn.execute(insert(notifications).on_conflict_do_nothing(), rows)
@@ -95,18 +143,35 @@ async def queue_notifications(conn: AsyncConnection, alert: AlertData, step: str
 
 async def quality(conn: AsyncConnection, unfounded_codes: list[str]) -> list[dict]:
     """Per rule: how many raised and disposed, the share disposed as unfounded, time to ack and to dispose."""
-    ack_s = sa.func.extract("epoch", sa.cast(alerts.c.data["acknowledged_at"].astext, sa.DateTime(timezone=True))
-                            - alerts.c.raised_at)
-    dis_s = sa.func.extract("epoch", sa.cast(alerts.c.data["disposed_at"].astext, sa.DateTime(timezone=True))
-                            - alerts.c.raised_at)
+    ack_s = sa.func.extract(
+        "epoch", sa.cast(alerts.c.data["acknowledged_at"].astext, sa.DateTime(timezone=True)) - alerts.c.raised_at
+    )
+    dis_s = sa.func.extract(
+        "epoch", sa.cast(alerts.c.data["disposed_at"].astext, sa.DateTime(timezone=True)) - alerts.c.raised_at
+    )
     disposed = sa.func.count().filter(alerts.c.data["disposed_at"].astext.isnot(None))
     unfounded = sa.func.count().filter(alerts.c.data["reason_code"].astext.in_(unfounded_codes))
     rows = await conn.execute(
-        sa.select(alerts.c.rule_id, sa.func.count().label("raised"), disposed.label("disposed"),
-                  unfounded.label("unfounded"),
-                  sa.func.percentile_cont(0.5).within_group(ack_s).label("median_ack_s"),
-                  sa.func.percentile_cont(0.5).within_group(dis_s).label("median_dispose_s"))
-        .group_by(alerts.c.rule_id).order_by(alerts.c.rule_id))
-    return [{"rule_id": r.rule_id, "raised": r.raised, "disposed": r.disposed, "unfounded": r.unfounded,
-             "unfounded_share": round(r.unfounded / r.disposed, 3) if r.disposed else None,
-             "median_ack_s": r.median_ack_s, "median_dispose_s": r.median_dispose_s} for r in rows]
+        sa.select(
+            alerts.c.rule_id,
+            sa.func.count().label("raised"),
+            disposed.label("disposed"),
+            unfounded.label("unfounded"),
+            sa.func.percentile_cont(0.5).within_group(ack_s).label("median_ack_s"),
+            sa.func.percentile_cont(0.5).within_group(dis_s).label("median_dispose_s"),
+        )
+        .group_by(alerts.c.rule_id)
+        .order_by(alerts.c.rule_id)
+    )
+    return [
+        {
+            "rule_id": r.rule_id,
+            "raised": r.raised,
+            "disposed": r.disposed,
+            "unfounded": r.unfounded,
+            "unfounded_share": round(r.unfounded / r.disposed, 3) if r.disposed else None,
+            "median_ack_s": r.median_ack_s,
+            "median_dispose_s": r.median_dispose_s,
+        }
+        for r in rows
+    ]

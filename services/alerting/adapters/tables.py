@@ -1,4 +1,5 @@
 """Alerting's tables."""
+
 from __future__ import annotations
 
 import sqlalchemy as sa
@@ -7,7 +8,8 @@ from sqlalchemy.dialects import postgresql as pg
 metadata = sa.MetaData()
 
 alerts = sa.Table(
-    "alerts", metadata,
+    "alerts",
+    metadata,
     sa.Column("alert_id", pg.UUID(as_uuid=True), primary_key=True),
     sa.Column("person_id", pg.UUID(as_uuid=True), nullable=False, index=True),
     sa.Column("rule_id", sa.Text, nullable=False),
@@ -26,7 +28,8 @@ alerts = sa.Table(
 
 # Every step of every alert: who, when, why (the incident log).
 alert_log = sa.Table(
-    "alert_log", metadata,
+    "alert_log",
+    metadata,
     sa.Column("id", sa.BigInteger, sa.Identity(), primary_key=True),
     sa.Column("alert_id", pg.UUID(as_uuid=True), nullable=False, index=True),
     sa.Column("step", sa.Text, nullable=False),
@@ -37,7 +40,8 @@ alert_log = sa.Table(
 )
 
 silences = sa.Table(
-    "silences", metadata,
+    "silences",
+    metadata,
     sa.Column("id", pg.UUID(as_uuid=True), primary_key=True),
     sa.Column("person_id", pg.UUID(as_uuid=True), nullable=False),
     sa.Column("rule_id", sa.Text, nullable=False),
@@ -50,7 +54,8 @@ silences = sa.Table(
 
 # One row per (alert change, channel, target): delivered with retries, dead after max attempts.
 notifications = sa.Table(
-    "notifications", metadata,
+    "notifications",
+    metadata,
     sa.Column("id", sa.BigInteger, sa.Identity(), primary_key=True),
     sa.Column("alert_id", pg.UUID(as_uuid=True), nullable=False),
     sa.Column("version", sa.Integer, nullable=False),

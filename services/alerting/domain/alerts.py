@@ -4,6 +4,7 @@
 pure and order-independent: any interleaving and duplication of the same signals ends in the
 same alerts (same ids, rules, colours, evidence) — the property test holds it to that.
 """
+
 from __future__ import annotations
 
 import uuid
@@ -24,6 +25,7 @@ def alert_id(rule_id: str, person_id: uuid.UUID, cause: str) -> uuid.UUID:
 @dataclass(frozen=True)
 class Known:
     """What the engine needs to know of one of the person's existing alerts."""
+
     alert_id: uuid.UUID
     rule_id: str
     cause: str
@@ -54,16 +56,37 @@ class Recolour:
 Action = Raise | AddEvidence | Recolour
 
 
-def new_alert(rule_id: str, rule: RulePolicy, policy: AlertPolicy, *, person_id: uuid.UUID, cause: str,
-              jurisdiction: str, raised_at: datetime, evidence: list[str], colour: str | None = None) -> AlertData:
+def new_alert(
+    rule_id: str,
+    rule: RulePolicy,
+    policy: AlertPolicy,
+    *,
+    person_id: uuid.UUID,
+    cause: str,
+    jurisdiction: str,
+    raised_at: datetime,
+    evidence: list[str],
+    colour: str | None = None,
+) -> AlertData:
     """A new alert; deadlines run from when the cause was observed, not from when we saw it."""
     colour = colour or rule.colour
     level = policy.escalation_levels[0]
     draft = AlertData(
-        alert_id=alert_id(rule_id, person_id, cause), person_id=person_id, colour=colour, rule_id=rule_id,
-        title_zh=rule.title_zh, title_en=rule.title_en, raised_at=raised_at, ack_due_at=raised_at + rule.ack,
-        dispose_due_at=raised_at + rule.dispose, status="open", jurisdiction=jurisdiction,
-        evidence=list(dict.fromkeys(evidence)), actor="system", version=1, level=level,
+        alert_id=alert_id(rule_id, person_id, cause),
+        person_id=person_id,
+        colour=colour,
+        rule_id=rule_id,
+        title_zh=rule.title_zh,
+        title_en=rule.title_en,
+        raised_at=raised_at,
+        ack_due_at=raised_at + rule.ack,
+        dispose_due_at=raised_at + rule.dispose,
+        status="open",
+        jurisdiction=jurisdiction,
+        evidence=list(dict.fromkeys(evidence)),
+        actor="system",
+        version=1,
+        level=level,
     )
     return draft.model_copy(update={"notify": notify_targets(draft, policy)})
 
@@ -99,9 +122,17 @@ def on_signal(policy: AlertPolicy, event_type: str, signal: Signal, known: list[
             colour = _worse(policy, colour, rule.colour_if.colour)
         if rule.repeat is not None:
             colour = _apply_repeat(policy, rule_id, rule, aid, signal.observed_at, colour, known, decision)
-        alert = new_alert(rule_id, rule, policy, person_id=signal.person_id, cause=signal.cause,
-                          jurisdiction=signal.jurisdiction, raised_at=signal.observed_at,
-                          evidence=list(signal.evidence), colour=colour)
+        alert = new_alert(
+            rule_id,
+            rule,
+            policy,
+            person_id=signal.person_id,
+            cause=signal.cause,
+            jurisdiction=signal.jurisdiction,
+            raised_at=signal.observed_at,
+            evidence=list(signal.evidence),
+            colour=colour,
+        )
         decision.actions.append(Raise(alert, signal.cause))
         known = [*known, Known(aid, rule_id, signal.cause, colour, "open", signal.observed_at)]
         by_id[aid] = known[-1]
@@ -109,8 +140,16 @@ def on_signal(policy: AlertPolicy, event_type: str, signal: Signal, known: list[
     return decision
 
 
-def _apply_repeat(policy: AlertPolicy, rule_id: str, rule: RulePolicy, aid: uuid.UUID, at: datetime, colour: str,
-                  known: list[Known], decision: Decision) -> str:
+def _apply_repeat(
+    policy: AlertPolicy,
+    rule_id: str,
+    rule: RulePolicy,
+    aid: uuid.UUID,
+    at: datetime,
+    colour: str,
+    known: list[Known],
+    decision: Decision,
+) -> str:
     """The later of two firings within the window takes the repeat colour, whichever arrives first."""
     assert rule.repeat is not None
     for k in known:
@@ -119,8 +158,9 @@ def _apply_repeat(policy: AlertPolicy, rule_id: str, rule: RulePolicy, aid: uuid
         if (k.raised_at, str(k.alert_id)) < (at, str(aid)):
             colour = _worse(policy, colour, rule.repeat.colour)
         elif policy.severity(k.colour) < policy.severity(rule.repeat.colour) and k.status != "closed":
-            decision.actions.append(Recolour(k.alert_id, rule.repeat.colour, f"repeat of {rule_id} within "
-                                                                              f"{rule.repeat.within}"))
+            decision.actions.append(
+                Recolour(k.alert_id, rule.repeat.colour, f"repeat of {rule_id} within {rule.repeat.within}")
+            )
     return colour
 
 
@@ -130,19 +170,33 @@ def _correlate(policy: AlertPolicy, signal: Signal, known: list[Known], decision
         if len(open_parts) < corr.at_least:
             continue
         # One combined alert per generation: a new picture after the last one was closed is a new cause.
-        generation = sum(1 for k in known if k.rule_id == corr.rule and k.cause.startswith("combined:")
-                         and k.status == "closed")
+        generation = sum(
+            1 for k in known if k.rule_id == corr.rule and k.cause.startswith("combined:") and k.status == "closed"
+        )
         cause = f"combined:{generation}"
         aid = alert_id(corr.rule, signal.person_id, cause)
         parts = sorted(str(k.alert_id) for k in known if k.rule_id in corr.components and k.status != "closed")
         if any(k.alert_id == aid for k in known) or any(
-                isinstance(a, Raise) and a.alert.alert_id == aid for a in decision.actions):
+            isinstance(a, Raise) and a.alert.alert_id == aid for a in decision.actions
+        ):
             decision.actions.append(AddEvidence(aid, tuple(parts)))
             continue
         rule = policy.rules[corr.rule]
-        decision.actions.append(Raise(new_alert(corr.rule, rule, policy, person_id=signal.person_id, cause=cause,
-                                                jurisdiction=signal.jurisdiction, raised_at=signal.observed_at,
-                                                evidence=parts), cause))
+        decision.actions.append(
+            Raise(
+                new_alert(
+                    corr.rule,
+                    rule,
+                    policy,
+                    person_id=signal.person_id,
+                    cause=cause,
+                    jurisdiction=signal.jurisdiction,
+                    raised_at=signal.observed_at,
+                    evidence=parts,
+                ),
+                cause,
+            )
+        )
 
 
 def _worse(policy: AlertPolicy, a: str, b: str) -> str:

@@ -2,6 +2,7 @@
 
 Each step returns the alert's next state (version + 1) with who, when and why, or raises.
 """
+
 from __future__ import annotations
 
 from datetime import datetime
@@ -27,18 +28,35 @@ def _next(alert: AlertData, **changes: Any) -> AlertData:
 def acknowledge(alert: AlertData, *, actor: str, at: datetime, note: str | None = None) -> AlertData:
     if alert.status not in ("open", "escalated"):
         raise LifecycleError(f"cannot acknowledge an alert that is {alert.status}")
-    return _next(alert, status="acknowledged", acknowledged_at=alert.acknowledged_at or at, actor=actor,
-                 reason="acknowledged", note=note, notify=[])
+    return _next(
+        alert,
+        status="acknowledged",
+        acknowledged_at=alert.acknowledged_at or at,
+        actor=actor,
+        reason="acknowledged",
+        note=note,
+        notify=[],
+    )
 
 
-def dispose(alert: AlertData, policy: AlertPolicy, *, actor: str, at: datetime, reason_code: str,
-            note: str | None) -> AlertData:
+def dispose(
+    alert: AlertData, policy: AlertPolicy, *, actor: str, at: datetime, reason_code: str, note: str | None
+) -> AlertData:
     if alert.status not in ("open", "acknowledged", "escalated"):
         raise LifecycleError(f"cannot dispose of an alert that is {alert.status}")
     if reason_code not in policy.disposal_reasons:
         raise BadReason(f"reason_code must be one of {sorted(policy.disposal_reasons)}")
-    return _next(alert, status="disposed", disposed_at=at, acknowledged_at=alert.acknowledged_at or at,
-                 actor=actor, reason="disposed", reason_code=reason_code, note=note, notify=[])
+    return _next(
+        alert,
+        status="disposed",
+        disposed_at=at,
+        acknowledged_at=alert.acknowledged_at or at,
+        actor=actor,
+        reason="disposed",
+        reason_code=reason_code,
+        note=note,
+        notify=[],
+    )
 
 
 def close_action(alert: AlertData, policy: AlertPolicy) -> str:

@@ -1,4 +1,5 @@
 """The alert catalogue as policy (policy/alerts.yaml, docs/domain.md §4)."""
+
 from __future__ import annotations
 
 from datetime import timedelta

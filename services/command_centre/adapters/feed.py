@@ -3,6 +3,7 @@
 Rows come from `alert_changes` (seq = SSE event id); the feed wakes on LISTEN/NOTIFY with a
 polling fallback, so every replica of the command centre sees every change in seq order.
 """
+
 from __future__ import annotations
 
 import asyncio
@@ -87,5 +88,8 @@ class AlertFeed:
 async def _fetch(conn: asyncpg.Connection, after: int, limit: int) -> list[Change]:
     rows = await conn.fetch(
         "SELECT seq, event_type, jurisdiction, data::text AS data FROM alert_changes WHERE seq > $1 "
-        "ORDER BY seq LIMIT $2", after, limit)
+        "ORDER BY seq LIMIT $2",
+        after,
+        limit,
+    )
     return [Change(r["seq"], r["event_type"], r["jurisdiction"], r["data"]) for r in rows]

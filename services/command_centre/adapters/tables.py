@@ -1,4 +1,5 @@
 """The command centre's projection of alerts.v1 and its change log (the live feed's source)."""
+
 from __future__ import annotations
 
 import sqlalchemy as sa
@@ -7,7 +8,8 @@ from sqlalchemy.dialects import postgresql as pg
 metadata = sa.MetaData()
 
 alert_view = sa.Table(
-    "alert_view", metadata,
+    "alert_view",
+    metadata,
     sa.Column("alert_id", pg.UUID(as_uuid=True), primary_key=True),
     sa.Column("person_id", pg.UUID(as_uuid=True), nullable=False),
     sa.Column("colour", sa.Text, nullable=False),
@@ -21,7 +23,8 @@ alert_view = sa.Table(
 
 # Append-only; `seq` is the SSE event id. Writers take a transaction lock so seq order is commit order.
 alert_changes = sa.Table(
-    "alert_changes", metadata,
+    "alert_changes",
+    metadata,
     sa.Column("seq", sa.BigInteger, sa.Identity(), primary_key=True),
     sa.Column("alert_id", pg.UUID(as_uuid=True), nullable=False),
     sa.Column("event_type", sa.Text, nullable=False),

@@ -1,4 +1,5 @@
 """The staff API (contract §5) and the console's static files."""
+
 from fastapi import APIRouter
 
 from services.command_centre.api import staff, views

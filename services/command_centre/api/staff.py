@@ -1,4 +1,5 @@
 """The staff API (contract §5) and the console's static files."""
+
 from __future__ import annotations
 
 import uuid
@@ -37,10 +38,16 @@ async def login(body: Login, parts: Parts) -> JSONResponse:
     if account is None or not verify_secret(body.password, account.password_hash):
         raise ProblemError(401, "Unauthorized", "wrong username or password")
     token = sessions.issue(account)
-    response = JSONResponse({"access_token": token, "token_type": "Bearer", "role": account.role,
-                             "jurisdiction": account.jurisdiction, "username": account.username})
-    response.set_cookie(COOKIE, token, max_age=sessions.ttl_s, httponly=True, secure=True, samesite="strict",
-                        path="/")
+    response = JSONResponse(
+        {
+            "access_token": token,
+            "token_type": "Bearer",
+            "role": account.role,
+            "jurisdiction": account.jurisdiction,
+            "username": account.username,
+        }
+    )
+    response.set_cookie(COOKIE, token, max_age=sessions.ttl_s, httponly=True, secure=True, samesite="strict", path="/")
     return response
 
 
@@ -61,17 +68,27 @@ Status = Literal["open", "acknowledged", "escalated", "disposed", "closed"]
 
 
 @router.get("/api/v1/alerts", tags=["staff"])
-async def list_alerts(parts: Parts, user: User, status: Status | None = None, colour: Colour | None = None,
-                      jurisdiction: str | None = None, rule_id: str | None = None,
-                      limit: Annotated[int, Query(ge=1, le=1000)] = 200) -> Response:
+async def list_alerts(
+    parts: Parts,
+    user: User,
+    status: Status | None = None,
+    colour: Colour | None = None,
+    jurisdiction: str | None = None,
+    rule_id: str | None = None,
+    limit: Annotated[int, Query(ge=1, le=1000)] = 200,
+) -> Response:
     """Alerts, newest first. `X-Alerts-Seq` is the feed position this list reflects."""
     if jurisdiction and not user.sees(jurisdiction):
         raise ProblemError(403, "Forbidden", f"you cannot see the alerts of {jurisdiction}")
     query = sa.select(alert_view.c.data).order_by(alert_view.c.raised_at.desc()).limit(limit)
     if not user.county_wide:
         query = query.where(alert_view.c.jurisdiction == user.office)
-    for column, value in ((alert_view.c.status, status), (alert_view.c.colour, colour),
-                          (alert_view.c.jurisdiction, jurisdiction), (alert_view.c.rule_id, rule_id)):
+    for column, value in (
+        (alert_view.c.status, status),
+        (alert_view.c.colour, colour),
+        (alert_view.c.jurisdiction, jurisdiction),
+        (alert_view.c.rule_id, rule_id),
+    ):
         if value:
             query = query.where(column == value)
     async with parts.runtime.engine.connect() as conn:
@@ -84,8 +101,12 @@ async def list_alerts(parts: Parts, user: User, status: Status | None = None, co
 
 
 @router.get("/api/v1/alerts/stream", tags=["staff"])
-async def stream(parts: Parts, user: User, after: Annotated[int | None, Query(ge=0)] = None,
-                 last_event_id: Annotated[str | None, Header()] = None) -> EventSourceResponse:
+async def stream(
+    parts: Parts,
+    user: User,
+    after: Annotated[int | None, Query(ge=0)] = None,
+    last_event_id: Annotated[str | None, Header()] = None,
+) -> EventSourceResponse:
     """Server-Sent Events, one per alert change; resumable with `Last-Event-ID` (or `?after=`)."""
     feed = parts.feed
     if last_event_id is not None:
@@ -128,6 +149,7 @@ async def index() -> FileResponse:
 
 # --- staff steps on alerts: alerting decides and publishes; the board follows on the feed -------------
 
+
 class AckIn(BaseModel):
     note: str | None = Field(None, max_length=2000)
 
@@ -162,21 +184,24 @@ async def _visible(parts: CommandCentreParts, user: Actor, alert_id: str) -> Non
 async def acknowledge(alert_id: uuid.UUID, parts: Parts, user: User, body: AckIn | None = None):
     await _visible(parts, user, str(alert_id))
     return await parts.alerting.call(
-        "POST", f"/internal/v1/alerts/{alert_id}/acknowledge", json={**user.as_body(), **(body or AckIn()).model_dump()})
+        "POST", f"/internal/v1/alerts/{alert_id}/acknowledge", json={**user.as_body(), **(body or AckIn()).model_dump()}
+    )
 
 
 @router.post("/api/v1/alerts/{alert_id}/dispose", tags=["staff"])
 async def dispose(alert_id: uuid.UUID, body: DisposeIn, parts: Parts, user: User):
     await _visible(parts, user, str(alert_id))
     return await parts.alerting.call(
-        "POST", f"/internal/v1/alerts/{alert_id}/dispose", json={**user.as_body(), **body.model_dump()})
+        "POST", f"/internal/v1/alerts/{alert_id}/dispose", json={**user.as_body(), **body.model_dump()}
+    )
 
 
 @router.post("/api/v1/alerts/{alert_id}/close", tags=["staff"])
 async def close(alert_id: uuid.UUID, parts: Parts, user: User, body: CloseIn | None = None):
     await _visible(parts, user, str(alert_id))
     return await parts.alerting.call(
-        "POST", f"/internal/v1/alerts/{alert_id}/close", json={**user.as_body(), **(body or CloseIn()).model_dump()})
+        "POST", f"/internal/v1/alerts/{alert_id}/close", json={**user.as_body(), **(body or CloseIn()).model_dump()}
+    )
 
 
 @router.get("/api/v1/alerts/{alert_id}", tags=["staff"])
@@ -187,8 +212,7 @@ async def alert_detail(alert_id: uuid.UUID, parts: Parts, user: User):
 
 @router.post("/api/v1/silences", tags=["staff"], status_code=201)
 async def silence(body: SilenceIn, parts: Parts, user: User):
-    return await parts.alerting.call("POST", "/internal/v1/silences",
-                                                 json={**user.as_body(), **body.model_dump()})
+    return await parts.alerting.call("POST", "/internal/v1/silences", json={**user.as_body(), **body.model_dump()})
 
 
 @router.get("/api/v1/silences", tags=["staff"])
@@ -210,6 +234,7 @@ async def disposal_reasons(parts: Parts, user: User):
 
 # --- persons (contract §5): supervision holds the case; identity arrives masked -----------------------
 
+
 class LeaveRequest(BaseModel):
     start: str
     end: str
@@ -224,16 +249,25 @@ async def person(person_id: uuid.UUID, parts: Parts, user: User):
 
 @router.get("/api/v1/persons/{person_id}/timeline", tags=["staff"])
 async def person_timeline(person_id: uuid.UUID, parts: Parts, user: User):
-    return await for_person(parts, user, person_id, "supervision", "GET",
-                             f"/internal/v1/persons/{person_id}/timeline", resource="timeline")
+    return await for_person(
+        parts, user, person_id, "supervision", "GET", f"/internal/v1/persons/{person_id}/timeline", resource="timeline"
+    )
 
 
 @router.post("/api/v1/persons/{person_id}/leaves", tags=["staff"], status_code=201)
 async def approve_leave(person_id: uuid.UUID, body: LeaveRequest, parts: Parts, user: User):
     """An approved leave (请假外出): ≤ 7 days by the person's justice office, longer by the county."""
-    return await for_person(parts, user, person_id, "supervision", "POST",
-                             f"/internal/v1/persons/{person_id}/leaves",
-                             json={**body.model_dump(), **user.as_body()}, action="create", resource="leave")
+    return await for_person(
+        parts,
+        user,
+        person_id,
+        "supervision",
+        "POST",
+        f"/internal/v1/persons/{person_id}/leaves",
+        json={**body.model_dump(), **user.as_body()},
+        action="create",
+        resource="leave",
+    )
 
 
 class SanctionRequest(BaseModel):
@@ -244,12 +278,21 @@ class SanctionRequest(BaseModel):
 @router.post("/api/v1/persons/{person_id}/sanctions", tags=["staff"], status_code=201)
 async def record_sanction(person_id: uuid.UUID, body: SanctionRequest, parts: Parts, user: User):
     """训诫 / 警告 / 提请撤销 with its reason, counted per case."""
-    return await for_person(parts, user, person_id, "supervision", "POST",
-                             f"/internal/v1/persons/{person_id}/sanctions",
-                             json={**body.model_dump(), **user.as_body()}, action="create", resource="sanction")
+    return await for_person(
+        parts,
+        user,
+        person_id,
+        "supervision",
+        "POST",
+        f"/internal/v1/persons/{person_id}/sanctions",
+        json={**body.model_dump(), **user.as_body()},
+        action="create",
+        resource="sanction",
+    )
 
 
 # --- risk (explained, with professional override) ------------------------------------------------------
+
 
 class RiskOverrideIn(BaseModel):
     level: Literal["low", "medium", "high"]
@@ -258,24 +301,41 @@ class RiskOverrideIn(BaseModel):
 
 @router.get("/api/v1/persons/{person_id}/risk", tags=["staff"])
 async def person_risk(person_id: uuid.UUID, parts: Parts, user: User):
-    return await for_person(parts, user, person_id, "risk", "GET", f"/internal/v1/persons/{person_id}/risk",
-                             resource="risk")
+    return await for_person(
+        parts, user, person_id, "risk", "GET", f"/internal/v1/persons/{person_id}/risk", resource="risk"
+    )
 
 
 @router.post("/api/v1/persons/{person_id}/risk/assess", tags=["staff"], status_code=201)
 async def assess_risk(person_id: uuid.UUID, parts: Parts, user: User):
     """Assess again now (on demand)."""
-    return await for_person(parts, user, person_id, "risk", "POST", f"/internal/v1/persons/{person_id}/assess",
-                             params={"actor": user.name}, action="update", resource="risk")
+    return await for_person(
+        parts,
+        user,
+        person_id,
+        "risk",
+        "POST",
+        f"/internal/v1/persons/{person_id}/assess",
+        params={"actor": user.name},
+        action="update",
+        resource="risk",
+    )
 
 
 @router.post("/api/v1/persons/{person_id}/risk/{assessment_id}/override", tags=["staff"])
-async def override_risk(person_id: uuid.UUID, assessment_id: uuid.UUID, body: RiskOverrideIn, parts: Parts,
-                        user: User):
+async def override_risk(person_id: uuid.UUID, assessment_id: uuid.UUID, body: RiskOverrideIn, parts: Parts, user: User):
     """A professional override: the reason is mandatory; the computed level stays beside it."""
-    return await for_person(parts, user, person_id, "risk", "POST",
-                             f"/internal/v1/assessments/{assessment_id}/override",
-                             json={**body.model_dump(), "actor": user.name}, action="update", resource="risk")
+    return await for_person(
+        parts,
+        user,
+        person_id,
+        "risk",
+        "POST",
+        f"/internal/v1/assessments/{assessment_id}/override",
+        json={**body.model_dump(), "actor": user.name},
+        action="update",
+        resource="risk",
+    )
 
 
 @router.get("/api/v1/risk/quality", tags=["staff"])
@@ -287,31 +347,43 @@ async def risk_quality(parts: Parts, user: User, version: str | None = None):
 
 # --- handover board (安置帮教衔接): staff see their own office; county staff everything -------------------
 
+
 @router.get("/api/v1/handovers", tags=["staff"])
-async def handover_board(parts: Parts, user: User, view: str = "all", office: str | None = None,
-                         days: int = 30):
+async def handover_board(parts: Parts, user: User, view: str = "all", office: str | None = None, days: int = 30):
     if office and not user.sees(office):
         raise ProblemError(403, "Forbidden", f"you cannot see {office}")
-    params = {"view": view, "days": days, **({"office": office or user.office} if not user.county_wide or office
-                                            else {})}
+    params = {
+        "view": view,
+        "days": days,
+        **({"office": office or user.office} if not user.county_wide or office else {}),
+    }
     return await parts.handover.call("GET", "/internal/v1/handovers", params=params)
 
 
 @router.get("/api/v1/handover-indicators", tags=["staff"])
 async def handover_indicators(parts: Parts, user: User, month: str | None = None):
-    return await parts.handover.call("GET", "/internal/v1/indicators",
-                                                 params={"month": month} if month else {})
+    return await parts.handover.call("GET", "/internal/v1/indicators", params={"month": month} if month else {})
 
 
 @router.post("/api/v1/handovers/{handover_id}/{step}", tags=["staff"])
-async def handover_step(handover_id: uuid.UUID, step: Literal["resolve", "pickup-plan", "pickup-outcome", "release",
-                                                               "arrival", "agreement", "assistance"],
-                        request: Request, parts: Parts, user: User):
+async def handover_step(
+    handover_id: uuid.UUID,
+    step: Literal["resolve", "pickup-plan", "pickup-outcome", "release", "arrival", "agreement", "assistance"],
+    request: Request,
+    parts: Parts,
+    user: User,
+):
     current = await parts.handover.call("GET", f"/internal/v1/handovers/{handover_id}")
     # An unlinked notice (no office yet) is the county's to resolve.
     user.require("handover.step" if current["justice_office"] else "handover.resolve", current["justice_office"])
     body = await request.json() if await request.body() else {}
     async with parts.runtime.uow() as uow:
-        audit.record(uow, user, action="update", resource=f"handover:{step}",
-                     person_id=uuid.UUID(current["person_id"]), purpose="安置帮教衔接 (handover)")
+        audit.record(
+            uow,
+            user,
+            action="update",
+            resource=f"handover:{step}",
+            person_id=uuid.UUID(current["person_id"]),
+            purpose="安置帮教衔接 (handover)",
+        )
     return await parts.handover.call("POST", f"/internal/v1/handovers/{handover_id}/{step}", json=body)

@@ -3,6 +3,7 @@
 County staff see every office; a justice officer only their own (filtered here, before anything
 leaves the command centre).
 """
+
 from __future__ import annotations
 
 import io
@@ -39,7 +40,8 @@ INDICATORS: list[tuple[str, str, str]] = [
     ("abstinence_rate", "操守保持率", "Abstinence rate"),
 ]
 COUNTS: list[tuple[str, str, str]] = [
-    ("corrections", "社区矫正人数", "Community corrections"), ("notices", "预释放通知数", "Pre-release notices"),
+    ("corrections", "社区矫正人数", "Community corrections"),
+    ("notices", "预释放通知数", "Pre-release notices"),
     ("aftercare_cases", "后续照管人数", "Aftercare cases"),
 ]
 COLOURS = [("red", "红色"), ("orange", "橙色"), ("yellow", "黄色"), ("blue", "蓝色")]
@@ -53,6 +55,7 @@ async def offices(parts: Parts, user: User) -> list[str]:
 
 # --- map ----------------------------------------------------------------------------------------
 
+
 @router.get("/api/v1/map/geometry")
 async def geometry(parts: Parts, user: User):
     """The county polygon and offices (policy) and the visible cases' exclusion zones and areas."""
@@ -60,8 +63,11 @@ async def geometry(parts: Parts, user: User):
     params = {} if user.county_wide else {"jurisdiction": user.office}
     zones = await parts.supervision.call("GET", "/internal/v1/zones", params=params)
     offices = {k: v for k, v in geo.offices.items() if user.sees(k)}
-    return {"county": {"name_zh": geo.county.name_zh, "polygon": geo.county.polygon, "centre": geo.county.centre},
-            "offices": offices, **zones}
+    return {
+        "county": {"name_zh": geo.county.name_zh, "polygon": geo.county.polygon, "centre": geo.county.centre},
+        "offices": offices,
+        **zones,
+    }
 
 
 @router.get("/api/v1/map/positions")
@@ -70,17 +76,26 @@ async def positions(parts: Parts, user: User, office: str | None = None):
         raise ProblemError(403, "Forbidden", f"you cannot see {office}")
     jurisdiction = office or (None if user.county_wide else user.office)
     return await parts.supervision.call(
-        "GET", "/internal/v1/positions", params={"jurisdiction": jurisdiction} if jurisdiction else {})
+        "GET", "/internal/v1/positions", params={"jurisdiction": jurisdiction} if jurisdiction else {}
+    )
 
 
 @router.get("/api/v1/persons/{person_id}/track")
 async def track(person_id: uuid.UUID, parts: Parts, user: User, day: date | None = None):
-    return await for_person(parts, user, person_id, "supervision", "GET",
-                             f"/internal/v1/persons/{person_id}/track",
-                             params={"day": day.isoformat()} if day else {}, resource="track")
+    return await for_person(
+        parts,
+        user,
+        person_id,
+        "supervision",
+        "GET",
+        f"/internal/v1/persons/{person_id}/track",
+        params={"day": day.isoformat()} if day else {},
+        resource="track",
+    )
 
 
 # --- the person page ---------------------------------------------------------------------------------
+
 
 @router.get("/api/v1/persons/{person_id}/leaves")
 async def person_leaves(person_id: uuid.UUID, parts: Parts, user: User):
@@ -90,67 +105,149 @@ async def person_leaves(person_id: uuid.UUID, parts: Parts, user: User):
 @router.get("/api/v1/persons/{person_id}/programmes")
 async def person_programmes(person_id: uuid.UUID, parts: Parts, user: User):
     """Level, electronic positioning, follow-ups, trips and the correction team."""
-    return await for_person(parts, user, person_id, "supervision", "GET",
-                             f"/internal/v1/persons/{person_id}/programmes", resource="programmes")
+    return await for_person(
+        parts,
+        user,
+        person_id,
+        "supervision",
+        "GET",
+        f"/internal/v1/persons/{person_id}/programmes",
+        resource="programmes",
+    )
 
 
 @router.get("/api/v1/persons/{person_id}/alerts")
 async def person_alerts(person_id: uuid.UUID, parts: Parts, user: User):
     await person_visible(parts, user, person_id, resource="alerts")
     async with parts.runtime.engine.connect() as conn:
-        return (await conn.execute(sa.select(alert_view.c.data).where(alert_view.c.person_id == person_id)
-                                   .order_by(alert_view.c.raised_at.desc()).limit(500))).scalars().all()
+        return (
+            (
+                await conn.execute(
+                    sa.select(alert_view.c.data)
+                    .where(alert_view.c.person_id == person_id)
+                    .order_by(alert_view.c.raised_at.desc())
+                    .limit(500)
+                )
+            )
+            .scalars()
+            .all()
+        )
 
 
 @router.post("/api/v1/persons/{person_id}/positioning", status_code=201)
 async def start_positioning(person_id: uuid.UUID, body: steps.Positioning, parts: Parts, user: User):
     """电子定位 on one of the five legal grounds; only the bureau head approves (supervision checks)."""
-    return await staff_step(parts, user, person_id, "POST", f"persons/{person_id}/positioning", body, may="positioning.approve",
-                             action="create", resource="positioning")
+    return await staff_step(
+        parts,
+        user,
+        person_id,
+        "POST",
+        f"persons/{person_id}/positioning",
+        body,
+        may="positioning.approve",
+        action="create",
+        resource="positioning",
+    )
 
 
 @router.post("/api/v1/persons/{person_id}/positioning/{positioning_id}/renew")
-async def renew_positioning(person_id: uuid.UUID, positioning_id: uuid.UUID, body: steps.Renewal, parts: Parts,
-                            user: User):
-    return await staff_step(parts, user, person_id, "POST", f"positioning/{positioning_id}/renew", body, may="positioning.approve",
-                             action="update", resource="positioning")
+async def renew_positioning(
+    person_id: uuid.UUID, positioning_id: uuid.UUID, body: steps.Renewal, parts: Parts, user: User
+):
+    return await staff_step(
+        parts,
+        user,
+        person_id,
+        "POST",
+        f"positioning/{positioning_id}/renew",
+        body,
+        may="positioning.approve",
+        action="update",
+        resource="positioning",
+    )
 
 
 @router.post("/api/v1/persons/{person_id}/followups", status_code=201)
 async def record_followup(person_id: uuid.UUID, body: steps.Followup, parts: Parts, user: User):
     """后续照管: a phone call or visit, with any drug test."""
-    return await staff_step(parts, user, person_id, "POST", f"persons/{person_id}/followups", body, may="followup.record",
-                             action="create", resource="followup")
+    return await staff_step(
+        parts,
+        user,
+        person_id,
+        "POST",
+        f"persons/{person_id}/followups",
+        body,
+        may="followup.record",
+        action="create",
+        resource="followup",
+    )
 
 
 @router.post("/api/v1/persons/{person_id}/trips", status_code=201)
 async def record_trip(person_id: uuid.UUID, body: steps.Trip, parts: Parts, user: User):
-    return await staff_step(parts, user, person_id, "POST", f"persons/{person_id}/trips", body, may="trip.record",
-                             action="create", resource="trip")
+    return await staff_step(
+        parts,
+        user,
+        person_id,
+        "POST",
+        f"persons/{person_id}/trips",
+        body,
+        may="trip.record",
+        action="create",
+        resource="trip",
+    )
 
 
 @router.put("/api/v1/persons/{person_id}/team")
 async def set_team(person_id: uuid.UUID, body: steps.Team, parts: Parts, user: User):
     """矫正小组; a woman under supervision has a woman on her team (supervision checks)."""
-    return await staff_step(parts, user, person_id, "PUT", f"persons/{person_id}/team", body, may="team.set",
-                             action="update", resource="team")
+    return await staff_step(
+        parts,
+        user,
+        person_id,
+        "PUT",
+        f"persons/{person_id}/team",
+        body,
+        may="team.set",
+        action="update",
+        resource="team",
+    )
 
 
 @router.post("/api/v1/persons/{person_id}/close")
 async def close_case(person_id: uuid.UUID, body: steps.Close, parts: Parts, user: User):
     """收监 or transferred (a county supervisor or the bureau head; the term's end closes by itself)."""
-    return await staff_step(parts, user, person_id, "POST", f"persons/{person_id}/close", body, may="case.close",
-                             action="update", resource="case")
+    return await staff_step(
+        parts,
+        user,
+        person_id,
+        "POST",
+        f"persons/{person_id}/close",
+        body,
+        may="case.close",
+        action="update",
+        resource="case",
+    )
 
 
 @router.post("/api/v1/persons/{person_id}/separations", status_code=201)
 async def report_separation(person_id: uuid.UUID, body: steps.Separation, parts: Parts, user: User):
     """人机分离 found on a check."""
-    return await staff_step(parts, user, person_id, "POST", f"persons/{person_id}/separations", body, may="separation.report",
-                             action="create", resource="separation")
+    return await staff_step(
+        parts,
+        user,
+        person_id,
+        "POST",
+        f"persons/{person_id}/separations",
+        body,
+        may="separation.report",
+        action="create",
+        resource="separation",
+    )
 
 
 # --- the monthly key-person determination (一月一认定) -------------------------------------------------
+
 
 @router.get("/api/v1/key-persons/{office}/{month}")
 async def key_persons(office: str, month: str, parts: Parts, user: User):
@@ -162,11 +259,13 @@ async def key_persons(office: str, month: str, parts: Parts, user: User):
 @router.post("/api/v1/key-persons/{office}/{month}/confirm", status_code=201)
 async def confirm_key_persons(office: str, month: str, parts: Parts, user: User):
     user.require("key_persons.confirm", office)
-    return await parts.supervision.call("POST", f"/internal/v1/key-persons/{office}/{month}/confirm",
-                                                    json=user.as_body())
+    return await parts.supervision.call(
+        "POST", f"/internal/v1/key-persons/{office}/{month}/confirm", json=user.as_body()
+    )
 
 
 # --- statistics (the seed plan's indicators) and the monthly report ------------------------------------
+
 
 async def statistics_for(parts: CommandCentreParts, user: Actor, month: str | None) -> dict:
     month = month or datetime.now(UTC).strftime("%Y-%m")
@@ -175,17 +274,25 @@ async def statistics_for(parts: CommandCentreParts, user: Actor, month: str | No
     start = datetime.strptime(month, "%Y-%m").replace(tzinfo=UTC)
     end = (start + timedelta(days=32)).replace(day=1)
     async with parts.runtime.engine.connect() as conn:
-        alerts = (await conn.execute(sa.select(alert_view.c.jurisdiction, alert_view.c.colour, sa.func.count())
-                                     .where(alert_view.c.raised_at >= start, alert_view.c.raised_at < end)
-                                     .group_by(alert_view.c.jurisdiction, alert_view.c.colour))).all()
+        alerts = (
+            await conn.execute(
+                sa.select(alert_view.c.jurisdiction, alert_view.c.colour, sa.func.count())
+                .where(alert_view.c.raised_at >= start, alert_view.c.raised_at < end)
+                .group_by(alert_view.c.jurisdiction, alert_view.c.colour)
+            )
+        ).all()
     offices: dict[str, dict] = {o: {"office": o} for o in parts.geography.offices}
     for row in [*handover["offices"], *supervision["offices"]]:
         offices.setdefault(row["office"], {"office": row["office"]}).update(row)
     for jurisdiction, colour, n in alerts:
         offices.setdefault(jurisdiction, {"office": jurisdiction}).setdefault("alerts", {})[colour] = n
     visible = [o for name, o in offices.items() if user.sees(name)]
-    return {"month": month, "targets": {**handover["targets"], **supervision["targets"]}, "offices": visible,
-            "indicators": [{"key": k, "zh": zh, "en": en} for k, zh, en in INDICATORS]}
+    return {
+        "month": month,
+        "targets": {**handover["targets"], **supervision["targets"]},
+        "offices": visible,
+        "indicators": [{"key": k, "zh": zh, "en": en} for k, zh, en in INDICATORS],
+    }
 
 
 @router.get("/api/v1/statistics")
@@ -200,8 +307,11 @@ async def monthly_report(parts: Parts, user: User, month: Month = None) -> Respo
     stats = await statistics_for(parts, user, month)
     body = render_report(stats)
     filename = f"sps-monthly-{stats['month']}.xlsx"
-    return Response(body, media_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-                    headers={"Content-Disposition": f'attachment; filename="{filename}"'})
+    return Response(
+        body,
+        media_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        headers={"Content-Disposition": f'attachment; filename="{filename}"'},
+    )
 
 
 def render_report(stats: dict) -> bytes:
@@ -217,8 +327,9 @@ def render_report(stats: dict) -> bytes:
         cell.fill = PatternFill("solid", fgColor="DDE6F0")
         cell.alignment = Alignment(wrap_text=True, horizontal="center")
     for office in stats["offices"]:
-        ws.append([office["office"], *(office.get(k) or 0 for k, _, _ in COUNTS),
-                   *(office.get(k) for k, _, _ in INDICATORS)])
+        ws.append(
+            [office["office"], *(office.get(k) or 0 for k, _, _ in COUNTS), *(office.get(k) for k, _, _ in INDICATORS)]
+        )
     ws.append(["目标", *([None] * len(COUNTS)), *(stats["targets"].get(k) for k, _, _ in INDICATORS)])
     first_rate = 2 + len(COUNTS)
     for row in ws.iter_rows(min_row=3, min_col=first_rate, max_col=first_rate + len(INDICATORS) - 1):

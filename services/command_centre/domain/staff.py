@@ -1,4 +1,5 @@
 """Staff roles and visibility: a justice officer sees only their own office."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -31,6 +32,10 @@ class StaffUser:
 
 def demo_staff() -> dict[str, StaffUser]:
     """The contract's demo logins (`<username>-secret`), demo mode only."""
-    users = [("duty-demo", "duty_officer", COUNTY), ("supervisor-demo", "supervisor", COUNTY),
-             ("officer-demo", "justice_officer", "澄江街道"), ("head-demo", "bureau_head", COUNTY)]
+    users = [
+        ("duty-demo", "duty_officer", COUNTY),
+        ("supervisor-demo", "supervisor", COUNTY),
+        ("officer-demo", "justice_officer", "澄江街道"),
+        ("head-demo", "bureau_head", COUNTY),
+    ]
     return {u: StaffUser(u, r, j, hash_secret(f"{u}-secret")) for u, r, j in users}  # type: ignore[arg-type]

@@ -1,4 +1,5 @@
 """The gateway's tables."""
+
 from __future__ import annotations
 
 import sqlalchemy as sa
@@ -7,7 +8,8 @@ from sqlalchemy.dialects import postgresql as pg
 metadata = sa.MetaData()
 
 identities = sa.Table(
-    "identities", metadata,
+    "identities",
+    metadata,
     sa.Column("person_id", pg.UUID(as_uuid=True), primary_key=True),
     sa.Column("sealed", sa.LargeBinary, nullable=False),  # AES-GCM: nonce + ciphertext
     sa.Column("first_seen_at", sa.DateTime(timezone=True), nullable=False, server_default=sa.func.now()),
@@ -16,7 +18,8 @@ identities = sa.Table(
 )
 
 audit = sa.Table(
-    "audit", metadata,
+    "audit",
+    metadata,
     sa.Column("seq", sa.BigInteger, sa.Identity(), primary_key=True),
     sa.Column("person_id", pg.UUID(as_uuid=True), index=True),
     sa.Column("content", pg.JSONB, nullable=False),
@@ -26,7 +29,8 @@ audit = sa.Table(
 
 # A retried POST with the same Idempotency-Key gets the first answer again.
 idempotency = sa.Table(
-    "idempotency", metadata,
+    "idempotency",
+    metadata,
     sa.Column("client_id", sa.Text, primary_key=True),
     sa.Column("key", sa.Text, primary_key=True),
     sa.Column("request_hash", sa.Text, nullable=False),
@@ -37,11 +41,12 @@ idempotency = sa.Table(
 
 # What goes back to agencies (from exchange.outbound.v1), served by GET /v1/receipts and /v1/police/handovers.
 outbound = sa.Table(
-    "outbound", metadata,
+    "outbound",
+    metadata,
     sa.Column("seq", sa.BigInteger, sa.Identity(), primary_key=True),
     sa.Column("event_id", pg.UUID(as_uuid=True), nullable=False, unique=True),
-    sa.Column("kind", sa.Text, nullable=False),         # receipt | police-handover
-    sa.Column("organisation", sa.Text),                 # the prison a receipt is for
+    sa.Column("kind", sa.Text, nullable=False),  # receipt | police-handover
+    sa.Column("organisation", sa.Text),  # the prison a receipt is for
     sa.Column("person_id", pg.UUID(as_uuid=True), nullable=False),
     sa.Column("data", pg.JSONB, nullable=False),
     sa.Column("at", sa.DateTime(timezone=True), nullable=False),

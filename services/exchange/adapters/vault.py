@@ -2,6 +2,7 @@
 
 The key comes from `SPS_IDENTITY_KEY` (32 bytes, base64); only demo mode has a default.
 """
+
 from __future__ import annotations
 
 import base64

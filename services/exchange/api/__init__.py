@@ -1,4 +1,5 @@
 """The gateway's HTTP API (contract §4). Every route but the token and JWKS needs a scope."""
+
 from fastapi import APIRouter
 
 from services.exchange.api import ingest, tokens, views

@@ -1,4 +1,5 @@
 """POST /oauth/token (client credentials) and the JWKS."""
+
 from __future__ import annotations
 
 from urllib.parse import parse_qs
@@ -27,11 +28,19 @@ async def token(request: Request, parts: Parts) -> JSONResponse:
         form = {k: v[0] for k, v in parse_qs(raw.decode(errors="replace")).items()}
     missing = [f for f in ("grant_type", "client_id", "client_secret") if not form.get(f)]
     if missing:
-        raise ProblemError(400, "Bad Request", "missing " + ", ".join(missing),
-                           errors=[{"field": f, "message": "required"} for f in missing])
+        raise ProblemError(
+            400,
+            "Bad Request",
+            "missing " + ", ".join(missing),
+            errors=[{"field": f, "message": "required"} for f in missing],
+        )
     if form["grant_type"] != "client_credentials":
-        raise ProblemError(400, "Bad Request", "only grant_type=client_credentials is supported",
-                           errors=[{"field": "grant_type", "message": "unsupported_grant_type"}])
+        raise ProblemError(
+            400,
+            "Bad Request",
+            "only grant_type=client_credentials is supported",
+            errors=[{"field": "grant_type", "message": "unsupported_grant_type"}],
+        )
     issued = parts.tokens.issue(form["client_id"], form["client_secret"], form.get("scope"))
     return JSONResponse(issued, headers={"Cache-Control": "no-store"})
 

@@ -1,5 +1,6 @@
 """The audit chain: each entry's hash covers the previous entry's hash and its own content, so a
 change to any stored entry breaks every hash after it, and verification says where."""
+
 from __future__ import annotations
 
 import hashlib

@@ -1,4 +1,5 @@
 """Agency clients and their scopes (least privilege: each agency only its own)."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -27,16 +28,23 @@ class Client:
     organisation: str  # e.g. the prison: a prison sees only its own receipts
 
 
-DEMO_ORGANISATIONS = {"court": "江阴市人民法院", "prison": "江苏省苏州监狱", "rehab": "无锡市强制隔离戒毒所",
-                      "device": "定位设备服务商", "police": "江阴市公安局", "procuratorate": "江阴市人民检察院",
-                      "civil-affairs": "江阴市民政局"}
+DEMO_ORGANISATIONS = {
+    "court": "江阴市人民法院",
+    "prison": "江苏省苏州监狱",
+    "rehab": "无锡市强制隔离戒毒所",
+    "device": "定位设备服务商",
+    "police": "江阴市公安局",
+    "procuratorate": "江阴市人民检察院",
+    "civil-affairs": "江阴市民政局",
+}
 
 
 def demo_clients() -> dict[str, Client]:
     """The contract's demo clients: `<agency>-demo` / `<agency>-demo-secret`, demo mode only."""
     return {
-        f"{agency}-demo": Client(f"{agency}-demo", agency, hash_secret(f"{agency}-demo-secret"), scopes,
-                                 DEMO_ORGANISATIONS[agency])
+        f"{agency}-demo": Client(
+            f"{agency}-demo", agency, hash_secret(f"{agency}-demo-secret"), scopes, DEMO_ORGANISATIONS[agency]
+        )
         for agency, scopes in AGENCY_SCOPES.items()
     }
 
@@ -49,6 +57,7 @@ def clients_from_json(raw: str) -> dict[str, Client]:
         agency = item["agency"]
         if agency not in AGENCY_SCOPES:
             raise ValueError(f"client {item.get('client_id')}: unknown agency {agency!r}")
-        out[item["client_id"]] = Client(item["client_id"], agency, item["secret_hash"], AGENCY_SCOPES[agency],
-                                        item.get("organisation", agency))
+        out[item["client_id"]] = Client(
+            item["client_id"], agency, item["secret_hash"], AGENCY_SCOPES[agency], item.get("organisation", agency)
+        )
     return out

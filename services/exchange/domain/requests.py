@@ -3,6 +3,7 @@
 Identity is validated here (身份证号 length, birth date, check digit); it never leaves the
 gateway in clear.
 """
+
 from __future__ import annotations
 
 from datetime import date
@@ -94,6 +95,7 @@ class RehabNoticeIn(_In):
 
 class FixIn(LocationFix):
     """One fix as a device sends it: the event's own schema, with extra fields welcome."""
+
     model_config = ConfigDict(extra="ignore", frozen=True)
 
 

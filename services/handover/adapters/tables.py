@@ -1,4 +1,5 @@
 """Handover's tables."""
+
 from __future__ import annotations
 
 import sqlalchemy as sa
@@ -7,12 +8,13 @@ from sqlalchemy.dialects import postgresql as pg
 metadata = sa.MetaData()
 
 handovers = sa.Table(
-    "handovers", metadata,
+    "handovers",
+    metadata,
     sa.Column("handover_id", pg.UUID(as_uuid=True), primary_key=True),
     sa.Column("person_id", pg.UUID(as_uuid=True), nullable=False, index=True),
-    sa.Column("kind", sa.Text, nullable=False),              # release | rehab
+    sa.Column("kind", sa.Text, nullable=False),  # release | rehab
     sa.Column("notice_no", sa.Text, nullable=False),
-    sa.Column("source", sa.Text, nullable=False),            # the prison or the centre
+    sa.Column("source", sa.Text, nullable=False),  # the prison or the centre
     sa.Column("release_date", sa.Date, nullable=False),
     sa.Column("destination_town", sa.Text, nullable=False),
     sa.Column("person_masked", pg.JSONB, nullable=False),

@@ -4,6 +4,7 @@ A key person (重点人员) is one who falls in any of the seven categories of d
 are kept and shown. Key persons must be picked up at the gate (必接必送) and handed to the
 police for community control (社区管控).
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass

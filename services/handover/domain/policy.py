@@ -1,4 +1,5 @@
 """Handover's policy (policy/handover.yaml)."""
+
 from __future__ import annotations
 
 from datetime import date, timedelta

@@ -1,4 +1,5 @@
 """Risk's tables: the facts known of each person, and every assessment ever made (never overwritten)."""
+
 from __future__ import annotations
 
 import sqlalchemy as sa
@@ -7,7 +8,8 @@ from sqlalchemy.dialects import postgresql as pg
 metadata = sa.MetaData()
 
 profiles = sa.Table(
-    "profiles", metadata,
+    "profiles",
+    metadata,
     sa.Column("person_id", pg.UUID(as_uuid=True), primary_key=True),
     sa.Column("facts", pg.JSONB, nullable=False),
     sa.Column("jurisdiction", sa.Text),
@@ -15,7 +17,8 @@ profiles = sa.Table(
 )
 
 assessments = sa.Table(
-    "assessments", metadata,
+    "assessments",
+    metadata,
     sa.Column("assessment_id", pg.UUID(as_uuid=True), primary_key=True),
     sa.Column("person_id", pg.UUID(as_uuid=True), nullable=False, index=True),
     sa.Column("instrument_version", sa.Text, nullable=False),

@@ -3,6 +3,7 @@
 Scoring is a sum of published points; the level comes from published cut-offs and override
 rules. Every item's value and points are kept, so any result can be explained and re-derived.
 """
+
 from __future__ import annotations
 
 from collections.abc import Mapping
@@ -107,8 +108,9 @@ class Instrument(_Strict):
         option = spec.levels[str(value)]
         return f"{spec.zh}：{option.zh}", f"{spec.en}: {option.en}"
 
-    def explain(self, items: list[dict[str, Any]], overrides_applied: list[str] | tuple[str, ...],
-                top: int = 3) -> dict[str, list[str]]:
+    def explain(
+        self, items: list[dict[str, Any]], overrides_applied: list[str] | tuple[str, ...], top: int = 3
+    ) -> dict[str, list[str]]:
         """The items that raised the score most, then the override rules that applied, in zh and en."""
         zh, en = [], []
         for scored in rank(items, top):
@@ -147,8 +149,10 @@ class Result:
         """The items that raised the score most, in zh and en."""
         by_item = {s.item: s for s in self.items}
         ranked = [by_item[i["item"]] for i in rank([{"item": s.item, "points": s.points} for s in self.items], top)]
-        return {"zh": [{"item": s.item, "text": s.label_zh, "points": s.points} for s in ranked],
-                "en": [{"item": s.item, "text": s.label_en, "points": s.points} for s in ranked]}
+        return {
+            "zh": [{"item": s.item, "text": s.label_zh, "points": s.points} for s in ranked],
+            "en": [{"item": s.item, "text": s.label_en, "points": s.points} for s in ranked],
+        }
 
 
 class UnknownValue(ValueError):

@@ -4,6 +4,7 @@ Fix handling must not cost a database read per fix, so each case's prepared area
 zone state live here. The database stays the truth: the view is loaded at start and again when
 partitions are assigned, and changed only after a commit succeeds.
 """
+
 from __future__ import annotations
 
 import sys
@@ -32,6 +33,7 @@ LOAD_CHUNK = 5000
 class CaseView:
     """One active case as the fix path needs it. Kept small: there is one per supervised person
     in every replica (docs/performance.md, section 5)."""
+
     case: int  # the case id's 128 bits: an int is half the memory of a uuid.UUID, and hashes in C
     person: int
     jurisdiction: str
@@ -75,14 +77,25 @@ class CaseDirectory:
         if view is not None and all(existing.leave_id != leave.leave_id for existing in view.leaves):
             view.leaves = (*view.leaves, leave)
 
-    def build(self, case_id: uuid.UUID, person_id: uuid.UUID, jurisdiction: str,
-              permitted_area: dict | None, exclusion_zones: list[dict], zone: ZoneState | None = None) -> CaseView:
-        permitted = self.county if permitted_area is None else Area(
-            "permitted", permitted_area["coordinates"][0], self.projection)
+    def build(
+        self,
+        case_id: uuid.UUID,
+        person_id: uuid.UUID,
+        jurisdiction: str,
+        permitted_area: dict | None,
+        exclusion_zones: list[dict],
+        zone: ZoneState | None = None,
+    ) -> CaseView:
+        permitted = (
+            self.county
+            if permitted_area is None
+            else Area("permitted", permitted_area["coordinates"][0], self.projection)
+        )
         exclusions = tuple(Area(z["name"], z["polygon"]["coordinates"][0], self.projection) for z in exclusion_zones)
         # A few dozen offices' names, one string each, not one per case.
-        return CaseView(case_id.int, person_id.int, sys.intern(jurisdiction), permitted, exclusions,
-                        zone or NO_ZONE_STATE)
+        return CaseView(
+            case_id.int, person_id.int, sys.intern(jurisdiction), permitted, exclusions, zone or NO_ZONE_STATE
+        )
 
     async def load(self, engine: AsyncEngine) -> int:
         """Read every active case and its zone state again (the database is the truth).
@@ -92,9 +105,18 @@ class CaseDirectory:
         while it runs nor rebuilds every geometry.
         """
         query = (
-            sa.select(cases.c.case_id, cases.c.person_id, cases.c.jurisdiction, cases.c.permitted_area,
-                      cases.c.exclusion_zones, zone_state.c.outside_episode, zone_state.c.last_fix_at,
-                      zone_state.c.last_outside, zone_state.c.tampered, zone_state.c.in_zones)
+            sa.select(
+                cases.c.case_id,
+                cases.c.person_id,
+                cases.c.jurisdiction,
+                cases.c.permitted_area,
+                cases.c.exclusion_zones,
+                zone_state.c.outside_episode,
+                zone_state.c.last_fix_at,
+                zone_state.c.last_outside,
+                zone_state.c.tampered,
+                zone_state.c.in_zones,
+            )
             .select_from(cases.outerjoin(zone_state, zone_state.c.person_id == cases.c.person_id))
             .where(cases.c.status.in_(ACTIVE))
             .order_by(cases.c.opened_at)
@@ -105,22 +127,31 @@ class CaseDirectory:
             rows = await conn.stream(query)
             async for chunk in rows.partitions():
                 for row in chunk:
-                    state = ZoneState(row.outside_episode, row.last_fix_at, bool(row.last_outside),
-                                      bool(row.tampered), tuple(row.in_zones or ()))
+                    state = ZoneState(
+                        row.outside_episode,
+                        row.last_fix_at,
+                        bool(row.last_outside),
+                        bool(row.tampered),
+                        tuple(row.in_zones or ()),
+                    )
                     if state == NO_ZONE_STATE:
                         state = NO_ZONE_STATE  # no fix yet: one shared value
                     view = held.get(row.person_id.int)
                     if view is None or view.case != row.case_id.int:
-                        view = self.build(row.case_id, row.person_id, row.jurisdiction, row.permitted_area,
-                                          row.exclusion_zones)
+                        view = self.build(
+                            row.case_id, row.person_id, row.jurisdiction, row.permitted_area, row.exclusion_zones
+                        )
                     view.zone, view.leaves, view.battery_low = state, (), False
                     # The persisted last fix armed the watchdogs and kept a track point no earlier than
                     # one interval before: start from it, so a restart is not a burst of writes for every
                     # person (a watchdog armed a little early re-checks the last fix when it comes due).
                     view.watchdogs_armed_at = view.track_at = row.last_fix_at
                     fresh[view.person] = view
-            for leave in await conn.execute(sa.select(leaves.c.leave_id, leaves.c.person_id, leaves.c.starts_at,
-                                                      leaves.c.ends_at).where(leaves.c.ends_at > sa.func.now())):
+            for leave in await conn.execute(
+                sa.select(leaves.c.leave_id, leaves.c.person_id, leaves.c.starts_at, leaves.c.ends_at).where(
+                    leaves.c.ends_at > sa.func.now()
+                )
+            ):
                 if (view := fresh.get(leave.person_id.int)) is not None:
                     view.leaves = (*view.leaves, Leave(leave.leave_id, leave.starts_at, leave.ends_at))
         self._by_person = fresh

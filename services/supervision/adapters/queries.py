@@ -1,5 +1,6 @@
 """Supervision's reads for staff: the person's cases, case file and programmes, and the monthly
 key-person list. Plain queries, no rules: what they return is shown as it is."""
+
 from __future__ import annotations
 
 import uuid
@@ -28,43 +29,87 @@ def jsonable(row: Mapping[Any, Any]) -> dict[str, Any]:
 
 async def person(conn: AsyncConnection, person_id: uuid.UUID) -> dict[str, Any] | None:
     """The case as staff see it: identity masked, level of approval, leaves, last position state."""
-    rows = (await conn.execute(sa.select(cases).where(cases.c.person_id == person_id)
-                               .order_by(cases.c.opened_at))).mappings().all()
+    rows = (
+        (await conn.execute(sa.select(cases).where(cases.c.person_id == person_id).order_by(cases.c.opened_at)))
+        .mappings()
+        .all()
+    )
     if not rows:
         return None
-    leave_rows = (await conn.execute(sa.select(leaves).where(leaves.c.person_id == person_id)
-                                     .order_by(leaves.c.starts_at))).mappings().all()
-    position = (await conn.execute(sa.select(zone_state).where(zone_state.c.person_id == person_id))
-                ).mappings().first()
+    leave_rows = (
+        (await conn.execute(sa.select(leaves).where(leaves.c.person_id == person_id).order_by(leaves.c.starts_at)))
+        .mappings()
+        .all()
+    )
+    position = (await conn.execute(sa.select(zone_state).where(zone_state.c.person_id == person_id))).mappings().first()
     current = rows[-1]
-    return {"person_id": str(person_id), "jurisdiction": current["jurisdiction"],
-            "identity": current["person_masked"], "cases": [jsonable(r) for r in rows],
-            "leaves": [jsonable(r) for r in leave_rows], "position": jsonable(position) if position else None}
+    return {
+        "person_id": str(person_id),
+        "jurisdiction": current["jurisdiction"],
+        "identity": current["person_masked"],
+        "cases": [jsonable(r) for r in rows],
+        "leaves": [jsonable(r) for r in leave_rows],
+        "position": jsonable(position) if position else None,
+    }
 
 
 async def timeline_of(conn: AsyncConnection, person_id: uuid.UUID) -> list[dict[str, Any]]:
-    rows = (await conn.execute(sa.select(timeline).where(timeline.c.person_id == person_id)
-                               .order_by(timeline.c.occurred_at, timeline.c.id))).mappings().all()
+    rows = (
+        (
+            await conn.execute(
+                sa.select(timeline)
+                .where(timeline.c.person_id == person_id)
+                .order_by(timeline.c.occurred_at, timeline.c.id)
+            )
+        )
+        .mappings()
+        .all()
+    )
     return [jsonable(r) for r in rows]
 
 
 async def programmes(conn: AsyncConnection, person_id: uuid.UUID) -> dict[str, Any]:
     """Level, electronic positioning, follow-ups, trips and team of the person's cases."""
-    case_rows = (await conn.execute(sa.select(cases.c.case_id, cases.c.kind, cases.c.level, cases.c.risk_level,
-                                              cases.c.community_rehabilitation)
-                                    .where(cases.c.person_id == person_id))).mappings().all()
+    case_rows = (
+        (
+            await conn.execute(
+                sa.select(
+                    cases.c.case_id, cases.c.kind, cases.c.level, cases.c.risk_level, cases.c.community_rehabilitation
+                ).where(cases.c.person_id == person_id)
+            )
+        )
+        .mappings()
+        .all()
+    )
     ids = [c["case_id"] for c in case_rows]
 
     async def rows(table: sa.Table, order: sa.ColumnElement[Any]) -> list[dict[str, Any]]:
-        return [jsonable(r) for r in (await conn.execute(
-            sa.select(table).where(table.c.case_id.in_(ids)).order_by(order))).mappings().all()]
-    return {"cases": [jsonable(c) for c in case_rows],
-            "positioning": await rows(positioning_orders, positioning_orders.c.starts_on),
-            "followups": await rows(followups, followups.c.at), "trips": await rows(trips, trips.c.leaves_on),
-            "team": await rows(team_members, team_members.c.name)}
+        return [
+            jsonable(r)
+            for r in (await conn.execute(sa.select(table).where(table.c.case_id.in_(ids)).order_by(order)))
+            .mappings()
+            .all()
+        ]
+
+    return {
+        "cases": [jsonable(c) for c in case_rows],
+        "positioning": await rows(positioning_orders, positioning_orders.c.starts_on),
+        "followups": await rows(followups, followups.c.at),
+        "trips": await rows(trips, trips.c.leaves_on),
+        "team": await rows(team_members, team_members.c.name),
+    }
 
 
 async def confirmed_list(conn: AsyncConnection, office: str, month: str) -> dict[str, Any] | None:
-    row = (await conn.execute(sa.select(key_person_lists).where(
-        key_person_lists.c.office == office, key_person_lists.c.month == month))).mappings().first()
+    row = (
+        (
+            await conn.execute(
+                sa.select(key_person_lists).where(
+                    key_person_lists.c.office == office, key_person_lists.c.month == month
+                )
+            )
+        )
+        .mappings()
+        .first()
+    )
     return jsonable(row) if row else None

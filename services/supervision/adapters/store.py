@@ -1,6 +1,7 @@
 """Supervision's persistence for staff commands: every read and write a command makes, over the
 unit of work's transaction. Commands see only this class, so a test can give them a fake.
 """
+
 from __future__ import annotations
 
 import uuid
@@ -44,24 +45,45 @@ class SupervisionStore:
 
     async def active_case(self, person_id: uuid.UUID) -> Row | None:
         """The person's newest case awaiting intake or under supervision."""
-        return (await self.conn.execute(
-            sa.select(cases).where(cases.c.person_id == person_id, cases.c.status.in_(ACTIVE))
-            .order_by(cases.c.opened_at.desc()).limit(1))).mappings().first()
+        return (
+            (
+                await self.conn.execute(
+                    sa.select(cases)
+                    .where(cases.c.person_id == person_id, cases.c.status.in_(ACTIVE))
+                    .order_by(cases.c.opened_at.desc())
+                    .limit(1)
+                )
+            )
+            .mappings()
+            .first()
+        )
 
     async def set_electronic_monitoring(self, case_id: uuid.UUID) -> None:
         await self.conn.execute(sa.update(cases).where(cases.c.case_id == case_id).values(electronic_monitoring=True))
 
-    async def record(self, person_id: uuid.UUID, event_id: uuid.UUID, event_type: str, occurred_at: datetime,
-                     summary: dict[str, Any]) -> None:
+    async def record(
+        self, person_id: uuid.UUID, event_id: uuid.UUID, event_type: str, occurred_at: datetime, summary: dict[str, Any]
+    ) -> None:
         """The case file (档案): every significant event of a person, in order."""
-        await self.conn.execute(sa.insert(timeline).values(person_id=person_id, event_id=event_id,
-                                                           event_type=event_type, occurred_at=occurred_at,
-                                                           summary=summary))
+        await self.conn.execute(
+            sa.insert(timeline).values(
+                person_id=person_id, event_id=event_id, event_type=event_type, occurred_at=occurred_at, summary=summary
+            )
+        )
 
     async def count_recorded(self, person_id: uuid.UUID, event_type: str, since: datetime) -> int:
-        return int(await self.conn.scalar(sa.select(sa.func.count()).select_from(timeline).where(
-            timeline.c.person_id == person_id, timeline.c.event_type == event_type,
-            timeline.c.occurred_at >= since)) or 0)
+        return int(
+            await self.conn.scalar(
+                sa.select(sa.func.count())
+                .select_from(timeline)
+                .where(
+                    timeline.c.person_id == person_id,
+                    timeline.c.event_type == event_type,
+                    timeline.c.occurred_at >= since,
+                )
+            )
+            or 0
+        )
 
     async def schedule(self, key: str, kind: str, due_at: datetime, payload: dict[str, Any]) -> None:
         await schedule(self.uow, key, kind, due_at, payload)
@@ -74,29 +96,50 @@ class SupervisionStore:
     async def add_sanction(self, **values: Any) -> int:
         """Insert a sanction; the case's count of that kind, this one included."""
         await self.conn.execute(sa.insert(sanctions).values(**values))
-        return int(await self.conn.scalar(sa.select(sa.func.count()).select_from(sanctions).where(
-            sanctions.c.case_id == values["case_id"], sanctions.c.kind == values["kind"])) or 0)
+        return int(
+            await self.conn.scalar(
+                sa.select(sa.func.count())
+                .select_from(sanctions)
+                .where(sanctions.c.case_id == values["case_id"], sanctions.c.kind == values["kind"])
+            )
+            or 0
+        )
 
     # --- electronic positioning ----------------------------------------------------------------------
 
     async def active_positioning(self, case_id: uuid.UUID) -> uuid.UUID | None:
-        return await self.conn.scalar(sa.select(positioning_orders.c.positioning_id).where(
-            positioning_orders.c.case_id == case_id, positioning_orders.c.status == "active"))
+        return await self.conn.scalar(
+            sa.select(positioning_orders.c.positioning_id).where(
+                positioning_orders.c.case_id == case_id, positioning_orders.c.status == "active"
+            )
+        )
 
     async def add_positioning(self, **values: Any) -> None:
         await self.conn.execute(sa.insert(positioning_orders).values(**values))
 
     async def positioning_for_update(self, positioning_id: uuid.UUID) -> Row | None:
         """The positioning order with its case's office, locked for a renewal."""
-        return (await self.conn.execute(sa.select(positioning_orders, cases.c.jurisdiction).join(
-            cases, cases.c.case_id == positioning_orders.c.case_id).where(
-            positioning_orders.c.positioning_id == positioning_id).with_for_update(of=positioning_orders))
-        ).mappings().first()
+        return (
+            (
+                await self.conn.execute(
+                    sa.select(positioning_orders, cases.c.jurisdiction)
+                    .join(cases, cases.c.case_id == positioning_orders.c.case_id)
+                    .where(positioning_orders.c.positioning_id == positioning_id)
+                    .with_for_update(of=positioning_orders)
+                )
+            )
+            .mappings()
+            .first()
+        )
 
-    async def extend_positioning(self, positioning_id: uuid.UUID, ends_on: date,
-                                 renewals: Sequence[dict[str, Any]]) -> None:
-        await self.conn.execute(sa.update(positioning_orders).where(
-            positioning_orders.c.positioning_id == positioning_id).values(ends_on=ends_on, renewals=list(renewals)))
+    async def extend_positioning(
+        self, positioning_id: uuid.UUID, ends_on: date, renewals: Sequence[dict[str, Any]]
+    ) -> None:
+        await self.conn.execute(
+            sa.update(positioning_orders)
+            .where(positioning_orders.c.positioning_id == positioning_id)
+            .values(ends_on=ends_on, renewals=list(renewals))
+        )
 
     # --- aftercare, trips and the team ---------------------------------------------------------------
 
@@ -104,16 +147,21 @@ class SupervisionStore:
         await self.conn.execute(sa.insert(followups).values(**values))
 
     async def followups(self, case_id: uuid.UUID) -> list[Followup]:
-        rows = (await self.conn.execute(sa.select(followups.c.kind, followups.c.at, followups.c.drug_test,
-                                                  followups.c.police_record)
-                                        .where(followups.c.case_id == case_id))).all()
+        rows = (
+            await self.conn.execute(
+                sa.select(followups.c.kind, followups.c.at, followups.c.drug_test, followups.c.police_record).where(
+                    followups.c.case_id == case_id
+                )
+            )
+        ).all()
         return [Followup(r.kind, r.at, r.drug_test, r.police_record) for r in rows]
 
     async def add_trip(self, **values: Any) -> list[bool]:
         """Insert a trip; whether each of the case's trips was reported, this one included."""
         await self.conn.execute(sa.insert(trips).values(**values))
-        return list((await self.conn.execute(sa.select(trips.c.reported).where(
-            trips.c.case_id == values["case_id"]))).scalars())
+        return list(
+            (await self.conn.execute(sa.select(trips.c.reported).where(trips.c.case_id == values["case_id"]))).scalars()
+        )
 
     async def replace_team(self, case_id: uuid.UUID, members: Sequence[dict[str, Any]]) -> None:
         await self.conn.execute(sa.delete(team_members).where(team_members.c.case_id == case_id))
@@ -123,15 +171,28 @@ class SupervisionStore:
     # --- the monthly key-person lists ----------------------------------------------------------------
 
     async def confirmed_list(self, office: str, month: str) -> Row | None:
-        return (await self.conn.execute(sa.select(key_person_lists).where(
-            key_person_lists.c.office == office, key_person_lists.c.month == month))).mappings().first()
+        return (
+            (
+                await self.conn.execute(
+                    sa.select(key_person_lists).where(
+                        key_person_lists.c.office == office, key_person_lists.c.month == month
+                    )
+                )
+            )
+            .mappings()
+            .first()
+        )
 
-    async def add_list(self, office: str, month: str, confirmed_by: str, confirmed_at: datetime,
-                       persons: list[dict[str, Any]]) -> bool:
+    async def add_list(
+        self, office: str, month: str, confirmed_by: str, confirmed_at: datetime, persons: list[dict[str, Any]]
+    ) -> bool:
         """Insert the month's list; False if it was confirmed already."""
-        inserted = await self.conn.execute(pg_insert(key_person_lists).values(
-            office=office, month=month, confirmed_by=confirmed_by, confirmed_at=confirmed_at, persons=persons)
-            .on_conflict_do_nothing().returning(key_person_lists.c.office))
+        inserted = await self.conn.execute(
+            pg_insert(key_person_lists)
+            .values(office=office, month=month, confirmed_by=confirmed_by, confirmed_at=confirmed_at, persons=persons)
+            .on_conflict_do_nothing()
+            .returning(key_person_lists.c.office)
+        )
         return inserted.scalar() is not None
 
     async def candidates(self, office: str, start: datetime, end: datetime) -> list[Candidate]:
@@ -140,21 +201,55 @@ class SupervisionStore:
 
 
 # Signals that count toward a key-person determination (red or orange in the alert policy).
-SERIOUS_SIGNALS = ("sps.supervision.zone-exited", "sps.supervision.exclusion-zone-entered",
-                   "sps.supervision.device-tampered", "sps.supervision.contact-lost", "sps.supervision.intake-missed",
-                   "sps.supervision.leave-overdue")
+SERIOUS_SIGNALS = (
+    "sps.supervision.zone-exited",
+    "sps.supervision.exclusion-zone-entered",
+    "sps.supervision.device-tampered",
+    "sps.supervision.contact-lost",
+    "sps.supervision.intake-missed",
+    "sps.supervision.leave-overdue",
+)
 
 
 async def candidates(conn: AsyncConnection, office: str, start: datetime, end: datetime) -> list[Candidate]:
-    active = (await conn.execute(sa.select(cases.c.person_id, cases.c.risk_level).where(
-        cases.c.jurisdiction == office, cases.c.kind == "community_correction",
-        cases.c.status == "under_supervision"))).all()
+    active = (
+        await conn.execute(
+            sa.select(cases.c.person_id, cases.c.risk_level).where(
+                cases.c.jurisdiction == office,
+                cases.c.kind == "community_correction",
+                cases.c.status == "under_supervision",
+            )
+        )
+    ).all()
     ids = [r.person_id for r in active]
-    sanction_counts: dict[uuid.UUID, int] = dict((await conn.execute(sa.select(sanctions.c.person_id, sa.func.count()).where(
-        sanctions.c.person_id.in_(ids), sanctions.c.recorded_at >= start, sanctions.c.recorded_at < end)
-        .group_by(sanctions.c.person_id))).tuples().all())
-    alert_counts: dict[uuid.UUID, int] = dict((await conn.execute(sa.select(timeline.c.person_id, sa.func.count()).where(
-        timeline.c.person_id.in_(ids), timeline.c.event_type.in_(SERIOUS_SIGNALS), timeline.c.occurred_at >= start,
-        timeline.c.occurred_at < end).group_by(timeline.c.person_id))).tuples().all())
-    return [Candidate(r.person_id, r.risk_level, sanction_counts.get(r.person_id, 0),
-                      alert_counts.get(r.person_id, 0)) for r in active]
+    sanction_counts: dict[uuid.UUID, int] = dict(
+        (
+            await conn.execute(
+                sa.select(sanctions.c.person_id, sa.func.count())
+                .where(sanctions.c.person_id.in_(ids), sanctions.c.recorded_at >= start, sanctions.c.recorded_at < end)
+                .group_by(sanctions.c.person_id)
+            )
+        )
+        .tuples()
+        .all()
+    )
+    alert_counts: dict[uuid.UUID, int] = dict(
+        (
+            await conn.execute(
+                sa.select(timeline.c.person_id, sa.func.count())
+                .where(
+                    timeline.c.person_id.in_(ids),
+                    timeline.c.event_type.in_(SERIOUS_SIGNALS),
+                    timeline.c.occurred_at >= start,
+                    timeline.c.occurred_at < end,
+                )
+                .group_by(timeline.c.person_id)
+            )
+        )
+        .tuples()
+        .all()
+    )
+    return [
+        Candidate(r.person_id, r.risk_level, sanction_counts.get(r.person_id, 0), alert_counts.get(r.person_id, 0))
+        for r in active
+    ]

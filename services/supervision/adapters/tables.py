@@ -1,4 +1,5 @@
 """Supervision's tables (SQLAlchemy Core)."""
+
 from __future__ import annotations
 
 import sqlalchemy as sa
@@ -7,7 +8,8 @@ from sqlalchemy.dialects import postgresql as pg
 metadata = sa.MetaData()
 
 cases = sa.Table(
-    "cases", metadata,
+    "cases",
+    metadata,
     sa.Column("case_id", pg.UUID(as_uuid=True), primary_key=True),
     sa.Column("person_id", pg.UUID(as_uuid=True), nullable=False, index=True),
     sa.Column("kind", sa.Text, nullable=False),
@@ -23,13 +25,14 @@ cases = sa.Table(
     sa.Column("exclusion_zones", pg.JSONB, nullable=False, server_default="[]"),
     sa.Column("person_masked", pg.JSONB, nullable=False),
     sa.Column("opened_at", sa.DateTime(timezone=True), nullable=False, server_default=sa.func.now()),
-    sa.Column("level", sa.Text),                      # 严管 strict | 普管 ordinary | 宽管 lenient
-    sa.Column("risk_level", sa.Text),                 # the latest risk result
+    sa.Column("level", sa.Text),  # 严管 strict | 普管 ordinary | 宽管 lenient
+    sa.Column("risk_level", sa.Text),  # the latest risk result
     sa.Column("community_rehabilitation", sa.Boolean, nullable=False, server_default=sa.false()),
 )
 
 zone_state = sa.Table(
-    "zone_state", metadata,
+    "zone_state",
+    metadata,
     sa.Column("person_id", pg.UUID(as_uuid=True), primary_key=True),
     sa.Column("outside_episode", pg.UUID(as_uuid=True)),
     sa.Column("last_fix_at", sa.DateTime(timezone=True)),
@@ -43,7 +46,8 @@ zone_state = sa.Table(
 
 # A person's day track for the map: one fix per policy interval, and every fix that changed a verdict.
 track_points = sa.Table(
-    "track_points", metadata,
+    "track_points",
+    metadata,
     sa.Column("id", sa.BigInteger, sa.Identity(), primary_key=True),
     sa.Column("person_id", pg.UUID(as_uuid=True), nullable=False),
     sa.Column("recorded_at", sa.DateTime(timezone=True), nullable=False),
@@ -55,7 +59,8 @@ track_points = sa.Table(
 )
 
 timeline = sa.Table(
-    "timeline", metadata,
+    "timeline",
+    metadata,
     sa.Column("id", sa.BigInteger, sa.Identity(), primary_key=True),
     sa.Column("person_id", pg.UUID(as_uuid=True), nullable=False, index=True),
     sa.Column("event_id", pg.UUID(as_uuid=True), nullable=False),
@@ -65,7 +70,8 @@ timeline = sa.Table(
 )
 
 leaves = sa.Table(
-    "leaves", metadata,
+    "leaves",
+    metadata,
     sa.Column("leave_id", pg.UUID(as_uuid=True), primary_key=True),
     sa.Column("person_id", pg.UUID(as_uuid=True), nullable=False, index=True),
     sa.Column("case_id", pg.UUID(as_uuid=True), nullable=False),
@@ -79,11 +85,12 @@ leaves = sa.Table(
 )
 
 sanctions = sa.Table(
-    "sanctions", metadata,
+    "sanctions",
+    metadata,
     sa.Column("sanction_id", pg.UUID(as_uuid=True), primary_key=True),
     sa.Column("person_id", pg.UUID(as_uuid=True), nullable=False, index=True),
     sa.Column("case_id", pg.UUID(as_uuid=True), nullable=False),
-    sa.Column("kind", sa.Text, nullable=False),            # admonition 训诫 | warning 警告 | revocation_proposal
+    sa.Column("kind", sa.Text, nullable=False),  # admonition 训诫 | warning 警告 | revocation_proposal
     sa.Column("reason", sa.Text, nullable=False),
     sa.Column("recorded_by", sa.Text, nullable=False),
     sa.Column("recorded_at", sa.DateTime(timezone=True), nullable=False, server_default=sa.func.now()),
@@ -91,7 +98,8 @@ sanctions = sa.Table(
 
 
 positioning_orders = sa.Table(
-    "positioning_orders", metadata,  # 电子定位: apart from phone checks
+    "positioning_orders",
+    metadata,  # 电子定位: apart from phone checks
     sa.Column("positioning_id", pg.UUID(as_uuid=True), primary_key=True),
     sa.Column("person_id", pg.UUID(as_uuid=True), nullable=False, index=True),
     sa.Column("case_id", pg.UUID(as_uuid=True), nullable=False),
@@ -106,7 +114,8 @@ positioning_orders = sa.Table(
 )
 
 followups = sa.Table(
-    "followups", metadata,  # 后续照管回访
+    "followups",
+    metadata,  # 后续照管回访
     sa.Column("followup_id", pg.UUID(as_uuid=True), primary_key=True),
     sa.Column("person_id", pg.UUID(as_uuid=True), nullable=False, index=True),
     sa.Column("case_id", pg.UUID(as_uuid=True), nullable=False),
@@ -119,7 +128,8 @@ followups = sa.Table(
 )
 
 trips = sa.Table(
-    "trips", metadata,  # 社区康复: trips out of the county
+    "trips",
+    metadata,  # 社区康复: trips out of the county
     sa.Column("trip_id", pg.UUID(as_uuid=True), primary_key=True),
     sa.Column("person_id", pg.UUID(as_uuid=True), nullable=False, index=True),
     sa.Column("case_id", pg.UUID(as_uuid=True), nullable=False),
@@ -131,7 +141,8 @@ trips = sa.Table(
 )
 
 team_members = sa.Table(
-    "team_members", metadata,  # 矫正小组
+    "team_members",
+    metadata,  # 矫正小组
     sa.Column("case_id", pg.UUID(as_uuid=True), nullable=False, index=True),
     sa.Column("name", sa.Text, nullable=False),
     sa.Column("role", sa.Text, nullable=False),
@@ -139,7 +150,8 @@ team_members = sa.Table(
 )
 
 key_person_lists = sa.Table(
-    "key_person_lists", metadata,  # 一月一认定
+    "key_person_lists",
+    metadata,  # 一月一认定
     sa.Column("office", sa.Text, primary_key=True),
     sa.Column("month", sa.Text, primary_key=True),
     sa.Column("confirmed_by", sa.Text, nullable=False),

@@ -1,4 +1,5 @@
 """Supervision's internal HTTP API; the command centre's staff API (contract §5) calls it."""
+
 from fastapi import APIRouter
 
 from services.supervision.api import cases, maps, programmes

@@ -1,4 +1,5 @@
 """Cases: the person, the case file, leaves and sanctions. HTTP in, a command or a query out."""
+
 from __future__ import annotations
 
 import uuid
@@ -28,8 +29,12 @@ class LeaveIn(ActingStaff):
 async def approve_leave(person_id: uuid.UUID, body: LeaveIn, parts: Parts) -> dict[str, Any]:
     """An approved leave (请假外出): outside the county is no breach while it runs."""
     async with parts.runtime.uow() as uow:
-        data = await parts.commands.approve_leave(uow, body.acting(parts.authority), person_id, LeaveRequest(
-            start=body.start, end=body.end, destination=body.destination, reason=body.reason))
+        data = await parts.commands.approve_leave(
+            uow,
+            body.acting(parts.authority),
+            person_id,
+            LeaveRequest(start=body.start, end=body.end, destination=body.destination, reason=body.reason),
+        )
     return data.model_dump(mode="json")
 
 
@@ -58,6 +63,7 @@ class SanctionIn(ActingStaff):
 async def record_sanction(person_id: uuid.UUID, body: SanctionIn, parts: Parts) -> dict[str, Any]:
     """A sanction (训诫 / 警告 / 提请撤销), counted per case; alerting and risk act on the count."""
     async with parts.runtime.uow() as uow:
-        data, sanction_id = await parts.commands.record_sanction(uow, body.acting(parts.authority), person_id,
-                                                                 body.kind, body.reason)
+        data, sanction_id = await parts.commands.record_sanction(
+            uow, body.acting(parts.authority), person_id, body.kind, body.reason
+        )
     return {**data.model_dump(mode="json"), "sanction_id": str(sanction_id), "recorded_by": body.actor}

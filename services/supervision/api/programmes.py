@@ -1,5 +1,6 @@
 """Electronic positioning, aftercare follow-ups, trips, the correction team and the monthly
 key-person determination, as staff record them. HTTP in, a command or a query out."""
+
 from __future__ import annotations
 
 import uuid
@@ -63,8 +64,9 @@ async def start_positioning(person_id: uuid.UUID, body: PositioningIn, parts: Pa
 @router.post("/positioning/{positioning_id}/renew")
 async def renew_positioning(positioning_id: uuid.UUID, body: RenewalIn, parts: Parts) -> dict[str, Any]:
     async with parts.runtime.uow() as uow:
-        data, notice_on = await parts.commands.renew_positioning(uow, body.acting(parts.authority), positioning_id,
-                                                                 body)
+        data, notice_on = await parts.commands.renew_positioning(
+            uow, body.acting(parts.authority), positioning_id, body
+        )
     return {**data.model_dump(mode="json"), "notice_on": notice_on.isoformat()}
 
 
@@ -122,9 +124,12 @@ async def key_persons(office: str, month: str, parts: Parts) -> dict[str, Any]:
         if confirmed:
             return {**confirmed, "status": "confirmed"}
         listed = determine(await candidates(conn, office, start, end), parts.policy.key_persons)
-    return {"office": office, "month": month, "status": "proposed",
-            "persons": [{"person_id": str(k.person_id), "reasons": k.reasons, "target_zh": k.target_zh}
-                        for k in listed]}
+    return {
+        "office": office,
+        "month": month,
+        "status": "proposed",
+        "persons": [{"person_id": str(k.person_id), "reasons": k.reasons, "target_zh": k.target_zh} for k in listed],
+    }
 
 
 @router.post("/key-persons/{office}/{month}/confirm", status_code=201)

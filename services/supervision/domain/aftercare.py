@@ -3,6 +3,7 @@
 A phone call every month and a visit every quarter; each follow-up records any drug test. The
 abstinence status (操守保持) holds while the period has no positive test and no police record.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass

@@ -4,6 +4,7 @@ Geometry is done in metres on a local equirectangular projection around the coun
 at county scale (~60 km) its error is far below any fix's accuracy. Polygons are prepared
 once, so judging a fix costs the same however many cases there are.
 """
+
 from __future__ import annotations
 
 import math
@@ -78,18 +79,21 @@ class PositionVerdict:
     area; a circle that crosses the edge is not yet a breach (docs/domain.md §1). Likewise an exclusion
     zone counts as entered only when the whole circle lies inside it.
     """
+
     inside_permitted: bool
     outside_permitted: bool
     distance_outside_m: float
     exclusion_zones_entered: tuple[str, ...] = ()
 
 
-def judge_position(x: float, y: float, accuracy_m: float, permitted: Area,
-                   exclusions: Sequence[Area] = ()) -> PositionVerdict:
+def judge_position(
+    x: float, y: float, accuracy_m: float, permitted: Area, exclusions: Sequence[Area] = ()
+) -> PositionVerdict:
     inside = permitted.contains(x, y)
     distance = 0.0 if inside else permitted.distance_to_edge(x, y)
     entered = tuple(
-        zone.name for zone in exclusions
+        zone.name
+        for zone in exclusions
         if zone.contains(x, y) and zone.distance_to_edge(x, y) > accuracy_m + _EQUAL_WITHIN_M
     )
     return PositionVerdict(

@@ -3,6 +3,7 @@
 Each month each justice office re-decides who is a key person (重点人员) from the latest risk
 result and the month's behaviour; listed key persons get a conversion target (挂牌转化).
 """
+
 from __future__ import annotations
 
 import uuid
@@ -15,8 +16,8 @@ from services.supervision.domain.policy import KeyPersonPolicy
 class Candidate:
     person_id: uuid.UUID
     risk_level: str | None
-    sanctions: int = 0          # in the month
-    serious_alerts: int = 0     # red or orange signals in the month
+    sanctions: int = 0  # in the month
+    serious_alerts: int = 0  # red or orange signals in the month
 
 
 @dataclass(frozen=True)
@@ -37,7 +38,11 @@ def reasons_for(c: Candidate, policy: KeyPersonPolicy) -> list[str]:
     return reasons
 
 
-TARGETS_ZH = {"risk": "降低风险等级至中及以下", "sanctions": "本月无新的违规处罚", "serious_alerts": "本月无红色、橙色预警"}
+TARGETS_ZH = {
+    "risk": "降低风险等级至中及以下",
+    "sanctions": "本月无新的违规处罚",
+    "serious_alerts": "本月无红色、橙色预警",
+}
 
 
 def determine(candidates: list[Candidate], policy: KeyPersonPolicy) -> list[KeyPerson]:

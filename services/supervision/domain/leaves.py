@@ -5,6 +5,7 @@ longer than 30 days (policy; docs/domain.md, "Leave"). Who holds each level is t
 model's (`leave.approve`, `leave.approve_long`). While a leave runs, being outside the county is
 no breach; its end re-arms the rule (a fix outside one second after the end breaches).
 """
+
 from __future__ import annotations
 
 import uuid

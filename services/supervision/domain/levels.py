@@ -3,6 +3,7 @@
 Strict applies in the first months of supervision (policy), at high risk, after two admonitions,
 or after any warning (docs/domain.md §1); otherwise ordinary, or lenient at low risk after the first months.
 """
+
 from __future__ import annotations
 
 from datetime import date, datetime, timedelta
@@ -16,8 +17,9 @@ def months_after(start: date, months: int) -> date:
     return date(start.year + year, month + 1, day)
 
 
-def level_for(*, started: date, today: date, risk: str | None, admonitions: int, warnings: int,
-              policy: LevelPolicy) -> str:
+def level_for(
+    *, started: date, today: date, risk: str | None, admonitions: int, warnings: int, policy: LevelPolicy
+) -> str:
     if today < months_after(started, policy.first_months_strict):
         return "strict"
     if risk == "high" or admonitions >= 2 or warnings >= 1:
@@ -30,7 +32,9 @@ def next_checkin_due(last: datetime, level: str, policy: LevelPolicy) -> datetim
     return last + interval
 
 
-def contact_lost_due(last_fix: datetime | None, last_checkin: datetime | None, lost_after: timedelta) -> datetime | None:
+def contact_lost_due(
+    last_fix: datetime | None, last_checkin: datetime | None, lost_after: timedelta
+) -> datetime | None:
     """When contact counts as lost: the window after the later of the last fix and the last check-in."""
     seen = [t for t in (last_fix, last_checkin) if t is not None]
     return max(seen) + lost_after if seen else None

@@ -1,4 +1,5 @@
 """Supervision's policy (policy/supervision.yaml)."""
+
 from __future__ import annotations
 
 from datetime import timedelta

@@ -4,6 +4,7 @@ The law allows it on one of five grounds only, approved by the county bureau's h
 authority model's `positioning.approve`), for a term of at most three months, renewable after a
 review (社区矫正法 §29; docs/domain.md, "Electronic positioning").
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -14,12 +15,19 @@ from services.supervision.domain.policy import PositioningPolicy
 
 GROUNDS: dict[str, dict[str, str]] = {
     "prohibition_order_breach": {"zh": "违反人民法院禁止令", "en": "broke a court prohibition order"},
-    "left_county_without_leave": {"zh": "无正当理由未经批准离开所居住的市、县", "en": "left the county without approval"},
-    "refused_report_after_warning": {"zh": "拒不按照规定报告自己的活动情况，被给予警告",
-                                     "en": "refused to report after a warning"},
-    "police_penalty": {"zh": "违反监督管理规定，被给予治安管理处罚", "en": "police penalty for breaking supervision rules"},
-    "revocation_pending": {"zh": "拟提请撤销缓刑、假释或者暂予监外执行收监执行",
-                           "en": "a revocation being prepared"},
+    "left_county_without_leave": {
+        "zh": "无正当理由未经批准离开所居住的市、县",
+        "en": "left the county without approval",
+    },
+    "refused_report_after_warning": {
+        "zh": "拒不按照规定报告自己的活动情况，被给予警告",
+        "en": "refused to report after a warning",
+    },
+    "police_penalty": {
+        "zh": "违反监督管理规定，被给予治安管理处罚",
+        "en": "police penalty for breaking supervision rules",
+    },
+    "revocation_pending": {"zh": "拟提请撤销缓刑、假释或者暂予监外执行收监执行", "en": "a revocation being prepared"},
 }
 
 

@@ -3,6 +3,7 @@
 Justice-office staff, the village or residents' committee, a grid worker (网格员), family, the
 employer, a social worker, volunteers; a woman under supervision has a woman on her team (docs/domain.md §1).
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -10,8 +11,15 @@ from typing import Literal
 
 from shared.staff_steps import TeamRole as Role
 
-ROLE_LABELS = {"justice_office": "司法所工作人员", "committee": "村(居)委会", "grid_worker": "网格员", "family": "家庭成员",
-               "employer": "所在单位", "social_worker": "社会工作者", "volunteer": "志愿者"}
+ROLE_LABELS = {
+    "justice_office": "司法所工作人员",
+    "committee": "村(居)委会",
+    "grid_worker": "网格员",
+    "family": "家庭成员",
+    "employer": "所在单位",
+    "social_worker": "社会工作者",
+    "volunteer": "志愿者",
+}
 
 
 @dataclass(frozen=True)

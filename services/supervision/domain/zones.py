@@ -3,6 +3,7 @@
 A continuing breach is one cause; only its start (and, for the county, its end) is an event.
 The state is a value; `on_fix` returns the new state and the transitions, and touches nothing.
 """
+
 from __future__ import annotations
 
 import uuid
@@ -54,9 +55,16 @@ def episode_id(person_id: uuid.UUID, first_fix_event_id: uuid.UUID, kind: str = 
     return uuid.uuid5(_EPISODE_NS, f"{person_id}:{first_fix_event_id}{suffix}")
 
 
-def on_fix(state: ZoneState, person_id: uuid.UUID, fix_event_id: uuid.UUID, recorded_at: datetime,
-           verdict: PositionVerdict, *, leave_active: bool = False,
-           strap_intact: bool | None = None) -> tuple[ZoneState, list[Transition]]:
+def on_fix(
+    state: ZoneState,
+    person_id: uuid.UUID,
+    fix_event_id: uuid.UUID,
+    recorded_at: datetime,
+    verdict: PositionVerdict,
+    *,
+    leave_active: bool = False,
+    strap_intact: bool | None = None,
+) -> tuple[ZoneState, list[Transition]]:
     """Apply one fix. A fix older than the last one seen changes nothing (devices resend late)."""
     if state.last_fix_at is not None and recorded_at < state.last_fix_at:
         return state, []

@@ -3,6 +3,7 @@
 Revision ID: 0002
 Revises: 0001
 """
+
 import sqlalchemy as sa
 from alembic import op
 from sqlalchemy.dialects import postgresql as pg
@@ -46,8 +47,9 @@ def upgrade() -> None:
         sa.Column("sent_at", sa.DateTime(timezone=True)),
         sa.UniqueConstraint("alert_id", "version", "channel", "target"),
     )
-    op.create_index("notifications_due", "notifications", ["next_attempt_at"],
-                    postgresql_where=sa.text("status = 'pending'"))
+    op.create_index(
+        "notifications_due", "notifications", ["next_attempt_at"], postgresql_where=sa.text("status = 'pending'")
+    )
 
 
 def downgrade() -> None:

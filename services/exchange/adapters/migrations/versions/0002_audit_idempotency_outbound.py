@@ -3,6 +3,7 @@
 Revision ID: 0002
 Revises: 0001
 """
+
 import sqlalchemy as sa
 from alembic import op
 from sqlalchemy.dialects import postgresql as pg
@@ -26,8 +27,10 @@ def upgrade() -> None:
         CREATE FUNCTION audit_append_only() RETURNS trigger LANGUAGE plpgsql AS $$
         BEGIN RAISE EXCEPTION 'audit is append-only: % refused', TG_OP; END $$;
     """)
-    op.execute("CREATE TRIGGER audit_append_only BEFORE UPDATE OR DELETE OR TRUNCATE ON audit "
-               "FOR EACH STATEMENT EXECUTE FUNCTION audit_append_only()")
+    op.execute(
+        "CREATE TRIGGER audit_append_only BEFORE UPDATE OR DELETE OR TRUNCATE ON audit "
+        "FOR EACH STATEMENT EXECUTE FUNCTION audit_append_only()"
+    )
     op.create_table(
         "idempotency",
         sa.Column("client_id", sa.Text, primary_key=True),

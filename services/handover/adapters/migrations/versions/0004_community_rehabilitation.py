@@ -3,6 +3,7 @@
 Revision ID: 0004
 Revises: 0003
 """
+
 import sqlalchemy as sa
 from alembic import op
 
@@ -13,8 +14,9 @@ depends_on = None
 
 
 def upgrade() -> None:
-    op.add_column("handovers", sa.Column("community_rehabilitation", sa.Boolean, nullable=False,
-                                         server_default=sa.false()))
+    op.add_column(
+        "handovers", sa.Column("community_rehabilitation", sa.Boolean, nullable=False, server_default=sa.false())
+    )
 
 
 def downgrade() -> None:
