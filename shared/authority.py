@@ -79,6 +79,11 @@ class Actor:
             return self.county_wide
         return self.county_wide or self.office == office
 
+    def must_see(self, office: str | None) -> None:
+        """Raise `Forbidden` unless this actor sees `office`."""
+        if not self.sees(office):
+            raise Forbidden(f"this belongs to {office or self.policy.county}, not {self.office}")
+
     def may(self, action: str, office: str | None = "") -> bool:
         """Whether the role may take `action`, on a case of `office` if one is given."""
         try:
@@ -98,8 +103,8 @@ class Actor:
             raise Forbidden(f"{action} needs the role {' or '.join(rule.roles)} (you are {self.role})")
         if rule.level == "county" and not self.county_wide:
             raise Forbidden(f"{action} is for county staff ({self.policy.county}), not {self.office}")
-        if office != "" and not self.sees(office):
-            raise Forbidden(f"this belongs to {office or self.policy.county}, not {self.office}")
+        if office != "":
+            self.must_see(office)
 
     def as_body(self) -> dict[str, str]:
         """How the command centre passes the actor to an internal route."""

@@ -8,6 +8,7 @@ from typing import Annotated
 from fastapi import Depends, Request
 
 from services.alerting.adapters.notifier import Notifier
+from services.alerting.commands import AlertCommands
 from services.alerting.domain.policy import AlertPolicy
 from services.alerting.handlers import Alerting
 from shared.authority import AuthorityPolicy
@@ -23,6 +24,7 @@ class AlertingParts(ServiceParts):
     timers: TimerLoop
     notifier: Notifier
     authority: AuthorityPolicy
+    commands: AlertCommands
 
 
 def _parts(request: Request) -> AlertingParts:

@@ -1,6 +1,6 @@
 """Alerting's handlers: signals in (events), staff steps (commands) and deadlines (timers).
 
-Every change of an alert goes through `_publish`: the row, the log line (who, when, why), the
+Every change of an alert goes through `_record_change`: the row, the log line (who, when, why), the
 `alerts.v1` event through the outbox, the notifications and the timers — in one transaction.
 """
 
@@ -64,7 +64,7 @@ class Alerting:
         if not await store.insert_alert(uow.conn, alert, cause):
             await store.merge_evidence(uow.conn, alert.alert_id, alert.evidence)  # raised meanwhile
             return
-        await self._publish(uow, alert, "raised", event)
+        await self._record_change(uow, alert, "raised", event)
         rule = self.policy.rules[alert.rule_id]
         aid = alert.alert_id
         await schedule(uow, f"ack:{aid}:1", "alert.ack", alert.ack_due_at, {"alert_id": str(aid)})
@@ -99,7 +99,7 @@ class Alerting:
         if nxt is None:
             return current
         await store.save(uow.conn, nxt)
-        await self._publish(uow, nxt, step, cause)
+        await self._record_change(uow, nxt, step, cause)
         aid = str(alert_id)
         if nxt.status in ("acknowledged", "disposed", "closed"):
             await cancel_prefix(uow, f"ack:{aid}:")
@@ -147,7 +147,7 @@ class Alerting:
 
     # --- the one place an alert change is published -----------------------------------------
 
-    async def _publish(self, uow: UnitOfWork, alert: AlertData, step: str, cause: IncomingEvent | None) -> None:
+    async def _record_change(self, uow: UnitOfWork, alert: AlertData, step: str, cause: IncomingEvent | None) -> None:
         out = uow.publish(alert, type=f"sps.alert.{step}", subject=alert.person_id, cause=cause, time=datetime.now(UTC))
         await store.log_step(uow.conn, alert, step, out.id)
         if alert.notify and self.channels:

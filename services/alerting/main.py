@@ -9,6 +9,7 @@ from fastapi import FastAPI
 from services.alerting.adapters.channels import channels_from_settings
 from services.alerting.adapters.notifier import Notifier, Watchdog
 from services.alerting.api import router
+from services.alerting.commands import AlertCommands
 from services.alerting.deps import AlertingParts
 from services.alerting.domain.policy import load_alert_policy
 from services.alerting.handlers import Alerting
@@ -40,7 +41,15 @@ def create_app(settings: AlertingSettings | None = None) -> FastAPI:
     watchdog = Watchdog(alerting, notifier, runtime.uow, policy, interval_s=settings.watchdog_interval_s)
     runtime.background(notifier.run)
     runtime.background(watchdog.run)
-    parts = AlertingParts(runtime, policy, alerting, timers, notifier, load_authority(settings.policy_dir))
+    parts = AlertingParts(
+        runtime,
+        policy,
+        alerting,
+        timers,
+        notifier,
+        load_authority(settings.policy_dir),
+        AlertCommands(alerting, policy),
+    )
     return build_app(runtime, router, title="SPS alerting", parts=parts)
 
 

@@ -62,14 +62,20 @@ async def staff_step(
     method: str,
     path: str,
     body: BaseModel,
+    may: str | None,
+    action: Access = "create",
     *,
-    may: str,
-    action: Access,
-    resource: str,
+    resource: str | None = None,
 ) -> Any:
-    """A member of staff's step on a person's case. The role is checked here (`may`, the authority
-    model's action); supervision checks it again against the case's office and records who took it."""
-    user.require(may)
+    """A member of staff's step on a person's case, recorded by supervision with who took it.
+
+    `may` is the authority model's action: the role is checked here, and supervision checks it
+    again against the case's office. None where the action depends on what supervision decides
+    (a leave's length decides who may approve it), so supervision alone checks. The audit trail's
+    resource is the action's first word unless named.
+    """
+    if may is not None:
+        user.require(may)
     return await for_person(
         parts,
         user,
@@ -79,5 +85,5 @@ async def staff_step(
         f"/internal/v1/{path}",
         json={**body.model_dump(mode="json"), **user.as_body()},
         action=action,
-        resource=resource,
+        resource=resource or (may or "case").split(".")[0],
     )

@@ -13,6 +13,7 @@ from fastapi.security import OAuth2, SecurityScopes
 
 from services.exchange.adapters.vault import IdentityCipher
 from services.exchange.auth import RateLimiter, TokenService
+from services.exchange.commands import Ingest, Views
 from shared.deps import request_parts
 from shared.geography import Geography
 from shared.http import ProblemError
@@ -26,7 +27,8 @@ class ExchangeParts(ServiceParts):
     cipher: IdentityCipher
     person_key: bytes
     geography: Geography
-    publish_timeout_s: float
+    ingest: Ingest
+    views: Views
 
 
 def parts_of(request: Request) -> ExchangeParts:

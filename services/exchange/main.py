@@ -11,6 +11,7 @@ from starlette.middleware.base import BaseHTTPMiddleware
 from services.exchange.adapters.vault import IdentityCipher
 from services.exchange.api import router
 from services.exchange.auth import KeyRing, RateLimiter, SigningKey, TokenService
+from services.exchange.commands import Ingest, Views
 from services.exchange.deps import ExchangeParts
 from services.exchange.domain.clients import clients_from_json, demo_clients
 from services.exchange.handlers import HANDLERS
@@ -71,16 +72,18 @@ def create_app(settings: ExchangeSettings | None = None) -> FastAPI:
         clients.update(clients_from_json(settings.gateway_clients))
     runtime = ServiceRuntime(settings, migrations=MIGRATIONS)
     runtime.consume(ConsumerSpec(handlers=HANDLERS))
+    cipher = IdentityCipher.from_setting(
+        settings.identity_key.get_secret_value() if settings.identity_key else None, demo=settings.demo_mode
+    )
     parts = ExchangeParts(
         runtime,
         tokens=TokenService(clients, key_ring(settings), ttl_s=settings.token_ttl_s),
         rate_limiter=RateLimiter(settings.rate_per_client_per_s, settings.rate_burst),
-        cipher=IdentityCipher.from_setting(
-            settings.identity_key.get_secret_value() if settings.identity_key else None, demo=settings.demo_mode
-        ),
+        cipher=cipher,
         person_key=settings.person_id_secret(),
         geography=load_geography(settings.policy_dir),
-        publish_timeout_s=settings.publish_timeout_s,
+        ingest=Ingest(runtime, cipher, settings.publish_timeout_s),
+        views=Views(runtime),
     )
     app = build_app(runtime, router, title="SPS exchange gateway", parts=parts)
     app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)

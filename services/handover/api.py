@@ -7,13 +7,13 @@ from collections.abc import Awaitable, Callable
 from datetime import UTC, date, datetime, timedelta
 from typing import Any, Literal
 
-import sqlalchemy as sa
 from fastapi import APIRouter, Depends
 from pydantic import AwareDatetime, BaseModel, Field
 
-from services.handover.adapters.tables import handovers
+from services.handover.adapters import queries
 from services.handover.deps import HandoverParts, Parts
-from services.handover.handlers import REASON_LABELS, HandoverHandlers, StepRefused
+from services.handover.domain.steps import StepRefused
+from services.handover.handlers import REASON_LABELS, HandoverHandlers
 from shared.db.uow import UnitOfWork
 from shared.errors import Conflict, NotFound
 from shared.internal import require_internal
@@ -38,33 +38,15 @@ async def board(
 ) -> list[dict]:
     """The handover board: releases in the next `days`, key persons without a pick-up plan,
     receipts due, persons not yet arrived, the unlinked list (未衔接人员)."""
-    today = datetime.now(UTC).date()
-    q = sa.select(handovers).order_by(handovers.c.release_date).limit(min(limit, 10_000))
-    if notice_prefix:
-        q = q.where(handovers.c.notice_no.startswith(notice_prefix, autoescape=True))
-    if office:
-        q = q.where(handovers.c.justice_office == office)
-    q = {
-        "all": q,
-        "upcoming": q.where(handovers.c.release_date.between(today, today + timedelta(days=days))),
-        "unplanned": q.where(
-            handovers.c.key_person,
-            handovers.c.pickup_plan.is_(None),
-            handovers.c.kind == "release",
-            handovers.c.release_date >= today,
-        ),
-        "receipts_due": q.where(handovers.c.receipt_at.is_(None), handovers.c.kind == "release"),
-        "not_arrived": q.where(handovers.c.arrived_at.is_(None), handovers.c.release_date <= today, handovers.c.linked),
-        "unlinked": q.where(sa.not_(handovers.c.linked)),
-    }[view]
     async with parts.runtime.engine.connect() as conn:
-        return [_out(r) for r in await conn.execute(q)]
+        rows = await queries.board(conn, view, office=office, days=days, limit=limit, notice_prefix=notice_prefix)
+    return [_out(r) for r in rows]
 
 
 @router.get("/handovers/{handover_id}")
 async def detail(handover_id: uuid.UUID, parts: Parts) -> dict:
     async with parts.runtime.engine.connect() as conn:
-        row = (await conn.execute(sa.select(handovers).where(handovers.c.handover_id == handover_id))).first()
+        row = await queries.handover(conn, handover_id)
     if row is None:
         raise NotFound(f"no handover {handover_id}")
     return _out(row)
@@ -161,38 +143,13 @@ async def indicators(parts: Parts, month: str | None = None) -> dict:
     month = month or datetime.now(UTC).strftime("%Y-%m")
     start = datetime.strptime(month, "%Y-%m").replace(tzinfo=UTC)
     end = (start + timedelta(days=32)).replace(day=1)
-    h = handovers.c
-    rel = h.kind == "release"
-    key = sa.and_(rel, h.key_person)
-    ordinary = sa.and_(rel, sa.not_(h.key_person))
-    picked = h.pickup_outcome == "picked_up"
-    count = sa.func.count
-    q = (
-        sa.select(
-            sa.func.coalesce(h.justice_office, "unlinked").label("office"),
-            count().filter(rel).label("notices"),
-            count().filter(sa.and_(rel, h.linked)).label("verified"),
-            count().filter(sa.and_(rel, h.receipt_at.isnot(None))).label("receipted"),
-            count().filter(key).label("key"),
-            count().filter(sa.and_(key, picked)).label("key_picked"),
-            count().filter(ordinary).label("ordinary"),
-            count().filter(sa.and_(ordinary, picked)).label("ordinary_picked"),
-            count().filter(sa.and_(key, h.police_handover_at.isnot(None))).label("police"),
-            count().filter(sa.and_(key, h.agreement.isnot(None))).label("key_agreements"),
-            count().filter(h.released_at.isnot(None)).label("released"),
-            count().filter(h.arrived_at.isnot(None)).label("arrived"),
-        )
-        .where(h.received_at >= start, h.received_at < end)
-        .group_by("office")
-        .order_by("office")
-    )
     targets = parts.handlers.policy.targets
 
     def rate(n, d):
         return round(n / d, 3) if d else None
 
     async with parts.runtime.engine.connect() as conn:
-        rows = (await conn.execute(q)).all()
+        rows = await queries.monthly_counts(conn, start, end)
     return {
         "month": month,
         "targets": targets,

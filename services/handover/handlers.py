@@ -19,6 +19,7 @@ from services.handover.domain.classify import (
     verify_destination,
 )
 from services.handover.domain.policy import HandoverPolicy
+from services.handover.domain.steps import StepRefused, case_years, check_arrival
 from shared.db.uow import UnitOfWork
 from shared.envelope import IncomingEvent
 from shared.events import (
@@ -38,10 +39,6 @@ from shared.events import (
 from shared.ids import handover_id_for
 from shared.kafka.consumer import Handler
 from shared.timers import Timer, TimerHandler, cancel, schedule
-
-
-class StepRefused(ValueError):
-    pass
 
 
 @dataclass
@@ -273,16 +270,12 @@ class HandoverHandlers:
     async def update(self, uow: UnitOfWork, handover_id: uuid.UUID, **values) -> dict:
         row = await self._lock(uow, handover_id)
         if "arrived_at" in values:
-            if row.arrived_at is not None:
-                raise StepRefused("arrival is already registered")
-            if not row.linked:
-                raise StepRefused("resolve the unlinked notice first")
+            check_arrival(already_arrived_at=row.arrived_at, linked=row.linked)
         await uow.conn.execute(sa.update(handovers).where(handovers.c.handover_id == handover_id).values(**values))
         if "pickup_plan" in values:
             await cancel(uow, f"pickup:{handover_id}")
         if "arrived_at" in values:
             await cancel(uow, f"arrival:{handover_id}")
-            years = self.policy.assistance_period_years if row.kind == "release" else self.policy.aftercare_max_years
             arrived = ArrivalRegistered(
                 handover_id=handover_id,
                 person_id=row.person_id,
@@ -291,7 +284,7 @@ class HandoverHandlers:
                 arrived_at=values["arrived_at"],
                 release_date=row.release_date,
                 key_person=row.key_person,
-                case_years=years,
+                case_years=case_years(row.kind, self.policy),
                 person=MaskedPerson(**row.person_masked),
                 community_rehabilitation=row.community_rehabilitation,
             )

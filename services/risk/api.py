@@ -3,15 +3,15 @@
 from __future__ import annotations
 
 import uuid
-from typing import Literal
+from typing import Any, Literal
 
-import sqlalchemy as sa
 from fastapi import APIRouter, Depends
-from pydantic import BaseModel, Field
+from pydantic import Field
 
-from services.risk.adapters.tables import assessments, profiles
+from services.risk.adapters import queries
 from services.risk.deps import Parts
 from services.risk.domain.instrument import load_instrument
+from shared.authority import ActingStaff
 from shared.errors import NotFound, Refused
 from shared.internal import require_internal
 from shared.policy import PolicyError
@@ -19,10 +19,9 @@ from shared.policy import PolicyError
 router = APIRouter(prefix="/internal/v1", tags=["risk"], dependencies=[Depends(require_internal)])
 
 
-class OverrideIn(BaseModel):
+class OverrideIn(ActingStaff):
     level: Literal["low", "medium", "high"]
     reason: str = Field(min_length=5, max_length=2000)  # mandatory, and more than a word
-    actor: str = Field(min_length=1, max_length=64)
 
 
 def _row(r) -> dict:
@@ -36,17 +35,7 @@ async def person_risk(person_id: uuid.UUID, parts: Parts) -> dict:
     """The latest assessment under the current instrument, explained in zh and en, with history."""
     handlers = parts.handlers
     async with parts.runtime.engine.connect() as conn:
-        rows = (
-            (
-                await conn.execute(
-                    sa.select(assessments)
-                    .where(assessments.c.person_id == person_id)
-                    .order_by(assessments.c.created_at)
-                )
-            )
-            .mappings()
-            .all()
-        )
+        rows = await queries.assessments_of(conn, person_id)
     if not rows:
         raise NotFound(f"no assessment for person {person_id}")
     current = [r for r in rows if r["instrument_version"] == handlers.instrument.version]
@@ -65,22 +54,22 @@ async def person_risk(person_id: uuid.UUID, parts: Parts) -> dict:
 
 
 @router.post("/persons/{person_id}/assess", status_code=201)
-async def assess_now(person_id: uuid.UUID, parts: Parts, actor: str) -> dict:
+async def assess_now(person_id: uuid.UUID, body: ActingStaff, parts: Parts) -> dict[str, Any]:
     """An assessment on demand, from the facts known now."""
+    body.acting(parts.authority).require("risk.assess")
     async with parts.runtime.uow() as uow:
-        result = await parts.handlers.assess(uow, person_id, f"on demand by {actor}", None)
+        result = await parts.handlers.assess(uow, person_id, f"on demand by {body.actor}", None)
     if result is None:
         raise NotFound(f"nothing is known of person {person_id}")
     return result.model_dump(mode="json")
 
 
-@router.post("/assessments/{assessment_id}/override")
-async def override(assessment_id: uuid.UUID, body: OverrideIn, parts: Parts) -> dict:
-    try:
-        async with parts.runtime.uow() as uow:
-            result = await parts.handlers.override(uow, assessment_id, body.level, body.reason, body.actor)
-    except LookupError as exc:
-        raise NotFound(str(exc)) from None
+@router.post("/persons/{person_id}/assessments/{assessment_id}/override")
+async def override(person_id: uuid.UUID, assessment_id: uuid.UUID, body: OverrideIn, parts: Parts) -> dict[str, Any]:
+    async with parts.runtime.uow() as uow:
+        result = await parts.handlers.override(
+            uow, body.acting(parts.authority), person_id, assessment_id, body.level, body.reason
+        )
     return result.model_dump(mode="json")
 
 
@@ -94,7 +83,7 @@ async def rescore(parts: Parts, version: str) -> dict:
     handlers = parts.handlers
     done = 0
     async with parts.runtime.engine.connect() as conn:
-        people = (await conn.execute(sa.select(profiles.c.person_id))).scalars().all()
+        people = await queries.persons(conn)
     for person_id in people:
         async with parts.runtime.uow() as uow:
             if await handlers.assess(uow, person_id, f"rescore:{version}", None, instrument=instrument):
@@ -103,56 +92,7 @@ async def rescore(parts: Parts, version: str) -> dict:
 
 
 @router.get("/quality")
-async def quality(parts: Parts, version: str | None = None) -> dict:
+async def quality(parts: Parts, version: str | None = None) -> dict[str, Any]:
     """Level distribution per justice office and per offence category, and override rates."""
-    version = version or parts.handlers.instrument.version
-    latest = (
-        sa.select(assessments)
-        .where(assessments.c.instrument_version == version)
-        .distinct(assessments.c.person_id)
-        .order_by(assessments.c.person_id, assessments.c.created_at.desc())
-        .subquery()
-    )
-    level = sa.func.coalesce(latest.c.override_level, latest.c.computed_level)
-
-    async def grouped(conn, column) -> dict:
-        rows = await conn.execute(
-            sa.select(column, level.label("level"), sa.func.count().label("n")).group_by(column, level)
-        )
-        out: dict = {}
-        for r in rows:
-            out.setdefault(r[0] or "unknown", {"low": 0, "medium": 0, "high": 0})[r.level] = r.n
-        return out
-
     async with parts.runtime.engine.connect() as conn:
-        by_office = await grouped(conn, latest.c.jurisdiction)
-        by_offence = await grouped(conn, latest.c.offence_category)
-        total, overridden = (
-            await conn.execute(
-                sa.select(sa.func.count(), sa.func.count().filter(assessments.c.override_level.isnot(None))).where(
-                    assessments.c.instrument_version == version
-                )
-            )
-        ).one()
-        raised = await conn.scalar(
-            sa.select(sa.func.count()).where(
-                assessments.c.instrument_version == version,
-                assessments.c.override_level.isnot(None),
-                sa.case(
-                    (assessments.c.override_level == "high", 3), (assessments.c.override_level == "medium", 2), else_=1
-                )
-                > sa.case(
-                    (assessments.c.computed_level == "high", 3), (assessments.c.computed_level == "medium", 2), else_=1
-                ),
-            )
-        )
-    return {
-        "instrument_version": version,
-        "by_office": by_office,
-        "by_offence_category": by_offence,
-        "assessments": total,
-        "overridden": overridden,
-        "override_rate": round(overridden / total, 6) if total else None,
-        "overrides_raising_level": raised,
-        "overrides_lowering_level": overridden - (raised or 0),
-    }
+        return await queries.quality(conn, version or parts.handlers.instrument.version)

@@ -9,6 +9,7 @@ from typing import Annotated
 from fastapi import Depends, Request
 
 from services.risk.handlers import RiskHandlers
+from shared.authority import AuthorityPolicy
 from shared.deps import request_parts
 from shared.service import ServiceParts
 
@@ -17,6 +18,7 @@ from shared.service import ServiceParts
 class RiskParts(ServiceParts):
     handlers: RiskHandlers
     policy_dir: Path  # other instrument versions are loaded from here for re-scoring
+    authority: AuthorityPolicy
 
 
 def _parts(request: Request) -> RiskParts:

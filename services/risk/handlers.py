@@ -15,9 +15,12 @@ import sqlalchemy as sa
 from sqlalchemy.dialects.postgresql import insert
 
 from services.risk.adapters.tables import assessments, profiles
+from services.risk.domain import facts
 from services.risk.domain.instrument import Instrument, Result, score
+from shared.authority import Actor
 from shared.db.uow import UnitOfWork
 from shared.envelope import IncomingEvent
+from shared.errors import NotFound
 from shared.events import (
     ArrivalRegistered,
     CourtOrderIngested,
@@ -66,28 +69,12 @@ class RiskHandlers:
 
     async def on_court_order(self, event: IncomingEvent, order: CourtOrderIngested, uow: UnitOfWork) -> None:
         """Intake: the order's facts, then an assessment."""
-        facts: dict[str, str] = {"offence_category": order.offence_category, "sentence_kind": order.sentence_kind}
-        if order.person.age_band:
-            facts["age_band"] = order.person.age_band
-        await self._learn(uow, order.person_id, facts, order.person.residence_town)
+        await self._learn(uow, order.person_id, facts.from_court_order(order), order.person.residence_town)
         await self.assess(uow, order.person_id, "intake", event)
 
     async def on_release_notice(self, event: IncomingEvent, notice: ReleaseNoticeIngested, uow: UnitOfWork) -> None:
         """Release: the prison's facts, then the dangerousness assessment (危险性评估)."""
-        yes = {True: "yes", False: "no"}
-        facts = {
-            "offence_category": notice.offence_category,
-            "sentence_kind": "released",
-            "reform_performance": notice.reform_performance,
-            "prison_risk_rating": notice.prison_risk_rating,
-            "three_false": yes[notice.three_false],
-            "serious_illness": yes[notice.serious_illness],
-            "household_residence_separated": yes[notice.household_residence_separated],
-            "deprived_political_rights": yes[notice.deprived_political_rights],
-        }
-        if notice.person.age_band:
-            facts["age_band"] = notice.person.age_band
-        await self._learn(uow, notice.person_id, facts, notice.destination_town)
+        await self._learn(uow, notice.person_id, facts.from_release_notice(notice), notice.destination_town)
         await self.assess(uow, notice.person_id, "release", event)
 
     async def on_arrival(self, event: IncomingEvent, arrived: ArrivalRegistered, uow: UnitOfWork) -> None:
@@ -96,9 +83,8 @@ class RiskHandlers:
         await self.assess(uow, arrived.person_id, "arrival", event)
 
     async def on_sanction(self, event: IncomingEvent, sanction: SanctionRecorded, uow: UnitOfWork) -> None:
-        field = {"admonition": "admonitions", "warning": "warnings"}.get(sanction.kind)
-        if field is not None:
-            await self._learn(uow, sanction.person_id, {field: sanction.count}, sanction.jurisdiction)
+        if learned := facts.from_sanction(sanction.kind, sanction.count):
+            await self._learn(uow, sanction.person_id, learned, sanction.jurisdiction)
         await self.assess(uow, sanction.person_id, f"sanction:{sanction.kind}", event)
 
     async def on_serious_breach(self, event: IncomingEvent, signal: Signal, uow: UnitOfWork) -> None:
@@ -221,8 +207,10 @@ class RiskHandlers:
         )
 
     async def override(
-        self, uow: UnitOfWork, assessment_id: uuid.UUID, level: str, reason: str, actor: str
+        self, uow: UnitOfWork, actor: Actor, person_id: uuid.UUID, assessment_id: uuid.UUID, level: str, reason: str
     ) -> RiskAssessed:
+        """A professional override of one of the person's assessments, with its reason; the computed
+        level stays beside it. The assessment must be this person's, in an office the actor sees."""
         row = (
             (
                 await uow.conn.execute(
@@ -232,19 +220,20 @@ class RiskHandlers:
             .mappings()
             .first()
         )
-        if row is None:
-            raise LookupError(f"no assessment {assessment_id}")
+        if row is None or row["person_id"] != person_id:
+            raise NotFound(f"no assessment {assessment_id} of person {person_id}")
+        actor.require("risk.override", row["jurisdiction"])
         previous = row["override_level"] or row["computed_level"]
         await uow.conn.execute(
             sa.update(assessments)
             .where(assessments.c.assessment_id == assessment_id)
-            .values(override_level=level, override_reason=reason, overridden_by=actor, overridden_at=sa.func.now())
+            .values(override_level=level, override_reason=reason, overridden_by=actor.name, overridden_at=sa.func.now())
         )
         published = RiskAssessed(
             assessment_id=assessment_id,
             person_id=row["person_id"],
             instrument_version=row["instrument_version"],
-            trigger=f"override by {actor}",
+            trigger=f"override by {actor.name}",
             items=[RiskItem(**i) for i in row["items"]],
             total=row["total"],
             level_by_points=row["level_by_points"],

@@ -10,6 +10,7 @@ from services.risk.api import router
 from services.risk.deps import RiskParts
 from services.risk.domain.instrument import load_instrument
 from services.risk.handlers import RiskHandlers, schedule_monthly
+from shared.authority import load_authority
 from shared.service import ConsumerSpec, ServiceRuntime, build_app, run_service
 from shared.settings import ServiceSettings
 
@@ -34,7 +35,12 @@ def create_app(settings: RiskSettings | None = None) -> FastAPI:
 
     runtime.on_startup(first_monthly_cycle)
     runtime.timers(handlers.timer_handlers())
-    return build_app(runtime, router, title="SPS risk", parts=RiskParts(runtime, handlers, settings.policy_dir))
+    return build_app(
+        runtime,
+        router,
+        title="SPS risk",
+        parts=RiskParts(runtime, handlers, settings.policy_dir, load_authority(settings.policy_dir)),
+    )
 
 
 def main() -> None:

@@ -16,6 +16,7 @@ from sqlalchemy.dialects.postgresql import insert
 
 from services.supervision.adapters.cases import CaseDirectory, CaseView
 from services.supervision.adapters.tables import cases, timeline, track_points, zone_state
+from services.supervision.domain.cases import after_arrival
 from services.supervision.domain.geo import judge_position
 from services.supervision.domain.leaves import Leave, on_leave
 from services.supervision.domain.levels import level_for, next_checkin_due
@@ -160,23 +161,28 @@ class SupervisionHandlers(ProgrammeHandlers):
     async def on_arrival(self, event: IncomingEvent, arrived: ArrivalRegistered, uow: UnitOfWork) -> None:
         """Arrival after release opens a resettlement case (安置帮教, 5 years, non-coercive), after
         rehabilitation an aftercare case (后续照管, ≤ 3 years); the person has reported by arriving."""
-        kind = "resettlement" if arrived.kind == "release" else "aftercare"
+        case = after_arrival(
+            handover_kind=arrived.kind,
+            arrived_at=arrived.arrived_at,
+            release_date=arrived.release_date,
+            case_years=arrived.case_years,
+            community_rehabilitation=arrived.community_rehabilitation,
+            rehab_report_within=self.policy.aftercare.rehab_report_within,
+        )
         source_ref = f"handover:{arrived.handover_id}"
         case_id = case_id_for(source_ref)
-        start = arrived.arrived_at.date()
-        rehab = kind == "aftercare" and arrived.community_rehabilitation
         inserted = await uow.conn.execute(
             insert(cases)
             .values(
                 case_id=case_id,
                 person_id=arrived.person_id,
-                kind=kind,
-                status="awaiting_intake" if rehab else "under_supervision",
-                community_rehabilitation=rehab,
+                kind=case.kind,
+                status=case.status,
+                community_rehabilitation=case.community_rehabilitation,
                 jurisdiction=arrived.justice_office,
                 source_ref=source_ref,
-                term_start=start,
-                term_end=start.replace(year=start.year + arrived.case_years),
+                term_start=case.term_start,
+                term_end=case.term_end,
                 electronic_monitoring=False,
                 person_masked=arrived.person.model_dump(mode="json"),
             )
@@ -186,20 +192,15 @@ class SupervisionHandlers(ProgrammeHandlers):
         if inserted.scalar() is None:
             return
         opened = CaseOpened(
-            case_id=case_id, person_id=arrived.person_id, kind=kind, jurisdiction=arrived.justice_office
+            case_id=case_id, person_id=arrived.person_id, kind=case.kind, jurisdiction=arrived.justice_office
         )
         await self.publish(uow, opened, arrived.person_id, event, arrived.arrived_at)
-        await self.schedule_case_end(uow, case_id, start.replace(year=start.year + arrived.case_years))
-        if kind == "aftercare":
+        await self.schedule_case_end(uow, case_id, case.term_end)
+        if case.kind == "aftercare":
             await self.schedule_followups(uow, case_id, arrived.person_id, arrived.arrived_at)
-        if rehab:  # 社区康复: report within the window of the order (the release that started it)
+        if case.rehab_report_due is not None:  # 社区康复: report within the window of the order
             await schedule(
-                uow,
-                f"rehab-report:{case_id}",
-                "rehab.report",
-                datetime.combine(arrived.release_date, datetime.min.time(), tzinfo=arrived.arrived_at.tzinfo)
-                + self.policy.aftercare.rehab_report_within,
-                {"case_id": str(case_id)},
+                uow, f"rehab-report:{case_id}", "rehab.report", case.rehab_report_due, {"case_id": str(case_id)}
             )
         view = self.directory.build(case_id, arrived.person_id, arrived.justice_office, None, [])
         uow.after_commit(lambda: self.directory.put(view))

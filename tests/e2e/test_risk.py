@@ -88,6 +88,12 @@ async def test_risk_levels_alerts_reassessment_and_override(platform):
             json={"level": "high", "reason": "x"},
         )
         assert r.status_code == 422  # the reason is mandatory and real
+        r = await client.post(  # an assessment is overridden only through its own person
+            f"{cc}/api/v1/persons/{high_id}/risk/{latest['assessment_id']}/override",
+            headers=supervisor,
+            json={"level": "low", "reason": "借他人页面改写评估"},
+        )
+        assert r.status_code == 404 and r.headers["content-type"].startswith("application/problem+json")
         r = await client.post(
             f"{cc}/api/v1/persons/{low_id}/risk/{latest['assessment_id']}/override",
             headers=supervisor,

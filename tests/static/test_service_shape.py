@@ -50,12 +50,15 @@ def test_the_domain_does_no_io(service):
 
 
 def test_api_modules_import_no_private_names_and_no_sql():
+    """An API module maps HTTP to a command or a query: persistence is the adapters'."""
     for service in SERVICES:
         root = REPO_ROOT / "services" / service
         for path in [*root.glob("api.py"), *root.glob("api/*.py")]:
             for module, names in imports(path):
                 private = [n for n in names if n.startswith("_") and n != "__future__"]
                 assert not private, f"{rel(path)} imports private {private} from {module}"
+                assert not module.startswith(("sqlalchemy", "asyncpg")), f"{rel(path)} does SQL ({module})"
+                assert not module.endswith(".adapters.tables"), f"{rel(path)} reads tables directly"
 
 
 def test_only_shared_deps_reads_app_state_and_every_main_is_wired_by_shared_service():

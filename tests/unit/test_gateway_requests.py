@@ -91,7 +91,7 @@ def test_demo_clients_have_only_their_agency_scopes_and_hashed_secrets():
 def test_age_band_from_the_birth_date_in_the_id_number():
     from datetime import date
 
-    from services.exchange.api.ingest import age_band_of
+    from services.exchange.domain.ingest import age_band_of
 
     assert age_band_of("11010519491231002X", date(2026, 11, 26)) == "50+"
     assert age_band_of("320281200201011234", date(2026, 11, 26)) == "<25"

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
+from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.dialects.postgresql import insert
@@ -175,3 +176,29 @@ async def quality(conn: AsyncConnection, unfounded_codes: list[str]) -> list[dic
         }
         for r in rows
     ]
+
+
+async def alert_with_log(conn: AsyncConnection, alert_id: uuid.UUID) -> dict[str, Any] | None:
+    """An alert as it stands, with its evidence and every step (who, when, why)."""
+    row = (await conn.execute(sa.select(alerts.c.data, alerts.c.evidence).where(alerts.c.alert_id == alert_id))).first()
+    if row is None:
+        return None
+    log = (
+        await conn.execute(
+            sa.select(alert_log.c.step, alert_log.c.actor, alert_log.c.reason, alert_log.c.at)
+            .where(alert_log.c.alert_id == alert_id)
+            .order_by(alert_log.c.id)
+        )
+    ).mappings()
+    return {**row.data, "evidence": row.evidence, "log": [dict(r) for r in log]}
+
+
+async def add_silence(conn: AsyncConnection, **values: Any) -> None:
+    await conn.execute(sa.insert(silences).values(**values))
+
+
+async def silences_now(conn: AsyncConnection, person_id: uuid.UUID | None) -> list[dict[str, Any]]:
+    query = sa.select(silences).where(silences.c.ends_at > sa.func.now()).order_by(silences.c.ends_at)
+    if person_id:
+        query = query.where(silences.c.person_id == person_id)
+    return [dict(r) for r in (await conn.execute(query)).mappings()]

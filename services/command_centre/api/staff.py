@@ -7,16 +7,15 @@ from pathlib import Path
 from typing import Annotated, Literal
 
 import orjson
-import sqlalchemy as sa
 from fastapi import APIRouter, Header, Query, Request
 from fastapi.responses import FileResponse, JSONResponse, Response
 from pydantic import BaseModel, Field
 from sse_starlette.sse import EventSourceResponse
 
-from services.command_centre.adapters.tables import alert_changes, alert_view
+from services.command_centre.adapters import queries
 from services.command_centre.auth import COOKIE
 from services.command_centre.deps import CommandCentreParts, Parts, User
-from services.command_centre.persons import for_person, person_visible
+from services.command_centre.persons import for_person, person_visible, staff_step
 from shared import audit
 from shared.authority import Actor
 from shared.http import ProblemError
@@ -78,25 +77,17 @@ async def list_alerts(
     limit: Annotated[int, Query(ge=1, le=1000)] = 200,
 ) -> Response:
     """Alerts, newest first. `X-Alerts-Seq` is the feed position this list reflects."""
-    if jurisdiction and not user.sees(jurisdiction):
-        raise ProblemError(403, "Forbidden", f"you cannot see the alerts of {jurisdiction}")
-    query = sa.select(alert_view.c.data).order_by(alert_view.c.raised_at.desc()).limit(limit)
-    if not user.county_wide:
-        query = query.where(alert_view.c.jurisdiction == user.office)
-    for column, value in (
-        (alert_view.c.status, status),
-        (alert_view.c.colour, colour),
-        (alert_view.c.jurisdiction, jurisdiction),
-        (alert_view.c.rule_id, rule_id),
-    ):
-        if value:
-            query = query.where(column == value)
-    async with parts.runtime.engine.connect() as conn:
-        async with conn.begin():
-            # One snapshot for the list and its feed position, so list + stream have no gap.
-            await conn.execute(sa.text("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ"))
-            seq = await conn.scalar(sa.select(sa.func.coalesce(sa.func.max(alert_changes.c.seq), 0)))
-            rows = (await conn.execute(query)).scalars().all()
+    if jurisdiction:
+        user.must_see(jurisdiction)
+    seq, rows = await queries.alert_board(
+        parts.runtime.engine,
+        office=None if user.county_wide else user.office,
+        status=status,
+        colour=colour,
+        jurisdiction=jurisdiction,
+        rule_id=rule_id,
+        limit=limit,
+    )
     return Response(orjson.dumps(rows), media_type="application/json", headers={"X-Alerts-Seq": str(seq)})
 
 
@@ -170,19 +161,19 @@ class SilenceIn(BaseModel):
     reason: str = Field(min_length=1, max_length=500)
 
 
-async def _visible(parts: CommandCentreParts, user: Actor, alert_id: str) -> None:
+async def _visible(parts: CommandCentreParts, user: Actor, alert_id: uuid.UUID) -> None:
     """A justice officer acts only on their own office's alerts (checked here and again in alerting)."""
     if user.county_wide:
         return
     async with parts.runtime.engine.connect() as conn:
-        jur = await conn.scalar(sa.select(alert_view.c.jurisdiction).where(alert_view.c.alert_id == alert_id))
-    if jur is not None and jur != user.office:
-        raise ProblemError(403, "Forbidden", f"this alert belongs to {jur}")
+        office = await queries.alert_office(conn, alert_id)
+    if office is not None:
+        user.must_see(office)
 
 
 @router.post("/api/v1/alerts/{alert_id}/acknowledge", tags=["staff"])
 async def acknowledge(alert_id: uuid.UUID, parts: Parts, user: User, body: AckIn | None = None):
-    await _visible(parts, user, str(alert_id))
+    await _visible(parts, user, alert_id)
     return await parts.alerting.call(
         "POST", f"/internal/v1/alerts/{alert_id}/acknowledge", json={**user.as_body(), **(body or AckIn()).model_dump()}
     )
@@ -190,7 +181,7 @@ async def acknowledge(alert_id: uuid.UUID, parts: Parts, user: User, body: AckIn
 
 @router.post("/api/v1/alerts/{alert_id}/dispose", tags=["staff"])
 async def dispose(alert_id: uuid.UUID, body: DisposeIn, parts: Parts, user: User):
-    await _visible(parts, user, str(alert_id))
+    await _visible(parts, user, alert_id)
     return await parts.alerting.call(
         "POST", f"/internal/v1/alerts/{alert_id}/dispose", json={**user.as_body(), **body.model_dump()}
     )
@@ -198,7 +189,7 @@ async def dispose(alert_id: uuid.UUID, body: DisposeIn, parts: Parts, user: User
 
 @router.post("/api/v1/alerts/{alert_id}/close", tags=["staff"])
 async def close(alert_id: uuid.UUID, parts: Parts, user: User, body: CloseIn | None = None):
-    await _visible(parts, user, str(alert_id))
+    await _visible(parts, user, alert_id)
     return await parts.alerting.call(
         "POST", f"/internal/v1/alerts/{alert_id}/close", json={**user.as_body(), **(body or CloseIn()).model_dump()}
     )
@@ -206,7 +197,7 @@ async def close(alert_id: uuid.UUID, parts: Parts, user: User, body: CloseIn | N
 
 @router.get("/api/v1/alerts/{alert_id}", tags=["staff"])
 async def alert_detail(alert_id: uuid.UUID, parts: Parts, user: User):
-    await _visible(parts, user, str(alert_id))
+    await _visible(parts, user, alert_id)
     return await parts.alerting.call("GET", f"/internal/v1/alerts/{alert_id}")
 
 
@@ -257,17 +248,7 @@ async def person_timeline(person_id: uuid.UUID, parts: Parts, user: User):
 @router.post("/api/v1/persons/{person_id}/leaves", tags=["staff"], status_code=201)
 async def approve_leave(person_id: uuid.UUID, body: LeaveRequest, parts: Parts, user: User):
     """An approved leave (请假外出): ≤ 7 days by the person's justice office, longer by the county."""
-    return await for_person(
-        parts,
-        user,
-        person_id,
-        "supervision",
-        "POST",
-        f"/internal/v1/persons/{person_id}/leaves",
-        json={**body.model_dump(), **user.as_body()},
-        action="create",
-        resource="leave",
-    )
+    return await staff_step(parts, user, person_id, "POST", f"persons/{person_id}/leaves", body, None, resource="leave")
 
 
 class SanctionRequest(BaseModel):
@@ -278,17 +259,7 @@ class SanctionRequest(BaseModel):
 @router.post("/api/v1/persons/{person_id}/sanctions", tags=["staff"], status_code=201)
 async def record_sanction(person_id: uuid.UUID, body: SanctionRequest, parts: Parts, user: User):
     """训诫 / 警告 / 提请撤销 with its reason, counted per case."""
-    return await for_person(
-        parts,
-        user,
-        person_id,
-        "supervision",
-        "POST",
-        f"/internal/v1/persons/{person_id}/sanctions",
-        json={**body.model_dump(), **user.as_body()},
-        action="create",
-        resource="sanction",
-    )
+    return await staff_step(parts, user, person_id, "POST", f"persons/{person_id}/sanctions", body, "sanction.record")
 
 
 # --- risk (explained, with professional override) ------------------------------------------------------
@@ -309,6 +280,7 @@ async def person_risk(person_id: uuid.UUID, parts: Parts, user: User):
 @router.post("/api/v1/persons/{person_id}/risk/assess", tags=["staff"], status_code=201)
 async def assess_risk(person_id: uuid.UUID, parts: Parts, user: User):
     """Assess again now (on demand)."""
+    user.require("risk.assess")
     return await for_person(
         parts,
         user,
@@ -316,7 +288,7 @@ async def assess_risk(person_id: uuid.UUID, parts: Parts, user: User):
         "risk",
         "POST",
         f"/internal/v1/persons/{person_id}/assess",
-        params={"actor": user.name},
+        json=user.as_body(),
         action="update",
         resource="risk",
     )
@@ -324,15 +296,17 @@ async def assess_risk(person_id: uuid.UUID, parts: Parts, user: User):
 
 @router.post("/api/v1/persons/{person_id}/risk/{assessment_id}/override", tags=["staff"])
 async def override_risk(person_id: uuid.UUID, assessment_id: uuid.UUID, body: RiskOverrideIn, parts: Parts, user: User):
-    """A professional override: the reason is mandatory; the computed level stays beside it."""
+    """A professional override: the reason is mandatory; the computed level stays beside it. Risk
+    checks that the assessment is this person's and in an office the member of staff sees."""
+    user.require("risk.override")
     return await for_person(
         parts,
         user,
         person_id,
         "risk",
         "POST",
-        f"/internal/v1/assessments/{assessment_id}/override",
-        json={**body.model_dump(), "actor": user.name},
+        f"/internal/v1/persons/{person_id}/assessments/{assessment_id}/override",
+        json={**body.model_dump(), **user.as_body()},
         action="update",
         resource="risk",
     )
@@ -350,8 +324,8 @@ async def risk_quality(parts: Parts, user: User, version: str | None = None):
 
 @router.get("/api/v1/handovers", tags=["staff"])
 async def handover_board(parts: Parts, user: User, view: str = "all", office: str | None = None, days: int = 30):
-    if office and not user.sees(office):
-        raise ProblemError(403, "Forbidden", f"you cannot see {office}")
+    if office:
+        user.must_see(office)
     params = {
         "view": view,
         "days": days,

@@ -11,18 +11,16 @@ import uuid
 from datetime import UTC, date, datetime, timedelta
 from typing import Annotated
 
-import sqlalchemy as sa
 from fastapi import APIRouter, Query
 from fastapi.responses import Response
 from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font, PatternFill
 
-from services.command_centre.adapters.tables import alert_view
+from services.command_centre.adapters import queries
 from services.command_centre.deps import CommandCentreParts, Parts, User
 from services.command_centre.persons import for_person, person_visible, staff_step
 from shared import staff_steps as steps
 from shared.authority import Actor
-from shared.http import ProblemError
 
 router = APIRouter(tags=["staff"])
 Month = Annotated[str | None, Query(pattern=r"^\d{4}-(0[1-9]|1[0-2])$")]
@@ -72,8 +70,8 @@ async def geometry(parts: Parts, user: User):
 
 @router.get("/api/v1/map/positions")
 async def positions(parts: Parts, user: User, office: str | None = None):
-    if office and not user.sees(office):
-        raise ProblemError(403, "Forbidden", f"you cannot see {office}")
+    if office:
+        user.must_see(office)
     jurisdiction = office or (None if user.county_wide else user.office)
     return await parts.supervision.call(
         "GET", "/internal/v1/positions", params={"jurisdiction": jurisdiction} if jurisdiction else {}
@@ -120,33 +118,14 @@ async def person_programmes(person_id: uuid.UUID, parts: Parts, user: User):
 async def person_alerts(person_id: uuid.UUID, parts: Parts, user: User):
     await person_visible(parts, user, person_id, resource="alerts")
     async with parts.runtime.engine.connect() as conn:
-        return (
-            (
-                await conn.execute(
-                    sa.select(alert_view.c.data)
-                    .where(alert_view.c.person_id == person_id)
-                    .order_by(alert_view.c.raised_at.desc())
-                    .limit(500)
-                )
-            )
-            .scalars()
-            .all()
-        )
+        return await queries.alerts_of_person(conn, person_id)
 
 
 @router.post("/api/v1/persons/{person_id}/positioning", status_code=201)
 async def start_positioning(person_id: uuid.UUID, body: steps.Positioning, parts: Parts, user: User):
     """电子定位 on one of the five legal grounds; only the bureau head approves (supervision checks)."""
     return await staff_step(
-        parts,
-        user,
-        person_id,
-        "POST",
-        f"persons/{person_id}/positioning",
-        body,
-        may="positioning.approve",
-        action="create",
-        resource="positioning",
+        parts, user, person_id, "POST", f"persons/{person_id}/positioning", body, "positioning.approve"
     )
 
 
@@ -155,94 +134,38 @@ async def renew_positioning(
     person_id: uuid.UUID, positioning_id: uuid.UUID, body: steps.Renewal, parts: Parts, user: User
 ):
     return await staff_step(
-        parts,
-        user,
-        person_id,
-        "POST",
-        f"positioning/{positioning_id}/renew",
-        body,
-        may="positioning.approve",
-        action="update",
-        resource="positioning",
+        parts, user, person_id, "POST", f"positioning/{positioning_id}/renew", body, "positioning.approve", "update"
     )
 
 
 @router.post("/api/v1/persons/{person_id}/followups", status_code=201)
 async def record_followup(person_id: uuid.UUID, body: steps.Followup, parts: Parts, user: User):
     """后续照管: a phone call or visit, with any drug test."""
-    return await staff_step(
-        parts,
-        user,
-        person_id,
-        "POST",
-        f"persons/{person_id}/followups",
-        body,
-        may="followup.record",
-        action="create",
-        resource="followup",
-    )
+    return await staff_step(parts, user, person_id, "POST", f"persons/{person_id}/followups", body, "followup.record")
 
 
 @router.post("/api/v1/persons/{person_id}/trips", status_code=201)
 async def record_trip(person_id: uuid.UUID, body: steps.Trip, parts: Parts, user: User):
-    return await staff_step(
-        parts,
-        user,
-        person_id,
-        "POST",
-        f"persons/{person_id}/trips",
-        body,
-        may="trip.record",
-        action="create",
-        resource="trip",
-    )
+    return await staff_step(parts, user, person_id, "POST", f"persons/{person_id}/trips", body, "trip.record")
 
 
 @router.put("/api/v1/persons/{person_id}/team")
 async def set_team(person_id: uuid.UUID, body: steps.Team, parts: Parts, user: User):
     """矫正小组; a woman under supervision has a woman on her team (supervision checks)."""
-    return await staff_step(
-        parts,
-        user,
-        person_id,
-        "PUT",
-        f"persons/{person_id}/team",
-        body,
-        may="team.set",
-        action="update",
-        resource="team",
-    )
+    return await staff_step(parts, user, person_id, "PUT", f"persons/{person_id}/team", body, "team.set", "update")
 
 
 @router.post("/api/v1/persons/{person_id}/close")
 async def close_case(person_id: uuid.UUID, body: steps.Close, parts: Parts, user: User):
     """收监 or transferred (a county supervisor or the bureau head; the term's end closes by itself)."""
-    return await staff_step(
-        parts,
-        user,
-        person_id,
-        "POST",
-        f"persons/{person_id}/close",
-        body,
-        may="case.close",
-        action="update",
-        resource="case",
-    )
+    return await staff_step(parts, user, person_id, "POST", f"persons/{person_id}/close", body, "case.close", "update")
 
 
 @router.post("/api/v1/persons/{person_id}/separations", status_code=201)
 async def report_separation(person_id: uuid.UUID, body: steps.Separation, parts: Parts, user: User):
     """人机分离 found on a check."""
     return await staff_step(
-        parts,
-        user,
-        person_id,
-        "POST",
-        f"persons/{person_id}/separations",
-        body,
-        may="separation.report",
-        action="create",
-        resource="separation",
+        parts, user, person_id, "POST", f"persons/{person_id}/separations", body, "separation.report"
     )
 
 
@@ -251,8 +174,7 @@ async def report_separation(person_id: uuid.UUID, body: steps.Separation, parts:
 
 @router.get("/api/v1/key-persons/{office}/{month}")
 async def key_persons(office: str, month: str, parts: Parts, user: User):
-    if not user.sees(office):
-        raise ProblemError(403, "Forbidden", f"you cannot see {office}")
+    user.must_see(office)
     return await parts.supervision.call("GET", f"/internal/v1/key-persons/{office}/{month}")
 
 
@@ -274,13 +196,7 @@ async def statistics_for(parts: CommandCentreParts, user: Actor, month: str | No
     start = datetime.strptime(month, "%Y-%m").replace(tzinfo=UTC)
     end = (start + timedelta(days=32)).replace(day=1)
     async with parts.runtime.engine.connect() as conn:
-        alerts = (
-            await conn.execute(
-                sa.select(alert_view.c.jurisdiction, alert_view.c.colour, sa.func.count())
-                .where(alert_view.c.raised_at >= start, alert_view.c.raised_at < end)
-                .group_by(alert_view.c.jurisdiction, alert_view.c.colour)
-            )
-        ).all()
+        alerts = await queries.alert_counts(conn, start, end)
     offices: dict[str, dict] = {o: {"office": o} for o in parts.geography.offices}
     for row in [*handover["offices"], *supervision["offices"]]:
         offices.setdefault(row["office"], {"office": row["office"]}).update(row)

@@ -1,0 +1,237 @@
+"""The gateway's agency requests: what a court, prison, centre or device sends is made durable
+before it is acknowledged (docs/architecture.md, "An agency loop").
+
+A 2xx means durable: on Kafka with acks=all, or in the gateway's outbox; else `Unavailable`
+(503, Retry-After). A person's real identity is sealed here and never leaves the gateway; every
+create is on the audit chain; an Idempotency-Key makes a retried request harmless.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from aiokafka.errors import KafkaError
+from sqlalchemy.exc import SQLAlchemyError
+
+from services.exchange.adapters import audit, store
+from services.exchange.adapters.vault import IdentityCipher
+from services.exchange.domain.requests import PersonIn
+from shared.db.uow import UnitOfWork
+from shared.envelope import OutgoingEvent
+from shared.errors import NotFound, Refused, Unavailable
+from shared.events import EventData, PoliceAcknowledged, build_event
+from shared.logging import get_logger
+from shared.service import ServiceRuntime
+
+log = get_logger(__name__)
+_ID_NS = uuid.UUID("5b0e7f2a-9c1d-4e3b-8a6f-1d2c3b4a5e6f")
+
+
+@dataclass(frozen=True)
+class Client:
+    """The calling agency client, as its token says."""
+
+    client_id: str
+    agency: str
+
+
+@dataclass(frozen=True)
+class Retry:
+    """A request's Idempotency-Key and the hash of the request it came with."""
+
+    key: str
+    request_hash: str
+
+
+@dataclass(frozen=True)
+class Replayed:
+    """The answer already given to the same request under the same key."""
+
+    status: int
+    body: dict[str, Any]
+
+
+async def _audit(
+    uow: UnitOfWork,
+    client: Client,
+    action: str,
+    resource: str,
+    person_id: uuid.UUID,
+    purpose: str,
+    at: datetime | None = None,
+) -> None:
+    """An agency client's access to a person's record, on the gateway's hash chain."""
+    await audit.append(
+        uow.conn,
+        audit.content_of(
+            actor=client.client_id,
+            agency=client.agency,
+            role="agency-client",
+            action=action,
+            resource=resource,
+            person_id=person_id,
+            purpose=purpose,
+            at=at or datetime.now(UTC),
+            service="exchange",
+        ),
+    )
+
+
+@dataclass
+class Ingest:
+    runtime: ServiceRuntime
+    cipher: IdentityCipher
+    publish_timeout_s: float
+
+    def event_id(self, client: Client, retry: Retry | None, index: int) -> uuid.UUID | None:
+        """With an Idempotency-Key, a retry publishes the same event ids, so consumers drop the copies."""
+        return uuid.uuid5(_ID_NS, f"{client.client_id}|{retry.key}|{index}") if retry else None
+
+    def events(self, client: Client, retry: Retry | None, data: list[EventData]) -> list[tuple[str, OutgoingEvent]]:
+        return [
+            build_event(d, self.runtime.source, subject=d.person_id, id=self.event_id(client, retry, i))  # type: ignore[attr-defined]
+            for i, d in enumerate(data)
+        ]
+
+    async def replayed(self, client: Client, retry: Retry | None) -> Replayed | None:
+        """The earlier answer to this very request; the same key with another request is refused."""
+        if retry is None:
+            return None
+        async with self.runtime.engine.connect() as conn:
+            row = await store.remembered(conn, client.client_id, retry.key)
+        if row is None:
+            return None
+        if row.request_hash != retry.request_hash:
+            raise Refused("Idempotency-Key", "this Idempotency-Key was used for another request")
+        return Replayed(row.status, row.body)
+
+    async def person_record(
+        self,
+        client: Client,
+        retry: Retry | None,
+        person: PersonIn,
+        data: EventData,
+        *,
+        resource: str,
+        purpose: str,
+        answer: dict[str, Any],
+    ) -> dict[str, Any]:
+        """Seal the identity, put the event in the outbox and the create on the audit chain, in one
+        transaction."""
+        person_id: uuid.UUID = data.person_id  # type: ignore[attr-defined]
+        (topic, event), *_ = self.events(client, retry, [data])
+        sealed = self.cipher.seal(person_id, person.model_dump(mode="json"))
+        try:
+            async with self.runtime.uow() as uow:
+                await store.seal_identity(uow.conn, person_id, sealed, client.client_id)
+                uow.emit(topic, event)
+                await _audit(uow, client, "create", resource, person_id, purpose)
+                if retry:
+                    await store.remember(uow.conn, client.client_id, retry.key, retry.request_hash, answer)
+        except (SQLAlchemyError, OSError) as exc:
+            log.warning("record not stored", error=str(exc))
+            raise Unavailable("the gateway cannot store records right now") from None
+        return answer
+
+    async def stream(
+        self, client: Client, retry: Retry | None, events: list[tuple[str, OutgoingEvent]]
+    ) -> dict[str, Any]:
+        """Fixes and check-ins: on Kafka with acks=all, else in the outbox, else 503 — never a lost 202."""
+        runtime = self.runtime
+        answer = {"accepted": len(events)}
+        on_kafka = False
+        if runtime.started is not None and runtime.started.is_set():
+            try:
+                await asyncio.wait_for(runtime.producer.publish_many(events), timeout=self.publish_timeout_s)
+                on_kafka = True
+            except (KafkaError, TimeoutError) as exc:
+                # Anything already sent carries the same event ids; consumers' inboxes drop the copies.
+                log.warning("Kafka did not acknowledge; accepting into the outbox", error=str(exc))
+        if on_kafka and not retry:
+            return answer  # the hot path: no database round trip
+        try:
+            async with runtime.uow() as uow:
+                if not on_kafka:
+                    for topic, event in events:
+                        uow.emit(topic, event)
+                if retry:
+                    await store.remember(uow.conn, client.client_id, retry.key, retry.request_hash, answer)
+        except (SQLAlchemyError, OSError) as exc:
+            if on_kafka:
+                return answer  # durable on Kafka; only the idempotency record is missing
+            log.warning("outbox not reachable either", error=str(exc))
+            raise Unavailable("neither Kafka nor the outbox can take records now") from None
+        return answer
+
+
+@dataclass
+class Views:
+    """What agencies read, each read of a person's record on the audit chain; and the police's answer."""
+
+    runtime: ServiceRuntime
+
+    async def page(
+        self,
+        client: Client,
+        kind: str,
+        since: int | datetime | None,
+        limit: int,
+        *,
+        purpose: str,
+        organisation: str | None = None,
+    ) -> list[Any]:
+        async with self.runtime.uow() as uow:
+            rows = await store.outbound_page(uow.conn, kind, since, limit, organisation)
+            now = datetime.now(UTC)
+            for person_id in dict.fromkeys(r.person_id for r in rows):
+                await _audit(uow, client, "read", kind, person_id, purpose, now)
+        return rows
+
+    async def acknowledge_police_handover(
+        self, client: Client, police_unit: str, handover_id: uuid.UUID, officer: str | None
+    ) -> PoliceAcknowledged:
+        """The police took over community control (社区管控) of this key person."""
+        async with self.runtime.engine.connect() as conn:
+            person_id = await store.police_handover_person(conn, handover_id)
+        if person_id is None:
+            raise NotFound(f"no police handover {handover_id}")
+        ack = PoliceAcknowledged(
+            handover_id=handover_id,
+            person_id=person_id,
+            police_unit=police_unit,
+            officer=officer,
+            acknowledged_at=datetime.now(UTC),
+        )
+        async with self.runtime.uow() as uow:
+            uow.publish(ack, subject=person_id)
+            await _audit(
+                uow,
+                client,
+                "update",
+                "police-handover",
+                person_id,
+                "社区管控接收 (control taken over)",
+                ack.acknowledged_at,
+            )
+        return ack
+
+    async def audit_trail(self, client: Client, person_id: uuid.UUID) -> dict[str, Any]:
+        """Who read or changed this person's record (legal supervision), and whether the chain holds."""
+        async with self.runtime.uow() as uow:
+            entries = await audit.entries_for(uow.conn, person_id)
+            check = await audit.verify_chain(uow.conn)
+            await _audit(uow, client, "read", "audit", person_id, "法律监督 (legal supervision)")
+        return {
+            "person_id": str(person_id),
+            "entries": entries,
+            "chain": {
+                "ok": check.ok,
+                "checked": check.checked,
+                "first_bad_seq": check.first_bad_seq,
+                "reason": check.reason,
+            },
+        }

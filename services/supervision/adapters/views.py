@@ -1,0 +1,139 @@
+"""Supervision's read models for the map and the monthly figures: last known positions, areas
+and zones, one person's day track, and what the positioning and aftercare indicators count."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from services.supervision.adapters.store import ACTIVE
+from services.supervision.adapters.tables import cases, followups, positioning_orders, track_points, zone_state
+from services.supervision.domain.aftercare import Followup
+
+
+async def positions(conn: AsyncConnection, jurisdiction: str | None, limit: int) -> list[dict[str, Any]]:
+    """The last known position of every active case with one, newest first."""
+    q = (
+        sa.select(
+            zone_state.c.person_id,
+            cases.c.jurisdiction,
+            cases.c.kind,
+            cases.c.person_masked,
+            zone_state.c.lon,
+            zone_state.c.lat,
+            zone_state.c.accuracy_m,
+            zone_state.c.last_fix_at,
+            zone_state.c.last_outside,
+            zone_state.c.tampered,
+            zone_state.c.in_zones,
+        )
+        .join(cases, cases.c.person_id == zone_state.c.person_id)
+        .where(cases.c.status.in_(ACTIVE), zone_state.c.lon.isnot(None))
+        .order_by(zone_state.c.last_fix_at.desc())
+        .limit(limit)
+    )
+    if jurisdiction:
+        q = q.where(cases.c.jurisdiction == jurisdiction)
+    rows = (await conn.execute(q)).mappings().all()
+    return [
+        {
+            "person_id": str(r["person_id"]),
+            "jurisdiction": r["jurisdiction"],
+            "kind": r["kind"],
+            "name_masked": r["person_masked"].get("name_masked"),
+            "lon": r["lon"],
+            "lat": r["lat"],
+            "accuracy_m": r["accuracy_m"],
+            "last_fix_at": r["last_fix_at"],
+            "outside": r["last_outside"],
+            "tampered": r["tampered"],
+            "in_zones": r["in_zones"],
+        }
+        for r in rows
+    ]
+
+
+async def zones(conn: AsyncConnection, jurisdiction: str | None) -> dict[str, Any]:
+    """Exclusion zones and non-default permitted areas of active cases (the county comes from policy)."""
+    q = sa.select(cases.c.person_id, cases.c.jurisdiction, cases.c.permitted_area, cases.c.exclusion_zones).where(
+        cases.c.status.in_(ACTIVE),
+        sa.or_(cases.c.permitted_area.isnot(None), sa.func.jsonb_array_length(cases.c.exclusion_zones) > 0),
+    )
+    if jurisdiction:
+        q = q.where(cases.c.jurisdiction == jurisdiction)
+    rows = (await conn.execute(q)).mappings().all()
+    return {
+        "exclusion_zones": [
+            {
+                "person_id": str(r["person_id"]),
+                "jurisdiction": r["jurisdiction"],
+                "name": z["name"],
+                "polygon": z["polygon"]["coordinates"][0],
+            }
+            for r in rows
+            for z in r["exclusion_zones"]
+        ],
+        "permitted_areas": [
+            {
+                "person_id": str(r["person_id"]),
+                "jurisdiction": r["jurisdiction"],
+                "polygon": r["permitted_area"]["coordinates"][0],
+            }
+            for r in rows
+            if r["permitted_area"]
+        ],
+    }
+
+
+async def track(conn: AsyncConnection, person_id: uuid.UUID, start: datetime, end: datetime) -> list[dict[str, Any]]:
+    """The kept fixes of the person in [start, end)."""
+    tp = track_points.c
+    query = (
+        sa.select(tp.recorded_at, tp.lon, tp.lat, tp.accuracy_m, tp.outside)
+        .where(tp.person_id == person_id, tp.recorded_at >= start, tp.recorded_at < end)
+        .order_by(tp.recorded_at)
+    )
+    return [dict(r) for r in (await conn.execute(query)).mappings()]
+
+
+@dataclass(frozen=True)
+class MonthCounts:
+    """What the month's indicators count, per office."""
+
+    corrections: dict[str, int]  # community-correction cases active in the month
+    positioned: dict[str, int]  # of them, with electronic positioning in the month
+    aftercare: list[tuple[uuid.UUID, str]]  # aftercare cases active in the month, with their office
+    followups: dict[uuid.UUID, list[Followup]]  # the month's follow-ups by case
+
+
+async def month_counts(conn: AsyncConnection, start: datetime, end: datetime) -> MonthCounts:
+    c, po, fu = cases.c, positioning_orders.c, followups.c
+    was_active = sa.and_(c.opened_at < end, sa.or_(c.status.in_(ACTIVE), c.term_end >= start.date()))
+    corrections = await conn.execute(
+        sa.select(c.jurisdiction, sa.func.count())
+        .where(was_active, c.kind == "community_correction")
+        .group_by(c.jurisdiction)
+    )
+    positioned = await conn.execute(
+        sa.select(c.jurisdiction, sa.func.count(sa.distinct(po.case_id)))
+        .join(positioning_orders, po.case_id == c.case_id)
+        .where(po.starts_on < end.date(), po.ends_on >= start.date())
+        .group_by(c.jurisdiction)
+    )
+    aftercare = await conn.execute(sa.select(c.case_id, c.jurisdiction).where(was_active, c.kind == "aftercare"))
+    by_case: dict[uuid.UUID, list[Followup]] = {}
+    for r in await conn.execute(
+        sa.select(fu.case_id, fu.kind, fu.at, fu.drug_test, fu.police_record).where(fu.at >= start, fu.at < end)
+    ):
+        by_case.setdefault(r.case_id, []).append(Followup(r.kind, r.at, r.drug_test, r.police_record))
+    return MonthCounts(
+        corrections={j: n for j, n in corrections.tuples()},
+        positioned={j: n for j, n in positioned.tuples()},
+        aftercare=[(case_id, office) for case_id, office in aftercare.tuples()],
+        followups=by_case,
+    )

@@ -1,0 +1,19 @@
+"""Calendar arithmetic the domain shares: terms, assistance periods and anniversaries.
+
+The rule for a date that a later year lacks (docs/domain.md §1, "Dates"): an anniversary of
+29 February in a year without one falls on 28 February, the last day of that February, so a
+term never runs into March by a day nobody served.
+"""
+
+from __future__ import annotations
+
+import calendar
+from datetime import date
+
+
+def add_years(day: date, years: int) -> date:
+    """The same day `years` later (or earlier); 29 February becomes 28 February in a common year."""
+    year = day.year + years
+    if day.month == 2 and day.day == 29 and not calendar.isleap(year):
+        return date(year, 2, 28)
+    return day.replace(year=year)

@@ -1,0 +1,138 @@
+"""What opens a case, decided in the domain: kind, status, term (29 February included), the
+community-rehabilitation report's due time; the handover's arrival rules; a notice's risk facts."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, date, datetime, timedelta
+
+import pytest
+
+from services.handover.domain.policy import load_handover_policy
+from services.handover.domain.steps import StepRefused, case_years, check_arrival
+from services.risk.domain import facts
+from services.supervision.domain.cases import after_arrival
+from shared.calendar import add_years
+from shared.events import MaskedPerson, ReleaseNoticeIngested
+from shared.paths import POLICY_DIR
+
+
+def test_a_29_february_anniversary_falls_on_28_february_in_a_common_year():
+    assert add_years(date(2028, 2, 29), 5) == date(2033, 2, 28)
+    assert add_years(date(2028, 2, 29), 4) == date(2032, 2, 29)
+    assert add_years(date(2027, 3, 1), 1) == date(2028, 3, 1)
+
+
+def test_an_arrival_on_29_february_opens_its_case():
+    case = after_arrival(
+        handover_kind="release",
+        arrived_at=datetime(2028, 2, 29, 9, tzinfo=UTC),
+        release_date=date(2028, 2, 28),
+        case_years=5,
+        community_rehabilitation=False,
+        rehab_report_within=timedelta(days=15),
+    )
+    assert (case.kind, case.status, case.term_end, case.rehab_report_due) == (
+        "resettlement",
+        "under_supervision",
+        date(2033, 2, 28),
+        None,
+    )
+
+
+def test_community_rehabilitation_awaits_its_report_due_from_the_release():
+    case = after_arrival(
+        handover_kind="rehab",
+        arrived_at=datetime(2026, 12, 3, 10, tzinfo=UTC),
+        release_date=date(2026, 12, 1),
+        case_years=3,
+        community_rehabilitation=True,
+        rehab_report_within=timedelta(days=15),
+    )
+    assert (case.kind, case.status, case.community_rehabilitation) == ("aftercare", "awaiting_intake", True)
+    assert case.rehab_report_due == datetime(2026, 12, 16, tzinfo=UTC)
+    plain = after_arrival(
+        handover_kind="rehab",
+        arrived_at=datetime(2026, 12, 3, 10, tzinfo=UTC),
+        release_date=date(2026, 12, 1),
+        case_years=3,
+        community_rehabilitation=False,
+        rehab_report_within=timedelta(days=15),
+    )
+    assert (plain.status, plain.rehab_report_due) == ("under_supervision", None)
+
+
+def test_an_arrival_is_registered_once_and_only_for_a_linked_notice():
+    check_arrival(already_arrived_at=None, linked=True)
+    with pytest.raises(StepRefused, match="already"):
+        check_arrival(already_arrived_at=datetime(2026, 12, 1, tzinfo=UTC), linked=True)
+    with pytest.raises(StepRefused, match="unlinked"):
+        check_arrival(already_arrived_at=None, linked=False)
+    policy = load_handover_policy(POLICY_DIR)
+    assert (case_years("release", policy), case_years("rehab", policy)) == (5, 3)
+
+
+def test_a_release_notice_tells_the_instrument_what_the_prison_knows():
+    notice = ReleaseNoticeIngested(
+        notice_no="N-1",
+        prison="苏州监狱",
+        person_id=uuid.uuid4(),
+        person=MaskedPerson(
+            name_masked="王*",
+            id_number_masked="3202**********1234",
+            sex="M",
+            residence_town="澄江街道",
+            age_band="25-34",
+        ),
+        offence="盗窃罪",
+        offence_category="property",
+        release_date=date(2027, 1, 5),
+        sentence_months=30,
+        three_false=True,
+        reform_performance="poor",
+        prison_risk_rating="high",
+        destination_town="澄江街道",
+    )
+    learned = facts.from_release_notice(notice)
+    assert learned["three_false"] == "yes" and learned["serious_illness"] == "no"
+    assert (learned["sentence_kind"], learned["age_band"], learned["prison_risk_rating"]) == (
+        "released",
+        "25-34",
+        "high",
+    )
+    assert facts.from_sanction("warning", 2) == {"warnings": 2} and facts.from_sanction("revocation_proposal", 1) == {}
+
+
+def test_the_months_supervision_indicators_per_office():
+    from services.supervision.domain.aftercare import Followup
+    from services.supervision.domain.indicators import by_office
+
+    clean, relapsed = uuid.uuid4(), uuid.uuid4()
+    at = datetime(2026, 12, 5, tzinfo=UTC)
+    rows = by_office(
+        corrections={"澄江街道": 4, "华士镇": 0},
+        positioned={"澄江街道": 1},
+        aftercare=[(clean, "澄江街道"), (relapsed, "澄江街道")],
+        followups={
+            clean: [Followup("phone", at, "negative", False)],
+            relapsed: [Followup("visit", at, "positive", False)],
+        },
+    )
+    assert rows == [
+        {
+            "office": "华士镇",
+            "corrections": 0,
+            "positioning_rate": None,
+            "aftercare_cases": 0,
+            "aftercare_rate": None,
+            "abstinence_rate": None,
+        },
+        {
+            "office": "澄江街道",
+            "corrections": 4,
+            "positioning_rate": 0.25,
+            "aftercare_cases": 2,
+            "aftercare_rate": 1.0,
+            "abstinence_rate": 0.5,
+        },
+    ]
