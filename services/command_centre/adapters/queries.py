@@ -65,4 +65,4 @@ async def alert_counts(conn: AsyncConnection, start: datetime, end: datetime) ->
         .where(alert_view.c.raised_at >= start, alert_view.c.raised_at < end)
         .group_by(alert_view.c.jurisdiction, alert_view.c.colour)
     )
-    return [(j, c, n) for j, c, n in (await conn.execute(query)).tuples()]
+    return [(j, c, n) for j, c, n in (await conn.execute(query))]

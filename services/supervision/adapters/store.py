@@ -222,33 +222,27 @@ async def candidates(conn: AsyncConnection, office: str, start: datetime, end: d
         )
     ).all()
     ids = [r.person_id for r in active]
-    sanction_counts: dict[uuid.UUID, int] = dict(
-        (
-            await conn.execute(
-                sa.select(sanctions.c.person_id, sa.func.count())
-                .where(sanctions.c.person_id.in_(ids), sanctions.c.recorded_at >= start, sanctions.c.recorded_at < end)
-                .group_by(sanctions.c.person_id)
-            )
+    sanction_counts: dict[uuid.UUID, int] = {
+        person_id: n
+        for person_id, n in await conn.execute(
+            sa.select(sanctions.c.person_id, sa.func.count())
+            .where(sanctions.c.person_id.in_(ids), sanctions.c.recorded_at >= start, sanctions.c.recorded_at < end)
+            .group_by(sanctions.c.person_id)
         )
-        .tuples()
-        .all()
-    )
-    alert_counts: dict[uuid.UUID, int] = dict(
-        (
-            await conn.execute(
-                sa.select(timeline.c.person_id, sa.func.count())
-                .where(
-                    timeline.c.person_id.in_(ids),
-                    timeline.c.event_type.in_(SERIOUS_SIGNALS),
-                    timeline.c.occurred_at >= start,
-                    timeline.c.occurred_at < end,
-                )
-                .group_by(timeline.c.person_id)
+    }
+    alert_counts: dict[uuid.UUID, int] = {
+        person_id: n
+        for person_id, n in await conn.execute(
+            sa.select(timeline.c.person_id, sa.func.count())
+            .where(
+                timeline.c.person_id.in_(ids),
+                timeline.c.event_type.in_(SERIOUS_SIGNALS),
+                timeline.c.occurred_at >= start,
+                timeline.c.occurred_at < end,
             )
+            .group_by(timeline.c.person_id)
         )
-        .tuples()
-        .all()
-    )
+    }
     return [
         Candidate(r.person_id, r.risk_level, sanction_counts.get(r.person_id, 0), alert_counts.get(r.person_id, 0))
         for r in active

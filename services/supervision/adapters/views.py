@@ -132,8 +132,8 @@ async def month_counts(conn: AsyncConnection, start: datetime, end: datetime) ->
     ):
         by_case.setdefault(r.case_id, []).append(Followup(r.kind, r.at, r.drug_test, r.police_record))
     return MonthCounts(
-        corrections={j: n for j, n in corrections.tuples()},
-        positioned={j: n for j, n in positioned.tuples()},
-        aftercare=[(case_id, office) for case_id, office in aftercare.tuples()],
+        corrections={j: n for j, n in corrections},
+        positioned={j: n for j, n in positioned},
+        aftercare=[(case_id, office) for case_id, office in aftercare],
         followups=by_case,
     )
