@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
@@ -121,3 +121,7 @@ class ActingStaff(BaseModel):
 
     def acting(self, policy: AuthorityPolicy) -> Actor:
         return Actor(self.actor, self.role, self.jurisdiction, policy=policy)
+
+    def step(self) -> dict[str, Any]:
+        """The step's own fields, without who takes it."""
+        return self.model_dump(mode="json", exclude=set(ActingStaff.model_fields))

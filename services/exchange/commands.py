@@ -55,6 +55,11 @@ class Replayed:
     body: dict[str, Any]
 
 
+def retry_event_id(client_id: str, key: str, index: int) -> uuid.UUID:
+    """With an Idempotency-Key, a retry publishes the same event ids, so consumers drop the copies."""
+    return uuid.uuid5(_ID_NS, f"{client_id}|{key}|{index}")
+
+
 async def _audit(
     uow: UnitOfWork,
     client: Client,
@@ -88,8 +93,7 @@ class Ingest:
     publish_timeout_s: float
 
     def event_id(self, client: Client, retry: Retry | None, index: int) -> uuid.UUID | None:
-        """With an Idempotency-Key, a retry publishes the same event ids, so consumers drop the copies."""
-        return uuid.uuid5(_ID_NS, f"{client.client_id}|{retry.key}|{index}") if retry else None
+        return retry_event_id(client.client_id, retry.key, index) if retry else None
 
     def events(self, client: Client, retry: Retry | None, data: list[EventData]) -> list[tuple[str, OutgoingEvent]]:
         return [

@@ -8,12 +8,13 @@ from datetime import UTC, date, datetime, timedelta
 from typing import Any, Literal
 
 from fastapi import APIRouter, Depends
-from pydantic import AwareDatetime, BaseModel, Field
+from pydantic import AwareDatetime, Field
 
 from services.handover.adapters import queries
 from services.handover.deps import HandoverParts, Parts
 from services.handover.domain.steps import StepRefused
 from services.handover.handlers import REASON_LABELS, HandoverHandlers
+from shared.authority import ActingStaff
 from shared.db.uow import UnitOfWork
 from shared.errors import Conflict, NotFound
 from shared.internal import require_internal
@@ -52,40 +53,49 @@ async def detail(handover_id: uuid.UUID, parts: Parts) -> dict:
     return _out(row)
 
 
-class Resolve(BaseModel):
+class Resolve(ActingStaff):
     town: str | None = Field(None, description="a Jiangyin town to link it to; omit to confirm it belongs elsewhere")
 
 
-class PickupPlan(BaseModel):
+class PickupPlan(ActingStaff):
     who: str = Field(min_length=1, max_length=100)
     when: AwareDatetime
     escort: str = Field(min_length=1, max_length=200)
 
 
-class PickupOutcome(BaseModel):
+class PickupOutcome(ActingStaff):
     outcome: Literal["picked_up", "failed", "declined"]
 
 
-class Moment(BaseModel):
+class Moment(ActingStaff):
     at: AwareDatetime
 
 
-class Agreement(BaseModel):
+class Agreement(ActingStaff):
     terms: list[str] = Field(min_length=1, max_length=50)
     signed_on: date
 
 
-class Assistance(BaseModel):
+class Assistance(ActingStaff):
     kind: Literal["minimum_living", "medical", "housing", "temporary_relief", "other"]
 
 
 async def _step(
     parts: HandoverParts,
     handover_id: uuid.UUID,
+    who: ActingStaff,
     fn: Callable[[HandoverHandlers, UnitOfWork], Awaitable[dict[str, Any] | None]],
 ) -> dict[str, Any]:
+    """A staff step: the handover's own office decides who may take it (an unlinked notice, no
+    office yet, is the county's to resolve); then the handlers take the step."""
+    actor = who.acting(parts.authority)
     try:
         async with parts.runtime.uow() as uow:
+            current = await queries.handover(uow.conn, handover_id)
+            if current is None:
+                raise NotFound(f"no handover {handover_id}")
+            office = current.justice_office
+            actor.require("handover.step" if office else "handover.resolve", office)
             result = await fn(parts.handlers, uow)
     except LookupError as exc:
         raise NotFound(str(exc)) from None
@@ -99,42 +109,38 @@ async def resolve(handover_id: uuid.UUID, body: Resolve, parts: Parts) -> dict[s
     async def fn(h, uow):
         await h.resolve(uow, handover_id, body.town)
 
-    return await _step(parts, handover_id, fn)
+    return await _step(parts, handover_id, body, fn)
 
 
 @router.post("/handovers/{handover_id}/pickup-plan")
 async def pickup_plan(handover_id: uuid.UUID, body: PickupPlan, parts: Parts) -> dict[str, Any]:
-    return await _step(
-        parts, handover_id, lambda h, uow: h.update(uow, handover_id, pickup_plan=body.model_dump(mode="json"))
-    )
+    return await _step(parts, handover_id, body, lambda h, uow: h.update(uow, handover_id, pickup_plan=body.step()))
 
 
 @router.post("/handovers/{handover_id}/pickup-outcome")
 async def pickup_outcome(handover_id: uuid.UUID, body: PickupOutcome, parts: Parts) -> dict[str, Any]:
-    return await _step(parts, handover_id, lambda h, uow: h.update(uow, handover_id, pickup_outcome=body.outcome))
+    return await _step(parts, handover_id, body, lambda h, uow: h.update(uow, handover_id, pickup_outcome=body.outcome))
 
 
 @router.post("/handovers/{handover_id}/release")
 async def release(handover_id: uuid.UUID, body: Moment, parts: Parts) -> dict[str, Any]:
-    return await _step(parts, handover_id, lambda h, uow: h.update(uow, handover_id, released_at=body.at))
+    return await _step(parts, handover_id, body, lambda h, uow: h.update(uow, handover_id, released_at=body.at))
 
 
 @router.post("/handovers/{handover_id}/arrival")
 async def arrival(handover_id: uuid.UUID, body: Moment, parts: Parts) -> dict[str, Any]:
     """Registered at the justice office: supervision opens the resettlement or aftercare case."""
-    return await _step(parts, handover_id, lambda h, uow: h.update(uow, handover_id, arrived_at=body.at))
+    return await _step(parts, handover_id, body, lambda h, uow: h.update(uow, handover_id, arrived_at=body.at))
 
 
 @router.post("/handovers/{handover_id}/agreement")
 async def agreement(handover_id: uuid.UUID, body: Agreement, parts: Parts) -> dict[str, Any]:
-    return await _step(
-        parts, handover_id, lambda h, uow: h.update(uow, handover_id, agreement=body.model_dump(mode="json"))
-    )
+    return await _step(parts, handover_id, body, lambda h, uow: h.update(uow, handover_id, agreement=body.step()))
 
 
 @router.post("/handovers/{handover_id}/assistance", status_code=201)
 async def assistance(handover_id: uuid.UUID, body: Assistance, parts: Parts) -> dict[str, Any]:
-    return await _step(parts, handover_id, lambda h, uow: h.request_assistance(uow, handover_id, body.kind))
+    return await _step(parts, handover_id, body, lambda h, uow: h.request_assistance(uow, handover_id, body.kind))
 
 
 @router.get("/indicators")

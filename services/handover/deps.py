@@ -8,6 +8,7 @@ from typing import Annotated
 from fastapi import Depends, Request
 
 from services.handover.handlers import HandoverHandlers
+from shared.authority import AuthorityPolicy
 from shared.deps import request_parts
 from shared.service import ServiceParts
 
@@ -15,6 +16,7 @@ from shared.service import ServiceParts
 @dataclass
 class HandoverParts(ServiceParts):
     handlers: HandoverHandlers
+    authority: AuthorityPolicy
 
 
 def _parts(request: Request) -> HandoverParts:

@@ -10,6 +10,7 @@ from services.handover.api import router
 from services.handover.deps import HandoverParts
 from services.handover.domain.policy import load_handover_policy
 from services.handover.handlers import HandoverHandlers
+from shared.authority import load_authority
 from shared.geography import load_geography
 from shared.service import ConsumerSpec, ServiceRuntime, build_app, run_service
 from shared.settings import ServiceSettings
@@ -30,7 +31,12 @@ def create_app(settings: ServiceSettings | None = None) -> FastAPI:
     runtime = ServiceRuntime(settings, migrations=MIGRATIONS)
     runtime.consume(ConsumerSpec(handlers=handlers.table()))
     runtime.timers(handlers.timer_handlers())
-    return build_app(runtime, router, title="SPS handover", parts=HandoverParts(runtime, handlers))
+    return build_app(
+        runtime,
+        router,
+        title="SPS handover",
+        parts=HandoverParts(runtime, handlers, load_authority(settings.policy_dir)),
+    )
 
 
 def main() -> None:

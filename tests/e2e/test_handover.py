@@ -97,6 +97,13 @@ async def test_key_ordinary_unlinked_and_duplicate_notices(platform):
         officer = await staff(client, cc, "officer-demo")  # 澄江街道: neither the county nor 华士镇
         r = await client.post(f"{cc}/api/v1/handovers/{unlinked[0]['handover_id']}/resolve", headers=officer, json={})
         assert r.status_code == 403
+        # handover checks again, so a faulty caller of its internal API cannot act for the county either
+        r = await client.post(
+            f"{platform.url('handover')}/internal/v1/handovers/{unlinked[0]['handover_id']}/resolve",
+            headers={"X-SPS-Internal-Token": "sps-demo-internal-token"},
+            json={"actor": "officer-demo", "role": "justice_officer", "jurisdiction": "澄江街道"},
+        )
+        assert r.status_code == 403 and "county" in r.json()["detail"]
         r = await client.post(f"{cc}/api/v1/handovers/{unlinked[0]['handover_id']}/resolve", headers=duty, json={})
         assert r.status_code == 200 and r.json()["receipt_at"]
 

@@ -336,11 +336,9 @@ async def test_with_the_broker_stopped_a_batch_gets_202_or_503_and_every_202_rea
             assert accepted, "the outbox takes batches while the broker is down"
             node.start()
             await node.wait_ready_async()
-            import uuid as _uuid
+            from services.exchange.commands import retry_event_id
 
-            from services.exchange.api.ingest import _ID_NS
-
-            expected = {str(_uuid.uuid5(_ID_NS, f"device-demo|{k}|{i}")) for k in accepted for i in range(10)}
+            expected = {str(retry_event_id("device-demo", k, i)) for k in accepted for i in range(10)}
             for _ in range(300):
                 records = await read_topic(node.bootstrap, topics.LOCATIONS, min_count=0, timeout_s=3)
                 on_kafka = {orjson.loads(r.value)["id"] for r in records}

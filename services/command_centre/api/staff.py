@@ -18,6 +18,7 @@ from services.command_centre.deps import CommandCentreParts, Parts, User
 from services.command_centre.persons import for_person, person_visible, staff_step
 from shared import audit
 from shared.authority import Actor
+from shared.errors import Refused
 from shared.http import ProblemError
 from shared.secrets import verify_secret
 
@@ -351,6 +352,8 @@ async def handover_step(
     # An unlinked notice (no office yet) is the county's to resolve.
     user.require("handover.step" if current["justice_office"] else "handover.resolve", current["justice_office"])
     body = await request.json() if await request.body() else {}
+    if not isinstance(body, dict):
+        raise Refused("(body)", "the step's body is a JSON object")
     async with parts.runtime.uow() as uow:
         audit.record(
             uow,
@@ -360,4 +363,6 @@ async def handover_step(
             person_id=uuid.UUID(current["person_id"]),
             purpose="安置帮教衔接 (handover)",
         )
-    return await parts.handover.call("POST", f"/internal/v1/handovers/{handover_id}/{step}", json=body)
+    return await parts.handover.call(
+        "POST", f"/internal/v1/handovers/{handover_id}/{step}", json={**body, **user.as_body()}
+    )
