@@ -1,1 +1,1 @@
-"""Pure command-centre rules: staff roles and what each may see."""
+"""Pure command-centre rules: staff accounts (what each may see is the authority model's)."""

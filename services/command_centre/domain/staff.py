@@ -1,4 +1,5 @@
-"""Staff roles and visibility: a justice officer sees only their own office."""
+"""Staff accounts: who may log in, with which role and office. What each role may do and see is
+the authority model's (`shared/authority.py`, `policy/authority.yaml`)."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ from typing import Literal
 from shared.secrets import hash_secret
 
 Role = Literal["duty_officer", "supervisor", "justice_officer", "bureau_head"]
-COUNTY = "county"  # jurisdiction of county-level staff: they see every office
+COUNTY = "county"  # the office of county-level staff (policy/authority.yaml `county`)
 
 
 @dataclass(frozen=True)
@@ -17,17 +18,6 @@ class StaffUser:
     role: Role
     jurisdiction: str
     password_hash: str
-
-    @property
-    def county_wide(self) -> bool:
-        return self.jurisdiction == COUNTY
-
-    def sees(self, jurisdiction: str) -> bool:
-        return self.county_wide or self.jurisdiction == jurisdiction
-
-    @property
-    def can_close_red_orange(self) -> bool:
-        return self.role in ("supervisor", "bureau_head")
 
 
 def demo_staff() -> dict[str, StaffUser]:

@@ -191,10 +191,6 @@ def load_instrument(policy_dir: Path, version: str) -> Instrument:
     return load_policy(policy_dir / "risk" / f"instrument-{version}.yaml", Instrument)
 
 
-def available_versions(policy_dir: Path) -> list[str]:
-    return sorted(p.stem.removeprefix("instrument-") for p in (policy_dir / "risk").glob("instrument-*.yaml"))
-
-
 def age_band(age: int) -> str:
     if age < 25:
         return "<25"

@@ -35,11 +35,6 @@ def abstinent(followups: list[Followup]) -> bool:
     return not any(f.drug_test in ("positive", "refused") or f.police_record for f in followups)
 
 
-def counts_as_followed_up(followups: list[Followup]) -> bool:
-    """The aftercare rate counts a case followed up in a month when it had any phone call or visit."""
-    return bool(followups)
-
-
 def trip_needs_report(days: int, policy: AftercarePolicy) -> bool:
     return days >= policy.unreported_trip_days
 
