@@ -141,7 +141,7 @@ class SupervisionCommands:
     ) -> tuple[SanctionRecorded, uuid.UUID]:
         """A sanction (训诫 / 警告 / 提请撤销), counted per case; alerting and risk act on the count."""
         store = self.store(uow)
-        case = await self._case(store, person_id, actor, "sanction.record")
+        case = await self._case(store, person_id, actor, f"sanction.{kind}")
         sanction_id, now = uuid.uuid4(), self.clock()
         count = await store.add_sanction(
             sanction_id=sanction_id,

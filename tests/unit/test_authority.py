@@ -30,7 +30,7 @@ def test_a_refusal_names_the_role_or_level_it_needs():
     with pytest.raises(Forbidden, match="county staff"):
         actor("justice_officer", "澄江街道").require("leave.approve_long", "澄江街道")
     with pytest.raises(Forbidden, match="belongs to 南闸街道"):
-        actor("justice_officer", "澄江街道").require("sanction.record", "南闸街道")
+        actor("justice_officer", "澄江街道").require("sanction.warning", "南闸街道")
     assert actor("bureau_head", "county").may("positioning.approve", "南闸街道")
     assert not actor("duty_officer", "county").may("alert.close_serious")
 

@@ -153,3 +153,22 @@ async def test_the_key_person_list_is_confirmed_once_and_new_names_signal(world)
         await commands.confirm_key_persons(_uow(uow), OFFICER, "澄江街道", "2026-12")
     with pytest.raises(Refused):
         await commands.confirm_key_persons(_uow(uow), OFFICER, "澄江街道", "December")
+
+
+async def test_who_decides_each_sanction_is_policy(world):
+    """The brief's split (a warning by the county) is one line of policy/authority.yaml away."""
+    commands, uow, store = world
+    case = store.add_case()
+    default = OFFICER.policy
+    county_warns = default.model_copy(
+        update={
+            "actions": {
+                **default.actions,
+                "sanction.warning": default.actions["sanction.warning"].model_copy(update={"level": "county"}),
+            }
+        }
+    )
+    officer = Actor("officer-demo", "justice_officer", "澄江街道", policy=county_warns)
+    with pytest.raises(Forbidden, match="county staff"):
+        await commands.record_sanction(_uow(uow), officer, case["person_id"], "warning", "未按时报告")
+    assert store.sanctions == [] and uow.published == []

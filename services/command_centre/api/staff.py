@@ -260,7 +260,9 @@ class SanctionRequest(BaseModel):
 @router.post("/api/v1/persons/{person_id}/sanctions", tags=["staff"], status_code=201)
 async def record_sanction(person_id: uuid.UUID, body: SanctionRequest, parts: Parts, user: User):
     """训诫 / 警告 / 提请撤销 with its reason, counted per case."""
-    return await staff_step(parts, user, person_id, "POST", f"persons/{person_id}/sanctions", body, "sanction.record")
+    return await staff_step(
+        parts, user, person_id, "POST", f"persons/{person_id}/sanctions", body, f"sanction.{body.kind}"
+    )
 
 
 # --- risk (explained, with professional override) ------------------------------------------------------
