@@ -8,13 +8,11 @@ level and its trigger; it is published (`sps.risk.assessed`), and a rise to high
 from __future__ import annotations
 
 import uuid
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
-import sqlalchemy as sa
-from sqlalchemy.dialects.postgresql import insert
-
-from services.risk.adapters.tables import assessments, profiles
+from services.risk.adapters.store import RiskStore
 from services.risk.domain import facts
 from services.risk.domain.instrument import Instrument, Result, score
 from shared.authority import Actor
@@ -33,7 +31,7 @@ from shared.events import (
     Signal,
 )
 from shared.kafka.consumer import Handler
-from shared.timers import Timer, TimerHandler, schedule, timers
+from shared.timers import Timer, TimerHandler
 
 SERIOUS_BREACHES = (
     "sps.supervision.exclusion-zone-entered",
@@ -42,9 +40,16 @@ SERIOUS_BREACHES = (
 )
 
 
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
 @dataclass
 class RiskHandlers:
     instrument: Instrument
+    clock: Callable[[], datetime] = _now
+    # The adapter the handlers persist through; tests give an in-memory one.
+    store: Callable[[UnitOfWork], RiskStore] = field(default=RiskStore)
 
     def table(self) -> dict[str, Handler]:
         return {
@@ -60,55 +65,38 @@ class RiskHandlers:
 
     async def on_monthly_cycle(self, timer: Timer, uow: UnitOfWork) -> None:
         """The monthly cycle: everyone is assessed again, then the next month is scheduled."""
-        people = (await uow.conn.execute(sa.select(profiles.c.person_id))).scalars().all()
-        for person_id in people:
+        for person_id in await self.store(uow).persons():
             await self.assess(uow, person_id, f"monthly:{timer.due_at:%Y-%m}", None)
-        await schedule_monthly(uow, after=timer.due_at)
+        await schedule_monthly(self.store(uow), after=timer.due_at)
 
     # --- facts --------------------------------------------------------------------------------
 
     async def on_court_order(self, event: IncomingEvent, order: CourtOrderIngested, uow: UnitOfWork) -> None:
         """Intake: the order's facts, then an assessment."""
-        await self._learn(uow, order.person_id, facts.from_court_order(order), order.person.residence_town)
+        await self.store(uow).learn(order.person_id, facts.from_court_order(order), order.person.residence_town)
         await self.assess(uow, order.person_id, "intake", event)
 
     async def on_release_notice(self, event: IncomingEvent, notice: ReleaseNoticeIngested, uow: UnitOfWork) -> None:
         """Release: the prison's facts, then the dangerousness assessment (危险性评估)."""
-        await self._learn(uow, notice.person_id, facts.from_release_notice(notice), notice.destination_town)
+        await self.store(uow).learn(notice.person_id, facts.from_release_notice(notice), notice.destination_town)
         await self.assess(uow, notice.person_id, "release", event)
 
     async def on_arrival(self, event: IncomingEvent, arrived: ArrivalRegistered, uow: UnitOfWork) -> None:
         """Arrival after release: assessed again where the person now lives."""
-        await self._learn(uow, arrived.person_id, {}, arrived.justice_office)
+        await self.store(uow).learn(arrived.person_id, {}, arrived.justice_office)
         await self.assess(uow, arrived.person_id, "arrival", event)
 
     async def on_sanction(self, event: IncomingEvent, sanction: SanctionRecorded, uow: UnitOfWork) -> None:
         if learned := facts.from_sanction(sanction.kind, sanction.count):
-            await self._learn(uow, sanction.person_id, learned, sanction.jurisdiction)
+            await self.store(uow).learn(sanction.person_id, learned, sanction.jurisdiction)
         await self.assess(uow, sanction.person_id, f"sanction:{sanction.kind}", event)
 
     async def on_serious_breach(self, event: IncomingEvent, signal: Signal, uow: UnitOfWork) -> None:
-        facts = await self._facts(uow, signal.person_id)
-        await self._learn(
-            uow, signal.person_id, {"serious_breaches": int(facts.get("serious_breaches", 0)) + 1}, signal.jurisdiction
-        )
+        store = self.store(uow)
+        known, _ = await store.profile(signal.person_id) or ({}, None)
+        breaches = int(known.get("serious_breaches", 0)) + 1
+        await store.learn(signal.person_id, {"serious_breaches": breaches}, signal.jurisdiction)
         await self.assess(uow, signal.person_id, "serious_breach", event)
-
-    async def _learn(self, uow: UnitOfWork, person_id: uuid.UUID, facts: dict, jurisdiction: str | None) -> None:
-        stmt = insert(profiles).values(person_id=person_id, facts=facts, jurisdiction=jurisdiction)
-        await uow.conn.execute(
-            stmt.on_conflict_do_update(
-                index_elements=["person_id"],
-                set_={
-                    "facts": profiles.c.facts.concat(stmt.excluded.facts),
-                    "jurisdiction": sa.func.coalesce(stmt.excluded.jurisdiction, profiles.c.jurisdiction),
-                    "updated_at": sa.func.now(),
-                },
-            )
-        )
-
-    async def _facts(self, uow: UnitOfWork, person_id: uuid.UUID) -> dict:
-        return (await uow.conn.scalar(sa.select(profiles.c.facts).where(profiles.c.person_id == person_id))) or {}
 
     # --- assessing ------------------------------------------------------------------------------
 
@@ -121,49 +109,35 @@ class RiskHandlers:
         instrument: Instrument | None = None,
     ) -> RiskAssessed | None:
         instrument = instrument or self.instrument
-        row = (
-            await uow.conn.execute(
-                sa.select(profiles.c.facts, profiles.c.jurisdiction).where(profiles.c.person_id == person_id)
-            )
-        ).first()
-        if row is None:
+        store = self.store(uow)
+        profile = await store.profile(person_id)
+        if profile is None:
             return None  # nothing known of this person yet
-        previous = await self.latest_level(uow, person_id, instrument.version)
-        result = score(instrument, row.facts)
+        known, jurisdiction = profile
+        latest = await store.latest(person_id, instrument.version)
+        result = score(instrument, known)
         assessment_id = uuid.uuid4()
-        await uow.conn.execute(
-            sa.insert(assessments).values(
-                assessment_id=assessment_id,
-                person_id=person_id,
-                instrument_version=result.instrument_version,
-                trigger=trigger,
-                items=[_item(s) for s in result.items],
-                total=result.total,
-                level_by_points=result.level_by_points,
-                computed_level=result.level,
-                overrides_applied=list(result.overrides),
-                jurisdiction=row.jurisdiction,
-                offence_category=row.facts.get("offence_category"),
-            )
+        await store.add_assessment(
+            assessment_id=assessment_id,
+            person_id=person_id,
+            instrument_version=result.instrument_version,
+            trigger=trigger,
+            items=[_item(s) for s in result.items],
+            total=result.total,
+            level_by_points=result.level_by_points,
+            computed_level=result.level,
+            overrides_applied=list(result.overrides),
+            jurisdiction=jurisdiction,
+            offence_category=known.get("offence_category"),
         )
-        published = self.published(assessment_id, person_id, trigger, result, row.jurisdiction, instrument)
+        published = self.published(assessment_id, person_id, trigger, result, jurisdiction, instrument)
         if instrument.version == self.instrument.version:  # re-scoring under another version stays internal
             uow.publish(published, subject=person_id, cause=cause)
+            previous = latest[1] if latest else None
             await self._after_level(
-                uow, assessment_id, person_id, previous, result.level, result.total, row.jurisdiction, cause
+                uow, assessment_id, person_id, previous, result.level, result.total, jurisdiction, cause
             )
         return published
-
-    async def latest_level(self, uow: UnitOfWork, person_id: uuid.UUID, version: str) -> str | None:
-        row = (
-            await uow.conn.execute(
-                sa.select(assessments.c.computed_level, assessments.c.override_level)
-                .where(assessments.c.person_id == person_id, assessments.c.instrument_version == version)
-                .order_by(assessments.c.created_at.desc())
-                .limit(1)
-            )
-        ).first()
-        return None if row is None else (row.override_level or row.computed_level)
 
     async def _after_level(
         self,
@@ -176,34 +150,23 @@ class RiskHandlers:
         jurisdiction: str | None,
         cause: IncomingEvent | None,
     ) -> None:
+        """A rise to high is the `risk_high` signal; the next reassessment is due by the level."""
+        now = self.clock()
         if level == "high" and previous != "high":
             signal = RiskHigh(
                 person_id=person_id,
                 jurisdiction=jurisdiction or "",
                 cause=f"risk-high:{assessment_id}",
-                observed_at=datetime.now(UTC),
+                observed_at=now,
                 evidence=[str(assessment_id)],
                 level=level,
                 score=total,
             )
             uow.publish(signal, subject=person_id, cause=cause)
-        due = datetime.now(UTC) + self.instrument.reassessment[level]  # type: ignore[index]
-        stmt = insert(timers).values(
-            key=f"reassess:{person_id}",
-            kind="risk.reassess",
-            due_at=due,
-            payload={"person_id": str(person_id), "assessment_id": str(assessment_id), "level": level},
-        )
-        await uow.conn.execute(
-            stmt.on_conflict_do_update(
-                index_elements=["key"],
-                set_={
-                    "due_at": stmt.excluded.due_at,
-                    "payload": stmt.excluded.payload,
-                    "fired_at": None,
-                    "attempts": 0,
-                },
-            )
+        await self.store(uow).set_reassessment(
+            person_id,
+            now + self.instrument.reassessment[level],  # type: ignore[index]
+            {"person_id": str(person_id), "assessment_id": str(assessment_id), "level": level},
         )
 
     async def override(
@@ -211,24 +174,13 @@ class RiskHandlers:
     ) -> RiskAssessed:
         """A professional override of one of the person's assessments, with its reason; the computed
         level stays beside it. The assessment must be this person's, in an office the actor sees."""
-        row = (
-            (
-                await uow.conn.execute(
-                    sa.select(assessments).where(assessments.c.assessment_id == assessment_id).with_for_update()
-                )
-            )
-            .mappings()
-            .first()
-        )
+        store = self.store(uow)
+        row = await store.assessment_for_update(assessment_id)
         if row is None or row["person_id"] != person_id:
             raise NotFound(f"no assessment {assessment_id} of person {person_id}")
         actor.require("risk.override", row["jurisdiction"])
         previous = row["override_level"] or row["computed_level"]
-        await uow.conn.execute(
-            sa.update(assessments)
-            .where(assessments.c.assessment_id == assessment_id)
-            .values(override_level=level, override_reason=reason, overridden_by=actor.name, overridden_at=sa.func.now())
-        )
+        await store.set_override(assessment_id, level, reason, actor.name)
         published = RiskAssessed(
             assessment_id=assessment_id,
             person_id=row["person_id"],
@@ -274,21 +226,16 @@ class RiskHandlers:
         )
 
     async def on_reassessment_due(self, timer: Timer, uow: UnitOfWork) -> None:
+        """No assessment since the one that set this deadline: the reassessment is overdue."""
         person_id = uuid.UUID(timer.payload["person_id"])
-        latest = await uow.conn.scalar(
-            sa.select(assessments.c.assessment_id)
-            .where(assessments.c.person_id == person_id, assessments.c.instrument_version == self.instrument.version)
-            .order_by(assessments.c.created_at.desc())
-            .limit(1)
-        )
-        if str(latest) != timer.payload["assessment_id"]:
+        store = self.store(uow)
+        latest = await store.latest(person_id, self.instrument.version)
+        if latest is None or str(latest[0]) != timer.payload["assessment_id"]:
             return  # assessed again meanwhile
-        jurisdiction = await uow.conn.scalar(
-            sa.select(profiles.c.jurisdiction).where(profiles.c.person_id == person_id)
-        )
+        profile = await store.profile(person_id)
         signal = ReassessmentOverdue(
             person_id=person_id,
-            jurisdiction=jurisdiction or "",
+            jurisdiction=(profile[1] if profile else None) or "",
             cause=f"reassess:{timer.payload['assessment_id']}",
             observed_at=timer.due_at,
             evidence=[timer.payload["assessment_id"]],
@@ -307,6 +254,7 @@ def next_month_start(after: datetime) -> datetime:
     return datetime(year, month, 1, tzinfo=UTC)
 
 
-async def schedule_monthly(uow: UnitOfWork, after: datetime | None = None) -> None:
+async def schedule_monthly(store: RiskStore, after: datetime | None = None) -> None:
+    """The next monthly cycle, once per month key: replicas and restarts add nothing."""
     due = next_month_start(after or datetime.now(UTC))
-    await schedule(uow, f"monthly:{due:%Y-%m}", "risk.monthly", due, {})
+    await store.schedule(f"monthly:{due:%Y-%m}", "risk.monthly", due, {})

@@ -6,6 +6,7 @@ from pathlib import Path
 
 from fastapi import FastAPI
 
+from services.risk.adapters.store import RiskStore
 from services.risk.api import router
 from services.risk.deps import RiskParts
 from services.risk.domain.instrument import load_instrument
@@ -31,7 +32,7 @@ def create_app(settings: RiskSettings | None = None) -> FastAPI:
 
     async def first_monthly_cycle(rt: ServiceRuntime) -> None:
         async with rt.uow() as uow:
-            await schedule_monthly(uow)  # once per month key: replicas and restarts add nothing
+            await schedule_monthly(RiskStore(uow))  # once per month key: replicas and restarts add nothing
 
     runtime.on_startup(first_monthly_cycle)
     runtime.timers(handlers.timer_handlers())

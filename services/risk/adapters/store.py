@@ -1,0 +1,102 @@
+"""Risk's persistence for its handlers: what is known of each person (the profile), the
+assessments, and the person's reassessment deadline. Handlers see only this class, so a test
+can give them a fake (tests/fakes/risk_store.py)."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from services.risk.adapters.tables import assessments, profiles
+from shared.db.uow import UnitOfWork
+from shared.timers import schedule, timers
+
+
+class RiskStore:
+    def __init__(self, uow: UnitOfWork) -> None:
+        self.uow = uow
+
+    @property
+    def conn(self) -> AsyncConnection:
+        return self.uow.conn
+
+    # --- profiles ------------------------------------------------------------------------------------
+
+    async def learn(self, person_id: uuid.UUID, facts: dict[str, Any], jurisdiction: str | None) -> None:
+        """Merge new facts into the person's profile; a known office stays unless a new one is given."""
+        stmt = insert(profiles).values(person_id=person_id, facts=facts, jurisdiction=jurisdiction)
+        await self.conn.execute(
+            stmt.on_conflict_do_update(
+                index_elements=["person_id"],
+                set_={
+                    "facts": profiles.c.facts.concat(stmt.excluded.facts),
+                    "jurisdiction": sa.func.coalesce(stmt.excluded.jurisdiction, profiles.c.jurisdiction),
+                    "updated_at": sa.func.now(),
+                },
+            )
+        )
+
+    async def profile(self, person_id: uuid.UUID) -> tuple[dict[str, Any], str | None] | None:
+        """The person's facts and office, or None when nothing is known of them."""
+        row = (
+            await self.conn.execute(
+                sa.select(profiles.c.facts, profiles.c.jurisdiction).where(profiles.c.person_id == person_id)
+            )
+        ).first()
+        return None if row is None else (row.facts, row.jurisdiction)
+
+    async def persons(self) -> list[uuid.UUID]:
+        return list((await self.conn.execute(sa.select(profiles.c.person_id))).scalars())
+
+    # --- assessments ---------------------------------------------------------------------------------
+
+    async def add_assessment(self, **values: Any) -> None:
+        await self.conn.execute(sa.insert(assessments).values(**values))
+
+    async def latest(self, person_id: uuid.UUID, version: str) -> tuple[uuid.UUID, str] | None:
+        """The person's newest assessment under `version`: its id and level (an override's, if any)."""
+        row = (
+            await self.conn.execute(
+                sa.select(assessments.c.assessment_id, assessments.c.computed_level, assessments.c.override_level)
+                .where(assessments.c.person_id == person_id, assessments.c.instrument_version == version)
+                .order_by(assessments.c.created_at.desc())
+                .limit(1)
+            )
+        ).first()
+        return None if row is None else (row.assessment_id, row.override_level or row.computed_level)
+
+    async def assessment_for_update(self, assessment_id: uuid.UUID) -> Any:
+        query = sa.select(assessments).where(assessments.c.assessment_id == assessment_id).with_for_update()
+        return (await self.conn.execute(query)).mappings().first()
+
+    async def set_override(self, assessment_id: uuid.UUID, level: str, reason: str, by: str) -> None:
+        await self.conn.execute(
+            sa.update(assessments)
+            .where(assessments.c.assessment_id == assessment_id)
+            .values(override_level=level, override_reason=reason, overridden_by=by, overridden_at=sa.func.now())
+        )
+
+    # --- deadlines -----------------------------------------------------------------------------------
+
+    async def set_reassessment(self, person_id: uuid.UUID, due: datetime, payload: dict[str, Any]) -> None:
+        """The person's one reassessment deadline, moved to `due` (armed again if it had fired)."""
+        stmt = insert(timers).values(key=f"reassess:{person_id}", kind="risk.reassess", due_at=due, payload=payload)
+        await self.conn.execute(
+            stmt.on_conflict_do_update(
+                index_elements=["key"],
+                set_={
+                    "due_at": stmt.excluded.due_at,
+                    "payload": stmt.excluded.payload,
+                    "fired_at": None,
+                    "attempts": 0,
+                },
+            )
+        )
+
+    async def schedule(self, key: str, kind: str, due: datetime, payload: dict[str, Any]) -> None:
+        await schedule(self.uow, key, kind, due, payload)

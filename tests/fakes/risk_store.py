@@ -1,0 +1,47 @@
+"""An in-memory stand-in for `services.risk.adapters.store.RiskStore`."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from typing import Any
+
+
+class FakeRiskStore:
+    def __init__(self, uow: Any) -> None:
+        self.uow = uow
+        self.profiles: dict[uuid.UUID, tuple[dict[str, Any], str | None]] = {}
+        self.assessments: list[dict[str, Any]] = []
+        self.timers: dict[str, tuple[str, datetime, dict[str, Any]]] = {}
+
+    async def learn(self, person_id: uuid.UUID, facts: dict[str, Any], jurisdiction: str | None) -> None:
+        known, office = self.profiles.get(person_id, ({}, None))
+        self.profiles[person_id] = ({**known, **facts}, jurisdiction or office)
+
+    async def profile(self, person_id: uuid.UUID) -> tuple[dict[str, Any], str | None] | None:
+        return self.profiles.get(person_id)
+
+    async def persons(self) -> list[uuid.UUID]:
+        return list(self.profiles)
+
+    async def add_assessment(self, **values: Any) -> None:
+        self.assessments.append({"override_level": None, **values})
+
+    async def latest(self, person_id: uuid.UUID, version: str) -> tuple[uuid.UUID, str] | None:
+        mine = [a for a in self.assessments if a["person_id"] == person_id and a["instrument_version"] == version]
+        if not mine:
+            return None
+        return mine[-1]["assessment_id"], mine[-1]["override_level"] or mine[-1]["computed_level"]
+
+    async def assessment_for_update(self, assessment_id: uuid.UUID) -> dict[str, Any] | None:
+        return next((a for a in self.assessments if a["assessment_id"] == assessment_id), None)
+
+    async def set_override(self, assessment_id: uuid.UUID, level: str, reason: str, by: str) -> None:
+        row = next(a for a in self.assessments if a["assessment_id"] == assessment_id)
+        row.update(override_level=level, override_reason=reason, overridden_by=by)
+
+    async def set_reassessment(self, person_id: uuid.UUID, due: datetime, payload: dict[str, Any]) -> None:
+        self.timers[f"reassess:{person_id}"] = ("risk.reassess", due, payload)
+
+    async def schedule(self, key: str, kind: str, due: datetime, payload: dict[str, Any]) -> None:
+        self.timers.setdefault(key, (kind, due, payload))

@@ -1,0 +1,152 @@
+"""Risk's handlers on a fake unit of work and store, with a fixed clock: facts in, an assessment
+published, `risk_high` on a rise only, the reassessment deadline by level, the override bound to
+its person and office, the overdue reassessment only when nothing newer exists. No Kafka, no
+PostgreSQL."""
+
+from __future__ import annotations
+
+import inspect
+import uuid
+from datetime import UTC, date, datetime, timedelta
+from typing import Any, cast
+
+import pytest
+
+from services.risk.adapters.store import RiskStore
+from services.risk.domain.instrument import load_instrument
+from services.risk.handlers import RiskHandlers
+from shared.authority import Actor
+from shared.envelope import decode, encode, new_event
+from shared.errors import Forbidden, NotFound
+from shared.events import CourtOrderIngested, MaskedPerson, SanctionRecorded
+from shared.paths import POLICY_DIR
+from shared.timers import Timer
+from tests.fakes.risk_store import FakeRiskStore
+from tests.fakes.uow import FakeUnitOfWork
+
+NOW = datetime(2026, 12, 10, 8, tzinfo=UTC)
+INSTRUMENT = load_instrument(POLICY_DIR, "2026.1")
+
+
+@pytest.fixture
+def world() -> tuple[RiskHandlers, FakeUnitOfWork, FakeRiskStore]:
+    uow = FakeUnitOfWork("risk")
+    store = FakeRiskStore(uow)
+    handlers = RiskHandlers(INSTRUMENT, clock=lambda: NOW, store=lambda _uow: cast(RiskStore, store))
+    return handlers, uow, store
+
+
+def order(person_id: uuid.UUID, category: str = "property") -> CourtOrderIngested:
+    return CourtOrderIngested(
+        order_no=f"T-{uuid.uuid4().hex[:8]}",
+        court="江阴市人民法院",
+        person_id=person_id,
+        person=MaskedPerson(
+            name_masked="王*",
+            id_number_masked="3202**********1234",
+            sex="M",
+            residence_town="澄江街道",
+            age_band="35-49",
+        ),
+        sentence_kind="probation",
+        offence="盗窃罪",
+        offence_category=category,  # type: ignore[arg-type]
+        term_start=date(2026, 12, 1),
+        term_end=date(2027, 12, 1),
+    )
+
+
+def incoming(data: Any, type_: str) -> Any:
+    return decode(encode(new_event(type_, "/sps/test", data, subject=str(data.person_id))))
+
+
+def test_the_fake_store_has_every_method_of_the_real_one():
+    real = {n for n, _ in inspect.getmembers(RiskStore, inspect.iscoroutinefunction) if not n.startswith("_")}
+    fake = {n for n, _ in inspect.getmembers(FakeRiskStore, inspect.iscoroutinefunction)}
+    assert real <= fake, f"the fake lacks {sorted(real - fake)}"
+
+
+async def test_an_order_is_learned_assessed_and_published_with_its_next_reassessment(world):
+    handlers, uow, store = world
+    person = uuid.uuid4()
+    o = order(person)
+    await handlers.on_court_order(incoming(o, "sps.ingest.court-order"), o, cast(Any, uow))
+    assert store.profiles[person] == (
+        {"offence_category": "property", "sentence_kind": "probation", "age_band": "35-49"},
+        "澄江街道",
+    )
+    assert uow.types() == ["sps.risk.assessed"]
+    assessed = uow.published[0][1]
+    assert assessed.data["trigger"] == "intake" and assessed.causationid is not None
+    level = assessed.data["level"]
+    kind, due, payload = store.timers[f"reassess:{person}"]
+    assert (kind, due, payload["level"]) == ("risk.reassess", NOW + INSTRUMENT.reassessment[level], level)
+
+
+async def test_risk_high_is_signalled_on_a_rise_only(world):
+    handlers, uow, store = world
+    person = uuid.uuid4()
+    o = order(person, "national_security")  # an override makes it high whatever the points
+    await handlers.on_court_order(incoming(o, "sps.ingest.court-order"), o, cast(Any, uow))
+    assert uow.types() == ["sps.risk.assessed", "sps.risk.risk-high"]
+    sanction = SanctionRecorded(
+        person_id=person,
+        jurisdiction="澄江街道",
+        case_id=uuid.uuid4(),
+        cause="s:1",
+        observed_at=NOW,
+        evidence=["s1"],
+        kind="warning",
+        count=1,
+        reason="未按时报告",
+    )
+    await handlers.on_sanction(incoming(sanction, "sps.supervision.sanction-recorded"), sanction, cast(Any, uow))
+    assert uow.types() == ["sps.risk.assessed", "sps.risk.risk-high", "sps.risk.assessed"]  # still high: no signal
+    assert store.profiles[person][0]["warnings"] == 1
+
+
+async def test_an_override_is_of_the_persons_own_assessment_in_an_office_the_actor_sees(world):
+    handlers, uow, store = world
+    person, other = uuid.uuid4(), uuid.uuid4()
+    for p in (person, other):
+        o = order(p)
+        await handlers.on_court_order(incoming(o, "sps.ingest.court-order"), o, cast(Any, uow))
+    mine = store.assessments[0]["assessment_id"]
+    officer = Actor("officer-demo", "justice_officer", "澄江街道")
+    with pytest.raises(NotFound):
+        await handlers.override(cast(Any, uow), officer, other, mine, "high", "家属反映其扬言报复")
+    with pytest.raises(Forbidden, match="澄江街道"):
+        await handlers.override(
+            cast(Any, uow), Actor("b", "justice_officer", "南闸街道"), person, mine, "high", "理由充分"
+        )
+    done = await handlers.override(cast(Any, uow), officer, person, mine, "high", "家属反映其扬言报复")
+    assert (done.level, done.override_reason, done.trigger) == (
+        "high",
+        "家属反映其扬言报复",
+        "override by officer-demo",
+    )
+    assert store.assessments[0]["overridden_by"] == "officer-demo" and uow.types()[-1] == "sps.risk.risk-high"
+
+
+async def test_an_overdue_reassessment_is_signalled_only_when_nothing_newer_exists(world):
+    handlers, uow, store = world
+    person = uuid.uuid4()
+    o = order(person)
+    await handlers.on_court_order(incoming(o, "sps.ingest.court-order"), o, cast(Any, uow))
+    first = store.assessments[0]
+    timer = Timer(
+        key=f"reassess:{person}",
+        kind="risk.reassess",
+        due_at=NOW + timedelta(days=90),
+        payload={
+            "person_id": str(person),
+            "assessment_id": str(first["assessment_id"]),
+            "level": first["computed_level"],
+        },
+    )
+    await handlers.on_reassessment_due(timer, cast(Any, uow))
+    assert uow.types()[-1] == "sps.risk.reassessment-overdue"
+    await handlers.assess(cast(Any, uow), person, "arrival", None)
+    published = len(uow.published)
+    await handlers.on_reassessment_due(timer, cast(Any, uow))
+    assert len(uow.published) == published  # assessed again meanwhile: nothing is overdue
