@@ -86,7 +86,9 @@ class SupervisionCommands:
             actor.require(action, case["jurisdiction"])
         return case
 
-    async def _publish(self, store: SupervisionStore, data: EventData, person_id: uuid.UUID, at: datetime) -> None:
+    async def _publish_on_file(
+        self, store: SupervisionStore, data: EventData, person_id: uuid.UUID, at: datetime
+    ) -> None:
         """Publish and put on the person's case file (the same record the event handlers keep)."""
         out = store.uow.publish(data, subject=person_id, time=at)
         await store.record(person_id, out.id, out.type, at, data.model_dump(mode="json"))
@@ -106,17 +108,6 @@ class SupervisionCommands:
         actor.require("leave.approve" if needed == "justice_office" else "leave.approve_long", case["jurisdiction"])
         level = "county" if actor.county_wide else "justice_office"
         leave_id = uuid.uuid4()
-        await store.add_leave(
-            leave_id=leave_id,
-            person_id=person_id,
-            case_id=case["case_id"],
-            starts_at=leave.start,
-            ends_at=leave.end,
-            destination=leave.destination,
-            reason=leave.reason,
-            approved_by=actor.name,
-            approval_level=level,
-        )
         data = LeaveApproved(
             person_id=person_id,
             case_id=case["case_id"],
@@ -127,7 +118,8 @@ class SupervisionCommands:
             approval_level=level,
             approved_by=actor.name,
         )
-        await self._publish(store, data, person_id, self.clock())
+        await store.add_leave(data, leave.reason)
+        await self._publish_on_file(store, data, person_id, self.clock())
         await store.schedule(
             f"leave-end:{leave_id}",
             "leave.end",
@@ -163,7 +155,7 @@ class SupervisionCommands:
             count=count,
             reason=reason,
         )  # type: ignore[arg-type]
-        await self._publish(store, data, person_id, now)
+        await self._publish_on_file(store, data, person_id, now)
         await self.handlers.refresh_level(uow, case["case_id"], None, reason=f"sanction:{kind}")
         return data, sanction_id
 
@@ -187,19 +179,6 @@ class SupervisionCommands:
         except PositioningRefused as exc:
             raise Refused(exc.field, str(exc)) from None
         positioning_id = uuid.uuid4()
-        await store.add_positioning(
-            positioning_id=positioning_id,
-            person_id=person_id,
-            case_id=case["case_id"],
-            ground=step.ground,
-            approved_by=actor.name,
-            device_id=step.device_id,
-            starts_on=term.starts_on,
-            ends_on=term.ends_on,
-            status="active",
-        )
-        await store.set_electronic_monitoring(case["case_id"])
-        await schedule_positioning(store, positioning_id, term.notice_on, term.ends_on)
         data = PositioningStarted(
             positioning_id=positioning_id,
             person_id=person_id,
@@ -211,7 +190,10 @@ class SupervisionCommands:
             starts_on=term.starts_on,
             ends_on=term.ends_on,
         )
-        await self._publish(store, data, person_id, now)
+        await store.add_positioning(data)
+        await store.set_electronic_monitoring(case["case_id"])
+        await schedule_positioning(store, positioning_id, term.notice_on, term.ends_on)
+        await self._publish_on_file(store, data, person_id, now)
         return data, term.notice_on
 
     async def renew_positioning(
@@ -253,7 +235,7 @@ class SupervisionCommands:
             ends_on=term.ends_on,
             renewal=len(renewals),
         )
-        await self._publish(store, data, row["person_id"], self.clock())
+        await self._publish_on_file(store, data, row["person_id"], self.clock())
         return data, term.notice_on
 
     # --- aftercare follow-ups (后续照管) and community-rehabilitation trips ------------------------------
@@ -296,7 +278,7 @@ class SupervisionCommands:
             police_record=step.police_record,
             abstinent=abstinent(history),
         )
-        await self._publish(store, data, person_id, step.at)
+        await self._publish_on_file(store, data, person_id, step.at)
         return data
 
     async def record_trip(
@@ -354,7 +336,7 @@ class SupervisionCommands:
             count=count,
             warning_due=count >= self.policy.devices.separations_before_warning,
         )
-        await self._publish(store, data, person_id, step.observed_at)
+        await self._publish_on_file(store, data, person_id, step.observed_at)
         return data
 
     async def set_team(self, uow: UnitOfWork, actor: Actor, person_id: uuid.UUID, step: steps.Team) -> uuid.UUID:

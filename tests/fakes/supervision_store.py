@@ -75,8 +75,8 @@ class FakeSupervisionStore:
     async def schedule(self, key: str, kind: str, due_at: datetime, payload: dict[str, Any]) -> None:
         self.timers.setdefault(key, (kind, due_at, payload))
 
-    async def add_leave(self, **values: Any) -> None:
-        self.leaves.append(values)
+    async def add_leave(self, leave: Any, reason: str) -> None:
+        self.leaves.append({**leave.model_dump(), "reason": reason})
 
     async def add_sanction(self, **values: Any) -> int:
         self.sanctions.append(values)
@@ -92,8 +92,8 @@ class FakeSupervisionStore:
             None,
         )
 
-    async def add_positioning(self, **values: Any) -> None:
-        self.positioning[values["positioning_id"]] = {"renewals": [], **values}
+    async def add_positioning(self, order: Any) -> None:
+        self.positioning[order.positioning_id] = {"renewals": [], "status": "active", **order.model_dump()}
 
     async def positioning_for_update(self, positioning_id: uuid.UUID) -> dict[str, Any] | None:
         row = self.positioning.get(positioning_id)

@@ -27,6 +27,7 @@ from services.supervision.adapters.tables import (
 from services.supervision.domain.aftercare import Followup
 from services.supervision.domain.keypersons import Candidate
 from shared.db.uow import UnitOfWork
+from shared.events import LeaveApproved, PositioningStarted
 from shared.timers import schedule
 
 ACTIVE = ("awaiting_intake", "under_supervision")
@@ -90,8 +91,20 @@ class SupervisionStore:
 
     # --- leaves and sanctions ------------------------------------------------------------------------
 
-    async def add_leave(self, **values: Any) -> None:
-        await self.conn.execute(sa.insert(leaves).values(**values))
+    async def add_leave(self, leave: LeaveApproved, reason: str) -> None:
+        await self.conn.execute(
+            sa.insert(leaves).values(
+                leave_id=leave.leave_id,
+                person_id=leave.person_id,
+                case_id=leave.case_id,
+                starts_at=leave.starts_at,
+                ends_at=leave.ends_at,
+                destination=leave.destination,
+                reason=reason,
+                approved_by=leave.approved_by,
+                approval_level=leave.approval_level,
+            )
+        )
 
     async def add_sanction(self, **values: Any) -> int:
         """Insert a sanction; the case's count of that kind, this one included."""
@@ -114,8 +127,21 @@ class SupervisionStore:
             )
         )
 
-    async def add_positioning(self, **values: Any) -> None:
-        await self.conn.execute(sa.insert(positioning_orders).values(**values))
+    async def add_positioning(self, order: PositioningStarted) -> None:
+        """A new, active positioning order (电子定位) as approved."""
+        await self.conn.execute(
+            sa.insert(positioning_orders).values(
+                positioning_id=order.positioning_id,
+                person_id=order.person_id,
+                case_id=order.case_id,
+                ground=order.ground,
+                approved_by=order.approved_by,
+                device_id=order.device_id,
+                starts_on=order.starts_on,
+                ends_on=order.ends_on,
+                status="active",
+            )
+        )
 
     async def positioning_for_update(self, positioning_id: uuid.UUID) -> Row | None:
         """The positioning order with its case's office, locked for a renewal."""
