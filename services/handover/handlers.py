@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import uuid
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from typing import Any
 
-import sqlalchemy as sa
-from sqlalchemy.dialects.postgresql import insert
-
-from services.handover.adapters.tables import handovers
+from services.handover.adapters.store import HandoverStore
 from services.handover.domain.classify import (
     KEY_REASONS,
     arrival_due,
@@ -38,13 +37,20 @@ from shared.events import (
 )
 from shared.ids import handover_id_for
 from shared.kafka.consumer import Handler
-from shared.timers import Timer, TimerHandler, cancel, schedule
+from shared.timers import Timer, TimerHandler
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
 
 
 @dataclass
 class HandoverHandlers:
     policy: HandoverPolicy
     offices: set[str]
+    clock: Callable[[], datetime] = _now
+    # The adapter the handlers persist through; tests give an in-memory one.
+    store: Callable[[UnitOfWork], HandoverStore] = field(default=HandoverStore)
 
     def table(self) -> dict[str, Handler]:
         return {
@@ -54,11 +60,7 @@ class HandoverHandlers:
         }
 
     async def on_police_ack(self, event: IncomingEvent, ack: PoliceAcknowledged, uow: UnitOfWork) -> None:
-        await uow.conn.execute(
-            sa.update(handovers)
-            .where(handovers.c.handover_id == ack.handover_id, handovers.c.police_ack_at.is_(None))
-            .values(police_ack_at=ack.acknowledged_at, police_ack_by=ack.police_unit)
-        )
+        await self.store(uow).police_acknowledged(ack.handover_id, ack.acknowledged_at, ack.police_unit)
 
     def timer_handlers(self) -> dict[str, TimerHandler]:
         return {
@@ -115,31 +117,25 @@ class HandoverHandlers:
     ) -> None:
         handover_id = handover_id_for(kind, source, notice_no)
         check = verify_destination(town, self.offices)
-        now = datetime.now(UTC)
-        inserted = (
-            await uow.conn.execute(
-                insert(handovers)
-                .values(
-                    handover_id=handover_id,
-                    person_id=person_id,
-                    kind=kind,
-                    notice_no=notice_no,
-                    source=source,
-                    release_date=release_date,
-                    destination_town=town,
-                    person_masked=person.model_dump(mode="json"),
-                    linked=check.linked,
-                    justice_office=check.justice_office,
-                    unlinked_reason=check.reason,
-                    key_person=bool(reasons),
-                    key_reasons=reasons,
-                    received_at=now,
-                    community_rehabilitation=community_rehabilitation,
-                )
-                .on_conflict_do_update(index_elements=["handover_id"], set_={"duplicates": handovers.c.duplicates + 1})
-                .returning(sa.literal_column("(xmax = 0)"))
-            )
-        ).scalar()
+        now = self.clock()
+        store = self.store(uow)
+        inserted = await store.open(
+            handover_id=handover_id,
+            person_id=person_id,
+            kind=kind,
+            notice_no=notice_no,
+            source=source,
+            release_date=release_date,
+            destination_town=town,
+            person_masked=person.model_dump(mode="json"),
+            linked=check.linked,
+            justice_office=check.justice_office,
+            unlinked_reason=check.reason,
+            key_person=bool(reasons),
+            key_reasons=reasons,
+            received_at=now,
+            community_rehabilitation=community_rehabilitation,
+        )
         if not inserted:
             return  # the same notice again: merged into the first
         opened = HandoverOpened(
@@ -162,92 +158,84 @@ class HandoverHandlers:
             if check.linked and self.policy.receipt.automatic_when_linked:
                 await self._receipt(uow, handover_id, event)
             else:
-                await schedule(
-                    uow, f"receipt:{hid}", "handover.receipt", receipt_due(now, self.policy), {"handover_id": hid}
+                await store.schedule(
+                    f"receipt:{hid}", "handover.receipt", receipt_due(now, self.policy), {"handover_id": hid}
                 )
         if reasons and check.linked:
             if kind == "release":
                 await self._police_handover(uow, handover_id, event)
-                await schedule(
-                    uow,
-                    f"pickup:{hid}",
-                    "handover.pickup",
-                    pickup_plan_due(release_date, self.policy),
-                    {"handover_id": hid},
+                await store.schedule(
+                    f"pickup:{hid}", "handover.pickup", pickup_plan_due(release_date, self.policy), {"handover_id": hid}
                 )
-            await schedule(
-                uow, f"arrival:{hid}", "handover.arrival", arrival_due(release_date, self.policy), {"handover_id": hid}
+            await store.schedule(
+                f"arrival:{hid}", "handover.arrival", arrival_due(release_date, self.policy), {"handover_id": hid}
             )
 
     async def _receipt(self, uow: UnitOfWork, handover_id: uuid.UUID, cause: IncomingEvent | None) -> None:
         row = await self._lock(uow, handover_id)
-        if row.receipt_at is not None:
+        if row["receipt_at"] is not None:
             return
-        now = datetime.now(UTC)
-        await uow.conn.execute(
-            sa.update(handovers).where(handovers.c.handover_id == handover_id).values(receipt_at=now)
-        )
+        now = self.clock()
+        await self.store(uow).set(handover_id, receipt_at=now)
         receipt = ReceiptIssued(
-            notice_no=row.notice_no,
-            prison=row.source,
-            person_id=row.person_id,
-            status="linked" if row.linked else "unlinked",
-            justice_office=row.justice_office,
-            reason=row.unlinked_reason,
+            notice_no=row["notice_no"],
+            prison=row["source"],
+            person_id=row["person_id"],
+            status="linked" if row["linked"] else "unlinked",
+            justice_office=row["justice_office"],
+            reason=row["unlinked_reason"],
             issued_at=now,
         )
-        uow.publish(receipt, subject=row.person_id, cause=cause)
-        await cancel(uow, f"receipt:{handover_id}")
+        uow.publish(receipt, subject=row["person_id"], cause=cause)
+        await self.store(uow).cancel(f"receipt:{handover_id}")
 
     async def _police_handover(self, uow: UnitOfWork, handover_id: uuid.UUID, cause: IncomingEvent | None) -> None:
         row = await self._lock(uow, handover_id)
-        if row.police_handover_at is not None:
+        if row["police_handover_at"] is not None:
             return
-        now = datetime.now(UTC)
-        await uow.conn.execute(
-            sa.update(handovers).where(handovers.c.handover_id == handover_id).values(police_handover_at=now)
-        )
+        now = self.clock()
+        await self.store(uow).set(handover_id, police_handover_at=now)
         notice = PoliceHandoverIssued(
             handover_id=handover_id,
-            person_id=row.person_id,
-            person=MaskedPerson(**row.person_masked),
-            reasons=row.key_reasons,
-            release_date=row.release_date,
-            destination_town=row.destination_town,
+            person_id=row["person_id"],
+            person=MaskedPerson(**row["person_masked"]),
+            reasons=row["key_reasons"],
+            release_date=row["release_date"],
+            destination_town=row["destination_town"],
             issued_at=now,
         )
-        uow.publish(notice, subject=row.person_id, cause=cause)
+        uow.publish(notice, subject=row["person_id"], cause=cause)
 
     # --- deadlines ---------------------------------------------------------------------------------
 
     async def on_receipt_due(self, timer: Timer, uow: UnitOfWork) -> None:
         row = await self._lock(uow, uuid.UUID(timer.payload["handover_id"]))
-        if row.receipt_at is None:
-            await self._signal(uow, ReceiptOverdue, row, timer, notice_no=row.notice_no)
+        if row["receipt_at"] is None:
+            await self._signal(uow, ReceiptOverdue, row, timer, notice_no=row["notice_no"])
 
     async def on_pickup_due(self, timer: Timer, uow: UnitOfWork) -> None:
         row = await self._lock(uow, uuid.UUID(timer.payload["handover_id"]))
-        if row.pickup_plan is None:
-            await self._signal(uow, PickupUnplanned, row, timer, release_date=row.release_date)
+        if row["pickup_plan"] is None:
+            await self._signal(uow, PickupUnplanned, row, timer, release_date=row["release_date"])
 
     async def on_arrival_due(self, timer: Timer, uow: UnitOfWork) -> None:
         row = await self._lock(uow, uuid.UUID(timer.payload["handover_id"]))
-        if row.arrived_at is None:
+        if row["arrived_at"] is None:
             await self._signal(uow, ReleaseIntakeMissed, row, timer)
 
     async def _signal(self, uow: UnitOfWork, model, row, timer: Timer, **extra) -> None:
         # A notice that arrives after its deadline makes the breach observable only on arrival:
         # the alert's own deadlines run from then, not from a moment nobody could have acted in.
-        observed = max(timer.due_at, row.received_at)
+        observed = max(timer.due_at, row["received_at"])
         data = model(
-            person_id=row.person_id,
-            jurisdiction=row.justice_office or "county",
+            person_id=row["person_id"],
+            jurisdiction=row["justice_office"] or "county",
             cause=timer.key,
             observed_at=observed,
-            evidence=[str(row.handover_id)],
+            evidence=[str(row["handover_id"])],
             **extra,
         )
-        uow.publish(data, subject=row.person_id)
+        uow.publish(data, subject=row["person_id"])
 
     # --- staff steps -------------------------------------------------------------------------------
 
@@ -258,67 +246,57 @@ class HandoverHandlers:
             check = verify_destination(town, self.offices)
             if not check.linked:
                 raise StepRefused(check.reason)
-            await uow.conn.execute(
-                sa.update(handovers)
-                .where(handovers.c.handover_id == handover_id)
-                .values(linked=True, justice_office=town, destination_town=town, unlinked_reason=None)
+            await self.store(uow).set(
+                handover_id, linked=True, justice_office=town, destination_town=town, unlinked_reason=None
             )
         await self._receipt(uow, handover_id, None)
-        if town is not None and row.key_person and row.kind == "release":
+        if town is not None and row["key_person"] and row["kind"] == "release":
             await self._police_handover(uow, handover_id, None)
 
-    async def update(self, uow: UnitOfWork, handover_id: uuid.UUID, **values) -> dict:
+    async def update(self, uow: UnitOfWork, handover_id: uuid.UUID, **values: Any) -> dict[str, Any]:
+        """A step that records a value (pick-up plan or outcome, release, arrival, agreement)."""
+        store = self.store(uow)
         row = await self._lock(uow, handover_id)
         if "arrived_at" in values:
-            check_arrival(already_arrived_at=row.arrived_at, linked=row.linked)
-        await uow.conn.execute(sa.update(handovers).where(handovers.c.handover_id == handover_id).values(**values))
+            check_arrival(already_arrived_at=row["arrived_at"], linked=row["linked"])
+        await store.set(handover_id, **values)
         if "pickup_plan" in values:
-            await cancel(uow, f"pickup:{handover_id}")
+            await store.cancel(f"pickup:{handover_id}")
         if "arrived_at" in values:
-            await cancel(uow, f"arrival:{handover_id}")
+            await store.cancel(f"arrival:{handover_id}")
             arrived = ArrivalRegistered(
                 handover_id=handover_id,
-                person_id=row.person_id,
-                kind=row.kind,
-                justice_office=row.justice_office,
+                person_id=row["person_id"],
+                kind=row["kind"],
+                justice_office=row["justice_office"],
                 arrived_at=values["arrived_at"],
-                release_date=row.release_date,
-                key_person=row.key_person,
-                case_years=case_years(row.kind, self.policy),
-                person=MaskedPerson(**row.person_masked),
-                community_rehabilitation=row.community_rehabilitation,
+                release_date=row["release_date"],
+                key_person=row["key_person"],
+                case_years=case_years(row["kind"], self.policy),
+                person=MaskedPerson(**row["person_masked"]),
+                community_rehabilitation=row["community_rehabilitation"],
             )
-            uow.publish(arrived, subject=row.person_id)
-        return dict((await self._lock(uow, handover_id))._mapping)
+            uow.publish(arrived, subject=row["person_id"])
+        return await self._lock(uow, handover_id)
 
     async def request_assistance(self, uow: UnitOfWork, handover_id: uuid.UUID, kind: str) -> dict:
         row = await self._lock(uow, handover_id)
         request = AssistanceRequested(
             request_id=uuid.uuid4(),
-            person_id=row.person_id,
-            person=MaskedPerson(**row.person_masked),
+            person_id=row["person_id"],
+            person=MaskedPerson(**row["person_masked"]),
             kind=kind,  # type: ignore[arg-type]
-            justice_office=row.justice_office or "county",
+            justice_office=row["justice_office"] or "county",
             status="requested",
-            requested_at=datetime.now(UTC),
+            requested_at=self.clock(),
         )
         entry = request.model_dump(mode="json")
-        await uow.conn.execute(
-            sa.update(handovers)
-            .where(handovers.c.handover_id == handover_id)
-            .values(
-                assistance=handovers.c.assistance.concat(
-                    sa.func.jsonb_build_array(sa.cast(entry, handovers.c.assistance.type))
-                )
-            )
-        )
-        uow.publish(request, subject=row.person_id)
+        await self.store(uow).add_assistance(handover_id, entry)
+        uow.publish(request, subject=row["person_id"])
         return entry
 
-    async def _lock(self, uow: UnitOfWork, handover_id: uuid.UUID):
-        row = (
-            await uow.conn.execute(sa.select(handovers).where(handovers.c.handover_id == handover_id).with_for_update())
-        ).first()
+    async def _lock(self, uow: UnitOfWork, handover_id: uuid.UUID) -> dict[str, Any]:
+        row = await self.store(uow).lock(handover_id)
         if row is None:
             raise LookupError(f"no handover {handover_id}")
         return row

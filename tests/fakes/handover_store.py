@@ -1,0 +1,57 @@
+"""An in-memory stand-in for `services.handover.adapters.store.HandoverStore`."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from typing import Any
+
+# The columns a new handover has before any step (as the table's defaults).
+_DEFAULTS: dict[str, Any] = {
+    "receipt_at": None,
+    "police_handover_at": None,
+    "police_ack_at": None,
+    "police_ack_by": None,
+    "pickup_plan": None,
+    "pickup_outcome": None,
+    "released_at": None,
+    "arrived_at": None,
+    "agreement": None,
+    "assistance": [],
+    "duplicates": 0,
+}
+
+
+class FakeHandoverStore:
+    def __init__(self, uow: Any) -> None:
+        self.uow = uow
+        self.rows: dict[uuid.UUID, dict[str, Any]] = {}
+        self.timers: dict[str, tuple[str, datetime, dict[str, Any]]] = {}
+
+    async def open(self, **values: Any) -> bool:
+        if values["handover_id"] in self.rows:
+            self.rows[values["handover_id"]]["duplicates"] += 1
+            return False
+        self.rows[values["handover_id"]] = {**_DEFAULTS, **values}
+        return True
+
+    async def lock(self, handover_id: uuid.UUID) -> dict[str, Any] | None:
+        row = self.rows.get(handover_id)
+        return None if row is None else dict(row)
+
+    async def set(self, handover_id: uuid.UUID, **values: Any) -> None:
+        self.rows[handover_id].update(values)
+
+    async def add_assistance(self, handover_id: uuid.UUID, entry: dict[str, Any]) -> None:
+        self.rows[handover_id]["assistance"] = [*self.rows[handover_id]["assistance"], entry]
+
+    async def police_acknowledged(self, handover_id: uuid.UUID, at: datetime, by: str) -> None:
+        row = self.rows.get(handover_id)
+        if row is not None and row["police_ack_at"] is None:
+            row.update(police_ack_at=at, police_ack_by=by)
+
+    async def schedule(self, key: str, kind: str, due: datetime, payload: dict[str, Any]) -> None:
+        self.timers.setdefault(key, (kind, due, payload))
+
+    async def cancel(self, key: str) -> None:
+        self.timers.pop(key, None)

@@ -1,0 +1,110 @@
+"""Handover's handlers on a fake unit of work and store, with a fixed clock: a notice opens one
+handover (a second copy is a duplicate), a linked one gets its receipt at once, a key person is
+handed to the police with pick-up and arrival deadlines, an unlinked one waits for the county,
+an arrival is registered once. No Kafka, no PostgreSQL."""
+
+from __future__ import annotations
+
+import inspect
+import uuid
+from datetime import UTC, date, datetime, timedelta
+from typing import Any, cast
+
+import pytest
+
+from services.handover.adapters.store import HandoverStore
+from services.handover.domain.policy import load_handover_policy
+from services.handover.domain.steps import StepRefused
+from services.handover.handlers import HandoverHandlers
+from shared.envelope import decode, encode, new_event
+from shared.events import MaskedPerson, ReleaseNoticeIngested
+from shared.geography import load_geography
+from shared.paths import POLICY_DIR
+from shared.timers import Timer
+from tests.fakes.handover_store import FakeHandoverStore
+from tests.fakes.uow import FakeUnitOfWork
+
+NOW = datetime(2026, 12, 10, 8, tzinfo=UTC)
+
+
+@pytest.fixture
+def world() -> tuple[HandoverHandlers, FakeUnitOfWork, FakeHandoverStore]:
+    uow = FakeUnitOfWork("handover")
+    store = FakeHandoverStore(uow)
+    handlers = HandoverHandlers(
+        load_handover_policy(POLICY_DIR),
+        set(load_geography(POLICY_DIR).offices),
+        clock=lambda: NOW,
+        store=lambda _uow: cast(HandoverStore, store),
+    )
+    return handlers, uow, store
+
+
+def notice(town: str = "华士镇", **flags: Any) -> ReleaseNoticeIngested:
+    return ReleaseNoticeIngested(
+        notice_no=f"N-{uuid.uuid4().hex[:6]}",
+        prison="苏州监狱",
+        person_id=uuid.uuid4(),
+        person=MaskedPerson(name_masked="赵*", id_number_masked="3202**********1234", sex="M", residence_town=town),
+        offence="盗窃罪",
+        offence_category="property",
+        release_date=date(2027, 1, 20),
+        sentence_months=30,
+        destination_town=town,
+        **flags,
+    )
+
+
+async def receive(handlers: HandoverHandlers, uow: FakeUnitOfWork, n: ReleaseNoticeIngested) -> None:
+    event = decode(encode(new_event("sps.ingest.release-notice", "/sps/test", n, subject=str(n.person_id))))
+    await handlers.on_release_notice(event, n, cast(Any, uow))
+
+
+def test_the_fake_store_has_every_method_of_the_real_one():
+    real = {n for n, _ in inspect.getmembers(HandoverStore, inspect.iscoroutinefunction) if not n.startswith("_")}
+    fake = {n for n, _ in inspect.getmembers(FakeHandoverStore, inspect.iscoroutinefunction)}
+    assert real <= fake, f"the fake lacks {sorted(real - fake)}"
+
+
+async def test_a_linked_ordinary_notice_opens_once_and_is_receipted_at_once(world):
+    handlers, uow, store = world
+    n = notice()
+    await receive(handlers, uow, n)
+    await receive(handlers, uow, n)  # the same notice again
+    (row,) = store.rows.values()
+    assert (row["linked"], row["justice_office"], row["receipt_at"], row["duplicates"]) == (True, "华士镇", NOW, 1)
+    assert uow.types() == ["sps.handover.opened", "sps.exchange.receipt"]
+    assert store.timers == {}  # ordinary: no pick-up or arrival deadline, and the receipt is sent
+
+
+async def test_a_key_person_goes_to_the_police_with_pickup_and_arrival_deadlines(world):
+    handlers, uow, store = world
+    n = notice(three_false=True)
+    await receive(handlers, uow, n)
+    assert uow.types() == ["sps.handover.opened", "sps.exchange.receipt", "sps.exchange.police-handover"]
+    hid = next(iter(store.rows))
+    assert {k.split(":")[0] for k in store.timers} == {"pickup", "arrival"}
+    pickup_due = store.timers[f"pickup:{hid}"][1]
+    assert pickup_due < datetime(2027, 1, 20, tzinfo=UTC)  # a plan is due before the release day
+    timer = Timer(key=f"pickup:{hid}", kind="handover.pickup", due_at=pickup_due, payload={"handover_id": str(hid)})
+    await handlers.on_pickup_due(timer, cast(Any, uow))
+    assert uow.types()[-1] == "sps.handover.pickup-unplanned"
+    assert uow.published[-1][1].data["jurisdiction"] == "华士镇"
+
+
+async def test_an_unlinked_notice_waits_for_a_receipt_and_an_arrival_needs_a_link(world):
+    handlers, uow, store = world
+    n = notice(town="吴中区")
+    await receive(handlers, uow, n)
+    hid, row = next(iter(store.rows.items()))
+    assert (row["linked"], row["receipt_at"]) == (False, None)
+    assert store.timers[f"receipt:{hid}"][0] == "handover.receipt"
+    with pytest.raises(StepRefused, match="unlinked"):
+        await handlers.update(cast(Any, uow), hid, arrived_at=NOW)
+    await handlers.resolve(cast(Any, uow), hid, "澄江街道")
+    assert store.rows[hid]["justice_office"] == "澄江街道" and f"receipt:{hid}" not in store.timers
+    arrived = await handlers.update(cast(Any, uow), hid, arrived_at=NOW + timedelta(days=40))
+    assert arrived["arrived_at"] == NOW + timedelta(days=40) and uow.types()[-1] == "sps.handover.arrived"
+    assert uow.published[-1][1].data["case_years"] == 5
+    with pytest.raises(StepRefused, match="already"):
+        await handlers.update(cast(Any, uow), hid, arrived_at=NOW + timedelta(days=41))
