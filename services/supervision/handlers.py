@@ -7,15 +7,14 @@ only the in-memory case view; what a batch of fixes changed is written once per 
 from __future__ import annotations
 
 import uuid
-from dataclasses import dataclass
-from datetime import date, datetime
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime
 
-import sqlalchemy as sa
 from prometheus_client import Counter
-from sqlalchemy.dialects.postgresql import insert
 
 from services.supervision.adapters.cases import CaseDirectory, CaseView
-from services.supervision.adapters.tables import cases, timeline, track_points, zone_state
+from services.supervision.adapters.store import ACTIVE, SupervisionStore
 from services.supervision.domain.cases import after_arrival
 from services.supervision.domain.geo import judge_position
 from services.supervision.domain.leaves import Leave, on_leave
@@ -23,7 +22,6 @@ from services.supervision.domain.levels import level_for, next_checkin_due
 from services.supervision.domain.policy import SupervisionPolicy
 from services.supervision.domain.zones import EnteredZone, Exited, Returned, Tampered, ZoneState, on_fix
 from services.supervision.programmes import ProgrammeHandlers
-from shared.db.bulk import BulkInsert
 from shared.db.uow import UnitOfWork
 from shared.envelope import IncomingEvent
 from shared.events import (
@@ -49,21 +47,8 @@ from shared.events import (
 )
 from shared.ids import case_id_for, court_order_ref
 from shared.kafka.consumer import Handler
-from shared.timers import Postpone, Timer, TimerHandler, cancel_prefix, push_back_many, schedule
+from shared.timers import Postpone, Timer, TimerHandler
 
-_ZONE_COLUMNS = (
-    "person_id",
-    "outside_episode",
-    "last_fix_at",
-    "last_outside",
-    "tampered",
-    "in_zones",
-    "lon",
-    "lat",
-    "accuracy_m",
-)
-_ZONE_UPSERT = BulkInsert(zone_state, _ZONE_COLUMNS, conflict=("person_id",), update=_ZONE_COLUMNS[1:])
-_TRACK_INSERT = BulkInsert(track_points, ("person_id", "recorded_at", "lon", "lat", "accuracy_m", "outside"))
 FIXES_WITHOUT_CASE = Counter("sps_supervision_fixes_without_case_total", "Fixes for persons with no active case")
 # The fix path's write amplification: what a fix costs grows with these per fix.
 POSITION_ROWS = Counter(
@@ -73,10 +58,17 @@ POSITION_ROWS = Counter(
 )
 
 
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
 @dataclass
 class SupervisionHandlers(ProgrammeHandlers):
     directory: CaseDirectory
     policy: SupervisionPolicy
+    clock: Callable[[], datetime] = _now
+    # The adapter the handlers persist through (the fix path's bulk writes too); tests give a fake.
+    store: Callable[[UnitOfWork], SupervisionStore] = field(default=SupervisionStore)
 
     def table(self) -> dict[str, Handler]:
         return {
@@ -114,28 +106,24 @@ class SupervisionHandlers(ProgrammeHandlers):
         case_id = case_id_for(source_ref)
         permitted = None if order.permitted_area == "jiangyin" else order.permitted_area.model_dump(mode="json")
         zones = [z.model_dump(mode="json") for z in order.exclusion_zones]
-        inserted = await uow.conn.execute(
-            insert(cases)
-            .values(
-                case_id=case_id,
-                person_id=order.person_id,
-                kind="community_correction",
-                status="awaiting_intake",
-                jurisdiction=order.person.residence_town,
-                source_ref=source_ref,
-                sentence_kind=order.sentence_kind,
-                offence_category=order.offence_category,
-                term_start=order.term_start,
-                term_end=order.term_end,
-                electronic_monitoring=order.electronic_monitoring,
-                permitted_area=permitted,
-                exclusion_zones=zones,
-                person_masked=order.person.model_dump(mode="json"),
-            )
-            .on_conflict_do_nothing(index_elements=["source_ref"])
-            .returning(cases.c.case_id)
+        store = self.store(uow)
+        inserted = await store.open_case(
+            case_id=case_id,
+            person_id=order.person_id,
+            kind="community_correction",
+            status="awaiting_intake",
+            jurisdiction=order.person.residence_town,
+            source_ref=source_ref,
+            sentence_kind=order.sentence_kind,
+            offence_category=order.offence_category,
+            term_start=order.term_start,
+            term_end=order.term_end,
+            electronic_monitoring=order.electronic_monitoring,
+            permitted_area=permitted,
+            exclusion_zones=zones,
+            person_masked=order.person.model_dump(mode="json"),
         )
-        if inserted.scalar() is None:
+        if not inserted:
             return  # the same order sent again: one case
         opened = CaseOpened(
             case_id=case_id,
@@ -151,8 +139,8 @@ class SupervisionHandlers(ProgrammeHandlers):
             datetime.combine(effective, datetime.min.time(), tzinfo=event.time.tzinfo)
             + self.policy.intake.report_within
         )
-        await schedule(
-            uow, f"intake:{case_id}", "intake.due", due, {"case_id": str(case_id), "person_id": str(order.person_id)}
+        await store.schedule(
+            f"intake:{case_id}", "intake.due", due, {"case_id": str(case_id), "person_id": str(order.person_id)}
         )
         await self.schedule_case_end(uow, case_id, order.term_end)
         view = self.directory.build(case_id, order.person_id, order.person.residence_town, permitted, zones)
@@ -171,25 +159,21 @@ class SupervisionHandlers(ProgrammeHandlers):
         )
         source_ref = f"handover:{arrived.handover_id}"
         case_id = case_id_for(source_ref)
-        inserted = await uow.conn.execute(
-            insert(cases)
-            .values(
-                case_id=case_id,
-                person_id=arrived.person_id,
-                kind=case.kind,
-                status=case.status,
-                community_rehabilitation=case.community_rehabilitation,
-                jurisdiction=arrived.justice_office,
-                source_ref=source_ref,
-                term_start=case.term_start,
-                term_end=case.term_end,
-                electronic_monitoring=False,
-                person_masked=arrived.person.model_dump(mode="json"),
-            )
-            .on_conflict_do_nothing(index_elements=["source_ref"])
-            .returning(cases.c.case_id)
+        store = self.store(uow)
+        inserted = await store.open_case(
+            case_id=case_id,
+            person_id=arrived.person_id,
+            kind=case.kind,
+            status=case.status,
+            community_rehabilitation=case.community_rehabilitation,
+            jurisdiction=arrived.justice_office,
+            source_ref=source_ref,
+            term_start=case.term_start,
+            term_end=case.term_end,
+            electronic_monitoring=False,
+            person_masked=arrived.person.model_dump(mode="json"),
         )
-        if inserted.scalar() is None:
+        if not inserted:
             return
         opened = CaseOpened(
             case_id=case_id, person_id=arrived.person_id, kind=case.kind, jurisdiction=arrived.justice_office
@@ -199,35 +183,24 @@ class SupervisionHandlers(ProgrammeHandlers):
         if case.kind == "aftercare":
             await self.schedule_followups(uow, case_id, arrived.person_id, arrived.arrived_at)
         if case.rehab_report_due is not None:  # 社区康复: report within the window of the order
-            await schedule(
-                uow, f"rehab-report:{case_id}", "rehab.report", case.rehab_report_due, {"case_id": str(case_id)}
+            await store.schedule(
+                f"rehab-report:{case_id}", "rehab.report", case.rehab_report_due, {"case_id": str(case_id)}
             )
         view = self.directory.build(case_id, arrived.person_id, arrived.justice_office, None, [])
         uow.after_commit(lambda: self.directory.put(view))
 
     async def on_checkin(self, event: IncomingEvent, checkin: Checkin, uow: UnitOfWork) -> None:
         """An in-person check-in of a case awaiting intake is its report (报到)."""
-        await _record(uow, checkin.person_id, event.id, event.type, checkin.recorded_at, {"channel": checkin.channel})
+        store = self.store(uow)
+        await store.record(checkin.person_id, event.id, event.type, checkin.recorded_at, {"channel": checkin.channel})
         await self._rearm_contact(uow, checkin.person_id, checkin.recorded_at)
-        for case_id, status, started in (
-            await uow.conn.execute(
-                sa.select(cases.c.case_id, cases.c.status, cases.c.term_start).where(
-                    cases.c.person_id == checkin.person_id,
-                    cases.c.kind == "community_correction",
-                    cases.c.status == "under_supervision",
-                )
+        for supervised in await store.supervised_corrections(checkin.person_id):
+            await self._schedule_checkin(
+                uow, supervised["case_id"], checkin.person_id, checkin.recorded_at, supervised["term_start"]
             )
-        ).all():
-            await self._schedule_checkin(uow, case_id, checkin.person_id, checkin.recorded_at, started)
         if checkin.channel != "in_person":
             return
-        reported = await uow.conn.execute(
-            sa.update(cases)
-            .where(cases.c.person_id == checkin.person_id, cases.c.status == "awaiting_intake")
-            .values(status="under_supervision")
-            .returning(cases.c.case_id)
-        )
-        for case_id in reported.scalars():
+        for case_id in await store.report_intake(checkin.person_id):
             data = IntakeReported(
                 person_id=checkin.person_id, case_id=case_id, reported_at=checkin.recorded_at, channel=checkin.channel
             )
@@ -241,7 +214,9 @@ class SupervisionHandlers(ProgrammeHandlers):
         self, uow: UnitOfWork, case_id: uuid.UUID, person_id: uuid.UUID, last: datetime, started
     ) -> None:
         """The next check-in is due one interval of the case's level after the last one."""
-        level = await uow.conn.scalar(sa.select(cases.c.level).where(cases.c.case_id == case_id)) or level_for(
+        store = self.store(uow)
+        case = await store.case(case_id)
+        level = (case["level"] if case else None) or level_for(
             started=started or last.date(),
             today=last.date(),
             risk=None,
@@ -250,9 +225,8 @@ class SupervisionHandlers(ProgrammeHandlers):
             policy=self.policy.levels,
         )
         due = next_checkin_due(last, level, self.policy.levels)
-        await cancel_prefix(uow, f"checkin:{case_id}:")
-        await schedule(
-            uow,
+        await store.cancel_prefix(f"checkin:{case_id}:")
+        await store.schedule(
             f"checkin:{case_id}:{due.isoformat()}",
             "checkin.due",
             due,
@@ -267,15 +241,13 @@ class SupervisionHandlers(ProgrammeHandlers):
     async def on_checkin_due(self, timer: Timer, uow: UnitOfWork) -> None:
         """Nobody checked in since this was scheduled (a check-in would have moved it): missed."""
         case_id = uuid.UUID(timer.payload["case_id"])
-        row = (
-            await uow.conn.execute(sa.select(cases.c.status, cases.c.jurisdiction).where(cases.c.case_id == case_id))
-        ).first()
-        if row is None or row.status != "under_supervision":
+        row = await self.store(uow).case(case_id)
+        if row is None or row["status"] != "under_supervision":
             return
         person_id = uuid.UUID(timer.payload["person_id"])
         data = CheckinMissed(
             person_id=person_id,
-            jurisdiction=row.jurisdiction,
+            jurisdiction=row["jurisdiction"],
             case_id=case_id,
             cause=f"checkin:{case_id}:{timer.due_at.isoformat()}",
             observed_at=timer.due_at,
@@ -302,30 +274,20 @@ class SupervisionHandlers(ProgrammeHandlers):
         ]
         if not rows:
             return
-        await push_back_many(uow, rows)
+        await self.store(uow).push_back(rows)
 
     async def on_contact_lost(self, timer: Timer, uow: UnitOfWork) -> Postpone | None:
         person_id = uuid.UUID(timer.payload["person_id"])
         last_fix = await self._last_fix(uow, person_id)
         if last_fix is not None and last_fix + self.policy.contact.lost_after > timer.due_at:
             return Postpone(last_fix + self.policy.contact.lost_after)  # a later fix, not yet re-armed
-        row = (
-            await uow.conn.execute(
-                sa.select(cases.c.case_id, cases.c.jurisdiction)
-                .where(
-                    cases.c.person_id == person_id,
-                    cases.c.status.in_(("awaiting_intake", "under_supervision")),
-                    cases.c.kind == "community_correction",
-                )
-                .limit(1)
-            )
-        ).first()
+        row = await self.store(uow).active_correction(person_id)
         if row is None:
             return None
         data = ContactLost(
             person_id=person_id,
-            jurisdiction=row.jurisdiction,
-            case_id=row.case_id,
+            jurisdiction=row["jurisdiction"],
+            case_id=row["case_id"],
             cause=f"contact:{timer.payload['last_seen']}",
             observed_at=timer.due_at,
             evidence=[timer.key],
@@ -334,19 +296,13 @@ class SupervisionHandlers(ProgrammeHandlers):
         return None
 
     async def on_intake_due(self, timer: Timer, uow: UnitOfWork) -> None:
-        row = (
-            await uow.conn.execute(
-                sa.select(cases.c.status, cases.c.jurisdiction).where(
-                    cases.c.case_id == uuid.UUID(timer.payload["case_id"])
-                )
-            )
-        ).first()
-        if row is None or row.status != "awaiting_intake":
+        row = await self.store(uow).case(uuid.UUID(timer.payload["case_id"]))
+        if row is None or row["status"] != "awaiting_intake":
             return
         person_id = uuid.UUID(timer.payload["person_id"])
         data = IntakeMissed(
             person_id=person_id,
-            jurisdiction=row.jurisdiction,
+            jurisdiction=row["jurisdiction"],
             cause=f"intake:{timer.payload['case_id']}",
             observed_at=timer.due_at,
             case_id=uuid.UUID(timer.payload["case_id"]),
@@ -363,21 +319,14 @@ class SupervisionHandlers(ProgrammeHandlers):
 
     async def on_leave_end(self, timer: Timer, uow: UnitOfWork) -> None:
         person_id = uuid.UUID(timer.payload["person_id"])
-        state = (
-            await uow.conn.execute(
-                sa.select(zone_state.c.last_outside, zone_state.c.last_fix_at).where(
-                    zone_state.c.person_id == person_id
-                )
-            )
-        ).first()
-        if state is None or not state.last_outside:
+        store = self.store(uow)
+        state = await store.position(person_id)
+        if state is None or not state["last_outside"]:
             return  # back (or no position known: check-ins judge that, not this rule)
-        jurisdiction = await uow.conn.scalar(
-            sa.select(cases.c.jurisdiction).where(cases.c.case_id == uuid.UUID(timer.payload["case_id"]))
-        )
+        case = await store.case(uuid.UUID(timer.payload["case_id"]))
         data = LeaveOverdue(
             person_id=person_id,
-            jurisdiction=jurisdiction or "",
+            jurisdiction=case["jurisdiction"] if case else "",
             case_id=uuid.UUID(timer.payload["case_id"]),
             cause=f"leave:{timer.payload['leave_id']}",
             observed_at=timer.due_at,
@@ -484,8 +433,8 @@ class SupervisionHandlers(ProgrammeHandlers):
         if not staged:
             return
         positions: dict[uuid.UUID, LocationFix] = uow.scratch.get("position", {})
-        await _ZONE_UPSERT.execute(
-            uow.conn,
+        store = self.store(uow)
+        await store.save_positions(
             [
                 (
                     pid,
@@ -499,10 +448,10 @@ class SupervisionHandlers(ProgrammeHandlers):
                     positions[pid].accuracy_m,
                 )
                 for pid, (_, s) in staged.items()
-            ],
+            ]
         )
         track = uow.scratch.get("track", [])
-        await _TRACK_INSERT.execute(uow.conn, track)
+        await store.add_track_points(track)
         # Watchdogs move on lazily (policy: at most every watchdog_rearm_every); one that comes due
         # first checks the persisted last fix, so it never fires early (on_device_offline).
         every, offline_after = self.policy.devices.watchdog_rearm_every, self.policy.devices.offline_after
@@ -514,8 +463,7 @@ class SupervisionHandlers(ProgrammeHandlers):
             if s.last_fix_at is not None
             and (view.watchdogs_armed_at is None or s.last_fix_at - view.watchdogs_armed_at >= every)
         ]
-        await push_back_many(
-            uow,
+        await store.push_back(
             [
                 {
                     "key": f"offline:{pid}",
@@ -524,13 +472,14 @@ class SupervisionHandlers(ProgrammeHandlers):
                     "payload": {"person_id": str(pid), "case_id": str(view.case_id)},
                 }
                 for pid, view, _, last in moved
-            ],
+            ]
         )
         await self._rearm_contacts(uow, [(pid, last) for pid, _, _, last in moved])
         uow.after_commit(lambda: _apply_positions(staged.values(), moved, len(track)))
 
     async def _last_fix(self, uow: UnitOfWork, person_id: uuid.UUID) -> datetime | None:
-        return await uow.conn.scalar(sa.select(zone_state.c.last_fix_at).where(zone_state.c.person_id == person_id))
+        position = await self.store(uow).position(person_id)
+        return None if position is None else position["last_fix_at"]
 
     async def on_device_offline(self, timer: Timer, uow: UnitOfWork) -> Postpone | None:
         person_id = uuid.UUID(timer.payload["person_id"])
@@ -539,18 +488,12 @@ class SupervisionHandlers(ProgrammeHandlers):
             return None
         if last_fix + self.policy.devices.offline_after > timer.due_at:
             return Postpone(last_fix + self.policy.devices.offline_after)  # a later fix, not yet re-armed
-        row = (
-            await uow.conn.execute(
-                sa.select(cases.c.jurisdiction, cases.c.status).where(
-                    cases.c.case_id == uuid.UUID(timer.payload["case_id"])
-                )
-            )
-        ).first()
-        if row is None or row.status not in ("awaiting_intake", "under_supervision"):
+        row = await self.store(uow).case(uuid.UUID(timer.payload["case_id"]))
+        if row is None or row["status"] not in ACTIVE:
             return None
         data = DeviceOffline(
             person_id=person_id,
-            jurisdiction=row.jurisdiction,
+            jurisdiction=row["jurisdiction"],
             case_id=uuid.UUID(timer.payload["case_id"]),
             cause=f"offline:{last_fix.isoformat()}",
             observed_at=timer.due_at,
@@ -567,7 +510,7 @@ class SupervisionHandlers(ProgrammeHandlers):
     ) -> None:
         """Publish, and put it on the person's case file (档案) in the same transaction."""
         out = uow.publish(data, subject=person_id, cause=cause, time=at)
-        await _record(uow, person_id, out.id, out.type, at, data.model_dump(mode="json"))
+        await self.store(uow).record(person_id, out.id, out.type, at, data.model_dump(mode="json"))
 
 
 def _apply_positions(staged, moved, tracked: int) -> None:
@@ -579,14 +522,3 @@ def _apply_positions(staged, moved, tracked: int) -> None:
     POSITION_ROWS.labels("zone_state").inc(len(staged))
     POSITION_ROWS.labels("track_points").inc(tracked)
     POSITION_ROWS.labels("timers").inc(2 * len(moved))
-
-
-async def _record(
-    uow: UnitOfWork, person_id: uuid.UUID, event_id: uuid.UUID, event_type: str, occurred_at, summary: dict
-) -> None:
-    """The case file (档案): every significant event of a person, in order."""
-    await uow.conn.execute(
-        sa.insert(timeline).values(
-            person_id=person_id, event_id=event_id, event_type=event_type, occurred_at=occurred_at, summary=summary
-        )
-    )

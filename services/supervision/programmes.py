@@ -10,9 +10,7 @@ import uuid
 from collections.abc import Awaitable, Callable
 from datetime import UTC, date, datetime, time, timedelta
 
-import sqlalchemy as sa
-
-from services.supervision.adapters.tables import cases, positioning_orders, sanctions
+from services.supervision.adapters.store import ACTIVE, SupervisionStore
 from services.supervision.domain.aftercare import next_due
 from services.supervision.domain.levels import level_for, months_after
 from services.supervision.domain.policy import SupervisionPolicy
@@ -27,9 +25,7 @@ from shared.events import (
     RehabReportMissed,
     RiskAssessed,
 )
-from shared.timers import Timer, cancel_prefix, schedule
-
-ACTIVE = ("awaiting_intake", "under_supervision")
+from shared.timers import Timer
 
 
 def at_start_of(day: date) -> datetime:
@@ -39,8 +35,11 @@ def at_start_of(day: date) -> datetime:
 class ProgrammeHandlers:
     policy: SupervisionPolicy
 
-    # Provided by SupervisionHandlers: publish through the outbox and record on the case file.
+    # Provided by SupervisionHandlers: publish through the outbox and record on the case file;
+    # the store the handlers persist through, and the clock.
     publish: Callable[[UnitOfWork, EventData, uuid.UUID, IncomingEvent | None, datetime], Awaitable[None]]
+    store: Callable[[UnitOfWork], SupervisionStore]
+    clock: Callable[[], datetime]
 
     def programme_timers(self) -> dict:
         return {
@@ -56,12 +55,8 @@ class ProgrammeHandlers:
 
     async def schedule_case_end(self, uow: UnitOfWork, case_id: uuid.UUID, term_end: date | None) -> None:
         if term_end is not None:  # the term's last day is served in full
-            await schedule(
-                uow,
-                f"case-end:{case_id}",
-                "case.end",
-                at_start_of(term_end + timedelta(days=1)),
-                {"case_id": str(case_id)},
+            await self.store(uow).schedule(
+                f"case-end:{case_id}", "case.end", at_start_of(term_end + timedelta(days=1)), {"case_id": str(case_id)}
             )
 
     async def on_case_end(self, timer: Timer, uow: UnitOfWork) -> None:
@@ -77,48 +72,31 @@ class ProgrammeHandlers:
         at: datetime | None = None,
     ) -> CaseClosed | None:
         """Close an active case; its deadlines find it closed and do nothing; the fix path forgets it."""
-        row = (
-            await uow.conn.execute(
-                sa.update(cases)
-                .where(cases.c.case_id == case_id, cases.c.status.in_(ACTIVE))
-                .values(status=outcome)
-                .returning(cases.c.person_id, cases.c.jurisdiction)
-            )
-        ).first()
+        store = self.store(uow)
+        row = await store.close_case(case_id, outcome)
         if row is None:
             return None
-        await cancel_prefix(uow, f"checkin:{case_id}:")
+        person_id = row["person_id"]
+        await store.cancel_prefix(f"checkin:{case_id}:")
         data = CaseClosed(
-            person_id=row.person_id,
+            person_id=person_id,
             case_id=case_id,
-            jurisdiction=row.jurisdiction,
+            jurisdiction=row["jurisdiction"],
             outcome=outcome,
             reason=reason,
             closed_by=by,
         )  # type: ignore[arg-type]
-        await self.publish(uow, data, row.person_id, None, at or datetime.now(UTC))
+        await self.publish(uow, data, person_id, None, at or self.clock())
         directory = getattr(self, "directory", None)
         if directory is not None:
-            uow.after_commit(lambda: directory.remove(row.person_id))
+            uow.after_commit(lambda: directory.remove(person_id))
         return data
 
     # --- levels (分类管理) ----------------------------------------------------------------------
 
     async def on_risk_assessed(self, event: IncomingEvent, assessed: RiskAssessed, uow: UnitOfWork) -> None:
         """The latest risk result moves the level of the person's community-correction case."""
-        rows = (
-            (
-                await uow.conn.execute(
-                    sa.update(cases)
-                    .where(cases.c.person_id == assessed.person_id, cases.c.status.in_(ACTIVE))
-                    .values(risk_level=assessed.level)
-                    .returning(cases.c.case_id)
-                )
-            )
-            .scalars()
-            .all()
-        )
-        for case_id in rows:
+        for case_id in await self.store(uow).set_risk(assessed.person_id, assessed.level):
             await self.refresh_level(uow, case_id, event, reason=f"risk:{assessed.level}")
 
     async def refresh_level(
@@ -131,23 +109,12 @@ class ProgrammeHandlers:
         now: datetime | None = None,
     ) -> str | None:
         """Decide the level again from the first-months rule, risk and sanctions; publish a change."""
-        now = now or datetime.now(UTC)
-        case = (
-            (await uow.conn.execute(sa.select(cases).where(cases.c.case_id == case_id).with_for_update()))
-            .mappings()
-            .first()
-        )
+        now = now or self.clock()
+        store = self.store(uow)
+        case = await store.case(case_id, for_update=True)
         if case is None or case["kind"] != "community_correction" or case["status"] != "under_supervision":
             return None
-        counts: dict[str, int] = dict(
-            (
-                await uow.conn.execute(
-                    sa.select(sanctions.c.kind, sa.func.count())
-                    .where(sanctions.c.case_id == case_id)
-                    .group_by(sanctions.c.kind)
-                )
-            ).all()
-        )
+        counts = await store.sanction_counts(case_id)
         started = case["term_start"] or now.date()
         level = level_for(
             started=started,
@@ -159,7 +126,7 @@ class ProgrammeHandlers:
         )
         if level == case["level"]:
             return level
-        await uow.conn.execute(sa.update(cases).where(cases.c.case_id == case_id).values(level=level))
+        await store.set_level(case_id, level)
         changed = LevelChanged(
             person_id=case["person_id"],
             case_id=case_id,
@@ -171,8 +138,8 @@ class ProgrammeHandlers:
         await self.publish(uow, changed, case["person_id"], cause, now)
         end_of_first = months_after(started, self.policy.levels.first_months_strict)
         if now.date() < end_of_first:
-            await schedule(
-                uow, f"level-review:{case_id}", "level.review", at_start_of(end_of_first), {"case_id": str(case_id)}
+            await store.schedule(
+                f"level-review:{case_id}", "level.review", at_start_of(end_of_first), {"case_id": str(case_id)}
             )
         return level
 
@@ -185,17 +152,7 @@ class ProgrammeHandlers:
     # --- electronic positioning (电子定位) ---------------------------------------------------------
 
     async def _positioning(self, uow: UnitOfWork, timer: Timer):
-        row = (
-            (
-                await uow.conn.execute(
-                    sa.select(positioning_orders, cases.c.jurisdiction)
-                    .join(cases, cases.c.case_id == positioning_orders.c.case_id)
-                    .where(positioning_orders.c.positioning_id == uuid.UUID(timer.payload["positioning_id"]))
-                )
-            )
-            .mappings()
-            .first()
-        )
+        row = await self.store(uow).positioning(uuid.UUID(timer.payload["positioning_id"]))
         # A renewal moved the end: the old term's timers find a different end and do nothing.
         if row is None or row["status"] != "active" or row["ends_on"].isoformat() != timer.payload["ends_on"]:
             return None
@@ -219,11 +176,7 @@ class ProgrammeHandlers:
         """Not renewed by its end: positioning stops (the device is unbound)."""
         if (row := await self._positioning(uow, timer)) is None:
             return
-        await uow.conn.execute(
-            sa.update(positioning_orders)
-            .where(positioning_orders.c.positioning_id == row["positioning_id"])
-            .values(status="ended")
-        )
+        await self.store(uow).end_positioning(row["positioning_id"])
 
     # --- aftercare (后续照管) and community rehabilitation (社区康复) ---------------------------------
 
@@ -235,9 +188,9 @@ class ProgrammeHandlers:
         since: datetime,
         kinds: tuple[str, ...] = ("phone", "visit"),
     ) -> None:
+        store = self.store(uow)
         for kind in kinds:
-            await schedule(
-                uow,
+            await store.schedule(
                 f"followup:{case_id}:{kind}",
                 "aftercare.followup",
                 next_due(kind, since, self.policy.aftercare),  # type: ignore[arg-type]
@@ -247,40 +200,32 @@ class ProgrammeHandlers:
     async def on_followup_due(self, timer: Timer, uow: UnitOfWork) -> None:
         """No phone call this month / no visit this quarter (a follow-up would have moved this timer)."""
         case_id, kind = uuid.UUID(timer.payload["case_id"]), timer.payload["kind"]
-        row = (
-            await uow.conn.execute(
-                sa.select(cases.c.status, cases.c.jurisdiction, cases.c.person_id).where(cases.c.case_id == case_id)
-            )
-        ).first()
-        if row is None or row.status not in ACTIVE:
+        row = await self.store(uow).case(case_id)
+        if row is None or row["status"] not in ACTIVE:
             return
         data = AftercareFollowupDue(
-            person_id=row.person_id,
-            jurisdiction=row.jurisdiction,
+            person_id=row["person_id"],
+            jurisdiction=row["jurisdiction"],
             case_id=case_id,
             cause=f"followup:{case_id}:{kind}:{timer.due_at.date()}",
             observed_at=timer.due_at,
             evidence=[timer.key],
             kind=kind,
         )
-        await self.publish(uow, data, row.person_id, None, timer.due_at)
-        await self.schedule_followups(uow, case_id, row.person_id, timer.due_at, (kind,))  # the next period
+        await self.publish(uow, data, row["person_id"], None, timer.due_at)
+        await self.schedule_followups(uow, case_id, row["person_id"], timer.due_at, (kind,))  # the next period
 
     async def on_rehab_report_due(self, timer: Timer, uow: UnitOfWork) -> None:
         case_id = uuid.UUID(timer.payload["case_id"])
-        row = (
-            await uow.conn.execute(
-                sa.select(cases.c.status, cases.c.jurisdiction, cases.c.person_id).where(cases.c.case_id == case_id)
-            )
-        ).first()
-        if row is None or row.status != "awaiting_intake":
+        row = await self.store(uow).case(case_id)
+        if row is None or row["status"] != "awaiting_intake":
             return
         data = RehabReportMissed(
-            person_id=row.person_id,
-            jurisdiction=row.jurisdiction,
+            person_id=row["person_id"],
+            jurisdiction=row["jurisdiction"],
             case_id=case_id,
             cause=f"rehab-report:{case_id}",
             observed_at=timer.due_at,
             evidence=[timer.key],
         )
-        await self.publish(uow, data, row.person_id, None, timer.due_at)
+        await self.publish(uow, data, row["person_id"], None, timer.due_at)

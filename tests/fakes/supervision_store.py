@@ -17,7 +17,7 @@ class FakeSupervisionStore:
         self.cases: list[dict[str, Any]] = []
         self.leaves: list[dict[str, Any]] = []
         self.sanctions: list[dict[str, Any]] = []
-        self.positioning: dict[uuid.UUID, dict[str, Any]] = {}
+        self.orders: dict[uuid.UUID, dict[str, Any]] = {}
         self.followup_rows: list[dict[str, Any]] = []
         self.trips: list[dict[str, Any]] = []
         self.teams: dict[uuid.UUID, list[dict[str, Any]]] = {}
@@ -25,6 +25,112 @@ class FakeSupervisionStore:
         self.timers: dict[str, tuple[str, datetime, dict[str, Any]]] = {}
         self.lists: dict[tuple[str, str], dict[str, Any]] = {}
         self.candidate_rows: list[Candidate] = []
+        self.positions: dict[uuid.UUID, dict[str, Any]] = {}
+        self.track: list[tuple[Any, ...]] = []
+
+    # --- what the event and timer handlers use ------------------------------------------------------
+
+    async def open_case(self, **values: Any) -> bool:
+        if any(c["source_ref"] == values["source_ref"] for c in self.cases if "source_ref" in c):
+            return False
+        self.cases.append(
+            {
+                "level": None,
+                "risk_level": None,
+                "community_rehabilitation": False,
+                "opened_at": datetime.now(UTC),
+                **values,
+            }
+        )
+        return True
+
+    async def case(self, case_id: uuid.UUID, *, for_update: bool = False) -> dict[str, Any] | None:
+        return next((c for c in self.cases if c["case_id"] == case_id), None)
+
+    async def active_correction(self, person_id: uuid.UUID) -> dict[str, Any] | None:
+        return next(
+            (
+                c
+                for c in self.cases
+                if c["person_id"] == person_id
+                and c["kind"] == "community_correction"
+                and c["status"] in ("awaiting_intake", "under_supervision")
+            ),
+            None,
+        )
+
+    async def supervised_corrections(self, person_id: uuid.UUID) -> list[dict[str, Any]]:
+        return [
+            c
+            for c in self.cases
+            if c["person_id"] == person_id
+            and c["kind"] == "community_correction"
+            and c["status"] == "under_supervision"
+        ]
+
+    async def report_intake(self, person_id: uuid.UUID) -> list[uuid.UUID]:
+        reported = [c for c in self.cases if c["person_id"] == person_id and c["status"] == "awaiting_intake"]
+        for c in reported:
+            c["status"] = "under_supervision"
+        return [c["case_id"] for c in reported]
+
+    async def close_case(self, case_id: uuid.UUID, outcome: str) -> dict[str, Any] | None:
+        case = await self.case(case_id)
+        if case is None or case["status"] not in ("awaiting_intake", "under_supervision"):
+            return None
+        case["status"] = outcome
+        return case
+
+    async def set_risk(self, person_id: uuid.UUID, level: str) -> list[uuid.UUID]:
+        mine = [
+            c
+            for c in self.cases
+            if c["person_id"] == person_id and c["status"] in ("awaiting_intake", "under_supervision")
+        ]
+        for c in mine:
+            c["risk_level"] = level
+        return [c["case_id"] for c in mine]
+
+    async def set_level(self, case_id: uuid.UUID, level: str) -> None:
+        next(c for c in self.cases if c["case_id"] == case_id)["level"] = level
+
+    async def sanction_counts(self, case_id: uuid.UUID) -> dict[str, int]:
+        counts: dict[str, int] = {}
+        for s in self.sanctions:
+            if s["case_id"] == case_id:
+                counts[s["kind"]] = counts.get(s["kind"], 0) + 1
+        return counts
+
+    async def position(self, person_id: uuid.UUID) -> dict[str, Any] | None:
+        return self.positions.get(person_id)
+
+    async def save_positions(self, rows: list[tuple[Any, ...]]) -> None:
+        from services.supervision.adapters.store import ZONE_COLUMNS
+
+        for row in rows:
+            values = dict(zip(ZONE_COLUMNS, row, strict=True))
+            self.positions[values["person_id"]] = values
+
+    async def add_track_points(self, rows: list[tuple[Any, ...]]) -> None:
+        self.track.extend(rows)
+
+    async def cancel_prefix(self, prefix: str) -> None:
+        for key in [k for k in self.timers if k.startswith(prefix)]:
+            del self.timers[key]
+
+    async def push_back(self, rows: list[dict[str, Any]]) -> None:
+        for r in rows:  # moves on, never back (shared/timers.py)
+            current = self.timers.get(r["key"])
+            if current is None or current[1] < r["due_at"]:
+                self.timers[r["key"]] = (r["kind"], r["due_at"], r["payload"])
+
+    async def positioning(self, positioning_id: uuid.UUID) -> dict[str, Any] | None:
+        return await self.positioning_for_update(positioning_id)
+
+    async def end_positioning(self, positioning_id: uuid.UUID) -> None:
+        self.orders[positioning_id]["status"] = "ended"
+
+    # --- fixtures -------------------------------------------------------------------------------------
 
     def add_case(self, **values: Any) -> dict[str, Any]:
         case = {
@@ -84,26 +190,22 @@ class FakeSupervisionStore:
 
     async def active_positioning(self, case_id: uuid.UUID) -> uuid.UUID | None:
         return next(
-            (
-                p["positioning_id"]
-                for p in self.positioning.values()
-                if p["case_id"] == case_id and p["status"] == "active"
-            ),
+            (p["positioning_id"] for p in self.orders.values() if p["case_id"] == case_id and p["status"] == "active"),
             None,
         )
 
     async def add_positioning(self, order: Any) -> None:
-        self.positioning[order.positioning_id] = {"renewals": [], "status": "active", **order.model_dump()}
+        self.orders[order.positioning_id] = {"renewals": [], "status": "active", **order.model_dump()}
 
     async def positioning_for_update(self, positioning_id: uuid.UUID) -> dict[str, Any] | None:
-        row = self.positioning.get(positioning_id)
+        row = self.orders.get(positioning_id)
         if row is None:
             return None
         case = next(c for c in self.cases if c["case_id"] == row["case_id"])
         return {**row, "jurisdiction": case["jurisdiction"]}
 
     async def extend_positioning(self, positioning_id: uuid.UUID, ends_on: date, renewals: list[Any]) -> None:
-        self.positioning[positioning_id].update(ends_on=ends_on, renewals=list(renewals))
+        self.orders[positioning_id].update(ends_on=ends_on, renewals=list(renewals))
 
     async def add_followup(self, **values: Any) -> None:
         self.followup_rows.append(values)

@@ -7,6 +7,7 @@ It records what a command published, through the same typed publish path as the 
 from __future__ import annotations
 
 import uuid
+from collections.abc import Awaitable, Callable
 from datetime import datetime
 from types import TracebackType
 from typing import Any
@@ -22,16 +23,31 @@ class FakeUnitOfWork:
         self.published: list[tuple[str, OutgoingEvent]] = []
         self.committed = False
         self.scratch: dict[str, Any] = {}
+        self._before: dict[str, Callable[[], Awaitable[None]]] = {}
+        self._after: list[Callable[[], None]] = []
 
     async def __aenter__(self) -> FakeUnitOfWork:
+        self.scratch, self._before, self._after = {}, {}, []
         return self
 
     async def __aexit__(
         self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
     ) -> None:
+        """Commit as the real one does: the batched writes first, then the after-commit hooks."""
         self.committed = exc_type is None
         if not self.committed:
             self.published = []
+            return
+        for flush in list(self._before.values()):
+            await flush()
+        for hook in self._after:
+            hook()
+
+    def before_commit(self, name: str, fn: Callable[[], Awaitable[None]]) -> None:
+        self._before.setdefault(name, fn)
+
+    def after_commit(self, fn: Callable[[], None]) -> None:
+        self._after.append(fn)
 
     def publish(
         self,

@@ -217,6 +217,6 @@ async def test_missed_checkins_by_schedule_and_contact_lost(stack, quick_policy)
         assert len(lost) == 1
         assert not await events_for(app, stack, diligent, "sps.supervision.checkin-missed")
         assert not await events_for(app, stack, diligent, "sps.supervision.contact-lost")
-        await asyncio.sleep(4.0)  # strict: a check-in a day (3 s here) — each missed period is its own cause
-        causes = {e["data"]["cause"] for e in await events_for(app, stack, silent, "sps.supervision.checkin-missed")}
-        assert len(causes) >= 2
+        # That each missed period is its own cause is the handlers' logic, shown without waiting in
+        # tests/unit/test_supervision_handlers.py; this test proves the wiring: timers in PostgreSQL
+        # firing through the timer loop, events on Kafka.

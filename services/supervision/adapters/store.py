@@ -10,6 +10,7 @@ from datetime import date, datetime
 from typing import Any
 
 import sqlalchemy as sa
+from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncConnection
 
@@ -22,15 +23,32 @@ from services.supervision.adapters.tables import (
     sanctions,
     team_members,
     timeline,
+    track_points,
     trips,
+    zone_state,
 )
 from services.supervision.domain.aftercare import Followup
 from services.supervision.domain.keypersons import Candidate
+from shared.db.bulk import BulkInsert
 from shared.db.uow import UnitOfWork
 from shared.events import LeaveApproved, PositioningStarted
-from shared.timers import schedule
+from shared.timers import cancel_prefix, push_back_many, schedule
 
 ACTIVE = ("awaiting_intake", "under_supervision")
+ZONE_COLUMNS = (
+    "person_id",
+    "outside_episode",
+    "last_fix_at",
+    "last_outside",
+    "tampered",
+    "in_zones",
+    "lon",
+    "lat",
+    "accuracy_m",
+)
+_ZONE_UPSERT = BulkInsert(zone_state, ZONE_COLUMNS, conflict=("person_id",), update=ZONE_COLUMNS[1:])
+_TRACK_INSERT = BulkInsert(track_points, ("person_id", "recorded_at", "lon", "lat", "accuracy_m", "outside"))
+
 Row = Mapping[Any, Any]  # a row by column name (SQLAlchemy's RowMapping, or a dict in tests)
 
 
@@ -88,6 +106,98 @@ class SupervisionStore:
 
     async def schedule(self, key: str, kind: str, due_at: datetime, payload: dict[str, Any]) -> None:
         await schedule(self.uow, key, kind, due_at, payload)
+
+    async def open_case(self, **values: Any) -> bool:
+        """Insert a case; False when its source (an order, a handover) opened one already."""
+        inserted = await self.conn.execute(
+            insert(cases)
+            .values(**values)
+            .on_conflict_do_nothing(index_elements=["source_ref"])
+            .returning(cases.c.case_id)
+        )
+        return inserted.scalar() is not None
+
+    async def case(self, case_id: uuid.UUID, *, for_update: bool = False) -> Row | None:
+        query = sa.select(cases).where(cases.c.case_id == case_id)
+        return (await self.conn.execute(query.with_for_update() if for_update else query)).mappings().first()
+
+    async def active_correction(self, person_id: uuid.UUID) -> Row | None:
+        """The person's community-correction case awaiting intake or under supervision, if any."""
+        query = (
+            sa.select(cases)
+            .where(cases.c.person_id == person_id, cases.c.status.in_(ACTIVE), cases.c.kind == "community_correction")
+            .limit(1)
+        )
+        return (await self.conn.execute(query)).mappings().first()
+
+    async def supervised_corrections(self, person_id: uuid.UUID) -> list[Row]:
+        query = sa.select(cases).where(
+            cases.c.person_id == person_id,
+            cases.c.kind == "community_correction",
+            cases.c.status == "under_supervision",
+        )
+        return list((await self.conn.execute(query)).mappings())
+
+    async def report_intake(self, person_id: uuid.UUID) -> list[uuid.UUID]:
+        """The person reported (报到): their cases awaiting intake are under supervision from now."""
+        reported = await self.conn.execute(
+            sa.update(cases)
+            .where(cases.c.person_id == person_id, cases.c.status == "awaiting_intake")
+            .values(status="under_supervision")
+            .returning(cases.c.case_id)
+        )
+        return list(reported.scalars())
+
+    async def close_case(self, case_id: uuid.UUID, outcome: str) -> Row | None:
+        """Close an active case; its person and office, or None when it was not active."""
+        closed = await self.conn.execute(
+            sa.update(cases)
+            .where(cases.c.case_id == case_id, cases.c.status.in_(ACTIVE))
+            .values(status=outcome)
+            .returning(cases.c.person_id, cases.c.jurisdiction)
+        )
+        return closed.mappings().first()
+
+    async def set_risk(self, person_id: uuid.UUID, level: str) -> list[uuid.UUID]:
+        """The latest risk result on the person's active cases; their ids."""
+        updated = await self.conn.execute(
+            sa.update(cases)
+            .where(cases.c.person_id == person_id, cases.c.status.in_(ACTIVE))
+            .values(risk_level=level)
+            .returning(cases.c.case_id)
+        )
+        return list(updated.scalars())
+
+    async def set_level(self, case_id: uuid.UUID, level: str) -> None:
+        await self.conn.execute(sa.update(cases).where(cases.c.case_id == case_id).values(level=level))
+
+    async def sanction_counts(self, case_id: uuid.UUID) -> dict[str, int]:
+        query = (
+            sa.select(sanctions.c.kind, sa.func.count())
+            .where(sanctions.c.case_id == case_id)
+            .group_by(sanctions.c.kind)
+        )
+        return {kind: n for kind, n in await self.conn.execute(query)}
+
+    async def position(self, person_id: uuid.UUID) -> Row | None:
+        """The person's committed zone state (last fix, outside or not)."""
+        query = sa.select(zone_state).where(zone_state.c.person_id == person_id)
+        return (await self.conn.execute(query)).mappings().first()
+
+    async def save_positions(self, rows: list[tuple[Any, ...]]) -> None:
+        """One upsert of every person's zone state and last position a poll changed (ZONE_COLUMNS)."""
+        await _ZONE_UPSERT.execute(self.conn, rows)
+
+    async def add_track_points(self, rows: list[tuple[Any, ...]]) -> None:
+        """The day track's kept fixes (person, time, lon, lat, accuracy, outside), one statement."""
+        await _TRACK_INSERT.execute(self.conn, rows)
+
+    async def cancel_prefix(self, prefix: str) -> None:
+        await cancel_prefix(self.uow, prefix)
+
+    async def push_back(self, rows: list[dict[str, Any]]) -> None:
+        """Move watchdog deadlines on (never back), one statement for them all."""
+        await push_back_many(self.uow, rows)
 
     # --- leaves and sanctions ------------------------------------------------------------------------
 
@@ -156,6 +266,22 @@ class SupervisionStore:
             )
             .mappings()
             .first()
+        )
+
+    async def positioning(self, positioning_id: uuid.UUID) -> Row | None:
+        """The positioning order with its case's office."""
+        query = (
+            sa.select(positioning_orders, cases.c.jurisdiction)
+            .join(cases, cases.c.case_id == positioning_orders.c.case_id)
+            .where(positioning_orders.c.positioning_id == positioning_id)
+        )
+        return (await self.conn.execute(query)).mappings().first()
+
+    async def end_positioning(self, positioning_id: uuid.UUID) -> None:
+        await self.conn.execute(
+            sa.update(positioning_orders)
+            .where(positioning_orders.c.positioning_id == positioning_id)
+            .values(status="ended")
         )
 
     async def extend_positioning(
