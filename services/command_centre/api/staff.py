@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import uuid
 from pathlib import Path
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 import orjson
 from fastapi import APIRouter, Header, Query, Request
@@ -172,28 +172,28 @@ async def _visible(parts: CommandCentreParts, user: Actor, alert_id: uuid.UUID) 
         user.must_see(office)
 
 
-@router.post("/api/v1/alerts/{alert_id}/acknowledge", tags=["staff"])
-async def acknowledge(alert_id: uuid.UUID, parts: Parts, user: User, body: AckIn | None = None):
+async def _alert_step(parts: CommandCentreParts, user: Actor, alert_id: uuid.UUID, step: str, body: BaseModel) -> Any:
+    """A step on an alert of an office this user sees; alerting checks the role the step needs
+    (a red or orange alert closes only with a supervisor's sign-off) and records who took it."""
     await _visible(parts, user, alert_id)
     return await parts.alerting.call(
-        "POST", f"/internal/v1/alerts/{alert_id}/acknowledge", json={**user.as_body(), **(body or AckIn()).model_dump()}
+        "POST", f"/internal/v1/alerts/{alert_id}/{step}", json={**user.as_body(), **body.model_dump()}
     )
+
+
+@router.post("/api/v1/alerts/{alert_id}/acknowledge", tags=["staff"])
+async def acknowledge(alert_id: uuid.UUID, parts: Parts, user: User, body: AckIn | None = None):
+    return await _alert_step(parts, user, alert_id, "acknowledge", body or AckIn())
 
 
 @router.post("/api/v1/alerts/{alert_id}/dispose", tags=["staff"])
 async def dispose(alert_id: uuid.UUID, body: DisposeIn, parts: Parts, user: User):
-    await _visible(parts, user, alert_id)
-    return await parts.alerting.call(
-        "POST", f"/internal/v1/alerts/{alert_id}/dispose", json={**user.as_body(), **body.model_dump()}
-    )
+    return await _alert_step(parts, user, alert_id, "dispose", body)
 
 
 @router.post("/api/v1/alerts/{alert_id}/close", tags=["staff"])
 async def close(alert_id: uuid.UUID, parts: Parts, user: User, body: CloseIn | None = None):
-    await _visible(parts, user, alert_id)
-    return await parts.alerting.call(
-        "POST", f"/internal/v1/alerts/{alert_id}/close", json={**user.as_body(), **(body or CloseIn()).model_dump()}
-    )
+    return await _alert_step(parts, user, alert_id, "close", body or CloseIn())
 
 
 @router.get("/api/v1/alerts/{alert_id}", tags=["staff"])
