@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Awaitable, Callable
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime
 from typing import Any, Literal
 
 from fastapi import APIRouter, Depends
@@ -15,6 +15,7 @@ from services.handover.deps import HandoverParts, Parts
 from services.handover.domain.steps import StepRefused
 from services.handover.handlers import REASON_LABELS, HandoverHandlers
 from shared.authority import ActingStaff
+from shared.calendar import month_bounds
 from shared.db.uow import UnitOfWork
 from shared.errors import Conflict, NotFound
 from shared.internal import require_internal
@@ -86,16 +87,10 @@ async def _step(
     who: ActingStaff,
     fn: Callable[[HandoverHandlers, UnitOfWork], Awaitable[dict[str, Any] | None]],
 ) -> dict[str, Any]:
-    """A staff step: the handover's own office decides who may take it (an unlinked notice, no
-    office yet, is the county's to resolve); then the handlers take the step."""
-    actor = who.acting(parts.authority)
+    """A staff step, once the handlers found that this member of staff may take it."""
     try:
         async with parts.runtime.uow() as uow:
-            current = await queries.handover(uow.conn, handover_id)
-            if current is None:
-                raise NotFound(f"no handover {handover_id}")
-            office = current.justice_office
-            actor.require("handover.step" if office else "handover.resolve", office)
+            await parts.handlers.may_take_step(uow, who.acting(parts.authority), handover_id)
             result = await fn(parts.handlers, uow)
     except LookupError as exc:
         raise NotFound(str(exc)) from None
@@ -147,8 +142,7 @@ async def assistance(handover_id: uuid.UUID, body: Assistance, parts: Parts) -> 
 async def indicators(parts: Parts, month: str | None = None) -> dict:
     """Per justice office and month (by notice receipt), with the seed plan's targets beside them."""
     month = month or datetime.now(UTC).strftime("%Y-%m")
-    start = datetime.strptime(month, "%Y-%m").replace(tzinfo=UTC)
-    end = (start + timedelta(days=32)).replace(day=1)
+    start, end = month_bounds(month)
     targets = parts.handlers.policy.targets
 
     def rate(n, d):

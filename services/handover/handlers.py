@@ -19,6 +19,7 @@ from services.handover.domain.classify import (
 )
 from services.handover.domain.policy import HandoverPolicy
 from services.handover.domain.steps import StepRefused, case_years, check_arrival
+from shared.authority import Actor
 from shared.db.uow import UnitOfWork
 from shared.envelope import IncomingEvent
 from shared.events import (
@@ -238,6 +239,12 @@ class HandoverHandlers:
         uow.publish(data, subject=row["person_id"])
 
     # --- staff steps -------------------------------------------------------------------------------
+
+    async def may_take_step(self, uow: UnitOfWork, actor: Actor, handover_id: uuid.UUID) -> None:
+        """The handover's own office decides who may take a staff step on it; an unlinked notice (no
+        office yet) is the county's to resolve. Raises LookupError when there is no such handover."""
+        office = (await self._lock(uow, handover_id))["justice_office"]
+        actor.require("handover.step" if office else "handover.resolve", office)
 
     async def resolve(self, uow: UnitOfWork, handover_id: uuid.UUID, town: str | None) -> None:
         """An unlinked notice: link it to a Jiangyin office, or confirm it belongs elsewhere; either way a receipt."""

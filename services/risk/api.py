@@ -56,11 +56,8 @@ async def person_risk(person_id: uuid.UUID, parts: Parts) -> dict:
 @router.post("/persons/{person_id}/assess", status_code=201)
 async def assess_now(person_id: uuid.UUID, body: ActingStaff, parts: Parts) -> dict[str, Any]:
     """An assessment on demand, from the facts known now."""
-    body.acting(parts.authority).require("risk.assess")
     async with parts.runtime.uow() as uow:
-        result = await parts.handlers.assess(uow, person_id, f"on demand by {body.actor}", None)
-    if result is None:
-        raise NotFound(f"nothing is known of person {person_id}")
+        result = await parts.handlers.assess_on_demand(uow, body.acting(parts.authority), person_id)
     return result.model_dump(mode="json")
 
 

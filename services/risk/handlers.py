@@ -139,6 +139,14 @@ class RiskHandlers:
             )
         return published
 
+    async def assess_on_demand(self, uow: UnitOfWork, actor: Actor, person_id: uuid.UUID) -> RiskAssessed:
+        """A member of staff asks for an assessment from the facts known now."""
+        actor.require("risk.assess")
+        assessed = await self.assess(uow, person_id, f"on demand by {actor.name}", None)
+        if assessed is None:
+            raise NotFound(f"nothing is known of person {person_id}")
+        return assessed
+
     async def _after_level(
         self,
         uow: UnitOfWork,

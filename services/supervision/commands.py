@@ -11,7 +11,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime
 from typing import Any
 
 from services.supervision.adapters.store import Row, SupervisionStore
@@ -25,6 +25,7 @@ from services.supervision.handlers import SupervisionHandlers
 from services.supervision.programmes import at_start_of
 from shared import staff_steps as steps
 from shared.authority import Actor
+from shared.calendar import month_bounds
 from shared.db.uow import UnitOfWork
 from shared.errors import Conflict, NotFound, Refused
 from shared.events import (
@@ -200,7 +201,7 @@ class SupervisionCommands:
         self, uow: UnitOfWork, actor: Actor, positioning_id: uuid.UUID, step: steps.Renewal
     ) -> tuple[PositioningStarted, date]:
         store = self.store(uow)
-        row = await store.positioning_for_update(positioning_id)
+        row = await store.positioning(positioning_id, for_update=True)
         if row is None:
             raise NotFound(f"no positioning {positioning_id}")
         actor.require("positioning.approve", row["jurisdiction"])
@@ -397,12 +398,3 @@ class SupervisionCommands:
                 {"month": month, "reasons": p.reasons, "target_zh": p.target_zh, "confirmed_by": actor.name},
             )
         return data
-
-
-def month_bounds(month: str) -> tuple[datetime, datetime]:
-    """The first instant of `month` (YYYY-MM) and of the month after."""
-    try:
-        start = datetime.strptime(month, "%Y-%m").replace(tzinfo=UTC)
-    except ValueError:
-        raise Refused("month", "month must be YYYY-MM") from None
-    return start, (start + timedelta(days=32)).replace(day=1)

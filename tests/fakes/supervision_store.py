@@ -124,9 +124,6 @@ class FakeSupervisionStore:
             if current is None or current[1] < r["due_at"]:
                 self.timers[r["key"]] = (r["kind"], r["due_at"], r["payload"])
 
-    async def positioning(self, positioning_id: uuid.UUID) -> dict[str, Any] | None:
-        return await self.positioning_for_update(positioning_id)
-
     async def end_positioning(self, positioning_id: uuid.UUID) -> None:
         self.orders[positioning_id]["status"] = "ended"
 
@@ -197,7 +194,7 @@ class FakeSupervisionStore:
     async def add_positioning(self, order: Any) -> None:
         self.orders[order.positioning_id] = {"renewals": [], "status": "active", **order.model_dump()}
 
-    async def positioning_for_update(self, positioning_id: uuid.UUID) -> dict[str, Any] | None:
+    async def positioning(self, positioning_id: uuid.UUID, *, for_update: bool = False) -> dict[str, Any] | None:
         row = self.orders.get(positioning_id)
         if row is None:
             return None

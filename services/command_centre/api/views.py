@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import io
 import uuid
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Query
@@ -21,6 +21,7 @@ from services.command_centre.deps import CommandCentreParts, Parts, User
 from services.command_centre.persons import for_person, person_visible, staff_step
 from shared import staff_steps as steps
 from shared.authority import Actor
+from shared.calendar import month_bounds
 
 router = APIRouter(tags=["staff"])
 Month = Annotated[str | None, Query(pattern=r"^\d{4}-(0[1-9]|1[0-2])$")]
@@ -193,8 +194,7 @@ async def statistics_for(parts: CommandCentreParts, user: Actor, month: str | No
     month = month or datetime.now(UTC).strftime("%Y-%m")
     handover = await parts.handover.call("GET", "/internal/v1/indicators", params={"month": month})
     supervision = await parts.supervision.call("GET", "/internal/v1/indicators", params={"month": month})
-    start = datetime.strptime(month, "%Y-%m").replace(tzinfo=UTC)
-    end = (start + timedelta(days=32)).replace(day=1)
+    start, end = month_bounds(month)
     async with parts.runtime.engine.connect() as conn:
         alerts = await queries.alert_counts(conn, start, end)
     offices: dict[str, dict] = {o: {"office": o} for o in parts.geography.offices}

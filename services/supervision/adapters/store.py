@@ -253,28 +253,15 @@ class SupervisionStore:
             )
         )
 
-    async def positioning_for_update(self, positioning_id: uuid.UUID) -> Row | None:
-        """The positioning order with its case's office, locked for a renewal."""
-        return (
-            (
-                await self.conn.execute(
-                    sa.select(positioning_orders, cases.c.jurisdiction)
-                    .join(cases, cases.c.case_id == positioning_orders.c.case_id)
-                    .where(positioning_orders.c.positioning_id == positioning_id)
-                    .with_for_update(of=positioning_orders)
-                )
-            )
-            .mappings()
-            .first()
-        )
-
-    async def positioning(self, positioning_id: uuid.UUID) -> Row | None:
-        """The positioning order with its case's office."""
+    async def positioning(self, positioning_id: uuid.UUID, *, for_update: bool = False) -> Row | None:
+        """The positioning order with its case's office (locked for a renewal when asked)."""
         query = (
             sa.select(positioning_orders, cases.c.jurisdiction)
             .join(cases, cases.c.case_id == positioning_orders.c.case_id)
             .where(positioning_orders.c.positioning_id == positioning_id)
         )
+        if for_update:
+            query = query.with_for_update(of=positioning_orders)
         return (await self.conn.execute(query)).mappings().first()
 
     async def end_positioning(self, positioning_id: uuid.UUID) -> None:

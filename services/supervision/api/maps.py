@@ -10,9 +10,9 @@ from typing import Any
 from fastapi import APIRouter, Depends, Query
 
 from services.supervision.adapters import views
-from services.supervision.commands import month_bounds
 from services.supervision.deps import Parts
 from services.supervision.domain import indicators as figures
+from shared.calendar import month_bounds
 from shared.internal import require_internal
 
 router = APIRouter(prefix="/internal/v1", tags=["supervision"], dependencies=[Depends(require_internal)])

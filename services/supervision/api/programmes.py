@@ -10,12 +10,12 @@ from fastapi import APIRouter, Depends
 
 from services.supervision.adapters import queries
 from services.supervision.adapters.store import candidates
-from services.supervision.commands import month_bounds
 from services.supervision.deps import Parts
 from services.supervision.domain.keypersons import determine
 from services.supervision.domain.positioning import GROUNDS
 from shared import staff_steps as steps
 from shared.authority import ActingStaff
+from shared.calendar import month_bounds
 from shared.internal import require_internal
 
 router = APIRouter(prefix="/internal/v1", tags=["supervision"], dependencies=[Depends(require_internal)])
