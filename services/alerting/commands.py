@@ -13,7 +13,6 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from services.alerting.adapters import store
 from services.alerting.domain import lifecycle
 from services.alerting.domain.policy import AlertPolicy
 from services.alerting.handlers import Alerting, AlertNotFound
@@ -107,7 +106,7 @@ class AlertCommands:
             "reason": reason,
             "created_by": actor.name,
         }
-        await store.add_silence(uow.conn, **row)
+        await self.alerting.store(uow).add_silence(**row)
         return row
 
 

@@ -8,10 +8,10 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
-from services.alerting.adapters import store
+from services.alerting.adapters.store import AlertStore
 from services.alerting.domain import lifecycle
 from services.alerting.domain.alerts import AddEvidence, Raise, Recolour, on_signal
 from services.alerting.domain.policy import AlertPolicy
@@ -19,7 +19,7 @@ from shared.db.uow import UnitOfWork
 from shared.envelope import IncomingEvent
 from shared.events import AlertData, Signal
 from shared.kafka.consumer import Handler
-from shared.timers import Timer, TimerHandler, cancel_prefix, schedule
+from shared.timers import Timer, TimerHandler
 
 STEP_OF_STATUS = {"acknowledged": "acknowledged", "disposed": "disposed", "closed": "closed"}
 
@@ -33,6 +33,9 @@ class Alerting:
     policy: AlertPolicy
     # channel name → the targets it serves (None: every target)
     channels: dict[str, list[str] | None]
+    clock: Callable[[], datetime] = field(default=lambda: datetime.now(UTC))
+    # The adapter the handlers persist through; tests give an in-memory one.
+    store: Callable[[UnitOfWork], AlertStore] = field(default=AlertStore)
 
     # --- events -------------------------------------------------------------------------
 
@@ -41,12 +44,13 @@ class Alerting:
 
     async def on_signal(self, event: IncomingEvent, signal: Signal, uow: UnitOfWork) -> None:
         horizon = max((r.repeat.within for r in self.policy.rules.values() if r.repeat), default=timedelta(0))
-        known = await store.known_for(uow.conn, signal.person_id, signal.observed_at - horizon)
+        store = self.store(uow)
+        known = await store.known_for(signal.person_id, signal.observed_at - horizon)
         for action in on_signal(self.policy, event.type, signal, known).actions:
             if isinstance(action, Raise):
                 await self.raise_alert(uow, action.alert, action.cause, event)
             elif isinstance(action, AddEvidence):
-                await store.merge_evidence(uow.conn, action.alert_id, list(action.evidence))
+                await store.merge_evidence(action.alert_id, list(action.evidence))
             elif isinstance(action, Recolour):
                 await self.transition(uow, action.alert_id, self._recolouring(action), step="escalated", cause=event)
 
@@ -56,28 +60,28 @@ class Alerting:
     async def raise_alert(
         self, uow: UnitOfWork, alert: AlertData, cause: str, event: IncomingEvent | None = None
     ) -> None:
-        silence = await store.active_silence(uow.conn, alert.person_id, alert.rule_id, alert.raised_at)
+        store = self.store(uow)
+        silence = await store.active_silence(alert.person_id, alert.rule_id, alert.raised_at)
         if silence is not None:
             alert = alert.model_copy(
                 update={"silenced_until": silence.ends_at, "notify": [], "reason": f"silenced: {silence.reason}"}
             )
-        if not await store.insert_alert(uow.conn, alert, cause):
-            await store.merge_evidence(uow.conn, alert.alert_id, alert.evidence)  # raised meanwhile
+        if not await store.insert_alert(alert, cause):
+            await store.merge_evidence(alert.alert_id, alert.evidence)  # raised meanwhile
             return
         await self._record_change(uow, alert, "raised", event)
         rule = self.policy.rules[alert.rule_id]
         aid = alert.alert_id
-        await schedule(uow, f"ack:{aid}:1", "alert.ack", alert.ack_due_at, {"alert_id": str(aid)})
-        await schedule(
-            uow,
+        await store.schedule(f"ack:{aid}:1", "alert.ack", alert.ack_due_at, {"alert_id": str(aid)})
+        await store.schedule(
             f"dispose:{aid}",
             "alert.dispose",
             alert.raised_at + rule.dispose * self.policy.dispose_escalation_factor,
             {"alert_id": str(aid)},
         )
         if rule.upgrade_after is not None:
-            await schedule(
-                uow, f"upgrade:{aid}", "alert.upgrade", alert.raised_at + rule.upgrade_after, {"alert_id": str(aid)}
+            await store.schedule(
+                f"upgrade:{aid}", "alert.upgrade", alert.raised_at + rule.upgrade_after, {"alert_id": str(aid)}
             )
 
     # --- commands and timers --------------------------------------------------------------
@@ -92,22 +96,23 @@ class Alerting:
         cause: IncomingEvent | None = None,
     ) -> AlertData:
         """Apply one step under a row lock; publish it. Returns the alert as it now stands."""
-        current = await store.lock(uow.conn, alert_id)
+        store = self.store(uow)
+        current = await store.lock(alert_id)
         if current is None:
             raise AlertNotFound(f"no alert {alert_id}")
         nxt = step_fn(current)
         if nxt is None:
             return current
-        await store.save(uow.conn, nxt)
+        await store.save(nxt)
         await self._record_change(uow, nxt, step, cause)
         aid = str(alert_id)
         if nxt.status in ("acknowledged", "disposed", "closed"):
-            await cancel_prefix(uow, f"ack:{aid}:")
+            await store.cancel_prefix(f"ack:{aid}:")
         if nxt.status in ("disposed", "closed"):
-            await cancel_prefix(uow, f"dispose:{aid}")
-            await cancel_prefix(uow, f"upgrade:{aid}")
+            await store.cancel_prefix(f"dispose:{aid}")
+            await store.cancel_prefix(f"upgrade:{aid}")
         if step == "escalated" and nxt.status == "escalated" and nxt.ack_due_at != current.ack_due_at:
-            await schedule(uow, f"ack:{aid}:{nxt.version}", "alert.ack", nxt.ack_due_at, {"alert_id": aid})
+            await store.schedule(f"ack:{aid}:{nxt.version}", "alert.ack", nxt.ack_due_at, {"alert_id": aid})
         return nxt
 
     def timer_handlers(self) -> dict[str, TimerHandler]:
@@ -148,7 +153,8 @@ class Alerting:
     # --- the one place an alert change is published -----------------------------------------
 
     async def _record_change(self, uow: UnitOfWork, alert: AlertData, step: str, cause: IncomingEvent | None) -> None:
-        out = uow.publish(alert, type=f"sps.alert.{step}", subject=alert.person_id, cause=cause, time=datetime.now(UTC))
-        await store.log_step(uow.conn, alert, step, out.id)
+        out = uow.publish(alert, type=f"sps.alert.{step}", subject=alert.person_id, cause=cause, time=self.clock())
+        store = self.store(uow)
+        await store.log_step(alert, step, out.id)
         if alert.notify and self.channels:
-            await store.queue_notifications(uow.conn, alert, step, self.channels)
+            await store.queue_notifications(alert, step, self.channels)

@@ -1,0 +1,175 @@
+"""Alerting's handlers and commands on a fake unit of work and store, with a fixed clock: a signal
+raises one alert with its deadlines as timers and its notifications; the same signal again adds
+evidence only; a silence keeps the alert but tells nobody; a missed acknowledgement escalates and
+re-arms; acknowledging, disposing and closing cancel what no longer applies; the office and the
+role are asked. No Kafka, no PostgreSQL."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, datetime, timedelta
+from typing import Any, cast
+
+import pytest
+
+from services.alerting.adapters.store import AlertStore
+from services.alerting.commands import AlertCommands
+from services.alerting.domain.alerts import alert_id
+from services.alerting.domain.policy import load_alert_policy
+from services.alerting.handlers import Alerting
+from shared.authority import Actor, default_authority
+from shared.envelope import decode, encode, new_event
+from shared.errors import Conflict, Forbidden, NotFound, Refused
+from shared.events import DeviceOffline
+from shared.paths import POLICY_DIR
+from shared.timers import Timer
+from tests.fakes import missing_methods
+from tests.fakes.alert_store import FakeAlertStore
+from tests.fakes.uow import FakeUnitOfWork
+
+POLICY = load_alert_policy(POLICY_DIR)
+NOW = datetime(2026, 12, 10, 8, tzinfo=UTC)
+P = uuid.uuid4()
+OFFICE = "澄江街道"
+
+
+@pytest.fixture
+def world() -> tuple[Alerting, AlertCommands, FakeUnitOfWork, FakeAlertStore]:
+    uow = FakeUnitOfWork("alerting")
+    store = FakeAlertStore(uow)
+    alerting = Alerting(POLICY, {"sms": None}, clock=lambda: NOW, store=lambda _uow: cast(AlertStore, store))
+    return alerting, AlertCommands(alerting, POLICY, clock=lambda: NOW), uow, store
+
+
+def offline(cause: str = "episode-1", evidence: str = "fix-1") -> Any:
+    data = DeviceOffline(person_id=P, jurisdiction=OFFICE, cause=cause, observed_at=NOW, evidence=[evidence])
+    event = decode(encode(new_event("sps.supervision.device-offline", "/sps/test", data, subject=str(P))))
+    return event, data
+
+
+def officer(office: str = OFFICE, role: str = "justice_officer") -> Actor:
+    return Actor(name="李警官", role=role, office=office, policy=default_authority())
+
+
+async def raise_one(alerting: Alerting, uow: FakeUnitOfWork, **kw: str) -> uuid.UUID:
+    event, data = offline(**kw)
+    async with uow:
+        await alerting.on_signal(event, data, uow)
+    return alert_id("device_offline", P, data.cause)
+
+
+def test_the_fake_store_keeps_to_the_real_one(world: Any) -> None:
+    assert missing_methods(AlertStore, world[3]) == []
+
+
+async def test_a_signal_raises_one_alert_with_its_deadlines_and_notifications(world: Any) -> None:
+    alerting, _, uow, store = world
+    aid = await raise_one(alerting, uow)
+    alert, _cause = store.alerts[aid]
+    rule = POLICY.rules["device_offline"]
+    assert (alert.colour, alert.status, alert.ack_due_at) == ("yellow", "open", NOW + rule.ack)
+    assert uow.types() == ["sps.alert.raised"] and uow.published[0][0] == "alerts.v1"
+    assert store.timers[f"ack:{aid}:1"][:2] == ("alert.ack", NOW + rule.ack)
+    assert store.timers[f"dispose:{aid}"][1] == NOW + rule.dispose * POLICY.dispose_escalation_factor
+    assert f"upgrade:{aid}" not in store.timers  # device_offline has no upgrade rule
+    assert [(c, t) for c, t, _v in store.notifications] == [("sms", f"office:{OFFICE}")]
+    assert store.log == [(aid, "raised", "system", uow.published[0][1].id)]
+
+
+async def test_the_same_signal_again_adds_evidence_and_publishes_nothing(world: Any) -> None:
+    alerting, _, uow, store = world
+    aid = await raise_one(alerting, uow, evidence="fix-1")
+    first = len(uow.published)
+    await raise_one(alerting, uow, evidence="fix-2")
+    assert len(store.alerts) == 1 and len(uow.published) == first
+    assert store.alerts[aid][0].evidence == ["fix-1", "fix-2"]
+
+
+async def test_a_repeat_within_the_window_is_a_new_alert_in_the_repeat_colour(world: Any) -> None:
+    alerting, _, uow, store = world
+    await raise_one(alerting, uow, cause="episode-1")
+    second = await raise_one(alerting, uow, cause="episode-2")
+    assert store.alerts[second][0].colour == POLICY.rules["device_offline"].repeat.colour  # type: ignore[union-attr]
+
+
+async def test_a_silenced_rule_records_the_alert_but_tells_nobody(world: Any) -> None:
+    alerting, commands, uow, store = world
+    async with uow:
+        await commands.silence(
+            uow,
+            officer(role="supervisor"),
+            person_id=P,
+            rule_id="device_offline",
+            ends_at=None,
+            duration=timedelta(hours=6),
+            reason="设备返厂维修",
+        )
+    aid = await raise_one(alerting, uow)
+    alert = store.alerts[aid][0]
+    assert alert.notify == [] and alert.silenced_until == NOW + timedelta(hours=6)
+    assert store.notifications == [] and alert.reason == "silenced: 设备返厂维修"
+
+
+async def test_silence_is_for_a_supervisor_a_known_rule_and_a_future_end(world: Any) -> None:
+    _, commands, uow, _ = world
+    base: dict[str, Any] = dict(person_id=P, rule_id="device_offline", ends_at=None, reason="r")
+    with pytest.raises(Forbidden):
+        await commands.silence(uow, officer(), duration=timedelta(hours=1), **base)
+    with pytest.raises(Refused) as unknown:
+        await commands.silence(uow, officer(role="supervisor"), duration=timedelta(hours=1), **{**base, "rule_id": "x"})
+    assert unknown.value.field == "rule_id"
+    with pytest.raises(Refused) as past:
+        await commands.silence(uow, officer(role="supervisor"), duration=timedelta(0), **base)
+    assert past.value.field == "ends_at"
+
+
+async def test_a_missed_acknowledgement_escalates_and_arms_the_next_deadline(world: Any) -> None:
+    alerting, _, uow, store = world
+    aid = await raise_one(alerting, uow)
+    kind, due, payload = store.timers[f"ack:{aid}:1"]
+    async with uow:
+        await alerting.timer_handlers()[kind](Timer(f"ack:{aid}:1", kind, due, payload), uow)
+    alert = store.alerts[aid][0]
+    assert (alert.status, alert.colour, alert.level) == ("escalated", "orange", "county_command_centre")
+    assert store.timers[f"ack:{aid}:{alert.version}"][1] == due + POLICY.ack_by_colour["orange"]
+    assert uow.types()[-1] == "sps.alert.escalated"
+
+
+async def test_acknowledging_cancels_the_ack_deadlines_and_disposing_cancels_the_rest(world: Any) -> None:
+    alerting, commands, uow, store = world
+    aid = await raise_one(alerting, uow)
+    async with uow:
+        acked = await commands.acknowledge(uow, officer(), aid, note="已电话联系")
+    assert acked.status == "acknowledged" and acked.acknowledged_at == NOW
+    assert set(store.timers) == {f"dispose:{aid}"}
+    async with uow:
+        await commands.dispose(uow, officer(), aid, reason_code="device_fault", note="设备电量耗尽")
+    assert store.timers == {} and store.alerts[aid][0].status == "disposed"
+    assert [step for a, step, _actor, _id in store.log if a == aid] == ["raised", "acknowledged", "disposed"]
+
+
+async def test_a_late_timer_does_nothing_to_a_disposed_alert(world: Any) -> None:
+    alerting, commands, uow, store = world
+    aid = await raise_one(alerting, uow)
+    due = store.timers[f"dispose:{aid}"][1]
+    async with uow:
+        await commands.dispose(uow, officer(), aid, reason_code="returned", note="已联系上")
+    published = len(uow.published)
+    async with uow:
+        await alerting.timer_handlers()["alert.dispose"](Timer("k", "alert.dispose", due, {"alert_id": str(aid)}), uow)
+        await alerting.timer_handlers()["alert.ack"](Timer("k", "alert.ack", due, {"alert_id": str(uuid.uuid4())}), uow)
+    assert store.alerts[aid][0].status == "disposed" and len(uow.published) == published
+
+
+async def test_steps_ask_the_alerts_own_office_and_the_lifecycle(world: Any) -> None:
+    alerting, commands, uow, _ = world
+    aid = await raise_one(alerting, uow)
+    with pytest.raises(Forbidden):
+        await commands.acknowledge(uow, officer(office="周庄镇"), aid, note=None)
+    with pytest.raises(NotFound):
+        await commands.acknowledge(uow, officer(), uuid.uuid4(), note=None)
+    with pytest.raises(Refused) as bad:
+        await commands.dispose(uow, officer(), aid, reason_code="not-a-code", note="x")
+    assert bad.value.field == "reason_code"
+    with pytest.raises(Conflict):  # only a disposed alert is closed
+        await commands.close(uow, officer(), aid, note=None)
