@@ -41,8 +41,8 @@ def world() -> tuple[Alerting, AlertCommands, FakeUnitOfWork, FakeAlertStore]:
     return alerting, AlertCommands(alerting, POLICY, clock=lambda: NOW), uow, store
 
 
-def offline(cause: str = "episode-1", evidence: str = "fix-1") -> Any:
-    data = DeviceOffline(person_id=P, jurisdiction=OFFICE, cause=cause, observed_at=NOW, evidence=[evidence])
+def offline(cause: str = "episode-1", evidence: str = "fix-1", at: datetime = NOW) -> Any:
+    data = DeviceOffline(person_id=P, jurisdiction=OFFICE, cause=cause, observed_at=at, evidence=[evidence])
     event = decode(encode(new_event("sps.supervision.device-offline", "/sps/test", data, subject=str(P))))
     return event, data
 
@@ -51,7 +51,7 @@ def officer(office: str = OFFICE, role: str = "justice_officer") -> Actor:
     return Actor(name="李警官", role=role, office=office, policy=default_authority())
 
 
-async def raise_one(alerting: Alerting, uow: FakeUnitOfWork, **kw: str) -> uuid.UUID:
+async def raise_one(alerting: Alerting, uow: FakeUnitOfWork, **kw: Any) -> uuid.UUID:
     event, data = offline(**kw)
     async with uow:
         await alerting.on_signal(event, data, uow)
@@ -87,8 +87,9 @@ async def test_the_same_signal_again_adds_evidence_and_publishes_nothing(world: 
 
 async def test_a_repeat_within_the_window_is_a_new_alert_in_the_repeat_colour(world: Any) -> None:
     alerting, _, uow, store = world
-    await raise_one(alerting, uow, cause="episode-1")
-    second = await raise_one(alerting, uow, cause="episode-2")
+    first = await raise_one(alerting, uow, cause="episode-1")
+    second = await raise_one(alerting, uow, cause="episode-2", at=NOW + timedelta(days=2))
+    assert store.alerts[first][0].colour == "yellow"
     assert store.alerts[second][0].colour == POLICY.rules["device_offline"].repeat.colour  # type: ignore[union-attr]
 
 
