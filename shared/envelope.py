@@ -71,7 +71,7 @@ def new_event(
     return event
 
 
-def event_headers(event: OutgoingEvent) -> list[Header]:
+def event_headers(event: OutgoingEvent | IncomingEvent) -> list[Header]:
     """The Kafka headers of an event: its type and correlation for routing without a parse, and
     the trace it is part of (none when tracing is off)."""
     from shared import tracing

@@ -98,6 +98,19 @@ async def push_back_many(uow: UnitOfWork, rows: list[dict[str, Any]]) -> None:
     await _PUSH_BACK.execute(uow.conn, [(r["key"], r["kind"], r["due_at"], r["payload"]) for r in latest.values()])
 
 
+async def arm(uow: UnitOfWork, key: str, kind: str, due_at: datetime, payload: dict[str, Any] | None = None) -> None:
+    """Arm `key` at `due_at` unless it is armed already; one that fired before is armed again.
+    For deadlines that recur per key (an unarmed key is like a fresh one)."""
+    stmt = insert(timers).values(key=key, kind=kind, due_at=due_at, payload=payload or {})
+    await uow.conn.execute(
+        stmt.on_conflict_do_update(
+            index_elements=["key"],
+            set_={"due_at": stmt.excluded.due_at, "payload": stmt.excluded.payload, "fired_at": None, "attempts": 0},
+            where=timers.c.fired_at.isnot(None),
+        )
+    )
+
+
 async def cancel(uow: UnitOfWork, key: str) -> bool:
     result = await uow.conn.execute(sa.delete(timers).where(timers.c.key == key, timers.c.fired_at.is_(None)))
     return result.rowcount > 0

@@ -361,8 +361,8 @@ PANELS = [
         "short",
     ),
     (
-        "Fixes for persons with no active case per minute",
-        "rate(sps_supervision_fixes_without_case_total[5m]) * 60",
+        "Fixes before their case opened per minute: parked, judged when it opened, dead-lettered",
+        "sum by (outcome) (rate(sps_supervision_fixes_before_case_total[5m])) * 60",
         "short",
     ),
     (

@@ -22,6 +22,7 @@ from services.supervision.domain.levels import level_for, next_checkin_due
 from services.supervision.domain.policy import SupervisionPolicy
 from services.supervision.domain.zones import EnteredZone, Exited, Returned, Tampered, ZoneState, on_fix
 from services.supervision.programmes import ProgrammeHandlers
+from shared import topics
 from shared.db.uow import UnitOfWork
 from shared.envelope import IncomingEvent
 from shared.events import (
@@ -49,7 +50,11 @@ from shared.ids import case_id_for, court_order_ref
 from shared.kafka.consumer import Handler
 from shared.timers import Postpone, Timer, TimerHandler
 
-FIXES_WITHOUT_CASE = Counter("sps_supervision_fixes_without_case_total", "Fixes for persons with no active case")
+# outcome: parked (no open case yet), judged (when the case opened), dead_lettered (no-open-case)
+FIXES_BEFORE_CASE = Counter(
+    "sps_supervision_fixes_before_case_total", "Fixes that came before their case was open", ["outcome"]
+)
+NO_OPEN_CASE = "no-open-case"
 # The fix path's write amplification: what a fix costs grows with these per fix.
 POSITION_ROWS = Counter(
     "sps_supervision_position_rows_total",
@@ -95,6 +100,7 @@ class SupervisionHandlers(ProgrammeHandlers):
             "device.offline": self.on_device_offline,
             "checkin.due": self.on_checkin_due,
             "contact.lost": self.on_contact_lost,
+            "fix.parked": self.on_parked_fixes_due,
             **self.programme_timers(),
         }
 
@@ -144,7 +150,7 @@ class SupervisionHandlers(ProgrammeHandlers):
         )
         await self.schedule_case_end(uow, case_id, order.term_end)
         view = self.directory.build(case_id, order.person_id, order.person.residence_town, permitted, zones)
-        uow.after_commit(lambda: self.directory.put(view))
+        await self._opened(uow, view)
 
     async def on_arrival(self, event: IncomingEvent, arrived: ArrivalRegistered, uow: UnitOfWork) -> None:
         """Arrival after release opens a resettlement case (安置帮教, 5 years, non-coercive), after
@@ -187,7 +193,21 @@ class SupervisionHandlers(ProgrammeHandlers):
                 f"rehab-report:{case_id}", "rehab.report", case.rehab_report_due, {"case_id": str(case_id)}
             )
         view = self.directory.build(case_id, arrived.person_id, arrived.justice_office, None, [])
+        await self._opened(uow, view)
+
+    async def _opened(self, uow: UnitOfWork, view: CaseView) -> None:
+        """The case is judged from now on (in this transaction too), and the fixes that came
+        before it are judged now, in the order they were recorded."""
+        uow.scratch.setdefault("opening", {})[view.person_id] = view
         uow.after_commit(lambda: self.directory.put(view))
+        store = self.store(uow)
+        parked = await store.unpark_fixes(view.person_id)
+        for envelope in parked:
+            FIXES_BEFORE_CASE.labels("judged").inc()
+            event = IncomingEvent.model_validate(envelope)
+            await self._judge(uow, event, LocationFix.model_validate(event.data), view)
+        if parked:
+            await store.cancel_prefix(f"parked:{view.person_id}")
 
     async def on_checkin(self, event: IncomingEvent, checkin: Checkin, uow: UnitOfWork) -> None:
         """An in-person check-in of a case awaiting intake is its report (报到)."""
@@ -338,11 +358,41 @@ class SupervisionHandlers(ProgrammeHandlers):
     # --- positions -----------------------------------------------------------------------------
 
     async def on_location(self, event: IncomingEvent, fix: LocationFix, uow: UnitOfWork) -> None:
-        """Judge one fix against the person's areas and leaves; publish only transitions."""
-        case = self.directory.get(fix.person_id)
+        """Judge one fix against the person's areas and leaves; publish only transitions. A fix
+        whose case is not open yet (its order travels on another topic) is parked until it opens."""
+        case = self.directory.get(fix.person_id) or uow.scratch.get("opening", {}).get(fix.person_id)
         if case is None:
-            FIXES_WITHOUT_CASE.inc()
+            await self._park(uow, event, fix)
             return
+        await self._judge(uow, event, fix, case)
+
+    async def _park(self, uow: UnitOfWork, event: IncomingEvent, fix: LocationFix) -> None:
+        FIXES_BEFORE_CASE.labels("parked").inc()
+        now = self.clock()
+        store = self.store(uow)
+        await store.park_fix(event.id, fix.person_id, fix.recorded_at, now, event.model_dump(mode="json"))
+        due = now + self.policy.devices.park_without_case
+        await store.arm(f"parked:{fix.person_id}", "fix.parked", due, {"person_id": str(fix.person_id)})
+
+    async def on_parked_fixes_due(self, timer: Timer, uow: UnitOfWork) -> Postpone | None:
+        """The park window passed: fixes whose case never opened go to the dead-letter topic with
+        the reason `no-open-case`; later ones wait for their own window."""
+        person_id = uuid.UUID(timer.payload["person_id"])
+        store = self.store(uow)
+        window = self.policy.devices.park_without_case
+        case = self.directory.get(person_id)
+        for envelope in await store.unpark_fixes(person_id, None if case else timer.due_at - window):
+            event = IncomingEvent.model_validate(envelope)
+            if case is not None:  # opened on another replica meanwhile: judged here after all
+                FIXES_BEFORE_CASE.labels("judged").inc()
+                await self._judge(uow, event, LocationFix.model_validate(event.data), case)
+            else:
+                FIXES_BEFORE_CASE.labels("dead_lettered").inc()
+                uow.dead_letter(topics.LOCATIONS, event, NO_OPEN_CASE)
+        first = await store.first_parked_at(person_id)
+        return None if first is None else Postpone(first + window)
+
+    async def _judge(self, uow: UnitOfWork, event: IncomingEvent, fix: LocationFix, case: CaseView) -> None:
         staged: dict[uuid.UUID, tuple[CaseView, ZoneState]] = uow.scratch.setdefault("zone", {})
         state = staged[fix.person_id][1] if fix.person_id in staged else case.zone
         x, y = self.directory.projection.xy(fix.lon, fix.lat)

@@ -21,6 +21,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 from shared.db.plumbing import outbox
 from shared.envelope import IncomingEvent, OutgoingEvent, encode, event_headers
 from shared.events import EventData, build_event
+from shared.topics import dlq
 
 # One array parameter, so one cached statement whatever the batch size.
 _CLAIM = sa.text(
@@ -127,6 +128,21 @@ class UnitOfWork:
                 "key": key or event.subject,
                 "value": encode(event),
                 "headers": [[k, v.decode()] for k, v in event_headers(event)],
+            }
+        )
+
+    def dead_letter(self, topic: str, event: IncomingEvent, reason: str) -> None:
+        """Queue an incoming event for `topic`'s dead-letter topic with the reason (header
+        `sps-error`, as the consumer runner writes it), for a record whose fate is decided later
+        than its handling (a fix parked until its case opens)."""
+        self._pending.append(
+            {
+                "event_id": event.id,
+                "topic": dlq(topic),
+                "key": event.subject,
+                "value": encode(event),
+                "headers": [[k, v.decode()] for k, v in event_headers(event)]
+                + [["sps-error", reason], ["sps-original-topic", topic]],
             }
         )
 

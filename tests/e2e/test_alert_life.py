@@ -21,7 +21,6 @@ async def person_with_alert(client: httpx.AsyncClient, platform, town: str) -> t
         f"{gw}/v1/court-orders", json=court_order(town=town), headers=await gateway_token(client, gw, "court")
     )
     person_id = r.json()["person_id"]
-    await asyncio.sleep(1.0)
     device = await gateway_token(client, gw, "device")
     r = await client.post(
         f"{gw}/v1/locations", json={"fixes": [fix(person_id, *SHANGHAI, datetime.now(UTC))]}, headers=device

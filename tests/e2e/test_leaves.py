@@ -8,7 +8,7 @@ from datetime import UTC, datetime, timedelta
 
 import httpx
 
-from tests.e2e.test_thin_slice import SHANGHAI, alerts_for, fix, gateway_token, staff
+from tests.e2e.test_thin_slice import SHANGHAI, alerts_for, case_open, fix, gateway_token, staff
 from tests.factories import court_order
 
 
@@ -21,7 +21,7 @@ async def test_leave_inhibits_zone_exit_and_its_end_rearms_it(platform):
             f"{gw}/v1/court-orders", json=court_order(town="澄江街道"), headers=await gateway_token(client, gw, "court")
         )
         person = r.json()["person_id"]
-        await asyncio.sleep(1.0)
+        await case_open(client, cc, person)
         now = datetime.now(UTC).replace(microsecond=0)
         start, end = now - timedelta(minutes=1), now + timedelta(seconds=6)
 
@@ -80,5 +80,5 @@ async def test_leave_inhibits_zone_exit_and_its_end_rearms_it(platform):
         r = await client.post(
             f"{gw}/v1/court-orders", json=court_order(town="华士镇"), headers=await gateway_token(client, gw, "court")
         )
-        await asyncio.sleep(1.0)
+        await case_open(client, cc, r.json()["person_id"])
         assert (await client.get(f"{cc}/api/v1/persons/{r.json()['person_id']}", headers=other)).status_code == 403

@@ -27,6 +27,7 @@ class FakeSupervisionStore:
         self.candidate_rows: list[Candidate] = []
         self.positions: dict[uuid.UUID, dict[str, Any]] = {}
         self.track: list[tuple[Any, ...]] = []
+        self.parked: list[dict[str, Any]] = []
 
     # --- what the event and timer handlers use ------------------------------------------------------
 
@@ -123,6 +124,38 @@ class FakeSupervisionStore:
             current = self.timers.get(r["key"])
             if current is None or current[1] < r["due_at"]:
                 self.timers[r["key"]] = (r["kind"], r["due_at"], r["payload"])
+
+    async def arm(self, key: str, kind: str, due_at: datetime, payload: dict[str, Any]) -> None:
+        self.timers.setdefault(key, (kind, due_at, payload))  # a fired timer is popped by the test
+
+    async def park_fix(
+        self,
+        event_id: uuid.UUID,
+        person_id: uuid.UUID,
+        recorded_at: datetime,
+        parked_at: datetime,
+        envelope: dict[str, Any],
+    ) -> None:
+        if all(p["event_id"] != event_id for p in self.parked):
+            self.parked.append(
+                dict(
+                    event_id=event_id,
+                    person_id=person_id,
+                    recorded_at=recorded_at,
+                    parked_at=parked_at,
+                    envelope=envelope,
+                )
+            )
+
+    async def unpark_fixes(self, person_id: uuid.UUID, parked_by: datetime | None = None) -> list[dict[str, Any]]:
+        taken = [
+            p for p in self.parked if p["person_id"] == person_id and (parked_by is None or p["parked_at"] <= parked_by)
+        ]
+        self.parked = [p for p in self.parked if p not in taken]
+        return [p["envelope"] for p in sorted(taken, key=lambda p: p["recorded_at"])]
+
+    async def first_parked_at(self, person_id: uuid.UUID) -> datetime | None:
+        return min((p["parked_at"] for p in self.parked if p["person_id"] == person_id), default=None)
 
     async def end_positioning(self, positioning_id: uuid.UUID) -> None:
         self.orders[positioning_id]["status"] = "ended"

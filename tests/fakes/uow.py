@@ -21,6 +21,7 @@ class FakeUnitOfWork:
         self.service = service
         self.source = f"/sps/{service}"
         self.published: list[tuple[str, OutgoingEvent]] = []
+        self.dead_letters: list[tuple[str, uuid.UUID, str]] = []
         self.committed = False
         self.scratch: dict[str, Any] = {}
         self._before: dict[str, Callable[[], Awaitable[None]]] = {}
@@ -63,6 +64,9 @@ class FakeUnitOfWork:
         topic, event = build_event(data, self.source, subject=subject, type=type, id=id, cause=cause, time=time)
         self.published.append((topic, event))
         return event
+
+    def dead_letter(self, topic: str, event: IncomingEvent, reason: str) -> None:
+        self.dead_letters.append((topic, event.id, reason))
 
     def types(self) -> list[str]:
         return [e.type for _, e in self.published]

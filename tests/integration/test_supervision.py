@@ -19,7 +19,7 @@ from shared.envelope import encode, new_event
 from shared.events import Checkin, CourtOrderIngested, LocationFix, MaskedPerson
 from shared.kafka.producer import EventProducer
 from shared.paths import POLICY_DIR
-from tests.kafka_helpers import published_by
+from tests.kafka_helpers import header, published_by, read_topic
 from tests.waiting import eventually
 
 ZONE = {
@@ -48,7 +48,7 @@ def quick_policy(tmp_path_factory) -> Path:
     (d / "supervision.yaml").write_text(
         "intake: {report_within: PT3S}\n"
         "leave: {office_may_approve_up_to: P7D, longest: P30D}\n"
-        "devices: {offline_after: PT2S}\n"
+        "devices: {offline_after: PT2S, park_without_case: PT2S}\n"
         "levels: {first_months_strict: 2, checkin_every: {strict: PT3S, ordinary: PT7S, lenient: PT14S}}\n"
         "contact: {lost_after: PT5S}\n" + PROGRAMMES,
         encoding="utf-8",
@@ -118,6 +118,26 @@ async def send(stack, topic: str, person_id: uuid.UUID, values: list[bytes]) -> 
 async def events_for(app, stack, person_id: uuid.UUID, kind: str | None = None) -> list[dict]:
     events = await published_by(app.state.parts.runtime.engine, stack.bootstrap, topics.SUPERVISION_EVENTS)
     return [e for e in events if e["subject"] == str(person_id) and (kind is None or e["type"] == kind)]
+
+
+async def test_a_fix_before_its_order_is_judged_when_the_case_opens_or_dead_lettered(stack, quick_policy):
+    early, never = uuid.uuid4(), uuid.uuid4()
+    now = datetime.now(UTC)
+    async with supervision(stack, quick_policy) as app:
+        # The fixes overtake the orders (another topic): the first person's order comes after.
+        await send(stack, topics.LOCATIONS, early, [fix(early, 31.23, 121.47, now)])
+        await send(stack, topics.LOCATIONS, never, [fix(never, 31.23, 121.47, now)])
+        await send(stack, topics.COURT_ORDERS, early, [order(early, now.date())])
+        exited = await eventually(lambda: events_for(app, stack, early, "sps.supervision.zone-exited"))
+        assert exited[0]["data"]["lat"] == 31.23
+
+        async def dead_for_never():
+            records = await read_topic(stack.bootstrap, topics.dlq(topics.LOCATIONS))
+            return [r for r in records if r.key == str(never).encode()]
+
+        dead = await eventually(dead_for_never, 20)
+        assert header(dead[0], "sps-error") == "no-open-case" and len(dead) == 1
+        assert not await events_for(app, stack, never)
 
 
 async def test_intake_missed_fires_exactly_once_across_a_restart_and_not_for_one_who_reported(stack, quick_policy):

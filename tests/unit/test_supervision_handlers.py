@@ -178,3 +178,62 @@ async def test_a_fix_outside_the_county_exits_once_unless_on_leave_and_a_leave_e
     async with uow:
         await handlers.on_leave_end(end, cast(Any, uow))
     assert uow.types()[-1] == "sps.supervision.leave-overdue"
+
+
+def outside_fix(person: uuid.UUID, at: datetime = NOW) -> LocationFix:
+    return LocationFix(
+        person_id=person, device_id="EM-1", lon=OUTSIDE[0], lat=OUTSIDE[1], accuracy_m=10, recorded_at=at
+    )
+
+
+async def test_a_fix_that_overtakes_its_order_is_parked_and_judged_when_the_case_opens(world):
+    handlers, uow, store = world
+    person = uuid.uuid4()
+    fix = outside_fix(person)
+    early = incoming(fix, "sps.ingest.location")
+    async with uow:
+        await handlers.on_location(early, fix, cast(Any, uow))
+    assert uow.published == [] and [p["event_id"] for p in store.parked] == [early.id]
+    assert timer_of(store, f"parked:{person}").due_at == NOW + POLICY.devices.park_without_case
+    await opened(handlers, uow, person)
+    exited = [e for _, e in uow.published if e.type == "sps.supervision.zone-exited"]
+    assert [e.causationid for e in exited] == [str(early.id)]  # judged, and caused by the parked fix
+    assert store.parked == [] and not any(k.startswith("parked:") for k in store.timers)
+    assert uow.dead_letters == []
+
+
+async def test_a_fix_and_its_order_in_one_batch_are_judged_whichever_comes_first(world):
+    handlers, uow, store = world
+    first_fix, first_order = uuid.uuid4(), uuid.uuid4()
+    async with uow:
+        f = outside_fix(first_fix)
+        await handlers.on_location(incoming(f, "sps.ingest.location"), f, cast(Any, uow))
+        o = order(first_fix, NOW.date())
+        await handlers.on_court_order(incoming(o, "sps.ingest.court-order"), o, cast(Any, uow))
+        o = order(first_order, NOW.date())
+        await handlers.on_court_order(incoming(o, "sps.ingest.court-order"), o, cast(Any, uow))
+        f = outside_fix(first_order)
+        await handlers.on_location(incoming(f, "sps.ingest.location"), f, cast(Any, uow))
+    exits = {e.subject for _, e in uow.published if e.type == "sps.supervision.zone-exited"}
+    assert exits == {str(first_fix), str(first_order)} and store.parked == []
+
+
+async def test_a_parked_fix_whose_case_never_opens_is_dead_lettered_after_the_window(world):
+    handlers, uow, store = world
+    person = uuid.uuid4()
+    window = POLICY.devices.park_without_case
+    fix = outside_fix(person)
+    early = incoming(fix, "sps.ingest.location")
+    async with uow:
+        await handlers.on_location(early, fix, cast(Any, uow))
+    timer = timer_of(store, f"parked:{person}")
+    handlers.clock = lambda: NOW + window / 2  # a second fix, parked later, waits its own window
+    later_fix = outside_fix(person, NOW + timedelta(minutes=1))
+    async with uow:
+        await handlers.on_location(incoming(later_fix, "sps.ingest.location"), later_fix, cast(Any, uow))
+    assert timer_of(store, f"parked:{person}").due_at == timer.due_at  # armed once
+    async with uow:
+        again = await handlers.on_parked_fixes_due(timer, cast(Any, uow))
+    assert uow.dead_letters == [("ingest.locations.v1", early.id, "no-open-case")]
+    assert again == Postpone(NOW + window / 2 + window) and len(store.parked) == 1
+    assert uow.published == []

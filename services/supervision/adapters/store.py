@@ -19,6 +19,7 @@ from services.supervision.adapters.tables import (
     followups,
     key_person_lists,
     leaves,
+    parked_fixes,
     positioning_orders,
     sanctions,
     team_members,
@@ -32,7 +33,7 @@ from services.supervision.domain.keypersons import Candidate
 from shared.db.bulk import BulkInsert
 from shared.db.uow import UnitOfWork
 from shared.events import LeaveApproved, PositioningStarted
-from shared.timers import cancel_prefix, push_back_many, schedule
+from shared.timers import arm, cancel_prefix, push_back_many, schedule
 
 ACTIVE = ("awaiting_intake", "under_supervision")
 ZONE_COLUMNS = (
@@ -198,6 +199,40 @@ class SupervisionStore:
     async def push_back(self, rows: list[dict[str, Any]]) -> None:
         """Move watchdog deadlines on (never back), one statement for them all."""
         await push_back_many(self.uow, rows)
+
+    async def arm(self, key: str, kind: str, due_at: datetime, payload: dict[str, Any]) -> None:
+        """Arm a deadline unless it is armed already (one that fired is armed again)."""
+        await arm(self.uow, key, kind, due_at, payload)
+
+    # --- fixes before their case (docs/domain.md §1) ---------------------------------------------------
+
+    async def park_fix(
+        self,
+        event_id: uuid.UUID,
+        person_id: uuid.UUID,
+        recorded_at: datetime,
+        parked_at: datetime,
+        envelope: dict[str, Any],
+    ) -> None:
+        await self.conn.execute(
+            insert(parked_fixes)
+            .values(
+                event_id=event_id, person_id=person_id, recorded_at=recorded_at, parked_at=parked_at, envelope=envelope
+            )
+            .on_conflict_do_nothing(index_elements=["event_id"])
+        )
+
+    async def unpark_fixes(self, person_id: uuid.UUID, parked_by: datetime | None = None) -> list[dict[str, Any]]:
+        """Take the person's parked fixes (those parked by `parked_by`, or all), oldest fix first."""
+        query = sa.delete(parked_fixes).where(parked_fixes.c.person_id == person_id)
+        if parked_by is not None:
+            query = query.where(parked_fixes.c.parked_at <= parked_by)
+        rows = await self.conn.execute(query.returning(parked_fixes.c.envelope, parked_fixes.c.recorded_at))
+        return [r.envelope for r in sorted(rows, key=lambda r: r.recorded_at)]
+
+    async def first_parked_at(self, person_id: uuid.UUID) -> datetime | None:
+        query = sa.select(sa.func.min(parked_fixes.c.parked_at)).where(parked_fixes.c.person_id == person_id)
+        return await self.conn.scalar(query)
 
     # --- leaves and sanctions ------------------------------------------------------------------------
 

@@ -149,6 +149,16 @@ team_members = sa.Table(
     sa.Column("sex", sa.Text, nullable=False),
 )
 
+parked_fixes = sa.Table(
+    "parked_fixes",
+    metadata,  # fixes that came before their case opened (docs/domain.md §1)
+    sa.Column("event_id", pg.UUID(as_uuid=True), primary_key=True),
+    sa.Column("person_id", pg.UUID(as_uuid=True), nullable=False, index=True),
+    sa.Column("recorded_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("parked_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("envelope", pg.JSONB, nullable=False),
+)
+
 key_person_lists = sa.Table(
     "key_person_lists",
     metadata,  # 一月一认定

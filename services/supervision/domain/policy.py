@@ -35,6 +35,8 @@ class DevicePolicy(_Strict):
     watchdog_rearm_every: timedelta = timedelta(minutes=10)
     battery_low_pct: float = Field(20, ge=0, le=100)
     separations_before_warning: int = Field(2, ge=1)
+    # A fix that overtakes its court order (another topic) waits this long for the case to open.
+    park_without_case: timedelta = timedelta(minutes=15)
 
 
 class LevelPolicy(_Strict):
