@@ -64,7 +64,7 @@ def envelope(event_type: str, subject: str, data: dict, at: str | None = None) -
             "correlationid": event_id,
         }
     )
-    headers = [("content-type", b"application/cloudevents+json"), ("ce_type", event_type.encode())]
+    headers = [("content-type", b"application/cloudevents+json"), ("sps-type", event_type.encode())]
     return subject.encode(), value, headers
 
 

@@ -16,6 +16,8 @@ from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, ValidationErro
 
 CONTENT_TYPE = "application/cloudevents+json"
 Header = tuple[str, bytes]
+# The event's type beside the value, for routing without a parse (never `ce_type`: see event_headers).
+TYPE_HEADER = "sps-type"
 
 
 class _Envelope(BaseModel):
@@ -73,10 +75,14 @@ def new_event(
 
 def event_headers(event: OutgoingEvent | IncomingEvent) -> list[Header]:
     """The Kafka headers of an event: its type and correlation for routing without a parse, and
-    the trace it is part of (none when tracing is off)."""
+    the trace it is part of (none when tracing is off).
+
+    No header starts with `ce_`: the value is a structured-mode CloudEvent, and a `ce_` header
+    makes CloudEvents SDKs read the record as binary mode and refuse it (docs/alert-consumers.md).
+    """
     from shared import tracing
 
-    headers: list[Header] = [("content-type", CONTENT_TYPE.encode()), ("ce_type", event.type.encode())]
+    headers: list[Header] = [("content-type", CONTENT_TYPE.encode()), (TYPE_HEADER, event.type.encode())]
     if event.correlationid:
         headers.append(("correlationid", event.correlationid.encode()))
     headers.extend(tracing.inject())

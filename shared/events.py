@@ -273,6 +273,15 @@ class SeparationReported(Signal):
     warning_due: bool  # the policy's count is reached: a warning (警告) is due
 
 
+class RehabSeriousBreach(Signal):
+    """社区康复: a serious breach of the rehabilitation agreement (docs/domain.md §3): too many
+    unreported trips, too long away, or too many dodged drug tests. One alert per reason."""
+
+    case_id: uuid.UUID
+    reason: Literal["unreported_trips", "days_away", "dodged_tests"]
+    count: int = Field(ge=1)  # the trips, days or tests that crossed the policy's number
+
+
 class LevelChanged(EventData):
     """The supervision level (分类管理) changed; it sets the check-in schedule."""
 
@@ -708,6 +717,12 @@ EVENT_TYPES: dict[str, EventType] = {
             topic=topics.SUPERVISION_EVENTS,
             data=SeparationReported,
             summary="人机分离: the device was found not with the person",
+        ),
+        EventType(
+            type="sps.supervision.rehab-serious-breach",
+            topic=topics.SUPERVISION_EVENTS,
+            data=RehabSeriousBreach,
+            summary="社区康复: a serious breach (unreported trips, days away, dodged tests)",
         ),
         EventType(
             type="sps.supervision.level-changed",

@@ -17,6 +17,7 @@ from typing import Any, TypeVar
 from fastapi import APIRouter, FastAPI
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from shared.county import County, load_county
 from shared.db.engine import ensure_database, make_engine, ping
 from shared.db.migrate import upgrade_to_head
 from shared.db.uow import UnitOfWork
@@ -57,6 +58,8 @@ class ServiceRuntime:
         self.name = settings.service_name
         self.migrations = migrations
         self.engine: AsyncEngine = make_engine(settings.service_database_url)
+        # The county's time zone and working days (policy/calendar.yaml): every day and month.
+        self.county: County = load_county(settings.policy_dir)
         self.producer = EventProducer(settings.kafka_bootstrap_servers, self.name)
         self.notify_channel = f"outbox_{self.name}"
         self.relay = OutboxRelay(

@@ -15,7 +15,6 @@ from services.handover.deps import HandoverParts, Parts
 from services.handover.domain.steps import StepRefused
 from services.handover.handlers import REASON_LABELS, HandoverHandlers
 from shared.authority import ActingStaff
-from shared.calendar import month_bounds
 from shared.db.uow import UnitOfWork
 from shared.errors import Conflict, NotFound
 from shared.internal import require_internal
@@ -41,7 +40,10 @@ async def board(
     """The handover board: releases in the next `days`, key persons without a pick-up plan,
     receipts due, persons not yet arrived, the unlinked list (未衔接人员)."""
     async with parts.runtime.engine.connect() as conn:
-        rows = await queries.board(conn, view, office=office, days=days, limit=limit, notice_prefix=notice_prefix)
+        today = parts.runtime.county.day_of(datetime.now(UTC))
+        rows = await queries.board(
+            conn, view, today=today, office=office, days=days, limit=limit, notice_prefix=notice_prefix
+        )
     return [_out(r) for r in rows]
 
 
@@ -141,8 +143,9 @@ async def assistance(handover_id: uuid.UUID, body: Assistance, parts: Parts) -> 
 @router.get("/indicators")
 async def indicators(parts: Parts, month: str | None = None) -> dict:
     """Per justice office and month (by notice receipt), with the seed plan's targets beside them."""
-    month = month or datetime.now(UTC).strftime("%Y-%m")
-    start, end = month_bounds(month)
+    county = parts.runtime.county
+    month = month or county.month_of(datetime.now(UTC))
+    start, end = county.month_bounds(month)
     targets = parts.handlers.policy.targets
 
     def rate(n, d):

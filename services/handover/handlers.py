@@ -20,6 +20,7 @@ from services.handover.domain.classify import (
 from services.handover.domain.policy import HandoverPolicy
 from services.handover.domain.steps import StepRefused, case_years, check_arrival
 from shared.authority import Actor
+from shared.county import County, default_county
 from shared.db.uow import UnitOfWork
 from shared.envelope import IncomingEvent
 from shared.events import (
@@ -50,6 +51,7 @@ class HandoverHandlers:
     policy: HandoverPolicy
     offices: set[str]
     clock: Callable[[], datetime] = _now
+    county: County = field(default_factory=default_county)  # days and working days
     # The adapter the handlers persist through; tests give an in-memory one.
     store: Callable[[UnitOfWork], HandoverStore] = field(default=HandoverStore)
 
@@ -160,16 +162,25 @@ class HandoverHandlers:
                 await self._receipt(uow, handover_id, event)
             else:
                 await store.schedule(
-                    f"receipt:{hid}", "handover.receipt", receipt_due(now, self.policy), {"handover_id": hid}
+                    f"receipt:{hid}",
+                    "handover.receipt",
+                    receipt_due(now, self.policy, self.county),
+                    {"handover_id": hid},
                 )
         if reasons and check.linked:
             if kind == "release":
                 await self._police_handover(uow, handover_id, event)
                 await store.schedule(
-                    f"pickup:{hid}", "handover.pickup", pickup_plan_due(release_date, self.policy), {"handover_id": hid}
+                    f"pickup:{hid}",
+                    "handover.pickup",
+                    pickup_plan_due(release_date, self.policy, self.county),
+                    {"handover_id": hid},
                 )
             await store.schedule(
-                f"arrival:{hid}", "handover.arrival", arrival_due(release_date, self.policy), {"handover_id": hid}
+                f"arrival:{hid}",
+                "handover.arrival",
+                arrival_due(release_date, self.policy, self.county),
+                {"handover_id": hid},
             )
 
     async def _receipt(self, uow: UnitOfWork, handover_id: uuid.UUID, cause: IncomingEvent | None) -> None:

@@ -25,10 +25,12 @@ class HandoverSettings(ServiceSettings):
 
 def create_app(settings: ServiceSettings | None = None) -> FastAPI:
     settings = settings or HandoverSettings()
-    handlers = HandoverHandlers(
-        load_handover_policy(settings.policy_dir), set(load_geography(settings.policy_dir).offices)
-    )
     runtime = ServiceRuntime(settings, migrations=MIGRATIONS)
+    handlers = HandoverHandlers(
+        load_handover_policy(settings.policy_dir),
+        set(load_geography(settings.policy_dir).offices),
+        county=runtime.county,
+    )
     runtime.consume(ConsumerSpec(handlers=handlers.table()))
     runtime.timers(handlers.timer_handlers())
     return build_app(

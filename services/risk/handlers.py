@@ -16,11 +16,13 @@ from services.risk.adapters.store import RiskStore
 from services.risk.domain import facts
 from services.risk.domain.instrument import Instrument, Result, score
 from shared.authority import Actor
+from shared.county import County, default_county
 from shared.db.uow import UnitOfWork
 from shared.envelope import IncomingEvent
 from shared.errors import NotFound
 from shared.events import (
     ArrivalRegistered,
+    CaseClosed,
     CourtOrderIngested,
     ReassessmentOverdue,
     ReleaseNoticeIngested,
@@ -37,6 +39,7 @@ SERIOUS_BREACHES = (
     "sps.supervision.exclusion-zone-entered",
     "sps.supervision.device-tampered",
     "sps.supervision.contact-lost",
+    "sps.supervision.rehab-serious-breach",
 )
 
 
@@ -48,6 +51,7 @@ def _now() -> datetime:
 class RiskHandlers:
     instrument: Instrument
     clock: Callable[[], datetime] = _now
+    county: County = field(default_factory=default_county)  # the monthly cycle's months
     # The adapter the handlers persist through; tests give an in-memory one.
     store: Callable[[UnitOfWork], RiskStore] = field(default=RiskStore)
 
@@ -57,6 +61,7 @@ class RiskHandlers:
             "sps.ingest.release-notice": self.on_release_notice,
             "sps.handover.arrived": self.on_arrival,
             "sps.supervision.sanction-recorded": self.on_sanction,
+            "sps.supervision.case-closed": self.on_case_closed,
             **{t: self.on_serious_breach for t in SERIOUS_BREACHES},
         }
 
@@ -66,24 +71,28 @@ class RiskHandlers:
     async def on_monthly_cycle(self, timer: Timer, uow: UnitOfWork) -> None:
         """The monthly cycle: everyone is assessed again, then the next month is scheduled."""
         for person_id in await self.store(uow).persons():
-            await self.assess(uow, person_id, f"monthly:{timer.due_at:%Y-%m}", None)
-        await schedule_monthly(self.store(uow), after=timer.due_at)
+            await self.assess(uow, person_id, f"monthly:{self.county.month_of(timer.due_at)}", None)
+        await schedule_monthly(self.store(uow), self.county, after=timer.due_at)
 
     # --- facts --------------------------------------------------------------------------------
 
     async def on_court_order(self, event: IncomingEvent, order: CourtOrderIngested, uow: UnitOfWork) -> None:
         """Intake: the order's facts, then an assessment."""
-        await self.store(uow).learn(order.person_id, facts.from_court_order(order), order.person.residence_town)
+        await self.store(uow).learn(
+            order.person_id, facts.from_court_order(order), order.person.residence_town, opens=True
+        )
         await self.assess(uow, order.person_id, "intake", event)
 
     async def on_release_notice(self, event: IncomingEvent, notice: ReleaseNoticeIngested, uow: UnitOfWork) -> None:
         """Release: the prison's facts, then the dangerousness assessment (危险性评估)."""
-        await self.store(uow).learn(notice.person_id, facts.from_release_notice(notice), notice.destination_town)
+        await self.store(uow).learn(
+            notice.person_id, facts.from_release_notice(notice), notice.destination_town, opens=True
+        )
         await self.assess(uow, notice.person_id, "release", event)
 
     async def on_arrival(self, event: IncomingEvent, arrived: ArrivalRegistered, uow: UnitOfWork) -> None:
         """Arrival after release: assessed again where the person now lives."""
-        await self.store(uow).learn(arrived.person_id, {}, arrived.justice_office)
+        await self.store(uow).learn(arrived.person_id, {}, arrived.justice_office, opens=True)
         await self.assess(uow, arrived.person_id, "arrival", event)
 
     async def on_sanction(self, event: IncomingEvent, sanction: SanctionRecorded, uow: UnitOfWork) -> None:
@@ -97,6 +106,10 @@ class RiskHandlers:
         breaches = int(known.get("serious_breaches", 0)) + 1
         await store.learn(signal.person_id, {"serious_breaches": breaches}, signal.jurisdiction)
         await self.assess(uow, signal.person_id, "serious_breach", event)
+
+    async def on_case_closed(self, event: IncomingEvent, closed: CaseClosed, uow: UnitOfWork) -> None:
+        """A closed case leaves every schedule: no monthly cycle, no reassessment deadline."""
+        await self.store(uow).close(closed.person_id)
 
     # --- assessing ------------------------------------------------------------------------------
 
@@ -173,9 +186,17 @@ class RiskHandlers:
             uow.publish(signal, subject=person_id, cause=cause)
         await self.store(uow).set_reassessment(
             person_id,
-            now + self.instrument.reassessment[level],  # type: ignore[index]
+            self.reassessment_due(now, level),
             {"person_id": str(person_id), "assessment_id": str(assessment_id), "level": level},
         )
+
+    def reassessment_due(self, assessed_at: datetime, level: str) -> datetime:
+        """The level's interval after the assessment, but never before the next monthly cycle has
+        had its grace to run: the cycle is the reassessment (a high risk's 30 days end on the 31st
+        of a 31-day month, before the cycle on the 1st)."""
+        interval = self.instrument.reassessment[level]  # type: ignore[index]
+        cycle = self.county.next_month_start(assessed_at) + self.instrument.monthly_cycle_grace
+        return max(assessed_at + interval, cycle)
 
     async def override(
         self, uow: UnitOfWork, actor: Actor, person_id: uuid.UUID, assessment_id: uuid.UUID, level: str, reason: str
@@ -257,12 +278,8 @@ def _item(s) -> dict:
     return {"item": s.item, "value": s.value, "points": s.points}
 
 
-def next_month_start(after: datetime) -> datetime:
-    year, month = (after.year + 1, 1) if after.month == 12 else (after.year, after.month + 1)
-    return datetime(year, month, 1, tzinfo=UTC)
-
-
-async def schedule_monthly(store: RiskStore, after: datetime | None = None) -> None:
-    """The next monthly cycle, once per month key: replicas and restarts add nothing."""
-    due = next_month_start(after or datetime.now(UTC))
-    await store.schedule(f"monthly:{due:%Y-%m}", "risk.monthly", due, {})
+async def schedule_monthly(store: RiskStore, county: County, after: datetime | None = None) -> None:
+    """The next monthly cycle, at the start of the county's next month, once per month key:
+    replicas and restarts add nothing."""
+    due = county.next_month_start(after or datetime.now(UTC))
+    await store.schedule(f"monthly:{county.month_of(due)}", "risk.monthly", due, {})

@@ -26,13 +26,15 @@ class RiskSettings(ServiceSettings):
 
 def create_app(settings: RiskSettings | None = None) -> FastAPI:
     settings = settings or RiskSettings()
-    handlers = RiskHandlers(load_instrument(settings.policy_dir, settings.risk_instrument_version))
     runtime = ServiceRuntime(settings, migrations=MIGRATIONS)
+    handlers = RiskHandlers(
+        load_instrument(settings.policy_dir, settings.risk_instrument_version), county=runtime.county
+    )
     runtime.consume(ConsumerSpec(handlers=handlers.table()))
 
     async def first_monthly_cycle(rt: ServiceRuntime) -> None:
         async with rt.uow() as uow:
-            await schedule_monthly(RiskStore(uow))  # once per month key: replicas and restarts add nothing
+            await schedule_monthly(RiskStore(uow), rt.county)  # once per month key: replicas and restarts add nothing
 
     runtime.on_startup(first_monthly_cycle)
     runtime.timers(handlers.timer_handlers())

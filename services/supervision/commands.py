@@ -9,23 +9,29 @@ typed errors (`shared.errors`); the API turns them into problem+json (docs/archi
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from typing import Any
 
 from services.supervision.adapters.store import Row, SupervisionStore
-from services.supervision.domain.aftercare import abstinent, next_due, serious_breach, trip_needs_report
+from services.supervision.domain.aftercare import (
+    Followup,
+    Trip,
+    abstinent,
+    next_due,
+    serious_breaches,
+    trip_needs_report,
+)
 from services.supervision.domain.keypersons import determine, newly_determined, previous_month
 from services.supervision.domain.leaves import LeaveRefused, needed_level
 from services.supervision.domain.policy import SupervisionPolicy
 from services.supervision.domain.positioning import PositioningRefused, first_term, renewal
 from services.supervision.domain.team import Member, TeamRefused, check_team
 from services.supervision.handlers import SupervisionHandlers
-from services.supervision.programmes import at_start_of
 from shared import staff_steps as steps
 from shared.authority import Actor
-from shared.calendar import month_bounds
+from shared.county import County, default_county
 from shared.db.uow import UnitOfWork
 from shared.errors import Conflict, NotFound, Refused
 from shared.events import (
@@ -37,6 +43,7 @@ from shared.events import (
     KeyPersonsDetermined,
     LeaveApproved,
     PositioningStarted,
+    RehabSeriousBreach,
     SanctionRecorded,
     SeparationReported,
 )
@@ -49,13 +56,14 @@ def _now() -> datetime:
 
 
 async def schedule_positioning(
-    store: SupervisionStore, positioning_id: uuid.UUID, notice_on: date, ends_on: date
+    store: SupervisionStore, county: County, positioning_id: uuid.UUID, notice_on: date, ends_on: date
 ) -> None:
     """The term's notice and end; a renewal schedules new keys, so the old term's find nothing."""
     pid = str(positioning_id)
     payload = {"positioning_id": pid, "ends_on": ends_on.isoformat()}
-    await store.schedule(f"positioning-ending:{pid}:{ends_on}", "positioning.ending", at_start_of(notice_on), payload)
-    await store.schedule(f"positioning-end:{pid}:{ends_on}", "positioning.end", at_start_of(ends_on), payload)
+    notice, end = county.start_of(notice_on), county.start_of(ends_on)
+    await store.schedule(f"positioning-ending:{pid}:{ends_on}", "positioning.ending", notice, payload)
+    await store.schedule(f"positioning-end:{pid}:{ends_on}", "positioning.end", end, payload)
 
 
 @dataclass
@@ -71,6 +79,7 @@ class SupervisionCommands:
     handlers: SupervisionHandlers
     policy: SupervisionPolicy
     clock: Clock = _now
+    county: County = field(default_factory=default_county)
     # The adapter a command persists through; tests give an in-memory one.
     store: Callable[[UnitOfWork], SupervisionStore] = field(default=SupervisionStore)
 
@@ -175,7 +184,7 @@ class SupervisionCommands:
         now = self.clock()
         try:
             term = first_term(
-                ground=step.ground, starts_on=step.starts_on or now.date(), policy=self.policy.positioning
+                ground=step.ground, starts_on=step.starts_on or self.county.day_of(now), policy=self.policy.positioning
             )
         except PositioningRefused as exc:
             raise Refused(exc.field, str(exc)) from None
@@ -193,7 +202,7 @@ class SupervisionCommands:
         )
         await store.add_positioning(data)
         await store.set_electronic_monitoring(case["case_id"])
-        await schedule_positioning(store, positioning_id, term.notice_on, term.ends_on)
+        await schedule_positioning(store, self.county, positioning_id, term.notice_on, term.ends_on)
         await self._publish_on_file(store, data, person_id, now)
         return data, term.notice_on
 
@@ -223,7 +232,7 @@ class SupervisionCommands:
             },
         ]
         await store.extend_positioning(positioning_id, term.ends_on, renewals)
-        await schedule_positioning(store, positioning_id, term.notice_on, term.ends_on)
+        await schedule_positioning(store, self.county, positioning_id, term.notice_on, term.ends_on)
         data = PositioningStarted(
             positioning_id=positioning_id,
             person_id=row["person_id"],
@@ -266,7 +275,7 @@ class SupervisionCommands:
         await store.schedule(
             f"followup:{case['case_id']}:{step.kind}",
             "aftercare.followup",
-            next_due(step.kind, latest, self.policy.aftercare),
+            next_due(step.kind, self.county.local(latest), self.policy.aftercare),
             {"case_id": str(case["case_id"]), "person_id": str(person_id), "kind": step.kind},
         )
         data = FollowupRecorded(
@@ -280,6 +289,8 @@ class SupervisionCommands:
             abstinent=abstinent(history),
         )
         await self._publish_on_file(store, data, person_id, step.at)
+        this = Followup(step.kind, step.at, step.drug_test, step.police_record)
+        await self._rehab_breaches(store, case, await store.trips(case["case_id"]), history, this, step.at)
         return data
 
     async def record_trip(
@@ -302,13 +313,48 @@ class SupervisionCommands:
             reported=step.reported or not needs_report,
             recorded_by=actor.name,
         )
-        unreported = sum(1 for r in reported if not r)
+        unreported = sum(1 for t in reported if not t.reported)
+        this = Trip(days, step.reported or not needs_report)
+        followups = await store.followups(case["case_id"])
+        at = self.county.start_of(step.returns_on)
+        breaches = await self._rehab_breaches(store, case, reported, followups, this, at)
         return {
             "days": days,
             "needs_report": needs_report,
             "unreported_trips": unreported,
-            "serious_breach": serious_breach(unreported, self.policy.aftercare),
+            "serious_breach": bool(breaches),
         }
+
+    async def _rehab_breaches(
+        self,
+        store: SupervisionStore,
+        case: Mapping[str, Any],
+        trips: list[Trip],
+        followups: list[Followup],
+        step: Trip | Followup,
+        at: datetime,
+    ) -> dict[str, int]:
+        """社区康复's serious breaches after this step (one of `trips` or `followups`); a reason the
+        step crossed is published once, as `rehab_serious_breach` (docs/domain.md §3)."""
+        if not case.get("community_rehabilitation"):
+            return {}
+        after = serious_breaches(trips, followups, self.policy.aftercare)
+        before = serious_breaches(_without(trips, step), _without(followups, step), self.policy.aftercare)
+        for reason, count in after.items():
+            if reason in before:
+                continue
+            data = RehabSeriousBreach(
+                person_id=case["person_id"],
+                case_id=case["case_id"],
+                jurisdiction=case["jurisdiction"],
+                cause=f"rehab-breach:{case['case_id']}:{reason}",
+                observed_at=at,
+                evidence=[f"{reason}:{count}"],
+                reason=reason,  # type: ignore[arg-type]
+                count=count,
+            )
+            await self._publish_on_file(store, data, case["person_id"], at)
+        return after
 
     # --- the end of a case, 人机分离 reports and the team -----------------------------------------------
 
@@ -364,7 +410,7 @@ class SupervisionCommands:
         """The office confirms the month's list (who confirmed it is kept); published for risk and alerting."""
         actor.require("key_persons.confirm", office)
         store = self.store(uow)
-        start, end = month_bounds(month)
+        start, end = self.county.month_bounds(month)
         listed = determine(await store.candidates(office, start, end), self.policy.key_persons)
         persons = [KeyPersonEntry(person_id=k.person_id, reasons=k.reasons, target_zh=k.target_zh) for k in listed]
         now = self.clock()
@@ -398,3 +444,11 @@ class SupervisionCommands:
                 {"month": month, "reasons": p.reasons, "target_zh": p.target_zh, "confirmed_by": actor.name},
             )
         return data
+
+
+def _without(items: list[Any], one: Any) -> list[Any]:
+    """`items` less one occurrence of `one` (the step just recorded), to see what held before it."""
+    rest = list(items)
+    if one in rest:
+        rest.remove(one)
+    return rest

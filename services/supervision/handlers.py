@@ -23,6 +23,7 @@ from services.supervision.domain.policy import SupervisionPolicy
 from services.supervision.domain.zones import EnteredZone, Exited, Returned, Tampered, ZoneState, on_fix
 from services.supervision.programmes import ProgrammeHandlers
 from shared import topics
+from shared.county import County, default_county
 from shared.db.uow import UnitOfWork
 from shared.envelope import IncomingEvent
 from shared.events import (
@@ -72,6 +73,7 @@ class SupervisionHandlers(ProgrammeHandlers):
     directory: CaseDirectory
     policy: SupervisionPolicy
     clock: Callable[[], datetime] = _now
+    county: County = field(default_factory=default_county)
     # The adapter the handlers persist through (the fix path's bulk writes too); tests give a fake.
     store: Callable[[UnitOfWork], SupervisionStore] = field(default=SupervisionStore)
 
@@ -141,10 +143,7 @@ class SupervisionHandlers(ProgrammeHandlers):
         await self.publish(uow, opened, order.person_id, event, event.time)
         # 漏管: not reported within the intake window after the judgment took effect.
         effective = order.judgment_effective or order.term_start
-        due = (
-            datetime.combine(effective, datetime.min.time(), tzinfo=event.time.tzinfo)
-            + self.policy.intake.report_within
-        )
+        due = self.county.start_of(effective) + self.policy.intake.report_within
         await store.schedule(
             f"intake:{case_id}", "intake.due", due, {"case_id": str(case_id), "person_id": str(order.person_id)}
         )
@@ -157,7 +156,7 @@ class SupervisionHandlers(ProgrammeHandlers):
         rehabilitation an aftercare case (后续照管, ≤ 3 years); the person has reported by arriving."""
         case = after_arrival(
             handover_kind=arrived.kind,
-            arrived_at=arrived.arrived_at,
+            arrived_at=self.county.local(arrived.arrived_at),  # its date is the county's
             release_date=arrived.release_date,
             case_years=arrived.case_years,
             community_rehabilitation=arrived.community_rehabilitation,
@@ -236,13 +235,9 @@ class SupervisionHandlers(ProgrammeHandlers):
         """The next check-in is due one interval of the case's level after the last one."""
         store = self.store(uow)
         case = await store.case(case_id)
+        today = self.county.day_of(last)
         level = (case["level"] if case else None) or level_for(
-            started=started or last.date(),
-            today=last.date(),
-            risk=None,
-            admonitions=0,
-            warnings=0,
-            policy=self.policy.levels,
+            started=started or today, today=today, risk=None, admonitions=0, warnings=0, policy=self.policy.levels
         )
         due = next_checkin_due(last, level, self.policy.levels)
         await store.cancel_prefix(f"checkin:{case_id}:")
@@ -254,7 +249,7 @@ class SupervisionHandlers(ProgrammeHandlers):
                 "case_id": str(case_id),
                 "person_id": str(person_id),
                 "level": level,
-                "started": (started or last.date()).isoformat(),
+                "started": (started or today).isoformat(),
             },
         )
 
@@ -344,9 +339,11 @@ class SupervisionHandlers(ProgrammeHandlers):
         if state is None or not state["last_outside"]:
             return  # back (or no position known: check-ins judge that, not this rule)
         case = await store.case(uuid.UUID(timer.payload["case_id"]))
+        if case is None or case["status"] not in ACTIVE:
+            return  # the case closed meanwhile: it left every schedule
         data = LeaveOverdue(
             person_id=person_id,
-            jurisdiction=case["jurisdiction"] if case else "",
+            jurisdiction=case["jurisdiction"],
             case_id=uuid.UUID(timer.payload["case_id"]),
             cause=f"leave:{timer.payload['leave_id']}",
             observed_at=timer.due_at,

@@ -45,8 +45,8 @@ def create_app(settings: ServiceSettings | None = None) -> FastAPI:
     directory = CaseDirectory(county_area(geography, projection), projection)
     policy = load_supervision_policy(settings.policy_dir)
     authority = load_authority(settings.policy_dir)
-    handlers = SupervisionHandlers(directory, policy)
     runtime = ServiceRuntime(settings, migrations=MIGRATIONS)
+    handlers = SupervisionHandlers(directory, policy, county=runtime.county)
 
     async def load_cases(rt: ServiceRuntime) -> None:
         log.info("case directory loaded", cases=await directory.load(rt.engine))
@@ -71,7 +71,9 @@ def create_app(settings: ServiceSettings | None = None) -> FastAPI:
         )
     )
     runtime.timers(handlers.timer_handlers())
-    parts = Supervision(runtime, directory, policy, handlers, SupervisionCommands(handlers, policy), authority)
+    parts = Supervision(
+        runtime, directory, policy, handlers, SupervisionCommands(handlers, policy, county=runtime.county), authority
+    )
     return build_app(runtime, router, title="SPS supervision", parts=parts)
 
 

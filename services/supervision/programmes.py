@@ -8,12 +8,14 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Awaitable, Callable
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import date, datetime, timedelta
 
 from services.supervision.adapters.store import ACTIVE, SupervisionStore
 from services.supervision.domain.aftercare import next_due
-from services.supervision.domain.levels import level_for, months_after
+from services.supervision.domain.levels import level_for
 from services.supervision.domain.policy import SupervisionPolicy
+from shared.calendar import add_months
+from shared.county import County
 from shared.db.uow import UnitOfWork
 from shared.envelope import IncomingEvent
 from shared.events import (
@@ -27,9 +29,17 @@ from shared.events import (
 )
 from shared.timers import Timer
 
-
-def at_start_of(day: date) -> datetime:
-    return datetime.combine(day, time.min, tzinfo=UTC)
+# The deadlines a case keeps (by case id) and its person's watchdogs (by person id); a closed
+# case cancels them all (docs/domain.md §1, "The end of a case").
+CASE_TIMERS = (
+    "intake:{case_id}",
+    "checkin:{case_id}:",
+    "case-end:{case_id}",
+    "level-review:{case_id}",
+    "followup:{case_id}:",
+    "rehab-report:{case_id}",
+)
+PERSON_TIMERS = ("contact:{person_id}", "offline:{person_id}")
 
 
 class ProgrammeHandlers:
@@ -40,6 +50,7 @@ class ProgrammeHandlers:
     publish: Callable[[UnitOfWork, EventData, uuid.UUID, IncomingEvent | None, datetime], Awaitable[None]]
     store: Callable[[UnitOfWork], SupervisionStore]
     clock: Callable[[], datetime]
+    county: County  # days and months are the county's (shared/county.py)
 
     def programme_timers(self) -> dict:
         return {
@@ -56,7 +67,10 @@ class ProgrammeHandlers:
     async def schedule_case_end(self, uow: UnitOfWork, case_id: uuid.UUID, term_end: date | None) -> None:
         if term_end is not None:  # the term's last day is served in full
             await self.store(uow).schedule(
-                f"case-end:{case_id}", "case.end", at_start_of(term_end + timedelta(days=1)), {"case_id": str(case_id)}
+                f"case-end:{case_id}",
+                "case.end",
+                self.county.start_of(term_end + timedelta(days=1)),
+                {"case_id": str(case_id)},
             )
 
     async def on_case_end(self, timer: Timer, uow: UnitOfWork) -> None:
@@ -71,13 +85,23 @@ class ProgrammeHandlers:
         by: str | None,
         at: datetime | None = None,
     ) -> CaseClosed | None:
-        """Close an active case; its deadlines find it closed and do nothing; the fix path forgets it."""
+        """Close an active case: it leaves every schedule (its deadlines, its positioning term, and
+        the person's watchdogs when no other case is open); the fix path forgets it."""
         store = self.store(uow)
         row = await store.close_case(case_id, outcome)
         if row is None:
             return None
         person_id = row["person_id"]
-        await store.cancel_prefix(f"checkin:{case_id}:")
+        for prefix in CASE_TIMERS:
+            await store.cancel_prefix(prefix.format(case_id=case_id))
+        positioning = await store.active_positioning(case_id)
+        if positioning is not None:
+            await store.end_positioning(positioning)
+            await store.cancel_prefix(f"positioning-ending:{positioning}:")
+            await store.cancel_prefix(f"positioning-end:{positioning}:")
+        if await store.active_case(person_id) is None:
+            for prefix in PERSON_TIMERS:
+                await store.cancel_prefix(prefix.format(person_id=person_id))
         data = CaseClosed(
             person_id=person_id,
             case_id=case_id,
@@ -115,10 +139,11 @@ class ProgrammeHandlers:
         if case is None or case["kind"] != "community_correction" or case["status"] != "under_supervision":
             return None
         counts = await store.sanction_counts(case_id)
-        started = case["term_start"] or now.date()
+        today = self.county.day_of(now)
+        started = case["term_start"] or today
         level = level_for(
             started=started,
-            today=now.date(),
+            today=today,
             risk=case["risk_level"],
             admonitions=counts.get("admonition", 0),
             warnings=counts.get("warning", 0),
@@ -136,10 +161,10 @@ class ProgrammeHandlers:
             reasons=[reason],
         )  # type: ignore[arg-type]
         await self.publish(uow, changed, case["person_id"], cause, now)
-        end_of_first = months_after(started, self.policy.levels.first_months_strict)
-        if now.date() < end_of_first:
+        end_of_first = add_months(started, self.policy.levels.first_months_strict)
+        if today < end_of_first:
             await store.schedule(
-                f"level-review:{case_id}", "level.review", at_start_of(end_of_first), {"case_id": str(case_id)}
+                f"level-review:{case_id}", "level.review", self.county.start_of(end_of_first), {"case_id": str(case_id)}
             )
         return level
 
@@ -193,7 +218,7 @@ class ProgrammeHandlers:
             await store.schedule(
                 f"followup:{case_id}:{kind}",
                 "aftercare.followup",
-                next_due(kind, since, self.policy.aftercare),  # type: ignore[arg-type]
+                next_due(kind, self.county.local(since), self.policy.aftercare),  # type: ignore[arg-type]
                 {"case_id": str(case_id), "person_id": str(person_id), "kind": kind},
             )
 
@@ -207,7 +232,7 @@ class ProgrammeHandlers:
             person_id=row["person_id"],
             jurisdiction=row["jurisdiction"],
             case_id=case_id,
-            cause=f"followup:{case_id}:{kind}:{timer.due_at.date()}",
+            cause=f"followup:{case_id}:{kind}:{self.county.day_of(timer.due_at)}",
             observed_at=timer.due_at,
             evidence=[timer.key],
             kind=kind,

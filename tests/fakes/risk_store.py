@@ -13,16 +13,25 @@ class FakeRiskStore:
         self.profiles: dict[uuid.UUID, tuple[dict[str, Any], str | None]] = {}
         self.assessments: list[dict[str, Any]] = []
         self.timers: dict[str, tuple[str, datetime, dict[str, Any]]] = {}
+        self.closed: set[uuid.UUID] = set()
 
-    async def learn(self, person_id: uuid.UUID, facts: dict[str, Any], jurisdiction: str | None) -> None:
+    async def learn(
+        self, person_id: uuid.UUID, facts: dict[str, Any], jurisdiction: str | None, *, opens: bool = False
+    ) -> None:
         known, office = self.profiles.get(person_id, ({}, None))
         self.profiles[person_id] = ({**known, **facts}, jurisdiction or office)
+        if opens:
+            self.closed.discard(person_id)
+
+    async def close(self, person_id: uuid.UUID) -> None:
+        self.closed.add(person_id)
+        self.timers.pop(f"reassess:{person_id}", None)
 
     async def profile(self, person_id: uuid.UUID) -> tuple[dict[str, Any], str | None] | None:
         return self.profiles.get(person_id)
 
     async def persons(self) -> list[uuid.UUID]:
-        return list(self.profiles)
+        return [p for p in self.profiles if p not in self.closed]
 
     async def add_assessment(self, **values: Any) -> None:
         self.assessments.append({"override_level": None, **values})

@@ -7,7 +7,7 @@ import uuid
 from datetime import UTC, date, datetime
 from typing import Any
 
-from services.supervision.domain.aftercare import Followup
+from services.supervision.domain.aftercare import Followup, Trip
 from services.supervision.domain.keypersons import Candidate
 
 
@@ -19,7 +19,7 @@ class FakeSupervisionStore:
         self.sanctions: list[dict[str, Any]] = []
         self.orders: dict[uuid.UUID, dict[str, Any]] = {}
         self.followup_rows: list[dict[str, Any]] = []
-        self.trips: list[dict[str, Any]] = []
+        self.trip_rows: list[dict[str, Any]] = []
         self.teams: dict[uuid.UUID, list[dict[str, Any]]] = {}
         self.timeline: list[dict[str, Any]] = []
         self.timers: dict[str, tuple[str, datetime, dict[str, Any]]] = {}
@@ -247,9 +247,16 @@ class FakeSupervisionStore:
             if r["case_id"] == case_id
         ]
 
-    async def add_trip(self, **values: Any) -> list[bool]:
-        self.trips.append(values)
-        return [t["reported"] for t in self.trips if t["case_id"] == values["case_id"]]
+    async def add_trip(self, **values: Any) -> list[Trip]:
+        self.trip_rows.append(values)
+        return await self.trips(values["case_id"])
+
+    async def trips(self, case_id: uuid.UUID) -> list[Trip]:
+        return [
+            Trip((t["returns_on"] - t["leaves_on"]).days + 1, t["reported"])
+            for t in self.trip_rows
+            if t["case_id"] == case_id
+        ]
 
     async def replace_team(self, case_id: uuid.UUID, members: list[dict[str, Any]]) -> None:
         self.teams[case_id] = list(members)

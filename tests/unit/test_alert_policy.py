@@ -36,8 +36,16 @@ CATALOGUE = {
 def test_shipped_policy_is_the_brief_catalogue():
     policy = load_alert_policy(POLICY_DIR)
     assert set(CATALOGUE) <= set(policy.rules)
-    # beyond the brief: the platform watching itself, and the overdue reassessment
-    assert set(policy.rules) - set(CATALOGUE) == {"notification_silent", "reassessment_overdue"}
+    # beyond the brief's table: the platform watching itself, the overdue reassessment, and the
+    # signals the brief names without a colour (low battery, 人机分离, community rehabilitation's
+    # serious breach; docs/domain.md §4)
+    assert set(policy.rules) - set(CATALOGUE) == {
+        "notification_silent",
+        "reassessment_overdue",
+        "battery_low",
+        "separation_reported",
+        "rehab_serious_breach",
+    }
     for rule_id, (colour, ack, dispose) in CATALOGUE.items():
         rule = policy.rules[rule_id]
         assert (rule.colour, rule.ack, rule.dispose) == (colour, ack, dispose), rule_id

@@ -114,6 +114,22 @@ def test_aftercare_visit_is_orange_phone_yellow():
     assert {v["cause"]: v["colour"] for v in book.alerts.values()} == {"m1": "yellow", "q1": "orange"}
 
 
+def test_signals_that_raised_nothing_before_have_rules():
+    book = Book()
+    book.feed(*signal("sps.supervision.battery-low", "b1", battery_pct=12))
+    book.feed(*signal("sps.supervision.separation-reported", "sep1", count=1, warning_due=False))
+    book.feed(*signal("sps.supervision.separation-reported", "sep2", count=2, warning_due=True))
+    case = uuid.uuid4()
+    book.feed(*signal("sps.supervision.rehab-serious-breach", "r1", case_id=case, reason="days_away", count=31))
+    found = {v["cause"]: (v["rule_id"], v["colour"]) for v in book.alerts.values()}
+    assert found == {
+        "b1": ("battery_low", "blue"),
+        "sep1": ("separation_reported", "yellow"),
+        "sep2": ("separation_reported", "orange"),  # the repeat a warning follows
+        "r1": ("rehab_serious_breach", "orange"),
+    }
+
+
 def test_combined_absconding_picture_raises_one_red_contact_lost_and_keeps_the_lesser_alerts():
     book = Book()
     book.feed(*signal("sps.supervision.checkin-missed", "c1"))

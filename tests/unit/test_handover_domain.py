@@ -6,7 +6,8 @@ from datetime import UTC, date, datetime
 
 import pytest
 
-from services.handover.domain.classify import KEY_REASONS, add_working_days, key_reasons, verify_destination
+from services.handover.domain.classify import KEY_REASONS, key_reasons, verify_destination
+from shared.county import CalendarPolicy, County, default_county
 from shared.events import MaskedPerson, ReleaseNoticeIngested
 
 ORDINARY = dict(
@@ -57,11 +58,13 @@ def test_verification_matches_a_jiangyin_office_or_says_why_not():
 
 
 def test_three_working_days_skip_weekends_and_holidays():
+    plain = County(CalendarPolicy(years=[2026]))
     friday = datetime(2026, 11, 27, 10, tzinfo=UTC)
-    assert add_working_days(friday, 3, set()) == datetime(2026, 12, 2, 10, tzinfo=UTC)  # Mon, Tue, Wed
-    assert add_working_days(friday, 3, {date(2026, 11, 30)}) == datetime(2026, 12, 3, 10, tzinfo=UTC)
+    assert plain.add_working_days(friday, 3) == datetime(2026, 12, 2, 10, tzinfo=UTC)  # Mon, Tue, Wed
+    holiday = County(CalendarPolicy(years=[2026], holidays=[date(2026, 11, 30)]))
+    assert holiday.add_working_days(friday, 3) == datetime(2026, 12, 3, 10, tzinfo=UTC)
     monday = datetime(2026, 11, 30, 10, tzinfo=UTC)
-    assert add_working_days(monday, 3, set()) == datetime(2026, 12, 3, 10, tzinfo=UTC)
+    assert plain.add_working_days(monday, 3) == datetime(2026, 12, 3, 10, tzinfo=UTC)
 
 
 def test_deadlines_at_their_boundaries():
@@ -73,8 +76,10 @@ def test_deadlines_at_their_boundaries():
 
     policy = load_handover_policy(POLICY_DIR)
     release = date(2027, 1, 15)
-    assert pickup_plan_due(release, policy) == datetime(2027, 1, 8, tzinfo=UTC)  # 7 days before
-    assert arrival_due(release, policy) == datetime(2027, 1, 22, tzinfo=UTC)  # 7 days after
+    county = default_county()
+    # The county's days: release day starts at 00:00 in Jiangyin (16:00 UTC the day before).
+    assert pickup_plan_due(release, policy, county) == datetime(2027, 1, 7, 16, tzinfo=UTC)  # 7 days before
+    assert arrival_due(release, policy, county) == datetime(2027, 1, 21, 16, tzinfo=UTC)  # 7 days after
     friday = datetime(2026, 11, 27, 9, tzinfo=UTC)
-    assert receipt_due(friday, policy) == datetime(2026, 12, 2, 9, tzinfo=UTC)  # 3 working days
-    assert receipt_due(friday, policy) - timedelta(seconds=1) < receipt_due(friday, policy)
+    assert receipt_due(friday, policy, county) == datetime(2026, 12, 2, 9, tzinfo=UTC)  # 3 working days
+    assert receipt_due(friday, policy, county) - timedelta(seconds=1) < receipt_due(friday, policy, county)

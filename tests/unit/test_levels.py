@@ -2,8 +2,9 @@
 
 from datetime import UTC, date, datetime, timedelta
 
-from services.supervision.domain.levels import contact_lost_due, level_for, months_after, next_checkin_due
+from services.supervision.domain.levels import contact_lost_due, level_for, next_checkin_due
 from services.supervision.domain.policy import load_supervision_policy
+from shared.calendar import add_months
 from shared.paths import POLICY_DIR
 
 POLICY = load_supervision_policy(POLICY_DIR)
@@ -17,7 +18,7 @@ def level(today: date, risk=None, admonitions=0, warnings=0) -> str:
 
 
 def test_strict_for_the_first_two_months_then_by_risk_and_sanctions():
-    end_of_strict = months_after(START, 2)
+    end_of_strict = add_months(START, 2)
     assert end_of_strict == date(2027, 2, 1)
     assert level(end_of_strict - timedelta(days=1), risk="low") == "strict"
     assert level(end_of_strict, risk="low") == "lenient"

@@ -148,3 +148,22 @@ async def test_an_overdue_reassessment_is_signalled_only_when_nothing_newer_exis
     published = len(uow.published)
     await handlers.on_reassessment_due(timer, cast(Any, uow))
     assert len(uow.published) == published  # assessed again meanwhile: nothing is overdue
+
+
+async def test_a_closed_case_leaves_the_monthly_cycle_and_its_deadline_until_a_new_case(world):
+    from shared.events import CaseClosed
+
+    handlers, uow, store = world
+    person = uuid.uuid4()
+    o = order(person)
+    async with uow:
+        await handlers.on_court_order(incoming(o, "sps.ingest.court-order"), o, cast(Any, uow))
+    assert f"reassess:{person}" in store.timers and await store.persons() == [person]
+    closed = CaseClosed(person_id=person, case_id=uuid.uuid4(), jurisdiction="澄江街道", outcome="ended")
+    async with uow:
+        await handlers.on_case_closed(incoming(closed, "sps.supervision.case-closed"), closed, cast(Any, uow))
+    assert f"reassess:{person}" not in store.timers and await store.persons() == []
+    again = order(person)
+    async with uow:
+        await handlers.on_court_order(incoming(again, "sps.ingest.court-order"), again, cast(Any, uow))
+    assert await store.persons() == [person] and f"reassess:{person}" in store.timers

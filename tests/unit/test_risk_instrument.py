@@ -100,10 +100,13 @@ def test_making_any_single_item_worse_never_lowers_the_score_or_level(profile, n
     assert LEVELS.index(after.level) >= LEVELS.index(before.level)
 
 
-def test_the_monthly_cycle_is_the_first_of_each_next_month():
+def test_the_monthly_cycle_is_the_first_of_each_next_county_month():
     from datetime import UTC, datetime
 
-    from services.risk.handlers import next_month_start
+    from shared.county import default_county
 
-    assert next_month_start(datetime(2026, 11, 26, 19, tzinfo=UTC)) == datetime(2026, 12, 1, tzinfo=UTC)
-    assert next_month_start(datetime(2026, 12, 1, 0, tzinfo=UTC)) == datetime(2027, 1, 1, tzinfo=UTC)
+    county = default_county()
+    shanghai_dec_1 = datetime(2026, 11, 30, 16, tzinfo=UTC)  # 00:00 on 1 December in Jiangyin
+    assert county.next_month_start(datetime(2026, 11, 26, 19, tzinfo=UTC)) == shanghai_dec_1
+    # 23:30 UTC on 30 November is already 1 December in the county: the next cycle is January's.
+    assert county.next_month_start(datetime(2026, 11, 30, 23, 30, tzinfo=UTC)) == datetime(2026, 12, 31, 16, tzinfo=UTC)

@@ -170,3 +170,49 @@ async def test_who_decides_each_sanction_is_policy(world):
     with pytest.raises(Forbidden, match="county staff"):
         await commands.record_sanction(_uow(uow), officer, case["person_id"], "warning", "未按时报告")
     assert store.sanctions == [] and uow.published == []
+
+
+def _breaches(uow: FakeUnitOfWork) -> list[tuple[str, int]]:
+    return [
+        (e.data["reason"], e.data["count"])
+        for _, e in uow.published
+        if e.type == "sps.supervision.rehab-serious-breach"
+    ]
+
+
+async def test_community_rehabilitation_breaches_are_signalled_once_each_when_crossed(world):
+    commands, uow, store = world
+    rehab = store.add_case(kind="aftercare", community_rehabilitation=True)
+    person = rehab["person_id"]
+    limit = POLICY.aftercare.serious_unreported_trips
+    for i in range(limit + 1):  # unreported trips long enough to need a report; the limit-th crosses
+        start = date(2026, 10, 1) + timedelta(days=10 * i)
+        trip = steps.Trip(leaves_on=start, returns_on=start + timedelta(days=3), destination="无锡", reported=False)
+        answer = await commands.record_trip(_uow(uow), OFFICER, person, trip)
+        assert answer["serious_breach"] is (i + 1 >= limit)
+    assert _breaches(uow) == [("unreported_trips", limit)]
+    long_trip = steps.Trip(
+        leaves_on=date(2026, 11, 1),
+        returns_on=date(2026, 11, 1) + timedelta(days=POLICY.aftercare.serious_days_away),
+        destination="上海",
+        reported=True,
+    )
+    await commands.record_trip(_uow(uow), OFFICER, person, long_trip)
+    assert _breaches(uow)[-1] == ("days_away", POLICY.aftercare.serious_days_away + 1)
+    for _ in range(POLICY.aftercare.serious_dodged_tests):
+        dodged = steps.Followup(kind="visit", at=NOW, drug_test="refused", note="拒绝检测")
+        await commands.record_followup(_uow(uow), OFFICER, person, dodged)
+    assert _breaches(uow)[-1] == ("dodged_tests", POLICY.aftercare.serious_dodged_tests)
+    assert len(_breaches(uow)) == 3
+    first = next(e for _, e in uow.published if e.type == "sps.supervision.rehab-serious-breach")
+    assert first.data["cause"] == f"rehab-breach:{rehab['case_id']}:unreported_trips"
+
+
+async def test_plain_aftercare_has_no_rehabilitation_breaches(world):
+    commands, uow, store = world
+    aftercare = store.add_case(kind="aftercare")
+    for i in range(POLICY.aftercare.serious_unreported_trips):
+        start = date(2026, 10, 1) + timedelta(days=10 * i)
+        trip = steps.Trip(leaves_on=start, returns_on=start + timedelta(days=3), destination="无锡", reported=False)
+        await commands.record_trip(_uow(uow), OFFICER, aftercare["person_id"], trip)
+    assert _breaches(uow) == []

@@ -237,3 +237,31 @@ async def test_a_parked_fix_whose_case_never_opens_is_dead_lettered_after_the_wi
     assert uow.dead_letters == [("ingest.locations.v1", early.id, "no-open-case")]
     assert again == Postpone(NOW + window / 2 + window) and len(store.parked) == 1
     assert uow.published == []
+
+
+async def test_a_closed_case_leaves_every_schedule(world):
+    handlers, uow, store = world
+    person = uuid.uuid4()
+    await opened(handlers, uow, person)
+    case_id = store.cases[0]["case_id"]
+    fix = LocationFix(person_id=person, device_id="EM-1", lon=INSIDE[0], lat=INSIDE[1], accuracy_m=10, recorded_at=NOW)
+    async with uow:
+        await handlers.on_location(incoming(fix, "sps.ingest.location"), fix, cast(Any, uow))
+        await handlers.schedule_followups(cast(Any, uow), case_id, person, NOW)
+    positioning = uuid.uuid4()
+    store.orders[positioning] = {"positioning_id": positioning, "case_id": case_id, "status": "active"}
+    store.timers[f"positioning-end:{positioning}:2027-03-10"] = ("positioning.end", NOW, {})
+    mine = [k for k in store.timers if str(case_id) in k or str(person) in k or str(positioning) in k]
+    assert {k.split(":")[0] for k in mine} >= {
+        "intake",
+        "case-end",
+        "contact",
+        "offline",
+        "followup",
+        "positioning-end",
+    }
+    async with uow:
+        await handlers.close_case(cast(Any, uow), case_id, "ended", None, None)
+    left = [k for k in store.timers if str(case_id) in k or str(person) in k or str(positioning) in k]
+    assert left == [] and store.orders[positioning]["status"] == "ended"
+    assert uow.types()[-1] == "sps.supervision.case-closed"

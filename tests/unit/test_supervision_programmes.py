@@ -5,11 +5,19 @@ from datetime import UTC, date, datetime
 
 import pytest
 
-from services.supervision.domain.aftercare import Followup, abstinent, next_due, serious_breach, trip_needs_report
+from services.supervision.domain.aftercare import (
+    Followup,
+    Trip,
+    abstinent,
+    next_due,
+    serious_breaches,
+    trip_needs_report,
+)
 from services.supervision.domain.keypersons import Candidate, determine, newly_determined, previous_month
 from services.supervision.domain.policy import load_supervision_policy
-from services.supervision.domain.positioning import GROUNDS, PositioningRefused, first_term, months_after_exact, renewal
+from services.supervision.domain.positioning import GROUNDS, PositioningRefused, first_term, renewal
 from services.supervision.domain.team import Member, TeamRefused, check_team
+from shared.calendar import add_months
 from shared.paths import POLICY_DIR
 
 POLICY = load_supervision_policy(POLICY_DIR)
@@ -27,7 +35,7 @@ def test_positioning_term_is_three_months_with_the_notice_on_day_80():
     term = first_term(ground="left_county_without_leave", starts_on=date(2026, 1, 10), policy=POLICY.positioning)
     assert term.ends_on == date(2026, 4, 10)
     assert (term.notice_on - term.starts_on).days + 1 == 80  # day 1 is the start day
-    assert months_after_exact(date(2026, 1, 31), 1) == date(2026, 2, 28)
+    assert add_months(date(2026, 1, 31), 1) == date(2026, 2, 28)
 
 
 def test_renewal_needs_a_review_and_continues_from_the_old_end():
@@ -53,7 +61,16 @@ def test_abstinence_holds_without_positive_test_or_police_record():
 
 def test_trips_three_days_need_a_report_and_three_unreported_are_serious():
     assert not trip_needs_report(2, POLICY.aftercare) and trip_needs_report(3, POLICY.aftercare)
-    assert not serious_breach(2, POLICY.aftercare) and serious_breach(3, POLICY.aftercare)
+    p = POLICY.aftercare
+    unreported = [Trip(3, False)] * (p.serious_unreported_trips - 1)
+    assert serious_breaches(unreported, [], p) == {}
+    assert serious_breaches([*unreported, Trip(3, False)], [], p) == {"unreported_trips": p.serious_unreported_trips}
+    assert serious_breaches([Trip(p.serious_days_away, True)], [], p) == {}
+    assert serious_breaches([Trip(p.serious_days_away + 1, True)], [], p) == {"days_away": p.serious_days_away + 1}
+    at = datetime(2026, 12, 1, tzinfo=UTC)
+    dodged = [Followup("visit", at, "refused")] * p.serious_dodged_tests
+    assert serious_breaches([], dodged[:-1], p) == {}
+    assert serious_breaches([], dodged, p) == {"dodged_tests": p.serious_dodged_tests}
 
 
 def test_a_woman_under_supervision_has_a_woman_on_her_team():

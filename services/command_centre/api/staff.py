@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
@@ -59,8 +60,18 @@ async def logout() -> JSONResponse:
 
 
 @router.get("/api/v1/me", tags=["staff"])
-async def me(user: User) -> dict:
-    return {"username": user.name, "role": user.role, "jurisdiction": user.office}
+async def me(user: User, parts: Parts) -> dict:
+    """Who is signed in, and the county's time the console shows dates in (policy/calendar.yaml)."""
+    county = parts.runtime.county
+    now = datetime.now(UTC)
+    return {
+        "username": user.name,
+        "role": user.role,
+        "jurisdiction": user.office,
+        "time_zone": county.policy.time_zone,
+        "today": county.day_of(now).isoformat(),
+        "month": county.month_of(now),
+    }
 
 
 Colour = Literal["red", "orange", "yellow", "blue"]

@@ -21,7 +21,6 @@ from services.command_centre.deps import CommandCentreParts, Parts, User
 from services.command_centre.persons import for_person, person_visible, staff_step
 from shared import staff_steps as steps
 from shared.authority import Actor
-from shared.calendar import month_bounds
 
 router = APIRouter(tags=["staff"])
 Month = Annotated[str | None, Query(pattern=r"^\d{4}-(0[1-9]|1[0-2])$")]
@@ -191,10 +190,11 @@ async def confirm_key_persons(office: str, month: str, parts: Parts, user: User)
 
 
 async def statistics_for(parts: CommandCentreParts, user: Actor, month: str | None) -> dict:
-    month = month or datetime.now(UTC).strftime("%Y-%m")
+    county = parts.runtime.county
+    month = month or county.month_of(datetime.now(UTC))
     handover = await parts.handover.call("GET", "/internal/v1/indicators", params={"month": month})
     supervision = await parts.supervision.call("GET", "/internal/v1/indicators", params={"month": month})
-    start, end = month_bounds(month)
+    start, end = county.month_bounds(month)
     async with parts.runtime.engine.connect() as conn:
         alerts = await queries.alert_counts(conn, start, end)
     offices: dict[str, dict] = {o: {"office": o} for o in parts.geography.offices}

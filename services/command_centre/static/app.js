@@ -87,6 +87,7 @@ window.addEventListener("hashchange", route);
 
 async function showBoard(who) {
   me = who;
+  window.COUNTY = { today: who.today, month: who.month, timeZone: who.time_zone };
   reasons = await (await api("/api/v1/disposal-reasons")).json();
   $("login-view").hidden = true; $("nav").hidden = false; $("logout").hidden = false;
   const offices = $("f-office");
@@ -136,7 +137,10 @@ function cueRed(a) {
   } catch (_) { /* no audio device: the banner still shows */ }
 }
 
-function fmtTime(iso) { return new Date(iso).toLocaleString(lang === "zh" ? "zh-CN" : "en-GB", { hour12: false }); }
+// Times in the county's zone (from /api/v1/me), whatever the browser's own zone is.
+function fmtTime(iso) {
+  return new Date(iso).toLocaleString(lang === "zh" ? "zh-CN" : "en-GB", { hour12: false, timeZone: me ? me.time_zone : undefined });
+}
 function countdown(iso) {
   const ms = new Date(iso) - Date.now();
   if (ms <= 0) return `<span class="overdue">${t("overdue")}</span>`;

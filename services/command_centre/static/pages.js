@@ -29,7 +29,7 @@ async function mapPage(personId) {
   const svg = $("map"), W = 900, H = 640;
   svg.setAttribute("viewBox", `0 0 ${W} ${H}`);
   const day = $("track-day");
-  if (!day.value) day.value = new Date(Date.now() + 8 * 3600e3).toISOString().slice(0, 10);
+  if (!day.value) day.value = window.COUNTY.today;  // the county's day, not the browser's
   if (personId) $("track-person").value = personId;
   const [geo, positions] = await Promise.all([getJSON("/api/v1/map/geometry"), getJSON("/api/v1/map/positions")]);
   const proj = projector(geo.county.polygon, W, H);
@@ -136,7 +136,7 @@ function barChart(title, offices, key, target) {
 
 async function statsPage() {
   const month = $("stats-month");
-  if (!month.value) month.value = new Date(Date.now() + 8 * 3600e3).toISOString().slice(0, 7);
+  if (!month.value) month.value = window.COUNTY.month;
   $("report-link").href = `/api/v1/reports/monthly.xlsx?month=${month.value}`;
   const stats = await getJSON(`/api/v1/statistics?month=${month.value}`);
   $("charts").innerHTML = stats.indicators.map((i) => barChart(lang === "zh" ? i.zh : i.en, stats.offices, i.key,

@@ -7,13 +7,14 @@ organisation, a town of the county), then hands the request to `services/exchang
 from __future__ import annotations
 
 import hashlib
+from datetime import UTC, date, datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Header, Request
 from fastapi.responses import JSONResponse
 
 from services.exchange.commands import Client, Replayed, Retry
-from services.exchange.deps import Caller, Parts, require_scope
+from services.exchange.deps import Caller, ExchangeParts, Parts, require_scope
 from services.exchange.domain import ingest
 from services.exchange.domain.requests import CheckinBatch, CourtOrderIn, LocationBatch, RehabNoticeIn, ReleaseNoticeIn
 from shared.errors import Forbidden, Refused
@@ -91,11 +92,15 @@ async def court_order(
         caller,
         key,
         body,
-        ingest.court_order(body, person_id),
+        ingest.court_order(body, person_id, _today(parts)),
         resource=f"court-order:{body.order_no}",
         purpose="社区矫正交付执行 (community-correction order)",
         answer=answer,
     )
+
+
+def _today(parts: ExchangeParts) -> date:
+    return parts.runtime.county.day_of(datetime.now(UTC))
 
 
 @router.post("/v1/release-notices", status_code=202, response_model=None)
@@ -117,7 +122,7 @@ async def release_notice(
         caller,
         key,
         body,
-        ingest.release_notice(body, person_id),
+        ingest.release_notice(body, person_id, _today(parts)),
         resource=f"release-notice:{body.notice_no}",
         purpose="刑满释放衔接 (pre-release notice)",
         answer=answer,
@@ -141,7 +146,7 @@ async def rehab_notice(
         caller,
         key,
         body,
-        ingest.rehab_notice(body, person_id),
+        ingest.rehab_notice(body, person_id, _today(parts)),
         resource=f"rehab-notice:{body.notice_no}",
         purpose="后续照管衔接 (rehabilitation release notice)",
         answer=answer,

@@ -17,31 +17,31 @@ from shared.identity import mask_id_number, mask_name
 AgeBand = Literal["<25", "25-34", "35-49", "50+"]
 
 
-def age_band_of(id_number: str, today: date | None = None) -> AgeBand:
-    """The risk instrument's age band from the birth date in the 身份证号 (the date itself stays here)."""
+def age_band_of(id_number: str, today: date) -> AgeBand:
+    """The risk instrument's age band on the county's `today`, from the birth date in the 身份证号
+    (the date itself stays here)."""
     born = date(int(id_number[6:10]), int(id_number[10:12]), int(id_number[12:14]))
-    today = today or date.today()
     age = today.year - born.year - ((today.month, today.day) < (born.month, born.day))
     return "<25" if age < 25 else "25-34" if age < 35 else "35-49" if age < 50 else "50+"
 
 
-def masked(person: PersonIn, town: str) -> MaskedPerson:
+def masked(person: PersonIn, town: str, today: date) -> MaskedPerson:
     return MaskedPerson(
         name_masked=mask_name(person.name),
         id_number_masked=mask_id_number(person.id_number),
         sex=person.sex,
         residence_town=town,
-        age_band=age_band_of(person.id_number),
+        age_band=age_band_of(person.id_number, today),
     )
 
 
-def court_order(body: CourtOrderIn, person_id: uuid.UUID) -> CourtOrderIngested:
+def court_order(body: CourtOrderIn, person_id: uuid.UUID, today: date) -> CourtOrderIngested:
     """A community-correction order (社区矫正决定)."""
     return CourtOrderIngested(
         order_no=body.order_no,
         court=body.court,
         person_id=person_id,
-        person=masked(body.person, body.person.residence.town),
+        person=masked(body.person, body.person.residence.town, today),
         sentence_kind=body.sentence_kind,
         offence=body.offence,
         offence_category=body.offence_category,
@@ -54,13 +54,13 @@ def court_order(body: CourtOrderIn, person_id: uuid.UUID) -> CourtOrderIngested:
     )
 
 
-def release_notice(body: ReleaseNoticeIn, person_id: uuid.UUID) -> ReleaseNoticeIngested:
+def release_notice(body: ReleaseNoticeIn, person_id: uuid.UUID, today: date) -> ReleaseNoticeIngested:
     """A prison's pre-release notice (预释放人员信息)."""
     return ReleaseNoticeIngested(
         notice_no=body.notice_no,
         prison=body.prison,
         person_id=person_id,
-        person=masked(body.person, body.person.residence.town),
+        person=masked(body.person, body.person.residence.town, today),
         offence=body.offence,
         offence_category=body.offence_category,
         release_date=body.release_date,
@@ -75,13 +75,13 @@ def release_notice(body: ReleaseNoticeIn, person_id: uuid.UUID) -> ReleaseNotice
     )
 
 
-def rehab_notice(body: RehabNoticeIn, person_id: uuid.UUID) -> RehabNoticeIngested:
+def rehab_notice(body: RehabNoticeIn, person_id: uuid.UUID, today: date) -> RehabNoticeIngested:
     """A rehabilitation centre's notice of release (即将解戒人员信息)."""
     return RehabNoticeIngested(
         notice_no=body.notice_no,
         centre=body.centre,
         person_id=person_id,
-        person=masked(body.person, body.person.residence.town),
+        person=masked(body.person, body.person.residence.town, today),
         release_date=body.release_date,
         destination_town=body.destination.town,
         key_person=body.key_person,

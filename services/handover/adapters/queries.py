@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from datetime import UTC, datetime, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any, Literal
 
 import sqlalchemy as sa
@@ -15,11 +15,17 @@ View = Literal["all", "upcoming", "unplanned", "receipts_due", "not_arrived", "u
 
 
 async def board(
-    conn: AsyncConnection, view: View, *, office: str | None, days: int, limit: int, notice_prefix: str | None
+    conn: AsyncConnection,
+    view: View,
+    *,
+    today: date,
+    office: str | None,
+    days: int,
+    limit: int,
+    notice_prefix: str | None,
 ) -> list[Any]:
     """Releases in the next `days`, key persons without a pick-up plan, receipts due, persons not
     yet arrived, the unlinked list (未衔接人员)."""
-    today = datetime.now(UTC).date()
     q = sa.select(handovers).order_by(handovers.c.release_date).limit(min(limit, 10_000))
     if notice_prefix:
         q = q.where(handovers.c.notice_no.startswith(notice_prefix, autoescape=True))

@@ -8,9 +8,10 @@ police for community control (社区管控).
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import date, datetime
 
 from services.handover.domain.policy import HandoverPolicy
+from shared.county import County
 from shared.events import ReleaseNoticeIngested
 
 KEY_REASONS: dict[str, tuple[str, str]] = {
@@ -51,31 +52,17 @@ def verify_destination(town: str, offices: set[str]) -> Verification:
     return Verification(False, None, f"目的地“{town}”不属于江阴市任何司法所 (destination is not a Jiangyin town)")
 
 
-def add_working_days(start: datetime, days: int, holidays: set[date]) -> datetime:
-    """`days` working days after `start` (weekends and listed holidays do not count)."""
-    current = start
-    left = days
-    while left > 0:
-        current += timedelta(days=1)
-        if current.weekday() < 5 and current.date() not in holidays:
-            left -= 1
-    return current
+def receipt_due(received_at: datetime, policy: HandoverPolicy, county: County) -> datetime:
+    """The receipt (回执) is due this many of the county's working days after the notice arrived
+    (holidays and make-up working days from the calendar policy)."""
+    return county.add_working_days(received_at, policy.receipt.within_working_days)
 
 
-def at_start_of(day: date) -> datetime:
-    return datetime.combine(day, time.min, tzinfo=UTC)
-
-
-def receipt_due(received_at: datetime, policy: HandoverPolicy) -> datetime:
-    """The receipt (回执) is due this many working days after the notice arrived."""
-    return add_working_days(received_at, policy.receipt.within_working_days, set(policy.holidays))
-
-
-def pickup_plan_due(release_date: date, policy: HandoverPolicy) -> datetime:
+def pickup_plan_due(release_date: date, policy: HandoverPolicy, county: County) -> datetime:
     """A key person needs a pick-up plan by this moment (the start of release day minus the window)."""
-    return at_start_of(release_date) - policy.pickup.plan_due_before_release
+    return county.start_of(release_date) - policy.pickup.plan_due_before_release
 
 
-def arrival_due(release_date: date, policy: HandoverPolicy) -> datetime:
+def arrival_due(release_date: date, policy: HandoverPolicy, county: County) -> datetime:
     """A key releasee not registered by this moment is missed intake (漏管)."""
-    return at_start_of(release_date) + policy.arrival.key_person_within
+    return county.start_of(release_date) + policy.arrival.key_person_within

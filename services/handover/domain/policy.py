@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import timedelta
 from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -33,7 +33,6 @@ class HandoverPolicy(_Strict):
     arrival: ArrivalPolicy
     assistance_period_years: int = Field(ge=1)
     aftercare_max_years: int = Field(ge=1)
-    holidays: list[date] = []
     targets: dict[str, float]
 
 

@@ -14,7 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from services.risk.adapters.tables import assessments, profiles
 from shared.db.uow import UnitOfWork
-from shared.timers import schedule, timers
+from shared.timers import cancel_prefix, schedule, timers
 
 
 class RiskStore:
@@ -27,8 +27,12 @@ class RiskStore:
 
     # --- profiles ------------------------------------------------------------------------------------
 
-    async def learn(self, person_id: uuid.UUID, facts: dict[str, Any], jurisdiction: str | None) -> None:
-        """Merge new facts into the person's profile; a known office stays unless a new one is given."""
+    async def learn(
+        self, person_id: uuid.UUID, facts: dict[str, Any], jurisdiction: str | None, *, opens: bool = False
+    ) -> None:
+        """Merge new facts into the person's profile; a known office stays unless a new one is given.
+        `opens`: the facts come with a new case (an order, a notice, an arrival), so a closed profile
+        is followed again."""
         stmt = insert(profiles).values(person_id=person_id, facts=facts, jurisdiction=jurisdiction)
         await self.conn.execute(
             stmt.on_conflict_do_update(
@@ -37,9 +41,17 @@ class RiskStore:
                     "facts": profiles.c.facts.concat(stmt.excluded.facts),
                     "jurisdiction": sa.func.coalesce(stmt.excluded.jurisdiction, profiles.c.jurisdiction),
                     "updated_at": sa.func.now(),
+                    "closed_at": None if opens else profiles.c.closed_at,
                 },
             )
         )
+
+    async def close(self, person_id: uuid.UUID) -> None:
+        """The person's case closed: out of the monthly cycle, and no reassessment deadline."""
+        await self.conn.execute(
+            sa.update(profiles).where(profiles.c.person_id == person_id).values(closed_at=sa.func.now())
+        )
+        await cancel_prefix(self.uow, f"reassess:{person_id}")
 
     async def profile(self, person_id: uuid.UUID) -> tuple[dict[str, Any], str | None] | None:
         """The person's facts and office, or None when nothing is known of them."""
@@ -51,7 +63,9 @@ class RiskStore:
         return None if row is None else (row.facts, row.jurisdiction)
 
     async def persons(self) -> list[uuid.UUID]:
-        return list((await self.conn.execute(sa.select(profiles.c.person_id))).scalars())
+        """Everyone the monthly cycle assesses: each known person whose case has not closed."""
+        query = sa.select(profiles.c.person_id).where(profiles.c.closed_at.is_(None))
+        return list((await self.conn.execute(query)).scalars())
 
     # --- assessments ---------------------------------------------------------------------------------
 

@@ -14,6 +14,8 @@ profiles = sa.Table(
     sa.Column("facts", pg.JSONB, nullable=False),
     sa.Column("jurisdiction", sa.Text),
     sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False, server_default=sa.func.now()),
+    # Set when the person's case closed: out of the monthly cycle, no reassessment deadline.
+    sa.Column("closed_at", sa.DateTime(timezone=True)),
 )
 
 assessments = sa.Table(

@@ -79,6 +79,9 @@ class Instrument(_Strict):
     cut_offs: CutOffs
     overrides: list[Override] = []
     reassessment: dict[Level, timedelta]
+    # The monthly cycle (the county's 1st) reassesses everyone; a deadline is never earlier than
+    # the next cycle plus this, so a 31-day month makes nobody's reassessment overdue.
+    monthly_cycle_grace: timedelta = timedelta(hours=12)
 
     @field_validator("reassessment")
     @classmethod

@@ -28,7 +28,7 @@ from services.supervision.adapters.tables import (
     trips,
     zone_state,
 )
-from services.supervision.domain.aftercare import Followup
+from services.supervision.domain.aftercare import Followup, Trip
 from services.supervision.domain.keypersons import Candidate
 from shared.db.bulk import BulkInsert
 from shared.db.uow import UnitOfWork
@@ -330,12 +330,14 @@ class SupervisionStore:
         ).all()
         return [Followup(r.kind, r.at, r.drug_test, r.police_record) for r in rows]
 
-    async def add_trip(self, **values: Any) -> list[bool]:
-        """Insert a trip; whether each of the case's trips was reported, this one included."""
+    async def trips(self, case_id: uuid.UUID) -> list[Trip]:
+        query = sa.select(trips.c.leaves_on, trips.c.returns_on, trips.c.reported).where(trips.c.case_id == case_id)
+        return [Trip((r.returns_on - r.leaves_on).days + 1, r.reported) for r in await self.conn.execute(query)]
+
+    async def add_trip(self, **values: Any) -> list[Trip]:
+        """Insert a trip; the case's trips (their days away, and whether reported), this one included."""
         await self.conn.execute(sa.insert(trips).values(**values))
-        return list(
-            (await self.conn.execute(sa.select(trips.c.reported).where(trips.c.case_id == values["case_id"]))).scalars()
-        )
+        return await self.trips(values["case_id"])
 
     async def replace_team(self, case_id: uuid.UUID, members: Sequence[dict[str, Any]]) -> None:
         await self.conn.execute(sa.delete(team_members).where(team_members.c.case_id == case_id))

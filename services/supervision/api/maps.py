@@ -4,7 +4,7 @@ and the month's supervision indicators. HTTP in, a query out."""
 from __future__ import annotations
 
 import uuid
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime
 from typing import Any
 
 from fastapi import APIRouter, Depends, Query
@@ -12,7 +12,6 @@ from fastapi import APIRouter, Depends, Query
 from services.supervision.adapters import views
 from services.supervision.deps import Parts
 from services.supervision.domain import indicators as figures
-from shared.calendar import month_bounds
 from shared.internal import require_internal
 
 router = APIRouter(prefix="/internal/v1", tags=["supervision"], dependencies=[Depends(require_internal)])
@@ -35,18 +34,19 @@ async def zones(parts: Parts, jurisdiction: str | None = None) -> dict[str, Any]
 
 @router.get("/persons/{person_id}/track")
 async def track(person_id: uuid.UUID, parts: Parts, day: date | None = None) -> list[dict[str, Any]]:
-    """The kept fixes of one day (UTC+8, the bureau's day)."""
-    day = day or datetime.now(UTC).date()
-    start = datetime.combine(day, datetime.min.time(), tzinfo=UTC) - timedelta(hours=8)
+    """The kept fixes of one of the county's days (today by default)."""
+    county = parts.runtime.county
+    start, end = county.day_bounds(day or county.day_of(datetime.now(UTC)))
     async with parts.runtime.engine.connect() as conn:
-        return await views.track(conn, person_id, start, start + timedelta(days=1))
+        return await views.track(conn, person_id, start, end)
 
 
 @router.get("/indicators")
 async def indicators(parts: Parts, month: str | None = None) -> dict[str, Any]:
     """Per justice office for a month: electronic positioning rate, aftercare rate, abstinence rate."""
-    month = month or datetime.now(UTC).strftime("%Y-%m")
-    start, end = month_bounds(month)
+    county = parts.runtime.county
+    month = month or county.month_of(datetime.now(UTC))
+    start, end = county.month_bounds(month)
     async with parts.runtime.engine.connect() as conn:
         counts = await views.month_counts(conn, start, end)
     offices = figures.by_office(counts.corrections, counts.positioned, counts.aftercare, counts.followups)

@@ -15,7 +15,6 @@ from services.supervision.domain.keypersons import determine
 from services.supervision.domain.positioning import GROUNDS
 from shared import staff_steps as steps
 from shared.authority import ActingStaff
-from shared.calendar import month_bounds
 from shared.internal import require_internal
 
 router = APIRouter(prefix="/internal/v1", tags=["supervision"], dependencies=[Depends(require_internal)])
@@ -118,7 +117,7 @@ async def programmes(person_id: uuid.UUID, parts: Parts) -> dict[str, Any]:
 @router.get("/key-persons/{office}/{month}")
 async def key_persons(office: str, month: str, parts: Parts) -> dict[str, Any]:
     """The confirmed list, or the proposal from risk and behaviour while not yet confirmed."""
-    start, end = month_bounds(month)
+    start, end = parts.runtime.county.month_bounds(month)
     async with parts.runtime.engine.connect() as conn:
         confirmed = await queries.confirmed_list(conn, office, month)
         if confirmed:

@@ -11,7 +11,7 @@ from datetime import datetime
 from typing import Literal
 
 from services.supervision.domain.policy import AftercarePolicy
-from services.supervision.domain.positioning import months_after_exact
+from shared.calendar import add_months
 
 FollowupKind = Literal["phone", "visit"]
 DrugTest = Literal["negative", "positive", "refused", "not_tested"]
@@ -26,8 +26,9 @@ class Followup:
 
 
 def next_due(kind: FollowupKind, last: datetime, policy: AftercarePolicy) -> datetime:
+    """The same county time of day, the policy's months after `last` (given in the county's time)."""
     months = policy.phone_every_months if kind == "phone" else policy.visit_every_months
-    return datetime.combine(months_after_exact(last.date(), months), last.timetz())
+    return datetime.combine(add_months(last.date(), months), last.timetz())
 
 
 def abstinent(followups: list[Followup]) -> bool:
@@ -39,5 +40,23 @@ def trip_needs_report(days: int, policy: AftercarePolicy) -> bool:
     return days >= policy.unreported_trip_days
 
 
-def serious_breach(unreported_trips: int, policy: AftercarePolicy) -> bool:
-    return unreported_trips >= policy.serious_unreported_trips
+@dataclass(frozen=True)
+class Trip:
+    days: int
+    reported: bool
+
+
+def serious_breaches(trips: list[Trip], followups: list[Followup], policy: AftercarePolicy) -> dict[str, int]:
+    """社区康复's serious breaches (docs/domain.md §3), each with the count that crossed its number:
+    ≥ 3 unreported trips, a trip of more than 30 days, ≥ 3 dodged drug tests (policy)."""
+    found: dict[str, int] = {}
+    unreported = sum(1 for t in trips if not t.reported)
+    if unreported >= policy.serious_unreported_trips:
+        found["unreported_trips"] = unreported
+    longest = max((t.days for t in trips), default=0)
+    if longest > policy.serious_days_away:
+        found["days_away"] = longest
+    dodged = sum(1 for f in followups if f.drug_test == "refused")
+    if dodged >= policy.serious_dodged_tests:
+        found["dodged_tests"] = dodged
+    return found

@@ -9,18 +9,13 @@ from __future__ import annotations
 from datetime import date, datetime, timedelta
 
 from services.supervision.domain.policy import LevelPolicy
-
-
-def months_after(start: date, months: int) -> date:
-    year, month = divmod(start.month - 1 + months, 12)
-    day = min(start.day, 28)
-    return date(start.year + year, month + 1, day)
+from shared.calendar import add_months
 
 
 def level_for(
     *, started: date, today: date, risk: str | None, admonitions: int, warnings: int, policy: LevelPolicy
 ) -> str:
-    if today < months_after(started, policy.first_months_strict):
+    if today < add_months(started, policy.first_months_strict):
         return "strict"
     if risk == "high" or admonitions >= 2 or warnings >= 1:
         return "strict"

@@ -65,6 +65,8 @@ class AftercarePolicy(_Strict):
     rehab_report_within: timedelta
     unreported_trip_days: int = Field(ge=1)
     serious_unreported_trips: int = Field(ge=1)
+    serious_days_away: int = Field(30, ge=1)  # a trip longer than this is a serious breach
+    serious_dodged_tests: int = Field(3, ge=1)  # this many refused drug tests is a serious breach
 
 
 class TargetPolicy(_Strict):

@@ -10,8 +10,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-from services.supervision.domain.levels import months_after
 from services.supervision.domain.policy import PositioningPolicy
+from shared.calendar import add_months
 
 GROUNDS: dict[str, dict[str, str]] = {
     "prohibition_order_breach": {"zh": "违反人民法院禁止令", "en": "broke a court prohibition order"},
@@ -51,7 +51,7 @@ def first_term(*, ground: str, starts_on: date, policy: PositioningPolicy) -> Te
 
 
 def term_from(starts_on: date, policy: PositioningPolicy) -> Term:
-    ends_on = months_after_exact(starts_on, policy.term_months)
+    ends_on = add_months(starts_on, policy.term_months)
     notice_on = min(starts_on + timedelta(days=policy.ending_notice_day - 1), ends_on)
     return Term(starts_on, ends_on, notice_on)
 
@@ -61,14 +61,3 @@ def renewal(*, current_end: date, reviewed: bool, review_note: str | None, polic
     if not reviewed or not (review_note or "").strip():
         raise PositioningRefused("review_note", "a renewal needs the review's conclusion")
     return term_from(current_end, policy)
-
-
-def months_after_exact(start: date, months: int) -> date:
-    """Same day `months` later, clamped to the month's end (31 Jan + 1 month → 28/29 Feb)."""
-    end = months_after(start.replace(day=1), months)
-    for day in (start.day, 30, 29, 28):
-        try:
-            return end.replace(day=day)
-        except ValueError:
-            continue
-    return end
