@@ -34,6 +34,7 @@ OFFICES = [
 INSIDE = (120.28, 31.88)  # near the county centre, well inside the polygon
 SHANGHAI = (121.47, 31.23)  # well outside
 BENCH_PREFIX = "BENCH-"
+BENCH_COURT = "江阴市人民法院"
 Record = tuple[bytes, bytes, list[tuple[str, bytes]]]  # key, value, headers
 
 
@@ -42,7 +43,7 @@ def person_id(i: int) -> uuid.UUID:
 
 
 def bench_ref_like() -> str:
-    return court_order_ref(BENCH_PREFIX) + "%"
+    return court_order_ref(BENCH_COURT, BENCH_PREFIX) + "%"
 
 
 def _now() -> str:
@@ -73,7 +74,7 @@ def court_order(i: int) -> Record:
     today = date.today()
     data = {
         "order_no": f"{BENCH_PREFIX}{i:07d}",
-        "court": "江阴市人民法院",
+        "court": BENCH_COURT,
         "person_id": pid,
         "person": {
             "name_masked": "测*",

@@ -19,10 +19,11 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from services.exchange.adapters import audit, store
 from services.exchange.adapters.vault import IdentityCipher
+from services.exchange.domain.ingest import AgencyNumber
 from services.exchange.domain.requests import PersonIn
 from shared.db.uow import UnitOfWork
 from shared.envelope import OutgoingEvent
-from shared.errors import NotFound, Refused, Unavailable
+from shared.errors import Conflict, NotFound, Refused, Unavailable
 from shared.events import EventData, PoliceAcknowledged, build_event
 from shared.logging import get_logger
 from shared.service import ServiceRuntime
@@ -120,20 +121,32 @@ class Ingest:
         person: PersonIn,
         data: EventData,
         *,
+        number: AgencyNumber,
         resource: str,
         purpose: str,
         answer: dict[str, Any],
     ) -> dict[str, Any]:
-        """Seal the identity, put the event in the outbox and the create on the audit chain, in one
-        transaction."""
+        """Take the agency's number, seal the identity, put the event in the outbox and the create
+        on the audit chain, in one transaction. The same number again with the same content is the
+        first answer again (nothing new is sent); with other content it is a 409, never a record
+        accepted and then dropped downstream."""
         person_id: uuid.UUID = data.person_id  # type: ignore[attr-defined]
         (topic, event), *_ = self.events(client, retry, [data])
         sealed = self.cipher.seal(person_id, person.model_dump(mode="json"))
         try:
             async with self.runtime.uow() as uow:
-                await store.seal_identity(uow.conn, person_id, sealed, client.client_id)
-                uow.emit(topic, event)
-                await _audit(uow, client, "create", resource, person_id, purpose)
+                held = await store.take_number(uow.conn, number, person_id, answer)
+                if held is not None and held.content_hash != number.content_hash:
+                    raise Conflict(
+                        f"{number.kind} number {number.number!r} of {number.issuer} was already sent with other "
+                        "content; send a correction under its own number"
+                    )
+                if held is not None:
+                    answer = held.answer  # the same record again: the first answer, nothing new sent
+                else:
+                    await store.seal_identity(uow.conn, person_id, sealed, client.client_id)
+                    uow.emit(topic, event)
+                    await _audit(uow, client, "create", resource, person_id, purpose)
                 if retry:
                     await store.remember(uow.conn, client.client_id, retry.key, retry.request_hash, answer)
         except (SQLAlchemyError, OSError) as exc:

@@ -48,7 +48,7 @@ from shared.events import (
     ZoneReturned,
 )
 from shared.ids import case_id_for, court_order_ref
-from shared.kafka.consumer import Handler
+from shared.kafka.consumer import Handler, RejectedRecord
 from shared.timers import Postpone, Timer, TimerHandler
 
 # outcome: parked (no open case yet), judged (when the case opened), dead_lettered (no-open-case)
@@ -110,7 +110,7 @@ class SupervisionHandlers(ProgrammeHandlers):
 
     async def on_court_order(self, event: IncomingEvent, order: CourtOrderIngested, uow: UnitOfWork) -> None:
         """A court's order opens a community-correction case awaiting intake (待报到)."""
-        source_ref = court_order_ref(order.order_no)
+        source_ref = court_order_ref(order.court, order.order_no)
         case_id = case_id_for(source_ref)
         permitted = None if order.permitted_area == "jiangyin" else order.permitted_area.model_dump(mode="json")
         zones = [z.model_dump(mode="json") for z in order.exclusion_zones]
@@ -132,6 +132,11 @@ class SupervisionHandlers(ProgrammeHandlers):
             person_masked=order.person.model_dump(mode="json"),
         )
         if not inserted:
+            held = await store.case(case_id)
+            if held is not None and held["person_id"] != order.person_id:
+                # The gateway refuses a taken number (409); one that reaches here some other way
+                # is never dropped in silence.
+                raise RejectedRecord(f"order-number-taken: {order.court} {order.order_no} is another person's case")
             return  # the same order sent again: one case
         opened = CaseOpened(
             case_id=case_id,

@@ -50,6 +50,11 @@ class TransientError(Exception):
     """Raise from a handler for a failure that a retry may cure."""
 
 
+class RejectedRecord(Exception):
+    """Raise from a handler for a well-formed record the domain refuses (an order number another
+    person's case holds): no retry, straight to the dead-letter topic with this reason."""
+
+
 def is_transient(exc: BaseException) -> bool:
     if isinstance(
         exc,
@@ -240,6 +245,14 @@ class ConsumerRunner:
                 return
             except asyncio.CancelledError:
                 raise
+            except RejectedRecord as exc:
+                FAILED.labels(self.service, topic, "rejected").inc()
+                if len(items) > 1:
+                    for item in items:  # isolate the refused record from the good ones
+                        await self._handle_with_retry([item])
+                    return
+                await self._dead_letter(items[0].record, str(exc))
+                return
             except Exception as exc:
                 if is_transient(exc):
                     FAILED.labels(self.service, topic, "transient").inc()

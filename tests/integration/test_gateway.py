@@ -13,6 +13,7 @@ import pytest
 from services.exchange.main import ExchangeSettings, create_app
 from shared import topics
 from shared.identity import derive_person_id
+from tests.factories import random_id_number
 from tests.kafka_helpers import end_offsets, read_topic
 
 ORDER = {
@@ -182,3 +183,23 @@ async def test_a_good_order_is_accepted_with_the_derived_person_id_and_no_identi
     assert event["data"]["person"]["id_number_masked"] == "1101**********002X"
     for secret in ("11010519491231002X", "13800000000", "李四", "某路"):
         assert secret not in raw
+
+
+async def test_an_order_number_is_taken_once_same_content_again_is_the_first_answer(stack, gateway):
+    _, client = gateway
+    court = await token(client, "court")
+    first = {**copy.deepcopy(ORDER), "order_no": "(2026)苏0281刑初901号"}
+    r1 = await client.post("/v1/court-orders", json=first, headers=court)
+    assert r1.status_code == 202, r1.text
+    before = await end_offsets(stack.bootstrap, INGEST)
+    again = await client.post("/v1/court-orders", json=copy.deepcopy(first), headers=court)  # no Idempotency-Key
+    assert again.status_code == 202 and again.json() == r1.json()
+    other = copy.deepcopy(first)
+    other["person"]["id_number"] = random_id_number()
+    other["person"]["name"] = "王五"
+    r = await client.post("/v1/court-orders", json=other, headers=court)
+    problem = assert_problem(r, 409)
+    assert first["order_no"] in problem["detail"]
+    assert await end_offsets(stack.bootstrap, INGEST) == before  # nothing new on Kafka for either
+    another_court = {**copy.deepcopy(first), "court": "无锡市中级人民法院"}
+    assert_problem(await client.post("/v1/court-orders", json=another_court, headers=court), 403)

@@ -20,7 +20,7 @@ from shared.db.uow import UnitOfWork
 from shared.envelope import encode, new_event
 from shared.events import Checkin
 from shared.kafka.admin import ensure_topics
-from shared.kafka.consumer import ConsumerRunner
+from shared.kafka.consumer import ConsumerRunner, RejectedRecord
 from shared.kafka.producer import EventProducer
 from shared.outbox import OutboxRelay
 from shared.topics import dlq
@@ -69,6 +69,8 @@ def event_id(raw: bytes) -> uuid.UUID:
 async def record_effect(event, data: Checkin, uow: UnitOfWork) -> None:
     if data.channel == "video":  # the test's "bug": this record always fails in the handler
         raise RuntimeError("handler cannot handle video check-ins")
+    if data.channel == "phone":  # the test's domain refusal: dead-lettered at once, never retried
+        raise RejectedRecord("refused-phone: the test refuses phone check-ins")
     await uow.conn.execute(sa.insert(effects).values(event_id=event.id, note=data.channel))
 
 
@@ -113,23 +115,27 @@ async def test_poison_records_go_to_the_dlq_with_reason_and_the_next_is_handled(
     good1, good2 = checkin(), checkin()
     wrong_data = checkin(channel="carrier-pigeon")
     failing = checkin(channel="video")
-    await send(producer, topic, [b"\xffnot json", good1, wrong_data, b'{"specversion": "1.0"}', failing, good2])
+    refused = checkin(channel="phone")
+    await send(
+        producer, topic, [b"\xffnot json", good1, wrong_data, b'{"specversion": "1.0"}', failing, refused, good2]
+    )
     r = runner(stack, engine, producer, topic, f"g-{uuid.uuid4().hex[:6]}")
     task = asyncio.create_task(r.run())
     try:
         await wait_for(lambda: _len_is(effects_for(engine, [event_id(good1), event_id(good2)]), 2))
-        dead = await read_topic(stack.bootstrap, dlq(topic), min_count=4)
+        dead = await read_topic(stack.bootstrap, dlq(topic), min_count=5)
     finally:
         r.stop()
         await task
     reasons = sorted(header(rec, "sps-error") for rec in dead)
-    assert len(dead) == 4, reasons
+    assert len(dead) == 5, reasons
+    assert "refused-phone: the test refuses phone check-ins" in reasons
     assert any(x.startswith("not JSON") for x in reasons)
     assert any(x.startswith("not a CloudEvent") for x in reasons)
     assert any("invalid data for sps.ingest.checkin" in x and "channel" in x for x in reasons)
     assert any(x.startswith("handler failed after 2 attempts") and "video" in x for x in reasons)
     assert all(header(rec, "sps-original-topic") == topic for rec in dead)
-    assert {rec.value for rec in dead} >= {b"\xffnot json", wrong_data, failing}  # the original bytes, kept
+    assert {rec.value for rec in dead} >= {b"\xffnot json", wrong_data, failing, refused}  # the original bytes, kept
 
 
 async def _len_is(coro, n: int) -> bool:

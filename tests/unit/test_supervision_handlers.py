@@ -265,3 +265,18 @@ async def test_a_closed_case_leaves_every_schedule(world):
     left = [k for k in store.timers if str(case_id) in k or str(person) in k or str(positioning) in k]
     assert left == [] and store.orders[positioning]["status"] == "ended"
     assert uow.types()[-1] == "sps.supervision.case-closed"
+
+
+async def test_an_order_number_held_by_another_persons_case_is_refused_not_dropped(world):
+    from shared.kafka.consumer import RejectedRecord
+
+    handlers, uow, store = world
+    first, second = uuid.uuid4(), uuid.uuid4()
+    o = order(first, NOW.date())
+    async with uow:
+        await handlers.on_court_order(incoming(o, "sps.ingest.court-order"), o, cast(Any, uow))
+    taken = o.model_copy(update={"person_id": second})
+    with pytest.raises(RejectedRecord, match="order-number-taken"):
+        async with uow:
+            await handlers.on_court_order(incoming(taken, "sps.ingest.court-order"), taken, cast(Any, uow))
+    assert [c["person_id"] for c in store.cases] == [first]

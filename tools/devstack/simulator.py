@@ -21,8 +21,9 @@ import typer
 from rich.console import Console
 
 from shared.geography import load_geography
-from shared.identity import check_digit
+from shared.identity import check_digit, derive_person_id
 from shared.paths import POLICY_DIR
+from shared.settings import ServiceSettings
 
 console = Console()
 OUTSIDE = [(121.47, 31.23), (120.62, 31.30), (119.95, 31.78), (120.30, 32.05)]  # Shanghai, Suzhou, …
@@ -137,7 +138,12 @@ class Demo:
                     }
                 ]
             r = await self.post("court", "/v1/court-orders", order)
-            p.person_id = r.json().get("person_id") if r.status_code == 202 else None
+            if r.status_code == 202:
+                p.person_id = r.json().get("person_id")
+            elif r.status_code == 409:  # enrolled by an earlier demo run (its order had other dates)
+                p.person_id = str(derive_person_id(p.id_number, ServiceSettings(demo_mode=True).person_id_secret()))
+            else:
+                p.person_id = None
         console.print(f"[green]✓[/] {sum(1 for p in self.persons if p.person_id)} persons enrolled")
         await asyncio.sleep(2.0)
         reports = [

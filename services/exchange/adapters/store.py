@@ -11,7 +11,8 @@ import sqlalchemy as sa
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from services.exchange.adapters.tables import idempotency, identities, outbound
+from services.exchange.adapters.tables import agency_numbers, idempotency, identities, outbound
+from services.exchange.domain.ingest import AgencyNumber
 
 
 async def remembered(conn: AsyncConnection, client_id: str, key: str) -> Any:
@@ -30,6 +31,32 @@ async def remember(
         .values(client_id=client_id, key=key, request_hash=request_hash, status=status, body=body)
         .on_conflict_do_nothing()
     )
+
+
+async def take_number(conn: AsyncConnection, number: AgencyNumber, person_id: uuid.UUID, answer: dict[str, Any]) -> Any:
+    """Take an agency's number for this content; None if it was free, else the row that holds it
+    (its content hash and first answer), read under the lock the insert waited on."""
+    taken = await conn.execute(
+        insert(agency_numbers)
+        .values(
+            kind=number.kind,
+            issuer=number.issuer,
+            number=number.number,
+            content_hash=number.content_hash,
+            person_id=person_id,
+            answer=answer,
+        )
+        .on_conflict_do_nothing()
+        .returning(agency_numbers.c.number)
+    )
+    if taken.first() is not None:
+        return None
+    query = sa.select(agency_numbers.c.content_hash, agency_numbers.c.answer).where(
+        agency_numbers.c.kind == number.kind,
+        agency_numbers.c.issuer == number.issuer,
+        agency_numbers.c.number == number.number,
+    )
+    return (await conn.execute(query)).first()
 
 
 async def seal_identity(conn: AsyncConnection, person_id: uuid.UUID, sealed: bytes, by: str) -> None:

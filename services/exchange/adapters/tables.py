@@ -39,6 +39,20 @@ idempotency = sa.Table(
     sa.Column("created_at", sa.DateTime(timezone=True), nullable=False, server_default=sa.func.now()),
 )
 
+# An agency's own number (an order's, a notice's) is taken once per issuer: the same number again
+# with the same content is the first answer again; with other content it is refused (409).
+agency_numbers = sa.Table(
+    "agency_numbers",
+    metadata,
+    sa.Column("kind", sa.Text, primary_key=True),
+    sa.Column("issuer", sa.Text, primary_key=True),
+    sa.Column("number", sa.Text, primary_key=True),
+    sa.Column("content_hash", sa.Text, nullable=False),
+    sa.Column("person_id", pg.UUID(as_uuid=True), nullable=False),
+    sa.Column("answer", pg.JSONB, nullable=False),
+    sa.Column("created_at", sa.DateTime(timezone=True), nullable=False, server_default=sa.func.now()),
+)
+
 # What goes back to agencies (from exchange.outbound.v1), served by GET /v1/receipts and /v1/police/handovers.
 outbound = sa.Table(
     "outbound",

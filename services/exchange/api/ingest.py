@@ -50,6 +50,7 @@ async def _person_record(
     body: Any,
     data: EventData,
     *,
+    number: ingest.AgencyNumber,
     resource: str,
     purpose: str,
     answer: dict[str, Any],
@@ -58,7 +59,7 @@ async def _person_record(
     if (replayed := await parts.ingest.replayed(client, retry)) is not None:
         return _replay(replayed)
     return await parts.ingest.person_record(
-        client, retry, body.person, data, resource=resource, purpose=purpose, answer=answer
+        client, retry, body.person, data, number=number, resource=resource, purpose=purpose, answer=answer
     )
 
 
@@ -84,8 +85,10 @@ async def court_order(
             "person.residence.town",
             f"{town!r} is not one of the {len(parts.geography.offices)} justice offices' towns of Jiangyin",
         )
+    if body.court != caller.organisation:
+        raise Forbidden(f"this client sends orders of {caller.organisation} only")
     person_id = derive_person_id(body.person.id_number, parts.person_key)
-    answer = {"person_id": str(person_id), "case_id": str(case_id_for(court_order_ref(body.order_no)))}
+    answer = {"person_id": str(person_id), "case_id": str(case_id_for(court_order_ref(body.court, body.order_no)))}
     return await _person_record(
         parts,
         request,
@@ -93,6 +96,7 @@ async def court_order(
         key,
         body,
         ingest.court_order(body, person_id, _today(parts)),
+        number=ingest.agency_number("court-order", body.court, body.order_no, body),
         resource=f"court-order:{body.order_no}",
         purpose="社区矫正交付执行 (community-correction order)",
         answer=answer,
@@ -123,6 +127,7 @@ async def release_notice(
         key,
         body,
         ingest.release_notice(body, person_id, _today(parts)),
+        number=ingest.agency_number("release-notice", body.prison, body.notice_no, body),
         resource=f"release-notice:{body.notice_no}",
         purpose="刑满释放衔接 (pre-release notice)",
         answer=answer,
@@ -138,6 +143,8 @@ async def rehab_notice(
     key: IdemKey = None,
 ) -> Answer:
     """A notice of release from compulsory drug rehabilitation (即将解戒人员信息)."""
+    if body.centre != caller.organisation:
+        raise Forbidden(f"this client sends notices of {caller.organisation} only")
     person_id = derive_person_id(body.person.id_number, parts.person_key)
     answer = {"person_id": str(person_id), "handover_id": str(handover_id_for("rehab", body.centre, body.notice_no))}
     return await _person_record(
@@ -147,6 +154,7 @@ async def rehab_notice(
         key,
         body,
         ingest.rehab_notice(body, person_id, _today(parts)),
+        number=ingest.agency_number("rehab-notice", body.centre, body.notice_no, body),
         resource=f"rehab-notice:{body.notice_no}",
         purpose="后续照管衔接 (rehabilitation release notice)",
         answer=answer,

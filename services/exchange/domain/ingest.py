@@ -6,13 +6,36 @@ town, the sex and the risk instrument's age band (not the birth date) (docs/doma
 
 from __future__ import annotations
 
+import hashlib
+import json
 import uuid
+from dataclasses import dataclass
 from datetime import date
 from typing import Literal
+
+from pydantic import BaseModel
 
 from services.exchange.domain.requests import CourtOrderIn, PersonIn, RehabNoticeIn, ReleaseNoticeIn
 from shared.events import CourtOrderIngested, MaskedPerson, RehabNoticeIngested, ReleaseNoticeIngested
 from shared.identity import mask_id_number, mask_name
+
+
+@dataclass(frozen=True)
+class AgencyNumber:
+    """An agency's own number for a record (an order's 文书号, a notice's 编号), unique per issuer,
+    with the hash of the content it was first sent with."""
+
+    kind: str
+    issuer: str
+    number: str
+    content_hash: str
+
+
+def agency_number(kind: str, issuer: str, number: str, body: BaseModel) -> AgencyNumber:
+    """The number and a hash of the request's content, independent of key order and whitespace."""
+    canonical = json.dumps(body.model_dump(mode="json"), sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+    return AgencyNumber(kind, issuer, number, hashlib.sha256(canonical.encode()).hexdigest())
+
 
 AgeBand = Literal["<25", "25-34", "35-49", "50+"]
 
