@@ -219,8 +219,32 @@ class CheckinMissed(Signal):
     due_at: AwareDatetime
 
 
+class ContactCheckDue(Signal):
+    """The contact window passed (docs/domain.md §1): the office must try to reach the person and
+    record reached or unreachable within the policy's time."""
+
+    basis: Literal["location", "checkin"]  # no fix and no check-in / a missed check-in not made up
+    last_seen: AwareDatetime | None = None
+    result_due: AwareDatetime
+
+
 class ContactLost(Signal):
-    """No fix and no check-in for the contact-lost window, and unreachable."""
+    """No fix and no check-in for the window, and unreachable: recorded so, or nobody recorded a
+    result of the check in time."""
+
+    reason: Literal["unreachable", "no_result"] | None = None
+
+
+class ContactChecked(EventData):
+    """The office's attempt to reach the person after the contact window, on the case file."""
+
+    person_id: uuid.UUID
+    case_id: uuid.UUID
+    check_id: uuid.UUID
+    outcome: Literal["reached", "unreachable", "no_result", "sign_of_life"]
+    at: AwareDatetime
+    recorded_by: str | None = None
+    note: str | None = None
 
 
 class IntakeMissed(Signal):
@@ -657,6 +681,18 @@ EVENT_TYPES: dict[str, EventType] = {
             topic=topics.SUPERVISION_EVENTS,
             data=CheckinMissed,
             summary="A scheduled check-in was missed",
+        ),
+        EventType(
+            type="sps.supervision.contact-check-due",
+            topic=topics.SUPERVISION_EVENTS,
+            data=ContactCheckDue,
+            summary="The contact window passed: the office must try to reach the person",
+        ),
+        EventType(
+            type="sps.supervision.contact-checked",
+            topic=topics.SUPERVISION_EVENTS,
+            data=ContactChecked,
+            summary="The result of trying to reach the person (reached, unreachable, no result, a sign of life)",
         ),
         EventType(
             type="sps.supervision.contact-lost",

@@ -51,6 +51,14 @@ class Close(BaseModel):
     reason: str = Field(min_length=2, max_length=2000)
 
 
+class ContactResult(BaseModel):
+    """The result of trying to reach a person after the contact window (失联核查)."""
+
+    outcome: Literal["reached", "unreachable"]
+    at: AwareDatetime
+    note: str = Field(min_length=1, max_length=2000)
+
+
 class Separation(BaseModel):
     observed_at: AwareDatetime
     note: str = Field(min_length=1, max_length=2000)

@@ -36,6 +36,8 @@ from shared.db.uow import UnitOfWork
 from shared.errors import Conflict, NotFound, Refused
 from shared.events import (
     CaseClosed,
+    ContactChecked,
+    ContactLost,
     EventData,
     FollowupRecorded,
     KeyPersonEntry,
@@ -355,6 +357,47 @@ class SupervisionCommands:
             )
             await self._publish_on_file(store, data, case["person_id"], at)
         return after
+
+    # --- contact checks (失联核查, docs/domain.md §1) ----------------------------------------------------
+
+    async def record_contact(
+        self, uow: UnitOfWork, actor: Actor, person_id: uuid.UUID, step: steps.ContactResult
+    ) -> ContactChecked:
+        """The office tried to reach the person after the contact window: reached is a sign of life
+        (the window starts again), unreachable is contact lost (red)."""
+        store = self.store(uow)
+        case = await self._case(store, person_id, actor, "contact.record")
+        check = await store.open_check_of(person_id, for_update=True)
+        if check is None:
+            raise Conflict("no contact check is open for this person (one opens when the contact window passes)")
+        if step.at < check["opened_at"]:
+            raise Refused("at", "the attempt is earlier than the check it answers")
+        await store.close_contact_check(check["check_id"], step.outcome, step.at, actor.name, step.note)
+        await store.cancel_prefix(f"contact-check:{check['check_id']}")
+        data = ContactChecked(
+            person_id=person_id,
+            case_id=check["case_id"],
+            check_id=check["check_id"],
+            outcome=step.outcome,
+            at=step.at,
+            recorded_by=actor.name,
+            note=step.note,
+        )
+        await self._publish_on_file(store, data, person_id, step.at)
+        if step.outcome == "unreachable":
+            lost = ContactLost(
+                person_id=person_id,
+                jurisdiction=case["jurisdiction"],
+                case_id=check["case_id"],
+                cause=check["cause"],
+                observed_at=step.at,
+                evidence=[str(check["check_id"]), step.note[:200]],
+                reason="unreachable",
+            )
+            await self._publish_on_file(store, lost, person_id, step.at)
+        elif case["electronic_monitoring"]:  # reached: the window starts again from the contact
+            await self.handlers.rearm_contact(uow, person_id, step.at)
+        return data
 
     # --- the end of a case, 人机分离 reports and the team -----------------------------------------------
 

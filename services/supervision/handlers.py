@@ -33,6 +33,8 @@ from shared.events import (
     CaseOpened,
     Checkin,
     CheckinMissed,
+    ContactCheckDue,
+    ContactChecked,
     ContactLost,
     CourtOrderIngested,
     DeviceOffline,
@@ -102,6 +104,7 @@ class SupervisionHandlers(ProgrammeHandlers):
             "device.offline": self.on_device_offline,
             "checkin.due": self.on_checkin_due,
             "contact.lost": self.on_contact_lost,
+            "contact.check": self.on_contact_check_due,
             "fix.parked": self.on_parked_fixes_due,
             **self.programme_timers(),
         }
@@ -217,7 +220,11 @@ class SupervisionHandlers(ProgrammeHandlers):
         """An in-person check-in of a case awaiting intake is its report (报到)."""
         store = self.store(uow)
         await store.record(checkin.person_id, event.id, event.type, checkin.recorded_at, {"channel": checkin.channel})
-        await self._rearm_contact(uow, checkin.person_id, checkin.recorded_at)
+        correction = await store.active_correction(checkin.person_id)
+        if correction is not None and not correction["electronic_monitoring"]:
+            await store.cancel_prefix(f"contact:{checkin.person_id}")  # check-ins only: the missed one is made up
+        else:
+            await self.rearm_contact(uow, checkin.person_id, checkin.recorded_at)
         for supervised in await store.supervised_corrections(checkin.person_id):
             await self._schedule_checkin(
                 uow, supervised["case_id"], checkin.person_id, checkin.recorded_at, supervised["term_start"]
@@ -275,10 +282,17 @@ class SupervisionHandlers(ProgrammeHandlers):
             due_at=timer.due_at,
         )
         await self.publish(uow, data, person_id, None, timer.due_at)
+        if not row["electronic_monitoring"]:  # check-ins only: the contact window starts at the missed one
+            await self.store(uow).arm(
+                f"contact:{person_id}",
+                "contact.lost",
+                timer.due_at + self.policy.contact.lost_after,
+                {"person_id": str(person_id), "last_seen": timer.due_at.isoformat(), "basis": "checkin"},
+            )
         started = date.fromisoformat(timer.payload["started"])
         await self._schedule_checkin(uow, case_id, person_id, timer.due_at, started)  # the next period
 
-    async def _rearm_contact(self, uow: UnitOfWork, person_id: uuid.UUID, seen_at: datetime) -> None:
+    async def rearm_contact(self, uow: UnitOfWork, person_id: uuid.UUID, seen_at: datetime) -> None:
         await self._rearm_contacts(uow, [(person_id, seen_at)])
 
     async def _rearm_contacts(self, uow: UnitOfWork, seen: list[tuple[uuid.UUID, datetime]]) -> None:
@@ -297,23 +311,85 @@ class SupervisionHandlers(ProgrammeHandlers):
         await self.store(uow).push_back(rows)
 
     async def on_contact_lost(self, timer: Timer, uow: UnitOfWork) -> Postpone | None:
+        """The contact window passed (docs/domain.md §1): with a location feed, no fix and no
+        check-in for the window; check-ins only, a missed check-in not made up. The office gets a
+        check to make (`contact_check_due`); contact is lost only when it records the person
+        unreachable, or records nothing in time (`on_contact_check_due`)."""
         person_id = uuid.UUID(timer.payload["person_id"])
-        last_fix = await self._last_fix(uow, person_id)
-        if last_fix is not None and last_fix + self.policy.contact.lost_after > timer.due_at:
-            return Postpone(last_fix + self.policy.contact.lost_after)  # a later fix, not yet re-armed
-        row = await self.store(uow).active_correction(person_id)
+        store = self.store(uow)
+        row = await store.active_correction(person_id)
         if row is None:
             return None
-        data = ContactLost(
+        basis = "location" if row["electronic_monitoring"] else "checkin"
+        if basis == "location":
+            last_fix = await self._last_fix(uow, person_id)
+            if last_fix is not None and last_fix + self.policy.contact.lost_after > timer.due_at:
+                return Postpone(last_fix + self.policy.contact.lost_after)  # a later fix, not yet re-armed
+        elif timer.payload.get("basis") != "checkin":
+            return None  # a check-in's window, but check-ins only count when one is missed
+        cause = f"contact:{timer.payload['last_seen']}"
+        check_id = uuid.uuid5(person_id, cause)
+        result_due = timer.due_at + self.policy.contact.check_within
+        opened = await store.open_contact_check(
+            check_id=check_id,
+            person_id=person_id,
+            case_id=row["case_id"],
+            cause=cause,
+            basis=basis,
+            opened_at=timer.due_at,
+            result_due=result_due,
+        )
+        if not opened:
+            return None  # this window's check exists already
+        data = ContactCheckDue(
             person_id=person_id,
             jurisdiction=row["jurisdiction"],
             case_id=row["case_id"],
-            cause=f"contact:{timer.payload['last_seen']}",
+            cause=cause,
             observed_at=timer.due_at,
             evidence=[timer.key],
+            basis=basis,  # type: ignore[arg-type]
+            last_seen=datetime.fromisoformat(timer.payload["last_seen"]),
+            result_due=result_due,
         )
         await self.publish(uow, data, person_id, None, timer.due_at)
+        await store.schedule(f"contact-check:{check_id}", "contact.check", result_due, {"check_id": str(check_id)})
         return None
+
+    async def on_contact_check_due(self, timer: Timer, uow: UnitOfWork) -> None:
+        """No result recorded in time: contact is lost, unless the person showed a sign of life
+        (a fix or a check-in) since the check opened."""
+        store = self.store(uow)
+        check = await store.contact_check(uuid.UUID(timer.payload["check_id"]))
+        if check is None or check["outcome"] is not None:
+            return
+        case = await store.case(check["case_id"])
+        if case is None or case["status"] not in ACTIVE:  # closed meanwhile: it left every schedule
+            await store.close_contact_check(check["check_id"], "case_closed", timer.due_at, None, None)
+            return
+        person_id, opened = check["person_id"], check["opened_at"]
+        last_fix = await self._last_fix(uow, person_id)
+        alive = (last_fix is not None and last_fix > opened) or await store.count_recorded(
+            person_id, "sps.ingest.checkin", opened
+        )
+        outcome = "sign_of_life" if alive else "no_result"
+        await store.close_contact_check(check["check_id"], outcome, timer.due_at, None, None)
+        checked = ContactChecked(
+            person_id=person_id, case_id=check["case_id"], check_id=check["check_id"], outcome=outcome, at=timer.due_at
+        )  # type: ignore[arg-type]
+        await self.publish(uow, checked, person_id, None, timer.due_at)
+        if alive:
+            return
+        lost = ContactLost(
+            person_id=person_id,
+            jurisdiction=case["jurisdiction"],
+            case_id=check["case_id"],
+            cause=check["cause"],
+            observed_at=timer.due_at,
+            evidence=[str(check["check_id"])],
+            reason="no_result",
+        )
+        await self.publish(uow, lost, person_id, None, timer.due_at)
 
     async def on_intake_due(self, timer: Timer, uow: UnitOfWork) -> None:
         row = await self.store(uow).case(uuid.UUID(timer.payload["case_id"]))

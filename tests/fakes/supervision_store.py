@@ -28,6 +28,7 @@ class FakeSupervisionStore:
         self.positions: dict[uuid.UUID, dict[str, Any]] = {}
         self.track: list[tuple[Any, ...]] = []
         self.parked: list[dict[str, Any]] = []
+        self.checks: list[dict[str, Any]] = []
 
     # --- what the event and timer handlers use ------------------------------------------------------
 
@@ -124,6 +125,26 @@ class FakeSupervisionStore:
             current = self.timers.get(r["key"])
             if current is None or current[1] < r["due_at"]:
                 self.timers[r["key"]] = (r["kind"], r["due_at"], r["payload"])
+
+    async def open_contact_check(self, **values: Any) -> bool:
+        if any(c["cause"] == values["cause"] for c in self.checks):
+            return False
+        self.checks.append({"outcome": None, "recorded_by": None, "recorded_at": None, "note": None, **values})
+        return True
+
+    async def open_check_of(self, person_id: uuid.UUID, *, for_update: bool = False) -> dict[str, Any] | None:
+        mine = [c for c in self.checks if c["person_id"] == person_id and c["outcome"] is None]
+        return max(mine, key=lambda c: c["opened_at"]) if mine else None
+
+    async def contact_check(self, check_id: uuid.UUID) -> dict[str, Any] | None:
+        return next((c for c in self.checks if c["check_id"] == check_id), None)
+
+    async def close_contact_check(
+        self, check_id: uuid.UUID, outcome: str, at: datetime, by: str | None, note: str | None
+    ) -> None:
+        check = await self.contact_check(check_id)
+        assert check is not None
+        check.update(outcome=outcome, recorded_at=at, recorded_by=by, note=note)
 
     async def arm(self, key: str, kind: str, due_at: datetime, payload: dict[str, Any]) -> None:
         self.timers.setdefault(key, (kind, due_at, payload))  # a fired timer is popped by the test

@@ -50,7 +50,7 @@ def quick_policy(tmp_path_factory) -> Path:
         "leave: {office_may_approve_up_to: P7D, longest: P30D}\n"
         "devices: {offline_after: PT2S, park_without_case: PT2S}\n"
         "levels: {first_months_strict: 2, checkin_every: {strict: PT3S, ordinary: PT7S, lenient: PT14S}}\n"
-        "contact: {lost_after: PT5S}\n" + PROGRAMMES,
+        "contact: {lost_after: PT5S, check_within: PT2S}\n" + PROGRAMMES,
         encoding="utf-8",
     )
     return d
@@ -233,8 +233,13 @@ async def test_missed_checkins_by_schedule_and_contact_lost(stack, quick_policy)
             await asyncio.sleep(1.0)
         missed = await eventually(lambda: events_for(app, stack, silent, "sps.supervision.checkin-missed"))
         assert missed[0]["data"]["cause"].startswith("checkin:")
+        # Check-ins only: the window starts at the missed check-in; the office gets a check to make,
+        # and no result recorded in time is contact lost.
+        due = await eventually(lambda: events_for(app, stack, silent, "sps.supervision.contact-check-due"), 20)
+        assert due[0]["data"]["basis"] == "checkin"
         lost = await eventually(lambda: events_for(app, stack, silent, "sps.supervision.contact-lost"), 20)
-        assert len(lost) == 1
+        assert len(lost) == 1 and lost[0]["data"]["reason"] == "no_result"
+        assert lost[0]["data"]["cause"] == due[0]["data"]["cause"]
         assert not await events_for(app, stack, diligent, "sps.supervision.checkin-missed")
         assert not await events_for(app, stack, diligent, "sps.supervision.contact-lost")
         # That each missed period is its own cause is the handlers' logic, shown without waiting in

@@ -45,6 +45,7 @@ def test_shipped_policy_is_the_brief_catalogue():
         "battery_low",
         "separation_reported",
         "rehab_serious_breach",
+        "contact_check_due",  # the check that comes before contact_lost (BRIEF's "and unreachable")
     }
     for rule_id, (colour, ack, dispose) in CATALOGUE.items():
         rule = policy.rules[rule_id]

@@ -2,7 +2,7 @@
 
 from datetime import UTC, date, datetime, timedelta
 
-from services.supervision.domain.levels import contact_lost_due, level_for, next_checkin_due
+from services.supervision.domain.levels import level_for, next_checkin_due
 from services.supervision.domain.policy import load_supervision_policy
 from shared.calendar import add_months
 from shared.paths import POLICY_DIR
@@ -29,12 +29,8 @@ def test_strict_for_the_first_two_months_then_by_risk_and_sanctions():
     assert level(end_of_strict, risk="low", warnings=1) == "strict"
 
 
-def test_checkin_schedule_by_level_and_contact_lost_window():
+def test_checkin_schedule_by_level():
     t = datetime(2026, 12, 2, 8, tzinfo=UTC)
     assert next_checkin_due(t, "strict", POLICY.levels) == t + timedelta(days=1)
     assert next_checkin_due(t, "ordinary", POLICY.levels) == t + timedelta(days=7)
     assert next_checkin_due(t, "lenient", POLICY.levels) == t + timedelta(days=14)
-    lost = POLICY.contact.lost_after
-    assert contact_lost_due(t, t - timedelta(hours=5), lost) == t + timedelta(hours=24)
-    assert contact_lost_due(None, t, lost) == t + timedelta(hours=24)
-    assert contact_lost_due(None, None, lost) is None

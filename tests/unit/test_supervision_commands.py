@@ -216,3 +216,55 @@ async def test_plain_aftercare_has_no_rehabilitation_breaches(world):
         trip = steps.Trip(leaves_on=start, returns_on=start + timedelta(days=3), destination="无锡", reported=False)
         await commands.record_trip(_uow(uow), OFFICER, aftercare["person_id"], trip)
     assert _breaches(uow) == []
+
+
+async def test_the_office_records_a_contact_check_unreachable_is_contact_lost(world):
+    commands, uow, store = world
+    case = store.add_case()
+    person = case["person_id"]
+    result = steps.ContactResult(outcome="unreachable", at=NOW, note="电话关机，家属称已外出三日")
+    with pytest.raises(Conflict):  # no window has passed: nothing to answer
+        await commands.record_contact(_uow(uow), OFFICER, person, result)
+    check_id = uuid.uuid4()
+    await store.open_contact_check(
+        check_id=check_id,
+        person_id=person,
+        case_id=case["case_id"],
+        cause="contact:2026-12-09T08:00:00+00:00",
+        basis="checkin",
+        opened_at=NOW - timedelta(hours=1),
+        result_due=NOW + timedelta(hours=3),
+    )
+    store.timers[f"contact-check:{check_id}"] = ("contact.check", NOW + timedelta(hours=3), {})
+    with pytest.raises(Forbidden):
+        await commands.record_contact(_uow(uow), OTHER_OFFICER, person, result)
+    with pytest.raises(Refused) as early:
+        await commands.record_contact(
+            _uow(uow), OFFICER, person, result.model_copy(update={"at": NOW - timedelta(hours=2)})
+        )
+    assert early.value.field == "at"
+    checked = await commands.record_contact(_uow(uow), OFFICER, person, result)
+    assert checked.outcome == "unreachable" and store.checks[0]["recorded_by"] == "officer-demo"
+    assert uow.types()[-2:] == ["sps.supervision.contact-checked", "sps.supervision.contact-lost"]
+    lost = uow.published[-1][1].data
+    assert lost["reason"] == "unreachable" and lost["cause"] == "contact:2026-12-09T08:00:00+00:00"
+    assert f"contact-check:{check_id}" not in store.timers
+    with pytest.raises(Conflict):  # answered once
+        await commands.record_contact(_uow(uow), OFFICER, person, result)
+
+
+async def test_reached_closes_the_check_and_loses_no_contact(world):
+    commands, uow, store = world
+    case = store.add_case()
+    await store.open_contact_check(
+        check_id=uuid.uuid4(),
+        person_id=case["person_id"],
+        case_id=case["case_id"],
+        cause="contact:x",
+        basis="checkin",
+        opened_at=NOW - timedelta(hours=1),
+        result_due=NOW + timedelta(hours=3),
+    )
+    reached = steps.ContactResult(outcome="reached", at=NOW, note="已电话联系本人，在家")
+    await commands.record_contact(_uow(uow), OFFICER, case["person_id"], reached)
+    assert uow.types() == ["sps.supervision.contact-checked"] and store.checks[0]["outcome"] == "reached"

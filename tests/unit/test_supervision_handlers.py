@@ -120,10 +120,23 @@ async def test_a_strict_case_misses_a_check_in_a_day_each_period_its_own_cause(w
     assert len(causes) == 2 and len(set(causes)) == 2
 
 
-async def test_contact_lost_waits_for_the_last_fix_and_device_offline_likewise(world):
+async def opened_monitored(handlers: SupervisionHandlers, uow: FakeUnitOfWork, person: uuid.UUID) -> None:
+    o = order(person, NOW.date() - timedelta(days=3)).model_copy(update={"electronic_monitoring": True})
+    async with uow:
+        await handlers.on_court_order(incoming(o, "sps.ingest.court-order"), o, cast(Any, uow))
+
+
+def types_of(uow: FakeUnitOfWork, *wanted: str) -> list[str]:
+    return [t for t in uow.types() if t in wanted]
+
+
+CONTACT = ("sps.supervision.contact-check-due", "sps.supervision.contact-checked", "sps.supervision.contact-lost")
+
+
+async def test_a_location_feed_window_opens_a_check_and_no_result_in_time_is_contact_lost(world):
     handlers, uow, store = world
     person = uuid.uuid4()
-    await opened(handlers, uow, person)
+    await opened_monitored(handlers, uow, person)
     fix = LocationFix(person_id=person, device_id="EM-1", lon=INSIDE[0], lat=INSIDE[1], accuracy_m=10, recorded_at=NOW)
     async with uow:
         await handlers.on_location(incoming(fix, "sps.ingest.location"), fix, cast(Any, uow))
@@ -134,8 +147,62 @@ async def test_contact_lost_waits_for_the_last_fix_and_device_offline_likewise(w
     async with uow:
         assert await handlers.on_contact_lost(early, cast(Any, uow)) == Postpone(contact.due_at)
         assert await handlers.on_contact_lost(contact, cast(Any, uow)) is None
+        assert await handlers.on_contact_lost(contact, cast(Any, uow)) is None  # fired again: one check
         assert await handlers.on_device_offline(offline, cast(Any, uow)) is None
-    assert uow.types()[-2:] == ["sps.supervision.contact-lost", "sps.supervision.device-offline"]
+    assert types_of(uow, *CONTACT) == ["sps.supervision.contact-check-due"]  # a task, not yet red
+    due = next(e for _, e in uow.published if e.type == "sps.supervision.contact-check-due")
+    assert due.data["basis"] == "location" and len(store.checks) == 1
+    check = timer_of(store, "contact-check:")
+    assert check.due_at == contact.due_at + POLICY.contact.check_within
+    async with uow:
+        await handlers.on_contact_check_due(check, cast(Any, uow))
+    assert types_of(uow, *CONTACT)[1:] == ["sps.supervision.contact-checked", "sps.supervision.contact-lost"]
+    lost = uow.published[-1][1]
+    assert lost.data["reason"] == "no_result" and lost.data["cause"] == due.data["cause"]
+
+
+async def test_a_sign_of_life_before_the_result_is_due_loses_no_contact(world):
+    handlers, uow, store = world
+    person = uuid.uuid4()
+    await opened_monitored(handlers, uow, person)
+    fix = LocationFix(person_id=person, device_id="EM-1", lon=INSIDE[0], lat=INSIDE[1], accuracy_m=10, recorded_at=NOW)
+    async with uow:
+        await handlers.on_location(incoming(fix, "sps.ingest.location"), fix, cast(Any, uow))
+    contact = timer_of(store, "contact:")
+    async with uow:
+        await handlers.on_contact_lost(contact, cast(Any, uow))
+    later = fix.model_copy(update={"recorded_at": contact.due_at + timedelta(minutes=5)})
+    async with uow:
+        await handlers.on_location(incoming(later, "sps.ingest.location"), later, cast(Any, uow))
+    async with uow:
+        await handlers.on_contact_check_due(timer_of(store, "contact-check:"), cast(Any, uow))
+    assert types_of(uow, *CONTACT) == ["sps.supervision.contact-check-due", "sps.supervision.contact-checked"]
+    assert store.checks[0]["outcome"] == "sign_of_life"
+
+
+async def test_check_ins_only_no_red_for_lacking_a_device_only_a_missed_check_in_not_made_up(world):
+    handlers, uow, store = world
+    person = uuid.uuid4()
+    await opened(handlers, uow, person)  # no electronic monitoring: check-ins only
+    visit = Checkin(person_id=person, channel="in_person", recorded_at=NOW)
+    async with uow:
+        await handlers.on_checkin(incoming(visit, "sps.ingest.checkin"), visit, cast(Any, uow))
+    assert not any(k.startswith("contact:") for k in store.timers)  # a check-in starts no window
+    missed = timer_of(store, "checkin:")
+    async with uow:
+        await handlers.on_checkin_due(missed, cast(Any, uow))
+    window = timer_of(store, "contact:")
+    assert window.due_at == missed.due_at + POLICY.contact.lost_after and window.payload["basis"] == "checkin"
+    made_up = Checkin(person_id=person, channel="app", recorded_at=missed.due_at + timedelta(hours=2))
+    async with uow:
+        await handlers.on_checkin(incoming(made_up, "sps.ingest.checkin"), made_up, cast(Any, uow))
+    assert not any(k.startswith("contact:") for k in store.timers)  # made up within the window
+    store.timers.pop(next(k for k in store.timers if k.startswith("checkin:")))
+    async with uow:
+        await handlers.on_checkin_due(missed, cast(Any, uow))  # missed again, never made up
+        await handlers.on_contact_lost(timer_of(store, "contact:"), cast(Any, uow))
+    due = next(e for _, e in uow.published if e.type == "sps.supervision.contact-check-due")
+    assert due.data["basis"] == "checkin" and types_of(uow, *CONTACT) == ["sps.supervision.contact-check-due"]
 
 
 async def test_a_fix_outside_the_county_exits_once_unless_on_leave_and_a_leave_ends_overdue(world):

@@ -169,6 +169,14 @@ async def report_separation(person_id: uuid.UUID, body: steps.Separation, parts:
     )
 
 
+@router.post("/api/v1/persons/{person_id}/contact-checks", status_code=201)
+async def record_contact(person_id: uuid.UUID, body: steps.ContactResult, parts: Parts, user: User):
+    """失联核查: reached, or unreachable (contact lost, red), after the contact window passed."""
+    return await staff_step(
+        parts, user, person_id, "POST", f"persons/{person_id}/contact-checks", body, "contact.record"
+    )
+
+
 # --- the monthly key-person determination (一月一认定) -------------------------------------------------
 
 

@@ -16,6 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from services.supervision.adapters.tables import (
     cases,
+    contact_checks,
     followups,
     key_person_lists,
     leaves,
@@ -203,6 +204,40 @@ class SupervisionStore:
     async def arm(self, key: str, kind: str, due_at: datetime, payload: dict[str, Any]) -> None:
         """Arm a deadline unless it is armed already (one that fired is armed again)."""
         await arm(self.uow, key, kind, due_at, payload)
+
+    # --- contact checks (失联核查, docs/domain.md §1) ----------------------------------------------------
+
+    async def open_contact_check(self, **values: Any) -> bool:
+        """A new check; False if this cause (this window) already has one."""
+        inserted = await self.conn.execute(
+            insert(contact_checks).values(**values).on_conflict_do_nothing().returning(contact_checks.c.check_id)
+        )
+        return inserted.scalar() is not None
+
+    async def open_check_of(self, person_id: uuid.UUID, *, for_update: bool = False) -> Row | None:
+        """The person's newest check with no result yet."""
+        query = (
+            sa.select(contact_checks)
+            .where(contact_checks.c.person_id == person_id, contact_checks.c.outcome.is_(None))
+            .order_by(contact_checks.c.opened_at.desc())
+            .limit(1)
+        )
+        if for_update:
+            query = query.with_for_update()
+        return (await self.conn.execute(query)).mappings().first()
+
+    async def contact_check(self, check_id: uuid.UUID) -> Row | None:
+        query = sa.select(contact_checks).where(contact_checks.c.check_id == check_id).with_for_update()
+        return (await self.conn.execute(query)).mappings().first()
+
+    async def close_contact_check(
+        self, check_id: uuid.UUID, outcome: str, at: datetime, by: str | None, note: str | None
+    ) -> None:
+        await self.conn.execute(
+            sa.update(contact_checks)
+            .where(contact_checks.c.check_id == check_id)
+            .values(outcome=outcome, recorded_at=at, recorded_by=by, note=note)
+        )
 
     # --- fixes before their case (docs/domain.md §1) ---------------------------------------------------
 

@@ -149,6 +149,22 @@ team_members = sa.Table(
     sa.Column("sex", sa.Text, nullable=False),
 )
 
+contact_checks = sa.Table(
+    "contact_checks",
+    metadata,  # 失联核查: after the contact window, the office's attempt to reach the person
+    sa.Column("check_id", pg.UUID(as_uuid=True), primary_key=True),
+    sa.Column("person_id", pg.UUID(as_uuid=True), nullable=False, index=True),
+    sa.Column("case_id", pg.UUID(as_uuid=True), nullable=False),
+    sa.Column("cause", sa.Text, nullable=False, unique=True),
+    sa.Column("basis", sa.Text, nullable=False),
+    sa.Column("opened_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("result_due", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("outcome", sa.Text),
+    sa.Column("recorded_by", sa.Text),
+    sa.Column("recorded_at", sa.DateTime(timezone=True)),
+    sa.Column("note", sa.Text),
+)
+
 parked_fixes = sa.Table(
     "parked_fixes",
     metadata,  # fixes that came before their case opened (docs/domain.md §1)

@@ -44,6 +44,10 @@ class SeparationIn(ActingStaff, steps.Separation):
     pass
 
 
+class ContactResultIn(ActingStaff, steps.ContactResult):
+    pass
+
+
 class TeamIn(ActingStaff, steps.Team):
     pass
 
@@ -97,6 +101,14 @@ async def report_separation(person_id: uuid.UUID, body: SeparationIn, parts: Par
     """人机分离 found on a check: counted per case; at the policy's count a warning is due."""
     async with parts.runtime.uow() as uow:
         data = await parts.commands.report_separation(uow, body.acting(parts.authority), person_id, body)
+    return data.model_dump(mode="json")
+
+
+@router.post("/persons/{person_id}/contact-checks", status_code=201)
+async def record_contact(person_id: uuid.UUID, body: ContactResultIn, parts: Parts) -> dict[str, Any]:
+    """失联核查: the result of trying to reach the person after the contact window."""
+    async with parts.runtime.uow() as uow:
+        data = await parts.commands.record_contact(uow, body.acting(parts.authority), person_id, body)
     return data.model_dump(mode="json")
 
 

@@ -25,11 +25,3 @@ def level_for(
 def next_checkin_due(last: datetime, level: str, policy: LevelPolicy) -> datetime:
     interval: timedelta = policy.checkin_every[level]  # type: ignore[index]
     return last + interval
-
-
-def contact_lost_due(
-    last_fix: datetime | None, last_checkin: datetime | None, lost_after: timedelta
-) -> datetime | None:
-    """When contact counts as lost: the window after the later of the last fix and the last check-in."""
-    seen = [t for t in (last_fix, last_checkin) if t is not None]
-    return max(seen) + lost_after if seen else None

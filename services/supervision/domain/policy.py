@@ -52,6 +52,9 @@ class LevelPolicy(_Strict):
 
 class ContactPolicy(_Strict):
     lost_after: timedelta
+    # After the window the office must try to reach the person and record the result this soon;
+    # unreachable, or no result by then, is contact lost (docs/domain.md §1).
+    check_within: timedelta = timedelta(hours=4)
 
 
 class PositioningPolicy(_Strict):
