@@ -27,6 +27,7 @@ class CommandCentreParts(ServiceParts):
     geography: Geography
     sessions: Sessions
     authority: AuthorityPolicy
+    heartbeat_s: float = 15.0  # a quiet live feed says so this often (the board's freshness)
 
 
 def parts_of(request: Request) -> CommandCentreParts:

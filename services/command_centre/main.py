@@ -29,6 +29,8 @@ class CommandCentreSettings(ServiceSettings):
     http_port: int = 8000
     staff_session_secret: SecretStr | None = None  # SPS_STAFF_SESSION_SECRET
     staff_session_ttl_s: int = 12 * 3600  # one duty shift
+    feed_heartbeat_s: float = 15.0  # SPS_FEED_HEARTBEAT_S: a quiet live feed says so this often
+    feed_buffer: int = 10_000  # SPS_FEED_BUFFER: changes a slow subscriber may lag before it must resync
 
 
 def create_app(settings: CommandCentreSettings | None = None) -> FastAPI:
@@ -40,7 +42,7 @@ def create_app(settings: CommandCentreSettings | None = None) -> FastAPI:
     else:
         raise RuntimeError("SPS_STAFF_SESSION_SECRET is not set (only demo mode has a default)")
     runtime = ServiceRuntime(settings, migrations=MIGRATIONS)
-    feed = AlertFeed(settings.service_database_url)
+    feed = AlertFeed(settings.service_database_url, buffer=settings.feed_buffer)
     runtime.consume(ConsumerSpec(handlers=HANDLERS))
     runtime.background(feed.run)
     token = runtime.internal_token
@@ -53,6 +55,7 @@ def create_app(settings: CommandCentreSettings | None = None) -> FastAPI:
         handover=InternalClient(settings.handover_url, token),
         geography=load_geography(settings.policy_dir),
         sessions=Sessions(demo_staff() if settings.demo_mode else {}, secret, settings.staff_session_ttl_s),
+        heartbeat_s=settings.feed_heartbeat_s,
         authority=load_authority(settings.policy_dir),
     )
     app = build_app(runtime, router, title="SPS command centre", parts=parts)

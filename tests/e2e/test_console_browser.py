@@ -205,3 +205,20 @@ async def test_statistics_page_charts_and_the_monthly_xlsx(platform, browser):
     await expect(chart.locator("rect")).to_have_count(17)
     await expect(chart).to_contain_text("祝塘镇")
     await expect(page.locator('figure[data-indicator="aftercare_rate"] line.target')).to_have_count(1)
+
+
+async def test_the_board_shows_county_time_and_how_fresh_it_is_in_any_browser_zone(platform, browser):
+    context = await browser.new_context(locale="zh-CN", timezone_id="America/New_York")
+    page = await context.new_page()
+    await page.goto(platform.url("command_centre") + "/")
+    await page.fill("input[name=username]", "duty-demo")
+    await page.fill("input[name=password]", "duty-demo-secret")
+    await page.click("#login-form button[type=submit]")
+    await expect(page.locator("#board-view")).to_be_visible()
+    await expect(page.locator("#fresh")).to_contain_text("更新于")  # the live feed's last word
+    # 17:00 UTC on 30 November is noon in New York and 01:00 on 1 December in Jiangyin.
+    shown = await page.evaluate("fmtTime('2026-11-30T17:00:00Z')")
+    assert shown.startswith("2026/12/1") and "01:00" in shown, shown
+    county = await page.evaluate("window.COUNTY")
+    assert county["timeZone"] == "Asia/Shanghai" and len(county["today"]) == 10
+    await context.close()

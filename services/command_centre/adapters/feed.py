@@ -10,11 +10,13 @@ import asyncio
 from dataclasses import dataclass
 
 import asyncpg
+from prometheus_client import Counter
 
 from shared.logging import get_logger
 from shared.outbox import asyncpg_dsn
 
 log = get_logger(__name__)
+FELL_BEHIND = Counter("sps_alert_feed_resyncs_total", "Live-feed subscribers that fell behind and were told to resync")
 CHANNEL = "sps_alert_changes"
 
 
@@ -26,22 +28,42 @@ class Change:
     data: str  # JSON text, sent as is
 
 
+# What a subscriber that fell behind finds in its queue instead of the changes it could not hold:
+# the stream then says `resync` and ends, and the console reloads the board (never a silent stall).
+RESYNC = Change(-1, "resync", "", "{}")
+
+
 class AlertFeed:
-    def __init__(self, database_url: str, poll_interval_s: float = 1.0) -> None:
+    def __init__(self, database_url: str, poll_interval_s: float = 1.0, buffer: int = 10_000) -> None:
         self._dsn = asyncpg_dsn(database_url)
         self._poll = poll_interval_s
+        self._buffer = buffer
         self._subscribers: set[asyncio.Queue[Change]] = set()
         self._wake = asyncio.Event()
         self.head = 0
         self.ready = False
 
     def subscribe(self) -> asyncio.Queue[Change]:
-        queue: asyncio.Queue[Change] = asyncio.Queue(maxsize=10_000)
+        queue: asyncio.Queue[Change] = asyncio.Queue(maxsize=self._buffer)
         self._subscribers.add(queue)
         return queue
 
     def unsubscribe(self, queue: asyncio.Queue[Change]) -> None:
         self._subscribers.discard(queue)
+
+    def deliver(self, change: Change) -> None:
+        """Fan one change out. A subscriber whose buffer is full fell behind: its queue is emptied
+        and given `RESYNC` alone, and it is dropped from the feed."""
+        self.head = change.seq
+        for queue in list(self._subscribers):
+            try:
+                queue.put_nowait(change)
+            except asyncio.QueueFull:
+                while not queue.empty():
+                    queue.get_nowait()
+                queue.put_nowait(RESYNC)
+                self._subscribers.discard(queue)
+                FELL_BEHIND.inc()
 
     async def changes_after(self, seq: int, limit: int = 5000) -> list[Change]:
         conn = await asyncpg.connect(self._dsn, timeout=10)
@@ -71,12 +93,7 @@ class AlertFeed:
             while True:
                 self._wake.clear()
                 for change in await _fetch(conn, self.head, 1000):
-                    self.head = change.seq
-                    for queue in list(self._subscribers):
-                        try:
-                            queue.put_nowait(change)
-                        except asyncio.QueueFull:  # a stuck client: drop it; it resumes by Last-Event-ID
-                            self._subscribers.discard(queue)
+                    self.deliver(change)
                 try:
                     await asyncio.wait_for(self._wake.wait(), timeout=self._poll)
                 except TimeoutError:

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
 import uuid
+from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Annotated, Any, Literal
@@ -14,6 +16,7 @@ from pydantic import BaseModel, Field
 from sse_starlette.sse import EventSourceResponse
 
 from services.command_centre.adapters import queries
+from services.command_centre.adapters.feed import RESYNC, AlertFeed
 from services.command_centre.auth import COOKIE
 from services.command_centre.deps import CommandCentreParts, Parts, User
 from services.command_centre.persons import for_person, person_visible, staff_step
@@ -119,30 +122,46 @@ async def stream(
             raise ProblemError(400, "Bad Request", "Last-Event-ID must be a number") from None
     else:
         position = after if after is not None else feed.head
-    queue = feed.subscribe()
+    return EventSourceResponse(
+        follow_feed(feed, user, position, parts.heartbeat_s), ping=15, headers={"Cache-Control": "no-store"}
+    )
 
-    async def events():
-        last = position
-        try:
-            while True:  # catch up from the database first, then follow the live queue
-                backlog = await feed.changes_after(last)
-                for change in backlog:
-                    last = change.seq
-                    if user.sees(change.jurisdiction):
-                        yield {"id": str(change.seq), "event": change.event_type, "data": change.data}
-                if len(backlog) < 5000:
-                    break
-            while True:
-                change = await queue.get()
-                if change.seq <= last:
-                    continue  # already sent during catch-up
+
+async def follow_feed(feed: AlertFeed, user: Actor, position: int, heartbeat_s: float) -> AsyncIterator[dict[str, str]]:
+    """The changes after `position` the user may see: the backlog from the database, then the live
+    queue; a `heartbeat` when quiet, and `resync` (then the end) if this subscriber fell behind."""
+    queue = feed.subscribe()
+    last = position
+    try:
+        while True:  # catch up from the database first, then follow the live queue
+            backlog = await feed.changes_after(last)
+            for change in backlog:
                 last = change.seq
                 if user.sees(change.jurisdiction):
                     yield {"id": str(change.seq), "event": change.event_type, "data": change.data}
-        finally:
-            feed.unsubscribe(queue)
+            if len(backlog) < 5000:
+                break
+        while True:
+            try:
+                change = await asyncio.wait_for(queue.get(), timeout=heartbeat_s)
+            except TimeoutError:  # nothing new: say so, so the board can show how fresh it is
+                yield {"event": "heartbeat", "data": orjson.dumps(_pulse(feed, last)).decode()}
+                continue
+            if change is RESYNC:  # fell behind: reload the board rather than miss changes
+                yield {"event": "resync", "data": orjson.dumps(_pulse(feed, last)).decode()}
+                return
+            if change.seq <= last:
+                continue  # already sent during catch-up
+            last = change.seq
+            if user.sees(change.jurisdiction):
+                yield {"id": str(change.seq), "event": change.event_type, "data": change.data}
+    finally:
+        feed.unsubscribe(queue)
 
-    return EventSourceResponse(events(), ping=15, headers={"Cache-Control": "no-store"})
+
+def _pulse(feed: AlertFeed, sent: int) -> dict[str, Any]:
+    """The feed's position and health: the console shows how fresh the board is."""
+    return {"head": feed.head, "sent": sent, "ready": feed.ready, "at": datetime.now(UTC).isoformat()}
 
 
 @router.get("/", include_in_schema=False)

@@ -4,7 +4,7 @@ const I18N = {
   zh: { title: "江阴市特殊人群监管指挥中心", login: "登录", logout: "退出", username: "用户名", password: "密码",
         red: "红色", orange: "橙色", yellow: "黄色", blue: "蓝色", colour: "等级", rule: "预警", office: "司法所",
         person: "人员", raised: "发生时间", ackdue: "签收期限", status: "状态", empty: "暂无预警",
-        online: "实时", offline: "未连接", newRed: "新的红色预警：", overdue: "已超期",
+        online: "实时", offline: "未连接", updated: "更新于", stale: "可能已过时", newRed: "新的红色预警：", overdue: "已超期",
         open: "待签收", acknowledged: "已签收", escalated: "已升级", disposed: "已处置", closed: "已关闭",
         badLogin: "用户名或密码错误", lang: "English", actions: "操作", ack: "签收", dispose: "处置",
         close: "关闭", silence: "静默", reasonCode: "处置结果", note: "处置说明", cancel: "取消", confirm: "确定",
@@ -23,7 +23,7 @@ const I18N = {
   en: { title: "Jiangyin Special-Population Supervision Command Centre", login: "Log in", logout: "Log out",
         username: "Username", password: "Password", red: "Red", orange: "Orange", yellow: "Yellow", blue: "Blue",
         colour: "Level", rule: "Alert", office: "Justice office", person: "Person", raised: "Raised",
-        ackdue: "Ack due", status: "Status", empty: "No alerts", online: "Live", offline: "Offline",
+        ackdue: "Ack due", status: "Status", empty: "No alerts", online: "Live", offline: "Offline", updated: "Updated", stale: "may be stale",
         newRed: "New red alert: ", overdue: "overdue", open: "Open", acknowledged: "Acknowledged",
         escalated: "Escalated", disposed: "Disposed", closed: "Closed", badLogin: "Wrong username or password",
         lang: "中文", actions: "Actions", ack: "Acknowledge", dispose: "Dispose", close: "Close", silence: "Silence",
@@ -96,27 +96,49 @@ async function showBoard(who) {
   if (me.jurisdiction === "county") for (const o of window.OFFICES) offices.add(new Option(o, o));
   offices.hidden = me.jurisdiction !== "county";
   $("user").textContent = `${me.username} · ${me.jurisdiction === "county" ? "全市" : me.jurisdiction}`;
+  await loadBoard();
+  route();
+}
+
+// The list and its feed position in one snapshot, then the live feed from that position.
+async function loadBoard() {
   const res = await api("/api/v1/alerts?limit=1000");
   const seq = res.headers.get("X-Alerts-Seq") || "0";
   alerts.clear();
   for (const a of await res.json()) alerts.set(a.alert_id, a);
   render();
   follow(seq);
-  route();
 }
+
+// How fresh the board is: the last change or heartbeat the feed sent (one every 15 s when quiet).
+let lastPulse = 0;
+const STALE_AFTER_MS = 45000;
+function pulse() { lastPulse = Date.now(); showFresh(); }
+function showFresh() {
+  const f = $("fresh");
+  if (!lastPulse) { f.textContent = ""; return; }
+  const stale = Date.now() - lastPulse > STALE_AFTER_MS;
+  f.className = `fresh${stale ? " stale" : ""}`;
+  f.textContent = `${t("updated")} ${new Date(lastPulse).toLocaleTimeString(lang === "zh" ? "zh-CN" : "en-GB", { hour12: false, timeZone: me ? me.time_zone : undefined })}${stale ? " · " + t("stale") : ""}`;
+}
+setInterval(showFresh, 5000);
 
 function follow(seq) {
   if (source) source.close();
   // The browser resends Last-Event-ID on reconnect; `after` covers the first connection.
   source = new EventSource(`/api/v1/alerts/stream?after=${encodeURIComponent(seq)}`);
-  source.onopen = () => setConn(true);
+  source.onopen = () => { setConn(true); pulse(); };
   source.onerror = () => setConn(false);
+  source.addEventListener("heartbeat", pulse);
+  // The server could not keep up with this board: reload it whole rather than miss a change.
+  source.addEventListener("resync", () => { source.close(); loadBoard(); });
   for (const type of ["raised", "escalated", "acknowledged", "disposed", "closed"]) {
     source.addEventListener(`sps.alert.${type}`, (e) => {
       const a = JSON.parse(e.data);
       const before = alerts.get(a.alert_id);
       if (before && (before.version || 0) > (a.version || 0)) return;
       alerts.set(a.alert_id, { ...a, _fresh: true });
+      pulse();
       if (type === "raised" && a.colour === "red") cueRed(a);
       render();
     });
@@ -251,7 +273,7 @@ $("login-form").addEventListener("submit", async (e) => {
     body: JSON.stringify({ username: form.get("username"), password: form.get("password") }) });
   if (!res.ok) { $("login-error").textContent = t("badLogin"); return; }
   $("login-error").textContent = "";
-  showBoard(await res.json());
+  showBoard(await (await api("/api/v1/me")).json());  // who, and the county's time zone and day
 });
 $("logout").addEventListener("click", async () => { await fetch("/api/v1/auth/logout", { method: "POST" }); showLogin(); });
 $("lang").addEventListener("click", () => { lang = lang === "zh" ? "en" : "zh"; localStorage.setItem("sps-lang", lang); applyLang(); });
