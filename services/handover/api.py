@@ -12,9 +12,11 @@ from pydantic import AwareDatetime, Field
 
 from services.handover.adapters import queries
 from services.handover.deps import HandoverParts, Parts
+from services.handover.domain import indicators as figures
 from services.handover.domain.steps import StepRefused
 from services.handover.handlers import REASON_LABELS, HandoverHandlers
 from shared.authority import ActingStaff
+from shared.calendar import add_years
 from shared.db.uow import UnitOfWork
 from shared.errors import Conflict, NotFound
 from shared.internal import require_internal
@@ -83,6 +85,29 @@ class Assistance(ActingStaff):
     kind: Literal["minimum_living", "medical", "housing", "temporary_relief", "other"]
 
 
+class Verification(ActingStaff):
+    """信息核查: the notice's information checked against the person and the household register."""
+
+    result: Literal["confirmed", "corrected"]
+    note: str = Field(min_length=1, max_length=2000)
+
+
+class Service(ActingStaff):
+    """A resettlement service after release (docs/indicators.md: 安置率, 就业服务率)."""
+
+    kind: Literal[
+        "placed_employment",  # 安置: a job
+        "placed_self_employed",  # 安置: self-employed
+        "placed_family",  # 安置: taken in by family
+        "placed_base",  # 安置: a resettlement base (安置基地)
+        "unemployment_registration",  # 就业服务: 失业登记
+        "skills_training",  # 就业服务: 技能培训
+        "job_referral",  # 就业服务: 推荐就业
+    ]
+    on: date
+    note: str | None = Field(None, max_length=2000)
+
+
 async def _step(
     parts: HandoverParts,
     handover_id: uuid.UUID,
@@ -130,6 +155,22 @@ async def arrival(handover_id: uuid.UUID, body: Moment, parts: Parts) -> dict[st
     return await _step(parts, handover_id, body, lambda h, uow: h.update(uow, handover_id, arrived_at=body.at))
 
 
+@router.post("/handovers/{handover_id}/verification")
+async def verification(handover_id: uuid.UUID, body: Verification, parts: Parts) -> dict[str, Any]:
+    actor = body.acting(parts.authority)
+    return await _step(
+        parts, handover_id, body, lambda h, uow: h.verify(uow, actor, handover_id, body.result, body.note)
+    )
+
+
+@router.post("/handovers/{handover_id}/services", status_code=201)
+async def service(handover_id: uuid.UUID, body: Service, parts: Parts) -> dict[str, Any]:
+    actor = body.acting(parts.authority)
+    return await _step(
+        parts, handover_id, body, lambda h, uow: h.add_service(uow, actor, handover_id, body.kind, body.on, body.note)
+    )
+
+
 @router.post("/handovers/{handover_id}/agreement")
 async def agreement(handover_id: uuid.UUID, body: Agreement, parts: Parts) -> dict[str, Any]:
     return await _step(parts, handover_id, body, lambda h, uow: h.update(uow, handover_id, agreement=body.step()))
@@ -142,32 +183,36 @@ async def assistance(handover_id: uuid.UUID, body: Assistance, parts: Parts) -> 
 
 @router.get("/indicators")
 async def indicators(parts: Parts, month: str | None = None) -> dict:
-    """Per justice office and month (by notice receipt), with the seed plan's targets beside them."""
+    """Per justice office: the month's releases due and how far each step got (by release month),
+    and the year's resettlement measures up to the month's end (docs/indicators.md), with the seed
+    plan's targets beside them."""
     county = parts.runtime.county
     month = month or county.month_of(datetime.now(UTC))
     start, end = county.month_bounds(month)
-    targets = parts.handlers.policy.targets
-
-    def rate(n, d):
-        return round(n / d, 3) if d else None
-
+    first, after = county.day_of(start), county.day_of(end)
+    since = min(first, add_years(after, -5))
     async with parts.runtime.engine.connect() as conn:
-        rows = await queries.monthly_counts(conn, start, end)
-    return {
-        "month": month,
-        "targets": targets,
-        "offices": [
-            {
-                "office": r.office,
-                "notices": r.notices,
-                "verification_rate": rate(r.verified, r.notices),
-                "receipt_rate": rate(r.receipted, r.notices),
-                "key_pickup_rate": rate(r.key_picked, r.key),
-                "ordinary_pickup_rate": rate(r.ordinary_picked, r.ordinary),
-                "police_control_rate": rate(r.police, r.key),
-                "key_agreement_rate": rate(r.key_agreements, r.key),
-                "resettlement_rate": rate(r.arrived, r.released),
-            }
-            for r in rows
-        ],
-    }
+        rows = await queries.releases(conn, since, after)
+    releases = [
+        figures.Release(
+            person_id=r.person_id,
+            office=r.justice_office,
+            release_date=r.release_date,
+            key_person=r.key_person,
+            verified=r.verified_at is not None,
+            receipted=r.receipt_at is not None,
+            picked_up=r.pickup_outcome == "picked_up",
+            police_acknowledged=r.police_ack_at is not None,
+            agreement=r.agreement is not None,
+            arrived_on=county.day_of(r.arrived_at) if r.arrived_at else None,
+            services=frozenset(s["kind"] for s in r.services),
+            new_orders=tuple(r.new_orders),
+        )
+        for r in rows
+    ]
+    today = county.day_of(datetime.now(UTC))
+    window = parts.handlers.policy.arrival.key_person_within.days
+    offices: dict[str, dict[str, Any]] = {}
+    for row in [*figures.monthly(releases, first, after, today, window), *figures.yearly(releases, after)]:
+        offices.setdefault(row["office"], {}).update(row)
+    return {"month": month, "targets": parts.handlers.policy.targets, "offices": list(offices.values())}

@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import Any
 
 from services.handover.adapters.store import HandoverStore
@@ -26,6 +26,7 @@ from shared.envelope import IncomingEvent
 from shared.events import (
     ArrivalRegistered,
     AssistanceRequested,
+    CourtOrderIngested,
     HandoverOpened,
     MaskedPerson,
     PickupUnplanned,
@@ -37,7 +38,7 @@ from shared.events import (
     ReleaseIntakeMissed,
     ReleaseNoticeIngested,
 )
-from shared.ids import handover_id_for
+from shared.ids import court_order_ref, handover_id_for
 from shared.kafka.consumer import Handler
 from shared.timers import Timer, TimerHandler
 
@@ -60,6 +61,7 @@ class HandoverHandlers:
             "sps.ingest.release-notice": self.on_release_notice,
             "sps.ingest.rehab-notice": self.on_rehab_notice,
             "sps.ingest.police-ack": self.on_police_ack,
+            "sps.ingest.court-order": self.on_court_order,
         }
 
     async def on_police_ack(self, event: IncomingEvent, ack: PoliceAcknowledged, uow: UnitOfWork) -> None:
@@ -296,6 +298,36 @@ class HandoverHandlers:
             )
             uow.publish(arrived, subject=row["person_id"])
         return await self._lock(uow, handover_id)
+
+    async def on_court_order(self, event: IncomingEvent, order: CourtOrderIngested, uow: UnitOfWork) -> None:
+        """A new court order for someone released before is a re-offence (重新犯罪), counted in the
+        re-offending rates (docs/indicators.md); orders for anyone else are not kept here."""
+        store = self.store(uow)
+        if await store.released_person(order.person_id):
+            effective = order.judgment_effective or order.term_start
+            await store.add_new_order(court_order_ref(order.court, order.order_no), order.person_id, effective)
+
+    async def verify(self, uow: UnitOfWork, actor: Actor, handover_id: uuid.UUID, result: str, note: str) -> dict:
+        """信息核查: a member of staff checked the notice's information against the person."""
+        await self._lock(uow, handover_id)
+        verification = {"result": result, "note": note}
+        await self.store(uow).set(
+            handover_id, verified_at=self.clock(), verified_by=actor.name, verification=verification
+        )
+        return verification
+
+    async def add_service(
+        self, uow: UnitOfWork, actor: Actor, handover_id: uuid.UUID, kind: str, on: date, note: str | None
+    ) -> dict:
+        """A resettlement service after release: a placement (安置) or an employment service."""
+        row = await self._lock(uow, handover_id)
+        if row["kind"] != "release":
+            raise StepRefused("resettlement services are for released prisoners (安置帮教)")
+        if row["released_at"] is None and row["arrived_at"] is None:
+            raise StepRefused("the person is not released yet")
+        entry = {"kind": kind, "on": on.isoformat(), "note": note, "by": actor.name}
+        await self.store(uow).add_service(handover_id, entry)
+        return entry
 
     async def request_assistance(self, uow: UnitOfWork, handover_id: uuid.UUID, kind: str) -> dict:
         row = await self._lock(uow, handover_id)

@@ -88,7 +88,7 @@ class ProgrammeHandlers:
         """Close an active case: it leaves every schedule (its deadlines, its positioning term, and
         the person's watchdogs when no other case is open); the fix path forgets it."""
         store = self.store(uow)
-        row = await store.close_case(case_id, outcome)
+        row = await store.close_case(case_id, outcome, at or self.clock())
         if row is None:
             return None
         person_id = row["person_id"]

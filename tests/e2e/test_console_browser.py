@@ -158,6 +158,12 @@ async def test_map_person_page_and_handover_board(platform, browser):
     await expect(page.locator("#hv-not_arrived thead")).to_have_count(1)
 
 
+async def stats_of(cc: str, month: str) -> dict:
+    async with httpx.AsyncClient(timeout=20) as client:
+        head = await staff(client, cc, "head-demo")
+        return (await client.get(f"{cc}/api/v1/statistics", params={"month": month}, headers=head)).json()
+
+
 async def test_statistics_page_charts_and_the_monthly_xlsx(platform, browser):
     cc = platform.url("command_centre")
     month = datetime.now(UTC).strftime("%Y-%m")
@@ -197,10 +203,17 @@ async def test_statistics_page_charts_and_the_monthly_xlsx(platform, browser):
     assert rows["目标"]["后续照管率"] == 0.9 and rows["目标"]["操守保持率"] == 0.5
     assert rows["目标"]["重点人员必接率"] == 1.0 and rows["目标"]["一般人员接送率"] == 0.7
     assert "预警统计" in book.sheetnames
+    definitions = {r[0]: r[1] for r in book["指标定义"].iter_rows(min_row=2, values_only=True)}
+    assert "尿检阴性" in definitions["操守保持率"] and "释放日期在本月" in definitions["本月刑满释放人数"]
+    assert rows["祝塘镇"]["本月入矫（按刑种）"].startswith("缓刑")  # the two new orders are probation
 
     page = await logged_in(browser, platform, "supervisor-demo")
     await page.click('#nav a[data-page="stats"]')
-    await expect(page.locator("#charts figure.chart")).to_have_count(9)
+    rates = len((await stats_of(cc, month))["indicators"])  # one chart per rate, each with its definition
+    await expect(page.locator("#charts figure.chart")).to_have_count(rates)
+    # each figure with its definition beside it, as docs/indicators.md
+    await expect(page.locator('figure[data-indicator="abstinence_rate"] .definition')).to_contain_text("尿检阴性")
+    await expect(page.locator('th[data-indicator="contact_lost"] .definition')).to_contain_text("失去联系")
     chart = page.locator('figure[data-indicator="positioning_rate"]')
     await expect(chart.locator("rect")).to_have_count(17)
     await expect(chart).to_contain_text("祝塘镇")

@@ -88,7 +88,8 @@ async def test_key_ordinary_unlinked_and_duplicate_notices(platform):
             for h in (await client.get(f"{cc}/api/v1/handovers", headers=duty)).json()
             if h["notice_no"] == key["notice_no"]
         )
-        assert detail["duplicates"] == 1 and detail["key_person"]
+        # The resend was answered at the gateway from the notice number: nothing reached handover twice.
+        assert detail["duplicates"] == 0 and detail["key_person"]
         assert {l["en"] for l in detail["key_reason_labels"]} == {
             "False name, address or identity",
             "Poor reform performance",
@@ -206,8 +207,48 @@ async def test_missed_deadlines_raise_alerts_and_arrival_opens_a_case(platform):
         (request,) = await eventually(requests_seen)
         assert request["justice_office"] == "华士镇" and request["status"] == "requested"
 
-        month = datetime.now(UTC).strftime("%Y-%m")
-        report = (await client.get(f"{cc}/api/v1/handover-indicators", headers=duty, params={"month": month})).json()
-        huashi = next(o for o in report["offices"] if o["office"] == "华士镇")
-        assert huashi["verification_rate"] == 1.0 and huashi["police_control_rate"] == 1.0
-        assert report["targets"]["ordinary_pickup_rate"] == 0.7
+        # The indicators count by the month of release, everyone due, and only what people did:
+        # a verification a member of staff recorded, an acknowledgement the police sent.
+        release_month = gone["release_date"][:7]
+
+        async def huashi() -> dict:
+            params = {"month": release_month}
+            report = (await client.get(f"{cc}/api/v1/handover-indicators", headers=duty, params=params)).json()
+            assert report["targets"]["ordinary_pickup_rate"] == 0.7
+            return next(o for o in report["offices"] if o["office"] == "华士镇")
+
+        def done(office: dict, rate: str, of: str) -> int:
+            return round((office[rate] or 0) * office[of])
+
+        before = await huashi()
+        assert before["releases"] >= 1 and before["release_intake_missed"] >= 1  # gone arrived after the window
+        hid = gone_handover["handover_id"]
+        r = await client.post(
+            f"{cc}/api/v1/handovers/{hid}/verification",
+            headers=duty,
+            json={"result": "confirmed", "note": "户籍核对一致"},
+        )
+        assert r.status_code == 200, r.text
+        r = await client.post(
+            f"{cc}/api/v1/handovers/{hid}/services",
+            headers=duty,
+            json={"kind": "placed_employment", "on": gone["release_date"]},
+        )
+        assert r.status_code == 200, r.text
+        police = await gateway_token(client, gw, "police")
+        r = await client.post(f"{gw}/v1/police/handovers/{hid}/acknowledge", headers=police, json={"officer": "王"})
+        assert r.status_code in (200, 202), r.text
+
+        police_before = done(before, "police_control_rate", "key_releases")
+
+        async def counted():
+            after = await huashi()
+            return after if done(after, "police_control_rate", "key_releases") > police_before else None
+
+        after = await eventually(counted)  # the police's acknowledgement, through the gateway and Kafka
+        assert after["releases"] == before["releases"]
+        assert done(after, "verification_rate", "releases") == done(before, "verification_rate", "releases") + 1
+        assert (
+            done(after, "placement_rate", "released_this_year")
+            == done(before, "placement_rate", "released_this_year") + 1
+        )

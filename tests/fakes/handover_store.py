@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 # The columns a new handover has before any step (as the table's defaults).
@@ -27,6 +27,7 @@ class FakeHandoverStore:
         self.uow = uow
         self.rows: dict[uuid.UUID, dict[str, Any]] = {}
         self.timers: dict[str, tuple[str, datetime, dict[str, Any]]] = {}
+        self.new_orders: dict[str, tuple[uuid.UUID, date]] = {}
 
     async def open(self, **values: Any) -> bool:
         if values["handover_id"] in self.rows:
@@ -44,6 +45,15 @@ class FakeHandoverStore:
 
     async def add_assistance(self, handover_id: uuid.UUID, entry: dict[str, Any]) -> None:
         self.rows[handover_id]["assistance"] = [*self.rows[handover_id]["assistance"], entry]
+
+    async def add_service(self, handover_id: uuid.UUID, entry: dict[str, Any]) -> None:
+        self.rows[handover_id]["services"] = [*self.rows[handover_id].get("services", []), entry]
+
+    async def released_person(self, person_id: uuid.UUID) -> bool:
+        return any(r["person_id"] == person_id for r in self.rows.values())
+
+    async def add_new_order(self, source_ref: str, person_id: uuid.UUID, effective_on: date) -> None:
+        self.new_orders.setdefault(source_ref, (person_id, effective_on))
 
     async def police_acknowledged(self, handover_id: uuid.UUID, at: datetime, by: str) -> None:
         row = self.rows.get(handover_id)

@@ -76,11 +76,12 @@ class FakeSupervisionStore:
             c["status"] = "under_supervision"
         return [c["case_id"] for c in reported]
 
-    async def close_case(self, case_id: uuid.UUID, outcome: str) -> dict[str, Any] | None:
+    async def close_case(self, case_id: uuid.UUID, outcome: str, at: datetime) -> dict[str, Any] | None:
         case = await self.case(case_id)
         if case is None or case["status"] not in ("awaiting_intake", "under_supervision"):
             return None
         case["status"] = outcome
+        case["closed_at"] = at
         return case
 
     async def set_risk(self, person_id: uuid.UUID, level: str) -> list[uuid.UUID]:

@@ -105,18 +105,25 @@ def test_a_release_notice_tells_the_instrument_what_the_prison_knows():
 
 def test_the_months_supervision_indicators_per_office():
     from services.supervision.domain.aftercare import Followup
-    from services.supervision.domain.indicators import by_office
+    from services.supervision.domain.indicators import MonthCounts, by_office
 
-    clean, relapsed = uuid.uuid4(), uuid.uuid4()
+    clean, relapsed, untested = uuid.uuid4(), uuid.uuid4(), uuid.uuid4()
     at = datetime(2026, 12, 5, tzinfo=UTC)
     rows = by_office(
-        corrections={"澄江街道": 4, "华士镇": 0},
-        positioned={"澄江街道": 1},
-        aftercare=[(clean, "澄江街道"), (relapsed, "澄江街道")],
-        followups={
-            clean: [Followup("phone", at, "negative", False)],
-            relapsed: [Followup("visit", at, "positive", False)],
-        },
+        MonthCounts(
+            corrections={"澄江街道": 4, "华士镇": 0},
+            positioned={"澄江街道": 1},
+            aftercare=[(clean, "澄江街道"), (relapsed, "澄江街道"), (untested, "澄江街道")],
+            followups={
+                clean: [Followup("phone", at, "negative", False)],
+                relapsed: [Followup("visit", at, "positive", False)],
+                untested: [Followup("phone", at, "not_tested", False)],  # followed up, abstinence not shown
+            },
+            opened={"澄江街道": {"probation": 2, "parole": 1}},
+            closed={"华士镇": {"probation": 1}},
+            intake_missed={"澄江街道": 1},
+            contact_lost={"华士镇": 2},
+        )
     )
     assert rows == [
         {
@@ -126,13 +133,21 @@ def test_the_months_supervision_indicators_per_office():
             "aftercare_cases": 0,
             "aftercare_rate": None,
             "abstinence_rate": None,
+            "cases_opened": {},
+            "cases_closed": {"probation": 1},
+            "intake_missed": 0,
+            "contact_lost": 2,
         },
         {
             "office": "澄江街道",
             "corrections": 4,
             "positioning_rate": 0.25,
-            "aftercare_cases": 2,
+            "aftercare_cases": 3,
             "aftercare_rate": 1.0,
-            "abstinence_rate": 0.5,
+            "abstinence_rate": 0.333,  # one in three showed a negative test; none is assumed
+            "cases_opened": {"probation": 2, "parole": 1},
+            "cases_closed": {},
+            "intake_missed": 1,
+            "contact_lost": 0,
         },
     ]

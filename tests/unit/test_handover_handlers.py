@@ -106,3 +106,48 @@ async def test_an_unlinked_notice_waits_for_a_receipt_and_an_arrival_needs_a_lin
     assert uow.published[-1][1].data["case_years"] == 5
     with pytest.raises(StepRefused, match="already"):
         await handlers.update(cast(Any, uow), hid, arrived_at=NOW + timedelta(days=41))
+
+
+async def test_a_new_order_for_a_released_person_counts_as_a_re_offence_and_staff_steps_are_kept(world):
+    from shared.authority import Actor
+    from shared.events import CourtOrderIngested
+
+    handlers, uow, store = world
+    released = notice()
+    await receive(handlers, uow, released)
+    stranger = uuid.uuid4()
+
+    def order(person: uuid.UUID) -> CourtOrderIngested:
+        return CourtOrderIngested(
+            order_no=f"T-{uuid.uuid4().hex[:6]}",
+            court="江阴市人民法院",
+            person_id=person,
+            person=MaskedPerson(
+                name_masked="孙*", id_number_masked="3202**********1234", sex="M", residence_town="华士镇"
+            ),
+            sentence_kind="probation",
+            offence="盗窃罪",
+            offence_category="property",
+            term_start=date(2027, 3, 1),
+            term_end=date(2028, 3, 1),
+        )
+
+    for o in (order(released.person_id), order(stranger)):
+        event = decode(encode(new_event("sps.ingest.court-order", "/sps/test", o, subject=str(o.person_id))))
+        async with uow:
+            await handlers.on_court_order(event, o, cast(Any, uow))
+    assert [p for p, _ in store.new_orders.values()] == [released.person_id]  # a stranger's order is not kept
+    assert [d for _, d in store.new_orders.values()] == [date(2027, 3, 1)]
+
+    officer = Actor("officer-hs", "justice_officer", "华士镇")
+    (hid,) = list(store.rows)
+    async with uow:
+        await handlers.verify(cast(Any, uow), officer, hid, "confirmed", "户籍核对一致")
+    assert store.rows[hid]["verified_by"] == "officer-hs" and store.rows[hid]["verified_at"] == NOW
+    with pytest.raises(StepRefused):  # not released yet: no resettlement service
+        async with uow:
+            await handlers.add_service(cast(Any, uow), officer, hid, "placed_employment", date(2027, 1, 2), None)
+    store.rows[hid]["released_at"] = NOW
+    async with uow:
+        await handlers.add_service(cast(Any, uow), officer, hid, "placed_employment", date(2027, 1, 2), None)
+    assert store.rows[hid]["services"][0]["kind"] == "placed_employment"

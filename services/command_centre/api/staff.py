@@ -369,13 +369,25 @@ async def handover_board(parts: Parts, user: User, view: str = "all", office: st
 
 @router.get("/api/v1/handover-indicators", tags=["staff"])
 async def handover_indicators(parts: Parts, user: User, month: str | None = None):
-    return await parts.handover.call("GET", "/internal/v1/indicators", params={"month": month} if month else {})
+    """The handover indicators of the offices this user sees (an officer: their own)."""
+    figures = await parts.handover.call("GET", "/internal/v1/indicators", params={"month": month} if month else {})
+    return {**figures, "offices": [o for o in figures["offices"] if user.sees(o["office"])]}
 
 
 @router.post("/api/v1/handovers/{handover_id}/{step}", tags=["staff"])
 async def handover_step(
     handover_id: uuid.UUID,
-    step: Literal["resolve", "pickup-plan", "pickup-outcome", "release", "arrival", "agreement", "assistance"],
+    step: Literal[
+        "resolve",
+        "verification",
+        "pickup-plan",
+        "pickup-outcome",
+        "release",
+        "arrival",
+        "agreement",
+        "assistance",
+        "services",
+    ],
     request: Request,
     parts: Parts,
     user: User,

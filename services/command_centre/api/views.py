@@ -9,7 +9,7 @@ from __future__ import annotations
 import io
 import uuid
 from datetime import UTC, date, datetime
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Query
 from fastapi.responses import Response
@@ -18,6 +18,7 @@ from openpyxl.styles import Alignment, Font, PatternFill
 
 from services.command_centre.adapters import queries
 from services.command_centre.deps import CommandCentreParts, Parts, User
+from services.command_centre.domain.indicators import CATALOGUE, COUNTS, RATES, Indicator
 from services.command_centre.persons import for_person, person_visible, staff_step
 from shared import staff_steps as steps
 from shared.authority import Actor
@@ -26,22 +27,7 @@ router = APIRouter(tags=["staff"])
 Month = Annotated[str | None, Query(pattern=r"^\d{4}-(0[1-9]|1[0-2])$")]
 
 # One place for the indicators: key, zh label, en label (the statistics page and the report share it).
-INDICATORS: list[tuple[str, str, str]] = [
-    ("positioning_rate", "电子定位率", "Electronic positioning rate"),
-    ("verification_rate", "信息核查率", "Verification rate"),
-    ("receipt_rate", "回执率", "Receipt rate"),
-    ("key_pickup_rate", "重点人员必接率", "Key-person pick-up rate"),
-    ("ordinary_pickup_rate", "一般人员接送率", "Ordinary pick-up rate"),
-    ("police_control_rate", "社区管控率", "Police control rate"),
-    ("key_agreement_rate", "帮教协议签订率", "Agreement rate"),
-    ("aftercare_rate", "后续照管率", "Aftercare rate"),
-    ("abstinence_rate", "操守保持率", "Abstinence rate"),
-]
-COUNTS: list[tuple[str, str, str]] = [
-    ("corrections", "社区矫正人数", "Community corrections"),
-    ("notices", "预释放通知数", "Pre-release notices"),
-    ("aftercare_cases", "后续照管人数", "Aftercare cases"),
-]
+SENTENCE_KINDS = {"probation": "缓刑", "parole": "假释", "control": "管制", "medical_parole": "暂予监外执行"}
 COLOURS = [("red", "红色"), ("orange", "橙色"), ("yellow", "黄色"), ("blue", "蓝色")]
 
 
@@ -215,7 +201,21 @@ async def statistics_for(parts: CommandCentreParts, user: Actor, month: str | No
         "month": month,
         "targets": {**handover["targets"], **supervision["targets"]},
         "offices": visible,
-        "indicators": [{"key": k, "zh": zh, "en": en} for k, zh, en in INDICATORS],
+        # Every figure with its definition, shown beside it (docs/indicators.md)
+        "indicators": [_described(i) for i in RATES],
+        "counts": [_described(i) for i in COUNTS],
+    }
+
+
+def _described(i: Indicator) -> dict[str, str]:
+    return {
+        "key": i.key,
+        "kind": i.kind,
+        "period": i.period,
+        "zh": i.zh,
+        "en": i.en,
+        "definition_zh": i.definition_zh,
+        "definition_en": i.definition_en,
     }
 
 
@@ -238,13 +238,20 @@ async def monthly_report(parts: Parts, user: User, month: Month = None) -> Respo
     )
 
 
+def _cell(value: Any, indicator: Indicator) -> Any:
+    """A count, or for a count by sentence kind the kinds spelled out (缓刑 2、假释 1)."""
+    if indicator.kind != "by_kind":
+        return value or 0
+    return "、".join(f"{SENTENCE_KINDS.get(k, k)} {n}" for k, n in sorted((value or {}).items())) or 0
+
+
 def render_report(stats: dict) -> bytes:
     wb = Workbook()
     ws = wb.active
     ws.title = "统计报告"
     ws.append([f"江阴市特殊人群监管统计报告（{stats['month']}）"])
     ws["A1"].font = Font(bold=True, size=14)
-    header = ["司法所", *(zh for _, zh, _ in COUNTS), *(zh for _, zh, _ in INDICATORS)]
+    header = ["司法所", *(i.zh for i in COUNTS), *(i.zh for i in RATES)]
     ws.append(header)
     for cell in ws[2]:
         cell.font = Font(bold=True)
@@ -252,14 +259,20 @@ def render_report(stats: dict) -> bytes:
         cell.alignment = Alignment(wrap_text=True, horizontal="center")
     for office in stats["offices"]:
         ws.append(
-            [office["office"], *(office.get(k) or 0 for k, _, _ in COUNTS), *(office.get(k) for k, _, _ in INDICATORS)]
+            [office["office"], *(_cell(office.get(i.key), i) for i in COUNTS), *(office.get(i.key) for i in RATES)]
         )
-    ws.append(["目标", *([None] * len(COUNTS)), *(stats["targets"].get(k) for k, _, _ in INDICATORS)])
+    ws.append(["目标", *([None] * len(COUNTS)), *(stats["targets"].get(i.key) for i in RATES)])
     first_rate = 2 + len(COUNTS)
-    for row in ws.iter_rows(min_row=3, min_col=first_rate, max_col=first_rate + len(INDICATORS) - 1):
+    for row in ws.iter_rows(min_row=3, min_col=first_rate, max_col=first_rate + len(RATES) - 1):
         for cell in row:
             cell.number_format = "0.0%"
     ws.column_dimensions["A"].width = 12
+    defs = wb.create_sheet("指标定义")
+    defs.append(["指标", "定义", "周期"])
+    for i in CATALOGUE:
+        defs.append([i.zh, i.definition_zh, "本年累计" if i.period == "year" else "本月"])
+    defs.column_dimensions["A"].width = 20
+    defs.column_dimensions["B"].width = 90
     alerts = wb.create_sheet("预警统计")
     alerts.append(["司法所", *(zh for _, zh in COLOURS), "合计"])
     for office in stats["offices"]:

@@ -120,7 +120,7 @@ async function handoverPage() {
 }
 
 // --- statistics: one bar chart per indicator, offices as bars, the target as a line ---------------------
-function barChart(title, offices, key, target) {
+function barChart(title, offices, key, target, definition) {
   const rowH = 18, W = 420, left = 80, H = offices.length * rowH + 30;
   const bars = offices.map((o, i) => {
     const v = o[key], y = 20 + i * rowH, w = v == null ? 0 : (W - left - 50) * v;
@@ -131,7 +131,23 @@ function barChart(title, offices, key, target) {
   }).join("");
   const tx = target == null ? "" : `<line class="target" x1="${left + (W - left - 50) * target}" x2="${left + (W - left - 50) * target}" y1="14" y2="${H - 6}"/>`;
   return `<figure class="chart card" data-indicator="${esc(key)}"><figcaption>${esc(title)}${target == null ? "" : ` · ${t("target")} ${pct(target)}`}</figcaption>
-    <svg viewBox="0 0 ${W} ${H}" width="100%">${bars}${tx}</svg></figure>`;
+    <svg viewBox="0 0 ${W} ${H}" width="100%">${bars}${tx}</svg>
+    <p class="definition">${esc(definition || "")}</p></figure>`;
+}
+
+const KINDS = { probation: ["缓刑", "probation"], parole: ["假释", "parole"], control: ["管制", "control"], medical_parole: ["暂予监外执行", "medical parole"] };
+function countCell(value, kind) {
+  if (kind !== "by_kind") return value == null ? 0 : value;
+  const parts = Object.entries(value || {}).map(([k, n]) => `${(KINDS[k] || [k, k])[lang === "zh" ? 0 : 1]} ${n}`);
+  return parts.length ? parts.join("、") : 0;
+}
+
+// The counts per office, each column headed by its name with its definition under it.
+function countsTable(counts, offices) {
+  const name = (i) => (lang === "zh" ? i.zh : i.en), def = (i) => (lang === "zh" ? i.definition_zh : i.definition_en);
+  const head = counts.map((i) => `<th data-indicator="${esc(i.key)}">${esc(name(i))}<div class="definition">${esc(def(i))}</div></th>`).join("");
+  const rows = offices.map((o) => `<tr><td>${esc(o.office)}</td>${counts.map((i) => `<td>${esc(String(countCell(o[i.key], i.kind)))}</td>`).join("")}</tr>`).join("");
+  return `<div class="card counts"><table><thead><tr><th>${t("office")}</th>${head}</tr></thead><tbody>${rows}</tbody></table></div>`;
 }
 
 async function statsPage() {
@@ -139,8 +155,9 @@ async function statsPage() {
   if (!month.value) month.value = window.COUNTY.month;
   $("report-link").href = `/api/v1/reports/monthly.xlsx?month=${month.value}`;
   const stats = await getJSON(`/api/v1/statistics?month=${month.value}`);
-  $("charts").innerHTML = stats.indicators.map((i) => barChart(lang === "zh" ? i.zh : i.en, stats.offices, i.key,
-    stats.targets[i.key])).join("");
+  const defOf = (i) => (lang === "zh" ? i.definition_zh : i.definition_en) + (i.period === "year" ? (lang === "zh" ? "（本年累计）" : " (year to date)") : "");
+  $("charts").innerHTML = countsTable(stats.counts, stats.offices) + stats.indicators.map((i) => barChart(lang === "zh" ? i.zh : i.en, stats.offices, i.key,
+    stats.targets[i.key], defOf(i))).join("");
 }
 $("stats-month").addEventListener("change", statsPage);
 

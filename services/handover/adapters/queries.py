@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import uuid
-from datetime import date, datetime, timedelta
+from datetime import date, timedelta
 from typing import Any, Literal
 
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from services.handover.adapters.tables import handovers
+from services.handover.adapters.tables import handovers, new_orders
 
 View = Literal["all", "upcoming", "unplanned", "receipts_due", "not_arrived", "unlinked"]
 
@@ -51,31 +51,28 @@ async def handover(conn: AsyncConnection, handover_id: uuid.UUID) -> Any:
     return (await conn.execute(sa.select(handovers).where(handovers.c.handover_id == handover_id))).first()
 
 
-async def monthly_counts(conn: AsyncConnection, start: datetime, end: datetime) -> list[Any]:
-    """Per office, notices received in [start, end) and how far each step got."""
-    h = handovers.c
-    rel = h.kind == "release"
-    key = sa.and_(rel, h.key_person)
-    ordinary = sa.and_(rel, sa.not_(h.key_person))
-    picked = h.pickup_outcome == "picked_up"
-    count = sa.func.count
-    q = (
-        sa.select(
-            sa.func.coalesce(h.justice_office, "unlinked").label("office"),
-            count().filter(rel).label("notices"),
-            count().filter(sa.and_(rel, h.linked)).label("verified"),
-            count().filter(sa.and_(rel, h.receipt_at.isnot(None))).label("receipted"),
-            count().filter(key).label("key"),
-            count().filter(sa.and_(key, picked)).label("key_picked"),
-            count().filter(ordinary).label("ordinary"),
-            count().filter(sa.and_(ordinary, picked)).label("ordinary_picked"),
-            count().filter(sa.and_(key, h.police_handover_at.isnot(None))).label("police"),
-            count().filter(sa.and_(key, h.agreement.isnot(None))).label("key_agreements"),
-            count().filter(h.released_at.isnot(None)).label("released"),
-            count().filter(h.arrived_at.isnot(None)).label("arrived"),
-        )
-        .where(h.received_at >= start, h.received_at < end)
-        .group_by("office")
-        .order_by("office")
+async def releases(conn: AsyncConnection, since: date, until: date) -> list[Any]:
+    """Linked release handovers with release dates in [since, until), with their later orders."""
+    h, o = handovers.c, new_orders.c
+    orders = (
+        sa.select(sa.func.coalesce(sa.func.array_agg(o.effective_on), sa.text("'{}'::date[]")))
+        .where(o.person_id == h.person_id)
+        .scalar_subquery()
     )
-    return list((await conn.execute(q)).all())
+    query = sa.select(
+        h.person_id,
+        h.justice_office,
+        h.release_date,
+        h.key_person,
+        h.verified_at,
+        h.receipt_at,
+        h.pickup_outcome,
+        h.police_ack_at,
+        h.agreement,
+        h.arrived_at,
+        h.services,
+        orders.label("new_orders"),
+    ).where(
+        h.kind == "release", h.linked, h.justice_office.isnot(None), h.release_date >= since, h.release_date < until
+    )
+    return list((await conn.execute(query)).all())

@@ -5,14 +5,14 @@ deadlines. Handlers see only this class, so a test can give them a fake
 from __future__ import annotations
 
 import uuid
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from services.handover.adapters.tables import handovers
+from services.handover.adapters.tables import handovers, new_orders
 from shared.db.uow import UnitOfWork
 from shared.timers import cancel, schedule
 
@@ -55,6 +55,30 @@ class HandoverStore:
                     sa.func.jsonb_build_array(sa.cast(entry, handovers.c.assistance.type))
                 )
             )
+        )
+
+    async def add_service(self, handover_id: uuid.UUID, entry: dict[str, Any]) -> None:
+        """A resettlement service after release (a placement, an employment service)."""
+        await self.conn.execute(
+            sa.update(handovers)
+            .where(handovers.c.handover_id == handover_id)
+            .values(
+                services=handovers.c.services.concat(
+                    sa.func.jsonb_build_array(sa.cast(entry, handovers.c.services.type))
+                )
+            )
+        )
+
+    async def released_person(self, person_id: uuid.UUID) -> bool:
+        """Whether the person was ever the subject of a release handover here."""
+        query = sa.select(handovers.c.handover_id).where(handovers.c.person_id == person_id).limit(1)
+        return (await self.conn.execute(query)).first() is not None
+
+    async def add_new_order(self, source_ref: str, person_id: uuid.UUID, effective_on: date) -> None:
+        await self.conn.execute(
+            insert(new_orders)
+            .values(source_ref=source_ref, person_id=person_id, effective_on=effective_on)
+            .on_conflict_do_nothing()
         )
 
     async def police_acknowledged(self, handover_id: uuid.UUID, at: datetime, by: str) -> None:

@@ -37,6 +37,21 @@ handovers = sa.Table(
     sa.Column("assistance", pg.JSONB, nullable=False, server_default="[]"),
     # 社区康复: the person must report within a window of the order (docs/domain.md §3)
     sa.Column("community_rehabilitation", sa.Boolean, nullable=False, server_default=sa.false()),
+    # 信息核查: a member of staff verified the notice's information (who, when, with what result)
+    sa.Column("verified_at", sa.DateTime(timezone=True)),
+    sa.Column("verified_by", sa.Text),
+    sa.Column("verification", pg.JSONB),
+    # Resettlement services after release: placements (安置) and employment services (就业服务)
+    sa.Column("services", pg.JSONB, nullable=False, server_default="[]"),
+)
+
+# A new court order for a person released before (重新犯罪), for the re-offending rates.
+new_orders = sa.Table(
+    "new_orders",
+    metadata,
+    sa.Column("source_ref", sa.Text, primary_key=True),
+    sa.Column("person_id", pg.UUID(as_uuid=True), nullable=False, index=True),
+    sa.Column("effective_on", sa.Date, nullable=False),
 )
 
 sa.Index("handovers_office_release", handovers.c.justice_office, handovers.c.release_date)  # as migration 0002

@@ -150,12 +150,12 @@ class SupervisionStore:
         )
         return list(reported.scalars())
 
-    async def close_case(self, case_id: uuid.UUID, outcome: str) -> Row | None:
-        """Close an active case; its person and office, or None when it was not active."""
+    async def close_case(self, case_id: uuid.UUID, outcome: str, at: datetime) -> Row | None:
+        """Close an active case at `at`; its person and office, or None when it was not active."""
         closed = await self.conn.execute(
             sa.update(cases)
             .where(cases.c.case_id == case_id, cases.c.status.in_(ACTIVE))
-            .values(status=outcome)
+            .values(status=outcome, closed_at=at)
             .returning(cases.c.person_id, cases.c.jurisdiction)
         )
         return closed.mappings().first()

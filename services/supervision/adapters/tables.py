@@ -28,6 +28,7 @@ cases = sa.Table(
     sa.Column("level", sa.Text),  # 严管 strict | 普管 ordinary | 宽管 lenient
     sa.Column("risk_level", sa.Text),  # the latest risk result
     sa.Column("community_rehabilitation", sa.Boolean, nullable=False, server_default=sa.false()),
+    sa.Column("closed_at", sa.DateTime(timezone=True)),  # ended, revoked or transferred
 )
 
 zone_state = sa.Table(

@@ -4,7 +4,6 @@ and zones, one person's day track, and what the positioning and aftercare indica
 from __future__ import annotations
 
 import uuid
-from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -12,8 +11,16 @@ import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from services.supervision.adapters.store import ACTIVE
-from services.supervision.adapters.tables import cases, followups, positioning_orders, track_points, zone_state
+from services.supervision.adapters.tables import (
+    cases,
+    followups,
+    positioning_orders,
+    timeline,
+    track_points,
+    zone_state,
+)
 from services.supervision.domain.aftercare import Followup
+from services.supervision.domain.indicators import MonthCounts
 
 
 async def positions(conn: AsyncConnection, jurisdiction: str | None, limit: int) -> list[dict[str, Any]]:
@@ -101,16 +108,6 @@ async def track(conn: AsyncConnection, person_id: uuid.UUID, start: datetime, en
     return [dict(r) for r in (await conn.execute(query)).mappings()]
 
 
-@dataclass(frozen=True)
-class MonthCounts:
-    """What the month's indicators count, per office."""
-
-    corrections: dict[str, int]  # community-correction cases active in the month
-    positioned: dict[str, int]  # of them, with electronic positioning in the month
-    aftercare: list[tuple[uuid.UUID, str]]  # aftercare cases active in the month, with their office
-    followups: dict[uuid.UUID, list[Followup]]  # the month's follow-ups by case
-
-
 async def month_counts(conn: AsyncConnection, start: datetime, end: datetime) -> MonthCounts:
     c, po, fu = cases.c, positioning_orders.c, followups.c
     was_active = sa.and_(c.opened_at < end, sa.or_(c.status.in_(ACTIVE), c.term_end >= start.date()))
@@ -131,9 +128,39 @@ async def month_counts(conn: AsyncConnection, start: datetime, end: datetime) ->
         sa.select(fu.case_id, fu.kind, fu.at, fu.drug_test, fu.police_record).where(fu.at >= start, fu.at < end)
     ):
         by_case.setdefault(r.case_id, []).append(Followup(r.kind, r.at, r.drug_test, r.police_record))
+    opened: dict[str, dict[str, int]] = {}
+    for office, kind, n in await conn.execute(
+        sa.select(c.jurisdiction, c.sentence_kind, sa.func.count())
+        .where(c.kind == "community_correction", c.opened_at >= start, c.opened_at < end)
+        .group_by(c.jurisdiction, c.sentence_kind)
+    ):
+        opened.setdefault(office, {})[kind or "unknown"] = n
+    closed: dict[str, dict[str, int]] = {}
+    for office, kind, n in await conn.execute(
+        sa.select(c.jurisdiction, c.sentence_kind, sa.func.count())
+        .where(c.kind == "community_correction", c.closed_at >= start, c.closed_at < end)
+        .group_by(c.jurisdiction, c.sentence_kind)
+    ):
+        closed.setdefault(office, {})[kind or "unknown"] = n
     return MonthCounts(
         corrections={j: n for j, n in corrections},
         positioned={j: n for j, n in positioned},
         aftercare=[(case_id, office) for case_id, office in aftercare],
         followups=by_case,
+        opened=opened,
+        closed=closed,
+        intake_missed=await _signalled(conn, "sps.supervision.intake-missed", start, end),
+        contact_lost=await _signalled(conn, "sps.supervision.contact-lost", start, end),
     )
+
+
+async def _signalled(conn: AsyncConnection, event_type: str, start: datetime, end: datetime) -> dict[str, int]:
+    """Per office, the persons on whose file this signal was recorded in [start, end)."""
+    t = timeline.c
+    office = t.summary["jurisdiction"].astext
+    query = (
+        sa.select(office, sa.func.count(sa.distinct(t.person_id)))
+        .where(t.event_type == event_type, t.occurred_at >= start, t.occurred_at < end)
+        .group_by(office)
+    )
+    return {o: n for o, n in await conn.execute(query)}

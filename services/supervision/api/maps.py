@@ -49,5 +49,5 @@ async def indicators(parts: Parts, month: str | None = None) -> dict[str, Any]:
     start, end = county.month_bounds(month)
     async with parts.runtime.engine.connect() as conn:
         counts = await views.month_counts(conn, start, end)
-    offices = figures.by_office(counts.corrections, counts.positioned, counts.aftercare, counts.followups)
+    offices = figures.by_office(counts)
     return {"month": month, "targets": parts.policy.targets.model_dump(), "offices": offices}

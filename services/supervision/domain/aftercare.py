@@ -36,6 +36,12 @@ def abstinent(followups: list[Followup]) -> bool:
     return not any(f.drug_test in ("positive", "refused") or f.police_record for f in followups)
 
 
+def abstinence_kept(followups: list[Followup]) -> bool:
+    """操守保持 for the period's rate (docs/indicators.md): shown, not assumed — at least one
+    negative drug test in the period, and no positive or refused test and no police record."""
+    return any(f.drug_test == "negative" for f in followups) and abstinent(followups)
+
+
 def trip_needs_report(days: int, policy: AftercarePolicy) -> bool:
     return days >= policy.unreported_trip_days
 

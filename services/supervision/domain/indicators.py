@@ -1,13 +1,15 @@
-"""The monthly indicators of supervision's own work, per justice office (docs/domain.md §1, §3):
-electronic positioning rate (电子定位率), aftercare rate (后续照管率: followed up in the month) and
-abstinence rate (操守保持率: no positive test and no police record in the month)."""
+"""The monthly indicators of supervision's own work, per justice office, as docs/indicators.md
+defines them: electronic positioning rate (电子定位率), aftercare rate (后续照管率), abstinence rate
+(操守保持率: a negative test shown in the month, and nothing against it), cases opened and closed
+by sentence kind, 漏管 and 脱管 counts."""
 
 from __future__ import annotations
 
 import uuid
+from dataclasses import dataclass, field
 from typing import Any
 
-from services.supervision.domain.aftercare import Followup, abstinent
+from services.supervision.domain.aftercare import Followup, abstinence_kept
 
 
 def rate(part: int, whole: int) -> float | None:
@@ -15,26 +17,42 @@ def rate(part: int, whole: int) -> float | None:
     return round(part / whole, 3) if whole else None
 
 
-def by_office(
-    corrections: dict[str, int],
-    positioned: dict[str, int],
-    aftercare: list[tuple[uuid.UUID, str]],
-    followups: dict[uuid.UUID, list[Followup]],
-) -> list[dict[str, Any]]:
-    offices = sorted(set(corrections) | {office for _, office in aftercare})
+@dataclass(frozen=True)
+class MonthCounts:
+    """What the month's indicators count, per office."""
+
+    corrections: dict[str, int]  # community-correction cases active in the month
+    positioned: dict[str, int]  # of them, with electronic positioning in the month
+    aftercare: list[tuple[uuid.UUID, str]]  # aftercare cases active in the month, with their office
+    followups: dict[uuid.UUID, list[Followup]]  # the month's follow-ups by case
+    opened: dict[str, dict[str, int]] = field(default_factory=dict)  # office → sentence kind → cases opened
+    closed: dict[str, dict[str, int]] = field(default_factory=dict)  # office → sentence kind → cases closed
+    intake_missed: dict[str, int] = field(default_factory=dict)  # office → persons 漏管 in the month
+    contact_lost: dict[str, int] = field(default_factory=dict)  # office → persons 脱管 in the month
+
+
+def by_office(counts: MonthCounts) -> list[dict[str, Any]]:
+    offices = sorted(
+        set(counts.corrections) | {office for _, office in counts.aftercare} | set(counts.opened) | set(counts.closed)
+    )
     out = []
     for office in offices:
-        mine = [case_id for case_id, o in aftercare if o == office]
-        followed = sum(1 for case_id in mine if followups.get(case_id))
-        clean = sum(1 for case_id in mine if abstinent(followups.get(case_id, [])))
+        mine = [case_id for case_id, o in counts.aftercare if o == office]
+        followed = sum(1 for case_id in mine if counts.followups.get(case_id))
+        clean = sum(1 for case_id in mine if abstinence_kept(counts.followups.get(case_id, [])))
+        corrections = counts.corrections.get(office, 0)
         out.append(
             {
                 "office": office,
-                "corrections": corrections.get(office, 0),
-                "positioning_rate": rate(positioned.get(office, 0), corrections.get(office, 0)),
+                "corrections": corrections,
+                "positioning_rate": rate(counts.positioned.get(office, 0), corrections),
                 "aftercare_cases": len(mine),
                 "aftercare_rate": rate(followed, len(mine)),
                 "abstinence_rate": rate(clean, len(mine)),
+                "cases_opened": counts.opened.get(office, {}),
+                "cases_closed": counts.closed.get(office, {}),
+                "intake_missed": counts.intake_missed.get(office, 0),
+                "contact_lost": counts.contact_lost.get(office, 0),
             }
         )
     return out

@@ -1,0 +1,205 @@
+"""The statistics page's catalogue: every figure with its name and its definition, in zh-CN and
+English. The console shows each definition beside its figure, and docs/indicators.md is held to
+this text by a test, so what the board says is what the figure counts."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal
+
+
+@dataclass(frozen=True)
+class Indicator:
+    key: str
+    kind: Literal["rate", "count", "by_kind"]
+    zh: str
+    en: str
+    definition_zh: str
+    definition_en: str
+    period: Literal["month", "year"] = "month"
+
+
+CATALOGUE: tuple[Indicator, ...] = (
+    # --- community corrections (社区矫正) ------------------------------------------------------------
+    Indicator(
+        "corrections",
+        "count",
+        "社区矫正人数",
+        "Community corrections",
+        "本月内任一时间处于在矫或待报到状态的社区矫正案件数。",
+        "Community-correction cases awaiting intake or under supervision at any time in the month.",
+    ),
+    Indicator(
+        "cases_opened",
+        "by_kind",
+        "本月入矫（按刑种）",
+        "Cases opened (by sentence kind)",
+        "本月收到法院交付执行文书而立案的社区矫正案件数，按管制、缓刑、假释、暂予监外执行分列。",
+        "Community-correction cases opened in the month from a court's order, by sentence kind.",
+    ),
+    Indicator(
+        "cases_closed",
+        "by_kind",
+        "本月解矫（按刑种）",
+        "Cases closed (by sentence kind)",
+        "本月期满解矫、撤销收监或迁出的社区矫正案件数，按刑种分列。",
+        "Community-correction cases closed in the month (term ended, revoked or transferred), by sentence kind.",
+    ),
+    Indicator(
+        "intake_missed",
+        "count",
+        "漏管人数",
+        "Missed intake (漏管)",
+        "判决生效后未在规定期限内报到、本月被发出漏管预警的人数。",
+        "Persons not reported within the intake window after the judgment, signalled in the month.",
+    ),
+    Indicator(
+        "contact_lost",
+        "count",
+        "脱管人数",
+        "Contact lost (脱管)",
+        "本月被认定失去联系（核查无法联系或未按时记录核查结果）的人数。",
+        "Persons whose contact was lost in the month (recorded unreachable, or no check result in time).",
+    ),
+    Indicator(
+        "positioning_rate",
+        "rate",
+        "电子定位率",
+        "Electronic positioning rate",
+        "本月内有有效电子定位期的案件数 ÷ 本月社区矫正人数。",
+        "Cases with an electronic-positioning term in force in the month ÷ community corrections in the month.",
+    ),
+    # --- handover after release (刑满释放衔接), by the month of release -----------------------------------
+    Indicator(
+        "releases",
+        "count",
+        "本月刑满释放人数",
+        "Releases due",
+        "释放日期在本月、目的地为本司法所的预释放人员数，无论是否已报到。",
+        "Releasees of the office whose release date falls in the month, registered or not.",
+    ),
+    Indicator(
+        "verification_rate",
+        "rate",
+        "信息核查率",
+        "Verification rate",
+        "本月释放人员中由工作人员完成信息核查（记录核查人、时间、结果）的人数 ÷ 本月释放人数。",
+        "Releases of the month whose information a member of staff verified (who, when, result) ÷ releases due.",
+    ),
+    Indicator(
+        "receipt_rate",
+        "rate",
+        "回执率",
+        "Receipt rate",
+        "本月释放人员中已向监狱发送衔接回执的人数 ÷ 本月释放人数。",
+        "Releases of the month whose receipt was sent to the prison ÷ releases due.",
+    ),
+    Indicator(
+        "key_pickup_rate",
+        "rate",
+        "重点人员必接率",
+        "Key-person pick-up rate",
+        "本月释放的重点人员中被接回的人数 ÷ 本月释放的重点人员数。",
+        "Key persons released in the month who were picked up at the gate ÷ key persons released.",
+    ),
+    Indicator(
+        "ordinary_pickup_rate",
+        "rate",
+        "一般人员接送率",
+        "Ordinary pick-up rate",
+        "本月释放的一般人员中被接回的人数 ÷ 本月释放的一般人员数。",
+        "Ordinary releasees of the month who were picked up ÷ ordinary releasees.",
+    ),
+    Indicator(
+        "police_control_rate",
+        "rate",
+        "社区管控率",
+        "Police control rate",
+        "本月释放的重点人员中公安机关已确认接收管控的人数 ÷ 本月释放的重点人员数。",
+        "Key persons released in the month whose handover the police acknowledged ÷ key persons released.",
+    ),
+    Indicator(
+        "key_agreement_rate",
+        "rate",
+        "帮教协议签订率",
+        "Agreement rate",
+        "本月释放的重点人员中已签订安置帮教协议的人数 ÷ 本月释放的重点人员数。",
+        "Key persons released in the month with a signed assistance agreement ÷ key persons released.",
+    ),
+    Indicator(
+        "release_intake_missed",
+        "count",
+        "刑释人员漏管人数",
+        "Releasees not registered (漏管)",
+        "本月释放的重点人员中，释放后规定天数已过仍未报到（或逾期报到）的人数。",
+        "Key persons released in the month not registered within the arrival window once it is over.",
+    ),
+    # --- resettlement (安置帮教), yearly up to the month's end -------------------------------------------
+    Indicator(
+        "reoffending_5y_rate",
+        "rate",
+        "五年内重新犯罪率",
+        "Re-offending within five years",
+        "截至本月末五年内释放的人员中，释放后五年内又被法院判处（按人员编号匹配新的社区矫正决定）"
+        "的人数 ÷ 五年内释放人数。",
+        "Of those released in the five years to the month's end, the share with a new court order within "
+        "five years of release (matched by person id) ÷ those released.",
+        "year",
+    ),
+    Indicator(
+        "reoffending_same_year_rate",
+        "rate",
+        "当年内重新犯罪率",
+        "Re-offending in the same year",
+        "本年释放的人员中，释放当年又被法院判处的人数 ÷ 本年释放人数。",
+        "Of those released this year, the share with a new court order in the year of release ÷ released this year.",
+        "year",
+    ),
+    Indicator(
+        "placement_rate",
+        "rate",
+        "当年内安置率",
+        "Placement rate (this year)",
+        "本年释放的人员中已落实安置（就业、自主创业、家庭接纳、安置基地）的人数 ÷ 本年释放人数。",
+        "Of those released this year, the share placed (a job, self-employment, family, a resettlement base).",
+        "year",
+    ),
+    Indicator(
+        "employment_service_rate",
+        "rate",
+        "当年内就业服务率",
+        "Employment service rate (this year)",
+        "本年释放的人员中接受过失业登记、技能培训或推荐就业服务的人数 ÷ 本年释放人数。",
+        "Of those released this year, the share given unemployment registration, skills training or a job referral.",
+        "year",
+    ),
+    # --- aftercare (后续照管) ----------------------------------------------------------------------
+    Indicator(
+        "aftercare_cases",
+        "count",
+        "后续照管人数",
+        "Aftercare cases",
+        "本月内任一时间处于后续照管中的人数。",
+        "Aftercare cases active at any time in the month.",
+    ),
+    Indicator(
+        "aftercare_rate",
+        "rate",
+        "后续照管率",
+        "Aftercare rate",
+        "本月有电话回访或走访记录的后续照管人数 ÷ 后续照管人数。",
+        "Aftercare cases with a phone follow-up or a visit in the month ÷ aftercare cases.",
+    ),
+    Indicator(
+        "abstinence_rate",
+        "rate",
+        "操守保持率",
+        "Abstinence rate",
+        "本月至少有一次尿检阴性记录、且无阳性、拒检和违法记录的后续照管人数 ÷ 后续照管人数；未检测不计为保持。",
+        "Aftercare cases with at least one negative test in the month and no positive or refused test and no "
+        "police record ÷ aftercare cases; untested is not counted as kept.",
+    ),
+)
+
+RATES = tuple(i for i in CATALOGUE if i.kind == "rate")
+COUNTS = tuple(i for i in CATALOGUE if i.kind != "rate")

@@ -1,0 +1,108 @@
+"""The handover and resettlement indicators, pure, as docs/indicators.md defines them.
+
+A month's rates count the releases *due* that month (by release date, in the county's days),
+registered or not, so nobody who never turned up drops out of a denominator. The resettlement
+measures of the 2018 plan are yearly: of the persons released this year (up to the month's end),
+how many re-offended the same year, were placed (安置) and were given employment services; and of
+those released in the five years before, how many re-offended within five years.
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+
+from shared.calendar import add_years
+
+PLACEMENTS = frozenset({"placed_employment", "placed_self_employed", "placed_family", "placed_base"})
+EMPLOYMENT_SERVICES = frozenset({"unemployment_registration", "skills_training", "job_referral"})
+
+
+@dataclass(frozen=True)
+class Release:
+    """One release handover as the indicators need it."""
+
+    person_id: uuid.UUID
+    office: str
+    release_date: date
+    key_person: bool
+    verified: bool = False  # 信息核查 done by a member of staff
+    receipted: bool = False  # the receipt was sent to the prison
+    picked_up: bool = False
+    police_acknowledged: bool = False  # the police took the handover over (社区管控)
+    agreement: bool = False
+    arrived_on: date | None = None  # the county's date of registration at the office
+    services: frozenset[str] = frozenset()
+    new_orders: tuple[date, ...] = field(default_factory=tuple)  # effective dates of later court orders
+
+
+def rate(part: int, whole: int) -> float | None:
+    return round(part / whole, 3) if whole else None
+
+
+def monthly(releases: list[Release], start: date, end: date, today: date, arrival_days: int) -> list[dict[str, Any]]:
+    """Per office, the releases due in [start, end) and how far each step got."""
+    due = [r for r in releases if start <= r.release_date < end]
+    out = []
+    for office in sorted({r.office for r in due}):
+        mine = [r for r in due if r.office == office]
+        key = [r for r in mine if r.key_person]
+        ordinary = [r for r in mine if not r.key_person]
+        missed = [r for r in key if _intake_missed(r, today, arrival_days)]
+        out.append(
+            {
+                "office": office,
+                "releases": len(mine),
+                "key_releases": len(key),
+                "verification_rate": rate(sum(r.verified for r in mine), len(mine)),
+                "receipt_rate": rate(sum(r.receipted for r in mine), len(mine)),
+                "key_pickup_rate": rate(sum(r.picked_up for r in key), len(key)),
+                "ordinary_pickup_rate": rate(sum(r.picked_up for r in ordinary), len(ordinary)),
+                "police_control_rate": rate(sum(r.police_acknowledged for r in key), len(key)),
+                "key_agreement_rate": rate(sum(r.agreement for r in key), len(key)),
+                "release_intake_missed": len(missed),
+            }
+        )
+    return out
+
+
+def _intake_missed(r: Release, today: date, arrival_days: int) -> bool:
+    """漏管: a key person not registered within the arrival window, once the window is over."""
+    deadline = date.fromordinal(r.release_date.toordinal() + arrival_days)
+    return deadline <= today and (r.arrived_on is None or r.arrived_on > deadline)
+
+
+def yearly(releases: list[Release], end: date) -> list[dict[str, Any]]:
+    """Per office, the plan's four resettlement measures up to `end` (exclusive: the month's end)."""
+    year_start = date(date.fromordinal(end.toordinal() - 1).year, 1, 1)  # the year of the month's last day
+    five_years_before = add_years(end, -5)
+    out = []
+    for office in sorted({r.office for r in releases}):
+        mine = [r for r in releases if r.office == office]
+        this_year = [r for r in mine if year_start <= r.release_date < end]
+        last_five = [r for r in mine if five_years_before <= r.release_date < end]
+        same_year = [
+            r
+            for r in this_year
+            if any(r.release_date < d < end and d.year == r.release_date.year for d in r.new_orders)
+        ]
+        within_five = [
+            r
+            for r in last_five
+            if any(r.release_date < d < min(end, add_years(r.release_date, 5)) for d in r.new_orders)
+        ]
+        out.append(
+            {
+                "office": office,
+                "released_this_year": len(this_year),
+                "reoffending_same_year_rate": rate(len(same_year), len(this_year)),
+                "reoffending_5y_rate": rate(len(within_five), len(last_five)),
+                "placement_rate": rate(sum(bool(r.services & PLACEMENTS) for r in this_year), len(this_year)),
+                "employment_service_rate": rate(
+                    sum(bool(r.services & EMPLOYMENT_SERVICES) for r in this_year), len(this_year)
+                ),
+            }
+        )
+    return out

@@ -1,0 +1,77 @@
+"""Handover and resettlement indicators as docs/indicators.md defines them: by the month of
+release (not of the notice), everyone due counted (a releasee who never registered too), 信息核查
+only when a member of staff verified, 社区管控 only when the police acknowledged, and the plan's
+four yearly resettlement measures from later court orders and recorded services. Pure: no
+database."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import date
+
+from services.handover.domain.indicators import Release, monthly, yearly
+
+DEC_1, JAN_1 = date(2026, 12, 1), date(2027, 1, 1)
+
+
+def release(on: date, office: str = "澄江街道", key: bool = False, **facts) -> Release:
+    return Release(person_id=uuid.uuid4(), office=office, release_date=on, key_person=key, **facts)
+
+
+def test_a_month_counts_the_releases_due_that_month_registered_or_not() -> None:
+    rows = [
+        release(date(2026, 12, 3), key=True, verified=True, receipted=True, picked_up=True, police_acknowledged=True),
+        release(date(2026, 12, 10), key=True, receipted=True),  # never verified, never registered
+        release(date(2026, 12, 20), verified=True, picked_up=True, arrived_on=date(2026, 12, 21)),
+        release(date(2026, 11, 28), key=True, verified=True),  # November's release: not December's
+        release(date(2027, 1, 2), key=True),  # January's
+    ]
+    (office,) = monthly(rows, DEC_1, JAN_1, today=date(2026, 12, 31), arrival_days=7)
+    assert office == {
+        "office": "澄江街道",
+        "releases": 3,
+        "key_releases": 2,
+        "verification_rate": 0.667,  # verified by a person, not merely linked
+        "receipt_rate": 0.667,
+        "key_pickup_rate": 0.5,
+        "ordinary_pickup_rate": 1.0,
+        "police_control_rate": 0.5,  # acknowledged by the police, not merely handed over
+        "key_agreement_rate": 0.0,
+        "release_intake_missed": 2,  # both key persons: not registered 7 days after release
+    }
+
+
+def test_intake_is_missed_only_once_the_window_is_over() -> None:
+    late = release(date(2026, 12, 20), key=True)
+    (office,) = monthly([late], DEC_1, JAN_1, today=date(2026, 12, 26), arrival_days=7)
+    assert office["release_intake_missed"] == 0
+    (office,) = monthly([late], DEC_1, JAN_1, today=date(2026, 12, 27), arrival_days=7)
+    assert office["release_intake_missed"] == 1
+
+
+def test_the_years_resettlement_measures() -> None:
+    this_year = [
+        release(date(2026, 3, 1), services=frozenset({"placed_employment", "skills_training"})),
+        release(date(2026, 6, 1), services=frozenset({"job_referral"}), new_orders=(date(2026, 11, 5),)),
+        release(date(2026, 9, 1), new_orders=(date(2027, 2, 1),)),  # re-offends next year: not this year's
+        release(date(2026, 12, 15)),
+    ]
+    earlier = [
+        release(date(2022, 1, 10), new_orders=(date(2023, 5, 1),)),  # within five years
+        release(date(2021, 12, 31), new_orders=(date(2022, 3, 1),)),  # released more than 5 years before the end
+        release(date(2023, 4, 1), new_orders=(date(2018, 1, 1),)),  # an order from before the release
+    ]
+    (office,) = yearly(this_year + earlier, JAN_1)
+    assert office == {
+        "office": "澄江街道",
+        "released_this_year": 4,
+        "reoffending_same_year_rate": 0.25,
+        "reoffending_5y_rate": round(2 / 6, 3),  # of the six released since 1 January 2022
+        "placement_rate": 0.25,
+        "employment_service_rate": 0.5,
+    }
+
+
+def test_an_office_without_releases_has_no_rate_rather_than_a_perfect_one() -> None:
+    (office,) = monthly([release(date(2026, 12, 3), office="华士镇")], DEC_1, JAN_1, date(2026, 12, 31), 7)
+    assert office["key_pickup_rate"] is None and office["police_control_rate"] is None
