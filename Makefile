@@ -8,7 +8,7 @@ KAFKA_LIBS := .local/kafka/libs/.complete
 DEVSTACK := $(PY) -m tools.devstack
 PYTEST_ARGS ?=
 
-.PHONY: help setup browser run up down demo status lint test test-unit bench k8s reliability dlq-show dlq-replay schemas clean
+.PHONY: help setup browser run up down demo status lint test test-unit bench k8s reliability dlq-show dlq-replay replay schemas clean
 
 help:
 	@echo "make run    — set up and run the whole platform in the foreground (Ctrl-C stops it)"
@@ -20,6 +20,7 @@ help:
 	@echo "make bench  — the benchmark (bench/results/latest.json)"
 	@echo "make reliability — the fault suite; rewrites docs/reliability.md with its figures"
 	@echo "make dlq-show TOPIC=…, make dlq-replay TOPIC=… — a dead-letter topic by reason; replay it after a fix"
+	@echo "make replay FROM=… TO=… POLICY=… — what a changed alerts.yaml would have raised over a recorded period"
 
 # The virtualenv: pinned direct dependencies (pyproject.toml), whole set pinned by constraints.txt.
 $(STAMP): pyproject.toml constraints.txt
@@ -91,6 +92,13 @@ dlq-show: setup
 dlq-replay: setup
 	@test -n "$(TOPIC)" || { echo "usage: make dlq-replay TOPIC=ingest.locations.v1"; exit 2; }
 	$(PY) -m tools.dlq replay $(TOPIC)
+
+FROM ?=
+TO ?=
+POLICY ?=
+replay: setup
+	@test -n "$(FROM)" && test -n "$(TO)" && test -n "$(POLICY)" || { echo "usage: make replay FROM=2026-11-27T08:00 TO=2026-11-27T20:00 POLICY=path/to/alerts.yaml (or its directory)"; exit 2; }
+	$(PY) -m tools.replay --from "$(FROM)" --to "$(TO)" --policy "$(POLICY)" $(REPLAY_ARGS)
 
 schemas: setup
 	$(PY) -m shared.asyncapi

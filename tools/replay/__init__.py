@@ -1,0 +1,1 @@
+"""The rule-replay sandbox: `make replay FROM=… TO=… POLICY=…` (docs/operations.md)."""
