@@ -190,7 +190,8 @@ async def indicators(parts: Parts, month: str | None = None) -> dict:
     month = month or county.month_of(datetime.now(UTC))
     start, end = county.month_bounds(month)
     first, after = county.day_of(start), county.day_of(end)
-    since = min(first, add_years(after, -5))
+    years = parts.handlers.policy.reoffending_window_years
+    since = min(first, add_years(after, -years))
     async with parts.runtime.engine.connect() as conn:
         rows = await queries.releases(conn, since, after)
     releases = [
@@ -213,6 +214,6 @@ async def indicators(parts: Parts, month: str | None = None) -> dict:
     today = county.day_of(datetime.now(UTC))
     window = parts.handlers.policy.arrival.key_person_within.days
     offices: dict[str, dict[str, Any]] = {}
-    for row in [*figures.monthly(releases, first, after, today, window), *figures.yearly(releases, after)]:
+    for row in [*figures.monthly(releases, first, after, today, window), *figures.yearly(releases, after, years)]:
         offices.setdefault(row["office"], {}).update(row)
     return {"month": month, "targets": parts.handlers.policy.targets, "offices": list(offices.values())}

@@ -74,6 +74,7 @@ async def me(user: User, parts: Parts) -> dict:
         "time_zone": county.policy.time_zone,
         "today": county.day_of(now).isoformat(),
         "month": county.month_of(now),
+        "feed_heartbeat_s": parts.heartbeat_s,  # the board counts itself stale after three missed
     }
 
 

@@ -112,12 +112,11 @@ async function loadBoard() {
 
 // How fresh the board is: the last change or heartbeat the feed sent (one every 15 s when quiet).
 let lastPulse = 0;
-const STALE_AFTER_MS = 45000;
 function pulse() { lastPulse = Date.now(); showFresh(); }
 function showFresh() {
   const f = $("fresh");
-  if (!lastPulse) { f.textContent = ""; return; }
-  const stale = Date.now() - lastPulse > STALE_AFTER_MS;
+  if (!lastPulse || !me) { f.textContent = ""; return; }
+  const stale = Date.now() - lastPulse > 3 * 1000 * me.feed_heartbeat_s;  // three heartbeats missed
   f.className = `fresh${stale ? " stale" : ""}`;
   f.textContent = `${t("updated")} ${new Date(lastPulse).toLocaleTimeString(lang === "zh" ? "zh-CN" : "en-GB", { hour12: false, timeZone: me ? me.time_zone : undefined })}${stale ? " · " + t("stale") : ""}`;
 }

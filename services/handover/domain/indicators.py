@@ -74,10 +74,11 @@ def _intake_missed(r: Release, today: date, arrival_days: int) -> bool:
     return deadline <= today and (r.arrived_on is None or r.arrived_on > deadline)
 
 
-def yearly(releases: list[Release], end: date) -> list[dict[str, Any]]:
-    """Per office, the plan's four resettlement measures up to `end` (exclusive: the month's end)."""
+def yearly(releases: list[Release], end: date, window_years: int) -> list[dict[str, Any]]:
+    """Per office, the plan's four resettlement measures up to `end` (exclusive: the month's end);
+    re-offending within `window_years` of release (policy, five by the plan)."""
     year_start = date(date.fromordinal(end.toordinal() - 1).year, 1, 1)  # the year of the month's last day
-    five_years_before = add_years(end, -5)
+    five_years_before = add_years(end, -window_years)
     out = []
     for office in sorted({r.office for r in releases}):
         mine = [r for r in releases if r.office == office]
@@ -91,7 +92,7 @@ def yearly(releases: list[Release], end: date) -> list[dict[str, Any]]:
         within_five = [
             r
             for r in last_five
-            if any(r.release_date < d < min(end, add_years(r.release_date, 5)) for d in r.new_orders)
+            if any(r.release_date < d < min(end, add_years(r.release_date, window_years)) for d in r.new_orders)
         ]
         out.append(
             {

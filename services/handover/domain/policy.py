@@ -32,6 +32,7 @@ class HandoverPolicy(_Strict):
     pickup: PickupPolicy
     arrival: ArrivalPolicy
     assistance_period_years: int = Field(ge=1)
+    reoffending_window_years: int = Field(5, ge=1)  # 五年内重新犯罪率 (docs/indicators.md)
     aftercare_max_years: int = Field(ge=1)
     targets: dict[str, float]
 
