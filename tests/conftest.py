@@ -65,8 +65,23 @@ def stack():
 
 @pytest.fixture(scope="session")
 def platform(stack):
-    """All six services as real processes on the test stack (ports +10000)."""
+    """All six services as real processes on the test stack (ports +10000).
+
+    Their policy is the repository's, except that failures from one address are not throttled:
+    every test client shares 127.0.0.1, and the fuzz tests fail sign-ins on purpose. The throttle
+    itself is tested in process (tests/integration/test_staff_accounts.py)."""
+    import yaml
+
+    from shared.paths import POLICY_DIR
+
+    policy = TEST_ROOT / "policy"
+    shutil.copytree(POLICY_DIR, policy, dirs_exist_ok=True)
+    security = yaml.safe_load((policy / "security.yaml").read_text(encoding="utf-8"))
+    security["throttle"]["per_address"]["max_failures"] = 1_000_000
+    (policy / "security.yaml").write_text(yaml.safe_dump(security), encoding="utf-8")
+    os.environ["SPS_POLICY_DIR"] = str(policy)
     stack.services_up()
     stack.wait_ready(timeout_s=120)
     yield stack
     stack.services_down()
+    os.environ.pop("SPS_POLICY_DIR", None)

@@ -1,52 +1,123 @@
-"""Staff sessions: a signed token in a secure, HTTP-only cookie (or a bearer header for apps)."""
+"""Staff sign-in and sessions (contract §6.4, docs/security.md).
+
+A sign-in checks the password off the event loop (an unknown name costs the same time), under
+the throttle of policy/security.yaml, and starts a session row. The token (a secure, HTTP-only
+cookie for the console, or a bearer header for apps) names its session and lives briefly
+(`sessions.token_ttl`); the console renews it while the session lasts (`sessions.session_ttl`).
+Logging out, disabling the account or resetting its password ends the session at once.
+"""
 
 from __future__ import annotations
 
-import time
+import uuid
+from collections.abc import Callable
+from datetime import UTC, datetime
 
 import jwt
 from fastapi import Request
 
+from services.command_centre.adapters.accounts import AccountStore
 from services.command_centre.domain.staff import StaffUser
 from shared.authority import Actor, AuthorityPolicy
 from shared.http import ProblemError
+from shared.secrets import verify_secret_async
+from shared.throttle import SessionPolicy, Throttle, address_key, name_key
 
 COOKIE = "sps_session"
 
 
 class Sessions:
-    def __init__(self, users: dict[str, StaffUser], secret: bytes, ttl_s: int) -> None:
-        self.users = users
+    def __init__(
+        self,
+        accounts: AccountStore,
+        secret: bytes,
+        policy: SessionPolicy,
+        throttle: Throttle,
+        clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+    ) -> None:
+        self.accounts = accounts
         self._secret = secret
-        self.ttl_s = ttl_s
+        self.policy = policy
+        self.throttle = throttle
+        self.clock = clock
 
-    def issue(self, user: StaffUser) -> str:
-        now = int(time.time())
-        return jwt.encode(
-            {"sub": user.username, "role": user.role, "jur": user.jurisdiction, "iat": now, "exp": now + self.ttl_s},
-            self._secret,
-            algorithm="HS256",
-        )
+    @property
+    def token_ttl_s(self) -> int:
+        return int(self.policy.token_ttl.total_seconds())
 
-    def user_for(self, token: str) -> StaffUser:
+    def _token(self, user: StaffUser, session_id: uuid.UUID, session_ends: datetime) -> str:
+        now = self.clock()
+        exp = min(now + self.policy.token_ttl, session_ends)
+        claims = {
+            "sub": user.username,
+            "sid": str(session_id),
+            "role": user.role,
+            "jur": user.jurisdiction,
+            "iat": int(now.timestamp()),
+            "exp": int(exp.timestamp()),
+        }
+        return jwt.encode(claims, self._secret, algorithm="HS256")
+
+    async def sign_in(self, username: str, password: str, address: str | None) -> tuple[StaffUser, str]:
+        """A token for a new session, or 401 (wrong name or password, said the same way) or 429."""
+        keys = (name_key(username), address_key(address))
+        if (wait := self.throttle.blocked(*keys)) is not None:
+            raise ProblemError(
+                429,
+                "Too Many Requests",
+                "too many failed sign-ins; try again later",
+                headers={"Retry-After": str(wait)},
+            )
+        user = await self.accounts.get(username)
+        ok = await verify_secret_async(password, user.password_hash if user else None)
+        if not ok or user is None or user.disabled:
+            self.throttle.failed(*keys)
+            raise ProblemError(401, "Unauthorized", "wrong username or password")
+        self.throttle.succeeded(keys[0])
+        now = self.clock()
+        ends = now + self.policy.session_ttl
+        session_id = await self.accounts.start_session(user.username, now, ends)
+        return user, self._token(user, session_id, ends)
+
+    def _claims(self, token: str) -> dict:
         try:
-            claims = jwt.decode(token, self._secret, algorithms=["HS256"], options={"require": ["exp", "sub"]})
+            return jwt.decode(token, self._secret, algorithms=["HS256"], options={"require": ["exp", "sub", "sid"]})
         except jwt.PyJWTError as exc:
             raise ProblemError(401, "Unauthorized", f"session not valid: {exc}") from None
-        user = self.users.get(claims["sub"])
-        if user is None:
-            raise ProblemError(401, "Unauthorized", "unknown user")
-        return user
+
+    async def user_for(self, token: str) -> tuple[StaffUser, uuid.UUID, datetime]:
+        claims = self._claims(token)
+        session_id = uuid.UUID(claims["sid"])
+        live = await self.accounts.session_user(session_id, self.clock())
+        if live is None:
+            raise ProblemError(401, "Unauthorized", "the session has ended; sign in again")
+        return live[0], session_id, live[1]
+
+    async def renew(self, token: str) -> str:
+        """A fresh short-lived token for a session that is still live."""
+        user, session_id, ends = await self.user_for(token)
+        return self._token(user, session_id, ends)
+
+    async def sign_out(self, token: str) -> None:
+        try:
+            claims = self._claims(token)
+        except ProblemError:
+            return  # nothing to end
+        await self.accounts.end_session(uuid.UUID(claims["sid"]))
 
 
-def actor_for(request: Request, sessions: Sessions, authority: AuthorityPolicy) -> Actor:
-    """The member of staff behind this request (bearer token or session cookie), as an `Actor`."""
+def token_of(request: Request) -> str | None:
     header = request.headers.get("authorization", "")
     kind, _, token = header.partition(" ")
     if kind.lower() == "bearer" and token:
-        user = sessions.user_for(token.strip())
-    elif cookie := request.cookies.get(COOKIE):
-        user = sessions.user_for(cookie)
-    else:
+        return token.strip()
+    return request.cookies.get(COOKIE)
+
+
+async def actor_for(request: Request, sessions: Sessions, authority: AuthorityPolicy) -> Actor:
+    """The member of staff behind this request (bearer token or session cookie), as an `Actor`."""
+    token = token_of(request)
+    if token is None:
         raise ProblemError(401, "Unauthorized", "log in first", headers={"WWW-Authenticate": "Bearer"})
+    user, _, _ = await sessions.user_for(token)
     return Actor(user.username, user.role, user.jurisdiction, policy=authority)

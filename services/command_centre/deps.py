@@ -39,7 +39,7 @@ Parts = Annotated[CommandCentreParts, Depends(parts_of)]
 
 async def current_user(request: Request) -> Actor:
     parts = parts_of(request)
-    return actor_for(request, parts.sessions, parts.authority)
+    return await actor_for(request, parts.sessions, parts.authority)
 
 
 User = Annotated[Actor, Depends(current_user)]

@@ -9,6 +9,7 @@ from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 from pydantic import SecretStr
 
+from services.command_centre.adapters.accounts import AccountStore
 from services.command_centre.adapters.feed import AlertFeed
 from services.command_centre.api import STATIC, router
 from services.command_centre.auth import Sessions
@@ -20,6 +21,7 @@ from shared.geography import load_geography
 from shared.internal import InternalClient
 from shared.service import ConsumerSpec, ServiceRuntime, build_app, run_service
 from shared.settings import ServiceSettings
+from shared.throttle import Throttle, load_security
 
 MIGRATIONS = Path(__file__).parent / "adapters" / "migrations"
 
@@ -28,7 +30,6 @@ class CommandCentreSettings(ServiceSettings):
     service_name: str = "command_centre"
     http_port: int = 8000
     staff_session_secret: SecretStr | None = None  # SPS_STAFF_SESSION_SECRET
-    staff_session_ttl_s: int = 12 * 3600  # one duty shift
     feed_heartbeat_s: float = 15.0  # SPS_FEED_HEARTBEAT_S: a quiet live feed says so this often
     feed_buffer: int = 10_000  # SPS_FEED_BUFFER: changes a slow subscriber may lag before it must resync
 
@@ -42,6 +43,16 @@ def create_app(settings: CommandCentreSettings | None = None) -> FastAPI:
     else:
         raise RuntimeError("SPS_STAFF_SESSION_SECRET is not set (only demo mode has a default)")
     runtime = ServiceRuntime(settings, migrations=MIGRATIONS)
+    security = load_security(settings.policy_dir)
+    accounts = AccountStore(runtime.engine)
+    sessions = Sessions(accounts, secret, security.sessions, Throttle(security.throttle))
+    if settings.demo_mode:
+
+        async def seed_demo_accounts(rt: ServiceRuntime) -> None:
+            for user in demo_staff().values():  # the contract's demo logins, demo mode only
+                await accounts.add(user)
+
+        runtime.on_startup(seed_demo_accounts)
     feed = AlertFeed(settings.service_database_url, buffer=settings.feed_buffer)
     runtime.consume(ConsumerSpec(handlers=HANDLERS))
     runtime.background(feed.run)
@@ -54,7 +65,7 @@ def create_app(settings: CommandCentreSettings | None = None) -> FastAPI:
         risk=InternalClient(settings.risk_url, token),
         handover=InternalClient(settings.handover_url, token),
         geography=load_geography(settings.policy_dir),
-        sessions=Sessions(demo_staff() if settings.demo_mode else {}, secret, settings.staff_session_ttl_s),
+        sessions=sessions,
         heartbeat_s=settings.feed_heartbeat_s,
         authority=load_authority(settings.policy_dir),
     )

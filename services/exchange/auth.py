@@ -19,7 +19,8 @@ from cryptography.hazmat.primitives.asymmetric import ec
 
 from services.exchange.domain.clients import Client
 from shared.http import ProblemError
-from shared.secrets import verify_secret
+from shared.secrets import verify_secret_async
+from shared.throttle import Throttle, address_key, name_key
 
 ISSUER = "sps-exchange"
 AUDIENCE = "sps-exchange"
@@ -90,14 +91,28 @@ class RateLimiter:
 
 
 class TokenService:
-    def __init__(self, clients: dict[str, Client], keys: KeyRing, ttl_s: int = 900) -> None:
+    def __init__(
+        self, clients: dict[str, Client], keys: KeyRing, ttl_s: int = 900, throttle: Throttle | None = None
+    ) -> None:
         self.clients = clients
         self.keys = keys
         self.ttl_s = ttl_s
+        self.throttle = throttle
 
-    def issue(self, client_id: str, client_secret: str, requested: str | None) -> dict:
+    async def issue(
+        self, client_id: str, client_secret: str, requested: str | None, address: str | None = None
+    ) -> dict:
+        """A token for a client whose secret checks out (off the event loop; an unknown client costs
+        the same time); failures are throttled per client and per address (429, Retry-After)."""
+        keys = (name_key(client_id), address_key(address))
+        if self.throttle is not None and (wait := self.throttle.blocked(*keys)) is not None:
+            raise ProblemError(
+                429, "Too Many Requests", "too many failed token requests", headers={"Retry-After": str(wait)}
+            )
         client = self.clients.get(client_id)
-        if client is None or not verify_secret(client_secret, client.secret_hash):
+        if not await verify_secret_async(client_secret, client.secret_hash if client else None) or client is None:
+            if self.throttle is not None:
+                self.throttle.failed(*keys)
             raise ProblemError(
                 401,
                 "Unauthorized",

@@ -19,6 +19,7 @@ from shared.geography import load_geography
 from shared.http import problem_response
 from shared.service import ConsumerSpec, ServiceRuntime, build_app, run_service
 from shared.settings import ServiceSettings
+from shared.throttle import Throttle, load_security
 
 MIGRATIONS = Path(__file__).parent / "adapters" / "migrations"
 
@@ -77,7 +78,12 @@ def create_app(settings: ExchangeSettings | None = None) -> FastAPI:
     )
     parts = ExchangeParts(
         runtime,
-        tokens=TokenService(clients, key_ring(settings), ttl_s=settings.token_ttl_s),
+        tokens=TokenService(
+            clients,
+            key_ring(settings),
+            ttl_s=settings.token_ttl_s,
+            throttle=Throttle(load_security(settings.policy_dir).throttle),
+        ),
         rate_limiter=RateLimiter(settings.rate_per_client_per_s, settings.rate_burst),
         cipher=cipher,
         person_key=settings.person_id_secret(),

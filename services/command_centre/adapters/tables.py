@@ -32,3 +32,28 @@ alert_changes = sa.Table(
     sa.Column("data", pg.JSONB, nullable=False),
     sa.Column("at", sa.DateTime(timezone=True), nullable=False, server_default=sa.func.now()),
 )
+
+# Staff accounts (contract §6.4): managed with `python -m services.command_centre.accounts`.
+staff_accounts = sa.Table(
+    "staff_accounts",
+    metadata,
+    sa.Column("username", sa.Text, primary_key=True),
+    sa.Column("role", sa.Text, nullable=False),
+    sa.Column("office", sa.Text, nullable=False),  # a justice office, or "county"
+    sa.Column("password_hash", sa.Text, nullable=False),
+    sa.Column("disabled", sa.Boolean, nullable=False, server_default=sa.false()),
+    sa.Column("created_at", sa.DateTime(timezone=True), nullable=False, server_default=sa.func.now()),
+    sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False, server_default=sa.func.now()),
+)
+
+# One row per sign-in: a token names its session, so logging out, disabling the account or
+# resetting its password ends it at once.
+staff_sessions = sa.Table(
+    "staff_sessions",
+    metadata,
+    sa.Column("session_id", pg.UUID(as_uuid=True), primary_key=True),
+    sa.Column("username", sa.Text, nullable=False, index=True),
+    sa.Column("started_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("expires_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("revoked_at", sa.DateTime(timezone=True)),
+)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import uuid
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Annotated, Any, Literal
@@ -17,14 +17,13 @@ from sse_starlette.sse import EventSourceResponse
 
 from services.command_centre.adapters import queries
 from services.command_centre.adapters.feed import RESYNC, AlertFeed
-from services.command_centre.auth import COOKIE
+from services.command_centre.auth import COOKIE, token_of
 from services.command_centre.deps import CommandCentreParts, Parts, User
 from services.command_centre.persons import for_person, person_visible, staff_step
 from shared import audit
 from shared.authority import Actor
 from shared.errors import Refused
 from shared.http import ProblemError
-from shared.secrets import verify_secret
 
 STATIC = Path(__file__).parent.parent / "static"
 router = APIRouter()
@@ -35,28 +34,37 @@ class Login(BaseModel):
     password: str = Field(min_length=1, max_length=200)
 
 
-@router.post("/api/v1/auth/login", tags=["staff"])
-async def login(body: Login, parts: Parts) -> JSONResponse:
-    sessions = parts.sessions
-    account = sessions.users.get(body.username)
-    if account is None or not verify_secret(body.password, account.password_hash):
-        raise ProblemError(401, "Unauthorized", "wrong username or password")
-    token = sessions.issue(account)
-    response = JSONResponse(
-        {
-            "access_token": token,
-            "token_type": "Bearer",
-            "role": account.role,
-            "jurisdiction": account.jurisdiction,
-            "username": account.username,
-        }
-    )
-    response.set_cookie(COOKIE, token, max_age=sessions.ttl_s, httponly=True, secure=True, samesite="strict", path="/")
+def _with_token(body: dict[str, Any], token: str, ttl_s: int) -> JSONResponse:
+    response = JSONResponse({**body, "access_token": token, "token_type": "Bearer", "expires_in": ttl_s})
+    response.set_cookie(COOKIE, token, max_age=ttl_s, httponly=True, secure=True, samesite="strict", path="/")
+    response.headers["Cache-Control"] = "no-store"
     return response
 
 
+@router.post("/api/v1/auth/login", tags=["staff"])
+async def login(body: Login, parts: Parts, request: Request) -> JSONResponse:
+    """Sign in: a short-lived token for a new session (renew it with `/api/v1/auth/renew`).
+    Failures are throttled per name and per address (429 with Retry-After)."""
+    address = request.client.host if request.client else None
+    user, token = await parts.sessions.sign_in(body.username, body.password, address)
+    account = {"role": user.role, "jurisdiction": user.jurisdiction, "username": user.username}
+    return _with_token(account, token, parts.sessions.token_ttl_s)
+
+
+@router.post("/api/v1/auth/renew", tags=["staff"])
+async def renew(request: Request, parts: Parts) -> JSONResponse:
+    """A fresh token while the session lasts (the console renews before the token expires)."""
+    token = token_of(request)
+    if token is None:
+        raise ProblemError(401, "Unauthorized", "log in first", headers={"WWW-Authenticate": "Bearer"})
+    return _with_token({}, await parts.sessions.renew(token), parts.sessions.token_ttl_s)
+
+
 @router.post("/api/v1/auth/logout", tags=["staff"])
-async def logout() -> JSONResponse:
+async def logout(request: Request, parts: Parts) -> JSONResponse:
+    """End the session: its token stops working at once, wherever it was copied."""
+    if (token := token_of(request)) is not None:
+        await parts.sessions.sign_out(token)
     response = JSONResponse({"status": "logged out"})
     response.delete_cookie(COOKIE, path="/", secure=True, httponly=True, samesite="strict")
     return response
@@ -75,6 +83,7 @@ async def me(user: User, parts: Parts) -> dict:
         "today": county.day_of(now).isoformat(),
         "month": county.month_of(now),
         "feed_heartbeat_s": parts.heartbeat_s,  # the board counts itself stale after three missed
+        "token_ttl_s": parts.sessions.token_ttl_s,  # the console renews its token well before this
     }
 
 
@@ -109,6 +118,7 @@ async def list_alerts(
 
 @router.get("/api/v1/alerts/stream", tags=["staff"])
 async def stream(
+    request: Request,
     parts: Parts,
     user: User,
     after: Annotated[int | None, Query(ge=0)] = None,
@@ -123,12 +133,28 @@ async def stream(
             raise ProblemError(400, "Bad Request", "Last-Event-ID must be a number") from None
     else:
         position = after if after is not None else feed.head
+    token = token_of(request)
+
+    async def session_live() -> bool:  # a signed-out or disabled user's stream ends at the next heartbeat
+        try:
+            return token is not None and bool(await parts.sessions.user_for(token))
+        except ProblemError:
+            return False
+
     return EventSourceResponse(
-        follow_feed(feed, user, position, parts.heartbeat_s), ping=15, headers={"Cache-Control": "no-store"}
+        follow_feed(feed, user, position, parts.heartbeat_s, session_live),
+        ping=15,
+        headers={"Cache-Control": "no-store"},
     )
 
 
-async def follow_feed(feed: AlertFeed, user: Actor, position: int, heartbeat_s: float) -> AsyncIterator[dict[str, str]]:
+async def follow_feed(
+    feed: AlertFeed,
+    user: Actor,
+    position: int,
+    heartbeat_s: float,
+    session_live: Callable[[], Awaitable[bool]] | None = None,
+) -> AsyncIterator[dict[str, str]]:
     """The changes after `position` the user may see: the backlog from the database, then the live
     queue; a `heartbeat` when quiet, and `resync` (then the end) if this subscriber fell behind."""
     queue = feed.subscribe()
@@ -146,6 +172,9 @@ async def follow_feed(feed: AlertFeed, user: Actor, position: int, heartbeat_s: 
             try:
                 change = await asyncio.wait_for(queue.get(), timeout=heartbeat_s)
             except TimeoutError:  # nothing new: say so, so the board can show how fresh it is
+                if session_live is not None and not await session_live():
+                    yield {"event": "session-ended", "data": "{}"}
+                    return
                 yield {"event": "heartbeat", "data": orjson.dumps(_pulse(feed, last)).decode()}
                 continue
             if change is RESYNC:  # fell behind: reload the board rather than miss changes

@@ -18,6 +18,7 @@ class StaffUser:
     role: Role
     jurisdiction: str
     password_hash: str
+    disabled: bool = False
 
 
 def demo_staff() -> dict[str, StaffUser]:

@@ -68,6 +68,7 @@ async function api(path, options = {}) {
 
 function showLogin() {
   if (source) { source.close(); source = null; }
+  clearInterval(renewTimer);
   $("login-view").hidden = false; $("nav").hidden = true; $("logout").hidden = true; $("user").textContent = "";
   document.querySelectorAll(".page").forEach((p) => { p.hidden = true; });
   setConn(false);
@@ -85,8 +86,17 @@ function route() {
 }
 window.addEventListener("hashchange", route);
 
+// The token is short-lived: renew it while the session lasts; a session that ended signs out.
+let renewTimer = null;
+async function keepSession() {
+  const r = await fetch("/api/v1/auth/renew", { method: "POST", credentials: "same-origin" });
+  if (r.status === 401) showLogin();
+}
+
 async function showBoard(who) {
   me = who;
+  clearInterval(renewTimer);
+  renewTimer = setInterval(keepSession, Math.max(10, who.token_ttl_s / 3) * 1000);
   window.COUNTY = { today: who.today, month: who.month, timeZone: who.time_zone };
   reasons = await (await api("/api/v1/disposal-reasons")).json();
   $("login-view").hidden = true; $("nav").hidden = false; $("logout").hidden = false;
@@ -129,6 +139,7 @@ function follow(seq) {
   source.onopen = () => { setConn(true); pulse(); };
   source.onerror = () => setConn(false);
   source.addEventListener("heartbeat", pulse);
+  source.addEventListener("session-ended", () => { source.close(); showLogin(); });
   // The server could not keep up with this board: reload it whole rather than miss a change.
   source.addEventListener("resync", () => { source.close(); loadBoard(); });
   for (const type of ["raised", "escalated", "acknowledged", "disposed", "closed"]) {

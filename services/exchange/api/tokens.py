@@ -41,7 +41,8 @@ async def token(request: Request, parts: Parts) -> JSONResponse:
             "only grant_type=client_credentials is supported",
             errors=[{"field": "grant_type", "message": "unsupported_grant_type"}],
         )
-    issued = parts.tokens.issue(form["client_id"], form["client_secret"], form.get("scope"))
+    address = request.client.host if request.client else None
+    issued = await parts.tokens.issue(form["client_id"], form["client_secret"], form.get("scope"), address)
     return JSONResponse(issued, headers={"Cache-Control": "no-store"})
 
 

@@ -1,0 +1,138 @@
+"""Staff accounts outside demo mode, on the real database: the operator command creates the first
+account, sign-in works, a wrong password and an unknown name are answered alike and throttled
+(429 with Retry-After), a token is short-lived and renewable, and logging out or disabling the
+account ends the session at once (the token stops working wherever it was copied)."""
+
+from __future__ import annotations
+
+import io
+import uuid
+
+import httpx
+import pytest
+
+from services.command_centre import accounts
+from services.command_centre.main import CommandCentreSettings, create_app
+
+
+@pytest.fixture
+def settings(stack, monkeypatch) -> CommandCentreSettings:
+    monkeypatch.setenv("SPS_INTERNAL_TOKEN", "test-internal-token")
+    monkeypatch.delenv("SPS_POLICY_DIR", raising=False)  # the repository's throttle, not the platform's
+    return CommandCentreSettings(
+        demo_mode=False,
+        staff_session_secret="test-staff-session-secret-of-some-length",  # type: ignore[arg-type]
+        kafka_bootstrap_servers=stack.bootstrap,
+        database_url=stack.database_url,
+        database_name=f"sps_test_cc_accounts_{uuid.uuid4().hex[:6]}",
+    )
+
+
+async def command(settings, monkeypatch, *argv: str, password: str | None = None) -> str:
+    if password is not None:
+        monkeypatch.setattr("sys.stdin", io.StringIO(password + "\n"))
+    return await accounts.run(accounts.parser().parse_args(list(argv)), settings)
+
+
+async def test_the_first_account_signs_in_and_its_session_can_be_ended(settings, monkeypatch):
+    name, password = "wang.duty", "a-long-enough-password"
+    with pytest.raises(accounts.Refused, match="12 characters"):
+        await command(
+            settings,
+            monkeypatch,
+            "add",
+            name,
+            "--role",
+            "duty_officer",
+            "--office",
+            "county",
+            "--password-stdin",
+            password="short",
+        )
+    with pytest.raises(accounts.Refused, match="role must be"):
+        await command(
+            settings,
+            monkeypatch,
+            "add",
+            name,
+            "--role",
+            "admin",
+            "--office",
+            "county",
+            "--password-stdin",
+            password=password,
+        )
+    added = await command(
+        settings,
+        monkeypatch,
+        "add",
+        name,
+        "--role",
+        "duty_officer",
+        "--office",
+        "county",
+        "--password-stdin",
+        password=password,
+    )
+    assert added == f"added {name} (duty_officer, county)"
+    assert name in await command(settings, monkeypatch, "list")
+
+    app = create_app(settings)
+    async with app.router.lifespan_context(app):
+        async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="https://cc") as client:
+            assert (
+                await client.post("/api/v1/auth/login", json={"username": "duty-demo", "password": "duty-demo-secret"})
+            ).status_code == 401  # no demo accounts
+            r = await client.post("/api/v1/auth/login", json={"username": name, "password": password})
+            assert r.status_code == 200, r.text
+            token = r.json()["access_token"]
+            assert r.json()["expires_in"] == 15 * 60 and r.headers["cache-control"] == "no-store"
+            bearer = {"Authorization": f"Bearer {token}"}
+            assert (await client.get("/api/v1/me", headers=bearer)).json()["role"] == "duty_officer"
+            renewed = await client.post("/api/v1/auth/renew", headers=bearer)
+            assert renewed.status_code == 200 and renewed.json()["access_token"]
+            await client.post("/api/v1/auth/logout", headers=bearer)
+            assert (await client.get("/api/v1/me", headers=bearer)).status_code == 401  # the copy stops too
+            assert (await client.post("/api/v1/auth/renew", headers=bearer)).status_code == 401
+
+            again = (await client.post("/api/v1/auth/login", json={"username": name, "password": password})).json()
+            second = {"Authorization": f"Bearer {again['access_token']}"}
+            assert "disabled" in await command(settings, monkeypatch, "disable", name)
+            assert (await client.get("/api/v1/me", headers=second)).status_code == 401
+            assert (
+                await client.post("/api/v1/auth/login", json={"username": name, "password": password})
+            ).status_code == 401
+            await command(settings, monkeypatch, "enable", name)
+            assert (
+                await client.post("/api/v1/auth/login", json={"username": name, "password": password})
+            ).status_code == 200
+
+
+async def test_wrong_passwords_and_unknown_names_are_answered_alike_and_throttled(settings, monkeypatch):
+    name, password = "li.officer", "another-long-password"
+    await command(
+        settings,
+        monkeypatch,
+        "add",
+        name,
+        "--role",
+        "justice_officer",
+        "--office",
+        "澄江街道",
+        "--password-stdin",
+        password=password,
+    )
+    app = create_app(settings)
+    async with app.router.lifespan_context(app):
+        async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="https://cc") as client:
+            wrong = await client.post("/api/v1/auth/login", json={"username": name, "password": "not-it"})
+            unknown = await client.post("/api/v1/auth/login", json={"username": "nobody.here", "password": "not-it"})
+            assert wrong.status_code == unknown.status_code == 401
+            assert wrong.json()["detail"] == unknown.json()["detail"]  # nothing tells a name exists
+            for _ in range(4):  # five failures in all (policy/security.yaml per_name.max_failures)
+                await client.post("/api/v1/auth/login", json={"username": name, "password": "not-it"})
+            locked = await client.post("/api/v1/auth/login", json={"username": name, "password": "not-it"})
+            assert locked.status_code == 429 and int(locked.headers["retry-after"]) > 0
+            # locked for this name even with the right password, until the lockout ends
+            right = await client.post("/api/v1/auth/login", json={"username": name, "password": password})
+            assert right.status_code == 429
