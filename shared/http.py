@@ -143,3 +143,127 @@ def install_probes(app: FastAPI, readiness: ReadinessCheck) -> None:
     async def metrics() -> Response:
         body, content_type = render()
         return Response(body, media_type=content_type)
+
+
+# --- the doors of the public services (docs/security.md) ------------------------------------------
+
+
+class BoundedBody:
+    """Refuse a body over `max_bytes` before the app reads any of it, whatever the transfer
+    encoding (a declared length, or chunks counted as they come): 413, problem+json."""
+
+    def __init__(self, app: Any, max_bytes: int) -> None:
+        self.app = app
+        self.max_bytes = max_bytes
+
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        headers = dict(scope.get("headers") or [])
+        declared = headers.get(b"content-length")
+        if declared is not None and (not declared.isdigit() or int(declared) > self.max_bytes):
+            await self._refuse(scope, send)
+            return
+        chunks: list[bytes] = []
+        size = 0
+        while True:
+            message = await receive()
+            if message["type"] != "http.request":
+                break  # the client went away
+            chunks.append(message.get("body", b""))
+            size += len(chunks[-1])
+            if size > self.max_bytes:
+                await self._refuse(scope, send)
+                return
+            if not message.get("more_body", False):
+                break
+        replayed = False
+
+        async def replay() -> Any:
+            nonlocal replayed
+            if not replayed:
+                replayed = True
+                return {"type": "http.request", "body": b"".join(chunks), "more_body": False}
+            return await receive()  # after the body: the disconnect, when it comes
+
+        await self.app(scope, replay, send)
+
+    async def _refuse(self, scope: Any, send: Any) -> None:
+        response = problem_response(
+            413, "Content Too Large", f"the body limit is {self.max_bytes} bytes", instance=scope.get("path")
+        )
+        await response(scope, _no_receive, send)
+
+
+async def _no_receive() -> Any:
+    return {"type": "http.disconnect"}
+
+
+class EarlyAuth:
+    """Refuse a request to a protected path that carries no valid credential before its body is
+    read or parsed (401, problem+json). `valid` checks a token cheaply (its signature and expiry);
+    the route's own dependency still checks scopes, roles and the session."""
+
+    def __init__(self, app: Any, valid: Any, protected: tuple[str, ...], open_paths: tuple[str, ...] = ()) -> None:
+        self.app = app
+        self.valid = valid
+        self.protected = protected
+        self.open_paths = open_paths
+
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        path = scope.get("path", "")
+        if scope["type"] != "http" or not path.startswith(self.protected) or path.startswith(self.open_paths):
+            await self.app(scope, receive, send)
+            return
+        headers = {k.lower(): v for k, v in scope.get("headers") or []}
+        kind, _, token = headers.get(b"authorization", b"").decode(errors="replace").partition(" ")
+        if kind.lower() != "bearer" or not token:
+            cookie = headers.get(b"cookie", b"").decode(errors="replace")
+            token = next((c.split("=", 1)[1] for c in cookie.split("; ") if c.startswith("sps_session=")), "")
+        if token and self.valid(token.strip()):
+            await self.app(scope, receive, send)
+            return
+        response = problem_response(
+            401, "Unauthorized", "a valid token is needed", instance=path, headers={"WWW-Authenticate": "Bearer"}
+        )
+        await response(scope, _no_receive, send)
+
+
+class SecurityHeaders:
+    """Headers every response of a public service carries: no framing, no sniffing, a strict
+    content policy (the console loads nothing from elsewhere), and no caching of personal data."""
+
+    def __init__(self, app: Any, no_store: tuple[str, ...] = ("/api/", "/v1/")) -> None:
+        self.app = app
+        self.no_store = no_store
+
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        path = scope.get("path", "")
+
+        async def with_headers(message: Any) -> None:
+            if message["type"] == "http.response.start":
+                headers = list(message.get("headers") or [])
+                present = {k.lower() for k, _ in headers}
+                extra = [
+                    (b"content-security-policy", CSP),
+                    (b"x-content-type-options", b"nosniff"),
+                    (b"x-frame-options", b"DENY"),
+                    (b"referrer-policy", b"no-referrer"),
+                ]
+                if path.startswith(self.no_store):
+                    extra.append((b"cache-control", b"no-store"))
+                headers += [(k, v) for k, v in extra if k not in present]
+                message = {**message, "headers": headers}
+            await send(message)
+
+        await self.app(scope, receive, with_headers)
+
+
+CSP = (
+    b"default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; "
+    b"connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'"
+)

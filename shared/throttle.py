@@ -42,11 +42,18 @@ class SessionPolicy(BaseModel):
     session_ttl: timedelta
 
 
+class ClockPolicy(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    future_tolerance: timedelta
+
+
 class SecurityPolicy(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     throttle: ThrottlePolicy
     sessions: SessionPolicy
+    clock: ClockPolicy
 
 
 def load_security(policy_dir: Path) -> SecurityPolicy:
@@ -100,6 +107,12 @@ class Throttle:
     def _forget(self, now: datetime) -> None:
         for key in [k for k, c in self._counters.items() if not c.failures and (c.locked_until or now) <= now]:
             del self._counters[key]
+
+
+def too_far_ahead(recorded: list[datetime], now: datetime, tolerance: timedelta) -> int | None:
+    """The index of the first time further ahead of `now` than `tolerance` (a device's clock
+    may run a little fast; a record from the future would blind monitoring), or None."""
+    return next((i for i, at in enumerate(recorded) if at > now + tolerance), None)
 
 
 def name_key(name: str) -> str:

@@ -18,6 +18,7 @@ from services.command_centre.domain.staff import demo_staff
 from services.command_centre.handlers import HANDLERS
 from shared.authority import load_authority
 from shared.geography import load_geography
+from shared.http import BoundedBody, EarlyAuth, SecurityHeaders
 from shared.internal import InternalClient
 from shared.service import ConsumerSpec, ServiceRuntime, build_app, run_service
 from shared.settings import ServiceSettings
@@ -31,6 +32,7 @@ class CommandCentreSettings(ServiceSettings):
     http_port: int = 8000
     staff_session_secret: SecretStr | None = None  # SPS_STAFF_SESSION_SECRET
     feed_heartbeat_s: float = 15.0  # SPS_FEED_HEARTBEAT_S: a quiet live feed says so this often
+    max_body_bytes: int = 1024 * 1024  # SPS_MAX_BODY_BYTES: staff steps are small
     feed_buffer: int = 10_000  # SPS_FEED_BUFFER: changes a slow subscriber may lag before it must resync
 
 
@@ -71,6 +73,12 @@ def create_app(settings: CommandCentreSettings | None = None) -> FastAPI:
     )
     app = build_app(runtime, router, title="SPS command centre", parts=parts)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
+    # Outermost first: security headers; no valid token, no body read; the body bounded (H2).
+    app.add_middleware(BoundedBody, max_bytes=settings.max_body_bytes)
+    app.add_middleware(
+        EarlyAuth, valid=sessions.token_looks_valid, protected=("/api/v1/",), open_paths=("/api/v1/auth/",)
+    )
+    app.add_middleware(SecurityHeaders)
     return app
 
 

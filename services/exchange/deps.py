@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import timedelta
 from typing import Annotated, Any
 
 from fastapi import Depends, Request, Security
@@ -29,6 +30,7 @@ class ExchangeParts(ServiceParts):
     geography: Geography
     ingest: Ingest
     views: Views
+    future_tolerance: timedelta = timedelta(minutes=5)  # policy/security.yaml clock.future_tolerance
 
 
 def parts_of(request: Request) -> ExchangeParts:

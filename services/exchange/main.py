@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
-from fastapi import FastAPI, Request
+from fastapi import FastAPI
 from pydantic import SecretStr
-from starlette.middleware.base import BaseHTTPMiddleware
 
 from services.exchange.adapters.vault import IdentityCipher
 from services.exchange.api import router
@@ -16,7 +16,7 @@ from services.exchange.deps import ExchangeParts
 from services.exchange.domain.clients import clients_from_json, demo_clients
 from services.exchange.handlers import HANDLERS
 from shared.geography import load_geography
-from shared.http import problem_response
+from shared.http import BoundedBody, EarlyAuth, ProblemError, SecurityHeaders
 from shared.service import ConsumerSpec, ServiceRuntime, build_app, run_service
 from shared.settings import ServiceSettings
 from shared.throttle import Throttle, load_security
@@ -50,22 +50,6 @@ def key_ring(settings: ExchangeSettings) -> KeyRing:
     return KeyRing(SigningKey.from_pem(settings.gateway_signing_key.get_secret_value()), previous)
 
 
-class BodyLimit(BaseHTTPMiddleware):
-    """Refuse bodies larger than the limit before reading them (413, problem+json)."""
-
-    def __init__(self, app, max_bytes: int) -> None:
-        super().__init__(app)
-        self.max_bytes = max_bytes
-
-    async def dispatch(self, request: Request, call_next):
-        length = request.headers.get("content-length")
-        if length is not None and (not length.isdigit() or int(length) > self.max_bytes):
-            return problem_response(
-                413, "Content Too Large", f"the body limit is {self.max_bytes} bytes", instance=request.url.path
-            )
-        return await call_next(request)
-
-
 def create_app(settings: ExchangeSettings | None = None) -> FastAPI:
     settings = settings or ExchangeSettings()
     clients = demo_clients() if settings.demo_mode else {}
@@ -76,13 +60,11 @@ def create_app(settings: ExchangeSettings | None = None) -> FastAPI:
     cipher = IdentityCipher.from_setting(
         settings.identity_key.get_secret_value() if settings.identity_key else None, demo=settings.demo_mode
     )
+    security = load_security(settings.policy_dir)
     parts = ExchangeParts(
         runtime,
         tokens=TokenService(
-            clients,
-            key_ring(settings),
-            ttl_s=settings.token_ttl_s,
-            throttle=Throttle(load_security(settings.policy_dir).throttle),
+            clients, key_ring(settings), ttl_s=settings.token_ttl_s, throttle=Throttle(security.throttle)
         ),
         rate_limiter=RateLimiter(settings.rate_per_client_per_s, settings.rate_burst),
         cipher=cipher,
@@ -90,10 +72,26 @@ def create_app(settings: ExchangeSettings | None = None) -> FastAPI:
         geography=load_geography(settings.policy_dir),
         ingest=Ingest(runtime, cipher, settings.publish_timeout_s),
         views=Views(runtime),
+        future_tolerance=security.clock.future_tolerance,
     )
     app = build_app(runtime, router, title="SPS exchange gateway", parts=parts)
-    app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)
+    # Outermost first: security headers on every answer; no credential, no body read; then the
+    # body bounded before anything parses it (docs/security.md, H2).
+    app.add_middleware(BoundedBody, max_bytes=settings.max_body_bytes)
+    app.add_middleware(EarlyAuth, valid=_valid_token(parts.tokens), protected=("/v1/",))
+    app.add_middleware(SecurityHeaders)
     return app
+
+
+def _valid_token(tokens: TokenService) -> Callable[[str], bool]:
+    def valid(token: str) -> bool:
+        try:
+            tokens.verify(token)
+        except ProblemError:
+            return False
+        return True
+
+    return valid
 
 
 def main() -> None:

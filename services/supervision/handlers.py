@@ -9,7 +9,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 
 from prometheus_client import Counter
 
@@ -76,6 +76,9 @@ class SupervisionHandlers(ProgrammeHandlers):
     policy: SupervisionPolicy
     clock: Callable[[], datetime] = _now
     county: County = field(default_factory=default_county)
+    # A fix or check-in dated further ahead is refused (policy/security.yaml clock.future_tolerance):
+    # one forged record from the future would otherwise make every real fix look old.
+    future_tolerance: timedelta = timedelta(minutes=5)
     # The adapter the handlers persist through (the fix path's bulk writes too); tests give a fake.
     store: Callable[[UnitOfWork], SupervisionStore] = field(default=SupervisionStore)
 
@@ -218,6 +221,7 @@ class SupervisionHandlers(ProgrammeHandlers):
 
     async def on_checkin(self, event: IncomingEvent, checkin: Checkin, uow: UnitOfWork) -> None:
         """An in-person check-in of a case awaiting intake is its report (报到)."""
+        self._not_ahead(checkin.recorded_at, "check-in")
         store = self.store(uow)
         await store.record(checkin.person_id, event.id, event.type, checkin.recorded_at, {"channel": checkin.channel})
         correction = await store.active_correction(checkin.person_id)
@@ -438,11 +442,18 @@ class SupervisionHandlers(ProgrammeHandlers):
     async def on_location(self, event: IncomingEvent, fix: LocationFix, uow: UnitOfWork) -> None:
         """Judge one fix against the person's areas and leaves; publish only transitions. A fix
         whose case is not open yet (its order travels on another topic) is parked until it opens."""
+        self._not_ahead(fix.recorded_at, "fix")
         case = self.directory.get(fix.person_id) or uow.scratch.get("opening", {}).get(fix.person_id)
         if case is None:
             await self._park(uow, event, fix)
             return
         await self._judge(uow, event, fix, case)
+
+    def _not_ahead(self, recorded_at: datetime, what: str) -> None:
+        if recorded_at > self.clock() + self.future_tolerance:
+            raise RejectedRecord(
+                f"future-record: the {what} is dated {recorded_at.isoformat()}, more than {self.future_tolerance} ahead"
+            )
 
     async def _park(self, uow: UnitOfWork, event: IncomingEvent, fix: LocationFix) -> None:
         FIXES_BEFORE_CASE.labels("parked").inc()

@@ -20,6 +20,7 @@ from shared.geography import load_geography
 from shared.logging import get_logger
 from shared.service import ConsumerSpec, ServiceRuntime, build_app, run_service
 from shared.settings import ServiceSettings
+from shared.throttle import load_security
 
 MIGRATIONS = Path(__file__).parent / "adapters" / "migrations"
 log = get_logger(__name__)
@@ -46,7 +47,12 @@ def create_app(settings: ServiceSettings | None = None) -> FastAPI:
     policy = load_supervision_policy(settings.policy_dir)
     authority = load_authority(settings.policy_dir)
     runtime = ServiceRuntime(settings, migrations=MIGRATIONS)
-    handlers = SupervisionHandlers(directory, policy, county=runtime.county)
+    handlers = SupervisionHandlers(
+        directory,
+        policy,
+        county=runtime.county,
+        future_tolerance=load_security(settings.policy_dir).clock.future_tolerance,
+    )
 
     async def load_cases(rt: ServiceRuntime) -> None:
         log.info("case directory loaded", cases=await directory.load(rt.engine))

@@ -50,6 +50,8 @@ async def test_acknowledge_dispose_close_with_roles_and_offices(platform):
         async with SseReader(f"{cc}/api/v1/alerts/stream", duty) as feed:
             r = await client.post(f"{cc}/api/v1/alerts/{elsewhere['alert_id']}/acknowledge", headers=officer)
             assert r.status_code == 403 and r.headers["content-type"].startswith("application/problem+json")
+            # Another office's alert does not exist for this officer (its detail fails closed).
+            assert (await client.get(f"{cc}/api/v1/alerts/{elsewhere['alert_id']}", headers=officer)).status_code == 404
 
             r = await client.post(f"{cc}/api/v1/alerts/{aid}/acknowledge", headers=officer, json={"note": "在核实"})
             assert r.status_code == 200, r.text
@@ -113,6 +115,9 @@ async def test_a_supervisor_silences_a_rule_for_a_person_recorded_and_shown(plat
         assert (await client.post(f"{cc}/api/v1/silences", headers=officer, json=body)).status_code == 403
         r = await client.post(f"{cc}/api/v1/silences", headers=supervisor, json=body)
         assert r.status_code == 201, r.text
+        assert (
+            await client.get(f"{cc}/api/v1/silences", headers=officer)
+        ).status_code == 403  # names any office's persons
         listed = (await client.get(f"{cc}/api/v1/silences", headers=supervisor)).json()
         assert any(s["person_id"] == person_id and s["created_by"] == "supervisor-demo" for s in listed)
 

@@ -39,7 +39,7 @@ FIX = {
     "lat": 31.9,
     "lon": 120.3,
     "accuracy_m": 10,
-    "recorded_at": "2026-12-02T08:00:00Z",
+    "recorded_at": "2026-11-02T08:00:00Z",
 }
 INGEST = [topics.COURT_ORDERS, topics.LOCATIONS, topics.CHECKINS]
 
@@ -203,3 +203,20 @@ async def test_an_order_number_is_taken_once_same_content_again_is_the_first_ans
     assert await end_offsets(stack.bootstrap, INGEST) == before  # nothing new on Kafka for either
     another_court = {**copy.deepcopy(first), "court": "无锡市中级人民法院"}
     assert_problem(await client.post("/v1/court-orders", json=another_court, headers=court), 403)
+
+
+async def test_a_fix_or_check_in_from_the_future_is_refused(stack, gateway):
+    from datetime import UTC, datetime, timedelta
+
+    _, client = gateway
+    device = await token(client, "device")
+    now = datetime.now(UTC)
+    ahead = {**FIX, "recorded_at": (now + timedelta(minutes=6)).isoformat()}
+    before = await end_offsets(stack.bootstrap, INGEST)
+    r = await client.post("/v1/locations", json={"fixes": [FIX, ahead]}, headers=device)
+    assert_problem(r, 422, "fixes[1].recorded_at")
+    r = await client.post("/v1/checkins", json={"checkins": [{**ahead, "channel": "app"}]}, headers=device)
+    assert_problem(r, 422, "checkins[0].recorded_at")
+    assert await end_offsets(stack.bootstrap, INGEST) == before  # none of the batch went on
+    fast = {**FIX, "recorded_at": (now + timedelta(minutes=2)).isoformat()}  # a clock a little fast
+    assert (await client.post("/v1/locations", json={"fixes": [fast]}, headers=device)).status_code == 202

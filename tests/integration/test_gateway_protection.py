@@ -153,10 +153,37 @@ async def test_idempotency_key_makes_a_retry_harmless_and_body_size_is_limited(s
             "lat": 31.9,
             "lon": 120.3,
             "accuracy_m": 5,
-            "recorded_at": "2026-12-02T08:00:00Z",
+            "recorded_at": "2026-11-02T08:00:00Z",
         }
         big = await client.post("/v1/locations", json={"fixes": [fix] * 500}, headers=await bearer(client, "device"))
         assert big.status_code == 413 and big.headers["content-type"].startswith("application/problem+json")
+        device = await bearer(client, "device")
+        body = orjson.dumps({"fixes": [fix] * 500})
+
+        async def chunked():  # no Content-Length: the limit counts the chunks as they come
+            for i in range(0, len(body), 4096):
+                yield body[i : i + 4096]
+
+        streamed = await client.post(
+            "/v1/locations", content=chunked(), headers={**device, "Content-Type": "application/json"}
+        )
+        assert streamed.status_code == 413, streamed.text
+        small = orjson.dumps({"fixes": [fix]})
+
+        async def one_chunk():
+            yield small
+
+        ok = await client.post(
+            "/v1/locations", content=one_chunk(), headers={**device, "Content-Type": "application/json"}
+        )
+        assert ok.status_code == 202, ok.text
+        # Without a token nothing is read or parsed: 401 before the body, even a malformed one.
+        anonymous = await client.post(
+            "/v1/locations", content=b"{not json", headers={"Content-Type": "application/json"}
+        )
+        assert anonymous.status_code == 401 and anonymous.headers["content-type"].startswith("application/problem+json")
+        assert "frame-ancestors 'none'" in anonymous.headers["content-security-policy"]
+        assert ok.headers["cache-control"] == "no-store" and ok.headers["x-content-type-options"] == "nosniff"
 
 
 async def test_prisons_send_and_read_only_their_own_and_the_same_person_keeps_one_id(stack):

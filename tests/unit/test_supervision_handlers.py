@@ -172,6 +172,7 @@ async def test_a_sign_of_life_before_the_result_is_due_loses_no_contact(world):
     async with uow:
         await handlers.on_contact_lost(contact, cast(Any, uow))
     later = fix.model_copy(update={"recorded_at": contact.due_at + timedelta(minutes=5)})
+    handlers.clock = lambda: later.recorded_at  # time has moved on to the sign of life
     async with uow:
         await handlers.on_location(incoming(later, "sps.ingest.location"), later, cast(Any, uow))
     async with uow:
@@ -194,6 +195,7 @@ async def test_check_ins_only_no_red_for_lacking_a_device_only_a_missed_check_in
     window = timer_of(store, "contact:")
     assert window.due_at == missed.due_at + POLICY.contact.lost_after and window.payload["basis"] == "checkin"
     made_up = Checkin(person_id=person, channel="app", recorded_at=missed.due_at + timedelta(hours=2))
+    handlers.clock = lambda: made_up.recorded_at
     async with uow:
         await handlers.on_checkin(incoming(made_up, "sps.ingest.checkin"), made_up, cast(Any, uow))
     assert not any(k.startswith("contact:") for k in store.timers)  # made up within the window
@@ -347,3 +349,23 @@ async def test_an_order_number_held_by_another_persons_case_is_refused_not_dropp
         async with uow:
             await handlers.on_court_order(incoming(taken, "sps.ingest.court-order"), taken, cast(Any, uow))
     assert [c["person_id"] for c in store.cases] == [first]
+
+
+async def test_a_record_from_the_future_is_refused_not_allowed_to_blind_monitoring(world):
+    from shared.kafka.consumer import RejectedRecord
+
+    handlers, uow, store = world
+    person = uuid.uuid4()
+    await opened(handlers, uow, person)
+    ahead = NOW + handlers.future_tolerance + timedelta(seconds=1)
+    forged = LocationFix(
+        person_id=person, device_id="EM-1", lon=INSIDE[0], lat=INSIDE[1], accuracy_m=10, recorded_at=ahead
+    )
+    with pytest.raises(RejectedRecord, match="future-record"):
+        async with uow:
+            await handlers.on_location(incoming(forged, "sps.ingest.location"), forged, cast(Any, uow))
+    assert person not in store.positions  # nothing moved the person's clock on
+    fast = forged.model_copy(update={"recorded_at": NOW + handlers.future_tolerance})  # a clock a little fast: fine
+    async with uow:
+        await handlers.on_location(incoming(fast, "sps.ingest.location"), fast, cast(Any, uow))
+    assert store.positions[person]["last_fix_at"] == fast.recorded_at

@@ -72,3 +72,20 @@ async def test_an_unknown_name_costs_one_hash_like_a_known_one(monkeypatch):
 
 def test_session_tokens_are_short_lived_and_sessions_last_a_shift():
     assert POLICY.sessions.token_ttl <= timedelta(minutes=30) < POLICY.sessions.session_ttl
+
+
+def test_the_monthly_report_never_starts_a_formula():
+    import io
+
+    from openpyxl import load_workbook
+
+    from services.command_centre.api.views import render_report
+
+    stats = {
+        "month": "2026-12",
+        "targets": {},
+        "offices": [{"office": '=HYPERLINK("http://evil","点击")', "corrections": 1}, {"office": "@SUM(1+1)"}],
+    }
+    sheet = load_workbook(io.BytesIO(render_report(stats)))["统计报告"]
+    names = [row[0] for row in sheet.iter_rows(min_row=3, values_only=True)]
+    assert names[:2] == ['\'=HYPERLINK("http://evil","点击")', "'@SUM(1+1)"]

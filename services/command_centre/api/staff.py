@@ -22,7 +22,7 @@ from services.command_centre.deps import CommandCentreParts, Parts, User
 from services.command_centre.persons import for_person, person_visible, staff_step
 from shared import audit
 from shared.authority import Actor
-from shared.errors import Refused
+from shared.errors import NotFound, Refused
 from shared.http import ProblemError
 
 STATIC = Path(__file__).parent.parent / "static"
@@ -258,8 +258,12 @@ async def close(alert_id: uuid.UUID, parts: Parts, user: User, body: CloseIn | N
 
 @router.get("/api/v1/alerts/{alert_id}", tags=["staff"])
 async def alert_detail(alert_id: uuid.UUID, parts: Parts, user: User):
-    await _visible(parts, user, alert_id)
-    return await parts.alerting.call("GET", f"/internal/v1/alerts/{alert_id}")
+    """The alert with its log; checked against the alert's own office as alerting holds it, so a
+    board that has not caught up yet never lets it through (fail closed)."""
+    detail = await parts.alerting.call("GET", f"/internal/v1/alerts/{alert_id}")
+    if not user.sees(detail["jurisdiction"]):
+        raise NotFound(f"no alert {alert_id}")  # another office's alert does not exist for this user
+    return detail
 
 
 @router.post("/api/v1/silences", tags=["staff"], status_code=201)
@@ -269,6 +273,8 @@ async def silence(body: SilenceIn, parts: Parts, user: User):
 
 @router.get("/api/v1/silences", tags=["staff"])
 async def silences(parts: Parts, user: User):
+    """The silences in force: for those who may silence (a silence names persons of any office)."""
+    user.require("alert.silence")
     return await parts.alerting.call("GET", "/internal/v1/silences")
 
 

@@ -238,6 +238,14 @@ async def monthly_report(parts: Parts, user: User, month: Month = None) -> Respo
     )
 
 
+def safe(value: Any) -> Any:
+    """A text cell never starts a formula in a spreadsheet (=, +, -, @, tab, return): an office
+    name or a note could otherwise run in the reader's Excel (CSV/formula injection)."""
+    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
+        return "'" + value
+    return value
+
+
 def _cell(value: Any, indicator: Indicator) -> Any:
     """A count, or for a count by sentence kind the kinds spelled out (缓刑 2、假释 1)."""
     if indicator.kind != "by_kind":
@@ -259,7 +267,11 @@ def render_report(stats: dict) -> bytes:
         cell.alignment = Alignment(wrap_text=True, horizontal="center")
     for office in stats["offices"]:
         ws.append(
-            [office["office"], *(_cell(office.get(i.key), i) for i in COUNTS), *(office.get(i.key) for i in RATES)]
+            [
+                safe(office["office"]),
+                *(safe(_cell(office.get(i.key), i)) for i in COUNTS),
+                *(office.get(i.key) for i in RATES),
+            ]
         )
     ws.append(["目标", *([None] * len(COUNTS)), *(stats["targets"].get(i.key) for i in RATES)])
     first_rate = 2 + len(COUNTS)
@@ -277,7 +289,7 @@ def render_report(stats: dict) -> bytes:
     alerts.append(["司法所", *(zh for _, zh in COLOURS), "合计"])
     for office in stats["offices"]:
         counts = [office.get("alerts", {}).get(c, 0) for c, _ in COLOURS]
-        alerts.append([office["office"], *counts, sum(counts)])
+        alerts.append([safe(office["office"]), *counts, sum(counts)])
     out = io.BytesIO()
     wb.save(out)
     return out.getvalue()

@@ -21,6 +21,7 @@ from shared.errors import Forbidden, Refused
 from shared.events import Checkin, EventData, LocationFix
 from shared.identity import derive_person_id
 from shared.ids import case_id_for, court_order_ref, handover_id_for
+from shared.throttle import too_far_ahead
 
 router = APIRouter(tags=["exchange"])
 IdemKey = Annotated[str | None, Header(alias="Idempotency-Key", max_length=200)]
@@ -169,6 +170,7 @@ async def locations(
     caller: Annotated[Caller, require_scope("device:write")],
     key: IdemKey = None,
 ) -> Answer:
+    _not_ahead(parts, [f.recorded_at for f in body.fixes], "fixes")
     return await _stream(parts, request, caller, key, [LocationFix(**f.model_dump()) for f in body.fixes])
 
 
@@ -180,4 +182,13 @@ async def checkins(
     caller: Annotated[Caller, require_scope("device:write")],
     key: IdemKey = None,
 ) -> Answer:
+    _not_ahead(parts, [c.recorded_at for c in body.checkins], "checkins")
     return await _stream(parts, request, caller, key, [Checkin(**c.model_dump()) for c in body.checkins])
+
+
+def _not_ahead(parts: ExchangeParts, recorded: list[datetime], field: str) -> None:
+    """A record dated more than the tolerance ahead is refused (contract §6.3)."""
+    tolerance = parts.future_tolerance
+    index = too_far_ahead(recorded, datetime.now(UTC), tolerance)
+    if index is not None:
+        raise Refused(f"{field}[{index}].recorded_at", f"more than {tolerance} in the future")
