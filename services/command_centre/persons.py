@@ -37,6 +37,15 @@ async def person_visible(
     return result
 
 
+async def audit_read(parts: CommandCentreParts, user: Actor, resource: str, person_id: uuid.UUID | None = None) -> None:
+    """A read of personal data that is not one person's page (a board, the map, a list) on the
+    audit trail: who read what, when (docs/security.md, M3)."""
+    async with parts.runtime.uow() as uow:
+        audit.record(
+            uow, user, action="read", resource=resource, person_id=person_id, purpose="监管工作 (supervision duty)"
+        )
+
+
 async def for_person(
     parts: CommandCentreParts,
     user: Actor,

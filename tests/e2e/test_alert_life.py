@@ -9,6 +9,7 @@ import time
 from datetime import UTC, datetime, timedelta
 
 import httpx
+import orjson
 
 from tests.e2e.sse import SseReader
 from tests.e2e.test_thin_slice import SHANGHAI, alerts_for, fix, gateway_token, staff
@@ -132,3 +133,45 @@ async def test_a_supervisor_silences_a_rule_for_a_person_recorded_and_shown(plat
         assert len(raised) == 2 and raised[0]["alert_id"] == first["alert_id"]
         second = raised[1]
         assert second["silenced_until"] and second["notify"] == [] and "就医" in second["reason"]
+
+
+async def test_every_read_of_personal_data_is_on_the_audit_trail(platform):
+    from shared import topics
+    from tests.kafka_helpers import read_topic
+    from tests.waiting import eventually
+
+    cc = platform.url("command_centre")
+    async with httpx.AsyncClient(timeout=10) as client:
+        officer = await staff(client, cc, "officer-demo")  # 澄江街道
+        person_id, alert = await person_with_alert(client, platform, "澄江街道")
+        month = datetime.now(UTC).strftime("%Y-%m")
+        for path in (
+            "/api/v1/alerts",
+            f"/api/v1/alerts/{alert['alert_id']}",
+            "/api/v1/map/geometry",
+            "/api/v1/map/positions",
+            "/api/v1/handovers",
+            f"/api/v1/key-persons/澄江街道/{month}",
+        ):
+            r = await client.get(f"{cc}{path}", headers=officer)
+            assert r.status_code == 200, (path, r.text)
+
+    wanted = {
+        "alerts:list:澄江街道",
+        f"alert:{alert['alert_id']}",
+        "map:geometry:澄江街道",
+        "map:positions:澄江街道",
+        "handovers:all:澄江街道",
+        f"key-persons:澄江街道:{month}",
+    }
+
+    async def audited():
+        records = await read_topic(platform.bootstrap, topics.AUDIT, timeout_s=5)
+        seen = {
+            e["data"]["resource"]
+            for e in (orjson.loads(r.value) for r in records)
+            if e["data"]["actor"] == "officer-demo" and e["data"]["action"] == "read"
+        }
+        return wanted <= seen or None
+
+    assert await eventually(audited, 30)

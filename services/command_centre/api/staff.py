@@ -19,7 +19,7 @@ from services.command_centre.adapters import queries
 from services.command_centre.adapters.feed import RESYNC, AlertFeed
 from services.command_centre.auth import COOKIE, token_of
 from services.command_centre.deps import CommandCentreParts, Parts, User
-from services.command_centre.persons import for_person, person_visible, staff_step
+from services.command_centre.persons import audit_read, for_person, person_visible, staff_step
 from shared import audit
 from shared.authority import Actor
 from shared.errors import NotFound, Refused
@@ -113,6 +113,7 @@ async def list_alerts(
         rule_id=rule_id,
         limit=limit,
     )
+    await audit_read(parts, user, f"alerts:list:{jurisdiction or user.office}")
     return Response(orjson.dumps(rows), media_type="application/json", headers={"X-Alerts-Seq": str(seq)})
 
 
@@ -134,6 +135,7 @@ async def stream(
     else:
         position = after if after is not None else feed.head
     token = token_of(request)
+    await audit_read(parts, user, f"alerts:stream:{user.office}")
 
     async def session_live() -> bool:  # a signed-out or disabled user's stream ends at the next heartbeat
         try:
@@ -263,6 +265,7 @@ async def alert_detail(alert_id: uuid.UUID, parts: Parts, user: User):
     detail = await parts.alerting.call("GET", f"/internal/v1/alerts/{alert_id}")
     if not user.sees(detail["jurisdiction"]):
         raise NotFound(f"no alert {alert_id}")  # another office's alert does not exist for this user
+    await audit_read(parts, user, f"alert:{alert_id}", uuid.UUID(detail["person_id"]))
     return detail
 
 
@@ -275,6 +278,7 @@ async def silence(body: SilenceIn, parts: Parts, user: User):
 async def silences(parts: Parts, user: User):
     """The silences in force: for those who may silence (a silence names persons of any office)."""
     user.require("alert.silence")
+    await audit_read(parts, user, "silences")
     return await parts.alerting.call("GET", "/internal/v1/silences")
 
 
@@ -400,6 +404,7 @@ async def handover_board(parts: Parts, user: User, view: str = "all", office: st
         "days": days,
         **({"office": office or user.office} if not user.county_wide or office else {}),
     }
+    await audit_read(parts, user, f"handovers:{view}:{params.get('office', 'county')}")
     return await parts.handover.call("GET", "/internal/v1/handovers", params=params)
 
 

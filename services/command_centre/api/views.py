@@ -19,7 +19,7 @@ from openpyxl.styles import Alignment, Font, PatternFill
 from services.command_centre.adapters import queries
 from services.command_centre.deps import CommandCentreParts, Parts, User
 from services.command_centre.domain.indicators import CATALOGUE, COUNTS, RATES, Indicator
-from services.command_centre.persons import for_person, person_visible, staff_step
+from services.command_centre.persons import audit_read, for_person, person_visible, staff_step
 from shared import staff_steps as steps
 from shared.authority import Actor
 
@@ -46,6 +46,7 @@ async def geometry(parts: Parts, user: User):
     geo = parts.geography
     params = {} if user.county_wide else {"jurisdiction": user.office}
     zones = await parts.supervision.call("GET", "/internal/v1/zones", params=params)
+    await audit_read(parts, user, f"map:geometry:{user.office}")  # victims' exclusion zones among them
     offices = {k: v for k, v in geo.offices.items() if user.sees(k)}
     return {
         "county": {"name_zh": geo.county.name_zh, "polygon": geo.county.polygon, "centre": geo.county.centre},
@@ -59,6 +60,7 @@ async def positions(parts: Parts, user: User, office: str | None = None):
     if office:
         user.must_see(office)
     jurisdiction = office or (None if user.county_wide else user.office)
+    await audit_read(parts, user, f"map:positions:{jurisdiction or 'county'}")
     return await parts.supervision.call(
         "GET", "/internal/v1/positions", params={"jurisdiction": jurisdiction} if jurisdiction else {}
     )
@@ -169,6 +171,7 @@ async def record_contact(person_id: uuid.UUID, body: steps.ContactResult, parts:
 @router.get("/api/v1/key-persons/{office}/{month}")
 async def key_persons(office: str, month: str, parts: Parts, user: User):
     user.must_see(office)
+    await audit_read(parts, user, f"key-persons:{office}:{month}")
     return await parts.supervision.call("GET", f"/internal/v1/key-persons/{office}/{month}")
 
 
