@@ -495,6 +495,16 @@ class NotificationFailed(EventData):
 # --- exchange and audit ---------------------------------------------------------------------
 
 
+class AuditCheckpoint(EventData):
+    """The audit chain's head, signed by the gateway (ES256, the JWKS's key): an anchor kept
+    outside the database, so a rewrite of the chain shows against it (docs/security.md, M2)."""
+
+    seq: int
+    hash: str
+    at: AwareDatetime
+    signature: str  # a compact JWS over {seq, hash, at}
+
+
 class ReceiptIssued(EventData):
     """A receipt (回执) to a prison for a pre-release notice."""
 
@@ -585,6 +595,12 @@ EVENT_TYPES: dict[str, EventType] = {
             topic=topics.REHAB_NOTICES,
             data=RehabNoticeIngested,
             summary="Release notice accepted from a drug rehabilitation centre (即将解戒人员信息)",
+        ),
+        EventType(
+            type="sps.exchange.audit-checkpoint",
+            topic=topics.EXCHANGE_OUTBOUND,
+            data=AuditCheckpoint,
+            summary="The audit chain's head, signed: an anchor for the procuratorate",
         ),
         EventType(
             type="sps.exchange.receipt",

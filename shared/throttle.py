@@ -48,12 +48,19 @@ class ClockPolicy(BaseModel):
     future_tolerance: timedelta
 
 
+class AuditPolicy(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    checkpoint_every: timedelta
+
+
 class SecurityPolicy(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     throttle: ThrottlePolicy
     sessions: SessionPolicy
     clock: ClockPolicy
+    audit: AuditPolicy
 
 
 def load_security(policy_dir: Path) -> SecurityPolicy:

@@ -60,6 +60,7 @@ SECRETS = {
         "SPS_GATEWAY_PREVIOUS_KEYS": "gateway-previous-keys",
         "SPS_GATEWAY_CLIENTS": "gateway-clients",
         "SPS_IDENTITY_KEY": "identity-key",
+        "SPS_AUDIT_KEY": "audit-key",  # keys the audit chain; never in the database
     },
     "command_centre": {"SPS_STAFF_SESSION_SECRET": "staff-session-secret"},
 }

@@ -14,17 +14,19 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
+import jwt
 from aiokafka.errors import KafkaError
 from sqlalchemy.exc import SQLAlchemyError
 
 from services.exchange.adapters import audit, store
 from services.exchange.adapters.vault import IdentityCipher
+from services.exchange.auth import ISSUER, KeyRing
 from services.exchange.domain.ingest import AgencyNumber
 from services.exchange.domain.requests import PersonIn
 from shared.db.uow import UnitOfWork
 from shared.envelope import OutgoingEvent
 from shared.errors import Conflict, NotFound, Refused, Unavailable
-from shared.events import EventData, PoliceAcknowledged, build_event
+from shared.events import AuditCheckpoint, EventData, PoliceAcknowledged, build_event
 from shared.logging import get_logger
 from shared.service import ServiceRuntime
 
@@ -66,7 +68,7 @@ async def _audit(
     client: Client,
     action: str,
     resource: str,
-    person_id: uuid.UUID,
+    person_id: uuid.UUID | None,
     purpose: str,
     at: datetime | None = None,
 ) -> None:
@@ -235,6 +237,45 @@ class Views:
                 ack.acknowledged_at,
             )
         return ack
+
+    async def checkpoint(self, keys: KeyRing, now: datetime) -> AuditCheckpoint | None:
+        """Sign the chain's head and send it out (exchange.outbound.v1): an anchor outside the
+        database; None when the head has one already or the chain is empty."""
+        async with self.runtime.uow() as uow:
+            head = await audit.head(uow.conn)
+            if head is None:
+                return None
+            seq, hash_ = head
+            key = keys.current
+            claims = {"iss": ISSUER, "seq": seq, "hash": hash_, "at": now.isoformat()}
+            signature = jwt.encode(claims, key.private, algorithm="ES256", headers={"kid": key.kid})
+            if not await audit.add_checkpoint(uow.conn, seq, hash_, now, signature):
+                return None
+            data = AuditCheckpoint(seq=seq, hash=hash_, at=now, signature=signature)
+            uow.publish(data, subject="audit")
+        return data
+
+    async def checkpoints(self, client: Client, limit: int) -> list[dict[str, Any]]:
+        async with self.runtime.engine.connect() as conn:
+            rows = await audit.recent_checkpoints(conn, limit)
+        return [{"seq": r.seq, "hash": r.hash, "at": r.at.isoformat(), "signature": r.signature} for r in rows]
+
+    async def check_anchor(self, client: Client, seq: int, hash_: str) -> dict[str, Any]:
+        """Does the chain still hold an anchor the procuratorate kept? The whole chain is checked."""
+        async with self.runtime.uow() as uow:
+            held = await audit.hash_at(uow.conn, seq)
+            check = await audit.verify_chain(uow.conn, full=True)
+            await _audit(uow, client, "read", "audit-anchor", None, "法律监督 (legal supervision)")
+        return {
+            "seq": seq,
+            "matches": held == hash_,
+            "chain": {
+                "ok": check.ok,
+                "checked": check.checked,
+                "first_bad_seq": check.first_bad_seq,
+                "reason": check.reason,
+            },
+        }
 
     async def audit_trail(self, client: Client, person_id: uuid.UUID) -> dict[str, Any]:
         """Who read or changed this person's record (legal supervision), and whether the chain holds."""

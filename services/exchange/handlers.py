@@ -8,7 +8,7 @@ from services.exchange.adapters import audit
 from services.exchange.adapters.tables import outbound
 from shared.db.uow import UnitOfWork
 from shared.envelope import IncomingEvent
-from shared.events import AssistanceRequested, AuditRecorded, PoliceHandoverIssued, ReceiptIssued
+from shared.events import AssistanceRequested, AuditCheckpoint, AuditRecorded, PoliceHandoverIssued, ReceiptIssued
 from shared.kafka.consumer import Handler
 
 
@@ -72,7 +72,12 @@ async def on_audit(event: IncomingEvent, data: AuditRecorded, uow: UnitOfWork) -
     )
 
 
+async def on_audit_checkpoint(event: IncomingEvent, data: AuditCheckpoint, uow: UnitOfWork) -> None:
+    """Our own anchor, for the procuratorate: kept in `audit_checkpoints` when it was made."""
+
+
 HANDLERS: dict[str, Handler] = {
+    "sps.exchange.audit-checkpoint": on_audit_checkpoint,
     "sps.exchange.receipt": on_receipt,
     "sps.exchange.police-handover": on_police_handover,
     "sps.exchange.assistance-request": on_assistance_request,

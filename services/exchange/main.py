@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+import asyncio
+import hashlib
 from collections.abc import Callable
+from datetime import UTC, datetime
 from pathlib import Path
 
 from fastapi import FastAPI
 from pydantic import SecretStr
+from sqlalchemy.exc import SQLAlchemyError
 
+from services.exchange.adapters import audit
 from services.exchange.adapters.vault import IdentityCipher
 from services.exchange.api import router
 from services.exchange.auth import KeyRing, RateLimiter, SigningKey, TokenService
@@ -17,11 +22,15 @@ from services.exchange.domain.clients import clients_from_json, demo_clients
 from services.exchange.handlers import HANDLERS
 from shared.geography import load_geography
 from shared.http import BoundedBody, EarlyAuth, ProblemError, SecurityHeaders
+from shared.logging import get_logger
 from shared.service import ConsumerSpec, ServiceRuntime, build_app, run_service
 from shared.settings import ServiceSettings
 from shared.throttle import Throttle, load_security
 
 MIGRATIONS = Path(__file__).parent / "adapters" / "migrations"
+
+
+log = get_logger(__name__)
 
 
 class ExchangeSettings(ServiceSettings):
@@ -36,6 +45,15 @@ class ExchangeSettings(ServiceSettings):
     rate_per_client_per_s: float = 200.0
     rate_burst: int = 400
     max_body_bytes: int = 2 * 1024 * 1024
+    audit_key: SecretStr | None = None  # SPS_AUDIT_KEY: keys the audit chain; never in the database
+
+
+def audit_key(settings: ExchangeSettings) -> bytes:
+    if settings.audit_key is not None:
+        return settings.audit_key.get_secret_value().encode()
+    if settings.demo_mode:
+        return hashlib.sha256(b"sps-demo-audit-key").digest()
+    raise RuntimeError("SPS_AUDIT_KEY is not set (only demo mode has a default)")
 
 
 def key_ring(settings: ExchangeSettings) -> KeyRing:
@@ -55,6 +73,7 @@ def create_app(settings: ExchangeSettings | None = None) -> FastAPI:
     clients = demo_clients() if settings.demo_mode else {}
     if settings.gateway_clients:
         clients.update(clients_from_json(settings.gateway_clients))
+    audit.use_key(audit_key(settings))
     runtime = ServiceRuntime(settings, migrations=MIGRATIONS)
     runtime.consume(ConsumerSpec(handlers=HANDLERS))
     cipher = IdentityCipher.from_setting(
@@ -74,6 +93,17 @@ def create_app(settings: ExchangeSettings | None = None) -> FastAPI:
         views=Views(runtime),
         future_tolerance=security.clock.future_tolerance,
     )
+    every = security.audit.checkpoint_every.total_seconds()
+
+    async def checkpoints() -> None:  # the audit chain's head, signed and sent out on a schedule
+        while True:
+            await asyncio.sleep(every)
+            try:
+                await parts.views.checkpoint(parts.tokens.keys, datetime.now(UTC))
+            except (SQLAlchemyError, OSError) as exc:
+                log.warning("audit checkpoint not made; next time", error=str(exc))
+
+    runtime.background(checkpoints)
     app = build_app(runtime, router, title="SPS exchange gateway", parts=parts)
     # Outermost first: security headers on every answer; no credential, no body read; then the
     # body bounded before anything parses it (docs/security.md, H2).

@@ -330,6 +330,77 @@ async def test_changing_one_audit_row_breaks_the_chain_and_verification_says_whe
         }
 
 
+async def test_a_rewritten_chain_shows_without_the_key_and_against_its_signed_checkpoint(stack):
+    """M2: the chain is keyed (HMAC with a key the database does not hold), every entry's person
+    is checked, and a signed checkpoint sent out is an anchor a rewrite cannot match."""
+    import hashlib
+
+    import jwt
+
+    from services.exchange.domain.audit import GENESIS
+
+    async with gateway(stack, "exchange_anchor") as (app, client):
+        court = await bearer(client, "court")
+        procuratorate = await bearer(client, "procuratorate")
+        for _ in range(3):
+            assert (await client.post("/v1/court-orders", json=court_order(), headers=court)).status_code == 202
+        parts = app.state.parts
+        made = await parts.views.checkpoint(parts.tokens.keys, datetime.now(UTC))
+        assert made is not None and await parts.views.checkpoint(parts.tokens.keys, datetime.now(UTC)) is None
+        (kept,) = (await client.get("/v1/audit/checkpoints", headers=procuratorate)).json()[:1]
+        jwk = (await client.get("/.well-known/jwks.json")).json()["keys"][0]
+        claims = jwt.decode(kept["signature"], jwt.PyJWK(jwk).key, algorithms=["ES256"], issuer="sps-exchange")
+        assert (claims["seq"], claims["hash"]) == (kept["seq"], kept["hash"])
+        anchor = {"seq": kept["seq"], "hash": kept["hash"]}
+        held = (await client.get("/v1/audit/anchor", params=anchor, headers=procuratorate)).json()
+        assert held["matches"] is True and held["chain"]["ok"] is True
+
+        # Someone with the database but not the key rewrites an entry and re-chains every hash
+        # after it the old way (plain SHA-256): nothing lines up any more.
+        engine = parts.runtime.engine
+        async with engine.begin() as conn:
+            rows = (await conn.execute(sa.select(audit_table).order_by(audit_table.c.seq))).all()
+            await conn.execute(sa.text("ALTER TABLE audit DISABLE TRIGGER audit_append_only"))
+            previous = GENESIS
+            for row in rows:
+                content = {**row.content, "actor": "nobody"} if row.seq == rows[0].seq else row.content
+                digest = hashlib.sha256(
+                    previous.encode() + b"|" + orjson.dumps(content, option=orjson.OPT_SORT_KEYS)
+                ).hexdigest()
+                await conn.execute(
+                    sa.update(audit_table)
+                    .where(audit_table.c.seq == row.seq)
+                    .values(content=content, prev_hash=previous, hash=digest)
+                )
+                previous = digest
+            await conn.execute(sa.text("ALTER TABLE audit ENABLE TRIGGER audit_append_only"))
+        trail = (await client.get("/v1/audit", params={"person_id": str(uuid.uuid4())}, headers=procuratorate)).json()
+        assert trail["chain"]["ok"] is False  # from the checkpoint on: its entry changed
+        assert trail["chain"]["reason"] == "the entry no longer matches its signed checkpoint"
+        held = (await client.get("/v1/audit/anchor", params=anchor, headers=procuratorate)).json()
+        assert held["matches"] is False and held["chain"]["first_bad_seq"] == rows[0].seq
+
+
+async def test_an_entry_filed_under_another_person_breaks_the_chain(stack):
+    async with gateway(stack, "exchange_refile") as (app, client):
+        court = await bearer(client, "court")
+        for _ in range(2):
+            assert (await client.post("/v1/court-orders", json=court_order(), headers=court)).status_code == 202
+        engine = app.state.parts.runtime.engine
+        async with engine.begin() as conn:
+            seq = (await conn.execute(sa.select(sa.func.max(audit_table.c.seq)))).scalar()
+            await conn.execute(sa.text("ALTER TABLE audit DISABLE TRIGGER audit_append_only"))
+            await conn.execute(sa.update(audit_table).where(audit_table.c.seq == seq).values(person_id=uuid.uuid4()))
+            await conn.execute(sa.text("ALTER TABLE audit ENABLE TRIGGER audit_append_only"))
+        trail = (
+            await client.get(
+                "/v1/audit", params={"person_id": str(uuid.uuid4())}, headers=await bearer(client, "procuratorate")
+            )
+        ).json()
+        assert trail["chain"]["first_bad_seq"] == seq
+        assert trail["chain"]["reason"] == "it is filed under another person than its content names"
+
+
 async def test_with_the_broker_stopped_a_batch_gets_202_or_503_and_every_202_reaches_kafka(stack, tmp_path: Path):
     node = KafkaNode(tmp_path / "kafka", port=29292, controller_port=29293)
     node.start()

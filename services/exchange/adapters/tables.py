@@ -27,6 +27,16 @@ audit = sa.Table(
     sa.Column("hash", sa.Text, nullable=False),
 )
 
+# Signed heads of the audit chain, also sent to the procuratorate (an anchor outside this database).
+audit_checkpoints = sa.Table(
+    "audit_checkpoints",
+    metadata,
+    sa.Column("seq", sa.BigInteger, primary_key=True),
+    sa.Column("hash", sa.Text, nullable=False),
+    sa.Column("at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("signature", sa.Text, nullable=False),  # ES256 JWS by the gateway's signing key
+)
+
 # A retried POST with the same Idempotency-Key gets the first answer again.
 idempotency = sa.Table(
     "idempotency",

@@ -100,3 +100,25 @@ async def audit_trail(
 ) -> dict[str, Any]:
     """Who read or changed this person's record (legal supervision), and whether the chain holds."""
     return await parts.views.audit_trail(Client(caller.client_id, caller.agency), person_id)
+
+
+@router.get("/v1/audit/checkpoints")
+async def audit_checkpoints(
+    parts: Parts,
+    caller: Annotated[Caller, require_scope("procuratorate:read")],
+    limit: Annotated[int, Query(ge=1, le=1000)] = 100,
+) -> list[dict[str, Any]]:
+    """The audit chain's signed heads, newest first: keep them, and check one later with
+    `/v1/audit/anchor` (each signature verifies with the gateway's JWKS)."""
+    return await parts.views.checkpoints(Client(caller.client_id, caller.agency), limit)
+
+
+@router.get("/v1/audit/anchor")
+async def audit_anchor(
+    parts: Parts,
+    seq: Annotated[int, Query(ge=1)],
+    hash: Annotated[str, Query(min_length=64, max_length=64, pattern="^[0-9a-f]{64}$")],
+    caller: Annotated[Caller, require_scope("procuratorate:read")],
+) -> dict[str, Any]:
+    """Whether the chain still holds an anchor the procuratorate kept, and whether it verifies whole."""
+    return await parts.views.check_anchor(Client(caller.client_id, caller.agency), seq, hash)
