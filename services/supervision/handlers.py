@@ -46,6 +46,7 @@ from shared.events import (
     LeaveApproved,
     LeaveOverdue,
     LocationFix,
+    PositioningStarted,
     ZoneExited,
     ZoneReturned,
 )
@@ -58,6 +59,9 @@ FIXES_BEFORE_CASE = Counter(
     "sps_supervision_fixes_before_case_total", "Fixes that came before their case was open", ["outcome"]
 )
 NO_OPEN_CASE = "no-open-case"
+FIXES_UNBOUND = Counter(
+    "sps_supervision_fixes_unbound_total", "Fixes from a device no positioning order binds (flagged)"
+)
 # The fix path's write amplification: what a fix costs grows with these per fix.
 POSITION_ROWS = Counter(
     "sps_supervision_position_rows_total",
@@ -89,6 +93,7 @@ class SupervisionHandlers(ProgrammeHandlers):
             "sps.ingest.checkin": self.on_checkin,
             "sps.supervision.leave-approved": self.on_leave_approved,
             "sps.supervision.case-closed": self.on_case_closed,
+            "sps.supervision.positioning-started": self.on_positioning_started,
             "sps.handover.arrived": self.on_arrival,
             "sps.risk.assessed": self.on_risk_assessed,
         }
@@ -99,6 +104,10 @@ class SupervisionHandlers(ProgrammeHandlers):
         view = self.directory.get(closed.person_id)
         if view is not None and view.case_id == closed.case_id:
             uow.after_commit(lambda: self.directory.remove(closed.person_id))
+
+    async def on_positioning_started(self, event: IncomingEvent, order: PositioningStarted, uow: UnitOfWork) -> None:
+        """The device registry: every replica learns that this device is this person's."""
+        uow.after_commit(lambda: self.directory.bind(order.device_id, order.person_id))
 
     def timer_handlers(self) -> dict[str, TimerHandler]:
         return {
@@ -443,11 +452,24 @@ class SupervisionHandlers(ProgrammeHandlers):
         """Judge one fix against the person's areas and leaves; publish only transitions. A fix
         whose case is not open yet (its order travels on another topic) is parked until it opens."""
         self._not_ahead(fix.recorded_at, "fix")
+        self._trusted_device(fix)
         case = self.directory.get(fix.person_id) or uow.scratch.get("opening", {}).get(fix.person_id)
         if case is None:
             await self._park(uow, event, fix)
             return
         await self._judge(uow, event, fix, case)
+
+    def _trusted_device(self, fix: LocationFix) -> None:
+        """A device bound to someone else, or another device than the ones bound to this person,
+        is not trusted: the fix is refused (a dead letter with the reason). A person with no bound
+        device yet (no positioning order names one) is judged, and the fix counted as unbound."""
+        owner = self.directory.owner(fix.device_id)
+        if owner is not None and owner != fix.person_id.int:
+            raise RejectedRecord(f"device-bound-elsewhere: {fix.device_id} is bound to another person")
+        if owner is None:
+            if self.directory.bound(fix.person_id):
+                raise RejectedRecord(f"device-not-bound: {fix.device_id} is not a device bound to this person")
+            FIXES_UNBOUND.inc()
 
     def _not_ahead(self, recorded_at: datetime, what: str) -> None:
         if recorded_at > self.clock() + self.future_tolerance:

@@ -369,3 +369,51 @@ async def test_a_record_from_the_future_is_refused_not_allowed_to_blind_monitori
     async with uow:
         await handlers.on_location(incoming(fast, "sps.ingest.location"), fast, cast(Any, uow))
     assert store.positions[person]["last_fix_at"] == fast.recorded_at
+
+
+async def test_the_device_registry_trusts_only_a_persons_bound_devices(world):
+    from datetime import date as _date
+
+    from shared.events import PositioningStarted
+    from shared.kafka.consumer import RejectedRecord
+
+    handlers, uow, store = world
+    wearer, other, unbound = uuid.uuid4(), uuid.uuid4(), uuid.uuid4()
+    for person in (wearer, other, unbound):
+        await opened(handlers, uow, person)
+    order = PositioningStarted(
+        positioning_id=uuid.uuid4(),
+        person_id=wearer,
+        case_id=store.cases[0]["case_id"],
+        jurisdiction="澄江街道",
+        ground="revocation_pending",
+        approved_by="head-demo",
+        device_id="EM-7",
+        starts_on=_date(2026, 12, 10),
+        ends_on=_date(2027, 3, 10),
+    )
+    async with uow:
+        await handlers.on_positioning_started(
+            incoming(order, "sps.supervision.positioning-started"), order, cast(Any, uow)
+        )
+
+    def fix(person: uuid.UUID, device: str) -> LocationFix:
+        return LocationFix(
+            person_id=person, device_id=device, lon=INSIDE[0], lat=INSIDE[1], accuracy_m=10, recorded_at=NOW
+        )
+
+    for person, device in ((wearer, "EM-7"), (unbound, "PHONE-1")):  # its own device; a person with none bound
+        async with uow:
+            await handlers.on_location(
+                incoming(fix(person, device), "sps.ingest.location"), fix(person, device), cast(Any, uow)
+            )
+    assert {wearer, unbound} <= set(store.positions)
+    for person, device, reason in ((other, "EM-7", "device-bound-elsewhere"), (wearer, "EM-9", "device-not-bound")):
+        with pytest.raises(RejectedRecord, match=reason):
+            async with uow:
+                await handlers.on_location(
+                    incoming(fix(person, device), "sps.ingest.location"), fix(person, device), cast(Any, uow)
+                )
+    assert other not in store.positions
+    handlers.directory.remove(wearer)  # the case closed: the device is free again
+    assert handlers.directory.owner("EM-7") is None

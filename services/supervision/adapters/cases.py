@@ -15,7 +15,7 @@ from datetime import datetime
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from services.supervision.adapters.tables import cases, leaves, zone_state
+from services.supervision.adapters.tables import cases, leaves, positioning_orders, zone_state
 from services.supervision.domain.geo import Area, LocalProjection
 from services.supervision.domain.leaves import Leave
 from services.supervision.domain.zones import ZoneState
@@ -59,6 +59,9 @@ class CaseDirectory:
         self.county = county
         self.projection = projection
         self._by_person: dict[int, CaseView] = {}  # by person id (its int)
+        # The device registry: a positioning order binds its device to its person (docs/domain.md §1).
+        self._owner: dict[str, int] = {}  # device id → person id (its int)
+        self._devices: dict[int, set[str]] = {}  # person id (its int) → the devices bound to them
 
     def __len__(self) -> int:
         return len(self._by_person)
@@ -71,6 +74,26 @@ class CaseDirectory:
 
     def remove(self, person_id: uuid.UUID) -> None:
         self._by_person.pop(person_id.int, None)
+        for device in self._devices.pop(person_id.int, set()):
+            self._owner.pop(device, None)
+
+    def bind(self, device_id: str, person_id: uuid.UUID) -> None:
+        """The device is this person's (an approved positioning order names it); a device moved
+        to another person leaves the first."""
+        device = sys.intern(device_id)
+        before = self._owner.get(device)
+        if before is not None and before != person_id.int:
+            self._devices.get(before, set()).discard(device)
+        self._owner[device] = person_id.int
+        self._devices.setdefault(person_id.int, set()).add(device)
+
+    def owner(self, device_id: str) -> int | None:
+        """The person (id as int) the device is bound to, if any."""
+        return self._owner.get(device_id)
+
+    def bound(self, person_id: uuid.UUID) -> bool:
+        """Whether any device is bound to this person."""
+        return bool(self._devices.get(person_id.int))
 
     def add_leave(self, person_id: uuid.UUID, leave: Leave) -> None:
         view = self._by_person.get(person_id.int)
@@ -154,5 +177,14 @@ class CaseDirectory:
             ):
                 if (view := fresh.get(leave.person_id.int)) is not None:
                     view.leaves = (*view.leaves, Leave(leave.leave_id, leave.starts_at, leave.ends_at))
+            bound = await conn.execute(
+                sa.select(positioning_orders.c.device_id, positioning_orders.c.person_id).where(
+                    positioning_orders.c.status == "active"
+                )
+            )
         self._by_person = fresh
+        self._owner, self._devices = {}, {}
+        for device_id, person_id in bound:
+            if person_id.int in fresh:
+                self.bind(device_id, person_id)
         return len(fresh)
