@@ -116,7 +116,7 @@ async def audit_checkpoints(
 @router.get("/v1/audit/anchor")
 async def audit_anchor(
     parts: Parts,
-    seq: Annotated[int, Query(ge=1)],
+    seq: Annotated[int, Query(ge=1, le=2**63 - 1)],  # a BIGINT
     hash: Annotated[str, Query(min_length=64, max_length=64, pattern="^[0-9a-f]{64}$")],
     caller: Annotated[Caller, require_scope("procuratorate:read")],
 ) -> dict[str, Any]:
