@@ -134,7 +134,7 @@ class Ingest:
         accepted and then dropped downstream."""
         person_id: uuid.UUID = data.person_id  # type: ignore[attr-defined]
         (topic, event), *_ = self.events(client, retry, [data])
-        sealed = self.cipher.seal(person_id, person.model_dump(mode="json"))
+        key_version, sealed = self.cipher.seal(person_id, person.model_dump(mode="json"))
         try:
             async with self.runtime.uow() as uow:
                 held = await store.take_number(uow.conn, number, person_id, answer)
@@ -146,7 +146,7 @@ class Ingest:
                 if held is not None:
                     answer = held.answer  # the same record again: the first answer, nothing new sent
                 else:
-                    await store.seal_identity(uow.conn, person_id, sealed, client.client_id)
+                    await store.seal_identity(uow.conn, person_id, sealed, client.client_id, key_version)
                     uow.emit(topic, event)
                     await _audit(uow, client, "create", resource, person_id, purpose)
                 if retry:

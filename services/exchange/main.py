@@ -40,12 +40,23 @@ class ExchangeSettings(ServiceSettings):
     gateway_previous_keys: SecretStr | None = None  # SPS_GATEWAY_PREVIOUS_KEYS: older PEMs, still verified
     gateway_clients: str | None = None  # SPS_GATEWAY_CLIENTS (JSON, hashed secrets)
     identity_key: SecretStr | None = None  # SPS_IDENTITY_KEY (base64, 32 bytes)
+    identity_key_version: int = 1  # SPS_IDENTITY_KEY_VERSION: the number of SPS_IDENTITY_KEY
+    identity_previous_keys: SecretStr | None = None  # SPS_IDENTITY_PREVIOUS_KEYS: {"1": "base64", …}, read only
     token_ttl_s: int = 900
     publish_timeout_s: float = 5.0
     rate_per_client_per_s: float = 200.0
     rate_burst: int = 400
     max_body_bytes: int = 2 * 1024 * 1024
     audit_key: SecretStr | None = None  # SPS_AUDIT_KEY: keys the audit chain; never in the database
+
+
+def identity_cipher(settings: ExchangeSettings) -> IdentityCipher:
+    return IdentityCipher.from_setting(
+        settings.identity_key.get_secret_value() if settings.identity_key else None,
+        demo=settings.demo_mode,
+        version=settings.identity_key_version,
+        previous=settings.identity_previous_keys.get_secret_value() if settings.identity_previous_keys else None,
+    )
 
 
 def audit_key(settings: ExchangeSettings) -> bytes:
@@ -76,9 +87,7 @@ def create_app(settings: ExchangeSettings | None = None) -> FastAPI:
     audit.use_key(audit_key(settings))
     runtime = ServiceRuntime(settings, migrations=MIGRATIONS)
     runtime.consume(ConsumerSpec(handlers=HANDLERS))
-    cipher = IdentityCipher.from_setting(
-        settings.identity_key.get_secret_value() if settings.identity_key else None, demo=settings.demo_mode
-    )
+    cipher = identity_cipher(settings)
     security = load_security(settings.policy_dir)
     parts = ExchangeParts(
         runtime,

@@ -401,6 +401,44 @@ async def test_an_entry_filed_under_another_person_breaks_the_chain(stack):
         assert trail["chain"]["reason"] == "it is filed under another person than its content names"
 
 
+async def test_rotating_the_identity_key_reseals_every_identity_and_the_old_key_can_go(stack):
+    import io
+    import os
+
+    from services.exchange.adapters.tables import identities
+    from services.exchange.adapters.vault import IdentityCipher, UnknownKeyVersion
+    from services.exchange.rotate_identities import rotate
+
+    async with gateway(stack, "exchange_rotate") as (app, client):
+        court = await bearer(client, "court")
+        for _ in range(3):
+            assert (await client.post("/v1/court-orders", json=court_order(), headers=court)).status_code == 202
+        parts = app.state.parts
+        old = parts.cipher  # demo mode: version 1
+        new_key = os.urandom(32)
+        new = IdentityCipher({1: _demo_identity_key(), 2: new_key}, 2)  # the old key still readable
+        out = io.StringIO()
+        url = parts.runtime.settings.service_database_url
+        assert await rotate(url, new, batch=2, out=out) == 3
+        assert "re-sealed 2 of 3" in out.getvalue() and await rotate(url, new, out=io.StringIO()) == 0
+        async with parts.runtime.engine.connect() as conn:
+            rows = (
+                await conn.execute(sa.select(identities.c.person_id, identities.c.sealed, identities.c.key_version))
+            ).all()
+        assert rows and {r.key_version for r in rows} == {2}
+        only_new = IdentityCipher({2: new_key}, 2)  # the old key can go
+        for r in rows:
+            assert only_new.open(r.person_id, r.sealed, 2)["id_number"]
+            with pytest.raises(UnknownKeyVersion):
+                old.open(r.person_id, r.sealed, 2)
+
+
+def _demo_identity_key() -> bytes:
+    import hashlib
+
+    return hashlib.sha256(b"sps-demo-identity-key").digest()
+
+
 async def test_with_the_broker_stopped_a_batch_gets_202_or_503_and_every_202_reaches_kafka(stack, tmp_path: Path):
     node = KafkaNode(tmp_path / "kafka", port=29292, controller_port=29293)
     node.start()

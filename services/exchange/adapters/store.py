@@ -59,14 +59,39 @@ async def take_number(conn: AsyncConnection, number: AgencyNumber, person_id: uu
     return (await conn.execute(query)).first()
 
 
-async def seal_identity(conn: AsyncConnection, person_id: uuid.UUID, sealed: bytes, by: str) -> None:
+async def seal_identity(
+    conn: AsyncConnection, person_id: uuid.UUID, sealed: bytes, by: str, key_version: int = 1
+) -> None:
     """Keep the person's real identity, sealed (the vault's cipher); the newest record wins."""
+    values = {"sealed": sealed, "updated_by": by, "key_version": key_version}
     await conn.execute(
         insert(identities)
-        .values(person_id=person_id, sealed=sealed, updated_by=by)
-        .on_conflict_do_update(
-            index_elements=["person_id"], set_={"sealed": sealed, "updated_by": by, "updated_at": sa.func.now()}
-        )
+        .values(person_id=person_id, **values)
+        .on_conflict_do_update(index_elements=["person_id"], set_={**values, "updated_at": sa.func.now()})
+    )
+
+
+async def sealed_under_older_keys(conn: AsyncConnection, current: int, limit: int) -> list[Any]:
+    """A batch of identities sealed with another key than `current`, locked for re-sealing."""
+    query = (
+        sa.select(identities.c.person_id, identities.c.sealed, identities.c.key_version)
+        .where(identities.c.key_version != current)
+        .limit(limit)
+        .with_for_update(skip_locked=True)
+    )
+    return list((await conn.execute(query)).all())
+
+
+async def count_sealed_under_older_keys(conn: AsyncConnection, current: int) -> int:
+    query = sa.select(sa.func.count()).select_from(identities).where(identities.c.key_version != current)
+    return int(await conn.scalar(query) or 0)
+
+
+async def reseal(conn: AsyncConnection, person_id: uuid.UUID, sealed: bytes, key_version: int) -> None:
+    await conn.execute(
+        sa.update(identities)
+        .where(identities.c.person_id == person_id)
+        .values(sealed=sealed, key_version=key_version, updated_at=sa.func.now())
     )
 
 

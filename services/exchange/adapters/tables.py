@@ -15,6 +15,7 @@ identities = sa.Table(
     sa.Column("first_seen_at", sa.DateTime(timezone=True), nullable=False, server_default=sa.func.now()),
     sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False, server_default=sa.func.now()),
     sa.Column("updated_by", sa.Text, nullable=False),
+    sa.Column("key_version", sa.Integer, nullable=False, server_default="1"),  # the key that sealed it
 )
 
 audit = sa.Table(
