@@ -11,6 +11,7 @@ from datetime import UTC, datetime, timedelta
 import httpx
 import orjson
 
+from shared.county import default_county
 from tests.e2e.sse import SseReader
 from tests.e2e.test_thin_slice import SHANGHAI, alerts_for, fix, gateway_token, staff
 from tests.factories import court_order
@@ -144,7 +145,7 @@ async def test_every_read_of_personal_data_is_on_the_audit_trail(platform):
     async with httpx.AsyncClient(timeout=10) as client:
         officer = await staff(client, cc, "officer-demo")  # 澄江街道
         person_id, alert = await person_with_alert(client, platform, "澄江街道")
-        month = datetime.now(UTC).strftime("%Y-%m")
+        month = default_county().month_of(datetime.now(UTC))
         for path in (
             "/api/v1/alerts",
             f"/api/v1/alerts/{alert['alert_id']}",

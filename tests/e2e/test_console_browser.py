@@ -17,6 +17,7 @@ import pytest
 from openpyxl import load_workbook
 from playwright.async_api import Page, async_playwright, expect
 
+from shared.county import default_county
 from tests.e2e.test_thin_slice import SHANGHAI, fix, gateway_token, staff
 from tests.factories import court_order
 
@@ -166,7 +167,7 @@ async def stats_of(cc: str, month: str) -> dict:
 
 async def test_statistics_page_charts_and_the_monthly_xlsx(platform, browser):
     cc = platform.url("command_centre")
-    month = datetime.now(UTC).strftime("%Y-%m")
+    month = default_county().month_of(datetime.now(UTC))  # the county's month, as the server counts
     async with httpx.AsyncClient(timeout=20) as client:
         head = await staff(client, cc, "head-demo")
 

@@ -141,8 +141,12 @@ async def test_a_fix_before_its_order_is_judged_when_the_case_opens_or_dead_lett
 
 
 async def test_intake_missed_fires_exactly_once_across_a_restart_and_not_for_one_who_reported(stack, quick_policy):
+    from shared.county import default_county
+
     missing, reporting = uuid.uuid4(), uuid.uuid4()
-    today = datetime.now(UTC).date()
+    # The county's today: its tomorrow starts at 16:00 UTC, so a UTC date would put the deadline
+    # in the past for eight hours of every day (docs/domain.md §5).
+    today = default_county().day_of(datetime.now(UTC))
     async with supervision(stack, quick_policy) as app:
         await send(stack, topics.COURT_ORDERS, missing, [order(missing, today + timedelta(days=1))])
         await send(stack, topics.COURT_ORDERS, reporting, [order(reporting, today + timedelta(days=1))])
