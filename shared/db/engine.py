@@ -13,10 +13,9 @@ def make_engine(url: str, *, pool_size: int = 10) -> AsyncEngine:
     return create_async_engine(url, pool_size=pool_size, max_overflow=10, pool_pre_ping=True, pool_recycle=1800)
 
 
-async def ensure_database(maintenance_url: str, database: str) -> bool:
-    """Create `database` on the server if missing; return True if it was created."""
+async def _maintenance(maintenance_url: str) -> asyncpg.Connection:
     url = make_url(maintenance_url)
-    conn = await asyncpg.connect(
+    return await asyncpg.connect(
         host=url.host,
         port=url.port or 5432,
         user=url.username,
@@ -24,6 +23,20 @@ async def ensure_database(maintenance_url: str, database: str) -> bool:
         database=url.database or "postgres",
         timeout=10,
     )
+
+
+async def drop_database(maintenance_url: str, database: str) -> None:
+    """Drop `database` if it exists, whoever is still connected (scratch databases)."""
+    conn = await _maintenance(maintenance_url)
+    try:
+        await conn.execute(f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)')
+    finally:
+        await conn.close()
+
+
+async def ensure_database(maintenance_url: str, database: str) -> bool:
+    """Create `database` on the server if missing; return True if it was created."""
+    conn = await _maintenance(maintenance_url)
     try:
         exists = await conn.fetchval("SELECT 1 FROM pg_database WHERE datname = $1", database)
         if exists:

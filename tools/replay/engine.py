@@ -24,7 +24,7 @@ from services.alerting.adapters.tables import alerts
 from services.alerting.domain import lifecycle
 from services.alerting.domain.policy import AlertPolicy
 from services.alerting.handlers import Alerting, AlertNotFound
-from shared.db.engine import ensure_database, make_engine
+from shared.db.engine import drop_database, ensure_database, make_engine
 from shared.db.migrate import upgrade_to_head
 from shared.db.uow import UnitOfWork
 from shared.envelope import IncomingEvent
@@ -187,24 +187,6 @@ class Simulation:
                 a = AlertData.model_validate(data)
                 out[alert_id] = Outcome(a.rule_id, a.colour, a.status, a.level, a.reason_code)
             return out
-
-
-async def drop_database(maintenance_url: str, database: str) -> None:
-    import asyncpg
-
-    url = make_url(maintenance_url)
-    conn = await asyncpg.connect(
-        host=url.host,
-        port=url.port or 5432,
-        user=url.username,
-        password=url.password,
-        database=url.database or "postgres",
-        timeout=10,
-    )
-    try:
-        await conn.execute(f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)')
-    finally:
-        await conn.close()
 
 
 # --- the comparison, pure ----------------------------------------------------------------------------
