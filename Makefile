@@ -79,6 +79,8 @@ bench: setup
 # deploy/k8s from deploy/k8s/generate.py (tests/static/test_k8s.py checks they match).
 k8s: setup
 	$(PY) deploy/k8s/generate.py
+	$(PY) deploy/kafka/compose_setup.py
+	$(PY) deploy/postgres/compose_roles.py
 
 # The fault suite alone (it also runs in `make test`), writing its figures to docs/reliability.md.
 reliability: setup

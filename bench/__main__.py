@@ -20,6 +20,7 @@ from bench.report import chart
 from shared.paths import REPO_ROOT
 from tools.devstack import procs as devprocs
 from tools.devstack.__main__ import _stack
+from tools.devstack.kafka_security import use_local_principal
 from tools.devstack.stack import SERVICES, Stack
 
 console = Console(width=110)
@@ -175,6 +176,7 @@ def main(
 ) -> None:
     started = time.monotonic()
     stack = _stack(demo=True)  # the same addresses and demo logins as `make up`
+    use_local_principal()  # a running platform's broker; stack.up() sets it when it starts one
     started_here = platform_up(stack)
     try:
         asyncio.run(

@@ -12,6 +12,7 @@ import psutil
 from aiokafka import AIOKafkaConsumer, TopicPartition
 from aiokafka.admin import AIOKafkaAdminClient
 
+from shared.kafka.connection import client_options
 from shared.paths import REPO_ROOT
 from tools.devstack.stack import Stack, instance_name
 
@@ -41,8 +42,8 @@ class GroupWatch:
 
     def __init__(self, bootstrap: str, group: str, topic: str) -> None:
         self.bootstrap, self.group, self.topic = bootstrap, group, topic
-        self.admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap)
-        self.probe = AIOKafkaConsumer(bootstrap_servers=bootstrap, group_id=None)
+        self.admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap, **client_options())
+        self.probe = AIOKafkaConsumer(bootstrap_servers=bootstrap, group_id=None, **client_options())
 
     async def __aenter__(self) -> GroupWatch:
         await self.admin.start()
@@ -105,7 +106,7 @@ class Processes:
 
 async def group_state(bootstrap: str, group: str) -> tuple[str, int]:
     """A consumer group's state ("Stable", "PreparingRebalance", …) and its number of members."""
-    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap)
+    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap, **client_options())
     await admin.start()
     try:
         [response] = await admin.describe_consumer_groups([group])

@@ -19,6 +19,7 @@ from bench import load
 from bench.observe import GroupWatch, Processes, counters, wait_members
 from bench.raw import produce, producer
 from shared import topics
+from shared.kafka.connection import client_options
 from tools.devstack.sse import SseReader
 from tools.devstack.stack import Stack
 
@@ -225,7 +226,7 @@ async def latency(stack: Stack, persons: int, seconds: float, background_per_s: 
         r.raise_for_status()
         staff = {"Authorization": f"Bearer {r.json()['access_token']}"}
     alerts = AIOKafkaConsumer(
-        topics.ALERTS, bootstrap_servers=stack.bootstrap, group_id=None, auto_offset_reset="latest"
+        topics.ALERTS, bootstrap_servers=stack.bootstrap, group_id=None, auto_offset_reset="latest", **client_options()
     )
     await alerts.start()
 

@@ -14,11 +14,13 @@ from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 
 from bench.load import Record
 from shared.kafka.admin import ensure_topics
+from shared.kafka.connection import client_options
 
 
 def producer(bootstrap: str) -> AIOKafkaProducer:
     return AIOKafkaProducer(
         bootstrap_servers=bootstrap,
+        **client_options(),
         client_id="sps-bench",
         enable_idempotence=True,
         acks="all",
@@ -50,6 +52,7 @@ async def run(bootstrap: str, records: list[Record], partitions: int) -> dict:
     consumer = AIOKafkaConsumer(
         topic,
         bootstrap_servers=bootstrap,
+        **client_options(),
         group_id=None,
         auto_offset_reset="earliest",
         enable_auto_commit=False,

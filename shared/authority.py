@@ -106,22 +106,19 @@ class Actor:
         if office != "":
             self.must_see(office)
 
-    def as_body(self) -> dict[str, str]:
-        """How the command centre passes the actor to an internal route."""
-        return {"actor": self.name, "role": self.role, "jurisdiction": self.office}
-
 
 class ActingStaff(BaseModel):
-    """Who acts, as the command centre passes it to an internal route (after authenticating
-    them); the owning service checks the action again with the same model."""
-
-    actor: str = Field(min_length=1, max_length=64)
-    role: str = Field(min_length=1, max_length=40)
-    jurisdiction: str = Field(min_length=1, max_length=60)  # "county" for county-level staff
+    """The body of a member of staff's step on an internal route. Who takes the step is not in
+    the body: it is the actor the command centre signed into the call's service token
+    (shared/internal.py; docs/security.md, M6), and the owning service checks the action again
+    with the same model."""
 
     def acting(self, policy: AuthorityPolicy) -> Actor:
-        return Actor(self.actor, self.role, self.jurisdiction, policy=policy)
+        from shared.internal import verified_actor
+
+        who = verified_actor()
+        return Actor(who["actor"], who["role"], who["jurisdiction"], policy=policy)
 
     def step(self) -> dict[str, Any]:
-        """The step's own fields, without who takes it."""
-        return self.model_dump(mode="json", exclude=set(ActingStaff.model_fields))
+        """The step's own fields."""
+        return self.model_dump(mode="json")

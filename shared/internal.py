@@ -1,45 +1,69 @@
-"""Service-to-service calls: a shared token in `X-SPS-Internal-Token`.
+"""Service-to-service calls, each with a short-lived token the calling service signed for the
+service it calls (shared/service_tokens.py; docs/security.md, M6).
 
-The internal APIs listen on loopback in `make run`; the token keeps any other local process
-from acting as the command centre. Only demo mode has a default token.
+A call made for a member of staff carries them inside the token. The called service reads who
+acts from the verified token (`verified_actor`), never from the request body.
 """
 
 from __future__ import annotations
 
-import hmac
-from typing import Any
+from contextvars import ContextVar
+from typing import TYPE_CHECKING, Any
 
 from fastapi import Request
 
 from shared.deps import request_parts
-from shared.errors import Unavailable, Upstream
+from shared.errors import Forbidden, Unavailable, Upstream
 from shared.http import ProblemError
 from shared.service import ServiceParts
+from shared.service_tokens import Caller, ServiceTokenError, ServiceTokens
 
-HEADER = "X-SPS-Internal-Token"
+if TYPE_CHECKING:
+    from shared.authority import Actor
+
+_CALLER: ContextVar[Caller | None] = ContextVar("sps_internal_caller", default=None)
 
 
 async def require_internal(request: Request) -> None:
-    expected = request_parts(request, ServiceParts).runtime.internal_token
-    given = request.headers.get(HEADER, "")
-    if not hmac.compare_digest(given.encode(), expected.encode()):
-        raise ProblemError(401, "Unauthorized", f"internal API: a valid {HEADER} is required")
+    """The internal routes' door: a valid token made for this service by a trusted one, or 401."""
+    _CALLER.set(None)
+    tokens = request_parts(request, ServiceParts).runtime.service_tokens
+    scheme, _, token = request.headers.get("Authorization", "").partition(" ")
+    if scheme.lower() != "bearer" or not token:
+        raise ProblemError(401, "Unauthorized", "internal API: a service token (Authorization: Bearer) is required")
+    try:
+        caller = tokens.verify(token)
+    except ServiceTokenError as exc:
+        raise ProblemError(401, "Unauthorized", f"internal API: {exc}") from None
+    _CALLER.set(caller)
+
+
+def verified_actor() -> dict[str, str]:
+    """The member of staff the verified caller acts for; 403 when the call acts for no one."""
+    caller = _CALLER.get()
+    if caller is None or caller.actor is None:
+        raise Forbidden("this action needs a member of staff, signed into the call by the command centre")
+    return caller.actor
 
 
 class InternalClient:
     """Calls another service's internal API. A refusal raises `Upstream`, whose problem+json the
     caller's own error handler passes on unchanged; no answer raises `Unavailable`."""
 
-    def __init__(self, base_url: str, token: str, timeout_s: float = 10.0) -> None:
+    def __init__(self, base_url: str, tokens: ServiceTokens, audience: str, timeout_s: float = 10.0) -> None:
         import httpx
 
-        self._client = httpx.AsyncClient(base_url=base_url, timeout=timeout_s, headers={HEADER: token})
+        self._tokens = tokens
+        self._audience = audience
+        self._client = httpx.AsyncClient(base_url=base_url, timeout=timeout_s)
 
-    async def call(self, method: str, path: str, **kwargs: Any) -> Any:
+    async def call(self, method: str, path: str, *, actor: Actor | None = None, **kwargs: Any) -> Any:
         import httpx
 
+        claims = None if actor is None else {"actor": actor.name, "role": actor.role, "jurisdiction": actor.office}
+        headers = {"Authorization": f"Bearer {self._tokens.sign(self._audience, claims)}"}
         try:
-            response = await self._client.request(method, path, **kwargs)
+            response = await self._client.request(method, path, headers=headers, **kwargs)
         except httpx.HTTPError as exc:
             raise Unavailable(f"an internal service did not answer: {exc!r}") from None
         if response.status_code >= 400:

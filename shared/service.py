@@ -18,8 +18,8 @@ from fastapi import APIRouter, FastAPI
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from shared.county import County, load_county
-from shared.db.engine import ensure_database, make_engine, ping
-from shared.db.migrate import upgrade_to_head
+from shared.db.engine import make_engine, ping
+from shared.db.migrate import prepare_database
 from shared.db.uow import UnitOfWork
 from shared.events import topics_of
 from shared.http import install_probes, install_problem_handlers
@@ -28,7 +28,8 @@ from shared.kafka.consumer import ConsumerRunner, Handler
 from shared.kafka.producer import EventProducer
 from shared.logging import configure_logging, get_logger
 from shared.outbox import OutboxRelay
-from shared.settings import ServiceSettings, internal_token
+from shared.service_tokens import ServiceTokens
+from shared.settings import ServiceSettings, service_tokens
 from shared.timers import TimerHandler, TimerLoop
 from shared.tracing import setup_tracing
 
@@ -60,7 +61,12 @@ class ServiceRuntime:
         self.engine: AsyncEngine = make_engine(settings.service_database_url)
         # The county's time zone and working days (policy/calendar.yaml): every day and month.
         self.county: County = load_county(settings.policy_dir)
-        self.producer = EventProducer(settings.kafka_bootstrap_servers, self.name)
+        # Missing Kafka credentials stop the start here, naming the variable (contract §6.1).
+        self.kafka_auth = settings.kafka_auth()
+        self.kafka_auth.check()
+        # Missing service keys outside demo mode stop the start here, naming the variables.
+        self._service_tokens = service_tokens(settings)
+        self.producer = EventProducer(settings.kafka_bootstrap_servers, self.name, auth=self.kafka_auth)
         self.notify_channel = f"outbox_{self.name}"
         self.relay = OutboxRelay(
             self.name,
@@ -102,9 +108,9 @@ class ServiceRuntime:
         return f"/sps/{self.name}"
 
     @property
-    def internal_token(self) -> str:
-        """The token of the internal API (only demo mode has a default)."""
-        return internal_token(self.settings)
+    def service_tokens(self) -> ServiceTokens:
+        """Signs this service's internal calls and verifies those made to it."""
+        return self._service_tokens
 
     def uow(self) -> UnitOfWork:
         return UnitOfWork(self.engine, self.notify_channel, service=self.name)
@@ -115,8 +121,7 @@ class ServiceRuntime:
         s = self.settings
         while True:
             try:
-                await ensure_database(s.maintenance_database_url, self.engine.url.database or self.name)
-                await upgrade_to_head(self.engine, self.migrations)
+                await prepare_database(s, self.migrations, self.engine)
                 break
             except (OSError, ConnectionError, TimeoutError) as exc:
                 self.startup_error = f"database not reachable: {exc}"
@@ -128,6 +133,7 @@ class ServiceRuntime:
                     s.kafka_bootstrap_servers,
                     partitions=s.topic_partitions,
                     replication_factor=s.topic_replication_factor,
+                    auth=self.kafka_auth,
                 )
                 await self.producer.start()
                 break
@@ -157,6 +163,7 @@ class ServiceRuntime:
                 offset_reset=s.consumer_offset_reset,
                 idempotent_types=spec.idempotent_types,
                 max_record_bytes=s.consumer_max_record_bytes,
+                auth=self.kafka_auth,
             )
             self.consumers.append(runner)
             self._tasks.append(asyncio.create_task(runner.run(), name=f"consumer-{spec.group_suffix}"))

@@ -13,7 +13,9 @@ from pydantic import AliasChoices, Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 from sqlalchemy.engine import make_url
 
+from shared.kafka.connection import KafkaAuth
 from shared.paths import POLICY_DIR
+from shared.service_tokens import ServiceTokens, load_private, load_verify_keys
 
 DEFAULT_DATABASE_URL = "postgresql+asyncpg://postgres@127.0.0.1:5432/postgres"
 
@@ -28,9 +30,32 @@ class ServiceSettings(BaseSettings):
     kafka_bootstrap_servers: str = Field(
         "127.0.0.1:9092", validation_alias=AliasChoices("KAFKA_BOOTSTRAP_SERVERS", "SPS_KAFKA_BOOTSTRAP_SERVERS")
     )
+    # Contract §6.1: SASL/SCRAM-SHA-512 with a principal per service.
+    kafka_security_protocol: str = Field(
+        "SASL_PLAINTEXT", validation_alias=AliasChoices("KAFKA_SECURITY_PROTOCOL", "SPS_KAFKA_SECURITY_PROTOCOL")
+    )
+    kafka_sasl_mechanism: str = Field(
+        "SCRAM-SHA-512", validation_alias=AliasChoices("KAFKA_SASL_MECHANISM", "SPS_KAFKA_SASL_MECHANISM")
+    )
+    kafka_sasl_username: str | None = Field(
+        None, validation_alias=AliasChoices("KAFKA_SASL_USERNAME", "SPS_KAFKA_SASL_USERNAME")
+    )
+    kafka_sasl_password: SecretStr | None = Field(
+        None, validation_alias=AliasChoices("KAFKA_SASL_PASSWORD", "SPS_KAFKA_SASL_PASSWORD")
+    )
+    kafka_ssl_cafile: str | None = Field(
+        None, validation_alias=AliasChoices("KAFKA_SSL_CAFILE", "SPS_KAFKA_SSL_CAFILE")
+    )
     database_url: str = Field(DEFAULT_DATABASE_URL, validation_alias=AliasChoices("DATABASE_URL", "SPS_DATABASE_URL"))
     # One database per service on the server DATABASE_URL names; override the name if needed.
     database_name: str | None = None
+    # SPS_MIGRATION_DATABASE_URL: the role that owns the service's database and runs its migrations.
+    # The service itself then connects as DATABASE_URL's role, which the migration grants only the
+    # reading and writing of rows (docs/security.md, M2). Unset: one role does both.
+    migration_database_url: str | None = None
+    # The roles' passwords apart from their URLs, where a secret store keeps them so (Kubernetes).
+    database_password: SecretStr | None = None  # SPS_DATABASE_PASSWORD
+    migration_database_password: SecretStr | None = None  # SPS_MIGRATION_DATABASE_PASSWORD
 
     # 12 partitions: up to 12 replicas of a consumer share the work (and every topic has the same
     # count, so range assignment keeps a person's records of every topic on one replica).
@@ -40,7 +65,10 @@ class ServiceSettings(BaseSettings):
     # Demo mode enables the contract's demo clients and staff logins, and demo keys.
     demo_mode: bool = False
     person_id_key: SecretStr | None = None
-    internal_token: SecretStr | None = None  # SPS_INTERNAL_TOKEN: service-to-service calls
+    # Service-to-service tokens (shared/service_tokens.py): this service's Ed25519 private key
+    # (PEM) and the public keys of the services it trusts ({"command_centre": PEM}).
+    service_signing_key: SecretStr | None = None  # SPS_SERVICE_SIGNING_KEY
+    service_verify_keys: str | None = None  # SPS_SERVICE_VERIFY_KEYS
     policy_dir: Path = POLICY_DIR
     # Where the other services answer (the devstack and docker-compose set these).
     alerting_url: str = "http://127.0.0.1:8004"
@@ -71,23 +99,56 @@ class ServiceSettings(BaseSettings):
     # every live case: 32 % of supervision's CPU at 100k persons (docs/performance.md, section 4).
     gc_thresholds: tuple[int, int, int] = (50_000, 20, 100)
 
-    @field_validator("database_url")
+    @field_validator("database_url", "migration_database_url")
     @classmethod
-    def _async_driver(cls, value: str) -> str:
+    def _async_driver(cls, value: str | None) -> str | None:
         """A plain `postgresql://` URI (as CloudNativePG's app secret gives) gets the asyncpg driver."""
+        if value is None:
+            return None
         for plain in ("postgresql://", "postgres://"):
             if value.startswith(plain):
                 return "postgresql+asyncpg://" + value[len(plain) :]
         return value
 
+    def kafka_auth(self) -> KafkaAuth:
+        password = self.kafka_sasl_password
+        return KafkaAuth(
+            security_protocol=self.kafka_security_protocol,
+            sasl_mechanism=self.kafka_sasl_mechanism,
+            username=self.kafka_sasl_username,
+            password=password.get_secret_value() if password is not None else None,
+            ssl_cafile=self.kafka_ssl_cafile,
+        )
+
+    def _url(self, raw: str, password: SecretStr | None, *, own_database: bool) -> str:
+        url = make_url(raw)
+        if password is not None:
+            url = url.set(password=password.get_secret_value())
+        if own_database:
+            url = url.set(database=self.database_name or f"sps_{self.service_name}")
+        return url.render_as_string(hide_password=False)
+
     @property
     def service_database_url(self) -> str:
-        url = make_url(self.database_url)
-        return url.set(database=self.database_name or f"sps_{self.service_name}").render_as_string(hide_password=False)
+        return self._url(self.database_url, self.database_password, own_database=True)
 
     @property
     def maintenance_database_url(self) -> str:
-        return make_url(self.database_url).render_as_string(hide_password=False)
+        return self._url(self.database_url, self.database_password, own_database=False)
+
+    @property
+    def service_migration_database_url(self) -> str | None:
+        """The service's own database, as the migration role (None: DATABASE_URL's role migrates)."""
+        if self.migration_database_url is None:
+            return None
+        return self._url(self.migration_database_url, self.migration_database_password, own_database=True)
+
+    @property
+    def migration_maintenance_url(self) -> str:
+        """Where the service's database is looked for (and made, if that role may)."""
+        if self.migration_database_url is None:
+            return self.maintenance_database_url
+        return self._url(self.migration_database_url, self.migration_database_password, own_database=False)
 
     def person_id_secret(self) -> bytes:
         """The HMAC key behind person ids. Only demo mode has a default."""
@@ -98,10 +159,17 @@ class ServiceSettings(BaseSettings):
         raise RuntimeError("SPS_PERSON_ID_KEY is not set (only demo mode has a default key)")
 
 
-def internal_token(settings: ServiceSettings) -> str:
-    """The token of the internal API (`X-SPS-Internal-Token`); only demo mode has a default."""
-    if settings.internal_token is not None:
-        return settings.internal_token.get_secret_value()
-    if settings.demo_mode:
-        return "sps-demo-internal-token"
-    raise RuntimeError("SPS_INTERNAL_TOKEN is not set (only demo mode has a default)")
+def service_tokens(settings: ServiceSettings) -> ServiceTokens:
+    """This service's token signer and verifier; only demo mode has default keys."""
+    if settings.service_signing_key is None and settings.service_verify_keys is None and settings.demo_mode:
+        return ServiceTokens.demo(settings.service_name)
+    if settings.service_signing_key is None or settings.service_verify_keys is None:
+        raise RuntimeError(
+            "SPS_SERVICE_SIGNING_KEY and SPS_SERVICE_VERIFY_KEYS are not set (only demo mode has default "
+            "service keys; python -m shared.service_tokens keys makes a set)"
+        )
+    return ServiceTokens(
+        settings.service_name,
+        load_private(settings.service_signing_key.get_secret_value()),
+        load_verify_keys(settings.service_verify_keys),
+    )

@@ -8,6 +8,7 @@ import time
 from aiokafka import AIOKafkaConsumer, TopicPartition
 
 from shared.kafka.admin import ensure_topics
+from shared.kafka.connection import client_options
 from shared.kafka.dlq import header
 from shared.topics import dlq
 
@@ -16,7 +17,7 @@ __all__ = ["decoded", "end_offsets", "fresh_topic", "header", "published_by", "r
 
 async def read_topic(bootstrap: str, topic: str, *, min_count: int = 0, timeout_s: float = 30.0) -> list:
     """All records on `topic`; waits until at least `min_count` are there (or the timeout)."""
-    consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap, enable_auto_commit=False)
+    consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap, enable_auto_commit=False, **client_options())
     await consumer.start()
     try:
         parts = consumer.partitions_for_topic(topic)
@@ -45,7 +46,7 @@ async def read_topic(bootstrap: str, topic: str, *, min_count: int = 0, timeout_
 
 
 async def end_offsets(bootstrap: str, topics: list[str]) -> dict:
-    consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap)
+    consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap, **client_options())
     await consumer.start()
     await asyncio.sleep(0)  # let aiokafka's no-group task start, or stop() raises CancelledError
     try:
@@ -88,3 +89,21 @@ def decoded(records) -> list[tuple[object, dict]]:
         if isinstance(event, dict):
             out.append((r, event))
     return out
+
+
+def scratch_broker(home, port: int):
+    """A broker of a test's own (to stop and start at will), secured as `make up`'s is."""
+    from tools.devstack.kafka import KafkaNode
+    from tools.devstack.kafka_security import Credentials
+
+    return KafkaNode(home, port=port, controller_port=port + 1, credentials=Credentials(home / "credentials.json"))
+
+
+async def start_scratch_broker(node) -> None:
+    """Start `node` and give it the platform's principals and ACLs, the demo ones included."""
+    from tools.devstack.kafka import ensure_jars
+    from tools.devstack.kafka_security import provision
+
+    node.start()
+    await node.wait_ready_async()
+    await asyncio.to_thread(provision, node.bootstrap, node.credentials, ensure_jars(), demo=True)

@@ -12,9 +12,18 @@ from rich.table import Table
 
 from shared.kafka.dlq import REPLAY_GROUP, replay, show
 from shared.topics import dlq
+from tools.devstack.kafka_security import use_local_principal
 
 app = typer.Typer(add_completion=False, help="Inspect and replay the platform's dead-letter topics.")
 console = Console()
+
+
+@app.callback()
+def _principal() -> None:
+    """Beside `make up`, the operators' Kafka principal; else the one the environment names."""
+    use_local_principal()
+
+
 _BOOTSTRAP = typer.Option(
     os.environ.get("KAFKA_BOOTSTRAP_SERVERS", "127.0.0.1:9092"),
     "--bootstrap",

@@ -20,7 +20,9 @@ ROOT = Path(__file__).resolve().parent
 REPO = ROOT.parents[1]
 sys.path.insert(0, str(REPO))
 
+from shared.kafka.access import ADMIN_PRINCIPAL, Access, acl_bindings, platform_access, service_principal  # noqa: E402
 from shared.topics import all_topics_with_dlq  # noqa: E402
+from tools.devstack.pg_roles import database, migrator_role, runtime_role  # noqa: E402
 from tools.devstack.stack import SERVICES  # noqa: E402
 
 NAMESPACE = "sps"
@@ -64,7 +66,9 @@ SECRETS = {
     },
     "command_centre": {"SPS_STAFF_SESSION_SECRET": "staff-session-secret"},
 }
-COMMON_SECRETS = {"SPS_PERSON_ID_KEY": "person-id-key", "SPS_INTERNAL_TOKEN": "internal-token"}
+# Each service signs its internal calls with a key of its own (`<service>-service-signing-key`,
+# from `python -m shared.service_tokens keys`); every service holds the public keys it trusts.
+COMMON_SECRETS = {"SPS_PERSON_ID_KEY": "person-id-key", "SPS_SERVICE_VERIFY_KEYS": "service-verify-keys"}
 
 
 def k8s_name(service: str) -> str:
@@ -89,9 +93,27 @@ def env(service: str) -> list[dict]:
         },
     }
     out = [{"name": k, "value": v} for k, v in plain.items()]
-    # CloudNativePG writes the application user's connection URI into `<cluster>-app`.
-    out.append({"name": "DATABASE_URL", "valueFrom": {"secretKeyRef": {"name": f"{PG_CLUSTER}-app", "key": "uri"}}})
-    for var, key in {**COMMON_SECRETS, **SECRETS.get(service, {})}.items():
+    # Each service connects as its own database role and migrates as another (docs/security.md,
+    # M2); CloudNativePG keeps each role's password in the basic-auth Secret `<role>-db`.
+    for var, role in (("DATABASE", runtime_role(service)), ("MIGRATION_DATABASE", migrator_role(service))):
+        prefix = "" if var == "DATABASE" else "SPS_"
+        out.append(
+            {
+                "name": f"{prefix}{var}_URL",
+                "value": f"postgresql+asyncpg://{role}@{PG_CLUSTER}-rw.{NAMESPACE}.svc:5432/postgres",
+            }
+        )
+        ref = {"name": role_secret(role), "key": "password"}
+        out.append({"name": f"SPS_{var}_PASSWORD", "valueFrom": {"secretKeyRef": ref}})
+    # Each service is its own Kafka principal (contract §6.1): Strimzi's User Operator keeps the
+    # password of the KafkaUser `sps-<service>` in the Secret of the same name.
+    principal = service_principal(service)
+    out.append({"name": "KAFKA_SECURITY_PROTOCOL", "value": "SASL_PLAINTEXT"})
+    out.append({"name": "KAFKA_SASL_MECHANISM", "value": "SCRAM-SHA-512"})
+    out.append({"name": "KAFKA_SASL_USERNAME", "value": principal})
+    out.append({"name": "KAFKA_SASL_PASSWORD", "valueFrom": {"secretKeyRef": {"name": principal, "key": "password"}}})
+    own = {"SPS_SERVICE_SIGNING_KEY": f"{service.replace('_', '-')}-service-signing-key"}
+    for var, key in {**COMMON_SECRETS, **own, **SECRETS.get(service, {})}.items():
         optional = var == "SPS_GATEWAY_PREVIOUS_KEYS"
         ref = {"name": "sps-secrets", "key": key, **({"optional": True} if optional else {})}
         out.append({"name": var, "valueFrom": {"secretKeyRef": ref}})
@@ -259,9 +281,11 @@ def kafka() -> list[dict]:
                 "version": "4.1.1",
                 "metadataVersion": "4.1-IV1",
                 "listeners": [
-                    {"name": "plain", "port": 9092, "type": "internal", "tls": False},
-                    {"name": "tls", "port": 9093, "type": "internal", "tls": True},
+                    {"name": "plain", "port": 9092, "type": "internal", "tls": False, "authentication": SCRAM},
+                    {"name": "tls", "port": 9093, "type": "internal", "tls": True, "authentication": SCRAM},
                 ],
+                # ACLs per KafkaUser (below); a principal without a rule may do nothing.
+                "authorization": {"type": "simple"},
                 "config": {
                     "default.replication.factor": REPLICAS,
                     "min.insync.replicas": MIN_INSYNC,
@@ -289,10 +313,75 @@ def kafka() -> list[dict]:
         }
         for t in all_topics_with_dlq()
     ]
-    return [pool, cluster, *topics]
+    users = [kafka_user(a) for a in platform_access(demo=False)]
+    return [pool, cluster, *topics, *users]
+
+
+SCRAM = {"type": "scram-sha-512"}
+_RESOURCE = {"TOPIC": "topic", "GROUP": "group", "CLUSTER": "cluster"}
+_PATTERN = {"LITERAL": "literal", "PREFIXED": "prefix"}
+
+
+def kafka_user(access: Access) -> dict:
+    """A Strimzi KafkaUser from the ACL table of shared/kafka/access.py: one rule per resource."""
+    rules: dict[tuple[str, str, str], list[str]] = {}
+    for b in acl_bindings(access):
+        rules.setdefault((b.resource_type, b.pattern_type, b.resource_name), []).append(b.operation.capitalize())
+    acls = []
+    for (kind, pattern, name), operations in rules.items():
+        resource = {"type": _RESOURCE[kind]}
+        if kind != "CLUSTER":
+            resource |= {"name": name, "patternType": _PATTERN[pattern]}
+        acls.append({"resource": resource, "operations": sorted(operations)})
+    return {
+        "apiVersion": "kafka.strimzi.io/v1beta2",
+        "kind": "KafkaUser",
+        "metadata": {
+            "name": access.principal,
+            "namespace": NAMESPACE,
+            "labels": {"strimzi.io/cluster": KAFKA_CLUSTER},
+            **({"annotations": {"sps/role": "operators"}} if access.principal == ADMIN_PRINCIPAL else {}),
+        },
+        "spec": {"authentication": SCRAM, "authorization": {"type": "simple", "acls": acls}},
+    }
+
+
+def role_secret(role: str) -> str:
+    return f"{role.replace('_', '-')}-db"
 
 
 def postgres() -> list[dict]:
+    roles = [r for s in SERVICES for r in (runtime_role(s), migrator_role(s))]
+    managed = [
+        {
+            "name": role,
+            "ensure": "present",
+            "login": True,
+            "superuser": False,
+            "createdb": False,
+            "createrole": False,
+            "passwordSecret": {"name": role_secret(role)},
+        }
+        for role in roles
+    ]
+    # A service's database takes only its own two roles; first match wins in pg_hba.
+    hba = [
+        line
+        for s in SERVICES
+        for line in (
+            f"host {database(s)} {runtime_role(s)},{migrator_role(s)} all scram-sha-256",
+            f"host {database(s)} all all reject",
+        )
+    ]
+    databases = [
+        {
+            "apiVersion": "postgresql.cnpg.io/v1",
+            "kind": "Database",
+            "metadata": {"name": database(s).replace("_", "-"), "namespace": NAMESPACE},
+            "spec": {"name": database(s), "owner": migrator_role(s), "cluster": {"name": PG_CLUSTER}},
+        }
+        for s in SERVICES
+    ]
     return [
         {
             "apiVersion": "postgresql.cnpg.io/v1",
@@ -302,18 +391,17 @@ def postgres() -> list[dict]:
                 "instances": 3,
                 "imageName": "ghcr.io/cloudnative-pg/postgresql:17",
                 "primaryUpdateStrategy": "unsupervised",
-                # Each service creates its own database `sps_<service>` at start.
-                "bootstrap": {
-                    "initdb": {"database": "sps", "owner": "sps", "postInitSQL": ["ALTER ROLE sps CREATEDB"]}
-                },
-                "postgresql": {"parameters": {"max_connections": "400", "shared_buffers": "1GB"}},
+                "bootstrap": {"initdb": {"database": "sps", "owner": "sps"}},
+                "postgresql": {"parameters": {"max_connections": "400", "shared_buffers": "1GB"}, "pg_hba": hba},
+                "managed": {"roles": managed},
                 "minSyncReplicas": 1,
                 "maxSyncReplicas": 1,
                 "storage": {"size": "100Gi"},
                 "resources": {"requests": {"cpu": "1", "memory": "4Gi"}, "limits": {"memory": "4Gi"}},
                 "monitoring": {"enablePodMonitor": True},
             },
-        }
+        },
+        *databases,
     ]
 
 

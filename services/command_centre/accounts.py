@@ -17,14 +17,12 @@ import asyncio
 import getpass
 import sys
 
-from sqlalchemy.engine import make_url
-
 from services.command_centre.adapters.accounts import AccountStore
 from services.command_centre.domain.staff import COUNTY, StaffUser
 from services.command_centre.main import MIGRATIONS, CommandCentreSettings
 from shared.authority import load_authority
-from shared.db.engine import ensure_database, make_engine
-from shared.db.migrate import upgrade_to_head
+from shared.db.engine import make_engine
+from shared.db.migrate import prepare_database
 from shared.geography import load_geography
 from shared.secrets import hash_secret_async
 
@@ -48,10 +46,9 @@ def read_password(from_stdin: bool) -> str:
 
 
 async def run(args: argparse.Namespace, settings: CommandCentreSettings) -> str:
-    await ensure_database(settings.maintenance_database_url, make_url(settings.service_database_url).database or "")
     engine = make_engine(settings.service_database_url, pool_size=1)
     try:
-        await upgrade_to_head(engine, MIGRATIONS)
+        await prepare_database(settings, MIGRATIONS, engine)
         store = AccountStore(engine)
         if args.command == "list":
             rows = await store.all()

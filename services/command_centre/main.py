@@ -58,14 +58,14 @@ def create_app(settings: CommandCentreSettings | None = None) -> FastAPI:
     feed = AlertFeed(settings.service_database_url, buffer=settings.feed_buffer)
     runtime.consume(ConsumerSpec(handlers=HANDLERS))
     runtime.background(feed.run)
-    token = runtime.internal_token
+    tokens = runtime.service_tokens
     parts = CommandCentreParts(
         runtime,
         feed=feed,
-        alerting=InternalClient(settings.alerting_url, token),
-        supervision=InternalClient(settings.supervision_url, token),
-        risk=InternalClient(settings.risk_url, token),
-        handover=InternalClient(settings.handover_url, token),
+        alerting=InternalClient(settings.alerting_url, tokens, "alerting"),
+        supervision=InternalClient(settings.supervision_url, tokens, "supervision"),
+        risk=InternalClient(settings.risk_url, tokens, "risk"),
+        handover=InternalClient(settings.handover_url, tokens, "handover"),
         geography=load_geography(settings.policy_dir),
         sessions=sessions,
         heartbeat_s=settings.feed_heartbeat_s,

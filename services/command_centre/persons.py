@@ -58,10 +58,11 @@ async def for_person(
     resource: str,
     **kwargs: Any,
 ) -> Any:
-    """Check the person is visible to this user (and audit the access), then call the owning service."""
+    """Check the person is visible to this user (and audit the access), then call the owning service
+    with the user signed into the call."""
     await person_visible(parts, user, person_id, action=action, resource=resource)
     client: InternalClient = getattr(parts, owner)
-    return await client.call(method, path, **kwargs)
+    return await client.call(method, path, actor=user, **kwargs)
 
 
 async def staff_step(
@@ -92,7 +93,7 @@ async def staff_step(
         "supervision",
         method,
         f"/internal/v1/{path}",
-        json={**body.model_dump(mode="json"), **user.as_body()},
+        json=body.model_dump(mode="json"),
         action=action,
         resource=resource or (may or "case").split(".")[0],
     )

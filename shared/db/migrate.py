@@ -5,15 +5,23 @@ Replicas starting together serialise on an advisory lock, so a migration runs on
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import sqlalchemy as sa
 from alembic import command
 from alembic.config import Config
-from sqlalchemy.engine import Connection
+from sqlalchemy.engine import Connection, make_url
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from shared.db.engine import ensure_database, make_engine
+
+if TYPE_CHECKING:
+    from shared.settings import ServiceSettings
+
 _MIGRATION_LOCK = 0x5350_0001  # "SP" + 1: one lock id for schema changes in any service database
+_ROLE = re.compile(r"[A-Za-z_][A-Za-z0-9_]{0,62}")
 
 
 def alembic_config(migrations_dir: Path) -> Config:
@@ -32,3 +40,39 @@ async def upgrade_to_head(engine: AsyncEngine, migrations_dir: Path) -> None:
     async with engine.begin() as conn:
         await conn.execute(sa.text("SELECT pg_advisory_xact_lock(:k)"), {"k": _MIGRATION_LOCK})
         await conn.run_sync(_run)
+
+
+async def prepare_database(settings: ServiceSettings, migrations_dir: Path, engine: AsyncEngine) -> None:
+    """The service's database, at the head of its migrations, before the service uses it.
+
+    With SPS_MIGRATION_DATABASE_URL the migrations run as that role (the owner), which then grants
+    the service's own role (DATABASE_URL's) the rows of every table and nothing more: the running
+    service cannot change its schema (docs/security.md, M2).
+    """
+    database = make_url(settings.service_database_url).database or settings.service_name
+    await ensure_database(settings.migration_maintenance_url, database)
+    owner_url = settings.service_migration_database_url
+    if owner_url is None:
+        await upgrade_to_head(engine, migrations_dir)
+        return
+    owner = make_engine(owner_url, pool_size=1)
+    try:
+        await upgrade_to_head(owner, migrations_dir)
+        runtime = make_url(settings.database_url).username
+        if runtime and runtime != make_url(owner_url).username:
+            await grant_rows(owner, runtime)
+    finally:
+        await owner.dispose()
+
+
+async def grant_rows(owner: AsyncEngine, role: str) -> None:
+    """Let `role` read and write the rows of every table (and use the sequences) in the schema."""
+    if not _ROLE.fullmatch(role):
+        raise ValueError(f"not a plain role name: {role!r}")
+    async with owner.begin() as conn:
+        for statement in (
+            f'GRANT USAGE ON SCHEMA public TO "{role}"',
+            f'GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA public TO "{role}"',
+            f'GRANT USAGE, SELECT, UPDATE ON ALL SEQUENCES IN SCHEMA public TO "{role}"',
+        ):
+            await conn.execute(sa.text(statement))

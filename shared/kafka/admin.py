@@ -5,29 +5,31 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
+from typing import Any
 
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 from aiokafka.errors import KafkaError, TopicAlreadyExistsError
 
+from shared.kafka.connection import KafkaAuth, client_options
 from shared.topics import all_topics_with_dlq
 
 
-async def wait_for_kafka(bootstrap_servers: str, timeout_s: float = 60.0) -> None:
+async def wait_for_kafka(bootstrap_servers: str, timeout_s: float = 60.0, *, auth: KafkaAuth | None = None) -> None:
     """Return once the cluster answers a metadata request; raise TimeoutError otherwise."""
     deadline = time.monotonic() + timeout_s
     quiet = logging.getLogger("aiokafka")
     level = quiet.level
     quiet.setLevel(logging.CRITICAL)  # "unable to connect" is the expected answer while it boots
     try:
-        await _wait(bootstrap_servers, deadline)
+        await _wait(bootstrap_servers, deadline, client_options(auth))
     finally:
         quiet.setLevel(level)
 
 
-async def _wait(bootstrap_servers: str, deadline: float) -> None:
+async def _wait(bootstrap_servers: str, deadline: float, options: dict[str, Any]) -> None:
     last: Exception | None = None
     while time.monotonic() < deadline:
-        admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap_servers, request_timeout_ms=5000)
+        admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap_servers, request_timeout_ms=5000, **options)
         try:
             await admin.start()
             await admin.list_topics()
@@ -47,10 +49,11 @@ async def ensure_topics(
     partitions: int = 12,
     replication_factor: int = 1,
     configs: dict[str, str] | None = None,
+    auth: KafkaAuth | None = None,
 ) -> list[str]:
     """Create the topics that are missing; return the names created."""
     wanted = topics or all_topics_with_dlq()
-    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap_servers, request_timeout_ms=15000)
+    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap_servers, request_timeout_ms=15000, **client_options(auth))
     await admin.start()
     try:
         existing = set(await admin.list_topics())

@@ -33,6 +33,7 @@ from shared import tracing
 from shared.db.uow import UnitOfWork
 from shared.envelope import EnvelopeError, IncomingEvent, decode
 from shared.events import EVENT_TYPES, EventData, InvalidEventData, UnknownEventType, parse_data
+from shared.kafka.connection import KafkaAuth, client_options
 from shared.kafka.producer import EventProducer
 from shared.logging import bind_event, get_logger, unbind_event
 from shared.metrics import CONSUMED, CONSUMER_LAG, CONSUMER_RESTARTS, DEAD_LETTERED, DUPLICATES, FAILED, HANDLER_SECONDS
@@ -120,6 +121,7 @@ class ConsumerRunner:
         offset_reset: str = "earliest",
         idempotent_types: frozenset[str] = frozenset(),
         max_record_bytes: int = 256 * 1024,
+        auth: KafkaAuth | None = None,
     ) -> None:
         unknown = set(handlers) - set(EVENT_TYPES)
         if unknown:
@@ -140,6 +142,7 @@ class ConsumerRunner:
         self.offset_reset = offset_reset
         self.idempotent_types = idempotent_types
         self.max_record_bytes = max_record_bytes
+        self.client_options = client_options(auth)
         self._batch_lock = asyncio.Lock()
         self._stopping = asyncio.Event()
         self.running = False
@@ -156,6 +159,7 @@ class ConsumerRunner:
                 client_id=f"sps-{self.service}",
                 enable_auto_commit=False,
                 auto_offset_reset=self.offset_reset,
+                **self.client_options,
                 **self.consumer_options,
             )
             consumer.subscribe(self.topics, listener=_Listener(self))

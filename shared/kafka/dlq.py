@@ -20,6 +20,7 @@ from typing import TypeAlias
 from aiokafka import AIOKafkaConsumer, TopicPartition
 from aiokafka.structs import ConsumerRecord
 
+from shared.kafka.connection import client_options
 from shared.kafka.producer import EventProducer
 from shared.topics import dlq
 
@@ -85,7 +86,7 @@ async def _partitions(consumer: AIOKafkaConsumer, topic: str, bootstrap: str) ->
 
 async def show(bootstrap: str, topic: str) -> Counter[str]:
     """Count the records in `<topic>.dlq` by reason (from the beginning, no group)."""
-    consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap, enable_auto_commit=False)
+    consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap, enable_auto_commit=False, **client_options())
     await consumer.start()
     try:
         tps = await _partitions(consumer, dlq(topic), bootstrap)
@@ -109,7 +110,11 @@ async def replay(
     """Put every record of `<topic>.dlq` not replayed before back on its original topic."""
     source = dlq(topic)
     consumer = AIOKafkaConsumer(
-        bootstrap_servers=bootstrap, group_id=group, enable_auto_commit=False, auto_offset_reset="earliest"
+        bootstrap_servers=bootstrap,
+        group_id=group,
+        enable_auto_commit=False,
+        auto_offset_reset="earliest",
+        **client_options(),
     )
     producer = EventProducer(bootstrap, "dlq-replay")
     await consumer.start()

@@ -9,11 +9,14 @@ from aiokafka import AIOKafkaProducer
 from aiokafka.errors import KafkaConnectionError
 
 from shared.envelope import Header, OutgoingEvent, encode, event_headers
+from shared.kafka.connection import KafkaAuth, client_options
 from shared.metrics import PRODUCED
 
 
 class EventProducer:
-    def __init__(self, bootstrap_servers: str, service: str, *, request_timeout_ms: int = 30_000) -> None:
+    def __init__(
+        self, bootstrap_servers: str, service: str, *, request_timeout_ms: int = 30_000, auth: KafkaAuth | None = None
+    ) -> None:
         self.service = service
         self._options = dict(
             bootstrap_servers=bootstrap_servers,
@@ -23,6 +26,7 @@ class EventProducer:
             linger_ms=5,
             max_batch_size=256 * 1024,
             request_timeout_ms=request_timeout_ms,
+            **client_options(auth),
         )
         self._producer: AIOKafkaProducer | None = None
         self._started = False

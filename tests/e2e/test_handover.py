@@ -13,6 +13,7 @@ import httpx
 
 from tests.e2e.test_thin_slice import alerts_for, gateway_token, staff
 from tests.factories import random_id_number
+from tests.internal_calls import service_headers
 from tests.waiting import eventually
 
 
@@ -101,10 +102,26 @@ async def test_key_ordinary_unlinked_and_duplicate_notices(platform):
         # handover checks again, so a faulty caller of its internal API cannot act for the county either
         r = await client.post(
             f"{platform.url('handover')}/internal/v1/handovers/{unlinked[0]['handover_id']}/resolve",
-            headers={"X-SPS-Internal-Token": "sps-demo-internal-token"},
-            json={"actor": "officer-demo", "role": "justice_officer", "jurisdiction": "澄江街道"},
+            headers=service_headers(
+                "handover", {"actor": "officer-demo", "role": "justice_officer", "jurisdiction": "澄江街道"}
+            ),
+            json={},
         )
         assert r.status_code == 403 and "county" in r.json()["detail"]
+        # M6: who acts is the signed token's, never the body's; no token, or one made for another
+        # service, is not let in at all.
+        internal = f"{platform.url('handover')}/internal/v1/handovers/{unlinked[0]['handover_id']}/resolve"
+        claim_county = {"actor": "duty-demo", "role": "duty_officer", "jurisdiction": "county"}
+        officer_token = service_headers(
+            "handover", {"actor": "officer-demo", "role": "justice_officer", "jurisdiction": "澄江街道"}
+        )
+        r = await client.post(internal, headers=officer_token, json=claim_county)
+        assert r.status_code == 403
+        assert (await client.post(internal, json=claim_county)).status_code == 401
+        r = await client.post(internal, headers=service_headers("supervision", claim_county), json={})
+        assert r.status_code == 401 and "not made for handover" in r.json()["detail"]
+        r = await client.post(internal, headers=service_headers("handover", claim_county, issuer="exchange"), json={})
+        assert r.status_code == 401 and "may not act" in r.json()["detail"]
         r = await client.post(f"{cc}/api/v1/handovers/{unlinked[0]['handover_id']}/resolve", headers=duty, json={})
         assert r.status_code == 200 and r.json()["receipt_at"]
 

@@ -12,9 +12,9 @@ from pathlib import Path
 
 import httpx
 
-from shared.internal import HEADER
 from shared.paths import REPO_ROOT
 from tests.factories import random_id_number
+from tests.internal_calls import service_headers
 from tools.handover_import import COLUMNS
 
 BAD_KINDS = [
@@ -81,7 +81,7 @@ def import_file(platform, path: Path, report: Path) -> subprocess.CompletedProce
 def landed(platform, prefix: str) -> int:
     r = httpx.get(
         f"{platform.url('handover')}/internal/v1/handovers",
-        headers={HEADER: "sps-demo-internal-token"},
+        headers=service_headers("handover"),
         params={"notice_prefix": prefix, "limit": 10000},
         timeout=30,
     )

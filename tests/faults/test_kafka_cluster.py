@@ -19,6 +19,7 @@ from sqlalchemy.dialects import postgresql as pg
 from shared.db.uow import UnitOfWork
 from shared.envelope import encode, new_event
 from shared.kafka.admin import ensure_topics
+from shared.kafka.connection import client_options
 from shared.kafka.consumer import ConsumerRunner
 from shared.kafka.producer import EventProducer
 from shared.topics import dlq
@@ -44,7 +45,7 @@ cluster_effects = sa.Table(
 
 
 async def replica_counts(bootstrap: str, topic: str, field: str = "replicas") -> set[int]:
-    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap)
+    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap, **client_options())
     await admin.start()
     try:
         [described] = await admin.describe_topics([topic])

@@ -23,8 +23,7 @@ from shared.events import MaskedPerson, PoliceHandoverIssued, ReceiptIssued
 from shared.identity import derive_person_id
 from shared.kafka.producer import EventProducer
 from tests.factories import court_order, random_id_number
-from tests.kafka_helpers import read_topic
-from tools.devstack.kafka import KafkaNode
+from tests.kafka_helpers import read_topic, scratch_broker, start_scratch_broker
 
 PERSON_KEY = b"sps-demo-person-id-key"
 
@@ -440,9 +439,8 @@ def _demo_identity_key() -> bytes:
 
 
 async def test_with_the_broker_stopped_a_batch_gets_202_or_503_and_every_202_reaches_kafka(stack, tmp_path: Path):
-    node = KafkaNode(tmp_path / "kafka", port=29292, controller_port=29293)
-    node.start()
-    await node.wait_ready_async()
+    node = scratch_broker(tmp_path / "kafka", 29292)
+    await start_scratch_broker(node)
     try:
         async with gateway(stack, "exchange_down", bootstrap=node.bootstrap, publish_timeout_s=1.0) as (app, client):
             device = await bearer(client, "device")

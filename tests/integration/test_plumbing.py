@@ -24,8 +24,7 @@ from shared.kafka.consumer import ConsumerRunner, RejectedRecord
 from shared.kafka.producer import EventProducer
 from shared.outbox import OutboxRelay
 from shared.topics import dlq
-from tests.kafka_helpers import fresh_topic, header, read_topic
-from tools.devstack.kafka import KafkaNode
+from tests.kafka_helpers import fresh_topic, header, read_topic, scratch_broker, start_scratch_broker
 
 effects_md = sa.MetaData()
 # No unique key on purpose: a handler applied twice would leave two rows.
@@ -237,10 +236,9 @@ async def test_a_consumer_whose_client_dies_is_started_again_and_loses_and_doubl
 
 async def test_outbox_publishes_what_was_committed_while_kafka_was_down(db, tmp_path: Path):
     engine, url = db
-    node = KafkaNode(tmp_path / "kafka", port=29092, controller_port=29093)
-    node.start()
+    node = scratch_broker(tmp_path / "kafka", 29092)
     try:
-        await node.wait_ready_async()
+        await start_scratch_broker(node)
         topic = f"test.outbox.{uuid.uuid4().hex[:8]}"
         await ensure_topics(node.bootstrap, [topic], partitions=3)
         producer = EventProducer(node.bootstrap, "test-outbox", request_timeout_ms=5000)

@@ -15,8 +15,8 @@ from services.risk.adapters.tables import assessments
 from services.risk.main import RiskSettings, create_app
 from shared.envelope import decode, encode, new_event
 from shared.events import CourtOrderIngested, MaskedPerson
-from shared.internal import HEADER
 from shared.paths import POLICY_DIR
+from tests.internal_calls import AsCommandCentre
 
 
 async def test_rescoring_keeps_old_results_and_adds_new_ones_side_by_side(stack, tmp_path: Path):
@@ -58,7 +58,9 @@ async def test_rescoring_keeps_old_results_and_adds_new_ones_side_by_side(stack,
         async with app.state.parts.runtime.uow() as uow:
             await app.state.parts.handlers.on_court_order(incoming, order, uow)
         async with httpx.AsyncClient(
-            transport=httpx.ASGITransport(app=app), base_url="http://risk", headers={HEADER: "sps-demo-internal-token"}
+            transport=httpx.ASGITransport(app=app),
+            base_url="http://risk",
+            auth=AsCommandCentre(app.state.parts.runtime.name),
         ) as client:
             for _ in range(100):
                 r = await client.get(f"/internal/v1/persons/{person}/risk")

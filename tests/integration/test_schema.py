@@ -36,7 +36,7 @@ def declared(service: str, with_timers: bool) -> sa.MetaData:
 async def test_the_migration_head_builds_the_declared_tables(stack, service):
     name = f"schema_{service}_{uuid.uuid4().hex[:6]}"
     await ensure_database(stack.database_url, name)
-    engine = make_engine(str(make_url(stack.database_url).set(database=name)))
+    engine = make_engine(make_url(stack.database_url).set(database=name).render_as_string(hide_password=False))
     try:
         await upgrade_to_head(engine, Path(REPO_ROOT, "services", service, "adapters", "migrations"))
         async with engine.connect() as conn:

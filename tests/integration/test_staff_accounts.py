@@ -6,18 +6,23 @@ account ends the session at once (the token stops working wherever it was copied
 from __future__ import annotations
 
 import io
+import json
 import uuid
 
 import httpx
 import pytest
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from services.command_centre import accounts
 from services.command_centre.main import CommandCentreSettings, create_app
+from shared.service_tokens import private_pem, public_pem
 
 
 @pytest.fixture
 def settings(stack, monkeypatch) -> CommandCentreSettings:
-    monkeypatch.setenv("SPS_INTERNAL_TOKEN", "test-internal-token")
+    key = Ed25519PrivateKey.generate()
+    monkeypatch.setenv("SPS_SERVICE_SIGNING_KEY", private_pem(key))
+    monkeypatch.setenv("SPS_SERVICE_VERIFY_KEYS", json.dumps({"command_centre": public_pem(key.public_key())}))
     monkeypatch.delenv("SPS_POLICY_DIR", raising=False)  # the repository's throttle, not the platform's
     return CommandCentreSettings(
         demo_mode=False,

@@ -18,6 +18,7 @@ from shared.envelope import encode, new_event
 from shared.events import ArrivalRegistered, Checkin, MaskedPerson, RiskAssessed
 from shared.paths import POLICY_DIR
 from tests.integration.test_supervision import events_for, order, send, supervision
+from tests.internal_calls import AsCommandCentre
 from tests.waiting import eventually
 
 HEAD = {"actor": "head-demo", "role": "bureau_head", "jurisdiction": "county"}
@@ -41,7 +42,7 @@ def client(app) -> httpx.AsyncClient:
     return httpx.AsyncClient(
         transport=httpx.ASGITransport(app=app),
         base_url="http://supervision",
-        headers={"X-SPS-Internal-Token": app.state.parts.runtime.internal_token},
+        auth=AsCommandCentre(app.state.parts.runtime.name),
     )
 
 

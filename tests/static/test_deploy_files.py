@@ -69,3 +69,51 @@ def test_runtime_files_are_ignored():
     ignored = (REPO_ROOT / ".gitignore").read_text().split()
     for path in (".local/", ".venv/", "__pycache__/"):
         assert path in ignored
+
+
+def test_compose_kafka_takes_only_authenticated_clients_and_each_service_is_its_own_principal():
+    import importlib.util
+
+    from shared.kafka.access import service_principal
+
+    services = compose()["services"]
+    kafka = services["kafka"]["environment"]
+    protocols = dict(pair.split(":") for pair in kafka["KAFKA_LISTENER_SECURITY_PROTOCOL_MAP"].split(","))
+    assert set(protocols.values()) == {"SASL_PLAINTEXT"}, "no listener without authentication"
+    assert kafka["KAFKA_SASL_ENABLED_MECHANISMS"] == "SCRAM-SHA-512"
+    assert kafka["KAFKA_ALLOW_EVERYONE_IF_NO_ACL_FOUND"] == "false"
+    assert "StandardAuthorizer" in kafka["KAFKA_AUTHORIZER_CLASS_NAME"]
+    for name in SERVICES:
+        env = services[name]["environment"]
+        assert env["KAFKA_SASL_USERNAME"] == service_principal(name)
+        assert env["KAFKA_SECURITY_PROTOCOL"] == "SASL_PLAINTEXT" and env["KAFKA_SASL_MECHANISM"] == "SCRAM-SHA-512"
+        assert services[name]["depends_on"]["kafka-setup"] == {"condition": "service_completed_successfully"}
+    # The setup script is the generator's output, from the same ACL table as make up's broker.
+    spec = importlib.util.spec_from_file_location("compose_setup", REPO_ROOT / "deploy" / "kafka" / "compose_setup.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    assert (REPO_ROOT / "deploy" / "kafka" / "compose-setup.sh").read_text() == module.render()
+    script = module.render()
+    assert "User:device-demo --operation Write --topic ingest.checkins.v1 --topic ingest.locations.v1 " in script
+    assert "--entity-name sps-supervision" in script
+
+
+def test_compose_services_connect_as_their_own_database_roles_made_by_the_init_script():
+    import importlib.util
+
+    from tools.devstack.pg_roles import migrator_role, runtime_role
+
+    services = compose()["services"]
+    for name in SERVICES:
+        env = services[name]["environment"]
+        assert env["DATABASE_URL"].startswith(f"postgresql+asyncpg://{runtime_role(name)}:")
+        assert env["SPS_MIGRATION_DATABASE_URL"].startswith(f"postgresql+asyncpg://{migrator_role(name)}:")
+        assert "postgres:postgres@" not in env["DATABASE_URL"], "no service connects as the superuser"
+    volumes = services["postgres"]["volumes"]
+    assert "./deploy/postgres/init-roles.sh:/docker-entrypoint-initdb.d/10-sps-roles.sh:ro" in volumes
+    spec = importlib.util.spec_from_file_location(
+        "compose_roles", REPO_ROOT / "deploy" / "postgres" / "compose_roles.py"
+    )
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    assert (REPO_ROOT / "deploy" / "postgres" / "init-roles.sh").read_text() == module.render()

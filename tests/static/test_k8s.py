@@ -120,7 +120,9 @@ def test_every_service_has_probes_resources_secrets_a_budget_and_an_autoscaler()
         assert not container["image"].endswith(":latest") and ":" in container["image"]
         assert pod["securityContext"]["runAsNonRoot"] is True
         for var in container["env"]:
-            if SECRETISH.search(var["name"]):
+            if var["name"].endswith("DATABASE_URL"):  # an address: its password comes apart, from a Secret
+                assert re.fullmatch(r"postgresql\+asyncpg://\w+@[\w.-]+:\d+/\w+", var["value"]), var["value"]
+            elif SECRETISH.search(var["name"]):
                 assert "secretKeyRef" in var.get("valueFrom", {}), f"{name}: {var['name']} must come from a Secret"
         selector = dep["spec"]["selector"]["matchLabels"]
         assert pdbs[k8s_name]["spec"]["selector"]["matchLabels"] == selector
@@ -152,13 +154,32 @@ def test_kafka_is_a_kraft_cluster_of_three_with_every_topic_replicated():
 def test_postgres_is_a_cloudnativepg_cluster_with_replicas():
     [cluster] = by_kind("Cluster").values()
     assert cluster["spec"]["instances"] >= 3 and cluster["spec"]["minSyncReplicas"] >= 1
-    envs = [
-        v
-        for d in by_kind("Deployment").values()
-        for v in d["spec"]["template"]["spec"]["containers"][0]["env"]
-        if v["name"] == "DATABASE_URL"
-    ]
-    assert {v["valueFrom"]["secretKeyRef"]["name"] for v in envs} == {f"{cluster['metadata']['name']}-app"}
+    # M2: each service its own two roles (neither a superuser), its own database owned by the
+    # migration role, and only those two let into it.
+    from tools.devstack.pg_roles import database, migrator_role, runtime_role
+
+    roles = {r["name"]: r for r in cluster["spec"]["managed"]["roles"]}
+    databases = {d["spec"]["name"]: d["spec"] for d in by_kind("Database").values()}
+    hba = cluster["spec"]["postgresql"]["pg_hba"]
+    for name in SERVICES:
+        runtime, migrator = runtime_role(name), migrator_role(name)
+        assert not roles[runtime]["superuser"] and not roles[migrator]["superuser"]
+        assert not roles[runtime]["createdb"] and roles[runtime]["passwordSecret"]["name"]
+        assert databases[database(name)]["owner"] == migrator
+        allow = hba.index(f"host {database(name)} {runtime},{migrator} all scram-sha-256")
+        assert hba[allow + 1] == f"host {database(name)} all all reject"
+        env = {
+            v["name"]: v
+            for v in by_kind("Deployment")[f"sps-{name.replace('_', '-')}"]["spec"]["template"]["spec"]["containers"][
+                0
+            ]["env"]
+        }
+        assert env["DATABASE_URL"]["value"].startswith(f"postgresql+asyncpg://{runtime}@")
+        assert env["SPS_MIGRATION_DATABASE_URL"]["value"].startswith(f"postgresql+asyncpg://{migrator}@")
+        assert (
+            env["SPS_DATABASE_PASSWORD"]["valueFrom"]["secretKeyRef"]["name"]
+            == roles[runtime]["passwordSecret"]["name"]
+        )
 
 
 def test_kustomizations_name_only_files_that_exist():
@@ -194,3 +215,30 @@ def test_the_dashboard_queries_only_metrics_the_services_export():
         for target in panel["targets"]:
             names = set(re.findall(r"\bsps_[a-z_]+", target["expr"]))
             assert names and names <= exported, f"{panel['title']}: {names - exported}"
+
+
+def test_kafka_needs_scram_and_each_service_is_its_own_principal_with_the_tables_acls():
+    from shared.kafka.access import acl_bindings, service_access, service_principal
+
+    [cluster] = by_kind("Kafka").values()
+    assert {listener["authentication"]["type"] for listener in cluster["spec"]["kafka"]["listeners"]} == {
+        "scram-sha-512"
+    }
+    assert cluster["spec"]["kafka"]["authorization"]["type"] == "simple"
+    users = by_kind("KafkaUser")
+    assert not {"ops-demo", "alert-consumer-demo", "device-demo"} & set(users), "demo principals stay out of k8s"
+    deployments = by_kind("Deployment")
+    for name in SERVICES:
+        principal = service_principal(name)
+        rules = {
+            (acl["resource"]["type"], acl["resource"].get("name"), op.upper())
+            for acl in users[principal]["spec"]["authorization"]["acls"]
+            for op in acl["operations"]
+        }
+        assert rules == {
+            (b.resource_type.lower(), b.resource_name, b.operation) for b in acl_bindings(service_access(name))
+        }
+        [container] = deployments[principal]["spec"]["template"]["spec"]["containers"]
+        env = {var["name"]: var for var in container["env"]}
+        assert env["KAFKA_SASL_USERNAME"]["value"] == principal
+        assert env["KAFKA_SASL_PASSWORD"]["valueFrom"]["secretKeyRef"] == {"name": principal, "key": "password"}

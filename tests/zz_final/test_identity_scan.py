@@ -11,6 +11,7 @@ from aiokafka.admin import AIOKafkaAdminClient
 from sqlalchemy.engine import make_url
 
 from shared.identity import is_valid_id_number
+from shared.kafka.connection import client_options
 from tests.conftest import TEST_ROOT
 from tests.kafka_helpers import read_topic
 
@@ -26,7 +27,7 @@ async def test_no_identity_number_in_clear_anywhere(stack):
     assert valid_ids(b'{"id_number": "11010519491231002X"}') == {"11010519491231002X"}
 
     found: dict[str, set[str]] = {}
-    admin = AIOKafkaAdminClient(bootstrap_servers=stack.bootstrap)
+    admin = AIOKafkaAdminClient(bootstrap_servers=stack.bootstrap, **client_options())
     await admin.start()
     try:
         topic_names = [t for t in await admin.list_topics() if not t.startswith("__")]
@@ -44,7 +45,9 @@ async def test_no_identity_number_in_clear_anywhere(stack):
             found.setdefault(f"log {log}", set()).update(hits)
 
     url = make_url(stack.database_url)
-    conn = await asyncpg.connect(host=url.host, port=url.port, user=url.username, database=url.database)
+    conn = await asyncpg.connect(
+        host=url.host, port=url.port, user=url.username, password=url.password, database=url.database
+    )
     try:
         databases = [
             r["datname"] for r in await conn.fetch("SELECT datname FROM pg_database WHERE datname LIKE 'sps_%'")
@@ -53,7 +56,9 @@ async def test_no_identity_number_in_clear_anywhere(stack):
         await conn.close()
     rows_scanned = 0
     for name in databases:
-        db = await asyncpg.connect(host=url.host, port=url.port, user=url.username, database=name)
+        db = await asyncpg.connect(
+            host=url.host, port=url.port, user=url.username, password=url.password, database=name
+        )
         try:
             tables = [
                 r["tablename"] for r in await db.fetch("SELECT tablename FROM pg_tables WHERE schemaname='public'")

@@ -86,6 +86,24 @@ def run(demo: bool = typer.Option(True, help="Enable the contract's demo clients
 
 
 @app.command()
+def env(
+    service: str = typer.Argument(..., help=f"one of {', '.join(SERVICES)}"),
+    demo: bool = typer.Option(True, help="As `make up` runs it (demo mode), or not."),
+) -> None:
+    """Print a service's variables as `make up` gives them (its database roles, Kafka principal
+    and keys), to run a command as that service: eval "$(python -m tools.devstack env command_centre)"."""
+    import shlex
+
+    if service not in SERVICES:
+        console.print(f"[red]✗ no service {service!r}; one of {', '.join(SERVICES)}[/]")
+        raise typer.Exit(2)
+    stack = _stack(demo)
+    own = {k: v for k, v in stack.service_env(service).items() if os.environ.get(k) != v}
+    for key in sorted(own):
+        print(f"export {key}={shlex.quote(own[key])}")
+
+
+@app.command()
 def status() -> None:
     """Show what is running."""
     for name, alive in _stack().status().items():

@@ -9,9 +9,12 @@ import uuid
 from dataclasses import dataclass
 from pathlib import Path
 
+from shared.kafka.access import BROKER_PRINCIPAL
 from shared.kafka.admin import wait_for_kafka
+from shared.kafka.connection import KafkaAuth
 from shared.paths import LOCAL_DIR, REPO_ROOT
 from tools.devstack import procs
+from tools.devstack.kafka_security import Credentials, provision
 
 POM = REPO_ROOT / "deploy" / "kafka" / "pom.xml"
 LOG4J = REPO_ROOT / "deploy" / "kafka" / "log4j2.properties"
@@ -64,6 +67,8 @@ class KafkaNode:
     voters: str | None = None
     heap: str = "512m"
     extra_config: dict[str, str] | None = None
+    # SASL/SCRAM and ACLs (contract §6.1); None is a broker without authentication.
+    credentials: Credentials | None = None
 
     @property
     def bootstrap(self) -> str:
@@ -78,11 +83,12 @@ class KafkaNode:
         return self.home / "data"
 
     def _properties(self) -> str:
+        client = "CLIENT" if self.credentials else "PLAINTEXT"
         lines = {
             "process.roles": "broker,controller",
             "node.id": str(self.node_id),
-            "listeners": f"PLAINTEXT://127.0.0.1:{self.port},CONTROLLER://127.0.0.1:{self.controller_port}",
-            "advertised.listeners": f"PLAINTEXT://127.0.0.1:{self.port}",
+            "listeners": f"{client}://127.0.0.1:{self.port},CONTROLLER://127.0.0.1:{self.controller_port}",
+            "advertised.listeners": f"{client}://127.0.0.1:{self.port}",
             "controller.listener.names": "CONTROLLER",
             "listener.security.protocol.map": "PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT",
             "log.dirs": str(self.data_dir),
@@ -101,6 +107,8 @@ class KafkaNode:
             lines["controller.quorum.voters"] = self.voters
         else:
             lines["controller.quorum.bootstrap.servers"] = f"127.0.0.1:{self.controller_port}"
+        if self.credentials:
+            lines.update(self.credentials.broker_properties())
         lines.update(self.extra_config or {})
         return "".join(f"{k}={v}\n" for k, v in lines.items())
 
@@ -121,15 +129,26 @@ class KafkaNode:
         (self.home / "logs").mkdir(parents=True, exist_ok=True)
         config = self.home / "server.properties"
         config.write_text(self._properties())
+        marker = self.home / ".sasl"  # formatted with the broker's SCRAM credential
         if (self.data_dir / "meta.properties").exists():
-            return
+            if not self.credentials or marker.exists():
+                return
+            # Formatted before SASL: its metadata has no broker credential, so it cannot start
+            # secured. Its records are set aside (not deleted) and the storage formatted afresh.
+            aside = self.home / f"data.before-sasl-{uuid.uuid4().hex[:8]}"
+            self.data_dir.rename(aside)
+            print(f"Kafka: the data at {self.data_dir} predates SASL; moved to {aside}")
         cid = cluster_id or _random_cluster_id()
         args = ["format", f"--cluster-id={cid}", "--config", str(config)]
         if not self.voters:
             args.append("--standalone")
+        if self.credentials:
+            args += self.credentials.format_args()
         result = subprocess.run(self._java("kafka.tools.StorageTool", *args), capture_output=True, text=True)
         if result.returncode != 0:
             raise KafkaSetupError(f"formatting Kafka storage failed: {result.stdout}{result.stderr}")
+        if self.credentials:
+            marker.write_text("SCRAM-SHA-512\n")
 
     def running(self) -> bool:
         return procs.alive(procs.read_pid(self.pidfile))
@@ -161,7 +180,8 @@ class KafkaNode:
 
     async def wait_ready_async(self, timeout_s: float = 90.0) -> None:
         try:
-            await wait_for_kafka(self.bootstrap, timeout_s)
+            auth = self.credentials.auth(BROKER_PRINCIPAL) if self.credentials else KafkaAuth("PLAINTEXT")
+            await wait_for_kafka(self.bootstrap, timeout_s, auth=auth)
         except TimeoutError as exc:
             raise KafkaSetupError(f"{exc}; see {self.home / 'logs'}") from None
 
@@ -202,6 +222,7 @@ class KafkaCluster:
 
     def __post_init__(self) -> None:
         voters = ",".join(f"{i + 1}@127.0.0.1:{self.base_port + 2 * i + 1}" for i in range(self.size))
+        self.credentials = Credentials(self.home / "credentials.json")
         replicated = {
             "default.replication.factor": str(self.size),
             "min.insync.replicas": str(self.min_insync),
@@ -220,6 +241,7 @@ class KafkaCluster:
                 voters=voters,
                 heap=self.heap,
                 extra_config=replicated,
+                credentials=self.credentials,
             )
             for i in range(self.size)
         ]
@@ -238,6 +260,8 @@ class KafkaCluster:
     async def wait_ready_async(self, timeout_s: float = 120.0) -> None:
         for node in self.nodes:
             await node.wait_ready_async(timeout_s)
+        # The fault tests' clients are the test process's: the demo principals exist here too.
+        await asyncio.to_thread(provision, self.bootstrap, self.credentials, ensure_jars(), demo=True)
 
     def stop(self) -> None:
         for node in self.nodes:

@@ -13,6 +13,16 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from tools.devstack import procs
+from tools.devstack.pg_roles import (
+    SERVICES,
+    RolePasswords,
+    database,
+    database_statements,
+    migrator_role,
+    role_statements,
+    runtime_role,
+    schema_statements,
+)
 
 PG_USER = "sps-postgres"
 
@@ -64,6 +74,9 @@ class PostgresNode:
     home: Path
     port: int = 5432
     durable: bool = True  # tests turn fsync off: a killed process loses nothing, only a machine crash would
+    # Every TCP connection needs its role's password (scram-sha-256), the superuser's included
+    # (docs/security.md, M2); None keeps the old trust authentication.
+    passwords: RolePasswords | None = None
 
     @property
     def data_dir(self) -> Path:
@@ -71,9 +84,25 @@ class PostgresNode:
 
     @property
     def url(self) -> str:
-        return f"postgresql+asyncpg://postgres@127.0.0.1:{self.port}/postgres"
+        return self.role_url("postgres")
 
-    def _cmd(self, name: str, *args: str, check: bool = True, timeout: float = 60) -> subprocess.CompletedProcess:
+    def role_url(self, role: str) -> str:
+        secret = f":{self.passwords[role]}" if self.passwords else ""
+        return f"postgresql+asyncpg://{role}{secret}@127.0.0.1:{self.port}/postgres"
+
+    @property
+    def _marker(self) -> Path:
+        return self.home / ".scram"
+
+    def _cmd(
+        self,
+        name: str,
+        *args: str,
+        check: bool = True,
+        timeout: float = 60,
+        env: dict[str, str] | None = None,
+        stdin: str | None = None,
+    ) -> subprocess.CompletedProcess:
         user = _run_as()
         result = subprocess.run(
             [str(_bin_dir() / name), *args],
@@ -83,6 +112,8 @@ class PostgresNode:
             timeout=timeout,
             start_new_session=True,
             cwd="/",
+            env={**os.environ, **(env or {})},
+            input=stdin,
         )
         if check and result.returncode != 0:
             log = self.home / "postgres.log"
@@ -100,16 +131,29 @@ class PostgresNode:
             return
         if self.data_dir.exists():
             shutil.rmtree(self.data_dir)
-        self._cmd(
-            "initdb",
-            "-D",
-            str(self.data_dir),
-            "-U",
-            "postgres",
-            "--auth=trust",
-            "--encoding=UTF8",
-            "--locale=C.UTF-8" if _has_c_utf8() else "--locale=C",
-        )
+        auth = ["--auth=trust"]
+        pwfile = self.home / ".pwfile"
+        if self.passwords:
+            pwfile.write_text(self.passwords["postgres"] + "\n")
+            pwfile.chmod(0o600)
+            if user:
+                _open_path_for(pwfile, user)
+            auth = ["--auth-local=trust", "--auth-host=scram-sha-256", f"--pwfile={pwfile}"]
+        try:
+            self._cmd(
+                "initdb",
+                "-D",
+                str(self.data_dir),
+                "-U",
+                "postgres",
+                *auth,
+                "--encoding=UTF8",
+                "--locale=C.UTF-8" if _has_c_utf8() else "--locale=C",
+            )
+        finally:
+            pwfile.unlink(missing_ok=True)
+        if self.passwords:
+            self._marker.write_text("scram-sha-256\n")
 
     def pid(self) -> int | None:
         try:
@@ -145,6 +189,49 @@ class PostgresNode:
             "60",
             "start",
         )
+        if self.passwords and not self._marker.exists():
+            self._require_passwords()
+
+    def _psql(self, sql: str, database: str = "postgres", *, password: str | None = None) -> str:
+        args = ["-X", "-q", "-v", "ON_ERROR_STOP=1", "-h", "127.0.0.1", "-p", str(self.port), "-U", "postgres"]
+        env = {"PGPASSWORD": password} if password else {}
+        return self._cmd("psql", *args, "-d", database, "-At", env=env, stdin=sql).stdout
+
+    def _require_passwords(self) -> None:
+        """A data directory made with trust authentication (before M2): the superuser gets its
+        password, and every TCP connection must then give one."""
+        assert self.passwords is not None
+        self._psql(f"ALTER ROLE postgres PASSWORD '{self.passwords['postgres']}';")
+        hba = self.data_dir / "pg_hba.conf"
+        hba.write_text(
+            "# Written by tools/devstack/postgres.py: every TCP connection gives its role's password.\n"
+            "local all all trust\n"
+            "host all all 127.0.0.1/32 scram-sha-256\n"
+            "host all all ::1/128 scram-sha-256\n"
+        )
+        user = _run_as()
+        if user:
+            _open_path_for(hba, user)
+        self._cmd("pg_ctl", "-D", str(self.data_dir), "reload")
+        self._marker.write_text("scram-sha-256\n")
+
+    def provision_roles(self, services: tuple[str, ...] = SERVICES) -> None:
+        """Each service's two roles and its own database (tools/devstack/pg_roles.py)."""
+        assert self.passwords is not None
+        superuser = self.passwords["postgres"]
+        sql = []
+        for service in services:
+            sql += role_statements(
+                service, self.passwords[runtime_role(service)], self.passwords[migrator_role(service)]
+            )
+        self._psql(";\n".join(sql) + ";", password=superuser)
+        existing = set(self._psql("SELECT datname FROM pg_database;", password=superuser).split())
+        for service in services:
+            db = database(service)
+            if db not in existing:
+                self._psql(f'CREATE DATABASE "{db}" OWNER "{migrator_role(service)}";', password=superuser)
+            self._psql(";\n".join(database_statements(service)) + ";", password=superuser)
+            self._psql(";\n".join(schema_statements(service)) + ";", db, password=superuser)
 
     def stop(self, *, mode: str = "fast") -> None:
         if not self.running():
@@ -159,3 +246,16 @@ def _has_c_utf8() -> bool:
     except OSError:
         return False
     return "c.utf8" in out or "c.utf-8" in out
+
+
+def local_superuser_url(home: Path | None = None) -> str | None:
+    """`make up`'s server as its superuser (for operators' tools that make scratch databases),
+    if `make up` made one here."""
+    from shared.paths import LOCAL_DIR
+
+    home = home or LOCAL_DIR / "postgres"
+    path = home / "credentials.json"
+    if not path.exists():
+        return None
+    port = int(os.environ.get("SPS_PG_PORT", 5432))
+    return PostgresNode(home, port=port, passwords=RolePasswords(path)).url

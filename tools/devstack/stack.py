@@ -20,8 +20,11 @@ import httpx
 from shared.kafka.admin import ensure_topics
 from shared.paths import LOCAL_DIR, REPO_ROOT
 from tools.devstack import procs
-from tools.devstack.kafka import KafkaNode
+from tools.devstack.kafka import KafkaNode, ensure_jars
+from tools.devstack.kafka_security import Credentials, provision
+from tools.devstack.pg_roles import RolePasswords, migrator_role, runtime_role
 from tools.devstack.postgres import PostgresNode
+from tools.devstack.service_keys import local_service_keys
 
 # name → default HTTP port. The command centre and the gateway ports are the contract's.
 SERVICES: dict[str, int] = {
@@ -47,8 +50,18 @@ class Stack:
     def __post_init__(self) -> None:
         self.external_kafka = os.environ.get("KAFKA_BOOTSTRAP_SERVERS")
         self.external_db = os.environ.get("DATABASE_URL")
-        self.kafka = KafkaNode(self.root / "kafka", port=self.kafka_port, controller_port=self.kafka_port + 1)
-        self.pg = PostgresNode(self.root / "postgres", port=self.pg_port, durable=self.durable)
+        demo = self.extra_env.get("SPS_DEMO_MODE", os.environ.get("SPS_DEMO_MODE", "false"))
+        self.demo = demo.lower() in ("1", "true", "yes")
+        # The embedded broker's principals (contract §6.1); an external cluster's come from the
+        # environment instead.
+        self.credentials = None if self.external_kafka else Credentials(self.root / "kafka" / "credentials.json")
+        self.kafka = KafkaNode(
+            self.root / "kafka", port=self.kafka_port, controller_port=self.kafka_port + 1, credentials=self.credentials
+        )
+        # Each service's own database roles, and passwords for all (M2); an external server's come
+        # from DATABASE_URL instead.
+        passwords = None if self.external_db else RolePasswords(self.root / "postgres" / "credentials.json")
+        self.pg = PostgresNode(self.root / "postgres", port=self.pg_port, durable=self.durable, passwords=passwords)
 
     # --- addresses ------------------------------------------------------------------
 
@@ -82,6 +95,7 @@ class Stack:
             t = time.monotonic()
             self.pg.start()
             procs.write_pid(self.pidfile("postgres"), self.pg.pid() or 0)
+            self.pg.provision_roles()
             self.say(f"PostgreSQL: ready on 127.0.0.1:{self.pg.port} ({time.monotonic() - t:.1f}s)")
         if self.external_kafka:
             self.say(f"Kafka: using KAFKA_BOOTSTRAP_SERVERS ({self.external_kafka})")
@@ -91,6 +105,11 @@ class Stack:
             procs.write_pid(self.pidfile("kafka"), pid)
             self.kafka.wait_ready()
             self.say(f"Kafka: ready on {self.kafka.bootstrap} ({time.monotonic() - t:.1f}s)")
+            assert self.credentials is not None
+            summary = provision(self.bootstrap, self.credentials, ensure_jars(), demo=self.demo)
+            self.say(f"Kafka: SASL/SCRAM-SHA-512 and ACLs set ({summary})")
+            # This process (and the tests and tools it runs) talks to Kafka as the operator.
+            os.environ.update(self.credentials.operator_auth(demo=self.demo).environ())
         created = asyncio.run(ensure_topics(self.bootstrap))
         if created:
             self.say(f"Kafka: created {len(created)} topics")
@@ -124,6 +143,13 @@ class Stack:
             }
         )
         env.update(self.extra_env)
+        if not self.external_db:  # each service connects as its own role; migrations as another
+            env["DATABASE_URL"] = self.pg.role_url(runtime_role(name))
+            env["SPS_MIGRATION_DATABASE_URL"] = self.pg.role_url(migrator_role(name))
+        if self.credentials is not None:  # each service is its own principal
+            env.update(self.credentials.service_environ(name))
+        if not self.demo and "SPS_SERVICE_SIGNING_KEY" not in env:  # and signs with a key of its own
+            env.update(local_service_keys(self.root)[name])
         return env
 
     def start_service(self, name: str, instance: int = 0) -> int:

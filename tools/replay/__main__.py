@@ -18,6 +18,8 @@ from services.alerting.domain.policy import AlertPolicy, load_alert_policy
 from shared.paths import POLICY_DIR
 from shared.policy import load_policy
 from shared.settings import DEFAULT_DATABASE_URL
+from tools.devstack.kafka_security import use_local_principal
+from tools.devstack.postgres import local_superuser_url
 from tools.replay.engine import RuleRow, Simulation, compare
 from tools.replay.load import read_period
 
@@ -44,9 +46,15 @@ def main(
     until: str = typer.Option(..., "--to", help="the period's end (exclusive)"),
     policy: Path = typer.Option(..., "--policy", help="the changed alerts.yaml, or a directory holding it"),
     bootstrap: str = typer.Option(os.environ.get("KAFKA_BOOTSTRAP_SERVERS", "127.0.0.1:9092"), "--bootstrap"),
-    database_url: str = typer.Option(os.environ.get("DATABASE_URL", DEFAULT_DATABASE_URL), "--database-url"),
+    database_url: str | None = typer.Option(
+        None,
+        "--database-url",
+        help="a server where scratch databases may be made (default: $DATABASE_URL, else make up's)",
+    ),
     json_out: Path | None = typer.Option(None, "--json", help="also write the rows as JSON here"),
 ) -> None:
+    use_local_principal()
+    database_url = database_url or os.environ.get("DATABASE_URL") or local_superuser_url() or DEFAULT_DATABASE_URL
     start, end = _instant(since), _instant(until)
     if end <= start:
         console.print("[red]✗ --to must be after --from[/]")

@@ -19,13 +19,15 @@ from aiokafka import AIOKafkaConsumer, TopicPartition
 
 from services.alerting.domain.alerts import alert_id
 from shared import topics
+from shared.kafka.connection import client_options
+from tools.devstack.kafka_security import use_local_principal
 
 app = typer.Typer(add_completion=False)
 
 
 async def distances(bootstrap: str) -> dict[str, float]:
     """zone_exit alert id → the distance of the fix that raised it."""
-    consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap, enable_auto_commit=False)
+    consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap, enable_auto_commit=False, **client_options())
     await consumer.start()
     await asyncio.sleep(0)
     try:
@@ -84,6 +86,7 @@ def main(
     console: str = typer.Option("http://127.0.0.1:8000"),
     bootstrap: str = typer.Option("127.0.0.1:9092"),
 ) -> None:
+    use_local_principal()
     false_alarms, returned = asyncio.run(work(console, bootstrap, near))
     print(f"disposed {false_alarms} as false_alarm and {returned} as returned")
 

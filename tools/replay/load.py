@@ -11,6 +11,7 @@ from aiokafka import AIOKafkaConsumer, TopicPartition
 
 from shared import topics
 from shared.envelope import EnvelopeError, IncomingEvent, decode
+from shared.kafka.connection import client_options
 from tools.replay.engine import Period, actual_alerts
 
 SIGNAL_TOPICS = (topics.SUPERVISION_EVENTS, topics.HANDOVER_EVENTS, topics.RISK_EVENTS)
@@ -26,7 +27,7 @@ async def read_events(
     until: datetime,
     progress: Callable[[int], None] | None = None,
 ) -> list[IncomingEvent]:
-    consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap, enable_auto_commit=False)
+    consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap, enable_auto_commit=False, **client_options())
     await consumer.start()
     await asyncio.sleep(0)  # let aiokafka's no-group task start, or stop() raises CancelledError
     try:

@@ -239,7 +239,7 @@ async def _alert_step(parts: CommandCentreParts, user: Actor, alert_id: uuid.UUI
     (a red or orange alert closes only with a supervisor's sign-off) and records who took it."""
     await _visible(parts, user, alert_id)
     return await parts.alerting.call(
-        "POST", f"/internal/v1/alerts/{alert_id}/{step}", json={**user.as_body(), **body.model_dump()}
+        "POST", f"/internal/v1/alerts/{alert_id}/{step}", json=body.model_dump(), actor=user
     )
 
 
@@ -271,7 +271,7 @@ async def alert_detail(alert_id: uuid.UUID, parts: Parts, user: User):
 
 @router.post("/api/v1/silences", tags=["staff"], status_code=201)
 async def silence(body: SilenceIn, parts: Parts, user: User):
-    return await parts.alerting.call("POST", "/internal/v1/silences", json={**user.as_body(), **body.model_dump()})
+    return await parts.alerting.call("POST", "/internal/v1/silences", json=body.model_dump(), actor=user)
 
 
 @router.get("/api/v1/silences", tags=["staff"])
@@ -361,7 +361,7 @@ async def assess_risk(person_id: uuid.UUID, parts: Parts, user: User):
         "risk",
         "POST",
         f"/internal/v1/persons/{person_id}/assess",
-        json=user.as_body(),
+        json={},
         action="update",
         resource="risk",
     )
@@ -379,7 +379,7 @@ async def override_risk(person_id: uuid.UUID, assessment_id: uuid.UUID, body: Ri
         "risk",
         "POST",
         f"/internal/v1/persons/{person_id}/assessments/{assessment_id}/override",
-        json={**body.model_dump(), **user.as_body()},
+        json=body.model_dump(),
         action="update",
         resource="risk",
     )
@@ -448,6 +448,4 @@ async def handover_step(
             person_id=uuid.UUID(current["person_id"]),
             purpose="安置帮教衔接 (handover)",
         )
-    return await parts.handover.call(
-        "POST", f"/internal/v1/handovers/{handover_id}/{step}", json={**body, **user.as_body()}
-    )
+    return await parts.handover.call("POST", f"/internal/v1/handovers/{handover_id}/{step}", json=body, actor=user)

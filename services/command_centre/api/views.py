@@ -179,7 +179,7 @@ async def key_persons(office: str, month: str, parts: Parts, user: User):
 async def confirm_key_persons(office: str, month: str, parts: Parts, user: User):
     user.require("key_persons.confirm", office)
     return await parts.supervision.call(
-        "POST", f"/internal/v1/key-persons/{office}/{month}/confirm", json=user.as_body()
+        "POST", f"/internal/v1/key-persons/{office}/{month}/confirm", json={}, actor=user
     )
 
 

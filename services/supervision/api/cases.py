@@ -62,8 +62,7 @@ class SanctionIn(ActingStaff):
 @router.post("/persons/{person_id}/sanctions", status_code=201)
 async def record_sanction(person_id: uuid.UUID, body: SanctionIn, parts: Parts) -> dict[str, Any]:
     """A sanction (训诫 / 警告 / 提请撤销), counted per case; alerting and risk act on the count."""
+    actor = body.acting(parts.authority)
     async with parts.runtime.uow() as uow:
-        data, sanction_id = await parts.commands.record_sanction(
-            uow, body.acting(parts.authority), person_id, body.kind, body.reason
-        )
-    return {**data.model_dump(mode="json"), "sanction_id": str(sanction_id), "recorded_by": body.actor}
+        data, sanction_id = await parts.commands.record_sanction(uow, actor, person_id, body.kind, body.reason)
+    return {**data.model_dump(mode="json"), "sanction_id": str(sanction_id), "recorded_by": actor.name}

@@ -1,0 +1,38 @@
+"""Calling a service's internal API from a test as the command centre does: with a service token
+signed by the command centre's (demo) key for that service, the member of staff inside it.
+
+Tests keep writing who acts beside the step (`{"actor", "role", "jurisdiction", ...}`); this
+moves them out of the body and into the signed token, which is where the services read them."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Generator
+
+import httpx
+
+from shared.service_tokens import ServiceTokens
+
+_WHO = ("actor", "role", "jurisdiction")
+
+
+def service_headers(audience: str, actor: dict[str, str] | None = None, *, issuer: str = "command_centre") -> dict:
+    return {"Authorization": f"Bearer {ServiceTokens.demo(issuer).sign(audience, actor)}"}
+
+
+class AsCommandCentre(httpx.Auth):
+    requires_request_body = True
+
+    def __init__(self, audience: str) -> None:
+        self.audience = audience
+
+    def auth_flow(self, request: httpx.Request) -> Generator[httpx.Request, httpx.Response, None]:
+        actor = None
+        body = request.content
+        if body and request.headers.get("content-type", "").startswith("application/json"):
+            data = json.loads(body)
+            if isinstance(data, dict) and all(k in data for k in _WHO):
+                actor = {k: data.pop(k) for k in _WHO}
+                request = httpx.Request(request.method, request.url, headers=request.headers, json=data)
+        request.headers.update(service_headers(self.audience, actor))
+        yield request
