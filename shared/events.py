@@ -78,6 +78,8 @@ class CourtOrderIngested(EventData):
     term_end: date
     judgment_effective: date | None = None
     electronic_monitoring: bool = False
+    # The monitoring device the order names, if the court fitted one: bound to the person at once.
+    device_id: str | None = None
     permitted_area: Literal["jiangyin"] | GeoPolygon = "jiangyin"
     exclusion_zones: list[ExclusionZone] = []
 
@@ -315,6 +317,17 @@ class LevelChanged(EventData):
     level: Literal["strict", "ordinary", "lenient"]
     previous: Literal["strict", "ordinary", "lenient"] | None = None
     reasons: list[str] = []
+
+
+class PositioningEnded(EventData):
+    """Electronic positioning ended: its device is no longer the person's."""
+
+    positioning_id: uuid.UUID
+    person_id: uuid.UUID
+    case_id: uuid.UUID
+    jurisdiction: str
+    device_id: str
+    reason: Literal["term_end", "case_closed"]
 
 
 class PositioningStarted(EventData):
@@ -787,6 +800,12 @@ EVENT_TYPES: dict[str, EventType] = {
             topic=topics.SUPERVISION_EVENTS,
             data=PositioningStarted,
             summary="Electronic positioning approved or renewed (电子定位)",
+        ),
+        EventType(
+            type="sps.supervision.positioning-ended",
+            topic=topics.SUPERVISION_EVENTS,
+            data=PositioningEnded,
+            summary="Electronic positioning ended, its device unbound (term end or case closed)",
         ),
         EventType(
             type="sps.supervision.followup-recorded",

@@ -46,6 +46,7 @@ from shared.events import (
     LeaveApproved,
     LeaveOverdue,
     LocationFix,
+    PositioningEnded,
     PositioningStarted,
     ZoneExited,
     ZoneReturned,
@@ -94,6 +95,7 @@ class SupervisionHandlers(ProgrammeHandlers):
             "sps.supervision.leave-approved": self.on_leave_approved,
             "sps.supervision.case-closed": self.on_case_closed,
             "sps.supervision.positioning-started": self.on_positioning_started,
+            "sps.supervision.positioning-ended": self.on_positioning_ended,
             "sps.handover.arrived": self.on_arrival,
             "sps.risk.assessed": self.on_risk_assessed,
         }
@@ -108,6 +110,11 @@ class SupervisionHandlers(ProgrammeHandlers):
     async def on_positioning_started(self, event: IncomingEvent, order: PositioningStarted, uow: UnitOfWork) -> None:
         """The device registry: every replica learns that this device is this person's."""
         uow.after_commit(lambda: self.directory.bind(order.device_id, order.person_id))
+
+    async def on_positioning_ended(self, event: IncomingEvent, ended: PositioningEnded, uow: UnitOfWork) -> None:
+        """The device registry: the device is no longer this person's (its term ran out, or the case
+        closed); a fix from it is then not trusted for them."""
+        uow.after_commit(lambda: self.directory.unbind(ended.device_id, ended.person_id))
 
     def timer_handlers(self) -> dict[str, TimerHandler]:
         return {
@@ -142,6 +149,7 @@ class SupervisionHandlers(ProgrammeHandlers):
             term_start=order.term_start,
             term_end=order.term_end,
             electronic_monitoring=order.electronic_monitoring,
+            device_id=order.device_id if order.electronic_monitoring else None,
             permitted_area=permitted,
             exclusion_zones=zones,
             person_masked=order.person.model_dump(mode="json"),
@@ -170,6 +178,11 @@ class SupervisionHandlers(ProgrammeHandlers):
         await self.schedule_case_end(uow, case_id, order.term_end)
         view = self.directory.build(case_id, order.person_id, order.person.residence_town, permitted, zones)
         await self._opened(uow, view)
+        if order.electronic_monitoring and order.device_id:
+            # The court's own monitoring device is the person's from the order on: a fix from it
+            # for anyone else, or from another device for this person, is not trusted.
+            device = order.device_id
+            uow.after_commit(lambda: self.directory.bind(device, order.person_id))
 
     async def on_arrival(self, event: IncomingEvent, arrived: ArrivalRegistered, uow: UnitOfWork) -> None:
         """Arrival after release opens a resettlement case (安置帮教, 5 years, non-coercive), after

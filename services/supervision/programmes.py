@@ -9,6 +9,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Awaitable, Callable
 from datetime import date, datetime, timedelta
+from typing import Any
 
 from services.supervision.adapters.store import ACTIVE, SupervisionStore
 from services.supervision.domain.aftercare import next_due
@@ -23,6 +24,7 @@ from shared.events import (
     CaseClosed,
     EventData,
     LevelChanged,
+    PositioningEnded,
     PositioningTermEnding,
     RehabReportMissed,
     RiskAssessed,
@@ -99,6 +101,8 @@ class ProgrammeHandlers:
             await store.end_positioning(positioning)
             await store.cancel_prefix(f"positioning-ending:{positioning}:")
             await store.cancel_prefix(f"positioning-end:{positioning}:")
+            if (ended := await store.positioning(positioning)) is not None:
+                await self._positioning_ended(uow, ended, "case_closed", at or self.clock())
         if await store.active_case(person_id) is None:
             for prefix in PERSON_TIMERS:
                 await store.cancel_prefix(prefix.format(person_id=person_id))
@@ -198,10 +202,22 @@ class ProgrammeHandlers:
         await self.publish(uow, data, row["person_id"], None, timer.due_at)
 
     async def on_positioning_end(self, timer: Timer, uow: UnitOfWork) -> None:
-        """Not renewed by its end: positioning stops (the device is unbound)."""
+        """Not renewed by its end: positioning stops, and its device is no longer the person's."""
         if (row := await self._positioning(uow, timer)) is None:
             return
         await self.store(uow).end_positioning(row["positioning_id"])
+        await self._positioning_ended(uow, row, "term_end", timer.due_at)
+
+    async def _positioning_ended(self, uow: UnitOfWork, row: Any, reason: str, at: datetime) -> None:
+        data = PositioningEnded(
+            positioning_id=row["positioning_id"],
+            person_id=row["person_id"],
+            case_id=row["case_id"],
+            jurisdiction=row["jurisdiction"],
+            device_id=row["device_id"],
+            reason=reason,  # type: ignore[arg-type]
+        )
+        await self.publish(uow, data, row["person_id"], None, at)
 
     # --- aftercare (后续照管) and community rehabilitation (社区康复) ---------------------------------
 

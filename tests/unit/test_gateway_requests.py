@@ -97,3 +97,10 @@ def test_age_band_from_the_birth_date_in_the_id_number():
     assert age_band_of("320281200201011234", date(2026, 11, 26)) == "<25"
     assert age_band_of("320281200111271234", date(2026, 11, 26)) == "<25"  # 24, the day before the birthday
     assert age_band_of("320281200111261234", date(2026, 11, 26)) == "25-34"  # 25 on the day
+
+
+def test_an_orders_monitoring_device_comes_only_with_electronic_monitoring():
+    fitted = CourtOrderIn.model_validate({**ORDER, "electronic_monitoring": True, "device_id": "EM-0001"})
+    assert fitted.device_id == "EM-0001"
+    with pytest.raises(ValidationError, match="device_id is given without electronic_monitoring"):
+        CourtOrderIn.model_validate({**ORDER, "electronic_monitoring": False, "device_id": "EM-0001"})

@@ -17,7 +17,15 @@ from services.supervision.domain.geo import county_area, projection_for
 from services.supervision.domain.policy import load_supervision_policy
 from services.supervision.handlers import SupervisionHandlers
 from shared.envelope import IncomingEvent, decode, encode, new_event
-from shared.events import Checkin, CourtOrderIngested, EventData, LeaveApproved, LocationFix, MaskedPerson
+from shared.events import (
+    Checkin,
+    CourtOrderIngested,
+    EventData,
+    LeaveApproved,
+    LocationFix,
+    MaskedPerson,
+    PositioningEnded,
+)
 from shared.geography import load_geography
 from shared.paths import POLICY_DIR
 from shared.timers import Postpone, Timer
@@ -318,7 +326,13 @@ async def test_a_closed_case_leaves_every_schedule(world):
         await handlers.on_location(incoming(fix, "sps.ingest.location"), fix, cast(Any, uow))
         await handlers.schedule_followups(cast(Any, uow), case_id, person, NOW)
     positioning = uuid.uuid4()
-    store.orders[positioning] = {"positioning_id": positioning, "case_id": case_id, "status": "active"}
+    store.orders[positioning] = {
+        "positioning_id": positioning,
+        "case_id": case_id,
+        "person_id": person,
+        "device_id": "EM-1",
+        "status": "active",
+    }
     store.timers[f"positioning-end:{positioning}:2027-03-10"] = ("positioning.end", NOW, {})
     mine = [k for k in store.timers if str(case_id) in k or str(person) in k or str(positioning) in k]
     assert {k.split(":")[0] for k in mine} >= {
@@ -333,7 +347,15 @@ async def test_a_closed_case_leaves_every_schedule(world):
         await handlers.close_case(cast(Any, uow), case_id, "ended", None, None)
     left = [k for k in store.timers if str(case_id) in k or str(person) in k or str(positioning) in k]
     assert left == [] and store.orders[positioning]["status"] == "ended"
-    assert uow.types()[-1] == "sps.supervision.case-closed"
+    assert uow.types()[-2:] == ["sps.supervision.positioning-ended", "sps.supervision.case-closed"]
+    # Every replica's device registry then lets the device go (it is no longer this person's).
+    handlers.directory.bind("EM-1", person)
+    ended = next(e for _, e in uow.published if e.type == "sps.supervision.positioning-ended")
+    data = PositioningEnded.model_validate(ended.data)
+    assert data.device_id == "EM-1" and data.reason == "case_closed"
+    async with uow:
+        await handlers.on_positioning_ended(cast(Any, None), data, cast(Any, uow))
+    assert handlers.directory.owner("EM-1") is None and not handlers.directory.bound(person)
 
 
 async def test_an_order_number_held_by_another_persons_case_is_refused_not_dropped(world):
@@ -417,3 +439,56 @@ async def test_the_device_registry_trusts_only_a_persons_bound_devices(world):
     assert other not in store.positions
     handlers.directory.remove(wearer)  # the case closed: the device is free again
     assert handlers.directory.owner("EM-7") is None
+
+
+async def test_a_courts_monitoring_device_is_bound_from_the_order_and_a_positioning_term_end_frees_its_device(world):
+    from shared.kafka.consumer import RejectedRecord
+
+    handlers, uow, store = world
+    wearer, stranger = uuid.uuid4(), uuid.uuid4()
+    monitored = order(wearer, NOW.date() - timedelta(days=3)).model_copy(
+        update={"electronic_monitoring": True, "device_id": "COURT-EM-1"}
+    )
+    async with uow:
+        await handlers.on_court_order(incoming(monitored, "sps.ingest.court-order"), monitored, cast(Any, uow))
+    await opened(handlers, uow, stranger)
+    assert handlers.directory.owner("COURT-EM-1") == wearer.int and store.cases[0]["device_id"] == "COURT-EM-1"
+
+    def fix(person: uuid.UUID, device: str) -> LocationFix:
+        return LocationFix(
+            person_id=person, device_id=device, lon=INSIDE[0], lat=INSIDE[1], accuracy_m=10, recorded_at=NOW
+        )
+
+    for person, device, reason in (
+        (stranger, "COURT-EM-1", "device-bound-elsewhere"),
+        (wearer, "EM-9", "device-not-bound"),
+    ):
+        with pytest.raises(RejectedRecord, match=reason):
+            async with uow:
+                await handlers.on_location(
+                    incoming(fix(person, device), "sps.ingest.location"), fix(person, device), cast(Any, uow)
+                )
+
+    # A positioning order's term runs out unrenewed: its device goes with it.
+    case_id = store.cases[1]["case_id"]
+    positioning = uuid.uuid4()
+    store.orders[positioning] = {
+        "positioning_id": positioning,
+        "case_id": case_id,
+        "person_id": stranger,
+        "device_id": "EM-3",
+        "status": "active",
+        "ends_on": date(2027, 3, 10),
+    }
+    handlers.directory.bind("EM-3", stranger)
+    timer = Timer(
+        "positioning-end:x", "positioning.end", NOW, {"positioning_id": str(positioning), "ends_on": "2027-03-10"}
+    )
+    async with uow:
+        await handlers.on_positioning_end(timer, cast(Any, uow))
+    [(_, ended)] = [(t, e) for t, e in uow.published if e.type == "sps.supervision.positioning-ended"]
+    data = PositioningEnded.model_validate(ended.data)
+    assert data.reason == "term_end" and data.device_id == "EM-3" and store.orders[positioning]["status"] == "ended"
+    async with uow:
+        await handlers.on_positioning_ended(cast(Any, None), data, cast(Any, uow))
+    assert handlers.directory.owner("EM-3") is None

@@ -72,6 +72,7 @@ def court_order(body: CourtOrderIn, person_id: uuid.UUID, today: date) -> CourtO
         term_end=body.term_end,
         judgment_effective=body.judgment_effective,
         electronic_monitoring=body.electronic_monitoring,
+        device_id=body.device_id,
         permitted_area=body.permitted_area,
         exclusion_zones=body.exclusion_zones,
     )

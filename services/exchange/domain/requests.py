@@ -51,6 +51,8 @@ class CourtOrderIn(_In):
     term_end: date
     judgment_effective: date | None = None
     electronic_monitoring: bool = False
+    # The device fitted under the order (contract 1.1, additive): bound to the person at once.
+    device_id: str | None = Field(None, min_length=1, max_length=64)
     permitted_area: Literal["jiangyin"] | GeoPolygon = "jiangyin"
     exclusion_zones: list[ExclusionZone] = Field(default_factory=list, max_length=20)
 
@@ -58,6 +60,8 @@ class CourtOrderIn(_In):
     def _term(self) -> CourtOrderIn:
         if self.term_end < self.term_start:
             raise ValueError("term_end is before term_start")
+        if self.device_id is not None and not self.electronic_monitoring:
+            raise ValueError("device_id is given without electronic_monitoring")
         return self
 
 

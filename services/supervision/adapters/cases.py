@@ -87,6 +87,16 @@ class CaseDirectory:
         self._owner[device] = person_id.int
         self._devices.setdefault(person_id.int, set()).add(device)
 
+    def unbind(self, device_id: str, person_id: uuid.UUID) -> None:
+        """The device is no longer this person's (its positioning ended)."""
+        if self._owner.get(device_id) == person_id.int:
+            del self._owner[device_id]
+        devices = self._devices.get(person_id.int)
+        if devices is not None:
+            devices.discard(device_id)
+            if not devices:
+                del self._devices[person_id.int]
+
     def owner(self, device_id: str) -> int | None:
         """The person (id as int) the device is bound to, if any."""
         return self._owner.get(device_id)
@@ -177,9 +187,18 @@ class CaseDirectory:
             ):
                 if (view := fresh.get(leave.person_id.int)) is not None:
                     view.leaves = (*view.leaves, Leave(leave.leave_id, leave.starts_at, leave.ends_at))
-            bound = await conn.execute(
-                sa.select(positioning_orders.c.device_id, positioning_orders.c.person_id).where(
-                    positioning_orders.c.status == "active"
+            bound = list(
+                await conn.execute(
+                    sa.select(positioning_orders.c.device_id, positioning_orders.c.person_id).where(
+                        positioning_orders.c.status == "active"
+                    )
+                )
+            )
+            bound += list(
+                await conn.execute(
+                    sa.select(cases.c.device_id, cases.c.person_id).where(
+                        cases.c.status.in_(ACTIVE), cases.c.device_id.is_not(None)
+                    )
                 )
             )
         self._by_person = fresh

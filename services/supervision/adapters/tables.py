@@ -29,6 +29,7 @@ cases = sa.Table(
     sa.Column("risk_level", sa.Text),  # the latest risk result
     sa.Column("community_rehabilitation", sa.Boolean, nullable=False, server_default=sa.false()),
     sa.Column("closed_at", sa.DateTime(timezone=True)),  # ended, revoked or transferred
+    sa.Column("device_id", sa.String(64)),  # a court's order of electronic monitoring names it
 )
 
 zone_state = sa.Table(
