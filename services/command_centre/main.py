@@ -16,6 +16,7 @@ from services.command_centre.auth import Sessions
 from services.command_centre.deps import CommandCentreParts
 from services.command_centre.domain.staff import demo_staff
 from services.command_centre.handlers import HANDLERS
+from services.command_centre.oidc import OidcConfig, OidcSignIn
 from shared.authority import load_authority
 from shared.geography import load_geography
 from shared.http import BoundedBody, EarlyAuth, SecurityHeaders
@@ -34,6 +35,39 @@ class CommandCentreSettings(ServiceSettings):
     feed_heartbeat_s: float = 15.0  # SPS_FEED_HEARTBEAT_S: a quiet live feed says so this often
     max_body_bytes: int = 1024 * 1024  # SPS_MAX_BODY_BYTES: staff steps are small
     feed_buffer: int = 10_000  # SPS_FEED_BUFFER: changes a slow subscriber may lag before it must resync
+    # Sign-in through the bureau's own OpenID Connect provider (services/command_centre/oidc.py);
+    # off unless the issuer is set.
+    oidc_issuer: str | None = None  # SPS_OIDC_ISSUER
+    oidc_client_id: str | None = None  # SPS_OIDC_CLIENT_ID
+    oidc_client_secret: SecretStr | None = None  # SPS_OIDC_CLIENT_SECRET
+    oidc_redirect_uri: str | None = None  # SPS_OIDC_REDIRECT_URI: <console>/api/v1/auth/oidc/callback
+    oidc_username_claim: str = "preferred_username"  # SPS_OIDC_USERNAME_CLAIM
+
+
+def oidc_of(settings: CommandCentreSettings, flow_secret: bytes) -> OidcSignIn | None:
+    if settings.oidc_issuer is None:
+        return None
+    missing = [
+        name
+        for name, value in (
+            ("SPS_OIDC_CLIENT_ID", settings.oidc_client_id),
+            ("SPS_OIDC_CLIENT_SECRET", settings.oidc_client_secret),
+            ("SPS_OIDC_REDIRECT_URI", settings.oidc_redirect_uri),
+        )
+        if value is None
+    ]
+    if missing:
+        raise RuntimeError(f"SPS_OIDC_ISSUER is set, so {', '.join(missing)} must be too")
+    assert settings.oidc_client_id and settings.oidc_client_secret and settings.oidc_redirect_uri
+    config = OidcConfig(
+        issuer=settings.oidc_issuer,
+        client_id=settings.oidc_client_id,
+        client_secret=settings.oidc_client_secret.get_secret_value(),
+        redirect_uri=settings.oidc_redirect_uri,
+        username_claim=settings.oidc_username_claim,
+    )
+    # The flow cookie is signed with a key of its own, derived from the session secret.
+    return OidcSignIn(config, hashlib.sha256(b"sps-oidc-flow:" + flow_secret).hexdigest())
 
 
 def create_app(settings: CommandCentreSettings | None = None) -> FastAPI:
@@ -70,6 +104,7 @@ def create_app(settings: CommandCentreSettings | None = None) -> FastAPI:
         sessions=sessions,
         heartbeat_s=settings.feed_heartbeat_s,
         authority=load_authority(settings.policy_dir),
+        oidc=oidc_of(settings, secret),
     )
     app = build_app(runtime, router, title="SPS command centre", parts=parts)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")

@@ -11,7 +11,7 @@ from typing import Annotated, Any, Literal
 
 import orjson
 from fastapi import APIRouter, Header, Query, Request
-from fastapi.responses import FileResponse, JSONResponse, Response
+from fastapi.responses import FileResponse, JSONResponse, RedirectResponse, Response
 from pydantic import BaseModel, Field
 from sse_starlette.sse import EventSourceResponse
 
@@ -19,6 +19,7 @@ from services.command_centre.adapters import queries
 from services.command_centre.adapters.feed import RESYNC, AlertFeed
 from services.command_centre.auth import COOKIE, token_of
 from services.command_centre.deps import CommandCentreParts, Parts, User
+from services.command_centre.oidc import FLOW_COOKIE, FLOW_TTL_S, OidcSignIn
 from services.command_centre.persons import audit_read, for_person, person_visible, staff_step
 from shared import audit
 from shared.authority import Actor
@@ -26,6 +27,7 @@ from shared.errors import NotFound, Refused
 from shared.http import ProblemError
 
 STATIC = Path(__file__).parent.parent / "static"
+OIDC_PATH = "/api/v1/auth/oidc"
 router = APIRouter()
 
 
@@ -49,6 +51,46 @@ async def login(body: Login, parts: Parts, request: Request) -> JSONResponse:
     user, token = await parts.sessions.sign_in(body.username, body.password, address)
     account = {"role": user.role, "jurisdiction": user.jurisdiction, "username": user.username}
     return _with_token(account, token, parts.sessions.token_ttl_s)
+
+
+@router.get("/api/v1/auth/methods", tags=["staff"])
+async def sign_in_methods(parts: Parts) -> dict[str, bool]:
+    """How staff may sign in here: the console offers the bureau's provider when it is set up."""
+    return {"password": True, "oidc": parts.oidc is not None}
+
+
+def _oidc(parts: CommandCentreParts) -> OidcSignIn:
+    if parts.oidc is None:
+        raise NotFound("sign-in through the bureau's provider is not set up here (SPS_OIDC_ISSUER)")
+    return parts.oidc
+
+
+@router.get("/api/v1/auth/oidc/login", tags=["staff"])
+async def oidc_login(parts: Parts) -> RedirectResponse:
+    """Off to the bureau's OpenID Connect provider; it sends the browser back to the callback."""
+    url, flow = await _oidc(parts).start()
+    response = RedirectResponse(url, status_code=302)
+    # Lax, not Strict: the provider's redirect back is a cross-site navigation that must carry it.
+    response.set_cookie(
+        FLOW_COOKIE, flow, max_age=FLOW_TTL_S, httponly=True, secure=True, samesite="lax", path=OIDC_PATH
+    )
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+@router.get(f"{OIDC_PATH}/callback", tags=["staff"])
+async def oidc_callback(
+    request: Request, parts: Parts, code: str = Query(max_length=2048), state: str = Query(max_length=512)
+) -> Response:
+    """The provider vouched for someone: a session for their account here, and on to the console."""
+    username = await _oidc(parts).finish(code, state, request.cookies.get(FLOW_COOKIE))
+    user, token = await parts.sessions.sign_in_verified(username)
+    ttl = parts.sessions.token_ttl_s
+    response = RedirectResponse("/", status_code=303)
+    response.set_cookie(COOKIE, token, max_age=ttl, httponly=True, secure=True, samesite="strict", path="/")
+    response.delete_cookie(FLOW_COOKIE, path=OIDC_PATH, secure=True, httponly=True, samesite="lax")
+    response.headers["Cache-Control"] = "no-store"
+    return response
 
 
 @router.post("/api/v1/auth/renew", tags=["staff"])

@@ -2,6 +2,7 @@
 "use strict";
 const I18N = {
   zh: { title: "江阴市特殊人群监管指挥中心", login: "登录", logout: "退出", username: "用户名", password: "密码",
+        oidcLogin: "统一身份认证登录",
         red: "红色", orange: "橙色", yellow: "黄色", blue: "蓝色", colour: "等级", rule: "预警", office: "司法所",
         person: "人员", raised: "发生时间", ackdue: "签收期限", status: "状态", empty: "暂无预警",
         online: "实时", offline: "未连接", updated: "更新于", stale: "可能已过时", newRed: "新的红色预警：", overdue: "已超期",
@@ -21,6 +22,7 @@ const I18N = {
         community_correction: "社区矫正", resettlement: "安置帮教", aftercare: "后续照管", awaiting_intake: "待报到",
         under_supervision: "在矫/在管", ended: "已期满", mapOnly: "在地图上查看轨迹", riskLevel: "风险等级", drugTest: "尿检" },
   en: { title: "Jiangyin Special-Population Supervision Command Centre", login: "Log in", logout: "Log out",
+        oidcLogin: "Sign in with the bureau's account",
         username: "Username", password: "Password", red: "Red", orange: "Orange", yellow: "Yellow", blue: "Blue",
         colour: "Level", rule: "Alert", office: "Justice office", person: "Person", raised: "Raised",
         ackdue: "Ack due", status: "Status", empty: "No alerts", online: "Live", offline: "Offline", updated: "Updated", stale: "may be stale",
@@ -70,6 +72,8 @@ function showLogin() {
   if (source) { source.close(); source = null; }
   clearInterval(renewTimer);
   $("login-view").hidden = false; $("nav").hidden = true; $("logout").hidden = true; $("user").textContent = "";
+  // The bureau's own sign-in, where it is set up (SPS_OIDC_ISSUER).
+  fetch("/api/v1/auth/methods").then((r) => (r.ok ? r.json() : {})).then((m) => { $("oidc-login").hidden = !m.oidc; });
   document.querySelectorAll(".page").forEach((p) => { p.hidden = true; });
   setConn(false);
 }
