@@ -173,6 +173,10 @@ class PostgresNode:
                 "existing PostgreSQL, or free the port"
             )
         self.prepare()
+        # PostgreSQL refuses a data directory others may enter (an earlier version of this file
+        # opened it while converting to passwords): close it again.
+        if self.data_dir.stat().st_mode & 0o027:
+            self.data_dir.chmod(0o700)
         opts = f"-h 127.0.0.1 -p {self.port} -c unix_socket_directories='' -c max_connections=300"
         if not self.durable:
             opts += " -c fsync=off -c synchronous_commit=off -c full_page_writes=off"
@@ -210,8 +214,10 @@ class PostgresNode:
             "host all all ::1/128 scram-sha-256\n"
         )
         user = _run_as()
-        if user:
-            _open_path_for(hba, user)
+        if user:  # the server's own file: its owner, and no wider access to the data directory
+            pw = pwd.getpwnam(user)
+            os.chown(hba, pw.pw_uid, pw.pw_gid)
+        hba.chmod(0o600)
         self._cmd("pg_ctl", "-D", str(self.data_dir), "reload")
         self._marker.write_text("scram-sha-256\n")
 
