@@ -23,6 +23,7 @@ from shared.errors import NotFound
 from shared.events import (
     ArrivalRegistered,
     CaseClosed,
+    CaseOpened,
     CourtOrderIngested,
     ReassessmentOverdue,
     ReleaseNoticeIngested,
@@ -61,6 +62,7 @@ class RiskHandlers:
             "sps.ingest.release-notice": self.on_release_notice,
             "sps.handover.arrived": self.on_arrival,
             "sps.supervision.sanction-recorded": self.on_sanction,
+            "sps.supervision.case-opened": self.on_case_opened,
             "sps.supervision.case-closed": self.on_case_closed,
             **{t: self.on_serious_breach for t in SERIOUS_BREACHES},
         }
@@ -107,9 +109,13 @@ class RiskHandlers:
         await store.learn(signal.person_id, {"serious_breaches": breaches}, signal.jurisdiction)
         await self.assess(uow, signal.person_id, "serious_breach", event)
 
+    async def on_case_opened(self, event: IncomingEvent, opened: CaseOpened, uow: UnitOfWork) -> None:
+        await self.store(uow).case_opened(opened.person_id, opened.case_id)
+
     async def on_case_closed(self, event: IncomingEvent, closed: CaseClosed, uow: UnitOfWork) -> None:
-        """A closed case leaves every schedule: no monthly cycle, no reassessment deadline."""
-        await self.store(uow).close(closed.person_id)
+        """The person's last open case closed: no monthly cycle, no reassessment deadline. A person
+        who holds another case (resettlement beside a correction, say) stays followed."""
+        await self.store(uow).case_closed(closed.person_id, closed.case_id)
 
     # --- assessing ------------------------------------------------------------------------------
 

@@ -14,6 +14,7 @@ class FakeRiskStore:
         self.assessments: list[dict[str, Any]] = []
         self.timers: dict[str, tuple[str, datetime, dict[str, Any]]] = {}
         self.closed: set[uuid.UUID] = set()
+        self.open_cases: dict[uuid.UUID, set[uuid.UUID]] = {}
 
     async def learn(
         self, person_id: uuid.UUID, facts: dict[str, Any], jurisdiction: str | None, *, opens: bool = False
@@ -22,6 +23,17 @@ class FakeRiskStore:
         self.profiles[person_id] = ({**known, **facts}, jurisdiction or office)
         if opens:
             self.closed.discard(person_id)
+
+    async def case_opened(self, person_id: uuid.UUID, case_id: uuid.UUID) -> None:
+        self.open_cases.setdefault(person_id, set()).add(case_id)
+        self.closed.discard(person_id)
+
+    async def case_closed(self, person_id: uuid.UUID, case_id: uuid.UUID) -> bool:
+        self.open_cases.setdefault(person_id, set()).discard(case_id)
+        if self.open_cases[person_id]:
+            return False
+        await self.close(person_id)
+        return True
 
     async def close(self, person_id: uuid.UUID) -> None:
         self.closed.add(person_id)

@@ -167,3 +167,27 @@ async def test_a_closed_case_leaves_the_monthly_cycle_and_its_deadline_until_a_n
     async with uow:
         await handlers.on_court_order(incoming(again, "sps.ingest.court-order"), again, cast(Any, uow))
     assert await store.persons() == [person] and f"reassess:{person}" in store.timers
+
+
+async def test_a_person_with_two_cases_stays_followed_until_the_last_one_closes(world):
+    from shared.events import CaseClosed, CaseOpened
+
+    handlers, uow, store = world
+    person = uuid.uuid4()
+    o = order(person)
+    correction, resettlement = uuid.uuid4(), uuid.uuid4()
+    async with uow:
+        await handlers.on_court_order(incoming(o, "sps.ingest.court-order"), o, cast(Any, uow))
+        for case_id, kind in ((correction, "community_correction"), (resettlement, "resettlement")):
+            opened = CaseOpened(case_id=case_id, person_id=person, kind=kind, jurisdiction="澄江街道")
+            await handlers.on_case_opened(incoming(opened, "sps.supervision.case-opened"), opened, cast(Any, uow))
+
+    async def close(case_id: uuid.UUID) -> None:
+        closed = CaseClosed(person_id=person, case_id=case_id, jurisdiction="澄江街道", outcome="ended")
+        async with uow:
+            await handlers.on_case_closed(incoming(closed, "sps.supervision.case-closed"), closed, cast(Any, uow))
+
+    await close(correction)
+    assert await store.persons() == [person] and f"reassess:{person}" in store.timers
+    await close(resettlement)
+    assert await store.persons() == [] and f"reassess:{person}" not in store.timers

@@ -46,8 +46,35 @@ class RiskStore:
             )
         )
 
+    async def case_opened(self, person_id: uuid.UUID, case_id: uuid.UUID) -> None:
+        """One more open case for the person (followed again if their profile had closed)."""
+        stmt = insert(profiles).values(person_id=person_id, facts={}, open_cases=[case_id])
+        await self.conn.execute(
+            stmt.on_conflict_do_update(
+                index_elements=["person_id"],
+                set_={
+                    "open_cases": sa.func.array_append(sa.func.array_remove(profiles.c.open_cases, case_id), case_id),
+                    "closed_at": None,
+                },
+            )
+        )
+
+    async def case_closed(self, person_id: uuid.UUID, case_id: uuid.UUID) -> bool:
+        """A case of the person closed; when it was their last, they leave the monthly cycle and
+        lose the reassessment deadline. True when the profile closed."""
+        left = await self.conn.scalar(
+            sa.update(profiles)
+            .where(profiles.c.person_id == person_id)
+            .values(open_cases=sa.func.array_remove(profiles.c.open_cases, case_id))
+            .returning(sa.func.cardinality(profiles.c.open_cases))
+        )
+        if left:
+            return False
+        await self.close(person_id)
+        return True
+
     async def close(self, person_id: uuid.UUID) -> None:
-        """The person's case closed: out of the monthly cycle, and no reassessment deadline."""
+        """Out of the monthly cycle, and no reassessment deadline."""
         await self.conn.execute(
             sa.update(profiles).where(profiles.c.person_id == person_id).values(closed_at=sa.func.now())
         )

@@ -14,8 +14,9 @@ profiles = sa.Table(
     sa.Column("facts", pg.JSONB, nullable=False),
     sa.Column("jurisdiction", sa.Text),
     sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False, server_default=sa.func.now()),
-    # Set when the person's case closed: out of the monthly cycle, no reassessment deadline.
+    # Set when the person's last open case closed: out of the monthly cycle, no reassessment deadline.
     sa.Column("closed_at", sa.DateTime(timezone=True)),
+    sa.Column("open_cases", pg.ARRAY(pg.UUID(as_uuid=True)), nullable=False, server_default="{}"),
 )
 
 assessments = sa.Table(
