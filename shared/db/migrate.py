@@ -65,14 +65,34 @@ async def prepare_database(settings: ServiceSettings, migrations_dir: Path, engi
         await owner.dispose()
 
 
+# What the runtime role lacks, object by object: a GRANT changes the catalogue row of each object
+# it names, and waits behind every transaction that has the object open, so a replica starting
+# beside running ones grants only what is new (usually nothing) instead of re-granting it all.
+_LACKING = sa.text(
+    """
+    SELECT c.relkind, c.relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+    WHERE n.nspname = 'public' AND (
+        (c.relkind IN ('r', 'p', 'v', 'm') AND NOT (
+            has_table_privilege(:role, c.oid, 'SELECT') AND has_table_privilege(:role, c.oid, 'INSERT')
+            AND has_table_privilege(:role, c.oid, 'UPDATE') AND has_table_privilege(:role, c.oid, 'DELETE')))
+        OR (c.relkind = 'S' AND NOT (
+            has_sequence_privilege(:role, c.oid, 'USAGE') AND has_sequence_privilege(:role, c.oid, 'UPDATE'))))
+    """
+)
+
+
 async def grant_rows(owner: AsyncEngine, role: str) -> None:
     """Let `role` read and write the rows of every table (and use the sequences) in the schema."""
     if not _ROLE.fullmatch(role):
         raise ValueError(f"not a plain role name: {role!r}")
     async with owner.begin() as conn:
-        for statement in (
-            f'GRANT USAGE ON SCHEMA public TO "{role}"',
-            f'GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA public TO "{role}"',
-            f'GRANT USAGE, SELECT, UPDATE ON ALL SEQUENCES IN SCHEMA public TO "{role}"',
-        ):
-            await conn.execute(sa.text(statement))
+        if not await conn.scalar(sa.text("SELECT has_schema_privilege(:role, 'public', 'USAGE')"), {"role": role}):
+            await conn.execute(sa.text(f'GRANT USAGE ON SCHEMA public TO "{role}"'))
+        for kind, name in (await conn.execute(_LACKING, {"role": role})).all():
+            quoted = '"' + name.replace('"', '""') + '"'
+            if kind == "S":
+                await conn.execute(sa.text(f'GRANT USAGE, SELECT, UPDATE ON SEQUENCE public.{quoted} TO "{role}"'))
+            else:
+                await conn.execute(
+                    sa.text(f'GRANT SELECT, INSERT, UPDATE, DELETE ON TABLE public.{quoted} TO "{role}"')
+                )
