@@ -66,3 +66,19 @@ async def alert_counts(conn: AsyncConnection, start: datetime, end: datetime) ->
         .group_by(alert_view.c.jurisdiction, alert_view.c.colour)
     )
     return [(j, c, n) for j, c, n in (await conn.execute(query))]
+
+
+OPEN_STATUSES = ("open", "acknowledged", "escalated")
+
+
+async def open_alert_counts(engine: AsyncEngine, office: str | None) -> dict[str, int]:
+    """Open alerts per person (person id as text), in one office or the county's."""
+    query = (
+        sa.select(alert_view.c.person_id, sa.func.count())
+        .where(alert_view.c.status.in_(OPEN_STATUSES), alert_view.c.person_id.is_not(None))
+        .group_by(alert_view.c.person_id)
+    )
+    if office is not None:
+        query = query.where(alert_view.c.jurisdiction == office)
+    async with engine.connect() as conn:
+        return {str(person): int(n) for person, n in await conn.execute(query)}

@@ -2,11 +2,11 @@
 
 from fastapi import APIRouter
 
-from services.command_centre.api import staff, views
+from services.command_centre.api import caseload, staff, views
 from services.command_centre.api.staff import STATIC
 
 router = APIRouter()
-for module in (staff, views):
+for module in (staff, views, caseload):
     router.include_router(module.router)
 
 __all__ = ["STATIC", "router"]

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Mapping
+from datetime import date, timedelta
 from typing import Any
 
 import sqlalchemy as sa
@@ -113,3 +114,82 @@ async def confirmed_list(conn: AsyncConnection, office: str, month: str) -> dict
         .first()
     )
     return jsonable(row) if row else None
+
+
+GROUPS = {"corrections": "community_correction", "resettlement": "resettlement", "aftercare": "aftercare"}
+
+
+async def caseload(
+    conn: AsyncConnection,
+    *,
+    jurisdiction: str | None,
+    month: str,
+    today: date,
+    group: str | None = None,
+    level: str | None = None,
+    positioning: bool | None = None,
+    statuses: tuple[str, ...] = ("awaiting_intake", "under_supervision"),
+    key_person: bool | None = None,
+    term_ending_within_days: int | None = None,
+    persons: list[uuid.UUID] | None = None,
+    q: str | None = None,
+    limit: int = 50,
+    offset: int = 0,
+) -> dict[str, Any]:
+    """A caseload (one office's, or the county's), filtered and searched: by masked name, the last
+    four of the masked identity number, or the order or notice number (docs/domain.md §1)."""
+    c = cases.c
+    listed = sa.exists(
+        sa.select(1).where(
+            key_person_lists.c.office == c.jurisdiction,
+            key_person_lists.c.month == month,
+            key_person_lists.c.persons.contains(
+                sa.func.jsonb_build_array(sa.func.jsonb_build_object("person_id", sa.cast(c.person_id, sa.Text)))
+            ),
+        )
+    )
+    where: list[sa.ColumnElement[bool]] = [c.status.in_(statuses)]
+    if jurisdiction is not None:
+        where.append(c.jurisdiction == jurisdiction)
+    if group is not None:
+        where.append(c.kind == GROUPS[group])
+    if level is not None:
+        where.append(c.level == level)
+    if positioning is not None:
+        where.append(c.electronic_monitoring.is_(positioning))
+    if key_person is not None:
+        where.append(listed if key_person else ~listed)
+    if term_ending_within_days is not None:
+        where.append(c.term_end.between(today, today + timedelta(days=term_ending_within_days)))
+    if persons is not None:
+        where.append(c.person_id.in_(persons))
+    text = (q or "").strip()
+    if text:
+        like = f"%{text.replace('%', '').replace('_', '')}%"
+        matches = [c.person_masked["name_masked"].astext.like(like), c.source_ref.like(like)]
+        if text.isdigit() or text[-1:] in "Xx":
+            matches.append(c.person_masked["id_number_masked"].astext.like(f"%{text[-4:]}"))
+        where.append(sa.or_(*matches))
+    total = await conn.scalar(sa.select(sa.func.count()).select_from(cases).where(*where))
+    query = (
+        sa.select(
+            c.person_id,
+            c.case_id,
+            c.kind,
+            c.status,
+            c.jurisdiction,
+            c.level,
+            c.risk_level,
+            c.electronic_monitoring,
+            c.term_end,
+            c.source_ref,
+            c.person_masked,
+            listed.label("key_person"),
+        )
+        .where(*where)
+        .order_by(c.opened_at.desc(), c.case_id)
+        .limit(limit)
+        .offset(offset)
+    )
+    rows = [jsonable(r) for r in (await conn.execute(query)).mappings()]
+    return {"total": total, "persons": rows}

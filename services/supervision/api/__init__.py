@@ -2,8 +2,8 @@
 
 from fastapi import APIRouter
 
-from services.supervision.api import cases, maps, programmes
+from services.supervision.api import caseload, cases, maps, programmes
 
 router = APIRouter()
-for module in (cases, programmes, maps):
+for module in (cases, caseload, programmes, maps):
     router.include_router(module.router)

@@ -1,0 +1,58 @@
+"""The caseload and person search (#20): an officer's own persons, the county's for county roles."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any, Literal
+
+from fastapi import APIRouter, Query
+
+from services.command_centre.adapters import queries
+from services.command_centre.deps import Parts, User
+from services.command_centre.persons import audit_read
+
+router = APIRouter()
+
+
+@router.get("/api/v1/persons", tags=["staff"])
+async def caseload(
+    parts: Parts,
+    user: User,
+    office: str | None = Query(None, max_length=60, description="a county role's choice of office"),
+    group: Literal["corrections", "resettlement", "aftercare"] | None = None,
+    level: Literal["strict", "ordinary", "lenient"] | None = None,
+    positioning: bool | None = Query(None, description="under electronic positioning (电子定位)"),
+    status: Literal["active", "awaiting_intake", "under_supervision", "closed"] = "active",
+    key_person: bool | None = Query(None, description="on this month's key-person list"),
+    open_alerts: bool = Query(False, description="only persons with an open alert"),
+    term_ending_within_days: int | None = Query(None, ge=0, le=3660),
+    q: str | None = Query(
+        None, min_length=1, max_length=64, description="masked name, last 4 of the id, order or notice number"
+    ),
+    limit: int = Query(50, ge=1, le=500),
+    offset: int = Query(0, ge=0),
+) -> dict[str, Any]:
+    """Who this member of staff supervises: an officer sees their office only (another office is a
+    403), county staff the county or one office. Each person carries their open alerts."""
+    scope = office if office is not None else (None if user.county_wide else user.office)
+    user.must_see(scope)
+    counts = await queries.open_alert_counts(parts.runtime.engine, scope)
+    body: dict[str, Any] = {
+        "jurisdiction": scope,
+        "group": group,
+        "level": level,
+        "positioning": positioning,
+        "status": status,
+        "key_person": key_person,
+        "term_ending_within_days": term_ending_within_days,
+        "q": q,
+        "limit": limit,
+        "offset": offset,
+    }
+    if open_alerts:
+        body["persons"] = [str(uuid.UUID(p)) for p in counts]
+    await audit_read(parts, user, f"caseload:{scope or 'county'}")
+    found: dict[str, Any] = await parts.supervision.call("POST", "/internal/v1/caseload", json=body, actor=user)
+    for person in found["persons"]:
+        person["open_alerts"] = counts.get(person["person_id"], 0)
+    return found
