@@ -25,12 +25,13 @@ import jwt
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 
+from shared.platform import SERVICES
+
 ALGORITHM = "EdDSA"
 # Long enough for one call and a slow answer; short enough that a token read off the wire is
 # worth little. Clocks of services on one host or cluster agree far better than this.
 LIFETIME_S = 60
 LEEWAY_S = 5
-SERVICES = ("supervision", "handover", "risk", "alerting", "command_centre", "exchange")
 # Who may act for a member of staff: the one service that authenticates staff sessions.
 STAFF_ISSUERS = frozenset({"command_centre"})
 

@@ -15,15 +15,8 @@ ROOT = Path(__file__).resolve().parent
 REPO = ROOT.parents[1]
 sys.path.insert(0, str(REPO))
 
-from tools.devstack.pg_roles import (  # noqa: E402
-    SERVICES,
-    database,
-    database_statements,
-    migrator_role,
-    role_statements,
-    runtime_role,
-    schema_statements,
-)
+from shared.platform import SERVICES  # noqa: E402
+from tools.devstack.pg_roles import database, migrator_role, postgres_script, runtime_role, schema_script  # noqa: E402
 
 SCRIPT = ROOT / "init-roles.sh"
 
@@ -49,8 +42,7 @@ def render() -> str:
     for service in SERVICES:
         runtime, migrator = runtime_role(service), migrator_role(service)
         # The passwords stay shell expansions here; the SQL quotes them.
-        statements = role_statements(service, "@RUNTIME@", "@MIGRATOR@")
-        sql = ";\n".join(statements) + ";"
+        sql = postgres_script(service, "@RUNTIME@", "@MIGRATOR@")
         sql = sql.replace("'@RUNTIME@'", f"'{shell_password(runtime)}'").replace(
             "'@MIGRATOR@'", f"'{shell_password(migrator)}'"
         )
@@ -58,12 +50,10 @@ def render() -> str:
             "",
             f"# {service}",
             "$PSQL --dbname postgres <<EOSQL",
-            sql.replace("$$", "\\$\\$"),
-            f'CREATE DATABASE "{database(service)}" OWNER "{migrator}";',
-            ";\n".join(database_statements(service)) + ";",
+            sql.replace("$$", "\\$\\$").rstrip("\n"),
             "EOSQL",
             f"$PSQL --dbname {database(service)} <<EOSQL",
-            ";\n".join(schema_statements(service)).replace("$$", "\\$\\$") + ";",
+            schema_script(service).replace("$$", "\\$\\$").rstrip("\n"),
             "EOSQL",
         ]
     lines.append("")

@@ -11,7 +11,7 @@ DO \$\$ BEGIN IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = 'sps_supervisi
 ALTER ROLE "sps_supervision_migrator" WITH LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE NOREPLICATION PASSWORD '${SPS_DB_PASSWORD_SPS_SUPERVISION_MIGRATOR:-sps_supervision_migrator-demo-secret}';
 DO \$\$ BEGIN IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = 'sps_supervision') THEN CREATE ROLE "sps_supervision" LOGIN; END IF; END \$\$;
 ALTER ROLE "sps_supervision" WITH LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE NOREPLICATION PASSWORD '${SPS_DB_PASSWORD_SPS_SUPERVISION:-sps_supervision-demo-secret}';
-CREATE DATABASE "sps_supervision" OWNER "sps_supervision_migrator";
+SELECT format('CREATE DATABASE %I OWNER %I', 'sps_supervision', 'sps_supervision_migrator') WHERE NOT EXISTS (SELECT FROM pg_database WHERE datname = 'sps_supervision') \gexec
 ALTER DATABASE "sps_supervision" OWNER TO "sps_supervision_migrator";
 REVOKE ALL ON DATABASE "sps_supervision" FROM PUBLIC;
 GRANT CONNECT, TEMPORARY ON DATABASE "sps_supervision" TO "sps_supervision";
@@ -46,7 +46,7 @@ DO \$\$ BEGIN IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = 'sps_handover_
 ALTER ROLE "sps_handover_migrator" WITH LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE NOREPLICATION PASSWORD '${SPS_DB_PASSWORD_SPS_HANDOVER_MIGRATOR:-sps_handover_migrator-demo-secret}';
 DO \$\$ BEGIN IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = 'sps_handover') THEN CREATE ROLE "sps_handover" LOGIN; END IF; END \$\$;
 ALTER ROLE "sps_handover" WITH LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE NOREPLICATION PASSWORD '${SPS_DB_PASSWORD_SPS_HANDOVER:-sps_handover-demo-secret}';
-CREATE DATABASE "sps_handover" OWNER "sps_handover_migrator";
+SELECT format('CREATE DATABASE %I OWNER %I', 'sps_handover', 'sps_handover_migrator') WHERE NOT EXISTS (SELECT FROM pg_database WHERE datname = 'sps_handover') \gexec
 ALTER DATABASE "sps_handover" OWNER TO "sps_handover_migrator";
 REVOKE ALL ON DATABASE "sps_handover" FROM PUBLIC;
 GRANT CONNECT, TEMPORARY ON DATABASE "sps_handover" TO "sps_handover";
@@ -81,7 +81,7 @@ DO \$\$ BEGIN IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = 'sps_risk_migr
 ALTER ROLE "sps_risk_migrator" WITH LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE NOREPLICATION PASSWORD '${SPS_DB_PASSWORD_SPS_RISK_MIGRATOR:-sps_risk_migrator-demo-secret}';
 DO \$\$ BEGIN IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = 'sps_risk') THEN CREATE ROLE "sps_risk" LOGIN; END IF; END \$\$;
 ALTER ROLE "sps_risk" WITH LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE NOREPLICATION PASSWORD '${SPS_DB_PASSWORD_SPS_RISK:-sps_risk-demo-secret}';
-CREATE DATABASE "sps_risk" OWNER "sps_risk_migrator";
+SELECT format('CREATE DATABASE %I OWNER %I', 'sps_risk', 'sps_risk_migrator') WHERE NOT EXISTS (SELECT FROM pg_database WHERE datname = 'sps_risk') \gexec
 ALTER DATABASE "sps_risk" OWNER TO "sps_risk_migrator";
 REVOKE ALL ON DATABASE "sps_risk" FROM PUBLIC;
 GRANT CONNECT, TEMPORARY ON DATABASE "sps_risk" TO "sps_risk";
@@ -116,7 +116,7 @@ DO \$\$ BEGIN IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = 'sps_alerting_
 ALTER ROLE "sps_alerting_migrator" WITH LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE NOREPLICATION PASSWORD '${SPS_DB_PASSWORD_SPS_ALERTING_MIGRATOR:-sps_alerting_migrator-demo-secret}';
 DO \$\$ BEGIN IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = 'sps_alerting') THEN CREATE ROLE "sps_alerting" LOGIN; END IF; END \$\$;
 ALTER ROLE "sps_alerting" WITH LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE NOREPLICATION PASSWORD '${SPS_DB_PASSWORD_SPS_ALERTING:-sps_alerting-demo-secret}';
-CREATE DATABASE "sps_alerting" OWNER "sps_alerting_migrator";
+SELECT format('CREATE DATABASE %I OWNER %I', 'sps_alerting', 'sps_alerting_migrator') WHERE NOT EXISTS (SELECT FROM pg_database WHERE datname = 'sps_alerting') \gexec
 ALTER DATABASE "sps_alerting" OWNER TO "sps_alerting_migrator";
 REVOKE ALL ON DATABASE "sps_alerting" FROM PUBLIC;
 GRANT CONNECT, TEMPORARY ON DATABASE "sps_alerting" TO "sps_alerting";
@@ -151,7 +151,7 @@ DO \$\$ BEGIN IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = 'sps_command_c
 ALTER ROLE "sps_command_centre_migrator" WITH LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE NOREPLICATION PASSWORD '${SPS_DB_PASSWORD_SPS_COMMAND_CENTRE_MIGRATOR:-sps_command_centre_migrator-demo-secret}';
 DO \$\$ BEGIN IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = 'sps_command_centre') THEN CREATE ROLE "sps_command_centre" LOGIN; END IF; END \$\$;
 ALTER ROLE "sps_command_centre" WITH LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE NOREPLICATION PASSWORD '${SPS_DB_PASSWORD_SPS_COMMAND_CENTRE:-sps_command_centre-demo-secret}';
-CREATE DATABASE "sps_command_centre" OWNER "sps_command_centre_migrator";
+SELECT format('CREATE DATABASE %I OWNER %I', 'sps_command_centre', 'sps_command_centre_migrator') WHERE NOT EXISTS (SELECT FROM pg_database WHERE datname = 'sps_command_centre') \gexec
 ALTER DATABASE "sps_command_centre" OWNER TO "sps_command_centre_migrator";
 REVOKE ALL ON DATABASE "sps_command_centre" FROM PUBLIC;
 GRANT CONNECT, TEMPORARY ON DATABASE "sps_command_centre" TO "sps_command_centre";
@@ -186,7 +186,7 @@ DO \$\$ BEGIN IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = 'sps_exchange_
 ALTER ROLE "sps_exchange_migrator" WITH LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE NOREPLICATION PASSWORD '${SPS_DB_PASSWORD_SPS_EXCHANGE_MIGRATOR:-sps_exchange_migrator-demo-secret}';
 DO \$\$ BEGIN IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = 'sps_exchange') THEN CREATE ROLE "sps_exchange" LOGIN; END IF; END \$\$;
 ALTER ROLE "sps_exchange" WITH LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE NOREPLICATION PASSWORD '${SPS_DB_PASSWORD_SPS_EXCHANGE:-sps_exchange-demo-secret}';
-CREATE DATABASE "sps_exchange" OWNER "sps_exchange_migrator";
+SELECT format('CREATE DATABASE %I OWNER %I', 'sps_exchange', 'sps_exchange_migrator') WHERE NOT EXISTS (SELECT FROM pg_database WHERE datname = 'sps_exchange') \gexec
 ALTER DATABASE "sps_exchange" OWNER TO "sps_exchange_migrator";
 REVOKE ALL ON DATABASE "sps_exchange" FROM PUBLIC;
 GRANT CONNECT, TEMPORARY ON DATABASE "sps_exchange" TO "sps_exchange";

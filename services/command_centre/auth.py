@@ -74,10 +74,7 @@ class Sessions:
             self.throttle.failed(*keys)
             raise ProblemError(401, "Unauthorized", "wrong username or password")
         self.throttle.succeeded(keys[0])
-        now = self.clock()
-        ends = now + self.policy.session_ttl
-        session_id = await self.accounts.start_session(user.username, now, ends)
-        return user, self._token(user, session_id, ends)
+        return user, await self._start_session(user)
 
     async def sign_in_verified(self, username: str) -> tuple[StaffUser, str]:
         """A token for a new session of someone the bureau's provider has vouched for (oidc.py):
@@ -85,10 +82,13 @@ class Sessions:
         user = await self.accounts.get(username)
         if user is None or user.disabled:
             raise ProblemError(401, "Unauthorized", f"no enabled staff account {username!r} here; ask an operator")
+        return user, await self._start_session(user)
+
+    async def _start_session(self, user: StaffUser) -> str:
         now = self.clock()
         ends = now + self.policy.session_ttl
         session_id = await self.accounts.start_session(user.username, now, ends)
-        return user, self._token(user, session_id, ends)
+        return self._token(user, session_id, ends)
 
     def _claims(self, token: str) -> dict:
         try:

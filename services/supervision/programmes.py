@@ -9,7 +9,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Awaitable, Callable
 from datetime import date, datetime, timedelta
-from typing import Any
+from typing import Any, Literal
 
 from services.supervision.adapters.store import ACTIVE, SupervisionStore
 from services.supervision.domain.aftercare import next_due
@@ -208,14 +208,16 @@ class ProgrammeHandlers:
         await self.store(uow).end_positioning(row["positioning_id"])
         await self._positioning_ended(uow, row, "term_end", timer.due_at)
 
-    async def _positioning_ended(self, uow: UnitOfWork, row: Any, reason: str, at: datetime) -> None:
+    async def _positioning_ended(
+        self, uow: UnitOfWork, row: Any, reason: Literal["term_end", "case_closed"], at: datetime
+    ) -> None:
         data = PositioningEnded(
             positioning_id=row["positioning_id"],
             person_id=row["person_id"],
             case_id=row["case_id"],
             jurisdiction=row["jurisdiction"],
             device_id=row["device_id"],
-            reason=reason,  # type: ignore[arg-type]
+            reason=reason,
         )
         await self.publish(uow, data, row["person_id"], None, at)
 

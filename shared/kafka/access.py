@@ -8,12 +8,12 @@ each service really consumes (its handler table) and publishes (the event regist
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from shared import topics
-from shared.topics import ALL_TOPICS, NOTIFICATIONS_DEAD, all_topics_with_dlq, dlq
+from shared.platform import SERVICES
+from shared.topics import NOTIFICATIONS_DEAD, all_topics_with_dlq, dlq
 
-SERVICES = ("supervision", "handover", "risk", "alerting", "command_centre", "exchange")
 # The broker's own principals (super users): inter-broker traffic and the controller quorum.
 BROKER_PRINCIPAL = "sps-broker"
 CONTROLLER_PRINCIPAL = "sps-controller"
@@ -43,7 +43,6 @@ class Access:
     groups: tuple[str, ...] = ()
     describe: tuple[str, ...] = ()
     everything: bool = False
-    notes: str = field(default="", compare=False)
 
 
 # What each service consumes (its handler table says so: the test holds these equal).
@@ -98,10 +97,10 @@ def service_access(service: str) -> Access:
 
 def platform_access(*, demo: bool) -> list[Access]:
     accesses = [service_access(s) for s in SERVICES]
-    accesses.append(Access(ADMIN_PRINCIPAL, everything=True, notes="operators"))
+    accesses.append(Access(ADMIN_PRINCIPAL, everything=True))  # operators
     if demo:
         accesses += [
-            Access("ops-demo", everything=True, notes="operators, tooling, tests"),
+            Access("ops-demo", everything=True),  # operators, tooling, tests
             Access("alert-consumer-demo", read=(topics.ALERTS,), groups=("alert-consumer-",)),
             Access("device-demo", write=(topics.LOCATIONS, topics.CHECKINS)),
         ]
@@ -132,7 +131,3 @@ def acl_bindings(access: Access) -> list[AclBinding]:
     rules |= {AclBinding(user, "TOPIC", "LITERAL", t, "DESCRIBE") for t in access.describe}
     rules |= {AclBinding(user, "GROUP", "PREFIXED", g, "READ") for g in access.groups}
     return sorted(rules)
-
-
-def known_topics() -> set[str]:
-    return set(ALL_TOPICS) | set(all_topics_with_dlq())

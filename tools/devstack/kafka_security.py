@@ -28,7 +28,7 @@ from shared.kafka.access import (
 )
 from shared.kafka.connection import KafkaAuth
 from shared.paths import LOCAL_DIR, REPO_ROOT
-from tools.devstack.private_files import write_private_json
+from tools.devstack.private_files import kept_secrets
 
 PROVISION_SOURCE = REPO_ROOT / "deploy" / "kafka" / "Provision.java"
 MECHANISM = "SCRAM-SHA-512"
@@ -39,15 +39,9 @@ class Credentials:
 
     def __init__(self, path: Path) -> None:
         self.path = path
-        self.passwords: dict[str, str] = {}
-        if path.exists():
-            self.passwords = json.loads(path.read_text())
         wanted = [BROKER_PRINCIPAL, CONTROLLER_PRINCIPAL, ADMIN_PRINCIPAL, *map(service_principal, SERVICES)]
-        missing = [p for p in wanted if p not in self.passwords]
-        for principal in missing:
-            self.passwords[principal] = secrets.token_urlsafe(24)  # [A-Za-z0-9_-]: safe in a JAAS line
-        if missing or not path.exists():
-            write_private_json(path, self.passwords)
+        # [A-Za-z0-9_-]: safe in a JAAS line
+        self.passwords = kept_secrets(path, wanted, lambda: secrets.token_urlsafe(24))
 
     def auth(self, principal: str) -> KafkaAuth:
         password = DEMO_PASSWORDS.get(principal) or self.passwords[principal]

@@ -6,20 +6,19 @@ Each service has two roles on its own database `sps_<service>`:
   migrator grants it exactly that after each migration (shared/db/migrate.py). It cannot change
   the schema, and it cannot connect to another service's database.
 
-`statements` is the SQL, used by the devstack on the embedded server and by docker-compose's
-database init script (deploy/postgres/compose_roles.py).
+`postgres_script` and `schema_script` are the SQL (psql scripts, idempotent), run by the
+devstack on the embedded server and by docker-compose's database init script
+(deploy/postgres/compose_roles.py).
 """
 
 from __future__ import annotations
 
-import json
 import secrets
 from dataclasses import dataclass
 from pathlib import Path
 
-from tools.devstack.private_files import write_private_json
-
-SERVICES = ("supervision", "handover", "risk", "alerting", "command_centre", "exchange")
+from shared.platform import SERVICES
+from tools.devstack.private_files import kept_secrets
 
 
 def database(service: str) -> str:
@@ -54,9 +53,12 @@ def role_statements(service: str, runtime_password: str, migrator_password: str)
 
 
 def database_statements(service: str) -> list[str]:
-    """On the `postgres` database, once the database exists: who owns it and who may connect."""
+    """On the `postgres` database: the database unless it exists (psql's `\\gexec` runs the
+    statement the query makes), who owns it and who may connect."""
     db, migrator, runtime = database(service), migrator_role(service), runtime_role(service)
     return [
+        f"SELECT format('CREATE DATABASE %I OWNER %I', {_literal(db)}, {_literal(migrator)}) "
+        f"WHERE NOT EXISTS (SELECT FROM pg_database WHERE datname = {_literal(db)}) \\gexec",
         f'ALTER DATABASE "{db}" OWNER TO "{migrator}"',
         f'REVOKE ALL ON DATABASE "{db}" FROM PUBLIC',
         f'GRANT CONNECT, TEMPORARY ON DATABASE "{db}" TO "{runtime}"',
@@ -92,6 +94,21 @@ END $$""",
     ]
 
 
+def _script(statements: list[str]) -> str:
+    """Statements as psql reads them: each ends with `;`, or is a line of its own before `\\gexec`."""
+    return "".join(s + ("\n" if s.endswith("\\gexec") else ";\n") for s in statements)
+
+
+def postgres_script(service: str, runtime_password: str, migrator_password: str) -> str:
+    """The service's two roles and its database, run on the `postgres` database as a superuser."""
+    return _script(role_statements(service, runtime_password, migrator_password) + database_statements(service))
+
+
+def schema_script(service: str) -> str:
+    """Run on the service's own database, as a superuser."""
+    return _script(schema_statements(service))
+
+
 @dataclass
 class RolePasswords:
     """The roles' passwords, made at random once and kept beside the data (mode 0600)."""
@@ -99,13 +116,8 @@ class RolePasswords:
     path: Path
 
     def __post_init__(self) -> None:
-        self.passwords: dict[str, str] = json.loads(self.path.read_text()) if self.path.exists() else {}
         wanted = ["postgres", *(r for s in SERVICES for r in (runtime_role(s), migrator_role(s)))]
-        missing = [r for r in wanted if r not in self.passwords]
-        for role in missing:
-            self.passwords[role] = secrets.token_urlsafe(24)
-        if missing:
-            write_private_json(self.path, self.passwords)
+        self.passwords = kept_secrets(self.path, wanted, lambda: secrets.token_urlsafe(24))
 
     def __getitem__(self, role: str) -> str:
         return self.passwords[role]

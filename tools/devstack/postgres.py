@@ -12,17 +12,9 @@ import subprocess
 from dataclasses import dataclass
 from pathlib import Path
 
+from shared.platform import SERVICES
 from tools.devstack import procs
-from tools.devstack.pg_roles import (
-    SERVICES,
-    RolePasswords,
-    database,
-    database_statements,
-    migrator_role,
-    role_statements,
-    runtime_role,
-    schema_statements,
-)
+from tools.devstack.pg_roles import RolePasswords, database, migrator_role, postgres_script, runtime_role, schema_script
 
 PG_USER = "sps-postgres"
 
@@ -225,19 +217,12 @@ class PostgresNode:
         """Each service's two roles and its own database (tools/devstack/pg_roles.py)."""
         assert self.passwords is not None
         superuser = self.passwords["postgres"]
-        sql = []
+        script = "".join(
+            postgres_script(s, self.passwords[runtime_role(s)], self.passwords[migrator_role(s)]) for s in services
+        )
+        self._psql(script, password=superuser)
         for service in services:
-            sql += role_statements(
-                service, self.passwords[runtime_role(service)], self.passwords[migrator_role(service)]
-            )
-        self._psql(";\n".join(sql) + ";", password=superuser)
-        existing = set(self._psql("SELECT datname FROM pg_database;", password=superuser).split())
-        for service in services:
-            db = database(service)
-            if db not in existing:
-                self._psql(f'CREATE DATABASE "{db}" OWNER "{migrator_role(service)}";', password=superuser)
-            self._psql(";\n".join(database_statements(service)) + ";", password=superuser)
-            self._psql(";\n".join(schema_statements(service)) + ";", db, password=superuser)
+            self._psql(schema_script(service), database(service), password=superuser)
 
     def stop(self, *, mode: str = "fast") -> None:
         if not self.running():

@@ -71,8 +71,11 @@ async def alert_counts(conn: AsyncConnection, start: datetime, end: datetime) ->
 OPEN_STATUSES = ("open", "acknowledged", "escalated")
 
 
-async def open_alert_counts(engine: AsyncEngine, office: str | None) -> dict[str, int]:
-    """Open alerts per person (person id as text), in one office or the county's."""
+async def open_alert_counts(
+    engine: AsyncEngine, office: str | None, persons: list[str] | None = None
+) -> dict[str, int]:
+    """Open alerts per person (person id as text), in one office or the county's; only of
+    `persons` when they are named."""
     query = (
         sa.select(alert_view.c.person_id, sa.func.count())
         .where(alert_view.c.status.in_(OPEN_STATUSES), alert_view.c.person_id.is_not(None))
@@ -80,5 +83,7 @@ async def open_alert_counts(engine: AsyncEngine, office: str | None) -> dict[str
     )
     if office is not None:
         query = query.where(alert_view.c.jurisdiction == office)
+    if persons is not None:
+        query = query.where(alert_view.c.person_id.in_([uuid.UUID(p) for p in persons]))
     async with engine.connect() as conn:
         return {str(person): int(n) for person, n in await conn.execute(query)}

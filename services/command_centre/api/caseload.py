@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import uuid
 from typing import Any, Literal
 
 from fastapi import APIRouter, Query
@@ -36,7 +35,9 @@ async def caseload(
     403), county staff the county or one office. Each person carries their open alerts."""
     scope = office if office is not None else (None if user.county_wide else user.office)
     user.must_see(scope)
-    counts = await queries.open_alert_counts(parts.runtime.engine, scope)
+    engine = parts.runtime.engine
+    # Filtering by open alerts needs them all; otherwise only the page's persons are counted.
+    counts = await queries.open_alert_counts(engine, scope) if open_alerts else None
     body: dict[str, Any] = {
         "jurisdiction": scope,
         "group": group,
@@ -49,10 +50,12 @@ async def caseload(
         "limit": limit,
         "offset": offset,
     }
-    if open_alerts:
-        body["persons"] = [str(uuid.UUID(p)) for p in counts]
+    if counts is not None:
+        body["persons"] = list(counts)
     await audit_read(parts, user, f"caseload:{scope or 'county'}")
     found: dict[str, Any] = await parts.supervision.call("POST", "/internal/v1/caseload", json=body, actor=user)
+    if counts is None:
+        counts = await queries.open_alert_counts(engine, scope, [p["person_id"] for p in found["persons"]])
     for person in found["persons"]:
         person["open_alerts"] = counts.get(person["person_id"], 0)
     return found

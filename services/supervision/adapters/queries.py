@@ -128,7 +128,7 @@ async def caseload(
     group: str | None = None,
     level: str | None = None,
     positioning: bool | None = None,
-    statuses: tuple[str, ...] = ("awaiting_intake", "under_supervision"),
+    statuses: tuple[str, ...],
     key_person: bool | None = None,
     term_ending_within_days: int | None = None,
     persons: list[uuid.UUID] | None = None,

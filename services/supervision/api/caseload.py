@@ -10,6 +10,7 @@ from fastapi import APIRouter, Depends
 from pydantic import BaseModel, ConfigDict, Field
 
 from services.supervision.adapters import queries
+from services.supervision.adapters.store import ACTIVE
 from services.supervision.deps import Parts
 from shared.internal import require_internal
 
@@ -33,7 +34,7 @@ class CaseloadQuery(BaseModel):
 
 
 STATUSES = {
-    "active": ("awaiting_intake", "under_supervision"),
+    "active": ACTIVE,
     "awaiting_intake": ("awaiting_intake",),
     "under_supervision": ("under_supervision",),
     "closed": ("ended", "revoked", "transferred"),
