@@ -14,6 +14,8 @@ from typing import Any, Literal
 import orjson
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, ValidationError
 
+from shared.text import json_nul_path
+
 CONTENT_TYPE = "application/cloudevents+json"
 Header = tuple[str, bytes]
 # The event's type beside the value, for routing without a parse (never `ce_type`: see event_headers).
@@ -103,6 +105,8 @@ def decode(raw: bytes | None) -> IncomingEvent:
         raise EnvelopeError(f"not JSON: {exc}") from None
     if not isinstance(obj, dict):
         raise EnvelopeError(f"not a JSON object: {type(obj).__name__}")
+    if (where := json_nul_path(raw, obj)) is not None:
+        raise EnvelopeError(f"{where}: text may not contain the NUL character (\\u0000)")
     try:
         return IncomingEvent.model_validate(obj)
     except ValidationError as exc:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from typing import Any
 
+import orjson
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
@@ -13,6 +14,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from shared.errors import CommandError, Upstream
 from shared.logging import get_logger
 from shared.metrics import render
+from shared.text import NUL_ESCAPE, nul_path
 
 PROBLEM = "application/problem+json"
 log = get_logger(__name__)
@@ -150,7 +152,8 @@ def install_probes(app: FastAPI, readiness: ReadinessCheck) -> None:
 
 class BoundedBody:
     """Refuse a body over `max_bytes` before the app reads any of it, whatever the transfer
-    encoding (a declared length, or chunks counted as they come): 413, problem+json."""
+    encoding (a declared length, or chunks counted as they come): 413, problem+json. A JSON body
+    carrying a NUL character is refused too (422 naming the field): no record can store one."""
 
     def __init__(self, app: Any, max_bytes: int) -> None:
         self.app = app
@@ -178,6 +181,17 @@ class BoundedBody:
                 return
             if not message.get("more_body", False):
                 break
+        if (where := _nul_in_json(headers, chunks)) is not None:
+            message = "text may not contain the NUL character (\\u0000)"
+            response = problem_response(
+                422,
+                "Request is not valid",
+                f"{where}: {message}",
+                instance=scope.get("path"),
+                errors=[{"field": where, "message": message}],
+            )
+            await response(scope, _no_receive, send)
+            return
         replayed = False
 
         async def replay() -> Any:
@@ -194,6 +208,17 @@ class BoundedBody:
             413, "Content Too Large", f"the body limit is {self.max_bytes} bytes", instance=scope.get("path")
         )
         await response(scope, _no_receive, send)
+
+
+def _nul_in_json(headers: dict[bytes, bytes], chunks: list[bytes]) -> str | None:
+    """Where a JSON body carries a NUL character, which no record can store (shared/text.py)."""
+    body = b"".join(chunks)
+    if NUL_ESCAPE not in body or b"json" not in headers.get(b"content-type", b""):
+        return None
+    try:
+        return nul_path(orjson.loads(body))
+    except orjson.JSONDecodeError:
+        return None  # the route's own parse names what is wrong
 
 
 async def _no_receive() -> Any:

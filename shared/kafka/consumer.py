@@ -9,7 +9,8 @@ applied twice.
 
 Transient failures (database or broker away) are retried with backoff, without limit: a
 record is never dropped because a dependency was down. A handler that keeps failing on one
-record is isolated from its batch and, after `max_attempts`, dead-lettered with the error.
+record is isolated from its batch and, after `max_attempts`, dead-lettered with the error; one the
+domain refuses (`RejectedRecord`) or whose values PostgreSQL cannot store is dead-lettered at once.
 """
 
 from __future__ import annotations
@@ -74,6 +75,29 @@ def is_transient(exc: BaseException) -> bool:
         return True
     cause = exc.__cause__ or exc.__context__
     return cause is not None and cause is not exc and isinstance(cause, (OSError, asyncpg.PostgresConnectionError))
+
+
+def is_bad_data(exc: BaseException) -> bool:
+    """PostgreSQL refused the record's values themselves (SQLSTATE class 22, data exception): the
+    same record fails the same way on every attempt, so it is dead-lettered at once."""
+    seen: set[int] = set()
+    current: BaseException | None = exc
+    while current is not None and id(current) not in seen:
+        if isinstance(current, asyncpg.DataError):
+            return True
+        seen.add(id(current))
+        orig = getattr(current, "orig", None)
+        current = orig if isinstance(orig, BaseException) else (current.__cause__ or current.__context__)
+    return False
+
+
+def _refusal(exc: BaseException) -> str | None:
+    """The dead-letter reason of a failure no retry can cure, or None."""
+    if isinstance(exc, RejectedRecord):
+        return str(exc)
+    if is_bad_data(exc):
+        return f"the database cannot store the record: {exc!r}"
+    return None
 
 
 @dataclass(slots=True)
@@ -249,15 +273,15 @@ class ConsumerRunner:
                 return
             except asyncio.CancelledError:
                 raise
-            except RejectedRecord as exc:
-                FAILED.labels(self.service, topic, "rejected").inc()
-                if len(items) > 1:
-                    for item in items:  # isolate the refused record from the good ones
-                        await self._handle_with_retry([item])
-                    return
-                await self._dead_letter(items[0].record, str(exc))
-                return
             except Exception as exc:
+                if (refusal := _refusal(exc)) is not None:
+                    FAILED.labels(self.service, topic, "rejected").inc()
+                    if len(items) > 1:
+                        for item in items:  # isolate the refused record from the good ones
+                            await self._handle_with_retry([item])
+                        return
+                    await self._dead_letter(items[0].record, refusal)
+                    return
                 if is_transient(exc):
                     FAILED.labels(self.service, topic, "transient").inc()
                     attempt += 1

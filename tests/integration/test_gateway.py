@@ -159,6 +159,11 @@ async def test_latitude_200_is_422_naming_the_fix(stack, gateway):
         "/v1/locations", json={"fixes": [FIX, {**FIX, "lat": 200}]}, headers=await token(client, "device")
     )
     assert_problem(r, 422, "fixes[1].lat")
+    # NUL, which no record can store, is refused at the door, not retried at the database.
+    r = await client.post(
+        "/v1/locations", json={"fixes": [FIX, {**FIX, "device_id": "EM\x00"}]}, headers=await token(client, "device")
+    )
+    assert_problem(r, 422, "fixes[1].device_id")
     r = await client.post(
         "/v1/locations",
         content=b"{not json",

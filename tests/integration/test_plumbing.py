@@ -9,6 +9,7 @@ import uuid
 from datetime import UTC, datetime
 from pathlib import Path
 
+import orjson
 import pytest
 import sqlalchemy as sa
 from aiokafka import AIOKafkaConsumer
@@ -70,6 +71,8 @@ async def record_effect(event, data: Checkin, uow: UnitOfWork) -> None:
         raise RuntimeError("handler cannot handle video check-ins")
     if data.channel == "phone":  # the test's domain refusal: dead-lettered at once, never retried
         raise RejectedRecord("refused-phone: the test refuses phone check-ins")
+    if data.channel == "in_person":  # values PostgreSQL refuses (SQLSTATE 22): no retry can cure it
+        await uow.conn.execute(sa.text("SELECT 1 / 0"))
     await uow.conn.execute(sa.insert(effects).values(event_id=event.id, note=data.channel))
 
 
@@ -115,19 +118,36 @@ async def test_poison_records_go_to_the_dlq_with_reason_and_the_next_is_handled(
     wrong_data = checkin(channel="carrier-pigeon")
     failing = checkin(channel="video")
     refused = checkin(channel="phone")
+    unstorable = checkin(channel="in_person")
+    nul = orjson.loads(checkin())
+    nul["subject"] = "a\u0000b"
     await send(
-        producer, topic, [b"\xffnot json", good1, wrong_data, b'{"specversion": "1.0"}', failing, refused, good2]
+        producer,
+        topic,
+        [
+            b"\xffnot json",
+            good1,
+            wrong_data,
+            b'{"specversion": "1.0"}',
+            failing,
+            refused,
+            unstorable,
+            orjson.dumps(nul),
+            good2,
+        ],
     )
     r = runner(stack, engine, producer, topic, f"g-{uuid.uuid4().hex[:6]}")
     task = asyncio.create_task(r.run())
     try:
         await wait_for(lambda: _len_is(effects_for(engine, [event_id(good1), event_id(good2)]), 2))
-        dead = await read_topic(stack.bootstrap, dlq(topic), min_count=5)
+        dead = await read_topic(stack.bootstrap, dlq(topic), min_count=7)
     finally:
         r.stop()
         await task
     reasons = sorted(header(rec, "sps-error") for rec in dead)
-    assert len(dead) == 5, reasons
+    assert len(dead) == 7, reasons
+    assert any(x.startswith("the database cannot store the record") and "division" in x for x in reasons)
+    assert "subject: text may not contain the NUL character (\\u0000)" in reasons
     assert "refused-phone: the test refuses phone check-ins" in reasons
     assert any(x.startswith("not JSON") for x in reasons)
     assert any(x.startswith("not a CloudEvent") for x in reasons)

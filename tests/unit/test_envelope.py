@@ -7,6 +7,7 @@ from pydantic import ValidationError
 
 from shared.envelope import EnvelopeError, IncomingEvent, OutgoingEvent, decode, encode, new_event
 from shared.events import EVENT_TYPES, InvalidEventData, LocationFix, UnknownEventType, envelope_json_schema, parse_data
+from shared.text import json_nul_path, nul_path
 
 PID = uuid.uuid4()
 
@@ -59,6 +60,10 @@ def test_producing_is_strict_consuming_is_tolerant():
         (b"[1, 2]", "not a JSON object"),
         (b'{"specversion": "1.0"}', "not a CloudEvent"),
         (None, "no value"),
+        (
+            b'{"specversion": "1.0", "data": {"fixes": [{"device_id": "EM\\u0000"}]}}',
+            r"data.fixes\[0\].device_id: .*NUL",
+        ),
     ],
 )
 def test_decode_errors_say_why(raw, reason):
@@ -102,3 +107,11 @@ def test_a_fix_time_is_the_same_instant_on_utc_and_one_with_no_utc_datetime_is_i
     for edge in ("0001-01-01T00:30:00+01:00", "9999-12-31T23:30:00-01:00"):
         with pytest.raises(ValidationError, match="out of range in UTC"):
             fix(edge)
+
+
+def test_nul_is_found_wherever_it_hides_and_only_looked_for_when_escaped():
+    assert nul_path({"a": [{"b": "ok"}, {"c": "x\x00"}]}) == "a[1].c"
+    assert nul_path({"k\x00": 1}) == "k\\u0000"
+    assert nul_path("\x00") == "(body)"
+    assert nul_path({"a": ["fine", 1, None, {"b": "\\u0000 as text"}]}) is None
+    assert json_nul_path(b'{"a": "b"}', {"a": "\x00"}) is None  # no escape in the bytes: no walk
