@@ -10,6 +10,7 @@ from fastapi import Depends, Request
 
 from services.command_centre.adapters.feed import AlertFeed
 from services.command_centre.auth import Sessions, actor_for
+from services.command_centre.domain.board import ConsolePolicy
 from services.command_centre.oidc import OidcSignIn
 from shared.authority import Actor, AuthorityPolicy
 from shared.deps import request_parts
@@ -28,6 +29,7 @@ class CommandCentreParts(ServiceParts):
     geography: Geography
     sessions: Sessions
     authority: AuthorityPolicy
+    console: ConsolePolicy
     heartbeat_s: float = 15.0  # a quiet live feed says so this often (the board's freshness)
     oidc: OidcSignIn | None = None  # sign-in through the bureau's provider, when configured
 

@@ -11,9 +11,10 @@ from pydantic import SecretStr
 
 from services.command_centre.adapters.accounts import AccountStore
 from services.command_centre.adapters.feed import AlertFeed
-from services.command_centre.api import STATIC, router
+from services.command_centre.api import CONSOLE, router
 from services.command_centre.auth import Sessions
 from services.command_centre.deps import CommandCentreParts
+from services.command_centre.domain.board import load_console_policy
 from services.command_centre.domain.staff import demo_staff
 from services.command_centre.handlers import HANDLERS
 from services.command_centre.oidc import OidcConfig, OidcSignIn
@@ -104,10 +105,12 @@ def create_app(settings: CommandCentreSettings | None = None) -> FastAPI:
         sessions=sessions,
         heartbeat_s=settings.feed_heartbeat_s,
         authority=load_authority(settings.policy_dir),
+        console=load_console_policy(settings.policy_dir),
         oidc=oidc_of(settings, secret),
     )
     app = build_app(runtime, router, title="SPS command centre", parts=parts)
-    app.mount("/static", StaticFiles(directory=STATIC), name="static")
+    # The console's hashed assets (check_dir=False: the service runs, and says so at /, unbuilt).
+    app.mount("/assets", StaticFiles(directory=CONSOLE / "assets", check_dir=False), name="assets")
     # Outermost first: security headers; no valid token, no body read; the body bounded (H2).
     app.add_middleware(BoundedBody, max_bytes=settings.max_body_bytes)
     app.add_middleware(

@@ -62,3 +62,30 @@ async def test_an_officer_finds_their_own_persons_and_county_staff_the_countys(p
         page = (await client.get(f"{cc}/api/v1/persons", headers=officer, params={"open_alerts": "true"})).json()
         assert all(p["open_alerts"] >= 1 for p in page["persons"])
         assert ids["theirs"] not in await listed(duty, open_alerts="true", office="华士镇")
+
+        # The board names an alert's person by label: masked name and case number, in scope only.
+        labels = await client.post(
+            f"{cc}/api/v1/person-labels", headers=officer, json={"person_ids": list(ids.values())}
+        )
+        assert labels.status_code == 200, labels.text
+        assert set(labels.json()) == {ids["mine"]}  # another office's person is not named to an officer
+        mine_label = labels.json()[ids["mine"]]
+        assert mine_label["name_masked"].startswith("钱") and mine_label["case_ref"].endswith(mine["order_no"])
+        county = (
+            await client.post(f"{cc}/api/v1/person-labels", headers=duty, json={"person_ids": list(ids.values())})
+        ).json()
+        assert set(county) == set(ids.values())
+        empty = await client.post(f"{cc}/api/v1/person-labels", headers=duty, json={"person_ids": []})
+        assert empty.status_code == 422 and empty.headers["content-type"].startswith("application/problem+json")
+
+
+async def test_me_says_what_the_role_may_do_and_how_the_board_groups_storms(platform):
+    cc = platform.url("command_centre")
+    async with httpx.AsyncClient(timeout=15) as client:
+        officer = (await client.get(f"{cc}/api/v1/me", headers=await staff(client, cc, "officer-demo"))).json()
+        head = (await client.get(f"{cc}/api/v1/me", headers=await staff(client, cc, "head-demo"))).json()
+    # From policy/authority.yaml: positioning is the bureau head's; a long leave the county's.
+    assert "positioning.approve" not in officer["may"] and "positioning.approve" in head["may"]
+    assert "leave.approve_long" not in officer["may"] and "leave.approve_long" in head["may"]
+    assert "leave.approve" in officer["may"] and "case.close" not in officer["may"]
+    assert officer["board"] == {"storm": {"size": 20, "window_minutes": 5}, "sound_on_new_alert": True}

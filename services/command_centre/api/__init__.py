@@ -3,10 +3,10 @@
 from fastapi import APIRouter
 
 from services.command_centre.api import caseload, staff, views
-from services.command_centre.api.staff import STATIC
+from services.command_centre.api.staff import CONSOLE
 
 router = APIRouter()
 for module in (staff, views, caseload):
     router.include_router(module.router)
 
-__all__ = ["STATIC", "router"]
+__all__ = ["CONSOLE", "router"]

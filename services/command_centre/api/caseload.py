@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import uuid
 from typing import Any, Literal
 
 from fastapi import APIRouter, Query
+from pydantic import BaseModel, Field
 
 from services.command_centre.adapters import queries
 from services.command_centre.deps import Parts, User
@@ -59,3 +61,34 @@ async def caseload(
     for person in found["persons"]:
         person["open_alerts"] = counts.get(person["person_id"], 0)
     return found
+
+
+class LabelsIn(BaseModel):
+    person_ids: list[uuid.UUID] = Field(min_length=1, max_length=500)
+
+
+@router.post("/api/v1/person-labels", tags=["staff"])
+async def person_labels(body: LabelsIn, parts: Parts, user: User) -> dict[str, Any]:
+    """How the console names persons it holds only ids of (an alert's person): masked name, case
+    number, office and group, for the persons of the offices this user sees. Never a raw id on
+    screen (docs/security.md). The read is audited once for the whole list."""
+    scope = None if user.county_wide else user.office
+    await audit_read(parts, user, f"person-labels:{scope or 'county'}")
+    found: dict[str, Any] = await parts.supervision.call(
+        "POST",
+        "/internal/v1/caseload",
+        json={"jurisdiction": scope, "status": "any", "persons": [str(p) for p in body.person_ids], "limit": 500},
+        actor=user,
+    )
+    labels: dict[str, Any] = {}
+    for row in found["persons"]:  # newest case first: a person's label is their latest case
+        labels.setdefault(
+            row["person_id"],
+            {
+                "name_masked": (row.get("person_masked") or {}).get("name_masked"),
+                "case_ref": row["source_ref"],
+                "jurisdiction": row["jurisdiction"],
+                "kind": row["kind"],
+            },
+        )
+    return labels

@@ -1,4 +1,4 @@
-"""The staff API (contract §5) and the console's static files."""
+"""The staff API (contract §5) and the console's page."""
 
 from __future__ import annotations
 
@@ -26,7 +26,8 @@ from shared.authority import Actor
 from shared.errors import NotFound, Refused
 from shared.http import ProblemError
 
-STATIC = Path(__file__).parent.parent / "static"
+# The console's build (services/command_centre/console, built by make setup from its lockfile).
+CONSOLE = Path(__file__).parent.parent / "console" / "dist"
 OIDC_PATH = "/api/v1/auth/oidc"
 router = APIRouter()
 
@@ -126,6 +127,10 @@ async def me(user: User, parts: Parts) -> dict:
         "month": county.month_of(now),
         "feed_heartbeat_s": parts.heartbeat_s,  # the board counts itself stale after three missed
         "token_ttl_s": parts.sessions.token_ttl_s,  # the console renews its token well before this
+        # The actions this role may take (policy/authority.yaml): the console shows only these. Each
+        # route checks again, with the case's office, whatever the console shows.
+        "may": sorted(action for action in parts.authority.actions if user.may(action)),
+        "board": parts.console.model_dump(),  # policy/console.yaml: storms, sound
     }
 
 
@@ -240,7 +245,9 @@ def _pulse(feed: AlertFeed, sent: int) -> dict[str, Any]:
 
 @router.get("/", include_in_schema=False)
 async def index() -> FileResponse:
-    return FileResponse(STATIC / "index.html", headers={"Cache-Control": "no-cache"})
+    if not (CONSOLE / "index.html").exists():
+        raise ProblemError(503, "Service Unavailable", "the console is not built: run make setup")
+    return FileResponse(CONSOLE / "index.html", headers={"Cache-Control": "no-cache"})
 
 
 # --- staff steps on alerts: alerting decides and publishes; the board follows on the feed -------------

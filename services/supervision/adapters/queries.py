@@ -17,6 +17,7 @@ from services.supervision.adapters.tables import (
     key_person_lists,
     leaves,
     positioning_orders,
+    sanctions,
     team_members,
     timeline,
     trips,
@@ -70,7 +71,7 @@ async def timeline_of(conn: AsyncConnection, person_id: uuid.UUID) -> list[dict[
 
 
 async def programmes(conn: AsyncConnection, person_id: uuid.UUID) -> dict[str, Any]:
-    """Level, electronic positioning, follow-ups, trips and team of the person's cases."""
+    """Level, electronic positioning, follow-ups, trips, team and sanctions of the person's cases."""
     case_rows = (
         (
             await conn.execute(
@@ -98,6 +99,7 @@ async def programmes(conn: AsyncConnection, person_id: uuid.UUID) -> dict[str, A
         "followups": await rows(followups, followups.c.at),
         "trips": await rows(trips, trips.c.leaves_on),
         "team": await rows(team_members, team_members.c.name),
+        "sanctions": await rows(sanctions, sanctions.c.recorded_at),
     }
 
 

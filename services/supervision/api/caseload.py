@@ -24,7 +24,7 @@ class CaseloadQuery(BaseModel):
     group: Literal["corrections", "resettlement", "aftercare"] | None = None
     level: Literal["strict", "ordinary", "lenient"] | None = None
     positioning: bool | None = None
-    status: Literal["active", "awaiting_intake", "under_supervision", "closed"] = "active"
+    status: Literal["active", "awaiting_intake", "under_supervision", "closed", "any"] = "active"
     key_person: bool | None = None
     term_ending_within_days: int | None = Field(None, ge=0, le=3660)
     persons: list[uuid.UUID] | None = Field(None, max_length=20_000)  # e.g. those with open alerts
@@ -38,6 +38,7 @@ STATUSES = {
     "awaiting_intake": ("awaiting_intake",),
     "under_supervision": ("under_supervision",),
     "closed": ("ended", "revoked", "transferred"),
+    "any": (*ACTIVE, "ended", "revoked", "transferred"),
 }
 
 
