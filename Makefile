@@ -8,7 +8,7 @@ KAFKA_LIBS := .local/kafka/libs/.complete
 DEVSTACK := $(PY) -m tools.devstack
 PYTEST_ARGS ?=
 
-.PHONY: help setup browser run up down demo status lint test test-unit bench k8s reliability dlq-show dlq-replay replay schemas clean
+.PHONY: help setup console browser run up down demo status lint test test-unit bench k8s reliability dlq-show dlq-replay replay schemas clean
 
 help:
 	@echo "make run    — set up and run the whole platform in the foreground (Ctrl-C stops it)"
@@ -33,7 +33,23 @@ $(STAMP): pyproject.toml constraints.txt
 $(KAFKA_LIBS): deploy/kafka/pom.xml $(STAMP)
 	$(PY) -c "from tools.devstack.kafka import ensure_jars; ensure_jars()"
 
-setup: $(STAMP) $(KAFKA_LIBS)
+# The console (services/command_centre/console): Vue 3, Element Plus and ECharts from the committed
+# package-lock.json (npm ci), built by Vite into dist/, which the command centre serves. Nothing
+# from a CDN at run time: the console runs on an intranet.
+CONSOLE := services/command_centre/console
+CONSOLE_BUILT := $(CONSOLE)/dist/.built
+CONSOLE_SOURCES := $(shell find $(CONSOLE)/src -type f 2>/dev/null) $(CONSOLE)/index.html $(CONSOLE)/vite.config.js
+$(CONSOLE)/node_modules/.installed: $(CONSOLE)/package.json $(CONSOLE)/package-lock.json
+	cd $(CONSOLE) && npm ci --no-audit --no-fund --loglevel=error
+	@touch $@
+
+$(CONSOLE_BUILT): $(CONSOLE)/node_modules/.installed $(CONSOLE_SOURCES)
+	cd $(CONSOLE) && npm run --silent build
+	@touch $@
+
+console: $(CONSOLE_BUILT)
+
+setup: $(STAMP) $(KAFKA_LIBS) $(CONSOLE_BUILT)
 
 # The browser tests drive Debian's chromium (never a downloaded browser) with CJK fonts.
 SUDO := $(if $(filter 0,$(shell id -u)),,sudo)

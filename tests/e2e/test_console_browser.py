@@ -1,6 +1,6 @@
 """The console in real headless Chromium (Debian's package, driven by Playwright; no browser
 download), every service a real process: each role logs in; an alert caused through the gateway
-appears without a reload and is acknowledged and disposed from the board; a justice officer does
+appears without a reload and is acknowledged and disposed (核实 → 处置 → 跟踪) from the board; a justice officer does
 not see another office's alert; map, person page and handover board render; the statistics page
 draws its charts and the XLSX report holds the right figures."""
 
@@ -8,82 +8,25 @@ from __future__ import annotations
 
 import asyncio
 import io
-import shutil
 import time
 from datetime import UTC, datetime
 
 import httpx
-import pytest
 from openpyxl import load_workbook
-from playwright.async_api import Page, async_playwright, expect
+from playwright.async_api import expect
 
 from shared.county import default_county
-from tests.e2e.test_thin_slice import SHANGHAI, fix, gateway_token, staff
-from tests.factories import court_order
-
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
-ARGS = [
-    "--headless=new",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-dev-shm-usage",
-    "--disable-background-networking",
-    "--no-first-run",
-    "--disable-extensions",
-]
+from tests.e2e.browser import alert_of, fix_outside, open_page, signed_in
+from tests.e2e.browser import order_in as _order_in
+from tests.e2e.test_thin_slice import staff
 
 
-@pytest.fixture
-async def browser():
-    async with async_playwright() as pw:
-        b = await pw.chromium.launch(executable_path=CHROMIUM, args=ARGS)
-        try:
-            yield b
-        finally:
-            await b.close()
-
-
-async def logged_in(browser, platform, username: str) -> Page:
-    context = await browser.new_context(locale="zh-CN", viewport={"width": 1400, "height": 900})
-    page = await context.new_page()
-    await page.goto(platform.url("command_centre") + "/")
-    await page.fill("input[name=username]", username)
-    await page.fill("input[name=password]", f"{username}-secret")
-    await page.click("#login-form button[type=submit]")
-    await expect(page.locator("#board-view")).to_be_visible()
-    await expect(page.locator("#user")).to_contain_text(username)
-    return page
+async def logged_in(browser, platform, username: str):
+    return await signed_in(browser, platform, username)
 
 
 async def order_in(client: httpx.AsyncClient, platform, town: str) -> str:
-    gw = platform.url("exchange")
-    r = await client.post(
-        f"{gw}/v1/court-orders", json=court_order(town=town), headers=await gateway_token(client, gw, "court")
-    )
-    assert r.status_code == 202, r.text
-    return r.json()["person_id"]
-
-
-async def fix_outside(client: httpx.AsyncClient, platform, person_id: str) -> None:
-    gw = platform.url("exchange")
-    device = await gateway_token(client, gw, "device")
-    for _ in range(50):  # until supervision has opened the case (it answers no alert before)
-        r = await client.post(
-            f"{gw}/v1/locations", json={"fixes": [fix(person_id, *SHANGHAI, datetime.now(UTC))]}, headers=device
-        )
-        assert r.status_code == 202
-        duty = await staff(client, platform.url("command_centre"), "duty-demo")
-        alerts = (await client.get(f"{platform.url('command_centre')}/api/v1/alerts", headers=duty)).json()
-        if any(a["person_id"] == person_id for a in alerts):
-            return
-        await asyncio.sleep(0.5)
-    raise AssertionError("the fix raised no alert")
-
-
-async def alert_of(client, platform, person_id: str) -> dict:
-    duty = await staff(client, platform.url("command_centre"), "duty-demo")
-    alerts = (await client.get(f"{platform.url('command_centre')}/api/v1/alerts", headers=duty)).json()
-    return next(a for a in alerts if a["person_id"] == person_id)
+    return (await _order_in(client, platform, town))[0]
 
 
 async def test_each_role_logs_in_sees_its_name_and_logs_out(platform, browser):
@@ -115,12 +58,24 @@ async def test_alert_through_the_gateway_appears_live_and_is_handled_from_the_bo
     await row.locator('button[data-step="acknowledge"]').click()
     await expect(row).to_contain_text("已签收")
     await row.locator('button[data-step="dispose"]').click()
-    await page.select_option("#reason-select", index=0)
-    await page.fill("#dispose-form textarea[name=note]", "已电话核实，本人返回")
+    # 核实 → 处置 → 跟踪, each step recorded before the next (docs/console.md)
+    await page.click("#dispose-next")
+    await expect(page.locator("#dispose-form .error").first).to_have_text("此项必填")
+    await page.fill("#dispose-form textarea[name=verify]", "已电话核实，本人在上海探亲")
+    await page.click("#dispose-next")
+    await page.select_option("#reason-select", "returned")
+    await page.fill("#dispose-form textarea[name=note]", "责令当日返回，已返回")
+    await page.click("#dispose-next")
+    await page.fill("#dispose-form textarea[name=follow]", "三日内电话回访")
     await page.click("#dispose-ok")
     await expect(row).to_contain_text("已处置")
     async with httpx.AsyncClient(timeout=10) as client:
-        assert (await alert_of(client, platform, person_id))["status"] == "disposed"
+        disposed = await alert_of(client, platform, person_id)
+    assert disposed["status"] == "disposed" and disposed["reason_code"] == "returned"
+    assert "核实：已电话核实" in disposed["note"] and "跟踪：三日内电话回访" in disposed["note"]
+    # Named by masked name and case number, never a raw id.
+    await expect(row.locator(".person-link")).to_contain_text("*")
+    await expect(row).not_to_contain_text(person_id)
 
 
 async def test_a_justice_officer_does_not_see_another_offices_alert(platform, browser):
@@ -135,8 +90,8 @@ async def test_a_justice_officer_does_not_see_another_offices_alert(platform, br
     assert await page.locator(f'tr[data-alert-id="{other_alert["alert_id"]}"]').count() == 0
     offices = await page.locator("#rows tr td:nth-child(3)").all_inner_texts()
     assert offices and set(offices) == {"澄江街道"}
-    await page.goto(platform.url("command_centre") + f"/#person/{elsewhere}")
-    await expect(page.locator("#p-case .error")).to_contain_text("华士镇")
+    await page.goto(platform.url("command_centre") + f"/#/persons/{elsewhere}")
+    await expect(page.locator("#person-error")).to_contain_text("华士镇")
 
 
 async def test_map_person_page_and_handover_board(platform, browser):
@@ -144,7 +99,7 @@ async def test_map_person_page_and_handover_board(platform, browser):
         person_id = await order_in(client, platform, "南闸街道")
         await fix_outside(client, platform, person_id)
     page = await logged_in(browser, platform, "duty-demo")
-    await page.goto(platform.url("command_centre") + f"/#map/{person_id}")
+    await page.goto(platform.url("command_centre") + f"/#/map/{person_id}")
     await expect(page.locator("#map path.county")).to_have_count(1)
     await expect(page.locator(f'#map circle.pos.bad[data-person="{person_id}"]')).to_have_count(1)
     await expect(page.locator("#map polyline.track")).to_have_count(1)
@@ -152,9 +107,11 @@ async def test_map_person_page_and_handover_board(platform, browser):
     await expect(page.locator("#person-view")).to_be_visible()
     await expect(page.locator("#p-name")).to_contain_text("*")  # masked identity only
     await expect(page.locator("#p-name")).not_to_contain_text("王五")
+    await page.click("#tab-timeline")
     await expect(page.locator("#p-timeline-list li")).not_to_have_count(0)
+    await page.click("#tab-alerts")
     await expect(page.locator("#p-alerts")).to_contain_text("离开江阴市")
-    await page.click('#nav a[data-page="handover"]')
+    await open_page(page, "handover")
     await expect(page.locator("#hv-upcoming thead")).to_have_count(1)
     await expect(page.locator("#hv-not_arrived thead")).to_have_count(1)
 
@@ -209,26 +166,24 @@ async def test_statistics_page_charts_and_the_monthly_xlsx(platform, browser):
     assert rows["祝塘镇"]["本月入矫（按刑种）"].startswith("缓刑")  # the two new orders are probation
 
     page = await logged_in(browser, platform, "supervisor-demo")
-    await page.click('#nav a[data-page="stats"]')
+    await open_page(page, "stats")
     rates = len((await stats_of(cc, month))["indicators"])  # one chart per rate, each with its definition
     await expect(page.locator("#charts figure.chart")).to_have_count(rates)
     # each figure with its definition beside it, as docs/indicators.md
     await expect(page.locator('figure[data-indicator="abstinence_rate"] .definition')).to_contain_text("尿检阴性")
     await expect(page.locator('th[data-indicator="contact_lost"] .definition')).to_contain_text("失去联系")
     chart = page.locator('figure[data-indicator="positioning_rate"]')
-    await expect(chart.locator("rect")).to_have_count(17)
-    await expect(chart).to_contain_text("祝塘镇")
-    await expect(page.locator('figure[data-indicator="aftercare_rate"] line.target')).to_have_count(1)
+    await expect(chart.locator(".chart-box svg")).to_have_count(1)  # drawn by ECharts
+    await expect(chart.locator(".chart-data tr")).to_have_count(17)  # and its figures as a table
+    await expect(chart.locator('.chart-data tr[data-office="祝塘镇"] td')).to_have_text(
+        f"{after['positioning_rate'] * 100:.1f}%"
+    )
+    await expect(page.locator('figure[data-indicator="aftercare_rate"] figcaption')).to_contain_text("目标 90.0%")
 
 
 async def test_the_board_shows_county_time_and_how_fresh_it_is_in_any_browser_zone(platform, browser):
-    context = await browser.new_context(locale="zh-CN", timezone_id="America/New_York")
-    page = await context.new_page()
-    await page.goto(platform.url("command_centre") + "/")
-    await page.fill("input[name=username]", "duty-demo")
-    await page.fill("input[name=password]", "duty-demo-secret")
-    await page.click("#login-form button[type=submit]")
-    await expect(page.locator("#board-view")).to_be_visible()
+    page = await signed_in(browser, platform, "duty-demo", timezone_id="America/New_York")
+    context = page.context
     await expect(page.locator("#fresh")).to_contain_text("更新于")  # the live feed's last word
     # 17:00 UTC on 30 November is noon in New York and 01:00 on 1 December in Jiangyin.
     shown = await page.evaluate("fmtTime('2026-11-30T17:00:00Z')")

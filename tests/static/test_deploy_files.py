@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 
 import yaml
@@ -55,6 +56,29 @@ def test_dockerfile_ships_what_the_services_import():
     for part in ("shared", "services", "policy", "constraints.txt", "pyproject.toml"):
         assert part in copied.split(), part
     assert re.search(r"^USER\s+\w+", text, re.M), "the services must not run as root"
+    # The console: built from the committed lockfile in its own stage, only its build shipped.
+    assert "npm ci" in text and "package-lock.json" in text
+    assert "COPY --from=console /console/dist ./services/command_centre/console/dist" in text
+    ignored = (REPO_ROOT / ".dockerignore").read_text().split()
+    assert "**/node_modules" in ignored and ".local" in ignored
+
+
+def test_the_console_is_built_from_its_committed_lockfile_and_pins_every_version():
+    console = REPO_ROOT / "services" / "command_centre" / "console"
+    package = json.loads((console / "package.json").read_text())
+    lock = json.loads((console / "package-lock.json").read_text())
+    for deps in (package["dependencies"], package["devDependencies"]):
+        for name, version in deps.items():
+            assert re.fullmatch(r"\d+\.\d+\.\d+", version), f"{name} {version} is not pinned"
+            assert lock["packages"][f"node_modules/{name}"]["version"] == version, name
+    for name in ("vue", "element-plus", "echarts", "vue-i18n", "vue-router"):
+        assert name in package["dependencies"], name
+    makefile = (REPO_ROOT / "Makefile").read_text()
+    assert "npm ci" in makefile and re.search(r"^setup:.*\$\(CONSOLE_BUILT\)", makefile, re.M)
+    # No CDN at run time: nothing the console loads names another host.
+    for source in (console / "src").rglob("*"):
+        if source.is_file():
+            assert not re.search(r"https?://(?!127\.0\.0\.1)", source.read_text()), source
 
 
 def test_makefile_has_the_contract_commands_and_ci_calls_make_test():

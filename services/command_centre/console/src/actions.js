@@ -1,0 +1,70 @@
+// Every staff action on a person's case as a form (docs/console.md): the authority model's action
+// that shows it (the role from /api/v1/me; the office is checked again by the API), the route it
+// calls and its fields; `kinds`, where only some cases take the action (follow-ups: aftercare). The API's own validation answers with the field; the form shows it there.
+const text = (name, extra = {}) => ({ name, type: "text", ...extra });
+const area = (name, extra = {}) => ({ name, type: "textarea", ...extra });
+const choice = (name, options, extra = {}) => ({ name, type: "select", options, ...extra });
+
+export const PERSON_ACTIONS = {
+  leave: {
+    may: "leave.approve", tab: "leaves", method: "POST", path: (id) => `/api/v1/persons/${id}/leaves`,
+    fields: [{ name: "start", label: "start", type: "datetime" }, { name: "end", label: "end", type: "datetime" },
+      text("destination"), area("reason")],
+  },
+  sanction: {
+    may: "sanction.admonition", tab: "sanctions", method: "POST", path: (id) => `/api/v1/persons/${id}/sanctions`,
+    fields: [choice("kind", "sanction"), area("reason")],
+    // Each kind is its own action in the authority model.
+    mayOption: (kind) => `sanction.${kind}`,
+  },
+  positioning: {
+    may: "positioning.approve", tab: "positioning", method: "POST", path: (id) => `/api/v1/persons/${id}/positioning`,
+    fields: [choice("ground", "ground"), text("device_id", { label: "deviceId" }), { name: "starts_on", label: "startsOn", type: "date", optional: true }],
+  },
+  renew: {
+    may: "positioning.approve", tab: "positioning", method: "POST",
+    path: (id, target) => `/api/v1/persons/${id}/positioning/${target}/renew`, fields: [area("review_note", { label: "reviewNote" })],
+  },
+  followup: {
+    may: "followup.record", tab: "followups", kinds: ["aftercare"], method: "POST", path: (id) => `/api/v1/persons/${id}/followups`,
+    fields: [choice("kind", "followup"), { name: "at", type: "datetime" }, choice("drug_test", "drugTest", { label: "drugTest", value: "not_tested" }),
+      { name: "police_record", label: "policeRecord", type: "switch", value: false }, area("note")],
+  },
+  trip: {
+    may: "trip.record", tab: "followups", method: "POST", path: (id) => `/api/v1/persons/${id}/trips`,
+    fields: [{ name: "leaves_on", label: "leavesOn", type: "date" }, { name: "returns_on", label: "returnsOn", type: "date" },
+      text("destination"), { name: "reported", type: "switch", value: true }],
+  },
+  separation: {
+    may: "separation.report", tab: "positions", method: "POST", path: (id) => `/api/v1/persons/${id}/separations`,
+    fields: [{ name: "observed_at", label: "observedAt", type: "datetime" }, area("note")],
+  },
+  contact: {
+    may: "contact.record", tab: "positions", method: "POST", path: (id) => `/api/v1/persons/${id}/contact-checks`,
+    fields: [choice("outcome", "contact"), { name: "at", type: "datetime" }, area("note")],
+  },
+  riskAssess: { may: "risk.assess", tab: "overview", method: "POST", path: (id) => `/api/v1/persons/${id}/risk/assess`, fields: [] },
+  riskOverride: {
+    may: "risk.override", tab: "overview", method: "POST",
+    path: (id, target) => `/api/v1/persons/${id}/risk/${target}/override`, fields: [choice("level", "risk"), area("reason")],
+  },
+  close: {
+    may: "case.close", tab: "overview", method: "POST", path: (id) => `/api/v1/persons/${id}/close`,
+    fields: [choice("outcome", "close"), area("reason")],
+  },
+};
+
+// Every handover step (安置帮教衔接), on the handover's id. An unlinked notice is the county's to
+// resolve (handover.resolve); the rest are the office's (handover.step).
+const handover = (step, fields, may = "handover.step") => ({ may, method: "POST", path: (id) => `/api/v1/handovers/${id}/${step}`, fields });
+export const HANDOVER_ACTIONS = {
+  resolve: handover("resolve", [text("town", { label: "town", optional: true })], "handover.resolve"),
+  verification: handover("verification", [choice("result", "verification", { label: "outcome" }), area("note")]),
+  "pickup-plan": handover("pickup-plan", [text("who", { label: "who" }), { name: "when", label: "at", type: "datetime" }, text("escort", { label: "escort" })]),
+  "pickup-outcome": handover("pickup-outcome", [choice("outcome", "pickup")]),
+  release: handover("release", [{ name: "at", type: "datetime" }]),
+  arrival: handover("arrival", [{ name: "at", type: "datetime" }]),
+  agreement: handover("agreement", [{ name: "terms", label: "terms", type: "lines" }, { name: "signed_on", label: "signedOn", type: "date" }]),
+  assistance: handover("assistance", [choice("kind", "assistance")]),
+  services: handover("services", [choice("kind", "service"), { name: "on", label: "on", type: "date" }, area("note", { optional: true })]),
+};

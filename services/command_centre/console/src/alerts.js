@@ -1,0 +1,155 @@
+// The board's alerts: one snapshot with its feed position, then the live feed (SSE) from that
+// position, gap-free on reconnect (the browser resends Last-Event-ID). Persons are named by
+// masked name and case number (/api/v1/person-labels), never by a raw id.
+import { reactive } from "vue";
+import { call, post } from "./api.js";
+
+export const board = reactive({
+  alerts: new Map(),
+  labels: {},
+  connected: false,
+  lastPulse: 0,
+  announcement: "",
+  loaded: false,
+});
+let source = null;
+let onRaised = () => {};
+const pendingLabels = new Set();
+let labelTimer = null;
+
+export function whenRaised(fn) {
+  onRaised = fn;
+}
+
+export async function loadBoard() {
+  const res = await call("/api/v1/alerts?limit=1000", { raw: true });
+  if (!res.ok) return;
+  const seq = res.headers.get("X-Alerts-Seq") || "0";
+  board.alerts.clear();
+  for (const a of await res.json()) board.alerts.set(a.alert_id, a);
+  board.loaded = true;
+  wantLabels([...board.alerts.values()].map((a) => a.person_id));
+  follow(seq);
+}
+
+export function stopBoard() {
+  if (source) source.close();
+  source = null;
+  board.connected = false;
+  board.loaded = false;
+  board.alerts.clear();
+}
+
+function pulse() {
+  board.lastPulse = Date.now();
+}
+
+function follow(seq) {
+  if (source) source.close();
+  source = new EventSource(`/api/v1/alerts/stream?after=${encodeURIComponent(seq)}`);
+  source.onopen = () => {
+    board.connected = true;
+    pulse();
+  };
+  source.onerror = () => {
+    board.connected = false;
+  };
+  source.addEventListener("heartbeat", pulse);
+  source.addEventListener("session-ended", () => {
+    source.close();
+    board.connected = false;
+  });
+  // The server could not keep up with this board: reload it whole rather than miss a change.
+  source.addEventListener("resync", () => {
+    source.close();
+    loadBoard();
+  });
+  for (const type of ["raised", "escalated", "acknowledged", "disposed", "closed"]) {
+    source.addEventListener(`sps.alert.${type}`, (e) => {
+      const a = JSON.parse(e.data);
+      const before = board.alerts.get(a.alert_id);
+      if (before && (before.version || 0) > (a.version || 0)) return;
+      board.alerts.set(a.alert_id, { ...a, fresh: true });
+      pulse();
+      wantLabels([a.person_id]);
+      if (type === "raised") onRaised(a);
+    });
+  }
+}
+
+// Ask for the names of persons not yet known, a batch at a time (a storm of 1,000 alerts is two calls).
+export function wantLabels(ids) {
+  for (const id of ids) if (!(id in board.labels)) pendingLabels.add(id);
+  if (!pendingLabels.size || labelTimer) return;
+  labelTimer = setTimeout(async () => {
+    labelTimer = null;
+    const batch = [...pendingLabels].slice(0, 500);
+    for (const id of batch) pendingLabels.delete(id);
+    try {
+      const found = await post("/api/v1/person-labels", { person_ids: batch });
+      for (const id of batch) board.labels[id] = found[id] || null;
+    } catch {
+      for (const id of batch) board.labels[id] = null;
+    }
+    if (pendingLabels.size) wantLabels([]);
+  }, 150);
+}
+
+export function applyStep(alert) {
+  const before = board.alerts.get(alert.alert_id);
+  if (!before || (before.version || 0) <= alert.version) board.alerts.set(alert.alert_id, alert);
+}
+
+const OPEN = ["open", "escalated"];
+export const isLive = (a) => a.status !== "closed";
+
+// The time an alert's next step is due: acknowledgement while open, disposal once acknowledged.
+export function dueAt(a) {
+  if (OPEN.includes(a.status)) return a.ack_due_at;
+  if (a.status === "acknowledged") return a.dispose_due_at;
+  return null;
+}
+
+// Urgency for a shift: overdue first, then by the nearest deadline; done alerts last, newest first.
+export function byUrgency(list, now) {
+  const key = (a) => {
+    const due = dueAt(a);
+    if (!due) return [2, -new Date(a.raised_at).getTime()];
+    const t = new Date(due).getTime();
+    return [t <= now ? 0 : 1, t];
+  };
+  return [...list].sort((a, b) => {
+    const [ka, kb] = [key(a), key(b)];
+    return ka[0] - kb[0] || ka[1] - kb[1];
+  });
+}
+
+// An alert storm (as Alertmanager groups): at least `size` alerts of one rule raised within
+// `window_minutes` (policy/console.yaml) become one group, flagged as possibly systemic (a boundary or device-clock fault).
+export function groupStorms(list, { size, window_minutes: windowMinutes }) {
+  const byRule = new Map();
+  for (const a of list) {
+    if (!byRule.has(a.rule_id)) byRule.set(a.rule_id, []);
+    byRule.get(a.rule_id).push(a);
+  }
+  const storms = [];
+  const stormed = new Set();
+  for (const [rule, alerts] of byRule) {
+    if (alerts.length < size) continue;
+    const times = alerts.map((a) => new Date(a.raised_at).getTime()).sort((x, y) => x - y);
+    let start = 0;
+    let best = null;
+    for (let end = 0; end < times.length; end++) {
+      while (times[end] - times[start] > windowMinutes * 60000) start++;
+      if (end - start + 1 >= size) best = [times[start], times[end]];
+    }
+    if (!best) continue;
+    const members = alerts.filter((a) => {
+      const t = new Date(a.raised_at).getTime();
+      return t >= best[0] - windowMinutes * 60000 && t <= best[1] + windowMinutes * 60000;
+    });
+    for (const a of members) stormed.add(a.alert_id);
+    storms.push({ rule_id: rule, members, first: best[0], last: best[1] });
+  }
+  return { storms, rest: list.filter((a) => !stormed.has(a.alert_id)) };
+}

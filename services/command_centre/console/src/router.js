@@ -1,0 +1,24 @@
+// Hash routes: the service answers / alone, so a reload of any page lands back in the console.
+import { createRouter, createWebHashHistory } from "vue-router";
+import BoardView from "./views/BoardView.vue";
+import CaseloadView from "./views/CaseloadView.vue";
+import PersonView from "./views/PersonView.vue";
+import MapView from "./views/MapView.vue";
+import HandoverView from "./views/HandoverView.vue";
+import KeyPersonsView from "./views/KeyPersonsView.vue";
+import StatsView from "./views/StatsView.vue";
+
+export default createRouter({
+  history: createWebHashHistory(),
+  routes: [
+    { path: "/", redirect: "/board" },
+    { path: "/board", name: "board", component: BoardView },
+    { path: "/persons", name: "caseload", component: CaseloadView },
+    { path: "/persons/:id/:tab?", name: "person", component: PersonView, props: true },
+    { path: "/map/:id?", name: "map", component: MapView, props: true },
+    { path: "/handover", name: "handover", component: HandoverView },
+    { path: "/key-persons", name: "keyPersons", component: KeyPersonsView },
+    { path: "/stats", name: "stats", component: StatsView },
+    { path: "/:rest(.*)", redirect: "/board" },
+  ],
+});

@@ -1,0 +1,181 @@
+"""The officer's workbench in Debian's chromium, at a desk's and a phone's size (#20): an officer
+finds a person by their order number, records casework through the forms (a refusal shown at the
+field, then the step recorded) and sees it on the person page and the timeline; a role that may
+not take an action does not see it, and the API answers 403 when it is called anyway. The board
+groups an alert storm (1,000 zone_exit alerts at once, one per person) into one group flagged as
+possibly systemic, with its members one click away."""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+from datetime import UTC, datetime, timedelta
+
+import httpx
+import pytest
+from playwright.async_api import Page, expect
+
+from shared import topics
+from shared.envelope import new_event
+from shared.events import AlertData
+from shared.kafka.producer import EventProducer
+from tests.e2e.browser import DESK, PHONE, open_page, order_in, signed_in
+from tests.e2e.test_thin_slice import staff
+
+
+async def found_by_officer(client: httpx.AsyncClient, platform, order_no: str) -> None:
+    cc = platform.url("command_centre")
+    officer = await staff(client, cc, "officer-demo")
+    for _ in range(60):  # until supervision has opened the case
+        r = await client.get(f"{cc}/api/v1/persons", params={"q": order_no}, headers=officer)
+        if r.json()["total"]:
+            return
+        await asyncio.sleep(0.5)
+    raise AssertionError("the case never opened")
+
+
+async def act(page: Page, tab: str, action: str, fill: dict[str, str], select: dict[str, str] | None = None) -> None:
+    """Open the tab, open the action's form, fill it and submit; the dialog closes when it is recorded."""
+    await page.click(f"#tab-{tab}")
+    await page.click(f'#p-actions button[data-action="{action}"]')
+    form = page.locator(f'form[data-action="{action}"]')
+    for name, value in (select or {}).items():
+        await form.locator(f'select[name="{name}"]').select_option(value)
+    for name, value in fill.items():
+        await form.locator(f'[name="{name}"]').fill(value)
+    await form.locator("button.submit").click()
+    await expect(form).to_have_count(0)
+
+
+@pytest.mark.parametrize("size", ["desk", "phone"])
+async def test_an_officer_finds_a_person_and_records_casework(platform, browser, size):
+    viewport = DESK if size == "desk" else PHONE
+    async with httpx.AsyncClient(timeout=20) as client:
+        person_id, order_no = await order_in(client, platform, "澄江街道", electronic_monitoring=False)
+        await found_by_officer(client, platform, order_no)
+    page = await signed_in(browser, platform, "officer-demo", viewport)
+
+    # Find the person by the order's number.
+    await open_page(page, "caseload")
+    await page.locator("input#search").fill(order_no)
+    found = page.locator(f'[data-person-id="{person_id}"]')
+    await expect(found).to_have_count(1)
+    await found.locator(".person-link").click()
+    await expect(page.locator("#p-name")).to_contain_text("王*")
+    await expect(page.locator("#p-name")).not_to_contain_text("王五")
+
+    # A sanction: the form names what is missing before anything is sent, then records it.
+    await page.click("#tab-sanctions")
+    await page.click('#p-actions button[data-action="sanction"]')
+    form = page.locator('form[data-action="sanction"]')
+    await form.locator("button.submit").click()
+    await expect(form.locator('.field-error[data-field="reason"]')).to_have_text("此项必填")
+    await form.locator('select[name="kind"]').select_option("admonition")
+    await form.locator('[name="reason"]').fill("未按规定时间报到")
+    await form.locator("button.submit").click()
+    await expect(form).to_have_count(0)
+    await expect(page.locator("#p-sanctions")).to_contain_text("训诫")
+
+    # A leave whose end comes before its start: the API's refusal shows in the form.
+    await page.click("#tab-leaves")
+    await page.click('#p-actions button[data-action="leave"]')
+    form = page.locator('form[data-action="leave"]')
+    await form.locator('[name="start"]').fill("2026-12-05T09:00")
+    await form.locator('[name="end"]').fill("2026-12-04T18:00")
+    await form.locator('[name="destination"]').fill("无锡市梁溪区")
+    await form.locator('[name="reason"]').fill("探望生病的母亲")
+    await form.locator("button.submit").click()
+    await expect(form.locator(".error[role=alert]")).to_contain_text("操作失败")
+    await form.locator('[name="end"]').fill("2026-12-06T18:00")
+    await form.locator("button.submit").click()
+    await expect(form).to_have_count(0)
+    await expect(page.locator("#p-leaves")).to_contain_text("无锡市梁溪区")
+
+    await act(page, "positions", "separation", {"observed_at": "2026-11-28T10:00", "note": "走访时发现手机放在家中"})
+    await act(page, "followups", "trip", {"leaves_on": "2026-12-02", "returns_on": "2026-12-03", "destination": "苏州"})
+
+    # Risk: assessed on demand, then overridden with a reason; both shown with the explanation.
+    await page.click("#tab-overview")
+    await page.click('button[data-action="riskAssess"]')
+    await page.locator('form[data-action="riskAssess"] button.submit').click()
+    await expect(page.locator("#p-risk-level")).to_be_visible()
+    await expect(page.locator("#p-explanation li")).not_to_have_count(0)
+    await page.click('button[data-action="riskOverride"]')
+    form = page.locator('form[data-action="riskOverride"]')
+    await form.locator('select[name="level"]').select_option("high")
+    await form.locator('[name="reason"]').fill("家属反映其近期情绪不稳定")
+    await form.locator("button.submit").click()
+    await expect(page.locator("#p-override")).to_contain_text("家属反映其近期情绪不稳定")
+    await expect(page.locator("#p-risk-level")).to_have_text("高")
+
+    # The timeline has every step.
+    await page.click("#tab-timeline")
+    timeline = page.locator("#p-timeline-list")
+    for label in ("处罚", "请假获批", "人机分离"):
+        await expect(timeline).to_contain_text(label)
+
+    # Electronic positioning is the bureau head's: the officer has no such button, and the API
+    # refuses the officer who calls it anyway.
+    await page.click("#tab-positioning")
+    await expect(page.locator('button[data-action="positioning"]')).to_have_count(0)
+    async with httpx.AsyncClient(timeout=20) as client:
+        cc = platform.url("command_centre")
+        r = await client.post(
+            f"{cc}/api/v1/persons/{person_id}/positioning",
+            json={"ground": "revocation_pending", "device_id": "EM-WB"},
+            headers=await staff(client, cc, "officer-demo"),
+        )
+    assert r.status_code == 403 and "bureau_head" in r.json()["detail"]
+    await page.context.close()
+
+    head = await signed_in(browser, platform, "head-demo", viewport)
+    await head.goto(platform.url("command_centre") + f"/#/persons/{person_id}/positioning")
+    await expect(head.locator('#p-actions button[data-action="positioning"]')).to_have_count(1)
+    await head.context.close()
+
+
+def storm_alert(person_id: uuid.UUID, raised: datetime) -> AlertData:
+    return AlertData(
+        alert_id=uuid.uuid4(),
+        person_id=person_id,
+        colour="red",
+        rule_id="zone_exit",
+        title_zh="未经批准离开江阴市",
+        title_en="Left Jiangyin without approval",
+        raised_at=raised,
+        ack_due_at=raised + timedelta(minutes=15),
+        dispose_due_at=raised + timedelta(hours=2),
+        status="open",
+        jurisdiction="璜土镇",
+        evidence=["boundary"],
+    )
+
+
+async def test_an_alert_storm_is_one_group_flagged_as_possibly_systemic(platform, browser):
+    # 1,000 zone_exit alerts at once, one per person (a boundary moved in the policy, say), as
+    # alerting publishes them; raised days ago so that no other test's alert joins the storm.
+    raised = datetime.now(UTC) - timedelta(days=2)
+    alerts = [storm_alert(uuid.uuid4(), raised + timedelta(milliseconds=i)) for i in range(1000)]
+    producer = EventProducer(platform.bootstrap, "test")
+    await producer.start()
+    try:
+        await producer.publish_many(
+            (topics.ALERTS, new_event("sps.alert.raised", "/sps/alerting", a, subject=str(a.person_id))) for a in alerts
+        )
+        page = await signed_in(browser, platform, "duty-demo", PHONE)
+        storm = page.locator('[data-storm="zone_exit"]')
+        await expect(storm).to_have_count(1, timeout=30_000)
+        await expect(storm).to_contain_text("1000 条")
+        await expect(storm).to_contain_text("可能是系统性问题")
+        some = alerts[17].alert_id
+        assert await page.locator(f'[data-alert-id="{some}"]').count() == 0  # inside the group, not on the board
+        await storm.locator(".storm-toggle").click()
+        await expect(storm.locator(f'[data-alert-id="{some}"]')).to_have_count(1)
+        await page.context.close()
+    finally:
+        # Close them again, so that the rest of the session's boards are as they were.
+        closed = [a.model_copy(update={"status": "closed", "version": 2, "closed_at": raised}) for a in alerts]
+        await producer.publish_many(
+            (topics.ALERTS, new_event("sps.alert.closed", "/sps/alerting", a, subject=str(a.person_id))) for a in closed
+        )
+        await producer.stop()
