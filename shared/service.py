@@ -89,6 +89,13 @@ class ServiceRuntime:
     def consume(self, spec: ConsumerSpec) -> None:
         self._specs.append(spec)
 
+    def consumer_groups(self) -> dict[str, list[str]]:
+        """Each consumer group this service will run, with the topics it reads."""
+        return {self._group_id(spec): spec.topics for spec in self._specs}
+
+    def _group_id(self, spec: ConsumerSpec) -> str:
+        return f"sps-{self.name}-{spec.group_suffix}"
+
     def on_startup(self, hook: Callable[[ServiceRuntime], Awaitable[None]]) -> None:
         """Runs after migrations and before consumers start (load caches here)."""
         self._startup_hooks.append(hook)
@@ -148,7 +155,7 @@ class ServiceRuntime:
         for spec in self._specs:
             runner = ConsumerRunner(
                 service=self.name,
-                group_id=f"sps-{self.name}-{spec.group_suffix}",
+                group_id=self._group_id(spec),
                 topics=spec.topics,
                 handlers=spec.handlers,
                 engine=self.engine,

@@ -31,7 +31,7 @@ from shared.events import ZoneExited
 from shared.kafka.producer import EventProducer
 from shared.paths import POLICY_DIR
 from shared.timers import TimerLoop, schedule, timers
-from tests.kafka_helpers import header, read_topic
+from tests.kafka_helpers import header, read_topic, start_groups_at_end
 from tests.waiting import eventually
 
 SECRET = "webhook-test-secret"
@@ -109,6 +109,7 @@ def settings_for(stack, name: str, policy_dir: Path, **extra) -> AlertingSetting
 @contextlib.asynccontextmanager
 async def alerting_app(settings: AlertingSettings):
     app = create_app(settings)
+    await start_groups_at_end(settings.kafka_bootstrap_servers, app.state.parts.runtime.consumer_groups())
     async with app.router.lifespan_context(app):
         await asyncio.wait_for(app.state.parts.runtime.started.wait(), timeout=60)
         yield app

@@ -19,7 +19,7 @@ from shared.envelope import encode, new_event
 from shared.events import Checkin, CourtOrderIngested, LocationFix, MaskedPerson
 from shared.kafka.producer import EventProducer
 from shared.paths import POLICY_DIR
-from tests.kafka_helpers import header, published_by, read_topic
+from tests.kafka_helpers import header, published_by, read_topic, start_groups_at_end
 from tests.waiting import eventually
 
 ZONE = {
@@ -67,6 +67,7 @@ async def supervision(stack, policy_dir: Path, name: str = "supervision_it"):
         outbox_poll_interval_s=0.2,
     )
     app = create_app(settings)
+    await start_groups_at_end(stack.bootstrap, app.state.parts.runtime.consumer_groups())
     async with app.router.lifespan_context(app):
         await asyncio.wait_for(app.state.parts.runtime.started.wait(), timeout=60)
         yield app
