@@ -167,6 +167,41 @@ class LeaveApproved(EventData):
     approved_by: str
 
 
+class LeaveRequested(EventData):
+    """A leave applied for (请假申请), recorded by the office; no effect on monitoring until approved.
+    `needs` is the level that must decide it (docs/domain.md, "Leave")."""
+
+    person_id: uuid.UUID
+    case_id: uuid.UUID
+    leave_id: uuid.UUID
+    starts_at: AwareDatetime
+    ends_at: AwareDatetime
+    destination: str
+    needs: Literal["justice_office", "county"]
+    requested_by: str
+
+
+class LeaveDeclined(EventData):
+    """A leave application refused (不予批准), with the reason."""
+
+    person_id: uuid.UUID
+    case_id: uuid.UUID
+    leave_id: uuid.UUID
+    declined_by: str
+    reason: str
+
+
+class LeaveReturned(EventData):
+    """销假: the person is back from an approved leave; from `returned_at` being outside the county
+    is a breach again, whatever the leave's planned end."""
+
+    person_id: uuid.UUID
+    case_id: uuid.UUID
+    leave_id: uuid.UUID
+    returned_at: AwareDatetime
+    recorded_by: str
+
+
 class IntakeReported(EventData):
     """The person reported (报到) to the justice office: the case is under supervision."""
 
@@ -364,13 +399,20 @@ class KeyPersonEntry(EventData):
     target_zh: str
 
 
+class KeyPersonRemoval(EventData):
+    person_id: uuid.UUID
+    reason: str
+
+
 class KeyPersonsDetermined(EventData):
-    """A justice office's monthly key-person list (一月一认定), with who confirmed it."""
+    """A justice office's monthly key-person list (一月一认定), with who confirmed it, and whom the
+    office took off the proposal and why (those it put on carry `office:<reason>` as a reason)."""
 
     office: str
     month: str = Field(pattern=r"^\d{4}-\d{2}$")
     confirmed_by: str
     persons: list[KeyPersonEntry]
+    removed: list[KeyPersonRemoval] = []
 
 
 class KeyPersonNewlyDetermined(Signal):
@@ -466,6 +508,15 @@ AlertColour = Literal["red", "orange", "yellow", "blue"]
 AlertStatus = Literal["open", "acknowledged", "escalated", "disposed", "closed"]
 
 
+class DisposalSteps(EventData):
+    """The justice office's recorded handling of an alert (docs/domain.md §4): 核实 (what was
+    verified), 处置 (what was done), 跟踪 (the follow-up)."""
+
+    verification: str = Field(min_length=1, max_length=2000)
+    action: str = Field(min_length=1, max_length=2000)
+    follow_up: str = Field(min_length=1, max_length=2000)
+
+
 class AlertData(EventData):
     alert_id: uuid.UUID
     person_id: uuid.UUID
@@ -487,6 +538,7 @@ class AlertData(EventData):
     notify: list[str] = []  # who is told of this change
     silenced_until: AwareDatetime | None = None
     reason_code: str | None = None  # the disposal's reason code
+    disposal: DisposalSteps | None = None  # 核实 → 处置 → 跟踪, when the disposal recorded its steps
     note: str | None = None
     acknowledged_at: AwareDatetime | None = None
     disposed_at: AwareDatetime | None = None
@@ -668,6 +720,24 @@ EVENT_TYPES: dict[str, EventType] = {
             topic=topics.SUPERVISION_EVENTS,
             data=LeaveApproved,
             summary="A leave was approved",
+        ),
+        EventType(
+            type="sps.supervision.leave-requested",
+            topic=topics.SUPERVISION_EVENTS,
+            data=LeaveRequested,
+            summary="A leave was applied for (请假申请)",
+        ),
+        EventType(
+            type="sps.supervision.leave-declined",
+            topic=topics.SUPERVISION_EVENTS,
+            data=LeaveDeclined,
+            summary="A leave application was refused",
+        ),
+        EventType(
+            type="sps.supervision.leave-returned",
+            topic=topics.SUPERVISION_EVENTS,
+            data=LeaveReturned,
+            summary="Back from a leave (销假): outside the county is a breach again",
         ),
         EventType(
             type="sps.supervision.intake-reported",

@@ -17,6 +17,7 @@ from services.alerting.adapters import store
 from services.alerting.deps import Parts
 from shared.authority import ActingStaff
 from shared.errors import NotFound
+from shared.events import DisposalSteps
 from shared.internal import require_internal
 
 router = APIRouter(prefix="/internal/v1", tags=["alerting"], dependencies=[Depends(require_internal)])
@@ -29,6 +30,7 @@ class Ack(ActingStaff):
 class Dispose(ActingStaff):
     reason_code: str = Field(min_length=1, max_length=40)
     note: str = Field(min_length=1, max_length=2000)
+    steps: DisposalSteps | None = None  # 核实 → 处置 → 跟踪 (the console records all three)
 
 
 class Close(ActingStaff):
@@ -63,7 +65,9 @@ async def acknowledge(alert_id: uuid.UUID, body: Ack, parts: Parts) -> dict[str,
 @router.post("/alerts/{alert_id}/dispose")
 async def dispose(alert_id: uuid.UUID, body: Dispose, parts: Parts) -> dict[str, Any]:
     async with parts.runtime.uow() as uow:
-        alert = await parts.commands.dispose(uow, body.acting(parts.authority), alert_id, body.reason_code, body.note)
+        alert = await parts.commands.dispose(
+            uow, body.acting(parts.authority), alert_id, body.reason_code, body.note, body.steps
+        )
     return alert.model_dump(mode="json")
 
 

@@ -19,7 +19,7 @@ from services.alerting.handlers import Alerting, AlertNotFound
 from shared.authority import Actor
 from shared.db.uow import UnitOfWork
 from shared.errors import Conflict, NotFound, Refused
-from shared.events import AlertData
+from shared.events import AlertData, DisposalSteps
 
 Step = Callable[[AlertData, datetime], AlertData]
 
@@ -61,7 +61,13 @@ class AlertCommands:
         )
 
     async def dispose(
-        self, uow: UnitOfWork, actor: Actor, alert_id: uuid.UUID, reason_code: str, note: str
+        self,
+        uow: UnitOfWork,
+        actor: Actor,
+        alert_id: uuid.UUID,
+        reason_code: str,
+        note: str,
+        steps: DisposalSteps | None = None,
     ) -> AlertData:
         return await self._step(
             uow,
@@ -69,7 +75,7 @@ class AlertCommands:
             alert_id,
             "disposed",
             lambda a, now: lifecycle.dispose(
-                a, self.policy, actor=actor.name, at=now, reason_code=reason_code, note=note
+                a, self.policy, actor=actor.name, at=now, reason_code=reason_code, note=note, steps=steps
             ),
         )
 

@@ -23,12 +23,18 @@ from services.supervision.domain.aftercare import (
     serious_breaches,
     trip_needs_report,
 )
-from services.supervision.domain.keypersons import determine, newly_determined, previous_month
-from services.supervision.domain.leaves import LeaveRefused, needed_level
+from services.supervision.domain.keypersons import (
+    KeyPersonsRefused,
+    determine,
+    edited,
+    newly_determined,
+    previous_month,
+)
 from services.supervision.domain.policy import SupervisionPolicy
 from services.supervision.domain.positioning import PositioningRefused, first_term, renewal
 from services.supervision.domain.team import Member, TeamRefused, check_team
 from services.supervision.handlers import SupervisionHandlers
+from services.supervision.leaves import LeaveCommands
 from shared import staff_steps as steps
 from shared.authority import Actor
 from shared.county import County, default_county
@@ -42,8 +48,8 @@ from shared.events import (
     FollowupRecorded,
     KeyPersonEntry,
     KeyPersonNewlyDetermined,
+    KeyPersonRemoval,
     KeyPersonsDetermined,
-    LeaveApproved,
     PositioningStarted,
     RehabSeriousBreach,
     SanctionRecorded,
@@ -69,15 +75,7 @@ async def schedule_positioning(
 
 
 @dataclass
-class LeaveRequest:
-    start: datetime
-    end: datetime
-    destination: str
-    reason: str
-
-
-@dataclass
-class SupervisionCommands:
+class SupervisionCommands(LeaveCommands):
     handlers: SupervisionHandlers
     policy: SupervisionPolicy
     clock: Clock = _now
@@ -105,40 +103,7 @@ class SupervisionCommands:
         out = store.uow.publish(data, subject=person_id, time=at)
         await store.record(person_id, out.id, out.type, at, data.model_dump(mode="json"))
 
-    # --- leave and sanctions ---------------------------------------------------------------------------
-
-    async def approve_leave(
-        self, uow: UnitOfWork, actor: Actor, person_id: uuid.UUID, leave: LeaveRequest
-    ) -> LeaveApproved:
-        """An approved leave (请假外出): outside the county is no breach while it runs."""
-        store = self.store(uow)
-        case = await self._case(store, person_id)
-        try:
-            needed = needed_level(start=leave.start, end=leave.end, policy=self.policy.leave)
-        except LeaveRefused as exc:
-            raise Refused(exc.field, str(exc)) from None
-        actor.require("leave.approve" if needed == "justice_office" else "leave.approve_long", case["jurisdiction"])
-        level = "county" if actor.county_wide else "justice_office"
-        leave_id = uuid.uuid4()
-        data = LeaveApproved(
-            person_id=person_id,
-            case_id=case["case_id"],
-            leave_id=leave_id,
-            starts_at=leave.start,
-            ends_at=leave.end,
-            destination=leave.destination,
-            approval_level=level,
-            approved_by=actor.name,
-        )
-        await store.add_leave(data, leave.reason)
-        await self._publish_on_file(store, data, person_id, self.clock())
-        await store.schedule(
-            f"leave-end:{leave_id}",
-            "leave.end",
-            leave.end,
-            {"leave_id": str(leave_id), "person_id": str(person_id), "case_id": str(case["case_id"])},
-        )
-        return data
+    # --- sanctions (leaves: services/supervision/leaves.py) ----------------------------------------
 
     async def record_sanction(
         self, uow: UnitOfWork, actor: Actor, person_id: uuid.UUID, kind: str, reason: str
@@ -449,17 +414,43 @@ class SupervisionCommands:
 
     # --- the monthly key-person determination (一月一认定) ------------------------------------------------
 
-    async def confirm_key_persons(self, uow: UnitOfWork, actor: Actor, office: str, month: str) -> KeyPersonsDetermined:
-        """The office confirms the month's list (who confirmed it is kept); published for risk and alerting."""
+    async def confirm_key_persons(
+        self,
+        uow: UnitOfWork,
+        actor: Actor,
+        office: str,
+        month: str,
+        *,
+        removed: Mapping[uuid.UUID, str] | None = None,
+        added: Mapping[uuid.UUID, str] | None = None,
+    ) -> KeyPersonsDetermined:
+        """The office confirms the month's list (who confirmed it is kept), as proposed or edited:
+        persons taken off or put on, each with the office's reason. Published for risk and alerting."""
         actor.require("key_persons.confirm", office)
         store = self.store(uow)
         start, end = self.county.month_bounds(month)
-        listed = determine(await store.candidates(office, start, end), self.policy.key_persons)
+        proposed = determine(await store.candidates(office, start, end), self.policy.key_persons)
+        removed, added = dict(removed or {}), dict(added or {})
+        in_office = set()
+        for person in added:
+            case = await store.active_case(person)
+            if case is not None and case["jurisdiction"] == office:
+                in_office.add(person)
+        try:
+            listed = edited(proposed, removed=removed, added=added, in_office=in_office)
+        except KeyPersonsRefused as exc:
+            raise Refused(exc.field, str(exc)) from None
         persons = [KeyPersonEntry(person_id=k.person_id, reasons=k.reasons, target_zh=k.target_zh) for k in listed]
         now = self.clock()
-        if not await store.add_list(office, month, actor.name, now, [p.model_dump(mode="json") for p in persons]):
+        taken_off = [KeyPersonRemoval(person_id=p, reason=r.strip()) for p, r in removed.items()]
+        rows = [p.model_dump(mode="json") for p in persons]
+        if not await store.add_list(
+            office, month, actor.name, now, rows, [r.model_dump(mode="json") for r in taken_off]
+        ):
             raise Conflict(f"the {month} list of {office} is already confirmed")
-        data = KeyPersonsDetermined(office=office, month=month, confirmed_by=actor.name, persons=persons)
+        data = KeyPersonsDetermined(
+            office=office, month=month, confirmed_by=actor.name, persons=persons, removed=taken_off
+        )
         out_id = uuid.uuid5(uuid.NAMESPACE_URL, f"key-persons:{office}:{month}")
         uow.publish(data, subject=office)
         before = await store.confirmed_list(office, previous_month(month))

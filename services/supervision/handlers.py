@@ -45,6 +45,7 @@ from shared.events import (
     IntakeReported,
     LeaveApproved,
     LeaveOverdue,
+    LeaveReturned,
     LocationFix,
     PositioningEnded,
     PositioningStarted,
@@ -93,6 +94,7 @@ class SupervisionHandlers(ProgrammeHandlers):
             "sps.ingest.location": self.on_location,
             "sps.ingest.checkin": self.on_checkin,
             "sps.supervision.leave-approved": self.on_leave_approved,
+            "sps.supervision.leave-returned": self.on_leave_returned,
             "sps.supervision.case-closed": self.on_case_closed,
             "sps.supervision.positioning-started": self.on_positioning_started,
             "sps.supervision.positioning-ended": self.on_positioning_ended,
@@ -438,6 +440,10 @@ class SupervisionHandlers(ProgrammeHandlers):
         """Every replica learns of a leave from the event: the one that owns the person's fixes applies it."""
         leave = Leave(data.leave_id, data.starts_at, data.ends_at)
         uow.after_commit(lambda: self.directory.add_leave(data.person_id, leave))
+
+    async def on_leave_returned(self, event: IncomingEvent, data: LeaveReturned, uow: UnitOfWork) -> None:
+        """销假: every replica ends the leave's cover at the return (the owner of the fixes applies it)."""
+        uow.after_commit(lambda: self.directory.end_leave(data.person_id, data.leave_id, data.returned_at))
 
     async def on_leave_end(self, timer: Timer, uow: UnitOfWork) -> None:
         person_id = uuid.UUID(timer.payload["person_id"])

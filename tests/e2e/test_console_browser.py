@@ -72,7 +72,11 @@ async def test_alert_through_the_gateway_appears_live_and_is_handled_from_the_bo
     async with httpx.AsyncClient(timeout=10) as client:
         disposed = await alert_of(client, platform, person_id)
     assert disposed["status"] == "disposed" and disposed["reason_code"] == "returned"
-    assert "核实：已电话核实" in disposed["note"] and "跟踪：三日内电话回访" in disposed["note"]
+    assert disposed["disposal"] == {
+        "verification": "已电话核实，本人在上海探亲",
+        "action": "责令当日返回，已返回",
+        "follow_up": "三日内电话回访",
+    }
     # Named by masked name and case number, never a raw id.
     await expect(row.locator(".person-link")).to_contain_text("*")
     await expect(row).not_to_contain_text(person_id)

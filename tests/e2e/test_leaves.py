@@ -82,3 +82,66 @@ async def test_leave_inhibits_zone_exit_and_its_end_rearms_it(platform):
         )
         await case_open(client, cc, r.json()["person_id"])
         assert (await client.get(f"{cc}/api/v1/persons/{r.json()['person_id']}", headers=other)).status_code == 403
+
+
+async def test_a_leave_applied_for_approved_then_returned_from_covers_only_until_the_return(platform):
+    gw, cc = platform.url("exchange"), platform.url("command_centre")
+    async with httpx.AsyncClient(timeout=10) as client:
+        officer, duty = await staff(client, cc, "officer-demo"), await staff(client, cc, "duty-demo")
+        r = await client.post(
+            f"{gw}/v1/court-orders", json=court_order(town="澄江街道"), headers=await gateway_token(client, gw, "court")
+        )
+        person = r.json()["person_id"]
+        await case_open(client, cc, person)
+        now = datetime.now(UTC).replace(microsecond=0)
+        base = f"{cc}/api/v1/persons/{person}"
+
+        def leave(days: int) -> dict:
+            end = now + timedelta(days=days)
+            return {
+                "start": (now - timedelta(minutes=5)).isoformat(),
+                "end": end.isoformat(),
+                "destination": "上海市",
+                "reason": "探亲",
+            }
+
+        asked = await client.post(f"{base}/leave-requests", headers=officer, json=leave(2))
+        assert asked.status_code == 201 and asked.json()["needs"] == "justice_office", asked.text
+        leave_id = asked.json()["leave_id"]
+        r = await client.post(
+            f"{base}/leaves/{leave_id}/return", headers=officer, json={"returned_at": now.isoformat()}
+        )
+        assert r.status_code == 409  # not approved yet: nothing to return from
+        assert (await client.post(f"{base}/leaves/{leave_id}/approve", headers=officer)).status_code == 200
+        assert (await client.post(f"{base}/leaves/{leave_id}/approve", headers=officer)).status_code == 409
+
+        long_id = (await client.post(f"{base}/leave-requests", headers=officer, json=leave(10))).json()["leave_id"]
+        r = await client.post(f"{base}/leaves/{long_id}/approve", headers=officer)
+        assert r.status_code == 403 and "county" in r.json()["detail"]
+        r = await client.post(f"{base}/leaves/{long_id}/refuse", headers=duty, json={})
+        assert r.status_code == 422 and r.json()["errors"][0]["field"] == "reason"
+        r = await client.post(f"{base}/leaves/{long_id}/refuse", headers=duty, json={"reason": "材料不全"})
+        assert r.status_code == 200 and r.json()["declined_by"] == "duty-demo"
+
+        device = await gateway_token(client, gw, "device")
+        await asyncio.sleep(1.0)  # the approval reaches the case view through supervision.events.v1
+        during = [fix(person, *SHANGHAI, now)]
+        assert (await client.post(f"{gw}/v1/locations", json={"fixes": during}, headers=device)).status_code == 202
+        back = datetime.now(UTC).replace(microsecond=0)
+        r = await client.post(
+            f"{base}/leaves/{leave_id}/return", headers=officer, json={"returned_at": back.isoformat()}
+        )
+        assert r.status_code == 200, r.text
+        await asyncio.sleep(1.0)  # the return reaches the case view likewise
+        after = [fix(person, *SHANGHAI, back + timedelta(seconds=2))]
+        assert (await client.post(f"{gw}/v1/locations", json={"fixes": after}, headers=device)).status_code == 202
+        raised = await alerts_for(platform.bootstrap, person, min_count=1)
+        # The leave had two days to run, but the return ended it: the fix after it breaches, the one before did not.
+        assert [e["data"]["rule_id"] for e in raised] == ["zone_exit"]
+        assert datetime.fromisoformat(raised[0]["data"]["raised_at"]) >= back
+
+        statuses = {x["leave_id"]: x["status"] for x in (await client.get(base, headers=officer)).json()["leaves"]}
+        assert statuses == {leave_id: "returned", long_id: "declined"}
+        kinds = [t["event_type"] for t in (await client.get(f"{base}/timeline", headers=officer)).json()]
+        for kind in ("leave-requested", "leave-approved", "leave-declined", "leave-returned"):
+            assert f"sps.supervision.{kind}" in kinds, kind

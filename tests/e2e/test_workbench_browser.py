@@ -1,15 +1,17 @@
 """The officer's workbench in Debian's chromium, at a desk's and a phone's size (#20): an officer
 finds a person by their order number, records casework through the forms (a refusal shown at the
-field, then the step recorded) and sees it on the person page and the timeline; a role that may
-not take an action does not see it, and the API answers 403 when it is called anyway. The board
-groups an alert storm (1,000 zone_exit alerts at once, one per person) into one group flagged as
-possibly systemic, with its members one click away."""
+field, then the step recorded; a leave applied for, approved and returned from) and sees it on
+the person page and the timeline; a role that may not take an action does not see it, and the
+API answers 403 when it is called anyway. The board groups an alert storm (1,000 zone_exit alerts
+at once, one per person) into one group flagged as possibly systemic, with its members one click
+away."""
 
 from __future__ import annotations
 
 import asyncio
 import uuid
 from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 import httpx
 import pytest
@@ -76,20 +78,33 @@ async def test_an_officer_finds_a_person_and_records_casework(platform, browser,
     await expect(form).to_have_count(0)
     await expect(page.locator("#p-sanctions")).to_contain_text("训诫")
 
-    # A leave whose end comes before its start: the API's refusal shows in the form.
+    # A leave applied for, first with its end before its start (the API's refusal shows in the
+    # form), then approved on its row and returned from (销假), in the county's wall clock.
+    county = datetime.now(ZoneInfo("Asia/Shanghai")).replace(second=0, microsecond=0, tzinfo=None)
+    minute = "%Y-%m-%dT%H:%M"
     await page.click("#tab-leaves")
-    await page.click('#p-actions button[data-action="leave"]')
-    form = page.locator('form[data-action="leave"]')
-    await form.locator('[name="start"]').fill("2026-12-05T09:00")
-    await form.locator('[name="end"]').fill("2026-12-04T18:00")
+    await page.click('#p-actions button[data-action="leaveRequest"]')
+    form = page.locator('form[data-action="leaveRequest"]')
+    await form.locator('[name="start"]').fill((county - timedelta(hours=3)).strftime(minute))
+    await form.locator('[name="end"]').fill((county - timedelta(hours=4)).strftime(minute))
     await form.locator('[name="destination"]').fill("无锡市梁溪区")
     await form.locator('[name="reason"]').fill("探望生病的母亲")
     await form.locator("button.submit").click()
     await expect(form.locator(".error[role=alert]")).to_contain_text("操作失败")
-    await form.locator('[name="end"]').fill("2026-12-06T18:00")
+    await expect(form.locator('.field-error[data-field="end"]')).to_be_visible()
+    await form.locator('[name="end"]').fill((county + timedelta(days=2)).strftime(minute))
     await form.locator("button.submit").click()
     await expect(form).to_have_count(0)
-    await expect(page.locator("#p-leaves")).to_contain_text("无锡市梁溪区")
+    row = page.locator("#p-leaves tr", has_text="无锡市梁溪区")
+    await expect(row.locator(".leave-status")).to_have_text("待审批")
+    await row.locator('button[data-action="leaveApprove"]').click()
+    await page.locator('form[data-action="leaveApprove"] button.submit').click()
+    await expect(row.locator(".leave-status")).to_have_text("已批准")
+    await row.locator('button[data-action="leaveReturn"]').click()
+    form = page.locator('form[data-action="leaveReturn"]')
+    await form.locator('[name="returned_at"]').fill((county - timedelta(hours=1)).strftime(minute))
+    await form.locator("button.submit").click()
+    await expect(row.locator(".leave-status")).to_have_text("已销假")
 
     await act(page, "positions", "separation", {"observed_at": "2026-11-28T10:00", "note": "走访时发现手机放在家中"})
     await act(page, "followups", "trip", {"leaves_on": "2026-12-02", "returns_on": "2026-12-03", "destination": "苏州"})
@@ -111,7 +126,7 @@ async def test_an_officer_finds_a_person_and_records_casework(platform, browser,
     # The timeline has every step.
     await page.click("#tab-timeline")
     timeline = page.locator("#p-timeline-list")
-    for label in ("处罚", "请假获批", "人机分离"):
+    for label in ("处罚", "请假申请", "请假获批", "销假", "人机分离"):
         await expect(timeline).to_contain_text(label)
 
     # Electronic positioning is the bureau head's: the officer has no such button, and the API
@@ -179,3 +194,37 @@ async def test_an_alert_storm_is_one_group_flagged_as_possibly_systemic(platform
             (topics.ALERTS, new_event("sps.alert.closed", "/sps/alerting", a, subject=str(a.person_id))) for a in closed
         )
         await producer.stop()
+
+
+async def test_the_office_edits_the_months_key_person_list_then_confirms_it(platform, browser):
+    # 月城镇's list of this month, confirmed by no other test: a person put on with the office's reason.
+    async with httpx.AsyncClient(timeout=20) as client:
+        person_id, order_no = await order_in(client, platform, "月城镇", electronic_monitoring=False)
+        cc = platform.url("command_centre")
+        duty = await staff(client, cc, "duty-demo")
+        for _ in range(60):
+            if (await client.get(f"{cc}/api/v1/persons", params={"q": order_no}, headers=duty)).json()["total"]:
+                break
+            await asyncio.sleep(0.5)
+    page = await signed_in(browser, platform, "duty-demo")
+    await open_page(page, "keyPersons")
+    await page.select_option('#key-persons-view select[name="office"]', "月城镇")
+    await expect(page.locator("#kp-status")).to_have_text("待确认")
+    await page.fill("#kp-search", order_no)
+    await page.locator("#kp-search").press("Enter")
+    await page.locator(".kp-found .kp-put").first.click()
+    await page.click("#kp-confirm")
+    await expect(page.locator("#key-persons-view .error")).to_contain_text("理由")  # each change needs its reason
+    await page.fill(f'tr[data-person-id="{person_id}"] .kp-add-reason', "家属反映其近期多次夜不归宿")
+    await page.click("#kp-confirm")
+    await expect(page.locator("#kp-status")).to_have_text("已确认")
+    await expect(page.locator(f'#kp-list tr[data-person-id="{person_id}"]')).to_contain_text(
+        "家属反映其近期多次夜不归宿"
+    )
+    async with httpx.AsyncClient(timeout=20) as client:
+        month = (await client.get(f"{cc}/api/v1/me", headers=duty)).json()["month"]
+        confirmed = (await client.get(f"{cc}/api/v1/key-persons/月城镇/{month}", headers=duty)).json()
+    assert confirmed["status"] == "confirmed" and confirmed["confirmed_by"] == "duty-demo"
+    listed = {p["person_id"]: p for p in confirmed["persons"]}
+    assert listed[person_id]["reasons"] == ["office:家属反映其近期多次夜不归宿"]
+    await page.context.close()

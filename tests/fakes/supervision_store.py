@@ -234,7 +234,16 @@ class FakeSupervisionStore:
         self.timers.setdefault(key, (kind, due_at, payload))
 
     async def add_leave(self, leave: Any, reason: str) -> None:
-        self.leaves.append({**leave.model_dump(), "reason": reason})
+        self.leaves.append({**leave.model_dump(), "reason": reason, "status": "approved"})
+
+    async def add_leave_request(self, leave: Any, reason: str) -> None:
+        self.leaves.append({**leave.model_dump(), "reason": reason, "status": "requested"})
+
+    async def leave(self, leave_id: uuid.UUID) -> dict[str, Any] | None:
+        return next((dict(row) for row in self.leaves if row["leave_id"] == leave_id), None)
+
+    async def update_leave(self, leave_id: uuid.UUID, **values: Any) -> None:
+        next(row for row in self.leaves if row["leave_id"] == leave_id).update(values)
 
     async def add_sanction(self, **values: Any) -> int:
         self.sanctions.append(values)
@@ -287,7 +296,13 @@ class FakeSupervisionStore:
         return self.lists.get((office, month))
 
     async def add_list(
-        self, office: str, month: str, confirmed_by: str, confirmed_at: datetime, persons: list[dict[str, Any]]
+        self,
+        office: str,
+        month: str,
+        confirmed_by: str,
+        confirmed_at: datetime,
+        persons: list[dict[str, Any]],
+        removed: list[dict[str, Any]] | None = None,
     ) -> bool:
         if (office, month) in self.lists:
             return False
@@ -296,6 +311,7 @@ class FakeSupervisionStore:
             "month": month,
             "confirmed_by": confirmed_by,
             "persons": persons,
+            "removed": removed or [],
         }
         return True
 

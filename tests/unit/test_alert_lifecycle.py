@@ -15,6 +15,7 @@ from services.alerting.domain.lifecycle import (
     recolour,
 )
 from services.alerting.domain.policy import load_alert_policy
+from shared.events import DisposalSteps
 from shared.paths import POLICY_DIR
 
 POLICY = load_alert_policy(POLICY_DIR)
@@ -55,6 +56,15 @@ def test_the_whole_life_keeps_who_when_why():
     assert d.status == "closed" and d.version == 4
     blue = dispose(alert("checkin_missed"), POLICY, actor="o", at=T0, reason_code="other", note=None)
     assert close(blue, actor="o", at=T0, note=None).status == "closed"
+
+
+def test_a_disposal_keeps_its_three_recorded_steps():
+    steps = DisposalSteps(verification="电话核实，本人在上海", action="责令当日返回", follow_up="三日内回访")
+    c = dispose(alert(), POLICY, actor="officer-demo", at=T0, reason_code="returned", note="已返回", steps=steps)
+    assert c.disposal == steps and c.model_dump(mode="json")["disposal"]["follow_up"] == "三日内回访"
+    assert dispose(alert(), POLICY, actor="o", at=T0, reason_code="other", note=None).disposal is None
+    with pytest.raises(ValueError):
+        DisposalSteps(verification="", action="x", follow_up="y")  # each step is written, none skipped
 
 
 def test_steps_out_of_order_are_refused():

@@ -11,10 +11,11 @@ from typing import Any, cast
 import pytest
 
 from services.supervision.adapters.store import SupervisionStore
-from services.supervision.commands import LeaveRequest, SupervisionCommands
+from services.supervision.commands import SupervisionCommands
 from services.supervision.domain.keypersons import Candidate
 from services.supervision.domain.policy import load_supervision_policy
 from services.supervision.handlers import SupervisionHandlers
+from services.supervision.leaves import LeaveRequest
 from shared import staff_steps as steps
 from shared.authority import Actor
 from shared.errors import Conflict, Forbidden, NotFound, Refused
@@ -75,6 +76,64 @@ async def test_leave_up_to_seven_days_by_the_office_longer_only_by_the_county(wo
     with pytest.raises(NotFound):
         await commands.approve_leave(_uow(uow), OFFICER, uuid.uuid4(), short)
     assert len(store.leaves) == 2
+
+
+async def test_a_leave_applied_for_is_decided_by_the_level_its_length_needs_then_returned_from(world):
+    commands, uow, store = world
+    case = store.add_case()
+    person = case["person_id"]
+    week = LeaveRequest(NOW - timedelta(days=1), NOW + timedelta(days=6), "无锡", "探亲")
+    asked = await commands.request_leave(_uow(uow), OFFICER, person, week)
+    assert asked.needs == "justice_office" and asked.requested_by == "officer-demo"
+    assert uow.types() == ["sps.supervision.leave-requested"] and not store.timers  # nothing changes yet
+    assert (await store.leave(asked.leave_id))["status"] == "requested"
+
+    approved = await commands.decide_leave(_uow(uow), OFFICER, person, asked.leave_id, approve=True)
+    assert approved.leave_id == asked.leave_id and approved.approval_level == "justice_office"
+    assert uow.types()[-1] == "sps.supervision.leave-approved" and f"leave-end:{asked.leave_id}" in store.timers
+    with pytest.raises(Conflict, match="approved"):
+        await commands.decide_leave(_uow(uow), OFFICER, person, asked.leave_id, approve=False, reason="晚了")
+
+    # 销假: never ahead of the clock, never before the start; then the overdue check is gone.
+    with pytest.raises(Refused) as ahead:
+        await commands.return_from_leave(_uow(uow), OFFICER, person, asked.leave_id, NOW + timedelta(hours=1))
+    assert ahead.value.field == "returned_at"
+    with pytest.raises(Refused):
+        await commands.return_from_leave(_uow(uow), OFFICER, person, asked.leave_id, NOW - timedelta(days=2))
+    back = await commands.return_from_leave(_uow(uow), OFFICER, person, asked.leave_id, NOW - timedelta(hours=2))
+    assert back.returned_at == NOW - timedelta(hours=2) and uow.types()[-1] == "sps.supervision.leave-returned"
+    assert f"leave-end:{asked.leave_id}" not in store.timers
+    assert (await store.leave(asked.leave_id))["status"] == "returned"
+    with pytest.raises(Conflict, match="returned"):
+        await commands.return_from_leave(_uow(uow), OFFICER, person, asked.leave_id, NOW)
+
+    # Ten days: the county's to decide, refusing too; a refusal needs its reason.
+    long = await commands.request_leave(
+        _uow(uow), OFFICER, person, LeaveRequest(NOW, NOW + timedelta(days=10), "北京", "就医")
+    )
+    assert long.needs == "county"
+    with pytest.raises(Forbidden, match="county"):
+        await commands.decide_leave(_uow(uow), OFFICER, person, long.leave_id, approve=False, reason="材料不全")
+    with pytest.raises(Refused) as no_reason:
+        await commands.decide_leave(_uow(uow), COUNTY_DUTY, person, long.leave_id, approve=False, reason=" ")
+    assert no_reason.value.field == "reason"
+    declined = await commands.decide_leave(
+        _uow(uow), COUNTY_DUTY, person, long.leave_id, approve=False, reason="材料不全"
+    )
+    assert declined.declined_by == "duty-demo" and uow.types()[-1] == "sps.supervision.leave-declined"
+    assert f"leave-end:{long.leave_id}" not in store.timers
+    with pytest.raises(Conflict, match="declined"):
+        await commands.return_from_leave(_uow(uow), OFFICER, person, long.leave_id, NOW)
+
+    # No one may approve 31 days, so it is refused as it is applied for; another office's leave is not found.
+    with pytest.raises(Refused):
+        await commands.request_leave(
+            _uow(uow), OFFICER, person, LeaveRequest(NOW, NOW + timedelta(days=31), "北京", "x")
+        )
+    with pytest.raises(NotFound):
+        await commands.decide_leave(_uow(uow), OFFICER, person, uuid.uuid4(), approve=True)
+    with pytest.raises(Forbidden):
+        await commands.request_leave(_uow(uow), OTHER_OFFICER, person, week)
 
 
 async def test_positioning_is_the_heads_on_a_legal_ground_and_once_at_a_time(world):
@@ -151,6 +210,38 @@ async def test_the_key_person_list_is_confirmed_once_and_new_names_signal(world)
         await commands.confirm_key_persons(_uow(uow), OFFICER, "澄江街道", "2026-12")
     with pytest.raises(Refused):
         await commands.confirm_key_persons(_uow(uow), OFFICER, "澄江街道", "December")
+
+
+async def test_the_office_edits_the_proposed_list_with_its_reasons_before_confirming(world):
+    commands, uow, store = world
+    proposed, dropped = uuid.uuid4(), uuid.uuid4()
+    store.candidate_rows = [Candidate(proposed, "high"), Candidate(dropped, "high")]
+    mine = store.add_case()["person_id"]
+    elsewhere = store.add_case(jurisdiction="华士镇")["person_id"]
+
+    async def confirm(**edits: Any) -> Any:
+        return await commands.confirm_key_persons(_uow(uow), OFFICER, "澄江街道", "2026-12", **edits)
+
+    for edits, field in (
+        ({"removed": {uuid.uuid4(): "不在名单"}}, "removed"),  # not proposed
+        ({"removed": {dropped: " "}}, "removed"),  # no reason
+        ({"added": {elsewhere: "多次夜不归宿"}}, "added"),  # another office's person
+        ({"added": {proposed: "重复"}}, "added"),  # listed already
+    ):
+        with pytest.raises(Refused) as refused:
+            await confirm(**edits)
+        assert refused.value.field == field
+    assert not store.lists  # nothing confirmed by a refused edit
+
+    data = await confirm(removed={dropped: "已收监，不再在册"}, added={mine: "家属反映其近期情绪不稳定"})
+    assert [p.person_id for p in data.persons] == [proposed, mine]
+    assert data.persons[1].reasons == ["office:家属反映其近期情绪不稳定"]
+    assert [(r.person_id, r.reason) for r in data.removed] == [(dropped, "已收监，不再在册")]
+    assert store.lists[("澄江街道", "2026-12")]["removed"] == [
+        {"person_id": str(dropped), "reason": "已收监，不再在册"}
+    ]
+    newly = [e.subject for _, e in uow.published if e.type == "sps.supervision.key-person-newly-determined"]
+    assert newly == [str(proposed), str(mine)]  # the office's own addition is newly determined too
 
 
 async def test_who_decides_each_sanction_is_policy(world):

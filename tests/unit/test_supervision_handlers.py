@@ -22,6 +22,7 @@ from shared.events import (
     CourtOrderIngested,
     EventData,
     LeaveApproved,
+    LeaveReturned,
     LocationFix,
     MaskedPerson,
     PositioningEnded,
@@ -255,6 +256,37 @@ async def test_a_fix_outside_the_county_exits_once_unless_on_leave_and_a_leave_e
     async with uow:
         await handlers.on_leave_end(end, cast(Any, uow))
     assert uow.types()[-1] == "sps.supervision.leave-overdue"
+
+
+async def test_a_return_from_leave_ends_its_cover_at_the_return(world):
+    handlers, uow, store = world
+    away = uuid.uuid4()
+    await opened(handlers, uow, away)
+    leave = LeaveApproved(
+        person_id=away,
+        case_id=store.cases[0]["case_id"],
+        leave_id=uuid.uuid4(),
+        starts_at=NOW - timedelta(hours=1),
+        ends_at=NOW + timedelta(days=2),
+        destination="上海",
+        approval_level="justice_office",
+        approved_by="officer-demo",
+    )
+    back = LeaveReturned(
+        person_id=away, case_id=leave.case_id, leave_id=leave.leave_id, returned_at=NOW, recorded_by="officer-demo"
+    )
+    async with uow:  # every replica applies the leave once it is committed
+        await handlers.on_leave_approved(incoming(leave, "sps.supervision.leave-approved"), leave, cast(Any, uow))
+    fix = outside_fix(away)
+    async with uow:
+        await handlers.on_location(incoming(fix, "sps.ingest.location"), fix, cast(Any, uow))
+    assert "sps.supervision.zone-exited" not in uow.types()  # covered by the leave
+    async with uow:
+        await handlers.on_leave_returned(incoming(back, "sps.supervision.leave-returned"), back, cast(Any, uow))
+    later = outside_fix(away, NOW + timedelta(minutes=5))  # the leave still had two days to run
+    async with uow:
+        await handlers.on_location(incoming(later, "sps.ingest.location"), later, cast(Any, uow))
+    assert uow.types()[-1] == "sps.supervision.zone-exited"
 
 
 def outside_fix(person: uuid.UUID, at: datetime = NOW) -> LocationFix:

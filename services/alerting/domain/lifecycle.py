@@ -10,7 +10,7 @@ from typing import Any
 
 from services.alerting.domain.alerts import notify_targets
 from services.alerting.domain.policy import AlertPolicy
-from shared.events import AlertData
+from shared.events import AlertData, DisposalSteps
 
 
 class LifecycleError(Exception):
@@ -40,7 +40,14 @@ def acknowledge(alert: AlertData, *, actor: str, at: datetime, note: str | None 
 
 
 def dispose(
-    alert: AlertData, policy: AlertPolicy, *, actor: str, at: datetime, reason_code: str, note: str | None
+    alert: AlertData,
+    policy: AlertPolicy,
+    *,
+    actor: str,
+    at: datetime,
+    reason_code: str,
+    note: str | None,
+    steps: DisposalSteps | None = None,
 ) -> AlertData:
     if alert.status not in ("open", "acknowledged", "escalated"):
         raise LifecycleError(f"cannot dispose of an alert that is {alert.status}")
@@ -55,6 +62,7 @@ def dispose(
         reason="disposed",
         reason_code=reason_code,
         note=note,
+        disposal=steps,
         notify=[],
     )
 

@@ -24,6 +24,7 @@ from services.command_centre.persons import audit_read, for_person, person_visib
 from shared import audit
 from shared.authority import Actor
 from shared.errors import NotFound, Refused
+from shared.events import DisposalSteps
 from shared.http import ProblemError
 
 # The console's build (services/command_centre/console, built by make setup from its lockfile).
@@ -260,6 +261,7 @@ class AckIn(BaseModel):
 class DisposeIn(BaseModel):
     reason_code: str = Field(min_length=1, max_length=40)
     note: str = Field(min_length=1, max_length=2000)
+    steps: DisposalSteps | None = Field(None, description="核实 → 处置 → 跟踪, each step's record")
 
 
 class CloseIn(BaseModel):
@@ -346,13 +348,6 @@ async def disposal_reasons(parts: Parts, user: User):
 # --- persons (contract §5): supervision holds the case; identity arrives masked -----------------------
 
 
-class LeaveRequest(BaseModel):
-    start: str
-    end: str
-    destination: str = Field(min_length=1, max_length=200)
-    reason: str = Field(min_length=1, max_length=500)
-
-
 @router.get("/api/v1/persons/{person_id}", tags=["staff"])
 async def person(person_id: uuid.UUID, parts: Parts, user: User):
     return await person_visible(parts, user, person_id)
@@ -363,12 +358,6 @@ async def person_timeline(person_id: uuid.UUID, parts: Parts, user: User):
     return await for_person(
         parts, user, person_id, "supervision", "GET", f"/internal/v1/persons/{person_id}/timeline", resource="timeline"
     )
-
-
-@router.post("/api/v1/persons/{person_id}/leaves", tags=["staff"], status_code=201)
-async def approve_leave(person_id: uuid.UUID, body: LeaveRequest, parts: Parts, user: User):
-    """An approved leave (请假外出): ≤ 7 days by the person's justice office, longer by the county."""
-    return await staff_step(parts, user, person_id, "POST", f"persons/{person_id}/leaves", body, None, resource="leave")
 
 
 class SanctionRequest(BaseModel):

@@ -15,11 +15,13 @@ from fastapi import APIRouter, Query
 from fastapi.responses import Response
 from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font, PatternFill
+from pydantic import BaseModel, Field
 
 from services.command_centre.adapters import queries
 from services.command_centre.deps import CommandCentreParts, Parts, User
 from services.command_centre.domain.indicators import CATALOGUE, COUNTS, RATES, Indicator
 from services.command_centre.persons import audit_read, for_person, person_visible, staff_step
+from shared import audit
 from shared import staff_steps as steps
 from shared.authority import Actor
 
@@ -175,11 +177,25 @@ async def key_persons(office: str, month: str, parts: Parts, user: User):
     return await parts.supervision.call("GET", f"/internal/v1/key-persons/{office}/{month}")
 
 
+class KeyPersonEdits(BaseModel):
+    """Whom the office takes off the proposal and whom it puts on, each with the reason."""
+
+    removed: dict[uuid.UUID, Annotated[str, Field(min_length=2, max_length=500)]] = Field(default_factory=dict)
+    added: dict[uuid.UUID, Annotated[str, Field(min_length=2, max_length=500)]] = Field(default_factory=dict)
+
+
 @router.post("/api/v1/key-persons/{office}/{month}/confirm", status_code=201)
-async def confirm_key_persons(office: str, month: str, parts: Parts, user: User):
+async def confirm_key_persons(office: str, month: str, parts: Parts, user: User, body: KeyPersonEdits | None = None):
+    """一月一认定: the month's list confirmed as proposed, or as the office edited it."""
     user.require("key_persons.confirm", office)
+    edits = (body or KeyPersonEdits()).model_dump(mode="json")
+    async with parts.runtime.uow() as uow:
+        for person in [*edits["removed"], *edits["added"]]:  # each person the office decides on, audited
+            audit.record(
+                uow, user, action="update", resource="key-persons", person_id=uuid.UUID(person), purpose="一月一认定"
+            )
     return await parts.supervision.call(
-        "POST", f"/internal/v1/key-persons/{office}/{month}/confirm", json={}, actor=user
+        "POST", f"/internal/v1/key-persons/{office}/{month}/confirm", json=edits, actor=user
     )
 
 

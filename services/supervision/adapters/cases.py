@@ -110,6 +110,14 @@ class CaseDirectory:
         if view is not None and all(existing.leave_id != leave.leave_id for existing in view.leaves):
             view.leaves = (*view.leaves, leave)
 
+    def end_leave(self, person_id: uuid.UUID, leave_id: uuid.UUID, at: datetime) -> None:
+        """销假: the leave covers nothing after the return."""
+        view = self._by_person.get(person_id.int)
+        if view is not None:
+            view.leaves = tuple(
+                Leave(x.leave_id, x.start, min(x.end, at)) if x.leave_id == leave_id else x for x in view.leaves
+            )
+
     def build(
         self,
         case_id: uuid.UUID,
@@ -180,9 +188,11 @@ class CaseDirectory:
                     # person (a watchdog armed a little early re-checks the last fix when it comes due).
                     view.watchdogs_armed_at = view.track_at = row.last_fix_at
                     fresh[view.person] = view
+            # Approved leaves not yet over; a returned one (销假) ends at its return.
+            ends = sa.func.coalesce(leaves.c.returned_at, leaves.c.ends_at).label("ends_at")
             for leave in await conn.execute(
-                sa.select(leaves.c.leave_id, leaves.c.person_id, leaves.c.starts_at, leaves.c.ends_at).where(
-                    leaves.c.ends_at > sa.func.now()
+                sa.select(leaves.c.leave_id, leaves.c.person_id, leaves.c.starts_at, ends).where(
+                    leaves.c.status.in_(("approved", "returned")), ends > sa.func.now()
                 )
             ):
                 if (view := fresh.get(leave.person_id.int)) is not None:

@@ -33,7 +33,7 @@ from services.supervision.domain.aftercare import Followup, Trip
 from services.supervision.domain.keypersons import Candidate
 from shared.db.bulk import BulkInsert
 from shared.db.uow import UnitOfWork
-from shared.events import LeaveApproved, PositioningStarted
+from shared.events import LeaveApproved, LeaveRequested, PositioningStarted
 from shared.timers import arm, cancel_prefix, push_back_many, schedule
 
 ACTIVE = ("awaiting_intake", "under_supervision")
@@ -286,6 +286,30 @@ class SupervisionStore:
             )
         )
 
+    async def add_leave_request(self, leave: LeaveRequested, reason: str) -> None:
+        await self.conn.execute(
+            sa.insert(leaves).values(
+                leave_id=leave.leave_id,
+                person_id=leave.person_id,
+                case_id=leave.case_id,
+                starts_at=leave.starts_at,
+                ends_at=leave.ends_at,
+                destination=leave.destination,
+                reason=reason,
+                status="requested",
+                requested_by=leave.requested_by,
+            )
+        )
+
+    async def leave(self, leave_id: uuid.UUID) -> dict[str, Any] | None:
+        """One leave, locked for the decision or return that reads it."""
+        query = sa.select(leaves).where(leaves.c.leave_id == leave_id).with_for_update()
+        row = (await self.conn.execute(query)).mappings().first()
+        return dict(row) if row else None
+
+    async def update_leave(self, leave_id: uuid.UUID, **values: Any) -> None:
+        await self.conn.execute(sa.update(leaves).where(leaves.c.leave_id == leave_id).values(**values))
+
     async def add_sanction(self, **values: Any) -> int:
         """Insert a sanction; the case's count of that kind, this one included."""
         await self.conn.execute(sa.insert(sanctions).values(**values))
@@ -395,12 +419,19 @@ class SupervisionStore:
         )
 
     async def add_list(
-        self, office: str, month: str, confirmed_by: str, confirmed_at: datetime, persons: list[dict[str, Any]]
+        self,
+        office: str,
+        month: str,
+        confirmed_by: str,
+        confirmed_at: datetime,
+        persons: list[dict[str, Any]],
+        removed: list[dict[str, Any]] | None = None,
     ) -> bool:
         """Insert the month's list; False if it was confirmed already."""
+        values = dict(office=office, month=month, confirmed_by=confirmed_by, confirmed_at=confirmed_at)
         inserted = await self.conn.execute(
             pg_insert(key_person_lists)
-            .values(office=office, month=month, confirmed_by=confirmed_by, confirmed_at=confirmed_at, persons=persons)
+            .values(**values, persons=persons, removed=removed or [])
             .on_conflict_do_nothing()
             .returning(key_person_lists.c.office)
         )

@@ -81,9 +81,17 @@ leaves = sa.Table(
     sa.Column("ends_at", sa.DateTime(timezone=True), nullable=False),
     sa.Column("destination", sa.Text, nullable=False),
     sa.Column("reason", sa.Text, nullable=False),
-    sa.Column("approved_by", sa.Text, nullable=False),
-    sa.Column("approval_level", sa.Text, nullable=False),
+    sa.Column("approved_by", sa.Text),  # while requested or declined: none
+    sa.Column("approval_level", sa.Text),
     sa.Column("created_at", sa.DateTime(timezone=True), nullable=False, server_default=sa.func.now()),
+    # requested → approved | declined; approved → returned (销假) (migration 0009)
+    sa.Column("status", sa.Text, nullable=False, server_default="approved"),
+    sa.Column("requested_by", sa.Text),
+    sa.Column("decided_at", sa.DateTime(timezone=True)),
+    sa.Column("declined_by", sa.Text),
+    sa.Column("decline_reason", sa.Text),
+    sa.Column("returned_at", sa.DateTime(timezone=True)),
+    sa.Column("returned_by", sa.Text),
 )
 
 sanctions = sa.Table(
@@ -185,4 +193,5 @@ key_person_lists = sa.Table(
     sa.Column("confirmed_by", sa.Text, nullable=False),
     sa.Column("confirmed_at", sa.DateTime(timezone=True), nullable=False),
     sa.Column("persons", pg.JSONB, nullable=False),
+    sa.Column("removed", pg.JSONB, nullable=False, server_default="[]"),  # taken off the proposal, why
 )

@@ -9,8 +9,8 @@ from fastapi import APIRouter, Depends
 from pydantic import AwareDatetime, Field
 
 from services.supervision.adapters import queries
-from services.supervision.commands import LeaveRequest
 from services.supervision.deps import Parts
+from services.supervision.leaves import LeaveRequest
 from shared.authority import ActingStaff
 from shared.errors import NotFound
 from shared.internal import require_internal
@@ -29,11 +29,60 @@ class LeaveIn(ActingStaff):
 async def approve_leave(person_id: uuid.UUID, body: LeaveIn, parts: Parts) -> dict[str, Any]:
     """An approved leave (请假外出): outside the county is no breach while it runs."""
     async with parts.runtime.uow() as uow:
-        data = await parts.commands.approve_leave(
-            uow,
-            body.acting(parts.authority),
-            person_id,
-            LeaveRequest(start=body.start, end=body.end, destination=body.destination, reason=body.reason),
+        data = await parts.commands.approve_leave(uow, body.acting(parts.authority), person_id, _request(body))
+    return data.model_dump(mode="json")
+
+
+def _request(body: LeaveIn) -> LeaveRequest:
+    return LeaveRequest(start=body.start, end=body.end, destination=body.destination, reason=body.reason)
+
+
+@router.post("/persons/{person_id}/leave-requests", status_code=201)
+async def request_leave(person_id: uuid.UUID, body: LeaveIn, parts: Parts) -> dict[str, Any]:
+    """An application (请假申请), recorded for the level that must decide it."""
+    async with parts.runtime.uow() as uow:
+        data = await parts.commands.request_leave(uow, body.acting(parts.authority), person_id, _request(body))
+    return data.model_dump(mode="json")
+
+
+class LeaveDecisionIn(ActingStaff):
+    reason: str | None = Field(None, max_length=500)
+
+
+async def _decide(person_id: uuid.UUID, leave_id: uuid.UUID, body: LeaveDecisionIn, parts: Parts, approve: bool):
+    async with parts.runtime.uow() as uow:
+        data = await parts.commands.decide_leave(
+            uow, body.acting(parts.authority), person_id, leave_id, approve=approve, reason=body.reason
+        )
+    return data.model_dump(mode="json")
+
+
+@router.post("/persons/{person_id}/leaves/{leave_id}/approve")
+async def approve_requested_leave(
+    person_id: uuid.UUID, leave_id: uuid.UUID, body: LeaveDecisionIn, parts: Parts
+) -> dict[str, Any]:
+    """Approved by the level its length needs: from its start, outside the county is no breach."""
+    return await _decide(person_id, leave_id, body, parts, approve=True)
+
+
+@router.post("/persons/{person_id}/leaves/{leave_id}/refuse")
+async def refuse_leave(
+    person_id: uuid.UUID, leave_id: uuid.UUID, body: LeaveDecisionIn, parts: Parts
+) -> dict[str, Any]:
+    """Refused, with the reason, by the level its length needs."""
+    return await _decide(person_id, leave_id, body, parts, approve=False)
+
+
+class ReturnIn(ActingStaff):
+    returned_at: AwareDatetime
+
+
+@router.post("/persons/{person_id}/leaves/{leave_id}/return")
+async def return_from_leave(person_id: uuid.UUID, leave_id: uuid.UUID, body: ReturnIn, parts: Parts) -> dict[str, Any]:
+    """销假."""
+    async with parts.runtime.uow() as uow:
+        data = await parts.commands.return_from_leave(
+            uow, body.acting(parts.authority), person_id, leave_id, body.returned_at
         )
     return data.model_dump(mode="json")
 

@@ -7,6 +7,7 @@ import uuid
 from typing import Any
 
 from fastapi import APIRouter, Depends
+from pydantic import Field
 
 from services.supervision.adapters import queries
 from services.supervision.adapters.store import candidates
@@ -143,9 +144,19 @@ async def key_persons(office: str, month: str, parts: Parts) -> dict[str, Any]:
     }
 
 
+class KeyPersonsConfirm(ActingStaff):
+    """The office's edits to the proposal: whom it takes off and whom it puts on, each with why."""
+
+    removed: dict[uuid.UUID, str] = Field(default_factory=dict, max_length=500)
+    added: dict[uuid.UUID, str] = Field(default_factory=dict, max_length=500)
+
+
 @router.post("/key-persons/{office}/{month}/confirm", status_code=201)
-async def confirm_key_persons(office: str, month: str, body: ActingStaff, parts: Parts) -> dict[str, Any]:
-    """The office confirms the month's list (who confirmed it is kept); published for risk and alerting."""
+async def confirm_key_persons(office: str, month: str, body: KeyPersonsConfirm, parts: Parts) -> dict[str, Any]:
+    """The office confirms the month's list, as proposed or edited (who confirmed it is kept);
+    published for risk and alerting."""
     async with parts.runtime.uow() as uow:
-        data = await parts.commands.confirm_key_persons(uow, body.acting(parts.authority), office, month)
+        data = await parts.commands.confirm_key_persons(
+            uow, body.acting(parts.authority), office, month, removed=body.removed, added=body.added
+        )
     return data.model_dump(mode="json")

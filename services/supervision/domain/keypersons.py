@@ -55,6 +55,38 @@ def determine(candidates: list[Candidate], policy: KeyPersonPolicy) -> list[KeyP
     return listed
 
 
+class KeyPersonsRefused(ValueError):
+    def __init__(self, field: str, message: str) -> None:
+        super().__init__(message)
+        self.field = field
+
+
+# The conversion target of a person the office lists on its own judgment.
+OFFICE_TARGET_ZH = "按司法所认定事由落实转化措施"
+
+
+def edited(
+    proposed: list[KeyPerson], *, removed: dict[uuid.UUID, str], added: dict[uuid.UUID, str], in_office: set[uuid.UUID]
+) -> list[KeyPerson]:
+    """The office's list from the proposal: some taken off, some put on, each with its reason
+    (the office decides; the proposal from risk and behaviour only proposes)."""
+    listed = {k.person_id: k for k in proposed}
+    for person, reason in removed.items():
+        if person not in listed:
+            raise KeyPersonsRefused("removed", f"{person} is not on the proposed list")
+        if not reason.strip():
+            raise KeyPersonsRefused("removed", "taking a person off the list needs the reason")
+    for person, reason in added.items():
+        if person in listed:
+            raise KeyPersonsRefused("added", f"{person} is on the proposed list already")
+        if person not in in_office:
+            raise KeyPersonsRefused("added", f"{person} has no open case in this office")
+        if not reason.strip():
+            raise KeyPersonsRefused("added", "putting a person on the list needs the reason")
+    kept = [k for k in proposed if k.person_id not in removed]
+    return kept + [KeyPerson(p, [f"office:{reason.strip()}"], OFFICE_TARGET_ZH) for p, reason in added.items()]
+
+
 def previous_month(month: str) -> str:
     """'2026-01' → '2025-12'."""
     year, mon = (int(part) for part in month.split("-"))

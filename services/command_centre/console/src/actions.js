@@ -6,10 +6,23 @@ const area = (name, extra = {}) => ({ name, type: "textarea", ...extra });
 const choice = (name, options, extra = {}) => ({ name, type: "select", options, ...extra });
 
 export const PERSON_ACTIONS = {
+  leaveRequest: {
+    may: "leave.request", tab: "leaves", method: "POST", path: (id) => `/api/v1/persons/${id}/leave-requests`,
+    fields: [{ name: "start", label: "start", type: "datetime" }, { name: "end", label: "end", type: "datetime" },
+      text("destination"), area("reason")],
+  },
+  // Approved on the spot (the office deciding as the person asks): an application approved at once.
   leave: {
     may: "leave.approve", tab: "leaves", method: "POST", path: (id) => `/api/v1/persons/${id}/leaves`,
     fields: [{ name: "start", label: "start", type: "datetime" }, { name: "end", label: "end", type: "datetime" },
       text("destination"), area("reason")],
+  },
+  // On one leave's row; supervision refuses a decision the user's level may not take (a long leave: the county).
+  leaveApprove: { may: "leave.approve", row: true, method: "POST", path: (id, leave) => `/api/v1/persons/${id}/leaves/${leave}/approve`, fields: [] },
+  leaveRefuse: { may: "leave.approve", row: true, method: "POST", path: (id, leave) => `/api/v1/persons/${id}/leaves/${leave}/refuse`, fields: [area("reason")] },
+  leaveReturn: {
+    may: "leave.return", row: true, method: "POST", path: (id, leave) => `/api/v1/persons/${id}/leaves/${leave}/return`,
+    fields: [{ name: "returned_at", label: "returnedAt", type: "datetime" }],
   },
   sanction: {
     may: "sanction.admonition", tab: "sanctions", method: "POST", path: (id) => `/api/v1/persons/${id}/sanctions`,
@@ -22,7 +35,7 @@ export const PERSON_ACTIONS = {
     fields: [choice("ground", "ground"), text("device_id", { label: "deviceId" }), { name: "starts_on", label: "startsOn", type: "date", optional: true }],
   },
   renew: {
-    may: "positioning.approve", tab: "positioning", method: "POST",
+    may: "positioning.approve", row: true, method: "POST",
     path: (id, target) => `/api/v1/persons/${id}/positioning/${target}/renew`, fields: [area("review_note", { label: "reviewNote" })],
   },
   followup: {
@@ -43,9 +56,9 @@ export const PERSON_ACTIONS = {
     may: "contact.record", tab: "positions", method: "POST", path: (id) => `/api/v1/persons/${id}/contact-checks`,
     fields: [choice("outcome", "contact"), { name: "at", type: "datetime" }, area("note")],
   },
-  riskAssess: { may: "risk.assess", tab: "overview", method: "POST", path: (id) => `/api/v1/persons/${id}/risk/assess`, fields: [] },
+  riskAssess: { may: "risk.assess", row: true, method: "POST", path: (id) => `/api/v1/persons/${id}/risk/assess`, fields: [] },
   riskOverride: {
-    may: "risk.override", tab: "overview", method: "POST",
+    may: "risk.override", row: true, method: "POST",
     path: (id, target) => `/api/v1/persons/${id}/risk/${target}/override`, fields: [choice("level", "risk"), area("reason")],
   },
   close: {

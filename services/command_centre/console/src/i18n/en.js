@@ -51,6 +51,7 @@ export default {
     documentsHint: "Orders, release notices and receipts are filed under the case number.",
   },
   forms: {
+    leaveRequest: "Record a leave application", leaveApprove: "Approve", leaveRefuse: "Refuse", leaveReturn: "Back (销假)", returnedAt: "Back at",
     leave: "Approve a leave", sanction: "Record a sanction", positioning: "Start electronic positioning", renew: "Renew positioning",
     followup: "Record a follow-up", trip: "Record a trip", separation: "Report a device separation", contact: "Record a contact check",
     close: "Close the case (revoked or transferred)", team: "Set the correction team", riskAssess: "Assess risk again",
@@ -62,6 +63,7 @@ export default {
     town: "Town (leave empty: it belongs elsewhere)", who: "Who picks up", escort: "Escort", terms: "Terms (one per line)", signedOn: "Signed on", on: "On",
     addMember: "Add a member", required: "Required", submit: "Submit", saved: "Saved", needsRole: "Needs: {roles}",
   },
+  leaveStatus: { requested: "To decide", approved: "Approved", declined: "Refused", returned: "Returned" },
   options: {
     sanction: { admonition: "Admonition", warning: "Warning", revocation_proposal: "Revocation proposal" },
     followup: { phone: "Phone", visit: "Visit" },
@@ -97,7 +99,7 @@ export default {
       release: "Release", arrival: "Arrival", agreement: "Agreement", assistance: "Assistance", services: "Services",
     },
   },
-  keyPersons: { month: "Month", office: "Office", confirmed: "Confirmed", draft: "To confirm", reason: "Why listed", empty: "No one listed this month" },
+  keyPersons: { remove: "Take off", removeReason: "Why taken off", add: "Put on the list", addReason: "Why listed", find: "Find", removedTitle: "Taken off this month", reasonNeeded: "Each person taken off or put on needs a reason", month: "Month", office: "Office", confirmed: "Confirmed", draft: "To confirm", reason: "Why listed", empty: "No one listed this month" },
   map: { trackOf: "Track of", showTrack: "Show track", positions: "{n} positions", legend: "● green: inside  ● red: outside or tampered  ▨ red area: exclusion zone" },
   stats: { month: "Month", export: "Export monthly report (XLSX)", target: "target", office: "Office" },
   events: {},

@@ -51,6 +51,7 @@ export default {
     sanctionCount: "{kind}：{n} 次", documentsHint: "入矫、释放、接收回执等文书随案件编号归档。",
   },
   forms: {
+    leaveRequest: "登记请假申请", leaveApprove: "批准", leaveRefuse: "不予批准", leaveReturn: "销假", returnedAt: "返回时间",
     leave: "批准请假外出", sanction: "记录处罚", positioning: "启动电子定位", renew: "续期电子定位", followup: "记录回访",
     trip: "记录外出", separation: "报告人机分离", contact: "记录失联核查", close: "结案（收监或移交）", team: "调整矫正小组",
     riskAssess: "重新评估风险", riskOverride: "人工调整风险等级", confirmKeyPersons: "确认本月重点人员名单",
@@ -61,6 +62,7 @@ export default {
     town: "所属镇（街道），留空表示确属外地", who: "接回人", escort: "护送安排", terms: "协议条款（每行一条）", signedOn: "签订日期", on: "日期",
     addMember: "添加成员", required: "此项必填", submit: "提交", saved: "已保存", needsRole: "此操作需要：{roles}",
   },
+  leaveStatus: { requested: "待审批", approved: "已批准", declined: "未批准", returned: "已销假" },
   options: {
     sanction: { admonition: "训诫", warning: "警告", revocation_proposal: "提请撤销" },
     followup: { phone: "电话回访", visit: "走访" },
@@ -95,11 +97,11 @@ export default {
       arrival: "报到", agreement: "帮教协议", assistance: "帮扶", services: "服务",
     },
   },
-  keyPersons: { month: "月份", office: "司法所", confirmed: "已确认", draft: "待确认", reason: "列入理由", empty: "本月名单为空" },
+  keyPersons: { remove: "移出名单", removeReason: "移出理由", add: "列入名单", addReason: "列入理由", find: "查找", removedTitle: "本月移出名单的人员", reasonNeeded: "每位移出或列入的人员都需填写理由", month: "月份", office: "司法所", confirmed: "已确认", draft: "待确认", reason: "列入理由", empty: "本月名单为空" },
   map: { trackOf: "轨迹", showTrack: "显示轨迹", positions: "{n} 个位置", legend: "● 绿色：区域内　● 红色：越界或破拆　▨ 红色区域：禁止进入区域" },
   stats: { month: "月份", export: "导出统计报告（XLSX）", target: "目标", office: "司法所" },
   events: {
-    "case-opened": "立案", "intake-reported": "报到", checkin: "签到", "level-changed": "管理等级调整", "zone-exited": "越界",
+    "leave-requested": "请假申请", "leave-declined": "请假未获批准", "leave-returned": "销假", "case-opened": "立案", "intake-reported": "报到", checkin: "签到", "level-changed": "管理等级调整", "zone-exited": "越界",
     "zone-returned": "返回区域", "exclusion-zone-entered": "进入禁止区域", "device-tampered": "设备破拆", "device-offline": "设备离线",
     "checkin-missed": "未按时签到", "contact-lost": "失去联系", "intake-missed": "未按期报到", "leave-approved": "请假获批",
     "leave-overdue": "请假逾期未归", "sanction-recorded": "处罚", "positioning-started": "电子定位",
