@@ -38,13 +38,21 @@ async def board(
     days: int = 30,
     limit: int = 500,
     notice_prefix: str | None = None,
+    person_id: uuid.UUID | None = None,
 ) -> list[dict]:
     """The handover board: releases in the next `days`, key persons without a pick-up plan,
     receipts due, persons not yet arrived, the unlinked list (未衔接人员)."""
     async with parts.runtime.engine.connect() as conn:
         today = parts.runtime.county.day_of(datetime.now(UTC))
         rows = await queries.board(
-            conn, view, today=today, office=office, days=days, limit=limit, notice_prefix=notice_prefix
+            conn,
+            view,
+            today=today,
+            office=office,
+            days=days,
+            limit=limit,
+            notice_prefix=notice_prefix,
+            person_id=person_id,
         )
     return [_out(r) for r in rows]
 

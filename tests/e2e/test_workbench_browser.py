@@ -22,7 +22,8 @@ from shared.envelope import new_event
 from shared.events import AlertData
 from shared.kafka.producer import EventProducer
 from tests.e2e.browser import DESK, PHONE, open_page, order_in, signed_in
-from tests.e2e.test_thin_slice import staff
+from tests.e2e.test_thin_slice import gateway_token, staff
+from tests.factories import random_id_number
 
 
 async def found_by_officer(client: httpx.AsyncClient, platform, order_no: str) -> None:
@@ -227,4 +228,143 @@ async def test_the_office_edits_the_months_key_person_list_then_confirms_it(plat
     assert confirmed["status"] == "confirmed" and confirmed["confirmed_by"] == "duty-demo"
     listed = {p["person_id"]: p for p in confirmed["persons"]}
     assert listed[person_id]["reasons"] == ["office:家属反映其近期多次夜不归宿"]
+    await page.context.close()
+
+
+async def persons_page(browser, platform, username: str, person_id: str, tab: str) -> Page:
+    page = await signed_in(browser, platform, username)
+    await page.goto(platform.url("command_centre") + f"/#/persons/{person_id}/{tab}")
+    await expect(page.locator("#p-name")).to_contain_text("*")
+    return page
+
+
+async def test_the_other_actions_each_through_its_form_by_the_role_that_may_take_it(platform, browser):
+    gw, cc = platform.url("exchange"), platform.url("command_centre")
+    async with httpx.AsyncClient(timeout=20) as client:
+        person_id, order_no = await order_in(client, platform, "澄江街道", electronic_monitoring=False)
+        await found_by_officer(client, platform, order_no)
+        rehab = {
+            "notice_no": f"戒毒所-{uuid.uuid4().hex[:8]}",
+            "centre": "无锡市强制隔离戒毒所",
+            "person": {
+                "name": "周八",
+                "id_number": random_id_number(),
+                "sex": "M",
+                "residence": {"town": "澄江街道", "address": "某村"},
+            },
+            "release_date": datetime.now(UTC).date().isoformat(),
+            "destination": {"town": "澄江街道"},
+        }
+        r = await client.post(f"{gw}/v1/rehab-notices", json=rehab, headers=await gateway_token(client, gw, "rehab"))
+        assert r.status_code == 202, r.text
+        aftercare_id = r.json()["person_id"]
+        # Arrival after rehabilitation opens the aftercare case (后续照管).
+        officer = await staff(client, cc, "officer-demo")
+        for _ in range(60):
+            rows = (await client.get(f"{cc}/api/v1/handovers", params={"view": "all"}, headers=officer)).json()
+            if handover := next((h for h in rows if h["notice_no"] == rehab["notice_no"]), None):
+                break
+            await asyncio.sleep(0.5)
+        assert handover, "the rehab notice never reached the handover board"
+        arrived = {"at": datetime.now(UTC).isoformat()}
+        r = await client.post(f"{cc}/api/v1/handovers/{handover['handover_id']}/arrival", json=arrived, headers=officer)
+        assert r.status_code == 200, r.text
+        for _ in range(60):
+            if (await client.get(f"{cc}/api/v1/persons/{aftercare_id}", headers=officer)).status_code == 200:
+                break
+            await asyncio.sleep(0.5)
+
+    # The correction team, by the office.
+    page = await persons_page(browser, platform, "officer-demo", person_id, "overview")
+    await page.click('#p-actions button[data-action="team"]')
+    form = page.locator('form[data-action="team"]')
+    await form.locator('[name="name-0"]').fill("李司法")
+    await form.locator('[name="sex-0"]').select_option("M")
+    await form.locator("button.submit").click()
+    await expect(form).to_have_count(0)
+    await expect(page.locator("#p-case")).to_contain_text("李司法")
+    await page.context.close()
+
+    # Electronic positioning on a legal ground, then renewed after a review: the bureau head.
+    page = await persons_page(browser, platform, "head-demo", person_id, "positioning")
+    await act(page, "positioning", "positioning", {"device_id": "EM-WB-1"}, {"ground": "left_county_without_leave"})
+    await expect(page.locator("#p-positioning")).to_contain_text("无正当理由未经批准离开所居住的市、县")
+    await page.locator('#p-positioning button[data-action="renew"]').click()
+    form = page.locator('form[data-action="renew"]')
+    await form.locator('[name="review_note"]').fill("经评估仍需电子定位")
+    await form.locator("button.submit").click()
+    await expect(form).to_have_count(0)
+    await page.context.close()
+
+    # An aftercare follow-up with a drug test, by the office (only an aftercare case offers it).
+    page = await persons_page(browser, platform, "officer-demo", person_id, "followups")
+    await expect(page.locator('#p-actions button[data-action="followup"]')).to_have_count(0)
+    await page.goto(cc + f"/#/persons/{aftercare_id}/followups")
+    await act(
+        page,
+        "followups",
+        "followup",
+        {"at": datetime.now(ZoneInfo("Asia/Shanghai")).strftime("%Y-%m-%dT%H:%M"), "note": "电话联系，本人在家"},
+        {"kind": "phone", "drug_test": "negative"},
+    )
+    await expect(page.locator("#p-followups")).to_contain_text("电话回访")
+    await page.context.close()
+
+    # Closing the case (收监) is a supervisor's; the officer has no such button.
+    page = await persons_page(browser, platform, "officer-demo", person_id, "overview")
+    await expect(page.locator('#p-actions button[data-action="close"]')).to_have_count(0)
+    await page.context.close()
+    page = await persons_page(browser, platform, "supervisor-demo", person_id, "overview")
+    await act(page, "overview", "close", {"reason": "法院裁定撤销缓刑，收监执行"}, {"outcome": "revoked"})
+    await expect(page.locator(".person-title")).to_contain_text("已收监")
+    await page.click("#tab-timeline")
+    for label in ("矫正小组调整", "电子定位", "结案"):
+        await expect(page.locator("#p-timeline-list")).to_contain_text(label)
+    await page.context.close()
+
+
+async def test_a_handover_step_through_its_form_on_the_handover_board(platform, browser):
+    gw, cc = platform.url("exchange"), platform.url("command_centre")
+    notice_no = f"苏狱释-{uuid.uuid4().hex[:8]}"
+    release = (datetime.now(ZoneInfo("Asia/Shanghai")) + timedelta(days=20)).date()
+    body = {
+        "notice_no": notice_no,
+        "prison": "江苏省苏州监狱",
+        "person": {"name": "孙七", "id_number": random_id_number(), "sex": "M", "residence": {"town": "澄江街道"}},
+        "offence": "抢劫罪",
+        "offence_category": "violent",
+        "release_date": release.isoformat(),
+        "sentence_months": 60,
+        "prison_risk_rating": "high",
+        "destination": {"town": "澄江街道"},
+    }
+    async with httpx.AsyncClient(timeout=20) as client:
+        r = await client.post(f"{gw}/v1/release-notices", json=body, headers=await gateway_token(client, gw, "prison"))
+        assert r.status_code == 202, r.text
+        officer = await staff(client, cc, "officer-demo")
+
+        async def on_board() -> dict | None:
+            rows = (await client.get(f"{cc}/api/v1/handovers", params={"view": "upcoming"}, headers=officer)).json()
+            return next((h for h in rows if h["notice_no"] == notice_no), None)
+
+        for _ in range(60):
+            if handover := await on_board():
+                break
+            await asyncio.sleep(0.5)
+        assert handover, "the notice never reached the handover board"
+    page = await signed_in(browser, platform, "officer-demo", PHONE)
+    await open_page(page, "handover")
+    row = page.locator(f'#hv-upcoming tr[data-handover-id="{handover["handover_id"]}"]')
+    await row.locator(".steps-button").click()
+    await page.locator('.el-dropdown-menu__item[data-step="pickup-plan"]:visible').click()
+    form = page.locator('form[data-action="pickup-plan"]')
+    await form.locator('[name="who"]').fill("李司法、家属孙某")
+    at = datetime.combine(release, datetime.min.time()).replace(hour=8)
+    await form.locator('[name="when"]').fill(at.strftime("%Y-%m-%dT%H:%M"))
+    await form.locator('[name="escort"]').fill("司法所公务车接回")
+    await form.locator("button.submit").click()
+    await expect(form).to_have_count(0)
+    async with httpx.AsyncClient(timeout=20) as client:
+        planned = await on_board()
+    assert planned["pickup_plan"]["escort"] == "司法所公务车接回"
     await page.context.close()

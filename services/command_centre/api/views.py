@@ -104,6 +104,21 @@ async def person_programmes(person_id: uuid.UUID, parts: Parts, user: User):
     )
 
 
+@router.get("/api/v1/persons/{person_id}/handovers")
+async def person_handovers(person_id: uuid.UUID, parts: Parts, user: User):
+    """The person's handovers (安置帮教衔接): notices, receipts, pick-up, arrival, each step's state."""
+    return await for_person(
+        parts,
+        user,
+        person_id,
+        "handover",
+        "GET",
+        "/internal/v1/handovers",
+        params={"person_id": str(person_id)},
+        resource="handovers",
+    )
+
+
 @router.get("/api/v1/persons/{person_id}/alerts")
 async def person_alerts(person_id: uuid.UUID, parts: Parts, user: User):
     await person_visible(parts, user, person_id, resource="alerts")

@@ -23,6 +23,7 @@ async def board(
     days: int,
     limit: int,
     notice_prefix: str | None,
+    person_id: uuid.UUID | None = None,
 ) -> list[Any]:
     """Releases in the next `days`, key persons without a pick-up plan, receipts due, persons not
     yet arrived, the unlinked list (未衔接人员)."""
@@ -31,6 +32,8 @@ async def board(
         q = q.where(handovers.c.notice_no.startswith(notice_prefix, autoescape=True))
     if office:
         q = q.where(handovers.c.justice_office == office)
+    if person_id:
+        q = q.where(handovers.c.person_id == person_id)
     q = {
         "all": q,
         "upcoming": q.where(handovers.c.release_date.between(today, today + timedelta(days=days))),

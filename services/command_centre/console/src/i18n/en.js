@@ -64,6 +64,8 @@ export default {
     addMember: "Add a member", required: "Required", submit: "Submit", saved: "Saved", needsRole: "Needs: {roles}",
   },
   leaveStatus: { requested: "To decide", approved: "Approved", declined: "Refused", returned: "Returned" },
+  positioningStatus: { active: "Active", ended: "Ended" },
+  sentenceKind: { probation: "probation", parole: "parole", control: "control", medical_parole: "medical parole" },
   options: {
     sanction: { admonition: "Admonition", warning: "Warning", revocation_proposal: "Revocation proposal" },
     followup: { phone: "Phone", visit: "Visit" },
@@ -90,6 +92,7 @@ export default {
     sex: { M: "Male", F: "Female" },
   },
   handover: {
+    receipt: "Receipt", 
     unlinked: "Not yet linked to an office", 
     upcoming: "Releases in the next 30 days", unplanned: "Key persons without a pick-up plan", receipts: "Receipts due",
     notArrived: "Released, not yet arrived", notice: "Notice", person: "Person", office: "Office", releaseDate: "Release date",

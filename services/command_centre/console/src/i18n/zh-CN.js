@@ -63,6 +63,8 @@ export default {
     addMember: "添加成员", required: "此项必填", submit: "提交", saved: "已保存", needsRole: "此操作需要：{roles}",
   },
   leaveStatus: { requested: "待审批", approved: "已批准", declined: "未批准", returned: "已销假" },
+  positioningStatus: { active: "执行中", ended: "已结束" },
+  sentenceKind: { probation: "缓刑", parole: "假释", control: "管制", medical_parole: "暂予监外执行" },
   options: {
     sanction: { admonition: "训诫", warning: "警告", revocation_proposal: "提请撤销" },
     followup: { phone: "电话回访", visit: "走访" },
@@ -89,6 +91,7 @@ export default {
     sex: { M: "男", F: "女" },
   },
   handover: {
+    receipt: "回执", 
     unlinked: "未确定司法所", 
     upcoming: "30日内刑满释放", unplanned: "重点人员未制定接送计划", receipts: "待回执", notArrived: "已释放未报到",
     notice: "通知编号", person: "人员", office: "司法所", releaseDate: "释放日期", keyPerson: "重点人员", steps: "办理",
