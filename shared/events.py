@@ -594,6 +594,40 @@ class PoliceHandoverIssued(EventData):
     issued_at: AwareDatetime
 
 
+class RevocationProposed(EventData):
+    """A proposal to revoke (提请撤销缓刑、假释或暂予监外执行) decided by the county bureau, sent to the
+    court that made the order (contract §6.2); the court has `ruling_due` to rule."""
+
+    proposal_id: uuid.UUID
+    person_id: uuid.UUID
+    case_id: uuid.UUID
+    court: str
+    order_no: str
+    person: MaskedPerson
+    reason: str
+    decided_by: str
+    decided_at: AwareDatetime
+    ruling_due: AwareDatetime
+
+
+class RevocationRuling(EventData):
+    """The court's ruling on a revocation proposal (contract §6.2): revoked → 收监执行."""
+
+    proposal_id: uuid.UUID
+    person_id: uuid.UUID
+    court: str
+    ruling: Literal["revoked", "rejected"]
+    ruled_at: AwareDatetime
+    ruling_no: str = Field(min_length=1, max_length=64)
+
+
+class RevocationRulingOverdue(Signal):
+    """The court's days to rule on a revocation proposal passed with no ruling."""
+
+    proposal_id: uuid.UUID
+    court: str
+
+
 class AssistanceRequested(EventData):
     """A released person's request for social assistance that civil affairs handles (低保, 临时救助…)."""
 
@@ -672,6 +706,24 @@ EVENT_TYPES: dict[str, EventType] = {
             topic=topics.EXCHANGE_OUTBOUND,
             data=ReceiptIssued,
             summary="A receipt to a prison (回执)",
+        ),
+        EventType(
+            type="sps.exchange.revocation-proposal",
+            topic=topics.EXCHANGE_OUTBOUND,
+            data=RevocationProposed,
+            summary="A revocation proposal decided by the county bureau, for the court (提请撤销)",
+        ),
+        EventType(
+            type="sps.ingest.revocation-ruling",
+            topic=topics.COURT_ORDERS,
+            data=RevocationRuling,
+            summary="A court's ruling on a revocation proposal",
+        ),
+        EventType(
+            type="sps.supervision.revocation-ruling-overdue",
+            topic=topics.SUPERVISION_EVENTS,
+            data=RevocationRulingOverdue,
+            summary="A court's days to rule on a revocation proposal passed with no ruling",
         ),
         EventType(
             type="sps.exchange.police-handover",

@@ -26,7 +26,7 @@ from services.exchange.domain.requests import PersonIn
 from shared.db.uow import UnitOfWork
 from shared.envelope import OutgoingEvent
 from shared.errors import Conflict, NotFound, Refused, Unavailable
-from shared.events import AuditCheckpoint, EventData, PoliceAcknowledged, build_event
+from shared.events import AuditCheckpoint, EventData, PoliceAcknowledged, RevocationRuling, build_event
 from shared.logging import get_logger
 from shared.service import ServiceRuntime
 
@@ -237,6 +237,29 @@ class Views:
                 ack.acknowledged_at,
             )
         return ack
+
+    async def revocation_ruling(
+        self, client: Client, court: str, proposal_id: uuid.UUID, ruling: RevocationRuling, number: AgencyNumber
+    ) -> dict[str, Any]:
+        """A court's ruling on its own proposal, idempotent on the court's ruling number: the same
+        number with the same content is the first answer again; with other content a 409."""
+        async with self.runtime.engine.connect() as conn:
+            item = await store.outbound_item(conn, "revocation-proposal", "proposal_id", str(proposal_id))
+        if item is None or item.organisation != court:
+            raise NotFound(f"no revocation proposal {proposal_id} for {court}")
+        data = ruling.model_copy(update={"person_id": item.person_id, "court": court})
+        answer = {"proposal_id": str(proposal_id), "ruling_no": data.ruling_no, "status": "accepted"}
+        async with self.runtime.uow() as uow:
+            held = await store.take_number(uow.conn, number, item.person_id, answer)
+            if held is not None:
+                if held.content_hash != number.content_hash:
+                    raise Conflict(f"ruling number {data.ruling_no!r} of {court} was already sent with other content")
+                return dict(held.answer)
+            uow.publish(data, subject=item.person_id)
+            await _audit(
+                uow, client, "create", "revocation-ruling", item.person_id, "撤销裁定 (ruling)", datetime.now(UTC)
+            )
+        return answer
 
     async def checkpoint(self, keys: KeyRing, now: datetime) -> AuditCheckpoint | None:
         """Sign the chain's head and send it out (exchange.outbound.v1): an anchor outside the

@@ -8,7 +8,14 @@ from services.exchange.adapters import audit
 from services.exchange.adapters.tables import outbound
 from shared.db.uow import UnitOfWork
 from shared.envelope import IncomingEvent
-from shared.events import AssistanceRequested, AuditCheckpoint, AuditRecorded, PoliceHandoverIssued, ReceiptIssued
+from shared.events import (
+    AssistanceRequested,
+    AuditCheckpoint,
+    AuditRecorded,
+    PoliceHandoverIssued,
+    ReceiptIssued,
+    RevocationProposed,
+)
 from shared.kafka.consumer import Handler
 
 
@@ -55,6 +62,22 @@ async def on_assistance_request(event: IncomingEvent, data: AssistanceRequested,
     )
 
 
+async def on_revocation_proposal(event: IncomingEvent, data: RevocationProposed, uow: UnitOfWork) -> None:
+    """For the court that made the order (its own only: `organisation`)."""
+    await uow.conn.execute(
+        insert(outbound)
+        .values(
+            event_id=event.id,
+            kind="revocation-proposal",
+            organisation=data.court,
+            person_id=data.person_id,
+            data=data.model_dump(mode="json"),
+            at=data.decided_at,
+        )
+        .on_conflict_do_nothing()
+    )
+
+
 async def on_audit(event: IncomingEvent, data: AuditRecorded, uow: UnitOfWork) -> None:
     await audit.append(
         uow.conn,
@@ -80,6 +103,7 @@ HANDLERS: dict[str, Handler] = {
     "sps.exchange.audit-checkpoint": on_audit_checkpoint,
     "sps.exchange.receipt": on_receipt,
     "sps.exchange.police-handover": on_police_handover,
+    "sps.exchange.revocation-proposal": on_revocation_proposal,
     "sps.exchange.assistance-request": on_assistance_request,
     "sps.audit.recorded": on_audit,
 }

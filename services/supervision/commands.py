@@ -35,6 +35,7 @@ from services.supervision.domain.positioning import PositioningRefused, first_te
 from services.supervision.domain.team import Member, TeamRefused, check_team
 from services.supervision.handlers import SupervisionHandlers
 from services.supervision.leaves import LeaveCommands
+from services.supervision.revocation import court_and_number, send_to_court
 from shared import staff_steps as steps
 from shared.authority import Actor
 from shared.county import County, default_county
@@ -111,6 +112,8 @@ class SupervisionCommands(LeaveCommands):
         """A sanction (训诫 / 警告 / 提请撤销), counted per case; alerting and risk act on the count."""
         store = self.store(uow)
         case = await self._case(store, person_id, actor, f"sanction.{kind}")
+        if kind == "revocation_proposal":
+            court_and_number(case)  # only a court's corrections case: refused before anything is kept
         sanction_id, now = uuid.uuid4(), self.clock()
         count = await store.add_sanction(
             sanction_id=sanction_id,
@@ -133,6 +136,8 @@ class SupervisionCommands(LeaveCommands):
             reason=reason,
         )  # type: ignore[arg-type]
         await self._publish_on_file(store, data, person_id, now)
+        if kind == "revocation_proposal":  # decided by the county bureau: to the court
+            await send_to_court(store, self.policy, case, sanction_id, reason, actor.name, now)
         await self.handlers.refresh_level(uow, case["case_id"], None, reason=f"sanction:{kind}")
         return data, sanction_id
 

@@ -22,6 +22,7 @@ from services.supervision.domain.levels import level_for, next_checkin_due
 from services.supervision.domain.policy import SupervisionPolicy
 from services.supervision.domain.zones import EnteredZone, Exited, Returned, Tampered, ZoneState, on_fix
 from services.supervision.programmes import ProgrammeHandlers
+from services.supervision.revocation import RevocationHandlers
 from shared import topics
 from shared.county import County, default_county
 from shared.db.uow import UnitOfWork
@@ -77,7 +78,7 @@ def _now() -> datetime:
 
 
 @dataclass
-class SupervisionHandlers(ProgrammeHandlers):
+class SupervisionHandlers(ProgrammeHandlers, RevocationHandlers):
     directory: CaseDirectory
     policy: SupervisionPolicy
     clock: Callable[[], datetime] = _now
@@ -100,6 +101,7 @@ class SupervisionHandlers(ProgrammeHandlers):
             "sps.supervision.positioning-ended": self.on_positioning_ended,
             "sps.handover.arrived": self.on_arrival,
             "sps.risk.assessed": self.on_risk_assessed,
+            "sps.ingest.revocation-ruling": self.on_revocation_ruling,
         }
 
     async def on_case_closed(self, event: IncomingEvent, closed: CaseClosed, uow: UnitOfWork) -> None:
@@ -128,6 +130,7 @@ class SupervisionHandlers(ProgrammeHandlers):
             "contact.check": self.on_contact_check_due,
             "fix.parked": self.on_parked_fixes_due,
             **self.programme_timers(),
+            **self.revocation_timers(),
         }
 
     # --- orders and intake -------------------------------------------------------------------

@@ -40,6 +40,7 @@ CASE_TIMERS = (
     "level-review:{case_id}",
     "followup:{case_id}:",
     "rehab-report:{case_id}",
+    "revocation-ruling:{case_id}:",  # a proposal's court deadline (revocation.py)
 )
 PERSON_TIMERS = ("contact:{person_id}", "offline:{person_id}")
 

@@ -64,7 +64,8 @@ READS: dict[str, tuple[str, ...]] = {
 # What each service publishes, besides `audit.v1` (every service audits) and the dead-letter
 # topics beside what it reads (its consumer dead-letters there).
 WRITES: dict[str, tuple[str, ...]] = {
-    "supervision": (topics.SUPERVISION_EVENTS,),
+    # Revocation proposals go to the courts through the gateway.
+    "supervision": (topics.SUPERVISION_EVENTS, topics.EXCHANGE_OUTBOUND),
     # Receipts to prisons, handovers to the police and assistance requests go out through the gateway.
     "handover": (topics.HANDOVER_EVENTS, topics.EXCHANGE_OUTBOUND),
     "risk": (topics.RISK_EVENTS,),

@@ -3,32 +3,43 @@ alert, and risk reassesses with the new count."""
 
 from __future__ import annotations
 
+import uuid
+from datetime import UTC, datetime, timedelta
+
 import httpx
 
 from tests.e2e.test_risk import risk_of
-from tests.e2e.test_thin_slice import alerts_for, gateway_token, staff
+from tests.e2e.test_thin_slice import alerts_for, case_open, gateway_token, staff
 from tests.factories import court_order
+from tests.waiting import eventually
 
 
 async def test_second_warning_is_red_and_triggers_reassessment(platform):
     gw, cc = platform.url("exchange"), platform.url("command_centre")
     async with httpx.AsyncClient(timeout=10) as client:
         officer = await staff(client, cc, "officer-demo")
+        county = await staff(client, cc, "duty-demo")  # 警告 is the county bureau's (policy/authority.yaml)
         r = await client.post(
             f"{gw}/v1/court-orders", json=court_order(town="澄江街道"), headers=await gateway_token(client, gw, "court")
         )
         person = r.json()["person_id"]
         await risk_of(client, cc, officer, person)  # the intake assessment (and the case) exist
-        first = await client.post(
+        refused = await client.post(
             f"{cc}/api/v1/persons/{person}/sanctions",
             headers=officer,
             json={"kind": "warning", "reason": "未经批准离开江阴"},
         )
+        assert refused.status_code == 403 and "county" in refused.json()["detail"]
+        first = await client.post(
+            f"{cc}/api/v1/persons/{person}/sanctions",
+            headers=county,
+            json={"kind": "warning", "reason": "未经批准离开江阴"},
+        )
         assert first.status_code == 201, first.text
-        assert first.json()["count"] == 1 and first.json()["recorded_by"] == "officer-demo"
+        assert first.json()["count"] == 1 and first.json()["recorded_by"] == "duty-demo"
         second = await client.post(
             f"{cc}/api/v1/persons/{person}/sanctions",
-            headers=officer,
+            headers=county,
             json={"kind": "warning", "reason": "再次未按时报告"},
         )
         assert second.status_code == 201 and second.json()["count"] == 2
@@ -47,3 +58,52 @@ async def test_second_warning_is_red_and_triggers_reassessment(platform):
         history = (await risk_of(client, cc, officer, person, min_history=3))["history_by_version"]["2026.1"]
         assert [a["trigger"] for a in history] == ["intake", "sanction:warning", "sanction:warning"]
         assert next(i for i in history[-1]["items"] if i["item"] == "warnings")["value"] == 2
+
+
+async def test_a_revocation_proposal_goes_to_the_court_and_its_ruling_ends_the_case(platform):
+    gw, cc = platform.url("exchange"), platform.url("command_centre")
+    async with httpx.AsyncClient(timeout=10) as client:
+        court = await gateway_token(client, gw, "court")
+        order = court_order(town="澄江街道")
+        person = (await client.post(f"{gw}/v1/court-orders", json=order, headers=court)).json()["person_id"]
+        await case_open(client, cc, person)
+        officer, supervisor = await staff(client, cc, "officer-demo"), await staff(client, cc, "supervisor-demo")
+        body = {"kind": "revocation_proposal", "reason": "脱管超过一个月"}
+        r = await client.post(f"{cc}/api/v1/persons/{person}/sanctions", headers=officer, json=body)
+        assert r.status_code == 403  # decided by the county bureau (policy/authority.yaml)
+        r = await client.post(f"{cc}/api/v1/persons/{person}/sanctions", headers=supervisor, json=body)
+        assert r.status_code == 201, r.text
+
+        async def proposed() -> dict | None:
+            page = (await client.get(f"{gw}/v1/court/revocation-proposals", headers=court)).json()
+            return next((p for p in page["items"] if p["person_id"] == person), None)
+
+        proposal = await eventually(proposed, 30)
+        assert proposal["order_no"] == order["order_no"] and proposal["court"] == "江阴市人民法院"
+        assert proposal["person"]["name_masked"].endswith("*") and "id_number" not in proposal["person"]
+        due = datetime.fromisoformat(proposal["ruling_due"]) - datetime.fromisoformat(proposal["decided_at"])
+        assert due == timedelta(days=30)  # policy/supervision.yaml revocation.court_days
+
+        url = f"{gw}/v1/court/revocation-proposals/{proposal['proposal_id']}/ruling"
+        ruling = {"ruling": "revoked", "ruled_at": datetime.now(UTC).isoformat(), "ruling_no": "(2026)苏0281刑更1号"}
+        first = await client.post(url, json=ruling, headers=court)
+        assert first.status_code == 202, first.text
+        again = await client.post(url, json=ruling, headers=court)
+        assert again.status_code == 202 and again.json() == first.json()  # a repeat: the first answer
+        other = await client.post(url, json={**ruling, "ruling": "rejected"}, headers=court)
+        assert other.status_code == 409 and other.headers["content-type"].startswith("application/problem+json")
+        missing = await client.post(
+            f"{gw}/v1/court/revocation-proposals/{uuid.uuid4()}/ruling", json=ruling, headers=court
+        )
+        assert missing.status_code == 404
+
+        async def revoked() -> bool:
+            page = (await client.get(f"{cc}/api/v1/persons/{person}", headers=supervisor)).json()
+            return page["cases"][-1]["status"] == "revoked"
+
+        assert await eventually(revoked, 30)
+        kinds = [
+            t["event_type"]
+            for t in (await client.get(f"{cc}/api/v1/persons/{person}/timeline", headers=supervisor)).json()
+        ]
+        assert "sps.ingest.revocation-ruling" in kinds and "sps.supervision.case-closed" in kinds

@@ -249,6 +249,15 @@ class FakeSupervisionStore:
         self.sanctions.append(values)
         return sum(1 for s in self.sanctions if s["case_id"] == values["case_id"] and s["kind"] == values["kind"])
 
+    async def sanction(self, sanction_id: uuid.UUID) -> dict[str, Any] | None:
+        found = next((s for s in self.sanctions if s["sanction_id"] == sanction_id), None)
+        return {"ruling": None, **found} if found else None
+
+    async def rule(self, sanction_id: uuid.UUID, ruling: str, ruled_at: datetime, ruling_no: str) -> None:
+        next(s for s in self.sanctions if s["sanction_id"] == sanction_id).update(
+            ruling=ruling, ruled_at=ruled_at, ruling_no=ruling_no
+        )
+
     async def active_positioning(self, case_id: uuid.UUID) -> uuid.UUID | None:
         return next(
             (p["positioning_id"] for p in self.orders.values() if p["case_id"] == case_id and p["status"] == "active"),

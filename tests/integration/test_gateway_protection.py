@@ -145,7 +145,8 @@ async def test_idempotency_key_makes_a_retry_harmless_and_body_size_is_limited(s
         other = await client.post("/v1/court-orders", json=court_order(), headers={**court, **key})
         assert other.status_code == 422 and other.json()["errors"][0]["field"] == "Idempotency-Key"
         records = await read_topic(stack.bootstrap, topics.COURT_ORDERS, min_count=1)
-        assert sum(orjson.loads(r.value)["data"]["order_no"] == order["order_no"] for r in records) == 1
+        # The topic carries the court's other records too (revocation rulings): count its orders.
+        assert sum(orjson.loads(r.value)["data"].get("order_no") == order["order_no"] for r in records) == 1
         fix = {
             "person_id": str(uuid.uuid4()),
             "device_id": "EM",

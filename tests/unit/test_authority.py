@@ -30,7 +30,12 @@ def test_a_refusal_names_the_role_or_level_it_needs():
     with pytest.raises(Forbidden, match="county staff"):
         actor("justice_officer", "澄江街道").require("leave.approve_long", "澄江街道")
     with pytest.raises(Forbidden, match="belongs to 南闸街道"):
-        actor("justice_officer", "澄江街道").require("sanction.warning", "南闸街道")
+        actor("justice_officer", "澄江街道").require("sanction.admonition", "南闸街道")
+    # 警告 and 提请撤销 are the county bureau's to decide (docs/domain.md §1; policy/authority.yaml)
+    with pytest.raises(Forbidden, match="county staff"):
+        actor("justice_officer", "澄江街道").require("sanction.warning", "澄江街道")
+    with pytest.raises(Forbidden, match="needs the role supervisor or bureau_head"):
+        actor("duty_officer", "county").require("sanction.revocation_proposal", "澄江街道")
     assert actor("bureau_head", "county").may("positioning.approve", "南闸街道")
     assert not actor("duty_officer", "county").may("alert.close_serious")
 

@@ -112,6 +112,14 @@ async def outbound_page(
     return list((await conn.execute(query)).all())
 
 
+async def outbound_item(conn: AsyncConnection, kind: str, key: str, value: str) -> Any:
+    """The outbound item of `kind` whose data has `key` = `value` (a proposal's id), or None."""
+    query = sa.select(outbound.c.organisation, outbound.c.person_id, outbound.c.data).where(
+        outbound.c.kind == kind, outbound.c.data[key].astext == value
+    )
+    return (await conn.execute(query)).first()
+
+
 async def police_handover_person(conn: AsyncConnection, handover_id: uuid.UUID) -> uuid.UUID | None:
     person_id: uuid.UUID | None = await conn.scalar(
         sa.select(outbound.c.person_id).where(

@@ -5,15 +5,17 @@ record is itself on the audit chain (`services/exchange/commands.py`)."""
 from __future__ import annotations
 
 import uuid
-from datetime import datetime
-from typing import Annotated, Any
+from datetime import UTC, datetime, timedelta
+from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Query
-from pydantic import BaseModel, Field
+from pydantic import AwareDatetime, BaseModel, Field
 
 from services.exchange.commands import Client
 from services.exchange.deps import Caller, Parts, require_scope
+from services.exchange.domain.ingest import agency_number
 from shared.errors import Refused
+from shared.events import RevocationRuling
 
 router = APIRouter(tags=["agency views"])
 Since = Annotated[str | None, Query(description="a cursor (`next` of the last page) or an RFC 3339 time")]
@@ -81,6 +83,44 @@ async def acknowledge_handover(
         Client(caller.client_id, caller.agency), caller.organisation, handover_id, (body or PoliceAck()).officer
     )
     return {"handover_id": str(handover_id), "acknowledged_at": ack.acknowledged_at.isoformat()}
+
+
+@router.get("/v1/court/revocation-proposals")
+async def revocation_proposals(
+    parts: Parts, caller: Annotated[Caller, require_scope("court:read")], since: Since = None, limit: Limit = 500
+) -> dict[str, Any]:
+    """Proposals to revoke (提请撤销) decided by the county bureau, for this court's orders only."""
+    return await _page(
+        parts, caller, "revocation-proposal", since, limit, "提请撤销 (revocation)", organisation=caller.organisation
+    )
+
+
+class RulingIn(BaseModel):
+    ruling: Literal["revoked", "rejected"]
+    ruled_at: AwareDatetime
+    ruling_no: str = Field(min_length=1, max_length=64)
+
+
+@router.post("/v1/court/revocation-proposals/{proposal_id}/ruling", status_code=202)
+async def revocation_ruling(
+    proposal_id: uuid.UUID, body: RulingIn, parts: Parts, caller: Annotated[Caller, require_scope("court:write")]
+) -> dict[str, Any]:
+    """The court's ruling (the court has 30 days): revoked ends the case as 收监执行. Idempotent on
+    the ruling's number; the same number with other content is a 409."""
+    if body.ruled_at > datetime.now(UTC) + timedelta(minutes=5):
+        raise Refused("ruled_at", "a ruling is not dated ahead")
+    ruling = RevocationRuling(
+        proposal_id=proposal_id,
+        person_id=proposal_id,  # the proposal's person, filled in from the proposal
+        court=caller.organisation or "",
+        ruling=body.ruling,
+        ruled_at=body.ruled_at,
+        ruling_no=body.ruling_no,
+    )
+    number = agency_number("ruling", caller.organisation or caller.client_id, body.ruling_no, body)
+    return await parts.views.revocation_ruling(
+        Client(caller.client_id, caller.agency), caller.organisation or "", proposal_id, ruling, number
+    )
 
 
 @router.get("/v1/assistance-requests")

@@ -9,7 +9,7 @@ import orjson
 from shared.secrets import hash_secret
 
 AGENCY_SCOPES: dict[str, frozenset[str]] = {
-    "court": frozenset({"court:write"}),
+    "court": frozenset({"court:write", "court:read"}),
     "prison": frozenset({"prison:write", "prison:read"}),
     "rehab": frozenset({"rehab:write"}),
     "device": frozenset({"device:write"}),

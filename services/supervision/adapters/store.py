@@ -322,6 +322,19 @@ class SupervisionStore:
             or 0
         )
 
+    async def sanction(self, sanction_id: uuid.UUID) -> dict[str, Any] | None:
+        """One sanction (a revocation proposal with its ruling), locked for the ruling that reads it."""
+        query = sa.select(sanctions).where(sanctions.c.sanction_id == sanction_id).with_for_update()
+        row = (await self.conn.execute(query)).mappings().first()
+        return dict(row) if row else None
+
+    async def rule(self, sanction_id: uuid.UUID, ruling: str, ruled_at: datetime, ruling_no: str) -> None:
+        await self.conn.execute(
+            sa.update(sanctions)
+            .where(sanctions.c.sanction_id == sanction_id)
+            .values(ruling=ruling, ruled_at=ruled_at, ruling_no=ruling_no)
+        )
+
     # --- electronic positioning ----------------------------------------------------------------------
 
     async def active_positioning(self, case_id: uuid.UUID) -> uuid.UUID | None:

@@ -104,6 +104,10 @@ sanctions = sa.Table(
     sa.Column("reason", sa.Text, nullable=False),
     sa.Column("recorded_by", sa.Text, nullable=False),
     sa.Column("recorded_at", sa.DateTime(timezone=True), nullable=False, server_default=sa.func.now()),
+    # A revocation proposal's court ruling (migration 0011): revoked | rejected, none while pending.
+    sa.Column("ruling", sa.Text),
+    sa.Column("ruled_at", sa.DateTime(timezone=True)),
+    sa.Column("ruling_no", sa.Text),
 )
 
 

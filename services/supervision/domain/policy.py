@@ -88,6 +88,10 @@ class MapPolicy(_Strict):
     track_every: timedelta
 
 
+class RevocationPolicy(_Strict):
+    court_days: timedelta = timedelta(days=30)
+
+
 class SupervisionPolicy(_Strict):
     intake: IntakePolicy
     leave: LeavePolicy
@@ -99,6 +103,7 @@ class SupervisionPolicy(_Strict):
     targets: TargetPolicy
     key_persons: KeyPersonPolicy
     map: MapPolicy
+    revocation: RevocationPolicy = RevocationPolicy()
 
 
 def load_supervision_policy(policy_dir: Path) -> SupervisionPolicy:

@@ -66,6 +66,7 @@ export default {
   leaveStatus: { requested: "To decide", approved: "Approved", declined: "Refused", returned: "Returned" },
   positioningStatus: { active: "Active", ended: "Ended" },
   sentenceKind: { probation: "probation", parole: "parole", control: "control", medical_parole: "medical parole" },
+  ruling: { pending: "Awaiting the court", revoked: "Revoked by the court", rejected: "Rejected by the court" },
   options: {
     sanction: { admonition: "Admonition", warning: "Warning", revocation_proposal: "Revocation proposal" },
     followup: { phone: "Phone", visit: "Visit" },

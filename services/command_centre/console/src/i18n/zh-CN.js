@@ -65,6 +65,7 @@ export default {
   leaveStatus: { requested: "待审批", approved: "已批准", declined: "未批准", returned: "已销假" },
   positioningStatus: { active: "执行中", ended: "已结束" },
   sentenceKind: { probation: "缓刑", parole: "假释", control: "管制", medical_parole: "暂予监外执行" },
+  ruling: { pending: "待法院裁定", revoked: "法院裁定撤销", rejected: "法院裁定不予撤销" },
   options: {
     sanction: { admonition: "训诫", warning: "警告", revocation_proposal: "提请撤销" },
     followup: { phone: "电话回访", visit: "走访" },
@@ -104,7 +105,7 @@ export default {
   map: { trackOf: "轨迹", showTrack: "显示轨迹", positions: "{n} 个位置", legend: "● 绿色：区域内　● 红色：越界或破拆　▨ 红色区域：禁止进入区域" },
   stats: { month: "月份", export: "导出统计报告（XLSX）", target: "目标", office: "司法所" },
   events: {
-    "leave-requested": "请假申请", "leave-declined": "请假未获批准", "leave-returned": "销假", "case-opened": "立案", "intake-reported": "报到", checkin: "签到", "level-changed": "管理等级调整", "zone-exited": "越界",
+    "revocation-ruling": "法院撤销裁定", "revocation-ruling-overdue": "法院裁定逾期", "leave-requested": "请假申请", "leave-declined": "请假未获批准", "leave-returned": "销假", "case-opened": "立案", "intake-reported": "报到", checkin: "签到", "level-changed": "管理等级调整", "zone-exited": "越界",
     "zone-returned": "返回区域", "exclusion-zone-entered": "进入禁止区域", "device-tampered": "设备破拆", "device-offline": "设备离线",
     "checkin-missed": "未按时签到", "contact-lost": "失去联系", "intake-missed": "未按期报到", "leave-approved": "请假获批",
     "leave-overdue": "请假逾期未归", "sanction-recorded": "处罚", "positioning-started": "电子定位",
