@@ -610,6 +610,20 @@ class RevocationProposed(EventData):
     ruling_due: AwareDatetime
 
 
+class ExitControl(EventData):
+    """不准出境报备: a community-correction case's border-control notice to the police, imposed when
+    the case opens and lifted when it ends (contract §6.2, `GET /v1/police/exit-controls`)."""
+
+    control_id: uuid.UUID
+    person_id: uuid.UUID
+    case_id: uuid.UUID
+    person: MaskedPerson
+    office: str
+    action: Literal["imposed", "lifted"]
+    at: AwareDatetime
+    until: date | None = None  # the term's planned end, while imposed
+
+
 class RevocationRuling(EventData):
     """The court's ruling on a revocation proposal (contract §6.2): revoked → 收监执行."""
 
@@ -712,6 +726,12 @@ EVENT_TYPES: dict[str, EventType] = {
             topic=topics.EXCHANGE_OUTBOUND,
             data=RevocationProposed,
             summary="A revocation proposal decided by the county bureau, for the court (提请撤销)",
+        ),
+        EventType(
+            type="sps.exchange.exit-control",
+            topic=topics.EXCHANGE_OUTBOUND,
+            data=ExitControl,
+            summary="A border-control notice for the police (不准出境报备), imposed or lifted",
         ),
         EventType(
             type="sps.ingest.revocation-ruling",

@@ -12,6 +12,7 @@ from shared.events import (
     AssistanceRequested,
     AuditCheckpoint,
     AuditRecorded,
+    ExitControl,
     PoliceHandoverIssued,
     ReceiptIssued,
     RevocationProposed,
@@ -78,6 +79,21 @@ async def on_revocation_proposal(event: IncomingEvent, data: RevocationProposed,
     )
 
 
+async def on_exit_control(event: IncomingEvent, data: ExitControl, uow: UnitOfWork) -> None:
+    """不准出境报备 for the police: each imposing and lifting an item of its own, oldest first."""
+    await uow.conn.execute(
+        insert(outbound)
+        .values(
+            event_id=event.id,
+            kind="exit-control",
+            person_id=data.person_id,
+            data=data.model_dump(mode="json"),
+            at=data.at,
+        )
+        .on_conflict_do_nothing()
+    )
+
+
 async def on_audit(event: IncomingEvent, data: AuditRecorded, uow: UnitOfWork) -> None:
     await audit.append(
         uow.conn,
@@ -104,6 +120,7 @@ HANDLERS: dict[str, Handler] = {
     "sps.exchange.receipt": on_receipt,
     "sps.exchange.police-handover": on_police_handover,
     "sps.exchange.revocation-proposal": on_revocation_proposal,
+    "sps.exchange.exit-control": on_exit_control,
     "sps.exchange.assistance-request": on_assistance_request,
     "sps.audit.recorded": on_audit,
 }

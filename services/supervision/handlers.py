@@ -21,7 +21,7 @@ from services.supervision.domain.leaves import Leave, on_leave
 from services.supervision.domain.levels import level_for, next_checkin_due
 from services.supervision.domain.policy import SupervisionPolicy
 from services.supervision.domain.zones import EnteredZone, Exited, Returned, Tampered, ZoneState, on_fix
-from services.supervision.programmes import ProgrammeHandlers
+from services.supervision.programmes import ProgrammeHandlers, exit_control
 from services.supervision.revocation import RevocationHandlers
 from shared import topics
 from shared.county import County, default_county
@@ -174,6 +174,11 @@ class SupervisionHandlers(ProgrammeHandlers, RevocationHandlers):
             order_no=order.order_no,
         )
         await self.publish(uow, opened, order.person_id, event, event.time)
+        # 不准出境报备: the police are told at once, and told again when the case ends.
+        control = exit_control(case_id, order.person_id, order.person, opened.jurisdiction, "imposed", event.time)
+        await self.publish(
+            uow, control.model_copy(update={"until": order.term_end}), order.person_id, event, event.time
+        )
         # 漏管: not reported within the intake window after the judgment took effect.
         effective = order.judgment_effective or order.term_start
         due = self.county.start_of(effective) + self.policy.intake.report_within

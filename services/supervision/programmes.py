@@ -23,7 +23,9 @@ from shared.events import (
     AftercareFollowupDue,
     CaseClosed,
     EventData,
+    ExitControl,
     LevelChanged,
+    MaskedPerson,
     PositioningEnded,
     PositioningTermEnding,
     RehabReportMissed,
@@ -43,6 +45,21 @@ CASE_TIMERS = (
     "revocation-ruling:{case_id}:",  # a proposal's court deadline (revocation.py)
 )
 PERSON_TIMERS = ("contact:{person_id}", "offline:{person_id}")
+
+
+def exit_control(
+    case_id: uuid.UUID, person_id: uuid.UUID, person: MaskedPerson, office: str, action: str, at: datetime
+) -> ExitControl:
+    """不准出境报备 for the police: one control per case (its id is the case's), imposed then lifted."""
+    return ExitControl(
+        control_id=uuid.uuid5(case_id, "exit-control"),
+        person_id=person_id,
+        case_id=case_id,
+        person=person,
+        office=office,
+        action=action,  # type: ignore[arg-type]
+        at=at,
+    )
 
 
 class ProgrammeHandlers:
@@ -116,6 +133,10 @@ class ProgrammeHandlers:
             closed_by=by,
         )  # type: ignore[arg-type]
         await self.publish(uow, data, person_id, None, at or self.clock())
+        if row.get("kind") == "community_correction":  # the border-control notice is lifted
+            masked = MaskedPerson.model_validate(row["person_masked"])
+            lifted = exit_control(case_id, person_id, masked, row["jurisdiction"], "lifted", at or self.clock())
+            await self.publish(uow, lifted, person_id, None, at or self.clock())
         directory = getattr(self, "directory", None)
         if directory is not None:
             uow.after_commit(lambda: directory.remove(person_id))

@@ -186,6 +186,17 @@ async def test_idempotency_key_makes_a_retry_harmless_and_body_size_is_limited(s
         assert ok.headers["cache-control"] == "no-store" and ok.headers["x-content-type-options"] == "nosniff"
 
 
+async def test_a_bad_since_is_a_422_naming_it_never_a_500(stack):
+    async with gateway(stack, "exchange_since") as (app, client):
+        police = await bearer(client, "police")
+        for since in ("²", "9" * 30, "0001-01-01T00:00:00+14:00", "tomorrow", "2026-11-27T00:00:00"):
+            r = await client.get("/v1/police/handovers", params={"since": since}, headers=police)
+            assert r.status_code == 422, (since, r.text)
+            assert r.json()["errors"][0]["field"] == "since"
+        r = await client.get("/v1/police/exit-controls", params={"since": "12"}, headers=police)
+        assert r.status_code == 200 and r.json()["next"] == "12"
+
+
 async def test_prisons_send_and_read_only_their_own_and_the_same_person_keeps_one_id(stack):
     async with gateway(stack, "exchange_views") as (app, client):
         prison = await bearer(client, "prison")

@@ -379,7 +379,14 @@ async def test_a_closed_case_leaves_every_schedule(world):
         await handlers.close_case(cast(Any, uow), case_id, "ended", None, None)
     left = [k for k in store.timers if str(case_id) in k or str(person) in k or str(positioning) in k]
     assert left == [] and store.orders[positioning]["status"] == "ended"
-    assert uow.types()[-2:] == ["sps.supervision.positioning-ended", "sps.supervision.case-closed"]
+    assert uow.types()[-3:] == [
+        "sps.supervision.positioning-ended",
+        "sps.supervision.case-closed",
+        "sps.exchange.exit-control",  # 不准出境报备 lifted for the police
+    ]
+    control = [e.data for _, e in uow.published if e.type == "sps.exchange.exit-control"]
+    assert [c["action"] for c in control] == ["imposed", "lifted"]
+    assert control[0]["control_id"] == control[1]["control_id"] and control[0]["until"] is not None
     # Every replica's device registry then lets the device go (it is no longer this person's).
     handlers.directory.bind("EM-1", person)
     ended = next(e for _, e in uow.published if e.type == "sps.supervision.positioning-ended")

@@ -25,7 +25,9 @@ Limit = Annotated[int, Query(ge=1, le=1000)]
 def _cursor(since: str | None) -> int | datetime | None:
     if not since:
         return None
-    if since.isdigit():
+    if since.isascii() and since.isdigit():  # a cursor; "²" is a digit to str.isdigit but no number
+        if len(since) > 18:
+            raise Refused("since", "since is not a cursor this gateway gave")  # beyond a bigint
         return int(since)
     try:
         at = datetime.fromisoformat(since.replace("Z", "+00:00"))
@@ -33,7 +35,10 @@ def _cursor(since: str | None) -> int | datetime | None:
         raise Refused("since", "since must be a cursor or an RFC 3339 time") from None
     if at.tzinfo is None:
         raise Refused("since", "since needs a time zone")
-    return at
+    try:
+        return at.astimezone(UTC)
+    except OverflowError:  # year 1 at +14:00 is before the first instant there is
+        raise Refused("since", "since is out of range") from None
 
 
 async def _page(
@@ -83,6 +88,14 @@ async def acknowledge_handover(
         Client(caller.client_id, caller.agency), caller.organisation, handover_id, (body or PoliceAck()).officer
     )
     return {"handover_id": str(handover_id), "acknowledged_at": ack.acknowledged_at.isoformat()}
+
+
+@router.get("/v1/police/exit-controls")
+async def exit_controls(
+    parts: Parts, caller: Annotated[Caller, require_scope("police:read")], since: Since = None, limit: Limit = 500
+) -> dict[str, Any]:
+    """Border-control notices (不准出境报备): imposed when a corrections case opens, lifted when it ends."""
+    return await _page(parts, caller, "exit-control", since, limit, "出境报备 (exit control)")
 
 
 @router.get("/v1/court/revocation-proposals")

@@ -151,12 +151,13 @@ class SupervisionStore:
         return list(reported.scalars())
 
     async def close_case(self, case_id: uuid.UUID, outcome: str, at: datetime) -> Row | None:
-        """Close an active case at `at`; its person and office, or None when it was not active."""
+        """Close an active case at `at`; its person, office, kind and masked identity, or None when it
+        was not active."""
         closed = await self.conn.execute(
             sa.update(cases)
             .where(cases.c.case_id == case_id, cases.c.status.in_(ACTIVE))
             .values(status=outcome, closed_at=at)
-            .returning(cases.c.person_id, cases.c.jurisdiction)
+            .returning(cases.c.person_id, cases.c.jurisdiction, cases.c.kind, cases.c.person_masked)
         )
         return closed.mappings().first()
 

@@ -105,7 +105,7 @@ export default {
   map: { trackOf: "轨迹", showTrack: "显示轨迹", positions: "{n} 个位置", legend: "● 绿色：区域内　● 红色：越界或破拆　▨ 红色区域：禁止进入区域" },
   stats: { month: "月份", export: "导出统计报告（XLSX）", target: "目标", office: "司法所" },
   events: {
-    "revocation-ruling": "法院撤销裁定", "revocation-ruling-overdue": "法院裁定逾期", "leave-requested": "请假申请", "leave-declined": "请假未获批准", "leave-returned": "销假", "case-opened": "立案", "intake-reported": "报到", checkin: "签到", "level-changed": "管理等级调整", "zone-exited": "越界",
+    "exit-control": "出境报备", "revocation-ruling": "法院撤销裁定", "revocation-ruling-overdue": "法院裁定逾期", "leave-requested": "请假申请", "leave-declined": "请假未获批准", "leave-returned": "销假", "case-opened": "立案", "intake-reported": "报到", checkin: "签到", "level-changed": "管理等级调整", "zone-exited": "越界",
     "zone-returned": "返回区域", "exclusion-zone-entered": "进入禁止区域", "device-tampered": "设备破拆", "device-offline": "设备离线",
     "checkin-missed": "未按时签到", "contact-lost": "失去联系", "intake-missed": "未按期报到", "leave-approved": "请假获批",
     "leave-overdue": "请假逾期未归", "sanction-recorded": "处罚", "positioning-started": "电子定位",
