@@ -517,6 +517,16 @@ class DisposalSteps(EventData):
     follow_up: str = Field(min_length=1, max_length=2000)
 
 
+class SearchOutcome(EventData):
+    """The police's answer to a request to find a person (协助查找), kept on the alert."""
+
+    outcome: Literal["found", "not_found", "in_custody"]
+    found_at: AwareDatetime | None = None
+    note: str = Field(min_length=1, max_length=2000)
+    police_unit: str
+    answered_at: AwareDatetime
+
+
 class AlertData(EventData):
     alert_id: uuid.UUID
     person_id: uuid.UUID
@@ -539,6 +549,7 @@ class AlertData(EventData):
     silenced_until: AwareDatetime | None = None
     reason_code: str | None = None  # the disposal's reason code
     disposal: DisposalSteps | None = None  # 核实 → 处置 → 跟踪, when the disposal recorded its steps
+    search: SearchOutcome | None = None  # the police's answer to the search this alert opened (协助查找)
     note: str | None = None
     acknowledged_at: AwareDatetime | None = None
     disposed_at: AwareDatetime | None = None
@@ -622,6 +633,33 @@ class ExitControl(EventData):
     action: Literal["imposed", "lifted"]
     at: AwareDatetime
     until: date | None = None  # the term's planned end, while imposed
+
+
+class SearchRequested(EventData):
+    """A request to the police to find a person (协助查找), opened by a red `contact_lost` or
+    `intake_missed` alert (contract §6.2, `GET /v1/police/search-requests`)."""
+
+    request_id: uuid.UUID
+    alert_id: uuid.UUID
+    person_id: uuid.UUID
+    rule_id: str
+    office: str
+    title_zh: str
+    raised_at: AwareDatetime
+    evidence: list[str] = []
+
+
+class SearchResult(EventData):
+    """The police's result for a search request (contract §6.2, `POST …/{id}/result`)."""
+
+    request_id: uuid.UUID
+    alert_id: uuid.UUID
+    person_id: uuid.UUID
+    outcome: Literal["found", "not_found", "in_custody"]
+    found_at: AwareDatetime | None = None
+    note: str = Field(min_length=1, max_length=2000)
+    police_unit: str
+    answered_at: AwareDatetime
 
 
 class RevocationRuling(EventData):
@@ -732,6 +770,24 @@ EVENT_TYPES: dict[str, EventType] = {
             topic=topics.EXCHANGE_OUTBOUND,
             data=ExitControl,
             summary="A border-control notice for the police (不准出境报备), imposed or lifted",
+        ),
+        EventType(
+            type="sps.exchange.search-request",
+            topic=topics.EXCHANGE_OUTBOUND,
+            data=SearchRequested,
+            summary="A request to the police to find a person (协助查找)",
+        ),
+        EventType(
+            type="sps.ingest.search-result",
+            topic=topics.POLICE_ACKS,
+            data=SearchResult,
+            summary="The police's result for a search request",
+        ),
+        EventType(
+            type="sps.alert.search-answered",
+            topic=topics.ALERTS,
+            data=AlertData,
+            summary="The police answered the search an alert opened (协助查找)",
         ),
         EventType(
             type="sps.ingest.revocation-ruling",

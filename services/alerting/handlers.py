@@ -17,8 +17,8 @@ from services.alerting.domain.alerts import AddEvidence, Raise, Recolour, on_sig
 from services.alerting.domain.policy import AlertPolicy
 from shared.db.uow import UnitOfWork
 from shared.envelope import IncomingEvent
-from shared.events import AlertData, Signal
-from shared.kafka.consumer import Handler
+from shared.events import AlertData, SearchOutcome, SearchRequested, SearchResult, Signal
+from shared.kafka.consumer import Handler, RejectedRecord
 from shared.timers import Timer, TimerHandler
 
 STEP_OF_STATUS = {"acknowledged": "acknowledged", "disposed": "disposed", "closed": "closed"}
@@ -40,7 +40,10 @@ class Alerting:
     # --- events -------------------------------------------------------------------------
 
     def table(self) -> dict[str, Handler]:
-        return {trigger: self.on_signal for trigger in self.policy.triggers}
+        return {
+            **{trigger: self.on_signal for trigger in self.policy.triggers},
+            "sps.ingest.search-result": self.on_search_result,
+        }
 
     async def on_signal(self, event: IncomingEvent, signal: Signal, uow: UnitOfWork) -> None:
         horizon = max((r.repeat.within for r in self.policy.rules.values() if r.repeat), default=timedelta(0))
@@ -70,6 +73,8 @@ class Alerting:
             await store.merge_evidence(alert.alert_id, alert.evidence)  # raised meanwhile
             return
         await self._record_change(uow, alert, "raised", event)
+        if alert.rule_id in self.policy.search_request_on and alert.colour == "red":
+            self._ask_police_to_search(uow, alert, event)
         rule = self.policy.rules[alert.rule_id]
         aid = alert.alert_id
         await store.schedule(f"ack:{aid}:1", "alert.ack", alert.ack_due_at, {"alert_id": str(aid)})
@@ -83,6 +88,40 @@ class Alerting:
             await store.schedule(
                 f"upgrade:{aid}", "alert.upgrade", alert.raised_at + rule.upgrade_after, {"alert_id": str(aid)}
             )
+
+    def _ask_police_to_search(self, uow: UnitOfWork, alert: AlertData, cause: IncomingEvent | None) -> None:
+        """协助查找: the police are asked to find the person (exchange.outbound.v1); one request per alert."""
+        request = SearchRequested(
+            request_id=uuid.uuid5(alert.alert_id, "search"),
+            alert_id=alert.alert_id,
+            person_id=alert.person_id,
+            rule_id=alert.rule_id,
+            office=alert.jurisdiction,
+            title_zh=alert.title_zh,
+            raised_at=alert.raised_at,
+            evidence=alert.evidence[:20],
+        )
+        uow.publish(request, subject=alert.person_id, cause=cause, time=self.clock())
+
+    async def on_search_result(self, event: IncomingEvent, result: SearchResult, uow: UnitOfWork) -> None:
+        """The police's answer goes on the alert that opened the search (its disposal record)."""
+        outcome = SearchOutcome(
+            outcome=result.outcome,
+            found_at=result.found_at,
+            note=result.note,
+            police_unit=result.police_unit,
+            answered_at=result.answered_at,
+        )
+        try:
+            await self.transition(
+                uow,
+                result.alert_id,
+                lambda alert: lifecycle.search_answered(alert, outcome=outcome),
+                step="search-answered",
+                cause=event,
+            )
+        except AlertNotFound:
+            raise RejectedRecord(f"no alert {result.alert_id} for search {result.request_id}") from None
 
     # --- commands and timers --------------------------------------------------------------
 

@@ -46,5 +46,6 @@ async def on_alert(event: IncomingEvent, alert: AlertData, uow: UnitOfWork) -> N
 
 
 HANDLERS: dict[str, Handler] = {
-    f"sps.alert.{step}": on_alert for step in ("raised", "escalated", "acknowledged", "disposed", "closed")
+    f"sps.alert.{step}": on_alert
+    for step in ("raised", "escalated", "acknowledged", "disposed", "closed", "search-answered")
 }

@@ -26,7 +26,7 @@ from services.exchange.domain.requests import PersonIn
 from shared.db.uow import UnitOfWork
 from shared.envelope import OutgoingEvent
 from shared.errors import Conflict, NotFound, Refused, Unavailable
-from shared.events import AuditCheckpoint, EventData, PoliceAcknowledged, RevocationRuling, build_event
+from shared.events import AuditCheckpoint, EventData, PoliceAcknowledged, RevocationRuling, SearchResult, build_event
 from shared.logging import get_logger
 from shared.service import ServiceRuntime
 
@@ -259,6 +259,33 @@ class Views:
             await _audit(
                 uow, client, "create", "revocation-ruling", item.person_id, "撤销裁定 (ruling)", datetime.now(UTC)
             )
+        return answer
+
+    async def search_result(
+        self, client: Client, police_unit: str, request_id: uuid.UUID, result: SearchResult, number: AgencyNumber
+    ) -> dict[str, Any]:
+        """The police's result for a search request, once: the same result again is the first
+        answer again; another result for the same request is a 409."""
+        async with self.runtime.engine.connect() as conn:
+            item = await store.outbound_item(conn, "search-request", "request_id", str(request_id))
+        if item is None:
+            raise NotFound(f"no search request {request_id}")
+        data = result.model_copy(
+            update={
+                "person_id": item.person_id,
+                "alert_id": uuid.UUID(item.data["alert_id"]),
+                "police_unit": police_unit,
+            }
+        )
+        answer = {"request_id": str(request_id), "outcome": data.outcome, "status": "accepted"}
+        async with self.runtime.uow() as uow:
+            held = await store.take_number(uow.conn, number, item.person_id, answer)
+            if held is not None:
+                if held.content_hash != number.content_hash:
+                    raise Conflict(f"search request {request_id} was answered already with another result")
+                return dict(held.answer)
+            uow.publish(data, subject=item.person_id)
+            await _audit(uow, client, "create", "search-result", item.person_id, "协助查找 (search)", data.answered_at)
         return answer
 
     async def checkpoint(self, keys: KeyRing, now: datetime) -> AuditCheckpoint | None:

@@ -16,6 +16,7 @@ from shared.events import (
     PoliceHandoverIssued,
     ReceiptIssued,
     RevocationProposed,
+    SearchRequested,
 )
 from shared.kafka.consumer import Handler
 
@@ -94,6 +95,21 @@ async def on_exit_control(event: IncomingEvent, data: ExitControl, uow: UnitOfWo
     )
 
 
+async def on_search_request(event: IncomingEvent, data: SearchRequested, uow: UnitOfWork) -> None:
+    """协助查找 for the police."""
+    await uow.conn.execute(
+        insert(outbound)
+        .values(
+            event_id=event.id,
+            kind="search-request",
+            person_id=data.person_id,
+            data=data.model_dump(mode="json"),
+            at=data.raised_at,
+        )
+        .on_conflict_do_nothing()
+    )
+
+
 async def on_audit(event: IncomingEvent, data: AuditRecorded, uow: UnitOfWork) -> None:
     await audit.append(
         uow.conn,
@@ -121,6 +137,7 @@ HANDLERS: dict[str, Handler] = {
     "sps.exchange.police-handover": on_police_handover,
     "sps.exchange.revocation-proposal": on_revocation_proposal,
     "sps.exchange.exit-control": on_exit_control,
+    "sps.exchange.search-request": on_search_request,
     "sps.exchange.assistance-request": on_assistance_request,
     "sps.audit.recorded": on_audit,
 }

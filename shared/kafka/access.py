@@ -57,7 +57,7 @@ READS: dict[str, tuple[str, ...]] = {
     ),
     "handover": (topics.COURT_ORDERS, topics.RELEASE_NOTICES, topics.REHAB_NOTICES, topics.POLICE_ACKS),
     "risk": (topics.COURT_ORDERS, topics.RELEASE_NOTICES, topics.SUPERVISION_EVENTS, topics.HANDOVER_EVENTS),
-    "alerting": (topics.SUPERVISION_EVENTS, topics.HANDOVER_EVENTS, topics.RISK_EVENTS),
+    "alerting": (topics.SUPERVISION_EVENTS, topics.HANDOVER_EVENTS, topics.RISK_EVENTS, topics.POLICE_ACKS),
     "command_centre": (topics.ALERTS,),
     "exchange": (topics.AUDIT, topics.EXCHANGE_OUTBOUND),
 }
@@ -69,7 +69,8 @@ WRITES: dict[str, tuple[str, ...]] = {
     # Receipts to prisons, handovers to the police and assistance requests go out through the gateway.
     "handover": (topics.HANDOVER_EVENTS, topics.EXCHANGE_OUTBOUND),
     "risk": (topics.RISK_EVENTS,),
-    "alerting": (topics.ALERTS, NOTIFICATIONS_DEAD),
+    # Search requests (协助查找) go to the police through the gateway.
+    "alerting": (topics.ALERTS, NOTIFICATIONS_DEAD, topics.EXCHANGE_OUTBOUND),
     "command_centre": (),
     "exchange": (
         topics.COURT_ORDERS,

@@ -1,10 +1,18 @@
 """The loops with the police through the gateway and real Kafka (#21, contract §6.2): each opened
-corrections case sends a border-control notice (不准出境报备), and its end lifts it."""
+corrections case sends a border-control notice (不准出境报备), and its end lifts it; a red
+contact_lost asks the police to find the person (协助查找), and their result goes on the alert."""
 
 from __future__ import annotations
 
+import uuid
+from datetime import UTC, datetime
+
 import httpx
 
+from shared import topics
+from shared.envelope import new_event
+from shared.events import ContactLost
+from shared.kafka.producer import EventProducer
 from tests.e2e.test_thin_slice import case_open, gateway_token, staff
 from tests.factories import court_order
 from tests.waiting import eventually
@@ -43,3 +51,57 @@ async def test_a_corrections_case_imposes_an_exit_control_and_its_end_lifts_it(p
             await client.get(f"{gw}/v1/police/exit-controls", params={"since": imposed["at"]}, headers=police)
         ).json()
         assert all(item["at"] >= imposed["at"] for item in page["items"])  # oldest first, from `since`
+
+
+async def test_a_red_contact_lost_asks_the_police_to_search_and_their_result_comes_back(platform):
+    gw, cc = platform.url("exchange"), platform.url("command_centre")
+    async with httpx.AsyncClient(timeout=10) as client:
+        r = await client.post(
+            f"{gw}/v1/court-orders", json=court_order(town="华士镇"), headers=await gateway_token(client, gw, "court")
+        )
+        person = r.json()["person_id"]
+        await case_open(client, cc, person)
+        # Contact lost (the office recorded the person unreachable), as supervision publishes it.
+        lost = ContactLost(
+            person_id=uuid.UUID(person),
+            jurisdiction="华士镇",
+            cause=f"contact:{uuid.uuid4()}",
+            observed_at=datetime.now(UTC),
+            reason="unreachable",
+        )
+        producer = EventProducer(platform.bootstrap, "test")
+        await producer.start()
+        try:
+            await producer.publish(
+                topics.SUPERVISION_EVENTS,
+                new_event("sps.supervision.contact-lost", "/sps/supervision", lost, subject=person),
+            )
+        finally:
+            await producer.stop()
+        police = await gateway_token(client, gw, "police")
+
+        async def requested() -> dict | None:
+            page = (await client.get(f"{gw}/v1/police/search-requests", headers=police)).json()
+            return next((x for x in page["items"] if x["person_id"] == person), None)
+
+        request = await eventually(requested, 30)
+        assert request["rule_id"] == "contact_lost" and request["office"] == "华士镇"
+        url = f"{gw}/v1/police/search-requests/{request['request_id']}/result"
+        found = {"outcome": "found", "found_at": datetime.now(UTC).isoformat(), "note": "在无锡火车站找到"}
+        first = await client.post(url, json=found, headers=police)
+        assert first.status_code == 202, first.text
+        again = await client.post(url, json=found, headers=police)
+        assert again.status_code == 202 and again.json() == first.json()
+        other = await client.post(url, json={**found, "outcome": "not_found"}, headers=police)
+        assert other.status_code == 409
+        missing = await client.post(f"{gw}/v1/police/search-requests/{uuid.uuid4()}/result", json=found, headers=police)
+        assert missing.status_code == 404
+
+        duty = await staff(client, cc, "duty-demo")
+
+        async def answered() -> dict | None:
+            alerts = (await client.get(f"{cc}/api/v1/persons/{person}/alerts", headers=duty)).json()
+            return next((a for a in alerts if a["alert_id"] == request["alert_id"] and a.get("search")), None)
+
+        alert = await eventually(answered, 30)
+        assert alert["search"]["outcome"] == "found" and alert["search"]["note"] == "在无锡火车站找到"

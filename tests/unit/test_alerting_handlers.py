@@ -174,3 +174,41 @@ async def test_steps_ask_the_alerts_own_office_and_the_lifecycle(world: Any) -> 
     assert bad.value.field == "reason_code"
     with pytest.raises(Conflict):  # only a disposed alert is closed
         await commands.close(uow, officer(), aid, note=None)
+
+
+async def test_a_red_contact_lost_asks_the_police_to_search_and_their_answer_goes_on_the_alert(world: Any) -> None:
+    from shared.events import ContactLost, SearchResult
+    from shared.kafka.consumer import RejectedRecord
+
+    alerting, _, uow, store = world
+    lost = ContactLost(person_id=P, jurisdiction=OFFICE, cause="contact:1", observed_at=NOW, reason="unreachable")
+    event = decode(encode(new_event("sps.supervision.contact-lost", "/sps/test", lost, subject=str(P))))
+    async with uow:
+        await alerting.on_signal(event, lost, uow)
+    requests = [e for topic, e in uow.published if e.type == "sps.exchange.search-request"]
+    aid = alert_id("contact_lost", P, "contact:1")
+    assert len(requests) == 1 and requests[0].data["alert_id"] == str(aid) and requests[0].data["office"] == OFFICE
+    _, device = offline()
+    assert "device_offline" not in POLICY.search_request_on  # a yellow rule opens no search
+
+    result = SearchResult(
+        request_id=uuid.UUID(requests[0].data["request_id"]),
+        alert_id=aid,
+        person_id=P,
+        outcome="found",
+        found_at=NOW,
+        note="在无锡火车站找到",
+        police_unit="江阴市公安局",
+        answered_at=NOW,
+    )
+    incoming = decode(encode(new_event("sps.ingest.search-result", "/sps/test", result, subject=str(P))))
+    for _ in range(2):  # delivered twice: one answer on the alert
+        async with uow:
+            await alerting.on_search_result(incoming, result, uow)
+    answered = [e for _, e in uow.published if e.type == "sps.alert.search-answered"]
+    assert len(answered) == 1 and answered[0].data["search"]["outcome"] == "found"
+    assert store.alerts[aid][0].search is not None and store.alerts[aid][0].version == 2
+    stray = result.model_copy(update={"alert_id": uuid.uuid4()})
+    with pytest.raises(RejectedRecord):
+        async with uow:
+            await alerting.on_search_result(incoming, stray, uow)

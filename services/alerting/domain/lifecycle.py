@@ -10,7 +10,7 @@ from typing import Any
 
 from services.alerting.domain.alerts import notify_targets
 from services.alerting.domain.policy import AlertPolicy
-from shared.events import AlertData, DisposalSteps
+from shared.events import AlertData, DisposalSteps, SearchOutcome
 
 
 class LifecycleError(Exception):
@@ -100,3 +100,11 @@ def recolour(alert: AlertData, policy: AlertPolicy, *, colour: str, why: str) ->
         return None
     nxt = _next(alert, colour=colour, actor="system", reason=why)
     return nxt.model_copy(update={"notify": notify_targets(nxt, policy)})
+
+
+def search_answered(alert: AlertData, *, outcome: SearchOutcome) -> AlertData | None:
+    """The police's answer to the search the alert opened, on the alert (its disposal record shows
+    it); a repeat of the answer already kept changes nothing."""
+    if alert.search == outcome:
+        return None
+    return _next(alert, search=outcome, actor=outcome.police_unit, reason=f"search: {outcome.outcome}", notify=[])

@@ -97,6 +97,8 @@ class AlertPolicy(_Strict):
     routing: Routing
     notifications: Notifications
     rules: dict[str, RulePolicy] = Field(min_length=1)
+    # 协助查找: a red alert of these rules asks the police to find the person (contract §6.2).
+    search_request_on: list[str] = []
 
     @model_validator(mode="after")
     def _consistent(self) -> AlertPolicy:
@@ -104,6 +106,8 @@ class AlertPolicy(_Strict):
             raise ValueError("colours_by_severity must list red, orange, yellow and blue once each")
         if set(self.ack_by_colour) != set(COLOURS):
             raise ValueError("ack_by_colour needs a deadline for each colour")
+        if unknown_search := set(self.search_request_on) - set(self.rules):
+            raise ValueError(f"search_request_on names unknown rules: {sorted(unknown_search)}")
         for c in self.correlations:
             unknown = {c.rule, *c.components} - set(self.rules)
             if unknown:

@@ -15,7 +15,7 @@ from services.exchange.commands import Client
 from services.exchange.deps import Caller, Parts, require_scope
 from services.exchange.domain.ingest import agency_number
 from shared.errors import Refused
-from shared.events import RevocationRuling
+from shared.events import RevocationRuling, SearchResult
 
 router = APIRouter(tags=["agency views"])
 Since = Annotated[str | None, Query(description="a cursor (`next` of the last page) or an RFC 3339 time")]
@@ -96,6 +96,45 @@ async def exit_controls(
 ) -> dict[str, Any]:
     """Border-control notices (不准出境报备): imposed when a corrections case opens, lifted when it ends."""
     return await _page(parts, caller, "exit-control", since, limit, "出境报备 (exit control)")
+
+
+@router.get("/v1/police/search-requests")
+async def search_requests(
+    parts: Parts, caller: Annotated[Caller, require_scope("police:read")], since: Since = None, limit: Limit = 500
+) -> dict[str, Any]:
+    """Requests to find a person (协助查找), opened by a red contact_lost or intake_missed alert."""
+    return await _page(parts, caller, "search-request", since, limit, "协助查找 (search)")
+
+
+class SearchResultIn(BaseModel):
+    outcome: Literal["found", "not_found", "in_custody"]
+    found_at: AwareDatetime | None = None
+    note: str = Field(min_length=1, max_length=2000)
+
+
+@router.post("/v1/police/search-requests/{request_id}/result", status_code=202)
+async def search_result(
+    request_id: uuid.UUID, body: SearchResultIn, parts: Parts, caller: Annotated[Caller, require_scope("police:write")]
+) -> dict[str, Any]:
+    """The police's result; it goes on the alert that opened the search. One result per request:
+    the same again is harmless, another is a 409."""
+    now = datetime.now(UTC)
+    if body.found_at is not None and body.found_at > now + timedelta(minutes=5):
+        raise Refused("found_at", "a person is found before the result is sent, not after")
+    result = SearchResult(
+        request_id=request_id,
+        alert_id=request_id,  # the request's own, filled in from the request
+        person_id=request_id,
+        outcome=body.outcome,
+        found_at=body.found_at,
+        note=body.note,
+        police_unit=caller.organisation or caller.client_id,
+        answered_at=now,
+    )
+    number = agency_number("search-result", caller.organisation or caller.client_id, str(request_id), body)
+    return await parts.views.search_result(
+        Client(caller.client_id, caller.agency), caller.organisation or caller.client_id, request_id, result, number
+    )
 
 
 @router.get("/v1/court/revocation-proposals")

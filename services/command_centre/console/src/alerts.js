@@ -64,7 +64,7 @@ function follow(seq) {
     source.close();
     loadBoard();
   });
-  for (const type of ["raised", "escalated", "acknowledged", "disposed", "closed"]) {
+  for (const type of ["raised", "escalated", "acknowledged", "disposed", "closed", "search-answered"]) {
     source.addEventListener(`sps.alert.${type}`, (e) => {
       const a = JSON.parse(e.data);
       const before = board.alerts.get(a.alert_id);

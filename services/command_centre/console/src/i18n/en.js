@@ -67,6 +67,7 @@ export default {
   positioningStatus: { active: "Active", ended: "Ended" },
   sentenceKind: { probation: "probation", parole: "parole", control: "control", medical_parole: "medical parole" },
   ruling: { pending: "Awaiting the court", revoked: "Revoked by the court", rejected: "Rejected by the court" },
+  search: { title: "Police search", found: "Found", not_found: "Not found", in_custody: "In custody" },
   options: {
     sanction: { admonition: "Admonition", warning: "Warning", revocation_proposal: "Revocation proposal" },
     followup: { phone: "Phone", visit: "Visit" },

@@ -66,6 +66,7 @@ export default {
   positioningStatus: { active: "执行中", ended: "已结束" },
   sentenceKind: { probation: "缓刑", parole: "假释", control: "管制", medical_parole: "暂予监外执行" },
   ruling: { pending: "待法院裁定", revoked: "法院裁定撤销", rejected: "法院裁定不予撤销" },
+  search: { title: "协助查找", found: "已找到", not_found: "未找到", in_custody: "已被羁押" },
   options: {
     sanction: { admonition: "训诫", warning: "警告", revocation_proposal: "提请撤销" },
     followup: { phone: "电话回访", visit: "走访" },
