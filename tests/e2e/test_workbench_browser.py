@@ -129,6 +129,10 @@ async def test_an_officer_finds_a_person_and_records_casework(platform, browser,
     timeline = page.locator("#p-timeline-list")
     for label in ("处罚", "请假申请", "请假获批", "销假", "人机分离"):
         await expect(timeline).to_contain_text(label)
+    await page.click("#lang")  # English second: the same timeline in its words
+    for label in ("Sanction", "Leave applied for", "Back from leave"):
+        await expect(timeline).to_contain_text(label)
+    await page.click("#lang")
 
     # Electronic positioning is the bureau head's: the officer has no such button, and the API
     # refuses the officer who calls it anyway.

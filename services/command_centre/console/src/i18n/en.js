@@ -107,5 +107,15 @@ export default {
   keyPersons: { remove: "Take off", removeReason: "Why taken off", add: "Put on the list", addReason: "Why listed", find: "Find", removedTitle: "Taken off this month", reasonNeeded: "Each person taken off or put on needs a reason", month: "Month", office: "Office", confirmed: "Confirmed", draft: "To confirm", reason: "Why listed", empty: "No one listed this month" },
   map: { trackOf: "Track of", showTrack: "Show track", positions: "{n} positions", legend: "● green: inside  ● red: outside or tampered  ▨ red area: exclusion zone" },
   stats: { month: "Month", export: "Export monthly report (XLSX)", target: "target", office: "Office" },
-  events: {},
+  events: {
+    "case-opened": "Case opened", "intake-reported": "Reported for intake", checkin: "Check-in", "level-changed": "Level changed",
+    "zone-exited": "Left the area", "zone-returned": "Back in the area", "exclusion-zone-entered": "Entered an exclusion zone",
+    "device-tampered": "Device tampered", "device-offline": "Device offline", "checkin-missed": "Check-in missed",
+    "contact-lost": "Contact lost", "intake-missed": "Intake missed", "leave-requested": "Leave applied for",
+    "leave-approved": "Leave approved", "leave-declined": "Leave refused", "leave-returned": "Back from leave",
+    "leave-overdue": "Leave overdue", "sanction-recorded": "Sanction", "positioning-started": "Positioning started",
+    "positioning-term-ending": "Positioning term ending", "followup-recorded": "Follow-up", "separation-reported": "Device separation",
+    "contact-checked": "Contact check", "case-closed": "Case closed", "team-set": "Team set", "key-person-listed": "Listed as a key person",
+    "exit-control": "Exit control", "revocation-ruling": "Court ruling on revocation",
+  },
 };
