@@ -649,17 +649,13 @@ class SearchRequested(EventData):
     evidence: list[str] = []
 
 
-class SearchResult(EventData):
-    """The police's result for a search request (contract §6.2, `POST …/{id}/result`)."""
+class SearchResult(SearchOutcome):
+    """The police's result for a search request (contract §6.2, `POST …/{id}/result`): the outcome
+    the alert keeps, and which request and alert it answers."""
 
     request_id: uuid.UUID
     alert_id: uuid.UUID
     person_id: uuid.UUID
-    outcome: Literal["found", "not_found", "in_custody"]
-    found_at: AwareDatetime | None = None
-    note: str = Field(min_length=1, max_length=2000)
-    police_unit: str
-    answered_at: AwareDatetime
 
 
 class RevocationRuling(EventData):

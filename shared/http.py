@@ -181,7 +181,8 @@ class BoundedBody:
                 return
             if not message.get("more_body", False):
                 break
-        if (where := _nul_in_json(headers, chunks)) is not None:
+        body = b"".join(chunks)
+        if (where := _nul_in_json(headers, body)) is not None:
             message = "text may not contain the NUL character (\\u0000)"
             response = problem_response(
                 422,
@@ -198,7 +199,7 @@ class BoundedBody:
             nonlocal replayed
             if not replayed:
                 replayed = True
-                return {"type": "http.request", "body": b"".join(chunks), "more_body": False}
+                return {"type": "http.request", "body": body, "more_body": False}
             return await receive()  # after the body: the disconnect, when it comes
 
         await self.app(scope, replay, send)
@@ -210,9 +211,9 @@ class BoundedBody:
         await response(scope, _no_receive, send)
 
 
-def _nul_in_json(headers: dict[bytes, bytes], chunks: list[bytes]) -> str | None:
-    """Where a JSON body carries a NUL character, which no record can store (shared/text.py)."""
-    body = b"".join(chunks)
+def _nul_in_json(headers: dict[bytes, bytes], body: bytes) -> str | None:
+    """Where a JSON body carries a NUL character, which no record can store (shared/text.py); the
+    body is parsed only when it holds the escape."""
     if NUL_ESCAPE not in body or b"json" not in headers.get(b"content-type", b""):
         return None
     try:

@@ -105,13 +105,7 @@ class Alerting:
 
     async def on_search_result(self, event: IncomingEvent, result: SearchResult, uow: UnitOfWork) -> None:
         """The police's answer goes on the alert that opened the search (its disposal record)."""
-        outcome = SearchOutcome(
-            outcome=result.outcome,
-            found_at=result.found_at,
-            note=result.note,
-            police_unit=result.police_unit,
-            answered_at=result.answered_at,
-        )
+        outcome = SearchOutcome.model_validate(result.model_dump(include=set(SearchOutcome.model_fields)))
         try:
             await self.transition(
                 uow,

@@ -239,53 +239,72 @@ class Views:
         return ack
 
     async def revocation_ruling(
-        self, client: Client, court: str, proposal_id: uuid.UUID, ruling: RevocationRuling, number: AgencyNumber
+        self, client: Client, court: str, proposal_id: uuid.UUID, ruling: dict[str, Any], number: AgencyNumber
     ) -> dict[str, Any]:
-        """A court's ruling on its own proposal, idempotent on the court's ruling number: the same
-        number with the same content is the first answer again; with other content a 409."""
-        async with self.runtime.engine.connect() as conn:
-            item = await store.outbound_item(conn, "revocation-proposal", "proposal_id", str(proposal_id))
+        """A court's ruling on its own proposal, idempotent on the court's ruling number."""
+        item = await self._item("revocation-proposal", "proposal_id", proposal_id)
         if item is None or item.organisation != court:
             raise NotFound(f"no revocation proposal {proposal_id} for {court}")
-        data = ruling.model_copy(update={"person_id": item.person_id, "court": court})
+        data = RevocationRuling(proposal_id=proposal_id, person_id=item.person_id, court=court, **ruling)
         answer = {"proposal_id": str(proposal_id), "ruling_no": data.ruling_no, "status": "accepted"}
-        async with self.runtime.uow() as uow:
-            held = await store.take_number(uow.conn, number, item.person_id, answer)
-            if held is not None:
-                if held.content_hash != number.content_hash:
-                    raise Conflict(f"ruling number {data.ruling_no!r} of {court} was already sent with other content")
-                return dict(held.answer)
-            uow.publish(data, subject=item.person_id)
-            await _audit(
-                uow, client, "create", "revocation-ruling", item.person_id, "撤销裁定 (ruling)", datetime.now(UTC)
-            )
-        return answer
+        conflict = f"ruling number {data.ruling_no!r} of {court} was already sent with other content"
+        return await self._answer_once(
+            client, number, item.person_id, data, answer, conflict, ("revocation-ruling", "撤销裁定 (ruling)")
+        )
 
     async def search_result(
-        self, client: Client, police_unit: str, request_id: uuid.UUID, result: SearchResult, number: AgencyNumber
+        self,
+        client: Client,
+        police_unit: str,
+        request_id: uuid.UUID,
+        result: dict[str, Any],
+        answered_at: datetime,
+        number: AgencyNumber,
     ) -> dict[str, Any]:
-        """The police's result for a search request, once: the same result again is the first
-        answer again; another result for the same request is a 409."""
-        async with self.runtime.engine.connect() as conn:
-            item = await store.outbound_item(conn, "search-request", "request_id", str(request_id))
+        """The police's result for a search request, once: another result for it is a 409."""
+        item = await self._item("search-request", "request_id", request_id)
         if item is None:
             raise NotFound(f"no search request {request_id}")
-        data = result.model_copy(
-            update={
-                "person_id": item.person_id,
-                "alert_id": uuid.UUID(item.data["alert_id"]),
-                "police_unit": police_unit,
-            }
+        data = SearchResult(
+            request_id=request_id,
+            alert_id=uuid.UUID(item.data["alert_id"]),
+            person_id=item.person_id,
+            police_unit=police_unit,
+            answered_at=answered_at,
+            **result,
         )
         answer = {"request_id": str(request_id), "outcome": data.outcome, "status": "accepted"}
+        conflict = f"search request {request_id} was answered already with another result"
+        return await self._answer_once(
+            client, number, item.person_id, data, answer, conflict, ("search-result", "协助查找 (search)")
+        )
+
+    async def _item(self, kind: str, key: str, value: uuid.UUID) -> Any:
+        async with self.runtime.engine.connect() as conn:
+            return await store.outbound_item(conn, kind, key, str(value))
+
+    async def _answer_once(
+        self,
+        client: Client,
+        number: AgencyNumber,
+        person_id: uuid.UUID,
+        data: EventData,
+        answer: dict[str, Any],
+        conflict: str,
+        audited: tuple[str, str],
+    ) -> dict[str, Any]:
+        """An agency's answer to what we sent it, taken once under its own number (the table that
+        holds orders' and notices' numbers): the same content again is the first answer again;
+        other content under the number is a 409. Published and audited with the number's take."""
         async with self.runtime.uow() as uow:
-            held = await store.take_number(uow.conn, number, item.person_id, answer)
+            held = await store.take_number(uow.conn, number, person_id, answer)
             if held is not None:
                 if held.content_hash != number.content_hash:
-                    raise Conflict(f"search request {request_id} was answered already with another result")
+                    raise Conflict(conflict)
                 return dict(held.answer)
-            uow.publish(data, subject=item.person_id)
-            await _audit(uow, client, "create", "search-result", item.person_id, "协助查找 (search)", data.answered_at)
+            uow.publish(data, subject=person_id)
+            resource, purpose = audited
+            await _audit(uow, client, "create", resource, person_id, purpose, datetime.now(UTC))
         return answer
 
     async def checkpoint(self, keys: KeyRing, now: datetime) -> AuditCheckpoint | None:

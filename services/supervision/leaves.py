@@ -81,7 +81,7 @@ class LeaveCommands:
             needs=self._level(leave.start, leave.end),  # type: ignore[arg-type]
             requested_by=actor.name,
         )
-        await store.add_leave_request(data, leave.reason)
+        await store.add_leave(data, leave.reason)
         await self._publish_on_file(store, data, person_id, self.clock())
         return data
 

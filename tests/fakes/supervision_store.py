@@ -234,10 +234,8 @@ class FakeSupervisionStore:
         self.timers.setdefault(key, (kind, due_at, payload))
 
     async def add_leave(self, leave: Any, reason: str) -> None:
-        self.leaves.append({**leave.model_dump(), "reason": reason, "status": "approved"})
-
-    async def add_leave_request(self, leave: Any, reason: str) -> None:
-        self.leaves.append({**leave.model_dump(), "reason": reason, "status": "requested"})
+        status = "requested" if hasattr(leave, "requested_by") else "approved"
+        self.leaves.append({**leave.model_dump(), "reason": reason, "status": status})
 
     async def leave(self, leave_id: uuid.UUID) -> dict[str, Any] | None:
         return next((dict(row) for row in self.leaves if row["leave_id"] == leave_id), None)

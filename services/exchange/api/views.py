@@ -15,7 +15,6 @@ from services.exchange.commands import Client
 from services.exchange.deps import Caller, Parts, require_scope
 from services.exchange.domain.ingest import agency_number
 from shared.errors import Refused
-from shared.events import RevocationRuling, SearchResult
 
 router = APIRouter(tags=["agency views"])
 Since = Annotated[str | None, Query(description="a cursor (`next` of the last page) or an RFC 3339 time")]
@@ -121,19 +120,10 @@ async def search_result(
     now = datetime.now(UTC)
     if body.found_at is not None and body.found_at > now + timedelta(minutes=5):
         raise Refused("found_at", "a person is found before the result is sent, not after")
-    result = SearchResult(
-        request_id=request_id,
-        alert_id=request_id,  # the request's own, filled in from the request
-        person_id=request_id,
-        outcome=body.outcome,
-        found_at=body.found_at,
-        note=body.note,
-        police_unit=caller.organisation or caller.client_id,
-        answered_at=now,
-    )
-    number = agency_number("search-result", caller.organisation or caller.client_id, str(request_id), body)
+    police = caller.organisation or caller.client_id
+    number = agency_number("search-result", police, str(request_id), body)
     return await parts.views.search_result(
-        Client(caller.client_id, caller.agency), caller.organisation or caller.client_id, request_id, result, number
+        Client(caller.client_id, caller.agency), police, request_id, body.model_dump(), now, number
     )
 
 
@@ -161,17 +151,9 @@ async def revocation_ruling(
     the ruling's number; the same number with other content is a 409."""
     if body.ruled_at > datetime.now(UTC) + timedelta(minutes=5):
         raise Refused("ruled_at", "a ruling is not dated ahead")
-    ruling = RevocationRuling(
-        proposal_id=proposal_id,
-        person_id=proposal_id,  # the proposal's person, filled in from the proposal
-        court=caller.organisation or "",
-        ruling=body.ruling,
-        ruled_at=body.ruled_at,
-        ruling_no=body.ruling_no,
-    )
     number = agency_number("ruling", caller.organisation or caller.client_id, body.ruling_no, body)
     return await parts.views.revocation_ruling(
-        Client(caller.client_id, caller.agency), caller.organisation or "", proposal_id, ruling, number
+        Client(caller.client_id, caller.agency), caller.organisation or "", proposal_id, body.model_dump(), number
     )
 
 

@@ -272,35 +272,14 @@ class SupervisionStore:
 
     # --- leaves and sanctions ------------------------------------------------------------------------
 
-    async def add_leave(self, leave: LeaveApproved, reason: str) -> None:
-        await self.conn.execute(
-            sa.insert(leaves).values(
-                leave_id=leave.leave_id,
-                person_id=leave.person_id,
-                case_id=leave.case_id,
-                starts_at=leave.starts_at,
-                ends_at=leave.ends_at,
-                destination=leave.destination,
-                reason=reason,
-                approved_by=leave.approved_by,
-                approval_level=leave.approval_level,
-            )
-        )
-
-    async def add_leave_request(self, leave: LeaveRequested, reason: str) -> None:
-        await self.conn.execute(
-            sa.insert(leaves).values(
-                leave_id=leave.leave_id,
-                person_id=leave.person_id,
-                case_id=leave.case_id,
-                starts_at=leave.starts_at,
-                ends_at=leave.ends_at,
-                destination=leave.destination,
-                reason=reason,
-                status="requested",
-                requested_by=leave.requested_by,
-            )
-        )
+    async def add_leave(self, leave: LeaveApproved | LeaveRequested, reason: str) -> None:
+        """An approved leave, or an application waiting for its decision (status requested)."""
+        kept = leave.model_dump(include={"leave_id", "person_id", "case_id", "starts_at", "ends_at", "destination"})
+        if isinstance(leave, LeaveRequested):
+            decided: dict[str, Any] = {"status": "requested", "requested_by": leave.requested_by}
+        else:
+            decided = {"approved_by": leave.approved_by, "approval_level": leave.approval_level}
+        await self.conn.execute(sa.insert(leaves).values(**kept, reason=reason, **decided))
 
     async def leave(self, leave_id: uuid.UUID) -> dict[str, Any] | None:
         """One leave, locked for the decision or return that reads it."""
