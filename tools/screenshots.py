@@ -13,6 +13,7 @@ from __future__ import annotations
 import asyncio
 import random
 import shutil
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import httpx
@@ -64,18 +65,19 @@ async def demo_person(cc: str, gw: str) -> str:
             if (await client.get(f"{cc}/api/v1/persons/{person}", headers=officer)).status_code == 200:
                 break
             await asyncio.sleep(0.5)
+        now = datetime.now(UTC).replace(microsecond=0)
         steps = [
             ("sanctions", {"kind": "admonition", "reason": "未按规定时间到司法所报到"}),
             (
                 "leaves",
                 {
-                    "start": "2026-12-05T09:00:00+08:00",
-                    "end": "2026-12-06T18:00:00+08:00",
+                    "start": (now + timedelta(days=7)).isoformat(),
+                    "end": (now + timedelta(days=8)).isoformat(),
                     "destination": "无锡市梁溪区",
                     "reason": "探望生病的母亲",
                 },
             ),
-            ("separations", {"observed_at": "2026-11-28T10:00:00+08:00", "note": "走访时发现手机放在家中"}),
+            ("separations", {"observed_at": (now - timedelta(hours=1)).isoformat(), "note": "走访时发现手机放在家中"}),
             ("risk/assess", {}),
         ]
         for path, body in steps:
