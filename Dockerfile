@@ -10,6 +10,8 @@ RUN npm run build
 
 FROM python:3.11-slim
 WORKDIR /app
+# The command centre prints 解除社区矫正证明书 in Noto CJK (services/command_centre/adapters/certificate_pdf.py).
+RUN apt-get update && apt-get install -y --no-install-recommends fonts-noto-cjk && rm -rf /var/lib/apt/lists/*
 ENV PYTHONUNBUFFERED=1 PIP_NO_CACHE_DIR=1
 COPY pyproject.toml constraints.txt ./
 COPY shared ./shared

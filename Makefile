@@ -8,7 +8,7 @@ KAFKA_LIBS := .local/kafka/libs/.complete
 DEVSTACK := $(PY) -m tools.devstack
 PYTEST_ARGS ?=
 
-.PHONY: help setup console browser run up down demo status lint test test-unit bench k8s reliability dlq-show dlq-replay replay schemas clean
+.PHONY: help setup console fonts browser run up down demo status lint test test-unit bench k8s reliability dlq-show dlq-replay replay schemas clean
 
 help:
 	@echo "make run    — set up and run the whole platform in the foreground (Ctrl-C stops it)"
@@ -49,10 +49,19 @@ $(CONSOLE_BUILT): $(CONSOLE)/node_modules/.installed $(CONSOLE_SOURCES)
 
 console: $(CONSOLE_BUILT)
 
-setup: $(STAMP) $(KAFKA_LIBS) $(CONSOLE_BUILT)
+setup: $(STAMP) $(KAFKA_LIBS) $(CONSOLE_BUILT) fonts
+
+SUDO := $(if $(filter 0,$(shell id -u)),,sudo)
+# The command centre prints 解除社区矫正证明书 in Debian's Noto CJK. Without them the platform runs
+# and the certificate answers 503 naming the font (services/command_centre/adapters/certificate_pdf.py).
+fonts:
+	@dpkg -s fonts-noto-cjk >/dev/null 2>&1 || { \
+	  echo "installing Debian's CJK fonts for printed certificates"; \
+	  $(SUDO) apt-get update -qq && \
+	  DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq --no-install-recommends fonts-noto-cjk; } || \
+	  echo "warning: fonts-noto-cjk is not installed; certificates cannot be printed" >&2
 
 # The browser tests drive Debian's chromium (never a downloaded browser) with CJK fonts.
-SUDO := $(if $(filter 0,$(shell id -u)),,sudo)
 browser:
 	@dpkg -s chromium fonts-noto-cjk >/dev/null 2>&1 || { \
 	  echo "installing Debian's chromium and CJK fonts for the browser tests"; \

@@ -635,6 +635,40 @@ class ExitControl(EventData):
     until: date | None = None  # the term's planned end, while imposed
 
 
+class CaseEnding(EventData):
+    """The end of a community-correction case, for the court that made the order, the
+    procuratorate and the police (contract §6.2, `GET /v1/court/case-endings`): 解除社区矫正 when
+    the term is served (with its certificate's number), or 收监执行 when the court revoked, which
+    asks the police to take the person into custody (docs/domain.md §1, "The end of a case")."""
+
+    notice_id: uuid.UUID
+    person_id: uuid.UUID
+    case_id: uuid.UUID
+    person: MaskedPerson
+    office: str
+    court: str
+    order_no: str
+    ending: Literal["term_served", "revoked"]
+    term_start: date | None = None
+    term_end: date | None = None
+    ended_at: AwareDatetime
+    certificate_no: str | None = None  # 解除社区矫正证明书, when the term is served
+    custody: bool = False  # 收监: the police take the person into custody
+    reason: str | None = None
+
+
+class EndingAnnounced(EventData):
+    """解矫宣告: the office announced the end of the term to the person (docs/domain.md §1)."""
+
+    person_id: uuid.UUID
+    case_id: uuid.UUID
+    jurisdiction: str
+    announced_at: AwareDatetime
+    place: str
+    announced_by: str
+    note: str | None = None
+
+
 class SearchRequested(EventData):
     """A request to the police to find a person (协助查找), opened by a red `contact_lost` or
     `intake_missed` alert (contract §6.2, `GET /v1/police/search-requests`)."""
@@ -766,6 +800,12 @@ EVENT_TYPES: dict[str, EventType] = {
             topic=topics.EXCHANGE_OUTBOUND,
             data=ExitControl,
             summary="A border-control notice for the police (不准出境报备), imposed or lifted",
+        ),
+        EventType(
+            type="sps.exchange.case-ending",
+            topic=topics.EXCHANGE_OUTBOUND,
+            data=CaseEnding,
+            summary="A corrections case's end for the court, procuratorate and police (解除社区矫正 or 收监执行)",
         ),
         EventType(
             type="sps.exchange.search-request",
@@ -964,6 +1004,12 @@ EVENT_TYPES: dict[str, EventType] = {
             topic=topics.SUPERVISION_EVENTS,
             data=CaseClosed,
             summary="A case ended (期满), was revoked (收监) or transferred",
+        ),
+        EventType(
+            type="sps.supervision.ending-announced",
+            topic=topics.SUPERVISION_EVENTS,
+            data=EndingAnnounced,
+            summary="The office announced the end of a corrections term (解矫宣告)",
         ),
         EventType(
             type="sps.supervision.battery-low",

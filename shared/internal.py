@@ -38,6 +38,14 @@ async def require_internal(request: Request) -> None:
     _CALLER.set(caller)
 
 
+def caller() -> Caller:
+    """The verified caller of this internal request (after `require_internal`)."""
+    who = _CALLER.get()
+    if who is None:
+        raise Forbidden("this internal call has no verified caller")
+    return who
+
+
 def verified_actor() -> dict[str, str]:
     """The member of staff the verified caller acts for; 403 when the call acts for no one."""
     caller = _CALLER.get()

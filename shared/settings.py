@@ -75,6 +75,7 @@ class ServiceSettings(BaseSettings):
     supervision_url: str = "http://127.0.0.1:8001"
     risk_url: str = "http://127.0.0.1:8003"
     handover_url: str = "http://127.0.0.1:8002"
+    exchange_url: str = "http://127.0.0.1:8080"  # its internal API: the identity vault, for printed documents
 
     # One poll (every assigned partition) is one transaction: 2,000 records keep it near 100 ms of
     # work at the measured ~50 µs a fix, and make 12 partitions cost no more round trips than 1.

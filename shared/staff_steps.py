@@ -51,6 +51,14 @@ class Close(BaseModel):
     reason: str = Field(min_length=2, max_length=2000)
 
 
+class EndingAnnouncement(BaseModel):
+    """解矫宣告: the office announces the end of the term to the person, on or after its last day."""
+
+    announced_at: AwareDatetime
+    place: str = Field(min_length=1, max_length=200)
+    note: str | None = Field(None, max_length=2000)
+
+
 class ContactResult(BaseModel):
     """The result of trying to reach a person after the contact window (失联核查)."""
 

@@ -89,7 +89,7 @@ def env(service: str) -> list[dict]:
         "SPS_TOPIC_REPLICATION_FACTOR": str(REPLICAS),
         **{
             f"SPS_{other.upper()}_URL": f"http://{k8s_name(other)}.{NAMESPACE}.svc:{SERVICES[other]}"
-            for other in ("alerting", "supervision", "risk", "handover")
+            for other in ("alerting", "supervision", "risk", "handover", "exchange")
         },
     }
     out = [{"name": k, "value": v} for k, v in plain.items()]

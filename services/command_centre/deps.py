@@ -8,6 +8,7 @@ from typing import Annotated
 
 from fastapi import Depends, Request
 
+from services.command_centre.adapters.certificate_pdf import DEFAULT_FONTS
 from services.command_centre.adapters.feed import AlertFeed
 from services.command_centre.auth import Sessions, actor_for
 from services.command_centre.domain.board import ConsolePolicy
@@ -26,12 +27,14 @@ class CommandCentreParts(ServiceParts):
     supervision: InternalClient
     risk: InternalClient
     handover: InternalClient
+    exchange: InternalClient  # the identity vault, for the one printed document that names a person
     geography: Geography
     sessions: Sessions
     authority: AuthorityPolicy
     console: ConsolePolicy
     heartbeat_s: float = 15.0  # a quiet live feed says so this often (the board's freshness)
     oidc: OidcSignIn | None = None  # sign-in through the bureau's provider, when configured
+    certificate_fonts: tuple[str, ...] = DEFAULT_FONTS  # "path#index", the first the main one
 
 
 def parts_of(request: Request) -> CommandCentreParts:

@@ -10,6 +10,7 @@ from fastapi.staticfiles import StaticFiles
 from pydantic import SecretStr
 
 from services.command_centre.adapters.accounts import AccountStore
+from services.command_centre.adapters.certificate_pdf import DEFAULT_FONTS
 from services.command_centre.adapters.feed import AlertFeed
 from services.command_centre.api import CONSOLE, router
 from services.command_centre.auth import Sessions
@@ -43,6 +44,8 @@ class CommandCentreSettings(ServiceSettings):
     oidc_client_secret: SecretStr | None = None  # SPS_OIDC_CLIENT_SECRET
     oidc_redirect_uri: str | None = None  # SPS_OIDC_REDIRECT_URI: <console>/api/v1/auth/oidc/callback
     oidc_username_claim: str = "preferred_username"  # SPS_OIDC_USERNAME_CLAIM
+    # The certificate's fonts, "path#index in a collection", the first the main one (SPS_CERTIFICATE_FONTS, JSON).
+    certificate_fonts: tuple[str, ...] = DEFAULT_FONTS
 
 
 def oidc_of(settings: CommandCentreSettings, flow_secret: bytes) -> OidcSignIn | None:
@@ -101,12 +104,14 @@ def create_app(settings: CommandCentreSettings | None = None) -> FastAPI:
         supervision=InternalClient(settings.supervision_url, tokens, "supervision"),
         risk=InternalClient(settings.risk_url, tokens, "risk"),
         handover=InternalClient(settings.handover_url, tokens, "handover"),
+        exchange=InternalClient(settings.exchange_url, tokens, "exchange"),
         geography=load_geography(settings.policy_dir),
         sessions=sessions,
         heartbeat_s=settings.feed_heartbeat_s,
         authority=load_authority(settings.policy_dir),
         console=load_console_policy(settings.policy_dir),
         oidc=oidc_of(settings, secret),
+        certificate_fonts=settings.certificate_fonts,
     )
     app = build_app(runtime, router, title="SPS command centre", parts=parts)
     # The console's hashed assets (check_dir=False: the service runs, and says so at /, unbuilt).

@@ -98,3 +98,20 @@ async def authorised(
 def require_scope(scope: str) -> Any:
     """Use as `caller: Annotated[Caller, require_scope("court:write")]`."""
     return Security(authorised, scopes=[scope])
+
+
+def require_one_of(*scopes: str) -> Any:
+    """A route more than one agency reads: any one of `scopes`, else 403 naming them."""
+
+    async def one_of(caller: Annotated[Caller, Security(authorised)]) -> Caller:
+        if not caller.scopes & set(scopes):
+            wanted = " or ".join(repr(s) for s in scopes)
+            raise ProblemError(
+                403,
+                "Forbidden",
+                f"this call needs scope {wanted}",
+                headers={"WWW-Authenticate": f'Bearer error="insufficient_scope" scope="{" ".join(scopes)}"'},
+            )
+        return caller
+
+    return Depends(one_of)

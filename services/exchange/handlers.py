@@ -67,5 +67,7 @@ HANDLERS: dict[str, Handler] = {
     # 不准出境报备: each imposing and lifting an item of its own, oldest first.
     "sps.exchange.exit-control": _kept("exit-control", "at"),
     "sps.exchange.search-request": _kept("search-request", "raised_at"),  # 协助查找
+    # 解除社区矫正 or 收监执行: a court reads its own orders' endings; the procuratorate and police all.
+    "sps.exchange.case-ending": _kept("case-ending", "ended_at", organisation="court"),
     "sps.audit.recorded": on_audit,
 }

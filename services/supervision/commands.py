@@ -33,6 +33,7 @@ from services.supervision.domain.keypersons import (
 from services.supervision.domain.policy import SupervisionPolicy
 from services.supervision.domain.positioning import PositioningRefused, first_term, renewal
 from services.supervision.domain.team import Member, TeamRefused, check_team
+from services.supervision.endings import EndingCommands
 from services.supervision.handlers import SupervisionHandlers
 from services.supervision.leaves import LeaveCommands
 from services.supervision.revocation import court_and_number, send_to_court
@@ -76,7 +77,7 @@ async def schedule_positioning(
 
 
 @dataclass
-class SupervisionCommands(LeaveCommands):
+class SupervisionCommands(LeaveCommands, EndingCommands):
     handlers: SupervisionHandlers
     policy: SupervisionPolicy
     clock: Clock = _now

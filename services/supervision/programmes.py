@@ -15,6 +15,7 @@ from services.supervision.adapters.store import ACTIVE, SupervisionStore
 from services.supervision.domain.aftercare import next_due
 from services.supervision.domain.levels import level_for
 from services.supervision.domain.policy import SupervisionPolicy
+from services.supervision.endings import case_ending
 from shared.calendar import add_months
 from shared.county import County
 from shared.db.uow import UnitOfWork
@@ -107,8 +108,9 @@ class ProgrammeHandlers:
     ) -> CaseClosed | None:
         """Close an active case: it leaves every schedule (its deadlines, its positioning term, and
         the person's watchdogs when no other case is open); the fix path forgets it."""
+        at = at or self.clock()
         store = self.store(uow)
-        row = await store.close_case(case_id, outcome, at or self.clock())
+        row = await store.close_case(case_id, outcome, at)
         if row is None:
             return None
         person_id = row["person_id"]
@@ -120,7 +122,7 @@ class ProgrammeHandlers:
             await store.cancel_prefix(f"positioning-ending:{positioning}:")
             await store.cancel_prefix(f"positioning-end:{positioning}:")
             if (ended := await store.positioning(positioning)) is not None:
-                await self._positioning_ended(uow, ended, "case_closed", at or self.clock())
+                await self._positioning_ended(uow, ended, "case_closed", at)
         if await store.active_case(person_id) is None:
             for prefix in PERSON_TIMERS:
                 await store.cancel_prefix(prefix.format(person_id=person_id))
@@ -132,11 +134,15 @@ class ProgrammeHandlers:
             reason=reason,
             closed_by=by,
         )  # type: ignore[arg-type]
-        await self.publish(uow, data, person_id, None, at or self.clock())
+        await self.publish(uow, data, person_id, None, at)
         if row.get("kind") == "community_correction":  # the border-control notice is lifted
             masked = MaskedPerson.model_validate(row["person_masked"])
-            lifted = exit_control(case_id, person_id, masked, row["jurisdiction"], "lifted", at or self.clock())
-            await self.publish(uow, lifted, person_id, None, at or self.clock())
+            lifted = exit_control(case_id, person_id, masked, row["jurisdiction"], "lifted", at)
+            await self.publish(uow, lifted, person_id, None, at)
+            numbering = self.policy.case_ending.certificate_prefix
+            ending = case_ending(row, case_id, outcome, reason, at, self.county, numbering)
+            if ending is not None:
+                await self.publish(uow, ending, person_id, None, at)
         directory = getattr(self, "directory", None)
         if directory is not None:
             uow.after_commit(lambda: directory.remove(person_id))

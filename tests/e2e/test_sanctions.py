@@ -107,3 +107,13 @@ async def test_a_revocation_proposal_goes_to_the_court_and_its_ruling_ends_the_c
             for t in (await client.get(f"{cc}/api/v1/persons/{person}/timeline", headers=supervisor)).json()
         ]
         assert "sps.ingest.revocation-ruling" in kinds and "sps.supervision.case-closed" in kinds
+        # 收监执行: the police read the revoked case's ending, which asks them to take custody.
+        police = await gateway_token(client, gw, "police")
+
+        async def custody() -> dict | None:
+            page = (await client.get(f"{gw}/v1/court/case-endings", headers=police)).json()
+            return next((e for e in page["items"] if e["person_id"] == person), None)
+
+        ending = await eventually(custody, 30)
+        assert ending["ending"] == "revoked" and ending["custody"] is True and ending.get("certificate_no") is None
+        assert ending["order_no"] == order["order_no"] and ending["court"] == "江阴市人民法院"

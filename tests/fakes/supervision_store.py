@@ -29,6 +29,7 @@ class FakeSupervisionStore:
         self.track: list[tuple[Any, ...]] = []
         self.parked: list[dict[str, Any]] = []
         self.checks: list[dict[str, Any]] = []
+        self.announcements: dict[uuid.UUID, dict[str, Any]] = {}
 
     # --- what the event and timer handlers use ------------------------------------------------------
 
@@ -69,6 +70,19 @@ class FakeSupervisionStore:
             and c["kind"] == "community_correction"
             and c["status"] == "under_supervision"
         ]
+
+    async def last_correction_case(self, person_id: uuid.UUID) -> dict[str, Any] | None:
+        mine = [c for c in self.cases if c["person_id"] == person_id and c["kind"] == "community_correction"]
+        return mine[-1] if mine else None
+
+    async def ending_announcement(self, case_id: uuid.UUID) -> dict[str, Any] | None:
+        return self.announcements.get(case_id)
+
+    async def announce_ending(self, row: dict[str, Any]) -> bool:
+        if row["case_id"] in self.announcements:
+            return False
+        self.announcements[row["case_id"]] = dict(row)
+        return True
 
     async def report_intake(self, person_id: uuid.UUID) -> list[uuid.UUID]:
         reported = [c for c in self.cases if c["person_id"] == person_id and c["status"] == "awaiting_intake"]

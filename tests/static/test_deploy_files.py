@@ -34,6 +34,7 @@ def test_compose_runs_every_service_with_its_port_and_the_variables_the_makefile
             "SPS_SUPERVISION_URL",
             "SPS_RISK_URL",
             "SPS_HANDOVER_URL",
+            "SPS_EXCHANGE_URL",
         ):
             assert var in env, f"{name} lacks {var}"
         assert env["SPS_SERVICE_NAME"] == name and env["SPS_HTTP_PORT"] == str(port)

@@ -379,10 +379,11 @@ async def test_a_closed_case_leaves_every_schedule(world):
         await handlers.close_case(cast(Any, uow), case_id, "ended", None, None)
     left = [k for k in store.timers if str(case_id) in k or str(person) in k or str(positioning) in k]
     assert left == [] and store.orders[positioning]["status"] == "ended"
-    assert uow.types()[-3:] == [
+    assert uow.types()[-4:] == [
         "sps.supervision.positioning-ended",
         "sps.supervision.case-closed",
         "sps.exchange.exit-control",  # 不准出境报备 lifted for the police
+        "sps.exchange.case-ending",  # 解除社区矫正 for the court, procuratorate and police
     ]
     control = [e.data for _, e in uow.published if e.type == "sps.exchange.exit-control"]
     assert [c["action"] for c in control] == ["imposed", "lifted"]

@@ -140,6 +140,7 @@ class Stack:
                 "SPS_SUPERVISION_URL": self.url("supervision"),
                 "SPS_RISK_URL": self.url("risk"),
                 "SPS_HANDOVER_URL": self.url("handover"),
+                "SPS_EXCHANGE_URL": self.url("exchange"),
             }
         )
         env.update(self.extra_env)

@@ -71,6 +71,12 @@ async def seal_identity(
     )
 
 
+async def sealed_identity(conn: AsyncConnection, person_id: uuid.UUID) -> Any:
+    """The person's sealed identity and its key's version, or None."""
+    query = sa.select(identities.c.sealed, identities.c.key_version).where(identities.c.person_id == person_id)
+    return (await conn.execute(query)).first()
+
+
 async def sealed_under_older_keys(conn: AsyncConnection, current: int, limit: int) -> list[Any]:
     """A batch of identities sealed with another key than `current`, locked for re-sealing."""
     query = (

@@ -2,9 +2,10 @@
 
 from fastapi import APIRouter
 
-from services.exchange.api import ingest, tokens, views
+from services.exchange.api import identities, ingest, tokens, views
 
 router = APIRouter()
 router.include_router(tokens.router)
 router.include_router(ingest.router)
 router.include_router(views.router)
+router.include_router(identities.router)

@@ -12,7 +12,7 @@ from fastapi import APIRouter, Query
 from pydantic import AwareDatetime, BaseModel, Field
 
 from services.exchange.commands import Client
-from services.exchange.deps import Caller, Parts, require_scope
+from services.exchange.deps import Caller, Parts, require_one_of, require_scope
 from services.exchange.domain.ingest import agency_number
 from shared.errors import Refused
 
@@ -154,6 +154,28 @@ async def revocation_ruling(
     number = agency_number("ruling", caller.organisation or caller.client_id, body.ruling_no, body)
     return await parts.views.revocation_ruling(
         Client(caller.client_id, caller.agency), caller.organisation or "", proposal_id, body.model_dump(), number
+    )
+
+
+@router.get("/v1/court/case-endings")
+async def case_endings(
+    parts: Parts,
+    caller: Annotated[Caller, require_one_of("court:read", "procuratorate:read", "police:read")],
+    since: Since = None,
+    limit: Limit = 500,
+) -> dict[str, Any]:
+    """The ends of community-correction terms: 解除社区矫正 (`ending: term_served`, with the
+    certificate's number) and 收监执行 (`ending: revoked`, `custody: true`: the police take the
+    person into custody). A court reads its own orders'; the procuratorate and the police every one."""
+    others = caller.scopes & {"procuratorate:read", "police:read"}
+    return await _page(
+        parts,
+        caller,
+        "case-ending",
+        since,
+        limit,
+        "解除社区矫正 (case ending)",
+        organisation=None if others else caller.organisation,
     )
 
 

@@ -17,6 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from services.supervision.adapters.tables import (
     cases,
     contact_checks,
+    ending_announcements,
     followups,
     key_person_lists,
     leaves,
@@ -78,6 +79,30 @@ class SupervisionStore:
             .mappings()
             .first()
         )
+
+    async def last_correction_case(self, person_id: uuid.UUID) -> Row | None:
+        """The person's newest community-correction case, open or closed (解矫 looks at its end)."""
+        query = (
+            sa.select(cases)
+            .where(cases.c.person_id == person_id, cases.c.kind == "community_correction")
+            .order_by(cases.c.opened_at.desc())
+            .limit(1)
+        )
+        return (await self.conn.execute(query)).mappings().first()
+
+    async def ending_announcement(self, case_id: uuid.UUID) -> Row | None:
+        query = sa.select(ending_announcements).where(ending_announcements.c.case_id == case_id)
+        return (await self.conn.execute(query)).mappings().first()
+
+    async def announce_ending(self, row: Mapping[str, Any]) -> bool:
+        """解矫宣告, once per case: False when the case's end was already announced."""
+        done = await self.conn.execute(
+            insert(ending_announcements)
+            .values(**row)
+            .on_conflict_do_nothing()
+            .returning(ending_announcements.c.case_id)
+        )
+        return done.first() is not None
 
     async def set_electronic_monitoring(self, case_id: uuid.UUID) -> None:
         await self.conn.execute(sa.update(cases).where(cases.c.case_id == case_id).values(electronic_monitoring=True))
@@ -151,13 +176,21 @@ class SupervisionStore:
         return list(reported.scalars())
 
     async def close_case(self, case_id: uuid.UUID, outcome: str, at: datetime) -> Row | None:
-        """Close an active case at `at`; its person, office, kind and masked identity, or None when it
-        was not active."""
+        """Close an active case at `at`; its person, office, kind, masked identity, source and term,
+        or None when it was not active."""
         closed = await self.conn.execute(
             sa.update(cases)
             .where(cases.c.case_id == case_id, cases.c.status.in_(ACTIVE))
             .values(status=outcome, closed_at=at)
-            .returning(cases.c.person_id, cases.c.jurisdiction, cases.c.kind, cases.c.person_masked)
+            .returning(
+                cases.c.person_id,
+                cases.c.jurisdiction,
+                cases.c.kind,
+                cases.c.person_masked,
+                cases.c.source_ref,
+                cases.c.term_start,
+                cases.c.term_end,
+            )
         )
         return closed.mappings().first()
 

@@ -199,3 +199,14 @@ key_person_lists = sa.Table(
     sa.Column("persons", pg.JSONB, nullable=False),
     sa.Column("removed", pg.JSONB, nullable=False, server_default="[]"),  # taken off the proposal, why
 )
+
+ending_announcements = sa.Table(
+    "ending_announcements",
+    metadata,  # 解矫宣告: one per community-correction case
+    sa.Column("case_id", pg.UUID(as_uuid=True), sa.ForeignKey("cases.case_id"), primary_key=True),
+    sa.Column("person_id", pg.UUID(as_uuid=True), nullable=False, index=True),
+    sa.Column("announced_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("place", sa.Text, nullable=False),
+    sa.Column("announced_by", sa.Text, nullable=False),
+    sa.Column("note", sa.Text),
+)

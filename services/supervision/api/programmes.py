@@ -41,6 +41,10 @@ class CloseIn(ActingStaff, steps.Close):
     pass
 
 
+class EndingAnnouncementIn(ActingStaff, steps.EndingAnnouncement):
+    pass
+
+
 class SeparationIn(ActingStaff, steps.Separation):
     pass
 
@@ -95,6 +99,22 @@ async def close_case(person_id: uuid.UUID, body: CloseIn, parts: Parts) -> dict[
     async with parts.runtime.uow() as uow:
         data = await parts.commands.close_case(uow, body.acting(parts.authority), person_id, body)
     return data.model_dump(mode="json") if data else {}
+
+
+@router.post("/persons/{person_id}/ending-announcement", status_code=201)
+async def announce_ending(person_id: uuid.UUID, body: EndingAnnouncementIn, parts: Parts) -> dict[str, Any]:
+    """解矫宣告: on or after the term's last day, once per case."""
+    async with parts.runtime.uow() as uow:
+        data = await parts.commands.announce_ending(uow, body.acting(parts.authority), person_id, body)
+    return data.model_dump(mode="json")
+
+
+@router.get("/persons/{person_id}/case-ending")
+async def case_ending(person_id: uuid.UUID, parts: Parts) -> dict[str, Any]:
+    """What the 解除社区矫正证明书 says (but the identity, which only the exchange holds)."""
+    actor = ActingStaff().acting(parts.authority)
+    async with parts.runtime.uow() as uow:
+        return await parts.commands.ending_of(uow, actor, person_id)
 
 
 @router.post("/persons/{person_id}/separations", status_code=201)

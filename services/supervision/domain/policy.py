@@ -92,6 +92,25 @@ class RevocationPolicy(_Strict):
     court_days: timedelta = timedelta(days=30)
 
 
+class CaseEndingPolicy(_Strict):
+    # 解除社区矫正证明书's number reads "(year)<prefix>第<case>号": the county bureau's own prefix.
+    certificate_prefix: str = "澄矫解字"
+    issuer: str = "江阴市司法局"  # who issues 解除社区矫正证明书
+    # An office's address and telephone, printed at the certificate's foot when configured.
+    office_contacts: dict[str, str] = {}
+
+
+class SanctionSuggestionPolicy(_Strict):
+    """When staff are shown a sanction as a suggestion, with its evidence (docs/domain.md §1);
+    nothing is decided by these."""
+
+    admonition_up_to: timedelta = timedelta(days=10)  # 脱管 up to this → 训诫
+    warning_after: timedelta = timedelta(days=10)  # 脱管 beyond this → 警告
+    revocation_after: timedelta = timedelta(days=30)  # 脱管 beyond this (a month) → 提请撤销
+    admonitions_for_warning: int = 2
+    warnings_for_revocation: int = 2
+
+
 class SupervisionPolicy(_Strict):
     intake: IntakePolicy
     leave: LeavePolicy
@@ -104,6 +123,8 @@ class SupervisionPolicy(_Strict):
     key_persons: KeyPersonPolicy
     map: MapPolicy
     revocation: RevocationPolicy = RevocationPolicy()
+    case_ending: CaseEndingPolicy = CaseEndingPolicy()
+    sanction_suggestions: SanctionSuggestionPolicy = SanctionSuggestionPolicy()
 
 
 def load_supervision_policy(policy_dir: Path) -> SupervisionPolicy:

@@ -61,6 +61,11 @@ export const PERSON_ACTIONS = {
     may: "risk.override", row: true, method: "POST",
     path: (id, target) => `/api/v1/persons/${id}/risk/${target}/override`, fields: [choice("level", "risk"), area("reason")],
   },
+  // 解矫宣告: on the overview, once the term is served (the button shows then; supervision checks).
+  announceEnding: {
+    may: "case.ending_announce", row: true, method: "POST", path: (id) => `/api/v1/persons/${id}/ending-announcement`,
+    fields: [{ name: "announced_at", label: "announcedAt", type: "datetime" }, text("place"), area("note", { optional: true })],
+  },
   close: {
     may: "case.close", tab: "overview", method: "POST", path: (id) => `/api/v1/persons/${id}/close`,
     fields: [choice("outcome", "close"), area("reason")],

@@ -1,0 +1,31 @@
+"""The one door out of the identity vault: a member of staff printing a document that must name
+the person (解除社区矫正证明书), through the command centre, which checked their authority and put
+the read on the audit trail (docs/security.md). No other service may open it."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from fastapi import APIRouter, Depends
+
+from services.exchange.adapters import store
+from services.exchange.deps import Parts
+from shared.errors import Forbidden, NotFound
+from shared.internal import caller, require_internal
+
+router = APIRouter(prefix="/internal/v1", tags=["identity vault"], dependencies=[Depends(require_internal)])
+
+
+@router.get("/identities/{person_id}")
+async def identity(person_id: uuid.UUID, parts: Parts) -> dict[str, Any]:
+    """The person's name, 身份证号 and sex, for the document being printed; nothing else."""
+    who = caller()
+    if who.service != "command_centre" or who.actor is None:
+        raise Forbidden("only the command centre, for a member of staff, may open an identity")
+    async with parts.runtime.engine.connect() as conn:
+        row = await store.sealed_identity(conn, person_id)
+    if row is None:
+        raise NotFound(f"no identity is held for person {person_id}")
+    person = parts.cipher.open(person_id, row.sealed, row.key_version)
+    return {"name": person["name"], "id_number": person["id_number"], "sex": person["sex"]}
