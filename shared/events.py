@@ -722,6 +722,19 @@ class AssistanceRequested(EventData):
     requested_at: AwareDatetime
 
 
+class AssistanceOutcome(EventData):
+    """Civil affairs decided an assistance request (contract §6.2, `POST /v1/assistance-requests/{id}/outcome`):
+    granted, refused or referred to another programme; counted in 救助帮扶率."""
+
+    request_id: uuid.UUID
+    person_id: uuid.UUID
+    civil_affairs: str  # the bureau that decided
+    outcome: Literal["granted", "refused", "referred"]
+    programme: str
+    decided_at: AwareDatetime
+    note: str
+
+
 class PoliceAcknowledged(EventData):
     """The police took over community control (社区管控) of a handed-over key person."""
 
@@ -800,6 +813,12 @@ EVENT_TYPES: dict[str, EventType] = {
             topic=topics.EXCHANGE_OUTBOUND,
             data=ExitControl,
             summary="A border-control notice for the police (不准出境报备), imposed or lifted",
+        ),
+        EventType(
+            type="sps.ingest.assistance-outcome",
+            topic=topics.AGENCY_REPLIES,
+            data=AssistanceOutcome,
+            summary="Civil affairs' decision on an assistance request (社会救助)",
         ),
         EventType(
             type="sps.exchange.case-ending",

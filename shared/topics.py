@@ -8,6 +8,8 @@ REHAB_NOTICES = "ingest.rehab-notices.v1"
 LOCATIONS = "ingest.locations.v1"
 CHECKINS = "ingest.checkins.v1"
 POLICE_ACKS = "ingest.police-acks.v1"  # beyond contract v1: the police acknowledge a handover
+# Beyond contract v1.1: answers from agencies with no topic of their own (civil affairs' outcomes).
+AGENCY_REPLIES = "ingest.agency-replies.v1"
 ALERTS = "alerts.v1"
 EXCHANGE_OUTBOUND = "exchange.outbound.v1"
 
@@ -30,6 +32,7 @@ CONTRACT_TOPICS = (
     ALERTS,
     EXCHANGE_OUTBOUND,
     POLICE_ACKS,
+    AGENCY_REPLIES,
 )
 INTERNAL_TOPICS = (SUPERVISION_EVENTS, HANDOVER_EVENTS, RISK_EVENTS, AUDIT)
 ALL_TOPICS = CONTRACT_TOPICS + INTERNAL_TOPICS

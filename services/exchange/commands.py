@@ -26,7 +26,15 @@ from services.exchange.domain.requests import PersonIn
 from shared.db.uow import UnitOfWork
 from shared.envelope import OutgoingEvent
 from shared.errors import Conflict, NotFound, Refused, Unavailable
-from shared.events import AuditCheckpoint, EventData, PoliceAcknowledged, RevocationRuling, SearchResult, build_event
+from shared.events import (
+    AssistanceOutcome,
+    AuditCheckpoint,
+    EventData,
+    PoliceAcknowledged,
+    RevocationRuling,
+    SearchResult,
+    build_event,
+)
 from shared.logging import get_logger
 from shared.service import ServiceRuntime
 
@@ -277,6 +285,20 @@ class Views:
         conflict = f"search request {request_id} was answered already with another result"
         return await self._answer_once(
             client, number, item.person_id, data, answer, conflict, ("search-result", "协助查找 (search)")
+        )
+
+    async def assistance_outcome(
+        self, client: Client, bureau: str, request_id: uuid.UUID, decision: dict[str, Any], number: AgencyNumber
+    ) -> dict[str, Any]:
+        """Civil affairs' decision on an assistance request, once: another decision is a 409."""
+        item = await self._item("assistance-request", "request_id", request_id)
+        if item is None:
+            raise NotFound(f"no assistance request {request_id}")
+        data = AssistanceOutcome(request_id=request_id, person_id=item.person_id, civil_affairs=bureau, **decision)
+        answer = {"request_id": str(request_id), "outcome": data.outcome, "status": "accepted"}
+        conflict = f"assistance request {request_id} was decided already with another outcome"
+        return await self._answer_once(
+            client, number, item.person_id, data, answer, conflict, ("assistance-outcome", "社会救助 (assistance)")
         )
 
     async def _item(self, kind: str, key: str, value: uuid.UUID) -> Any:

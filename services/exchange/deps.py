@@ -58,6 +58,7 @@ SCOPE_DOCS = {
     "police:write": "police: acknowledging a handover",
     "procuratorate:read": "procuratorate: the audit trail",
     "civil-affairs:read": "civil affairs: assistance requests",
+    "civil-affairs:write": "civil affairs: the outcome of an assistance request",
 }
 # Declared as OAuth2 client credentials, so each operation's scope is in the OpenAPI document.
 AGENCY_CLIENT = OAuth2(

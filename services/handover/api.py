@@ -13,6 +13,7 @@ from pydantic import AwareDatetime, Field
 from services.handover.adapters import queries
 from services.handover.deps import HandoverParts, Parts
 from services.handover.domain import indicators as figures
+from services.handover.domain.assistance import HELPED
 from services.handover.domain.steps import StepRefused
 from services.handover.handlers import REASON_LABELS, HandoverHandlers
 from shared.authority import ActingStaff
@@ -215,6 +216,10 @@ async def indicators(parts: Parts, month: str | None = None) -> dict:
             agreement=r.agreement is not None,
             arrived_on=county.day_of(r.arrived_at) if r.arrived_at else None,
             services=frozenset(s["kind"] for s in r.services),
+            assistance=tuple(
+                (county.day_of(datetime.fromisoformat(a["requested_at"])), a.get("status") in HELPED)
+                for a in r.assistance
+            ),
             new_orders=tuple(r.new_orders),
         )
         for r in rows

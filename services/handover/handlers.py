@@ -25,6 +25,7 @@ from shared.db.uow import UnitOfWork
 from shared.envelope import IncomingEvent
 from shared.events import (
     ArrivalRegistered,
+    AssistanceOutcome,
     AssistanceRequested,
     CourtOrderIngested,
     HandoverOpened,
@@ -39,7 +40,7 @@ from shared.events import (
     ReleaseNoticeIngested,
 )
 from shared.ids import court_order_ref, handover_id_for
-from shared.kafka.consumer import Handler
+from shared.kafka.consumer import Handler, RejectedRecord
 from shared.timers import Timer, TimerHandler
 
 
@@ -61,11 +62,20 @@ class HandoverHandlers:
             "sps.ingest.release-notice": self.on_release_notice,
             "sps.ingest.rehab-notice": self.on_rehab_notice,
             "sps.ingest.police-ack": self.on_police_ack,
+            "sps.ingest.assistance-outcome": self.on_assistance_outcome,
             "sps.ingest.court-order": self.on_court_order,
         }
 
     async def on_police_ack(self, event: IncomingEvent, ack: PoliceAcknowledged, uow: UnitOfWork) -> None:
         await self.store(uow).police_acknowledged(ack.handover_id, ack.acknowledged_at, ack.police_unit)
+
+    async def on_assistance_outcome(self, event: IncomingEvent, outcome: AssistanceOutcome, uow: UnitOfWork) -> None:
+        """Civil affairs decided a request: on the handover's request (the person's handover tab)
+        and in 救助帮扶率. A repeat changes nothing; a request this service never made is refused."""
+        decision = outcome.model_dump(mode="json", exclude={"request_id", "person_id"})
+        found = await self.store(uow).decide_assistance(outcome.person_id, str(outcome.request_id), decision)
+        if found == "unknown":
+            raise RejectedRecord(f"no assistance request {outcome.request_id} for person {outcome.person_id}")
 
     def timer_handlers(self) -> dict[str, TimerHandler]:
         return {

@@ -32,6 +32,7 @@ from services.supervision.domain.keypersons import (
 )
 from services.supervision.domain.policy import SupervisionPolicy
 from services.supervision.domain.positioning import PositioningRefused, first_term, renewal
+from services.supervision.domain.sanctions import suggest
 from services.supervision.domain.team import Member, TeamRefused, check_team
 from services.supervision.endings import EndingCommands
 from services.supervision.handlers import SupervisionHandlers
@@ -141,6 +142,17 @@ class SupervisionCommands(LeaveCommands, EndingCommands):
             await send_to_court(store, self.policy, case, sanction_id, reason, actor.name, now)
         await self.handlers.refresh_level(uow, case["case_id"], None, reason=f"sanction:{kind}")
         return data, sanction_id
+
+    async def sanction_suggestion(self, uow: UnitOfWork, person_id: uuid.UUID) -> dict[str, Any]:
+        """What the rules point to for the person's open case, with its evidence; staff decide."""
+        store = self.store(uow)
+        case = await self._case(store, person_id)
+        evidence = await store.sanction_evidence(case["case_id"], person_id, case["opened_at"])
+        found = suggest(evidence, self.policy.sanction_suggestions, self.clock())
+        if found is None:
+            return {"case_id": str(case["case_id"]), "suggestion": None}
+        reasons = [{"code": r.code, "count": r.count, "at": r.at.isoformat() if r.at else None} for r in found.reasons]
+        return {"case_id": str(case["case_id"]), "suggestion": {"kind": found.kind, "reasons": reasons}}
 
     # --- electronic positioning (电子定位) -------------------------------------------------------------
 

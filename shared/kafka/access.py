@@ -55,7 +55,13 @@ READS: dict[str, tuple[str, ...]] = {
         topics.HANDOVER_EVENTS,
         topics.RISK_EVENTS,
     ),
-    "handover": (topics.COURT_ORDERS, topics.RELEASE_NOTICES, topics.REHAB_NOTICES, topics.POLICE_ACKS),
+    "handover": (
+        topics.COURT_ORDERS,
+        topics.RELEASE_NOTICES,
+        topics.REHAB_NOTICES,
+        topics.POLICE_ACKS,
+        topics.AGENCY_REPLIES,
+    ),
     "risk": (topics.COURT_ORDERS, topics.RELEASE_NOTICES, topics.SUPERVISION_EVENTS, topics.HANDOVER_EVENTS),
     "alerting": (topics.SUPERVISION_EVENTS, topics.HANDOVER_EVENTS, topics.RISK_EVENTS, topics.POLICE_ACKS),
     "command_centre": (topics.ALERTS,),
@@ -79,6 +85,7 @@ WRITES: dict[str, tuple[str, ...]] = {
         topics.LOCATIONS,
         topics.CHECKINS,
         topics.POLICE_ACKS,
+        topics.AGENCY_REPLIES,
         topics.EXCHANGE_OUTBOUND,
     ),
 }

@@ -11,6 +11,7 @@ from datetime import UTC, date, datetime, timedelta
 
 import httpx
 
+from shared.county import default_county
 from tests.e2e.test_thin_slice import alerts_for, gateway_token, staff
 from tests.factories import random_id_number
 from tests.internal_calls import service_headers
@@ -223,6 +224,37 @@ async def test_missed_deadlines_raise_alerts_and_arrival_opens_a_case(platform):
 
         (request,) = await eventually(requests_seen)
         assert request["justice_office"] == "华士镇" and request["status"] == "requested"
+        # Civil affairs' decision comes back once (#21, contract §6.2), onto the person's handover.
+        url = f"{gw}/v1/assistance-requests/{request['request_id']}/outcome"
+        decision = {
+            "outcome": "granted",
+            "programme": "最低生活保障",
+            "decided_at": datetime.now(UTC).isoformat(),
+            "note": "自下月起纳入低保",
+        }
+        police_client = await gateway_token(client, gw, "police")
+        assert (await client.post(url, json=decision, headers=police_client)).status_code == 403
+        first = await client.post(url, json=decision, headers=civil)
+        assert first.status_code == 202, first.text
+        again = await client.post(url, json=decision, headers=civil)
+        assert again.status_code == 202 and again.json() == first.json()
+        other = await client.post(url, json={**decision, "outcome": "refused"}, headers=civil)
+        assert other.status_code == 409 and other.headers["content-type"].startswith("application/problem+json")
+        unknown = f"{gw}/v1/assistance-requests/{uuid.uuid4()}/outcome"
+        assert (await client.post(unknown, json=decision, headers=civil)).status_code == 404
+
+        async def decided() -> dict | None:
+            rows = (await client.get(f"{cc}/api/v1/persons/{person}/handovers", headers=duty)).json()
+            entries = [a for h in rows for a in h.get("assistance") or [] if a["request_id"] == request["request_id"]]
+            return entries[0] if entries and entries[0]["status"] == "granted" else None
+
+        entry = await eventually(decided)
+        assert entry["outcome"]["programme"] == "最低生活保障" and entry["outcome"]["civil_affairs"] == "江阴市民政局"
+        now_month = default_county().month_of(datetime.now(UTC))
+        report = (
+            await client.get(f"{cc}/api/v1/handover-indicators", headers=duty, params={"month": now_month})
+        ).json()
+        assert next(o for o in report["offices"] if o["office"] == "华士镇")["assistance_rate"] > 0  # 救助帮扶率
 
         # The indicators count by the month of release, everyone due, and only what people did:
         # a verification a member of staff recorded, an acknowledgement the police sent.

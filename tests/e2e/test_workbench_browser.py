@@ -78,6 +78,15 @@ async def test_an_officer_finds_a_person_and_records_casework(platform, browser,
     await form.locator("button.submit").click()
     await expect(form).to_have_count(0)
     await expect(page.locator("#p-sanctions")).to_contain_text("训诫")
+    await expect(page.locator("#p-suggestion")).to_have_count(0)
+    # A second admonition: the rules now point to a warning, with the evidence; nothing is decided.
+    await page.click('#p-actions button[data-action="sanction"]')
+    await form.locator('select[name="kind"]').select_option("admonition")
+    await form.locator('[name="reason"]').fill("再次未按规定时间报到")
+    await form.locator("button.submit").click()
+    await expect(form).to_have_count(0)
+    await expect(page.locator("#p-suggestion")).to_contain_text("可考虑：警告")
+    await expect(page.locator("#p-suggestion")).to_contain_text("已受训诫 2 次")
 
     # A leave applied for, first with its end before its start (the API's refusal shows in the
     # form), then approved on its row and returned from (销假), in the county's wall clock.

@@ -6,6 +6,8 @@ import uuid
 from datetime import date, datetime
 from typing import Any
 
+from services.handover.domain.assistance import decided
+
 # The columns a new handover has before any step (as the table's defaults).
 _DEFAULTS: dict[str, Any] = {
     "receipt_at": None,
@@ -45,6 +47,16 @@ class FakeHandoverStore:
 
     async def add_assistance(self, handover_id: uuid.UUID, entry: dict[str, Any]) -> None:
         self.rows[handover_id]["assistance"] = [*self.rows[handover_id]["assistance"], entry]
+
+    async def decide_assistance(self, person_id: uuid.UUID, request_id: str, decision: dict[str, Any]) -> str:
+        for row in self.rows.values():
+            if row["person_id"] != person_id or (found := decided(row["assistance"], request_id, decision)) is None:
+                continue
+            if found == row["assistance"]:
+                return "already"
+            row["assistance"] = found
+            return "decided"
+        return "unknown"
 
     async def add_service(self, handover_id: uuid.UUID, entry: dict[str, Any]) -> None:
         self.rows[handover_id]["services"] = [*self.rows[handover_id].get("services", []), entry]

@@ -9,6 +9,7 @@ from typing import Any
 
 from services.supervision.domain.aftercare import Followup, Trip
 from services.supervision.domain.keypersons import Candidate
+from services.supervision.domain.sanctions import Absconding, SanctionEvidence
 
 
 class FakeSupervisionStore:
@@ -260,6 +261,31 @@ class FakeSupervisionStore:
     async def add_sanction(self, **values: Any) -> int:
         self.sanctions.append(values)
         return sum(1 for s in self.sanctions if s["case_id"] == values["case_id"] and s["kind"] == values["kind"])
+
+    async def sanction_evidence(self, case_id: uuid.UUID, person_id: uuid.UUID, since: datetime) -> SanctionEvidence:
+        episodes = []
+        for check in self.checks:
+            if check["case_id"] == case_id and check["outcome"] in ("unreachable", "no_result"):
+                back = [
+                    t["occurred_at"]
+                    for t in self.timeline
+                    if t["person_id"] == person_id
+                    and t["event_type"] == "sps.ingest.checkin"
+                    and t["occurred_at"] > check["opened_at"]
+                ]
+                since_seen = datetime.fromisoformat(check["cause"].partition(":")[2])
+                episodes.append(Absconding(since_seen, min(back, default=None)))
+        return SanctionEvidence(
+            sanctions=[(s["kind"], s["recorded_at"]) for s in self.sanctions if s["case_id"] == case_id],
+            absconding=episodes,
+            prohibition_breaches=[
+                t["occurred_at"]
+                for t in self.timeline
+                if t["person_id"] == person_id
+                and t["event_type"] == "sps.supervision.exclusion-zone-entered"
+                and t["occurred_at"] >= since
+            ],
+        )
 
     async def sanction(self, sanction_id: uuid.UUID) -> dict[str, Any] | None:
         found = next((s for s in self.sanctions if s["sanction_id"] == sanction_id), None)

@@ -151,3 +151,37 @@ async def test_a_new_order_for_a_released_person_counts_as_a_re_offence_and_staf
     async with uow:
         await handlers.add_service(cast(Any, uow), officer, hid, "placed_employment", date(2027, 1, 2), None)
     assert store.rows[hid]["services"][0]["kind"] == "placed_employment"
+
+
+async def test_civil_affairs_decides_an_assistance_request_once_and_an_unknown_one_is_refused(world):
+    from shared.events import AssistanceOutcome
+    from shared.kafka.consumer import RejectedRecord
+
+    handlers, uow, store = world
+    released = notice()
+    await receive(handlers, uow, released)
+    hid = next(iter(store.rows))
+    request = await handlers.request_assistance(cast(Any, uow), hid, "minimum_living")
+
+    def outcome(kind: str, request_id: str = request["request_id"]) -> AssistanceOutcome:
+        return AssistanceOutcome(
+            request_id=uuid.UUID(request_id),
+            person_id=released.person_id,
+            civil_affairs="江阴市民政局",
+            outcome=kind,  # type: ignore[arg-type]
+            programme="最低生活保障",
+            decided_at=NOW,
+            note="纳入低保",
+        )
+
+    for data in (outcome("granted"), outcome("refused")):  # the first decision stands
+        event = decode(
+            encode(new_event("sps.ingest.assistance-outcome", "/sps/test", data, subject=str(data.person_id)))
+        )
+        async with uow:
+            await handlers.on_assistance_outcome(event, data, cast(Any, uow))
+    (entry,) = store.rows[hid]["assistance"]
+    assert entry["status"] == "granted" and entry["outcome"]["programme"] == "最低生活保障"
+    stray = outcome("granted", str(uuid.uuid4()))
+    with pytest.raises(RejectedRecord, match="no assistance request"):
+        await handlers.on_assistance_outcome(cast(Any, None), stray, cast(Any, uow))

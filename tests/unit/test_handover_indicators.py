@@ -55,6 +55,10 @@ def test_the_years_resettlement_measures() -> None:
         release(date(2026, 6, 1), services=frozenset({"job_referral"}), new_orders=(date(2026, 11, 5),)),
         release(date(2026, 9, 1), new_orders=(date(2027, 2, 1),)),  # re-offends next year: not this year's
         release(date(2026, 12, 15)),
+        # 救助帮扶率: this year's requests, granted or referred ÷ made (one helped, one not yet answered);
+        # a request from last year does not count.
+        release(date(2025, 6, 1), assistance=((date(2025, 7, 1), True), (date(2026, 2, 1), True))),
+        release(date(2026, 4, 1), assistance=((date(2026, 5, 1), False),)),
     ]
     earlier = [
         release(date(2022, 1, 10), new_orders=(date(2023, 5, 1),)),  # within five years
@@ -64,11 +68,12 @@ def test_the_years_resettlement_measures() -> None:
     (office,) = yearly(this_year + earlier, JAN_1, window_years=5)
     assert office == {
         "office": "澄江街道",
-        "released_this_year": 4,
-        "reoffending_same_year_rate": 0.25,
-        "reoffending_5y_rate": round(2 / 6, 3),  # of the six released since 1 January 2022
-        "placement_rate": 0.25,
-        "employment_service_rate": 0.5,
+        "released_this_year": 5,
+        "assistance_rate": 0.5,
+        "reoffending_same_year_rate": 0.2,
+        "reoffending_5y_rate": round(2 / 8, 3),  # of the eight released since 1 January 2022
+        "placement_rate": 0.2,
+        "employment_service_rate": 0.4,
     }
 
 

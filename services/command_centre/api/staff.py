@@ -373,6 +373,20 @@ async def record_sanction(person_id: uuid.UUID, body: SanctionRequest, parts: Pa
     )
 
 
+@router.get("/api/v1/persons/{person_id}/sanction-suggestion", tags=["staff"])
+async def sanction_suggestion(person_id: uuid.UUID, parts: Parts, user: User):
+    """The sanction the rules point to (训诫 / 警告 / 提请撤销) with its evidence; staff decide."""
+    return await for_person(
+        parts,
+        user,
+        person_id,
+        "supervision",
+        "GET",
+        f"/internal/v1/persons/{person_id}/sanction-suggestion",
+        resource="sanction",
+    )
+
+
 # --- risk (explained, with professional override) ------------------------------------------------------
 
 

@@ -173,6 +173,18 @@ CATALOGUE: tuple[Indicator, ...] = (
         "Of those released this year, the share given unemployment registration, skills training or a job referral.",
         "year",
     ),
+    Indicator(
+        "assistance_rate",
+        "rate",
+        "救助帮扶率",
+        "Assistance rate (this year)",
+        "本年内司法所为刑释人员向民政部门提出的社会救助申请中，"
+        "民政部门准予救助或转介其他救助项目的件数 ÷ 本年提出的申请数（尚无答复的计入分母）。",
+        "Of the social-assistance requests offices made to civil affairs for released persons this year, "
+        "the share granted or referred to another programme ÷ requests made (those not yet answered count "
+        "in the whole).",
+        "year",
+    ),
     # --- aftercare (后续照管) ----------------------------------------------------------------------
     Indicator(
         "aftercare_cases",

@@ -190,6 +190,31 @@ async def assistance_requests(
     return await _page(parts, caller, "assistance-request", since, limit, "社会救助 (social assistance)")
 
 
+class AssistanceOutcomeIn(BaseModel):
+    outcome: Literal["granted", "refused", "referred"]
+    programme: str = Field(min_length=1, max_length=100)  # 低保, 临时救助, 医疗救助…
+    decided_at: AwareDatetime
+    note: str = Field(min_length=1, max_length=2000)
+
+
+@router.post("/v1/assistance-requests/{request_id}/outcome", status_code=202)
+async def assistance_outcome(
+    request_id: uuid.UUID,
+    body: AssistanceOutcomeIn,
+    parts: Parts,
+    caller: Annotated[Caller, require_scope("civil-affairs:write")],
+) -> dict[str, Any]:
+    """Civil affairs' decision on an assistance request (社会救助): shown on the person, counted in
+    救助帮扶率. One decision per request: the same again is harmless, another is a 409."""
+    if body.decided_at > datetime.now(UTC) + parts.future_tolerance:
+        raise Refused("decided_at", "decided_at is in the future")
+    bureau = caller.organisation or caller.client_id
+    number = agency_number("assistance-outcome", bureau, str(request_id), body)
+    return await parts.views.assistance_outcome(
+        Client(caller.client_id, caller.agency), bureau, request_id, body.model_dump(), number
+    )
+
+
 @router.get("/v1/audit")
 async def audit_trail(
     parts: Parts, person_id: uuid.UUID, caller: Annotated[Caller, require_scope("procuratorate:read")]

@@ -15,7 +15,7 @@ AGENCY_SCOPES: dict[str, frozenset[str]] = {
     "device": frozenset({"device:write"}),
     "police": frozenset({"police:read", "police:write"}),
     "procuratorate": frozenset({"procuratorate:read"}),
-    "civil-affairs": frozenset({"civil-affairs:read"}),
+    "civil-affairs": frozenset({"civil-affairs:read", "civil-affairs:write"}),
 }
 
 

@@ -74,6 +74,7 @@ async def releases(conn: AsyncConnection, since: date, until: date) -> list[Any]
         h.agreement,
         h.arrived_at,
         h.services,
+        h.assistance,
         orders.label("new_orders"),
     ).where(
         h.kind == "release", h.linked, h.justice_office.isnot(None), h.release_date >= since, h.release_date < until

@@ -13,6 +13,7 @@ from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from services.handover.adapters.tables import handovers, new_orders
+from services.handover.domain.assistance import decided
 from shared.db.uow import UnitOfWork
 from shared.timers import cancel, schedule
 
@@ -56,6 +57,20 @@ class HandoverStore:
                 )
             )
         )
+
+    async def decide_assistance(self, person_id: uuid.UUID, request_id: str, decision: dict[str, Any]) -> str:
+        """Civil affairs' decision on the person's assistance request: "decided", "already" (it
+        has one; the first stands) or "unknown"."""
+        query = sa.select(handovers.c.handover_id, handovers.c.assistance).where(handovers.c.person_id == person_id)
+        for handover_id, entries in (await self.conn.execute(query.with_for_update())).all():
+            found = decided(entries, request_id, decision)
+            if found is None:
+                continue
+            if found == entries:
+                return "already"
+            await self.set(handover_id, assistance=found)
+            return "decided"
+        return "unknown"
 
     async def add_service(self, handover_id: uuid.UUID, entry: dict[str, Any]) -> None:
         """A resettlement service after release (a placement, an employment service)."""

@@ -35,6 +35,7 @@ class Release:
     agreement: bool = False
     arrived_on: date | None = None  # the county's date of registration at the office
     services: frozenset[str] = frozenset()
+    assistance: tuple[tuple[date, bool], ...] = ()  # each request's county date, and whether it got help
     new_orders: tuple[date, ...] = field(default_factory=tuple)  # effective dates of later court orders
 
 
@@ -94,10 +95,12 @@ def yearly(releases: list[Release], end: date, window_years: int) -> list[dict[s
             for r in last_five
             if any(r.release_date < d < min(end, add_years(r.release_date, window_years)) for d in r.new_orders)
         ]
+        requests = [got for r in mine for on, got in r.assistance if year_start <= on < end]
         out.append(
             {
                 "office": office,
                 "released_this_year": len(this_year),
+                "assistance_rate": rate(sum(requests), len(requests)),
                 "reoffending_same_year_rate": rate(len(same_year), len(this_year)),
                 "reoffending_5y_rate": rate(len(within_five), len(last_five)),
                 "placement_rate": rate(sum(bool(r.services & PLACEMENTS) for r in this_year), len(this_year)),

@@ -32,6 +32,7 @@ from services.supervision.adapters.tables import (
 )
 from services.supervision.domain.aftercare import Followup, Trip
 from services.supervision.domain.keypersons import Candidate
+from services.supervision.domain.sanctions import Absconding, SanctionEvidence
 from shared.db.bulk import BulkInsert
 from shared.db.uow import UnitOfWork
 from shared.events import LeaveApproved, LeaveRequested, PositioningStarted
@@ -53,6 +54,9 @@ _ZONE_UPSERT = BulkInsert(zone_state, ZONE_COLUMNS, conflict=("person_id",), upd
 _TRACK_INSERT = BulkInsert(track_points, ("person_id", "recorded_at", "lon", "lat", "accuracy_m", "outside"))
 
 Row = Mapping[Any, Any]  # a row by column name (SQLAlchemy's RowMapping, or a dict in tests)
+
+
+LOST = ("unreachable", "no_result")  # contact checks that found the person lost (脱管)
 
 
 class SupervisionStore:
@@ -214,6 +218,53 @@ class SupervisionStore:
             .group_by(sanctions.c.kind)
         )
         return {kind: n for kind, n in await self.conn.execute(query)}
+
+    async def sanction_evidence(self, case_id: uuid.UUID, person_id: uuid.UUID, since: datetime) -> SanctionEvidence:
+        """What sanction suggestions weigh for a case opened at `since` (domain/sanctions.py): its
+        sanctions, its episodes of 脱管 (contact lost, and the first sign of life after), and the
+        exclusion zones entered."""
+        given = await self.conn.execute(
+            sa.select(sanctions.c.kind, sanctions.c.recorded_at).where(sanctions.c.case_id == case_id)
+        )
+        lost = await self.conn.execute(
+            sa.select(contact_checks.c.cause, contact_checks.c.opened_at).where(
+                contact_checks.c.case_id == case_id, contact_checks.c.outcome.in_(LOST)
+            )
+        )
+        episodes = []
+        for cause, opened_at in lost:
+            last_seen = datetime.fromisoformat(cause.partition(":")[2])
+            episodes.append(Absconding(last_seen, await self._first_sign_of_life(person_id, opened_at)))
+        breaches = await self.conn.execute(
+            sa.select(timeline.c.occurred_at).where(
+                timeline.c.person_id == person_id,
+                timeline.c.event_type == "sps.supervision.exclusion-zone-entered",
+                timeline.c.occurred_at >= since,
+            )
+        )
+        return SanctionEvidence(
+            sanctions=[(kind, at) for kind, at in given],
+            absconding=episodes,
+            prohibition_breaches=list(breaches.scalars()),
+        )
+
+    async def _first_sign_of_life(self, person_id: uuid.UUID, after: datetime) -> datetime | None:
+        """The first fix, check-in or reached contact after `after`: when 脱管 ended."""
+        fix = sa.select(sa.func.min(track_points.c.recorded_at)).where(
+            track_points.c.person_id == person_id, track_points.c.recorded_at > after
+        )
+        checkin = sa.select(sa.func.min(timeline.c.occurred_at)).where(
+            timeline.c.person_id == person_id,
+            timeline.c.event_type == "sps.ingest.checkin",
+            timeline.c.occurred_at > after,
+        )
+        reached = sa.select(sa.func.min(contact_checks.c.recorded_at)).where(
+            contact_checks.c.person_id == person_id,
+            contact_checks.c.outcome == "reached",
+            contact_checks.c.recorded_at > after,
+        )
+        times = [await self.conn.scalar(q) for q in (fix, checkin, reached)]
+        return min((t for t in times if t is not None), default=None)
 
     async def position(self, person_id: uuid.UUID) -> Row | None:
         """The person's committed zone state (last fix, outside or not)."""

@@ -103,6 +103,13 @@ async def person_timeline(person_id: uuid.UUID, parts: Parts) -> list[dict[str, 
         return await queries.timeline_of(conn, person_id)
 
 
+@router.get("/persons/{person_id}/sanction-suggestion")
+async def sanction_suggestion(person_id: uuid.UUID, parts: Parts) -> dict[str, Any]:
+    """The sanction the rules point to, with its evidence (docs/domain.md §1); never decided here."""
+    async with parts.runtime.uow() as uow:
+        return await parts.commands.sanction_suggestion(uow, person_id)
+
+
 class SanctionIn(ActingStaff):
     kind: Literal["admonition", "warning", "revocation_proposal"]
     reason: str = Field(min_length=2, max_length=1000)

@@ -66,6 +66,11 @@ export default {
   leaveStatus: { requested: "To decide", approved: "Approved", declined: "Refused", returned: "Returned" },
   positioningStatus: { active: "Active", ended: "Ended" },
   sentenceKind: { probation: "probation", parole: "parole", control: "control", medical_parole: "medical parole" },
+  assistanceStatus: { requested: "Awaiting civil affairs", in_progress: "In progress", granted: "Granted", refused: "Refused", referred: "Referred" },
+  suggestion: {
+    title: "The rules point to: {kind}", absconded: "Absconded for {n} days", admonitions: "{n} admonitions already", warnings: "{n} warnings already",
+    prohibition_breach: "Broke a prohibition order (entered an exclusion zone) {n} times", hint: "A suggestion only: whoever has the authority decides.",
+  },
   ruling: { pending: "Awaiting the court", revoked: "Revoked by the court", rejected: "Rejected by the court" },
   search: { title: "Police search", found: "Found", not_found: "Not found", in_custody: "In custody" },
   options: {

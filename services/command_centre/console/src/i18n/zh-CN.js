@@ -65,6 +65,11 @@ export default {
   leaveStatus: { requested: "待审批", approved: "已批准", declined: "未批准", returned: "已销假" },
   positioningStatus: { active: "执行中", ended: "已结束" },
   sentenceKind: { probation: "缓刑", parole: "假释", control: "管制", medical_parole: "暂予监外执行" },
+  assistanceStatus: { requested: "待民政答复", in_progress: "办理中", granted: "准予救助", refused: "不予救助", referred: "已转介" },
+  suggestion: {
+    title: "依据规定，可考虑：{kind}", absconded: "脱管 {n} 天", admonitions: "已受训诫 {n} 次", warnings: "已受警告 {n} 次",
+    prohibition_breach: "违反禁止令（进入禁止区域）{n} 次", hint: "仅为提示，是否给予处罚由有权限的人员决定。",
+  },
   ruling: { pending: "待法院裁定", revoked: "法院裁定撤销", rejected: "法院裁定不予撤销" },
   search: { title: "协助查找", found: "已找到", not_found: "未找到", in_custody: "已被羁押" },
   options: {
