@@ -710,6 +710,14 @@ class RevocationRulingOverdue(Signal):
     court: str
 
 
+class ProcuratorateReplyOverdue(Signal):
+    """A procuratorate's notice about this person was not answered by its reply deadline."""
+
+    notice_id: uuid.UUID
+    notice_no: str
+    reply_due: date
+
+
 class AssistanceRequested(EventData):
     """A released person's request for social assistance that civil affairs handles (低保, 临时救助…)."""
 
@@ -733,6 +741,38 @@ class AssistanceOutcome(EventData):
     programme: str
     decided_at: AwareDatetime
     note: str
+
+
+NoticeKind = Literal["procuratorial_suggestion", "rectification_notice"]
+
+
+class ProcuratorateNotice(EventData):
+    """检察建议 or 纠正违法通知 to a justice office (contract §6.2, `POST /v1/procuratorate/notices`):
+    a task for the office with its reply deadline (none given: policy `procuratorate`)."""
+
+    notice_id: uuid.UUID
+    notice_no: str
+    procuratorate: str
+    kind: NoticeKind
+    office: str
+    person_id: uuid.UUID | None = None
+    content: str
+    reply_due: date | None = None
+    received_at: AwareDatetime
+
+
+class ProcuratorateReply(EventData):
+    """The office's reply to a procuratorate's notice (contract §6.2, `GET /v1/procuratorate/replies`)."""
+
+    notice_id: uuid.UUID
+    notice_no: str
+    procuratorate: str
+    kind: NoticeKind
+    office: str
+    person_id: uuid.UUID | None = None
+    reply: str
+    replied_by: str
+    replied_at: AwareDatetime
 
 
 class PoliceAcknowledged(EventData):
@@ -821,6 +861,18 @@ EVENT_TYPES: dict[str, EventType] = {
             summary="Civil affairs' decision on an assistance request (社会救助)",
         ),
         EventType(
+            type="sps.ingest.procuratorate-notice",
+            topic=topics.AGENCY_REPLIES,
+            data=ProcuratorateNotice,
+            summary="A procuratorate's notice to a justice office (检察建议, 纠正违法通知)",
+        ),
+        EventType(
+            type="sps.exchange.procuratorate-reply",
+            topic=topics.EXCHANGE_OUTBOUND,
+            data=ProcuratorateReply,
+            summary="A justice office's reply to a procuratorate's notice",
+        ),
+        EventType(
             type="sps.exchange.case-ending",
             topic=topics.EXCHANGE_OUTBOUND,
             data=CaseEnding,
@@ -849,6 +901,12 @@ EVENT_TYPES: dict[str, EventType] = {
             topic=topics.COURT_ORDERS,
             data=RevocationRuling,
             summary="A court's ruling on a revocation proposal",
+        ),
+        EventType(
+            type="sps.supervision.procuratorate-reply-overdue",
+            topic=topics.SUPERVISION_EVENTS,
+            data=ProcuratorateReplyOverdue,
+            summary="A procuratorate's notice about a person passed its reply deadline unanswered",
         ),
         EventType(
             type="sps.supervision.revocation-ruling-overdue",

@@ -59,6 +59,12 @@ class EndingAnnouncement(BaseModel):
     note: str | None = Field(None, max_length=2000)
 
 
+class NoticeReply(BaseModel):
+    """The office's reply to a procuratorate's notice (检察建议 / 纠正违法通知)."""
+
+    reply: str = Field(min_length=2, max_length=5000)
+
+
 class ContactResult(BaseModel):
     """The result of trying to reach a person after the contact window (失联核查)."""
 

@@ -31,6 +31,7 @@ from shared.events import (
     AuditCheckpoint,
     EventData,
     PoliceAcknowledged,
+    ProcuratorateNotice,
     RevocationRuling,
     SearchResult,
     build_event,
@@ -301,6 +302,16 @@ class Views:
             client, number, item.person_id, data, answer, conflict, ("assistance-outcome", "社会救助 (assistance)")
         )
 
+    async def procuratorate_notice(
+        self, client: Client, notice: ProcuratorateNotice, number: AgencyNumber
+    ) -> dict[str, Any]:
+        """A 检察建议 or 纠正违法通知, idempotent on the procuratorate's notice number."""
+        answer = {"notice_id": str(notice.notice_id), "notice_no": notice.notice_no, "status": "accepted"}
+        conflict = f"notice number {notice.notice_no!r} of {notice.procuratorate} was already sent with other content"
+        return await self._answer_once(
+            client, number, notice.person_id, notice, answer, conflict, ("procuratorate-notice", "检察监督 (notice)")
+        )
+
     async def _item(self, kind: str, key: str, value: uuid.UUID) -> Any:
         async with self.runtime.engine.connect() as conn:
             return await store.outbound_item(conn, kind, key, str(value))
@@ -309,7 +320,7 @@ class Views:
         self,
         client: Client,
         number: AgencyNumber,
-        person_id: uuid.UUID,
+        person_id: uuid.UUID | None,
         data: EventData,
         answer: dict[str, Any],
         conflict: str,
@@ -324,7 +335,7 @@ class Views:
                 if held.content_hash != number.content_hash:
                     raise Conflict(conflict)
                 return dict(held.answer)
-            uow.publish(data, subject=person_id)
+            uow.publish(data, subject=person_id or getattr(data, "notice_id", None))
             resource, purpose = audited
             await _audit(uow, client, "create", resource, person_id, purpose, datetime.now(UTC))
         return answer

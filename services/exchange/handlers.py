@@ -69,5 +69,7 @@ HANDLERS: dict[str, Handler] = {
     "sps.exchange.search-request": _kept("search-request", "raised_at"),  # 协助查找
     # 解除社区矫正 or 收监执行: a court reads its own orders' endings; the procuratorate and police all.
     "sps.exchange.case-ending": _kept("case-ending", "ended_at", organisation="court"),
+    # A procuratorate reads the replies to its own notices.
+    "sps.exchange.procuratorate-reply": _kept("procuratorate-reply", "replied_at", organisation="procuratorate"),
     "sps.audit.recorded": on_audit,
 }

@@ -37,6 +37,7 @@ from services.supervision.domain.team import Member, TeamRefused, check_team
 from services.supervision.endings import EndingCommands
 from services.supervision.handlers import SupervisionHandlers
 from services.supervision.leaves import LeaveCommands
+from services.supervision.procuratorate import ProcuratorateCommands
 from services.supervision.revocation import court_and_number, send_to_court
 from shared import staff_steps as steps
 from shared.authority import Actor
@@ -78,7 +79,7 @@ async def schedule_positioning(
 
 
 @dataclass
-class SupervisionCommands(LeaveCommands, EndingCommands):
+class SupervisionCommands(LeaveCommands, EndingCommands, ProcuratorateCommands):
     handlers: SupervisionHandlers
     policy: SupervisionPolicy
     clock: Clock = _now

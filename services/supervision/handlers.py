@@ -21,6 +21,7 @@ from services.supervision.domain.leaves import Leave, on_leave
 from services.supervision.domain.levels import level_for, next_checkin_due
 from services.supervision.domain.policy import SupervisionPolicy
 from services.supervision.domain.zones import EnteredZone, Exited, Returned, Tampered, ZoneState, on_fix
+from services.supervision.procuratorate import ProcuratorateHandlers
 from services.supervision.programmes import ProgrammeHandlers, exit_control
 from services.supervision.revocation import RevocationHandlers
 from shared import topics
@@ -78,7 +79,7 @@ def _now() -> datetime:
 
 
 @dataclass
-class SupervisionHandlers(ProgrammeHandlers, RevocationHandlers):
+class SupervisionHandlers(ProgrammeHandlers, RevocationHandlers, ProcuratorateHandlers):
     directory: CaseDirectory
     policy: SupervisionPolicy
     clock: Callable[[], datetime] = _now
@@ -102,6 +103,7 @@ class SupervisionHandlers(ProgrammeHandlers, RevocationHandlers):
             "sps.handover.arrived": self.on_arrival,
             "sps.risk.assessed": self.on_risk_assessed,
             "sps.ingest.revocation-ruling": self.on_revocation_ruling,
+            "sps.ingest.procuratorate-notice": self.on_procuratorate_notice,
         }
 
     async def on_case_closed(self, event: IncomingEvent, closed: CaseClosed, uow: UnitOfWork) -> None:
@@ -131,6 +133,7 @@ class SupervisionHandlers(ProgrammeHandlers, RevocationHandlers):
             "fix.parked": self.on_parked_fixes_due,
             **self.programme_timers(),
             **self.revocation_timers(),
+            **self.procuratorate_timers(),
         }
 
     # --- orders and intake -------------------------------------------------------------------

@@ -54,6 +54,7 @@ READS: dict[str, tuple[str, ...]] = {
         topics.SUPERVISION_EVENTS,
         topics.HANDOVER_EVENTS,
         topics.RISK_EVENTS,
+        topics.AGENCY_REPLIES,  # the procuratorate's notices
     ),
     "handover": (
         topics.COURT_ORDERS,

@@ -5,7 +5,7 @@ contact_lost asks the police to find the person (协助查找), and their result
 from __future__ import annotations
 
 import uuid
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import httpx
 
@@ -13,7 +13,7 @@ from shared import topics
 from shared.envelope import new_event
 from shared.events import ContactLost
 from shared.kafka.producer import EventProducer
-from tests.e2e.test_thin_slice import case_open, gateway_token, staff
+from tests.e2e.test_thin_slice import alerts_for, case_open, gateway_token, staff
 from tests.factories import court_order
 from tests.waiting import eventually
 
@@ -105,3 +105,70 @@ async def test_a_red_contact_lost_asks_the_police_to_search_and_their_result_com
 
         alert = await eventually(answered, 30)
         assert alert["search"]["outcome"] == "found" and alert["search"]["note"] == "在无锡火车站找到"
+
+
+async def test_a_procuratorate_notice_is_the_offices_task_its_reply_goes_back_and_silence_is_an_alert(platform):
+    gw, cc = platform.url("exchange"), platform.url("command_centre")
+    async with httpx.AsyncClient(timeout=20) as client:
+        r = await client.post(
+            f"{gw}/v1/court-orders", json=court_order(town="澄江街道"), headers=await gateway_token(client, gw, "court")
+        )
+        person = r.json()["person_id"]
+        await case_open(client, cc, person)
+        procuratorate = await gateway_token(client, gw, "procuratorate")
+        yesterday = (datetime.now(UTC) - timedelta(days=2)).date().isoformat()
+        notice = {
+            "notice_no": f"澄检建〔2026〕{uuid.uuid4().hex[:6]}号",
+            "kind": "procuratorial_suggestion",
+            "office": "澄江街道",
+            "person_id": person,
+            "content": "该社区矫正对象外出审批手续不全，建议整改",
+            "reply_due": yesterday,  # its deadline has passed: the alert comes at once
+        }
+        url = f"{gw}/v1/procuratorate/notices"
+        first = await client.post(url, json=notice, headers=procuratorate)
+        assert first.status_code == 202, first.text
+        again = await client.post(url, json=notice, headers=procuratorate)
+        assert again.status_code == 202 and again.json() == first.json()
+        other = await client.post(url, json={**notice, "content": "另一内容"}, headers=procuratorate)
+        assert other.status_code == 409 and other.headers["content-type"].startswith("application/problem+json")
+        nowhere = await client.post(url, json={**notice, "office": "上海市"}, headers=procuratorate)
+        assert nowhere.status_code == 422 and nowhere.json()["errors"][0]["field"] == "office"
+        police = await gateway_token(client, gw, "police")
+        assert (await client.post(url, json=notice, headers=police)).status_code == 403
+
+        overdue = [
+            a["data"]
+            for a in await alerts_for(platform.bootstrap, person)
+            if a["data"]["rule_id"] == "procuratorate_reply_overdue"
+        ]
+        assert overdue and overdue[0]["colour"] == "orange"
+
+        officer, duty = await staff(client, cc, "officer-demo"), await staff(client, cc, "duty-demo")
+        notice_id = first.json()["notice_id"]
+
+        async def task() -> dict | None:
+            rows = (await client.get(f"{cc}/api/v1/procuratorate-notices", headers=officer)).json()
+            return next((n for n in rows if n["notice_id"] == notice_id), None)
+
+        row = await eventually(task, 30)
+        assert row["reply_due"] == yesterday and row["replied_at"] is None
+        reply = {"reply": "已整改：外出审批改由所长签批"}
+        reply_url = f"{cc}/api/v1/procuratorate-notices/{notice_id}/reply"
+        assert (await client.post(reply_url, json=reply, headers=duty)).status_code == 403  # not the duty desk's
+        r = await client.post(reply_url, json=reply, headers=officer)
+        assert r.status_code == 200, r.text
+        assert (await client.post(reply_url, json=reply, headers=officer)).status_code == 409  # once
+
+        async def replied() -> dict | None:
+            page = (await client.get(f"{gw}/v1/procuratorate/replies", headers=procuratorate)).json()
+            return next((i for i in page["items"] if i["notice_id"] == notice_id), None)
+
+        back = await eventually(replied, 30)
+        assert back["reply"] == reply["reply"] and back["replied_by"] == "officer-demo"
+        assert (await client.get(f"{gw}/v1/procuratorate/replies", headers=police)).status_code == 403
+        kinds = [
+            t["event_type"]
+            for t in (await client.get(f"{cc}/api/v1/persons/{person}/timeline", headers=officer)).json()
+        ]
+        assert "sps.ingest.procuratorate-notice" in kinds and "sps.exchange.procuratorate-reply" in kinds

@@ -31,6 +31,7 @@ class FakeSupervisionStore:
         self.parked: list[dict[str, Any]] = []
         self.checks: list[dict[str, Any]] = []
         self.announcements: dict[uuid.UUID, dict[str, Any]] = {}
+        self.notice_rows: dict[uuid.UUID, dict[str, Any]] = {}
 
     # --- what the event and timer handlers use ------------------------------------------------------
 
@@ -71,6 +72,22 @@ class FakeSupervisionStore:
             and c["kind"] == "community_correction"
             and c["status"] == "under_supervision"
         ]
+
+    async def add_notice(self, row: dict[str, Any]) -> bool:
+        if row["notice_id"] in self.notice_rows:
+            return False
+        self.notice_rows[row["notice_id"]] = {"reply": None, "replied_at": None, "replied_by": None, **row}
+        return True
+
+    async def notice(self, notice_id: uuid.UUID, *, for_update: bool = False) -> dict[str, Any] | None:
+        return self.notice_rows.get(notice_id)
+
+    async def reply_notice(self, notice_id: uuid.UUID, reply: str, at: datetime, by: str) -> None:
+        self.notice_rows[notice_id].update(reply=reply, replied_at=at, replied_by=by)
+
+    async def notices(self, office: str | None) -> list[dict[str, Any]]:
+        rows = [r for r in self.notice_rows.values() if office is None or r["office"] == office]
+        return sorted(rows, key=lambda r: r["received_at"], reverse=True)
 
     async def last_correction_case(self, person_id: uuid.UUID) -> dict[str, Any] | None:
         mine = [c for c in self.cases if c["person_id"] == person_id and c["kind"] == "community_correction"]

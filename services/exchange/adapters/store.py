@@ -33,7 +33,9 @@ async def remember(
     )
 
 
-async def take_number(conn: AsyncConnection, number: AgencyNumber, person_id: uuid.UUID, answer: dict[str, Any]) -> Any:
+async def take_number(
+    conn: AsyncConnection, number: AgencyNumber, person_id: uuid.UUID | None, answer: dict[str, Any]
+) -> Any:
     """Take an agency's number for this content; None if it was free, else the row that holds it
     (its content hash and first answer), read under the lock the insert waited on."""
     taken = await conn.execute(

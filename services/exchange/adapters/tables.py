@@ -59,7 +59,7 @@ agency_numbers = sa.Table(
     sa.Column("issuer", sa.Text, primary_key=True),
     sa.Column("number", sa.Text, primary_key=True),
     sa.Column("content_hash", sa.Text, nullable=False),
-    sa.Column("person_id", pg.UUID(as_uuid=True), nullable=False),
+    sa.Column("person_id", pg.UUID(as_uuid=True)),  # none for an office-wide notice
     sa.Column("answer", pg.JSONB, nullable=False),
     sa.Column("created_at", sa.DateTime(timezone=True), nullable=False, server_default=sa.func.now()),
 )
@@ -72,7 +72,7 @@ outbound = sa.Table(
     sa.Column("event_id", pg.UUID(as_uuid=True), nullable=False, unique=True),
     sa.Column("kind", sa.Text, nullable=False),  # receipt | police-handover
     sa.Column("organisation", sa.Text),  # the prison a receipt is for
-    sa.Column("person_id", pg.UUID(as_uuid=True), nullable=False),
+    sa.Column("person_id", pg.UUID(as_uuid=True)),  # none for a reply to an office-wide notice
     sa.Column("data", pg.JSONB, nullable=False),
     sa.Column("at", sa.DateTime(timezone=True), nullable=False),
 )

@@ -14,7 +14,10 @@ from services.exchange.deps import Parts
 from shared.errors import Forbidden, NotFound
 from shared.internal import caller, require_internal
 
-router = APIRouter(prefix="/internal/v1", tags=["identity vault"], dependencies=[Depends(require_internal)])
+# Not in the gateway's OpenAPI document: that is the agencies' contract, and this door is not theirs.
+router = APIRouter(
+    prefix="/internal/v1", tags=["identity vault"], dependencies=[Depends(require_internal)], include_in_schema=False
+)
 
 
 @router.get("/identities/{person_id}")

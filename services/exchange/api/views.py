@@ -5,16 +5,17 @@ record is itself on the audit chain (`services/exchange/commands.py`)."""
 from __future__ import annotations
 
 import uuid
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Query
 from pydantic import AwareDatetime, BaseModel, Field
 
 from services.exchange.commands import Client
-from services.exchange.deps import Caller, Parts, require_one_of, require_scope
+from services.exchange.deps import Caller, Parts, any_scope_security, require_one_of, require_scope
 from services.exchange.domain.ingest import agency_number
 from shared.errors import Refused
+from shared.events import ProcuratorateNotice
 
 router = APIRouter(tags=["agency views"])
 Since = Annotated[str | None, Query(description="a cursor (`next` of the last page) or an RFC 3339 time")]
@@ -157,12 +158,12 @@ async def revocation_ruling(
     )
 
 
-@router.get("/v1/court/case-endings")
+ENDING_READERS = ("court:read", "procuratorate:read", "police:read")
+
+
+@router.get("/v1/court/case-endings", openapi_extra=any_scope_security(*ENDING_READERS))
 async def case_endings(
-    parts: Parts,
-    caller: Annotated[Caller, require_one_of("court:read", "procuratorate:read", "police:read")],
-    since: Since = None,
-    limit: Limit = 500,
+    parts: Parts, caller: Annotated[Caller, require_one_of(*ENDING_READERS)], since: Since = None, limit: Limit = 500
 ) -> dict[str, Any]:
     """The ends of community-correction terms: 解除社区矫正 (`ending: term_served`, with the
     certificate's number) and 收监执行 (`ending: revoked`, `custody: true`: the police take the
@@ -212,6 +213,51 @@ async def assistance_outcome(
     number = agency_number("assistance-outcome", bureau, str(request_id), body)
     return await parts.views.assistance_outcome(
         Client(caller.client_id, caller.agency), bureau, request_id, body.model_dump(), number
+    )
+
+
+NOTICE_NS = uuid.UUID("0f3d2c6e-7a51-4b8e-9d20-5c4a3b2e1f10")  # a notice's id from its issuer and number
+
+
+class NoticeIn(BaseModel):
+    notice_no: str = Field(min_length=1, max_length=64)
+    kind: Literal["procuratorial_suggestion", "rectification_notice"]
+    office: str = Field(min_length=1, max_length=50)
+    person_id: uuid.UUID | None = None
+    content: str = Field(min_length=1, max_length=5000)
+    reply_due: date | None = None
+
+
+@router.post("/v1/procuratorate/notices", status_code=202)
+async def procuratorate_notice(
+    body: NoticeIn, parts: Parts, caller: Annotated[Caller, require_scope("procuratorate:write")]
+) -> dict[str, Any]:
+    """检察建议 or 纠正违法通知 to a justice office: a task for it with its reply deadline (the
+    notice's `reply_due`, or two months for a suggestion and fifteen days for a rectification
+    notice). Idempotent on the notice's number; the same number with other content is a 409."""
+    if body.office not in parts.geography.offices:
+        raise Refused("office", f"{body.office!r} is not one of the county's justice offices")
+    procuratorate = caller.organisation or caller.client_id
+    notice = ProcuratorateNotice(
+        notice_id=uuid.uuid5(NOTICE_NS, f"{procuratorate}|{body.notice_no}"),
+        procuratorate=procuratorate,
+        received_at=datetime.now(UTC),
+        **body.model_dump(),
+    )
+    number = agency_number("procuratorate-notice", procuratorate, body.notice_no, body)
+    return await parts.views.procuratorate_notice(Client(caller.client_id, caller.agency), notice, number)
+
+
+@router.get("/v1/procuratorate/replies")
+async def procuratorate_replies(
+    parts: Parts,
+    caller: Annotated[Caller, require_scope("procuratorate:read")],
+    since: Since = None,
+    limit: Limit = 500,
+) -> dict[str, Any]:
+    """The offices' replies to this procuratorate's notices, oldest first."""
+    return await _page(
+        parts, caller, "procuratorate-reply", since, limit, "检察监督 (replies)", organisation=caller.organisation
     )
 
 

@@ -14,7 +14,7 @@ AGENCY_SCOPES: dict[str, frozenset[str]] = {
     "rehab": frozenset({"rehab:write"}),
     "device": frozenset({"device:write"}),
     "police": frozenset({"police:read", "police:write"}),
-    "procuratorate": frozenset({"procuratorate:read"}),
+    "procuratorate": frozenset({"procuratorate:read", "procuratorate:write"}),
     "civil-affairs": frozenset({"civil-affairs:read", "civil-affairs:write"}),
 }
 

@@ -23,6 +23,7 @@ from services.supervision.adapters.tables import (
     leaves,
     parked_fixes,
     positioning_orders,
+    procuratorate_notices,
     sanctions,
     team_members,
     timeline,
@@ -107,6 +108,33 @@ class SupervisionStore:
             .returning(ending_announcements.c.case_id)
         )
         return done.first() is not None
+
+    async def add_notice(self, row: Mapping[str, Any]) -> bool:
+        """A procuratorate's notice, once (a redelivery keeps nothing twice)."""
+        done = await self.conn.execute(
+            insert(procuratorate_notices)
+            .values(**row)
+            .on_conflict_do_nothing()
+            .returning(procuratorate_notices.c.notice_id)
+        )
+        return done.first() is not None
+
+    async def notice(self, notice_id: uuid.UUID, *, for_update: bool = False) -> Row | None:
+        query = sa.select(procuratorate_notices).where(procuratorate_notices.c.notice_id == notice_id)
+        return (await self.conn.execute(query.with_for_update() if for_update else query)).mappings().first()
+
+    async def reply_notice(self, notice_id: uuid.UUID, reply: str, at: datetime, by: str) -> None:
+        await self.conn.execute(
+            sa.update(procuratorate_notices)
+            .where(procuratorate_notices.c.notice_id == notice_id)
+            .values(reply=reply, replied_at=at, replied_by=by)
+        )
+
+    async def notices(self, office: str | None) -> list[Row]:
+        query = sa.select(procuratorate_notices).order_by(procuratorate_notices.c.received_at.desc()).limit(500)
+        if office is not None:
+            query = query.where(procuratorate_notices.c.office == office)
+        return list((await self.conn.execute(query)).mappings())
 
     async def set_electronic_monitoring(self, case_id: uuid.UUID) -> None:
         await self.conn.execute(sa.update(cases).where(cases.c.case_id == case_id).values(electronic_monitoring=True))

@@ -210,3 +210,20 @@ ending_announcements = sa.Table(
     sa.Column("announced_by", sa.Text, nullable=False),
     sa.Column("note", sa.Text),
 )
+
+procuratorate_notices = sa.Table(
+    "procuratorate_notices",
+    metadata,  # 检察建议, 纠正违法通知: a task for the office, and its reply
+    sa.Column("notice_id", pg.UUID(as_uuid=True), primary_key=True),
+    sa.Column("notice_no", sa.Text, nullable=False),
+    sa.Column("procuratorate", sa.Text, nullable=False),
+    sa.Column("kind", sa.Text, nullable=False),
+    sa.Column("office", sa.Text, nullable=False, index=True),
+    sa.Column("person_id", pg.UUID(as_uuid=True), index=True),
+    sa.Column("content", sa.Text, nullable=False),
+    sa.Column("received_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("reply_due", sa.Date, nullable=False),
+    sa.Column("reply", sa.Text),
+    sa.Column("replied_at", sa.DateTime(timezone=True)),
+    sa.Column("replied_by", sa.Text),
+)

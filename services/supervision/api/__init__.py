@@ -2,8 +2,8 @@
 
 from fastapi import APIRouter
 
-from services.supervision.api import caseload, cases, maps, programmes
+from services.supervision.api import caseload, cases, maps, notices, programmes
 
 router = APIRouter()
-for module in (cases, caseload, programmes, maps):
+for module in (cases, caseload, programmes, maps, notices):
     router.include_router(module.router)

@@ -100,6 +100,13 @@ class CaseEndingPolicy(_Strict):
     office_contacts: dict[str, str] = {}
 
 
+class ProcuratoratePolicy(_Strict):
+    """When a procuratorate's notice is answered by, when it names no date (docs/domain.md §1)."""
+
+    suggestion_reply_months: int = 2  # 检察建议: a written reply within two months
+    rectification_reply_days: int = 15  # 纠正违法通知: within fifteen days
+
+
 class SanctionSuggestionPolicy(_Strict):
     """When staff are shown a sanction as a suggestion, with its evidence (docs/domain.md §1);
     nothing is decided by these."""
@@ -125,6 +132,7 @@ class SupervisionPolicy(_Strict):
     revocation: RevocationPolicy = RevocationPolicy()
     case_ending: CaseEndingPolicy = CaseEndingPolicy()
     sanction_suggestions: SanctionSuggestionPolicy = SanctionSuggestionPolicy()
+    procuratorate: ProcuratoratePolicy = ProcuratoratePolicy()
 
 
 def load_supervision_policy(policy_dir: Path) -> SupervisionPolicy:

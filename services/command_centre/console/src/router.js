@@ -7,6 +7,7 @@ import MapView from "./views/MapView.vue";
 import HandoverView from "./views/HandoverView.vue";
 import KeyPersonsView from "./views/KeyPersonsView.vue";
 import StatsView from "./views/StatsView.vue";
+import NoticesView from "./views/NoticesView.vue";
 
 export default createRouter({
   history: createWebHashHistory(),
@@ -19,6 +20,7 @@ export default createRouter({
     { path: "/handover", name: "handover", component: HandoverView },
     { path: "/key-persons", name: "keyPersons", component: KeyPersonsView },
     { path: "/stats", name: "stats", component: StatsView },
+    { path: "/notices", name: "notices", component: NoticesView },
     { path: "/:rest(.*)", redirect: "/board" },
   ],
 });

@@ -5,7 +5,7 @@ export default {
     title: "Log in", username: "Username", password: "Password", submit: "Log in", oidc: "Sign in with the bureau's account",
     bad: "Wrong username or password", required: "Enter the {field}",
   },
-  nav: { board: "Alert board", caseload: "Caseload", map: "Map", handover: "Handover", keyPersons: "Key persons", stats: "Statistics" },
+  nav: { board: "Alert board", caseload: "Caseload", map: "Map", handover: "Handover", keyPersons: "Key persons", notices: "Procuratorate", stats: "Statistics" },
   feed: { online: "Live", offline: "Offline", updated: "Updated", stale: "may be stale" },
   colour: { red: "Red", orange: "Orange", yellow: "Yellow", blue: "Blue", all: "All levels" },
   status: {
@@ -51,6 +51,7 @@ export default {
     documentsHint: "Orders, release notices and receipts are filed under the case number.", served: "Term served", certificate: "Print the certificate of release (PDF)",
   },
   forms: {
+    reply: "Reply",
     leaveRequest: "Record a leave application", leaveApprove: "Approve", leaveRefuse: "Refuse", leaveReturn: "Back (销假)", returnedAt: "Back at",
     leave: "Approve a leave", sanction: "Record a sanction", positioning: "Start electronic positioning", renew: "Renew positioning",
     followup: "Record a follow-up", trip: "Record a trip", separation: "Report a device separation", contact: "Record a contact check",
@@ -67,6 +68,11 @@ export default {
   positioningStatus: { active: "Active", ended: "Ended" },
   sentenceKind: { probation: "probation", parole: "parole", control: "control", medical_parole: "medical parole" },
   assistanceStatus: { requested: "Awaiting civil affairs", in_progress: "In progress", granted: "Granted", refused: "Refused", referred: "Referred" },
+  notices: {
+    title: "The procuratorate's suggestions and rectification notices", number: "Number", kind: "Kind", office: "Office", content: "Content", due: "Reply by",
+    reply: "Reply", replyButton: "Reply to the procuratorate", awaiting: "Awaiting a reply",
+    kinds: { procuratorial_suggestion: "Procuratorial suggestion", rectification_notice: "Rectification notice" },
+  },
   suggestion: {
     title: "The rules point to: {kind}", absconded: "Absconded for {n} days", admonitions: "{n} admonitions already", warnings: "{n} warnings already",
     prohibition_breach: "Broke a prohibition order (entered an exclusion zone) {n} times", hint: "A suggestion only: whoever has the authority decides.",

@@ -5,7 +5,7 @@ export default {
     title: "登录", username: "用户名", password: "密码", submit: "登录", oidc: "统一身份认证登录",
     bad: "用户名或密码错误", required: "请输入{field}",
   },
-  nav: { board: "预警看板", caseload: "在册人员", map: "地图", handover: "安置帮教衔接", keyPersons: "重点人员认定", stats: "统计" },
+  nav: { board: "预警看板", caseload: "在册人员", map: "地图", handover: "安置帮教衔接", keyPersons: "重点人员认定", notices: "检察监督", stats: "统计" },
   feed: { online: "实时", offline: "未连接", updated: "更新于", stale: "可能已过时" },
   colour: { red: "红色", orange: "橙色", yellow: "黄色", blue: "蓝色", all: "全部等级" },
   status: {
@@ -51,6 +51,7 @@ export default {
     sanctionCount: "{kind}：{n} 次", documentsHint: "入矫、释放、接收回执等文书随案件编号归档。", served: "矫正期满", certificate: "打印解除社区矫正证明书",
   },
   forms: {
+    reply: "回复内容",
     leaveRequest: "登记请假申请", leaveApprove: "批准", leaveRefuse: "不予批准", leaveReturn: "销假", returnedAt: "返回时间",
     leave: "批准请假外出", sanction: "记录处罚", positioning: "启动电子定位", renew: "续期电子定位", followup: "记录回访",
     trip: "记录外出", separation: "报告人机分离", contact: "记录失联核查", close: "结案（收监或移交）", team: "调整矫正小组",
@@ -66,6 +67,11 @@ export default {
   positioningStatus: { active: "执行中", ended: "已结束" },
   sentenceKind: { probation: "缓刑", parole: "假释", control: "管制", medical_parole: "暂予监外执行" },
   assistanceStatus: { requested: "待民政答复", in_progress: "办理中", granted: "准予救助", refused: "不予救助", referred: "已转介" },
+  notices: {
+    title: "检察监督：检察建议与纠正违法通知", number: "文书编号", kind: "类别", office: "司法所", content: "内容", due: "回复期限",
+    reply: "回复", replyButton: "回复检察机关", awaiting: "待回复",
+    kinds: { procuratorial_suggestion: "检察建议", rectification_notice: "纠正违法通知" },
+  },
   suggestion: {
     title: "依据规定，可考虑：{kind}", absconded: "脱管 {n} 天", admonitions: "已受训诫 {n} 次", warnings: "已受警告 {n} 次",
     prohibition_breach: "违反禁止令（进入禁止区域）{n} 次", hint: "仅为提示，是否给予处罚由有权限的人员决定。",
