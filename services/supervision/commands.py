@@ -11,7 +11,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 from services.supervision.adapters.store import Row, SupervisionStore
@@ -84,6 +84,8 @@ class SupervisionCommands(LeaveCommands, EndingCommands, ProcuratorateCommands):
     policy: SupervisionPolicy
     clock: Clock = _now
     county: County = field(default_factory=default_county)
+    # A step dated further ahead is refused (policy/security.yaml clock.future_tolerance).
+    future_tolerance: timedelta = timedelta(minutes=5)
     # The adapter a command persists through; tests give an in-memory one.
     store: Callable[[UnitOfWork], SupervisionStore] = field(default=SupervisionStore)
 
@@ -99,6 +101,12 @@ class SupervisionCommands(LeaveCommands, EndingCommands, ProcuratorateCommands):
         if actor is not None and action is not None:
             actor.require(action, case["jurisdiction"])
         return case
+
+    def _not_ahead(self, field: str, at: datetime) -> None:
+        """What staff record happened already: a time further ahead than the clock's tolerance
+        (policy/security.yaml) is refused, naming its field."""
+        if at > self.clock() + self.future_tolerance:
+            raise Refused(field, f"{field} is in the future: record what has happened")
 
     async def _publish_on_file(
         self, store: SupervisionStore, data: EventData, person_id: uuid.UUID, at: datetime
@@ -242,6 +250,7 @@ class SupervisionCommands(LeaveCommands, EndingCommands, ProcuratorateCommands):
         """A phone call or visit; it moves that kind's next due date on."""
         store = self.store(uow)
         case = await self._case(store, person_id, actor, "followup.record")
+        self._not_ahead("at", step.at)
         if case["kind"] != "aftercare":
             raise Conflict("follow-ups are for aftercare cases (后续照管)")
         followup_id = uuid.uuid4()
@@ -351,6 +360,7 @@ class SupervisionCommands(LeaveCommands, EndingCommands, ProcuratorateCommands):
         (the window starts again), unreachable is contact lost (red)."""
         store = self.store(uow)
         case = await self._case(store, person_id, actor, "contact.record")
+        self._not_ahead("at", step.at)
         check = await store.open_check_of(person_id, for_update=True)
         if check is None:
             raise Conflict("no contact check is open for this person (one opens when the contact window passes)")
@@ -399,6 +409,7 @@ class SupervisionCommands(LeaveCommands, EndingCommands, ProcuratorateCommands):
         """人机分离 found on a check: counted per case; at the policy's count a warning is due."""
         store = self.store(uow)
         case = await self._case(store, person_id, actor, "separation.report")
+        self._not_ahead("observed_at", step.observed_at)
         count = 1 + await store.count_recorded(person_id, "sps.supervision.separation-reported", case["opened_at"])
         data = SeparationReported(
             person_id=person_id,

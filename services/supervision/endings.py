@@ -74,7 +74,7 @@ class EndingCommands:
     county: County
     store: Callable[[UnitOfWork], SupervisionStore]
     _publish_on_file: Callable[[SupervisionStore, EventData, uuid.UUID, datetime], Awaitable[None]]
-    handlers: Any  # its future_tolerance: a step dated further ahead is refused
+    _not_ahead: Callable[[str, datetime], None]
 
     async def _served(self, store: SupervisionStore, person_id: uuid.UUID, actor: Actor, action: str) -> Row:
         """The person's corrections case whose term is served (ended, or in its last day), once
@@ -96,8 +96,7 @@ class EndingCommands:
         """解矫宣告, once per case, on or after the term's last day and never dated ahead."""
         store = self.store(uow)
         case = await self._served(store, person_id, actor, "case.ending_announce")
-        if step.announced_at > self.clock() + self.handlers.future_tolerance:
-            raise Refused("announced_at", "announced_at is in the future")
+        self._not_ahead("announced_at", step.announced_at)
         if self.county.day_of(step.announced_at) < case["term_end"]:
             raise Refused("announced_at", f"the term ends on {case['term_end'].isoformat()}: announce on or after it")
         data = EndingAnnounced(

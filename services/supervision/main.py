@@ -47,12 +47,8 @@ def create_app(settings: ServiceSettings | None = None) -> FastAPI:
     policy = load_supervision_policy(settings.policy_dir)
     authority = load_authority(settings.policy_dir)
     runtime = ServiceRuntime(settings, migrations=MIGRATIONS)
-    handlers = SupervisionHandlers(
-        directory,
-        policy,
-        county=runtime.county,
-        future_tolerance=load_security(settings.policy_dir).clock.future_tolerance,
-    )
+    tolerance = load_security(settings.policy_dir).clock.future_tolerance
+    handlers = SupervisionHandlers(directory, policy, county=runtime.county, future_tolerance=tolerance)
 
     async def load_cases(rt: ServiceRuntime) -> None:
         log.info("case directory loaded", cases=await directory.load(rt.engine))
@@ -78,7 +74,12 @@ def create_app(settings: ServiceSettings | None = None) -> FastAPI:
     )
     runtime.timers(handlers.timer_handlers())
     parts = Supervision(
-        runtime, directory, policy, handlers, SupervisionCommands(handlers, policy, county=runtime.county), authority
+        runtime,
+        directory,
+        policy,
+        handlers,
+        SupervisionCommands(handlers, policy, county=runtime.county, future_tolerance=tolerance),
+        authority,
     )
     return build_app(runtime, router, title="SPS supervision", parts=parts)
 

@@ -116,7 +116,8 @@ async def test_an_officer_finds_a_person_and_records_casework(platform, browser,
     await form.locator("button.submit").click()
     await expect(row.locator(".leave-status")).to_have_text("已销假")
 
-    await act(page, "positions", "separation", {"observed_at": "2026-11-28T10:00", "note": "走访时发现手机放在家中"})
+    seen = (county - timedelta(hours=2)).strftime(minute)  # staff record what has happened, never ahead
+    await act(page, "positions", "separation", {"observed_at": seen, "note": "走访时发现手机放在家中"})
     await act(page, "followups", "trip", {"leaves_on": "2026-12-02", "returns_on": "2026-12-03", "destination": "苏州"})
 
     # Risk: assessed on demand, then overridden with a reason; both shown with the explanation.

@@ -180,6 +180,11 @@ async def test_separations_count_per_case_and_the_second_makes_a_warning_due(wor
     first = await commands.report_separation(_uow(uow), OFFICER, case["person_id"], step)
     second = await commands.report_separation(_uow(uow), OFFICER, case["person_id"], step)
     assert (first.count, first.warning_due, second.count, second.warning_due) == (1, False, 2, True)
+    ahead = steps.Separation(observed_at=NOW + timedelta(hours=1), note="记错了日期")
+    with pytest.raises(Refused) as refused:  # staff record what has happened, never ahead
+        await commands.report_separation(_uow(uow), OFFICER, case["person_id"], ahead)
+    assert refused.value.field == "observed_at"
+    assert await store.count_recorded(case["person_id"], "sps.supervision.separation-reported", NOW) == 2
 
 
 async def test_a_womans_team_needs_a_woman_and_closing_is_a_supervisors(world):
