@@ -669,6 +669,19 @@ class EndingAnnounced(EventData):
     note: str | None = None
 
 
+class ExitControlAcknowledged(EventData):
+    """The police registered a border-control notice, or its lifting
+    (`POST /v1/police/exit-controls/{id}/acknowledge`)."""
+
+    control_id: uuid.UUID
+    person_id: uuid.UUID
+    case_id: uuid.UUID
+    action: Literal["imposed", "lifted"]
+    police_unit: str
+    officer: str | None = None
+    acknowledged_at: AwareDatetime
+
+
 class SearchRequested(EventData):
     """A request to the police to find a person (协助查找), opened by a red `contact_lost` or
     `intake_missed` alert (contract §6.2, `GET /v1/police/search-requests`)."""
@@ -877,6 +890,12 @@ EVENT_TYPES: dict[str, EventType] = {
             topic=topics.EXCHANGE_OUTBOUND,
             data=CaseEnding,
             summary="A corrections case's end for the court, procuratorate and police (解除社区矫正 or 收监执行)",
+        ),
+        EventType(
+            type="sps.ingest.exit-control-ack",
+            topic=topics.POLICE_ACKS,
+            data=ExitControlAcknowledged,
+            summary="The police registered a border control or its lifting",
         ),
         EventType(
             type="sps.exchange.search-request",

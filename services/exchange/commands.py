@@ -30,6 +30,7 @@ from shared.events import (
     AssistanceOutcome,
     AuditCheckpoint,
     EventData,
+    ExitControlAcknowledged,
     PoliceAcknowledged,
     ProcuratorateNotice,
     RevocationRuling,
@@ -312,9 +313,37 @@ class Views:
             client, number, notice.person_id, notice, answer, conflict, ("procuratorate-notice", "检察监督 (notice)")
         )
 
-    async def _item(self, kind: str, key: str, value: uuid.UUID) -> Any:
+    async def acknowledge_exit_control(
+        self,
+        client: Client,
+        police_unit: str,
+        control_id: uuid.UUID,
+        action: str,
+        officer: str | None,
+        number: AgencyNumber,
+    ) -> dict[str, Any]:
+        """The police registered (or lifted) a border control; once per control and action."""
+        item = await self._item("exit-control", "control_id", control_id, action=action)
+        if item is None:
+            raise NotFound(f"no exit control {control_id} {action}")
+        data = ExitControlAcknowledged(
+            control_id=control_id,
+            person_id=item.person_id,
+            case_id=uuid.UUID(item.data["case_id"]),
+            action=action,  # type: ignore[arg-type]
+            police_unit=police_unit,
+            officer=officer,
+            acknowledged_at=datetime.now(UTC),
+        )
+        answer = {"control_id": str(control_id), "action": action, "status": "acknowledged"}
+        conflict = f"exit control {control_id} ({action}) was acknowledged already by another officer"
+        return await self._answer_once(
+            client, number, item.person_id, data, answer, conflict, ("exit-control-ack", "出境报备 (exit control)")
+        )
+
+    async def _item(self, kind: str, key: str, value: uuid.UUID, **also: str) -> Any:
         async with self.runtime.engine.connect() as conn:
-            return await store.outbound_item(conn, kind, key, str(value))
+            return await store.outbound_item(conn, kind, key, str(value), **also)
 
     async def _answer_once(
         self,

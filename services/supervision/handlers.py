@@ -43,6 +43,7 @@ from shared.events import (
     DeviceTampered,
     EventData,
     ExclusionZoneEntered,
+    ExitControlAcknowledged,
     IntakeMissed,
     IntakeReported,
     LeaveApproved,
@@ -104,7 +105,14 @@ class SupervisionHandlers(ProgrammeHandlers, RevocationHandlers, ProcuratorateHa
             "sps.risk.assessed": self.on_risk_assessed,
             "sps.ingest.revocation-ruling": self.on_revocation_ruling,
             "sps.ingest.procuratorate-notice": self.on_procuratorate_notice,
+            "sps.ingest.exit-control-ack": self.on_exit_control_ack,
         }
+
+    async def on_exit_control_ack(self, event: IncomingEvent, ack: ExitControlAcknowledged, uow: UnitOfWork) -> None:
+        """The police registered the border control (or its lifting): on the person's file, once."""
+        await self.store(uow).record(
+            ack.person_id, event.id, event.type, ack.acknowledged_at, ack.model_dump(mode="json")
+        )
 
     async def on_case_closed(self, event: IncomingEvent, closed: CaseClosed, uow: UnitOfWork) -> None:
         """A case closed by a staff step on any replica: the replica that judges this person's

@@ -55,6 +55,7 @@ READS: dict[str, tuple[str, ...]] = {
         topics.HANDOVER_EVENTS,
         topics.RISK_EVENTS,
         topics.AGENCY_REPLIES,  # the procuratorate's notices
+        topics.POLICE_ACKS,  # the police registered a border control
     ),
     "handover": (
         topics.COURT_ORDERS,

@@ -37,6 +37,15 @@ async def test_a_corrections_case_imposes_an_exit_control_and_its_end_lifts_it(p
         assert imposed["person"]["name_masked"].endswith("*") and "id_number" not in imposed["person"]
         court = await gateway_token(client, gw, "court")
         assert (await client.get(f"{gw}/v1/police/exit-controls", headers=court)).status_code == 403
+        # The police registered it: once; the same again is harmless, another officer's a 409.
+        ack_url = f"{gw}/v1/police/exit-controls/{imposed['control_id']}/acknowledge"
+        ack = {"action": "imposed", "officer": "出入境 王"}
+        first = await client.post(ack_url, json=ack, headers=police)
+        assert first.status_code == 202, first.text
+        assert (await client.post(ack_url, json=ack, headers=police)).json() == first.json()
+        assert (await client.post(ack_url, json={**ack, "officer": "李"}, headers=police)).status_code == 409
+        assert (await client.post(ack_url, json={"action": "lifted"}, headers=police)).status_code == 404  # not yet
+        assert (await client.post(ack_url, json=ack, headers=court)).status_code == 403
 
         supervisor = await staff(client, cc, "supervisor-demo")
         closed = await client.post(
@@ -47,6 +56,15 @@ async def test_a_corrections_case_imposes_an_exit_control_and_its_end_lifts_it(p
         assert closed.status_code == 200, closed.text
         lifted = (await eventually(lambda: controls("lifted"), 30))[0]
         assert lifted["control_id"] == imposed["control_id"]
+        r = await client.post(ack_url, json={"action": "lifted"}, headers=police)
+        assert r.status_code == 202, r.text
+
+        async def on_file() -> list[str] | None:
+            rows = (await client.get(f"{cc}/api/v1/persons/{person}/timeline", headers=supervisor)).json()
+            acks = [t["summary"]["action"] for t in rows if t["event_type"] == "sps.ingest.exit-control-ack"]
+            return acks if len(acks) == 2 else None
+
+        assert sorted(await eventually(on_file, 30)) == ["imposed", "lifted"]
         page = (
             await client.get(f"{gw}/v1/police/exit-controls", params={"since": imposed["at"]}, headers=police)
         ).json()

@@ -120,12 +120,15 @@ async def outbound_page(
     return list((await conn.execute(query)).all())
 
 
-async def outbound_item(conn: AsyncConnection, kind: str, key: str, value: str) -> Any:
-    """The outbound item of `kind` whose data has `key` = `value` (a proposal's id), or None."""
+async def outbound_item(conn: AsyncConnection, kind: str, key: str, value: str, **also: str) -> Any:
+    """The outbound item of `kind` whose data has `key` = `value` (a proposal's id), and each of
+    `also` (an exit control's action), or None."""
     query = sa.select(outbound.c.organisation, outbound.c.person_id, outbound.c.data).where(
-        outbound.c.kind == kind, outbound.c.data[key].astext == value
+        outbound.c.kind == kind,
+        outbound.c.data[key].astext == value,
+        *(outbound.c.data[k].astext == v for k, v in also.items()),
     )
-    return (await conn.execute(query)).first()
+    return (await conn.execute(query.limit(1))).first()
 
 
 async def police_handover_person(conn: AsyncConnection, handover_id: uuid.UUID) -> uuid.UUID | None:

@@ -98,6 +98,24 @@ async def exit_controls(
     return await _page(parts, caller, "exit-control", since, limit, "出境报备 (exit control)")
 
 
+class ExitControlAck(BaseModel):
+    action: Literal["imposed", "lifted"]
+    officer: str | None = Field(None, max_length=60)
+
+
+@router.post("/v1/police/exit-controls/{control_id}/acknowledge", status_code=202)
+async def acknowledge_exit_control(
+    control_id: uuid.UUID, body: ExitControlAck, parts: Parts, caller: Annotated[Caller, require_scope("police:write")]
+) -> dict[str, Any]:
+    """The police registered the border control (不准出境报备), or its lifting: on the person's
+    file. Once per control and action; the same again is harmless, another officer's is a 409."""
+    police = caller.organisation or caller.client_id
+    number = agency_number("exit-control-ack", police, f"{control_id}:{body.action}", body)
+    return await parts.views.acknowledge_exit_control(
+        Client(caller.client_id, caller.agency), police, control_id, body.action, body.officer, number
+    )
+
+
 @router.get("/v1/police/search-requests")
 async def search_requests(
     parts: Parts, caller: Annotated[Caller, require_scope("police:read")], since: Since = None, limit: Limit = 500
