@@ -321,6 +321,17 @@ class CaseClosed(EventData):
     closed_by: str | None = None
 
 
+class CaseTransferred(EventData):
+    """A case moved to another justice office inside the county (its history and alerts with it)."""
+
+    person_id: uuid.UUID
+    case_id: uuid.UUID
+    from_office: str
+    to_office: str
+    reason: str
+    transferred_by: str
+
+
 class BatteryLow(Signal):
     """The positioning device's battery fell below the policy's threshold."""
 
@@ -648,12 +659,13 @@ class CaseEnding(EventData):
     office: str
     court: str
     order_no: str
-    ending: Literal["term_served", "revoked"]
+    ending: Literal["term_served", "revoked", "transferred_out"]
     term_start: date | None = None
     term_end: date | None = None
     ended_at: AwareDatetime
     certificate_no: str | None = None  # 解除社区矫正证明书, when the term is served
     custody: bool = False  # 收监: the police take the person into custody
+    to_county: str | None = None  # transferred out: the receiving county's bureau
     reason: str | None = None
 
 
@@ -910,6 +922,12 @@ EVENT_TYPES: dict[str, EventType] = {
             summary="The police's result for a search request",
         ),
         EventType(
+            type="sps.alert.transferred",
+            topic=topics.ALERTS,
+            data=AlertData,
+            summary="An alert moved with its person's case to another justice office",
+        ),
+        EventType(
             type="sps.alert.search-answered",
             topic=topics.ALERTS,
             data=AlertData,
@@ -1094,6 +1112,12 @@ EVENT_TYPES: dict[str, EventType] = {
             topic=topics.SUPERVISION_EVENTS,
             data=RehabReportMissed,
             summary="Community rehabilitation not reported in time",
+        ),
+        EventType(
+            type="sps.supervision.case-transferred",
+            topic=topics.SUPERVISION_EVENTS,
+            data=CaseTransferred,
+            summary="A case moved to another justice office inside the county",
         ),
         EventType(
             type="sps.supervision.case-closed",

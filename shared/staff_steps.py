@@ -49,6 +49,15 @@ class Team(BaseModel):
 class Close(BaseModel):
     outcome: Literal["revoked", "transferred"]
     reason: str = Field(min_length=2, max_length=2000)
+    # Transferred out of the county: the receiving county's bureau (the notice names it).
+    to_county: str | None = Field(None, min_length=2, max_length=100)
+
+
+class Transfer(BaseModel):
+    """A case moved to another justice office inside the county: its history and alerts go with it."""
+
+    to_office: str = Field(min_length=1, max_length=50)
+    reason: str = Field(min_length=2, max_length=2000)
 
 
 class EndingAnnouncement(BaseModel):

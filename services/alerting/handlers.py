@@ -17,7 +17,7 @@ from services.alerting.domain.alerts import AddEvidence, Raise, Recolour, on_sig
 from services.alerting.domain.policy import AlertPolicy
 from shared.db.uow import UnitOfWork
 from shared.envelope import IncomingEvent
-from shared.events import AlertData, SearchOutcome, SearchRequested, SearchResult, Signal
+from shared.events import AlertData, CaseTransferred, SearchOutcome, SearchRequested, SearchResult, Signal
 from shared.kafka.consumer import Handler, RejectedRecord
 from shared.timers import Timer, TimerHandler
 
@@ -43,7 +43,20 @@ class Alerting:
         return {
             **{trigger: self.on_signal for trigger in self.policy.triggers},
             "sps.ingest.search-result": self.on_search_result,
+            "sps.supervision.case-transferred": self.on_case_transferred,
         }
+
+    async def on_case_transferred(self, event: IncomingEvent, moved: CaseTransferred, uow: UnitOfWork) -> None:
+        """The person's case moved to another office: the alerts still open go with it (their
+        deadlines and history unchanged), each a `sps.alert.transferred` the console follows."""
+        for alert_id in await self.store(uow).open_alerts(moved.person_id):
+            await self.transition(
+                uow,
+                alert_id,
+                lambda alert: lifecycle.transferred(alert, office=moved.to_office, actor=moved.transferred_by),
+                step="transferred",
+                cause=event,
+            )
 
     async def on_signal(self, event: IncomingEvent, signal: Signal, uow: UnitOfWork) -> None:
         horizon = max((r.repeat.within for r in self.policy.rules.values() if r.repeat), default=timedelta(0))

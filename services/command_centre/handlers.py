@@ -47,5 +47,5 @@ async def on_alert(event: IncomingEvent, alert: AlertData, uow: UnitOfWork) -> N
 
 HANDLERS: dict[str, Handler] = {
     f"sps.alert.{step}": on_alert
-    for step in ("raised", "escalated", "acknowledged", "disposed", "closed", "search-answered")
+    for step in ("raised", "escalated", "acknowledged", "disposed", "closed", "search-answered", "transferred")
 }

@@ -46,6 +46,7 @@ from shared.db.uow import UnitOfWork
 from shared.errors import Conflict, NotFound, Refused
 from shared.events import (
     CaseClosed,
+    CaseTransferred,
     ContactChecked,
     ContactLost,
     EventData,
@@ -84,6 +85,8 @@ class SupervisionCommands(LeaveCommands, EndingCommands, ProcuratorateCommands):
     policy: SupervisionPolicy
     clock: Clock = _now
     county: County = field(default_factory=default_county)
+    # The county's justice offices (policy/geography.yaml): where a case may be transferred.
+    offices: frozenset[str] = frozenset()
     # A step dated further ahead is refused (policy/security.yaml clock.future_tolerance).
     future_tolerance: timedelta = timedelta(minutes=5)
     # The adapter a command persists through; tests give an in-memory one.
@@ -401,7 +404,33 @@ class SupervisionCommands(LeaveCommands, EndingCommands, ProcuratorateCommands):
         """收监 (revoked by the court) or transferred to another county; the term's end closes by itself."""
         store = self.store(uow)
         case = await self._case(store, person_id, actor, "case.close")
-        return await self.handlers.close_case(uow, case["case_id"], step.outcome, step.reason, actor.name)
+        return await self.handlers.close_case(
+            uow, case["case_id"], step.outcome, step.reason, actor.name, to_county=step.to_county
+        )
+
+    async def transfer_case(
+        self, uow: UnitOfWork, actor: Actor, person_id: uuid.UUID, step: steps.Transfer
+    ) -> CaseTransferred:
+        """To another justice office in the county: the case keeps its history, and every replica
+        and the open alerts follow it (`sps.supervision.case-transferred`)."""
+        store = self.store(uow)
+        case = await self._case(store, person_id, actor, "case.transfer")
+        if self.offices and step.to_office not in self.offices:
+            raise Refused("to_office", f"{step.to_office!r} is not one of the county's justice offices")
+        from_office = case["jurisdiction"]
+        if step.to_office == from_office:
+            raise Refused("to_office", f"the case is with {step.to_office} already")
+        await store.set_jurisdiction(case["case_id"], step.to_office)
+        data = CaseTransferred(
+            person_id=person_id,
+            case_id=case["case_id"],
+            from_office=from_office,
+            to_office=step.to_office,
+            reason=step.reason,
+            transferred_by=actor.name,
+        )
+        await self._publish_on_file(store, data, person_id, self.clock())
+        return data
 
     async def report_separation(
         self, uow: UnitOfWork, actor: Actor, person_id: uuid.UUID, step: steps.Separation

@@ -38,12 +38,23 @@ def last_day(case: Row, county: County) -> date | None:
     return county.day_of(case["closed_at"])
 
 
+ENDINGS = {"ended": "term_served", "revoked": "revoked", "transferred": "transferred_out"}
+
+
 def case_ending(
-    row: Any, case_id: uuid.UUID, outcome: str, reason: str | None, at: datetime, county: County, prefix: str
+    row: Any,
+    case_id: uuid.UUID,
+    outcome: str,
+    reason: str | None,
+    at: datetime,
+    county: County,
+    prefix: str,
+    to_county: str | None = None,
 ) -> CaseEnding | None:
-    """解除社区矫正 (a served term, with its certificate's number) or 收监执行 (revoked: the police take
-    custody), for the court, procuratorate and police; nothing for a transfer."""
-    if outcome not in ("ended", "revoked"):
+    """解除社区矫正 (a served term, with its certificate's number), 收监执行 (revoked: the police take
+    custody) or 变更执行地 (transferred out of the county, to `to_county`'s bureau), for the court,
+    procuratorate and police."""
+    if outcome not in ENDINGS:
         return None
     kind, _, rest = str(row.get("source_ref") or "").partition(":")
     court, _, order_no = rest.partition(":") if kind == "court-order" else ("", "", "")
@@ -57,12 +68,13 @@ def case_ending(
         office=row["jurisdiction"],
         court=court,
         order_no=order_no,
-        ending="term_served" if served else "revoked",
+        ending=ENDINGS[outcome],  # type: ignore[arg-type]
         term_start=row.get("term_start"),
         term_end=row.get("term_end"),
         ended_at=at,
         certificate_no=certificate_number(case_id, year, prefix) if served else None,
-        custody=not served,
+        custody=outcome == "revoked",
+        to_county=to_county,
         reason=reason,
     )
 

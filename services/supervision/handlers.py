@@ -33,6 +33,7 @@ from shared.events import (
     BatteryLow,
     CaseClosed,
     CaseOpened,
+    CaseTransferred,
     Checkin,
     CheckinMissed,
     ContactCheckDue,
@@ -99,6 +100,7 @@ class SupervisionHandlers(ProgrammeHandlers, RevocationHandlers, ProcuratorateHa
             "sps.supervision.leave-approved": self.on_leave_approved,
             "sps.supervision.leave-returned": self.on_leave_returned,
             "sps.supervision.case-closed": self.on_case_closed,
+            "sps.supervision.case-transferred": self.on_case_transferred,
             "sps.supervision.positioning-started": self.on_positioning_started,
             "sps.supervision.positioning-ended": self.on_positioning_ended,
             "sps.handover.arrived": self.on_arrival,
@@ -113,6 +115,16 @@ class SupervisionHandlers(ProgrammeHandlers, RevocationHandlers, ProcuratorateHa
         await self.store(uow).record(
             ack.person_id, event.id, event.type, ack.acknowledged_at, ack.model_dump(mode="json")
         )
+
+    async def on_case_transferred(self, event: IncomingEvent, moved: CaseTransferred, uow: UnitOfWork) -> None:
+        """Every replica's view of the case follows it to its new office (its signals name it)."""
+        view = self.directory.get(moved.person_id)
+        if view is not None and view.case_id == moved.case_id:
+
+            def follow() -> None:
+                view.jurisdiction = moved.to_office
+
+            uow.after_commit(follow)
 
     async def on_case_closed(self, event: IncomingEvent, closed: CaseClosed, uow: UnitOfWork) -> None:
         """A case closed by a staff step on any replica: the replica that judges this person's

@@ -78,7 +78,9 @@ def create_app(settings: ServiceSettings | None = None) -> FastAPI:
         directory,
         policy,
         handlers,
-        SupervisionCommands(handlers, policy, county=runtime.county, future_tolerance=tolerance),
+        SupervisionCommands(
+            handlers, policy, county=runtime.county, future_tolerance=tolerance, offices=frozenset(geography.offices)
+        ),
         authority,
     )
     return build_app(runtime, router, title="SPS supervision", parts=parts)

@@ -105,6 +105,8 @@ class ProgrammeHandlers:
         reason: str | None,
         by: str | None,
         at: datetime | None = None,
+        *,
+        to_county: str | None = None,
     ) -> CaseClosed | None:
         """Close an active case: it leaves every schedule (its deadlines, its positioning term, and
         the person's watchdogs when no other case is open); the fix path forgets it."""
@@ -140,7 +142,7 @@ class ProgrammeHandlers:
             lifted = exit_control(case_id, person_id, masked, row["jurisdiction"], "lifted", at)
             await self.publish(uow, lifted, person_id, None, at)
             numbering = self.policy.case_ending.certificate_prefix
-            ending = case_ending(row, case_id, outcome, reason, at, self.county, numbering)
+            ending = case_ending(row, case_id, outcome, reason, at, self.county, numbering, to_county)
             if ending is not None:
                 await self.publish(uow, ending, person_id, None, at)
         directory = getattr(self, "directory", None)

@@ -51,9 +51,16 @@ async def test_a_corrections_case_imposes_an_exit_control_and_its_end_lifts_it(p
         closed = await client.post(
             f"{cc}/api/v1/persons/{person}/close",
             headers=supervisor,
-            json={"outcome": "transferred", "reason": "迁居外省"},
+            json={"outcome": "transferred", "reason": "迁居外省", "to_county": "无锡市梁溪区司法局"},
         )
         assert closed.status_code == 200, closed.text
+
+        async def moved_out() -> dict | None:  # 变更执行地: the court, procuratorate and police are told where
+            page = (await client.get(f"{gw}/v1/court/case-endings", headers=police)).json()
+            return next((e for e in page["items"] if e["person_id"] == person), None)
+
+        out = await eventually(moved_out, 30)
+        assert out["ending"] == "transferred_out" and out["to_county"] == "无锡市梁溪区司法局" and not out["custody"]
         lifted = (await eventually(lambda: controls("lifted"), 30))[0]
         assert lifted["control_id"] == imposed["control_id"]
         r = await client.post(ack_url, json={"action": "lifted"}, headers=police)
@@ -190,3 +197,45 @@ async def test_a_procuratorate_notice_is_the_offices_task_its_reply_goes_back_an
             for t in (await client.get(f"{cc}/api/v1/persons/{person}/timeline", headers=officer)).json()
         ]
         assert "sps.ingest.procuratorate-notice" in kinds and "sps.exchange.procuratorate-reply" in kinds
+
+
+async def test_a_case_moved_to_another_office_takes_its_history_and_open_alerts_with_it(platform):
+    from tests.e2e.browser import alert_of, fix_outside
+
+    gw, cc = platform.url("exchange"), platform.url("command_centre")
+    async with httpx.AsyncClient(timeout=20) as client:
+        r = await client.post(
+            f"{gw}/v1/court-orders", json=court_order(town="澄江街道"), headers=await gateway_token(client, gw, "court")
+        )
+        person = r.json()["person_id"]
+        await case_open(client, cc, person)
+        await fix_outside(client, platform, person)  # a zone_exit alert for 澄江街道
+        alert = await alert_of(client, platform, person)
+        assert alert["jurisdiction"] == "澄江街道"
+        officer, supervisor = await staff(client, cc, "officer-demo"), await staff(client, cc, "supervisor-demo")
+        body = {"to_office": "南闸街道", "reason": "本人迁居南闸街道"}
+        url = f"{cc}/api/v1/persons/{person}/transfer"
+        assert (await client.post(url, json=body, headers=officer)).status_code == 403  # the county bureau's
+        bad = await client.post(url, json={**body, "to_office": "上海市"}, headers=supervisor)
+        assert bad.status_code == 422 and bad.json()["errors"][0]["field"] == "to_office"
+        r = await client.post(url, json=body, headers=supervisor)
+        assert r.status_code == 200, r.text
+
+        async def followed() -> dict | None:
+            moved = await alert_of(client, platform, person)
+            return moved if moved and moved["jurisdiction"] == "南闸街道" else None
+
+        moved = await eventually(followed, 30)
+        assert moved["alert_id"] == alert["alert_id"] and moved["raised_at"] == alert["raised_at"]
+        assert (
+            await client.get(f"{cc}/api/v1/persons/{person}", headers=officer)
+        ).status_code == 403  # no longer theirs
+        mine = (await client.get(f"{cc}/api/v1/alerts", headers=officer)).json()
+        assert all(a["person_id"] != person for a in mine)
+        page = (await client.get(f"{cc}/api/v1/persons/{person}", headers=supervisor)).json()
+        assert page["jurisdiction"] == "南闸街道"
+        kinds = [
+            t["event_type"]
+            for t in (await client.get(f"{cc}/api/v1/persons/{person}/timeline", headers=supervisor)).json()
+        ]
+        assert kinds[0] == "sps.supervision.case-opened" and "sps.supervision.case-transferred" in kinds  # history kept

@@ -20,6 +20,9 @@ class FakeAlertStore:
         self.notifications: list[tuple[str, str, int]] = []
         self.timers: dict[str, tuple[str, datetime, dict[str, Any]]] = {}
 
+    async def open_alerts(self, person_id: uuid.UUID) -> list[uuid.UUID]:
+        return [a.alert_id for a, _ in self.alerts.values() if a.person_id == person_id and a.status != "closed"]
+
     async def known_for(self, person_id: uuid.UUID, since: datetime) -> list[Known]:
         return [
             Known(a.alert_id, a.rule_id, cause, a.colour, a.status, a.raised_at)

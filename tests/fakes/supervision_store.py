@@ -73,6 +73,9 @@ class FakeSupervisionStore:
             and c["status"] == "under_supervision"
         ]
 
+    async def set_jurisdiction(self, case_id: uuid.UUID, office: str) -> None:
+        (await self.case(case_id) or {})["jurisdiction"] = office
+
     async def add_notice(self, row: dict[str, Any]) -> bool:
         if row["notice_id"] in self.notice_rows:
             return False

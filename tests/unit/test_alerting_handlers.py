@@ -212,3 +212,31 @@ async def test_a_red_contact_lost_asks_the_police_to_search_and_their_answer_goe
     with pytest.raises(RejectedRecord):
         async with uow:
             await alerting.on_search_result(incoming, stray, uow)
+
+
+async def test_a_case_moved_to_another_office_takes_its_open_alerts_with_it(world: Any) -> None:
+    from shared.events import CaseTransferred, ContactLost
+
+    alerting, _, uow, store = world
+    lost = ContactLost(person_id=P, jurisdiction=OFFICE, cause="contact:2", observed_at=NOW, reason="unreachable")
+    async with uow:
+        await alerting.on_signal(
+            decode(encode(new_event("sps.supervision.contact-lost", "/sps/t", lost, subject=str(P)))), lost, uow
+        )
+    moved = CaseTransferred(
+        person_id=P,
+        case_id=uuid.uuid4(),
+        from_office=OFFICE,
+        to_office="南闸街道",
+        reason="迁居",
+        transferred_by="supervisor-demo",
+    )
+    event = decode(encode(new_event("sps.supervision.case-transferred", "/sps/t", moved, subject=str(P))))
+    for _ in range(2):  # delivered twice: moved once
+        async with uow:
+            await alerting.on_case_transferred(event, moved, uow)
+    transferred = [e for _, e in uow.published if e.type == "sps.alert.transferred"]
+    assert len(transferred) == 1 and transferred[0].data["jurisdiction"] == "南闸街道"
+    aid = alert_id("contact_lost", P, "contact:2")
+    assert (await store.lock(aid)).jurisdiction == "南闸街道"  # its deadlines and colour unchanged
+    assert transferred[0].data["colour"] == "red" and transferred[0].data["reason"].startswith("transferred")

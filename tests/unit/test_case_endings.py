@@ -81,12 +81,26 @@ async def test_a_revoked_case_asks_the_police_for_custody_and_has_no_certificate
         await commands.ending_of(cast(Any, uow), OFFICER, person)
 
 
-async def test_a_transfer_sends_no_ending(world):
+async def test_a_transfer_out_of_the_county_tells_them_where_to_and_a_transfer_inside_moves_the_case(world):
     commands, handlers, uow, store = world
     person, case = await serving(world, ends_in_days=100)
+    inside = steps.Transfer(to_office="南闸街道", reason="迁居南闸")
+    with pytest.raises(Forbidden):  # the county bureau decides
+        await commands.transfer_case(cast(Any, uow), OFFICER, person, inside)
+    county = Actor("supervisor-demo", "supervisor", "county")
+    commands.offices = frozenset({"澄江街道", "南闸街道"})
+    with pytest.raises(Refused, match="not one of"):
+        await commands.transfer_case(cast(Any, uow), county, person, inside.model_copy(update={"to_office": "上海"}))
     async with uow:
-        await handlers.close_case(cast(Any, uow), case["case_id"], "transferred", "迁居", "supervisor", NOW)
-    assert "sps.exchange.case-ending" not in uow.types()
+        moved = await commands.transfer_case(cast(Any, uow), county, person, inside)
+    assert (moved.from_office, moved.to_office) == ("澄江街道", "南闸街道") and case["jurisdiction"] == "南闸街道"
+    assert uow.types()[-1] == "sps.supervision.case-transferred"
+    out = steps.Close(outcome="transferred", reason="迁居外省", to_county="无锡市梁溪区司法局")
+    async with uow:
+        await commands.close_case(cast(Any, uow), county, person, out)
+    (ending,) = [e.data for _, e in uow.published if e.type == "sps.exchange.case-ending"]
+    assert ending["ending"] == "transferred_out" and ending["to_county"] == "无锡市梁溪区司法局"
+    assert ending["custody"] is False and ending.get("certificate_no") is None and ending["office"] == "南闸街道"
 
 
 async def test_the_end_is_announced_once_on_or_after_the_last_day(world):

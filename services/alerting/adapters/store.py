@@ -58,6 +58,11 @@ class AlertStore:
         )
         return [Known(r.alert_id, r.rule_id, r.cause, r.colour, r.status, r.raised_at) for r in rows]
 
+    async def open_alerts(self, person_id: uuid.UUID) -> list[uuid.UUID]:
+        """The person's alerts not yet closed."""
+        query = sa.select(alerts.c.alert_id).where(alerts.c.person_id == person_id, alerts.c.status != "closed")
+        return list((await self.conn.execute(query)).scalars())
+
     async def insert_alert(self, alert: AlertData, cause: str) -> bool:
         """True if inserted; False if an alert with this id already exists."""
         result = await self.conn.execute(
@@ -108,6 +113,7 @@ class AlertStore:
             .values(
                 colour=alert.colour,
                 status=alert.status,
+                jurisdiction=alert.jurisdiction,
                 ack_due_at=alert.ack_due_at,
                 dispose_due_at=alert.dispose_due_at,
                 data=alert.model_dump(mode="json"),

@@ -102,6 +102,15 @@ def recolour(alert: AlertData, policy: AlertPolicy, *, colour: str, why: str) ->
     return nxt.model_copy(update={"notify": notify_targets(nxt, policy)})
 
 
+def transferred(alert: AlertData, *, office: str, actor: str) -> AlertData | None:
+    """The person's case moved to another office: an alert not yet closed goes with it."""
+    if alert.status == "closed" or alert.jurisdiction == office:
+        return None
+    return _next(
+        alert, jurisdiction=office, actor=actor, reason=f"transferred: {alert.jurisdiction} → {office}", notify=[]
+    )
+
+
 def search_answered(alert: AlertData, *, outcome: SearchOutcome) -> AlertData | None:
     """The police's answer to the search the alert opened, on the alert (its disposal record shows
     it); a repeat of the answer already kept changes nothing."""

@@ -166,6 +166,14 @@ async def close_case(person_id: uuid.UUID, body: steps.Close, parts: Parts, user
     return await staff_step(parts, user, person_id, "POST", f"persons/{person_id}/close", body, "case.close", "update")
 
 
+@router.post("/api/v1/persons/{person_id}/transfer")
+async def transfer_case(person_id: uuid.UUID, body: steps.Transfer, parts: Parts, user: User):
+    """To another justice office in the county (the county bureau); its history and alerts go with it."""
+    return await staff_step(
+        parts, user, person_id, "POST", f"persons/{person_id}/transfer", body, "case.transfer", "update"
+    )
+
+
 @router.post("/api/v1/persons/{person_id}/separations", status_code=201)
 async def report_separation(person_id: uuid.UUID, body: steps.Separation, parts: Parts, user: User):
     """人机分离 found on a check."""

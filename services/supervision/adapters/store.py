@@ -136,6 +136,9 @@ class SupervisionStore:
             query = query.where(procuratorate_notices.c.office == office)
         return list((await self.conn.execute(query)).mappings())
 
+    async def set_jurisdiction(self, case_id: uuid.UUID, office: str) -> None:
+        await self.conn.execute(sa.update(cases).where(cases.c.case_id == case_id).values(jurisdiction=office))
+
     async def set_electronic_monitoring(self, case_id: uuid.UUID) -> None:
         await self.conn.execute(sa.update(cases).where(cases.c.case_id == case_id).values(electronic_monitoring=True))
 

@@ -45,6 +45,10 @@ class EndingAnnouncementIn(ActingStaff, steps.EndingAnnouncement):
     pass
 
 
+class TransferIn(ActingStaff, steps.Transfer):
+    pass
+
+
 class SeparationIn(ActingStaff, steps.Separation):
     pass
 
@@ -115,6 +119,14 @@ async def case_ending(person_id: uuid.UUID, parts: Parts) -> dict[str, Any]:
     actor = ActingStaff().acting(parts.authority)
     async with parts.runtime.uow() as uow:
         return await parts.commands.ending_of(uow, actor, person_id)
+
+
+@router.post("/persons/{person_id}/transfer")
+async def transfer_case(person_id: uuid.UUID, body: TransferIn, parts: Parts) -> dict[str, Any]:
+    """To another justice office in the county (the county bureau): history and alerts go with it."""
+    async with parts.runtime.uow() as uow:
+        data = await parts.commands.transfer_case(uow, body.acting(parts.authority), person_id, body)
+    return data.model_dump(mode="json")
 
 
 @router.post("/persons/{person_id}/separations", status_code=201)

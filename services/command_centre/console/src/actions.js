@@ -68,7 +68,12 @@ export const PERSON_ACTIONS = {
   },
   close: {
     may: "case.close", tab: "overview", method: "POST", path: (id) => `/api/v1/persons/${id}/close`,
-    fields: [choice("outcome", "close"), area("reason")],
+    fields: [choice("outcome", "close"), area("reason"), text("to_county", { label: "toCounty", optional: true })],
+  },
+  // To another office inside the county (the county bureau): history and alerts go with the case.
+  transfer: {
+    may: "case.transfer", tab: "overview", method: "POST", path: (id) => `/api/v1/persons/${id}/transfer`,
+    fields: [text("to_office", { label: "toOffice" }), area("reason")],
   },
 };
 

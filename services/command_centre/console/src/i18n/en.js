@@ -56,7 +56,7 @@ export default {
     leave: "Approve a leave", sanction: "Record a sanction", positioning: "Start electronic positioning", renew: "Renew positioning",
     followup: "Record a follow-up", trip: "Record a trip", separation: "Report a device separation", contact: "Record a contact check",
     close: "Close the case (revoked or transferred)", team: "Set the correction team", riskAssess: "Assess risk again",
-    riskOverride: "Override the risk level", confirmKeyPersons: "Confirm this month's key persons", announceEnding: "Announce the end of the term", announcedAt: "Announced at", place: "Place",
+    riskOverride: "Override the risk level", confirmKeyPersons: "Confirm this month's key persons", announceEnding: "Announce the end of the term", transfer: "Move to another office in the county", toOffice: "Receiving office", toCounty: "Moving out of the county: the receiving bureau", announcedAt: "Announced at", place: "Place",
     start: "Starts", end: "Ends", destination: "Destination", reason: "Reason", kind: "Kind", note: "Note", at: "When",
     drugTest: "Drug test", policeRecord: "Police record", leavesOn: "Leaves on", returnsOn: "Returns on", reported: "Reported",
     observedAt: "Observed at", outcome: "Outcome", ground: "Legal ground", deviceId: "Device id", startsOn: "Starts on",
@@ -84,7 +84,7 @@ export default {
     followup: { phone: "Phone", visit: "Visit" },
     drugTest: { negative: "Negative", positive: "Positive", refused: "Refused", not_tested: "Not tested" },
     contact: { reached: "Reached", unreachable: "Unreachable (contact lost)" },
-    close: { revoked: "Revoked", transferred: "Transferred" },
+    close: { revoked: "Revoked", transferred: "Moved out of the county" },
     teamRole: {
       justice_office: "Justice office", committee: "Residents' committee", grid_worker: "Grid worker", family: "Family",
       employer: "Employer", social_worker: "Social worker", volunteer: "Volunteer",
@@ -126,7 +126,7 @@ export default {
     "leave-approved": "Leave approved", "leave-declined": "Leave refused", "leave-returned": "Back from leave",
     "leave-overdue": "Leave overdue", "sanction-recorded": "Sanction", "positioning-started": "Positioning started",
     "positioning-term-ending": "Positioning term ending", "followup-recorded": "Follow-up", "separation-reported": "Device separation",
-    "contact-checked": "Contact check", "case-closed": "Case closed", "case-ending": "End-of-term notice", "exit-control-ack": "Exit control registered by the police", "procuratorate-notice": "Procuratorate notice", "procuratorate-reply": "Reply to the procuratorate", "ending-announced": "End of term announced", "team-set": "Team set", "key-person-listed": "Listed as a key person",
+    "contact-checked": "Contact check", "case-closed": "Case closed", "case-ending": "End-of-term notice", "case-transferred": "Moved to another office", "exit-control-ack": "Exit control registered by the police", "procuratorate-notice": "Procuratorate notice", "procuratorate-reply": "Reply to the procuratorate", "ending-announced": "End of term announced", "team-set": "Team set", "key-person-listed": "Listed as a key person",
     "exit-control": "Exit control", "revocation-ruling": "Court ruling on revocation",
   },
 };
