@@ -239,3 +239,42 @@ async def test_a_case_moved_to_another_office_takes_its_history_and_open_alerts_
             for t in (await client.get(f"{cc}/api/v1/persons/{person}/timeline", headers=supervisor)).json()
         ]
         assert kinds[0] == "sps.supervision.case-opened" and "sps.supervision.case-transferred" in kinds  # history kept
+
+
+async def test_the_office_replies_to_a_notice_on_the_console(platform, browser):
+    from playwright.async_api import expect
+
+    from tests.e2e.browser import open_page, signed_in
+
+    gw = platform.url("exchange")
+    notice = {
+        "notice_no": f"澄检纠〔2026〕{uuid.uuid4().hex[:6]}号",
+        "kind": "rectification_notice",
+        "office": "澄江街道",
+        "content": "社区矫正对象请假审批材料归档不全，请予纠正",
+    }
+    async with httpx.AsyncClient(timeout=20) as client:
+        headers = await gateway_token(client, gw, "procuratorate")
+        r = await client.post(f"{gw}/v1/procuratorate/notices", json=notice, headers=headers)
+        assert r.status_code == 202, r.text
+        notice_id = r.json()["notice_id"]
+
+    page = await signed_in(browser, platform, "duty-demo")
+    await open_page(page, "notices")
+    row = page.locator(f'tr[data-notice-id="{notice_id}"]')
+    await expect(row).to_contain_text("纠正违法通知")
+    await expect(row.locator('button[data-action="reply"]')).to_have_count(0)  # not the duty desk's
+    await page.context.close()
+
+    page = await signed_in(browser, platform, "officer-demo")
+    await open_page(page, "notices")
+    row = page.locator(f'tr[data-notice-id="{notice_id}"]')
+    await expect(row).to_contain_text(notice["notice_no"])
+    await row.locator('button[data-action="reply"]').click()
+    form = page.locator('form[data-action="noticeReply"]')
+    await form.locator('[name="reply"]').fill("已补齐请假审批材料并归档")
+    await form.locator("button.submit").click()
+    await expect(form).to_have_count(0)
+    await expect(row).to_contain_text("已补齐请假审批材料并归档")
+    await expect(row).to_contain_text("officer-demo")
+    await page.context.close()
