@@ -321,6 +321,31 @@ class CaseClosed(EventData):
     closed_by: str | None = None
 
 
+class SanctionProposed(EventData):
+    """A justice office proposed a sanction that the county bureau decides (警告, 提请撤销)."""
+
+    proposal_id: uuid.UUID
+    person_id: uuid.UUID
+    case_id: uuid.UUID
+    jurisdiction: str
+    kind: Literal["admonition", "warning", "revocation_proposal"]
+    reason: str
+    proposed_by: str
+
+
+class SanctionProposalDecided(EventData):
+    """The county bureau approved a proposed sanction (then recorded as the sanction) or refused it."""
+
+    proposal_id: uuid.UUID
+    person_id: uuid.UUID
+    case_id: uuid.UUID
+    kind: Literal["admonition", "warning", "revocation_proposal"]
+    decision: Literal["approved", "refused"]
+    decided_by: str
+    note: str
+    sanction_id: uuid.UUID | None = None
+
+
 class CaseTransferred(EventData):
     """A case moved to another justice office inside the county (its history and alerts with it)."""
 
@@ -1112,6 +1137,18 @@ EVENT_TYPES: dict[str, EventType] = {
             topic=topics.SUPERVISION_EVENTS,
             data=RehabReportMissed,
             summary="Community rehabilitation not reported in time",
+        ),
+        EventType(
+            type="sps.supervision.sanction-proposed",
+            topic=topics.SUPERVISION_EVENTS,
+            data=SanctionProposed,
+            summary="A justice office proposed a sanction for the county bureau to decide",
+        ),
+        EventType(
+            type="sps.supervision.sanction-proposal-decided",
+            topic=topics.SUPERVISION_EVENTS,
+            data=SanctionProposalDecided,
+            summary="The county bureau approved or refused a proposed sanction",
         ),
         EventType(
             type="sps.supervision.case-transferred",

@@ -53,6 +53,18 @@ class Close(BaseModel):
     to_county: str | None = Field(None, min_length=2, max_length=100)
 
 
+class SanctionProposal(BaseModel):
+    """A sanction the office proposes to whoever decides it (policy/authority.yaml)."""
+
+    kind: Literal["admonition", "warning", "revocation_proposal"]
+    reason: str = Field(min_length=2, max_length=1000)
+
+
+class ProposalDecision(BaseModel):
+    decision: Literal["approved", "refused"]
+    note: str = Field(min_length=2, max_length=1000)
+
+
 class Transfer(BaseModel):
     """A case moved to another justice office inside the county: its history and alerts go with it."""
 

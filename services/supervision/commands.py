@@ -38,6 +38,7 @@ from services.supervision.endings import EndingCommands
 from services.supervision.handlers import SupervisionHandlers
 from services.supervision.leaves import LeaveCommands
 from services.supervision.procuratorate import ProcuratorateCommands
+from services.supervision.proposals import ProposalCommands
 from services.supervision.revocation import court_and_number, send_to_court
 from shared import staff_steps as steps
 from shared.authority import Actor
@@ -80,7 +81,7 @@ async def schedule_positioning(
 
 
 @dataclass
-class SupervisionCommands(LeaveCommands, EndingCommands, ProcuratorateCommands):
+class SupervisionCommands(LeaveCommands, EndingCommands, ProcuratorateCommands, ProposalCommands):
     handlers: SupervisionHandlers
     policy: SupervisionPolicy
     clock: Clock = _now

@@ -117,3 +117,42 @@ async def test_a_revocation_proposal_goes_to_the_court_and_its_ruling_ends_the_c
         ending = await eventually(custody, 30)
         assert ending["ending"] == "revoked" and ending["custody"] is True and ending.get("certificate_no") is None
         assert ending["order_no"] == order["order_no"] and ending["court"] == "江阴市人民法院"
+
+
+async def test_the_office_proposes_a_warning_and_the_county_approves_it_in_the_console(platform, browser):
+    from playwright.async_api import expect
+
+    from tests.e2e.browser import order_in
+    from tests.e2e.test_workbench_browser import found_by_officer, persons_page
+
+    async with httpx.AsyncClient(timeout=20) as client:
+        person, order_no = await order_in(client, platform, "澄江街道", electronic_monitoring=False)
+        await found_by_officer(client, platform, order_no)
+        cc = platform.url("command_centre")
+        officer = await staff(client, cc, "officer-demo")
+        body = {"kind": "admonition", "reason": "迟报"}
+        r = await client.post(f"{cc}/api/v1/persons/{person}/sanction-proposals", json=body, headers=officer)
+        assert r.status_code == 409  # an admonition is the office's own to record
+
+    page = await persons_page(browser, platform, "officer-demo", person, "sanctions")
+    await page.click('#p-actions button[data-action="sanctionPropose"]')
+    form = page.locator('form[data-action="sanctionPropose"]')
+    options = await form.locator('select[name="kind"] option').all_inner_texts()
+    assert "训诫" not in options and "警告" in options  # only what the office may not decide itself
+    await form.locator('select[name="kind"]').select_option("warning")
+    await form.locator('[name="reason"]').fill("脱管12天，经查属实")
+    await form.locator("button.submit").click()
+    await expect(form).to_have_count(0)
+    await expect(page.locator("#p-proposals")).to_contain_text("待县局决定")
+    await expect(page.locator('#p-proposals button[data-action="proposalApprove"]')).to_have_count(0)
+    await page.context.close()
+
+    page = await persons_page(browser, platform, "supervisor-demo", person, "sanctions")
+    await page.locator('#p-proposals button[data-action="proposalApprove"]').click()
+    form = page.locator('form[data-action="proposalApprove"]')
+    await form.locator('[name="note"]').fill("情况属实，予以警告")
+    await form.locator("button.submit").click()
+    await expect(form).to_have_count(0)
+    await expect(page.locator("#p-proposals")).to_have_count(0)
+    await expect(page.locator("#p-sanctions")).to_contain_text("officer-demo提请")
+    await page.context.close()

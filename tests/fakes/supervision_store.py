@@ -32,6 +32,7 @@ class FakeSupervisionStore:
         self.checks: list[dict[str, Any]] = []
         self.announcements: dict[uuid.UUID, dict[str, Any]] = {}
         self.notice_rows: dict[uuid.UUID, dict[str, Any]] = {}
+        self.proposals: dict[uuid.UUID, dict[str, Any]] = {}
 
     # --- what the event and timer handlers use ------------------------------------------------------
 
@@ -281,6 +282,15 @@ class FakeSupervisionStore:
     async def add_sanction(self, **values: Any) -> int:
         self.sanctions.append(values)
         return sum(1 for s in self.sanctions if s["case_id"] == values["case_id"] and s["kind"] == values["kind"])
+
+    async def add_proposal(self, **values: Any) -> None:
+        self.proposals[values["proposal_id"]] = {"decision": None, "sanction_id": None, **values}
+
+    async def proposal(self, proposal_id: uuid.UUID) -> dict[str, Any] | None:
+        return self.proposals.get(proposal_id)
+
+    async def decide_proposal(self, proposal_id: uuid.UUID, **values: Any) -> None:
+        self.proposals[proposal_id].update(values)
 
     async def sanction_evidence(self, case_id: uuid.UUID, person_id: uuid.UUID, since: datetime) -> SanctionEvidence:
         episodes = []

@@ -22,6 +22,7 @@ from services.command_centre.deps import CommandCentreParts, Parts, User
 from services.command_centre.oidc import FLOW_COOKIE, FLOW_TTL_S, OidcSignIn
 from services.command_centre.persons import audit_read, for_person, person_visible, staff_step
 from shared import audit
+from shared import staff_steps as steps
 from shared.authority import Actor
 from shared.errors import NotFound, Refused
 from shared.events import DisposalSteps
@@ -371,6 +372,23 @@ async def record_sanction(person_id: uuid.UUID, body: SanctionRequest, parts: Pa
     return await staff_step(
         parts, user, person_id, "POST", f"persons/{person_id}/sanctions", body, f"sanction.{body.kind}"
     )
+
+
+@router.post("/api/v1/persons/{person_id}/sanction-proposals", tags=["staff"], status_code=201)
+async def propose_sanction(person_id: uuid.UUID, body: steps.SanctionProposal, parts: Parts, user: User):
+    """The office proposes a sanction it may not decide (警告, 提请撤销) to whoever does."""
+    return await staff_step(
+        parts, user, person_id, "POST", f"persons/{person_id}/sanction-proposals", body, "sanction.propose"
+    )
+
+
+@router.post("/api/v1/persons/{person_id}/sanction-proposals/{proposal_id}/decision", tags=["staff"])
+async def decide_proposal(
+    person_id: uuid.UUID, proposal_id: uuid.UUID, body: steps.ProposalDecision, parts: Parts, user: User
+):
+    """Approved (then recorded as the sanction) or refused, by whoever may decide the kind."""
+    path = f"persons/{person_id}/sanction-proposals/{proposal_id}/decision"
+    return await staff_step(parts, user, person_id, "POST", path, body, None, "update", resource="sanction")
 
 
 @router.get("/api/v1/persons/{person_id}/sanction-suggestion", tags=["staff"])

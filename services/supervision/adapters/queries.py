@@ -17,6 +17,7 @@ from services.supervision.adapters.tables import (
     key_person_lists,
     leaves,
     positioning_orders,
+    sanction_proposals,
     sanctions,
     team_members,
     timeline,
@@ -100,6 +101,7 @@ async def programmes(conn: AsyncConnection, person_id: uuid.UUID) -> dict[str, A
         "trips": await rows(trips, trips.c.leaves_on),
         "team": await rows(team_members, team_members.c.name),
         "sanctions": await rows(sanctions, sanctions.c.recorded_at),
+        "sanction_proposals": await rows(sanction_proposals, sanction_proposals.c.proposed_at),
     }
 
 

@@ -24,6 +24,7 @@ from services.supervision.adapters.tables import (
     parked_fixes,
     positioning_orders,
     procuratorate_notices,
+    sanction_proposals,
     sanctions,
     team_members,
     timeline,
@@ -241,6 +242,18 @@ class SupervisionStore:
 
     async def set_level(self, case_id: uuid.UUID, level: str) -> None:
         await self.conn.execute(sa.update(cases).where(cases.c.case_id == case_id).values(level=level))
+
+    async def add_proposal(self, **values: Any) -> None:
+        await self.conn.execute(sa.insert(sanction_proposals).values(**values))
+
+    async def proposal(self, proposal_id: uuid.UUID) -> Row | None:
+        query = sa.select(sanction_proposals).where(sanction_proposals.c.proposal_id == proposal_id)
+        return (await self.conn.execute(query.with_for_update())).mappings().first()
+
+    async def decide_proposal(self, proposal_id: uuid.UUID, **values: Any) -> None:
+        await self.conn.execute(
+            sa.update(sanction_proposals).where(sanction_proposals.c.proposal_id == proposal_id).values(**values)
+        )
 
     async def sanction_counts(self, case_id: uuid.UUID) -> dict[str, int]:
         query = (

@@ -227,3 +227,20 @@ procuratorate_notices = sa.Table(
     sa.Column("replied_at", sa.DateTime(timezone=True)),
     sa.Column("replied_by", sa.Text),
 )
+
+sanction_proposals = sa.Table(
+    "sanction_proposals",
+    metadata,  # an office's proposal of a sanction the county decides
+    sa.Column("proposal_id", pg.UUID(as_uuid=True), primary_key=True),
+    sa.Column("person_id", pg.UUID(as_uuid=True), nullable=False, index=True),
+    sa.Column("case_id", pg.UUID(as_uuid=True), nullable=False, index=True),
+    sa.Column("kind", sa.Text, nullable=False),
+    sa.Column("reason", sa.Text, nullable=False),
+    sa.Column("proposed_by", sa.Text, nullable=False),
+    sa.Column("proposed_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("decision", sa.Text),
+    sa.Column("decided_by", sa.Text),
+    sa.Column("decided_at", sa.DateTime(timezone=True)),
+    sa.Column("note", sa.Text),
+    sa.Column("sanction_id", pg.UUID(as_uuid=True)),
+)

@@ -11,6 +11,7 @@ from pydantic import AwareDatetime, Field
 from services.supervision.adapters import queries
 from services.supervision.deps import Parts
 from services.supervision.leaves import LeaveRequest
+from shared import staff_steps as steps
 from shared.authority import ActingStaff
 from shared.errors import NotFound
 from shared.internal import require_internal
@@ -108,6 +109,32 @@ async def sanction_suggestion(person_id: uuid.UUID, parts: Parts) -> dict[str, A
     """The sanction the rules point to, with its evidence (docs/domain.md §1); never decided here."""
     async with parts.runtime.uow() as uow:
         return await parts.commands.sanction_suggestion(uow, person_id)
+
+
+class ProposalIn(ActingStaff, steps.SanctionProposal):
+    pass
+
+
+class DecisionIn(ActingStaff, steps.ProposalDecision):
+    pass
+
+
+@router.post("/persons/{person_id}/sanction-proposals", status_code=201)
+async def propose_sanction(person_id: uuid.UUID, body: ProposalIn, parts: Parts) -> dict[str, Any]:
+    """The office proposes a sanction it may not decide (警告, 提请撤销) to whoever does."""
+    async with parts.runtime.uow() as uow:
+        data = await parts.commands.propose_sanction(uow, body.acting(parts.authority), person_id, body)
+    return data.model_dump(mode="json")
+
+
+@router.post("/persons/{person_id}/sanction-proposals/{proposal_id}/decision")
+async def decide_proposal(
+    person_id: uuid.UUID, proposal_id: uuid.UUID, body: DecisionIn, parts: Parts
+) -> dict[str, Any]:
+    """Approved (recorded as the sanction) or refused, once, by whoever may decide that kind."""
+    async with parts.runtime.uow() as uow:
+        data = await parts.commands.decide_proposal(uow, body.acting(parts.authority), person_id, proposal_id, body)
+    return data.model_dump(mode="json")
 
 
 class SanctionIn(ActingStaff):

@@ -1,6 +1,8 @@
 // Every staff action on a person's case as a form (docs/console.md): the authority model's action
 // that shows it (the role from /api/v1/me; the office is checked again by the API), the route it
 // calls and its fields; `kinds`, where only some cases take the action (follow-ups: aftercare). The API's own validation answers with the field; the form shows it there.
+import { may } from "./session.js";
+
 const text = (name, extra = {}) => ({ name, type: "text", ...extra });
 const area = (name, extra = {}) => ({ name, type: "textarea", ...extra });
 const choice = (name, options, extra = {}) => ({ name, type: "select", options, ...extra });
@@ -29,6 +31,21 @@ export const PERSON_ACTIONS = {
     fields: [choice("kind", "sanction"), area("reason")],
     // Each kind is its own action in the authority model.
     mayOption: (kind) => `sanction.${kind}`,
+  },
+  // A kind the user may not decide, proposed to whoever does (警告, 提请撤销: the county bureau).
+  sanctionPropose: {
+    may: "sanction.propose", tab: "sanctions", method: "POST", path: (id) => `/api/v1/persons/${id}/sanction-proposals`,
+    fields: [choice("kind", "sanction"), area("reason")],
+    optionIf: (kind) => !may(`sanction.${kind}`),
+    visible: () => ["admonition", "warning", "revocation_proposal"].some((kind) => !may(`sanction.${kind}`)),
+  },
+  proposalApprove: {
+    may: null, row: true, method: "POST", path: (id, p) => `/api/v1/persons/${id}/sanction-proposals/${p}/decision`,
+    fields: [area("note")], fixed: { decision: "approved" },
+  },
+  proposalRefuse: {
+    may: null, row: true, method: "POST", path: (id, p) => `/api/v1/persons/${id}/sanction-proposals/${p}/decision`,
+    fields: [area("note")], fixed: { decision: "refused" },
   },
   positioning: {
     may: "positioning.approve", tab: "positioning", method: "POST", path: (id) => `/api/v1/persons/${id}/positioning`,

@@ -56,7 +56,7 @@ export default {
     leave: "Approve a leave", sanction: "Record a sanction", positioning: "Start electronic positioning", renew: "Renew positioning",
     followup: "Record a follow-up", trip: "Record a trip", separation: "Report a device separation", contact: "Record a contact check",
     close: "Close the case (revoked or transferred)", team: "Set the correction team", riskAssess: "Assess risk again",
-    riskOverride: "Override the risk level", confirmKeyPersons: "Confirm this month's key persons", announceEnding: "Announce the end of the term", transfer: "Move to another office in the county", toOffice: "Receiving office", toCounty: "Moving out of the county: the receiving bureau", announcedAt: "Announced at", place: "Place",
+    riskOverride: "Override the risk level", confirmKeyPersons: "Confirm this month's key persons", announceEnding: "Announce the end of the term", sanctionPropose: "Propose a sanction to the county", proposalApprove: "Approve", proposalRefuse: "Refuse", transfer: "Move to another office in the county", toOffice: "Receiving office", toCounty: "Moving out of the county: the receiving bureau", announcedAt: "Announced at", place: "Place",
     start: "Starts", end: "Ends", destination: "Destination", reason: "Reason", kind: "Kind", note: "Note", at: "When",
     drugTest: "Drug test", policeRecord: "Police record", leavesOn: "Leaves on", returnsOn: "Returns on", reported: "Reported",
     observedAt: "Observed at", outcome: "Outcome", ground: "Legal ground", deviceId: "Device id", startsOn: "Starts on",
@@ -73,6 +73,7 @@ export default {
     reply: "Reply", replyButton: "Reply to the procuratorate", awaiting: "Awaiting a reply",
     kinds: { procuratorial_suggestion: "Procuratorial suggestion", rectification_notice: "Rectification notice" },
   },
+  proposal: { pending: "Awaiting the county" },
   suggestion: {
     title: "The rules point to: {kind}", absconded: "Absconded for {n} days", admonitions: "{n} admonitions already", warnings: "{n} warnings already",
     prohibition_breach: "Broke a prohibition order (entered an exclusion zone) {n} times", hint: "A suggestion only: whoever has the authority decides.",

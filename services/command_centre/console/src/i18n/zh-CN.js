@@ -55,7 +55,7 @@ export default {
     leaveRequest: "登记请假申请", leaveApprove: "批准", leaveRefuse: "不予批准", leaveReturn: "销假", returnedAt: "返回时间",
     leave: "批准请假外出", sanction: "记录处罚", positioning: "启动电子定位", renew: "续期电子定位", followup: "记录回访",
     trip: "记录外出", separation: "报告人机分离", contact: "记录失联核查", close: "结案（收监或移交）", team: "调整矫正小组",
-    riskAssess: "重新评估风险", riskOverride: "人工调整风险等级", confirmKeyPersons: "确认本月重点人员名单", announceEnding: "解矫宣告", transfer: "移交本县其他司法所", toOffice: "接收司法所", toCounty: "迁往外县时：接收地司法局", announcedAt: "宣告时间", place: "宣告地点",
+    riskAssess: "重新评估风险", riskOverride: "人工调整风险等级", confirmKeyPersons: "确认本月重点人员名单", announceEnding: "解矫宣告", sanctionPropose: "提请县局决定处罚", proposalApprove: "批准", proposalRefuse: "不予批准", transfer: "移交本县其他司法所", toOffice: "接收司法所", toCounty: "迁往外县时：接收地司法局", announcedAt: "宣告时间", place: "宣告地点",
     start: "开始时间", end: "结束时间", destination: "目的地", reason: "事由", kind: "类别", note: "说明", at: "时间",
     drugTest: "尿检", policeRecord: "公安有记录", leavesOn: "出发日期", returnsOn: "返回日期", reported: "已报告",
     observedAt: "发现时间", outcome: "结果", ground: "法定情形", deviceId: "设备编号", startsOn: "开始日期",
@@ -72,6 +72,7 @@ export default {
     reply: "回复", replyButton: "回复检察机关", awaiting: "待回复",
     kinds: { procuratorial_suggestion: "检察建议", rectification_notice: "纠正违法通知" },
   },
+  proposal: { pending: "待县局决定" },
   suggestion: {
     title: "依据规定，可考虑：{kind}", absconded: "脱管 {n} 天", admonitions: "已受训诫 {n} 次", warnings: "已受警告 {n} 次",
     prohibition_breach: "违反禁止令（进入禁止区域）{n} 次", hint: "仅为提示，是否给予处罚由有权限的人员决定。",
