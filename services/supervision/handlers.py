@@ -44,7 +44,6 @@ from shared.events import (
     DeviceTampered,
     EventData,
     ExclusionZoneEntered,
-    ExitControlAcknowledged,
     IntakeMissed,
     IntakeReported,
     LeaveApproved,
@@ -107,14 +106,17 @@ class SupervisionHandlers(ProgrammeHandlers, RevocationHandlers, ProcuratorateHa
             "sps.risk.assessed": self.on_risk_assessed,
             "sps.ingest.revocation-ruling": self.on_revocation_ruling,
             "sps.ingest.procuratorate-notice": self.on_procuratorate_notice,
-            "sps.ingest.exit-control-ack": self.on_exit_control_ack,
+            # Agencies' answers kept elsewhere (the alert, the handover) are on the person's file too.
+            "sps.ingest.exit-control-ack": self.on_agency_answer,
+            "sps.ingest.search-result": self.on_agency_answer,
+            "sps.ingest.assistance-outcome": self.on_agency_answer,
         }
 
-    async def on_exit_control_ack(self, event: IncomingEvent, ack: ExitControlAcknowledged, uow: UnitOfWork) -> None:
-        """The police registered the border control (or its lifting): on the person's file, once."""
-        await self.store(uow).record(
-            ack.person_id, event.id, event.type, ack.acknowledged_at, ack.model_dump(mode="json")
-        )
+    async def on_agency_answer(self, event: IncomingEvent, answer: EventData, uow: UnitOfWork) -> None:
+        """An agency's answer about a person (the police registered a border control or found
+        them, civil affairs decided an assistance request): on the person's file, once."""
+        person_id = answer.person_id  # type: ignore[attr-defined]
+        await self.store(uow).record(person_id, event.id, event.type, event.time, answer.model_dump(mode="json"))
 
     async def on_case_transferred(self, event: IncomingEvent, moved: CaseTransferred, uow: UnitOfWork) -> None:
         """Every replica's view of the case follows it to its new office (its signals name it)."""

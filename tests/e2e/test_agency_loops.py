@@ -131,6 +131,12 @@ async def test_a_red_contact_lost_asks_the_police_to_search_and_their_result_com
         alert = await eventually(answered, 30)
         assert alert["search"]["outcome"] == "found" and alert["search"]["note"] == "在无锡火车站找到"
 
+        async def on_file() -> bool:  # and on the person's file
+            rows = (await client.get(f"{cc}/api/v1/persons/{person}/timeline", headers=duty)).json()
+            return any(t["event_type"] == "sps.ingest.search-result" for t in rows)
+
+        assert await eventually(on_file, 30)
+
 
 async def test_a_procuratorate_notice_is_the_offices_task_its_reply_goes_back_and_silence_is_an_alert(platform):
     gw, cc = platform.url("exchange"), platform.url("command_centre")

@@ -249,6 +249,8 @@ async def test_missed_deadlines_raise_alerts_and_arrival_opens_a_case(platform):
             return entries[0] if entries and entries[0]["status"] == "granted" else None
 
         entry = await eventually(decided)
+        timeline = (await client.get(f"{cc}/api/v1/persons/{person}/timeline", headers=duty)).json()
+        assert "sps.ingest.assistance-outcome" in [t["event_type"] for t in timeline]  # on the person's file
         assert entry["outcome"]["programme"] == "最低生活保障" and entry["outcome"]["civil_affairs"] == "江阴市民政局"
         now_month = default_county().month_of(datetime.now(UTC))
         report = (

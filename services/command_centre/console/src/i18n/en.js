@@ -127,7 +127,7 @@ export default {
     "leave-approved": "Leave approved", "leave-declined": "Leave refused", "leave-returned": "Back from leave",
     "leave-overdue": "Leave overdue", "sanction-recorded": "Sanction", "positioning-started": "Positioning started",
     "positioning-term-ending": "Positioning term ending", "followup-recorded": "Follow-up", "separation-reported": "Device separation",
-    "contact-checked": "Contact check", "case-closed": "Case closed", "case-ending": "End-of-term notice", "case-transferred": "Moved to another office", "exit-control-ack": "Exit control registered by the police", "procuratorate-notice": "Procuratorate notice", "procuratorate-reply": "Reply to the procuratorate", "ending-announced": "End of term announced", "team-set": "Team set", "key-person-listed": "Listed as a key person",
+    "contact-checked": "Contact check", "case-closed": "Case closed", "case-ending": "End-of-term notice", "case-transferred": "Moved to another office", "exit-control-ack": "Exit control registered by the police", "search-result": "Police search result", "assistance-outcome": "Civil affairs' answer", "sanction-proposed": "Sanction proposed", "sanction-proposal-decided": "Sanction proposal decided", "procuratorate-notice": "Procuratorate notice", "procuratorate-reply": "Reply to the procuratorate", "ending-announced": "End of term announced", "team-set": "Team set", "key-person-listed": "Listed as a key person",
     "exit-control": "Exit control", "revocation-ruling": "Court ruling on revocation",
   },
 };
