@@ -503,27 +503,26 @@ async def test_the_identity_vault_opens_only_for_the_command_centre_acting_for_s
     token with a member of staff inside, never another service's, never without staff."""
     from tests.internal_calls import service_headers
 
+    audience = "exchange_vault"  # the in-process gateway's service name: its tokens' audience
     staff = {"actor": "officer-demo", "role": "justice_officer", "jurisdiction": "澄江街道"}
-    async with gateway(stack, "exchange_vault") as (app, client):
+    async with gateway(stack, audience) as (app, client):
         order = court_order(town="澄江街道")
         r = await client.post("/v1/court-orders", json=order, headers=await bearer(client, "court"))
         assert r.status_code == 202, r.text
         url = f"/internal/v1/identities/{r.json()['person_id']}"
         assert (await client.get(url)).status_code == 401
-        posing = await client.get(url, headers=service_headers("exchange", staff, issuer="supervision"))
+        posing = await client.get(url, headers=service_headers(audience, staff, issuer="supervision"))
         assert posing.status_code == 401  # only the command centre acts for staff at all
-        other = await client.get(url, headers=service_headers("exchange", issuer="supervision"))
+        other = await client.get(url, headers=service_headers(audience, issuer="supervision"))
         assert other.status_code == 403
-        assert (await client.get(url, headers=service_headers("exchange"))).status_code == 403  # no one inside
-        opened = await client.get(url, headers=service_headers("exchange", staff))
+        assert (await client.get(url, headers=service_headers(audience))).status_code == 403  # no one inside
+        opened = await client.get(url, headers=service_headers(audience, staff))
         assert opened.status_code == 200
         assert opened.json() == {
             "name": order["person"]["name"],
             "id_number": order["person"]["id_number"],
             "sex": order["person"]["sex"],
         }
-        unknown = await client.get(
-            f"/internal/v1/identities/{uuid.uuid4()}", headers=service_headers("exchange", staff)
-        )
+        unknown = await client.get(f"/internal/v1/identities/{uuid.uuid4()}", headers=service_headers(audience, staff))
         assert unknown.status_code == 404
         assert "/internal/v1/identities/{person_id}" not in app.openapi()["paths"]
