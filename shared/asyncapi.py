@@ -28,6 +28,7 @@ TOPIC_NOTES = {
     topics.CHECKINS: "Check-ins, one per event; a device vendor may produce here directly.",
     topics.POLICE_ACKS: "The police's acknowledgements of key-person handovers, via the gateway.",
     topics.AGENCY_REPLIES: "Agencies' answers with no topic of their own (civil affairs' outcomes), via the gateway.",
+    topics.APP_REPORTS: "The supervised person's app (在矫通): study and service hours, help requests.",
     topics.ALERTS: "The public alert stream. De-duplicate by data.alert_id; replay from any offset.",
     topics.EXCHANGE_OUTBOUND: "Receipts to prisons and key-person handovers to police.",
     topics.SUPERVISION_EVENTS: "Internal: supervision's domain events.",

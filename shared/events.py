@@ -10,6 +10,7 @@ import builtins
 import uuid
 from collections.abc import Iterable
 from datetime import UTC, date, datetime
+from datetime import date as Day  # for a field named `date` (the contract's), which would shadow the type
 from typing import Annotated, Any, Literal
 
 from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict, Field, ValidationError
@@ -344,6 +345,39 @@ class SanctionProposalDecided(EventData):
     decided_by: str
     note: str
     sanction_id: uuid.UUID | None = None
+
+
+class AppReport(EventData):
+    """One report from the supervised person's app (在矫通, `POST /v1/app/reports`): study or
+    community-service time (to be confirmed), or a request for help."""
+
+    person_id: uuid.UUID
+    kind: Literal["study", "community_service", "help_request"]
+    minutes: int | None = Field(None, ge=1, le=24 * 60)
+    date: Day
+    note: str = Field("", max_length=1000)
+
+
+class HoursRecorded(EventData):
+    """Study or community-service time on the person's file: recorded by staff (confirmed at once)
+    or confirmed by the office or a team member after the app reported it."""
+
+    entry_id: uuid.UUID
+    person_id: uuid.UUID
+    case_id: uuid.UUID
+    kind: Literal["study", "community_service"]
+    minutes: int
+    on: date
+    source: Literal["staff", "app"]
+    confirmed_by: str
+
+
+class HoursShort(Signal):
+    """A month ended short of the study or community-service hours the person's level owes."""
+
+    month: str
+    level: str
+    short: dict[str, int]  # kind → minutes missing
 
 
 class CaseTransferred(EventData):
@@ -1149,6 +1183,24 @@ EVENT_TYPES: dict[str, EventType] = {
             topic=topics.SUPERVISION_EVENTS,
             data=SanctionProposalDecided,
             summary="The county bureau approved or refused a proposed sanction",
+        ),
+        EventType(
+            type="sps.ingest.app-report",
+            topic=topics.APP_REPORTS,
+            data=AppReport,
+            summary="A report from the supervised person's app (在矫通): hours or a help request",
+        ),
+        EventType(
+            type="sps.supervision.hours-recorded",
+            topic=topics.SUPERVISION_EVENTS,
+            data=HoursRecorded,
+            summary="Study or community-service time recorded, or confirmed",
+        ),
+        EventType(
+            type="sps.supervision.hours-short",
+            topic=topics.SUPERVISION_EVENTS,
+            data=HoursShort,
+            summary="A month ended short of the hours the person's level owes",
         ),
         EventType(
             type="sps.supervision.case-transferred",

@@ -65,6 +65,15 @@ class ProposalDecision(BaseModel):
     note: str = Field(min_length=2, max_length=1000)
 
 
+class HoursEntry(BaseModel):
+    """Study or community-service time the office saw done (教育学习, 公益活动)."""
+
+    kind: Literal["study", "community_service"]
+    minutes: int = Field(ge=1, le=24 * 60)
+    on: date
+    note: str = Field("", max_length=1000)
+
+
 class Transfer(BaseModel):
     """A case moved to another justice office inside the county: its history and alerts go with it."""
 

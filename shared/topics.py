@@ -10,6 +10,8 @@ CHECKINS = "ingest.checkins.v1"
 POLICE_ACKS = "ingest.police-acks.v1"  # beyond contract v1: the police acknowledge a handover
 # Beyond contract v1.1: answers from agencies with no topic of their own (civil affairs' outcomes).
 AGENCY_REPLIES = "ingest.agency-replies.v1"
+# Contract v1.1 §6.2: the supervised person's app (在矫通): study and service hours, help requests.
+APP_REPORTS = "ingest.app-reports.v1"
 ALERTS = "alerts.v1"
 EXCHANGE_OUTBOUND = "exchange.outbound.v1"
 
@@ -33,6 +35,7 @@ CONTRACT_TOPICS = (
     EXCHANGE_OUTBOUND,
     POLICE_ACKS,
     AGENCY_REPLIES,
+    APP_REPORTS,
 )
 INTERNAL_TOPICS = (SUPERVISION_EVENTS, HANDOVER_EVENTS, RISK_EVENTS, AUDIT)
 ALL_TOPICS = CONTRACT_TOPICS + INTERNAL_TOPICS

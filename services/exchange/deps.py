@@ -59,6 +59,7 @@ SCOPE_DOCS = {
     "procuratorate:read": "procuratorate: the audit trail",
     "civil-affairs:read": "civil affairs: assistance requests",
     "procuratorate:write": "the procuratorate: 检察建议 and 纠正违法通知 to a justice office",
+    "app:write": "the supervised person's app (在矫通): hours and help requests",
     "civil-affairs:write": "civil affairs: the outcome of an assistance request",
 }
 # Declared as OAuth2 client credentials, so each operation's scope is in the OpenAPI document.

@@ -36,6 +36,7 @@ from services.supervision.domain.sanctions import suggest
 from services.supervision.domain.team import Member, TeamRefused, check_team
 from services.supervision.endings import EndingCommands
 from services.supervision.handlers import SupervisionHandlers
+from services.supervision.hours import HoursCommands
 from services.supervision.leaves import LeaveCommands
 from services.supervision.procuratorate import ProcuratorateCommands
 from services.supervision.proposals import ProposalCommands
@@ -81,7 +82,7 @@ async def schedule_positioning(
 
 
 @dataclass
-class SupervisionCommands(LeaveCommands, EndingCommands, ProcuratorateCommands, ProposalCommands):
+class SupervisionCommands(LeaveCommands, EndingCommands, ProcuratorateCommands, ProposalCommands, HoursCommands):
     handlers: SupervisionHandlers
     policy: SupervisionPolicy
     clock: Clock = _now

@@ -21,6 +21,7 @@ from services.supervision.domain.leaves import Leave, on_leave
 from services.supervision.domain.levels import level_for, next_checkin_due
 from services.supervision.domain.policy import SupervisionPolicy
 from services.supervision.domain.zones import EnteredZone, Exited, Returned, Tampered, ZoneState, on_fix
+from services.supervision.hours import HoursHandlers
 from services.supervision.procuratorate import ProcuratorateHandlers
 from services.supervision.programmes import ProgrammeHandlers, exit_control
 from services.supervision.revocation import RevocationHandlers
@@ -80,7 +81,7 @@ def _now() -> datetime:
 
 
 @dataclass
-class SupervisionHandlers(ProgrammeHandlers, RevocationHandlers, ProcuratorateHandlers):
+class SupervisionHandlers(ProgrammeHandlers, RevocationHandlers, ProcuratorateHandlers, HoursHandlers):
     directory: CaseDirectory
     policy: SupervisionPolicy
     clock: Callable[[], datetime] = _now
@@ -106,6 +107,7 @@ class SupervisionHandlers(ProgrammeHandlers, RevocationHandlers, ProcuratorateHa
             "sps.risk.assessed": self.on_risk_assessed,
             "sps.ingest.revocation-ruling": self.on_revocation_ruling,
             "sps.ingest.procuratorate-notice": self.on_procuratorate_notice,
+            "sps.ingest.app-report": self.on_app_report,
             # Agencies' answers kept elsewhere (the alert, the handover) are on the person's file too.
             "sps.ingest.exit-control-ack": self.on_agency_answer,
             "sps.ingest.search-result": self.on_agency_answer,
@@ -156,6 +158,7 @@ class SupervisionHandlers(ProgrammeHandlers, RevocationHandlers, ProcuratorateHa
             **self.programme_timers(),
             **self.revocation_timers(),
             **self.procuratorate_timers(),
+            **self.hours_timers(),
         }
 
     # --- orders and intake -------------------------------------------------------------------

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import gc
+from datetime import UTC, datetime
 from pathlib import Path
 
 from aiokafka.coordinator.assignors.range import RangePartitionAssignor
@@ -15,6 +16,7 @@ from services.supervision.deps import Supervision
 from services.supervision.domain.geo import county_area, projection_for
 from services.supervision.domain.policy import load_supervision_policy
 from services.supervision.handlers import SupervisionHandlers
+from services.supervision.hours import month_of
 from shared.authority import load_authority
 from shared.geography import load_geography
 from shared.logging import get_logger
@@ -60,6 +62,13 @@ def create_app(settings: ServiceSettings | None = None) -> FastAPI:
         _freeze()
 
     runtime.on_startup(load_cases)
+
+    async def judge_this_month(rt: ServiceRuntime) -> None:
+        # The month's hours are judged at its end (and each judgement schedules the next).
+        async with rt.uow() as uow:
+            await handlers.schedule_month_end(uow, month_of(rt.county.day_of(datetime.now(UTC))))
+
+    runtime.on_startup(judge_this_month)
     runtime.consume(
         ConsumerSpec(
             handlers=handlers.table(),

@@ -56,6 +56,7 @@ READS: dict[str, tuple[str, ...]] = {
         topics.RISK_EVENTS,
         topics.AGENCY_REPLIES,  # the procuratorate's notices
         topics.POLICE_ACKS,  # the police registered a border control
+        topics.APP_REPORTS,  # hours and help requests from the person's app
     ),
     "handover": (
         topics.COURT_ORDERS,
@@ -88,6 +89,7 @@ WRITES: dict[str, tuple[str, ...]] = {
         topics.CHECKINS,
         topics.POLICE_ACKS,
         topics.AGENCY_REPLIES,
+        topics.APP_REPORTS,
         topics.EXCHANGE_OUTBOUND,
     ),
 }

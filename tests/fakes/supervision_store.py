@@ -33,6 +33,7 @@ class FakeSupervisionStore:
         self.announcements: dict[uuid.UUID, dict[str, Any]] = {}
         self.notice_rows: dict[uuid.UUID, dict[str, Any]] = {}
         self.proposals: dict[uuid.UUID, dict[str, Any]] = {}
+        self.hours: dict[uuid.UUID, dict[str, Any]] = {}
 
     # --- what the event and timer handlers use ------------------------------------------------------
 
@@ -283,6 +284,35 @@ class FakeSupervisionStore:
         self.sanctions.append(values)
         return sum(1 for s in self.sanctions if s["case_id"] == values["case_id"] and s["kind"] == values["kind"])
 
+    async def add_hours(self, **values: Any) -> bool:
+        if values["entry_id"] in self.hours:
+            return False
+        self.hours[values["entry_id"]] = {"confirmed_by": None, "confirmed_at": None, **values}
+        return True
+
+    async def hours_entry(self, entry_id: uuid.UUID) -> dict[str, Any] | None:
+        return self.hours.get(entry_id)
+
+    async def confirm_hours(self, entry_id: uuid.UUID, by: str, at: datetime) -> None:
+        self.hours[entry_id].update(confirmed_by=by, confirmed_at=at)
+
+    async def hours_between(self, first: date, after: date, case_id: uuid.UUID | None = None) -> list[dict[str, Any]]:
+        sums: dict[tuple[Any, str], int] = {}
+        for h in self.hours.values():
+            if first <= h["on"] < after and h["confirmed_at"] is not None and case_id in (None, h["case_id"]):
+                sums[(h["case_id"], h["kind"])] = sums.get((h["case_id"], h["kind"]), 0) + h["minutes"]
+        return [{"case_id": c, "kind": k, "minutes": m} for (c, k), m in sums.items()]
+
+    async def judged_cases(self, first: date) -> list[dict[str, Any]]:
+        return [
+            c
+            for c in self.cases
+            if c["kind"] == "community_correction"
+            and c["status"] == "under_supervision"
+            and c.get("term_start") is not None
+            and c["term_start"] <= first
+        ]
+
     async def add_proposal(self, **values: Any) -> None:
         self.proposals[values["proposal_id"]] = {"decision": None, "sanction_id": None, **values}
 
@@ -308,14 +338,16 @@ class FakeSupervisionStore:
         return SanctionEvidence(
             sanctions=[(s["kind"], s["recorded_at"]) for s in self.sanctions if s["case_id"] == case_id],
             absconding=episodes,
-            prohibition_breaches=[
-                t["occurred_at"]
-                for t in self.timeline
-                if t["person_id"] == person_id
-                and t["event_type"] == "sps.supervision.exclusion-zone-entered"
-                and t["occurred_at"] >= since
-            ],
+            prohibition_breaches=self._recorded_at(person_id, "sps.supervision.exclusion-zone-entered", since),
+            short_months=self._recorded_at(person_id, "sps.supervision.hours-short", since),
         )
+
+    def _recorded_at(self, person_id: uuid.UUID, event_type: str, since: datetime) -> list[datetime]:
+        return [
+            t["occurred_at"]
+            for t in self.timeline
+            if t["person_id"] == person_id and t["event_type"] == event_type and t["occurred_at"] >= since
+        ]
 
     async def sanction(self, sanction_id: uuid.UUID) -> dict[str, Any] | None:
         found = next((s for s in self.sanctions if s["sanction_id"] == sanction_id), None)

@@ -79,3 +79,10 @@ async def test_the_command_reads_the_cases_evidence_and_only_suggests(world):  #
         "reasons": [{"code": "admonitions", "count": 2, "at": NOW.isoformat()}],
     }
     assert [s["kind"] for s in store.sanctions] == ["admonition", "admonition"]  # nothing decided
+
+
+def test_a_month_short_of_its_hours_suggests_an_admonition_once():
+    found = suggest(SanctionEvidence(short_months=[T0]), POLICY, T0 + days(1))
+    assert found is not None and found.kind == "admonition" and found.reasons[0].code == "hours_short"
+    answered = SanctionEvidence(sanctions=[("admonition", T0 + days(1))], short_months=[T0])
+    assert suggest(answered, POLICY, T0 + days(2)) is None

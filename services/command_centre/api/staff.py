@@ -391,6 +391,43 @@ async def decide_proposal(
     return await staff_step(parts, user, person_id, "POST", path, body, None, "update", resource="sanction")
 
 
+@router.post("/api/v1/persons/{person_id}/hours", tags=["staff"], status_code=201)
+async def record_hours(person_id: uuid.UUID, body: steps.HoursEntry, parts: Parts, user: User):
+    """Study or community-service time the office saw done (教育学习, 公益活动): confirmed at once."""
+    return await staff_step(parts, user, person_id, "POST", f"persons/{person_id}/hours", body, "hours.record")
+
+
+class NoBody(BaseModel):
+    pass
+
+
+@router.post("/api/v1/persons/{person_id}/hours/{entry_id}/confirm", tags=["staff"])
+async def confirm_hours(person_id: uuid.UUID, entry_id: uuid.UUID, parts: Parts, user: User):
+    """The app's reported time confirmed, once."""
+    path = f"persons/{person_id}/hours/{entry_id}/confirm"
+    return await staff_step(parts, user, person_id, "POST", path, NoBody(), "hours.confirm", "update")
+
+
+@router.get("/api/v1/persons/{person_id}/hours", tags=["staff"])
+async def hours(
+    person_id: uuid.UUID,
+    parts: Parts,
+    user: User,
+    month: Annotated[str | None, Query(pattern=r"^\d{4}-(0[1-9]|1[0-2])$")] = None,
+):
+    """The month's confirmed time per kind against what the person's level owes."""
+    return await for_person(
+        parts,
+        user,
+        person_id,
+        "supervision",
+        "GET",
+        f"/internal/v1/persons/{person_id}/hours",
+        params={"month": month} if month else {},
+        resource="hours",
+    )
+
+
 @router.get("/api/v1/persons/{person_id}/sanction-suggestion", tags=["staff"])
 async def sanction_suggestion(person_id: uuid.UUID, parts: Parts, user: User):
     """The sanction the rules point to (训诫 / 警告 / 提请撤销) with its evidence; staff decide."""

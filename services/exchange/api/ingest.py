@@ -16,9 +16,16 @@ from fastapi.responses import JSONResponse
 from services.exchange.commands import Client, Replayed, Retry
 from services.exchange.deps import Caller, ExchangeParts, Parts, require_scope
 from services.exchange.domain import ingest
-from services.exchange.domain.requests import CheckinBatch, CourtOrderIn, LocationBatch, RehabNoticeIn, ReleaseNoticeIn
+from services.exchange.domain.requests import (
+    AppReportBatch,
+    CheckinBatch,
+    CourtOrderIn,
+    LocationBatch,
+    RehabNoticeIn,
+    ReleaseNoticeIn,
+)
 from shared.errors import Forbidden, Refused
-from shared.events import Checkin, EventData, LocationFix
+from shared.events import AppReport, Checkin, EventData, LocationFix
 from shared.identity import derive_person_id
 from shared.ids import case_id_for, court_order_ref, handover_id_for
 from shared.throttle import too_far_ahead
@@ -184,6 +191,24 @@ async def checkins(
 ) -> Answer:
     _not_ahead(parts, [c.recorded_at for c in body.checkins], "checkins")
     return await _stream(parts, request, caller, key, [Checkin(**c.model_dump()) for c in body.checkins])
+
+
+@router.post("/v1/app/reports", status_code=202, response_model=None)
+async def app_reports(
+    body: AppReportBatch,
+    request: Request,
+    parts: Parts,
+    caller: Annotated[Caller, require_scope("app:write")],
+    key: IdemKey = None,
+) -> Answer:
+    """The supervised person's app (在矫通): study and community-service time (counted once the
+    office or a team member confirms it) and requests for help. A day after the county's today
+    is refused; an Idempotency-Key makes a retry harmless."""
+    today = _today(parts)
+    for i, report in enumerate(body.reports):
+        if report.date > today:
+            raise Refused(f"reports[{i}].date", f"{report.date.isoformat()} has not come yet in the county")
+    return await _stream(parts, request, caller, key, [AppReport(**r.model_dump()) for r in body.reports])
 
 
 def _not_ahead(parts: ExchangeParts, recorded: list[datetime], field: str) -> None:

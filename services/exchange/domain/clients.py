@@ -16,6 +16,7 @@ AGENCY_SCOPES: dict[str, frozenset[str]] = {
     "police": frozenset({"police:read", "police:write"}),
     "procuratorate": frozenset({"procuratorate:read", "procuratorate:write"}),
     "civil-affairs": frozenset({"civil-affairs:read", "civil-affairs:write"}),
+    "app": frozenset({"app:write"}),
 }
 
 
@@ -36,6 +37,7 @@ DEMO_ORGANISATIONS = {
     "police": "江阴市公安局",
     "procuratorate": "江阴市人民检察院",
     "civil-affairs": "江阴市民政局",
+    "app": "在矫通",
 }
 
 

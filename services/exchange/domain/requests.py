@@ -11,7 +11,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
-from shared.events import Checkin, ExclusionZone, GeoPolygon, LocationFix, OffenceCategory, SentenceKind
+from shared.events import AppReport, Checkin, ExclusionZone, GeoPolygon, LocationFix, OffenceCategory, SentenceKind
 from shared.identity import InvalidIdNumber, normalise_id_number
 
 
@@ -113,3 +113,24 @@ class CheckinIn(Checkin):
 
 class CheckinBatch(_In):
     checkins: list[CheckinIn] = Field(min_length=1, max_length=1000)
+
+
+class AppReportIn(AppReport):
+    """One report from 在矫通: time for study or community service carries its minutes; a help
+    request carries none."""
+
+    model_config = ConfigDict(extra="ignore", frozen=True)
+
+    @model_validator(mode="after")
+    def _minutes_for_time(self) -> AppReportIn:
+        if self.kind == "help_request" and self.minutes is not None:
+            raise ValueError("a help request carries no minutes")
+        if self.kind != "help_request" and self.minutes is None:
+            raise ValueError(f"a {self.kind} report needs its minutes")
+        if self.kind == "help_request" and not self.note.strip():
+            raise ValueError("a help request says what help is asked for (note)")
+        return self
+
+
+class AppReportBatch(_In):
+    reports: list[AppReportIn] = Field(min_length=1, max_length=500)

@@ -17,6 +17,7 @@ from services.supervision.adapters.tables import (
     key_person_lists,
     leaves,
     positioning_orders,
+    programme_hours,
     sanction_proposals,
     sanctions,
     team_members,
@@ -102,6 +103,7 @@ async def programmes(conn: AsyncConnection, person_id: uuid.UUID) -> dict[str, A
         "team": await rows(team_members, team_members.c.name),
         "sanctions": await rows(sanctions, sanctions.c.recorded_at),
         "sanction_proposals": await rows(sanction_proposals, sanction_proposals.c.proposed_at),
+        "hours": await rows(programme_hours, programme_hours.c.on),
     }
 
 

@@ -24,6 +24,7 @@ from services.supervision.adapters.tables import (
     parked_fixes,
     positioning_orders,
     procuratorate_notices,
+    programme_hours,
     sanction_proposals,
     sanctions,
     team_members,
@@ -255,6 +256,46 @@ class SupervisionStore:
             sa.update(sanction_proposals).where(sanction_proposals.c.proposal_id == proposal_id).values(**values)
         )
 
+    async def add_hours(self, **values: Any) -> bool:
+        """One entry of study or service time, once (an app report's entry id is its event's)."""
+        done = await self.conn.execute(
+            insert(programme_hours).values(**values).on_conflict_do_nothing().returning(programme_hours.c.entry_id)
+        )
+        return done.first() is not None
+
+    async def hours_entry(self, entry_id: uuid.UUID) -> Row | None:
+        query = sa.select(programme_hours).where(programme_hours.c.entry_id == entry_id).with_for_update()
+        return (await self.conn.execute(query)).mappings().first()
+
+    async def confirm_hours(self, entry_id: uuid.UUID, by: str, at: datetime) -> None:
+        await self.conn.execute(
+            sa.update(programme_hours)
+            .where(programme_hours.c.entry_id == entry_id)
+            .values(confirmed_by=by, confirmed_at=at)
+        )
+
+    async def hours_between(self, first: date, after: date, case_id: uuid.UUID | None = None) -> list[Row]:
+        """Confirmed minutes per case and kind with days in [first, after); every judged case's
+        (`months_cases`) or one case's."""
+        h = programme_hours.c
+        query = (
+            sa.select(h.case_id, h.kind, sa.func.sum(h.minutes).label("minutes"))
+            .where(h.on >= first, h.on < after, h.confirmed_at.isnot(None))
+            .group_by(h.case_id, h.kind)
+        )
+        if case_id is not None:
+            query = query.where(h.case_id == case_id)
+        return list((await self.conn.execute(query)).mappings())
+
+    async def judged_cases(self, first: date) -> list[Row]:
+        """Corrections cases under supervision whose term began by `first` (a whole month to judge)."""
+        query = sa.select(
+            cases.c.case_id, cases.c.person_id, cases.c.jurisdiction, cases.c.level, cases.c.term_start
+        ).where(
+            cases.c.kind == "community_correction", cases.c.status == "under_supervision", cases.c.term_start <= first
+        )
+        return list((await self.conn.execute(query)).mappings())
+
     async def sanction_counts(self, case_id: uuid.UUID) -> dict[str, int]:
         query = (
             sa.select(sanctions.c.kind, sa.func.count())
@@ -279,18 +320,18 @@ class SupervisionStore:
         for cause, opened_at in lost:
             last_seen = datetime.fromisoformat(cause.partition(":")[2])
             episodes.append(Absconding(last_seen, await self._first_sign_of_life(person_id, opened_at)))
-        breaches = await self.conn.execute(
-            sa.select(timeline.c.occurred_at).where(
-                timeline.c.person_id == person_id,
-                timeline.c.event_type == "sps.supervision.exclusion-zone-entered",
-                timeline.c.occurred_at >= since,
-            )
-        )
         return SanctionEvidence(
             sanctions=[(kind, at) for kind, at in given],
             absconding=episodes,
-            prohibition_breaches=list(breaches.scalars()),
+            prohibition_breaches=await self._recorded_at(person_id, "sps.supervision.exclusion-zone-entered", since),
+            short_months=await self._recorded_at(person_id, "sps.supervision.hours-short", since),
         )
+
+    async def _recorded_at(self, person_id: uuid.UUID, event_type: str, since: datetime) -> list[datetime]:
+        query = sa.select(timeline.c.occurred_at).where(
+            timeline.c.person_id == person_id, timeline.c.event_type == event_type, timeline.c.occurred_at >= since
+        )
+        return list((await self.conn.execute(query)).scalars())
 
     async def _first_sign_of_life(self, person_id: uuid.UUID, after: datetime) -> datetime | None:
         """The first fix, check-in or reached contact after `after`: when 脱管 ended."""

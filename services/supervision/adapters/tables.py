@@ -244,3 +244,21 @@ sanction_proposals = sa.Table(
     sa.Column("note", sa.Text),
     sa.Column("sanction_id", pg.UUID(as_uuid=True)),
 )
+
+programme_hours = sa.Table(
+    "programme_hours",
+    metadata,  # 教育学习 and 公益活动: staff's confirmed at once, the app's once confirmed
+    sa.Column("entry_id", pg.UUID(as_uuid=True), primary_key=True),
+    sa.Column("person_id", pg.UUID(as_uuid=True), nullable=False, index=True),
+    sa.Column("case_id", pg.UUID(as_uuid=True), nullable=False),
+    sa.Column("kind", sa.Text, nullable=False),
+    sa.Column("minutes", sa.Integer, nullable=False),
+    sa.Column("on", sa.Date, nullable=False),
+    sa.Column("note", sa.Text, nullable=False, server_default=""),
+    sa.Column("source", sa.Text, nullable=False),
+    sa.Column("recorded_by", sa.Text, nullable=False),
+    sa.Column("recorded_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("confirmed_by", sa.Text),
+    sa.Column("confirmed_at", sa.DateTime(timezone=True)),
+)
+sa.Index("programme_hours_case_on", programme_hours.c.case_id, programme_hours.c.on)

@@ -4,9 +4,9 @@ key-person determination, as staff record them. HTTP in, a command or a query ou
 from __future__ import annotations
 
 import uuid
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends
+from fastapi import APIRouter, Depends, Path
 from pydantic import Field
 
 from services.supervision.adapters import queries
@@ -192,3 +192,43 @@ async def confirm_key_persons(office: str, month: str, body: KeyPersonsConfirm, 
             uow, body.acting(parts.authority), office, month, removed=body.removed, added=body.added
         )
     return data.model_dump(mode="json")
+
+
+class HoursIn(ActingStaff, steps.HoursEntry):
+    pass
+
+
+class ConfirmIn(ActingStaff):
+    pass
+
+
+@router.post("/persons/{person_id}/hours", status_code=201)
+async def record_hours(person_id: uuid.UUID, body: HoursIn, parts: Parts) -> dict[str, Any]:
+    """Study or community-service time the office saw done: confirmed at once."""
+    async with parts.runtime.uow() as uow:
+        data = await parts.commands.record_hours(uow, body.acting(parts.authority), person_id, body)
+    return data.model_dump(mode="json")
+
+
+@router.post("/persons/{person_id}/hours/{entry_id}/confirm")
+async def confirm_hours(person_id: uuid.UUID, entry_id: uuid.UUID, body: ConfirmIn, parts: Parts) -> dict[str, Any]:
+    """The app's time confirmed by the office or a team member, once."""
+    async with parts.runtime.uow() as uow:
+        data = await parts.commands.confirm_hours(uow, body.acting(parts.authority), person_id, entry_id)
+    return data.model_dump(mode="json")
+
+
+@router.get("/persons/{person_id}/hours")
+async def hours(person_id: uuid.UUID, parts: Parts, month: str | None = None) -> dict[str, Any]:
+    """The month's confirmed time per kind against what the person's level owes."""
+    async with parts.runtime.uow() as uow:
+        return await parts.commands.hours_month(uow, person_id, month)
+
+
+@router.post("/hours/months/{month}/judge")
+async def judge_month(month: Annotated[str, Path(pattern=r"^\d{4}-(0[1-9]|1[0-2])$")], parts: Parts) -> dict[str, Any]:
+    """Judge a month's hours now (an operator's re-run; the month's end does it by itself).
+    Judging again raises nothing new."""
+    async with parts.runtime.uow() as uow:
+        short = await parts.handlers.judge_month(uow, month, parts.handlers.clock())
+    return {"month": month, "short": short}

@@ -8,6 +8,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from services.supervision.domain.hours import HoursPolicy
 from shared.policy import load_policy
 
 
@@ -116,6 +117,7 @@ class SanctionSuggestionPolicy(_Strict):
     revocation_after: timedelta = timedelta(days=30)  # 脱管 beyond this (a month) → 提请撤销
     admonitions_for_warning: int = 2
     warnings_for_revocation: int = 2
+    short_months_for_admonition: int = Field(1, ge=1)  # months short of the hours owed → 训诫
 
 
 class SupervisionPolicy(_Strict):
@@ -133,6 +135,7 @@ class SupervisionPolicy(_Strict):
     case_ending: CaseEndingPolicy = CaseEndingPolicy()
     sanction_suggestions: SanctionSuggestionPolicy = SanctionSuggestionPolicy()
     procuratorate: ProcuratoratePolicy = ProcuratoratePolicy()
+    hours: HoursPolicy = HoursPolicy()
 
 
 def load_supervision_policy(policy_dir: Path) -> SupervisionPolicy:

@@ -2,8 +2,9 @@
 with the evidence, for a person to decide. Nothing here decides: staff record a sanction through
 the authority model, and a suggestion only helps them see why.
 
-训诫 for 脱管 up to 10 days; 警告 for more than 10 days, two admonitions, or a breach of a
-prohibition order; 提请撤销 for more than a month or two warnings (policy `sanction_suggestions`).
+训诫 for 脱管 up to 10 days or a month short of the study and service hours owed; 警告 for more
+than 10 days, two admonitions, or a breach of a prohibition order; 提请撤销 for more than a month
+or two warnings (policy `sanction_suggestions`).
 Evidence a sanction has answered already does not count again: an episode of 脱管 before the
 last sanction, admonitions before the last warning, warnings before the last proposal.
 """
@@ -37,13 +38,14 @@ class SanctionEvidence:
     sanctions: list[tuple[Kind, datetime]] = field(default_factory=list)  # this case's, any order
     absconding: list[Absconding] = field(default_factory=list)
     prohibition_breaches: list[datetime] = field(default_factory=list)  # exclusion zones entered (违反禁止令)
+    short_months: list[datetime] = field(default_factory=list)  # months ended short of the hours owed
 
 
 @dataclass(frozen=True)
 class Reason:
     """One piece of evidence, for the console to word: `code` with its number and its time."""
 
-    code: Literal["absconded", "admonitions", "warnings", "prohibition_breach"]
+    code: Literal["absconded", "admonitions", "warnings", "prohibition_breach", "hours_short"]
     count: float
     at: datetime | None = None
 
@@ -88,6 +90,9 @@ def suggest(evidence: SanctionEvidence, policy: SanctionSuggestionPolicy, now: d
     warnings = [at for kind, at in evidence.sanctions if kind == "warning" and _after(at, last_proposal)]
     if len(warnings) >= policy.warnings_for_revocation:
         reasons["revocation_proposal"].append(Reason("warnings", len(warnings), max(warnings)))
+    short = [at for at in evidence.short_months if _after(at, last_any)]
+    if len(short) >= policy.short_months_for_admonition:
+        reasons["admonition"].append(Reason("hours_short", len(short), max(short)))
     breaches = [at for at in evidence.prohibition_breaches if _after(at, last_warning_or_more)]
     if breaches:
         reasons["warning"].append(Reason("prohibition_breach", len(breaches), max(breaches)))

@@ -47,6 +47,12 @@ export const PERSON_ACTIONS = {
     may: null, row: true, method: "POST", path: (id, p) => `/api/v1/persons/${id}/sanction-proposals/${p}/decision`,
     fields: [area("note")], fixed: { decision: "refused" },
   },
+  // 教育学习 and 公益活动 the office saw done (confirmed at once); the app's wait for 确认 on their row.
+  hours: {
+    may: "hours.record", tab: "correction", kinds: ["community_correction"], method: "POST", path: (id) => `/api/v1/persons/${id}/hours`,
+    fields: [choice("kind", "hoursKind"), { name: "minutes", type: "number" }, { name: "on", label: "on", type: "date" }, area("note", { optional: true })],
+  },
+  hoursConfirm: { may: "hours.confirm", row: true, method: "POST", path: (id, entry) => `/api/v1/persons/${id}/hours/${entry}/confirm`, fields: [] },
   positioning: {
     may: "positioning.approve", tab: "positioning", method: "POST", path: (id) => `/api/v1/persons/${id}/positioning`,
     fields: [choice("ground", "ground"), text("device_id", { label: "deviceId" }), { name: "starts_on", label: "startsOn", type: "date", optional: true }],

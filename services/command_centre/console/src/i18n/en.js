@@ -41,7 +41,7 @@ export default {
   kind: { community_correction: "Community correction", resettlement: "Resettlement", aftercare: "Aftercare" },
   level: { strict: "Strict", ordinary: "Ordinary", lenient: "Lenient", low: "Low", medium: "Medium", high: "High" },
   person: {
-    overview: "Overview", timeline: "Timeline", alerts: "Alerts", positions: "Check-ins and track", leaves: "Leaves",
+    overview: "Overview", correction: "Study and service", timeline: "Timeline", alerts: "Alerts", positions: "Check-ins and track", leaves: "Leaves",
     sanctions: "Sanctions", positioning: "Positioning", followups: "Follow-ups and trips", handover: "Handover",
     documents: "Documents", actions: "Actions", identity: "Identity", office: "Office", case: "Case", term: "Term",
     level: "Level", team: "Correction team", risk: "Risk", explanation: "Explanation", instrument: "Instrument version",
@@ -56,7 +56,7 @@ export default {
     leave: "Approve a leave", sanction: "Record a sanction", positioning: "Start electronic positioning", renew: "Renew positioning",
     followup: "Record a follow-up", trip: "Record a trip", separation: "Report a device separation", contact: "Record a contact check",
     close: "Close the case (revoked or transferred)", team: "Set the correction team", riskAssess: "Assess risk again",
-    riskOverride: "Override the risk level", confirmKeyPersons: "Confirm this month's key persons", announceEnding: "Announce the end of the term", sanctionPropose: "Propose a sanction to the county", proposalApprove: "Approve", proposalRefuse: "Refuse", transfer: "Move to another office in the county", toOffice: "Receiving office", toCounty: "Moving out of the county: the receiving bureau", announcedAt: "Announced at", place: "Place",
+    riskOverride: "Override the risk level", confirmKeyPersons: "Confirm this month's key persons", announceEnding: "Announce the end of the term", hours: "Record study or service time", hoursConfirm: "Confirm", minutes: "Minutes", sanctionPropose: "Propose a sanction to the county", proposalApprove: "Approve", proposalRefuse: "Refuse", transfer: "Move to another office in the county", toOffice: "Receiving office", toCounty: "Moving out of the county: the receiving bureau", announcedAt: "Announced at", place: "Place",
     start: "Starts", end: "Ends", destination: "Destination", reason: "Reason", kind: "Kind", note: "Note", at: "When",
     drugTest: "Drug test", policeRecord: "Police record", leavesOn: "Leaves on", returnsOn: "Returns on", reported: "Reported",
     observedAt: "Observed at", outcome: "Outcome", ground: "Legal ground", deviceId: "Device id", startsOn: "Starts on",
@@ -74,13 +74,15 @@ export default {
     kinds: { procuratorial_suggestion: "Procuratorial suggestion", rectification_notice: "Rectification notice" },
   },
   proposal: { pending: "Awaiting the county" },
+  hours: { month: "{month} confirmed", h: "h", min: "min", pending: "To confirm", confirmedBy: "confirmed by {who}", source: { app: "from the app", staff: "recorded by staff" } },
   suggestion: {
     title: "The rules point to: {kind}", absconded: "Absconded for {n} days", admonitions: "{n} admonitions already", warnings: "{n} warnings already",
-    prohibition_breach: "Broke a prohibition order (entered an exclusion zone) {n} times", hint: "A suggestion only: whoever has the authority decides.",
+    prohibition_breach: "Broke a prohibition order (entered an exclusion zone) {n} times", hours_short: "{n} months short of study or service hours", hint: "A suggestion only: whoever has the authority decides.",
   },
   ruling: { pending: "Awaiting the court", revoked: "Revoked by the court", rejected: "Rejected by the court" },
   search: { title: "Police search", found: "Found", not_found: "Not found", in_custody: "In custody" },
   options: {
+    hoursKind: { study: "Study", community_service: "Community service" },
     sanction: { admonition: "Admonition", warning: "Warning", revocation_proposal: "Revocation proposal" },
     followup: { phone: "Phone", visit: "Visit" },
     drugTest: { negative: "Negative", positive: "Positive", refused: "Refused", not_tested: "Not tested" },
@@ -127,7 +129,7 @@ export default {
     "leave-approved": "Leave approved", "leave-declined": "Leave refused", "leave-returned": "Back from leave",
     "leave-overdue": "Leave overdue", "sanction-recorded": "Sanction", "positioning-started": "Positioning started",
     "positioning-term-ending": "Positioning term ending", "followup-recorded": "Follow-up", "separation-reported": "Device separation",
-    "contact-checked": "Contact check", "case-closed": "Case closed", "case-ending": "End-of-term notice", "case-transferred": "Moved to another office", "exit-control-ack": "Exit control registered by the police", "search-result": "Police search result", "assistance-outcome": "Civil affairs' answer", "sanction-proposed": "Sanction proposed", "sanction-proposal-decided": "Sanction proposal decided", "procuratorate-notice": "Procuratorate notice", "procuratorate-reply": "Reply to the procuratorate", "ending-announced": "End of term announced", "team-set": "Team set", "key-person-listed": "Listed as a key person",
+    "contact-checked": "Contact check", "case-closed": "Case closed", "case-ending": "End-of-term notice", "app-report": "Report from the app", "hours-recorded": "Study or service time", "hours-short": "Hours short", "case-transferred": "Moved to another office", "exit-control-ack": "Exit control registered by the police", "search-result": "Police search result", "assistance-outcome": "Civil affairs' answer", "sanction-proposed": "Sanction proposed", "sanction-proposal-decided": "Sanction proposal decided", "procuratorate-notice": "Procuratorate notice", "procuratorate-reply": "Reply to the procuratorate", "ending-announced": "End of term announced", "team-set": "Team set", "key-person-listed": "Listed as a key person",
     "exit-control": "Exit control", "revocation-ruling": "Court ruling on revocation",
   },
 };

@@ -1,0 +1,88 @@
+"""The correction programme's hours through the gateway and real Kafka (#22, contract §6.2): the
+person's app reports study and community-service time (`POST /v1/app/reports`), the office
+confirms it, the month is judged, and `hours_short` fires for the person who is short and not
+for the one who is not."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import httpx
+
+from shared.calendar import add_months
+from shared.county import default_county
+from tests.e2e.test_thin_slice import alerts_for, case_open, gateway_token, staff
+from tests.factories import court_order
+from tests.internal_calls import service_headers
+from tests.waiting import eventually
+
+
+async def test_the_apps_hours_confirmed_and_a_short_month_raises_its_alert(platform):
+    gw, cc, sv = platform.url("exchange"), platform.url("command_centre"), platform.url("supervision")
+    today = default_county().day_of(datetime.now(UTC))
+    this_month = today.replace(day=1)
+    last_month = add_months(this_month, -1)
+    month = f"{last_month.year:04d}-{last_month.month:02d}"
+    start = add_months(this_month, -3).isoformat()  # last month was a whole month of the term
+    async with httpx.AsyncClient(timeout=20) as client:
+        court, device = await gateway_token(client, gw, "court"), await gateway_token(client, gw, "device")
+        app = await gateway_token(client, gw, "app")
+        persons = []
+        for _ in range(2):
+            order = court_order(town="澄江街道", term_start=start, electronic_monitoring=False)
+            person = (await client.post(f"{gw}/v1/court-orders", json=order, headers=court)).json()["person_id"]
+            await case_open(client, cc, person)
+            intake = {"person_id": person, "channel": "in_person", "recorded_at": datetime.now(UTC).isoformat()}
+            r = await client.post(f"{gw}/v1/checkins", json={"checkins": [intake]}, headers=device)
+            assert r.status_code == 202, r.text
+            persons.append(person)
+        keen, idle = persons
+        officer = await staff(client, cc, "officer-demo")
+
+        async def strict(person: str) -> bool:
+            programmes = (await client.get(f"{cc}/api/v1/persons/{person}/programmes", headers=officer)).json()
+            return programmes["cases"][-1]["level"] == "strict"  # reported: the first months are strict
+
+        for person in persons:
+            assert await eventually(lambda p=person: strict(p), 30)
+
+        reports = {
+            "reports": [
+                {"person_id": keen, "kind": kind, "minutes": 720, "date": last_month.isoformat(), "note": "线上学习"}
+                for kind in ("study", "community_service")
+            ]
+        }
+        key = {"Idempotency-Key": f"app-{keen}"}
+        first = await client.post(f"{gw}/v1/app/reports", json=reports, headers={**app, **key})
+        assert first.status_code == 202, first.text
+        again = await client.post(f"{gw}/v1/app/reports", json=reports, headers={**app, **key})
+        assert again.status_code == 202 and again.json() == first.json()  # a retry adds nothing
+        ahead = {"reports": [{**reports["reports"][0], "date": (today + timedelta(days=1)).isoformat()}]}
+        refused = await client.post(f"{gw}/v1/app/reports", json=ahead, headers=app)
+        assert refused.status_code == 422 and refused.json()["errors"][0]["field"] == "reports[0].date"
+        assert (await client.post(f"{gw}/v1/app/reports", json=reports, headers=court)).status_code == 403
+
+        async def reported() -> list[dict] | None:
+            rows = (await client.get(f"{cc}/api/v1/persons/{keen}/programmes", headers=officer)).json()["hours"]
+            return rows if len(rows) >= 2 else None
+
+        entries = await eventually(reported, 30)
+        assert len(entries) == 2 and all(e["confirmed_at"] is None and e["source"] == "app" for e in entries)
+        for entry in entries:
+            r = await client.post(f"{cc}/api/v1/persons/{keen}/hours/{entry['entry_id']}/confirm", headers=officer)
+            assert r.status_code == 200, r.text
+        summary = (
+            await client.get(f"{cc}/api/v1/persons/{keen}/hours", params={"month": month}, headers=officer)
+        ).json()
+        assert summary["done"] == {"study": 720, "community_service": 720} and summary["owed"]["study"] == 720
+
+        # The month closes (here by the operator's re-run; the month's end does it by itself).
+        r = await client.post(f"{sv}/internal/v1/hours/months/{month}/judge", headers=service_headers("supervision"))
+        assert r.status_code == 200, r.text
+        short = [a for a in await alerts_for(platform.bootstrap, idle) if a["data"]["rule_id"] == "hours_short"]
+        assert short and short[0]["data"]["colour"] == "yellow"
+        keen_alerts = await alerts_for(platform.bootstrap, keen, min_count=0)
+        assert not [a for a in keen_alerts if a["data"]["rule_id"] == "hours_short"]
+        suggestion = (await client.get(f"{cc}/api/v1/persons/{idle}/sanction-suggestion", headers=officer)).json()
+        assert suggestion["suggestion"]["kind"] == "admonition"
+        assert suggestion["suggestion"]["reasons"][0]["code"] == "hours_short"
