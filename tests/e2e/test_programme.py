@@ -23,7 +23,8 @@ async def test_the_apps_hours_confirmed_and_a_short_month_raises_its_alert(platf
     this_month = today.replace(day=1)
     last_month = add_months(this_month, -1)
     month = f"{last_month.year:04d}-{last_month.month:02d}"
-    start = add_months(this_month, -3).isoformat()  # last month was a whole month of the term
+    # Last month was a whole month of the term, and its first two months (strict) run into the next.
+    start = last_month.isoformat()
     async with httpx.AsyncClient(timeout=20) as client:
         court, device = await gateway_token(client, gw, "court"), await gateway_token(client, gw, "device")
         app = await gateway_token(client, gw, "app")
@@ -86,3 +87,36 @@ async def test_the_apps_hours_confirmed_and_a_short_month_raises_its_alert(platf
         suggestion = (await client.get(f"{cc}/api/v1/persons/{idle}/sanction-suggestion", headers=officer)).json()
         assert suggestion["suggestion"]["kind"] == "admonition"
         assert suggestion["suggestion"]["reasons"][0]["code"] == "hours_short"
+
+
+async def test_the_office_confirms_the_apps_time_and_records_its_own_on_the_person_page(platform, browser):
+    from playwright.async_api import expect
+
+    from tests.e2e.test_workbench_browser import found_by_officer, persons_page
+
+    gw = platform.url("exchange")
+    today = default_county().day_of(datetime.now(UTC))
+    async with httpx.AsyncClient(timeout=20) as client:
+        order = court_order(town="澄江街道", term_start=add_months(today.replace(day=1), -1).isoformat())
+        court, app = await gateway_token(client, gw, "court"), await gateway_token(client, gw, "app")
+        person = (await client.post(f"{gw}/v1/court-orders", json=order, headers=court)).json()["person_id"]
+        await found_by_officer(client, platform, order["order_no"])
+        report = {"person_id": person, "kind": "study", "minutes": 120, "date": today.isoformat(), "note": "法治课"}
+        assert (await client.post(f"{gw}/v1/app/reports", json={"reports": [report]}, headers=app)).status_code == 202
+
+    page = await persons_page(browser, platform, "officer-demo", person, "correction")
+    row = page.locator("#p-correction tr", has_text="法治课")
+    await expect(row).to_contain_text("在矫通上报")
+    await row.locator('button[data-action="hoursConfirm"]').click()
+    await page.locator('form[data-action="hoursConfirm"] button.submit').click()
+    await expect(row).to_contain_text("officer-demo 已确认")
+    await page.click('#p-actions button[data-action="hours"]')
+    form = page.locator('form[data-action="hours"]')
+    await form.locator('select[name="kind"]').select_option("community_service")
+    await form.locator('[name="minutes"]').fill("90")
+    await form.locator('[name="on"]').fill(today.isoformat())
+    await form.locator("button.submit").click()
+    await expect(form).to_have_count(0)
+    await expect(page.locator("#p-hours-month")).to_contain_text("教育学习 2.0")
+    await expect(page.locator("#p-hours-month")).to_contain_text("公益活动 1.5")
+    await page.context.close()
