@@ -347,6 +347,33 @@ class SanctionProposalDecided(EventData):
     sanction_id: uuid.UUID | None = None
 
 
+class PlanMade(EventData):
+    """An individual correction plan (个案矫正方案) made by the office, to be approved."""
+
+    plan_id: uuid.UUID
+    person_id: uuid.UUID
+    case_id: uuid.UUID
+    jurisdiction: str
+    items: list[dict[str, str]]
+    made_by: str
+
+
+class PlanApproved(EventData):
+    """The plan approved by someone other than who made it: it is the case's plan in force."""
+
+    plan_id: uuid.UUID
+    person_id: uuid.UUID
+    case_id: uuid.UUID
+    made_by: str
+    approved_by: str
+
+
+class PlanOverdue(Signal):
+    """No approved plan by its day: after intake, after a level change, or at its review."""
+
+    due_on: date
+
+
 class AppReport(EventData):
     """One report from the supervised person's app (在矫通, `POST /v1/app/reports`): study or
     community-service time (to be confirmed), or a request for help."""
@@ -1183,6 +1210,24 @@ EVENT_TYPES: dict[str, EventType] = {
             topic=topics.SUPERVISION_EVENTS,
             data=SanctionProposalDecided,
             summary="The county bureau approved or refused a proposed sanction",
+        ),
+        EventType(
+            type="sps.supervision.plan-made",
+            topic=topics.SUPERVISION_EVENTS,
+            data=PlanMade,
+            summary="An individual correction plan made by the office (个案矫正方案)",
+        ),
+        EventType(
+            type="sps.supervision.plan-approved",
+            topic=topics.SUPERVISION_EVENTS,
+            data=PlanApproved,
+            summary="A correction plan approved: the case's plan in force",
+        ),
+        EventType(
+            type="sps.supervision.plan-overdue",
+            topic=topics.SUPERVISION_EVENTS,
+            data=PlanOverdue,
+            summary="No approved correction plan by its day (after intake, a level change or at review)",
         ),
         EventType(
             type="sps.ingest.app-report",

@@ -74,6 +74,26 @@ class HoursEntry(BaseModel):
     note: str = Field("", max_length=1000)
 
 
+class PlanItem(BaseModel):
+    kind: Literal[
+        "group_education",
+        "individual_education",
+        "online_study",
+        "community_service",
+        "psychological",
+        "vocational",
+        "family_support",
+        "target",
+    ]
+    detail: str = Field(min_length=1, max_length=500)
+
+
+class Plan(BaseModel):
+    """An individual correction plan (个案矫正方案): what the person will do, item by item."""
+
+    items: list[PlanItem] = Field(min_length=1, max_length=20)
+
+
 class Transfer(BaseModel):
     """A case moved to another justice office inside the county: its history and alerts go with it."""
 

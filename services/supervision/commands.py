@@ -38,6 +38,7 @@ from services.supervision.endings import EndingCommands
 from services.supervision.handlers import SupervisionHandlers
 from services.supervision.hours import HoursCommands
 from services.supervision.leaves import LeaveCommands
+from services.supervision.plans import PlanCommands
 from services.supervision.procuratorate import ProcuratorateCommands
 from services.supervision.proposals import ProposalCommands
 from services.supervision.revocation import court_and_number, send_to_court
@@ -82,7 +83,9 @@ async def schedule_positioning(
 
 
 @dataclass
-class SupervisionCommands(LeaveCommands, EndingCommands, ProcuratorateCommands, ProposalCommands, HoursCommands):
+class SupervisionCommands(
+    LeaveCommands, EndingCommands, ProcuratorateCommands, ProposalCommands, HoursCommands, PlanCommands
+):
     handlers: SupervisionHandlers
     policy: SupervisionPolicy
     clock: Clock = _now

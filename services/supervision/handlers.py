@@ -22,6 +22,7 @@ from services.supervision.domain.levels import level_for, next_checkin_due
 from services.supervision.domain.policy import SupervisionPolicy
 from services.supervision.domain.zones import EnteredZone, Exited, Returned, Tampered, ZoneState, on_fix
 from services.supervision.hours import HoursHandlers
+from services.supervision.plans import PlanHandlers
 from services.supervision.procuratorate import ProcuratorateHandlers
 from services.supervision.programmes import ProgrammeHandlers, exit_control
 from services.supervision.revocation import RevocationHandlers
@@ -81,7 +82,7 @@ def _now() -> datetime:
 
 
 @dataclass
-class SupervisionHandlers(ProgrammeHandlers, RevocationHandlers, ProcuratorateHandlers, HoursHandlers):
+class SupervisionHandlers(ProgrammeHandlers, RevocationHandlers, ProcuratorateHandlers, HoursHandlers, PlanHandlers):
     directory: CaseDirectory
     policy: SupervisionPolicy
     clock: Callable[[], datetime] = _now
@@ -159,6 +160,7 @@ class SupervisionHandlers(ProgrammeHandlers, RevocationHandlers, ProcuratorateHa
             **self.revocation_timers(),
             **self.procuratorate_timers(),
             **self.hours_timers(),
+            **self.plan_timers(),
         }
 
     # --- orders and intake -------------------------------------------------------------------
@@ -301,6 +303,7 @@ class SupervisionHandlers(ProgrammeHandlers, RevocationHandlers, ProcuratorateHa
             )
             await self.publish(uow, data, checkin.person_id, event, checkin.recorded_at)
             await self.refresh_level(uow, case_id, event, reason="intake", now=checkin.recorded_at)
+            await self.plan_due_from(uow, case_id, self.county.day_of(checkin.recorded_at))
             await self._schedule_checkin(uow, case_id, checkin.person_id, checkin.recorded_at, None)
 
     # --- remote checks (信息化核查) ------------------------------------------------------------------

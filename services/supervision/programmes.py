@@ -44,6 +44,7 @@ CASE_TIMERS = (
     "followup:{case_id}:",
     "rehab-report:{case_id}",
     "revocation-ruling:{case_id}:",  # a proposal's court deadline (revocation.py)
+    "plan-due:{case_id}:",  # the correction plan's day (plans.py)
 )
 PERSON_TIMERS = ("contact:{person_id}", "offline:{person_id}")
 
@@ -195,6 +196,9 @@ class ProgrammeHandlers:
             reasons=[reason],
         )  # type: ignore[arg-type]
         await self.publish(uow, changed, case["person_id"], cause, now)
+        if case["kind"] == "community_correction" and case["level"] is not None:
+            # A new level: the plan is reviewed (PlanHandlers, mixed in beside this class).
+            await self.plan_due_from(uow, case_id, today)  # type: ignore[attr-defined]
         end_of_first = add_months(started, self.policy.levels.first_months_strict)
         if today < end_of_first:
             await store.schedule(

@@ -120,3 +120,44 @@ async def test_the_office_confirms_the_apps_time_and_records_its_own_on_the_pers
     await expect(page.locator("#p-hours-month")).to_contain_text("教育学习 2.0")
     await expect(page.locator("#p-hours-month")).to_contain_text("公益活动 1.5")
     await page.context.close()
+
+
+async def test_the_office_makes_a_plan_another_approves_it_and_it_counts_in_the_plan_rate(platform, browser):
+    from playwright.async_api import expect
+
+    from tests.e2e.test_workbench_browser import found_by_officer, persons_page
+
+    gw, cc = platform.url("exchange"), platform.url("command_centre")
+    async with httpx.AsyncClient(timeout=20) as client:
+        order = court_order(town="澄江街道", electronic_monitoring=False)
+        court = await gateway_token(client, gw, "court")
+        person = (await client.post(f"{gw}/v1/court-orders", json=order, headers=court)).json()["person_id"]
+        await found_by_officer(client, platform, order["order_no"])
+
+    page = await persons_page(browser, platform, "officer-demo", person, "correction")
+    await expect(page.locator("#p-plans")).to_contain_text("尚未制定矫正方案")
+    await page.click('#p-plans button[data-action="plan"]')
+    form = page.locator('form[data-action="plan"]')
+    await form.locator('select[name="kind-0"]').select_option("psychological")
+    await form.locator('[name="detail-0"]').fill("入矫心理评估，每季度复评")
+    await form.locator("button.submit").click()
+    await expect(form).to_have_count(0)
+    plan = page.locator("#p-plans .plan").first
+    await expect(plan).to_contain_text("待审批")
+    await expect(plan).to_contain_text("心理评估与辅导：入矫心理评估，每季度复评")
+    await expect(plan.locator('button[data-action="planApprove"]')).to_have_count(0)  # not the officer's
+    await page.context.close()
+
+    page = await persons_page(browser, platform, "supervisor-demo", person, "correction")
+    plan = page.locator("#p-plans .plan").first
+    await plan.locator('button[data-action="planApprove"]').click()
+    await page.locator('form[data-action="planApprove"] button.submit').click()
+    await expect(plan).to_contain_text("已审批")
+    await expect(plan).to_contain_text("supervisor-demo 审批于")
+    await page.context.close()
+
+    async with httpx.AsyncClient(timeout=20) as client:
+        stats = (await client.get(f"{cc}/api/v1/statistics", headers=await staff(client, cc, "supervisor-demo"))).json()
+        office = next(o for o in stats["offices"] if o["office"] == "澄江街道")
+        assert office["plan_rate"] > 0  # 个案矫正率
+        assert any(i["key"] == "plan_rate" for i in stats["indicators"])

@@ -34,6 +34,7 @@ class FakeSupervisionStore:
         self.notice_rows: dict[uuid.UUID, dict[str, Any]] = {}
         self.proposals: dict[uuid.UUID, dict[str, Any]] = {}
         self.hours: dict[uuid.UUID, dict[str, Any]] = {}
+        self.plans: dict[uuid.UUID, dict[str, Any]] = {}
 
     # --- what the event and timer handlers use ------------------------------------------------------
 
@@ -283,6 +284,33 @@ class FakeSupervisionStore:
     async def add_sanction(self, **values: Any) -> int:
         self.sanctions.append(values)
         return sum(1 for s in self.sanctions if s["case_id"] == values["case_id"] and s["kind"] == values["kind"])
+
+    async def add_plan(self, **values: Any) -> None:
+        self.plans[values["plan_id"]] = {"approved_by": None, "approved_at": None, **values}
+
+    async def plan(self, plan_id: uuid.UUID) -> dict[str, Any] | None:
+        return self.plans.get(plan_id)
+
+    async def approve_plan(self, plan_id: uuid.UUID, by: str, at: datetime) -> None:
+        self.plans[plan_id].update(approved_by=by, approved_at=at)
+
+    async def plan_facts(self, case_id: uuid.UUID, person_id: uuid.UUID) -> dict[str, datetime | None]:
+        def last(event_type: str) -> datetime | None:
+            times = [
+                t["occurred_at"]
+                for t in self.timeline
+                if t["person_id"] == person_id
+                and t["event_type"] == event_type
+                and str(t["summary"].get("case_id")) == str(case_id)
+            ]
+            return max(times, default=None)
+
+        approved = [p["approved_at"] for p in self.plans.values() if p["case_id"] == case_id and p["approved_at"]]
+        return {
+            "intake_at": last("sps.supervision.intake-reported"),
+            "approved_at": max(approved, default=None),
+            "level_changed_at": last("sps.supervision.level-changed"),
+        }
 
     async def add_hours(self, **values: Any) -> bool:
         if values["entry_id"] in self.hours:

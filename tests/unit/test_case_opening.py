@@ -123,6 +123,7 @@ def test_the_months_supervision_indicators_per_office():
             closed={"华士镇": {"probation": 1}},
             intake_missed={"澄江街道": 1},
             contact_lost={"华士镇": 2},
+            planned={"澄江街道": 3},
         )
     )
     assert rows == [
@@ -130,6 +131,7 @@ def test_the_months_supervision_indicators_per_office():
             "office": "华士镇",
             "corrections": 0,
             "positioning_rate": None,
+            "plan_rate": None,  # no corrections: no rate, rather than a perfect one
             "aftercare_cases": 0,
             "aftercare_rate": None,
             "abstinence_rate": None,
@@ -142,6 +144,7 @@ def test_the_months_supervision_indicators_per_office():
             "office": "澄江街道",
             "corrections": 4,
             "positioning_rate": 0.25,
+            "plan_rate": 0.75,  # 个案矫正率: three of four with an approved plan
             "aftercare_cases": 3,
             "aftercare_rate": 1.0,
             "abstinence_rate": 0.333,  # one in three showed a negative test; none is assumed

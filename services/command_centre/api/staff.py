@@ -401,6 +401,19 @@ class NoBody(BaseModel):
     pass
 
 
+@router.post("/api/v1/persons/{person_id}/plans", tags=["staff"], status_code=201)
+async def make_plan(person_id: uuid.UUID, body: steps.Plan, parts: Parts, user: User):
+    """个案矫正方案: made by the office, approved by someone else."""
+    return await staff_step(parts, user, person_id, "POST", f"persons/{person_id}/plans", body, "plan.make")
+
+
+@router.post("/api/v1/persons/{person_id}/plans/{plan_id}/approve", tags=["staff"])
+async def approve_plan(person_id: uuid.UUID, plan_id: uuid.UUID, parts: Parts, user: User):
+    """Approved once, by someone other than who made it."""
+    path = f"persons/{person_id}/plans/{plan_id}/approve"
+    return await staff_step(parts, user, person_id, "POST", path, NoBody(), "plan.approve", "update")
+
+
 @router.post("/api/v1/persons/{person_id}/hours/{entry_id}/confirm", tags=["staff"])
 async def confirm_hours(person_id: uuid.UUID, entry_id: uuid.UUID, parts: Parts, user: User):
     """The app's reported time confirmed, once."""

@@ -62,6 +62,15 @@ CATALOGUE: tuple[Indicator, ...] = (
         "Persons whose contact was lost in the month (recorded unreachable, or no check result in time).",
     ),
     Indicator(
+        "plan_rate",
+        "rate",
+        "个案矫正率",
+        "Correction plan rate",
+        "本月社区矫正人数中，截至月末已有经审批的个案矫正方案的案件数 ÷ 本月社区矫正人数。",
+        "Community corrections in the month with an approved individual correction plan by the month's end "
+        "÷ community corrections in the month.",
+    ),
+    Indicator(
         "positioning_rate",
         "rate",
         "电子定位率",

@@ -13,6 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from services.supervision.adapters.tables import (
     cases,
+    correction_plans,
     followups,
     key_person_lists,
     leaves,
@@ -104,6 +105,7 @@ async def programmes(conn: AsyncConnection, person_id: uuid.UUID) -> dict[str, A
         "sanctions": await rows(sanctions, sanctions.c.recorded_at),
         "sanction_proposals": await rows(sanction_proposals, sanction_proposals.c.proposed_at),
         "hours": await rows(programme_hours, programme_hours.c.on),
+        "plans": await rows(correction_plans, correction_plans.c.made_at),
     }
 
 

@@ -17,6 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from services.supervision.adapters.tables import (
     cases,
     contact_checks,
+    correction_plans,
     ending_announcements,
     followups,
     key_person_lists,
@@ -255,6 +256,40 @@ class SupervisionStore:
         await self.conn.execute(
             sa.update(sanction_proposals).where(sanction_proposals.c.proposal_id == proposal_id).values(**values)
         )
+
+    async def add_plan(self, **values: Any) -> None:
+        await self.conn.execute(sa.insert(correction_plans).values(**values))
+
+    async def plan(self, plan_id: uuid.UUID) -> Row | None:
+        query = sa.select(correction_plans).where(correction_plans.c.plan_id == plan_id).with_for_update()
+        return (await self.conn.execute(query)).mappings().first()
+
+    async def approve_plan(self, plan_id: uuid.UUID, by: str, at: datetime) -> None:
+        await self.conn.execute(
+            sa.update(correction_plans)
+            .where(correction_plans.c.plan_id == plan_id)
+            .values(approved_by=by, approved_at=at)
+        )
+
+    async def plan_facts(self, case_id: uuid.UUID, person_id: uuid.UUID) -> dict[str, datetime | None]:
+        """When the case's person reported for intake, its plan was last approved, and its level last
+        changed (domain/plans.py judges from these)."""
+        t = timeline.c
+
+        async def last(event_type: str) -> datetime | None:
+            query = sa.select(sa.func.max(t.occurred_at)).where(
+                t.person_id == person_id, t.event_type == event_type, t.summary["case_id"].astext == str(case_id)
+            )
+            return await self.conn.scalar(query)
+
+        approved = await self.conn.scalar(
+            sa.select(sa.func.max(correction_plans.c.approved_at)).where(correction_plans.c.case_id == case_id)
+        )
+        return {
+            "intake_at": await last("sps.supervision.intake-reported"),
+            "approved_at": approved,
+            "level_changed_at": await last("sps.supervision.level-changed"),
+        }
 
     async def add_hours(self, **values: Any) -> bool:
         """One entry of study or service time, once (an app report's entry id is its event's)."""

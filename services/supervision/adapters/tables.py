@@ -262,3 +262,16 @@ programme_hours = sa.Table(
     sa.Column("confirmed_at", sa.DateTime(timezone=True)),
 )
 sa.Index("programme_hours_case_on", programme_hours.c.case_id, programme_hours.c.on)
+
+correction_plans = sa.Table(
+    "correction_plans",
+    metadata,  # 个案矫正方案: made by the office, approved by another
+    sa.Column("plan_id", pg.UUID(as_uuid=True), primary_key=True),
+    sa.Column("person_id", pg.UUID(as_uuid=True), nullable=False, index=True),
+    sa.Column("case_id", pg.UUID(as_uuid=True), nullable=False, index=True),
+    sa.Column("items", pg.JSONB, nullable=False),
+    sa.Column("made_by", sa.Text, nullable=False),
+    sa.Column("made_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("approved_by", sa.Text),
+    sa.Column("approved_at", sa.DateTime(timezone=True)),
+)

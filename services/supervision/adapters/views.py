@@ -13,6 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from services.supervision.adapters.store import ACTIVE
 from services.supervision.adapters.tables import (
     cases,
+    correction_plans,
     followups,
     positioning_orders,
     timeline,
@@ -122,6 +123,13 @@ async def month_counts(conn: AsyncConnection, start: datetime, end: datetime) ->
         .where(po.starts_on < end.date(), po.ends_on >= start.date())
         .group_by(c.jurisdiction)
     )
+    cp = correction_plans.c
+    planned = await conn.execute(
+        sa.select(c.jurisdiction, sa.func.count(sa.distinct(cp.case_id)))
+        .join(correction_plans, cp.case_id == c.case_id)
+        .where(was_active, c.kind == "community_correction", cp.approved_at < end)
+        .group_by(c.jurisdiction)
+    )
     aftercare = await conn.execute(sa.select(c.case_id, c.jurisdiction).where(was_active, c.kind == "aftercare"))
     by_case: dict[uuid.UUID, list[Followup]] = {}
     for r in await conn.execute(
@@ -145,6 +153,7 @@ async def month_counts(conn: AsyncConnection, start: datetime, end: datetime) ->
     return MonthCounts(
         corrections={j: n for j, n in corrections},
         positioned={j: n for j, n in positioned},
+        planned={j: n for j, n in planned},
         aftercare=[(case_id, office) for case_id, office in aftercare],
         followups=by_case,
         opened=opened,

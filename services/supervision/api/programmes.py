@@ -232,3 +232,23 @@ async def judge_month(month: Annotated[str, Path(pattern=r"^\d{4}-(0[1-9]|1[0-2]
     async with parts.runtime.uow() as uow:
         short = await parts.handlers.judge_month(uow, month, parts.handlers.clock())
     return {"month": month, "short": short}
+
+
+class PlanIn(ActingStaff, steps.Plan):
+    pass
+
+
+@router.post("/persons/{person_id}/plans", status_code=201)
+async def make_plan(person_id: uuid.UUID, body: PlanIn, parts: Parts) -> dict[str, Any]:
+    """个案矫正方案, made by the office, to be approved by someone else."""
+    async with parts.runtime.uow() as uow:
+        data = await parts.commands.make_plan(uow, body.acting(parts.authority), person_id, body)
+    return data.model_dump(mode="json")
+
+
+@router.post("/persons/{person_id}/plans/{plan_id}/approve")
+async def approve_plan(person_id: uuid.UUID, plan_id: uuid.UUID, body: ConfirmIn, parts: Parts) -> dict[str, Any]:
+    """Approved once, by someone other than its maker: the case's plan in force."""
+    async with parts.runtime.uow() as uow:
+        data = await parts.commands.approve_plan(uow, body.acting(parts.authority), person_id, plan_id)
+    return data.model_dump(mode="json")

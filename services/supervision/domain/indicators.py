@@ -1,7 +1,7 @@
 """The monthly indicators of supervision's own work, per justice office, as docs/indicators.md
-defines them: electronic positioning rate (电子定位率), aftercare rate (后续照管率), abstinence rate
-(操守保持率: a negative test shown in the month, and nothing against it), cases opened and closed
-by sentence kind, 漏管 and 脱管 counts."""
+defines them: electronic positioning rate (电子定位率), correction plan rate (个案矫正率), aftercare
+rate (后续照管率), abstinence rate (操守保持率: a negative test shown in the month, and nothing
+against it), cases opened and closed by sentence kind, 漏管 and 脱管 counts."""
 
 from __future__ import annotations
 
@@ -29,6 +29,7 @@ class MonthCounts:
     closed: dict[str, dict[str, int]] = field(default_factory=dict)  # office → sentence kind → cases closed
     intake_missed: dict[str, int] = field(default_factory=dict)  # office → persons 漏管 in the month
     contact_lost: dict[str, int] = field(default_factory=dict)  # office → persons 脱管 in the month
+    planned: dict[str, int] = field(default_factory=dict)  # corrections with an approved plan by the month's end
 
 
 def by_office(counts: MonthCounts) -> list[dict[str, Any]]:
@@ -46,6 +47,7 @@ def by_office(counts: MonthCounts) -> list[dict[str, Any]]:
                 "office": office,
                 "corrections": corrections,
                 "positioning_rate": rate(counts.positioned.get(office, 0), corrections),
+                "plan_rate": rate(counts.planned.get(office, 0), corrections),
                 "aftercare_cases": len(mine),
                 "aftercare_rate": rate(followed, len(mine)),
                 "abstinence_rate": rate(clean, len(mine)),

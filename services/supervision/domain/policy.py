@@ -9,6 +9,7 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from services.supervision.domain.hours import HoursPolicy
+from services.supervision.domain.plans import PlanPolicy
 from shared.policy import load_policy
 
 
@@ -77,6 +78,7 @@ class TargetPolicy(_Strict):
     aftercare_rate: float | None = Field(None, ge=0, le=1)
     abstinence_rate: float | None = Field(None, ge=0, le=1)
     positioning_rate: float | None = Field(None, ge=0, le=1)
+    plan_rate: float | None = Field(None, ge=0, le=1)
 
 
 class KeyPersonPolicy(_Strict):
@@ -136,6 +138,7 @@ class SupervisionPolicy(_Strict):
     sanction_suggestions: SanctionSuggestionPolicy = SanctionSuggestionPolicy()
     procuratorate: ProcuratoratePolicy = ProcuratoratePolicy()
     hours: HoursPolicy = HoursPolicy()
+    plans: PlanPolicy = PlanPolicy()
 
 
 def load_supervision_policy(policy_dir: Path) -> SupervisionPolicy:

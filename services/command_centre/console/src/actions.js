@@ -52,6 +52,7 @@ export const PERSON_ACTIONS = {
     may: "hours.record", tab: "correction", kinds: ["community_correction"], method: "POST", path: (id) => `/api/v1/persons/${id}/hours`,
     fields: [choice("kind", "hoursKind"), { name: "minutes", type: "number" }, { name: "on", label: "on", type: "date" }, area("note", { optional: true })],
   },
+  planApprove: { may: "plan.approve", row: true, method: "POST", path: (id, plan) => `/api/v1/persons/${id}/plans/${plan}/approve`, fields: [] },
   hoursConfirm: { may: "hours.confirm", row: true, method: "POST", path: (id, entry) => `/api/v1/persons/${id}/hours/${entry}/confirm`, fields: [] },
   positioning: {
     may: "positioning.approve", tab: "positioning", method: "POST", path: (id) => `/api/v1/persons/${id}/positioning`,

@@ -55,7 +55,7 @@ export default {
     leaveRequest: "登记请假申请", leaveApprove: "批准", leaveRefuse: "不予批准", leaveReturn: "销假", returnedAt: "返回时间",
     leave: "批准请假外出", sanction: "记录处罚", positioning: "启动电子定位", renew: "续期电子定位", followup: "记录回访",
     trip: "记录外出", separation: "报告人机分离", contact: "记录失联核查", close: "结案（收监或移交）", team: "调整矫正小组",
-    riskAssess: "重新评估风险", riskOverride: "人工调整风险等级", confirmKeyPersons: "确认本月重点人员名单", announceEnding: "解矫宣告", hours: "登记学习或公益时长", hoursConfirm: "确认", minutes: "时长（分钟）", sanctionPropose: "提请县局决定处罚", proposalApprove: "批准", proposalRefuse: "不予批准", transfer: "移交本县其他司法所", toOffice: "接收司法所", toCounty: "迁往外县时：接收地司法局", announcedAt: "宣告时间", place: "宣告地点",
+    riskAssess: "重新评估风险", riskOverride: "人工调整风险等级", confirmKeyPersons: "确认本月重点人员名单", announceEnding: "解矫宣告", plan: "制定个案矫正方案", planApprove: "审批通过", detail: "具体内容", addItem: "添加一项", hours: "登记学习或公益时长", hoursConfirm: "确认", minutes: "时长（分钟）", sanctionPropose: "提请县局决定处罚", proposalApprove: "批准", proposalRefuse: "不予批准", transfer: "移交本县其他司法所", toOffice: "接收司法所", toCounty: "迁往外县时：接收地司法局", announcedAt: "宣告时间", place: "宣告地点",
     start: "开始时间", end: "结束时间", destination: "目的地", reason: "事由", kind: "类别", note: "说明", at: "时间",
     drugTest: "尿检", policeRecord: "公安有记录", leavesOn: "出发日期", returnsOn: "返回日期", reported: "已报告",
     observedAt: "发现时间", outcome: "结果", ground: "法定情形", deviceId: "设备编号", startsOn: "开始日期",
@@ -73,6 +73,7 @@ export default {
     kinds: { procuratorial_suggestion: "检察建议", rectification_notice: "纠正违法通知" },
   },
   proposal: { pending: "待县局决定" },
+  plan: { title: "个案矫正方案", approved: "已审批", draft: "待审批", none: "尚未制定矫正方案", madeBy: "{who} 制定于 {at}", approvedBy: "{who} 审批于 {at}" },
   hours: { month: "{month} 已确认", h: "小时", min: "分钟", pending: "待确认", confirmedBy: "{who} 已确认", source: { app: "在矫通上报", staff: "工作人员登记" } },
   suggestion: {
     title: "依据规定，可考虑：{kind}", absconded: "脱管 {n} 天", admonitions: "已受训诫 {n} 次", warnings: "已受警告 {n} 次",
@@ -82,6 +83,7 @@ export default {
   search: { title: "协助查找", found: "已找到", not_found: "未找到", in_custody: "已被羁押" },
   options: {
     hoursKind: { study: "教育学习", community_service: "公益活动" },
+    planItem: { group_education: "集中教育", individual_education: "个别教育", online_study: "在线学习", community_service: "公益活动", psychological: "心理评估与辅导", vocational: "职业技能培训", family_support: "家庭支持", target: "挂牌转化目标" },
     sanction: { admonition: "训诫", warning: "警告", revocation_proposal: "提请撤销" },
     followup: { phone: "电话回访", visit: "走访" },
     drugTest: { negative: "阴性", positive: "阳性", refused: "拒绝", not_tested: "未检测" },
@@ -125,7 +127,7 @@ export default {
     "checkin-missed": "未按时签到", "contact-lost": "失去联系", "intake-missed": "未按期报到", "leave-approved": "请假获批",
     "leave-overdue": "请假逾期未归", "sanction-recorded": "处罚", "positioning-started": "电子定位",
     "positioning-renewed": "电子定位续期", "positioning-term-ending": "电子定位期限将满", "followup-recorded": "回访",
-    "trip-recorded": "外出", "separation-reported": "人机分离", "contact-checked": "失联核查", "case-closed": "结案", "case-ending": "解除矫正通知", "app-report": "在矫通上报", "hours-recorded": "学习公益时长", "hours-short": "时长不足", "case-transferred": "所际移交", "exit-control-ack": "公安出境报备回执", "search-result": "公安协助查找结果", "assistance-outcome": "民政救助答复", "sanction-proposed": "提请处罚", "sanction-proposal-decided": "处罚提请已决定", "procuratorate-notice": "检察机关来文", "procuratorate-reply": "回复检察机关", "ending-announced": "解矫宣告",
+    "trip-recorded": "外出", "separation-reported": "人机分离", "contact-checked": "失联核查", "case-closed": "结案", "case-ending": "解除矫正通知", "plan-made": "制定矫正方案", "plan-approved": "矫正方案审批", "plan-overdue": "矫正方案逾期", "app-report": "在矫通上报", "hours-recorded": "学习公益时长", "hours-short": "时长不足", "case-transferred": "所际移交", "exit-control-ack": "公安出境报备回执", "search-result": "公安协助查找结果", "assistance-outcome": "民政救助答复", "sanction-proposed": "提请处罚", "sanction-proposal-decided": "处罚提请已决定", "procuratorate-notice": "检察机关来文", "procuratorate-reply": "回复检察机关", "ending-announced": "解矫宣告",
     "aftercare-followup-due": "回访到期", "rehab-report-missed": "社区康复未报到", "key-person-listed": "列为重点人员",
     "team-set": "矫正小组调整",
   },

@@ -1,0 +1,79 @@
+"""The individual correction plan (个案矫正方案; docs/domain.md §1) at its boundaries, and on a
+fake unit of work and store with a fixed clock: due `made_within` of intake, approved by another
+than its maker, reviewed after a level change, and overdue raised once on its day."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import date, timedelta
+from typing import Any, cast
+
+import pytest
+
+from services.supervision.domain.plans import PlanPolicy, late, plan_state
+from shared import staff_steps as steps
+from shared.authority import Actor
+from shared.errors import Conflict, Forbidden
+from shared.events import Checkin
+from tests.unit.test_revocation import world  # noqa: F401 (a fixture)
+from tests.unit.test_supervision_handlers import NOW, incoming, opened, timer_of
+from tests.unit.test_supervision_handlers import world as handlers_world  # noqa: F401 (a fixture)
+
+POLICY = PlanPolicy()
+D0 = date(2026, 11, 1)
+OFFICER = Actor("officer-demo", "justice_officer", "澄江街道")
+SUPERVISOR = Actor("supervisor-demo", "supervisor", "county")
+
+
+def test_a_plan_due_on_day_n_and_made_on_day_n_plus_one_is_late():
+    due = plan_state(intake_on=D0, approved_on=None, level_changed_on=None, today=D0, policy=POLICY).due_on
+    assert due == D0 + timedelta(days=30)
+    assert not late(due, due, due) and late(due, due + timedelta(days=1), due + timedelta(days=1))
+    assert not late(due, None, due) and late(due, None, due + timedelta(days=1))
+
+
+def test_an_approved_plan_is_current_until_its_review_and_a_level_change_brings_the_review_forward():
+    approved = D0 + timedelta(days=10)
+    state = plan_state(
+        intake_on=D0, approved_on=approved, level_changed_on=None, today=D0 + timedelta(days=100), policy=POLICY
+    )
+    assert state.current and state.due_on == approved + timedelta(days=182)
+    changed = D0 + timedelta(days=40)
+    state = plan_state(intake_on=D0, approved_on=approved, level_changed_on=changed, today=changed, policy=POLICY)
+    assert state.current and state.due_on == changed + timedelta(days=30)
+    after = plan_state(
+        intake_on=D0, approved_on=approved, level_changed_on=changed, today=changed + timedelta(days=31), policy=POLICY
+    )
+    assert not after.current
+
+
+async def test_made_by_the_office_approved_by_another_and_overdue_only_without_one(world):  # noqa: F811
+    commands, handlers, uow, store = world
+    person, idle = uuid.uuid4(), uuid.uuid4()
+    for p in (person, idle):
+        await opened(handlers, uow, p)
+        visit = Checkin(person_id=p, channel="in_person", recorded_at=NOW)
+        async with uow:
+            await handlers.on_checkin(incoming(visit, "sps.ingest.checkin"), visit, cast(Any, uow))
+    plan = steps.Plan(items=[steps.PlanItem(kind="individual_education", detail="每月个别谈话两次")])
+    async with uow:
+        made = await commands.make_plan(cast(Any, uow), OFFICER, person, plan)
+    with pytest.raises(Forbidden):  # an officer makes, a supervisor or the bureau head approves
+        await commands.approve_plan(cast(Any, uow), OFFICER, person, made.plan_id)
+    maker = Actor("officer-demo", "supervisor", "county")  # the same name cannot approve its own
+    with pytest.raises(Conflict, match="other than who made it"):
+        await commands.approve_plan(cast(Any, uow), maker, person, made.plan_id)
+    async with uow:
+        await commands.approve_plan(cast(Any, uow), SUPERVISOR, person, made.plan_id)
+    with pytest.raises(Conflict, match="approved already"):
+        await commands.approve_plan(cast(Any, uow), SUPERVISOR, person, made.plan_id)
+
+    for p in (person, idle):
+        case = next(c for c in store.cases if c["person_id"] == p)
+        due = timer_of(store, f"plan-due:{case['case_id']}:{(NOW.date() + timedelta(days=30)).isoformat()}")
+        async with uow:
+            await handlers.on_plan_due(due, cast(Any, uow))
+    overdue = [e for _, e in uow.published if e.type == "sps.supervision.plan-overdue"]
+    assert [e.subject for e in overdue] == [str(idle)]  # the one with an approved plan is in force
+    review = [k for k in store.timers if k.startswith("plan-due:") and str(made.case_id) in k]
+    assert any(k.endswith((NOW.date() + timedelta(days=182)).isoformat()) for k in review)  # its review
