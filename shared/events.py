@@ -374,6 +374,41 @@ class PlanOverdue(Signal):
     due_on: date
 
 
+HelpKind = Literal["minimum_living", "employment", "legal_aid", "psychological", "schooling", "other"]
+
+
+class HelpRequested(EventData):
+    """A request for help (低保, employment, legal aid, psychological help, children's schooling):
+    the office's task, to answer by `answer_due`."""
+
+    request_id: uuid.UUID
+    person_id: uuid.UUID
+    case_id: uuid.UUID
+    jurisdiction: str
+    kind: HelpKind
+    note: str
+    source: Literal["app", "staff"]
+    answer_due: AwareDatetime
+
+
+class HelpAnswered(EventData):
+    """The office answered a help request: helped, declined, or referred to civil affairs."""
+
+    request_id: uuid.UUID
+    person_id: uuid.UUID
+    case_id: uuid.UUID
+    outcome: Literal["helped", "declined", "referred"]
+    answered_by: str
+    note: str
+
+
+class HelpRequestOverdue(Signal):
+    """A help request not answered by its deadline."""
+
+    request_id: uuid.UUID
+    kind: str
+
+
 class AppReport(EventData):
     """One report from the supervised person's app (在矫通, `POST /v1/app/reports`): study or
     community-service time (to be confirmed), or a request for help."""
@@ -1228,6 +1263,24 @@ EVENT_TYPES: dict[str, EventType] = {
             topic=topics.SUPERVISION_EVENTS,
             data=PlanOverdue,
             summary="No approved correction plan by its day (after intake, a level change or at review)",
+        ),
+        EventType(
+            type="sps.supervision.help-requested",
+            topic=topics.SUPERVISION_EVENTS,
+            data=HelpRequested,
+            summary="A request for help: the office's task with its deadline",
+        ),
+        EventType(
+            type="sps.supervision.help-answered",
+            topic=topics.SUPERVISION_EVENTS,
+            data=HelpAnswered,
+            summary="The office answered a help request, or referred it to civil affairs",
+        ),
+        EventType(
+            type="sps.supervision.help-request-overdue",
+            topic=topics.SUPERVISION_EVENTS,
+            data=HelpRequestOverdue,
+            summary="A help request not answered by its deadline",
         ),
         EventType(
             type="sps.ingest.app-report",

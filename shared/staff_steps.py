@@ -94,6 +94,18 @@ class Plan(BaseModel):
     items: list[PlanItem] = Field(min_length=1, max_length=20)
 
 
+class HelpRequest(BaseModel):
+    """A request for help the office records (the app sends its own)."""
+
+    kind: Literal["minimum_living", "employment", "legal_aid", "psychological", "schooling", "other"]
+    note: str = Field(min_length=2, max_length=1000)
+
+
+class HelpAnswer(BaseModel):
+    outcome: Literal["helped", "declined", "referred"]
+    note: str = Field(min_length=2, max_length=1000)
+
+
 class Transfer(BaseModel):
     """A case moved to another justice office inside the county: its history and alerts go with it."""
 

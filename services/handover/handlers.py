@@ -40,7 +40,7 @@ from shared.events import (
     ReleaseNoticeIngested,
 )
 from shared.ids import court_order_ref, handover_id_for
-from shared.kafka.consumer import Handler, RejectedRecord
+from shared.kafka.consumer import Handler
 from shared.timers import Timer, TimerHandler
 
 
@@ -71,11 +71,10 @@ class HandoverHandlers:
 
     async def on_assistance_outcome(self, event: IncomingEvent, outcome: AssistanceOutcome, uow: UnitOfWork) -> None:
         """Civil affairs decided a request: on the handover's request (the person's handover tab)
-        and in 救助帮扶率. A repeat changes nothing; a request this service never made is refused."""
+        and in 救助帮扶率. A repeat changes nothing. A request this service never made is a help
+        request supervision passed on (the gateway answers only requests it sent): supervision's."""
         decision = outcome.model_dump(mode="json", exclude={"request_id", "person_id"})
-        found = await self.store(uow).decide_assistance(outcome.person_id, str(outcome.request_id), decision)
-        if found == "unknown":
-            raise RejectedRecord(f"no assistance request {outcome.request_id} for person {outcome.person_id}")
+        await self.store(uow).decide_assistance(outcome.person_id, str(outcome.request_id), decision)
 
     def timer_handlers(self) -> dict[str, TimerHandler]:
         return {

@@ -36,6 +36,7 @@ from services.supervision.domain.sanctions import suggest
 from services.supervision.domain.team import Member, TeamRefused, check_team
 from services.supervision.endings import EndingCommands
 from services.supervision.handlers import SupervisionHandlers
+from services.supervision.help import HelpCommands
 from services.supervision.hours import HoursCommands
 from services.supervision.leaves import LeaveCommands
 from services.supervision.plans import PlanCommands
@@ -84,7 +85,7 @@ async def schedule_positioning(
 
 @dataclass
 class SupervisionCommands(
-    LeaveCommands, EndingCommands, ProcuratorateCommands, ProposalCommands, HoursCommands, PlanCommands
+    LeaveCommands, EndingCommands, ProcuratorateCommands, ProposalCommands, HoursCommands, PlanCommands, HelpCommands
 ):
     handlers: SupervisionHandlers
     policy: SupervisionPolicy

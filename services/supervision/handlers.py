@@ -21,6 +21,7 @@ from services.supervision.domain.leaves import Leave, on_leave
 from services.supervision.domain.levels import level_for, next_checkin_due
 from services.supervision.domain.policy import SupervisionPolicy
 from services.supervision.domain.zones import EnteredZone, Exited, Returned, Tampered, ZoneState, on_fix
+from services.supervision.help import HelpHandlers
 from services.supervision.hours import HoursHandlers
 from services.supervision.plans import PlanHandlers
 from services.supervision.procuratorate import ProcuratorateHandlers
@@ -32,6 +33,7 @@ from shared.db.uow import UnitOfWork
 from shared.envelope import IncomingEvent
 from shared.events import (
     ArrivalRegistered,
+    AssistanceOutcome,
     BatteryLow,
     CaseClosed,
     CaseOpened,
@@ -82,7 +84,9 @@ def _now() -> datetime:
 
 
 @dataclass
-class SupervisionHandlers(ProgrammeHandlers, RevocationHandlers, ProcuratorateHandlers, HoursHandlers, PlanHandlers):
+class SupervisionHandlers(
+    ProgrammeHandlers, RevocationHandlers, ProcuratorateHandlers, HoursHandlers, PlanHandlers, HelpHandlers
+):
     directory: CaseDirectory
     policy: SupervisionPolicy
     clock: Callable[[], datetime] = _now
@@ -112,8 +116,13 @@ class SupervisionHandlers(ProgrammeHandlers, RevocationHandlers, ProcuratorateHa
             # Agencies' answers kept elsewhere (the alert, the handover) are on the person's file too.
             "sps.ingest.exit-control-ack": self.on_agency_answer,
             "sps.ingest.search-result": self.on_agency_answer,
-            "sps.ingest.assistance-outcome": self.on_agency_answer,
+            "sps.ingest.assistance-outcome": self.on_assistance_outcome,
         }
+
+    async def on_assistance_outcome(self, event: IncomingEvent, outcome: AssistanceOutcome, uow: UnitOfWork) -> None:
+        """Civil affairs decided: on the person's file, and on the help request it answers."""
+        await self.on_civil_affairs_decision(outcome, uow)
+        await self.on_agency_answer(event, outcome, uow)
 
     async def on_agency_answer(self, event: IncomingEvent, answer: EventData, uow: UnitOfWork) -> None:
         """An agency's answer about a person (the police registered a border control or found
@@ -161,6 +170,7 @@ class SupervisionHandlers(ProgrammeHandlers, RevocationHandlers, ProcuratorateHa
             **self.procuratorate_timers(),
             **self.hours_timers(),
             **self.plan_timers(),
+            **self.help_timers(),
         }
 
     # --- orders and intake -------------------------------------------------------------------

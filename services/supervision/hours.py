@@ -74,6 +74,8 @@ class HoursHandlers:
             )
             summary["entry_id"] = str(event.id)
         await store.record(report.person_id, event.id, event.type, event.time, summary)
+        if report.kind == "help_request":  # the office's task (help.py)
+            await self.open_help_request(uow, case, event.id, "other", report.note, "app", event.time)  # type: ignore[attr-defined]
 
     async def schedule_month_end(self, uow: UnitOfWork, month: str) -> None:
         """The month's judgement, at the county's start of the next month (once per month)."""

@@ -161,3 +161,55 @@ async def test_the_office_makes_a_plan_another_approves_it_and_it_counts_in_the_
         office = next(o for o in stats["offices"] if o["office"] == "澄江街道")
         assert office["plan_rate"] > 0  # 个案矫正率
         assert any(i["key"] == "plan_rate" for i in stats["indicators"])
+
+
+async def test_a_help_request_from_the_app_is_referred_to_civil_affairs_whose_answer_comes_back(platform, browser):
+    from playwright.async_api import expect
+
+    from tests.e2e.test_workbench_browser import found_by_officer, persons_page
+
+    gw = platform.url("exchange")
+    today = default_county().day_of(datetime.now(UTC))
+    async with httpx.AsyncClient(timeout=20) as client:
+        order = court_order(town="澄江街道", electronic_monitoring=False)
+        court, app = await gateway_token(client, gw, "court"), await gateway_token(client, gw, "app")
+        person = (await client.post(f"{gw}/v1/court-orders", json=order, headers=court)).json()["person_id"]
+        await found_by_officer(client, platform, order["order_no"])
+        ask = {"person_id": person, "kind": "help_request", "date": today.isoformat(), "note": "家庭困难，申请临时救助"}
+        assert (await client.post(f"{gw}/v1/app/reports", json={"reports": [ask]}, headers=app)).status_code == 202
+        no_note = {**ask, "note": ""}
+        r = await client.post(f"{gw}/v1/app/reports", json={"reports": [no_note]}, headers=app)
+        assert r.status_code == 422  # a help request says what help it asks for
+
+    page = await persons_page(browser, platform, "officer-demo", person, "correction")
+    row = page.locator("#p-help tr", has_text="家庭困难")
+    await row.locator('button[data-action="helpAnswer"]').click()
+    form = page.locator('form[data-action="helpAnswer"]')
+    await form.locator('select[name="outcome"]').select_option("referred")
+    await form.locator('[name="note"]').fill("转民政部门办理临时救助")
+    await form.locator("button.submit").click()
+    await expect(form).to_have_count(0)
+    await expect(row).to_contain_text("转民政部门")
+
+    async with httpx.AsyncClient(timeout=20) as client:
+        civil = await gateway_token(client, gw, "civil-affairs")
+
+        async def referred() -> dict | None:
+            items = (await client.get(f"{gw}/v1/assistance-requests", headers=civil)).json()["items"]
+            return next((i for i in items if i["person_id"] == person), None)
+
+        request = await eventually(referred, 30)
+        assert request["justice_office"] == "澄江街道" and request["status"] == "requested"
+        decision = {
+            "outcome": "granted",
+            "programme": "临时救助",
+            "decided_at": datetime.now(UTC).isoformat(),
+            "note": "已发放",
+        }
+        url = f"{gw}/v1/assistance-requests/{request['request_id']}/outcome"
+        assert (await client.post(url, json=decision, headers=civil)).status_code == 202
+
+    await page.reload()
+    await page.click("#tab-correction")
+    await expect(page.locator("#p-help tr", has_text="家庭困难")).to_contain_text("准予救助（临时救助）")
+    await page.context.close()

@@ -35,6 +35,7 @@ class FakeSupervisionStore:
         self.proposals: dict[uuid.UUID, dict[str, Any]] = {}
         self.hours: dict[uuid.UUID, dict[str, Any]] = {}
         self.plans: dict[uuid.UUID, dict[str, Any]] = {}
+        self.help: dict[uuid.UUID, dict[str, Any]] = {}
 
     # --- what the event and timer handlers use ------------------------------------------------------
 
@@ -284,6 +285,18 @@ class FakeSupervisionStore:
     async def add_sanction(self, **values: Any) -> int:
         self.sanctions.append(values)
         return sum(1 for s in self.sanctions if s["case_id"] == values["case_id"] and s["kind"] == values["kind"])
+
+    async def add_help_request(self, **values: Any) -> bool:
+        if values["request_id"] in self.help:
+            return False
+        self.help[values["request_id"]] = {"outcome": None, "civil_affairs": None, **values}
+        return True
+
+    async def help_request(self, request_id: uuid.UUID) -> dict[str, Any] | None:
+        return self.help.get(request_id)
+
+    async def update_help_request(self, request_id: uuid.UUID, **values: Any) -> None:
+        self.help[request_id].update(values)
 
     async def add_plan(self, **values: Any) -> None:
         self.plans[values["plan_id"]] = {"approved_by": None, "approved_at": None, **values}

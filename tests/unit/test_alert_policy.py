@@ -47,6 +47,7 @@ def test_shipped_policy_is_the_brief_catalogue():
         "rehab_serious_breach",
         "contact_check_due",  # the check that comes before contact_lost (BRIEF's "and unreachable")
         "revocation_ruling_overdue",  # the court's 30 days to rule on a revocation proposal (contract §6.2)
+        "help_request_overdue",  # a help request unanswered by its deadline (docs/domain.md §1)
         "plan_overdue",  # no approved correction plan by its day (docs/domain.md §1)
         "hours_short",  # a month short of the hours the level owes (docs/domain.md §1)
         "procuratorate_reply_overdue",  # a procuratorate notice about a person unanswered by its deadline (§6.2)

@@ -401,6 +401,21 @@ class NoBody(BaseModel):
     pass
 
 
+@router.post("/api/v1/persons/{person_id}/help-requests", tags=["staff"], status_code=201)
+async def record_help_request(person_id: uuid.UUID, body: steps.HelpRequest, parts: Parts, user: User):
+    """A request for help (低保, employment, legal aid, psychological help, schooling): the office's task."""
+    return await staff_step(parts, user, person_id, "POST", f"persons/{person_id}/help-requests", body, "help.record")
+
+
+@router.post("/api/v1/persons/{person_id}/help-requests/{request_id}/answer", tags=["staff"])
+async def answer_help_request(
+    person_id: uuid.UUID, request_id: uuid.UUID, body: steps.HelpAnswer, parts: Parts, user: User
+):
+    """Answered once: helped, declined, or referred to civil affairs (GET /v1/assistance-requests)."""
+    path = f"persons/{person_id}/help-requests/{request_id}/answer"
+    return await staff_step(parts, user, person_id, "POST", path, body, "help.answer", "update", resource="help")
+
+
 @router.post("/api/v1/persons/{person_id}/plans", tags=["staff"], status_code=201)
 async def make_plan(person_id: uuid.UUID, body: steps.Plan, parts: Parts, user: User):
     """个案矫正方案: made by the office, approved by someone else."""

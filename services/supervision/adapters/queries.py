@@ -15,6 +15,7 @@ from services.supervision.adapters.tables import (
     cases,
     correction_plans,
     followups,
+    help_requests,
     key_person_lists,
     leaves,
     positioning_orders,
@@ -106,6 +107,7 @@ async def programmes(conn: AsyncConnection, person_id: uuid.UUID) -> dict[str, A
         "sanction_proposals": await rows(sanction_proposals, sanction_proposals.c.proposed_at),
         "hours": await rows(programme_hours, programme_hours.c.on),
         "plans": await rows(correction_plans, correction_plans.c.made_at),
+        "help_requests": await rows(help_requests, help_requests.c.requested_at),
     }
 
 

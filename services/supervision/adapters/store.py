@@ -20,6 +20,7 @@ from services.supervision.adapters.tables import (
     correction_plans,
     ending_announcements,
     followups,
+    help_requests,
     key_person_lists,
     leaves,
     parked_fixes,
@@ -290,6 +291,22 @@ class SupervisionStore:
             "approved_at": approved,
             "level_changed_at": await last("sps.supervision.level-changed"),
         }
+
+    async def add_help_request(self, **values: Any) -> bool:
+        """A help request, once (an app report's id is its event's)."""
+        done = await self.conn.execute(
+            insert(help_requests).values(**values).on_conflict_do_nothing().returning(help_requests.c.request_id)
+        )
+        return done.first() is not None
+
+    async def help_request(self, request_id: uuid.UUID) -> Row | None:
+        query = sa.select(help_requests).where(help_requests.c.request_id == request_id).with_for_update()
+        return (await self.conn.execute(query)).mappings().first()
+
+    async def update_help_request(self, request_id: uuid.UUID, **values: Any) -> None:
+        await self.conn.execute(
+            sa.update(help_requests).where(help_requests.c.request_id == request_id).values(**values)
+        )
 
     async def add_hours(self, **values: Any) -> bool:
         """One entry of study or service time, once (an app report's entry id is its event's)."""

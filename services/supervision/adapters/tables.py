@@ -275,3 +275,22 @@ correction_plans = sa.Table(
     sa.Column("approved_by", sa.Text),
     sa.Column("approved_at", sa.DateTime(timezone=True)),
 )
+
+help_requests = sa.Table(
+    "help_requests",
+    metadata,  # 求助: the office's task, answered or passed to civil affairs
+    sa.Column("request_id", pg.UUID(as_uuid=True), primary_key=True),
+    sa.Column("person_id", pg.UUID(as_uuid=True), nullable=False, index=True),
+    sa.Column("case_id", pg.UUID(as_uuid=True), nullable=False),
+    sa.Column("office", sa.Text, nullable=False, index=True),
+    sa.Column("kind", sa.Text, nullable=False),
+    sa.Column("note", sa.Text, nullable=False),
+    sa.Column("source", sa.Text, nullable=False),
+    sa.Column("requested_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("answer_due", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("outcome", sa.Text),
+    sa.Column("answered_by", sa.Text),
+    sa.Column("answered_at", sa.DateTime(timezone=True)),
+    sa.Column("answer_note", sa.Text),
+    sa.Column("civil_affairs", pg.JSONB),
+)

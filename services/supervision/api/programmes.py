@@ -252,3 +252,29 @@ async def approve_plan(person_id: uuid.UUID, plan_id: uuid.UUID, body: ConfirmIn
     async with parts.runtime.uow() as uow:
         data = await parts.commands.approve_plan(uow, body.acting(parts.authority), person_id, plan_id)
     return data.model_dump(mode="json")
+
+
+class HelpRequestIn(ActingStaff, steps.HelpRequest):
+    pass
+
+
+class HelpAnswerIn(ActingStaff, steps.HelpAnswer):
+    pass
+
+
+@router.post("/persons/{person_id}/help-requests", status_code=201)
+async def record_help_request(person_id: uuid.UUID, body: HelpRequestIn, parts: Parts) -> dict[str, Any]:
+    """A request for help the office records: its task, with its deadline."""
+    async with parts.runtime.uow() as uow:
+        data = await parts.commands.record_help_request(uow, body.acting(parts.authority), person_id, body)
+    return data.model_dump(mode="json")
+
+
+@router.post("/persons/{person_id}/help-requests/{request_id}/answer")
+async def answer_help_request(
+    person_id: uuid.UUID, request_id: uuid.UUID, body: HelpAnswerIn, parts: Parts
+) -> dict[str, Any]:
+    """Answered once: helped, declined, or referred to civil affairs."""
+    async with parts.runtime.uow() as uow:
+        data = await parts.commands.answer_help_request(uow, body.acting(parts.authority), person_id, request_id, body)
+    return data.model_dump(mode="json")

@@ -110,6 +110,10 @@ class ProcuratoratePolicy(_Strict):
     rectification_reply_days: int = 15  # 纠正违法通知: within fifteen days
 
 
+class HelpPolicy(_Strict):
+    answer_within: timedelta = timedelta(days=7)  # the office answers a help request this soon
+
+
 class SanctionSuggestionPolicy(_Strict):
     """When staff are shown a sanction as a suggestion, with its evidence (docs/domain.md §1);
     nothing is decided by these."""
@@ -139,6 +143,7 @@ class SupervisionPolicy(_Strict):
     procuratorate: ProcuratoratePolicy = ProcuratoratePolicy()
     hours: HoursPolicy = HoursPolicy()
     plans: PlanPolicy = PlanPolicy()
+    help: HelpPolicy = HelpPolicy()
 
 
 def load_supervision_policy(policy_dir: Path) -> SupervisionPolicy:

@@ -53,6 +53,14 @@ export const PERSON_ACTIONS = {
     fields: [choice("kind", "hoursKind"), { name: "minutes", type: "number" }, { name: "on", label: "on", type: "date" }, area("note", { optional: true })],
   },
   planApprove: { may: "plan.approve", row: true, method: "POST", path: (id, plan) => `/api/v1/persons/${id}/plans/${plan}/approve`, fields: [] },
+  helpRequest: {
+    may: "help.record", tab: "correction", method: "POST", path: (id) => `/api/v1/persons/${id}/help-requests`,
+    fields: [choice("kind", "helpKind"), area("note")],
+  },
+  helpAnswer: {
+    may: "help.answer", row: true, method: "POST", path: (id, r) => `/api/v1/persons/${id}/help-requests/${r}/answer`,
+    fields: [choice("outcome", "helpOutcome"), area("note")],
+  },
   hoursConfirm: { may: "hours.confirm", row: true, method: "POST", path: (id, entry) => `/api/v1/persons/${id}/hours/${entry}/confirm`, fields: [] },
   positioning: {
     may: "positioning.approve", tab: "positioning", method: "POST", path: (id) => `/api/v1/persons/${id}/positioning`,

@@ -56,7 +56,7 @@ export default {
     leave: "Approve a leave", sanction: "Record a sanction", positioning: "Start electronic positioning", renew: "Renew positioning",
     followup: "Record a follow-up", trip: "Record a trip", separation: "Report a device separation", contact: "Record a contact check",
     close: "Close the case (revoked or transferred)", team: "Set the correction team", riskAssess: "Assess risk again",
-    riskOverride: "Override the risk level", confirmKeyPersons: "Confirm this month's key persons", announceEnding: "Announce the end of the term", plan: "Make a correction plan", planApprove: "Approve", detail: "Detail", addItem: "Add an item", hours: "Record study or service time", hoursConfirm: "Confirm", minutes: "Minutes", sanctionPropose: "Propose a sanction to the county", proposalApprove: "Approve", proposalRefuse: "Refuse", transfer: "Move to another office in the county", toOffice: "Receiving office", toCounty: "Moving out of the county: the receiving bureau", announcedAt: "Announced at", place: "Place",
+    riskOverride: "Override the risk level", confirmKeyPersons: "Confirm this month's key persons", announceEnding: "Announce the end of the term", helpRequest: "Record a request for help", helpAnswer: "Answer", plan: "Make a correction plan", planApprove: "Approve", detail: "Detail", addItem: "Add an item", hours: "Record study or service time", hoursConfirm: "Confirm", minutes: "Minutes", sanctionPropose: "Propose a sanction to the county", proposalApprove: "Approve", proposalRefuse: "Refuse", transfer: "Move to another office in the county", toOffice: "Receiving office", toCounty: "Moving out of the county: the receiving bureau", announcedAt: "Announced at", place: "Place",
     start: "Starts", end: "Ends", destination: "Destination", reason: "Reason", kind: "Kind", note: "Note", at: "When",
     drugTest: "Drug test", policeRecord: "Police record", leavesOn: "Leaves on", returnsOn: "Returns on", reported: "Reported",
     observedAt: "Observed at", outcome: "Outcome", ground: "Legal ground", deviceId: "Device id", startsOn: "Starts on",
@@ -74,6 +74,7 @@ export default {
     kinds: { procuratorial_suggestion: "Procuratorial suggestion", rectification_notice: "Rectification notice" },
   },
   proposal: { pending: "Awaiting the county" },
+  help: { title: "Requests for help", civil: "Civil affairs", due: "answer by {at}", source: { app: "from the app", staff: "recorded by staff" } },
   plan: { title: "Correction plan", approved: "Approved", draft: "To approve", none: "No correction plan yet", madeBy: "made by {who} at {at}", approvedBy: "approved by {who} at {at}" },
   hours: { month: "{month} confirmed", h: "h", min: "min", pending: "To confirm", confirmedBy: "confirmed by {who}", source: { app: "from the app", staff: "recorded by staff" } },
   suggestion: {
@@ -84,6 +85,8 @@ export default {
   search: { title: "Police search", found: "Found", not_found: "Not found", in_custody: "In custody" },
   options: {
     hoursKind: { study: "Study", community_service: "Community service" },
+    helpKind: { minimum_living: "Minimum living allowance", employment: "Employment", legal_aid: "Legal aid", psychological: "Psychological help", schooling: "Children's schooling", other: "Other" },
+    helpOutcome: { helped: "Helped", declined: "Declined", referred: "Referred to civil affairs" },
     planItem: { group_education: "Group education", individual_education: "Individual education", online_study: "Online study", community_service: "Community service", psychological: "Psychological assessment and counselling", vocational: "Vocational training", family_support: "Family support", target: "Key-person target" },
     sanction: { admonition: "Admonition", warning: "Warning", revocation_proposal: "Revocation proposal" },
     followup: { phone: "Phone", visit: "Visit" },
@@ -131,7 +134,7 @@ export default {
     "leave-approved": "Leave approved", "leave-declined": "Leave refused", "leave-returned": "Back from leave",
     "leave-overdue": "Leave overdue", "sanction-recorded": "Sanction", "positioning-started": "Positioning started",
     "positioning-term-ending": "Positioning term ending", "followup-recorded": "Follow-up", "separation-reported": "Device separation",
-    "contact-checked": "Contact check", "case-closed": "Case closed", "case-ending": "End-of-term notice", "plan-made": "Correction plan made", "plan-approved": "Correction plan approved", "plan-overdue": "Correction plan overdue", "app-report": "Report from the app", "hours-recorded": "Study or service time", "hours-short": "Hours short", "case-transferred": "Moved to another office", "exit-control-ack": "Exit control registered by the police", "search-result": "Police search result", "assistance-outcome": "Civil affairs' answer", "sanction-proposed": "Sanction proposed", "sanction-proposal-decided": "Sanction proposal decided", "procuratorate-notice": "Procuratorate notice", "procuratorate-reply": "Reply to the procuratorate", "ending-announced": "End of term announced", "team-set": "Team set", "key-person-listed": "Listed as a key person",
+    "contact-checked": "Contact check", "case-closed": "Case closed", "case-ending": "End-of-term notice", "help-requested": "Request for help", "help-answered": "Help request answered", "help-request-overdue": "Help request overdue", "plan-made": "Correction plan made", "plan-approved": "Correction plan approved", "plan-overdue": "Correction plan overdue", "app-report": "Report from the app", "hours-recorded": "Study or service time", "hours-short": "Hours short", "case-transferred": "Moved to another office", "exit-control-ack": "Exit control registered by the police", "search-result": "Police search result", "assistance-outcome": "Civil affairs' answer", "sanction-proposed": "Sanction proposed", "sanction-proposal-decided": "Sanction proposal decided", "procuratorate-notice": "Procuratorate notice", "procuratorate-reply": "Reply to the procuratorate", "ending-announced": "End of term announced", "team-set": "Team set", "key-person-listed": "Listed as a key person",
     "exit-control": "Exit control", "revocation-ruling": "Court ruling on revocation",
   },
 };
