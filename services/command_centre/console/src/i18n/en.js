@@ -76,7 +76,7 @@ export default {
   proposal: { pending: "Awaiting the county" },
   help: { title: "Requests for help", civil: "Civil affairs", due: "answer by {at}", source: { app: "from the app", staff: "recorded by staff" } },
   plan: { title: "Correction plan", approved: "Approved", draft: "To approve", none: "No correction plan yet", madeBy: "made by {who} at {at}", approvedBy: "approved by {who} at {at}" },
-  hours: { month: "{month} confirmed", h: "h", min: "min", pending: "To confirm", confirmedBy: "confirmed by {who}", source: { app: "from the app", staff: "recorded by staff" } },
+  hours: { title: "Study and community service", month: "{month} confirmed", h: "h", min: "min", pending: "To confirm", confirmedBy: "confirmed by {who}", source: { app: "from the app", staff: "recorded by staff" } },
   suggestion: {
     title: "The rules point to: {kind}", absconded: "Absconded for {n} days", admonitions: "{n} admonitions already", warnings: "{n} warnings already",
     prohibition_breach: "Broke a prohibition order (entered an exclusion zone) {n} times", hours_short: "{n} months short of study or service hours", hint: "A suggestion only: whoever has the authority decides.",

@@ -75,7 +75,7 @@ export default {
   proposal: { pending: "待县局决定" },
   help: { title: "求助事项", civil: "民政答复", due: "答复期限 {at}", source: { app: "在矫通", staff: "工作人员登记" } },
   plan: { title: "个案矫正方案", approved: "已审批", draft: "待审批", none: "尚未制定矫正方案", madeBy: "{who} 制定于 {at}", approvedBy: "{who} 审批于 {at}" },
-  hours: { month: "{month} 已确认", h: "小时", min: "分钟", pending: "待确认", confirmedBy: "{who} 已确认", source: { app: "在矫通上报", staff: "工作人员登记" } },
+  hours: { title: "教育学习与公益活动", month: "{month} 已确认", h: "小时", min: "分钟", pending: "待确认", confirmedBy: "{who} 已确认", source: { app: "在矫通上报", staff: "工作人员登记" } },
   suggestion: {
     title: "依据规定，可考虑：{kind}", absconded: "脱管 {n} 天", admonitions: "已受训诫 {n} 次", warnings: "已受警告 {n} 次",
     prohibition_breach: "违反禁止令（进入禁止区域）{n} 次", hours_short: "学习或公益时长不足 {n} 个月", hint: "仅为提示，是否给予处罚由有权限的人员决定。",
