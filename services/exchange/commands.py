@@ -310,7 +310,14 @@ class Views:
         answer = {"notice_id": str(notice.notice_id), "notice_no": notice.notice_no, "status": "accepted"}
         conflict = f"notice number {notice.notice_no!r} of {notice.procuratorate} was already sent with other content"
         return await self._answer_once(
-            client, number, notice.person_id, notice, answer, conflict, ("procuratorate-notice", "检察监督 (notice)")
+            client,
+            number,
+            notice.person_id,
+            notice,
+            answer,
+            conflict,
+            ("procuratorate-notice", "检察监督 (notice)"),
+            subject=notice.person_id or notice.notice_id,  # an office-wide notice: keyed by itself
         )
 
     async def acknowledge_exit_control(
@@ -354,6 +361,7 @@ class Views:
         answer: dict[str, Any],
         conflict: str,
         audited: tuple[str, str],
+        subject: uuid.UUID | None = None,
     ) -> dict[str, Any]:
         """An agency's answer to what we sent it, taken once under its own number (the table that
         holds orders' and notices' numbers): the same content again is the first answer again;
@@ -364,7 +372,7 @@ class Views:
                 if held.content_hash != number.content_hash:
                     raise Conflict(conflict)
                 return dict(held.answer)
-            uow.publish(data, subject=person_id or getattr(data, "notice_id", None))
+            uow.publish(data, subject=subject or person_id)
             resource, purpose = audited
             await _audit(uow, client, "create", resource, person_id, purpose, datetime.now(UTC))
         return answer

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Awaitable, Callable
-from datetime import date, datetime
+from datetime import datetime
 from typing import Any
 
 from services.supervision.adapters.store import ACTIVE, Row, SupervisionStore
@@ -29,13 +29,6 @@ def certificate_number(case_id: uuid.UUID, year: int, prefix: str) -> str:
     """解除社区矫正证明书's number: the year of the term's end and the case's own short number, so
     a case always has the same one (a redelivered end issues no second certificate)."""
     return f"({year}){prefix}第{case_id.hex[:8].upper()}号"
-
-
-def last_day(case: Row, county: County) -> date | None:
-    """The term's last day; a case closed before its planned end (revoked) ended on its close."""
-    if case.get("status") == "ended" or case.get("closed_at") is None:
-        return case.get("term_end")
-    return county.day_of(case["closed_at"])
 
 
 ENDINGS = {"ended": "term_served", "revoked": "revoked", "transferred": "transferred_out"}
@@ -150,7 +143,7 @@ class EndingCommands:
             "issuer": self.policy.case_ending.issuer,
             "contact": self.policy.case_ending.office_contacts.get(case["jurisdiction"]),
             "status": case["status"],
-            "last_day": (last_day(case, self.county) or self.county.day_of(self.clock())).isoformat(),
+            "last_day": case["term_end"].isoformat(),  # a served term (`_served`): it ran to its end
             "announcement": None if announced is None else _announcement(announced, self.county),
         }
 

@@ -215,10 +215,10 @@ class SupervisionHandlers(
         )
         await self.publish(uow, opened, order.person_id, event, event.time)
         # 不准出境报备: the police are told at once, and told again when the case ends.
-        control = exit_control(case_id, order.person_id, order.person, opened.jurisdiction, "imposed", event.time)
-        await self.publish(
-            uow, control.model_copy(update={"until": order.term_end}), order.person_id, event, event.time
+        control = exit_control(
+            case_id, order.person_id, order.person, opened.jurisdiction, "imposed", event.time, order.term_end
         )
+        await self.publish(uow, control, order.person_id, event, event.time)
         # 漏管: not reported within the intake window after the judgment took effect.
         effective = order.judgment_effective or order.term_start
         due = self.county.start_of(effective) + self.policy.intake.report_within

@@ -50,7 +50,13 @@ PERSON_TIMERS = ("contact:{person_id}", "offline:{person_id}")
 
 
 def exit_control(
-    case_id: uuid.UUID, person_id: uuid.UUID, person: MaskedPerson, office: str, action: str, at: datetime
+    case_id: uuid.UUID,
+    person_id: uuid.UUID,
+    person: MaskedPerson,
+    office: str,
+    action: str,
+    at: datetime,
+    until: date | None = None,
 ) -> ExitControl:
     """不准出境报备 for the police: one control per case (its id is the case's), imposed then lifted."""
     return ExitControl(
@@ -61,6 +67,7 @@ def exit_control(
         office=office,
         action=action,  # type: ignore[arg-type]
         at=at,
+        until=until,
     )
 
 

@@ -5,7 +5,7 @@ record is itself on the audit chain (`services/exchange/commands.py`)."""
 from __future__ import annotations
 
 import uuid
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Query
@@ -39,6 +39,12 @@ def _cursor(since: str | None) -> int | datetime | None:
         return at.astimezone(UTC)
     except OverflowError:  # year 1 at +14:00 is before the first instant there is
         raise Refused("since", "since is out of range") from None
+
+
+def _not_ahead(parts: Parts, field: str, at: datetime, why: str) -> None:
+    """An agency's answer dated beyond the clock's tolerance (policy/security.yaml) is a 422."""
+    if at > datetime.now(UTC) + parts.future_tolerance:
+        raise Refused(field, why)
 
 
 async def _page(
@@ -137,8 +143,8 @@ async def search_result(
     """The police's result; it goes on the alert that opened the search. One result per request:
     the same again is harmless, another is a 409."""
     now = datetime.now(UTC)
-    if body.found_at is not None and body.found_at > now + timedelta(minutes=5):
-        raise Refused("found_at", "a person is found before the result is sent, not after")
+    if body.found_at is not None:
+        _not_ahead(parts, "found_at", body.found_at, "a person is found before the result is sent, not after")
     police = caller.organisation or caller.client_id
     number = agency_number("search-result", police, str(request_id), body)
     return await parts.views.search_result(
@@ -168,8 +174,7 @@ async def revocation_ruling(
 ) -> dict[str, Any]:
     """The court's ruling (the court has 30 days): revoked ends the case as 收监执行. Idempotent on
     the ruling's number; the same number with other content is a 409."""
-    if body.ruled_at > datetime.now(UTC) + timedelta(minutes=5):
-        raise Refused("ruled_at", "a ruling is not dated ahead")
+    _not_ahead(parts, "ruled_at", body.ruled_at, "a ruling is not dated ahead")
     number = agency_number("ruling", caller.organisation or caller.client_id, body.ruling_no, body)
     return await parts.views.revocation_ruling(
         Client(caller.client_id, caller.agency), caller.organisation or "", proposal_id, body.model_dump(), number
@@ -225,8 +230,7 @@ async def assistance_outcome(
 ) -> dict[str, Any]:
     """Civil affairs' decision on an assistance request (社会救助): shown on the person, counted in
     救助帮扶率. One decision per request: the same again is harmless, another is a 409."""
-    if body.decided_at > datetime.now(UTC) + parts.future_tolerance:
-        raise Refused("decided_at", "decided_at is in the future")
+    _not_ahead(parts, "decided_at", body.decided_at, "decided_at is in the future")
     bureau = caller.organisation or caller.client_id
     number = agency_number("assistance-outcome", bureau, str(request_id), body)
     return await parts.views.assistance_outcome(

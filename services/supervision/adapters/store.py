@@ -64,6 +64,12 @@ Row = Mapping[Any, Any]  # a row by column name (SQLAlchemy's RowMapping, or a d
 LOST = ("unreachable", "no_result")  # contact checks that found the person lost (脱管)
 
 
+def _key(table: sa.Table) -> sa.Column[Any]:
+    """The table's one key column (the `_insert_once`, `_locked` and `_update` tables have one)."""
+    (column,) = table.primary_key.columns
+    return column
+
+
 class SupervisionStore:
     def __init__(self, uow: UnitOfWork) -> None:
         self.uow = uow
@@ -73,6 +79,22 @@ class SupervisionStore:
         return self.uow.conn
 
     # --- cases -------------------------------------------------------------------------------------
+
+    # --- one row by its key: the shape most steps share ---------------------------------------------
+
+    async def _insert_once(self, table: sa.Table, values: Mapping[str, Any]) -> bool:
+        """Insert a row unless its key is taken; True if this call inserted it (a redelivery of the
+        same step keeps nothing twice)."""
+        done = await self.conn.execute(insert(table).values(**values).on_conflict_do_nothing().returning(_key(table)))
+        return done.first() is not None
+
+    async def _locked(self, table: sa.Table, key: Any) -> Row | None:
+        """One row by its key, locked for the step that reads it and then decides."""
+        query = sa.select(table).where(_key(table) == key).with_for_update()
+        return (await self.conn.execute(query)).mappings().first()
+
+    async def _update(self, table: sa.Table, key: Any, **values: Any) -> None:
+        await self.conn.execute(sa.update(table).where(_key(table) == key).values(**values))
 
     async def active_case(self, person_id: uuid.UUID) -> Row | None:
         """The person's newest case awaiting intake or under supervision."""
@@ -105,34 +127,18 @@ class SupervisionStore:
 
     async def announce_ending(self, row: Mapping[str, Any]) -> bool:
         """解矫宣告, once per case: False when the case's end was already announced."""
-        done = await self.conn.execute(
-            insert(ending_announcements)
-            .values(**row)
-            .on_conflict_do_nothing()
-            .returning(ending_announcements.c.case_id)
-        )
-        return done.first() is not None
+        return await self._insert_once(ending_announcements, row)
 
     async def add_notice(self, row: Mapping[str, Any]) -> bool:
         """A procuratorate's notice, once (a redelivery keeps nothing twice)."""
-        done = await self.conn.execute(
-            insert(procuratorate_notices)
-            .values(**row)
-            .on_conflict_do_nothing()
-            .returning(procuratorate_notices.c.notice_id)
-        )
-        return done.first() is not None
+        return await self._insert_once(procuratorate_notices, row)
 
     async def notice(self, notice_id: uuid.UUID, *, for_update: bool = False) -> Row | None:
         query = sa.select(procuratorate_notices).where(procuratorate_notices.c.notice_id == notice_id)
         return (await self.conn.execute(query.with_for_update() if for_update else query)).mappings().first()
 
     async def reply_notice(self, notice_id: uuid.UUID, reply: str, at: datetime, by: str) -> None:
-        await self.conn.execute(
-            sa.update(procuratorate_notices)
-            .where(procuratorate_notices.c.notice_id == notice_id)
-            .values(reply=reply, replied_at=at, replied_by=by)
-        )
+        await self._update(procuratorate_notices, notice_id, reply=reply, replied_at=at, replied_by=by)
 
     async def notices(self, office: str | None) -> list[Row]:
         query = sa.select(procuratorate_notices).order_by(procuratorate_notices.c.received_at.desc()).limit(500)
@@ -141,7 +147,7 @@ class SupervisionStore:
         return list((await self.conn.execute(query)).mappings())
 
     async def set_jurisdiction(self, case_id: uuid.UUID, office: str) -> None:
-        await self.conn.execute(sa.update(cases).where(cases.c.case_id == case_id).values(jurisdiction=office))
+        await self._update(cases, case_id, jurisdiction=office)
 
     async def set_electronic_monitoring(self, case_id: uuid.UUID) -> None:
         await self.conn.execute(sa.update(cases).where(cases.c.case_id == case_id).values(electronic_monitoring=True))
@@ -250,27 +256,19 @@ class SupervisionStore:
         await self.conn.execute(sa.insert(sanction_proposals).values(**values))
 
     async def proposal(self, proposal_id: uuid.UUID) -> Row | None:
-        query = sa.select(sanction_proposals).where(sanction_proposals.c.proposal_id == proposal_id)
-        return (await self.conn.execute(query.with_for_update())).mappings().first()
+        return await self._locked(sanction_proposals, proposal_id)
 
     async def decide_proposal(self, proposal_id: uuid.UUID, **values: Any) -> None:
-        await self.conn.execute(
-            sa.update(sanction_proposals).where(sanction_proposals.c.proposal_id == proposal_id).values(**values)
-        )
+        await self._update(sanction_proposals, proposal_id, **values)
 
     async def add_plan(self, **values: Any) -> None:
         await self.conn.execute(sa.insert(correction_plans).values(**values))
 
     async def plan(self, plan_id: uuid.UUID) -> Row | None:
-        query = sa.select(correction_plans).where(correction_plans.c.plan_id == plan_id).with_for_update()
-        return (await self.conn.execute(query)).mappings().first()
+        return await self._locked(correction_plans, plan_id)
 
     async def approve_plan(self, plan_id: uuid.UUID, by: str, at: datetime) -> None:
-        await self.conn.execute(
-            sa.update(correction_plans)
-            .where(correction_plans.c.plan_id == plan_id)
-            .values(approved_by=by, approved_at=at)
-        )
+        await self._update(correction_plans, plan_id, approved_by=by, approved_at=at)
 
     async def plan_facts(self, case_id: uuid.UUID, person_id: uuid.UUID) -> dict[str, datetime | None]:
         """When the case's person reported for intake, its plan was last approved, and its level last
@@ -294,41 +292,26 @@ class SupervisionStore:
 
     async def add_help_request(self, **values: Any) -> bool:
         """A help request, once (an app report's id is its event's)."""
-        done = await self.conn.execute(
-            insert(help_requests).values(**values).on_conflict_do_nothing().returning(help_requests.c.request_id)
-        )
-        return done.first() is not None
+        return await self._insert_once(help_requests, values)
 
     async def help_request(self, request_id: uuid.UUID) -> Row | None:
-        query = sa.select(help_requests).where(help_requests.c.request_id == request_id).with_for_update()
-        return (await self.conn.execute(query)).mappings().first()
+        return await self._locked(help_requests, request_id)
 
     async def update_help_request(self, request_id: uuid.UUID, **values: Any) -> None:
-        await self.conn.execute(
-            sa.update(help_requests).where(help_requests.c.request_id == request_id).values(**values)
-        )
+        await self._update(help_requests, request_id, **values)
 
     async def add_hours(self, **values: Any) -> bool:
         """One entry of study or service time, once (an app report's entry id is its event's)."""
-        done = await self.conn.execute(
-            insert(programme_hours).values(**values).on_conflict_do_nothing().returning(programme_hours.c.entry_id)
-        )
-        return done.first() is not None
+        return await self._insert_once(programme_hours, values)
 
     async def hours_entry(self, entry_id: uuid.UUID) -> Row | None:
-        query = sa.select(programme_hours).where(programme_hours.c.entry_id == entry_id).with_for_update()
-        return (await self.conn.execute(query)).mappings().first()
+        return await self._locked(programme_hours, entry_id)
 
     async def confirm_hours(self, entry_id: uuid.UUID, by: str, at: datetime) -> None:
-        await self.conn.execute(
-            sa.update(programme_hours)
-            .where(programme_hours.c.entry_id == entry_id)
-            .values(confirmed_by=by, confirmed_at=at)
-        )
+        await self._update(programme_hours, entry_id, confirmed_by=by, confirmed_at=at)
 
     async def hours_between(self, first: date, after: date, case_id: uuid.UUID | None = None) -> list[Row]:
-        """Confirmed minutes per case and kind with days in [first, after); every judged case's
-        (`months_cases`) or one case's."""
+        """Confirmed minutes per case and kind with days in [first, after); every case's or one's."""
         h = programme_hours.c
         query = (
             sa.select(h.case_id, h.kind, sa.func.sum(h.minutes).label("minutes"))
@@ -504,12 +487,11 @@ class SupervisionStore:
 
     async def leave(self, leave_id: uuid.UUID) -> dict[str, Any] | None:
         """One leave, locked for the decision or return that reads it."""
-        query = sa.select(leaves).where(leaves.c.leave_id == leave_id).with_for_update()
-        row = (await self.conn.execute(query)).mappings().first()
+        row = await self._locked(leaves, leave_id)
         return dict(row) if row else None
 
     async def update_leave(self, leave_id: uuid.UUID, **values: Any) -> None:
-        await self.conn.execute(sa.update(leaves).where(leaves.c.leave_id == leave_id).values(**values))
+        await self._update(leaves, leave_id, **values)
 
     async def add_sanction(self, **values: Any) -> int:
         """Insert a sanction; the case's count of that kind, this one included."""
@@ -525,16 +507,11 @@ class SupervisionStore:
 
     async def sanction(self, sanction_id: uuid.UUID) -> dict[str, Any] | None:
         """One sanction (a revocation proposal with its ruling), locked for the ruling that reads it."""
-        query = sa.select(sanctions).where(sanctions.c.sanction_id == sanction_id).with_for_update()
-        row = (await self.conn.execute(query)).mappings().first()
+        row = await self._locked(sanctions, sanction_id)
         return dict(row) if row else None
 
     async def rule(self, sanction_id: uuid.UUID, ruling: str, ruled_at: datetime, ruling_no: str) -> None:
-        await self.conn.execute(
-            sa.update(sanctions)
-            .where(sanctions.c.sanction_id == sanction_id)
-            .values(ruling=ruling, ruled_at=ruled_at, ruling_no=ruling_no)
-        )
+        await self._update(sanctions, sanction_id, ruling=ruling, ruled_at=ruled_at, ruling_no=ruling_no)
 
     # --- electronic positioning ----------------------------------------------------------------------
 
