@@ -124,7 +124,8 @@ async def shoot(cc: str, gw: str) -> None:
         await phone.click("#tab-sanctions")
         await phone.click('#p-actions button[data-action="sanction"]')
         form = phone.locator('form[data-action="sanction"]')
-        await form.locator('select[name="kind"]').select_option("warning")
+        # 训诫, which the office decides (警告 is the county bureau's: not offered to an officer).
+        await form.locator('select[name="kind"]').select_option("admonition")
         await form.locator("button.submit").click()  # the reason is missing: shown at the field
         await phone.wait_for_timeout(500)
         await phone.screenshot(path=OUT / "form-phone.png")
