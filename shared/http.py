@@ -128,7 +128,7 @@ def _reason(status: int) -> str:
 ReadinessCheck = Callable[[], Awaitable[dict[str, bool]]]
 
 
-def install_probes(app: FastAPI, readiness: ReadinessCheck) -> None:
+def install_probes(app: FastAPI, readiness: ReadinessCheck, detail: Callable[[], dict[str, str]] | None = None) -> None:
     @app.get("/healthz", tags=["probes"], include_in_schema=False)
     async def healthz() -> dict[str, str]:
         return {"status": "alive"}
@@ -137,9 +137,10 @@ def install_probes(app: FastAPI, readiness: ReadinessCheck) -> None:
     async def readyz() -> JSONResponse:
         checks = await readiness()
         ok = all(checks.values())
-        return JSONResponse(
-            {"status": "ready" if ok else "not ready", "checks": checks}, status_code=200 if ok else 503
-        )
+        body: dict[str, Any] = {"status": "ready" if ok else "not ready", "checks": checks}
+        if not ok and detail is not None:
+            body["detail"] = detail()
+        return JSONResponse(body, status_code=200 if ok else 503)
 
     @app.get("/metrics", tags=["probes"], include_in_schema=False)
     async def metrics() -> Response:

@@ -83,6 +83,7 @@ class ServiceRuntime:
         self._loops: list[asyncio.Task[None]] = []  # background loops: cancelled
         self.started: asyncio.Event | None = None  # created inside the running loop
         self.startup_error: str | None = None
+        self.phase = "not started"  # the start's current step, told by /readyz until it is done
 
     # --- declaration ---------------------------------------------------------------
 
@@ -126,6 +127,7 @@ class ServiceRuntime:
 
     async def _start(self) -> None:
         s = self.settings
+        self.phase = "database: migrations"
         while True:
             try:
                 await prepare_database(s, self.migrations, self.engine)
@@ -134,6 +136,7 @@ class ServiceRuntime:
                 self.startup_error = f"database not reachable: {exc}"
                 log.warning("waiting for the database", error=str(exc))
                 await asyncio.sleep(1.0)
+        self.phase = "kafka: topics and producer"
         while True:
             try:
                 await ensure_topics(
@@ -149,8 +152,11 @@ class ServiceRuntime:
                 log.warning("waiting for Kafka", error=str(exc))
                 await self.producer.stop()
                 await asyncio.sleep(1.0)
+        self.phase = "startup hooks"
+        self.startup_error = None
         for hook in self._startup_hooks:
             await hook(self)
+        self.phase = "consumers"
         self._tasks.append(asyncio.create_task(self.relay.run(), name="outbox-relay"))
         for spec in self._specs:
             runner = ConsumerRunner(
@@ -171,12 +177,14 @@ class ServiceRuntime:
                 idempotent_types=spec.idempotent_types,
                 max_record_bytes=s.consumer_max_record_bytes,
                 auth=self.kafka_auth,
+                join_timeout_s=s.consumer_join_timeout_s,
             )
             self.consumers.append(runner)
             self._tasks.append(asyncio.create_task(runner.run(), name=f"consumer-{spec.group_suffix}"))
         for task in self._background:
             self._loops.append(asyncio.create_task(task(), name=getattr(task, "__name__", "background")))
         self.startup_error = None
+        self.phase = "started"
         assert self.started is not None, "the lifespan creates it before starting"
         self.started.set()
         log.info("service started", consumers=len(self.consumers))
@@ -201,6 +209,17 @@ class ServiceRuntime:
         started = self.started is not None and self.started.is_set()
         consumers = all(c.running for c in self.consumers)
         return {"database": db, "kafka": kafka, "started": started, "consumers": consumers}
+
+    def readiness_detail(self) -> dict[str, str]:
+        """Where the start is, for an operator reading /readyz (and the test stack). The error
+        itself stays in the log: the probe of a public service names no address or driver."""
+        detail = {"phase": self.phase}
+        waiting = [c.group_id for c in self.consumers if not c.running]
+        if waiting:
+            detail["consumers_waiting"] = ", ".join(waiting) + (
+                " (joining the group)" if self.phase == "started" else ""
+            )
+        return detail
 
     @contextlib.asynccontextmanager
     async def lifespan(self, app: FastAPI) -> AsyncIterator[None]:
@@ -231,7 +250,7 @@ def build_app(runtime: ServiceRuntime, *routers: APIRouter, title: str, parts: S
     app = FastAPI(title=title, lifespan=runtime.lifespan, version="1")
     app.state.parts = parts  # the one use of app.state: read back only by shared.deps
     install_problem_handlers(app)
-    install_probes(app, runtime.readiness)
+    install_probes(app, runtime.readiness, runtime.readiness_detail)
     for router in routers:
         app.include_router(router)
     return app

@@ -84,6 +84,10 @@ class ServiceSettings(BaseSettings):
     # before a service first started is skipped. Tests of a second instance may start at "latest".
     consumer_offset_reset: Literal["earliest", "latest"] = "earliest"
     consumer_retry_max_attempts: int = 5
+    # A consumer's start waits for its group's assignment, which the broker hands out within its
+    # rebalance timeout (10 s by default). One still waiting after this long is stuck, not slow:
+    # it is closed and a new one joins, rather than leave the service unready for good.
+    consumer_join_timeout_s: float = 60.0
     consumer_retry_backoff_s: float = 0.2
     # A record larger than this is dead-lettered unread: the biggest real event (a court order)
     # is a few KB, and a runaway one must not stall a batch or a service's memory.

@@ -146,6 +146,7 @@ class ConsumerRunner:
         idempotent_types: frozenset[str] = frozenset(),
         max_record_bytes: int = 256 * 1024,
         auth: KafkaAuth | None = None,
+        join_timeout_s: float = 60.0,
     ) -> None:
         unknown = set(handlers) - set(EVENT_TYPES)
         if unknown:
@@ -166,6 +167,7 @@ class ConsumerRunner:
         self.offset_reset = offset_reset
         self.idempotent_types = idempotent_types
         self.max_record_bytes = max_record_bytes
+        self.join_timeout_s = join_timeout_s
         self.client_options = client_options(auth)
         self._batch_lock = asyncio.Lock()
         self._stopping = asyncio.Event()
@@ -188,9 +190,20 @@ class ConsumerRunner:
             )
             consumer.subscribe(self.topics, listener=_Listener(self))
             try:
-                await consumer.start()
-            except KafkaError as exc:
-                log.warning("consumer cannot reach Kafka, retrying", error=str(exc), group=self.group_id)
+                # start() returns once the group has assigned this member its partitions.
+                await asyncio.wait_for(consumer.start(), timeout=self.join_timeout_s)
+            except (KafkaError, TimeoutError) as exc:
+                joining = isinstance(exc, TimeoutError)
+                log.warning(
+                    "consumer not assigned in time, starting a new one"
+                    if joining
+                    else "consumer cannot reach Kafka, retrying",
+                    error=repr(exc),
+                    group=self.group_id,
+                    after_s=self.join_timeout_s if joining else None,
+                )
+                if joining:
+                    CONSUMER_RESTARTS.labels(self.service).inc()
                 await consumer.stop()
                 await self._pause(2.0)
                 continue

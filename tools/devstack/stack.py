@@ -182,6 +182,7 @@ class Stack:
     def wait_ready(self, names: list[str] | None = None, timeout_s: float = 120.0, instance: int = 0) -> None:
         pending = set(names or SERVICES)
         deadline = time.monotonic() + timeout_s
+        last: dict[str, str] = {}  # each pending service's last answer, to say why it timed out
         with httpx.Client(timeout=2.0) as client:
             while pending and time.monotonic() < deadline:
                 for name in sorted(pending):
@@ -189,15 +190,22 @@ class Stack:
                         log = self.logfile(name, instance)
                         raise RuntimeError(f"{name} exited during start; see {log}:\n" + _tail(log))
                     try:
-                        if client.get(f"{self.url(name, instance)}/readyz").status_code == 200:
+                        answer = client.get(f"{self.url(name, instance)}/readyz")
+                        last[name] = f"{answer.status_code} {answer.text}"
+                        if answer.status_code == 200:
                             pending.discard(name)
                             self.say(f"{instance_name(name, instance)}: ready at {self.url(name, instance)}")
-                    except httpx.HTTPError:
-                        pass
+                    except httpx.HTTPError as exc:
+                        last[name] = repr(exc)
                 if pending:
                     time.sleep(0.25)
         if pending:
-            raise TimeoutError(f"not ready after {timeout_s:.0f}s: {', '.join(sorted(pending))}")
+            why = "\n".join(
+                f"--- {instance_name(n, instance)}: /readyz said {last.get(n, 'nothing')}; "
+                f"{self.logfile(n, instance)} ends:\n{_tail(self.logfile(n, instance), 4000)}"
+                for n in sorted(pending)
+            )
+            raise TimeoutError(f"not ready after {timeout_s:.0f}s: {', '.join(sorted(pending))}\n{why}")
 
     def stop_service(self, name: str, *, kill: bool = False, instance: int = 0) -> bool:
         import signal
