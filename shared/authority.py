@@ -25,11 +25,21 @@ class ActionRule(BaseModel):
     level: Literal["office", "county"] = "office"
 
 
+class TeamAccess(BaseModel):
+    """协矫通: the role whose accounts see only the persons whose correction team names them, and
+    which members of a team (by their role on it) may hold such an account."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    role: str
+    members: tuple[str, ...] = Field(min_length=1)
+
+
 class AuthorityPolicy(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
     county: str = "county"
     roles: tuple[str, ...] = Field(min_length=1)
     actions: dict[str, ActionRule]
+    team_access: TeamAccess | None = None
 
     @model_validator(mode="after")
     def _known_roles(self) -> AuthorityPolicy:
@@ -37,6 +47,8 @@ class AuthorityPolicy(BaseModel):
             unknown = set(rule.roles) - set(self.roles)
             if unknown:
                 raise ValueError(f"action {name} names unknown roles: {', '.join(sorted(unknown))}")
+        if self.team_access is not None and self.team_access.role not in self.roles:
+            raise ValueError(f"team_access names an unknown role: {self.team_access.role}")
         return self
 
     def rule(self, action: str) -> ActionRule:
@@ -71,7 +83,22 @@ class Actor:
 
     @property
     def county_wide(self) -> bool:
-        return self.office == self.policy.county
+        return self.office == self.policy.county and not self.team_scoped
+
+    @property
+    def team_scoped(self) -> bool:
+        """A 协矫通 account: it sees only the persons whose correction team names it."""
+        access = self.policy.team_access
+        return access is not None and self.role == access.role
+
+    def sees_person(self, office: str | None, team_accounts: list[str] | tuple[str, ...]) -> bool:
+        """Whether this actor sees a person of `office` whose team names `team_accounts`."""
+        return self.sees(office) and (not self.team_scoped or self.name in team_accounts)
+
+    def must_see_person(self, office: str | None, team_accounts: list[str] | tuple[str, ...]) -> None:
+        self.must_see(office)
+        if self.team_scoped and self.name not in team_accounts:
+            raise Forbidden(f"{self.name} is not on this person's correction team")
 
     def sees(self, office: str | None) -> bool:
         """Whether this actor may see (and act within) `office`; None is the county's own."""

@@ -11,6 +11,10 @@ from pydantic import AwareDatetime, BaseModel, Field
 TeamRole = Literal["justice_office", "committee", "grid_worker", "family", "employer", "social_worker", "volunteer"]
 
 
+class NoBody(BaseModel):
+    """A step whose route says all (a confirmation, an approval)."""
+
+
 class Positioning(BaseModel):
     ground: str = Field(min_length=1, max_length=60, description="one of the five legal grounds")
     device_id: str = Field(min_length=1, max_length=64)
@@ -40,6 +44,16 @@ class Member(BaseModel):
     name: str = Field(min_length=1, max_length=60)
     role: TeamRole
     sex: Literal["M", "F"]
+    # 协矫通: the member's platform account (a team_member login), through which they see this person
+    account: str | None = Field(None, min_length=2, max_length=64, pattern=r"^[A-Za-z0-9._@-]+$")
+
+
+class TeamEntry(BaseModel):
+    """A team member's visit to the person, or a note on them (协矫通)."""
+
+    kind: Literal["visit", "note"]
+    on: date
+    text: str = Field(min_length=2, max_length=2000)
 
 
 class Team(BaseModel):
@@ -138,3 +152,27 @@ class ContactResult(BaseModel):
 class Separation(BaseModel):
     observed_at: AwareDatetime
     note: str = Field(min_length=1, max_length=2000)
+
+
+class SocialForce(BaseModel):
+    """A social worker, volunteer or social organisation registered with an office (社会力量)."""
+
+    kind: Literal["social_worker", "volunteer", "organisation"]
+    name: str = Field(min_length=1, max_length=100)
+    office: str = Field(min_length=2, max_length=60)
+    organisation: str | None = Field(None, max_length=100)
+    phone: str | None = Field(None, pattern=r"^[0-9+\- ]{5,20}$")
+    # 协矫通: the helper's account; the persons they serve are the teams that name it
+    account: str | None = Field(None, min_length=2, max_length=64, pattern=r"^[A-Za-z0-9._@-]+$")
+
+
+class ServiceTime(BaseModel):
+    """Time a registered helper served (a visit, a class, a day of community work)."""
+
+    on: date
+    minutes: int = Field(ge=1, le=24 * 60)
+    note: str = Field("", max_length=1000)
+
+
+class LeftService(BaseModel):
+    on: date

@@ -1,5 +1,6 @@
 """The command centre's wired parts and the typed dependencies its routes take
-(docs/architecture.md): `Parts`, and `User`, the member of staff logged in, as an `Actor`."""
+(docs/architecture.md): `Parts`; `User`, the member of staff logged in, as an `Actor`; `TeamUser`,
+a 协矫通 account (a member of correction teams); `AnyUser`, either."""
 
 from __future__ import annotations
 
@@ -15,6 +16,7 @@ from services.command_centre.domain.board import ConsolePolicy
 from services.command_centre.oidc import OidcSignIn
 from shared.authority import Actor, AuthorityPolicy
 from shared.deps import request_parts
+from shared.errors import Forbidden
 from shared.geography import Geography
 from shared.internal import InternalClient
 from shared.service import ServiceParts
@@ -44,9 +46,28 @@ def parts_of(request: Request) -> CommandCentreParts:
 Parts = Annotated[CommandCentreParts, Depends(parts_of)]
 
 
-async def current_user(request: Request) -> Actor:
+async def signed_in(request: Request) -> Actor:
     parts = parts_of(request)
     return await actor_for(request, parts.sessions, parts.authority)
 
 
+async def current_user(request: Request) -> Actor:
+    """A member of staff. A 协矫通 account is refused here: it reaches only the team routes, so
+    no staff screen (the board, the map, the caseload, a person's full file) is open to it."""
+    actor = await signed_in(request)
+    if actor.team_scoped:
+        raise Forbidden("a 协矫通 account reaches only its own persons, under /api/v1/team/")
+    return actor
+
+
+async def team_member(request: Request) -> Actor:
+    """A 协矫通 account (staff have the person's full file instead)."""
+    actor = await signed_in(request)
+    if not actor.team_scoped:
+        raise Forbidden("the team routes are for 协矫通 accounts: staff use the person's file")
+    return actor
+
+
+AnyUser = Annotated[Actor, Depends(signed_in)]  # who is signed in, staff or team member (/api/v1/me)
 User = Annotated[Actor, Depends(current_user)]
+TeamUser = Annotated[Actor, Depends(team_member)]

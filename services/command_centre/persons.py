@@ -26,10 +26,12 @@ Access = Literal["read", "create", "update", "delete"]
 async def person_visible(
     parts: CommandCentreParts, user: Actor, person_id: uuid.UUID, *, action: Access = "read", resource: str = "person"
 ) -> dict[str, Any]:
-    """The person's case, or 403 for staff of another office; the access goes on the audit trail."""
+    """The person's case, or 403 for staff of another office (or a 协矫通 account not on the person's
+    team); the access goes on the audit trail."""
     result: dict[str, Any] = await parts.supervision.call("GET", f"/internal/v1/persons/{person_id}")
     if not user.sees(result["jurisdiction"]):
         raise Forbidden(f"this person belongs to {result['jurisdiction']}")
+    user.must_see_person(result["jurisdiction"], result.get("team_accounts", []))
     async with parts.runtime.uow() as uow:
         audit.record(
             uow, user, action=action, resource=resource, person_id=person_id, purpose="监管工作 (supervision duty)"

@@ -35,6 +35,7 @@ from services.supervision.domain.positioning import PositioningRefused, first_te
 from services.supervision.domain.sanctions import suggest
 from services.supervision.domain.team import Member, TeamRefused, check_team
 from services.supervision.endings import EndingCommands
+from services.supervision.forces import ForceCommands
 from services.supervision.handlers import SupervisionHandlers
 from services.supervision.help import HelpCommands
 from services.supervision.hours import HoursCommands
@@ -43,6 +44,7 @@ from services.supervision.plans import PlanCommands
 from services.supervision.procuratorate import ProcuratorateCommands
 from services.supervision.proposals import ProposalCommands
 from services.supervision.revocation import court_and_number, send_to_court
+from services.supervision.team import TeamCommands
 from shared import staff_steps as steps
 from shared.authority import Actor
 from shared.county import County, default_county
@@ -85,7 +87,15 @@ async def schedule_positioning(
 
 @dataclass
 class SupervisionCommands(
-    LeaveCommands, EndingCommands, ProcuratorateCommands, ProposalCommands, HoursCommands, PlanCommands, HelpCommands
+    LeaveCommands,
+    EndingCommands,
+    ProcuratorateCommands,
+    ProposalCommands,
+    HoursCommands,
+    PlanCommands,
+    HelpCommands,
+    TeamCommands,
+    ForceCommands,
 ):
     handlers: SupervisionHandlers
     policy: SupervisionPolicy
@@ -103,12 +113,15 @@ class SupervisionCommands(
     async def _case(
         self, store: SupervisionStore, person_id: uuid.UUID, actor: Actor | None = None, action: str | None = None
     ) -> Row:
-        """The person's active case, once `actor` may take `action` on it (their office, or the county)."""
+        """The person's active case, once `actor` may take `action` on it (their office, or the county;
+        a 协矫通 account only on a person whose correction team names it)."""
         case = await store.active_case(person_id)
         if case is None:
             raise NotFound(f"no active case for person {person_id}")
         if actor is not None and action is not None:
             actor.require(action, case["jurisdiction"])
+            if actor.team_scoped:
+                actor.must_see_person(case["jurisdiction"], await store.team_accounts(case["case_id"]))
         return case
 
     def _not_ahead(self, field: str, at: datetime) -> None:
@@ -464,7 +477,12 @@ class SupervisionCommands(
         store = self.store(uow)
         case = await self._case(store, person_id, actor, "team.set")
         try:
-            check_team(case["person_masked"].get("sex", ""), [Member(m.name, m.role, m.sex) for m in step.members])
+            access = actor.policy.team_access
+            check_team(
+                case["person_masked"].get("sex", ""),
+                [Member(m.name, m.role, m.sex, m.account) for m in step.members],
+                access.members if access is not None else (),
+            )
         except TeamRefused as exc:
             raise Refused("members", str(exc)) from None
         await store.replace_team(case["case_id"], [m.model_dump() for m in step.members])

@@ -16,7 +16,7 @@ from datetime import date, datetime, timedelta
 from typing import Any
 
 from services.supervision.adapters.store import Row, SupervisionStore
-from services.supervision.domain.hours import month_judged, shortfalls
+from services.supervision.domain.hours import month_judged, owes_hours, shortfalls
 from services.supervision.domain.policy import SupervisionPolicy
 from shared import staff_steps as steps
 from shared.authority import Actor
@@ -103,6 +103,16 @@ class HoursHandlers:
             if not month_judged(case["term_start"], first):
                 continue
             missing = shortfalls(case["level"], done.get(case["case_id"], {}), self.policy.hours)
+            if owes_hours(case["level"], self.policy.hours):  # the completion rate's (docs/indicators.md)
+                await store.keep_hours_judgement(
+                    case_id=case["case_id"],
+                    month=month,
+                    person_id=case["person_id"],
+                    office=case["jurisdiction"],
+                    level=case["level"],
+                    met=not missing,
+                    judged_at=at,
+                )
             if not missing:
                 continue
             short += 1

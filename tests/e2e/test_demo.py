@@ -20,3 +20,10 @@ async def test_the_simulator_feeds_the_platform(platform):
             f"{platform.url('command_centre')}/api/v1/persons/{demo.persons[0].person_id}", headers=duty
         )
         assert page.status_code == 200 and page.json()["jurisdiction"] == demo.persons[0].town
+        # 协矫通 in the demo: the volunteer's account on teams of 澄江街道, and the office's registry.
+        volunteer = await staff(client, platform.url("command_centre"), "team-demo")
+        mine = (await client.get(f"{platform.url('command_centre')}/api/v1/team/persons", headers=volunteer)).json()
+        ids = {p.person_id for p in demo.persons if p.town == "澄江街道"}
+        assert ids and len(ids & {m["person_id"] for m in mine}) == min(3, len(ids))
+        forces = (await client.get(f"{platform.url('command_centre')}/api/v1/social-forces", headers=duty)).json()
+        assert {"陈社工", "李志愿"} <= {f["name"] for f in forces if f["office"] == "澄江街道"}

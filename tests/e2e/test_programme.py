@@ -5,6 +5,7 @@ for the one who is not."""
 
 from __future__ import annotations
 
+import uuid
 from datetime import UTC, datetime, timedelta
 
 import httpx
@@ -69,9 +70,49 @@ async def test_the_apps_hours_confirmed_and_a_short_month_raises_its_alert(platf
 
         entries = await eventually(reported, 30)
         assert len(entries) == 2 and all(e["confirmed_at"] is None and e["source"] == "app" for e in entries)
-        for entry in entries:
-            r = await client.post(f"{cc}/api/v1/persons/{keen}/hours/{entry['entry_id']}/confirm", headers=officer)
-            assert r.status_code == 200, r.text
+
+        # 协矫通: the office puts a volunteer's account on keen's team; the volunteer confirms the time.
+        team = {
+            "members": [
+                {"name": "王所长", "role": "justice_office", "sex": "M"},
+                {"name": "李志愿", "role": "volunteer", "sex": "F", "account": "team-demo"},
+            ]
+        }
+        r = await client.put(f"{cc}/api/v1/persons/{keen}/team", json=team, headers=officer)
+        assert r.status_code == 200, r.text
+        volunteer = await staff(client, cc, "team-demo")
+        me = (await client.get(f"{cc}/api/v1/me", headers=volunteer)).json()
+        assert me["team_scoped"] and "hours.record" not in me["may"] and "hours.confirm" in me["may"]
+        mine = (await client.get(f"{cc}/api/v1/team/persons", headers=volunteer)).json()
+        assert [p["person_id"] for p in mine] == [keen]
+        # Not on idle's team: refused; and no staff screen answers the account, keen's file included.
+        assert (await client.get(f"{cc}/api/v1/team/persons/{idle}", headers=volunteer)).status_code == 403
+        for path in (f"/api/v1/persons/{keen}", f"/api/v1/persons/{keen}/programmes", "/api/v1/alerts"):
+            assert (await client.get(f"{cc}{path}", headers=volunteer)).status_code == 403, path
+        view = (await client.get(f"{cc}/api/v1/team/persons/{keen}", headers=volunteer)).json()
+        waiting = [e for e in view["hours_entries"] if e["confirmed_at"] is None]
+        assert len(waiting) == 2
+        r = await client.post(
+            f"{cc}/api/v1/team/persons/{idle}/hours/{waiting[0]['entry_id']}/confirm", headers=volunteer
+        )
+        assert r.status_code == 403, r.text
+        for entry in waiting:
+            path = f"{cc}/api/v1/team/persons/{keen}/hours/{entry['entry_id']}/confirm"
+            r = await client.post(path, headers=volunteer)
+            assert r.status_code == 200 and r.json()["confirmed_by"] == "team-demo", r.text
+        visit = {"kind": "visit", "on": today.isoformat(), "text": "上门走访，学习记录属实"}
+        r = await client.post(f"{cc}/api/v1/team/persons/{keen}/entries", json=visit, headers=volunteer)
+        assert r.status_code == 201, r.text
+        # The volunteer's reads and steps are on the procuratorate's audit trail, under their own name.
+        procuratorate = await gateway_token(client, gw, "procuratorate")
+
+        async def audited() -> set | None:
+            trail = (await client.get(f"{gw}/v1/audit", params={"person_id": keen}, headers=procuratorate)).json()
+            seen = {(e["actor"], e["action"], e["resource"]) for e in trail["entries"]}
+            return seen if ("team-demo", "create", "team") in seen else None
+
+        seen = await eventually(audited, 30)
+        assert ("team-demo", "read", "team") in seen and ("team-demo", "update", "hours") in seen
         summary = (
             await client.get(f"{cc}/api/v1/persons/{keen}/hours", params={"month": month}, headers=officer)
         ).json()
@@ -87,6 +128,10 @@ async def test_the_apps_hours_confirmed_and_a_short_month_raises_its_alert(platf
         suggestion = (await client.get(f"{cc}/api/v1/persons/{idle}/sanction-suggestion", headers=officer)).json()
         assert suggestion["suggestion"]["kind"] == "admonition"
         assert suggestion["suggestion"]["reasons"][0]["code"] == "hours_short"
+        # The month's judgement counts in the office's hours completion rate (idle short: below 100%).
+        stats = (await client.get(f"{cc}/api/v1/statistics", params={"month": month}, headers=officer)).json()
+        office = next(o for o in stats["offices"] if o["office"] == "澄江街道")
+        assert office["hours_rate_strict"] is not None and 0 < office["hours_rate_strict"] < 1
 
 
 async def test_the_office_confirms_the_apps_time_and_records_its_own_on_the_person_page(platform, browser):
@@ -213,3 +258,111 @@ async def test_a_help_request_from_the_app_is_referred_to_civil_affairs_whose_an
     await page.click("#tab-correction")
     await expect(page.locator("#p-help tr", has_text="家庭困难")).to_contain_text("准予救助（临时救助）")
     await page.context.close()
+
+
+async def test_a_volunteer_put_on_the_team_sees_that_person_alone_and_confirms_their_time(platform, browser):
+    """协矫通 in chromium: the office names a volunteer's account on the team through the team form;
+    the volunteer signs in to the team's page alone, confirms the app's time and records a visit."""
+    from playwright.async_api import expect
+
+    from tests.e2e.test_workbench_browser import found_by_officer, persons_page
+
+    gw, cc = platform.url("exchange"), platform.url("command_centre")
+    today = default_county().day_of(datetime.now(UTC))
+    async with httpx.AsyncClient(timeout=20) as client:
+        order = court_order(town="澄江街道", term_start=add_months(today.replace(day=1), -1).isoformat())
+        court, app = await gateway_token(client, gw, "court"), await gateway_token(client, gw, "app")
+        person = (await client.post(f"{gw}/v1/court-orders", json=order, headers=court)).json()["person_id"]
+        await found_by_officer(client, platform, order["order_no"])
+        report = {
+            "person_id": person,
+            "kind": "community_service",
+            "minutes": 180,
+            "date": today.isoformat(),
+            "note": "社区清扫",
+        }
+        assert (await client.post(f"{gw}/v1/app/reports", json={"reports": [report]}, headers=app)).status_code == 202
+
+    office = await persons_page(browser, platform, "officer-demo", person, "overview")
+    await office.click('#p-actions button[data-action="team"]')
+    form = office.locator('form[data-action="team"]')
+    await form.locator('[name="name-0"]').fill("王所长")
+    await form.locator('[name="role-0"]').select_option("justice_office")
+    await form.get_by_text("+").click()
+    await form.locator('[name="name-1"]').fill("李志愿")
+    await form.locator('[name="role-1"]').select_option("volunteer")
+    await form.locator('[name="sex-1"]').select_option("F")
+    await form.locator('[name="account-1"]').fill("team-demo")
+    await form.locator("button.submit").click()
+    await expect(form).to_have_count(0)
+    await expect(office.locator("#p-case")).to_contain_text("李志愿（协矫通）")
+    await office.context.close()
+
+    ctx = await browser.new_context(locale="zh-CN", viewport={"width": 390, "height": 844})  # a volunteer's phone
+    page = await ctx.new_page()
+    await page.goto(cc + "/#/board")
+    await page.fill("input[name=username]", "team-demo")
+    await page.fill("input[name=password]", "team-demo-secret")
+    await page.click("#login-form button[type=submit]")
+    await expect(page.locator("#team-view")).to_be_visible()
+    await expect(page.locator("#board-view")).to_have_count(0)  # no staff page, whatever was asked for
+    await page.goto(cc + f"/#/team/{person}")
+    card = page.locator(f'.team-person-card[data-person-id="{person}"]')
+    row = card.locator("tr", has_text="社区清扫")
+    await row.locator('button[data-action="teamConfirm"]').click()
+    await expect(row).to_have_count(0)
+    await expect(page.locator("#team-hours")).to_contain_text("公益活动 3.0")
+    await card.locator('button[data-action="teamEntry"]').click()
+    entry = page.locator('form[data-action="teamEntry"]')
+    await entry.locator('select[name="kind"]').select_option("visit")
+    await entry.locator('[name="text"]').fill("上门走访，社区清扫属实")
+    await entry.locator("button.submit").click()
+    await expect(entry).to_have_count(0)
+    await expect(card.locator(".team-entries")).to_contain_text("上门走访，社区清扫属实")
+    await page.goto(cc + "/#/persons")
+    await expect(page.locator("#team-view")).to_be_visible()  # the caseload is not theirs
+    await ctx.close()
+
+
+async def test_the_office_registers_a_social_worker_records_their_time_and_the_staffing_rate_counts_them(
+    platform, browser
+):
+    """社会力量 in chromium: the office's registry, time served, and the statistics' 社工配备率."""
+    from playwright.async_api import expect
+
+    from tests.e2e.browser import open_page, signed_in
+
+    cc = platform.url("command_centre")
+    name = f"陈社工{uuid.uuid4().hex[:4]}"
+    page = await signed_in(browser, platform, "officer-demo")
+    await open_page(page, "socialForces")
+    await page.click('button[data-action="forceRegister"]')
+    form = page.locator('form[data-action="forceRegister"]')
+    await form.locator('select[name="kind"]').select_option("social_worker")
+    await form.locator('[name="name"]').fill(name)
+    await expect(form.locator('[name="office"]')).to_have_value("澄江街道")  # the officer's own
+    await form.locator('[name="account"]').fill("team-demo")
+    await form.locator("button.submit").click()
+    await expect(form).to_have_count(0)
+    row = page.locator("#forces-view tr", has_text=name)
+    await row.locator('button[data-action="forceTime"]').click()
+    timed = page.locator('form[data-action="forceTime"]')
+    await timed.locator('[name="minutes"]').fill("120")
+    await timed.locator('[name="note"]').fill("个别谈话")
+    await timed.locator("button.submit").click()
+    await expect(timed).to_have_count(0)
+    await expect(row.locator(".force-hours")).to_have_text("2.0 小时")
+    await page.context.close()
+
+    async with httpx.AsyncClient(timeout=20) as client:
+        officer = await staff(client, cc, "officer-demo")
+        other = await staff(client, cc, "team-demo")
+        assert (await client.get(f"{cc}/api/v1/social-forces", headers=other)).status_code == 403
+        registry = (await client.get(f"{cc}/api/v1/social-forces", headers=officer)).json()
+        mine = next(f for f in registry if f["name"] == name)
+        assert mine["minutes_this_year"] == 120 and mine["registered_by"] == "officer-demo"
+        stats = (await client.get(f"{cc}/api/v1/statistics", headers=officer)).json()
+        office = next(o for o in stats["offices"] if o["office"] == "澄江街道")
+        assert office["social_workers"] >= 1
+        assert office["social_worker_rate"] is None or 0 < office["social_worker_rate"] <= 1
+        assert stats["targets"]["social_worker_rate"] == 1.0

@@ -34,6 +34,9 @@ class FakeSupervisionStore:
         self.notice_rows: dict[uuid.UUID, dict[str, Any]] = {}
         self.proposals: dict[uuid.UUID, dict[str, Any]] = {}
         self.hours: dict[uuid.UUID, dict[str, Any]] = {}
+        self.judgements: dict[tuple[uuid.UUID, str], dict[str, Any]] = {}
+        self.forces: dict[uuid.UUID, dict[str, Any]] = {}
+        self.service_time: dict[uuid.UUID, dict[str, Any]] = {}
         self.plans: dict[uuid.UUID, dict[str, Any]] = {}
         self.help: dict[uuid.UUID, dict[str, Any]] = {}
 
@@ -337,6 +340,21 @@ class FakeSupervisionStore:
     async def confirm_hours(self, entry_id: uuid.UUID, by: str, at: datetime) -> None:
         self.hours[entry_id].update(confirmed_by=by, confirmed_at=at)
 
+    async def add_social_force(self, values: dict[str, Any]) -> None:
+        self.forces.setdefault(values["force_id"], dict(values))
+
+    async def social_force(self, force_id: uuid.UUID) -> dict[str, Any] | None:
+        return self.forces.get(force_id)
+
+    async def social_force_left(self, force_id: uuid.UUID, on: date) -> None:
+        self.forces[force_id]["left_on"] = on
+
+    async def add_service_time(self, values: dict[str, Any]) -> None:
+        self.service_time.setdefault(values["entry_id"], dict(values))
+
+    async def keep_hours_judgement(self, **values: Any) -> None:
+        self.judgements[(values["case_id"], values["month"])] = dict(values)
+
     async def hours_between(self, first: date, after: date, case_id: uuid.UUID | None = None) -> list[dict[str, Any]]:
         sums: dict[tuple[Any, str], int] = {}
         for h in self.hours.values():
@@ -441,6 +459,30 @@ class FakeSupervisionStore:
 
     async def replace_team(self, case_id: uuid.UUID, members: list[dict[str, Any]]) -> None:
         self.teams[case_id] = list(members)
+
+    async def team_accounts(self, case_id: uuid.UUID) -> list[str]:
+        return [m["account"] for m in self.teams.get(case_id, []) if m.get("account")]
+
+    async def team_cases(self, account: str) -> list[dict[str, Any]]:
+        found = []
+        for c in self.cases:
+            if c["status"] not in ("awaiting_intake", "under_supervision"):
+                continue
+            for m in self.teams.get(c["case_id"], []):
+                if m.get("account") == account:
+                    found.append({**c, "team_role": m["role"]})
+        return found
+
+    async def hours_entries(self, case_id: uuid.UUID, first: date, after: date) -> list[dict[str, Any]]:
+        rows = [h for h in self.hours.values() if h["case_id"] == case_id and first <= h["on"] < after]
+        return sorted(rows, key=lambda h: (h["on"], h["recorded_at"]))
+
+    async def file_entries(self, person_id: uuid.UUID, event_type: str, limit: int) -> list[dict[str, Any]]:
+        mine = [t for t in self.timeline if t["person_id"] == person_id and t["event_type"] == event_type]
+        return [
+            {"event_id": t["event_id"], "occurred_at": t["occurred_at"], "summary": t["summary"]}
+            for t in reversed(mine)
+        ][:limit]
 
     async def confirmed_list(self, office: str, month: str) -> dict[str, Any] | None:
         return self.lists.get((office, month))

@@ -124,6 +124,10 @@ def test_the_months_supervision_indicators_per_office():
             intake_missed={"澄江街道": 1},
             contact_lost={"华士镇": 2},
             planned={"澄江街道": 3},
+            hours={"澄江街道": {"strict": (2, 3)}},  # two of three strict cases met their month's hours
+            help={"澄江街道": (1, 2), "华士镇": (0, 1)},
+            released={"澄江街道": 51, "华士镇": 50},
+            social_workers={"澄江街道": 1, "华士镇": 1},
         )
     )
     assert rows == [
@@ -139,6 +143,13 @@ def test_the_months_supervision_indicators_per_office():
             "cases_closed": {"probation": 1},
             "intake_missed": 0,
             "contact_lost": 2,
+            "hours_rate_strict": None,
+            "hours_rate_ordinary": None,
+            "hours_rate_lenient": None,
+            "help_rate": 0.0,  # one request, unanswered
+            "resettlement_cases": 50,
+            "social_workers": 1,
+            "social_worker_rate": 1.0,  # one social worker for 50 released persons
         },
         {
             "office": "澄江街道",
@@ -152,5 +163,12 @@ def test_the_months_supervision_indicators_per_office():
             "cases_closed": {},
             "intake_missed": 1,
             "contact_lost": 0,
+            "hours_rate_strict": 0.667,
+            "hours_rate_ordinary": None,  # none judged at the level (the brief's policy owes none)
+            "hours_rate_lenient": None,
+            "help_rate": 0.5,
+            "resettlement_cases": 51,
+            "social_workers": 1,
+            "social_worker_rate": 0.5,  # 51 call for two
         },
     ]

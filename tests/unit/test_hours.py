@@ -79,6 +79,9 @@ async def test_the_apps_time_waits_for_confirmation_and_a_short_month_is_signall
     assert signal["person_id"] == str(idle["person_id"]) and signal["short"] == {"study": 720, "community_service": 720}
     assert signal["cause"] == f"hours:{idle['case_id']}:2026-11"  # the same month again: the same alert
     assert late["person_id"] not in {s["person_id"] for s in short}
+    # Kept for the completion rate: the re-run's judgement (keen's time confirmed since); no partial month.
+    judged = {j["person_id"]: j["met"] for j in store.judgements.values()}
+    assert judged == {keen["person_id"]: True, idle["person_id"]: False}
 
 
 async def test_staff_record_time_confirmed_at_once_never_ahead_and_a_stranger_is_refused(world):  # noqa: F811

@@ -175,6 +175,25 @@ class Demo:
                     )
                     started += r.status_code == 201
             console.print(f"[green]✓[/] electronic positioning approved for {started} persons")
+            await self.helpers(staff, head)
+
+    async def helpers(self, staff: httpx.AsyncClient, head: dict[str, str]) -> None:
+        """协矫通 and 社会力量: the volunteer `team-demo` on the teams of (up to) three persons of 澄江街道, and
+        a social worker and a volunteer on that office's registry."""
+        named = 0
+        for p in [p for p in self.persons if p.person_id and p.town == "澄江街道"][:3]:
+            team = {
+                "members": [
+                    {"name": "司法所王所长", "role": "justice_office", "sex": "F"},
+                    {"name": "李志愿", "role": "volunteer", "sex": "F", "account": "team-demo"},
+                ]
+            }
+            r = await staff.put(f"/api/v1/persons/{p.person_id}/team", headers=head, json=team)
+            named += r.status_code == 200
+        for kind, name, account in (("social_worker", "陈社工", None), ("volunteer", "李志愿", "team-demo")):
+            helper = {"kind": kind, "name": name, "office": "澄江街道", **({"account": account} if account else {})}
+            await staff.post("/api/v1/social-forces", headers=head, json=helper)
+        console.print(f"[green]✓[/] 协矫通: team-demo on {named} correction teams; 2 helpers on the registry")
 
     def move(self, p: Person) -> dict:
         if p.trip_left > 0:

@@ -18,7 +18,7 @@ from sse_starlette.sse import EventSourceResponse
 from services.command_centre.adapters import queries
 from services.command_centre.adapters.feed import RESYNC, AlertFeed
 from services.command_centre.auth import COOKIE, token_of
-from services.command_centre.deps import CommandCentreParts, Parts, User
+from services.command_centre.deps import AnyUser, CommandCentreParts, Parts, User
 from services.command_centre.oidc import FLOW_COOKIE, FLOW_TTL_S, OidcSignIn
 from services.command_centre.persons import audit_read, for_person, person_visible, staff_step
 from shared import audit
@@ -27,6 +27,7 @@ from shared.authority import Actor
 from shared.errors import NotFound, Refused
 from shared.events import DisposalSteps
 from shared.http import ProblemError
+from shared.staff_steps import NoBody
 
 # The console's build (services/command_centre/console, built by make setup from its lockfile).
 CONSOLE = Path(__file__).parent.parent / "console" / "dist"
@@ -116,7 +117,7 @@ async def logout(request: Request, parts: Parts) -> JSONResponse:
 
 
 @router.get("/api/v1/me", tags=["staff"])
-async def me(user: User, parts: Parts) -> dict:
+async def me(user: AnyUser, parts: Parts) -> dict:
     """Who is signed in, and the county's time the console shows dates in (policy/calendar.yaml)."""
     county = parts.runtime.county
     now = datetime.now(UTC)
@@ -132,6 +133,9 @@ async def me(user: User, parts: Parts) -> dict:
         # The actions this role may take (policy/authority.yaml): the console shows only these. Each
         # route checks again, with the case's office, whatever the console shows.
         "may": sorted(action for action in parts.authority.actions if user.may(action)),
+        "team_scoped": user.team_scoped,  # 协矫通: the console shows the team's page alone
+        # The team roles whose members may hold a 协矫通 account (the team form asks theirs).
+        "team_account_roles": list(parts.authority.team_access.members) if parts.authority.team_access else [],
         "board": parts.console.model_dump(),  # policy/console.yaml: storms, sound
     }
 
@@ -395,10 +399,6 @@ async def decide_proposal(
 async def record_hours(person_id: uuid.UUID, body: steps.HoursEntry, parts: Parts, user: User):
     """Study or community-service time the office saw done (教育学习, 公益活动): confirmed at once."""
     return await staff_step(parts, user, person_id, "POST", f"persons/{person_id}/hours", body, "hours.record")
-
-
-class NoBody(BaseModel):
-    pass
 
 
 @router.post("/api/v1/persons/{person_id}/help-requests", tags=["staff"], status_code=201)

@@ -70,6 +70,34 @@ CATALOGUE: tuple[Indicator, ...] = (
         "Community corrections in the month with an approved individual correction plan by the month's end "
         "÷ community corrections in the month.",
     ),
+    *(
+        Indicator(
+            f"hours_rate_{level}",
+            "rate",
+            f"学习公益时长达标率（{zh}）",
+            f"Hours completion ({en})",
+            f"本月结束时判定学时的{zh}社区矫正对象中，确认的教育学习和公益活动时长均达到本等级要求的人数 ÷ "
+            f"判定人数；当月首个不完整月份不判定，本等级不要求时长时不计。",
+            f"Community corrections at the {en} level judged at the month's end whose confirmed study and "
+            "community-service time both met the level's requirement ÷ those judged; a first, partial month "
+            "is not judged, and a level that owes no hours has no figure.",
+        )
+        for level, zh, en in (
+            ("strict", "严管", "strict"),
+            ("ordinary", "普管", "ordinary"),
+            ("lenient", "宽管", "lenient"),
+        )
+    ),
+    Indicator(
+        "help_rate",
+        "rate",
+        "求助答复率",
+        "Help requests answered",
+        "本月社区矫正对象提出（在矫通或由司法所登记）的求助事项中，截至统计时已答复（帮扶、不予帮扶或转民政部门）"
+        "的件数 ÷ 本月提出的求助事项数。",
+        "Of the help requests corrections persons made in the month (through the app or recorded by the office), "
+        "those answered (helped, declined or referred to civil affairs) by now ÷ requests made in the month.",
+    ),
     Indicator(
         "positioning_rate",
         "rate",
@@ -143,7 +171,33 @@ CATALOGUE: tuple[Indicator, ...] = (
         "本月释放的重点人员中，释放后规定天数已过仍未报到（或逾期报到）的人数。",
         "Key persons released in the month not registered within the arrival window once it is over.",
     ),
-    # --- resettlement (安置帮教), yearly up to the month's end -------------------------------------------
+    # --- resettlement (安置帮教): the month's caseload and social workers, then the year to the month's end
+    Indicator(
+        "resettlement_cases",
+        "count",
+        "安置帮教人数",
+        "Resettlement cases",
+        "本月内任一时间处于安置帮教中的刑满释放人员数。",
+        "Released persons under resettlement and assistance at any time in the month.",
+    ),
+    Indicator(
+        "social_workers",
+        "count",
+        "在册社会工作者",
+        "Social workers registered",
+        "本月内任一时间在本司法所社会力量名册中登记、未退出的社会工作者人数。",
+        "Social workers on the office's registry of social forces at any time in the month, not yet left.",
+    ),
+    Indicator(
+        "social_worker_rate",
+        "rate",
+        "社工配备率",
+        "Social-worker staffing",
+        "在册社会工作者人数 ÷ 按每50名安置帮教人员配备1名计算的应配人数（不足50名按1名计），最高100%；"
+        "本月无安置帮教人员时不计。",
+        "Social workers registered ÷ those needed at one for every 50 resettlement cases (a part of 50 counts as "
+        "one), at most 100%; no figure without resettlement cases.",
+    ),
     Indicator(
         "reoffending_5y_rate",
         "rate",

@@ -8,7 +8,7 @@ from typing import Literal
 
 from shared.secrets import hash_secret
 
-Role = Literal["duty_officer", "supervisor", "justice_officer", "bureau_head"]
+Role = Literal["duty_officer", "supervisor", "justice_officer", "bureau_head", "team_member"]
 COUNTY = "county"  # the office of county-level staff (policy/authority.yaml `county`)
 
 
@@ -28,5 +28,6 @@ def demo_staff() -> dict[str, StaffUser]:
         ("supervisor-demo", "supervisor", COUNTY),
         ("officer-demo", "justice_officer", "澄江街道"),
         ("head-demo", "bureau_head", COUNTY),
+        ("team-demo", "team_member", "澄江街道"),  # 协矫通: a volunteer on correction teams of 澄江街道
     ]
     return {u: StaffUser(u, r, j, hash_secret(f"{u}-secret")) for u, r, j in users}  # type: ignore[arg-type]

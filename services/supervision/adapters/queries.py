@@ -11,6 +11,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from services.supervision.adapters.store import ACTIVE
 from services.supervision.adapters.tables import (
     cases,
     correction_plans,
@@ -22,6 +23,8 @@ from services.supervision.adapters.tables import (
     programme_hours,
     sanction_proposals,
     sanctions,
+    social_force_hours,
+    social_forces,
     team_members,
     timeline,
     trips,
@@ -49,9 +52,14 @@ async def person(conn: AsyncConnection, person_id: uuid.UUID) -> dict[str, Any] 
     )
     position = (await conn.execute(sa.select(zone_state).where(zone_state.c.person_id == person_id))).mappings().first()
     current = rows[-1]
+    accounts = sa.select(team_members.c.account).where(
+        team_members.c.case_id == current["case_id"], team_members.c.account.isnot(None)
+    )
     return {
         "person_id": str(person_id),
         "jurisdiction": current["jurisdiction"],
+        # 协矫通: the accounts that see this person (shared/authority.py `sees_person`)
+        "team_accounts": [r.account for r in await conn.execute(accounts)],
         "identity": current["person_masked"],
         "cases": [jsonable(r) for r in rows],
         "leaves": [jsonable(r) for r in leave_rows],
@@ -203,3 +211,26 @@ async def caseload(
     )
     rows = [jsonable(r) for r in (await conn.execute(query)).mappings()]
     return {"total": total, "persons": rows}
+
+
+async def social_forces_of(conn: AsyncConnection, office: str | None, year_from: date) -> list[dict[str, Any]]:
+    """The registry (社会力量) of one office or all: each helper with the time served since
+    `year_from` and the active cases whose correction teams name their account."""
+    sf, sh, tm, c = social_forces.c, social_force_hours.c, team_members.c, cases.c
+    minutes = (
+        sa.select(sa.func.coalesce(sa.func.sum(sh.minutes), 0))
+        .where(sh.force_id == sf.force_id, sh.on >= year_from)
+        .scalar_subquery()
+    )
+    served = (
+        sa.select(sa.func.count(sa.distinct(c.person_id)))
+        .select_from(team_members.join(cases, c.case_id == tm.case_id))
+        .where(tm.account == sf.account, c.status.in_(ACTIVE))
+        .scalar_subquery()
+    )
+    query = sa.select(social_forces, minutes.label("minutes_this_year"), served.label("persons_served")).order_by(
+        sf.office, sf.kind, sf.name
+    )
+    if office is not None:
+        query = query.where(sf.office == office)
+    return [jsonable(r) for r in (await conn.execute(query)).mappings()]

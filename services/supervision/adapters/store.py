@@ -21,6 +21,7 @@ from services.supervision.adapters.tables import (
     ending_announcements,
     followups,
     help_requests,
+    hours_judgements,
     key_person_lists,
     leaves,
     parked_fixes,
@@ -29,6 +30,8 @@ from services.supervision.adapters.tables import (
     programme_hours,
     sanction_proposals,
     sanctions,
+    social_force_hours,
+    social_forces,
     team_members,
     timeline,
     track_points,
@@ -322,6 +325,16 @@ class SupervisionStore:
             query = query.where(h.case_id == case_id)
         return list((await self.conn.execute(query)).mappings())
 
+    async def keep_hours_judgement(self, **values: Any) -> None:
+        """A case's month judged. An operator's re-run brings the figure up to date with time
+        confirmed since; the alert the first judgement raised stays raised."""
+        keep = {k: v for k, v in values.items() if k not in ("case_id", "month")}
+        await self.conn.execute(
+            pg_insert(hours_judgements)
+            .values(**values)
+            .on_conflict_do_update(index_elements=["case_id", "month"], set_=keep)
+        )
+
     async def judged_cases(self, first: date) -> list[Row]:
         """Corrections cases under supervision whose term began by `first` (a whole month to judge)."""
         query = sa.select(
@@ -593,6 +606,57 @@ class SupervisionStore:
         await self.conn.execute(sa.delete(team_members).where(team_members.c.case_id == case_id))
         if members:
             await self.conn.execute(sa.insert(team_members), [{"case_id": case_id, **m} for m in members])
+
+    async def team_accounts(self, case_id: uuid.UUID) -> list[str]:
+        """The 协矫通 accounts on the case's correction team."""
+        query = sa.select(team_members.c.account).where(
+            team_members.c.case_id == case_id, team_members.c.account.isnot(None)
+        )
+        return [r.account for r in await self.conn.execute(query)]
+
+    async def team_cases(self, account: str) -> list[Row]:
+        """The active cases whose correction team names `account`, with the member's role on each."""
+        query = (
+            sa.select(cases, team_members.c.role.label("team_role"))
+            .join(team_members, team_members.c.case_id == cases.c.case_id)
+            .where(team_members.c.account == account, cases.c.status.in_(ACTIVE))
+            .order_by(cases.c.opened_at)
+        )
+        return list((await self.conn.execute(query)).mappings())
+
+    async def hours_entries(self, case_id: uuid.UUID, first: date, after: date) -> list[Row]:
+        """Every entry of time of the case with a day in [first, after), confirmed or waiting."""
+        h = programme_hours.c
+        query = (
+            sa.select(programme_hours)
+            .where(h.case_id == case_id, h.on >= first, h.on < after)
+            .order_by(h.on, h.recorded_at)
+        )
+        return list((await self.conn.execute(query)).mappings())
+
+    async def file_entries(self, person_id: uuid.UUID, event_type: str, limit: int) -> list[Row]:
+        """The newest `limit` entries of one type on the person's file, newest first."""
+        query = (
+            sa.select(timeline.c.event_id, timeline.c.occurred_at, timeline.c.summary)
+            .where(timeline.c.person_id == person_id, timeline.c.event_type == event_type)
+            .order_by(timeline.c.occurred_at.desc(), timeline.c.id.desc())
+            .limit(limit)
+        )
+        return list((await self.conn.execute(query)).mappings())
+
+    # --- social forces (社会力量) ------------------------------------------------------------------------
+
+    async def add_social_force(self, values: Mapping[str, Any]) -> None:
+        await self._insert_once(social_forces, values)
+
+    async def social_force(self, force_id: uuid.UUID) -> Row | None:
+        return await self._locked(social_forces, force_id)
+
+    async def social_force_left(self, force_id: uuid.UUID, on: date) -> None:
+        await self._update(social_forces, force_id, left_on=on)
+
+    async def add_service_time(self, values: Mapping[str, Any]) -> None:
+        await self._insert_once(social_force_hours, values)
 
     # --- the monthly key-person lists ----------------------------------------------------------------
 

@@ -161,6 +161,7 @@ team_members = sa.Table(
     sa.Column("name", sa.Text, nullable=False),
     sa.Column("role", sa.Text, nullable=False),
     sa.Column("sex", sa.Text, nullable=False),
+    sa.Column("account", sa.Text, nullable=True, index=True),  # 协矫通: the member's platform account
 )
 
 contact_checks = sa.Table(
@@ -293,4 +294,44 @@ help_requests = sa.Table(
     sa.Column("answered_at", sa.DateTime(timezone=True)),
     sa.Column("answer_note", sa.Text),
     sa.Column("civil_affairs", pg.JSONB),
+)
+
+hours_judgements = sa.Table(
+    "hours_judgements",
+    metadata,  # a month's hours judged per case at the month's end, for the completion rate per level
+    sa.Column("case_id", pg.UUID(as_uuid=True), primary_key=True),
+    sa.Column("month", sa.Text, primary_key=True),
+    sa.Column("person_id", pg.UUID(as_uuid=True), nullable=False),
+    sa.Column("office", sa.Text, nullable=False),
+    sa.Column("level", sa.Text, nullable=False),
+    sa.Column("met", sa.Boolean, nullable=False),
+    sa.Column("judged_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Index("hours_judgements_month", "month"),
+)
+
+social_forces = sa.Table(
+    "social_forces",
+    metadata,  # 社会力量: social workers, volunteers and social organisations (docs/domain.md §2)
+    sa.Column("force_id", pg.UUID(as_uuid=True), primary_key=True),
+    sa.Column("office", sa.Text, nullable=False, index=True),
+    sa.Column("kind", sa.Text, nullable=False),
+    sa.Column("name", sa.Text, nullable=False),
+    sa.Column("organisation", sa.Text),
+    sa.Column("phone", sa.Text),
+    sa.Column("account", sa.Text, index=True),
+    sa.Column("registered_by", sa.Text, nullable=False),
+    sa.Column("registered_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("left_on", sa.Date),
+)
+
+social_force_hours = sa.Table(
+    "social_force_hours",
+    metadata,  # the time a registered helper served
+    sa.Column("entry_id", pg.UUID(as_uuid=True), primary_key=True),
+    sa.Column("force_id", pg.UUID(as_uuid=True), nullable=False, index=True),
+    sa.Column("on", sa.Date, nullable=False),
+    sa.Column("minutes", sa.Integer, nullable=False),
+    sa.Column("note", sa.Text, nullable=False, server_default=""),
+    sa.Column("recorded_by", sa.Text, nullable=False),
+    sa.Column("recorded_at", sa.DateTime(timezone=True), nullable=False),
 )

@@ -15,7 +15,10 @@ from services.supervision.adapters.tables import (
     cases,
     correction_plans,
     followups,
+    help_requests,
+    hours_judgements,
     positioning_orders,
+    social_forces,
     timeline,
     track_points,
     zone_state,
@@ -109,7 +112,7 @@ async def track(conn: AsyncConnection, person_id: uuid.UUID, start: datetime, en
     return [dict(r) for r in (await conn.execute(query)).mappings()]
 
 
-async def month_counts(conn: AsyncConnection, start: datetime, end: datetime) -> MonthCounts:
+async def month_counts(conn: AsyncConnection, start: datetime, end: datetime, month: str) -> MonthCounts:
     c, po, fu = cases.c, positioning_orders.c, followups.c
     was_active = sa.and_(c.opened_at < end, sa.or_(c.status.in_(ACTIVE), c.term_end >= start.date()))
     corrections = await conn.execute(
@@ -150,7 +153,35 @@ async def month_counts(conn: AsyncConnection, start: datetime, end: datetime) ->
         .group_by(c.jurisdiction, c.sentence_kind)
     ):
         closed.setdefault(office, {})[kind or "unknown"] = n
+    hj, hr = hours_judgements.c, help_requests.c
+    hours: dict[str, dict[str, tuple[int, int]]] = {}
+    for office, level, met, judged in await conn.execute(
+        sa.select(hj.office, hj.level, sa.func.count().filter(hj.met), sa.func.count())
+        .where(hj.month == month)
+        .group_by(hj.office, hj.level)
+    ):
+        hours.setdefault(office, {})[level] = (met, judged)
+    helped = await conn.execute(
+        sa.select(hr.office, sa.func.count().filter(hr.outcome.isnot(None)), sa.func.count())
+        .where(hr.requested_at >= start, hr.requested_at < end)
+        .group_by(hr.office)
+    )
+    released = await conn.execute(
+        sa.select(c.jurisdiction, sa.func.count()).where(was_active, c.kind == "resettlement").group_by(c.jurisdiction)
+    )
+    sf = social_forces.c
+    social_workers = await conn.execute(
+        sa.select(sf.office, sa.func.count())
+        .where(
+            sf.kind == "social_worker", sf.registered_at < end, sa.or_(sf.left_on.is_(None), sf.left_on >= start.date())
+        )
+        .group_by(sf.office)
+    )
     return MonthCounts(
+        released={j: n for j, n in released},
+        social_workers={j: n for j, n in social_workers},
+        hours=hours,
+        help={office: (answered, asked) for office, answered, asked in helped},
         corrections={j: n for j, n in corrections},
         positioned={j: n for j, n in positioned},
         planned={j: n for j, n in planned},

@@ -48,6 +48,6 @@ async def indicators(parts: Parts, month: str | None = None) -> dict[str, Any]:
     month = month or county.month_of(datetime.now(UTC))
     start, end = county.month_bounds(month)
     async with parts.runtime.engine.connect() as conn:
-        counts = await views.month_counts(conn, start, end)
-    offices = figures.by_office(counts)
+        counts = await views.month_counts(conn, start, end, month)
+    offices = figures.by_office(counts, parts.policy.social_forces)
     return {"month": month, "targets": parts.policy.targets.model_dump(), "offices": offices}

@@ -61,6 +61,10 @@ class TeamIn(ActingStaff, steps.Team):
     pass
 
 
+class TeamEntryIn(ActingStaff, steps.TeamEntry):
+    pass
+
+
 @router.get("/positioning-grounds")
 async def positioning_grounds() -> dict[str, dict[str, str]]:
     return GROUNDS
@@ -150,6 +154,67 @@ async def set_team(person_id: uuid.UUID, body: TeamIn, parts: Parts) -> dict[str
     async with parts.runtime.uow() as uow:
         case_id = await parts.commands.set_team(uow, body.acting(parts.authority), person_id, body)
     return {"case_id": str(case_id), "members": [m.model_dump() for m in body.members]}
+
+
+class SocialForceIn(ActingStaff, steps.SocialForce):
+    pass
+
+
+class ServiceTimeIn(ActingStaff, steps.ServiceTime):
+    pass
+
+
+class LeftServiceIn(ActingStaff, steps.LeftService):
+    pass
+
+
+@router.get("/social-forces")
+async def social_forces(parts: Parts, office: str | None = None) -> list[dict[str, Any]]:
+    """社会力量: the registry, with each helper's time this year and the persons they serve."""
+    year_from = parts.runtime.county.day_of(parts.commands.clock()).replace(month=1, day=1)
+    async with parts.runtime.engine.connect() as conn:
+        return await queries.social_forces_of(conn, office, year_from)
+
+
+@router.post("/social-forces", status_code=201)
+async def register_social_force(body: SocialForceIn, parts: Parts) -> dict[str, Any]:
+    async with parts.runtime.uow() as uow:
+        return await parts.commands.register_social_force(uow, body.acting(parts.authority), body)
+
+
+@router.post("/social-forces/{force_id}/service-time", status_code=201)
+async def service_time(force_id: uuid.UUID, body: ServiceTimeIn, parts: Parts) -> dict[str, Any]:
+    async with parts.runtime.uow() as uow:
+        return await parts.commands.record_service_time(uow, body.acting(parts.authority), force_id, body)
+
+
+@router.post("/social-forces/{force_id}/left")
+async def left_service(force_id: uuid.UUID, body: LeftServiceIn, parts: Parts) -> dict[str, Any]:
+    async with parts.runtime.uow() as uow:
+        return await parts.commands.social_force_left(uow, body.acting(parts.authority), force_id, body)
+
+
+@router.get("/team/persons")
+async def team_persons(parts: Parts) -> list[dict[str, Any]]:
+    """协矫通: the persons whose correction teams name the acting account."""
+    actor = ActingStaff().acting(parts.authority)
+    async with parts.runtime.uow() as uow:
+        return await parts.commands.team_persons(uow, actor)
+
+
+@router.get("/persons/{person_id}/team-view")
+async def team_view(person_id: uuid.UUID, parts: Parts) -> dict[str, Any]:
+    """协矫通: one person as a member of their team sees them (refused to anyone not on it)."""
+    actor = ActingStaff().acting(parts.authority)
+    async with parts.runtime.uow() as uow:
+        return await parts.commands.team_view(uow, actor, person_id)
+
+
+@router.post("/persons/{person_id}/team-entries", status_code=201)
+async def team_entry(person_id: uuid.UUID, body: TeamEntryIn, parts: Parts) -> dict[str, Any]:
+    """A team member's visit to the person or note on them."""
+    async with parts.runtime.uow() as uow:
+        return await parts.commands.record_team_entry(uow, body.acting(parts.authority), person_id, body)
 
 
 @router.get("/persons/{person_id}/programmes")

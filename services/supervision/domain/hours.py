@@ -59,3 +59,9 @@ def shortfalls(level: str | None, done: dict[str, timedelta], policy: HoursPolic
         if need > timedelta(0) and have < need:
             out.append(Shortfall(kind, have, need))
     return out
+
+
+def owes_hours(level: str | None, policy: HoursPolicy) -> bool:
+    """Whether `level` owes any time a month (only such cases count in the completion rate)."""
+    owed = policy.required.get(level)  # type: ignore[call-overload]
+    return owed is not None and any(getattr(owed, kind) > timedelta(0) for kind in KINDS)

@@ -1,7 +1,8 @@
 """The monthly indicators of supervision's own work, per justice office, as docs/indicators.md
 defines them: electronic positioning rate (电子定位率), correction plan rate (个案矫正率), aftercare
 rate (后续照管率), abstinence rate (操守保持率: a negative test shown in the month, and nothing
-against it), cases opened and closed by sentence kind, 漏管 and 脱管 counts."""
+against it), hours completion per level, help requests answered (求助答复率), social-worker staffing
+(社工配备率: one per 50 released persons), cases opened and closed by sentence kind, 漏管 and 脱管."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from services.supervision.domain.aftercare import Followup, abstinence_kept
+from services.supervision.domain.social_forces import SocialForcePolicy, staffing_rate
 
 
 def rate(part: int, whole: int) -> float | None:
@@ -30,11 +32,28 @@ class MonthCounts:
     intake_missed: dict[str, int] = field(default_factory=dict)  # office → persons 漏管 in the month
     contact_lost: dict[str, int] = field(default_factory=dict)  # office → persons 脱管 in the month
     planned: dict[str, int] = field(default_factory=dict)  # corrections with an approved plan by the month's end
+    # office → level → (cases that met their hours, cases judged) at the month's end
+    hours: dict[str, dict[str, tuple[int, int]]] = field(default_factory=dict)
+    # office → (help requests of the month answered, help requests of the month)
+    help: dict[str, tuple[int, int]] = field(default_factory=dict)
+    released: dict[str, int] = field(default_factory=dict)  # office → resettlement cases active in the month
+    social_workers: dict[str, int] = field(default_factory=dict)  # office → social workers registered in the month
 
 
-def by_office(counts: MonthCounts) -> list[dict[str, Any]]:
+LEVELS = ("strict", "ordinary", "lenient")
+
+
+def by_office(counts: MonthCounts, forces: SocialForcePolicy | None = None) -> list[dict[str, Any]]:
+    forces = forces or SocialForcePolicy()
     offices = sorted(
-        set(counts.corrections) | {office for _, office in counts.aftercare} | set(counts.opened) | set(counts.closed)
+        set(counts.corrections)
+        | {office for _, office in counts.aftercare}
+        | set(counts.opened)
+        | set(counts.closed)
+        | set(counts.hours)
+        | set(counts.help)
+        | set(counts.released)
+        | set(counts.social_workers)
     )
     out = []
     for office in offices:
@@ -42,6 +61,8 @@ def by_office(counts: MonthCounts) -> list[dict[str, Any]]:
         followed = sum(1 for case_id in mine if counts.followups.get(case_id))
         clean = sum(1 for case_id in mine if abstinence_kept(counts.followups.get(case_id, [])))
         corrections = counts.corrections.get(office, 0)
+        judged = counts.hours.get(office, {})
+        answered, asked = counts.help.get(office, (0, 0))
         out.append(
             {
                 "office": office,
@@ -55,6 +76,13 @@ def by_office(counts: MonthCounts) -> list[dict[str, Any]]:
                 "cases_closed": counts.closed.get(office, {}),
                 "intake_missed": counts.intake_missed.get(office, 0),
                 "contact_lost": counts.contact_lost.get(office, 0),
+                **{f"hours_rate_{level}": rate(*judged.get(level, (0, 0))) for level in LEVELS},
+                "help_rate": rate(answered, asked),
+                "resettlement_cases": counts.released.get(office, 0),
+                "social_workers": counts.social_workers.get(office, 0),
+                "social_worker_rate": staffing_rate(
+                    counts.social_workers.get(office, 0), counts.released.get(office, 0), forces
+                ),
             }
         )
     return out

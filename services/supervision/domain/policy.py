@@ -10,6 +10,7 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from services.supervision.domain.hours import HoursPolicy
 from services.supervision.domain.plans import PlanPolicy
+from services.supervision.domain.social_forces import SocialForcePolicy
 from shared.policy import load_policy
 
 
@@ -79,6 +80,11 @@ class TargetPolicy(_Strict):
     abstinence_rate: float | None = Field(None, ge=0, le=1)
     positioning_rate: float | None = Field(None, ge=0, le=1)
     plan_rate: float | None = Field(None, ge=0, le=1)
+    hours_rate_strict: float | None = Field(None, ge=0, le=1)
+    hours_rate_ordinary: float | None = Field(None, ge=0, le=1)
+    hours_rate_lenient: float | None = Field(None, ge=0, le=1)
+    help_rate: float | None = Field(None, ge=0, le=1)
+    social_worker_rate: float | None = Field(None, ge=0, le=1)
 
 
 class KeyPersonPolicy(_Strict):
@@ -144,6 +150,7 @@ class SupervisionPolicy(_Strict):
     hours: HoursPolicy = HoursPolicy()
     plans: PlanPolicy = PlanPolicy()
     help: HelpPolicy = HelpPolicy()
+    social_forces: SocialForcePolicy = SocialForcePolicy()
 
 
 def load_supervision_policy(policy_dir: Path) -> SupervisionPolicy:

@@ -8,8 +8,11 @@ import HandoverView from "./views/HandoverView.vue";
 import KeyPersonsView from "./views/KeyPersonsView.vue";
 import StatsView from "./views/StatsView.vue";
 import NoticesView from "./views/NoticesView.vue";
+import TeamView from "./views/TeamView.vue";
+import SocialForcesView from "./views/SocialForcesView.vue";
+import { session } from "./session.js";
 
-export default createRouter({
+const router = createRouter({
   history: createWebHashHistory(),
   routes: [
     { path: "/", redirect: "/board" },
@@ -21,6 +24,17 @@ export default createRouter({
     { path: "/key-persons", name: "keyPersons", component: KeyPersonsView },
     { path: "/stats", name: "stats", component: StatsView },
     { path: "/notices", name: "notices", component: NoticesView },
+    { path: "/social-forces", name: "socialForces", component: SocialForcesView },
+    { path: "/team/:id?", name: "team", component: TeamView, props: true },
     { path: "/:rest(.*)", redirect: "/board" },
   ],
 });
+
+// 协矫通: a team member's account has the team's page alone (the API refuses every other one).
+router.beforeEach((to) => {
+  if (session.me?.team_scoped && to.name !== "team") return { name: "team" };
+  if (session.me && !session.me.team_scoped && to.name === "team") return { name: "board" };
+  return true;
+});
+
+export default router;

@@ -5,7 +5,7 @@ export default {
     title: "Log in", username: "Username", password: "Password", submit: "Log in", oidc: "Sign in with the bureau's account",
     bad: "Wrong username or password", required: "Enter the {field}",
   },
-  nav: { board: "Alert board", caseload: "Caseload", map: "Map", handover: "Handover", keyPersons: "Key persons", notices: "Procuratorate", stats: "Statistics" },
+  nav: { board: "Alert board", caseload: "Caseload", map: "Map", handover: "Handover", keyPersons: "Key persons", notices: "Procuratorate", stats: "Statistics", team: "My persons", socialForces: "Social forces" },
   feed: { online: "Live", offline: "Offline", updated: "Updated", stale: "may be stale" },
   colour: { red: "Red", orange: "Orange", yellow: "Yellow", blue: "Blue", all: "All levels" },
   status: {
@@ -51,6 +51,8 @@ export default {
     documentsHint: "Orders, release notices and receipts are filed under the case number.", served: "Term served", certificate: "Print the certificate of release (PDF)",
   },
   forms: {
+    forceRegister: "Register a helper", forceName: "Name", forceOffice: "Justice office", organisation: "Organisation", phone: "Phone", forceTime: "Record time served", forceLeft: "Leave the registry", leftOn: "Left on", 
+    memberAccount: "协矫通 account", teamEntry: "Record a visit or note", entryOn: "Day", entryText: "What happened", 
     reply: "Reply",
     leaveRequest: "Record a leave application", leaveApprove: "Approve", leaveRefuse: "Refuse", leaveReturn: "Back (销假)", returnedAt: "Back at",
     leave: "Approve a leave", sanction: "Record a sanction", positioning: "Start electronic positioning", renew: "Renew positioning",
@@ -76,6 +78,8 @@ export default {
   proposal: { pending: "Awaiting the county" },
   help: { title: "Requests for help", civil: "Civil affairs", due: "answer by {at}", source: { app: "from the app", staff: "recorded by staff" } },
   plan: { title: "Correction plan", approved: "Approved", draft: "To approve", none: "No correction plan yet", madeBy: "made by {who} at {at}", approvedBy: "approved by {who} at {at}" },
+  team: { title: "协矫通 · My persons", hint: "Only the persons whose correction teams you are on; every read and entry is audited.", nobody: "You are on no correction team yet.", waiting: "Study and service time to confirm", nothingWaiting: "Nothing waits to be confirmed.", entries: "Visits and notes", day: "Day", time: "Time", audited: "Reads and entries are on the audit trail.", app: "协矫通" },
+  forces: { title: "Social forces", hint: "Social workers, volunteers and social organisations; the persons served are those whose correction teams name their 协矫通 account. Resettlement calls for one social worker per 50 released persons.", name: "Name", kind: "Kind", office: "Office", served: "Persons served", hours: "Time this year", state: "State", active: "Registered", left: "left {day}" },
   hours: { title: "Study and community service", month: "{month} confirmed", h: "h", min: "min", pending: "To confirm", confirmedBy: "confirmed by {who}", source: { app: "from the app", staff: "recorded by staff" } },
   suggestion: {
     title: "The rules point to: {kind}", absconded: "Absconded for {n} days", admonitions: "{n} admonitions already", warnings: "{n} warnings already",
@@ -84,6 +88,8 @@ export default {
   ruling: { pending: "Awaiting the court", revoked: "Revoked by the court", rejected: "Rejected by the court" },
   search: { title: "Police search", found: "Found", not_found: "Not found", in_custody: "In custody" },
   options: {
+    forceKind: { social_worker: "Social worker", volunteer: "Volunteer", organisation: "Social organisation" },
+    teamEntry: { visit: "Visit", note: "Note" },
     hoursKind: { study: "Study", community_service: "Community service" },
     helpKind: { minimum_living: "Minimum living allowance", employment: "Employment", legal_aid: "Legal aid", psychological: "Psychological help", schooling: "Children's schooling", other: "Other" },
     helpOutcome: { helped: "Helped", declined: "Declined", referred: "Referred to civil affairs" },
@@ -134,7 +140,7 @@ export default {
     "leave-approved": "Leave approved", "leave-declined": "Leave refused", "leave-returned": "Back from leave",
     "leave-overdue": "Leave overdue", "sanction-recorded": "Sanction", "positioning-started": "Positioning started",
     "positioning-term-ending": "Positioning term ending", "followup-recorded": "Follow-up", "separation-reported": "Device separation",
-    "contact-checked": "Contact check", "case-closed": "Case closed", "case-ending": "End-of-term notice", "help-requested": "Request for help", "help-answered": "Help request answered", "help-request-overdue": "Help request overdue", "plan-made": "Correction plan made", "plan-approved": "Correction plan approved", "plan-overdue": "Correction plan overdue", "app-report": "Report from the app", "hours-recorded": "Study or service time", "hours-short": "Hours short", "case-transferred": "Moved to another office", "exit-control-ack": "Exit control registered by the police", "search-result": "Police search result", "assistance-outcome": "Civil affairs' answer", "sanction-proposed": "Sanction proposed", "sanction-proposal-decided": "Sanction proposal decided", "procuratorate-notice": "Procuratorate notice", "procuratorate-reply": "Reply to the procuratorate", "ending-announced": "End of term announced", "team-set": "Team set", "key-person-listed": "Listed as a key person",
+    "contact-checked": "Contact check", "case-closed": "Case closed", "case-ending": "End-of-term notice", "help-requested": "Request for help", "help-answered": "Help request answered", "help-request-overdue": "Help request overdue", "plan-made": "Correction plan made", "plan-approved": "Correction plan approved", "plan-overdue": "Correction plan overdue", "app-report": "Report from the app", "hours-recorded": "Study or service time", "hours-short": "Hours short", "case-transferred": "Moved to another office", "exit-control-ack": "Exit control registered by the police", "search-result": "Police search result", "assistance-outcome": "Civil affairs' answer", "sanction-proposed": "Sanction proposed", "sanction-proposal-decided": "Sanction proposal decided", "procuratorate-notice": "Procuratorate notice", "procuratorate-reply": "Reply to the procuratorate", "ending-announced": "End of term announced", "team-entry": "Team visit or note", "team-set": "Team set", "key-person-listed": "Listed as a key person",
     "exit-control": "Exit control", "revocation-ruling": "Court ruling on revocation",
   },
 };

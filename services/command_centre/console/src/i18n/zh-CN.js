@@ -5,7 +5,7 @@ export default {
     title: "登录", username: "用户名", password: "密码", submit: "登录", oidc: "统一身份认证登录",
     bad: "用户名或密码错误", required: "请输入{field}",
   },
-  nav: { board: "预警看板", caseload: "在册人员", map: "地图", handover: "安置帮教衔接", keyPersons: "重点人员认定", notices: "检察监督", stats: "统计" },
+  nav: { board: "预警看板", caseload: "在册人员", map: "地图", handover: "安置帮教衔接", keyPersons: "重点人员认定", notices: "检察监督", stats: "统计", team: "我的矫正对象", socialForces: "社会力量" },
   feed: { online: "实时", offline: "未连接", updated: "更新于", stale: "可能已过时" },
   colour: { red: "红色", orange: "橙色", yellow: "黄色", blue: "蓝色", all: "全部等级" },
   status: {
@@ -51,6 +51,8 @@ export default {
     sanctionCount: "{kind}：{n} 次", documentsHint: "入矫、释放、接收回执等文书随案件编号归档。", served: "矫正期满", certificate: "打印解除社区矫正证明书",
   },
   forms: {
+    forceRegister: "登记社会力量", forceName: "姓名或名称", forceOffice: "所属司法所", organisation: "所在机构", phone: "联系电话", forceTime: "登记服务时长", forceLeft: "退出名册", leftOn: "退出日期", 
+    memberAccount: "协矫通账号", teamEntry: "记录走访或情况", entryOn: "日期", entryText: "情况", 
     reply: "回复内容",
     leaveRequest: "登记请假申请", leaveApprove: "批准", leaveRefuse: "不予批准", leaveReturn: "销假", returnedAt: "返回时间",
     leave: "批准请假外出", sanction: "记录处罚", positioning: "启动电子定位", renew: "续期电子定位", followup: "记录回访",
@@ -75,6 +77,8 @@ export default {
   proposal: { pending: "待县局决定" },
   help: { title: "求助事项", civil: "民政答复", due: "答复期限 {at}", source: { app: "在矫通", staff: "工作人员登记" } },
   plan: { title: "个案矫正方案", approved: "已审批", draft: "待审批", none: "尚未制定矫正方案", madeBy: "{who} 制定于 {at}", approvedBy: "{who} 审批于 {at}" },
+  team: { title: "协矫通 · 我的矫正对象", hint: "只显示您所在矫正小组的对象；您的每次查看和记录都会留痕。", nobody: "您目前不在任何矫正小组中。", waiting: "待确认的学习和公益时长", nothingWaiting: "没有待确认的时长。", entries: "走访与情况记录", day: "日期", time: "时长", audited: "查看和记录均记入审计。", app: "协矫通" },
+  forces: { title: "社会力量名册", hint: "社会工作者、志愿者和社会组织；服务对象为矫正小组中登记了其协矫通账号的人员。安置帮教按每50名刑释人员配备1名社会工作者。", name: "姓名或名称", kind: "类别", office: "司法所", served: "服务对象", hours: "本年服务时长", state: "状态", active: "在册", left: "{day} 退出" },
   hours: { title: "教育学习与公益活动", month: "{month} 已确认", h: "小时", min: "分钟", pending: "待确认", confirmedBy: "{who} 已确认", source: { app: "在矫通上报", staff: "工作人员登记" } },
   suggestion: {
     title: "依据规定，可考虑：{kind}", absconded: "脱管 {n} 天", admonitions: "已受训诫 {n} 次", warnings: "已受警告 {n} 次",
@@ -83,6 +87,8 @@ export default {
   ruling: { pending: "待法院裁定", revoked: "法院裁定撤销", rejected: "法院裁定不予撤销" },
   search: { title: "协助查找", found: "已找到", not_found: "未找到", in_custody: "已被羁押" },
   options: {
+    forceKind: { social_worker: "社会工作者", volunteer: "志愿者", organisation: "社会组织" },
+    teamEntry: { visit: "走访", note: "情况记录" },
     hoursKind: { study: "教育学习", community_service: "公益活动" },
     helpKind: { minimum_living: "最低生活保障", employment: "就业", legal_aid: "法律援助", psychological: "心理帮助", schooling: "子女就学", other: "其他" },
     helpOutcome: { helped: "已帮扶", declined: "不予帮扶", referred: "转民政部门" },
@@ -132,6 +138,6 @@ export default {
     "positioning-renewed": "电子定位续期", "positioning-term-ending": "电子定位期限将满", "followup-recorded": "回访",
     "trip-recorded": "外出", "separation-reported": "人机分离", "contact-checked": "失联核查", "case-closed": "结案", "case-ending": "解除矫正通知", "help-requested": "求助", "help-answered": "求助答复", "help-request-overdue": "求助逾期", "plan-made": "制定矫正方案", "plan-approved": "矫正方案审批", "plan-overdue": "矫正方案逾期", "app-report": "在矫通上报", "hours-recorded": "学习公益时长", "hours-short": "时长不足", "case-transferred": "所际移交", "exit-control-ack": "公安出境报备回执", "search-result": "公安协助查找结果", "assistance-outcome": "民政救助答复", "sanction-proposed": "提请处罚", "sanction-proposal-decided": "处罚提请已决定", "procuratorate-notice": "检察机关来文", "procuratorate-reply": "回复检察机关", "ending-announced": "解矫宣告",
     "aftercare-followup-due": "回访到期", "rehab-report-missed": "社区康复未报到", "key-person-listed": "列为重点人员",
-    "team-set": "矫正小组调整",
+    "team-entry": "走访与情况记录", "team-set": "矫正小组调整",
   },
 };
