@@ -161,7 +161,8 @@ team_members = sa.Table(
     sa.Column("name", sa.Text, nullable=False),
     sa.Column("role", sa.Text, nullable=False),
     sa.Column("sex", sa.Text, nullable=False),
-    sa.Column("account", sa.Text, nullable=True, index=True),  # 协矫通: the member's platform account
+    sa.Column("account", sa.Text, nullable=True),  # 协矫通: the member's platform account
+    sa.Index("team_members_account", "account"),
 )
 
 contact_checks = sa.Table(
