@@ -889,6 +889,58 @@ class AssistanceOutcome(EventData):
     note: str
 
 
+class VisitSlotOffered(EventData):
+    """A prison offers a remote family video-visit slot (远程亲情视频会见, contract §6.2,
+    `POST /v1/visit-slots`): a time at which the prisoner can be seen from a justice office."""
+
+    slot_id: uuid.UUID  # from the prison and its slot number
+    slot_no: str
+    prison: str
+    person_id: uuid.UUID  # the prisoner
+    start: AwareDatetime
+    minutes: int
+    offered_at: AwareDatetime
+
+
+class VisitFamily(EventData):
+    """The family member a justice office books for: masked like every identity, with who checked it."""
+
+    name_masked: str
+    id_number_masked: str
+    relationship: Literal["spouse", "parent", "child", "sibling", "grandparent", "grandchild", "other"]
+    identity_checked_by: str  # the member of staff who saw the family member's identity card
+
+
+class VisitBooking(EventData):
+    """A booking of a prison's slot by a justice office for a family, or its cancellation (contract
+    §6.2, `GET /v1/visits`): the prison reads its own."""
+
+    booking_id: uuid.UUID
+    slot_id: uuid.UUID
+    slot_no: str
+    prison: str
+    person_id: uuid.UUID  # the prisoner
+    office: str  # the justice office whose video room the family comes to
+    family: VisitFamily
+    start: AwareDatetime
+    minutes: int
+    status: Literal["booked", "cancelled"]
+    reason: str | None = None  # why cancelled
+    at: AwareDatetime
+    by: str
+
+
+class VisitAnswered(EventData):
+    """The prison confirms or declines a booking (`POST /v1/visits/{booking_id}/answer`)."""
+
+    booking_id: uuid.UUID
+    person_id: uuid.UUID
+    prison: str
+    answer: Literal["confirmed", "declined"]
+    note: str | None = None
+    answered_at: AwareDatetime
+
+
 NoticeKind = Literal["procuratorial_suggestion", "rectification_notice"]
 
 
@@ -1005,6 +1057,24 @@ EVENT_TYPES: dict[str, EventType] = {
             topic=topics.AGENCY_REPLIES,
             data=AssistanceOutcome,
             summary="Civil affairs' decision on an assistance request (社会救助)",
+        ),
+        EventType(
+            type="sps.ingest.visit-slot",
+            topic=topics.AGENCY_REPLIES,
+            data=VisitSlotOffered,
+            summary="A prison's remote family video-visit slot (远程亲情视频会见)",
+        ),
+        EventType(
+            type="sps.ingest.visit-answer",
+            topic=topics.AGENCY_REPLIES,
+            data=VisitAnswered,
+            summary="A prison confirms or declines a family video-visit booking",
+        ),
+        EventType(
+            type="sps.exchange.visit-booking",
+            topic=topics.EXCHANGE_OUTBOUND,
+            data=VisitBooking,
+            summary="A justice office's booking of a prison's video-visit slot for a family, or its cancellation",
         ),
         EventType(
             type="sps.ingest.procuratorate-notice",

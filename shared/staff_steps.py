@@ -6,7 +6,9 @@ from __future__ import annotations
 from datetime import date
 from typing import Literal
 
-from pydantic import AwareDatetime, BaseModel, Field
+from pydantic import AwareDatetime, BaseModel, Field, field_validator
+
+from shared.identity import InvalidIdNumber, normalise_id_number
 
 TeamRole = Literal["justice_office", "committee", "grid_worker", "family", "employer", "social_worker", "volunteer"]
 
@@ -176,3 +178,39 @@ class ServiceTime(BaseModel):
 
 class LeftService(BaseModel):
     on: date
+
+
+# --- remote family video visits (远程亲情视频会见, services/handover/visits.py) ---------------------------
+
+Relationship = Literal["spouse", "parent", "child", "sibling", "grandparent", "grandchild", "other"]
+
+
+class FamilyIn(BaseModel):
+    """The family member, as the office's staff saw them (handover masks the number at once and
+    keeps it nowhere)."""
+
+    name: str = Field(min_length=1, max_length=50)
+    id_number: str
+    relationship: Relationship
+
+    @field_validator("id_number")
+    @classmethod
+    def _valid(cls, value: str) -> str:
+        try:
+            return normalise_id_number(value)
+        except InvalidIdNumber as exc:
+            raise ValueError(str(exc)) from None
+
+
+class Booking(BaseModel):
+    office: str = Field(min_length=2, max_length=60, description="the justice office whose video room the family uses")
+    family: FamilyIn
+
+
+class Cancellation(BaseModel):
+    reason: str = Field(min_length=2, max_length=500)
+
+
+class VisitOutcome(BaseModel):
+    outcome: Literal["held", "no_show"]
+    note: str = Field("", max_length=1000)

@@ -35,6 +35,8 @@ from shared.events import (
     ProcuratorateNotice,
     RevocationRuling,
     SearchResult,
+    VisitAnswered,
+    VisitSlotOffered,
     build_event,
 )
 from shared.logging import get_logger
@@ -301,6 +303,50 @@ class Views:
         conflict = f"assistance request {request_id} was decided already with another outcome"
         return await self._answer_once(
             client, number, item.person_id, data, answer, conflict, ("assistance-outcome", "社会救助 (assistance)")
+        )
+
+    async def visit_slots(self, client: Client, slots: list[tuple[VisitSlotOffered, AgencyNumber]]) -> dict[str, Any]:
+        """A prison's video-visit slots, each idempotent on its slot number: the same slot again is
+        harmless, another under a taken number is a 409 naming it (and none of the batch is kept)."""
+        answers = []
+        async with self.runtime.uow() as uow:
+            for i, (slot, number) in enumerate(slots):
+                answer = {"slot_no": slot.slot_no, "slot_id": str(slot.slot_id), "status": "accepted"}
+                held = await store.take_number(uow.conn, number, slot.person_id, answer)
+                if held is not None:
+                    if held.content_hash != number.content_hash:
+                        raise Conflict(
+                            f"slots[{i}]: slot number {slot.slot_no!r} of {slot.prison} was offered already "
+                            "with other content"
+                        )
+                    answers.append(dict(held.answer))
+                    continue
+                uow.publish(slot, subject=slot.person_id)
+                await _audit(
+                    uow, client, "create", "visit-slot", slot.person_id, "远程亲情视频会见 (slot)", datetime.now(UTC)
+                )
+                answers.append(answer)
+        return {"slots": answers}
+
+    async def visit_answer(
+        self, client: Client, prison: str, booking_id: uuid.UUID, answer: str, note: str | None, number: AgencyNumber
+    ) -> dict[str, Any]:
+        """The prison confirms or declines a booking of its own slot, once: another answer is a 409."""
+        item = await self._item("visit", "booking_id", booking_id, status="booked")
+        if item is None or item.organisation != prison:
+            raise NotFound(f"no booking {booking_id} of a slot of {prison}")
+        data = VisitAnswered(
+            booking_id=booking_id,
+            person_id=item.person_id,
+            prison=prison,
+            answer=answer,  # type: ignore[arg-type]
+            note=note,
+            answered_at=datetime.now(UTC),
+        )
+        reply = {"booking_id": str(booking_id), "answer": answer, "status": "accepted"}
+        conflict = f"booking {booking_id} was answered already with another answer"
+        return await self._answer_once(
+            client, number, item.person_id, data, reply, conflict, ("visit-answer", "远程亲情视频会见 (answer)")
         )
 
     async def procuratorate_notice(

@@ -71,5 +71,7 @@ HANDLERS: dict[str, Handler] = {
     "sps.exchange.case-ending": _kept("case-ending", "ended_at", organisation="court"),
     # A procuratorate reads the replies to its own notices.
     "sps.exchange.procuratorate-reply": _kept("procuratorate-reply", "replied_at", organisation="procuratorate"),
+    # 远程亲情视频会见: a prison reads the bookings and cancellations of its own slots.
+    "sps.exchange.visit-booking": _kept("visit", "at", organisation="prison"),
     "sps.audit.recorded": on_audit,
 }

@@ -21,6 +21,7 @@ from shared.calendar import add_years
 from shared.db.uow import UnitOfWork
 from shared.errors import Conflict, NotFound
 from shared.internal import require_internal
+from shared.staff_steps import Booking, Cancellation, VisitOutcome
 
 router = APIRouter(prefix="/internal/v1", tags=["handover"], dependencies=[Depends(require_internal)])
 
@@ -230,3 +231,61 @@ async def indicators(parts: Parts, month: str | None = None) -> dict:
     for row in [*figures.monthly(releases, first, after, today, window), *figures.yearly(releases, after, years)]:
         offices.setdefault(row["office"], {}).update(row)
     return {"month": month, "targets": parts.handlers.policy.targets, "offices": list(offices.values())}
+
+
+# --- remote family video visits (远程亲情视频会见, services/handover/visits.py) -----------------------------
+
+
+class BookingIn(ActingStaff, Booking):
+    pass
+
+
+class CancellationIn(ActingStaff, Cancellation):
+    pass
+
+
+class VisitOutcomeIn(ActingStaff, VisitOutcome):
+    pass
+
+
+@router.get("/visit-slots")
+async def visit_slots(parts: Parts, limit: int = 500) -> list[dict[str, Any]]:
+    """The prisons' slots from now, soonest first, booked or open."""
+    async with parts.runtime.engine.connect() as conn:
+        return await queries.visit_slots_from(conn, datetime.now(UTC), min(limit, 5000))
+
+
+@router.get("/visits")
+async def visits(parts: Parts, office: str | None = None, limit: int = 500) -> list[dict[str, Any]]:
+    async with parts.runtime.engine.connect() as conn:
+        return await queries.visit_bookings_of(conn, office, min(limit, 5000))
+
+
+@router.get("/visit-figures")
+async def visit_figures(parts: Parts, month: str | None = None) -> dict[str, Any]:
+    """Per office and per prison, for the month's visits: held, no-shows, days from booking to visit."""
+    county = parts.runtime.county
+    month = month or county.month_of(datetime.now(UTC))
+    start, end = county.month_bounds(month)
+    async with parts.runtime.engine.connect() as conn:
+        offices = await queries.visit_figures(conn, start, end, "office")
+        prisons = await queries.visit_figures(conn, start, end, "prison")
+    return {"month": month, "offices": offices, "prisons": prisons}
+
+
+@router.post("/visit-slots/{slot_id}/book", status_code=201)
+async def book_visit(slot_id: uuid.UUID, body: BookingIn, parts: Parts) -> dict[str, Any]:
+    async with parts.runtime.uow() as uow:
+        return await parts.handlers.book_visit(uow, body.acting(parts.authority), slot_id, body)
+
+
+@router.post("/visits/{booking_id}/cancel")
+async def cancel_visit(booking_id: uuid.UUID, body: CancellationIn, parts: Parts) -> dict[str, Any]:
+    async with parts.runtime.uow() as uow:
+        return await parts.handlers.cancel_visit(uow, body.acting(parts.authority), booking_id, body)
+
+
+@router.post("/visits/{booking_id}/outcome")
+async def record_visit(booking_id: uuid.UUID, body: VisitOutcomeIn, parts: Parts) -> dict[str, Any]:
+    async with parts.runtime.uow() as uow:
+        return await parts.handlers.record_visit(uow, body.acting(parts.authority), booking_id, body)

@@ -19,6 +19,7 @@ from services.handover.domain.classify import (
 )
 from services.handover.domain.policy import HandoverPolicy
 from services.handover.domain.steps import StepRefused, case_years, check_arrival
+from services.handover.visits import Visits
 from shared.authority import Actor
 from shared.county import County, default_county
 from shared.db.uow import UnitOfWork
@@ -49,7 +50,7 @@ def _now() -> datetime:
 
 
 @dataclass
-class HandoverHandlers:
+class HandoverHandlers(Visits):
     policy: HandoverPolicy
     offices: set[str]
     clock: Callable[[], datetime] = _now
@@ -63,6 +64,8 @@ class HandoverHandlers:
             "sps.ingest.rehab-notice": self.on_rehab_notice,
             "sps.ingest.police-ack": self.on_police_ack,
             "sps.ingest.assistance-outcome": self.on_assistance_outcome,
+            "sps.ingest.visit-slot": self.on_visit_slot,
+            "sps.ingest.visit-answer": self.on_visit_answer,
             "sps.ingest.court-order": self.on_court_order,
         }
 

@@ -30,6 +30,39 @@ class FakeHandoverStore:
         self.rows: dict[uuid.UUID, dict[str, Any]] = {}
         self.timers: dict[str, tuple[str, datetime, dict[str, Any]]] = {}
         self.new_orders: dict[str, tuple[uuid.UUID, date]] = {}
+        self.slots: dict[uuid.UUID, dict[str, Any]] = {}
+        self.bookings: dict[uuid.UUID, dict[str, Any]] = {}
+
+    async def add_slot(self, values: dict[str, Any]) -> bool:
+        if values["slot_id"] in self.slots:
+            return False
+        self.slots[values["slot_id"]] = {"booking_id": None, **values}
+        return True
+
+    async def slot(self, slot_id: uuid.UUID) -> dict[str, Any] | None:
+        return self.slots.get(slot_id)
+
+    async def hold_slot(self, slot_id: uuid.UUID, booking_id: uuid.UUID | None) -> None:
+        self.slots[slot_id]["booking_id"] = booking_id
+
+    async def lock_room(self, office: str) -> None:
+        pass  # one test task at a time
+
+    async def room_bookings(self, office: str, start: datetime, end: datetime) -> list[dict[str, Any]]:
+        return [
+            b
+            for b in self.bookings.values()
+            if b["office"] == office and b["status"] in ("booked", "confirmed") and b["start"] < end
+        ]
+
+    async def add_booking(self, values: dict[str, Any]) -> None:
+        self.bookings[values["booking_id"]] = dict(values)
+
+    async def booking(self, booking_id: uuid.UUID) -> dict[str, Any] | None:
+        return self.bookings.get(booking_id)
+
+    async def update_booking(self, booking_id: uuid.UUID, **values: Any) -> None:
+        self.bookings[booking_id].update(values)
 
     async def open(self, **values: Any) -> bool:
         if values["handover_id"] in self.rows:

@@ -230,11 +230,12 @@ async def statistics_for(parts: CommandCentreParts, user: Actor, month: str | No
     month = month or county.month_of(datetime.now(UTC))
     handover = await parts.handover.call("GET", "/internal/v1/indicators", params={"month": month})
     supervision = await parts.supervision.call("GET", "/internal/v1/indicators", params={"month": month})
+    visits = await parts.handover.call("GET", "/internal/v1/visit-figures", params={"month": month})
     start, end = county.month_bounds(month)
     async with parts.runtime.engine.connect() as conn:
         alerts = await queries.alert_counts(conn, start, end)
     offices: dict[str, dict] = {o: {"office": o} for o in parts.geography.offices}
-    for row in [*handover["offices"], *supervision["offices"]]:
+    for row in [*handover["offices"], *supervision["offices"], *visits["offices"]]:
         offices.setdefault(row["office"], {"office": row["office"]}).update(row)
     for jurisdiction, colour, n in alerts:
         offices.setdefault(jurisdiction, {"office": jurisdiction}).setdefault("alerts", {})[colour] = n
@@ -289,7 +290,10 @@ def safe(value: Any) -> Any:
 
 
 def _cell(value: Any, indicator: Indicator) -> Any:
-    """A count, or for a count by sentence kind the kinds spelled out (缓刑 2、假释 1)."""
+    """A count, or for a count by sentence kind the kinds spelled out (缓刑 2、假释 1); an average
+    with nothing to average is left empty, not 0."""
+    if indicator.kind == "average":
+        return value
     if indicator.kind != "by_kind":
         return value or 0
     return "、".join(f"{SENTENCE_KINDS.get(k, k)} {n}" for k, n in sorted((value or {}).items())) or 0

@@ -11,7 +11,7 @@ from typing import Literal
 @dataclass(frozen=True)
 class Indicator:
     key: str
-    kind: Literal["rate", "count", "by_kind"]
+    kind: Literal["rate", "count", "by_kind", "average"]
     zh: str
     en: str
     definition_zh: str
@@ -197,6 +197,30 @@ CATALOGUE: tuple[Indicator, ...] = (
         "本月无安置帮教人员时不计。",
         "Social workers registered ÷ those needed at one for every 50 resettlement cases (a part of 50 counts as "
         "one), at most 100%; no figure without resettlement cases.",
+    ),
+    Indicator(
+        "visits_held",
+        "count",
+        "亲情会见（已会见）",
+        "Family video visits held",
+        "本月预约时间在本月、家属按时到司法所完成远程亲情视频会见的次数。",
+        "Remote family video visits due in the month that the family attended at the justice office.",
+    ),
+    Indicator(
+        "visit_no_shows",
+        "count",
+        "亲情会见（未到）",
+        "Family video visits missed",
+        "本月预约时间在本月、监狱已确认而家属未到的次数。",
+        "Visits due in the month that the prison confirmed and the family did not attend.",
+    ),
+    Indicator(
+        "visit_wait_days",
+        "average",
+        "会见预约等待天数",
+        "Days from booking to visit",
+        "本月已会见或未到的会见中，从司法所预约到会见时间的平均天数。",
+        "Of the month's visits held or missed, the mean days from the office's booking to the visit.",
     ),
     Indicator(
         "reoffending_5y_rate",

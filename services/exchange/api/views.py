@@ -15,7 +15,7 @@ from services.exchange.commands import Client
 from services.exchange.deps import Caller, Parts, any_scope_security, require_one_of, require_scope
 from services.exchange.domain.ingest import agency_number
 from shared.errors import Refused
-from shared.events import ProcuratorateNotice
+from shared.events import ProcuratorateNotice, VisitSlotOffered
 
 router = APIRouter(tags=["agency views"])
 Since = Annotated[str | None, Query(description="a cursor (`next` of the last page) or an RFC 3339 time")]
@@ -235,6 +235,76 @@ async def assistance_outcome(
     number = agency_number("assistance-outcome", bureau, str(request_id), body)
     return await parts.views.assistance_outcome(
         Client(caller.client_id, caller.agency), bureau, request_id, body.model_dump(), number
+    )
+
+
+SLOT_NS = uuid.UUID("6a1e0c55-3d2b-4f8e-b7a4-2c9d0e1f3a52")  # a slot's id from its prison and number
+
+
+class SlotIn(BaseModel):
+    slot_no: str = Field(min_length=1, max_length=64)
+    prisoner_person_id: uuid.UUID
+    start: AwareDatetime
+    minutes: int = Field(ge=10, le=180)
+
+
+class SlotsIn(BaseModel):
+    slots: list[SlotIn] = Field(min_length=1, max_length=500)
+
+
+@router.post("/v1/visit-slots", status_code=202)
+async def visit_slots(
+    body: SlotsIn, parts: Parts, caller: Annotated[Caller, require_scope("prison:write")]
+) -> dict[str, Any]:
+    """远程亲情视频会见: the prison's slots for family video visits, each bookable by a justice
+    office. Idempotent on each slot number; the same number with other content is a 409."""
+    prison = caller.organisation or caller.client_id
+    now = datetime.now(UTC)
+    for i, slot in enumerate(body.slots):
+        if slot.start <= now:
+            raise Refused(f"slots[{i}].start", "a slot starts in the future")
+    slots = [
+        (
+            VisitSlotOffered(
+                slot_id=uuid.uuid5(SLOT_NS, f"{prison}|{slot.slot_no}"),
+                slot_no=slot.slot_no,
+                prison=prison,
+                person_id=slot.prisoner_person_id,
+                start=slot.start,
+                minutes=slot.minutes,
+                offered_at=now,
+            ),
+            agency_number("visit-slot", prison, slot.slot_no, slot),
+        )
+        for slot in body.slots
+    ]
+    return await parts.views.visit_slots(Client(caller.client_id, caller.agency), slots)
+
+
+@router.get("/v1/visits")
+async def visit_bookings(
+    parts: Parts, caller: Annotated[Caller, require_scope("prison:read")], since: Since = None, limit: Limit = 500
+) -> dict[str, Any]:
+    """The justice offices' bookings of this prison's slots, and their cancellations, oldest first."""
+    return await _page(
+        parts, caller, "visit", since, limit, "远程亲情视频会见 (bookings)", organisation=caller.organisation
+    )
+
+
+class VisitAnswerIn(BaseModel):
+    answer: Literal["confirmed", "declined"]
+    note: str | None = Field(None, max_length=1000)
+
+
+@router.post("/v1/visits/{booking_id}/answer", status_code=202)
+async def visit_answer(
+    booking_id: uuid.UUID, body: VisitAnswerIn, parts: Parts, caller: Annotated[Caller, require_scope("prison:write")]
+) -> dict[str, Any]:
+    """The prison confirms or declines a booking of its slot (双向预约), once: another answer is a 409."""
+    prison = caller.organisation or caller.client_id
+    number = agency_number("visit-answer", prison, str(booking_id), body)
+    return await parts.views.visit_answer(
+        Client(caller.client_id, caller.agency), prison, booking_id, body.answer, body.note, number
     )
 
 

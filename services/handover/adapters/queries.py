@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import uuid
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any, Literal
 
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from services.handover.adapters.tables import handovers, new_orders
+from services.handover.adapters.tables import handovers, new_orders, visit_bookings, visit_slots
 
 View = Literal["all", "upcoming", "unplanned", "receipts_due", "not_arrived", "unlinked"]
 
@@ -80,3 +80,45 @@ async def releases(conn: AsyncConnection, since: date, until: date) -> list[Any]
         h.kind == "release", h.linked, h.justice_office.isnot(None), h.release_date >= since, h.release_date < until
     )
     return list((await conn.execute(query)).all())
+
+
+def _plain(row: Any) -> dict[str, Any]:
+    return {k: (str(v) if isinstance(v, uuid.UUID) else v) for k, v in dict(row).items()}
+
+
+async def visit_slots_from(conn: AsyncConnection, start: datetime, limit: int) -> list[dict[str, Any]]:
+    """Prisons' slots starting from `start`, soonest first, each with whether it is booked."""
+    s = visit_slots.c
+    query = sa.select(visit_slots).where(s.start >= start).order_by(s.start, s.prison).limit(limit)
+    return [_plain(r) for r in (await conn.execute(query)).mappings()]
+
+
+async def visit_bookings_of(conn: AsyncConnection, office: str | None, limit: int) -> list[dict[str, Any]]:
+    """An office's bookings (every office's with None), the latest visit first."""
+    b = visit_bookings.c
+    query = sa.select(visit_bookings).order_by(b.start.desc()).limit(limit)
+    if office is not None:
+        query = query.where(b.office == office)
+    return [_plain(r) for r in (await conn.execute(query)).mappings()]
+
+
+async def visit_figures(conn: AsyncConnection, start: datetime, end: datetime, by: str) -> list[dict[str, Any]]:
+    """Per office or prison (`by`), for visits due in [start, end): held, no-shows, and the mean
+    days from booking to the visit (held and missed visits)."""
+    b = visit_bookings.c
+    group = b.office if by == "office" else b.prison
+    done = b.status.in_(("held", "no_show"))
+    query = (
+        sa.select(
+            group.label(by),
+            sa.func.count().filter(b.status == "held").label("visits_held"),
+            sa.func.count().filter(b.status == "no_show").label("visit_no_shows"),
+            sa.func.avg(sa.extract("epoch", b.start - b.booked_at) / 86400).filter(done).label("visit_wait_days"),
+        )
+        .where(b.start >= start, b.start < end)
+        .group_by(group)
+    )
+    return [
+        {**dict(r), "visit_wait_days": None if r.visit_wait_days is None else round(float(r.visit_wait_days), 1)}
+        for r in (await conn.execute(query)).mappings()
+    ]

@@ -5,15 +5,16 @@ deadlines. Handlers see only this class, so a test can give them a fake
 from __future__ import annotations
 
 import uuid
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from services.handover.adapters.tables import handovers, new_orders
+from services.handover.adapters.tables import handovers, new_orders, visit_bookings, visit_slots
 from services.handover.domain.assistance import decided
+from services.handover.domain.visits import ACTIVE as ACTIVE_VISITS
 from shared.db.uow import UnitOfWork
 from shared.timers import cancel, schedule
 
@@ -102,6 +103,55 @@ class HandoverStore:
             sa.update(handovers)
             .where(handovers.c.handover_id == handover_id, handovers.c.police_ack_at.is_(None))
             .values(police_ack_at=at, police_ack_by=by)
+        )
+
+    # --- remote family video visits (远程亲情视频会见) ----------------------------------------------------
+
+    async def add_slot(self, values: dict[str, Any]) -> bool:
+        """A prison's slot, once: False when its number came before."""
+        done = await self.conn.execute(
+            insert(visit_slots).values(**values).on_conflict_do_nothing().returning(visit_slots.c.slot_id)
+        )
+        return done.first() is not None
+
+    async def slot(self, slot_id: uuid.UUID) -> dict[str, Any] | None:
+        """The slot, locked: two offices booking it at once take turns."""
+        query = sa.select(visit_slots).where(visit_slots.c.slot_id == slot_id).with_for_update()
+        row = (await self.conn.execute(query)).mappings().first()
+        return None if row is None else dict(row)
+
+    async def hold_slot(self, slot_id: uuid.UUID, booking_id: uuid.UUID | None) -> None:
+        await self.conn.execute(
+            sa.update(visit_slots).where(visit_slots.c.slot_id == slot_id).values(booking_id=booking_id)
+        )
+
+    async def lock_room(self, office: str) -> None:
+        """The office's video room, for this transaction: its calendar is read and written by one
+        booking at a time, so two bookings of different slots cannot both take the same hour."""
+        await self.conn.execute(
+            sa.select(sa.func.pg_advisory_xact_lock(sa.func.hashtextextended(f"visit-room:{office}", 0)))
+        )
+
+    async def room_bookings(self, office: str, start: datetime, end: datetime) -> list[dict[str, Any]]:
+        """The office's bookings that still hold its room and start before `end` and after `start`
+        less a day (no visit lasts longer)."""
+        b = visit_bookings.c
+        query = sa.select(visit_bookings).where(
+            b.office == office, b.status.in_(ACTIVE_VISITS), b.start < end, b.start > start - timedelta(days=1)
+        )
+        return [dict(r) for r in (await self.conn.execute(query)).mappings()]
+
+    async def add_booking(self, values: dict[str, Any]) -> None:
+        await self.conn.execute(insert(visit_bookings).values(**values))
+
+    async def booking(self, booking_id: uuid.UUID) -> dict[str, Any] | None:
+        query = sa.select(visit_bookings).where(visit_bookings.c.booking_id == booking_id).with_for_update()
+        row = (await self.conn.execute(query)).mappings().first()
+        return None if row is None else dict(row)
+
+    async def update_booking(self, booking_id: uuid.UUID, **values: Any) -> None:
+        await self.conn.execute(
+            sa.update(visit_bookings).where(visit_bookings.c.booking_id == booking_id).values(**values)
         )
 
     async def schedule(self, key: str, kind: str, due: datetime, payload: dict[str, Any]) -> None:

@@ -55,3 +55,40 @@ new_orders = sa.Table(
 )
 
 sa.Index("handovers_office_release", handovers.c.justice_office, handovers.c.release_date)  # as migration 0002
+
+visit_slots = sa.Table(
+    "visit_slots",
+    metadata,  # 远程亲情视频会见: a prison's offered time with a prisoner
+    sa.Column("slot_id", pg.UUID(as_uuid=True), primary_key=True),
+    sa.Column("slot_no", sa.Text, nullable=False),
+    sa.Column("prison", sa.Text, nullable=False),
+    sa.Column("person_id", pg.UUID(as_uuid=True), nullable=False),
+    sa.Column("start", sa.DateTime(timezone=True), nullable=False, index=True),
+    sa.Column("minutes", sa.Integer, nullable=False),
+    sa.Column("offered_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("booking_id", pg.UUID(as_uuid=True)),
+)
+
+visit_bookings = sa.Table(
+    "visit_bookings",
+    metadata,  # a justice office's booking of a slot for a family, in its own video room
+    sa.Column("booking_id", pg.UUID(as_uuid=True), primary_key=True),
+    sa.Column("slot_id", pg.UUID(as_uuid=True), nullable=False, index=True),
+    sa.Column("prison", sa.Text, nullable=False),
+    sa.Column("person_id", pg.UUID(as_uuid=True), nullable=False),
+    sa.Column("office", sa.Text, nullable=False, index=True),
+    sa.Column("family", pg.JSONB, nullable=False),
+    sa.Column("start", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("minutes", sa.Integer, nullable=False),
+    sa.Column("status", sa.Text, nullable=False),
+    sa.Column("booked_by", sa.Text, nullable=False),
+    sa.Column("booked_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("answered_at", sa.DateTime(timezone=True)),
+    sa.Column("answer_note", sa.Text),
+    sa.Column("cancelled_by", sa.Text),
+    sa.Column("cancelled_at", sa.DateTime(timezone=True)),
+    sa.Column("cancel_reason", sa.Text),
+    sa.Column("recorded_by", sa.Text),
+    sa.Column("recorded_at", sa.DateTime(timezone=True)),
+    sa.Column("note", sa.Text),
+)

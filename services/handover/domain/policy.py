@@ -7,6 +7,7 @@ from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from services.handover.domain.visits import VisitPolicy
 from shared.policy import load_policy
 
 
@@ -35,6 +36,7 @@ class HandoverPolicy(_Strict):
     reoffending_window_years: int = Field(5, ge=1)  # 五年内重新犯罪率 (docs/indicators.md)
     aftercare_max_years: int = Field(ge=1)
     targets: dict[str, float]
+    visits: VisitPolicy = VisitPolicy()
 
 
 def load_handover_policy(policy_dir: Path) -> HandoverPolicy:

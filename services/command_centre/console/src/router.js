@@ -10,6 +10,7 @@ import StatsView from "./views/StatsView.vue";
 import NoticesView from "./views/NoticesView.vue";
 import TeamView from "./views/TeamView.vue";
 import SocialForcesView from "./views/SocialForcesView.vue";
+import VisitsView from "./views/VisitsView.vue";
 import { session } from "./session.js";
 
 const router = createRouter({
@@ -24,6 +25,7 @@ const router = createRouter({
     { path: "/key-persons", name: "keyPersons", component: KeyPersonsView },
     { path: "/stats", name: "stats", component: StatsView },
     { path: "/notices", name: "notices", component: NoticesView },
+    { path: "/visits", name: "visits", component: VisitsView },
     { path: "/social-forces", name: "socialForces", component: SocialForcesView },
     { path: "/team/:id?", name: "team", component: TeamView, props: true },
     { path: "/:rest(.*)", redirect: "/board" },

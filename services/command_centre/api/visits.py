@@ -1,0 +1,78 @@
+"""Remote family video visits on the console (远程亲情视频会见, docs/domain.md §2): the prisons'
+slots, the office's bookings for families in its own video room, cancellations and whether the
+family came. Handover owns the calendar and checks the office again on every step; the family's
+identity number crosses here once, to be masked there."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from fastapi import APIRouter
+
+from services.command_centre.deps import Parts, User
+from services.command_centre.persons import Access, audit_read
+from shared import audit
+from shared import staff_steps as steps
+from shared.authority import Actor
+
+router = APIRouter(tags=["staff"])
+PURPOSE = "远程亲情视频会见 (family video visits)"
+
+
+@router.get("/api/v1/visit-slots")
+async def slots(parts: Parts, user: User) -> list[dict[str, Any]]:
+    """The prisons' slots from now, soonest first, each booked or open."""
+    rows: list[dict[str, Any]] = await parts.handover.call("GET", "/internal/v1/visit-slots")
+    await audit_read(parts, user, "visit-slots")
+    return rows
+
+
+@router.get("/api/v1/visits")
+async def bookings(parts: Parts, user: User, office: str | None = None) -> list[dict[str, Any]]:
+    """The office's bookings, the latest visit first (county staff: one office's or all)."""
+    if not user.county_wide:
+        office = user.office
+    rows: list[dict[str, Any]] = await parts.handover.call(
+        "GET", "/internal/v1/visits", params={"office": office} if office else {}
+    )
+    await audit_read(parts, user, f"visits:{office or 'county'}")
+    return [r for r in rows if user.sees(r["office"])]
+
+
+@router.get("/api/v1/visit-figures")
+async def figures(parts: Parts, user: User, month: str | None = None) -> dict[str, Any]:
+    """Per office and per prison, for the month's visits: held, no-shows, days from booking."""
+    data: dict[str, Any] = await parts.handover.call(
+        "GET", "/internal/v1/visit-figures", params={"month": month} if month else {}
+    )
+    data["offices"] = [o for o in data["offices"] if user.sees(o["office"])]
+    return data
+
+
+async def _step(parts: Parts, user: Actor, action: str, path: str, body: Any, access: Access) -> dict[str, Any]:
+    user.require(action)
+    data: dict[str, Any] = await parts.handover.call(
+        "POST", f"/internal/v1/{path}", actor=user, json=body.model_dump(mode="json")
+    )
+    async with parts.runtime.uow() as uow:
+        person = uuid.UUID(data["person_id"])
+        audit.record(uow, user, action=access, resource="visit", person_id=person, purpose=PURPOSE)
+    return data
+
+
+@router.post("/api/v1/visit-slots/{slot_id}/book", status_code=201)
+async def book(slot_id: uuid.UUID, body: steps.Booking, parts: Parts, user: User) -> dict[str, Any]:
+    """Book the slot for a family member whose identity card the user saw: 409 if another office
+    has it or the office's room is taken then."""
+    return await _step(parts, user, "visit.book", f"visit-slots/{slot_id}/book", body, "create")
+
+
+@router.post("/api/v1/visits/{booking_id}/cancel")
+async def cancel(booking_id: uuid.UUID, body: steps.Cancellation, parts: Parts, user: User) -> dict[str, Any]:
+    return await _step(parts, user, "visit.book", f"visits/{booking_id}/cancel", body, "update")
+
+
+@router.post("/api/v1/visits/{booking_id}/outcome")
+async def outcome(booking_id: uuid.UUID, body: steps.VisitOutcome, parts: Parts, user: User) -> dict[str, Any]:
+    return await _step(parts, user, "visit.record", f"visits/{booking_id}/outcome", body, "update")
