@@ -588,6 +588,21 @@ class ArrivalRegistered(EventData):
     community_rehabilitation: bool = False  # 社区康复: report within the policy window of the order
 
 
+class InformationSupplemented(EventData):
+    """信息补录: what the office learned of a released person after arrival (employment, family,
+    housing, substance use). Risk takes the instrument's items from it and assesses again."""
+
+    handover_id: uuid.UUID
+    person_id: uuid.UUID
+    justice_office: str
+    employment: Literal["employed", "unemployed"] | None = None
+    family_support: Literal["strong", "weak", "none"] | None = None
+    housing: Literal["stable", "temporary", "none"] | None = None
+    substance_use: Literal["none", "past", "current"] | None = None
+    recorded_by: str
+    recorded_at: AwareDatetime
+
+
 class ReleaseIntakeMissed(Signal):
     pass
 
@@ -723,6 +738,10 @@ class ReceiptIssued(EventData):
     justice_office: str | None = None
     reason: str | None = None
     issued_at: AwareDatetime
+    # 前置化: a notice that came less than the policy's lead before release (the plan asks a month)
+    # is flagged back to the prison, with how many days it gave.
+    late_notice: bool = False
+    notice_days: int | None = None
 
 
 class PoliceHandoverIssued(EventData):
@@ -1447,6 +1466,12 @@ EVENT_TYPES: dict[str, EventType] = {
             topic=topics.HANDOVER_EVENTS,
             data=HandoverOpened,
             summary="A notice was received and verified (linked or unlinked)",
+        ),
+        EventType(
+            type="sps.handover.supplemented",
+            topic=topics.HANDOVER_EVENTS,
+            data=InformationSupplemented,
+            summary="What the office learned of a released person after arrival (信息补录)",
         ),
         EventType(
             type="sps.handover.arrived",

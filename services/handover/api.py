@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Awaitable, Callable
+from dataclasses import asdict
 from datetime import UTC, date, datetime
 from typing import Any, Literal
 
@@ -14,6 +15,7 @@ from services.handover.adapters import queries
 from services.handover.deps import HandoverParts, Parts
 from services.handover.domain import indicators as figures
 from services.handover.domain.assistance import HELPED
+from services.handover.domain.prison_visits import due as prison_due
 from services.handover.domain.steps import StepRefused
 from services.handover.handlers import REASON_LABELS, HandoverHandlers
 from shared.authority import ActingStaff
@@ -102,6 +104,15 @@ class Verification(ActingStaff):
     note: str = Field(min_length=1, max_length=2000)
 
 
+class Supplement(ActingStaff):
+    """信息补录 after arrival: any of the four, at least one."""
+
+    employment: Literal["employed", "unemployed"] | None = None
+    family_support: Literal["strong", "weak", "none"] | None = None
+    housing: Literal["stable", "temporary", "none"] | None = None
+    substance_use: Literal["none", "past", "current"] | None = None
+
+
 class Service(ActingStaff):
     """A resettlement service after release (docs/indicators.md: 安置率, 就业服务率)."""
 
@@ -179,6 +190,14 @@ async def service(handover_id: uuid.UUID, body: Service, parts: Parts) -> dict[s
     return await _step(
         parts, handover_id, body, lambda h, uow: h.add_service(uow, actor, handover_id, body.kind, body.on, body.note)
     )
+
+
+@router.post("/handovers/{handover_id}/supplement")
+async def supplement(handover_id: uuid.UUID, body: Supplement, parts: Parts) -> dict[str, Any]:
+    """信息补录: risk assesses the person again with what was learned."""
+    actor = body.acting(parts.authority)
+    facts = body.model_dump(include={"employment", "family_support", "housing", "substance_use"}, exclude_none=True)
+    return await _step(parts, handover_id, body, lambda h, uow: h.supplement(uow, actor, handover_id, facts))
 
 
 @router.post("/handovers/{handover_id}/agreement")
@@ -289,3 +308,37 @@ async def cancel_visit(booking_id: uuid.UUID, body: CancellationIn, parts: Parts
 async def record_visit(booking_id: uuid.UUID, body: VisitOutcomeIn, parts: Parts) -> dict[str, Any]:
     async with parts.runtime.uow() as uow:
         return await parts.handlers.record_visit(uow, body.acting(parts.authority), booking_id, body)
+
+
+# --- pre-release work in the prisons (延伸帮教) -------------------------------------------------------
+
+
+class PrisonVisitIn(ActingStaff):
+    prison: str = Field(min_length=2, max_length=100)
+    visited_on: date
+    notices_seen: list[str] = Field(default_factory=list, max_length=500)  # the prison's notice numbers
+    note: str = Field(min_length=2, max_length=2000)
+
+
+@router.get("/prison-visits")
+async def prison_visits(parts: Parts) -> dict[str, Any]:
+    """The schedule (each prison's last visit, the day the next is owed, overdue) and recent visits."""
+    policy = parts.handlers.policy.prison_visits
+    today = parts.runtime.county.day_of(datetime.now(UTC))
+    async with parts.runtime.engine.connect() as conn:
+        rows = await queries.prison_schedule(conn, today, policy.prisons)
+        recent = await queries.prison_visits_recent(conn, 50)
+    schedule = [asdict(prison_due(r["prison"], r["last_visit"], today, r["awaiting_release"], policy)) for r in rows]
+    return {"every_months": policy.every_months, "schedule": schedule, "visits": recent}
+
+
+@router.post("/prison-visits", status_code=201)
+async def record_prison_visit(body: PrisonVisitIn, parts: Parts) -> dict[str, Any]:
+    actor = body.acting(parts.authority)
+    async with parts.runtime.uow() as uow:
+        try:
+            return await parts.handlers.record_prison_visit(
+                uow, actor, body.prison, body.visited_on, body.notices_seen, body.note
+            )
+        except StepRefused as exc:
+            raise Conflict(str(exc)) from None

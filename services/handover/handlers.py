@@ -18,7 +18,7 @@ from services.handover.domain.classify import (
     verify_destination,
 )
 from services.handover.domain.policy import HandoverPolicy
-from services.handover.domain.steps import StepRefused, case_years, check_arrival
+from services.handover.domain.steps import StepRefused, case_years, check_arrival, late_notice
 from services.handover.visits import Visits
 from shared.authority import Actor
 from shared.county import County, default_county
@@ -30,6 +30,7 @@ from shared.events import (
     AssistanceRequested,
     CourtOrderIngested,
     HandoverOpened,
+    InformationSupplemented,
     MaskedPerson,
     PickupUnplanned,
     PoliceAcknowledged,
@@ -211,6 +212,7 @@ class HandoverHandlers(Visits):
             justice_office=row["justice_office"],
             reason=row["unlinked_reason"],
             issued_at=now,
+            **late_notice(row["received_at"], row["release_date"], self.county, self.policy.notice.lead),
         )
         uow.publish(receipt, subject=row["person_id"], cause=cause)
         await self.store(uow).cancel(f"receipt:{handover_id}")
@@ -327,6 +329,56 @@ class HandoverHandlers(Visits):
             handover_id, verified_at=self.clock(), verified_by=actor.name, verification=verification
         )
         return verification
+
+    async def supplement(self, uow: UnitOfWork, actor: Actor, handover_id: uuid.UUID, facts: dict[str, str]) -> dict:
+        """信息补录 after arrival: kept on the handover (later values over earlier ones) and sent to
+        risk, which fills the instrument's unknown items and assesses again."""
+        row = await self._lock(uow, handover_id)
+        actor.require("handover.step", row["justice_office"])
+        if not facts:
+            raise StepRefused("record at least one of employment, family_support, housing, substance_use")
+        if row["arrived_at"] is None:
+            raise StepRefused("information is supplemented after the person's arrival at the office")
+        merged = {**(row.get("supplement") or {}), **facts}
+        await self.store(uow).set(handover_id, supplement=merged)
+        data = InformationSupplemented(
+            handover_id=handover_id,
+            person_id=row["person_id"],
+            justice_office=row["justice_office"],
+            recorded_by=actor.name,
+            recorded_at=self.clock(),
+            **facts,
+        )
+        uow.publish(data, subject=row["person_id"])
+        return merged
+
+    async def record_prison_visit(
+        self, uow: UnitOfWork, actor: Actor, prison: str, visited_on: date, notices_seen: list[str], note: str
+    ) -> dict[str, Any]:
+        """延伸帮教: a visit to a prison before release, with whom it saw (by that prison's notice
+        numbers); the schedule counts the next quarter from it."""
+        actor.require("prison_visit.record")
+        if visited_on > self.county.day_of(self.clock()):
+            raise StepRefused("visited_on has not come yet in the county")
+        store = self.store(uow)
+        persons_seen: list[dict[str, str]] = []
+        for notice_no in notices_seen:
+            row = await store.lock(handover_id_for("release", prison, notice_no))
+            if row is None:
+                raise StepRefused(f"{notice_no} is no notice of {prison}")
+            persons_seen.append({"notice_no": notice_no, "handover_id": str(row["handover_id"])})
+        values = {
+            "visit_id": uuid.uuid4(),
+            "prison": prison,
+            "visited_on": visited_on,
+            "office": actor.office,
+            "persons_seen": persons_seen,
+            "note": note,
+            "recorded_by": actor.name,
+            "recorded_at": self.clock(),
+        }
+        await store.add_prison_visit(values)
+        return {**values, "visit_id": str(values["visit_id"]), "visited_on": visited_on.isoformat()}
 
     async def add_service(
         self, uow: UnitOfWork, actor: Actor, handover_id: uuid.UUID, kind: str, on: date, note: str | None

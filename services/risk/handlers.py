@@ -25,6 +25,7 @@ from shared.events import (
     CaseClosed,
     CaseOpened,
     CourtOrderIngested,
+    InformationSupplemented,
     ReassessmentOverdue,
     ReleaseNoticeIngested,
     RiskAssessed,
@@ -61,6 +62,7 @@ class RiskHandlers:
             "sps.ingest.court-order": self.on_court_order,
             "sps.ingest.release-notice": self.on_release_notice,
             "sps.handover.arrived": self.on_arrival,
+            "sps.handover.supplemented": self.on_supplement,
             "sps.supervision.sanction-recorded": self.on_sanction,
             "sps.supervision.case-opened": self.on_case_opened,
             "sps.supervision.case-closed": self.on_case_closed,
@@ -96,6 +98,14 @@ class RiskHandlers:
         """Arrival after release: assessed again where the person now lives."""
         await self.store(uow).learn(arrived.person_id, {}, arrived.justice_office, opens=True)
         await self.assess(uow, arrived.person_id, "arrival", event)
+
+    async def on_supplement(self, event: IncomingEvent, supplement: InformationSupplemented, uow: UnitOfWork) -> None:
+        """信息补录: the instrument's items the office learned after arrival, then a new assessment
+        whose explanation shows them instead of "unknown"."""
+        learned = facts.from_supplement(supplement)
+        if learned:
+            await self.store(uow).learn(supplement.person_id, learned, supplement.justice_office)
+        await self.assess(uow, supplement.person_id, "supplement", event)
 
     async def on_sanction(self, event: IncomingEvent, sanction: SanctionRecorded, uow: UnitOfWork) -> None:
         if learned := facts.from_sanction(sanction.kind, sanction.count):

@@ -151,6 +151,31 @@ async def test_missed_deadlines_raise_alerts_and_arrival_opens_a_case(platform):
             return next((h for h in rows if h["notice_no"] == notice_no), None)
 
         plan_this = await eventually(lambda: handover_of(planned["notice_no"]))
+
+        # 延伸帮教 (#23): the prison that sent notices is on the schedule; a visit records whom it saw.
+        # The office's receipt flagged the notice 20 days before release as late (前置化: a month).
+        schedule = (await client.get(f"{cc}/api/v1/prison-visits", headers=duty)).json()
+        suzhou = next(p for p in schedule["schedule"] if p["prison"] == "江苏省苏州监狱")
+        assert suzhou["awaiting_release"] >= 2
+        officer = await staff(client, cc, "officer-demo")
+        today = datetime.now(UTC).date().isoformat()
+        seen = {
+            "prison": "江苏省苏州监狱",
+            "visited_on": today,
+            "notices_seen": [planned["notice_no"]],
+            "note": "入监教育",
+        }
+        r = await client.post(f"{cc}/api/v1/prison-visits", json=seen, headers=officer)
+        assert r.status_code == 201 and r.json()["persons_seen"][0]["handover_id"] == plan_this["handover_id"], r.text
+        stranger = {**seen, "notices_seen": ["无此编号"]}
+        assert (await client.post(f"{cc}/api/v1/prison-visits", json=stranger, headers=officer)).status_code == 409
+        assert (await client.post(f"{cc}/api/v1/prison-visits", json=seen, headers=duty)).status_code == 403
+        schedule = (await client.get(f"{cc}/api/v1/prison-visits", headers=duty)).json()
+        suzhou = next(p for p in schedule["schedule"] if p["prison"] == "江苏省苏州监狱")
+        assert suzhou["last_visit"] == today and suzhou["overdue"] is False
+        receipts = (await client.get(f"{gw}/v1/receipts", headers=prison)).json()["items"]
+        late = next(r for r in receipts if r["notice_no"] == planned["notice_no"])
+        assert late["late_notice"] is True and late["notice_days"] <= 20
         r = await client.post(
             f"{cc}/api/v1/handovers/{plan_this['handover_id']}/pickup-plan",
             headers=duty,
@@ -209,6 +234,25 @@ async def test_missed_deadlines_raise_alerts_and_arrival_opens_a_case(platform):
             return triggers if "arrival" in triggers else None
 
         assert (await eventually(arrival_assessment))[0] == "release"
+
+        # 信息补录 (#23): what the office learned after arrival reaches risk's explanation.
+        def explained(risk: dict) -> dict:
+            return {i["item"]: i["value"] for i in risk["latest"]["items"]}
+
+        before = (await client.get(f"{cc}/api/v1/persons/{person}/risk", headers=duty)).json()
+        assert explained(before)["employment"] == "unknown"
+        learned = {"employment": "employed", "family_support": "none", "housing": "temporary"}
+        url = f"{cc}/api/v1/handovers/{gone_handover['handover_id']}/supplement"
+        r = await client.post(url, headers=duty, json=learned)
+        assert r.status_code == 200 and r.json() == learned, r.text
+
+        async def supplemented():
+            risk = (await client.get(f"{cc}/api/v1/persons/{person}/risk", headers=duty)).json()
+            return risk if risk["latest"]["trigger"] == "supplement" else None
+
+        after = await eventually(supplemented)
+        assert explained(after)["employment"] == "employed" and explained(after)["family_support"] == "none"
+        assert after["latest"]["total"] != before["latest"]["total"]
 
         r = await client.post(
             f"{cc}/api/v1/handovers/{gone_handover['handover_id']}/assistance",

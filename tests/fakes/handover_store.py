@@ -20,6 +20,7 @@ _DEFAULTS: dict[str, Any] = {
     "arrived_at": None,
     "agreement": None,
     "assistance": [],
+    "supplement": None,
     "duplicates": 0,
 }
 
@@ -31,7 +32,11 @@ class FakeHandoverStore:
         self.timers: dict[str, tuple[str, datetime, dict[str, Any]]] = {}
         self.new_orders: dict[str, tuple[uuid.UUID, date]] = {}
         self.slots: dict[uuid.UUID, dict[str, Any]] = {}
+        self.prison_visits: list[dict[str, Any]] = []
         self.bookings: dict[uuid.UUID, dict[str, Any]] = {}
+
+    async def add_prison_visit(self, values: dict[str, Any]) -> None:
+        self.prison_visits.append(dict(values))
 
     async def add_slot(self, values: dict[str, Any]) -> bool:
         if values["slot_id"] in self.slots:

@@ -16,6 +16,7 @@ from services.handover.domain.policy import load_handover_policy
 from services.handover.domain.steps import StepRefused
 from services.handover.handlers import HandoverHandlers
 from shared.envelope import decode, encode, new_event
+from shared.errors import Forbidden
 from shared.events import MaskedPerson, ReleaseNoticeIngested
 from shared.geography import load_geography
 from shared.paths import POLICY_DIR
@@ -41,6 +42,7 @@ def world() -> tuple[HandoverHandlers, FakeUnitOfWork, FakeHandoverStore]:
 
 
 def notice(town: str = "华士镇", **flags: Any) -> ReleaseNoticeIngested:
+    flags.setdefault("release_date", date(2027, 1, 20))
     return ReleaseNoticeIngested(
         notice_no=f"N-{uuid.uuid4().hex[:6]}",
         prison="苏州监狱",
@@ -48,7 +50,6 @@ def notice(town: str = "华士镇", **flags: Any) -> ReleaseNoticeIngested:
         person=MaskedPerson(name_masked="赵*", id_number_masked="3202**********1234", sex="M", residence_town=town),
         offence="盗窃罪",
         offence_category="property",
-        release_date=date(2027, 1, 20),
         sentence_months=30,
         destination_town=town,
         **flags,
@@ -184,3 +185,64 @@ async def test_civil_affairs_decides_an_assistance_request_once_and_another_serv
     stray = outcome("granted", str(uuid.uuid4()))  # a help request supervision passed on: not the handover's
     await handlers.on_assistance_outcome(cast(Any, None), stray, cast(Any, uow))
     assert store.rows[hid]["assistance"] == [entry]
+
+
+async def test_information_is_supplemented_after_arrival_and_goes_to_risk(world):
+    """信息补录 (docs/domain.md §2): refused before arrival; after it, kept (later over earlier) and published."""
+    from shared.authority import Actor
+
+    handlers, uow, store = world
+    await receive(handlers, uow, notice("澄江街道"))
+    hid = next(iter(store.rows))
+    officer = Actor("officer-demo", "justice_officer", "澄江街道")
+    with pytest.raises(StepRefused, match="after the person's arrival"):
+        await handlers.supplement(cast(Any, uow), officer, hid, {"employment": "unemployed"})
+    await handlers.update(cast(Any, uow), hid, arrived_at=NOW)
+    with pytest.raises(StepRefused, match="at least one"):
+        await handlers.supplement(cast(Any, uow), officer, hid, {})
+    await handlers.supplement(cast(Any, uow), officer, hid, {"employment": "unemployed", "housing": "temporary"})
+    merged = await handlers.supplement(cast(Any, uow), officer, hid, {"employment": "employed"})
+    assert merged == {"employment": "employed", "housing": "temporary"} == store.rows[hid]["supplement"]
+    sent = [e.data for _, e in uow.published if e.type == "sps.handover.supplemented"]
+    assert sent[-1]["employment"] == "employed" and sent[-1]["recorded_by"] == "officer-demo"
+
+
+async def test_a_notice_less_than_a_month_before_release_is_flagged_late_on_its_receipt(world):
+    """前置化 (docs/domain.md §2): 30 days' notice is in time, 29 is late; the receipt says so."""
+    handlers, uow, store = world
+    today = handlers.county.day_of(NOW)
+    for days in (30, 29):
+        await receive(handlers, uow, notice("华士镇", release_date=today + timedelta(days=days)))
+    receipts = [e.data for _, e in uow.published if e.type == "sps.exchange.receipt"]
+    assert [(r["late_notice"], r["notice_days"]) for r in receipts] == [(False, 30), (True, 29)]
+
+
+def test_a_prison_is_owed_a_visit_a_quarter_after_the_last_and_one_never_visited_is_owed_now():
+    from services.handover.domain.prison_visits import PrisonVisitPolicy, due
+
+    policy = PrisonVisitPolicy()
+    today = date(2026, 12, 10)
+    assert due("苏州监狱", None, today, 2, policy).due_on == today
+    visited = due("苏州监狱", date(2026, 9, 10), today, 2, policy)
+    assert (visited.due_on, visited.overdue) == (date(2026, 12, 10), False)  # owed today: not yet late
+    late = due("苏州监狱", date(2026, 9, 9), today, 0, policy)
+    assert (late.due_on, late.overdue) == (date(2026, 12, 9), True)
+
+
+async def test_a_prison_visit_records_whom_it_saw_by_that_prisons_notice_numbers(world):
+    from shared.authority import Actor
+
+    handlers, uow, store = world
+    n = notice("澄江街道")
+    await receive(handlers, uow, n)
+    officer = Actor("officer-demo", "justice_officer", "澄江街道")
+    today = handlers.county.day_of(NOW)
+    visit = await handlers.record_prison_visit(cast(Any, uow), officer, "苏州监狱", today, [n.notice_no], "入监帮教")
+    assert visit["persons_seen"][0]["notice_no"] == n.notice_no and store.prison_visits[0]["office"] == "澄江街道"
+    with pytest.raises(StepRefused, match="no notice of 无锡监狱"):  # the notice is another prison's
+        await handlers.record_prison_visit(cast(Any, uow), officer, "无锡监狱", today, [n.notice_no], "入监帮教")
+    with pytest.raises(StepRefused, match="has not come yet"):
+        await handlers.record_prison_visit(cast(Any, uow), officer, "苏州监狱", today + timedelta(days=1), [], "x")
+    duty = Actor("duty-demo", "duty_officer", "county")
+    with pytest.raises(Forbidden):
+        await handlers.record_prison_visit(cast(Any, uow), duty, "苏州监狱", today, [], "入监帮教")

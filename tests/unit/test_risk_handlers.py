@@ -191,3 +191,39 @@ async def test_a_person_with_two_cases_stays_followed_until_the_last_one_closes(
     assert await store.persons() == [person] and f"reassess:{person}" in store.timers
     await close(resettlement)
     assert await store.persons() == [] and f"reassess:{person}" not in store.timers
+
+
+async def test_the_information_supplement_replaces_unknown_items_in_the_explanation_and_the_total(world):
+    """信息补录 after arrival (docs/domain.md §2): employment, family and substance use known at last."""
+    from shared.events import InformationSupplemented
+
+    handlers, uow, store = world
+    person = uuid.uuid4()
+    o = order(person)
+    await handlers.on_court_order(incoming(o, "sps.ingest.court-order"), o, cast(Any, uow))
+    before = uow.published[-1][1].data
+    items = {i["item"]: i for i in before["items"]}
+    assert {items[k]["value"] for k in ("employment", "family_support", "substance_use")} == {"unknown"}
+    supplement = InformationSupplemented(
+        handover_id=uuid.uuid4(),
+        person_id=person,
+        justice_office="澄江街道",
+        employment="employed",
+        family_support="strong",
+        housing="stable",  # no item of this instrument: kept by handover only
+        substance_use="current",
+        recorded_by="officer-demo",
+        recorded_at=NOW,
+    )
+    await handlers.on_supplement(incoming(supplement, "sps.handover.supplemented"), supplement, cast(Any, uow))
+    after = uow.published[-1][1].data
+    assert after["trigger"] == "supplement"
+    items = {i["item"]: i for i in after["items"]}
+    assert (items["employment"]["value"], items["family_support"]["value"], items["substance_use"]["value"]) == (
+        "employed",
+        "strong",
+        "current",
+    )
+    # unknown scored 1 each; now 0 + 0 + 4 (the instrument's points for these levels)
+    assert after["total"] == before["total"] - 3 + 4
+    assert "housing" not in store.profiles[person][0]

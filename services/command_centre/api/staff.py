@@ -563,6 +563,7 @@ async def handover_step(
         "agreement",
         "assistance",
         "services",
+        "supplement",
     ],
     request: Request,
     parts: Parts,

@@ -1,4 +1,5 @@
-"""Remote family video visits on the console (远程亲情视频会见, docs/domain.md §2): the prisons'
+"""Remote family video visits on the console (远程亲情视频会见, docs/domain.md §2), and the
+pre-release visits to the prisons (延伸帮教): the prisons'
 slots, the office's bookings for families in its own video room, cancellations and whether the
 family came. Handover owns the calendar and checks the office again on every step; the family's
 identity number crosses here once, to be masked there."""
@@ -6,9 +7,11 @@ identity number crosses here once, to be masked there."""
 from __future__ import annotations
 
 import uuid
+from datetime import date
 from typing import Any
 
 from fastapi import APIRouter
+from pydantic import BaseModel, Field
 
 from services.command_centre.deps import Parts, User
 from services.command_centre.persons import Access, audit_read
@@ -76,3 +79,34 @@ async def cancel(booking_id: uuid.UUID, body: steps.Cancellation, parts: Parts, 
 @router.post("/api/v1/visits/{booking_id}/outcome")
 async def outcome(booking_id: uuid.UUID, body: steps.VisitOutcome, parts: Parts, user: User) -> dict[str, Any]:
     return await _step(parts, user, "visit.record", f"visits/{booking_id}/outcome", body, "update")
+
+
+# --- pre-release work in the prisons (延伸帮教) -------------------------------------------------------
+
+
+class PrisonVisit(BaseModel):
+    prison: str = Field(min_length=2, max_length=100)
+    visited_on: date
+    notices_seen: list[str] = Field(default_factory=list, max_length=500)  # the prison's notice numbers
+    note: str = Field(min_length=2, max_length=2000)
+
+
+@router.get("/api/v1/prison-visits")
+async def prison_visits(parts: Parts, user: User) -> dict[str, Any]:
+    """延伸帮教: each prison's last visit and the day the next is owed, and the recent visits."""
+    data: dict[str, Any] = await parts.handover.call("GET", "/internal/v1/prison-visits")
+    await audit_read(parts, user, "prison-visits")
+    return data
+
+
+@router.post("/api/v1/prison-visits", status_code=201)
+async def record_prison_visit(body: PrisonVisit, parts: Parts, user: User) -> dict[str, Any]:
+    user.require("prison_visit.record")
+    data: dict[str, Any] = await parts.handover.call(
+        "POST", "/internal/v1/prison-visits", actor=user, json=body.model_dump(mode="json")
+    )
+    async with parts.runtime.uow() as uow:
+        audit.record(
+            uow, user, action="create", resource="prison-visit", person_id=None, purpose="延伸帮教 (prison visit)"
+        )
+    return data

@@ -9,7 +9,7 @@ from typing import Any, Literal
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from services.handover.adapters.tables import handovers, new_orders, visit_bookings, visit_slots
+from services.handover.adapters.tables import handovers, new_orders, prison_visits, visit_bookings, visit_slots
 
 View = Literal["all", "upcoming", "unplanned", "receipts_due", "not_arrived", "unlinked"]
 
@@ -122,3 +122,29 @@ async def visit_figures(conn: AsyncConnection, start: datetime, end: datetime, b
         {**dict(r), "visit_wait_days": None if r.visit_wait_days is None else round(float(r.visit_wait_days), 1)}
         for r in (await conn.execute(query)).mappings()
     ]
+
+
+async def prison_schedule(conn: AsyncConnection, today: date, always: tuple[str, ...]) -> list[dict[str, Any]]:
+    """Per prison on the schedule (the policy's, and any that sent a notice within a year): its last
+    visit, and the county's persons there whose release is still ahead."""
+    h, v = handovers.c, prison_visits.c
+    recent = sa.select(sa.distinct(h.source)).where(h.kind == "release", h.received_at >= today - timedelta(days=365))
+    prisons = set(always) | {p for (p,) in await conn.execute(recent)}
+    last: dict[str, date] = dict(
+        (await conn.execute(sa.select(v.prison, sa.func.max(v.visited_on)).group_by(v.prison))).all()  # type: ignore[arg-type]
+    )
+    waiting: dict[str, int] = dict(
+        (
+            await conn.execute(
+                sa.select(h.source, sa.func.count())
+                .where(h.kind == "release", h.release_date >= today, h.released_at.is_(None))
+                .group_by(h.source)
+            )
+        ).all()
+    )
+    return [{"prison": p, "last_visit": last.get(p), "awaiting_release": waiting.get(p, 0)} for p in sorted(prisons)]
+
+
+async def prison_visits_recent(conn: AsyncConnection, limit: int) -> list[dict[str, Any]]:
+    query = sa.select(prison_visits).order_by(prison_visits.c.visited_on.desc()).limit(limit)
+    return [_plain(r) for r in (await conn.execute(query)).mappings()]

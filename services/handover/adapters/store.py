@@ -12,7 +12,7 @@ import sqlalchemy as sa
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from services.handover.adapters.tables import handovers, new_orders, visit_bookings, visit_slots
+from services.handover.adapters.tables import handovers, new_orders, prison_visits, visit_bookings, visit_slots
 from services.handover.domain.assistance import decided
 from services.handover.domain.visits import ACTIVE as ACTIVE_VISITS
 from shared.db.uow import UnitOfWork
@@ -104,6 +104,10 @@ class HandoverStore:
             .where(handovers.c.handover_id == handover_id, handovers.c.police_ack_at.is_(None))
             .values(police_ack_at=at, police_ack_by=by)
         )
+
+    async def add_prison_visit(self, values: dict[str, Any]) -> None:
+        """延伸帮教: a visit to a prison and whom it saw."""
+        await self.conn.execute(insert(prison_visits).values(**values))
 
     # --- remote family video visits (远程亲情视频会见) ----------------------------------------------------
 

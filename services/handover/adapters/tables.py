@@ -43,6 +43,7 @@ handovers = sa.Table(
     sa.Column("verification", pg.JSONB),
     # Resettlement services after release: placements (安置) and employment services (就业服务)
     sa.Column("services", pg.JSONB, nullable=False, server_default="[]"),
+    sa.Column("supplement", pg.JSONB),  # 信息补录 after arrival
 )
 
 # A new court order for a person released before (重新犯罪), for the re-offending rates.
@@ -91,4 +92,17 @@ visit_bookings = sa.Table(
     sa.Column("recorded_by", sa.Text),
     sa.Column("recorded_at", sa.DateTime(timezone=True)),
     sa.Column("note", sa.Text),
+)
+
+prison_visits = sa.Table(
+    "prison_visits",
+    metadata,  # 延伸帮教: a visit to a prison before release, with the persons it saw
+    sa.Column("visit_id", pg.UUID(as_uuid=True), primary_key=True),
+    sa.Column("prison", sa.Text, nullable=False, index=True),
+    sa.Column("visited_on", sa.Date, nullable=False),
+    sa.Column("office", sa.Text, nullable=False),
+    sa.Column("persons_seen", pg.JSONB, nullable=False),
+    sa.Column("note", sa.Text, nullable=False),
+    sa.Column("recorded_by", sa.Text, nullable=False),
+    sa.Column("recorded_at", sa.DateTime(timezone=True), nullable=False),
 )

@@ -7,6 +7,7 @@ from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from services.handover.domain.prison_visits import PrisonVisitPolicy
 from services.handover.domain.visits import VisitPolicy
 from shared.policy import load_policy
 
@@ -28,8 +29,13 @@ class ArrivalPolicy(_Strict):
     key_person_within: timedelta
 
 
+class NoticePolicy(_Strict):
+    lead: timedelta = timedelta(days=30)  # 前置化: a prison's notice at least a month before release
+
+
 class HandoverPolicy(_Strict):
     receipt: ReceiptPolicy
+    notice: NoticePolicy = NoticePolicy()
     pickup: PickupPolicy
     arrival: ArrivalPolicy
     assistance_period_years: int = Field(ge=1)
@@ -37,6 +43,7 @@ class HandoverPolicy(_Strict):
     aftercare_max_years: int = Field(ge=1)
     targets: dict[str, float]
     visits: VisitPolicy = VisitPolicy()
+    prison_visits: PrisonVisitPolicy = PrisonVisitPolicy()
 
 
 def load_handover_policy(policy_dir: Path) -> HandoverPolicy:

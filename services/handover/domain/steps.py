@@ -7,10 +7,11 @@ for community rehabilitation's longest term after a rehabilitation centre.
 
 from __future__ import annotations
 
-from datetime import datetime
-from typing import Literal
+from datetime import date, datetime, timedelta
+from typing import Any, Literal
 
 from services.handover.domain.policy import HandoverPolicy
+from shared.county import County
 
 
 class StepRefused(ValueError):
@@ -27,3 +28,10 @@ def check_arrival(*, already_arrived_at: datetime | None, linked: bool) -> None:
 def case_years(kind: Literal["release", "rehab"], policy: HandoverPolicy) -> int:
     """How long the case an arrival opens runs: 帮教期 after prison, 社区康复 after rehabilitation."""
     return policy.assistance_period_years if kind == "release" else policy.aftercare_max_years
+
+
+def late_notice(received_at: datetime, release_date: date, county: County, lead: timedelta) -> dict[str, Any]:
+    """前置化 (docs/domain.md §2): a notice received less than `lead` before the release day (the
+    county's days) is late; the receipt tells the prison, with the days it gave."""
+    days = (release_date - county.day_of(received_at)).days
+    return {"late_notice": days < lead.days, "notice_days": days}

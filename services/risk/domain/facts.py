@@ -6,7 +6,7 @@ notice or staff's supplement fills them in.
 
 from __future__ import annotations
 
-from shared.events import CourtOrderIngested, ReleaseNoticeIngested
+from shared.events import CourtOrderIngested, InformationSupplemented, ReleaseNoticeIngested
 
 Facts = dict[str, str | int]
 
@@ -44,3 +44,14 @@ def from_sanction(kind: str, count: int) -> Facts:
     """A sanction's running count per kind; a revocation proposal is no instrument item."""
     field = {"admonition": "admonitions", "warning": "warnings"}.get(kind)
     return {field: count} if field else {}
+
+
+def from_supplement(supplement: InformationSupplemented) -> Facts:
+    """信息补录 after arrival: the instrument's own items among what was learned (housing is kept
+    on the handover, and is no item of this instrument)."""
+    learned: Facts = {}
+    for item in ("employment", "family_support", "substance_use"):
+        value = getattr(supplement, item)
+        if value is not None:
+            learned[item] = value
+    return learned

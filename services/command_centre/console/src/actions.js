@@ -122,4 +122,6 @@ export const HANDOVER_ACTIONS = {
   agreement: handover("agreement", [{ name: "terms", label: "terms", type: "lines" }, { name: "signed_on", label: "signedOn", type: "date" }]),
   assistance: handover("assistance", [choice("kind", "assistance")]),
   services: handover("services", [choice("kind", "service"), { name: "on", label: "on", type: "date" }, area("note", { optional: true })]),
+  // 信息补录 after arrival: what is known; risk assesses again with it.
+  supplement: handover("supplement", ["employment", "family_support", "housing", "substance_use"].map((f) => choice(f, f, { optional: true }))),
 };
