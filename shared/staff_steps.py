@@ -100,12 +100,17 @@ class PlanItem(BaseModel):
         "vocational",
         "family_support",
         "target",
+        # 帮教计划 (resettlement) besides the above
+        "employment_help",  # 就业帮扶
+        "social_assistance",  # 社会救助
+        "regular_visits",  # 定期走访
     ]
     detail: str = Field(min_length=1, max_length=500)
 
 
 class Plan(BaseModel):
-    """An individual correction plan (个案矫正方案): what the person will do, item by item."""
+    """An individual correction plan (个案矫正方案), or a released person's help plan (帮教计划):
+    what the person will do and be given, item by item."""
 
     items: list[PlanItem] = Field(min_length=1, max_length=20)
 

@@ -270,6 +270,8 @@ class SupervisionHandlers(
         await self.schedule_case_end(uow, case_id, case.term_end)
         if case.kind == "aftercare":
             await self.schedule_followups(uow, case_id, arrived.person_id, arrived.arrived_at)
+        if case.kind == "resettlement":  # 帮教计划, due from arrival (plans.py)
+            await self.plan_due_from(uow, case_id, self.county.day_of(arrived.arrived_at), case.kind)
         if case.rehab_report_due is not None:  # 社区康复: report within the window of the order
             await store.schedule(
                 f"rehab-report:{case_id}", "rehab.report", case.rehab_report_due, {"case_id": str(case_id)}

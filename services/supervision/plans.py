@@ -14,7 +14,7 @@ from datetime import date, datetime, timedelta
 from typing import Any
 
 from services.supervision.adapters.store import ACTIVE, Row, SupervisionStore
-from services.supervision.domain.plans import plan_state
+from services.supervision.domain.plans import PLANNED_KINDS, PlanPolicy, plan_state
 from services.supervision.domain.policy import SupervisionPolicy
 from shared import staff_steps as steps
 from shared.authority import Actor
@@ -38,9 +38,15 @@ class PlanHandlers:
     def plan_timers(self) -> dict[str, Any]:
         return {"plan.due": self.on_plan_due}
 
-    async def plan_due_from(self, uow: UnitOfWork, case_id: uuid.UUID, on: date) -> None:
+    def plan_policy(self, kind: str) -> PlanPolicy:
+        """个案矫正方案 for community corrections, 帮教计划 for released persons."""
+        return self.policy.help_plans if kind == "resettlement" else self.policy.plans
+
+    async def plan_due_from(
+        self, uow: UnitOfWork, case_id: uuid.UUID, on: date, kind: str = "community_correction"
+    ) -> None:
         """A plan (or its review) is due `made_within` from `on`; its last day is the office's in full."""
-        due = on + self.policy.plans.made_within
+        due = on + self.plan_policy(kind).made_within
         await self.schedule_plan_check(uow, case_id, due)
 
     async def schedule_plan_check(self, uow: UnitOfWork, case_id: uuid.UUID, due: date) -> None:
@@ -54,18 +60,22 @@ class PlanHandlers:
     async def on_plan_due(self, timer: Timer, uow: UnitOfWork) -> None:
         store = self.store(uow)
         case = await store.case(uuid.UUID(timer.payload["case_id"]))
-        if case is None or case["status"] not in ACTIVE or case["kind"] != "community_correction":
+        if case is None or case["status"] not in ACTIVE or case["kind"] not in PLANNED_KINDS:
             return
         facts = await store.plan_facts(case["case_id"], case["person_id"])
-        if facts["intake_at"] is None:
-            return  # not reported yet: the plan runs from intake
         day = self.county.day_of
+        if case["kind"] == "resettlement":  # a released person's plan runs from arrival, the term's start
+            intake_on = case["term_start"]
+        elif facts["intake_at"] is not None:
+            intake_on = day(facts["intake_at"])
+        else:
+            return  # not reported yet: the plan runs from intake
         state = plan_state(
-            intake_on=day(facts["intake_at"]),
+            intake_on=intake_on,
             approved_on=day(facts["approved_at"]) if facts["approved_at"] else None,
             level_changed_on=day(facts["level_changed_at"]) if facts["level_changed_at"] else None,
             today=day(timer.due_at),
-            policy=self.policy.plans,
+            policy=self.plan_policy(case["kind"]),
         )
         if state.current or state.due_on.isoformat() != timer.payload["due_on"]:
             return  # in force, or due another day (a later check has it)
@@ -94,8 +104,8 @@ class PlanCommands:
     async def make_plan(self, uow: UnitOfWork, actor: Actor, person_id: uuid.UUID, step: steps.Plan) -> PlanMade:
         store = self.store(uow)
         case = await self._case(store, person_id, actor, "plan.make")
-        if case["kind"] != "community_correction":
-            raise Conflict("an individual correction plan is for community corrections")
+        if case["kind"] not in PLANNED_KINDS:
+            raise Conflict("a plan is for community corrections (个案矫正方案) or resettlement (帮教计划)")
         now = self.clock()
         data = PlanMade(
             plan_id=uuid.uuid4(),
@@ -131,7 +141,9 @@ class PlanCommands:
             raise Conflict("a plan is approved by someone other than who made it")
         now = self.clock()
         await store.approve_plan(plan_id, actor.name, now)
-        review = self.county.day_of(now) + self.policy.plans.review_every
+        case = await store.case(plan["case_id"])
+        kind = case["kind"] if case is not None else "community_correction"
+        review = self.county.day_of(now) + self.handlers.plan_policy(kind).review_every
         await self.handlers.schedule_plan_check(uow, plan["case_id"], review)
         data = PlanApproved(
             plan_id=plan_id,

@@ -128,6 +128,7 @@ def test_the_months_supervision_indicators_per_office():
             help={"澄江街道": (1, 2), "华士镇": (0, 1)},
             released={"澄江街道": 51, "华士镇": 50},
             social_workers={"澄江街道": 1, "华士镇": 1},
+            help_planned={"澄江街道": 51},
         )
     )
     assert rows == [
@@ -148,6 +149,7 @@ def test_the_months_supervision_indicators_per_office():
             "hours_rate_lenient": None,
             "help_rate": 0.0,  # one request, unanswered
             "resettlement_cases": 50,
+            "help_plan_rate": 0.0,
             "social_workers": 1,
             "social_worker_rate": 1.0,  # one social worker for 50 released persons
         },
@@ -168,6 +170,7 @@ def test_the_months_supervision_indicators_per_office():
             "hours_rate_lenient": None,
             "help_rate": 0.5,
             "resettlement_cases": 51,
+            "help_plan_rate": 1.0,
             "social_workers": 1,
             "social_worker_rate": 0.5,  # 51 call for two
         },

@@ -77,3 +77,42 @@ async def test_made_by_the_office_approved_by_another_and_overdue_only_without_o
     assert [e.subject for e in overdue] == [str(idle)]  # the one with an approved plan is in force
     review = [k for k in store.timers if k.startswith("plan-due:") and str(made.case_id) in k]
     assert any(k.endswith((NOW.date() + timedelta(days=182)).isoformat()) for k in review)  # its review
+
+
+async def test_a_released_persons_help_plan_is_due_from_arrival_and_overdue_without_one(world):  # noqa: F811
+    """帮教计划 (docs/domain.md §2): the same plan, due `help_plans.made_within` of arrival."""
+    from shared.events import ArrivalRegistered, MaskedPerson
+
+    commands, handlers, uow, store = world
+    persons = [uuid.uuid4(), uuid.uuid4()]
+    for p in persons:
+        arrived = ArrivalRegistered(
+            handover_id=uuid.uuid4(),
+            person_id=p,
+            kind="release",
+            justice_office="澄江街道",
+            arrived_at=NOW,
+            release_date=NOW.date(),
+            key_person=False,
+            case_years=5,
+            person=MaskedPerson(
+                name_masked="赵*", id_number_masked="3202**********1234", sex="M", residence_town="澄江街道"
+            ),
+        )
+        async with uow:
+            await handlers.on_arrival(incoming(arrived, "sps.handover.arrived"), arrived, cast(Any, uow))
+    planned, idle = persons
+    plan = steps.Plan(items=[steps.PlanItem(kind="employment_help", detail="推荐到安置基地就业")])
+    async with uow:
+        made = await commands.make_plan(cast(Any, uow), OFFICER, planned, plan)
+        await commands.approve_plan(cast(Any, uow), SUPERVISOR, planned, made.plan_id)
+    due_on = NOW.date() + handlers.policy.help_plans.made_within
+    for p in persons:
+        case = next(c for c in store.cases if c["person_id"] == p)
+        assert case["kind"] == "resettlement"
+        async with uow:
+            await handlers.on_plan_due(
+                timer_of(store, f"plan-due:{case['case_id']}:{due_on.isoformat()}"), cast(Any, uow)
+            )
+    overdue = [e for _, e in uow.published if e.type == "sps.supervision.plan-overdue"]
+    assert [e.subject for e in overdue] == [str(idle)]

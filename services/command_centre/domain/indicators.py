@@ -181,6 +181,15 @@ CATALOGUE: tuple[Indicator, ...] = (
         "Released persons under resettlement and assistance at any time in the month.",
     ),
     Indicator(
+        "help_plan_rate",
+        "rate",
+        "帮教计划率",
+        "Help plan rate",
+        "本月安置帮教人数中，截至月末已有经审批的帮教计划的人数 ÷ 本月安置帮教人数。",
+        "Resettlement cases in the month with an approved help plan by the month's end ÷ resettlement cases "
+        "in the month.",
+    ),
+    Indicator(
         "social_workers",
         "count",
         "在册社会工作者",

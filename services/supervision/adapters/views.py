@@ -133,6 +133,12 @@ async def month_counts(conn: AsyncConnection, start: datetime, end: datetime, mo
         .where(was_active, c.kind == "community_correction", cp.approved_at < end)
         .group_by(c.jurisdiction)
     )
+    help_planned = await conn.execute(
+        sa.select(c.jurisdiction, sa.func.count(sa.distinct(cp.case_id)))
+        .join(correction_plans, cp.case_id == c.case_id)
+        .where(was_active, c.kind == "resettlement", cp.approved_at < end)
+        .group_by(c.jurisdiction)
+    )
     aftercare = await conn.execute(sa.select(c.case_id, c.jurisdiction).where(was_active, c.kind == "aftercare"))
     by_case: dict[uuid.UUID, list[Followup]] = {}
     for r in await conn.execute(
@@ -179,6 +185,7 @@ async def month_counts(conn: AsyncConnection, start: datetime, end: datetime, mo
     )
     return MonthCounts(
         released={j: n for j, n in released},
+        help_planned={j: n for j, n in help_planned},
         social_workers={j: n for j, n in social_workers},
         hours=hours,
         help={office: (answered, asked) for office, answered, asked in helped},

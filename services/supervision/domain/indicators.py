@@ -37,6 +37,7 @@ class MonthCounts:
     # office → (help requests of the month answered, help requests of the month)
     help: dict[str, tuple[int, int]] = field(default_factory=dict)
     released: dict[str, int] = field(default_factory=dict)  # office → resettlement cases active in the month
+    help_planned: dict[str, int] = field(default_factory=dict)  # of them, with an approved help plan by its end
     social_workers: dict[str, int] = field(default_factory=dict)  # office → social workers registered in the month
 
 
@@ -79,6 +80,7 @@ def by_office(counts: MonthCounts, forces: SocialForcePolicy | None = None) -> l
                 **{f"hours_rate_{level}": rate(*judged.get(level, (0, 0))) for level in LEVELS},
                 "help_rate": rate(answered, asked),
                 "resettlement_cases": counts.released.get(office, 0),
+                "help_plan_rate": rate(counts.help_planned.get(office, 0), counts.released.get(office, 0)),
                 "social_workers": counts.social_workers.get(office, 0),
                 "social_worker_rate": staffing_rate(
                     counts.social_workers.get(office, 0), counts.released.get(office, 0), forces

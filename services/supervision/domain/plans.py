@@ -1,6 +1,7 @@
-"""The individual correction plan (个案矫正方案), docs/domain.md §1: made within `made_within`
-of intake, approved by someone other than who made it, and reviewed when the level changes
-(within `made_within` again) or `review_every` after its approval."""
+"""The individual correction plan (个案矫正方案, docs/domain.md §1), and the help plan of a released
+person (帮教计划, §2): made within `made_within` of intake (of arrival, for a released person),
+approved by someone other than who made it, and reviewed when the level changes (within
+`made_within` again) or `review_every` after its approval."""
 
 from __future__ import annotations
 
@@ -19,7 +20,14 @@ ItemKind = Literal[
     "vocational",  # 职业技能培训
     "family_support",  # 家庭支持
     "target",  # 挂牌转化 (key persons)
+    "employment_help",  # 就业帮扶 (帮教计划)
+    "social_assistance",  # 社会救助 (帮教计划)
+    "regular_visits",  # 定期走访 (帮教计划)
 ]
+
+# The cases that have a plan, and the policy each follows: 个案矫正方案 for community corrections,
+# 帮教计划 for released persons under resettlement (docs/domain.md §1 and §2).
+PLANNED_KINDS = ("community_correction", "resettlement")
 
 
 class PlanPolicy(BaseModel):

@@ -80,6 +80,7 @@ class TargetPolicy(_Strict):
     abstinence_rate: float | None = Field(None, ge=0, le=1)
     positioning_rate: float | None = Field(None, ge=0, le=1)
     plan_rate: float | None = Field(None, ge=0, le=1)
+    help_plan_rate: float | None = Field(None, ge=0, le=1)
     hours_rate_strict: float | None = Field(None, ge=0, le=1)
     hours_rate_ordinary: float | None = Field(None, ge=0, le=1)
     hours_rate_lenient: float | None = Field(None, ge=0, le=1)
@@ -149,6 +150,7 @@ class SupervisionPolicy(_Strict):
     procuratorate: ProcuratoratePolicy = ProcuratoratePolicy()
     hours: HoursPolicy = HoursPolicy()
     plans: PlanPolicy = PlanPolicy()
+    help_plans: PlanPolicy = PlanPolicy()  # 帮教计划 of released persons, from their arrival
     help: HelpPolicy = HelpPolicy()
     social_forces: SocialForcePolicy = SocialForcePolicy()
 
