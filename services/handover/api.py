@@ -89,8 +89,25 @@ class Moment(ActingStaff):
 
 
 class Agreement(ActingStaff):
+    """安置帮教协议 (1+1+N): the person, the office, and N helpers, with the terms each keeps."""
+
     terms: list[str] = Field(min_length=1, max_length=50)
     signed_on: date
+    helpers: list[str] = Field(default_factory=list, max_length=20)  # the N: family, employer, volunteers…
+
+
+class AgreementCheck(ActingStaff):
+    """Whether the agreement is kept, as the office found on a day."""
+
+    on: date
+    kept: bool
+    note: str = Field(min_length=1, max_length=2000)
+
+
+class Application(ActingStaff):
+    """自愿申请帮教: the released person asked for assistance themselves."""
+
+    at: AwareDatetime
 
 
 class Assistance(ActingStaff):
@@ -202,7 +219,22 @@ async def supplement(handover_id: uuid.UUID, body: Supplement, parts: Parts) -> 
 
 @router.post("/handovers/{handover_id}/agreement")
 async def agreement(handover_id: uuid.UUID, body: Agreement, parts: Parts) -> dict[str, Any]:
-    return await _step(parts, handover_id, body, lambda h, uow: h.update(uow, handover_id, agreement=body.step()))
+    """Signed: its review falls due `agreements.review_every_months` on (policy)."""
+    actor = body.acting(parts.authority)
+    terms = body.model_dump(mode="json", include={"terms", "signed_on", "helpers"})
+    return await _step(parts, handover_id, body, lambda h, uow: h.sign_agreement(uow, actor, handover_id, terms))
+
+
+@router.post("/handovers/{handover_id}/agreement-check")
+async def agreement_check(handover_id: uuid.UUID, body: AgreementCheck, parts: Parts) -> dict[str, Any]:
+    actor = body.acting(parts.authority)
+    check = body.model_dump(mode="json", include={"on", "kept", "note"})
+    return await _step(parts, handover_id, body, lambda h, uow: h.check_agreement(uow, actor, handover_id, check))
+
+
+@router.post("/handovers/{handover_id}/application")
+async def application(handover_id: uuid.UUID, body: Application, parts: Parts) -> dict[str, Any]:
+    return await _step(parts, handover_id, body, lambda h, uow: h.update(uow, handover_id, applied_at=body.at))
 
 
 @router.post("/handovers/{handover_id}/assistance", status_code=201)
@@ -234,6 +266,7 @@ async def indicators(parts: Parts, month: str | None = None) -> dict:
             picked_up=r.pickup_outcome == "picked_up",
             police_acknowledged=r.police_ack_at is not None,
             agreement=r.agreement is not None,
+            applied=r.applied_at is not None,
             arrived_on=county.day_of(r.arrived_at) if r.arrived_at else None,
             services=frozenset(s["kind"] for s in r.services),
             assistance=tuple(

@@ -21,6 +21,7 @@ from services.handover.domain.policy import HandoverPolicy
 from services.handover.domain.steps import StepRefused, case_years, check_arrival, late_notice
 from services.handover.visits import Visits
 from shared.authority import Actor
+from shared.calendar import add_months
 from shared.county import County, default_county
 from shared.db.uow import UnitOfWork
 from shared.envelope import IncomingEvent
@@ -351,6 +352,40 @@ class HandoverHandlers(Visits):
         )
         uow.publish(data, subject=row["person_id"])
         return merged
+
+    async def sign_agreement(
+        self, uow: UnitOfWork, actor: Actor, handover_id: uuid.UUID, terms: dict[str, Any]
+    ) -> dict[str, Any]:
+        """安置帮教协议 (1+1+N): the person, the office and N helpers; signed once, reviewed every
+        `agreements.review_every_months`, each check of whether it is kept kept with it."""
+        row = await self._lock(uow, handover_id)
+        if row["agreement"] is not None:
+            raise StepRefused(f"an agreement was signed already, on {row['agreement'].get('signed_on')}")
+        signed_on = date.fromisoformat(terms["signed_on"])
+        if signed_on > self.county.day_of(self.clock()):
+            raise StepRefused("signed_on has not come yet in the county")
+        review = add_months(signed_on, self.policy.agreements.review_every_months)
+        agreement = {**terms, "parties": 2 + len(terms["helpers"]), "review_on": review.isoformat()}
+        agreement |= {"signed_by": actor.name, "checks": []}
+        await self.store(uow).set(handover_id, agreement=agreement)
+        return agreement
+
+    async def check_agreement(
+        self, uow: UnitOfWork, actor: Actor, handover_id: uuid.UUID, check: dict[str, Any]
+    ) -> dict[str, Any]:
+        """Whether the agreement is kept, found on a day; a review moves its next review on."""
+        row = await self._lock(uow, handover_id)
+        agreement = row["agreement"]
+        if agreement is None:
+            raise StepRefused("no agreement is signed yet")
+        on = date.fromisoformat(check["on"])
+        if on > self.county.day_of(self.clock()):
+            raise StepRefused("on has not come yet in the county")
+        checks = [*agreement.get("checks", []), {**check, "by": actor.name}]
+        review = add_months(on, self.policy.agreements.review_every_months).isoformat()
+        agreement = {**agreement, "checks": checks, "review_on": max(review, agreement.get("review_on", review))}
+        await self.store(uow).set(handover_id, agreement=agreement)
+        return agreement
 
     async def record_prison_visit(
         self, uow: UnitOfWork, actor: Actor, prison: str, visited_on: date, notices_seen: list[str], note: str

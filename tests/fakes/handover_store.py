@@ -21,6 +21,7 @@ _DEFAULTS: dict[str, Any] = {
     "agreement": None,
     "assistance": [],
     "supplement": None,
+    "applied_at": None,
     "duplicates": 0,
 }
 

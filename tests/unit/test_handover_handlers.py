@@ -246,3 +246,26 @@ async def test_a_prison_visit_records_whom_it_saw_by_that_prisons_notice_numbers
     duty = Actor("duty-demo", "duty_officer", "county")
     with pytest.raises(Forbidden):
         await handlers.record_prison_visit(cast(Any, uow), duty, "苏州监狱", today, [], "入监帮教")
+
+
+async def test_an_agreement_of_one_plus_one_plus_n_is_signed_once_and_its_checks_move_its_review(world):
+    """安置帮教协议 (docs/domain.md §2): parties, terms, review every half year (policy), kept or not."""
+    from shared.authority import Actor
+
+    handlers, uow, store = world
+    await receive(handlers, uow, notice("澄江街道"))
+    hid = next(iter(store.rows))
+    officer = Actor("officer-demo", "justice_officer", "澄江街道")
+    with pytest.raises(StepRefused, match="no agreement"):
+        await handlers.check_agreement(cast(Any, uow), officer, hid, {"on": "2026-12-01", "kept": True, "note": "x"})
+    terms = {"terms": ["按时报到", "不得酗酒"], "signed_on": "2026-12-01", "helpers": ["父亲 赵大", "志愿者 李"]}
+    signed = await handlers.sign_agreement(cast(Any, uow), officer, hid, terms)
+    assert (signed["parties"], signed["review_on"], signed["signed_by"]) == (4, "2027-06-01", "officer-demo")
+    with pytest.raises(StepRefused, match="signed already"):
+        await handlers.sign_agreement(cast(Any, uow), officer, hid, terms)
+    checked = await handlers.check_agreement(
+        cast(Any, uow), officer, hid, {"on": "2026-12-09", "kept": False, "note": "未按时报到"}
+    )
+    assert checked["checks"][0]["kept"] is False and checked["review_on"] == "2027-06-09"
+    with pytest.raises(StepRefused, match="has not come yet"):
+        await handlers.check_agreement(cast(Any, uow), officer, hid, {"on": "2026-12-11", "kept": True, "note": "x"})

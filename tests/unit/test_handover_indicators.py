@@ -22,21 +22,23 @@ def test_a_month_counts_the_releases_due_that_month_registered_or_not() -> None:
     rows = [
         release(date(2026, 12, 3), key=True, verified=True, receipted=True, picked_up=True, police_acknowledged=True),
         release(date(2026, 12, 10), key=True, receipted=True),  # never verified, never registered
-        release(date(2026, 12, 20), verified=True, picked_up=True, arrived_on=date(2026, 12, 21)),
+        release(date(2026, 12, 20), verified=True, picked_up=True, arrived_on=date(2026, 12, 21), applied=True),
+        release(date(2026, 12, 21), applied=True, agreement=True),  # applied themselves, and signed
         release(date(2026, 11, 28), key=True, verified=True),  # November's release: not December's
         release(date(2027, 1, 2), key=True),  # January's
     ]
     (office,) = monthly(rows, DEC_1, JAN_1, today=date(2026, 12, 31), arrival_days=7)
     assert office == {
         "office": "澄江街道",
-        "releases": 3,
+        "releases": 4,
         "key_releases": 2,
-        "verification_rate": 0.667,  # verified by a person, not merely linked
-        "receipt_rate": 0.667,
+        "verification_rate": 0.5,  # verified by a person, not merely linked
+        "receipt_rate": 0.5,
         "key_pickup_rate": 0.5,
-        "ordinary_pickup_rate": 1.0,
+        "ordinary_pickup_rate": 0.5,
         "police_control_rate": 0.5,  # acknowledged by the police, not merely handed over
         "key_agreement_rate": 0.0,
+        "applied_agreement_rate": 0.5,  # of the two who applied themselves, one signed
         "release_intake_missed": 2,  # both key persons: not registered 7 days after release
     }
 

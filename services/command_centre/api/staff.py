@@ -564,6 +564,8 @@ async def handover_step(
         "assistance",
         "services",
         "supplement",
+        "agreement-check",
+        "application",
     ],
     request: Request,
     parts: Parts,

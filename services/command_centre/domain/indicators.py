@@ -164,6 +164,15 @@ CATALOGUE: tuple[Indicator, ...] = (
         "Key persons released in the month with a signed assistance agreement ÷ key persons released.",
     ),
     Indicator(
+        "applied_agreement_rate",
+        "rate",
+        "自愿申请人员协议签订率",
+        "Agreement rate (applied themselves)",
+        "本月释放、本人自愿申请帮教的人员中已签订安置帮教协议的人数 ÷ 本月释放的自愿申请人数。",
+        "Persons released in the month who applied for assistance themselves and signed an agreement ÷ those "
+        "who applied.",
+    ),
+    Indicator(
         "release_intake_missed",
         "count",
         "刑释人员漏管人数",

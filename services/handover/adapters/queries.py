@@ -72,6 +72,7 @@ async def releases(conn: AsyncConnection, since: date, until: date) -> list[Any]
         h.pickup_outcome,
         h.police_ack_at,
         h.agreement,
+        h.applied_at,
         h.arrived_at,
         h.services,
         h.assistance,

@@ -44,6 +44,7 @@ handovers = sa.Table(
     # Resettlement services after release: placements (安置) and employment services (就业服务)
     sa.Column("services", pg.JSONB, nullable=False, server_default="[]"),
     sa.Column("supplement", pg.JSONB),  # 信息补录 after arrival
+    sa.Column("applied_at", sa.DateTime(timezone=True)),  # 自愿申请帮教: the person applied themselves
 )
 
 # A new court order for a person released before (重新犯罪), for the re-offending rates.

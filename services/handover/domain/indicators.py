@@ -33,6 +33,7 @@ class Release:
     picked_up: bool = False
     police_acknowledged: bool = False  # the police took the handover over (社区管控)
     agreement: bool = False
+    applied: bool = False  # 自愿申请帮教: the person applied for assistance themselves
     arrived_on: date | None = None  # the county's date of registration at the office
     services: frozenset[str] = frozenset()
     assistance: tuple[tuple[date, bool], ...] = ()  # each request's county date, and whether it got help
@@ -51,6 +52,7 @@ def monthly(releases: list[Release], start: date, end: date, today: date, arriva
         mine = [r for r in due if r.office == office]
         key = [r for r in mine if r.key_person]
         ordinary = [r for r in mine if not r.key_person]
+        applied = [r for r in mine if r.applied]
         missed = [r for r in key if _intake_missed(r, today, arrival_days)]
         out.append(
             {
@@ -63,6 +65,7 @@ def monthly(releases: list[Release], start: date, end: date, today: date, arriva
                 "ordinary_pickup_rate": rate(sum(r.picked_up for r in ordinary), len(ordinary)),
                 "police_control_rate": rate(sum(r.police_acknowledged for r in key), len(key)),
                 "key_agreement_rate": rate(sum(r.agreement for r in key), len(key)),
+                "applied_agreement_rate": rate(sum(r.agreement for r in applied), len(applied)),
                 "release_intake_missed": len(missed),
             }
         )

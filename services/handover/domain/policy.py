@@ -33,6 +33,10 @@ class NoticePolicy(_Strict):
     lead: timedelta = timedelta(days=30)  # 前置化: a prison's notice at least a month before release
 
 
+class AgreementPolicy(_Strict):
+    review_every_months: int = Field(6, ge=1)  # 安置帮教协议 reviewed at least this often
+
+
 class HandoverPolicy(_Strict):
     receipt: ReceiptPolicy
     notice: NoticePolicy = NoticePolicy()
@@ -44,6 +48,7 @@ class HandoverPolicy(_Strict):
     targets: dict[str, float]
     visits: VisitPolicy = VisitPolicy()
     prison_visits: PrisonVisitPolicy = PrisonVisitPolicy()
+    agreements: AgreementPolicy = AgreementPolicy()
 
 
 def load_handover_policy(policy_dir: Path) -> HandoverPolicy:

@@ -119,7 +119,10 @@ export const HANDOVER_ACTIONS = {
   "pickup-outcome": handover("pickup-outcome", [choice("outcome", "pickup")]),
   release: handover("release", [{ name: "at", type: "datetime" }]),
   arrival: handover("arrival", [{ name: "at", type: "datetime" }]),
-  agreement: handover("agreement", [{ name: "terms", label: "terms", type: "lines" }, { name: "signed_on", label: "signedOn", type: "date" }]),
+  // 安置帮教协议 (1+1+N): the person, the office and N helpers (one a line); reviewed, kept or not.
+  agreement: handover("agreement", [{ name: "terms", label: "terms", type: "lines" }, { name: "signed_on", label: "signedOn", type: "date" }, { name: "helpers", label: "helpers", type: "lines", optional: true }]),
+  "agreement-check": handover("agreement-check", [{ name: "on", label: "on", type: "date" }, { name: "kept", label: "kept", type: "switch" }, area("note")]),
+  application: handover("application", [{ name: "at", type: "datetime" }]),
   assistance: handover("assistance", [choice("kind", "assistance")]),
   services: handover("services", [choice("kind", "service"), { name: "on", label: "on", type: "date" }, area("note", { optional: true })]),
   // 信息补录 after arrival: what is known; risk assesses again with it.

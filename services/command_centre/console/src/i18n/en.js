@@ -51,6 +51,7 @@ export default {
     documentsHint: "Orders, release notices and receipts are filed under the case number.", served: "Term served", certificate: "Print the certificate of release (PDF)",
   },
   forms: {
+    helpers: "Other helpers (N, one a line)", kept: "Kept", 
     helpPlan: "Make a help plan", 
     prisonVisit: "Record a prison visit", noticesSeen: "Persons seen (notice numbers, one a line)", 
     employment: "Employment", family_support: "Family support", housing: "Housing", substance_use: "Substance use", 
@@ -134,7 +135,7 @@ export default {
     keyPerson: "Key person", steps: "Steps",
     step: {
       resolve: "Assign office", verification: "Verification", "pickup-plan": "Pick-up plan", "pickup-outcome": "Pick-up outcome",
-      release: "Release", arrival: "Arrival", agreement: "Agreement", assistance: "Assistance", services: "Services", supplement: "Information after arrival",
+      release: "Release", arrival: "Arrival", agreement: "Agreement", assistance: "Assistance", services: "Services", "agreement-check": "Is the agreement kept", application: "Applied for assistance themselves", supplement: "Information after arrival",
     },
   },
   keyPersons: { remove: "Take off", removeReason: "Why taken off", add: "Put on the list", addReason: "Why listed", find: "Find", removedTitle: "Taken off this month", reasonNeeded: "Each person taken off or put on needs a reason", month: "Month", office: "Office", confirmed: "Confirmed", draft: "To confirm", reason: "Why listed", empty: "No one listed this month" },

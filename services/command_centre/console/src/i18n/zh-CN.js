@@ -51,6 +51,7 @@ export default {
     sanctionCount: "{kind}：{n} 次", documentsHint: "入矫、释放、接收回执等文书随案件编号归档。", served: "矫正期满", certificate: "打印解除社区矫正证明书",
   },
   forms: {
+    helpers: "其他帮教人（N，每行一人）", kept: "已履行协议", 
     helpPlan: "制定帮教计划", 
     prisonVisit: "记录延伸帮教", noticesSeen: "见到的服刑人员（预释放通知编号，每行一个）", 
     employment: "就业情况", family_support: "家庭支持", housing: "居住情况", substance_use: "吸毒史", 
@@ -132,7 +133,7 @@ export default {
     notice: "通知编号", person: "人员", office: "司法所", releaseDate: "释放日期", keyPerson: "重点人员", steps: "办理",
     step: {
       resolve: "指定司法所", verification: "核实", "pickup-plan": "接送计划", "pickup-outcome": "接送结果", release: "释放",
-      arrival: "报到", agreement: "帮教协议", assistance: "帮扶", services: "服务", supplement: "信息补录",
+      arrival: "报到", agreement: "帮教协议", assistance: "帮扶", services: "服务", "agreement-check": "协议履行情况", application: "本人自愿申请帮教", supplement: "信息补录",
     },
   },
   keyPersons: { remove: "移出名单", removeReason: "移出理由", add: "列入名单", addReason: "列入理由", find: "查找", removedTitle: "本月移出名单的人员", reasonNeeded: "每位移出或列入的人员都需填写理由", month: "月份", office: "司法所", confirmed: "已确认", draft: "待确认", reason: "列入理由", empty: "本月名单为空" },
