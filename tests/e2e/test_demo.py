@@ -6,6 +6,7 @@ from __future__ import annotations
 import httpx
 
 from tests.e2e.test_thin_slice import staff
+from tests.waiting import eventually
 from tools.devstack.simulator import Demo
 
 
@@ -27,3 +28,15 @@ async def test_the_simulator_feeds_the_platform(platform):
         assert ids and len(ids & {m["person_id"] for m in mine}) == min(3, len(ids))
         forces = (await client.get(f"{platform.url('command_centre')}/api/v1/social-forces", headers=duty)).json()
         assert {"陈社工", "李志愿"} <= {f["name"] for f in forces if f["office"] == "澄江街道"}
+
+        # 安置帮教 on the demo's data: the resettlement measures of 澄江街道 are computed.
+        async def measured() -> dict | None:
+            stats = (await client.get(f"{platform.url('command_centre')}/api/v1/statistics", headers=duty)).json()
+            office = next(o for o in stats["offices"] if o["office"] == "澄江街道")
+            return office if office.get("resettlement_cases") else None  # the cases open through Kafka
+
+        office = await eventually(measured, 30)
+        assert office["placement_rate"] is not None and office["employment_service_rate"] is not None
+        assert office["help_plan_rate"] == 0.0  # none made yet: the demo leaves them to the office
+        visits = (await client.get(f"{platform.url('command_centre')}/api/v1/visits", headers=duty)).json()
+        assert any(v["office"] == "澄江街道" and v["family"]["name_masked"] == "演**" for v in visits)

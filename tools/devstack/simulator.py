@@ -13,6 +13,7 @@ import asyncio
 import math
 import random
 import time
+import uuid
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 
@@ -40,6 +41,9 @@ class Person:
     strap_cut: bool = False
     reported: bool = False
     position: tuple[float, float] = field(default=(0.0, 0.0))
+
+
+SERVICES = ("placed_employment", "job_referral", "placed_family", "skills_training")  # placements and job help
 
 
 def id_number(rng: random.Random) -> str:
@@ -194,6 +198,98 @@ class Demo:
             helper = {"kind": kind, "name": name, "office": "澄江街道", **({"account": account} if account else {})}
             await staff.post("/api/v1/social-forces", headers=head, json=helper)
         console.print(f"[green]✓[/] 协矫通: team-demo on {named} correction teams; 2 helpers on the registry")
+        await self.resettlement(staff, head)
+
+    async def resettlement(self, staff: httpx.AsyncClient, head: dict[str, str], released: int = 8) -> None:
+        """安置帮教 for the statistics: persons released to 澄江街道 earlier this year, registered,
+        placed or served, some with an agreement, information supplemented; a prison visit; and a
+        family video-visit slot the office books."""
+        tag = f"演示安置-{int(time.time())}"
+        today = date.today()
+        for i in range(released):
+            body = {
+                "notice_no": f"{tag}-{i}",
+                "prison": "江苏省苏州监狱",
+                "person": {
+                    "name": "演示安置人员",
+                    "id_number": id_number(self.rng),
+                    "sex": "M",
+                    "residence": {"town": "澄江街道"},
+                },
+                "offence": "演示罪名",
+                "offence_category": "property",
+                "release_date": (today - timedelta(days=10 + 3 * i)).isoformat(),
+                "sentence_months": 24,
+                "reform_performance": "good",
+                "prison_risk_rating": "low",
+                "destination": {"town": "澄江街道"},
+            }
+            await self.post("prison", "/v1/release-notices", body)
+        rows: list[dict] = []
+        for _ in range(60):  # the notices reach handover through Kafka
+            r = await staff.get("/api/v1/handovers", headers=head, params={"notice_prefix": tag, "days": 400})
+            rows = r.json() if r.status_code == 200 else []
+            if len(rows) >= released:
+                break
+            await asyncio.sleep(0.5)
+        steps = 0
+        for i, h in enumerate(rows):
+            url = f"/api/v1/handovers/{h['handover_id']}"
+            at = datetime.combine(date.fromisoformat(h["release_date"]), datetime.min.time(), UTC) + timedelta(hours=10)
+            plan = [
+                ("release", {"at": at.isoformat()}),
+                ("arrival", {"at": (at + timedelta(days=1)).isoformat()}),
+                (
+                    "services",
+                    {
+                        "kind": ["placed_employment", "job_referral", "placed_family", "skills_training"][i % 4],
+                        "on": today.isoformat(),
+                    },
+                ),
+                ("supplement", {"employment": "employed" if i % 2 else "unemployed", "family_support": "strong"}),
+            ]
+            if i % 2 == 0:
+                plan.append(
+                    (
+                        "agreement",
+                        {"terms": ["按时报到", "积极就业"], "signed_on": today.isoformat(), "helpers": ["家属"]},
+                    )
+                )
+            for step, body in plan:
+                r = await staff.post(f"{url}/{step}", headers=head, json=body)
+                steps += r.status_code == 200
+        visit = {
+            "prison": "江苏省苏州监狱",
+            "visited_on": today.isoformat(),
+            "notices_seen": [f"{tag}-0"],
+            "note": "入监帮教",
+        }
+        await staff.post("/api/v1/prison-visits", headers=head, json=visit)
+        booked = await self.video_visit(staff, head, tag)
+        console.print(
+            f"[green]✓[/] 安置帮教: {len(rows)} released persons, {steps} steps, video visit booked: {booked}"
+        )
+
+    async def video_visit(self, staff: httpx.AsyncClient, head: dict[str, str], tag: str) -> bool:
+        """A prison offers a family video-visit slot three days on; 澄江街道 books it for a family."""
+        start = datetime.combine(date.today() + timedelta(days=3), datetime.min.time(), UTC) + timedelta(hours=2)
+        slot = {
+            "slot_no": f"{tag}-V",
+            "prisoner_person_id": str(uuid.uuid4()),
+            "start": start.isoformat(),
+            "minutes": 30,
+        }
+        r = await self.post("prison", "/v1/visit-slots", {"slots": [slot]})
+        slot_id = r.json()["slots"][0]["slot_id"]
+        family = {"name": "演示家属", "id_number": id_number(self.rng), "relationship": "parent"}
+        for _ in range(60):  # the slot reaches handover through Kafka
+            r = await staff.post(
+                f"/api/v1/visit-slots/{slot_id}/book", headers=head, json={"office": "澄江街道", "family": family}
+            )
+            if r.status_code != 404:
+                return r.status_code == 201
+            await asyncio.sleep(0.5)
+        return False
 
     def move(self, p: Person) -> dict:
         if p.trip_left > 0:
