@@ -39,4 +39,4 @@ async def test_the_simulator_feeds_the_platform(platform):
         assert office["placement_rate"] is not None and office["employment_service_rate"] is not None
         assert office["help_plan_rate"] == 0.0  # none made yet: the demo leaves them to the office
         visits = (await client.get(f"{platform.url('command_centre')}/api/v1/visits", headers=duty)).json()
-        assert any(v["office"] == "澄江街道" and v["family"]["name_masked"] == "演**" for v in visits)
+        assert any(v["office"] == "澄江街道" and v["family"]["name_masked"].startswith("演*") for v in visits)

@@ -271,8 +271,8 @@ class Demo:
         )
 
     async def video_visit(self, staff: httpx.AsyncClient, head: dict[str, str], tag: str) -> bool:
-        """A prison offers a family video-visit slot three days on; 澄江街道 books it for a family."""
-        start = datetime.combine(date.today() + timedelta(days=3), datetime.min.time(), UTC) + timedelta(hours=2)
+        """A prison offers a family video-visit slot five days on (9:00 in the county); 澄江街道 books it."""
+        start = datetime.combine(date.today() + timedelta(days=5), datetime.min.time(), UTC) + timedelta(hours=1)
         slot = {
             "slot_no": f"{tag}-V",
             "prisoner_person_id": str(uuid.uuid4()),
