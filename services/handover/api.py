@@ -144,6 +144,7 @@ class Service(ActingStaff):
     ]
     on: date
     note: str | None = Field(None, max_length=2000)
+    base_id: uuid.UUID | None = None  # 安置基地: the base a placed_base placement is in
 
 
 async def _step(
@@ -205,7 +206,10 @@ async def verification(handover_id: uuid.UUID, body: Verification, parts: Parts)
 async def service(handover_id: uuid.UUID, body: Service, parts: Parts) -> dict[str, Any]:
     actor = body.acting(parts.authority)
     return await _step(
-        parts, handover_id, body, lambda h, uow: h.add_service(uow, actor, handover_id, body.kind, body.on, body.note)
+        parts,
+        handover_id,
+        body,
+        lambda h, uow: h.add_service(uow, actor, handover_id, body.kind, body.on, body.note, body.base_id),
     )
 
 
@@ -309,8 +313,17 @@ async def visit_slots(parts: Parts, limit: int = 500) -> list[dict[str, Any]]:
 
 @router.get("/visits")
 async def visits(parts: Parts, office: str | None = None, limit: int = 500) -> list[dict[str, Any]]:
+    """The bookings, each with whether the office still owes the family a reminder."""
     async with parts.runtime.engine.connect() as conn:
-        return await queries.visit_bookings_of(conn, office, min(limit, 5000))
+        rows = await queries.visit_bookings_of(conn, office, min(limit, 5000))
+    now = datetime.now(UTC)
+    return [parts.handlers.with_reminder(r, now) for r in rows]
+
+
+@router.post("/visits/{booking_id}/reminded")
+async def visit_reminded(booking_id: uuid.UUID, body: ActingStaff, parts: Parts) -> dict[str, Any]:
+    async with parts.runtime.uow() as uow:
+        return await parts.handlers.remind_visit(uow, body.acting(parts.authority), booking_id)
 
 
 @router.get("/visit-figures")
@@ -373,5 +386,32 @@ async def record_prison_visit(body: PrisonVisitIn, parts: Parts) -> dict[str, An
             return await parts.handlers.record_prison_visit(
                 uow, actor, body.prison, body.visited_on, body.notices_seen, body.note
             )
+        except StepRefused as exc:
+            raise Conflict(str(exc)) from None
+
+
+# --- resettlement bases (安置基地) -----------------------------------------------------------------------
+
+
+class BaseIn(ActingStaff):
+    office: str = Field(min_length=2, max_length=60)
+    name: str = Field(min_length=2, max_length=100)
+    kind: Literal["enterprise", "farm", "workshop", "other"]
+    places: int = Field(ge=1, le=10_000)
+
+
+@router.get("/bases")
+async def bases(parts: Parts, office: str | None = None) -> list[dict[str, Any]]:
+    """The bases with their places and how many are taken."""
+    async with parts.runtime.engine.connect() as conn:
+        return await queries.bases_of(conn, office)
+
+
+@router.post("/bases", status_code=201)
+async def register_base(body: BaseIn, parts: Parts) -> dict[str, Any]:
+    actor = body.acting(parts.authority)
+    async with parts.runtime.uow() as uow:
+        try:
+            return await parts.handlers.register_base(uow, actor, body.office, body.name, body.kind, body.places)
         except StepRefused as exc:
             raise Conflict(str(exc)) from None

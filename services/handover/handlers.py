@@ -387,6 +387,25 @@ class HandoverHandlers(Visits):
         await self.store(uow).set(handover_id, agreement=agreement)
         return agreement
 
+    async def register_base(
+        self, uow: UnitOfWork, actor: Actor, office: str, name: str, kind: str, places: int
+    ) -> dict[str, Any]:
+        """安置基地: an office registers a base and its places."""
+        actor.require("bases.manage", office)
+        if office not in self.offices:
+            raise StepRefused(f"{office} is not a justice office of the county")
+        values = {
+            "base_id": uuid.uuid4(),
+            "office": office,
+            "name": name,
+            "kind": kind,
+            "places": places,
+            "registered_by": actor.name,
+            "registered_at": self.clock(),
+        }
+        await self.store(uow).add_base(values)
+        return {**values, "base_id": str(values["base_id"])}
+
     async def record_prison_visit(
         self, uow: UnitOfWork, actor: Actor, prison: str, visited_on: date, notices_seen: list[str], note: str
     ) -> dict[str, Any]:
@@ -416,15 +435,33 @@ class HandoverHandlers(Visits):
         return {**values, "visit_id": str(values["visit_id"]), "visited_on": visited_on.isoformat()}
 
     async def add_service(
-        self, uow: UnitOfWork, actor: Actor, handover_id: uuid.UUID, kind: str, on: date, note: str | None
+        self,
+        uow: UnitOfWork,
+        actor: Actor,
+        handover_id: uuid.UUID,
+        kind: str,
+        on: date,
+        note: str | None,
+        base_id: uuid.UUID | None = None,
     ) -> dict:
-        """A resettlement service after release: a placement (安置) or an employment service."""
+        """A resettlement service after release: a placement (安置, into a registered base with a
+        place left when it is a base) or an employment service."""
         row = await self._lock(uow, handover_id)
         if row["kind"] != "release":
             raise StepRefused("resettlement services are for released prisoners (安置帮教)")
         if row["released_at"] is None and row["arrived_at"] is None:
             raise StepRefused("the person is not released yet")
         entry = {"kind": kind, "on": on.isoformat(), "note": note, "by": actor.name}
+        if (kind == "placed_base") != (base_id is not None):
+            raise StepRefused("a placement in a resettlement base names the base (base_id), and only it does")
+        if base_id is not None:
+            store = self.store(uow)
+            base = await store.base(base_id)
+            if base is None:
+                raise StepRefused(f"no resettlement base {base_id}")
+            if await store.base_placements(base_id) >= base["places"]:
+                raise StepRefused(f"{base['name']} has no place left (of {base['places']})")
+            entry["base_id"] = str(base_id)
         await self.store(uow).add_service(handover_id, entry)
         return entry
 

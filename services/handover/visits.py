@@ -25,6 +25,7 @@ from services.handover.domain.visits import (
     check_bookable,
     check_cancellable,
     check_recordable,
+    reminder_due,
     room_clash,
 )
 from shared.authority import Actor
@@ -149,6 +150,31 @@ class Visits:
             booking_id, status=step.outcome, recorded_by=actor.name, recorded_at=self.clock(), note=step.note
         )
         return _shown({**booking, "status": step.outcome, "note": step.note})
+
+    async def remind_visit(self, uow: UnitOfWork, actor: Actor, booking_id: uuid.UUID) -> dict[str, Any]:
+        """The office reminded the family of a confirmed visit to come (by phone), once."""
+        store = self.store(uow)
+        booking = await self._booking(store, actor, booking_id)
+        if booking["status"] != "confirmed":
+            raise Conflict(f"only a confirmed visit is reminded (this one is {booking['status']})")
+        if booking["reminded_at"] is not None:
+            raise Conflict(f"reminded already by {booking['reminded_by']}")
+        if booking["start"] <= self.clock():
+            raise Refused("booking", "the visit's time has passed")
+        now = self.clock()
+        await store.update_booking(booking_id, reminded_by=actor.name, reminded_at=now)
+        return _shown({**booking, "reminded_by": actor.name, "reminded_at": now})
+
+    def with_reminder(self, booking: dict[str, Any], now: datetime) -> dict[str, Any]:
+        """The booking as the office sees it, with whether a reminder is owed now."""
+        owed = reminder_due(
+            Slot(booking["start"], booking["minutes"]),
+            booking["status"],
+            booking.get("reminded_at") is not None,
+            now,
+            self.policy.visits,
+        )
+        return {**booking, "reminder_due": owed}
 
     async def _booking(
         self, store: HandoverStore, actor: Actor, booking_id: uuid.UUID, action: str = "visit.book"

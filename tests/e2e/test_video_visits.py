@@ -151,3 +151,46 @@ async def test_the_office_books_a_slot_for_a_family_on_the_visits_page(platform,
     await expect(booked.locator(".visit-status")).to_have_text("待监狱确认")
     await expect(booked).to_contain_text("officer-demo 核验身份")
     await page.context.close()
+
+
+async def test_a_confirmed_visit_within_two_days_is_owed_a_reminder_until_the_office_records_it(platform):
+    gw, cc = platform.url("exchange"), platform.url("command_centre")
+    start = (datetime.now(UTC) + timedelta(hours=30)).replace(minute=0, second=0, microsecond=0)
+    async with httpx.AsyncClient(timeout=20) as client:
+        prison, officer = await gateway_token(client, gw, "prison"), await staff(client, cc, "officer-demo")
+        slot = {
+            "slot_no": f"V-{uuid.uuid4().hex[:6]}",
+            "prisoner_person_id": str(uuid.uuid4()),
+            "start": start.isoformat(),
+        }
+        r = await client.post(f"{gw}/v1/visit-slots", json={"slots": [{**slot, "minutes": 20}]}, headers=prison)
+        slot_id = r.json()["slots"][0]["slot_id"]
+        family = {"name": "周兰", "id_number": random_id_number(), "relationship": "sibling"}
+
+        async def booked() -> dict | None:
+            url = f"{cc}/api/v1/visit-slots/{slot_id}/book"
+            r = await client.post(url, json={"office": "南闸街道", "family": family}, headers=officer)
+            return None if r.status_code == 404 else r  # the slot reaches handover through Kafka
+
+        r = await eventually(booked, 30)
+        assert r.status_code == 403  # another office's room: the officer books only in their own
+        head = await staff(client, cc, "head-demo")
+        r = await client.post(
+            f"{cc}/api/v1/visit-slots/{slot_id}/book", json={"office": "南闸街道", "family": family}, headers=head
+        )
+        assert r.status_code == 201, r.text
+        booking_id = r.json()["booking_id"]
+        r = await client.post(f"{gw}/v1/visits/{booking_id}/answer", json={"answer": "confirmed"}, headers=prison)
+        assert r.status_code == 202, r.text
+
+        async def owed() -> dict | None:
+            rows = (await client.get(f"{cc}/api/v1/visits", params={"office": "南闸街道"}, headers=head)).json()
+            row = next((b for b in rows if b["booking_id"] == booking_id), None)
+            return row if row and row["reminder_due"] else None
+
+        await eventually(owed, 30)
+        assert (await client.post(f"{cc}/api/v1/visits/{booking_id}/reminded", headers=head)).status_code == 200
+        assert (await client.post(f"{cc}/api/v1/visits/{booking_id}/reminded", headers=head)).status_code == 409
+        rows = (await client.get(f"{cc}/api/v1/visits", params={"office": "南闸街道"}, headers=head)).json()
+        row = next(b for b in rows if b["booking_id"] == booking_id)
+        assert row["reminder_due"] is False and row["reminded_by"] == "head-demo"

@@ -34,7 +34,17 @@ class FakeHandoverStore:
         self.new_orders: dict[str, tuple[uuid.UUID, date]] = {}
         self.slots: dict[uuid.UUID, dict[str, Any]] = {}
         self.prison_visits: list[dict[str, Any]] = []
+        self.bases: dict[uuid.UUID, dict[str, Any]] = {}
         self.bookings: dict[uuid.UUID, dict[str, Any]] = {}
+
+    async def add_base(self, values: dict[str, Any]) -> None:
+        self.bases[values["base_id"]] = dict(values)
+
+    async def base(self, base_id: uuid.UUID) -> dict[str, Any] | None:
+        return self.bases.get(base_id)
+
+    async def base_placements(self, base_id: uuid.UUID) -> int:
+        return sum(1 for r in self.rows.values() for e in r.get("services", []) if e.get("base_id") == str(base_id))
 
     async def add_prison_visit(self, values: dict[str, Any]) -> None:
         self.prison_visits.append(dict(values))
@@ -62,7 +72,7 @@ class FakeHandoverStore:
         ]
 
     async def add_booking(self, values: dict[str, Any]) -> None:
-        self.bookings[values["booking_id"]] = dict(values)
+        self.bookings[values["booking_id"]] = {"reminded_at": None, "reminded_by": None, **values}
 
     async def booking(self, booking_id: uuid.UUID) -> dict[str, Any] | None:
         return self.bookings.get(booking_id)

@@ -269,3 +269,30 @@ async def test_an_agreement_of_one_plus_one_plus_n_is_signed_once_and_its_checks
     assert checked["checks"][0]["kept"] is False and checked["review_on"] == "2027-06-09"
     with pytest.raises(StepRefused, match="has not come yet"):
         await handlers.check_agreement(cast(Any, uow), officer, hid, {"on": "2026-12-11", "kept": True, "note": "x"})
+
+
+async def test_a_placement_in_a_resettlement_base_takes_one_of_its_places_and_none_is_left_after_the_last(world):
+    """安置基地 (docs/domain.md §2): a registered base with its places; a placement names it."""
+    from shared.authority import Actor
+
+    handlers, uow, store = world
+    officer = Actor("officer-demo", "justice_officer", "澄江街道")
+    base = await handlers.register_base(cast(Any, uow), officer, "澄江街道", "澄江安置基地", "enterprise", 1)
+    base_id = uuid.UUID(base["base_id"])
+    with pytest.raises(Forbidden):
+        await handlers.register_base(cast(Any, uow), officer, "南闸街道", "南闸基地", "farm", 5)
+    hids = []
+    for _ in range(2):
+        await receive(handlers, uow, notice("澄江街道"))
+        hid = next(h for h in store.rows if h not in hids)
+        await handlers.update(cast(Any, uow), hid, arrived_at=NOW)
+        hids.append(hid)
+    day = handlers.county.day_of(NOW)
+    with pytest.raises(StepRefused, match="names the base"):
+        await handlers.add_service(cast(Any, uow), officer, hids[0], "placed_base", day, None)
+    with pytest.raises(StepRefused, match="names the base"):
+        await handlers.add_service(cast(Any, uow), officer, hids[0], "job_referral", day, None, base_id)
+    placed = await handlers.add_service(cast(Any, uow), officer, hids[0], "placed_base", day, None, base_id)
+    assert placed["base_id"] == str(base_id)
+    with pytest.raises(StepRefused, match="no place left"):
+        await handlers.add_service(cast(Any, uow), officer, hids[1], "placed_base", day, None, base_id)

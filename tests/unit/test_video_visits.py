@@ -100,6 +100,14 @@ async def test_the_prison_answers_the_office_cancels_and_records_only_a_confirme
     assert store.bookings[booking_id]["status"] == "confirmed"
     with pytest.raises(Refused, match="once the visit's time has come"):
         await handlers.record_visit(cast(Any, uow), OFFICER, booking_id, held)
+    # 42 h before it: within the two days a reminder is owed, once.
+    assert handlers.with_reminder(store.bookings[booking_id], NOW)["reminder_due"] is True
+    assert handlers.with_reminder(store.bookings[booking_id], NOW - timedelta(hours=7))["reminder_due"] is False
+    async with uow:
+        await handlers.remind_visit(cast(Any, uow), OFFICER, booking_id)
+    assert handlers.with_reminder(store.bookings[booking_id], NOW)["reminder_due"] is False
+    with pytest.raises(Conflict, match="reminded already by officer-demo"):
+        await handlers.remind_visit(cast(Any, uow), OFFICER, booking_id)
     async with uow:
         await handlers.cancel_visit(cast(Any, uow), OFFICER, booking_id, Cancellation(reason="家属生病"))
     assert store.slots[slot.slot_id]["booking_id"] is None  # free for another family

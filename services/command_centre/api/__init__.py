@@ -2,11 +2,22 @@
 
 from fastapi import APIRouter
 
-from services.command_centre.api import caseload, endings, leaves, notices, social, staff, team, views, visits
+from services.command_centre.api import (
+    caseload,
+    endings,
+    leaves,
+    notices,
+    resettlement,
+    social,
+    staff,
+    team,
+    views,
+    visits,
+)
 from services.command_centre.api.staff import CONSOLE
 
 router = APIRouter()
-for module in (staff, views, caseload, leaves, endings, notices, team, social, visits):
+for module in (staff, views, caseload, leaves, endings, notices, team, social, visits, resettlement):
     router.include_router(module.router)
 
 __all__ = ["CONSOLE", "router"]

@@ -76,6 +76,12 @@ async def cancel(booking_id: uuid.UUID, body: steps.Cancellation, parts: Parts, 
     return await _step(parts, user, "visit.book", f"visits/{booking_id}/cancel", body, "update")
 
 
+@router.post("/api/v1/visits/{booking_id}/reminded")
+async def reminded(booking_id: uuid.UUID, parts: Parts, user: User) -> dict[str, Any]:
+    """The office phoned the family to remind them of the confirmed visit."""
+    return await _step(parts, user, "visit.book", f"visits/{booking_id}/reminded", steps.NoBody(), "update")
+
+
 @router.post("/api/v1/visits/{booking_id}/outcome")
 async def outcome(booking_id: uuid.UUID, body: steps.VisitOutcome, parts: Parts, user: User) -> dict[str, Any]:
     return await _step(parts, user, "visit.record", f"visits/{booking_id}/outcome", body, "update")

@@ -9,7 +9,14 @@ from typing import Any, Literal
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from services.handover.adapters.tables import handovers, new_orders, prison_visits, visit_bookings, visit_slots
+from services.handover.adapters.tables import (
+    handovers,
+    new_orders,
+    prison_visits,
+    resettlement_bases,
+    visit_bookings,
+    visit_slots,
+)
 
 View = Literal["all", "upcoming", "unplanned", "receipts_due", "not_arrived", "unlinked"]
 
@@ -148,4 +155,21 @@ async def prison_schedule(conn: AsyncConnection, today: date, always: tuple[str,
 
 async def prison_visits_recent(conn: AsyncConnection, limit: int) -> list[dict[str, Any]]:
     query = sa.select(prison_visits).order_by(prison_visits.c.visited_on.desc()).limit(limit)
+    return [_plain(r) for r in (await conn.execute(query)).mappings()]
+
+
+async def bases_of(conn: AsyncConnection, office: str | None) -> list[dict[str, Any]]:
+    """安置基地 of one office or all, each with its places taken (placements into it so far)."""
+    b = resettlement_bases.c
+    entry = sa.func.jsonb_array_elements(handovers.c.services).table_valued("value").alias("entry")
+    taken = (
+        sa.select(sa.func.count())
+        .select_from(handovers)
+        .join(entry, sa.true())
+        .where(entry.c.value["base_id"].astext == sa.cast(b.base_id, sa.Text))
+        .scalar_subquery()
+    )
+    query = sa.select(resettlement_bases, taken.label("taken")).order_by(b.office, b.name)
+    if office is not None:
+        query = query.where(b.office == office)
     return [_plain(r) for r in (await conn.execute(query)).mappings()]

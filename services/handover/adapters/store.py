@@ -12,7 +12,14 @@ import sqlalchemy as sa
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from services.handover.adapters.tables import handovers, new_orders, prison_visits, visit_bookings, visit_slots
+from services.handover.adapters.tables import (
+    handovers,
+    new_orders,
+    prison_visits,
+    resettlement_bases,
+    visit_bookings,
+    visit_slots,
+)
 from services.handover.domain.assistance import decided
 from services.handover.domain.visits import ACTIVE as ACTIVE_VISITS
 from shared.db.uow import UnitOfWork
@@ -104,6 +111,26 @@ class HandoverStore:
             .where(handovers.c.handover_id == handover_id, handovers.c.police_ack_at.is_(None))
             .values(police_ack_at=at, police_ack_by=by)
         )
+
+    async def add_base(self, values: dict[str, Any]) -> None:
+        await self.conn.execute(insert(resettlement_bases).values(**values))
+
+    async def base(self, base_id: uuid.UUID) -> dict[str, Any] | None:
+        """The base, locked: two placements into its last place take turns."""
+        query = sa.select(resettlement_bases).where(resettlement_bases.c.base_id == base_id).with_for_update()
+        row = (await self.conn.execute(query)).mappings().first()
+        return None if row is None else dict(row)
+
+    async def base_placements(self, base_id: uuid.UUID) -> int:
+        """The placements made into the base (安置基地), from the handovers' services."""
+        entry = sa.func.jsonb_array_elements(handovers.c.services).table_valued("value").alias("entry")
+        query = (
+            sa.select(sa.func.count())
+            .select_from(handovers)
+            .join(entry, sa.true())
+            .where(entry.c.value["base_id"].astext == str(base_id))
+        )
+        return int(await self.conn.scalar(query) or 0)
 
     async def add_prison_visit(self, values: dict[str, Any]) -> None:
         """延伸帮教: a visit to a prison and whom it saw."""

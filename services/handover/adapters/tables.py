@@ -93,6 +93,8 @@ visit_bookings = sa.Table(
     sa.Column("recorded_by", sa.Text),
     sa.Column("recorded_at", sa.DateTime(timezone=True)),
     sa.Column("note", sa.Text),
+    sa.Column("reminded_by", sa.Text),
+    sa.Column("reminded_at", sa.DateTime(timezone=True)),
 )
 
 prison_visits = sa.Table(
@@ -106,4 +108,16 @@ prison_visits = sa.Table(
     sa.Column("note", sa.Text, nullable=False),
     sa.Column("recorded_by", sa.Text, nullable=False),
     sa.Column("recorded_at", sa.DateTime(timezone=True), nullable=False),
+)
+
+resettlement_bases = sa.Table(
+    "resettlement_bases",
+    metadata,  # 安置基地: where released persons are placed, with how many places
+    sa.Column("base_id", pg.UUID(as_uuid=True), primary_key=True),
+    sa.Column("office", sa.Text, nullable=False, index=True),
+    sa.Column("name", sa.Text, nullable=False),
+    sa.Column("kind", sa.Text, nullable=False),
+    sa.Column("places", sa.Integer, nullable=False),
+    sa.Column("registered_by", sa.Text, nullable=False),
+    sa.Column("registered_at", sa.DateTime(timezone=True), nullable=False),
 )

@@ -21,6 +21,7 @@ class VisitPolicy(BaseModel):
 
     book_before: timedelta = timedelta(hours=24)  # a slot is booked at least this long before it starts
     cancel_before: timedelta = timedelta(hours=2)  # and cancelled at least this long before
+    remind_within: timedelta = timedelta(hours=48)  # the office reminds the family in the two days before
 
 
 class VisitRefused(ValueError):
@@ -49,6 +50,12 @@ def check_bookable(slot: Slot, now: datetime, policy: VisitPolicy) -> None:
 def check_cancellable(slot: Slot, now: datetime, policy: VisitPolicy) -> None:
     if slot.start - now < policy.cancel_before:
         raise VisitRefused(f"a booking is cancelled at least {_hours(policy.cancel_before)} h before the visit")
+
+
+def reminder_due(slot: Slot, status: str, reminded: bool, now: datetime, policy: VisitPolicy) -> bool:
+    """Whether the office still owes the family a reminder: a confirmed visit yet to come, within
+    `remind_within` of its start, not reminded yet."""
+    return status == "confirmed" and not reminded and now < slot.start <= now + policy.remind_within
 
 
 def check_recordable(slot: Slot, now: datetime) -> None:

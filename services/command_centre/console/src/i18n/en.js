@@ -51,6 +51,7 @@ export default {
     documentsHint: "Orders, release notices and receipts are filed under the case number.", served: "Term served", certificate: "Print the certificate of release (PDF)",
   },
   forms: {
+    base: "Register a base", places: "Places", 
     helpers: "Other helpers (N, one a line)", kept: "Kept", 
     helpPlan: "Make a help plan", 
     prisonVisit: "Record a prison visit", noticesSeen: "Persons seen (notice numbers, one a line)", 
@@ -85,8 +86,9 @@ export default {
   plan: { helpTitle: "Help plan",  title: "Correction plan", approved: "Approved", draft: "To approve", none: "No correction plan yet", madeBy: "made by {who} at {at}", approvedBy: "approved by {who} at {at}" },
   team: { title: "协矫通 · My persons", hint: "Only the persons whose correction teams you are on; every read and entry is audited.", nobody: "You are on no correction team yet.", waiting: "Study and service time to confirm", nothingWaiting: "Nothing waits to be confirmed.", entries: "Visits and notes", day: "Day", time: "Time", audited: "Reads and entries are on the audit trail.", app: "协矫通" },
   forces: { title: "Social forces", hint: "Social workers, volunteers and social organisations; the persons served are those whose correction teams name their 协矫通 account. Resettlement calls for one social worker per 50 released persons.", name: "Name", kind: "Kind", office: "Office", served: "Persons served", hours: "Time this year", state: "State", active: "Registered", left: "left {day}" },
-  visits: { title: "Remote family video visits", hint: "Prisons offer times; the office books its own video room for a family (two-way booking). ID numbers are shown masked.", slots: "Times the prisons offer", bookings: "The office's bookings", start: "Time", prison: "Prison", length: "Length", family: "Family member", office: "Office", status: "State", noSlots: "No times offered.", checkedBy: "identity checked by {who}", byPrison: "{month} by prison", held: "Held", noShows: "Missed", wait: "Mean days waited", statuses: { booked: "Awaiting the prison", confirmed: "Confirmed", declined: "Declined", cancelled: "Cancelled", held: "Held", no_show: "Family did not come" } },
+  visits: { remindNow: "Remind the family", reminded: "Family reminded", remindedBy: "family reminded by {who}", title: "Remote family video visits", hint: "Prisons offer times; the office books its own video room for a family (two-way booking). ID numbers are shown masked.", slots: "Times the prisons offer", bookings: "The office's bookings", start: "Time", prison: "Prison", length: "Length", family: "Family member", office: "Office", status: "State", noSlots: "No times offered.", checkedBy: "identity checked by {who}", byPrison: "{month} by prison", held: "Held", noShows: "Missed", wait: "Mean days waited", statuses: { booked: "Awaiting the prison", confirmed: "Confirmed", declined: "Declined", cancelled: "Cancelled", held: "Held", no_show: "Family did not come" } },
   prisonVisits: { title: "Visits to the prisons before release", hint: "Each prison is visited at least every {n} months.", last: "Last visit", due: "Owed by", waiting: "Awaiting release" },
+  bases: { title: "Resettlement bases", kind: "Kind", places: "Placed / places" },
   hours: { title: "Study and community service", month: "{month} confirmed", h: "h", min: "min", pending: "To confirm", confirmedBy: "confirmed by {who}", source: { app: "from the app", staff: "recorded by staff" } },
   suggestion: {
     title: "The rules point to: {kind}", absconded: "Absconded for {n} days", admonitions: "{n} admonitions already", warnings: "{n} warnings already",
@@ -95,6 +97,7 @@ export default {
   ruling: { pending: "Awaiting the court", revoked: "Revoked by the court", rejected: "Rejected by the court" },
   search: { title: "Police search", found: "Found", not_found: "Not found", in_custody: "In custody" },
   options: {
+    baseKind: { enterprise: "Enterprise", farm: "Farm", workshop: "Transitional workshop", other: "Other" },
     employment: { employed: "Employed", unemployed: "Unemployed" }, family_support: { strong: "Strong", weak: "Weak", none: "None" }, housing: { stable: "Stable", temporary: "Temporary", none: "None" }, substance_use: { none: "None", past: "Past", current: "Current" },
     relationship: { spouse: "Spouse", parent: "Parent", child: "Child", sibling: "Sibling", grandparent: "Grandparent", grandchild: "Grandchild", other: "Other close relative" }, visitOutcome: { held: "Held", no_show: "Family did not come" },
     forceKind: { social_worker: "Social worker", volunteer: "Volunteer", organisation: "Social organisation" },

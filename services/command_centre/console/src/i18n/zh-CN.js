@@ -51,6 +51,7 @@ export default {
     sanctionCount: "{kind}：{n} 次", documentsHint: "入矫、释放、接收回执等文书随案件编号归档。", served: "矫正期满", certificate: "打印解除社区矫正证明书",
   },
   forms: {
+    base: "登记安置基地", places: "安置名额", 
     helpers: "其他帮教人（N，每行一人）", kept: "已履行协议", 
     helpPlan: "制定帮教计划", 
     prisonVisit: "记录延伸帮教", noticesSeen: "见到的服刑人员（预释放通知编号，每行一个）", 
@@ -84,8 +85,9 @@ export default {
   plan: { helpTitle: "帮教计划",  title: "个案矫正方案", approved: "已审批", draft: "待审批", none: "尚未制定矫正方案", madeBy: "{who} 制定于 {at}", approvedBy: "{who} 审批于 {at}" },
   team: { title: "协矫通 · 我的矫正对象", hint: "只显示您所在矫正小组的对象；您的每次查看和记录都会留痕。", nobody: "您目前不在任何矫正小组中。", waiting: "待确认的学习和公益时长", nothingWaiting: "没有待确认的时长。", entries: "走访与情况记录", day: "日期", time: "时长", audited: "查看和记录均记入审计。", app: "协矫通" },
   forces: { title: "社会力量名册", hint: "社会工作者、志愿者和社会组织；服务对象为矫正小组中登记了其协矫通账号的人员。安置帮教按每50名刑释人员配备1名社会工作者。", name: "姓名或名称", kind: "类别", office: "司法所", served: "服务对象", hours: "本年服务时长", state: "状态", active: "在册", left: "{day} 退出" },
-  visits: { title: "远程亲情视频会见", hint: "监狱提供会见时段，司法所为家属预约本所视频会见室（双向预约）；家属身份证号仅显示脱敏后的号码。", slots: "监狱可预约时段", bookings: "本所预约", start: "会见时间", prison: "监狱", length: "时长", family: "家属", office: "司法所", status: "状态", noSlots: "暂无可预约时段。", checkedBy: "{who} 核验身份", byPrison: "{month} 各监狱会见情况", held: "已会见", noShows: "未到", wait: "平均等待天数", statuses: { booked: "待监狱确认", confirmed: "监狱已确认", declined: "监狱未同意", cancelled: "已取消", held: "已会见", no_show: "家属未到" } },
+  visits: { remindNow: "需提醒家属", reminded: "已电话提醒", remindedBy: "{who} 已提醒家属", title: "远程亲情视频会见", hint: "监狱提供会见时段，司法所为家属预约本所视频会见室（双向预约）；家属身份证号仅显示脱敏后的号码。", slots: "监狱可预约时段", bookings: "本所预约", start: "会见时间", prison: "监狱", length: "时长", family: "家属", office: "司法所", status: "状态", noSlots: "暂无可预约时段。", checkedBy: "{who} 核验身份", byPrison: "{month} 各监狱会见情况", held: "已会见", noShows: "未到", wait: "平均等待天数", statuses: { booked: "待监狱确认", confirmed: "监狱已确认", declined: "监狱未同意", cancelled: "已取消", held: "已会见", no_show: "家属未到" } },
   prisonVisits: { title: "延伸帮教（前置化）", hint: "每所监狱至少每 {n} 个月走访一次。", last: "上次走访", due: "应于此日前走访", waiting: "待释放人数" },
+  bases: { title: "安置基地", kind: "类型", places: "已安置 / 名额" },
   hours: { title: "教育学习与公益活动", month: "{month} 已确认", h: "小时", min: "分钟", pending: "待确认", confirmedBy: "{who} 已确认", source: { app: "在矫通上报", staff: "工作人员登记" } },
   suggestion: {
     title: "依据规定，可考虑：{kind}", absconded: "脱管 {n} 天", admonitions: "已受训诫 {n} 次", warnings: "已受警告 {n} 次",
@@ -94,6 +96,7 @@ export default {
   ruling: { pending: "待法院裁定", revoked: "法院裁定撤销", rejected: "法院裁定不予撤销" },
   search: { title: "协助查找", found: "已找到", not_found: "未找到", in_custody: "已被羁押" },
   options: {
+    baseKind: { enterprise: "企业", farm: "农场", workshop: "过渡性安置场所", other: "其他" },
     employment: { employed: "有稳定工作", unemployed: "无业" }, family_support: { strong: "家庭支持良好", weak: "家庭支持薄弱", none: "无家庭支持" }, housing: { stable: "住所稳定", temporary: "临时住所", none: "无固定住所" }, substance_use: { none: "无吸毒史", past: "既往吸毒", current: "近期吸毒" },
     relationship: { spouse: "配偶", parent: "父母", child: "子女", sibling: "兄弟姐妹", grandparent: "祖父母、外祖父母", grandchild: "孙子女、外孙子女", other: "其他近亲属" }, visitOutcome: { held: "已会见", no_show: "家属未到" },
     forceKind: { social_worker: "社会工作者", volunteer: "志愿者", organisation: "社会组织" },
