@@ -252,20 +252,6 @@ async def test_missed_deadlines_raise_alerts_and_arrival_opens_a_case(platform):
 
         after = await eventually(supplemented)
 
-        # 安置基地 (#23): a base with one place; the placement names it, and a second finds none left.
-        head = await staff(client, cc, "head-demo")
-        base = {"office": "华士镇", "name": f"华士安置基地-{uuid.uuid4().hex[:4]}", "kind": "enterprise", "places": 1}
-        r = await client.post(f"{cc}/api/v1/bases", json=base, headers=head)
-        assert r.status_code == 201, r.text
-        base_id = r.json()["base_id"]
-        placement = {"kind": "placed_base", "on": datetime.now(UTC).date().isoformat(), "base_id": base_id}
-        url = f"{cc}/api/v1/handovers/{gone_handover['handover_id']}/services"
-        assert (await client.post(url, json=placement, headers=head)).status_code == 200
-        assert (await client.post(url, json=placement, headers=head)).status_code == 409  # no place left
-        listed = next(
-            b for b in (await client.get(f"{cc}/api/v1/bases", headers=head)).json() if b["base_id"] == base_id
-        )
-        assert (listed["taken"], listed["places"]) == (1, 1)
         assert explained(after)["employment"] == "employed" and explained(after)["family_support"] == "none"
         assert after["latest"]["total"] != before["latest"]["total"]
 
@@ -362,3 +348,19 @@ async def test_missed_deadlines_raise_alerts_and_arrival_opens_a_case(platform):
             done(after, "placement_rate", "released_this_year")
             == done(before, "placement_rate", "released_this_year") + 1
         )
+
+        # 安置基地 (#23), once the placement above is counted: a base with one place; the placement
+        # names it, and a second finds none left.
+        head = await staff(client, cc, "head-demo")
+        base = {"office": "华士镇", "name": f"华士安置基地-{uuid.uuid4().hex[:4]}", "kind": "enterprise", "places": 1}
+        r = await client.post(f"{cc}/api/v1/bases", json=base, headers=head)
+        assert r.status_code == 201, r.text
+        base_id = r.json()["base_id"]
+        placement = {"kind": "placed_base", "on": datetime.now(UTC).date().isoformat(), "base_id": base_id}
+        url = f"{cc}/api/v1/handovers/{gone_handover['handover_id']}/services"
+        assert (await client.post(url, json=placement, headers=head)).status_code == 200
+        assert (await client.post(url, json=placement, headers=head)).status_code == 409  # no place left
+        listed = next(
+            b for b in (await client.get(f"{cc}/api/v1/bases", headers=head)).json() if b["base_id"] == base_id
+        )
+        assert (listed["taken"], listed["places"]) == (1, 1)

@@ -180,6 +180,12 @@ async def test_a_confirmed_visit_within_two_days_is_owed_a_reminder_until_the_of
         )
         assert r.status_code == 201, r.text
         booking_id = r.json()["booking_id"]
+
+        async def at_prison() -> bool:  # the booking reaches the gateway through Kafka
+            items = (await client.get(f"{gw}/v1/visits", headers=prison)).json()["items"]
+            return any(i["booking_id"] == booking_id for i in items)
+
+        assert await eventually(at_prison, 30)
         r = await client.post(f"{gw}/v1/visits/{booking_id}/answer", json={"answer": "confirmed"}, headers=prison)
         assert r.status_code == 202, r.text
 

@@ -7,6 +7,7 @@ from datetime import date, datetime, timedelta
 from typing import Any, Literal
 
 import sqlalchemy as sa
+from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from services.handover.adapters.tables import (
@@ -161,7 +162,7 @@ async def prison_visits_recent(conn: AsyncConnection, limit: int) -> list[dict[s
 async def bases_of(conn: AsyncConnection, office: str | None) -> list[dict[str, Any]]:
     """安置基地 of one office or all, each with its places taken (placements into it so far)."""
     b = resettlement_bases.c
-    entry = sa.func.jsonb_array_elements(handovers.c.services).table_valued("value").alias("entry")
+    entry = sa.func.jsonb_array_elements(handovers.c.services).table_valued(sa.column("value", JSONB)).alias("entry")
     taken = (
         sa.select(sa.func.count())
         .select_from(handovers)

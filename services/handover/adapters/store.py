@@ -9,7 +9,7 @@ from datetime import date, datetime, timedelta
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy.dialects.postgresql import JSONB, insert
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from services.handover.adapters.tables import (
@@ -123,7 +123,9 @@ class HandoverStore:
 
     async def base_placements(self, base_id: uuid.UUID) -> int:
         """The placements made into the base (安置基地), from the handovers' services."""
-        entry = sa.func.jsonb_array_elements(handovers.c.services).table_valued("value").alias("entry")
+        entry = (
+            sa.func.jsonb_array_elements(handovers.c.services).table_valued(sa.column("value", JSONB)).alias("entry")
+        )
         query = (
             sa.select(sa.func.count())
             .select_from(handovers)
