@@ -9,7 +9,7 @@ from datetime import UTC, date, datetime
 from typing import Any, Literal
 
 from fastapi import APIRouter, Depends
-from pydantic import AwareDatetime, Field
+from pydantic import AwareDatetime, Field, model_validator
 
 from services.handover.adapters import queries
 from services.handover.deps import HandoverParts, Parts
@@ -122,12 +122,18 @@ class Verification(ActingStaff):
 
 
 class Supplement(ActingStaff):
-    """信息补录 after arrival: any of the four, at least one."""
+    """信息补录 after arrival: any of the four, at least one (none is a 422, not a step refused)."""
 
     employment: Literal["employed", "unemployed"] | None = None
     family_support: Literal["strong", "weak", "none"] | None = None
     housing: Literal["stable", "temporary", "none"] | None = None
     substance_use: Literal["none", "past", "current"] | None = None
+
+    @model_validator(mode="after")
+    def _something(self) -> Supplement:
+        if all(v is None for v in (self.employment, self.family_support, self.housing, self.substance_use)):
+            raise ValueError("record at least one of employment, family_support, housing, substance_use")
+        return self
 
 
 class Service(ActingStaff):

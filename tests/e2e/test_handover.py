@@ -243,6 +243,8 @@ async def test_missed_deadlines_raise_alerts_and_arrival_opens_a_case(platform):
         assert explained(before)["employment"] == "unknown"
         learned = {"employment": "employed", "family_support": "none", "housing": "temporary"}
         url = f"{cc}/api/v1/handovers/{gone_handover['handover_id']}/supplement"
+        nothing = await client.post(url, headers=duty, json={})
+        assert nothing.status_code == 422 and "at least one" in nothing.text
         r = await client.post(url, headers=duty, json=learned)
         assert r.status_code == 200 and r.json() == learned, r.text
 
