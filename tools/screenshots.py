@@ -85,13 +85,15 @@ async def demo_person(cc: str, gw: str) -> str:
         return person
 
 
-async def signed_in(browser, cc: str, viewport: dict, username: str = "officer-demo") -> Page:
+async def signed_in(
+    browser, cc: str, viewport: dict, username: str = "officer-demo", lands_on: str = "#board-view"
+) -> Page:
     page = await (await browser.new_context(locale="zh-CN", viewport=viewport)).new_page()
     await page.goto(cc + "/")
     await page.fill("input[name=username]", username)
     await page.fill("input[name=password]", f"{username}-secret")
     await page.click("#login-form button[type=submit]")
-    await page.wait_for_selector("#board-view")
+    await page.wait_for_selector(lands_on)
     await page.wait_for_timeout(1500)
     return page
 
@@ -129,8 +131,18 @@ async def shoot(cc: str, gw: str) -> None:
         await form.locator("button.submit").click()  # the reason is missing: shown at the field
         await phone.wait_for_timeout(500)
         await phone.screenshot(path=OUT / "form-phone.png")
+        # 协矫通: a volunteer's account on a phone, the team's page alone (the demo puts it on teams).
+        team = await signed_in(browser, cc, PHONE, "team-demo", "#team-view")
+        await team.wait_for_selector(".team-person-card")
+        await team.screenshot(path=OUT / "team-phone.png", full_page=True)
+        # 远程亲情视频会见: the office's bookings (the demo books one).
+        visits = await signed_in(browser, cc, DESK)
+        await visits.goto(f"{cc}/#/visits")
+        await visits.wait_for_selector("#visits-view tr[data-booking-id]")
+        await visits.screenshot(path=OUT / "visits-desk.png")
         await browser.close()
-    for name in ("board-desk", "map-desk", "stats-desk", "board-phone", "caseload-phone", "person-phone", "form-phone"):
+    names = ("board-desk", "map-desk", "stats-desk", "board-phone", "caseload-phone", "person-phone", "form-phone")
+    for name in (*names, "team-phone", "visits-desk"):
         typer.echo(f"wrote {Path('docs/img') / name}.png")
 
 
