@@ -382,3 +382,35 @@ async def test_a_handover_step_through_its_form_on_the_handover_board(platform, 
         planned = await on_board()
     assert planned["pickup_plan"]["escort"] == "司法所公务车接回"
     await page.context.close()
+
+
+async def test_a_slow_answer_for_the_person_left_behind_does_not_fill_the_next_persons_page(platform, browser):
+    """Opening B while A's page still loads: A's late answer is dropped, B's page stays B's."""
+    cc = platform.url("command_centre")
+    async with httpx.AsyncClient(timeout=20) as client:
+        persons = []
+        for _ in range(2):
+            person_id, order_no = await order_in(client, platform, "澄江街道", electronic_monitoring=False)
+            await found_by_officer(client, platform, order_no)
+            persons.append(person_id)
+        officer = await staff(client, cc, "officer-demo")
+        masked = {
+            p: (await client.get(f"{cc}/api/v1/persons/{p}", headers=officer)).json()["identity"]["id_number_masked"]
+            for p in persons
+        }
+    a, b = persons
+    assert masked[a] != masked[b]
+    page = await signed_in(browser, platform, "officer-demo")
+
+    async def slow(route) -> None:  # A's own record answers late
+        await asyncio.sleep(2.0)
+        await route.continue_()
+
+    await page.route(f"**/api/v1/persons/{a}", slow)
+    await page.goto(f"{cc}/#/persons/{a}/overview")
+    await page.wait_for_timeout(300)
+    await page.goto(f"{cc}/#/persons/{b}/overview")
+    await expect(page.locator("#p-name")).to_contain_text(masked[b])
+    await page.wait_for_timeout(2500)  # A's answer has come by now
+    await expect(page.locator("#p-name")).to_contain_text(masked[b])
+    await page.context.close()
