@@ -16,6 +16,7 @@ from pydantic import AwareDatetime, Field, model_validator
 from services.alerting.adapters import store
 from services.alerting.deps import Parts
 from shared.authority import ActingStaff
+from shared.db.rows import plain
 from shared.errors import NotFound
 from shared.events import DisposalSteps
 from shared.internal import require_internal
@@ -49,10 +50,6 @@ class SilenceIn(ActingStaff):
         if (self.ends_at is None) == (self.duration_minutes is None):
             raise ValueError("give exactly one of ends_at and duration_minutes")
         return self
-
-
-def _jsonable(row: dict[str, Any]) -> dict[str, Any]:
-    return {k: (str(v) if isinstance(v, uuid.UUID) else v) for k, v in row.items()}
 
 
 @router.post("/alerts/{alert_id}/acknowledge")
@@ -101,13 +98,13 @@ async def silence(body: SilenceIn, parts: Parts) -> dict[str, Any]:
             duration=duration,
             reason=body.reason,
         )
-    return _jsonable(row)
+    return plain(row)
 
 
 @router.get("/silences")
 async def list_silences(parts: Parts, person_id: uuid.UUID | None = None) -> list[dict[str, Any]]:
     async with parts.runtime.engine.connect() as conn:
-        return [_jsonable(r) for r in await store.silences_now(conn, person_id)]
+        return [plain(r) for r in await store.silences_now(conn, person_id)]
 
 
 @router.get("/quality")

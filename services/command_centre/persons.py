@@ -99,3 +99,27 @@ async def staff_step(
         action=action,
         resource=resource or (may or "case").split(".")[0],
     )
+
+
+async def office_step(
+    parts: CommandCentreParts,
+    user: Actor,
+    owner: Owner,
+    path: str,
+    body: BaseModel,
+    may: str,
+    *,
+    action: Access = "create",
+    resource: str,
+    purpose: str,
+) -> Any:
+    """A step of an office's own work that is no one person's page (a registry, a booking, a visit
+    to a prison): the role checked here and the office again by the owning service, which gets the
+    user signed into the call; on the audit trail with the person the answer names, if any."""
+    user.require(may)
+    client: InternalClient = getattr(parts, owner)
+    data = await client.call("POST", f"/internal/v1/{path}", actor=user, json=body.model_dump(mode="json"))
+    person = uuid.UUID(data["person_id"]) if isinstance(data, dict) and data.get("person_id") else None
+    async with parts.runtime.uow() as uow:
+        audit.record(uow, user, action=action, resource=resource, person_id=person, purpose=purpose)
+    return data

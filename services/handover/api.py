@@ -20,6 +20,7 @@ from services.handover.domain.steps import StepRefused
 from services.handover.handlers import REASON_LABELS, HandoverHandlers
 from shared.authority import ActingStaff
 from shared.calendar import add_years
+from shared.db.rows import plain
 from shared.db.uow import UnitOfWork
 from shared.errors import Conflict, NotFound
 from shared.internal import require_internal
@@ -29,7 +30,7 @@ router = APIRouter(prefix="/internal/v1", tags=["handover"], dependencies=[Depen
 
 
 def _out(row) -> dict:
-    d = {k: (str(v) if isinstance(v, uuid.UUID) else v) for k, v in dict(row._mapping).items()}
+    d = plain(row._mapping)
     d["key_reason_labels"] = [REASON_LABELS.get(r, {"zh": r, "en": r}) for r in d["key_reasons"]]
     return d
 

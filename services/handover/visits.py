@@ -30,6 +30,7 @@ from services.handover.domain.visits import (
 )
 from shared.authority import Actor
 from shared.county import County
+from shared.db.rows import plain
 from shared.db.uow import UnitOfWork
 from shared.envelope import IncomingEvent
 from shared.errors import Conflict, NotFound, Refused
@@ -111,7 +112,7 @@ class Visits:
         await store.add_booking(row)
         await store.hold_slot(slot_id, booking_id)
         self._tell_prison(uow, row, slot["slot_no"], "booked", actor.name, now)
-        return _shown(row)
+        return plain(row)
 
     async def cancel_visit(
         self, uow: UnitOfWork, actor: Actor, booking_id: uuid.UUID, step: Cancellation
@@ -132,7 +133,7 @@ class Visits:
         await store.hold_slot(booking["slot_id"], None)
         slot = await store.slot(booking["slot_id"])
         self._tell_prison(uow, booking, slot["slot_no"] if slot else "", "cancelled", actor.name, now, step.reason)
-        return _shown({**booking, "status": "cancelled", "cancel_reason": step.reason})
+        return plain({**booking, "status": "cancelled", "cancel_reason": step.reason})
 
     async def record_visit(
         self, uow: UnitOfWork, actor: Actor, booking_id: uuid.UUID, step: VisitOutcome
@@ -149,7 +150,7 @@ class Visits:
         await store.update_booking(
             booking_id, status=step.outcome, recorded_by=actor.name, recorded_at=self.clock(), note=step.note
         )
-        return _shown({**booking, "status": step.outcome, "note": step.note})
+        return plain({**booking, "status": step.outcome, "note": step.note})
 
     async def remind_visit(self, uow: UnitOfWork, actor: Actor, booking_id: uuid.UUID) -> dict[str, Any]:
         """The office reminded the family of a confirmed visit to come (by phone), once."""
@@ -163,7 +164,7 @@ class Visits:
             raise Refused("booking", "the visit's time has passed")
         now = self.clock()
         await store.update_booking(booking_id, reminded_by=actor.name, reminded_at=now)
-        return _shown({**booking, "reminded_by": actor.name, "reminded_at": now})
+        return plain({**booking, "reminded_by": actor.name, "reminded_at": now})
 
     def with_reminder(self, booking: dict[str, Any], now: datetime) -> dict[str, Any]:
         """The booking as the office sees it, with whether a reminder is owed now."""
@@ -211,7 +212,3 @@ class Visits:
             by=by,
         )
         uow.publish(data, subject=booking["person_id"])
-
-
-def _shown(row: dict[str, Any]) -> dict[str, Any]:
-    return {k: (str(v) if isinstance(v, uuid.UUID) else v) for k, v in row.items()}

@@ -12,6 +12,7 @@ from services.risk.adapters import queries
 from services.risk.deps import Parts
 from services.risk.domain.instrument import load_instrument
 from shared.authority import ActingStaff
+from shared.db.rows import plain
 from shared.errors import NotFound, Refused
 from shared.internal import require_internal
 from shared.policy import PolicyError
@@ -25,7 +26,7 @@ class OverrideIn(ActingStaff):
 
 
 def _row(r) -> dict:
-    d = {k: (str(v) if isinstance(v, uuid.UUID) else v) for k, v in dict(r).items()}
+    d = plain(r)
     d["level"] = d.get("override_level") or d.get("computed_level")
     return d
 

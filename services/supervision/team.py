@@ -17,13 +17,13 @@ from collections.abc import Awaitable, Callable
 from datetime import datetime
 from typing import Any
 
-from services.supervision.adapters.queries import jsonable
 from services.supervision.adapters.store import Row, SupervisionStore
 from services.supervision.hours import first_day, month_of
 from shared import staff_steps as steps
 from shared.authority import Actor
 from shared.calendar import add_months
 from shared.county import County
+from shared.db.rows import plain
 from shared.db.uow import UnitOfWork
 from shared.errors import Forbidden, Refused
 
@@ -87,6 +87,6 @@ class TeamCommands:
             "kind": case["kind"],
             "level": case["level"],
             "hours": await self.hours_month(uow, person_id, month) if case["kind"] == "community_correction" else None,
-            "hours_entries": [jsonable(e) for e in entries],
+            "hours_entries": [plain(e) for e in entries],
             "entries": [{"entry_id": str(n["event_id"]), **n["summary"]} for n in notes],
         }

@@ -10,7 +10,7 @@ from fastapi import APIRouter
 from pydantic import BaseModel, Field
 
 from services.command_centre.deps import Parts, User
-from shared import audit
+from services.command_centre.persons import office_step
 
 router = APIRouter(tags=["staff"])
 
@@ -33,10 +33,6 @@ async def bases(parts: Parts, user: User) -> list[dict[str, Any]]:
 @router.post("/api/v1/bases", status_code=201)
 async def register(body: Base, parts: Parts, user: User) -> dict[str, Any]:
     user.require("bases.manage", body.office)
-    data: dict[str, Any] = await parts.handover.call(
-        "POST", "/internal/v1/bases", actor=user, json=body.model_dump(mode="json")
+    return await office_step(
+        parts, user, "handover", "bases", body, "bases.manage", resource="base", purpose="安置基地 (resettlement base)"
     )
-    async with parts.runtime.uow() as uow:
-        purpose = "安置基地 (resettlement base)"
-        audit.record(uow, user, action="create", resource="base", person_id=None, purpose=purpose)
-    return data

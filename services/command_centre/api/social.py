@@ -10,8 +10,7 @@ from typing import Any
 from fastapi import APIRouter
 
 from services.command_centre.deps import Parts, User
-from services.command_centre.persons import Access, audit_read
-from shared import audit
+from services.command_centre.persons import Access, audit_read, office_step
 from shared import staff_steps as steps
 from shared.authority import Actor
 
@@ -32,13 +31,17 @@ async def registry(parts: Parts, user: User, office: str | None = None) -> list[
 
 
 async def _step(parts: Parts, user: Actor, path: str, body: Any, action: Access) -> dict[str, Any]:
-    user.require("social_forces.manage")
-    data: dict[str, Any] = await parts.supervision.call(
-        "POST", f"/internal/v1/{path}", actor=user, json=body.model_dump(mode="json")
+    return await office_step(
+        parts,
+        user,
+        "supervision",
+        path,
+        body,
+        "social_forces.manage",
+        action=action,
+        resource="social-force",
+        purpose=PURPOSE,
     )
-    async with parts.runtime.uow() as uow:
-        audit.record(uow, user, action=action, resource="social-force", person_id=None, purpose=PURPOSE)
-    return data
 
 
 @router.post("/api/v1/social-forces", status_code=201)

@@ -14,8 +14,7 @@ from fastapi import APIRouter
 from pydantic import BaseModel, Field
 
 from services.command_centre.deps import Parts, User
-from services.command_centre.persons import Access, audit_read
-from shared import audit
+from services.command_centre.persons import Access, audit_read, office_step
 from shared import staff_steps as steps
 from shared.authority import Actor
 
@@ -54,14 +53,9 @@ async def figures(parts: Parts, user: User, month: str | None = None) -> dict[st
 
 
 async def _step(parts: Parts, user: Actor, action: str, path: str, body: Any, access: Access) -> dict[str, Any]:
-    user.require(action)
-    data: dict[str, Any] = await parts.handover.call(
-        "POST", f"/internal/v1/{path}", actor=user, json=body.model_dump(mode="json")
+    return await office_step(
+        parts, user, "handover", path, body, action, action=access, resource="visit", purpose=PURPOSE
     )
-    async with parts.runtime.uow() as uow:
-        person = uuid.UUID(data["person_id"])
-        audit.record(uow, user, action=access, resource="visit", person_id=person, purpose=PURPOSE)
-    return data
 
 
 @router.post("/api/v1/visit-slots/{slot_id}/book", status_code=201)
@@ -107,12 +101,13 @@ async def prison_visits(parts: Parts, user: User) -> dict[str, Any]:
 
 @router.post("/api/v1/prison-visits", status_code=201)
 async def record_prison_visit(body: PrisonVisit, parts: Parts, user: User) -> dict[str, Any]:
-    user.require("prison_visit.record")
-    data: dict[str, Any] = await parts.handover.call(
-        "POST", "/internal/v1/prison-visits", actor=user, json=body.model_dump(mode="json")
+    return await office_step(
+        parts,
+        user,
+        "handover",
+        "prison-visits",
+        body,
+        "prison_visit.record",
+        resource="prison-visit",
+        purpose="延伸帮教 (prison visit)",
     )
-    async with parts.runtime.uow() as uow:
-        audit.record(
-            uow, user, action="create", resource="prison-visit", person_id=None, purpose="延伸帮教 (prison visit)"
-        )
-    return data

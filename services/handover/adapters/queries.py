@@ -18,6 +18,7 @@ from services.handover.adapters.tables import (
     visit_bookings,
     visit_slots,
 )
+from shared.db.rows import plain
 
 View = Literal["all", "upcoming", "unplanned", "receipts_due", "not_arrived", "unlinked"]
 
@@ -91,15 +92,25 @@ async def releases(conn: AsyncConnection, since: date, until: date) -> list[Any]
     return list((await conn.execute(query)).all())
 
 
-def _plain(row: Any) -> dict[str, Any]:
-    return {k: (str(v) if isinstance(v, uuid.UUID) else v) for k, v in dict(row).items()}
+def placements_in(base_id: Any) -> Any:
+    """How many placements name the base (安置基地), counted from the handovers' services: a scalar
+    query for one base id (a literal, or a base table's column)."""
+    elements = sa.func.jsonb_array_elements(handovers.c.services)
+    entry = elements.table_valued(sa.column("value", JSONB)).alias("entry")
+    return (
+        sa.select(sa.func.count())
+        .select_from(handovers)
+        .join(entry, sa.true())
+        .where(entry.c.value["base_id"].astext == base_id)
+        .scalar_subquery()
+    )
 
 
 async def visit_slots_from(conn: AsyncConnection, start: datetime, limit: int) -> list[dict[str, Any]]:
     """Prisons' slots starting from `start`, soonest first, each with whether it is booked."""
     s = visit_slots.c
     query = sa.select(visit_slots).where(s.start >= start).order_by(s.start, s.prison).limit(limit)
-    return [_plain(r) for r in (await conn.execute(query)).mappings()]
+    return [plain(r) for r in (await conn.execute(query)).mappings()]
 
 
 async def visit_bookings_of(conn: AsyncConnection, office: str | None, limit: int) -> list[dict[str, Any]]:
@@ -108,7 +119,7 @@ async def visit_bookings_of(conn: AsyncConnection, office: str | None, limit: in
     query = sa.select(visit_bookings).order_by(b.start.desc()).limit(limit)
     if office is not None:
         query = query.where(b.office == office)
-    return [_plain(r) for r in (await conn.execute(query)).mappings()]
+    return [plain(r) for r in (await conn.execute(query)).mappings()]
 
 
 async def visit_figures(conn: AsyncConnection, start: datetime, end: datetime, by: str) -> list[dict[str, Any]]:
@@ -156,21 +167,14 @@ async def prison_schedule(conn: AsyncConnection, today: date, always: tuple[str,
 
 async def prison_visits_recent(conn: AsyncConnection, limit: int) -> list[dict[str, Any]]:
     query = sa.select(prison_visits).order_by(prison_visits.c.visited_on.desc()).limit(limit)
-    return [_plain(r) for r in (await conn.execute(query)).mappings()]
+    return [plain(r) for r in (await conn.execute(query)).mappings()]
 
 
 async def bases_of(conn: AsyncConnection, office: str | None) -> list[dict[str, Any]]:
     """安置基地 of one office or all, each with its places taken (placements into it so far)."""
     b = resettlement_bases.c
-    entry = sa.func.jsonb_array_elements(handovers.c.services).table_valued(sa.column("value", JSONB)).alias("entry")
-    taken = (
-        sa.select(sa.func.count())
-        .select_from(handovers)
-        .join(entry, sa.true())
-        .where(entry.c.value["base_id"].astext == sa.cast(b.base_id, sa.Text))
-        .scalar_subquery()
-    )
+    taken = placements_in(sa.cast(b.base_id, sa.Text))
     query = sa.select(resettlement_bases, taken.label("taken")).order_by(b.office, b.name)
     if office is not None:
         query = query.where(b.office == office)
-    return [_plain(r) for r in (await conn.execute(query)).mappings()]
+    return [plain(r) for r in (await conn.execute(query)).mappings()]

@@ -9,9 +9,10 @@ from datetime import date, datetime, timedelta
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.dialects.postgresql import JSONB, insert
+from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from services.handover.adapters.queries import placements_in
 from services.handover.adapters.tables import (
     handovers,
     new_orders,
@@ -22,6 +23,7 @@ from services.handover.adapters.tables import (
 )
 from services.handover.domain.assistance import decided
 from services.handover.domain.visits import ACTIVE as ACTIVE_VISITS
+from shared.db.rows import insert_once, locked, update_row
 from shared.db.uow import UnitOfWork
 from shared.timers import cancel, schedule
 
@@ -48,9 +50,7 @@ class HandoverStore:
 
     async def lock(self, handover_id: uuid.UUID) -> dict[str, Any] | None:
         """The handover, locked for this transaction's step."""
-        query = sa.select(handovers).where(handovers.c.handover_id == handover_id).with_for_update()
-        row = (await self.conn.execute(query)).mappings().first()
-        return None if row is None else dict(row)
+        return await locked(self.conn, handovers, handover_id)
 
     async def set(self, handover_id: uuid.UUID, **values: Any) -> None:
         await self.conn.execute(sa.update(handovers).where(handovers.c.handover_id == handover_id).values(**values))
@@ -117,22 +117,11 @@ class HandoverStore:
 
     async def base(self, base_id: uuid.UUID) -> dict[str, Any] | None:
         """The base, locked: two placements into its last place take turns."""
-        query = sa.select(resettlement_bases).where(resettlement_bases.c.base_id == base_id).with_for_update()
-        row = (await self.conn.execute(query)).mappings().first()
-        return None if row is None else dict(row)
+        return await locked(self.conn, resettlement_bases, base_id)
 
     async def base_placements(self, base_id: uuid.UUID) -> int:
         """The placements made into the base (安置基地), from the handovers' services."""
-        entry = (
-            sa.func.jsonb_array_elements(handovers.c.services).table_valued(sa.column("value", JSONB)).alias("entry")
-        )
-        query = (
-            sa.select(sa.func.count())
-            .select_from(handovers)
-            .join(entry, sa.true())
-            .where(entry.c.value["base_id"].astext == str(base_id))
-        )
-        return int(await self.conn.scalar(query) or 0)
+        return int(await self.conn.scalar(sa.select(placements_in(str(base_id)))) or 0)
 
     async def add_prison_visit(self, values: dict[str, Any]) -> None:
         """延伸帮教: a visit to a prison and whom it saw."""
@@ -142,21 +131,14 @@ class HandoverStore:
 
     async def add_slot(self, values: dict[str, Any]) -> bool:
         """A prison's slot, once: False when its number came before."""
-        done = await self.conn.execute(
-            insert(visit_slots).values(**values).on_conflict_do_nothing().returning(visit_slots.c.slot_id)
-        )
-        return done.first() is not None
+        return await insert_once(self.conn, visit_slots, values)
 
     async def slot(self, slot_id: uuid.UUID) -> dict[str, Any] | None:
         """The slot, locked: two offices booking it at once take turns."""
-        query = sa.select(visit_slots).where(visit_slots.c.slot_id == slot_id).with_for_update()
-        row = (await self.conn.execute(query)).mappings().first()
-        return None if row is None else dict(row)
+        return await locked(self.conn, visit_slots, slot_id)
 
     async def hold_slot(self, slot_id: uuid.UUID, booking_id: uuid.UUID | None) -> None:
-        await self.conn.execute(
-            sa.update(visit_slots).where(visit_slots.c.slot_id == slot_id).values(booking_id=booking_id)
-        )
+        await update_row(self.conn, visit_slots, slot_id, booking_id=booking_id)
 
     async def lock_room(self, office: str) -> None:
         """The office's video room, for this transaction: its calendar is read and written by one
@@ -178,14 +160,10 @@ class HandoverStore:
         await self.conn.execute(insert(visit_bookings).values(**values))
 
     async def booking(self, booking_id: uuid.UUID) -> dict[str, Any] | None:
-        query = sa.select(visit_bookings).where(visit_bookings.c.booking_id == booking_id).with_for_update()
-        row = (await self.conn.execute(query)).mappings().first()
-        return None if row is None else dict(row)
+        return await locked(self.conn, visit_bookings, booking_id)
 
     async def update_booking(self, booking_id: uuid.UUID, **values: Any) -> None:
-        await self.conn.execute(
-            sa.update(visit_bookings).where(visit_bookings.c.booking_id == booking_id).values(**values)
-        )
+        await update_row(self.conn, visit_bookings, booking_id, **values)
 
     async def schedule(self, key: str, kind: str, due: datetime, payload: dict[str, Any]) -> None:
         await schedule(self.uow, key, kind, due, payload)

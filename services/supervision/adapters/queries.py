@@ -4,7 +4,6 @@ key-person list. Plain queries, no rules: what they return is shown as it is."""
 from __future__ import annotations
 
 import uuid
-from collections.abc import Mapping
 from datetime import date, timedelta
 from typing import Any
 
@@ -30,10 +29,7 @@ from services.supervision.adapters.tables import (
     trips,
     zone_state,
 )
-
-
-def jsonable(row: Mapping[Any, Any]) -> dict[str, Any]:
-    return {k: (str(v) if isinstance(v, uuid.UUID) else v) for k, v in dict(row).items()}
+from shared.db.rows import plain
 
 
 async def person(conn: AsyncConnection, person_id: uuid.UUID) -> dict[str, Any] | None:
@@ -61,9 +57,9 @@ async def person(conn: AsyncConnection, person_id: uuid.UUID) -> dict[str, Any] 
         # 协矫通: the accounts that see this person (shared/authority.py `sees_person`)
         "team_accounts": [r.account for r in await conn.execute(accounts)],
         "identity": current["person_masked"],
-        "cases": [jsonable(r) for r in rows],
-        "leaves": [jsonable(r) for r in leave_rows],
-        "position": jsonable(position) if position else None,
+        "cases": [plain(r) for r in rows],
+        "leaves": [plain(r) for r in leave_rows],
+        "position": plain(position) if position else None,
     }
 
 
@@ -79,7 +75,7 @@ async def timeline_of(conn: AsyncConnection, person_id: uuid.UUID) -> list[dict[
         .mappings()
         .all()
     )
-    return [jsonable(r) for r in rows]
+    return [plain(r) for r in rows]
 
 
 async def programmes(conn: AsyncConnection, person_id: uuid.UUID) -> dict[str, Any]:
@@ -99,14 +95,14 @@ async def programmes(conn: AsyncConnection, person_id: uuid.UUID) -> dict[str, A
 
     async def rows(table: sa.Table, order: sa.ColumnElement[Any]) -> list[dict[str, Any]]:
         return [
-            jsonable(r)
+            plain(r)
             for r in (await conn.execute(sa.select(table).where(table.c.case_id.in_(ids)).order_by(order)))
             .mappings()
             .all()
         ]
 
     return {
-        "cases": [jsonable(c) for c in case_rows],
+        "cases": [plain(c) for c in case_rows],
         "positioning": await rows(positioning_orders, positioning_orders.c.starts_on),
         "followups": await rows(followups, followups.c.at),
         "trips": await rows(trips, trips.c.leaves_on),
@@ -131,7 +127,7 @@ async def confirmed_list(conn: AsyncConnection, office: str, month: str) -> dict
         .mappings()
         .first()
     )
-    return jsonable(row) if row else None
+    return plain(row) if row else None
 
 
 GROUPS = {"corrections": "community_correction", "resettlement": "resettlement", "aftercare": "aftercare"}
@@ -209,7 +205,7 @@ async def caseload(
         .limit(limit)
         .offset(offset)
     )
-    rows = [jsonable(r) for r in (await conn.execute(query)).mappings()]
+    rows = [plain(r) for r in (await conn.execute(query)).mappings()]
     return {"total": total, "persons": rows}
 
 
@@ -233,4 +229,4 @@ async def social_forces_of(conn: AsyncConnection, office: str | None, year_from:
     )
     if office is not None:
         query = query.where(sf.office == office)
-    return [jsonable(r) for r in (await conn.execute(query)).mappings()]
+    return [plain(r) for r in (await conn.execute(query)).mappings()]

@@ -42,6 +42,7 @@ from services.supervision.domain.aftercare import Followup, Trip
 from services.supervision.domain.keypersons import Candidate
 from services.supervision.domain.sanctions import Absconding, SanctionEvidence
 from shared.db.bulk import BulkInsert
+from shared.db.rows import insert_once, locked, update_row
 from shared.db.uow import UnitOfWork
 from shared.events import LeaveApproved, LeaveRequested, PositioningStarted
 from shared.timers import arm, cancel_prefix, push_back_many, schedule
@@ -67,12 +68,6 @@ Row = Mapping[Any, Any]  # a row by column name (SQLAlchemy's RowMapping, or a d
 LOST = ("unreachable", "no_result")  # contact checks that found the person lost (脱管)
 
 
-def _key(table: sa.Table) -> sa.Column[Any]:
-    """The table's one key column (the `_insert_once`, `_locked` and `_update` tables have one)."""
-    (column,) = table.primary_key.columns
-    return column
-
-
 class SupervisionStore:
     def __init__(self, uow: UnitOfWork) -> None:
         self.uow = uow
@@ -82,22 +77,6 @@ class SupervisionStore:
         return self.uow.conn
 
     # --- cases -------------------------------------------------------------------------------------
-
-    # --- one row by its key: the shape most steps share ---------------------------------------------
-
-    async def _insert_once(self, table: sa.Table, values: Mapping[str, Any]) -> bool:
-        """Insert a row unless its key is taken; True if this call inserted it (a redelivery of the
-        same step keeps nothing twice)."""
-        done = await self.conn.execute(insert(table).values(**values).on_conflict_do_nothing().returning(_key(table)))
-        return done.first() is not None
-
-    async def _locked(self, table: sa.Table, key: Any) -> Row | None:
-        """One row by its key, locked for the step that reads it and then decides."""
-        query = sa.select(table).where(_key(table) == key).with_for_update()
-        return (await self.conn.execute(query)).mappings().first()
-
-    async def _update(self, table: sa.Table, key: Any, **values: Any) -> None:
-        await self.conn.execute(sa.update(table).where(_key(table) == key).values(**values))
 
     async def active_case(self, person_id: uuid.UUID) -> Row | None:
         """The person's newest case awaiting intake or under supervision."""
@@ -130,18 +109,18 @@ class SupervisionStore:
 
     async def announce_ending(self, row: Mapping[str, Any]) -> bool:
         """解矫宣告, once per case: False when the case's end was already announced."""
-        return await self._insert_once(ending_announcements, row)
+        return await insert_once(self.conn, ending_announcements, row)
 
     async def add_notice(self, row: Mapping[str, Any]) -> bool:
         """A procuratorate's notice, once (a redelivery keeps nothing twice)."""
-        return await self._insert_once(procuratorate_notices, row)
+        return await insert_once(self.conn, procuratorate_notices, row)
 
     async def notice(self, notice_id: uuid.UUID, *, for_update: bool = False) -> Row | None:
         query = sa.select(procuratorate_notices).where(procuratorate_notices.c.notice_id == notice_id)
         return (await self.conn.execute(query.with_for_update() if for_update else query)).mappings().first()
 
     async def reply_notice(self, notice_id: uuid.UUID, reply: str, at: datetime, by: str) -> None:
-        await self._update(procuratorate_notices, notice_id, reply=reply, replied_at=at, replied_by=by)
+        await update_row(self.conn, procuratorate_notices, notice_id, reply=reply, replied_at=at, replied_by=by)
 
     async def notices(self, office: str | None) -> list[Row]:
         query = sa.select(procuratorate_notices).order_by(procuratorate_notices.c.received_at.desc()).limit(500)
@@ -150,7 +129,7 @@ class SupervisionStore:
         return list((await self.conn.execute(query)).mappings())
 
     async def set_jurisdiction(self, case_id: uuid.UUID, office: str) -> None:
-        await self._update(cases, case_id, jurisdiction=office)
+        await update_row(self.conn, cases, case_id, jurisdiction=office)
 
     async def set_electronic_monitoring(self, case_id: uuid.UUID) -> None:
         await self.conn.execute(sa.update(cases).where(cases.c.case_id == case_id).values(electronic_monitoring=True))
@@ -259,19 +238,19 @@ class SupervisionStore:
         await self.conn.execute(sa.insert(sanction_proposals).values(**values))
 
     async def proposal(self, proposal_id: uuid.UUID) -> Row | None:
-        return await self._locked(sanction_proposals, proposal_id)
+        return await locked(self.conn, sanction_proposals, proposal_id)
 
     async def decide_proposal(self, proposal_id: uuid.UUID, **values: Any) -> None:
-        await self._update(sanction_proposals, proposal_id, **values)
+        await update_row(self.conn, sanction_proposals, proposal_id, **values)
 
     async def add_plan(self, **values: Any) -> None:
         await self.conn.execute(sa.insert(correction_plans).values(**values))
 
     async def plan(self, plan_id: uuid.UUID) -> Row | None:
-        return await self._locked(correction_plans, plan_id)
+        return await locked(self.conn, correction_plans, plan_id)
 
     async def approve_plan(self, plan_id: uuid.UUID, by: str, at: datetime) -> None:
-        await self._update(correction_plans, plan_id, approved_by=by, approved_at=at)
+        await update_row(self.conn, correction_plans, plan_id, approved_by=by, approved_at=at)
 
     async def plan_facts(self, case_id: uuid.UUID, person_id: uuid.UUID) -> dict[str, datetime | None]:
         """When the case's person reported for intake, its plan was last approved, and its level last
@@ -295,23 +274,23 @@ class SupervisionStore:
 
     async def add_help_request(self, **values: Any) -> bool:
         """A help request, once (an app report's id is its event's)."""
-        return await self._insert_once(help_requests, values)
+        return await insert_once(self.conn, help_requests, values)
 
     async def help_request(self, request_id: uuid.UUID) -> Row | None:
-        return await self._locked(help_requests, request_id)
+        return await locked(self.conn, help_requests, request_id)
 
     async def update_help_request(self, request_id: uuid.UUID, **values: Any) -> None:
-        await self._update(help_requests, request_id, **values)
+        await update_row(self.conn, help_requests, request_id, **values)
 
     async def add_hours(self, **values: Any) -> bool:
         """One entry of study or service time, once (an app report's entry id is its event's)."""
-        return await self._insert_once(programme_hours, values)
+        return await insert_once(self.conn, programme_hours, values)
 
     async def hours_entry(self, entry_id: uuid.UUID) -> Row | None:
-        return await self._locked(programme_hours, entry_id)
+        return await locked(self.conn, programme_hours, entry_id)
 
     async def confirm_hours(self, entry_id: uuid.UUID, by: str, at: datetime) -> None:
-        await self._update(programme_hours, entry_id, confirmed_by=by, confirmed_at=at)
+        await update_row(self.conn, programme_hours, entry_id, confirmed_by=by, confirmed_at=at)
 
     async def hours_between(self, first: date, after: date, case_id: uuid.UUID | None = None) -> list[Row]:
         """Confirmed minutes per case and kind with days in [first, after); every case's or one's."""
@@ -500,11 +479,11 @@ class SupervisionStore:
 
     async def leave(self, leave_id: uuid.UUID) -> dict[str, Any] | None:
         """One leave, locked for the decision or return that reads it."""
-        row = await self._locked(leaves, leave_id)
+        row = await locked(self.conn, leaves, leave_id)
         return dict(row) if row else None
 
     async def update_leave(self, leave_id: uuid.UUID, **values: Any) -> None:
-        await self._update(leaves, leave_id, **values)
+        await update_row(self.conn, leaves, leave_id, **values)
 
     async def add_sanction(self, **values: Any) -> int:
         """Insert a sanction; the case's count of that kind, this one included."""
@@ -520,11 +499,11 @@ class SupervisionStore:
 
     async def sanction(self, sanction_id: uuid.UUID) -> dict[str, Any] | None:
         """One sanction (a revocation proposal with its ruling), locked for the ruling that reads it."""
-        row = await self._locked(sanctions, sanction_id)
+        row = await locked(self.conn, sanctions, sanction_id)
         return dict(row) if row else None
 
     async def rule(self, sanction_id: uuid.UUID, ruling: str, ruled_at: datetime, ruling_no: str) -> None:
-        await self._update(sanctions, sanction_id, ruling=ruling, ruled_at=ruled_at, ruling_no=ruling_no)
+        await update_row(self.conn, sanctions, sanction_id, ruling=ruling, ruled_at=ruled_at, ruling_no=ruling_no)
 
     # --- electronic positioning ----------------------------------------------------------------------
 
@@ -647,16 +626,16 @@ class SupervisionStore:
     # --- social forces (社会力量) ------------------------------------------------------------------------
 
     async def add_social_force(self, values: Mapping[str, Any]) -> None:
-        await self._insert_once(social_forces, values)
+        await insert_once(self.conn, social_forces, values)
 
     async def social_force(self, force_id: uuid.UUID) -> Row | None:
-        return await self._locked(social_forces, force_id)
+        return await locked(self.conn, social_forces, force_id)
 
     async def social_force_left(self, force_id: uuid.UUID, on: date) -> None:
-        await self._update(social_forces, force_id, left_on=on)
+        await update_row(self.conn, social_forces, force_id, left_on=on)
 
     async def add_service_time(self, values: Mapping[str, Any]) -> None:
-        await self._insert_once(social_force_hours, values)
+        await insert_once(self.conn, social_force_hours, values)
 
     # --- the monthly key-person lists ----------------------------------------------------------------
 
