@@ -26,11 +26,12 @@ from shared.http import install_probes, install_problem_handlers
 from shared.kafka.admin import ensure_topics
 from shared.kafka.consumer import ConsumerRunner, Handler
 from shared.kafka.producer import EventProducer
+from shared.kafka.state import PartitionState
 from shared.logging import configure_logging, get_logger
 from shared.outbox import OutboxRelay
 from shared.service_tokens import ServiceTokens
 from shared.settings import ServiceSettings, service_tokens
-from shared.timers import TimerHandler, TimerLoop
+from shared.timers import Shards, TimerHandler, TimerLoop
 from shared.tracing import setup_tracing
 
 log = get_logger(__name__)
@@ -45,6 +46,8 @@ class ConsumerSpec:
     # Event types whose handlers are idempotent by their own state (a redelivery changes nothing),
     # so they skip the inbox row: the one database write per event that a fix would otherwise cost.
     idempotent_types: frozenset[str] = frozenset()
+    # A stateful consumer's state per owned partition, checkpointed with its offsets (shared/kafka/state.py).
+    state: PartitionState | None = None
 
     @property
     def topics(self) -> list[str]:
@@ -92,9 +95,9 @@ class ServiceRuntime:
 
     def consumer_groups(self) -> dict[str, list[str]]:
         """Each consumer group this service will run, with the topics it reads."""
-        return {self._group_id(spec): spec.topics for spec in self._specs}
+        return {self.group_id(spec): spec.topics for spec in self._specs}
 
-    def _group_id(self, spec: ConsumerSpec) -> str:
+    def group_id(self, spec: ConsumerSpec) -> str:
         return f"sps-{self.name}-{spec.group_suffix}"
 
     def on_startup(self, hook: Callable[[ServiceRuntime], Awaitable[None]]) -> None:
@@ -104,9 +107,19 @@ class ServiceRuntime:
     def background(self, task: Callable[[], Coroutine[Any, Any, None]]) -> None:
         self._background.append(task)
 
-    def timers(self, handlers: dict[str, TimerHandler], *, poll_interval_s: float = 1.0) -> TimerLoop:
-        """The service's durable deadlines (shared/timers.py), run in the background."""
-        loop = TimerLoop(self.engine, self.notify_channel, handlers, poll_interval_s=poll_interval_s, service=self.name)
+    def timers(
+        self, handlers: dict[str, TimerHandler], *, poll_interval_s: float = 1.0, shards: Shards | None = None
+    ) -> TimerLoop:
+        """The service's durable deadlines (shared/timers.py), run in the background. `shards`: the
+        kinds only the replica owning their partition fires, and the partitions it owns now."""
+        loop = TimerLoop(
+            self.engine,
+            self.notify_channel,
+            handlers,
+            poll_interval_s=poll_interval_s,
+            service=self.name,
+            shards=shards,
+        )
         self.background(loop.run)
         return loop
 
@@ -161,7 +174,7 @@ class ServiceRuntime:
         for spec in self._specs:
             runner = ConsumerRunner(
                 service=self.name,
-                group_id=self._group_id(spec),
+                group_id=self.group_id(spec),
                 topics=spec.topics,
                 handlers=spec.handlers,
                 engine=self.engine,
@@ -178,6 +191,7 @@ class ServiceRuntime:
                 max_record_bytes=s.consumer_max_record_bytes,
                 auth=self.kafka_auth,
                 join_timeout_s=s.consumer_join_timeout_s,
+                state=spec.state,
             )
             self.consumers.append(runner)
             self._tasks.append(asyncio.create_task(runner.run(), name=f"consumer-{spec.group_suffix}"))

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import uuid
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Collection
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -62,6 +62,17 @@ class Postpone:
 
 
 TimerHandler = Callable[[Timer, UnitOfWork], Awaitable["Postpone | None"]]
+
+
+@dataclass(frozen=True, slots=True)
+class Shards:
+    """Timers that only the replica owning their partition may fire: their payload names the
+    partition (`shard`), and `owned()` answers the partitions this replica owns and has caught up
+    on. A watchdog reads the owner's in-memory state, so another replica must not fire it. A row of
+    such a kind with no `shard` (armed before sharding) is fired by any replica."""
+
+    kinds: frozenset[str]
+    owned: Callable[[], Collection[int]]
 
 
 async def schedule(
@@ -134,8 +145,10 @@ class TimerLoop:
         poll_interval_s: float = 1.0,
         batch: int = 100,
         service: str | None = None,
+        shards: Shards | None = None,
     ) -> None:
         self._engine = engine
+        self._shards = shards
         self._service = service
         self._channel = notify_channel
         self._handlers = handlers
@@ -168,6 +181,19 @@ class TimerLoop:
         self.fired += fired
         return fired
 
+    def _mine(self) -> list[sa.ColumnElement[bool]]:
+        """The claim's filter: a sharded kind only on the partitions this replica owns."""
+        if self._shards is None:
+            return []
+        owned = sorted(self._shards.owned())
+        return [
+            sa.or_(
+                timers.c.kind.not_in(sorted(self._shards.kinds)),
+                sa.not_(timers.c.payload.has_key("shard")),
+                timers.c.payload["shard"].as_integer().in_(owned),
+            )
+        ]
+
     async def _fire_one(self) -> int | None:
         """1 fired, 0 failed (retried later), None if nothing is due."""
         failed: tuple[int, str, int] | None = None
@@ -183,7 +209,7 @@ class TimerLoop:
                             timers.c.payload,
                             timers.c.attempts,
                         )
-                        .where(timers.c.fired_at.is_(None), timers.c.due_at <= sa.func.now())
+                        .where(timers.c.fired_at.is_(None), timers.c.due_at <= sa.func.now(), *self._mine())
                         .order_by(timers.c.due_at)
                         .limit(1)
                         .with_for_update(skip_locked=True)

@@ -11,30 +11,26 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 
-from prometheus_client import Counter
-
 from services.supervision.adapters.cases import CaseDirectory, CaseView
 from services.supervision.adapters.store import ACTIVE, SupervisionStore
 from services.supervision.domain.cases import after_arrival
-from services.supervision.domain.geo import judge_position
-from services.supervision.domain.leaves import Leave, on_leave
+from services.supervision.domain.leaves import Leave
 from services.supervision.domain.levels import level_for, next_checkin_due
 from services.supervision.domain.policy import SupervisionPolicy
-from services.supervision.domain.zones import EnteredZone, Exited, Returned, Tampered, ZoneState, on_fix
+from services.supervision.fixes import FIXES_BEFORE_CASE, FixHandlers
 from services.supervision.help import HelpHandlers
 from services.supervision.hours import HoursHandlers
 from services.supervision.plans import PlanHandlers
+from services.supervision.positions import LivePositions
 from services.supervision.procuratorate import ProcuratorateHandlers
 from services.supervision.programmes import ProgrammeHandlers, exit_control
 from services.supervision.revocation import RevocationHandlers
-from shared import topics
 from shared.county import County, default_county
 from shared.db.uow import UnitOfWork
 from shared.envelope import IncomingEvent
 from shared.events import (
     ArrivalRegistered,
     AssistanceOutcome,
-    BatteryLow,
     CaseClosed,
     CaseOpened,
     CaseTransferred,
@@ -44,10 +40,7 @@ from shared.events import (
     ContactChecked,
     ContactLost,
     CourtOrderIngested,
-    DeviceOffline,
-    DeviceTampered,
     EventData,
-    ExclusionZoneEntered,
     IntakeMissed,
     IntakeReported,
     LeaveApproved,
@@ -56,27 +49,10 @@ from shared.events import (
     LocationFix,
     PositioningEnded,
     PositioningStarted,
-    ZoneExited,
-    ZoneReturned,
 )
 from shared.ids import case_id_for, court_order_ref
 from shared.kafka.consumer import Handler, RejectedRecord
 from shared.timers import Postpone, Timer, TimerHandler
-
-# outcome: parked (no open case yet), judged (when the case opened), dead_lettered (no-open-case)
-FIXES_BEFORE_CASE = Counter(
-    "sps_supervision_fixes_before_case_total", "Fixes that came before their case was open", ["outcome"]
-)
-NO_OPEN_CASE = "no-open-case"
-FIXES_UNBOUND = Counter(
-    "sps_supervision_fixes_unbound_total", "Fixes from a device no positioning order binds (flagged)"
-)
-# The fix path's write amplification: what a fix costs grows with these per fix.
-POSITION_ROWS = Counter(
-    "sps_supervision_position_rows_total",
-    "Rows the fix path wrote, by table (a watchdog move writes two timers)",
-    ["table"],
-)
 
 
 def _now() -> datetime:
@@ -85,7 +61,7 @@ def _now() -> datetime:
 
 @dataclass
 class SupervisionHandlers(
-    ProgrammeHandlers, RevocationHandlers, ProcuratorateHandlers, HoursHandlers, PlanHandlers, HelpHandlers
+    FixHandlers, ProgrammeHandlers, RevocationHandlers, ProcuratorateHandlers, HoursHandlers, PlanHandlers, HelpHandlers
 ):
     directory: CaseDirectory
     policy: SupervisionPolicy
@@ -96,6 +72,13 @@ class SupervisionHandlers(
     future_tolerance: timedelta = timedelta(minutes=5)
     # The adapter the handlers persist through (the fix path's bulk writes too); tests give a fake.
     store: Callable[[UnitOfWork], SupervisionStore] = field(default=SupervisionStore)
+    # The live position state of the partitions this replica owns (positions.py); without a
+    # consumer (unit tests) what a fix changes is written at once.
+    positions: LivePositions = None  # type: ignore[assignment]
+
+    def __post_init__(self) -> None:
+        if self.positions is None:
+            self.positions = LivePositions(self.directory, self.policy, store=self.store)
 
     def table(self) -> dict[str, Handler]:
         return {
@@ -371,6 +354,11 @@ class SupervisionHandlers(
         started = date.fromisoformat(timer.payload["started"])
         await self._schedule_checkin(uow, case_id, person_id, timer.due_at, started)  # the next period
 
+    def _shard(self, person_id: uuid.UUID) -> dict[str, int]:
+        """The payload's `shard` of a watchdog only the person's owner fires (shared/timers.Shards)."""
+        shard = self.positions.shard_of(person_id)
+        return {} if shard is None else {"shard": shard}
+
     async def rearm_contact(self, uow: UnitOfWork, person_id: uuid.UUID, seen_at: datetime) -> None:
         await self._rearm_contacts(uow, [(person_id, seen_at)])
 
@@ -381,7 +369,7 @@ class SupervisionHandlers(
                 "key": f"contact:{pid}",
                 "kind": "contact.lost",
                 "due_at": at + self.policy.contact.lost_after,
-                "payload": {"person_id": str(pid), "last_seen": at.isoformat()},
+                "payload": {"person_id": str(pid), "last_seen": at.isoformat()} | self._shard(pid),
             }
             for pid, at in seen
         ]
@@ -432,7 +420,12 @@ class SupervisionHandlers(
             result_due=result_due,
         )
         await self.publish(uow, data, person_id, None, timer.due_at)
-        await store.schedule(f"contact-check:{check_id}", "contact.check", result_due, {"check_id": str(check_id)})
+        await store.schedule(
+            f"contact-check:{check_id}",
+            "contact.check",
+            result_due,
+            {"check_id": str(check_id)} | self._shard(person_id),
+        )
         return None
 
     async def on_contact_check_due(self, timer: Timer, uow: UnitOfWork) -> None:
@@ -516,224 +509,6 @@ class SupervisionHandlers(
         )
         await self.publish(uow, data, person_id, None, timer.due_at)
 
-    # --- positions -----------------------------------------------------------------------------
-
-    async def on_location(self, event: IncomingEvent, fix: LocationFix, uow: UnitOfWork) -> None:
-        """Judge one fix against the person's areas and leaves; publish only transitions. A fix
-        whose case is not open yet (its order travels on another topic) is parked until it opens."""
-        self._not_ahead(fix.recorded_at, "fix")
-        self._trusted_device(fix)
-        case = self.directory.get(fix.person_id) or uow.scratch.get("opening", {}).get(fix.person_id)
-        if case is None:
-            await self._park(uow, event, fix)
-            return
-        await self._judge(uow, event, fix, case)
-
-    def _trusted_device(self, fix: LocationFix) -> None:
-        """A device bound to someone else, or another device than the ones bound to this person,
-        is not trusted: the fix is refused (a dead letter with the reason). A person with no bound
-        device yet (no positioning order names one) is judged, and the fix counted as unbound."""
-        owner = self.directory.owner(fix.device_id)
-        if owner is not None and owner != fix.person_id.int:
-            raise RejectedRecord(f"device-bound-elsewhere: {fix.device_id} is bound to another person")
-        if owner is None:
-            if self.directory.bound(fix.person_id):
-                raise RejectedRecord(f"device-not-bound: {fix.device_id} is not a device bound to this person")
-            FIXES_UNBOUND.inc()
-
-    def _not_ahead(self, recorded_at: datetime, what: str) -> None:
-        if recorded_at > self.clock() + self.future_tolerance:
-            raise RejectedRecord(
-                f"future-record: the {what} is dated {recorded_at.isoformat()}, more than {self.future_tolerance} ahead"
-            )
-
-    async def _park(self, uow: UnitOfWork, event: IncomingEvent, fix: LocationFix) -> None:
-        FIXES_BEFORE_CASE.labels("parked").inc()
-        now = self.clock()
-        store = self.store(uow)
-        await store.park_fix(event.id, fix.person_id, fix.recorded_at, now, event.model_dump(mode="json"))
-        due = now + self.policy.devices.park_without_case
-        await store.arm(f"parked:{fix.person_id}", "fix.parked", due, {"person_id": str(fix.person_id)})
-
-    async def on_parked_fixes_due(self, timer: Timer, uow: UnitOfWork) -> Postpone | None:
-        """The park window passed: fixes whose case never opened go to the dead-letter topic with
-        the reason `no-open-case`; later ones wait for their own window."""
-        person_id = uuid.UUID(timer.payload["person_id"])
-        store = self.store(uow)
-        window = self.policy.devices.park_without_case
-        case = self.directory.get(person_id)
-        for envelope in await store.unpark_fixes(person_id, None if case else timer.due_at - window):
-            event = IncomingEvent.model_validate(envelope)
-            if case is not None:  # opened on another replica meanwhile: judged here after all
-                FIXES_BEFORE_CASE.labels("judged").inc()
-                await self._judge(uow, event, LocationFix.model_validate(event.data), case)
-            else:
-                FIXES_BEFORE_CASE.labels("dead_lettered").inc()
-                uow.dead_letter(topics.LOCATIONS, event, NO_OPEN_CASE)
-        first = await store.first_parked_at(person_id)
-        return None if first is None else Postpone(first + window)
-
-    async def _judge(self, uow: UnitOfWork, event: IncomingEvent, fix: LocationFix, case: CaseView) -> None:
-        staged: dict[uuid.UUID, tuple[CaseView, ZoneState]] = uow.scratch.setdefault("zone", {})
-        state = staged[fix.person_id][1] if fix.person_id in staged else case.zone
-        x, y = self.directory.projection.xy(fix.lon, fix.lat)
-        verdict = judge_position(x, y, fix.accuracy_m, case.permitted, case.exclusions)
-        new_state, transitions = on_fix(
-            state,
-            fix.person_id,
-            event.id,
-            fix.recorded_at,
-            verdict,
-            leave_active=on_leave(case.leaves, fix.recorded_at),
-            strap_intact=fix.strap_intact,
-        )
-        if fix.battery_pct is not None:
-            await self._battery(uow, event, fix, case)
-        if new_state == state:
-            return
-        staged[fix.person_id] = (case, new_state)
-        positions: dict[uuid.UUID, LocationFix] = uow.scratch.setdefault("position", {})
-        positions[fix.person_id] = fix
-        if transitions or case.track_at is None or fix.recorded_at - case.track_at >= self.policy.map.track_every:
-            uow.scratch.setdefault("track", []).append(
-                (fix.person_id, fix.recorded_at, fix.lon, fix.lat, fix.accuracy_m, new_state.last_outside)
-            )
-            case.track_at = fix.recorded_at  # in memory only: a rollback costs at most one extra track point
-        uow.before_commit("zone-state", lambda: self._flush_positions(uow))
-        for t in transitions:
-            await self._publish_transition(uow, event, fix, case, t)
-
-    async def _battery(self, uow: UnitOfWork, event: IncomingEvent, fix: LocationFix, case: CaseView) -> None:
-        """Low once, until a fix reports it charged again."""
-        low = fix.battery_pct < self.policy.devices.battery_low_pct  # type: ignore[operator]
-        staged: dict[uuid.UUID, bool] = uow.scratch.setdefault("battery", {})  # this batch's changes first
-        if low == staged.get(fix.person_id, case.battery_low):
-            return
-        staged[fix.person_id] = low
-        uow.after_commit(lambda: setattr(case, "battery_low", low))
-        if low:
-            data = BatteryLow(
-                person_id=fix.person_id,
-                case_id=case.case_id,
-                jurisdiction=case.jurisdiction,
-                cause=f"battery:{event.id}",
-                observed_at=fix.recorded_at,
-                evidence=[str(event.id)],
-                battery_pct=fix.battery_pct,
-            )
-            await self.publish(uow, data, fix.person_id, event, fix.recorded_at)
-
-    async def _publish_transition(
-        self, uow: UnitOfWork, event: IncomingEvent, fix: LocationFix, case: CaseView, t
-    ) -> None:
-        common = dict(
-            person_id=fix.person_id,
-            case_id=case.case_id,
-            jurisdiction=case.jurisdiction,
-            observed_at=fix.recorded_at,
-            evidence=[str(event.id)],
-        )
-        if isinstance(t, Exited):
-            data: EventData = ZoneExited(
-                **common,
-                cause=f"zone-episode:{t.episode_id}",
-                lat=fix.lat,
-                lon=fix.lon,
-                accuracy_m=fix.accuracy_m,
-                distance_m=round(t.distance_m, 1),
-            )
-        elif isinstance(t, Returned):
-            data = ZoneReturned(**common, cause=f"zone-episode:{t.episode_id}")
-        elif isinstance(t, EnteredZone):
-            data = ExclusionZoneEntered(
-                **common,
-                cause=f"exclusion:{t.episode_id}",
-                zone=t.zone,
-                lat=fix.lat,
-                lon=fix.lon,
-                accuracy_m=fix.accuracy_m,
-            )
-        else:
-            assert isinstance(t, Tampered)
-            data = DeviceTampered(**common, cause=f"tamper:{t.episode_id}", device_id=fix.device_id)
-        await self.publish(uow, data, fix.person_id, event, fix.recorded_at)
-
-    async def _flush_positions(self, uow: UnitOfWork) -> None:
-        """One upsert of every person's position state a batch changed, and their offline timers."""
-        staged: dict[uuid.UUID, tuple[CaseView, ZoneState]] = uow.scratch.get("zone", {})
-        if not staged:
-            return
-        positions: dict[uuid.UUID, LocationFix] = uow.scratch.get("position", {})
-        store = self.store(uow)
-        await store.save_positions(
-            [
-                (
-                    pid,
-                    s.outside_episode,
-                    s.last_fix_at,
-                    s.last_outside,
-                    s.tampered,
-                    s.in_zones,
-                    positions[pid].lon,
-                    positions[pid].lat,
-                    positions[pid].accuracy_m,
-                )
-                for pid, (_, s) in staged.items()
-            ]
-        )
-        track = uow.scratch.get("track", [])
-        await store.add_track_points(track)
-        # Watchdogs move on lazily (policy: at most every watchdog_rearm_every); one that comes due
-        # first checks the persisted last fix, so it never fires early (on_device_offline).
-        every, offline_after = self.policy.devices.watchdog_rearm_every, self.policy.devices.offline_after
-        # …and at once when an armed deadline has passed: that watchdog fired and must be armed again.
-        every = min(every, offline_after, self.policy.contact.lost_after)
-        moved = [
-            (pid, view, s, s.last_fix_at)
-            for pid, (view, s) in staged.items()
-            if s.last_fix_at is not None
-            and (view.watchdogs_armed_at is None or s.last_fix_at - view.watchdogs_armed_at >= every)
-        ]
-        await store.push_back(
-            [
-                {
-                    "key": f"offline:{pid}",
-                    "kind": "device.offline",
-                    "due_at": last + offline_after,
-                    "payload": {"person_id": str(pid), "case_id": str(view.case_id)},
-                }
-                for pid, view, _, last in moved
-            ]
-        )
-        await self._rearm_contacts(uow, [(pid, last) for pid, _, _, last in moved])
-        uow.after_commit(lambda: _apply_positions(staged.values(), moved, len(track)))
-
-    async def _last_fix(self, uow: UnitOfWork, person_id: uuid.UUID) -> datetime | None:
-        position = await self.store(uow).position(person_id)
-        return None if position is None else position["last_fix_at"]
-
-    async def on_device_offline(self, timer: Timer, uow: UnitOfWork) -> Postpone | None:
-        person_id = uuid.UUID(timer.payload["person_id"])
-        last_fix = await self._last_fix(uow, person_id)
-        if last_fix is None:
-            return None
-        if last_fix + self.policy.devices.offline_after > timer.due_at:
-            return Postpone(last_fix + self.policy.devices.offline_after)  # a later fix, not yet re-armed
-        row = await self.store(uow).case(uuid.UUID(timer.payload["case_id"]))
-        if row is None or row["status"] not in ACTIVE:
-            return None
-        data = DeviceOffline(
-            person_id=person_id,
-            jurisdiction=row["jurisdiction"],
-            case_id=uuid.UUID(timer.payload["case_id"]),
-            cause=f"offline:{last_fix.isoformat()}",
-            observed_at=timer.due_at,
-            evidence=[timer.key],
-            last_fix_at=last_fix,
-        )
-        await self.publish(uow, data, person_id, None, timer.due_at)
-        return None
-
     # --- publishing ------------------------------------------------------------------------------
 
     async def publish(
@@ -742,14 +517,3 @@ class SupervisionHandlers(
         """Publish, and put it on the person's case file (档案) in the same transaction."""
         out = uow.publish(data, subject=person_id, cause=cause, time=at)
         await self.store(uow).record(person_id, out.id, out.type, at, data.model_dump(mode="json"))
-
-
-def _apply_positions(staged, moved, tracked: int) -> None:
-    """After the commit: the case views take the committed zone state and arming times."""
-    for view, state in staged:
-        view.zone = state
-    for _, view, _, last_fix_at in moved:
-        view.watchdogs_armed_at = last_fix_at
-    POSITION_ROWS.labels("zone_state").inc(len(staged))
-    POSITION_ROWS.labels("track_points").inc(tracked)
-    POSITION_ROWS.labels("timers").inc(2 * len(moved))

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import gc
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -17,12 +16,14 @@ from services.supervision.domain.geo import county_area, projection_for
 from services.supervision.domain.policy import load_supervision_policy
 from services.supervision.handlers import SupervisionHandlers
 from services.supervision.hours import month_of
+from services.supervision.positions import SHARDED_KINDS, LivePositions
 from shared.authority import load_authority
 from shared.geography import load_geography
 from shared.logging import get_logger
 from shared.service import ConsumerSpec, ServiceRuntime, build_app, run_service
 from shared.settings import ServiceSettings
 from shared.throttle import load_security
+from shared.timers import Shards
 
 MIGRATIONS = Path(__file__).parent / "adapters" / "migrations"
 log = get_logger(__name__)
@@ -31,14 +32,8 @@ log = get_logger(__name__)
 class SupervisionSettings(ServiceSettings):
     service_name: str = "supervision"
     http_port: int = 8001
-
-
-def _freeze() -> None:
-    """Move the case directory (one object graph per case, 100k+ of them) out of the cyclic
-    garbage collector's reach: they live until the next reload, and every full collection would
-    otherwise walk them all, a cost that grows with the number of persons."""
-    gc.collect()
-    gc.freeze()
+    # The fault suite's only: each checkpoint holds its transaction open this long (positions.py).
+    fault_checkpoint_stall_s: float = 0.0
 
 
 def create_app(settings: ServiceSettings | None = None) -> FastAPI:
@@ -50,18 +45,20 @@ def create_app(settings: ServiceSettings | None = None) -> FastAPI:
     authority = load_authority(settings.policy_dir)
     runtime = ServiceRuntime(settings, migrations=MIGRATIONS)
     tolerance = load_security(settings.policy_dir).clock.future_tolerance
-    handlers = SupervisionHandlers(directory, policy, county=runtime.county, future_tolerance=tolerance)
-
-    async def load_cases(rt: ServiceRuntime) -> None:
-        log.info("case directory loaded", cases=await directory.load(rt.engine))
-        _freeze()
-
-    async def reload_on_assignment(_partitions: object) -> None:
-        # Another replica may have moved these persons' zone state on; read it again.
-        await directory.load(runtime.engine)
-        _freeze()
-
-    runtime.on_startup(load_cases)
+    spec = ConsumerSpec(handlers={})
+    # The persons on the location partitions this replica owns: their cases and live positions,
+    # restored on assignment and checkpointed with the offsets (positions.py).
+    positions = LivePositions(
+        directory,
+        policy,
+        runtime.engine,
+        group_id=runtime.group_id(spec),
+        notify_channel=runtime.notify_channel,
+        stall_s=getattr(settings, "fault_checkpoint_stall_s", 0.0),
+    )
+    handlers = SupervisionHandlers(
+        directory, policy, county=runtime.county, future_tolerance=tolerance, positions=positions
+    )
 
     async def judge_this_month(rt: ServiceRuntime) -> None:
         # The month's hours are judged at its end (and each judgement schedules the next).
@@ -72,16 +69,17 @@ def create_app(settings: ServiceSettings | None = None) -> FastAPI:
     runtime.consume(
         ConsumerSpec(
             handlers=handlers.table(),
-            on_assigned=reload_on_assignment,
-            # A fix is judged against the committed zone state: the same fix again (or an older one)
-            # changes nothing (domain/zones.on_fix), so fixes need no inbox row.
+            # A fix is judged against the zone state: the same fix again (or an older one) changes
+            # nothing (domain/zones.on_fix), so fixes need no inbox row, and can be replayed.
             idempotent_types=frozenset({"sps.ingest.location"}),
-            # Range assignment keeps partition i of every topic on one consumer: a person's fixes and
-            # leaves (both keyed by person id) meet in the same replica's case view.
+            # Range assignment keeps partition i of every topic on one consumer: a person's orders,
+            # fixes and leaves (all keyed by person id) meet in the same replica's case view.
             options={"partition_assignment_strategy": (RangePartitionAssignor,)},
+            state=positions,
         )
     )
-    runtime.timers(handlers.timer_handlers())
+    # The watchdogs read the owner's last fix in memory: only the owner fires them.
+    runtime.timers(handlers.timer_handlers(), shards=Shards(SHARDED_KINDS, positions.live_shards))
     parts = Supervision(
         runtime,
         directory,

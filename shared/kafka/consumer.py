@@ -36,6 +36,7 @@ from shared.envelope import EnvelopeError, IncomingEvent, decode
 from shared.events import EVENT_TYPES, EventData, InvalidEventData, UnknownEventType, parse_data
 from shared.kafka.connection import KafkaAuth, client_options
 from shared.kafka.producer import EventProducer
+from shared.kafka.state import PartitionState
 from shared.logging import bind_event, get_logger, unbind_event
 from shared.metrics import CONSUMED, CONSUMER_LAG, CONSUMER_RESTARTS, DEAD_LETTERED, DUPLICATES, FAILED, HANDLER_SECONDS
 from shared.topics import dlq
@@ -112,14 +113,16 @@ class _Listener(ConsumerRebalanceListener):  # type: ignore[misc]  # aiokafka sh
         self.runner = runner
 
     async def on_partitions_revoked(self, revoked: set[TopicPartition]) -> None:
-        # Let the batch in hand finish and commit before the partitions move.
+        # Let the batch in hand finish and commit before the partitions move; a stateful consumer
+        # checkpoints what it holds of them.
         async with self.runner._batch_lock:
-            pass
+            await self.runner._release(revoked)
 
     async def on_partitions_assigned(self, assigned: set[TopicPartition]) -> None:
         # Awaited before any record of the new assignment is fetched.
-        if self.runner.on_assigned is not None:
-            async with self.runner._batch_lock:
+        async with self.runner._batch_lock:
+            await self.runner._restore(assigned)
+            if self.runner.on_assigned is not None:
                 result = self.runner.on_assigned(assigned)
                 if inspect.isawaitable(result):
                     await result
@@ -147,6 +150,7 @@ class ConsumerRunner:
         max_record_bytes: int = 256 * 1024,
         auth: KafkaAuth | None = None,
         join_timeout_s: float = 60.0,
+        state: PartitionState | None = None,
     ) -> None:
         unknown = set(handlers) - set(EVENT_TYPES)
         if unknown:
@@ -168,6 +172,8 @@ class ConsumerRunner:
         self.idempotent_types = idempotent_types
         self.max_record_bytes = max_record_bytes
         self.join_timeout_s = join_timeout_s
+        self.state = state
+        self._consumer: AIOKafkaConsumer | None = None
         self.client_options = client_options(auth)
         self._batch_lock = asyncio.Lock()
         self._stopping = asyncio.Event()
@@ -189,6 +195,7 @@ class ConsumerRunner:
                 **self.consumer_options,
             )
             consumer.subscribe(self.topics, listener=_Listener(self))
+            self._consumer = consumer
             try:
                 # start() returns once the group has assigned this member its partitions.
                 await asyncio.wait_for(consumer.start(), timeout=self.join_timeout_s)
@@ -222,6 +229,9 @@ class ConsumerRunner:
                 failed = True
             finally:
                 self.running = False
+                if self.state is not None and not failed:
+                    async with self._batch_lock:  # leaving: what is held is checkpointed first
+                        await self._release(set(consumer.assignment()))
                 await consumer.stop()
             if failed:
                 await self._pause(1.0)
@@ -230,6 +240,9 @@ class ConsumerRunner:
         while not self._stopping.is_set():
             batches = await consumer.getmany(timeout_ms=500, max_records=self.max_records)
             if not batches:
+                if self.state is not None:
+                    async with self._batch_lock:
+                        await self._retrying("checkpoint", self.state.idle)
                 continue
             async with self._batch_lock:
                 if self._stopping.is_set():
@@ -271,6 +284,8 @@ class ConsumerRunner:
                     rejected.append((record, str(exc)))
         if rejected:  # one acknowledged send for the batch's bad records, before its offset can move
             await self._dead_letter_many(rejected)
+            if self.state is not None:
+                self.state.skipped(_next_offsets(r for r, _ in rejected))
         if items:
             await self._handle_with_retry(items)
 
@@ -341,7 +356,47 @@ class ConsumerRunner:
                         await self.handlers[item.event.type](item.event, item.data, uow)
                 finally:
                     unbind_event()
+            if self.state is not None:
+                await self.state.in_poll(uow, _next_offsets(i.record for i in items))
         self.handled += len(handled)
+
+    async def _restore(self, assigned: set[TopicPartition]) -> None:
+        """A stateful consumer loads its partitions' state and resumes each from its checkpoint."""
+        state, consumer = self.state, self._consumer
+        if state is None or consumer is None:
+            return
+        mine = {tp for tp in assigned if tp.topic == state.topic}
+        partitions = len(consumer.partitions_for_topic(state.topic) or ())
+
+        async def restore() -> dict[TopicPartition, int]:
+            ends = await consumer.end_offsets(list(mine)) if mine else {}
+            return await state.restore(mine, ends, partitions)
+
+        for tp, offset in (await self._retrying("restore", restore)).items():
+            consumer.seek(tp, offset)
+
+    async def _release(self, revoked: set[TopicPartition]) -> None:
+        if self.state is not None:
+            mine = {tp for tp in revoked if tp.topic == self.state.topic}
+            try:
+                await self.state.release(mine)
+            except Exception as exc:  # the replay from the last checkpoint covers what is not written
+                log.warning("checkpoint on release failed", error=repr(exc), group=self.group_id)
+
+    async def _retrying(self, what: str, step: Callable[[], Awaitable[Any]]) -> Any:
+        """A step of the state's own (restore, checkpoint) until it succeeds: without its state a
+        partition must not be consumed, and the database being away is no reason to drop it."""
+        attempt = 0
+        while True:
+            try:
+                return await step()
+            except asyncio.CancelledError:
+                raise
+            except Exception as exc:
+                attempt += 1
+                log.warning(f"{what} failed, retrying", error=repr(exc), attempt=attempt, group=self.group_id)
+                if await self._pause(min(5.0, self.backoff_s * 2 ** min(attempt, 5))):
+                    raise
 
     async def _dead_letter(self, record: Record, reason: str) -> None:
         await self._dead_letter_many([(record, reason)])
@@ -375,3 +430,12 @@ class ConsumerRunner:
         except TimeoutError:
             pass
         return self._stopping.is_set()
+
+
+def _next_offsets(records: Any) -> dict[TopicPartition, int]:
+    """The next offset after the records given, per partition."""
+    out: dict[TopicPartition, int] = {}
+    for r in records:
+        tp = TopicPartition(r.topic, r.partition)
+        out[tp] = max(out.get(tp, 0), r.offset + 1)
+    return out

@@ -15,6 +15,7 @@ from services.supervision.domain.sanctions import Absconding, SanctionEvidence
 class FakeSupervisionStore:
     def __init__(self, uow: Any) -> None:
         self.uow = uow
+        self.checkpoints: dict[tuple[str, str, int], int] = {}
         self.cases: list[dict[str, Any]] = []
         self.leaves: list[dict[str, Any]] = []
         self.sanctions: list[dict[str, Any]] = []
@@ -155,6 +156,10 @@ class FakeSupervisionStore:
         for row in rows:
             values = dict(zip(ZONE_COLUMNS, row, strict=True))
             self.positions[values["person_id"]] = values
+
+    async def save_checkpoint(self, group_id: str, topic: str, offsets: dict[int, int]) -> None:
+        for p, o in offsets.items():
+            self.checkpoints[(group_id, topic, p)] = o
 
     async def add_track_points(self, rows: list[tuple[Any, ...]]) -> None:
         self.track.extend(rows)

@@ -153,7 +153,7 @@ class Stack:
             env.update(local_service_keys(self.root)[name])
         return env
 
-    def start_service(self, name: str, instance: int = 0) -> int:
+    def start_service(self, name: str, instance: int = 0, env: dict[str, str] | None = None) -> int:
         pidfile = self.pidfile(name, instance)
         pid = procs.read_pid(pidfile)
         if procs.alive(pid):
@@ -166,7 +166,7 @@ class Stack:
         proc = subprocess.Popen(
             [sys.executable, "-m", f"services.{name}.main"],
             cwd=REPO_ROOT,
-            env=self.service_env(name, instance),
+            env=self.service_env(name, instance) | (env or {}),
             stdout=out,
             stderr=subprocess.STDOUT,
             stdin=subprocess.DEVNULL,

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import sys
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -68,6 +69,9 @@ class CaseDirectory:
 
     def get(self, person_id: uuid.UUID) -> CaseView | None:
         return self._by_person.get(person_id.int)
+
+    def by_int(self, person: int) -> CaseView | None:
+        return self._by_person.get(person)
 
     def put(self, view: CaseView) -> None:
         self._by_person[view.person] = view
@@ -138,8 +142,11 @@ class CaseDirectory:
             case_id.int, person_id.int, sys.intern(jurisdiction), permitted, exclusions, zone or NO_ZONE_STATE
         )
 
-    async def load(self, engine: AsyncEngine) -> int:
-        """Read every active case and its zone state again (the database is the truth).
+    async def load(self, engine: AsyncEngine, keep: Callable[[uuid.UUID], bool] | None = None) -> int:
+        """Read the active cases `keep` accepts (the persons on the partitions this replica owns;
+        all without it) and their zone state again (the database is the truth). The device
+        registry is read whole: a device bound to a person another replica owns is still not
+        this person's.
 
         A case already held keeps its view object (its areas never change once the case is
         open); only its state is refreshed. So a reload neither doubles the directory's memory
@@ -168,6 +175,8 @@ class CaseDirectory:
             rows = await conn.stream(query)
             async for chunk in rows.partitions():
                 for row in chunk:
+                    if keep is not None and not keep(row.person_id):
+                        continue
                     state = ZoneState(
                         row.outside_episode,
                         row.last_fix_at,
@@ -214,6 +223,5 @@ class CaseDirectory:
         self._by_person = fresh
         self._owner, self._devices = {}, {}
         for device_id, person_id in bound:
-            if person_id.int in fresh:
-                self.bind(device_id, person_id)
+            self.bind(device_id, person_id)
         return len(fresh)

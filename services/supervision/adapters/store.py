@@ -32,6 +32,7 @@ from services.supervision.adapters.tables import (
     sanctions,
     social_force_hours,
     social_forces,
+    stream_checkpoints,
     team_members,
     timeline,
     track_points,
@@ -386,6 +387,29 @@ class SupervisionStore:
     async def save_positions(self, rows: list[tuple[Any, ...]]) -> None:
         """One upsert of every person's zone state and last position a poll changed (ZONE_COLUMNS)."""
         await _ZONE_UPSERT.execute(self.conn, rows)
+
+    async def save_checkpoint(self, group_id: str, topic: str, offsets: dict[int, int]) -> None:
+        """The next offsets per partition that the persisted positions cover (positions.py)."""
+        if not offsets:
+            return
+        stmt = insert(stream_checkpoints).values(
+            [
+                {
+                    "group_id": group_id,
+                    "topic": topic,
+                    "partition": p,
+                    "next_offset": o,
+                    "checkpointed_at": sa.func.now(),
+                }
+                for p, o in sorted(offsets.items())
+            ]
+        )
+        await self.conn.execute(
+            stmt.on_conflict_do_update(
+                index_elements=["group_id", "topic", "partition"],
+                set_={"next_offset": stmt.excluded.next_offset, "checkpointed_at": stmt.excluded.checkpointed_at},
+            )
+        )
 
     async def add_track_points(self, rows: list[tuple[Any, ...]]) -> None:
         """The day track's kept fixes (person, time, lon, lat, accuracy, outside), one statement."""

@@ -46,6 +46,18 @@ zone_state = sa.Table(
     sa.Column("accuracy_m", sa.Float),
 )
 
+# The live position state's checkpoints: per location partition, the next offset the persisted
+# zone states cover (migration 0021; services/supervision/positions.py).
+stream_checkpoints = sa.Table(
+    "stream_checkpoints",
+    metadata,
+    sa.Column("group_id", sa.Text, primary_key=True),
+    sa.Column("topic", sa.Text, primary_key=True),
+    sa.Column("partition", sa.Integer, primary_key=True),
+    sa.Column("next_offset", sa.BigInteger, nullable=False),
+    sa.Column("checkpointed_at", sa.DateTime(timezone=True), nullable=False),
+)
+
 # A person's day track for the map: one fix per policy interval, and every fix that changed a verdict.
 track_points = sa.Table(
     "track_points",

@@ -96,6 +96,9 @@ class KeyPersonPolicy(_Strict):
 
 class MapPolicy(_Strict):
     track_every: timedelta
+    # Live positions and last-fix times are written with the location offsets at most this often
+    # (services/supervision/positions.py): the map is at most this old; verdicts are written at once.
+    checkpoint_every: timedelta = Field(timedelta(seconds=5), gt=timedelta(0), le=timedelta(minutes=5))
 
 
 class RevocationPolicy(_Strict):

@@ -1,0 +1,323 @@
+"""Supervision's live position state, kept per owned partition of the location topic.
+
+Kafka is the log; each person's zone state and last position is a view of it, held in memory by
+the replica that owns the person's partition (docs/performance.md, "Supervision as a stream
+processor"):
+
+- A fix that changes a verdict (out of the area, back, into an exclusion zone, a strap cut) is
+  written at once with its transition, through the outbox, in the poll's transaction.
+- Any other fix only moves the person's last fix and position in memory. Those are written for
+  every person they moved, together with the location partitions' next offsets, in one
+  transaction every `map.checkpoint_every` (policy): the map is at most that old.
+- A replica that takes a partition over loads its persons' state from `zone_state` and replays
+  the topic from the checkpointed offset. Replaying is safe: a fix no later than the person's
+  persisted last fix changes nothing (domain/zones.on_fix), and a verdict change was persisted
+  with its fix, so it is never judged twice.
+- Until a partition's replay has passed the end it had when assigned, it is not live: the
+  watchdogs of its persons (sharded timers) wait, so a restart never fires one early.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import gc
+import time
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+import sqlalchemy as sa
+from aiokafka import TopicPartition
+from prometheus_client import Counter, Gauge
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from services.supervision.adapters.cases import CaseDirectory, CaseView
+from services.supervision.adapters.store import SupervisionStore
+from services.supervision.adapters.tables import stream_checkpoints
+from services.supervision.domain.policy import SupervisionPolicy
+from services.supervision.domain.zones import ZoneState
+from shared import topics
+from shared.db.uow import UnitOfWork
+from shared.kafka.partitions import partition_of
+from shared.logging import get_logger
+
+log = get_logger(__name__)
+
+# The fix path's write amplification: what a fix costs grows with these per fix.
+POSITION_ROWS = Counter(
+    "sps_supervision_position_rows_total",
+    "Rows the fix path wrote, by table (a watchdog move writes two timers)",
+    ["table"],
+)
+CHECKPOINTS = Counter("sps_supervision_checkpoints_total", "Checkpoints of the live position state", ["why"])
+OWNED = Gauge("sps_supervision_partitions", "Location partitions this replica owns, by state", ["state"])
+
+# Watchdog timers only the owner of the person's partition fires (it reads the last fix in memory).
+SHARDED_KINDS = frozenset({"device.offline", "contact.lost", "contact.check"})
+
+
+def verdict(state: ZoneState) -> tuple[Any, ...]:
+    """What a transition changes; a fix that leaves it alone moves only the last fix."""
+    return (state.outside_episode, state.last_outside, state.tampered, state.in_zones)
+
+
+@dataclass(frozen=True, slots=True)
+class Fix:
+    """Where a person was last seen, as the map shows it."""
+
+    lon: float
+    lat: float
+    accuracy_m: float
+
+
+@dataclass
+class LivePositions:
+    """The state of the persons on the location partitions this replica owns (the
+    `PartitionState` of shared/kafka/state.py). Without a consumer (unit tests, a timer's
+    transaction) there is no checkpoint to wait for: what changed is written at once."""
+
+    directory: CaseDirectory
+    policy: SupervisionPolicy
+    engine: AsyncEngine | None = None
+    group_id: str = "sps-supervision-main"
+    notify_channel: str = "outbox_supervision"
+    monotonic: Callable[[], float] = time.monotonic
+    store: Callable[[UnitOfWork], SupervisionStore] = SupervisionStore
+    topic: str = topics.LOCATIONS
+    partitions: int = 0  # the topic's partition count, once assigned
+    owned: set[int] = field(default_factory=set)
+    live: set[int] = field(default_factory=set)  # owned, and replayed past the end they had when assigned
+    _ends: dict[int, int] = field(default_factory=dict)
+    _offsets: dict[int, int] = field(default_factory=dict)  # next offsets the state covers
+    _checkpointed: dict[int, int] = field(default_factory=dict)
+    _dirty: dict[int, Fix] = field(default_factory=dict)  # person → latest position not yet written
+    _track: list[tuple[Any, ...]] = field(default_factory=list)  # day-track points not yet written
+    _last_checkpoint: float = field(default=0.0)
+    # Fault injection for the fault suite only (SPS_FAULT_CHECKPOINT_STALL_S): a checkpoint holds its
+    # transaction open this long after writing, so a test can kill the process during one.
+    stall_s: float = 0.0
+
+    # --- ownership -------------------------------------------------------------------------------
+
+    def shard_of(self, person_id: uuid.UUID) -> int | None:
+        """The location partition a person's records are on (None before the first assignment)."""
+        return partition_of(person_id, self.partitions) if self.partitions else None
+
+    def owns(self, person_id: uuid.UUID) -> bool:
+        """This replica holds the person's live state, replayed up to date."""
+        shard = self.shard_of(person_id)
+        return shard is not None and shard in self.live
+
+    def last_fix(self, person_id: uuid.UUID) -> datetime | None:
+        """The person's last fix as this replica knows it (owners only: see `owns`)."""
+        view = self.directory.get(person_id)
+        return None if view is None else view.zone.last_fix_at
+
+    def live_shards(self) -> set[int]:
+        return set(self.live)
+
+    # --- the consumer's hooks (shared/kafka/state.py) -----------------------------------------------
+
+    async def restore(
+        self, assigned: set[TopicPartition], ends: dict[TopicPartition, int], partitions: int
+    ) -> dict[TopicPartition, int]:
+        assert self.engine is not None, "restoring needs the database"
+        self.partitions = partitions
+        owned = {tp.partition for tp in assigned}
+        async with self.engine.connect() as conn:
+            rows = await conn.execute(
+                sa.select(stream_checkpoints.c.partition, stream_checkpoints.c.next_offset).where(
+                    stream_checkpoints.c.group_id == self.group_id,
+                    stream_checkpoints.c.topic == self.topic,
+                    stream_checkpoints.c.partition.in_(sorted(owned)),
+                )
+            )
+            checkpoints = {int(r.partition): int(r.next_offset) for r in rows}
+        count = partitions
+
+        def keep(person: uuid.UUID) -> bool:
+            return partition_of(person, count) in owned
+
+        loaded = await self.directory.load(self.engine, keep=keep)
+        gc.collect()  # the views live until the next assignment: out of the cyclic collector's reach
+        gc.freeze()  # (docs/performance.md, section 3)
+        self.take(owned, {tp.partition: end for tp, end in ends.items()}, checkpoints)
+        log.info(
+            "live positions restored",
+            partitions=sorted(owned),
+            cases=loaded,
+            replaying={p: self._ends.get(p, 0) - o for p, o in checkpoints.items() if p not in self.live},
+        )
+        return {TopicPartition(self.topic, p): o for p, o in checkpoints.items()}
+
+    def take(self, owned: set[int], ends: dict[int, int], checkpoints: dict[int, int]) -> None:
+        """Own these partitions from their checkpoints (their cases are loaded)."""
+        self.owned, self._dirty, self._track = set(owned), {}, []
+        self._ends = dict(ends)
+        self._offsets = dict(checkpoints)
+        self._checkpointed = dict(checkpoints)
+        # A partition with no checkpoint yet resumes from the group's committed offset, whose state
+        # was written fix by fix before checkpoints existed: live at once.
+        self.live = {p for p in owned if p not in checkpoints or checkpoints[p] >= ends.get(p, 0)}
+        self._last_checkpoint = self.monotonic()
+        self._gauge()
+
+    async def release(self, revoked: set[TopicPartition]) -> None:
+        if self.engine is not None and self.owned:
+            await self.checkpoint("release")
+        gone = {tp.partition for tp in revoked}
+        self.owned -= gone
+        self.live -= gone
+        self._gauge()
+
+    def skipped(self, offsets: dict[TopicPartition, int]) -> None:
+        self._advance({tp.partition: o for tp, o in offsets.items()})
+
+    async def in_poll(self, uow: UnitOfWork, offsets: dict[TopicPartition, int]) -> None:
+        uow.scratch["stream_offsets"] = {tp.partition: o for tp, o in offsets.items()}
+        uow.before_commit("zone-state", lambda: self.flush(uow))
+
+    async def idle(self) -> None:
+        if self.engine is not None and self._due() and self._pending():
+            await self.checkpoint("interval")
+
+    async def checkpoint(self, why: str) -> None:
+        """Write what the state holds now, in a transaction of its own."""
+        assert self.engine is not None
+        async with UnitOfWork(self.engine, self.notify_channel, service="supervision") as uow:
+            uow.scratch["stream_offsets"] = {}
+            uow.scratch["checkpoint"] = why
+            await self.flush(uow)
+
+    # --- the fix path's writes -------------------------------------------------------------------------
+
+    async def flush(self, uow: UnitOfWork) -> None:
+        """Before a transaction commits: write the verdicts it changed now, and everything held when
+        a checkpoint is due (or when no consumer checkpoints: a timer's or a test's transaction)."""
+        staged: dict[uuid.UUID, tuple[CaseView, ZoneState]] = uow.scratch.get("zone", {})
+        positions: dict[uuid.UUID, Any] = uow.scratch.get("position", {})
+        track: list[tuple[Any, ...]] = uow.scratch.get("track", [])
+        offsets: dict[int, int] | None = uow.scratch.get("stream_offsets")
+        streaming = offsets is not None
+        whole = not streaming or "checkpoint" in uow.scratch or (self._due() and self._pending(staged, offsets))
+        fresh = {pid.int: Fix(f.lon, f.lat, f.accuracy_m) for pid, f in positions.items()}
+        if whole:
+            write = {**{p: (self.directory.by_int(p), f) for p, f in self._dirty.items()}}
+            write.update({pid.int: (view, fresh[pid.int]) for pid, (view, _) in staged.items()})
+            states = {p: (view, view.zone if view is not None else None) for p, (view, _) in write.items()}
+            states.update({pid.int: (view, s) for pid, (view, s) in staged.items()})
+            points = [*self._track, *track]
+        else:  # a verdict changed: that person's row and track now, the rest at the checkpoint
+            urgent = {pid for pid, (view, s) in staged.items() if verdict(s) != verdict(view.zone)}
+            write = {pid.int: (staged[pid][0], fresh[pid.int]) for pid in urgent}
+            states = {pid.int: staged[pid] for pid in urgent}
+            ints = {pid.int for pid in urgent}
+            points = [p for p in [*self._track, *track] if p[0].int in ints]
+        rows, moved = [], []
+        every = min(
+            self.policy.devices.watchdog_rearm_every, self.policy.devices.offline_after, self.policy.contact.lost_after
+        )
+        for person, (view, fix) in write.items():
+            view_, state = states[person]
+            if view_ is None or state is None or state.last_fix_at is None:
+                continue  # the case closed meanwhile
+            rows.append(
+                (uuid.UUID(int=person), state.outside_episode, state.last_fix_at, state.last_outside)
+                + (state.tampered, state.in_zones, fix.lon, fix.lat, fix.accuracy_m)
+            )
+            armed = view_.watchdogs_armed_at
+            if armed is None or state.last_fix_at - armed >= every:
+                moved.append((view_, state.last_fix_at))
+        store = self.store(uow)
+        if rows:
+            await store.save_positions(rows)
+        if points:
+            await store.add_track_points(points)
+        await self._push_watchdogs(store, moved)
+        if whole and streaming:
+            covered = {**self._offsets, **(offsets or {})}
+            await store.save_checkpoint(
+                self.group_id, self.topic, {p: o for p, o in covered.items() if p in self.owned}
+            )
+            if self.stall_s > 0:
+                log.warning("checkpoint stalled (fault injection)", seconds=self.stall_s, rows=len(rows))
+                await asyncio.sleep(self.stall_s)
+        written = set(write)
+        poll_offsets = dict(offsets or {})
+
+        def applied() -> None:
+            for view, state in staged.values():
+                view.zone = state
+            for view, last in moved:
+                view.watchdogs_armed_at = last
+            if whole:
+                self._dirty, self._track = {}, []
+                if streaming:
+                    self._last_checkpoint = self.monotonic()
+                    self._checkpointed = {**self._offsets, **poll_offsets}
+                    CHECKPOINTS.labels(uow.scratch.get("checkpoint", "poll")).inc()
+            else:
+                for person in written:
+                    self._dirty.pop(person, None)
+                self._dirty.update({p: f for p, f in fresh.items() if p not in written})
+                self._track = [p for p in [*self._track, *track] if p[0].int not in written]
+            self._advance(poll_offsets)
+            POSITION_ROWS.labels("zone_state").inc(len(rows))
+            POSITION_ROWS.labels("track_points").inc(len(points))
+            POSITION_ROWS.labels("timers").inc(2 * len(moved))
+
+        uow.after_commit(applied)
+
+    async def _push_watchdogs(self, store: SupervisionStore, moved: list[tuple[CaseView, datetime]]) -> None:
+        """The offline and contact-lost deadlines move on lazily (policy: at most every
+        watchdog_rearm_every); one that comes due first reads the owner's last fix, so it never
+        fires early (handlers.on_device_offline)."""
+        if not moved:
+            return
+        offline_after, lost_after = self.policy.devices.offline_after, self.policy.contact.lost_after
+        offline, contact = [], []
+        for view, last in moved:
+            shard = self.shard_of(view.person_id)
+            tag = {} if shard is None else {"shard": shard}
+            pid = str(view.person_id)
+            offline.append(
+                {
+                    "key": f"offline:{pid}",
+                    "kind": "device.offline",
+                    "due_at": last + offline_after,
+                    "payload": {"person_id": pid, "case_id": str(view.case_id), **tag},
+                }
+            )
+            contact.append(
+                {
+                    "key": f"contact:{pid}",
+                    "kind": "contact.lost",
+                    "due_at": last + lost_after,
+                    "payload": {"person_id": pid, "last_seen": last.isoformat(), **tag},
+                }
+            )
+        await store.push_back(offline + contact)
+
+    # --- bookkeeping -----------------------------------------------------------------------------------
+
+    def _due(self) -> bool:
+        return self.monotonic() - self._last_checkpoint >= self.policy.map.checkpoint_every.total_seconds()
+
+    def _pending(self, staged: dict[Any, Any] | None = None, offsets: dict[int, int] | None = None) -> bool:
+        moved = any(self._offsets.get(p) != self._checkpointed.get(p) for p in self._offsets)
+        return bool(self._dirty or self._track or staged or moved or offsets)
+
+    def _advance(self, offsets: dict[int, int]) -> None:
+        for p, o in offsets.items():
+            if o > self._offsets.get(p, -1):
+                self._offsets[p] = o
+            if p in self.owned and p not in self.live and o >= self._ends.get(p, 0):
+                self.live.add(p)
+                log.info("partition replayed, live", partition=p, offset=o)
+                self._gauge()
+
+    def _gauge(self) -> None:
+        OWNED.labels("owned").set(len(self.owned))
+        OWNED.labels("live").set(len(self.live))

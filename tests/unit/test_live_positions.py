@@ -1,0 +1,196 @@
+"""The live position state (services/supervision/positions.py) on a fake store and unit of work,
+with a hand-moved clock: what a fix writes at once and what waits for the checkpoint, the
+offsets written with it, and the watchdogs reading the owner's last fix. The crash and rebalance
+cases run on the real Kafka and PostgreSQL in tests/faults/test_stream_state.py."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, date, datetime, timedelta
+from typing import Any, cast
+
+import pytest
+from aiokafka import TopicPartition
+
+from services.supervision.adapters.cases import CaseDirectory
+from services.supervision.adapters.store import SupervisionStore
+from services.supervision.domain.geo import county_area, projection_for
+from services.supervision.domain.policy import load_supervision_policy
+from services.supervision.handlers import SupervisionHandlers
+from services.supervision.positions import LivePositions
+from shared import topics
+from shared.envelope import IncomingEvent, decode, encode, new_event
+from shared.events import CourtOrderIngested, LocationFix, MaskedPerson
+from shared.geography import load_geography
+from shared.kafka.partitions import partition_of
+from shared.paths import POLICY_DIR
+from shared.timers import Postpone, Timer
+from tests.fakes.supervision_store import FakeSupervisionStore
+from tests.fakes.uow import FakeUnitOfWork
+
+NOW = datetime(2026, 12, 10, 8, tzinfo=UTC)
+POLICY = load_supervision_policy(POLICY_DIR)
+INSIDE, ELSEWHERE_INSIDE, OUTSIDE = (120.28, 31.91), (120.30, 31.90), (121.47, 31.23)
+PARTITIONS = 12
+EVERY = POLICY.map.checkpoint_every.total_seconds()
+
+
+class Clock:
+    def __init__(self) -> None:
+        self.t = 1000.0
+
+    def __call__(self) -> float:
+        return self.t
+
+
+@pytest.fixture
+def world() -> tuple[SupervisionHandlers, FakeUnitOfWork, FakeSupervisionStore, Clock]:
+    geography = load_geography(POLICY_DIR)
+    projection = projection_for(geography)
+    directory = CaseDirectory(county_area(geography, projection), projection)
+    uow = FakeUnitOfWork("supervision")
+    store = FakeSupervisionStore(uow)
+    clock = Clock()
+    positions = LivePositions(
+        directory, POLICY, store=lambda _uow: cast(SupervisionStore, store), monotonic=clock, group_id="g"
+    )
+    positions.partitions = PARTITIONS
+    positions.take(set(range(PARTITIONS)), {p: 0 for p in range(PARTITIONS)}, {})
+    handlers = SupervisionHandlers(
+        directory,
+        POLICY,
+        clock=lambda: NOW + timedelta(hours=1),
+        store=lambda _uow: cast(SupervisionStore, store),
+        positions=positions,
+    )
+    return handlers, uow, store, clock
+
+
+def incoming(data: Any, type_: str) -> IncomingEvent:
+    return decode(encode(new_event(type_, "/sps/test", data, subject=str(data.person_id), time=NOW)))
+
+
+async def open_case(handlers: SupervisionHandlers, uow: FakeUnitOfWork, person: uuid.UUID) -> None:
+    order = CourtOrderIngested(
+        order_no=f"T-{uuid.uuid4().hex[:8]}",
+        court="江阴市人民法院",
+        person_id=person,
+        person=MaskedPerson(
+            name_masked="王*", id_number_masked="3202**********1234", sex="M", residence_town="澄江街道"
+        ),
+        sentence_kind="probation",
+        offence="盗窃罪",
+        offence_category="property",
+        term_start=date(2026, 12, 1),
+        term_end=date(2027, 12, 1),
+        judgment_effective=date(2026, 12, 1),
+    )
+    async with uow:
+        await handlers.on_court_order(incoming(order, "sps.ingest.court-order"), order, cast(Any, uow))
+
+
+offset = iter(range(1, 10_000))
+
+
+async def poll(handlers: SupervisionHandlers, uow: FakeUnitOfWork, person: uuid.UUID, at: datetime, where) -> int:
+    """One fix in one poll's transaction, as the consumer runner handles it; its offset back."""
+    fix = LocationFix(person_id=person, device_id="d-1", recorded_at=at, lon=where[0], lat=where[1], accuracy_m=10)
+    n = next(offset)
+    tp = TopicPartition(topics.LOCATIONS, partition_of(person, PARTITIONS))
+    async with uow:
+        await handlers.on_location(incoming(fix, "sps.ingest.location"), fix, cast(Any, uow))
+        await handlers.positions.in_poll(cast(Any, uow), {tp: n})
+    return n
+
+
+async def test_a_fix_that_changes_no_verdict_waits_for_the_checkpoint_and_goes_with_its_offset(world):
+    handlers, uow, store, clock = world
+    person = uuid.uuid4()
+    await open_case(handlers, uow, person)
+    await poll(handlers, uow, person, NOW, INSIDE)
+    clock.t += EVERY  # the first fix is written at the first checkpoint (with its watchdogs)
+    await poll(handlers, uow, person, NOW + timedelta(seconds=1), INSIDE)
+    assert store.positions[person]["last_fix_at"] == NOW + timedelta(seconds=1)
+    clock.t += EVERY - 0.5  # not due yet: the next fix stays in memory
+    n = await poll(handlers, uow, person, NOW + timedelta(seconds=30), ELSEWHERE_INSIDE)
+    assert store.positions[person]["last_fix_at"] == NOW + timedelta(seconds=1)
+    assert handlers.positions.last_fix(person) == NOW + timedelta(seconds=30)
+    clock.t += 0.5  # due: an idle consumer's checkpoint writes it, with the offset that covers it
+    async with uow:
+        uow.scratch["stream_offsets"] = {}
+        uow.scratch["checkpoint"] = "interval"
+        await handlers.positions.flush(cast(Any, uow))
+    row = store.positions[person]
+    assert (row["last_fix_at"], row["lon"], row["lat"]) == (NOW + timedelta(seconds=30), *ELSEWHERE_INSIDE)
+    assert store.checkpoints[("g", topics.LOCATIONS, partition_of(person, PARTITIONS))] == n
+
+
+async def test_a_verdict_change_is_written_and_published_at_once_between_checkpoints(world):
+    handlers, uow, store, clock = world
+    person = uuid.uuid4()
+    await open_case(handlers, uow, person)
+    clock.t += EVERY
+    await poll(handlers, uow, person, NOW, INSIDE)
+    checkpoints = dict(store.checkpoints)
+    await poll(handlers, uow, person, NOW + timedelta(seconds=10), OUTSIDE)
+    assert uow.types()[-1] == "sps.supervision.zone-exited"
+    assert store.positions[person]["outside_episode"] is not None
+    assert store.positions[person]["last_fix_at"] == NOW + timedelta(seconds=10)
+    assert store.checkpoints == checkpoints  # no checkpoint was due: the offsets did not move
+    # The same fix again (a replay after a crash) and an older one change nothing.
+    published = len(uow.published)
+    await poll(handlers, uow, person, NOW + timedelta(seconds=10), OUTSIDE)
+    await poll(handlers, uow, person, NOW + timedelta(seconds=5), OUTSIDE)
+    assert len(uow.published) == published
+
+
+async def test_the_offline_watchdog_reads_the_owners_last_fix_not_the_older_persisted_one(world):
+    handlers, uow, store, clock = world
+    person = uuid.uuid4()
+    await open_case(handlers, uow, person)
+    clock.t += EVERY
+    await poll(handlers, uow, person, NOW, INSIDE)  # written, and the watchdogs armed from it
+    later = NOW + timedelta(minutes=2)
+    await poll(handlers, uow, person, later, INSIDE)  # in memory only
+    assert store.positions[person]["last_fix_at"] == NOW
+    key, (kind, due, payload) = next((k, v) for k, v in store.timers.items() if k.startswith("offline:"))
+    assert payload["shard"] == partition_of(person, PARTITIONS)
+    async with uow:
+        outcome = await handlers.on_device_offline(Timer(key, kind, due, payload), cast(Any, uow))
+    assert outcome == Postpone(later + POLICY.devices.offline_after)
+    assert "sps.supervision.device-offline" not in uow.types()
+
+
+async def test_a_partition_is_live_only_once_its_replay_has_passed_the_end_it_had_when_taken(world):
+    handlers, uow, store, clock = world
+    person = uuid.uuid4()
+    shard = partition_of(person, PARTITIONS)
+    positions = handlers.positions
+    positions.take({shard}, {shard: 50}, {shard: 40})
+    assert not positions.owns(person) and positions.live_shards() == set()
+    await open_case(handlers, uow, person)
+    tp = TopicPartition(topics.LOCATIONS, shard)
+    fix = LocationFix(person_id=person, device_id="d-1", recorded_at=NOW, lon=INSIDE[0], lat=INSIDE[1], accuracy_m=10)
+    async with uow:
+        await handlers.on_location(incoming(fix, "sps.ingest.location"), fix, cast(Any, uow))
+        await positions.in_poll(cast(Any, uow), {tp: 49})
+    assert not positions.owns(person)
+    positions.skipped({tp: 50})  # the last record was dead-lettered: the replay is through
+    assert positions.owns(person) and positions.live_shards() == {shard}
+
+
+async def test_a_failed_transaction_changes_nothing_in_memory(world):
+    handlers, uow, store, clock = world
+    person = uuid.uuid4()
+    await open_case(handlers, uow, person)
+    fix = LocationFix(person_id=person, device_id="d-1", recorded_at=NOW, lon=OUTSIDE[0], lat=OUTSIDE[1], accuracy_m=10)
+    tp = TopicPartition(topics.LOCATIONS, partition_of(person, PARTITIONS))
+    with pytest.raises(RuntimeError):
+        async with uow:
+            await handlers.on_location(incoming(fix, "sps.ingest.location"), fix, cast(Any, uow))
+            await handlers.positions.in_poll(cast(Any, uow), {tp: 7})
+            raise RuntimeError("the database went away")
+    assert handlers.positions.last_fix(person) is None
+    assert person not in store.positions
+    await poll(handlers, uow, person, NOW, OUTSIDE)  # retried: judged as if for the first time
+    assert uow.types()[-1] == "sps.supervision.zone-exited"
