@@ -15,4 +15,4 @@ def partition_of(key: str | bytes | uuid.UUID, partitions: int) -> int:
     if partitions <= 0:
         raise ValueError(f"a topic has at least one partition, not {partitions}")
     raw = key if isinstance(key, bytes) else str(key).encode()
-    return (murmur2(raw) & 0x7FFFFFFF) % partitions
+    return int(murmur2(raw) & 0x7FFFFFFF) % partitions
