@@ -66,10 +66,15 @@ def _field(loc: tuple[str | int, ...] | list[str | int]) -> str:
     return out or "(body)"
 
 
+def field_errors(exc: Any) -> list[dict[str, str]]:
+    """A pydantic ValidationError's errors as the problem documents name them (field, message)."""
+    return [{"field": _field(err.get("loc", ())), "message": _message(err)} for err in exc.errors()]
+
+
 def install_problem_handlers(app: FastAPI) -> None:
     @app.exception_handler(RequestValidationError)
     async def _validation(request: Request, exc: RequestValidationError) -> JSONResponse:
-        errors = [{"field": _field(err.get("loc", ())), "message": _message(err)} for err in exc.errors()]
+        errors = field_errors(exc)
         detail = "; ".join(f"{e['field']}: {e['message']}" for e in errors[:20])
         return problem_response(422, "Request is not valid", detail, instance=request.url.path, errors=errors)
 

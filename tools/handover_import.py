@@ -3,8 +3,10 @@
     python -m tools.handover_import LIST.xlsx --client-id prison-demo --client-secret … [--report bad.csv]
 
 Every row is checked with the gateway's own request model first; a bad row is reported with its
-row number and field and never stops the good ones. Good rows go to `POST /v1/release-notices`
-(identities are sealed there, never here), honouring 429/503 Retry-After. A progress bar shows
+row number and field and never stops the good ones. Good rows go in batches of 500 to
+`POST /v1/release-notices/batch` (identities are sealed there, never here), honouring 429/503
+Retry-After; each row's answer names its index, so a row the gateway refuses (a number already
+sent with other content) is reported against its own row. A progress bar shows
 the work; the exit code is 0 when every row was either accepted or reported.
 """
 
@@ -13,6 +15,7 @@ from __future__ import annotations
 import asyncio
 import csv
 import hashlib
+import json
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -132,9 +135,12 @@ async def submit(
     outcome: Outcome,
     progress: Progress,
     task,
-    concurrency: int = 16,
+    batch: int = 500,
+    concurrency: int = 2,
 ) -> None:
-    async with httpx.AsyncClient(base_url=gateway, timeout=30) as client:
+    """The good rows in batches to `POST /v1/release-notices/batch`; each row's answer comes back
+    by its index in the batch, so a refusal is reported against its own spreadsheet row."""
+    async with httpx.AsyncClient(base_url=gateway, timeout=120) as client:
         token = (
             (
                 await client.post(
@@ -147,27 +153,40 @@ async def submit(
         )
         headers = {"Authorization": f"Bearer {token['access_token']}"}
         queue: asyncio.Queue = asyncio.Queue()
-        for item in good:
-            queue.put_nowait(item)
+        for start in range(0, len(good), batch):
+            queue.put_nowait(good[start : start + batch])
 
         async def worker() -> None:
             while not queue.empty():
-                number, body = queue.get_nowait()
-                # A retried import sends the same key for the same notice (headers are ASCII: hash the names).
-                key = "import-" + hashlib.sha256(f"{body['prison']}|{body['notice_no']}".encode()).hexdigest()[:40]
+                chunk = queue.get_nowait()
+                notices = [body for _, body in chunk]
+                # A retried import sends the same key for the same rows (headers are ASCII: a hash).
+                digest = hashlib.sha256(json.dumps(notices, sort_keys=True, ensure_ascii=False).encode()).hexdigest()
+                key = f"import-batch-{digest[:40]}"
                 while True:
-                    r = await client.post("/v1/release-notices", json=body, headers={**headers, "Idempotency-Key": key})
+                    r = await client.post(
+                        "/v1/release-notices/batch",
+                        json={"notices": notices},
+                        headers={**headers, "Idempotency-Key": key},
+                    )
                     if r.status_code in (429, 503):
                         await asyncio.sleep(float(r.headers.get("Retry-After", "1")))
                         continue
                     break
-                if r.status_code == 202:
-                    outcome.accepted += 1
-                else:
+                if r.status_code == 200:
+                    for result in r.json()["results"]:
+                        number = chunk[result["index"]][0]
+                        if result["status"] in ("accepted", "duplicate"):
+                            outcome.accepted += 1
+                        else:
+                            for err in result.get("errors") or []:
+                                outcome.bad.append({"row": number, **err})
+                else:  # the whole batch refused (the client's scope, a body too large): every row reported
                     problem = r.json() if r.headers.get("content-type", "").startswith("application/") else {}
-                    for err in problem.get("errors") or [{"field": "(row)", "message": problem.get("detail", r.text)}]:
-                        outcome.bad.append({"row": number, **err})
-                progress.advance(task)
+                    detail = problem.get("detail", r.text)
+                    for number, _ in chunk:
+                        outcome.bad.append({"row": number, "field": "(row)", "message": detail})
+                progress.advance(task, len(chunk))
 
         await asyncio.gather(*(worker() for _ in range(concurrency)))
 

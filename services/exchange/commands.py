@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -85,20 +86,34 @@ async def _audit(
     at: datetime | None = None,
 ) -> None:
     """An agency client's access to a person's record, on the gateway's hash chain."""
-    await audit.append(
-        uow.conn,
-        audit.content_of(
-            actor=client.client_id,
-            agency=client.agency,
-            role="agency-client",
-            action=action,
-            resource=resource,
-            person_id=person_id,
-            purpose=purpose,
-            at=at or datetime.now(UTC),
-            service="exchange",
-        ),
+    await audit.append(uow.conn, _audit_content(client, action, resource, person_id, purpose, at or datetime.now(UTC)))
+
+
+def _audit_content(
+    client: Client, action: str, resource: str, person_id: uuid.UUID | None, purpose: str, at: datetime
+) -> dict[str, Any]:
+    return audit.content_of(
+        actor=client.client_id,
+        agency=client.agency,
+        role="agency-client",
+        action=action,
+        resource=resource,
+        person_id=person_id,
+        purpose=purpose,
+        at=at,
+        service="exchange",
     )
+
+
+@dataclass(frozen=True, slots=True)
+class BatchRecord:
+    """One record of an agency's batch: who, the event, its number, and its first answer."""
+
+    person: PersonIn
+    data: EventData
+    number: AgencyNumber
+    resource: str
+    answer: dict[str, Any]
 
 
 @dataclass
@@ -167,6 +182,60 @@ class Ingest:
             log.warning("record not stored", error=str(exc))
             raise Unavailable("the gateway cannot store records right now") from None
         return answer
+
+    async def person_records(
+        self,
+        client: Client,
+        retry: Retry | None,
+        items: list[BatchRecord],
+        purpose: str,
+        respond: Callable[[list[dict[str, Any]]], dict[str, Any]],
+    ) -> dict[str, Any]:
+        """`person_record` for a batch (a prison's monthly list): every record's number taken, its
+        identity sealed, its event in the outbox and its create on the audit chain, in one
+        transaction; each record answered on its own (accepted, the same again, or a conflict)."""
+        events = self.events(client, retry, [i.data for i in items])
+        sealed = [self.cipher.seal(i.data.person_id, i.person.model_dump(mode="json")) for i in items]  # type: ignore[attr-defined]
+        results: list[dict[str, Any]] = []
+        try:
+            async with self.runtime.uow() as uow:
+                wanted = [(i.number, i.data.person_id, i.answer) for i in items]  # type: ignore[attr-defined]
+                held = await store.take_numbers(uow.conn, wanted)
+                seals, audits = [], []
+                now = datetime.now(UTC)
+                for item, (topic, event), (version, seal), first in zip(items, events, sealed, held, strict=True):
+                    n = item.number
+                    if first is not None and first.content_hash != n.content_hash:
+                        results.append(
+                            {
+                                "status": "conflict",
+                                "errors": [
+                                    {
+                                        "field": "notice_no",
+                                        "message": f"{n.kind} number {n.number!r} of {n.issuer} was already sent "
+                                        "with other content; send a correction under its own number",
+                                    }
+                                ],
+                            }
+                        )
+                    elif first is not None:
+                        results.append({"status": "duplicate", **first.answer})
+                    else:
+                        person_id = item.data.person_id  # type: ignore[attr-defined]
+                        seals.append((person_id, seal, version))
+                        uow.emit(topic, event)
+                        audits.append(_audit_content(client, "create", item.resource, person_id, purpose, now))
+                        results.append({"status": "accepted", **item.answer})
+                if seals:
+                    await store.seal_identities(uow.conn, seals, client.client_id)
+                await audit.append_many(uow.conn, audits)
+                body = respond(results)  # the whole answer, remembered for a retry of this request
+                if retry:
+                    await store.remember(uow.conn, client.client_id, retry.key, retry.request_hash, body, 200)
+        except (SQLAlchemyError, OSError) as exc:
+            log.warning("records not stored", error=str(exc), records=len(items))
+            raise Unavailable("the gateway cannot store records right now") from None
+        return body
 
     async def stream(
         self, client: Client, retry: Retry | None, events: list[tuple[str, OutgoingEvent]]

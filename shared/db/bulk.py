@@ -43,6 +43,7 @@ class BulkInsert:
         conflict: Sequence[str] = (),
         update: Mapping[str, str] | Iterable[str] = (),
         where: str | None = None,
+        returning: Sequence[str] = (),
     ) -> None:
         self.columns = tuple(columns)
         shape = ", ".join(f"{c} {table.c[c].type.compile(dialect=_DIALECT)}" for c in self.columns)
@@ -61,6 +62,8 @@ class BulkInsert:
             sql += f" ON CONFLICT ({', '.join(conflict)}) {action}"
             if where and assignments:
                 sql += f" WHERE {where}"
+        if returning:  # the rows written (an upsert's skipped rows are not among them)
+            sql += f" RETURNING {', '.join(returning)}"
         self.statement = sa.text(sql)
 
     def parameters(self, rows: Sequence[Sequence[Any]]) -> dict[str, str]:
@@ -80,3 +83,9 @@ class BulkInsert:
     async def execute(self, conn: AsyncConnection, rows: Sequence[Sequence[Any]]) -> None:
         if rows:
             await conn.execute(self.statement, self.parameters(rows))
+
+    async def returned(self, conn: AsyncConnection, rows: Sequence[Sequence[Any]]) -> list[Any]:
+        """Execute, and answer the `returning` columns of the rows written."""
+        if not rows:
+            return []
+        return list(await conn.execute(self.statement, self.parameters(rows)))

@@ -13,6 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from services.exchange.adapters.tables import agency_numbers, idempotency, identities, outbound
 from services.exchange.domain.ingest import AgencyNumber
+from shared.db.bulk import BulkInsert
 
 
 async def remembered(conn: AsyncConnection, client_id: str, key: str) -> Any:
@@ -59,6 +60,63 @@ async def take_number(
         agency_numbers.c.number == number.number,
     )
     return (await conn.execute(query)).first()
+
+
+_TAKE_NUMBERS = BulkInsert(
+    agency_numbers,
+    ("kind", "issuer", "number", "content_hash", "person_id", "answer"),
+    conflict=("kind", "issuer", "number"),
+    returning=("kind", "issuer", "number"),
+)
+
+
+async def take_numbers(
+    conn: AsyncConnection, wanted: list[tuple[AgencyNumber, uuid.UUID | None, dict[str, Any]]]
+) -> list[Any]:
+    """Take many numbers in two statements. The answer is in `wanted`'s order: None where that row
+    took its number, else the row that holds it (content hash and first answer). A number twice
+    in one batch is taken by its first row and held against the second."""
+    if not wanted:
+        return []
+    taken = await _TAKE_NUMBERS.returned(
+        conn, [(n.kind, n.issuer, n.number, n.content_hash, person_id, answer) for n, person_id, answer in wanted]
+    )
+    fresh = {tuple(r) for r in taken}
+    keys = [(n.kind, n.issuer, n.number) for n, _, _ in wanted]
+    mine: list[bool] = []
+    for k in keys:  # the first row of a number freshly taken is its taker
+        mine.append(k in fresh)
+        fresh.discard(k)
+    held: dict[tuple[str, str, str], Any] = {}
+    if not all(mine):
+        c = agency_numbers.c
+        others = sorted({k for k, m in zip(keys, mine, strict=True) if not m})
+        query = sa.select(c.kind, c.issuer, c.number, c.content_hash, c.answer).where(
+            sa.tuple_(c.kind, c.issuer, c.number).in_(others)
+        )
+        held = {(r.kind, r.issuer, r.number): r for r in await conn.execute(query)}
+    return [None if m else held[k] for k, m in zip(keys, mine, strict=True)]
+
+
+async def seal_identities(conn: AsyncConnection, rows: list[tuple[uuid.UUID, bytes, int]], by: str) -> None:
+    """Many identities in one statement (`seal_identity`'s rule: the newest wins)."""
+    latest = {person_id: (sealed, version) for person_id, sealed, version in rows}  # once per person
+    stmt = insert(identities)
+    await conn.execute(
+        stmt.on_conflict_do_update(
+            index_elements=["person_id"],
+            set_={
+                "sealed": stmt.excluded.sealed,
+                "updated_by": stmt.excluded.updated_by,
+                "key_version": stmt.excluded.key_version,
+                "updated_at": sa.func.now(),
+            },
+        ),
+        [
+            {"person_id": p, "sealed": sealed, "updated_by": by, "key_version": version}
+            for p, (sealed, version) in latest.items()
+        ],
+    )
 
 
 async def seal_identity(

@@ -12,8 +12,9 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Header, Request
 from fastapi.responses import JSONResponse
+from pydantic import ValidationError
 
-from services.exchange.commands import Client, Replayed, Retry
+from services.exchange.commands import BatchRecord, Client, Replayed, Retry
 from services.exchange.deps import Caller, ExchangeParts, Parts, require_scope
 from services.exchange.domain import ingest
 from services.exchange.domain.requests import (
@@ -22,10 +23,12 @@ from services.exchange.domain.requests import (
     CourtOrderIn,
     LocationBatch,
     RehabNoticeIn,
+    ReleaseNoticeBatch,
     ReleaseNoticeIn,
 )
 from shared.errors import Forbidden, Refused
 from shared.events import AppReport, Checkin, EventData, LocationFix
+from shared.http import field_errors
 from shared.identity import derive_person_id
 from shared.ids import case_id_for, court_order_ref, handover_id_for
 from shared.throttle import too_far_ahead
@@ -140,6 +143,65 @@ async def release_notice(
         purpose="刑满释放衔接 (pre-release notice)",
         answer=answer,
     )
+
+
+@router.post("/v1/release-notices/batch", status_code=200, response_model=None)
+async def release_notice_batch(
+    body: ReleaseNoticeBatch,
+    request: Request,
+    parts: Parts,
+    caller: Annotated[Caller, require_scope("prison:write")],
+    key: IdemKey = None,
+) -> Answer:
+    """Up to 1,000 pre-release notices at once (a prison's monthly list, tools/handover_import.py).
+    Each row is answered by its index: accepted, duplicate (the same number and content again:
+    the first answer), conflict (the same number with other content) or refused (its errors by
+    field). The good rows are stored in one transaction; the bad ones are reported, never lost."""
+    client, retry = _client(caller), await _retry(request, key)
+    if (replayed := await parts.ingest.replayed(client, retry)) is not None:
+        return _replay(replayed)
+    today = _today(parts)
+    results: list[dict[str, Any] | None] = [None] * len(body.notices)
+    good: list[tuple[int, BatchRecord]] = []
+    for index, row in enumerate(body.notices):
+        try:
+            notice = ReleaseNoticeIn.model_validate(row)
+        except ValidationError as exc:
+            results[index] = {"status": "refused", "errors": field_errors(exc)}
+            continue
+        if notice.prison != caller.organisation:
+            message = f"this client sends notices for {caller.organisation} only"
+            results[index] = {"status": "refused", "errors": [{"field": "prison", "message": message}]}
+            continue
+        person_id = derive_person_id(notice.person.id_number, parts.person_key)
+        handover = handover_id_for("release", notice.prison, notice.notice_no)
+        good.append(
+            (
+                index,
+                BatchRecord(
+                    notice.person,
+                    ingest.release_notice(notice, person_id, today),
+                    ingest.agency_number("release-notice", notice.prison, notice.notice_no, notice),
+                    f"release-notice:{notice.notice_no}",
+                    {"person_id": str(person_id), "handover_id": str(handover)},
+                ),
+            )
+        )
+
+    def respond(stored: list[dict[str, Any]]) -> dict[str, Any]:
+        for (index, _), answer in zip(good, stored, strict=True):
+            results[index] = answer
+        rows = [
+            {"index": i, "notice_no": str(row.get("notice_no", "")), **(result or {})}
+            for i, (row, result) in enumerate(zip(body.notices, results, strict=True))
+        ]
+        counts = {s: sum(r["status"] == s for r in rows) for s in ("accepted", "duplicate", "conflict", "refused")}
+        return {"received": len(rows), **counts, "results": rows}
+
+    if not good:
+        return respond([])
+    records = [r for _, r in good]
+    return await parts.ingest.person_records(client, retry, records, "刑满释放衔接 (pre-release notice)", respond)
 
 
 @router.post("/v1/rehab-notices", status_code=202, response_model=None)

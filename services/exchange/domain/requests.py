@@ -7,7 +7,7 @@ gateway in clear.
 from __future__ import annotations
 
 from datetime import date
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
@@ -85,6 +85,13 @@ class ReleaseNoticeIn(_In):
     reform_performance: Literal["good", "average", "poor"] = "average"
     prison_risk_rating: Literal["low", "medium", "high"] = "medium"
     destination: Destination
+
+
+class ReleaseNoticeBatch(_In):
+    """A prison's list of notices in one request: each row is checked on its own (a bad row is
+    answered with its errors, never refusing the good ones), so the rows stay plain objects here."""
+
+    notices: list[dict[str, Any]] = Field(min_length=1, max_length=1000)
 
 
 class RehabNoticeIn(_In):
