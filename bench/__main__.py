@@ -14,7 +14,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from bench import load, pipeline, raw
+from bench import load, peer_bench, pipeline, raw
 from bench.observe import Processes, machine
 from bench.report import chart
 from shared.paths import REPO_ROOT
@@ -46,6 +46,7 @@ async def run(
     latency_seconds: float,
     background: int,
     instances: list[int],
+    peers: list[str],
 ) -> dict:
     processes = Processes(stack)
     partitions = stack_partitions()
@@ -73,6 +74,15 @@ async def run(
         )
         console.print(result)
         out["scale_out"].append(result)
+    # The peers: the same job in Quix Streams and faust-streaming, on the records supervision's
+    # window at the middle scale got (bench/peer_bench.py).
+    peer_scale = next(s for s in out["scale"] if s["persons"] == persons)
+    out["peers"] = [dict(peer_scale, peer="supervision")]
+    for name in peers:
+        console.rule(f"peer: {name}, {persons:,} persons")
+        result = await peer_bench.run(stack, name, persons, scale_seconds, int(peer_scale["fixes_per_s"] * 1.5))
+        console.print(result)
+        out["peers"].append(result)
     out["pipeline"] = {
         "fixes_per_s": top["fixes_per_s"],
         "persons": top["persons"],
@@ -161,6 +171,14 @@ def print_table(out: dict) -> None:
             "grows with instances ≤ cores",
             "",
         )
+    peers = out.get("peers", [])
+    for s in peers:
+        t.add_row(
+            f"  {s['peer']} ({s['persons']:,} persons, {s['seconds']} s)",
+            f"{s['fixes_per_s']:,}/s · {s.get('cpu_us_per_fix') or s.get('supervision_cpu_us_per_fix')} µs CPU/fix",
+            "supervision ahead of every peer" if s["peer"] == "supervision" else "",
+            verdict(all(s["fixes_per_s"] > p["fixes_per_s"] for p in peers[1:])) if s["peer"] == "supervision" else "",
+        )
     for name, mb in sorted(rss.items()):
         t.add_row(f"  peak RSS {name}", f"{mb} MB", "≤ 200 MB", verdict(mb <= TARGETS["rss_mb"]))
     console.print(t)
@@ -173,6 +191,7 @@ def main(
     latency_seconds: float = typer.Option(30),
     background: int = typer.Option(2000),
     instances: str = typer.Option("1,2,3", help="supervision instances for the scale-out step"),
+    peers: str = typer.Option("quix,faust", help="peer stream processors to run beside supervision ('' for none)"),
 ) -> None:
     started = time.monotonic()
     stack = _stack(demo=True)  # the same addresses and demo logins as `make up`
@@ -188,6 +207,7 @@ def main(
                 latency_seconds,
                 background,
                 [int(n) for n in instances.split(",")],
+                [p for p in peers.split(",") if p],
             )
         )
     finally:

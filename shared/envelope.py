@@ -91,6 +91,38 @@ def event_headers(event: OutgoingEvent | IncomingEvent) -> list[Header]:
     return headers
 
 
+def encode_many(
+    event_type: str, source: str, items: list[tuple[uuid.UUID, str, dict[str, Any]]], time: datetime | None = None
+) -> list[tuple[str, bytes, list[Header]]]:
+    """Many events of one type as records (key, value, headers): the same CloudEvents as
+    `new_event` and `encode` give, each its own (id, subject, data), without building a model per
+    event. For the gateway's batches of fixes and check-ins, whose data the request model has
+    validated already; `tests/unit/test_envelope.py` holds it to `new_event`'s output."""
+    from shared import tracing
+
+    stamp = (time or datetime.now(UTC)).astimezone(UTC).isoformat().replace("+00:00", "Z")
+    trace = tracing.inject()  # one request: one trace context for all its events
+    common = [("content-type", CONTENT_TYPE.encode()), (TYPE_HEADER, event_type.encode())]
+    out = []
+    for event_id, subject, data in items:
+        eid = str(event_id)
+        value = orjson.dumps(
+            {
+                "specversion": "1.0",
+                "id": eid,
+                "source": source,
+                "type": event_type,
+                "time": stamp,
+                "subject": subject,
+                "datacontenttype": "application/json",
+                "data": data,
+                "correlationid": eid,
+            }
+        )
+        out.append((subject, value, [*common, ("correlationid", eid.encode()), *trace]))
+    return out
+
+
 def encode(event: OutgoingEvent | IncomingEvent) -> bytes:
     return orjson.dumps(event.model_dump(mode="json", exclude_none=True))
 

@@ -1575,6 +1575,16 @@ def build_event(
     )
 
 
+def build_dumped(
+    event_type: str, source: str, data: dict[str, Any], *, subject: str, id: uuid.UUID
+) -> tuple[str, OutgoingEvent]:
+    """`build_event` for data already validated and dumped as JSON (the gateway's batches, whose
+    records go to Kafka encoded by `envelope.encode_many` and, when Kafka is away, to the outbox
+    as these same events)."""
+    et = EVENT_TYPES[event_type]
+    return et.topic, new_event(et.type, source, data, subject=subject, id=id)
+
+
 def topics_of(event_types: Iterable[str]) -> list[str]:
     """The topics that carry these event types: a consumer subscribes to what it handles."""
     try:

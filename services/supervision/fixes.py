@@ -63,12 +63,25 @@ class FixHandlers:
         """Judge one fix against the person's areas and leaves; publish only transitions. A fix
         whose case is not open yet (its order travels on another topic) is parked until it opens."""
         self._not_ahead(fix.recorded_at, "fix")
+        self._on_its_partition(fix)
         self._trusted_device(fix)
         case = self.directory.get(fix.person_id) or uow.scratch.get("opening", {}).get(fix.person_id)
         if case is None:
             await self._park(uow, event, fix)
             return
         await self._judge(uow, event, fix, case)
+
+    def _on_its_partition(self, fix: LocationFix) -> None:
+        """This replica holds the cases of the persons on its partitions only: a fix whose key puts
+        it on another partition came from a producer that partitions by another hash (librdkafka's
+        default is CRC32; the platform's, murmur2). Refused with the reason, rather than parked
+        for a case that is held elsewhere."""
+        shard = self.positions.shard_of(fix.person_id)
+        if shard is not None and self.positions.owned and shard not in self.positions.owned:
+            raise RejectedRecord(
+                f"misrouted: the fix for {fix.person_id} came on a partition whose persons are not its own; "
+                f"keyed by the person id with Kafka's default partitioner (murmur2) it belongs on partition {shard}"
+            )
 
     def _trusted_device(self, fix: LocationFix) -> None:
         """A device bound to someone else, or another device than the ones bound to this person,

@@ -5,7 +5,16 @@ import orjson
 import pytest
 from pydantic import ValidationError
 
-from shared.envelope import EnvelopeError, IncomingEvent, OutgoingEvent, decode, encode, new_event
+from shared.envelope import (
+    EnvelopeError,
+    IncomingEvent,
+    OutgoingEvent,
+    decode,
+    encode,
+    encode_many,
+    event_headers,
+    new_event,
+)
 from shared.events import EVENT_TYPES, InvalidEventData, LocationFix, UnknownEventType, envelope_json_schema, parse_data
 from shared.text import json_nul_path, nul_path
 
@@ -87,7 +96,7 @@ def test_every_event_type_exports_a_json_schema():
         assert schema["properties"]["data"]["type"] == "object"
 
 
-def test_a_fix_time_is_the_same_instant_on_utc_and_one_with_no_utc_datetime_is_invalid():
+def test_a_fix_time_is_the_same_instant_on_utc_and_one_with_no_utcdatetime_is_invalid():
     import uuid
     from datetime import UTC, datetime, timedelta, timezone
 
@@ -115,3 +124,20 @@ def test_nul_is_found_wherever_it_hides_and_only_looked_for_when_escaped():
     assert nul_path("\x00") == "(body)"
     assert nul_path({"a": ["fine", 1, None, {"b": "\\u0000 as text"}]}) is None
     assert json_nul_path(b'{"a": "b"}', {"a": "\x00"}) is None  # no escape in the bytes: no walk
+
+
+def test_encode_many_gives_the_events_new_event_and_encode_give():
+    """The gateway's hot path (shared/envelope.encode_many) builds no model per event: its records
+    must be the same CloudEvents, headers included."""
+    at = datetime(2026, 11, 28, 3, 0, 0, 120000, tzinfo=UTC)
+    data = {"person_id": str(uuid.uuid4()), "device_id": "EM-1", "lat": 31.9, "lon": 120.3, "accuracy_m": 10.0}
+    data["recorded_at"] = "2026-11-28T02:59:59Z"
+    eid = uuid.uuid4()
+    (key, value, headers), *_ = encode_many(
+        "sps.ingest.location", "/sps/exchange", [(eid, data["person_id"], data)], at
+    )
+    expected = new_event("sps.ingest.location", "/sps/exchange", data, subject=data["person_id"], time=at, id=eid)
+    assert key == data["person_id"]
+    assert orjson.loads(value) == orjson.loads(encode(expected))
+    assert headers == event_headers(expected)
+    assert decode(value).id == eid

@@ -22,6 +22,7 @@ from shared import topics
 from shared.envelope import IncomingEvent, decode, encode, new_event
 from shared.events import CourtOrderIngested, LocationFix, MaskedPerson
 from shared.geography import load_geography
+from shared.kafka.consumer import RejectedRecord
 from shared.kafka.partitions import partition_of
 from shared.paths import POLICY_DIR
 from shared.timers import Postpone, Timer
@@ -194,3 +195,16 @@ async def test_a_failed_transaction_changes_nothing_in_memory(world):
     assert person not in store.positions
     await poll(handlers, uow, person, NOW, OUTSIDE)  # retried: judged as if for the first time
     assert uow.types()[-1] == "sps.supervision.zone-exited"
+
+
+async def test_a_fix_on_a_partition_its_person_is_not_on_is_refused_with_the_reason(world):
+    """A producer that partitions by another hash (librdkafka's CRC32) puts a person's fixes where
+    another replica holds the person's case: refused at once, naming the partition it belongs on."""
+    handlers, uow, store, clock = world
+    person = uuid.uuid4()
+    shard = partition_of(person, PARTITIONS)
+    handlers.positions.take({(shard + 1) % PARTITIONS}, {}, {})
+    fix = LocationFix(person_id=person, device_id="d-1", recorded_at=NOW, lon=INSIDE[0], lat=INSIDE[1], accuracy_m=10)
+    with pytest.raises(RejectedRecord, match=f"belongs on partition {shard}"):
+        async with uow:
+            await handlers.on_location(incoming(fix, "sps.ingest.location"), fix, cast(Any, uow))

@@ -7,12 +7,13 @@ organisation, a town of the county), then hands the request to `services/exchang
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Sequence
 from datetime import UTC, date, datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Header, Request
 from fastapi.responses import JSONResponse
-from pydantic import ValidationError
+from pydantic import BaseModel, ValidationError
 
 from services.exchange.commands import BatchRecord, Client, Replayed, Retry
 from services.exchange.deps import Caller, ExchangeParts, Parts, require_scope
@@ -27,7 +28,7 @@ from services.exchange.domain.requests import (
     ReleaseNoticeIn,
 )
 from shared.errors import Forbidden, Refused
-from shared.events import AppReport, Checkin, EventData, LocationFix
+from shared.events import EventData
 from shared.http import field_errors
 from shared.identity import derive_person_id
 from shared.ids import case_id_for, court_order_ref, handover_id_for
@@ -74,11 +75,15 @@ async def _person_record(
     )
 
 
-async def _stream(parts: Parts, request: Request, caller: Caller, key: str | None, data: list[EventData]) -> Answer:
+async def _stream(
+    parts: Parts, request: Request, caller: Caller, key: str | None, event_type: str, data: Sequence[BaseModel]
+) -> Answer:
+    """Records of one type, each validated by the request model already (a subclass of the
+    event's data model, unknown fields dropped): straight onto Kafka (commands.Ingest.stream)."""
     client, retry = _client(caller), await _retry(request, key)
     if (replayed := await parts.ingest.replayed(client, retry)) is not None:
         return _replay(replayed)
-    return await parts.ingest.stream(client, retry, parts.ingest.events(client, retry, data))
+    return await parts.ingest.stream(client, retry, event_type, data)
 
 
 @router.post("/v1/court-orders", status_code=202, response_model=None)
@@ -240,7 +245,7 @@ async def locations(
     key: IdemKey = None,
 ) -> Answer:
     _not_ahead(parts, [f.recorded_at for f in body.fixes], "fixes")
-    return await _stream(parts, request, caller, key, [LocationFix(**f.model_dump()) for f in body.fixes])
+    return await _stream(parts, request, caller, key, "sps.ingest.location", body.fixes)
 
 
 @router.post("/v1/checkins", status_code=202, response_model=None)
@@ -252,7 +257,7 @@ async def checkins(
     key: IdemKey = None,
 ) -> Answer:
     _not_ahead(parts, [c.recorded_at for c in body.checkins], "checkins")
-    return await _stream(parts, request, caller, key, [Checkin(**c.model_dump()) for c in body.checkins])
+    return await _stream(parts, request, caller, key, "sps.ingest.checkin", body.checkins)
 
 
 @router.post("/v1/app/reports", status_code=202, response_model=None)
@@ -270,7 +275,7 @@ async def app_reports(
     for i, report in enumerate(body.reports):
         if report.date > today:
             raise Refused(f"reports[{i}].date", f"{report.date.isoformat()} has not come yet in the county")
-    return await _stream(parts, request, caller, key, [AppReport(**r.model_dump()) for r in body.reports])
+    return await _stream(parts, request, caller, key, "sps.ingest.app-report", body.reports)
 
 
 def _not_ahead(parts: ExchangeParts, recorded: list[datetime], field: str) -> None:
