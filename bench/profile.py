@@ -26,6 +26,7 @@ from bench.raw import produce, producer
 from shared import topics
 from shared.paths import REPO_ROOT
 from tools.devstack.__main__ import _stack
+from tools.devstack.kafka_security import use_local_principal
 
 console = Console(width=120)
 RESULTS = REPO_ROOT / "bench" / "results"
@@ -33,6 +34,7 @@ RESULTS = REPO_ROOT / "bench" / "results"
 
 async def backlog(persons: int, fixes: int) -> int:
     stack = _stack(demo=True)
+    use_local_principal()  # the running broker, as the operators
     async with GroupWatch(stack.bootstrap, pipeline.SUPERVISION_GROUP, topics.LOCATIONS) as watch:
         await pipeline.drain(watch)
         stack.stop_service("supervision")

@@ -63,10 +63,10 @@ class FixHandlers:
         """Judge one fix against the person's areas and leaves; publish only transitions. A fix
         whose case is not open yet (its order travels on another topic) is parked until it opens."""
         self._not_ahead(fix.recorded_at, "fix")
-        self._on_its_partition(fix)
         self._trusted_device(fix)
         case = self.directory.get(fix.person_id) or uow.scratch.get("opening", {}).get(fix.person_id)
         if case is None:
+            self._on_its_partition(fix)  # a case held here is on this partition: checked only when none is
             await self._park(uow, event, fix)
             return
         await self._judge(uow, event, fix, case)
@@ -154,6 +154,8 @@ class FixHandlers:
             )
             case.track_at = fix.recorded_at  # in memory only: a rollback costs at most one extra track point
         uow.before_commit("zone-state", lambda: self.positions.flush(uow))
+        if transitions:  # written with its state in this transaction (positions.py)
+            uow.scratch.setdefault("urgent", set()).add(fix.person_id)
         for t in transitions:
             await self._publish_transition(uow, event, fix, case, t)
 

@@ -58,20 +58,6 @@ OWNED = Gauge("sps_supervision_partitions", "Location partitions this replica ow
 SHARDED_KINDS = frozenset({"device.offline", "contact.lost", "contact.check"})
 
 
-def verdict(state: ZoneState) -> tuple[Any, ...]:
-    """What a transition changes; a fix that leaves it alone moves only the last fix."""
-    return (state.outside_episode, state.last_outside, state.tampered, state.in_zones)
-
-
-@dataclass(frozen=True, slots=True)
-class Fix:
-    """Where a person was last seen, as the map shows it."""
-
-    lon: float
-    lat: float
-    accuracy_m: float
-
-
 @dataclass
 class LivePositions:
     """The state of the persons on the location partitions this replica owns (the
@@ -92,7 +78,7 @@ class LivePositions:
     _ends: dict[int, int] = field(default_factory=dict)
     _offsets: dict[int, int] = field(default_factory=dict)  # next offsets the state covers
     _checkpointed: dict[int, int] = field(default_factory=dict)
-    _dirty: dict[int, Fix] = field(default_factory=dict)  # person → latest position not yet written
+    _dirty: dict[int, Any] = field(default_factory=dict)  # person → the last fix not yet written (lon, lat, accuracy)
     _track: list[tuple[Any, ...]] = field(default_factory=list)  # day-track points not yet written
     _last_checkpoint: float = field(default=0.0)
     # Fault injection for the fault suite only (SPS_FAULT_CHECKPOINT_STALL_S): a checkpoint holds its
@@ -194,42 +180,45 @@ class LivePositions:
     # --- the fix path's writes -------------------------------------------------------------------------
 
     async def flush(self, uow: UnitOfWork) -> None:
-        """Before a transaction commits: write the verdicts it changed now, and everything held when
-        a checkpoint is due (or when no consumer checkpoints: a timer's or a test's transaction)."""
+        """Before a transaction commits: write the persons whose fixes made a transition now, and
+        everything held when a checkpoint is due (or when no consumer checkpoints: a timer's or a
+        test's transaction). Kept to a dictionary update per person otherwise: it runs every poll."""
         staged: dict[uuid.UUID, tuple[CaseView, ZoneState]] = uow.scratch.get("zone", {})
-        positions: dict[uuid.UUID, Any] = uow.scratch.get("position", {})
+        positions: dict[uuid.UUID, Any] = uow.scratch.get("position", {})  # the fixes: lon, lat, accuracy_m
         track: list[tuple[Any, ...]] = uow.scratch.get("track", [])
         offsets: dict[int, int] | None = uow.scratch.get("stream_offsets")
         streaming = offsets is not None
         whole = not streaming or "checkpoint" in uow.scratch or (self._due() and self._pending(staged, offsets))
-        fresh = {pid.int: Fix(f.lon, f.lat, f.accuracy_m) for pid, f in positions.items()}
+        # person → (view, state, where): what to write now
+        write: dict[int, tuple[CaseView | None, ZoneState | None, Any]] = {}
         if whole:
-            write = {**{p: (self.directory.by_int(p), f) for p, f in self._dirty.items()}}
-            write.update({pid.int: (view, fresh[pid.int]) for pid, (view, _) in staged.items()})
-            states = {p: (view, view.zone if view is not None else None) for p, (view, _) in write.items()}
-            states.update({pid.int: (view, s) for pid, (view, s) in staged.items()})
+            for person, fix in self._dirty.items():
+                view = self.directory.by_int(person)
+                write[person] = (view, None if view is None else view.zone, fix)
             points = [*self._track, *track]
-        else:  # a verdict changed: that person's row and track now, the rest at the checkpoint
-            urgent = {pid for pid, (view, s) in staged.items() if verdict(s) != verdict(view.zone)}
-            write = {pid.int: (staged[pid][0], fresh[pid.int]) for pid in urgent}
-            states = {pid.int: staged[pid] for pid in urgent}
-            ints = {pid.int for pid in urgent}
-            points = [p for p in [*self._track, *track] if p[0].int in ints]
+        else:  # a transition is written with its state at once (replaying never judges it twice)
+            points = []
+        urgent = staged.keys() if whole else uow.scratch.get("urgent", ())
+        for pid in urgent:
+            if pid in staged:
+                view, state = staged[pid]
+                write[pid.int] = (view, state, positions[pid])
+        if written_now := (set(write) if not whole else None):
+            points = [p for p in [*self._track, *track] if p[0].int in written_now]
         rows, moved = [], []
         every = min(
             self.policy.devices.watchdog_rearm_every, self.policy.devices.offline_after, self.policy.contact.lost_after
         )
-        for person, (view, fix) in write.items():
-            view_, state = states[person]
-            if view_ is None or state is None or state.last_fix_at is None:
+        for person, (held, now, fix) in write.items():
+            if held is None or now is None or now.last_fix_at is None:
                 continue  # the case closed meanwhile
             rows.append(
-                (uuid.UUID(int=person), state.outside_episode, state.last_fix_at, state.last_outside)
-                + (state.tampered, state.in_zones, fix.lon, fix.lat, fix.accuracy_m)
+                (uuid.UUID(int=person), now.outside_episode, now.last_fix_at, now.last_outside)
+                + (now.tampered, now.in_zones, fix.lon, fix.lat, fix.accuracy_m)
             )
-            armed = view_.watchdogs_armed_at
-            if armed is None or state.last_fix_at - armed >= every:
-                moved.append((view_, state.last_fix_at))
+            armed = held.watchdogs_armed_at
+            if armed is None or now.last_fix_at - armed >= every:
+                moved.append((held, now.last_fix_at))
         store = self.store(uow)
         if rows:
             await store.save_positions(rows)
@@ -244,29 +233,36 @@ class LivePositions:
             if self.stall_s > 0:
                 log.warning("checkpoint stalled (fault injection)", seconds=self.stall_s, rows=len(rows))
                 await asyncio.sleep(self.stall_s)
-        written = set(write)
-        poll_offsets = dict(offsets or {})
+        poll_offsets = offsets or {}
 
         def applied() -> None:
-            for view, state in staged.values():
-                view.zone = state
-            for view, last in moved:
-                view.watchdogs_armed_at = last
+            dirty = self._dirty
             if whole:
+                for view, state in staged.values():
+                    view.zone = state
                 self._dirty, self._track = {}, []
                 if streaming:
                     self._last_checkpoint = self.monotonic()
                     self._checkpointed = {**self._offsets, **poll_offsets}
                     CHECKPOINTS.labels(uow.scratch.get("checkpoint", "poll")).inc()
             else:
-                for person in written:
-                    self._dirty.pop(person, None)
-                self._dirty.update({p: f for p, f in fresh.items() if p not in written})
-                self._track = [p for p in [*self._track, *track] if p[0].int not in written]
+                for pid, (view, state) in staged.items():
+                    view.zone = state
+                    dirty[pid.int] = positions[pid]
+                if written_now:
+                    for person in written_now:
+                        dirty.pop(person, None)
+                    self._track = [p for p in self._track if p[0].int not in written_now]
+                    self._track.extend(p for p in track if p[0].int not in written_now)
+                else:
+                    self._track.extend(track)
+            for view, last in moved:
+                view.watchdogs_armed_at = last
             self._advance(poll_offsets)
-            POSITION_ROWS.labels("zone_state").inc(len(rows))
-            POSITION_ROWS.labels("track_points").inc(len(points))
-            POSITION_ROWS.labels("timers").inc(2 * len(moved))
+            if rows:
+                POSITION_ROWS.labels("zone_state").inc(len(rows))
+                POSITION_ROWS.labels("track_points").inc(len(points))
+                POSITION_ROWS.labels("timers").inc(2 * len(moved))
 
         uow.after_commit(applied)
 
