@@ -217,7 +217,27 @@ async def latency(stack: Stack, persons: int, seconds: float, background_per_s: 
     """Under a steady background of inside fixes, probe fixes outside the county, each for a person
     not yet outside: time to its alert on alerts.v1 and on the command centre's live feed."""
     probe_people = list(range(persons - 1, persons - 1 - int(seconds * probes_per_s) - 1, -1))
-    background_people = range(0, persons - len(probe_people) - 1)
+    # Map probes: a fix a second for persons of their own; the map shows zone_state, so its
+    # freshness is the time until the row holds the fix (at most the checkpoint interval).
+    map_people = list(range(persons - len(probe_people) - 2, persons - len(probe_people) - 2 - int(seconds) - 1, -1))
+    background_people = range(0, persons - len(probe_people) - len(map_people) - 2)
+    map_sent: dict[str, tuple[float, datetime]] = {}
+    map_seen: dict[str, float] = {}
+    engine = create_async_engine(stack.database_url.rsplit("/", 1)[0] + "/sps_supervision")
+
+    async def watch_map():
+        query = sa.text(
+            "select person_id::text, last_fix_at from zone_state where person_id = any(cast(:ids as uuid[]))"
+        )
+        while True:
+            waiting = [pid for pid in map_sent if pid not in map_seen]
+            if waiting:
+                async with engine.connect() as conn:
+                    for pid, last in await conn.execute(query, {"ids": waiting}):
+                        if last is not None and last >= map_sent[pid][1]:
+                            map_seen[pid] = time.perf_counter()
+            await asyncio.sleep(0.05)
+
     sent_at: dict[str, float] = {}
     on_topic: dict[str, float] = {}
     cc = stack.url("command_centre")
@@ -241,6 +261,7 @@ async def latency(stack: Stack, persons: int, seconds: float, background_per_s: 
                         on_topic[pid] = arrived
 
     watcher = asyncio.create_task(watch_alerts())
+    mapper = asyncio.create_task(watch_map())
     p = producer(stack.bootstrap)
     await p.start()
     background = load.inside_fixes(background_people, 10**9, seed=7)
@@ -260,13 +281,18 @@ async def latency(stack: Stack, persons: int, seconds: float, background_per_s: 
                     key, value, headers = load.fix(i, *load.SHANGHAI)
                     await (await p.send(topics.LOCATIONS, value=value, key=key, headers=headers))
                     sent_at[str(load.person_id(i))] = time.perf_counter()
+                if k % 10 == 5 and map_people:
+                    i, at = map_people.pop(), datetime.now(UTC)
+                    key, value, headers = load.fix(i, *load.INSIDE, at)
+                    await (await p.send(topics.LOCATIONS, value=value, key=key, headers=headers))
+                    map_sent[str(load.person_id(i))] = (time.perf_counter(), at)
                 await produce(p, topics.LOCATIONS, batch)
                 k += 1
                 if k % 10 == 0:
                     lags.append(await watch.lag())
                 await asyncio.sleep(max(0.0, tick - (time.perf_counter() - tick_start)))
             await watch.__aexit__(None, None, None)
-            await asyncio.sleep(5.0)  # the last probes' alerts
+            await asyncio.sleep(8.0)  # the last probes' alerts, and the last map probes' checkpoint
             on_feed = {}
             for event in feed.events:
                 pid = event.data.get("person_id")
@@ -274,7 +300,9 @@ async def latency(stack: Stack, persons: int, seconds: float, background_per_s: 
                     on_feed[pid] = event.received_at
     finally:
         watcher.cancel()
-        await asyncio.gather(watcher, return_exceptions=True)
+        mapper.cancel()
+        await asyncio.gather(watcher, mapper, return_exceptions=True)
+        await engine.dispose()
         await alerts.stop()
         await p.stop()
     # SseReader stamps with time.monotonic(); convert both clocks through one shared instant.
@@ -291,6 +319,10 @@ async def latency(stack: Stack, persons: int, seconds: float, background_per_s: 
         "p99": percentile(topic_ms, 99),
         "live_feed_p50": percentile(feed_ms, 50),
         "live_feed_p99": percentile(feed_ms, 99),
+        "map_probes": len(map_sent),
+        "map_seen": len(map_seen),
+        "map_freshness_p50_ms": percentile([(map_seen[p] - map_sent[p][0]) * 1000 for p in map_seen], 50),
+        "map_freshness_max_ms": max((round((map_seen[p] - map_sent[p][0]) * 1000, 1) for p in map_seen), default=None),
         "lag_max": max(lags, default=None),
         "lag_last": lags[-1] if lags else None,
         "mean": round(statistics.fmean(topic_ms), 1) if topic_ms else None,

@@ -20,6 +20,7 @@ processor"):
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import gc
 import time
 import uuid
@@ -58,6 +59,22 @@ OWNED = Gauge("sps_supervision_partitions", "Location partitions this replica ow
 SHARDED_KINDS = frozenset({"device.offline", "contact.lost", "contact.check"})
 
 
+CHUNK = 5000  # rows per statement of a checkpoint: its JSON document stays small (shared/db/bulk.py)
+
+
+def _chunks(items: list[Any]) -> list[list[Any]]:
+    return [items[i : i + CHUNK] for i in range(0, len(items), CHUNK)]
+
+
+@dataclass(frozen=True, slots=True)
+class _Snapshot:
+    rows: list[tuple[Any, ...]]  # zone_state rows (ZONE_COLUMNS)
+    track: list[tuple[Any, ...]]
+    moved: list[tuple[CaseView, datetime]]  # watchdogs to move on: the view and its last fix
+    offsets: dict[int, int]  # what the rows cover: the owned partitions' next offsets
+    dirty: dict[int, Any]  # what it was taken from, put back if it fails
+
+
 @dataclass
 class LivePositions:
     """The state of the persons on the location partitions this replica owns (the
@@ -84,6 +101,7 @@ class LivePositions:
     # Fault injection for the fault suite only (SPS_FAULT_CHECKPOINT_STALL_S): a checkpoint holds its
     # transaction open this long after writing, so a test can kill the process during one.
     stall_s: float = 0.0
+    _writing: asyncio.Task[None] | None = field(default=None, repr=False)
 
     # --- ownership -------------------------------------------------------------------------------
 
@@ -165,17 +183,90 @@ class LivePositions:
         uow.scratch["stream_offsets"] = {tp.partition: o for tp, o in offsets.items()}
         uow.before_commit("zone-state", lambda: self.flush(uow))
 
-    async def idle(self) -> None:
-        if self.engine is not None and self._due() and self._pending():
-            await self.checkpoint("interval")
+    async def tick(self) -> None:
+        """After each poll (and when one brought nothing): a checkpoint that is due starts, in the
+        background. Its snapshot is taken now, so the polls after it go on while it is written."""
+        if self._writing is not None and self._writing.done():
+            self._writing = None
+        if self._writing is None and self._due() and self._pending():
+            snapshot = self._snapshot()
+            self._writing = asyncio.create_task(self._write(snapshot, "interval"), name="checkpoint")
 
     async def checkpoint(self, why: str) -> None:
-        """Write what the state holds now, in a transaction of its own."""
-        assert self.engine is not None
-        async with UnitOfWork(self.engine, self.notify_channel, service="supervision") as uow:
-            uow.scratch["stream_offsets"] = {}
-            uow.scratch["checkpoint"] = why
-            await self.flush(uow)
+        """Write what the state holds now and wait for it (after any checkpoint under way)."""
+        await self.settled()
+        await self._write(self._snapshot(), why)
+
+    async def settled(self) -> None:
+        """Wait for a checkpoint under way (its failure is logged, and its state kept to retry)."""
+        if self._writing is not None:
+            with contextlib.suppress(Exception):
+                await self._writing
+            self._writing = None
+
+    def _snapshot(self) -> _Snapshot:
+        """What a checkpoint writes, taken at once: each held person's state (an immutable value)
+        and last fix, the day-track points, the watchdogs due to move, and the offsets they cover."""
+        rows: list[tuple[Any, ...]] = []
+        moved: list[tuple[CaseView, datetime]] = []
+        every = self._rearm_every()
+        for person, fix in self._dirty.items():
+            view = self.directory.by_int(person)
+            last = None if view is None else view.zone.last_fix_at
+            if view is None or last is None:
+                continue  # the case closed meanwhile
+            state = view.zone
+            rows.append(
+                (uuid.UUID(int=person), state.outside_episode, last, state.last_outside)
+                + (state.tampered, state.in_zones, fix.lon, fix.lat, fix.accuracy_m)
+            )
+            armed = view.watchdogs_armed_at
+            if armed is None or last - armed >= every:
+                moved.append((view, last))
+        offsets = {p: o for p, o in self._offsets.items() if p in self.owned}
+        snapshot = _Snapshot(rows, self._track, moved, offsets, self._dirty)
+        self._dirty, self._track = {}, []
+        self._last_checkpoint = self.monotonic()
+        return snapshot
+
+    async def _write(self, snapshot: _Snapshot, why: str) -> None:
+        """One transaction, its statements in chunks (a bounded document each however many persons
+        moved). A failure puts what it held back, behind anything newer, for the next one."""
+        try:
+            async with self.unit_of_work() as uow:
+                store = self.store(uow)
+                for rows in _chunks(snapshot.rows):
+                    await store.save_positions(rows)
+                for points in _chunks(snapshot.track):
+                    await store.add_track_points(points)
+                for moved in _chunks(snapshot.moved):
+                    await self._push_watchdogs(store, moved)
+                await store.save_checkpoint(self.group_id, self.topic, snapshot.offsets)
+                if self.stall_s > 0:
+                    log.warning("checkpoint stalled (fault injection)", seconds=self.stall_s, rows=len(snapshot.rows))
+                    await asyncio.sleep(self.stall_s)
+        except Exception as exc:
+            for person, fix in snapshot.dirty.items():
+                self._dirty.setdefault(person, fix)
+            self._track[:0] = snapshot.track
+            log.warning("checkpoint failed; its state is kept for the next one", error=repr(exc), why=why)
+            raise
+        for view, last in snapshot.moved:
+            if view.watchdogs_armed_at is None or view.watchdogs_armed_at < last:
+                view.watchdogs_armed_at = last
+        self._checkpointed = {**self._checkpointed, **snapshot.offsets}
+        CHECKPOINTS.labels(why).inc()
+        POSITION_ROWS.labels("zone_state").inc(len(snapshot.rows))
+        POSITION_ROWS.labels("track_points").inc(len(snapshot.track))
+        POSITION_ROWS.labels("timers").inc(2 * len(snapshot.moved))
+
+    def unit_of_work(self) -> Any:
+        assert self.engine is not None, "a checkpoint needs the database"
+        return UnitOfWork(self.engine, self.notify_channel, service="supervision")
+
+    def _rearm_every(self) -> Any:
+        devices, contact = self.policy.devices, self.policy.contact
+        return min(devices.watchdog_rearm_every, devices.offline_after, contact.lost_after)
 
     # --- the fix path's writes -------------------------------------------------------------------------
 
@@ -188,7 +279,7 @@ class LivePositions:
         track: list[tuple[Any, ...]] = uow.scratch.get("track", [])
         offsets: dict[int, int] | None = uow.scratch.get("stream_offsets")
         streaming = offsets is not None
-        whole = not streaming or "checkpoint" in uow.scratch or (self._due() and self._pending(staged, offsets))
+        whole = not streaming  # a timer's or a test's transaction: everything at once
         # person → (view, state, where): what to write now
         write: dict[int, tuple[CaseView | None, ZoneState | None, Any]] = {}
         if whole:
@@ -206,9 +297,7 @@ class LivePositions:
         if written_now := (set(write) if not whole else None):
             points = [p for p in [*self._track, *track] if p[0].int in written_now]
         rows, moved = [], []
-        every = min(
-            self.policy.devices.watchdog_rearm_every, self.policy.devices.offline_after, self.policy.contact.lost_after
-        )
+        every = self._rearm_every()
         for person, (held, now, fix) in write.items():
             if held is None or now is None or now.last_fix_at is None:
                 continue  # the case closed meanwhile
@@ -225,14 +314,6 @@ class LivePositions:
         if points:
             await store.add_track_points(points)
         await self._push_watchdogs(store, moved)
-        if whole and streaming:
-            covered = {**self._offsets, **(offsets or {})}
-            await store.save_checkpoint(
-                self.group_id, self.topic, {p: o for p, o in covered.items() if p in self.owned}
-            )
-            if self.stall_s > 0:
-                log.warning("checkpoint stalled (fault injection)", seconds=self.stall_s, rows=len(rows))
-                await asyncio.sleep(self.stall_s)
         poll_offsets = offsets or {}
 
         def applied() -> None:
@@ -241,10 +322,6 @@ class LivePositions:
                 for view, state in staged.values():
                     view.zone = state
                 self._dirty, self._track = {}, []
-                if streaming:
-                    self._last_checkpoint = self.monotonic()
-                    self._checkpointed = {**self._offsets, **poll_offsets}
-                    CHECKPOINTS.labels(uow.scratch.get("checkpoint", "poll")).inc()
             else:
                 for pid, (view, state) in staged.items():
                     view.zone = state
@@ -301,9 +378,9 @@ class LivePositions:
     def _due(self) -> bool:
         return self.monotonic() - self._last_checkpoint >= self.policy.map.checkpoint_every.total_seconds()
 
-    def _pending(self, staged: dict[Any, Any] | None = None, offsets: dict[int, int] | None = None) -> bool:
+    def _pending(self) -> bool:
         moved = any(self._offsets.get(p) != self._checkpointed.get(p) for p in self._offsets)
-        return bool(self._dirty or self._track or staged or moved or offsets)
+        return bool(self._dirty or self._track or moved)
 
     def _advance(self, offsets: dict[int, int]) -> None:
         for p, o in offsets.items():

@@ -243,7 +243,7 @@ class ConsumerRunner:
             if not batches:
                 if self.state is not None:
                     async with self._batch_lock:
-                        await self._retrying("checkpoint", self.state.idle)
+                        await self._retrying("checkpoint", self.state.tick)
                 continue
             async with self._batch_lock:
                 if self._stopping.is_set():
@@ -256,6 +256,8 @@ class ConsumerRunner:
                 except (CommitFailedError, IllegalStateError) as exc:
                     # Rebalanced away mid-batch: the new owner re-reads; its inbox drops what we did.
                     log.warning("offset commit refused after rebalance", partitions=len(batches), error=str(exc))
+                if self.state is not None:
+                    await self._retrying("checkpoint", self.state.tick)
             for tp, records in batches.items():
                 highwater = consumer.highwater(tp)
                 if highwater is not None:

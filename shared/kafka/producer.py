@@ -10,6 +10,7 @@ from aiokafka.errors import KafkaConnectionError
 
 from shared.envelope import Header, OutgoingEvent, encode, event_headers
 from shared.kafka.connection import KafkaAuth, client_options
+from shared.kafka.partitions import CachedPartitioner
 from shared.metrics import PRODUCED
 
 
@@ -26,6 +27,7 @@ class EventProducer:
             linger_ms=5,
             max_batch_size=256 * 1024,
             request_timeout_ms=request_timeout_ms,
+            partitioner=CachedPartitioner(),  # the same partitions as aiokafka's own, remembered per key
             **client_options(auth),
         )
         self._producer: AIOKafkaProducer | None = None

@@ -39,6 +39,7 @@ class PartitionState(Protocol):
         """Called in a poll's transaction, after its handlers, with the next offsets it covers."""
         ...
 
-    async def idle(self) -> None:
-        """Called when a poll brought nothing: a checkpoint that is due is written anyway."""
+    async def tick(self) -> None:
+        """Called after each poll, and when a poll brought nothing: a checkpoint that is due may
+        start (in the background: the state answers for it, and for waiting on it in `release`)."""
         ...

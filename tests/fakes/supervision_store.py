@@ -153,9 +153,11 @@ class FakeSupervisionStore:
     async def save_positions(self, rows: list[tuple[Any, ...]]) -> None:
         from services.supervision.adapters.store import ZONE_COLUMNS
 
-        for row in rows:
+        for row in rows:  # never back in time (the real upsert's guard)
             values = dict(zip(ZONE_COLUMNS, row, strict=True))
-            self.positions[values["person_id"]] = values
+            held = self.positions.get(values["person_id"])
+            if held is None or held["last_fix_at"] is None or held["last_fix_at"] <= values["last_fix_at"]:
+                self.positions[values["person_id"]] = values
 
     async def save_checkpoint(self, group_id: str, topic: str, offsets: dict[int, int]) -> None:
         for p, o in offsets.items():

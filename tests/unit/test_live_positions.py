@@ -57,6 +57,7 @@ def world() -> tuple[SupervisionHandlers, FakeUnitOfWork, FakeSupervisionStore, 
     )
     positions.partitions = PARTITIONS
     positions.take(set(range(PARTITIONS)), {p: 0 for p in range(PARTITIONS)}, {})
+    positions.unit_of_work = lambda: uow  # type: ignore[method-assign]  # its checkpoints on the fake
     handlers = SupervisionHandlers(
         directory,
         POLICY,
@@ -101,6 +102,8 @@ async def poll(handlers: SupervisionHandlers, uow: FakeUnitOfWork, person: uuid.
     async with uow:
         await handlers.on_location(incoming(fix, "sps.ingest.location"), fix, cast(Any, uow))
         await handlers.positions.in_poll(cast(Any, uow), {tp: n})
+    await handlers.positions.tick()  # as the runner does after each poll
+    await handlers.positions.settled()
     return n
 
 
@@ -109,20 +112,51 @@ async def test_a_fix_that_changes_no_verdict_waits_for_the_checkpoint_and_goes_w
     person = uuid.uuid4()
     await open_case(handlers, uow, person)
     await poll(handlers, uow, person, NOW, INSIDE)
-    clock.t += EVERY  # the first fix is written at the first checkpoint (with its watchdogs)
+    assert person not in store.positions  # not due yet: in memory only
+    clock.t += EVERY  # the next poll's tick starts the checkpoint (with the watchdogs)
     await poll(handlers, uow, person, NOW + timedelta(seconds=1), INSIDE)
     assert store.positions[person]["last_fix_at"] == NOW + timedelta(seconds=1)
     clock.t += EVERY - 0.5  # not due yet: the next fix stays in memory
     n = await poll(handlers, uow, person, NOW + timedelta(seconds=30), ELSEWHERE_INSIDE)
     assert store.positions[person]["last_fix_at"] == NOW + timedelta(seconds=1)
     assert handlers.positions.last_fix(person) == NOW + timedelta(seconds=30)
-    clock.t += 0.5  # due: an idle consumer's checkpoint writes it, with the offset that covers it
-    async with uow:
-        uow.scratch["stream_offsets"] = {}
-        uow.scratch["checkpoint"] = "interval"
-        await handlers.positions.flush(cast(Any, uow))
+    clock.t += 0.5  # due: an idle consumer's tick writes it, with the offset that covers it
+    await handlers.positions.tick()
+    await handlers.positions.settled()
     row = store.positions[person]
     assert (row["last_fix_at"], row["lon"], row["lat"]) == (NOW + timedelta(seconds=30), *ELSEWHERE_INSIDE)
+    assert store.checkpoints[("g", topics.LOCATIONS, partition_of(person, PARTITIONS))] == n
+
+
+async def test_a_failed_checkpoint_keeps_its_state_for_the_next_one_behind_anything_newer(world):
+    handlers, uow, store, clock = world
+    person = uuid.uuid4()
+    await open_case(handlers, uow, person)
+    positions = handlers.positions
+    await poll(handlers, uow, person, NOW, INSIDE)
+
+    class Away:
+        async def __aenter__(self):
+            raise OSError("the database went away")
+
+        async def __aexit__(self, *exc):
+            return False
+
+    positions.unit_of_work = lambda: Away()  # type: ignore[method-assign]
+    clock.t += EVERY
+    await positions.tick()
+    await positions.settled()
+    assert person not in store.positions and positions.last_fix(person) == NOW
+    positions.unit_of_work = lambda: uow  # type: ignore[method-assign]
+    clock.t += EVERY  # no fix since: the next checkpoint writes what the failed one held
+    await positions.tick()
+    await positions.settled()
+    assert store.positions[person]["last_fix_at"] == NOW
+    n = await poll(handlers, uow, person, NOW + timedelta(seconds=2), ELSEWHERE_INSIDE)
+    clock.t += EVERY
+    await positions.tick()
+    await positions.settled()
+    assert store.positions[person]["last_fix_at"] == NOW + timedelta(seconds=2)
     assert store.checkpoints[("g", topics.LOCATIONS, partition_of(person, PARTITIONS))] == n
 
 
@@ -130,8 +164,10 @@ async def test_a_verdict_change_is_written_and_published_at_once_between_checkpo
     handlers, uow, store, clock = world
     person = uuid.uuid4()
     await open_case(handlers, uow, person)
-    clock.t += EVERY
     await poll(handlers, uow, person, NOW, INSIDE)
+    clock.t += EVERY
+    await handlers.positions.tick()
+    await handlers.positions.settled()
     checkpoints = dict(store.checkpoints)
     await poll(handlers, uow, person, NOW + timedelta(seconds=10), OUTSIDE)
     assert uow.types()[-1] == "sps.supervision.zone-exited"
@@ -149,8 +185,10 @@ async def test_the_offline_watchdog_reads_the_owners_last_fix_not_the_older_pers
     handlers, uow, store, clock = world
     person = uuid.uuid4()
     await open_case(handlers, uow, person)
+    await poll(handlers, uow, person, NOW, INSIDE)
     clock.t += EVERY
-    await poll(handlers, uow, person, NOW, INSIDE)  # written, and the watchdogs armed from it
+    await handlers.positions.tick()  # written, and the watchdogs armed from it
+    await handlers.positions.settled()
     later = NOW + timedelta(minutes=2)
     await poll(handlers, uow, person, later, INSIDE)  # in memory only
     assert store.positions[person]["last_fix_at"] == NOW

@@ -60,7 +60,15 @@ ZONE_COLUMNS = (
     "lat",
     "accuracy_m",
 )
-_ZONE_UPSERT = BulkInsert(zone_state, ZONE_COLUMNS, conflict=("person_id",), update=ZONE_COLUMNS[1:])
+# Never back in time: a checkpoint written in the background may commit after a transition's row
+# (services/supervision/positions.py), which must not be overwritten by the older state.
+_ZONE_UPSERT = BulkInsert(
+    zone_state,
+    ZONE_COLUMNS,
+    conflict=("person_id",),
+    update=ZONE_COLUMNS[1:],
+    where="zone_state.last_fix_at IS NULL OR zone_state.last_fix_at <= excluded.last_fix_at",
+)
 _TRACK_INSERT = BulkInsert(track_points, ("person_id", "recorded_at", "lon", "lat", "accuracy_m", "outside"))
 
 Row = Mapping[Any, Any]  # a row by column name (SQLAlchemy's RowMapping, or a dict in tests)
