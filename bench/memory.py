@@ -5,7 +5,8 @@ With the platform up (`make up`), it imports what the supervision process import
 directory as one replica of R does (the cases on its share of the location partitions, under the
 range assignment), loads it again (as a partition reassignment does) and prints the process RSS
 after each step. With `--persons`, synthetic active cases (each with a live position) are added
-to supervision's database first, until it holds that many: 1,000,000 takes a minute or two.
+to supervision's database first, until it holds that many (15 s for 900,000 here); `--remove`
+takes them out again (a `make up` afterwards would load them).
 """
 
 from __future__ import annotations
@@ -67,6 +68,26 @@ async def ensure(engine: AsyncEngine, persons: int) -> int:
     return persons
 
 
+async def remove() -> int:
+    """Take the synthetic cases and their positions out again (`--remove`)."""
+    from shared.settings import ServiceSettings
+
+    settings = ServiceSettings(service_name="supervision", database_url=_stack(demo=True).database_url)
+    engine = create_async_engine(settings.service_database_url)
+    try:
+        async with engine.begin() as conn:
+            like = {"p": f"{SYNTHETIC}%"}
+            await conn.execute(
+                sa.text(
+                    "delete from zone_state where person_id in (select person_id from cases where source_ref like :p)"
+                ),
+                like,
+            )
+            return (await conn.execute(sa.text("delete from cases where source_ref like :p"), like)).rowcount
+    finally:
+        await engine.dispose()
+
+
 async def measure(persons: int | None, replicas: int, partitions: int) -> None:
     importlib.import_module("services.supervision.main")  # everything the service process imports
     from services.supervision.adapters.cases import CaseDirectory
@@ -104,7 +125,11 @@ def main(
     persons: int = typer.Option(0, help="add synthetic active cases until there are this many (0: as they are)"),
     replicas: int = typer.Option(1, help="the replicas sharing the location partitions"),
     partitions: int = typer.Option(12, help="the location topic's partitions"),
+    remove_synthetic: bool = typer.Option(False, "--remove", help="take the synthetic cases out again, and stop"),
 ) -> None:
+    if remove_synthetic:
+        console.print(f"removed {asyncio.run(remove()):,} synthetic cases")
+        return
     asyncio.run(measure(persons or None, replicas, partitions))
 
 
