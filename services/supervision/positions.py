@@ -4,15 +4,18 @@ Kafka is the log; each person's zone state and last position is a view of it, he
 the replica that owns the person's partition (docs/performance.md, "Supervision as a stream
 processor"):
 
-- A fix that changes a verdict (out of the area, back, into an exclusion zone, a strap cut) is
-  written at once with its transition, through the outbox, in the poll's transaction.
-- Any other fix only moves the person's last fix and position in memory. Those are written for
-  every person they moved, together with the location partitions' next offsets, in one
-  transaction every `map.checkpoint_every` (policy): the map is at most that old.
+- A fix that makes a transition (out of the area, back, into an exclusion zone, a strap cut) is
+  written at once with its state, its transition through the outbox, in the poll's transaction.
+- Any other fix only moves the person's state and position in memory. Every
+  `map.checkpoint_every` (policy) a snapshot of every person they moved is taken between two
+  polls and written, with the location partitions' next offsets it covers, in one transaction
+  of its own in the background, while the polls go on: the map is about that old. A zone-state
+  row never goes back in time, so a snapshot that commits after a newer transition's row
+  leaves that row alone.
 - A replica that takes a partition over loads its persons' state from `zone_state` and replays
   the topic from the checkpointed offset. Replaying is safe: a fix no later than the person's
-  persisted last fix changes nothing (domain/zones.on_fix), and a verdict change was persisted
-  with its fix, so it is never judged twice.
+  persisted last fix changes nothing (domain/zones.on_fix), and a transition was persisted with
+  its fix, so it is never judged twice; any other change is judged again to the same state.
 - Until a partition's replay has passed the end it had when assigned, it is not live: the
   watchdogs of its persons (sharded timers) wait, so a restart never fires one early.
 """
