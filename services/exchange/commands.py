@@ -158,33 +158,18 @@ class Ingest:
         purpose: str,
         answer: dict[str, Any],
     ) -> dict[str, Any]:
-        """Take the agency's number, seal the identity, put the event in the outbox and the create
-        on the audit chain, in one transaction. The same number again with the same content is the
-        first answer again (nothing new is sent); with other content it is a 409, never a record
-        accepted and then dropped downstream."""
-        person_id: uuid.UUID = data.person_id  # type: ignore[attr-defined]
-        (topic, event), *_ = self.events(client, retry, [data])
-        key_version, sealed = self.cipher.seal(person_id, person.model_dump(mode="json"))
-        try:
-            async with self.runtime.uow() as uow:
-                held = await store.take_number(uow.conn, number, person_id, answer)
-                if held is not None and held.content_hash != number.content_hash:
-                    raise Conflict(
-                        f"{number.kind} number {number.number!r} of {number.issuer} was already sent with other "
-                        "content; send a correction under its own number"
-                    )
-                if held is not None:
-                    answer = held.answer  # the same record again: the first answer, nothing new sent
-                else:
-                    await store.seal_identity(uow.conn, person_id, sealed, client.client_id, key_version)
-                    uow.emit(topic, event)
-                    await _audit(uow, client, "create", resource, person_id, purpose)
-                if retry:
-                    await store.remember(uow.conn, client.client_id, retry.key, retry.request_hash, answer)
-        except (SQLAlchemyError, OSError) as exc:
-            log.warning("record not stored", error=str(exc))
-            raise Unavailable("the gateway cannot store records right now") from None
-        return answer
+        """One record through `person_records`: the same number again with the same content is the
+        first answer again (nothing new is sent); with other content it is a 409 (nothing stored),
+        never a record accepted and then dropped downstream."""
+
+        def respond(results: list[dict[str, Any]]) -> dict[str, Any]:
+            (result,) = results
+            if result["status"] == "conflict":
+                raise Conflict(result["errors"][0]["message"])
+            return {k: v for k, v in result.items() if k != "status"}
+
+        record = BatchRecord(person, data, number, resource, answer)
+        return await self.person_records(client, retry, [record], purpose, respond, status=202)
 
     async def person_records(
         self,
@@ -193,10 +178,14 @@ class Ingest:
         items: list[BatchRecord],
         purpose: str,
         respond: Callable[[list[dict[str, Any]]], dict[str, Any]],
+        status: int = 200,
     ) -> dict[str, Any]:
-        """`person_record` for a batch (a prison's monthly list): every record's number taken, its
-        identity sealed, its event in the outbox and its create on the audit chain, in one
-        transaction; each record answered on its own (accepted, the same again, or a conflict)."""
+        """Take each record's agency number, seal its identity, put its event in the outbox and its
+        create on the audit chain, all in one transaction (a prison's monthly list, or one record
+        through `person_record`). Each record is answered on its own: accepted, duplicate (the same
+        number and content again: the first answer, nothing new sent) or conflict (the same number
+        with other content). `respond` makes the request's answer from them, remembered for a retry
+        under `status`; what it raises undoes the transaction."""
         events = self.events(client, retry, [i.data for i in items])
         sealed = [self.cipher.seal(i.data.person_id, i.person.model_dump(mode="json")) for i in items]  # type: ignore[attr-defined]
         results: list[dict[str, Any]] = []
@@ -234,7 +223,7 @@ class Ingest:
                 await audit.append_many(uow.conn, audits)
                 body = respond(results)  # the whole answer, remembered for a retry of this request
                 if retry:
-                    await store.remember(uow.conn, client.client_id, retry.key, retry.request_hash, body, 200)
+                    await store.remember(uow.conn, client.client_id, retry.key, retry.request_hash, body, status)
         except (SQLAlchemyError, OSError) as exc:
             log.warning("records not stored", error=str(exc), records=len(items))
             raise Unavailable("the gateway cannot store records right now") from None

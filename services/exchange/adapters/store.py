@@ -99,7 +99,8 @@ async def take_numbers(
 
 
 async def seal_identities(conn: AsyncConnection, rows: list[tuple[uuid.UUID, bytes, int]], by: str) -> None:
-    """Many identities in one statement (`seal_identity`'s rule: the newest wins)."""
+    """Keep persons' real identities, sealed (the vault's cipher), in one statement; the newest
+    record of a person wins."""
     latest = {person_id: (sealed, version) for person_id, sealed, version in rows}  # once per person
     stmt = insert(identities)
     await conn.execute(
@@ -116,18 +117,6 @@ async def seal_identities(conn: AsyncConnection, rows: list[tuple[uuid.UUID, byt
             {"person_id": p, "sealed": sealed, "updated_by": by, "key_version": version}
             for p, (sealed, version) in latest.items()
         ],
-    )
-
-
-async def seal_identity(
-    conn: AsyncConnection, person_id: uuid.UUID, sealed: bytes, by: str, key_version: int = 1
-) -> None:
-    """Keep the person's real identity, sealed (the vault's cipher); the newest record wins."""
-    values = {"sealed": sealed, "updated_by": by, "key_version": key_version}
-    await conn.execute(
-        insert(identities)
-        .values(person_id=person_id, **values)
-        .on_conflict_do_update(index_elements=["person_id"], set_={**values, "updated_at": sa.func.now()})
     )
 
 

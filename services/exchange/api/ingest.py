@@ -123,6 +123,23 @@ def _today(parts: ExchangeParts) -> date:
     return parts.runtime.county.day_of(datetime.now(UTC))
 
 
+RELEASE_PURPOSE = "刑满释放衔接 (pre-release notice)"
+
+
+def _release_record(parts: ExchangeParts, notice: ReleaseNoticeIn, today: date) -> BatchRecord:
+    """A pre-release notice as the gateway stores it: the person's id, the event, the prison's
+    number for it and the first answer (the person and the handover the notice opens)."""
+    person_id = derive_person_id(notice.person.id_number, parts.person_key)
+    handover = handover_id_for("release", notice.prison, notice.notice_no)
+    return BatchRecord(
+        notice.person,
+        ingest.release_notice(notice, person_id, today),
+        ingest.agency_number("release-notice", notice.prison, notice.notice_no, notice),
+        f"release-notice:{notice.notice_no}",
+        {"person_id": str(person_id), "handover_id": str(handover)},
+    )
+
+
 @router.post("/v1/release-notices", status_code=202, response_model=None)
 async def release_notice(
     body: ReleaseNoticeIn,
@@ -134,19 +151,18 @@ async def release_notice(
     """A pre-release notice (预释放人员信息); a prison sends only its own."""
     if body.prison != caller.organisation:
         raise Forbidden(f"this client sends notices for {caller.organisation} only")
-    person_id = derive_person_id(body.person.id_number, parts.person_key)
-    answer = {"person_id": str(person_id), "handover_id": str(handover_id_for("release", body.prison, body.notice_no))}
+    record = _release_record(parts, body, _today(parts))
     return await _person_record(
         parts,
         request,
         caller,
         key,
         body,
-        ingest.release_notice(body, person_id, _today(parts)),
-        number=ingest.agency_number("release-notice", body.prison, body.notice_no, body),
-        resource=f"release-notice:{body.notice_no}",
-        purpose="刑满释放衔接 (pre-release notice)",
-        answer=answer,
+        record.data,
+        number=record.number,
+        resource=record.resource,
+        purpose=RELEASE_PURPOSE,
+        answer=record.answer,
     )
 
 
@@ -178,20 +194,7 @@ async def release_notice_batch(
             message = f"this client sends notices for {caller.organisation} only"
             results[index] = {"status": "refused", "errors": [{"field": "prison", "message": message}]}
             continue
-        person_id = derive_person_id(notice.person.id_number, parts.person_key)
-        handover = handover_id_for("release", notice.prison, notice.notice_no)
-        good.append(
-            (
-                index,
-                BatchRecord(
-                    notice.person,
-                    ingest.release_notice(notice, person_id, today),
-                    ingest.agency_number("release-notice", notice.prison, notice.notice_no, notice),
-                    f"release-notice:{notice.notice_no}",
-                    {"person_id": str(person_id), "handover_id": str(handover)},
-                ),
-            )
-        )
+        good.append((index, _release_record(parts, notice, today)))
 
     def respond(stored: list[dict[str, Any]]) -> dict[str, Any]:
         for (index, _), answer in zip(good, stored, strict=True):
@@ -206,7 +209,7 @@ async def release_notice_batch(
     if not good:
         return respond([])
     records = [r for _, r in good]
-    return await parts.ingest.person_records(client, retry, records, "刑满释放衔接 (pre-release notice)", respond)
+    return await parts.ingest.person_records(client, retry, records, RELEASE_PURPOSE, respond)
 
 
 @router.post("/v1/rehab-notices", status_code=202, response_model=None)
