@@ -214,13 +214,19 @@ class FixHandlers:
             data = DeviceTampered(**common, cause=f"tamper:{t.episode_id}", device_id=fix.device_id)
         await self.publish(uow, data, fix.person_id, event, fix.recorded_at)
 
-    async def _last_fix(self, uow: UnitOfWork, person_id: uuid.UUID) -> datetime | None:
-        """The person's last fix: the owner's, in memory (the persisted one may be up to a checkpoint
-        interval older); another replica's (a deadline armed before sharding) from the database."""
+    async def _zone(self, uow: UnitOfWork, person_id: uuid.UUID) -> tuple[datetime | None, bool] | None:
+        """The person's last fix and whether it was outside: the owner's, in memory (the persisted
+        ones may be up to a checkpoint interval older); on another replica (a deadline armed before
+        sharding) from the database. None when no fix is known."""
         if self.positions.owns(person_id):
-            return self.positions.last_fix(person_id)
+            zone = self.positions.zone(person_id)
+            return None if zone is None or zone.last_fix_at is None else (zone.last_fix_at, zone.last_outside)
         position = await self.store(uow).position(person_id)
-        return None if position is None else position["last_fix_at"]
+        return None if position is None else (position["last_fix_at"], bool(position["last_outside"]))
+
+    async def _last_fix(self, uow: UnitOfWork, person_id: uuid.UUID) -> datetime | None:
+        zone = await self._zone(uow, person_id)
+        return None if zone is None else zone[0]
 
     async def on_device_offline(self, timer: Timer, uow: UnitOfWork) -> Postpone | None:
         person_id = uuid.UUID(timer.payload["person_id"])

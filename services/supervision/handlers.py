@@ -354,11 +354,6 @@ class SupervisionHandlers(
         started = date.fromisoformat(timer.payload["started"])
         await self._schedule_checkin(uow, case_id, person_id, timer.due_at, started)  # the next period
 
-    def _shard(self, person_id: uuid.UUID) -> dict[str, int]:
-        """The payload's `shard` of a watchdog only the person's owner fires (shared/timers.Shards)."""
-        shard = self.positions.shard_of(person_id)
-        return {} if shard is None else {"shard": shard}
-
     async def rearm_contact(self, uow: UnitOfWork, person_id: uuid.UUID, seen_at: datetime) -> None:
         await self._rearm_contacts(uow, [(person_id, seen_at)])
 
@@ -369,7 +364,7 @@ class SupervisionHandlers(
                 "key": f"contact:{pid}",
                 "kind": "contact.lost",
                 "due_at": at + self.policy.contact.lost_after,
-                "payload": {"person_id": str(pid), "last_seen": at.isoformat()} | self._shard(pid),
+                "payload": {"person_id": str(pid), "last_seen": at.isoformat()} | self.positions.shard_tag(pid),
             }
             for pid, at in seen
         ]
@@ -424,7 +419,7 @@ class SupervisionHandlers(
             f"contact-check:{check_id}",
             "contact.check",
             result_due,
-            {"check_id": str(check_id)} | self._shard(person_id),
+            {"check_id": str(check_id)} | self.positions.shard_tag(person_id),
         )
         return None
 
@@ -492,8 +487,8 @@ class SupervisionHandlers(
     async def on_leave_end(self, timer: Timer, uow: UnitOfWork) -> None:
         person_id = uuid.UUID(timer.payload["person_id"])
         store = self.store(uow)
-        state = await store.position(person_id)
-        if state is None or not state["last_outside"]:
+        zone = await self._zone(uow, person_id)
+        if zone is None or not zone[1]:
             return  # back (or no position known: check-ins judge that, not this rule)
         case = await store.case(uuid.UUID(timer.payload["case_id"]))
         if case is None or case["status"] not in ACTIVE:

@@ -13,6 +13,7 @@ import uuid
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from services.supervision.adapters.store import Row, SupervisionStore
 from services.supervision.domain.leaves import LeaveRefused, needed_level
@@ -21,6 +22,9 @@ from shared.authority import Actor
 from shared.db.uow import UnitOfWork
 from shared.errors import Conflict, NotFound, Refused
 from shared.events import EventData, LeaveApproved, LeaveDeclined, LeaveRequested, LeaveReturned
+
+if TYPE_CHECKING:
+    from services.supervision.handlers import SupervisionHandlers
 
 
 @dataclass
@@ -33,6 +37,7 @@ class LeaveRequest:
 
 class LeaveCommands:
     # Provided by SupervisionCommands.
+    handlers: SupervisionHandlers
     policy: SupervisionPolicy
     clock: Callable[[], datetime]
     store: Callable[[UnitOfWork], SupervisionStore]
@@ -184,5 +189,6 @@ class LeaveCommands:
             f"leave-end:{data.leave_id}",
             "leave.end",
             data.ends_at,
-            {"leave_id": str(data.leave_id), "person_id": str(data.person_id), "case_id": str(data.case_id)},
+            {"leave_id": str(data.leave_id), "person_id": str(data.person_id), "case_id": str(data.case_id)}
+            | self.handlers.positions.shard_tag(data.person_id),  # fired by the person's owner (positions.py)
         )

@@ -58,8 +58,9 @@ POSITION_ROWS = Counter(
 CHECKPOINTS = Counter("sps_supervision_checkpoints_total", "Checkpoints of the live position state", ["why"])
 OWNED = Gauge("sps_supervision_partitions", "Location partitions this replica owns, by state", ["state"])
 
-# Watchdog timers only the owner of the person's partition fires (it reads the last fix in memory).
-SHARDED_KINDS = frozenset({"device.offline", "contact.lost", "contact.check"})
+# Timers only the owner of the person's partition fires: they read the person's zone state, which
+# the owner holds in memory and the database may hold up to a checkpoint older.
+SHARDED_KINDS = frozenset({"device.offline", "contact.lost", "contact.check", "leave.end"})
 
 
 CHUNK = 5000  # rows per statement of a checkpoint: its JSON document stays small (shared/db/bulk.py)
@@ -112,15 +113,26 @@ class LivePositions:
         """The location partition a person's records are on (None before the first assignment)."""
         return partition_of(person_id, self.partitions) if self.partitions else None
 
+    def shard_tag(self, person_id: uuid.UUID) -> dict[str, int]:
+        """A sharded timer's payload entry naming the person's partition (shared/timers.Shards);
+        none before the first assignment (then any replica fires it)."""
+        shard = self.shard_of(person_id)
+        return {} if shard is None else {"shard": shard}
+
     def owns(self, person_id: uuid.UUID) -> bool:
         """This replica holds the person's live state, replayed up to date."""
         shard = self.shard_of(person_id)
         return shard is not None and shard in self.live
 
+    def zone(self, person_id: uuid.UUID) -> ZoneState | None:
+        """The person's zone state as this replica holds it (owners only: see `owns`)."""
+        view = self.directory.get(person_id)
+        return None if view is None else view.zone
+
     def last_fix(self, person_id: uuid.UUID) -> datetime | None:
         """The person's last fix as this replica knows it (owners only: see `owns`)."""
-        view = self.directory.get(person_id)
-        return None if view is None else view.zone.last_fix_at
+        zone = self.zone(person_id)
+        return None if zone is None else zone.last_fix_at
 
     def live_shards(self) -> set[int]:
         return set(self.live)
@@ -355,8 +367,7 @@ class LivePositions:
         offline_after, lost_after = self.policy.devices.offline_after, self.policy.contact.lost_after
         offline, contact = [], []
         for view, last in moved:
-            shard = self.shard_of(view.person_id)
-            tag = {} if shard is None else {"shard": shard}
+            tag = self.shard_tag(view.person_id)
             pid = str(view.person_id)
             offline.append(
                 {

@@ -15,6 +15,7 @@ from aiokafka import TopicPartition
 from services.supervision.adapters.cases import CaseDirectory
 from services.supervision.adapters.store import SupervisionStore
 from services.supervision.domain.geo import county_area, projection_for
+from services.supervision.domain.leaves import Leave
 from services.supervision.domain.policy import load_supervision_policy
 from services.supervision.handlers import SupervisionHandlers
 from services.supervision.positions import LivePositions
@@ -246,3 +247,21 @@ async def test_a_fix_on_a_partition_its_person_is_not_on_is_refused_with_the_rea
     with pytest.raises(RejectedRecord, match=f"belongs on partition {shard}"):
         async with uow:
             await handlers.on_location(incoming(fix, "sps.ingest.location"), fix, cast(Any, uow))
+
+
+async def test_a_leave_that_ends_reads_the_owners_state_not_the_older_persisted_one(world):
+    """Fixes outside during a leave make no transition, so they are in memory only until the next
+    checkpoint; the leave's end must still see the person outside (leave_overdue)."""
+    handlers, uow, store, clock = world
+    person = uuid.uuid4()
+    await open_case(handlers, uow, person)
+    leave_id = uuid.uuid4()
+    handlers.directory.add_leave(person, Leave(leave_id, NOW - timedelta(hours=1), NOW + timedelta(minutes=1)))
+    await poll(handlers, uow, person, NOW, OUTSIDE)
+    assert person not in store.positions and "sps.supervision.zone-exited" not in uow.types()
+    payload = {"leave_id": str(leave_id), "person_id": str(person), "case_id": str(store.cases[0]["case_id"])}
+    async with uow:
+        await handlers.on_leave_end(
+            Timer(f"leave-end:{leave_id}", "leave.end", NOW + timedelta(minutes=1), payload), cast(Any, uow)
+        )
+    assert uow.types()[-1] == "sps.supervision.leave-overdue"

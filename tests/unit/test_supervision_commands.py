@@ -10,8 +10,10 @@ from typing import Any, cast
 
 import pytest
 
+from services.supervision.adapters.cases import CaseDirectory
 from services.supervision.adapters.store import SupervisionStore
 from services.supervision.commands import SupervisionCommands
+from services.supervision.domain.geo import county_area, projection_for
 from services.supervision.domain.keypersons import Candidate
 from services.supervision.domain.policy import load_supervision_policy
 from services.supervision.handlers import SupervisionHandlers
@@ -19,6 +21,7 @@ from services.supervision.leaves import LeaveRequest
 from shared import staff_steps as steps
 from shared.authority import Actor
 from shared.errors import Conflict, Forbidden, NotFound, Refused
+from shared.geography import load_geography
 from shared.paths import POLICY_DIR
 from shared.topics import SUPERVISION_EVENTS
 from tests.fakes import missing_methods
@@ -37,8 +40,13 @@ HEAD = Actor("head-demo", "bureau_head", "county")
 def world() -> tuple[SupervisionCommands, FakeUnitOfWork, FakeSupervisionStore]:
     uow = FakeUnitOfWork("supervision")
     store = FakeSupervisionStore(uow)
+    geography = load_geography(POLICY_DIR)
+    projection = projection_for(geography)
+    handlers = SupervisionHandlers(  # the commands name the owner's partition on the timers they arm
+        CaseDirectory(county_area(geography, projection), projection), POLICY, clock=lambda: NOW
+    )
     commands = SupervisionCommands(
-        cast(SupervisionHandlers, None), POLICY, clock=lambda: NOW, store=lambda _uow: cast(SupervisionStore, store)
+        handlers, POLICY, clock=lambda: NOW, store=lambda _uow: cast(SupervisionStore, store)
     )
     return commands, uow, store
 
