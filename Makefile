@@ -8,17 +8,20 @@ KAFKA_LIBS := .local/kafka/libs/.complete
 DEVSTACK := $(PY) -m tools.devstack
 PYTEST_ARGS ?=
 
-.PHONY: help setup console fonts browser run up down demo status lint test test-unit bench k8s reliability dlq-show dlq-replay replay schemas clean
+.PHONY: help setup console fonts browser run up down demo status promote lint test test-unit bench k8s k8s-verify reliability dlq-show dlq-replay replay schemas clean
 
 help:
 	@echo "make run    — set up and run the whole platform in the foreground (Ctrl-C stops it)"
 	@echo "make up     — the same, detached; returns when every service is ready"
+	@echo "make up CLUSTER=3 — the same on three brokers, a PostgreSQL standby, two of supervision and alerting"
 	@echo "make down   — stop everything"
+	@echo "make promote — promote the cluster's PostgreSQL standby after its primary died"
 	@echo "make test   — set up and run the whole test suite (real Kafka and PostgreSQL), after make lint"
 	@echo "make lint   — ruff, and mypy strict on shared/ and every domain/"
 	@echo "make demo   — up, plus the simulator"
 	@echo "make bench  — the benchmark (bench/results/latest.json)"
 	@echo "make reliability — the fault suite; rewrites docs/reliability.md with its figures"
+	@echo "make k8s-verify — deploy/k8s as a server-side dry run on a real kube-apiserver (docs/operations.md)"
 	@echo "make dlq-show TOPIC=…, make dlq-replay TOPIC=… — a dead-letter topic by reason; replay it after a fix"
 	@echo "make replay FROM=… TO=… POLICY=… — what a changed alerts.yaml would have raised over a recorded period"
 
@@ -68,17 +71,23 @@ browser:
 	  $(SUDO) apt-get update -qq && \
 	  DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq --no-install-recommends chromium fonts-noto-cjk; }
 
+# CLUSTER=3: three Kafka brokers (replication factor 3), a synchronous PostgreSQL standby, two
+# instances each of supervision and alerting (docs/operations.md, "Beyond one machine").
+CLUSTER ?= 1
 run: setup
-	$(DEVSTACK) run
+	$(DEVSTACK) run --cluster $(CLUSTER)
 
 up: setup
-	$(DEVSTACK) up
+	$(DEVSTACK) up --cluster $(CLUSTER)
 
 down:
 	@if [ -x $(PY) ]; then $(DEVSTACK) down; else echo "nothing to stop"; fi
 
 status: setup
 	$(DEVSTACK) status
+
+promote: setup
+	$(DEVSTACK) promote
 
 demo: up
 	$(PY) -m tools.devstack.simulator
@@ -110,6 +119,16 @@ k8s: setup
 # The fault suite alone (it also runs in `make test`), writing its figures to docs/reliability.md.
 reliability: setup
 	SPS_RELIABILITY_DOC=docs/reliability.md $(PY) -m pytest tests/faults -p no:cacheprovider -s $(PYTEST_ARGS)
+
+# deploy/k8s on a real API server: kube-apiserver built from the Go module proxy (pinned in
+# tools/k8s_verify/binaries.py) with Debian's etcd on loopback; every object as a server-side dry
+# run, the table written into docs/operations.md. Minutes the first time (the build); not in CI.
+k8s-verify: setup
+	@command -v etcd >/dev/null || { \
+	  echo "installing Debian's etcd-server for make k8s-verify"; \
+	  $(SUDO) apt-get update -qq && \
+	  DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq --no-install-recommends etcd-server; }
+	$(PY) -m tools.k8s_verify --doc docs/operations.md
 
 TOPIC ?=
 dlq-show: setup

@@ -15,8 +15,8 @@ from typing import Any
 
 import asyncpg
 import orjson
-from sqlalchemy.engine import make_url
 
+from shared.db.engine import asyncpg_params
 from shared.kafka.producer import EventProducer
 from shared.logging import get_logger
 from shared.metrics import OUTBOX_PENDING
@@ -26,10 +26,6 @@ log = get_logger(__name__)
 
 def lock_key(service: str) -> int:
     return int.from_bytes(hashlib.sha256(f"outbox:{service}".encode()).digest()[:8], "big", signed=True)
-
-
-def asyncpg_dsn(sqlalchemy_url: str) -> str:
-    return make_url(sqlalchemy_url).set(drivername="postgresql").render_as_string(hide_password=False)
 
 
 class OutboxRelay:
@@ -45,7 +41,7 @@ class OutboxRelay:
         retention_hours: int = 24,
     ) -> None:
         self.service = service
-        self._dsn = asyncpg_dsn(database_url)
+        self._connect = asyncpg_params(database_url, timeout=10)
         self._producer = producer
         self._channel = channel
         self._batch = batch_size
@@ -72,7 +68,7 @@ class OutboxRelay:
                 await self._sleep(min(5.0, self._poll * 2))
 
     async def _lead(self) -> None:
-        conn = await asyncpg.connect(self._dsn, timeout=10)
+        conn = await asyncpg.connect(**self._connect)
         try:
             while not await conn.fetchval("SELECT pg_try_advisory_lock($1)", lock_key(self.service)):
                 self.is_leader = False

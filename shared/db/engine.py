@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import asyncpg
 import sqlalchemy as sa
+from sqlalchemy.dialects.postgresql.asyncpg import PGDialect_asyncpg
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
@@ -13,16 +16,19 @@ def make_engine(url: str, *, pool_size: int = 10) -> AsyncEngine:
     return create_async_engine(url, pool_size=pool_size, max_overflow=10, pool_pre_ping=True, pool_recycle=1800)
 
 
+def asyncpg_params(url: str, **overrides: Any) -> dict[str, Any]:
+    """`asyncpg.connect`'s keywords for a SQLAlchemy URL, read as SQLAlchemy's own engine reads it:
+    one host, or several (`?host=a:5432&host=b:5432&target_session_attrs=read-write`), so the
+    outbox's listener and the console's feed find the same primary as the pool does after a
+    failover (docs/operations.md, "PostgreSQL with a standby")."""
+    parsed = make_url(url).set(drivername="postgresql+asyncpg")
+    _, params = PGDialect_asyncpg().create_connect_args(parsed)  # type: ignore[no-untyped-call]
+    params.setdefault("database", "postgres")
+    return {**params, **overrides}
+
+
 async def _maintenance(maintenance_url: str) -> asyncpg.Connection:
-    url = make_url(maintenance_url)
-    return await asyncpg.connect(
-        host=url.host,
-        port=url.port or 5432,
-        user=url.username,
-        password=url.password,
-        database=url.database or "postgres",
-        timeout=10,
-    )
+    return await asyncpg.connect(**asyncpg_params(maintenance_url, timeout=10))
 
 
 async def drop_database(maintenance_url: str, database: str) -> None:

@@ -9,7 +9,9 @@ from collections import Counter
 from dataclasses import dataclass
 from datetime import date, timedelta
 
+import httpx
 import sqlalchemy as sa
+from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import create_async_engine
 
 from bench import load
@@ -37,9 +39,9 @@ async def execute(url: str, sql: str, **params) -> int:
         await engine.dispose()
 
 
-def base_url(platform) -> str:
-    """The server part of DATABASE_URL; each service's database is `<base>/sps_<service>`."""
-    return platform.database_url.rsplit("/", 1)[0]
+def db_url(platform, service: str) -> str:
+    """A service's database (`sps_<service>`) as the superuser, on one host or several."""
+    return make_url(platform.database_url).set(database=f"sps_{service}").render_as_string(hide_password=False)
 
 
 async def open_cases(platform, p, first: int, n: int, timeout_s: float = 120, *, inside: bool = False) -> list[str]:
@@ -50,7 +52,7 @@ async def open_cases(platform, p, first: int, n: int, timeout_s: float = 120, *,
     deadline = time.monotonic() + timeout_s
     while (
         got := await scalar(
-            f"{base_url(platform)}/sps_supervision",
+            db_url(platform, "supervision"),
             "select count(*) from cases where person_id = any(cast(:ids as uuid[]))",
             ids=ids,
         )
@@ -67,7 +69,7 @@ async def wait_alerts(platform, rule: str, person_ids: list[str], timeout_s: flo
     started = time.monotonic()
     while (
         n := await scalar(
-            f"{base_url(platform)}/sps_alerting",
+            db_url(platform, "alerting"),
             "select count(distinct person_id) from alerts "
             "where rule_id = :rule and person_id = any(cast(:ids as uuid[]))",
             rule=rule,
@@ -83,7 +85,7 @@ async def alerts_once(platform, rule: str, person_ids: list[str]) -> tuple[int, 
     """Alert rows in the database, raised records on alerts.v1 per alert_id (distinct event ids),
     and how many raised records were the same event delivered again."""
     rows = await scalar(
-        f"{base_url(platform)}/sps_alerting",
+        db_url(platform, "alerting"),
         "select count(*) from alerts where rule_id = :rule and person_id = any(cast(:ids as uuid[]))",
         rule=rule,
         ids=person_ids,
@@ -167,3 +169,54 @@ async def settle(platform, ids: list[str], notice_prefix: str, notices: int, sin
     assert rows == len(ids) and len(raised) == len(ids) and set(raised.values()) == {1}, (rows, raised.most_common(2))
     assert len(receipts) == notices and set(receipts.values()) == {1}, receipts.most_common(2)
     return Settled(rows, raised, again, receipts, alert_s, recovery, lost, doubled)
+
+
+async def token(http: httpx.AsyncClient, agency: str) -> dict:
+    r = await http.post(
+        "/oauth/token",
+        data={
+            "grant_type": "client_credentials",
+            "client_id": f"{agency}-demo",
+            "client_secret": f"{agency}-demo-secret",
+        },
+    )
+    r.raise_for_status()
+    return {"Authorization": f"Bearer {r.json()['access_token']}"}
+
+
+async def post_until_accepted(http: httpx.AsyncClient, path: str, body: dict, auth: dict) -> int:
+    """POST as a well-behaved client does: on 503, wait Retry-After and try again. Returns the 503s seen."""
+    refused = 0
+    while True:
+        r = await http.post(path, json=body, headers=auth)
+        if r.status_code == 202:
+            return refused
+        assert r.status_code == 503, r.text
+        refused += 1
+        await asyncio.sleep(float(r.headers.get("Retry-After", "1")))
+
+
+class Load:
+    """Fixes of filler persons inside the county at a steady rate, in the background."""
+
+    def __init__(self, p, first: int, persons: int, per_s: int) -> None:
+        self.p, self.first, self.persons, self.per_s = p, first, persons, per_s
+        self.sent = 0
+        self._task: asyncio.Task | None = None
+
+    async def _run(self) -> None:
+        i = 0
+        while True:
+            batch = [load.fix(self.first + (i + k) % self.persons, *load.INSIDE) for k in range(self.per_s // 10)]
+            await produce(self.p, topics.LOCATIONS, batch)
+            self.sent += len(batch)
+            i += len(batch)
+            await asyncio.sleep(0.1)
+
+    def __enter__(self) -> Load:
+        self._task = asyncio.create_task(self._run())
+        return self
+
+    def __exit__(self, *exc) -> None:
+        assert self._task is not None
+        self._task.cancel()

@@ -13,38 +13,13 @@ import pytest
 from bench import load
 from bench.raw import producer
 from tests.faults.conftest import Figure
-from tests.faults.helpers import gateway_notice, open_cases, run_id, settle
+from tests.faults.helpers import gateway_notice, open_cases, post_until_accepted, run_id, settle, token
 from tools.devstack import procs
 
 pytestmark = pytest.mark.faults
 
 FIRST, PERSONS, NOTICES = 920_000, 100, 100
 DOWN_S = 8.0
-
-
-async def token(http: httpx.AsyncClient, agency: str) -> dict:
-    r = await http.post(
-        "/oauth/token",
-        data={
-            "grant_type": "client_credentials",
-            "client_id": f"{agency}-demo",
-            "client_secret": f"{agency}-demo-secret",
-        },
-    )
-    r.raise_for_status()
-    return {"Authorization": f"Bearer {r.json()['access_token']}"}
-
-
-async def post_until_accepted(http: httpx.AsyncClient, path: str, body: dict, auth: dict) -> int:
-    """POST as a well-behaved client does: on 503, wait Retry-After and try again. Returns the 503s seen."""
-    refused = 0
-    while True:
-        r = await http.post(path, json=body, headers=auth)
-        if r.status_code == 202:
-            return refused
-        assert r.status_code == 503, r.text
-        refused += 1
-        await asyncio.sleep(float(r.headers.get("Retry-After", "1")))
 
 
 async def test_broker_killed_and_restarted_mid_stream_loses_and_doubles_nothing(platform, figures):

@@ -26,7 +26,7 @@ from bench.observe import counters, wait_members
 from bench.raw import produce, producer
 from shared import topics
 from tests.faults.conftest import Figure
-from tests.faults.helpers import alerts_once, base_url, open_cases, scalar
+from tests.faults.helpers import Load, alerts_once, db_url, open_cases, scalar
 from tests.kafka_helpers import decoded, read_topic
 
 pytestmark = pytest.mark.faults
@@ -37,32 +37,6 @@ PER_PHASE = 5
 # Persons whose fixes are older than the offline window: their deadline is due as soon as a
 # checkpoint arms it, so it falls due while supervision dies and comes back.
 STALE = timedelta(hours=3, minutes=5)
-
-
-class Load:
-    """Fixes of filler persons inside the county at a steady rate, in the background."""
-
-    def __init__(self, p, first: int, persons: int, per_s: int) -> None:
-        self.p, self.first, self.persons, self.per_s = p, first, persons, per_s
-        self.sent = 0
-        self._task: asyncio.Task | None = None
-
-    async def _run(self) -> None:
-        i = 0
-        while True:
-            batch = [load.fix(self.first + (i + k) % self.persons, *load.INSIDE) for k in range(self.per_s // 10)]
-            await produce(self.p, topics.LOCATIONS, batch)
-            self.sent += len(batch)
-            i += len(batch)
-            await asyncio.sleep(0.1)
-
-    def __enter__(self) -> Load:
-        self._task = asyncio.create_task(self._run())
-        return self
-
-    def __exit__(self, *exc) -> None:
-        assert self._task is not None
-        self._task.cancel()
 
 
 async def phase(p, first: int, persons: int, n: int, start: datetime) -> int:
@@ -95,7 +69,7 @@ async def transitions(platform, ids: list[str], timeout_s: float = 180) -> dict[
 async def offline_once(platform, ids: list[str], timeout_s: float = 120) -> tuple[int, dict[str, int]]:
     """device_offline alert rows for these persons, and device-offline events per person."""
     deadline = time.monotonic() + timeout_s
-    url = f"{base_url(platform)}/sps_alerting"
+    url = db_url(platform, "alerting")
     sql = "select count(*) from alerts where rule_id = 'device_offline' and person_id = any(cast(:ids as uuid[]))"
     while (rows := await scalar(url, sql, ids=ids)) < len(ids) and time.monotonic() < deadline:
         await asyncio.sleep(0.5)

@@ -242,3 +242,21 @@ def test_kafka_needs_scram_and_each_service_is_its_own_principal_with_the_tables
         env = {var["name"]: var for var in container["env"]}
         assert env["KAFKA_SASL_USERNAME"]["value"] == principal
         assert env["KAFKA_SASL_PASSWORD"]["valueFrom"]["secretKeyRef"] == {"name": principal, "key": "password"}
+
+
+def test_the_recorded_server_side_dry_run_covers_every_manifest_as_it_is_now():
+    """docs/operations.md holds `make k8s-verify`'s last table. Each object of deploy/k8s must be
+    in it, accepted: a manifest added or renamed since asks for the verification to run again."""
+    text = (REPO_ROOT / "docs" / "operations.md").read_text()
+    block = text.split("<!-- k8s-verify:begin -->", 1)[1].split("<!-- k8s-verify:end -->", 1)[0]
+    rows = {
+        (kind, name): answer
+        for kind, name, answer in re.findall(r"^\| (\w+) \| ([\w./-]+) \| (.+) \|$", block, flags=re.M)
+        if kind != "kind"
+    }
+    for path, doc in manifests():
+        if doc["kind"] == "Kustomization":
+            continue
+        name = f"{doc['metadata'].get('namespace', '')}/{doc['metadata']['name']}".lstrip("/")
+        assert rows.get((doc["kind"], name)) == "accepted", f"{path.name}: {doc['kind']} {name} not verified"
+    assert "NOT refused" not in block and block.count(": refused:") >= 2, "the broken controls must be refused"

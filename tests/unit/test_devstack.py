@@ -56,3 +56,41 @@ def test_outside_demo_mode_each_service_gets_a_signing_key_of_its_own(tmp_path, 
     assert len({env["KAFKA_SASL_PASSWORD"] for env in envs.values()}) == len(SERVICES)
     assert envs["supervision"]["KAFKA_SASL_USERNAME"] == "sps-supervision"
     assert Stack(root=tmp_path, extra_env={"SPS_DEMO_MODE": "false"}).service_env("risk") == envs["risk"]
+
+
+def test_a_multi_host_database_url_reaches_each_service_and_every_asyncpg_connection(monkeypatch):
+    """The pool, the outbox's listener and the feed must all look for the primary the same way."""
+    from shared.db.engine import asyncpg_params
+
+    url = "postgresql+asyncpg://u:p@/postgres?host=127.0.0.1:5432&host=127.0.0.1:5433&target_session_attrs=read-write"
+    monkeypatch.setenv("DATABASE_URL", url)
+    own = ServiceSettings(service_name="alerting").service_database_url
+    params = asyncpg_params(own, timeout=10)
+    assert params["host"] == ["127.0.0.1", "127.0.0.1"] and params["port"] == [5432, 5433]
+    assert params["database"] == "sps_alerting" and params["target_session_attrs"] == "read-write"
+    assert params["user"] == "u" and params["password"] == "p" and params["timeout"] == 10
+    single = asyncpg_params("postgresql+asyncpg://u:p@db:6543/sps_risk")
+    assert (single["host"], single["port"], single["database"]) == ("db", 6543, "sps_risk")
+
+
+def test_the_cluster_stack_replicates_topics_and_gives_services_both_database_hosts(tmp_path, monkeypatch):
+    from tools.devstack.kafka import KafkaCluster
+    from tools.devstack.postgres import PostgresPair
+    from tools.devstack.stack import Stack
+
+    monkeypatch.delenv("DATABASE_URL", raising=False)
+    monkeypatch.delenv("KAFKA_BOOTSTRAP_SERVERS", raising=False)
+    stack = Stack(root=tmp_path, kafka_port=39092, pg_port=35432, brokers=3, standby=True, replicas={"supervision": 2})
+    assert isinstance(stack.kafka, KafkaCluster) and isinstance(stack.pg, PostgresPair)
+    assert stack.bootstrap == "127.0.0.1:39092,127.0.0.1:39094,127.0.0.1:39096"
+    assert stack.topic_settings() == {"replication_factor": 3, "configs": {"min.insync.replicas": "2"}}
+    env = stack.service_env("supervision", 1)
+    assert env["SPS_HTTP_PORT"] == "8101" and env["SPS_TOPIC_REPLICATION_FACTOR"] == "3"
+    assert "host=127.0.0.1:35432&host=127.0.0.1:35433&target_session_attrs=read-write" in env["DATABASE_URL"]
+    assert "host=127.0.0.1:35433" in env["SPS_MIGRATION_DATABASE_URL"]
+    assert list(stack.instances("supervision")) == [0, 1] and list(stack.instances("risk")) == [0]
+    # Which node is primary is recorded: after a promotion the other node is, and stays, primary.
+    assert stack.pg.primary.port == 35432 and stack.pg.standby.port == 35433
+    (tmp_path / "postgres").mkdir(exist_ok=True)
+    (tmp_path / "postgres" / "primary").write_text("b\n")
+    assert stack.pg.primary.port == 35433 and stack.pg.standby.port == 35432

@@ -211,8 +211,9 @@ def _random_cluster_id() -> str:
 
 @dataclass
 class KafkaCluster:
-    """A KRaft cluster of `size` combined broker-controller nodes on loopback, for fault tests:
-    every topic replicated `size` times, `min_insync` replicas needed for an acknowledged write."""
+    """A KRaft cluster of `size` combined broker-controller nodes on loopback (`make up CLUSTER=3`
+    and the fault tests): every topic replicated `size` times, `min_insync` replicas needed for an
+    acknowledged write, SASL/SCRAM and ACLs as on one node."""
 
     home: Path
     base_port: int = 29192
@@ -257,13 +258,32 @@ class KafkaCluster:
         for node in self.nodes:
             node.start()
 
-    async def wait_ready_async(self, timeout_s: float = 120.0) -> None:
+    @property
+    def replication(self) -> dict[str, str]:
+        """Every topic's settings on this cluster."""
+        return {"min.insync.replicas": str(self.min_insync)}
+
+    async def wait_ready_async(self, timeout_s: float = 120.0, *, demo: bool = True) -> None:
         for node in self.nodes:
             await node.wait_ready_async(timeout_s)
-        # The fault tests' clients are the test process's: the demo principals exist here too.
-        await asyncio.to_thread(provision, self.bootstrap, self.credentials, ensure_jars(), demo=True)
+        # The fault tests' clients are the test process's: the demo principals exist there too.
+        await asyncio.to_thread(provision, self.bootstrap, self.credentials, ensure_jars(), demo=demo)
 
-    def stop(self) -> None:
+    def wait_ready(self, timeout_s: float = 120.0, *, demo: bool = True) -> None:
+        asyncio.run(self.wait_ready_async(timeout_s, demo=demo))
+
+    def running(self) -> bool:
+        return any(node.running() for node in self.nodes)
+
+    def stop(self, *, kill: bool = False) -> bool:
+        """All nodes at once: stopped one by one, the last ones wait for a quorum already gone."""
+        if kill:
+            for node in self.nodes:
+                node.stop(kill=True)
+            return True
+        pids = [pid for node in self.nodes if procs.alive(pid := procs.read_pid(node.pidfile))]
+        procs.stop_many(pids, timeout_s=30)  # type: ignore[arg-type]
         for node in self.nodes:
-            if node.running():
-                node.stop()
+            procs.remove(node.pidfile)
+            procs.wait_port_closed("127.0.0.1", node.port)
+        return bool(pids)

@@ -9,6 +9,7 @@ import os
 import pwd
 import shutil
 import subprocess
+import time
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -69,6 +70,9 @@ class PostgresNode:
     # Every TCP connection needs its role's password (scram-sha-256), the superuser's included
     # (docs/security.md, M2); None keeps the old trust authentication.
     passwords: RolePasswords | None = None
+    # Server settings given at start (`-c name=value`), after the durability ones: a primary's
+    # synchronous standby (PostgresPair).
+    settings: dict[str, str] | None = None
 
     @property
     def data_dir(self) -> Path:
@@ -172,6 +176,8 @@ class PostgresNode:
         opts = f"-h 127.0.0.1 -p {self.port} -c unix_socket_directories='' -c max_connections=300"
         if not self.durable:
             opts += " -c fsync=off -c synchronous_commit=off -c full_page_writes=off"
+        for name, value in (self.settings or {}).items():
+            opts += f" -c {name}='{value}'"
         self._cmd(
             "pg_ctl",
             "-D",
@@ -204,6 +210,7 @@ class PostgresNode:
             "local all all trust\n"
             "host all all 127.0.0.1/32 scram-sha-256\n"
             "host all all ::1/128 scram-sha-256\n"
+            "host replication all 127.0.0.1/32 scram-sha-256\n"
         )
         user = _run_as()
         if user:  # the server's own file: its owner, and no wider access to the data directory
@@ -229,6 +236,147 @@ class PostgresNode:
             return
         self._cmd("pg_ctl", "-D", str(self.data_dir), "-m", mode, "-w", "-t", "60", "stop", check=False)
         procs.wait_port_closed("127.0.0.1", self.port)
+
+    def kill(self) -> None:
+        """SIGKILL the postmaster, as a machine's death would end it; its children follow."""
+        import signal
+
+        pid = self.pid()
+        if pid:
+            procs.stop_pid(pid, timeout_s=0, sig=signal.SIGKILL)
+        procs.wait_port_closed("127.0.0.1", self.port)
+
+    # --- as a streaming standby (PostgresPair) --------------------------------------
+
+    @property
+    def is_standby(self) -> bool:
+        return (self.data_dir / "standby.signal").exists()
+
+    def clone_from(self, primary: PostgresNode) -> None:
+        """This node's data directory afresh, as a streaming standby of `primary` (pg_basebackup
+        with -R: standby.signal and primary_conninfo). Any older data is set aside, not deleted."""
+        self.home.mkdir(parents=True, exist_ok=True)
+        user = _run_as()
+        if user:
+            _open_path_for(self.home, user)
+            _traversable(_bin_dir())
+        if self.data_dir.exists():
+            aside = self.home / f"data.before-clone-{int(time.time())}"
+            self.data_dir.rename(aside)
+        env = {"PGPASSWORD": primary.passwords["postgres"]} if primary.passwords else {}
+        self._cmd(
+            "pg_basebackup",
+            "-h",
+            "127.0.0.1",
+            "-p",
+            str(primary.port),
+            "-U",
+            "postgres",
+            "-D",
+            str(self.data_dir),
+            "-R",
+            "-X",
+            "stream",
+            "-c",
+            "fast",
+            env=env,
+            timeout=600,
+        )
+        if self.passwords:
+            self._marker.write_text("scram-sha-256\n")
+
+    def promote(self) -> None:
+        """End recovery: this standby becomes a primary and takes writes."""
+        self._cmd("pg_ctl", "-D", str(self.data_dir), "-w", "-t", "60", "promote")
+
+    def in_recovery(self) -> bool:
+        assert self.passwords is not None
+        return self._psql("SELECT pg_is_in_recovery();", password=self.passwords["postgres"]).strip() == "t"
+
+
+SYNCHRONOUS = {"synchronous_standby_names": "*", "synchronous_commit": "on"}
+
+
+@dataclass
+class PostgresPair:
+    """A primary and a streaming standby with synchronous commit, on loopback: a commit is
+    acknowledged only once the standby has it, so promoting the standby loses no acknowledged
+    write. Services reach whichever is primary through a multi-host URL with
+    `target_session_attrs=read-write` (docs/operations.md, "PostgreSQL with a standby").
+
+    Which node is primary is kept in `<home>/primary`. `promote()` is the operator's step after
+    the primary's death; the next `start()` makes the old primary a standby of the new one."""
+
+    home: Path
+    port: int = 5432
+    standby_port: int = 5433
+    durable: bool = True
+    passwords: RolePasswords | None = None
+
+    def __post_init__(self) -> None:
+        self.nodes = {
+            name: PostgresNode(self.home / name, port=port, durable=self.durable, passwords=self.passwords)
+            for name, port in (("a", self.port), ("b", self.standby_port))
+        }
+
+    @property
+    def _state(self) -> Path:
+        return self.home / "primary"
+
+    @property
+    def primary(self) -> PostgresNode:
+        name = self._state.read_text().strip() if self._state.exists() else "a"
+        return self.nodes[name]
+
+    @property
+    def standby(self) -> PostgresNode:
+        return next(n for n in self.nodes.values() if n is not self.primary)
+
+    @property
+    def url(self) -> str:
+        return self.role_url("postgres")
+
+    def role_url(self, role: str) -> str:
+        secret = f":{self.passwords[role]}" if self.passwords else ""
+        hosts = "&".join(f"host=127.0.0.1:{n.port}" for n in self.nodes.values())
+        return f"postgresql+asyncpg://{role}{secret}@/postgres?{hosts}&target_session_attrs=read-write"
+
+    def start(self) -> None:
+        primary, standby = self.primary, self.standby
+        self.home.mkdir(parents=True, exist_ok=True)
+        # Synchronous commit only while a standby streams: a primary started after its standby's
+        # loss would otherwise wait for it on every commit.
+        primary.settings = dict(SYNCHRONOUS)
+        standby.settings = {}
+        primary.start()
+        if not (standby.data_dir / "PG_VERSION").exists() or not standby.is_standby:
+            if standby.running():  # a former primary still up: it must not take writes beside the new one
+                standby.stop()
+            standby.clone_from(primary)
+        standby.start()
+
+    def running(self) -> bool:
+        return self.primary.running()
+
+    def pid(self) -> int | None:
+        return self.primary.pid()
+
+    def provision_roles(self, services: tuple[str, ...] = SERVICES) -> None:
+        self.primary.provision_roles(services)
+
+    def stop(self, *, mode: str = "fast") -> None:
+        # The primary first: a standby stopped first would leave its commits waiting on it.
+        for node in (self.primary, self.standby):
+            node.stop(mode=mode)
+
+    def promote(self) -> PostgresNode:
+        """The standby takes over (after the primary died); returns the new primary. Without a
+        standby of its own, it commits without waiting for one."""
+        new = self.standby
+        new.promote()
+        new.settings = {}
+        self._state.write_text(next(k for k, n in self.nodes.items() if n is new) + "\n")
+        return new
 
 
 def _has_c_utf8() -> bool:

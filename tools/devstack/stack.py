@@ -20,10 +20,10 @@ import httpx
 from shared.kafka.admin import ensure_topics
 from shared.paths import LOCAL_DIR, REPO_ROOT
 from tools.devstack import procs
-from tools.devstack.kafka import KafkaNode, ensure_jars
+from tools.devstack.kafka import KafkaCluster, KafkaNode, ensure_jars
 from tools.devstack.kafka_security import Credentials, provision
 from tools.devstack.pg_roles import RolePasswords, migrator_role, runtime_role
-from tools.devstack.postgres import PostgresNode
+from tools.devstack.postgres import PostgresNode, PostgresPair
 from tools.devstack.service_keys import local_service_keys
 
 # name → default HTTP port. The command centre and the gateway ports are the contract's.
@@ -46,6 +46,12 @@ class Stack:
     durable: bool = True
     extra_env: dict[str, str] = field(default_factory=dict)
     say: callable = print
+    # Beyond one machine (docs/operations.md, "Beyond one machine"): `brokers` KRaft nodes with
+    # every topic replicated to all of them (min.insync.replicas 2), a streaming standby of
+    # PostgreSQL with synchronous commit, and more than one instance of the services named.
+    brokers: int = 1
+    standby: bool = False
+    replicas: dict[str, int] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         self.external_kafka = os.environ.get("KAFKA_BOOTSTRAP_SERVERS")
@@ -55,13 +61,31 @@ class Stack:
         # The embedded broker's principals (contract §6.1); an external cluster's come from the
         # environment instead.
         self.credentials = None if self.external_kafka else Credentials(self.root / "kafka" / "credentials.json")
-        self.kafka = KafkaNode(
-            self.root / "kafka", port=self.kafka_port, controller_port=self.kafka_port + 1, credentials=self.credentials
-        )
+        self.kafka: KafkaNode | KafkaCluster
+        if self.brokers > 1:
+            self.kafka = KafkaCluster(self.root / "kafka", base_port=self.kafka_port, size=self.brokers, heap="512m")
+            self.credentials = None if self.external_kafka else self.kafka.credentials
+        else:
+            self.kafka = KafkaNode(
+                self.root / "kafka",
+                port=self.kafka_port,
+                controller_port=self.kafka_port + 1,
+                credentials=self.credentials,
+            )
         # Each service's own database roles, and passwords for all (M2); an external server's come
         # from DATABASE_URL instead.
         passwords = None if self.external_db else RolePasswords(self.root / "postgres" / "credentials.json")
-        self.pg = PostgresNode(self.root / "postgres", port=self.pg_port, durable=self.durable, passwords=passwords)
+        self.pg: PostgresNode | PostgresPair
+        if self.standby:
+            self.pg = PostgresPair(
+                self.root / "postgres",
+                port=self.pg_port,
+                standby_port=self.pg_port + 1,
+                durable=self.durable,
+                passwords=passwords,
+            )
+        else:
+            self.pg = PostgresNode(self.root / "postgres", port=self.pg_port, durable=self.durable, passwords=passwords)
 
     # --- addresses ------------------------------------------------------------------
 
@@ -96,26 +120,44 @@ class Stack:
             self.pg.start()
             procs.write_pid(self.pidfile("postgres"), self.pg.pid() or 0)
             self.pg.provision_roles()
-            self.say(f"PostgreSQL: ready on 127.0.0.1:{self.pg.port} ({time.monotonic() - t:.1f}s)")
+            if isinstance(self.pg, PostgresPair):
+                self.say(
+                    f"PostgreSQL: primary on 127.0.0.1:{self.pg.primary.port}, synchronous standby on "
+                    f"127.0.0.1:{self.pg.standby.port} ({time.monotonic() - t:.1f}s)"
+                )
+            else:
+                self.say(f"PostgreSQL: ready on 127.0.0.1:{self.pg.port} ({time.monotonic() - t:.1f}s)")
         if self.external_kafka:
             self.say(f"Kafka: using KAFKA_BOOTSTRAP_SERVERS ({self.external_kafka})")
         else:
             t = time.monotonic()
-            pid = self.kafka.start()
-            procs.write_pid(self.pidfile("kafka"), pid)
-            self.kafka.wait_ready()
-            self.say(f"Kafka: ready on {self.kafka.bootstrap} ({time.monotonic() - t:.1f}s)")
             assert self.credentials is not None
-            summary = provision(self.bootstrap, self.credentials, ensure_jars(), demo=self.demo)
+            if isinstance(self.kafka, KafkaCluster):
+                self.kafka.start()
+                self.kafka.wait_ready(demo=self.demo)
+                summary = f"{self.brokers} brokers, replication factor {self.brokers}"
+            else:
+                procs.write_pid(self.pidfile("kafka"), self.kafka.start())
+                self.kafka.wait_ready()
+                summary = provision(self.bootstrap, self.credentials, ensure_jars(), demo=self.demo)
+            self.say(f"Kafka: ready on {self.kafka.bootstrap} ({time.monotonic() - t:.1f}s)")
             self.say(f"Kafka: SASL/SCRAM-SHA-512 and ACLs set ({summary})")
             # This process (and the tests and tools it runs) talks to Kafka as the operator.
             os.environ.update(self.credentials.operator_auth(demo=self.demo).environ())
-        created = asyncio.run(ensure_topics(self.bootstrap))
+        created = asyncio.run(ensure_topics(self.bootstrap, **self.topic_settings()))
         if created:
             self.say(f"Kafka: created {len(created)} topics")
 
+    def topic_settings(self) -> dict:
+        if self.brokers == 1:
+            return {}
+        return {"replication_factor": self.brokers, "configs": {"min.insync.replicas": "2"}}
+
     def infra_down(self) -> None:
-        if not self.external_kafka and (self.kafka.running() or procs.read_pid(self.kafka.pidfile)):
+        if isinstance(self.kafka, KafkaCluster):
+            if not self.external_kafka and self.kafka.stop():
+                self.say("Kafka: stopped")
+        elif not self.external_kafka and (self.kafka.running() or procs.read_pid(self.kafka.pidfile)):
             self.kafka.stop()
             self.say("Kafka: stopped")
         procs.remove(self.pidfile("kafka"))
@@ -143,6 +185,8 @@ class Stack:
                 "SPS_EXCHANGE_URL": self.url("exchange"),
             }
         )
+        if self.brokers > 1:
+            env["SPS_TOPIC_REPLICATION_FACTOR"] = str(self.brokers)
         env.update(self.extra_env)
         if not self.external_db:  # each service connects as its own role; migrations as another
             env["DATABASE_URL"] = self.pg.role_url(runtime_role(name))
@@ -175,9 +219,13 @@ class Stack:
         procs.write_pid(pidfile, proc.pid)
         return proc.pid
 
+    def instances(self, name: str) -> range:
+        return range(self.replicas.get(name, 1))
+
     def services_up(self, names: list[str] | None = None) -> None:
         for name in names or list(SERVICES):
-            self.start_service(name)
+            for instance in self.instances(name):
+                self.start_service(name, instance)
 
     def wait_ready(self, names: list[str] | None = None, timeout_s: float = 120.0, instance: int = 0) -> None:
         pending = set(names or SERVICES)
@@ -237,6 +285,8 @@ class Stack:
         self.infra_up()
         self.services_up()
         self.wait_ready()
+        for extra in range(1, max(self.replicas.values(), default=1)):
+            self.wait_ready([n for n in SERVICES if extra in self.instances(n)], instance=extra)
         self.say(
             f"SPS is up in {time.monotonic() - started:.1f}s — console {self.url('command_centre')}, "
             f"gateway {self.url('exchange')}"
@@ -247,7 +297,11 @@ class Stack:
         self.infra_down()
 
     def status(self) -> dict[str, bool]:
-        state = {name: procs.alive(procs.read_pid(self.pidfile(name))) for name in SERVICES}
+        state = {
+            instance_name(name, i): procs.alive(procs.read_pid(self.pidfile(name, i)))
+            for name in SERVICES
+            for i in self.instances(name)
+        }
         state["kafka"] = bool(self.external_kafka) or self.kafka.running()
         state["postgres"] = bool(self.external_db) or self.pg.running()
         return state

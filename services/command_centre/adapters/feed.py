@@ -12,8 +12,8 @@ from dataclasses import dataclass
 import asyncpg
 from prometheus_client import Counter
 
+from shared.db.engine import asyncpg_params
 from shared.logging import get_logger
-from shared.outbox import asyncpg_dsn
 
 log = get_logger(__name__)
 FELL_BEHIND = Counter("sps_alert_feed_resyncs_total", "Live-feed subscribers that fell behind and were told to resync")
@@ -35,7 +35,7 @@ RESYNC = Change(-1, "resync", "", "{}")
 
 class AlertFeed:
     def __init__(self, database_url: str, poll_interval_s: float = 1.0, buffer: int = 10_000) -> None:
-        self._dsn = asyncpg_dsn(database_url)
+        self._connect = asyncpg_params(database_url, timeout=10)
         self._poll = poll_interval_s
         self._buffer = buffer
         self._subscribers: set[asyncio.Queue[Change]] = set()
@@ -66,7 +66,7 @@ class AlertFeed:
                 FELL_BEHIND.inc()
 
     async def changes_after(self, seq: int, limit: int = 5000) -> list[Change]:
-        conn = await asyncpg.connect(self._dsn, timeout=10)
+        conn = await asyncpg.connect(**self._connect)
         try:
             return await _fetch(conn, seq, limit)
         finally:
@@ -84,7 +84,7 @@ class AlertFeed:
                 await asyncio.sleep(1.0)
 
     async def _follow(self) -> None:
-        conn = await asyncpg.connect(self._dsn, timeout=10)
+        conn = await asyncpg.connect(**self._connect)
         try:
             await conn.add_listener(CHANNEL, lambda *_: self._wake.set())
             if not self.ready:
