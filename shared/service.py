@@ -141,6 +141,7 @@ class ServiceRuntime:
     async def _start(self) -> None:
         s = self.settings
         self.phase = "database: migrations"
+        attempt = 0
         while True:
             try:
                 await prepare_database(s, self.migrations, self.engine)
@@ -149,6 +150,13 @@ class ServiceRuntime:
                 self.startup_error = f"database not reachable: {exc}"
                 log.warning("waiting for the database", error=str(exc))
                 await asyncio.sleep(1.0)
+            except Exception as exc:  # said on /readyz and retried: never a silent stall
+                # A server that refuses mid-start (a standby not yet promoted, a lock, a failover)
+                # may answer differently next time; a broken migration keeps failing, said so.
+                attempt += 1
+                self.startup_error = f"preparing the database failed: {exc!r}"
+                log.error("preparing the database failed; retrying", error=repr(exc), attempt=attempt)
+                await asyncio.sleep(min(10.0, 0.5 * 2 ** min(attempt, 5)))
         self.phase = "kafka: topics and producer"
         while True:
             try:

@@ -27,6 +27,7 @@ import contextlib
 import gc
 import time
 import uuid
+from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -77,6 +78,7 @@ class _Snapshot:
     moved: list[tuple[CaseView, datetime]]  # watchdogs to move on: the view and its last fix
     offsets: dict[int, int]  # what the rows cover: the owned partitions' next offsets
     dirty: dict[int, Any]  # what it was taken from, put back if it fails
+    taken: float  # when (monotonic)
 
 
 @dataclass
@@ -102,6 +104,9 @@ class LivePositions:
     _dirty: dict[int, Any] = field(default_factory=dict)  # person → the last fix not yet written (lon, lat, accuracy)
     _track: list[tuple[Any, ...]] = field(default_factory=list)  # day-track points not yet written
     _last_checkpoint: float = field(default=0.0)
+    # How long the last few checkpoints took to write: the next one starts that much earlier, so
+    # what the database (and the map) holds is never older than `map.checkpoint_every`.
+    _write_s: deque[float] = field(default_factory=lambda: deque(maxlen=5))
     # Fault injection for the fault suite only (SPS_FAULT_CHECKPOINT_STALL_S): a checkpoint holds its
     # transaction open this long after writing, so a test can kill the process during one.
     stall_s: float = 0.0
@@ -239,9 +244,9 @@ class LivePositions:
             if armed is None or last - armed >= every:
                 moved.append((view, last))
         offsets = {p: o for p, o in self._offsets.items() if p in self.owned}
-        snapshot = _Snapshot(rows, self._track, moved, offsets, self._dirty)
+        snapshot = _Snapshot(rows, self._track, moved, offsets, self._dirty, self.monotonic())
         self._dirty, self._track = {}, []
-        self._last_checkpoint = self.monotonic()
+        self._last_checkpoint = snapshot.taken
         return snapshot
 
     async def _write(self, snapshot: _Snapshot, why: str) -> None:
@@ -269,6 +274,7 @@ class LivePositions:
         for view, last in snapshot.moved:
             if view.watchdogs_armed_at is None or view.watchdogs_armed_at < last:
                 view.watchdogs_armed_at = last
+        self._write_s.append(self.monotonic() - snapshot.taken)
         self._checkpointed = {**self._checkpointed, **snapshot.offsets}
         CHECKPOINTS.labels(why).inc()
         POSITION_ROWS.labels("zone_state").inc(len(snapshot.rows))
@@ -390,7 +396,13 @@ class LivePositions:
     # --- bookkeeping -----------------------------------------------------------------------------------
 
     def _due(self) -> bool:
-        return self.monotonic() - self._last_checkpoint >= self.policy.map.checkpoint_every.total_seconds()
+        """A fix applied just after a snapshot reaches the database with the next one's commit: one
+        interval and one write later. Starting each snapshot the recent writes' longest time before
+        the interval is up keeps that within the interval (docs/performance.md, map freshness); the
+        lead is at most half the interval, so writing never becomes continuous."""
+        every = self.policy.map.checkpoint_every.total_seconds()
+        lead = min(max(self._write_s, default=0.0), every / 2)
+        return self.monotonic() - self._last_checkpoint >= every - lead
 
     def _pending(self) -> bool:
         moved = any(self._offsets.get(p) != self._checkpointed.get(p) for p in self._offsets)

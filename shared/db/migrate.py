@@ -86,6 +86,9 @@ async def grant_rows(owner: AsyncEngine, role: str) -> None:
     if not _ROLE.fullmatch(role):
         raise ValueError(f"not a plain role name: {role!r}")
     async with owner.begin() as conn:
+        # Under the migrations' lock: two replicas starting at once would otherwise both find the
+        # same grants lacking, and the second GRANT on an object fails ("tuple concurrently updated").
+        await conn.execute(sa.text("SELECT pg_advisory_xact_lock(:k)"), {"k": _MIGRATION_LOCK})
         if not await conn.scalar(sa.text("SELECT has_schema_privilege(:role, 'public', 'USAGE')"), {"role": role}):
             await conn.execute(sa.text(f'GRANT USAGE ON SCHEMA public TO "{role}"'))
         for kind, name in (await conn.execute(_LACKING, {"role": role})).all():

@@ -357,7 +357,7 @@ class ConsumerRunner:
                     DUPLICATES.labels(self.service, item.record.topic).inc()
                     continue
                 handled.add(eid)
-                bind_event(str(eid), item.event.correlationid)
+                bind_event(eid, item.event.correlationid)
                 try:
                     if tracing.enabled():
                         with tracing.consuming(item.record, item.event.type):

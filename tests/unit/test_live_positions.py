@@ -265,3 +265,33 @@ async def test_a_leave_that_ends_reads_the_owners_state_not_the_older_persisted_
             Timer(f"leave-end:{leave_id}", "leave.end", NOW + timedelta(minutes=1), payload), cast(Any, uow)
         )
     assert uow.types()[-1] == "sps.supervision.leave-overdue"
+
+
+async def test_a_checkpoint_starts_early_by_the_time_writing_took_so_the_map_is_never_older_than_the_interval(world):
+    handlers, uow, store, clock = world
+    person = uuid.uuid4()
+    await open_case(handlers, uow, person)
+    positions = handlers.positions
+    slow = EVERY * 0.3  # each write takes this long
+
+    async def save_checkpoint(*args, real=store.save_checkpoint):
+        clock.t += slow
+        return await real(*args)
+
+    store.save_checkpoint = save_checkpoint  # type: ignore[method-assign]
+    await poll(handlers, uow, person, NOW, INSIDE)
+    clock.t += EVERY  # the first checkpoint: on the interval, as before any write was timed
+    await positions.tick()
+    await positions.settled()
+    assert store.positions[person]["last_fix_at"] == NOW
+    written = clock.t
+    await poll(handlers, uow, person, NOW + timedelta(seconds=1), ELSEWHERE_INSIDE)  # just after that snapshot
+    clock.t = written - slow + EVERY - slow - 0.01  # not yet: one write's time before the interval is up
+    await positions.tick()
+    await positions.settled()
+    assert store.positions[person]["last_fix_at"] == NOW
+    clock.t += 0.01  # now: started early, so the fix is in the database within one interval of its snapshot
+    await positions.tick()
+    await positions.settled()
+    assert store.positions[person]["last_fix_at"] == NOW + timedelta(seconds=1)
+    assert clock.t - (written - slow) <= EVERY + 1e-9

@@ -53,3 +53,16 @@ def test_other_loggers_are_never_limited():
     for _ in range(5):
         logger.error("database away")
     assert seen == ["test_logging: database away"] * 5
+
+
+def test_a_line_logged_while_an_event_is_handled_names_it_and_none_after():
+    import uuid
+
+    from shared.logging import _SHARED, _add_event, bind_event, unbind_event
+
+    assert _add_event in _SHARED  # in our loggers' chain and the libraries' alike
+    eid = uuid.uuid4()
+    bind_event(eid, "corr-1")
+    assert _add_event(None, "info", {"event": "x"}) == {"event": "x", "event_id": str(eid), "correlation_id": "corr-1"}
+    unbind_event()
+    assert _add_event(None, "info", {"event": "x"}) == {"event": "x"}
