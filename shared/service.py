@@ -24,7 +24,7 @@ from shared.db.uow import UnitOfWork
 from shared.events import topics_of
 from shared.http import install_probes, install_problem_handlers
 from shared.kafka.admin import ensure_topics
-from shared.kafka.consumer import ConsumerRunner, Handler
+from shared.kafka.consumer import BatchHandler, ConsumerRunner, Handler
 from shared.kafka.producer import EventProducer
 from shared.kafka.state import PartitionState
 from shared.logging import configure_logging, get_logger
@@ -48,6 +48,9 @@ class ConsumerSpec:
     idempotent_types: frozenset[str] = frozenset()
     # A stateful consumer's state per owned partition, checkpointed with its offsets (shared/kafka/state.py).
     state: PartitionState | None = None
+    # Types whose poll's run goes to one call (shared/kafka/consumer.BatchHandler); each also
+    # has its one-record handler in `handlers`.
+    batch_handlers: dict[str, BatchHandler] = field(default_factory=dict)
 
     @property
     def topics(self) -> list[str]:
@@ -200,6 +203,7 @@ class ServiceRuntime:
                 auth=self.kafka_auth,
                 join_timeout_s=s.consumer_join_timeout_s,
                 state=spec.state,
+                batch_handlers=spec.batch_handlers,
             )
             self.consumers.append(runner)
             self._tasks.append(asyncio.create_task(runner.run(), name=f"consumer-{spec.group_suffix}"))

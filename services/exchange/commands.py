@@ -245,7 +245,7 @@ class Ingest:
             items = [(i, str(d["person_id"]), d) for i, d in zip(ids, dumped, strict=True)]
             records = [(et.topic, *r) for r in encode_many(event_type, runtime.source, items)]
             try:
-                await asyncio.wait_for(runtime.producer.publish_raw(records), timeout=self.publish_timeout_s)
+                await asyncio.wait_for(runtime.producer.publish_batched(records), timeout=self.publish_timeout_s)
                 on_kafka = True
             except (KafkaError, TimeoutError) as exc:
                 # Anything already sent carries the same event ids; consumers' inboxes drop the copies.

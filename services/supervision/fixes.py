@@ -71,6 +71,23 @@ class FixHandlers:
             return
         await self._judge(uow, event, fix, case)
 
+    async def on_locations(self, fixes: list[tuple[IncomingEvent, LocationFix]], uow: UnitOfWork) -> None:
+        """A poll's run of fixes, each as `on_location` judges it, in one call (the consumer's
+        BatchHandler): the clock is read once for the run, not once a fix."""
+        limit = self.clock() + self.future_tolerance
+        held = self.directory.get
+        opening = uow.scratch.get("opening", {})
+        for event, fix in fixes:
+            if fix.recorded_at > limit:
+                self._not_ahead(fix.recorded_at, "fix")
+            self._trusted_device(fix)
+            case = held(fix.person_id) or opening.get(fix.person_id)
+            if case is None:
+                self._on_its_partition(fix)
+                await self._park(uow, event, fix)
+                continue
+            await self._judge(uow, event, fix, case)
+
     def _on_its_partition(self, fix: LocationFix) -> None:
         """This replica holds the cases of the persons on its partitions only: a fix whose key puts
         it on another partition came from a producer that partitions by another hash (librdkafka's

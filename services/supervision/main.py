@@ -72,6 +72,7 @@ def create_app(settings: ServiceSettings | None = None) -> FastAPI:
             # A fix is judged against the zone state: the same fix again (or an older one) changes
             # nothing (domain/zones.on_fix), so fixes need no inbox row, and can be replayed.
             idempotent_types=frozenset({"sps.ingest.location"}),
+            batch_handlers={"sps.ingest.location": handlers.on_locations},
             # Range assignment keeps partition i of every topic on one consumer: a person's orders,
             # fixes and leaves (all keyed by person id) meet in the same replica's case view.
             options={"partition_assignment_strategy": (RangePartitionAssignor,)},

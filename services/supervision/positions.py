@@ -73,11 +73,13 @@ def _chunks(items: list[Any]) -> list[list[Any]]:
 
 @dataclass(frozen=True, slots=True)
 class _Snapshot:
-    rows: list[tuple[Any, ...]]  # zone_state rows (ZONE_COLUMNS)
+    """What a checkpoint writes, taken in O(1): the held persons' last fixes and states as they
+    were (immutable values), the day-track points, and the offsets they cover. Its rows are built
+    while it is written, a chunk at a time, so taking it never holds the polls up (docs/performance.md)."""
+
+    dirty: dict[int, tuple[Any, ZoneState]]  # person → (the last fix: lon, lat, accuracy_m; its state)
     track: list[tuple[Any, ...]]
-    moved: list[tuple[CaseView, datetime]]  # watchdogs to move on: the view and its last fix
     offsets: dict[int, int]  # what the rows cover: the owned partitions' next offsets
-    dirty: dict[int, Any]  # what it was taken from, put back if it fails
     taken: float  # when (monotonic)
 
 
@@ -101,7 +103,8 @@ class LivePositions:
     _ends: dict[int, int] = field(default_factory=dict)
     _offsets: dict[int, int] = field(default_factory=dict)  # next offsets the state covers
     _checkpointed: dict[int, int] = field(default_factory=dict)
-    _dirty: dict[int, Any] = field(default_factory=dict)  # person → the last fix not yet written (lon, lat, accuracy)
+    # person → the last fix not yet written (lon, lat, accuracy_m) and the state it left
+    _dirty: dict[int, tuple[Any, ZoneState]] = field(default_factory=dict)
     _track: list[tuple[Any, ...]] = field(default_factory=list)  # day-track points not yet written
     _last_checkpoint: float = field(default=0.0)
     # How long the last few checkpoints took to write: the next one starts that much earlier, so
@@ -225,17 +228,24 @@ class LivePositions:
             self._writing = None
 
     def _snapshot(self) -> _Snapshot:
-        """What a checkpoint writes, taken at once: each held person's state (an immutable value)
-        and last fix, the day-track points, the watchdogs due to move, and the offsets they cover."""
+        offsets = {p: o for p, o in self._offsets.items() if p in self.owned}
+        snapshot = _Snapshot(self._dirty, self._track, offsets, self.monotonic())
+        self._dirty, self._track = {}, []
+        self._last_checkpoint = snapshot.taken
+        return snapshot
+
+    def _rows(
+        self, held: list[tuple[int, tuple[Any, ZoneState]]]
+    ) -> tuple[list[tuple[Any, ...]], list[tuple[CaseView, datetime]]]:
+        """One chunk's zone_state rows (ZONE_COLUMNS), and the watchdogs due to move on."""
         rows: list[tuple[Any, ...]] = []
         moved: list[tuple[CaseView, datetime]] = []
         every = self._rearm_every()
-        for person, fix in self._dirty.items():
+        for person, (fix, state) in held:
             view = self.directory.by_int(person)
-            last = None if view is None else view.zone.last_fix_at
+            last = state.last_fix_at
             if view is None or last is None:
                 continue  # the case closed meanwhile
-            state = view.zone
             rows.append(
                 (uuid.UUID(int=person), state.outside_episode, last, state.last_outside)
                 + (state.tampered, state.in_zones, fix.lon, fix.lat, fix.accuracy_m)
@@ -243,43 +253,43 @@ class LivePositions:
             armed = view.watchdogs_armed_at
             if armed is None or last - armed >= every:
                 moved.append((view, last))
-        offsets = {p: o for p, o in self._offsets.items() if p in self.owned}
-        snapshot = _Snapshot(rows, self._track, moved, offsets, self._dirty, self.monotonic())
-        self._dirty, self._track = {}, []
-        self._last_checkpoint = snapshot.taken
-        return snapshot
+        return rows, moved
 
     async def _write(self, snapshot: _Snapshot, why: str) -> None:
         """One transaction, its statements in chunks (a bounded document each however many persons
-        moved). A failure puts what it held back, behind anything newer, for the next one."""
+        moved, and the polls run between them). A failure puts what it held back, behind anything
+        newer, for the next one."""
+        written, every_moved = 0, []
         try:
             async with self.unit_of_work() as uow:
                 store = self.store(uow)
-                for rows in _chunks(snapshot.rows):
+                for chunk in _chunks(list(snapshot.dirty.items())):
+                    rows, moved = self._rows(chunk)
                     await store.save_positions(rows)
+                    await self._push_watchdogs(store, moved)
+                    written += len(rows)
+                    every_moved += moved
                 for points in _chunks(snapshot.track):
                     await store.add_track_points(points)
-                for moved in _chunks(snapshot.moved):
-                    await self._push_watchdogs(store, moved)
                 await store.save_checkpoint(self.group_id, self.topic, snapshot.offsets)
                 if self.stall_s > 0:
-                    log.warning("checkpoint stalled (fault injection)", seconds=self.stall_s, rows=len(snapshot.rows))
+                    log.warning("checkpoint stalled (fault injection)", seconds=self.stall_s, rows=written)
                     await asyncio.sleep(self.stall_s)
         except Exception as exc:
-            for person, fix in snapshot.dirty.items():
-                self._dirty.setdefault(person, fix)
+            for person, kept in snapshot.dirty.items():
+                self._dirty.setdefault(person, kept)
             self._track[:0] = snapshot.track
             log.warning("checkpoint failed; its state is kept for the next one", error=repr(exc), why=why)
             raise
-        for view, last in snapshot.moved:
+        for view, last in every_moved:
             if view.watchdogs_armed_at is None or view.watchdogs_armed_at < last:
                 view.watchdogs_armed_at = last
         self._write_s.append(self.monotonic() - snapshot.taken)
         self._checkpointed = {**self._checkpointed, **snapshot.offsets}
         CHECKPOINTS.labels(why).inc()
-        POSITION_ROWS.labels("zone_state").inc(len(snapshot.rows))
+        POSITION_ROWS.labels("zone_state").inc(written)
         POSITION_ROWS.labels("track_points").inc(len(snapshot.track))
-        POSITION_ROWS.labels("timers").inc(2 * len(snapshot.moved))
+        POSITION_ROWS.labels("timers").inc(2 * len(every_moved))
 
     def unit_of_work(self) -> Any:
         assert self.engine is not None, "a checkpoint needs the database"
@@ -304,9 +314,8 @@ class LivePositions:
         # person → (view, state, where): what to write now
         write: dict[int, tuple[CaseView | None, ZoneState | None, Any]] = {}
         if whole:
-            for person, fix in self._dirty.items():
-                view = self.directory.by_int(person)
-                write[person] = (view, None if view is None else view.zone, fix)
+            for person, (fix, state) in self._dirty.items():
+                write[person] = (self.directory.by_int(person), state, fix)
             points = [*self._track, *track]
         else:  # a transition is written with its state at once (replaying never judges it twice)
             points = []
@@ -346,7 +355,7 @@ class LivePositions:
             else:
                 for pid, (view, state) in staged.items():
                     view.zone = state
-                    dirty[pid.int] = positions[pid]
+                    dirty[pid.int] = (positions[pid], state)
                 if written_now:
                     for person in written_now:
                         dirty.pop(person, None)

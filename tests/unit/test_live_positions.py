@@ -295,3 +295,33 @@ async def test_a_checkpoint_starts_early_by_the_time_writing_took_so_the_map_is_
     await positions.settled()
     assert store.positions[person]["last_fix_at"] == NOW + timedelta(seconds=1)
     assert clock.t - (written - slow) <= EVERY + 1e-9
+
+
+async def test_a_run_of_fixes_in_one_call_is_judged_as_fix_by_fix_and_a_future_one_is_refused(world):
+    handlers, uow, store, clock = world
+    person = uuid.uuid4()
+    await open_case(handlers, uow, person)
+    where = [INSIDE, OUTSIDE, OUTSIDE, INSIDE, OUTSIDE]
+    fixes = [
+        LocationFix(
+            person_id=person, device_id="d-1", recorded_at=NOW + timedelta(minutes=k), lon=w[0], lat=w[1], accuracy_m=10
+        )
+        for k, w in enumerate(where)
+    ]
+    run = [(incoming(f, "sps.ingest.location"), f) for f in fixes]
+    async with uow:
+        await handlers.on_locations(run, cast(Any, uow))
+    kinds = [t for t in uow.types() if t.startswith("sps.supervision.zone")]
+    assert kinds == ["sps.supervision.zone-exited", "sps.supervision.zone-returned", "sps.supervision.zone-exited"]
+    assert handlers.positions.last_fix(person) == NOW + timedelta(minutes=4)
+    ahead = LocationFix(
+        person_id=person,
+        device_id="d-1",
+        recorded_at=NOW + timedelta(days=2),
+        lon=INSIDE[0],
+        lat=INSIDE[1],
+        accuracy_m=10,
+    )
+    with pytest.raises(RejectedRecord, match="future-record"):
+        async with uow:
+            await handlers.on_locations([(incoming(ahead, "sps.ingest.location"), ahead)], cast(Any, uow))
