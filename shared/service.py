@@ -153,7 +153,7 @@ class ServiceRuntime:
                 self.startup_error = f"database not reachable: {exc}"
                 log.warning("waiting for the database", error=str(exc))
                 await asyncio.sleep(1.0)
-            except Exception as exc:  # said on /readyz and retried: never a silent stall
+            except Exception as exc:  # logged and retried: never a silent stall
                 # A server that refuses mid-start (a standby not yet promoted, a lock, a failover)
                 # may answer differently next time; a broken migration keeps failing, said so.
                 attempt += 1
@@ -247,10 +247,20 @@ class ServiceRuntime:
             )
         return detail
 
+    def _start_ended(self, task: asyncio.Task[None]) -> None:
+        """A start that raised (a startup hook, a consumer that cannot be made) is logged as an error
+        with its phase (which /readyz shows), instead of leaving the service unready with no word
+        of why."""
+        if task.cancelled() or (exc := task.exception()) is None:
+            return
+        self.startup_error = f"start failed in phase {self.phase!r}: {exc!r}"
+        log.error("start failed; the service stays unready until restarted", phase=self.phase, error=repr(exc))
+
     @contextlib.asynccontextmanager
     async def lifespan(self, app: FastAPI) -> AsyncIterator[None]:
         self.started = asyncio.Event()
         starter = asyncio.create_task(self._start(), name="startup")
+        starter.add_done_callback(self._start_ended)
         try:
             yield
         finally:

@@ -86,3 +86,26 @@ def test_readyz_names_the_step_of_the_start_while_not_ready_and_nothing_once_rea
         answer = client.get("/readyz")
         assert answer.status_code == 200
         assert "detail" not in answer.json()
+
+
+async def test_a_start_that_raises_is_logged_with_its_phase_not_left_silent(capsys):
+    import asyncio
+    from types import SimpleNamespace
+
+    from shared.service import ServiceRuntime
+
+    async def hook_fails() -> None:
+        raise RuntimeError("a startup hook could not load its policy")
+
+    task = asyncio.create_task(hook_fails())
+    await asyncio.gather(task, return_exceptions=True)
+    runtime = SimpleNamespace(phase="startup hooks", startup_error=None)
+    ServiceRuntime._start_ended(runtime, task)  # type: ignore[arg-type]
+    assert runtime.startup_error == (
+        "start failed in phase 'startup hooks': RuntimeError('a startup hook could not load its policy')"
+    )
+    done = asyncio.create_task(asyncio.sleep(0))
+    await done
+    quiet = SimpleNamespace(phase="started", startup_error=None)
+    ServiceRuntime._start_ended(quiet, done)  # type: ignore[arg-type]
+    assert quiet.startup_error is None
