@@ -28,7 +28,7 @@ import gc
 import time
 import uuid
 from collections import deque
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -235,16 +235,16 @@ class LivePositions:
         return snapshot
 
     def _rows(
-        self, held: list[tuple[int, tuple[Any, ZoneState]]]
+        self, held: Iterable[tuple[int, CaseView | None, ZoneState | None, Any]]
     ) -> tuple[list[tuple[Any, ...]], list[tuple[CaseView, datetime]]]:
-        """One chunk's zone_state rows (ZONE_COLUMNS), and the watchdogs due to move on."""
+        """Zone_state rows (ZONE_COLUMNS) for (person, view, state, last fix), and the watchdogs
+        due to move on: a checkpoint's chunk, or a poll's transitions."""
         rows: list[tuple[Any, ...]] = []
         moved: list[tuple[CaseView, datetime]] = []
         every = self._rearm_every()
-        for person, (fix, state) in held:
-            view = self.directory.by_int(person)
-            last = state.last_fix_at
-            if view is None or last is None:
+        for person, view, state, fix in held:
+            last = None if state is None else state.last_fix_at
+            if view is None or state is None or last is None:
                 continue  # the case closed meanwhile
             rows.append(
                 (uuid.UUID(int=person), state.outside_episode, last, state.last_outside)
@@ -264,7 +264,7 @@ class LivePositions:
             async with self.unit_of_work() as uow:
                 store = self.store(uow)
                 for chunk in _chunks(list(snapshot.dirty.items())):
-                    rows, moved = self._rows(chunk)
+                    rows, moved = self._rows((p, self.directory.by_int(p), state, fix) for p, (fix, state) in chunk)
                     await store.save_positions(rows)
                     await self._push_watchdogs(store, moved)
                     written += len(rows)
@@ -326,18 +326,7 @@ class LivePositions:
                 write[pid.int] = (view, state, positions[pid])
         if written_now := (set(write) if not whole else None):
             points = [p for p in [*self._track, *track] if p[0].int in written_now]
-        rows, moved = [], []
-        every = self._rearm_every()
-        for person, (held, now, fix) in write.items():
-            if held is None or now is None or now.last_fix_at is None:
-                continue  # the case closed meanwhile
-            rows.append(
-                (uuid.UUID(int=person), now.outside_episode, now.last_fix_at, now.last_outside)
-                + (now.tampered, now.in_zones, fix.lon, fix.lat, fix.accuracy_m)
-            )
-            armed = held.watchdogs_armed_at
-            if armed is None or now.last_fix_at - armed >= every:
-                moved.append((held, now.last_fix_at))
+        rows, moved = self._rows((p, view, state, fix) for p, (view, state, fix) in write.items())
         store = self.store(uow)
         if rows:
             await store.save_positions(rows)

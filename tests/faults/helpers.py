@@ -11,13 +11,16 @@ from datetime import date, timedelta
 
 import httpx
 import sqlalchemy as sa
+from aiokafka.admin import AIOKafkaAdminClient
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import create_async_engine
 
 from bench import load
 from bench.raw import produce
 from shared import topics
+from shared.kafka.connection import client_options
 from tests.factories import random_id_number
+from tests.faults.conftest import Figure
 from tests.kafka_helpers import decoded, read_topic
 
 
@@ -150,6 +153,22 @@ class Settled:
     recovery_s: float  # from `since` until alerts and receipts were all there
     lost: int
     doubled: int
+    expected: int  # one alert per person and one receipt per notice
+
+    def figure(self, fault: str, how: str, events_sent: int, notes: list[str]) -> Figure:
+        """The fault suite's row for one fault whose alerts and receipts were counted here."""
+        return Figure(
+            fault=fault,
+            how=how,
+            events_sent=events_sent,
+            faults_injected=1,
+            expected=self.expected,
+            delivered_once=len(self.raised) + len(self.receipts),
+            lost=self.lost,
+            doubled=self.doubled,
+            recovery_s=round(self.recovery_s, 1),
+            notes=notes,
+        )
 
 
 async def settle(platform, ids: list[str], notice_prefix: str, notices: int, since: float) -> Settled:
@@ -168,20 +187,7 @@ async def settle(platform, ids: list[str], notice_prefix: str, notices: int, sin
     lost = (len(ids) - len(raised)) + (notices - len(receipts))
     assert rows == len(ids) and len(raised) == len(ids) and set(raised.values()) == {1}, (rows, raised.most_common(2))
     assert len(receipts) == notices and set(receipts.values()) == {1}, receipts.most_common(2)
-    return Settled(rows, raised, again, receipts, alert_s, recovery, lost, doubled)
-
-
-async def token(http: httpx.AsyncClient, agency: str) -> dict:
-    r = await http.post(
-        "/oauth/token",
-        data={
-            "grant_type": "client_credentials",
-            "client_id": f"{agency}-demo",
-            "client_secret": f"{agency}-demo-secret",
-        },
-    )
-    r.raise_for_status()
-    return {"Authorization": f"Bearer {r.json()['access_token']}"}
+    return Settled(rows, raised, again, receipts, alert_s, recovery, lost, doubled, len(ids) + notices)
 
 
 async def post_until_accepted(http: httpx.AsyncClient, path: str, body: dict, auth: dict) -> int:
@@ -220,3 +226,13 @@ class Load:
     def __exit__(self, *exc) -> None:
         assert self._task is not None
         self._task.cancel()
+
+
+async def replica_counts(bootstrap: str, topic: str, field: str = "replicas") -> set[int]:
+    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap, **client_options())
+    await admin.start()
+    try:
+        [described] = await admin.describe_topics([topic])
+        return {len(p[field]) for p in described["partitions"]}
+    finally:
+        await admin.close()

@@ -12,8 +12,8 @@ import pytest
 
 from bench import load
 from bench.raw import producer
-from tests.faults.conftest import Figure
-from tests.faults.helpers import gateway_notice, open_cases, post_until_accepted, run_id, settle, token
+from tests.e2e.test_thin_slice import gateway_token
+from tests.faults.helpers import gateway_notice, open_cases, post_until_accepted, run_id, settle
 from tools.devstack import procs
 
 pytestmark = pytest.mark.faults
@@ -31,7 +31,7 @@ async def test_broker_killed_and_restarted_mid_stream_loses_and_doubles_nothing(
     finally:
         await p.stop()
     async with httpx.AsyncClient(base_url=platform.url("exchange"), timeout=60) as http:
-        device, prison = await token(http, "device"), await token(http, "prison")
+        device, prison = await gateway_token(http, "", "device"), await gateway_token(http, "", "prison")
         first_half = [gateway_notice(f"BRK-{run}-{k:04d}", load.OFFICES[k % 17]) for k in range(NOTICES // 2)]
         for body in first_half:
             await post_until_accepted(http, "/v1/release-notices", body, prison)
@@ -56,7 +56,7 @@ async def test_broker_killed_and_restarted_mid_stream_loses_and_doubles_nothing(
 
     done = await settle(platform, ids, f"BRK-{run}-", NOTICES, since=restarted)
     figures.add(
-        Figure(
+        done.figure(
             fault="Kafka broker killed and restarted mid-stream",
             how=(
                 f"{PERSONS} persons with cases, {NOTICES} pre-release notices through the gateway. The only broker is "
@@ -65,12 +65,6 @@ async def test_broker_killed_and_restarted_mid_stream_loses_and_doubles_nothing(
                 "started again on the same data."
             ),
             events_sent=2 * PERSONS + NOTICES,
-            faults_injected=1,
-            expected=PERSONS + NOTICES,
-            delivered_once=len(done.raised) + len(done.receipts),
-            lost=done.lost,
-            doubled=done.doubled,
-            recovery_s=round(done.recovery_s, 1),
             notes=[
                 f"the gateway accepted everything posted while the broker was down ({refused} answers of 503 "
                 "with Retry-After before that; a client that honours it loses nothing)",

@@ -22,9 +22,8 @@ from bench import load
 from bench.raw import producer
 from shared import topics
 from tests.conftest import TEST_ROOT
-from tests.faults.conftest import Figure
-from tests.faults.helpers import Load, gateway_notice, open_cases, post_until_accepted, run_id, settle, token
-from tests.faults.test_kafka_cluster import replica_counts
+from tests.e2e.test_thin_slice import gateway_token
+from tests.faults.helpers import Load, gateway_notice, open_cases, post_until_accepted, replica_counts, run_id, settle
 from tools.devstack import procs
 from tools.devstack.postgres import PostgresPair
 from tools.devstack.stack import Stack
@@ -81,7 +80,7 @@ async def one_round(cluster: Stack, fault: str, inject, heal, during=None) -> tu
     finally:
         await p.stop()
     async with httpx.AsyncClient(base_url=cluster.url("exchange"), timeout=60) as http:
-        device, prison = await token(http, "device"), await token(http, "prison")
+        device, prison = await gateway_token(http, "", "device"), await gateway_token(http, "", "prison")
         refused = 0
         for k in range(NOTICES // 2):
             body = gateway_notice(f"{prefix}{k:04d}", load.OFFICES[k % 17])
@@ -184,16 +183,10 @@ async def test_replicated_platform_loses_a_broker_a_replica_and_the_database_pri
     ]
     for fault, (done, refused, detail), note in rounds:
         figures.add(
-            Figure(
+            done.figure(
                 fault=fault,
                 how=how,
                 events_sent=2 * PERSONS + NOTICES,
-                faults_injected=1,
-                expected=PERSONS + NOTICES,
-                delivered_once=len(done.raised) + len(done.receipts),
-                lost=done.lost,
-                doubled=done.doubled,
-                recovery_s=round(done.recovery_s, 1),
                 notes=[
                     f"{detail}; {note}",
                     f"{PERSONS} zone_exit alerts each once in the database and on alerts.v1 ({done.again} raised "

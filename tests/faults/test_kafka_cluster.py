@@ -12,19 +12,18 @@ from datetime import UTC, datetime, timedelta
 import orjson
 import pytest
 import sqlalchemy as sa
-from aiokafka.admin import AIOKafkaAdminClient
 from aiokafka.errors import KafkaError
 from sqlalchemy.dialects import postgresql as pg
 
 from shared.db.uow import UnitOfWork
 from shared.envelope import encode, new_event
 from shared.kafka.admin import ensure_topics
-from shared.kafka.connection import client_options
 from shared.kafka.consumer import ConsumerRunner
 from shared.kafka.producer import EventProducer
 from shared.topics import dlq
 from tests.conftest import TEST_ROOT
 from tests.faults.conftest import Figure
+from tests.faults.helpers import replica_counts
 from tests.scratch_db import scratch_database
 from tools.devstack.kafka import KafkaCluster
 
@@ -42,16 +41,6 @@ cluster_effects = sa.Table(
     sa.Column("person", sa.Integer),
     sa.Column("seq", sa.Integer),
 )
-
-
-async def replica_counts(bootstrap: str, topic: str, field: str = "replicas") -> set[int]:
-    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap, **client_options())
-    await admin.start()
-    try:
-        [described] = await admin.describe_topics([topic])
-        return {len(p[field]) for p in described["partitions"]}
-    finally:
-        await admin.close()
 
 
 def records(topic: str) -> list:

@@ -13,7 +13,6 @@ import pytest
 from bench import load
 from bench.raw import produce, producer
 from shared import topics
-from tests.faults.conftest import Figure
 from tests.faults.helpers import open_cases, run_id, settle
 from tests.faults.test_kill9 import notice
 from tools.devstack import procs
@@ -69,7 +68,7 @@ async def test_postgres_restarted_mid_stream_services_report_not_ready_and_recov
 
     done = await settle(platform, ids, f"FAULT-PG{run}-", NOTICES, since=restarted)
     figures.add(
-        Figure(
+        done.figure(
             fault="PostgreSQL restarted mid-stream",
             how=(
                 f"{PERSONS} persons with cases and {NOTICES} pre-release notices straight onto Kafka. PostgreSQL is "
@@ -78,12 +77,6 @@ async def test_postgres_restarted_mid_stream_services_report_not_ready_and_recov
                 "is started again. Nothing restarts the services."
             ),
             events_sent=3 * PERSONS + NOTICES,
-            faults_injected=1,
-            expected=PERSONS + NOTICES,
-            delivered_once=len(done.raised) + len(done.receipts),
-            lost=done.lost,
-            doubled=done.doubled,
-            recovery_s=round(done.recovery_s, 1),
             notes=[
                 f"all {len(SERVICES)} services answered 503 on /readyz while the database was away, and 200 again "
                 f"{ready_s:.1f} s after it was back",
