@@ -95,7 +95,7 @@ async def run(
         "lag_end": top["lag_end"],
     }
     console.rule("gateway")
-    out["gateway"] = await pipeline.gateway(stack, scales[-1], 20)
+    out["gateway"] = await pipeline.gateway(stack, processes, scales[-1], 20)
     console.print(out["gateway"])
     console.rule(f"latency under {background:,} fixes/s")
     lat = await pipeline.latency(stack, scales[-1], latency_seconds, background)

@@ -10,6 +10,7 @@ from datetime import UTC, datetime
 
 import httpx
 import orjson
+import psutil
 import sqlalchemy as sa
 from aiokafka import AIOKafkaConsumer
 from rich.console import Console
@@ -163,8 +164,11 @@ async def throughput(
     }
 
 
-async def gateway(stack: Stack, persons: int, seconds: float, clients: int = 4, batch: int = 1000) -> dict:
-    """Authenticated batches of fixes through the gateway's HTTP API (each a 202 only once durable)."""
+async def gateway(
+    stack: Stack, procs: Processes, persons: int, seconds: float, clients: int = 4, batch: int = 1000
+) -> dict:
+    """Authenticated batches of fixes through the gateway's HTTP API (each a 202 only once durable),
+    with the CPU the gateway, supervision (consuming them meanwhile) and the clients spent a fix."""
     gw = stack.url("exchange")
     async with httpx.AsyncClient(base_url=gw, timeout=60) as http:
         r = await http.post(
@@ -178,15 +182,20 @@ async def gateway(stack: Stack, persons: int, seconds: float, clients: int = 4, 
         r.raise_for_status()
         auth = {"Authorization": f"Bearer {r.json()['access_token']}"}
         accepted, refused = 0, 0
+        bodies = load.GatewayBodies(persons)
+        auth["Content-Type"] = "application/json"
+        me = psutil.Process()
+        cpu = {"exchange": procs.cpu_seconds("exchange"), "supervision": procs.cpu_seconds("supervision")}
+        client_cpu = sum(me.cpu_times()[:2])
         started = time.perf_counter()
 
         async def client(k: int):
             nonlocal accepted, refused
             i = k
             while time.perf_counter() - started < seconds:
-                body = {"fixes": [load.gateway_fix((i + j) % persons) for j in range(batch)]}
+                body = bodies.body(i, batch)
                 i += batch * clients
-                resp = await http.post("/v1/locations", json=body, headers=auth)
+                resp = await http.post("/v1/locations", content=body, headers=auth)
                 if resp.status_code == 202:
                     accepted += batch
                 else:
@@ -195,6 +204,8 @@ async def gateway(stack: Stack, persons: int, seconds: float, clients: int = 4, 
 
         await asyncio.gather(*(client(k) for k in range(clients)))
         elapsed = time.perf_counter() - started
+        spent = {name: procs.cpu_seconds(name) - before for name, before in cpu.items()}
+        spent["clients"] = sum(me.cpu_times()[:2]) - client_cpu
     async with GroupWatch(stack.bootstrap, SUPERVISION_GROUP, topics.LOCATIONS) as watch:
         await drain(watch)
     return {
@@ -203,6 +214,7 @@ async def gateway(stack: Stack, persons: int, seconds: float, clients: int = 4, 
         "batch": batch,
         "clients": clients,
         "seconds": round(elapsed, 1),
+        "cpu_us_per_fix": {name: round(t / accepted * 1e6, 1) if accepted else None for name, t in spent.items()},
     }
 
 

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+import json
+from collections.abc import Awaitable, Callable, Coroutine
 from typing import Any
 
 import orjson
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
+from fastapi.routing import APIRoute
+from pydantic import BaseModel, ValidationError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from shared.errors import CommandError, Upstream
@@ -151,6 +154,42 @@ def install_probes(app: FastAPI, readiness: ReadinessCheck, detail: Callable[[],
     async def metrics() -> Response:
         body, content_type = render()
         return Response(body, media_type=content_type)
+
+
+class _OnePassRequest(Request):
+    model: type[BaseModel]
+
+    async def json(self) -> Any:
+        if not hasattr(self, "_json"):
+            body = await self.body()
+            try:
+                self._json = self.model.model_validate_json(body)
+            except ValidationError:
+                # FastAPI's own decode and validation of what did not pass, so the answer names
+                # the fault exactly as on every other route (a model instance is not checked again).
+                self._json = json.loads(body)
+        return self._json
+
+
+class OnePassJsonRoute(APIRoute):
+    """A route whose JSON body (one pydantic model) pydantic-core decodes and validates in one
+    pass from the request's bytes. FastAPI decodes a body with the standard library's json and
+    then validates the objects: for the gateway's batches of 1,000 fixes, 2.0 µs a fix against
+    1.3 (docs/performance.md)."""
+
+    def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
+        handler = super().get_route_handler()
+        model = self.body_field.field_info.annotation if self.body_field is not None else None
+        if not (isinstance(model, type) and issubclass(model, BaseModel)):
+            return handler
+        body_model: type[BaseModel] = model
+
+        async def one_pass(request: Request) -> Response:
+            fast = _OnePassRequest(request.scope, request.receive)
+            fast.model = body_model
+            return await handler(fast)
+
+        return one_pass
 
 
 # --- the doors of the public services (docs/security.md) ------------------------------------------

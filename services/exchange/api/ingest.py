@@ -29,12 +29,12 @@ from services.exchange.domain.requests import (
 )
 from shared.errors import Forbidden, Refused
 from shared.events import EventData
-from shared.http import field_errors
+from shared.http import OnePassJsonRoute, field_errors
 from shared.identity import derive_person_id
 from shared.ids import case_id_for, court_order_ref, handover_id_for
 from shared.throttle import too_far_ahead
 
-router = APIRouter(tags=["exchange"])
+router = APIRouter(tags=["exchange"], route_class=OnePassJsonRoute)
 IdemKey = Annotated[str | None, Header(alias="Idempotency-Key", max_length=200)]
 Answer = dict[str, Any] | JSONResponse
 
