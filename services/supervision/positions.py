@@ -57,6 +57,9 @@ POSITION_ROWS = Counter(
     ["table"],
 )
 CHECKPOINTS = Counter("sps_supervision_checkpoints_total", "Checkpoints of the live position state", ["why"])
+CHECKPOINT_FAILURES = Counter(
+    "sps_supervision_checkpoint_failures_total", "Checkpoints that failed (their state kept for the next one)", ["why"]
+)
 OWNED = Gauge("sps_supervision_partitions", "Location partitions this replica owns, by state", ["state"])
 
 # Timers only the owner of the person's partition fires: they read the person's zone state, which
@@ -210,6 +213,8 @@ class LivePositions:
         """After each poll (and when one brought nothing): a checkpoint that is due starts, in the
         background. Its snapshot is taken now, so the polls after it go on while it is written."""
         if self._writing is not None and self._writing.done():
+            if not self._writing.cancelled():
+                self._writing.exception()  # logged and counted where it failed
             self._writing = None
         if self._writing is None and self._due() and self._pending():
             snapshot = self._snapshot()
@@ -280,6 +285,7 @@ class LivePositions:
                 self._dirty.setdefault(person, kept)
             self._track[:0] = snapshot.track
             log.warning("checkpoint failed; its state is kept for the next one", error=repr(exc), why=why)
+            CHECKPOINT_FAILURES.labels(why).inc()
             raise
         for view, last in every_moved:
             if view.watchdogs_armed_at is None or view.watchdogs_armed_at < last:

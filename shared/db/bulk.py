@@ -9,6 +9,7 @@ asyncpg's array encoder. On supervision's fix path those cost more CPU than judg
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import UTC, date, datetime, time
 from typing import Any
@@ -21,14 +22,16 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 _DIALECT = pg.dialect()  # type: ignore[no-untyped-call]  # SQLAlchemy leaves it untyped
 
 
-def _temporal(value: Any) -> str:
+def _json_default(value: Any) -> str:
     """Datetimes as UTC: PostgreSQL refuses a UTC offset beyond ±15:59 in text, which Python
     (and so a device's fix or check-in) allows up to ±23:59; asyncpg's binary encoding had sent
-    the instant, and so does this."""
+    the instant, and so does this. And the UUIDs orjson does not take by itself."""
     if isinstance(value, datetime) and value.tzinfo is not None:
         return value.astimezone(UTC).isoformat()
     if isinstance(value, (datetime, date, time)):
         return value.isoformat()
+    if isinstance(value, uuid.UUID):  # asyncpg reads them back as a subclass, which orjson refuses
+        return str(value)
     raise TypeError(f"cannot write {type(value).__name__} as JSON")
 
 
@@ -76,7 +79,9 @@ class BulkInsert:
             )
         return {
             "rows": orjson.dumps(
-                [dict(zip(self.columns, r)) for r in rows], default=_temporal, option=orjson.OPT_PASSTHROUGH_DATETIME
+                [dict(zip(self.columns, r)) for r in rows],
+                default=_json_default,
+                option=orjson.OPT_PASSTHROUGH_DATETIME,
             ).decode()
         }
 

@@ -90,6 +90,19 @@ async def test_any_utc_offset_python_allows_is_written_as_its_instant(engine):
     assert [stored[r[0]] for r in rows] == odd  # the same instants
 
 
+async def test_a_uuid_read_back_from_postgresql_is_written_again(engine):
+    """asyncpg reads a uuid column as its own subclass of uuid.UUID, which orjson refuses; the
+    case directory holds such values (an outside episode) and a checkpoint writes them back."""
+    first = (uuid.uuid4(), None, True, (), {}, None, None)
+    async with engine.begin() as conn:
+        await UPSERT.execute(conn, [first])
+        read = (await conn.execute(sa.select(things.c.id).where(things.c.id == first[0]))).scalar_one()
+        assert type(read) is not uuid.UUID  # else this test shows nothing
+        await UPSERT.execute(conn, [(read, None, False, ("again",), {}, None, None)])
+        stored = (await conn.execute(sa.select(things.c.flag, things.c.tags).where(things.c.id == read))).one()
+    assert (stored.flag, stored.tags) == (False, ["again"])
+
+
 def test_rows_of_the_wrong_width_are_refused_with_the_columns_named():
     with pytest.raises(ValueError, match=r"rows have 2 values, expected 7: id, at, flag"):
         UPSERT.parameters([(uuid.uuid4(), None)])

@@ -67,6 +67,12 @@ async def test_a_reload_takes_the_databases_truth_and_keeps_the_views_it_holds(e
                 person_id=persons[2], last_fix_at=fixed_at, last_outside=True, in_zones=["学校"]
             )
         )
+        episode = uuid.uuid4()
+        await conn.execute(
+            sa.insert(zone_state).values(
+                person_id=persons[8], outside_episode=episode, last_fix_at=fixed_at, last_outside=True
+            )
+        )
     d = directory()
     assert await d.load(engine) == 30
     first = {p: d.get(p) for p in persons}
@@ -75,6 +81,9 @@ async def test_a_reload_takes_the_databases_truth_and_keeps_the_views_it_holds(e
     assert first[persons[2]].zone.last_fix_at == fixed_at and first[persons[2]].zone.in_zones == ("学校",)
     assert first[persons[2]].watchdogs_armed_at == fixed_at == first[persons[2]].track_at
     assert first[persons[3]].zone is NO_ZONE_STATE
+    # A plain uuid.UUID, not asyncpg's subclass: the next checkpoint writes it back (orjson).
+    assert type(first[persons[8]].zone.outside_episode) is uuid.UUID
+    assert first[persons[8]].zone.outside_episode == episode
     assert first[persons[4]].jurisdiction is first[persons[6]].jurisdiction  # one string per office
 
     # Meanwhile (another replica, a staff step): a fix moved on, a leave, one case closed, one new.

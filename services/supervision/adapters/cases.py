@@ -177,8 +177,10 @@ class CaseDirectory:
                 for row in chunk:
                     if keep is not None and not keep(row.person_id):
                         continue
+                    episode = row.outside_episode
                     state = ZoneState(
-                        row.outside_episode,
+                        # asyncpg's own uuid subclass, which orjson does not write: a plain one.
+                        None if episode is None else uuid.UUID(int=episode.int),
                         row.last_fix_at,
                         bool(row.last_outside),
                         bool(row.tampered),
