@@ -191,7 +191,7 @@ async def gateway(
 
         async def client(k: int):
             nonlocal accepted, refused
-            i = k
+            i = k * batch  # the clients take turns: batch k, k + clients, … (every person)
             while time.perf_counter() - started < seconds:
                 body = bodies.body(i, batch)
                 i += batch * clients
@@ -262,6 +262,20 @@ async def latency(stack: Stack, persons: int, seconds: float, background_per_s: 
     )
     await alerts.start()
 
+    # Where the time goes, hop by hop: each record's CreateTime is when its producer sent it (the
+    # bench for the probe, supervision's outbox relay for the zone event, alerting's for the alert).
+    sent_wall: dict[str, float] = {}
+    event_at: dict[str, float] = {}
+    alert_at: dict[str, float] = {}
+    events = AIOKafkaConsumer(
+        topics.SUPERVISION_EVENTS,
+        bootstrap_servers=stack.bootstrap,
+        group_id=None,
+        auto_offset_reset="latest",
+        **client_options(),
+    )
+    await events.start()
+
     async def watch_alerts():
         while True:
             for recs in (await alerts.getmany(timeout_ms=100)).values():
@@ -271,11 +285,23 @@ async def latency(stack: Stack, persons: int, seconds: float, background_per_s: 
                     pid = data.get("person_id")
                     if pid in sent_at and pid not in on_topic and data.get("rule_id") == "zone_exit":
                         on_topic[pid] = arrived
+                        alert_at[pid] = r.timestamp / 1000
+
+    async def watch_events():
+        while True:
+            for recs in (await events.getmany(timeout_ms=100)).values():
+                for r in recs:
+                    event = orjson.loads(r.value)
+                    pid = event.get("data", {}).get("person_id")
+                    if pid in sent_at and pid not in event_at and event.get("type") == "sps.supervision.zone-exited":
+                        event_at[pid] = r.timestamp / 1000
 
     watcher = asyncio.create_task(watch_alerts())
+    hops = asyncio.create_task(watch_events())
     mapper = asyncio.create_task(watch_map())
-    p = producer(stack.bootstrap)
+    p, probes = producer(stack.bootstrap), producer(stack.bootstrap, linger_ms=0)
     await p.start()
+    await probes.start()
     background = load.inside_fixes(background_people, 10**9, seed=7)
     try:
         async with SseReader(f"{cc}/api/v1/alerts/stream", staff) as feed:
@@ -291,8 +317,9 @@ async def latency(stack: Stack, persons: int, seconds: float, background_per_s: 
                 if k % probe_every == 0 and probe_people:
                     i = probe_people.pop()
                     key, value, headers = load.fix(i, *load.SHANGHAI)
-                    await (await p.send(topics.LOCATIONS, value=value, key=key, headers=headers))
+                    sent = await (await probes.send(topics.LOCATIONS, value=value, key=key, headers=headers))
                     sent_at[str(load.person_id(i))] = time.perf_counter()
+                    sent_wall[str(load.person_id(i))] = sent.timestamp / 1000
                 if k % 10 == 5 and map_people:
                     i, at = map_people.pop(), datetime.now(UTC)
                     key, value, headers = load.fix(i, *load.INSIDE, at)
@@ -311,16 +338,27 @@ async def latency(stack: Stack, persons: int, seconds: float, background_per_s: 
                 if pid in sent_at and pid not in on_feed and event.event == "sps.alert.raised":
                     on_feed[pid] = event.received_at
     finally:
-        watcher.cancel()
-        mapper.cancel()
-        await asyncio.gather(watcher, mapper, return_exceptions=True)
+        for task in (watcher, mapper, hops):
+            task.cancel()
+        await asyncio.gather(watcher, mapper, hops, return_exceptions=True)
         await engine.dispose()
         await alerts.stop()
+        await events.stop()
+        await probes.stop()
         await p.stop()
     # SseReader stamps with time.monotonic(); convert both clocks through one shared instant.
     offset = time.perf_counter() - time.monotonic()
     topic_ms = [(on_topic[pid] - sent_at[pid]) * 1000 for pid in on_topic]
     feed_ms = [(on_feed[pid] + offset - sent_at[pid]) * 1000 for pid in on_feed]
+    # The probe's own CreateTime is the producer's stamp at send; the hops are in wall time.
+    wall = time.time() - time.perf_counter()
+    both = [pid for pid in alert_at if pid in event_at and pid in sent_wall]
+    hop_ms = {
+        "fix_to_zone_event": [(event_at[pid] - sent_wall[pid]) * 1000 for pid in both],
+        "zone_event_to_alert": [(alert_at[pid] - event_at[pid]) * 1000 for pid in both],
+        "alert_to_bench": [(on_topic[pid] + wall - alert_at[pid]) * 1000 for pid in both],
+        "alert_to_feed": [(on_feed[pid] + offset + wall - alert_at[pid]) * 1000 for pid in both if pid in on_feed],
+    }
     return {
         "probes": len(sent_at),
         "alerts_seen": len(topic_ms),
@@ -338,6 +376,7 @@ async def latency(stack: Stack, persons: int, seconds: float, background_per_s: 
         "lag_max": max(lags, default=None),
         "lag_last": lags[-1] if lags else None,
         "mean": round(statistics.fmean(topic_ms), 1) if topic_ms else None,
+        "hops_ms": {hop: {"p50": percentile(v, 50), "p99": percentile(v, 99)} for hop, v in hop_ms.items()},
         "samples_ms": sorted(topic_ms),
     }
 

@@ -17,14 +17,16 @@ from shared.kafka.admin import ensure_topics
 from shared.kafka.connection import client_options
 
 
-def producer(bootstrap: str) -> AIOKafkaProducer:
+def producer(bootstrap: str, linger_ms: int = 5) -> AIOKafkaProducer:
+    """The bench's load producer (batches of background fixes); `linger_ms=0` as the gateway's
+    producer sends (shared/settings.py `kafka_linger_ms`), for a probe timed from its send."""
     return AIOKafkaProducer(
         bootstrap_servers=bootstrap,
         **client_options(),
         client_id="sps-bench",
         enable_idempotence=True,
         acks="all",
-        linger_ms=5,
+        linger_ms=linger_ms,
         max_batch_size=256 * 1024,
     )
 

@@ -72,7 +72,9 @@ class ServiceRuntime:
         self.kafka_auth.check()
         # Missing service keys outside demo mode stop the start here, naming the variables.
         self._service_tokens = service_tokens(settings)
-        self.producer = EventProducer(settings.kafka_bootstrap_servers, self.name, auth=self.kafka_auth)
+        self.producer = EventProducer(
+            settings.kafka_bootstrap_servers, self.name, auth=self.kafka_auth, linger_ms=settings.kafka_linger_ms
+        )
         self.notify_channel = f"outbox_{self.name}"
         self.relay = OutboxRelay(
             self.name,

@@ -97,6 +97,10 @@ class ServiceSettings(BaseSettings):
     # no longer parks 12 MB of raw records in every consumer (docs/performance.md, section 5).
     # A record bigger than this is still fetched, alone.
     consumer_max_partition_fetch_bytes: int = 256 * 1024
+    # How long the producer holds a partition's batch open for more records. What the services
+    # send comes in batches already (an outbox relay's rows, a gateway request's fixes, each
+    # partition's built whole), so waiting adds latency to every hop and batches nothing more.
+    kafka_linger_ms: int = 0
     outbox_poll_interval_s: float = 1.0
     # The cyclic garbage collector's generation thresholds. CPython's default first threshold
     # (700 net allocations) collects dozens of times per poll of 2,000 records, promoting the

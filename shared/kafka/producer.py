@@ -17,7 +17,13 @@ from shared.metrics import PRODUCED
 
 class EventProducer:
     def __init__(
-        self, bootstrap_servers: str, service: str, *, request_timeout_ms: int = 30_000, auth: KafkaAuth | None = None
+        self,
+        bootstrap_servers: str,
+        service: str,
+        *,
+        request_timeout_ms: int = 30_000,
+        auth: KafkaAuth | None = None,
+        linger_ms: int = 0,
     ) -> None:
         self.service = service
         self._options = dict(
@@ -25,7 +31,7 @@ class EventProducer:
             client_id=f"sps-{service}",
             enable_idempotence=True,
             acks="all",
-            linger_ms=5,
+            linger_ms=linger_ms,
             max_batch_size=256 * 1024,
             request_timeout_ms=request_timeout_ms,
             partitioner=CachedPartitioner(),  # the same partitions as aiokafka's own, remembered per key
