@@ -90,6 +90,21 @@ async def test_any_utc_offset_python_allows_is_written_as_its_instant(engine):
     assert [stored[r[0]] for r in rows] == odd  # the same instants
 
 
+async def test_nulls_and_utc_rows_written_by_orjson_itself_round_trip(engine):
+    utc = BulkInsert(things, ("id", "at", "flag", "tags", "doc", "x", "note"), utc_datetimes=True)
+    at = datetime(2026, 11, 28, 1, 2, 3, 456789, tzinfo=UTC)
+    rows = [(uuid.uuid4(), at, True, (), {}, None, None), (uuid.uuid4(), None, False, ["一", "二"], [1], 0.5, "n")]
+    assert "_json_default" not in str(utc.parameters(rows)) and '"2026-11-28T01:02:03.456789+00:00"' in str(
+        utc.parameters(rows)
+    )
+    async with engine.begin() as conn:
+        await utc.execute(conn, rows)
+        got = {r.id: r for r in await conn.execute(sa.select(things).where(things.c.id.in_([r[0] for r in rows])))}
+    first, second = got[rows[0][0]], got[rows[1][0]]
+    assert (first.at, first.tags, first.doc, first.x, first.note) == (at, [], {}, None, None)
+    assert (second.at, second.tags, second.doc, second.x, second.note) == (None, ["一", "二"], [1], 0.5, "n")
+
+
 async def test_a_uuid_read_back_from_postgresql_is_written_again(engine):
     """asyncpg reads a uuid column as its own subclass of uuid.UUID, which orjson refuses; the
     case directory holds such values (an outside episode) and a checkpoint writes them back."""
