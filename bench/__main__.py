@@ -17,6 +17,7 @@ from rich.table import Table
 from bench import load, peer_bench, pipeline, raw
 from bench.observe import Processes, machine
 from bench.report import chart
+from bench.tidy import tidy
 from services.supervision.domain.policy import load_supervision_policy
 from shared.paths import POLICY_DIR, REPO_ROOT
 from tools.devstack import procs as devprocs
@@ -54,6 +55,7 @@ async def run(
     processes = Processes(stack)
     partitions = stack_partitions()
     out: dict = {"machine": machine(), "started_at": pipeline.stamp(), "targets": TARGETS}
+    console.print("tidied before the run:", await tidy(stack))  # the disk earlier runs filled (bench/tidy.py)
     console.rule("raw aiokafka baseline")
     out["raw_kafka"] = await raw.run(stack.bootstrap, list(load.inside_fixes(range(1000), 300_000)), partitions)
     console.print(out["raw_kafka"])
@@ -111,6 +113,7 @@ async def run(
     (RESULTS / "latest.json").write_bytes(orjson.dumps(out, option=orjson.OPT_INDENT_2))
     chart(out, samples, RESULTS / "latest.png")
     print_table(out)
+    console.print("tidied after the run:", await tidy(stack))
     return out
 
 
