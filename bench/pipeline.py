@@ -15,7 +15,7 @@ import psutil
 import sqlalchemy as sa
 from aiokafka import AIOKafkaConsumer
 from rich.console import Console
-from sqlalchemy.ext.asyncio import create_async_engine
+from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
 from bench import load
 from bench.observe import GroupWatch, Processes, counters, wait_members
@@ -30,9 +30,14 @@ SUPERVISION_GROUP = "sps-supervision-main"
 ROWS_METRIC = "sps_supervision_position_rows"
 
 
+def supervision_engine(stack: Stack) -> AsyncEngine:
+    """Supervision's database, as the superuser."""
+    return create_async_engine(stack.database_url.rsplit("/", 1)[0] + "/sps_supervision")
+
+
 async def seed(stack: Stack, persons: int) -> float:
     """Bench persons 0‥persons-1 as court orders; returns when supervision holds them all."""
-    engine = create_async_engine(stack.database_url.rsplit("/", 1)[0] + "/sps_supervision")
+    engine = supervision_engine(stack)
     like = load.bench_ref_like()
     started = time.perf_counter()
     try:
@@ -236,7 +241,7 @@ async def latency(stack: Stack, persons: int, seconds: float, background_per_s: 
     background_people = range(0, persons - len(probe_people) - len(map_people) - 2)
     map_sent: dict[str, tuple[float, datetime]] = {}
     map_seen: dict[str, float] = {}
-    engine = create_async_engine(stack.database_url.rsplit("/", 1)[0] + "/sps_supervision")
+    engine = supervision_engine(stack)
 
     async def watch_map():
         query = sa.text(

@@ -17,8 +17,8 @@ import sqlalchemy as sa
 from aiokafka import TopicPartition
 from aiokafka.admin import AIOKafkaAdminClient, RecordsToDelete
 from rich.console import Console
-from sqlalchemy.ext.asyncio import create_async_engine
 
+from bench.pipeline import SUPERVISION_GROUP, supervision_engine
 from shared import topics
 from shared.kafka.connection import client_options
 from tools.devstack.__main__ import _stack
@@ -26,11 +26,10 @@ from tools.devstack.kafka_security import use_local_principal
 from tools.devstack.stack import Stack
 
 console = Console()
-SUPERVISION_GROUP = "sps-supervision-main"
 
 
 async def checkpoints(stack: Stack) -> dict[int, int]:
-    engine = create_async_engine(stack.database_url.rsplit("/", 1)[0] + "/sps_supervision")
+    engine = supervision_engine(stack)
     try:
         async with engine.connect() as conn:
             rows = await conn.execute(
