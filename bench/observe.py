@@ -128,8 +128,9 @@ async def wait_members(bootstrap: str, group: str, n: int, timeout_s: float = 60
     return time.monotonic() - started
 
 
-def counters(base_url: str, metric: str, label: str) -> dict[str, float]:
-    """A counter's values by one label, from a service's /metrics."""
+def counters(base_url: str, metric: str, label: str, suffix: str = "_total") -> dict[str, float]:
+    """A counter's values by one label, from a service's /metrics (`suffix="_sum"`: a histogram's
+    sums)."""
     import httpx
     from prometheus_client.parser import text_string_to_metric_families
 
@@ -137,7 +138,7 @@ def counters(base_url: str, metric: str, label: str) -> dict[str, float]:
     out: dict[str, float] = {}
     for family in text_string_to_metric_families(text):
         for sample in family.samples:
-            if sample.name == f"{metric}_total" and label in sample.labels:
+            if sample.name == f"{metric}{suffix}" and label in sample.labels:
                 out[sample.labels[label]] = out.get(sample.labels[label], 0.0) + sample.value
     return out
 

@@ -28,6 +28,7 @@ from tools.devstack.stack import Stack
 console = Console()
 SUPERVISION_GROUP = "sps-supervision-main"
 ROWS_METRIC = "sps_supervision_position_rows"
+GC_METRIC = "sps_gc_pause_seconds"
 
 
 def supervision_engine(stack: Stack) -> AsyncEngine:
@@ -129,14 +130,20 @@ async def throughput(
         def cpu() -> float:
             return sum(procs.cpu_seconds("supervision", i) for i in range(instances))
 
-        def rows() -> dict[str, float]:
+        def summed(metric: str, label: str, suffix: str = "_total") -> dict[str, float]:
             total: dict[str, float] = {}
             for i in range(instances):
-                for table, n in counters(stack.url("supervision", i), ROWS_METRIC, "table").items():
-                    total[table] = total.get(table, 0.0) + n
+                for key, n in counters(stack.url("supervision", i), metric, label, suffix).items():
+                    total[key] = total.get(key, 0.0) + n
             return total
 
-        start_rows = rows()
+        def rows() -> dict[str, float]:
+            return summed(ROWS_METRIC, "table")
+
+        def collector() -> dict[str, float]:
+            return summed(GC_METRIC, "generation", "_sum")
+
+        start_rows, start_gc = rows(), collector()
         start_committed, start_cpu, t0 = await watch.committed(), cpu(), time.perf_counter()
         lags: list[int] = []
         while time.perf_counter() - t0 < seconds:
@@ -149,6 +156,7 @@ async def throughput(
         done = await watch.committed() - start_committed
         cpu_spent = cpu() - start_cpu
         written = {table: n - start_rows.get(table, 0.0) for table, n in rows().items()}
+        paused = {gen: s - start_gc.get(gen, 0.0) for gen, s in collector().items()}
         await drain(watch)
         for i in range(1, instances):
             stack.stop_service("supervision", instance=i)
@@ -167,6 +175,9 @@ async def throughput(
         "instances": instances,
         # The fix path's writes per fix, by table: what makes a fix dearer with more persons.
         "rows_per_fix": {table: round(n / done, 3) for table, n in sorted(written.items())} if done else {},
+        # The cyclic collector's pauses per fix, by generation: the other cost that grows with the
+        # state held (the more persons, the more of each fix's objects live long enough to be walked).
+        "gc_us_per_fix": {gen: round(s / done * 1e6, 2) for gen, s in sorted(paused.items())} if done else {},
     }
 
 

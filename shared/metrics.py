@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import gc
+import time
+
 from prometheus_client import CONTENT_TYPE_LATEST, Counter, Gauge, Histogram, generate_latest
 
 CONSUMED = Counter("sps_events_consumed_total", "Records consumed", ["service", "topic"])
@@ -22,3 +25,28 @@ OUTBOX_PENDING = Gauge("sps_outbox_pending", "Outbox rows not yet published", ["
 
 def render() -> tuple[bytes, str]:
     return generate_latest(), CONTENT_TYPE_LATEST
+
+
+GC_PAUSE = Histogram(
+    "sps_gc_pause_seconds",
+    "Pauses of the cyclic garbage collector, by the generation it collected",
+    ["generation"],
+    buckets=(0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1),
+)
+
+
+_gc_started = [0.0]
+
+
+def _on_gc(phase: str, info: dict[str, int]) -> None:
+    if phase == "start":
+        _gc_started[0] = time.perf_counter()
+    else:
+        GC_PAUSE.labels(str(info["generation"])).observe(time.perf_counter() - _gc_started[0])
+
+
+def watch_gc() -> None:
+    """Time each collection: a collection stops the event loop, so its pauses are part of every
+    latency the process adds (docs/operations.md)."""
+    if _on_gc not in gc.callbacks:
+        gc.callbacks.append(_on_gc)

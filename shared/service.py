@@ -309,5 +309,8 @@ def serve(app: FastAPI, settings: ServiceSettings) -> None:
 
     import uvicorn
 
+    from shared.metrics import watch_gc
+
     gc.set_threshold(*settings.gc_thresholds)
+    watch_gc()
     uvicorn.run(app, host=settings.http_host, port=settings.http_port, log_config=None, access_log=False)

@@ -460,6 +460,16 @@ PANELS = [
         'sum(rate(sps_events_consumed_total{service="supervision", topic="ingest.locations.v1"}[5m]))',
         "short",
     ),
+    (
+        "Time paused by the garbage collector, share of each second, by pod and generation",
+        "sum by (pod, generation) (rate(sps_gc_pause_seconds_sum[5m]))",
+        "percentunit",
+    ),
+    (
+        "Longest collector pauses (p99 over 5 minutes), by pod",
+        "histogram_quantile(0.99, sum by (pod, le) (rate(sps_gc_pause_seconds_bucket[5m])))",
+        "s",
+    ),
 ]
 
 
