@@ -155,6 +155,7 @@ class FakeSupervisionStore:
 
         for row in rows:  # never back in time (the real upsert's guard)
             values = dict(zip(ZONE_COLUMNS, row, strict=True))
+            values["person_id"] = uuid.UUID(str(values["person_id"]))  # as the uuid column reads it (hex or UUID)
             held = self.positions.get(values["person_id"])
             if held is None or held["last_fix_at"] is None or held["last_fix_at"] <= values["last_fix_at"]:
                 self.positions[values["person_id"]] = values

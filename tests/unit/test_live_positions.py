@@ -5,6 +5,7 @@ cases run on the real Kafka and PostgreSQL in tests/faults/test_stream_state.py.
 
 from __future__ import annotations
 
+import gc
 import uuid
 from datetime import UTC, date, datetime, timedelta
 from typing import Any, cast
@@ -127,6 +128,19 @@ async def test_a_fix_that_changes_no_verdict_waits_for_the_checkpoint_and_goes_w
     row = store.positions[person]
     assert (row["last_fix_at"], row["lon"], row["lat"]) == (NOW + timedelta(seconds=30), *ELSEWHERE_INSIDE)
     assert store.checkpoints[("g", topics.LOCATIONS, partition_of(person, PARTITIONS))] == n
+
+
+async def test_what_waits_for_the_checkpoint_is_out_of_the_cyclic_collectors_reach(world):
+    """At 100k persons most persons' states wait seconds for the checkpoint; as tracked objects
+    they set collections off and every collection walked them (docs/performance.md)."""
+    handlers, uow, _store, _clock = world
+    person = uuid.uuid4()
+    await open_case(handlers, uow, person)
+    await poll(handlers, uow, person, NOW, INSIDE)
+    held = handlers.positions._dirty[person.int]
+    assert (held.lon, held.lat, held.state.last_fix_at) == (*INSIDE, NOW)
+    assert not gc.is_tracked(held)
+    assert not gc.is_tracked(held.state)
 
 
 async def test_a_failed_checkpoint_keeps_its_state_for_the_next_one_behind_anything_newer(world):

@@ -10,13 +10,18 @@ import uuid
 from dataclasses import dataclass
 from datetime import datetime
 
+import msgspec
+
 from services.supervision.domain.geo import PositionVerdict
 
 _EPISODE_NS = uuid.UUID("6f1d9a4e-7d0b-4b8e-9a53-2f6a0c1e5b11")
 
 
-@dataclass(frozen=True, slots=True)
-class ZoneState:
+class ZoneState(msgspec.Struct, frozen=True, gc=False):
+    """A person's zone state: a value. Untracked by the cyclic collector (it holds no container
+    that could make a cycle): at 100k persons each fix's state lives seconds, and as a tracked
+    object every collection walked it (docs/performance.md, the collector's share)."""
+
     outside_episode: uuid.UUID | None = None
     last_fix_at: datetime | None = None
     last_outside: bool = False  # the last fix was outside beyond accuracy (leave or not)
