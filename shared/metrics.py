@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import atexit
 import gc
 import time
 
@@ -50,3 +51,9 @@ def watch_gc() -> None:
     latency the process adds (docs/operations.md)."""
     if _on_gc not in gc.callbacks:
         gc.callbacks.append(_on_gc)
+        atexit.register(_unwatch_gc)  # before the interpreter tears this module down
+
+
+def _unwatch_gc() -> None:
+    if _on_gc in gc.callbacks:
+        gc.callbacks.remove(_on_gc)
