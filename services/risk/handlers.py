@@ -7,10 +7,12 @@ level and its trigger; it is published (`sps.risk.assessed`), and a rise to high
 
 from __future__ import annotations
 
+import itertools
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from typing import Any
 
 from services.risk.adapters.store import RiskStore
 from services.risk.domain import facts
@@ -75,7 +77,7 @@ class RiskHandlers:
     async def on_monthly_cycle(self, timer: Timer, uow: UnitOfWork) -> None:
         """The monthly cycle: everyone is assessed again, then the next month is scheduled."""
         for person_id in await self.store(uow).persons():
-            await self.assess(uow, person_id, f"monthly:{self.county.month_of(timer.due_at)}", None)
+            await self.assess(uow, person_id, f"{MONTHLY}{self.county.month_of(timer.due_at)}", None)
         await schedule_monthly(self.store(uow), self.county, after=timer.due_at)
 
     # --- facts --------------------------------------------------------------------------------
@@ -143,10 +145,12 @@ class RiskHandlers:
         if profile is None:
             return None  # nothing known of this person yet
         known, jurisdiction = profile
-        latest = await store.latest(person_id, instrument.version)
+        latest = await store.latest_for_update(person_id, instrument.version)
         result = score(instrument, known)
+        carried = _carried(self.instrument, latest, result.level, trigger)
         assessment_id = uuid.uuid4()
         await store.add_assessment(
+            **carried,
             assessment_id=assessment_id,
             person_id=person_id,
             instrument_version=result.instrument_version,
@@ -159,12 +163,12 @@ class RiskHandlers:
             jurisdiction=jurisdiction,
             offence_category=known.get("offence_category"),
         )
-        published = self.published(assessment_id, person_id, trigger, result, jurisdiction, instrument)
+        published = self.published(assessment_id, person_id, trigger, result, jurisdiction, instrument, carried)
         if instrument.version == self.instrument.version:  # re-scoring under another version stays internal
             uow.publish(published, subject=person_id, cause=cause)
-            previous = latest[1] if latest else None
+            previous = (latest["override_level"] or latest["computed_level"]) if latest else None
             await self._after_level(
-                uow, assessment_id, person_id, previous, result.level, result.total, jurisdiction, cause
+                uow, assessment_id, person_id, previous, published.level, result.total, jurisdiction, cause
             )
         return published
 
@@ -224,26 +228,35 @@ class RiskHandlers:
         if row is None or row["person_id"] != person_id:
             raise NotFound(f"no assessment {assessment_id} of person {person_id}")
         actor.require("risk.override", row["jurisdiction"])
-        previous = row["override_level"] or row["computed_level"]
-        await store.set_override(assessment_id, level, reason, actor.name)
-        published = RiskAssessed(
-            assessment_id=assessment_id,
-            person_id=row["person_id"],
-            instrument_version=row["instrument_version"],
-            trigger=f"override by {actor.name}",
-            items=[RiskItem(**i) for i in row["items"]],
-            total=row["total"],
-            level_by_points=row["level_by_points"],
-            level=level,
-            override_level=level,
-            override_reason=reason,
-            jurisdiction=row["jurisdiction"],
-        )  # type: ignore[arg-type]
-        uow.publish(published, subject=row["person_id"])
-        await self._after_level(
-            uow, assessment_id, row["person_id"], previous, level, row["total"], row["jurisdiction"], None
+        # An assessment made after the one on the officer's screen (an event's, a moment later)
+        # carries the decision too, unless it computed above it (docs/domain.md, "Risk overrides").
+        later = await store.later_for_update(assessment_id)
+        stands = list(
+            itertools.takewhile(
+                lambda a: self.instrument.carries_override(level, a["computed_level"], monthly=_monthly(a["trigger"])),
+                later,
+            )
         )
-        return published
+        current = (stands or [row])[-1]
+        previous = current["override_level"] or current["computed_level"]
+        await store.set_override(assessment_id, level, reason, actor.name)
+        for each in stands:
+            await store.set_override(each["assessment_id"], level, reason, actor.name, carried_from=assessment_id)
+        if len(stands) < len(later):
+            return _overridden(row, actor.name, level, reason)  # a later rise stands; nothing current changed
+        for each in [row, *stands]:
+            uow.publish(_overridden(each, actor.name, level, reason), subject=row["person_id"])
+        await self._after_level(
+            uow,
+            current["assessment_id"],
+            row["person_id"],
+            previous,
+            level,
+            current["total"],
+            row["jurisdiction"],
+            None,
+        )
+        return _overridden(row, actor.name, level, reason)
 
     @staticmethod
     def published(
@@ -253,9 +266,11 @@ class RiskHandlers:
         result: Result,
         jurisdiction: str | None,
         instrument: Instrument,
+        carried: dict[str, Any] | None = None,
     ) -> RiskAssessed:
         items = [_item(s) for s in result.items]
         why = instrument.explain(items, result.overrides)  # the instrument that scored it, not the default
+        override = (carried or {}).get("override_level")
         return RiskAssessed(
             assessment_id=assessment_id,
             person_id=person_id,
@@ -264,7 +279,9 @@ class RiskHandlers:
             items=[RiskItem(**i) for i in items],
             total=result.total,
             level_by_points=result.level_by_points,
-            level=result.level,
+            level=override or result.level,
+            override_level=override,
+            override_reason=(carried or {}).get("override_reason"),
             explanation_zh=why["zh"],
             explanation_en=why["en"],
             jurisdiction=jurisdiction,
@@ -292,6 +309,45 @@ class RiskHandlers:
 
 def _item(s) -> dict:
     return {"item": s.item, "value": s.value, "points": s.points}
+
+
+MONTHLY = "monthly:"  # the monthly cycle's trigger, then the county's month
+
+
+def _monthly(trigger: str) -> bool:
+    return trigger.startswith(MONTHLY)
+
+
+def _carried(instrument: Instrument, latest: Any, computed: str, trigger: str) -> dict[str, Any]:
+    """The override columns a new assessment takes from the latest one, when its override stands."""
+    if latest is None or not latest["override_level"]:
+        return {}
+    if not instrument.carries_override(latest["override_level"], computed, monthly=_monthly(trigger)):
+        return {}
+    return {
+        "override_level": latest["override_level"],
+        "override_reason": latest["override_reason"],
+        "overridden_by": latest["overridden_by"],
+        "overridden_at": latest["overridden_at"],
+        "override_carried_from": latest["override_carried_from"] or latest["assessment_id"],
+    }
+
+
+def _overridden(row: Any, by: str, level: str, reason: str) -> RiskAssessed:
+    """An assessment as published once an override stands on it."""
+    return RiskAssessed(
+        assessment_id=row["assessment_id"],
+        person_id=row["person_id"],
+        instrument_version=row["instrument_version"],
+        trigger=f"override by {by}",
+        items=[RiskItem(**i) for i in row["items"]],
+        total=row["total"],
+        level_by_points=row["level_by_points"],
+        level=level,
+        override_level=level,
+        override_reason=reason,
+        jurisdiction=row["jurisdiction"],
+    )  # type: ignore[arg-type]
 
 
 async def schedule_monthly(store: RiskStore, county: County, after: datetime | None = None) -> None:

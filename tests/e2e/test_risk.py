@@ -112,6 +112,26 @@ async def test_risk_levels_alerts_reassessment_and_override(platform):
 
         r = await client.post(f"{cc}/api/v1/persons/{low_id}/risk/assess", headers=supervisor)
         assert r.status_code == 201 and r.json()["trigger"] == "on demand by supervisor-demo"
+        # The decision stands over the fresh assessment (its computed level is not above it).
+        assert (r.json()["level"], r.json()["override_level"]) == ("high", "high")
+        now = (await client.get(f"{cc}/api/v1/persons/{low_id}/risk", headers=supervisor)).json()["latest"]
+        assert (now["trigger"], now["override_carried_from"]) == (
+            "on demand by supervisor-demo",
+            latest["assessment_id"],
+        )
+        # A decision made on an assessment that is no longer the latest reaches the later one.
+        r = await client.post(
+            f"{cc}/api/v1/persons/{low_id}/risk/{latest['assessment_id']}/override",
+            headers=supervisor,
+            json={"level": "high", "reason": "复核后维持高风险"},
+        )
+        assert r.status_code == 200, r.text
+        now = (await client.get(f"{cc}/api/v1/persons/{low_id}/risk", headers=supervisor)).json()["latest"]
+        assert (now["level"], now["override_reason"], now["override_carried_from"]) == (
+            "high",
+            "复核后维持高风险",
+            latest["assessment_id"],
+        )
 
         quality = (await client.get(f"{cc}/api/v1/risk/quality", headers=supervisor)).json()
         assert quality["overridden"] >= 1 and quality["override_rate"] > 0 and quality["overrides_raising_level"] >= 1

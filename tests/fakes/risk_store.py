@@ -46,7 +46,8 @@ class FakeRiskStore:
         return [p for p in self.profiles if p not in self.closed]
 
     async def add_assessment(self, **values: Any) -> None:
-        self.assessments.append({"override_level": None, **values})
+        blank = dict.fromkeys(("override_level", "override_reason", "overridden_by", "overridden_at"))
+        self.assessments.append({**blank, "override_carried_from": None, **values})
 
     async def latest(self, person_id: uuid.UUID, version: str) -> tuple[uuid.UUID, str] | None:
         mine = [a for a in self.assessments if a["person_id"] == person_id and a["instrument_version"] == version]
@@ -54,12 +55,40 @@ class FakeRiskStore:
             return None
         return mine[-1]["assessment_id"], mine[-1]["override_level"] or mine[-1]["computed_level"]
 
+    async def latest_for_update(self, person_id: uuid.UUID, version: str) -> dict[str, Any] | None:
+        mine = [a for a in self.assessments if a["person_id"] == person_id and a["instrument_version"] == version]
+        return mine[-1] if mine else None
+
+    async def later_for_update(self, assessment_id: uuid.UUID) -> list[dict[str, Any]]:
+        at = next(i for i, a in enumerate(self.assessments) if a["assessment_id"] == assessment_id)
+        this = self.assessments[at]
+        return [
+            a
+            for a in self.assessments[at + 1 :]
+            if a["person_id"] == this["person_id"] and a["instrument_version"] == this["instrument_version"]
+        ]
+
     async def assessment_for_update(self, assessment_id: uuid.UUID) -> dict[str, Any] | None:
         return next((a for a in self.assessments if a["assessment_id"] == assessment_id), None)
 
-    async def set_override(self, assessment_id: uuid.UUID, level: str, reason: str, by: str) -> None:
+    async def set_override(
+        self,
+        assessment_id: uuid.UUID,
+        level: str,
+        reason: str,
+        by: str,
+        *,
+        at: datetime | None = None,
+        carried_from: uuid.UUID | None = None,
+    ) -> None:
         row = next(a for a in self.assessments if a["assessment_id"] == assessment_id)
-        row.update(override_level=level, override_reason=reason, overridden_by=by)
+        row.update(
+            override_level=level,
+            override_reason=reason,
+            overridden_by=by,
+            overridden_at=at,
+            override_carried_from=carried_from,
+        )
 
     async def set_reassessment(self, person_id: uuid.UUID, due: datetime, payload: dict[str, Any]) -> None:
         self.timers[f"reassess:{person_id}"] = ("risk.reassess", due, payload)

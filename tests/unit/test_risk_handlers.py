@@ -126,6 +126,94 @@ async def test_an_override_is_of_the_persons_own_assessment_in_an_office_the_act
     assert store.assessments[0]["overridden_by"] == "officer-demo" and uow.types()[-1] == "sps.risk.risk-high"
 
 
+def admonition(person: uuid.UUID, count: int) -> SanctionRecorded:
+    return SanctionRecorded(
+        person_id=person,
+        jurisdiction="澄江街道",
+        case_id=uuid.uuid4(),
+        cause=f"s:{count}",
+        observed_at=NOW,
+        evidence=[f"s{count}"],
+        kind="admonition",
+        count=count,
+        reason="未按规定时间报到",
+    )
+
+
+async def sanctioned(handlers: RiskHandlers, uow: FakeUnitOfWork, person: uuid.UUID, count: int) -> None:
+    s = admonition(person, count)
+    await handlers.on_sanction(incoming(s, "sps.supervision.sanction-recorded"), s, cast(Any, uow))
+
+
+async def test_an_override_stands_over_an_assessment_an_event_sets_off_after_it(world):
+    """The officer overrides what is on the screen; a sanction recorded a moment earlier reaches
+    risk a moment later. The new assessment computes medium (below the override), so the decision
+    stands on it, named as carried; its publication says high."""
+    handlers, uow, store = world
+    person = uuid.uuid4()
+    o = order(person)
+    await handlers.on_court_order(incoming(o, "sps.ingest.court-order"), o, cast(Any, uow))
+    await sanctioned(handlers, uow, person, 1)
+    screen = store.assessments[-1]
+    officer = Actor("officer-demo", "justice_officer", "澄江街道")
+    await handlers.override(cast(Any, uow), officer, person, screen["assessment_id"], "high", "家属反映其情绪不稳定")
+    await sanctioned(handlers, uow, person, 2)
+    after = store.assessments[-1]
+    assert after["computed_level"] == "medium"
+    assert (after["override_level"], after["override_reason"], after["override_carried_from"]) == (
+        "high",
+        "家属反映其情绪不稳定",
+        screen["assessment_id"],
+    )
+    assert uow.published[-1][1].data["level"] == "high"
+    assert uow.types().count("sps.risk.risk-high") == 1  # raised once, by the override, not again
+
+
+async def test_an_override_reaches_an_assessment_made_while_the_officer_was_deciding(world):
+    """The assessment on the screen was no longer the latest when the officer decided: the
+    override lands on it and on the later one, and the later one is what is published last."""
+    handlers, uow, store = world
+    person = uuid.uuid4()
+    o = order(person)
+    await handlers.on_court_order(incoming(o, "sps.ingest.court-order"), o, cast(Any, uow))
+    screen = store.assessments[-1]["assessment_id"]
+    await sanctioned(handlers, uow, person, 1)
+    officer = Actor("officer-demo", "justice_officer", "澄江街道")
+    await handlers.override(cast(Any, uow), officer, person, screen, "high", "家属反映其情绪不稳定")
+    latest = store.assessments[-1]
+    assert (latest["override_level"], latest["override_carried_from"]) == ("high", screen)
+    assert uow.published[-2][1].data["assessment_id"] == str(latest["assessment_id"])
+    assert uow.published[-1][1].type == "sps.risk.risk-high"
+
+
+async def test_an_override_never_hides_a_rise_and_lapses_at_the_monthly_cycle(world):
+    handlers, uow, store = world
+    person = uuid.uuid4()
+    o = order(person)
+    await handlers.on_court_order(incoming(o, "sps.ingest.court-order"), o, cast(Any, uow))
+    officer = Actor("officer-demo", "justice_officer", "澄江街道")
+    first = store.assessments[-1]["assessment_id"]
+    await handlers.override(cast(Any, uow), officer, person, first, "low", "已稳定就业，家庭支持良好")
+    await sanctioned(handlers, uow, person, 2)  # 2 admonitions: medium, above the override
+    risen = store.assessments[-1]
+    assert (risen["computed_level"], risen["override_level"]) == ("medium", None)
+    await handlers.override(cast(Any, uow), officer, person, risen["assessment_id"], "high", "家属反映其扬言报复")
+    monthly = Timer(key="monthly:2027-01", kind="risk.monthly", due_at=NOW, payload={})
+    await handlers.on_monthly_cycle(monthly, cast(Any, uow))
+    fresh = store.assessments[-1]
+    assert fresh["trigger"].startswith("monthly:") and fresh["override_level"] is None
+
+
+def test_the_carry_rule_is_policy():
+    rule = INSTRUMENT.model_copy(
+        update={"override_carry": INSTRUMENT.override_carry.model_copy(update={"carries": False})}
+    )
+    assert INSTRUMENT.carries_override("high", "medium", monthly=False)
+    assert not INSTRUMENT.carries_override("low", "medium", monthly=False)
+    assert not INSTRUMENT.carries_override("high", "low", monthly=True)
+    assert not rule.carries_override("high", "medium", monthly=False)
+
+
 async def test_an_overdue_reassessment_is_signalled_only_when_nothing_newer_exists(world):
     handlers, uow, store = world
     person = uuid.uuid4()

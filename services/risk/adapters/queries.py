@@ -43,17 +43,17 @@ async def quality(conn: AsyncConnection, version: str) -> dict[str, Any]:
 
     by_office = await grouped(latest.c.jurisdiction)
     by_offence = await grouped(latest.c.offence_category)
+    # A decision counts once, on the assessment it was made on, not on those it was carried to.
+    made = sa.and_(assessments.c.override_level.isnot(None), assessments.c.override_carried_from.is_(None))
     total, overridden = (
         await conn.execute(
-            sa.select(sa.func.count(), sa.func.count().filter(assessments.c.override_level.isnot(None))).where(
-                assessments.c.instrument_version == version
-            )
+            sa.select(sa.func.count(), sa.func.count().filter(made)).where(assessments.c.instrument_version == version)
         )
     ).one()
     raised = await conn.scalar(
         sa.select(sa.func.count()).where(
             assessments.c.instrument_version == version,
-            assessments.c.override_level.isnot(None),
+            made,
             sa.case((assessments.c.override_level == "high", 3), (assessments.c.override_level == "medium", 2), else_=1)
             > sa.case(
                 (assessments.c.computed_level == "high", 3), (assessments.c.computed_level == "medium", 2), else_=1

@@ -111,15 +111,61 @@ class RiskStore:
         ).first()
         return None if row is None else (row.assessment_id, row.override_level or row.computed_level)
 
+    async def latest_for_update(self, person_id: uuid.UUID, version: str) -> Any:
+        """The person's newest assessment under `version`, whole and locked: an override being
+        recorded on it and a new assessment that may carry it take turns (docs/domain.md,
+        "Risk overrides")."""
+        query = (
+            sa.select(assessments)
+            .where(assessments.c.person_id == person_id, assessments.c.instrument_version == version)
+            .order_by(assessments.c.created_at.desc())
+            .limit(1)
+            .with_for_update()
+        )
+        return (await self.conn.execute(query)).mappings().first()
+
+    async def later_for_update(self, assessment_id: uuid.UUID) -> list[Any]:
+        """The same person's assessments under the same version made after this one, oldest first, locked."""
+        this = assessments.alias("this")
+        query = (
+            sa.select(assessments)
+            .join(this, this.c.assessment_id == assessment_id)
+            .where(
+                assessments.c.person_id == this.c.person_id,
+                assessments.c.instrument_version == this.c.instrument_version,
+                assessments.c.created_at > this.c.created_at,
+            )
+            .order_by(assessments.c.created_at)
+            .with_for_update(of=assessments)
+        )
+        return list((await self.conn.execute(query)).mappings())
+
     async def assessment_for_update(self, assessment_id: uuid.UUID) -> Any:
         query = sa.select(assessments).where(assessments.c.assessment_id == assessment_id).with_for_update()
         return (await self.conn.execute(query)).mappings().first()
 
-    async def set_override(self, assessment_id: uuid.UUID, level: str, reason: str, by: str) -> None:
+    async def set_override(
+        self,
+        assessment_id: uuid.UUID,
+        level: str,
+        reason: str,
+        by: str,
+        *,
+        at: datetime | None = None,
+        carried_from: uuid.UUID | None = None,
+    ) -> None:
+        """An override made on this assessment (`carried_from` None), or carried to it from the
+        assessment it was made on, with that one's time."""
         await self.conn.execute(
             sa.update(assessments)
             .where(assessments.c.assessment_id == assessment_id)
-            .values(override_level=level, override_reason=reason, overridden_by=by, overridden_at=sa.func.now())
+            .values(
+                override_level=level,
+                override_reason=reason,
+                overridden_by=by,
+                overridden_at=at or sa.func.now(),
+                override_carried_from=carried_from,
+            )
         )
 
     # --- deadlines -----------------------------------------------------------------------------------

@@ -35,6 +35,8 @@ assessments = sa.Table(
     sa.Column("override_reason", sa.Text),
     sa.Column("overridden_by", sa.Text),
     sa.Column("overridden_at", sa.DateTime(timezone=True)),
+    # The assessment the override was made on, when it was carried here (docs/domain.md, "Risk overrides").
+    sa.Column("override_carried_from", pg.UUID(as_uuid=True)),
     sa.Column("jurisdiction", sa.Text),
     sa.Column("offence_category", sa.Text),
     sa.Column("created_at", sa.DateTime(timezone=True), nullable=False, server_default=sa.func.now()),

@@ -71,6 +71,17 @@ class CutOffs(_Strict):
         return self
 
 
+class OverrideCarry(_Strict):
+    """How long a professional override (人工调整) stands. It carries to the person's later
+    assessments, so an assessment an event sets off a moment after the officer decided does not
+    silently undo the decision; it lapses at the first assessment that computes a level above it
+    (an override never hides a rise) and, with `lapses_at_monthly_cycle`, at the monthly cycle
+    (一月一认定: each month is determined afresh). See docs/domain.md, "Risk overrides"."""
+
+    carries: bool = True
+    lapses_at_monthly_cycle: bool = True
+
+
 class Instrument(_Strict):
     version: str
     title_zh: str
@@ -82,6 +93,7 @@ class Instrument(_Strict):
     # The monthly cycle (the county's 1st) reassesses everyone; a deadline is never earlier than
     # the next cycle plus this, so a 31-day month makes nobody's reassessment overdue.
     monthly_cycle_grace: timedelta = timedelta(hours=12)
+    override_carry: OverrideCarry = OverrideCarry()
 
     @field_validator("reassessment")
     @classmethod
@@ -97,6 +109,13 @@ class Instrument(_Strict):
             if item is None or item.levels is None or not set(o.values) <= set(item.levels):
                 raise ValueError(f"override on {o.item!r} names an unknown item or value")
         return self
+
+    def carries_override(self, override_level: str, computed_level: str, *, monthly: bool) -> bool:
+        """Whether an earlier override stands over a new assessment that computed `computed_level`."""
+        rule = self.override_carry
+        if not rule.carries or (monthly and rule.lapses_at_monthly_cycle):
+            return False
+        return LEVELS.index(computed_level) <= LEVELS.index(override_level)
 
     def level_for(self, total: float) -> Level:
         if total >= self.cut_offs.high:

@@ -45,7 +45,7 @@ export default {
     sanctions: "Sanctions", positioning: "Positioning", followups: "Follow-ups and trips", handover: "Handover",
     documents: "Documents", actions: "Actions", identity: "Identity", office: "Office", case: "Case", term: "Term",
     level: "Level", team: "Correction team", risk: "Risk", explanation: "Explanation", instrument: "Instrument version",
-    total: "Score", computed: "Computed level", overridden: "Overridden to", notAssessed: "Not assessed yet", none: "None",
+    total: "Score", computed: "Computed level", overridden: "Overridden to", carried: "an earlier decision, still standing", notAssessed: "Not assessed yet", none: "None",
     day: "Day", showTrack: "Show track", noTrack: "No positions that day", checkins: "Check-ins", sex: { M: "M", F: "F" },
     back: "Back to the caseload", refused: "Not yours to see: {detail}", sanctionCount: "{kind}: {n}",
     documentsHint: "Orders, release notices and receipts are filed under the case number.", served: "Term served", certificate: "Print the certificate of release (PDF)",

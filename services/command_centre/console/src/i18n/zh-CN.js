@@ -45,7 +45,7 @@ export default {
     overview: "概况", correction: "教育矫正", timeline: "档案", alerts: "预警", positions: "签到与轨迹", leaves: "请假", sanctions: "奖惩",
     positioning: "电子定位", followups: "回访与外出", handover: "衔接", documents: "文书", actions: "办理",
     identity: "身份", office: "司法所", case: "案件", term: "期限", level: "管理等级", team: "矫正小组", risk: "风险评估",
-    explanation: "评估说明", instrument: "评估量表版本", total: "总分", computed: "计算等级", overridden: "人工调整为",
+    explanation: "评估说明", instrument: "评估量表版本", total: "总分", computed: "计算等级", overridden: "人工调整为", carried: "沿用此前的人工调整",
     notAssessed: "尚未评估", none: "无", day: "日期", showTrack: "显示轨迹", noTrack: "当日无位置记录",
     checkins: "签到", sex: { M: "男", F: "女" }, back: "返回在册人员", refused: "无权查看：{detail}",
     sanctionCount: "{kind}：{n} 次", documentsHint: "入矫、释放、接收回执等文书随案件编号归档。", served: "矫正期满", certificate: "打印解除社区矫正证明书",
