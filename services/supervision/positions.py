@@ -28,11 +28,11 @@ import gc
 import time
 import uuid
 from collections import deque
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
 from itertools import islice
-from typing import Any
+from typing import Any, TypeVar
 
 import msgspec
 import sqlalchemy as sa
@@ -69,11 +69,15 @@ OWNED = Gauge("sps_supervision_partitions", "Location partitions this replica ow
 SHARDED_KINDS = frozenset({"device.offline", "contact.lost", "contact.check", "leave.end"})
 
 
+T = TypeVar("T")
 CHUNK = 5000  # rows per statement of a checkpoint: its JSON document stays small (shared/db/bulk.py)
 
 
-def _chunks(items: list[Any]) -> list[list[Any]]:
-    return [items[i : i + CHUNK] for i in range(0, len(items), CHUNK)]
+def _chunks(items: Iterable[T]) -> Iterator[list[T]]:
+    """CHUNK at a time, built as it is taken: no list of every pair at once (docs/performance.md)."""
+    it = iter(items)
+    while chunk := list(islice(it, CHUNK)):
+        yield chunk
 
 
 class Held(msgspec.Struct, frozen=True, gc=False):
@@ -283,8 +287,7 @@ class LivePositions:
         try:
             async with self.unit_of_work() as uow:
                 store = self.store(uow)
-                persons = iter(snapshot.dirty.items())  # a chunk at a time: no wave of pairs (docs/performance.md)
-                while chunk := list(islice(persons, CHUNK)):
+                for chunk in _chunks(snapshot.dirty.items()):
                     rows, moved = self._rows((p, self.directory.by_int(p), held.state, held) for p, held in chunk)
                     await store.save_positions(rows)
                     await self._push_watchdogs(store, moved)
