@@ -128,7 +128,9 @@ def verdict(ok: bool | None) -> str:
 
 
 def print_table(out: dict) -> None:
-    t = Table(title=f"SPS benchmark · {out['machine']['cpus']} cores · commit {out['machine']['commit']}")
+    m = out["machine"]
+    speed = f" · sum(range(1000)) {m['speed_reference_us']} µs" if m.get("speed_reference_us") else ""
+    t = Table(title=f"SPS benchmark · {m['cpus']} cores{speed} · commit {m['commit']}")
     for col in ("measure", "value", "target", ""):
         t.add_column(col)
     raw_rate, pipe = out["raw_kafka"]["consume_per_s"], out["pipeline"]

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import platform as host
 import subprocess
 import time
+import timeit
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import psutil
 from aiokafka import AIOKafkaConsumer, TopicPartition
@@ -29,12 +32,31 @@ def machine() -> dict:
     )
     return {
         "cpus": os.cpu_count(),
+        "cpu_model": cpu_model(),
+        "speed_reference_us": speed_reference_us(),
         "memory_gb": round(psutil.virtual_memory().total / 2**30, 1),
         "python": host.python_version(),
         "platform": host.platform(),
         "commit": commit or None,
         "uncommitted_changes": dirty,
     }
+
+
+def cpu_model() -> str | None:
+    with contextlib.suppress(OSError):
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                return line.split(":", 1)[1].strip()
+    return None
+
+
+def speed_reference_us() -> float:
+    """The best of five timings of `sum(range(1000))`, in µs: the machine's single-core speed,
+    printed beside every run so that absolute figures from two machines are not compared blind
+    (machines of the same kind have differed by 2-3x; docs/performance.md)."""
+    timer = timeit.Timer("sum(range(1000))")
+    loops, _ = timer.autorange()
+    return round(min(timer.repeat(5, loops)) / loops * 1e6, 2)
 
 
 class GroupWatch:
