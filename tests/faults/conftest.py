@@ -76,6 +76,7 @@ def render(report: dict) -> str:
         f"{report['generated_at']}, commit `{m['commit']}`"
         f"{' with uncommitted changes' if m.get('uncommitted_changes') else ''}, "
         f"{m['cpus']} cores, {m['memory_gb']} GB, "
+        f"speed reference {m.get('speed_reference_us')} µs (bench/observe.py), "
         f"Python {m['python']}. Real Kafka (KRaft) and PostgreSQL; nothing mocked. "
         "Do not edit by hand: run `make reliability` again.",
         "",
