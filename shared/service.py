@@ -26,6 +26,7 @@ from shared.http import install_probes, install_problem_handlers
 from shared.kafka.admin import ensure_topics
 from shared.kafka.consumer import BatchHandler, ConsumerRunner, Handler
 from shared.kafka.producer import EventProducer
+from shared.kafka.retention import load_retention
 from shared.kafka.state import PartitionState
 from shared.logging import configure_logging, get_logger
 from shared.outbox import OutboxRelay
@@ -67,6 +68,7 @@ class ServiceRuntime:
         self.engine: AsyncEngine = make_engine(settings.service_database_url)
         # The county's time zone and working days (policy/calendar.yaml): every day and month.
         self.county: County = load_county(settings.policy_dir)
+        self.retention = load_retention(settings.policy_dir)  # read at start: a bad file stops the service
         # Missing Kafka credentials stop the start here, naming the variable (contract §6.1).
         self.kafka_auth = settings.kafka_auth()
         self.kafka_auth.check()
@@ -169,6 +171,7 @@ class ServiceRuntime:
                     s.kafka_bootstrap_servers,
                     partitions=s.topic_partitions,
                     replication_factor=s.topic_replication_factor,
+                    per_topic=self.retention.topic_configs(),
                     auth=self.kafka_auth,
                 )
                 await self.producer.start()

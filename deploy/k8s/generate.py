@@ -21,6 +21,8 @@ REPO = ROOT.parents[1]
 sys.path.insert(0, str(REPO))
 
 from shared.kafka.access import ADMIN_PRINCIPAL, Access, acl_bindings, platform_access, service_principal  # noqa: E402
+from shared.kafka.retention import load_retention  # noqa: E402
+from shared.paths import POLICY_DIR  # noqa: E402
 from shared.topics import all_topics_with_dlq  # noqa: E402
 from tools.devstack.pg_roles import database, migrator_role, runtime_role  # noqa: E402
 from tools.devstack.stack import SERVICES  # noqa: E402
@@ -245,6 +247,7 @@ def hpa(name: str) -> dict:
 
 
 def kafka() -> list[dict]:
+    retention = load_retention(POLICY_DIR)  # policy/retention.yaml: the same numbers as `make up`
     cluster_labels = {"strimzi.io/cluster": KAFKA_CLUSTER}
     pool = {
         "apiVersion": "kafka.strimzi.io/v1beta2",
@@ -308,7 +311,7 @@ def kafka() -> list[dict]:
                 "topicName": t,
                 "partitions": PARTITIONS,
                 "replicas": REPLICAS,
-                "config": {"min.insync.replicas": MIN_INSYNC, "retention.ms": 7 * 24 * 3600 * 1000},
+                "config": {"min.insync.replicas": MIN_INSYNC, "retention.ms": retention.ms(t)},
             },
         }
         for t in all_topics_with_dlq()

@@ -49,9 +49,11 @@ async def ensure_topics(
     partitions: int = 12,
     replication_factor: int = 1,
     configs: dict[str, str] | None = None,
+    per_topic: dict[str, dict[str, str]] | None = None,
     auth: KafkaAuth | None = None,
 ) -> list[str]:
-    """Create the topics that are missing; return the names created."""
+    """Create the topics that are missing, each with `configs` and its own of `per_topic` (its
+    retention, shared/kafka/retention.py); return the names created."""
     wanted = topics or all_topics_with_dlq()
     admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap_servers, request_timeout_ms=15000, **client_options(auth))
     await admin.start()
@@ -60,7 +62,12 @@ async def ensure_topics(
         missing = [t for t in wanted if t not in existing]
         if not missing:
             return []
-        new = [NewTopic(t, partitions, replication_factor, topic_configs=configs or {}) for t in missing]
+        new = [
+            NewTopic(
+                t, partitions, replication_factor, topic_configs={**(configs or {}), **(per_topic or {}).get(t, {})}
+            )
+            for t in missing
+        ]
         response = await admin.create_topics(new)
         failures = [
             f"{topic}: {message or code}"

@@ -101,6 +101,8 @@ class KafkaNode:
             "share.coordinator.state.topic.min.isr": "1",
             "group.initial.rebalance.delay.ms": "0",
             "auto.create.topics.enable": "false",
+            # Only for topics the platform did not create (the bench's): its own carry their
+            # retention from policy/retention.yaml (shared/kafka/retention.py).
             "log.retention.hours": "168",
         }
         if self.voters:

@@ -18,7 +18,8 @@ from pathlib import Path
 import httpx
 
 from shared.kafka.admin import ensure_topics
-from shared.paths import LOCAL_DIR, REPO_ROOT
+from shared.kafka.retention import load_retention
+from shared.paths import LOCAL_DIR, POLICY_DIR, REPO_ROOT
 from tools.devstack import procs
 from tools.devstack.kafka import KafkaCluster, KafkaNode, ensure_jars
 from tools.devstack.kafka_security import Credentials, provision
@@ -149,9 +150,13 @@ class Stack:
             self.say(f"Kafka: created {len(created)} topics")
 
     def topic_settings(self) -> dict:
+        """Each topic's retention from the policy the services read (policy/retention.yaml), and
+        on a cluster its replication."""
+        policy_dir = (self.extra_env or {}).get("SPS_POLICY_DIR") or os.environ.get("SPS_POLICY_DIR") or POLICY_DIR
+        retention = {"per_topic": load_retention(Path(policy_dir)).topic_configs()}
         if self.brokers == 1:
-            return {}
-        return {"replication_factor": self.brokers, "configs": {"min.insync.replicas": "2"}}
+            return retention
+        return {**retention, "replication_factor": self.brokers, "configs": {"min.insync.replicas": "2"}}
 
     def infra_down(self) -> None:
         if isinstance(self.kafka, KafkaCluster):
