@@ -75,17 +75,30 @@ class Shards:
     owned: Callable[[], Collection[int]]
 
 
+# Built once, executed with each call's values: a statement built per call costs SQLAlchemy a new
+# cache key each time (about 250 µs of CPU on a slow machine; docs/performance.md, "Ingest").
+_SCHEDULE = insert(timers).on_conflict_do_nothing(index_elements=["key"]).returning(timers.c.id)
+_CANCEL = sa.delete(timers).where(timers.c.key == sa.bindparam("key"), timers.c.fired_at.is_(None))
+
+
+def _arm() -> Any:
+    stmt = insert(timers)
+    return stmt.on_conflict_do_update(
+        index_elements=["key"],
+        set_={"due_at": stmt.excluded.due_at, "payload": stmt.excluded.payload, "fired_at": None, "attempts": 0},
+        where=timers.c.fired_at.isnot(None),
+    )
+
+
+_ARM = _arm()
+
+
 async def schedule(
     uow: UnitOfWork, key: str, kind: str, due_at: datetime, payload: dict[str, Any] | None = None
 ) -> bool:
     """Schedule once per key (a second schedule of the same key is a no-op). True if new."""
-    stmt = (
-        insert(timers)
-        .values(key=key, kind=kind, due_at=due_at, payload=payload or {})
-        .on_conflict_do_nothing(index_elements=["key"])
-        .returning(timers.c.id)
-    )
-    return (await uow.conn.execute(stmt)).scalar() is not None
+    values = {"key": key, "kind": kind, "due_at": due_at, "payload": payload or {}}
+    return (await uow.conn.execute(_SCHEDULE, values)).scalar() is not None
 
 
 # One statement, one round trip and one array per column, whatever the batch size
@@ -112,18 +125,11 @@ async def push_back_many(uow: UnitOfWork, rows: list[dict[str, Any]]) -> None:
 async def arm(uow: UnitOfWork, key: str, kind: str, due_at: datetime, payload: dict[str, Any] | None = None) -> None:
     """Arm `key` at `due_at` unless it is armed already; one that fired before is armed again.
     For deadlines that recur per key (an unarmed key is like a fresh one)."""
-    stmt = insert(timers).values(key=key, kind=kind, due_at=due_at, payload=payload or {})
-    await uow.conn.execute(
-        stmt.on_conflict_do_update(
-            index_elements=["key"],
-            set_={"due_at": stmt.excluded.due_at, "payload": stmt.excluded.payload, "fired_at": None, "attempts": 0},
-            where=timers.c.fired_at.isnot(None),
-        )
-    )
+    await uow.conn.execute(_ARM, {"key": key, "kind": kind, "due_at": due_at, "payload": payload or {}})
 
 
 async def cancel(uow: UnitOfWork, key: str) -> bool:
-    result = await uow.conn.execute(sa.delete(timers).where(timers.c.key == key, timers.c.fired_at.is_(None)))
+    result = await uow.conn.execute(_CANCEL, {"key": key})
     return result.rowcount > 0
 
 

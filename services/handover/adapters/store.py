@@ -27,6 +27,13 @@ from shared.db.rows import insert_once, locked, update_row
 from shared.db.uow import UnitOfWork
 from shared.timers import cancel, schedule
 
+# Built once and executed with each call's values (shared/timers.py says why).
+_OPEN: Any = (
+    insert(handovers)
+    .on_conflict_do_update(index_elements=["handover_id"], set_={"duplicates": handovers.c.duplicates + 1})
+    .returning(sa.literal_column("(xmax = 0)"))
+)
+
 
 class HandoverStore:
     def __init__(self, uow: UnitOfWork) -> None:
@@ -38,15 +45,7 @@ class HandoverStore:
 
     async def open(self, **values: Any) -> bool:
         """Insert a new handover; False when the same notice came before (counted as a duplicate)."""
-        inserted = (
-            await self.conn.execute(
-                insert(handovers)
-                .values(**values)
-                .on_conflict_do_update(index_elements=["handover_id"], set_={"duplicates": handovers.c.duplicates + 1})
-                .returning(sa.literal_column("(xmax = 0)"))
-            )
-        ).scalar()
-        return bool(inserted)
+        return bool((await self.conn.execute(_OPEN, values)).scalar())
 
     async def lock(self, handover_id: uuid.UUID) -> dict[str, Any] | None:
         """The handover, locked for this transaction's step."""

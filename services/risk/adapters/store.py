@@ -17,6 +17,44 @@ from shared.db.uow import UnitOfWork
 from shared.timers import cancel_prefix, schedule, timers
 
 
+def _learn(*, opens: bool) -> Any:
+    stmt = insert(profiles)
+    return stmt.on_conflict_do_update(
+        index_elements=["person_id"],
+        set_={
+            "facts": profiles.c.facts.concat(stmt.excluded.facts),
+            "jurisdiction": sa.func.coalesce(stmt.excluded.jurisdiction, profiles.c.jurisdiction),
+            "updated_at": sa.func.now(),
+            "closed_at": None if opens else profiles.c.closed_at,
+        },
+    )
+
+
+def _set_reassessment() -> Any:
+    stmt = insert(timers)
+    return stmt.on_conflict_do_update(
+        index_elements=["key"],
+        set_={"due_at": stmt.excluded.due_at, "payload": stmt.excluded.payload, "fired_at": None, "attempts": 0},
+    )
+
+
+# Built once and executed with each call's values (shared/timers.py says why).
+_LEARN, _LEARN_OPENING = _learn(opens=False), _learn(opens=True)
+_ADD_ASSESSMENT = sa.insert(assessments)
+_SET_REASSESSMENT = _set_reassessment()
+_PROFILE = sa.select(profiles.c.facts, profiles.c.jurisdiction).where(profiles.c.person_id == sa.bindparam("person_id"))
+_LATEST_FOR_UPDATE = (
+    sa.select(assessments)
+    .where(
+        assessments.c.person_id == sa.bindparam("person_id"),
+        assessments.c.instrument_version == sa.bindparam("version"),
+    )
+    .order_by(assessments.c.created_at.desc())
+    .limit(1)
+    .with_for_update()
+)
+
+
 class RiskStore:
     def __init__(self, uow: UnitOfWork) -> None:
         self.uow = uow
@@ -33,18 +71,8 @@ class RiskStore:
         """Merge new facts into the person's profile; a known office stays unless a new one is given.
         `opens`: the facts come with a new case (an order, a notice, an arrival), so a closed profile
         is followed again."""
-        stmt = insert(profiles).values(person_id=person_id, facts=facts, jurisdiction=jurisdiction)
-        await self.conn.execute(
-            stmt.on_conflict_do_update(
-                index_elements=["person_id"],
-                set_={
-                    "facts": profiles.c.facts.concat(stmt.excluded.facts),
-                    "jurisdiction": sa.func.coalesce(stmt.excluded.jurisdiction, profiles.c.jurisdiction),
-                    "updated_at": sa.func.now(),
-                    "closed_at": None if opens else profiles.c.closed_at,
-                },
-            )
-        )
+        values = {"person_id": person_id, "facts": facts, "jurisdiction": jurisdiction}
+        await self.conn.execute(_LEARN_OPENING if opens else _LEARN, values)
 
     async def case_opened(self, person_id: uuid.UUID, case_id: uuid.UUID) -> None:
         """One more open case for the person (followed again if their profile had closed)."""
@@ -82,11 +110,7 @@ class RiskStore:
 
     async def profile(self, person_id: uuid.UUID) -> tuple[dict[str, Any], str | None] | None:
         """The person's facts and office, or None when nothing is known of them."""
-        row = (
-            await self.conn.execute(
-                sa.select(profiles.c.facts, profiles.c.jurisdiction).where(profiles.c.person_id == person_id)
-            )
-        ).first()
+        row = (await self.conn.execute(_PROFILE, {"person_id": person_id})).first()
         return None if row is None else (row.facts, row.jurisdiction)
 
     async def persons(self) -> list[uuid.UUID]:
@@ -97,7 +121,7 @@ class RiskStore:
     # --- assessments ---------------------------------------------------------------------------------
 
     async def add_assessment(self, **values: Any) -> None:
-        await self.conn.execute(sa.insert(assessments).values(**values))
+        await self.conn.execute(_ADD_ASSESSMENT, values)
 
     async def latest(self, person_id: uuid.UUID, version: str) -> tuple[uuid.UUID, str] | None:
         """The person's newest assessment under `version`: its id and level (an override's, if any)."""
@@ -115,14 +139,8 @@ class RiskStore:
         """The person's newest assessment under `version`, whole and locked: an override being
         recorded on it and a new assessment that may carry it take turns (docs/domain.md,
         "Risk overrides")."""
-        query = (
-            sa.select(assessments)
-            .where(assessments.c.person_id == person_id, assessments.c.instrument_version == version)
-            .order_by(assessments.c.created_at.desc())
-            .limit(1)
-            .with_for_update()
-        )
-        return (await self.conn.execute(query)).mappings().first()
+        params = {"person_id": person_id, "version": version}
+        return (await self.conn.execute(_LATEST_FOR_UPDATE, params)).mappings().first()
 
     async def later_for_update(self, assessment_id: uuid.UUID) -> list[Any]:
         """The same person's assessments under the same version made after this one, oldest first, locked."""
@@ -172,18 +190,8 @@ class RiskStore:
 
     async def set_reassessment(self, person_id: uuid.UUID, due: datetime, payload: dict[str, Any]) -> None:
         """The person's one reassessment deadline, moved to `due` (armed again if it had fired)."""
-        stmt = insert(timers).values(key=f"reassess:{person_id}", kind="risk.reassess", due_at=due, payload=payload)
-        await self.conn.execute(
-            stmt.on_conflict_do_update(
-                index_elements=["key"],
-                set_={
-                    "due_at": stmt.excluded.due_at,
-                    "payload": stmt.excluded.payload,
-                    "fired_at": None,
-                    "attempts": 0,
-                },
-            )
-        )
+        values = {"key": f"reassess:{person_id}", "kind": "risk.reassess", "due_at": due, "payload": payload}
+        await self.conn.execute(_SET_REASSESSMENT, values)
 
     async def schedule(self, key: str, kind: str, due: datetime, payload: dict[str, Any]) -> None:
         await schedule(self.uow, key, kind, due, payload)

@@ -74,6 +74,16 @@ _TRACK_INSERT = BulkInsert(
     track_points, ("person_id", "recorded_at", "lon", "lat", "accuracy_m", "outside"), utc_datetimes=True
 )
 
+# Built once and executed with each call's values (shared/timers.py says why).
+_RECORD = sa.insert(timeline)
+_OPEN_CASE = insert(cases).on_conflict_do_nothing(index_elements=["source_ref"]).returning(cases.c.case_id)
+_UNPARK = (
+    sa.delete(parked_fixes)
+    .where(parked_fixes.c.person_id == sa.bindparam("person_id"))
+    .returning(parked_fixes.c.envelope, parked_fixes.c.recorded_at)
+)
+_UNPARK_BY = _UNPARK.where(parked_fixes.c.parked_at <= sa.bindparam("parked_by"))
+
 Row = Mapping[Any, Any]  # a row by column name (SQLAlchemy's RowMapping, or a dict in tests)
 
 
@@ -150,11 +160,14 @@ class SupervisionStore:
         self, person_id: uuid.UUID, event_id: uuid.UUID, event_type: str, occurred_at: datetime, summary: dict[str, Any]
     ) -> None:
         """The case file (档案): every significant event of a person, in order."""
-        await self.conn.execute(
-            sa.insert(timeline).values(
-                person_id=person_id, event_id=event_id, event_type=event_type, occurred_at=occurred_at, summary=summary
-            )
-        )
+        values = {
+            "person_id": person_id,
+            "event_id": event_id,
+            "event_type": event_type,
+            "occurred_at": occurred_at,
+            "summary": summary,
+        }
+        await self.conn.execute(_RECORD, values)
 
     async def count_recorded(self, person_id: uuid.UUID, event_type: str, since: datetime) -> int:
         return int(
@@ -175,12 +188,7 @@ class SupervisionStore:
 
     async def open_case(self, **values: Any) -> bool:
         """Insert a case; False when its source (an order, a handover) opened one already."""
-        inserted = await self.conn.execute(
-            insert(cases)
-            .values(**values)
-            .on_conflict_do_nothing(index_elements=["source_ref"])
-            .returning(cases.c.case_id)
-        )
+        inserted = await self.conn.execute(_OPEN_CASE, values)
         return inserted.scalar() is not None
 
     async def case(self, case_id: uuid.UUID, *, for_update: bool = False) -> Row | None:
@@ -491,10 +499,10 @@ class SupervisionStore:
 
     async def unpark_fixes(self, person_id: uuid.UUID, parked_by: datetime | None = None) -> list[dict[str, Any]]:
         """Take the person's parked fixes (those parked by `parked_by`, or all), oldest fix first."""
-        query = sa.delete(parked_fixes).where(parked_fixes.c.person_id == person_id)
-        if parked_by is not None:
-            query = query.where(parked_fixes.c.parked_at <= parked_by)
-        rows = await self.conn.execute(query.returning(parked_fixes.c.envelope, parked_fixes.c.recorded_at))
+        if parked_by is None:
+            rows = await self.conn.execute(_UNPARK, {"person_id": person_id})
+        else:
+            rows = await self.conn.execute(_UNPARK_BY, {"person_id": person_id, "parked_by": parked_by})
         return [r.envelope for r in sorted(rows, key=lambda r: r.recorded_at)]
 
     async def first_parked_at(self, person_id: uuid.UUID) -> datetime | None:
