@@ -81,16 +81,16 @@ _SCHEDULE = insert(timers).on_conflict_do_nothing(index_elements=["key"]).return
 _CANCEL = sa.delete(timers).where(timers.c.key == sa.bindparam("key"), timers.c.fired_at.is_(None))
 
 
-def _arm() -> Any:
+def _rearm(*, only_fired: bool) -> Any:
     stmt = insert(timers)
     return stmt.on_conflict_do_update(
         index_elements=["key"],
         set_={"due_at": stmt.excluded.due_at, "payload": stmt.excluded.payload, "fired_at": None, "attempts": 0},
-        where=timers.c.fired_at.isnot(None),
+        where=timers.c.fired_at.isnot(None) if only_fired else None,
     )
 
 
-_ARM = _arm()
+_ARM, _MOVE = _rearm(only_fired=True), _rearm(only_fired=False)
 
 
 async def schedule(
@@ -126,6 +126,11 @@ async def arm(uow: UnitOfWork, key: str, kind: str, due_at: datetime, payload: d
     """Arm `key` at `due_at` unless it is armed already; one that fired before is armed again.
     For deadlines that recur per key (an unarmed key is like a fresh one)."""
     await uow.conn.execute(_ARM, {"key": key, "kind": kind, "due_at": due_at, "payload": payload or {}})
+
+
+async def move(uow: UnitOfWork, key: str, kind: str, due_at: datetime, payload: dict[str, Any] | None = None) -> None:
+    """`key`'s one deadline, moved to `due_at` whatever it was (armed again if it had fired)."""
+    await uow.conn.execute(_MOVE, {"key": key, "kind": kind, "due_at": due_at, "payload": payload or {}})
 
 
 async def cancel(uow: UnitOfWork, key: str) -> bool:

@@ -242,9 +242,11 @@ class RiskHandlers:
         await store.set_override(assessment_id, level, reason, actor.name)
         for each in stands:
             await store.set_override(each["assessment_id"], level, reason, actor.name, carried_from=assessment_id)
+        made = _overridden(row, actor.name, level, reason)
         if len(stands) < len(later):
-            return _overridden(row, actor.name, level, reason)  # a later rise stands; nothing current changed
-        for each in [row, *stands]:
+            return made  # a later rise stands; nothing current changed
+        uow.publish(made, subject=row["person_id"])
+        for each in stands:
             uow.publish(_overridden(each, actor.name, level, reason), subject=row["person_id"])
         await self._after_level(
             uow,
@@ -256,7 +258,7 @@ class RiskHandlers:
             row["jurisdiction"],
             None,
         )
-        return _overridden(row, actor.name, level, reason)
+        return made
 
     @staticmethod
     def published(
@@ -291,8 +293,8 @@ class RiskHandlers:
         """No assessment since the one that set this deadline: the reassessment is overdue."""
         person_id = uuid.UUID(timer.payload["person_id"])
         store = self.store(uow)
-        latest = await store.latest(person_id, self.instrument.version)
-        if latest is None or str(latest[0]) != timer.payload["assessment_id"]:
+        latest = await store.latest_for_update(person_id, self.instrument.version)
+        if latest is None or str(latest["assessment_id"]) != timer.payload["assessment_id"]:
             return  # assessed again meanwhile
         profile = await store.profile(person_id)
         signal = ReassessmentOverdue(

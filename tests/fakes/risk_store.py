@@ -49,12 +49,6 @@ class FakeRiskStore:
         blank = dict.fromkeys(("override_level", "override_reason", "overridden_by", "overridden_at"))
         self.assessments.append({**blank, "override_carried_from": None, **values})
 
-    async def latest(self, person_id: uuid.UUID, version: str) -> tuple[uuid.UUID, str] | None:
-        mine = [a for a in self.assessments if a["person_id"] == person_id and a["instrument_version"] == version]
-        if not mine:
-            return None
-        return mine[-1]["assessment_id"], mine[-1]["override_level"] or mine[-1]["computed_level"]
-
     async def latest_for_update(self, person_id: uuid.UUID, version: str) -> dict[str, Any] | None:
         mine = [a for a in self.assessments if a["person_id"] == person_id and a["instrument_version"] == version]
         return mine[-1] if mine else None

@@ -14,7 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from services.risk.adapters.tables import assessments, profiles
 from shared.db.uow import UnitOfWork
-from shared.timers import cancel_prefix, schedule, timers
+from shared.timers import cancel_prefix, move, schedule
 
 
 def _learn(*, opens: bool) -> Any:
@@ -30,18 +30,9 @@ def _learn(*, opens: bool) -> Any:
     )
 
 
-def _set_reassessment() -> Any:
-    stmt = insert(timers)
-    return stmt.on_conflict_do_update(
-        index_elements=["key"],
-        set_={"due_at": stmt.excluded.due_at, "payload": stmt.excluded.payload, "fired_at": None, "attempts": 0},
-    )
-
-
 # Built once and executed with each call's values (shared/timers.py says why).
 _LEARN, _LEARN_OPENING = _learn(opens=False), _learn(opens=True)
 _ADD_ASSESSMENT = sa.insert(assessments)
-_SET_REASSESSMENT = _set_reassessment()
 _PROFILE = sa.select(profiles.c.facts, profiles.c.jurisdiction).where(profiles.c.person_id == sa.bindparam("person_id"))
 _LATEST_FOR_UPDATE = (
     sa.select(assessments)
@@ -123,18 +114,6 @@ class RiskStore:
     async def add_assessment(self, **values: Any) -> None:
         await self.conn.execute(_ADD_ASSESSMENT, values)
 
-    async def latest(self, person_id: uuid.UUID, version: str) -> tuple[uuid.UUID, str] | None:
-        """The person's newest assessment under `version`: its id and level (an override's, if any)."""
-        row = (
-            await self.conn.execute(
-                sa.select(assessments.c.assessment_id, assessments.c.computed_level, assessments.c.override_level)
-                .where(assessments.c.person_id == person_id, assessments.c.instrument_version == version)
-                .order_by(assessments.c.created_at.desc())
-                .limit(1)
-            )
-        ).first()
-        return None if row is None else (row.assessment_id, row.override_level or row.computed_level)
-
     async def latest_for_update(self, person_id: uuid.UUID, version: str) -> Any:
         """The person's newest assessment under `version`, whole and locked: an override being
         recorded on it and a new assessment that may carry it take turns (docs/domain.md,
@@ -190,8 +169,7 @@ class RiskStore:
 
     async def set_reassessment(self, person_id: uuid.UUID, due: datetime, payload: dict[str, Any]) -> None:
         """The person's one reassessment deadline, moved to `due` (armed again if it had fired)."""
-        values = {"key": f"reassess:{person_id}", "kind": "risk.reassess", "due_at": due, "payload": payload}
-        await self.conn.execute(_SET_REASSESSMENT, values)
+        await move(self.uow, f"reassess:{person_id}", "risk.reassess", due, payload)
 
     async def schedule(self, key: str, kind: str, due: datetime, payload: dict[str, Any]) -> None:
         await schedule(self.uow, key, kind, due, payload)
