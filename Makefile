@@ -8,7 +8,7 @@ KAFKA_LIBS := .local/kafka/libs/.complete
 DEVSTACK := $(PY) -m tools.devstack
 PYTEST_ARGS ?=
 
-.PHONY: help setup console fonts browser run up down demo status promote lint test test-unit bench k8s k8s-verify reliability dlq-show dlq-replay replay schemas clean
+.PHONY: help setup console fonts browser run up down demo status promote lint lint-run test test-unit bench k8s k8s-verify reliability dlq-show dlq-replay replay schemas clean
 
 help:
 	@echo "make run    — set up and run the whole platform in the foreground (Ctrl-C stops it)"
@@ -16,7 +16,8 @@ help:
 	@echo "make up CLUSTER=3 — the same on three brokers, a PostgreSQL standby, two of supervision and alerting"
 	@echo "make down   — stop everything"
 	@echo "make promote — promote the cluster's PostgreSQL standby after its primary died"
-	@echo "make test   — set up and run the whole test suite (real Kafka and PostgreSQL), after make lint"
+	@echo "make test   — set up and run the whole test suite (real Kafka and PostgreSQL), the lint beside it"
+	@echo "make test-unit — the unit and static tests alone: the quick loop (the virtual environment only)"
 	@echo "make lint   — ruff, and mypy strict on shared/ and every domain/"
 	@echo "make demo   — up, plus the simulator"
 	@echo "make bench  — the benchmark (bench/results/latest.json)"
@@ -94,17 +95,23 @@ demo: up
 
 # The house rules (docs/architecture.md, "Checked by tools"): ruff's lint and format on everything,
 # mypy strict on the shared plumbing and the pure domains, mypy on the rest of the services.
-lint: setup
+lint: setup lint-run
+
+lint-run:
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/mypy --strict shared services/*/domain
 	$(VENV)/bin/mypy --no-warn-unused-ignores services
 
-test: setup browser lint
-	$(PY) -m pytest $(PYTEST_ARGS)
+# The lint runs beside pytest, and pytest starts the test stack in the background while the unit
+# and static tests run (tools/testrun.py, tests/conftest.py); each phase's time is printed.
+test: setup browser
+	$(PY) -m tools.testrun $(PYTEST_ARGS)
 
-test-unit: setup
-	$(PY) -m pytest tests/unit tests/static $(PYTEST_ARGS)
+# The quick loop while working: the virtual environment alone (no Kafka jars, console build,
+# fonts or browser); the tests that need Debian's CJK fonts are left to `make test`.
+test-unit: $(STAMP)
+	$(PY) -m pytest tests/unit tests/static -m "not fonts" $(PYTEST_ARGS)
 
 BENCH_ARGS ?=
 bench: setup

@@ -1,33 +1,71 @@
 """Test-wide fixtures. Unit tests need nothing; integration and e2e tests get a real Kafka
-(KRaft) and a real PostgreSQL of their own, started once per session on ports apart from a
-developer's `make up` (Kafka 19092, PostgreSQL 25432, services +10000)."""
+(KRaft) and a real PostgreSQL of their own, brought up once per session through `make up`'s CLI
+on ports apart from a developer's `make up` (tests/session_stack.py).
+
+The order is the cheapest feedback first and what shares the stack's topics in the order least
+in each other's way: unit and static tests (while the stack starts in the background),
+integration tests (in-process services, before the six service processes exist to read their
+traffic too), end-to-end tests, the fault suite (it floods the shared topics), and last
+tests/zz_final (the identity scan, then `down` and a timed second `up`).
+
+`make test` runs the suite as two lanes at once (tools/testrun.py), each on a stack of its own,
+chosen by SPS_TEST_LANE: "infra" runs the integration tests, the stream-state fault tests and the
+replicated platform's (which has a cluster of its own, started in the background from the
+session's start), "platform" everything else; the identity scan runs at the end of both, over
+each lane's own stack. Unset, one process runs everything selected."""
 
 from __future__ import annotations
 
 import os
-import shutil
-from pathlib import Path
 
 import pytest
 
-from shared.paths import LOCAL_DIR
+from tests.kafka_helpers import TopicTail
+from tests.session_stack import (
+    KAFKA_PORT,
+    PG_PORT,
+    POLICY,
+    PORT_OFFSET,
+    TEST_ROOT,
+    TRACES,
+    cluster,
+    describe,
+    infrastructure,
+    must,
+)
 
-TEST_ROOT = Path(os.environ.get("SPS_TEST_DIR", LOCAL_DIR / "test"))
-KAFKA_PORT = 19092
-PG_PORT = 25432  # below the ephemeral port range (32768+), where client sockets could hold it
-PORT_OFFSET = 10000
-TRACES = TEST_ROOT / "traces"
+__all__ = ["KAFKA_PORT", "PG_PORT", "PORT_OFFSET", "TEST_ROOT", "TRACES"]  # what tests import from here
+
+ORDER = ("/unit/", "/static/", "/integration/", "/e2e/", "/faults/", "/zz_final/")
+INFRA_LANE = (
+    "/integration/",
+    "/faults/test_cluster_platform.py",
+    "/faults/test_stream_state.py",
+    "/zz_final/test_identity_scan.py",
+)
+BOTH_LANES = ("/zz_final/test_identity_scan.py",)
+
+
+def _rank(item: pytest.Item) -> int:
+    path = str(item.path)
+    return next((i for i, part in enumerate(ORDER) if part in path), len(ORDER))
+
+
+def in_lane(path: str, lane: str) -> bool:
+    if not lane or any(part in path for part in BOTH_LANES):
+        return True
+    infra = any(part in path for part in INFRA_LANE)
+    return infra if lane == "infra" else not infra
 
 
 def pytest_collection_modifyitems(config, items):
-    # The fault suite floods the shared topics; in-process services of the integration tests read
-    # those topics from the start, so the faults run after them (and before tests/zz_final).
-    items.sort(
-        key=lambda item: (
-            "/faults/" in str(item.path) or "/zz_final/" in str(item.path),
-            "/zz_final/" in str(item.path),
-        )
-    )
+    lane = os.environ.get("SPS_TEST_LANE", "")
+    if lane:
+        other = [item for item in items if not in_lane(str(item.path), lane)]
+        if other:
+            config.hook.pytest_deselected(items=other)
+            items[:] = [item for item in items if in_lane(str(item.path), lane)]
+    items.sort(key=_rank)  # stable: within a directory, collection order stays
     for item in items:
         path = str(item.path)
         if "/integration/" in path:
@@ -38,50 +76,38 @@ def pytest_collection_modifyitems(config, items):
             item.add_marker(pytest.mark.faults)
 
 
-@pytest.fixture(scope="session")
-def stack():
-    """Real Kafka and PostgreSQL for the session (or those named by the environment)."""
-    from tools.devstack.stack import Stack
+def pytest_collection_finish(session):
+    """Start Kafka and PostgreSQL now, in the background, if any selected test will need them;
+    and the replicated platform likewise."""
+    needed = {name for item in session.items for name in getattr(item, "fixturenames", ())}
+    if "stack" in needed:
+        infrastructure.begin()
+    if "cluster" in needed:
+        cluster.begin()
 
-    if TEST_ROOT.exists():
-        s = Stack(root=TEST_ROOT, kafka_port=KAFKA_PORT, pg_port=PG_PORT, port_offset=PORT_OFFSET)
-        s.down()  # a previous run that died may have left processes behind
-        shutil.rmtree(TEST_ROOT)
-    # Every service writes its spans to a file of its own (tests/e2e/test_tracing.py reads them).
-    s = Stack(
-        root=TEST_ROOT,
-        kafka_port=KAFKA_PORT,
-        pg_port=PG_PORT,
-        port_offset=PORT_OFFSET,
-        durable=False,
-        extra_env={"SPS_DEMO_MODE": "true", "SPS_TRACE_FILE": str(TRACES / "{service}.jsonl")},
-        say=lambda msg: print(f"[stack] {msg}"),
-    )
-    s.infra_up()
-    TRACES.mkdir(parents=True, exist_ok=True)
+
+@pytest.fixture(scope="session")
+async def stack():
+    """Real Kafka and PostgreSQL for the session (or those named by the environment). At its
+    end the session's topic readers stop (tests/kafka_helpers.TopicTail), then the stack."""
+    infrastructure.wait()
+    s = describe()
+    if s.credentials is not None:  # this process talks to Kafka as the operator, as `make up`'s tools do
+        os.environ.update(s.credentials.operator_auth(demo=True).environ())
+    if infrastructure.seconds is not None:
+        print(f"\n[stack] Kafka and PostgreSQL up in {infrastructure.seconds:.1f}s (in the background)")
     yield s
-    s.down()
+    await TopicTail.close_all()
+    must("down")
 
 
 @pytest.fixture(scope="session")
 def platform(stack):
-    """All six services as real processes on the test stack (ports +10000).
-
-    Their policy is the repository's, except that failures from one address are not throttled:
-    every test client shares 127.0.0.1, and the fuzz tests fail sign-ins on purpose. The throttle
-    itself is tested in process (tests/integration/test_staff_accounts.py)."""
-    import yaml
-
-    from shared.paths import POLICY_DIR
-
-    policy = TEST_ROOT / "policy"
-    shutil.copytree(POLICY_DIR, policy, dirs_exist_ok=True)
-    security = yaml.safe_load((policy / "security.yaml").read_text(encoding="utf-8"))
-    security["throttle"]["per_address"]["max_failures"] = 1_000_000
-    (policy / "security.yaml").write_text(yaml.safe_dump(security), encoding="utf-8")
-    os.environ["SPS_POLICY_DIR"] = str(policy)
-    stack.services_up()
-    stack.wait_ready(timeout_s=120)
+    """All six services as real processes on the test stack (ports +10000), started by `make
+    up`'s CLI with the test stack's settings (tests/session_stack.py, `service_env`). This
+    process reads the same policy copy, as the services do."""
+    os.environ["SPS_POLICY_DIR"] = str(POLICY)
+    must("up")
     yield stack
     stack.services_down()
     os.environ.pop("SPS_POLICY_DIR", None)

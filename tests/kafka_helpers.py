@@ -12,7 +12,17 @@ from shared.kafka.connection import client_options
 from shared.kafka.dlq import header
 from shared.topics import dlq
 
-__all__ = ["decoded", "end_offsets", "fresh_topic", "header", "published_by", "read_topic", "start_groups_at_end"]
+__all__ = [
+    "TopicTail",
+    "applied_by",
+    "decoded",
+    "end_offsets",
+    "fresh_topic",
+    "header",
+    "published_by",
+    "read_topic",
+    "start_groups_at_end",
+]
 
 
 async def read_topic(bootstrap: str, topic: str, *, min_count: int = 0, timeout_s: float = 30.0) -> list:
@@ -130,3 +140,119 @@ async def start_groups_at_end(bootstrap: str, groups: dict[str, list[str]]) -> N
             await consumer.commit({tp: offset for tp, offset in ends.items()})
         finally:
             await consumer.stop()
+
+
+class TopicTail:
+    """One consumer that follows a topic from its beginning for the whole session, its records kept
+    by key: a test asks for a key's records up to the end offsets as they are when it asks (what
+    a fresh read to the end would return), without a new consumer, login and re-read each time."""
+
+    _tails: dict[tuple[str, str], TopicTail] = {}
+
+    def __init__(self, bootstrap: str, topic: str) -> None:
+        self.bootstrap, self.topic = bootstrap, topic
+        self.by_key: dict[bytes | None, list] = {}
+        self.positions: dict[int, int] = {}
+        self._consumer: AIOKafkaConsumer | None = None
+        self._task: asyncio.Task | None = None
+        self._started = asyncio.Lock()
+
+    @classmethod
+    def of(cls, bootstrap: str, topic: str) -> TopicTail:
+        tail = cls._tails.get((bootstrap, topic))
+        if tail is None or (tail._task is not None and tail._task.done()):
+            tail = cls._tails[(bootstrap, topic)] = cls(bootstrap, topic)
+        return tail
+
+    @classmethod
+    async def close_all(cls) -> None:
+        for tail in cls._tails.values():
+            if tail._task is not None:
+                tail._task.cancel()
+                await asyncio.gather(tail._task, return_exceptions=True)
+            if tail._consumer is not None:
+                await tail._consumer.stop()
+        cls._tails.clear()
+
+    async def _start(self) -> None:
+        async with self._started:
+            if self._consumer is not None:
+                return
+            consumer = AIOKafkaConsumer(bootstrap_servers=self.bootstrap, enable_auto_commit=False, **client_options())
+            await consumer.start()
+            await consumer._client.force_metadata_update()
+            tps = [TopicPartition(self.topic, p) for p in sorted(consumer.partitions_for_topic(self.topic) or [])]
+            consumer.assign(tps)
+            await consumer.seek_to_beginning(*tps)
+            self._consumer, self._tps = consumer, tps
+            self._task = asyncio.create_task(self._follow())
+
+    async def _follow(self) -> None:
+        assert self._consumer is not None
+        while True:
+            batch = await self._consumer.getmany(timeout_ms=200)
+            for tp, recs in batch.items():
+                for r in recs:
+                    self.by_key.setdefault(r.key, []).append(r)
+                if recs:
+                    self.positions[tp.partition] = recs[-1].offset + 1
+
+    async def caught_up(self, timeout_s: float = 30.0) -> dict[bytes | None, list]:
+        """Every record up to the topic's end offsets now, by key."""
+        await self._start()
+        assert self._consumer is not None
+        deadline = time.monotonic() + timeout_s
+        ends = await self._consumer.end_offsets(self._tps)
+        while any(self.positions.get(tp.partition, 0) < end for tp, end in ends.items()):
+            assert time.monotonic() < deadline, f"{self.topic} not read to its end in {timeout_s}s"
+            await asyncio.sleep(0.05)
+        return self.by_key
+
+    async def records(self, key: str, *, min_count: int = 0, timeout_s: float = 30.0) -> list:
+        """`key`'s records up to the topic's end offsets now; then, while fewer than `min_count`,
+        up to the newer ends, until the timeout (then what there is)."""
+        await self._start()
+        assert self._consumer is not None
+        deadline = time.monotonic() + timeout_s
+        wanted = key.encode()
+        while True:
+            ends = await self._consumer.end_offsets(self._tps)
+            while any(self.positions.get(tp.partition, 0) < end for tp, end in ends.items()):
+                if time.monotonic() > deadline:
+                    return list(self.by_key.get(wanted, []))
+                await asyncio.sleep(0.05)
+            mine = list(self.by_key.get(wanted, []))
+            if len(mine) >= min_count or time.monotonic() > deadline:
+                return mine
+            await asyncio.sleep(0.2)
+
+
+async def applied_by(bootstrap: str, group: str, topic: str, key: str, event_type: str, timeout_s: float = 30.0):
+    """Wait until consumer group `group` has committed past `key`'s record of `event_type` on
+    `topic`: the service has applied it (its offsets are committed after its handlers ran).
+    For a view fed by an event that nothing outside the service shows, such as a leave in the
+    judging replica's case view."""
+    from aiokafka.admin import AIOKafkaAdminClient
+
+    deadline = time.monotonic() + timeout_s
+    tail = TopicTail.of(bootstrap, topic)
+    wanted = event_type.encode()
+    while True:
+        found = [r for r in await tail.records(key, timeout_s=timeout_s) if wanted in (r.value or b"")]
+        if found:
+            record = found[-1]
+            break
+        assert time.monotonic() < deadline, f"no {event_type} for {key} on {topic}"
+        await asyncio.sleep(0.1)
+    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap, **client_options())
+    await admin.start()
+    try:
+        tp = TopicPartition(topic, record.partition)
+        while True:
+            committed = (await admin.list_consumer_group_offsets(group, partitions=[tp])).get(tp)
+            if committed is not None and committed.offset > record.offset:
+                return record
+            assert time.monotonic() < deadline, f"{group} has not applied {event_type} for {key} ({committed})"
+            await asyncio.sleep(0.1)
+    finally:
+        await admin.close()

@@ -1,6 +1,12 @@
 """The fault suite's figures: each test records what it sent, what it broke, what was lost or
 doubled and how long recovery took. They are written to `<test dir>/reliability.json` on every
-run; `make reliability` (SPS_RELIABILITY_DOC=docs/reliability.md) also renders the page."""
+run; `make reliability` (SPS_RELIABILITY_DOC=docs/reliability.md) also renders the page.
+
+One knob sets the suite's sizes: SPS_FAULT_SCALE, the share of the full sizes each test sends
+(records, persons, notices). `make test` runs at SCALE_IN_TEST, which still takes every path:
+every kill, restart and failover happens, with records in flight, and everything is counted to
+0 lost and 0 doubled; `make reliability` runs at 1 (full size) and writes the page, which must
+come from a full-size run (tests/static/test_reliability_doc.py)."""
 
 from __future__ import annotations
 
@@ -16,6 +22,14 @@ import pytest
 from bench.observe import machine
 from shared.paths import REPO_ROOT
 from tests.conftest import TEST_ROOT
+
+SCALE_IN_TEST = 0.25
+SCALE = float(os.environ.get("SPS_FAULT_SCALE", SCALE_IN_TEST))
+
+
+def scaled(full: int, least: int = 1) -> int:
+    """`full` at the suite's scale, never below `least` (what the test needs to take its paths)."""
+    return max(least, round(full * SCALE))
 
 
 @dataclass
@@ -55,6 +69,7 @@ def figures():
         return
     report = {
         "generated_at": datetime.now(UTC).isoformat(timespec="seconds"),
+        "scale": SCALE,
         "machine": machine(),
         "suite_seconds": round(time.monotonic() - collected.started, 1),
         "faults": [asdict(f) for f in collected.items],
@@ -67,6 +82,10 @@ def figures():
         print(f"\n[faults] wrote {target}")
 
 
+def _scale(scale: float) -> str:
+    return "full size (SPS_FAULT_SCALE=1)" if scale == 1 else f"SPS_FAULT_SCALE={scale:g} of the full sizes"
+
+
 def render(report: dict) -> str:
     m = report["machine"]
     lines = [
@@ -77,7 +96,8 @@ def render(report: dict) -> str:
         f"{' with uncommitted changes' if m.get('uncommitted_changes') else ''}, "
         f"{m['cpus']} cores, {m['memory_gb']} GB, "
         f"speed reference {m.get('speed_reference_us')} µs (bench/observe.py), "
-        f"Python {m['python']}. Real Kafka (KRaft) and PostgreSQL; nothing mocked. "
+        f"Python {m['python']}, at {_scale(report.get('scale', 1))}. "
+        "Real Kafka (KRaft) and PostgreSQL; nothing mocked. "
         "Do not edit by hand: run `make reliability` again.",
         "",
         "Lost and doubled are counted, not assumed: each test reads back the database rows and the "

@@ -13,12 +13,13 @@ import pytest
 from bench import load
 from bench.raw import producer
 from tests.e2e.test_thin_slice import gateway_token
+from tests.faults.conftest import scaled
 from tests.faults.helpers import gateway_notice, open_cases, post_until_accepted, run_id, settle
 from tools.devstack import procs
 
 pytestmark = pytest.mark.faults
 
-FIRST, PERSONS, NOTICES = 920_000, 100, 100
+FIRST, PERSONS, NOTICES = 920_000, scaled(100, 20), scaled(100, 20)
 DOWN_S = 8.0
 
 

@@ -17,16 +17,16 @@ from bench.raw import produce, producer
 from shared import topics
 from shared.envelope import encode, new_event
 from shared.events import MaskedPerson, ReleaseNoticeIngested
-from tests.faults.conftest import Figure
+from tests.faults.conftest import Figure, scaled
 from tests.faults.helpers import alerts_once, execute, open_cases, receipts_once, scalar, wait_alerts
 from tests.kafka_helpers import decoded, read_topic
 
 pytestmark = pytest.mark.faults
 
-PERSONS, FIXES_EACH, NOTICES = 200, 100, 1000
+PERSONS, FIXES_EACH, NOTICES = 200, scaled(100, 20), scaled(1000, 100)  # full: 20,000 fixes, 1,000 notices
 OUTSIDE_FROM = 50  # persons with index ≥ this leave the county half-way: one zone_exit each
 FIRST = 900_000  # bench person indexes of their own, apart from every other test's persons
-KEY_EVERY, KEY_BELOW = 3, 140  # key persons (必接必送) in the first slice: an arrival deadline each
+KEY_EVERY, KEY_BELOW = 3, scaled(140, 12)  # key persons (必接必送) in the first slice: an arrival deadline each
 
 
 def notice(k: int, run: str) -> tuple[bytes, bytes, list]:

@@ -13,6 +13,7 @@ import pytest
 from bench import load
 from bench.raw import produce, producer
 from shared import topics
+from tests.faults.conftest import scaled
 from tests.faults.helpers import open_cases, run_id, settle
 from tests.faults.test_kill9 import notice
 from tools.devstack import procs
@@ -20,7 +21,7 @@ from tools.devstack.stack import SERVICES
 
 pytestmark = pytest.mark.faults
 
-FIRST, PERSONS, NOTICES = 930_000, 100, 200
+FIRST, PERSONS, NOTICES = 930_000, scaled(100, 20), scaled(200, 40)
 DOWN_S = 8.0
 
 

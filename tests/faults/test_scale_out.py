@@ -15,13 +15,13 @@ from bench import load
 from bench.observe import wait_members
 from bench.raw import produce, producer
 from shared import topics
-from tests.faults.conftest import Figure
+from tests.faults.conftest import Figure, scaled
 from tests.faults.helpers import alerts_once, open_cases
 from tests.kafka_helpers import decoded, read_topic
 
 pytestmark = pytest.mark.faults
 
-FIRST, PERSONS, PER_PHASE = 940_000, 300, 10
+FIRST, PERSONS, PER_PHASE = 940_000, scaled(300, 60), 10
 PHASES = ("inside", "outside", "inside", "outside")  # → exited, returned, exited
 SCALED = ("supervision", "alerting")
 EXTRA = (1, 2)  # instances beside the platform's own (0)

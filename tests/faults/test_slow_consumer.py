@@ -19,13 +19,13 @@ from shared.db.uow import UnitOfWork
 from shared.envelope import encode, new_event
 from shared.kafka.consumer import ConsumerRunner
 from shared.kafka.producer import EventProducer
-from tests.faults.conftest import Figure
+from tests.faults.conftest import Figure, scaled
 from tests.kafka_helpers import fresh_topic
 from tests.scratch_db import scratch_database
 
 pytestmark = pytest.mark.faults
 
-RECORDS = 2000
+RECORDS = scaled(2000, 500)
 MAX_POLL_MS = 4000
 STALL_S = 10.0
 

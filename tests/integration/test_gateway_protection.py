@@ -453,7 +453,7 @@ def _demo_identity_key() -> bytes:
 
 
 async def test_with_the_broker_stopped_a_batch_gets_202_or_503_and_every_202_reaches_kafka(stack, tmp_path: Path):
-    node = scratch_broker(tmp_path / "kafka", 29292)
+    node = scratch_broker(tmp_path / "kafka", 29392)  # the replicated platform has 29292 up
     await start_scratch_broker(node)
     try:
         async with gateway(stack, "exchange_down", bootstrap=node.bootstrap, publish_timeout_s=1.0) as (app, client):

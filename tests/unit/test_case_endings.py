@@ -170,6 +170,7 @@ def test_the_certificate_says_who_what_term_and_when_in_zh_cn():
         assert expected in text, expected
 
 
+@pytest.mark.fonts
 def test_the_certificate_pdf_renders_to_png_with_every_glyph():
     import pypdfium2 as pdfium
 
@@ -190,6 +191,7 @@ def test_the_certificate_pdf_renders_to_png_with_every_glyph():
     assert title.getextrema()[0] < 80  # the title is drawn, dark on white
 
 
+@pytest.mark.fonts
 def test_a_character_no_font_has_refuses_the_print_rather_than_drop_it():
     rare = {**IDENTITY, "name": "王\U0002a6a5"}  # a 生僻字 outside the fonts (CJK Extension B)
     with pytest.raises(FontMissing, match="U\\+2A6A5"):

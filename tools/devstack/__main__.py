@@ -33,7 +33,8 @@ CLUSTER_OPTION = typer.Option(
 
 def _stack(demo: bool = True, cluster: int = 1) -> Stack:
     """The default addresses of the contract; SPS_LOCAL_DIR, SPS_KAFKA_PORT, SPS_PG_PORT and
-    SPS_PORT_OFFSET move a second copy (the tests use this) out of the way of the first."""
+    SPS_PORT_OFFSET move a second copy (the tests use this) out of the way of the first, and
+    SPS_DURABLE=false turns PostgreSQL's fsync off for a copy that is thrown away after."""
     env = {"SPS_DEMO_MODE": "true"} if demo else {}
     root = Path(os.environ.get("SPS_LOCAL_DIR", LOCAL_DIR))
     return Stack(
@@ -41,6 +42,7 @@ def _stack(demo: bool = True, cluster: int = 1) -> Stack:
         kafka_port=int(os.environ.get("SPS_KAFKA_PORT", 9092)),
         pg_port=int(os.environ.get("SPS_PG_PORT", 5432)),
         port_offset=int(os.environ.get("SPS_PORT_OFFSET", 0)),
+        durable=os.environ.get("SPS_DURABLE", "true").lower() not in ("0", "false", "no"),
         extra_env=env,
         say=lambda msg: console.print(f"[green]✓[/] {msg}"),
         brokers=cluster,
