@@ -5,7 +5,6 @@ handover; missed deadlines → alerts; arrival → a resettlement case and a new
 
 from __future__ import annotations
 
-import asyncio
 import uuid
 from datetime import UTC, date, datetime, timedelta
 
@@ -14,6 +13,7 @@ import httpx
 from shared.county import default_county
 from tests.e2e.test_thin_slice import alerts_for, gateway_token, staff
 from tests.factories import random_id_number
+from tests.faults.helpers import db_url, scalar
 from tests.internal_calls import service_headers
 from tests.waiting import eventually
 
@@ -197,7 +197,20 @@ async def test_missed_deadlines_raise_alerts_and_arrival_opens_a_case(platform):
             ("release_intake_missed", "red"),
             ("pickup_unplanned", "orange"),
         }
-        await asyncio.sleep(1.0)
+        # The planned one's pick-up plan was due in 13 days, and was made: its deadline can no longer
+        # fire (cancelled by the plan, or still ahead and unfired), and it never did (handover's
+        # outbox, written with any firing, holds no pick-up signal for the person).
+        handover_db = db_url(platform, "handover")
+        key = f"pickup:{plan_this['handover_id']}"
+        timer = await scalar(handover_db, "select due_at, fired_at from timers where key = :key", key=key, row=True)
+        assert timer is None or (timer.fired_at is None and timer.due_at > datetime.now(UTC) + timedelta(days=12))
+
+        async def pickup_signals(person: str) -> int:
+            sql = "select count(*) from outbox where key = :person and position(cast(:kind as bytea) in value) > 0"
+            return await scalar(handover_db, sql, person=person, kind=b"sps.handover.pickup-unplanned")
+
+        assert await pickup_signals(ids["soon"]["person_id"]) == 1  # where it fired, the outbox has it
+        assert await pickup_signals(ids["planned"]["person_id"]) == 0
         planned_alerts = await alerts_for(platform.bootstrap, ids["planned"]["person_id"], min_count=0)
         assert "pickup_unplanned" not in {e["data"]["rule_id"] for e in planned_alerts}
 

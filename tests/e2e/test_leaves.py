@@ -8,8 +8,16 @@ from datetime import UTC, datetime, timedelta
 
 import httpx
 
+from shared import topics
 from tests.e2e.test_thin_slice import SHANGHAI, alerts_for, case_open, fix, gateway_token, staff
 from tests.factories import court_order
+from tests.kafka_helpers import applied_by
+
+
+async def leave_known(platform, person: str, event_type: str) -> None:
+    """Until supervision has applied the leave's event to its case view (it reads its own
+    supervision.events.v1): the fixes sent next are judged with it."""
+    await applied_by(platform.bootstrap, "sps-supervision-main", topics.SUPERVISION_EVENTS, person, event_type)
 
 
 async def test_leave_inhibits_zone_exit_and_its_end_rearms_it(platform):
@@ -44,19 +52,25 @@ async def test_leave_inhibits_zone_exit_and_its_end_rearms_it(platform):
         assert r.status_code == 422 and r.json()["errors"][0]["field"] == "end"
 
         device = await gateway_token(client, gw, "device")
-        await asyncio.sleep(1.0)  # the leave reaches the case view through supervision.events.v1
+        await leave_known(platform, person, "sps.supervision.leave-approved")
         during = [fix(person, *SHANGHAI, now), fix(person, *SHANGHAI, now + timedelta(seconds=3))]
-        assert (await client.post(f"{gw}/v1/locations", json={"fixes": during}, headers=device)).status_code == 202
-        await asyncio.sleep(3.0)
-        assert await alerts_for(platform.bootstrap, person, min_count=0) == []  # on leave: no breach
+        # The canary: a strap cut after those fixes, judged after them (same person, same partition).
+        canary = {**fix(person, *SHANGHAI, now + timedelta(seconds=4)), "strap_intact": False}
+        for batch in (during, [canary]):
+            assert (await client.post(f"{gw}/v1/locations", json={"fixes": batch}, headers=device)).status_code == 202
+        raised = await alerts_for(platform.bootstrap, person, min_count=1)
+        assert [e["data"]["rule_id"] for e in raised] == ["device_tamper"]  # on leave: no breach before it
 
-        await asyncio.sleep(max(0.0, (end - datetime.now(UTC)).total_seconds()) + 0.5)
+        # Still outside when the leave ends: overdue (yellow), raised by the leave's end; then the
+        # next fix outside breaches (orange).
+        raised = await alerts_for(platform.bootstrap, person, min_count=2)
+        assert [e["data"]["rule_id"] for e in raised] == ["device_tamper", "leave_overdue"]
+        assert datetime.now(UTC) >= end
         after = [fix(person, *SHANGHAI, end + timedelta(seconds=1))]
         assert (await client.post(f"{gw}/v1/locations", json={"fixes": after}, headers=device)).status_code == 202
-        raised = await alerts_for(platform.bootstrap, person, min_count=2)
+        raised = await alerts_for(platform.bootstrap, person, min_count=3)
         rules = sorted({e["data"]["rule_id"] for e in raised})
-        # Still outside when the leave ended: overdue (yellow), and the next fix outside breaches (orange).
-        assert rules == ["leave_overdue", "zone_exit"], rules
+        assert rules == ["device_tamper", "leave_overdue", "zone_exit"], rules
 
         page = (await client.get(f"{cc}/api/v1/persons/{person}", headers=officer)).json()
         assert page["identity"]["id_number_masked"].count("*") == 10 and len(page["leaves"]) == 2
@@ -124,7 +138,7 @@ async def test_a_leave_applied_for_approved_then_returned_from_covers_only_until
         assert r.status_code == 200 and r.json()["declined_by"] == "duty-demo"
 
         device = await gateway_token(client, gw, "device")
-        await asyncio.sleep(1.0)  # the approval reaches the case view through supervision.events.v1
+        await leave_known(platform, person, "sps.supervision.leave-approved")
         during = [fix(person, *SHANGHAI, now)]
         assert (await client.post(f"{gw}/v1/locations", json={"fixes": during}, headers=device)).status_code == 202
         back = datetime.now(UTC).replace(microsecond=0)
@@ -132,7 +146,7 @@ async def test_a_leave_applied_for_approved_then_returned_from_covers_only_until
             f"{base}/leaves/{leave_id}/return", headers=officer, json={"returned_at": back.isoformat()}
         )
         assert r.status_code == 200, r.text
-        await asyncio.sleep(1.0)  # the return reaches the case view likewise
+        await leave_known(platform, person, "sps.supervision.leave-returned")
         after = [fix(person, *SHANGHAI, back + timedelta(seconds=2))]
         assert (await client.post(f"{gw}/v1/locations", json={"fixes": after}, headers=device)).status_code == 202
         raised = await alerts_for(platform.bootstrap, person, min_count=1)

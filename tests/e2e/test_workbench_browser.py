@@ -402,15 +402,29 @@ async def test_a_slow_answer_for_the_person_left_behind_does_not_fill_the_next_p
     assert masked[a] != masked[b]
     page = await signed_in(browser, platform, "officer-demo")
 
-    async def slow(route) -> None:  # A's own record answers late
-        await asyncio.sleep(2.0)
-        await route.continue_()
+    b_shown = asyncio.Event()
+    a_settled: asyncio.Future = asyncio.get_running_loop().create_future()
 
-    await page.route(f"**/api/v1/persons/{a}", slow)
-    await page.goto(f"{cc}/#/persons/{a}/overview")
-    await page.wait_for_timeout(300)
+    async def late(route) -> None:  # A's own record answers only once B's page is on the screen
+        await b_shown.wait()
+        try:
+            await route.continue_()
+        except Exception:  # the page gave up on the request meanwhile: as good as answered
+            pass
+
+    def settled(request) -> None:
+        if request.url.endswith(f"/api/v1/persons/{a}") and not a_settled.done():
+            a_settled.set_result(request.url)
+
+    page.on("requestfinished", settled)
+    page.on("requestfailed", settled)
+    await page.route(f"**/api/v1/persons/{a}", late)
+    async with page.expect_request(f"**/api/v1/persons/{a}"):
+        await page.goto(f"{cc}/#/persons/{a}/overview")
     await page.goto(f"{cc}/#/persons/{b}/overview")
     await expect(page.locator("#p-name")).to_contain_text(masked[b])
-    await page.wait_for_timeout(2500)  # A's answer has come by now
+    b_shown.set()
+    await asyncio.wait_for(a_settled, 30)  # A's late answer has reached the page (or was dropped by it)
+    await page.evaluate("() => new Promise(r => requestAnimationFrame(() => requestAnimationFrame(r)))")
     await expect(page.locator("#p-name")).to_contain_text(masked[b])
     await page.context.close()

@@ -24,10 +24,13 @@ from tests.faults.conftest import Figure
 from tests.kafka_helpers import decoded, read_topic
 
 
-async def scalar(url: str, sql: str, **params):
+async def scalar(url: str, sql: str, *, row: bool = False, **params):
+    """The first column of the first row (with `row`, the whole first row, or None)."""
     engine = create_async_engine(url)
     try:
         async with engine.connect() as conn:
+            if row:
+                return (await conn.execute(sa.text(sql), params)).first()
             return await conn.scalar(sa.text(sql), params)
     finally:
         await engine.dispose()

@@ -27,7 +27,7 @@ from bench.raw import produce, producer
 from shared import topics
 from tests.faults.conftest import Figure
 from tests.faults.helpers import Load, alerts_once, db_url, open_cases, scalar
-from tests.kafka_helpers import decoded, read_topic
+from tests.kafka_helpers import TopicTail, decoded
 
 pytestmark = pytest.mark.faults
 
@@ -55,9 +55,12 @@ async def transitions(platform, ids: list[str], timeout_s: float = 180) -> dict[
     """Each person's zone events on supervision.events.v1 (distinct event ids), once all are in."""
     wanted = set(ids)
     deadline = time.monotonic() + timeout_s
+    tail = TopicTail.of(platform.bootstrap, topics.SUPERVISION_EVENTS)
     while True:
         seen, sequence = set(), defaultdict(list)
-        for _, event in decoded(await read_topic(platform.bootstrap, topics.SUPERVISION_EVENTS, timeout_s=30)):
+        by_key = await tail.caught_up()
+        mine = [r for pid in wanted for r in by_key.get(pid.encode(), [])]
+        for _, event in decoded(sorted(mine, key=lambda r: (r.partition, r.offset))):
             if event.get("subject") in wanted and event["type"] in EXPECTED and event["id"] not in seen:
                 seen.add(event["id"])
                 sequence[event["subject"]].append(event["type"])
@@ -76,7 +79,8 @@ async def offline_once(platform, ids: list[str], timeout_s: float = 120) -> tupl
     await asyncio.sleep(3.0)
     rows = await scalar(url, sql, ids=ids)
     events: dict[str, set[str]] = defaultdict(set)
-    for _, event in decoded(await read_topic(platform.bootstrap, topics.SUPERVISION_EVENTS, timeout_s=30)):
+    by_key = await TopicTail.of(platform.bootstrap, topics.SUPERVISION_EVENTS).caught_up()
+    for _, event in decoded([r for pid in ids for r in by_key.get(pid.encode(), [])]):
         if event.get("type") == "sps.supervision.device-offline" and event.get("subject") in set(ids):
             events[event["subject"]].add(event["id"])
     return rows, {pid: len(v) for pid, v in events.items()}

@@ -32,7 +32,7 @@ from shared.kafka.producer import EventProducer
 from shared.paths import POLICY_DIR
 from shared.timers import TimerLoop, schedule, timers
 from tests.kafka_helpers import header, read_topic, start_groups_at_end
-from tests.waiting import eventually
+from tests.waiting import eventually, until
 
 SECRET = "webhook-test-secret"
 
@@ -161,24 +161,35 @@ async def test_restart_inside_the_escalation_window_escalates_exactly_once(stack
 
         async def raised():
             async with engine.connect() as conn:
-                return await conn.scalar(sa.select(alerts.c.alert_id).where(alerts.c.person_id == person))
+                return (
+                    await conn.execute(
+                        sa.select(alerts.c.alert_id, alerts.c.ack_due_at).where(alerts.c.person_id == person)
+                    )
+                ).first()
 
-        alert_id = await eventually(raised)
+        alert_id, ack_due = await eventually(raised)
     # Down across the 3-second deadline; the timer must still fire, once, after the restart.
-    await asyncio.sleep(4.0)
+    await until(ack_due)
     async with alerting_app(settings) as app:
         engine = app.state.parts.runtime.engine
 
-        async def escalated():
+        async def escalated(of_this: bool = True):
             async with engine.connect() as conn:
                 return await conn.scalar(
                     sa.select(sa.func.count())
-                    .select_from(alert_log)
-                    .where(alert_log.c.alert_id == alert_id, alert_log.c.step == "escalated")
+                    .select_from(alert_log.join(alerts, alerts.c.alert_id == alert_log.c.alert_id))
+                    .where(
+                        alerts.c.person_id == person,
+                        (alert_log.c.alert_id == alert_id) if of_this else (alert_log.c.alert_id != alert_id),
+                        alert_log.c.step == "escalated",
+                    )
                 )
 
         await eventually(escalated)
-        await asyncio.sleep(2.0)  # a second firing would show by now
+        # The canary: another alert of the person, raised with its deadline already past, so the
+        # timer loop escalates it at its next poll; by then a second firing of the first would show.
+        await produce(stack, [(str(person), zone_exit(person, datetime.now(UTC) - timedelta(seconds=10)))])
+        await eventually(lambda: escalated(of_this=False))
         async with engine.connect() as conn:
             row = (
                 await conn.execute(
@@ -260,7 +271,11 @@ async def test_a_signed_webhook_sees_each_alert_change_once_even_after_failures(
         await produce(stack, [(str(p), zone_exit(p, now)) for p in people])
         # zone_exit is orange: the office and the county are told → two deliveries per alert change
         await eventually(lambda: _at_least(receiver, people, 2 * len(people)), timeout_s=60)
-        await asyncio.sleep(1.0)
+        # The canary: one more alert after those; once the notifier has delivered it, a delivery of
+        # the first ones again would have come before it.
+        canary = uuid.uuid4()
+        await produce(stack, [(str(canary), zone_exit(canary, now))])
+        await eventually(lambda: _at_least(receiver, [canary], 2), timeout_s=60)
     mine = [seen for seen, who in zip(receiver.seen, receiver.people) if who in {str(p) for p in people}]
     assert receiver.bad_signatures == 0
     assert len(mine) == 2 * len(people)

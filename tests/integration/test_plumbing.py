@@ -190,6 +190,10 @@ async def _len_is(coro, n: int) -> bool:
     return len(await coro) == n
 
 
+async def _true(value: bool) -> bool:
+    return value
+
+
 async def test_an_event_delivered_twice_has_one_effect(stack, db, producer):
     engine, _ = db
     topic = await fresh_topic(stack.bootstrap, f"test.dup.{uuid.uuid4().hex[:8]}")
@@ -234,7 +238,9 @@ async def test_crash_between_db_commit_and_offset_commit_loses_and_doubles_nothi
     task = asyncio.create_task(second.run())
     try:
         await wait_for(lambda: _len_is(effects_for(engine, ids), 50))
-        await asyncio.sleep(1.0)
+        marker = checkin()  # the canary: once it is applied, a second copy of any before it would be
+        await send(producer, topic, [marker])
+        await wait_for(lambda: _len_is(effects_for(engine, [event_id(marker)]), 1))
     finally:
         second.stop()
         await task
@@ -283,6 +289,20 @@ async def test_a_consumer_whose_client_dies_is_started_again_and_loses_and_doubl
     assert CONSUMER_RESTARTS.labels("test")._value.get() >= restarts_before + 1
 
 
+class Watched(EventProducer):
+    """The platform's producer (to the real broker), counting the records handed to it by event id."""
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.handed: dict[str, int] = {}
+
+    async def publish_raw(self, records, *args, **kwargs):
+        for _, _, value, _ in records:
+            handed = event_id(value)
+            self.handed[handed] = self.handed.get(handed, 0) + 1
+        return await super().publish_raw(records, *args, **kwargs)
+
+
 async def test_outbox_publishes_what_was_committed_while_kafka_was_down(db, tmp_path: Path):
     engine, url = db
     node = scratch_broker(tmp_path / "kafka", 29092)
@@ -290,7 +310,7 @@ async def test_outbox_publishes_what_was_committed_while_kafka_was_down(db, tmp_
         await start_scratch_broker(node)
         topic = f"test.outbox.{uuid.uuid4().hex[:8]}"
         await ensure_topics(node.bootstrap, [topic], partitions=3)
-        producer = EventProducer(node.bootstrap, "test-outbox", request_timeout_ms=5000)
+        producer = Watched(node.bootstrap, "test-outbox", request_timeout_ms=5000)
         await producer.start()
         relay = OutboxRelay("test-outbox", url, producer, channel="outbox_test_outbox", poll_interval_s=0.2)
         relay_task = asyncio.create_task(relay.run())
@@ -308,7 +328,8 @@ async def test_outbox_publishes_what_was_committed_while_kafka_was_down(db, tmp_
         async with UnitOfWork(engine, "outbox_test_outbox") as uow:
             for e in events:
                 uow.emit(topic, e)
-        await asyncio.sleep(2.0)
+        # Until the relay has handed all of them to the producer, which cannot deliver them.
+        await wait_for(lambda: _true(sum(producer.handed.get(e.id, 0) for e in events) >= 20))
         async with engine.connect() as conn:
             unsent = await conn.scalar(
                 sa.select(sa.func.count())

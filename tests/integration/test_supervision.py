@@ -160,28 +160,39 @@ async def test_intake_missed_fires_exactly_once_across_a_restart_and_not_for_one
             [encode(new_event("sps.ingest.checkin", "/sps/exchange", checkin, subject=str(reporting)))],
         )
         await eventually(lambda: events_for(app, stack, reporting, "sps.supervision.intake-reported"))
-    # The deadline (tomorrow 00:00 + 3 s) is in the future: move it to the past while the service is down.
+    # The deadline (tomorrow 00:00 + 3 s) is in the future: move it to the past after a restart.
+    async with supervision(stack, quick_policy) as app:
+        await _due_now(app, [missing, reporting])
+        await eventually(lambda: events_for(app, stack, missing, "sps.supervision.intake-missed"))
+    async with supervision(stack, quick_policy) as app:  # and once more: nothing fires twice
+        # The canary: a third person's intake deadline, put in the past after this start; once the
+        # timer loop has fired it, it has been over the first two's timers again.
+        canary = uuid.uuid4()
+        await send(stack, topics.COURT_ORDERS, canary, [order(canary, today + timedelta(days=1))])
+        await eventually(lambda: events_for(app, stack, canary, "sps.supervision.case-opened"))
+        await _due_now(app, [canary])
+        await eventually(lambda: events_for(app, stack, canary, "sps.supervision.intake-missed"))
+        missed = await events_for(app, stack, missing, "sps.supervision.intake-missed")
+        assert len(missed) == 1 and missed[0]["data"]["cause"].startswith("intake:")
+        assert not await events_for(app, stack, reporting, "sps.supervision.intake-missed")
+
+
+async def _due_now(app, persons: list[uuid.UUID]) -> None:
+    """The persons' unfired intake deadlines moved to a second ago."""
     import sqlalchemy as sa
 
     from shared.timers import timers
 
-    async with supervision(stack, quick_policy) as app:
-        async with app.state.parts.runtime.engine.begin() as conn:
-            await conn.execute(
-                sa.update(timers)
-                .where(
-                    timers.c.kind == "intake.due",
-                    timers.c.fired_at.is_(None),
-                    timers.c.payload["person_id"].astext.in_([str(missing), str(reporting)]),
-                )
-                .values(due_at=sa.func.now() - sa.text("interval '1 second'"))
+    async with app.state.parts.runtime.engine.begin() as conn:
+        await conn.execute(
+            sa.update(timers)
+            .where(
+                timers.c.kind == "intake.due",
+                timers.c.fired_at.is_(None),
+                timers.c.payload["person_id"].astext.in_([str(p) for p in persons]),
             )
-        await eventually(lambda: events_for(app, stack, missing, "sps.supervision.intake-missed"))
-    async with supervision(stack, quick_policy) as app:  # and once more: nothing fires twice
-        await asyncio.sleep(2.0)
-        missed = await events_for(app, stack, missing, "sps.supervision.intake-missed")
-        assert len(missed) == 1 and missed[0]["data"]["cause"].startswith("intake:")
-        assert not await events_for(app, stack, reporting, "sps.supervision.intake-missed")
+            .values(due_at=sa.func.now() - sa.text("interval '1 second'"))
+        )
 
 
 async def test_device_offline_strap_cut_and_exclusion_zone(stack, quick_policy):
@@ -205,7 +216,8 @@ async def test_device_offline_strap_cut_and_exclusion_zone(stack, quick_policy):
         entered = await eventually(lambda: events_for(app, stack, person, "sps.supervision.exclusion-zone-entered"))
         cut = await eventually(lambda: events_for(app, stack, person, "sps.supervision.device-tampered"))
         offline = await eventually(lambda: events_for(app, stack, person, "sps.supervision.device-offline"), 20)
-        await asyncio.sleep(3.0)  # no second offline without a new fix
+        # No second offline without a new fix: the watchdog is spent, and only a fix arms it again.
+        assert await _watchdog_spent(app, f"offline:{person}")
         assert len(await events_for(app, stack, person, "sps.supervision.device-offline")) == 1
         assert len(entered) == 1 and entered[0]["data"]["zone"] == "受害人住所"
         assert len(cut) == 1 and cut[0]["data"]["device_id"] == "EM-IT"
@@ -215,6 +227,17 @@ async def test_device_offline_strap_cut_and_exclusion_zone(stack, quick_policy):
         await eventually(lambda: _count(events_for(app, stack, person, "sps.supervision.device-offline"), 2), 20)
         causes = {e["data"]["cause"] for e in await events_for(app, stack, person, "sps.supervision.device-offline")}
         assert len(causes) == 2
+
+
+async def _watchdog_spent(app, key: str) -> bool:
+    """The timer `key` has fired and waits for nothing: it fires again only if something arms it."""
+    import sqlalchemy as sa
+
+    from shared.timers import timers
+
+    async with app.state.parts.runtime.engine.connect() as conn:
+        row = (await conn.execute(sa.select(timers.c.fired_at).where(timers.c.key == key))).first()
+    return row is not None and row.fired_at is not None
 
 
 async def _count(coro, n: int) -> bool:
@@ -233,20 +256,33 @@ async def test_missed_checkins_by_schedule_and_contact_lost(stack, quick_policy)
             await send(stack, topics.COURT_ORDERS, person, [order(person, datetime.now(UTC).date())])
             await eventually(lambda p=person: events_for(app, stack, p, "sps.supervision.case-opened"))
             await send(stack, topics.CHECKINS, person, [checkin(person, "in_person")])  # 报到: the schedule starts
-        for _ in range(8):  # the diligent one checks in every second; the silent one never again
-            await send(stack, topics.CHECKINS, diligent, [checkin(diligent)])
-            await asyncio.sleep(1.0)
-        missed = await eventually(lambda: events_for(app, stack, silent, "sps.supervision.checkin-missed"))
-        assert missed[0]["data"]["cause"].startswith("checkin:")
-        # Check-ins only: the window starts at the missed check-in; the office gets a check to make,
-        # and no result recorded in time is contact lost.
-        due = await eventually(lambda: events_for(app, stack, silent, "sps.supervision.contact-check-due"), 20)
-        assert due[0]["data"]["basis"] == "checkin"
-        lost = await eventually(lambda: events_for(app, stack, silent, "sps.supervision.contact-lost"), 20)
-        assert len(lost) == 1 and lost[0]["data"]["reason"] == "no_result"
-        assert lost[0]["data"]["cause"] == due[0]["data"]["cause"]
-        assert not await events_for(app, stack, diligent, "sps.supervision.checkin-missed")
-        assert not await events_for(app, stack, diligent, "sps.supervision.contact-lost")
-        # That each missed period is its own cause is the handlers' logic, shown without waiting in
-        # tests/unit/test_supervision_handlers.py; this test proves the wiring: timers in PostgreSQL
-        # firing through the timer loop, events on Kafka.
+
+        async def keep_checking_in() -> None:  # the diligent one, well within the 3 s schedule, throughout
+            while True:
+                await send(stack, topics.CHECKINS, diligent, [checkin(diligent)])
+                await asyncio.sleep(0.5)
+
+        diligence = asyncio.create_task(keep_checking_in())  # the silent one never checks in again
+        try:
+            await _checks_windows(app, stack, silent, diligent)
+        finally:
+            diligence.cancel()
+            await asyncio.gather(diligence, return_exceptions=True)
+
+
+async def _checks_windows(app, stack, silent: uuid.UUID, diligent: uuid.UUID) -> None:
+    """The silent one misses, is due a contact check, and is lost; the diligent one never."""
+    missed = await eventually(lambda: events_for(app, stack, silent, "sps.supervision.checkin-missed"))
+    assert missed[0]["data"]["cause"].startswith("checkin:")
+    # Check-ins only: the window starts at the missed check-in; the office gets a check to make,
+    # and no result recorded in time is contact lost.
+    due = await eventually(lambda: events_for(app, stack, silent, "sps.supervision.contact-check-due"), 20)
+    assert due[0]["data"]["basis"] == "checkin"
+    lost = await eventually(lambda: events_for(app, stack, silent, "sps.supervision.contact-lost"), 20)
+    assert len(lost) == 1 and lost[0]["data"]["reason"] == "no_result"
+    assert lost[0]["data"]["cause"] == due[0]["data"]["cause"]
+    assert not await events_for(app, stack, diligent, "sps.supervision.checkin-missed")
+    assert not await events_for(app, stack, diligent, "sps.supervision.contact-lost")
+    # That each missed period is its own cause is the handlers' logic, shown without waiting in
+    # tests/unit/test_supervision_handlers.py; this test proves the wiring: timers in PostgreSQL
+    # firing through the timer loop, events on Kafka.

@@ -252,7 +252,7 @@ async def test_aftercare_followups_and_community_rehabilitation(stack, policy_no
             assert stats["targets"]["aftercare_rate"] == 0.9
 
 
-def fix_with_battery(person_id: uuid.UUID, pct: float) -> bytes:
+def fix_with_battery(person_id: uuid.UUID, pct: float, strap_intact: bool | None = None) -> bytes:
     from shared.events import LocationFix
 
     data = LocationFix(
@@ -263,6 +263,7 @@ def fix_with_battery(person_id: uuid.UUID, pct: float) -> bytes:
         accuracy_m=10,
         recorded_at=datetime.now(UTC),
         battery_pct=pct,
+        strap_intact=strap_intact,
     )
     return encode(new_event("sps.ingest.location", "/sps/exchange", data, subject=str(person_id)))
 
@@ -280,8 +281,9 @@ async def test_case_end_revocation_battery_and_separation(stack, policy_no_first
         await eventually(lambda: events_for(app, stack, device, "sps.supervision.case-opened"))
         await send(stack, topics.LOCATIONS, device, [fix_with_battery(device, 15), fix_with_battery(device, 12)])
         low = await eventually(lambda: events_for(app, stack, device, "sps.supervision.battery-low"))
-        await send(stack, topics.LOCATIONS, device, [fix_with_battery(device, 80)])
-        await asyncio.sleep(1.0)
+        # The canary: a strap cut after the charged fix, judged after it (same person, same partition).
+        await send(stack, topics.LOCATIONS, device, [fix_with_battery(device, 80), fix_with_battery(device, 80, False)])
+        await eventually(lambda: events_for(app, stack, device, "sps.supervision.device-tampered"))
         assert len(await events_for(app, stack, device, "sps.supervision.battery-low")) == len(low) == 1
         async with client(app) as http:
             await eventually(lambda: events_for(app, stack, revoked, "sps.supervision.case-opened"))
