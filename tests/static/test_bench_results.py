@@ -1,10 +1,12 @@
 """The committed benchmark results carry every figure the benchmark reports (the numbers come from
-`make bench`; this checks the file's shape and its internal consistency, not speed)."""
+`make bench`; this checks the file's shape and its internal consistency, not speed), and were
+made at a commit whose measured code is still close enough to today's (tests/static/freshness.py)."""
 
 import json
 
 from bench.pipeline import percentile
 from shared.paths import REPO_ROOT
+from tests.static.freshness import BUDGET, staleness
 
 RESULTS = REPO_ROOT / "bench" / "results" / "latest.json"
 
@@ -23,6 +25,13 @@ def test_latest_results_have_the_required_figures():
     assert set(out["rss_mb"]) == {"supervision", "handover", "risk", "alerting", "command_centre", "exchange"}
     assert out["machine"]["commit"] and out["machine"]["cpus"]
     assert (REPO_ROOT / "bench" / "results" / "latest.png").stat().st_size > 10_000
+
+
+def test_latest_results_were_made_on_the_code_as_it_is_now():
+    machine = json.loads(RESULTS.read_text(encoding="utf-8"))["machine"]
+    assert not machine.get("uncommitted_changes"), "made with uncommitted changes: they stand for no commit"
+    stale = staleness(machine["commit"])
+    assert stale.share <= BUDGET, f"{stale}: run `make bench` again"
 
 
 def test_percentile_is_nearest_rank():

@@ -1,10 +1,12 @@
 """docs/reliability.md is the fault suite's own output (`make reliability`): it names every fault
-test in tests/faults, and its committed figures say nothing was lost or doubled."""
+test in tests/faults, its committed figures say nothing was lost or doubled, and they were made
+at a commit whose measured code is still close enough to today's (tests/static/freshness.py)."""
 
 import re
 
 from shared.paths import REPO_ROOT
 from tests.faults.conftest import render
+from tests.static.freshness import BUDGET, staleness
 
 DOC = REPO_ROOT / "docs" / "reliability.md"
 
@@ -18,6 +20,15 @@ def test_the_page_has_a_row_per_fault_and_no_losses():
         cells = [c.strip() for c in row.strip("|").split("|")]
         assert cells[5] == "0" and cells[6] == "0", row  # lost, doubled
     assert re.search(r"commit `[0-9a-f]{7,}`", text)
+
+
+def test_the_page_was_made_on_the_code_as_it_is_now():
+    text = DOC.read_text(encoding="utf-8")
+    made = re.search(r"commit `([0-9a-f]{7,})`( with uncommitted changes)?", text)
+    assert made, "the page names no commit"
+    assert not made.group(2), "made with uncommitted changes: it stands for no commit"
+    stale = staleness(made.group(1))
+    assert stale.share <= BUDGET, f"{stale}: run `make reliability` again"
 
 
 def test_the_page_renders_from_figures():
