@@ -96,3 +96,28 @@ def test_the_cluster_stack_replicates_topics_and_gives_services_both_database_ho
     (tmp_path / "postgres").mkdir(exist_ok=True)
     (tmp_path / "postgres" / "primary").write_text("b\n")
     assert stack.pg.primary.port == 35433 and stack.pg.standby.port == 35432
+
+
+def test_a_process_that_exited_but_was_not_reaped_counts_as_stopped():
+    """`make up`'s processes outlive the command that started them; when they exit, the machine's
+    init reaps them when it gets to it. Until then each is a zombie: stopped, not running."""
+    import signal
+    import subprocess
+    import sys
+
+    import psutil
+
+    from tools.devstack import procs
+
+    child = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)"])
+    try:
+        proc = psutil.Process(child.pid)
+        assert procs.wait_ended([proc], 0) == ([], [proc])  # running: not ended
+        proc.send_signal(signal.SIGTERM)
+        ended, still = procs.wait_ended([proc], 30)  # it exits; nobody has reaped it yet
+        assert (ended, still) == ([proc], []) and proc.status() == psutil.STATUS_ZOMBIE
+        assert not procs.alive(child.pid)
+        assert procs.stop_pid(child.pid) is False  # nothing left to stop
+    finally:
+        child.kill()
+        child.wait()

@@ -28,6 +28,27 @@ def alive(pid: int | None) -> bool:
         return False
 
 
+def _ended(proc: psutil.Process) -> bool:
+    """Gone, or a zombie: it has exited and only waits for its parent to reap it. `make up`'s
+    services and brokers outlive the command that started them, so their parent is the machine's
+    init, which may take its time to reap; psutil.wait_procs would wait for that too (a whole
+    timeout per process, then a useless SIGKILL)."""
+    try:
+        return proc.status() == psutil.STATUS_ZOMBIE
+    except psutil.Error:
+        return True
+
+
+def wait_ended(procs: list[psutil.Process], timeout_s: float) -> tuple[list[psutil.Process], list[psutil.Process]]:
+    """(ended, still running) once all have ended or the timeout passed."""
+    deadline = time.monotonic() + timeout_s
+    while True:
+        still = [p for p in procs if not _ended(p)]
+        if not still or time.monotonic() >= deadline:
+            return [p for p in procs if p not in still], still
+        time.sleep(0.05)
+
+
 def stop_pid(pid: int, *, timeout_s: float = 20.0, sig: int = signal.SIGTERM) -> bool:
     """Signal the process (and its group, if it leads one); kill after the timeout. True if it ran."""
     if not alive(pid):
@@ -38,13 +59,13 @@ def stop_pid(pid: int, *, timeout_s: float = 20.0, sig: int = signal.SIGTERM) ->
         proc.send_signal(sig)
     except psutil.Error:
         return False
-    gone, still = psutil.wait_procs([proc], timeout=timeout_s)
-    for p in still + [c for c in children if c.is_running()]:
+    _, still = wait_ended([proc], timeout_s)
+    for p in still + [c for c in children if not _ended(c)]:
         try:
             p.kill()
         except psutil.Error:
             pass
-    psutil.wait_procs(still + children, timeout=5)
+    wait_ended(still + children, 5)
     return True
 
 
@@ -58,13 +79,13 @@ def stop_many(pids: list[int], *, timeout_s: float = 20.0) -> list[int]:
             proc.send_signal(signal.SIGTERM)
         except psutil.Error:
             pass
-    _, still = psutil.wait_procs(targets, timeout=timeout_s)
+    _, still = wait_ended(targets, timeout_s)
     for proc in still:
         try:
             proc.kill()
         except psutil.Error:
             pass
-    psutil.wait_procs(still, timeout=5)
+    wait_ended(still, 5)
     return [p.pid for p in targets]
 
 
@@ -95,4 +116,4 @@ def remove(pidfile: Path) -> None:
         pass
 
 
-__all__ = ["alive", "os", "port_open", "read_pid", "remove", "stop_pid", "wait_port_closed", "write_pid"]
+__all__ = ["alive", "os", "port_open", "read_pid", "remove", "stop_pid", "wait_ended", "wait_port_closed", "write_pid"]
