@@ -81,8 +81,11 @@ def pytest_collection_finish(session):
     and the replicated platform likewise."""
     needed = {name for item in session.items for name in getattr(item, "fixturenames", ())}
     if "stack" in needed:
-        infrastructure.begin()
-    if "cluster" in needed:
+        # The six services too, if the platform will be needed and no in-process service of the
+        # integration tests would have them reading its traffic meanwhile.
+        early = "platform" in needed and not any("/integration/" in str(item.path) for item in session.items)
+        infrastructure.begin(services=early)
+    if "cluster" in needed and os.environ.get("SPS_TEST_LANE"):  # alone (make reliability), when its turn comes
         cluster.begin()
 
 
@@ -107,7 +110,8 @@ def platform(stack):
     up`'s CLI with the test stack's settings (tests/session_stack.py, `service_env`). This
     process reads the same policy copy, as the services do."""
     os.environ["SPS_POLICY_DIR"] = str(POLICY)
-    must("up")
+    if not infrastructure.options.get("services"):  # else `up` ran in the background already
+        must("up")
     yield stack
     stack.services_down()
     os.environ.pop("SPS_POLICY_DIR", None)

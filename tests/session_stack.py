@@ -14,6 +14,7 @@ import subprocess
 import sys
 import threading
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import yaml
@@ -104,7 +105,9 @@ def ports() -> list[int]:
     return [KAFKA_PORT, KAFKA_PORT + 1, PG_PORT] + [p + PORT_OFFSET for p in SERVICES.values()]
 
 
-def _fresh_infrastructure() -> None:
+def _fresh_infrastructure(services: bool = False) -> None:
+    """A clean stack: Kafka and PostgreSQL; with `services`, the six services too (for a lane
+    whose first tests are not in-process services reading the shared topics)."""
     if TEST_ROOT.exists():
         cli("down")  # a previous run that died may have left processes behind
         shutil.rmtree(TEST_ROOT)
@@ -115,6 +118,8 @@ def _fresh_infrastructure() -> None:
     (POLICY / "security.yaml").write_text(yaml.safe_dump(security), encoding="utf-8")
     TRACES.mkdir(parents=True, exist_ok=True)
     must("infra-up")
+    if services:
+        must("up")
 
 
 # The replicated platform of tests/faults/test_cluster_platform.py (`make up CLUSTER=3`), on ports
@@ -160,34 +165,41 @@ def _fresh_cluster() -> None:
 
 
 class Background:
-    """A start, begun once, awaited by whoever needs it first."""
+    """A start, begun once (after another, if named), awaited by whoever needs it first."""
 
-    def __init__(self, start=_fresh_infrastructure) -> None:
-        self._start = start
+    def __init__(self, start: Callable[..., None], after: Background | None = None) -> None:
+        self._start, self._after = start, after
         self._thread: threading.Thread | None = None
         self._error: BaseException | None = None
+        self.options: dict[str, bool] = {}
         self.seconds: float | None = None
 
-    def begin(self) -> None:
+    def begin(self, **options: bool) -> None:
         if self._thread is None:
+            self.options = options
             self._thread = threading.Thread(target=self._run, name="test-stack", daemon=True)
             self._thread.start()
 
     def _run(self) -> None:
+        if self._after is not None:  # one start at a time: several JVMs starting at once starve each other
+            self._after.join()
         started = time.monotonic()
         try:
-            self._start()
+            self._start(**self.options)
         except BaseException as exc:  # handed to the waiting fixture, which raises it
             self._error = exc
         self.seconds = time.monotonic() - started
 
+    def join(self) -> None:
+        if self._thread is not None:
+            self._thread.join()
+
     def wait(self) -> None:
         self.begin()
-        assert self._thread is not None
-        self._thread.join()
+        self.join()
         if self._error is not None:
             raise RuntimeError(f"the test stack did not start (see {CLI_LOG})") from self._error
 
 
-infrastructure = Background()
-cluster = Background(_fresh_cluster)
+infrastructure = Background(_fresh_infrastructure)
+cluster = Background(_fresh_cluster, after=infrastructure)
