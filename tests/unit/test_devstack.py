@@ -121,3 +121,37 @@ def test_a_process_that_exited_but_was_not_reaped_counts_as_stopped():
     finally:
         child.kill()
         child.wait()
+
+
+def test_a_process_whose_main_thread_ended_while_another_runs_is_still_running(tmp_path):
+    """Its main thread shows as a zombie, but its other threads still hold its files (a listening
+    socket among them): not ended until the last of them has gone."""
+    import subprocess
+    import sys
+    import time
+
+    import psutil
+
+    from tools.devstack import procs
+
+    release, started = tmp_path / "release", tmp_path / "started"
+    script = (
+        "import ctypes, os, threading, time\n"
+        "def hold():\n"
+        f"    while not os.path.exists({str(release)!r}): time.sleep(0.05)\n"
+        "threading.Thread(target=hold).start()\n"
+        f"open({str(started)!r}, 'w').close()\n"
+        "ctypes.CDLL(None).pthread_exit(None)\n"  # the main thread ends; the other goes on
+    )
+    child = subprocess.Popen([sys.executable, "-c", script])
+    try:
+        proc = psutil.Process(child.pid)
+        while not started.exists() or proc.status() != psutil.STATUS_ZOMBIE:
+            assert child.poll() is None
+            time.sleep(0.01)
+        assert procs.wait_ended([proc], 0) == ([], [proc])  # the leader is a zombie; a thread lives
+        release.touch()
+        assert procs.wait_ended([proc], 30) == ([proc], [])
+    finally:
+        child.kill()
+        child.wait()

@@ -29,13 +29,18 @@ def alive(pid: int | None) -> bool:
 
 
 def _ended(proc: psutil.Process) -> bool:
-    """Gone, or a zombie: it has exited and only waits for its parent to reap it. `make up`'s
-    services and brokers outlive the command that started them, so their parent is the machine's
-    init, which may take its time to reap; psutil.wait_procs would wait for that too (a whole
-    timeout per process, then a useless SIGKILL)."""
+    """Gone, or a zombie with no thread left: it has exited and only waits for its parent to reap
+    it. `make up`'s services and brokers outlive the command that started them, so their parent
+    is the machine's init, which may take its time to reap; psutil.wait_procs would wait for that
+    too (a whole timeout per process, then a useless SIGKILL). A process whose main thread shows
+    as a zombie while its other threads still exit is not ended: those threads still hold its
+    files, its listening socket among them."""
     try:
-        return proc.status() == psutil.STATUS_ZOMBIE
-    except psutil.Error:
+        if proc.status() != psutil.STATUS_ZOMBIE:
+            return False
+        tasks = Path(f"/proc/{proc.pid}/task")
+        return not tasks.exists() or len(list(tasks.iterdir())) <= 1
+    except (psutil.Error, OSError):
         return True
 
 
