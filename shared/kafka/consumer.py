@@ -133,6 +133,17 @@ class _Listener(ConsumerRebalanceListener):  # type: ignore[misc]  # aiokafka sh
                     await result
 
 
+def _fetcher_death(consumer: AIOKafkaConsumer) -> BaseException | None:
+    """The error that ended aiokafka's background fetch task, if it ended. The task can die (with
+    uvloop, a write to a connection the broker closed raises RuntimeError in it:
+    aio-libs/aiokafka#1038, seen after a broker restart), and aiokafka never looks at it again:
+    every later poll returns nothing, and the consumer reads nothing, for good, without a word."""
+    task = getattr(getattr(consumer, "_fetcher", None), "error_future", None)
+    if not isinstance(task, asyncio.Future) or not task.done() or task.cancelled():
+        return None
+    return task.exception() or KafkaError("the fetch task ended")
+
+
 class ConsumerRunner:
     def __init__(
         self,
@@ -241,12 +252,20 @@ class ConsumerRunner:
                 if self.state is not None and not failed:
                     async with self._batch_lock:  # leaving: what is held is checkpointed first
                         await self._release(set(consumer.assignment()))
-                await consumer.stop()
+                try:
+                    await consumer.stop()
+                except KafkaError as exc:
+                    # A dead fetch task raises its error again from its close, before the client's
+                    # connections are closed: close them here (aiokafka 0.14's stop order).
+                    log.warning("consumer closed on its fetcher's error", error=repr(exc), group=self.group_id)
+                    await consumer._client.close()
             if failed:
                 await self._pause(1.0)
 
     async def _loop(self, consumer: AIOKafkaConsumer) -> None:
         while not self._stopping.is_set():
+            if (died := _fetcher_death(consumer)) is not None:
+                raise KafkaError(f"aiokafka's fetcher stopped: {died!r}") from died
             batches = await consumer.getmany(timeout_ms=500, max_records=self.max_records)
             if not batches:
                 if self.state is not None:
