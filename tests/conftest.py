@@ -8,11 +8,11 @@ integration tests (in-process services, before the six service processes exist t
 traffic too), end-to-end tests, the fault suite (it floods the shared topics), and last
 tests/zz_final (the identity scan, then `down` and a timed second `up`).
 
-`make test` runs the suite as two lanes at once (tools/testrun.py), each on a stack of its own,
-chosen by SPS_TEST_LANE: "infra" runs the integration tests, the stream-state fault tests and the
-replicated platform's (which has a cluster of its own, started in the background from the
-session's start), "platform" everything else; the identity scan runs at the end of both, over
-each lane's own stack. Unset, one process runs everything selected."""
+`make test` runs the suite as three lanes at once (tools/testrun.py), each on a stack of its own,
+chosen by SPS_TEST_LANE: "infra" runs the integration tests and the replicated platform's fault
+test (which has a cluster of its own, started in the background after the lane's stack),
+"faults" the rest of the fault suite, "platform" everything else; the identity scan runs at the
+end of each, over the lane's own stack. Unset, one process runs everything selected."""
 
 from __future__ import annotations
 
@@ -37,13 +37,8 @@ from tests.session_stack import (
 __all__ = ["KAFKA_PORT", "PG_PORT", "PORT_OFFSET", "TEST_ROOT", "TRACES"]  # what tests import from here
 
 ORDER = ("/unit/", "/static/", "/integration/", "/e2e/", "/faults/", "/zz_final/")
-INFRA_LANE = (
-    "/integration/",
-    "/faults/test_cluster_platform.py",
-    "/faults/test_stream_state.py",
-    "/zz_final/test_identity_scan.py",
-)
-BOTH_LANES = ("/zz_final/test_identity_scan.py",)
+LANES = {"infra": ("/integration/", "/faults/test_cluster_platform.py"), "faults": ("/faults/",)}
+EVERY_LANE = ("/zz_final/test_identity_scan.py",)
 
 
 def _rank(item: pytest.Item) -> int:
@@ -51,11 +46,14 @@ def _rank(item: pytest.Item) -> int:
     return next((i for i, part in enumerate(ORDER) if part in path), len(ORDER))
 
 
+def lane_of(path: str) -> str:
+    """The first lane that claims the path (infra before faults: the cluster module is infra's);
+    the platform lane has the rest."""
+    return next((lane for lane, parts in LANES.items() if any(part in path for part in parts)), "platform")
+
+
 def in_lane(path: str, lane: str) -> bool:
-    if not lane or any(part in path for part in BOTH_LANES):
-        return True
-    infra = any(part in path for part in INFRA_LANE)
-    return infra if lane == "infra" else not infra
+    return not lane or any(part in path for part in EVERY_LANE) or lane_of(path) == lane
 
 
 def pytest_collection_modifyitems(config, items):

@@ -8,6 +8,7 @@ needs them waits for that start and re-raises its error, if any."""
 
 from __future__ import annotations
 
+import fcntl
 import os
 import shutil
 import subprocess
@@ -22,17 +23,19 @@ import yaml
 from shared.paths import LOCAL_DIR, POLICY_DIR, REPO_ROOT
 from tools.devstack.stack import SERVICES, Stack
 
-# `make test` runs two lanes of tests at once, each on a stack of its own (tools/testrun.py,
-# tests/conftest.py): the second lane's sits 50 ports above the first's, in a directory of its own.
+# `make test` runs three lanes of tests at once, each on a stack of its own (tools/testrun.py,
+# tests/conftest.py): the faults lane's sits 30 ports above the platform lane's, the infra lane's
+# 50, each in a directory of its own.
 LANE = os.environ.get("SPS_TEST_LANE", "")
-SHIFT = 50 if LANE == "infra" else 0
+SHIFT = {"faults": 30, "infra": 50}.get(LANE, 0)
 _BASE = Path(os.environ.get("SPS_TEST_DIR", LOCAL_DIR / "test"))
-TEST_ROOT = _BASE.with_name(f"{_BASE.name}-infra") if LANE == "infra" else _BASE
+TEST_ROOT = _BASE.with_name(f"{_BASE.name}-{LANE}") if SHIFT else _BASE
 KAFKA_PORT = 19092 + SHIFT
 PG_PORT = 25432 + SHIFT  # below the ephemeral port range (32768+), where client sockets could hold it
 PORT_OFFSET = 10000 + SHIFT
 TRACES = TEST_ROOT / "traces"
 POLICY = TEST_ROOT / "policy"
+STARTS = _BASE.with_name(f"{_BASE.name}-starts.lock")  # held by a lane while it starts a stack
 CLI_LOG = TEST_ROOT.parent / f"{TEST_ROOT.name}-stack.log"  # beside TEST_ROOT: the start empties TEST_ROOT
 
 
@@ -181,14 +184,18 @@ class Background:
             self._thread.start()
 
     def _run(self) -> None:
-        if self._after is not None:  # one start at a time: several JVMs starting at once starve each other
+        # One start at a time, across the lanes too: several JVMs starting at once starve each other.
+        if self._after is not None:
             self._after.join()
-        started = time.monotonic()
-        try:
-            self._start(**self.options)
-        except BaseException as exc:  # handed to the waiting fixture, which raises it
-            self._error = exc
-        self.seconds = time.monotonic() - started
+        STARTS.parent.mkdir(parents=True, exist_ok=True)
+        with open(STARTS, "a") as lock:
+            fcntl.flock(lock, fcntl.LOCK_EX)
+            started = time.monotonic()
+            try:
+                self._start(**self.options)
+            except BaseException as exc:  # handed to the waiting fixture, which raises it
+                self._error = exc
+            self.seconds = time.monotonic() - started
 
     def join(self) -> None:
         if self._thread is not None:

@@ -1,15 +1,17 @@
-"""`make test`'s runner: the lint and two lanes of tests at once, each phase timed.
+"""`make test`'s runner: the lint and three lanes of tests at once, each phase timed.
 
 The suite spends most of its time waiting on real processes (a deadline, a restart, a broker's
-election), so on two cores three things run side by side:
+election): run one after another it kept two cores less than half busy. So four things run side
+by side:
 - the lint (`make lint-run`: ruff and mypy);
-- the "platform" lane: unit and static tests, then the end-to-end tests and the fault suite on
-  the six services, and last the identity scan and `down`/`up` (its output is shown as it runs);
+- the "platform" lane: unit and static tests, then the end-to-end tests on the six services, and
+  last the identity scan and `down`/`up` (its output is shown as it runs);
+- the "faults" lane: the fault suite on six services of its own, 30 ports up, then its identity
+  scan (its output is kept in .local/test-faults.log and shown when it ends);
 - the "infra" lane: the integration tests (in-process services) and the replicated platform's
-  fault test, on a stack of its own 50 ports up, then its identity scan (its output is kept in
-  .local/test-infra.log and shown when it ends).
-Each lane's pytest starts its stack in the background while its first tests run
-(tests/conftest.py, tests/session_stack.py).
+  fault test, on a stack of its own 50 ports up, then its identity scan (.local/test-infra.log).
+Each lane's pytest starts its stack in the background while its first tests run, one start at a
+time across the lanes (tests/conftest.py, tests/session_stack.py).
 
 Arguments go to pytest. If one of them names a file or directory, the suite runs as one process
 over what it names, as plain pytest would.
@@ -104,10 +106,12 @@ def main(args: list[str]) -> int:
     if any(not a.startswith("-") and (REPO_ROOT / a.split("::")[0]).exists() for a in args):
         lanes = [Run("pytest", [*pytest, *args]).start()]
     else:
-        infra_log = LOCAL_DIR / "test-infra.log"
         lanes = [
             Run("platform lane", [*pytest, *args], env=lane("platform")).start(),
-            Run("infra lane", [*pytest, *args], env=lane("infra"), log=infra_log).start(),
+            *(
+                Run(f"{name} lane", [*pytest, *args], env=lane(name), log=LOCAL_DIR / f"test-{name}.log").start()
+                for name in ("faults", "infra")
+            ),
         ]
     for run in lanes:
         run.wait()
