@@ -11,8 +11,9 @@ tests/zz_final (the identity scan, then `down` and a timed second `up`).
 `make test` runs the suite as three lanes at once (tools/testrun.py), each on a stack of its own,
 chosen by SPS_TEST_LANE: "infra" runs the integration tests and the replicated platform's fault
 test (which has a cluster of its own, started in the background after the lane's stack),
-"faults" the rest of the fault suite, "platform" everything else; the identity scan runs at the
-end of each, over the lane's own stack. Unset, one process runs everything selected."""
+"faults" the rest of the fault suite and the release-notice import, "platform" everything else;
+the identity scan runs at the end of each, over the lane's own stack. Unset, one process runs
+everything selected."""
 
 from __future__ import annotations
 
@@ -37,7 +38,10 @@ from tests.session_stack import (
 __all__ = ["KAFKA_PORT", "PG_PORT", "PORT_OFFSET", "TEST_ROOT", "TRACES"]  # what tests import from here
 
 ORDER = ("/unit/", "/static/", "/integration/", "/e2e/", "/faults/", "/zz_final/")
-LANES = {"infra": ("/integration/", "/faults/test_cluster_platform.py"), "faults": ("/faults/",)}
+LANES = {
+    "infra": ("/integration/", "/faults/test_cluster_platform.py"),
+    "faults": ("/faults/", "/e2e/test_handover_import.py"),  # the import: the longest e2e test, to even the lanes
+}
 EVERY_LANE = ("/zz_final/test_identity_scan.py",)
 
 
