@@ -19,11 +19,11 @@ def read_pid(pidfile: Path) -> int | None:
 
 
 def alive(pid: int | None) -> bool:
+    """Running: not gone, and not a zombie with no thread left (`_ended`, the one rule)."""
     if pid is None:
         return False
     try:
-        proc = psutil.Process(pid)
-        return proc.status() != psutil.STATUS_ZOMBIE
+        return not _ended(psutil.Process(pid))
     except psutil.Error:
         return False
 
