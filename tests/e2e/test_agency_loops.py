@@ -170,7 +170,7 @@ async def test_a_procuratorate_notice_is_the_offices_task_its_reply_goes_back_an
 
         overdue = [
             a["data"]
-            for a in await alerts_for(platform.bootstrap, person)
+            for a in await alerts_for(platform.bootstrap, person, rule="procuratorate_reply_overdue")
             if a["data"]["rule_id"] == "procuratorate_reply_overdue"
         ]
         assert overdue and overdue[0]["colour"] == "orange"

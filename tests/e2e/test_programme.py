@@ -121,7 +121,8 @@ async def test_the_apps_hours_confirmed_and_a_short_month_raises_its_alert(platf
         # The month closes (here by the operator's re-run; the month's end does it by itself).
         r = await client.post(f"{sv}/internal/v1/hours/months/{month}/judge", headers=service_headers("supervision"))
         assert r.status_code == 200, r.text
-        short = [a for a in await alerts_for(platform.bootstrap, idle) if a["data"]["rule_id"] == "hours_short"]
+        idle_alerts = await alerts_for(platform.bootstrap, idle, rule="hours_short")
+        short = [a for a in idle_alerts if a["data"]["rule_id"] == "hours_short"]
         assert short and short[0]["data"]["colour"] == "yellow"
         keen_alerts = await alerts_for(platform.bootstrap, keen, min_count=0)
         assert not [a for a in keen_alerts if a["data"]["rule_id"] == "hours_short"]

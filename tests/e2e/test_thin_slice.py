@@ -79,11 +79,19 @@ async def case_open(client: httpx.AsyncClient, cc: str, person_id: str) -> None:
     assert await eventually(visible, 30), f"no case for {person_id}"
 
 
-async def alerts_for(bootstrap: str, person_id: str, min_count: int = 1) -> list[dict]:
+async def alerts_for(bootstrap: str, person_id: str, min_count: int = 1, *, rule: str | None = None) -> list[dict]:
     """The person's records on alerts.v1 up to its end now (at least `min_count`, waiting up to
-    30 s for them), from the session's one reader of the topic."""
-    records = await TopicTail.of(bootstrap, topics.ALERTS).records(person_id, min_count=min_count)
-    return [orjson.loads(r.value) for r in records]
+    30 s for them), from the session's one reader of the topic. With `rule`, waits (as long) until
+    one of them is of that rule: a person may have other alerts before it, so a count alone would
+    return before the one the test is about."""
+    tail = TopicTail.of(bootstrap, topics.ALERTS)
+    deadline = time.monotonic() + 30
+    while True:
+        left = max(deadline - time.monotonic(), 0.1)
+        alerts = [orjson.loads(r.value) for r in await tail.records(person_id, min_count=min_count, timeout_s=left)]
+        if rule is None or any(a["data"].get("rule_id") == rule for a in alerts) or time.monotonic() > deadline:
+            return alerts
+        await asyncio.sleep(0.2)
 
 
 async def test_zone_exit_alert_end_to_end(platform):
