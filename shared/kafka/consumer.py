@@ -1,11 +1,12 @@
 """The consumer runner every service uses.
 
-Per poll (`getmany`, every assigned partition): decode and validate each record; records that
-fail go to `<topic>.dlq` with the reason in header `sps-error` (original headers kept). The
-rest are handled in one database transaction together with the inbox claim, then the offsets
-of every partition in the poll are committed at once. So a crash between the database commit and
-the offset commit redelivers records whose ids the inbox already holds: nothing lost, nothing
-applied twice.
+Per poll (`getmany`, every assigned partition): decode and validate each record, whose type must
+be registered for the topic it came on (contract §7.1: a topic carries only its own events, so
+whoever may write a topic raises only its types); records that fail go to `<topic>.dlq` with
+the reason in header `sps-error` (original headers kept). The rest are handled in one database
+transaction together with the inbox claim, then the offsets of every partition in the poll are
+committed at once. So a crash between the database commit and the offset commit redelivers
+records whose ids the inbox already holds: nothing lost, nothing applied twice.
 
 Transient failures (database or broker away) are retried with backoff, without limit: a
 record is never dropped because a dependency was down. A handler that keeps failing on one
@@ -144,6 +145,14 @@ def _fetcher_death(consumer: AIOKafkaConsumer) -> BaseException | None:
     return task.exception() or KafkaError("the fetch task ended")
 
 
+TYPE_NOT_ON_TOPIC = "type-not-on-topic"
+
+
+class TypeNotOnTopic(ValueError):
+    """A registered event type on a topic it does not belong to: whoever could write the topic
+    (a device vendor, another service) would otherwise raise any type by naming it."""
+
+
 class ConsumerRunner:
     def __init__(
         self,
@@ -168,6 +177,7 @@ class ConsumerRunner:
         join_timeout_s: float = 60.0,
         state: PartitionState | None = None,
         batch_handlers: dict[str, BatchHandler] | None = None,
+        registered_as: dict[str, str] | None = None,
     ) -> None:
         unknown = set(handlers) - set(EVENT_TYPES)
         if unknown:
@@ -191,6 +201,9 @@ class ConsumerRunner:
         self.join_timeout_s = join_timeout_s
         self.state = state
         self.batch_handlers = batch_handlers or {}
+        # A topic read under another name than the registry's (tests feed a copy of a contract
+        # topic under a fresh name) → the registry's name, for the type-on-topic check.
+        self.registered_as = registered_as or {}
         if stray := set(self.batch_handlers) - set(handlers):
             raise ValueError(f"batch handlers need a handler of one record too (isolation): {sorted(stray)}")
         self._consumer: AIOKafkaConsumer | None = None
@@ -305,19 +318,27 @@ class ConsumerRunner:
                             f"{self.max_record_bytes:,} bytes"
                         )
                     hint = _type_of(record)
-                    if hint is not None and hint in self.handlers:
+                    home = self.registered_as.get(record.topic, record.topic)
+                    if hint is not None and hint in self.handlers and EVENT_TYPES[hint].topic == home:
                         decoder = FAST_DECODERS.get(hint)
                         fast = decoder(record.value) if decoder else decode_typed(record.value, hint)
                         if fast is not None:  # one pass from the bytes (docs/performance.md)
                             items.append(_Item(record, *fast))
                             continue
                     event = decode(record.value)
+                    registered = EVENT_TYPES.get(event.type)
+                    if registered is not None and registered.topic != home:
+                        # Contract §7.1: a principal that may write a topic raises only its types.
+                        raise TypeNotOnTopic(
+                            f"{TYPE_NOT_ON_TOPIC}: {event.type} is an event of {registered.topic}, "
+                            f"not of {record.topic}"
+                        )
                     if event.type not in self.handlers:
                         if event.type in EVENT_TYPES:
                             continue  # a known event this service does not act on
                         raise UnknownEventType(f"unknown event type {event.type!r}")
                     items.append(_Item(record, event, parse_data(event)))
-                except (EnvelopeError, UnknownEventType, InvalidEventData) as exc:
+                except (EnvelopeError, UnknownEventType, InvalidEventData, TypeNotOnTopic) as exc:
                     rejected.append((record, str(exc)))
         if rejected:  # one acknowledged send for the batch's bad records, before its offset can move
             await self._dead_letter_many(rejected)

@@ -248,6 +248,7 @@ async def test_dlq_replay_after_a_fix_reprocesses_each_record_once(platform, fig
         group_id=f"test-replay-{uuid.uuid4().hex[:6]}",
         topics=[topic],
         handlers={"sps.ingest.checkin": record},
+        registered_as={topic: topics.CHECKINS},
         engine=engine,
         producer=producer_,
         bootstrap_servers=platform.bootstrap,

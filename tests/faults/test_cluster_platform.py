@@ -162,6 +162,7 @@ async def test_one_of_three_brokers_killed_under_load_nothing_lost_consumers_go_
                 group_id=f"test-cluster-{uuid.uuid4().hex[:6]}",
                 topics=[topic],
                 handlers={"sps.ingest.checkin": apply},
+                registered_as={topic: topics.CHECKINS},
                 engine=engine,
                 producer=producer,
                 bootstrap_servers=brokers.bootstrap,

@@ -15,6 +15,7 @@ import sqlalchemy as sa
 from prometheus_client import REGISTRY
 from sqlalchemy.dialects import postgresql as pg
 
+from shared import topics
 from shared.db.uow import UnitOfWork
 from shared.envelope import encode, new_event
 from shared.kafka.consumer import ConsumerRunner
@@ -68,6 +69,7 @@ async def test_a_handler_stalled_past_max_poll_interval_neither_loses_nor_double
             group_id=group,
             topics=[topic],
             handlers={"sps.ingest.checkin": handler(instance)},
+            registered_as={topic: topics.CHECKINS},
             engine=engine,
             producer=producer,
             bootstrap_servers=platform.bootstrap,

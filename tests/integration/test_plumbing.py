@@ -15,6 +15,7 @@ import sqlalchemy as sa
 from aiokafka import AIOKafkaConsumer
 from sqlalchemy.dialects import postgresql as pg
 
+from shared import topics
 from shared.db import plumbing
 from shared.db.engine import ensure_database, make_engine
 from shared.db.uow import UnitOfWork
@@ -82,6 +83,7 @@ def runner(stack, engine, producer, topic: str, group: str) -> ConsumerRunner:
         group_id=group,
         topics=[topic],
         handlers={"sps.ingest.checkin": record_effect},
+        registered_as={topic: topics.CHECKINS},
         engine=engine,
         producer=producer,
         bootstrap_servers=stack.bootstrap,
@@ -121,6 +123,10 @@ async def test_poison_records_go_to_the_dlq_with_reason_and_the_next_is_handled(
     unstorable = checkin(channel="in_person")
     nul = orjson.loads(checkin())
     nul["subject"] = "a\u0000b"
+    pid, now = str(uuid.uuid4()), datetime.now(UTC).isoformat()
+    leave = {"person_id": pid, "case_id": pid, "leave_id": pid, "starts_at": now, "ends_at": now}
+    leave |= {"destination": "上海市", "approval_level": "county", "approved_by": "forged"}
+    forged = encode(new_event("sps.supervision.leave-approved", "/sps/test", leave, subject=pid))
     await send(
         producer,
         topic,
@@ -133,6 +139,7 @@ async def test_poison_records_go_to_the_dlq_with_reason_and_the_next_is_handled(
             refused,
             unstorable,
             orjson.dumps(nul),
+            forged,  # a valid event of another topic: whoever may write this one may not raise it
             good2,
         ],
     )
@@ -140,12 +147,16 @@ async def test_poison_records_go_to_the_dlq_with_reason_and_the_next_is_handled(
     task = asyncio.create_task(r.run())
     try:
         await wait_for(lambda: _len_is(effects_for(engine, [event_id(good1), event_id(good2)]), 2))
-        dead = await read_topic(stack.bootstrap, dlq(topic), min_count=7)
+        dead = await read_topic(stack.bootstrap, dlq(topic), min_count=8)
     finally:
         r.stop()
         await task
     reasons = sorted(header(rec, "sps-error") for rec in dead)
-    assert len(dead) == 7, reasons
+    assert len(dead) == 8, reasons
+    assert (
+        f"type-not-on-topic: sps.supervision.leave-approved is an event of {topics.SUPERVISION_EVENTS}, not of {topic}"
+        in reasons
+    )
     assert any(x.startswith("the database cannot store the record") and "division" in x for x in reasons)
     assert "subject: text may not contain the NUL character (\\u0000)" in reasons
     assert "refused-phone: the test refuses phone check-ins" in reasons
@@ -154,7 +165,8 @@ async def test_poison_records_go_to_the_dlq_with_reason_and_the_next_is_handled(
     assert any("invalid data for sps.ingest.checkin" in x and "channel" in x for x in reasons)
     assert any(x.startswith("handler failed after 2 attempts") and "video" in x for x in reasons)
     assert all(header(rec, "sps-original-topic") == topic for rec in dead)
-    assert {rec.value for rec in dead} >= {b"\xffnot json", wrong_data, failing, refused}  # the original bytes, kept
+    kept = {b"\xffnot json", wrong_data, failing, refused, forged}
+    assert {rec.value for rec in dead} >= kept  # the original bytes, kept
 
 
 async def test_a_batch_handler_gets_the_polls_run_and_a_record_it_refuses_is_isolated(stack, db, producer):

@@ -28,7 +28,7 @@ from shared.service import ServiceRuntime
 OWNER = {"ingest": "exchange", "exchange": "exchange", "alert": "alerting"}
 
 
-def _consumed(service: str, monkeypatch) -> set[str]:
+def _runtime(service: str, monkeypatch) -> ServiceRuntime:
     monkeypatch.setenv("SPS_DEMO_MODE", "true")
     monkeypatch.setenv("KAFKA_SASL_USERNAME", service_principal(service))
     monkeypatch.setenv("KAFKA_SASL_PASSWORD", "unused")
@@ -42,7 +42,11 @@ def _consumed(service: str, monkeypatch) -> set[str]:
     monkeypatch.setattr(ServiceRuntime, "__init__", spy)
     importlib.import_module(f"services.{service}.main").create_app()
     [runtime] = made
-    return {t for spec in runtime._specs for t in spec.topics}
+    return runtime
+
+
+def _consumed(service: str, monkeypatch) -> set[str]:
+    return {t for spec in _runtime(service, monkeypatch)._specs for t in spec.topics}
 
 
 @pytest.mark.parametrize("service", SERVICES)
@@ -95,3 +99,26 @@ def test_credentials_are_required_and_named():
     options = KafkaAuth.from_env({"KAFKA_SASL_USERNAME": "u", "KAFKA_SASL_PASSWORD": "p"}).options()
     assert options["sasl_mechanism"] == "SCRAM-SHA-512" and options["security_protocol"] == "SASL_PLAINTEXT"
     assert KafkaAuth.from_env({"KAFKA_SECURITY_PROTOCOL": "PLAINTEXT"}).options() == {"security_protocol": "PLAINTEXT"}
+
+
+@pytest.mark.parametrize("service", SERVICES)
+def test_every_handler_reads_its_types_own_topic(service, monkeypatch):
+    """N1 (contract §7.1): the runner applies a record only when its type is registered for the
+    topic it came on; a handler whose type's topic its consumer does not read would never run."""
+    for spec in _runtime(service, monkeypatch)._specs:
+        stray = {t: EVENT_TYPES[t].topic for t in spec.handlers if EVENT_TYPES[t].topic not in spec.topics}
+        assert not stray, f"{service}/{spec.group_suffix}: handlers for types of topics it does not read: {stray}"
+
+
+def test_what_the_device_vendor_writes_reaches_only_the_fix_and_check_in_handlers(monkeypatch):
+    """The topics a vendor's principal may write carry two types between them, whatever a record
+    names: every other type on them is dead-lettered (type-not-on-topic)."""
+    demo = {a.principal: a for a in platform_access(demo=True)}
+    vendor_topics = set(demo["device-demo"].write)
+    reachable = set()
+    for service in SERVICES:
+        for spec in _runtime(service, monkeypatch)._specs:
+            if vendor_topics & set(spec.topics):
+                reachable |= {t for t in spec.handlers if EVENT_TYPES[t].topic in vendor_topics}
+    assert reachable == {"sps.ingest.location", "sps.ingest.checkin"}
+    assert {t for t, et in EVENT_TYPES.items() if et.topic in vendor_topics} == reachable
