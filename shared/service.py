@@ -316,4 +316,16 @@ def serve(app: FastAPI, settings: ServiceSettings) -> None:
 
     gc.set_threshold(*settings.gc_thresholds)
     watch_gc()
-    uvicorn.run(app, host=settings.http_host, port=settings.http_port, log_config=None, access_log=False)
+    uvicorn.run(app, log_config=None, access_log=False, **server_options(settings))
+
+
+def server_options(settings: ServiceSettings) -> dict[str, Any]:
+    """uvicorn's address and proxy settings: X-Forwarded-For only from `SPS_TRUSTED_PROXIES`
+    (uvicorn alone would believe it from 127.0.0.1, or from whatever FORWARDED_ALLOW_IPS says)."""
+    proxies = [p.strip() for p in settings.trusted_proxies.split(",") if p.strip()]
+    return {
+        "host": settings.http_host,
+        "port": settings.http_port,
+        "proxy_headers": bool(proxies),
+        "forwarded_allow_ips": proxies or "",
+    }

@@ -26,6 +26,11 @@ class ServiceSettings(BaseSettings):
     service_name: str = "unnamed"
     http_host: str = "127.0.0.1"
     http_port: int = 0
+    # Contract §7.2: the addresses (or networks, "10.0.0.0/8") of the proxies whose
+    # X-Forwarded-For names the client, comma-separated. Empty: no header is believed, and
+    # the client is the connection's peer. Behind an ingress, name the ingress here: else every
+    # client shares its address, and one guesser's failures throttle everyone.
+    trusted_proxies: str = ""  # SPS_TRUSTED_PROXIES
 
     kafka_bootstrap_servers: str = Field(
         "127.0.0.1:9092", validation_alias=AliasChoices("KAFKA_BOOTSTRAP_SERVERS", "SPS_KAFKA_BOOTSTRAP_SERVERS")
@@ -107,6 +112,22 @@ class ServiceSettings(BaseSettings):
     # poll's short-lived objects to the oldest generation, whose full collections then walk
     # every live case: 32 % of supervision's CPU at 100k persons (docs/performance.md, section 4).
     gc_thresholds: tuple[int, int, int] = (50_000, 20, 100)
+
+    @field_validator("trusted_proxies")
+    @classmethod
+    def _addresses(cls, value: str) -> str:
+        """Each entry an address or a network: uvicorn would take a typo for a literal host name
+        and quietly believe no proxy."""
+        import ipaddress
+
+        for entry in (e.strip() for e in value.split(",")):
+            if not entry:
+                continue
+            try:
+                ipaddress.ip_network(entry, strict=False)
+            except ValueError:
+                raise ValueError(f"SPS_TRUSTED_PROXIES: {entry!r} is not an IP address or network") from None
+        return value
 
     @field_validator("database_url", "migration_database_url")
     @classmethod

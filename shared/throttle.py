@@ -1,9 +1,7 @@
-"""Throttling of failed sign-ins and token requests (policy/security.yaml): per name and per
-address, a window of failures and then a lockout answered 429 with Retry-After.
-
-Counters are kept in the instance's memory: with several replicas behind a balancer a determined
-guesser gets each replica's allowance (docs/security.md says so); the per-name lockout still stops
-a guess a second after the allowance is spent on any one replica.
+"""Throttling of failed sign-ins and token requests (policy/security.yaml, contract §7.2): a
+window of failures and then a lockout answered 429 with Retry-After, growing with each lockout.
+Staff are throttled per name and address together and per address; agency clients per address
+only. The address is the client's as the trusted proxies say (`SPS_TRUSTED_PROXIES`).
 """
 
 from __future__ import annotations
@@ -21,18 +19,41 @@ from shared.policy import load_policy
 
 
 class Limit(BaseModel):
+    """`max_failures` within `window`, then the next attempt is refused for `lockout`; each
+    further lockout of the same key (before it is forgotten) lasts `growth` times the one before,
+    up to `max_lockout`."""
+
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     max_failures: int = Field(ge=1)
     window: timedelta
     lockout: timedelta
+    growth: float = Field(default=1.0, ge=1.0)
+    max_lockout: timedelta | None = None
+
+    def lockout_for(self, strikes: int) -> timedelta:
+        grown = self.lockout * self.growth ** max(strikes - 1, 0)
+        return min(grown, self.max_lockout) if self.max_lockout is not None else grown
+
+
+class Burst(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    failures: int = Field(ge=1)
+    window: timedelta
 
 
 class ThrottlePolicy(BaseModel):
+    """Contract §7.2: a staff sign-in is throttled per name and address together (so no one can
+    lock another's account from elsewhere), an address per its failures whatever the name, and
+    an agency client per address only (its id is no secret). `burst` failures from one address
+    within its window tell the duty desk."""
+
     model_config = ConfigDict(extra="forbid", frozen=True)
 
-    per_name: Limit
+    per_name_and_address: Limit
     per_address: Limit
+    burst: Burst
 
 
 class SessionPolicy(BaseModel):
@@ -71,49 +92,99 @@ def load_security(policy_dir: Path) -> SecurityPolicy:
 class _Counter:
     failures: deque[datetime] = field(default_factory=deque)
     locked_until: datetime | None = None
+    strikes: int = 0  # lockouts so far: the next lasts longer
 
 
 class Throttle:
-    """`blocked(keys)` before the attempt (seconds to wait, or None); `failed(keys)` after a
-    failure; `succeeded(key)` clears a name's count."""
+    """`attempt(keys)` before the secret is checked: counts the attempt as a failure at once (so a
+    burst of concurrent guesses cannot outrun the limit while the slow check runs) and answers
+    the seconds to wait if a key is locked (then nothing is counted and nothing is checked).
+    `failed(keys)` after a wrong secret counts it towards a burst (the duty desk is told, once
+    per burst); `succeeded(keys)` takes the attempt back, and clears `clear` keys altogether.
 
-    def __init__(self, policy: ThrottlePolicy, clock: Callable[[], datetime] = lambda: datetime.now(UTC)) -> None:
+    Counters are kept in the instance's memory: with several replicas behind a balancer a guesser
+    gets each replica's allowance (docs/security.md says so)."""
+
+    def __init__(
+        self,
+        policy: ThrottlePolicy,
+        clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+        on_burst: Callable[[str, int], None] | None = None,
+    ) -> None:
         self.policy = policy
         self.clock = clock
+        self.on_burst = on_burst
         self._counters: dict[str, _Counter] = {}
+        self._bursts: dict[str, deque[datetime]] = {}
 
     def _limit(self, key: str) -> Limit:
-        return self.policy.per_address if key.startswith("address:") else self.policy.per_name
+        return self.policy.per_address if key.startswith("address:") else self.policy.per_name_and_address
 
-    def blocked(self, *keys: str) -> int | None:
+    def attempt(self, *keys: str) -> int | None:
         now = self.clock()
-        waits = [
-            (c.locked_until - now).total_seconds()
-            for k in keys
-            if (c := self._counters.get(k)) is not None and c.locked_until is not None and c.locked_until > now
-        ]
-        return math.ceil(max(waits)) if waits else None
-
-    def failed(self, *keys: str) -> None:
-        now = self.clock()
+        waits = []
         for key in keys:
-            limit = self._limit(key)
-            counter = self._counters.setdefault(key, _Counter())
-            counter.failures.append(now)
+            limit, counter = self._limit(key), self._counters.get(key)
+            if counter is None:
+                continue
             while counter.failures and counter.failures[0] <= now - limit.window:
                 counter.failures.popleft()
-            if len(counter.failures) >= limit.max_failures:
-                counter.locked_until = now + limit.lockout
-                counter.failures.clear()
+            if counter.locked_until is None or counter.locked_until <= now:
+                if len(counter.failures) >= limit.max_failures:
+                    counter.strikes += 1
+                    counter.locked_until = now + limit.lockout_for(counter.strikes)
+                    counter.failures.clear()
+            if counter.locked_until is not None and counter.locked_until > now:
+                waits.append((counter.locked_until - now).total_seconds())
+        if waits:
+            self._count_burst(keys, now)  # a refused attempt is one more of a burst
+            return max(1, math.ceil(max(waits)))
+        for key in keys:
+            self._counters.setdefault(key, _Counter()).failures.append(now)
         if len(self._counters) > 100_000:  # a flood of made-up names cannot grow this without bound
             self._forget(now)
+        return None
 
-    def succeeded(self, key: str) -> None:
-        self._counters.pop(key, None)
+    def failed(self, *keys: str) -> None:
+        """The attempt counted by `attempt(*keys)` failed (it is counted already): one more of a
+        burst from its address."""
+        self._count_burst(keys, self.clock())
+
+    def succeeded(self, *keys: str, clear: tuple[str, ...] = ()) -> None:
+        """The attempt counted by `attempt(*keys)` was right after all."""
+        for key in keys:
+            counter = self._counters.get(key)
+            if counter is not None and counter.failures:
+                counter.failures.pop()  # the newest: the same count whichever attempt it was
+        for key in clear:
+            self._counters.pop(key, None)
+
+    def _count_burst(self, keys: tuple[str, ...], now: datetime) -> None:
+        limit = self.policy.burst
+        for key in keys:
+            if not key.startswith("address:"):
+                continue
+            seen = self._bursts.setdefault(key, deque())
+            seen.append(now)
+            while seen and seen[0] <= now - limit.window:
+                seen.popleft()
+            if len(seen) == limit.failures and self.on_burst is not None:
+                self.on_burst(key.removeprefix("address:"), len(seen))
 
     def _forget(self, now: datetime) -> None:
-        for key in [k for k, c in self._counters.items() if not c.failures and (c.locked_until or now) <= now]:
+        # A lockout's strikes are remembered for the longest lockout after it ends: the next
+        # lockout within that time is longer.
+        memory = max(
+            limit.max_lockout or limit.lockout for limit in (self.policy.per_address, self.policy.per_name_and_address)
+        )
+        for key in [
+            k
+            for k, c in self._counters.items()
+            if not c.failures and (c.locked_until is None or c.locked_until <= now - memory)
+        ]:
             del self._counters[key]
+        for key in [k for k, seen in self._bursts.items() if not seen or seen[-1] <= now - self.policy.burst.window]:
+            del self._bursts[key]
 
 
 def too_far_ahead(recorded: list[datetime], now: datetime, tolerance: timedelta) -> int | None:
@@ -122,8 +193,9 @@ def too_far_ahead(recorded: list[datetime], now: datetime, tolerance: timedelta)
     return next((i for i, at in enumerate(recorded) if at > now + tolerance), None)
 
 
-def name_key(name: str) -> str:
-    return f"name:{name.strip().lower()}"
+def name_key(name: str, address: str | None) -> str:
+    """A staff name from one address: failures there do not lock the name elsewhere."""
+    return f"name:{name.strip().lower()}@{address or 'unknown'}"
 
 
 def address_key(address: str | None) -> str:

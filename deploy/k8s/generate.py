@@ -73,6 +73,14 @@ SECRETS = {
 COMMON_SECRETS = {"SPS_PERSON_ID_KEY": "person-id-key", "SPS_SERVICE_VERIFY_KEYS": "service-verify-keys"}
 
 
+# The services an ingress exposes (the console and the gateway) believe X-Forwarded-For only from
+# SPS_TRUSTED_PROXIES (contract §7.2). Behind an ingress, patch it (an overlay) to the ingress
+# controller's pod addresses or network, or every client shares the controller's address and
+# one guesser's failures throttle every sign-in. Empty, as here: the header is ignored.
+PUBLIC = ("command_centre", "exchange")
+TRUSTED_PROXIES = ""
+
+
 def k8s_name(service: str) -> str:
     return f"sps-{service.replace('_', '-')}"
 
@@ -95,6 +103,8 @@ def env(service: str) -> list[dict]:
         },
     }
     out = [{"name": k, "value": v} for k, v in plain.items()]
+    if service in PUBLIC:
+        out.append({"name": "SPS_TRUSTED_PROXIES", "value": TRUSTED_PROXIES})
     # Each service connects as its own database role and migrates as another (docs/security.md,
     # M2); CloudNativePG keeps each role's password in the basic-auth Secret `<role>-db`.
     for var, role in (("DATABASE", runtime_role(service)), ("MIGRATION_DATABASE", migrator_role(service))):

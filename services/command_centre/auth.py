@@ -60,8 +60,10 @@ class Sessions:
 
     async def sign_in(self, username: str, password: str, address: str | None) -> tuple[StaffUser, str]:
         """A token for a new session, or 401 (wrong name or password, said the same way) or 429."""
-        keys = (name_key(username), address_key(address))
-        if (wait := self.throttle.blocked(*keys)) is not None:
+        # Contract §7.2: per name and address together (no one locks an account from elsewhere)
+        # and per address; counted before the slow check, so a burst cannot outrun the limit.
+        pair, place = name_key(username, address), address_key(address)
+        if (wait := self.throttle.attempt(pair, place)) is not None:
             raise ProblemError(
                 429,
                 "Too Many Requests",
@@ -71,9 +73,9 @@ class Sessions:
         user = await self.accounts.get(username)
         ok = await verify_secret_async(password, user.password_hash if user else None)
         if not ok or user is None or user.disabled:
-            self.throttle.failed(*keys)
+            self.throttle.failed(pair, place)
             raise ProblemError(401, "Unauthorized", "wrong username or password")
-        self.throttle.succeeded(keys[0])
+        self.throttle.succeeded(pair, place, clear=(pair,))
         return user, await self._start_session(user)
 
     async def sign_in_verified(self, username: str) -> tuple[StaffUser, str]:

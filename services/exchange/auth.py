@@ -20,7 +20,7 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from services.exchange.domain.clients import Client
 from shared.http import ProblemError
 from shared.secrets import verify_secret_async
-from shared.throttle import Throttle, address_key, name_key
+from shared.throttle import Throttle, address_key
 
 ISSUER = "sps-exchange"
 AUDIENCE = "sps-exchange"
@@ -103,16 +103,18 @@ class TokenService:
         self, client_id: str, client_secret: str, requested: str | None, address: str | None = None
     ) -> dict:
         """A token for a client whose secret checks out (off the event loop; an unknown client costs
-        the same time); failures are throttled per client and per address (429, Retry-After)."""
-        keys = (name_key(client_id), address_key(address))
-        if self.throttle is not None and (wait := self.throttle.blocked(*keys)) is not None:
+        the same time); failures are throttled per address (429, Retry-After)."""
+        # Contract §7.2: per address only. A client id is no secret: counting failures per id
+        # would let anyone keep an agency (the device vendor: the county's eyes) from its tokens.
+        place = address_key(address)
+        if self.throttle is not None and (wait := self.throttle.attempt(place)) is not None:
             raise ProblemError(
                 429, "Too Many Requests", "too many failed token requests", headers={"Retry-After": str(wait)}
             )
         client = self.clients.get(client_id)
         if not await verify_secret_async(client_secret, client.secret_hash if client else None) or client is None:
             if self.throttle is not None:
-                self.throttle.failed(*keys)
+                self.throttle.failed(place)
             raise ProblemError(
                 401,
                 "Unauthorized",
@@ -120,6 +122,8 @@ class TokenService:
                 headers={"WWW-Authenticate": 'Basic realm="sps"'},
                 errors=[{"field": "client_secret", "message": "invalid_client"}],
             )
+        if self.throttle is not None:
+            self.throttle.succeeded(place)
         scopes = set(requested.split()) if requested else set(client.scopes)
         if not scopes <= client.scopes:
             bad = ", ".join(sorted(scopes - client.scopes))

@@ -134,7 +134,7 @@ async def test_wrong_passwords_and_unknown_names_are_answered_alike_and_throttle
             unknown = await client.post("/api/v1/auth/login", json={"username": "nobody.here", "password": "not-it"})
             assert wrong.status_code == unknown.status_code == 401
             assert wrong.json()["detail"] == unknown.json()["detail"]  # nothing tells a name exists
-            for _ in range(4):  # five failures in all (policy/security.yaml per_name.max_failures)
+            for _ in range(4):  # five failures in all (policy/security.yaml per_name_and_address.max_failures)
                 await client.post("/api/v1/auth/login", json={"username": name, "password": "not-it"})
             locked = await client.post("/api/v1/auth/login", json={"username": name, "password": "not-it"})
             assert locked.status_code == 429 and int(locked.headers["retry-after"]) > 0
