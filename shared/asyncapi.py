@@ -34,6 +34,7 @@ TOPIC_NOTES = {
     topics.SUPERVISION_EVENTS: "Internal: supervision's domain events.",
     topics.HANDOVER_EVENTS: "Internal: handover's domain events.",
     topics.RISK_EVENTS: "Internal: risk's domain events.",
+    topics.SECURITY_EVENTS: "Internal: bursts of failed sign-ins at the public doors, for the duty desk.",
     topics.NOTIFICATIONS_DEAD: "Alert notifications given up after every retry, with the error.",
     topics.AUDIT: "Internal: who read or changed a person's data; the gateway hash-chains it.",
 }

@@ -286,6 +286,15 @@ class ContactChecked(EventData):
     note: str | None = None
 
 
+class SignInBurst(Signal):
+    """Many failed sign-ins or token requests from one address in a short time (contract §7.2):
+    someone may be guessing. About no person (`person_id` is the nil UUID); for the duty desk."""
+
+    door: Literal["staff_sign_in", "agency_token"]
+    address: str = Field(max_length=64)
+    attempts: int = Field(ge=1)
+
+
 class IntakeMissed(Signal):
     """Not reported (报到) within the intake window after the judgment took effect (漏管)."""
 
@@ -1515,6 +1524,12 @@ EVENT_TYPES: dict[str, EventType] = {
             topic=topics.RISK_EVENTS,
             data=RiskHigh,
             summary="Assessment rose to high, or key person newly determined",
+        ),
+        EventType(
+            type="sps.security.sign-in-burst",
+            topic=topics.SECURITY_EVENTS,
+            data=SignInBurst,
+            summary="A burst of failed sign-ins or token requests from one address",
         ),
         EventType(
             type="sps.alert.notification-failed",

@@ -16,13 +16,14 @@ from typing import Any, TypeVar
 
 from fastapi import APIRouter, FastAPI
 from sqlalchemy.ext.asyncio import AsyncEngine
+from starlette.types import ASGIApp, Receive, Scope, Send
 
 from shared.county import County, load_county
 from shared.db.engine import make_engine, ping
 from shared.db.migrate import prepare_database
 from shared.db.uow import UnitOfWork
 from shared.events import topics_of
-from shared.http import install_probes, install_problem_handlers
+from shared.http import install_probes, install_problem_handlers, problem_response
 from shared.kafka.admin import ensure_topics
 from shared.kafka.consumer import BatchHandler, ConsumerRunner, Handler
 from shared.kafka.producer import EventProducer
@@ -292,9 +293,35 @@ def build_app(runtime: ServiceRuntime, *routers: APIRouter, title: str, parts: S
     app.state.parts = parts  # the one use of app.state: read back only by shared.deps
     install_problem_handlers(app)
     install_probes(app, runtime.readiness, runtime.readiness_detail)
+    if runtime.settings.internal_port:
+        app.add_middleware(ListenerSplit, internal_port=runtime.settings.internal_port)
     for router in routers:
         app.include_router(router)
     return app
+
+
+PROBES = frozenset({"/healthz", "/readyz", "/metrics"})
+
+
+class ListenerSplit:
+    """Contract §7.3: `/internal/` only on the internal listener, and only it (and the probes)
+    there. The listener is told by the port the connection came in on (the ASGI `server`)."""
+
+    def __init__(self, app: ASGIApp, internal_port: int) -> None:
+        self.app = app
+        self.internal_port = internal_port
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http":
+            server = scope.get("server")
+            on_internal = server is not None and server[1] == self.internal_port
+            path: str = scope["path"]
+            if path.startswith("/internal/") != on_internal and path not in PROBES:
+                where = "the internal listener" if on_internal else "this port"
+                response = problem_response(404, "Not Found", f"{path} is not served on {where}")
+                await response(scope, receive, send)
+                return
+        await self.app(scope, receive, send)
 
 
 S = TypeVar("S", bound=ServiceSettings)
@@ -316,7 +343,12 @@ def serve(app: FastAPI, settings: ServiceSettings) -> None:
 
     gc.set_threshold(*settings.gc_thresholds)
     watch_gc()
-    uvicorn.run(app, log_config=None, access_log=False, **server_options(settings))
+    config = uvicorn.Config(app, log_config=None, access_log=False, **server_options(settings))
+    sockets = [config.bind_socket()]
+    if settings.internal_port:  # the internal listener (contract §7.3): the same app, its own port
+        internal = uvicorn.Config(app, host=settings.http_host, port=settings.internal_port)
+        sockets.append(internal.bind_socket())
+    uvicorn.Server(config).run(sockets=sockets)
 
 
 def server_options(settings: ServiceSettings) -> dict[str, Any]:

@@ -34,6 +34,11 @@ LIFETIME_S = 60
 LEEWAY_S = 5
 # Who may act for a member of staff: the one service that authenticates staff sessions.
 STAFF_ISSUERS = frozenset({"command_centre"})
+# Whose tokens each service accepts: the services that call it, and no other (docs/security.md,
+# N5). Only the command centre calls the others' internal APIs; no one calls the command centre's.
+CALLERS: dict[str, frozenset[str]] = {
+    service: frozenset() if service == "command_centre" else frozenset({"command_centre"}) for service in SERVICES
+}
 
 
 class ServiceTokenError(Exception):
@@ -94,7 +99,9 @@ class ServiceTokens:
 
     @classmethod
     def demo(cls, service: str) -> ServiceTokens:
-        return cls(service, demo_private_key(service), {s: demo_private_key(s).public_key() for s in SERVICES})
+        """Keys derived from the names, for in-process tests; `make up` hands every service keys
+        made at random for the install (tools/devstack/service_keys.py), demo mode too."""
+        return cls(service, demo_private_key(service), {s: demo_private_key(s).public_key() for s in CALLERS[service]})
 
     def sign(self, audience: str, actor: dict[str, str] | None = None, *, now: float | None = None) -> str:
         issued = int(now if now is not None else time.time())
@@ -154,7 +161,8 @@ def main() -> None:
         raise SystemExit(2)
     keys = {s: Ed25519PrivateKey.generate() for s in SERVICES}
     public = {s: public_pem(k.public_key()) for s, k in keys.items()}
-    print(f"# every service: SPS_SERVICE_VERIFY_KEYS='{json.dumps(public)}'")
+    callers = json.dumps({s: public[s] for s in sorted(STAFF_ISSUERS)})
+    print(f"# every service but command_centre (which no one calls): SPS_SERVICE_VERIFY_KEYS='{callers}'")
     for service, key in keys.items():
         print(f"# {service}: SPS_SERVICE_SIGNING_KEY=")
         print(private_pem(key))

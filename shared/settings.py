@@ -15,7 +15,7 @@ from sqlalchemy.engine import make_url
 
 from shared.kafka.connection import KafkaAuth
 from shared.paths import POLICY_DIR
-from shared.service_tokens import ServiceTokens, load_private, load_verify_keys
+from shared.service_tokens import CALLERS, ServiceTokens, load_private, load_verify_keys
 
 DEFAULT_DATABASE_URL = "postgresql+asyncpg://postgres@127.0.0.1:5432/postgres"
 
@@ -31,6 +31,10 @@ class ServiceSettings(BaseSettings):
     # the client is the connection's peer. Behind an ingress, name the ingress here: else every
     # client shares its address, and one guesser's failures throttle everyone.
     trusted_proxies: str = ""  # SPS_TRUSTED_PROXIES
+    # Contract §7.3: a public service (the gateway) serves `/internal/` only on this port, and
+    # nothing but `/internal/` and its probes there. 0: one port for all (a service no one outside
+    # reaches).
+    internal_port: int = 0  # SPS_INTERNAL_PORT
 
     kafka_bootstrap_servers: str = Field(
         "127.0.0.1:9092", validation_alias=AliasChoices("KAFKA_BOOTSTRAP_SERVERS", "SPS_KAFKA_BOOTSTRAP_SERVERS")
@@ -69,7 +73,6 @@ class ServiceSettings(BaseSettings):
 
     # Demo mode enables the contract's demo clients and staff logins, and demo keys.
     demo_mode: bool = False
-    person_id_key: SecretStr | None = None
     # Service-to-service tokens (shared/service_tokens.py): this service's Ed25519 private key
     # (PEM) and the public keys of the services it trusts ({"command_centre": PEM}).
     service_signing_key: SecretStr | None = None  # SPS_SERVICE_SIGNING_KEY
@@ -180,13 +183,15 @@ class ServiceSettings(BaseSettings):
             return self.maintenance_database_url
         return self._url(self.migration_database_url, self.migration_database_password, own_database=False)
 
-    def person_id_secret(self) -> bytes:
-        """The HMAC key behind person ids. Only demo mode has a default."""
-        if self.person_id_key is not None:
-            return self.person_id_key.get_secret_value().encode()
-        if self.demo_mode:
-            return b"sps-demo-person-id-key"
-        raise RuntimeError("SPS_PERSON_ID_KEY is not set (only demo mode has a default key)")
+
+MIN_SECRET_BYTES = 32  # an HMAC or signing secret shorter than its hash's output is guessable sooner
+
+
+def long_enough(name: str, value: SecretStr | None) -> SecretStr | None:
+    """A secret setting of at least MIN_SECRET_BYTES, or a clear error naming it (checked at start)."""
+    if value is not None and len(value.get_secret_value().encode()) < MIN_SECRET_BYTES:
+        raise ValueError(f"{name} must be at least {MIN_SECRET_BYTES} bytes long")
+    return value
 
 
 def service_tokens(settings: ServiceSettings) -> ServiceTokens:
@@ -198,8 +203,7 @@ def service_tokens(settings: ServiceSettings) -> ServiceTokens:
             "SPS_SERVICE_SIGNING_KEY and SPS_SERVICE_VERIFY_KEYS are not set (only demo mode has default "
             "service keys; python -m shared.service_tokens keys makes a set)"
         )
-    return ServiceTokens(
-        settings.service_name,
-        load_private(settings.service_signing_key.get_secret_value()),
-        load_verify_keys(settings.service_verify_keys),
-    )
+    # Only the keys of the services that call this one count, whatever the setting holds.
+    callers = CALLERS.get(settings.service_name, frozenset())
+    trusted = {s: k for s, k in load_verify_keys(settings.service_verify_keys).items() if s in callers}
+    return ServiceTokens(settings.service_name, load_private(settings.service_signing_key.get_secret_value()), trusted)

@@ -61,6 +61,9 @@ class SessionPolicy(BaseModel):
 
     token_ttl: timedelta
     session_ttl: timedelta
+    # An open live feed checks its session this often, busy or quiet (contract §7.4: it ends
+    # within 5 seconds of a logout, a disabling or a password reset).
+    feed_recheck: timedelta = timedelta(seconds=3)
 
 
 class ClockPolicy(BaseModel):

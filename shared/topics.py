@@ -22,6 +22,8 @@ AUDIT = "audit.v1"
 SUPERVISION_EVENTS = "supervision.events.v1"
 HANDOVER_EVENTS = "handover.events.v1"
 RISK_EVENTS = "risk.events.v1"
+# What the public doors (the console's sign-in, the gateway's tokens) saw that the duty desk must know.
+SECURITY_EVENTS = "security.events.v1"
 # Alert notifications that could not be delivered after every retry.
 NOTIFICATIONS_DEAD = "alerts.notifications.dlq"
 
@@ -37,7 +39,7 @@ CONTRACT_TOPICS = (
     AGENCY_REPLIES,
     APP_REPORTS,
 )
-INTERNAL_TOPICS = (SUPERVISION_EVENTS, HANDOVER_EVENTS, RISK_EVENTS, AUDIT)
+INTERNAL_TOPICS = (SUPERVISION_EVENTS, HANDOVER_EVENTS, RISK_EVENTS, AUDIT, SECURITY_EVENTS)
 ALL_TOPICS = CONTRACT_TOPICS + INTERNAL_TOPICS
 
 

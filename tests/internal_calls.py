@@ -11,13 +11,24 @@ from collections.abc import Generator
 
 import httpx
 
-from shared.service_tokens import ServiceTokens
+from shared.service_tokens import ServiceTokens, load_private
 
 _WHO = ("actor", "role", "jurisdiction")
 
 
-def service_headers(audience: str, actor: dict[str, str] | None = None, *, issuer: str = "command_centre") -> dict:
-    return {"Authorization": f"Bearer {ServiceTokens.demo(issuer).sign(audience, actor)}"}
+def service_headers(
+    audience: str, actor: dict[str, str] | None = None, *, issuer: str = "command_centre", stack=None
+) -> dict:
+    """Signed with the demo key of `issuer` (the in-process services' key), or with the key `make
+    up` made for `issuer` in `stack`'s install (the platform's processes)."""
+    if stack is None:
+        tokens = ServiceTokens.demo(issuer)
+    else:
+        from tools.devstack.service_keys import local_service_keys
+
+        pem = local_service_keys(stack.root)[issuer]["SPS_SERVICE_SIGNING_KEY"]
+        tokens = ServiceTokens(issuer, load_private(pem), {})
+    return {"Authorization": f"Bearer {tokens.sign(audience, actor)}"}
 
 
 class AsCommandCentre(httpx.Auth):

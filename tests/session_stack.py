@@ -21,7 +21,7 @@ from pathlib import Path
 import yaml
 
 from shared.paths import LOCAL_DIR, POLICY_DIR, REPO_ROOT
-from tools.devstack.stack import SERVICES, Stack
+from tools.devstack.stack import INTERNAL_PORT_SHIFT, SERVICES, Stack
 
 # `make test` runs three lanes of tests at once, each on a stack of its own (tools/testrun.py,
 # tests/conftest.py): the faults lane's sits 30 ports above the platform lane's, the infra lane's
@@ -105,7 +105,8 @@ def describe() -> Stack:
 def ports() -> list[int]:
     """Every port the test platform listens on: Kafka's client and controller, PostgreSQL's and
     each service's."""
-    return [KAFKA_PORT, KAFKA_PORT + 1, PG_PORT] + [p + PORT_OFFSET for p in SERVICES.values()]
+    internal = [SERVICES[name] + PORT_OFFSET + shift for name, shift in INTERNAL_PORT_SHIFT.items()]
+    return [KAFKA_PORT, KAFKA_PORT + 1, PG_PORT] + [p + PORT_OFFSET for p in SERVICES.values()] + internal
 
 
 def _fresh_infrastructure(services: bool = False) -> None:

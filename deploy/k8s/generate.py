@@ -65,12 +65,13 @@ SECRETS = {
         "SPS_GATEWAY_CLIENTS": "gateway-clients",
         "SPS_IDENTITY_KEY": "identity-key",
         "SPS_AUDIT_KEY": "audit-key",  # keys the audit chain; never in the database
+        "SPS_PERSON_ID_KEY": "person-id-key",  # the gateway alone makes person ids (N7)
     },
     "command_centre": {"SPS_STAFF_SESSION_SECRET": "staff-session-secret"},
 }
 # Each service signs its internal calls with a key of its own (`<service>-service-signing-key`,
 # from `python -m shared.service_tokens keys`); every service holds the public keys it trusts.
-COMMON_SECRETS = {"SPS_PERSON_ID_KEY": "person-id-key", "SPS_SERVICE_VERIFY_KEYS": "service-verify-keys"}
+COMMON_SECRETS = {"SPS_SERVICE_VERIFY_KEYS": "service-verify-keys"}
 
 
 # The services an ingress exposes (the console and the gateway) believe X-Forwarded-For only from
@@ -79,6 +80,9 @@ COMMON_SECRETS = {"SPS_PERSON_ID_KEY": "person-id-key", "SPS_SERVICE_VERIFY_KEYS
 # one guesser's failures throttle every sign-in. Empty, as here: the header is ignored.
 PUBLIC = ("command_centre", "exchange")
 TRUSTED_PROXIES = ""
+# Contract §7.3: the gateway's internal API (the identity vault) has a listener of its own, which
+# the Service names `internal`; an ingress routes only `http` outside.
+INTERNAL_PORTS = {"exchange": 8090}
 
 
 def k8s_name(service: str) -> str:
@@ -98,9 +102,11 @@ def env(service: str) -> list[dict]:
         "SPS_TOPIC_PARTITIONS": str(PARTITIONS),
         "SPS_TOPIC_REPLICATION_FACTOR": str(REPLICAS),
         **{
-            f"SPS_{other.upper()}_URL": f"http://{k8s_name(other)}.{NAMESPACE}.svc:{SERVICES[other]}"
+            f"SPS_{other.upper()}_URL": f"http://{k8s_name(other)}.{NAMESPACE}.svc:"
+            f"{INTERNAL_PORTS.get(other, SERVICES[other])}"
             for other in ("alerting", "supervision", "risk", "handover", "exchange")
         },
+        **({"SPS_INTERNAL_PORT": str(INTERNAL_PORTS[service])} if service in INTERNAL_PORTS else {}),
     }
     out = [{"name": k, "value": v} for k, v in plain.items()]
     if service in PUBLIC:
@@ -169,7 +175,14 @@ def deployment(service: str) -> dict:
                             "name": service.replace("_", "-"),
                             "image": IMAGE,
                             "command": ["python", "-m", f"services.{service}.main"],
-                            "ports": [{"name": "http", "containerPort": port}],
+                            "ports": [
+                                {"name": "http", "containerPort": port},
+                                *(
+                                    [{"name": "internal", "containerPort": INTERNAL_PORTS[service]}]
+                                    if service in INTERNAL_PORTS
+                                    else []
+                                ),
+                            ],
                             "env": env(service),
                             "resources": {
                                 "requests": {"cpu": size.cpu_request, "memory": size.memory_request},
@@ -207,7 +220,17 @@ def service(name: str) -> dict:
         "apiVersion": "v1",
         "kind": "Service",
         "metadata": {"name": k8s_name(name), "namespace": NAMESPACE, "labels": labels(name)},
-        "spec": {"selector": labels(name), "ports": [{"name": "http", "port": SERVICES[name], "targetPort": "http"}]},
+        "spec": {
+            "selector": labels(name),
+            "ports": [
+                {"name": "http", "port": SERVICES[name], "targetPort": "http"},
+                *(
+                    [{"name": "internal", "port": INTERNAL_PORTS[name], "targetPort": "internal"}]
+                    if name in INTERNAL_PORTS
+                    else []
+                ),
+            ],
+        },
     }
 
 

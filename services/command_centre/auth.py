@@ -114,6 +114,16 @@ class Sessions:
             raise ProblemError(401, "Unauthorized", "the session has ended; sign in again")
         return live[0], session_id, live[1]
 
+    def session_of(self, token: str) -> uuid.UUID:
+        """The session a valid token belongs to (a live feed keeps following the session, not
+        the short-lived token it was opened with, which the console renews)."""
+        return uuid.UUID(self._claims(token)["sid"])
+
+    async def live_user(self, session_id: uuid.UUID) -> StaffUser | None:
+        """The account behind a session still live (not ended, not expired, account enabled)."""
+        live = await self.accounts.session_user(session_id, self.clock())
+        return None if live is None else live[0]
+
     async def renew(self, token: str) -> str:
         """A fresh short-lived token for a session that is still live."""
         user, session_id, ends = await self.user_for(token)

@@ -7,7 +7,7 @@ from pathlib import Path
 
 from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
-from pydantic import SecretStr
+from pydantic import SecretStr, field_validator
 
 from services.command_centre.adapters.accounts import AccountStore
 from services.command_centre.adapters.certificate_pdf import DEFAULT_FONTS
@@ -23,8 +23,9 @@ from shared.authority import load_authority
 from shared.geography import load_geography
 from shared.http import BoundedBody, EarlyAuth, SecurityHeaders
 from shared.internal import InternalClient
+from shared.security_signals import burst_reporter
 from shared.service import ConsumerSpec, ServiceRuntime, build_app, run_service
-from shared.settings import ServiceSettings
+from shared.settings import ServiceSettings, long_enough
 from shared.throttle import Throttle, load_security
 
 MIGRATIONS = Path(__file__).parent / "adapters" / "migrations"
@@ -34,6 +35,12 @@ class CommandCentreSettings(ServiceSettings):
     service_name: str = "command_centre"
     http_port: int = 8000
     staff_session_secret: SecretStr | None = None  # SPS_STAFF_SESSION_SECRET
+
+    @field_validator("staff_session_secret")
+    @classmethod
+    def _long_enough(cls, value: SecretStr | None) -> SecretStr | None:
+        return long_enough("SPS_STAFF_SESSION_SECRET", value)
+
     feed_heartbeat_s: float = 15.0  # SPS_FEED_HEARTBEAT_S: a quiet live feed says so this often
     max_body_bytes: int = 1024 * 1024  # SPS_MAX_BODY_BYTES: staff steps are small
     feed_buffer: int = 10_000  # SPS_FEED_BUFFER: changes a slow subscriber may lag before it must resync
@@ -85,7 +92,8 @@ def create_app(settings: CommandCentreSettings | None = None) -> FastAPI:
     runtime = ServiceRuntime(settings, migrations=MIGRATIONS)
     security = load_security(settings.policy_dir)
     accounts = AccountStore(runtime.engine)
-    sessions = Sessions(accounts, secret, security.sessions, Throttle(security.throttle))
+    throttle = Throttle(security.throttle, on_burst=burst_reporter(runtime, "staff_sign_in"))
+    sessions = Sessions(accounts, secret, security.sessions, throttle)
     if settings.demo_mode:
 
         async def seed_demo_accounts(rt: ServiceRuntime) -> None:

@@ -9,7 +9,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from fastapi import FastAPI
-from pydantic import SecretStr
+from pydantic import SecretStr, ValidationInfo, field_validator
 from sqlalchemy.exc import SQLAlchemyError
 
 from services.exchange.adapters import audit
@@ -23,14 +23,18 @@ from services.exchange.handlers import HANDLERS
 from shared.geography import load_geography
 from shared.http import BoundedBody, EarlyAuth, ProblemError, SecurityHeaders
 from shared.logging import get_logger
+from shared.security_signals import burst_reporter
 from shared.service import ConsumerSpec, ServiceRuntime, build_app, run_service
-from shared.settings import ServiceSettings
+from shared.settings import ServiceSettings, long_enough
 from shared.throttle import Throttle, load_security
 
 MIGRATIONS = Path(__file__).parent / "adapters" / "migrations"
 
 
 log = get_logger(__name__)
+
+
+DEMO_PERSON_ID_KEY = b"sps-demo-person-id-key"  # public, like every demo secret
 
 
 class ExchangeSettings(ServiceSettings):
@@ -48,6 +52,22 @@ class ExchangeSettings(ServiceSettings):
     rate_burst: int = 400
     max_body_bytes: int = 2 * 1024 * 1024
     audit_key: SecretStr | None = None  # SPS_AUDIT_KEY: keys the audit chain; never in the database
+    # SPS_PERSON_ID_KEY: the HMAC key behind person ids. The gateway alone holds it (N7): with it,
+    # any person id turns back into its 身份证号 by trying the county's numbers.
+    person_id_key: SecretStr | None = None
+
+    @field_validator("person_id_key", "audit_key")
+    @classmethod
+    def _long_enough(cls, value: SecretStr | None, info: ValidationInfo) -> SecretStr | None:
+        return long_enough(f"SPS_{(info.field_name or '').upper()}", value)
+
+    def person_id_secret(self) -> bytes:
+        """The HMAC key behind person ids. Only demo mode has a default."""
+        if self.person_id_key is not None:
+            return self.person_id_key.get_secret_value().encode()
+        if self.demo_mode:
+            return DEMO_PERSON_ID_KEY
+        raise RuntimeError("SPS_PERSON_ID_KEY is not set (only demo mode has a default key)")
 
 
 def identity_cipher(settings: ExchangeSettings) -> IdentityCipher:
@@ -92,7 +112,10 @@ def create_app(settings: ExchangeSettings | None = None) -> FastAPI:
     parts = ExchangeParts(
         runtime,
         tokens=TokenService(
-            clients, key_ring(settings), ttl_s=settings.token_ttl_s, throttle=Throttle(security.throttle)
+            clients,
+            key_ring(settings),
+            ttl_s=settings.token_ttl_s,
+            throttle=Throttle(security.throttle, on_burst=burst_reporter(runtime, "agency_token")),
         ),
         rate_limiter=RateLimiter(settings.rate_per_client_per_s, settings.rate_burst),
         cipher=cipher,

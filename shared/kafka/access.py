@@ -66,7 +66,13 @@ READS: dict[str, tuple[str, ...]] = {
         topics.AGENCY_REPLIES,
     ),
     "risk": (topics.COURT_ORDERS, topics.RELEASE_NOTICES, topics.SUPERVISION_EVENTS, topics.HANDOVER_EVENTS),
-    "alerting": (topics.SUPERVISION_EVENTS, topics.HANDOVER_EVENTS, topics.RISK_EVENTS, topics.POLICE_ACKS),
+    "alerting": (
+        topics.SUPERVISION_EVENTS,
+        topics.HANDOVER_EVENTS,
+        topics.RISK_EVENTS,
+        topics.POLICE_ACKS,
+        topics.SECURITY_EVENTS,  # bursts of failed sign-ins, for the duty desk
+    ),
     "command_centre": (topics.ALERTS,),
     "exchange": (topics.AUDIT, topics.EXCHANGE_OUTBOUND),
 }
@@ -80,8 +86,9 @@ WRITES: dict[str, tuple[str, ...]] = {
     "risk": (topics.RISK_EVENTS,),
     # Search requests (协助查找) go to the police through the gateway.
     "alerting": (topics.ALERTS, NOTIFICATIONS_DEAD, topics.EXCHANGE_OUTBOUND),
-    "command_centre": (),
+    "command_centre": (topics.SECURITY_EVENTS,),  # a burst of failed sign-ins
     "exchange": (
+        topics.SECURITY_EVENTS,  # a burst of failed token requests
         topics.COURT_ORDERS,
         topics.RELEASE_NOTICES,
         topics.REHAB_NOTICES,

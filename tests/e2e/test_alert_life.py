@@ -177,3 +177,39 @@ async def test_every_read_of_personal_data_is_on_the_audit_trail(platform):
         return wanted <= seen or None
 
     assert await eventually(audited, 30)
+
+
+async def test_an_office_supervisor_silences_only_the_persons_of_its_own_office(platform, monkeypatch):
+    """N6: a silence names a person; an office's supervisor may name only its own office's, and
+    sees only theirs listed (county staff see all)."""
+    import io
+    import uuid
+
+    from services.command_centre import accounts
+    from services.command_centre.main import CommandCentreSettings
+    from tools.devstack.pg_roles import migrator_role, runtime_role
+
+    settings = CommandCentreSettings(
+        demo_mode=True,
+        kafka_bootstrap_servers=platform.bootstrap,
+        database_url=platform.pg.role_url(runtime_role("command_centre")),
+        migration_database_url=platform.pg.role_url(migrator_role("command_centre")),
+    )
+    name, password = f"zhou.sup.{uuid.uuid4().hex[:6]}", "huashi-supervisor-password"
+    monkeypatch.setattr("sys.stdin", io.StringIO(password + "\n"))
+    args = ["add", name, "--role", "supervisor", "--office", "华士镇", "--password-stdin"]
+    await accounts.run(accounts.parser().parse_args(args), settings)
+    cc = platform.url("command_centre")
+    async with httpx.AsyncClient(timeout=10) as client:
+        r = await client.post(f"{cc}/api/v1/auth/login", json={"username": name, "password": password})
+        assert r.status_code == 200, r.text
+        huashi = {"Authorization": f"Bearer {r.json()['access_token']}"}
+        county = await staff(client, cc, "supervisor-demo")
+        theirs, _ = await person_with_alert(client, platform, "澄江街道")
+        body = {"person_id": theirs, "rule_id": "zone_exit", "duration_minutes": 60, "reason": "不是本所的人"}
+        assert (await client.post(f"{cc}/api/v1/silences", headers=huashi, json=body)).status_code == 403
+        assert (await client.post(f"{cc}/api/v1/silences", headers=county, json=body)).status_code == 201
+        listed = (await client.get(f"{cc}/api/v1/silences", headers=huashi)).json()
+        assert not [s for s in listed if s["person_id"] == theirs]
+        everything = (await client.get(f"{cc}/api/v1/silences", headers=county)).json()
+        assert [s for s in everything if s["person_id"] == theirs]

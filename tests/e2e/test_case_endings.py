@@ -14,6 +14,7 @@ import pypdfium2 as pdfium
 from shared.county import default_county
 from tests.e2e.test_thin_slice import case_open, gateway_token, staff
 from tests.factories import court_order
+from tests.internal_calls import service_headers
 from tests.waiting import eventually
 
 
@@ -75,6 +76,33 @@ async def test_a_served_term_ends_its_case_notifies_the_agencies_and_prints_its_
         assert "在澄江街道司法所宣告解除社区矫正" in text
         image = page.render(scale=1).to_pil().convert("L")
         assert image.getextrema()[0] < 80  # drawn
+
+        # N5 (contract §7.3): the vault is served only on the exchange's internal listener. On the
+        # agencies' port and the console's, `/internal/` is not there at all, token or none.
+        vault = f"/internal/v1/identities/{person}"
+        as_cc = service_headers(
+            "exchange", {"actor": "officer-demo", "role": "justice_officer", "jurisdiction": "澄江街道"}, stack=platform
+        )
+        for public in (gw, cc):
+            for headers in ({}, as_cc):
+                r = await client.get(f"{public}{vault}", headers=headers)
+                assert r.status_code == 404 and r.headers["content-type"].startswith("application/problem+json"), r.text
+        inside = platform.internal_url("exchange")
+        assert (
+            await client.get(f"{inside}/v1/court/case-endings", headers=court)
+        ).status_code == 404  # nor the reverse
+        r = await client.get(f"{inside}{vault}", headers=as_cc)
+        assert r.status_code == 200 and r.json()["id_number"] == order["person"]["id_number"]
+        # The vault's own record of each opening, on the procuratorate's trail (the print's and this one).
+        procuratorate = await gateway_token(client, gw, "procuratorate")
+
+        async def vault_reads() -> list | None:
+            trail = (await client.get(f"{gw}/v1/audit", params={"person_id": person}, headers=procuratorate)).json()
+            reads = [e for e in trail["entries"] if e["resource"] == "identity" and e["service"] == "exchange"]
+            return reads if len(reads) >= 2 else None
+
+        reads = await eventually(vault_reads, 30)
+        assert {e["actor"] for e in reads} == {"officer-demo"}
 
         timeline = (await client.get(f"{cc}/api/v1/persons/{person}/timeline", headers=officer)).json()
         kinds = [t["event_type"] for t in timeline]

@@ -104,7 +104,9 @@ async def test_key_ordinary_unlinked_and_duplicate_notices(platform):
         r = await client.post(
             f"{platform.url('handover')}/internal/v1/handovers/{unlinked[0]['handover_id']}/resolve",
             headers=service_headers(
-                "handover", {"actor": "officer-demo", "role": "justice_officer", "jurisdiction": "澄江街道"}
+                "handover",
+                {"actor": "officer-demo", "role": "justice_officer", "jurisdiction": "澄江街道"},
+                stack=platform,
             ),
             json={},
         )
@@ -114,15 +116,20 @@ async def test_key_ordinary_unlinked_and_duplicate_notices(platform):
         internal = f"{platform.url('handover')}/internal/v1/handovers/{unlinked[0]['handover_id']}/resolve"
         claim_county = {"actor": "duty-demo", "role": "duty_officer", "jurisdiction": "county"}
         officer_token = service_headers(
-            "handover", {"actor": "officer-demo", "role": "justice_officer", "jurisdiction": "澄江街道"}
+            "handover", {"actor": "officer-demo", "role": "justice_officer", "jurisdiction": "澄江街道"}, stack=platform
         )
         r = await client.post(internal, headers=officer_token, json=claim_county)
         assert r.status_code == 403
         assert (await client.post(internal, json=claim_county)).status_code == 401
-        r = await client.post(internal, headers=service_headers("supervision", claim_county), json={})
+        r = await client.post(internal, headers=service_headers("supervision", claim_county, stack=platform), json={})
         assert r.status_code == 401 and "not made for handover" in r.json()["detail"]
-        r = await client.post(internal, headers=service_headers("handover", claim_county, issuer="exchange"), json={})
-        assert r.status_code == 401 and "may not act" in r.json()["detail"]
+        # N5: handover trusts only the command centre's key, and only the one made for this install:
+        # not the exchange's, and not the command centre's key derived from its public name.
+        exchange = service_headers("handover", claim_county, issuer="exchange", stack=platform)
+        r = await client.post(internal, headers=exchange, json={})
+        assert r.status_code == 401 and "not a trusted service" in r.json()["detail"]
+        r = await client.post(internal, headers=service_headers("handover", claim_county), json={})
+        assert r.status_code == 401 and "signature" in r.json()["detail"]
         r = await client.post(f"{cc}/api/v1/handovers/{unlinked[0]['handover_id']}/resolve", headers=duty, json={})
         assert r.status_code == 200 and r.json()["receipt_at"]
 

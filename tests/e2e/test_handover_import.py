@@ -84,7 +84,7 @@ def import_file(platform, path: Path, report: Path) -> subprocess.CompletedProce
 def landed(platform, prefix: str) -> int:
     r = httpx.get(
         f"{platform.url('handover')}/internal/v1/handovers",
-        headers=service_headers("handover"),
+        headers=service_headers("handover", stack=platform),
         params={"notice_prefix": prefix, "limit": 10000},
         timeout=30,
     )

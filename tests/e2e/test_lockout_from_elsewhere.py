@@ -41,3 +41,22 @@ async def test_a_guesser_locks_an_officer_out_only_where_the_guesses_come_from(p
     async with httpx.AsyncClient(timeout=10) as officer:
         here = await officer.post(login, json={"username": name, "password": right})
     assert here.status_code == 200, here.text
+
+
+async def test_a_burst_of_failed_token_requests_tells_the_duty_desk(platform):
+    from shared.security_signals import NO_PERSON
+    from shared.throttle import load_security
+    from tests.e2e.test_thin_slice import alerts_for
+    from tests.session_stack import POLICY
+
+    burst = load_security(POLICY).throttle.burst
+    gw = platform.url("exchange")
+    form = {"grant_type": "client_credentials", "client_id": "police-demo"}
+    async with from_address("127.0.0.3") as guesser:
+        for i in range(burst.failures):
+            r = await guesser.post(f"{gw}/oauth/token", data={**form, "client_secret": f"guess-{i}"})
+            assert r.status_code in (401, 429), r.text
+    raised = await alerts_for(platform.bootstrap, str(NO_PERSON), rule="sign_in_burst")
+    mine = [a["data"] for a in raised if a["data"]["rule_id"] == "sign_in_burst"]
+    assert mine and "127.0.0.3" in mine[0]["evidence"][0], mine
+    assert mine[0]["colour"] == "yellow" and mine[0]["jurisdiction"] == "county"

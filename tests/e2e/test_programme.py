@@ -119,7 +119,9 @@ async def test_the_apps_hours_confirmed_and_a_short_month_raises_its_alert(platf
         assert summary["done"] == {"study": 720, "community_service": 720} and summary["owed"]["study"] == 720
 
         # The month closes (here by the operator's re-run; the month's end does it by itself).
-        r = await client.post(f"{sv}/internal/v1/hours/months/{month}/judge", headers=service_headers("supervision"))
+        r = await client.post(
+            f"{sv}/internal/v1/hours/months/{month}/judge", headers=service_headers("supervision", stack=platform)
+        )
         assert r.status_code == 200, r.text
         idle_alerts = await alerts_for(platform.bootstrap, idle, rule="hours_short")
         short = [a for a in idle_alerts if a["data"]["rule_id"] == "hours_short"]

@@ -112,7 +112,14 @@ def test_every_service_has_probes_resources_secrets_a_budget_and_an_autoscaler()
         pod = dep["spec"]["template"]["spec"]
         [container] = pod["containers"]
         assert container["command"] == ["python", "-m", f"services.{name}.main"]
-        assert container["ports"] == [{"name": "http", "containerPort": port}]
+        assert container["ports"][0] == {"name": "http", "containerPort": port}
+        env = {var["name"]: var.get("value") for var in container["env"]}
+        if name == "exchange":  # contract §7.3: the vault on a listener of its own, which the others call
+            assert container["ports"][1:] == [{"name": "internal", "containerPort": 8090}]
+            assert env["SPS_INTERNAL_PORT"] == "8090"
+        else:
+            assert len(container["ports"]) == 1 and "SPS_INTERNAL_PORT" not in env
+            assert env["SPS_EXCHANGE_URL"].endswith(":8090")
         assert container["readinessProbe"]["httpGet"] == {"path": "/readyz", "port": "http"}
         assert container["livenessProbe"]["httpGet"] == {"path": "/healthz", "port": "http"}
         assert {"cpu", "memory"} <= container["resources"]["requests"].keys()

@@ -70,3 +70,38 @@ async def test_a_quiet_feed_sends_heartbeats_and_a_lagging_one_resyncs_then_ends
         raise AssertionError("the stream goes on after a resync")
     except StopAsyncIteration:
         pass
+
+
+async def test_a_busy_feed_ends_soon_after_its_session_ends_and_follows_a_changed_office() -> None:
+    """N4 (contract §7.4): the session is checked on a clock, not only when the feed is quiet."""
+    feed = ListFeed(buffer=1000, stored=[change(1, "华士镇"), change(2)])
+    session: dict[str, Actor | None] = {"now": OFFICER}
+
+    async def still(current: Actor) -> Actor | None:
+        return session["now"]
+
+    stream = follow_feed(feed, OFFICER, 0, heartbeat_s=60, still=still, recheck_s=0.05)
+    assert [e["id"] for e in await take(stream, 1)] == ["2"]  # not 华士镇's
+    session["now"] = Actor("officer-demo", "justice_officer", "华士镇")  # moved to another office
+    await asyncio.sleep(0.1)
+    feed.deliver(change(3))
+    feed.deliver(change(4, "华士镇"))
+    assert [e["id"] for e in await take(stream, 1)] == ["4"]
+    session["now"] = None  # signed out, disabled or reset
+    seq, events = 5, []
+
+    async def busy() -> None:  # an alert change every 10 ms, the feed never quiet
+        nonlocal seq
+        while True:
+            feed.deliver(change(seq, "华士镇"))
+            seq += 1
+            await asyncio.sleep(0.01)
+
+    feeding = asyncio.create_task(busy())
+    try:
+        async with asyncio.timeout(2):
+            async for event in stream:
+                events.append(event)
+    finally:
+        feeding.cancel()
+    assert events[-1]["event"] == "session-ended"

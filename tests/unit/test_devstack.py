@@ -1,5 +1,7 @@
 from pathlib import Path
 
+import pytest
+
 from shared.settings import ServiceSettings
 from tools.devstack.kafka import KafkaNode, _random_cluster_id
 
@@ -44,18 +46,26 @@ def test_a_secured_node_listens_only_with_sasl_and_authorises_every_request(tmp_
     assert Credentials(tmp_path / "credentials.json").passwords == credentials.passwords
 
 
-def test_outside_demo_mode_each_service_gets_a_signing_key_of_its_own(tmp_path, monkeypatch):
+@pytest.mark.parametrize("demo", ["false", "true"])
+def test_each_service_gets_a_signing_key_of_its_own_made_for_the_install(tmp_path, monkeypatch, demo):
+    """Demo mode too (N5): keys derived from the services' public names would let anyone sign."""
+    import json
+
+    from shared.service_tokens import ServiceTokens, demo_private_key, private_pem
     from tools.devstack.stack import SERVICES, Stack
 
     monkeypatch.delenv("SPS_SERVICE_SIGNING_KEY", raising=False)
     monkeypatch.delenv("KAFKA_BOOTSTRAP_SERVERS", raising=False)
-    stack = Stack(root=tmp_path, extra_env={"SPS_DEMO_MODE": "false"})
+    stack = Stack(root=tmp_path, extra_env={"SPS_DEMO_MODE": demo})
     envs = {name: stack.service_env(name) for name in SERVICES}
     assert len({env["SPS_SERVICE_SIGNING_KEY"] for env in envs.values()}) == len(SERVICES)
-    assert len({env["SPS_SERVICE_VERIFY_KEYS"] for env in envs.values()}) == 1
+    assert envs["supervision"]["SPS_SERVICE_SIGNING_KEY"] != private_pem(demo_private_key("supervision"))
+    assert ServiceTokens.demo("supervision")  # (the derived keys exist for in-process tests only)
+    trusted = {name: set(json.loads(env["SPS_SERVICE_VERIFY_KEYS"])) for name, env in envs.items()}
+    assert trusted == {name: set() if name == "command_centre" else {"command_centre"} for name in SERVICES}
     assert len({env["KAFKA_SASL_PASSWORD"] for env in envs.values()}) == len(SERVICES)
     assert envs["supervision"]["KAFKA_SASL_USERNAME"] == "sps-supervision"
-    assert Stack(root=tmp_path, extra_env={"SPS_DEMO_MODE": "false"}).service_env("risk") == envs["risk"]
+    assert Stack(root=tmp_path, extra_env={"SPS_DEMO_MODE": demo}).service_env("risk") == envs["risk"]  # kept
 
 
 def test_a_multi_host_database_url_reaches_each_service_and_every_asyncpg_connection(monkeypatch):

@@ -32,9 +32,9 @@ def environment(service: str) -> dict[str, str]:
         "KAFKA_SASL_PASSWORD": "from-the-environment",
         "SPS_SERVICE_SIGNING_KEY": private_pem(KEYS[service]),
         "SPS_SERVICE_VERIFY_KEYS": json.dumps({"command_centre": public_pem(KEYS["command_centre"].public_key())}),
-        "SPS_PERSON_ID_KEY": "person-id-key-from-the-environment",
+        "SPS_PERSON_ID_KEY": "person-id-key-from-the-environment-32+",
         "SPS_IDENTITY_KEY": base64.b64encode(os.urandom(32)).decode(),
-        "SPS_AUDIT_KEY": "audit-key-from-the-environment",
+        "SPS_AUDIT_KEY": "audit-key-from-the-environment-of-32+",
         "SPS_GATEWAY_SIGNING_KEY": signing.decode(),
         "SPS_GATEWAY_CLIENTS": json.dumps(clients),
         "SPS_STAFF_SESSION_SECRET": "staff-session-secret-from-the-environment",
@@ -72,3 +72,31 @@ def test_a_missing_service_key_or_kafka_principal_stops_the_start_naming_it(miss
     env(values)
     with pytest.raises(Exception, match=missing):
         importlib.import_module("services.supervision.main").create_app()
+
+
+@pytest.mark.parametrize(
+    ("service", "setting"),
+    [("exchange", "SPS_PERSON_ID_KEY"), ("exchange", "SPS_AUDIT_KEY"), ("command_centre", "SPS_STAFF_SESSION_SECRET")],
+)
+def test_a_short_secret_is_refused_at_start_naming_it(service, setting, env):
+    env({**environment(service), setting: "too-short"})
+    with pytest.raises(ValueError, match=f"{setting} must be at least 32 bytes"):
+        importlib.import_module(f"services.{service}.main").create_app()
+
+
+def test_only_the_gateway_holds_the_person_id_key():
+    """N7: with it, any person id turns back into its 身份证号; no other service needs it."""
+    import yaml
+
+    from shared.paths import REPO_ROOT
+    from shared.settings import ServiceSettings
+
+    assert "person_id_key" not in ServiceSettings.model_fields
+    holders = set()
+    for path in (REPO_ROOT / "deploy" / "k8s" / "base").glob("sps-*.yaml"):
+        for doc in yaml.safe_load_all(path.read_text(encoding="utf-8")):
+            if doc["kind"] == "Deployment":
+                [container] = doc["spec"]["template"]["spec"]["containers"]
+                if any(var["name"] == "SPS_PERSON_ID_KEY" for var in container["env"]):
+                    holders.add(doc["metadata"]["name"])
+    assert holders == {"sps-exchange"}

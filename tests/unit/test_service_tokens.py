@@ -9,7 +9,14 @@ import time
 import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
-from shared.service_tokens import LIFETIME_S, ServiceTokenError, ServiceTokens, load_verify_keys, public_pem
+from shared.service_tokens import (
+    LIFETIME_S,
+    ServiceTokenError,
+    ServiceTokens,
+    demo_private_key,
+    load_verify_keys,
+    public_pem,
+)
 
 OFFICER = {"actor": "officer-demo", "role": "justice_officer", "jurisdiction": "澄江街道"}
 
@@ -35,10 +42,35 @@ def test_a_token_is_short_lived():
 
 
 def test_only_the_command_centre_may_act_for_staff():
-    token = ServiceTokens.demo("exchange").sign("supervision", OFFICER)
+    exchange = ServiceTokens.demo("exchange")
+    trusting = ServiceTokens(
+        "supervision", demo_private_key("supervision"), {"exchange": demo_private_key("exchange").public_key()}
+    )
     with pytest.raises(ServiceTokenError, match="may not act for a member of staff"):
-        ServiceTokens.demo("supervision").verify(token)
-    assert ServiceTokens.demo("supervision").verify(ServiceTokens.demo("exchange").sign("supervision")).actor is None
+        trusting.verify(exchange.sign("supervision", OFFICER))
+    assert trusting.verify(exchange.sign("supervision")).actor is None
+
+
+def test_a_service_trusts_only_the_services_that_call_it(monkeypatch):
+    """N5: only the command centre calls internal APIs; no other service's key is trusted, even
+    when the verify keys name every service."""
+    with pytest.raises(ServiceTokenError, match="not a trusted service"):
+        ServiceTokens.demo("supervision").verify(ServiceTokens.demo("exchange").sign("supervision"))
+    with pytest.raises(ServiceTokenError, match="not a trusted service"):
+        ServiceTokens.demo("command_centre").verify(ServiceTokens.demo("supervision").sign("command_centre"))
+    import json
+
+    from shared.platform import SERVICES
+    from shared.service_tokens import private_pem, public_pem
+    from shared.settings import ServiceSettings, service_tokens
+
+    every = json.dumps({s: public_pem(demo_private_key(s).public_key()) for s in SERVICES})
+    monkeypatch.setenv("SPS_SERVICE_VERIFY_KEYS", every)
+    monkeypatch.setenv("SPS_SERVICE_SIGNING_KEY", private_pem(demo_private_key("risk")))
+    risk = service_tokens(ServiceSettings(service_name="risk"))
+    assert risk.verify(ServiceTokens.demo("command_centre").sign("risk")).service == "command_centre"
+    with pytest.raises(ServiceTokenError, match="not a trusted service"):
+        risk.verify(ServiceTokens.demo("alerting").sign("risk"))
 
 
 def test_a_key_the_service_does_not_trust_is_refused():

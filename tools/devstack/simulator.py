@@ -21,10 +21,10 @@ import httpx
 import typer
 from rich.console import Console
 
+from services.exchange.main import ExchangeSettings
 from shared.geography import load_geography
 from shared.identity import check_digit, derive_person_id
 from shared.paths import POLICY_DIR
-from shared.settings import ServiceSettings
 
 console = Console()
 OUTSIDE = [(121.47, 31.23), (120.62, 31.30), (119.95, 31.78), (120.30, 32.05)]  # Shanghai, Suzhou, …
@@ -145,7 +145,7 @@ class Demo:
             if r.status_code == 202:
                 p.person_id = r.json().get("person_id")
             elif r.status_code == 409:  # enrolled by an earlier demo run (its order had other dates)
-                p.person_id = str(derive_person_id(p.id_number, ServiceSettings(demo_mode=True).person_id_secret()))
+                p.person_id = str(derive_person_id(p.id_number, ExchangeSettings(demo_mode=True).person_id_secret()))
             else:
                 p.person_id = None
         console.print(f"[green]✓[/] {sum(1 for p in self.persons if p.person_id)} persons enrolled")

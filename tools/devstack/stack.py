@@ -36,6 +36,9 @@ SERVICES: dict[str, int] = {
     "command_centre": 8000,
     "exchange": 8080,
 }
+# Contract §7.3: the gateway serves its internal API (the identity vault) on a listener of its own,
+# this far above its public port; nothing else of the platform faces outside.
+INTERNAL_PORT_SHIFT = {"exchange": 10}
 
 
 @dataclass
@@ -104,6 +107,10 @@ class Stack:
 
     def url(self, service: str, instance: int = 0) -> str:
         return f"http://127.0.0.1:{self.port(service, instance)}"
+
+    def internal_url(self, service: str, instance: int = 0) -> str:
+        """Where `service`'s `/internal/` routes are served (its own port unless it faces outside)."""
+        return f"http://127.0.0.1:{self.port(service, instance) + INTERNAL_PORT_SHIFT.get(service, 0)}"
 
     def pidfile(self, name: str, instance: int = 0) -> Path:
         return self.root / "run" / f"{instance_name(name, instance)}.pid"
@@ -187,9 +194,11 @@ class Stack:
                 "SPS_SUPERVISION_URL": self.url("supervision"),
                 "SPS_RISK_URL": self.url("risk"),
                 "SPS_HANDOVER_URL": self.url("handover"),
-                "SPS_EXCHANGE_URL": self.url("exchange"),
+                "SPS_EXCHANGE_URL": self.internal_url("exchange"),
             }
         )
+        if name in INTERNAL_PORT_SHIFT:
+            env["SPS_INTERNAL_PORT"] = str(self.port(name, instance) + INTERNAL_PORT_SHIFT[name])
         if self.brokers > 1:
             env["SPS_TOPIC_REPLICATION_FACTOR"] = str(self.brokers)
         env.update(self.extra_env)
@@ -198,7 +207,7 @@ class Stack:
             env["SPS_MIGRATION_DATABASE_URL"] = self.pg.role_url(migrator_role(name))
         if self.credentials is not None:  # each service is its own principal
             env.update(self.credentials.service_environ(name))
-        if not self.demo and "SPS_SERVICE_SIGNING_KEY" not in env:  # and signs with a key of its own
+        if "SPS_SERVICE_SIGNING_KEY" not in env:  # and signs with a key of its own, made for this install
             env.update(local_service_keys(self.root)[name])
         return env
 

@@ -24,7 +24,7 @@ from services.command_centre.persons import audit_read, for_person, person_visib
 from shared import audit
 from shared import staff_steps as steps
 from shared.authority import Actor
-from shared.errors import NotFound, Refused
+from shared.errors import NotFound, Refused, Upstream
 from shared.events import DisposalSteps
 from shared.http import ProblemError
 from shared.staff_steps import NoBody
@@ -188,16 +188,20 @@ async def stream(
     else:
         position = after if after is not None else feed.head
     token = token_of(request)
+    assert token is not None, "the User dependency has checked it"
+    session_id = parts.sessions.session_of(token)
     await audit_read(parts, user, f"alerts:stream:{user.office}")
 
-    async def session_live() -> bool:  # a signed-out or disabled user's stream ends at the next heartbeat
-        try:
-            return token is not None and bool(await parts.sessions.user_for(token))
-        except ProblemError:
-            return False
+    async def still(current: Actor) -> Actor | None:
+        """The session's member of staff now (their role and office as they are now), or None."""
+        live = await parts.sessions.live_user(session_id)
+        if live is None:
+            return None
+        return Actor(live.username, live.role, live.jurisdiction, policy=current.policy)
 
+    recheck_s = parts.sessions.policy.feed_recheck.total_seconds()
     return EventSourceResponse(
-        follow_feed(feed, user, position, parts.heartbeat_s, session_live),
+        follow_feed(feed, user, position, parts.heartbeat_s, still, recheck_s),
         ping=15,
         headers={"Cache-Control": "no-store"},
     )
@@ -208,12 +212,18 @@ async def follow_feed(
     user: Actor,
     position: int,
     heartbeat_s: float,
-    session_live: Callable[[], Awaitable[bool]] | None = None,
+    still: Callable[[Actor], Awaitable[Actor | None]] | None = None,
+    recheck_s: float = 3.0,
 ) -> AsyncIterator[dict[str, str]]:
     """The changes after `position` the user may see: the backlog from the database, then the live
-    queue; a `heartbeat` when quiet, and `resync` (then the end) if this subscriber fell behind."""
+    queue; a `heartbeat` when quiet, and `resync` (then the end) if this subscriber fell behind.
+    Every `recheck_s`, busy or quiet, the session is checked (`still`): once it has ended (a
+    logout, a disabling, a password reset) the feed says `session-ended` and ends; a changed role
+    or office applies to the changes after it (contract §7.4)."""
     queue = feed.subscribe()
     last = position
+    loop = asyncio.get_running_loop()
+    checked = quiet_since = loop.time()
     try:
         while True:  # catch up from the database first, then follow the live queue
             backlog = await feed.changes_after(last)
@@ -224,14 +234,23 @@ async def follow_feed(
             if len(backlog) < 5000:
                 break
         while True:
-            try:
-                change = await asyncio.wait_for(queue.get(), timeout=heartbeat_s)
-            except TimeoutError:  # nothing new: say so, so the board can show how fresh it is
-                if session_live is not None and not await session_live():
+            now = loop.time()
+            if still is not None and now - checked >= recheck_s:
+                checked = now
+                current = await still(user)
+                if current is None:
                     yield {"event": "session-ended", "data": "{}"}
                     return
-                yield {"event": "heartbeat", "data": orjson.dumps(_pulse(feed, last)).decode()}
+                user = current
+            wait = min(heartbeat_s - (now - quiet_since), recheck_s - (now - checked) if still else heartbeat_s)
+            try:
+                change = await asyncio.wait_for(queue.get(), timeout=max(wait, 0.01))
+            except TimeoutError:
+                if loop.time() - quiet_since >= heartbeat_s:  # nothing new: say so (the board's freshness)
+                    quiet_since = loop.time()
+                    yield {"event": "heartbeat", "data": orjson.dumps(_pulse(feed, last)).decode()}
                 continue
+            quiet_since = loop.time()
             if change is RESYNC:  # fell behind: reload the board rather than miss changes
                 yield {"event": "resync", "data": orjson.dumps(_pulse(feed, last)).decode()}
                 return
@@ -274,7 +293,7 @@ class CloseIn(BaseModel):
 
 
 class SilenceIn(BaseModel):
-    person_id: str = Field(pattern=r"^[0-9a-fA-F\-]{36}$")
+    person_id: uuid.UUID
     rule_id: str = Field(min_length=1, max_length=60)
     duration_minutes: int = Field(ge=1, le=60 * 24 * 30)
     reason: str = Field(min_length=1, max_length=500)
@@ -327,15 +346,29 @@ async def alert_detail(alert_id: uuid.UUID, parts: Parts, user: User):
 
 @router.post("/api/v1/silences", tags=["staff"], status_code=201)
 async def silence(body: SilenceIn, parts: Parts, user: User):
-    return await parts.alerting.call("POST", "/internal/v1/silences", json=body.model_dump(), actor=user)
+    """Silence one rule for one person of the user's own office (county staff: any office; N6)."""
+    user.require("alert.silence")
+    await person_visible(parts, user, body.person_id, action="update", resource="silence")
+    return await parts.alerting.call("POST", "/internal/v1/silences", json=body.model_dump(mode="json"), actor=user)
 
 
 @router.get("/api/v1/silences", tags=["staff"])
 async def silences(parts: Parts, user: User):
-    """The silences in force: for those who may silence (a silence names persons of any office)."""
+    """The silences in force of the persons the user sees, for those who may silence (N6)."""
     user.require("alert.silence")
     await audit_read(parts, user, "silences")
-    return await parts.alerting.call("GET", "/internal/v1/silences")
+    rows: list[dict[str, Any]] = await parts.alerting.call("GET", "/internal/v1/silences")
+    if user.county_wide:
+        return rows
+    offices: dict[str, str | None] = {}
+    for person in {r["person_id"] for r in rows}:
+        try:
+            offices[person] = (await parts.supervision.call("GET", f"/internal/v1/persons/{person}"))["jurisdiction"]
+        except Upstream as exc:
+            if exc.status != 404:
+                raise
+            offices[person] = None  # no case: no office to see it
+    return [r for r in rows if (office := offices[r["person_id"]]) is not None and user.sees(office)]
 
 
 @router.get("/api/v1/alert-quality", tags=["staff"])

@@ -1,6 +1,8 @@
 """The one door out of the identity vault: a member of staff printing a document that must name
 the person (解除社区矫正证明书), through the command centre, which checked their authority and put
-the read on the audit trail (docs/security.md). No other service may open it."""
+the read on the audit trail; the vault puts it there too (docs/security.md). No other service may
+open it, and it is served only on the exchange's internal listener (SPS_INTERNAL_PORT), never on
+the agencies' port."""
 
 from __future__ import annotations
 
@@ -11,6 +13,8 @@ from fastapi import APIRouter, Depends
 
 from services.exchange.adapters import store
 from services.exchange.deps import Parts
+from shared import audit
+from shared.authority import Actor
 from shared.errors import Forbidden, NotFound
 from shared.internal import caller, require_internal
 
@@ -26,9 +30,14 @@ async def identity(person_id: uuid.UUID, parts: Parts) -> dict[str, Any]:
     who = caller()
     if who.service != "command_centre" or who.actor is None:
         raise Forbidden("only the command centre, for a member of staff, may open an identity")
-    async with parts.runtime.engine.connect() as conn:
-        row = await store.sealed_identity(conn, person_id)
-    if row is None:
-        raise NotFound(f"no identity is held for person {person_id}")
+    staff = Actor(who.actor["actor"], who.actor["role"], who.actor["jurisdiction"])
+    async with parts.runtime.uow() as uow:
+        row = await store.sealed_identity(uow.conn, person_id)
+        if row is None:
+            raise NotFound(f"no identity is held for person {person_id}")
+        # The vault's own record of the opening, beside the command centre's (docs/security.md, N5).
+        audit.record(
+            uow, staff, action="read", resource="identity", person_id=person_id, purpose="打印解除社区矫正证明书"
+        )
     person = parts.cipher.open(person_id, row.sealed, row.key_version)
     return {"name": person["name"], "id_number": person["id_number"], "sex": person["sex"]}
