@@ -205,12 +205,15 @@ class LeaveReturned(EventData):
 
 
 class IntakeReported(EventData):
-    """The person reported (报到) to the justice office: the case is under supervision."""
+    """The person reported (报到) to the justice office, as the office recorded it: the case is
+    under supervision."""
 
     person_id: uuid.UUID
     case_id: uuid.UUID
     reported_at: AwareDatetime
-    channel: str
+    channel: str  # "office": recorded by its staff (contract §7.5)
+    recorded_by: str | None = None
+    note: str | None = None
 
 
 class Signal(EventData):

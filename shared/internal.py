@@ -66,6 +66,10 @@ class InternalClient:
         self._client = httpx.AsyncClient(base_url=base_url, timeout=timeout_s)
 
     async def call(self, method: str, path: str, *, actor: Actor | None = None, **kwargs: Any) -> Any:
+        return (await self.exchange(method, path, actor=actor, **kwargs))[1]
+
+    async def exchange(self, method: str, path: str, *, actor: Actor | None = None, **kwargs: Any) -> tuple[int, Any]:
+        """The answer's status with its body, where the status says something (201 or 200)."""
         import httpx
 
         claims = None if actor is None else {"actor": actor.name, "role": actor.role, "jurisdiction": actor.office}
@@ -80,7 +84,7 @@ class InternalClient:
             except ValueError:
                 problem = {"title": response.reason_phrase, "detail": response.text[:500]}
             raise Upstream(response.status_code, problem)
-        return response.json()
+        return response.status_code, response.json()
 
     async def aclose(self) -> None:
         await self._client.aclose()

@@ -15,7 +15,7 @@ from sqlalchemy.engine import make_url
 
 from shared.kafka.connection import KafkaAuth
 from shared.paths import POLICY_DIR
-from shared.service_tokens import CALLERS, ServiceTokens, load_private, load_verify_keys
+from shared.service_tokens import ServiceTokens, callers_of, load_private, load_verify_keys
 
 DEFAULT_DATABASE_URL = "postgresql+asyncpg://postgres@127.0.0.1:5432/postgres"
 
@@ -204,6 +204,6 @@ def service_tokens(settings: ServiceSettings) -> ServiceTokens:
             "service keys; python -m shared.service_tokens keys makes a set)"
         )
     # Only the keys of the services that call this one count, whatever the setting holds.
-    callers = CALLERS.get(settings.service_name, frozenset())
+    callers = callers_of(settings.service_name)
     trusted = {s: k for s, k in load_verify_keys(settings.service_verify_keys).items() if s in callers}
     return ServiceTokens(settings.service_name, load_private(settings.service_signing_key.get_secret_value()), trusted)

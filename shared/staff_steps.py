@@ -156,6 +156,14 @@ class ContactResult(BaseModel):
     note: str = Field(min_length=1, max_length=2000)
 
 
+class IntakeReport(BaseModel):
+    """报到: the person reported to the office (contract §7.5). Only the office records it: a
+    device's check-in, of whatever channel, is no 报到."""
+
+    reported_at: AwareDatetime
+    note: str | None = Field(None, max_length=2000)
+
+
 class Separation(BaseModel):
     observed_at: AwareDatetime
     note: str = Field(min_length=1, max_length=2000)

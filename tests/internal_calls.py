@@ -47,3 +47,22 @@ class AsCommandCentre(httpx.Auth):
                 request = httpx.Request(request.method, request.url, headers=request.headers, json=data)
         request.headers.update(service_headers(self.audience, actor))
         yield request
+
+
+COUNTY_DUTY = {"actor": "duty-demo", "role": "duty_officer", "jurisdiction": "county"}
+
+
+async def report_intake(app, person_id, at=None) -> httpx.Response:
+    """报到 as the office records it (contract §7.5), on an in-process supervision app, by the
+    county's duty officer through the command centre's signed call."""
+    from datetime import UTC, datetime
+
+    body = {"reported_at": (at or datetime.now(UTC)).isoformat()}
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://supervision") as client:
+        r = await client.post(
+            f"/internal/v1/persons/{person_id}/intake",
+            json=body,
+            headers=service_headers(app.state.parts.runtime.name, COUNTY_DUTY),
+        )
+    assert r.status_code in (200, 201), r.text
+    return r

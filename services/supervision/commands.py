@@ -57,6 +57,7 @@ from shared.events import (
     ContactLost,
     EventData,
     FollowupRecorded,
+    IntakeReported,
     KeyPersonEntry,
     KeyPersonNewlyDetermined,
     KeyPersonRemoval,
@@ -414,6 +415,32 @@ class SupervisionCommands(
         elif case["electronic_monitoring"]:  # reached: the window starts again from the contact
             await self.handlers.rearm_contact(uow, person_id, step.at)
         return data
+
+    async def record_intake(
+        self, uow: UnitOfWork, actor: Actor, person_id: uuid.UUID, step: steps.IntakeReport
+    ) -> tuple[IntakeReported, bool]:
+        """报到, recorded by an officer of the person's office or county staff (contract §7.5): the
+        case leaves awaiting-intake, once. The same record again is answered with the first (False:
+        nothing new); another record for a case already reported is a conflict."""
+        store = self.store(uow)
+        case = await self._case(store, person_id, actor, "intake.record")
+        self._not_ahead("reported_at", step.reported_at)
+        if case["status"] != "awaiting_intake":
+            first = IntakeReported(
+                person_id=person_id,
+                case_id=case["case_id"],
+                reported_at=case.get("intake_reported_at") or case["opened_at"],
+                channel="office",
+                recorded_by=case.get("intake_recorded_by"),
+                note=case.get("intake_note"),
+            )
+            if case.get("intake_reported_at") == step.reported_at and case.get("intake_note") == step.note:
+                return first, False
+            earlier = case.get("intake_reported_at")
+            when = f" at {earlier.isoformat()}" if earlier else ""
+            raise Conflict(f"the person's 报到 is recorded already{when}; a different record is refused")
+        reported = await self.handlers.intake_reported(uow, person_id, step.reported_at, actor.name, step.note)
+        return next(r for r in reported if r.case_id == case["case_id"]), True
 
     # --- the end of a case, 人机分离 reports and the team -----------------------------------------------
 

@@ -277,7 +277,9 @@ class SupervisionHandlers(
             await store.cancel_prefix(f"parked:{view.person_id}")
 
     async def on_checkin(self, event: IncomingEvent, checkin: Checkin, uow: UnitOfWork) -> None:
-        """An in-person check-in of a case awaiting intake is its report (报到)."""
+        """A check-in is a sign of life and starts the next check-in's interval. It is never 报到,
+        whatever its channel: a device client may send any channel, and only the office records
+        that the person came (contract §7.5; `intake_reported`)."""
         self._not_ahead(checkin.recorded_at, "check-in")
         store = self.store(uow)
         await store.record(checkin.person_id, event.id, event.type, checkin.recorded_at, {"channel": checkin.channel})
@@ -290,16 +292,28 @@ class SupervisionHandlers(
             await self._schedule_checkin(
                 uow, supervised["case_id"], checkin.person_id, checkin.recorded_at, supervised["term_start"]
             )
-        if checkin.channel != "in_person":
-            return
-        for case_id in await store.report_intake(checkin.person_id):
+
+    async def intake_reported(
+        self, uow: UnitOfWork, person_id: uuid.UUID, at: datetime, recorded_by: str, note: str | None
+    ) -> list[IntakeReported]:
+        """The office recorded that the person reported (报到): each case awaiting intake is under
+        supervision from `at`, its level set, its plan due and its check-ins scheduled."""
+        reported = []
+        for case_id in await self.store(uow).report_intake(person_id, at, recorded_by, note):
             data = IntakeReported(
-                person_id=checkin.person_id, case_id=case_id, reported_at=checkin.recorded_at, channel=checkin.channel
+                person_id=person_id,
+                case_id=case_id,
+                reported_at=at,
+                channel="office",
+                recorded_by=recorded_by,
+                note=note,
             )
-            await self.publish(uow, data, checkin.person_id, event, checkin.recorded_at)
-            await self.refresh_level(uow, case_id, event, reason="intake", now=checkin.recorded_at)
-            await self.plan_due_from(uow, case_id, self.county.day_of(checkin.recorded_at))
-            await self._schedule_checkin(uow, case_id, checkin.person_id, checkin.recorded_at, None)
+            await self.publish(uow, data, person_id, None, at)
+            await self.refresh_level(uow, case_id, None, reason="intake", now=at)
+            await self.plan_due_from(uow, case_id, self.county.day_of(at))
+            await self._schedule_checkin(uow, case_id, person_id, at, None)
+            reported.append(data)
+        return reported
 
     # --- remote checks (信息化核查) ------------------------------------------------------------------
 

@@ -213,3 +213,20 @@ async def test_an_office_supervisor_silences_only_the_persons_of_its_own_office(
         assert not [s for s in listed if s["person_id"] == theirs]
         everything = (await client.get(f"{cc}/api/v1/silences", headers=county)).json()
         assert [s for s in everything if s["person_id"] == theirs]
+
+
+async def test_an_office_or_month_in_a_path_is_checked_before_it_reaches_an_internal_url(platform):
+    """L1: `..` in an office, or a month that is no month, answered 422 naming it, never a 500 or
+    another internal route."""
+    cc = platform.url("command_centre")
+    async with httpx.AsyncClient(timeout=10) as client:
+        duty = await staff(client, cc, "duty-demo")
+        month = default_county().month_of(datetime.now(UTC))
+        cases = (("%2E%2E", month, "office"), ("澄江街道", "2026-13", "month"), ("上海市", month, "office"))
+        for office, when, field in cases:  # (`%2E%2E`: a client would take a bare `..` out of the path)
+            for method in ("GET", "POST"):
+                path = f"{cc}/api/v1/key-persons/{office}/{when}" + ("/confirm" if method == "POST" else "")
+                r = await client.request(method, path, headers=duty, **({"json": {}} if method == "POST" else {}))
+                assert r.status_code == 422, (method, path, r.status_code, r.text)
+                assert r.headers["content-type"].startswith("application/problem+json")
+                assert field in r.text, r.text

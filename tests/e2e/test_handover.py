@@ -130,7 +130,11 @@ async def test_key_ordinary_unlinked_and_duplicate_notices(platform):
         assert r.status_code == 401 and "not a trusted service" in r.json()["detail"]
         r = await client.post(internal, headers=service_headers("handover", claim_county), json={})
         assert r.status_code == 401 and "signature" in r.json()["detail"]
-        r = await client.post(f"{cc}/api/v1/handovers/{unlinked[0]['handover_id']}/resolve", headers=duty, json={})
+        # L4: a body that is not said to be JSON (as a foreign page's form would post it) is refused.
+        resolve = f"{cc}/api/v1/handovers/{unlinked[0]['handover_id']}/resolve"
+        r = await client.post(resolve, headers={**duty, "Content-Type": "text/plain"}, content=b"{}")
+        assert r.status_code == 415 and r.headers["content-type"].startswith("application/problem+json")
+        r = await client.post(resolve, headers=duty, json={})
         assert r.status_code == 200 and r.json()["receipt_at"]
 
         async def unlinked_receipt():

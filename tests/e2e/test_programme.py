@@ -27,16 +27,17 @@ async def test_the_apps_hours_confirmed_and_a_short_month_raises_its_alert(platf
     # Last month was a whole month of the term, and its first two months (strict) run into the next.
     start = last_month.isoformat()
     async with httpx.AsyncClient(timeout=20) as client:
-        court, device = await gateway_token(client, gw, "court"), await gateway_token(client, gw, "device")
+        court = await gateway_token(client, gw, "court")
         app = await gateway_token(client, gw, "app")
+        officer = await staff(client, cc, "officer-demo")
         persons = []
         for _ in range(2):
             order = court_order(town="澄江街道", term_start=start, electronic_monitoring=False)
             person = (await client.post(f"{gw}/v1/court-orders", json=order, headers=court)).json()["person_id"]
             await case_open(client, cc, person)
-            intake = {"person_id": person, "channel": "in_person", "recorded_at": datetime.now(UTC).isoformat()}
-            r = await client.post(f"{gw}/v1/checkins", json={"checkins": [intake]}, headers=device)
-            assert r.status_code == 202, r.text
+            intake = {"reported_at": datetime.now(UTC).isoformat(), "note": "本人到所报到"}
+            r = await client.post(f"{cc}/api/v1/persons/{person}/intake", json=intake, headers=officer)
+            assert r.status_code == 201, r.text
             persons.append(person)
         keen, idle = persons
         officer = await staff(client, cc, "officer-demo")

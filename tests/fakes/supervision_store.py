@@ -113,10 +113,13 @@ class FakeSupervisionStore:
         self.announcements[row["case_id"]] = dict(row)
         return True
 
-    async def report_intake(self, person_id: uuid.UUID) -> list[uuid.UUID]:
+    async def report_intake(
+        self, person_id: uuid.UUID, at: datetime, recorded_by: str, note: str | None
+    ) -> list[uuid.UUID]:
         reported = [c for c in self.cases if c["person_id"] == person_id and c["status"] == "awaiting_intake"]
         for c in reported:
-            c["status"] = "under_supervision"
+            c |= {"status": "under_supervision", "intake_reported_at": at, "intake_recorded_by": recorded_by}
+            c["intake_note"] = note
         return [c["case_id"] for c in reported]
 
     async def close_case(self, case_id: uuid.UUID, outcome: str, at: datetime) -> dict[str, Any] | None:

@@ -514,7 +514,7 @@ async def test_the_identity_vault_opens_only_for_the_command_centre_acting_for_s
         posing = await client.get(url, headers=service_headers(audience, staff, issuer="supervision"))
         assert posing.status_code == 401  # only the command centre acts for staff at all
         other = await client.get(url, headers=service_headers(audience, issuer="supervision"))
-        assert other.status_code == 403
+        assert other.status_code == 401 and "not a trusted service" in other.json()["detail"]  # N5: not a caller
         assert (await client.get(url, headers=service_headers(audience))).status_code == 403  # no one inside
         opened = await client.get(url, headers=service_headers(audience, staff))
         assert opened.status_code == 200

@@ -102,3 +102,42 @@ async def test_an_alert_consumer_reads_alerts_in_its_own_groups_only(stack):
 async def test_the_operator_reads_everything(stack):
     # The test process itself talks as ops-demo (the stack fixture set it up as make up does).
     assert isinstance(await read_topic(stack.bootstrap, topics.AUDIT, timeout_s=2), list)
+
+
+async def test_the_readmes_alert_consumer_example_reads_alerts_as_written(stack):
+    """The README's consumer example, run as written (but for the test broker's address), as
+    `alert-consumer-demo`: it signs in with SCRAM and prints an alert record as one line."""
+    import asyncio
+    import sys
+
+    import orjson
+    from aiokafka import AIOKafkaProducer
+
+    from shared.paths import REPO_ROOT
+
+    marker = f"readme-{uuid.uuid4().hex[:8]}"
+    producer = AIOKafkaProducer(bootstrap_servers=stack.bootstrap, **_auth(stack, "ops-demo").options())
+    await producer.start()
+    try:
+        await producer.send_and_wait(topics.ALERTS, orjson.dumps({"marker": marker}), key=marker.encode())
+    finally:
+        await producer.stop()
+    readme = (REPO_ROOT / "README.md").read_text(encoding="utf-8")
+    assert "python -m tools.alerts_tail --group alert-consumer-mine" in readme
+    group = f"alert-consumer-{uuid.uuid4().hex[:6]}"
+    args = ["-m", "tools.alerts_tail", "--group", group, "--bootstrap", stack.bootstrap, "--max", "100000"]
+    env = {k: v for k, v in __import__("os").environ.items() if not k.startswith("KAFKA_SASL_")}
+    proc = await asyncio.create_subprocess_exec(
+        sys.executable, *args, cwd=REPO_ROOT, env=env, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE
+    )
+    assert proc.stdout is not None
+    try:
+        async with asyncio.timeout(60):
+            while True:
+                line = await proc.stdout.readline()
+                assert line, (await proc.stderr.read()).decode() if proc.stderr else "no output"
+                if marker.encode() in line:
+                    break
+    finally:
+        proc.kill()
+        await proc.wait()

@@ -19,6 +19,7 @@ from shared.envelope import encode, new_event
 from shared.events import Checkin, CourtOrderIngested, LocationFix, MaskedPerson
 from shared.kafka.producer import EventProducer
 from shared.paths import POLICY_DIR
+from tests.internal_calls import report_intake
 from tests.kafka_helpers import header, published_by, read_topic, start_groups_at_end
 from tests.waiting import eventually
 
@@ -152,13 +153,9 @@ async def test_intake_missed_fires_exactly_once_across_a_restart_and_not_for_one
         await send(stack, topics.COURT_ORDERS, missing, [order(missing, today + timedelta(days=1))])
         await send(stack, topics.COURT_ORDERS, reporting, [order(reporting, today + timedelta(days=1))])
         await eventually(lambda: events_for(app, stack, reporting, "sps.supervision.case-opened"))
-        checkin = Checkin(person_id=reporting, channel="in_person", recorded_at=datetime.now(UTC))
-        await send(
-            stack,
-            topics.CHECKINS,
-            reporting,
-            [encode(new_event("sps.ingest.checkin", "/sps/exchange", checkin, subject=str(reporting)))],
-        )
+        # A device's in-person check-in is no 报到 (contract §7.5): the missing one sends one too.
+        await send(stack, topics.CHECKINS, missing, [checkin(missing, "in_person")])
+        await report_intake(app, reporting)  # the office records that the reporting one came
         await eventually(lambda: events_for(app, stack, reporting, "sps.supervision.intake-reported"))
     # The deadline (tomorrow 00:00 + 3 s) is in the future: move it to the past after a restart.
     async with supervision(stack, quick_policy) as app:
@@ -255,7 +252,7 @@ async def test_missed_checkins_by_schedule_and_contact_lost(stack, quick_policy)
         for person in (silent, diligent):
             await send(stack, topics.COURT_ORDERS, person, [order(person, datetime.now(UTC).date())])
             await eventually(lambda p=person: events_for(app, stack, p, "sps.supervision.case-opened"))
-            await send(stack, topics.CHECKINS, person, [checkin(person, "in_person")])  # 报到: the schedule starts
+            await report_intake(app, person)  # 报到: the schedule starts
 
         async def keep_checking_in() -> None:  # the diligent one, well within the 3 s schedule, throughout
             while True:

@@ -15,10 +15,10 @@ import pytest
 
 from shared import topics
 from shared.envelope import encode, new_event
-from shared.events import ArrivalRegistered, Checkin, MaskedPerson, RiskAssessed
+from shared.events import ArrivalRegistered, MaskedPerson, RiskAssessed
 from shared.paths import POLICY_DIR
 from tests.integration.test_supervision import events_for, order, send, supervision
-from tests.internal_calls import AsCommandCentre
+from tests.internal_calls import AsCommandCentre, report_intake
 from tests.waiting import eventually
 
 HEAD = {"actor": "head-demo", "role": "bureau_head", "jurisdiction": "county"}
@@ -84,13 +84,7 @@ async def test_level_follows_intake_and_risk_and_the_key_person_list(stack, poli
     async with supervision(stack, policy_no_first_months, name="supervision_prog") as app:
         await send(stack, topics.COURT_ORDERS, person, [order(person, today - timedelta(days=3))])
         await eventually(lambda: events_for(app, stack, person, "sps.supervision.case-opened"))
-        checkin = Checkin(person_id=person, channel="in_person", recorded_at=datetime.now(UTC))
-        await send(
-            stack,
-            topics.CHECKINS,
-            person,
-            [encode(new_event("sps.ingest.checkin", "/sps/exchange", checkin, subject=str(person)))],
-        )
+        await report_intake(app, person)  # 报到, recorded by the office
         first = (await eventually(lambda: events_for(app, stack, person, "sps.supervision.level-changed")))[0]
         # No first-months rule here: without a high risk the level is ordinary (or lenient at low risk,
         # when the session's real risk service has assessed this person already).

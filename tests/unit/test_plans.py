@@ -14,7 +14,6 @@ from services.supervision.domain.plans import PlanPolicy, late, plan_state
 from shared import staff_steps as steps
 from shared.authority import Actor
 from shared.errors import Conflict, Forbidden
-from shared.events import Checkin
 from tests.unit.test_revocation import world  # noqa: F401 (a fixture)
 from tests.unit.test_supervision_handlers import NOW, incoming, opened, timer_of
 from tests.unit.test_supervision_handlers import world as handlers_world  # noqa: F401 (a fixture)
@@ -52,9 +51,8 @@ async def test_made_by_the_office_approved_by_another_and_overdue_only_without_o
     person, idle = uuid.uuid4(), uuid.uuid4()
     for p in (person, idle):
         await opened(handlers, uow, p)
-        visit = Checkin(person_id=p, channel="in_person", recorded_at=NOW)
-        async with uow:
-            await handlers.on_checkin(incoming(visit, "sps.ingest.checkin"), visit, cast(Any, uow))
+        async with uow:  # 报到, recorded by the office
+            await handlers.intake_reported(cast(Any, uow), p, NOW, "officer-demo", None)
     plan = steps.Plan(items=[steps.PlanItem(kind="individual_education", detail="每月个别谈话两次")])
     async with uow:
         made = await commands.make_plan(cast(Any, uow), OFFICER, person, plan)

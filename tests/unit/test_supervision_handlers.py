@@ -98,9 +98,14 @@ async def test_an_order_opens_one_case_and_intake_is_missed_unless_the_person_re
     assert len(store.cases) == 2 and uow.types().count("sps.supervision.case-opened") == 2
     intake = timer_of(store, f"intake:{store.cases[0]['case_id']}")
     assert intake.due_at.date() == NOW.date() - timedelta(days=3) + POLICY.intake.report_within
-    visit = Checkin(person_id=reporter, channel="in_person", recorded_at=NOW)
-    async with uow:
-        await handlers.on_checkin(incoming(visit, "sps.ingest.checkin"), visit, cast(Any, uow))
+    # N8 (contract §7.5): a device's check-in is no 报到, whatever channel it names.
+    for channel in ("in_person", "video"):
+        visit = Checkin(person_id=person, channel=channel, recorded_at=NOW)
+        async with uow:
+            await handlers.on_checkin(incoming(visit, "sps.ingest.checkin"), visit, cast(Any, uow))
+    assert "sps.supervision.intake-reported" not in uow.types()
+    async with uow:  # the office records that the reporter came
+        await handlers.intake_reported(cast(Any, uow), reporter, NOW, "officer-demo", None)
     assert uow.types()[-2:] == ["sps.supervision.intake-reported", "sps.supervision.level-changed"]
     assert uow.published[-1][1].data["level"] == "strict"  # the first months are strict
     async with uow:
@@ -114,9 +119,8 @@ async def test_a_strict_case_misses_a_check_in_a_day_each_period_its_own_cause(w
     handlers, uow, store = world
     person = uuid.uuid4()
     await opened(handlers, uow, person)
-    visit = Checkin(person_id=person, channel="in_person", recorded_at=NOW)
-    async with uow:
-        await handlers.on_checkin(incoming(visit, "sps.ingest.checkin"), visit, cast(Any, uow))
+    async with uow:  # 报到, recorded by the office
+        await handlers.intake_reported(cast(Any, uow), person, NOW, "officer-demo", None)
     first = timer_of(store, "checkin:")
     assert first.due_at == NOW + POLICY.levels.checkin_every["strict"]
     async with uow:
@@ -194,9 +198,8 @@ async def test_check_ins_only_no_red_for_lacking_a_device_only_a_missed_check_in
     handlers, uow, store = world
     person = uuid.uuid4()
     await opened(handlers, uow, person)  # no electronic monitoring: check-ins only
-    visit = Checkin(person_id=person, channel="in_person", recorded_at=NOW)
-    async with uow:
-        await handlers.on_checkin(incoming(visit, "sps.ingest.checkin"), visit, cast(Any, uow))
+    async with uow:  # 报到, recorded by the office
+        await handlers.intake_reported(cast(Any, uow), person, NOW, "officer-demo", None)
     assert not any(k.startswith("contact:") for k in store.timers)  # a check-in starts no window
     missed = timer_of(store, "checkin:")
     async with uow:

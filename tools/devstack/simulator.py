@@ -150,22 +150,35 @@ class Demo:
                 p.person_id = None
         console.print(f"[green]✓[/] {sum(1 for p in self.persons if p.person_id)} persons enrolled")
         await asyncio.sleep(2.0)
-        reports = [
-            {"person_id": p.person_id, "channel": "in_person", "recorded_at": datetime.now(UTC).isoformat()}
+        checkins = [
+            {"person_id": p.person_id, "channel": "app", "recorded_at": datetime.now(UTC).isoformat()}
             for p in self.persons
             if p.person_id and p.index % 10
-        ]  # one in ten never reports (漏管 later)
-        await self.post("device", "/v1/checkins", {"checkins": reports})
+        ]  # one in ten never reports (漏管 later): no sign of life, and no 报到 below
+        await self.post("device", "/v1/checkins", {"checkins": checkins})
         await self.staff_steps()
 
     async def staff_steps(self) -> None:
-        """The bureau head approves electronic positioning (电子定位) for one person in eight."""
+        """The office records each person's 报到 (but one in ten's), and the bureau head approves
+        electronic positioning (电子定位) for one person in eight."""
         async with httpx.AsyncClient(base_url=self.console_url, timeout=30) as staff:
             r = await staff.post("/api/v1/auth/login", json={"username": "head-demo", "password": "head-demo-secret"})
             if r.status_code != 200:
-                console.print(f"[yellow]![/] staff login failed ({r.status_code}): no positioning records")
+                console.print(f"[yellow]![/] staff login failed ({r.status_code}): no 报到 or positioning records")
                 return
             head = {"Authorization": f"Bearer {r.json()['access_token']}"}
+            reported = 0
+            for p in self.persons:
+                if not p.person_id or not p.index % 10:
+                    continue
+                body = {"reported_at": datetime.now(UTC).isoformat(), "note": "本人到司法所报到（演示）"}
+                for _ in range(20):  # the case opens a moment after its order is accepted
+                    r = await staff.post(f"/api/v1/persons/{p.person_id}/intake", headers=head, json=body)
+                    if r.status_code != 404:
+                        break
+                    await asyncio.sleep(0.5)
+                reported += r.status_code in (200, 201)
+            console.print(f"[green]✓[/] {reported} reports (报到) recorded by the offices")
             started = 0
             for p in self.persons:
                 if p.person_id and p.index % 8 == 0:

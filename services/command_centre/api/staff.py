@@ -607,7 +607,14 @@ async def handover_step(
     current = await parts.handover.call("GET", f"/internal/v1/handovers/{handover_id}")
     # An unlinked notice (no office yet) is the county's to resolve.
     user.require("handover.step" if current["justice_office"] else "handover.resolve", current["justice_office"])
-    body = await request.json() if await request.body() else {}
+    raw = await request.body()
+    # L4: only a JSON body, said so (a form a foreign page can post without a preflight is not one).
+    if raw and request.headers.get("content-type", "").split(";")[0].strip().lower() != "application/json":
+        raise ProblemError(415, "Unsupported Media Type", "a step's body is JSON (Content-Type: application/json)")
+    try:
+        body = orjson.loads(raw) if raw else {}
+    except orjson.JSONDecodeError:
+        raise Refused("(body)", "the step's body is not JSON") from None
     if not isinstance(body, dict):
         raise Refused("(body)", "the step's body is a JSON object")
     async with parts.runtime.uow() as uow:

@@ -11,7 +11,7 @@ import uuid
 from datetime import UTC, date, datetime
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Path, Query
 from fastapi.responses import Response
 from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font, PatternFill
@@ -24,9 +24,21 @@ from services.command_centre.persons import audit_read, for_person, person_visib
 from shared import audit
 from shared import staff_steps as steps
 from shared.authority import Actor
+from shared.errors import Refused
 
 router = APIRouter(tags=["staff"])
-Month = Annotated[str | None, Query(pattern=r"^\d{4}-(0[1-9]|1[0-2])$")]
+MONTH = r"^\d{4}-(0[1-9]|1[0-2])$"
+Month = Annotated[str | None, Query(pattern=MONTH)]
+# L1: what goes into an internal URL is checked first (a `..` would reach other internal routes).
+MonthPath = Annotated[str, Path(pattern=MONTH, description="YYYY-MM")]
+
+
+def known_office(parts: CommandCentreParts, office: str) -> str:
+    """One of the county's justice offices, or a 422 naming `office`."""
+    if office not in parts.geography.offices:
+        raise Refused("office", f"{office[:60]!r} is not a justice office of the county")
+    return office
+
 
 # One place for the indicators: key, zh label, en label (the statistics page and the report share it).
 SENTENCE_KINDS = {"probation": "缓刑", "parole": "假释", "control": "管制", "medical_parole": "暂予监外执行"}
@@ -182,6 +194,19 @@ async def report_separation(person_id: uuid.UUID, body: steps.Separation, parts:
     )
 
 
+@router.post("/api/v1/persons/{person_id}/intake", status_code=201)
+async def record_intake(person_id: uuid.UUID, body: steps.IntakeReport, parts: Parts, user: User, response: Response):
+    """报到, recorded by an officer of the person's office or county staff (contract §7.5): 201, or
+    200 with the first record when the same is sent again; 409 for another."""
+    user.require("intake.record")
+    await person_visible(parts, user, person_id, action="create", resource="intake")
+    status, record = await parts.supervision.exchange(
+        "POST", f"/internal/v1/persons/{person_id}/intake", json=body.model_dump(mode="json"), actor=user
+    )
+    response.status_code = status
+    return record
+
+
 @router.post("/api/v1/persons/{person_id}/contact-checks", status_code=201)
 async def record_contact(person_id: uuid.UUID, body: steps.ContactResult, parts: Parts, user: User):
     """失联核查: reached, or unreachable (contact lost, red), after the contact window passed."""
@@ -194,7 +219,8 @@ async def record_contact(person_id: uuid.UUID, body: steps.ContactResult, parts:
 
 
 @router.get("/api/v1/key-persons/{office}/{month}")
-async def key_persons(office: str, month: str, parts: Parts, user: User):
+async def key_persons(office: str, month: MonthPath, parts: Parts, user: User):
+    known_office(parts, office)
     user.must_see(office)
     await audit_read(parts, user, f"key-persons:{office}:{month}")
     return await parts.supervision.call("GET", f"/internal/v1/key-persons/{office}/{month}")
@@ -208,8 +234,11 @@ class KeyPersonEdits(BaseModel):
 
 
 @router.post("/api/v1/key-persons/{office}/{month}/confirm", status_code=201)
-async def confirm_key_persons(office: str, month: str, parts: Parts, user: User, body: KeyPersonEdits | None = None):
+async def confirm_key_persons(
+    office: str, month: MonthPath, parts: Parts, user: User, body: KeyPersonEdits | None = None
+):
     """一月一认定: the month's list confirmed as proposed, or as the office edited it."""
+    known_office(parts, office)
     user.require("key_persons.confirm", office)
     edits = (body or KeyPersonEdits()).model_dump(mode="json")
     async with parts.runtime.uow() as uow:

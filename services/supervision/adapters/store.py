@@ -212,12 +212,14 @@ class SupervisionStore:
         )
         return list((await self.conn.execute(query)).mappings())
 
-    async def report_intake(self, person_id: uuid.UUID) -> list[uuid.UUID]:
+    async def report_intake(
+        self, person_id: uuid.UUID, at: datetime, recorded_by: str, note: str | None
+    ) -> list[uuid.UUID]:
         """The person reported (报到): their cases awaiting intake are under supervision from now."""
         reported = await self.conn.execute(
             sa.update(cases)
             .where(cases.c.person_id == person_id, cases.c.status == "awaiting_intake")
-            .values(status="under_supervision")
+            .values(status="under_supervision", intake_reported_at=at, intake_recorded_by=recorded_by, intake_note=note)
             .returning(cases.c.case_id)
         )
         return list(reported.scalars())

@@ -30,6 +30,10 @@ cases = sa.Table(
     sa.Column("community_rehabilitation", sa.Boolean, nullable=False, server_default=sa.false()),
     sa.Column("closed_at", sa.DateTime(timezone=True)),  # ended, revoked or transferred
     sa.Column("device_id", sa.String(64)),  # a court's order of electronic monitoring names it
+    # 报到 as the office recorded it (contract §7.5)
+    sa.Column("intake_reported_at", sa.DateTime(timezone=True)),
+    sa.Column("intake_recorded_by", sa.Text),
+    sa.Column("intake_note", sa.Text),
 )
 
 zone_state = sa.Table(

@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from typing import Any, Literal
 
-from fastapi import APIRouter, Depends
+from fastapi import APIRouter, Depends, Response
 from pydantic import AwareDatetime, Field
 
 from services.supervision.adapters import queries
@@ -96,6 +96,21 @@ async def person(person_id: uuid.UUID, parts: Parts) -> dict[str, Any]:
     if found is None:
         raise NotFound(f"no case for person {person_id}")
     return found
+
+
+class IntakeIn(ActingStaff, steps.IntakeReport):
+    pass
+
+
+@router.post("/persons/{person_id}/intake", status_code=201)
+async def record_intake(person_id: uuid.UUID, body: IntakeIn, parts: Parts, response: Response) -> dict[str, Any]:
+    """报到, recorded by the office (contract §7.5): 201 the first time, 200 with the same record
+    for the same again, 409 for another."""
+    async with parts.runtime.uow() as uow:
+        data, new = await parts.commands.record_intake(uow, body.acting(parts.authority), person_id, body)
+    if not new:
+        response.status_code = 200
+    return data.model_dump(mode="json")
 
 
 @router.get("/persons/{person_id}/timeline")

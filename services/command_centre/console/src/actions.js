@@ -84,6 +84,12 @@ export const PERSON_ACTIONS = {
     may: "separation.report", tab: "positions", method: "POST", path: (id) => `/api/v1/persons/${id}/separations`,
     fields: [{ name: "observed_at", label: "observedAt", type: "datetime" }, area("note")],
   },
+  // 报到 (contract §7.5): only the office records that the person came; on a case awaiting it.
+  intake: {
+    may: "intake.record", tab: "overview", statuses: ["awaiting_intake"], method: "POST",
+    path: (id) => `/api/v1/persons/${id}/intake`,
+    fields: [{ name: "reported_at", label: "reportedAt", type: "datetime" }, area("note", { optional: true })],
+  },
   contact: {
     may: "contact.record", tab: "positions", method: "POST", path: (id) => `/api/v1/persons/${id}/contact-checks`,
     fields: [choice("outcome", "contact"), { name: "at", type: "datetime" }, area("note")],

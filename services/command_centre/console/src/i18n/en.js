@@ -67,6 +67,7 @@ export default {
     riskOverride: "Override the risk level", confirmKeyPersons: "Confirm this month's key persons", announceEnding: "Announce the end of the term", helpRequest: "Record a request for help", helpAnswer: "Answer", plan: "Make a correction plan", planApprove: "Approve", detail: "Detail", addItem: "Add an item", hours: "Record study or service time", hoursConfirm: "Confirm", minutes: "Minutes", sanctionPropose: "Propose a sanction to the county", proposalApprove: "Approve", proposalRefuse: "Refuse", transfer: "Move to another office in the county", toOffice: "Receiving office", toCounty: "Moving out of the county: the receiving bureau", announcedAt: "Announced at", place: "Place",
     start: "Starts", end: "Ends", destination: "Destination", reason: "Reason", kind: "Kind", note: "Note", at: "When",
     drugTest: "Drug test", policeRecord: "Police record", leavesOn: "Leaves on", returnsOn: "Returns on", reported: "Reported",
+    intake: "Record the report (报到)", reportedAt: "Reported at",
     observedAt: "Observed at", outcome: "Outcome", ground: "Legal ground", deviceId: "Device id", startsOn: "Starts on",
     reviewNote: "Review note", level: "New level", members: "Members", memberName: "Name", memberRole: "Role", sex: "Sex",
     town: "Town (leave empty: it belongs elsewhere)", who: "Who picks up", escort: "Escort", terms: "Terms (one per line)", signedOn: "Signed on", on: "On",

@@ -66,6 +66,7 @@ export default {
     riskAssess: "重新评估风险", riskOverride: "人工调整风险等级", confirmKeyPersons: "确认本月重点人员名单", announceEnding: "解矫宣告", helpRequest: "登记求助事项", helpAnswer: "答复", plan: "制定个案矫正方案", planApprove: "审批通过", detail: "具体内容", addItem: "添加一项", hours: "登记学习或公益时长", hoursConfirm: "确认", minutes: "时长（分钟）", sanctionPropose: "提请县局决定处罚", proposalApprove: "批准", proposalRefuse: "不予批准", transfer: "移交本县其他司法所", toOffice: "接收司法所", toCounty: "迁往外县时：接收地司法局", announcedAt: "宣告时间", place: "宣告地点",
     start: "开始时间", end: "结束时间", destination: "目的地", reason: "事由", kind: "类别", note: "说明", at: "时间",
     drugTest: "尿检", policeRecord: "公安有记录", leavesOn: "出发日期", returnsOn: "返回日期", reported: "已报告",
+    intake: "登记报到", reportedAt: "报到时间",
     observedAt: "发现时间", outcome: "结果", ground: "法定情形", deviceId: "设备编号", startsOn: "开始日期",
     reviewNote: "续期审查意见", level: "调整后等级", members: "小组成员", memberName: "姓名", memberRole: "身份", sex: "性别",
     town: "所属镇（街道），留空表示确属外地", who: "接回人", escort: "护送安排", terms: "协议条款（每行一条）", signedOn: "签订日期", on: "日期",
