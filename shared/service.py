@@ -293,6 +293,7 @@ def build_app(runtime: ServiceRuntime, *routers: APIRouter, title: str, parts: S
     app.state.parts = parts  # the one use of app.state: read back only by shared.deps
     install_problem_handlers(app)
     install_probes(app, runtime.readiness, runtime.readiness_detail)
+    app.add_middleware(NoNulInUrl)
     if runtime.settings.internal_port:
         app.add_middleware(ListenerSplit, internal_port=runtime.settings.internal_port)
     for router in routers:
@@ -301,6 +302,23 @@ def build_app(runtime: ServiceRuntime, *routers: APIRouter, title: str, parts: S
 
 
 PROBES = frozenset({"/healthz", "/readyz", "/metrics"})
+
+
+class NoNulInUrl:
+    """A NUL character in the path or the query is a 422: PostgreSQL cannot store or compare it,
+    and a query on it would be a 500 (found by fuzzing the console)."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http" and ("\x00" in scope["path"] or b"%00" in scope.get("query_string", b"")):
+            where = "path" if "\x00" in scope["path"] else "query"
+            errors = [{"field": where, "message": "may not contain the NUL character"}]
+            response = problem_response(422, "Unprocessable Entity", f"the {where} contains NUL", errors=errors)
+            await response(scope, receive, send)
+            return
+        await self.app(scope, receive, send)
 
 
 class ListenerSplit:

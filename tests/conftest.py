@@ -40,7 +40,8 @@ __all__ = ["KAFKA_PORT", "PG_PORT", "PORT_OFFSET", "TEST_ROOT", "TRACES"]  # wha
 ORDER = ("/unit/", "/static/", "/integration/", "/e2e/", "/faults/", "/zz_final/")
 LANES = {
     "infra": ("/integration/", "/faults/test_cluster_platform.py"),
-    "faults": ("/faults/", "/e2e/test_handover_import.py"),  # the import: the longest e2e test, to even the lanes
+    # the import and the console's fuzzing: the longest e2e tests, to even the lanes
+    "faults": ("/faults/", "/e2e/test_handover_import.py", "/e2e/test_console_fuzz.py"),
 }
 EVERY_LANE = ("/zz_final/test_identity_scan.py",)
 

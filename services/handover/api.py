@@ -6,9 +6,9 @@ import uuid
 from collections.abc import Awaitable, Callable
 from dataclasses import asdict
 from datetime import UTC, date, datetime
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Depends
+from fastapi import APIRouter, Depends, Query
 from pydantic import AwareDatetime, Field, model_validator
 
 from services.handover.adapters import queries
@@ -40,8 +40,8 @@ async def board(
     parts: Parts,
     view: Literal["all", "upcoming", "unplanned", "receipts_due", "not_arrived", "unlinked"] = "all",
     office: str | None = None,
-    days: int = 30,
-    limit: int = 500,
+    days: Annotated[int, Query(ge=0, le=3660)] = 30,
+    limit: Annotated[int, Query(ge=1, le=100_000)] = 500,
     notice_prefix: str | None = None,
     person_id: uuid.UUID | None = None,
 ) -> list[dict]:
@@ -312,14 +312,16 @@ class VisitOutcomeIn(ActingStaff, VisitOutcome):
 
 
 @router.get("/visit-slots")
-async def visit_slots(parts: Parts, limit: int = 500) -> list[dict[str, Any]]:
+async def visit_slots(parts: Parts, limit: Annotated[int, Query(ge=1, le=10_000)] = 500) -> list[dict[str, Any]]:
     """The prisons' slots from now, soonest first, booked or open."""
     async with parts.runtime.engine.connect() as conn:
         return await queries.visit_slots_from(conn, datetime.now(UTC), min(limit, 5000))
 
 
 @router.get("/visits")
-async def visits(parts: Parts, office: str | None = None, limit: int = 500) -> list[dict[str, Any]]:
+async def visits(
+    parts: Parts, office: str | None = None, limit: Annotated[int, Query(ge=1, le=10_000)] = 500
+) -> list[dict[str, Any]]:
     """The bookings, each with whether the office still owes the family a reminder."""
     async with parts.runtime.engine.connect() as conn:
         rows = await queries.visit_bookings_of(conn, office, min(limit, 5000))

@@ -31,7 +31,7 @@ async def caseload(
         None, min_length=1, max_length=64, description="masked name, last 4 of the id, order or notice number"
     ),
     limit: int = Query(50, ge=1, le=500),
-    offset: int = Query(0, ge=0),
+    offset: int = Query(0, ge=0, le=10_000_000),
 ) -> dict[str, Any]:
     """Who this member of staff supervises: an officer sees their office only (another office is a
     403), county staff the county or one office. Each person carries their open alerts."""

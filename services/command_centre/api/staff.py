@@ -17,6 +17,7 @@ from sse_starlette.sse import EventSourceResponse
 
 from services.command_centre.adapters import queries
 from services.command_centre.adapters.feed import RESYNC, AlertFeed
+from services.command_centre.api.views import Month
 from services.command_centre.auth import COOKIE, token_of
 from services.command_centre.deps import AnyUser, CommandCentreParts, Parts, User
 from services.command_centre.oidc import FLOW_COOKIE, FLOW_TTL_S, OidcSignIn
@@ -470,12 +471,7 @@ async def confirm_hours(person_id: uuid.UUID, entry_id: uuid.UUID, parts: Parts,
 
 
 @router.get("/api/v1/persons/{person_id}/hours", tags=["staff"])
-async def hours(
-    person_id: uuid.UUID,
-    parts: Parts,
-    user: User,
-    month: Annotated[str | None, Query(pattern=r"^\d{4}-(0[1-9]|1[0-2])$")] = None,
-):
+async def hours(person_id: uuid.UUID, parts: Parts, user: User, month: Month = None):
     """The month's confirmed time per kind against what the person's level owes."""
     return await for_person(
         parts,
@@ -564,8 +560,16 @@ async def risk_quality(parts: Parts, user: User, version: str | None = None):
 
 
 @router.get("/api/v1/handovers", tags=["staff"])
-async def handover_board(parts: Parts, user: User, view: str = "all", office: str | None = None, days: int = 30):
+async def handover_board(
+    parts: Parts,
+    user: User,
+    view: Literal["all", "upcoming", "unplanned", "receipts_due", "not_arrived", "unlinked"] = "all",
+    office: str | None = None,
+    days: Annotated[int, Query(ge=0, le=3660)] = 30,
+):
     if office:
+        if office not in parts.geography.offices:
+            raise Refused("office", f"{office[:60]!r} is not a justice office of the county")
         user.must_see(office)
     params = {
         "view": view,
@@ -577,7 +581,7 @@ async def handover_board(parts: Parts, user: User, view: str = "all", office: st
 
 
 @router.get("/api/v1/handover-indicators", tags=["staff"])
-async def handover_indicators(parts: Parts, user: User, month: str | None = None):
+async def handover_indicators(parts: Parts, user: User, month: Month = None):
     """The handover indicators of the offices this user sees (an officer: their own)."""
     figures = await parts.handover.call("GET", "/internal/v1/indicators", params={"month": month} if month else {})
     return {**figures, "offices": [o for o in figures["offices"] if user.sees(o["office"])]}

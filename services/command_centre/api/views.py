@@ -27,7 +27,7 @@ from shared.authority import Actor
 from shared.errors import Refused
 
 router = APIRouter(tags=["staff"])
-MONTH = r"^\d{4}-(0[1-9]|1[0-2])$"
+MONTH = r"^(19|20)\d{2}-(0[1-9]|1[0-2])$"  # a month of this era: 0001-01 has no month before it
 Month = Annotated[str | None, Query(pattern=MONTH)]
 # L1: what goes into an internal URL is checked first (a `..` would reach other internal routes).
 MonthPath = Annotated[str, Path(pattern=MONTH, description="YYYY-MM")]

@@ -13,6 +13,7 @@ from typing import Any
 from fastapi import APIRouter
 from pydantic import BaseModel, Field
 
+from services.command_centre.api.views import Month
 from services.command_centre.deps import Parts, User
 from services.command_centre.persons import Access, audit_read, office_step
 from shared import staff_steps as steps
@@ -43,7 +44,7 @@ async def bookings(parts: Parts, user: User, office: str | None = None) -> list[
 
 
 @router.get("/api/v1/visit-figures")
-async def figures(parts: Parts, user: User, month: str | None = None) -> dict[str, Any]:
+async def figures(parts: Parts, user: User, month: Month = None) -> dict[str, Any]:
     """Per office and per prison, for the month's visits: held, no-shows, days from booking."""
     data: dict[str, Any] = await parts.handover.call(
         "GET", "/internal/v1/visit-figures", params={"month": month} if month else {}

@@ -30,7 +30,7 @@ class CaseloadQuery(BaseModel):
     persons: list[uuid.UUID] | None = Field(None, max_length=20_000)  # e.g. those with open alerts
     q: str | None = Field(None, min_length=1, max_length=64)
     limit: int = Field(50, ge=1, le=500)
-    offset: int = Field(0, ge=0)
+    offset: int = Field(0, ge=0, le=10_000_000)  # PostgreSQL's OFFSET is a bigint
 
 
 STATUSES = {
