@@ -78,6 +78,15 @@ class AuditPolicy(BaseModel):
     checkpoint_every: timedelta
 
 
+class PasswordPolicy(BaseModel):
+    """Staff passwords: at least `min_length` characters and zxcvbn's `min_strength` (0–4)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    min_length: int = Field(12, ge=8)
+    min_strength: int = Field(3, ge=0, le=4)
+
+
 class SecurityPolicy(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
@@ -85,6 +94,7 @@ class SecurityPolicy(BaseModel):
     sessions: SessionPolicy
     clock: ClockPolicy
     audit: AuditPolicy
+    passwords: PasswordPolicy = PasswordPolicy()
 
 
 def load_security(policy_dir: Path) -> SecurityPolicy:

@@ -18,6 +18,7 @@ import getpass
 import sys
 
 from services.command_centre.adapters.accounts import AccountStore
+from services.command_centre.domain.passwords import password_problem
 from services.command_centre.domain.staff import COUNTY, StaffUser
 from services.command_centre.main import MIGRATIONS, CommandCentreSettings
 from shared.authority import load_authority
@@ -25,23 +26,22 @@ from shared.db.engine import make_engine
 from shared.db.migrate import prepare_database
 from shared.geography import load_geography
 from shared.secrets import hash_secret_async
-
-MIN_PASSWORD = 12
+from shared.throttle import PasswordPolicy, load_security
 
 
 class Refused(Exception):
     pass
 
 
-def read_password(from_stdin: bool) -> str:
+def read_password(from_stdin: bool, username: str, policy: PasswordPolicy) -> str:
     if from_stdin:
         password = sys.stdin.readline().rstrip("\n")
     else:
         password = getpass.getpass("password: ")
         if getpass.getpass("again: ") != password:
             raise Refused("the two passwords differ")
-    if len(password) < MIN_PASSWORD:
-        raise Refused(f"a password needs at least {MIN_PASSWORD} characters")
+    if (problem := password_problem(password, username, policy)) is not None:
+        raise Refused(problem)
     return password
 
 
@@ -50,6 +50,7 @@ async def run(args: argparse.Namespace, settings: CommandCentreSettings) -> str:
     try:
         await prepare_database(settings, MIGRATIONS, engine)
         store = AccountStore(engine)
+        passwords = load_security(settings.policy_dir).passwords
         if args.command == "list":
             rows = await store.all()
             lines = [
@@ -63,12 +64,12 @@ async def run(args: argparse.Namespace, settings: CommandCentreSettings) -> str:
                 raise Refused(f"role must be one of {', '.join(sorted(roles))}")
             if args.office not in offices:
                 raise Refused(f"office must be a Jiangyin justice office or {COUNTY!r}")
-            password = await hash_secret_async(read_password(args.password_stdin))
+            password = await hash_secret_async(read_password(args.password_stdin, args.name, passwords))
             if not await store.add(StaffUser(args.name, args.role, args.office, password)):
                 raise Refused(f"{args.name} exists already (reset or enable it instead)")
             return f"added {args.name} ({args.role}, {args.office})"
         if args.command == "reset":
-            password = await hash_secret_async(read_password(args.password_stdin))
+            password = await hash_secret_async(read_password(args.password_stdin, args.name, passwords))
             done = await store.update(args.name, password_hash=password)
             verb = "reset the password of"
         else:

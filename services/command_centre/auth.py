@@ -17,11 +17,12 @@ import jwt
 from fastapi import Request
 
 from services.command_centre.adapters.accounts import AccountStore
+from services.command_centre.domain.passwords import password_problem
 from services.command_centre.domain.staff import StaffUser
 from shared.authority import Actor, AuthorityPolicy
 from shared.http import ProblemError
-from shared.secrets import verify_secret_async
-from shared.throttle import SessionPolicy, Throttle, address_key, name_key
+from shared.secrets import hash_secret_async, verify_secret_async
+from shared.throttle import PasswordPolicy, SessionPolicy, Throttle, address_key, name_key
 
 COOKIE = "sps_session"
 
@@ -34,7 +35,9 @@ class Sessions:
         policy: SessionPolicy,
         throttle: Throttle,
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+        passwords: PasswordPolicy | None = None,
     ) -> None:
+        self.passwords = passwords or PasswordPolicy()
         self.accounts = accounts
         self._secret = secret
         self.policy = policy
@@ -78,12 +81,49 @@ class Sessions:
         self.throttle.succeeded(pair, place, clear=(pair,))
         return user, await self._start_session(user)
 
-    async def sign_in_verified(self, username: str) -> tuple[StaffUser, str]:
+    async def change_password(self, token: str, current: str, new: str, address: str | None) -> StaffUser:
+        """A member of staff changes their own password (L8): the current one checked and throttled
+        as a sign-in is, the new one held to the policy; every session of the account then ends,
+        this one too, so a stolen session cannot keep going on the old password's strength."""
+        user, _, _ = await self.user_for(token)
+        pair, place = name_key(user.username, address), address_key(address)
+        if (wait := self.throttle.attempt(pair, place)) is not None:
+            raise ProblemError(429, "Too Many Requests", "too many failed attempts", headers={"Retry-After": str(wait)})
+        if not await verify_secret_async(current, user.password_hash):
+            self.throttle.failed(pair, place)
+            raise ProblemError(
+                403,
+                "Forbidden",
+                "the current password is wrong",
+                errors=[{"field": "current_password", "message": "wrong"}],
+            )
+        self.throttle.succeeded(pair, place, clear=(pair,))
+        if (problem := password_problem(new, user.username, self.passwords)) is not None:
+            raise ProblemError(
+                422, "Unprocessable Entity", problem, errors=[{"field": "new_password", "message": problem}]
+            )
+        if new == current:
+            raise ProblemError(
+                422,
+                "Unprocessable Entity",
+                "the new password is the current one",
+                errors=[{"field": "new_password", "message": "the same as the current one"}],
+            )
+        await self.accounts.update(user.username, password_hash=await hash_secret_async(new))
+        return user
+
+    async def sign_in_verified(self, username: str, subject: str) -> tuple[StaffUser, str]:
         """A token for a new session of someone the bureau's provider has vouched for (oidc.py):
-        their account here must exist and be enabled, and it alone says their role and office."""
+        their account here must exist and be enabled, and it alone says their role and office. The
+        provider's subject is pinned at the account's first such sign-in and must match after it
+        (L5): a name is a label the provider's users may change, the subject is not."""
         user = await self.accounts.get(username)
         if user is None or user.disabled:
             raise ProblemError(401, "Unauthorized", f"no enabled staff account {username!r} here; ask an operator")
+        if not await self.accounts.pin_subject(username, subject):
+            raise ProblemError(
+                401, "Unauthorized", f"{username!r} signs in here as another account of the provider; ask an operator"
+            )
         return user, await self._start_session(user)
 
     async def _start_session(self, user: StaffUser) -> str:

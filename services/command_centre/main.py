@@ -93,7 +93,7 @@ def create_app(settings: CommandCentreSettings | None = None) -> FastAPI:
     security = load_security(settings.policy_dir)
     accounts = AccountStore(runtime.engine)
     throttle = Throttle(security.throttle, on_burst=burst_reporter(runtime, "staff_sign_in"))
-    sessions = Sessions(accounts, secret, security.sessions, throttle)
+    sessions = Sessions(accounts, secret, security.sessions, throttle, passwords=security.passwords)
     if settings.demo_mode:
 
         async def seed_demo_accounts(rt: ServiceRuntime) -> None:

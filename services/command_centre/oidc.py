@@ -88,8 +88,8 @@ class OidcSignIn:
         flow = {"state": state, "nonce": nonce, "verifier": verifier, "exp": int(time.time()) + FLOW_TTL_S}
         return url, pyjwt.encode(flow, self._flow_secret, algorithm="HS256")
 
-    async def finish(self, code: str, state: str, cookie: str | None) -> str:
-        """The provider sent the browser back: the verified username, or 401 saying why not."""
+    async def finish(self, code: str, state: str, cookie: str | None) -> tuple[str, str]:
+        """The provider sent the browser back: the verified username and subject, or 401 saying why not."""
         if not cookie:
             raise ProblemError(401, "Unauthorized", "sign-in attempt not found or expired; start again")
         try:
@@ -113,7 +113,8 @@ class OidcSignIn:
             jwks = (await client.get(metadata["jwks_uri"])).json()
         return self._username(token.get("id_token"), jwks, flow["nonce"])
 
-    def _username(self, id_token: str | None, jwks: dict[str, Any], nonce: str) -> str:
+    def _username(self, id_token: str | None, jwks: dict[str, Any], nonce: str) -> tuple[str, str]:
+        """The account's name and the provider's subject (`sub`) vouched for by the ID token."""
         if not id_token:
             raise ProblemError(401, "Unauthorized", "the sign-in provider sent no ID token")
         try:
@@ -131,4 +132,7 @@ class OidcSignIn:
         username = decoded.claims.get(self.config.username_claim)
         if not isinstance(username, str) or not username:
             raise ProblemError(401, "Unauthorized", f"the ID token has no {self.config.username_claim}")
-        return username
+        subject = decoded.claims.get("sub")
+        if not isinstance(subject, str) or not subject:
+            raise ProblemError(401, "Unauthorized", "the ID token has no sub")
+        return username, subject

@@ -175,7 +175,7 @@ async def _step(
 @router.post("/handovers/{handover_id}/resolve")
 async def resolve(handover_id: uuid.UUID, body: Resolve, parts: Parts) -> dict[str, Any]:
     async def fn(h, uow):
-        await h.resolve(uow, handover_id, body.town)
+        await h.resolve(uow, handover_id, body.town, county=body.acting(parts.authority).county_wide)
 
     return await _step(parts, handover_id, body, fn)
 

@@ -273,9 +273,15 @@ class HandoverHandlers(Visits, Resettlement):
         office = (await self._lock(uow, handover_id))["justice_office"]
         actor.require("handover.step" if office else "handover.resolve", office)
 
-    async def resolve(self, uow: UnitOfWork, handover_id: uuid.UUID, town: str | None) -> None:
-        """An unlinked notice: link it to a Jiangyin office, or confirm it belongs elsewhere; either way a receipt."""
+    async def resolve(self, uow: UnitOfWork, handover_id: uuid.UUID, town: str | None, *, county: bool = True) -> None:
+        """An unlinked notice: link it to a Jiangyin office, or confirm it belongs elsewhere; either way a receipt.
+        A notice linked to an office moves to another only by the county (`county`), as a transfer
+        does: an office cannot hand its own to another (docs/security.md, L9)."""
         row = await self._lock(uow, handover_id)
+        if row["justice_office"] and town != row["justice_office"] and not county:
+            raise StepRefused(
+                f"the notice is linked to {row['justice_office']} already: only the county moves it to another office"
+            )
         if town is not None:
             check = verify_destination(town, self.offices)
             if not check.linked:

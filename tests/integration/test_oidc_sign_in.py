@@ -73,6 +73,11 @@ async def test_a_member_of_staff_signs_in_through_the_bureaus_provider(oidc_sett
             refused = await _sign_in(client, provider, "someone.else")  # the provider knows them; we do not
             assert refused.status_code == 401 and "no enabled staff account" in refused.json()["detail"]
 
+            # L5: another account of the provider that takes this one's name gets no session.
+            provider.tamper = {"sub": "idp-impostor"}
+            impostor = await _sign_in(client, provider, name)
+            assert impostor.status_code == 401 and "another account of the provider" in impostor.json()["detail"]
+
             provider.tamper = {"nonce": "replayed"}
             assert (await _sign_in(client, provider, name)).status_code == 401
             provider.tamper = {"aud": "another-client"}

@@ -141,3 +141,32 @@ async def test_wrong_passwords_and_unknown_names_are_answered_alike_and_throttle
             # locked for this name even with the right password, until the lockout ends
             right = await client.post("/api/v1/auth/login", json={"username": name, "password": password})
             assert right.status_code == 429
+
+
+async def test_a_common_password_is_refused_and_staff_change_their_own(settings, monkeypatch):
+    """L8: a leaked or guessable password is refused, by the operator command and by the change;
+    a member of staff changes their own password with the current one, and every session ends."""
+    name, password = "chen.officer", "blue-river-lantern-42"
+    add = ["add", name, "--role", "justice_officer", "--office", "澄江街道", "--password-stdin"]
+    with pytest.raises(accounts.Refused, match="too easy to guess"):
+        await command(settings, monkeypatch, *add, password="password1234")
+    await command(settings, monkeypatch, *add, password=password)
+    app = create_app(settings)
+    async with app.router.lifespan_context(app):
+        async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="https://cc") as client:
+            r = await client.post("/api/v1/auth/login", json={"username": name, "password": password})
+            bearer = {"Authorization": f"Bearer {r.json()['access_token']}"}
+            url = "/api/v1/auth/password"
+            wrong = await client.post(url, json={"current_password": "nope", "new_password": "x"}, headers=bearer)
+            assert wrong.status_code == 403 and wrong.json()["errors"][0]["field"] == "current_password"
+            weak = {"current_password": password, "new_password": "qwertyuiop12"}
+            r = await client.post(url, json=weak, headers=bearer)
+            assert r.status_code == 422 and r.json()["errors"][0]["field"] == "new_password"
+            new = "quiet-orchard-compass-17"
+            r = await client.post(url, json={"current_password": password, "new_password": new}, headers=bearer)
+            assert r.status_code == 200, r.text
+            assert (await client.get("/api/v1/me", headers=bearer)).status_code == 401  # every session ended
+            old = await client.post("/api/v1/auth/login", json={"username": name, "password": password})
+            assert old.status_code == 401
+            again = await client.post("/api/v1/auth/login", json={"username": name, "password": new})
+            assert again.status_code == 200

@@ -102,6 +102,9 @@ async def test_an_unlinked_notice_waits_for_a_receipt_and_an_arrival_needs_a_lin
         await handlers.update(cast(Any, uow), hid, arrived_at=NOW)
     await handlers.resolve(cast(Any, uow), hid, "澄江街道")
     assert store.rows[hid]["justice_office"] == "澄江街道" and f"receipt:{hid}" not in store.timers
+    with pytest.raises(StepRefused, match="only the county"):  # L9: an office cannot pass it on
+        await handlers.resolve(cast(Any, uow), hid, "华士镇", county=False)
+    assert store.rows[hid]["justice_office"] == "澄江街道"
     arrived = await handlers.update(cast(Any, uow), hid, arrived_at=NOW + timedelta(days=40))
     assert arrived["arrived_at"] == NOW + timedelta(days=40) and uow.types()[-1] == "sps.handover.arrived"
     assert uow.published[-1][1].data["case_years"] == 5

@@ -27,6 +27,20 @@ class AccountStore:
             row = (await conn.execute(sa.select(staff_accounts).where(staff_accounts.c.username == username))).first()
         return None if row is None else _user(row)
 
+    async def pin_subject(self, username: str, subject: str) -> bool:
+        """The provider's subject of the account: pinned at its first sign-in through the provider;
+        True when the account's subject is (now) `subject`."""
+        async with self.engine.begin() as conn:
+            await conn.execute(
+                sa.update(staff_accounts)
+                .where(staff_accounts.c.username == username, staff_accounts.c.oidc_subject.is_(None))
+                .values(oidc_subject=subject)
+            )
+            pinned = await conn.scalar(
+                sa.select(staff_accounts.c.oidc_subject).where(staff_accounts.c.username == username)
+            )
+        return pinned == subject
+
     async def add(self, user: StaffUser) -> bool:
         """A new account; False if the name is taken."""
         stmt = (

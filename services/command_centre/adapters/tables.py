@@ -44,6 +44,8 @@ staff_accounts = sa.Table(
     sa.Column("disabled", sa.Boolean, nullable=False, server_default=sa.false()),
     sa.Column("created_at", sa.DateTime(timezone=True), nullable=False, server_default=sa.func.now()),
     sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False, server_default=sa.func.now()),
+    # The bureau's provider's `sub` this account first signed in with (L5): later ones must match.
+    sa.Column("oidc_subject", sa.Text),
 )
 
 # One row per sign-in: a token names its session, so logging out, disabling the account or

@@ -175,7 +175,8 @@ async def revocation_ruling(
     """The court's ruling (the court has 30 days): revoked ends the case as 收监执行. Idempotent on
     the ruling's number; the same number with other content is a 409."""
     _not_ahead(parts, "ruled_at", body.ruled_at, "a ruling is not dated ahead")
-    number = agency_number("ruling", caller.organisation or caller.client_id, body.ruling_no, body)
+    about = {"proposal_id": str(proposal_id)}
+    number = agency_number("ruling", caller.organisation or caller.client_id, body.ruling_no, body, about)
     return await parts.views.revocation_ruling(
         Client(caller.client_id, caller.agency), caller.organisation or "", proposal_id, body.model_dump(), number
     )

@@ -31,9 +31,14 @@ class AgencyNumber:
     content_hash: str
 
 
-def agency_number(kind: str, issuer: str, number: str, body: BaseModel) -> AgencyNumber:
-    """The number and a hash of the request's content, independent of key order and whitespace."""
-    canonical = json.dumps(body.model_dump(mode="json"), sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+def agency_number(
+    kind: str, issuer: str, number: str, body: BaseModel, about: dict[str, str] | None = None
+) -> AgencyNumber:
+    """The number and a hash of the request's content, independent of key order and whitespace.
+    `about` is what the request is on when its path says it (a ruling's proposal): the same number
+    on another one is other content, a 409, never a silent repeat (docs/security.md, L6)."""
+    content = {**body.model_dump(mode="json"), **({"(about)": about} if about else {})}
+    canonical = json.dumps(content, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
     return AgencyNumber(kind, issuer, number, hashlib.sha256(canonical.encode()).hexdigest())
 
 
