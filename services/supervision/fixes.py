@@ -155,7 +155,6 @@ class FixHandlers:
             event.id,
             fix.recorded_at,
             verdict,
-            now=self.clock(),
             leave_active=on_leave(case.leaves, fix.recorded_at),
             strap_intact=fix.strap_intact,
         )

@@ -434,12 +434,6 @@ async def test_a_record_from_the_future_is_refused_not_allowed_to_blind_monitori
     async with uow:
         await handlers.on_location(incoming(fast, "sps.ingest.location"), fast, cast(Any, uow))
     assert store.positions[person]["last_fix_at"] == fast.recorded_at
-    # L7: but the real fixes after it are not "older" than it, and ignored, while it is ahead.
-    handlers.clock = lambda: NOW + timedelta(seconds=1)
-    real = outside_fix(person, NOW + timedelta(seconds=1))
-    async with uow:
-        await handlers.on_location(incoming(real, "sps.ingest.location", real.recorded_at), real, cast(Any, uow))
-    assert uow.types()[-1] == "sps.supervision.zone-exited"
 
 
 async def test_the_device_registry_trusts_only_a_persons_bound_devices(world):

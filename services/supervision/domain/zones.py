@@ -69,12 +69,9 @@ def on_fix(
     *,
     leave_active: bool = False,
     strap_intact: bool | None = None,
-    now: datetime | None = None,
 ) -> tuple[ZoneState, list[Transition]]:
-    """Apply one fix. A fix older than the last one seen changes nothing (devices resend late),
-    unless the last one is dated ahead of `now` (L7, docs/security.md): a fast clock or a forger
-    inside the tolerance would otherwise make every real fix after it "older", and ignored."""
-    if state.last_fix_at is not None and recorded_at < state.last_fix_at and (now is None or state.last_fix_at <= now):
+    """Apply one fix. A fix older than the last one seen changes nothing (devices resend late)."""
+    if state.last_fix_at is not None and recorded_at < state.last_fix_at:
         return state, []
     out: list[Transition] = []
     episode, tampered = state.outside_episode, state.tampered
