@@ -184,8 +184,10 @@ async def test_kill_9_between_checkpoints_and_during_one_loses_and_doubles_no_tr
         offline_rows,
         sorted(offline_events.values())[-3:],
     )
-    # The restarts did restore from a checkpoint and replay what came after it.
-    assert len(restored) >= len(kills) and replayed, restored[-3:]
+    # The restarts did restore from a checkpoint and replay what came after it. Not one restore per
+    # kill: on a slow machine a kill can land before the restarted process has restored (its next
+    # start restores instead); what the kills must not do is lose or double, asserted above.
+    assert restored and replayed, restored[-3:]
     figures.add(
         Figure(
             fault="kill -9 of supervision between checkpoints, during one, and mid-batch",
