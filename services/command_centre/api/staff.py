@@ -17,7 +17,7 @@ from sse_starlette.sse import EventSourceResponse
 
 from services.command_centre.adapters import queries
 from services.command_centre.adapters.feed import RESYNC, AlertFeed
-from services.command_centre.api.views import Month
+from services.command_centre.api.views import Month, known_office
 from services.command_centre.auth import COOKIE, token_of
 from services.command_centre.deps import AnyUser, CommandCentreParts, Parts, User
 from services.command_centre.oidc import FLOW_COOKIE, FLOW_TTL_S, OidcSignIn
@@ -597,8 +597,7 @@ async def handover_board(
     days: Annotated[int, Query(ge=0, le=3660)] = 30,
 ):
     if office:
-        if office not in parts.geography.offices:
-            raise Refused("office", f"{office[:60]!r} is not a justice office of the county")
+        known_office(parts, office)
         user.must_see(office)
     params = {
         "view": view,
