@@ -64,6 +64,15 @@ class SessionPolicy(BaseModel):
     # An open live feed checks its session this often, busy or quiet (contract §7.4: it ends
     # within 5 seconds of a logout, a disabling or a password reset).
     feed_recheck: timedelta = timedelta(seconds=3)
+    # A session its member of staff has not used for this long ends (L8, docs/security.md); a
+    # role may be given another time (the duty board is watched more than it is clicked). A
+    # token renewal counts as use only when the console saw a key or a pointer since the last.
+    idle: timedelta = timedelta(minutes=30)
+    idle_by_role: dict[str, timedelta] = Field(default_factory=dict)
+    idle_touch: timedelta = timedelta(minutes=1)  # use is written down at most this often
+
+    def idle_for(self, role: str) -> timedelta:
+        return self.idle_by_role.get(role, self.idle)
 
 
 class ClockPolicy(BaseModel):
@@ -87,9 +96,20 @@ class PasswordPolicy(BaseModel):
     min_strength: int = Field(3, ge=0, le=4)
 
 
+class AgencyPolicy(BaseModel):
+    """Whose answers the gateway takes for what (L2, docs/security.md)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    # The county's police (the organisation of its gateway clients): search requests, key-person
+    # handovers and exit controls go to them, and only their clients read and answer them.
+    police: str = Field("江阴市公安局", min_length=1)
+
+
 class SecurityPolicy(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
+    agencies: AgencyPolicy = AgencyPolicy()
     throttle: ThrottlePolicy
     sessions: SessionPolicy
     clock: ClockPolicy

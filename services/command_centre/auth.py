@@ -146,13 +146,30 @@ class Sessions:
             return False
         return True
 
-    async def user_for(self, token: str) -> tuple[StaffUser, uuid.UUID, datetime]:
+    async def user_for(self, token: str, *, used: bool = True) -> tuple[StaffUser, uuid.UUID, datetime]:
+        """The member of staff behind a token whose session is live; `used` when the request is
+        their own doing (a renewal the console makes on its own is not)."""
         claims = self._claims(token)
         session_id = uuid.UUID(claims["sid"])
-        live = await self.accounts.session_user(session_id, self.clock())
+        user, ends = await self._live(session_id, used=used)
+        return user, session_id, ends
+
+    async def _live(self, session_id: uuid.UUID, *, used: bool) -> tuple[StaffUser, datetime]:
+        """A session ends when it expires, is ended, or has not been used for the role's idle time
+        (L8, docs/security.md); then it stays ended."""
+        now = self.clock()
+        live = await self.accounts.session_user(session_id, now)
         if live is None:
             raise ProblemError(401, "Unauthorized", "the session has ended; sign in again")
-        return live[0], session_id, live[1]
+        user, ends, last_active = live
+        idle = self.policy.idle_for(user.role)
+        if now - last_active > idle:
+            await self.accounts.end_session(session_id)
+            minutes = int(idle.total_seconds() // 60)
+            raise ProblemError(401, "Unauthorized", f"the session was not used for {minutes} minutes; sign in again")
+        if used and now - last_active >= self.policy.idle_touch:
+            await self.accounts.touch_session(session_id, now)
+        return user, ends
 
     def session_of(self, token: str) -> uuid.UUID:
         """The session a valid token belongs to (a live feed keeps following the session, not
@@ -160,13 +177,18 @@ class Sessions:
         return uuid.UUID(self._claims(token)["sid"])
 
     async def live_user(self, session_id: uuid.UUID) -> StaffUser | None:
-        """The account behind a session still live (not ended, not expired, account enabled)."""
-        live = await self.accounts.session_user(session_id, self.clock())
-        return None if live is None else live[0]
+        """The account behind a session still live (not ended, not expired, not idle, account
+        enabled). Watching a feed is no use of the session."""
+        try:
+            user, _ = await self._live(session_id, used=False)
+        except ProblemError:
+            return None
+        return user
 
-    async def renew(self, token: str) -> str:
-        """A fresh short-lived token for a session that is still live."""
-        user, session_id, ends = await self.user_for(token)
+    async def renew(self, token: str, *, used: bool = False) -> str:
+        """A fresh short-lived token for a session that is still live; `used` when the console saw
+        its member of staff at the keyboard or pointer since the last renewal."""
+        user, session_id, ends = await self.user_for(token, used=used)
         return self._token(user, session_id, ends)
 
     async def sign_out(self, token: str) -> None:

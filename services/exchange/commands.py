@@ -27,7 +27,7 @@ from services.exchange.domain.ingest import AgencyNumber
 from services.exchange.domain.requests import PersonIn
 from shared.db.uow import UnitOfWork
 from shared.envelope import OutgoingEvent, encode_many
-from shared.errors import Conflict, NotFound, Refused, Unavailable
+from shared.errors import Conflict, Forbidden, NotFound, Refused, Unavailable
 from shared.events import (
     EVENT_TYPES,
     AssistanceOutcome,
@@ -378,6 +378,11 @@ class Views:
         harmless, another under a taken number is a 409 naming it (and none of the batch is kept)."""
         answers = []
         async with self.runtime.uow() as uow:
+            for i, (slot, _) in enumerate(slots):  # a prison offers its own prisoners only (L2)
+                if not await store.prison_notified(uow.conn, slot.prison, slot.person_id):
+                    raise Forbidden(
+                        f"slots[{i}].prisoner_person_id: no pre-release notice of {slot.prison} names this person"
+                    )
             for i, (slot, number) in enumerate(slots):
                 answer = {"slot_no": slot.slot_no, "slot_id": str(slot.slot_id), "status": "accepted"}
                 held = await store.take_number(uow.conn, number, slot.person_id, answer)
@@ -495,16 +500,9 @@ class Views:
         """Sign the chain's head and send it out (exchange.outbound.v1): an anchor outside the
         database; None when the head has one already or the chain is empty."""
         async with self.runtime.uow() as uow:
-            head = await audit.head(uow.conn)
-            if head is None:
+            data = await _signed_head(uow, keys, now)
+            if data is None:
                 return None
-            seq, hash_ = head
-            key = keys.current
-            claims = {"iss": ISSUER, "seq": seq, "hash": hash_, "at": now.isoformat()}
-            signature = jwt.encode(claims, key.private, algorithm="ES256", headers={"kid": key.kid})
-            if not await audit.add_checkpoint(uow.conn, seq, hash_, now, signature):
-                return None
-            data = AuditCheckpoint(seq=seq, hash=hash_, at=now, signature=signature)
             uow.publish(data, subject="audit")
         return data
 
@@ -530,15 +528,20 @@ class Views:
             },
         }
 
-    async def audit_trail(self, client: Client, person_id: uuid.UUID) -> dict[str, Any]:
-        """Who read or changed this person's record (legal supervision), and whether the chain holds."""
+    async def audit_trail(self, client: Client, person_id: uuid.UUID, keys: KeyRing) -> dict[str, Any]:
+        """Who read or changed this person's record (legal supervision), and whether the chain holds.
+        The answer carries the chain's head signed at this read (this read's own entry included):
+        what the procuratorate has seen is anchored at once, not at the next hourly checkpoint,
+        so no entry it saw can be changed or cut off unseen (L3, docs/security.md)."""
         async with self.runtime.uow() as uow:
             entries = await audit.entries_for(uow.conn, person_id)
             check = await audit.verify_chain(uow.conn)
             await _audit(uow, client, "read", "audit", person_id, "法律监督 (legal supervision)")
+            anchor = await _signed_head(uow, keys, datetime.now(UTC))
         return {
             "person_id": str(person_id),
             "entries": entries,
+            "anchor": None if anchor is None else anchor.model_dump(mode="json"),
             "chain": {
                 "ok": check.ok,
                 "checked": check.checked,
@@ -546,3 +549,18 @@ class Views:
                 "reason": check.reason,
             },
         }
+
+
+async def _signed_head(uow: UnitOfWork, keys: KeyRing, now: datetime) -> AuditCheckpoint | None:
+    """The chain's head signed with the gateway's key and kept as a checkpoint; None when the chain
+    is empty or its head has a checkpoint already."""
+    head = await audit.head(uow.conn)
+    if head is None:
+        return None
+    seq, hash_ = head
+    key = keys.current
+    claims = {"iss": ISSUER, "seq": seq, "hash": hash_, "at": now.isoformat()}
+    signature = jwt.encode(claims, key.private, algorithm="ES256", headers={"kid": key.kid})
+    if not await audit.add_checkpoint(uow.conn, seq, hash_, now, signature):
+        return None
+    return AuditCheckpoint(seq=seq, hash=hash_, at=now, signature=signature)

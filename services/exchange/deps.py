@@ -31,6 +31,7 @@ class ExchangeParts(ServiceParts):
     ingest: Ingest
     views: Views
     future_tolerance: timedelta = timedelta(minutes=5)  # policy/security.yaml clock.future_tolerance
+    county_police: str = "江阴市公安局"  # policy/security.yaml agencies.police
 
 
 def parts_of(request: Request) -> ExchangeParts:
@@ -101,6 +102,22 @@ async def authorised(
 def require_scope(scope: str) -> Any:
     """Use as `caller: Annotated[Caller, require_scope("court:write")]`."""
     return Security(authorised, scopes=[scope])
+
+
+def require_county_police(scope: str) -> Any:
+    """A police route: the scope, and a client of the county's police (policy/security.yaml
+    `agencies.police`), else 403. Search requests, handovers and exit controls are theirs alone
+    (L2, docs/security.md)."""
+
+    async def county_police(request: Request, caller: Caller = Security(authorised, scopes=[scope])) -> Caller:
+        police = parts_of(request).county_police
+        if caller.organisation != police:
+            raise ProblemError(
+                403, "Forbidden", f"this is for {police}'s clients; this client is of {caller.organisation}"
+            )
+        return caller
+
+    return Depends(county_police)
 
 
 def require_one_of(*scopes: str) -> Any:

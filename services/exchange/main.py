@@ -124,6 +124,7 @@ def create_app(settings: ExchangeSettings | None = None) -> FastAPI:
         ingest=Ingest(runtime, cipher, settings.publish_timeout_s),
         views=Views(runtime),
         future_tolerance=security.clock.future_tolerance,
+        county_police=security.agencies.police,
     )
     every = security.audit.checkpoint_every.total_seconds()
 

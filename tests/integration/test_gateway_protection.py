@@ -526,3 +526,108 @@ async def test_the_identity_vault_opens_only_for_the_command_centre_acting_for_s
         unknown = await client.get(f"/internal/v1/identities/{uuid.uuid4()}", headers=service_headers(audience, staff))
         assert unknown.status_code == 404
         assert "/internal/v1/identities/{person_id}" not in app.openapi()["paths"]
+
+
+async def test_a_prison_offers_slots_for_its_own_prisoners_and_only_the_countys_police_answer(stack):
+    """L2 (docs/security.md): a prison offers video-visit slots only for persons its own
+    pre-release notices name; a police client of another organisation can neither read nor answer
+    the county's search requests, handovers and exit controls."""
+    from datetime import timedelta
+
+    from shared.secrets import hash_secret
+
+    others = [
+        {
+            "client_id": "nanjing-prison",
+            "agency": "prison",
+            "organisation": "江苏省南京监狱",
+            "secret_hash": hash_secret("nanjing-prison-secret-of-length"),
+        },
+        {
+            "client_id": "other-police",
+            "agency": "police",
+            "organisation": "无锡市公安局",
+            "secret_hash": hash_secret("other-police-secret-of-length"),
+        },
+    ]
+
+    async def token_of(client: httpx.AsyncClient, client_id: str, secret: str) -> dict[str, str]:
+        r = await client.post(
+            "/oauth/token", data={"grant_type": "client_credentials", "client_id": client_id, "client_secret": secret}
+        )
+        assert r.status_code == 200, r.text
+        return {"Authorization": f"Bearer {r.json()['access_token']}"}
+
+    async with gateway(stack, "exchange_subjects", gateway_clients=orjson.dumps(others).decode()) as (app, client):
+        suzhou = await bearer(client, "prison")
+        nanjing = await token_of(client, "nanjing-prison", "nanjing-prison-secret-of-length")
+        r = await client.post("/v1/release-notices", json=release_notice(), headers=suzhou)
+        assert r.status_code == 202, r.text
+        prisoner = r.json()["person_id"]
+        start = (datetime.now(UTC) + timedelta(days=3)).isoformat()
+
+        def slots(number: str, person: str) -> dict:
+            return {"slots": [{"slot_no": number, "prisoner_person_id": person, "start": start, "minutes": 30}]}
+
+        tag = uuid.uuid4().hex[:6]
+        assert (
+            await client.post("/v1/visit-slots", json=slots(f"S-{tag}", prisoner), headers=suzhou)
+        ).status_code == 202
+        theirs = await client.post("/v1/visit-slots", json=slots(f"N-{tag}", prisoner), headers=nanjing)
+        assert theirs.status_code == 403 and "江苏省南京监狱" in theirs.json()["detail"]
+        nobody = await client.post("/v1/visit-slots", json=slots(f"X-{tag}", str(uuid.uuid4())), headers=suzhou)
+        assert nobody.status_code == 403 and nobody.json()["detail"].startswith("slots[0].prisoner_person_id")
+
+        county = await bearer(client, "police")
+        other = await token_of(client, "other-police", "other-police-secret-of-length")
+        assert (await client.get("/v1/police/search-requests", headers=county)).status_code == 200
+        request_id = uuid.uuid4()
+        result = {"outcome": "found", "note": "在家中找到"}
+        for path, body in (
+            ("/v1/police/search-requests", None),
+            ("/v1/police/handovers", None),
+            ("/v1/police/exit-controls", None),
+            (f"/v1/police/search-requests/{request_id}/result", result),
+            (f"/v1/police/handovers/{request_id}/acknowledge", {}),
+            (f"/v1/police/exit-controls/{request_id}/acknowledge", {"action": "imposed"}),
+        ):
+            answer = await (
+                client.get(path, headers=other) if body is None else client.post(path, json=body, headers=other)
+            )
+            assert answer.status_code == 403, (path, answer.text)
+            assert "江阴市公安局" in answer.json()["detail"]
+        # the county's own police reach the same answer routes (no such request: 404, not 403)
+        assert (
+            await client.post(f"/v1/police/search-requests/{request_id}/result", json=result, headers=county)
+        ).status_code == 404
+
+
+async def test_every_trail_read_is_anchored_so_its_entries_cannot_be_cut_off_unseen(stack):
+    """L3 (docs/security.md): between hourly checkpoints the newest entries had no anchor, and
+    someone with the database could delete them unseen. Each trail read now answers with the
+    chain's head signed at that read; cutting an entry it covered off the chain shows."""
+    import jwt
+
+    async with gateway(stack, "exchange_read_anchor") as (app, client):
+        court = await bearer(client, "court")
+        procuratorate = await bearer(client, "procuratorate")
+        r = await client.post("/v1/court-orders", json=court_order(), headers=court)
+        person = r.json()["person_id"]
+        trail = (await client.get("/v1/audit", params={"person_id": person}, headers=procuratorate)).json()
+        anchor = trail["anchor"]
+        jwk = (await client.get("/.well-known/jwks.json")).json()["keys"][0]
+        claims = jwt.decode(anchor["signature"], jwt.PyJWK(jwk).key, algorithms=["ES256"], issuer="sps-exchange")
+        assert (claims["seq"], claims["hash"]) == (anchor["seq"], anchor["hash"])
+        assert anchor["seq"] >= max(e["seq"] for e in trail["entries"])  # it covers what was shown
+        held = (await client.get("/v1/audit/anchor", params=anchor, headers=procuratorate)).json()
+        assert held["matches"] is True
+
+        async with app.state.parts.runtime.engine.begin() as conn:  # the newest entries deleted
+            await conn.execute(sa.text("ALTER TABLE audit DISABLE TRIGGER audit_append_only"))
+            await conn.execute(sa.delete(audit_table).where(audit_table.c.seq >= anchor["seq"]))
+            await conn.execute(sa.text("ALTER TABLE audit ENABLE TRIGGER audit_append_only"))
+        held = (await client.get("/v1/audit/anchor", params=anchor, headers=procuratorate)).json()
+        assert held["matches"] is False
+        again = (await client.get("/v1/audit", params={"person_id": person}, headers=procuratorate)).json()
+        assert again["chain"]["ok"] is False
+        assert again["chain"]["reason"] == "the entry no longer matches its signed checkpoint"

@@ -170,3 +170,57 @@ async def test_a_common_password_is_refused_and_staff_change_their_own(settings,
             assert old.status_code == 401
             again = await client.post("/api/v1/auth/login", json={"username": name, "password": new})
             assert again.status_code == 200
+
+
+async def test_a_session_unused_for_the_idle_time_ends_and_a_renewal_alone_does_not_keep_it(settings, monkeypatch):
+    """L8 (docs/security.md): a session nobody uses for `sessions.idle` (30 min) ends, whatever the
+    console's automatic renewals; a request, or a renewal after a key or pointer, is use. The
+    duty officer's session idles out later (`idle_by_role`)."""
+    from datetime import UTC, datetime, timedelta
+
+    for name, role in (("zhao.officer", "justice_officer"), ("qian.duty", "duty_officer")):
+        await command(
+            settings,
+            monkeypatch,
+            "add",
+            name,
+            "--role",
+            role,
+            "--office",
+            "county",
+            "--password-stdin",
+            password="a-long-enough-password",
+        )
+    app = create_app(settings)
+    async with app.router.lifespan_context(app):
+        sessions = app.state.parts.sessions
+        start = datetime.now(UTC)
+        at = {"now": start}
+        sessions.clock = lambda: at["now"]
+        async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="https://cc") as client:
+
+            async def signed_in(name: str) -> dict[str, str]:
+                r = await client.post(
+                    "/api/v1/auth/login", json={"username": name, "password": "a-long-enough-password"}
+                )
+                assert r.status_code == 200, r.text
+                return {"Authorization": f"Bearer {r.json()['access_token']}"}
+
+            officer, duty = await signed_in("zhao.officer"), await signed_in("qian.duty")
+            at["now"] = start + timedelta(minutes=20)
+            assert (await client.get("/api/v1/me", headers=officer)).status_code == 200  # used at 20 min
+            at["now"] = start + timedelta(minutes=45)
+            assert (await client.post("/api/v1/auth/renew", headers=officer)).status_code == 200  # 25 min unused
+            assert (await client.post("/api/v1/auth/renew?used=true", headers=officer)).status_code == 200  # used at 45
+            at["now"] = start + timedelta(minutes=74)
+            assert (await client.post("/api/v1/auth/renew", headers=officer)).status_code == 200  # not use
+            at["now"] = start + timedelta(minutes=76)  # 31 minutes after the last use
+            idle = await client.get("/api/v1/me", headers=officer)
+            assert idle.status_code == 401 and "30 minutes" in idle.json()["detail"]
+            at["now"] = start + timedelta(minutes=70)  # ended stays ended, even back inside the time
+            assert (await client.get("/api/v1/me", headers=officer)).status_code == 401
+
+            at["now"] = start + timedelta(minutes=76)  # the duty officer's board: four hours (policy)
+            assert (await client.get("/api/v1/me", headers=duty)).status_code == 200
+            at["now"] = start + timedelta(minutes=76 + 4 * 60 + 1)
+            assert (await client.get("/api/v1/me", headers=duty)).status_code == 401

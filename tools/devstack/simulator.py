@@ -13,7 +13,6 @@ import asyncio
 import math
 import random
 import time
-import uuid
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 
@@ -73,6 +72,7 @@ class Demo:
         self.client = httpx.AsyncClient(base_url=gateway, timeout=30)
         self.tokens: dict[str, dict[str, str]] = {}
         self.stats = {"fixes": 0, "trips": 0, "straps": 0, "notices": 0}
+        self.prisoner = ""  # a person the demo prison's own notice names (resettlement sets it)
 
     async def token(self, agency: str) -> dict[str, str]:
         r = await self.client.post(
@@ -237,7 +237,9 @@ class Demo:
                 "prison_risk_rating": "low",
                 "destination": {"town": "澄江街道"},
             }
-            await self.post("prison", "/v1/release-notices", body)
+            r = await self.post("prison", "/v1/release-notices", body)
+            if r.status_code == 202:
+                self.prisoner = r.json()["person_id"]  # a prison offers video visits with its own prisoners
         rows: list[dict] = []
         for _ in range(60):  # the notices reach handover through Kafka
             r = await staff.get("/api/v1/handovers", headers=head, params={"notice_prefix": tag, "days": 400})
@@ -286,12 +288,7 @@ class Demo:
     async def video_visit(self, staff: httpx.AsyncClient, head: dict[str, str], tag: str) -> bool:
         """A prison offers a family video-visit slot five days on (9:00 in the county); 澄江街道 books it."""
         start = datetime.combine(date.today() + timedelta(days=5), datetime.min.time(), UTC) + timedelta(hours=1)
-        slot = {
-            "slot_no": f"{tag}-V",
-            "prisoner_person_id": str(uuid.uuid4()),
-            "start": start.isoformat(),
-            "minutes": 30,
-        }
+        slot = {"slot_no": f"{tag}-V", "prisoner_person_id": self.prisoner, "start": start.isoformat(), "minutes": 30}
         r = await self.post("prison", "/v1/visit-slots", {"slots": [slot]})
         slot_id = r.json()["slots"][0]["slot_id"]
         family = {"name": "演示家属", "id_number": id_number(self.rng), "relationship": "parent"}

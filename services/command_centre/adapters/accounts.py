@@ -88,23 +88,30 @@ class AccountStore:
         async with self.engine.begin() as conn:
             await conn.execute(
                 sa.insert(staff_sessions).values(
-                    session_id=session_id, username=username, started_at=now, expires_at=expires_at
+                    session_id=session_id, username=username, started_at=now, expires_at=expires_at, last_active=now
                 )
             )
         return session_id
 
-    async def session_user(self, session_id: uuid.UUID, now: datetime) -> tuple[StaffUser, datetime] | None:
-        """The account behind a live session (not ended, not expired, account enabled) and when the
-        session expires."""
+    async def session_user(self, session_id: uuid.UUID, now: datetime) -> tuple[StaffUser, datetime, datetime] | None:
+        """The account behind a live session (not ended, not expired, account enabled), when the
+        session expires and when it was last used."""
         s, a = staff_sessions.c, staff_accounts.c
         query = (
-            sa.select(staff_accounts, s.expires_at)
+            sa.select(staff_accounts, s.expires_at, sa.func.coalesce(s.last_active, s.started_at).label("last_active"))
             .join(staff_sessions, s.username == a.username)
             .where(s.session_id == session_id, s.revoked_at.is_(None), s.expires_at > now, a.disabled.is_(False))
         )
         async with self.engine.connect() as conn:
             row = (await conn.execute(query)).first()
-        return None if row is None else (_user(row), row.expires_at)
+        return None if row is None else (_user(row), row.expires_at, row.last_active)
+
+    async def touch_session(self, session_id: uuid.UUID, now: datetime) -> None:
+        """Its member of staff used the session just now."""
+        async with self.engine.begin() as conn:
+            await conn.execute(
+                sa.update(staff_sessions).where(staff_sessions.c.session_id == session_id).values(last_active=now)
+            )
 
     async def end_session(self, session_id: uuid.UUID) -> None:
         async with self.engine.begin() as conn:

@@ -58,4 +58,6 @@ staff_sessions = sa.Table(
     sa.Column("started_at", sa.DateTime(timezone=True), nullable=False),
     sa.Column("expires_at", sa.DateTime(timezone=True), nullable=False),
     sa.Column("revoked_at", sa.DateTime(timezone=True)),
+    # When its member of staff last used it (a renewal without use does not count): L8's idle end.
+    sa.Column("last_active", sa.DateTime(timezone=True)),
 )

@@ -99,12 +99,18 @@ async def oidc_callback(
 
 
 @router.post("/api/v1/auth/renew", tags=["staff"])
-async def renew(request: Request, parts: Parts) -> JSONResponse:
-    """A fresh token while the session lasts (the console renews before the token expires)."""
+async def renew(
+    request: Request,
+    parts: Parts,
+    used: Annotated[bool, Query(description="the member of staff used the console since the last renewal")] = False,
+) -> JSONResponse:
+    """A fresh token while the session lasts (the console renews before the token expires). A
+    renewal without `used` does not keep an idle session alive (policy/security.yaml
+    `sessions.idle`)."""
     token = token_of(request)
     if token is None:
         raise ProblemError(401, "Unauthorized", "log in first", headers={"WWW-Authenticate": "Bearer"})
-    return _with_token({}, await parts.sessions.renew(token), parts.sessions.token_ttl_s)
+    return _with_token({}, await parts.sessions.renew(token, used=used), parts.sessions.token_ttl_s)
 
 
 class PasswordChange(BaseModel):

@@ -178,6 +178,21 @@ async def outbound_item(conn: AsyncConnection, kind: str, key: str, value: str, 
     return (await conn.execute(query.limit(1))).first()
 
 
+async def prison_notified(conn: AsyncConnection, prison: str, person_id: uuid.UUID) -> bool:
+    """Whether one of this prison's own pre-release notices names the person: the registry of its
+    prisoners the platform has (L2, docs/security.md)."""
+    found = await conn.scalar(
+        sa.select(sa.literal(True))
+        .where(
+            agency_numbers.c.kind == "release-notice",
+            agency_numbers.c.issuer == prison,
+            agency_numbers.c.person_id == person_id,
+        )
+        .limit(1)
+    )
+    return bool(found)
+
+
 async def police_handover_person(conn: AsyncConnection, handover_id: uuid.UUID) -> uuid.UUID | None:
     person_id: uuid.UUID | None = await conn.scalar(
         sa.select(outbound.c.person_id).where(

@@ -12,7 +12,14 @@ from fastapi import APIRouter, Query
 from pydantic import AwareDatetime, BaseModel, Field
 
 from services.exchange.commands import Client
-from services.exchange.deps import Caller, Parts, any_scope_security, require_one_of, require_scope
+from services.exchange.deps import (
+    Caller,
+    Parts,
+    any_scope_security,
+    require_county_police,
+    require_one_of,
+    require_scope,
+)
 from services.exchange.domain.ingest import agency_number
 from shared.errors import Refused
 from shared.events import ProcuratorateNotice, VisitSlotOffered
@@ -72,7 +79,10 @@ async def receipts(
 
 @router.get("/v1/police/handovers")
 async def police_handovers(
-    parts: Parts, caller: Annotated[Caller, require_scope("police:read")], since: Since = None, limit: Limit = 500
+    parts: Parts,
+    caller: Annotated[Caller, require_county_police("police:read")],
+    since: Since = None,
+    limit: Limit = 500,
 ) -> dict[str, Any]:
     """Key releasees handed over for community control (社区管控)."""
     return await _page(parts, caller, "police-handover", since, limit, "社区管控移交 (police handover)")
@@ -86,7 +96,7 @@ class PoliceAck(BaseModel):
 async def acknowledge_handover(
     handover_id: uuid.UUID,
     parts: Parts,
-    caller: Annotated[Caller, require_scope("police:write")],
+    caller: Annotated[Caller, require_county_police("police:write")],
     body: PoliceAck | None = None,
 ) -> dict[str, Any]:
     """The police record that they took over community control (社区管控) of this key person."""
@@ -98,7 +108,10 @@ async def acknowledge_handover(
 
 @router.get("/v1/police/exit-controls")
 async def exit_controls(
-    parts: Parts, caller: Annotated[Caller, require_scope("police:read")], since: Since = None, limit: Limit = 500
+    parts: Parts,
+    caller: Annotated[Caller, require_county_police("police:read")],
+    since: Since = None,
+    limit: Limit = 500,
 ) -> dict[str, Any]:
     """Border-control notices (不准出境报备): imposed when a corrections case opens, lifted when it ends."""
     return await _page(parts, caller, "exit-control", since, limit, "出境报备 (exit control)")
@@ -111,7 +124,10 @@ class ExitControlAck(BaseModel):
 
 @router.post("/v1/police/exit-controls/{control_id}/acknowledge", status_code=202)
 async def acknowledge_exit_control(
-    control_id: uuid.UUID, body: ExitControlAck, parts: Parts, caller: Annotated[Caller, require_scope("police:write")]
+    control_id: uuid.UUID,
+    body: ExitControlAck,
+    parts: Parts,
+    caller: Annotated[Caller, require_county_police("police:write")],
 ) -> dict[str, Any]:
     """The police registered the border control (不准出境报备), or its lifting: on the person's
     file. Once per control and action; the same again is harmless, another officer's is a 409."""
@@ -124,7 +140,10 @@ async def acknowledge_exit_control(
 
 @router.get("/v1/police/search-requests")
 async def search_requests(
-    parts: Parts, caller: Annotated[Caller, require_scope("police:read")], since: Since = None, limit: Limit = 500
+    parts: Parts,
+    caller: Annotated[Caller, require_county_police("police:read")],
+    since: Since = None,
+    limit: Limit = 500,
 ) -> dict[str, Any]:
     """Requests to find a person (协助查找), opened by a red contact_lost or intake_missed alert."""
     return await _page(parts, caller, "search-request", since, limit, "协助查找 (search)")
@@ -138,7 +157,10 @@ class SearchResultIn(BaseModel):
 
 @router.post("/v1/police/search-requests/{request_id}/result", status_code=202)
 async def search_result(
-    request_id: uuid.UUID, body: SearchResultIn, parts: Parts, caller: Annotated[Caller, require_scope("police:write")]
+    request_id: uuid.UUID,
+    body: SearchResultIn,
+    parts: Parts,
+    caller: Annotated[Caller, require_county_police("police:write")],
 ) -> dict[str, Any]:
     """The police's result; it goes on the alert that opened the search. One result per request:
     the same again is harmless, another is a 409."""
@@ -359,7 +381,7 @@ async def audit_trail(
     parts: Parts, person_id: uuid.UUID, caller: Annotated[Caller, require_scope("procuratorate:read")]
 ) -> dict[str, Any]:
     """Who read or changed this person's record (legal supervision), and whether the chain holds."""
-    return await parts.views.audit_trail(Client(caller.client_id, caller.agency), person_id)
+    return await parts.views.audit_trail(Client(caller.client_id, caller.agency), person_id, parts.tokens.keys)
 
 
 @router.get("/v1/audit/checkpoints")

@@ -5,7 +5,11 @@ import { call, get, post, whenUnauthorized } from "./api.js";
 
 export const session = reactive({ me: null, checked: false });
 let renewTimer = null;
+let used = false; // a key, pointer or touch since the last renewal: the session is in use (idle end, L8)
 const listeners = [];
+for (const kind of ["keydown", "pointerdown", "wheel", "touchstart"]) {
+  window.addEventListener(kind, () => (used = true), { passive: true, capture: true });
+}
 
 export function onSignOut(fn) {
   listeners.push(fn);
@@ -18,8 +22,9 @@ export function may(action) {
 export const countyWide = () => session.me?.jurisdiction === "county";
 
 async function keepSession() {
-  const res = await call("/api/v1/auth/renew", { method: "POST", raw: true });
+  const res = await call(`/api/v1/auth/renew?used=${used}`, { method: "POST", raw: true });
   if (res.status === 401) signedOut();
+  else if (res.ok) used = false;
 }
 
 export async function restore() {
