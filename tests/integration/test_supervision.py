@@ -197,7 +197,9 @@ async def test_device_offline_strap_cut_and_exclusion_zone(stack, quick_policy):
     async with supervision(stack, quick_policy) as app:
         await send(stack, topics.COURT_ORDERS, person, [order(person, datetime.now(UTC).date(), [ZONE])])
         await eventually(lambda: events_for(app, stack, person, "sps.supervision.case-opened"))
-        now = datetime.now(UTC)
+        # Dated in the past, as real fixes are when they arrive: one dated ahead of its arrival would
+        # count from its arrival (L7, docs/security.md), and the offline event would say so.
+        now = datetime.now(UTC) - timedelta(seconds=2)
         in_zone = fix(person, 31.905, 120.285, now, accuracy=10)  # ~500 m inside the zone
         await send(
             stack,

@@ -71,7 +71,9 @@ def world() -> tuple[SupervisionHandlers, FakeUnitOfWork, FakeSupervisionStore, 
 
 
 def incoming(data: Any, type_: str) -> IncomingEvent:
-    return decode(encode(new_event(type_, "/sps/test", data, subject=str(data.person_id), time=NOW)))
+    """As the gateway makes it: a record dated when it is sent arrives then."""
+    at = getattr(data, "recorded_at", NOW)
+    return decode(encode(new_event(type_, "/sps/test", data, subject=str(data.person_id), time=at)))
 
 
 async def open_case(handlers: SupervisionHandlers, uow: FakeUnitOfWork, person: uuid.UUID) -> None:

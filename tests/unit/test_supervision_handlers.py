@@ -53,8 +53,10 @@ def world() -> tuple[SupervisionHandlers, FakeUnitOfWork, FakeSupervisionStore]:
     return handlers, uow, store
 
 
-def incoming(data: EventData, type_: str, at: datetime = NOW) -> IncomingEvent:
-    return decode(encode(new_event(type_, "/sps/test", data, subject=str(data.person_id), time=at)))  # type: ignore[attr-defined]
+def incoming(data: EventData, type_: str, at: datetime | None = None) -> IncomingEvent:
+    """As the gateway makes it: at `at`, or a record dated when it is sent arrives then."""
+    when = at or getattr(data, "recorded_at", None) or NOW
+    return decode(encode(new_event(type_, "/sps/test", data, subject=str(data.person_id), time=when)))  # type: ignore[attr-defined]
 
 
 def order(person_id: uuid.UUID, effective: date) -> CourtOrderIngested:
@@ -432,8 +434,39 @@ async def test_a_record_from_the_future_is_refused_not_allowed_to_blind_monitori
     assert person not in store.positions  # nothing moved the person's clock on
     fast = forged.model_copy(update={"recorded_at": NOW + handlers.future_tolerance})  # a clock a little fast: fine
     async with uow:
+        # its envelope dated ahead too (a producer writing to the topic itself): no further than the clock
         await handlers.on_location(incoming(fast, "sps.ingest.location"), fast, cast(Any, uow))
-    assert store.positions[person]["last_fix_at"] == fast.recorded_at
+    # L7: it counts from its arrival, so the real fixes after it are not "older", and ignored.
+    assert store.positions[person]["last_fix_at"] == NOW
+    real = outside_fix(person, NOW + timedelta(seconds=1))
+    async with uow:
+        await handlers.on_location(incoming(real, "sps.ingest.location"), real, cast(Any, uow))
+    assert uow.types()[-1] == "sps.supervision.zone-exited"
+
+
+async def test_a_fast_devices_fixes_keep_the_order_they_came_in_when_redelivered(world):
+    """L7's other side: a device whose clock runs two minutes fast. Its fixes count from their
+    arrival, which a redelivery keeps, so an earlier fix redelivered is still older: no second
+    exit or return (the scale-out fault's doubled transitions)."""
+    handlers, uow, store = world
+    person = uuid.uuid4()
+    await opened(handlers, uow, person)
+    fast = timedelta(minutes=2)
+
+    def fix(lonlat: tuple[float, float], sent: datetime) -> tuple[LocationFix, IncomingEvent]:
+        data = LocationFix(
+            person_id=person, device_id="EM-1", lon=lonlat[0], lat=lonlat[1], accuracy_m=10, recorded_at=sent + fast
+        )
+        return data, incoming(data, "sps.ingest.location", sent)
+
+    run = [fix(INSIDE, NOW), fix(OUTSIDE, NOW + timedelta(seconds=30)), fix(INSIDE, NOW + timedelta(seconds=60))]
+    for n, (data, event) in enumerate(run + run[:2]):  # the first two again, as a redelivery brings them
+        judged = event.time if n < 3 else NOW + timedelta(seconds=90)  # judged as it comes
+        handlers.clock = lambda at=judged: at
+        async with uow:
+            await handlers.on_location(event, data, cast(Any, uow))
+    moves = [t for t in uow.types() if t in ("sps.supervision.zone-exited", "sps.supervision.zone-returned")]
+    assert moves == ["sps.supervision.zone-exited", "sps.supervision.zone-returned"]
 
 
 async def test_the_device_registry_trusts_only_a_persons_bound_devices(world):

@@ -23,7 +23,7 @@ class ZoneState(msgspec.Struct, frozen=True, gc=False):
     object every collection walked it (docs/performance.md, the collector's share)."""
 
     outside_episode: uuid.UUID | None = None
-    last_fix_at: datetime | None = None
+    last_fix_at: datetime | None = None  # the last fix applied: its time, or its arrival if dated ahead (on_fix)
     last_outside: bool = False  # the last fix was outside beyond accuracy (leave or not)
     tampered: bool = False
     in_zones: tuple[str, ...] = ()
@@ -69,9 +69,18 @@ def on_fix(
     *,
     leave_active: bool = False,
     strap_intact: bool | None = None,
+    arrived_at: datetime | None = None,
 ) -> tuple[ZoneState, list[Transition]]:
-    """Apply one fix. A fix older than the last one seen changes nothing (devices resend late)."""
-    if state.last_fix_at is not None and recorded_at < state.last_fix_at:
+    """Apply one fix. A fix older than the last one seen changes nothing (devices resend late).
+
+    Fixes are ordered by their claimed time, except that a fix dated ahead of its arrival at the
+    gateway (`arrived_at`, the envelope's time: the same on every redelivery) counts from its
+    arrival: a fix dated just under the tolerance ahead would otherwise make every real fix after
+    it "older", and ignored, until the clock caught up; and a device whose clock runs fast keeps
+    its own fixes in the order they came, so a redelivered one is still older (L7,
+    docs/security.md)."""
+    at = recorded_at if arrived_at is None or recorded_at <= arrived_at else arrived_at
+    if state.last_fix_at is not None and at < state.last_fix_at:
         return state, []
     out: list[Transition] = []
     episode, tampered = state.outside_episode, state.tampered
@@ -91,4 +100,4 @@ def on_fix(
         tampered = False
     # One constructor call, not `dataclasses.replace` (which introspects the fields on every
     # call: 4 % of supervision's CPU at 100k persons).
-    return ZoneState(episode, recorded_at, verdict.outside_permitted, tampered, verdict.exclusion_zones_entered), out
+    return ZoneState(episode, at, verdict.outside_permitted, tampered, verdict.exclusion_zones_entered), out
