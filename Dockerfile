@@ -18,7 +18,8 @@ COPY shared ./shared
 COPY services ./services
 COPY --from=console /console/dist ./services/command_centre/console/dist
 COPY policy ./policy
-RUN pip install -c constraints.txt . && useradd --system --uid 10001 sps
+# /keys: docker-compose's service-keys volume takes this folder's owner when it is first made.
+RUN pip install -c constraints.txt . && useradd --system --uid 10001 sps && mkdir /keys && chown sps /keys
 USER sps
 ENV SPS_HTTP_HOST=0.0.0.0
 CMD ["python", "-m", "services.command_centre.main"]

@@ -19,6 +19,7 @@ import json
 import time
 import uuid
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import jwt
@@ -159,12 +160,46 @@ class ServiceTokens:
         return Caller(issuer, actor)
 
 
+SIGNING_FILE, VERIFY_FILE = "signing.pem", "verify.json"  # in SPS_SERVICE_KEYS_DIR
+
+
+def write_key_dirs(root: Path) -> list[str]:
+    """One folder per service under `root` (docker-compose's volume): its own private key and the
+    public keys of the services that call it, made at random once per install; a service's folder
+    that has its files already is kept. Each service mounts only its own folder. The services
+    whose keys were made are returned."""
+    import os
+
+    made = []
+    keys: dict[str, Ed25519PrivateKey] = {}
+    for service in SERVICES:
+        pem = root / service / SIGNING_FILE
+        if pem.exists():
+            keys[service] = load_private(pem.read_text())
+            continue
+        keys[service] = Ed25519PrivateKey.generate()
+        pem.parent.mkdir(parents=True, exist_ok=True)
+        fd = os.open(pem, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(fd, "w") as out:
+            out.write(private_pem(keys[service]))
+        made.append(service)
+    for service in SERVICES:  # the callers' public keys, again each time: a new caller key reaches them
+        trusted = {c: public_pem(keys[c].public_key()) for c in sorted(callers_of(service))}
+        (root / service / VERIFY_FILE).write_text(json.dumps(trusted))
+    return made
+
+
 def main() -> None:
-    """`python -m shared.service_tokens keys`: a new key per service, as environment lines."""
+    """`python -m shared.service_tokens keys`: a new key per service, as environment lines;
+    `python -m shared.service_tokens keys-dir DIR`: kept in one folder per service (docker-compose)."""
     import sys
 
+    if len(sys.argv) == 3 and sys.argv[1] == "keys-dir":
+        made = write_key_dirs(Path(sys.argv[2]))
+        print(f"service keys in {sys.argv[2]}: made for {', '.join(made) or 'none (all kept)'}")
+        return
     if sys.argv[1:] != ["keys"]:
-        print("usage: python -m shared.service_tokens keys", file=sys.stderr)
+        print("usage: python -m shared.service_tokens keys | keys-dir DIR", file=sys.stderr)
         raise SystemExit(2)
     keys = {s: Ed25519PrivateKey.generate() for s in SERVICES}
     public = {s: public_pem(k.public_key()) for s, k in keys.items()}

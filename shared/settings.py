@@ -15,7 +15,7 @@ from sqlalchemy.engine import make_url
 
 from shared.kafka.connection import KafkaAuth
 from shared.paths import POLICY_DIR
-from shared.service_tokens import ServiceTokens, callers_of, load_private, load_verify_keys
+from shared.service_tokens import SIGNING_FILE, VERIFY_FILE, ServiceTokens, callers_of, load_private, load_verify_keys
 
 DEFAULT_DATABASE_URL = "postgresql+asyncpg://postgres@127.0.0.1:5432/postgres"
 
@@ -77,6 +77,9 @@ class ServiceSettings(BaseSettings):
     # (PEM) and the public keys of the services it trusts ({"command_centre": PEM}).
     service_signing_key: SecretStr | None = None  # SPS_SERVICE_SIGNING_KEY
     service_verify_keys: str | None = None  # SPS_SERVICE_VERIFY_KEYS
+    # Or a folder holding both (signing.pem, verify.json): docker-compose's per-install keys, made
+    # by `python -m shared.service_tokens keys-dir`, each service mounting only its own folder.
+    service_keys_dir: Path | None = None  # SPS_SERVICE_KEYS_DIR
     policy_dir: Path = POLICY_DIR
     # Where the other services answer (the devstack and docker-compose set these).
     alerting_url: str = "http://127.0.0.1:8004"
@@ -196,6 +199,15 @@ def long_enough(name: str, value: SecretStr | None) -> SecretStr | None:
 
 def service_tokens(settings: ServiceSettings) -> ServiceTokens:
     """This service's token signer and verifier; only demo mode has default keys."""
+    if settings.service_keys_dir is not None and settings.service_signing_key is None:
+        folder = settings.service_keys_dir
+        try:
+            signing, verify = (folder / SIGNING_FILE).read_text(), (folder / VERIFY_FILE).read_text()
+        except OSError as exc:
+            raise RuntimeError(f"SPS_SERVICE_KEYS_DIR={folder}: {exc.strerror}: {exc.filename}") from None
+        settings = settings.model_copy(
+            update={"service_signing_key": SecretStr(signing), "service_verify_keys": verify, "service_keys_dir": None}
+        )
     if settings.service_signing_key is None and settings.service_verify_keys is None and settings.demo_mode:
         return ServiceTokens.demo(settings.service_name)
     if settings.service_signing_key is None or settings.service_verify_keys is None:

@@ -142,3 +142,18 @@ def test_compose_services_connect_as_their_own_database_roles_made_by_the_init_s
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     assert (REPO_ROOT / "deploy" / "postgres" / "init-roles.sh").read_text() == module.render()
+
+
+def test_compose_makes_service_keys_per_install_and_each_service_mounts_only_its_own():
+    """N5 (docs/security.md): no key derived from a service's public name in docker-compose."""
+    from shared.platform import SERVICES
+
+    services = compose()["services"]
+    assert services["service-keys"]["command"] == ["python", "-m", "shared.service_tokens", "keys-dir", "/keys"]
+    for name in SERVICES:
+        spec = services[name]
+        assert spec["environment"]["SPS_SERVICE_KEYS_DIR"] == "/run/sps-keys"
+        assert spec["depends_on"]["service-keys"] == {"condition": "service_completed_successfully"}
+        (mount,) = [v for v in spec["volumes"] if v["source"] == "service-keys"]
+        assert mount["volume"]["subpath"] == name and mount["read_only"] is True
+        assert "SPS_SERVICE_SIGNING_KEY" not in spec["environment"]
