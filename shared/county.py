@@ -12,6 +12,7 @@ from __future__ import annotations
 import functools
 from datetime import date, datetime, time, timedelta
 from pathlib import Path
+from typing import Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import BaseModel, ConfigDict, field_validator, model_validator
@@ -31,6 +32,12 @@ class CalendarPolicy(BaseModel):
     years: list[int] = []
     holidays: list[date] = []
     workdays: list[date] = []  # 调休: a weekend day that is a working day
+    # Where the last day of a period of days or months is not a working day (docs/rules.md):
+    # "next_working_day" (the law's: 以节假日后的第一日为期满日期), or "keep".
+    last_day_on_holiday: Literal["next_working_day", "keep"] = "next_working_day"
+    # The duty desk is told of a year the holiday list lacks this long before today reaches it
+    # (deadlines of up to half a year are counted ahead: docs/rules.md).
+    missing_year_notice: timedelta = timedelta(days=183)
 
     @field_validator("time_zone")
     @classmethod
@@ -99,9 +106,21 @@ class County:
     # --- working days -----------------------------------------------------------------------
 
     def is_working_day(self, day: date) -> bool:
+        """Monday to Friday less the listed holidays, plus the listed make-up days; in a year with
+        no list, Monday to Friday (logged, and shown to the duty desk: `missing_years`)."""
         if day in self._workdays:
             return True
+        self._check_year(day.year)
         return day.weekday() < 5 and day not in self._holidays
+
+    def years_to_list(self, today: date) -> list[int]:
+        """The years the duty desk must have listed by now: from today to the notice's horizon."""
+        return self.missing_years(today, today + self.policy.missing_year_notice)
+
+    def missing_years(self, first: date, last: date) -> list[int]:
+        """The years from `first` to `last` whose holidays the calendar does not list: deadlines in
+        them count weekends only until someone adds the State Council's notice."""
+        return [y for y in range(first.year, last.year + 1) if y not in self._years]
 
     def add_working_days(self, start: datetime, days: int) -> datetime:
         """The same time of day `days` working days after `start`, counted in the county's days."""
@@ -110,7 +129,6 @@ class County:
         left = days
         while left > 0:
             current += timedelta(days=1)
-            self._check_year(current.year)
             if self.is_working_day(current):
                 left -= 1
         return datetime.combine(current, local.timetz())

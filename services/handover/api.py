@@ -15,6 +15,7 @@ from services.handover.adapters import queries
 from services.handover.deps import HandoverParts, Parts
 from services.handover.domain import indicators as figures
 from services.handover.domain.assistance import HELPED
+from services.handover.domain.classify import arrival_deadline
 from services.handover.domain.prison_visits import due as prison_due
 from services.handover.domain.steps import StepRefused
 from services.handover.handlers import REASON_LABELS, HandoverHandlers
@@ -24,6 +25,7 @@ from shared.db.rows import plain
 from shared.db.uow import UnitOfWork
 from shared.errors import Conflict, NotFound
 from shared.internal import require_internal
+from shared.periods import Deadline
 from shared.staff_steps import Booking, Cancellation, VisitOutcome
 
 router = APIRouter(prefix="/internal/v1", tags=["handover"], dependencies=[Depends(require_internal)])
@@ -289,9 +291,13 @@ async def indicators(parts: Parts, month: str | None = None) -> dict:
         for r in rows
     ]
     today = county.day_of(datetime.now(UTC))
-    window = parts.handlers.policy.arrival.key_person_within.days
+    policy = parts.handlers.policy
+
+    def arrival(release_date: date) -> Deadline:
+        return arrival_deadline(release_date, policy, county)
+
     offices: dict[str, dict[str, Any]] = {}
-    for row in [*figures.monthly(releases, first, after, today, window), *figures.yearly(releases, after, years)]:
+    for row in [*figures.monthly(releases, first, after, today, arrival), *figures.yearly(releases, after, years)]:
         offices.setdefault(row["office"], {}).update(row)
     return {"month": month, "targets": parts.handlers.policy.targets, "offices": list(offices.values())}
 

@@ -212,7 +212,7 @@ class HandoverHandlers(Visits, Resettlement):
             justice_office=row["justice_office"],
             reason=row["unlinked_reason"],
             issued_at=now,
-            **late_notice(row["received_at"], row["release_date"], self.county, self.policy.notice.lead),
+            **late_notice(row["received_at"], row["release_date"], self.county, self.policy.notice.lead_months),
         )
         uow.publish(receipt, subject=row["person_id"], cause=cause)
         await self.store(uow).cancel(f"receipt:{handover_id}")

@@ -171,7 +171,7 @@ class SupervisionCommands(
         )  # type: ignore[arg-type]
         await self._publish_on_file(store, data, person_id, now)
         if kind == "revocation_proposal":  # decided by the county bureau: to the court
-            await send_to_court(store, self.policy, case, sanction_id, reason, actor.name, now)
+            await send_to_court(store, self.policy, self.county, case, sanction_id, reason, actor.name, now)
         await self.handlers.refresh_level(uow, case["case_id"], None, reason=f"sanction:{kind}")
         return data, sanction_id
 

@@ -52,6 +52,7 @@ from shared.events import (
 )
 from shared.ids import case_id_for, court_order_ref
 from shared.kafka.consumer import Handler, RejectedRecord
+from shared.periods import within_days
 from shared.timers import Postpone, Timer, TimerHandler
 
 
@@ -202,9 +203,10 @@ class SupervisionHandlers(
             case_id, order.person_id, order.person, opened.jurisdiction, "imposed", event.time, order.term_end
         )
         await self.publish(uow, control, order.person_id, event, event.time)
-        # 漏管: not reported within the intake window after the judgment took effect.
+        # 漏管: not reported within the intake window after the judgment took effect; the last day
+        # is the person's in full (docs/rules.md).
         effective = order.judgment_effective or order.term_start
-        due = self.county.start_of(effective) + self.policy.intake.report_within
+        due = within_days(self.county, effective, self.policy.intake.report_within).due
         await store.schedule(
             f"intake:{case_id}", "intake.due", due, {"case_id": str(case_id), "person_id": str(order.person_id)}
         )
@@ -227,6 +229,7 @@ class SupervisionHandlers(
             case_years=arrived.case_years,
             community_rehabilitation=arrived.community_rehabilitation,
             rehab_report_within=self.policy.aftercare.rehab_report_within,
+            county=self.county,
         )
         source_ref = f"handover:{arrived.handover_id}"
         case_id = case_id_for(source_ref)

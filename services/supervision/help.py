@@ -17,6 +17,7 @@ from services.supervision.adapters.store import ACTIVE, Row, SupervisionStore
 from services.supervision.domain.policy import SupervisionPolicy
 from shared import staff_steps as steps
 from shared.authority import Actor
+from shared.county import County
 from shared.db.uow import UnitOfWork
 from shared.envelope import IncomingEvent
 from shared.errors import Conflict, NotFound
@@ -29,6 +30,7 @@ from shared.events import (
     HelpRequestOverdue,
     MaskedPerson,
 )
+from shared.periods import within_days
 from shared.timers import Timer
 
 HELP_TIMER = "help:{request_id}"
@@ -39,6 +41,7 @@ CIVIL_AFFAIRS_KIND = {"minimum_living": "minimum_living"}
 class HelpHandlers:
     # Provided by SupervisionHandlers.
     policy: SupervisionPolicy
+    county: County
     store: Callable[[UnitOfWork], SupervisionStore]
     publish: Callable[[UnitOfWork, EventData, uuid.UUID, IncomingEvent | None, datetime], Awaitable[None]]
 
@@ -50,7 +53,7 @@ class HelpHandlers:
     ) -> HelpRequested | None:
         """The office's task, once per request, with its deadline."""
         store = self.store(uow)
-        due = at + self.policy.help.answer_within
+        due = within_days(self.county, at, self.policy.help.answer_within).due  # docs/rules.md
         data = HelpRequested(
             request_id=request_id,
             person_id=case["person_id"],

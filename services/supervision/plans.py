@@ -23,6 +23,7 @@ from shared.db.uow import UnitOfWork
 from shared.envelope import IncomingEvent
 from shared.errors import Conflict, NotFound
 from shared.events import EventData, PlanApproved, PlanMade, PlanOverdue
+from shared.periods import within_days
 from shared.timers import Timer
 
 PLAN_TIMER = "plan-due:{case_id}:"  # a closed case cancels them (programmes.CASE_TIMERS)
@@ -45,8 +46,9 @@ class PlanHandlers:
     async def plan_due_from(
         self, uow: UnitOfWork, case_id: uuid.UUID, on: date, kind: str = "community_correction"
     ) -> None:
-        """A plan (or its review) is due `made_within` from `on`; its last day is the office's in full."""
-        due = on + self.plan_policy(kind).made_within
+        """A plan (or its review) is due `made_within` from `on`; its last day is the office's in full
+        (the one period rule, docs/rules.md)."""
+        due = within_days(self.county, on, self.plan_policy(kind).made_within).last_day
         await self.schedule_plan_check(uow, case_id, due)
 
     async def schedule_plan_check(self, uow: UnitOfWork, case_id: uuid.UUID, due: date) -> None:
@@ -76,6 +78,7 @@ class PlanHandlers:
             level_changed_on=day(facts["level_changed_at"]) if facts["level_changed_at"] else None,
             today=day(timer.due_at),
             policy=self.plan_policy(case["kind"]),
+            county=self.county,
         )
         if state.current or state.due_on.isoformat() != timer.payload["due_on"]:
             return  # in force, or due another day (a later check has it)
@@ -143,7 +146,7 @@ class PlanCommands:
         await store.approve_plan(plan_id, actor.name, now)
         case = await store.case(plan["case_id"])
         kind = case["kind"] if case is not None else "community_correction"
-        review = self.county.day_of(now) + self.handlers.plan_policy(kind).review_every
+        review = within_days(self.county, now, self.handlers.plan_policy(kind).review_every).last_day
         await self.handlers.schedule_plan_check(uow, plan["case_id"], review)
         data = PlanApproved(
             plan_id=plan_id,

@@ -18,26 +18,27 @@ from services.supervision.adapters.store import Row, SupervisionStore
 from services.supervision.domain.policy import SupervisionPolicy
 from shared import staff_steps as steps
 from shared.authority import Actor
-from shared.calendar import add_months
 from shared.county import County
 from shared.db.uow import UnitOfWork
 from shared.envelope import IncomingEvent
 from shared.errors import Conflict, NotFound
 from shared.events import EventData, ProcuratorateNotice, ProcuratorateReply, ProcuratorateReplyOverdue
 from shared.logging import get_logger
+from shared.periods import within_days, within_months
 from shared.timers import Timer
 
 log = get_logger(__name__)
 REPLY_TIMER = "procuratorate-reply:{notice_id}"
 
 
-def reply_due(notice: ProcuratorateNotice, received_on: date, policy: SupervisionPolicy) -> date:
-    """The notice's own date, or the policy's time from the county's day it arrived."""
+def reply_due(notice: ProcuratorateNotice, received_on: date, policy: SupervisionPolicy, county: County) -> date:
+    """The notice's own date, or the last day of the policy's period from the county's day it
+    arrived (the one period rule, docs/rules.md)."""
     if notice.reply_due is not None:
         return notice.reply_due
     if notice.kind == "procuratorial_suggestion":
-        return add_months(received_on, policy.procuratorate.suggestion_reply_months)
-    return received_on + timedelta(days=policy.procuratorate.rectification_reply_days)
+        return within_months(county, received_on, policy.procuratorate.suggestion_reply_months).last_day
+    return within_days(county, received_on, policy.procuratorate.rectification_reply_days).last_day
 
 
 class ProcuratorateHandlers:
@@ -53,7 +54,7 @@ class ProcuratorateHandlers:
     async def on_procuratorate_notice(self, event: IncomingEvent, notice: ProcuratorateNotice, uow: UnitOfWork) -> None:
         """A notice becomes the office's task with its deadline, and goes on the person's file."""
         store = self.store(uow)
-        due = reply_due(notice, self.county.day_of(notice.received_at), self.policy)
+        due = reply_due(notice, self.county.day_of(notice.received_at), self.policy, self.county)
         row = notice.model_dump(exclude={"reply_due"}) | {"reply_due": due}
         if not await store.add_notice(row):
             return

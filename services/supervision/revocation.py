@@ -16,11 +16,13 @@ from typing import Any
 
 from services.supervision.adapters.store import ACTIVE, Row, SupervisionStore
 from services.supervision.domain.policy import SupervisionPolicy
+from shared.county import County
 from shared.db.uow import UnitOfWork
 from shared.envelope import IncomingEvent
 from shared.errors import Conflict
 from shared.events import EventData, MaskedPerson, RevocationProposed, RevocationRuling, RevocationRulingOverdue
 from shared.kafka.consumer import RejectedRecord
+from shared.periods import within_days
 from shared.timers import Timer
 
 RULING_TIMER = "revocation-ruling:{case_id}:"  # a closed case cancels its pending ones (programmes.CASE_TIMERS)
@@ -38,6 +40,7 @@ def court_and_number(case: Row) -> tuple[str, str]:
 async def send_to_court(
     store: SupervisionStore,
     policy: SupervisionPolicy,
+    county: County,
     case: Row,
     proposal_id: uuid.UUID,
     reason: str,
@@ -56,7 +59,7 @@ async def send_to_court(
         reason=reason,
         decided_by=decided_by,
         decided_at=at,
-        ruling_due=at + policy.revocation.court_days,
+        ruling_due=within_days(county, at, policy.revocation.court_days).due,  # docs/rules.md
     )
     store.uow.publish(data, subject=case["person_id"], time=at)
     await store.schedule(

@@ -30,9 +30,15 @@ async def order_in(client: httpx.AsyncClient, platform, town: str) -> str:
 
 
 async def test_each_role_logs_in_sees_its_name_and_logs_out(platform, browser):
+    county = default_county()
+    missing = county.years_to_list(county.day_of(datetime.now(UTC)))  # docs/rules.md: shown, never silent
     for username in ("duty-demo", "supervisor-demo", "officer-demo", "head-demo"):
         page = await logged_in(browser, platform, username)
         await expect(page.locator("#nav")).to_be_visible()
+        if missing:
+            await expect(page.locator("#calendar-missing")).to_contain_text(f"{missing[0]}年法定节假日尚未录入")
+        else:
+            await expect(page.locator("#calendar-missing")).to_have_count(0)
         await page.click("#logout")
         await expect(page.locator("#login-view")).to_be_visible()
         await page.reload()  # the session cookie is gone: still the login form

@@ -55,6 +55,12 @@ async def test_the_office_records_the_report_once_and_a_device_cannot(platform):
         assert other.status_code == 409 and other.headers["content-type"].startswith("application/problem+json")
         assert await status() == "under_supervision"
 
+        async def reports_on_file() -> int:
+            timeline = (await client.get(f"{cc}/api/v1/persons/{person}/timeline", headers=officer)).json()
+            return [t["event_type"] for t in timeline].count("sps.supervision.intake-reported")
+
+        assert await eventually(reports_on_file, 30) == 1  # once, though recorded twice
+
         async def strict() -> bool:
             programmes = (await client.get(f"{cc}/api/v1/persons/{person}/programmes", headers=officer)).json()
             return programmes["cases"][-1]["level"] == "strict"

@@ -13,8 +13,11 @@ from services.handover.domain.steps import StepRefused, case_years, check_arriva
 from services.risk.domain import facts
 from services.supervision.domain.cases import after_arrival
 from shared.calendar import add_years
+from shared.county import default_county
 from shared.events import MaskedPerson, ReleaseNoticeIngested
 from shared.paths import POLICY_DIR
+
+COUNTY = default_county()
 
 
 def test_a_29_february_anniversary_falls_on_28_february_in_a_common_year():
@@ -31,6 +34,7 @@ def test_an_arrival_on_29_february_opens_its_case():
         case_years=5,
         community_rehabilitation=False,
         rehab_report_within=timedelta(days=15),
+        county=COUNTY,
     )
     assert (case.kind, case.status, case.term_end, case.rehab_report_due) == (
         "resettlement",
@@ -48,9 +52,12 @@ def test_community_rehabilitation_awaits_its_report_due_from_the_release():
         case_years=3,
         community_rehabilitation=True,
         rehab_report_within=timedelta(days=15),
+        county=COUNTY,
     )
     assert (case.kind, case.status, case.community_rehabilitation) == ("aftercare", "awaiting_intake", True)
-    assert case.rehab_report_due == datetime(2026, 12, 16, tzinfo=UTC)
+    # Released Tuesday 1 December: fifteen days run 2–16 December; the 16th is the person's in full
+    # (docs/rules.md), so the report is missed from 00:00 on the 17th in the county.
+    assert case.rehab_report_due == datetime(2026, 12, 16, 16, tzinfo=UTC)
     plain = after_arrival(
         handover_kind="rehab",
         arrived_at=datetime(2026, 12, 3, 10, tzinfo=UTC),
@@ -58,6 +65,7 @@ def test_community_rehabilitation_awaits_its_report_due_from_the_release():
         case_years=3,
         community_rehabilitation=False,
         rehab_report_within=timedelta(days=15),
+        county=COUNTY,
     )
     assert (plain.status, plain.rehab_report_due) == ("under_supervision", None)
 

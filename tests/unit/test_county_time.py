@@ -102,6 +102,7 @@ def test_an_arrival_on_29_february_opens_its_case_for_five_years() -> None:
         case_years=5,
         community_rehabilitation=False,
         rehab_report_within=SUPERVISION.aftercare.rehab_report_within,
+        county=COUNTY,
     )
     assert (case.term_start, case.term_end) == (date(2028, 2, 29), date(2033, 2, 28))
 
@@ -144,7 +145,7 @@ async def test_a_handler_opens_the_29_february_arrival_on_the_countys_date(super
     assert uow.types() == ["sps.supervision.case-opened"]
 
 
-async def test_intake_is_due_ten_county_days_after_the_judgment(supervision: Any) -> None:
+async def test_intake_is_missed_after_the_tenth_county_day_after_the_judgment_in_full(supervision: Any) -> None:
     handlers, uow, store = supervision
     effective = date(2026, 12, 10)
     order = CourtOrderIngested(
@@ -163,7 +164,9 @@ async def test_intake_is_due_ten_county_days_after_the_judgment(supervision: Any
     async with uow:
         await handlers.on_court_order(event, order, cast(Any, uow))
     (_, due, _) = next(v for k, v in store.timers.items() if k.startswith("intake:"))
-    assert due == COUNTY.start_of(effective) + SUPERVISION.intake.report_within == utc(2026, 12, 19, 16)
+    # Effective Thursday 10 December: the ten days run 11–20 December, and the 20th is a Sunday,
+    # so the last day is Monday 21 December, in full (docs/rules.md): missed from 00:00 on the 22nd.
+    assert due == utc(2026, 12, 21, 16)
 
 
 def test_the_next_follow_up_is_counted_from_the_countys_date() -> None:

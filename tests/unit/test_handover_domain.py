@@ -77,9 +77,12 @@ def test_deadlines_at_their_boundaries():
     policy = load_handover_policy(POLICY_DIR)
     release = date(2027, 1, 15)
     county = default_county()
-    # The county's days: release day starts at 00:00 in Jiangyin (16:00 UTC the day before).
-    assert pickup_plan_due(release, policy, county) == datetime(2027, 1, 7, 16, tzinfo=UTC)  # 7 days before
-    assert arrival_due(release, policy, county) == datetime(2027, 1, 21, 16, tzinfo=UTC)  # 7 days after
-    friday = datetime(2026, 11, 27, 9, tzinfo=UTC)
-    assert receipt_due(friday, policy, county) == datetime(2026, 12, 2, 9, tzinfo=UTC)  # 3 working days
+    # The county's days (00:00 in Jiangyin is 16:00 UTC the day before), each last day in full
+    # (docs/rules.md): a plan by the end of 8 January, seven days before release; arrival by the
+    # end of 22 January, the seventh day after.
+    assert pickup_plan_due(release, policy, county) == datetime(2027, 1, 8, 16, tzinfo=UTC)
+    assert arrival_due(release, policy, county) == datetime(2027, 1, 22, 16, tzinfo=UTC)
+    friday = datetime(2026, 11, 27, 9, tzinfo=UTC)  # 17:00 on Friday 27 November in Jiangyin
+    # three working days after that day: Monday 30 November, 1 and 2 December, the last in full
+    assert receipt_due(friday, policy, county) == datetime(2026, 12, 2, 16, tzinfo=UTC)
     assert receipt_due(friday, policy, county) - timedelta(seconds=1) < receipt_due(friday, policy, county)

@@ -211,13 +211,18 @@ async def test_information_is_supplemented_after_arrival_and_goes_to_risk(world)
 
 
 async def test_a_notice_less_than_a_month_before_release_is_flagged_late_on_its_receipt(world):
-    """前置化 (docs/domain.md §2): 30 days' notice is in time, 29 is late; the receipt says so."""
+    """前置化 (docs/domain.md §2): a calendar month's notice is in time, a day less is late
+    (docs/rules.md); the receipt says so, with the days it gave."""
+    from shared.calendar import add_months
+
     handlers, uow, store = world
     today = handlers.county.day_of(NOW)
-    for days in (30, 29):
-        await receive(handlers, uow, notice("华士镇", release_date=today + timedelta(days=days)))
+    month_on = add_months(today, 1)
+    for release in (month_on, month_on - timedelta(days=1)):
+        await receive(handlers, uow, notice("华士镇", release_date=release))
     receipts = [e.data for _, e in uow.published if e.type == "sps.exchange.receipt"]
-    assert [(r["late_notice"], r["notice_days"]) for r in receipts] == [(False, 30), (True, 29)]
+    days = (month_on - today).days
+    assert [(r["late_notice"], r["notice_days"]) for r in receipts] == [(False, days), (True, days - 1)]
 
 
 def test_a_prison_is_owed_a_visit_a_quarter_after_the_last_and_one_never_visited_is_owed_now():

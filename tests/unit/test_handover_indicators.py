@@ -10,8 +10,14 @@ import uuid
 from datetime import date
 
 from services.handover.domain.indicators import Release, monthly, yearly
+from shared.county import default_county
+from shared.periods import Deadline, within_days
 
 DEC_1, JAN_1 = date(2026, 12, 1), date(2027, 1, 1)
+
+
+def seven_days(release_date: date) -> Deadline:
+    return within_days(default_county(), release_date, 7)  # policy/handover.yaml arrival.key_person_within
 
 
 def release(on: date, office: str = "澄江街道", key: bool = False, **facts) -> Release:
@@ -27,7 +33,7 @@ def test_a_month_counts_the_releases_due_that_month_registered_or_not() -> None:
         release(date(2026, 11, 28), key=True, verified=True),  # November's release: not December's
         release(date(2027, 1, 2), key=True),  # January's
     ]
-    (office,) = monthly(rows, DEC_1, JAN_1, today=date(2026, 12, 31), arrival_days=7)
+    (office,) = monthly(rows, DEC_1, JAN_1, today=date(2026, 12, 31), arrival=seven_days)
     assert office == {
         "office": "澄江街道",
         "releases": 4,
@@ -44,11 +50,16 @@ def test_a_month_counts_the_releases_due_that_month_registered_or_not() -> None:
 
 
 def test_intake_is_missed_only_once_the_window_is_over() -> None:
+    """Released Sunday 20 December: the seventh day is Sunday the 27th, so the last day is Monday
+    the 28th, in full (docs/rules.md); an arrival that day is in time."""
     late = release(date(2026, 12, 20), key=True)
-    (office,) = monthly([late], DEC_1, JAN_1, today=date(2026, 12, 26), arrival_days=7)
+    (office,) = monthly([late], DEC_1, JAN_1, today=date(2026, 12, 28), arrival=seven_days)
     assert office["release_intake_missed"] == 0
-    (office,) = monthly([late], DEC_1, JAN_1, today=date(2026, 12, 27), arrival_days=7)
+    (office,) = monthly([late], DEC_1, JAN_1, today=date(2026, 12, 29), arrival=seven_days)
     assert office["release_intake_missed"] == 1
+    on_the_last_day = release(date(2026, 12, 20), key=True, arrived_on=date(2026, 12, 28))
+    (office,) = monthly([on_the_last_day], DEC_1, JAN_1, today=date(2026, 12, 29), arrival=seven_days)
+    assert office["release_intake_missed"] == 0
 
 
 def test_the_years_resettlement_measures() -> None:

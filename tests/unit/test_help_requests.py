@@ -5,7 +5,7 @@ affairs as an assistance request whose decision comes back onto it, and overdue 
 from __future__ import annotations
 
 import uuid
-from datetime import date
+from datetime import UTC, date, datetime
 from typing import Any, cast
 
 import pytest
@@ -32,7 +32,8 @@ async def test_the_apps_request_is_the_offices_task_referred_to_civil_affairs_an
         async with uow:
             await handlers.on_app_report(event, report, cast(Any, uow))
     (request,) = store.help.values()
-    assert request["source"] == "app" and request["answer_due"] == NOW + handlers.policy.help.answer_within
+    # asked Thursday 10 December: seven days to the end of Thursday the 17th (docs/rules.md)
+    assert request["source"] == "app" and request["answer_due"] == datetime(2026, 12, 17, 16, tzinfo=UTC)
     assert uow.types().count("sps.supervision.help-requested") == 1
 
     answer = steps.HelpAnswer(outcome="referred", note="转民政部门临时救助")

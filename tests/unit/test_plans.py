@@ -13,19 +13,24 @@ import pytest
 from services.supervision.domain.plans import PlanPolicy, late, plan_state
 from shared import staff_steps as steps
 from shared.authority import Actor
+from shared.county import default_county
 from shared.errors import Conflict, Forbidden
+from shared.periods import within_days
 from tests.unit.test_revocation import world  # noqa: F401 (a fixture)
 from tests.unit.test_supervision_handlers import NOW, incoming, opened, timer_of
 from tests.unit.test_supervision_handlers import world as handlers_world  # noqa: F401 (a fixture)
 
 POLICY = PlanPolicy()
+COUNTY = default_county()
 D0 = date(2026, 11, 1)
 OFFICER = Actor("officer-demo", "justice_officer", "澄江街道")
 SUPERVISOR = Actor("supervisor-demo", "supervisor", "county")
 
 
 def test_a_plan_due_on_day_n_and_made_on_day_n_plus_one_is_late():
-    due = plan_state(intake_on=D0, approved_on=None, level_changed_on=None, today=D0, policy=POLICY).due_on
+    due = plan_state(
+        intake_on=D0, approved_on=None, level_changed_on=None, today=D0, policy=POLICY, county=COUNTY
+    ).due_on
     assert due == D0 + timedelta(days=30)
     assert not late(due, due, due) and late(due, due + timedelta(days=1), due + timedelta(days=1))
     assert not late(due, None, due) and late(due, None, due + timedelta(days=1))
@@ -34,14 +39,28 @@ def test_a_plan_due_on_day_n_and_made_on_day_n_plus_one_is_late():
 def test_an_approved_plan_is_current_until_its_review_and_a_level_change_brings_the_review_forward():
     approved = D0 + timedelta(days=10)
     state = plan_state(
-        intake_on=D0, approved_on=approved, level_changed_on=None, today=D0 + timedelta(days=100), policy=POLICY
+        intake_on=D0,
+        approved_on=approved,
+        level_changed_on=None,
+        today=D0 + timedelta(days=100),
+        policy=POLICY,
+        county=COUNTY,
     )
     assert state.current and state.due_on == approved + timedelta(days=182)
     changed = D0 + timedelta(days=40)
-    state = plan_state(intake_on=D0, approved_on=approved, level_changed_on=changed, today=changed, policy=POLICY)
-    assert state.current and state.due_on == changed + timedelta(days=30)
+    state = plan_state(
+        intake_on=D0, approved_on=approved, level_changed_on=changed, today=changed, policy=POLICY, county=COUNTY
+    )
+    # changed Friday 11 December: the thirtieth day is Sunday 10 January, so the review's last day
+    # is Monday 11 January (docs/rules.md)
+    assert state.current and state.due_on == date(2027, 1, 11)
     after = plan_state(
-        intake_on=D0, approved_on=approved, level_changed_on=changed, today=changed + timedelta(days=31), policy=POLICY
+        intake_on=D0,
+        approved_on=approved,
+        level_changed_on=changed,
+        today=date(2027, 1, 12),
+        policy=POLICY,
+        county=COUNTY,
     )
     assert not after.current
 
@@ -68,7 +87,9 @@ async def test_made_by_the_office_approved_by_another_and_overdue_only_without_o
 
     for p in (person, idle):
         case = next(c for c in store.cases if c["person_id"] == p)
-        due = timer_of(store, f"plan-due:{case['case_id']}:{(NOW.date() + timedelta(days=30)).isoformat()}")
+        # intake Thursday 10 December: the thirtieth day is Saturday 9 January, so the last day is
+        # Monday 11 January (docs/rules.md)
+        due = timer_of(store, f"plan-due:{case['case_id']}:2027-01-11")
         async with uow:
             await handlers.on_plan_due(due, cast(Any, uow))
     overdue = [e for _, e in uow.published if e.type == "sps.supervision.plan-overdue"]
@@ -104,7 +125,7 @@ async def test_a_released_persons_help_plan_is_due_from_arrival_and_overdue_with
     async with uow:
         made = await commands.make_plan(cast(Any, uow), OFFICER, planned, plan)
         await commands.approve_plan(cast(Any, uow), SUPERVISOR, planned, made.plan_id)
-    due_on = NOW.date() + handlers.policy.help_plans.made_within
+    due_on = within_days(COUNTY, NOW.date(), handlers.policy.help_plans.made_within).last_day
     for p in persons:
         case = next(c for c in store.cases if c["person_id"] == p)
         assert case["kind"] == "resettlement"

@@ -5,7 +5,7 @@ the deadline passing with no ruling raises `revocation-ruling-overdue`."""
 from __future__ import annotations
 
 import uuid
-from datetime import timedelta
+from datetime import UTC, datetime
 from typing import Any, cast
 
 import pytest
@@ -50,7 +50,9 @@ async def test_a_decided_proposal_goes_to_the_orders_court_with_its_deadline(wor
     assert sent.data["proposal_id"] == str(proposal_id) and sent.data["court"] == "江阴市人民法院"
     assert sent.data["person"]["name_masked"] == "王*" and sent.data["decided_by"] == "supervisor-demo"
     key = next(k for k in store.timers if k.startswith("revocation-ruling:"))
-    assert store.timers[key][1] == NOW + POLICY.revocation.court_days
+    # decided Thursday 10 December: the thirtieth day is Saturday 9 January, so the court has all of
+    # Monday 11 January (docs/rules.md); overdue from 00:00 on the 12th in the county
+    assert store.timers[key][1] == datetime(2027, 1, 11, 16, tzinfo=UTC)
     with pytest.raises(Forbidden):  # the county bureau decides; the office does not
         await commands.record_sanction(cast(Any, uow), OFFICER, person, "revocation_proposal", "x")
 
@@ -95,7 +97,7 @@ async def test_no_ruling_in_the_courts_days_raises_overdue_and_a_ruled_one_does_
         await handlers.on_ruling_due(timer, cast(Any, uow))
     overdue = [e for _, e in uow.published if e.type == "sps.supervision.revocation-ruling-overdue"]
     assert len(overdue) == 1 and overdue[0].data["proposal_id"] == str(proposal_id)
-    assert overdue[0].data["observed_at"].startswith(str((NOW + timedelta(days=30)).date()))
+    assert overdue[0].data["observed_at"].startswith("2027-01-12T00:00:00+08:00")
     await store.rule(proposal_id, "rejected", NOW, "R2")
     async with uow:
         await handlers.on_ruling_due(timer, cast(Any, uow))

@@ -164,6 +164,9 @@ async def me(user: AnyUser, parts: Parts) -> dict:
         "time_zone": county.policy.time_zone,
         "today": county.day_of(now).isoformat(),
         "month": county.month_of(now),
+        # Years with no holiday list within the notice's horizon: deadlines in them count weekends
+        # only, so the board says so until policy/calendar.yaml lists them (docs/rules.md).
+        "calendar_missing_years": county.years_to_list(county.day_of(now)),
         "feed_heartbeat_s": parts.heartbeat_s,  # the board counts itself stale after three missed
         "token_ttl_s": parts.sessions.token_ttl_s,  # the console renews its token well before this
         # The actions this role may take (policy/authority.yaml): the console shows only these. Each

@@ -13,6 +13,7 @@ from datetime import date, datetime
 from services.handover.domain.policy import HandoverPolicy
 from shared.county import County
 from shared.events import ReleaseNoticeIngested
+from shared.periods import Deadline, days_before, within_days, within_working_days
 
 KEY_REASONS: dict[str, tuple[str, str]] = {
     "deprived_political_rights": ("剥夺政治权利", "Deprived of political rights"),
@@ -53,16 +54,20 @@ def verify_destination(town: str, offices: set[str]) -> Verification:
 
 
 def receipt_due(received_at: datetime, policy: HandoverPolicy, county: County) -> datetime:
-    """The receipt (回执) is due this many of the county's working days after the notice arrived
-    (holidays and make-up working days from the calendar policy)."""
-    return county.add_working_days(received_at, policy.receipt.within_working_days)
+    """The receipt (回执) is due by the end of the county's third working day after the day the
+    notice arrived (holidays and make-up working days from the calendar; docs/rules.md)."""
+    return within_working_days(county, received_at, policy.receipt.within_working_days).due
 
 
 def pickup_plan_due(release_date: date, policy: HandoverPolicy, county: County) -> datetime:
-    """A key person needs a pick-up plan by this moment (the start of release day minus the window)."""
-    return county.start_of(release_date) - policy.pickup.plan_due_before_release
+    """A key person needs a pick-up plan by the end of the day the window before release."""
+    return days_before(county, release_date, policy.pickup.plan_due_before_release).due
+
+
+def arrival_deadline(release_date: date, policy: HandoverPolicy, county: County) -> Deadline:
+    """A key releasee registered after the window's last day (in full) is missed intake (漏管)."""
+    return within_days(county, release_date, policy.arrival.key_person_within)
 
 
 def arrival_due(release_date: date, policy: HandoverPolicy, county: County) -> datetime:
-    """A key releasee not registered by this moment is missed intake (漏管)."""
-    return county.start_of(release_date) + policy.arrival.key_person_within
+    return arrival_deadline(release_date, policy, county).due

@@ -10,11 +10,13 @@ those released in the five years before, how many re-offended within five years.
 from __future__ import annotations
 
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
 from shared.calendar import add_years
+from shared.periods import Deadline
 
 PLACEMENTS = frozenset({"placed_employment", "placed_self_employed", "placed_family", "placed_base"})
 EMPLOYMENT_SERVICES = frozenset({"unemployment_registration", "skills_training", "job_referral"})
@@ -44,7 +46,9 @@ def rate(part: int, whole: int) -> float | None:
     return round(part / whole, 3) if whole else None
 
 
-def monthly(releases: list[Release], start: date, end: date, today: date, arrival_days: int) -> list[dict[str, Any]]:
+def monthly(
+    releases: list[Release], start: date, end: date, today: date, arrival: Callable[[date], Deadline]
+) -> list[dict[str, Any]]:
     """Per office, the releases due in [start, end) and how far each step got."""
     due = [r for r in releases if start <= r.release_date < end]
     out = []
@@ -53,7 +57,7 @@ def monthly(releases: list[Release], start: date, end: date, today: date, arriva
         key = [r for r in mine if r.key_person]
         ordinary = [r for r in mine if not r.key_person]
         applied = [r for r in mine if r.applied]
-        missed = [r for r in key if _intake_missed(r, today, arrival_days)]
+        missed = [r for r in key if _intake_missed(r, today, arrival(r.release_date))]
         out.append(
             {
                 "office": office,
@@ -72,10 +76,10 @@ def monthly(releases: list[Release], start: date, end: date, today: date, arriva
     return out
 
 
-def _intake_missed(r: Release, today: date, arrival_days: int) -> bool:
-    """漏管: a key person not registered within the arrival window, once the window is over."""
-    deadline = date.fromordinal(r.release_date.toordinal() + arrival_days)
-    return deadline <= today and (r.arrived_on is None or r.arrived_on > deadline)
+def _intake_missed(r: Release, today: date, arrival: Deadline) -> bool:
+    """漏管: a key person not registered within the arrival window, once its last day is over
+    (the one period rule, docs/rules.md: arriving on the last day is in time)."""
+    return today > arrival.last_day and (r.arrived_on is None or not arrival.kept_on(r.arrived_on))
 
 
 def yearly(releases: list[Release], end: date, window_years: int) -> list[dict[str, Any]]:

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
 from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict, Field
 
 from services.handover.domain.prison_visits import PrisonVisitPolicy
 from services.handover.domain.visits import VisitPolicy
+from shared.periods import WholeDays
 from shared.policy import load_policy
 
 
@@ -22,15 +22,15 @@ class ReceiptPolicy(_Strict):
 
 
 class PickupPolicy(_Strict):
-    plan_due_before_release: timedelta
+    plan_due_before_release: WholeDays  # docs/rules.md
 
 
 class ArrivalPolicy(_Strict):
-    key_person_within: timedelta
+    key_person_within: WholeDays
 
 
 class NoticePolicy(_Strict):
-    lead: timedelta = timedelta(days=30)  # 前置化: a prison's notice at least a month before release
+    lead_months: int = Field(1, ge=0)  # 前置化: a prison's notice at least a calendar month before release
 
 
 class AgreementPolicy(_Strict):

@@ -7,11 +7,12 @@ for community rehabilitation's longest term after a rehabilitation centre.
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 from typing import Any, Literal
 
 from services.handover.domain.policy import HandoverPolicy
 from shared.county import County
+from shared.periods import months_before
 
 
 class StepRefused(ValueError):
@@ -30,8 +31,10 @@ def case_years(kind: Literal["release", "rehab"], policy: HandoverPolicy) -> int
     return policy.assistance_period_years if kind == "release" else policy.aftercare_max_years
 
 
-def late_notice(received_at: datetime, release_date: date, county: County, lead: timedelta) -> dict[str, Any]:
-    """前置化 (docs/domain.md §2): a notice received less than `lead` before the release day (the
-    county's days) is late; the receipt tells the prison, with the days it gave."""
-    days = (release_date - county.day_of(received_at)).days
-    return {"late_notice": days < lead.days, "notice_days": days}
+def late_notice(received_at: datetime, release_date: date, county: County, lead_months: int) -> dict[str, Any]:
+    """前置化 (docs/domain.md §2): a notice received after the day `lead_months` calendar months
+    before the release day (the county's days, docs/rules.md) is late; the receipt tells the
+    prison, with the days it gave. Release on 31 March: in time up to 28 (29) February."""
+    received = county.day_of(received_at)
+    days = (release_date - received).days
+    return {"late_notice": not months_before(county, release_date, lead_months).kept_on(received), "notice_days": days}

@@ -10,10 +10,12 @@ due a policy window after the release.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime, timedelta
 from typing import Literal
 
 from shared.calendar import add_years
+from shared.county import County
+from shared.periods import within_days
 
 CaseKind = Literal["community_correction", "resettlement", "aftercare"]
 CaseStatus = Literal["awaiting_intake", "under_supervision"]
@@ -37,12 +39,14 @@ def after_arrival(
     case_years: int,
     community_rehabilitation: bool,
     rehab_report_within: timedelta,
+    county: County,
 ) -> OpenedCase:
-    """The case an arrival opens (the handover says which kind and how many years)."""
+    """The case an arrival opens (the handover says which kind and how many years). The 社区康复
+    report is due within its days of the release, the last day in full (docs/rules.md)."""
     kind: CaseKind = "resettlement" if handover_kind == "release" else "aftercare"
     rehab = kind == "aftercare" and community_rehabilitation
-    start = arrived_at.date()
-    due = datetime.combine(release_date, time.min, tzinfo=arrived_at.tzinfo) + rehab_report_within if rehab else None
+    start = county.day_of(arrived_at)
+    due = within_days(county, release_date, rehab_report_within).due if rehab else None
     return OpenedCase(
         kind=kind,
         status="awaiting_intake" if rehab else "under_supervision",

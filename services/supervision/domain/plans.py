@@ -11,6 +11,9 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict
 
+from shared.county import County
+from shared.periods import WholeDays, within_days
+
 ItemKind = Literal[
     "group_education",  # 集中教育
     "individual_education",  # 个别教育
@@ -33,8 +36,8 @@ PLANNED_KINDS = ("community_correction", "resettlement")
 class PlanPolicy(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
-    made_within: timedelta = timedelta(days=30)  # after intake, and after a level change
-    review_every: timedelta = timedelta(days=182)
+    made_within: WholeDays = timedelta(days=30)  # after intake, and after a level change
+    review_every: WholeDays = timedelta(days=182)
 
 
 @dataclass(frozen=True)
@@ -44,16 +47,25 @@ class PlanState:
 
 
 def plan_state(
-    *, intake_on: date, approved_on: date | None, level_changed_on: date | None, today: date, policy: PlanPolicy
+    *,
+    intake_on: date,
+    approved_on: date | None,
+    level_changed_on: date | None,
+    today: date,
+    policy: PlanPolicy,
+    county: County,
 ) -> PlanState:
-    """Whether the case has a current plan on `today`, and when the next one is due. A plan due on
-    day N and made on day N + 1 is late."""
+    """Whether the case has a current plan on `today`, and when the next one is due: the last day
+    of the period, counted by the one rule (docs/rules.md). A plan made after it is late."""
+
+    def last_day(start: date, period: timedelta) -> date:
+        return within_days(county, start, period).last_day
+
     if approved_on is None:
-        due = intake_on + policy.made_within
-        return PlanState(False, due)
-    due = approved_on + policy.review_every
+        return PlanState(False, last_day(intake_on, policy.made_within))
+    due = last_day(approved_on, policy.review_every)
     if level_changed_on is not None and level_changed_on > approved_on:  # the level changed: review it
-        due = min(due, level_changed_on + policy.made_within)
+        due = min(due, last_day(level_changed_on, policy.made_within))
     return PlanState(today <= due, due)  # the plan in force stays current until its review is due
 
 

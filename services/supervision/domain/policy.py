@@ -11,6 +11,7 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 from services.supervision.domain.hours import HoursPolicy
 from services.supervision.domain.plans import PlanPolicy
 from services.supervision.domain.social_forces import SocialForcePolicy
+from shared.periods import WholeDays
 from shared.policy import load_policy
 
 
@@ -19,7 +20,7 @@ class _Strict(BaseModel):
 
 
 class IntakePolicy(_Strict):
-    report_within: timedelta
+    report_within: WholeDays  # docs/rules.md
 
 
 class LeavePolicy(_Strict):
@@ -68,7 +69,7 @@ class PositioningPolicy(_Strict):
 class AftercarePolicy(_Strict):
     phone_every_months: int = Field(ge=1, le=12)
     visit_every_months: int = Field(ge=1, le=12)
-    rehab_report_within: timedelta
+    rehab_report_within: WholeDays
     unreported_trip_days: int = Field(ge=1)
     serious_unreported_trips: int = Field(ge=1)
     serious_days_away: int = Field(30, ge=1)  # a trip longer than this is a serious breach
@@ -102,7 +103,7 @@ class MapPolicy(_Strict):
 
 
 class RevocationPolicy(_Strict):
-    court_days: timedelta = timedelta(days=30)
+    court_days: WholeDays = timedelta(days=30)
 
 
 class CaseEndingPolicy(_Strict):
@@ -121,7 +122,7 @@ class ProcuratoratePolicy(_Strict):
 
 
 class HelpPolicy(_Strict):
-    answer_within: timedelta = timedelta(days=7)  # the office answers a help request this soon
+    answer_within: WholeDays = timedelta(days=7)  # the office answers a help request this soon
 
 
 class SanctionSuggestionPolicy(_Strict):
