@@ -122,17 +122,6 @@ class County:
         them count weekends only until someone adds the State Council's notice."""
         return [y for y in range(first.year, last.year + 1) if y not in self._years]
 
-    def add_working_days(self, start: datetime, days: int) -> datetime:
-        """The same time of day `days` working days after `start`, counted in the county's days."""
-        local = self.local(start)
-        current = local.date()
-        left = days
-        while left > 0:
-            current += timedelta(days=1)
-            if self.is_working_day(current):
-                left -= 1
-        return datetime.combine(current, local.timetz())
-
     def _check_year(self, year: int) -> None:
         if year not in self._years and year not in self._warned:
             self._warned.add(year)

@@ -28,6 +28,7 @@ from shared.errors import Refused
 from shared.events import ArrivalRegistered, CourtOrderIngested, MaskedPerson
 from shared.geography import load_geography
 from shared.paths import POLICY_DIR
+from shared.periods import within_working_days
 from shared.timers import Timer
 from tests.fakes.risk_store import FakeRiskStore
 from tests.fakes.supervision_store import FakeSupervisionStore
@@ -59,11 +60,11 @@ def test_working_days_skip_holidays_and_count_make_up_working_days() -> None:
     # Friday 13 February 2026: Saturday the 14th is a make-up working day (调休), then the Spring
     # Festival runs 15–23 February; the 24th and 25th are the next working days.
     friday = utc(2026, 2, 13, 2)
-    assert COUNTY.add_working_days(friday, 3) == utc(2026, 2, 25, 2)
+    assert within_working_days(COUNTY, friday, 3).last_day == date(2026, 2, 25)
     assert COUNTY.is_working_day(date(2026, 2, 14)) and not COUNTY.is_working_day(date(2026, 2, 16))
     # Counted in the county's days: 23:00 UTC on 30 September is already National Day there.
     national_day = utc(2026, 9, 30, 23)  # Thursday 1 October 07:00 in Jiangyin
-    assert COUNTY.day_of(COUNTY.add_working_days(national_day, 1)) == date(2026, 10, 8)
+    assert within_working_days(COUNTY, national_day, 1).last_day == date(2026, 10, 8)
 
 
 @pytest.mark.parametrize(

@@ -58,13 +58,15 @@ def test_verification_matches_a_jiangyin_office_or_says_why_not():
 
 
 def test_three_working_days_skip_weekends_and_holidays():
+    from shared.periods import within_working_days
+
     plain = County(CalendarPolicy(years=[2026]))
-    friday = datetime(2026, 11, 27, 10, tzinfo=UTC)
-    assert plain.add_working_days(friday, 3) == datetime(2026, 12, 2, 10, tzinfo=UTC)  # Mon, Tue, Wed
+    friday = datetime(2026, 11, 27, 10, tzinfo=UTC)  # 18:00 in Jiangyin
+    assert within_working_days(plain, friday, 3).last_day == date(2026, 12, 2)  # Mon, Tue, Wed
     holiday = County(CalendarPolicy(years=[2026], holidays=[date(2026, 11, 30)]))
-    assert holiday.add_working_days(friday, 3) == datetime(2026, 12, 3, 10, tzinfo=UTC)
+    assert within_working_days(holiday, friday, 3).last_day == date(2026, 12, 3)
     monday = datetime(2026, 11, 30, 10, tzinfo=UTC)
-    assert plain.add_working_days(monday, 3) == datetime(2026, 12, 3, 10, tzinfo=UTC)
+    assert within_working_days(plain, monday, 3).due == plain.start_of(date(2026, 12, 4))
 
 
 def test_deadlines_at_their_boundaries():
