@@ -281,7 +281,7 @@ async def indicators(parts: Parts, month: str | None = None) -> dict:
             agreement=r.agreement is not None,
             applied=r.applied_at is not None,
             arrived_on=county.day_of(r.arrived_at) if r.arrived_at else None,
-            services=frozenset(s["kind"] for s in r.services),
+            services=tuple((s["kind"], date.fromisoformat(s["on"])) for s in r.services),
             assistance=tuple(
                 (county.day_of(datetime.fromisoformat(a["requested_at"])), a.get("status") in HELPED)
                 for a in r.assistance
@@ -389,7 +389,21 @@ async def prison_visits(parts: Parts) -> dict[str, Any]:
     async with parts.runtime.engine.connect() as conn:
         rows = await queries.prison_schedule(conn, today, policy.prisons)
         recent = await queries.prison_visits_recent(conn, 50)
-    schedule = [asdict(prison_due(r["prison"], r["last_visit"], today, r["awaiting_release"], policy)) for r in rows]
+    county = parts.runtime.county
+    schedule = [
+        asdict(
+            prison_due(
+                r["prison"],
+                r["last_visit"],
+                today,
+                r["awaiting_release"],
+                policy,
+                county,
+                since=county.day_of(r["first_notice_at"]) if r["first_notice_at"] else None,
+            )
+        )
+        for r in rows
+    ]
     return {"every_months": policy.every_months, "schedule": schedule, "visits": recent}
 
 

@@ -225,16 +225,24 @@ async def test_a_notice_less_than_a_month_before_release_is_flagged_late_on_its_
     assert [(r["late_notice"], r["notice_days"]) for r in receipts] == [(False, days), (True, days - 1)]
 
 
-def test_a_prison_is_owed_a_visit_a_quarter_after_the_last_and_one_never_visited_is_owed_now():
+def test_a_prison_is_owed_a_visit_a_quarter_after_the_last_and_one_never_visited_falls_overdue():
+    """D10: a prison never visited is owed a visit within a quarter of its first notice, and falls
+    overdue after it like any other; a visited one, a quarter after its last visit (the last day in
+    full, moved past a weekend: docs/rules.md)."""
     from services.handover.domain.prison_visits import PrisonVisitPolicy, due
+    from shared.county import default_county
 
-    policy = PrisonVisitPolicy()
+    policy, county = PrisonVisitPolicy(), default_county()
     today = date(2026, 12, 10)
-    assert due("苏州监狱", None, today, 2, policy).due_on == today
-    visited = due("苏州监狱", date(2026, 9, 10), today, 2, policy)
+    assert due("苏州监狱", None, today, 2, policy, county).due_on == today  # the policy's own, nothing known yet
+    never = due("苏州监狱", None, today, 2, policy, county, since=date(2026, 9, 8))
+    assert (never.due_on, never.overdue) == (date(2026, 12, 8), True)
+    visited = due("苏州监狱", date(2026, 9, 10), today, 2, policy, county)
     assert (visited.due_on, visited.overdue) == (date(2026, 12, 10), False)  # owed today: not yet late
-    late = due("苏州监狱", date(2026, 9, 9), today, 0, policy)
+    late = due("苏州监狱", date(2026, 9, 9), today, 0, policy, county)
     assert (late.due_on, late.overdue) == (date(2026, 12, 9), True)
+    weekend = due("苏州监狱", date(2026, 9, 13), date(2026, 12, 14), 0, policy, county)
+    assert (weekend.due_on, weekend.overdue) == (date(2026, 12, 14), False)  # 13 December is a Sunday
 
 
 async def test_a_prison_visit_records_whom_it_saw_by_that_prisons_notice_numbers(world):

@@ -64,9 +64,12 @@ def test_intake_is_missed_only_once_the_window_is_over() -> None:
 
 def test_the_years_resettlement_measures() -> None:
     this_year = [
-        release(date(2026, 3, 1), services=frozenset({"placed_employment", "skills_training"})),
-        release(date(2026, 6, 1), services=frozenset({"job_referral"}), new_orders=(date(2026, 11, 5),)),
-        release(date(2026, 9, 1), new_orders=(date(2027, 2, 1),)),  # re-offends next year: not this year's
+        release(
+            date(2026, 3, 1), services=(("placed_employment", date(2026, 4, 1)), ("skills_training", date(2026, 5, 1)))
+        ),
+        release(date(2026, 6, 1), services=(("job_referral", date(2026, 6, 20)),), new_orders=(date(2026, 11, 5),)),
+        # re-offends next year: not this year's; placed next year: not this year's figure either (D11)
+        release(date(2026, 9, 1), new_orders=(date(2027, 2, 1),), services=(("placed_family", date(2027, 1, 5)),)),
         release(date(2026, 12, 15)),
         # 救助帮扶率: this year's requests, granted or referred ÷ made (one helped, one not yet answered);
         # a request from last year does not count.
@@ -91,5 +94,5 @@ def test_the_years_resettlement_measures() -> None:
 
 
 def test_an_office_without_releases_has_no_rate_rather_than_a_perfect_one() -> None:
-    (office,) = monthly([release(date(2026, 12, 3), office="华士镇")], DEC_1, JAN_1, date(2026, 12, 31), 7)
+    (office,) = monthly([release(date(2026, 12, 3), office="华士镇")], DEC_1, JAN_1, date(2026, 12, 31), seven_days)
     assert office["key_pickup_rate"] is None and office["police_control_rate"] is None

@@ -26,8 +26,9 @@ CATALOGUE: tuple[Indicator, ...] = (
         "count",
         "社区矫正人数",
         "Community corrections",
-        "本月内任一时间处于在矫或待报到状态的社区矫正案件数。",
-        "Community-correction cases awaiting intake or under supervision at any time in the month.",
+        "本月内任一时间处于在矫或待报到状态的社区矫正案件数；撤销、变更执行地或解除的案件，自其结案次月起不再计入。",
+        "Community-correction cases awaiting intake or under supervision at any time in the month; a case "
+        "revoked, transferred or ended counts no more from the month after it closed.",
     ),
     Indicator(
         "cases_opened",
@@ -103,8 +104,11 @@ CATALOGUE: tuple[Indicator, ...] = (
         "rate",
         "电子定位率",
         "Electronic positioning rate",
-        "本月内有有效电子定位期的案件数 ÷ 本月社区矫正人数。",
-        "Cases with an electronic-positioning term in force in the month ÷ community corrections in the month.",
+        "本月社区矫正人数中，本月内有有效电子定位期（矫正机构决定，期满之日起不再有效）"
+        "或法院判决电子监管的案件数 ÷ 本月社区矫正人数。",
+        "Community corrections in the month with an electronic-positioning term in force in it (the bureau's, "
+        "over from the day after its last) or the court's order of electronic monitoring ÷ community "
+        "corrections in the month.",
     ),
     # --- handover after release (刑满释放衔接), by the month of release -----------------------------------
     Indicator(
@@ -265,8 +269,9 @@ CATALOGUE: tuple[Indicator, ...] = (
         "rate",
         "当年内安置率",
         "Placement rate (this year)",
-        "本年释放的人员中已落实安置（就业、自主创业、家庭接纳、安置基地）的人数 ÷ 本年释放人数。",
-        "Of those released this year, the share placed (a job, self-employment, family, a resettlement base).",
+        "本年释放的人员中截至所选月末已落实安置（就业、自主创业、家庭接纳、安置基地）的人数 ÷ 本年释放人数。",
+        "Of those released this year, the share placed by the month's end (a job, self-employment, family, "
+        "a resettlement base).",
         "year",
     ),
     Indicator(
@@ -274,8 +279,9 @@ CATALOGUE: tuple[Indicator, ...] = (
         "rate",
         "当年内就业服务率",
         "Employment service rate (this year)",
-        "本年释放的人员中接受过失业登记、技能培训或推荐就业服务的人数 ÷ 本年释放人数。",
-        "Of those released this year, the share given unemployment registration, skills training or a job referral.",
+        "本年释放的人员中截至所选月末接受过失业登记、技能培训或推荐就业服务的人数 ÷ 本年释放人数。",
+        "Of those released this year, the share given unemployment registration, skills training or a job "
+        "referral by the month's end.",
         "year",
     ),
     Indicator(

@@ -150,6 +150,8 @@ async def prison_schedule(conn: AsyncConnection, today: date, always: tuple[str,
     h, v = handovers.c, prison_visits.c
     recent = sa.select(sa.distinct(h.source)).where(h.kind == "release", h.received_at >= today - timedelta(days=365))
     prisons = set(always) | {p for (p,) in await conn.execute(recent)}
+    firsts = sa.select(h.source, sa.func.min(h.received_at)).where(h.kind == "release").group_by(h.source)
+    first: dict[str, datetime] = dict((await conn.execute(firsts)).all())  # type: ignore[arg-type]
     last: dict[str, date] = dict(
         (await conn.execute(sa.select(v.prison, sa.func.max(v.visited_on)).group_by(v.prison))).all()  # type: ignore[arg-type]
     )
@@ -162,7 +164,10 @@ async def prison_schedule(conn: AsyncConnection, today: date, always: tuple[str,
             )
         ).all()
     )
-    return [{"prison": p, "last_visit": last.get(p), "awaiting_release": waiting.get(p, 0)} for p in sorted(prisons)]
+    return [
+        {"prison": p, "last_visit": last.get(p), "first_notice_at": first.get(p), "awaiting_release": waiting.get(p, 0)}
+        for p in sorted(prisons)
+    ]
 
 
 async def prison_visits_recent(conn: AsyncConnection, limit: int) -> list[dict[str, Any]]:

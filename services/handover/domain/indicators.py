@@ -37,7 +37,7 @@ class Release:
     agreement: bool = False
     applied: bool = False  # 自愿申请帮教: the person applied for assistance themselves
     arrived_on: date | None = None  # the county's date of registration at the office
-    services: frozenset[str] = frozenset()
+    services: tuple[tuple[str, date], ...] = ()  # each service's kind and its county date
     assistance: tuple[tuple[date, bool], ...] = ()  # each request's county date, and whether it got help
     new_orders: tuple[date, ...] = field(default_factory=tuple)  # effective dates of later court orders
 
@@ -110,10 +110,16 @@ def yearly(releases: list[Release], end: date, window_years: int) -> list[dict[s
                 "assistance_rate": rate(sum(requests), len(requests)),
                 "reoffending_same_year_rate": rate(len(same_year), len(this_year)),
                 "reoffending_5y_rate": rate(len(within_five), len(last_five)),
-                "placement_rate": rate(sum(bool(r.services & PLACEMENTS) for r in this_year), len(this_year)),
+                "placement_rate": rate(sum(_served(r, PLACEMENTS, end) for r in this_year), len(this_year)),
                 "employment_service_rate": rate(
-                    sum(bool(r.services & EMPLOYMENT_SERVICES) for r in this_year), len(this_year)
+                    sum(_served(r, EMPLOYMENT_SERVICES, end) for r in this_year), len(this_year)
                 ),
             }
         )
     return out
+
+
+def _served(r: Release, kinds: frozenset[str], end: date) -> bool:
+    """A service of these kinds dated before `end`: a later one does not change a past month's
+    figure (D11; docs/indicators.md)."""
+    return any(kind in kinds and on < end for kind, on in r.services)

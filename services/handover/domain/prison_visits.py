@@ -10,7 +10,8 @@ from datetime import date
 
 from pydantic import BaseModel, ConfigDict
 
-from shared.calendar import add_months
+from shared.county import County
+from shared.periods import within_months
 
 
 class PrisonVisitPolicy(BaseModel):
@@ -31,8 +32,18 @@ class PrisonDue:
 
 
 def due(
-    prison: str, last_visit: date | None, today: date, awaiting_release: int, policy: PrisonVisitPolicy
+    prison: str,
+    last_visit: date | None,
+    today: date,
+    awaiting_release: int,
+    policy: PrisonVisitPolicy,
+    county: County,
+    since: date | None = None,
 ) -> PrisonDue:
-    """The next visit is owed `every_months` after the last; a prison never visited is owed now."""
-    owed = add_months(last_visit, policy.every_months) if last_visit else today
+    """The next visit is owed within `every_months` of the last (the one period rule, docs/rules.md);
+    a prison never visited, within `every_months` of its first notice (`since`), so one never
+    visited falls overdue like any other (D10). A prison only the policy names, with no notice and
+    no visit yet, is owed today."""
+    start = last_visit or since
+    owed = within_months(county, start, policy.every_months).last_day if start else today
     return PrisonDue(prison, last_visit, owed, today > owed, awaiting_release)

@@ -114,16 +114,31 @@ async def track(conn: AsyncConnection, person_id: uuid.UUID, start: datetime, en
 
 async def month_counts(conn: AsyncConnection, start: datetime, end: datetime, month: str) -> MonthCounts:
     c, po, fu = cases.c, positioning_orders.c, followups.c
-    was_active = sa.and_(c.opened_at < end, sa.or_(c.status.in_(ACTIVE), c.term_end >= start.date()))
+    # Under supervision for some of the month (docs/indicators.md): opened before its end, and
+    # closed (ended, revoked, transferred) not before its start; a case not closed counts while
+    # active or in its term. A closed case leaves the counts the month after it closed (D4).
+    was_active = sa.and_(
+        c.opened_at < end,
+        sa.or_(
+            c.closed_at >= start,
+            sa.and_(c.closed_at.is_(None), sa.or_(c.status.in_(ACTIVE), c.term_end >= start.date())),
+        ),
+    )
     corrections = await conn.execute(
         sa.select(c.jurisdiction, sa.func.count())
         .where(was_active, c.kind == "community_correction")
         .group_by(c.jurisdiction)
     )
+    # 电子定位率's numerator: the bureau's positioning term in force for some of the month (its
+    # `ends_on` is the first day after the term), or the court's order of electronic monitoring (D5).
+    bureau_term = (
+        sa.exists()
+        .where(po.case_id == c.case_id, po.starts_on < end.date(), po.ends_on > start.date())
+        .correlate(cases)
+    )
     positioned = await conn.execute(
-        sa.select(c.jurisdiction, sa.func.count(sa.distinct(po.case_id)))
-        .join(positioning_orders, po.case_id == c.case_id)
-        .where(po.starts_on < end.date(), po.ends_on >= start.date())
+        sa.select(c.jurisdiction, sa.func.count())
+        .where(was_active, c.kind == "community_correction", sa.or_(c.electronic_monitoring, bureau_term))
         .group_by(c.jurisdiction)
     )
     cp = correction_plans.c
