@@ -12,7 +12,7 @@ from datetime import UTC, datetime
 from typing import Any, Literal
 
 import orjson
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, ValidationError
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, PrivateAttr, ValidationError
 
 from shared.text import json_nul_path
 
@@ -43,6 +43,18 @@ class IncomingEvent(_Envelope):
     model_config = ConfigDict(extra="allow")
     source: str  # tolerant: any source
     type: str
+    # When the broker appended the record, on a topic it stamps (shared/topics.ARRIVAL_STAMPED);
+    # set by the consumer runner, never part of the event.
+    _appended_at: datetime | None = PrivateAttr(None)
+
+    @property
+    def arrived_at(self) -> datetime:
+        """When the record came in: the broker's stamp where there is one (no producer can date
+        it), else the envelope's time (the gateway's, for what it publishes)."""
+        return self._appended_at or self.time
+
+    def appended(self, at: datetime) -> None:
+        self._appended_at = at
 
 
 class EnvelopeError(ValueError):

@@ -43,6 +43,18 @@ INTERNAL_TOPICS = (SUPERVISION_EVENTS, HANDOVER_EVENTS, RISK_EVENTS, AUDIT, SECU
 ALL_TOPICS = CONTRACT_TOPICS + INTERNAL_TOPICS
 
 
+# The topics device vendors write to Kafka themselves: the broker stamps each record with the time
+# it was appended (LogAppendTime), an arrival no producer can date ahead, which a redelivery keeps
+# (docs/security.md, L7; services/supervision/domain/zones.py).
+ARRIVAL_STAMPED = (LOCATIONS, CHECKINS)
+
+
+def broker_configs(topic: str) -> dict[str, str]:
+    """A topic's configs beyond its retention: the same for the services, `make up`, compose and
+    the manifests."""
+    return {"message.timestamp.type": "LogAppendTime"} if topic in ARRIVAL_STAMPED else {}
+
+
 def dlq(topic: str) -> str:
     """The dead-letter topic beside `topic`."""
     return f"{topic}.dlq"

@@ -23,7 +23,7 @@ sys.path.insert(0, str(REPO))
 from shared.kafka.access import ADMIN_PRINCIPAL, Access, acl_bindings, platform_access, service_principal  # noqa: E402
 from shared.kafka.retention import load_retention  # noqa: E402
 from shared.paths import POLICY_DIR  # noqa: E402
-from shared.topics import all_topics_with_dlq  # noqa: E402
+from shared.topics import all_topics_with_dlq, broker_configs  # noqa: E402
 from tools.devstack.pg_roles import database, migrator_role, runtime_role  # noqa: E402
 from tools.devstack.stack import SERVICES  # noqa: E402
 
@@ -344,7 +344,7 @@ def kafka() -> list[dict]:
                 "topicName": t,
                 "partitions": PARTITIONS,
                 "replicas": REPLICAS,
-                "config": {"min.insync.replicas": MIN_INSYNC, "retention.ms": retention.ms(t)},
+                "config": {"min.insync.replicas": MIN_INSYNC, "retention.ms": retention.ms(t), **broker_configs(t)},
             },
         }
         for t in all_topics_with_dlq()

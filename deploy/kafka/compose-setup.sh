@@ -17,9 +17,9 @@ EOF
 /opt/kafka/bin/kafka-topics.sh --bootstrap-server "$BROKER" --command-config "$ADMIN" --create --if-not-exists --topic ingest.release-notices.v1.dlq --partitions 12
 /opt/kafka/bin/kafka-topics.sh --bootstrap-server "$BROKER" --command-config "$ADMIN" --create --if-not-exists --topic ingest.rehab-notices.v1 --partitions 12
 /opt/kafka/bin/kafka-topics.sh --bootstrap-server "$BROKER" --command-config "$ADMIN" --create --if-not-exists --topic ingest.rehab-notices.v1.dlq --partitions 12
-/opt/kafka/bin/kafka-topics.sh --bootstrap-server "$BROKER" --command-config "$ADMIN" --create --if-not-exists --topic ingest.locations.v1 --partitions 12
+/opt/kafka/bin/kafka-topics.sh --bootstrap-server "$BROKER" --command-config "$ADMIN" --create --if-not-exists --topic ingest.locations.v1 --partitions 12 --config message.timestamp.type=LogAppendTime
 /opt/kafka/bin/kafka-topics.sh --bootstrap-server "$BROKER" --command-config "$ADMIN" --create --if-not-exists --topic ingest.locations.v1.dlq --partitions 12
-/opt/kafka/bin/kafka-topics.sh --bootstrap-server "$BROKER" --command-config "$ADMIN" --create --if-not-exists --topic ingest.checkins.v1 --partitions 12
+/opt/kafka/bin/kafka-topics.sh --bootstrap-server "$BROKER" --command-config "$ADMIN" --create --if-not-exists --topic ingest.checkins.v1 --partitions 12 --config message.timestamp.type=LogAppendTime
 /opt/kafka/bin/kafka-topics.sh --bootstrap-server "$BROKER" --command-config "$ADMIN" --create --if-not-exists --topic ingest.checkins.v1.dlq --partitions 12
 /opt/kafka/bin/kafka-topics.sh --bootstrap-server "$BROKER" --command-config "$ADMIN" --create --if-not-exists --topic alerts.v1 --partitions 12
 /opt/kafka/bin/kafka-topics.sh --bootstrap-server "$BROKER" --command-config "$ADMIN" --create --if-not-exists --topic alerts.v1.dlq --partitions 12

@@ -18,7 +18,7 @@ REPO = ROOT.parents[1]
 sys.path.insert(0, str(REPO))
 
 from shared.kafka.access import DEMO_PASSWORDS, acl_bindings, platform_access  # noqa: E402
-from shared.topics import all_topics_with_dlq  # noqa: E402
+from shared.topics import all_topics_with_dlq, broker_configs  # noqa: E402
 
 SCRIPT = ROOT / "compose-setup.sh"
 PARTITIONS = 12
@@ -55,6 +55,7 @@ def render() -> str:
     for topic in all_topics_with_dlq():
         lines.append(
             f"{bin_}/kafka-topics.sh {admin} --create --if-not-exists --topic {topic} --partitions {PARTITIONS}"
+            + "".join(f" --config {k}={v}" for k, v in broker_configs(topic).items())
         )
     lines += ["", "# Principals (SCRAM-SHA-512)"]
     accesses = platform_access(demo=True)

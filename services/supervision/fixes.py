@@ -157,7 +157,7 @@ class FixHandlers:
             verdict,
             leave_active=on_leave(case.leaves, fix.recorded_at),
             strap_intact=fix.strap_intact,
-            arrived_at=event.time,  # the gateway's: when the fix came in (L7)
+            arrived_at=event.arrived_at,  # the broker's stamp, or the gateway's time (L7)
         )
         if fix.battery_pct is not None:
             await self._battery(uow, event, fix, case)

@@ -8,10 +8,12 @@ import time
 from typing import Any
 
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
+from aiokafka.admin.config_resource import ConfigResource, ConfigResourceType
 from aiokafka.errors import KafkaError, TopicAlreadyExistsError
 
 from shared.kafka.connection import KafkaAuth, client_options
-from shared.topics import all_topics_with_dlq
+from shared.logging import get_logger
+from shared.topics import ARRIVAL_STAMPED, all_topics_with_dlq
 
 
 async def wait_for_kafka(bootstrap_servers: str, timeout_s: float = 60.0, *, auth: KafkaAuth | None = None) -> None:
@@ -42,6 +44,27 @@ async def _wait(bootstrap_servers: str, deadline: float, options: dict[str, Any]
     raise TimeoutError(f"Kafka at {bootstrap_servers} did not answer in time: {last}")
 
 
+async def _stamp_arrivals(
+    admin: AIOKafkaAdminClient,
+    existing: list[str],
+    configs: dict[str, str] | None,
+    per_topic: dict[str, dict[str, str]] | None,
+) -> None:
+    """A topic made before its broker stamp was wanted (shared/topics.ARRIVAL_STAMPED) gets it now,
+    with the rest of its configs (the broker's AlterConfigs sets the whole list)."""
+    for topic in [t for t in existing if t in ARRIVAL_STAMPED and (per_topic or {}).get(t)]:
+        (described,) = await admin.describe_configs([ConfigResource(ConfigResourceType.TOPIC, topic)])
+        current = {entry[0]: entry[1] for entry in described.resources[0][4]}
+        wanted = {**(configs or {}), **(per_topic or {})[topic]}
+        if current.get("message.timestamp.type") != wanted.get("message.timestamp.type"):
+            (answer,) = await admin.alter_configs([ConfigResource(ConfigResourceType.TOPIC, topic, wanted)])
+            code, message = answer.resources[0][0], answer.resources[0][1]
+            if code:  # a principal without the right (a service, not the operator): said, not fatal
+                get_logger(__name__).warning("topic configs not set", topic=topic, error=message or code)
+            else:
+                get_logger(__name__).info("topic configs set", topic=topic, configs=wanted)
+
+
 async def ensure_topics(
     bootstrap_servers: str,
     topics: list[str] | None = None,
@@ -59,6 +82,7 @@ async def ensure_topics(
     await admin.start()
     try:
         existing = set(await admin.list_topics())
+        await _stamp_arrivals(admin, [t for t in wanted if t in existing], configs, per_topic)
         missing = [t for t in wanted if t not in existing]
         if not missing:
             return []

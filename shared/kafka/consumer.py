@@ -22,6 +22,7 @@ import time
 import uuid
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Any, TypeAlias
 
 import asyncpg
@@ -112,6 +113,16 @@ class _Item:
     record: Record
     event: IncomingEvent
     data: EventData
+
+
+LOG_APPEND_TIME = 1  # a record's timestamp_type when the broker stamped it (message.timestamp.type)
+
+
+def _stamp(record: Record, event: Any) -> None:
+    """The broker's append time, on a topic it stamps: the record's arrival, which no producer can
+    date ahead and a redelivery keeps (docs/security.md, L7)."""
+    if getattr(record, "timestamp_type", None) == LOG_APPEND_TIME:
+        event.appended(datetime.fromtimestamp(record.timestamp / 1000, UTC))
 
 
 class _Listener(ConsumerRebalanceListener):  # type: ignore[misc]  # aiokafka ships no types
@@ -323,6 +334,7 @@ class ConsumerRunner:
                         decoder = FAST_DECODERS.get(hint)
                         fast = decoder(record.value) if decoder else decode_typed(record.value, hint)
                         if fast is not None:  # one pass from the bytes (docs/performance.md)
+                            _stamp(record, fast[0])
                             items.append(_Item(record, *fast))
                             continue
                     event = decode(record.value)
@@ -337,6 +349,7 @@ class ConsumerRunner:
                         if event.type in EVENT_TYPES:
                             continue  # a known event this service does not act on
                         raise UnknownEventType(f"unknown event type {event.type!r}")
+                    _stamp(record, event)
                     items.append(_Item(record, event, parse_data(event)))
                 except (EnvelopeError, UnknownEventType, InvalidEventData, TypeNotOnTopic) as exc:
                     rejected.append((record, str(exc)))

@@ -54,13 +54,17 @@ class FastEvent:
     anything that needs the whole event (a parked fix, a dead letter) decodes them the long way,
     extension attributes included."""
 
-    __slots__ = ("causationid", "correlationid", "id", "raw", "source", "subject", "time", "type")
+    __slots__ = ("arrived_at", "causationid", "correlationid", "id", "raw", "source", "subject", "time", "type")
 
     def __init__(self, envelope: _Envelope, raw: bytes) -> None:
         self.id, self.type, self.source = envelope.id, envelope.type, envelope.source
         self.time, self.subject = envelope.time, envelope.subject
         self.correlationid, self.causationid = envelope.correlationid, envelope.causationid
         self.raw = raw
+        self.arrived_at = envelope.time  # the broker's stamp replaces it (IncomingEvent.arrived_at)
+
+    def appended(self, at: datetime) -> None:
+        self.arrived_at = at
 
     def full(self) -> IncomingEvent:
         return decode(self.raw)

@@ -13,7 +13,7 @@ from pathlib import Path
 from pydantic import BaseModel, ConfigDict, field_validator
 
 from shared.policy import load_policy
-from shared.topics import all_topics_with_dlq
+from shared.topics import all_topics_with_dlq, broker_configs
 
 
 class RetentionPolicy(BaseModel):
@@ -47,8 +47,9 @@ class RetentionPolicy(BaseModel):
         return int(self.of(topic).total_seconds() * 1000)
 
     def topic_configs(self, topics: list[str] | None = None) -> dict[str, dict[str, str]]:
-        """`retention.ms` for each topic (every topic of the platform when none are named)."""
-        return {t: {"retention.ms": str(self.ms(t))} for t in topics or all_topics_with_dlq()}
+        """`retention.ms` for each topic (every topic of the platform when none are named), and its
+        broker configs (shared/topics.py)."""
+        return {t: {"retention.ms": str(self.ms(t)), **broker_configs(t)} for t in topics or all_topics_with_dlq()}
 
 
 def load_retention(policy_dir: Path) -> RetentionPolicy:

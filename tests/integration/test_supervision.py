@@ -285,3 +285,24 @@ async def _checks_windows(app, stack, silent: uuid.UUID, diligent: uuid.UUID) ->
     # That each missed period is its own cause is the handlers' logic, shown without waiting in
     # tests/unit/test_supervision_handlers.py; this test proves the wiring: timers in PostgreSQL
     # firing through the timer loop, events on Kafka.
+
+
+async def test_a_fix_forged_ahead_on_kafka_itself_hides_no_real_fix_after_it(stack, quick_policy):
+    """L7 on the Kafka door (docs/security.md): a producer writing ingest.locations.v1 itself dates
+    the fix and its envelope four minutes ahead (inside the tolerance). The broker stamps the
+    record's arrival (LogAppendTime), so the fix counts from then, and the real fix outside the
+    county a moment later is newer, not "older": it raises the exit."""
+    person = uuid.uuid4()
+    async with supervision(stack, quick_policy) as app:
+        await send(stack, topics.COURT_ORDERS, person, [order(person, datetime.now(UTC).date())])
+        await eventually(lambda: events_for(app, stack, person, "sps.supervision.case-opened"))
+        ahead = datetime.now(UTC) + timedelta(minutes=4)
+        forged = LocationFix(
+            person_id=person, device_id="EM-IT", lat=31.91, lon=120.28, accuracy_m=10, recorded_at=ahead
+        )
+        forged_record = encode(
+            new_event("sps.ingest.location", "/sps/exchange", forged, subject=str(person), time=ahead)
+        )
+        await send(stack, topics.LOCATIONS, person, [forged_record])
+        await send(stack, topics.LOCATIONS, person, [fix(person, 31.23, 121.47, datetime.now(UTC))])  # Shanghai
+        assert await eventually(lambda: events_for(app, stack, person, "sps.supervision.zone-exited"), 30)

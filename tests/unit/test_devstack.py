@@ -95,7 +95,10 @@ def test_the_cluster_stack_replicates_topics_and_gives_services_both_database_ho
     assert stack.bootstrap == "127.0.0.1:39092,127.0.0.1:39094,127.0.0.1:39096"
     settings = stack.topic_settings()
     assert (settings["replication_factor"], settings["configs"]) == (3, {"min.insync.replicas": "2"})
-    assert settings["per_topic"]["ingest.locations.v1"] == {"retention.ms": str(7 * 24 * 3600 * 1000)}
+    assert settings["per_topic"]["ingest.locations.v1"] == {
+        "retention.ms": str(7 * 24 * 3600 * 1000),
+        "message.timestamp.type": "LogAppendTime",
+    }
     env = stack.service_env("supervision", 1)
     assert env["SPS_HTTP_PORT"] == "8101" and env["SPS_TOPIC_REPLICATION_FACTOR"] == "3"
     assert "host=127.0.0.1:35432&host=127.0.0.1:35433&target_session_attrs=read-write" in env["DATABASE_URL"]
