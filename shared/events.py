@@ -620,6 +620,11 @@ class ReleaseIntakeMissed(Signal):
     pass
 
 
+class RehabArrivalMissed(Signal):
+    """社区康复: a releasee ordered to community rehabilitation, key person or not, who did not come
+    to the office within the window of the release (docs/rules.md)."""
+
+
 class PickupUnplanned(Signal):
     release_date: date
 
@@ -1497,6 +1502,12 @@ EVENT_TYPES: dict[str, EventType] = {
             topic=topics.HANDOVER_EVENTS,
             data=ReleaseIntakeMissed,
             summary="Key releasee not registered after release (漏管)",
+        ),
+        EventType(
+            type="sps.handover.rehab-arrival-missed",
+            topic=topics.HANDOVER_EVENTS,
+            data=RehabArrivalMissed,
+            summary="Community-rehabilitation releasee not come within the window (社区康复未报到)",
         ),
         EventType(
             type="sps.handover.pickup-unplanned",

@@ -37,6 +37,7 @@ from shared.events import (
     PoliceHandoverIssued,
     ReceiptIssued,
     ReceiptOverdue,
+    RehabArrivalMissed,
     RehabNoticeIngested,
     ReleaseIntakeMissed,
     ReleaseNoticeIngested,
@@ -182,19 +183,20 @@ class HandoverHandlers(Visits, Resettlement):
                     receipt_due(now, self.policy, self.county),
                     {"handover_id": hid},
                 )
-        if reasons and check.linked:
-            if kind == "release":
-                await self._police_handover(uow, handover_id, event)
-                await store.schedule(
-                    f"pickup:{hid}",
-                    "handover.pickup",
-                    pickup_plan_due(release_date, self.policy, self.county),
-                    {"handover_id": hid},
-                )
+        if reasons and check.linked and kind == "release":
+            await self._police_handover(uow, handover_id, event)
+            await store.schedule(
+                f"pickup:{hid}",
+                "handover.pickup",
+                pickup_plan_due(release_date, self.policy, self.county),
+                {"handover_id": hid},
+            )
+        rehab = kind == "rehab" and community_rehabilitation  # 社区康复: everyone ordered to it, key or not
+        if check.linked and (reasons or rehab):
             await store.schedule(
                 f"arrival:{hid}",
                 "handover.arrival",
-                arrival_due(release_date, self.policy, self.county),
+                arrival_due(release_date, self.policy, self.county, rehab),
                 {"handover_id": hid},
             )
 
@@ -249,7 +251,8 @@ class HandoverHandlers(Visits, Resettlement):
     async def on_arrival_due(self, timer: Timer, uow: UnitOfWork) -> None:
         row = await self._lock(uow, uuid.UUID(timer.payload["handover_id"]))
         if row["arrived_at"] is None:
-            await self._signal(uow, ReleaseIntakeMissed, row, timer)
+            rehab = row["kind"] == "rehab" and row["community_rehabilitation"]
+            await self._signal(uow, RehabArrivalMissed if rehab else ReleaseIntakeMissed, row, timer)
 
     async def _signal(self, uow: UnitOfWork, model, row, timer: Timer, **extra) -> None:
         # A notice that arrives after its deadline makes the breach observable only on arrival:

@@ -225,10 +225,8 @@ class SupervisionHandlers(
         case = after_arrival(
             handover_kind=arrived.kind,
             arrived_at=self.county.local(arrived.arrived_at),  # its date is the county's
-            release_date=arrived.release_date,
             case_years=arrived.case_years,
             community_rehabilitation=arrived.community_rehabilitation,
-            rehab_report_within=self.policy.aftercare.rehab_report_within,
             county=self.county,
         )
         source_ref = f"handover:{arrived.handover_id}"
@@ -258,10 +256,6 @@ class SupervisionHandlers(
             await self.schedule_followups(uow, case_id, arrived.person_id, arrived.arrived_at)
         if case.kind == "resettlement":  # 帮教计划, due from arrival (plans.py)
             await self.plan_due_from(uow, case_id, self.county.day_of(arrived.arrived_at), case.kind)
-        if case.rehab_report_due is not None:  # 社区康复: report within the window of the order
-            await store.schedule(
-                f"rehab-report:{case_id}", "rehab.report", case.rehab_report_due, {"case_id": str(case_id)}
-            )
         view = self.directory.build(case_id, arrived.person_id, arrived.justice_office, None, [])
         await self._opened(uow, view)
 

@@ -300,6 +300,8 @@ class ProgrammeHandlers:
         await self.schedule_followups(uow, case_id, row["person_id"], timer.due_at, (kind,))  # the next period
 
     async def on_rehab_report_due(self, timer: Timer, uow: UnitOfWork) -> None:
+        """A timer an older version armed for a 社区康复 case awaiting its report (arrival is the
+        report now, and the handover watches for who does not come): judged as it was."""
         case_id = uuid.UUID(timer.payload["case_id"])
         row = await self.store(uow).case(case_id)
         if row is None or row["status"] != "awaiting_intake":

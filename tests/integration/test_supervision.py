@@ -34,7 +34,7 @@ ZONE = {
 
 PROGRAMMES = (
     "positioning: {term_months: 3, ending_notice_day: 80}\n"
-    "aftercare: {phone_every_months: 1, visit_every_months: 3, rehab_report_within: P15D, unreported_trip_days: 3,"
+    "aftercare: {phone_every_months: 1, visit_every_months: 3, unreported_trip_days: 3,"
     " serious_unreported_trips: 3}\n"
     "targets: {aftercare_rate: 0.9, abstinence_rate: 0.5}\n"
     "key_persons: {risk_levels: [high], sanctions_in_month: 1, serious_alerts_in_month: 1}\n"

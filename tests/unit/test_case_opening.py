@@ -4,7 +4,7 @@ community-rehabilitation report's due time; the handover's arrival rules; a noti
 from __future__ import annotations
 
 import uuid
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime
 
 import pytest
 
@@ -30,44 +30,32 @@ def test_an_arrival_on_29_february_opens_its_case():
     case = after_arrival(
         handover_kind="release",
         arrived_at=datetime(2028, 2, 29, 9, tzinfo=UTC),
-        release_date=date(2028, 2, 28),
         case_years=5,
         community_rehabilitation=False,
-        rehab_report_within=timedelta(days=15),
         county=COUNTY,
     )
-    assert (case.kind, case.status, case.term_end, case.rehab_report_due) == (
-        "resettlement",
-        "under_supervision",
-        date(2033, 2, 28),
-        None,
-    )
+    assert (case.kind, case.status, case.term_end) == ("resettlement", "under_supervision", date(2033, 2, 28))
 
 
-def test_community_rehabilitation_awaits_its_report_due_from_the_release():
+def test_community_rehabilitation_is_reported_by_arriving_and_the_handover_watches_who_does_not():
+    """D2: the office's arrival registration is 社区康复's report, so the case is under supervision
+    at once (nothing fires for someone who came); whoever ordered to it does not come, key person
+    or not, is missed within its 15 days of the release (docs/rules.md)."""
+    from services.handover.domain.classify import arrival_deadline
+
     case = after_arrival(
         handover_kind="rehab",
         arrived_at=datetime(2026, 12, 3, 10, tzinfo=UTC),
-        release_date=date(2026, 12, 1),
         case_years=3,
         community_rehabilitation=True,
-        rehab_report_within=timedelta(days=15),
         county=COUNTY,
     )
-    assert (case.kind, case.status, case.community_rehabilitation) == ("aftercare", "awaiting_intake", True)
-    # Released Tuesday 1 December: fifteen days run 2–16 December; the 16th is the person's in full
-    # (docs/rules.md), so the report is missed from 00:00 on the 17th in the county.
-    assert case.rehab_report_due == datetime(2026, 12, 16, 16, tzinfo=UTC)
-    plain = after_arrival(
-        handover_kind="rehab",
-        arrived_at=datetime(2026, 12, 3, 10, tzinfo=UTC),
-        release_date=date(2026, 12, 1),
-        case_years=3,
-        community_rehabilitation=False,
-        rehab_report_within=timedelta(days=15),
-        county=COUNTY,
-    )
-    assert (plain.status, plain.rehab_report_due) == ("under_supervision", None)
+    assert (case.kind, case.status, case.community_rehabilitation) == ("aftercare", "under_supervision", True)
+    policy = load_handover_policy(POLICY_DIR)
+    # Released Tuesday 1 December: fifteen days run 2–16 December, the 16th in full; a key
+    # releasee's own window is seven days.
+    assert arrival_deadline(date(2026, 12, 1), policy, COUNTY, rehab=True).last_day == date(2026, 12, 16)
+    assert arrival_deadline(date(2026, 12, 1), policy, COUNTY).last_day == date(2026, 12, 8)
 
 
 def test_an_arrival_is_registered_once_and_only_for_a_linked_notice():

@@ -99,10 +99,8 @@ def test_an_arrival_on_29_february_opens_its_case_for_five_years() -> None:
     case = after_arrival(
         handover_kind="release",
         arrived_at=COUNTY.local(utc(2028, 2, 28, 17)),  # 01:00 on 29 February in Jiangyin
-        release_date=date(2028, 2, 28),
         case_years=5,
         community_rehabilitation=False,
-        rehab_report_within=SUPERVISION.aftercare.rehab_report_within,
         county=COUNTY,
     )
     assert (case.term_start, case.term_end) == (date(2028, 2, 29), date(2033, 2, 28))

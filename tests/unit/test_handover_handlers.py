@@ -91,6 +91,39 @@ async def test_a_key_person_goes_to_the_police_with_pickup_and_arrival_deadlines
     assert uow.published[-1][1].data["jurisdiction"] == "华士镇"
 
 
+async def test_every_releasee_ordered_to_community_rehabilitation_is_awaited_and_missed_if_never_come(world):
+    """D2: a rehab centre's notice with 社区康复, key person or not, gets an arrival deadline of its
+    own window (15 days, the last in full); not come by then: `rehab-arrival-missed`; come: nothing.
+    One without 社区康复 and no key reasons is awaited by nobody."""
+    from shared.events import RehabNoticeIngested
+
+    handlers, uow, store = world
+
+    def rehab(community: bool) -> RehabNoticeIngested:
+        return RehabNoticeIngested(
+            notice_no=f"R-{uuid.uuid4().hex[:6]}",
+            centre="无锡市强制隔离戒毒所",
+            person_id=uuid.uuid4(),
+            person=MaskedPerson(
+                name_masked="钱*", id_number_masked="3202**********1234", sex="M", residence_town="华士镇"
+            ),
+            release_date=date(2026, 12, 1),
+            destination_town="华士镇",
+            community_rehabilitation=community,
+        )
+
+    ordered, plain = rehab(True), rehab(False)
+    for n in (ordered, plain):
+        event = decode(encode(new_event("sps.ingest.rehab-notice", "/sps/test", n, subject=str(n.person_id))))
+        await handlers.on_rehab_notice(event, n, cast(Any, uow))
+    timers = {k: v for k, v in store.timers.items() if k.startswith("arrival:")}
+    assert len(timers) == 1  # the one ordered to 社区康复 only
+    (key, (kind, due, payload)) = next(iter(timers.items()))
+    assert due == handlers.county.start_of(date(2026, 12, 17))  # 2–16 December, the 16th in full
+    await handlers.on_arrival_due(Timer(key=key, kind=kind, due_at=due, payload=payload), cast(Any, uow))
+    assert uow.types()[-1] == "sps.handover.rehab-arrival-missed"
+
+
 async def test_an_unlinked_notice_waits_for_a_receipt_and_an_arrival_needs_a_link(world):
     handlers, uow, store = world
     n = notice(town="吴中区")

@@ -64,10 +64,12 @@ def pickup_plan_due(release_date: date, policy: HandoverPolicy, county: County) 
     return days_before(county, release_date, policy.pickup.plan_due_before_release).due
 
 
-def arrival_deadline(release_date: date, policy: HandoverPolicy, county: County) -> Deadline:
-    """A key releasee registered after the window's last day (in full) is missed intake (漏管)."""
-    return within_days(county, release_date, policy.arrival.key_person_within)
+def arrival_deadline(release_date: date, policy: HandoverPolicy, county: County, rehab: bool = False) -> Deadline:
+    """A key releasee registered after the window's last day (in full) is missed intake (漏管); one
+    ordered to 社区康复 (`rehab`), key or not, has its own window."""
+    window = policy.arrival.rehab_within if rehab else policy.arrival.key_person_within
+    return within_days(county, release_date, window)
 
 
-def arrival_due(release_date: date, policy: HandoverPolicy, county: County) -> datetime:
-    return arrival_deadline(release_date, policy, county).due
+def arrival_due(release_date: date, policy: HandoverPolicy, county: County, rehab: bool = False) -> datetime:
+    return arrival_deadline(release_date, policy, county, rehab).due

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -27,6 +28,8 @@ class PickupPolicy(_Strict):
 
 class ArrivalPolicy(_Strict):
     key_person_within: WholeDays
+    # 社区康复: every releasee ordered to it comes within this of the release (戒毒条例 §37: 15 days)
+    rehab_within: WholeDays = timedelta(days=15)
 
 
 class NoticePolicy(_Strict):

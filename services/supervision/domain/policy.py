@@ -69,7 +69,6 @@ class PositioningPolicy(_Strict):
 class AftercarePolicy(_Strict):
     phone_every_months: int = Field(ge=1, le=12)
     visit_every_months: int = Field(ge=1, le=12)
-    rehab_report_within: WholeDays
     unreported_trip_days: int = Field(ge=1)
     serious_unreported_trips: int = Field(ge=1)
     serious_days_away: int = Field(30, ge=1)  # a trip longer than this is a serious breach

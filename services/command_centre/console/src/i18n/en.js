@@ -150,7 +150,7 @@ export default {
     "case-opened": "Case opened", "intake-reported": "Reported for intake", checkin: "Check-in", "level-changed": "Level changed",
     "zone-exited": "Left the area", "zone-returned": "Back in the area", "exclusion-zone-entered": "Entered an exclusion zone",
     "device-tampered": "Device tampered", "device-offline": "Device offline", "checkin-missed": "Check-in missed",
-    "contact-lost": "Contact lost", "intake-missed": "Intake missed", "leave-requested": "Leave applied for",
+    "contact-lost": "Contact lost", "intake-missed": "Intake missed", "rehab-arrival-missed": "Community rehabilitation: not come in time", "leave-requested": "Leave applied for",
     "leave-approved": "Leave approved", "leave-declined": "Leave refused", "leave-returned": "Back from leave",
     "leave-overdue": "Leave overdue", "sanction-recorded": "Sanction", "positioning-started": "Positioning started",
     "positioning-term-ending": "Positioning term ending", "followup-recorded": "Follow-up", "separation-reported": "Device separation",

@@ -151,7 +151,7 @@ export default {
     "leave-overdue": "请假逾期未归", "sanction-recorded": "处罚", "positioning-started": "电子定位",
     "positioning-renewed": "电子定位续期", "positioning-term-ending": "电子定位期限将满", "followup-recorded": "回访",
     "trip-recorded": "外出", "separation-reported": "人机分离", "contact-checked": "失联核查", "case-closed": "结案", "case-ending": "解除矫正通知", "help-requested": "求助", "help-answered": "求助答复", "help-request-overdue": "求助逾期", "plan-made": "制定矫正方案", "plan-approved": "矫正方案审批", "plan-overdue": "矫正方案逾期", "app-report": "在矫通上报", "hours-recorded": "学习公益时长", "hours-short": "时长不足", "case-transferred": "所际移交", "exit-control-ack": "公安出境报备回执", "search-result": "公安协助查找结果", "assistance-outcome": "民政救助答复", "sanction-proposed": "提请处罚", "sanction-proposal-decided": "处罚提请已决定", "procuratorate-notice": "检察机关来文", "procuratorate-reply": "回复检察机关", "ending-announced": "解矫宣告",
-    "aftercare-followup-due": "回访到期", "rehab-report-missed": "社区康复未报到", "key-person-listed": "列为重点人员",
+    "aftercare-followup-due": "回访到期", "rehab-report-missed": "社区康复未报到", "rehab-arrival-missed": "社区康复未报到", "key-person-listed": "列为重点人员",
     "team-entry": "走访与情况记录", "team-set": "矫正小组调整",
   },
 };
