@@ -15,14 +15,7 @@ from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 from services.supervision.adapters.store import Row, SupervisionStore
-from services.supervision.domain.aftercare import (
-    Followup,
-    Trip,
-    abstinent,
-    next_due,
-    serious_breaches,
-    trip_needs_report,
-)
+from services.supervision.domain.aftercare import Followup, Trip, abstinent, serious_breaches, trip_needs_report
 from services.supervision.domain.keypersons import (
     KeyPersonsRefused,
     determine,
@@ -288,14 +281,7 @@ class SupervisionCommands(
             note=step.note,
             recorded_by=actor.name,
         )
-        history = await store.followups(case["case_id"])
-        latest = max(f.at for f in history if f.kind == step.kind)
-        await store.schedule(
-            f"followup:{case['case_id']}:{step.kind}",
-            "aftercare.followup",
-            next_due(step.kind, self.county.local(latest), self.policy.aftercare),
-            {"case_id": str(case["case_id"]), "person_id": str(person_id), "kind": step.kind},
-        )
+        history = await store.followups(case["case_id"])  # its period is judged at its end (programmes.py)
         data = FollowupRecorded(
             followup_id=followup_id,
             person_id=person_id,

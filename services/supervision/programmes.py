@@ -12,7 +12,7 @@ from datetime import date, datetime, timedelta
 from typing import Any, Literal
 
 from services.supervision.adapters.store import ACTIVE, SupervisionStore
-from services.supervision.domain.aftercare import next_due
+from services.supervision.domain.aftercare import counts_for, period_of
 from services.supervision.domain.levels import level_for
 from services.supervision.domain.policy import SupervisionPolicy
 from services.supervision.endings import case_ending
@@ -272,20 +272,34 @@ class ProgrammeHandlers:
         since: datetime,
         kinds: tuple[str, ...] = ("phone", "visit"),
     ) -> None:
+        """Each kind's next period judged at its end: the one after `since`'s (the arrival is the
+        contact of its own period)."""
         store = self.store(uow)
         for kind in kinds:
-            await store.schedule(
-                f"followup:{case_id}:{kind}",
+            after = period_of(kind, self.county.day_of(since), self.policy.aftercare)[1]  # type: ignore[arg-type]
+            start, end = period_of(kind, after, self.policy.aftercare)  # type: ignore[arg-type]
+            await store.schedule(  # one timer per period: a fired timer's key is never armed again
+                f"followup:{case_id}:{kind}:{start.isoformat()}",
                 "aftercare.followup",
-                next_due(kind, self.county.local(since), self.policy.aftercare),  # type: ignore[arg-type]
-                {"case_id": str(case_id), "person_id": str(person_id), "kind": kind},
+                self.county.start_of(end),
+                {"case_id": str(case_id), "person_id": str(person_id), "kind": kind, "from": start.isoformat()},
             )
 
     async def on_followup_due(self, timer: Timer, uow: UnitOfWork) -> None:
-        """No phone call this month / no visit this quarter (a follow-up would have moved this timer)."""
+        """The calendar month (phone) or quarter (visit) just ended: due unless a follow-up that
+        counts for it was recorded in it (D8, docs/rules.md)."""
         case_id, kind = uuid.UUID(timer.payload["case_id"]), timer.payload["kind"]
-        row = await self.store(uow).case(case_id)
+        store = self.store(uow)
+        row = await store.case(case_id)
         if row is None or row["status"] not in ACTIVE:
+            return
+        first = timer.payload.get("from")  # an older version's timer has none: the period before its due
+        day = self.county.day_of(timer.due_at) - timedelta(days=1)
+        begun = date.fromisoformat(first) if first else period_of(kind, day, self.policy.aftercare)[0]  # type: ignore[arg-type]
+        start, end = self.county.start_of(begun), timer.due_at
+        kept = [f for f in await store.followups(case_id) if start <= f.at < end]
+        if any(counts_for(kind, f.kind, self.policy.aftercare) for f in kept):  # type: ignore[arg-type]
+            await self.schedule_followups(uow, case_id, row["person_id"], start, (kind,))
             return
         data = AftercareFollowupDue(
             person_id=row["person_id"],
@@ -297,7 +311,7 @@ class ProgrammeHandlers:
             kind=kind,
         )
         await self.publish(uow, data, row["person_id"], None, timer.due_at)
-        await self.schedule_followups(uow, case_id, row["person_id"], timer.due_at, (kind,))  # the next period
+        await self.schedule_followups(uow, case_id, row["person_id"], start, (kind,))  # the next period
 
     async def on_rehab_report_due(self, timer: Timer, uow: UnitOfWork) -> None:
         """A timer an older version armed for a 社区康复 case awaiting its report (arrival is the

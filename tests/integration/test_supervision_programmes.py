@@ -180,13 +180,14 @@ async def test_positioning_is_its_own_record_and_its_day_80_notice_catches_up_on
 async def test_aftercare_followups_and_community_rehabilitation(stack, policy_no_first_months):
     aftercare, rehab = uuid.uuid4(), uuid.uuid4()
     async with supervision(stack, policy_no_first_months, name="supervision_prog") as app:
-        # Arrived 40 days ago with no phone call since: the month's phone follow-up is overdue.
-        await send(stack, topics.HANDOVER_EVENTS, aftercare, [arrival(aftercare, 40, rehab=False)])
+        # Arrived 70 days ago (two calendar months back at least) with no follow-up since: the first
+        # whole calendar month after the arrival's has ended without a call (D8): due.
+        await send(stack, topics.HANDOVER_EVENTS, aftercare, [arrival(aftercare, 70, rehab=False)])
         # Community rehabilitation ordered 20 days ago: arriving at the office is its report (D2), so
         # nothing is missed; whoever never comes is the handover's rehab_arrival_missed.
         await send(stack, topics.HANDOVER_EVENTS, rehab, [arrival(rehab, 20, rehab=True)])
         due = await eventually(lambda: events_for(app, stack, aftercare, "sps.supervision.aftercare-followup-due"))
-        assert [d["data"]["kind"] for d in due] == ["phone"]
+        assert {d["data"]["kind"] for d in due} == {"phone"}  # each month's own (its cause), no visit yet
         opened = await eventually(lambda: events_for(app, stack, rehab, "sps.supervision.case-opened"))
         assert opened and not await events_for(app, stack, rehab, "sps.supervision.rehab-report-missed")
         async with client(app) as http:

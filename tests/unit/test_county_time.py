@@ -16,7 +16,7 @@ from services.risk.domain.instrument import load_instrument
 from services.risk.handlers import RiskHandlers
 from services.supervision.adapters.cases import CaseDirectory
 from services.supervision.adapters.store import SupervisionStore
-from services.supervision.domain.aftercare import next_due
+from services.supervision.domain.aftercare import period_of
 from services.supervision.domain.cases import after_arrival
 from services.supervision.domain.geo import county_area, projection_for
 from services.supervision.domain.policy import load_supervision_policy
@@ -168,10 +168,9 @@ async def test_intake_is_missed_after_the_tenth_county_day_after_the_judgment_in
     assert due == utc(2026, 12, 21, 16)
 
 
-def test_the_next_follow_up_is_counted_from_the_countys_date() -> None:
+def test_a_follow_ups_month_is_the_countys() -> None:
     visit = utc(2026, 1, 31, 17)  # 01:00 on 1 February in Jiangyin
-    due = next_due("phone", COUNTY.local(visit), SUPERVISION.aftercare)
-    assert COUNTY.day_of(due) == date(2026, 3, 1)  # a month after 1 February, not after 31 January
+    assert period_of("phone", COUNTY.day_of(visit), SUPERVISION.aftercare)[0] == date(2026, 2, 1)  # not January
 
 
 async def test_a_monthly_cycle_in_a_31_day_month_makes_no_reassessment_overdue() -> None:

@@ -135,3 +135,52 @@ async def test_a_released_persons_help_plan_is_due_from_arrival_and_overdue_with
             )
     overdue = [e for _, e in uow.published if e.type == "sps.supervision.plan-overdue"]
     assert [e.subject for e in overdue] == [str(idle)]
+
+
+async def test_aftercare_is_judged_per_calendar_month_and_quarter_and_a_visit_is_contact(world):  # noqa: F811
+    """D8 (docs/rules.md): arrived Thursday 10 December, the arrival is December's contact; January
+    is judged at 00:00 on 1 February: a visit on 20 January keeps it (a visit is contact, policy),
+    so nothing is due, and February is judged next. With no follow-up, January is due."""
+    from datetime import datetime
+
+    from shared.events import ArrivalRegistered, MaskedPerson
+
+    commands, handlers, uow, store = world
+    persons = [uuid.uuid4(), uuid.uuid4()]
+    for p in persons:
+        arrived = ArrivalRegistered(
+            handover_id=uuid.uuid4(),
+            person_id=p,
+            kind="rehab",
+            justice_office="澄江街道",
+            arrived_at=NOW,
+            release_date=NOW.date(),
+            key_person=False,
+            case_years=3,
+            person=MaskedPerson(
+                name_masked="孙*", id_number_masked="3202**********1234", sex="M", residence_town="澄江街道"
+            ),
+        )
+        async with uow:
+            await handlers.on_arrival(incoming(arrived, "sps.handover.arrived"), arrived, cast(Any, uow))
+    visited, silent = persons
+    cases = {p: next(c for c in store.cases if c["person_id"] == p)["case_id"] for p in persons}
+    timer = timer_of(store, f"followup:{cases[visited]}:phone:2027-01-01")
+    assert timer.due_at == COUNTY.start_of(date(2027, 2, 1))
+    await store.add_followup(
+        followup_id=uuid.uuid4(),
+        person_id=visited,
+        case_id=cases[visited],
+        kind="visit",
+        at=datetime(2027, 1, 20, 2, tzinfo=COUNTY.tz),
+        drug_test="negative",
+        police_record=False,
+        note="上门",
+        recorded_by="officer-demo",
+    )
+    for p in persons:
+        async with uow:
+            await handlers.on_followup_due(timer_of(store, f"followup:{cases[p]}:phone:2027-01-01"), cast(Any, uow))
+    due = [e for _, e in uow.published if e.type == "sps.supervision.aftercare-followup-due"]
+    assert [e.subject for e in due] == [str(silent)]
+    assert timer_of(store, f"followup:{cases[visited]}:phone:2027-02-01").due_at == COUNTY.start_of(date(2027, 3, 1))

@@ -9,7 +9,8 @@ from services.supervision.domain.aftercare import (
     Followup,
     Trip,
     abstinent,
-    next_due,
+    counts_for,
+    period_of,
     serious_breaches,
     trip_needs_report,
 )
@@ -45,10 +46,16 @@ def test_renewal_needs_a_review_and_continues_from_the_old_end():
     assert (term.starts_on, term.ends_on) == (date(2026, 4, 10), date(2026, 7, 10))
 
 
-def test_aftercare_phone_monthly_visit_quarterly():
-    last = datetime(2026, 1, 15, 9, tzinfo=UTC)
-    assert next_due("phone", last, POLICY.aftercare) == datetime(2026, 2, 15, 9, tzinfo=UTC)
-    assert next_due("visit", last, POLICY.aftercare) == datetime(2026, 4, 15, 9, tzinfo=UTC)
+def test_aftercare_phone_each_calendar_month_visit_each_calendar_quarter():
+    """D8: periods of the calendar, not "a month after the last call, at the same clock time"; a
+    visit is the month's contact too (policy)."""
+    policy = POLICY.aftercare
+    assert period_of("phone", date(2026, 1, 31), policy) == (date(2026, 1, 1), date(2026, 2, 1))
+    assert period_of("phone", date(2026, 12, 7), policy) == (date(2026, 12, 1), date(2027, 1, 1))
+    assert period_of("visit", date(2026, 2, 28), policy) == (date(2026, 1, 1), date(2026, 4, 1))
+    assert period_of("visit", date(2026, 12, 31), policy) == (date(2026, 10, 1), date(2027, 1, 1))
+    assert counts_for("phone", "visit", policy) and counts_for("phone", "phone", policy)
+    assert not counts_for("visit", "phone", policy)
 
 
 def test_abstinence_holds_without_positive_test_or_police_record():

@@ -7,7 +7,7 @@ abstinence status (操守保持) holds while the period has no positive test and
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from typing import Literal
 
 from services.supervision.domain.policy import AftercarePolicy
@@ -25,10 +25,19 @@ class Followup:
     police_record: bool = False
 
 
-def next_due(kind: FollowupKind, last: datetime, policy: AftercarePolicy) -> datetime:
-    """The same county time of day, the policy's months after `last` (given in the county's time)."""
+def period_of(kind: FollowupKind, day: date, policy: AftercarePolicy) -> tuple[date, date]:
+    """The calendar period `day` is in, for a kind of follow-up: its first day and the first day of
+    the next. A phone call each calendar month, a visit each calendar quarter (policy's months,
+    counted from January), never "a month after the last, at the same time" (D8, docs/rules.md)."""
     months = policy.phone_every_months if kind == "phone" else policy.visit_every_months
-    return datetime.combine(add_months(last.date(), months), last.timetz())
+    first = date(day.year, (day.month - 1) // months * months + 1, 1)
+    return first, add_months(first, months)
+
+
+def counts_for(kind: FollowupKind, done: FollowupKind, policy: AftercarePolicy) -> bool:
+    """Whether a follow-up of kind `done` keeps the period of `kind`: a visit is contact too, so it
+    keeps the month's phone call when the policy says so."""
+    return done == kind or (kind == "phone" and policy.visit_counts_as_phone)
 
 
 def abstinent(followups: list[Followup]) -> bool:

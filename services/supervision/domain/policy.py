@@ -73,6 +73,7 @@ class AftercarePolicy(_Strict):
     serious_unreported_trips: int = Field(ge=1)
     serious_days_away: int = Field(30, ge=1)  # a trip longer than this is a serious breach
     serious_dodged_tests: int = Field(3, ge=1)  # this many refused drug tests is a serious breach
+    visit_counts_as_phone: bool = True  # a visit in the month is the month's contact too
 
 
 class TargetPolicy(_Strict):
