@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Awaitable, Callable
-from dataclasses import asdict
+from dataclasses import asdict, replace
 from datetime import UTC, date, datetime
 from typing import Annotated, Any, Literal
 
@@ -299,7 +299,12 @@ async def indicators(parts: Parts, month: str | None = None) -> dict:
     offices: dict[str, dict[str, Any]] = {}
     for row in [*figures.monthly(releases, first, after, today, arrival), *figures.yearly(releases, after, years)]:
         offices.setdefault(row["office"], {}).update(row)
-    return {"month": month, "targets": parts.handlers.policy.targets, "offices": list(offices.values())}
+    # 全市: the same figures of every release at once (docs/indicators.md), not an average of offices'
+    everyone = [replace(r, office=figures.COUNTY_TOTAL) for r in releases]
+    total: dict[str, Any] = {"office": figures.COUNTY_TOTAL}
+    for row in [*figures.monthly(everyone, first, after, today, arrival), *figures.yearly(everyone, after, years)]:
+        total.update(row)
+    return {"month": month, "targets": policy.targets, "offices": list(offices.values()), "total": total}
 
 
 # --- remote family video visits (远程亲情视频会见, services/handover/visits.py) -----------------------------

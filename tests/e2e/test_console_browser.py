@@ -166,8 +166,14 @@ async def test_statistics_page_charts_and_the_monthly_xlsx(platform, browser):
     sheet = book["统计报告"]
     header = [c.value for c in sheet[2]]
     rows = {r[0]: dict(zip(header, r)) for r in sheet.iter_rows(min_row=3, values_only=True)}
-    assert len([o for o in rows if o != "目标"]) == 17
+    assert len([o for o in rows if o not in ("目标", "全市")]) == 17
     assert rows["祝塘镇"]["社区矫正人数"] == after["corrections"] == before.get("corrections", 0) + 2
+    # 全市: the offices' counts added up, and its rates those of the sums (docs/indicators.md)
+    offices = [r for name, r in rows.items() if name not in ("目标", "全市")]
+    whole = rows["全市"]
+    assert whole["社区矫正人数"] == sum(r["社区矫正人数"] for r in offices)
+    positioned = sum(round((r["电子定位率"] or 0) * r["社区矫正人数"]) for r in offices)
+    assert whole["电子定位率"] == round(positioned / whole["社区矫正人数"], 3)
     assert rows["祝塘镇"]["电子定位率"] == expected_rate
     assert rows["目标"]["后续照管率"] == 0.9 and rows["目标"]["操守保持率"] == 0.5
     assert rows["目标"]["重点人员必接率"] == 1.0 and rows["目标"]["一般人员接送率"] == 0.7
@@ -190,6 +196,7 @@ async def test_statistics_page_charts_and_the_monthly_xlsx(platform, browser):
         f"{after['positioning_rate'] * 100:.1f}%"
     )
     await expect(page.locator('figure[data-indicator="aftercare_rate"] figcaption')).to_contain_text("目标 90.0%")
+    await expect(page.locator("#county-total th")).to_have_text("全市")
 
 
 async def test_the_board_shows_county_time_and_how_fresh_it_is_in_any_browser_zone(platform, browser):

@@ -101,12 +101,12 @@ def test_a_release_notice_tells_the_instrument_what_the_prison_knows():
 
 def test_the_months_supervision_indicators_per_office():
     from services.supervision.domain.aftercare import Followup
-    from services.supervision.domain.indicators import MonthCounts, by_office
+    from services.supervision.domain.indicators import MonthCounts, by_office, county_total
 
     clean, relapsed, untested = uuid.uuid4(), uuid.uuid4(), uuid.uuid4()
     at = datetime(2026, 12, 5, tzinfo=UTC)
     rows = by_office(
-        MonthCounts(
+        counts := MonthCounts(
             corrections={"澄江街道": 4, "华士镇": 0},
             positioned={"澄江街道": 1},
             aftercare=[(clean, "澄江街道"), (relapsed, "澄江街道"), (untested, "澄江街道")],
@@ -127,6 +127,11 @@ def test_the_months_supervision_indicators_per_office():
             help_planned={"澄江街道": 51},
         )
     )
+    # 全市: the sums, and the rates of the sums (docs/indicators.md), not averages of the offices'
+    whole = county_total(counts)
+    assert (whole["office"], whole["corrections"], whole["positioning_rate"]) == ("全市", 4, 0.25)
+    assert whole["help_rate"] == round(1 / 3, 3) and whole["hours_rate_strict"] == 0.667
+    assert whole["cases_closed"] == {"probation": 1} and whole["resettlement_cases"] == 101
     assert rows == [
         {
             "office": "华士镇",

@@ -269,10 +269,19 @@ async def statistics_for(parts: CommandCentreParts, user: Actor, month: str | No
     for jurisdiction, colour, n in alerts:
         offices.setdefault(jurisdiction, {"office": jurisdiction}).setdefault("alerts", {})[colour] = n
     visible = [o for name, o in offices.items() if user.sees(name)]
+    # 全市 for county staff: each service's figures of the whole county (sums, then the rates of
+    # the sums: docs/indicators.md), and the month's alerts added up.
+    total = None
+    if user.county_wide:
+        colours: dict[str, int] = {}
+        for _, colour, n in alerts:
+            colours[colour] = colours.get(colour, 0) + n
+        total = {**handover.get("total", {}), **supervision.get("total", {}), "office": "全市", "alerts": colours}
     return {
         "month": month,
         "targets": {**handover["targets"], **supervision["targets"]},
         "offices": visible,
+        "total": total,
         # Every figure with its definition, shown beside it (docs/indicators.md)
         "indicators": [_described(i) for i in RATES],
         "counts": [_described(i) for i in COUNTS],
@@ -348,6 +357,14 @@ def render_report(stats: dict) -> bytes:
                 *(office.get(i.key) for i in RATES),
             ]
         )
+    for office in [stats["total"]] if stats.get("total") else []:  # 全市, county staff's report
+        ws.append(
+            [
+                office["office"],
+                *(safe(_cell(office.get(i.key), i)) for i in COUNTS),
+                *(office.get(i.key) for i in RATES),
+            ]
+        )
     ws.append(["目标", *([None] * len(COUNTS)), *(stats["targets"].get(i.key) for i in RATES)])
     first_rate = 2 + len(COUNTS)
     for row in ws.iter_rows(min_row=3, min_col=first_rate, max_col=first_rate + len(RATES) - 1):
@@ -362,7 +379,7 @@ def render_report(stats: dict) -> bytes:
     defs.column_dimensions["B"].width = 90
     alerts = wb.create_sheet("预警统计")
     alerts.append(["司法所", *(zh for _, zh in COLOURS), "合计"])
-    for office in stats["offices"]:
+    for office in [*stats["offices"], *([stats["total"]] if stats.get("total") else [])]:
         counts = [office.get("alerts", {}).get(c, 0) for c, _ in COLOURS]
         alerts.append([safe(office["office"]), *counts, sum(counts)])
     out = io.BytesIO()

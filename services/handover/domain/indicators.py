@@ -18,6 +18,7 @@ from typing import Any
 from shared.calendar import add_years
 from shared.periods import Deadline
 
+COUNTY_TOTAL = "全市"  # the whole county's row
 PLACEMENTS = frozenset({"placed_employment", "placed_self_employed", "placed_family", "placed_base"})
 EMPLOYMENT_SERVICES = frozenset({"unemployment_registration", "skills_training", "job_referral"})
 

@@ -50,4 +50,5 @@ async def indicators(parts: Parts, month: str | None = None) -> dict[str, Any]:
     async with parts.runtime.engine.connect() as conn:
         counts = await views.month_counts(conn, start, end, month)
     offices = figures.by_office(counts, parts.policy.social_forces)
-    return {"month": month, "targets": parts.policy.targets.model_dump(), "offices": offices}
+    total = figures.county_total(counts, parts.policy.social_forces)
+    return {"month": month, "targets": parts.policy.targets.model_dump(), "offices": offices, "total": total}

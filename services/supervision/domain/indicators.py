@@ -7,7 +7,7 @@ against it), hours completion per level, help requests answered (求助答复率
 from __future__ import annotations
 
 import uuid
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from typing import Any
 
 from services.supervision.domain.aftercare import Followup, abstinence_kept
@@ -88,3 +88,32 @@ def by_office(counts: MonthCounts, forces: SocialForcePolicy | None = None) -> l
             }
         )
     return out
+
+
+COUNTY_TOTAL = "全市"
+
+
+def _add(values: list[Any]) -> Any:
+    """Counts added up: numbers, pairs (met, judged) element by element, or mappings key by key."""
+    if isinstance(values[0], dict):
+        keys = {k for v in values for k in v}
+        return {k: _add([v[k] for v in values if k in v]) for k in keys}
+    if isinstance(values[0], tuple):
+        return tuple(sum(parts) for parts in zip(*values, strict=True))
+    return sum(values)
+
+
+def county_total(counts: MonthCounts, forces: SocialForcePolicy | None = None) -> dict[str, Any]:
+    """The whole county's row (全市, docs/indicators.md): the offices' counts added up and the same
+    rates taken of the sums, never an average of the offices' rates."""
+    merged: dict[str, Any] = {}
+    for f in fields(counts):
+        value = getattr(counts, f.name)
+        if f.name == "followups":  # by case, not by office
+            merged[f.name] = value
+        elif f.name == "aftercare":
+            merged[f.name] = [(case_id, COUNTY_TOTAL) for case_id, _ in value]
+        else:
+            merged[f.name] = {COUNTY_TOTAL: _add(list(value.values()))} if value else {}
+    rows = by_office(MonthCounts(**merged), forces)
+    return rows[0] if rows else {"office": COUNTY_TOTAL}
