@@ -20,6 +20,7 @@ from services.supervision.domain.keypersons import (
     KeyPersonsRefused,
     determine,
     edited,
+    judged_month,
     newly_determined,
     previous_month,
 )
@@ -524,7 +525,7 @@ class SupervisionCommands(
         persons taken off or put on, each with the office's reason. Published for risk and alerting."""
         actor.require("key_persons.confirm", office)
         store = self.store(uow)
-        start, end = self.county.month_bounds(month)
+        start, end = judged_month(self.county, month)
         proposed = determine(await store.candidates(office, start, end), self.policy.key_persons)
         removed, added = dict(removed or {}), dict(added or {})
         in_office = set()

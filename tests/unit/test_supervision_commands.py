@@ -371,3 +371,21 @@ async def test_reached_closes_the_check_and_loses_no_contact(world):
     reached = steps.ContactResult(outcome="reached", at=NOW, note="已电话联系本人，在家")
     await commands.record_contact(_uow(uow), OFFICER, case["person_id"], reached)
     assert uow.types() == ["sps.supervision.contact-checked"] and store.checks[0]["outcome"] == "reached"
+
+
+async def test_a_months_key_person_list_weighs_the_whole_month_just_ended(world):
+    """D6 (docs/rules.md): the list for March 2027 is proposed from all of February, whenever in
+    March it is confirmed, never from the days of March before the confirmation."""
+    from shared.county import default_county
+
+    commands, uow, store = world
+    windows = []
+
+    async def candidates(office, start, end):
+        windows.append((start, end))
+        return []
+
+    store.candidates = candidates
+    await commands.confirm_key_persons(_uow(uow), OFFICER, "澄江街道", "2027-03")
+    county = default_county()
+    assert windows == [(county.start_of(date(2027, 2, 1)), county.start_of(date(2027, 3, 1)))]

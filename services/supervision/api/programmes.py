@@ -12,7 +12,7 @@ from pydantic import Field
 from services.supervision.adapters import queries
 from services.supervision.adapters.store import candidates
 from services.supervision.deps import Parts
-from services.supervision.domain.keypersons import determine
+from services.supervision.domain.keypersons import determine, judged_month
 from services.supervision.domain.positioning import GROUNDS
 from shared import staff_steps as steps
 from shared.authority import ActingStaff
@@ -227,7 +227,7 @@ async def programmes(person_id: uuid.UUID, parts: Parts) -> dict[str, Any]:
 @router.get("/key-persons/{office}/{month}")
 async def key_persons(office: str, month: str, parts: Parts) -> dict[str, Any]:
     """The confirmed list, or the proposal from risk and behaviour while not yet confirmed."""
-    start, end = parts.runtime.county.month_bounds(month)
+    start, end = judged_month(parts.runtime.county, month)  # the month just ended (D6)
     async with parts.runtime.engine.connect() as conn:
         confirmed = await queries.confirmed_list(conn, office, month)
         if confirmed:

@@ -1,15 +1,25 @@
 """The monthly key-person determination (一月一认定).
 
 Each month each justice office re-decides who is a key person (重点人员) from the latest risk
-result and the month's behaviour; listed key persons get a conversion target (挂牌转化).
+result and the behaviour of the month just ended; listed key persons get a conversion target (挂牌转化).
 """
 
 from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass, field
+from datetime import datetime, timedelta
 
 from services.supervision.domain.policy import KeyPersonPolicy
+from shared.county import County
+
+
+def judged_month(county: County, month: str) -> tuple[datetime, datetime]:
+    """The behaviour a month's list weighs: the whole month just ended (D6, docs/rules.md). The
+    list for March is proposed in its first days from all of February, never from the days of
+    March before it was confirmed."""
+    start, _ = county.month_bounds(month)
+    return county.month_bounds(county.month_of(start - timedelta(microseconds=1)))
 
 
 @dataclass(frozen=True)
