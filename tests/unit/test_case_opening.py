@@ -176,3 +176,26 @@ def test_the_months_supervision_indicators_per_office():
             "social_worker_rate": 0.5,  # 51 call for two
         },
     ]
+
+
+def test_abstinence_weighs_the_quarter_so_a_test_at_each_quarterly_visit_keeps_it():
+    """D9: tested negative at the visit two months ago, nothing since, nothing against: kept for
+    操守保持率 (the quarter to the month's end); a positive test in the quarter is not."""
+    from services.supervision.domain.aftercare import Followup
+    from services.supervision.domain.indicators import MonthCounts, by_office
+
+    kept, relapsed = uuid.uuid4(), uuid.uuid4()
+    october = datetime(2026, 10, 20, tzinfo=UTC)
+    (row,) = by_office(
+        MonthCounts(
+            corrections={},
+            positioned={},
+            aftercare=[(kept, "澄江街道"), (relapsed, "澄江街道")],
+            followups={kept: [Followup("phone", datetime(2026, 12, 3, tzinfo=UTC))]},
+            tested={
+                kept: [Followup("visit", october, "negative"), Followup("phone", datetime(2026, 12, 3, tzinfo=UTC))],
+                relapsed: [Followup("visit", october, "negative"), Followup("phone", october, "positive")],
+            },
+        )
+    )
+    assert (row["aftercare_rate"], row["abstinence_rate"]) == (0.5, 0.5)

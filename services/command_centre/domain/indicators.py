@@ -318,9 +318,10 @@ CATALOGUE: tuple[Indicator, ...] = (
         "rate",
         "操守保持率",
         "Abstinence rate",
-        "本月至少有一次尿检阴性记录、且无阳性、拒检和违法记录的后续照管人数 ÷ 后续照管人数；未检测不计为保持。",
-        "Aftercare cases with at least one negative test in the month and no positive or refused test and no "
-        "police record ÷ aftercare cases; untested is not counted as kept.",
+        "截至本月末的一个季度内至少有一次尿检阴性记录、且无阳性、拒检和违法记录的后续照管人数 ÷ "
+        "后续照管人数；未检测不计为保持。",
+        "Aftercare cases with at least one negative test in the quarter to the month's end and no positive or "
+        "refused test and no police record in it ÷ aftercare cases; untested is not counted as kept.",
     ),
 )
 

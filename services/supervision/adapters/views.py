@@ -112,7 +112,10 @@ async def track(conn: AsyncConnection, person_id: uuid.UUID, start: datetime, en
     return [dict(r) for r in (await conn.execute(query)).mappings()]
 
 
-async def month_counts(conn: AsyncConnection, start: datetime, end: datetime, month: str) -> MonthCounts:
+async def month_counts(
+    conn: AsyncConnection, start: datetime, end: datetime, month: str, tested_since: datetime | None = None
+) -> MonthCounts:
+    """The month's counts; 操守保持率 weighs the follow-ups from `tested_since` (the quarter's start)."""
     c, po, fu = cases.c, positioning_orders.c, followups.c
     # Under supervision for some of the month (docs/indicators.md): opened before its end, and
     # closed (ended, revoked, transferred) not before its start; a case not closed counts while
@@ -156,10 +159,16 @@ async def month_counts(conn: AsyncConnection, start: datetime, end: datetime, mo
     )
     aftercare = await conn.execute(sa.select(c.case_id, c.jurisdiction).where(was_active, c.kind == "aftercare"))
     by_case: dict[uuid.UUID, list[Followup]] = {}
+    tested: dict[uuid.UUID, list[Followup]] = {}
     for r in await conn.execute(
-        sa.select(fu.case_id, fu.kind, fu.at, fu.drug_test, fu.police_record).where(fu.at >= start, fu.at < end)
+        sa.select(fu.case_id, fu.kind, fu.at, fu.drug_test, fu.police_record).where(
+            fu.at >= min(start, tested_since or start), fu.at < end
+        )
     ):
-        by_case.setdefault(r.case_id, []).append(Followup(r.kind, r.at, r.drug_test, r.police_record))
+        followup = Followup(r.kind, r.at, r.drug_test, r.police_record)
+        tested.setdefault(r.case_id, []).append(followup)
+        if r.at >= start:
+            by_case.setdefault(r.case_id, []).append(followup)
     opened: dict[str, dict[str, int]] = {}
     for office, kind, n in await conn.execute(
         sa.select(c.jurisdiction, c.sentence_kind, sa.func.count())
@@ -209,6 +218,7 @@ async def month_counts(conn: AsyncConnection, start: datetime, end: datetime, mo
         planned={j: n for j, n in planned},
         aftercare=[(case_id, office) for case_id, office in aftercare],
         followups=by_case,
+        tested=tested,
         opened=opened,
         closed=closed,
         intake_missed=await _signalled(conn, "sps.supervision.intake-missed", start, end),

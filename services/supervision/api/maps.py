@@ -12,6 +12,7 @@ from fastapi import APIRouter, Depends, Query
 from services.supervision.adapters import views
 from services.supervision.deps import Parts
 from services.supervision.domain import indicators as figures
+from shared.calendar import add_months
 from shared.internal import require_internal
 
 router = APIRouter(prefix="/internal/v1", tags=["supervision"], dependencies=[Depends(require_internal)])
@@ -47,8 +48,11 @@ async def indicators(parts: Parts, month: str | None = None) -> dict[str, Any]:
     county = parts.runtime.county
     month = month or county.month_of(datetime.now(UTC))
     start, end = county.month_bounds(month)
+    # 操守保持率 weighs the quarter to the month's end: a test at each quarterly visit keeps it (D9)
+    quarter = parts.policy.aftercare.visit_every_months
+    tested_since = county.start_of(add_months(county.day_of(start), 1 - quarter))
     async with parts.runtime.engine.connect() as conn:
-        counts = await views.month_counts(conn, start, end, month)
+        counts = await views.month_counts(conn, start, end, month, tested_since)
     offices = figures.by_office(counts, parts.policy.social_forces)
     total = figures.county_total(counts, parts.policy.social_forces)
     return {"month": month, "targets": parts.policy.targets.model_dump(), "offices": offices, "total": total}

@@ -39,6 +39,9 @@ class MonthCounts:
     released: dict[str, int] = field(default_factory=dict)  # office → resettlement cases active in the month
     help_planned: dict[str, int] = field(default_factory=dict)  # of them, with an approved help plan by its end
     social_workers: dict[str, int] = field(default_factory=dict)  # office → social workers registered in the month
+    # 操守保持率's follow-ups by case: the quarter to the month's end (a test at each quarterly
+    # visit keeps it, D9); the month's own when none are given
+    tested: dict[uuid.UUID, list[Followup]] | None = None
 
 
 LEVELS = ("strict", "ordinary", "lenient")
@@ -60,7 +63,8 @@ def by_office(counts: MonthCounts, forces: SocialForcePolicy | None = None) -> l
     for office in offices:
         mine = [case_id for case_id, o in counts.aftercare if o == office]
         followed = sum(1 for case_id in mine if counts.followups.get(case_id))
-        clean = sum(1 for case_id in mine if abstinence_kept(counts.followups.get(case_id, [])))
+        tested = counts.followups if counts.tested is None else counts.tested
+        clean = sum(1 for case_id in mine if abstinence_kept(tested.get(case_id, [])))
         corrections = counts.corrections.get(office, 0)
         judged = counts.hours.get(office, {})
         answered, asked = counts.help.get(office, (0, 0))
@@ -109,7 +113,7 @@ def county_total(counts: MonthCounts, forces: SocialForcePolicy | None = None) -
     merged: dict[str, Any] = {}
     for f in fields(counts):
         value = getattr(counts, f.name)
-        if f.name == "followups":  # by case, not by office
+        if f.name in ("followups", "tested"):  # by case, not by office
             merged[f.name] = value
         elif f.name == "aftercare":
             merged[f.name] = [(case_id, COUNTY_TOTAL) for case_id, _ in value]
