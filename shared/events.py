@@ -324,6 +324,13 @@ class RehabReportMissed(Signal):
     pass
 
 
+class KeyPersonsUnconfirmed(Signal):
+    """一月一认定: a justice office had not confirmed its month's key-person list by the policy's
+    day. About the office, no person (`person_id` is the nil UUID)."""
+
+    month: str = Field(pattern=r"^\d{4}-(0[1-9]|1[0-2])$")
+
+
 class CaseClosed(EventData):
     """A case ended: the term is over (期满), revoked (收监) or transferred to another county."""
 
@@ -1340,6 +1347,12 @@ EVENT_TYPES: dict[str, EventType] = {
             topic=topics.SUPERVISION_EVENTS,
             data=RehabReportMissed,
             summary="Community rehabilitation not reported in time",
+        ),
+        EventType(
+            type="sps.supervision.key-persons-unconfirmed",
+            topic=topics.SUPERVISION_EVENTS,
+            data=KeyPersonsUnconfirmed,
+            summary="A justice office had not confirmed its month's key-person list in time (一月一认定)",
         ),
         EventType(
             type="sps.supervision.sanction-proposed",

@@ -64,6 +64,8 @@ def create_app(settings: ServiceSettings | None = None) -> FastAPI:
         # The month's hours are judged at its end (and each judgement schedules the next).
         async with rt.uow() as uow:
             await handlers.schedule_month_end(uow, month_of(rt.county.day_of(datetime.now(UTC))))
+            # 一月一认定: this month's reminder to the offices (each schedules the next month's)
+            await handlers.schedule_key_persons_reminder(uow, rt.county.month_of(datetime.now(UTC)))
 
     runtime.on_startup(judge_this_month)
     runtime.consume(

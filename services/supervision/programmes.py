@@ -25,6 +25,7 @@ from shared.events import (
     CaseClosed,
     EventData,
     ExitControl,
+    KeyPersonsUnconfirmed,
     LevelChanged,
     MaskedPerson,
     PositioningEnded,
@@ -32,6 +33,8 @@ from shared.events import (
     RehabReportMissed,
     RiskAssessed,
 )
+from shared.periods import within_days
+from shared.security_signals import NO_PERSON
 from shared.timers import Timer
 
 # The deadlines a case keeps (by case id) and its person's watchdogs (by person id); a closed
@@ -89,7 +92,35 @@ class ProgrammeHandlers:
             "positioning.end": self.on_positioning_end,
             "aftercare.followup": self.on_followup_due,
             "rehab.report": self.on_rehab_report_due,
+            "keypersons.reminder": self.on_key_persons_reminder,
         }
+
+    # --- 一月一认定: the reminder to an office that has not confirmed its list --------------------------
+
+    async def schedule_key_persons_reminder(self, uow: UnitOfWork, month: str) -> None:
+        """Due when the month's first `confirm_within_days` are over (the one period rule, counted
+        from the last day of the month before: docs/rules.md)."""
+        start, _ = self.county.month_bounds(month)
+        before = self.county.day_of(start) - timedelta(days=1)
+        due = within_days(self.county, before, self.policy.key_persons.confirm_within_days).due
+        await self.store(uow).schedule(f"key-persons-reminder:{month}", "keypersons.reminder", due, {"month": month})
+
+    async def on_key_persons_reminder(self, timer: Timer, uow: UnitOfWork) -> None:
+        """Each office with corrections and no confirmed list for the month gets a yellow reminder;
+        then the next month's is scheduled."""
+        month = timer.payload["month"]
+        for office in await self.store(uow).offices_unconfirmed(month):
+            data = KeyPersonsUnconfirmed(
+                person_id=NO_PERSON,
+                jurisdiction=office,
+                cause=f"key-persons:{office}:{month}",
+                observed_at=timer.due_at,
+                evidence=[timer.key],
+                month=month,
+            )
+            uow.publish(data, subject=NO_PERSON, time=timer.due_at)  # about the office: no case file
+        start, end = self.county.month_bounds(month)
+        await self.schedule_key_persons_reminder(uow, self.county.month_of(end))
 
     # --- the end of a case: 期满, 收监 or transferred ----------------------------------------------
 

@@ -495,6 +495,14 @@ class FakeSupervisionStore:
             for t in reversed(mine)
         ][:limit]
 
+    async def offices_unconfirmed(self, month: str) -> list[str]:
+        offices = {
+            c["jurisdiction"]
+            for c in self.cases
+            if c.get("kind") == "community_correction" and c.get("status") == "under_supervision"
+        }
+        return sorted(o for o in offices if (o, month) not in self.lists)
+
     async def confirmed_list(self, office: str, month: str) -> dict[str, Any] | None:
         return self.lists.get((office, month))
 

@@ -52,6 +52,7 @@ def test_shipped_policy_is_the_brief_catalogue():
         "hours_short",  # a month short of the hours the level owes (docs/domain.md §1)
         "procuratorate_reply_overdue",  # a procuratorate notice about a person unanswered by its deadline (§6.2)
         "sign_in_burst",  # many failed sign-ins or token requests from one address (contract §7.2)
+        "key_persons_unconfirmed",  # an office had not confirmed its month's key-person list in time (D6)
     }
     for rule_id, (colour, ack, dispose) in CATALOGUE.items():
         rule = policy.rules[rule_id]

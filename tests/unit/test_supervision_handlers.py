@@ -569,3 +569,26 @@ async def test_a_courts_monitoring_device_is_bound_from_the_order_and_a_position
     async with uow:
         await handlers.on_positioning_ended(cast(Any, None), data, cast(Any, uow))
     assert handlers.directory.owner("EM-3") is None
+
+
+async def test_an_office_that_has_not_confirmed_its_list_by_the_fifth_is_reminded(world):
+    """D6: the month's reminder falls due when its first five days are over (policy, the one period
+    rule); each office with corrections and no confirmed list gets a yellow signal, about the
+    office and no person; a confirmed office gets none; the next month's reminder follows."""
+    from shared.county import default_county
+    from shared.security_signals import NO_PERSON
+    from shared.timers import Timer
+
+    handlers, uow, store = world
+    store.add_case(jurisdiction="澄江街道", status="under_supervision")
+    store.add_case(jurisdiction="华士镇", status="under_supervision")
+    store.lists[("华士镇", "2027-03")] = {"persons": []}
+    await handlers.schedule_key_persons_reminder(cast(Any, uow), "2027-03")
+    kind, due, payload = store.timers["key-persons-reminder:2027-03"]
+    assert due == default_county().start_of(date(2027, 3, 6))  # 1–5 March, the 5th in full (a Friday)
+    await handlers.on_key_persons_reminder(
+        Timer(key="key-persons-reminder:2027-03", kind=kind, due_at=due, payload=payload), cast(Any, uow)
+    )
+    (reminder,) = [e for _, e in uow.published if e.type == "sps.supervision.key-persons-unconfirmed"]
+    assert reminder.data["jurisdiction"] == "澄江街道" and reminder.subject == str(NO_PERSON)
+    assert "key-persons-reminder:2027-04" in store.timers

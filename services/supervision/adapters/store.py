@@ -684,6 +684,15 @@ class SupervisionStore:
 
     # --- the monthly key-person lists ----------------------------------------------------------------
 
+    async def offices_unconfirmed(self, month: str) -> list[str]:
+        """The offices with corrections under supervision and no confirmed list for `month`."""
+        c = cases.c
+        confirmed = sa.select(key_person_lists.c.office).where(key_person_lists.c.month == month)
+        query = sa.select(sa.distinct(c.jurisdiction)).where(
+            c.kind == "community_correction", c.status == "under_supervision", c.jurisdiction.not_in(confirmed)
+        )
+        return sorted(office for (office,) in await self.conn.execute(query))
+
     async def confirmed_list(self, office: str, month: str) -> Row | None:
         return (
             (

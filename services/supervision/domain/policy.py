@@ -93,6 +93,7 @@ class KeyPersonPolicy(_Strict):
     risk_levels: tuple[Literal["low", "medium", "high"], ...]
     sanctions_in_month: int = Field(ge=1)
     serious_alerts_in_month: int = Field(ge=1)
+    confirm_within_days: int = Field(5, ge=1, le=28)  # an office confirms its list in the month's first days
 
 
 class MapPolicy(_Strict):
