@@ -72,6 +72,12 @@ def _whole_days(period: timedelta) -> timedelta:
 WholeDays = Annotated[timedelta, AfterValidator(_whole_days)]
 
 
+def ending_on(county: County, last_day: date) -> Deadline:
+    """A deadline whose last day is already known (a notice's own date, a plan's day): missed at
+    the end of that day, as every other."""
+    return _ending(county, last_day, holiday_moves=False)
+
+
 def within_days(county: County, start: date | datetime, days: int | timedelta) -> Deadline:
     """Within N days of `start` (a day, or an instant on its county day)."""
     n = whole_days(days) if isinstance(days, timedelta) else days

@@ -30,8 +30,8 @@ class ExchangeParts(ServiceParts):
     geography: Geography
     ingest: Ingest
     views: Views
+    county_police: str  # policy/security.yaml agencies.police
     future_tolerance: timedelta = timedelta(minutes=5)  # policy/security.yaml clock.future_tolerance
-    county_police: str = "江阴市公安局"  # policy/security.yaml agencies.police
 
 
 def parts_of(request: Request) -> ExchangeParts:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Awaitable, Callable
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 from typing import Any
 
 from services.supervision.adapters.store import ACTIVE, Row, SupervisionStore
@@ -23,7 +23,7 @@ from shared.db.uow import UnitOfWork
 from shared.envelope import IncomingEvent
 from shared.errors import Conflict, NotFound
 from shared.events import EventData, PlanApproved, PlanMade, PlanOverdue
-from shared.periods import within_days
+from shared.periods import ending_on, within_days
 from shared.timers import Timer
 
 PLAN_TIMER = "plan-due:{case_id}:"  # a closed case cancels them (programmes.CASE_TIMERS)
@@ -55,7 +55,7 @@ class PlanHandlers:
         await self.store(uow).schedule(
             PLAN_TIMER.format(case_id=case_id) + due.isoformat(),
             "plan.due",
-            self.county.start_of(due + timedelta(days=1)),
+            ending_on(self.county, due).due,
             {"case_id": str(case_id), "due_on": due.isoformat()},
         )
 

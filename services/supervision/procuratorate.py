@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Awaitable, Callable
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 from typing import Any
 
 from services.supervision.adapters.store import Row, SupervisionStore
@@ -24,7 +24,7 @@ from shared.envelope import IncomingEvent
 from shared.errors import Conflict, NotFound
 from shared.events import EventData, ProcuratorateNotice, ProcuratorateReply, ProcuratorateReplyOverdue
 from shared.logging import get_logger
-from shared.periods import within_days, within_months
+from shared.periods import ending_on, within_days, within_months
 from shared.timers import Timer
 
 log = get_logger(__name__)
@@ -62,7 +62,7 @@ class ProcuratorateHandlers:
         await store.schedule(
             REPLY_TIMER.format(notice_id=notice.notice_id),
             "procuratorate.reply",
-            self.county.start_of(due + timedelta(days=1)),
+            ending_on(self.county, due).due,
             {"notice_id": str(notice.notice_id)},
         )
         if notice.person_id is not None:

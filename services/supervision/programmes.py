@@ -119,7 +119,7 @@ class ProgrammeHandlers:
                 month=month,
             )
             uow.publish(data, subject=NO_PERSON, time=timer.due_at)  # about the office: no case file
-        start, end = self.county.month_bounds(month)
+        _, end = self.county.month_bounds(month)
         await self.schedule_key_persons_reminder(uow, self.county.month_of(end))
 
     # --- the end of a case: 期满, 收监 or transferred ----------------------------------------------

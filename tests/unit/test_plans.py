@@ -98,28 +98,33 @@ async def test_made_by_the_office_approved_by_another_and_overdue_only_without_o
     assert any(k.endswith((NOW.date() + timedelta(days=182)).isoformat()) for k in review)  # its review
 
 
-async def test_a_released_persons_help_plan_is_due_from_arrival_and_overdue_without_one(world):  # noqa: F811
-    """帮教计划 (docs/domain.md §2): the same plan, due `help_plans.made_within` of arrival."""
+async def arrive(handlers: Any, uow: Any, person: uuid.UUID, kind: str, years: int) -> None:
+    """The person registered at 澄江街道 today after a release or a rehabilitation centre."""
     from shared.events import ArrivalRegistered, MaskedPerson
 
+    arrived = ArrivalRegistered(
+        handover_id=uuid.uuid4(),
+        person_id=person,
+        kind=kind,  # type: ignore[arg-type]
+        justice_office="澄江街道",
+        arrived_at=NOW,
+        release_date=NOW.date(),
+        key_person=False,
+        case_years=years,
+        person=MaskedPerson(
+            name_masked="赵*", id_number_masked="3202**********1234", sex="M", residence_town="澄江街道"
+        ),
+    )
+    async with uow:
+        await handlers.on_arrival(incoming(arrived, "sps.handover.arrived"), arrived, cast(Any, uow))
+
+
+async def test_a_released_persons_help_plan_is_due_from_arrival_and_overdue_without_one(world):  # noqa: F811
+    """帮教计划 (docs/domain.md §2): the same plan, due `help_plans.made_within` of arrival."""
     commands, handlers, uow, store = world
     persons = [uuid.uuid4(), uuid.uuid4()]
     for p in persons:
-        arrived = ArrivalRegistered(
-            handover_id=uuid.uuid4(),
-            person_id=p,
-            kind="release",
-            justice_office="澄江街道",
-            arrived_at=NOW,
-            release_date=NOW.date(),
-            key_person=False,
-            case_years=5,
-            person=MaskedPerson(
-                name_masked="赵*", id_number_masked="3202**********1234", sex="M", residence_town="澄江街道"
-            ),
-        )
-        async with uow:
-            await handlers.on_arrival(incoming(arrived, "sps.handover.arrived"), arrived, cast(Any, uow))
+        await arrive(handlers, uow, p, "release", 5)
     planned, idle = persons
     plan = steps.Plan(items=[steps.PlanItem(kind="employment_help", detail="推荐到安置基地就业")])
     async with uow:
@@ -143,26 +148,10 @@ async def test_aftercare_is_judged_per_calendar_month_and_quarter_and_a_visit_is
     so nothing is due, and February is judged next. With no follow-up, January is due."""
     from datetime import datetime
 
-    from shared.events import ArrivalRegistered, MaskedPerson
-
     commands, handlers, uow, store = world
     persons = [uuid.uuid4(), uuid.uuid4()]
     for p in persons:
-        arrived = ArrivalRegistered(
-            handover_id=uuid.uuid4(),
-            person_id=p,
-            kind="rehab",
-            justice_office="澄江街道",
-            arrived_at=NOW,
-            release_date=NOW.date(),
-            key_person=False,
-            case_years=3,
-            person=MaskedPerson(
-                name_masked="孙*", id_number_masked="3202**********1234", sex="M", residence_town="澄江街道"
-            ),
-        )
-        async with uow:
-            await handlers.on_arrival(incoming(arrived, "sps.handover.arrived"), arrived, cast(Any, uow))
+        await arrive(handlers, uow, p, "rehab", 3)
     visited, silent = persons
     cases = {p: next(c for c in store.cases if c["person_id"] == p)["case_id"] for p in persons}
     timer = timer_of(store, f"followup:{cases[visited]}:phone:2027-01-01")
