@@ -105,6 +105,10 @@ class PostgresNode:
             capture_output=True,
             text=True,
             user=user,
+            # its own group and no other: with root's groups kept, a root-owned parent of mode 0701
+            # (mktemp -d) reads as "group, no access" and the binary cannot be reached
+            group=pwd.getpwnam(user).pw_gid if user else None,
+            extra_groups=[] if user else None,
             timeout=timeout,
             start_new_session=True,
             cwd="/",
