@@ -7,7 +7,7 @@ export default {
   },
   nav: { board: "Alert board", caseload: "Caseload", map: "Map", handover: "Handover", keyPersons: "Key persons", notices: "Procuratorate", stats: "Statistics", team: "My persons", socialForces: "Social forces", visits: "Family visits" },
   feed: { online: "Live", offline: "Offline", updated: "Updated", stale: "may be stale" },
-  calendar: { missing: "The public holidays of {years} are not in the calendar (policy/calendar.yaml): deadlines move past weekends only until the State Council's notice is added." },
+  calendar: { missing: "The public holidays of {years} are not in the platform's calendar yet: deadlines move past weekends only. Ask the administrator to add the State Council's notice." },
   colour: { red: "Red", orange: "Orange", yellow: "Yellow", blue: "Blue", all: "All levels" },
   status: {
     open: "Open", acknowledged: "Acknowledged", escalated: "Escalated", disposed: "Disposed", closed: "Closed", all: "All statuses",

@@ -7,7 +7,7 @@ export default {
   },
   nav: { board: "预警看板", caseload: "在册人员", map: "地图", handover: "安置帮教衔接", keyPersons: "重点人员认定", notices: "检察监督", stats: "统计", team: "我的矫正对象", socialForces: "社会力量", visits: "亲情会见" },
   feed: { online: "实时", offline: "未连接", updated: "更新于", stale: "可能已过时" },
-  calendar: { missing: "{years}年法定节假日尚未录入日历 (policy/calendar.yaml)：到期日暂只按周末顺延，请按国务院通知补录。" },
+  calendar: { missing: "{years}年法定节假日尚未录入系统日历：到期日暂只按周末顺延，请联系系统管理员按国务院通知补录。" },
   colour: { red: "红色", orange: "橙色", yellow: "黄色", blue: "蓝色", all: "全部等级" },
   status: {
     open: "待签收", acknowledged: "已签收", escalated: "已升级", disposed: "已处置", closed: "已关闭", all: "全部状态",
