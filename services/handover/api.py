@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Awaitable, Callable
-from dataclasses import asdict, replace
+from dataclasses import asdict
 from datetime import UTC, date, datetime
 from typing import Annotated, Any, Literal
 
@@ -118,9 +118,10 @@ class Assistance(ActingStaff):
 
 
 class Verification(ActingStaff):
-    """信息核查: the notice's information checked against the person and the household register."""
+    """信息核查: the notice's information checked against the person and the household register;
+    `not_ours` sends it back to the county's unlinked list, the note saying why."""
 
-    result: Literal["confirmed", "corrected"]
+    result: Literal["confirmed", "corrected", "not_ours"]
     note: str = Field(min_length=1, max_length=2000)
 
 
@@ -137,6 +138,20 @@ class Supplement(ActingStaff):
         if all(v is None for v in (self.employment, self.family_support, self.housing, self.substance_use)):
             raise ValueError("record at least one of employment, family_support, housing, substance_use")
         return self
+
+
+class Reoffence(ActingStaff):
+    """重新犯罪: a later judgment of the released person (docs/indicators.md), by its court and number."""
+
+    court: str = Field(min_length=1, max_length=100)
+    judgment_no: str = Field(min_length=1, max_length=100)
+    sentenced_on: date
+    sentence: Literal[
+        "imprisonment",  # 有期徒刑及以上: back to prison
+        "criminal_detention",  # 拘役
+        "community_corrections",  # 管制、缓刑 (the court's order reaches the platform too)
+        "fine_only",  # 单处罚金等附加刑
+    ]
 
 
 class Service(ActingStaff):
@@ -222,6 +237,13 @@ async def service(handover_id: uuid.UUID, body: Service, parts: Parts) -> dict[s
     )
 
 
+@router.post("/handovers/{handover_id}/reoffence", status_code=201)
+async def reoffence(handover_id: uuid.UUID, body: Reoffence, parts: Parts) -> dict[str, Any]:
+    actor = body.acting(parts.authority)
+    judgment = body.model_dump(include={"court", "judgment_no", "sentenced_on", "sentence"})
+    return await _step(parts, handover_id, body, lambda h, uow: h.record_reoffence(uow, actor, handover_id, judgment))
+
+
 @router.post("/handovers/{handover_id}/supplement")
 async def supplement(handover_id: uuid.UUID, body: Supplement, parts: Parts) -> dict[str, Any]:
     """信息补录: risk assesses the person again with what was learned."""
@@ -271,7 +293,7 @@ async def indicators(parts: Parts, month: str | None = None) -> dict:
     releases = [
         figures.Release(
             person_id=r.person_id,
-            office=r.justice_office,
+            office=r.justice_office or "",
             release_date=r.release_date,
             key_person=r.key_person,
             verified=r.verified_at is not None,
@@ -299,11 +321,7 @@ async def indicators(parts: Parts, month: str | None = None) -> dict:
     offices: dict[str, dict[str, Any]] = {}
     for row in [*figures.monthly(releases, first, after, today, arrival), *figures.yearly(releases, after, years)]:
         offices.setdefault(row["office"], {}).update(row)
-    # 全市: the same figures of every release at once (docs/indicators.md), not an average of offices'
-    everyone = [replace(r, office=figures.COUNTY_TOTAL) for r in releases]
-    total: dict[str, Any] = {"office": figures.COUNTY_TOTAL}
-    for row in [*figures.monthly(everyone, first, after, today, arrival), *figures.yearly(everyone, after, years)]:
-        total.update(row)
+    total = figures.county_total(releases, first, after, today, arrival, years)
     return {"month": month, "targets": policy.targets, "offices": list(offices.values()), "total": total}
 
 

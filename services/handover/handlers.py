@@ -172,31 +172,37 @@ class HandoverHandlers(Visits, Resettlement):
             key_reasons=reasons,
         )  # type: ignore[arg-type]
         uow.publish(opened, subject=person_id, cause=event)
-        hid = str(handover_id)
         if kind == "release":
-            if check.linked and self.policy.receipt.automatic_when_linked:
-                await self._receipt(uow, handover_id, event)
-            else:
-                await store.schedule(
-                    f"receipt:{hid}",
-                    "handover.receipt",
-                    receipt_due(now, self.policy, self.county),
-                    {"handover_id": hid},
-                )
-        if reasons and check.linked and kind == "release":
-            await self._police_handover(uow, handover_id, event)
+            # 回执 follows 核查 (docs/indicators.md): the office verifies, then the prison hears back;
+            # until then the receipt's deadline runs (receipt_overdue).
+            await store.schedule(
+                f"receipt:{handover_id}",
+                "handover.receipt",
+                receipt_due(now, self.policy, self.county),
+                {"handover_id": str(handover_id)},
+            )
+        if check.linked:
+            await self._linked(uow, handover_id, event)
+
+    async def _linked(self, uow: UnitOfWork, handover_id: uuid.UUID, cause: IncomingEvent | None) -> None:
+        """A notice linked to an office, at once or later by the county: a key releasee goes to the
+        police with a pick-up plan due; a key person and everyone ordered to 社区康复 owe an arrival."""
+        row = await self._lock(uow, handover_id)
+        store, hid = self.store(uow), str(handover_id)
+        if row["key_person"] and row["kind"] == "release":
+            await self._police_handover(uow, handover_id, cause)
             await store.schedule(
                 f"pickup:{hid}",
                 "handover.pickup",
-                pickup_plan_due(release_date, self.policy, self.county),
+                pickup_plan_due(row["release_date"], self.policy, self.county),
                 {"handover_id": hid},
             )
-        rehab = kind == "rehab" and community_rehabilitation  # 社区康复: everyone ordered to it, key or not
-        if check.linked and (reasons or rehab):
+        rehab = row["kind"] == "rehab" and row["community_rehabilitation"]  # 社区康复: everyone, key or not
+        if row["arrived_at"] is None and (row["key_person"] or rehab):
             await store.schedule(
                 f"arrival:{hid}",
                 "handover.arrival",
-                arrival_due(release_date, self.policy, self.county, rehab),
+                arrival_due(row["release_date"], self.policy, self.county, rehab),
                 {"handover_id": hid},
             )
 
@@ -277,24 +283,32 @@ class HandoverHandlers(Visits, Resettlement):
         actor.require("handover.step" if office else "handover.resolve", office)
 
     async def resolve(self, uow: UnitOfWork, handover_id: uuid.UUID, town: str | None, *, county: bool = True) -> None:
-        """An unlinked notice: link it to a Jiangyin office, or confirm it belongs elsewhere; either way a receipt.
-        A notice linked to an office moves to another only by the county (`county`), as a transfer
-        does: an office cannot hand its own to another (docs/security.md, L9)."""
+        """An unlinked notice: link it to a Jiangyin office, whose 核查 then sends the receipt, or
+        confirm it belongs elsewhere, which is the receipt (unlinked) at once. A notice linked to an
+        office moves to another only by the county (`county`), as a transfer does: an office cannot
+        hand its own to another (docs/security.md, L9)."""
         row = await self._lock(uow, handover_id)
         if row["justice_office"] and town != row["justice_office"] and not county:
             raise StepRefused(
                 f"the notice is linked to {row['justice_office']} already: only the county moves it to another office"
             )
-        if town is not None:
-            check = verify_destination(town, self.offices)
-            if not check.linked:
-                raise StepRefused(check.reason)
-            await self.store(uow).set(
-                handover_id, linked=True, justice_office=town, destination_town=town, unlinked_reason=None
-            )
-        await self._receipt(uow, handover_id, None)
-        if town is not None and row["key_person"] and row["kind"] == "release":
-            await self._police_handover(uow, handover_id, None)
+        if town is None:
+            await self._receipt(uow, handover_id, None)
+            return
+        check = verify_destination(town, self.offices)
+        if not check.linked:
+            raise StepRefused(check.reason)
+        # the new office's own 核查 sends the receipt: another office's check does not count for it
+        await self.store(uow).set(
+            handover_id,
+            linked=True,
+            justice_office=town,
+            destination_town=town,
+            unlinked_reason=None,
+            verified_at=None,
+            verified_by=None,
+        )
+        await self._linked(uow, handover_id, None)
 
     async def update(self, uow: UnitOfWork, handover_id: uuid.UUID, **values: Any) -> dict[str, Any]:
         """A step that records a value (pick-up plan or outcome, release, arrival, agreement)."""
@@ -331,12 +345,24 @@ class HandoverHandlers(Visits, Resettlement):
             await store.add_new_order(court_order_ref(order.court, order.order_no), order.person_id, effective)
 
     async def verify(self, uow: UnitOfWork, actor: Actor, handover_id: uuid.UUID, result: str, note: str) -> dict:
-        """信息核查: a member of staff checked the notice's information against the person."""
-        await self._lock(uow, handover_id)
-        verification = {"result": result, "note": note}
-        await self.store(uow).set(
-            handover_id, verified_at=self.clock(), verified_by=actor.name, verification=verification
-        )
+        """信息核查: a member of the office checked the notice against the person and the household
+        register. Confirmed or corrected, the receipt goes to the prison (回执 follows 核查); not the
+        office's (`not_ours`), the notice goes back to the county's unlinked list with the office's
+        reason, and its receipt waits for the county (docs/indicators.md)."""
+        row = await self._lock(uow, handover_id)
+        if not row["linked"]:
+            raise StepRefused("the notice is on the county's unlinked list: the county links it to an office first")
+        if result == "not_ours" and row["arrived_at"] is not None:
+            raise StepRefused("the person has registered at the office already: the notice is the office's")
+        store, verification = self.store(uow), {"result": result, "note": note}
+        await store.set(handover_id, verified_at=self.clock(), verified_by=actor.name, verification=verification)
+        if result != "not_ours":
+            await self._receipt(uow, handover_id, None)
+            return verification
+        reason = f"{row['justice_office']}核查：非本辖区（{note}）"
+        await store.set(handover_id, linked=False, justice_office=None, unlinked_reason=reason)
+        await store.cancel(f"pickup:{handover_id}")
+        await store.cancel(f"arrival:{handover_id}")
         return verification
 
     async def request_assistance(self, uow: UnitOfWork, handover_id: uuid.UUID, kind: str) -> dict:

@@ -21,7 +21,7 @@ from shared.calendar import add_months
 from shared.county import County
 from shared.db.uow import UnitOfWork
 from shared.events import InformationSupplemented
-from shared.ids import handover_id_for
+from shared.ids import court_order_ref, handover_id_for
 
 
 class Resettlement:
@@ -135,6 +135,32 @@ class Resettlement:
         }
         await store.add_prison_visit(values)
         return {**values, "visit_id": str(values["visit_id"]), "visited_on": visited_on.isoformat()}
+
+    async def record_reoffence(
+        self, uow: UnitOfWork, actor: Actor, handover_id: uuid.UUID, judgment: dict[str, Any]
+    ) -> dict[str, Any]:
+        """重新犯罪: a later judgment of a released person, a prison sentence as well as any other,
+        that the office learned of. Counted in the re-offending rates from its date (docs/indicators.md)
+        once per judgment (its court and number): the court's own order of community corrections
+        under the same number is the same judgment; the same number with other content is refused."""
+        row = await self._lock(uow, handover_id)
+        if row["kind"] != "release":
+            raise StepRefused("re-offences are counted for released prisoners (安置帮教)")
+        on: date = judgment["sentenced_on"]
+        if on > self.county.day_of(self.clock()):
+            raise StepRefused(f"sentenced_on {on} is ahead of the county's today")
+        if on <= row["release_date"]:
+            raise StepRefused(f"sentenced_on {on} is not after the release on {row['release_date']}")
+        ref = court_order_ref(judgment["court"], judgment["judgment_no"])
+        kept = await self.store(uow).add_new_order(ref, row["person_id"], on, judgment["sentence"], actor.name)
+        if (kept["person_id"], kept["effective_on"]) != (row["person_id"], on) or kept["sentence"] not in (
+            judgment["sentence"],
+            "community_corrections",  # the court's order came first: the same judgment
+        ):
+            raise StepRefused(
+                f"judgment {judgment['judgment_no']} of {judgment['court']} is recorded with other content"
+            )
+        return {**judgment, "sentenced_on": on.isoformat(), "recorded_by": kept["recorded_by"]}
 
     async def add_service(
         self,

@@ -1,7 +1,9 @@
 """Prison-release handover through real Kafka, PostgreSQL and every service: a key person's notice →
-receipt to the prison and handover to the police; an ordinary person's → receipt only; a notice
-for a place outside Jiangyin → the unlinked list with its reason; the same notice twice → one
-handover; missed deadlines → alerts; arrival → a resettlement case and a new assessment."""
+handover to the police, and the receipt to the prison once the office has checked it; an ordinary
+person's → the receipt after the check only; a notice the office finds is not its own → back to
+the county's unlinked list; a notice for a place outside Jiangyin → the unlinked list with its
+reason; the same notice twice → one handover; missed deadlines → alerts; arrival → a resettlement
+case and a new assessment."""
 
 from __future__ import annotations
 
@@ -55,6 +57,27 @@ async def test_key_ordinary_unlinked_and_duplicate_notices(platform):
             ids[name] = r.json()
         assert ids["key"] == ids["key-again"]  # the same notice: the same handover
 
+        async def handover_of(notice_no):
+            rows = (await client.get(f"{cc}/api/v1/handovers", headers=duty)).json()
+            return next((h for h in rows if h["notice_no"] == notice_no), None)
+
+        # D3: 回执 follows 核查. The notice alone sends the prison nothing; the office's check does.
+        misplaced = notice()
+        assert (await client.post(f"{gw}/v1/release-notices", json=misplaced, headers=prison)).status_code == 202
+        for body in (key, ordinary, misplaced):
+            row = await eventually(lambda body=body: handover_of(body["notice_no"]))
+            assert row["receipt_at"] is None and row["justice_office"] == "华士镇"
+            result = "not_ours" if body is misplaced else "confirmed"
+            r = await client.post(
+                f"{cc}/api/v1/handovers/{row['handover_id']}/verification",
+                headers=duty,
+                json={"result": result, "note": "户籍在澄江街道" if body is misplaced else "户籍核对一致"},
+            )
+            assert r.status_code == 200, r.text
+        sent_back = await handover_of(misplaced["notice_no"])
+        assert sent_back["justice_office"] is None and sent_back["receipt_at"] is None
+        assert "华士镇" in sent_back["unlinked_reason"] and "澄江街道" in sent_back["unlinked_reason"]
+
         async def receipts():
             items = (await client.get(f"{gw}/v1/receipts", headers=prison)).json()["items"]
             mine = {i["notice_no"]: i for i in items if i["notice_no"] in (key["notice_no"], ordinary["notice_no"])}
@@ -62,6 +85,8 @@ async def test_key_ordinary_unlinked_and_duplicate_notices(platform):
 
         receipts_by_no = await eventually(receipts)
         assert {r["status"] for r in receipts_by_no.values()} == {"linked"}
+        items = (await client.get(f"{gw}/v1/receipts", headers=prison)).json()["items"]
+        assert misplaced["notice_no"] not in {i["notice_no"] for i in items}  # the county's now
         assert receipts_by_no[key["notice_no"]]["justice_office"] == "华士镇"
 
         handovers = (await client.get(f"{gw}/v1/police/handovers", headers=police)).json()["items"]
@@ -184,8 +209,16 @@ async def test_missed_deadlines_raise_alerts_and_arrival_opens_a_case(platform):
         schedule = (await client.get(f"{cc}/api/v1/prison-visits", headers=duty)).json()
         suzhou = next(p for p in schedule["schedule"] if p["prison"] == "江苏省苏州监狱")
         assert suzhou["last_visit"] == today and suzhou["overdue"] is False
-        receipts = (await client.get(f"{gw}/v1/receipts", headers=prison)).json()["items"]
-        late = next(r for r in receipts if r["notice_no"] == planned["notice_no"])
+        check = {"result": "confirmed", "note": "户籍核对一致"}  # the receipt follows the office's check
+        verify = f"{cc}/api/v1/handovers/{plan_this['handover_id']}/verification"
+        r = await client.post(verify, headers=duty, json=check)
+        assert r.status_code == 200, r.text
+
+        async def receipt_of_planned():
+            items = (await client.get(f"{gw}/v1/receipts", headers=prison)).json()["items"]
+            return next((i for i in items if i["notice_no"] == planned["notice_no"]), None)
+
+        late = await eventually(receipt_of_planned)
         assert late["late_notice"] is True and late["notice_days"] <= 20
         r = await client.post(
             f"{cc}/api/v1/handovers/{plan_this['handover_id']}/pickup-plan",

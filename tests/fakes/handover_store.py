@@ -32,6 +32,7 @@ class FakeHandoverStore:
         self.rows: dict[uuid.UUID, dict[str, Any]] = {}
         self.timers: dict[str, tuple[str, datetime, dict[str, Any]]] = {}
         self.new_orders: dict[str, tuple[uuid.UUID, date]] = {}
+        self.sentences: dict[str, tuple[str, str | None]] = {}
         self.slots: dict[uuid.UUID, dict[str, Any]] = {}
         self.prison_visits: list[dict[str, Any]] = []
         self.bases: dict[uuid.UUID, dict[str, Any]] = {}
@@ -113,8 +114,18 @@ class FakeHandoverStore:
     async def released_person(self, person_id: uuid.UUID) -> bool:
         return any(r["person_id"] == person_id for r in self.rows.values())
 
-    async def add_new_order(self, source_ref: str, person_id: uuid.UUID, effective_on: date) -> None:
+    async def add_new_order(
+        self,
+        source_ref: str,
+        person_id: uuid.UUID,
+        effective_on: date,
+        sentence: str = "community_corrections",
+        recorded_by: str | None = None,
+    ) -> dict[str, Any]:
         self.new_orders.setdefault(source_ref, (person_id, effective_on))
+        self.sentences.setdefault(source_ref, (sentence, recorded_by))
+        (pid, on), (kind, by) = self.new_orders[source_ref], self.sentences[source_ref]
+        return {"source_ref": source_ref, "person_id": pid, "effective_on": on, "sentence": kind, "recorded_by": by}
 
     async def police_acknowledged(self, handover_id: uuid.UUID, at: datetime, by: str) -> None:
         row = self.rows.get(handover_id)

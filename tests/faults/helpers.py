@@ -1,4 +1,4 @@
-"""What the fault tests share: opening cases, counting alerts and receipts by their natural ids."""
+"""What the fault tests share: opening cases, counting alerts and opened handovers by their natural ids."""
 
 from __future__ import annotations
 
@@ -108,15 +108,16 @@ async def alerts_once(platform, rule: str, person_ids: list[str]) -> tuple[int, 
     return rows, raised, again
 
 
-async def receipts_once(platform, notice_prefix: str) -> Counter:
-    """Receipts on exchange.outbound.v1 per notice number (distinct event ids)."""
-    receipts, seen = Counter(), set()
-    for _, event in decoded(await read_topic(platform.bootstrap, topics.EXCHANGE_OUTBOUND, timeout_s=30)):
+async def opened_once(platform, notice_prefix: str) -> Counter:
+    """Handovers opened on handover.events.v1 per notice number (distinct event ids): what handover's
+    outbox publishes for every notice without a staff step (a receipt waits for the office's 核查)."""
+    opened, seen = Counter(), set()
+    for _, event in decoded(await read_topic(platform.bootstrap, topics.HANDOVER_EVENTS, timeout_s=30)):
         no = event.get("data", {}).get("notice_no", "")
-        if event.get("type") == "sps.exchange.receipt" and no.startswith(notice_prefix) and event["id"] not in seen:
+        if event.get("type") == "sps.handover.opened" and no.startswith(notice_prefix) and event["id"] not in seen:
             seen.add(event["id"])
-            receipts[no] += 1
-    return receipts
+            opened[no] += 1
+    return opened
 
 
 def gateway_notice(notice_no: str, town: str) -> dict:
@@ -151,22 +152,22 @@ class Settled:
     rows: int  # zone_exit alert rows in alerting's database
     raised: Counter  # alert_id → distinct raised records on alerts.v1
     again: int  # raised records delivered again with the same event id
-    receipts: Counter  # notice number → distinct receipts on exchange.outbound.v1
+    opened: Counter  # notice number → distinct sps.handover.opened on handover.events.v1
     alert_s: float  # how long the alerts took to all arrive, from the call
-    recovery_s: float  # from `since` until alerts and receipts were all there
+    recovery_s: float  # from `since` until alerts and opened handovers were all there
     lost: int
     doubled: int
-    expected: int  # one alert per person and one receipt per notice
+    expected: int  # one alert per person and one opened handover per notice
 
     def figure(self, fault: str, how: str, events_sent: int, notes: list[str]) -> Figure:
-        """The fault suite's row for one fault whose alerts and receipts were counted here."""
+        """The fault suite's row for one fault whose alerts and opened handovers were counted here."""
         return Figure(
             fault=fault,
             how=how,
             events_sent=events_sent,
             faults_injected=1,
             expected=self.expected,
-            delivered_once=len(self.raised) + len(self.receipts),
+            delivered_once=len(self.raised) + len(self.opened),
             lost=self.lost,
             doubled=self.doubled,
             recovery_s=round(self.recovery_s, 1),
@@ -175,22 +176,22 @@ class Settled:
 
 
 async def settle(platform, ids: list[str], notice_prefix: str, notices: int, since: float) -> Settled:
-    """Wait for one zone_exit alert per person and one receipt per notice, then count both
+    """Wait for one zone_exit alert per person and one opened handover per notice, then count both
     again after a pause (a double would show by then) and assert each is there exactly once."""
     alert_s = await wait_alerts(platform, "zone_exit", ids)
     deadline = time.monotonic() + 120
-    while len(receipts := await receipts_once(platform, notice_prefix)) < notices:
-        assert time.monotonic() < deadline, f"only {len(receipts)} of {notices} receipts"
+    while len(opened := await opened_once(platform, notice_prefix)) < notices:
+        assert time.monotonic() < deadline, f"only {len(opened)} of {notices} handovers opened"
         await asyncio.sleep(1.0)
     recovery = time.monotonic() - since
     await asyncio.sleep(3.0)
     rows, raised, again = await alerts_once(platform, "zone_exit", ids)
-    receipts = await receipts_once(platform, notice_prefix)
-    doubled = (rows - len(ids)) + sum(n - 1 for n in raised.values()) + sum(n - 1 for n in receipts.values())
-    lost = (len(ids) - len(raised)) + (notices - len(receipts))
+    opened = await opened_once(platform, notice_prefix)
+    doubled = (rows - len(ids)) + sum(n - 1 for n in raised.values()) + sum(n - 1 for n in opened.values())
+    lost = (len(ids) - len(raised)) + (notices - len(opened))
     assert rows == len(ids) and len(raised) == len(ids) and set(raised.values()) == {1}, (rows, raised.most_common(2))
-    assert len(receipts) == notices and set(receipts.values()) == {1}, receipts.most_common(2)
-    return Settled(rows, raised, again, receipts, alert_s, recovery, lost, doubled, len(ids) + notices)
+    assert len(opened) == notices and set(opened.values()) == {1}, opened.most_common(2)
+    return Settled(rows, raised, again, opened, alert_s, recovery, lost, doubled, len(ids) + notices)
 
 
 async def post_until_accepted(http: httpx.AsyncClient, path: str, body: dict, auth: dict) -> int:

@@ -1,6 +1,6 @@
 """The Kafka broker dies mid-stream (kill -9) and comes back. While it is away the gateway keeps
 answering 202 (its outbox holds what Kafka cannot take) and the services keep what they publish
-in their outboxes; afterwards everything drains, and every alert and receipt exists once."""
+in their outboxes; afterwards everything drains, and every alert and opened handover exists once."""
 
 from __future__ import annotations
 
@@ -73,7 +73,7 @@ async def test_broker_killed_and_restarted_mid_stream_loses_and_doubles_nothing(
                 f"after it was started; the platform had caught up {done.recovery_s - broker_ready_s:.1f} s after that",
                 f"{PERSONS} zone_exit alerts each once in the database and on alerts.v1 ({done.again} raised records "
                 f"redelivered with the same id), {done.alert_s:.1f} s after the broker answered",
-                f"{NOTICES} receipts on exchange.outbound.v1, each once",
+                f"{NOTICES} handovers opened on handover.events.v1, each once",
             ],
         )
     )

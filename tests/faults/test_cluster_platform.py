@@ -11,7 +11,7 @@ Then the platform: under a steady background of fixes, three faults in turn, eac
 gateway: a broker killed with SIGKILL (not restarted until its round is counted), a supervision
 replica killed with SIGKILL (likewise), and the PostgreSQL primary killed with SIGKILL and its
 standby promoted by the operator's step (`make promote`). After each: every zone_exit alert
-and every receipt exists exactly once, counted by natural ids."""
+and every opened handover exists exactly once, counted by natural ids."""
 
 from __future__ import annotations
 
@@ -359,7 +359,7 @@ async def test_replicated_platform_loses_a_broker_a_replica_and_the_database_pri
         f"supervision and alerting. A background of {BACKGROUND_PER_S} fixes/s for {BACKGROUND_PERSONS} persons "
         f"runs throughout. Each round: {PERSONS} persons with cases, {NOTICES} pre-release notices through the "
         f"gateway, half before the fault and half after it, with every person's fix outside the county posted "
-        f"after it. Recovery is from the fault to the last alert and receipt."
+        f"after it. Recovery is from the fault to the last alert and opened handover."
     )
     rounds = [
         ("one of three Kafka brokers killed (replicated platform)", broker, "not restarted until the round is counted"),
@@ -382,7 +382,7 @@ async def test_replicated_platform_loses_a_broker_a_replica_and_the_database_pri
                     f"{detail}; {note}",
                     f"{PERSONS} zone_exit alerts each once in the database and on alerts.v1 ({done.again} raised "
                     f"records redelivered with the same id)",
-                    f"{NOTICES} receipts on exchange.outbound.v1, each once; the gateway answered 503 with "
+                    f"{NOTICES} handovers opened on handover.events.v1, each once; the gateway answered 503 with "
                     f"Retry-After {refused} times (a client that honours it loses nothing)",
                     f"{sent_background:,} background fixes over the three rounds",
                 ],

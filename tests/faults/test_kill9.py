@@ -1,6 +1,6 @@
 """kill -9 each consuming service in turn while fixes and pre-release notices flow; restart it.
 Every expected alert exists exactly once (by alert_id) in alerting's database and is raised once
-on alerts.v1; every notice gets exactly one receipt; every arrival deadline that falls due while
+on alerts.v1; every notice opens exactly one handover; every arrival deadline that falls due while
 the services die and come back fires exactly once (漏管: one alert per person)."""
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ from shared import topics
 from shared.envelope import encode, new_event
 from shared.events import MaskedPerson, ReleaseNoticeIngested
 from tests.faults.conftest import Figure, scaled
-from tests.faults.helpers import alerts_once, execute, open_cases, receipts_once, scalar, wait_alerts
+from tests.faults.helpers import alerts_once, execute, open_cases, opened_once, scalar, wait_alerts
 from tests.kafka_helpers import decoded, read_topic
 
 pytestmark = pytest.mark.faults
@@ -154,8 +154,8 @@ async def test_kill_9_each_service_under_load_loses_and_doubles_nothing(platform
         len(fired),
         sorted(len(ids) for ids in fired.values())[-3:],
     )
-    receipts = await receipts_once(platform, f"FAULT-{run}-")
-    assert len(receipts) == NOTICES and set(receipts.values()) == {1}, (len(receipts), receipts.most_common(3))
+    opened = await opened_once(platform, f"FAULT-{run}-")
+    assert len(opened) == NOTICES and set(opened.values()) == {1}, (len(opened), opened.most_common(3))
     figures.add(
         Figure(
             fault="kill -9 of each consuming service under load",
@@ -169,7 +169,7 @@ async def test_kill_9_each_service_under_load_loses_and_doubles_nothing(platform
             events_sent=len(all_fixes) + NOTICES + PERSONS,
             faults_injected=len(killed_at),
             expected=len(expected) + NOTICES + keys,
-            delivered_once=len(raised) + len(receipts) + len(fired),
+            delivered_once=len(raised) + len(opened) + len(fired),
             lost=0,
             doubled=0,
             recovery_s=round(recovery_s, 1),
@@ -177,7 +177,7 @@ async def test_kill_9_each_service_under_load_loses_and_doubles_nothing(platform
                 f"{len(expected)} zone_exit alerts: each once in alerting's database and raised once on alerts.v1 "
                 f"(by alert_id); {redelivered} raised records were redelivered with the same CloudEvent id and "
                 "dropped by consumers' inboxes",
-                f"{NOTICES:,} receipts on exchange.outbound.v1, each once",
+                f"{NOTICES:,} handovers opened on handover.events.v1, each once",
                 f"{keys} arrival deadlines (漏管): each fired once (one release-intake-missed event per deadline) "
                 "and one release_intake_missed alert per person",
             ],

@@ -1,6 +1,6 @@
 """PostgreSQL stops mid-stream and comes back. Every service says so on /readyz (503) while it is
 away, holds its place on Kafka (nothing is committed that was not handled), reconnects by
-itself, and the alerts and receipts of what arrived meanwhile exist once."""
+itself, and the alerts and opened handovers of what arrived meanwhile exist once."""
 
 from __future__ import annotations
 
@@ -83,7 +83,7 @@ async def test_postgres_restarted_mid_stream_services_report_not_ready_and_recov
                 f"{ready_s:.1f} s after it was back",
                 f"{PERSONS} zone_exit alerts each once in the database and on alerts.v1 ({done.again} raised records "
                 "redelivered with the same id)",
-                f"{NOTICES} receipts, each once",
+                f"{NOTICES} handovers opened, each once",
             ],
         )
     )

@@ -1,5 +1,5 @@
 """Handover's handlers on a fake unit of work and store, with a fixed clock: a notice opens one
-handover (a second copy is a duplicate), a linked one gets its receipt at once, a key person is
+handover (a second copy is a duplicate), a linked one gets its receipt after the office's 核查, a key person is
 handed to the police with pick-up and arrival deadlines, an unlinked one waits for the county,
 an arrival is registered once. No Kafka, no PostgreSQL."""
 
@@ -65,24 +65,71 @@ def test_the_fake_store_has_every_method_of_the_real_one():
     assert missing_methods(HandoverStore, FakeHandoverStore(None)) == []
 
 
-async def test_a_linked_ordinary_notice_opens_once_and_is_receipted_at_once(world):
+async def test_a_linked_notice_opens_once_and_its_receipt_waits_for_the_offices_check(world):
+    """D3: 回执 follows 核查. The notice alone sends nothing to the prison; the receipt's deadline
+    runs; the office's check (confirmed or corrected) sends the receipt, once."""
+    from shared.authority import Actor
+
     handlers, uow, store = world
     n = notice()
     await receive(handlers, uow, n)
     await receive(handlers, uow, n)  # the same notice again
-    (row,) = store.rows.values()
-    assert (row["linked"], row["justice_office"], row["receipt_at"], row["duplicates"]) == (True, "华士镇", NOW, 1)
+    ((hid, row),) = store.rows.items()
+    assert (row["linked"], row["justice_office"], row["receipt_at"], row["duplicates"]) == (True, "华士镇", None, 1)
+    assert uow.types() == ["sps.handover.opened"]
+    assert set(store.timers) == {f"receipt:{hid}"}  # ordinary: no pick-up or arrival deadline
+    officer = Actor("officer-hs", "justice_officer", "华士镇")
+    await handlers.verify(cast(Any, uow), officer, hid, "corrected", "现住址更正为华士镇华西村")
+    await handlers.verify(cast(Any, uow), officer, hid, "confirmed", "再次核对")
     assert uow.types() == ["sps.handover.opened", "sps.exchange.receipt"]
-    assert store.timers == {}  # ordinary: no pick-up or arrival deadline, and the receipt is sent
+    assert store.rows[hid]["receipt_at"] == NOW and store.timers == {}
+    assert uow.published[-1][1].data["status"] == "linked"
+
+
+async def test_a_notice_the_office_finds_is_not_its_own_goes_back_to_the_county(world):
+    """D3: an office's 核查 that finds the person does not live there sends the notice back to the
+    unlinked list with the office's reason, its deadlines with it; the county links it to the right
+    office, whose own check sends the receipt; or confirms it belongs elsewhere: the receipt says so."""
+    from shared.authority import Actor
+
+    handlers, uow, store = world
+    key = notice(three_false=True)
+    await receive(handlers, uow, key)
+    (hid,) = list(store.rows)
+    assert {k.split(":")[0] for k in store.timers} == {"receipt", "pickup", "arrival"}
+    wrong = Actor("officer-hs", "justice_officer", "华士镇")
+    await handlers.verify(cast(Any, uow), wrong, hid, "not_ours", "本人户籍已迁至澄江街道")
+    row = store.rows[hid]
+    assert (row["linked"], row["justice_office"], row["receipt_at"]) == (False, None, None)
+    assert "华士镇" in row["unlinked_reason"] and "澄江街道" in row["unlinked_reason"]
+    assert set(store.timers) == {f"receipt:{hid}"}  # the receipt is still owed, now by the county
+    assert "sps.exchange.receipt" not in uow.types()
+    with pytest.raises(StepRefused, match="unlinked"):  # no office may check it until the county links it
+        await handlers.verify(cast(Any, uow), wrong, hid, "confirmed", "x")
+
+    await handlers.resolve(cast(Any, uow), hid, "澄江街道")
+    row = store.rows[hid]
+    assert (row["justice_office"], row["verified_at"], row["receipt_at"]) == ("澄江街道", None, None)
+    assert {k.split(":")[0] for k in store.timers} == {"receipt", "pickup", "arrival"}
+    await handlers.verify(cast(Any, uow), Actor("officer-cj", "justice_officer", "澄江街道"), hid, "confirmed", "一致")
+    assert store.rows[hid]["receipt_at"] == NOW and uow.published[-1][1].data["justice_office"] == "澄江街道"
+
+    elsewhere = notice()
+    await receive(handlers, uow, elsewhere)
+    hid2 = next(h for h in store.rows if h != hid)
+    await handlers.verify(cast(Any, uow), wrong, hid2, "not_ours", "本人在无锡市区居住")
+    await handlers.resolve(cast(Any, uow), hid2, None)  # the county: it belongs outside Jiangyin
+    receipt = uow.published[-1][1].data
+    assert receipt["status"] == "unlinked" and "无锡市区" in receipt["reason"]
 
 
 async def test_a_key_person_goes_to_the_police_with_pickup_and_arrival_deadlines(world):
     handlers, uow, store = world
     n = notice(three_false=True)
     await receive(handlers, uow, n)
-    assert uow.types() == ["sps.handover.opened", "sps.exchange.receipt", "sps.exchange.police-handover"]
+    assert uow.types() == ["sps.handover.opened", "sps.exchange.police-handover"]
     hid = next(iter(store.rows))
-    assert {k.split(":")[0] for k in store.timers} == {"pickup", "arrival"}
+    assert {k.split(":")[0] for k in store.timers} == {"receipt", "pickup", "arrival"}
     pickup_due = store.timers[f"pickup:{hid}"][1]
     assert pickup_due < datetime(2027, 1, 20, tzinfo=UTC)  # a plan is due before the release day
     timer = Timer(key=f"pickup:{hid}", kind="handover.pickup", due_at=pickup_due, payload={"handover_id": str(hid)})
@@ -134,7 +181,7 @@ async def test_an_unlinked_notice_waits_for_a_receipt_and_an_arrival_needs_a_lin
     with pytest.raises(StepRefused, match="unlinked"):
         await handlers.update(cast(Any, uow), hid, arrived_at=NOW)
     await handlers.resolve(cast(Any, uow), hid, "澄江街道")
-    assert store.rows[hid]["justice_office"] == "澄江街道" and f"receipt:{hid}" not in store.timers
+    assert store.rows[hid]["justice_office"] == "澄江街道" and f"receipt:{hid}" in store.timers  # its 核查 sends it
     with pytest.raises(StepRefused, match="only the county"):  # L9: an office cannot pass it on
         await handlers.resolve(cast(Any, uow), hid, "华士镇", county=False)
     assert store.rows[hid]["justice_office"] == "澄江街道"
@@ -246,6 +293,7 @@ async def test_information_is_supplemented_after_arrival_and_goes_to_risk(world)
 async def test_a_notice_less_than_a_month_before_release_is_flagged_late_on_its_receipt(world):
     """前置化 (docs/domain.md §2): a calendar month's notice is in time, a day less is late
     (docs/rules.md); the receipt says so, with the days it gave."""
+    from shared.authority import Actor
     from shared.calendar import add_months
 
     handlers, uow, store = world
@@ -253,6 +301,8 @@ async def test_a_notice_less_than_a_month_before_release_is_flagged_late_on_its_
     month_on = add_months(today, 1)
     for release in (month_on, month_on - timedelta(days=1)):
         await receive(handlers, uow, notice("华士镇", release_date=release))
+    for hid in list(store.rows):  # the receipt follows the office's check (D3)
+        await handlers.verify(cast(Any, uow), Actor("o", "justice_officer", "华士镇"), hid, "confirmed", "一致")
     receipts = [e.data for _, e in uow.published if e.type == "sps.exchange.receipt"]
     days = (month_on - today).days
     assert [(r["late_notice"], r["notice_days"]) for r in receipts] == [(False, days), (True, days - 1)]
@@ -345,3 +395,37 @@ async def test_a_placement_in_a_resettlement_base_takes_one_of_its_places_and_no
     assert placed["base_id"] == str(base_id)
     with pytest.raises(StepRefused, match="no place left"):
         await handlers.add_service(cast(Any, uow), officer, hids[1], "placed_base", day, None, base_id)
+
+
+async def test_a_prison_sentence_the_office_records_counts_as_a_re_offence_once(world):
+    """D11: re-offending is any later judgment, a prison sentence too, not only the court's orders
+    of community corrections: the office records it on the released person's handover, once per
+    judgment; the same judgment again is the same record, with other content refused; a judgment
+    before the release or ahead of today is refused."""
+    from shared.authority import Actor
+
+    handlers, uow, store = world
+    released = notice(release_date=date(2026, 6, 1))
+    await receive(handlers, uow, released)
+    (hid,) = list(store.rows)
+    officer = Actor("officer-hs", "justice_officer", "华士镇")
+    judgment = {
+        "court": "江阴市人民法院",
+        "judgment_no": "(2026)苏0281刑初9号",
+        "sentenced_on": date(2026, 11, 20),
+        "sentence": "imprisonment",
+    }
+    kept = await handlers.record_reoffence(cast(Any, uow), officer, hid, judgment)
+    assert kept["recorded_by"] == "officer-hs" and kept["sentenced_on"] == "2026-11-20"
+    await handlers.record_reoffence(cast(Any, uow), officer, hid, judgment)  # the same again: one record
+    assert list(store.new_orders.values()) == [(released.person_id, date(2026, 11, 20))]
+    with pytest.raises(StepRefused, match="other content"):
+        await handlers.record_reoffence(cast(Any, uow), officer, hid, {**judgment, "sentenced_on": date(2026, 11, 21)})
+    with pytest.raises(StepRefused, match="not after the release"):
+        await handlers.record_reoffence(
+            cast(Any, uow), officer, hid, {**judgment, "judgment_no": "x", "sentenced_on": date(2026, 6, 1)}
+        )
+    with pytest.raises(StepRefused, match="ahead"):
+        await handlers.record_reoffence(
+            cast(Any, uow), officer, hid, {**judgment, "judgment_no": "y", "sentenced_on": date(2026, 12, 11)}
+        )

@@ -96,3 +96,19 @@ def test_the_years_resettlement_measures() -> None:
 def test_an_office_without_releases_has_no_rate_rather_than_a_perfect_one() -> None:
     (office,) = monthly([release(date(2026, 12, 3), office="华士镇")], DEC_1, JAN_1, date(2026, 12, 31), seven_days)
     assert office["key_pickup_rate"] is None and office["police_control_rate"] is None
+
+
+def test_a_notice_on_the_countys_unlinked_list_counts_in_the_county_row_only() -> None:
+    """D3: a notice no office has (never linked, or sent back by an office's 核查) is due a receipt
+    from the county: it counts in 全市's releases and receipt rate, in no office's."""
+    from services.handover.domain.indicators import COUNTY_TOTAL, county_total
+
+    rows = [
+        release(date(2026, 12, 3), verified=True, receipted=True),
+        release(date(2026, 12, 5), office=""),  # on the unlinked list, no receipt yet
+    ]
+    (office,) = monthly(rows, DEC_1, JAN_1, today=date(2026, 12, 31), arrival=seven_days)
+    assert (office["office"], office["releases"], office["receipt_rate"]) == ("澄江街道", 1, 1.0)
+    total = county_total(rows, DEC_1, JAN_1, date(2026, 12, 31), seven_days, 5)
+    assert (total["office"], total["releases"], total["receipt_rate"]) == (COUNTY_TOTAL, 2, 0.5)
+    assert total["verification_rate"] == 0.5

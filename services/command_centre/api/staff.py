@@ -638,6 +638,7 @@ async def handover_step(
         "assistance",
         "services",
         "supplement",
+        "reoffence",
         "agreement-check",
         "application",
     ],

@@ -116,8 +116,9 @@ CATALOGUE: tuple[Indicator, ...] = (
         "count",
         "本月刑满释放人数",
         "Releases due",
-        "释放日期在本月、目的地为本司法所的预释放人员数，无论是否已报到。",
-        "Releasees of the office whose release date falls in the month, registered or not.",
+        "释放日期在本月、目的地为本司法所的预释放人员数，无论是否已报到；全市另含尚未衔接到司法所的通知。",
+        "Releasees of the office whose release date falls in the month, registered or not; "
+        "全市 also counts the notices not yet linked to an office.",
     ),
     Indicator(
         "verification_rate",
@@ -132,8 +133,11 @@ CATALOGUE: tuple[Indicator, ...] = (
         "rate",
         "回执率",
         "Receipt rate",
-        "本月释放人员中已向监狱发送衔接回执的人数 ÷ 本月释放人数。",
-        "Releases of the month whose receipt was sent to the prison ÷ releases due.",
+        "本月释放人员中经司法所核查（信息无误或已更正）后已向监狱发送衔接回执的人数 ÷ 本月释放人数；"
+        "核查为非本辖区的退回县局，由县局指定司法所或确认属外地后发送回执。",
+        "Releases of the month whose receipt was sent to the prison after the office verified the notice "
+        "(confirmed or corrected) ÷ releases due; a notice the office finds is not its own goes back to the "
+        "county, which links it to another office or confirms it belongs elsewhere and receipts it.",
     ),
     Indicator(
         "key_pickup_rate",
@@ -249,10 +253,11 @@ CATALOGUE: tuple[Indicator, ...] = (
         "rate",
         "五年内重新犯罪率",
         "Re-offending within five years",
-        "截至本月末五年内释放的人员中，释放后五年内又被法院判处（按人员编号匹配新的社区矫正决定）"
-        "的人数 ÷ 五年内释放人数。",
-        "Of those released in the five years to the month's end, the share with a new court order within "
-        "five years of release (matched by person id) ÷ those released.",
+        "截至本月末五年内释放的人员中，释放后五年内又被法院判处（法院的社区矫正决定按人员编号匹配；"
+        "判处实刑等其他判决由司法所登记）的人数 ÷ 五年内释放人数，以判决日期计。",
+        "Of those released in the five years to the month's end, the share sentenced again within five years "
+        "of release (a court's community-corrections order matched by person id; a prison sentence or any "
+        "other judgment recorded by the office) ÷ those released, by the judgment's date.",
         "year",
     ),
     Indicator(
@@ -260,8 +265,9 @@ CATALOGUE: tuple[Indicator, ...] = (
         "rate",
         "当年内重新犯罪率",
         "Re-offending in the same year",
-        "本年释放的人员中，释放当年又被法院判处的人数 ÷ 本年释放人数。",
-        "Of those released this year, the share with a new court order in the year of release ÷ released this year.",
+        "本年释放的人员中，释放当年又被法院判处（含判处实刑）的人数 ÷ 本年释放人数。",
+        "Of those released this year, the share sentenced again (a prison sentence too) in the year of release "
+        "÷ released this year.",
         "year",
     ),
     Indicator(

@@ -64,7 +64,8 @@ async def handover(conn: AsyncConnection, handover_id: uuid.UUID) -> Any:
 
 
 async def releases(conn: AsyncConnection, since: date, until: date) -> list[Any]:
-    """Linked release handovers with release dates in [since, until), with their later orders."""
+    """Release handovers with release dates in [since, until), linked or still on the county's
+    unlinked list (not those the county confirmed belong elsewhere), with their later orders."""
     h, o = handovers.c, new_orders.c
     orders = (
         sa.select(sa.func.coalesce(sa.func.array_agg(o.effective_on), sa.text("'{}'::date[]")))
@@ -87,7 +88,7 @@ async def releases(conn: AsyncConnection, since: date, until: date) -> list[Any]
         h.assistance,
         orders.label("new_orders"),
     ).where(
-        h.kind == "release", h.linked, h.justice_office.isnot(None), h.release_date >= since, h.release_date < until
+        h.kind == "release", sa.or_(h.linked, h.receipt_at.is_(None)), h.release_date >= since, h.release_date < until
     )
     return list((await conn.execute(query)).all())
 

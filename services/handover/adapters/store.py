@@ -96,12 +96,22 @@ class HandoverStore:
         query = sa.select(handovers.c.handover_id).where(handovers.c.person_id == person_id).limit(1)
         return (await self.conn.execute(query)).first() is not None
 
-    async def add_new_order(self, source_ref: str, person_id: uuid.UUID, effective_on: date) -> None:
+    async def add_new_order(
+        self,
+        source_ref: str,
+        person_id: uuid.UUID,
+        effective_on: date,
+        sentence: str = "community_corrections",
+        recorded_by: str | None = None,
+    ) -> dict[str, Any]:
+        """Kept once per judgment (its court and number); answers the judgment as kept, the first
+        record's content if there was one."""
+        values = {"source_ref": source_ref, "person_id": person_id, "effective_on": effective_on}
         await self.conn.execute(
-            insert(new_orders)
-            .values(source_ref=source_ref, person_id=person_id, effective_on=effective_on)
-            .on_conflict_do_nothing()
+            insert(new_orders).values(**values, sentence=sentence, recorded_by=recorded_by).on_conflict_do_nothing()
         )
+        kept = await self.conn.execute(sa.select(new_orders).where(new_orders.c.source_ref == source_ref))
+        return dict(kept.mappings().one())
 
     async def police_acknowledged(self, handover_id: uuid.UUID, at: datetime, by: str) -> None:
         """The police took over: the first acknowledgement is kept."""

@@ -54,6 +54,8 @@ new_orders = sa.Table(
     sa.Column("source_ref", sa.Text, primary_key=True),
     sa.Column("person_id", pg.UUID(as_uuid=True), nullable=False, index=True),
     sa.Column("effective_on", sa.Date, nullable=False),
+    sa.Column("sentence", sa.Text, nullable=False, server_default="community_corrections"),  # as migration 0012
+    sa.Column("recorded_by", sa.Text),  # the office's member of staff; none for a court's own order
 )
 
 sa.Index("handovers_office_release", handovers.c.justice_office, handovers.c.release_date)  # as migration 0002

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 from typing import Any
 
@@ -28,7 +28,7 @@ class Release:
     """One release handover as the indicators need it."""
 
     person_id: uuid.UUID
-    office: str
+    office: str  # empty while the notice is on the county's unlinked list (未衔接): counted in 全市 only
     release_date: date
     key_person: bool
     verified: bool = False  # 信息核查 done by a member of staff
@@ -53,7 +53,7 @@ def monthly(
     """Per office, the releases due in [start, end) and how far each step got."""
     due = [r for r in releases if start <= r.release_date < end]
     out = []
-    for office in sorted({r.office for r in due}):
+    for office in sorted({r.office for r in due if r.office}):
         mine = [r for r in due if r.office == office]
         key = [r for r in mine if r.key_person]
         ordinary = [r for r in mine if not r.key_person]
@@ -77,6 +77,18 @@ def monthly(
     return out
 
 
+def county_total(
+    releases: list[Release], start: date, end: date, today: date, arrival: Callable[[date], Deadline], years: int
+) -> dict[str, Any]:
+    """全市: the same figures of every release at once, the notices still on the county's unlinked
+    list with them (their receipts are the county's to send), never an average of the offices'."""
+    everyone = [replace(r, office=COUNTY_TOTAL) for r in releases]
+    total: dict[str, Any] = {"office": COUNTY_TOTAL}
+    for row in [*monthly(everyone, start, end, today, arrival), *yearly(everyone, end, years)]:
+        total.update(row)
+    return total
+
+
 def _intake_missed(r: Release, today: date, arrival: Deadline) -> bool:
     """漏管: a key person not registered within the arrival window, once its last day is over
     (the one period rule, docs/rules.md: arriving on the last day is in time)."""
@@ -89,7 +101,7 @@ def yearly(releases: list[Release], end: date, window_years: int) -> list[dict[s
     year_start = date(date.fromordinal(end.toordinal() - 1).year, 1, 1)  # the year of the month's last day
     five_years_before = add_years(end, -window_years)
     out = []
-    for office in sorted({r.office for r in releases}):
+    for office in sorted({r.office for r in releases if r.office}):
         mine = [r for r in releases if r.office == office]
         this_year = [r for r in mine if year_start <= r.release_date < end]
         last_five = [r for r in mine if five_years_before <= r.release_date < end]

@@ -18,8 +18,7 @@ class _Strict(BaseModel):
 
 
 class ReceiptPolicy(_Strict):
-    within_working_days: int = Field(ge=1)
-    automatic_when_linked: bool
+    within_working_days: int = Field(ge=1)  # from the notice; the receipt follows the office's 核查
 
 
 class PickupPolicy(_Strict):

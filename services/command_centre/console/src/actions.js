@@ -130,6 +130,8 @@ export const HANDOVER_ACTIONS = {
   "agreement-check": handover("agreement-check", [{ name: "on", label: "on", type: "date" }, { name: "kept", label: "kept", type: "switch" }, area("note")]),
   application: handover("application", [{ name: "at", type: "datetime" }]),
   assistance: handover("assistance", [choice("kind", "assistance")]),
+  // 重新犯罪: a later judgment the office learned of (a prison sentence too), for the re-offending rates.
+  reoffence: handover("reoffence", [text("court", { label: "court" }), text("judgment_no", { label: "judgmentNo" }), { name: "sentenced_on", label: "sentencedOn", type: "date" }, choice("sentence", "sentence")]),
   services: handover("services", [choice("kind", "service"), { name: "on", label: "on", type: "date" }, area("note", { optional: true })]),
   // 信息补录 after arrival: what is known; risk assesses again with it.
   supplement: handover("supplement", ["employment", "family_support", "housing", "substance_use"].map((f) => choice(f, f, { optional: true }))),

@@ -71,7 +71,7 @@ export default {
     intake: "Record the report (报到)", reportedAt: "Reported at",
     observedAt: "Observed at", outcome: "Outcome", ground: "Legal ground", deviceId: "Device id", startsOn: "Starts on",
     reviewNote: "Review note", level: "New level", members: "Members", memberName: "Name", memberRole: "Role", sex: "Sex",
-    town: "Town (leave empty: it belongs elsewhere)", who: "Who picks up", escort: "Escort", terms: "Terms (one per line)", signedOn: "Signed on", on: "On",
+    town: "Town (leave empty: it belongs elsewhere)", who: "Who picks up", escort: "Escort", terms: "Terms (one per line)", court: "Court", judgmentNo: "Judgment no.", sentencedOn: "Sentenced on", signedOn: "Signed on", on: "On",
     addMember: "Add a member", required: "Required", submit: "Submit", saved: "Saved", needsRole: "Needs: {roles}",
   },
   leaveStatus: { requested: "To decide", approved: "Approved", declined: "Refused", returned: "Returned" },
@@ -123,13 +123,14 @@ export default {
       revocation_pending: "Revocation about to be proposed",
     },
     risk: { low: "Low", medium: "Medium", high: "High" },
-    verification: { confirmed: "Confirmed", corrected: "Corrected" },
+    verification: { confirmed: "Confirmed", corrected: "Corrected", not_ours: "Not ours (back to the county)" },
     pickup: { picked_up: "Picked up", failed: "Failed", declined: "Declined" },
     assistance: { minimum_living: "Minimum living allowance", medical: "Medical", housing: "Housing", temporary_relief: "Temporary relief", other: "Other" },
     service: {
       placed_employment: "Placed: employment", placed_self_employed: "Placed: self-employed", placed_family: "Placed: with family", placed_base: "Placed: resettlement base",
       unemployment_registration: "Unemployment registration", skills_training: "Skills training", job_referral: "Job referral",
     },
+    sentence: { imprisonment: "Imprisonment (back to prison)", criminal_detention: "Criminal detention", community_corrections: "Control or probation", fine_only: "A fine or other penalty only" },
     sex: { M: "Male", F: "Female" },
   },
   handover: {
@@ -140,7 +141,7 @@ export default {
     keyPerson: "Key person", steps: "Steps",
     step: {
       resolve: "Assign office", verification: "Verification", "pickup-plan": "Pick-up plan", "pickup-outcome": "Pick-up outcome",
-      release: "Release", arrival: "Arrival", agreement: "Agreement", assistance: "Assistance", services: "Services", "agreement-check": "Is the agreement kept", application: "Applied for assistance themselves", supplement: "Information after arrival",
+      release: "Release", arrival: "Arrival", agreement: "Agreement", assistance: "Assistance", services: "Services", "agreement-check": "Is the agreement kept", application: "Applied for assistance themselves", reoffence: "Re-offence", supplement: "Information after arrival",
     },
   },
   keyPersons: { remove: "Take off", removeReason: "Why taken off", add: "Put on the list", addReason: "Why listed", find: "Find", removedTitle: "Taken off this month", reasonNeeded: "Each person taken off or put on needs a reason", month: "Month", office: "Office", confirmed: "Confirmed", draft: "To confirm", reason: "Why listed", empty: "No one listed this month" },

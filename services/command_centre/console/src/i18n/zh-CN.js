@@ -70,7 +70,7 @@ export default {
     intake: "登记报到", reportedAt: "报到时间",
     observedAt: "发现时间", outcome: "结果", ground: "法定情形", deviceId: "设备编号", startsOn: "开始日期",
     reviewNote: "续期审查意见", level: "调整后等级", members: "小组成员", memberName: "姓名", memberRole: "身份", sex: "性别",
-    town: "所属镇（街道），留空表示确属外地", who: "接回人", escort: "护送安排", terms: "协议条款（每行一条）", signedOn: "签订日期", on: "日期",
+    town: "所属镇（街道），留空表示确属外地", who: "接回人", escort: "护送安排", terms: "协议条款（每行一条）", court: "判决法院", judgmentNo: "判决书编号", sentencedOn: "判决日期", signedOn: "签订日期", on: "日期",
     addMember: "添加成员", required: "此项必填", submit: "提交", saved: "已保存", needsRole: "此操作需要：{roles}",
   },
   leaveStatus: { requested: "待审批", approved: "已批准", declined: "未批准", returned: "已销假" },
@@ -122,13 +122,14 @@ export default {
       revocation_pending: "拟提请撤销缓刑、假释或者暂予监外执行收监执行",
     },
     risk: { low: "低", medium: "中", high: "高" },
-    verification: { confirmed: "信息无误", corrected: "已更正" },
+    verification: { confirmed: "信息无误", corrected: "已更正", not_ours: "非本辖区（退回县局）" },
     pickup: { picked_up: "已接回", failed: "未接到", declined: "本人拒绝" },
     assistance: { minimum_living: "最低生活保障", medical: "医疗救助", housing: "住房", temporary_relief: "临时救助", other: "其他" },
     service: {
       placed_employment: "安置：就业", placed_self_employed: "安置：自主创业", placed_family: "安置：家庭接纳", placed_base: "安置：安置基地",
       unemployment_registration: "就业服务：失业登记", skills_training: "就业服务：技能培训", job_referral: "就业服务：推荐就业",
     },
+    sentence: { imprisonment: "有期徒刑及以上（收监）", criminal_detention: "拘役", community_corrections: "管制、缓刑", fine_only: "单处附加刑" },
     sex: { M: "男", F: "女" },
   },
   handover: {
@@ -138,7 +139,7 @@ export default {
     notice: "通知编号", person: "人员", office: "司法所", releaseDate: "释放日期", keyPerson: "重点人员", steps: "办理",
     step: {
       resolve: "指定司法所", verification: "核实", "pickup-plan": "接送计划", "pickup-outcome": "接送结果", release: "释放",
-      arrival: "报到", agreement: "帮教协议", assistance: "帮扶", services: "服务", "agreement-check": "协议履行情况", application: "本人自愿申请帮教", supplement: "信息补录",
+      arrival: "报到", agreement: "帮教协议", assistance: "帮扶", services: "服务", "agreement-check": "协议履行情况", application: "本人自愿申请帮教", reoffence: "重新犯罪登记", supplement: "信息补录",
     },
   },
   keyPersons: { remove: "移出名单", removeReason: "移出理由", add: "列入名单", addReason: "列入理由", find: "查找", removedTitle: "本月移出名单的人员", reasonNeeded: "每位移出或列入的人员都需填写理由", month: "月份", office: "司法所", confirmed: "已确认", draft: "待确认", reason: "列入理由", empty: "本月名单为空" },
