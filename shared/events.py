@@ -462,6 +462,14 @@ class HoursShort(Signal):
     short: dict[str, int]  # kind → minutes missing
 
 
+class HoursShortWithdrawn(Signal):
+    """A month judged short is no longer short: time done in it was confirmed after the judgement,
+    and judging it again met the hours (its `hours_short` closes by itself)."""
+
+    month: str
+    level: str
+
+
 class CaseTransferred(EventData):
     """A case moved to another justice office inside the county (its history and alerts with it)."""
 
@@ -1419,6 +1427,12 @@ EVENT_TYPES: dict[str, EventType] = {
             topic=topics.SUPERVISION_EVENTS,
             data=HoursShort,
             summary="A month ended short of the hours the person's level owes",
+        ),
+        EventType(
+            type="sps.supervision.hours-short-withdrawn",
+            topic=topics.SUPERVISION_EVENTS,
+            data=HoursShortWithdrawn,
+            summary="A month judged short met its hours with time confirmed later: its signal is withdrawn",
         ),
         EventType(
             type="sps.supervision.case-transferred",

@@ -13,7 +13,7 @@ from datetime import UTC, datetime, timedelta
 
 from services.alerting.adapters.store import AlertStore
 from services.alerting.domain import lifecycle
-from services.alerting.domain.alerts import AddEvidence, Raise, Recolour, on_signal
+from services.alerting.domain.alerts import AddEvidence, Raise, Recolour, alert_id, on_signal
 from services.alerting.domain.policy import AlertPolicy
 from shared.db.uow import UnitOfWork
 from shared.envelope import IncomingEvent
@@ -42,6 +42,7 @@ class Alerting:
     def table(self) -> dict[str, Handler]:
         return {
             **{trigger: self.on_signal for trigger in self.policy.triggers},
+            **{withdrawal: self.on_withdrawal for withdrawal in self.policy.withdrawals},
             "sps.ingest.search-result": self.on_search_result,
             "sps.supervision.case-transferred": self.on_case_transferred,
         }
@@ -49,10 +50,10 @@ class Alerting:
     async def on_case_transferred(self, event: IncomingEvent, moved: CaseTransferred, uow: UnitOfWork) -> None:
         """The person's case moved to another office: the alerts still open go with it (their
         deadlines and history unchanged), each a `sps.alert.transferred` the console follows."""
-        for alert_id in await self.store(uow).open_alerts(moved.person_id):
+        for open_id in await self.store(uow).open_alerts(moved.person_id):
             await self.transition(
                 uow,
-                alert_id,
+                open_id,
                 lambda alert: lifecycle.transferred(alert, office=moved.to_office, actor=moved.transferred_by),
                 step="transferred",
                 cause=event,
@@ -69,6 +70,22 @@ class Alerting:
                 await store.merge_evidence(action.alert_id, list(action.evidence))
             elif isinstance(action, Recolour):
                 await self.transition(uow, action.alert_id, self._recolouring(action), step="escalated", cause=event)
+
+    async def on_withdrawal(self, event: IncomingEvent, signal: Signal, uow: UnitOfWork) -> None:
+        """The service judged the cause again and found no breach: the alert it raised for that
+        cause closes by itself (its history kept); none raised, or closed already, nothing changes."""
+        why = "; ".join(signal.evidence) or event.type
+        for rule_id in self.policy.rules_withdrawn_by(event.type):
+            try:
+                await self.transition(
+                    uow,
+                    alert_id(rule_id, signal.person_id, signal.cause),
+                    lambda alert: lifecycle.withdrawn(alert, at=signal.observed_at, why=why),
+                    step="closed",
+                    cause=event,
+                )
+            except AlertNotFound:
+                continue
 
     def _recolouring(self, action: Recolour) -> Callable[[AlertData], AlertData | None]:
         return lambda alert: lifecycle.recolour(alert, self.policy, colour=action.colour, why=action.reason)

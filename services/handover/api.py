@@ -322,6 +322,15 @@ async def indicators(parts: Parts, month: str | None = None) -> dict:
     for row in [*figures.monthly(releases, first, after, today, arrival), *figures.yearly(releases, after, years)]:
         offices.setdefault(row["office"], {}).update(row)
     total = figures.county_total(releases, first, after, today, arrival, years)
+    async with parts.runtime.engine.connect() as conn:
+        rehab = await queries.rehab_releases(conn, add_years(after, -policy.aftercare_max_years), after)
+    awaited = figures.aftercare_not_arrived(
+        [(r.justice_office, r.release_date, county.day_of(r.arrived_at) if r.arrived_at else None) for r in rehab],
+        after,
+    )
+    for office, n in awaited.items():
+        offices.setdefault(office, {"office": office})["aftercare_not_arrived"] = n
+    total["aftercare_not_arrived"] = sum(awaited.values())
     return {"month": month, "targets": policy.targets, "offices": list(offices.values()), "total": total}
 
 

@@ -1,9 +1,12 @@
 """Study and community-service hours (教育学习, 公益活动), docs/domain.md §1.
 
 The person's app reports time (`sps.ingest.app-report`), kept unconfirmed until the office or a
-team member confirms it; staff record time confirmed at once. At each month's end (the county's)
-every corrections case whose term covered the whole month is judged against what its level owes
-(policy `hours`); a month short raises `hours_short` and counts toward the sanction suggestions.
+team member confirms it; staff record time confirmed at once. A few days after each month's end
+(policy `hours.judge_after_days`, the county's days) every corrections case whose term covered the
+whole month is judged against what the least demanding of its levels that month owes (policy
+`hours`); a month short raises `hours_short` and counts toward the sanction suggestions. Time of
+a judged month confirmed later judges that case's month again, and withdraws the signal when the
+month is no longer short (docs/rules.md).
 
 `HoursHandlers` is mixed into `SupervisionHandlers`, `HoursCommands` into `SupervisionCommands`.
 """
@@ -16,7 +19,7 @@ from datetime import date, datetime, timedelta
 from typing import Any
 
 from services.supervision.adapters.store import Row, SupervisionStore
-from services.supervision.domain.hours import month_judged, owes_hours, shortfalls
+from services.supervision.domain.hours import level_for_month, levels_in_force, month_judged, owes_hours, shortfalls
 from services.supervision.domain.policy import SupervisionPolicy
 from shared import staff_steps as steps
 from shared.authority import Actor
@@ -25,11 +28,14 @@ from shared.county import County
 from shared.db.uow import UnitOfWork
 from shared.envelope import IncomingEvent
 from shared.errors import Conflict, NotFound, Refused
-from shared.events import AppReport, EventData, HoursRecorded, HoursShort
+from shared.events import AppReport, EventData, HoursRecorded, HoursShort, HoursShortWithdrawn
 from shared.kafka.consumer import RejectedRecord
+from shared.periods import within_days
 from shared.timers import Timer
 
-MONTH_TIMER = "hours-month:{month}"
+# "hours-judged", not the first version's "hours-month" (due at 00:00 on the 1st): a timer of the old
+# key that fires early is put back to the judgement's time under this one (on_month_end).
+MONTH_TIMER = "hours-judged:{month}"
 
 
 def month_of(day: date) -> str:
@@ -78,60 +84,102 @@ class HoursHandlers:
             await self.open_help_request(uow, case, event.id, "other", report.note, "app", event.time)  # type: ignore[attr-defined]
 
     async def schedule_month_end(self, uow: UnitOfWork, month: str) -> None:
-        """The month's judgement, at the county's start of the next month (once per month)."""
-        after = add_months(first_day(month), 1)
+        """The month's judgement, once `hours.judge_after_days` whole days after it (once per month)."""
         await self.store(uow).schedule(
-            MONTH_TIMER.format(month=month), "hours.month", self.county.start_of(after), {"month": month}
+            MONTH_TIMER.format(month=month), "hours.month", judged_at(month, self.county, self.policy), {"month": month}
         )
 
     async def on_month_end(self, timer: Timer, uow: UnitOfWork) -> None:
         month = timer.payload["month"]
+        if timer.due_at < judged_at(month, self.county, self.policy):
+            await self.schedule_month_end(uow, month)  # scheduled before the grace days were policy
+            return
         await self.judge_month(uow, month, timer.due_at)
         await self.schedule_month_end(uow, month_of(add_months(first_day(month), 1)))
 
     async def judge_month(self, uow: UnitOfWork, month: str, at: datetime) -> int:
-        """Every whole month of a corrections term against its level's hours; the number short.
-        Judging a month again raises nothing new (a month's signal has one cause)."""
+        """Every whole month of a corrections term against the hours its levels owed; the number
+        short. Judging again raises nothing new for a month still short (a month's signal has one
+        cause) and withdraws the signal of one no longer short."""
         store = self.store(uow)
         first = first_day(month)
-        after = add_months(first, 1)
         done: dict[Any, dict[str, timedelta]] = {}
-        for row in await store.hours_between(first, after):
+        for row in await store.hours_between(first, add_months(first, 1)):
             done.setdefault(row["case_id"], {})[row["kind"]] = timedelta(minutes=int(row["minutes"]))
         short = 0
         for case in await store.judged_cases(first):
             if not month_judged(case["term_start"], first):
                 continue
-            missing = shortfalls(case["level"], done.get(case["case_id"], {}), self.policy.hours)
-            if owes_hours(case["level"], self.policy.hours):  # the completion rate's (docs/indicators.md)
-                await store.keep_hours_judgement(
-                    case_id=case["case_id"],
-                    month=month,
-                    person_id=case["person_id"],
-                    office=case["jurisdiction"],
-                    level=case["level"],
-                    met=not missing,
-                    judged_at=at,
-                )
-            if not missing:
-                continue
-            short += 1
-            data = HoursShort(
-                person_id=case["person_id"],
-                jurisdiction=case["jurisdiction"],
-                case_id=case["case_id"],
-                cause=f"hours:{case['case_id']}:{month}",
-                observed_at=at,
-                evidence=[
-                    f"{s.kind} {int(s.done.total_seconds() // 60)}/{int(s.owed.total_seconds() // 60)} min"
-                    for s in missing
-                ],
-                month=month,
-                level=case["level"],
-                short={s.kind: int(s.missing.total_seconds() // 60) for s in missing},
-            )
-            await self.publish(uow, data, case["person_id"], None, at)
+            signal = await judge_case(store, self.county, self.policy, case, month, done.get(case["case_id"], {}), at)
+            short += isinstance(signal, HoursShort)
+            if signal is not None:
+                await self.publish(uow, signal, case["person_id"], None, at)
         return short
+
+
+def judged_at(month: str, county: County, policy: SupervisionPolicy) -> datetime:
+    """When a month is judged: its last day is the event, `judge_after_days` whole days follow it
+    (the one period rule, docs/rules.md)."""
+    last = add_months(first_day(month), 1) - timedelta(days=1)
+    return within_days(county, last, policy.hours.judge_after_days).due
+
+
+async def judge_case(
+    store: SupervisionStore,
+    county: County,
+    policy: SupervisionPolicy,
+    case: Row,
+    month: str,
+    done: dict[str, timedelta],
+    at: datetime,
+) -> HoursShort | HoursShortWithdrawn | None:
+    """One case's month, at the least demanding of the levels it had in the month; kept for the
+    completion rate. The signal to publish: short (again: the same cause, nothing new), or the
+    withdrawal of an earlier judgement's signal now that confirmed time meets it."""
+    first = first_day(month)
+    start, end = county.start_of(first), county.start_of(add_months(first, 1))
+    changes = await store.level_changes(case["person_id"], case["case_id"], start)
+    level = level_for_month(levels_in_force(case["level"], changes, start, end), policy.hours)
+    if not owes_hours(level, policy.hours):
+        return None
+    before = await store.hours_judgement(case["case_id"], month)
+    missing = shortfalls(level, done, policy.hours)
+    await store.keep_hours_judgement(
+        case_id=case["case_id"],
+        month=month,
+        person_id=case["person_id"],
+        office=case["jurisdiction"],
+        level=level,
+        met=not missing,
+        judged_at=at,
+    )
+    cause = f"hours:{case['case_id']}:{month}"
+    if not missing:
+        if before is None or before["met"]:
+            return None
+        return HoursShortWithdrawn(
+            person_id=case["person_id"],
+            jurisdiction=case["jurisdiction"],
+            case_id=case["case_id"],
+            cause=cause,
+            observed_at=at,
+            evidence=[f"{month}: the hours {level} owes are met with time confirmed since"],
+            month=month,
+            level=level,
+        )
+    return HoursShort(
+        person_id=case["person_id"],
+        jurisdiction=case["jurisdiction"],
+        case_id=case["case_id"],
+        cause=cause,
+        observed_at=at,
+        evidence=[
+            f"{s.kind} {int(s.done.total_seconds() // 60)}/{int(s.owed.total_seconds() // 60)} min" for s in missing
+        ],
+        month=month,
+        level=level,
+        short={s.kind: int(s.missing.total_seconds() // 60) for s in missing},
+    )
 
 
 class HoursCommands:
@@ -179,7 +227,23 @@ class HoursCommands:
             confirmed_by=actor.name,
         )
         await self._publish_on_file(store, data, person_id, now)
+        await self._judge_again(store, case, step.on, now)
         return data
+
+    async def _judge_again(self, store: SupervisionStore, case: Row, on: date, now: datetime) -> None:
+        """Time of a month judged already: that case's month is judged again with it (a late
+        confirmation can lift a month out of short, and so withdraw its signal)."""
+        month = month_of(on)
+        if await store.hours_judgement(case["case_id"], month) is None:
+            return  # not judged yet: the month's judgement will count it
+        first = first_day(month)
+        done = {
+            r["kind"]: timedelta(minutes=int(r["minutes"]))
+            for r in await store.hours_between(first, add_months(first, 1), case["case_id"])
+        }
+        signal = await judge_case(store, self.county, self.policy, case, month, done, now)
+        if signal is not None:
+            await self._publish_on_file(store, signal, case["person_id"], now)
 
     async def confirm_hours(
         self, uow: UnitOfWork, actor: Actor, person_id: uuid.UUID, entry_id: uuid.UUID
@@ -189,7 +253,7 @@ class HoursCommands:
         entry = await store.hours_entry(entry_id)
         if entry is None or entry["person_id"] != person_id:
             raise NotFound(f"no hours entry {entry_id} for person {person_id}")
-        await self._case(store, person_id, actor, "hours.confirm")
+        case = await self._case(store, person_id, actor, "hours.confirm")
         if entry["confirmed_at"] is not None:
             raise Conflict(f"confirmed already by {entry['confirmed_by']}")
         now = self.clock()
@@ -205,6 +269,8 @@ class HoursCommands:
             confirmed_by=actor.name,
         )
         await self._publish_on_file(store, data, person_id, now)
+        if case["case_id"] == entry["case_id"]:
+            await self._judge_again(store, case, entry["on"], now)
         return data
 
     async def hours_month(self, uow: UnitOfWork, person_id: uuid.UUID, month: str | None) -> dict[str, Any]:

@@ -1,7 +1,7 @@
 """The correction programme's hours through the gateway and real Kafka (#22, contract §6.2): the
 person's app reports study and community-service time (`POST /v1/app/reports`), the office
 confirms it, the month is judged, and `hours_short` fires for the person who is short and not
-for the one who is not."""
+for the one who is not; time recorded later for the short one withdraws it and the alert closes."""
 
 from __future__ import annotations
 
@@ -136,6 +136,21 @@ async def test_the_apps_hours_confirmed_and_a_short_month_raises_its_alert(platf
         stats = (await client.get(f"{cc}/api/v1/statistics", params={"month": month}, headers=officer)).json()
         office = next(o for o in stats["offices"] if o["office"] == "澄江街道")
         assert office["hours_rate_strict"] is not None and 0 < office["hours_rate_strict"] < 1
+
+        # D7: idle's time of the month, recorded after the judgement, meets it: the month is judged
+        # again, its signal withdrawn, and the alert closes by itself, saying why.
+        for kind in ("study", "community_service"):
+            entry = {"kind": kind, "minutes": 720, "on": (this_month - timedelta(days=1)).isoformat(), "note": "补录"}
+            r = await client.post(f"{cc}/api/v1/persons/{idle}/hours", json=entry, headers=officer)
+            assert r.status_code in (200, 201), r.text
+
+        async def closed() -> dict | None:
+            records = await alerts_for(platform.bootstrap, idle, rule="hours_short")
+            done = [a for a in records if a["type"] == "sps.alert.closed" and a["data"]["rule_id"] == "hours_short"]
+            return done[-1] if done else None
+
+        lifted = await eventually(closed, 30)
+        assert lifted["data"]["reason"].startswith("withdrawn") and lifted["data"]["actor"] == "system"
 
 
 async def test_the_office_confirms_the_apps_time_and_records_its_own_on_the_person_page(platform, browser):

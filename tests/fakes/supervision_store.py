@@ -8,6 +8,7 @@ from datetime import UTC, date, datetime
 from typing import Any
 
 from services.supervision.domain.aftercare import Followup, Trip
+from services.supervision.domain.hours import LevelChange
 from services.supervision.domain.keypersons import Candidate
 from services.supervision.domain.sanctions import Absconding, SanctionEvidence
 
@@ -364,7 +365,22 @@ class FakeSupervisionStore:
         self.service_time.setdefault(values["entry_id"], dict(values))
 
     async def keep_hours_judgement(self, **values: Any) -> None:
-        self.judgements[(values["case_id"], values["month"])] = dict(values)
+        kept = self.judgements.get((values["case_id"], values["month"]))
+        if kept is None or kept["met"] != values["met"]:
+            self.judgements[(values["case_id"], values["month"])] = dict(values)
+
+    async def hours_judgement(self, case_id: uuid.UUID, month: str) -> dict[str, Any] | None:
+        return self.judgements.get((case_id, month))
+
+    async def level_changes(self, person_id: uuid.UUID, case_id: uuid.UUID, since: datetime) -> list[LevelChange]:
+        return [
+            LevelChange(t["occurred_at"], t["summary"]["level"], t["summary"].get("previous"))
+            for t in sorted(self.timeline, key=lambda t: t["occurred_at"])
+            if t["person_id"] == person_id
+            and t["event_type"] == "sps.supervision.level-changed"
+            and t["summary"].get("case_id") == str(case_id)
+            and t["occurred_at"] >= since
+        ]
 
     async def hours_between(self, first: date, after: date, case_id: uuid.UUID | None = None) -> list[dict[str, Any]]:
         sums: dict[tuple[Any, str], int] = {}
@@ -409,7 +425,11 @@ class FakeSupervisionStore:
             sanctions=[(s["kind"], s["recorded_at"]) for s in self.sanctions if s["case_id"] == case_id],
             absconding=episodes,
             prohibition_breaches=self._recorded_at(person_id, "sps.supervision.exclusion-zone-entered", since),
-            short_months=self._recorded_at(person_id, "sps.supervision.hours-short", since),
+            short_months=[
+                j["judged_at"]
+                for j in self.judgements.values()
+                if j["case_id"] == case_id and not j["met"] and j["judged_at"] >= since
+            ],
         )
 
     def _recorded_at(self, person_id: uuid.UUID, event_type: str, since: datetime) -> list[datetime]:

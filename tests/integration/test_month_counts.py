@@ -2,7 +2,8 @@
 `month_counts`), as docs/indicators.md defines them: a case revoked, transferred or ended leaves
 社区矫正人数 the month after it closed, whatever its original term (D4); 电子定位率 counts the
 court's order of electronic monitoring as well as the bureau's terms, and a three-month term
-from 1 December is over in March (D5)."""
+from 1 December is over in March (D5); 求助答复率 counts the requests of community-corrections
+cases only."""
 
 from __future__ import annotations
 
@@ -12,7 +13,7 @@ from datetime import UTC, date, datetime
 import sqlalchemy as sa
 
 from services.supervision.adapters import views
-from services.supervision.adapters.tables import cases, positioning_orders
+from services.supervision.adapters.tables import cases, help_requests, positioning_orders
 from shared.county import default_county
 from shared.paths import POLICY_DIR
 from tests.integration.test_supervision import supervision
@@ -62,6 +63,27 @@ async def test_closed_cases_leave_the_counts_and_the_courts_devices_are_position
         async with engine.begin() as conn:
             await conn.execute(sa.insert(cases), [active, revoked, ended_in_march, court_device])
             await conn.execute(sa.insert(positioning_orders), [term])
+            released = {**case("under_supervision"), "kind": "resettlement", "sentence_kind": None}
+            await conn.execute(sa.insert(cases), [released])
+            asked = datetime(2027, 2, 3, 2, tzinfo=UTC)
+            await conn.execute(
+                sa.insert(help_requests),
+                [
+                    {
+                        "request_id": uuid.uuid4(),
+                        "person_id": c["person_id"],
+                        "case_id": c["case_id"],
+                        "office": OFFICE,
+                        "kind": "employment",
+                        "note": "求职",
+                        "source": "office",
+                        "requested_at": asked,
+                        "answer_due": asked,
+                        "outcome": outcome,
+                    }
+                    for c, outcome in ((active, "helped"), (court_device, None), (released, None))
+                ],
+            )
 
         async def month(m: str) -> views.MonthCounts:
             start, end = county.month_bounds(m)
@@ -73,3 +95,4 @@ async def test_closed_cases_leave_the_counts_and_the_courts_devices_are_position
         assert march.corrections[OFFICE] == 3  # not the one revoked in February, whatever its term
         assert february.positioned[OFFICE] == 2  # the bureau's term and the court's device
         assert march.positioned[OFFICE] == 1  # the term ended with February; the court's device stays
+        assert february.help[OFFICE] == (1, 2)  # the resettled person's request is not a corrections figure

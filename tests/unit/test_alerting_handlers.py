@@ -240,3 +240,51 @@ async def test_a_case_moved_to_another_office_takes_its_open_alerts_with_it(worl
     aid = alert_id("contact_lost", P, "contact:2")
     assert (await store.lock(aid)).jurisdiction == "南闸街道"  # its deadlines and colour unchanged
     assert transferred[0].data["colour"] == "red" and transferred[0].data["reason"].startswith("transferred")
+
+
+async def test_a_withdrawn_signal_closes_its_alert_by_itself_and_only_its_own(world: Any) -> None:
+    """D7: a month judged short and lifted by time confirmed later withdraws its signal: the alert
+    of that cause closes, saying why (its history kept); another month's stays; again, nothing."""
+    from shared.events import HoursShort, HoursShortWithdrawn
+
+    alerting, _, uow, store = world
+    case = uuid.uuid4()
+
+    def envelope(type_: str, data: Any) -> Any:
+        return decode(encode(new_event(type_, "/sps/test", data, subject=str(P))))
+
+    for month in ("2026-10", "2026-11"):
+        short = HoursShort(
+            person_id=P,
+            jurisdiction=OFFICE,
+            case_id=case,
+            cause=f"hours:{case}:{month}",
+            observed_at=NOW,
+            month=month,
+            level="strict",
+            short={"study": 60},
+        )
+        async with uow:
+            await alerting.on_signal(envelope("sps.supervision.hours-short", short), short, uow)
+    lifted = HoursShortWithdrawn(
+        person_id=P,
+        jurisdiction=OFFICE,
+        case_id=case,
+        cause=f"hours:{case}:2026-11",
+        observed_at=NOW + timedelta(days=3),
+        evidence=["2026-11: met with time confirmed since"],
+        month="2026-11",
+        level="strict",
+    )
+    assert "sps.supervision.hours-short-withdrawn" in alerting.table()
+    for _ in range(2):
+        async with uow:
+            await alerting.on_withdrawal(envelope("sps.supervision.hours-short-withdrawn", lifted), lifted, uow)
+    november, october = (
+        store.alerts[alert_id("hours_short", P, f"hours:{case}:{m}")][0] for m in ("2026-11", "2026-10")
+    )
+    assert (november.status, november.closed_at, november.actor) == ("closed", NOW + timedelta(days=3), "system")
+    assert november.reason.startswith("withdrawn") and "confirmed since" in november.reason
+    assert october.status == "open"
+    assert uow.types().count("sps.alert.closed") == 1
+    assert not any(k.startswith(f"ack:{november.alert_id}") for k in store.timers)

@@ -139,6 +139,8 @@ def test_the_months_supervision_indicators_per_office():
             "positioning_rate": None,
             "plan_rate": None,  # no corrections: no rate, rather than a perfect one
             "aftercare_cases": 0,
+            "aftercare_followed": 0,
+            "abstinence_kept": 0,
             "aftercare_rate": None,
             "abstinence_rate": None,
             "cases_opened": {},
@@ -160,6 +162,8 @@ def test_the_months_supervision_indicators_per_office():
             "positioning_rate": 0.25,
             "plan_rate": 0.75,  # 个案矫正率: three of four with an approved plan
             "aftercare_cases": 3,
+            "aftercare_followed": 3,
+            "abstinence_kept": 1,
             "aftercare_rate": 1.0,
             "abstinence_rate": 0.333,  # one in three showed a negative test; none is assumed
             "cases_opened": {"probation": 2, "parole": 1},

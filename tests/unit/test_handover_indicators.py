@@ -112,3 +112,23 @@ def test_a_notice_on_the_countys_unlinked_list_counts_in_the_county_row_only() -
     total = county_total(rows, DEC_1, JAN_1, date(2026, 12, 31), seven_days, 5)
     assert (total["office"], total["releases"], total["receipt_rate"]) == (COUNTY_TOTAL, 2, 0.5)
     assert total["verification_rate"] == 0.5
+
+
+def test_a_person_notified_from_rehabilitation_who_never_came_is_counted_as_owed_aftercare() -> None:
+    """D9: 照管对象一个不漏. Released before the month's end and not registered by then: owed
+    aftercare, in the denominators of 后续照管率 and 操守保持率 beside the cases."""
+    from services.command_centre.domain.indicators import with_aftercare_not_arrived
+    from services.handover.domain.indicators import aftercare_not_arrived
+
+    rehab = [
+        ("澄江街道", date(2026, 10, 3), None),  # never came
+        ("澄江街道", date(2026, 12, 20), date(2027, 1, 4)),  # came, but after December
+        ("澄江街道", date(2026, 11, 1), date(2026, 11, 9)),  # came: an aftercare case, counted there
+        ("华士镇", date(2027, 1, 2), None),  # released after December
+    ]
+    assert aftercare_not_arrived(rehab, JAN_1) == {"澄江街道": 2}
+    row = {"office": "澄江街道", "aftercare_cases": 2, "aftercare_followed": 2, "abstinence_kept": 1}
+    row["aftercare_not_arrived"] = 2
+    assert with_aftercare_not_arrived(row)["aftercare_rate"] == 0.5  # not 1.0: two never came
+    assert row["abstinence_rate"] == 0.25
+    assert with_aftercare_not_arrived({"office": "华士镇"}) == {"office": "华士镇"}  # nothing to count

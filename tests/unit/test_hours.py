@@ -101,3 +101,75 @@ async def test_staff_record_time_confirmed_at_once_never_ahead_and_a_stranger_is
     stranger = AppReport(person_id=uuid.uuid4(), kind="study", minutes=60, date=NOW.date())
     with pytest.raises(RejectedRecord, match="no open community-correction case"):
         await handlers.on_app_report(incoming(stranger, "sps.ingest.app-report"), stranger, cast(Any, uow))
+
+
+def test_a_month_with_several_levels_is_judged_at_the_one_owing_least():
+    """D7: the levels in force across the month, not the one at the instant of judging: warned on
+    30 April and moved to strict, April is judged at ordinary (owing nothing by the brief's policy);
+    strict all of April and moved to ordinary on 2 May, April is judged at strict."""
+    from datetime import UTC, datetime
+
+    from services.supervision.domain.hours import LevelChange, level_for_month, levels_in_force
+
+    start, end = datetime(2027, 3, 31, 16, tzinfo=UTC), datetime(2027, 4, 30, 16, tzinfo=UTC)  # April, county time
+    warned = [LevelChange(datetime(2027, 4, 30, 2, tzinfo=UTC), "strict", "ordinary")]
+    assert levels_in_force("strict", warned, start, end) == {"ordinary", "strict"}
+    assert level_for_month({"ordinary", "strict"}, POLICY) == "ordinary"
+    eased = [LevelChange(datetime(2027, 5, 2, 2, tzinfo=UTC), "ordinary", "strict")]
+    assert levels_in_force("ordinary", eased, start, end) == {"strict"}
+    assert level_for_month(levels_in_force("ordinary", eased, start, end), POLICY) == "strict"
+    assert levels_in_force("lenient", [], start, end) == {"lenient"}
+
+
+async def test_the_month_is_judged_after_its_grace_days_and_late_time_withdraws_its_signal(world):  # noqa: F811
+    """D7: November is judged once five whole days after it have passed (policy), not at 00:00 on
+    the 1st: the fifth, 5 December, is a Saturday, so the period runs to Monday the 7th and the
+    judgement comes at the start of the 8th (docs/rules.md); time done in November and confirmed
+    after the judgement judges the month again, withdraws its signal with the same cause, and the
+    month no longer counts toward a sanction; a person moved to strict on 30 November is judged on
+    November at ordinary."""
+    from datetime import UTC, datetime
+
+    from shared.events import LevelChanged
+
+    commands, handlers, uow, store = world
+    async with uow:
+        await handlers.schedule_month_end(cast(Any, uow), "2026-11")
+    assert store.timers["hours-judged:2026-11"][1] == handlers.county.start_of(date(2026, 12, 8))
+
+    slow, moved = await supervised(world, date(2026, 10, 1)), await supervised(world, date(2026, 10, 1))
+    change = LevelChanged(
+        person_id=moved["person_id"],
+        case_id=moved["case_id"],
+        jurisdiction="澄江街道",
+        level="strict",
+        previous="ordinary",
+    )
+    await store.record(
+        moved["person_id"],
+        uuid.uuid4(),
+        "sps.supervision.level-changed",
+        datetime(2026, 11, 30, 2, tzinfo=UTC),
+        change.model_dump(mode="json"),
+    )
+    judged = handlers.county.start_of(date(2026, 12, 8))
+    assert await handlers.judge_month(cast(Any, uow), "2026-11", judged) == 1  # slow only
+    assert (moved["case_id"], "2026-11") not in store.judgements  # ordinary owes nothing: not judged
+    (signal,) = [e.data for _, e in uow.published if e.type == "sps.supervision.hours-short"]
+    assert signal["person_id"] == str(slow["person_id"])
+    evidence = await store.sanction_evidence(slow["case_id"], slow["person_id"], judged - timedelta(days=60))
+    assert evidence.short_months == [judged]
+
+    uow.published.clear()
+    for kind in ("study", "community_service"):
+        step = steps.HoursEntry(kind=kind, minutes=720, on=date(2026, 11, 28), note="补录")
+        async with uow:
+            await commands.record_hours(cast(Any, uow), OFFICER, slow["person_id"], step)
+    (withdrawn,) = [e.data for _, e in uow.published if e.type == "sps.supervision.hours-short-withdrawn"]
+    assert withdrawn["cause"] == signal["cause"] and withdrawn["month"] == "2026-11"
+    assert store.judgements[(slow["case_id"], "2026-11")]["met"] is True
+    evidence = await store.sanction_evidence(slow["case_id"], slow["person_id"], judged - timedelta(days=60))
+    assert evidence.short_months == []
+    uow.published.clear()
+    assert await handlers.judge_month(cast(Any, uow), "2026-11", judged) == 0  # a re-run: nothing new
+    assert uow.types() == []

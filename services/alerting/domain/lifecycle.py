@@ -102,6 +102,14 @@ def recolour(alert: AlertData, policy: AlertPolicy, *, colour: str, why: str) ->
     return nxt.model_copy(update={"notify": notify_targets(nxt, policy)})
 
 
+def withdrawn(alert: AlertData, *, at: datetime, why: str) -> AlertData | None:
+    """The service that signalled it judged again and found no breach (a month's hours confirmed
+    late, docs/rules.md): the alert closes by itself, saying why; a closed one stays as it is."""
+    if alert.status == "closed":
+        return None
+    return _next(alert, status="closed", closed_at=at, actor="system", reason=f"withdrawn: {why}", note=why, notify=[])
+
+
 def transferred(alert: AlertData, *, office: str, actor: str) -> AlertData | None:
     """The person's case moved to another office: an alert not yet closed goes with it."""
     if alert.status == "closed" or alert.jurisdiction == office:

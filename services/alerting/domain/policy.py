@@ -46,6 +46,9 @@ class RulePolicy(_Strict):
     colour_if: ColourIf | None = None
     repeat: Repeat | None = None
     upgrade_after: timedelta | None = None
+    # The signal that withdraws the alert its trigger raised for the same cause (the service judged
+    # again and found no breach); the alert closes by itself.
+    withdrawn_by: str | None = None
 
     @property
     def triggers(self) -> tuple[str, ...]:
@@ -61,6 +64,10 @@ class RulePolicy(_Strict):
                 raise ValueError(f"trigger {trigger!r} is not a known signal event type")
         if self.trigger is not None and not self.triggers:
             raise ValueError("trigger lists no event type")
+        if self.withdrawn_by is not None:
+            et = EVENT_TYPES.get(self.withdrawn_by)
+            if et is None or not issubclass(et.data, Signal):
+                raise ValueError(f"withdrawn_by {self.withdrawn_by!r} is not a known signal event type")
         return self
 
 
@@ -113,6 +120,13 @@ class AlertPolicy(_Strict):
             if unknown:
                 raise ValueError(f"correlation names unknown rules: {sorted(unknown)}")
         return self
+
+    def rules_withdrawn_by(self, event_type: str) -> list[str]:
+        return [rule_id for rule_id, rule in self.rules.items() if rule.withdrawn_by == event_type]
+
+    @property
+    def withdrawals(self) -> set[str]:
+        return {r.withdrawn_by for r in self.rules.values() if r.withdrawn_by}
 
     def rules_for_trigger(self, event_type: str) -> list[tuple[str, RulePolicy]]:
         return [(rule_id, rule) for rule_id, rule in self.rules.items() if event_type in rule.triggers]

@@ -19,7 +19,7 @@ from pydantic import BaseModel, Field
 
 from services.command_centre.adapters import queries
 from services.command_centre.deps import CommandCentreParts, Parts, User
-from services.command_centre.domain.indicators import CATALOGUE, COUNTS, RATES, Indicator
+from services.command_centre.domain.indicators import CATALOGUE, COUNTS, RATES, Indicator, with_aftercare_not_arrived
 from services.command_centre.persons import audit_read, for_person, person_visible, staff_step
 from shared import audit
 from shared import staff_steps as steps
@@ -268,6 +268,8 @@ async def statistics_for(parts: CommandCentreParts, user: Actor, month: str | No
         offices.setdefault(row["office"], {"office": row["office"]}).update(row)
     for jurisdiction, colour, n in alerts:
         offices.setdefault(jurisdiction, {"office": jurisdiction}).setdefault("alerts", {})[colour] = n
+    for row in offices.values():
+        with_aftercare_not_arrived(row)
     visible = [o for name, o in offices.items() if user.sees(name)]
     # 全市 for county staff: each service's figures of the whole county (sums, then the rates of
     # the sums: docs/indicators.md), and the month's alerts added up.
@@ -277,6 +279,7 @@ async def statistics_for(parts: CommandCentreParts, user: Actor, month: str | No
         for _, colour, n in alerts:
             colours[colour] = colours.get(colour, 0) + n
         total = {**handover.get("total", {}), **supervision.get("total", {}), "office": "全市", "alerts": colours}
+        with_aftercare_not_arrived(total)
     return {
         "month": month,
         "targets": {**handover["targets"], **supervision["targets"]},

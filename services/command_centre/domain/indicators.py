@@ -5,7 +5,7 @@ this text by a test, so what the board says is what the figure counts."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Literal
+from typing import Any, Literal
 
 
 @dataclass(frozen=True)
@@ -77,11 +77,14 @@ CATALOGUE: tuple[Indicator, ...] = (
             "rate",
             f"学习公益时长达标率（{zh}）",
             f"Hours completion ({en})",
-            f"本月结束时判定学时的{zh}社区矫正对象中，确认的教育学习和公益活动时长均达到本等级要求的人数 ÷ "
-            f"判定人数；当月首个不完整月份不判定，本等级不要求时长时不计。",
-            f"Community corrections at the {en} level judged at the month's end whose confirmed study and "
-            "community-service time both met the level's requirement ÷ those judged; a first, partial month "
-            "is not judged, and a level that owes no hours has no figure.",
+            f"本月结束并经宽限期（补录确认）后按{zh}判定学时的社区矫正对象中，确认的教育学习和公益活动时长均达到"
+            f"本等级要求的人数 ÷ 判定人数；月内等级有变化的，按要求最低的等级判定；当月首个不完整月份不判定，"
+            f"本等级不要求时长时不计；宽限期后补确认达标的，改为达标。",
+            f"Community corrections judged at the {en} level once the month and its grace days for late "
+            "confirmations are over, whose confirmed study and community-service time both met the level's "
+            "requirement ÷ those judged; a month with a level change is judged at the level owing least; a "
+            "first, partial month is not judged, a level that owes no hours has no figure, and a month met by "
+            "time confirmed later counts as met.",
         )
         for level, zh, en in (
             ("strict", "严管", "strict"),
@@ -312,12 +315,21 @@ CATALOGUE: tuple[Indicator, ...] = (
         "Aftercare cases active at any time in the month.",
     ),
     Indicator(
+        "aftercare_not_arrived",
+        "count",
+        "已通知未报到人数",
+        "Notified, not arrived",
+        "戒毒所通知回到本司法所、解除强制隔离戒毒后至本月末仍未报到的人数（解除后三年内）。",
+        "Persons a rehabilitation centre notified to the office, released and not yet registered by the "
+        "month's end (within three years of release).",
+    ),
+    Indicator(
         "aftercare_rate",
         "rate",
         "后续照管率",
         "Aftercare rate",
-        "本月有电话回访或走访记录的后续照管人数 ÷ 后续照管人数。",
-        "Aftercare cases with a phone follow-up or a visit in the month ÷ aftercare cases.",
+        "本月有电话回访或走访记录的后续照管人数 ÷（后续照管人数 + 已通知未报到人数）。",
+        "Aftercare cases with a phone follow-up or a visit in the month ÷ (aftercare cases + notified, not arrived).",
     ),
     Indicator(
         "abstinence_rate",
@@ -325,11 +337,29 @@ CATALOGUE: tuple[Indicator, ...] = (
         "操守保持率",
         "Abstinence rate",
         "截至本月末的一个季度内至少有一次尿检阴性记录、且无阳性、拒检和违法记录的后续照管人数 ÷ "
-        "后续照管人数；未检测不计为保持。",
+        "（后续照管人数 + 已通知未报到人数）；未检测不计为保持。",
         "Aftercare cases with at least one negative test in the quarter to the month's end and no positive or "
-        "refused test and no police record in it ÷ aftercare cases; untested is not counted as kept.",
+        "refused test and no police record in it ÷ (aftercare cases + notified, not arrived); untested is not "
+        "counted as kept.",
     ),
 )
 
 RATES = tuple(i for i in CATALOGUE if i.kind == "rate")
 COUNTS = tuple(i for i in CATALOGUE if i.kind != "rate")
+
+
+def with_aftercare_not_arrived(row: dict[str, Any]) -> dict[str, Any]:
+    """后续照管率 and 操守保持率 with the persons a rehabilitation centre notified who have not come
+    (handover's `aftercare_not_arrived`) in their denominators beside the cases (supervision's), so
+    nobody who never turned up drops out (D9, docs/indicators.md). The row is changed and returned."""
+    if "aftercare_cases" not in row and "aftercare_not_arrived" not in row:
+        return row
+    awaited = row.setdefault("aftercare_not_arrived", 0)
+    whole = row.get("aftercare_cases", 0) + awaited
+    row["aftercare_rate"] = _rate(row.get("aftercare_followed", 0), whole)
+    row["abstinence_rate"] = _rate(row.get("abstinence_kept", 0), whole)
+    return row
+
+
+def _rate(part: int, whole: int) -> float | None:
+    return round(part / whole, 3) if whole else None

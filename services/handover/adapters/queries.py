@@ -93,6 +93,16 @@ async def releases(conn: AsyncConnection, since: date, until: date) -> list[Any]
     return list((await conn.execute(query)).all())
 
 
+async def rehab_releases(conn: AsyncConnection, since: date, until: date) -> list[Any]:
+    """Linked rehab handovers (后续照管 to come) with release dates in [since, until): their office,
+    release date and arrival, if any."""
+    h = handovers.c
+    query = sa.select(h.justice_office, h.release_date, h.arrived_at).where(
+        h.kind == "rehab", h.linked, h.release_date >= since, h.release_date < until
+    )
+    return list((await conn.execute(query)).all())
+
+
 def placements_in(base_id: Any) -> Any:
     """How many placements name the base (安置基地), counted from the handovers' services: a scalar
     query for one base id (a literal, or a base table's column)."""

@@ -77,6 +77,18 @@ def monthly(
     return out
 
 
+def aftercare_not_arrived(rehab: list[tuple[str, date, date | None]], end: date) -> dict[str, int]:
+    """Per office, the persons a rehabilitation centre notified who were released before `end` (the
+    month's end, exclusive) and had not registered by then: 后续照管 owed to them too (照管对象一个不漏,
+    docs/indicators.md). `rehab` holds (office, release date, the county's date of arrival or None),
+    already limited to the aftercare years before `end`."""
+    out: dict[str, int] = {}
+    for office, released, arrived in rehab:
+        if released < end and (arrived is None or arrived >= end):
+            out[office] = out.get(office, 0) + 1
+    return out
+
+
 def county_total(
     releases: list[Release], start: date, end: date, today: date, arrival: Callable[[date], Deadline], years: int
 ) -> dict[str, Any]:

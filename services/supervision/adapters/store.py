@@ -40,6 +40,7 @@ from services.supervision.adapters.tables import (
     zone_state,
 )
 from services.supervision.domain.aftercare import Followup, Trip
+from services.supervision.domain.hours import LevelChange
 from services.supervision.domain.keypersons import Candidate
 from services.supervision.domain.sanctions import Absconding, SanctionEvidence
 from shared.db.bulk import BulkInsert
@@ -327,14 +328,38 @@ class SupervisionStore:
         return list((await self.conn.execute(query)).mappings())
 
     async def keep_hours_judgement(self, **values: Any) -> None:
-        """A case's month judged. An operator's re-run brings the figure up to date with time
-        confirmed since; the alert the first judgement raised stays raised."""
+        """A case's month judged. A re-run that comes to another verdict replaces it (time confirmed
+        since); one that comes to the same keeps the first, with its time."""
         keep = {k: v for k, v in values.items() if k not in ("case_id", "month")}
+        statement = pg_insert(hours_judgements).values(**values)
         await self.conn.execute(
-            pg_insert(hours_judgements)
-            .values(**values)
-            .on_conflict_do_update(index_elements=["case_id", "month"], set_=keep)
+            statement.on_conflict_do_update(
+                index_elements=["case_id", "month"], set_=keep, where=hours_judgements.c.met != statement.excluded.met
+            )
         )
+
+    async def hours_judgement(self, case_id: uuid.UUID, month: str) -> Row | None:
+        query = sa.select(hours_judgements).where(
+            hours_judgements.c.case_id == case_id, hours_judgements.c.month == month
+        )
+        return (await self.conn.execute(query)).mappings().first()
+
+    async def level_changes(self, person_id: uuid.UUID, case_id: uuid.UUID, since: datetime) -> list[LevelChange]:
+        """The case's level changes on the person's file from `since` on, oldest first."""
+        t = timeline.c
+        query = (
+            sa.select(t.occurred_at, t.summary)
+            .where(
+                t.person_id == person_id,
+                t.event_type == "sps.supervision.level-changed",
+                t.summary["case_id"].astext == str(case_id),
+                t.occurred_at >= since,
+            )
+            .order_by(t.occurred_at)
+        )
+        return [
+            LevelChange(at, summary["level"], summary.get("previous")) for at, summary in await self.conn.execute(query)
+        ]
 
     async def judged_cases(self, first: date) -> list[Row]:
         """Corrections cases under supervision whose term began by `first` (a whole month to judge)."""
@@ -373,8 +398,14 @@ class SupervisionStore:
             sanctions=[(kind, at) for kind, at in given],
             absconding=episodes,
             prohibition_breaches=await self._recorded_at(person_id, "sps.supervision.exclusion-zone-entered", since),
-            short_months=await self._recorded_at(person_id, "sps.supervision.hours-short", since),
+            short_months=await self._short_months(case_id, since),
         )
+
+    async def _short_months(self, case_id: uuid.UUID, since: datetime) -> list[datetime]:
+        """When each month still judged short was first judged so (a month lifted by late time is not)."""
+        h = hours_judgements.c
+        query = sa.select(h.judged_at).where(h.case_id == case_id, h.met.is_(False), h.judged_at >= since)
+        return list((await self.conn.execute(query)).scalars())
 
     async def _recorded_at(self, person_id: uuid.UUID, event_type: str, since: datetime) -> list[datetime]:
         query = sa.select(timeline.c.occurred_at).where(

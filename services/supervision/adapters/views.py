@@ -191,9 +191,12 @@ async def month_counts(
         .group_by(hj.office, hj.level)
     ):
         hours.setdefault(office, {})[level] = (met, judged)
+    # 求助答复率 is the community-corrections figure the plan names: requests on other cases are
+    # answered the same way but not counted in it (docs/indicators.md)
     helped = await conn.execute(
         sa.select(hr.office, sa.func.count().filter(hr.outcome.isnot(None)), sa.func.count())
-        .where(hr.requested_at >= start, hr.requested_at < end)
+        .join(cases, c.case_id == hr.case_id)
+        .where(hr.requested_at >= start, hr.requested_at < end, c.kind == "community_correction")
         .group_by(hr.office)
     )
     released = await conn.execute(

@@ -75,6 +75,10 @@ def by_office(counts: MonthCounts, forces: SocialForcePolicy | None = None) -> l
                 "positioning_rate": rate(counts.positioned.get(office, 0), corrections),
                 "plan_rate": rate(counts.planned.get(office, 0), corrections),
                 "aftercare_cases": len(mine),
+                # the command centre adds the persons notified who never came (handover's) to both
+                # denominators (docs/indicators.md); these rates are of the cases alone
+                "aftercare_followed": followed,
+                "abstinence_kept": clean,
                 "aftercare_rate": rate(followed, len(mine)),
                 "abstinence_rate": rate(clean, len(mine)),
                 "cases_opened": counts.opened.get(office, {}),
