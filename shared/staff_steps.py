@@ -227,3 +227,36 @@ class Cancellation(BaseModel):
 class VisitOutcome(BaseModel):
     outcome: Literal["held", "no_show"]
     note: str = Field("", max_length=1000)
+
+
+class ConversionMeasures(BaseModel):
+    """挂牌转化: what will be done to convert the key person, and who carries it out."""
+
+    measures: list[str] = Field(min_length=1, max_length=20)
+    responsible: str = Field(min_length=1, max_length=100)
+
+    @field_validator("measures")
+    @classmethod
+    def _each_said(cls, measures: list[str]) -> list[str]:
+        said = [m.strip() for m in measures]
+        if any(len(m) < 2 or len(m) > 500 for m in said):
+            raise ValueError("each measure is 2 to 500 characters")
+        return said
+
+
+class ConversionProgress(BaseModel):
+    on: date
+    note: str = Field(min_length=2, max_length=2000)
+
+
+class CountyListing(BaseModel):
+    """市级挂牌: the county takes the person onto its own list, saying why."""
+
+    reason: str = Field(min_length=2, max_length=1000)
+
+
+class ConversionEnd(BaseModel):
+    """解除挂牌: converted (转化), with what shows it."""
+
+    outcome: Literal["converted"] = "converted"
+    note: str = Field(min_length=2, max_length=2000)

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
+from services.supervision import conversions
 from services.supervision.adapters.store import Row, SupervisionStore
 from services.supervision.domain.aftercare import Followup, Trip, abstinent, serious_breaches, trip_needs_report
 from services.supervision.domain.keypersons import (
@@ -574,6 +575,7 @@ class SupervisionCommands(
                 now,
                 {"month": month, "reasons": p.reasons, "target_zh": p.target_zh, "confirmed_by": actor.name},
             )
+        await conversions.open_for_list(store, office, month, persons, now)  # 挂牌转化
         return data
 
 

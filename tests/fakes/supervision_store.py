@@ -27,6 +27,7 @@ class FakeSupervisionStore:
         self.timeline: list[dict[str, Any]] = []
         self.timers: dict[str, tuple[str, datetime, dict[str, Any]]] = {}
         self.lists: dict[tuple[str, str], dict[str, Any]] = {}
+        self.conversions: dict[uuid.UUID, dict[str, Any]] = {}
         self.candidate_rows: list[Candidate] = []
         self.positions: dict[uuid.UUID, dict[str, Any]] = {}
         self.track: list[tuple[Any, ...]] = []
@@ -129,6 +130,9 @@ class FakeSupervisionStore:
             return None
         case["status"] = outcome
         case["closed_at"] = at
+        for c in self.conversions.values():
+            if c["case_id"] == case_id and c["closed_at"] is None:
+                c.update(closed_at=at, closed_by="system", outcome="case_closed", close_note=outcome)
         return case
 
     async def set_risk(self, person_id: uuid.UUID, level: str) -> list[uuid.UUID]:
@@ -522,6 +526,20 @@ class FakeSupervisionStore:
             if c.get("kind") == "community_correction" and c.get("status") == "under_supervision"
         }
         return sorted(o for o in offices if (o, month) not in self.lists)
+
+    async def open_conversion(self, case_id: uuid.UUID) -> dict[str, Any] | None:
+        return next((c for c in self.conversions.values() if c["case_id"] == case_id and c["closed_at"] is None), None)
+
+    async def add_conversion(self, values: dict[str, Any]) -> bool:
+        if await self.open_conversion(values["case_id"]) is not None:
+            return False
+        defaults = {"measures": [], "responsible": None, "progress": [], "county_listing": None}
+        closed = {"closed_at": None, "closed_by": None, "outcome": None, "close_note": None}
+        self.conversions[values["conversion_id"]] = {**defaults, **closed, **values}
+        return True
+
+    async def update_conversion(self, conversion_id: uuid.UUID, **values: Any) -> None:
+        self.conversions[conversion_id].update(values)
 
     async def confirmed_list(self, office: str, month: str) -> dict[str, Any] | None:
         return self.lists.get((office, month))

@@ -14,6 +14,7 @@ import httpx
 import pytest
 
 from shared import topics
+from shared.county import default_county
 from shared.envelope import encode, new_event
 from shared.events import ArrivalRegistered, MaskedPerson, RiskAssessed
 from shared.paths import POLICY_DIR
@@ -125,6 +126,25 @@ async def test_level_follows_intake_and_risk_and_the_key_person_list(stack, poli
             assert listed["status"] == "confirmed"
             mine = next(p for p in listed["persons"] if p["person_id"] == str(person))
             assert mine["reasons"] == ["risk:high"] and mine["target_zh"]
+            # 挂牌转化 (D6): listed for conversion at the office's level; measures, progress; the
+            # county's own list (市级) once the county raises the person to it.
+            opened = (await http.get("/internal/v1/conversions", params={"office": "澄江街道"})).json()
+            (conversion,) = [c for c in opened if c["person_id"] == str(person)]
+            assert conversion["level"] == "office" and conversion["target_zh"] == mine["target_zh"]
+            base = f"/internal/v1/persons/{person}/conversion"
+            r = await http.post(f"{base}/measures", json={**OFFICER, "measures": ["每周谈话"], "responsible": "王"})
+            assert r.status_code == 200, r.text
+            county_today = default_county().day_of(datetime.now(UTC))  # the county's day, not UTC's
+            r = await http.post(f"{base}/progress", json={**OFFICER, "on": county_today.isoformat(), "note": "谈话"})
+            assert r.status_code == 201, r.text
+            assert (await http.post(f"{base}/county-listing", json={**OFFICER, "reason": "督办"})).status_code == 403
+            r = await http.post(f"{base}/county-listing", json={**HEAD, "reason": "市级挂牌督办"})
+            assert r.status_code == 200, r.text
+            county = (await http.get("/internal/v1/conversions", params={"level": "county"})).json()
+            (listed_at_county,) = [c for c in county if c["person_id"] == str(person)]
+            assert (listed_at_county["progress_count"], listed_at_county["measures_count"]) == (1, 1)
+            assert listed_at_county["last_progress_on"] == county_today.isoformat()
+            assert listed_at_county["person_masked"]["name_masked"]
         # The office's first list: everyone on it is newly determined, a signal for risk_high (docs/domain.md §4).
         [new] = await eventually(lambda: events_for(app, stack, person, "sps.supervision.key-person-newly-determined"))
         assert new["data"]["cause"] == f"key-person:澄江街道:{month}" and new["data"]["reasons"] == ["risk:high"]

@@ -389,3 +389,57 @@ async def test_a_months_key_person_list_weighs_the_whole_month_just_ended(world)
     await commands.confirm_key_persons(_uow(uow), OFFICER, "澄江街道", "2027-03")
     county = default_county()
     assert windows == [(county.start_of(date(2027, 2, 1)), county.start_of(date(2027, 3, 1)))]
+
+
+async def test_a_listed_key_person_is_listed_for_conversion_with_measures_progress_and_an_end(world):
+    """D6, 市镇两级挂牌转化: confirming the month's list opens one conversion per listed person with
+    an active case of the office (at the office's level, with the list's target; never twice);
+    the office sets measures and records progress (not ahead of today); the county raises a person
+    to its own list, which only the county ends; converted needs measures and progress; closing
+    the case ends the conversion with it."""
+    from datetime import date
+
+    from services.supervision import conversions
+
+    commands, uow, store = world
+    a, b = store.add_case(), store.add_case()
+    store.candidate_rows = [Candidate(a["person_id"], "high"), Candidate(b["person_id"], "high")]
+    await commands.confirm_key_persons(_uow(uow), OFFICER, "澄江街道", "2026-12")
+    opened = {c["person_id"]: c for c in store.conversions.values()}
+    assert set(opened) == {a["person_id"], b["person_id"]}
+    assert {c["level"] for c in opened.values()} == {"office"} and opened[a["person_id"]]["target_zh"]
+    store.lists[("澄江街道", "2026-11")] = store.lists.pop(("澄江街道", "2026-12"))  # a later month lists them again
+    await commands.confirm_key_persons(_uow(uow), OFFICER, "澄江街道", "2026-12")
+    assert len(store.conversions) == 2  # one open per case
+
+    s, person = cast(Any, store), a["person_id"]
+    with pytest.raises(Conflict, match="measures and progress"):
+        await conversions.end(s, OFFICER, person, steps.ConversionEnd(note="表现良好"), NOW)
+    with pytest.raises(Forbidden):
+        await conversions.set_measures(
+            s, OTHER_OFFICER, person, steps.ConversionMeasures(measures=["谈话教育"], responsible="张"), NOW
+        )
+    measures = steps.ConversionMeasures(measures=["每周谈话教育", "落实就业帮扶"], responsible="王所长")
+    await conversions.set_measures(s, OFFICER, person, measures, NOW)
+    with pytest.raises(Conflict, match="ahead"):
+        await conversions.add_progress(
+            s, commands.county, OFFICER, person, steps.ConversionProgress(on=date(2026, 12, 11), note="谈话"), NOW
+        )
+    step = steps.ConversionProgress(on=date(2026, 12, 10), note="谈话一次，情绪稳定")
+    done = await conversions.add_progress(s, commands.county, OFFICER, person, step, NOW)
+    assert done["progress"] == [{"on": "2026-12-10", "note": "谈话一次，情绪稳定", "by": "officer-demo"}]
+
+    with pytest.raises(Forbidden):  # 市级挂牌 is the county's
+        await conversions.list_at_county(s, OFFICER, person, steps.CountyListing(reason="多次违规"), NOW)
+    await conversions.list_at_county(s, HEAD, person, steps.CountyListing(reason="多次违规，市级挂牌督办"), NOW)
+    with pytest.raises(Conflict, match="county ends"):
+        await conversions.end(s, OFFICER, person, steps.ConversionEnd(note="表现良好"), NOW)
+    ended = await conversions.end(s, HEAD, person, steps.ConversionEnd(note="连续三月无违规，风险降为中"), NOW)
+    assert (ended["outcome"], ended["closed_by"]) == ("converted", "head-demo")
+    assert [t["summary"]["step"] for t in store.timeline if t["event_type"] == conversions.FILE_TYPE].count(
+        "opened"
+    ) == 2
+
+    await store.close_case(b["case_id"], "revoked", NOW)
+    (other,) = [c for c in store.conversions.values() if c["person_id"] == b["person_id"]]
+    assert (other["outcome"], other["close_note"]) == ("case_closed", "revoked")

@@ -501,6 +501,34 @@ async def approve_plan(person_id: uuid.UUID, plan_id: uuid.UUID, parts: Parts, u
     return await staff_step(parts, user, person_id, "POST", path, NoBody(), "plan.approve", "update")
 
 
+@router.post("/api/v1/persons/{person_id}/conversion/measures", tags=["staff"])
+async def conversion_measures(person_id: uuid.UUID, body: steps.ConversionMeasures, parts: Parts, user: User):
+    """挂牌转化: the measures and who carries them out."""
+    path = f"persons/{person_id}/conversion/measures"
+    return await staff_step(parts, user, person_id, "POST", path, body, "key_persons.convert", "update")
+
+
+@router.post("/api/v1/persons/{person_id}/conversion/progress", tags=["staff"], status_code=201)
+async def conversion_progress(person_id: uuid.UUID, body: steps.ConversionProgress, parts: Parts, user: User):
+    """挂牌转化: a record of progress."""
+    path = f"persons/{person_id}/conversion/progress"
+    return await staff_step(parts, user, person_id, "POST", path, body, "key_persons.convert", "update")
+
+
+@router.post("/api/v1/persons/{person_id}/conversion/county-listing", tags=["staff"])
+async def conversion_county_listing(person_id: uuid.UUID, body: steps.CountyListing, parts: Parts, user: User):
+    """市级挂牌: the county takes the person onto its own list."""
+    path = f"persons/{person_id}/conversion/county-listing"
+    return await staff_step(parts, user, person_id, "POST", path, body, "key_persons.county_list", "update")
+
+
+@router.post("/api/v1/persons/{person_id}/conversion/end", tags=["staff"])
+async def conversion_end(person_id: uuid.UUID, body: steps.ConversionEnd, parts: Parts, user: User):
+    """解除挂牌: converted; a person on the county's list is ended by the county (supervision checks)."""
+    path = f"persons/{person_id}/conversion/end"
+    return await staff_step(parts, user, person_id, "POST", path, body, "key_persons.convert", "update")
+
+
 @router.post("/api/v1/persons/{person_id}/hours/{entry_id}/confirm", tags=["staff"])
 async def confirm_hours(person_id: uuid.UUID, entry_id: uuid.UUID, parts: Parts, user: User):
     """The app's reported time confirmed, once."""

@@ -9,7 +9,7 @@ from __future__ import annotations
 import io
 import uuid
 from datetime import UTC, date, datetime
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Path, Query
 from fastapi.responses import Response
@@ -224,6 +224,30 @@ async def key_persons(office: str, month: MonthPath, parts: Parts, user: User):
     user.must_see(office)
     await audit_read(parts, user, f"key-persons:{office}:{month}")
     return await parts.supervision.call("GET", f"/internal/v1/key-persons/{office}/{month}")
+
+
+@router.get("/api/v1/conversions")
+async def conversion_list(
+    parts: Parts,
+    user: User,
+    office: str | None = None,
+    level: Literal["office", "county"] | None = None,
+    closed: bool = False,
+):
+    """挂牌转化 with their progress: an office's (an officer sees their own), or with `level=county`
+    the county's list (市级挂牌) across the offices."""
+    if office is None and not user.county_wide:
+        office = user.office
+    if office is not None:
+        known_office(parts, office)
+        user.must_see(office)
+    await audit_read(parts, user, f"conversions:{office or 'county'}:{level or 'all'}")
+    params: dict[str, Any] = {"closed": closed}
+    if office is not None:
+        params["office"] = office
+    if level is not None:
+        params["level"] = level
+    return await parts.supervision.call("GET", "/internal/v1/conversions", params=params)
 
 
 class KeyPersonEdits(BaseModel):

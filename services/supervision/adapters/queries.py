@@ -13,6 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from services.supervision.adapters.store import ACTIVE
 from services.supervision.adapters.tables import (
     cases,
+    conversions,
     correction_plans,
     followups,
     help_requests,
@@ -29,6 +30,7 @@ from services.supervision.adapters.tables import (
     trips,
     zone_state,
 )
+from services.supervision.domain.conversions import summary
 from shared.db.rows import plain
 
 
@@ -113,6 +115,26 @@ async def programmes(conn: AsyncConnection, person_id: uuid.UUID) -> dict[str, A
         "plans": await rows(correction_plans, correction_plans.c.made_at),
         "help_requests": await rows(help_requests, help_requests.c.requested_at),
     }
+
+
+async def conversions_of(
+    conn: AsyncConnection, office: str | None, level: str | None, *, closed: bool = False
+) -> list[dict[str, Any]]:
+    """挂牌转化: the conversions of an office (or every office's), of one level or both, open ones
+    (or all), the longest open first, each with its person's masked name."""
+    c = conversions.c
+    query = (
+        sa.select(conversions, cases.c.person_masked)
+        .join(cases, cases.c.case_id == c.case_id)
+        .order_by(c.opened_at, c.conversion_id)
+    )
+    if office is not None:
+        query = query.where(c.office == office)
+    if level is not None:
+        query = query.where(c.level == level)
+    if not closed:
+        query = query.where(c.closed_at.is_(None))
+    return [{**plain(r), **summary(dict(r))} for r in (await conn.execute(query)).mappings()]
 
 
 async def confirmed_list(conn: AsyncConnection, office: str, month: str) -> dict[str, Any] | None:

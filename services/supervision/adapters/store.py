@@ -17,6 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from services.supervision.adapters.tables import (
     cases,
     contact_checks,
+    conversions,
     correction_plans,
     ending_announcements,
     followups,
@@ -242,7 +243,14 @@ class SupervisionStore:
                 cases.c.term_end,
             )
         )
-        return closed.mappings().first()
+        row = closed.mappings().first()
+        if row is not None:  # its 挂牌转化 ends with it (services/supervision/conversions.py)
+            await self.conn.execute(
+                sa.update(conversions)
+                .where(conversions.c.case_id == case_id, conversions.c.closed_at.is_(None))
+                .values(closed_at=at, closed_by="system", outcome="case_closed", close_note=outcome)
+            )
+        return row
 
     async def set_risk(self, person_id: uuid.UUID, level: str) -> list[uuid.UUID]:
         """The latest risk result on the person's active cases; their ids."""
@@ -723,6 +731,24 @@ class SupervisionStore:
             c.kind == "community_correction", c.status == "under_supervision", c.jurisdiction.not_in(confirmed)
         )
         return sorted(office for (office,) in await self.conn.execute(query))
+
+    async def open_conversion(self, case_id: uuid.UUID) -> dict[str, Any] | None:
+        """The case's conversion not yet ended (挂牌转化), locked for the step that changes it."""
+        query = (
+            sa.select(conversions)
+            .where(conversions.c.case_id == case_id, conversions.c.closed_at.is_(None))
+            .with_for_update()
+        )
+        row = (await self.conn.execute(query)).mappings().first()
+        return None if row is None else dict(row)
+
+    async def add_conversion(self, values: dict[str, Any]) -> bool:
+        """A conversion opened; False when the case has one open already."""
+        statement = pg_insert(conversions).values(**values).on_conflict_do_nothing()
+        return (await self.conn.execute(statement)).rowcount > 0
+
+    async def update_conversion(self, conversion_id: uuid.UUID, **values: Any) -> None:
+        await update_row(self.conn, conversions, conversion_id, **values)
 
     async def confirmed_list(self, office: str, month: str) -> Row | None:
         return (

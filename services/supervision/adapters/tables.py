@@ -218,6 +218,29 @@ key_person_lists = sa.Table(
     sa.Column("removed", pg.JSONB, nullable=False, server_default="[]"),  # taken off the proposal, why
 )
 
+conversions = sa.Table(
+    "conversions",
+    metadata,  # 挂牌转化 of key persons (as migration 0023; services/supervision/conversions.py)
+    sa.Column("conversion_id", pg.UUID(as_uuid=True), primary_key=True),
+    sa.Column("person_id", pg.UUID(as_uuid=True), nullable=False, index=True),
+    sa.Column("case_id", pg.UUID(as_uuid=True), nullable=False),
+    sa.Column("office", sa.Text, nullable=False, index=True),
+    sa.Column("level", sa.Text, nullable=False),
+    sa.Column("opened_month", sa.Text, nullable=False),
+    sa.Column("opened_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("target_zh", sa.Text, nullable=False),
+    sa.Column("reasons", pg.JSONB, nullable=False),
+    sa.Column("measures", pg.JSONB, nullable=False, server_default="[]"),
+    sa.Column("responsible", sa.Text),
+    sa.Column("progress", pg.JSONB, nullable=False, server_default="[]"),
+    sa.Column("county_listing", pg.JSONB),
+    sa.Column("closed_at", sa.DateTime(timezone=True)),
+    sa.Column("closed_by", sa.Text),
+    sa.Column("outcome", sa.Text),
+    sa.Column("close_note", sa.Text),
+    sa.Index("conversions_open_case", "case_id", unique=True, postgresql_where=sa.text("closed_at IS NULL")),
+)
+
 ending_announcements = sa.Table(
     "ending_announcements",
     metadata,  # 解矫宣告: one per community-correction case

@@ -9,6 +9,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Path
 from pydantic import Field
 
+from services.supervision import conversions
 from services.supervision.adapters import queries
 from services.supervision.adapters.store import candidates
 from services.supervision.deps import Parts
@@ -16,6 +17,7 @@ from services.supervision.domain.keypersons import determine, judged_month
 from services.supervision.domain.positioning import GROUNDS
 from shared import staff_steps as steps
 from shared.authority import ActingStaff
+from shared.db.rows import plain
 from shared.internal import require_internal
 
 router = APIRouter(prefix="/internal/v1", tags=["supervision"], dependencies=[Depends(require_internal)])
@@ -343,3 +345,64 @@ async def answer_help_request(
     async with parts.runtime.uow() as uow:
         data = await parts.commands.answer_help_request(uow, body.acting(parts.authority), person_id, request_id, body)
     return data.model_dump(mode="json")
+
+
+# --- 挂牌转化 (services/supervision/conversions.py) ----------------------------------------------
+
+
+class MeasuresIn(ActingStaff, steps.ConversionMeasures):
+    pass
+
+
+class ProgressIn(ActingStaff, steps.ConversionProgress):
+    pass
+
+
+class CountyListingIn(ActingStaff, steps.CountyListing):
+    pass
+
+
+class ConversionEndIn(ActingStaff, steps.ConversionEnd):
+    pass
+
+
+@router.get("/conversions")
+async def conversion_list(
+    parts: Parts, office: str | None = None, level: str | None = None, closed: bool = False
+) -> list[dict[str, Any]]:
+    """挂牌转化 of an office or every office, of one level (office, county: the 市级 list) or both."""
+    async with parts.runtime.engine.connect() as conn:
+        return await queries.conversions_of(conn, office, level, closed=closed)
+
+
+@router.post("/persons/{person_id}/conversion/measures")
+async def conversion_measures(person_id: uuid.UUID, body: MeasuresIn, parts: Parts) -> dict[str, Any]:
+    async with parts.runtime.uow() as uow:
+        store, now = parts.commands.store(uow), parts.commands.clock()
+        done = await conversions.set_measures(store, body.acting(parts.authority), person_id, body, now)
+    return plain(done)
+
+
+@router.post("/persons/{person_id}/conversion/progress", status_code=201)
+async def conversion_progress(person_id: uuid.UUID, body: ProgressIn, parts: Parts) -> dict[str, Any]:
+    async with parts.runtime.uow() as uow:
+        store, now = parts.commands.store(uow), parts.commands.clock()
+        actor = body.acting(parts.authority)
+        done = await conversions.add_progress(store, parts.runtime.county, actor, person_id, body, now)
+    return plain(done)
+
+
+@router.post("/persons/{person_id}/conversion/county-listing")
+async def conversion_county_listing(person_id: uuid.UUID, body: CountyListingIn, parts: Parts) -> dict[str, Any]:
+    async with parts.runtime.uow() as uow:
+        store, now = parts.commands.store(uow), parts.commands.clock()
+        done = await conversions.list_at_county(store, body.acting(parts.authority), person_id, body, now)
+    return plain(done)
+
+
+@router.post("/persons/{person_id}/conversion/end")
+async def conversion_end(person_id: uuid.UUID, body: ConversionEndIn, parts: Parts) -> dict[str, Any]:
+    async with parts.runtime.uow() as uow:
+        store, now = parts.commands.store(uow), parts.commands.clock()
+        done = await conversions.end(store, body.acting(parts.authority), person_id, body, now)
+    return plain(done)

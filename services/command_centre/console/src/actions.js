@@ -136,3 +136,13 @@ export const HANDOVER_ACTIONS = {
   // 信息补录 after arrival: what is known; risk assesses again with it.
   supplement: handover("supplement", ["employment", "family_support", "housing", "substance_use"].map((f) => choice(f, f, { optional: true }))),
 };
+
+// 挂牌转化 of a key person, on the key-person page's conversion list (the person's id): the office's
+// measures and progress and its end; the county's own list (市级挂牌), which the county ends.
+const conversion = (step, may, fields) => ({ may, method: "POST", path: (id) => `/api/v1/persons/${id}/conversion/${step}`, fields });
+export const CONVERSION_ACTIONS = {
+  measures: conversion("measures", "key_persons.convert", [{ name: "measures", label: "measures", type: "lines" }, text("responsible", { label: "responsible" })]),
+  progress: conversion("progress", "key_persons.convert", [{ name: "on", label: "on", type: "date" }, area("note")]),
+  "county-listing": conversion("county-listing", "key_persons.county_list", [area("reason")]),
+  end: conversion("end", "key_persons.convert", [area("note")]),
+};

@@ -71,7 +71,7 @@ export default {
     intake: "Record the report (报到)", reportedAt: "Reported at",
     observedAt: "Observed at", outcome: "Outcome", ground: "Legal ground", deviceId: "Device id", startsOn: "Starts on",
     reviewNote: "Review note", level: "New level", members: "Members", memberName: "Name", memberRole: "Role", sex: "Sex",
-    town: "Town (leave empty: it belongs elsewhere)", who: "Who picks up", escort: "Escort", terms: "Terms (one per line)", court: "Court", judgmentNo: "Judgment no.", sentencedOn: "Sentenced on", signedOn: "Signed on", on: "On",
+    town: "Town (leave empty: it belongs elsewhere)", who: "Who picks up", escort: "Escort", terms: "Terms (one per line)", court: "Court", judgmentNo: "Judgment no.", sentencedOn: "Sentenced on", measures: "Measures (one per line)", responsible: "Responsible", signedOn: "Signed on", on: "On",
     addMember: "Add a member", required: "Required", submit: "Submit", saved: "Saved", needsRole: "Needs: {roles}",
   },
   leaveStatus: { requested: "To decide", approved: "Approved", declined: "Refused", returned: "Returned" },
@@ -144,7 +144,7 @@ export default {
       release: "Release", arrival: "Arrival", agreement: "Agreement", assistance: "Assistance", services: "Services", "agreement-check": "Is the agreement kept", application: "Applied for assistance themselves", reoffence: "Re-offence", supplement: "Information after arrival",
     },
   },
-  keyPersons: { remove: "Take off", removeReason: "Why taken off", add: "Put on the list", addReason: "Why listed", find: "Find", removedTitle: "Taken off this month", reasonNeeded: "Each person taken off or put on needs a reason", month: "Month", office: "Office", confirmed: "Confirmed", draft: "To confirm", reason: "Why listed", empty: "No one listed this month" },
+  keyPersons: { conversions: "Conversion (挂牌转化)", countyList: "County list (市级挂牌)", level: "Listed at", levelOffice: "Office", levelCounty: "County", target: "Target", progress: "Progress", lastProgress: "Last progress", since: "Listed since", noConversions: "Nobody listed for conversion", step: { measures: "Measures", progress: "Record progress", "county-listing": "List at county level", end: "End (converted)" }, remove: "Take off", removeReason: "Why taken off", add: "Put on the list", addReason: "Why listed", find: "Find", removedTitle: "Taken off this month", reasonNeeded: "Each person taken off or put on needs a reason", month: "Month", office: "Office", confirmed: "Confirmed", draft: "To confirm", reason: "Why listed", empty: "No one listed this month" },
   map: { trackOf: "Track of", showTrack: "Show track", positions: "{n} positions", legend: "● green: inside  ● red: outside or tampered  ▨ red area: exclusion zone" },
   stats: { total: "Whole county (全市)", month: "Month", export: "Export monthly report (XLSX)", target: "target", office: "Office" },
   events: {

@@ -70,7 +70,7 @@ export default {
     intake: "登记报到", reportedAt: "报到时间",
     observedAt: "发现时间", outcome: "结果", ground: "法定情形", deviceId: "设备编号", startsOn: "开始日期",
     reviewNote: "续期审查意见", level: "调整后等级", members: "小组成员", memberName: "姓名", memberRole: "身份", sex: "性别",
-    town: "所属镇（街道），留空表示确属外地", who: "接回人", escort: "护送安排", terms: "协议条款（每行一条）", court: "判决法院", judgmentNo: "判决书编号", sentencedOn: "判决日期", signedOn: "签订日期", on: "日期",
+    town: "所属镇（街道），留空表示确属外地", who: "接回人", escort: "护送安排", terms: "协议条款（每行一条）", court: "判决法院", judgmentNo: "判决书编号", sentencedOn: "判决日期", measures: "转化措施（每行一条）", responsible: "责任人", signedOn: "签订日期", on: "日期",
     addMember: "添加成员", required: "此项必填", submit: "提交", saved: "已保存", needsRole: "此操作需要：{roles}",
   },
   leaveStatus: { requested: "待审批", approved: "已批准", declined: "未批准", returned: "已销假" },
@@ -142,7 +142,7 @@ export default {
       arrival: "报到", agreement: "帮教协议", assistance: "帮扶", services: "服务", "agreement-check": "协议履行情况", application: "本人自愿申请帮教", reoffence: "重新犯罪登记", supplement: "信息补录",
     },
   },
-  keyPersons: { remove: "移出名单", removeReason: "移出理由", add: "列入名单", addReason: "列入理由", find: "查找", removedTitle: "本月移出名单的人员", reasonNeeded: "每位移出或列入的人员都需填写理由", month: "月份", office: "司法所", confirmed: "已确认", draft: "待确认", reason: "列入理由", empty: "本月名单为空" },
+  keyPersons: { conversions: "挂牌转化", countyList: "市级挂牌名单", level: "挂牌级别", levelOffice: "镇级", levelCounty: "市级", target: "转化目标", progress: "转化进展", lastProgress: "最近进展", since: "挂牌月份", noConversions: "无挂牌转化人员", step: { measures: "转化措施", progress: "记录进展", "county-listing": "市级挂牌", end: "解除挂牌（已转化）" }, remove: "移出名单", removeReason: "移出理由", add: "列入名单", addReason: "列入理由", find: "查找", removedTitle: "本月移出名单的人员", reasonNeeded: "每位移出或列入的人员都需填写理由", month: "月份", office: "司法所", confirmed: "已确认", draft: "待确认", reason: "列入理由", empty: "本月名单为空" },
   map: { trackOf: "轨迹", showTrack: "显示轨迹", positions: "{n} 个位置", legend: "● 绿色：区域内　● 红色：越界或破拆　▨ 红色区域：禁止进入区域" },
   stats: { total: "全市", month: "月份", export: "导出统计报告（XLSX）", target: "目标", office: "司法所" },
   events: {
