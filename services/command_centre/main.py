@@ -19,6 +19,7 @@ from services.command_centre.domain.board import load_console_policy
 from services.command_centre.domain.staff import demo_staff
 from services.command_centre.handlers import HANDLERS
 from services.command_centre.oidc import OidcConfig, OidcSignIn
+from services.command_centre.statistics import keep_final_months
 from shared.authority import load_authority
 from shared.geography import load_geography
 from shared.http import BoundedBody, EarlyAuth, SecurityHeaders
@@ -121,6 +122,7 @@ def create_app(settings: CommandCentreSettings | None = None) -> FastAPI:
         oidc=oidc_of(settings, secret),
         certificate_fonts=settings.certificate_fonts,
     )
+    runtime.background(lambda: keep_final_months(parts))  # a month's statistics kept once final
     app = build_app(runtime, router, title="SPS command centre", parts=parts)
     # The console's hashed assets (check_dir=False: the service runs, and says so at /, unbuilt).
     app.mount("/assets", StaticFiles(directory=CONSOLE / "assets", check_dir=False), name="assets")

@@ -89,3 +89,16 @@ def test_a_period_of_part_days_is_refused_and_a_missing_year_is_named() -> None:
     ]
     assert re.fullmatch(r"\d{4}", str(COUNTY.policy.years[0]))
     assert datetime.combine(date(2026, 3, 13), time.min, COUNTY.tz) == within_days(COUNTY, date(2026, 3, 2), 10).due
+
+
+def test_a_months_statistics_are_final_the_day_after_the_policys_days() -> None:
+    """docs/indicators.md: November's figures are final from the start of 11 December (10 whole
+    days after the month, the one period rule), provisional until then."""
+    from services.command_centre.domain.board import StatisticsPolicy
+    from services.command_centre.statistics import final_from
+    from shared.county import default_county
+
+    county = default_county()
+    assert final_from(county, "2026-11", StatisticsPolicy()) == county.start_of(date(2026, 12, 11))
+    # 10 days after 31 January 2026 is Tuesday 10 February: a working day, kept.
+    assert final_from(county, "2026-01", StatisticsPolicy()) == county.start_of(date(2026, 2, 11))

@@ -61,3 +61,11 @@ staff_sessions = sa.Table(
     # When its member of staff last used it (a renewal without use does not count): L8's idle end.
     sa.Column("last_active", sa.DateTime(timezone=True)),
 )
+
+month_figures = sa.Table(
+    "month_figures",
+    metadata,  # a month's statistics, kept once final (as migration 0005; docs/indicators.md)
+    sa.Column("month", sa.Text, primary_key=True),
+    sa.Column("figures", pg.JSONB, nullable=False),
+    sa.Column("kept_at", sa.DateTime(timezone=True), nullable=False),
+)

@@ -19,8 +19,9 @@ from pydantic import BaseModel, Field
 
 from services.command_centre.adapters import queries
 from services.command_centre.deps import CommandCentreParts, Parts, User
-from services.command_centre.domain.indicators import CATALOGUE, COUNTS, RATES, Indicator, with_aftercare_not_arrived
+from services.command_centre.domain.indicators import CATALOGUE, COUNTS, RATES, Indicator
 from services.command_centre.persons import audit_read, for_person, person_visible, staff_step
+from services.command_centre.statistics import month_figures
 from shared import audit
 from shared import staff_steps as steps
 from shared.authority import Actor
@@ -279,36 +280,13 @@ async def confirm_key_persons(
 
 
 async def statistics_for(parts: CommandCentreParts, user: Actor, month: str | None) -> dict:
-    county = parts.runtime.county
-    month = month or county.month_of(datetime.now(UTC))
-    handover = await parts.handover.call("GET", "/internal/v1/indicators", params={"month": month})
-    supervision = await parts.supervision.call("GET", "/internal/v1/indicators", params={"month": month})
-    visits = await parts.handover.call("GET", "/internal/v1/visit-figures", params={"month": month})
-    start, end = county.month_bounds(month)
-    async with parts.runtime.engine.connect() as conn:
-        alerts = await queries.alert_counts(conn, start, end)
-    offices: dict[str, dict] = {o: {"office": o} for o in parts.geography.offices}
-    for row in [*handover["offices"], *supervision["offices"], *visits["offices"]]:
-        offices.setdefault(row["office"], {"office": row["office"]}).update(row)
-    for jurisdiction, colour, n in alerts:
-        offices.setdefault(jurisdiction, {"office": jurisdiction}).setdefault("alerts", {})[colour] = n
-    for row in offices.values():
-        with_aftercare_not_arrived(row)
-    visible = [o for name, o in offices.items() if user.sees(name)]
-    # 全市 for county staff: each service's figures of the whole county (sums, then the rates of
-    # the sums: docs/indicators.md), and the month's alerts added up.
-    total = None
-    if user.county_wide:
-        colours: dict[str, int] = {}
-        for _, colour, n in alerts:
-            colours[colour] = colours.get(colour, 0) + n
-        total = {**handover.get("total", {}), **supervision.get("total", {}), "office": "全市", "alerts": colours}
-        with_aftercare_not_arrived(total)
+    """The month's figures this user sees: the offices they see, and 全市 for county staff."""
+    month = month or parts.runtime.county.month_of(datetime.now(UTC))
+    whole = await month_figures(parts, month)
     return {
-        "month": month,
-        "targets": {**handover["targets"], **supervision["targets"]},
-        "offices": visible,
-        "total": total,
+        **whole,
+        "offices": [o for o in whole["offices"] if user.sees(o["office"])],
+        "total": whole["total"] if user.county_wide else None,
         # Every figure with its definition, shown beside it (docs/indicators.md)
         "indicators": [_described(i) for i in RATES],
         "counts": [_described(i) for i in COUNTS],

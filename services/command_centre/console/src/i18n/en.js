@@ -146,7 +146,7 @@ export default {
   },
   keyPersons: { conversions: "Conversion (挂牌转化)", countyList: "County list (市级挂牌)", level: "Listed at", levelOffice: "Office", levelCounty: "County", target: "Target", progress: "Progress", lastProgress: "Last progress", since: "Listed since", noConversions: "Nobody listed for conversion", step: { measures: "Measures", progress: "Record progress", "county-listing": "List at county level", end: "End (converted)" }, remove: "Take off", removeReason: "Why taken off", add: "Put on the list", addReason: "Why listed", find: "Find", removedTitle: "Taken off this month", reasonNeeded: "Each person taken off or put on needs a reason", month: "Month", office: "Office", confirmed: "Confirmed", draft: "To confirm", reason: "Why listed", empty: "No one listed this month" },
   map: { trackOf: "Track of", showTrack: "Show track", positions: "{n} positions", legend: "● green: inside  ● red: outside or tampered  ▨ red area: exclusion zone" },
-  stats: { total: "Whole county (全市)", month: "Month", export: "Export monthly report (XLSX)", target: "target", office: "Office" },
+  stats: { final: "Final (kept {at}; the same whenever asked)", provisional: "Provisional: final from {at}", total: "Whole county (全市)", month: "Month", export: "Export monthly report (XLSX)", target: "target", office: "Office" },
   events: {
     "case-opened": "Case opened", "intake-reported": "Reported for intake", checkin: "Check-in", "level-changed": "Level changed",
     "zone-exited": "Left the area", "zone-returned": "Back in the area", "exclusion-zone-entered": "Entered an exclusion zone",

@@ -144,7 +144,7 @@ export default {
   },
   keyPersons: { conversions: "挂牌转化", countyList: "市级挂牌名单", level: "挂牌级别", levelOffice: "镇级", levelCounty: "市级", target: "转化目标", progress: "转化进展", lastProgress: "最近进展", since: "挂牌月份", noConversions: "无挂牌转化人员", step: { measures: "转化措施", progress: "记录进展", "county-listing": "市级挂牌", end: "解除挂牌（已转化）" }, remove: "移出名单", removeReason: "移出理由", add: "列入名单", addReason: "列入理由", find: "查找", removedTitle: "本月移出名单的人员", reasonNeeded: "每位移出或列入的人员都需填写理由", month: "月份", office: "司法所", confirmed: "已确认", draft: "待确认", reason: "列入理由", empty: "本月名单为空" },
   map: { trackOf: "轨迹", showTrack: "显示轨迹", positions: "{n} 个位置", legend: "● 绿色：区域内　● 红色：越界或破拆　▨ 红色区域：禁止进入区域" },
-  stats: { total: "全市", month: "月份", export: "导出统计报告（XLSX）", target: "目标", office: "司法所" },
+  stats: { final: "已定稿（{at} 留存，再查不变）", provisional: "暂定数据，{at} 起定稿", total: "全市", month: "月份", export: "导出统计报告（XLSX）", target: "目标", office: "司法所" },
   events: {
     "exit-control": "出境报备", "revocation-ruling": "法院撤销裁定", "revocation-ruling-overdue": "法院裁定逾期", "leave-requested": "请假申请", "leave-declined": "请假未获批准", "leave-returned": "销假", "case-opened": "立案", "intake-reported": "报到", checkin: "签到", "level-changed": "管理等级调整", "zone-exited": "越界",
     "zone-returned": "返回区域", "exclusion-zone-entered": "进入禁止区域", "device-tampered": "设备破拆", "device-offline": "设备离线",
