@@ -35,6 +35,7 @@ PG_PORT = 25432 + SHIFT  # below the ephemeral port range (32768+), where client
 PORT_OFFSET = 10000 + SHIFT
 TRACES = TEST_ROOT / "traces"
 POLICY = TEST_ROOT / "policy"
+FINAL_AFTER_DAYS = 400
 STARTS = _BASE.with_name(f"{_BASE.name}-starts.lock")  # held by a lane while it starts a stack
 CLI_LOG = TEST_ROOT.parent / f"{TEST_ROOT.name}-stack.log"  # beside TEST_ROOT: the start empties TEST_ROOT
 
@@ -43,7 +44,10 @@ def service_env() -> dict[str, str]:
     """What the services of the test platform get beside `make up`'s: their spans in a file each
     (tests/e2e/test_tracing.py reads them), and the repository's policy, except that failures
     from one address are not throttled: every test client shares 127.0.0.1, and the fuzz tests
-    fail sign-ins on purpose (the throttle is tested in process, tests/integration)."""
+    fail sign-ins on purpose (the throttle is tested in process, tests/integration); and a month's
+    statistics stay provisional for FINAL_AFTER_DAYS, since the tests record into last month and
+    read its figures whatever the day of the run (tests/e2e/test_statistics_final.py asks a month
+    older than that)."""
     return {"SPS_DEMO_MODE": "true", "SPS_TRACE_FILE": str(TRACES / "{service}.jsonl"), "SPS_POLICY_DIR": str(POLICY)}
 
 
@@ -120,6 +124,9 @@ def _fresh_infrastructure(services: bool = False) -> None:
     security = yaml.safe_load((POLICY / "security.yaml").read_text(encoding="utf-8"))
     security["throttle"]["per_address"]["max_failures"] = 1_000_000
     (POLICY / "security.yaml").write_text(yaml.safe_dump(security), encoding="utf-8")
+    console = yaml.safe_load((POLICY / "console.yaml").read_text(encoding="utf-8"))
+    console["statistics"]["final_after_days"] = FINAL_AFTER_DAYS
+    (POLICY / "console.yaml").write_text(yaml.safe_dump(console, allow_unicode=True), encoding="utf-8")
     TRACES.mkdir(parents=True, exist_ok=True)
     must("infra-up")
     if services:

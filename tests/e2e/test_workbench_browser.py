@@ -244,6 +244,23 @@ async def test_the_office_edits_the_months_key_person_list_then_confirms_it(plat
     assert listed[person_id]["reasons"] == ["office:家属反映其近期多次夜不归宿"]
     await page.context.close()
 
+    # 挂牌转化 (D6): the confirmed list opened the person's conversion at the office's level; the
+    # bureau head takes them onto the county's own list (市级挂牌) through its form.
+    page = await signed_in(browser, platform, "head-demo")
+    await open_page(page, "keyPersons")
+    await page.select_option('#key-persons-view select[name="office"]', "月城镇")
+    await page.locator("#kp-county-list").click()  # off: the office's conversions, not the county's list
+    row = page.locator(f'#kp-conversions tr[data-person-id="{person_id}"]')
+    await expect(row).to_contain_text("镇级")
+    await row.locator(".kp-conv-county-listing").click()
+    form = page.locator('form[data-action="county-listing"]')
+    await form.locator('[name="reason"]').fill("多次夜不归宿，市级挂牌督办")
+    await form.locator("button.submit").click()
+    await expect(form).to_have_count(0)
+    await page.locator("#kp-county-list").click()  # on: the county's list
+    await expect(page.locator(f'#kp-conversions tr[data-person-id="{person_id}"]')).to_contain_text("市级")
+    await page.context.close()
+
 
 async def persons_page(browser, platform, username: str, person_id: str, tab: str) -> Page:
     page = await signed_in(browser, platform, username)
