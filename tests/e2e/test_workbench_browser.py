@@ -195,7 +195,7 @@ async def test_an_alert_storm_is_one_group_flagged_as_possibly_systemic(platform
         page = await signed_in(browser, platform, "duty-demo", PHONE)
         storm = page.locator('[data-storm="zone_exit"]')
         await expect(storm).to_have_count(1, timeout=60_000)  # a thousand alerts through a loaded platform
-        await expect(storm).to_contain_text("1000 条")
+        await expect(storm).to_contain_text("1000 条", timeout=60_000)  # the group shows from its 20th alert
         await expect(storm).to_contain_text("可能是系统性问题")
         some = alerts[17].alert_id
         assert await page.locator(f'[data-alert-id="{some}"]').count() == 0  # inside the group, not on the board
@@ -249,7 +249,7 @@ async def test_the_office_edits_the_months_key_person_list_then_confirms_it(plat
     page = await signed_in(browser, platform, "head-demo")
     await open_page(page, "keyPersons")
     await page.select_option('#key-persons-view select[name="office"]', "月城镇")
-    await page.locator("#kp-county-list").click()  # off: the office's conversions, not the county's list
+    await page.locator("#kp-county-toggle .el-switch").click()  # off: the office's conversions, not the county's
     row = page.locator(f'#kp-conversions tr[data-person-id="{person_id}"]')
     await expect(row).to_contain_text("镇级")
     await row.locator(".kp-conv-county-listing").click()
@@ -257,7 +257,7 @@ async def test_the_office_edits_the_months_key_person_list_then_confirms_it(plat
     await form.locator('[name="reason"]').fill("多次夜不归宿，市级挂牌督办")
     await form.locator("button.submit").click()
     await expect(form).to_have_count(0)
-    await page.locator("#kp-county-list").click()  # on: the county's list
+    await page.locator("#kp-county-toggle .el-switch").click()  # on: the county's list
     await expect(page.locator(f'#kp-conversions tr[data-person-id="{person_id}"]')).to_contain_text("市级")
     await page.context.close()
 
