@@ -79,6 +79,11 @@ class County:
         """The county's date at this instant."""
         return at.astimezone(self.tz).date()
 
+    def not_come_yet(self, day: date, now: datetime) -> str | None:
+        """Why a day staff or an agency recorded something on cannot be: it is after the county's
+        today (what is recorded has happened). None when it can. One wording for every step."""
+        return f"{day.isoformat()} has not come yet in the county" if day > self.day_of(now) else None
+
     def start_of(self, day: date) -> datetime:
         """The first instant of the county's `day`."""
         return datetime.combine(day, time.min, tzinfo=self.tz)

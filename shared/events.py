@@ -1586,6 +1586,13 @@ EVENT_TYPES: dict[str, EventType] = {
 }
 
 
+# Every step of an alert's life as alerts.v1 carries it (raised … transferred): the command centre
+# projects each and the console listens for each, from this one list.
+ALERT_STEPS: tuple[str, ...] = tuple(
+    t.removeprefix("sps.alert.") for t, et in EVENT_TYPES.items() if et.topic == topics.ALERTS and et.data is AlertData
+)
+
+
 class UnknownEventType(ValueError):
     pass
 

@@ -9,7 +9,7 @@ from services.command_centre.adapters.feed import CHANNEL
 from services.command_centre.adapters.tables import alert_changes, alert_view
 from shared.db.uow import UnitOfWork
 from shared.envelope import IncomingEvent
-from shared.events import AlertData
+from shared.events import ALERT_STEPS, AlertData
 from shared.kafka.consumer import Handler
 
 _CHANGES_LOCK = 0x5350_0C0C  # serialises change-log writers so seq order is commit order
@@ -45,7 +45,4 @@ async def on_alert(event: IncomingEvent, alert: AlertData, uow: UnitOfWork) -> N
     await uow.conn.execute(sa.select(sa.func.pg_notify(CHANNEL, "")))
 
 
-HANDLERS: dict[str, Handler] = {
-    f"sps.alert.{step}": on_alert
-    for step in ("raised", "escalated", "acknowledged", "disposed", "closed", "search-answered", "transferred")
-}
+HANDLERS: dict[str, Handler] = {f"sps.alert.{step}": on_alert for step in ALERT_STEPS}

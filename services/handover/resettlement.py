@@ -64,8 +64,8 @@ class Resettlement:
         if row["agreement"] is not None:
             raise StepRefused(f"an agreement was signed already, on {row['agreement'].get('signed_on')}")
         signed_on = date.fromisoformat(terms["signed_on"])
-        if signed_on > self.county.day_of(self.clock()):
-            raise StepRefused("signed_on has not come yet in the county")
+        if why := self.county.not_come_yet(signed_on, self.clock()):
+            raise StepRefused(f"signed_on {why}")
         review = add_months(signed_on, self.policy.agreements.review_every_months)
         agreement = {**terms, "parties": 2 + len(terms["helpers"]), "review_on": review.isoformat()}
         agreement |= {"signed_by": actor.name, "checks": []}
@@ -81,8 +81,8 @@ class Resettlement:
         if agreement is None:
             raise StepRefused("no agreement is signed yet")
         on = date.fromisoformat(check["on"])
-        if on > self.county.day_of(self.clock()):
-            raise StepRefused("on has not come yet in the county")
+        if why := self.county.not_come_yet(on, self.clock()):
+            raise StepRefused(f"on {why}")
         checks = [*agreement.get("checks", []), {**check, "by": actor.name}]
         review = add_months(on, self.policy.agreements.review_every_months).isoformat()
         agreement = {**agreement, "checks": checks, "review_on": max(review, agreement.get("review_on", review))}
@@ -114,8 +114,8 @@ class Resettlement:
         """延伸帮教: a visit to a prison before release, with whom it saw (by that prison's notice
         numbers); the schedule counts the next quarter from it."""
         actor.require("prison_visit.record")
-        if visited_on > self.county.day_of(self.clock()):
-            raise StepRefused("visited_on has not come yet in the county")
+        if why := self.county.not_come_yet(visited_on, self.clock()):
+            raise StepRefused(f"visited_on {why}")
         store = self.store(uow)
         persons_seen: list[dict[str, str]] = []
         for notice_no in notices_seen:
@@ -147,8 +147,8 @@ class Resettlement:
         if row["kind"] != "release":
             raise StepRefused("re-offences are counted for released prisoners (安置帮教)")
         on: date = judgment["sentenced_on"]
-        if on > self.county.day_of(self.clock()):
-            raise StepRefused(f"sentenced_on {on} is ahead of the county's today")
+        if why := self.county.not_come_yet(on, self.clock()):
+            raise StepRefused(f"sentenced_on {why}")
         if on <= row["release_date"]:
             raise StepRefused(f"sentenced_on {on} is not after the release on {row['release_date']}")
         ref = court_order_ref(judgment["court"], judgment["judgment_no"])

@@ -13,7 +13,8 @@ from typing import TYPE_CHECKING
 
 from prometheus_client import Counter
 
-from services.supervision.adapters.cases import ACTIVE, CaseDirectory, CaseView
+from services.supervision.adapters.cases import CaseDirectory, CaseView
+from services.supervision.domain.cases import ACTIVE
 from services.supervision.domain.geo import judge_position
 from services.supervision.domain.leaves import on_leave
 from services.supervision.domain.policy import SupervisionPolicy

@@ -55,8 +55,8 @@ class ForceCommands:
         """Time a helper served, while registered and never ahead of the county's day."""
         store = self.store(uow)
         force = await self._force(store, actor, force_id)
-        if step.on > self.county.day_of(self.clock()):
-            raise Refused("on", f"{step.on.isoformat()} has not come yet in the county")
+        if why := self.county.not_come_yet(step.on, self.clock()):
+            raise Refused("on", why)
         if force["left_on"] is not None and step.on > force["left_on"]:
             raise Refused("on", f"{force['name']} left the registry on {force['left_on'].isoformat()}")
         values = {
@@ -77,7 +77,7 @@ class ForceCommands:
         force = await self._force(store, actor, force_id)
         if force["left_on"] is not None:
             raise Conflict(f"{force['name']} left already, on {force['left_on'].isoformat()}")
-        if step.on > self.county.day_of(self.clock()):
-            raise Refused("on", f"{step.on.isoformat()} has not come yet in the county")
+        if why := self.county.not_come_yet(step.on, self.clock()):
+            raise Refused("on", why)
         await store.social_force_left(force_id, step.on)
         return {"force_id": str(force_id), "left_on": step.on.isoformat()}

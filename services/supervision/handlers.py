@@ -12,8 +12,8 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 
 from services.supervision.adapters.cases import CaseDirectory, CaseView
-from services.supervision.adapters.store import ACTIVE, SupervisionStore
-from services.supervision.domain.cases import after_arrival
+from services.supervision.adapters.store import SupervisionStore
+from services.supervision.domain.cases import ACTIVE, after_arrival
 from services.supervision.domain.leaves import Leave
 from services.supervision.domain.levels import level_for, next_checkin_due
 from services.supervision.domain.policy import SupervisionPolicy

@@ -199,8 +199,8 @@ class HoursCommands:
         case = await self._case(store, person_id, actor, "hours.record")
         if case["kind"] != "community_correction":
             raise Conflict("study and community-service hours are for community corrections")
-        if step.on > self.county.day_of(self.clock()):
-            raise Refused("on", f"{step.on.isoformat()} has not come yet in the county")
+        if why := self.county.not_come_yet(step.on, self.clock()):
+            raise Refused("on", why)
         now, entry_id = self.clock(), uuid.uuid4()
         await store.add_hours(
             entry_id=entry_id,

@@ -13,7 +13,8 @@ from collections.abc import Awaitable, Callable
 from datetime import date, datetime
 from typing import Any
 
-from services.supervision.adapters.store import ACTIVE, Row, SupervisionStore
+from services.supervision.adapters.store import Row, SupervisionStore
+from services.supervision.domain.cases import ACTIVE
 from services.supervision.domain.plans import PLANNED_KINDS, PlanPolicy, plan_state
 from services.supervision.domain.policy import SupervisionPolicy
 from shared import staff_steps as steps

@@ -11,8 +11,9 @@ from collections.abc import Awaitable, Callable
 from datetime import date, datetime, timedelta
 from typing import Any, Literal
 
-from services.supervision.adapters.store import ACTIVE, SupervisionStore
+from services.supervision.adapters.store import SupervisionStore
 from services.supervision.domain.aftercare import counts_for, period_of
+from services.supervision.domain.cases import ACTIVE
 from services.supervision.domain.levels import level_for
 from services.supervision.domain.policy import SupervisionPolicy
 from services.supervision.endings import case_ending

@@ -14,7 +14,8 @@ from collections.abc import Awaitable, Callable
 from datetime import datetime
 from typing import Any
 
-from services.supervision.adapters.store import ACTIVE, Row, SupervisionStore
+from services.supervision.adapters.store import Row, SupervisionStore
+from services.supervision.domain.cases import ACTIVE
 from services.supervision.domain.policy import SupervisionPolicy
 from shared.county import County
 from shared.db.uow import UnitOfWork

@@ -45,8 +45,8 @@ class TeamCommands:
         """A visit to the person or a note on them, on the person's file with who wrote it."""
         store = self.store(uow)
         await self._case(store, person_id, actor, "team.record")
-        if step.on > self.county.day_of(self.clock()):
-            raise Refused("on", f"{step.on.isoformat()} has not come yet in the county")
+        if why := self.county.not_come_yet(step.on, self.clock()):
+            raise Refused("on", why)
         entry_id, now = uuid.uuid4(), self.clock()
         summary = {"kind": step.kind, "on": step.on.isoformat(), "text": step.text, "by": actor.name}
         await store.record(person_id, entry_id, TEAM_ENTRY, now, summary)

@@ -104,6 +104,27 @@ async def test_a_justice_officer_does_not_see_another_offices_alert(platform, br
     await expect(page.locator("#person-error")).to_contain_text("华士镇")
 
 
+async def test_an_alert_that_moves_with_its_case_moves_on_the_live_board(platform, browser):
+    """#38: the board listens for every alert step of the registry (`/api/v1/me` alert_steps), so a
+    case moved to another office moves its open alert on a board already open, without a reload."""
+    page = await logged_in(browser, platform, "duty-demo")
+    async with httpx.AsyncClient(timeout=10) as client:
+        person = await order_in(client, platform, "周庄镇")
+        await fix_outside(client, platform, person)
+        alert = await alert_of(client, platform, person)
+        row = page.locator(f'tr[data-alert-id="{alert["alert_id"]}"]')
+        await expect(row.locator("td:nth-child(3)")).to_have_text("周庄镇", timeout=15_000)
+        head = await staff(client, platform.url("command_centre"), "head-demo")
+        r = await client.post(
+            f"{platform.url('command_centre')}/api/v1/persons/{person}/transfer",
+            json={"to_office": "长泾镇", "reason": "本人迁居长泾镇"},
+            headers=head,
+        )
+        assert r.status_code in (200, 201), r.text
+    await expect(row.locator("td:nth-child(3)")).to_have_text("长泾镇", timeout=15_000)
+    await page.context.close()
+
+
 async def test_map_person_page_and_handover_board(platform, browser):
     async with httpx.AsyncClient(timeout=10) as client:
         person_id = await order_in(client, platform, "南闸街道")

@@ -31,7 +31,11 @@ def fuzz(operation, cc: str, headers: dict[str, str], seen: dict[str, set[int]])
             assert content_type.startswith("application/problem+json"), (label, response.text[:300])
             assert "Traceback" not in response.text
 
-    check()
+    try:
+        check()
+    except BaseException as exc:  # name the operation: hypothesis's own errors (Flaky…) do not
+        print(f"\nfuzz failed on {label}: {exc!r}; status codes seen: {sorted(seen.get(label, ()))}")
+        raise
 
 
 def test_no_5xx_and_every_4xx_is_problem_json_on_the_console(platform):

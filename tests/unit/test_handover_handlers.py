@@ -425,7 +425,7 @@ async def test_a_prison_sentence_the_office_records_counts_as_a_re_offence_once(
         await handlers.record_reoffence(
             cast(Any, uow), officer, hid, {**judgment, "judgment_no": "x", "sentenced_on": date(2026, 6, 1)}
         )
-    with pytest.raises(StepRefused, match="ahead"):
+    with pytest.raises(StepRefused, match="not come yet"):
         await handlers.record_reoffence(
             cast(Any, uow), officer, hid, {**judgment, "judgment_no": "y", "sentenced_on": date(2026, 12, 11)}
         )

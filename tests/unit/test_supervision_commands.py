@@ -421,7 +421,7 @@ async def test_a_listed_key_person_is_listed_for_conversion_with_measures_progre
         )
     measures = steps.ConversionMeasures(measures=["每周谈话教育", "落实就业帮扶"], responsible="王所长")
     await conversions.set_measures(s, OFFICER, person, measures, NOW)
-    with pytest.raises(Conflict, match="ahead"):
+    with pytest.raises(Conflict, match="not come yet"):
         await conversions.add_progress(
             s, commands.county, OFFICER, person, steps.ConversionProgress(on=date(2026, 12, 11), note="谈话"), NOW
         )

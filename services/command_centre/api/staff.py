@@ -26,7 +26,7 @@ from shared import audit
 from shared import staff_steps as steps
 from shared.authority import Actor
 from shared.errors import NotFound, Refused, Upstream
-from shared.events import DisposalSteps
+from shared.events import ALERT_STEPS, DisposalSteps
 from shared.http import ProblemError
 from shared.staff_steps import NoBody
 
@@ -175,7 +175,10 @@ async def me(user: AnyUser, parts: Parts) -> dict:
         "team_scoped": user.team_scoped,  # 协矫通: the console shows the team's page alone
         # The team roles whose members may hold a 协矫通 account (the team form asks theirs).
         "team_account_roles": list(parts.authority.team_access.members) if parts.authority.team_access else [],
-        "board": parts.console.model_dump(),  # policy/console.yaml: storms, sound
+        "board": parts.console.model_dump(include={"storm", "sound_on_new_alert"}),  # policy/console.yaml
+        # Every alert step the live feed sends (shared/events.py, ALERT_STEPS): the board listens for
+        # each, so a step added to the registry reaches it without a change here.
+        "alert_steps": list(ALERT_STEPS),
     }
 
 

@@ -274,10 +274,10 @@ async def app_reports(
     """The supervised person's app (在矫通): study and community-service time (counted once the
     office or a team member confirms it) and requests for help. A day after the county's today
     is refused; an Idempotency-Key makes a retry harmless."""
-    today = _today(parts)
+    now = datetime.now(UTC)
     for i, report in enumerate(body.reports):
-        if report.date > today:
-            raise Refused(f"reports[{i}].date", f"{report.date.isoformat()} has not come yet in the county")
+        if why := parts.runtime.county.not_come_yet(report.date, now):
+            raise Refused(f"reports[{i}].date", why)
     return await _stream(parts, request, caller, key, "sps.ingest.app-report", body.reports)
 
 

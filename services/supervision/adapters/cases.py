@@ -17,12 +17,10 @@ import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from services.supervision.adapters.tables import cases, leaves, positioning_orders, zone_state
+from services.supervision.domain.cases import ACTIVE
 from services.supervision.domain.geo import Area, LocalProjection
 from services.supervision.domain.leaves import Leave
 from services.supervision.domain.zones import ZoneState
-
-ACTIVE = ("awaiting_intake", "under_supervision")
-
 
 NO_ZONE_STATE = ZoneState()
 # Rows read per round trip when the directory loads: the load streams, so its transient memory

@@ -10,7 +10,6 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from services.supervision.adapters.store import ACTIVE
 from services.supervision.adapters.tables import (
     cases,
     conversions,
@@ -30,6 +29,7 @@ from services.supervision.adapters.tables import (
     trips,
     zone_state,
 )
+from services.supervision.domain.cases import ACTIVE
 from services.supervision.domain.conversions import summary
 from shared.db.rows import plain
 

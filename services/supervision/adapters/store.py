@@ -41,6 +41,7 @@ from services.supervision.adapters.tables import (
     zone_state,
 )
 from services.supervision.domain.aftercare import Followup, Trip
+from services.supervision.domain.cases import ACTIVE
 from services.supervision.domain.hours import LevelChange
 from services.supervision.domain.keypersons import Candidate
 from services.supervision.domain.sanctions import Absconding, SanctionEvidence
@@ -50,7 +51,6 @@ from shared.db.uow import UnitOfWork
 from shared.events import LeaveApproved, LeaveRequested, PositioningStarted
 from shared.timers import arm, cancel_prefix, push_back_many, schedule
 
-ACTIVE = ("awaiting_intake", "under_supervision")
 ZONE_COLUMNS = (
     "person_id",
     "outside_episode",

@@ -10,7 +10,6 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from services.supervision.adapters.store import ACTIVE
 from services.supervision.adapters.tables import (
     cases,
     correction_plans,
@@ -24,6 +23,7 @@ from services.supervision.adapters.tables import (
     zone_state,
 )
 from services.supervision.domain.aftercare import Followup
+from services.supervision.domain.cases import ACTIVE
 from services.supervision.domain.indicators import MonthCounts
 
 

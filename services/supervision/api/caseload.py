@@ -10,8 +10,8 @@ from fastapi import APIRouter, Depends
 from pydantic import BaseModel, ConfigDict, Field
 
 from services.supervision.adapters import queries
-from services.supervision.adapters.store import ACTIVE
 from services.supervision.deps import Parts
+from services.supervision.domain.cases import ACTIVE
 from shared.internal import require_internal
 
 router = APIRouter(prefix="/internal/v1", tags=["supervision"], dependencies=[Depends(require_internal)])

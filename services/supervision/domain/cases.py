@@ -18,6 +18,7 @@ from shared.county import County
 
 CaseKind = Literal["community_correction", "resettlement", "aftercare"]
 CaseStatus = Literal["awaiting_intake", "under_supervision"]
+ACTIVE: tuple[CaseStatus, ...] = ("awaiting_intake", "under_supervision")  # a case that is open
 
 
 @dataclass(frozen=True)

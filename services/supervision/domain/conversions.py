@@ -21,7 +21,7 @@ class ConversionRefused(ValueError):
 
 def check_progress(on: date, today: date, opened_on: date) -> None:
     if on > today:
-        raise ConversionRefused(f"progress on {on} is ahead of the county's today")
+        raise ConversionRefused(f"progress on {on.isoformat()} has not come yet in the county")
     if on < opened_on:
         raise ConversionRefused(f"progress on {on} is before the conversion opened on {opened_on}")
 

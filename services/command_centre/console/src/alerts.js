@@ -3,6 +3,7 @@
 // masked name and case number (/api/v1/person-labels), never by a raw id.
 import { reactive } from "vue";
 import { call, post } from "./api.js";
+import { session } from "./session.js";
 
 export const board = reactive({
   alerts: new Map(),
@@ -64,7 +65,9 @@ function follow(seq) {
     source.close();
     loadBoard();
   });
-  for (const type of ["raised", "escalated", "acknowledged", "disposed", "closed", "search-answered"]) {
+  // Every step the registry has (session.me.alert_steps, shared/events.py): a transfer moves the
+  // alert to its new office on the board as any other step does.
+  for (const type of session.me.alert_steps || []) {
     source.addEventListener(`sps.alert.${type}`, (e) => {
       const a = JSON.parse(e.data);
       const before = board.alerts.get(a.alert_id);
