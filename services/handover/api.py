@@ -9,7 +9,7 @@ from datetime import UTC, date, datetime
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Query
-from pydantic import AwareDatetime, Field, model_validator
+from pydantic import Field
 
 from services.handover.adapters import queries
 from services.handover.deps import HandoverParts, Parts
@@ -19,6 +19,7 @@ from services.handover.domain.classify import arrival_deadline
 from services.handover.domain.prison_visits import due as prison_due
 from services.handover.domain.steps import StepRefused
 from services.handover.handlers import REASON_LABELS, HandoverHandlers
+from shared import handover_steps as hs
 from shared.authority import ActingStaff
 from shared.calendar import add_years
 from shared.db.rows import plain
@@ -73,102 +74,52 @@ async def detail(handover_id: uuid.UUID, parts: Parts) -> dict:
     return _out(row)
 
 
-class Resolve(ActingStaff):
-    town: str | None = Field(None, description="a Jiangyin town to link it to; omit to confirm it belongs elsewhere")
+class Resolve(ActingStaff, hs.Resolve):
+    pass
 
 
-class PickupPlan(ActingStaff):
-    who: str = Field(min_length=1, max_length=100)
-    when: AwareDatetime
-    escort: str = Field(min_length=1, max_length=200)
+class PickupPlan(ActingStaff, hs.PickupPlan):
+    pass
 
 
-class PickupOutcome(ActingStaff):
-    outcome: Literal["picked_up", "failed", "declined"]
+class PickupOutcome(ActingStaff, hs.PickupOutcome):
+    pass
 
 
-class Moment(ActingStaff):
-    at: AwareDatetime
+class Moment(ActingStaff, hs.Moment):
+    pass
 
 
-class Agreement(ActingStaff):
-    """安置帮教协议 (1+1+N): the person, the office, and N helpers, with the terms each keeps."""
-
-    terms: list[str] = Field(min_length=1, max_length=50)
-    signed_on: date
-    helpers: list[str] = Field(default_factory=list, max_length=20)  # the N: family, employer, volunteers…
+class Agreement(ActingStaff, hs.Agreement):
+    pass
 
 
-class AgreementCheck(ActingStaff):
-    """Whether the agreement is kept, as the office found on a day."""
-
-    on: date
-    kept: bool
-    note: str = Field(min_length=1, max_length=2000)
+class AgreementCheck(ActingStaff, hs.AgreementCheck):
+    pass
 
 
-class Application(ActingStaff):
-    """自愿申请帮教: the released person asked for assistance themselves."""
-
-    at: AwareDatetime
+class Application(ActingStaff, hs.Application):
+    pass
 
 
-class Assistance(ActingStaff):
-    kind: Literal["minimum_living", "medical", "housing", "temporary_relief", "other"]
+class Assistance(ActingStaff, hs.Assistance):
+    pass
 
 
-class Verification(ActingStaff):
-    """信息核查: the notice's information checked against the person and the household register;
-    `not_ours` sends it back to the county's unlinked list, the note saying why."""
-
-    result: Literal["confirmed", "corrected", "not_ours"]
-    note: str = Field(min_length=1, max_length=2000)
+class Verification(ActingStaff, hs.Verification):
+    pass
 
 
-class Supplement(ActingStaff):
-    """信息补录 after arrival: any of the four, at least one (none is a 422, not a step refused)."""
-
-    employment: Literal["employed", "unemployed"] | None = None
-    family_support: Literal["strong", "weak", "none"] | None = None
-    housing: Literal["stable", "temporary", "none"] | None = None
-    substance_use: Literal["none", "past", "current"] | None = None
-
-    @model_validator(mode="after")
-    def _something(self) -> Supplement:
-        if all(v is None for v in (self.employment, self.family_support, self.housing, self.substance_use)):
-            raise ValueError("record at least one of employment, family_support, housing, substance_use")
-        return self
+class Supplement(ActingStaff, hs.Supplement):
+    pass
 
 
-class Reoffence(ActingStaff):
-    """重新犯罪: a later judgment of the released person (docs/indicators.md), by its court and number."""
-
-    court: str = Field(min_length=1, max_length=100)
-    judgment_no: str = Field(min_length=1, max_length=100)
-    sentenced_on: date
-    sentence: Literal[
-        "imprisonment",  # 有期徒刑及以上: back to prison
-        "criminal_detention",  # 拘役
-        "community_corrections",  # 管制、缓刑 (the court's order reaches the platform too)
-        "fine_only",  # 单处罚金等附加刑
-    ]
+class Reoffence(ActingStaff, hs.Reoffence):
+    pass
 
 
-class Service(ActingStaff):
-    """A resettlement service after release (docs/indicators.md: 安置率, 就业服务率)."""
-
-    kind: Literal[
-        "placed_employment",  # 安置: a job
-        "placed_self_employed",  # 安置: self-employed
-        "placed_family",  # 安置: taken in by family
-        "placed_base",  # 安置: a resettlement base (安置基地)
-        "unemployment_registration",  # 就业服务: 失业登记
-        "skills_training",  # 就业服务: 技能培训
-        "job_referral",  # 就业服务: 推荐就业
-    ]
-    on: date
-    note: str | None = Field(None, max_length=2000)
-    base_id: uuid.UUID | None = None  # 安置基地: the base a placed_base placement is in
+class Service(ActingStaff, hs.Service):
+    pass
 
 
 async def _step(

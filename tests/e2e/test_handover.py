@@ -274,7 +274,6 @@ async def test_missed_deadlines_raise_alerts_and_arrival_opens_a_case(platform):
 
         # D11: a later judgment the office learns of, a prison sentence too, is a re-offence: kept
         # once per judgment (the same again is the same record; other content under its number, 409).
-        # (The command centre answers a handover step 200, whatever handover's own status.)
         judgment = {
             "court": "江阴市人民法院",
             "judgment_no": f"(2026)苏0281刑初{uuid.uuid4().hex[:4]}号",
@@ -284,7 +283,7 @@ async def test_missed_deadlines_raise_alerts_and_arrival_opens_a_case(platform):
         url = f"{cc}/api/v1/handovers/{gone_handover['handover_id']}/reoffence"
         for _ in range(2):
             r = await client.post(url, headers=duty, json=judgment)
-            assert r.status_code == 200 and r.json()["recorded_by"] == "duty-demo", r.text
+            assert r.status_code == 201 and r.json()["recorded_by"] == "duty-demo", r.text
         r = await client.post(url, headers=duty, json={**judgment, "sentence": "criminal_detention"})
         assert r.status_code == 409 and "other content" in r.json()["detail"]
 
@@ -335,7 +334,7 @@ async def test_missed_deadlines_raise_alerts_and_arrival_opens_a_case(platform):
             headers=duty,
             json={"kind": "minimum_living"},
         )
-        assert r.status_code == 200 and r.json()["kind"] == "minimum_living"
+        assert r.status_code == 201 and r.json()["kind"] == "minimum_living"
         civil = await gateway_token(client, gw, "civil-affairs")
 
         async def requests_seen():
@@ -405,7 +404,7 @@ async def test_missed_deadlines_raise_alerts_and_arrival_opens_a_case(platform):
             headers=duty,
             json={"kind": "placed_employment", "on": gone["release_date"]},
         )
-        assert r.status_code == 200, r.text
+        assert r.status_code == 201, r.text
         police = await gateway_token(client, gw, "police")
         r = await client.post(f"{gw}/v1/police/handovers/{hid}/acknowledge", headers=police, json={"officer": "王"})
         assert r.status_code in (200, 202), r.text
@@ -433,7 +432,7 @@ async def test_missed_deadlines_raise_alerts_and_arrival_opens_a_case(platform):
         base_id = r.json()["base_id"]
         placement = {"kind": "placed_base", "on": datetime.now(UTC).date().isoformat(), "base_id": base_id}
         url = f"{cc}/api/v1/handovers/{gone_handover['handover_id']}/services"
-        assert (await client.post(url, json=placement, headers=head)).status_code == 200
+        assert (await client.post(url, json=placement, headers=head)).status_code == 201
         assert (await client.post(url, json=placement, headers=head)).status_code == 409  # no place left
         listed = next(
             b for b in (await client.get(f"{cc}/api/v1/bases", headers=head)).json() if b["base_id"] == base_id

@@ -5,6 +5,7 @@ from fastapi import APIRouter
 from services.command_centre.api import (
     caseload,
     endings,
+    handover_steps,
     leaves,
     notices,
     resettlement,
@@ -17,7 +18,7 @@ from services.command_centre.api import (
 from services.command_centre.api.staff import CONSOLE
 
 router = APIRouter()
-for module in (staff, views, caseload, leaves, endings, notices, team, social, visits, resettlement):
+for module in (staff, views, caseload, leaves, endings, notices, team, social, visits, resettlement, handover_steps):
     router.include_router(module.router)
 
 __all__ = ["CONSOLE", "router"]

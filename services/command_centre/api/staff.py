@@ -25,7 +25,7 @@ from services.command_centre.persons import audit_read, for_person, person_visib
 from shared import audit
 from shared import staff_steps as steps
 from shared.authority import Actor
-from shared.errors import NotFound, Refused, Upstream
+from shared.errors import NotFound, Upstream
 from shared.events import ALERT_STEPS, DisposalSteps
 from shared.http import ProblemError
 from shared.staff_steps import NoBody
@@ -653,50 +653,3 @@ async def handover_indicators(parts: Parts, user: User, month: Month = None):
     """The handover indicators of the offices this user sees (an officer: their own)."""
     figures = await parts.handover.call("GET", "/internal/v1/indicators", params={"month": month} if month else {})
     return {**figures, "offices": [o for o in figures["offices"] if user.sees(o["office"])]}
-
-
-@router.post("/api/v1/handovers/{handover_id}/{step}", tags=["staff"])
-async def handover_step(
-    handover_id: uuid.UUID,
-    step: Literal[
-        "resolve",
-        "verification",
-        "pickup-plan",
-        "pickup-outcome",
-        "release",
-        "arrival",
-        "agreement",
-        "assistance",
-        "services",
-        "supplement",
-        "reoffence",
-        "agreement-check",
-        "application",
-    ],
-    request: Request,
-    parts: Parts,
-    user: User,
-):
-    current = await parts.handover.call("GET", f"/internal/v1/handovers/{handover_id}")
-    # An unlinked notice (no office yet) is the county's to resolve.
-    user.require("handover.step" if current["justice_office"] else "handover.resolve", current["justice_office"])
-    raw = await request.body()
-    # L4: only a JSON body, said so (a form a foreign page can post without a preflight is not one).
-    if raw and request.headers.get("content-type", "").split(";")[0].strip().lower() != "application/json":
-        raise ProblemError(415, "Unsupported Media Type", "a step's body is JSON (Content-Type: application/json)")
-    try:
-        body = orjson.loads(raw) if raw else {}
-    except orjson.JSONDecodeError:
-        raise Refused("(body)", "the step's body is not JSON") from None
-    if not isinstance(body, dict):
-        raise Refused("(body)", "the step's body is a JSON object")
-    async with parts.runtime.uow() as uow:
-        audit.record(
-            uow,
-            user,
-            action="update",
-            resource=f"handover:{step}",
-            person_id=uuid.UUID(current["person_id"]),
-            purpose="安置帮教衔接 (handover)",
-        )
-    return await parts.handover.call("POST", f"/internal/v1/handovers/{handover_id}/{step}", json=body, actor=user)
