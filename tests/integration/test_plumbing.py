@@ -290,11 +290,13 @@ async def test_a_consumer_whose_client_dies_is_started_again_and_loses_and_doubl
     ids = [event_id(v) for v in first_half + second_half]
     real = getattr(owner, method)
     doomed: list[object] = []
+    died = asyncio.Event()
 
     async def dying(self, *args, **kwargs):
         if not doomed:
             doomed.append(self)
         if self is doomed[0] and await effects_for(engine, [event_id(first_half[-1])]):
+            died.set()
             raise error
         return await real(self, *args, **kwargs)
 
@@ -305,6 +307,9 @@ async def test_a_consumer_whose_client_dies_is_started_again_and_loses_and_doubl
     task = asyncio.create_task(r.run())
     try:
         await wait_for(lambda: _len_is(effects_for(engine, [event_id(first_half[-1])]), 1))
+        # Dead before the second half is sent: a fetch the doomed client began before the first
+        # half's effect was visible would otherwise long-poll and bring the second half itself.
+        await asyncio.wait_for(died.wait(), 30)
         await send(producer, topic, second_half)  # only a new consumer can read these
         await wait_for(lambda: _len_is(effects_for(engine, ids), 40))
         assert not task.done()
