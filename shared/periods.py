@@ -84,6 +84,13 @@ def within_days(county: County, start: date | datetime, days: int | timedelta) -
     return _ending(county, _start_day(county, start) + timedelta(days=n))
 
 
+def after_month(county: County, month: str, days: int | timedelta) -> Deadline:
+    """Within N days of the last day of `month` (YYYY-MM): what is done about a month once it is
+    over (its hours judged, its figures final, the next month's list confirmed)."""
+    _, end = county.month_bounds(month)
+    return within_days(county, county.day_of(end) - timedelta(days=1), days)
+
+
 def within_working_days(county: County, start: date | datetime, days: int) -> Deadline:
     """Within N working days of `start`: to the end of the Nth working day after its day."""
     current, left = _start_day(county, start), days

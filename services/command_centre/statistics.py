@@ -5,7 +5,7 @@ month is final, then kept and answered as kept (policy/console.yaml `statistics`
 from __future__ import annotations
 
 import asyncio
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 
 from sqlalchemy.exc import SQLAlchemyError
 
@@ -17,7 +17,7 @@ from shared.calendar import add_months
 from shared.county import County
 from shared.errors import CommandError
 from shared.logging import get_logger
-from shared.periods import within_days
+from shared.periods import after_month
 
 log = get_logger(__name__)
 
@@ -25,9 +25,7 @@ log = get_logger(__name__)
 def final_from(county: County, month: str, policy: StatisticsPolicy) -> datetime:
     """When a month's figures become final: `final_after_days` whole days after its last day (the
     one period rule, docs/rules.md)."""
-    _, end = county.month_bounds(month)
-    last = county.day_of(end - timedelta(microseconds=1))
-    return within_days(county, last, policy.final_after_days).due
+    return after_month(county, month, policy.final_after_days).due
 
 
 async def month_figures(parts: CommandCentreParts, month: str) -> dict:

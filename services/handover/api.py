@@ -239,8 +239,10 @@ async def indicators(parts: Parts, month: str | None = None) -> dict:
     first, after = county.day_of(start), county.day_of(end)
     years = parts.handlers.policy.reoffending_window_years
     since = min(first, add_years(after, -years))
+    policy = parts.handlers.policy
     async with parts.runtime.engine.connect() as conn:
         rows = await queries.releases(conn, since, after)
+        rehab = await queries.rehab_releases(conn, add_years(after, -policy.aftercare_max_years), after)
     releases = [
         figures.Release(
             person_id=r.person_id,
@@ -264,7 +266,6 @@ async def indicators(parts: Parts, month: str | None = None) -> dict:
         for r in rows
     ]
     today = county.day_of(datetime.now(UTC))
-    policy = parts.handlers.policy
 
     def arrival(release_date: date) -> Deadline:
         return arrival_deadline(release_date, policy, county)
@@ -273,8 +274,6 @@ async def indicators(parts: Parts, month: str | None = None) -> dict:
     for row in [*figures.monthly(releases, first, after, today, arrival), *figures.yearly(releases, after, years)]:
         offices.setdefault(row["office"], {}).update(row)
     total = figures.county_total(releases, first, after, today, arrival, years)
-    async with parts.runtime.engine.connect() as conn:
-        rehab = await queries.rehab_releases(conn, add_years(after, -policy.aftercare_max_years), after)
     awaited = figures.aftercare_not_arrived(
         [(r.justice_office, r.release_date, county.day_of(r.arrived_at) if r.arrived_at else None) for r in rehab],
         after,

@@ -79,11 +79,12 @@ async def set_measures(
 
 async def add_progress(
     store: SupervisionStore,
-    county: County,
     actor: Actor,
     person_id: uuid.UUID,
     step: steps.ConversionProgress,
     now: datetime,
+    *,
+    county: County,
 ) -> dict[str, Any]:
     _, conversion = await _open(store, person_id, actor, "key_persons.convert")
     try:

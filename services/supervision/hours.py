@@ -30,7 +30,7 @@ from shared.envelope import IncomingEvent
 from shared.errors import Conflict, NotFound, Refused
 from shared.events import AppReport, EventData, HoursRecorded, HoursShort, HoursShortWithdrawn
 from shared.kafka.consumer import RejectedRecord
-from shared.periods import within_days
+from shared.periods import after_month
 from shared.timers import Timer
 
 # "hours-judged", not the first version's "hours-month" (due at 00:00 on the 1st): a timer of the old
@@ -120,8 +120,7 @@ class HoursHandlers:
 def judged_at(month: str, county: County, policy: SupervisionPolicy) -> datetime:
     """When a month is judged: its last day is the event, `judge_after_days` whole days follow it
     (the one period rule, docs/rules.md)."""
-    last = add_months(first_day(month), 1) - timedelta(days=1)
-    return within_days(county, last, policy.hours.judge_after_days).due
+    return after_month(county, month, policy.hours.judge_after_days).due
 
 
 async def judge_case(

@@ -14,6 +14,7 @@ from typing import Any, Literal
 from services.supervision.adapters.store import SupervisionStore
 from services.supervision.domain.aftercare import counts_for, period_of
 from services.supervision.domain.cases import ACTIVE
+from services.supervision.domain.keypersons import previous_month
 from services.supervision.domain.levels import level_for
 from services.supervision.domain.policy import SupervisionPolicy
 from services.supervision.endings import case_ending
@@ -34,7 +35,7 @@ from shared.events import (
     RehabReportMissed,
     RiskAssessed,
 )
-from shared.periods import within_days
+from shared.periods import after_month
 from shared.security_signals import NO_PERSON
 from shared.timers import Timer
 
@@ -101,9 +102,7 @@ class ProgrammeHandlers:
     async def schedule_key_persons_reminder(self, uow: UnitOfWork, month: str) -> None:
         """Due when the month's first `confirm_within_days` are over (the one period rule, counted
         from the last day of the month before: docs/rules.md)."""
-        start, _ = self.county.month_bounds(month)
-        before = self.county.day_of(start) - timedelta(days=1)
-        due = within_days(self.county, before, self.policy.key_persons.confirm_within_days).due
+        due = after_month(self.county, previous_month(month), self.policy.key_persons.confirm_within_days).due
         await self.store(uow).schedule(f"key-persons-reminder:{month}", "keypersons.reminder", due, {"month": month})
 
     async def on_key_persons_reminder(self, timer: Timer, uow: UnitOfWork) -> None:

@@ -423,10 +423,15 @@ async def test_a_listed_key_person_is_listed_for_conversion_with_measures_progre
     await conversions.set_measures(s, OFFICER, person, measures, NOW)
     with pytest.raises(Conflict, match="not come yet"):
         await conversions.add_progress(
-            s, commands.county, OFFICER, person, steps.ConversionProgress(on=date(2026, 12, 11), note="谈话"), NOW
+            s,
+            OFFICER,
+            person,
+            steps.ConversionProgress(on=date(2026, 12, 11), note="谈话"),
+            NOW,
+            county=commands.county,
         )
     step = steps.ConversionProgress(on=date(2026, 12, 10), note="谈话一次，情绪稳定")
-    done = await conversions.add_progress(s, commands.county, OFFICER, person, step, NOW)
+    done = await conversions.add_progress(s, OFFICER, person, step, NOW, county=commands.county)
     assert done["progress"] == [{"on": "2026-12-10", "note": "谈话一次，情绪稳定", "by": "officer-demo"}]
 
     with pytest.raises(Forbidden):  # 市级挂牌 is the county's

@@ -7,6 +7,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Literal
 
+from shared.rates import rate
+
 
 @dataclass(frozen=True)
 class Indicator:
@@ -356,10 +358,6 @@ def with_aftercare_not_arrived(row: dict[str, Any]) -> dict[str, Any]:
         return row
     awaited = row.setdefault("aftercare_not_arrived", 0)
     whole = row.get("aftercare_cases", 0) + awaited
-    row["aftercare_rate"] = _rate(row.get("aftercare_followed", 0), whole)
-    row["abstinence_rate"] = _rate(row.get("abstinence_kept", 0), whole)
+    row["aftercare_rate"] = rate(row.get("aftercare_followed", 0), whole)
+    row["abstinence_rate"] = rate(row.get("abstinence_kept", 0), whole)
     return row
-
-
-def _rate(part: int, whole: int) -> float | None:
-    return round(part / whole, 3) if whole else None

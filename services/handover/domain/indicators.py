@@ -17,6 +17,7 @@ from typing import Any
 
 from shared.calendar import add_years
 from shared.periods import Deadline
+from shared.rates import rate
 
 COUNTY_TOTAL = "全市"  # the whole county's row
 PLACEMENTS = frozenset({"placed_employment", "placed_self_employed", "placed_family", "placed_base"})
@@ -41,10 +42,6 @@ class Release:
     services: tuple[tuple[str, date], ...] = ()  # each service's kind and its county date
     assistance: tuple[tuple[date, bool], ...] = ()  # each request's county date, and whether it got help
     new_orders: tuple[date, ...] = field(default_factory=tuple)  # effective dates of later court orders
-
-
-def rate(part: int, whole: int) -> float | None:
-    return round(part / whole, 3) if whole else None
 
 
 def monthly(

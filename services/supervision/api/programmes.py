@@ -4,6 +4,7 @@ key-person determination, as staff record them. HTTP in, a command or a query ou
 from __future__ import annotations
 
 import uuid
+from functools import partial
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Path
@@ -375,34 +376,30 @@ async def conversion_list(
         return await queries.conversions_of(conn, office, level, closed=closed)
 
 
+async def _conversion(parts: Parts, person_id: uuid.UUID, body: ActingStaff, step: Any) -> dict[str, Any]:
+    """One step of a conversion, in its own unit of work, with who takes it."""
+    async with parts.runtime.uow() as uow:
+        done = await step(
+            parts.commands.store(uow), body.acting(parts.authority), person_id, body, parts.commands.clock()
+        )
+    return plain(done)
+
+
 @router.post("/persons/{person_id}/conversion/measures")
 async def conversion_measures(person_id: uuid.UUID, body: MeasuresIn, parts: Parts) -> dict[str, Any]:
-    async with parts.runtime.uow() as uow:
-        store, now = parts.commands.store(uow), parts.commands.clock()
-        done = await conversions.set_measures(store, body.acting(parts.authority), person_id, body, now)
-    return plain(done)
+    return await _conversion(parts, person_id, body, conversions.set_measures)
 
 
 @router.post("/persons/{person_id}/conversion/progress", status_code=201)
 async def conversion_progress(person_id: uuid.UUID, body: ProgressIn, parts: Parts) -> dict[str, Any]:
-    async with parts.runtime.uow() as uow:
-        store, now = parts.commands.store(uow), parts.commands.clock()
-        actor = body.acting(parts.authority)
-        done = await conversions.add_progress(store, parts.runtime.county, actor, person_id, body, now)
-    return plain(done)
+    return await _conversion(parts, person_id, body, partial(conversions.add_progress, county=parts.runtime.county))
 
 
 @router.post("/persons/{person_id}/conversion/county-listing")
 async def conversion_county_listing(person_id: uuid.UUID, body: CountyListingIn, parts: Parts) -> dict[str, Any]:
-    async with parts.runtime.uow() as uow:
-        store, now = parts.commands.store(uow), parts.commands.clock()
-        done = await conversions.list_at_county(store, body.acting(parts.authority), person_id, body, now)
-    return plain(done)
+    return await _conversion(parts, person_id, body, conversions.list_at_county)
 
 
 @router.post("/persons/{person_id}/conversion/end")
 async def conversion_end(person_id: uuid.UUID, body: ConversionEndIn, parts: Parts) -> dict[str, Any]:
-    async with parts.runtime.uow() as uow:
-        store, now = parts.commands.store(uow), parts.commands.clock()
-        done = await conversions.end(store, body.acting(parts.authority), person_id, body, now)
-    return plain(done)
+    return await _conversion(parts, person_id, body, conversions.end)

@@ -12,11 +12,7 @@ from typing import Any
 
 from services.supervision.domain.aftercare import Followup, abstinence_kept
 from services.supervision.domain.social_forces import SocialForcePolicy, staffing_rate
-
-
-def rate(part: int, whole: int) -> float | None:
-    """A share to three places, or None when there is nothing to share."""
-    return round(part / whole, 3) if whole else None
+from shared.rates import rate
 
 
 @dataclass(frozen=True)
