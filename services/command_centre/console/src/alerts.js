@@ -140,11 +140,17 @@ export function groupStorms(list, { size, window_minutes: windowMinutes }) {
   for (const [rule, alerts] of byRule) {
     if (alerts.length < size) continue;
     const times = alerts.map((a) => new Date(a.raised_at).getTime()).sort((x, y) => x - y);
+    // The rule's largest burst is its storm: the latest window alone would let a later handful of
+    // ordinary alerts hide a thousand from earlier in the shift.
     let start = 0;
     let best = null;
+    let most = size - 1;
     for (let end = 0; end < times.length; end++) {
       while (times[end] - times[start] > windowMinutes * 60000) start++;
-      if (end - start + 1 >= size) best = [times[start], times[end]];
+      if (end - start + 1 > most) {
+        most = end - start + 1;
+        best = [times[start], times[end]];
+      }
     }
     if (!best) continue;
     const members = alerts.filter((a) => {
