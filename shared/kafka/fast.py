@@ -21,7 +21,7 @@ from shared.text import NUL_ESCAPE
 
 
 class FixData(msgspec.Struct, frozen=True, gc=False):
-    """`LocationFix`'s fields and bounds (shared/events.py), for decoding."""
+    """`LocationFix`'s fields and bounds (shared/events/ingest.py), for decoding."""
 
     person_id: uuid.UUID
     device_id: Annotated[str, msgspec.Meta(min_length=1, max_length=64)]

@@ -176,7 +176,7 @@ async def me(user: AnyUser, parts: Parts) -> dict:
         # The team roles whose members may hold a 协矫通 account (the team form asks theirs).
         "team_account_roles": list(parts.authority.team_access.members) if parts.authority.team_access else [],
         "board": parts.console.model_dump(include={"storm", "sound_on_new_alert"}),  # policy/console.yaml
-        # Every alert step the live feed sends (shared/events.py, ALERT_STEPS): the board listens for
+        # Every alert step the live feed sends (shared/events/registry.py, ALERT_STEPS): the board listens for
         # each, so a step added to the registry reaches it without a change here.
         "alert_steps": list(ALERT_STEPS),
     }

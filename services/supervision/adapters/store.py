@@ -70,7 +70,7 @@ _ZONE_UPSERT = BulkInsert(
     conflict=("person_id",),
     update=ZONE_COLUMNS[1:],
     where="zone_state.last_fix_at IS NULL OR zone_state.last_fix_at <= excluded.last_fix_at",
-    utc_datetimes=True,  # a fix's time is on UTC once decoded (shared/events.UtcDatetime, shared/kafka/fast.py)
+    utc_datetimes=True,  # a fix's time is on UTC once decoded (UtcDatetime in shared/events/base.py)
 )
 _TRACK_INSERT = BulkInsert(
     track_points, ("person_id", "recorded_at", "lon", "lat", "accuracy_m", "outside"), utc_datetimes=True
