@@ -8,7 +8,7 @@ KAFKA_LIBS := .local/kafka/libs/.complete
 DEVSTACK := $(PY) -m tools.devstack
 PYTEST_ARGS ?=
 
-.PHONY: help setup console fonts browser run up down demo status promote lint lint-run test test-unit bench k8s k8s-verify reliability dlq-show dlq-replay replay schemas clean
+.PHONY: help setup console console-api fonts browser run up down demo status promote lint lint-run test test-unit bench k8s k8s-verify reliability dlq-show dlq-replay replay schemas clean
 
 help:
 	@echo "make run    — set up and run the whole platform in the foreground (Ctrl-C stops it)"
@@ -18,7 +18,8 @@ help:
 	@echo "make promote — promote the cluster's PostgreSQL standby after its primary died"
 	@echo "make test   — set up and run the whole test suite (real Kafka and PostgreSQL), the lint beside it"
 	@echo "make test-unit — the unit and static tests alone: the quick loop (the virtual environment only)"
-	@echo "make lint   — ruff, and mypy strict on shared/ and every domain/"
+	@echo "make lint   — ruff, mypy strict on shared/ and every domain/; the console's vue-tsc, ESLint and API types"
+	@echo "make console-api — the console's API types again from the command centre's routes"
 	@echo "make demo   — up, plus the simulator"
 	@echo "make bench  — the benchmark (bench/results/latest.json)"
 	@echo "make reliability — the fault suite; rewrites docs/reliability.md with its figures"
@@ -42,7 +43,7 @@ $(KAFKA_LIBS): deploy/kafka/pom.xml $(STAMP)
 # from a CDN at run time: the console runs on an intranet.
 CONSOLE := services/command_centre/console
 CONSOLE_BUILT := $(CONSOLE)/dist/.built
-CONSOLE_SOURCES := $(shell find $(CONSOLE)/src -type f 2>/dev/null) $(CONSOLE)/index.html $(CONSOLE)/vite.config.js
+CONSOLE_SOURCES := $(shell find $(CONSOLE)/src -type f 2>/dev/null) $(CONSOLE)/index.html $(CONSOLE)/vite.config.ts $(CONSOLE)/tsconfig.json
 $(CONSOLE)/node_modules/.installed: $(CONSOLE)/package.json $(CONSOLE)/package-lock.json
 	cd $(CONSOLE) && npm ci --no-audit --no-fund --loglevel=error
 	@touch $@
@@ -52,6 +53,13 @@ $(CONSOLE_BUILT): $(CONSOLE)/node_modules/.installed $(CONSOLE_SOURCES)
 	@touch $@
 
 console: $(CONSOLE_BUILT)
+
+# The console's typed client: the command centre's OpenAPI document (console/openapi.json, held to
+# the code by tests/static/test_console_contract.py) and the TypeScript types made from it by
+# openapi-typescript (console/src/api/schema.d.ts). Run after changing a staff route.
+console-api: $(STAMP) $(CONSOLE)/node_modules/.installed
+	$(PY) -m services.command_centre.openapi
+	cd $(CONSOLE) && npm run --silent api
 
 setup: $(STAMP) $(KAFKA_LIBS) $(CONSOLE_BUILT) fonts
 
@@ -94,7 +102,8 @@ demo: up
 	$(PY) -m tools.devstack.simulator
 
 # The house rules (docs/architecture.md, "Checked by tools"): ruff's lint and format on everything,
-# mypy strict on the shared plumbing and the pure domains, mypy on the rest of the services.
+# mypy strict on the shared plumbing and the pure domains, mypy on the rest of the services; the
+# console type-checked in strict mode (vue-tsc), linted (ESLint), its API types current.
 lint: setup lint-run
 
 lint-run:
@@ -102,6 +111,7 @@ lint-run:
 	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/mypy --strict shared services/*/domain
 	$(VENV)/bin/mypy --no-warn-unused-ignores services
+	cd $(CONSOLE) && npm run --silent typecheck && npm run --silent lint && npm run --silent api:check
 
 # The lint runs beside pytest, and pytest starts the test stack in the background while the unit
 # and static tests run (tools/testrun.py, tests/conftest.py); each phase's time is printed.

@@ -67,8 +67,17 @@ class LabelsIn(BaseModel):
     person_ids: list[uuid.UUID] = Field(min_length=1, max_length=500)
 
 
+class PersonLabel(BaseModel):
+    """A person as the board names them: masked name and case number, never a raw id."""
+
+    name_masked: str | None
+    case_ref: str | None
+    jurisdiction: str
+    kind: str
+
+
 @router.post("/api/v1/person-labels", tags=["staff"])
-async def person_labels(body: LabelsIn, parts: Parts, user: User) -> dict[str, Any]:
+async def person_labels(body: LabelsIn, parts: Parts, user: User) -> dict[str, PersonLabel]:
     """How the console names persons it holds only ids of (an alert's person): masked name, case
     number, office and group, for the persons of the offices this user sees. Never a raw id on
     screen (docs/security.md). The read is audited once for the whole list."""
@@ -80,15 +89,13 @@ async def person_labels(body: LabelsIn, parts: Parts, user: User) -> dict[str, A
         json={"jurisdiction": scope, "status": "any", "persons": [str(p) for p in body.person_ids], "limit": 500},
         actor=user,
     )
-    labels: dict[str, Any] = {}
+    labels: dict[str, PersonLabel] = {}
     for row in found["persons"]:  # newest case first: a person's label is their latest case
-        labels.setdefault(
-            row["person_id"],
-            {
-                "name_masked": (row.get("person_masked") or {}).get("name_masked"),
-                "case_ref": row["source_ref"],
-                "jurisdiction": row["jurisdiction"],
-                "kind": row["kind"],
-            },
-        )
+        if row["person_id"] not in labels:
+            labels[row["person_id"]] = PersonLabel(
+                name_masked=(row.get("person_masked") or {}).get("name_masked"),
+                case_ref=row["source_ref"],
+                jurisdiction=row["jurisdiction"],
+                kind=row["kind"],
+            )
     return labels

@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
@@ -20,13 +20,14 @@ from services.command_centre.adapters.feed import RESYNC, AlertFeed
 from services.command_centre.api.views import Month, known_office
 from services.command_centre.auth import COOKIE, token_of
 from services.command_centre.deps import AnyUser, CommandCentreParts, Parts, User
+from services.command_centre.domain.board import Storm
 from services.command_centre.oidc import FLOW_COOKIE, FLOW_TTL_S, OidcSignIn
 from services.command_centre.persons import audit_read, for_person, person_visible, staff_step
 from shared import audit
 from shared import staff_steps as steps
 from shared.authority import Actor
 from shared.errors import NotFound, Upstream
-from shared.events import ALERT_STEPS, DisposalSteps
+from shared.events import ALERT_STEPS, AlertData, DisposalSteps
 from shared.http import ProblemError
 from shared.staff_steps import NoBody
 
@@ -152,41 +153,73 @@ async def logout(request: Request, parts: Parts) -> JSONResponse:
     return response
 
 
+class Board(BaseModel):
+    """The duty board's settings (policy/console.yaml)."""
+
+    storm: Storm
+    sound_on_new_alert: bool
+
+
+class Me(BaseModel):
+    """Who is signed in, what they may do, and the county's clock (the console's `Schemas["Me"]`)."""
+
+    username: str
+    role: str
+    jurisdiction: str
+    time_zone: str
+    today: date
+    month: str
+    # Years with no holiday list within the notice's horizon: deadlines in them count weekends
+    # only, so the board says so until policy/calendar.yaml lists them (docs/rules.md).
+    calendar_missing_years: list[int]
+    feed_heartbeat_s: float  # the board counts itself stale after three missed
+    token_ttl_s: int  # the console renews its token well before this
+    # The actions this role may take (policy/authority.yaml): the console shows only these. Each
+    # route checks again, with the case's office, whatever the console shows.
+    may: list[str]
+    team_scoped: bool  # 协矫通: the console shows the team's page alone
+    team_account_roles: list[str]  # the team roles whose members may hold a 协矫通 account
+    board: Board
+    # Every alert step the live feed sends (shared/events/registry.py, ALERT_STEPS): the board
+    # listens for each, so a step added to the registry reaches it without a change here.
+    alert_steps: list[str]
+
+
 @router.get("/api/v1/me", tags=["staff"])
-async def me(user: AnyUser, parts: Parts) -> dict:
+async def me(user: AnyUser, parts: Parts) -> Me:
     """Who is signed in, and the county's time the console shows dates in (policy/calendar.yaml)."""
     county = parts.runtime.county
     now = datetime.now(UTC)
-    return {
-        "username": user.name,
-        "role": user.role,
-        "jurisdiction": user.office,
-        "time_zone": county.policy.time_zone,
-        "today": county.day_of(now).isoformat(),
-        "month": county.month_of(now),
-        # Years with no holiday list within the notice's horizon: deadlines in them count weekends
-        # only, so the board says so until policy/calendar.yaml lists them (docs/rules.md).
-        "calendar_missing_years": county.years_to_list(county.day_of(now)),
-        "feed_heartbeat_s": parts.heartbeat_s,  # the board counts itself stale after three missed
-        "token_ttl_s": parts.sessions.token_ttl_s,  # the console renews its token well before this
-        # The actions this role may take (policy/authority.yaml): the console shows only these. Each
-        # route checks again, with the case's office, whatever the console shows.
-        "may": sorted(action for action in parts.authority.actions if user.may(action)),
-        "team_scoped": user.team_scoped,  # 协矫通: the console shows the team's page alone
-        # The team roles whose members may hold a 协矫通 account (the team form asks theirs).
-        "team_account_roles": list(parts.authority.team_access.members) if parts.authority.team_access else [],
-        "board": parts.console.model_dump(include={"storm", "sound_on_new_alert"}),  # policy/console.yaml
-        # Every alert step the live feed sends (shared/events/registry.py, ALERT_STEPS): the board listens for
-        # each, so a step added to the registry reaches it without a change here.
-        "alert_steps": list(ALERT_STEPS),
-    }
+    today = county.day_of(now)
+    team = parts.authority.team_access
+    return Me(
+        username=user.name,
+        role=user.role,
+        jurisdiction=user.office,
+        time_zone=county.policy.time_zone,
+        today=today,
+        month=county.month_of(now),
+        calendar_missing_years=county.years_to_list(today),
+        feed_heartbeat_s=parts.heartbeat_s,
+        token_ttl_s=parts.sessions.token_ttl_s,
+        may=sorted(action for action in parts.authority.actions if user.may(action)),
+        team_scoped=user.team_scoped,
+        team_account_roles=list(team.members) if team else [],
+        board=Board(storm=parts.console.storm, sound_on_new_alert=parts.console.sound_on_new_alert),
+        alert_steps=list(ALERT_STEPS),
+    )
 
 
 Colour = Literal["red", "orange", "yellow", "blue"]
 Status = Literal["open", "acknowledged", "escalated", "disposed", "closed"]
 
 
-@router.get("/api/v1/alerts", tags=["staff"])
+@router.get(
+    "/api/v1/alerts",
+    tags=["staff"],
+    # The rows are the projection's own copies of alerts.v1's data (handlers.py), answered as kept.
+    responses={200: {"model": list[AlertData], "headers": {"X-Alerts-Seq": {"schema": {"type": "string"}}}}},
+)
 async def list_alerts(
     parts: Parts,
     user: User,

@@ -1,4 +1,4 @@
-// English, second: the same keys as zh-CN.js.
+// English, second: the same keys as zh-CN.ts.
 export default {
   app: { title: "Jiangyin Special-Population Supervision Command Centre", short: "Command Centre", lang: "中文", logout: "Log out", county: "County" },
   login: {

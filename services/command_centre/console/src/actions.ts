@@ -1,13 +1,44 @@
 // Every staff action on a person's case as a form (docs/console.md): the authority model's action
 // that shows it (the role from /api/v1/me; the office is checked again by the API), the route it
 // calls and its fields; `kinds`, where only some cases take the action (follow-ups: aftercare). The API's own validation answers with the field; the form shows it there.
-import { may } from "./session.js";
+//
+// Each path is checked against the command centre's OpenAPI document (ApiUrl in api.ts): a form
+// whose route the command centre does not serve, or serves with another method, does not compile.
+import type { ApiUrl } from "./api";
+import { may } from "./session";
 
-const text = (name, extra = {}) => ({ name, type: "text", ...extra });
-const area = (name, extra = {}) => ({ name, type: "textarea", ...extra });
-const choice = (name, options, extra = {}) => ({ name, type: "select", options, ...extra });
+export type FieldType = "text" | "textarea" | "select" | "datetime" | "date" | "number" | "switch" | "lines";
+export interface Field {
+  name: string;
+  type: FieldType;
+  label?: string;
+  options?: string; // the dictionary (options.<name> in i18n) a select's values come from
+  choices?: [string, string][]; // or [value, label] pairs the page loaded (a base, a prison)
+  optional?: boolean;
+  value?: string | boolean;
+}
+type Extra = Partial<Omit<Field, "name" | "type">>;
+export type ActionPath = ApiUrl<"post"> | ApiUrl<"put">;
+export interface Action {
+  may: string | null;
+  method: "POST" | "PUT";
+  path: (...args: string[]) => ActionPath;
+  fields: Field[];
+  tab?: string; // the person page's tab that shows it; `row` for a button on one row
+  row?: boolean;
+  kinds?: string[]; // only cases of these kinds take it
+  statuses?: string[]; // only cases in these statuses
+  fixed?: Record<string, unknown>; // what the button itself decided (approve or refuse)
+  mayOption?: (option: string) => string; // each option its own action in the authority model
+  optionIf?: (option: string) => boolean;
+  visible?: () => boolean;
+}
 
-export const PERSON_ACTIONS = {
+const text = (name: string, extra: Extra = {}): Field => ({ name, type: "text", ...extra });
+const area = (name: string, extra: Extra = {}): Field => ({ name, type: "textarea", ...extra });
+const choice = (name: string, options: string, extra: Extra = {}): Field => ({ name, type: "select", options, ...extra });
+
+export const PERSON_ACTIONS: Record<string, Action> = {
   leaveRequest: {
     may: "leave.request", tab: "leaves", method: "POST", path: (id) => `/api/v1/persons/${id}/leave-requests`,
     fields: [{ name: "start", label: "start", type: "datetime" }, { name: "end", label: "end", type: "datetime" },
@@ -117,8 +148,11 @@ export const PERSON_ACTIONS = {
 
 // Every handover step (安置帮教衔接), on the handover's id. An unlinked notice is the county's to
 // resolve (handover.resolve); the rest are the office's (handover.step).
-const handover = (step, fields, may = "handover.step") => ({ may, method: "POST", path: (id) => `/api/v1/handovers/${id}/${step}`, fields });
-export const HANDOVER_ACTIONS = {
+type HandoverStep = ApiUrl<"post"> extends infer U ? (U extends `/api/v1/handovers/${string}/${infer S}` ? S : never) : never;
+const handover = (step: HandoverStep, fields: Field[], may = "handover.step"): Action => ({
+  may, method: "POST", path: (id) => `/api/v1/handovers/${id}/${step}`, fields,
+});
+export const HANDOVER_ACTIONS: Record<string, Action> = {
   resolve: handover("resolve", [text("town", { label: "town", optional: true })], "handover.resolve"),
   verification: handover("verification", [choice("result", "verification", { label: "outcome" }), area("note")]),
   "pickup-plan": handover("pickup-plan", [text("who", { label: "who" }), { name: "when", label: "at", type: "datetime" }, text("escort", { label: "escort" })]),
@@ -139,8 +173,11 @@ export const HANDOVER_ACTIONS = {
 
 // 挂牌转化 of a key person, on the key-person page's conversion list (the person's id): the office's
 // measures and progress and its end; the county's own list (市级挂牌), which the county ends.
-const conversion = (step, may, fields) => ({ may, method: "POST", path: (id) => `/api/v1/persons/${id}/conversion/${step}`, fields });
-export const CONVERSION_ACTIONS = {
+type ConversionStep = "measures" | "progress" | "county-listing" | "end";
+const conversion = (step: ConversionStep, may: string, fields: Field[]): Action => ({
+  may, method: "POST", path: (id) => `/api/v1/persons/${id}/conversion/${step}`, fields,
+});
+export const CONVERSION_ACTIONS: Record<string, Action> = {
   measures: conversion("measures", "key_persons.convert", [{ name: "measures", label: "measures", type: "lines" }, text("responsible", { label: "responsible" })]),
   progress: conversion("progress", "key_persons.convert", [{ name: "on", label: "on", type: "date" }, area("note")]),
   "county-listing": conversion("county-listing", "key_persons.county_list", [area("reason")]),

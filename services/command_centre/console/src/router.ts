@@ -11,7 +11,7 @@ import NoticesView from "./views/NoticesView.vue";
 import TeamView from "./views/TeamView.vue";
 import SocialForcesView from "./views/SocialForcesView.vue";
 import VisitsView from "./views/VisitsView.vue";
-import { session } from "./session.js";
+import { session } from "./session";
 
 const router = createRouter({
   history: createWebHashHistory(),

@@ -4,12 +4,12 @@ import * as echarts from "echarts/core";
 import { BarChart, LinesChart, ScatterChart } from "echarts/charts";
 import { AriaComponent, GeoComponent, GridComponent, MarkLineComponent, TooltipComponent } from "echarts/components";
 import { SVGRenderer } from "echarts/renderers";
-import { get } from "./api.js";
+import { get, type Loose } from "./api";
 
 echarts.use([BarChart, LinesChart, ScatterChart, AriaComponent, GeoComponent, GridComponent, MarkLineComponent, TooltipComponent, SVGRenderer]);
 
-let geometry = null;
-export async function countyMap() {
+let geometry: Loose = null;
+export async function countyMap(): Promise<Loose> {
   if (!geometry) {
     geometry = await get("/api/v1/map/geometry");
     echarts.registerMap("county", {

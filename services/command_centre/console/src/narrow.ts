@@ -6,7 +6,7 @@ const PHONE = "(max-width: 760px)";
 export function useNarrow() {
   const query = window.matchMedia(PHONE);
   const narrow = ref(query.matches);
-  const changed = (e) => (narrow.value = e.matches);
+  const changed = (e: MediaQueryListEvent) => (narrow.value = e.matches);
   query.addEventListener("change", changed);
   onBeforeUnmount(() => query.removeEventListener("change", changed));
   return narrow;

@@ -4,10 +4,10 @@ import ElementPlus from "element-plus";
 import "element-plus/dist/index.css";
 import { createI18n } from "vue-i18n";
 import App from "./App.vue";
-import router from "./router.js";
-import zhCN from "./i18n/zh-CN.js";
-import en from "./i18n/en.js";
-import { locale } from "./session.js";
+import router from "./router";
+import zhCN from "./i18n/zh-CN";
+import en from "./i18n/en";
+import { locale } from "./session";
 import "./app.css";
 
 const i18n = createI18n({ legacy: false, locale: locale(), fallbackLocale: "zh-CN", messages: { "zh-CN": zhCN, en } });
