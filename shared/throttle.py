@@ -78,7 +78,8 @@ class SessionPolicy(BaseModel):
 class ClockPolicy(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
-    future_tolerance: timedelta
+    # How far ahead of ours a clock may run before a time it gives is refused (shared/ahead.py).
+    future_tolerance: timedelta = timedelta(minutes=5)
 
 
 class AuditPolicy(BaseModel):
@@ -218,12 +219,6 @@ class Throttle:
             del self._counters[key]
         for key in [k for k, seen in self._bursts.items() if not seen or seen[-1] <= now - self.policy.burst.window]:
             del self._bursts[key]
-
-
-def too_far_ahead(recorded: list[datetime], now: datetime, tolerance: timedelta) -> int | None:
-    """The index of the first time further ahead of `now` than `tolerance` (a device's clock
-    may run a little fast; a record from the future would blind monitoring), or None."""
-    return next((i for i, at in enumerate(recorded) if at > now + tolerance), None)
 
 
 def name_key(name: str, address: str | None) -> str:

@@ -15,6 +15,7 @@ from fastapi.security import OAuth2, SecurityScopes
 from services.exchange.adapters.vault import IdentityCipher
 from services.exchange.auth import RateLimiter, TokenService
 from services.exchange.commands import Ingest, Views
+from shared.ahead import DEFAULT_TOLERANCE
 from shared.deps import request_parts
 from shared.geography import Geography
 from shared.http import ProblemError
@@ -31,7 +32,7 @@ class ExchangeParts(ServiceParts):
     ingest: Ingest
     views: Views
     county_police: str  # policy/security.yaml agencies.police
-    future_tolerance: timedelta = timedelta(minutes=5)  # policy/security.yaml clock.future_tolerance
+    future_tolerance: timedelta = DEFAULT_TOLERANCE  # policy/security.yaml clock.future_tolerance
 
 
 def parts_of(request: Request) -> ExchangeParts:

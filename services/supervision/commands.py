@@ -41,6 +41,7 @@ from services.supervision.proposals import ProposalCommands
 from services.supervision.revocation import court_and_number, send_to_court
 from services.supervision.team import TeamCommands
 from shared import staff_steps as steps
+from shared.ahead import DEFAULT_TOLERANCE, refuse_ahead
 from shared.authority import Actor
 from shared.county import County, default_county
 from shared.db.uow import UnitOfWork
@@ -100,7 +101,7 @@ class SupervisionCommands(
     # The county's justice offices (policy/geography.yaml): where a case may be transferred.
     offices: frozenset[str] = frozenset()
     # A step dated further ahead is refused (policy/security.yaml clock.future_tolerance).
-    future_tolerance: timedelta = timedelta(minutes=5)
+    future_tolerance: timedelta = DEFAULT_TOLERANCE
     # The adapter a command persists through; tests give an in-memory one.
     store: Callable[[UnitOfWork], SupervisionStore] = field(default=SupervisionStore)
 
@@ -121,10 +122,8 @@ class SupervisionCommands(
         return case
 
     def _not_ahead(self, field: str, at: datetime) -> None:
-        """What staff record happened already: a time further ahead than the clock's tolerance
-        (policy/security.yaml) is refused, naming its field."""
-        if at > self.clock() + self.future_tolerance:
-            raise Refused(field, f"{field} is in the future: record what has happened")
+        """What staff record happened already (shared/ahead.py)."""
+        refuse_ahead(field, at, self.clock(), self.future_tolerance)
 
     async def _publish_on_file(
         self, store: SupervisionStore, data: EventData, person_id: uuid.UUID, at: datetime

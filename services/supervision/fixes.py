@@ -21,6 +21,7 @@ from services.supervision.domain.policy import SupervisionPolicy
 from services.supervision.domain.zones import EnteredZone, Exited, Returned, Tampered, ZoneState, on_fix
 from services.supervision.positions import LivePositions
 from shared import topics
+from shared.ahead import is_ahead, latest_allowed
 from shared.db.uow import UnitOfWork
 from shared.envelope import IncomingEvent
 from shared.events import (
@@ -75,7 +76,7 @@ class FixHandlers:
     async def on_locations(self, fixes: list[tuple[IncomingEvent, LocationFix]], uow: UnitOfWork) -> None:
         """A poll's run of fixes, each as `on_location` judges it, in one call (the consumer's
         BatchHandler): the clock is read once for the run, not once a fix."""
-        limit = self.clock() + self.future_tolerance
+        limit = latest_allowed(self.clock(), self.future_tolerance)
         held = self.directory.get
         opening = uow.scratch.get("opening", {})
         for event, fix in fixes:
@@ -114,7 +115,8 @@ class FixHandlers:
             FIXES_UNBOUND.inc()
 
     def _not_ahead(self, recorded_at: datetime, what: str) -> None:
-        if recorded_at > self.clock() + self.future_tolerance:
+        """A device's record too far ahead (shared/ahead.py) goes to the dead-letter topic."""
+        if is_ahead(recorded_at, self.clock(), self.future_tolerance):
             raise RejectedRecord(
                 f"future-record: the {what} is dated {recorded_at.isoformat()}, more than {self.future_tolerance} ahead"
             )

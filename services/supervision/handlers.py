@@ -25,6 +25,7 @@ from services.supervision.positions import LivePositions
 from services.supervision.procuratorate import ProcuratorateHandlers
 from services.supervision.programmes import ProgrammeHandlers, exit_control
 from services.supervision.revocation import RevocationHandlers
+from shared.ahead import DEFAULT_TOLERANCE
 from shared.county import County, default_county
 from shared.db.uow import UnitOfWork
 from shared.envelope import IncomingEvent
@@ -70,7 +71,7 @@ class SupervisionHandlers(
     county: County = field(default_factory=default_county)
     # A fix or check-in dated further ahead is refused (policy/security.yaml clock.future_tolerance):
     # one forged record from the future would otherwise make every real fix look old.
-    future_tolerance: timedelta = timedelta(minutes=5)
+    future_tolerance: timedelta = DEFAULT_TOLERANCE
     # The adapter the handlers persist through (the fix path's bulk writes too); tests give a fake.
     store: Callable[[UnitOfWork], SupervisionStore] = field(default=SupervisionStore)
     # The live position state of the partitions this replica owns (positions.py); without a

@@ -27,12 +27,12 @@ from services.exchange.domain.requests import (
     ReleaseNoticeBatch,
     ReleaseNoticeIn,
 )
+from shared.ahead import first_ahead
 from shared.errors import Forbidden, Refused
 from shared.events import EventData
 from shared.http import OnePassJsonRoute, field_errors
 from shared.identity import derive_person_id
 from shared.ids import case_id_for, court_order_ref, handover_id_for
-from shared.throttle import too_far_ahead
 
 router = APIRouter(tags=["exchange"], route_class=OnePassJsonRoute)
 IdemKey = Annotated[str | None, Header(alias="Idempotency-Key", max_length=200)]
@@ -284,6 +284,6 @@ async def app_reports(
 def _not_ahead(parts: ExchangeParts, recorded: list[datetime], field: str) -> None:
     """A record dated more than the tolerance ahead is refused (contract §6.3)."""
     tolerance = parts.future_tolerance
-    index = too_far_ahead(recorded, datetime.now(UTC), tolerance)
+    index = first_ahead(recorded, datetime.now(UTC), tolerance)
     if index is not None:
         raise Refused(f"{field}[{index}].recorded_at", f"more than {tolerance} in the future")

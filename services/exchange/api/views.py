@@ -21,6 +21,7 @@ from services.exchange.deps import (
     require_scope,
 )
 from services.exchange.domain.ingest import agency_number
+from shared.ahead import refuse_ahead
 from shared.errors import Refused
 from shared.events import ProcuratorateNotice, VisitSlotOffered
 
@@ -49,9 +50,8 @@ def _cursor(since: str | None) -> int | datetime | None:
 
 
 def _not_ahead(parts: Parts, field: str, at: datetime, why: str) -> None:
-    """An agency's answer dated beyond the clock's tolerance (policy/security.yaml) is a 422."""
-    if at > datetime.now(UTC) + parts.future_tolerance:
-        raise Refused(field, why)
+    """An agency's answer dated beyond the clock's tolerance (shared/ahead.py) is a 422."""
+    refuse_ahead(field, at, datetime.now(UTC), parts.future_tolerance, why)
 
 
 async def _page(
