@@ -136,15 +136,9 @@ class Actor:
 
 class ActingStaff(BaseModel):
     """The body of a member of staff's step on an internal route. Who takes the step is not in
-    the body: it is the actor the command centre signed into the call's service token
-    (shared/internal.py; docs/security.md, M6), and the owning service checks the action again
-    with the same model."""
-
-    def acting(self, policy: AuthorityPolicy) -> Actor:
-        from shared.internal import verified_actor
-
-        who = verified_actor()
-        return Actor(who["actor"], who["role"], who["jurisdiction"], policy=policy)
+    the body: it is the actor the command centre signed into the call's service token, which the
+    route receives as `shared.deps.StaffActor` (docs/security.md, M6), and the owning service
+    checks the action again with the same model."""
 
     def step(self) -> dict[str, Any]:
         """The step's own fields."""

@@ -2,31 +2,25 @@
 service it calls (shared/service_tokens.py; docs/security.md, M6).
 
 A call made for a member of staff carries them inside the token. The called service reads who
-acts from the verified token (`verified_actor`), never from the request body.
+acts from the verified token (`shared.deps.StaffActor`), never from the request body.
 """
 
 from __future__ import annotations
 
-from contextvars import ContextVar
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from fastapi import Request
 
+from shared.authority import Actor
 from shared.deps import request_parts
-from shared.errors import Forbidden, Unavailable, Upstream
+from shared.errors import Unavailable, Upstream
 from shared.http import ProblemError
 from shared.service import ServiceParts
-from shared.service_tokens import Caller, ServiceTokenError, ServiceTokens
-
-if TYPE_CHECKING:
-    from shared.authority import Actor
-
-_CALLER: ContextVar[Caller | None] = ContextVar("sps_internal_caller", default=None)
+from shared.service_tokens import ServiceTokenError, ServiceTokens
 
 
 async def require_internal(request: Request) -> None:
     """The internal routes' door: a valid token made for this service by a trusted one, or 401."""
-    _CALLER.set(None)
     tokens = request_parts(request, ServiceParts).runtime.service_tokens
     scheme, _, token = request.headers.get("Authorization", "").partition(" ")
     if scheme.lower() != "bearer" or not token:
@@ -35,23 +29,7 @@ async def require_internal(request: Request) -> None:
         caller = tokens.verify(token)
     except ServiceTokenError as exc:
         raise ProblemError(401, "Unauthorized", f"internal API: {exc}") from None
-    _CALLER.set(caller)
-
-
-def caller() -> Caller:
-    """The verified caller of this internal request (after `require_internal`)."""
-    who = _CALLER.get()
-    if who is None:
-        raise Forbidden("this internal call has no verified caller")
-    return who
-
-
-def verified_actor() -> dict[str, str]:
-    """The member of staff the verified caller acts for; 403 when the call acts for no one."""
-    caller = _CALLER.get()
-    if caller is None or caller.actor is None:
-        raise Forbidden("this action needs a member of staff, signed into the call by the command centre")
-    return caller.actor
+    request.state.internal_caller = caller  # read by shared.deps (InternalCaller, StaffActor)
 
 
 class InternalClient:

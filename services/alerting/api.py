@@ -17,6 +17,7 @@ from services.alerting.adapters import store
 from services.alerting.deps import Parts
 from shared.authority import ActingStaff
 from shared.db.rows import plain
+from shared.deps import StaffActor
 from shared.errors import NotFound
 from shared.events import DisposalSteps
 from shared.internal import require_internal
@@ -53,25 +54,23 @@ class SilenceIn(ActingStaff):
 
 
 @router.post("/alerts/{alert_id}/acknowledge")
-async def acknowledge(alert_id: uuid.UUID, body: Ack, parts: Parts) -> dict[str, Any]:
+async def acknowledge(actor: StaffActor, alert_id: uuid.UUID, body: Ack, parts: Parts) -> dict[str, Any]:
     async with parts.runtime.uow() as uow:
-        alert = await parts.commands.acknowledge(uow, body.acting(parts.authority), alert_id, body.note)
+        alert = await parts.commands.acknowledge(uow, actor, alert_id, body.note)
     return alert.model_dump(mode="json")
 
 
 @router.post("/alerts/{alert_id}/dispose")
-async def dispose(alert_id: uuid.UUID, body: Dispose, parts: Parts) -> dict[str, Any]:
+async def dispose(actor: StaffActor, alert_id: uuid.UUID, body: Dispose, parts: Parts) -> dict[str, Any]:
     async with parts.runtime.uow() as uow:
-        alert = await parts.commands.dispose(
-            uow, body.acting(parts.authority), alert_id, body.reason_code, body.note, body.steps
-        )
+        alert = await parts.commands.dispose(uow, actor, alert_id, body.reason_code, body.note, body.steps)
     return alert.model_dump(mode="json")
 
 
 @router.post("/alerts/{alert_id}/close")
-async def close(alert_id: uuid.UUID, body: Close, parts: Parts) -> dict[str, Any]:
+async def close(actor: StaffActor, alert_id: uuid.UUID, body: Close, parts: Parts) -> dict[str, Any]:
     async with parts.runtime.uow() as uow:
-        alert = await parts.commands.close(uow, body.acting(parts.authority), alert_id, body.note)
+        alert = await parts.commands.close(uow, actor, alert_id, body.note)
     return alert.model_dump(mode="json")
 
 
@@ -85,13 +84,13 @@ async def get_alert(alert_id: uuid.UUID, parts: Parts) -> dict[str, Any]:
 
 
 @router.post("/silences", status_code=201)
-async def silence(body: SilenceIn, parts: Parts) -> dict[str, Any]:
+async def silence(actor: StaffActor, body: SilenceIn, parts: Parts) -> dict[str, Any]:
     """A supervisor silences one rule for one person, for a stated time and reason."""
     duration = timedelta(minutes=body.duration_minutes) if body.duration_minutes else None
     async with parts.runtime.uow() as uow:
         row = await parts.commands.silence(
             uow,
-            body.acting(parts.authority),
+            actor,
             person_id=body.person_id,
             rule_id=body.rule_id,
             ends_at=body.ends_at,

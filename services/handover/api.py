@@ -20,10 +20,11 @@ from services.handover.domain.prison_visits import due as prison_due
 from services.handover.domain.steps import StepRefused
 from services.handover.handlers import REASON_LABELS, HandoverHandlers
 from shared import handover_steps as hs
-from shared.authority import ActingStaff
+from shared.authority import ActingStaff, Actor
 from shared.calendar import add_years
 from shared.db.rows import plain
 from shared.db.uow import UnitOfWork
+from shared.deps import StaffActor
 from shared.errors import Conflict, NotFound
 from shared.internal import require_internal
 from shared.periods import Deadline
@@ -125,13 +126,13 @@ class Service(ActingStaff, hs.Service):
 async def _step(
     parts: HandoverParts,
     handover_id: uuid.UUID,
-    who: ActingStaff,
+    actor: Actor,
     fn: Callable[[HandoverHandlers, UnitOfWork], Awaitable[dict[str, Any] | None]],
 ) -> dict[str, Any]:
     """A staff step, once the handlers found that this member of staff may take it."""
     try:
         async with parts.runtime.uow() as uow:
-            await parts.handlers.may_take_step(uow, who.acting(parts.authority), handover_id)
+            await parts.handlers.may_take_step(uow, actor, handover_id)
             result = await fn(parts.handlers, uow)
     except LookupError as exc:
         raise NotFound(str(exc)) from None
@@ -141,91 +142,91 @@ async def _step(
 
 
 @router.post("/handovers/{handover_id}/resolve")
-async def resolve(handover_id: uuid.UUID, body: Resolve, parts: Parts) -> dict[str, Any]:
+async def resolve(actor: StaffActor, handover_id: uuid.UUID, body: Resolve, parts: Parts) -> dict[str, Any]:
     async def fn(h, uow):
-        await h.resolve(uow, handover_id, body.town, county=body.acting(parts.authority).county_wide)
+        await h.resolve(uow, handover_id, body.town, county=actor.county_wide)
 
-    return await _step(parts, handover_id, body, fn)
+    return await _step(parts, handover_id, actor, fn)
 
 
 @router.post("/handovers/{handover_id}/pickup-plan")
-async def pickup_plan(handover_id: uuid.UUID, body: PickupPlan, parts: Parts) -> dict[str, Any]:
-    return await _step(parts, handover_id, body, lambda h, uow: h.update(uow, handover_id, pickup_plan=body.step()))
+async def pickup_plan(actor: StaffActor, handover_id: uuid.UUID, body: PickupPlan, parts: Parts) -> dict[str, Any]:
+    return await _step(parts, handover_id, actor, lambda h, uow: h.update(uow, handover_id, pickup_plan=body.step()))
 
 
 @router.post("/handovers/{handover_id}/pickup-outcome")
-async def pickup_outcome(handover_id: uuid.UUID, body: PickupOutcome, parts: Parts) -> dict[str, Any]:
-    return await _step(parts, handover_id, body, lambda h, uow: h.update(uow, handover_id, pickup_outcome=body.outcome))
+async def pickup_outcome(
+    actor: StaffActor, handover_id: uuid.UUID, body: PickupOutcome, parts: Parts
+) -> dict[str, Any]:
+    return await _step(
+        parts, handover_id, actor, lambda h, uow: h.update(uow, handover_id, pickup_outcome=body.outcome)
+    )
 
 
 @router.post("/handovers/{handover_id}/release")
-async def release(handover_id: uuid.UUID, body: Moment, parts: Parts) -> dict[str, Any]:
-    return await _step(parts, handover_id, body, lambda h, uow: h.update(uow, handover_id, released_at=body.at))
+async def release(actor: StaffActor, handover_id: uuid.UUID, body: Moment, parts: Parts) -> dict[str, Any]:
+    return await _step(parts, handover_id, actor, lambda h, uow: h.update(uow, handover_id, released_at=body.at))
 
 
 @router.post("/handovers/{handover_id}/arrival")
-async def arrival(handover_id: uuid.UUID, body: Moment, parts: Parts) -> dict[str, Any]:
+async def arrival(actor: StaffActor, handover_id: uuid.UUID, body: Moment, parts: Parts) -> dict[str, Any]:
     """Registered at the justice office: supervision opens the resettlement or aftercare case."""
-    return await _step(parts, handover_id, body, lambda h, uow: h.update(uow, handover_id, arrived_at=body.at))
+    return await _step(parts, handover_id, actor, lambda h, uow: h.update(uow, handover_id, arrived_at=body.at))
 
 
 @router.post("/handovers/{handover_id}/verification")
-async def verification(handover_id: uuid.UUID, body: Verification, parts: Parts) -> dict[str, Any]:
-    actor = body.acting(parts.authority)
+async def verification(actor: StaffActor, handover_id: uuid.UUID, body: Verification, parts: Parts) -> dict[str, Any]:
     return await _step(
-        parts, handover_id, body, lambda h, uow: h.verify(uow, actor, handover_id, body.result, body.note)
+        parts, handover_id, actor, lambda h, uow: h.verify(uow, actor, handover_id, body.result, body.note)
     )
 
 
 @router.post("/handovers/{handover_id}/services", status_code=201)
-async def service(handover_id: uuid.UUID, body: Service, parts: Parts) -> dict[str, Any]:
-    actor = body.acting(parts.authority)
+async def service(actor: StaffActor, handover_id: uuid.UUID, body: Service, parts: Parts) -> dict[str, Any]:
     return await _step(
         parts,
         handover_id,
-        body,
+        actor,
         lambda h, uow: h.add_service(uow, actor, handover_id, body.kind, body.on, body.note, body.base_id),
     )
 
 
 @router.post("/handovers/{handover_id}/reoffence", status_code=201)
-async def reoffence(handover_id: uuid.UUID, body: Reoffence, parts: Parts) -> dict[str, Any]:
-    actor = body.acting(parts.authority)
+async def reoffence(actor: StaffActor, handover_id: uuid.UUID, body: Reoffence, parts: Parts) -> dict[str, Any]:
     judgment = body.model_dump(include={"court", "judgment_no", "sentenced_on", "sentence"})
-    return await _step(parts, handover_id, body, lambda h, uow: h.record_reoffence(uow, actor, handover_id, judgment))
+    return await _step(parts, handover_id, actor, lambda h, uow: h.record_reoffence(uow, actor, handover_id, judgment))
 
 
 @router.post("/handovers/{handover_id}/supplement")
-async def supplement(handover_id: uuid.UUID, body: Supplement, parts: Parts) -> dict[str, Any]:
+async def supplement(actor: StaffActor, handover_id: uuid.UUID, body: Supplement, parts: Parts) -> dict[str, Any]:
     """信息补录: risk assesses the person again with what was learned."""
-    actor = body.acting(parts.authority)
     facts = body.model_dump(include={"employment", "family_support", "housing", "substance_use"}, exclude_none=True)
-    return await _step(parts, handover_id, body, lambda h, uow: h.supplement(uow, actor, handover_id, facts))
+    return await _step(parts, handover_id, actor, lambda h, uow: h.supplement(uow, actor, handover_id, facts))
 
 
 @router.post("/handovers/{handover_id}/agreement")
-async def agreement(handover_id: uuid.UUID, body: Agreement, parts: Parts) -> dict[str, Any]:
+async def agreement(actor: StaffActor, handover_id: uuid.UUID, body: Agreement, parts: Parts) -> dict[str, Any]:
     """Signed: its review falls due `agreements.review_every_months` on (policy)."""
-    actor = body.acting(parts.authority)
     terms = body.model_dump(mode="json", include={"terms", "signed_on", "helpers"})
-    return await _step(parts, handover_id, body, lambda h, uow: h.sign_agreement(uow, actor, handover_id, terms))
+    return await _step(parts, handover_id, actor, lambda h, uow: h.sign_agreement(uow, actor, handover_id, terms))
 
 
 @router.post("/handovers/{handover_id}/agreement-check")
-async def agreement_check(handover_id: uuid.UUID, body: AgreementCheck, parts: Parts) -> dict[str, Any]:
-    actor = body.acting(parts.authority)
+async def agreement_check(
+    actor: StaffActor, handover_id: uuid.UUID, body: AgreementCheck, parts: Parts
+) -> dict[str, Any]:
     check = body.model_dump(mode="json", include={"on", "kept", "note"})
-    return await _step(parts, handover_id, body, lambda h, uow: h.check_agreement(uow, actor, handover_id, check))
+    return await _step(parts, handover_id, actor, lambda h, uow: h.check_agreement(uow, actor, handover_id, check))
 
 
 @router.post("/handovers/{handover_id}/application")
-async def application(handover_id: uuid.UUID, body: Application, parts: Parts) -> dict[str, Any]:
-    return await _step(parts, handover_id, body, lambda h, uow: h.update(uow, handover_id, applied_at=body.at))
+async def application(actor: StaffActor, handover_id: uuid.UUID, body: Application, parts: Parts) -> dict[str, Any]:
+    return await _step(parts, handover_id, actor, lambda h, uow: h.update(uow, handover_id, applied_at=body.at))
 
 
 @router.post("/handovers/{handover_id}/assistance", status_code=201)
-async def assistance(handover_id: uuid.UUID, body: Assistance, parts: Parts) -> dict[str, Any]:
-    return await _step(parts, handover_id, body, lambda h, uow: h.request_assistance(uow, handover_id, body.kind))
+async def assistance(actor: StaffActor, handover_id: uuid.UUID, body: Assistance, parts: Parts) -> dict[str, Any]:
+    return await _step(parts, handover_id, actor, lambda h, uow: h.request_assistance(uow, handover_id, body.kind))
 
 
 @router.get("/indicators")
@@ -318,9 +319,9 @@ async def visits(
 
 
 @router.post("/visits/{booking_id}/reminded")
-async def visit_reminded(booking_id: uuid.UUID, body: ActingStaff, parts: Parts) -> dict[str, Any]:
+async def visit_reminded(actor: StaffActor, booking_id: uuid.UUID, body: ActingStaff, parts: Parts) -> dict[str, Any]:
     async with parts.runtime.uow() as uow:
-        return await parts.handlers.remind_visit(uow, body.acting(parts.authority), booking_id)
+        return await parts.handlers.remind_visit(uow, actor, booking_id)
 
 
 @router.get("/visit-figures")
@@ -336,21 +337,21 @@ async def visit_figures(parts: Parts, month: str | None = None) -> dict[str, Any
 
 
 @router.post("/visit-slots/{slot_id}/book", status_code=201)
-async def book_visit(slot_id: uuid.UUID, body: BookingIn, parts: Parts) -> dict[str, Any]:
+async def book_visit(actor: StaffActor, slot_id: uuid.UUID, body: BookingIn, parts: Parts) -> dict[str, Any]:
     async with parts.runtime.uow() as uow:
-        return await parts.handlers.book_visit(uow, body.acting(parts.authority), slot_id, body)
+        return await parts.handlers.book_visit(uow, actor, slot_id, body)
 
 
 @router.post("/visits/{booking_id}/cancel")
-async def cancel_visit(booking_id: uuid.UUID, body: CancellationIn, parts: Parts) -> dict[str, Any]:
+async def cancel_visit(actor: StaffActor, booking_id: uuid.UUID, body: CancellationIn, parts: Parts) -> dict[str, Any]:
     async with parts.runtime.uow() as uow:
-        return await parts.handlers.cancel_visit(uow, body.acting(parts.authority), booking_id, body)
+        return await parts.handlers.cancel_visit(uow, actor, booking_id, body)
 
 
 @router.post("/visits/{booking_id}/outcome")
-async def record_visit(booking_id: uuid.UUID, body: VisitOutcomeIn, parts: Parts) -> dict[str, Any]:
+async def record_visit(actor: StaffActor, booking_id: uuid.UUID, body: VisitOutcomeIn, parts: Parts) -> dict[str, Any]:
     async with parts.runtime.uow() as uow:
-        return await parts.handlers.record_visit(uow, body.acting(parts.authority), booking_id, body)
+        return await parts.handlers.record_visit(uow, actor, booking_id, body)
 
 
 # --- pre-release work in the prisons (延伸帮教) -------------------------------------------------------
@@ -390,8 +391,7 @@ async def prison_visits(parts: Parts) -> dict[str, Any]:
 
 
 @router.post("/prison-visits", status_code=201)
-async def record_prison_visit(body: PrisonVisitIn, parts: Parts) -> dict[str, Any]:
-    actor = body.acting(parts.authority)
+async def record_prison_visit(actor: StaffActor, body: PrisonVisitIn, parts: Parts) -> dict[str, Any]:
     async with parts.runtime.uow() as uow:
         try:
             return await parts.handlers.record_prison_visit(
@@ -419,8 +419,7 @@ async def bases(parts: Parts, office: str | None = None) -> list[dict[str, Any]]
 
 
 @router.post("/bases", status_code=201)
-async def register_base(body: BaseIn, parts: Parts) -> dict[str, Any]:
-    actor = body.acting(parts.authority)
+async def register_base(actor: StaffActor, body: BaseIn, parts: Parts) -> dict[str, Any]:
     async with parts.runtime.uow() as uow:
         try:
             return await parts.handlers.register_base(uow, actor, body.office, body.name, body.kind, body.places)

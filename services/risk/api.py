@@ -13,6 +13,7 @@ from services.risk.deps import Parts
 from services.risk.domain.instrument import load_instrument
 from shared.authority import ActingStaff
 from shared.db.rows import plain
+from shared.deps import StaffActor
 from shared.errors import NotFound, Refused
 from shared.internal import require_internal
 from shared.policy import PolicyError
@@ -55,19 +56,19 @@ async def person_risk(person_id: uuid.UUID, parts: Parts) -> dict:
 
 
 @router.post("/persons/{person_id}/assess", status_code=201)
-async def assess_now(person_id: uuid.UUID, body: ActingStaff, parts: Parts) -> dict[str, Any]:
+async def assess_now(actor: StaffActor, person_id: uuid.UUID, body: ActingStaff, parts: Parts) -> dict[str, Any]:
     """An assessment on demand, from the facts known now."""
     async with parts.runtime.uow() as uow:
-        result = await parts.handlers.assess_on_demand(uow, body.acting(parts.authority), person_id)
+        result = await parts.handlers.assess_on_demand(uow, actor, person_id)
     return result.model_dump(mode="json")
 
 
 @router.post("/persons/{person_id}/assessments/{assessment_id}/override")
-async def override(person_id: uuid.UUID, assessment_id: uuid.UUID, body: OverrideIn, parts: Parts) -> dict[str, Any]:
+async def override(
+    actor: StaffActor, person_id: uuid.UUID, assessment_id: uuid.UUID, body: OverrideIn, parts: Parts
+) -> dict[str, Any]:
     async with parts.runtime.uow() as uow:
-        result = await parts.handlers.override(
-            uow, body.acting(parts.authority), person_id, assessment_id, body.level, body.reason
-        )
+        result = await parts.handlers.override(uow, actor, person_id, assessment_id, body.level, body.reason)
     return result.model_dump(mode="json")
 
 

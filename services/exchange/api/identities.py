@@ -15,8 +15,9 @@ from services.exchange.adapters import store
 from services.exchange.deps import Parts
 from shared import audit
 from shared.authority import Actor
+from shared.deps import InternalCaller
 from shared.errors import Forbidden, NotFound
-from shared.internal import caller, require_internal
+from shared.internal import require_internal
 
 # Not in the gateway's OpenAPI document: that is the agencies' contract, and this door is not theirs.
 router = APIRouter(
@@ -25,9 +26,8 @@ router = APIRouter(
 
 
 @router.get("/identities/{person_id}")
-async def identity(person_id: uuid.UUID, parts: Parts) -> dict[str, Any]:
+async def identity(person_id: uuid.UUID, parts: Parts, who: InternalCaller) -> dict[str, Any]:
     """The person's name, 身份证号 and sex, for the document being printed; nothing else."""
-    who = caller()
     if who.service != "command_centre" or who.actor is None:
         raise Forbidden("only the command centre, for a member of staff, may open an identity")
     staff = Actor(who.actor["actor"], who.actor["role"], who.actor["jurisdiction"])

@@ -12,7 +12,8 @@ from services.supervision.adapters import queries
 from services.supervision.deps import Parts
 from services.supervision.leaves import LeaveRequest
 from shared import staff_steps as steps
-from shared.authority import ActingStaff
+from shared.authority import ActingStaff, Actor
+from shared.deps import StaffActor
 from shared.errors import NotFound
 from shared.internal import require_internal
 
@@ -27,10 +28,10 @@ class LeaveIn(ActingStaff):
 
 
 @router.post("/persons/{person_id}/leaves", status_code=201)
-async def approve_leave(person_id: uuid.UUID, body: LeaveIn, parts: Parts) -> dict[str, Any]:
+async def approve_leave(actor: StaffActor, person_id: uuid.UUID, body: LeaveIn, parts: Parts) -> dict[str, Any]:
     """An approved leave (请假外出): outside the county is no breach while it runs."""
     async with parts.runtime.uow() as uow:
-        data = await parts.commands.approve_leave(uow, body.acting(parts.authority), person_id, _request(body))
+        data = await parts.commands.approve_leave(uow, actor, person_id, _request(body))
     return data.model_dump(mode="json")
 
 
@@ -39,10 +40,10 @@ def _request(body: LeaveIn) -> LeaveRequest:
 
 
 @router.post("/persons/{person_id}/leave-requests", status_code=201)
-async def request_leave(person_id: uuid.UUID, body: LeaveIn, parts: Parts) -> dict[str, Any]:
+async def request_leave(actor: StaffActor, person_id: uuid.UUID, body: LeaveIn, parts: Parts) -> dict[str, Any]:
     """An application (请假申请), recorded for the level that must decide it."""
     async with parts.runtime.uow() as uow:
-        data = await parts.commands.request_leave(uow, body.acting(parts.authority), person_id, _request(body))
+        data = await parts.commands.request_leave(uow, actor, person_id, _request(body))
     return data.model_dump(mode="json")
 
 
@@ -50,28 +51,28 @@ class LeaveDecisionIn(ActingStaff):
     reason: str | None = Field(None, max_length=500)
 
 
-async def _decide(person_id: uuid.UUID, leave_id: uuid.UUID, body: LeaveDecisionIn, parts: Parts, approve: bool):
+async def _decide(
+    actor: Actor, person_id: uuid.UUID, leave_id: uuid.UUID, body: LeaveDecisionIn, parts: Parts, approve: bool
+):
     async with parts.runtime.uow() as uow:
-        data = await parts.commands.decide_leave(
-            uow, body.acting(parts.authority), person_id, leave_id, approve=approve, reason=body.reason
-        )
+        data = await parts.commands.decide_leave(uow, actor, person_id, leave_id, approve=approve, reason=body.reason)
     return data.model_dump(mode="json")
 
 
 @router.post("/persons/{person_id}/leaves/{leave_id}/approve")
 async def approve_requested_leave(
-    person_id: uuid.UUID, leave_id: uuid.UUID, body: LeaveDecisionIn, parts: Parts
+    actor: StaffActor, person_id: uuid.UUID, leave_id: uuid.UUID, body: LeaveDecisionIn, parts: Parts
 ) -> dict[str, Any]:
     """Approved by the level its length needs: from its start, outside the county is no breach."""
-    return await _decide(person_id, leave_id, body, parts, approve=True)
+    return await _decide(actor, person_id, leave_id, body, parts, approve=True)
 
 
 @router.post("/persons/{person_id}/leaves/{leave_id}/refuse")
 async def refuse_leave(
-    person_id: uuid.UUID, leave_id: uuid.UUID, body: LeaveDecisionIn, parts: Parts
+    actor: StaffActor, person_id: uuid.UUID, leave_id: uuid.UUID, body: LeaveDecisionIn, parts: Parts
 ) -> dict[str, Any]:
     """Refused, with the reason, by the level its length needs."""
-    return await _decide(person_id, leave_id, body, parts, approve=False)
+    return await _decide(actor, person_id, leave_id, body, parts, approve=False)
 
 
 class ReturnIn(ActingStaff):
@@ -79,12 +80,12 @@ class ReturnIn(ActingStaff):
 
 
 @router.post("/persons/{person_id}/leaves/{leave_id}/return")
-async def return_from_leave(person_id: uuid.UUID, leave_id: uuid.UUID, body: ReturnIn, parts: Parts) -> dict[str, Any]:
+async def return_from_leave(
+    actor: StaffActor, person_id: uuid.UUID, leave_id: uuid.UUID, body: ReturnIn, parts: Parts
+) -> dict[str, Any]:
     """销假."""
     async with parts.runtime.uow() as uow:
-        data = await parts.commands.return_from_leave(
-            uow, body.acting(parts.authority), person_id, leave_id, body.returned_at
-        )
+        data = await parts.commands.return_from_leave(uow, actor, person_id, leave_id, body.returned_at)
     return data.model_dump(mode="json")
 
 
@@ -103,11 +104,13 @@ class IntakeIn(ActingStaff, steps.IntakeReport):
 
 
 @router.post("/persons/{person_id}/intake", status_code=201)
-async def record_intake(person_id: uuid.UUID, body: IntakeIn, parts: Parts, response: Response) -> dict[str, Any]:
+async def record_intake(
+    actor: StaffActor, person_id: uuid.UUID, body: IntakeIn, parts: Parts, response: Response
+) -> dict[str, Any]:
     """报到, recorded by the office (contract §7.5): 201 the first time, 200 with the same record
     for the same again, 409 for another."""
     async with parts.runtime.uow() as uow:
-        data, new = await parts.commands.record_intake(uow, body.acting(parts.authority), person_id, body)
+        data, new = await parts.commands.record_intake(uow, actor, person_id, body)
     if not new:
         response.status_code = 200
     return data.model_dump(mode="json")
@@ -135,20 +138,20 @@ class DecisionIn(ActingStaff, steps.ProposalDecision):
 
 
 @router.post("/persons/{person_id}/sanction-proposals", status_code=201)
-async def propose_sanction(person_id: uuid.UUID, body: ProposalIn, parts: Parts) -> dict[str, Any]:
+async def propose_sanction(actor: StaffActor, person_id: uuid.UUID, body: ProposalIn, parts: Parts) -> dict[str, Any]:
     """The office proposes a sanction it may not decide (警告, 提请撤销) to whoever does."""
     async with parts.runtime.uow() as uow:
-        data = await parts.commands.propose_sanction(uow, body.acting(parts.authority), person_id, body)
+        data = await parts.commands.propose_sanction(uow, actor, person_id, body)
     return data.model_dump(mode="json")
 
 
 @router.post("/persons/{person_id}/sanction-proposals/{proposal_id}/decision")
 async def decide_proposal(
-    person_id: uuid.UUID, proposal_id: uuid.UUID, body: DecisionIn, parts: Parts
+    actor: StaffActor, person_id: uuid.UUID, proposal_id: uuid.UUID, body: DecisionIn, parts: Parts
 ) -> dict[str, Any]:
     """Approved (recorded as the sanction) or refused, once, by whoever may decide that kind."""
     async with parts.runtime.uow() as uow:
-        data = await parts.commands.decide_proposal(uow, body.acting(parts.authority), person_id, proposal_id, body)
+        data = await parts.commands.decide_proposal(uow, actor, person_id, proposal_id, body)
     return data.model_dump(mode="json")
 
 
@@ -158,9 +161,8 @@ class SanctionIn(ActingStaff):
 
 
 @router.post("/persons/{person_id}/sanctions", status_code=201)
-async def record_sanction(person_id: uuid.UUID, body: SanctionIn, parts: Parts) -> dict[str, Any]:
+async def record_sanction(actor: StaffActor, person_id: uuid.UUID, body: SanctionIn, parts: Parts) -> dict[str, Any]:
     """A sanction (训诫 / 警告 / 提请撤销), counted per case; alerting and risk act on the count."""
-    actor = body.acting(parts.authority)
     async with parts.runtime.uow() as uow:
         data, sanction_id = await parts.commands.record_sanction(uow, actor, person_id, body.kind, body.reason)
     return {**data.model_dump(mode="json"), "sanction_id": str(sanction_id), "recorded_by": actor.name}

@@ -11,6 +11,7 @@ from fastapi import APIRouter, Depends
 from services.supervision.deps import Parts
 from shared import staff_steps as steps
 from shared.authority import ActingStaff
+from shared.deps import StaffActor
 from shared.internal import require_internal
 
 router = APIRouter(prefix="/internal/v1", tags=["supervision"], dependencies=[Depends(require_internal)])
@@ -29,8 +30,8 @@ async def notices(parts: Parts, jurisdiction: str | None = None) -> list[dict[st
 
 
 @router.post("/procuratorate-notices/{notice_id}/reply")
-async def reply(notice_id: uuid.UUID, body: NoticeReplyIn, parts: Parts) -> dict[str, Any]:
+async def reply(actor: StaffActor, notice_id: uuid.UUID, body: NoticeReplyIn, parts: Parts) -> dict[str, Any]:
     """The office's reply, once: it goes back to the procuratorate."""
     async with parts.runtime.uow() as uow:
-        data = await parts.commands.reply_to_notice(uow, body.acting(parts.authority), notice_id, body)
+        data = await parts.commands.reply_to_notice(uow, actor, notice_id, body)
     return data.model_dump(mode="json")

@@ -17,8 +17,9 @@ from services.supervision.deps import Parts
 from services.supervision.domain.keypersons import determine, judged_month
 from services.supervision.domain.positioning import GROUNDS
 from shared import staff_steps as steps
-from shared.authority import ActingStaff
+from shared.authority import ActingStaff, Actor
 from shared.db.rows import plain
+from shared.deps import StaffActor
 from shared.internal import require_internal
 
 router = APIRouter(prefix="/internal/v1", tags=["supervision"], dependencies=[Depends(require_internal)])
@@ -74,88 +75,95 @@ async def positioning_grounds() -> dict[str, dict[str, str]]:
 
 
 @router.post("/persons/{person_id}/positioning", status_code=201)
-async def start_positioning(person_id: uuid.UUID, body: PositioningIn, parts: Parts) -> dict[str, Any]:
+async def start_positioning(
+    actor: StaffActor, person_id: uuid.UUID, body: PositioningIn, parts: Parts
+) -> dict[str, Any]:
     async with parts.runtime.uow() as uow:
-        data, notice_on = await parts.commands.start_positioning(uow, body.acting(parts.authority), person_id, body)
+        data, notice_on = await parts.commands.start_positioning(uow, actor, person_id, body)
     return {**data.model_dump(mode="json"), "notice_on": notice_on.isoformat()}
 
 
 @router.post("/positioning/{positioning_id}/renew")
-async def renew_positioning(positioning_id: uuid.UUID, body: RenewalIn, parts: Parts) -> dict[str, Any]:
+async def renew_positioning(
+    actor: StaffActor, positioning_id: uuid.UUID, body: RenewalIn, parts: Parts
+) -> dict[str, Any]:
     async with parts.runtime.uow() as uow:
-        data, notice_on = await parts.commands.renew_positioning(
-            uow, body.acting(parts.authority), positioning_id, body
-        )
+        data, notice_on = await parts.commands.renew_positioning(uow, actor, positioning_id, body)
     return {**data.model_dump(mode="json"), "notice_on": notice_on.isoformat()}
 
 
 @router.post("/persons/{person_id}/followups", status_code=201)
-async def record_followup(person_id: uuid.UUID, body: FollowupIn, parts: Parts) -> dict[str, Any]:
+async def record_followup(actor: StaffActor, person_id: uuid.UUID, body: FollowupIn, parts: Parts) -> dict[str, Any]:
     """A phone call or visit; it moves that kind's next due date on."""
     async with parts.runtime.uow() as uow:
-        data = await parts.commands.record_followup(uow, body.acting(parts.authority), person_id, body)
+        data = await parts.commands.record_followup(uow, actor, person_id, body)
     return data.model_dump(mode="json")
 
 
 @router.post("/persons/{person_id}/trips", status_code=201)
-async def record_trip(person_id: uuid.UUID, body: TripIn, parts: Parts) -> dict[str, Any]:
+async def record_trip(actor: StaffActor, person_id: uuid.UUID, body: TripIn, parts: Parts) -> dict[str, Any]:
     """A trip out of the county in community rehabilitation; long trips need a written report."""
     async with parts.runtime.uow() as uow:
-        return await parts.commands.record_trip(uow, body.acting(parts.authority), person_id, body)
+        return await parts.commands.record_trip(uow, actor, person_id, body)
 
 
 @router.post("/persons/{person_id}/close")
-async def close_case(person_id: uuid.UUID, body: CloseIn, parts: Parts) -> dict[str, Any]:
+async def close_case(actor: StaffActor, person_id: uuid.UUID, body: CloseIn, parts: Parts) -> dict[str, Any]:
     """收监 (revoked by the court) or transferred to another county; the term's end closes by itself."""
     async with parts.runtime.uow() as uow:
-        data = await parts.commands.close_case(uow, body.acting(parts.authority), person_id, body)
+        data = await parts.commands.close_case(uow, actor, person_id, body)
     return data.model_dump(mode="json") if data else {}
 
 
 @router.post("/persons/{person_id}/ending-announcement", status_code=201)
-async def announce_ending(person_id: uuid.UUID, body: EndingAnnouncementIn, parts: Parts) -> dict[str, Any]:
+async def announce_ending(
+    actor: StaffActor, person_id: uuid.UUID, body: EndingAnnouncementIn, parts: Parts
+) -> dict[str, Any]:
     """解矫宣告: on or after the term's last day, once per case."""
     async with parts.runtime.uow() as uow:
-        data = await parts.commands.announce_ending(uow, body.acting(parts.authority), person_id, body)
+        data = await parts.commands.announce_ending(uow, actor, person_id, body)
     return data.model_dump(mode="json")
 
 
 @router.get("/persons/{person_id}/case-ending")
-async def case_ending(person_id: uuid.UUID, parts: Parts) -> dict[str, Any]:
+async def case_ending(actor: StaffActor, person_id: uuid.UUID, parts: Parts) -> dict[str, Any]:
     """What the 解除社区矫正证明书 says (but the identity, which only the exchange holds)."""
-    actor = ActingStaff().acting(parts.authority)
     async with parts.runtime.uow() as uow:
         return await parts.commands.ending_of(uow, actor, person_id)
 
 
 @router.post("/persons/{person_id}/transfer")
-async def transfer_case(person_id: uuid.UUID, body: TransferIn, parts: Parts) -> dict[str, Any]:
+async def transfer_case(actor: StaffActor, person_id: uuid.UUID, body: TransferIn, parts: Parts) -> dict[str, Any]:
     """To another justice office in the county (the county bureau): history and alerts go with it."""
     async with parts.runtime.uow() as uow:
-        data = await parts.commands.transfer_case(uow, body.acting(parts.authority), person_id, body)
+        data = await parts.commands.transfer_case(uow, actor, person_id, body)
     return data.model_dump(mode="json")
 
 
 @router.post("/persons/{person_id}/separations", status_code=201)
-async def report_separation(person_id: uuid.UUID, body: SeparationIn, parts: Parts) -> dict[str, Any]:
+async def report_separation(
+    actor: StaffActor, person_id: uuid.UUID, body: SeparationIn, parts: Parts
+) -> dict[str, Any]:
     """人机分离 found on a check: counted per case; at the policy's count a warning is due."""
     async with parts.runtime.uow() as uow:
-        data = await parts.commands.report_separation(uow, body.acting(parts.authority), person_id, body)
+        data = await parts.commands.report_separation(uow, actor, person_id, body)
     return data.model_dump(mode="json")
 
 
 @router.post("/persons/{person_id}/contact-checks", status_code=201)
-async def record_contact(person_id: uuid.UUID, body: ContactResultIn, parts: Parts) -> dict[str, Any]:
+async def record_contact(
+    actor: StaffActor, person_id: uuid.UUID, body: ContactResultIn, parts: Parts
+) -> dict[str, Any]:
     """失联核查: the result of trying to reach the person after the contact window."""
     async with parts.runtime.uow() as uow:
-        data = await parts.commands.record_contact(uow, body.acting(parts.authority), person_id, body)
+        data = await parts.commands.record_contact(uow, actor, person_id, body)
     return data.model_dump(mode="json")
 
 
 @router.put("/persons/{person_id}/team")
-async def set_team(person_id: uuid.UUID, body: TeamIn, parts: Parts) -> dict[str, Any]:
+async def set_team(actor: StaffActor, person_id: uuid.UUID, body: TeamIn, parts: Parts) -> dict[str, Any]:
     async with parts.runtime.uow() as uow:
-        case_id = await parts.commands.set_team(uow, body.acting(parts.authority), person_id, body)
+        case_id = await parts.commands.set_team(uow, actor, person_id, body)
     return {"case_id": str(case_id), "members": [m.model_dump() for m in body.members]}
 
 
@@ -180,44 +188,42 @@ async def social_forces(parts: Parts, office: str | None = None) -> list[dict[st
 
 
 @router.post("/social-forces", status_code=201)
-async def register_social_force(body: SocialForceIn, parts: Parts) -> dict[str, Any]:
+async def register_social_force(actor: StaffActor, body: SocialForceIn, parts: Parts) -> dict[str, Any]:
     async with parts.runtime.uow() as uow:
-        return await parts.commands.register_social_force(uow, body.acting(parts.authority), body)
+        return await parts.commands.register_social_force(uow, actor, body)
 
 
 @router.post("/social-forces/{force_id}/service-time", status_code=201)
-async def service_time(force_id: uuid.UUID, body: ServiceTimeIn, parts: Parts) -> dict[str, Any]:
+async def service_time(actor: StaffActor, force_id: uuid.UUID, body: ServiceTimeIn, parts: Parts) -> dict[str, Any]:
     async with parts.runtime.uow() as uow:
-        return await parts.commands.record_service_time(uow, body.acting(parts.authority), force_id, body)
+        return await parts.commands.record_service_time(uow, actor, force_id, body)
 
 
 @router.post("/social-forces/{force_id}/left")
-async def left_service(force_id: uuid.UUID, body: LeftServiceIn, parts: Parts) -> dict[str, Any]:
+async def left_service(actor: StaffActor, force_id: uuid.UUID, body: LeftServiceIn, parts: Parts) -> dict[str, Any]:
     async with parts.runtime.uow() as uow:
-        return await parts.commands.social_force_left(uow, body.acting(parts.authority), force_id, body)
+        return await parts.commands.social_force_left(uow, actor, force_id, body)
 
 
 @router.get("/team/persons")
-async def team_persons(parts: Parts) -> list[dict[str, Any]]:
+async def team_persons(actor: StaffActor, parts: Parts) -> list[dict[str, Any]]:
     """协矫通: the persons whose correction teams name the acting account."""
-    actor = ActingStaff().acting(parts.authority)
     async with parts.runtime.uow() as uow:
         return await parts.commands.team_persons(uow, actor)
 
 
 @router.get("/persons/{person_id}/team-view")
-async def team_view(person_id: uuid.UUID, parts: Parts) -> dict[str, Any]:
+async def team_view(actor: StaffActor, person_id: uuid.UUID, parts: Parts) -> dict[str, Any]:
     """协矫通: one person as a member of their team sees them (refused to anyone not on it)."""
-    actor = ActingStaff().acting(parts.authority)
     async with parts.runtime.uow() as uow:
         return await parts.commands.team_view(uow, actor, person_id)
 
 
 @router.post("/persons/{person_id}/team-entries", status_code=201)
-async def team_entry(person_id: uuid.UUID, body: TeamEntryIn, parts: Parts) -> dict[str, Any]:
+async def team_entry(actor: StaffActor, person_id: uuid.UUID, body: TeamEntryIn, parts: Parts) -> dict[str, Any]:
     """A team member's visit to the person or note on them."""
     async with parts.runtime.uow() as uow:
-        return await parts.commands.record_team_entry(uow, body.acting(parts.authority), person_id, body)
+        return await parts.commands.record_team_entry(uow, actor, person_id, body)
 
 
 @router.get("/persons/{person_id}/programmes")
@@ -252,12 +258,14 @@ class KeyPersonsConfirm(ActingStaff):
 
 
 @router.post("/key-persons/{office}/{month}/confirm", status_code=201)
-async def confirm_key_persons(office: str, month: str, body: KeyPersonsConfirm, parts: Parts) -> dict[str, Any]:
+async def confirm_key_persons(
+    actor: StaffActor, office: str, month: str, body: KeyPersonsConfirm, parts: Parts
+) -> dict[str, Any]:
     """The office confirms the month's list, as proposed or edited (who confirmed it is kept);
     published for risk and alerting."""
     async with parts.runtime.uow() as uow:
         data = await parts.commands.confirm_key_persons(
-            uow, body.acting(parts.authority), office, month, removed=body.removed, added=body.added
+            uow, actor, office, month, removed=body.removed, added=body.added
         )
     return data.model_dump(mode="json")
 
@@ -271,18 +279,20 @@ class ConfirmIn(ActingStaff):
 
 
 @router.post("/persons/{person_id}/hours", status_code=201)
-async def record_hours(person_id: uuid.UUID, body: HoursIn, parts: Parts) -> dict[str, Any]:
+async def record_hours(actor: StaffActor, person_id: uuid.UUID, body: HoursIn, parts: Parts) -> dict[str, Any]:
     """Study or community-service time the office saw done: confirmed at once."""
     async with parts.runtime.uow() as uow:
-        data = await parts.commands.record_hours(uow, body.acting(parts.authority), person_id, body)
+        data = await parts.commands.record_hours(uow, actor, person_id, body)
     return data.model_dump(mode="json")
 
 
 @router.post("/persons/{person_id}/hours/{entry_id}/confirm")
-async def confirm_hours(person_id: uuid.UUID, entry_id: uuid.UUID, body: ConfirmIn, parts: Parts) -> dict[str, Any]:
+async def confirm_hours(
+    actor: StaffActor, person_id: uuid.UUID, entry_id: uuid.UUID, body: ConfirmIn, parts: Parts
+) -> dict[str, Any]:
     """The app's time confirmed by the office or a team member, once."""
     async with parts.runtime.uow() as uow:
-        data = await parts.commands.confirm_hours(uow, body.acting(parts.authority), person_id, entry_id)
+        data = await parts.commands.confirm_hours(uow, actor, person_id, entry_id)
     return data.model_dump(mode="json")
 
 
@@ -307,18 +317,20 @@ class PlanIn(ActingStaff, steps.Plan):
 
 
 @router.post("/persons/{person_id}/plans", status_code=201)
-async def make_plan(person_id: uuid.UUID, body: PlanIn, parts: Parts) -> dict[str, Any]:
+async def make_plan(actor: StaffActor, person_id: uuid.UUID, body: PlanIn, parts: Parts) -> dict[str, Any]:
     """个案矫正方案, made by the office, to be approved by someone else."""
     async with parts.runtime.uow() as uow:
-        data = await parts.commands.make_plan(uow, body.acting(parts.authority), person_id, body)
+        data = await parts.commands.make_plan(uow, actor, person_id, body)
     return data.model_dump(mode="json")
 
 
 @router.post("/persons/{person_id}/plans/{plan_id}/approve")
-async def approve_plan(person_id: uuid.UUID, plan_id: uuid.UUID, body: ConfirmIn, parts: Parts) -> dict[str, Any]:
+async def approve_plan(
+    actor: StaffActor, person_id: uuid.UUID, plan_id: uuid.UUID, body: ConfirmIn, parts: Parts
+) -> dict[str, Any]:
     """Approved once, by someone other than its maker: the case's plan in force."""
     async with parts.runtime.uow() as uow:
-        data = await parts.commands.approve_plan(uow, body.acting(parts.authority), person_id, plan_id)
+        data = await parts.commands.approve_plan(uow, actor, person_id, plan_id)
     return data.model_dump(mode="json")
 
 
@@ -331,20 +343,22 @@ class HelpAnswerIn(ActingStaff, steps.HelpAnswer):
 
 
 @router.post("/persons/{person_id}/help-requests", status_code=201)
-async def record_help_request(person_id: uuid.UUID, body: HelpRequestIn, parts: Parts) -> dict[str, Any]:
+async def record_help_request(
+    actor: StaffActor, person_id: uuid.UUID, body: HelpRequestIn, parts: Parts
+) -> dict[str, Any]:
     """A request for help the office records: its task, with its deadline."""
     async with parts.runtime.uow() as uow:
-        data = await parts.commands.record_help_request(uow, body.acting(parts.authority), person_id, body)
+        data = await parts.commands.record_help_request(uow, actor, person_id, body)
     return data.model_dump(mode="json")
 
 
 @router.post("/persons/{person_id}/help-requests/{request_id}/answer")
 async def answer_help_request(
-    person_id: uuid.UUID, request_id: uuid.UUID, body: HelpAnswerIn, parts: Parts
+    actor: StaffActor, person_id: uuid.UUID, request_id: uuid.UUID, body: HelpAnswerIn, parts: Parts
 ) -> dict[str, Any]:
     """Answered once: helped, declined, or referred to civil affairs."""
     async with parts.runtime.uow() as uow:
-        data = await parts.commands.answer_help_request(uow, body.acting(parts.authority), person_id, request_id, body)
+        data = await parts.commands.answer_help_request(uow, actor, person_id, request_id, body)
     return data.model_dump(mode="json")
 
 
@@ -376,30 +390,38 @@ async def conversion_list(
         return await queries.conversions_of(conn, office, level, closed=closed)
 
 
-async def _conversion(parts: Parts, person_id: uuid.UUID, body: ActingStaff, step: Any) -> dict[str, Any]:
+async def _conversion(parts: Parts, actor: Actor, person_id: uuid.UUID, body: ActingStaff, step: Any) -> dict[str, Any]:
     """One step of a conversion, in its own unit of work, with who takes it."""
     async with parts.runtime.uow() as uow:
-        done = await step(
-            parts.commands.store(uow), body.acting(parts.authority), person_id, body, parts.commands.clock()
-        )
+        done = await step(parts.commands.store(uow), actor, person_id, body, parts.commands.clock())
     return plain(done)
 
 
 @router.post("/persons/{person_id}/conversion/measures")
-async def conversion_measures(person_id: uuid.UUID, body: MeasuresIn, parts: Parts) -> dict[str, Any]:
-    return await _conversion(parts, person_id, body, conversions.set_measures)
+async def conversion_measures(
+    actor: StaffActor, person_id: uuid.UUID, body: MeasuresIn, parts: Parts
+) -> dict[str, Any]:
+    return await _conversion(parts, actor, person_id, body, conversions.set_measures)
 
 
 @router.post("/persons/{person_id}/conversion/progress", status_code=201)
-async def conversion_progress(person_id: uuid.UUID, body: ProgressIn, parts: Parts) -> dict[str, Any]:
-    return await _conversion(parts, person_id, body, partial(conversions.add_progress, county=parts.runtime.county))
+async def conversion_progress(
+    actor: StaffActor, person_id: uuid.UUID, body: ProgressIn, parts: Parts
+) -> dict[str, Any]:
+    return await _conversion(
+        parts, actor, person_id, body, partial(conversions.add_progress, county=parts.runtime.county)
+    )
 
 
 @router.post("/persons/{person_id}/conversion/county-listing")
-async def conversion_county_listing(person_id: uuid.UUID, body: CountyListingIn, parts: Parts) -> dict[str, Any]:
-    return await _conversion(parts, person_id, body, conversions.list_at_county)
+async def conversion_county_listing(
+    actor: StaffActor, person_id: uuid.UUID, body: CountyListingIn, parts: Parts
+) -> dict[str, Any]:
+    return await _conversion(parts, actor, person_id, body, conversions.list_at_county)
 
 
 @router.post("/persons/{person_id}/conversion/end")
-async def conversion_end(person_id: uuid.UUID, body: ConversionEndIn, parts: Parts) -> dict[str, Any]:
-    return await _conversion(parts, person_id, body, conversions.end)
+async def conversion_end(
+    actor: StaffActor, person_id: uuid.UUID, body: ConversionEndIn, parts: Parts
+) -> dict[str, Any]:
+    return await _conversion(parts, actor, person_id, body, conversions.end)
