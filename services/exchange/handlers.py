@@ -4,10 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy.dialects.postgresql import insert
-
-from services.exchange.adapters import audit
-from services.exchange.adapters.tables import outbound
+from services.exchange.adapters import audit, store
 from shared.db.uow import UnitOfWork
 from shared.envelope import IncomingEvent
 from shared.events import AuditCheckpoint, AuditRecorded
@@ -20,17 +17,14 @@ def _kept(kind: str, at: str, organisation: str | None = None) -> Handler:
     read it (None: every client with the read scope). A redelivery keeps nothing twice."""
 
     async def keep(event: IncomingEvent, data: Any, uow: UnitOfWork) -> None:
-        await uow.conn.execute(
-            insert(outbound)
-            .values(
-                event_id=event.id,
-                kind=kind,
-                organisation=getattr(data, organisation) if organisation else None,
-                person_id=data.person_id,
-                data=data.model_dump(mode="json"),
-                at=getattr(data, at),
-            )
-            .on_conflict_do_nothing()
+        await store.keep_outbound(
+            uow.conn,
+            event.id,
+            kind,
+            getattr(data, organisation) if organisation else None,
+            data.person_id,
+            data.model_dump(mode="json"),
+            getattr(data, at),
         )
 
     return keep

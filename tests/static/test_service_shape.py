@@ -111,3 +111,35 @@ def test_a_service_image_carries_no_dev_tooling():
     assert not runtime & set(dev_only), f"runtime dependencies include dev tooling: {runtime & set(dev_only)}"
     packaged = pyproject["tool"]["setuptools"]["packages"]["find"]["include"]
     assert packaged == ["shared*", "services*"], packaged
+
+
+def test_every_alert_step_reaches_the_projection_and_the_board_from_the_registry_alone():
+    """A step added to alerts.v1 (transferred, search-answered) reaches the command centre's
+    projection and the live board with no second list to keep: both are made from ALERT_STEPS."""
+    from services.command_centre.handlers import HANDLERS
+    from shared.events import ALERT_STEPS, EVENT_TYPES, AlertData
+
+    on_alerts = {t.removeprefix("sps.alert.") for t, et in EVENT_TYPES.items() if et.data is AlertData}
+    assert set(ALERT_STEPS) == on_alerts
+    assert {t.removeprefix("sps.alert.") for t in HANDLERS if t.startswith("sps.alert.")} == on_alerts
+    console = REPO_ROOT / "services" / "command_centre" / "console" / "src"
+    named = {
+        m.group(1)
+        for path in [*console.rglob("*.ts"), *console.rglob("*.vue")]
+        if path.name != "schema.d.ts"
+        for m in re.finditer(r"sps\.alert\.([a-z-]+)", path.read_text(encoding="utf-8"))
+    }
+    assert not named, f"the console names alert steps itself ({sorted(named)}): it listens to me.alert_steps"
+
+
+def test_the_service_layer_does_no_sql():
+    """Handlers and commands work through a store (adapters/): a fake stands in for it in unit tests."""
+    for service in SERVICES:
+        for name in ("handlers.py", "commands.py"):
+            path = REPO_ROOT / "services" / service / name
+            if not path.exists():
+                continue
+            for module, _ in imports(path):
+                sql = module.startswith(("sqlalchemy", "asyncpg")) and module != "sqlalchemy.exc"
+                assert not sql, f"{rel(path)} does SQL ({module})"
+                assert not module.endswith(".adapters.tables"), f"{rel(path)} reads tables directly"

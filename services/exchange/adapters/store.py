@@ -200,3 +200,20 @@ async def police_handover_person(conn: AsyncConnection, handover_id: uuid.UUID) 
         )
     )
     return person_id
+
+
+async def keep_outbound(
+    conn: AsyncConnection,
+    event_id: uuid.UUID,
+    kind: str,
+    organisation: str | None,
+    person_id: uuid.UUID,
+    data: dict[str, Any],
+    at: datetime,
+) -> None:
+    """An outbound event kept for the agency that reads it; a redelivery keeps nothing twice."""
+    await conn.execute(
+        insert(outbound)
+        .values(event_id=event_id, kind=kind, organisation=organisation, person_id=person_id, data=data, at=at)
+        .on_conflict_do_nothing()
+    )
