@@ -8,6 +8,7 @@ from services.command_centre.api import (
     handover_steps,
     leaves,
     notices,
+    person_steps,
     resettlement,
     social,
     staff,
@@ -17,8 +18,22 @@ from services.command_centre.api import (
 )
 from services.command_centre.api.staff import CONSOLE
 
+MODULES = (
+    staff,
+    views,
+    caseload,
+    leaves,
+    endings,
+    notices,
+    team,
+    social,
+    visits,
+    resettlement,
+    handover_steps,
+    person_steps,
+)
 router = APIRouter()
-for module in (staff, views, caseload, leaves, endings, notices, team, social, visits, resettlement, handover_steps):
+for module in MODULES:
     router.include_router(module.router)
 
-__all__ = ["CONSOLE", "router"]
+__all__ = ["CONSOLE", "MODULES", "router"]

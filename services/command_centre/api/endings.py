@@ -14,27 +14,10 @@ from fastapi.responses import Response
 from services.command_centre.adapters.certificate_pdf import FontMissing, render
 from services.command_centre.deps import Parts, User
 from services.command_centre.domain.certificate import ending_certificate
-from services.command_centre.persons import for_person, staff_step
-from shared import staff_steps as steps
+from services.command_centre.persons import for_person
 from shared.errors import Unavailable
 
 router = APIRouter(tags=["staff"])
-
-
-@router.post("/api/v1/persons/{person_id}/ending-announcement", status_code=201)
-async def announce_ending(person_id: uuid.UUID, body: steps.EndingAnnouncement, parts: Parts, user: User):
-    """解矫宣告: on or after the term's last day, once per case."""
-    return await staff_step(
-        parts,
-        user,
-        person_id,
-        "POST",
-        f"persons/{person_id}/ending-announcement",
-        body,
-        "case.ending_announce",
-        "update",
-        resource="case-ending",
-    )
 
 
 @router.get("/api/v1/persons/{person_id}/ending-certificate.pdf", response_class=Response)

@@ -24,12 +24,10 @@ from services.command_centre.domain.board import Storm
 from services.command_centre.oidc import FLOW_COOKIE, FLOW_TTL_S, OidcSignIn
 from services.command_centre.persons import audit_read, for_person, person_visible, staff_step
 from shared import audit
-from shared import staff_steps as steps
 from shared.authority import Actor
 from shared.errors import NotFound, Upstream
 from shared.events import ALERT_STEPS, AlertData, DisposalSteps
 from shared.http import ProblemError
-from shared.staff_steps import NoBody
 
 # The console's build (services/command_centre/console, built by make setup from its lockfile).
 CONSOLE = Path(__file__).parent.parent / "console" / "dist"
@@ -484,92 +482,6 @@ async def record_sanction(person_id: uuid.UUID, body: SanctionRequest, parts: Pa
     return await staff_step(
         parts, user, person_id, "POST", f"persons/{person_id}/sanctions", body, f"sanction.{body.kind}"
     )
-
-
-@router.post("/api/v1/persons/{person_id}/sanction-proposals", tags=["staff"], status_code=201)
-async def propose_sanction(person_id: uuid.UUID, body: steps.SanctionProposal, parts: Parts, user: User):
-    """The office proposes a sanction it may not decide (警告, 提请撤销) to whoever does."""
-    return await staff_step(
-        parts, user, person_id, "POST", f"persons/{person_id}/sanction-proposals", body, "sanction.propose"
-    )
-
-
-@router.post("/api/v1/persons/{person_id}/sanction-proposals/{proposal_id}/decision", tags=["staff"])
-async def decide_proposal(
-    person_id: uuid.UUID, proposal_id: uuid.UUID, body: steps.ProposalDecision, parts: Parts, user: User
-):
-    """Approved (then recorded as the sanction) or refused, by whoever may decide the kind."""
-    path = f"persons/{person_id}/sanction-proposals/{proposal_id}/decision"
-    return await staff_step(parts, user, person_id, "POST", path, body, None, "update", resource="sanction")
-
-
-@router.post("/api/v1/persons/{person_id}/hours", tags=["staff"], status_code=201)
-async def record_hours(person_id: uuid.UUID, body: steps.HoursEntry, parts: Parts, user: User):
-    """Study or community-service time the office saw done (教育学习, 公益活动): confirmed at once."""
-    return await staff_step(parts, user, person_id, "POST", f"persons/{person_id}/hours", body, "hours.record")
-
-
-@router.post("/api/v1/persons/{person_id}/help-requests", tags=["staff"], status_code=201)
-async def record_help_request(person_id: uuid.UUID, body: steps.HelpRequest, parts: Parts, user: User):
-    """A request for help (低保, employment, legal aid, psychological help, schooling): the office's task."""
-    return await staff_step(parts, user, person_id, "POST", f"persons/{person_id}/help-requests", body, "help.record")
-
-
-@router.post("/api/v1/persons/{person_id}/help-requests/{request_id}/answer", tags=["staff"])
-async def answer_help_request(
-    person_id: uuid.UUID, request_id: uuid.UUID, body: steps.HelpAnswer, parts: Parts, user: User
-):
-    """Answered once: helped, declined, or referred to civil affairs (GET /v1/assistance-requests)."""
-    path = f"persons/{person_id}/help-requests/{request_id}/answer"
-    return await staff_step(parts, user, person_id, "POST", path, body, "help.answer", "update", resource="help")
-
-
-@router.post("/api/v1/persons/{person_id}/plans", tags=["staff"], status_code=201)
-async def make_plan(person_id: uuid.UUID, body: steps.Plan, parts: Parts, user: User):
-    """个案矫正方案: made by the office, approved by someone else."""
-    return await staff_step(parts, user, person_id, "POST", f"persons/{person_id}/plans", body, "plan.make")
-
-
-@router.post("/api/v1/persons/{person_id}/plans/{plan_id}/approve", tags=["staff"])
-async def approve_plan(person_id: uuid.UUID, plan_id: uuid.UUID, parts: Parts, user: User):
-    """Approved once, by someone other than who made it."""
-    path = f"persons/{person_id}/plans/{plan_id}/approve"
-    return await staff_step(parts, user, person_id, "POST", path, NoBody(), "plan.approve", "update")
-
-
-@router.post("/api/v1/persons/{person_id}/conversion/measures", tags=["staff"])
-async def conversion_measures(person_id: uuid.UUID, body: steps.ConversionMeasures, parts: Parts, user: User):
-    """挂牌转化: the measures and who carries them out."""
-    path = f"persons/{person_id}/conversion/measures"
-    return await staff_step(parts, user, person_id, "POST", path, body, "key_persons.convert", "update")
-
-
-@router.post("/api/v1/persons/{person_id}/conversion/progress", tags=["staff"], status_code=201)
-async def conversion_progress(person_id: uuid.UUID, body: steps.ConversionProgress, parts: Parts, user: User):
-    """挂牌转化: a record of progress."""
-    path = f"persons/{person_id}/conversion/progress"
-    return await staff_step(parts, user, person_id, "POST", path, body, "key_persons.convert", "update")
-
-
-@router.post("/api/v1/persons/{person_id}/conversion/county-listing", tags=["staff"])
-async def conversion_county_listing(person_id: uuid.UUID, body: steps.CountyListing, parts: Parts, user: User):
-    """市级挂牌: the county takes the person onto its own list."""
-    path = f"persons/{person_id}/conversion/county-listing"
-    return await staff_step(parts, user, person_id, "POST", path, body, "key_persons.county_list", "update")
-
-
-@router.post("/api/v1/persons/{person_id}/conversion/end", tags=["staff"])
-async def conversion_end(person_id: uuid.UUID, body: steps.ConversionEnd, parts: Parts, user: User):
-    """解除挂牌: converted; a person on the county's list is ended by the county (supervision checks)."""
-    path = f"persons/{person_id}/conversion/end"
-    return await staff_step(parts, user, person_id, "POST", path, body, "key_persons.convert", "update")
-
-
-@router.post("/api/v1/persons/{person_id}/hours/{entry_id}/confirm", tags=["staff"])
-async def confirm_hours(person_id: uuid.UUID, entry_id: uuid.UUID, parts: Parts, user: User):
-    """The app's reported time confirmed, once."""
-    path = f"persons/{person_id}/hours/{entry_id}/confirm"
-    return await staff_step(parts, user, person_id, "POST", path, NoBody(), "hours.confirm", "update")
 
 
 @router.get("/api/v1/persons/{person_id}/hours", tags=["staff"])

@@ -20,7 +20,7 @@ from pydantic import BaseModel, Field
 from services.command_centre.adapters import queries
 from services.command_centre.deps import CommandCentreParts, Parts, User
 from services.command_centre.domain.indicators import CATALOGUE, COUNTS, RATES, Indicator
-from services.command_centre.persons import audit_read, for_person, person_visible, staff_step
+from services.command_centre.persons import audit_read, for_person, person_visible
 from services.command_centre.statistics import month_figures
 from shared import audit
 from shared import staff_steps as steps
@@ -139,62 +139,6 @@ async def person_alerts(person_id: uuid.UUID, parts: Parts, user: User):
         return await queries.alerts_of_person(conn, person_id)
 
 
-@router.post("/api/v1/persons/{person_id}/positioning", status_code=201)
-async def start_positioning(person_id: uuid.UUID, body: steps.Positioning, parts: Parts, user: User):
-    """电子定位 on one of the five legal grounds; only the bureau head approves (supervision checks)."""
-    return await staff_step(
-        parts, user, person_id, "POST", f"persons/{person_id}/positioning", body, "positioning.approve"
-    )
-
-
-@router.post("/api/v1/persons/{person_id}/positioning/{positioning_id}/renew")
-async def renew_positioning(
-    person_id: uuid.UUID, positioning_id: uuid.UUID, body: steps.Renewal, parts: Parts, user: User
-):
-    return await staff_step(
-        parts, user, person_id, "POST", f"positioning/{positioning_id}/renew", body, "positioning.approve", "update"
-    )
-
-
-@router.post("/api/v1/persons/{person_id}/followups", status_code=201)
-async def record_followup(person_id: uuid.UUID, body: steps.Followup, parts: Parts, user: User):
-    """后续照管: a phone call or visit, with any drug test."""
-    return await staff_step(parts, user, person_id, "POST", f"persons/{person_id}/followups", body, "followup.record")
-
-
-@router.post("/api/v1/persons/{person_id}/trips", status_code=201)
-async def record_trip(person_id: uuid.UUID, body: steps.Trip, parts: Parts, user: User):
-    return await staff_step(parts, user, person_id, "POST", f"persons/{person_id}/trips", body, "trip.record")
-
-
-@router.put("/api/v1/persons/{person_id}/team")
-async def set_team(person_id: uuid.UUID, body: steps.Team, parts: Parts, user: User):
-    """矫正小组; a woman under supervision has a woman on her team (supervision checks)."""
-    return await staff_step(parts, user, person_id, "PUT", f"persons/{person_id}/team", body, "team.set", "update")
-
-
-@router.post("/api/v1/persons/{person_id}/close")
-async def close_case(person_id: uuid.UUID, body: steps.Close, parts: Parts, user: User):
-    """收监 or transferred (a county supervisor or the bureau head; the term's end closes by itself)."""
-    return await staff_step(parts, user, person_id, "POST", f"persons/{person_id}/close", body, "case.close", "update")
-
-
-@router.post("/api/v1/persons/{person_id}/transfer")
-async def transfer_case(person_id: uuid.UUID, body: steps.Transfer, parts: Parts, user: User):
-    """To another justice office in the county (the county bureau); its history and alerts go with it."""
-    return await staff_step(
-        parts, user, person_id, "POST", f"persons/{person_id}/transfer", body, "case.transfer", "update"
-    )
-
-
-@router.post("/api/v1/persons/{person_id}/separations", status_code=201)
-async def report_separation(person_id: uuid.UUID, body: steps.Separation, parts: Parts, user: User):
-    """人机分离 found on a check."""
-    return await staff_step(
-        parts, user, person_id, "POST", f"persons/{person_id}/separations", body, "separation.report"
-    )
-
-
 @router.post("/api/v1/persons/{person_id}/intake", status_code=201)
 async def record_intake(person_id: uuid.UUID, body: steps.IntakeReport, parts: Parts, user: User, response: Response):
     """报到, recorded by an officer of the person's office or county staff (contract §7.5): 201, or
@@ -206,14 +150,6 @@ async def record_intake(person_id: uuid.UUID, body: steps.IntakeReport, parts: P
     )
     response.status_code = status
     return record
-
-
-@router.post("/api/v1/persons/{person_id}/contact-checks", status_code=201)
-async def record_contact(person_id: uuid.UUID, body: steps.ContactResult, parts: Parts, user: User):
-    """失联核查: reached, or unreachable (contact lost, red), after the contact window passed."""
-    return await staff_step(
-        parts, user, person_id, "POST", f"persons/{person_id}/contact-checks", body, "contact.record"
-    )
 
 
 # --- the monthly key-person determination (一月一认定) -------------------------------------------------

@@ -4,6 +4,7 @@ from fastapi import APIRouter
 
 from services.supervision.api import caseload, cases, maps, notices, programmes
 
+MODULES = (cases, caseload, programmes, maps, notices)
 router = APIRouter()
-for module in (cases, caseload, programmes, maps, notices):
+for module in MODULES:
     router.include_router(module.router)

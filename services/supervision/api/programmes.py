@@ -274,7 +274,7 @@ class HoursIn(ActingStaff, steps.HoursEntry):
     pass
 
 
-class ConfirmIn(ActingStaff):
+class ConfirmIn(ActingStaff, steps.NoBody):
     pass
 
 

@@ -798,11 +798,8 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /**
-         * Close Case
-         * @description 收监 or transferred (a county supervisor or the bureau head; the term's end closes by itself).
-         */
-        post: operations["close_case_api_v1_persons__person_id__close_post"];
+        /** 收监 or transferred (a county supervisor or the bureau head; the term's end closes by itself). */
+        post: operations["person_close_api_v1_persons__person_id__close_post"];
         delete?: never;
         options?: never;
         head?: never;
@@ -818,11 +815,8 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /**
-         * Record Contact
-         * @description 失联核查: reached, or unreachable (contact lost, red), after the contact window passed.
-         */
-        post: operations["record_contact_api_v1_persons__person_id__contact_checks_post"];
+        /** 失联核查: reached, or unreachable (contact lost, red), after the contact window passed. */
+        post: operations["person_contact_checks_api_v1_persons__person_id__contact_checks_post"];
         delete?: never;
         options?: never;
         head?: never;
@@ -838,11 +832,8 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /**
-         * Conversion County Listing
-         * @description 市级挂牌: the county takes the person onto its own list.
-         */
-        post: operations["conversion_county_listing_api_v1_persons__person_id__conversion_county_listing_post"];
+        /** 市级挂牌: the county takes the person onto its own list. */
+        post: operations["person_conversion_county_listing_api_v1_persons__person_id__conversion_county_listing_post"];
         delete?: never;
         options?: never;
         head?: never;
@@ -858,11 +849,8 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /**
-         * Conversion End
-         * @description 解除挂牌: converted; a person on the county's list is ended by the county (supervision checks).
-         */
-        post: operations["conversion_end_api_v1_persons__person_id__conversion_end_post"];
+        /** 解除挂牌: converted; a person on the county's list is ended by the county (supervision checks). */
+        post: operations["person_conversion_end_api_v1_persons__person_id__conversion_end_post"];
         delete?: never;
         options?: never;
         head?: never;
@@ -878,11 +866,8 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /**
-         * Conversion Measures
-         * @description 挂牌转化: the measures and who carries them out.
-         */
-        post: operations["conversion_measures_api_v1_persons__person_id__conversion_measures_post"];
+        /** 挂牌转化: the measures and who carries them out. */
+        post: operations["person_conversion_measures_api_v1_persons__person_id__conversion_measures_post"];
         delete?: never;
         options?: never;
         head?: never;
@@ -898,11 +883,8 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /**
-         * Conversion Progress
-         * @description 挂牌转化: a record of progress.
-         */
-        post: operations["conversion_progress_api_v1_persons__person_id__conversion_progress_post"];
+        /** 挂牌转化: a record of progress. */
+        post: operations["person_conversion_progress_api_v1_persons__person_id__conversion_progress_post"];
         delete?: never;
         options?: never;
         head?: never;
@@ -918,11 +900,8 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /**
-         * Announce Ending
-         * @description 解矫宣告: on or after the term's last day, once per case.
-         */
-        post: operations["announce_ending_api_v1_persons__person_id__ending_announcement_post"];
+        /** 解矫宣告: on or after the term's last day, once per case. */
+        post: operations["person_ending_announcement_api_v1_persons__person_id__ending_announcement_post"];
         delete?: never;
         options?: never;
         head?: never;
@@ -959,11 +938,8 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /**
-         * Record Followup
-         * @description 后续照管: a phone call or visit, with any drug test.
-         */
-        post: operations["record_followup_api_v1_persons__person_id__followups_post"];
+        /** 后续照管: a phone call or visit, with any drug test. */
+        post: operations["person_followups_api_v1_persons__person_id__followups_post"];
         delete?: never;
         options?: never;
         head?: never;
@@ -999,11 +975,8 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /**
-         * Record Help Request
-         * @description A request for help (低保, employment, legal aid, psychological help, schooling): the office's task.
-         */
-        post: operations["record_help_request_api_v1_persons__person_id__help_requests_post"];
+        /** A request for help (低保, employment, legal aid, psychological help, schooling): the office's task. */
+        post: operations["person_help_requests_api_v1_persons__person_id__help_requests_post"];
         delete?: never;
         options?: never;
         head?: never;
@@ -1019,11 +992,8 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /**
-         * Answer Help Request
-         * @description Answered once: helped, declined, or referred to civil affairs (GET /v1/assistance-requests).
-         */
-        post: operations["answer_help_request_api_v1_persons__person_id__help_requests__request_id__answer_post"];
+        /** Answered once: helped, declined, or referred to civil affairs (GET /v1/assistance-requests). */
+        post: operations["person_help_requests_answer_api_v1_persons__person_id__help_requests__request_id__answer_post"];
         delete?: never;
         options?: never;
         head?: never;
@@ -1043,11 +1013,8 @@ export interface paths {
          */
         get: operations["hours_api_v1_persons__person_id__hours_get"];
         put?: never;
-        /**
-         * Record Hours
-         * @description Study or community-service time the office saw done (教育学习, 公益活动): confirmed at once.
-         */
-        post: operations["record_hours_api_v1_persons__person_id__hours_post"];
+        /** Study or community-service time the office saw done (教育学习, 公益活动): confirmed at once. */
+        post: operations["person_hours_api_v1_persons__person_id__hours_post"];
         delete?: never;
         options?: never;
         head?: never;
@@ -1063,11 +1030,8 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /**
-         * Confirm Hours
-         * @description The app's reported time confirmed, once.
-         */
-        post: operations["confirm_hours_api_v1_persons__person_id__hours__entry_id__confirm_post"];
+        /** The app's reported time confirmed, once. */
+        post: operations["person_hours_confirm_api_v1_persons__person_id__hours__entry_id__confirm_post"];
         delete?: never;
         options?: never;
         head?: never;
@@ -1205,11 +1169,8 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /**
-         * Make Plan
-         * @description 个案矫正方案: made by the office, approved by someone else.
-         */
-        post: operations["make_plan_api_v1_persons__person_id__plans_post"];
+        /** 个案矫正方案: made by the office, approved by someone else. */
+        post: operations["person_plans_api_v1_persons__person_id__plans_post"];
         delete?: never;
         options?: never;
         head?: never;
@@ -1225,11 +1186,8 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /**
-         * Approve Plan
-         * @description Approved once, by someone other than who made it.
-         */
-        post: operations["approve_plan_api_v1_persons__person_id__plans__plan_id__approve_post"];
+        /** Approved once, by someone other than who made it. */
+        post: operations["person_plans_approve_api_v1_persons__person_id__plans__plan_id__approve_post"];
         delete?: never;
         options?: never;
         head?: never;
@@ -1245,11 +1203,8 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /**
-         * Start Positioning
-         * @description 电子定位 on one of the five legal grounds; only the bureau head approves (supervision checks).
-         */
-        post: operations["start_positioning_api_v1_persons__person_id__positioning_post"];
+        /** 电子定位 on one of the five legal grounds; only the bureau head approves (supervision checks). */
+        post: operations["person_positioning_api_v1_persons__person_id__positioning_post"];
         delete?: never;
         options?: never;
         head?: never;
@@ -1265,8 +1220,8 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Renew Positioning */
-        post: operations["renew_positioning_api_v1_persons__person_id__positioning__positioning_id__renew_post"];
+        /** 电子定位 renewed for another term, with the review's note. */
+        post: operations["person_positioning_renew_api_v1_persons__person_id__positioning__positioning_id__renew_post"];
         delete?: never;
         options?: never;
         head?: never;
@@ -1360,11 +1315,8 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /**
-         * Propose Sanction
-         * @description The office proposes a sanction it may not decide (警告, 提请撤销) to whoever does.
-         */
-        post: operations["propose_sanction_api_v1_persons__person_id__sanction_proposals_post"];
+        /** The office proposes a sanction it may not decide (警告, 提请撤销) to whoever does. */
+        post: operations["person_sanction_proposals_api_v1_persons__person_id__sanction_proposals_post"];
         delete?: never;
         options?: never;
         head?: never;
@@ -1380,11 +1332,8 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /**
-         * Decide Proposal
-         * @description Approved (then recorded as the sanction) or refused, by whoever may decide the kind.
-         */
-        post: operations["decide_proposal_api_v1_persons__person_id__sanction_proposals__proposal_id__decision_post"];
+        /** Approved (then recorded as the sanction) or refused, by whoever may decide the kind. */
+        post: operations["person_sanction_proposals_decision_api_v1_persons__person_id__sanction_proposals__proposal_id__decision_post"];
         delete?: never;
         options?: never;
         head?: never;
@@ -1440,11 +1389,8 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /**
-         * Report Separation
-         * @description 人机分离 found on a check.
-         */
-        post: operations["report_separation_api_v1_persons__person_id__separations_post"];
+        /** 人机分离 found on a check. */
+        post: operations["person_separations_api_v1_persons__person_id__separations_post"];
         delete?: never;
         options?: never;
         head?: never;
@@ -1459,11 +1405,8 @@ export interface paths {
             cookie?: never;
         };
         get?: never;
-        /**
-         * Set Team
-         * @description 矫正小组; a woman under supervision has a woman on her team (supervision checks).
-         */
-        put: operations["set_team_api_v1_persons__person_id__team_put"];
+        /** 矫正小组; a woman under supervision has a woman on her team (supervision checks). */
+        put: operations["person_team_api_v1_persons__person_id__team_put"];
         post?: never;
         delete?: never;
         options?: never;
@@ -1514,11 +1457,8 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /**
-         * Transfer Case
-         * @description To another justice office in the county (the county bureau); its history and alerts go with it.
-         */
-        post: operations["transfer_case_api_v1_persons__person_id__transfer_post"];
+        /** To another justice office in the county (the county bureau); its history and alerts go with it. */
+        post: operations["person_transfer_api_v1_persons__person_id__transfer_post"];
         delete?: never;
         options?: never;
         head?: never;
@@ -1534,8 +1474,8 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Record Trip */
-        post: operations["record_trip_api_v1_persons__person_id__trips_post"];
+        /** A trip out of the county the person reported (or did not). */
+        post: operations["person_trips_api_v1_persons__person_id__trips_post"];
         delete?: never;
         options?: never;
         head?: never;
@@ -2472,6 +2412,11 @@ export interface components {
              */
             at: string;
         };
+        /**
+         * NoBody
+         * @description A step whose route says all (a confirmation, an approval).
+         */
+        NoBody: Record<string, never>;
         /**
          * NoticeReply
          * @description The office's reply to a procuratorate's notice (检察建议 / 纠正违法通知).
@@ -4225,7 +4170,7 @@ export interface operations {
             };
         };
     };
-    close_case_api_v1_persons__person_id__close_post: {
+    person_close_api_v1_persons__person_id__close_post: {
         parameters: {
             query?: never;
             header?: never;
@@ -4260,7 +4205,7 @@ export interface operations {
             };
         };
     };
-    record_contact_api_v1_persons__person_id__contact_checks_post: {
+    person_contact_checks_api_v1_persons__person_id__contact_checks_post: {
         parameters: {
             query?: never;
             header?: never;
@@ -4295,7 +4240,7 @@ export interface operations {
             };
         };
     };
-    conversion_county_listing_api_v1_persons__person_id__conversion_county_listing_post: {
+    person_conversion_county_listing_api_v1_persons__person_id__conversion_county_listing_post: {
         parameters: {
             query?: never;
             header?: never;
@@ -4330,7 +4275,7 @@ export interface operations {
             };
         };
     };
-    conversion_end_api_v1_persons__person_id__conversion_end_post: {
+    person_conversion_end_api_v1_persons__person_id__conversion_end_post: {
         parameters: {
             query?: never;
             header?: never;
@@ -4365,7 +4310,7 @@ export interface operations {
             };
         };
     };
-    conversion_measures_api_v1_persons__person_id__conversion_measures_post: {
+    person_conversion_measures_api_v1_persons__person_id__conversion_measures_post: {
         parameters: {
             query?: never;
             header?: never;
@@ -4400,7 +4345,7 @@ export interface operations {
             };
         };
     };
-    conversion_progress_api_v1_persons__person_id__conversion_progress_post: {
+    person_conversion_progress_api_v1_persons__person_id__conversion_progress_post: {
         parameters: {
             query?: never;
             header?: never;
@@ -4435,7 +4380,7 @@ export interface operations {
             };
         };
     };
-    announce_ending_api_v1_persons__person_id__ending_announcement_post: {
+    person_ending_announcement_api_v1_persons__person_id__ending_announcement_post: {
         parameters: {
             query?: never;
             header?: never;
@@ -4499,7 +4444,7 @@ export interface operations {
             };
         };
     };
-    record_followup_api_v1_persons__person_id__followups_post: {
+    person_followups_api_v1_persons__person_id__followups_post: {
         parameters: {
             query?: never;
             header?: never;
@@ -4565,7 +4510,7 @@ export interface operations {
             };
         };
     };
-    record_help_request_api_v1_persons__person_id__help_requests_post: {
+    person_help_requests_api_v1_persons__person_id__help_requests_post: {
         parameters: {
             query?: never;
             header?: never;
@@ -4600,7 +4545,7 @@ export interface operations {
             };
         };
     };
-    answer_help_request_api_v1_persons__person_id__help_requests__request_id__answer_post: {
+    person_help_requests_answer_api_v1_persons__person_id__help_requests__request_id__answer_post: {
         parameters: {
             query?: never;
             header?: never;
@@ -4669,7 +4614,7 @@ export interface operations {
             };
         };
     };
-    record_hours_api_v1_persons__person_id__hours_post: {
+    person_hours_api_v1_persons__person_id__hours_post: {
         parameters: {
             query?: never;
             header?: never;
@@ -4704,7 +4649,7 @@ export interface operations {
             };
         };
     };
-    confirm_hours_api_v1_persons__person_id__hours__entry_id__confirm_post: {
+    person_hours_confirm_api_v1_persons__person_id__hours__entry_id__confirm_post: {
         parameters: {
             query?: never;
             header?: never;
@@ -4714,7 +4659,11 @@ export interface operations {
             };
             cookie?: never;
         };
-        requestBody?: never;
+        requestBody?: {
+            content: {
+                "application/json": components["schemas"]["NoBody"] | null;
+            };
+        };
         responses: {
             /** @description Successful Response */
             200: {
@@ -4980,7 +4929,7 @@ export interface operations {
             };
         };
     };
-    make_plan_api_v1_persons__person_id__plans_post: {
+    person_plans_api_v1_persons__person_id__plans_post: {
         parameters: {
             query?: never;
             header?: never;
@@ -5015,7 +4964,7 @@ export interface operations {
             };
         };
     };
-    approve_plan_api_v1_persons__person_id__plans__plan_id__approve_post: {
+    person_plans_approve_api_v1_persons__person_id__plans__plan_id__approve_post: {
         parameters: {
             query?: never;
             header?: never;
@@ -5025,7 +4974,11 @@ export interface operations {
             };
             cookie?: never;
         };
-        requestBody?: never;
+        requestBody?: {
+            content: {
+                "application/json": components["schemas"]["NoBody"] | null;
+            };
+        };
         responses: {
             /** @description Successful Response */
             200: {
@@ -5047,7 +5000,7 @@ export interface operations {
             };
         };
     };
-    start_positioning_api_v1_persons__person_id__positioning_post: {
+    person_positioning_api_v1_persons__person_id__positioning_post: {
         parameters: {
             query?: never;
             header?: never;
@@ -5082,7 +5035,7 @@ export interface operations {
             };
         };
     };
-    renew_positioning_api_v1_persons__person_id__positioning__positioning_id__renew_post: {
+    person_positioning_renew_api_v1_persons__person_id__positioning__positioning_id__renew_post: {
         parameters: {
             query?: never;
             header?: never;
@@ -5247,7 +5200,7 @@ export interface operations {
             };
         };
     };
-    propose_sanction_api_v1_persons__person_id__sanction_proposals_post: {
+    person_sanction_proposals_api_v1_persons__person_id__sanction_proposals_post: {
         parameters: {
             query?: never;
             header?: never;
@@ -5282,7 +5235,7 @@ export interface operations {
             };
         };
     };
-    decide_proposal_api_v1_persons__person_id__sanction_proposals__proposal_id__decision_post: {
+    person_sanction_proposals_decision_api_v1_persons__person_id__sanction_proposals__proposal_id__decision_post: {
         parameters: {
             query?: never;
             header?: never;
@@ -5384,7 +5337,7 @@ export interface operations {
             };
         };
     };
-    report_separation_api_v1_persons__person_id__separations_post: {
+    person_separations_api_v1_persons__person_id__separations_post: {
         parameters: {
             query?: never;
             header?: never;
@@ -5419,7 +5372,7 @@ export interface operations {
             };
         };
     };
-    set_team_api_v1_persons__person_id__team_put: {
+    person_team_api_v1_persons__person_id__team_put: {
         parameters: {
             query?: never;
             header?: never;
@@ -5518,7 +5471,7 @@ export interface operations {
             };
         };
     };
-    transfer_case_api_v1_persons__person_id__transfer_post: {
+    person_transfer_api_v1_persons__person_id__transfer_post: {
         parameters: {
             query?: never;
             header?: never;
@@ -5553,7 +5506,7 @@ export interface operations {
             };
         };
     };
-    record_trip_api_v1_persons__person_id__trips_post: {
+    person_trips_api_v1_persons__person_id__trips_post: {
         parameters: {
             query?: never;
             header?: never;
