@@ -29,6 +29,12 @@ class PersonStep:
     resource: str | None = None  # the audit trail's resource; the action's first word unless named
     # The owner's path under /internal/v1/ where it is not the public one under persons/{person_id}/.
     owner_path: str | None = None
+    # The body may be left out (an approval): the step's body with its defaults is sent then.
+    body_optional: bool = False
+
+    @property
+    def body_may_be_left_out(self) -> bool:
+        return self.body_optional or self.body is steps.NoBody
 
     def audited_as(self) -> str:
         return self.resource or (self.may or "case").split(".")[0]
@@ -36,6 +42,47 @@ class PersonStep:
 
 # Keyed by the path under /api/v1/persons/{person_id}/ (the owner's under /internal/v1/persons/{person_id}/).
 PERSON_STEPS: dict[str, PersonStep] = {
+    "leave-requests": PersonStep(
+        steps.Leave,
+        "leave.request",
+        "An application (请假申请), for the justice office (≤ 7 days) or the county to decide.",
+        status=201,
+        resource="leave",
+    ),
+    # Who may approve depends on the leave's length: supervision alone checks (None).
+    "leaves": PersonStep(
+        steps.Leave,
+        None,
+        "An approved leave (请假外出): ≤ 7 days by the person's justice office, longer by the county.",
+        status=201,
+        resource="leave",
+    ),
+    "leaves/{leave_id}/approve": PersonStep(
+        steps.LeaveDecision,
+        None,
+        "Approve an application; supervision checks the level its length needs.",
+        "update",
+        resource="leave",
+        body_optional=True,
+    ),
+    "leaves/{leave_id}/refuse": PersonStep(
+        steps.LeaveDecision,
+        None,
+        "Refuse an application with the reason; by the level its length needs, as approving.",
+        "update",
+        resource="leave",
+    ),
+    "leaves/{leave_id}/return": PersonStep(
+        steps.LeaveReturn,
+        "leave.return",
+        "销假: back from the leave; outside the county is a breach again from the return.",
+        "update",
+        resource="leave",
+    ),
+    # Each kind is its own action ({kind} is the body's).
+    "sanctions": PersonStep(
+        steps.Sanction, "sanction.{kind}", "训诫 / 警告 / 提请撤销 with its reason, counted per case.", status=201
+    ),
     "sanction-proposals": PersonStep(
         steps.SanctionProposal,
         "sanction.propose",

@@ -17,6 +17,32 @@ class NoBody(BaseModel):
     """A step whose route says all (a confirmation, an approval)."""
 
 
+class Leave(BaseModel):
+    """请假外出: an application, or a leave approved on the spot; the level its length needs decides."""
+
+    start: AwareDatetime
+    end: AwareDatetime
+    destination: str = Field(min_length=1, max_length=200)
+    reason: str = Field(min_length=1, max_length=500)
+
+
+class LeaveDecision(BaseModel):
+    reason: str | None = Field(None, max_length=500, description="why, when refusing (mandatory then)")
+
+
+class LeaveReturn(BaseModel):
+    """销假."""
+
+    returned_at: AwareDatetime
+
+
+class Sanction(BaseModel):
+    """训诫 / 警告 / 提请撤销, each kind its own action in the authority model."""
+
+    kind: Literal["admonition", "warning", "revocation_proposal"]
+    reason: str = Field(min_length=2, max_length=1000)
+
+
 class Positioning(BaseModel):
     ground: str = Field(min_length=1, max_length=60, description="one of the five legal grounds")
     device_id: str = Field(min_length=1, max_length=64)

@@ -6,7 +6,6 @@ from services.command_centre.api import (
     caseload,
     endings,
     handover_steps,
-    leaves,
     notices,
     person_steps,
     resettlement,
@@ -18,20 +17,7 @@ from services.command_centre.api import (
 )
 from services.command_centre.api.staff import CONSOLE
 
-MODULES = (
-    staff,
-    views,
-    caseload,
-    leaves,
-    endings,
-    notices,
-    team,
-    social,
-    visits,
-    resettlement,
-    handover_steps,
-    person_steps,
-)
+MODULES = (staff, views, caseload, endings, notices, team, social, visits, resettlement, handover_steps, person_steps)
 router = APIRouter()
 for module in MODULES:
     router.include_router(module.router)

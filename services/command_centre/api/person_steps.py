@@ -16,7 +16,6 @@ from fastapi import APIRouter
 from services.command_centre.deps import Parts, User
 from services.command_centre.persons import staff_step
 from shared.person_steps import PERSON_STEPS, PersonStep
-from shared.staff_steps import NoBody
 
 router = APIRouter()
 
@@ -28,14 +27,14 @@ def _route(suffix: str, step: PersonStep) -> None:
     keyword = inspect.Parameter.KEYWORD_ONLY
 
     # A step whose route says all (an approval) takes an empty body or none, as it always has.
-    if step.body is NoBody:
-        body = inspect.Parameter("body", keyword, annotation=NoBody | None, default=None)
+    if step.body_may_be_left_out:
+        body = inspect.Parameter("body", keyword, annotation=step.body | None, default=None)
     else:
         body = inspect.Parameter("body", keyword, annotation=step.body)
 
     async def take(**given: Any) -> Any:
         person_id = given["person_id"]
-        given["body"] = given["body"] or NoBody()
+        given["body"] = given["body"] or step.body()
         owner = (step.owner_path or f"persons/{{person_id}}/{suffix}").format(**given)
         return await staff_step(
             given["parts"],

@@ -22,7 +22,7 @@ from services.command_centre.auth import COOKIE, token_of
 from services.command_centre.deps import AnyUser, CommandCentreParts, Parts, User
 from services.command_centre.domain.board import Storm
 from services.command_centre.oidc import FLOW_COOKIE, FLOW_TTL_S, OidcSignIn
-from services.command_centre.persons import audit_read, for_person, person_visible, staff_step
+from services.command_centre.persons import audit_read, for_person, person_visible
 from shared import audit
 from shared.authority import Actor
 from shared.errors import NotFound, Upstream
@@ -468,19 +468,6 @@ async def person(person_id: uuid.UUID, parts: Parts, user: User):
 async def person_timeline(person_id: uuid.UUID, parts: Parts, user: User):
     return await for_person(
         parts, user, person_id, "supervision", "GET", f"/internal/v1/persons/{person_id}/timeline", resource="timeline"
-    )
-
-
-class SanctionRequest(BaseModel):
-    kind: Literal["admonition", "warning", "revocation_proposal"]
-    reason: str = Field(min_length=2, max_length=1000)
-
-
-@router.post("/api/v1/persons/{person_id}/sanctions", tags=["staff"], status_code=201)
-async def record_sanction(person_id: uuid.UUID, body: SanctionRequest, parts: Parts, user: User):
-    """训诫 / 警告 / 提请撤销 with its reason, counted per case."""
-    return await staff_step(
-        parts, user, person_id, "POST", f"persons/{person_id}/sanctions", body, f"sanction.{body.kind}"
     )
 
 

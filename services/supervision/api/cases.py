@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 import uuid
-from typing import Any, Literal
+from typing import Any
 
 from fastapi import APIRouter, Depends, Response
-from pydantic import AwareDatetime, Field
 
 from services.supervision.adapters import queries
 from services.supervision.deps import Parts
@@ -20,11 +19,8 @@ from shared.internal import require_internal
 router = APIRouter(prefix="/internal/v1", tags=["supervision"], dependencies=[Depends(require_internal)])
 
 
-class LeaveIn(ActingStaff):
-    start: AwareDatetime
-    end: AwareDatetime
-    destination: str = Field(min_length=1, max_length=200)
-    reason: str = Field(min_length=1, max_length=500)
+class LeaveIn(ActingStaff, steps.Leave):
+    pass
 
 
 @router.post("/persons/{person_id}/leaves", status_code=201)
@@ -47,8 +43,8 @@ async def request_leave(actor: StaffActor, person_id: uuid.UUID, body: LeaveIn, 
     return data.model_dump(mode="json")
 
 
-class LeaveDecisionIn(ActingStaff):
-    reason: str | None = Field(None, max_length=500)
+class LeaveDecisionIn(ActingStaff, steps.LeaveDecision):
+    pass
 
 
 async def _decide(
@@ -75,8 +71,8 @@ async def refuse_leave(
     return await _decide(actor, person_id, leave_id, body, parts, approve=False)
 
 
-class ReturnIn(ActingStaff):
-    returned_at: AwareDatetime
+class ReturnIn(ActingStaff, steps.LeaveReturn):
+    pass
 
 
 @router.post("/persons/{person_id}/leaves/{leave_id}/return")
@@ -155,9 +151,8 @@ async def decide_proposal(
     return data.model_dump(mode="json")
 
 
-class SanctionIn(ActingStaff):
-    kind: Literal["admonition", "warning", "revocation_proposal"]
-    reason: str = Field(min_length=2, max_length=1000)
+class SanctionIn(ActingStaff, steps.Sanction):
+    pass
 
 
 @router.post("/persons/{person_id}/sanctions", status_code=201)

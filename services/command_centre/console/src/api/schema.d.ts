@@ -1068,11 +1068,8 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /**
-         * Request Leave
-         * @description An application (请假申请), for the justice office (≤ 7 days) or the county to decide.
-         */
-        post: operations["request_leave_api_v1_persons__person_id__leave_requests_post"];
+        /** An application (请假申请), for the justice office (≤ 7 days) or the county to decide. */
+        post: operations["person_leave_requests_api_v1_persons__person_id__leave_requests_post"];
         delete?: never;
         options?: never;
         head?: never;
@@ -1089,11 +1086,8 @@ export interface paths {
         /** Person Leaves */
         get: operations["person_leaves_api_v1_persons__person_id__leaves_get"];
         put?: never;
-        /**
-         * Approve Leave
-         * @description An approved leave (请假外出): ≤ 7 days by the person's justice office, longer by the county.
-         */
-        post: operations["approve_leave_api_v1_persons__person_id__leaves_post"];
+        /** An approved leave (请假外出): ≤ 7 days by the person's justice office, longer by the county. */
+        post: operations["person_leaves_api_v1_persons__person_id__leaves_post"];
         delete?: never;
         options?: never;
         head?: never;
@@ -1109,11 +1103,8 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /**
-         * Approve Requested Leave
-         * @description Approve an application; supervision checks the level its length needs.
-         */
-        post: operations["approve_requested_leave_api_v1_persons__person_id__leaves__leave_id__approve_post"];
+        /** Approve an application; supervision checks the level its length needs. */
+        post: operations["person_leaves_approve_api_v1_persons__person_id__leaves__leave_id__approve_post"];
         delete?: never;
         options?: never;
         head?: never;
@@ -1129,11 +1120,8 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /**
-         * Refuse Leave
-         * @description Refuse an application with the reason; by the level its length needs, as approving.
-         */
-        post: operations["refuse_leave_api_v1_persons__person_id__leaves__leave_id__refuse_post"];
+        /** Refuse an application with the reason; by the level its length needs, as approving. */
+        post: operations["person_leaves_refuse_api_v1_persons__person_id__leaves__leave_id__refuse_post"];
         delete?: never;
         options?: never;
         head?: never;
@@ -1149,11 +1137,8 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /**
-         * Return From Leave
-         * @description 销假: back from the leave; outside the county is a breach again from the return.
-         */
-        post: operations["return_from_leave_api_v1_persons__person_id__leaves__leave_id__return_post"];
+        /** 销假: back from the leave; outside the county is a breach again from the return. */
+        post: operations["person_leaves_return_api_v1_persons__person_id__leaves__leave_id__return_post"];
         delete?: never;
         options?: never;
         head?: never;
@@ -1369,11 +1354,8 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /**
-         * Record Sanction
-         * @description 训诫 / 警告 / 提请撤销 with its reason, counted per case.
-         */
-        post: operations["record_sanction_api_v1_persons__person_id__sanctions_post"];
+        /** 训诫 / 警告 / 提请撤销 with its reason, counted per case. */
+        post: operations["person_sanctions_api_v1_persons__person_id__sanctions_post"];
         delete?: never;
         options?: never;
         head?: never;
@@ -2309,6 +2291,26 @@ export interface components {
             /** Person Ids */
             person_ids: string[];
         };
+        /**
+         * Leave
+         * @description 请假外出: an application, or a leave approved on the spot; the level its length needs decides.
+         */
+        Leave: {
+            /** Destination */
+            destination: string;
+            /**
+             * End
+             * Format: date-time
+             */
+            end: string;
+            /** Reason */
+            reason: string;
+            /**
+             * Start
+             * Format: date-time
+             */
+            start: string;
+        };
         /** LeaveDecision */
         LeaveDecision: {
             /**
@@ -2317,18 +2319,10 @@ export interface components {
              */
             reason?: string | null;
         };
-        /** LeaveRequest */
-        LeaveRequest: {
-            /** Destination */
-            destination: string;
-            /** End */
-            end: string;
-            /** Reason */
-            reason: string;
-            /** Start */
-            start: string;
-        };
-        /** LeaveReturn */
+        /**
+         * LeaveReturn
+         * @description 销假.
+         */
         LeaveReturn: {
             /**
              * Returned At
@@ -2565,10 +2559,10 @@ export interface components {
             reason: string;
         };
         /**
-         * SanctionProposal
-         * @description A sanction the office proposes to whoever decides it (policy/authority.yaml).
+         * Sanction
+         * @description 训诫 / 警告 / 提请撤销, each kind its own action in the authority model.
          */
-        SanctionProposal: {
+        Sanction: {
             /**
              * Kind
              * @enum {string}
@@ -2577,8 +2571,11 @@ export interface components {
             /** Reason */
             reason: string;
         };
-        /** SanctionRequest */
-        SanctionRequest: {
+        /**
+         * SanctionProposal
+         * @description A sanction the office proposes to whoever decides it (policy/authority.yaml).
+         */
+        SanctionProposal: {
             /**
              * Kind
              * @enum {string}
@@ -4720,7 +4717,7 @@ export interface operations {
             };
         };
     };
-    request_leave_api_v1_persons__person_id__leave_requests_post: {
+    person_leave_requests_api_v1_persons__person_id__leave_requests_post: {
         parameters: {
             query?: never;
             header?: never;
@@ -4731,7 +4728,7 @@ export interface operations {
         };
         requestBody: {
             content: {
-                "application/json": components["schemas"]["LeaveRequest"];
+                "application/json": components["schemas"]["Leave"];
             };
         };
         responses: {
@@ -4786,7 +4783,7 @@ export interface operations {
             };
         };
     };
-    approve_leave_api_v1_persons__person_id__leaves_post: {
+    person_leaves_api_v1_persons__person_id__leaves_post: {
         parameters: {
             query?: never;
             header?: never;
@@ -4797,7 +4794,7 @@ export interface operations {
         };
         requestBody: {
             content: {
-                "application/json": components["schemas"]["LeaveRequest"];
+                "application/json": components["schemas"]["Leave"];
             };
         };
         responses: {
@@ -4821,7 +4818,7 @@ export interface operations {
             };
         };
     };
-    approve_requested_leave_api_v1_persons__person_id__leaves__leave_id__approve_post: {
+    person_leaves_approve_api_v1_persons__person_id__leaves__leave_id__approve_post: {
         parameters: {
             query?: never;
             header?: never;
@@ -4857,7 +4854,7 @@ export interface operations {
             };
         };
     };
-    refuse_leave_api_v1_persons__person_id__leaves__leave_id__refuse_post: {
+    person_leaves_refuse_api_v1_persons__person_id__leaves__leave_id__refuse_post: {
         parameters: {
             query?: never;
             header?: never;
@@ -4893,7 +4890,7 @@ export interface operations {
             };
         };
     };
-    return_from_leave_api_v1_persons__person_id__leaves__leave_id__return_post: {
+    person_leaves_return_api_v1_persons__person_id__leaves__leave_id__return_post: {
         parameters: {
             query?: never;
             header?: never;
@@ -5302,7 +5299,7 @@ export interface operations {
             };
         };
     };
-    record_sanction_api_v1_persons__person_id__sanctions_post: {
+    person_sanctions_api_v1_persons__person_id__sanctions_post: {
         parameters: {
             query?: never;
             header?: never;
@@ -5313,7 +5310,7 @@ export interface operations {
         };
         requestBody: {
             content: {
-                "application/json": components["schemas"]["SanctionRequest"];
+                "application/json": components["schemas"]["Sanction"];
             };
         };
         responses: {
