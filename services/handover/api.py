@@ -11,14 +11,17 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, Depends, Query
 from pydantic import Field
 
+from services.handover import commands, resettlement
+from services.handover import visits as visit_steps
 from services.handover.adapters import queries
+from services.handover.context import HandoverContext
 from services.handover.deps import HandoverParts, Parts
 from services.handover.domain import indicators as figures
 from services.handover.domain.assistance import HELPED
 from services.handover.domain.classify import arrival_deadline
 from services.handover.domain.prison_visits import due as prison_due
 from services.handover.domain.steps import StepRefused
-from services.handover.handlers import REASON_LABELS, HandoverHandlers
+from services.handover.handlers import REASON_LABELS
 from shared import handover_steps as hs
 from shared.authority import ActingStaff, Actor
 from shared.calendar import add_years
@@ -127,13 +130,13 @@ async def _step(
     parts: HandoverParts,
     handover_id: uuid.UUID,
     actor: Actor,
-    fn: Callable[[HandoverHandlers, UnitOfWork], Awaitable[dict[str, Any] | None]],
+    fn: Callable[[HandoverContext, UnitOfWork], Awaitable[dict[str, Any] | None]],
 ) -> dict[str, Any]:
-    """A staff step, once the handlers found that this member of staff may take it."""
+    """A staff step, once handover found that this member of staff may take it."""
     try:
         async with parts.runtime.uow() as uow:
-            await parts.handlers.may_take_step(uow, actor, handover_id)
-            result = await fn(parts.handlers, uow)
+            await commands.may_take_step(parts.ctx, uow, actor, handover_id)
+            result = await fn(parts.ctx, uow)
     except LookupError as exc:
         raise NotFound(str(exc)) from None
     except StepRefused as exc:
@@ -143,15 +146,17 @@ async def _step(
 
 @router.post("/handovers/{handover_id}/resolve")
 async def resolve(actor: StaffActor, handover_id: uuid.UUID, body: Resolve, parts: Parts) -> dict[str, Any]:
-    async def fn(h, uow):
-        await h.resolve(uow, handover_id, body.town, county=actor.county_wide)
+    async def fn(ctx, uow):
+        await commands.resolve(ctx, uow, handover_id, body.town, county=actor.county_wide)
 
     return await _step(parts, handover_id, actor, fn)
 
 
 @router.post("/handovers/{handover_id}/pickup-plan")
 async def pickup_plan(actor: StaffActor, handover_id: uuid.UUID, body: PickupPlan, parts: Parts) -> dict[str, Any]:
-    return await _step(parts, handover_id, actor, lambda h, uow: h.update(uow, handover_id, pickup_plan=body.step()))
+    return await _step(
+        parts, handover_id, actor, lambda ctx, uow: commands.update(ctx, uow, handover_id, pickup_plan=body.step())
+    )
 
 
 @router.post("/handovers/{handover_id}/pickup-outcome")
@@ -159,25 +164,32 @@ async def pickup_outcome(
     actor: StaffActor, handover_id: uuid.UUID, body: PickupOutcome, parts: Parts
 ) -> dict[str, Any]:
     return await _step(
-        parts, handover_id, actor, lambda h, uow: h.update(uow, handover_id, pickup_outcome=body.outcome)
+        parts, handover_id, actor, lambda ctx, uow: commands.update(ctx, uow, handover_id, pickup_outcome=body.outcome)
     )
 
 
 @router.post("/handovers/{handover_id}/release")
 async def release(actor: StaffActor, handover_id: uuid.UUID, body: Moment, parts: Parts) -> dict[str, Any]:
-    return await _step(parts, handover_id, actor, lambda h, uow: h.update(uow, handover_id, released_at=body.at))
+    return await _step(
+        parts, handover_id, actor, lambda ctx, uow: commands.update(ctx, uow, handover_id, released_at=body.at)
+    )
 
 
 @router.post("/handovers/{handover_id}/arrival")
 async def arrival(actor: StaffActor, handover_id: uuid.UUID, body: Moment, parts: Parts) -> dict[str, Any]:
     """Registered at the justice office: supervision opens the resettlement or aftercare case."""
-    return await _step(parts, handover_id, actor, lambda h, uow: h.update(uow, handover_id, arrived_at=body.at))
+    return await _step(
+        parts, handover_id, actor, lambda ctx, uow: commands.update(ctx, uow, handover_id, arrived_at=body.at)
+    )
 
 
 @router.post("/handovers/{handover_id}/verification")
 async def verification(actor: StaffActor, handover_id: uuid.UUID, body: Verification, parts: Parts) -> dict[str, Any]:
     return await _step(
-        parts, handover_id, actor, lambda h, uow: h.verify(uow, actor, handover_id, body.result, body.note)
+        parts,
+        handover_id,
+        actor,
+        lambda ctx, uow: commands.verify(ctx, uow, actor, handover_id, body.result, body.note),
     )
 
 
@@ -187,28 +199,39 @@ async def service(actor: StaffActor, handover_id: uuid.UUID, body: Service, part
         parts,
         handover_id,
         actor,
-        lambda h, uow: h.add_service(uow, actor, handover_id, body.kind, body.on, body.note, body.base_id),
+        lambda ctx, uow: resettlement.add_service(
+            ctx, uow, actor, handover_id, body.kind, body.on, body.note, body.base_id
+        ),
     )
 
 
 @router.post("/handovers/{handover_id}/reoffence", status_code=201)
 async def reoffence(actor: StaffActor, handover_id: uuid.UUID, body: Reoffence, parts: Parts) -> dict[str, Any]:
     judgment = body.model_dump(include={"court", "judgment_no", "sentenced_on", "sentence"})
-    return await _step(parts, handover_id, actor, lambda h, uow: h.record_reoffence(uow, actor, handover_id, judgment))
+    return await _step(
+        parts,
+        handover_id,
+        actor,
+        lambda ctx, uow: resettlement.record_reoffence(ctx, uow, actor, handover_id, judgment),
+    )
 
 
 @router.post("/handovers/{handover_id}/supplement")
 async def supplement(actor: StaffActor, handover_id: uuid.UUID, body: Supplement, parts: Parts) -> dict[str, Any]:
     """信息补录: risk assesses the person again with what was learned."""
     facts = body.model_dump(include={"employment", "family_support", "housing", "substance_use"}, exclude_none=True)
-    return await _step(parts, handover_id, actor, lambda h, uow: h.supplement(uow, actor, handover_id, facts))
+    return await _step(
+        parts, handover_id, actor, lambda ctx, uow: resettlement.supplement(ctx, uow, actor, handover_id, facts)
+    )
 
 
 @router.post("/handovers/{handover_id}/agreement")
 async def agreement(actor: StaffActor, handover_id: uuid.UUID, body: Agreement, parts: Parts) -> dict[str, Any]:
     """Signed: its review falls due `agreements.review_every_months` on (policy)."""
     terms = body.model_dump(mode="json", include={"terms", "signed_on", "helpers"})
-    return await _step(parts, handover_id, actor, lambda h, uow: h.sign_agreement(uow, actor, handover_id, terms))
+    return await _step(
+        parts, handover_id, actor, lambda ctx, uow: resettlement.sign_agreement(ctx, uow, actor, handover_id, terms)
+    )
 
 
 @router.post("/handovers/{handover_id}/agreement-check")
@@ -216,17 +239,23 @@ async def agreement_check(
     actor: StaffActor, handover_id: uuid.UUID, body: AgreementCheck, parts: Parts
 ) -> dict[str, Any]:
     check = body.model_dump(mode="json", include={"on", "kept", "note"})
-    return await _step(parts, handover_id, actor, lambda h, uow: h.check_agreement(uow, actor, handover_id, check))
+    return await _step(
+        parts, handover_id, actor, lambda ctx, uow: resettlement.check_agreement(ctx, uow, actor, handover_id, check)
+    )
 
 
 @router.post("/handovers/{handover_id}/application")
 async def application(actor: StaffActor, handover_id: uuid.UUID, body: Application, parts: Parts) -> dict[str, Any]:
-    return await _step(parts, handover_id, actor, lambda h, uow: h.update(uow, handover_id, applied_at=body.at))
+    return await _step(
+        parts, handover_id, actor, lambda ctx, uow: commands.update(ctx, uow, handover_id, applied_at=body.at)
+    )
 
 
 @router.post("/handovers/{handover_id}/assistance", status_code=201)
 async def assistance(actor: StaffActor, handover_id: uuid.UUID, body: Assistance, parts: Parts) -> dict[str, Any]:
-    return await _step(parts, handover_id, actor, lambda h, uow: h.request_assistance(uow, handover_id, body.kind))
+    return await _step(
+        parts, handover_id, actor, lambda ctx, uow: commands.request_assistance(ctx, uow, handover_id, body.kind)
+    )
 
 
 @router.get("/indicators")
@@ -238,9 +267,9 @@ async def indicators(parts: Parts, month: str | None = None) -> dict:
     month = month or county.month_of(datetime.now(UTC))
     start, end = county.month_bounds(month)
     first, after = county.day_of(start), county.day_of(end)
-    years = parts.handlers.policy.reoffending_window_years
+    years = parts.ctx.policy.reoffending_window_years
     since = min(first, add_years(after, -years))
-    policy = parts.handlers.policy
+    policy = parts.ctx.policy
     async with parts.runtime.engine.connect() as conn:
         rows = await queries.releases(conn, since, after)
         rehab = await queries.rehab_releases(conn, add_years(after, -policy.aftercare_max_years), after)
@@ -315,13 +344,13 @@ async def visits(
     async with parts.runtime.engine.connect() as conn:
         rows = await queries.visit_bookings_of(conn, office, min(limit, 5000))
     now = datetime.now(UTC)
-    return [parts.handlers.with_reminder(r, now) for r in rows]
+    return [visit_steps.with_reminder(parts.ctx, r, now) for r in rows]
 
 
 @router.post("/visits/{booking_id}/reminded")
 async def visit_reminded(actor: StaffActor, booking_id: uuid.UUID, body: ActingStaff, parts: Parts) -> dict[str, Any]:
     async with parts.runtime.uow() as uow:
-        return await parts.handlers.remind_visit(uow, actor, booking_id)
+        return await visit_steps.remind_visit(parts.ctx, uow, actor, booking_id)
 
 
 @router.get("/visit-figures")
@@ -339,19 +368,19 @@ async def visit_figures(parts: Parts, month: str | None = None) -> dict[str, Any
 @router.post("/visit-slots/{slot_id}/book", status_code=201)
 async def book_visit(actor: StaffActor, slot_id: uuid.UUID, body: BookingIn, parts: Parts) -> dict[str, Any]:
     async with parts.runtime.uow() as uow:
-        return await parts.handlers.book_visit(uow, actor, slot_id, body)
+        return await visit_steps.book_visit(parts.ctx, uow, actor, slot_id, body)
 
 
 @router.post("/visits/{booking_id}/cancel")
 async def cancel_visit(actor: StaffActor, booking_id: uuid.UUID, body: CancellationIn, parts: Parts) -> dict[str, Any]:
     async with parts.runtime.uow() as uow:
-        return await parts.handlers.cancel_visit(uow, actor, booking_id, body)
+        return await visit_steps.cancel_visit(parts.ctx, uow, actor, booking_id, body)
 
 
 @router.post("/visits/{booking_id}/outcome")
 async def record_visit(actor: StaffActor, booking_id: uuid.UUID, body: VisitOutcomeIn, parts: Parts) -> dict[str, Any]:
     async with parts.runtime.uow() as uow:
-        return await parts.handlers.record_visit(uow, actor, booking_id, body)
+        return await visit_steps.record_visit(parts.ctx, uow, actor, booking_id, body)
 
 
 # --- pre-release work in the prisons (延伸帮教) -------------------------------------------------------
@@ -367,7 +396,7 @@ class PrisonVisitIn(ActingStaff):
 @router.get("/prison-visits")
 async def prison_visits(parts: Parts) -> dict[str, Any]:
     """The schedule (each prison's last visit, the day the next is owed, overdue) and recent visits."""
-    policy = parts.handlers.policy.prison_visits
+    policy = parts.ctx.policy.prison_visits
     today = parts.runtime.county.day_of(datetime.now(UTC))
     async with parts.runtime.engine.connect() as conn:
         rows = await queries.prison_schedule(conn, today, policy.prisons)
@@ -394,8 +423,8 @@ async def prison_visits(parts: Parts) -> dict[str, Any]:
 async def record_prison_visit(actor: StaffActor, body: PrisonVisitIn, parts: Parts) -> dict[str, Any]:
     async with parts.runtime.uow() as uow:
         try:
-            return await parts.handlers.record_prison_visit(
-                uow, actor, body.prison, body.visited_on, body.notices_seen, body.note
+            return await resettlement.record_prison_visit(
+                parts.ctx, uow, actor, body.prison, body.visited_on, body.notices_seen, body.note
             )
         except StepRefused as exc:
             raise Conflict(str(exc)) from None
@@ -422,6 +451,8 @@ async def bases(parts: Parts, office: str | None = None) -> list[dict[str, Any]]
 async def register_base(actor: StaffActor, body: BaseIn, parts: Parts) -> dict[str, Any]:
     async with parts.runtime.uow() as uow:
         try:
-            return await parts.handlers.register_base(uow, actor, body.office, body.name, body.kind, body.places)
+            return await resettlement.register_base(
+                parts.ctx, uow, actor, body.office, body.name, body.kind, body.places
+            )
         except StepRefused as exc:
             raise Conflict(str(exc)) from None

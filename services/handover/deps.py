@@ -7,7 +7,7 @@ from typing import Annotated
 
 from fastapi import Depends, Request
 
-from services.handover.handlers import HandoverHandlers
+from services.handover.context import HandoverContext
 from shared.authority import AuthorityPolicy
 from shared.deps import request_parts
 from shared.service import ServiceParts
@@ -15,7 +15,7 @@ from shared.service import ServiceParts
 
 @dataclass
 class HandoverParts(ServiceParts):
-    handlers: HandoverHandlers
+    ctx: HandoverContext
     authority: AuthorityPolicy
 
 

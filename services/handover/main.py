@@ -6,10 +6,11 @@ from pathlib import Path
 
 from fastapi import FastAPI
 
+from services.handover import handlers
 from services.handover.api import router
+from services.handover.context import HandoverContext
 from services.handover.deps import HandoverParts
 from services.handover.domain.policy import load_handover_policy
-from services.handover.handlers import HandoverHandlers
 from shared.authority import load_authority
 from shared.geography import load_geography
 from shared.service import ConsumerSpec, ServiceRuntime, build_app, run_service
@@ -26,18 +27,15 @@ class HandoverSettings(ServiceSettings):
 def create_app(settings: ServiceSettings | None = None) -> FastAPI:
     settings = settings or HandoverSettings()
     runtime = ServiceRuntime(settings, migrations=MIGRATIONS)
-    handlers = HandoverHandlers(
+    ctx = HandoverContext(
         load_handover_policy(settings.policy_dir),
         set(load_geography(settings.policy_dir).offices),
         county=runtime.county,
     )
-    runtime.consume(ConsumerSpec(handlers=handlers.table()))
-    runtime.timers(handlers.timer_handlers())
+    runtime.consume(ConsumerSpec(handlers=handlers.table(ctx)))
+    runtime.timers(handlers.timer_table(ctx))
     return build_app(
-        runtime,
-        router,
-        title="SPS handover",
-        parts=HandoverParts(runtime, handlers, load_authority(settings.policy_dir)),
+        runtime, router, title="SPS handover", parts=HandoverParts(runtime, ctx, load_authority(settings.policy_dir))
     )
 
 
