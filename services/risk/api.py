@@ -8,6 +8,7 @@ from typing import Any, Literal
 from fastapi import APIRouter, Depends
 from pydantic import Field
 
+from services.risk import assessments, commands
 from services.risk.adapters import queries
 from services.risk.deps import Parts
 from services.risk.domain.instrument import load_instrument
@@ -35,21 +36,21 @@ def _row(r) -> dict:
 @router.get("/persons/{person_id}/risk")
 async def person_risk(person_id: uuid.UUID, parts: Parts) -> dict:
     """The latest assessment under the current instrument, explained in zh and en, with history."""
-    handlers = parts.handlers
+    ctx = parts.ctx
     async with parts.runtime.engine.connect() as conn:
         rows = await queries.assessments_of(conn, person_id)
     if not rows:
         raise NotFound(f"no assessment for person {person_id}")
-    current = [r for r in rows if r["instrument_version"] == handlers.instrument.version]
+    current = [r for r in rows if r["instrument_version"] == ctx.instrument.version]
     latest = _row(current[-1]) if current else None
     if latest:
-        latest["explanation"] = handlers.instrument.explain(latest["items"], latest["overrides_applied"])
+        latest["explanation"] = ctx.instrument.explain(latest["items"], latest["overrides_applied"])
     by_version: dict[str, list[dict]] = {}
     for r in rows:
         by_version.setdefault(r["instrument_version"], []).append(_row(r))
     return {
         "person_id": str(person_id),
-        "current_version": handlers.instrument.version,
+        "current_version": ctx.instrument.version,
         "latest": latest,
         "history_by_version": by_version,
     }
@@ -59,7 +60,7 @@ async def person_risk(person_id: uuid.UUID, parts: Parts) -> dict:
 async def assess_now(actor: StaffActor, person_id: uuid.UUID, body: ActingStaff, parts: Parts) -> dict[str, Any]:
     """An assessment on demand, from the facts known now."""
     async with parts.runtime.uow() as uow:
-        result = await parts.handlers.assess_on_demand(uow, actor, person_id)
+        result = await commands.assess_on_demand(parts.ctx, uow, actor, person_id)
     return result.model_dump(mode="json")
 
 
@@ -68,7 +69,7 @@ async def override(
     actor: StaffActor, person_id: uuid.UUID, assessment_id: uuid.UUID, body: OverrideIn, parts: Parts
 ) -> dict[str, Any]:
     async with parts.runtime.uow() as uow:
-        result = await parts.handlers.override(uow, actor, person_id, assessment_id, body.level, body.reason)
+        result = await commands.override(parts.ctx, uow, actor, person_id, assessment_id, body.level, body.reason)
     return result.model_dump(mode="json")
 
 
@@ -79,13 +80,12 @@ async def rescore(parts: Parts, version: str) -> dict:
         instrument = load_instrument(parts.policy_dir, version)
     except PolicyError as exc:
         raise Refused("version", f"no such valid instrument version: {str(exc).splitlines()[0]}") from None
-    handlers = parts.handlers
     done = 0
     async with parts.runtime.engine.connect() as conn:
         people = await queries.persons(conn)
     for person_id in people:
         async with parts.runtime.uow() as uow:
-            if await handlers.assess(uow, person_id, f"rescore:{version}", None, instrument=instrument):
+            if await assessments.assess(parts.ctx, uow, person_id, f"rescore:{version}", None, instrument=instrument):
                 done += 1
     return {"version": version, "rescored": done}
 
@@ -94,4 +94,4 @@ async def rescore(parts: Parts, version: str) -> dict:
 async def quality(parts: Parts, version: str | None = None) -> dict[str, Any]:
     """Level distribution per justice office and per offence category, and override rates."""
     async with parts.runtime.engine.connect() as conn:
-        return await queries.quality(conn, version or parts.handlers.instrument.version)
+        return await queries.quality(conn, version or parts.ctx.instrument.version)

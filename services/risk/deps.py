@@ -8,7 +8,7 @@ from typing import Annotated
 
 from fastapi import Depends, Request
 
-from services.risk.handlers import RiskHandlers
+from services.risk.context import RiskContext
 from shared.authority import AuthorityPolicy
 from shared.deps import request_parts
 from shared.service import ServiceParts
@@ -16,7 +16,7 @@ from shared.service import ServiceParts
 
 @dataclass
 class RiskParts(ServiceParts):
-    handlers: RiskHandlers
+    ctx: RiskContext
     policy_dir: Path  # other instrument versions are loaded from here for re-scoring
     authority: AuthorityPolicy
 

@@ -11,6 +11,7 @@ from pathlib import Path
 import httpx
 import sqlalchemy as sa
 
+from services.risk import handlers
 from services.risk.adapters.tables import assessments
 from services.risk.main import RiskSettings, create_app
 from shared.envelope import decode, encode, new_event
@@ -56,7 +57,7 @@ async def test_rescoring_keeps_old_results_and_adds_new_ones_side_by_side(stack,
         await asyncio.wait_for(app.state.parts.runtime.started.wait(), timeout=60)
         incoming = decode(encode(new_event("sps.ingest.court-order", "/sps/exchange", order, subject=str(person))))
         async with app.state.parts.runtime.uow() as uow:
-            await app.state.parts.handlers.on_court_order(incoming, order, uow)
+            await handlers.on_court_order(app.state.parts.ctx, incoming, order, uow)
         async with httpx.AsyncClient(
             transport=httpx.ASGITransport(app=app),
             base_url="http://risk",

@@ -11,10 +11,12 @@ from pathlib import Path
 import sqlalchemy as sa
 from sqlalchemy.engine import make_url
 
+from services.risk import assessments as assessing
+from services.risk import commands
 from services.risk.adapters.store import RiskStore
 from services.risk.adapters.tables import assessments
+from services.risk.context import RiskContext
 from services.risk.domain.instrument import load_instrument
-from services.risk.handlers import RiskHandlers
 from shared.authority import Actor
 from shared.db.engine import drop_database, ensure_database, make_engine
 from shared.db.migrate import upgrade_to_head
@@ -58,25 +60,25 @@ async def test_an_assessment_waits_for_an_override_being_recorded_and_then_carri
     name = f"risk_carry_{uuid.uuid4().hex[:6]}"
     await ensure_database(stack.database_url, name)
     engine = make_engine(make_url(stack.database_url).set(database=name).render_as_string(hide_password=False))
-    handlers = RiskHandlers(load_instrument(POLICY_DIR, "2026.1"))
+    ctx = RiskContext(load_instrument(POLICY_DIR, "2026.1"))
     officer = Actor("officer-demo", "justice_officer", "澄江街道")
     try:
         await upgrade_to_head(engine, Path(REPO_ROOT, "services", "risk", "adapters", "migrations"))
         person = uuid.uuid4()
         async with UnitOfWork(engine, "outbox_risk_store", service="risk") as uow:
             await RiskStore(uow).learn(person, {"offence_category": "property"}, "澄江街道", opens=True)
-            screen = await handlers.assess(uow, person, "intake", None)
+            screen = await assessing.assess(ctx, uow, person, "intake", None)
         assert screen is not None and screen.level == "low"
 
         async def event_sets_off_an_assessment() -> uuid.UUID:
             async with UnitOfWork(engine, "outbox_risk_store", service="risk") as uow:
                 await RiskStore(uow).learn(person, {"admonitions": 1}, "澄江街道")
-                done = await handlers.assess(uow, person, "sanction:admonition", None)
+                done = await assessing.assess(ctx, uow, person, "sanction:admonition", None)
                 assert done is not None
                 return done.assessment_id
 
         async with UnitOfWork(engine, "outbox_risk_store", service="risk") as uow:
-            await handlers.override(uow, officer, person, screen.assessment_id, "high", "家属反映其情绪不稳定")
+            await commands.override(ctx, uow, officer, person, screen.assessment_id, "high", "家属反映其情绪不稳定")
             racing = asyncio.create_task(event_sets_off_an_assessment())
 
             async def waiting_on_a_lock() -> bool:

@@ -11,9 +11,10 @@ from typing import Any, cast
 import pytest
 from pydantic import ValidationError
 
+from services.risk import handlers as risk_handlers
 from services.risk.adapters.store import RiskStore
+from services.risk.context import RiskContext
 from services.risk.domain.instrument import load_instrument
-from services.risk.handlers import RiskHandlers
 from services.supervision.adapters.cases import CaseDirectory
 from services.supervision.adapters.store import SupervisionStore
 from services.supervision.domain.aftercare import period_of
@@ -178,11 +179,11 @@ async def test_a_monthly_cycle_in_a_31_day_month_makes_no_reassessment_overdue()
     uow = FakeUnitOfWork("risk")
     store = FakeRiskStore(uow)
     cycle = COUNTY.start_of(date(2027, 1, 1))
-    handlers = RiskHandlers(instrument, clock=lambda: cycle, store=lambda _uow: cast(RiskStore, store))
+    ctx = RiskContext(instrument, clock=lambda: cycle, store=lambda _uow: cast(RiskStore, store))
     person = uuid.uuid4()
     await store.learn(person, {"offence_category": "national_security"}, "澄江街道")  # high by override
     async with uow:
-        await handlers.on_monthly_cycle(Timer("monthly:2027-01", "risk.monthly", cycle, {}), cast(Any, uow))
+        await risk_handlers.on_monthly_cycle(ctx, Timer("monthly:2027-01", "risk.monthly", cycle, {}), cast(Any, uow))
     kind, due, payload = store.timers[f"reassess:{person}"]
     assert payload["level"] == "high"
     # 30 days after 1 January is 31 January, a day before the next cycle: the deadline waits for it.
