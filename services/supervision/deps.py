@@ -7,10 +7,7 @@ from typing import Annotated
 
 from fastapi import Depends, Request
 
-from services.supervision.adapters.cases import CaseDirectory
-from services.supervision.commands import SupervisionCommands
-from services.supervision.domain.policy import SupervisionPolicy
-from services.supervision.handlers import SupervisionHandlers
+from services.supervision.context import SupervisionContext
 from shared.authority import AuthorityPolicy
 from shared.deps import request_parts
 from shared.service import ServiceParts
@@ -18,10 +15,7 @@ from shared.service import ServiceParts
 
 @dataclass
 class Supervision(ServiceParts):
-    directory: CaseDirectory
-    policy: SupervisionPolicy
-    handlers: SupervisionHandlers
-    commands: SupervisionCommands
+    ctx: SupervisionContext
     authority: AuthorityPolicy
 
 

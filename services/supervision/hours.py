@@ -8,17 +8,19 @@ whole month is judged against what the least demanding of its levels that month 
 a judged month confirmed later judges that case's month again, and withdraws the signal when the
 month is no longer short (docs/rules.md).
 
-`HoursHandlers` is mixed into `SupervisionHandlers`, `HoursCommands` into `SupervisionCommands`.
+Functions over the service's context (context.py): the event and timer handlers, and the staff steps.
 """
 
 from __future__ import annotations
 
 import uuid
-from collections.abc import Awaitable, Callable
 from datetime import date, datetime, timedelta
+from functools import partial
 from typing import Any
 
+from services.supervision import help
 from services.supervision.adapters.store import Row, SupervisionStore
+from services.supervision.context import SupervisionContext
 from services.supervision.domain.hours import level_for_month, levels_in_force, month_judged, owes_hours, shortfalls
 from services.supervision.domain.policy import SupervisionPolicy
 from shared import staff_steps as steps
@@ -28,7 +30,7 @@ from shared.county import County
 from shared.db.uow import UnitOfWork
 from shared.envelope import IncomingEvent
 from shared.errors import Conflict, NotFound, Refused
-from shared.events import AppReport, EventData, HoursRecorded, HoursShort, HoursShortWithdrawn
+from shared.events import AppReport, HoursRecorded, HoursShort, HoursShortWithdrawn
 from shared.kafka.consumer import RejectedRecord
 from shared.periods import after_month
 from shared.timers import Timer
@@ -47,74 +49,176 @@ def first_day(month: str) -> date:
     return date(int(year), int(number), 1)
 
 
-class HoursHandlers:
-    # Provided by SupervisionHandlers.
-    policy: SupervisionPolicy
-    county: County
-    clock: Callable[[], datetime]
-    store: Callable[[UnitOfWork], SupervisionStore]
-    publish: Callable[[UnitOfWork, EventData, uuid.UUID, IncomingEvent | None, datetime], Awaitable[None]]
+async def record_hours(
+    ctx: SupervisionContext, uow: UnitOfWork, actor: Actor, person_id: uuid.UUID, step: steps.HoursEntry
+) -> HoursRecorded:
+    """Time the office saw done: confirmed at once, by who recorded it."""
+    store = ctx.store(uow)
+    case = await ctx.case(store, person_id, actor, "hours.record")
+    if case["kind"] != "community_correction":
+        raise Conflict("study and community-service hours are for community corrections")
+    if why := ctx.county.not_come_yet(step.on, ctx.clock()):
+        raise Refused("on", why)
+    now, entry_id = ctx.clock(), uuid.uuid4()
+    await store.add_hours(
+        entry_id=entry_id,
+        person_id=person_id,
+        case_id=case["case_id"],
+        kind=step.kind,
+        minutes=step.minutes,
+        on=step.on,
+        note=step.note,
+        source="staff",
+        recorded_by=actor.name,
+        recorded_at=now,
+        confirmed_by=actor.name,
+        confirmed_at=now,
+    )
+    data = HoursRecorded(
+        entry_id=entry_id,
+        person_id=person_id,
+        case_id=case["case_id"],
+        kind=step.kind,
+        minutes=step.minutes,
+        on=step.on,
+        source="staff",
+        confirmed_by=actor.name,
+    )
+    await ctx.publish_on_file(store, data, person_id, now)
+    await _judge_again(ctx, store, case, step.on, now)
+    return data
 
-    def hours_timers(self) -> dict[str, Any]:
-        return {"hours.month": self.on_month_end}
 
-    async def on_app_report(self, event: IncomingEvent, report: AppReport, uow: UnitOfWork) -> None:
-        """在矫通: time waits for confirmation; a help request goes on the file for the office."""
-        store = self.store(uow)
-        case = await store.active_correction(report.person_id)
-        if case is None:
-            raise RejectedRecord(f"person {report.person_id} has no open community-correction case")
-        summary = report.model_dump(mode="json")
-        if report.kind != "help_request":
-            await store.add_hours(
-                entry_id=event.id,
-                person_id=report.person_id,
-                case_id=case["case_id"],
-                kind=report.kind,
-                minutes=report.minutes,
-                on=report.date,
-                note=report.note,
-                source="app",
-                recorded_by="在矫通",
-                recorded_at=event.time,
-            )
-            summary["entry_id"] = str(event.id)
-        await store.record(report.person_id, event.id, event.type, event.time, summary)
-        if report.kind == "help_request":  # the office's task (help.py)
-            await self.open_help_request(uow, case, event.id, "other", report.note, "app", event.time)  # type: ignore[attr-defined]
+async def _judge_again(ctx: SupervisionContext, store: SupervisionStore, case: Row, on: date, now: datetime) -> None:
+    """Time of a month judged already: that case's month is judged again with it (a late
+    confirmation can lift a month out of short, and so withdraw its signal)."""
+    month = month_of(on)
+    if await store.hours_judgement(case["case_id"], month) is None:
+        return  # not judged yet: the month's judgement will count it
+    first = first_day(month)
+    done = {
+        r["kind"]: timedelta(minutes=int(r["minutes"]))
+        for r in await store.hours_between(first, add_months(first, 1), case["case_id"])
+    }
+    signal = await judge_case(store, ctx.county, ctx.policy, case, month, done, now)
+    if signal is not None:
+        await ctx.publish_on_file(store, signal, case["person_id"], now)
 
-    async def schedule_month_end(self, uow: UnitOfWork, month: str) -> None:
-        """The month's judgement, once `hours.judge_after_days` whole days after it (once per month)."""
-        await self.store(uow).schedule(
-            MONTH_TIMER.format(month=month), "hours.month", judged_at(month, self.county, self.policy), {"month": month}
+
+async def confirm_hours(
+    ctx: SupervisionContext, uow: UnitOfWork, actor: Actor, person_id: uuid.UUID, entry_id: uuid.UUID
+) -> HoursRecorded:
+    """The app's time confirmed by the office or a team member, once."""
+    store = ctx.store(uow)
+    entry = await store.hours_entry(entry_id)
+    if entry is None or entry["person_id"] != person_id:
+        raise NotFound(f"no hours entry {entry_id} for person {person_id}")
+    case = await ctx.case(store, person_id, actor, "hours.confirm")
+    if entry["confirmed_at"] is not None:
+        raise Conflict(f"confirmed already by {entry['confirmed_by']}")
+    now = ctx.clock()
+    await store.confirm_hours(entry_id, actor.name, now)
+    data = HoursRecorded(
+        entry_id=entry_id,
+        person_id=person_id,
+        case_id=entry["case_id"],
+        kind=entry["kind"],
+        minutes=entry["minutes"],
+        on=entry["on"],
+        source=entry["source"],
+        confirmed_by=actor.name,
+    )
+    await ctx.publish_on_file(store, data, person_id, now)
+    if case["case_id"] == entry["case_id"]:
+        await _judge_again(ctx, store, case, entry["on"], now)
+    return data
+
+
+async def hours_month(
+    ctx: SupervisionContext, uow: UnitOfWork, person_id: uuid.UUID, month: str | None
+) -> dict[str, Any]:
+    """The month's confirmed time per kind against what the level owes, and what waits."""
+    store = ctx.store(uow)
+    case = await ctx.case(store, person_id)
+    month = month or month_of(ctx.county.day_of(ctx.clock()))
+    first = first_day(month)
+    rows = await store.hours_between(first, add_months(first, 1), case["case_id"])
+    done = {r["kind"]: int(r["minutes"]) for r in rows}
+    owed = ctx.policy.hours.required.get(case["level"])  # type: ignore[call-overload]
+    return {
+        "month": month,
+        "level": case["level"],
+        "done": done,
+        "owed": {k: int(getattr(owed, k).total_seconds() // 60) for k in ("study", "community_service")}
+        if owed
+        else {},
+    }
+
+
+def hours_timers(ctx: SupervisionContext) -> dict[str, Any]:
+    return {"hours.month": partial(on_month_end, ctx)}
+
+
+async def on_app_report(ctx: SupervisionContext, event: IncomingEvent, report: AppReport, uow: UnitOfWork) -> None:
+    """在矫通: time waits for confirmation; a help request goes on the file for the office."""
+    store = ctx.store(uow)
+    case = await store.active_correction(report.person_id)
+    if case is None:
+        raise RejectedRecord(f"person {report.person_id} has no open community-correction case")
+    summary = report.model_dump(mode="json")
+    if report.kind != "help_request":
+        await store.add_hours(
+            entry_id=event.id,
+            person_id=report.person_id,
+            case_id=case["case_id"],
+            kind=report.kind,
+            minutes=report.minutes,
+            on=report.date,
+            note=report.note,
+            source="app",
+            recorded_by="在矫通",
+            recorded_at=event.time,
         )
+        summary["entry_id"] = str(event.id)
+    await store.record(report.person_id, event.id, event.type, event.time, summary)
+    if report.kind == "help_request":  # the office's task (help.py)
+        await help.open_help_request(ctx, uow, case, event.id, "other", report.note, "app", event.time)  # type: ignore[attr-defined]
 
-    async def on_month_end(self, timer: Timer, uow: UnitOfWork) -> None:
-        month = timer.payload["month"]
-        if timer.due_at < judged_at(month, self.county, self.policy):
-            await self.schedule_month_end(uow, month)  # scheduled before the grace days were policy
-            return
-        await self.judge_month(uow, month, timer.due_at)
-        await self.schedule_month_end(uow, month_of(add_months(first_day(month), 1)))
 
-    async def judge_month(self, uow: UnitOfWork, month: str, at: datetime) -> int:
-        """Every whole month of a corrections term against the hours its levels owed; the number
-        short. Judging again raises nothing new for a month still short (a month's signal has one
-        cause) and withdraws the signal of one no longer short."""
-        store = self.store(uow)
-        first = first_day(month)
-        done: dict[Any, dict[str, timedelta]] = {}
-        for row in await store.hours_between(first, add_months(first, 1)):
-            done.setdefault(row["case_id"], {})[row["kind"]] = timedelta(minutes=int(row["minutes"]))
-        short = 0
-        for case in await store.judged_cases(first):
-            if not month_judged(case["term_start"], first):
-                continue
-            signal = await judge_case(store, self.county, self.policy, case, month, done.get(case["case_id"], {}), at)
-            short += isinstance(signal, HoursShort)
-            if signal is not None:
-                await self.publish(uow, signal, case["person_id"], None, at)
-        return short
+async def schedule_month_end(ctx: SupervisionContext, uow: UnitOfWork, month: str) -> None:
+    """The month's judgement, once `hours.judge_after_days` whole days after it (once per month)."""
+    await ctx.store(uow).schedule(
+        MONTH_TIMER.format(month=month), "hours.month", judged_at(month, ctx.county, ctx.policy), {"month": month}
+    )
+
+
+async def on_month_end(ctx: SupervisionContext, timer: Timer, uow: UnitOfWork) -> None:
+    month = timer.payload["month"]
+    if timer.due_at < judged_at(month, ctx.county, ctx.policy):
+        await schedule_month_end(ctx, uow, month)  # scheduled before the grace days were policy
+        return
+    await judge_month(ctx, uow, month, timer.due_at)
+    await schedule_month_end(ctx, uow, month_of(add_months(first_day(month), 1)))
+
+
+async def judge_month(ctx: SupervisionContext, uow: UnitOfWork, month: str, at: datetime) -> int:
+    """Every whole month of a corrections term against the hours its levels owed; the number
+    short. Judging again raises nothing new for a month still short (a month's signal has one
+    cause) and withdraws the signal of one no longer short."""
+    store = ctx.store(uow)
+    first = first_day(month)
+    done: dict[Any, dict[str, timedelta]] = {}
+    for row in await store.hours_between(first, add_months(first, 1)):
+        done.setdefault(row["case_id"], {})[row["kind"]] = timedelta(minutes=int(row["minutes"]))
+    short = 0
+    for case in await store.judged_cases(first):
+        if not month_judged(case["term_start"], first):
+            continue
+        signal = await judge_case(store, ctx.county, ctx.policy, case, month, done.get(case["case_id"], {}), at)
+        short += isinstance(signal, HoursShort)
+        if signal is not None:
+            await ctx.publish(uow, signal, case["person_id"], None, at)
+    return short
 
 
 def judged_at(month: str, county: County, policy: SupervisionPolicy) -> datetime:
@@ -179,113 +283,3 @@ async def judge_case(
         level=level,
         short={s.kind: int(s.missing.total_seconds() // 60) for s in missing},
     )
-
-
-class HoursCommands:
-    # Provided by SupervisionCommands.
-    clock: Callable[[], datetime]
-    county: County
-    policy: SupervisionPolicy
-    store: Callable[[UnitOfWork], SupervisionStore]
-    _case: Callable[..., Awaitable[Row]]
-    _publish_on_file: Callable[[SupervisionStore, EventData, uuid.UUID, datetime], Awaitable[None]]
-
-    async def record_hours(
-        self, uow: UnitOfWork, actor: Actor, person_id: uuid.UUID, step: steps.HoursEntry
-    ) -> HoursRecorded:
-        """Time the office saw done: confirmed at once, by who recorded it."""
-        store = self.store(uow)
-        case = await self._case(store, person_id, actor, "hours.record")
-        if case["kind"] != "community_correction":
-            raise Conflict("study and community-service hours are for community corrections")
-        if why := self.county.not_come_yet(step.on, self.clock()):
-            raise Refused("on", why)
-        now, entry_id = self.clock(), uuid.uuid4()
-        await store.add_hours(
-            entry_id=entry_id,
-            person_id=person_id,
-            case_id=case["case_id"],
-            kind=step.kind,
-            minutes=step.minutes,
-            on=step.on,
-            note=step.note,
-            source="staff",
-            recorded_by=actor.name,
-            recorded_at=now,
-            confirmed_by=actor.name,
-            confirmed_at=now,
-        )
-        data = HoursRecorded(
-            entry_id=entry_id,
-            person_id=person_id,
-            case_id=case["case_id"],
-            kind=step.kind,
-            minutes=step.minutes,
-            on=step.on,
-            source="staff",
-            confirmed_by=actor.name,
-        )
-        await self._publish_on_file(store, data, person_id, now)
-        await self._judge_again(store, case, step.on, now)
-        return data
-
-    async def _judge_again(self, store: SupervisionStore, case: Row, on: date, now: datetime) -> None:
-        """Time of a month judged already: that case's month is judged again with it (a late
-        confirmation can lift a month out of short, and so withdraw its signal)."""
-        month = month_of(on)
-        if await store.hours_judgement(case["case_id"], month) is None:
-            return  # not judged yet: the month's judgement will count it
-        first = first_day(month)
-        done = {
-            r["kind"]: timedelta(minutes=int(r["minutes"]))
-            for r in await store.hours_between(first, add_months(first, 1), case["case_id"])
-        }
-        signal = await judge_case(store, self.county, self.policy, case, month, done, now)
-        if signal is not None:
-            await self._publish_on_file(store, signal, case["person_id"], now)
-
-    async def confirm_hours(
-        self, uow: UnitOfWork, actor: Actor, person_id: uuid.UUID, entry_id: uuid.UUID
-    ) -> HoursRecorded:
-        """The app's time confirmed by the office or a team member, once."""
-        store = self.store(uow)
-        entry = await store.hours_entry(entry_id)
-        if entry is None or entry["person_id"] != person_id:
-            raise NotFound(f"no hours entry {entry_id} for person {person_id}")
-        case = await self._case(store, person_id, actor, "hours.confirm")
-        if entry["confirmed_at"] is not None:
-            raise Conflict(f"confirmed already by {entry['confirmed_by']}")
-        now = self.clock()
-        await store.confirm_hours(entry_id, actor.name, now)
-        data = HoursRecorded(
-            entry_id=entry_id,
-            person_id=person_id,
-            case_id=entry["case_id"],
-            kind=entry["kind"],
-            minutes=entry["minutes"],
-            on=entry["on"],
-            source=entry["source"],
-            confirmed_by=actor.name,
-        )
-        await self._publish_on_file(store, data, person_id, now)
-        if case["case_id"] == entry["case_id"]:
-            await self._judge_again(store, case, entry["on"], now)
-        return data
-
-    async def hours_month(self, uow: UnitOfWork, person_id: uuid.UUID, month: str | None) -> dict[str, Any]:
-        """The month's confirmed time per kind against what the level owes, and what waits."""
-        store = self.store(uow)
-        case = await self._case(store, person_id)
-        month = month or month_of(self.county.day_of(self.clock()))
-        first = first_day(month)
-        rows = await store.hours_between(first, add_months(first, 1), case["case_id"])
-        done = {r["kind"]: int(r["minutes"]) for r in rows}
-        owed = self.policy.hours.required.get(case["level"])  # type: ignore[call-overload]
-        return {
-            "month": month,
-            "level": case["level"],
-            "done": done,
-            "owed": {k: int(getattr(owed, k).total_seconds() // 60) for k in ("study", "community_service")}
-            if owed
-            else {},
-        }

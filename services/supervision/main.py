@@ -3,18 +3,19 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from functools import partial
 from pathlib import Path
 
 from aiokafka.coordinator.assignors.range import RangePartitionAssignor
 from fastapi import FastAPI
 
+from services.supervision import fixes, handlers, hours, programmes
 from services.supervision.adapters.cases import CaseDirectory
 from services.supervision.api import router
-from services.supervision.commands import SupervisionCommands
+from services.supervision.context import SupervisionContext
 from services.supervision.deps import Supervision
 from services.supervision.domain.geo import county_area, projection_for
 from services.supervision.domain.policy import load_supervision_policy
-from services.supervision.handlers import SupervisionHandlers
 from services.supervision.hours import month_of
 from services.supervision.positions import SHARDED_KINDS, LivePositions
 from shared.authority import load_authority
@@ -56,25 +57,30 @@ def create_app(settings: ServiceSettings | None = None) -> FastAPI:
         notify_channel=runtime.notify_channel,
         stall_s=getattr(settings, "fault_checkpoint_stall_s", 0.0),
     )
-    handlers = SupervisionHandlers(
-        directory, policy, county=runtime.county, future_tolerance=tolerance, positions=positions
+    ctx = SupervisionContext(
+        directory,
+        policy,
+        county=runtime.county,
+        offices=frozenset(geography.offices),
+        future_tolerance=tolerance,
+        positions=positions,
     )
 
     async def judge_this_month(rt: ServiceRuntime) -> None:
         # The month's hours are judged at its end (and each judgement schedules the next).
         async with rt.uow() as uow:
-            await handlers.schedule_month_end(uow, month_of(rt.county.day_of(datetime.now(UTC))))
+            await hours.schedule_month_end(ctx, uow, month_of(rt.county.day_of(datetime.now(UTC))))
             # 一月一认定: this month's reminder to the offices (each schedules the next month's)
-            await handlers.schedule_key_persons_reminder(uow, rt.county.month_of(datetime.now(UTC)))
+            await programmes.schedule_key_persons_reminder(ctx, uow, rt.county.month_of(datetime.now(UTC)))
 
     runtime.on_startup(judge_this_month)
     runtime.consume(
         ConsumerSpec(
-            handlers=handlers.table(),
+            handlers=handlers.table(ctx),
             # A fix is judged against the zone state: the same fix again (or an older one) changes
             # nothing (domain/zones.on_fix), so fixes need no inbox row, and can be replayed.
             idempotent_types=frozenset({"sps.ingest.location"}),
-            batch_handlers={"sps.ingest.location": handlers.on_locations},
+            batch_handlers={"sps.ingest.location": partial(fixes.on_locations, ctx)},
             # Range assignment keeps partition i of every topic on one consumer: a person's orders,
             # fixes and leaves (all keyed by person id) meet in the same replica's case view.
             options={"partition_assignment_strategy": (RangePartitionAssignor,)},
@@ -82,17 +88,8 @@ def create_app(settings: ServiceSettings | None = None) -> FastAPI:
         )
     )
     # The watchdogs read the owner's last fix in memory: only the owner fires them.
-    runtime.timers(handlers.timer_handlers(), shards=Shards(SHARDED_KINDS, positions.live_shards))
-    parts = Supervision(
-        runtime,
-        directory,
-        policy,
-        handlers,
-        SupervisionCommands(
-            handlers, policy, county=runtime.county, future_tolerance=tolerance, offices=frozenset(geography.offices)
-        ),
-        authority,
-    )
+    runtime.timers(handlers.timer_table(ctx), shards=Shards(SHARDED_KINDS, positions.live_shards))
+    parts = Supervision(runtime, ctx, authority)
     return build_app(runtime, router, title="SPS supervision", parts=parts)
 
 

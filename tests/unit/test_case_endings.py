@@ -7,6 +7,7 @@ to PNG, in zh-CN with every glyph."""
 from __future__ import annotations
 
 import uuid
+from dataclasses import replace
 from datetime import date, timedelta
 from pathlib import Path
 from typing import Any, cast
@@ -15,12 +16,15 @@ import pytest
 
 from services.command_centre.adapters.certificate_pdf import DEFAULT_FONTS, FontMissing, lines_of, render
 from services.command_centre.domain.certificate import ending_certificate, text_of
+from services.supervision import commands as sv_commands
+from services.supervision import endings as sv_endings
+from services.supervision import handlers as sv_handlers
+from services.supervision import programmes as sv_programmes
 from services.supervision.adapters.store import SupervisionStore
-from services.supervision.commands import SupervisionCommands
 from shared import staff_steps as steps
 from shared.authority import Actor
 from shared.errors import Conflict, Forbidden, Refused
-from tests.unit.test_supervision_handlers import NOW, POLICY, incoming, order, timer_of
+from tests.unit.test_supervision_handlers import NOW, incoming, order, timer_of
 from tests.unit.test_supervision_handlers import world as handlers_world  # noqa: F401 (a fixture)
 
 OFFICER = Actor("officer-demo", "justice_officer", "澄江街道")
@@ -32,9 +36,7 @@ ARTEFACTS = Path(__file__).resolve().parents[2] / ".local" / "test-artefacts"
 @pytest.fixture
 def world(handlers_world):  # noqa: F811
     handlers, uow, store = handlers_world
-    commands = SupervisionCommands(
-        handlers, POLICY, clock=lambda: NOW, store=lambda _uow: cast(SupervisionStore, store)
-    )
+    commands = replace(handlers, clock=lambda: NOW, store=lambda _uow: cast(SupervisionStore, store))
     return commands, handlers, uow, store
 
 
@@ -44,7 +46,7 @@ async def serving(world, *, ends_in_days: int) -> tuple[uuid.UUID, dict[str, Any
     person = uuid.uuid4()
     o = order(person, NOW.date() - timedelta(days=365 - ends_in_days))
     async with uow:
-        await handlers.on_court_order(incoming(o, "sps.ingest.court-order"), o, cast(Any, uow))
+        await sv_handlers.on_court_order(handlers, incoming(o, "sps.ingest.court-order"), o, cast(Any, uow))
     return person, store.cases[-1]
 
 
@@ -56,7 +58,7 @@ async def test_the_terms_end_closes_the_case_and_sends_its_ending_with_the_certi
     commands, handlers, uow, store = world
     person, case = await serving(world, ends_in_days=0)
     async with uow:
-        await handlers.on_case_end(timer_of(store, f"case-end:{case['case_id']}"), cast(Any, uow))
+        await sv_programmes.on_case_end(handlers, timer_of(store, f"case-end:{case['case_id']}"), cast(Any, uow))
     endings = [e.data for _, e in uow.published if e.type == "sps.exchange.case-ending"]
     assert len(endings) == 1
     ending = endings[0]
@@ -71,14 +73,18 @@ async def test_a_revoked_case_asks_the_police_for_custody_and_has_no_certificate
     commands, handlers, uow, store = world
     person, case = await serving(world, ends_in_days=100)
     async with uow:
-        await handlers.close_case(cast(Any, uow), case["case_id"], "revoked", "法院裁定撤销", "江阴市人民法院", NOW)
-        await handlers.close_case(cast(Any, uow), case["case_id"], "revoked", "again", None, NOW)  # no second
+        await sv_programmes.close_case(
+            handlers, cast(Any, uow), case["case_id"], "revoked", "法院裁定撤销", "江阴市人民法院", NOW
+        )
+        await sv_programmes.close_case(
+            handlers, cast(Any, uow), case["case_id"], "revoked", "again", None, NOW
+        )  # no second
     endings = [e.data for _, e in uow.published if e.type == "sps.exchange.case-ending"]
     assert len(endings) == 1
     assert endings[0]["ending"] == "revoked" and endings[0]["custody"] is True
     assert endings[0].get("certificate_no") is None
     with pytest.raises(Conflict, match="not been served"):  # no certificate for a revoked term
-        await commands.ending_of(cast(Any, uow), OFFICER, person)
+        await sv_endings.ending_of(commands, cast(Any, uow), OFFICER, person)
 
 
 async def test_a_transfer_out_of_the_county_tells_them_where_to_and_a_transfer_inside_moves_the_case(world):
@@ -86,18 +92,20 @@ async def test_a_transfer_out_of_the_county_tells_them_where_to_and_a_transfer_i
     person, case = await serving(world, ends_in_days=100)
     inside = steps.Transfer(to_office="南闸街道", reason="迁居南闸")
     with pytest.raises(Forbidden):  # the county bureau decides
-        await commands.transfer_case(cast(Any, uow), OFFICER, person, inside)
+        await sv_commands.transfer_case(commands, cast(Any, uow), OFFICER, person, inside)
     county = Actor("supervisor-demo", "supervisor", "county")
     commands.offices = frozenset({"澄江街道", "南闸街道"})
     with pytest.raises(Refused, match="not one of"):
-        await commands.transfer_case(cast(Any, uow), county, person, inside.model_copy(update={"to_office": "上海"}))
+        await sv_commands.transfer_case(
+            commands, cast(Any, uow), county, person, inside.model_copy(update={"to_office": "上海"})
+        )
     async with uow:
-        moved = await commands.transfer_case(cast(Any, uow), county, person, inside)
+        moved = await sv_commands.transfer_case(commands, cast(Any, uow), county, person, inside)
     assert (moved.from_office, moved.to_office) == ("澄江街道", "南闸街道") and case["jurisdiction"] == "南闸街道"
     assert uow.types()[-1] == "sps.supervision.case-transferred"
     out = steps.Close(outcome="transferred", reason="迁居外省", to_county="无锡市梁溪区司法局")
     async with uow:
-        await commands.close_case(cast(Any, uow), county, person, out)
+        await sv_commands.close_case(commands, cast(Any, uow), county, person, out)
     (ending,) = [e.data for _, e in uow.published if e.type == "sps.exchange.case-ending"]
     assert ending["ending"] == "transferred_out" and ending["to_county"] == "无锡市梁溪区司法局"
     assert ending["custody"] is False and ending.get("certificate_no") is None and ending["office"] == "南闸街道"
@@ -107,26 +115,28 @@ async def test_the_end_is_announced_once_on_or_after_the_last_day(world):
     commands, handlers, uow, store = world
     early, _ = await serving(world, ends_in_days=3)
     with pytest.raises(Conflict, match="not been served"):
-        await commands.announce_ending(cast(Any, uow), OFFICER, early, announcement())
+        await sv_endings.announce_ending(commands, cast(Any, uow), OFFICER, early, announcement())
     person, case = await serving(world, ends_in_days=0)  # today is the last day
     with pytest.raises(Refused, match="future"):
-        await commands.announce_ending(
-            cast(Any, uow), OFFICER, person, announcement(announced_at=NOW + timedelta(hours=1))
+        await sv_endings.announce_ending(
+            commands, cast(Any, uow), OFFICER, person, announcement(announced_at=NOW + timedelta(hours=1))
         )
     with pytest.raises(Refused, match="on or after"):
-        await commands.announce_ending(
-            cast(Any, uow), OFFICER, person, announcement(announced_at=NOW - timedelta(days=2))
+        await sv_endings.announce_ending(
+            commands, cast(Any, uow), OFFICER, person, announcement(announced_at=NOW - timedelta(days=2))
         )
     with pytest.raises(Forbidden):
-        await commands.announce_ending(cast(Any, uow), ELSEWHERE, person, announcement())
+        await sv_endings.announce_ending(commands, cast(Any, uow), ELSEWHERE, person, announcement())
     async with uow:
-        data = await commands.announce_ending(cast(Any, uow), OFFICER, person, announcement(note="本人到场"))
+        data = await sv_endings.announce_ending(
+            commands, cast(Any, uow), OFFICER, person, announcement(note="本人到场")
+        )
     assert data.announced_by == "officer-demo" and data.case_id == case["case_id"]
     assert uow.types()[-1] == "sps.supervision.ending-announced"
     assert any(t["event_type"] == "sps.supervision.ending-announced" for t in store.timeline)
     with pytest.raises(Conflict, match="already announced"):
-        await commands.announce_ending(cast(Any, uow), OFFICER, person, announcement())
-    ending = await commands.ending_of(cast(Any, uow), OFFICER, person)
+        await sv_endings.announce_ending(commands, cast(Any, uow), OFFICER, person, announcement())
+    ending = await sv_endings.ending_of(commands, cast(Any, uow), OFFICER, person)
     assert ending["announcement"]["place"] == "澄江街道司法所"
     assert ending["announcement"]["announced_on"] == NOW.date().isoformat()
     assert ending["issuer"] == "江阴市司法局" and ending["last_day"] == case["term_end"].isoformat()

@@ -15,13 +15,14 @@ from services.risk import handlers as risk_handlers
 from services.risk.adapters.store import RiskStore
 from services.risk.context import RiskContext
 from services.risk.domain.instrument import load_instrument
+from services.supervision import handlers as sv_handlers
 from services.supervision.adapters.cases import CaseDirectory
 from services.supervision.adapters.store import SupervisionStore
+from services.supervision.context import SupervisionContext
 from services.supervision.domain.aftercare import period_of
 from services.supervision.domain.cases import after_arrival
 from services.supervision.domain.geo import county_area, projection_for
 from services.supervision.domain.policy import load_supervision_policy
-from services.supervision.handlers import SupervisionHandlers
 from shared.calendar import add_months, add_years
 from shared.county import CalendarPolicy, County, default_county
 from shared.envelope import decode, encode, new_event
@@ -111,12 +112,12 @@ def test_an_arrival_on_29_february_opens_its_case_for_five_years() -> None:
 
 
 @pytest.fixture
-def supervision() -> tuple[SupervisionHandlers, FakeUnitOfWork, FakeSupervisionStore]:
+def supervision() -> tuple[SupervisionContext, FakeUnitOfWork, FakeSupervisionStore]:
     geography = load_geography(POLICY_DIR)
     projection = projection_for(geography)
     uow = FakeUnitOfWork("supervision")
     store = FakeSupervisionStore(uow)
-    handlers = SupervisionHandlers(
+    handlers = SupervisionContext(
         CaseDirectory(county_area(geography, projection), projection),
         SUPERVISION,
         clock=lambda: utc(2028, 2, 28, 17),
@@ -140,7 +141,7 @@ async def test_a_handler_opens_the_29_february_arrival_on_the_countys_date(super
     )
     event = decode(encode(new_event("sps.handover.arrived", "/sps/test", arrived, subject=str(arrived.person_id))))
     async with uow:
-        await handlers.on_arrival(event, arrived, cast(Any, uow))
+        await sv_handlers.on_arrival(handlers, event, arrived, cast(Any, uow))
     assert (store.cases[0]["term_start"], store.cases[0]["term_end"]) == (date(2028, 2, 29), date(2033, 2, 28))
     assert uow.types() == ["sps.supervision.case-opened"]
 
@@ -162,7 +163,7 @@ async def test_intake_is_missed_after_the_tenth_county_day_after_the_judgment_in
     )
     event = decode(encode(new_event("sps.ingest.court-order", "/sps/test", order, subject=str(order.person_id))))
     async with uow:
-        await handlers.on_court_order(event, order, cast(Any, uow))
+        await sv_handlers.on_court_order(handlers, event, order, cast(Any, uow))
     (_, due, _) = next(v for k, v in store.timers.items() if k.startswith("intake:"))
     # Effective Thursday 10 December: the ten days run 11–20 December, and the 20th is a Sunday,
     # so the last day is Monday 21 December, in full (docs/rules.md): missed from 00:00 on the 22nd.

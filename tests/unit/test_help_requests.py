@@ -10,6 +10,9 @@ from typing import Any, cast
 
 import pytest
 
+from services.supervision import handlers as sv_handlers
+from services.supervision import help as sv_help
+from services.supervision import hours as sv_hours
 from shared import staff_steps as steps
 from shared.authority import Actor
 from shared.errors import Conflict, Forbidden
@@ -30,7 +33,7 @@ async def test_the_apps_request_is_the_offices_task_referred_to_civil_affairs_an
     event = incoming(report, "sps.ingest.app-report")
     for _ in range(2):  # delivered twice: one task
         async with uow:
-            await handlers.on_app_report(event, report, cast(Any, uow))
+            await sv_hours.on_app_report(handlers, event, report, cast(Any, uow))
     (request,) = store.help.values()
     # asked Thursday 10 December: seven days to the end of Thursday the 17th (docs/rules.md)
     assert request["source"] == "app" and request["answer_due"] == datetime(2026, 12, 17, 16, tzinfo=UTC)
@@ -38,14 +41,14 @@ async def test_the_apps_request_is_the_offices_task_referred_to_civil_affairs_an
 
     answer = steps.HelpAnswer(outcome="referred", note="转民政部门临时救助")
     with pytest.raises(Forbidden):  # the duty desk records requests but does not answer them
-        await commands.answer_help_request(cast(Any, uow), DUTY, person, request["request_id"], answer)
+        await sv_help.answer_help_request(commands, cast(Any, uow), DUTY, person, request["request_id"], answer)
     async with uow:
-        await commands.answer_help_request(cast(Any, uow), OFFICER, person, request["request_id"], answer)
+        await sv_help.answer_help_request(commands, cast(Any, uow), OFFICER, person, request["request_id"], answer)
     referral = [e.data for _, e in uow.published if e.type == "sps.exchange.assistance-request"]
     assert referral and referral[0]["request_id"] == str(request["request_id"]) and referral[0]["kind"] == "other"
     assert not any(k.startswith("help:") for k in store.timers)  # the deadline stops
     with pytest.raises(Conflict, match="answered already"):
-        await commands.answer_help_request(cast(Any, uow), OFFICER, person, request["request_id"], answer)
+        await sv_help.answer_help_request(commands, cast(Any, uow), OFFICER, person, request["request_id"], answer)
 
     decided = AssistanceOutcome(
         request_id=request["request_id"],
@@ -57,8 +60,8 @@ async def test_the_apps_request_is_the_offices_task_referred_to_civil_affairs_an
         note="已发放",
     )
     async with uow:
-        await handlers.on_assistance_outcome(
-            incoming(decided, "sps.ingest.assistance-outcome"), decided, cast(Any, uow)
+        await sv_handlers.on_assistance_outcome(
+            handlers, incoming(decided, "sps.ingest.assistance-outcome"), decided, cast(Any, uow)
         )
     assert store.help[request["request_id"]]["civil_affairs"]["programme"] == "临时救助"
 
@@ -68,19 +71,24 @@ async def test_a_request_unanswered_by_its_deadline_raises_the_overdue_signal_an
     person = uuid.uuid4()
     await opened(handlers, uow, person)
     async with uow:
-        idle = await commands.record_help_request(
-            cast(Any, uow), DUTY, person, steps.HelpRequest(kind="legal_aid", note="需要法律援助")
+        idle = await sv_help.record_help_request(
+            commands, cast(Any, uow), DUTY, person, steps.HelpRequest(kind="legal_aid", note="需要法律援助")
         )
-        done = await commands.record_help_request(
-            cast(Any, uow), DUTY, person, steps.HelpRequest(kind="employment", note="找工作")
+        done = await sv_help.record_help_request(
+            commands, cast(Any, uow), DUTY, person, steps.HelpRequest(kind="employment", note="找工作")
         )
-        await commands.answer_help_request(
-            cast(Any, uow), OFFICER, person, done.request_id, steps.HelpAnswer(outcome="helped", note="推荐就业岗位")
+        await sv_help.answer_help_request(
+            commands,
+            cast(Any, uow),
+            OFFICER,
+            person,
+            done.request_id,
+            steps.HelpAnswer(outcome="helped", note="推荐就业岗位"),
         )
     for r in (idle, done):
         key = f"help:{r.request_id}"
         if key in store.timers:
             async with uow:
-                await handlers.on_help_due(timer_of(store, key), cast(Any, uow))
+                await sv_help.on_help_due(handlers, timer_of(store, key), cast(Any, uow))
     overdue = [e.data for _, e in uow.published if e.type == "sps.supervision.help-request-overdue"]
     assert [o["request_id"] for o in overdue] == [str(idle.request_id)]

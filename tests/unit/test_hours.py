@@ -10,6 +10,8 @@ from typing import Any, cast
 
 import pytest
 
+from services.supervision import handlers as sv_handlers
+from services.supervision import hours as sv_hours
 from services.supervision.domain.hours import HoursPolicy, month_judged, shortfalls
 from shared import staff_steps as steps
 from shared.authority import Actor
@@ -45,7 +47,7 @@ async def supervised(world, start: date) -> dict[str, Any]:  # noqa: F811
     person = uuid.uuid4()
     o = order(person, start)
     async with uow:
-        await handlers.on_court_order(incoming(o, "sps.ingest.court-order"), o, cast(Any, uow))
+        await sv_handlers.on_court_order(handlers, incoming(o, "sps.ingest.court-order"), o, cast(Any, uow))
     case = store.cases[-1]
     case.update(status="under_supervision", level="strict")
     return case
@@ -60,21 +62,23 @@ async def test_the_apps_time_waits_for_confirmation_and_a_short_month_is_signall
         event = incoming(report, "sps.ingest.app-report")
         for _ in range(2):  # delivered twice: one entry
             async with uow:
-                await handlers.on_app_report(event, report, cast(Any, uow))
+                await sv_hours.on_app_report(handlers, event, report, cast(Any, uow))
     assert len(store.hours) == 2 and all(h["confirmed_at"] is None for h in store.hours.values())
-    assert await handlers.judge_month(cast(Any, uow), "2026-11", NOW) == 2  # unconfirmed time counts for nothing
+    assert (
+        await sv_hours.judge_month(handlers, cast(Any, uow), "2026-11", NOW) == 2
+    )  # unconfirmed time counts for nothing
     short = [e.data for _, e in uow.published if e.type == "sps.supervision.hours-short"]
     assert {s["person_id"] for s in short} == {str(keen["person_id"]), str(idle["person_id"])}
 
     with pytest.raises(Forbidden):  # another office's person
-        await commands.confirm_hours(cast(Any, uow), ELSEWHERE, keen["person_id"], next(iter(store.hours)))
+        await sv_hours.confirm_hours(commands, cast(Any, uow), ELSEWHERE, keen["person_id"], next(iter(store.hours)))
     for entry_id in list(store.hours):
         async with uow:
-            await commands.confirm_hours(cast(Any, uow), OFFICER, keen["person_id"], entry_id)
+            await sv_hours.confirm_hours(commands, cast(Any, uow), OFFICER, keen["person_id"], entry_id)
     with pytest.raises(Conflict, match="confirmed already"):
-        await commands.confirm_hours(cast(Any, uow), OFFICER, keen["person_id"], entry_id)
+        await sv_hours.confirm_hours(commands, cast(Any, uow), OFFICER, keen["person_id"], entry_id)
     uow.published.clear()
-    assert await handlers.judge_month(cast(Any, uow), "2026-11", NOW) == 1
+    assert await sv_hours.judge_month(handlers, cast(Any, uow), "2026-11", NOW) == 1
     (signal,) = [e.data for _, e in uow.published if e.type == "sps.supervision.hours-short"]
     assert signal["person_id"] == str(idle["person_id"]) and signal["short"] == {"study": 720, "community_service": 720}
     assert signal["cause"] == f"hours:{idle['case_id']}:2026-11"  # the same month again: the same alert
@@ -89,18 +93,22 @@ async def test_staff_record_time_confirmed_at_once_never_ahead_and_a_stranger_is
     case = await supervised(world, date(2026, 10, 1))
     step = steps.HoursEntry(kind="study", minutes=90, on=NOW.date(), note="集中教育")
     async with uow:
-        data = await commands.record_hours(cast(Any, uow), OFFICER, case["person_id"], step)
+        data = await sv_hours.record_hours(commands, cast(Any, uow), OFFICER, case["person_id"], step)
     assert data.confirmed_by == "officer-demo" and store.hours[data.entry_id]["confirmed_at"] == NOW
     with pytest.raises(Refused) as refused:
-        await commands.record_hours(
-            cast(Any, uow), OFFICER, case["person_id"], step.model_copy(update={"on": NOW.date() + timedelta(days=1)})
+        await sv_hours.record_hours(
+            commands,
+            cast(Any, uow),
+            OFFICER,
+            case["person_id"],
+            step.model_copy(update={"on": NOW.date() + timedelta(days=1)}),
         )
     assert refused.value.field == "on"
-    summary = await commands.hours_month(cast(Any, uow), case["person_id"], "2026-12")
+    summary = await sv_hours.hours_month(commands, cast(Any, uow), case["person_id"], "2026-12")
     assert summary["done"] == {"study": 90} and summary["owed"] == {"study": 720, "community_service": 720}
     stranger = AppReport(person_id=uuid.uuid4(), kind="study", minutes=60, date=NOW.date())
     with pytest.raises(RejectedRecord, match="no open community-correction case"):
-        await handlers.on_app_report(incoming(stranger, "sps.ingest.app-report"), stranger, cast(Any, uow))
+        await sv_hours.on_app_report(handlers, incoming(stranger, "sps.ingest.app-report"), stranger, cast(Any, uow))
 
 
 def test_a_month_with_several_levels_is_judged_at_the_one_owing_least():
@@ -134,7 +142,7 @@ async def test_the_month_is_judged_after_its_grace_days_and_late_time_withdraws_
 
     commands, handlers, uow, store = world
     async with uow:
-        await handlers.schedule_month_end(cast(Any, uow), "2026-11")
+        await sv_hours.schedule_month_end(handlers, cast(Any, uow), "2026-11")
     assert store.timers["hours-judged:2026-11"][1] == handlers.county.start_of(date(2026, 12, 8))
 
     slow, moved = await supervised(world, date(2026, 10, 1)), await supervised(world, date(2026, 10, 1))
@@ -153,7 +161,7 @@ async def test_the_month_is_judged_after_its_grace_days_and_late_time_withdraws_
         change.model_dump(mode="json"),
     )
     judged = handlers.county.start_of(date(2026, 12, 8))
-    assert await handlers.judge_month(cast(Any, uow), "2026-11", judged) == 1  # slow only
+    assert await sv_hours.judge_month(handlers, cast(Any, uow), "2026-11", judged) == 1  # slow only
     assert (moved["case_id"], "2026-11") not in store.judgements  # ordinary owes nothing: not judged
     (signal,) = [e.data for _, e in uow.published if e.type == "sps.supervision.hours-short"]
     assert signal["person_id"] == str(slow["person_id"])
@@ -164,12 +172,12 @@ async def test_the_month_is_judged_after_its_grace_days_and_late_time_withdraws_
     for kind in ("study", "community_service"):
         step = steps.HoursEntry(kind=kind, minutes=720, on=date(2026, 11, 28), note="补录")
         async with uow:
-            await commands.record_hours(cast(Any, uow), OFFICER, slow["person_id"], step)
+            await sv_hours.record_hours(commands, cast(Any, uow), OFFICER, slow["person_id"], step)
     (withdrawn,) = [e.data for _, e in uow.published if e.type == "sps.supervision.hours-short-withdrawn"]
     assert withdrawn["cause"] == signal["cause"] and withdrawn["month"] == "2026-11"
     assert store.judgements[(slow["case_id"], "2026-11")]["met"] is True
     evidence = await store.sanction_evidence(slow["case_id"], slow["person_id"], judged - timedelta(days=60))
     assert evidence.short_months == []
     uow.published.clear()
-    assert await handlers.judge_month(cast(Any, uow), "2026-11", judged) == 0  # a re-run: nothing new
+    assert await sv_hours.judge_month(handlers, cast(Any, uow), "2026-11", judged) == 0  # a re-run: nothing new
     assert uow.types() == []

@@ -10,6 +10,8 @@ from typing import Any, cast
 
 import pytest
 
+from services.supervision import commands as sv_commands
+from services.supervision import handlers as sv_handlers
 from shared import staff_steps as steps
 from shared.authority import Actor
 from shared.errors import Conflict, Forbidden, Refused
@@ -31,22 +33,24 @@ async def test_the_report_is_recorded_once_by_the_persons_office_or_the_county(w
     report = steps.IntakeReport(reported_at=NOW - timedelta(hours=1), note="本人到所报到")
     async with uow:
         with pytest.raises(Forbidden, match="澄江街道"):
-            await commands.record_intake(cast(Any, uow), OTHER_OFFICER, person, report)
+            await sv_commands.record_intake(commands, cast(Any, uow), OTHER_OFFICER, person, report)
         with pytest.raises(Refused) as ahead:
-            await commands.record_intake(
-                cast(Any, uow), OFFICER, person, steps.IntakeReport(reported_at=NOW + timedelta(hours=1))
+            await sv_commands.record_intake(
+                commands, cast(Any, uow), OFFICER, person, steps.IntakeReport(reported_at=NOW + timedelta(hours=1))
             )
     assert ahead.value.field == "reported_at" and case["status"] == "awaiting_intake"
     async with uow:
-        data, new = await commands.record_intake(cast(Any, uow), OFFICER, person, report)
+        data, new = await sv_commands.record_intake(commands, cast(Any, uow), OFFICER, person, report)
     assert new and data.channel == "office" and data.recorded_by == "officer-demo" and data.note == "本人到所报到"
     assert case["status"] == "under_supervision" and uow.types().count("sps.supervision.intake-reported") == 1
     async with uow:  # the deadline comes: no 漏管 for one who reported
-        await handlers.on_intake_due(timer_of(store, f"intake:{case['case_id']}"), cast(Any, uow))
+        await sv_handlers.on_intake_due(handlers, timer_of(store, f"intake:{case['case_id']}"), cast(Any, uow))
     assert "sps.supervision.intake-missed" not in uow.types()
     async with uow:
-        again, new = await commands.record_intake(cast(Any, uow), COUNTY_DUTY, person, report)
+        again, new = await sv_commands.record_intake(commands, cast(Any, uow), COUNTY_DUTY, person, report)
     assert not new and again == data and uow.types().count("sps.supervision.intake-reported") == 1
     async with uow:
         with pytest.raises(Conflict, match="recorded already"):
-            await commands.record_intake(cast(Any, uow), OFFICER, person, steps.IntakeReport(reported_at=NOW))
+            await sv_commands.record_intake(
+                commands, cast(Any, uow), OFFICER, person, steps.IntakeReport(reported_at=NOW)
+            )

@@ -13,12 +13,14 @@ from typing import Any, cast
 import pytest
 from aiokafka import TopicPartition
 
+from services.supervision import fixes as sv_fixes
+from services.supervision import handlers as sv_handlers
 from services.supervision.adapters.cases import CaseDirectory
 from services.supervision.adapters.store import SupervisionStore
+from services.supervision.context import SupervisionContext
 from services.supervision.domain.geo import county_area, projection_for
 from services.supervision.domain.leaves import Leave
 from services.supervision.domain.policy import load_supervision_policy
-from services.supervision.handlers import SupervisionHandlers
 from services.supervision.positions import LivePositions
 from shared import topics
 from shared.envelope import IncomingEvent, decode, encode, new_event
@@ -47,7 +49,7 @@ class Clock:
 
 
 @pytest.fixture
-def world() -> tuple[SupervisionHandlers, FakeUnitOfWork, FakeSupervisionStore, Clock]:
+def world() -> tuple[SupervisionContext, FakeUnitOfWork, FakeSupervisionStore, Clock]:
     geography = load_geography(POLICY_DIR)
     projection = projection_for(geography)
     directory = CaseDirectory(county_area(geography, projection), projection)
@@ -60,7 +62,7 @@ def world() -> tuple[SupervisionHandlers, FakeUnitOfWork, FakeSupervisionStore, 
     positions.partitions = PARTITIONS
     positions.take(set(range(PARTITIONS)), {p: 0 for p in range(PARTITIONS)}, {})
     positions.unit_of_work = lambda: uow  # type: ignore[method-assign]  # its checkpoints on the fake
-    handlers = SupervisionHandlers(
+    handlers = SupervisionContext(
         directory,
         POLICY,
         clock=lambda: NOW + timedelta(hours=1),
@@ -76,7 +78,7 @@ def incoming(data: Any, type_: str) -> IncomingEvent:
     return decode(encode(new_event(type_, "/sps/test", data, subject=str(data.person_id), time=at)))
 
 
-async def open_case(handlers: SupervisionHandlers, uow: FakeUnitOfWork, person: uuid.UUID) -> None:
+async def open_case(handlers: SupervisionContext, uow: FakeUnitOfWork, person: uuid.UUID) -> None:
     order = CourtOrderIngested(
         order_no=f"T-{uuid.uuid4().hex[:8]}",
         court="江阴市人民法院",
@@ -92,19 +94,19 @@ async def open_case(handlers: SupervisionHandlers, uow: FakeUnitOfWork, person: 
         judgment_effective=date(2026, 12, 1),
     )
     async with uow:
-        await handlers.on_court_order(incoming(order, "sps.ingest.court-order"), order, cast(Any, uow))
+        await sv_handlers.on_court_order(handlers, incoming(order, "sps.ingest.court-order"), order, cast(Any, uow))
 
 
 offset = iter(range(1, 10_000))
 
 
-async def poll(handlers: SupervisionHandlers, uow: FakeUnitOfWork, person: uuid.UUID, at: datetime, where) -> int:
+async def poll(handlers: SupervisionContext, uow: FakeUnitOfWork, person: uuid.UUID, at: datetime, where) -> int:
     """One fix in one poll's transaction, as the consumer runner handles it; its offset back."""
     fix = LocationFix(person_id=person, device_id="d-1", recorded_at=at, lon=where[0], lat=where[1], accuracy_m=10)
     n = next(offset)
     tp = TopicPartition(topics.LOCATIONS, partition_of(person, PARTITIONS))
     async with uow:
-        await handlers.on_location(incoming(fix, "sps.ingest.location"), fix, cast(Any, uow))
+        await sv_fixes.on_location(handlers, incoming(fix, "sps.ingest.location"), fix, cast(Any, uow))
         await handlers.positions.in_poll(cast(Any, uow), {tp: n})
     await handlers.positions.tick()  # as the runner does after each poll
     await handlers.positions.settled()
@@ -212,7 +214,7 @@ async def test_the_offline_watchdog_reads_the_owners_last_fix_not_the_older_pers
     key, (kind, due, payload) = next((k, v) for k, v in store.timers.items() if k.startswith("offline:"))
     assert payload["shard"] == partition_of(person, PARTITIONS)
     async with uow:
-        outcome = await handlers.on_device_offline(Timer(key, kind, due, payload), cast(Any, uow))
+        outcome = await sv_fixes.on_device_offline(handlers, Timer(key, kind, due, payload), cast(Any, uow))
     assert outcome == Postpone(later + POLICY.devices.offline_after)
     assert "sps.supervision.device-offline" not in uow.types()
 
@@ -228,7 +230,7 @@ async def test_a_partition_is_live_only_once_its_replay_has_passed_the_end_it_ha
     tp = TopicPartition(topics.LOCATIONS, shard)
     fix = LocationFix(person_id=person, device_id="d-1", recorded_at=NOW, lon=INSIDE[0], lat=INSIDE[1], accuracy_m=10)
     async with uow:
-        await handlers.on_location(incoming(fix, "sps.ingest.location"), fix, cast(Any, uow))
+        await sv_fixes.on_location(handlers, incoming(fix, "sps.ingest.location"), fix, cast(Any, uow))
         await positions.in_poll(cast(Any, uow), {tp: 49})
     assert not positions.owns(person)
     positions.skipped({tp: 50})  # the last record was dead-lettered: the replay is through
@@ -243,7 +245,7 @@ async def test_a_failed_transaction_changes_nothing_in_memory(world):
     tp = TopicPartition(topics.LOCATIONS, partition_of(person, PARTITIONS))
     with pytest.raises(RuntimeError):
         async with uow:
-            await handlers.on_location(incoming(fix, "sps.ingest.location"), fix, cast(Any, uow))
+            await sv_fixes.on_location(handlers, incoming(fix, "sps.ingest.location"), fix, cast(Any, uow))
             await handlers.positions.in_poll(cast(Any, uow), {tp: 7})
             raise RuntimeError("the database went away")
     assert handlers.positions.last_fix(person) is None
@@ -262,7 +264,7 @@ async def test_a_fix_on_a_partition_its_person_is_not_on_is_refused_with_the_rea
     fix = LocationFix(person_id=person, device_id="d-1", recorded_at=NOW, lon=INSIDE[0], lat=INSIDE[1], accuracy_m=10)
     with pytest.raises(RejectedRecord, match=f"belongs on partition {shard}"):
         async with uow:
-            await handlers.on_location(incoming(fix, "sps.ingest.location"), fix, cast(Any, uow))
+            await sv_fixes.on_location(handlers, incoming(fix, "sps.ingest.location"), fix, cast(Any, uow))
 
 
 async def test_a_leave_that_ends_reads_the_owners_state_not_the_older_persisted_one(world):
@@ -277,8 +279,8 @@ async def test_a_leave_that_ends_reads_the_owners_state_not_the_older_persisted_
     assert person not in store.positions and "sps.supervision.zone-exited" not in uow.types()
     payload = {"leave_id": str(leave_id), "person_id": str(person), "case_id": str(store.cases[0]["case_id"])}
     async with uow:
-        await handlers.on_leave_end(
-            Timer(f"leave-end:{leave_id}", "leave.end", NOW + timedelta(minutes=1), payload), cast(Any, uow)
+        await sv_handlers.on_leave_end(
+            handlers, Timer(f"leave-end:{leave_id}", "leave.end", NOW + timedelta(minutes=1), payload), cast(Any, uow)
         )
     assert uow.types()[-1] == "sps.supervision.leave-overdue"
 
@@ -326,7 +328,7 @@ async def test_a_run_of_fixes_in_one_call_is_judged_as_fix_by_fix_and_a_future_o
     ]
     run = [(incoming(f, "sps.ingest.location"), f) for f in fixes]
     async with uow:
-        await handlers.on_locations(run, cast(Any, uow))
+        await sv_fixes.on_locations(handlers, run, cast(Any, uow))
     kinds = [t for t in uow.types() if t.startswith("sps.supervision.zone")]
     assert kinds == ["sps.supervision.zone-exited", "sps.supervision.zone-returned", "sps.supervision.zone-exited"]
     assert handlers.positions.last_fix(person) == NOW + timedelta(minutes=4)
@@ -340,4 +342,4 @@ async def test_a_run_of_fixes_in_one_call_is_judged_as_fix_by_fix_and_a_future_o
     )
     with pytest.raises(RejectedRecord, match="future-record"):
         async with uow:
-            await handlers.on_locations([(incoming(ahead, "sps.ingest.location"), ahead)], cast(Any, uow))
+            await sv_fixes.on_locations(handlers, [(incoming(ahead, "sps.ingest.location"), ahead)], cast(Any, uow))

@@ -10,6 +10,9 @@ from typing import Any, cast
 
 import pytest
 
+from services.supervision import handlers as sv_handlers
+from services.supervision import plans as sv_plans
+from services.supervision import programmes as sv_programmes
 from services.supervision.domain.plans import PlanPolicy, late, plan_state
 from shared import staff_steps as steps
 from shared.authority import Actor
@@ -71,19 +74,19 @@ async def test_made_by_the_office_approved_by_another_and_overdue_only_without_o
     for p in (person, idle):
         await opened(handlers, uow, p)
         async with uow:  # 报到, recorded by the office
-            await handlers.intake_reported(cast(Any, uow), p, NOW, "officer-demo", None)
+            await sv_handlers.intake_reported(handlers, cast(Any, uow), p, NOW, "officer-demo", None)
     plan = steps.Plan(items=[steps.PlanItem(kind="individual_education", detail="每月个别谈话两次")])
     async with uow:
-        made = await commands.make_plan(cast(Any, uow), OFFICER, person, plan)
+        made = await sv_plans.make_plan(commands, cast(Any, uow), OFFICER, person, plan)
     with pytest.raises(Forbidden):  # an officer makes, a supervisor or the bureau head approves
-        await commands.approve_plan(cast(Any, uow), OFFICER, person, made.plan_id)
+        await sv_plans.approve_plan(commands, cast(Any, uow), OFFICER, person, made.plan_id)
     maker = Actor("officer-demo", "supervisor", "county")  # the same name cannot approve its own
     with pytest.raises(Conflict, match="other than who made it"):
-        await commands.approve_plan(cast(Any, uow), maker, person, made.plan_id)
+        await sv_plans.approve_plan(commands, cast(Any, uow), maker, person, made.plan_id)
     async with uow:
-        await commands.approve_plan(cast(Any, uow), SUPERVISOR, person, made.plan_id)
+        await sv_plans.approve_plan(commands, cast(Any, uow), SUPERVISOR, person, made.plan_id)
     with pytest.raises(Conflict, match="approved already"):
-        await commands.approve_plan(cast(Any, uow), SUPERVISOR, person, made.plan_id)
+        await sv_plans.approve_plan(commands, cast(Any, uow), SUPERVISOR, person, made.plan_id)
 
     for p in (person, idle):
         case = next(c for c in store.cases if c["person_id"] == p)
@@ -91,7 +94,7 @@ async def test_made_by_the_office_approved_by_another_and_overdue_only_without_o
         # Monday 11 January (docs/rules.md)
         due = timer_of(store, f"plan-due:{case['case_id']}:2027-01-11")
         async with uow:
-            await handlers.on_plan_due(due, cast(Any, uow))
+            await sv_plans.on_plan_due(handlers, due, cast(Any, uow))
     overdue = [e for _, e in uow.published if e.type == "sps.supervision.plan-overdue"]
     assert [e.subject for e in overdue] == [str(idle)]  # the one with an approved plan is in force
     review = [k for k in store.timers if k.startswith("plan-due:") and str(made.case_id) in k]
@@ -116,7 +119,7 @@ async def arrive(handlers: Any, uow: Any, person: uuid.UUID, kind: str, years: i
         ),
     )
     async with uow:
-        await handlers.on_arrival(incoming(arrived, "sps.handover.arrived"), arrived, cast(Any, uow))
+        await sv_handlers.on_arrival(handlers, incoming(arrived, "sps.handover.arrived"), arrived, cast(Any, uow))
 
 
 async def test_a_released_persons_help_plan_is_due_from_arrival_and_overdue_without_one(world):  # noqa: F811
@@ -128,15 +131,15 @@ async def test_a_released_persons_help_plan_is_due_from_arrival_and_overdue_with
     planned, idle = persons
     plan = steps.Plan(items=[steps.PlanItem(kind="employment_help", detail="推荐到安置基地就业")])
     async with uow:
-        made = await commands.make_plan(cast(Any, uow), OFFICER, planned, plan)
-        await commands.approve_plan(cast(Any, uow), SUPERVISOR, planned, made.plan_id)
+        made = await sv_plans.make_plan(commands, cast(Any, uow), OFFICER, planned, plan)
+        await sv_plans.approve_plan(commands, cast(Any, uow), SUPERVISOR, planned, made.plan_id)
     due_on = within_days(COUNTY, NOW.date(), handlers.policy.help_plans.made_within).last_day
     for p in persons:
         case = next(c for c in store.cases if c["person_id"] == p)
         assert case["kind"] == "resettlement"
         async with uow:
-            await handlers.on_plan_due(
-                timer_of(store, f"plan-due:{case['case_id']}:{due_on.isoformat()}"), cast(Any, uow)
+            await sv_plans.on_plan_due(
+                handlers, timer_of(store, f"plan-due:{case['case_id']}:{due_on.isoformat()}"), cast(Any, uow)
             )
     overdue = [e for _, e in uow.published if e.type == "sps.supervision.plan-overdue"]
     assert [e.subject for e in overdue] == [str(idle)]
@@ -169,7 +172,9 @@ async def test_aftercare_is_judged_per_calendar_month_and_quarter_and_a_visit_is
     )
     for p in persons:
         async with uow:
-            await handlers.on_followup_due(timer_of(store, f"followup:{cases[p]}:phone:2027-01-01"), cast(Any, uow))
+            await sv_programmes.on_followup_due(
+                handlers, timer_of(store, f"followup:{cases[p]}:phone:2027-01-01"), cast(Any, uow)
+            )
     due = [e for _, e in uow.published if e.type == "sps.supervision.aftercare-followup-due"]
     assert [e.subject for e in due] == [str(silent)]
     assert timer_of(store, f"followup:{cases[visited]}:phone:2027-02-01").due_at == COUNTY.start_of(date(2027, 3, 1))

@@ -11,6 +11,7 @@ from typing import Any, cast
 
 import pytest
 
+from services.supervision import procuratorate as sv_procuratorate
 from shared import staff_steps as steps
 from shared.authority import Actor
 from shared.errors import Conflict, Forbidden
@@ -41,8 +42,8 @@ def notice(kind: str = "procuratorial_suggestion", person: uuid.UUID | None = No
 async def received(handlers, uow, data: ProcuratorateNotice) -> None:
     for _ in range(2):  # delivered twice: kept once
         async with uow:
-            await handlers.on_procuratorate_notice(
-                incoming(data, "sps.ingest.procuratorate-notice"), data, cast(Any, uow)
+            await sv_procuratorate.on_procuratorate_notice(
+                handlers, incoming(data, "sps.ingest.procuratorate-notice"), data, cast(Any, uow)
             )
 
 
@@ -68,7 +69,9 @@ async def test_an_unanswered_notice_about_a_person_raises_the_overdue_signal(wor
         await received(handlers, uow, n)
     for n in (about, office_wide):
         async with uow:
-            await handlers.on_reply_due(timer_of(store, f"procuratorate-reply:{n.notice_id}"), cast(Any, uow))
+            await sv_procuratorate.on_reply_due(
+                handlers, timer_of(store, f"procuratorate-reply:{n.notice_id}"), cast(Any, uow)
+            )
     overdue = [e for _, e in uow.published if e.type == "sps.supervision.procuratorate-reply-overdue"]
     assert [e.data["notice_id"] for e in overdue] == [str(about.notice_id)]  # alerts are about a person
     assert overdue[0].data["jurisdiction"] == "澄江街道" and overdue[0].subject == str(person)
@@ -82,18 +85,22 @@ async def test_the_office_replies_once_and_the_reply_goes_back(world):  # noqa: 
     await received(handlers, uow, n)
     reply = steps.NoticeReply(reply="已整改：外出审批改由所长签批，并组织全所学习")
     with pytest.raises(Forbidden):
-        await commands.reply_to_notice(cast(Any, uow), ELSEWHERE, n.notice_id, reply)  # another office's
+        await sv_procuratorate.reply_to_notice(
+            commands, cast(Any, uow), ELSEWHERE, n.notice_id, reply
+        )  # another office's
     with pytest.raises(Forbidden):
-        await commands.reply_to_notice(cast(Any, uow), DUTY, n.notice_id, reply)  # not the duty desk's
+        await sv_procuratorate.reply_to_notice(
+            commands, cast(Any, uow), DUTY, n.notice_id, reply
+        )  # not the duty desk's
     async with uow:
-        data = await commands.reply_to_notice(cast(Any, uow), OFFICER, n.notice_id, reply)
+        data = await sv_procuratorate.reply_to_notice(commands, cast(Any, uow), OFFICER, n.notice_id, reply)
     assert data.replied_by == "officer-demo" and data.notice_no == n.notice_no
     assert uow.types()[-1] == "sps.exchange.procuratorate-reply"
     assert not any(k.startswith(f"procuratorate-reply:{n.notice_id}") for k in store.timers)
     with pytest.raises(Conflict, match="answered already"):
-        await commands.reply_to_notice(cast(Any, uow), OFFICER, n.notice_id, reply)
+        await sv_procuratorate.reply_to_notice(commands, cast(Any, uow), OFFICER, n.notice_id, reply)
     async with uow:  # the deadline's timer, had it fired anyway, finds the reply
-        await handlers.on_reply_due(
-            type("T", (), {"payload": {"notice_id": str(n.notice_id)}, "due_at": NOW})(), cast(Any, uow)
+        await sv_procuratorate.on_reply_due(
+            handlers, type("T", (), {"payload": {"notice_id": str(n.notice_id)}, "due_at": NOW})(), cast(Any, uow)
         )
     assert "sps.supervision.procuratorate-reply-overdue" not in uow.types()

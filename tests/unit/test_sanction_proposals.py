@@ -9,6 +9,7 @@ from typing import Any, cast
 
 import pytest
 
+from services.supervision import proposals as sv_proposals
 from shared import staff_steps as steps
 from shared.authority import Actor
 from shared.errors import Conflict, Forbidden
@@ -29,26 +30,28 @@ async def test_the_office_proposes_a_warning_and_the_county_decides_it(world):  
     await opened(handlers, uow, person)
     warning = steps.SanctionProposal(kind="warning", reason="脱管12天")
     with pytest.raises(Conflict, match="yourself"):  # an admonition is the office's own to record
-        await commands.propose_sanction(
-            cast(Any, uow), OFFICER, person, warning.model_copy(update={"kind": "admonition"})
+        await sv_proposals.propose_sanction(
+            commands, cast(Any, uow), OFFICER, person, warning.model_copy(update={"kind": "admonition"})
         )
     with pytest.raises(Forbidden):
-        await commands.propose_sanction(cast(Any, uow), ELSEWHERE, person, warning)
+        await sv_proposals.propose_sanction(commands, cast(Any, uow), ELSEWHERE, person, warning)
     async with uow:
-        proposed = await commands.propose_sanction(cast(Any, uow), OFFICER, person, warning)
+        proposed = await sv_proposals.propose_sanction(commands, cast(Any, uow), OFFICER, person, warning)
     assert uow.types()[-1] == "sps.supervision.sanction-proposed" and store.sanctions == []  # nothing decided yet
 
     approve = steps.ProposalDecision(decision="approved", note="情况属实")
     with pytest.raises(Forbidden):  # a warning is the county bureau's
-        await commands.decide_proposal(cast(Any, uow), OFFICER, person, proposed.proposal_id, approve)
+        await sv_proposals.decide_proposal(commands, cast(Any, uow), OFFICER, person, proposed.proposal_id, approve)
     async with uow:
-        decided = await commands.decide_proposal(cast(Any, uow), SUPERVISOR, person, proposed.proposal_id, approve)
+        decided = await sv_proposals.decide_proposal(
+            commands, cast(Any, uow), SUPERVISOR, person, proposed.proposal_id, approve
+        )
     (sanction,) = store.sanctions
     assert sanction["kind"] == "warning" and sanction["recorded_by"] == "supervisor-demo"
     assert "officer-demo提请" in sanction["reason"] and decided.sanction_id == sanction["sanction_id"]
     assert uow.types()[-1] == "sps.supervision.sanction-proposal-decided"
     with pytest.raises(Conflict, match="approved already"):
-        await commands.decide_proposal(cast(Any, uow), SUPERVISOR, person, proposed.proposal_id, approve)
+        await sv_proposals.decide_proposal(commands, cast(Any, uow), SUPERVISOR, person, proposed.proposal_id, approve)
 
 
 async def test_a_refused_proposal_records_no_sanction(world):  # noqa: F811
@@ -56,10 +59,15 @@ async def test_a_refused_proposal_records_no_sanction(world):  # noqa: F811
     person = uuid.uuid4()
     await opened(handlers, uow, person)
     async with uow:
-        proposed = await commands.propose_sanction(
-            cast(Any, uow), OFFICER, person, steps.SanctionProposal(kind="revocation_proposal", reason="脱管超过一个月")
+        proposed = await sv_proposals.propose_sanction(
+            commands,
+            cast(Any, uow),
+            OFFICER,
+            person,
+            steps.SanctionProposal(kind="revocation_proposal", reason="脱管超过一个月"),
         )
-        refused = await commands.decide_proposal(
+        refused = await sv_proposals.decide_proposal(
+            commands,
             cast(Any, uow),
             SUPERVISOR,
             person,

@@ -7,6 +7,7 @@ import uuid
 from datetime import UTC, datetime, timedelta
 from typing import Any, cast
 
+from services.supervision import commands as sv_commands
 from services.supervision.domain.policy import SanctionSuggestionPolicy
 from services.supervision.domain.sanctions import Absconding, SanctionEvidence, suggest
 from tests.unit.test_revocation import (
@@ -68,11 +69,11 @@ async def test_the_command_reads_the_cases_evidence_and_only_suggests(world):  #
     person = uuid.uuid4()
     await opened(handlers, uow, person)
     case = store.cases[-1]
-    assert (await commands.sanction_suggestion(cast(Any, uow), person))["suggestion"] is None
+    assert (await sv_commands.sanction_suggestion(commands, cast(Any, uow), person))["suggestion"] is None
     for _ in range(2):
         async with uow:
-            await commands.record_sanction(cast(Any, uow), SUPERVISOR, person, "admonition", "迟报")
-    answer = await commands.sanction_suggestion(cast(Any, uow), person)
+            await sv_commands.record_sanction(commands, cast(Any, uow), SUPERVISOR, person, "admonition", "迟报")
+    answer = await sv_commands.sanction_suggestion(commands, cast(Any, uow), person)
     assert answer["case_id"] == str(case["case_id"])
     assert answer["suggestion"] == {
         "kind": "warning",

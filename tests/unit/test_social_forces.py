@@ -9,6 +9,7 @@ from typing import Any, cast
 
 import pytest
 
+from services.supervision import forces as sv_forces
 from services.supervision.domain.social_forces import SocialForcePolicy, social_workers_needed, staffing_rate
 from shared import staff_steps as steps
 from shared.authority import Actor
@@ -40,32 +41,34 @@ async def test_an_office_registers_its_helpers_and_their_time_but_not_another_of
     commands, _, uow, store = world
     worker = steps.SocialForce(kind="social_worker", name="陈社工", office="澄江街道", account="sw.chen")
     with pytest.raises(Forbidden):
-        await commands.register_social_force(cast(Any, uow), ELSEWHERE, worker)
+        await sv_forces.register_social_force(commands, cast(Any, uow), ELSEWHERE, worker)
     with pytest.raises(Forbidden, match="needs the role"):
-        await commands.register_social_force(cast(Any, uow), DUTY, worker)
+        await sv_forces.register_social_force(commands, cast(Any, uow), DUTY, worker)
     async with uow:
-        force = await commands.register_social_force(cast(Any, uow), OFFICER, worker)
+        force = await sv_forces.register_social_force(commands, cast(Any, uow), OFFICER, worker)
     force_id = uuid.UUID(force["force_id"])
     assert store.forces[force_id]["registered_by"] == "officer-demo"
     served = steps.ServiceTime(on=TODAY, minutes=90, note="个别谈话")
     with pytest.raises(Forbidden):
-        await commands.record_service_time(cast(Any, uow), ELSEWHERE, force_id, served)
+        await sv_forces.record_service_time(commands, cast(Any, uow), ELSEWHERE, force_id, served)
     async with uow:
-        await commands.record_service_time(cast(Any, uow), OFFICER, force_id, served)
+        await sv_forces.record_service_time(commands, cast(Any, uow), OFFICER, force_id, served)
     assert [t["minutes"] for t in store.service_time.values()] == [90]
     ahead = steps.ServiceTime(on=TODAY + timedelta(days=1), minutes=30)
     with pytest.raises(Refused, match="has not come yet"):
-        await commands.record_service_time(cast(Any, uow), OFFICER, force_id, ahead)
+        await sv_forces.record_service_time(commands, cast(Any, uow), OFFICER, force_id, ahead)
     async with uow:
-        await commands.social_force_left(
-            cast(Any, uow), OFFICER, force_id, steps.LeftService(on=TODAY - timedelta(days=1))
+        await sv_forces.social_force_left(
+            commands, cast(Any, uow), OFFICER, force_id, steps.LeftService(on=TODAY - timedelta(days=1))
         )
     with pytest.raises(Refused, match="left the registry"):
-        await commands.record_service_time(cast(Any, uow), OFFICER, force_id, steps.ServiceTime(on=TODAY, minutes=30))
+        await sv_forces.record_service_time(
+            commands, cast(Any, uow), OFFICER, force_id, steps.ServiceTime(on=TODAY, minutes=30)
+        )
     with pytest.raises(Conflict, match="left already"):
-        await commands.social_force_left(cast(Any, uow), OFFICER, force_id, steps.LeftService(on=TODAY))
+        await sv_forces.social_force_left(commands, cast(Any, uow), OFFICER, force_id, steps.LeftService(on=TODAY))
     with pytest.raises(NotFound):
-        await commands.record_service_time(cast(Any, uow), OFFICER, uuid.uuid4(), served)
+        await sv_forces.record_service_time(commands, cast(Any, uow), OFFICER, uuid.uuid4(), served)
 
 
 async def test_a_helper_is_registered_with_a_justice_office_of_the_county(world):  # noqa: F811
@@ -74,4 +77,4 @@ async def test_a_helper_is_registered_with_a_justice_office_of_the_county(world)
     county_head = Actor("head-demo", "bureau_head", "county")
     stray = steps.SocialForce(kind="organisation", name="某社工事务所", office="上海市", organisation="某社工事务所")
     with pytest.raises(Refused, match="not a justice office"):
-        await commands.register_social_force(cast(Any, uow), county_head, stray)
+        await sv_forces.register_social_force(commands, cast(Any, uow), county_head, stray)

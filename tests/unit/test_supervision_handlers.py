@@ -11,11 +11,14 @@ from typing import Any, cast
 
 import pytest
 
+from services.supervision import fixes as sv_fixes
+from services.supervision import handlers as sv_handlers
+from services.supervision import programmes as sv_programmes
 from services.supervision.adapters.cases import CaseDirectory
 from services.supervision.adapters.store import SupervisionStore
+from services.supervision.context import SupervisionContext
 from services.supervision.domain.geo import county_area, projection_for
 from services.supervision.domain.policy import load_supervision_policy
-from services.supervision.handlers import SupervisionHandlers
 from shared.county import default_county
 from shared.envelope import IncomingEvent, decode, encode, new_event
 from shared.events import (
@@ -42,13 +45,13 @@ INSIDE = (120.28, 31.91)
 
 
 @pytest.fixture
-def world() -> tuple[SupervisionHandlers, FakeUnitOfWork, FakeSupervisionStore]:
+def world() -> tuple[SupervisionContext, FakeUnitOfWork, FakeSupervisionStore]:
     geography = load_geography(POLICY_DIR)
     projection = projection_for(geography)
     directory = CaseDirectory(county_area(geography, projection), projection)
     uow = FakeUnitOfWork("supervision")
     store = FakeSupervisionStore(uow)
-    handlers = SupervisionHandlers(
+    handlers = SupervisionContext(
         directory, POLICY, clock=lambda: NOW, store=lambda _uow: cast(SupervisionStore, store)
     )
     return handlers, uow, store
@@ -82,11 +85,13 @@ def timer_of(store: FakeSupervisionStore, prefix: str) -> Timer:
     return Timer(key=key, kind=kind, due_at=due, payload=payload)
 
 
-async def opened(handlers: SupervisionHandlers, uow: FakeUnitOfWork, person: uuid.UUID) -> None:
+async def opened(handlers: SupervisionContext, uow: FakeUnitOfWork, person: uuid.UUID) -> None:
     o = order(person, NOW.date() - timedelta(days=3))
     async with uow:
-        await handlers.on_court_order(incoming(o, "sps.ingest.court-order"), o, cast(Any, uow))
-        await handlers.on_court_order(incoming(o, "sps.ingest.court-order"), o, cast(Any, uow))  # sent again
+        await sv_handlers.on_court_order(handlers, incoming(o, "sps.ingest.court-order"), o, cast(Any, uow))
+        await sv_handlers.on_court_order(
+            handlers, incoming(o, "sps.ingest.court-order"), o, cast(Any, uow)
+        )  # sent again
 
 
 def test_the_fake_store_has_every_method_of_the_real_one():
@@ -106,15 +111,17 @@ async def test_an_order_opens_one_case_and_intake_is_missed_unless_the_person_re
     for channel in ("in_person", "video"):
         visit = Checkin(person_id=person, channel=channel, recorded_at=NOW)
         async with uow:
-            await handlers.on_checkin(incoming(visit, "sps.ingest.checkin"), visit, cast(Any, uow))
+            await sv_handlers.on_checkin(handlers, incoming(visit, "sps.ingest.checkin"), visit, cast(Any, uow))
     assert "sps.supervision.intake-reported" not in uow.types()
     async with uow:  # the office records that the reporter came
-        await handlers.intake_reported(cast(Any, uow), reporter, NOW, "officer-demo", None)
+        await sv_handlers.intake_reported(handlers, cast(Any, uow), reporter, NOW, "officer-demo", None)
     assert uow.types()[-2:] == ["sps.supervision.intake-reported", "sps.supervision.level-changed"]
     assert uow.published[-1][1].data["level"] == "strict"  # the first months are strict
     async with uow:
-        await handlers.on_intake_due(intake, cast(Any, uow))
-        await handlers.on_intake_due(timer_of(store, f"intake:{store.cases[1]['case_id']}"), cast(Any, uow))
+        await sv_handlers.on_intake_due(handlers, intake, cast(Any, uow))
+        await sv_handlers.on_intake_due(
+            handlers, timer_of(store, f"intake:{store.cases[1]['case_id']}"), cast(Any, uow)
+        )
     missed = [e for _, e in uow.published if e.type == "sps.supervision.intake-missed"]
     assert [e.subject for e in missed] == [str(person)]
 
@@ -124,23 +131,23 @@ async def test_a_strict_case_misses_a_check_in_a_day_each_period_its_own_cause(w
     person = uuid.uuid4()
     await opened(handlers, uow, person)
     async with uow:  # 报到, recorded by the office
-        await handlers.intake_reported(cast(Any, uow), person, NOW, "officer-demo", None)
+        await sv_handlers.intake_reported(handlers, cast(Any, uow), person, NOW, "officer-demo", None)
     first = timer_of(store, "checkin:")
     assert first.due_at == NOW + POLICY.levels.checkin_every["strict"]
     async with uow:
-        await handlers.on_checkin_due(first, cast(Any, uow))
+        await sv_handlers.on_checkin_due(handlers, first, cast(Any, uow))
     second = timer_of(store, "checkin:")
     assert second.due_at == first.due_at + POLICY.levels.checkin_every["strict"]
     async with uow:
-        await handlers.on_checkin_due(second, cast(Any, uow))
+        await sv_handlers.on_checkin_due(handlers, second, cast(Any, uow))
     causes = [e.data["cause"] for _, e in uow.published if e.type == "sps.supervision.checkin-missed"]
     assert len(causes) == 2 and len(set(causes)) == 2
 
 
-async def opened_monitored(handlers: SupervisionHandlers, uow: FakeUnitOfWork, person: uuid.UUID) -> None:
+async def opened_monitored(handlers: SupervisionContext, uow: FakeUnitOfWork, person: uuid.UUID) -> None:
     o = order(person, NOW.date() - timedelta(days=3)).model_copy(update={"electronic_monitoring": True})
     async with uow:
-        await handlers.on_court_order(incoming(o, "sps.ingest.court-order"), o, cast(Any, uow))
+        await sv_handlers.on_court_order(handlers, incoming(o, "sps.ingest.court-order"), o, cast(Any, uow))
 
 
 def types_of(uow: FakeUnitOfWork, *wanted: str) -> list[str]:
@@ -156,23 +163,23 @@ async def test_a_location_feed_window_opens_a_check_and_no_result_in_time_is_con
     await opened_monitored(handlers, uow, person)
     fix = LocationFix(person_id=person, device_id="EM-1", lon=INSIDE[0], lat=INSIDE[1], accuracy_m=10, recorded_at=NOW)
     async with uow:
-        await handlers.on_location(incoming(fix, "sps.ingest.location"), fix, cast(Any, uow))
+        await sv_fixes.on_location(handlers, incoming(fix, "sps.ingest.location"), fix, cast(Any, uow))
     assert store.positions[person]["last_fix_at"] == NOW  # written once, at commit
     contact, offline = timer_of(store, "contact:"), timer_of(store, "offline:")
     assert contact.due_at == NOW + POLICY.contact.lost_after and offline.due_at == NOW + POLICY.devices.offline_after
     early = Timer(key=contact.key, kind=contact.kind, due_at=NOW + timedelta(minutes=1), payload=contact.payload)
     async with uow:
-        assert await handlers.on_contact_lost(early, cast(Any, uow)) == Postpone(contact.due_at)
-        assert await handlers.on_contact_lost(contact, cast(Any, uow)) is None
-        assert await handlers.on_contact_lost(contact, cast(Any, uow)) is None  # fired again: one check
-        assert await handlers.on_device_offline(offline, cast(Any, uow)) is None
+        assert await sv_handlers.on_contact_lost(handlers, early, cast(Any, uow)) == Postpone(contact.due_at)
+        assert await sv_handlers.on_contact_lost(handlers, contact, cast(Any, uow)) is None
+        assert await sv_handlers.on_contact_lost(handlers, contact, cast(Any, uow)) is None  # fired again: one check
+        assert await sv_fixes.on_device_offline(handlers, offline, cast(Any, uow)) is None
     assert types_of(uow, *CONTACT) == ["sps.supervision.contact-check-due"]  # a task, not yet red
     due = next(e for _, e in uow.published if e.type == "sps.supervision.contact-check-due")
     assert due.data["basis"] == "location" and len(store.checks) == 1
     check = timer_of(store, "contact-check:")
     assert check.due_at == contact.due_at + POLICY.contact.check_within
     async with uow:
-        await handlers.on_contact_check_due(check, cast(Any, uow))
+        await sv_handlers.on_contact_check_due(handlers, check, cast(Any, uow))
     assert types_of(uow, *CONTACT)[1:] == ["sps.supervision.contact-checked", "sps.supervision.contact-lost"]
     lost = uow.published[-1][1]
     assert lost.data["reason"] == "no_result" and lost.data["cause"] == due.data["cause"]
@@ -184,16 +191,16 @@ async def test_a_sign_of_life_before_the_result_is_due_loses_no_contact(world):
     await opened_monitored(handlers, uow, person)
     fix = LocationFix(person_id=person, device_id="EM-1", lon=INSIDE[0], lat=INSIDE[1], accuracy_m=10, recorded_at=NOW)
     async with uow:
-        await handlers.on_location(incoming(fix, "sps.ingest.location"), fix, cast(Any, uow))
+        await sv_fixes.on_location(handlers, incoming(fix, "sps.ingest.location"), fix, cast(Any, uow))
     contact = timer_of(store, "contact:")
     async with uow:
-        await handlers.on_contact_lost(contact, cast(Any, uow))
+        await sv_handlers.on_contact_lost(handlers, contact, cast(Any, uow))
     later = fix.model_copy(update={"recorded_at": contact.due_at + timedelta(minutes=5)})
     handlers.clock = lambda: later.recorded_at  # time has moved on to the sign of life
     async with uow:
-        await handlers.on_location(incoming(later, "sps.ingest.location"), later, cast(Any, uow))
+        await sv_fixes.on_location(handlers, incoming(later, "sps.ingest.location"), later, cast(Any, uow))
     async with uow:
-        await handlers.on_contact_check_due(timer_of(store, "contact-check:"), cast(Any, uow))
+        await sv_handlers.on_contact_check_due(handlers, timer_of(store, "contact-check:"), cast(Any, uow))
     assert types_of(uow, *CONTACT) == ["sps.supervision.contact-check-due", "sps.supervision.contact-checked"]
     assert store.checks[0]["outcome"] == "sign_of_life"
 
@@ -203,22 +210,22 @@ async def test_check_ins_only_no_red_for_lacking_a_device_only_a_missed_check_in
     person = uuid.uuid4()
     await opened(handlers, uow, person)  # no electronic monitoring: check-ins only
     async with uow:  # 报到, recorded by the office
-        await handlers.intake_reported(cast(Any, uow), person, NOW, "officer-demo", None)
+        await sv_handlers.intake_reported(handlers, cast(Any, uow), person, NOW, "officer-demo", None)
     assert not any(k.startswith("contact:") for k in store.timers)  # a check-in starts no window
     missed = timer_of(store, "checkin:")
     async with uow:
-        await handlers.on_checkin_due(missed, cast(Any, uow))
+        await sv_handlers.on_checkin_due(handlers, missed, cast(Any, uow))
     window = timer_of(store, "contact:")
     assert window.due_at == missed.due_at + POLICY.contact.lost_after and window.payload["basis"] == "checkin"
     made_up = Checkin(person_id=person, channel="app", recorded_at=missed.due_at + timedelta(hours=2))
     handlers.clock = lambda: made_up.recorded_at
     async with uow:
-        await handlers.on_checkin(incoming(made_up, "sps.ingest.checkin"), made_up, cast(Any, uow))
+        await sv_handlers.on_checkin(handlers, incoming(made_up, "sps.ingest.checkin"), made_up, cast(Any, uow))
     assert not any(k.startswith("contact:") for k in store.timers)  # made up within the window
     store.timers.pop(next(k for k in store.timers if k.startswith("checkin:")))
     async with uow:
-        await handlers.on_checkin_due(missed, cast(Any, uow))  # missed again, never made up
-        await handlers.on_contact_lost(timer_of(store, "contact:"), cast(Any, uow))
+        await sv_handlers.on_checkin_due(handlers, missed, cast(Any, uow))  # missed again, never made up
+        await sv_handlers.on_contact_lost(handlers, timer_of(store, "contact:"), cast(Any, uow))
     due = next(e for _, e in uow.published if e.type == "sps.supervision.contact-check-due")
     assert due.data["basis"] == "checkin" and types_of(uow, *CONTACT) == ["sps.supervision.contact-check-due"]
 
@@ -239,7 +246,9 @@ async def test_a_fix_outside_the_county_exits_once_unless_on_leave_and_a_leave_e
         approved_by="officer-demo",
     )
     async with uow:
-        await handlers.on_leave_approved(incoming(leave, "sps.supervision.leave-approved"), leave, cast(Any, uow))
+        await sv_handlers.on_leave_approved(
+            handlers, incoming(leave, "sps.supervision.leave-approved"), leave, cast(Any, uow)
+        )
     for minutes in (0, 1):
         for who in (person, away):
             fix = LocationFix(
@@ -251,7 +260,7 @@ async def test_a_fix_outside_the_county_exits_once_unless_on_leave_and_a_leave_e
                 recorded_at=NOW + timedelta(minutes=minutes),
             )
             async with uow:
-                await handlers.on_location(incoming(fix, "sps.ingest.location"), fix, cast(Any, uow))
+                await sv_fixes.on_location(handlers, incoming(fix, "sps.ingest.location"), fix, cast(Any, uow))
     exits = [e.subject for _, e in uow.published if e.type == "sps.supervision.zone-exited"]
     assert exits == [str(person)]  # once, and not for the one on leave
     end = Timer(
@@ -261,7 +270,7 @@ async def test_a_fix_outside_the_county_exits_once_unless_on_leave_and_a_leave_e
         payload={"leave_id": str(leave.leave_id), "person_id": str(away), "case_id": str(leave.case_id)},
     )
     async with uow:
-        await handlers.on_leave_end(end, cast(Any, uow))
+        await sv_handlers.on_leave_end(handlers, end, cast(Any, uow))
     assert uow.types()[-1] == "sps.supervision.leave-overdue"
 
 
@@ -283,16 +292,20 @@ async def test_a_return_from_leave_ends_its_cover_at_the_return(world):
         person_id=away, case_id=leave.case_id, leave_id=leave.leave_id, returned_at=NOW, recorded_by="officer-demo"
     )
     async with uow:  # every replica applies the leave once it is committed
-        await handlers.on_leave_approved(incoming(leave, "sps.supervision.leave-approved"), leave, cast(Any, uow))
+        await sv_handlers.on_leave_approved(
+            handlers, incoming(leave, "sps.supervision.leave-approved"), leave, cast(Any, uow)
+        )
     fix = outside_fix(away)
     async with uow:
-        await handlers.on_location(incoming(fix, "sps.ingest.location"), fix, cast(Any, uow))
+        await sv_fixes.on_location(handlers, incoming(fix, "sps.ingest.location"), fix, cast(Any, uow))
     assert "sps.supervision.zone-exited" not in uow.types()  # covered by the leave
     async with uow:
-        await handlers.on_leave_returned(incoming(back, "sps.supervision.leave-returned"), back, cast(Any, uow))
+        await sv_handlers.on_leave_returned(
+            handlers, incoming(back, "sps.supervision.leave-returned"), back, cast(Any, uow)
+        )
     later = outside_fix(away, NOW + timedelta(minutes=5))  # the leave still had two days to run
     async with uow:
-        await handlers.on_location(incoming(later, "sps.ingest.location"), later, cast(Any, uow))
+        await sv_fixes.on_location(handlers, incoming(later, "sps.ingest.location"), later, cast(Any, uow))
     assert uow.types()[-1] == "sps.supervision.zone-exited"
 
 
@@ -308,7 +321,7 @@ async def test_a_fix_that_overtakes_its_order_is_parked_and_judged_when_the_case
     fix = outside_fix(person)
     early = incoming(fix, "sps.ingest.location")
     async with uow:
-        await handlers.on_location(early, fix, cast(Any, uow))
+        await sv_fixes.on_location(handlers, early, fix, cast(Any, uow))
     assert uow.published == [] and [p["event_id"] for p in store.parked] == [early.id]
     assert timer_of(store, f"parked:{person}").due_at == NOW + POLICY.devices.park_without_case
     await opened(handlers, uow, person)
@@ -323,13 +336,13 @@ async def test_a_fix_and_its_order_in_one_batch_are_judged_whichever_comes_first
     first_fix, first_order = uuid.uuid4(), uuid.uuid4()
     async with uow:
         f = outside_fix(first_fix)
-        await handlers.on_location(incoming(f, "sps.ingest.location"), f, cast(Any, uow))
+        await sv_fixes.on_location(handlers, incoming(f, "sps.ingest.location"), f, cast(Any, uow))
         o = order(first_fix, NOW.date())
-        await handlers.on_court_order(incoming(o, "sps.ingest.court-order"), o, cast(Any, uow))
+        await sv_handlers.on_court_order(handlers, incoming(o, "sps.ingest.court-order"), o, cast(Any, uow))
         o = order(first_order, NOW.date())
-        await handlers.on_court_order(incoming(o, "sps.ingest.court-order"), o, cast(Any, uow))
+        await sv_handlers.on_court_order(handlers, incoming(o, "sps.ingest.court-order"), o, cast(Any, uow))
         f = outside_fix(first_order)
-        await handlers.on_location(incoming(f, "sps.ingest.location"), f, cast(Any, uow))
+        await sv_fixes.on_location(handlers, incoming(f, "sps.ingest.location"), f, cast(Any, uow))
     exits = {e.subject for _, e in uow.published if e.type == "sps.supervision.zone-exited"}
     assert exits == {str(first_fix), str(first_order)} and store.parked == []
 
@@ -341,15 +354,15 @@ async def test_a_parked_fix_whose_case_never_opens_is_dead_lettered_after_the_wi
     fix = outside_fix(person)
     early = incoming(fix, "sps.ingest.location")
     async with uow:
-        await handlers.on_location(early, fix, cast(Any, uow))
+        await sv_fixes.on_location(handlers, early, fix, cast(Any, uow))
     timer = timer_of(store, f"parked:{person}")
     handlers.clock = lambda: NOW + window / 2  # a second fix, parked later, waits its own window
     later_fix = outside_fix(person, NOW + timedelta(minutes=1))
     async with uow:
-        await handlers.on_location(incoming(later_fix, "sps.ingest.location"), later_fix, cast(Any, uow))
+        await sv_fixes.on_location(handlers, incoming(later_fix, "sps.ingest.location"), later_fix, cast(Any, uow))
     assert timer_of(store, f"parked:{person}").due_at == timer.due_at  # armed once
     async with uow:
-        again = await handlers.on_parked_fixes_due(timer, cast(Any, uow))
+        again = await sv_fixes.on_parked_fixes_due(handlers, timer, cast(Any, uow))
     assert uow.dead_letters == [("ingest.locations.v1", early.id, "no-open-case")]
     assert again == Postpone(NOW + window / 2 + window) and len(store.parked) == 1
     assert uow.published == []
@@ -362,8 +375,8 @@ async def test_a_closed_case_leaves_every_schedule(world):
     case_id = store.cases[0]["case_id"]
     fix = LocationFix(person_id=person, device_id="EM-1", lon=INSIDE[0], lat=INSIDE[1], accuracy_m=10, recorded_at=NOW)
     async with uow:
-        await handlers.on_location(incoming(fix, "sps.ingest.location"), fix, cast(Any, uow))
-        await handlers.schedule_followups(cast(Any, uow), case_id, person, NOW)
+        await sv_fixes.on_location(handlers, incoming(fix, "sps.ingest.location"), fix, cast(Any, uow))
+        await sv_programmes.schedule_followups(handlers, cast(Any, uow), case_id, person, NOW)
     positioning = uuid.uuid4()
     store.orders[positioning] = {
         "positioning_id": positioning,
@@ -383,7 +396,7 @@ async def test_a_closed_case_leaves_every_schedule(world):
         "positioning-end",
     }
     async with uow:
-        await handlers.close_case(cast(Any, uow), case_id, "ended", None, None)
+        await sv_programmes.close_case(handlers, cast(Any, uow), case_id, "ended", None, None)
     left = [k for k in store.timers if str(case_id) in k or str(person) in k or str(positioning) in k]
     assert left == [] and store.orders[positioning]["status"] == "ended"
     assert uow.types()[-4:] == [
@@ -401,7 +414,7 @@ async def test_a_closed_case_leaves_every_schedule(world):
     data = PositioningEnded.model_validate(ended.data)
     assert data.device_id == "EM-1" and data.reason == "case_closed"
     async with uow:
-        await handlers.on_positioning_ended(cast(Any, None), data, cast(Any, uow))
+        await sv_handlers.on_positioning_ended(handlers, cast(Any, None), data, cast(Any, uow))
     assert handlers.directory.owner("EM-1") is None and not handlers.directory.bound(person)
 
 
@@ -412,11 +425,11 @@ async def test_an_order_number_held_by_another_persons_case_is_refused_not_dropp
     first, second = uuid.uuid4(), uuid.uuid4()
     o = order(first, NOW.date())
     async with uow:
-        await handlers.on_court_order(incoming(o, "sps.ingest.court-order"), o, cast(Any, uow))
+        await sv_handlers.on_court_order(handlers, incoming(o, "sps.ingest.court-order"), o, cast(Any, uow))
     taken = o.model_copy(update={"person_id": second})
     with pytest.raises(RejectedRecord, match="order-number-taken"):
         async with uow:
-            await handlers.on_court_order(incoming(taken, "sps.ingest.court-order"), taken, cast(Any, uow))
+            await sv_handlers.on_court_order(handlers, incoming(taken, "sps.ingest.court-order"), taken, cast(Any, uow))
     assert [c["person_id"] for c in store.cases] == [first]
 
 
@@ -432,16 +445,18 @@ async def test_a_record_from_the_future_is_refused_not_allowed_to_blind_monitori
     )
     with pytest.raises(RejectedRecord, match="future-record"):
         async with uow:
-            await handlers.on_location(incoming(forged, "sps.ingest.location"), forged, cast(Any, uow))
+            await sv_fixes.on_location(handlers, incoming(forged, "sps.ingest.location"), forged, cast(Any, uow))
     assert person not in store.positions  # nothing moved the person's clock on
     fast = forged.model_copy(update={"recorded_at": NOW + handlers.future_tolerance})  # a clock a little fast: fine
     async with uow:
-        await handlers.on_location(incoming(fast, "sps.ingest.location", NOW), fast, cast(Any, uow))  # came in now
+        await sv_fixes.on_location(
+            handlers, incoming(fast, "sps.ingest.location", NOW), fast, cast(Any, uow)
+        )  # came in now
     # L7: it counts from its arrival, so the real fixes after it are not "older", and ignored.
     assert store.positions[person]["last_fix_at"] == NOW
     real = outside_fix(person, NOW + timedelta(seconds=1))
     async with uow:
-        await handlers.on_location(incoming(real, "sps.ingest.location"), real, cast(Any, uow))
+        await sv_fixes.on_location(handlers, incoming(real, "sps.ingest.location"), real, cast(Any, uow))
     assert uow.types()[-1] == "sps.supervision.zone-exited"
 
 
@@ -465,7 +480,7 @@ async def test_a_fast_devices_fixes_keep_the_order_they_came_in_when_redelivered
         judged = event.time if n < 3 else NOW + timedelta(seconds=90)  # judged as it comes
         handlers.clock = lambda at=judged: at
         async with uow:
-            await handlers.on_location(event, data, cast(Any, uow))
+            await sv_fixes.on_location(handlers, event, data, cast(Any, uow))
     moves = [t for t in uow.types() if t in ("sps.supervision.zone-exited", "sps.supervision.zone-returned")]
     assert moves == ["sps.supervision.zone-exited", "sps.supervision.zone-returned"]
 
@@ -492,8 +507,8 @@ async def test_the_device_registry_trusts_only_a_persons_bound_devices(world):
         ends_on=_date(2027, 3, 10),
     )
     async with uow:
-        await handlers.on_positioning_started(
-            incoming(order, "sps.supervision.positioning-started"), order, cast(Any, uow)
+        await sv_handlers.on_positioning_started(
+            handlers, incoming(order, "sps.supervision.positioning-started"), order, cast(Any, uow)
         )
 
     def fix(person: uuid.UUID, device: str) -> LocationFix:
@@ -503,15 +518,15 @@ async def test_the_device_registry_trusts_only_a_persons_bound_devices(world):
 
     for person, device in ((wearer, "EM-7"), (unbound, "PHONE-1")):  # its own device; a person with none bound
         async with uow:
-            await handlers.on_location(
-                incoming(fix(person, device), "sps.ingest.location"), fix(person, device), cast(Any, uow)
+            await sv_fixes.on_location(
+                handlers, incoming(fix(person, device), "sps.ingest.location"), fix(person, device), cast(Any, uow)
             )
     assert {wearer, unbound} <= set(store.positions)
     for person, device, reason in ((other, "EM-7", "device-bound-elsewhere"), (wearer, "EM-9", "device-not-bound")):
         with pytest.raises(RejectedRecord, match=reason):
             async with uow:
-                await handlers.on_location(
-                    incoming(fix(person, device), "sps.ingest.location"), fix(person, device), cast(Any, uow)
+                await sv_fixes.on_location(
+                    handlers, incoming(fix(person, device), "sps.ingest.location"), fix(person, device), cast(Any, uow)
                 )
     assert other not in store.positions
     handlers.directory.remove(wearer)  # the case closed: the device is free again
@@ -527,7 +542,9 @@ async def test_a_courts_monitoring_device_is_bound_from_the_order_and_a_position
         update={"electronic_monitoring": True, "device_id": "COURT-EM-1"}
     )
     async with uow:
-        await handlers.on_court_order(incoming(monitored, "sps.ingest.court-order"), monitored, cast(Any, uow))
+        await sv_handlers.on_court_order(
+            handlers, incoming(monitored, "sps.ingest.court-order"), monitored, cast(Any, uow)
+        )
     await opened(handlers, uow, stranger)
     assert handlers.directory.owner("COURT-EM-1") == wearer.int and store.cases[0]["device_id"] == "COURT-EM-1"
 
@@ -542,8 +559,8 @@ async def test_a_courts_monitoring_device_is_bound_from_the_order_and_a_position
     ):
         with pytest.raises(RejectedRecord, match=reason):
             async with uow:
-                await handlers.on_location(
-                    incoming(fix(person, device), "sps.ingest.location"), fix(person, device), cast(Any, uow)
+                await sv_fixes.on_location(
+                    handlers, incoming(fix(person, device), "sps.ingest.location"), fix(person, device), cast(Any, uow)
                 )
 
     # A positioning order's term runs out unrenewed: its device goes with it.
@@ -562,12 +579,12 @@ async def test_a_courts_monitoring_device_is_bound_from_the_order_and_a_position
         "positioning-end:x", "positioning.end", NOW, {"positioning_id": str(positioning), "ends_on": "2027-03-10"}
     )
     async with uow:
-        await handlers.on_positioning_end(timer, cast(Any, uow))
+        await sv_programmes.on_positioning_end(handlers, timer, cast(Any, uow))
     [(_, ended)] = [(t, e) for t, e in uow.published if e.type == "sps.supervision.positioning-ended"]
     data = PositioningEnded.model_validate(ended.data)
     assert data.reason == "term_end" and data.device_id == "EM-3" and store.orders[positioning]["status"] == "ended"
     async with uow:
-        await handlers.on_positioning_ended(cast(Any, None), data, cast(Any, uow))
+        await sv_handlers.on_positioning_ended(handlers, cast(Any, None), data, cast(Any, uow))
     assert handlers.directory.owner("EM-3") is None
 
 
@@ -583,11 +600,11 @@ async def test_an_office_that_has_not_confirmed_its_list_by_the_fifth_is_reminde
     store.add_case(jurisdiction="澄江街道", status="under_supervision")
     store.add_case(jurisdiction="华士镇", status="under_supervision")
     store.lists[("华士镇", "2027-03")] = {"persons": []}
-    await handlers.schedule_key_persons_reminder(cast(Any, uow), "2027-03")
+    await sv_programmes.schedule_key_persons_reminder(handlers, cast(Any, uow), "2027-03")
     kind, due, payload = store.timers["key-persons-reminder:2027-03"]
     assert due == default_county().start_of(date(2027, 3, 6))  # 1–5 March, the 5th in full (a Friday)
-    await handlers.on_key_persons_reminder(
-        Timer(key="key-persons-reminder:2027-03", kind=kind, due_at=due, payload=payload), cast(Any, uow)
+    await sv_programmes.on_key_persons_reminder(
+        handlers, Timer(key="key-persons-reminder:2027-03", kind=kind, due_at=due, payload=payload), cast(Any, uow)
     )
     (reminder,) = [e for _, e in uow.published if e.type == "sps.supervision.key-persons-unconfirmed"]
     assert reminder.data["jurisdiction"] == "澄江街道" and reminder.subject == str(NO_PERSON)

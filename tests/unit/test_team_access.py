@@ -9,6 +9,9 @@ from typing import Any, cast
 
 import pytest
 
+from services.supervision import commands as sv_commands
+from services.supervision import hours as sv_hours
+from services.supervision import team as sv_team
 from services.supervision.domain.team import Member, TeamRefused, check_team
 from shared import staff_steps as steps
 from shared.authority import Actor
@@ -31,7 +34,7 @@ async def with_team(world, accounts: list[str]) -> dict[str, Any]:  # noqa: F811
         steps.Member(name=f"志愿者{i}", role="volunteer", sex="M", account=a) for i, a in enumerate(accounts)
     ]
     async with uow:
-        await commands.set_team(cast(Any, uow), OFFICER, case["person_id"], steps.Team(members=members))
+        await sv_commands.set_team(commands, cast(Any, uow), OFFICER, case["person_id"], steps.Team(members=members))
     return case
 
 
@@ -49,16 +52,16 @@ async def test_a_member_lists_and_reads_only_the_persons_whose_teams_name_them(w
     commands, _, uow, _ = world
     mine = await with_team(world, ["vol.li"])
     theirs = await with_team(world, ["vol.zhou"])
-    listed = await commands.team_persons(cast(Any, uow), VOLUNTEER)
+    listed = await sv_team.team_persons(commands, cast(Any, uow), VOLUNTEER)
     assert [p["person_id"] for p in listed] == [str(mine["person_id"])]
     assert listed[0]["team_role"] == "volunteer"
-    view = await commands.team_view(cast(Any, uow), VOLUNTEER, mine["person_id"])
+    view = await sv_team.team_view(commands, cast(Any, uow), VOLUNTEER, mine["person_id"])
     assert view["identity"] == mine["person_masked"] and "position" not in view
     with pytest.raises(Forbidden, match="not on this person's correction team"):
-        await commands.team_view(cast(Any, uow), VOLUNTEER, theirs["person_id"])
-    assert await commands.team_view(cast(Any, uow), OTHER_VOLUNTEER, theirs["person_id"])
+        await sv_team.team_view(commands, cast(Any, uow), VOLUNTEER, theirs["person_id"])
+    assert await sv_team.team_view(commands, cast(Any, uow), OTHER_VOLUNTEER, theirs["person_id"])
     with pytest.raises(Forbidden):  # staff have the caseload, not the team's list
-        await commands.team_persons(cast(Any, uow), OFFICER)
+        await sv_team.team_persons(commands, cast(Any, uow), OFFICER)
 
 
 async def test_a_member_confirms_time_and_writes_notes_for_their_person_only(world):  # noqa: F811
@@ -69,27 +72,32 @@ async def test_a_member_confirms_time_and_writes_notes_for_their_person_only(wor
     for case in (mine, theirs):
         report = AppReport(person_id=case["person_id"], kind="study", minutes=120, date=date(2026, 12, 3))  # type: ignore[arg-type]
         async with uow:
-            await handlers.on_app_report(incoming(report, "sps.ingest.app-report"), report, cast(Any, uow))
+            await sv_hours.on_app_report(handlers, incoming(report, "sps.ingest.app-report"), report, cast(Any, uow))
         entries[case["person_id"]] = next(k for k, h in store.hours.items() if h["person_id"] == case["person_id"])
     with pytest.raises(Forbidden):
-        await commands.confirm_hours(cast(Any, uow), VOLUNTEER, theirs["person_id"], entries[theirs["person_id"]])
+        await sv_hours.confirm_hours(
+            commands, cast(Any, uow), VOLUNTEER, theirs["person_id"], entries[theirs["person_id"]]
+        )
     async with uow:
-        done = await commands.confirm_hours(cast(Any, uow), VOLUNTEER, mine["person_id"], entries[mine["person_id"]])
+        done = await sv_hours.confirm_hours(
+            commands, cast(Any, uow), VOLUNTEER, mine["person_id"], entries[mine["person_id"]]
+        )
     assert done.confirmed_by == "vol.li"
     visit = steps.TeamEntry(kind="visit", on=date(2026, 12, 9), text="上门走访，情绪稳定")
     with pytest.raises(Forbidden):
-        await commands.record_team_entry(cast(Any, uow), VOLUNTEER, theirs["person_id"], visit)
+        await sv_team.record_team_entry(commands, cast(Any, uow), VOLUNTEER, theirs["person_id"], visit)
     async with uow:
-        await commands.record_team_entry(cast(Any, uow), VOLUNTEER, mine["person_id"], visit)
-    view = await commands.team_view(cast(Any, uow), VOLUNTEER, mine["person_id"])
+        await sv_team.record_team_entry(commands, cast(Any, uow), VOLUNTEER, mine["person_id"], visit)
+    view = await sv_team.team_view(commands, cast(Any, uow), VOLUNTEER, mine["person_id"])
     assert [(e["kind"], e["by"]) for e in view["entries"]] == [("visit", "vol.li")]
     assert view["hours_entries"][0]["confirmed_by"] == "vol.li"
     ahead = steps.TeamEntry(kind="note", on=date(2026, 12, 11), text="明天再访")  # NOW is 10 December
     with pytest.raises(Refused, match="has not come yet"):
-        await commands.record_team_entry(cast(Any, uow), VOLUNTEER, mine["person_id"], ahead)
+        await sv_team.record_team_entry(commands, cast(Any, uow), VOLUNTEER, mine["person_id"], ahead)
     # What a team member may not do at all: the authority model's, whatever the person.
     with pytest.raises(Forbidden, match="needs the role"):
-        await commands.record_hours(
+        await sv_hours.record_hours(
+            commands,
             cast(Any, uow),
             VOLUNTEER,
             mine["person_id"],
@@ -100,12 +108,12 @@ async def test_a_member_confirms_time_and_writes_notes_for_their_person_only(wor
 async def test_a_member_removed_from_the_team_loses_the_person_at_once(world):  # noqa: F811
     commands, _, uow, _ = world
     mine = await with_team(world, ["vol.li"])
-    assert await commands.team_view(cast(Any, uow), VOLUNTEER, mine["person_id"])
+    assert await sv_team.team_view(commands, cast(Any, uow), VOLUNTEER, mine["person_id"])
     async with uow:
-        await commands.set_team(cast(Any, uow), OFFICER, mine["person_id"], steps.Team(members=[LEAD]))
+        await sv_commands.set_team(commands, cast(Any, uow), OFFICER, mine["person_id"], steps.Team(members=[LEAD]))
     with pytest.raises(Forbidden):
-        await commands.team_view(cast(Any, uow), VOLUNTEER, mine["person_id"])
-    assert await commands.team_persons(cast(Any, uow), VOLUNTEER) == []
+        await sv_team.team_view(commands, cast(Any, uow), VOLUNTEER, mine["person_id"])
+    assert await sv_team.team_persons(commands, cast(Any, uow), VOLUNTEER) == []
 
 
 def test_a_team_members_account_is_never_county_wide_and_sees_a_person_only_by_name_on_the_team():

@@ -7,6 +7,7 @@ from typing import Any
 
 from fastapi import APIRouter, Depends, Response
 
+from services.supervision import commands, leaves, proposals
 from services.supervision.adapters import queries
 from services.supervision.deps import Parts
 from services.supervision.leaves import LeaveRequest
@@ -27,7 +28,7 @@ class LeaveIn(ActingStaff, steps.Leave):
 async def approve_leave(actor: StaffActor, person_id: uuid.UUID, body: LeaveIn, parts: Parts) -> dict[str, Any]:
     """An approved leave (请假外出): outside the county is no breach while it runs."""
     async with parts.runtime.uow() as uow:
-        data = await parts.commands.approve_leave(uow, actor, person_id, _request(body))
+        data = await leaves.approve_leave(parts.ctx, uow, actor, person_id, _request(body))
     return data.model_dump(mode="json")
 
 
@@ -39,7 +40,7 @@ def _request(body: LeaveIn) -> LeaveRequest:
 async def request_leave(actor: StaffActor, person_id: uuid.UUID, body: LeaveIn, parts: Parts) -> dict[str, Any]:
     """An application (请假申请), recorded for the level that must decide it."""
     async with parts.runtime.uow() as uow:
-        data = await parts.commands.request_leave(uow, actor, person_id, _request(body))
+        data = await leaves.request_leave(parts.ctx, uow, actor, person_id, _request(body))
     return data.model_dump(mode="json")
 
 
@@ -51,7 +52,9 @@ async def _decide(
     actor: Actor, person_id: uuid.UUID, leave_id: uuid.UUID, body: LeaveDecisionIn, parts: Parts, approve: bool
 ):
     async with parts.runtime.uow() as uow:
-        data = await parts.commands.decide_leave(uow, actor, person_id, leave_id, approve=approve, reason=body.reason)
+        data = await leaves.decide_leave(
+            parts.ctx, uow, actor, person_id, leave_id, approve=approve, reason=body.reason
+        )
     return data.model_dump(mode="json")
 
 
@@ -81,7 +84,7 @@ async def return_from_leave(
 ) -> dict[str, Any]:
     """销假."""
     async with parts.runtime.uow() as uow:
-        data = await parts.commands.return_from_leave(uow, actor, person_id, leave_id, body.returned_at)
+        data = await leaves.return_from_leave(parts.ctx, uow, actor, person_id, leave_id, body.returned_at)
     return data.model_dump(mode="json")
 
 
@@ -106,7 +109,7 @@ async def record_intake(
     """报到, recorded by the office (contract §7.5): 201 the first time, 200 with the same record
     for the same again, 409 for another."""
     async with parts.runtime.uow() as uow:
-        data, new = await parts.commands.record_intake(uow, actor, person_id, body)
+        data, new = await commands.record_intake(parts.ctx, uow, actor, person_id, body)
     if not new:
         response.status_code = 200
     return data.model_dump(mode="json")
@@ -122,7 +125,7 @@ async def person_timeline(person_id: uuid.UUID, parts: Parts) -> list[dict[str, 
 async def sanction_suggestion(person_id: uuid.UUID, parts: Parts) -> dict[str, Any]:
     """The sanction the rules point to, with its evidence (docs/domain.md §1); never decided here."""
     async with parts.runtime.uow() as uow:
-        return await parts.commands.sanction_suggestion(uow, person_id)
+        return await commands.sanction_suggestion(parts.ctx, uow, person_id)
 
 
 class ProposalIn(ActingStaff, steps.SanctionProposal):
@@ -137,7 +140,7 @@ class DecisionIn(ActingStaff, steps.ProposalDecision):
 async def propose_sanction(actor: StaffActor, person_id: uuid.UUID, body: ProposalIn, parts: Parts) -> dict[str, Any]:
     """The office proposes a sanction it may not decide (警告, 提请撤销) to whoever does."""
     async with parts.runtime.uow() as uow:
-        data = await parts.commands.propose_sanction(uow, actor, person_id, body)
+        data = await proposals.propose_sanction(parts.ctx, uow, actor, person_id, body)
     return data.model_dump(mode="json")
 
 
@@ -147,7 +150,7 @@ async def decide_proposal(
 ) -> dict[str, Any]:
     """Approved (recorded as the sanction) or refused, once, by whoever may decide that kind."""
     async with parts.runtime.uow() as uow:
-        data = await parts.commands.decide_proposal(uow, actor, person_id, proposal_id, body)
+        data = await proposals.decide_proposal(parts.ctx, uow, actor, person_id, proposal_id, body)
     return data.model_dump(mode="json")
 
 
@@ -159,5 +162,5 @@ class SanctionIn(ActingStaff, steps.Sanction):
 async def record_sanction(actor: StaffActor, person_id: uuid.UUID, body: SanctionIn, parts: Parts) -> dict[str, Any]:
     """A sanction (训诫 / 警告 / 提请撤销), counted per case; alerting and risk act on the count."""
     async with parts.runtime.uow() as uow:
-        data, sanction_id = await parts.commands.record_sanction(uow, actor, person_id, body.kind, body.reason)
+        data, sanction_id = await commands.record_sanction(parts.ctx, uow, actor, person_id, body.kind, body.reason)
     return {**data.model_dump(mode="json"), "sanction_id": str(sanction_id), "recorded_by": actor.name}

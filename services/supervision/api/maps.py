@@ -49,10 +49,10 @@ async def indicators(parts: Parts, month: str | None = None) -> dict[str, Any]:
     month = month or county.month_of(datetime.now(UTC))
     start, end = county.month_bounds(month)
     # 操守保持率 weighs the quarter to the month's end: a test at each quarterly visit keeps it (D9)
-    quarter = parts.policy.aftercare.visit_every_months
+    quarter = parts.ctx.policy.aftercare.visit_every_months
     tested_since = county.start_of(add_months(county.day_of(start), 1 - quarter))
     async with parts.runtime.engine.connect() as conn:
         counts = await views.month_counts(conn, start, end, month, tested_since)
-    offices = figures.by_office(counts, parts.policy.social_forces)
-    total = figures.county_total(counts, parts.policy.social_forces)
-    return {"month": month, "targets": parts.policy.targets.model_dump(), "offices": offices, "total": total}
+    offices = figures.by_office(counts, parts.ctx.policy.social_forces)
+    total = figures.county_total(counts, parts.ctx.policy.social_forces)
+    return {"month": month, "targets": parts.ctx.policy.targets.model_dump(), "offices": offices, "total": total}

@@ -8,6 +8,7 @@ from typing import Any
 
 from fastapi import APIRouter, Depends
 
+from services.supervision import procuratorate
 from services.supervision.deps import Parts
 from shared import staff_steps as steps
 from shared.authority import ActingStaff
@@ -25,7 +26,7 @@ class NoticeReplyIn(ActingStaff, steps.NoticeReply):
 async def notices(parts: Parts, jurisdiction: str | None = None) -> list[dict[str, Any]]:
     """One office's notices (all of them for the county), newest first, replied or not."""
     async with parts.runtime.uow() as uow:
-        rows = await parts.commands.notices(uow, jurisdiction)
+        rows = await procuratorate.notices(parts.ctx, uow, jurisdiction)
     return [{k: (v.isoformat() if hasattr(v, "isoformat") else v) for k, v in r.items()} for r in rows]
 
 
@@ -33,5 +34,5 @@ async def notices(parts: Parts, jurisdiction: str | None = None) -> list[dict[st
 async def reply(actor: StaffActor, notice_id: uuid.UUID, body: NoticeReplyIn, parts: Parts) -> dict[str, Any]:
     """The office's reply, once: it goes back to the procuratorate."""
     async with parts.runtime.uow() as uow:
-        data = await parts.commands.reply_to_notice(uow, actor, notice_id, body)
+        data = await procuratorate.reply_to_notice(parts.ctx, uow, actor, notice_id, body)
     return data.model_dump(mode="json")

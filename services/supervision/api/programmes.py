@@ -10,7 +10,8 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Path
 from pydantic import Field
 
-from services.supervision import conversions
+from services.supervision import commands, conversions, endings, forces, help, plans, team
+from services.supervision import hours as hours_steps
 from services.supervision.adapters import queries
 from services.supervision.adapters.store import candidates
 from services.supervision.deps import Parts
@@ -79,7 +80,7 @@ async def start_positioning(
     actor: StaffActor, person_id: uuid.UUID, body: PositioningIn, parts: Parts
 ) -> dict[str, Any]:
     async with parts.runtime.uow() as uow:
-        data, notice_on = await parts.commands.start_positioning(uow, actor, person_id, body)
+        data, notice_on = await commands.start_positioning(parts.ctx, uow, actor, person_id, body)
     return {**data.model_dump(mode="json"), "notice_on": notice_on.isoformat()}
 
 
@@ -88,7 +89,7 @@ async def renew_positioning(
     actor: StaffActor, positioning_id: uuid.UUID, body: RenewalIn, parts: Parts
 ) -> dict[str, Any]:
     async with parts.runtime.uow() as uow:
-        data, notice_on = await parts.commands.renew_positioning(uow, actor, positioning_id, body)
+        data, notice_on = await commands.renew_positioning(parts.ctx, uow, actor, positioning_id, body)
     return {**data.model_dump(mode="json"), "notice_on": notice_on.isoformat()}
 
 
@@ -96,7 +97,7 @@ async def renew_positioning(
 async def record_followup(actor: StaffActor, person_id: uuid.UUID, body: FollowupIn, parts: Parts) -> dict[str, Any]:
     """A phone call or visit; it moves that kind's next due date on."""
     async with parts.runtime.uow() as uow:
-        data = await parts.commands.record_followup(uow, actor, person_id, body)
+        data = await commands.record_followup(parts.ctx, uow, actor, person_id, body)
     return data.model_dump(mode="json")
 
 
@@ -104,14 +105,14 @@ async def record_followup(actor: StaffActor, person_id: uuid.UUID, body: Followu
 async def record_trip(actor: StaffActor, person_id: uuid.UUID, body: TripIn, parts: Parts) -> dict[str, Any]:
     """A trip out of the county in community rehabilitation; long trips need a written report."""
     async with parts.runtime.uow() as uow:
-        return await parts.commands.record_trip(uow, actor, person_id, body)
+        return await commands.record_trip(parts.ctx, uow, actor, person_id, body)
 
 
 @router.post("/persons/{person_id}/close")
 async def close_case(actor: StaffActor, person_id: uuid.UUID, body: CloseIn, parts: Parts) -> dict[str, Any]:
     """收监 (revoked by the court) or transferred to another county; the term's end closes by itself."""
     async with parts.runtime.uow() as uow:
-        data = await parts.commands.close_case(uow, actor, person_id, body)
+        data = await commands.close_case(parts.ctx, uow, actor, person_id, body)
     return data.model_dump(mode="json") if data else {}
 
 
@@ -121,7 +122,7 @@ async def announce_ending(
 ) -> dict[str, Any]:
     """解矫宣告: on or after the term's last day, once per case."""
     async with parts.runtime.uow() as uow:
-        data = await parts.commands.announce_ending(uow, actor, person_id, body)
+        data = await endings.announce_ending(parts.ctx, uow, actor, person_id, body)
     return data.model_dump(mode="json")
 
 
@@ -129,14 +130,14 @@ async def announce_ending(
 async def case_ending(actor: StaffActor, person_id: uuid.UUID, parts: Parts) -> dict[str, Any]:
     """What the 解除社区矫正证明书 says (but the identity, which only the exchange holds)."""
     async with parts.runtime.uow() as uow:
-        return await parts.commands.ending_of(uow, actor, person_id)
+        return await endings.ending_of(parts.ctx, uow, actor, person_id)
 
 
 @router.post("/persons/{person_id}/transfer")
 async def transfer_case(actor: StaffActor, person_id: uuid.UUID, body: TransferIn, parts: Parts) -> dict[str, Any]:
     """To another justice office in the county (the county bureau): history and alerts go with it."""
     async with parts.runtime.uow() as uow:
-        data = await parts.commands.transfer_case(uow, actor, person_id, body)
+        data = await commands.transfer_case(parts.ctx, uow, actor, person_id, body)
     return data.model_dump(mode="json")
 
 
@@ -146,7 +147,7 @@ async def report_separation(
 ) -> dict[str, Any]:
     """人机分离 found on a check: counted per case; at the policy's count a warning is due."""
     async with parts.runtime.uow() as uow:
-        data = await parts.commands.report_separation(uow, actor, person_id, body)
+        data = await commands.report_separation(parts.ctx, uow, actor, person_id, body)
     return data.model_dump(mode="json")
 
 
@@ -156,14 +157,14 @@ async def record_contact(
 ) -> dict[str, Any]:
     """失联核查: the result of trying to reach the person after the contact window."""
     async with parts.runtime.uow() as uow:
-        data = await parts.commands.record_contact(uow, actor, person_id, body)
+        data = await commands.record_contact(parts.ctx, uow, actor, person_id, body)
     return data.model_dump(mode="json")
 
 
 @router.put("/persons/{person_id}/team")
 async def set_team(actor: StaffActor, person_id: uuid.UUID, body: TeamIn, parts: Parts) -> dict[str, Any]:
     async with parts.runtime.uow() as uow:
-        case_id = await parts.commands.set_team(uow, actor, person_id, body)
+        case_id = await commands.set_team(parts.ctx, uow, actor, person_id, body)
     return {"case_id": str(case_id), "members": [m.model_dump() for m in body.members]}
 
 
@@ -182,7 +183,7 @@ class LeftServiceIn(ActingStaff, steps.LeftService):
 @router.get("/social-forces")
 async def social_forces(parts: Parts, office: str | None = None) -> list[dict[str, Any]]:
     """社会力量: the registry, with each helper's time this year and the persons they serve."""
-    year_from = parts.runtime.county.day_of(parts.commands.clock()).replace(month=1, day=1)
+    year_from = parts.runtime.county.day_of(parts.ctx.clock()).replace(month=1, day=1)
     async with parts.runtime.engine.connect() as conn:
         return await queries.social_forces_of(conn, office, year_from)
 
@@ -190,40 +191,40 @@ async def social_forces(parts: Parts, office: str | None = None) -> list[dict[st
 @router.post("/social-forces", status_code=201)
 async def register_social_force(actor: StaffActor, body: SocialForceIn, parts: Parts) -> dict[str, Any]:
     async with parts.runtime.uow() as uow:
-        return await parts.commands.register_social_force(uow, actor, body)
+        return await forces.register_social_force(parts.ctx, uow, actor, body)
 
 
 @router.post("/social-forces/{force_id}/service-time", status_code=201)
 async def service_time(actor: StaffActor, force_id: uuid.UUID, body: ServiceTimeIn, parts: Parts) -> dict[str, Any]:
     async with parts.runtime.uow() as uow:
-        return await parts.commands.record_service_time(uow, actor, force_id, body)
+        return await forces.record_service_time(parts.ctx, uow, actor, force_id, body)
 
 
 @router.post("/social-forces/{force_id}/left")
 async def left_service(actor: StaffActor, force_id: uuid.UUID, body: LeftServiceIn, parts: Parts) -> dict[str, Any]:
     async with parts.runtime.uow() as uow:
-        return await parts.commands.social_force_left(uow, actor, force_id, body)
+        return await forces.social_force_left(parts.ctx, uow, actor, force_id, body)
 
 
 @router.get("/team/persons")
 async def team_persons(actor: StaffActor, parts: Parts) -> list[dict[str, Any]]:
     """协矫通: the persons whose correction teams name the acting account."""
     async with parts.runtime.uow() as uow:
-        return await parts.commands.team_persons(uow, actor)
+        return await team.team_persons(parts.ctx, uow, actor)
 
 
 @router.get("/persons/{person_id}/team-view")
 async def team_view(actor: StaffActor, person_id: uuid.UUID, parts: Parts) -> dict[str, Any]:
     """协矫通: one person as a member of their team sees them (refused to anyone not on it)."""
     async with parts.runtime.uow() as uow:
-        return await parts.commands.team_view(uow, actor, person_id)
+        return await team.team_view(parts.ctx, uow, actor, person_id)
 
 
 @router.post("/persons/{person_id}/team-entries", status_code=201)
 async def team_entry(actor: StaffActor, person_id: uuid.UUID, body: TeamEntryIn, parts: Parts) -> dict[str, Any]:
     """A team member's visit to the person or note on them."""
     async with parts.runtime.uow() as uow:
-        return await parts.commands.record_team_entry(uow, actor, person_id, body)
+        return await team.record_team_entry(parts.ctx, uow, actor, person_id, body)
 
 
 @router.get("/persons/{person_id}/programmes")
@@ -241,7 +242,7 @@ async def key_persons(office: str, month: str, parts: Parts) -> dict[str, Any]:
         confirmed = await queries.confirmed_list(conn, office, month)
         if confirmed:
             return {**confirmed, "status": "confirmed"}
-        listed = determine(await candidates(conn, office, start, end), parts.policy.key_persons)
+        listed = determine(await candidates(conn, office, start, end), parts.ctx.policy.key_persons)
     return {
         "office": office,
         "month": month,
@@ -264,8 +265,8 @@ async def confirm_key_persons(
     """The office confirms the month's list, as proposed or edited (who confirmed it is kept);
     published for risk and alerting."""
     async with parts.runtime.uow() as uow:
-        data = await parts.commands.confirm_key_persons(
-            uow, actor, office, month, removed=body.removed, added=body.added
+        data = await commands.confirm_key_persons(
+            parts.ctx, uow, actor, office, month, removed=body.removed, added=body.added
         )
     return data.model_dump(mode="json")
 
@@ -282,7 +283,7 @@ class ConfirmIn(ActingStaff, steps.NoBody):
 async def record_hours(actor: StaffActor, person_id: uuid.UUID, body: HoursIn, parts: Parts) -> dict[str, Any]:
     """Study or community-service time the office saw done: confirmed at once."""
     async with parts.runtime.uow() as uow:
-        data = await parts.commands.record_hours(uow, actor, person_id, body)
+        data = await hours_steps.record_hours(parts.ctx, uow, actor, person_id, body)
     return data.model_dump(mode="json")
 
 
@@ -292,7 +293,7 @@ async def confirm_hours(
 ) -> dict[str, Any]:
     """The app's time confirmed by the office or a team member, once."""
     async with parts.runtime.uow() as uow:
-        data = await parts.commands.confirm_hours(uow, actor, person_id, entry_id)
+        data = await hours_steps.confirm_hours(parts.ctx, uow, actor, person_id, entry_id)
     return data.model_dump(mode="json")
 
 
@@ -300,7 +301,7 @@ async def confirm_hours(
 async def hours(person_id: uuid.UUID, parts: Parts, month: str | None = None) -> dict[str, Any]:
     """The month's confirmed time per kind against what the person's level owes."""
     async with parts.runtime.uow() as uow:
-        return await parts.commands.hours_month(uow, person_id, month)
+        return await hours_steps.hours_month(parts.ctx, uow, person_id, month)
 
 
 @router.post("/hours/months/{month}/judge")
@@ -308,7 +309,7 @@ async def judge_month(month: Annotated[str, Path(pattern=r"^\d{4}-(0[1-9]|1[0-2]
     """Judge a month's hours now (an operator's re-run; the month's end does it by itself).
     Judging again raises nothing new."""
     async with parts.runtime.uow() as uow:
-        short = await parts.handlers.judge_month(uow, month, parts.handlers.clock())
+        short = await hours_steps.judge_month(parts.ctx, uow, month, parts.ctx.clock())
     return {"month": month, "short": short}
 
 
@@ -320,7 +321,7 @@ class PlanIn(ActingStaff, steps.Plan):
 async def make_plan(actor: StaffActor, person_id: uuid.UUID, body: PlanIn, parts: Parts) -> dict[str, Any]:
     """个案矫正方案, made by the office, to be approved by someone else."""
     async with parts.runtime.uow() as uow:
-        data = await parts.commands.make_plan(uow, actor, person_id, body)
+        data = await plans.make_plan(parts.ctx, uow, actor, person_id, body)
     return data.model_dump(mode="json")
 
 
@@ -330,7 +331,7 @@ async def approve_plan(
 ) -> dict[str, Any]:
     """Approved once, by someone other than its maker: the case's plan in force."""
     async with parts.runtime.uow() as uow:
-        data = await parts.commands.approve_plan(uow, actor, person_id, plan_id)
+        data = await plans.approve_plan(parts.ctx, uow, actor, person_id, plan_id)
     return data.model_dump(mode="json")
 
 
@@ -348,7 +349,7 @@ async def record_help_request(
 ) -> dict[str, Any]:
     """A request for help the office records: its task, with its deadline."""
     async with parts.runtime.uow() as uow:
-        data = await parts.commands.record_help_request(uow, actor, person_id, body)
+        data = await help.record_help_request(parts.ctx, uow, actor, person_id, body)
     return data.model_dump(mode="json")
 
 
@@ -358,7 +359,7 @@ async def answer_help_request(
 ) -> dict[str, Any]:
     """Answered once: helped, declined, or referred to civil affairs."""
     async with parts.runtime.uow() as uow:
-        data = await parts.commands.answer_help_request(uow, actor, person_id, request_id, body)
+        data = await help.answer_help_request(parts.ctx, uow, actor, person_id, request_id, body)
     return data.model_dump(mode="json")
 
 
@@ -393,7 +394,7 @@ async def conversion_list(
 async def _conversion(parts: Parts, actor: Actor, person_id: uuid.UUID, body: ActingStaff, step: Any) -> dict[str, Any]:
     """One step of a conversion, in its own unit of work, with who takes it."""
     async with parts.runtime.uow() as uow:
-        done = await step(parts.commands.store(uow), actor, person_id, body, parts.commands.clock())
+        done = await step(parts.ctx.store(uow), actor, person_id, body, parts.ctx.clock())
     return plain(done)
 
 
