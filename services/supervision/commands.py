@@ -10,8 +10,8 @@ typed errors (`shared.errors`); the API turns them into problem+json (docs/archi
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable, Mapping
-from datetime import UTC, date, datetime
+from collections.abc import Mapping
+from datetime import date, datetime
 from typing import Any
 
 from services.supervision import conversions, handlers, programmes
@@ -51,12 +51,6 @@ from shared.events import (
     SanctionRecorded,
     SeparationReported,
 )
-
-Clock = Callable[[], datetime]
-
-
-def _now() -> datetime:
-    return datetime.now(UTC)
 
 
 async def schedule_positioning(

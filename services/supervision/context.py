@@ -72,11 +72,17 @@ class SupervisionContext:
     ) -> None:
         """Publish, and put it on the person's case file (档案) in the same transaction: the one
         way an event of a person's case goes out, from a handler or a staff step."""
-        out = uow.publish(data, subject=person_id, cause=cause, time=at)
-        await self.store(uow).record(person_id, out.id, out.type, at, data.model_dump(mode="json"))
+        await self._on_file(self.store(uow), data, person_id, cause, at)
 
     async def publish_on_file(
         self, store: SupervisionStore, data: EventData, person_id: uuid.UUID, at: datetime
     ) -> None:
-        """A staff step's event on the case file: `publish` with no cause."""
-        await self.publish(store.uow, data, person_id, None, at)
+        """A staff step's event on the case file, through the store the step already holds."""
+        await self._on_file(store, data, person_id, None, at)
+
+    @staticmethod
+    async def _on_file(
+        store: SupervisionStore, data: EventData, person_id: uuid.UUID, cause: IncomingEvent | None, at: datetime
+    ) -> None:
+        out = store.uow.publish(data, subject=person_id, cause=cause, time=at)
+        await store.record(person_id, out.id, out.type, at, data.model_dump(mode="json"))

@@ -9,7 +9,7 @@ fixes changed is written once per batch.
 from __future__ import annotations
 
 import uuid
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 from functools import partial
 
 from services.supervision import fixes, help, hours, plans, procuratorate, programmes, revocation
@@ -48,10 +48,6 @@ from shared.ids import case_id_for, court_order_ref
 from shared.kafka.consumer import Handler, RejectedRecord
 from shared.periods import within_days
 from shared.timers import Postpone, Timer, TimerHandler
-
-
-def _now() -> datetime:
-    return datetime.now(UTC)
 
 
 def table(ctx: SupervisionContext) -> dict[str, Handler]:
