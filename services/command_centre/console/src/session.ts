@@ -108,5 +108,10 @@ export function countyInstant(local: string | null | undefined): string | null {
 window.fmtTime = fmtTime; // the browser tests read times as the console shows them
 
 // A case's number as staff write it: the order's or notice's own number, without the source's
-// kind and issuer (`court-order:江阴市人民法院:(2026)苏0281刑初1号` → `(2026)苏0281刑初1号`).
-export const caseNumber = (ref: string | null | undefined): string => (ref ? ref.split(":").slice(2).join(":") || ref : "—");
+// kind and issuer (`court-order:江阴市人民法院:(2026)苏0281刑初1号` → `(2026)苏0281刑初1号`). A case
+// opened from a handover carries only the handover's internal id (`handover:<uuid>`): no number a
+// member of staff writes, and never a raw id on screen, so it shows as none.
+export const caseNumber = (ref: string | null | undefined): string => {
+  const number = ref ? ref.split(":").slice(2).join(":") : "";
+  return number || "—";
+};
